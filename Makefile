@@ -1,0 +1,50 @@
+# Targets named by the README. `make run` and `make test` each install what they need first.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: install system-deps run demo test test-fast fix lint bench clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	# torch first and pinned: the CPU build; anything unpinned would pull a multi-GB CUDA build.
+	$(BIN)/pip install -q torch==2.13.0
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+# Debian packages the browser tests and Chinese plots need (Chromium and a CJK font).
+system-deps:
+	@if command -v chromium >/dev/null && fc-list 2>/dev/null | grep -qi 'wqy\|noto.*cjk'; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-zenhei >/dev/null; \
+	else echo "system-deps: install chromium and fonts-wqy-zenhei (Debian) for the browser tests"; fi
+
+run: install
+	$(BIN)/policymatch serve
+
+demo: install
+	$(BIN)/policymatch demo
+
+test: install system-deps
+	$(BIN)/python -m pytest
+
+test-fast: install
+	$(BIN)/python -m pytest -m "not slow and not browser"
+
+fix: install
+	$(BIN)/ruff format matcher models corpus api eval tests
+	$(BIN)/ruff check --fix matcher models corpus api eval tests
+
+lint: install
+	$(BIN)/ruff check matcher models corpus api eval tests
+	$(BIN)/mypy
+
+bench: install
+	$(BIN)/policymatch bench encode
+
+clean:
+	rm -rf $(VENV) .cache .pytest_cache .mypy_cache .ruff_cache *.egg-info

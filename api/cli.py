@@ -1,0 +1,84 @@
+"""``policymatch``: the one console entry point.
+
+Subcommands live in ``api/commands/<area>.py``, each with a ``register(sub,
+group)`` function; heavy imports stay inside the handlers so ``--help`` is
+instant. Errors a user can fix are printed as one sentence, never a traceback
+(``--debug`` shows it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Callable, Sequence
+
+# Each module registers its own subcommands; listed here so the order of --help is stable.
+COMMAND_MODULES = (
+    "api.commands.models",
+    "api.commands.corpus",
+    "api.commands.eval",
+    "api.commands.train",
+    "api.commands.bench",
+    "api.commands.service",
+    "api.commands.admin",
+)
+
+GROUPS = {
+    "models": ("model registry: bootstrap, list, promote, rollback, export", ["model"]),
+    "ingest": ("ingest policy documents or enterprise profiles", []),
+    "eval": ("evaluate extraction, eligibility or retrieval on a labelled set", []),
+    "bench": ("benchmarks that write their numbers to docs/benchmarks.md", []),
+}
+
+GroupFactory = Callable[[str], "argparse._SubParsersAction[argparse.ArgumentParser]"]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The full argument parser, with every command module's subcommands."""
+    parser = argparse.ArgumentParser(prog="policymatch", description="政策匹配: 智能匹配 and 精准推送 of 惠企政策.")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    groups: dict[str, argparse._SubParsersAction[argparse.ArgumentParser]] = {}
+
+    def group(name: str) -> argparse._SubParsersAction[argparse.ArgumentParser]:
+        if name not in groups:
+            help_text, aliases = GROUPS.get(name, (name, []))
+            group_parser = sub.add_parser(name, help=help_text, aliases=aliases)
+            groups[name] = group_parser.add_subparsers(dest=f"{name}_command", metavar="SUBCOMMAND", required=True)
+        return groups[name]
+
+    for module_name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name == module_name:
+                continue  # an area not built yet
+            raise
+        module.register(sub, group)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI; returns the process exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    handler = getattr(args, "func", None)
+    if handler is None:
+        parser.print_help()
+        return 2
+    try:
+        result = handler(args)
+    except KeyboardInterrupt:
+        print("policymatch: interrupted", file=sys.stderr)
+        return 130
+    except (ValueError, OSError, LookupError, RuntimeError) as exc:
+        if args.debug:
+            raise
+        print(f"policymatch: error: {exc}", file=sys.stderr)
+        return 2
+    return int(result or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Subcommands of ``policymatch``, one module per area (see ``api.cli``)."""

