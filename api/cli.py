@@ -15,13 +15,14 @@ from collections.abc import Callable, Sequence
 
 # Each module registers its own subcommands; listed here so the order of --help is stable.
 COMMAND_MODULES = (
-    "api.commands.models",
-    "api.commands.corpus",
-    "api.commands.eval",
-    "api.commands.train",
-    "api.commands.bench",
-    "api.commands.service",
-    "api.commands.admin",
+    "api.commands.models",  # models bootstrap/list/promote/rollback, bench encode
+    "api.commands.corpus",  # ingest policies/enterprises, demo
+    "api.commands.extraction",  # extraction helpers (eval extraction is in eval)
+    "api.commands.match",  # match, targets, index build, bench match
+    "api.commands.eval",  # eval extraction/eligibility/retrieval
+    "api.commands.train",  # train
+    "api.commands.service",  # serve
+    "api.commands.admin",  # keys, audit, feedback export, backup/restore
 )
 
 GROUPS = {
