@@ -64,6 +64,7 @@ PROFILE_FIELDS = frozenset(
         "established",
         "qualifications",
         "mu_jun_class",
+        "size_class",
         "credit_status",
         "major_violation",
     }
@@ -90,6 +91,7 @@ FIELD_LABELS: dict[str, str] = {
     "industry_code": "行业",
     "established": "成立日期",
     "mu_jun_class": "亩均效益评价",
+    "size_class": "企业规模",
     "credit_status": "信用状况",
     "major_violation": "重大违法记录",
     "business_scope": "经营范围",
