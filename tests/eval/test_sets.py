@@ -1,0 +1,195 @@
+import json
+
+import pytest
+
+from eval.leakage import (
+    LeakageError,
+    assert_no_leakage,
+    check_leakage,
+    check_retrieval_split,
+    split_eligibility_set,
+    split_groups,
+    split_retrieval_set,
+)
+from eval.sets import (
+    FeedbackRecord,
+    SetFormatError,
+    read_eligibility_set,
+    read_feedback,
+    read_retrieval_set,
+    set_sha256,
+    write_feedback,
+)
+
+
+def write_jsonl(path, rows):
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+
+
+@pytest.fixture()
+def eligibility_dir(tmp_path):
+    items = [
+        {
+            "id": f"P{p}#{s}",
+            "title": f"条款{p}{s}",
+            "text": "营业收入达到1亿元以上的企业给予奖励",
+            "region_code": "3310",
+            "department": "台州市经信局",
+            "source": "demo",
+            "conditions": [
+                {"field": "revenue", "op": "gte", "value": 10000, "span": "营业收入达到1亿元以上"}
+            ],
+        }
+        for p in range(6)
+        for s in (1, 2)
+    ]
+    profiles = [{"id": "E1", "revenue": 20000}, {"id": "E2", "revenue": 50}]
+    truth = [
+        {
+            "profile": e["id"],
+            "item": i["id"],
+            "verdict": "eligible" if e["revenue"] >= 10000 else "ineligible",
+            "failed": [] if e["revenue"] >= 10000 else ["revenue"],
+            "unknown": [],
+        }
+        for e in profiles
+        for i in items
+    ]
+    write_jsonl(tmp_path / "items.jsonl", items)
+    write_jsonl(tmp_path / "profiles.jsonl", profiles)
+    write_jsonl(tmp_path / "truth.jsonl", truth)
+    return tmp_path
+
+
+def test_read_eligibility_set(eligibility_dir):
+    eset = read_eligibility_set(eligibility_dir)
+    assert len(eset.items) == 12 and len(eset.profiles) == 2 and len(eset.truth) == 24
+    assert eset.items[0].policy_id == "P0" and eset.items[0].conditions[0].value == 10000
+    assert eset.has_conditions and len(eset.sha256) == 64
+    assert eset.item("P3#2").title == "条款32"
+
+
+def test_checksum_changes_with_content(eligibility_dir):
+    before = set_sha256(eligibility_dir)
+    with open(eligibility_dir / "profiles.jsonl", "a") as handle:
+        handle.write(json.dumps({"id": "E3"}) + "\n")
+    assert set_sha256(eligibility_dir) != before
+
+
+def test_errors_name_file_line_and_field(eligibility_dir):
+    lines = (eligibility_dir / "truth.jsonl").read_text().splitlines()
+    bad = json.loads(lines[2])
+    bad["verdict"] = "maybe"
+    lines[2] = json.dumps(bad)
+    (eligibility_dir / "truth.jsonl").write_text("\n".join(lines) + "\n")
+    with pytest.raises(SetFormatError, match=r"truth\.jsonl:3: field 'verdict'"):
+        read_eligibility_set(eligibility_dir)
+    (eligibility_dir / "items.jsonl").write_text(
+        '{"id": "x", "text": "t", "conditions": [{"field": "revenue", "op": "gte", "value": "many"}]}\n'
+    )
+    with pytest.raises(SetFormatError, match=r"items\.jsonl:1: field 'conditions\[0\]'"):
+        read_eligibility_set(eligibility_dir)
+    (eligibility_dir / "items.jsonl").write_text('{"id": "x"}\n')
+    with pytest.raises(SetFormatError, match=r"items\.jsonl:1: field 'text' is missing"):
+        read_eligibility_set(eligibility_dir)
+    (eligibility_dir / "profiles.jsonl").unlink()
+    with pytest.raises(SetFormatError, match="profiles.jsonl: file is missing"):
+        read_eligibility_set(eligibility_dir)
+
+
+def test_read_retrieval_set_single_and_several_docids(tmp_path):
+    write_jsonl(tmp_path / "docs.jsonl", [{"docid": f"d{i}", "text": f"文本{i}"} for i in range(4)])
+    write_jsonl(
+        tmp_path / "queries.jsonl",
+        [
+            {"qid": "q1", "question": "问一", "docid": "d1"},
+            {"qid": "q2", "question": "问二", "docids": ["d2", "d3"]},
+            {"qid": "q3", "question": "问三", "docids": {"d0": 2, "d1": 1}},
+        ],
+    )
+    rset = read_retrieval_set(tmp_path)
+    assert [q.docids for q in rset.queries] == [("d1",), ("d2", "d3"), ("d0", "d1")]
+    assert rset.queries[2].relevant["d0"] == 2.0
+    write_jsonl(tmp_path / "queries.jsonl", [{"qid": "q1", "question": "问一", "docid": "nope"}])
+    with pytest.raises(SetFormatError, match=r"queries\.jsonl:1: field 'docid' names 'nope'"):
+        read_retrieval_set(tmp_path)
+
+
+def test_ncp_set_reads_and_splits_without_leakage(shared_dir):
+    rset = read_retrieval_set(shared_dir / "data/retrieval/ncp_policies")
+    assert len(rset.docs) >= 500 and len(rset.queries) >= 600
+    split = split_retrieval_set(rset, test_fraction=0.3, seed=0)
+    assert split.report.ok and split.report.n_test_members == len(split.test.queries)
+    test_docs = {d for q in split.test.queries for d in q.docids}
+    assert not any(set(q.docids) & test_docs for q in split.train.queries)
+    assert 0.2 < len(split.test.queries) / len(rset.queries) < 0.4
+
+
+def test_leakage_guard_catches_a_leaked_split(tmp_path):
+    write_jsonl(tmp_path / "docs.jsonl", [{"docid": f"d{i}", "text": f"文本{i}"} for i in range(10)])
+    write_jsonl(
+        tmp_path / "queries.jsonl",
+        [{"qid": f"q{i}", "question": f"问{i}", "docid": f"d{i % 10}"} for i in range(40)],
+    )
+    split = split_retrieval_set(read_retrieval_set(tmp_path), test_fraction=0.3, seed=1)
+    assert split.report.ok
+    # Leak: split by question instead of by document, so test documents get training questions.
+    rset = read_retrieval_set(tmp_path)
+    leaked_train = rset.subset([q.qid for q in rset.queries[:30]], "train")
+    leaked_test = rset.subset([q.qid for q in rset.queries[30:]], "test")
+    report = check_retrieval_split(leaked_train, leaked_test)
+    assert not report.ok and len(report.leaked) == 30
+    with pytest.raises(LeakageError, match="30 training members touch a test document"):
+        assert_no_leakage(report)
+
+
+def test_duplicate_text_under_another_docid_is_reported(tmp_path):
+    write_jsonl(
+        tmp_path / "docs.jsonl",
+        [
+            {"docid": "a", "text": "同一文本"},
+            {"docid": "b", "text": "同一文本"},
+            {"docid": "c", "text": "别的"},
+        ],
+    )
+    write_jsonl(
+        tmp_path / "queries.jsonl",
+        [{"qid": "q1", "question": "问", "docid": "a"}, {"qid": "q2", "question": "问", "docid": "b"}],
+    )
+    rset = read_retrieval_set(tmp_path)
+    report = check_retrieval_split(rset.subset(["q1"], "train"), rset.subset(["q2"], "test"))
+    assert report.ok and report.duplicate_texts == (("b", "a"),)
+
+
+def test_eligibility_split_by_policy(eligibility_dir):
+    eset = read_eligibility_set(eligibility_dir)
+    split = split_eligibility_set(eset, test_fraction=0.5, seed=3)
+    assert split.train_items and split.test_items
+    train_policies = {i.split("#")[0] for i in split.train_items}
+    test_policies = {i.split("#")[0] for i in split.test_items}
+    assert not train_policies & test_policies
+    assert check_leakage({"P0#1": ["P0"]}, {"P0"}).leaked == ("P0#1",)
+
+
+def test_split_groups_is_stable_and_both_sides_exist():
+    first = split_groups([f"d{i}" for i in range(100)], test_fraction=0.3, seed=7)
+    grown = split_groups([f"d{i}" for i in range(200)], test_fraction=0.3, seed=7)
+    assert first.test_groups <= grown.test_groups
+    tiny = split_groups(["a", "b"], test_fraction=0.01)
+    assert tiny.train_groups and tiny.test_groups
+
+
+def test_feedback_round_trip(tmp_path):
+    records = [
+        FeedbackRecord("E1", "P1#1", "useful", "软件开发", "软件企业奖励"),
+        FeedbackRecord("E1", "P2#1", "not_useful", "软件开发", "农业补贴"),
+    ]
+    path = tmp_path / "fb.jsonl"
+    assert write_feedback(records, path) == 2
+    back = read_feedback(path)
+    assert back == tuple(records) and back[0].positive and not back[1].positive
+    path.write_text(
+        '{"enterprise_id": "E1", "item_id": "x", "label": "meh", "query_text": "q", "item_text": "t"}\n'
+    )
+    with pytest.raises(SetFormatError, match=r"fb\.jsonl:1: field 'label'"):
+        read_feedback(path)
