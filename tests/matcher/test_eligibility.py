@@ -1,0 +1,182 @@
+"""Eligibility in bulk (matcher.eligibility) agrees with the scalar language of corpus.conditions."""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+import pytest
+
+from corpus.conditions import LEVELS, Condition, judge_item
+from matcher.eligibility import (
+    MET,
+    UNKNOWN,
+    UNMET,
+    ConditionTable,
+    EnterpriseColumns,
+    exclusion_hits,
+    gaps_of,
+    judge,
+    profile_flags,
+)
+
+QUALS = ["国家高新技术企业", "科技型中小企业", "省级专精特新中小企业", "规上工业企业", "省隐形冠军企业"]
+REGIONS = ["331002", "331003", "331081", "330102", "110101", None]
+INDUSTRIES = ["C3670", "3670", "I6510", "C2710", "F5130", None]
+
+
+def random_profile(rng: random.Random, i: int) -> dict:
+    def maybe(value):
+        return None if rng.random() < 0.2 else value
+
+    profile = {
+        "id": f"e{i:04d}",
+        "name": f"企业{i}",
+        "revenue": maybe(round(rng.uniform(0, 20000), 1)),
+        "rd_expense": maybe(round(rng.uniform(0, 800), 1)),
+        "employees": maybe(rng.randint(0, 500)),
+        "revenue_growth": maybe(round(rng.uniform(-20, 60), 2)),
+        "tax_paid": maybe(round(rng.uniform(0, 900), 1)),
+        "qualifications": maybe(rng.sample(QUALS, rng.randint(0, 3))),
+        "region_code": rng.choice(REGIONS),
+        "industry_code": rng.choice(INDUSTRIES),
+        "established": maybe(f"{rng.randint(1995, 2024)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"),
+        "mu_jun_class": maybe(rng.choice("ABCD")),
+        "credit_status": maybe(rng.choice(["normal", "normal", "normal", "dishonest"])),
+        "major_violation": maybe(rng.random() < 0.1),
+    }
+    if rng.random() < 0.3:
+        profile["rd_ratio"] = round(rng.uniform(0, 10), 2)
+    return {k: v for k, v in profile.items() if v is not None or rng.random() < 0.5}
+
+
+def random_condition(rng: random.Random) -> Condition:
+    kind = rng.randrange(12)
+    if kind < 4:
+        fld = rng.choice(["revenue", "rd_ratio", "employees", "revenue_growth", "tax_paid"])
+        value = {"revenue": 5000, "rd_ratio": 3.0, "employees": 100, "revenue_growth": 10, "tax_paid": 200}[
+            fld
+        ]
+        value = value * rng.choice([0.5, 1, 2]) if rng.random() < 0.8 else value
+        return Condition(fld, rng.choice(["gte", "gt", "lte", "lt", "eq"]), value)
+    if kind == 4:
+        return Condition("qualifications", rng.choice(["has", "not_has"]), rng.choice(QUALS))
+    if kind == 5:
+        return Condition("qualifications", "in", rng.sample(QUALS, 2))
+    if kind == 6:
+        return Condition("region_code", "within_region", rng.choice(["3310", "331002", "33", "11"]))
+    if kind == 7:
+        return Condition(
+            "industry_code", "industry_in", rng.sample(["C", "I65", "C36", "F"], rng.randint(1, 2))
+        )
+    if kind == 8:
+        op = rng.choice(["established_after", "established_before"])
+        return Condition("established", op, f"{rng.randint(2000, 2022)}-01-01")
+    if kind == 9:
+        return rng.choice(
+            [
+                Condition("credit_status", "eq", "normal"),
+                Condition("major_violation", "eq", False),
+                Condition("mu_jun_class", "in", ["A", "B"]),
+            ]
+        )
+    if kind == 10:
+        return Condition("undecidable", "eq", "符合产业导向", span="符合产业导向")
+    return Condition("business_scope", "semantic", "从事集成电路设计")
+
+
+@pytest.fixture(scope="module")
+def corpus():
+    rng = random.Random(7)
+    profiles = [random_profile(rng, i) for i in range(300)]
+    items = [[random_condition(rng) for _ in range(rng.randint(0, 5))] for _ in range(120)]
+    return profiles, items
+
+
+def test_table_levels_agree_with_judge_item(corpus):
+    profiles, items = corpus
+    table = ConditionTable(items)
+    for profile in profiles[:80]:
+        got = table.judge_all(profile)
+        want = [LEVELS.index(judge_item(conds, profile).level) for conds in items]
+        assert got.level.tolist() == want
+        for i, conds in enumerate(items):
+            results = judge_item(conds, profile).results
+            assert got.n_met[i] == sum(r.verdict == "met" for r in results)
+
+
+def test_columns_levels_agree_with_judge_item(corpus):
+    profiles, items = corpus
+    columns = EnterpriseColumns(capacity=16)  # small capacity: exercises growth
+    columns.upsert(profiles)
+    for conds in items:
+        verdicts = columns.judge(conds)
+        want = [LEVELS.index(judge_item(conds, p).level) for p in profiles]
+        assert verdicts.level.tolist() == want
+        for c, codes in zip(conds, verdicts.per_condition, strict=True):
+            expected = [
+                ("met", "unmet", "unknown").index(judge_item([c], p).results[0].verdict) for p in profiles
+            ]
+            assert codes.tolist() == expected
+
+
+def test_semantic_rows_follow_the_rule_and_stay_unknown_without_scores():
+    items = [
+        [Condition("business_scope", "semantic", "集成电路设计")],
+        [Condition("products", "semantic", "光伏组件")],
+    ]
+    table = ConditionTable(items)
+    assert table.semantic_texts == ("集成电路设计", "光伏组件")
+    profile = {"id": "e", "business_scope": "集成电路设计与销售"}
+    assert table.judge_all(profile).level.tolist() == [1, 1]  # no scores: unknown → need_info
+
+    def rule(scores):
+        return np.where(scores >= 0.8, MET, UNKNOWN).astype(np.int8)
+
+    assert table.judge_all(profile, np.array([0.9, 0.3]), rule).level.tolist() == [0, 1]
+
+
+def test_incremental_update_changes_verdicts():
+    columns = EnterpriseColumns()
+    columns.upsert([{"id": "a", "revenue": 100.0}, {"id": "b", "revenue": 900.0}])
+    cond = Condition("revenue", "gte", 500)
+    assert columns.verdict_codes(cond).tolist() == [UNMET, MET]
+    has = Condition("qualifications", "has", QUALS[0])
+    assert columns.verdict_codes(has).tolist() == [UNKNOWN, UNKNOWN]
+    columns.upsert([{"id": "a", "revenue": 600.0, "qualifications": [QUALS[0]]}])
+    assert columns.verdict_codes(cond).tolist() == [MET, MET]
+    assert columns.verdict_codes(has).tolist() == [MET, UNKNOWN]
+    columns.remove(["b"])
+    assert columns.alive[: len(columns)].tolist() == [True, False]
+    assert columns.n_alive == 1
+
+
+def test_gaps_spell_out_distance_and_missing_qualification():
+    conds = [
+        Condition("rd_ratio", "gte", 4.0, span="研发投入占比不低于4%"),
+        Condition("qualifications", "has", "国家高新技术企业"),
+        Condition("employees", "gte", 10),
+    ]
+    verdict = judge(conds, {"id": "e", "revenue": 800.0, "rd_expense": 28.0, "qualifications": []})
+    assert verdict.level == "ineligible"
+    gaps = gaps_of(verdict)
+    assert [g.kind for g in gaps] == ["unmet", "unmet", "unknown"]
+    assert (
+        gaps[0].field == "rd_ratio"
+        and "还差 0.5 个百分点" in gaps[0].text
+        and gaps[0].shortfall == pytest.approx(0.5)
+    )
+    assert "缺少资质：国家高新技术企业" in gaps[1].text
+    assert gaps[2].field == "employees" and "缺少" in gaps[2].text
+
+
+def test_exclusions_are_named_and_flagged():
+    conds = [Condition("credit_status", "eq", "normal"), Condition("revenue", "gte", 100)]
+    profile = {"id": "e", "revenue": 500.0, "credit_status": "dishonest", "major_violation": True}
+    verdict = judge(conds, profile)
+    assert verdict.level == "ineligible"
+    assert exclusion_hits(verdict) == ("失信",)
+    assert profile_flags(profile) == ("失信", "重大违法")
+    table = ConditionTable([conds])
+    got = table.judge_all(profile)
+    assert got.excluded.tolist() == [True] and got.excluded_only.tolist() == [True]
