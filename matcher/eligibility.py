@@ -416,11 +416,11 @@ class EnterpriseColumns:
         """Add or replace profiles (by ``id``); returns their row numbers."""
         with self._lock:
             batch = list(profiles)
-            new = [p for p in {str(p["id"]): p for p in batch}.values() if str(p["id"]) not in self.row]
+            new = {str(p.get("id")) for p in batch} - set(self.row)
             self._grow(len(self.ids) + len(new))
             rows = []
             for profile in batch:
-                key = str(profile["id"])
+                key = str(profile.get("id"))
                 row = self.row.get(key)
                 if row is None:
                     row = self.row[key] = len(self.ids)
