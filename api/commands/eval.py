@@ -1,0 +1,146 @@
+"""``policymatch eval eligibility`` and ``policymatch eval retrieval`` (``eval extraction`` is matcher's)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+
+def register(sub: argparse._SubParsersAction, group) -> None:  # type: ignore[type-arg,no-untyped-def]
+    """Add ``eval retrieval`` and ``eval eligibility``."""
+    evals = group("eval")
+
+    retrieval = evals.add_parser(
+        "retrieval", help="compare retrieval systems side by side on a labelled retrieval set"
+    )
+    retrieval.add_argument(
+        "--set", dest="set_dir", type=Path, required=True, help="folder with docs.jsonl and queries.jsonl"
+    )
+    retrieval.add_argument(
+        "--report", type=Path, required=True, help="report folder to write (metrics.json, summary.md, plots)"
+    )
+    retrieval.add_argument(
+        "--systems",
+        default="bm25,tfidf-char,tfidf-jieba,dense,hybrid",
+        help="comma-separated: bm25, tfidf-char, tfidf-jieba, dense, hybrid, hybrid-rrf (default: all)",
+    )
+    retrieval.add_argument(
+        "--backends",
+        default=None,
+        help="encoder backends for dense, comma-separated (default: the serving backend)",
+    )
+    retrieval.add_argument(
+        "--models",
+        default="active",
+        help="model versions for dense: 'active', 'all' or comma-separated versions",
+    )
+    retrieval.add_argument(
+        "--split",
+        choices=("all", "train", "test"),
+        default="all",
+        help="questions to use: all, or one side of the split by document",
+    )
+    retrieval.add_argument(
+        "--test-fraction",
+        type=float,
+        default=0.3,
+        help="share of documents whose questions are test questions",
+    )
+    retrieval.add_argument("--seed", type=int, default=0, help="seed of the split by document")
+    retrieval.add_argument(
+        "--max-queries", type=int, default=None, help="score only the first N questions (quick runs)"
+    )
+    retrieval.add_argument(
+        "--max-chars",
+        type=int,
+        default=None,
+        help="characters of each document the encoder reads (default 400)",
+    )
+    retrieval.add_argument(
+        "--benchmarks",
+        action="store_true",
+        help="also write the table into docs/benchmarks.md (section evaluation)",
+    )
+    retrieval.set_defaults(func=_retrieval)
+
+    eligibility = evals.add_parser(
+        "eligibility", help="score predicted verdicts against a labelled eligibility set"
+    )
+    eligibility.add_argument(
+        "--set",
+        dest="set_dir",
+        type=Path,
+        required=True,
+        help="folder with items.jsonl, profiles.jsonl, truth.jsonl",
+    )
+    eligibility.add_argument("--report", type=Path, required=True, help="report folder to write")
+    eligibility.add_argument(
+        "--gold-conditions",
+        action="store_true",
+        help="judge on the set's true conditions: scores the verdict logic alone",
+    )
+    eligibility.set_defaults(func=_eligibility)
+
+
+def _print_metrics(metrics: dict, keys: tuple[str, ...]) -> None:  # type: ignore[type-arg]
+    shown = {k: round(metrics[k], 4) if isinstance(metrics.get(k), float) else metrics.get(k) for k in keys}
+    print(json.dumps(shown, ensure_ascii=False))
+
+
+def _retrieval(args: argparse.Namespace) -> int:
+    from corpus.settings import get_settings
+    from eval.compare import build_systems
+    from eval.leakage import split_retrieval_set
+    from eval.runners import run_retrieval
+    from eval.sets import read_retrieval_set
+
+    settings = get_settings()
+    rset = read_retrieval_set(args.set_dir)
+    extra: dict = {}  # type: ignore[type-arg]
+    if args.split != "all":
+        split = split_retrieval_set(rset, test_fraction=args.test_fraction, seed=args.seed)
+        rset = split.train if args.split == "train" else split.test
+        extra["split"] = {
+            "part": args.split,
+            "test_fraction": args.test_fraction,
+            "seed": args.seed,
+            "leakage": split.report.to_dict(),
+        }
+    if args.max_queries:
+        rset = rset.subset(
+            [q.qid for q in rset.queries[: args.max_queries]], f"{rset.name}[:{args.max_queries}]"
+        )
+    backends = args.backends.split(",") if args.backends else [settings.encoder_backend]
+    built = build_systems(
+        args.systems.split(","),
+        backends=backends,
+        models=args.models,
+        models_dir=settings.models_dir,
+        max_chars=args.max_chars,
+    )
+    extra.update(built.versions)
+    run = run_retrieval(rset, built.systems, served=built.served, extra=extra)
+    run.write(args.report)
+    print(run.summary_markdown())
+    if args.benchmarks:
+        from eval.benchfile import machine_description, update_section
+
+        update_section(
+            f"evaluation-{rset.name}".replace(":", "-"),
+            f"### Retrieval on `{rset.name}` ({run.n_queries} questions, {run.n_docs} documents)\n\n"
+            f"Machine: {machine_description()}. Set sha256 `{run.set_sha256[:16]}`.\n\n{run.summary_markdown()}",
+        )
+    _print_metrics(run.metrics(), ("served", "recall@1", "recall@10", "mrr", "ndcg@10"))
+    return 0
+
+
+def _eligibility(args: argparse.Namespace) -> int:
+    from eval.runners import run_eligibility
+    from eval.sets import read_eligibility_set
+
+    eset = read_eligibility_set(args.set_dir)
+    run = run_eligibility(eset, mode="gold-conditions" if args.gold_conditions else "extracted")
+    run.write(args.report)
+    _print_metrics(run.metrics(), ("mode", "verdict_accuracy", "eligible_precision", "eligible_recall"))
+    return 0

@@ -1,0 +1,398 @@
+"""Evaluation runs: retrieval (systems side by side) and eligibility (verdicts against truth).
+
+Each run returns a frozen result whose ``metrics()`` is the ``metrics.json`` of
+``shared/spec/conditions.md`` and whose ``write(out_dir)`` writes the whole
+report folder (metrics, summary, plots).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import tempfile
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from corpus.conditions import LEVELS, Condition, judge_item, truth_verdict
+from eval import report
+from eval.compare import HybridSystem, RetrievalSystem, rank
+from eval.metrics import (
+    DEFAULT_KS,
+    FirstStageRecall,
+    LevelMetrics,
+    RankingSummary,
+    first_stage_recall,
+    level_metrics,
+    ranking_summary,
+)
+from eval.sets import EligibilitySet, RetrievalSet
+
+log = logging.getLogger(__name__)
+
+TRUTH_LABELS = ("eligible", "unknown", "ineligible")
+FIRST_STAGE_DEPTH = 100
+
+
+# --- retrieval --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SystemResult:
+    """One system's metrics on one set."""
+
+    name: str
+    summary: RankingSummary
+    first_stage: FirstStageRecall
+    seconds: float
+
+    def to_dict(self) -> dict[str, Any]:
+        """Flat metrics plus first-stage recall and the time the system took."""
+        return {
+            **self.summary.to_dict(),
+            "first_stage_recall": self.first_stage.recall,
+            "first_stage_share_kept": self.first_stage.share_kept,
+            "first_stage_depth": FIRST_STAGE_DEPTH,
+            "seconds": round(self.seconds, 2),
+        }
+
+
+@dataclass(frozen=True)
+class RetrievalRun:
+    """Every system's metrics on one retrieval set; ``served`` is the one at the top level."""
+
+    set_name: str
+    set_sha256: str
+    n_docs: int
+    n_queries: int
+    served: str
+    systems: tuple[SystemResult, ...]
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    def system(self, name: str) -> SystemResult:
+        """Return the result of the named system."""
+        for result in self.systems:
+            if result.name == name:
+                return result
+        raise LookupError(
+            f"no system {name!r} in this run; systems: {', '.join(s.name for s in self.systems)}"
+        )
+
+    def metrics(self) -> dict[str, Any]:
+        """metrics.json: the served system's keys at the top level, every system under ``systems``."""
+        out: dict[str, Any] = dict(self.system(self.served).to_dict())
+        out.update(
+            {
+                "served": self.served,
+                "systems": {s.name: s.to_dict() for s in self.systems},
+                "set": self.set_name,
+                "set_sha256": self.set_sha256,
+                "n_docs": self.n_docs,
+                "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+                **self.extra,
+            }
+        )
+        return out
+
+    def summary_markdown(self) -> str:
+        """Return a Markdown table of every system."""
+        header = [
+            "system",
+            "recall@1",
+            "recall@5",
+            "recall@10",
+            "recall@20",
+            "recall@50",
+            "MRR",
+            "nDCG@10",
+            f"first-stage recall@{FIRST_STAGE_DEPTH} (share kept)",
+        ]
+        rows = []
+        for s in self.systems:
+            r = s.summary.recall
+            rows.append(
+                [
+                    f"**{s.name}**" if s.name == self.served else s.name,
+                    r.get(1),
+                    r.get(5),
+                    r.get(10),
+                    r.get(20),
+                    r.get(50),
+                    s.summary.mrr,
+                    s.summary.ndcg_at_10,
+                    f"{s.first_stage.recall:.3f} ({s.first_stage.share_kept:.1%})",
+                ]
+            )
+        return report.markdown_table(header, rows)
+
+    def write(self, out_dir: Path, *, title: str = "") -> Path:
+        """Write metrics.json, summary.md and recall_at_k.png into ``out_dir``."""
+        out_dir = Path(out_dir)
+        report.write_metrics(self.metrics(), out_dir)
+        report.plot_recall_curves(
+            {s.name: s.summary.recall for s in self.systems},
+            out_dir / "recall_at_k.png",
+            title=title or f"{self.set_name} recall@k",
+        )
+        text = (
+            f"# Retrieval: {self.set_name}\n\n{self.n_queries} questions over {self.n_docs} documents; set sha256 `{self.set_sha256[:16]}…`; "
+            f"served system **{self.served}**.\n\n{self.summary_markdown()}\n\n![recall@k](recall_at_k.png)\n"
+        )
+        report.write_summary(text, out_dir)
+        return out_dir
+
+
+def run_retrieval(
+    rset: RetrievalSet,
+    systems: Sequence[RetrievalSystem],
+    *,
+    served: str | None = None,
+    ks: Sequence[int] = DEFAULT_KS,
+    extra: Mapping[str, Any] | None = None,
+) -> RetrievalRun:
+    """Fit and score every system on the set; parts of a hybrid are scored once and reused."""
+    docids = [d.docid for d in rset.docs]
+    questions = [q.question for q in rset.queries]
+    relevant = [dict(q.relevant) for q in rset.queries]
+    score_cache: dict[str, np.ndarray] = {}
+    fitted: set[str] = set()
+
+    def scores_of(system: RetrievalSystem) -> np.ndarray:
+        if system.name not in score_cache:
+            if isinstance(system, HybridSystem):
+                part_scores = [scores_of(part) for part in system.parts]
+                score_cache[system.name] = system.fuse(part_scores)
+            else:
+                if system.name not in fitted:
+                    system.fit(rset.docs)
+                    fitted.add(system.name)
+                score_cache[system.name] = system.scores(questions)
+        return score_cache[system.name]
+
+    results = []
+    for system in systems:
+        start = time.perf_counter()
+        log.info("scoring %s on %s", system.name, rset.name)
+        scores = scores_of(system)
+        seconds = time.perf_counter() - start
+        ranked = rank(scores, docids, depth=max(max(ks), FIRST_STAGE_DEPTH))
+        candidates = [set(r[:FIRST_STAGE_DEPTH]) for r in ranked]
+        if isinstance(system, HybridSystem):
+            # The hybrid's first stage is the union of its parts' candidate lists.
+            for part in system.parts:
+                for row, part_ranked in enumerate(rank(scores_of(part), docids, depth=FIRST_STAGE_DEPTH)):
+                    candidates[row] |= set(part_ranked)
+        results.append(
+            SystemResult(
+                system.name,
+                ranking_summary(ranked, relevant, ks),
+                first_stage_recall(candidates, relevant, len(docids)),
+                seconds,
+            )
+        )
+    names = [s.name for s in systems]
+    chosen = served or next((n for n in names if n.startswith("hybrid")), names[0])
+    return RetrievalRun(
+        rset.name or str(rset.path),
+        rset.sha256,
+        len(docids),
+        len(questions),
+        chosen,
+        tuple(results),
+        dict(extra or {}),
+    )
+
+
+# --- eligibility ------------------------------------------------------------------------------
+
+
+ConditionPredictor = Callable[[Any], tuple[Condition, ...]]
+
+
+@dataclass(frozen=True)
+class EligibilityRun:
+    """Predicted against true verdicts of every (profile, item) pair of an eligibility set."""
+
+    set_name: str
+    set_sha256: str
+    mode: str  # "extracted" (conditions read from text) or "gold-conditions"
+    verdicts: LevelMetrics  # 3-way, truth.jsonl's labels
+    levels: Mapping[str, int]  # predicted 4-level counts
+    n_items: int
+    n_profiles: int
+    directions: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    def metrics(self) -> dict[str, Any]:
+        """metrics.json: verdict_accuracy, eligible_precision, eligible_recall, per_level and the rest."""
+        per_level = self.verdicts.to_dict()["per_label"]
+        eligible = self.verdicts.per_label["eligible"]
+        return {
+            "verdict_accuracy": self.verdicts.accuracy,
+            "eligible_precision": eligible.precision,
+            "eligible_recall": eligible.recall,
+            "per_level": per_level,
+            "confusion": self.verdicts.to_dict()["confusion"],
+            "predicted_levels": dict(self.levels),
+            "mode": self.mode,
+            "directions": {k: dict(v) for k, v in self.directions.items()},
+            "n_pairs": self.verdicts.n,
+            "n_items": self.n_items,
+            "n_profiles": self.n_profiles,
+            "set": self.set_name,
+            "set_sha256": self.set_sha256,
+            "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            **self.extra,
+        }
+
+    def write(self, out_dir: Path) -> Path:
+        """Write metrics.json, summary.md and confusion_levels.png into ``out_dir``."""
+        out_dir = Path(out_dir)
+        m = self.metrics()
+        report.write_metrics(m, out_dir)
+        report.plot_confusion(
+            list(self.verdicts.labels),
+            self.verdicts.confusion,
+            out_dir / "confusion_levels.png",
+            title=f"级别 confusion ({self.mode})",
+        )  # type: ignore[arg-type]
+        rows = [
+            [label, v["precision"], v["recall"], v["f1"], v["support"]] for label, v in m["per_level"].items()
+        ]
+        direction_rows = [
+            [name, *(values.get(k) for k in ("recall@10", "ndcg@10", "mrr"))]
+            for name, values in self.directions.items()
+        ]
+        text = (
+            f"# Eligibility: {self.set_name} ({'gold conditions: verdict logic alone' if self.mode == 'gold-conditions' else 'conditions extracted from text'})\n\n"
+            f"{self.verdicts.n} (profile, item) pairs, {self.n_items} items, {self.n_profiles} profiles; set sha256 `{self.set_sha256[:16]}…`.\n\n"
+            f"verdict accuracy **{self.verdicts.accuracy:.3f}**, eligible precision **{m['eligible_precision']:.3f}**, eligible recall **{m['eligible_recall']:.3f}**\n\n"
+            + report.markdown_table(["verdict", "precision", "recall", "F1", "support"], rows)
+            + (
+                "\n\nRanking the truly eligible first, both directions:\n\n"
+                + report.markdown_table(["direction", "recall@10", "nDCG@10", "MRR"], direction_rows)
+                if direction_rows
+                else ""
+            )
+            + "\n\n![confusion](confusion_levels.png)\n"
+        )
+        report.write_summary(text, out_dir)
+        return out_dir
+
+
+def extracted_conditions(item: Any) -> tuple[Condition, ...]:
+    """Conditions read from the item's text and metadata alone by the extractor (``matcher.extraction``)."""
+    from matcher.extraction import extract_item
+
+    extraction = extract_item(
+        item.text, title=item.title, region_code=item.region_code, department=item.department
+    )
+    return tuple(extraction.conditions)
+
+
+def gold_conditions(item: Any) -> tuple[Condition, ...]:
+    """Return the set's true conditions (``--gold-conditions``: scores the verdict logic alone)."""
+    if item.conditions is None:
+        raise ValueError(
+            f"item {item.id} carries no 'conditions'; --gold-conditions needs them on every item"
+        )
+    return item.conditions
+
+
+def _profile_for_judging(profile: Mapping[str, Any]) -> Mapping[str, Any]:
+    """Return the profile as the service sees it: validated with derived fields (rd_ratio, size_class) when possible."""
+    try:
+        from corpus.schemas import validate_profile
+    except ImportError:
+        return profile
+    try:
+        return validate_profile(profile).to_dict()
+    except Exception:  # noqa: BLE001 — a profile the validator rejects is judged as given
+        return profile
+
+
+def run_eligibility(
+    eset: EligibilitySet,
+    *,
+    mode: str = "extracted",
+    predictor: ConditionPredictor | None = None,
+    level_judge: Callable[[Sequence[Condition], Mapping[str, Any]], str] | None = None,
+    extra: Mapping[str, Any] | None = None,
+) -> EligibilityRun:
+    """Predict every (profile, item) level and score it against ``truth.jsonl``.
+
+    Conditions come from ``predictor`` (default: the extractor for ``mode="extracted"``, the
+    truth for ``mode="gold-conditions"``); levels from ``level_judge`` (default
+    :func:`corpus.conditions.judge_item`, the service's own verdict logic).
+    """
+    if mode not in ("extracted", "gold-conditions"):
+        raise ValueError(f"mode must be 'extracted' or 'gold-conditions', got {mode!r}")
+    predict = predictor or (extracted_conditions if mode == "extracted" else gold_conditions)
+    judge = level_judge or (lambda conditions, profile: judge_item(conditions, profile).level)
+    conditions = {item.id: predict(item) for item in eset.items}
+    profiles = {str(p["id"]): _profile_for_judging(p) for p in eset.profiles}
+    true_labels, predicted, predicted_levels = [], [], []
+    for row in eset.truth:
+        level = judge(conditions[row.item], profiles[row.profile])
+        predicted_levels.append(level)
+        predicted.append(truth_verdict(level))  # type: ignore[arg-type]
+        true_labels.append(row.verdict)
+    metrics = level_metrics(true_labels, predicted, TRUTH_LABELS)
+    counts = {level: predicted_levels.count(level) for level in LEVELS}
+    directions = _direction_metrics(eset, predicted_levels)
+    return EligibilityRun(
+        eset.path.name,
+        eset.sha256,
+        mode,
+        metrics,
+        counts,
+        len(eset.items),
+        len(eset.profiles),
+        directions,
+        dict(extra or {}),
+    )
+
+
+_LEVEL_RANK = {level: i for i, level in enumerate(LEVELS)}
+
+
+def _direction_metrics(eset: EligibilitySet, predicted_levels: Sequence[str]) -> dict[str, dict[str, float]]:
+    """Ranking metrics of truly eligible pairs when results are ordered by predicted level, both directions.
+
+    智能匹配 (enterprise → items) and 精准推送 (item → enterprises): for each query, candidates are
+    ordered eligible → need_info → near_miss → ineligible (ties by set order), relevant = truly eligible.
+    """
+    by_profile: dict[str, list[tuple[int, int, str]]] = {}
+    by_item: dict[str, list[tuple[int, int, str]]] = {}
+    for position, (row, level) in enumerate(zip(eset.truth, predicted_levels, strict=True)):
+        by_profile.setdefault(row.profile, []).append((_LEVEL_RANK[level], position, row.item))
+        by_item.setdefault(row.item, []).append((_LEVEL_RANK[level], position, row.profile))
+    truly = {(row.profile, row.item) for row in eset.truth if row.verdict == "eligible"}
+    out = {}
+    for name, groups, pair in (
+        ("enterprise→items", by_profile, lambda key, other: (key, other)),
+        ("item→enterprises", by_item, lambda key, other: (other, key)),
+    ):
+        ranked, relevant = [], []
+        for key, rows in groups.items():
+            ordered = [other for _, _, other in sorted(rows)]
+            ranked.append(ordered)
+            relevant.append({other for other in ordered if pair(key, other) in truly})
+        if any(relevant):
+            summary = ranking_summary(ranked, relevant, ks=(1, 10, 50))
+            out[name] = {
+                "recall@10": summary.recall[10],
+                "ndcg@10": summary.ndcg_at_10,
+                "mrr": summary.mrr,
+                "n_queries": float(summary.n_queries),
+            }
+    return out
+
+
+def temporary_data_dir() -> tempfile.TemporaryDirectory[str]:
+    """Return a scratch data directory for a run that must leave the service's store untouched."""
+    return tempfile.TemporaryDirectory(prefix="policymatch-eval-")
