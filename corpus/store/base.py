@@ -1,0 +1,320 @@
+"""The store interface: everything the matcher and the doors read and write, behind one small protocol.
+
+One implementation per file (``sqlite.py`` today; a PostgreSQL store later)
+and :func:`corpus.store.open_store` picks one from a path or URL. Callers
+use only what is declared here.
+
+Rules every implementation keeps:
+
+- every write runs in a transaction; :meth:`Store.transaction` groups several
+  writes into one, and a failure anywhere leaves the store as it was;
+- re-upserting a policy makes a new version and replaces its items, but a
+  person's ``edited`` conditions of an item survive (they win over ``extracted``);
+- every enterprise upsert that changes a profile keeps the previous one as a snapshot;
+- the audit log is append-only; API keys are stored only as a SHA-256 of the secret.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from typing import Any, Literal, Protocol, runtime_checkable
+
+from corpus.conditions import Condition
+from corpus.schemas import EnterpriseProfile, PolicyDocument, PolicyItem
+
+Role = Literal["admin", "enterprise", "push"]
+ROLES: tuple[str, ...] = ("admin", "enterprise", "push")
+FeedbackKind = Literal["useful", "not_useful", "applied", "received"]
+FEEDBACK_KINDS: tuple[str, ...] = ("useful", "not_useful", "applied", "received")
+
+
+class StoreError(RuntimeError):
+    """A store that cannot be opened or used (bad URL, newer schema, closed)."""
+
+
+class NotFoundError(LookupError):
+    """A record that is not in the store."""
+
+
+@runtime_checkable
+class ExtractionLike(Protocol):
+    """What :meth:`Store.upsert_policy` reads of an extraction: its conditions and its tags."""
+
+    @property
+    def conditions(self) -> Sequence[Condition]:
+        """Conditions extracted from the item's text."""
+        ...
+
+    @property
+    def tags(self) -> Any:
+        """Tags: a Mapping or an object with ``to_dict()``."""
+        ...
+
+
+@dataclass(frozen=True)
+class StoredPolicy:
+    """A policy as stored: the document (with its version) and its current items."""
+
+    document: PolicyDocument
+    items: tuple[PolicyItem, ...]
+    created_at: str
+    updated_at: str
+
+
+@dataclass(frozen=True)
+class PolicySummary:
+    """One row of :meth:`Store.list_policies`."""
+
+    id: str
+    title: str
+    version: int
+    n_items: int
+    region_code: str | None
+    department: str | None
+    issued: str | None
+    fulfilment: str | None
+    updated_at: str
+
+
+@dataclass(frozen=True)
+class UpsertCounts:
+    """What an upsert of enterprises did."""
+
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+    @property
+    def total(self) -> int:
+        """Records seen."""
+        return self.inserted + self.updated + self.unchanged
+
+
+@dataclass(frozen=True)
+class EnterpriseSnapshot:
+    """One stored version of an enterprise profile."""
+
+    snapshot_id: int
+    profile: EnterpriseProfile
+    created_at: str
+
+
+@dataclass(frozen=True)
+class Feedback:
+    """闭环反馈 on one item by (or about) one enterprise."""
+
+    id: int
+    enterprise_id: str
+    item_id: str
+    kind: str
+    rating: int | None
+    comment: str | None
+    created_at: str
+
+
+@dataclass(frozen=True)
+class AuditEvent:
+    """One entry of the append-only audit log; ``id`` and ``at`` are set by the store when absent."""
+
+    actor: str
+    action: str
+    target: str = ""
+    details: Mapping[str, Any] = field(default_factory=dict)
+    at: str | None = None
+    id: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict."""
+        return {
+            "id": self.id,
+            "at": self.at,
+            "actor": self.actor,
+            "action": self.action,
+            "target": self.target,
+            "details": dict(self.details),
+        }
+
+
+@dataclass(frozen=True)
+class ApiKey:
+    """An API key as stored (never its secret)."""
+
+    key_id: str
+    role: str
+    enterprise_id: str | None
+    label: str
+    created_at: str
+    revoked_at: str | None = None
+
+    @property
+    def active(self) -> bool:
+        """False once revoked."""
+        return self.revoked_at is None
+
+
+def utc_now() -> str:
+    """Return the current UTC time as ISO 8601 with microseconds (sortable as text)."""
+    return dt.datetime.now(dt.UTC).isoformat(timespec="microseconds")
+
+
+class Store(Protocol):
+    """Policies, items, conditions, tags, enterprises, feedback, audit log and API keys.
+
+    Implementations must be safe to call from several threads at once and say
+    how (``sqlite.py``: one connection per thread).
+    """
+
+    # --- lifecycle ---
+    def schema_version(self) -> int:
+        """Return the schema version of the open store."""
+        ...
+
+    def transaction(self) -> AbstractContextManager[None]:
+        """Group writes: all of them happen, or (on an exception) none. Nestable."""
+        ...
+
+    def close(self) -> None:
+        """Release every connection; the store is unusable afterwards."""
+        ...
+
+    # --- policies ---
+    def upsert_policy(
+        self,
+        document: PolicyDocument,
+        items: Sequence[PolicyItem],
+        extractions: Sequence[ExtractionLike | None] | Mapping[str, ExtractionLike] | None = None,
+    ) -> PolicyDocument:
+        """Store a policy as a new version, replacing its items and extracted conditions; returns it with its version."""
+        ...
+
+    def get_policy(self, policy_id: str) -> StoredPolicy | None:
+        """Return the current version of a policy with its items, or None."""
+        ...
+
+    def list_policies(self) -> list[PolicySummary]:
+        """Every policy, most recently updated first."""
+        ...
+
+    def policy_versions(self, policy_id: str) -> list[PolicyDocument]:
+        """Every stored version of a policy's document, oldest first."""
+        ...
+
+    def delete_policy(self, policy_id: str) -> bool:
+        """Remove a policy and its items (edited conditions are kept); True when it existed."""
+        ...
+
+    def get_item(self, item_id: str) -> PolicyItem | None:
+        """One item by id (``policy#seq``), or None."""
+        ...
+
+    def iter_items(self, policy_id: str | None = None) -> Iterator[PolicyItem]:
+        """Every current item (of one policy when given), in policy then seq order."""
+        ...
+
+    def count_items(self) -> int:
+        """Count current items."""
+        ...
+
+    def set_item_conditions(
+        self, item_id: str, conditions: Iterable[Condition], source: str = "edited"
+    ) -> None:
+        """Replace the item's conditions of that source (``edited`` = a person's correction)."""
+        ...
+
+    def item_conditions(self, item_id: str) -> list[Condition]:
+        """Return the conditions that apply: the edited set when one exists, else the extracted one."""
+        ...
+
+    def item_condition_source(self, item_id: str) -> str | None:
+        """``edited`` or ``extracted`` for the set :meth:`item_conditions` returns, None when there is none."""
+        ...
+
+    def clear_edited_conditions(self, item_id: str) -> bool:
+        """Drop a person's correction so the extracted conditions apply again; True when there was one."""
+        ...
+
+    def item_tags(self, item_id: str) -> dict[str, Any] | None:
+        """Return the item's tags as stored (JSON object), or None."""
+        ...
+
+    # --- enterprises ---
+    def upsert_enterprises(self, profiles: Iterable[EnterpriseProfile]) -> UpsertCounts:
+        """Insert or replace profiles in one transaction; a changed profile keeps the previous as a snapshot."""
+        ...
+
+    def get_enterprise(self, enterprise_id: str) -> EnterpriseProfile | None:
+        """Return the current profile, or None."""
+        ...
+
+    def iter_enterprises(self, batch_size: int = 1000) -> Iterator[EnterpriseProfile]:
+        """Every current profile, in id order, read in batches."""
+        ...
+
+    def count_enterprises(self) -> int:
+        """Count enterprises."""
+        ...
+
+    def enterprise_snapshot_id(self, enterprise_id: str) -> int | None:
+        """Id of the current snapshot (changes whenever the profile changes), or None."""
+        ...
+
+    def enterprise_history(self, enterprise_id: str) -> list[EnterpriseSnapshot]:
+        """Every stored version of a profile, oldest first."""
+        ...
+
+    def delete_enterprise(self, enterprise_id: str) -> bool:
+        """Remove an enterprise (its snapshots stay); True when it existed."""
+        ...
+
+    # --- feedback ---
+    def add_feedback(
+        self,
+        enterprise_id: str,
+        item_id: str,
+        kind: str,
+        rating: int | None = None,
+        comment: str | None = None,
+    ) -> Feedback:
+        """Record one piece of 闭环反馈."""
+        ...
+
+    def iter_feedback(self, since: str | None = None) -> Iterator[Feedback]:
+        """Feedback in the order it came (after ``since`` when given)."""
+        ...
+
+    # --- audit ---
+    def append_audit(self, event: AuditEvent) -> AuditEvent:
+        """Append to the audit log; returns the event with its id and time."""
+        ...
+
+    def query_audit(
+        self,
+        *,
+        actor: str | None = None,
+        action: str | None = None,
+        target: str | None = None,
+        since: str | None = None,
+        limit: int = 100,
+    ) -> list[AuditEvent]:
+        """Audit events matching every given filter, newest first."""
+        ...
+
+    # --- api keys ---
+    def create_api_key(self, role: str, enterprise_id: str | None = None, label: str = "") -> tuple[str, str]:
+        """Make a key; returns (key_id, secret). Only a SHA-256 of the secret is stored."""
+        ...
+
+    def find_api_key(self, secret: str) -> ApiKey | None:
+        """Return the active key whose secret this is (compared in constant time), or None."""
+        ...
+
+    def list_api_keys(self) -> list[ApiKey]:
+        """Every key, newest first (no secrets)."""
+        ...
+
+    def revoke_api_key(self, key_id: str) -> bool:
+        """Revoke a key; True when it was active."""
+        ...

@@ -1,0 +1,158 @@
+"""Schema migrations of the SQLite store, applied in order from an empty file.
+
+The schema version is SQLite's ``PRAGMA user_version``. Each migration runs in
+its own transaction with the version bump, so a failed migration leaves the
+file at the previous version. Append new migrations; never edit an applied one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Migration:
+    """One step of the schema: the version it brings the file to and its SQL."""
+
+    version: int
+    description: str
+    sql: str
+
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(
+        1,
+        "policies with versions, items, conditions, enterprises with snapshots, feedback, audit log, api keys",
+        """
+        CREATE TABLE policies (
+            id          TEXT PRIMARY KEY,
+            version     INTEGER NOT NULL CHECK (version >= 1),
+            title       TEXT NOT NULL,
+            text        TEXT NOT NULL,
+            region_code TEXT,
+            department  TEXT,
+            issued      TEXT,
+            valid_until TEXT,
+            url         TEXT,
+            fulfilment  TEXT CHECK (fulfilment IS NULL OR fulfilment IN ('免申即享', '即申即享', '一般申报', '第三方评审')),
+            created_at  TEXT NOT NULL,
+            updated_at  TEXT NOT NULL
+        );
+        CREATE TABLE policy_versions (
+            policy_id   TEXT NOT NULL,
+            version     INTEGER NOT NULL,
+            document    TEXT NOT NULL,   -- JSON of the PolicyDocument
+            items       TEXT NOT NULL,   -- JSON list of the PolicyItems of that version
+            created_at  TEXT NOT NULL,
+            PRIMARY KEY (policy_id, version)
+        );
+        CREATE TABLE items (
+            id           TEXT PRIMARY KEY,
+            policy_id    TEXT NOT NULL REFERENCES policies(id) ON DELETE CASCADE,
+            seq          INTEGER NOT NULL CHECK (seq >= 1),
+            heading_path TEXT NOT NULL,  -- JSON list
+            title        TEXT NOT NULL,
+            text         TEXT NOT NULL CHECK (length(text) > 0),
+            region_code  TEXT,
+            department   TEXT,
+            fulfilment   TEXT,
+            issued       TEXT,
+            valid_until  TEXT,
+            tags         TEXT,           -- JSON object
+            UNIQUE (policy_id, seq)
+        );
+        -- No foreign key to items: a person's edited conditions outlive a re-extraction that drops the item.
+        CREATE TABLE conditions (
+            item_id    TEXT NOT NULL,
+            policy_id  TEXT NOT NULL,
+            source     TEXT NOT NULL CHECK (source IN ('extracted', 'edited')),
+            position   INTEGER NOT NULL,
+            field      TEXT NOT NULL,
+            op         TEXT NOT NULL,
+            value      TEXT,             -- JSON
+            span       TEXT NOT NULL DEFAULT '',
+            created_at TEXT NOT NULL,
+            PRIMARY KEY (item_id, source, position)
+        );
+        CREATE INDEX conditions_policy ON conditions (policy_id, source);
+        CREATE TABLE enterprises (
+            id            TEXT PRIMARY KEY,
+            snapshot_id   INTEGER NOT NULL,
+            name          TEXT NOT NULL,
+            region_code   TEXT,
+            industry_code TEXT,
+            profile       TEXT NOT NULL,  -- JSON in the shape of enterprise_profile.md
+            updated_at    TEXT NOT NULL
+        );
+        CREATE TABLE enterprise_snapshots (
+            id            INTEGER PRIMARY KEY AUTOINCREMENT,
+            enterprise_id TEXT NOT NULL,
+            profile       TEXT NOT NULL,
+            created_at    TEXT NOT NULL
+        );
+        CREATE INDEX enterprise_snapshots_enterprise ON enterprise_snapshots (enterprise_id, id);
+        CREATE TABLE feedback (
+            id            INTEGER PRIMARY KEY AUTOINCREMENT,
+            enterprise_id TEXT NOT NULL,
+            item_id       TEXT NOT NULL,
+            kind          TEXT NOT NULL CHECK (kind IN ('useful', 'not_useful', 'applied', 'received')),
+            rating        INTEGER CHECK (rating IS NULL OR rating BETWEEN 1 AND 5),
+            comment       TEXT,
+            created_at    TEXT NOT NULL
+        );
+        CREATE TABLE audit_log (
+            id      INTEGER PRIMARY KEY AUTOINCREMENT,
+            at      TEXT NOT NULL,
+            actor   TEXT NOT NULL,
+            action  TEXT NOT NULL,
+            target  TEXT NOT NULL DEFAULT '',
+            details TEXT NOT NULL DEFAULT '{}'
+        );
+        CREATE INDEX audit_log_at ON audit_log (at);
+        CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+        BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+        CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+        BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+        CREATE TABLE api_keys (
+            key_id        TEXT PRIMARY KEY,
+            secret_sha256 TEXT NOT NULL UNIQUE,
+            role          TEXT NOT NULL CHECK (role IN ('admin', 'enterprise', 'push')),
+            enterprise_id TEXT,
+            label         TEXT NOT NULL DEFAULT '',
+            created_at    TEXT NOT NULL,
+            revoked_at    TEXT,
+            CHECK (role != 'enterprise' OR enterprise_id IS NOT NULL)
+        );
+        """,
+    ),
+    Migration(
+        2,
+        "indexes for 精准推送 filters (region, industry) and feedback export by time",
+        """
+        CREATE INDEX enterprises_region ON enterprises (region_code);
+        CREATE INDEX enterprises_industry ON enterprises (industry_code);
+        CREATE INDEX feedback_created ON feedback (created_at);
+        CREATE INDEX items_policy ON items (policy_id, seq);
+        """,
+    ),
+)
+
+LATEST_VERSION = MIGRATIONS[-1].version
+
+
+def statements(sql: str) -> list[str]:
+    """Split a migration script into statements (trigger bodies keep their inner semicolons)."""
+    import sqlite3
+
+    out: list[str] = []
+    buffer = ""
+    for line in sql.splitlines(keepends=True):
+        buffer += line
+        if sqlite3.complete_statement(buffer):
+            statement = buffer.strip()
+            if statement.rstrip(";").strip():
+                out.append(statement)
+            buffer = ""
+    if buffer.strip():
+        raise ValueError(f"incomplete SQL statement at the end of a migration: {buffer.strip()[:80]!r}")
+    return out

@@ -1,0 +1,710 @@
+"""The SQLite store: one file under the data directory, WAL, foreign keys on, migrations from empty.
+
+Thread model: **one connection per thread**. Each thread that touches the
+store gets its own ``sqlite3`` connection (WAL mode lets readers run beside
+the one writer; ``busy_timeout`` makes a second writer wait instead of
+failing). Writes start with ``BEGIN IMMEDIATE`` so two writers never deadlock
+on a lock upgrade. :meth:`SQLiteStore.close` closes the connections of every
+thread.
+
+Every public write runs inside :meth:`SQLiteStore.transaction`; nesting uses
+savepoints, so a caller can wrap a whole batch and an exception anywhere
+rolls the batch back and leaves the file as it was.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import secrets
+import sqlite3
+import threading
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from corpus.conditions import Condition
+from corpus.schemas import PROFILE_FIELD_NAMES, EnterpriseProfile, PolicyDocument, PolicyItem
+from corpus.store.base import (
+    FEEDBACK_KINDS,
+    ROLES,
+    ApiKey,
+    AuditEvent,
+    EnterpriseSnapshot,
+    ExtractionLike,
+    Feedback,
+    NotFoundError,
+    PolicySummary,
+    StoredPolicy,
+    StoreError,
+    UpsertCounts,
+    utc_now,
+)
+from corpus.store.migrations import LATEST_VERSION, MIGRATIONS, statements
+
+BUSY_TIMEOUT_MS = 15_000
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+
+
+def _secret_hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode("utf-8")).hexdigest()
+
+
+class SQLiteStore:
+    """:class:`corpus.store.base.Store` on one SQLite file (one connection per thread)."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        if str(path) == ":memory:" or str(path).startswith("file::memory:"):
+            raise StoreError(
+                "the SQLite store needs a file (each thread opens its own connection); use a temporary file"
+            )
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._local = threading.local()
+        self._connections: list[sqlite3.Connection] = []
+        self._connections_lock = threading.Lock()
+        self._closed = False
+        self._migrate()
+
+    # --- connections and transactions ----------------------------------------------------------
+
+    def _conn(self) -> sqlite3.Connection:
+        if self._closed:
+            raise StoreError(f"the store {self.path} is closed")
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+            conn.row_factory = sqlite3.Row
+            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("PRAGMA foreign_keys = ON")
+            conn.execute("PRAGMA synchronous = NORMAL")
+            self._local.conn = conn
+            self._local.depth = 0
+            with self._connections_lock:
+                self._connections.append(conn)
+        return conn
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """All writes inside happen together or not at all; nested calls become savepoints."""
+        conn = self._conn()
+        depth = self._local.depth
+        savepoint = f"sp_{depth}"
+        if depth == 0:
+            conn.execute("BEGIN IMMEDIATE")
+        else:
+            conn.execute(f"SAVEPOINT {savepoint}")
+        self._local.depth = depth + 1
+        try:
+            yield
+        except BaseException:
+            self._local.depth = depth
+            if depth == 0:
+                conn.execute("ROLLBACK")
+            else:
+                conn.execute(f"ROLLBACK TO {savepoint}")
+                conn.execute(f"RELEASE {savepoint}")
+            raise
+        self._local.depth = depth
+        if depth == 0:
+            conn.execute("COMMIT")
+        else:
+            conn.execute(f"RELEASE {savepoint}")
+
+    def close(self) -> None:
+        """Close the connections of every thread."""
+        with self._connections_lock:
+            for conn in self._connections:
+                try:
+                    conn.close()
+                except sqlite3.ProgrammingError:  # closed from its own thread already
+                    pass
+            self._connections.clear()
+        self._closed = True
+        self._local = threading.local()
+
+    def __enter__(self) -> SQLiteStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def schema_version(self) -> int:
+        """``PRAGMA user_version`` of the file."""
+        return int(self._conn().execute("PRAGMA user_version").fetchone()[0])
+
+    def _migrate(self) -> None:
+        conn = self._conn()
+        current = self.schema_version()
+        if current > LATEST_VERSION:
+            raise StoreError(
+                f"the store {self.path} has schema version {current}, newer than this code supports ({LATEST_VERSION}); "
+                "upgrade policymatch"
+            )
+        for migration in MIGRATIONS:
+            if migration.version <= current:
+                continue
+            with self.transaction():
+                # Re-read inside the write lock: another process may have migrated meanwhile.
+                if int(conn.execute("PRAGMA user_version").fetchone()[0]) >= migration.version:
+                    continue
+                for statement in statements(migration.sql):
+                    conn.execute(statement)
+                conn.execute(f"PRAGMA user_version = {migration.version}")
+
+    # --- policies ------------------------------------------------------------------------------
+
+    def upsert_policy(
+        self,
+        document: PolicyDocument,
+        items: Sequence[PolicyItem],
+        extractions: Sequence[ExtractionLike | None] | Mapping[str, ExtractionLike] | None = None,
+    ) -> PolicyDocument:
+        """Store a new version of the policy, replacing its items, tags and extracted conditions."""
+        for item in items:
+            if item.policy_id != document.id:
+                raise ValueError(
+                    f"item {item.id!r} belongs to policy {item.policy_id!r}, not {document.id!r}"
+                )
+        by_item = self._extractions_by_item(items, extractions)
+        now = utc_now()
+        conn = self._conn()
+        with self.transaction():
+            row = conn.execute(
+                "SELECT version, created_at FROM policies WHERE id = ?", (document.id,)
+            ).fetchone()
+            version = (row["version"] + 1) if row else 1
+            created_at = row["created_at"] if row else now
+            stored = PolicyDocument(**{**asdict(document), "version": version})
+            conn.execute("DELETE FROM items WHERE policy_id = ?", (document.id,))
+            conn.execute(
+                "DELETE FROM conditions WHERE policy_id = ? AND source = 'extracted'", (document.id,)
+            )
+            conn.execute(
+                """INSERT INTO policies (id, version, title, text, region_code, department, issued, valid_until, url,
+                                         fulfilment, created_at, updated_at)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                   ON CONFLICT (id) DO UPDATE SET version = excluded.version, title = excluded.title,
+                       text = excluded.text, region_code = excluded.region_code, department = excluded.department,
+                       issued = excluded.issued, valid_until = excluded.valid_until, url = excluded.url,
+                       fulfilment = excluded.fulfilment, updated_at = excluded.updated_at""",
+                (
+                    stored.id,
+                    version,
+                    stored.title,
+                    stored.text,
+                    stored.region_code,
+                    stored.department,
+                    stored.issued,
+                    stored.valid_until,
+                    stored.url,
+                    stored.fulfilment,
+                    created_at,
+                    now,
+                ),
+            )
+            for item in items:
+                extraction = by_item.get(item.id)
+                conn.execute(
+                    """INSERT INTO items (id, policy_id, seq, heading_path, title, text, region_code, department,
+                                          fulfilment, issued, valid_until, tags)
+                       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                    (
+                        item.id,
+                        item.policy_id,
+                        item.seq,
+                        _json(list(item.heading_path)),
+                        item.title,
+                        item.text,
+                        item.region_code,
+                        item.department,
+                        item.fulfilment,
+                        item.issued,
+                        item.valid_until,
+                        _json(_tags_dict(extraction.tags)) if extraction is not None else None,
+                    ),
+                )
+                if extraction is not None:
+                    self._insert_conditions(
+                        conn, item.id, document.id, "extracted", extraction.conditions, now
+                    )
+            conn.execute(
+                "INSERT INTO policy_versions (policy_id, version, document, items, created_at) VALUES (?, ?, ?, ?, ?)",
+                (stored.id, version, _json(stored.to_dict()), _json([i.to_dict() for i in items]), now),
+            )
+        return stored
+
+    @staticmethod
+    def _extractions_by_item(
+        items: Sequence[PolicyItem],
+        extractions: Sequence[ExtractionLike | None] | Mapping[str, ExtractionLike] | None,
+    ) -> dict[str, ExtractionLike]:
+        if extractions is None:
+            return {}
+        if isinstance(extractions, Mapping):
+            unknown = set(extractions) - {i.id for i in items}
+            if unknown:
+                raise ValueError(f"extractions name items that are not in the policy: {sorted(unknown)[:3]}")
+            return dict(extractions)
+        if len(extractions) != len(items):
+            raise ValueError(
+                f"{len(extractions)} extractions for {len(items)} items; pass one per item (or a dict by item id)"
+            )
+        return {item.id: e for item, e in zip(items, extractions, strict=True) if e is not None}
+
+    @staticmethod
+    def _insert_conditions(
+        conn: sqlite3.Connection,
+        item_id: str,
+        policy_id: str,
+        source: str,
+        conditions: Iterable[Condition],
+        now: str,
+    ) -> None:
+        for position, condition in enumerate(conditions):
+            data = condition.to_dict()
+            conn.execute(
+                """INSERT INTO conditions (item_id, policy_id, source, position, field, op, value, span, created_at)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                (
+                    item_id,
+                    policy_id,
+                    source,
+                    position,
+                    data["field"],
+                    data["op"],
+                    _json(data["value"]),
+                    data["span"],
+                    now,
+                ),
+            )
+
+    def get_policy(self, policy_id: str) -> StoredPolicy | None:
+        """Return the current version of a policy with its items, or None."""
+        conn = self._conn()
+        row = conn.execute("SELECT * FROM policies WHERE id = ?", (policy_id,)).fetchone()
+        if row is None:
+            return None
+        return StoredPolicy(
+            _document(row), tuple(self.iter_items(policy_id)), row["created_at"], row["updated_at"]
+        )
+
+    def list_policies(self) -> list[PolicySummary]:
+        """Every policy with its item count, most recently updated first."""
+        rows = self._conn().execute(
+            """SELECT p.*, (SELECT count(*) FROM items i WHERE i.policy_id = p.id) AS n_items
+               FROM policies p ORDER BY p.updated_at DESC, p.id"""
+        )
+        return [
+            PolicySummary(
+                r["id"],
+                r["title"],
+                r["version"],
+                r["n_items"],
+                r["region_code"],
+                r["department"],
+                r["issued"],
+                r["fulfilment"],
+                r["updated_at"],
+            )
+            for r in rows
+        ]
+
+    def policy_versions(self, policy_id: str) -> list[PolicyDocument]:
+        """Every stored version of a policy's document, oldest first."""
+        rows = self._conn().execute(
+            "SELECT document FROM policy_versions WHERE policy_id = ? ORDER BY version", (policy_id,)
+        )
+        return [PolicyDocument(**json.loads(r["document"])) for r in rows]
+
+    def delete_policy(self, policy_id: str) -> bool:
+        """Remove a policy, its items and extracted conditions; edited conditions and versions stay."""
+        conn = self._conn()
+        with self.transaction():
+            conn.execute("DELETE FROM conditions WHERE policy_id = ? AND source = 'extracted'", (policy_id,))
+            return conn.execute("DELETE FROM policies WHERE id = ?", (policy_id,)).rowcount > 0
+
+    def get_item(self, item_id: str) -> PolicyItem | None:
+        """One current item, or None."""
+        row = self._conn().execute("SELECT * FROM items WHERE id = ?", (item_id,)).fetchone()
+        return _item(row) if row else None
+
+    def iter_items(self, policy_id: str | None = None) -> Iterator[PolicyItem]:
+        """Every current item (of one policy when given), in policy then seq order."""
+        if policy_id is None:
+            rows = self._conn().execute("SELECT * FROM items ORDER BY policy_id, seq").fetchall()
+        else:
+            rows = (
+                self._conn()
+                .execute("SELECT * FROM items WHERE policy_id = ? ORDER BY seq", (policy_id,))
+                .fetchall()
+            )
+        return (_item(r) for r in rows)
+
+    def count_items(self) -> int:
+        """Count current items."""
+        return int(self._conn().execute("SELECT count(*) FROM items").fetchone()[0])
+
+    def set_item_conditions(
+        self, item_id: str, conditions: Iterable[Condition], source: str = "edited"
+    ) -> None:
+        """Replace the item's conditions of that source; an edited set wins over the extracted one."""
+        if source not in ("extracted", "edited"):
+            raise ValueError(f"source must be 'extracted' or 'edited', got {source!r}")
+        conn = self._conn()
+        conditions = [
+            c if c.source == source else Condition(c.field, c.op, c.value, c.span, source) for c in conditions
+        ]  # type: ignore[arg-type]
+        with self.transaction():
+            row = conn.execute("SELECT policy_id FROM items WHERE id = ?", (item_id,)).fetchone()
+            if row is None:
+                raise NotFoundError(f"no item {item_id!r} in the store")
+            conn.execute("DELETE FROM conditions WHERE item_id = ? AND source = ?", (item_id, source))
+            self._insert_conditions(conn, item_id, row["policy_id"], source, conditions, utc_now())
+            if not conditions and source == "edited":
+                # A person may decide an item has no conditions at all; a marker row keeps that decision.
+                conn.execute(
+                    """INSERT INTO conditions (item_id, policy_id, source, position, field, op, value, span, created_at)
+                       VALUES (?, ?, 'edited', -1, '', '', 'null', '', ?)""",
+                    (item_id, row["policy_id"], utc_now()),
+                )
+
+    def item_conditions(self, item_id: str) -> list[Condition]:
+        """Return the edited set when one exists (even an empty correction), else the extracted one."""
+        source = self.item_condition_source(item_id)
+        if source is None:
+            return []
+        rows = self._conn().execute(
+            "SELECT * FROM conditions WHERE item_id = ? AND source = ? AND field != '' ORDER BY position",
+            (item_id, source),
+        )
+        return [_condition(r) for r in rows]
+
+    def item_condition_source(self, item_id: str) -> str | None:
+        """``edited`` when a person corrected the item, ``extracted`` when only extraction did, else None."""
+        row = (
+            self._conn()
+            .execute(
+                """SELECT source FROM conditions WHERE item_id = ?
+               ORDER BY CASE source WHEN 'edited' THEN 0 ELSE 1 END LIMIT 1""",
+                (item_id,),
+            )
+            .fetchone()
+        )
+        if row is not None:
+            return str(row["source"])
+        marker = (
+            self._conn()
+            .execute("SELECT 1 FROM items WHERE id = ? AND tags IS NOT NULL", (item_id,))
+            .fetchone()
+        )
+        return "extracted" if marker else None
+
+    def clear_edited_conditions(self, item_id: str) -> bool:
+        """Drop a person's correction; True when there was one."""
+        with self.transaction():
+            cursor = self._conn().execute(
+                "DELETE FROM conditions WHERE item_id = ? AND source = 'edited'", (item_id,)
+            )
+            return cursor.rowcount > 0
+
+    def item_tags(self, item_id: str) -> dict[str, Any] | None:
+        """Return the item's tags as stored, or None."""
+        row = self._conn().execute("SELECT tags FROM items WHERE id = ?", (item_id,)).fetchone()
+        if row is None or row["tags"] is None:
+            return None
+        return dict(json.loads(row["tags"]))
+
+    # --- enterprises ---------------------------------------------------------------------------
+
+    def upsert_enterprises(self, profiles: Iterable[EnterpriseProfile]) -> UpsertCounts:
+        """Insert or replace profiles in one transaction; a changed profile gets a new snapshot."""
+        inserted = updated = unchanged = 0
+        conn = self._conn()
+        now = utc_now()
+        with self.transaction():
+            for profile in profiles:
+                if not isinstance(profile, EnterpriseProfile):
+                    raise TypeError(
+                        f"upsert_enterprises takes EnterpriseProfile (validate_profile), got {type(profile).__name__}"
+                    )
+                payload = _json(profile.to_dict())
+                row = conn.execute("SELECT profile FROM enterprises WHERE id = ?", (profile.id,)).fetchone()
+                if row is not None and row["profile"] == payload:
+                    unchanged += 1
+                    continue
+                snapshot_id = conn.execute(
+                    "INSERT INTO enterprise_snapshots (enterprise_id, profile, created_at) VALUES (?, ?, ?)",
+                    (profile.id, payload, now),
+                ).lastrowid
+                conn.execute(
+                    """INSERT INTO enterprises (id, snapshot_id, name, region_code, industry_code, profile, updated_at)
+                       VALUES (?, ?, ?, ?, ?, ?, ?)
+                       ON CONFLICT (id) DO UPDATE SET snapshot_id = excluded.snapshot_id, name = excluded.name,
+                           region_code = excluded.region_code, industry_code = excluded.industry_code,
+                           profile = excluded.profile, updated_at = excluded.updated_at""",
+                    (
+                        profile.id,
+                        snapshot_id,
+                        profile.name,
+                        profile.region_code,
+                        profile.industry_code,
+                        payload,
+                        now,
+                    ),
+                )
+                if row is None:
+                    inserted += 1
+                else:
+                    updated += 1
+        return UpsertCounts(inserted, updated, unchanged)
+
+    def get_enterprise(self, enterprise_id: str) -> EnterpriseProfile | None:
+        """Return the current profile, or None."""
+        row = (
+            self._conn().execute("SELECT profile FROM enterprises WHERE id = ?", (enterprise_id,)).fetchone()
+        )
+        return _profile(row["profile"]) if row else None
+
+    def iter_enterprises(self, batch_size: int = 1000) -> Iterator[EnterpriseProfile]:
+        """Every current profile in id order, read ``batch_size`` rows at a time (keyset pagination)."""
+        last = ""
+        while True:
+            rows = (
+                self._conn()
+                .execute(
+                    "SELECT id, profile FROM enterprises WHERE id > ? ORDER BY id LIMIT ?", (last, batch_size)
+                )
+                .fetchall()
+            )
+            if not rows:
+                return
+            for row in rows:
+                yield _profile(row["profile"])
+            last = rows[-1]["id"]
+
+    def count_enterprises(self) -> int:
+        """Count enterprises."""
+        return int(self._conn().execute("SELECT count(*) FROM enterprises").fetchone()[0])
+
+    def enterprise_snapshot_id(self, enterprise_id: str) -> int | None:
+        """Id of the current snapshot, or None."""
+        row = (
+            self._conn()
+            .execute("SELECT snapshot_id FROM enterprises WHERE id = ?", (enterprise_id,))
+            .fetchone()
+        )
+        return int(row["snapshot_id"]) if row else None
+
+    def enterprise_history(self, enterprise_id: str) -> list[EnterpriseSnapshot]:
+        """Every stored version of a profile, oldest first."""
+        rows = self._conn().execute(
+            "SELECT id, profile, created_at FROM enterprise_snapshots WHERE enterprise_id = ? ORDER BY id",
+            (enterprise_id,),
+        )
+        return [EnterpriseSnapshot(int(r["id"]), _profile(r["profile"]), r["created_at"]) for r in rows]
+
+    def delete_enterprise(self, enterprise_id: str) -> bool:
+        """Remove an enterprise (its snapshots stay)."""
+        with self.transaction():
+            return self._conn().execute("DELETE FROM enterprises WHERE id = ?", (enterprise_id,)).rowcount > 0
+
+    # --- feedback ------------------------------------------------------------------------------
+
+    def add_feedback(
+        self,
+        enterprise_id: str,
+        item_id: str,
+        kind: str,
+        rating: int | None = None,
+        comment: str | None = None,
+    ) -> Feedback:
+        """Record one piece of 闭环反馈; ``kind`` is one of useful/not_useful/applied/received."""
+        if kind not in FEEDBACK_KINDS:
+            raise ValueError(f"feedback kind must be one of {', '.join(FEEDBACK_KINDS)}, got {kind!r}")
+        if rating is not None and (
+            isinstance(rating, bool) or not isinstance(rating, int) or not 1 <= rating <= 5
+        ):
+            raise ValueError(f"rating must be an integer 1-5, got {rating!r}")
+        now = utc_now()
+        with self.transaction():
+            cursor = self._conn().execute(
+                "INSERT INTO feedback (enterprise_id, item_id, kind, rating, comment, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+                (enterprise_id, item_id, kind, rating, comment, now),
+            )
+        return Feedback(int(cursor.lastrowid or 0), enterprise_id, item_id, kind, rating, comment, now)
+
+    def iter_feedback(self, since: str | None = None) -> Iterator[Feedback]:
+        """Feedback in the order it came (strictly after ``since`` when given)."""
+        rows = (
+            self._conn()
+            .execute("SELECT * FROM feedback WHERE created_at > ? ORDER BY id", (since or "",))
+            .fetchall()
+        )
+        return (
+            Feedback(
+                r["id"],
+                r["enterprise_id"],
+                r["item_id"],
+                r["kind"],
+                r["rating"],
+                r["comment"],
+                r["created_at"],
+            )
+            for r in rows
+        )
+
+    # --- audit ---------------------------------------------------------------------------------
+
+    def append_audit(self, event: AuditEvent) -> AuditEvent:
+        """Append one event (the log refuses updates and deletes)."""
+        at = event.at or utc_now()
+        with self.transaction():
+            cursor = self._conn().execute(
+                "INSERT INTO audit_log (at, actor, action, target, details) VALUES (?, ?, ?, ?, ?)",
+                (at, event.actor, event.action, event.target, _json(dict(event.details))),
+            )
+        return AuditEvent(
+            event.actor, event.action, event.target, dict(event.details), at, int(cursor.lastrowid or 0)
+        )
+
+    def query_audit(
+        self,
+        *,
+        actor: str | None = None,
+        action: str | None = None,
+        target: str | None = None,
+        since: str | None = None,
+        limit: int = 100,
+    ) -> list[AuditEvent]:
+        """Events matching every given filter, newest first."""
+        clauses, params = [], []
+        for column, value in (("actor", actor), ("action", action), ("target", target)):
+            if value is not None:
+                clauses.append(f"{column} = ?")
+                params.append(value)
+        if since is not None:
+            clauses.append("at >= ?")
+            params.append(since)
+        where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
+        rows = self._conn().execute(
+            f"SELECT * FROM audit_log {where} ORDER BY id DESC LIMIT ?", (*params, int(limit))
+        )
+        return [
+            AuditEvent(r["actor"], r["action"], r["target"], json.loads(r["details"]), r["at"], r["id"])
+            for r in rows
+        ]
+
+    # --- api keys ------------------------------------------------------------------------------
+
+    def create_api_key(self, role: str, enterprise_id: str | None = None, label: str = "") -> tuple[str, str]:
+        """Make a key; returns (key_id, secret). The secret is shown once; only its SHA-256 is kept."""
+        if role not in ROLES:
+            raise ValueError(f"role must be one of {', '.join(ROLES)}, got {role!r}")
+        if role == "enterprise" and not enterprise_id:
+            raise ValueError("an enterprise key needs the enterprise_id it may act for")
+        key_id = "pk_" + secrets.token_hex(6)
+        secret = f"{key_id}.{secrets.token_urlsafe(32)}"
+        with self.transaction():
+            self._conn().execute(
+                """INSERT INTO api_keys (key_id, secret_sha256, role, enterprise_id, label, created_at)
+                   VALUES (?, ?, ?, ?, ?, ?)""",
+                (key_id, _secret_hash(secret), role, enterprise_id, label, utc_now()),
+            )
+        return key_id, secret
+
+    def find_api_key(self, secret: str) -> ApiKey | None:
+        """Return the active key of this secret, or None; the hash is compared with :func:`hmac.compare_digest`."""
+        if not isinstance(secret, str) or not secret:
+            return None
+        key_id = secret.split(".", 1)[0]
+        digest = _secret_hash(secret)
+        row = self._conn().execute("SELECT * FROM api_keys WHERE key_id = ?", (key_id,)).fetchone()
+        # Always compare (against a dummy when the id is unknown) so timing does not reveal which ids exist.
+        stored = row["secret_sha256"] if row is not None else "0" * 64
+        if not hmac.compare_digest(stored, digest) or row is None or row["revoked_at"] is not None:
+            return None
+        return _api_key(row)
+
+    def list_api_keys(self) -> list[ApiKey]:
+        """Every key, newest first."""
+        rows = self._conn().execute("SELECT * FROM api_keys ORDER BY created_at DESC, key_id")
+        return [_api_key(r) for r in rows]
+
+    def revoke_api_key(self, key_id: str) -> bool:
+        """Revoke a key; True when it was active."""
+        with self.transaction():
+            cursor = self._conn().execute(
+                "UPDATE api_keys SET revoked_at = ? WHERE key_id = ? AND revoked_at IS NULL",
+                (utc_now(), key_id),
+            )
+            return cursor.rowcount > 0
+
+
+# --- row → record ------------------------------------------------------------------------------
+
+
+def _tags_dict(tags: Any) -> dict[str, Any]:
+    if tags is None:
+        return {}
+    if isinstance(tags, Mapping):
+        return dict(tags)
+    to_dict = getattr(tags, "to_dict", None)
+    if callable(to_dict):
+        return dict(to_dict())
+    raise TypeError(f"tags must be a Mapping or have to_dict(), got {type(tags).__name__}")
+
+
+def _document(row: sqlite3.Row) -> PolicyDocument:
+    return PolicyDocument(
+        id=row["id"],
+        title=row["title"],
+        text=row["text"],
+        region_code=row["region_code"],
+        department=row["department"],
+        issued=row["issued"],
+        valid_until=row["valid_until"],
+        url=row["url"],
+        fulfilment=row["fulfilment"],
+        version=row["version"],
+    )
+
+
+def _item(row: sqlite3.Row) -> PolicyItem:
+    return PolicyItem(
+        id=row["id"],
+        policy_id=row["policy_id"],
+        seq=row["seq"],
+        heading_path=tuple(json.loads(row["heading_path"])),
+        title=row["title"],
+        text=row["text"],
+        region_code=row["region_code"],
+        department=row["department"],
+        fulfilment=row["fulfilment"],
+        issued=row["issued"],
+        valid_until=row["valid_until"],
+    )
+
+
+def _condition(row: sqlite3.Row) -> Condition:
+    return Condition(row["field"], row["op"], json.loads(row["value"]), row["span"], row["source"])
+
+
+def _profile(payload: str) -> EnterpriseProfile:
+    data = json.loads(payload)
+    values = {k: data.get(k) for k in PROFILE_FIELD_NAMES if k in data}
+    values["qualifications"] = tuple(values.get("qualifications") or ())
+    return EnterpriseProfile(**values)
+
+
+def _api_key(row: sqlite3.Row) -> ApiKey:
+    return ApiKey(
+        row["key_id"], row["role"], row["enterprise_id"], row["label"], row["created_at"], row["revoked_at"]
+    )
