@@ -135,6 +135,26 @@ MIGRATIONS: tuple[Migration, ...] = (
         CREATE INDEX items_policy ON items (policy_id, seq);
         """,
     ),
+    Migration(
+        3,
+        "the analyst role (evaluation and models) for API keys",
+        """
+        CREATE TABLE api_keys_v3 (
+            key_id        TEXT PRIMARY KEY,
+            secret_sha256 TEXT NOT NULL UNIQUE,
+            role          TEXT NOT NULL CHECK (role IN ('admin', 'enterprise', 'push', 'analyst')),
+            enterprise_id TEXT,
+            label         TEXT NOT NULL DEFAULT '',
+            created_at    TEXT NOT NULL,
+            revoked_at    TEXT,
+            CHECK (role != 'enterprise' OR enterprise_id IS NOT NULL)
+        );
+        INSERT INTO api_keys_v3 (key_id, secret_sha256, role, enterprise_id, label, created_at, revoked_at)
+            SELECT key_id, secret_sha256, role, enterprise_id, label, created_at, revoked_at FROM api_keys;
+        DROP TABLE api_keys;
+        ALTER TABLE api_keys_v3 RENAME TO api_keys;
+        """,
+    ),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version
