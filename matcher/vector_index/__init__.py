@@ -1,0 +1,50 @@
+"""Vector indexes behind one protocol (``VectorIndex``) and a factory that picks the backend by name."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from matcher.vector_index.base import DimensionError, SearchResult, VectorIndex, check_ids, check_vectors
+
+BACKENDS = ("faiss",)
+
+__all__ = [
+    "BACKENDS",
+    "DimensionError",
+    "SearchResult",
+    "VectorIndex",
+    "check_ids",
+    "check_vectors",
+    "load_vector_index",
+    "make_vector_index",
+]
+
+
+def make_vector_index(
+    backend: str, *, dim: int, model_id: str, kind: str = "auto", storage: str = "float32"
+) -> VectorIndex:
+    """Return an empty vector index of ``backend`` (one of ``BACKENDS``)."""
+    if backend == "faiss":
+        from matcher.vector_index.faiss_index import FaissIndex
+
+        return FaissIndex(dim=dim, model_id=model_id, kind=kind, storage=storage)
+    raise ValueError(f"unknown vector index backend {backend!r}; valid: {', '.join(BACKENDS)}")
+
+
+def load_vector_index(folder: Path) -> VectorIndex:
+    """Load a saved vector index, picking the backend from its manifest."""
+    import json
+
+    from matcher.index_versions import IndexIntegrityError
+
+    manifest = Path(folder) / "manifest.json"
+    if not manifest.exists():
+        raise IndexIntegrityError(f"{manifest}: no vector index manifest")
+    backend = json.loads(manifest.read_text(encoding="utf-8")).get("backend")
+    if backend == "faiss":
+        from matcher.vector_index.faiss_index import FaissIndex
+
+        return FaissIndex.load(folder)
+    raise IndexIntegrityError(
+        f"{manifest}: unknown vector index backend {backend!r}; valid: {', '.join(BACKENDS)}"
+    )
