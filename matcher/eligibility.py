@@ -56,7 +56,7 @@ EXCLUSION_LABELS = {"credit_status": "失信", "major_violation": "重大违法"
 _EPS = 1e-9
 _DATE_OPS = {"established_after": "gte", "established_before": "lte"}
 # Profile fields kept raw in EnterpriseColumns (numbers and the date have their own arrays).
-RAW_FIELDS = tuple(sorted(PROFILE_FIELDS - set(NUMERIC_FIELDS) - {"id", "name", "established"}))
+RAW_FIELDS = tuple(sorted(PROFILE_FIELDS - set(NUMERIC_FIELDS) - {"id", "name"}))
 
 # Scores of semantic conditions for one profile: (condition value texts) → cosine array, or None if unknown.
 SemanticScorer = Callable[[Sequence[str]], "np.ndarray | None"]
@@ -588,10 +588,18 @@ class EnterpriseColumns:
         self._cache[key] = out
         return out
 
-    def profile_value(self, row: int, fld: str) -> Any:
-        """One stored raw value (for building a profile view without the store)."""
-        raw = self._raw.get(fld, [])
-        return raw[row] if row < len(raw) else None
+    def profile_view(self, row: int) -> dict[str, Any]:
+        """Rebuild the stored profile of one row as a dict (numbers, the date and raw fields; unknown ones left out)."""
+        view: dict[str, Any] = {"id": self.ids[row], "name": self.names[row]}
+        for fld, column in self.numeric.items():
+            value = float(column[row])
+            if not np.isnan(value):
+                view[fld] = value
+        for fld, column in self._raw.items():
+            value = column[row]
+            if value is not None:
+                view[fld] = value
+        return view
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,840 @@
+"""The matching service: 智能匹配 (enterprise → items) and 精准推送 (item → enterprises).
+
+``Matcher`` is what the doors (HTTP app, CLI) call. It holds, in memory:
+
+- every policy item with its conditions compiled into one
+  :class:`~matcher.eligibility.ConditionTable`, so a match judges *all*
+  region-applicable, valid items (retrieval can never lose an item whose
+  conditions an enterprise meets) and uses retrieval only to rank;
+- the hybrid retriever over item texts (BM25 + FAISS, ``matcher.retrieval``),
+  loaded from the current index version and rebuilt through the atomic switch
+  of ``matcher.index_versions``;
+- every enterprise as columns (:class:`~matcher.eligibility.EnterpriseColumns`),
+  so a target list is a few numpy passes over all of them.
+
+``policy_changed`` / ``enterprise_changed`` update what a change affects; the
+next query sees it. Reads run concurrently; writers swap state under a lock.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import math
+import re
+import threading
+from collections import OrderedDict
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from corpus.conditions import LEVELS, Condition, ConditionResult, ItemVerdict
+from matcher.eligibility import (
+    LEVEL_RANK,
+    ConditionTable,
+    EnterpriseColumns,
+    Gap,
+    exclusion_hits,
+    gaps_of,
+    judge,
+    profile_flags,
+)
+from matcher.semantic import DEFAULT_THRESHOLDS, SemanticJudge, SemanticThresholds, VectorCache, profile_text
+from matcher.targets import (
+    DEFAULT_LEVELS,
+    EntitledList,
+    TargetOrder,
+    TargetPage,
+    TargetRow,
+    build_row,
+    check_levels,
+    order_targets,
+    undecidable_conditions,
+)
+from models.encoder import Encoder
+
+_NATIONAL = {"", "0", "000000", "100000", "86"}
+# Weight of the share of conditions met in the ranking score, beside the fused retrieval score.
+RULES_WEIGHT = 0.5
+
+
+def region_prefix(code: str | None) -> str:
+    """Return the prefix an item's region code covers: ``330000`` → ``33``, ``331000`` → ``3310``, national → ``""``."""
+    text = str(code or "").strip()
+    if text in _NATIONAL:
+        return ""
+    if len(text) == 6:
+        if text.endswith("0000"):
+            return text[:2]
+        if text.endswith("00"):
+            return text[:4]
+    return text
+
+
+@dataclass(frozen=True)
+class MatchResult:
+    """One policy item for one enterprise (api.md's *result*)."""
+
+    policy_id: str
+    item_id: str
+    title: str
+    level: str
+    score: float
+    score_breakdown: dict[str, float]
+    conditions: tuple[ConditionResult, ...]
+    gaps: tuple[Gap, ...]
+    fulfilment: str | None
+    support: str | None
+    excluded: bool = False
+    exclusions: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict in the shape of api.md's result."""
+        return {
+            "policy_id": self.policy_id,
+            "item_id": self.item_id,
+            "title": self.title,
+            "level": self.level,
+            "score": round(self.score, 6),
+            "score_breakdown": {k: round(v, 6) for k, v in self.score_breakdown.items()},
+            "conditions": [c.to_dict() for c in self.conditions],
+            "gaps": [g.text for g in self.gaps],
+            "fulfilment": self.fulfilment,
+            "support": self.support,
+            "excluded": self.excluded,
+            "exclusions": list(self.exclusions),
+        }
+
+
+@dataclass(frozen=True)
+class MatchResponse:
+    """The answer to a match: ranked results, level counts, and the model and index versions used."""
+
+    results: tuple[MatchResult, ...]
+    model: str
+    index: str
+    enterprise_id: str | None
+    counts: dict[str, int] = field(default_factory=dict)
+    candidates: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict (POST /v1/match's answer)."""
+        return {
+            "results": [r.to_dict() for r in self.results],
+            "model": self.model,
+            "index": self.index,
+            "enterprise_id": self.enterprise_id,
+            "counts": self.counts,
+            "candidates": self.candidates,
+        }
+
+
+@dataclass(frozen=True)
+class _Item:
+    """A policy item as the matcher holds it."""
+
+    id: str
+    policy_id: str
+    title: str
+    text: str
+    region_prefix: str
+    valid_until: float  # day number, +inf when open-ended
+    fulfilment: str | None
+    support: str | None
+    conditions: tuple[Condition, ...]
+    tag_words: frozenset[str]
+
+
+@dataclass(frozen=True)
+class _ItemState:
+    """Everything read from the items, swapped whole when a policy changes."""
+
+    items: tuple[_Item, ...]
+    position: dict[str, int]
+    table: ConditionTable
+    prefixes: tuple[str, ...]
+    prefix_of: np.ndarray
+    has_region: np.ndarray
+    valid_until: np.ndarray
+    ids_sorted_rank: np.ndarray
+
+
+class EnterpriseNotFound(LookupError):
+    """No enterprise with that id in the store."""
+
+
+class ItemNotFound(LookupError):
+    """No policy or item with that id."""
+
+
+def _support_text(text: str, tags: Mapping[str, Any] | None) -> str | None:
+    for key in ("support", "amount_text", "amount"):
+        value = (tags or {}).get(key)
+        if isinstance(value, str) and value.strip():
+            return value.strip()
+    match = re.search(
+        r"[^。；;，,]*(?:奖励|补助|补贴|资助|贴息|减免)[^。；;]*?\d[\d.]*\s*(?:亿|万)?元[^。；;]*", text
+    )
+    return match.group(0).strip() if match else None
+
+
+def _tag_words(tags: Mapping[str, Any] | None) -> frozenset[str]:
+    words: set[str] = set()
+
+    def walk(value: Any) -> None:
+        if isinstance(value, str):
+            if value.strip():
+                words.add(value.strip())
+        elif isinstance(value, Mapping):
+            for v in value.values():
+                walk(v)
+        elif isinstance(value, Iterable):
+            for v in value:
+                walk(v)
+
+    for key, value in (tags or {}).items():
+        if key not in ("amount", "cap", "deadline", "department", "support", "amount_text"):
+            walk(value)
+    return frozenset(words)
+
+
+def enterprise_tag_words(profile: Mapping[str, Any]) -> frozenset[str]:
+    """Words an enterprise is tagged with: industry path, qualifications, size class, region path."""
+    words: set[str] = set()
+    industry = str(profile.get("industry_code") or "").strip().upper()
+    if industry:
+        letter = industry[0] if industry[0].isalpha() else ""
+        digits = industry.lstrip("ABCDEFGHIJKLMNOPQRST")
+        words.add(letter)
+        words.update(letter + digits[:n] for n in (2, 3, 4) if len(digits) >= n)
+        words.update(digits[:n] for n in (2, 3, 4) if len(digits) >= n)
+    for title in profile.get("qualifications") or ():
+        words.add(str(title))
+    if profile.get("size_class"):
+        words.add(str(profile["size_class"]))
+    region = str(profile.get("region_code") or "")
+    words.update(region[:n] for n in (2, 4, 6) if len(region) >= n)
+    return frozenset(w for w in words if w)
+
+
+def query_text(profile: Mapping[str, Any]) -> str:
+    """Build the text an enterprise searches policy items with: name, industry, scope, products, qualifications."""
+    industry = str(profile.get("industry_code") or "")
+    try:
+        from corpus import reference
+
+        industry_name = (reference.industry_name(industry) if industry else None) or ""
+    except Exception:  # noqa: BLE001 - a missing table only loses a word of the query
+        industry_name = ""
+    parts = [
+        str(profile.get("name") or ""),
+        industry_name,
+        str(profile.get("business_scope") or ""),
+        str(profile.get("products") or ""),
+        " ".join(str(q) for q in profile.get("qualifications") or ()),
+    ]
+    return " ".join(p for p in parts if p.strip())[:1000]
+
+
+def _day_number(value: Any) -> float:
+    if not value:
+        return math.inf
+    try:
+        return float(dt.date.fromisoformat(str(value)[:10]).toordinal())
+    except ValueError:
+        return math.inf
+
+
+class Matcher:
+    """Both directions of matching over one store, one encoder and one data directory."""
+
+    def __init__(
+        self,
+        data_dir: Path,
+        store: Any,
+        encoder: Encoder,
+        *,
+        thresholds: SemanticThresholds = DEFAULT_THRESHOLDS,
+        today: dt.date | None = None,
+    ) -> None:
+        """Wire the parts; :meth:`open` is the usual way in (it loads items, index and enterprises)."""
+        self.data_dir = Path(data_dir)
+        self.store = store
+        self.encoder = encoder
+        self._today = today
+        self._cache_path = self.data_dir / "cache" / "text_vectors.npz"
+        self.judge = SemanticJudge(encoder, thresholds, VectorCache(path=self._cache_path))
+        self.columns = EnterpriseColumns()
+        self._write_lock = threading.RLock()
+        self._retriever: Any = None
+        self._index_name = "none"
+        self._changes = 0
+        self._state: _ItemState = self._compile([])
+        self._orders: OrderedDict[tuple[Any, ...], TargetOrder] = OrderedDict()
+        self._item_vectors: dict[str, np.ndarray] = {}
+
+    # ---- lifecycle
+    @classmethod
+    def open(
+        cls, data_dir: Path, store: Any, encoder: Encoder, *, build_index: bool = True, **kwargs: Any
+    ) -> Matcher:
+        """Load items and conditions from ``store``, the current index version (built when missing), and enterprises."""
+        matcher = cls(data_dir, store, encoder, **kwargs)
+        matcher.reload_items()
+        matcher._load_index(build_missing=build_index)
+        matcher.reload_enterprises()
+        return matcher
+
+    @property
+    def model_version(self) -> str:
+        """The encoder's model id (registry version and backend)."""
+        return str(self.encoder.model_id)
+
+    @property
+    def index_version(self) -> str:
+        """The index version in use; ``+N`` counts incremental changes applied since it was built."""
+        return self._index_name if not self._changes else f"{self._index_name}+{self._changes}"
+
+    @property
+    def today(self) -> dt.date:
+        """The date validity is judged on."""
+        return self._today or dt.date.today()
+
+    def close(self) -> None:
+        """Persist the text-vector cache."""
+        self.judge.cache.save()
+
+    # ---- items
+    def _read_items(self, policy_ids: Iterable[str] | None = None) -> list[_Item]:
+        out = []
+        for item in self.store.iter_items() if policy_ids is None else self._iter_policy_items(policy_ids):
+            tags = self.store.item_tags(item.id)
+            out.append(
+                _Item(
+                    id=item.id,
+                    policy_id=item.policy_id,
+                    title=item.title,
+                    text=item.text,
+                    region_prefix=region_prefix(item.region_code),
+                    valid_until=_day_number(item.valid_until),
+                    fulfilment=item.fulfilment,
+                    support=_support_text(item.text, tags),
+                    conditions=tuple(self.store.item_conditions(item.id)),
+                    tag_words=_tag_words(tags),
+                )
+            )
+        return out
+
+    def _iter_policy_items(self, policy_ids: Iterable[str]) -> Iterator[Any]:
+        for policy_id in policy_ids:
+            yield from self.store.iter_items(policy_id)
+
+    def _compile(self, items: Sequence[_Item]) -> _ItemState:
+        items = tuple(sorted(items, key=lambda i: i.id))
+        prefixes = tuple(sorted({i.region_prefix for i in items}))
+        prefix_index = {p: n for n, p in enumerate(prefixes)}
+        return _ItemState(
+            items=items,
+            position={item.id: n for n, item in enumerate(items)},
+            table=ConditionTable([item.conditions for item in items]),
+            prefixes=prefixes,
+            prefix_of=np.array([prefix_index[i.region_prefix] for i in items], dtype=np.int64),
+            has_region=np.array([bool(i.region_prefix) for i in items], dtype=bool),
+            valid_until=np.array([i.valid_until for i in items], dtype=np.float64),
+            ids_sorted_rank=np.arange(len(items), dtype=np.int64),
+        )
+
+    def reload_items(self) -> None:
+        """Read every item and its conditions from the store and recompile."""
+        with self._write_lock:
+            self._state = self._compile(self._read_items())
+            self._orders.clear()
+
+    def _item_text(self, item: _Item) -> str:
+        return f"{item.title}\n{item.text}" if item.title and item.title not in item.text else item.text
+
+    # ---- index
+    def _load_index(self, build_missing: bool) -> None:
+        from matcher.index_versions import IndexIntegrityError, IndexVersions
+        from matcher.retrieval import HybridRetriever
+
+        versions = IndexVersions(self.data_dir)
+        try:
+            current = versions.current()
+        except IndexIntegrityError:
+            current = None
+        if current is not None and current.model_id == self.encoder.model_id:
+            try:
+                self._retriever = HybridRetriever.load(current.path / "items", self.encoder)
+                self._index_name = current.version
+            except (IndexIntegrityError, OSError, KeyError):
+                self._retriever = None
+        if self._retriever is None:
+            if build_missing:
+                self.rebuild_index()
+            return
+        self._sync_retriever()
+
+    def _sync_retriever(self) -> None:
+        """Bring the loaded index in line with the store's items (texts changed since the build)."""
+        state = self._state
+        held = set(self._retriever.ids)
+        gone = held - set(state.position)
+        if gone:
+            self._retriever.remove(sorted(gone))
+            self._changes += 1
+        missing = [i for i in state.items if i.id not in held]
+        if missing:
+            self._retriever.add([i.id for i in missing], [self._item_text(i) for i in missing])
+            self._changes += 1
+
+    def rebuild_index(self) -> str:
+        """Build the item index from scratch into a new version and switch to it atomically; returns its name."""
+        from matcher.index_versions import IndexVersions
+        from matcher.retrieval import HybridRetriever
+
+        with self._write_lock:
+            state = self._state
+            retriever = HybridRetriever(self.encoder)
+            if state.items:
+                retriever.add([i.id for i in state.items], [self._item_text(i) for i in state.items])
+            digest = hashlib.sha256()
+            for item in state.items:
+                digest.update(f"{item.id}\0{self._item_text(item)}\0".encode())
+            versions = IndexVersions(self.data_dir)
+            meta = {"items": len(state.items), "enterprises": self.columns.n_alive}
+            with versions.build(
+                model_id=self.encoder.model_id, corpus_snapshot=digest.hexdigest()[:16], meta=meta
+            ) as folder:
+                retriever.save(folder / "items")
+            name = versions.current_name() or "unknown"
+            # The new version is complete and CURRENT points at it: swap readers over, keep one old version.
+            self._retriever = retriever
+            self._index_name = name
+            self._changes = 0
+            self._item_vectors.clear()
+            self._orders.clear()
+            versions.prune(keep=2)
+            self.judge.cache.save()
+            return name
+
+    def _item_vector(self, item_id: str) -> np.ndarray | None:
+        vector = self._item_vectors.get(item_id)
+        if vector is None and self._retriever is not None and item_id in self._retriever:
+            chunk_ids = self._retriever._chunk_ids([item_id])
+            chunks = self._retriever.vectors.reconstruct(chunk_ids)
+            mean = chunks.mean(axis=0)
+            vector = (mean / max(float(np.linalg.norm(mean)), 1e-12)).astype(np.float32)
+            self._item_vectors[item_id] = vector
+        return vector
+
+    # ---- enterprises
+    def reload_enterprises(self, batch_size: int = 5000) -> int:
+        """Load every enterprise from the store into the columns (cached text vectors included)."""
+        columns = EnterpriseColumns(capacity=max(1024, int(self.store.count_enterprises() * 1.1)))
+        batch: list[dict[str, Any]] = []
+        for profile in self.store.iter_enterprises():
+            batch.append(profile.to_dict())
+            if len(batch) >= batch_size:
+                self._add_to_columns(columns, batch, encode=False)
+                batch = []
+        if batch:
+            self._add_to_columns(columns, batch, encode=False)
+        with self._write_lock:
+            self.columns = columns
+            self._orders.clear()
+        return columns.n_alive
+
+    def _add_to_columns(
+        self, columns: EnterpriseColumns, profiles: list[dict[str, Any]], *, encode: bool
+    ) -> None:
+        rows = columns.upsert(profiles)
+        texts = [profile_text(p) for p in profiles]
+        with_text = [(r, t) for r, t in zip(rows, texts, strict=True) if t]
+        if not with_text:
+            return
+        if encode:
+            vectors = self.judge.text_vectors([t for _, t in with_text])
+            columns.set_vectors([r for r, _ in with_text], vectors)
+            return
+        # Only what the cache already holds: encoding every enterprise is `index build`'s job.
+        from matcher.semantic import content_key
+
+        found = [
+            (r, v)
+            for r, t in with_text
+            if (v := self.judge.cache.get(content_key(self.encoder.model_id, "passage", t))) is not None
+        ]
+        if found:
+            columns.set_vectors([r for r, _ in found], np.stack([v for _, v in found]))
+
+    def encode_enterprises(self, batch_size: int = 256) -> int:
+        """Encode the text of every enterprise that has none cached yet (for semantic conditions); returns how many."""
+        columns = self.columns
+        todo = [r for r in range(len(columns)) if columns.alive[r] and not columns.has_vector[r]]
+        done = 0
+        for start in range(0, len(todo), batch_size):
+            rows = todo[start : start + batch_size]
+            texts = [profile_text(columns.profile_view(r)) for r in rows]
+            keep = [(r, t) for r, t in zip(rows, texts, strict=True) if t]
+            if keep:
+                columns.set_vectors([r for r, _ in keep], self.judge.text_vectors([t for _, t in keep]))
+                done += len(keep)
+        with self._write_lock:
+            self._orders.clear()
+        self.judge.cache.save()
+        return done
+
+    def enterprise_changed(self, ids: Iterable[str]) -> None:
+        """Re-read these enterprises from the store (deleted ones leave); the next target list sees the change."""
+        ids = [str(i) for i in ids]
+        profiles, gone = [], []
+        for enterprise_id in ids:
+            profile = self.store.get_enterprise(enterprise_id)
+            if profile is None:
+                gone.append(enterprise_id)
+            else:
+                profiles.append(profile.to_dict())
+        with self._write_lock:
+            if profiles:
+                self._add_to_columns(self.columns, profiles, encode=True)
+            if gone:
+                self.columns.remove(gone)
+            self._orders.clear()
+
+    def policy_changed(self, policy_id: str) -> None:
+        """Re-read one policy's items and conditions (gone when deleted); index and verdicts follow."""
+        with self._write_lock:
+            state = self._state
+            fresh = self._read_items([policy_id])
+            old = [i for i in state.items if i.policy_id == policy_id]
+            kept = [i for i in state.items if i.policy_id != policy_id]
+            self._state = self._compile(kept + fresh)
+            if self._retriever is not None:
+                old_text = {i.id: self._item_text(i) for i in old}
+                changed = [i for i in fresh if old_text.get(i.id) != self._item_text(i)]
+                removed = [i.id for i in old if i.id not in {f.id for f in fresh}]
+                if removed:
+                    self._retriever.remove(removed)
+                if changed:
+                    self._retriever.update([i.id for i in changed], [self._item_text(i) for i in changed])
+                for item_id in removed + [i.id for i in changed]:
+                    self._item_vectors.pop(item_id, None)
+            self._changes += 1
+            self._orders.clear()
+
+    # ---- 智能匹配
+    def profile_for(
+        self, enterprise_id: str | None = None, profile: Mapping[str, Any] | None = None
+    ) -> dict[str, Any]:
+        """Return the profile a match runs on: a stored enterprise, or an ad-hoc profile validated by ``validate_profile``."""
+        if (enterprise_id is None) == (profile is None):
+            raise ValueError("give exactly one of enterprise_id or profile")
+        if enterprise_id is not None:
+            stored = self.store.get_enterprise(enterprise_id)
+            if stored is None:
+                raise EnterpriseNotFound(f"no enterprise with id {enterprise_id!r}")
+            return dict(stored.to_dict())
+        from corpus.schemas import validate_profile
+
+        data = dict(profile or {})
+        data.setdefault("id", "ad-hoc")
+        data.setdefault("name", "（临时画像）")
+        return dict(validate_profile(data).to_dict())
+
+    def match(
+        self,
+        enterprise_id: str | None = None,
+        profile: Mapping[str, Any] | None = None,
+        top_k: int = 20,
+        levels: Sequence[str] = DEFAULT_LEVELS,
+        include_excluded: bool = True,
+    ) -> MatchResponse:
+        """Rank policy items for an enterprise (by id or ad-hoc profile): eligible, need_info, near_miss; within a level by relevance."""
+        if top_k <= 0:
+            raise ValueError(f"top_k must be positive, got {top_k}")
+        levels = check_levels(levels)
+        data = self.profile_for(enterprise_id, profile)
+        state, retriever = self._state, self._retriever
+        n = len(state.items)
+        if not n:
+            return MatchResponse((), self.model_version, self.index_version, enterprise_id)
+
+        # Candidates: region-applicable and still valid. Unknown region keeps every item, with the region unknown.
+        region = str(data.get("region_code") or "")
+        if region:
+            per_prefix = np.array([region.startswith(p) for p in state.prefixes], dtype=bool)
+            applicable = per_prefix[state.prefix_of]
+            region_unknown = np.zeros(n, dtype=bool)
+        else:
+            applicable = np.ones(n, dtype=bool)
+            region_unknown = state.has_region
+        applicable &= state.valid_until >= self.today.toordinal()
+
+        semantic_scores = None
+        if state.table.semantic_texts:
+            semantic_scores = self.judge.scores(state.table.semantic_texts, data)
+        codes = state.table.verdict_codes(data, semantic_scores, self.judge.codes)
+        verdicts = state.table.levels_from_codes(codes)
+        level = verdicts.level.copy()
+        level[region_unknown & (level == 0)] = 1  # an unknown region is missing data: need_info at best
+
+        wanted = np.zeros(len(LEVELS), dtype=bool)
+        wanted[[LEVEL_RANK[lvl] for lvl in levels]] = True
+        chosen = applicable & wanted[level]
+        excluded = applicable & verdicts.excluded_only & include_excluded & ~chosen
+        counts = {LEVELS[r]: int((chosen & (level == r)).sum()) for r in range(len(LEVELS))}
+        counts = {k: v for k, v in counts.items() if v}
+        if excluded.any():
+            counts["excluded"] = int(excluded.sum())
+
+        # Ranking: level first; within a level by fused retrieval score plus the share of conditions met.
+        rules = np.where(
+            verdicts.n_conditions > 0, verdicts.n_met / np.maximum(verdicts.n_conditions, 1), 1.0
+        )
+        tags_mine = enterprise_tag_words(data)
+        picked: list[tuple[int, dict[str, float], float, bool]] = []
+        query = query_text(data)
+        query_vector = self._query_vector(query) if retriever is not None and query else None
+        groups = [(rank, chosen & (level == rank), False) for rank in sorted(LEVEL_RANK[lv] for lv in levels)]
+        groups.append((len(LEVELS), excluded, True))
+        for _rank, mask, is_excluded in groups:
+            need = top_k - len(picked)
+            if need <= 0:
+                break
+            positions = np.flatnonzero(mask)
+            if not len(positions):
+                continue
+            picked.extend(
+                self._rank_group(
+                    state, retriever, positions, need, query, query_vector, rules, tags_mine, is_excluded
+                )
+            )
+
+        results = []
+        for position, breakdown, score, is_excluded in picked:
+            item = state.items[position]
+            verdict = judge(item.conditions, data, self.judge)
+            level_name = verdict.level
+            if region_unknown[position] and level_name == "eligible":
+                level_name = "need_info"
+            gaps = gaps_of(verdict)
+            if region_unknown[position]:
+                gaps += (
+                    Gap(
+                        "region_code",
+                        "unknown",
+                        f"缺少注册地数据（region_code），本项适用区域 {item.region_prefix}",
+                    ),
+                )
+            results.append(
+                MatchResult(
+                    policy_id=item.policy_id,
+                    item_id=item.id,
+                    title=item.title,
+                    level=level_name,
+                    score=score,
+                    score_breakdown=breakdown,
+                    conditions=verdict.results,
+                    gaps=gaps,
+                    fulfilment=item.fulfilment,
+                    support=item.support,
+                    excluded=is_excluded,
+                    exclusions=exclusion_hits(verdict),
+                )
+            )
+        if enterprise_id is not None:
+            self._remember_vector(enterprise_id, data)
+        return MatchResponse(
+            tuple(results),
+            self.model_version,
+            self.index_version,
+            enterprise_id,
+            counts,
+            int(applicable.sum()),
+        )
+
+    def _query_vector(self, text: str) -> np.ndarray:
+        from matcher.semantic import content_key
+
+        key = content_key(self.encoder.model_id, "query", text)
+        vector = self.judge.cache.get(key)
+        if vector is None:
+            vector = np.asarray(self.encoder.encode_queries([text]), dtype=np.float32)[0]
+            self.judge.cache.put(key, vector)
+        return vector.reshape(1, -1)
+
+    def _rank_group(
+        self,
+        state: _ItemState,
+        retriever: Any,
+        positions: np.ndarray,
+        need: int,
+        query: str,
+        query_vector: np.ndarray | None,
+        rules: np.ndarray,
+        tags_mine: frozenset[str],
+        is_excluded: bool,
+    ) -> list[tuple[int, dict[str, float], float, bool]]:
+        ids = [state.items[p].id for p in positions]
+        tag_scores = {}
+        for p, item_id in zip(positions, ids, strict=True):
+            words = state.items[p].tag_words
+            if words:
+                tag_scores[item_id] = len(words & tags_mine) / len(words)
+        scored: dict[str, tuple[float, float, float, float]] = {}
+        if retriever is not None and query_vector is not None:
+            for hit in retriever.search_vector(
+                query, query_vector, min(len(ids), max(need, 1)), ids, tag_scores
+            ):
+                scored[hit.id] = (hit.score, hit.bm25, hit.dense, hit.tags)
+        rows = []
+        for p, item_id in zip(positions, ids, strict=True):
+            fused, bm25, dense, tags = scored.get(
+                item_id, (-math.inf, 0.0, 0.0, tag_scores.get(item_id, 0.0))
+            )
+            relevance = 1.0 / (1.0 + math.exp(-fused)) if math.isfinite(fused) else 0.0
+            score = (1 - RULES_WEIGHT) * relevance + RULES_WEIGHT * float(rules[p])
+            breakdown = {"bm25": bm25, "dense": dense, "tags": tags, "rules": float(rules[p])}
+            rows.append((p, breakdown, score, is_excluded, item_id))
+        rows.sort(key=lambda r: (-round(r[2], 9), r[4]))
+        return [(p, b, s, e) for p, b, s, e, _ in rows[:need]]
+
+    def _remember_vector(self, enterprise_id: str, profile: Mapping[str, Any]) -> None:
+        """Keep the enterprise's text vector in the columns, so its semantic verdicts are known in target lists."""
+        row = self.columns.row.get(enterprise_id)
+        text = profile_text(profile)
+        if row is None or not text or self.columns.has_vector[row]:
+            return
+        vector = self.judge.profile_vector(profile)
+        if vector is not None:
+            self.columns.set_vectors([row], vector.reshape(1, -1))
+
+    # ---- 精准推送
+    def _find_items(self, policy_id: str, item_id: str | None) -> list[_Item]:
+        state = self._state
+        if item_id is not None:
+            position = state.position.get(item_id)
+            if position is None or state.items[position].policy_id != policy_id:
+                raise ItemNotFound(f"policy {policy_id!r} has no item {item_id!r}")
+            return [state.items[position]]
+        items = [i for i in state.items if i.policy_id == policy_id]
+        if not items:
+            raise ItemNotFound(f"no policy with id {policy_id!r} (or it has no items)")
+        return items
+
+    def target_order(
+        self,
+        policy_id: str,
+        item_id: str | None = None,
+        levels: Sequence[str] = DEFAULT_LEVELS,
+        include_excluded: bool = True,
+    ) -> TargetOrder:
+        """Compute the whole ordered target list of one item (the policy's only item when ``item_id`` is None)."""
+        items = self._find_items(policy_id, item_id)
+        if item_id is None and len(items) > 1:
+            raise ValueError(
+                f"policy {policy_id!r} has {len(items)} items; name one with item_id (e.g. {items[0].id!r})"
+            )
+        item = items[0]
+        levels = check_levels(levels)
+        columns = self.columns
+        key = (item.id, levels, include_excluded, columns.version, id(self._state), self.index_version)
+        cached = self._orders.get(key)
+        if cached is not None:
+            return cached
+        semantic_scores = None
+        semantic = [c for c in item.conditions if c.op == "semantic"]
+        if semantic and columns.vectors is not None:
+            texts = [str(c.value or c.span) for c in semantic]
+            vectors = self.judge.condition_vectors(texts)
+            semantic_scores = {
+                t: columns.vectors[: len(columns)] @ v for t, v in zip(texts, vectors, strict=True)
+            }
+        with columns._lock:
+            verdicts = columns.judge(item.conditions, semantic_scores, self.judge.codes)
+            applicable = columns.region_applicable(item.region_prefix)
+            dense = None
+            vector = self._item_vector(item.id)
+            if vector is not None and columns.vectors is not None:
+                dense = np.where(
+                    columns.has_vector[: len(columns)], columns.vectors[: len(columns)] @ vector, 0.0
+                )
+            order = order_targets(item.id, columns, verdicts, applicable, levels, dense, include_excluded)
+        self._orders[key] = order
+        while len(self._orders) > 32:
+            self._orders.popitem(last=False)
+        return order
+
+    def targets(
+        self,
+        policy_id: str,
+        item_id: str | None = None,
+        levels: Sequence[str] = DEFAULT_LEVELS,
+        offset: int = 0,
+        limit: int = 50,
+        include_excluded: bool = True,
+    ) -> TargetPage:
+        """One page of an item's target list, in the stable order (level, score desc, enterprise id)."""
+        if offset < 0 or limit <= 0:
+            raise ValueError(f"offset must be >= 0 and limit > 0, got offset={offset} limit={limit}")
+        order = self.target_order(policy_id, item_id, levels, include_excluded)
+        item = self._find_items(policy_id, order.item_id)[0]
+        end = min(len(order), offset + limit)
+        rows = tuple(
+            build_row(order, p, self.columns, item.policy_id, item.conditions) for p in range(offset, end)
+        )
+        return TargetPage(len(order), rows, offset, limit, order.counts(), self.index_version)
+
+    def iter_targets(
+        self,
+        policy_id: str,
+        item_id: str | None = None,
+        levels: Sequence[str] = DEFAULT_LEVELS,
+        include_excluded: bool = True,
+    ) -> Iterator[TargetRow]:
+        """Every row of an item's target list, in order (for CSV export), spelled out lazily."""
+        order = self.target_order(policy_id, item_id, levels, include_excluded)
+        item = self._find_items(policy_id, order.item_id)[0]
+        columns = self.columns
+        for position in range(len(order)):
+            yield build_row(order, position, columns, item.policy_id, item.conditions)
+
+    def entitled(self, policy_id: str, item_id: str | None = None) -> list[EntitledList]:
+        """免申即享 lists: per item, the enterprises meeting every condition, when all its conditions are decidable."""
+        out = []
+        for item in self._find_items(policy_id, item_id):
+            blocked = undecidable_conditions(item.conditions)
+            if blocked:
+                out.append(EntitledList(item.policy_id, item.id, False, blocked, (), ()))
+                continue
+            order = self.target_order(item.policy_id, item.id, ("eligible",), include_excluded=False)
+            ids = tuple(self.columns.ids[int(r)] for r in order.rows)
+            flagged = tuple(
+                (self.columns.ids[int(r)], self.columns.flags[int(r)])
+                for r in order.rows
+                if self.columns.flags[int(r)]
+            )
+            out.append(EntitledList(item.policy_id, item.id, True, (), ids, flagged))
+        return out
+
+    def explain(self, item_id: str, enterprise_id: str) -> ItemVerdict:
+        """Judge one item for one stored enterprise (every condition with its evidence)."""
+        position = self._state.position.get(item_id)
+        if position is None:
+            raise ItemNotFound(f"no item with id {item_id!r}")
+        data = self.profile_for(enterprise_id=enterprise_id)
+        return judge(self._state.items[position].conditions, data, self.judge)
+
+    @property
+    def n_items(self) -> int:
+        """Items held."""
+        return len(self._state.items)
+
+    def flags_of(self, enterprise_id: str) -> tuple[str, ...]:
+        """失信 / 重大违法 marks of a stored enterprise."""
+        stored = self.store.get_enterprise(enterprise_id)
+        return profile_flags(stored.to_dict()) if stored is not None else ()
