@@ -1,0 +1,39 @@
+"""``policymatch eval extraction --set DIR --report OUT``: extraction P/R/F1 on a labelled set."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+
+def register(sub: argparse._SubParsersAction, group) -> None:  # type: ignore[type-arg,no-untyped-def]
+    """Add ``eval extraction`` to the ``eval`` group."""
+    parser = group("eval").add_parser(
+        "extraction",
+        help="score extracted conditions against a labelled set (or the real annotations, materialised from ../shared)",
+    )
+    parser.add_argument(
+        "--set",
+        dest="set_dir",
+        type=Path,
+        required=True,
+        help="labelled set folder, or eval/sets/ncp_extraction",
+    )
+    parser.add_argument("--report", type=Path, required=True, help="output folder for metrics.json")
+    parser.add_argument(
+        "--shared", type=Path, default=None, help="the ../shared folder (for the real annotations)"
+    )
+    parser.set_defaults(func=_run)
+
+
+def _run(args: argparse.Namespace) -> int:
+    from eval.extraction_eval import run_eval
+
+    if not args.set_dir.is_dir():
+        raise FileNotFoundError(f"--set {args.set_dir} is not a folder")
+    metrics = run_eval(args.set_dir, args.report, shared_dir=args.shared)
+    summary = {k: metrics[k] for k in ("precision", "recall", "f1", "n_items", "n_true_conditions")}
+    print(json.dumps(summary, ensure_ascii=False))
+    print(f"wrote {args.report / 'metrics.json'}")
+    return 0

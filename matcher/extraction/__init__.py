@@ -1,0 +1,46 @@
+"""Tagging and condition extraction: what a policy item requires and offers, and what an enterprise is.
+
+- :func:`extract_item` — an item's :class:`PolicyTags` and its conditions
+  (conditions.md), each with its exact span;
+- :func:`enterprise_tags` — an enterprise's :class:`EnterpriseTags`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from corpus.conditions import Condition
+from matcher.extraction.conditions import extract_conditions
+from matcher.extraction.enterprise import EnterpriseTags, enterprise_tags
+from matcher.extraction.tags import IndustryTag, PolicyTags, read_tags
+
+__all__ = [
+    "EnterpriseTags",
+    "Extraction",
+    "IndustryTag",
+    "PolicyTags",
+    "enterprise_tags",
+    "extract_conditions",
+    "extract_item",
+]
+
+
+@dataclass(frozen=True)
+class Extraction:
+    """What was read from one policy item: its tags and its conditions."""
+
+    tags: PolicyTags
+    conditions: tuple[Condition, ...]
+
+
+def extract_item(
+    text: str,
+    *,
+    title: str = "",
+    region_code: str | None = None,
+    department: str | None = None,
+) -> Extraction:
+    """Read one item's tags and conditions (each condition's ``span`` is a substring of ``text``)."""
+    conditions = extract_conditions(text, region_code=region_code)
+    tags = read_tags(text, conditions, title=title, region_code=region_code, department=department)
+    return Extraction(tags, conditions)

@@ -1,0 +1,151 @@
+"""Policy vocabulary the rules read: metrics, sizes, industries, exclusions, undecidable requirements.
+
+Each table maps how Chinese policy text says a thing to the condition
+language of conditions.md. Qualification titles, regions and GB/T 4754 names
+come from :mod:`corpus.reference`.
+"""
+
+from __future__ import annotations
+
+# Metric words → profile field, most specific first (a threshold's field is the nearest one before it).
+METRICS: tuple[tuple[str, str], ...] = (
+    (
+        r"研发(?:费用|投入|经费)(?:总额)?占(?:企业)?(?:同期)?(?:主营业务|营业|销售)?收入(?:总额)?(?:的)?比(?:例|重)?",
+        "rd_ratio",
+    ),
+    (r"研发(?:费用|投入|经费)(?:投入)?(?:强度|占比)", "rd_ratio"),
+    (r"(?:主营业务收入|营业收入|销售收入|营收)(?:同比)?(?:增长率|增幅|增速|增长)", "revenue_growth"),
+    (r"(?:年度?)?(?:主营业务收入|营业收入|销售收入|营业额|营收|销售额)", "revenue"),
+    (
+        r"(?:从业人员|从业人数|职工人数|员工人数|在职职工(?:人数)?|参保职工(?:人数)?|在岗人数|职工总数|用工人数|员工总数)",
+        "employees",
+    ),
+    (r"(?:资产总额|总资产)", "total_assets"),
+    (r"研发(?:费用|投入|经费)(?:总额|支出)?", "rd_expense"),
+    (r"(?:纳税总额|纳税额|实缴税金|缴纳税收|税收贡献|入库税收|实缴税收|年纳税)", "tax_paid"),
+    (r"(?:工业总产值|工业产值|年产值|产值)", "output_value"),
+    (r"(?:出口额|出口交货值|自营出口额|进出口额)", "export_value"),
+    (r"(?:设备投资|技改投资|固定资产投资|项目总投资|总投资|投资额|投资总额)", "investment"),
+)
+
+# Metrics with no profile field: a threshold on them is ``undecidable``, never a guess.
+UNDECIDABLE_METRICS = (
+    r"裁员率",
+    r"应纳税所得额",
+    r"(?:利润总额|净利润|利润)",
+    r"(?:平均)?(?:职工|员工)(?:平均)?人数与上年",
+    r"(?:出口额|营业收入)?(?:同比)?(?:增长|增速)",
+    r"资产负债率",
+    r"亩均税收",
+)
+
+NUMERIC_UNITS = {
+    "employees": ("人", "名"),
+    "revenue": ("money",),
+    "total_assets": ("money",),
+    "rd_expense": ("money",),
+    "tax_paid": ("money",),
+    "output_value": ("money",),
+    "export_value": ("money",),
+    "investment": ("money",),
+    "rd_ratio": ("%", "个百分点"),
+    "revenue_growth": ("%", "个百分点"),
+}
+
+# Words around a number that make it the support (an amount given), not a requirement.
+SUPPORT_WORDS = r"(?:给予|奖励|奖补|补助|补贴|资助|贴息|最高|上限|额度|不超过[^，。；]{0,6}的|按照|按|标准|减免|返还|降至|下浮|期限|贷款|担保金额|费率|利率)"
+
+# Words that make a head-count a count of people the enterprise moves or hires (not its size).
+HEADCOUNT_ACTIVITY = r"(?:输送|吸纳|招用|招聘|招收|培训|带动|新增就业|安置|介绍)"
+
+# 企业规模 phrases → size classes.
+SIZE_PHRASES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    (r"中小微型?企业|中小微|中、小、微型企业", ("中", "小", "微")),
+    (r"中小型?企业", ("中", "小", "微")),
+    (r"小型、微型企业|小型微型企业|小微型?企业|小微(?=、)", ("小", "微")),
+    (r"微型企业", ("微",)),
+    (r"大型企业", ("大",)),
+    (r"中型企业", ("中",)),
+)
+# Nouns after a size phrase that make it a name of something else (a fund, a platform, a carrier).
+SIZE_BLOCKERS = (
+    r"公共服务平台|发展专项资金|专项资金|特色载体|创业创新基地|划型标准|法律服务团|融资服务|服务窗口|贷款余额|贷款增速|"
+    r"融资成本|信贷|贷款利率|贷款平均利率|不良贷款|综合融资成本|发展基金|服务平台|服务中心|工作领导小组|促进"
+)
+# 小型微利企业 is a tax category defined by its own thresholds, not a size class.
+SIZE_FALSE_FRIENDS = r"小型微利企业|小微企业普惠性|普惠型小微|普惠小微"
+
+# Industry phrases (policy words → GB/T 4754-2017 codes, letter + digits).
+INDUSTRY_PHRASES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    (r"数字经济核心产业", ("C39", "I63", "I64", "I65")),
+    (r"软件和信息技术服务业?", ("I65",)),
+    (r"先进制造业|制造业|制造企业", ("C",)),
+    (r"工业企业", ("B", "C", "D")),
+    (r"批发零售|批发和零售|商贸流通|商贸企业|零售企业", ("F",)),
+    (r"住宿餐饮|餐饮住宿", ("H",)),
+    (r"住宿(?:业|企业)?", ("H61",)),
+    (r"餐饮(?:业|企业)?", ("H62",)),
+    (r"交通运输|物流运输|运输物流|物流企业|运输企业", ("G",)),
+    (r"旅游(?:业|企业)?|旅行社", ("L7291",)),
+    (r"会展", ("L728",)),
+    (r"教育培训", ("P",)),
+    (r"文艺演出", ("R88",)),
+    (r"影视剧院|影视", ("R87",)),
+    (r"人力资源服务(?:机构|企业)", ("L726",)),
+    (r"家政服务企业|家政企业", ("O801",)),
+    (r"农业企业|农业经营主体", ("A",)),
+    (r"建筑业|建筑企业", ("E",)),
+    (r"房地产(?:业|企业)", ("K",)),
+    (r"集成电路", ("C397",)),
+    (r"生物医药|医药制造|医药企业", ("C27",)),
+    (r"便利店|菜店|超市", ("F52",)),
+)
+# 415X: Zhejiang's 4 世界级 + 15 优势 + X 新星 clusters; read as manufacturing.
+CLUSTER_PHRASES = ((r"415X(?:先进制造业)?集群", ("C",)),)
+
+# 失信 / 重大违法: exclusions with a field; other misconduct is undecidable.
+CREDIT_PATTERNS = r"(?:列入|纳入)?(?:严重)?失信(?:被执行人|主体|企业|联合惩戒对象|名单|行为|记录)?(?:名单)?"
+VIOLATION_PATTERNS = r"重大违法(?:违规)?(?:行为|记录)?"
+MISCONDUCT_PATTERNS = (
+    r"(?:较大|重大|一般)?(?:以上)?安全生产(?:责任)?事故",
+    r"(?:重大|较大)?(?:环境污染|环保|生态环境)(?:事件|事故|违法|处罚)",
+    r"经营异常名录",
+    r"欠薪|拖欠工资",
+    r"偷税|逃税|骗税",
+)
+
+# Requirements no profile field decides (read as ``undecidable``). General policy phrasings.
+UNDECIDABLE_PATTERNS = (
+    r"(?:受|因)(?:新冠肺炎|新型冠状病毒(?:感染的)?肺炎|疫情)(?:疫情)?(?:影响|原因)?(?:较大|严重|较重)?(?:、|，)?(?:面临|出现|导致|造成)?(?:暂时性)?(?:生产经营困难|经营困难|困难)?(?:且(?:有望)?恢复有望|且有望恢复|但有发展前景|且有发展前景)?",
+    r"(?:面临)?暂时性(?:生产)?经营困难(?:且恢复有望|且有望恢复)?",
+    r"(?:坚持)?不裁员(?:或|、)?少裁员(?:（[^）]{0,30}）)?|(?:坚持)?不裁员或裁员率不高于[^，；。]{0,20}",
+    r"裁员率[^，；。]{0,30}",
+    r"(?:失业保险)?参保(?:企业|单位)",
+    r"(?:确实)?无力足额缴纳[^，；。]{0,30}",
+    r"[^，；。、]{0,16}确有困难",
+    r"(?:遭受|发生)重大损失(?:影响)?",
+    r"(?:列入|纳入)?[^，；。]{0,12}重点保障(?:企业|物资生产企业|名单)(?:名单)?",
+    r"依法足额缴纳[^，；。]{0,12}",
+    r"(?:按规定)?(?:缴纳|参加)(?:职工)?社会保险(?:费)?[^，；。]{0,10}",
+    r"(?:签订|依法签订)[^，；。]{0,12}劳动合同",
+    r"吸纳[^，；。]{0,24}就业",
+    r"招用[^，；。]{0,24}人员",
+    r"会计核算健全|实行查账征收|(?:能够)?准确归集研发费用",
+    r"(?:从事)?国家非限制和禁止行业",
+    r"发生亏损|出现亏损",
+    r"新增(?:的)?(?:企业)?贷款",
+    r"承租[^，；。]{0,16}(?:经营用房|房产|厂房)",
+    r"经[^，；。]{0,20}(?:认定|评定|审核确认)",
+    r"符合[^，；。]{0,12}(?:功能定位|发展方向|产业政策)[^，；。]{0,10}",
+    r"信誉良好|诚信经营",
+    r"(?:组织)?[^，；。]{0,20}参加就业见习",
+    r"劳务派遣单位除外|机关事业单位除外",
+    r"登记注册满[^，；。]{0,6}",
+    r"未能如期参加[^，；。]{0,12}",
+)
+
+# What an enterprise does, judged from its business scope / products (``semantic``).
+SEMANTIC_PATTERNS = (
+    (r"从事([^，；。]{2,40}?)(?:研发|生产|服务|业务|经营)(?=的|等)", "business_scope"),
+    (r"(?:应急)?生产([^，；。]{2,60}?)等?(?:防疫|防控)?物资(?=的)", "products"),
+)
