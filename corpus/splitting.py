@@ -1,0 +1,340 @@
+"""Split a policy document into its items (事项清单化), following the document's own numbering.
+
+Chinese policy texts number their parts 第X章 / 第X条 / 一、 / （一） / 1. / （1） / ①,
+in whatever nesting the drafter chose, and often run them inline with no line
+breaks. :func:`split_policy` finds the markers, builds the heading tree (the
+order in which marker kinds first appear gives their depth), and emits the
+items a person would apply for:
+
+- a section is an item when it (with its subsections) states support — money,
+  relief or a service (补助, 奖励, 贴息, 减免, 返还, 担保费, ...); a section
+  without support (总体要求, 组织保障, 附则, 申报程序, ...) is not;
+- a section whose subsections are the list of its conditions or of its
+  tiers with one support (``符合下列条件：（1）…（2）…``) stays one item;
+  subsections that each state their own support become items of their own;
+- a document without numbering, or whose numbered parts state no support, is
+  one item (the whole text), so every posted policy can still be found.
+
+Each item keeps its heading path (its ancestors' headings and its own), its
+exact text (a substring of the document, so extracted spans stay valid), and
+the document's metadata; a fulfilment mode named in the item itself
+(免申即享, 即申即享, 第三方评审) overrides the document's.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from corpus.schemas import FULFILMENTS, PolicyDocument, PolicyItem, item_id
+
+_CN_DIGITS = {
+    "零": 0,
+    "〇": 0,
+    "一": 1,
+    "二": 2,
+    "两": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+}
+_CN_NUM = "[零〇一二两三四五六七八九十百]+"
+# A marker must start a line, follow whitespace, or follow the end of a sentence or clause.
+_BOUNDARY = r"(?:(?<=^)|(?<=[\s\u3000\xa0。；;：:！!？?）)]))"
+_MARKERS: tuple[tuple[str, str], ...] = (
+    ("md", r"^(?P<md>#{1,6})[ \t]+"),
+    ("chapter", _BOUNDARY + rf"第(?P<chapter>{_CN_NUM}|\d{{1,3}})章"),
+    ("article", _BOUNDARY + rf"第(?P<article>{_CN_NUM}|\d{{1,3}})条(?![款项规])"),
+    ("cn", _BOUNDARY + rf"(?P<cn>{_CN_NUM})[、，,]"),
+    ("cn_paren", _BOUNDARY + rf"[（(](?P<cn_paren>{_CN_NUM})[）)]"),
+    ("arabic", _BOUNDARY + r"(?P<arabic>\d{1,2})(?:[．、]|\.(?!\d))"),
+    ("arabic_paren", _BOUNDARY + r"[（(](?P<arabic_paren>\d{1,2})[）)]"),
+    ("circled", _BOUNDARY + r"(?P<circled>[①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳])"),
+)
+_MARKER_RE = re.compile("|".join(f"(?:{pattern})" for _, pattern in _MARKERS), re.MULTILINE)
+
+# What makes a section something to apply for: money, relief or a concrete service.
+SUPPORT_RE = re.compile(
+    r"补助|补贴|奖励|资助|贴息|奖补|补偿|减免|免征|免收|免除|减半|减按|减征|返还|退还|退税|缓缴|延期缴纳|延期申报|"
+    r"担保费|费率|融资成本|贷款|授信|续贷|展期|税前扣除|加计扣除|抵扣|优惠|专项资金|扶持资金|一次性|万元|"
+    r"最高不超过|给予.{0,12}(?:支持|补|奖|资金)|按.{0,20}%|免申即享|即申即享"
+)
+# Sections that are about the policy, not something to apply for.
+NON_ITEM_HEADING_RE = re.compile(
+    r"总则|附则|指导思想|总体要求|基本原则|工作目标|目标任务|主要目标|保障措施|组织保障|组织领导|加强领导|工作要求|"
+    r"申报程序|申报流程|申报方式|申报时间|申报材料|申请材料|申请程序|办理流程|办理程序|兑现程序|兑付程序|兑现方式|"
+    r"资金管理|监督管理|监督检查|其他事项|其他说明|附件|政策解读|实施期限|有效期|职责分工|联系方式|咨询电话"
+)
+# An intro that announces a list of conditions, materials or tiers rather than separate supports.
+_LIST_INTRO_RE = re.compile(
+    r"(?:条件|要求|标准|材料|资料|情形|具备|满足|符合下列|符合以下|下列|以下|如下|同时)[^。]{0,20}[：:]\s*$"
+)
+# The closing remarks of a document (施行日期, 解释权, signature) do not belong to its last item.
+_TRAILER_RE = re.compile(
+    r"(?:(?<=[。\s\u3000])|^)(?:本|以上|上述)(?:政策|办法|措施|通知|意见|细则|规定|方案|若干措施|实施细则|条款)"
+    r"[^。]{0,40}(?:施行|执行|实施|有效|解释|负责)"
+)
+# A document's signature: issuer(s) and date at its very end, maybe with （此件公开发布）.
+_SIGNATURE_RE = re.compile(
+    r"[\s\u3000\xa0]+[^。；;\s]{2,40}(?:[\s\u3000\xa0]+[^。；;\s]{2,40}){0,5}[\s\u3000\xa0]*"
+    r"\d{4}年\d{1,2}月\d{1,2}日[\s\u3000\xa0]*(?:[（(][^）)]{0,20}[）)])?[\s\u3000\xa0]*$"
+)
+_SHORT_SUBSECTION = 80
+_TITLE_END_RE = re.compile(r"[。；;！!？?\n]")
+_FULFILMENT_PATTERNS = (
+    ("免申即享", re.compile(r"免申即享")),
+    ("即申即享", re.compile(r"即申即享")),
+    ("第三方评审", re.compile(r"第三方(?:机构)?评审")),
+)
+
+
+@dataclass
+class _Section:
+    """A node of the heading tree while splitting."""
+
+    kind: str
+    number: int
+    start: int  # offset of the marker in the document text
+    body_start: int  # offset just after the marker
+    end: int = -1
+    heading: str = ""
+    children: list[_Section] = field(default_factory=list)
+
+    def intro_end(self) -> int:
+        return self.children[0].start if self.children else self.end
+
+
+def cn_number(text: str) -> int | None:
+    """Value of a Chinese (十二, 二十一, 一百零五) or Arabic numeral, or None."""
+    if text.isdigit():
+        return int(text)
+    total, current, seen = 0, 0, False
+    for char in text:
+        if char in _CN_DIGITS:
+            current = _CN_DIGITS[char]
+            seen = True
+        elif char == "十":
+            total += (current or 1) * 10
+            current, seen = 0, True
+        elif char == "百":
+            total += (current or 1) * 100
+            current, seen = 0, True
+        else:
+            return None
+    return total + current if seen else None
+
+
+def _marker_number(kind: str, raw: str) -> int | None:
+    if kind == "circled":
+        return ord(raw) - ord("①") + 1
+    if kind == "md":
+        return len(raw)
+    return cn_number(raw)
+
+
+def _find_markers(text: str) -> list[tuple[str, int, int, int]]:
+    """(kind, number, start, end) of every numbering marker, before any sequence check."""
+    found = []
+    for match in _MARKER_RE.finditer(text):
+        kind = next(k for k, _ in _MARKERS if match.group(k) is not None)
+        number = _marker_number(kind, match.group(kind))
+        if number is None or number == 0:
+            continue
+        found.append((kind, number, match.start(), match.end()))
+    return found
+
+
+def _build_tree(text: str) -> list[_Section]:
+    """Return the heading tree; markers out of sequence (a stray ``（3）`` in a sentence) are left as text."""
+    roots: list[_Section] = []
+    stack: list[_Section] = []
+    markers = _find_markers(text)
+    # Some drafters number 1. 2. 3. straight through the 一、 二、 sections: the last number seen of each kind.
+    last_seen: dict[str, int] = {}
+    index = 0
+    while index < len(markers):
+        kind, number, start, end = markers[index]
+        index += 1
+        if kind == "md":
+            # "## 一、总则": the numbering inside the heading line decides, not the '#'.
+            nxt = markers[index] if index < len(markers) else None
+            if nxt is not None and nxt[2] == end:
+                continue
+            kind = f"md{number}"
+            number = 0
+        depth = next((i for i, s in enumerate(stack) if s.kind == kind), None)
+        if depth is not None:
+            previous = stack[depth]
+            if kind.startswith("md") or number == previous.number + 1:
+                stack[depth:] = []
+            else:
+                continue  # out of sequence: part of the text
+        elif not kind.startswith("md") and number != 1 and number != last_seen.get(kind, -1) + 1:
+            continue  # a list starts at 1 (or runs on); anything else mid-sentence is a reference
+        last_seen[kind] = number
+        section = _Section(kind, number, start, end)
+        (stack[-1].children if stack else roots).append(section)
+        stack.append(section)
+    _close(roots, len(text))
+    return roots
+
+
+def _close(sections: list[_Section], end: int) -> None:
+    for position, section in enumerate(sections):
+        section.end = sections[position + 1].start if position + 1 < len(sections) else end
+        _close(section.children, section.end)
+
+
+def _heading(text: str, section: _Section) -> str:
+    """Return the marker plus the section's title: its first line or first sentence, shortened when long."""
+    intro = text[section.body_start : section.intro_end()]
+    stripped = intro.lstrip(" \t\u3000\xa0")
+    match = _TITLE_END_RE.search(stripped)
+    title = stripped[: match.start()] if match else stripped
+    title = title.strip()
+    # Texts that lost their line breaks keep a space between a heading and its body: "一、金融支持 1．…".
+    gap = re.search(r"[ \t\u3000\xa0]+", title)
+    if gap is not None and 2 <= gap.start() <= 30:
+        title = title[: gap.start()]
+    if len(title) > 40:
+        cut = re.search(r"[，,：:]", title)
+        if cut and cut.start() >= 4:
+            title = title[: cut.start()]
+        if len(title) > 40:
+            title = title[:40] + "…"
+
+    marker = text[section.start : section.body_start].strip().lstrip("#").strip()
+    return f"{marker}{title}".strip()
+
+
+def _has_support(text: str) -> bool:
+    return SUPPORT_RE.search(text) is not None
+
+
+def _is_atomic(text: str, section: _Section) -> bool:
+    """Tell whether the subsections are the conditions or tiers of one support, not supports of their own."""
+    if not section.children:
+        return True
+    intro = text[section.body_start : section.intro_end()].rstrip()
+    if _LIST_INTRO_RE.search(intro):
+        return True
+    supported = sum(1 for child in section.children if _has_support(text[child.start : child.end]))
+    if supported >= 2 or not _has_support(text[section.start : section.end]):
+        return False
+    # One support among the subsections: short ones are its conditions or tiers; long ones are separate
+    # measures (a titled sentence and a body), of which only the supported one is an item.
+    lengths = sorted(len(text[child.start : child.end].strip()) for child in section.children)
+    return lengths[len(lengths) // 2] <= _SHORT_SUBSECTION
+
+
+def _title_of(heading: str, marker_text: str) -> str:
+    return heading[len(marker_text) :].strip() if heading.startswith(marker_text) else heading
+
+
+@dataclass(frozen=True)
+class _Span:
+    start: int
+    end: int
+    path: tuple[str, ...]
+    title: str
+
+
+def _collect(text: str, sections: list[_Section], path: tuple[str, ...], out: list[_Span]) -> None:
+    for section in sections:
+        heading = _heading(text, section)
+        section.heading = heading
+        marker = text[section.start : section.body_start].strip().lstrip("#").strip()
+        title = _title_of(heading, marker) or heading
+        if NON_ITEM_HEADING_RE.search(title):
+            continue
+        here = (*path, heading)
+        if _is_atomic(text, section):
+            if _has_support(text[section.start : section.end]):
+                out.append(_Span(section.start, section.end, here, title))
+        else:
+            _collect(text, section.children, here, out)
+
+
+def _trim(text: str, start: int, end: int) -> tuple[int, int]:
+    """Cut the document's closing remarks off a span, and surrounding whitespace."""
+    trailer = _TRAILER_RE.search(text, start + 1, end)
+    if trailer is not None:
+        end = trailer.start()
+    signature = _SIGNATURE_RE.search(text, start + 1, end)
+    if signature is not None:
+        end = signature.start()
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    while start < end and text[start].isspace():
+        start += 1
+    return start, end
+
+
+def _strip(text: str, start: int, end: int) -> tuple[int, int]:
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    while start < end and text[start].isspace():
+        start += 1
+    return start, end
+
+
+def _fulfilment(text: str, default: str | None) -> str | None:
+    for name, pattern in _FULFILMENT_PATTERNS:
+        if pattern.search(text):
+            return name
+    return default if default in FULFILMENTS else None
+
+
+def split_policy(doc: PolicyDocument) -> list[PolicyItem]:
+    """Return the items of a policy document, numbered 1.. in document order (see the module docstring)."""
+    text = doc.text
+    spans: list[_Span] = []
+    _collect(text, _build_tree(text), (), spans)
+    items: list[PolicyItem] = []
+    for span in spans:
+        # Closing remarks (施行日期, 解释权, signature) trail only the section that runs to the end.
+        start, end = (
+            _trim(text, span.start, span.end) if span.end >= len(text) else _strip(text, span.start, span.end)
+        )
+        if end <= start:
+            continue
+        body = text[start:end]
+        seq = len(items) + 1
+        items.append(
+            PolicyItem(
+                id=item_id(doc.id, seq),
+                policy_id=doc.id,
+                seq=seq,
+                heading_path=span.path,
+                title=span.title or doc.title,
+                text=body,
+                region_code=doc.region_code,
+                department=doc.department,
+                fulfilment=_fulfilment(body, doc.fulfilment),
+                issued=doc.issued,
+                valid_until=doc.valid_until,
+            )
+        )
+    if not items and text.strip():
+        start, end = _trim(text, 0, len(text))
+        body = text[start:end] or text
+        items.append(
+            PolicyItem(
+                id=item_id(doc.id, 1),
+                policy_id=doc.id,
+                seq=1,
+                heading_path=(),
+                title=doc.title,
+                text=body,
+                region_code=doc.region_code,
+                department=doc.department,
+                fulfilment=_fulfilment(body, doc.fulfilment),
+                issued=doc.issued,
+                valid_until=doc.valid_until,
+            )
+        )
+    return items
