@@ -1,20 +1,81 @@
-"""The FastAPI application factory."""
+"""The FastAPI application factory.
+
+``create_app(settings)`` opens model, store and index under the data
+directory when the app starts (``policymatch serve``); tests and embedders
+pass ready :class:`~api.services.Services` instead. Routes live one file per
+resource in ``api/routes/``; errors are answered in the contract's shape by
+:mod:`api.errors`; the two pages are static files under ``api/static/``.
+"""
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
 
+from fastapi import FastAPI
+from fastapi.responses import FileResponse
+from fastapi.staticfiles import StaticFiles
+
+from api.errors import install_error_handlers
+from api.limits import BodySizeLimit, Limits
+from api.logs import RequestLog
+from api.routes import enterprises, feedback, health, match, policies, service, targets
+from api.services import Services, open_services
 from corpus.settings import Settings
 
+STATIC = Path(__file__).resolve().parent / "static"
+log = logging.getLogger("policymatch.api")
 
-def create_app(settings: Settings) -> FastAPI:
-    """Build the HTTP app over the data directory named by ``settings``."""
-    app = FastAPI(title="policymatch", version="0.1.0", description="政策匹配: 智能匹配 and 精准推送 of 惠企政策")
+
+def create_app(
+    settings: Settings, services: Services | None = None, *, limits: Limits | None = None
+) -> FastAPI:
+    """Build the HTTP app over the data directory named by ``settings`` (or over ready ``services``)."""
+    limits = services.limits if services is not None else (limits or Limits())
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        opened = None
+        if getattr(app.state, "services", None) is None:
+            opened = open_services(settings, limits=limits, prepare=False)
+            app.state.services = opened
+        try:
+            yield
+        finally:
+            if opened is not None:
+                opened.close()
+                app.state.services = None
+
+    app = FastAPI(
+        title="policymatch",
+        version="0.1.0",
+        description=(
+            "政策匹配: 智能匹配 (enterprise → policy items) and 精准推送 (policy item → enterprises) of 惠企政策. "
+            "Send the API key as `Authorization: Bearer <key>` or `X-API-Key: <key>`."
+        ),
+        lifespan=lifespan,
+    )
     app.state.settings = settings
+    app.state.services = services
+    install_error_handlers(app)
+    app.add_middleware(BodySizeLimit, max_bytes=limits.max_body_bytes)
+    app.add_middleware(RequestLog)
 
-    @app.get("/healthz")
-    def healthz() -> dict[str, str]:
-        """Liveness."""
-        return {"status": "ok"}
+    for module in (health, policies, enterprises, match, targets, feedback, service):
+        app.include_router(module.router)
+
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+
+    @app.get("/", include_in_schema=False)
+    def index_page() -> FileResponse:
+        """智能匹配: the enterprise's page."""
+        return FileResponse(STATIC / "index.html", media_type="text/html; charset=utf-8")
+
+    @app.get("/admin", include_in_schema=False)
+    def admin_page() -> FileResponse:
+        """条件校对: the admin's page."""
+        return FileResponse(STATIC / "admin.html", media_type="text/html; charset=utf-8")
 
     return app

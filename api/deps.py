@@ -1,0 +1,87 @@
+"""``Annotated`` dependency aliases that keep the routes short: services, store, matcher, caller, role checks."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import Depends, Header, Request
+
+from api.errors import ApiError
+from api.limits import retry_after_header
+from api.security import Principal, key_from_headers
+from api.services import Services
+
+
+def get_services(request: Request) -> Services:
+    """Return the app's :class:`Services`; 503 while they are not open yet."""
+    services = getattr(request.app.state, "services", None)
+    if services is None:
+        raise ApiError(503, "not_ready", "The service is still starting; try again in a moment.")
+    return services
+
+
+ServicesDep = Annotated[Services, Depends(get_services)]
+
+
+def get_store(services: ServicesDep) -> Any:
+    """Return the open store."""
+    return services.store
+
+
+def get_matcher(services: ServicesDep) -> Any:
+    """Return the loaded matcher; 503 while the index or model is not loaded."""
+    if services.matcher is None:
+        raise ApiError(
+            503, "not_ready", "The matcher (model and index) is not loaded yet; try again in a moment."
+        )
+    return services.matcher
+
+
+StoreDep = Annotated[Any, Depends(get_store)]
+MatcherDep = Annotated[Any, Depends(get_matcher)]
+
+
+def current_principal(
+    request: Request,
+    services: ServicesDep,
+    authorization: Annotated[str | None, Header(include_in_schema=False)] = None,
+    x_api_key: Annotated[str | None, Header(alias="X-API-Key", description="API key")] = None,
+) -> Principal:
+    """Identify the caller behind the request's API key (401 / 403), after its rate limit (429)."""
+    secret = key_from_headers(authorization, x_api_key)
+    client_host = request.client.host if request.client else None
+    assert services.keyring is not None and services.rate_limiter is not None
+    principal = services.keyring.authenticate(secret, client_host)
+    request.state.key_id = principal.key_id
+    bucket = principal.key_id if not principal.open else f"open:{client_host}"
+    wait = services.rate_limiter.acquire(bucket)
+    if wait > 0:
+        raise ApiError(
+            429,
+            "rate_limited",
+            f"Too many requests for this key; retry in {max(1, round(wait))} s.",
+            {"retry_after_s": round(wait, 2)},
+            headers=retry_after_header(wait),
+        )
+    return principal
+
+
+PrincipalDep = Annotated[Principal, Depends(current_principal)]
+
+
+def require(*roles: str) -> Any:
+    """Make a dependency that admits only ``roles`` (an admin is always admitted)."""
+
+    def check(principal: PrincipalDep) -> Principal:
+        principal.require(*roles)
+        return principal
+
+    return Depends(check)
+
+
+AdminDep = Annotated[Principal, require("admin")]
+PushDep = Annotated[Principal, require("push")]
+MatchCallerDep = Annotated[Principal, require("enterprise")]
+FeedbackCallerDep = Annotated[Principal, require("enterprise", "push")]
+AnalystDep = Annotated[Principal, require("analyst")]
+ReaderDep = Annotated[Principal, require("push", "analyst", "enterprise")]

@@ -1,0 +1,235 @@
+"""Every error the service answers, in the contract's shape.
+
+``{"error": {"code": "...", "message": "<one clear sentence>", "details": ...}}``
+(``shared/spec/api.md``). Routes raise :class:`ApiError`; the handlers
+installed by :func:`install_error_handlers` turn FastAPI's own validation
+errors, Starlette's HTTP errors, the lower layers' user errors (a bad profile,
+a malformed condition) and, last, anything unexpected into that shape, so bad
+input is a 4xx with a sentence and never a 500.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from corpus.conditions import ConditionError
+from corpus.schemas import RecordError
+from corpus.store.base import NotFoundError
+
+log = logging.getLogger("policymatch.api")
+
+# HTTP status → the code clients switch on when a route gives no more specific one.
+STATUS_CODES: dict[int, str] = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    406: "not_acceptable",
+    409: "conflict",
+    410: "gone",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "invalid_request",
+    429: "rate_limited",
+    500: "internal_error",
+    503: "not_ready",
+}
+
+
+class ApiError(Exception):
+    """An error answered to the client: HTTP status, a stable code, one sentence, optional details."""
+
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str,
+        details: Any = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.details = details
+        self.headers = dict(headers or {})
+
+
+def not_found(kind: str, identifier: str) -> ApiError:
+    """404 for an unknown policy / item / enterprise id."""
+    return ApiError(
+        404, f"{kind}_not_found", f"Unknown {kind} id {identifier!r}.", {kind + "_id": identifier}
+    )
+
+
+def invalid(message: str, details: Any = None, code: str = "invalid_request") -> ApiError:
+    """422 for a request that is well-formed JSON but says something impossible."""
+    return ApiError(422, code, message, details)
+
+
+def error_body(code: str, message: str, details: Any = None) -> dict[str, Any]:
+    """Build the contract's error object."""
+    return {"error": {"code": code, "message": message, "details": details}}
+
+
+def error_response(error: ApiError) -> JSONResponse:
+    """JSON response for an :class:`ApiError`."""
+    return JSONResponse(
+        error_body(error.code, error.message, error.details), status_code=error.status, headers=error.headers
+    )
+
+
+# --- validation errors -> one sentence ---------------------------------------------------------
+
+
+def field_path(loc: Sequence[Any]) -> str:
+    """``("body", "profile", "qualifications", 0)`` → ``profile.qualifications[0]``."""
+    parts: list[str] = []
+    for index, part in enumerate(loc):
+        if index == 0 and part in ("body", "query", "path", "header", "cookie") and len(loc) > 1:
+            continue
+        if isinstance(part, int):
+            parts.append(f"[{part}]")
+        else:
+            parts.append(("." if parts else "") + str(part))
+    return "".join(parts) or "body"
+
+
+def _shown(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def sentence_for(error: Mapping[str, Any]) -> str:
+    """One clear sentence for one pydantic error (missing, wrong type, out of range, too long, unknown value)."""
+    where = field_path(error.get("loc", ()))
+    kind = str(error.get("type", ""))
+    ctx = error.get("ctx") or {}
+    got = error.get("input")
+    if kind == "missing":
+        return f"Field '{where}' is required."
+    if kind == "extra_forbidden":
+        return f"Field '{where}' is not a field of this request."
+    if kind == "json_invalid":
+        return f"The request body is not valid JSON ({ctx.get('error', 'parse error')})."
+    if kind in ("model_attributes_type", "dict_type", "model_type") and where == "body":
+        return "The request body must be a JSON object."
+    if kind in ("int_parsing", "int_type", "int_from_float"):
+        return f"Field '{where}' must be an integer, got {_shown(got)}."
+    if kind in ("float_parsing", "float_type", "finite_number"):
+        return f"Field '{where}' must be a number, got {_shown(got)}."
+    if kind in ("string_type",):
+        return f"Field '{where}' must be a string, got {_shown(got)}."
+    if kind in ("bool_parsing", "bool_type"):
+        return f"Field '{where}' must be true or false, got {_shown(got)}."
+    if kind in ("list_type", "tuple_type"):
+        return f"Field '{where}' must be a list, got {_shown(got)}."
+    if kind in ("dict_type", "model_type", "model_attributes_type"):
+        return f"Field '{where}' must be a JSON object, got {_shown(got)}."
+    if kind in ("date_parsing", "date_from_datetime_parsing", "date_type", "date_from_datetime_inexact"):
+        return f"Field '{where}' must be a date YYYY-MM-DD, got {_shown(got)}."
+    if kind == "string_too_long":
+        length = len(got) if isinstance(got, str) else "more"
+        return f"Field '{where}' is too long: at most {ctx.get('max_length')} characters, got {length}."
+    if kind == "string_too_short":
+        return f"Field '{where}' is too short: at least {ctx.get('min_length')} characters."
+    if kind == "too_long":
+        return f"Field '{where}' has too many entries: at most {ctx.get('max_length')}."
+    if kind == "too_short":
+        return f"Field '{where}' needs at least {ctx.get('min_length')} entries."
+    if kind == "less_than_equal":
+        return f"Field '{where}' must be at most {ctx.get('le')}, got {_shown(got)}."
+    if kind == "greater_than_equal":
+        return f"Field '{where}' must be at least {ctx.get('ge')}, got {_shown(got)}."
+    if kind == "less_than":
+        return f"Field '{where}' must be less than {ctx.get('lt')}, got {_shown(got)}."
+    if kind == "greater_than":
+        return f"Field '{where}' must be greater than {ctx.get('gt')}, got {_shown(got)}."
+    if kind in ("literal_error", "enum"):
+        return f"Field '{where}' must be one of {ctx.get('expected')}, got {_shown(got)}."
+    if kind == "string_pattern_mismatch":
+        return f"Field '{where}' has an invalid format (expected pattern {ctx.get('pattern')}), got {_shown(got)}."
+    message = str(error.get("msg", "is invalid")).removeprefix("Value error, ")
+    return f"Field '{where}': {message}." if not message.endswith(".") else f"Field '{where}': {message}"
+
+
+def validation_error(errors: Sequence[Mapping[str, Any]]) -> ApiError:
+    """422 naming the first problem in one sentence; every problem listed in ``details``."""
+    details = [
+        {"field": field_path(e.get("loc", ())), "type": e.get("type"), "message": sentence_for(e)}
+        for e in errors
+    ]
+    if not details:
+        return ApiError(422, "invalid_request", "The request is invalid.")
+    message = details[0]["message"]
+    if len(details) > 1:
+        message = (
+            message.rstrip(".")
+            + f" (and {len(details) - 1} more problem{'s' if len(details) > 2 else ''}, see details)."
+        )
+    return ApiError(422, "invalid_request", message, details)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Answer every error in the contract's shape."""
+
+    @app.exception_handler(ApiError)
+    async def _api_error(request: Request, exc: ApiError) -> JSONResponse:
+        return error_response(exc)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        return error_response(validation_error(list(exc.errors())))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = STATUS_CODES.get(exc.status_code, "error")
+        if exc.status_code == 404:
+            message = f"No route {request.method} {request.url.path}."
+        elif exc.status_code == 405:
+            message = f"Method {request.method} is not allowed on {request.url.path}."
+        else:
+            message = str(exc.detail).rstrip(".") + "."
+        return error_response(ApiError(exc.status_code, code, message, headers=exc.headers))
+
+    @app.exception_handler(ConditionError)
+    async def _condition(request: Request, exc: ConditionError) -> JSONResponse:
+        return error_response(ApiError(422, "invalid_condition", _sentence(str(exc))))
+
+    @app.exception_handler(RecordError)
+    async def _record(request: Request, exc: RecordError) -> JSONResponse:
+        from api.views import record_error
+
+        return error_response(record_error(exc))
+
+    @app.exception_handler(LookupError)
+    async def _lookup(request: Request, exc: LookupError) -> JSONResponse:
+        # The matcher's EnterpriseNotFound / ItemNotFound; routes check ids first, this is the backstop.
+        return error_response(ApiError(404, "not_found", _sentence(str(exc).strip("'\""))))
+
+    @app.exception_handler(NotFoundError)
+    async def _missing(request: Request, exc: NotFoundError) -> JSONResponse:
+        return error_response(ApiError(404, "not_found", _sentence(str(exc))))
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error", extra={"path": request.url.path, "method": request.method})
+        return error_response(
+            ApiError(500, "internal_error", "The server failed on this request; it has been logged.")
+        )
+
+
+def _sentence(text: str) -> str:
+    text = text.strip()
+    if not text:
+        return "The request is invalid."
+    text = text[0].upper() + text[1:]
+    return text if text.endswith((".", "。", "!", "?")) else text + "."

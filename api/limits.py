@@ -1,0 +1,138 @@
+"""Limits on what one request may ask: body size (413), result counts, text lengths, rate (429).
+
+The caps are plain constants in :class:`Limits` (the schemas read the text
+caps, the routes the count caps); the body-size guard is a small ASGI
+middleware that counts bytes as they arrive, so a lying or absent
+``Content-Length`` cannot slip a large body past it; the rate limit is a
+token bucket per API key (per client address when running open).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import threading
+import time
+from dataclasses import dataclass
+
+from fastapi import HTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+# Text caps, read by api/schemas.py (characters, not bytes).
+MAX_ID_CHARS = 128
+MAX_TITLE_CHARS = 500
+MAX_POLICY_TEXT_CHARS = 200_000
+MAX_PROFILE_TEXT_CHARS = 5_000
+MAX_COMMENT_CHARS = 2_000
+MAX_SPAN_CHARS = 2_000
+MAX_CONDITIONS_PER_ITEM = 100
+MAX_ENTERPRISES_PER_REQUEST = 1_000
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one request may ask for; defaults suit the demo, tests narrow them."""
+
+    max_body_bytes: int = 2 * 1024 * 1024
+    max_top_k: int = 100
+    default_top_k: int = 20
+    max_page_size: int = 500
+    default_page_size: int = 50
+    rate_per_minute: int = 600
+    burst: int = 60
+
+
+class RateLimiter:
+    """Token bucket per caller: ``burst`` requests at once, refilled at ``rate_per_minute``."""
+
+    def __init__(self, rate_per_minute: int, burst: int) -> None:
+        self.rate_per_second = rate_per_minute / 60.0
+        self.burst = max(1, burst)
+        self._buckets: dict[str, tuple[float, float]] = {}
+        self._lock = threading.Lock()
+
+    def acquire(self, caller: str, now: float | None = None) -> float:
+        """Take one token for ``caller``; returns 0 when allowed, else the seconds to wait."""
+        now = time.monotonic() if now is None else now
+        with self._lock:
+            tokens, last = self._buckets.get(caller, (float(self.burst), now))
+            tokens = min(float(self.burst), tokens + (now - last) * self.rate_per_second)
+            if tokens >= 1.0:
+                self._buckets[caller] = (tokens - 1.0, now)
+                return 0.0
+            self._buckets[caller] = (tokens, now)
+            if self.rate_per_second <= 0:
+                return 60.0
+            return (1.0 - tokens) / self.rate_per_second
+
+
+def retry_after_header(wait_seconds: float) -> dict[str, str]:
+    """``Retry-After`` in whole seconds (at least 1)."""
+    return {"Retry-After": str(max(1, math.ceil(wait_seconds)))}
+
+
+class BodySizeLimit:
+    """ASGI middleware: answer 413 in the contract's shape when a request body exceeds ``max_bytes``."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Check the declared length first, then count the bytes as they arrive."""
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope.get("headers") or ()).get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
+            await self._reject(send)
+            return
+        received = 0
+        response_started = False
+
+        async def counting_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_bytes:
+                    # FastAPI re-raises its HTTPException from body parsing, so the app's handler shapes it.
+                    raise HTTPException(
+                        413, f"The request body is larger than the limit of {self.max_bytes} bytes"
+                    )
+            return message
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal response_started
+            if message["type"] == "http.response.start":
+                response_started = True
+            await send(message)
+
+        try:
+            await self.app(scope, counting_receive, tracking_send)
+        except HTTPException as exc:
+            if exc.status_code != 413 or response_started:
+                raise
+            await self._reject(send)
+
+    async def _reject(self, send: Send) -> None:
+        body = json.dumps(
+            {
+                "error": {
+                    "code": "payload_too_large",
+                    "message": f"The request body is larger than the limit of {self.max_bytes} bytes.",
+                    "details": {"max_bytes": self.max_bytes},
+                }
+            }
+        ).encode()
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 413,
+                "headers": [
+                    (b"content-type", b"application/json"),
+                    (b"content-length", str(len(body)).encode()),
+                ],
+            }
+        )
+        await send({"type": "http.response.body", "body": body})

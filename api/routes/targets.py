@@ -1,0 +1,238 @@
+"""精准推送: target lists of a policy (paged with an opaque cursor), CSV export, 免申即享 lists. Push and admin keys."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from fastapi.responses import StreamingResponse
+
+from api.cursor import Cursor, check_cursor, decode_cursor, encode_cursor, query_hash
+from api.deps import PushDep, ServicesDep
+from api.errors import ApiError
+from api.schemas import DEFAULT_LEVELS, TargetPage
+from api.services import record_audit
+from api.views import as_dict, parse_levels, require_item, require_policy
+
+router = APIRouter(prefix="/v1/policies", tags=["targets"])
+
+LevelsQuery = Annotated[
+    list[str] | None,
+    Query(description="levels to list, comma-separated or repeated (default eligible,need_info,near_miss)"),
+]
+ItemQuery = Annotated[
+    str | None, Query(max_length=200, description="one item of the policy (default: all items)")
+]
+
+CSV_COLUMNS = (
+    "enterprise_id",
+    "name",
+    "item_id",
+    "level",
+    "score",
+    "conditions_met",
+    "conditions_unmet",
+    "conditions_unknown",
+    "gaps",
+    "flags",
+)
+
+
+@router.get("/{policy_id}/targets", response_model=TargetPage)
+def targets(
+    policy_id: str,
+    principal: PushDep,
+    services: ServicesDep,
+    item_id: ItemQuery = None,
+    levels: LevelsQuery = None,
+    limit: Annotated[int | None, Query(ge=1, description="page size")] = None,
+    cursor: Annotated[
+        str | None, Query(max_length=500, description="next_cursor of the previous page")
+    ] = None,
+) -> dict[str, Any]:
+    """One page of the enterprises to notify about a policy, in a stable order while the index version holds."""
+    store, matcher, limits = services.store, services.matcher, services.limits
+    stored = require_policy(store, policy_id)
+    if item_id is not None:
+        require_item(store, policy_id, item_id)
+    wanted = parse_levels(levels, DEFAULT_LEVELS)
+    size = limits.default_page_size if limit is None else limit
+    if size > limits.max_page_size:
+        raise ApiError(
+            422,
+            "invalid_request",
+            f"Field 'limit' must be at most {limits.max_page_size}, got {size}.",
+            {"field": "limit"},
+        )
+    item_id = _one_item(stored, item_id)
+    expected_query = query_hash(policy_id, item_id, wanted)
+    # Enterprise upserts reorder a list without a new index version, so their version is part of the ranking's.
+    policy_version = f"{stored.document.version}.{services.enterprises_version}"
+    index_version = services.index_version
+    offset = 0
+    if cursor is not None:
+        parsed = decode_cursor(cursor)
+        check_cursor(
+            parsed, index_version=index_version, policy_version=policy_version, expected_query=expected_query
+        )
+        offset = parsed.offset
+    page = matcher.targets(policy_id, item_id=item_id, levels=wanted, offset=offset, limit=size)
+    served_index = str(getattr(page, "index_version", "") or index_version)
+    if cursor is not None and served_index != index_version:
+        # The index switched between the check and the read: this page belongs to another ranking.
+        check_cursor(
+            parsed, index_version=served_index, policy_version=policy_version, expected_query=expected_query
+        )
+    data = as_dict(page)
+    rows = data.get("data", [])
+    total = int(data.get("total", len(rows)))
+    end = offset + len(rows)
+    next_cursor = (
+        encode_cursor(Cursor(served_index, policy_version, end, expected_query))
+        if rows and end < total
+        else None
+    )
+    record_audit(
+        services,
+        principal,
+        "targets.read",
+        policy_id,
+        policy_version=stored.document.version,
+        item_id=item_id,
+        levels=list(wanted),
+        offset=offset,
+        limit=size,
+        n_rows=len(rows),
+        total=total,
+    )
+    return {
+        "data": rows,
+        "next_cursor": next_cursor,
+        "total": total,
+        "counts": data.get("counts"),
+        "model": services.model_version,
+        "index": served_index,
+    }
+
+
+@router.get("/{policy_id}/targets.csv", response_class=StreamingResponse)
+def targets_csv(
+    policy_id: str,
+    principal: PushDep,
+    services: ServicesDep,
+    item_id: ItemQuery = None,
+    levels: LevelsQuery = None,
+) -> StreamingResponse:
+    """Stream the whole target list as CSV (UTF-8 with BOM so spreadsheet programs read the Chinese)."""
+    store, matcher = services.store, services.matcher
+    stored = require_policy(store, policy_id)
+    if item_id is not None:
+        require_item(store, policy_id, item_id)
+    wanted = parse_levels(levels, DEFAULT_LEVELS)
+    item_id = _one_item(stored, item_id)
+    index_version = services.index_version
+    rows = matcher.iter_targets(policy_id, item_id=item_id, levels=wanted)
+    record_audit(
+        services,
+        principal,
+        "targets.export",
+        policy_id,
+        policy_version=stored.document.version,
+        item_id=item_id,
+        levels=list(wanted),
+        format="csv",
+    )
+    filename = f"targets-{policy_id}{'-' + item_id.split('#')[-1] if item_id else ''}.csv"
+    return StreamingResponse(
+        _csv_lines(rows),
+        media_type="text/csv; charset=utf-8",
+        headers={
+            "Content-Disposition": f'attachment; filename="{_ascii_filename(filename)}"',
+            "X-Index-Version": index_version,
+            "X-Policy-Version": str(stored.document.version),
+        },
+    )
+
+
+def _one_item(stored: Any, item_id: str | None) -> str:
+    """Return the item a target list is for: the one named, or the policy's only item (422 when it has several)."""
+    if item_id is not None:
+        return item_id
+    if len(stored.items) == 1:
+        return str(stored.items[0].id)
+    ids = [item.id for item in stored.items]
+    raise ApiError(
+        422,
+        "item_required",
+        f"Policy {stored.document.id!r} has {len(ids)} items; name one with item_id (e.g. {ids[0]!r})."
+        if ids
+        else f"Policy {stored.document.id!r} has no items to list targets for.",
+        {"item_ids": ids[:50]},
+    )
+
+
+def _ascii_filename(name: str) -> str:
+    return "".join(c if c.isascii() and (c.isalnum() or c in "-_.") else "_" for c in name)
+
+
+def _csv_lines(rows: Any) -> Iterator[str]:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    buffer.write("\ufeff")
+    writer.writerow(CSV_COLUMNS)
+    for count, row in enumerate(rows, start=1):
+        data = as_dict(row)
+        conditions = data.get("conditions") or []
+
+        def fields_with(verdict: str, conditions: list[Any] = conditions) -> str:
+            return "；".join(
+                f"{c.get('field')} {c.get('op')} {c.get('value')}"
+                for c in conditions
+                if c.get("verdict") == verdict
+            )
+
+        writer.writerow(
+            [
+                data.get("enterprise_id"),
+                data.get("name"),
+                data.get("item_id"),
+                data.get("level"),
+                data.get("score"),
+                fields_with("met"),
+                fields_with("unmet"),
+                fields_with("unknown"),
+                "；".join(str(g) for g in data.get("gaps") or []),
+                "；".join(str(f) for f in data.get("flags") or []),
+            ]
+        )
+        if count % 200 == 0:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()
+
+
+@router.get("/{policy_id}/entitled")
+def entitled(
+    policy_id: str, principal: PushDep, services: ServicesDep, item_id: ItemQuery = None
+) -> dict[str, Any]:
+    """免申即享: the enterprises entitled without applying (when every condition of the item is decidable)."""
+    stored = require_policy(services.store, policy_id)
+    if item_id is not None:
+        require_item(services.store, policy_id, item_id)
+    result = services.matcher.entitled(policy_id, item_id=item_id)
+    out = as_dict(result) if not isinstance(result, list | tuple) else {"data": [as_dict(r) for r in result]}
+    record_audit(
+        services,
+        principal,
+        "entitled.read",
+        policy_id,
+        policy_version=stored.document.version,
+        item_id=item_id,
+    )
+    out["model"] = services.model_version
+    out["index"] = services.index_version
+    return out

@@ -1,0 +1,334 @@
+"""Pydantic models at the HTTP edge, named by role (``...Create``, ``...Public``).
+
+They check shapes, types and length caps (:mod:`api.limits`) and document the
+API at ``/docs``; the domain checks (region and industry codes, 资质 aliases,
+dates, units) stay in :func:`corpus.schemas.validate_profile` /
+:func:`corpus.schemas.validate_policy`, which the routes call next, so the HTTP
+API and the CLI accept exactly the same records.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from api import limits
+
+Level = Literal["eligible", "need_info", "near_miss", "ineligible"]
+FeedbackKind = Literal["useful", "not_useful", "applied", "received"]
+DEFAULT_LEVELS: tuple[Level, ...] = ("eligible", "need_info", "near_miss")
+ID_PATTERN = r"^[^\s/#?%]+$"
+
+IdStr = Field(min_length=1, max_length=limits.MAX_ID_CHARS, pattern=ID_PATTERN)
+
+
+class _In(BaseModel):
+    """Requests: unknown fields are an error (a typo must not silently mean 'unknown')."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class _Out(BaseModel):
+    """Responses: extra keys from the service layer pass through."""
+
+    model_config = ConfigDict(extra="allow")
+
+
+# --- policies ----------------------------------------------------------------------------------
+
+
+class PolicyCreate(_In):
+    """``POST /v1/policies``: one policy document."""
+
+    id: str = IdStr
+    title: str = Field(min_length=1, max_length=limits.MAX_TITLE_CHARS)
+    text: str = Field(min_length=1, max_length=limits.MAX_POLICY_TEXT_CHARS)
+    region_code: str | None = Field(
+        default=None, max_length=12, description="统计用区划代码 of the issuing region"
+    )
+    department: str | None = Field(default=None, max_length=limits.MAX_TITLE_CHARS)
+    issued: dt.date | None = None
+    valid_until: dt.date | None = None
+    url: str | None = Field(default=None, max_length=2_000)
+    fulfilment: Literal["免申即享", "即申即享", "一般申报", "第三方评审"] | None = None
+
+
+class ConditionIn(_In):
+    """One condition as a person writes it (``shared/spec/conditions.md``)."""
+
+    field: str = Field(min_length=1, max_length=64)
+    op: str = Field(min_length=1, max_length=32)
+    value: Any = None
+    span: str = Field(default="", max_length=limits.MAX_SPAN_CHARS)
+
+
+class ConditionsUpdate(_In):
+    """``PUT /v1/policies/{id}/items/{item_id}/conditions``: the corrected list (replaces the item's conditions)."""
+
+    conditions: list[ConditionIn] = Field(max_length=limits.MAX_CONDITIONS_PER_ITEM)
+    note: str | None = Field(
+        default=None, max_length=limits.MAX_COMMENT_CHARS, description="why, for the audit trail"
+    )
+
+
+class ConditionPublic(_Out):
+    """A stored condition with its ``source`` (``extracted`` or ``edited``)."""
+
+    field: str
+    op: str
+    value: Any = None
+    span: str = ""
+    source: str = "extracted"
+
+
+class ItemPublic(_Out):
+    """One item (事项) of a policy with its tags and conditions."""
+
+    id: str
+    policy_id: str
+    seq: int
+    heading_path: list[str] = []
+    title: str
+    text: str
+    fulfilment: str | None = None
+    support: str | None = None
+    tags: dict[str, Any] = {}
+    conditions: list[ConditionPublic] = []
+
+
+class PolicyPublic(_Out):
+    """A policy, its items, tags and conditions."""
+
+    id: str
+    title: str
+    version: int
+    region_code: str | None = None
+    department: str | None = None
+    issued: str | None = None
+    valid_until: str | None = None
+    url: str | None = None
+    fulfilment: str | None = None
+    items: list[ItemPublic] = []
+
+
+class PolicySummary(_Out):
+    """A line of the policy list."""
+
+    id: str
+    title: str
+    version: int
+    region_code: str | None = None
+    department: str | None = None
+    fulfilment: str | None = None
+    n_items: int | None = None
+
+
+class PolicyList(_Out):
+    """``GET /v1/policies``."""
+
+    data: list[PolicySummary]
+    total: int
+
+
+# --- enterprises -------------------------------------------------------------------------------
+
+
+class EnterpriseProfileIn(_In):
+    """An enterprise profile (``shared/spec/enterprise_profile.md``); absent or null means unknown."""
+
+    id: str | None = Field(default=None, min_length=1, max_length=limits.MAX_ID_CHARS, pattern=ID_PATTERN)
+    name: str | None = Field(default=None, max_length=limits.MAX_TITLE_CHARS)
+    uscc: str | None = Field(default=None, max_length=18)
+    region_code: str | None = Field(default=None, max_length=12)
+    industry_code: str | None = Field(default=None, max_length=8)
+    established: str | None = Field(default=None, max_length=16)
+    employees: int | None = Field(default=None, ge=0)
+    revenue: float | None = None
+    revenue_growth: float | None = None
+    total_assets: float | None = None
+    rd_expense: float | None = None
+    rd_ratio: float | None = None
+    tax_paid: float | None = None
+    output_value: float | None = None
+    export_value: float | None = None
+    investment: float | None = None
+    qualifications: list[str] = Field(default_factory=list, max_length=100)
+    mu_jun_class: str | None = Field(default=None, max_length=4)
+    credit_status: str | None = Field(default=None, max_length=16)
+    major_violation: bool | None = None
+    business_scope: str | None = Field(default=None, max_length=limits.MAX_PROFILE_TEXT_CHARS)
+    products: str | None = Field(default=None, max_length=limits.MAX_PROFILE_TEXT_CHARS)
+    description: str | None = Field(default=None, max_length=limits.MAX_PROFILE_TEXT_CHARS)
+    size_class: str | None = Field(default=None, max_length=2, description="derived; ignored on input")
+
+    def record(self) -> dict[str, Any]:
+        """Return the profile as a plain mapping for :func:`corpus.schemas.validate_profile`."""
+        data = self.model_dump(exclude_none=True)
+        data.pop("size_class", None)
+        return data
+
+
+class EnterpriseCreate(EnterpriseProfileIn):
+    """``POST /v1/enterprises``: a profile with its id and name."""
+
+    id: str = IdStr  # type: ignore[assignment]
+    name: str = Field(min_length=1, max_length=limits.MAX_TITLE_CHARS)  # type: ignore[assignment]
+
+
+class EnterprisePublic(_Out):
+    """A stored profile (every field of enterprise_profile.md, null when unknown)."""
+
+    id: str
+    name: str
+
+
+class EnterpriseSummary(_Out):
+    """A line of the enterprise search."""
+
+    id: str
+    name: str
+    region_code: str | None = None
+    industry_code: str | None = None
+
+
+class EnterpriseList(_Out):
+    """``GET /v1/enterprises``."""
+
+    data: list[EnterpriseSummary]
+    total: int
+
+
+class EnterpriseUpserted(_Out):
+    """What an upsert did."""
+
+    id: str
+    created: bool
+    profile: dict[str, Any]
+
+
+# --- matching ----------------------------------------------------------------------------------
+
+
+class MatchRequest(_In):
+    """``POST /v1/match``: an enterprise id or an ad-hoc profile."""
+
+    enterprise_id: str | None = Field(default=None, min_length=1, max_length=limits.MAX_ID_CHARS)
+    profile: EnterpriseProfileIn | None = None
+    top_k: int = Field(default=limits.Limits().default_top_k, ge=1, le=limits.Limits().max_top_k)
+    levels: list[Level] = Field(default_factory=lambda: list(DEFAULT_LEVELS), min_length=1, max_length=4)
+
+
+class ConditionVerdictPublic(_Out):
+    """A condition with its verdict for one enterprise and the value it was judged on."""
+
+    field: str
+    op: str
+    value: Any = None
+    span: str = ""
+    verdict: Literal["met", "unmet", "unknown"]
+    actual: Any = None
+
+
+class ResultPublic(_Out):
+    """One policy item for one enterprise."""
+
+    policy_id: str
+    item_id: str
+    title: str
+    level: str
+    score: float
+    score_breakdown: dict[str, float] = {}
+    conditions: list[ConditionVerdictPublic] = []
+    gaps: list[str] = []
+    fulfilment: str | None = None
+    support: str | None = None
+
+
+class MatchResponse(_Out):
+    """``POST /v1/match``'s answer."""
+
+    results: list[ResultPublic]
+    model: str
+    index: str
+
+
+class TargetPublic(_Out):
+    """One enterprise for one policy item."""
+
+    enterprise_id: str
+    name: str
+    item_id: str | None = None
+    level: str
+    score: float
+    score_breakdown: dict[str, float] = {}
+    conditions: list[ConditionVerdictPublic] = []
+    gaps: list[str] = []
+    fulfilment: str | None = None
+    support: str | None = None
+
+
+class TargetPage(_Out):
+    """``GET /v1/policies/{id}/targets``."""
+
+    data: list[TargetPublic]
+    next_cursor: str | None
+    total: int
+    model: str
+    index: str
+
+
+# --- feedback, audit, service ------------------------------------------------------------------
+
+
+class FeedbackCreate(_In):
+    """``POST /v1/feedback``: 闭环反馈 on one result."""
+
+    enterprise_id: str = Field(min_length=1, max_length=limits.MAX_ID_CHARS)
+    item_id: str = Field(min_length=1, max_length=limits.MAX_ID_CHARS + 8)
+    kind: FeedbackKind
+    rating: int | None = Field(default=None, ge=1, le=5)
+    comment: str | None = Field(default=None, max_length=limits.MAX_COMMENT_CHARS)
+
+
+class FeedbackPublic(_Out):
+    """Stored feedback, with the result it refers to as the service judged it then."""
+
+    id: Any
+    enterprise_id: str
+    item_id: str
+    kind: str
+    rating: int | None = None
+    comment: str | None = None
+    result: dict[str, Any] | None = None
+
+
+class AuditPublic(_Out):
+    """One audit row."""
+
+    action: str
+    key_id: str | None = None
+
+
+class AuditList(_Out):
+    """``GET /v1/audit``."""
+
+    data: list[dict[str, Any]]
+
+
+class RebuildPublic(_Out):
+    """``POST /v1/index/rebuild``."""
+
+    index: str
+    previous_index: str | None = None
+    model: str
+
+
+class Readiness(_Out):
+    """``GET /readyz``."""
+
+    ready: bool
+    checks: dict[str, bool]
+    model: str | None = None
+    index: str | None = None

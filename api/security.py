@@ -1,0 +1,173 @@
+"""Who is calling: roles by API key, and the open demo mode.
+
+Roles (``shared/spec/api.md``):
+
+- ``admin`` — ingest, edit conditions, upsert enterprises, rebuild the index; may do anything;
+- ``push`` — target lists and exports (精准推送), read-only, and feedback;
+- ``enterprise`` — bound to one enterprise id: it may match and read only that
+  enterprise (anything else is 403) and give feedback on its own results;
+- ``analyst`` — evaluation and models: read policies, models, audit and feedback.
+
+A key is sent as ``Authorization: Bearer <key>`` or ``X-API-Key: <key>``. The
+store keeps only a hash of each key (:mod:`corpus.store`); the comparison
+with the stored hash is constant-time. Keys never reach a log line.
+
+With no key created at all, the service runs **open**: every caller is an
+admin, and only loopback clients are served (the command refuses to bind
+another address; the app checks the peer address too).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from api.errors import ApiError
+
+Role = Literal["admin", "push", "enterprise", "analyst"]
+ROLES: tuple[Role, ...] = ("admin", "push", "enterprise", "analyst")
+OPEN_KEY_ID = "open"
+
+ROLE_LABELS: dict[str, str] = {
+    "admin": "管理员（导入、编辑条件、重建索引）",
+    "push": "推送（目标企业清单与导出，只读）",
+    "enterprise": "企业（只能查看本企业）",
+    "analyst": "分析（评估与模型）",
+}
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The caller of one request: key id (never the key), role, and the enterprise an enterprise key is bound to."""
+
+    key_id: str
+    role: Role
+    enterprise_id: str | None = None
+    open: bool = False
+
+    def has_role(self, *roles: str) -> bool:
+        """Tell whether the caller's role is one of ``roles`` (an admin has every role)."""
+        return self.role == "admin" or self.role in roles
+
+    def require(self, *roles: str) -> None:
+        """Raise 403 unless the caller has one of ``roles``."""
+        if not self.has_role(*roles):
+            allowed = ", ".join(sorted({"admin", *roles}))
+            raise ApiError(
+                403,
+                "forbidden",
+                f"A {self.role} key may not do this; it needs one of these roles: {allowed}.",
+                {"role": self.role, "allowed": sorted({"admin", *roles})},
+            )
+
+    def require_enterprise(self, enterprise_id: str) -> None:
+        """Raise 403 when an enterprise key reaches for another enterprise."""
+        if self.role == "enterprise" and self.enterprise_id != enterprise_id:
+            raise ApiError(
+                403,
+                "forbidden_enterprise",
+                "This key belongs to another enterprise and may read only its own data.",
+                {"enterprise_id": enterprise_id},
+            )
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready description (``GET /v1/whoami``)."""
+        return {
+            "key_id": self.key_id,
+            "role": self.role,
+            "enterprise_id": self.enterprise_id,
+            "open": self.open,
+        }
+
+
+def key_from_headers(authorization: str | None, x_api_key: str | None) -> str | None:
+    """Return the presented key, from ``Authorization: Bearer`` or ``X-API-Key``; None when absent."""
+    if x_api_key and x_api_key.strip():
+        return x_api_key.strip()
+    if authorization:
+        scheme, _, value = authorization.partition(" ")
+        if scheme.lower() == "bearer" and value.strip():
+            return value.strip()
+        raise ApiError(
+            401,
+            "unauthorized",
+            "The Authorization header must be 'Bearer <API key>'.",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    return None
+
+
+def is_loopback(host: str | None) -> bool:
+    """Tell whether a host is loopback: 127.0.0.0/8, ::1 and ``localhost``."""
+    if not host:
+        return False
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.split("%", 1)[0]).is_loopback
+    except ValueError:
+        return False
+
+
+class KeyRing:
+    """Looks keys up in the store; remembers for a few seconds whether any key exists (open mode)."""
+
+    def __init__(self, store: Any, recheck_seconds: float = 2.0) -> None:
+        self.store = store
+        self.recheck_seconds = recheck_seconds
+        self._lock = threading.Lock()
+        self._any_keys: bool | None = None
+        self._checked_at = 0.0
+
+    def any_keys(self) -> bool:
+        """Whether at least one active key exists (then the service is closed)."""
+        now = time.monotonic()
+        with self._lock:
+            if self._any_keys is None or now - self._checked_at > self.recheck_seconds:
+                self._any_keys = any(key.active for key in self.store.list_api_keys())
+                self._checked_at = now
+            return self._any_keys
+
+    def forget(self) -> None:
+        """Re-read the store on the next request (after a key was created or revoked)."""
+        with self._lock:
+            self._any_keys = None
+
+    def authenticate(self, secret: str | None, client_host: str | None) -> Principal:
+        """Identify the caller behind ``secret``; 401 for a missing or unknown key, 403 for an open service off loopback."""
+        if not self.any_keys():
+            if secret is not None:
+                # A key sent to an open service is still checked: an unknown one is a client mistake worth naming.
+                found = self.store.find_api_key(secret)
+                if found is not None:
+                    return _principal(found)
+            if not is_loopback(client_host):
+                raise ApiError(
+                    403,
+                    "open_loopback_only",
+                    "This service runs without API keys and answers only loopback clients; create a key with `policymatch keys create`.",
+                )
+            return Principal(key_id=OPEN_KEY_ID, role="admin", open=True)
+        if secret is None:
+            raise ApiError(
+                401,
+                "unauthorized",
+                "An API key is required: send it as 'Authorization: Bearer <key>' or 'X-API-Key: <key>'.",
+                headers={"WWW-Authenticate": "Bearer"},
+            )
+        found = self.store.find_api_key(secret)
+        if found is None:
+            raise ApiError(
+                401, "unauthorized", "The API key is not valid.", headers={"WWW-Authenticate": "Bearer"}
+            )
+        return _principal(found)
+
+
+def _principal(key: Any) -> Principal:
+    role = str(key.role)
+    if role not in ROLES:
+        raise ApiError(403, "forbidden", f"The key's role {role!r} is not one this service knows.")
+    return Principal(key_id=str(key.key_id), role=role, enterprise_id=key.enterprise_id)  # type: ignore[arg-type]

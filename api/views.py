@@ -1,0 +1,137 @@
+"""Store and matcher records turned into the JSON the contract promises (no business logic here)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from api.errors import ApiError, not_found
+from corpus.conditions import LEVELS, Condition, ConditionError
+from corpus.schemas import EnterpriseProfile, RecordError
+
+
+def policy_view(store: Any, stored: Any) -> dict[str, Any]:
+    """Render a stored policy with its items, each with tags and conditions (``source``: extracted / edited)."""
+    doc = stored.document
+    out = doc.to_dict()
+    out["items"] = [item_view(store, item) for item in stored.items]
+    out["created_at"] = stored.created_at
+    out["updated_at"] = stored.updated_at
+    return out
+
+
+def item_view(store: Any, item: Any) -> dict[str, Any]:
+    """One item with its tags, conditions and 支持内容 (from the tags when extraction found it)."""
+    out = item.to_dict()
+    tags = store.item_tags(item.id) or {}
+    out["tags"] = tags
+    out["support"] = _support_of(tags)
+    out["conditions"] = [c.to_dict() for c in store.item_conditions(item.id)]
+    out["conditions_source"] = store.item_condition_source(item.id)
+    return out
+
+
+def _support_of(tags: Mapping[str, Any]) -> str | None:
+    for key in ("support", "support_text", "amount_text"):
+        value = tags.get(key)
+        if isinstance(value, str) and value:
+            return value
+        if isinstance(value, list | tuple) and value:
+            return "；".join(str(v) for v in value)
+    return None
+
+
+def require_policy(store: Any, policy_id: str) -> Any:
+    """Return the stored policy, or 404."""
+    stored = store.get_policy(policy_id)
+    if stored is None:
+        raise not_found("policy", policy_id)
+    return stored
+
+
+def require_item(store: Any, policy_id: str, item_id: str) -> Any:
+    """Return an item of this policy, or 404."""
+    item = store.get_item(item_id)
+    if item is None or item.policy_id != policy_id:
+        raise ApiError(
+            404,
+            "item_not_found",
+            f"Policy {policy_id!r} has no item {item_id!r}.",
+            {"policy_id": policy_id, "item_id": item_id},
+        )
+    return item
+
+
+def require_enterprise(store: Any, enterprise_id: str) -> EnterpriseProfile:
+    """Return the stored profile, or 404."""
+    profile = store.get_enterprise(enterprise_id)
+    if profile is None:
+        raise not_found("enterprise", enterprise_id)
+    return profile
+
+
+def record_error(exc: RecordError, prefix: str = "") -> ApiError:
+    """422 naming the first field problem of a profile / policy in one sentence, all of them in details."""
+    problems = [{"field": prefix + p.field, "message": p.message} for p in exc.problems]
+    if problems:
+        first = problems[0]
+        message = f"Field '{first['field']}' {first['message']}"
+        message = message.rstrip(".") + (
+            f" (and {len(problems) - 1} more problem{'s' if len(problems) > 2 else ''}, see details)."
+            if len(problems) > 1
+            else "."
+        )
+    else:
+        message = str(exc)
+    code = "invalid_profile" if exc.kind == "enterprise profile" else "invalid_policy"
+    return ApiError(422, code, message, problems)
+
+
+def conditions_from(raw: Sequence[Mapping[str, Any]], source: str = "edited") -> list[Condition]:
+    """Build conditions from a person's input; 422 naming the position of the first bad one."""
+    built: list[Condition] = []
+    for position, data in enumerate(raw):
+        try:
+            condition = Condition.from_dict({**data, "source": source})
+        except ConditionError as exc:
+            raise ApiError(
+                422,
+                "invalid_condition",
+                f"Condition {position} ({data.get('field')} {data.get('op')}): {exc}.",
+                {"index": position, "field": data.get("field"), "op": data.get("op")},
+            ) from None
+        built.append(condition)
+    return built
+
+
+def parse_levels(raw: Iterable[str] | None, default: Sequence[str]) -> tuple[str, ...]:
+    """Levels from ``?levels=a,b`` or repeated ``?levels=``; 422 naming the valid ones."""
+    levels: list[str] = []
+    for chunk in raw or ():
+        levels.extend(part.strip() for part in chunk.split(",") if part.strip())
+    if not levels:
+        return tuple(default)
+    bad = [level for level in levels if level not in LEVELS]
+    if bad:
+        raise ApiError(
+            422,
+            "invalid_request",
+            f"Field 'levels' must be made of {', '.join(LEVELS)}; got {bad[0]!r}.",
+            {"field": "levels", "valid": list(LEVELS)},
+        )
+    return tuple(dict.fromkeys(levels))
+
+
+def profile_fingerprint(profile: EnterpriseProfile) -> str:
+    """Hash an ad-hoc profile (its audit snapshot when it is not stored)."""
+    text = json.dumps(profile.to_dict(), ensure_ascii=False, sort_keys=True)
+    return "sha256:" + hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def as_dict(value: Any) -> dict[str, Any]:
+    """``to_dict()`` of a service-layer result (already a dict passes through)."""
+    if isinstance(value, Mapping):
+        return dict(value)
+    return value.to_dict()
