@@ -28,7 +28,7 @@ from matcher.extraction.numbers import (
 
 _UNIT = r"(?P<unit>亿元|万元|千元|元|亿|万(?!人)|人|名|%|个百分点)"
 _NUMBER_RE = re.compile(rf"(?P<num>{NUMBER_PATTERN}){_UNIT}")
-_AFTER_RE = re.compile(r"^(?:（含）|\(含\))?(?:及以上|以上|及以下|以下|以内|之内)(?:（含）|\(含\))?")
+_AFTER_RE = re.compile(r"^(?:（不?含）|\(不?含\))?(?:及以上|以上|及以下|以下|以内|之内)(?:（含）|\(含\))?")
 # Where a requirement's words stop: punctuation between clauses and list items.
 _BOUNDARY = "，。；;,：:！？!?\n、"
 _SENTENCE_BOUNDARY = "。；;！？!?\n"
@@ -110,9 +110,15 @@ def _numeric(text: str) -> Iterator[_Found]:
                 *span, Condition("undecidable", "eq", text[span[0] : span[1]], text[span[0] : span[1]])
             )
             continue
+        if unit in ("%", "个百分点") and not re.search(vocab.SUPPORT_WORDS, before):
+            # A share or growth of something no profile field holds: a requirement, but undecidable.
+            span = (wstart, span_end)
+            yield _Found(*span, Condition("undecidable", "eq", text[wstart:span_end], text[wstart:span_end]))
+            continue
         if unit in ("人", "名"):
-            if re.search(vocab.HEADCOUNT_ACTIVITY, before):
-                span = (wstart, span_end)
+            activity = list(re.finditer(vocab.HEADCOUNT_ACTIVITY, before))
+            if activity:
+                span = (wstart + activity[-1].start(), span_end)
                 yield _Found(
                     *span, Condition("undecidable", "eq", text[wstart:span_end], text[wstart:span_end])
                 )
@@ -286,13 +292,19 @@ def _regions(text: str, region_code: str | None) -> Iterator[_Found]:
                 )
 
 
+def _inside_parentheses(text: str, pos: int) -> bool:
+    opened = max(text.rfind("（", 0, pos), text.rfind("(", 0, pos))
+    closed = max(text.rfind("）", 0, pos), text.rfind(")", 0, pos))
+    return opened > closed and pos - opened <= 10
+
+
 def _industries(text: str) -> Iterator[_Found]:
     hits: list[tuple[int, int, tuple[str, ...]]] = []
     taken: list[tuple[int, int]] = []
     for pattern, codes in (*vocab.CLUSTER_PHRASES, *vocab.INDUSTRY_PHRASES):
         for match in re.finditer(pattern, text):
             start, end = match.span()
-            if any(s < end and start < e for s, e in taken):
+            if any(s < end and start < e for s, e in taken) or _inside_parentheses(text, start):
                 continue
             # A fund or a platform named after an industry is not a requirement on the enterprise.
             if re.match(r"(?:发展)?(?:专项资金|资金|基金|平台|协会|主管部门|结构调整)", text[end : end + 6]):
@@ -303,7 +315,7 @@ def _industries(text: str) -> Iterator[_Found]:
     # Industries listed together (旅游、住宿、餐饮…等行业企业) are one condition: any of them.
     groups: list[list[tuple[int, int, tuple[str, ...]]]] = []
     for hit in hits:
-        if groups and re.fullmatch(r"[、和及与或]|以及|或者", text[groups[-1][-1][1] : hit[0]]):
+        if groups and re.fullmatch(r"(?:[（(][^）)]{0,10}[）)])?(?:[、和及与或]|以及|或者)", text[groups[-1][-1][1] : hit[0]]):
             groups[-1].append(hit)
         else:
             groups.append([hit])
@@ -372,6 +384,16 @@ def extract_conditions(text: str, *, region_code: str | None = None) -> tuple[Co
     for found in sorted(_undecidable(norm), key=lambda f: (f.start, -(f.end - f.start))):
         if not any(_overlaps(found, d) for d in decided):
             decided.append(found)
+    # A requirement restated (a heading, then the 享受条件) is one requirement.
+    seen: set[tuple[str, str]] = set()
+    unique = []
+    for found in sorted(decided, key=lambda f: (f.start, f.end)):
+        key = (found.condition.field, norm[found.start : found.end])
+        if found.condition.field == "undecidable" and key in seen:
+            continue
+        seen.add(key)
+        unique.append(found)
+    decided = unique
     decided.sort(key=lambda f: (f.start, f.end))
     # Spans are re-read from the original text: normalisation never moves an offset.
     return tuple(

@@ -67,9 +67,9 @@ BEFORE_WORDS: dict[str, str] = {
 
 
 def normalize_char(ch: str) -> str:
-    """NFKC of one character when it stays one character (full-width digits → ASCII), else the character."""
+    """Full-width digits, letters, ``％`` and ``．`` to ASCII; every other character (punctuation included) as is."""
     folded = unicodedata.normalize("NFKC", ch)
-    return folded if len(folded) == 1 else ch
+    return folded if len(folded) == 1 and (folded.isascii() and (folded.isalnum() or folded in "%.")) else ch
 
 
 def normalize_aligned(text: str) -> str:

@@ -1,0 +1,33 @@
+import numpy as np
+import pytest
+
+from matcher.fusion import FusionConfig, fuse, minmax, normalise, ranks, rrf, weighted_sum, zscore
+
+
+def test_minmax_and_zscore_by_hand():
+    np.testing.assert_allclose(minmax(np.array([2.0, 4.0, 3.0])), [0.0, 1.0, 0.5])
+    np.testing.assert_allclose(zscore(np.array([1.0, 2.0, 3.0])), np.array([-1.0, 0.0, 1.0]) / np.sqrt(2 / 3))
+    assert np.all(minmax(np.array([5.0, 5.0])) == 0) and np.all(zscore(np.array([5.0, 5.0])) == 0)
+
+
+def test_ranks_and_rrf_by_hand():
+    assert ranks(np.array([0.1, 0.9, 0.5])).tolist() == [3, 1, 2]
+    np.testing.assert_allclose(rrf(np.array([1, 2, 0]), k=60), [1 / 61, 1 / 62, 0.0])
+
+
+def test_fuse_returns_each_part_and_the_sum():
+    bm25 = np.array([10.0, 0.0, 5.0])
+    dense = np.array([0.80, 0.90, 0.70])
+    tags = np.array([0.0, 1.0, 0.5])
+    fused = fuse(bm25, dense, tags, FusionConfig("zscore", 1.0, 0.5, 2.0))
+    np.testing.assert_allclose(fused.total, fused.bm25 + fused.dense + fused.tags)
+    np.testing.assert_allclose(fused.dense, 0.5 * zscore(dense))
+    np.testing.assert_allclose(fused.tags, 2.0 * tags)
+    np.testing.assert_allclose(weighted_sum((bm25, dense), (1.0, 2.0)), bm25 + 2 * dense)
+
+
+def test_unknown_method_names_the_valid_ones():
+    with pytest.raises(ValueError, match="zscore"):
+        FusionConfig("borda")
+    with pytest.raises(ValueError, match="valid"):
+        normalise(np.ones(2), "borda")

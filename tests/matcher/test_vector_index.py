@@ -1,0 +1,89 @@
+import numpy as np
+import pytest
+
+from matcher.index_versions import IndexIntegrityError
+from matcher.retrieval_bench import clustered_vectors
+from matcher.vector_index import DimensionError, VectorIndex, load_vector_index, make_vector_index
+from matcher.vector_index.faiss_index import FaissIndex
+
+
+def unit(n, dim, seed=0):
+    x = np.random.default_rng(seed).standard_normal((n, dim)).astype(np.float32)
+    return x / np.linalg.norm(x, axis=1, keepdims=True)
+
+
+def exact(queries, vectors, ids, allowed, k):
+    mask = np.isin(ids, allowed)
+    scores = queries @ vectors[mask].T
+    return ids[mask][np.argsort(-scores, axis=1, kind="stable")[:, :k]]
+
+
+@pytest.mark.parametrize(
+    "kind, storage, cutover",
+    [("flat", "float32", 2000), ("ivf", "float32", 2000), ("ivf", "float32", 0), ("ivf", "float16", 0)],
+)
+def test_filtered_search_equals_exact_filtered_search(kind, storage, cutover):
+    # Embedding-like vectors (topical clusters); queries are near documents, as real queries are.
+    vectors = clustered_vectors(4000, 32, n_clusters=40, seed=0)
+    ids = np.arange(4000, dtype=np.int64) * 7 + 3
+    index = FaissIndex.build(
+        ids, vectors, model_id="test", kind=kind, storage=storage, nlist=64, nprobe=4, exact_cutover=cutover
+    )
+    assert isinstance(index, VectorIndex) and len(index) == 4000
+    queries = clustered_vectors(20, 32, n_clusters=40, seed=0)
+    rng = np.random.default_rng(2)
+    for share in (0.5, 0.1, 0.01):
+        allowed = rng.choice(ids, int(4000 * share), replace=False)
+        found = index.search(queries, 5, allowed_ids=allowed).ids
+        assert np.isin(found, allowed).all()
+        truth = exact(queries, vectors, ids, allowed, 5)
+        recall = np.mean([len(set(f) & set(t)) / 5 for f, t in zip(found, truth, strict=True)])
+        assert recall >= (0.99 if storage == "float32" else 0.95)
+
+
+def test_wrong_shapes_are_rejected_before_faiss():
+    index = make_vector_index("faiss", dim=8, model_id="test")
+    with pytest.raises(DimensionError, match="dimension 10, the index expects 8"):
+        index.add([1, 2], unit(2, 10))
+    with pytest.raises(DimensionError, match=r"2-D array of shape \(n, 8\)"):
+        index.add([1], unit(1, 8)[0])
+    with pytest.raises(DimensionError, match="NaN"):
+        index.add([1], np.full((1, 8), np.nan, dtype=np.float32))
+    with pytest.raises(ValueError, match="2 ids for 1 vectors"):
+        index.add([1, 2], unit(1, 8))
+    index.add([1], unit(1, 8))
+    with pytest.raises(DimensionError, match="query vectors have dimension 4"):
+        index.search(unit(1, 4), 1)
+    with pytest.raises(ValueError, match="already in the vector index"):
+        index.add([1], unit(1, 8))
+    assert len(index) == 1
+
+
+def test_add_and_remove_are_seen_by_the_next_search():
+    vectors = unit(50, 16)
+    index = FaissIndex.build(np.arange(50), vectors, model_id="test")
+    assert index.search(vectors[7:8], 1).ids[0, 0] == 7
+    assert index.remove([7, 999]) == 1
+    assert 7 not in index.search(vectors[7:8], 5).ids[0]
+    index.add([1000], vectors[7:8])
+    assert index.search(vectors[7:8], 1).ids[0, 0] == 1000
+    assert index.search(vectors[7:8], 3, allowed_ids=[7]).ids[0].tolist() == [-1, -1, -1]
+
+
+def test_save_load_manifest_and_checksum_refusal(tmp_path):
+    vectors = unit(100, 16)
+    index = FaissIndex.build(np.arange(100) + 10, vectors, model_id="e5-test", kind="ivf", nlist=8)
+    index.save(tmp_path / "v")
+    loaded = load_vector_index(tmp_path / "v")
+    assert (loaded.dim, len(loaded), loaded.model_id) == (16, 100, "e5-test")
+    np.testing.assert_array_equal(loaded.search(vectors[:3], 4).ids, index.search(vectors[:3], 4).ids)
+    with open(tmp_path / "v" / "index.faiss", "r+b") as handle:
+        handle.seek(200)
+        handle.write(b"\x00\x01\x02")
+    with pytest.raises(IndexIntegrityError, match="index.faiss: checksum mismatch"):
+        load_vector_index(tmp_path / "v")
+
+
+def test_factory_names_valid_backends():
+    with pytest.raises(ValueError, match="valid: faiss"):
+        make_vector_index("annoy", dim=4, model_id="x")
