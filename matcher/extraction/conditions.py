@@ -315,7 +315,9 @@ def _industries(text: str) -> Iterator[_Found]:
     # Industries listed together (旅游、住宿、餐饮…等行业企业) are one condition: any of them.
     groups: list[list[tuple[int, int, tuple[str, ...]]]] = []
     for hit in hits:
-        if groups and re.fullmatch(r"(?:[（(][^）)]{0,10}[）)])?(?:[、和及与或]|以及|或者)", text[groups[-1][-1][1] : hit[0]]):
+        if groups and re.fullmatch(
+            r"(?:[（(][^）)]{0,10}[）)])?(?:[、和及与或]|以及|或者)", text[groups[-1][-1][1] : hit[0]]
+        ):
             groups[-1].append(hit)
         else:
             groups.append([hit])
@@ -361,6 +363,51 @@ def _undecidable(text: str) -> Iterator[_Found]:
             yield _Found(start, start + len(span), Condition("undecidable", "eq", span, span))
 
 
+def _trim(found: _Found, decided: list[_Found], text: str) -> _Found | None:
+    """Cut a free-text requirement where a decided condition begins; None when it starts inside one."""
+    end = found.end
+    for other in decided:
+        if other.start <= found.start < other.end:
+            return None
+        if found.start < other.start < end:
+            end = other.start
+    span = text[found.start : end].rstrip("的、，,和及或且并")
+    if len(span) < 3:
+        return None
+    return _Found(found.start, found.start + len(span), Condition("undecidable", "eq", span, span))
+
+
+# "对……的企业": the words between 对 and the enterprise noun are what the enterprise must be or do.
+_BENEFICIARY_RE = re.compile(
+    r"对(?P<mod>[^，。；;]{4,60}?)的(?:[^，。；;的]{0,8}?)(?:企业|单位|项目单位|机构|纳税人|市场主体|商户|载体)(?![^，。；;]{0,3}的)"
+)
+_CONNECTORS = re.compile(
+    r"^(?:且|并|或|和|及|以及|、|，|,|的|等|其他)+|(?:且|并|或|和|及|以及|、|，|,|的|等)+$"
+)
+
+
+def _beneficiary_requirements(text: str, decided: list[_Found]) -> Iterator[_Found]:
+    """Uncovered words of "对……的企业" modifiers, each an undecidable requirement."""
+    for match in _BENEFICIARY_RE.finditer(text):
+        start, end = match.span("mod")
+        covered = sorted(
+            (max(d.start, start), min(d.end, end)) for d in decided if d.start < end and start < d.end
+        )
+        pos = start
+        pieces = []
+        for c_start, c_end in [*covered, (end, end)]:
+            if c_start > pos:
+                pieces.append((pos, c_start))
+            pos = max(pos, c_end)
+        for p_start, p_end in pieces:
+            piece = text[p_start:p_end]
+            stripped = _CONNECTORS.sub("", piece)
+            if len(stripped) < 4 or re.fullmatch(r"[^一-鿿]*", stripped):
+                continue
+            offset = p_start + piece.find(stripped)
+            yield _Found(offset, offset + len(stripped), Condition("undecidable", "eq", stripped, stripped))
+
+
 def _overlaps(a: _Found, b: _Found) -> bool:
     return a.start < b.end and b.start < a.end
 
@@ -382,8 +429,11 @@ def extract_conditions(text: str, *, region_code: str | None = None) -> tuple[Co
         if not any(_overlaps(found, d) for d in decided):
             decided.append(found)
     for found in sorted(_undecidable(norm), key=lambda f: (f.start, -(f.end - f.start))):
-        if not any(_overlaps(found, d) for d in decided):
-            decided.append(found)
+        trimmed = _trim(found, decided, norm)
+        if trimmed is not None:
+            decided.append(trimmed)
+    for found in _beneficiary_requirements(norm, decided):
+        decided.append(found)
     # A requirement restated (a heading, then the 享受条件) is one requirement.
     seen: set[tuple[str, str]] = set()
     unique = []
