@@ -156,13 +156,17 @@ def _build_tree(text: str) -> list[_Section]:
     # Some drafters number 1. 2. 3. straight through the 一、 二、 sections: the last number seen of each kind.
     last_seen: dict[str, int] = {}
     index = 0
+    heading_start: int | None = None  # where a '#' line began whose numbering is the marker
     while index < len(markers):
         kind, number, start, end = markers[index]
         index += 1
+        if heading_start is not None:
+            start, heading_start = heading_start, None
         if kind == "md":
             # "## 一、总则": the numbering inside the heading line decides, not the '#'.
             nxt = markers[index] if index < len(markers) else None
             if nxt is not None and nxt[2] == end:
+                heading_start = start
                 continue
             kind = f"md{number}"
             number = 0
@@ -219,15 +223,20 @@ def _is_atomic(text: str, section: _Section) -> bool:
     """Tell whether the subsections are the conditions or tiers of one support, not supports of their own."""
     if not section.children:
         return True
+    if section.kind.startswith("md"):
+        return False  # a markdown/HTML/Word heading is structure, never a list of conditions
     intro = text[section.body_start : section.intro_end()].rstrip()
     if _LIST_INTRO_RE.search(intro):
         return True
-    supported = sum(1 for child in section.children if _has_support(text[child.start : child.end]))
+    children = [c for c in section.children if not NON_ITEM_HEADING_RE.search(_heading(text, c))]
+    if not children:
+        return True
+    supported = sum(1 for child in children if _has_support(text[child.start : child.end]))
     if supported >= 2 or not _has_support(text[section.start : section.end]):
         return False
     # One support among the subsections: short ones are its conditions or tiers; long ones are separate
     # measures (a titled sentence and a body), of which only the supported one is an item.
-    lengths = sorted(len(text[child.start : child.end].strip()) for child in section.children)
+    lengths = sorted(len(text[child.start : child.end].strip()) for child in children)
     return lengths[len(lengths) // 2] <= _SHORT_SUBSECTION
 
 
@@ -269,7 +278,7 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int]:
         end = signature.start()
     while end > start and text[end - 1].isspace():
         end -= 1
-    while start < end and text[start].isspace():
+    while start < end and (text[start].isspace() or text[start] == "#"):
         start += 1
     return start, end
 
@@ -277,7 +286,7 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int]:
 def _strip(text: str, start: int, end: int) -> tuple[int, int]:
     while end > start and text[end - 1].isspace():
         end -= 1
-    while start < end and text[start].isspace():
+    while start < end and (text[start].isspace() or text[start] == "#"):
         start += 1
     return start, end
 
