@@ -6,9 +6,10 @@ fusions and first-stage recall are all computed from the same numbers:
 
 - ``bm25``: Lucene BM25 over the domain jieba tokens (:class:`matcher.lexical.BM25Index`);
 - ``tfidf-char`` / ``tfidf-jieba``: scikit-learn TF-IDF, character 1–3-grams or jieba tokens, cosine;
-- ``dense:<model>@<backend>``: an :class:`models.encoder.Encoder`, inner product of unit vectors,
-  vectors cached on disk by model id and text hash;
-- ``hybrid``: the served fusion of BM25 and dense (:mod:`matcher.fusion` when present).
+- ``dense:<model>@<backend>``: an :class:`models.encoder.Encoder`, best cosine over a document's
+  chunks (the served chunking), vectors cached on disk by model id and text hash;
+- ``hybrid``: the served retriever itself (:class:`matcher.retrieval.HybridRetriever`);
+- ``fusion-zscore`` / ``fusion-rrf``: BM25 and dense fused over the whole collection, for comparison.
 """
 
 from __future__ import annotations
@@ -18,16 +19,19 @@ import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
 from eval.sets import RetrievalDoc
 
 DEFAULT_CACHE = Path(".cache/vectors")
-# e5-small reads 512 tokens at most; ~1 token per Chinese character, and long documents cost
-# quadratic time: the head of a policy (title, who, what) carries most of what questions ask.
-DEFAULT_MAX_CHARS = 400
+# The served chunking (matcher.retrieval.RetrievalConfig): up to 4 windows of 480 characters.
+# e5-small reads 512 tokens at most (~1 token per Chinese character) and costs quadratic time.
+DEFAULT_CHUNK_CHARS = 480
+DEFAULT_MAX_CHUNKS = 4
+# Training passages: the head of a document (title, who, what), as long as one chunk.
+DEFAULT_MAX_CHARS = DEFAULT_CHUNK_CHARS
 
 
 class RetrievalSystem(Protocol):
@@ -140,32 +144,28 @@ def cached_encode(
     return np.stack([np.load(folder / f"{key}.npy") for key in keys]).astype(np.float32)
 
 
-class DenseSystem:
-    """An encoder's vectors, inner product; passages truncated to ``max_chars``; vectors cached on disk."""
+class CachingEncoder:
+    """Wrap an :class:`models.encoder.Encoder` so every vector is cached on disk by model id and text hash."""
 
-    def __init__(
-        self,
-        encoder: object,
-        *,
-        name: str | None = None,
-        cache_dir: Path = DEFAULT_CACHE,
-        max_chars: int = DEFAULT_MAX_CHARS,
-        batch_size: int = 16,
-    ) -> None:
+    def __init__(self, encoder: Any, cache_dir: Path = DEFAULT_CACHE, batch_size: int = 16) -> None:
         self.encoder = encoder
-        self.name = name or f"dense:{encoder.model_id}"  # type: ignore[attr-defined]
         self.cache_dir = cache_dir
-        self.max_chars = max_chars
         self.batch_size = batch_size
-        self.doc_vectors_: np.ndarray | None = None
+
+    @property
+    def dim(self) -> int:
+        """Vector dimension."""
+        return int(self.encoder.dim)
 
     @property
     def model_id(self) -> str:
-        """The encoder's model id (weights and backend)."""
-        return str(self.encoder.model_id)  # type: ignore[attr-defined]
+        """The wrapped encoder's model id."""
+        return str(self.encoder.model_id)
 
-    def _encode(self, texts: Sequence[str], kind: str) -> np.ndarray:
-        method = self.encoder.encode_passages if kind == "passage" else self.encoder.encode_queries  # type: ignore[attr-defined]
+    def _encode(self, texts: list[str], kind: str) -> np.ndarray:
+        method = self.encoder.encode_passages if kind == "passage" else self.encoder.encode_queries
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
         return cached_encode(
             texts,
             lambda batch: method(batch, batch_size=self.batch_size),
@@ -174,14 +174,101 @@ class DenseSystem:
             cache_dir=self.cache_dir,
         )
 
+    def encode_queries(self, texts: list[str], batch_size: int = 32) -> np.ndarray:
+        """Embed queries (cached)."""
+        return self._encode(list(texts), "query")
+
+    def encode_passages(self, texts: list[str], batch_size: int = 32) -> np.ndarray:
+        """Embed passages (cached)."""
+        return self._encode(list(texts), "passage")
+
+
+def chunks_of(text: str, chunk_chars: int, max_chunks: int) -> list[str]:
+    """Split a text as the server does (``matcher.retrieval.chunk_text``): consecutive windows from the start."""
+    from matcher.retrieval import chunk_text
+
+    return chunk_text(text, chunk_chars, max_chunks)
+
+
+class DenseSystem:
+    """An encoder's vectors; a document scores the best cosine over its chunks (as served); vectors cached."""
+
+    def __init__(
+        self,
+        encoder: Any,
+        *,
+        name: str | None = None,
+        cache_dir: Path = DEFAULT_CACHE,
+        chunk_chars: int = DEFAULT_CHUNK_CHARS,
+        max_chunks: int = DEFAULT_MAX_CHUNKS,
+        batch_size: int = 16,
+    ) -> None:
+        self.encoder = CachingEncoder(encoder, cache_dir, batch_size)
+        self.name = name or f"dense:{encoder.model_id}"
+        self.chunk_chars = chunk_chars
+        self.max_chunks = max_chunks
+        self.chunk_vectors_: np.ndarray | None = None
+        self.chunk_doc_: np.ndarray | None = None
+        self.n_docs_ = 0
+
+    @property
+    def model_id(self) -> str:
+        """The encoder's model id (weights and backend)."""
+        return self.encoder.model_id
+
     def fit(self, docs: Sequence[RetrievalDoc]) -> None:
-        """Encode the (truncated) documents."""
-        self.doc_vectors_ = self._encode([doc_text(d)[: self.max_chars] for d in docs], "passage")
+        """Encode every document's chunks."""
+        texts: list[str] = []
+        owners: list[int] = []
+        for row, doc in enumerate(docs):
+            pieces = chunks_of(doc_text(doc), self.chunk_chars, self.max_chunks)
+            texts.extend(pieces)
+            owners.extend([row] * len(pieces))
+        self.chunk_vectors_ = self.encoder.encode_passages(texts)
+        self.chunk_doc_ = np.asarray(owners, dtype=np.int64)
+        self.n_docs_ = len(docs)
 
     def scores(self, queries: Sequence[str]) -> np.ndarray:
-        """Inner products of unit query and document vectors."""
-        assert self.doc_vectors_ is not None, "fit first"
-        return self._encode(list(queries), "query") @ self.doc_vectors_.T
+        """Best cosine over each document's chunks, for every query."""
+        assert self.chunk_vectors_ is not None and self.chunk_doc_ is not None, "fit first"
+        chunk_scores = self.encoder.encode_queries(list(queries)) @ self.chunk_vectors_.T
+        out = np.full((len(queries), self.n_docs_), -np.inf, dtype=np.float32)
+        np.maximum.at(out, (slice(None), self.chunk_doc_), chunk_scores)  # type: ignore[arg-type]
+        return out
+
+
+class ServedSystem:
+    """The served retriever itself (:class:`matcher.retrieval.HybridRetriever`), with cached vectors.
+
+    Ranks only its candidate pool (BM25 ∪ dense candidates); other documents score ``-inf``.
+    """
+
+    def __init__(
+        self, encoder: Any, *, name: str = "hybrid", cache_dir: Path = DEFAULT_CACHE, depth: int = 100
+    ) -> None:
+        self.encoder = CachingEncoder(encoder, cache_dir)
+        self.name = name
+        self.depth = depth
+        self.retriever_: Any = None
+        self._ids: list[str] = []
+
+    def fit(self, docs: Sequence[RetrievalDoc]) -> None:
+        """Build a fresh retriever over the documents."""
+        from matcher.retrieval import HybridRetriever
+
+        self.retriever_ = HybridRetriever(self.encoder)
+        self._ids = [d.docid for d in docs]
+        self.retriever_.add(self._ids, [doc_text(d) for d in docs])
+
+    def scores(self, queries: Sequence[str]) -> np.ndarray:
+        """Fused scores of each query's hits (``-inf`` outside its candidate pool)."""
+        column = {docid: i for i, docid in enumerate(self._ids)}
+        vectors = self.encoder.encode_queries(list(queries))
+        out = np.full((len(queries), len(self._ids)), -np.inf, dtype=np.float32)
+        for row, (query, vector) in enumerate(zip(queries, vectors, strict=True)):
+            for hit in self.retriever_.search_vector(query, vector[None, :], k=self.depth):
+                out[row, column[hit.id]] = hit.score
+        return out
 
 
 def zscore_rows(scores: np.ndarray) -> np.ndarray:
@@ -265,7 +352,7 @@ class BuiltSystems:
     versions: dict[str, object]
 
 
-SYSTEM_NAMES = ("bm25", "tfidf-char", "tfidf-jieba", "dense", "hybrid", "hybrid-rrf")
+SYSTEM_NAMES = ("bm25", "tfidf-char", "tfidf-jieba", "dense", "hybrid", "fusion-zscore", "fusion-rrf")
 
 
 def build_systems(
@@ -274,67 +361,71 @@ def build_systems(
     backends: Sequence[str],
     models: str = "active",
     models_dir: Path | None = None,
-    max_chars: int | None = None,
+    max_chunks: int = DEFAULT_MAX_CHUNKS,
     cache_dir: Path = DEFAULT_CACHE,
 ) -> BuiltSystems:
     """Build the named systems; ``dense`` expands to every (model version × backend) asked for.
 
-    The served system is ``hybrid`` (BM25 + the active model on the first backend) when asked
-    for, else the first system.
+    ``hybrid`` is the served retriever with the active model on the first backend, and is the
+    served system when asked for; ``fusion-zscore`` / ``fusion-rrf`` fuse BM25 and that dense
+    system over the whole collection (no candidate pool), for comparison.
     """
+    names = [n.strip() for n in names if n.strip()]
     unknown = [n for n in names if n not in SYSTEM_NAMES]
     if unknown:
         raise ValueError(f"unknown system {unknown[0]!r}; valid systems: {', '.join(SYSTEM_NAMES)}")
+    wanted_names = set(names)
     systems: list[RetrievalSystem] = []
-    lexical = BM25System() if {"bm25", "hybrid", "hybrid-rrf"} & set(names) else None
-    if "bm25" in names and lexical is not None:
+    lexical = BM25System()
+    if "bm25" in wanted_names:
         systems.append(lexical)
     for analyzer in ("char", "jieba"):
-        if f"tfidf-{analyzer}" in names:
+        if f"tfidf-{analyzer}" in wanted_names:
             systems.append(TfidfSystem(analyzer))
     versions: dict[str, object] = {}
-    dense: list[DenseSystem] = []
-    if {"dense", "hybrid", "hybrid-rrf"} & set(names):
+    served = systems[0].name if systems else ""
+    if wanted_names & {"dense", "hybrid", "fusion-zscore", "fusion-rrf"}:
         from models.factory import make_encoder
         from models.registry import ModelRegistry
 
-        registry = ModelRegistry(models_dir) if models_dir is not None else None
-        active = registry.active().version if registry is not None else "active"
+        if models_dir is None:
+            raise ValueError("dense systems need the model registry folder")
+        registry = ModelRegistry(models_dir)
+        active = registry.active().version
         if models == "active":
             wanted = [active]
         elif models == "all":
-            wanted = [v.version for v in registry.versions()] if registry is not None else [active]
+            wanted = [v.version for v in registry.versions()]
         else:
             wanted = [m.strip() for m in models.split(",") if m.strip()]
+            for version in wanted:
+                registry.get(version)
         versions = {"model_version": active, "model_versions": wanted, "encoder_backends": list(backends)}
+        first: DenseSystem | None = None
         for version in wanted:
             for backend in backends:
-                encoder = make_encoder(backend, version, models_dir)
-                dense.append(
-                    DenseSystem(
-                        encoder,
-                        name=f"dense:{version}@{backend}",
-                        cache_dir=cache_dir,
-                        max_chars=max_chars or DEFAULT_MAX_CHARS,
-                    )
+                system = DenseSystem(
+                    make_encoder(backend, version, models_dir),
+                    name=f"dense:{version}@{backend}",
+                    cache_dir=cache_dir,
+                    max_chunks=max_chunks,
                 )
-        if "dense" in names:
-            systems.extend(dense)
-    served_dense = dense[0] if dense else None
-    served = systems[0].name if systems else ""
-    if lexical is not None and served_dense is not None:
-        for method, label in (("zscore", "hybrid"), ("rrf", "hybrid-rrf")):
-            if label in names:
-                systems.append(_served_hybrid(lexical, served_dense, method=method, name=label))
-        if "hybrid" in names:
+                first = first or system
+                if "dense" in wanted_names:
+                    systems.append(system)
+        assert first is not None
+        if "hybrid" in wanted_names:
+            served_version = active if active in wanted else wanted[0]
+            systems.append(
+                ServedSystem(
+                    make_encoder(backends[0], served_version, models_dir), name="hybrid", cache_dir=cache_dir
+                )
+            )
             served = "hybrid"
+            versions["served"] = f"{served_version}@{backends[0]}"
+        for method in ("zscore", "rrf"):
+            if f"fusion-{method}" in wanted_names:
+                systems.append(HybridSystem([lexical, first], method=method, name=f"fusion-{method}"))
     if not systems:
         raise ValueError("no system to run; name at least one of " + ", ".join(SYSTEM_NAMES))
     return BuiltSystems(tuple(systems), served, versions)
-
-
-def _served_hybrid(
-    lexical: RetrievalSystem, dense: RetrievalSystem, *, method: str, name: str
-) -> HybridSystem:
-    """Return the served fusion of BM25 and dense (weights as the matcher serves them, when it says)."""
-    return HybridSystem([lexical, dense], method=method, name=name)

@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from eval.compare import DEFAULT_CACHE, DEFAULT_MAX_CHARS, BM25System, DenseSystem, HybridSystem, doc_text
+from eval.compare import DEFAULT_CACHE, DEFAULT_MAX_CHARS, BM25System, DenseSystem, ServedSystem, doc_text
 from eval.leakage import assert_no_leakage, check_leakage, split_eligibility_set, split_retrieval_set
 from eval.runners import run_eligibility, run_retrieval
 from eval.sets import (
@@ -249,7 +249,6 @@ def evaluate_versions(
     *,
     models_dir: Path,
     backend: str = "onnx-int8",
-    max_chars: int = DEFAULT_MAX_CHARS,
     cache_dir: Path = DEFAULT_CACHE,
     record: bool = True,
 ) -> dict[str, dict[str, dict[str, Any]]]:
@@ -266,16 +265,11 @@ def evaluate_versions(
     results: dict[str, dict[str, dict[str, Any]]] = {v: {} for v in versions}
     for part in held_out:
         if isinstance(part, RetrievalSet):
-            lexical = BM25System()
             for version in versions:
-                dense = DenseSystem(
-                    make_encoder(backend, version, models_dir),
-                    name=f"dense:{version}@{backend}",
-                    cache_dir=cache_dir,
-                    max_chars=max_chars,
-                )
-                hybrid = HybridSystem([lexical, dense], name="hybrid")
-                run = run_retrieval(part, [lexical, dense, hybrid], served="hybrid")
+                encoder = make_encoder(backend, version, models_dir)
+                dense = DenseSystem(encoder, name=f"dense:{version}@{backend}", cache_dir=cache_dir)
+                hybrid = ServedSystem(encoder, name="hybrid", cache_dir=cache_dir)
+                run = run_retrieval(part, [dense, hybrid], served="hybrid")
                 metrics = run.metrics()
                 summary = {
                     "set": part.name,

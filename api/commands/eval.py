@@ -22,8 +22,8 @@ def register(sub: argparse._SubParsersAction, group) -> None:  # type: ignore[ty
     )
     retrieval.add_argument(
         "--systems",
-        default="bm25,tfidf-char,tfidf-jieba,dense,hybrid",
-        help="comma-separated: bm25, tfidf-char, tfidf-jieba, dense, hybrid, hybrid-rrf (default: all)",
+        default="bm25,tfidf-char,tfidf-jieba,dense,hybrid,fusion-zscore,fusion-rrf",
+        help="comma-separated: bm25, tfidf-char, tfidf-jieba, dense, hybrid (served), fusion-zscore, fusion-rrf (default: all)",
     )
     retrieval.add_argument(
         "--backends",
@@ -52,10 +52,10 @@ def register(sub: argparse._SubParsersAction, group) -> None:  # type: ignore[ty
         "--max-queries", type=int, default=None, help="score only the first N questions (quick runs)"
     )
     retrieval.add_argument(
-        "--max-chars",
+        "--max-chunks",
         type=int,
-        default=None,
-        help="characters of each document the encoder reads (default 400)",
+        default=4,
+        help="480-character chunks of each document the dense systems read (served: 4)",
     )
     retrieval.add_argument(
         "--benchmarks",
@@ -117,7 +117,7 @@ def _retrieval(args: argparse.Namespace) -> int:
         backends=backends,
         models=args.models,
         models_dir=settings.models_dir,
-        max_chars=args.max_chars,
+        max_chunks=args.max_chunks,
     )
     extra.update(built.versions)
     run = run_retrieval(rset, built.systems, served=built.served, extra=extra)
