@@ -75,7 +75,7 @@ def _source_texts(shared_dir: Path) -> dict[str, dict[str, str]]:
 
 
 def read_annotations(directory: Path) -> list[dict[str, Any]]:
-    """The annotation records of a folder's annotations.jsonl."""
+    """Read the annotation records of a folder's annotations.jsonl."""
     path = directory / ANNOTATIONS
     records = []
     with path.open(encoding="utf-8") as handle:

@@ -59,7 +59,7 @@ def _undecidable_metric_re() -> re.Pattern[str]:
 
 
 def _nearest_metric(window: str) -> tuple[int, str] | None:
-    """The (offset, field) of the metric word nearest the end of ``window``."""
+    """Return (offset, field) of the metric word nearest the end of ``window``."""
     best: tuple[int, int, str] | None = None
     for pattern, field in _metric_res():
         for match in pattern.finditer(window):
@@ -158,25 +158,27 @@ def _sizes(text: str) -> Iterator[_Found]:
 def _qualification_re() -> tuple[re.Pattern[str], dict[str, str]]:
     from corpus.reference import qualification_aliases
 
-    aliases = {k: v for k, v in qualification_aliases().items() if len(k) >= 3}
+    bare = str.maketrans("", "", QUOTES)
+    aliases = {
+        k.translate(bare): v for k, v in qualification_aliases().items() if len(k.translate(bare)) >= 3
+    }
     names = sorted(aliases, key=len, reverse=True)
-    quoted = "|".join(re.escape(n).replace("“", '[“"”]?').replace("”", '[“"”]?') for n in names)
-    return re.compile(quoted), aliases
+    return re.compile("|".join(re.escape(n) for n in names)), aliases
 
 
 def _qualifications(text: str) -> Iterator[_Found]:
     pattern, aliases = _qualification_re()
     found: list[tuple[int, int, str]] = []
-    for match in pattern.finditer(text):
-        raw = match.group(0)
-        title = aliases.get(raw) or aliases.get(re.sub(r"[“\"”]", "", raw))
-        if title is None:
-            from corpus.reference import canonical_qualification
-
-            title = canonical_qualification(raw)
+    # Quotes vary (“小巨人” / "小巨人" / none): match on the text without them, map offsets back.
+    kept = [i for i, ch in enumerate(text) if ch not in QUOTES]
+    bare = "".join(text[i] for i in kept)
+    for match in pattern.finditer(bare):
+        title = aliases.get(match.group(0))
         if title is None:
             continue
-        start, end = match.span()
+        start, end = kept[match.start()], kept[match.end() - 1] + 1
+        if end < len(text) and text[end] in QUOTES:
+            end += 1
         head = text[_window_start(text, start, 20) : start]
         if re.search(r"(?:为|向)(?!.*(?:认定为|评为|列为|成为|作为|被认定))", head) and not re.search(
             r"(?:认定|评|列|成|作)为$", head
@@ -204,6 +206,8 @@ def _qualifications(text: str) -> Iterator[_Found]:
         elif not negated:
             yield _Found(start, end, Condition("qualifications", "in", titles, text[start:end]))
 
+
+QUOTES = '“”"‘’「」'
 
 _LOCAL = {
     "本市": 4,
@@ -278,7 +282,7 @@ def _regions(text: str, region_code: str | None) -> Iterator[_Found]:
     if region_code:
         pattern = "|".join(_LOCAL)
         for match in re.finditer(
-            rf"(?:在)?(?:{pattern})(?:注册|登记|依法登记|设立)(?:的|、)?|(?:{pattern})(?:注册|登记)?(?:的)?(?=企业|规上|工业企业)",
+            rf"(?:在)?(?:{pattern})(?:注册|登记注册|依法登记|设立)(?:的|、)?|(?:{pattern})(?:注册|登记)?(?:的)?(?=企业|规上|工业企业)",
             text,
         ):
             word = next(w for w in _LOCAL if w in match.group(0))

@@ -120,7 +120,7 @@ def to_wan(value: float, unit: str) -> float:
 
 
 def boundary_op(before: str, after: str) -> str | None:
-    """The op of a threshold from the words just before and just after the number+unit, or None.
+    """Return the op of a threshold from the words just before and after the number+unit, or None.
 
     ``（含）以下`` is ``lte``; a word after the number wins over one before it
     (``超过500万元（含）以上`` reads as ``gte``).

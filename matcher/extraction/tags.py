@@ -89,7 +89,7 @@ class PolicyTags:
 
 
 def support_types(text: str) -> tuple[str, ...]:
-    """The support types an item offers (rule: the words that say each one)."""
+    """Return the support types an item offers (rule: the words that say each one)."""
     return tuple(name for name, pattern in SUPPORT_TYPES if re.search(pattern, text))
 
 

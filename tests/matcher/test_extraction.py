@@ -1,0 +1,202 @@
+"""matcher.extraction on sentences written in the shapes of real 惠企政策 clauses."""
+
+from __future__ import annotations
+
+import pytest
+
+from corpus.conditions import Condition
+from matcher.extraction import PolicyTags, enterprise_tags, extract_item
+from matcher.extraction.numbers import boundary_op, chinese_to_number, parse_number, to_wan
+
+
+def _keys(text: str, **kwargs: object) -> set[tuple]:
+    return {c.key for c in extract_item(text, **kwargs).conditions}  # type: ignore[arg-type]
+
+
+def _check_spans(text: str, **kwargs: object) -> tuple[Condition, ...]:
+    conditions = extract_item(text, **kwargs).conditions  # type: ignore[arg-type]
+    for condition in conditions:
+        assert condition.span and condition.span in text, condition
+    return conditions
+
+
+@pytest.mark.parametrize(
+    ("sentence", "op"),
+    [
+        ("对年营业收入500万元以上的企业给予奖励", "gte"),
+        ("对年营业收入500万元及以上的企业给予奖励", "gte"),
+        ("对年营业收入不低于500万元的企业给予奖励", "gte"),
+        ("对年营业收入达到500万元的企业给予奖励", "gte"),
+        ("对年营业收入超过500万元的企业给予奖励", "gt"),
+        ("对年营业收入高于500万元的企业给予奖励", "gt"),
+        ("对年营业收入500万元以下的企业给予奖励", "lte"),
+        ("对年营业收入不超过500万元的企业给予奖励", "lte"),
+        ("对年营业收入不高于500万元的企业给予奖励", "lte"),
+        ("对年营业收入500万元以内的企业给予奖励", "lte"),
+        ("对年营业收入低于500万元的企业给予奖励", "lt"),
+        ("对年营业收入不足500万元的企业给予奖励", "lt"),
+        ("对年营业收入未满500万元的企业给予奖励", "lt"),
+    ],
+)
+def test_each_boundary_word(sentence: str, op: str) -> None:
+    assert ("revenue", op, 500.0) in _keys(sentence)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "field", "value"),
+    [
+        ("主营业务收入首次达到1亿元的工业企业", "revenue", 10000.0),
+        ("营业收入达到2.5亿元以上", "revenue", 25000.0),
+        ("营业收入达到五千万元以上", "revenue", 5000.0),
+        ("纳税总额达到300000元以上的企业", "tax_paid", 30.0),
+        ("设备投资额不低于２０００万元的技改项目", "investment", 2000.0),
+        ("研发费用占营业收入比例不低于3%的企业", "rd_ratio", 3.0),
+        ("研发投入占比达到５％以上", "rd_ratio", 5.0),
+        ("从业人员不超过300人的企业", "employees", 300.0),
+        ("年出口额1000万美元以上", None, None),
+    ],
+)
+def test_units_full_width_and_chinese_numerals(sentence: str, field: str | None, value: float | None) -> None:
+    keys = _keys(sentence)
+    numeric = {k for k in keys if k[0] not in ("undecidable", "industry_code", "qualifications")}
+    if field is None:
+        # 美元 is no unit the profile speaks: no numeric condition is guessed.
+        assert not any(k[0] == "export_value" for k in numeric)
+    else:
+        assert (field, next(k[1] for k in numeric if k[0] == field), value) in numeric
+
+
+def test_number_helpers() -> None:
+    assert chinese_to_number("三") == 3
+    assert chinese_to_number("五千") == 5000
+    assert chinese_to_number("十二") == 12
+    assert chinese_to_number("一万二千") == 12000
+    assert parse_number("１２３") == 123
+    assert (
+        to_wan(1, "亿元") == 10000 and to_wan(500, "万元") == 500 and to_wan(3000, "元") == pytest.approx(0.3)
+    )
+    assert boundary_op("从业人员", "（含）以下") == "lte"
+    with pytest.raises(ValueError, match="money unit"):
+        to_wan(1, "美元")
+
+
+def test_support_amounts_are_not_conditions() -> None:
+    text = "对认定为省级专精特新中小企业的，给予50万元奖励，单个企业最高不超过200万元。"
+    conditions = _check_spans(text)
+    assert {c.field for c in conditions} == {"qualifications"}
+    tags = extract_item(text).tags
+    assert tags.amount_cap == 200 and "资金奖励" in tags.support_types
+
+
+@pytest.mark.parametrize(
+    ("alias", "title"),
+    [
+        ("高新技术企业", "国家高新技术企业"),
+        ("高企", None),  # two characters: too ambiguous to read from running text
+        ("专精特新“小巨人”企业", "国家级专精特新“小巨人”企业"),
+        ("小巨人企业", "国家级专精特新“小巨人”企业"),
+        ("规模以上工业企业", "规上工业企业"),
+        ("科技型中小企业", "科技型中小企业"),
+    ],
+)
+def test_qualification_aliases(alias: str, title: str | None) -> None:
+    keys = _keys(f"对被认定为{alias}的，给予一次性奖励。")
+    quals = {k for k in keys if k[0] == "qualifications"}
+    assert quals == ({("qualifications", "has", title)} if title else set())
+
+
+def test_qualifications_listed_together_are_alternatives() -> None:
+    keys = _keys("属于高新技术企业、科技型中小企业的，亏损结转年限延长至10年。")
+    assert ("qualifications", "in", ("国家高新技术企业", "科技型中小企业")) in keys
+
+
+def test_exclusions() -> None:
+    text = "申报企业须未列入失信名单，近三年无重大违法记录，未发生较大以上安全生产事故。"
+    keys = _keys(text)
+    assert ("credit_status", "eq", "normal") in keys
+    assert ("major_violation", "eq", False) in keys
+    assert any(k[0] == "undecidable" for k in keys)
+    _check_spans(text)
+
+
+def test_size_classes_and_false_friends() -> None:
+    assert ("size_class", "in", ("中", "小", "微")) in _keys(
+        "对承租国有经营用房的中小微企业，免收3个月房租。"
+    )
+    assert ("size_class", "in", ("小", "微")) in _keys("对小型、微型企业给予全额补贴。")
+    # 小型微利企业 is a tax category, and a fund named after SMEs is not a requirement.
+    assert not any(
+        k[0] == "size_class" for k in _keys("小型微利企业年应纳税所得额不超过100万元的部分减按25%计入。")
+    )
+    assert not any(k[0] == "size_class" for k in _keys("省级中小企业发展专项资金给予一次性奖补。"))
+
+
+def test_region_named_and_resolved_from_the_item() -> None:
+    assert ("region_code", "within_region", "110108") in _keys("以上政策适用于在海淀区注册的企业。")
+    keys = _keys("对在本区注册的规上工业企业给予奖励。", region_code="331002")
+    assert ("region_code", "within_region", "331002") in keys
+    # 本市登记失业人员 is about people, not where the enterprise is registered.
+    assert not any(
+        k[0] == "region_code" for k in _keys("企业招用本市登记失业人员的，给予补贴。", region_code="110000")
+    )
+
+
+def test_industries_from_phrases() -> None:
+    keys = _keys("对受疫情影响较大的住宿、餐饮、旅游等行业企业，给予房租减免。")
+    assert ("industry_code", "industry_in", ("H61", "H62", "L7291")) in keys
+    assert ("industry_code", "industry_in", ("C",)) in _keys("支持一季度出口额高于去年同期的制造业企业。")
+    assert ("industry_code", "industry_in", ("C39", "I63", "I64", "I65")) in _keys(
+        "对数字经济核心产业企业给予支持。"
+    )
+
+
+def test_multi_condition_clause_shapes() -> None:
+    # 享受条件 list: several thresholds joined by 、 in one sentence.
+    text = "从事国家非限制和禁止行业，且同时符合年度应纳税所得额不超过300万元、从业人数不超过300人、资产总额不超过5000万元等三个条件的企业。"
+    keys = _keys(text)
+    assert ("employees", "lte", 300.0) in keys and ("total_assets", "lte", 5000.0) in keys
+    assert sum(1 for k in keys if k[0] == "undecidable") >= 1  # 应纳税所得额 is no profile field
+    _check_spans(text)
+    # 稳岗返还 shape: 30人（含）以下 + a 裁员率 bound + 参保.
+    text = "对参保职工20人（含）以下的小微企业，裁员率不超过职工总数10%的，返还失业保险费。"
+    conditions = _check_spans(text)
+    keys = {c.key for c in conditions}
+    assert ("employees", "lte", 20.0) in keys and ("size_class", "in", ("小", "微")) in keys
+    assert any(c.field == "undecidable" and "裁员率" in c.span for c in conditions)
+    # 对……的企业 with requirements no field decides.
+    conditions = _check_spans(
+        "对受疫情影响，面临暂时性生产经营困难且恢复有望、坚持不裁员或少裁员的参保企业，给予返还。"
+    )
+    assert sum(1 for c in conditions if c.field == "undecidable") == 3
+
+
+def test_business_scope_is_semantic() -> None:
+    conditions = _check_spans("对从事疫苗和检测试剂研发的企业，给予不高于300万元的研发支持。")
+    assert [c.op for c in conditions] == ["semantic"]
+
+
+def test_tags_round_trip_and_metadata() -> None:
+    text = "对首次认定的高新技术企业给予20万元奖励，按研发费用的10%给予补助，实行免申即享，2024年12月31日前兑现。"
+    tags = extract_item(text, region_code="331002", department="椒江区科技局").tags
+    assert tags.fulfilment == "免申即享" and tags.deadline == "2024-12-31" and tags.ratio == 10
+    assert tags.required_qualifications == ("国家高新技术企业",) and tags.regions == ("331002",)
+    assert tags.department == "椒江区科技局"
+    assert PolicyTags.from_dict(tags.to_dict()) == tags
+
+
+def test_enterprise_tags() -> None:
+    profile = {
+        "id": "e1",
+        "industry_code": "C3670",
+        "region_code": "331002",
+        "employees": 120,
+        "revenue": 8000,
+        "qualifications": ["高企", "专精特新"],
+        "business_scope": "汽车零部件及配件制造；模具制造；新能源汽车电机研发与销售",
+    }
+    tags = enterprise_tags(profile)
+    assert tags.industry_codes[0] == "C" and tags.industry_codes[-1] == "C3670"
+    assert tags.region_path[-1] == "椒江区"
+    assert "国家高新技术企业" in tags.qualifications
+    assert tags.size_class in ("中", "小")
+    assert tags.keywords and all(isinstance(k, str) for k in tags.keywords)
