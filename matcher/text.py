@@ -52,23 +52,19 @@ def _read_terms(path: Path) -> list[str]:
 
 
 def _reference_terms() -> list[str]:
-    """Names from corpus.reference (regions, industries, qualifications) when it is built."""
+    """Names from corpus.reference: qualification titles and aliases, regions, GB/T 4754 industries."""
     try:
         from corpus import reference
     except ImportError:
         return []
     terms: list[str] = []
-    for name in ("dictionary_terms", "all_names"):
-        func = getattr(reference, name, None)
-        if callable(func):
-            try:
-                terms.extend(str(t) for t in func())
-            except Exception:  # noqa: BLE001 - a reference table error must not break tokenising
-                logging.getLogger(__name__).warning(
-                    "corpus.reference.%s failed; using the built-in words", name
-                )
-            break
-    return terms
+    try:
+        terms.extend(reference.qualification_aliases())
+        terms.extend(r.name for r in reference.iter_regions() if r.level != "street")
+        terms.extend(i.name for i in reference.iter_industries() if "、" not in i.name and "和" not in i.name)
+    except (OSError, ValueError, AttributeError):  # a broken table must not break tokenising
+        logging.getLogger(__name__).warning("corpus.reference could not be read; using the built-in words only")
+    return [t.replace("“", "").replace("”", "") for t in terms]
 
 
 @lru_cache(maxsize=1)
