@@ -315,23 +315,35 @@ def _profile_for_judging(profile: Mapping[str, Any]) -> Mapping[str, Any]:
         return profile
 
 
+def service_level_judge(encoder: Any) -> Callable[[Sequence[Condition], Mapping[str, Any]], str]:
+    """Return the service's verdict logic: ``judge_item`` with ``semantic`` conditions judged by the encoder."""
+    from matcher.semantic import SemanticJudge
+
+    semantic = SemanticJudge(encoder)
+    return lambda conditions, profile: judge_item(conditions, profile, semantic).level
+
+
 def run_eligibility(
     eset: EligibilitySet,
     *,
     mode: str = "extracted",
     predictor: ConditionPredictor | None = None,
     level_judge: Callable[[Sequence[Condition], Mapping[str, Any]], str] | None = None,
+    encoder: Any = None,
     extra: Mapping[str, Any] | None = None,
 ) -> EligibilityRun:
     """Predict every (profile, item) level and score it against ``truth.jsonl``.
 
     Conditions come from ``predictor`` (default: the extractor for ``mode="extracted"``, the
     truth for ``mode="gold-conditions"``); levels from ``level_judge`` (default
-    :func:`corpus.conditions.judge_item`, the service's own verdict logic).
+    :func:`corpus.conditions.judge_item`, the service's own verdict logic, with ``semantic``
+    conditions judged by ``encoder`` as the service does when one is given, else left unknown).
     """
     if mode not in ("extracted", "gold-conditions"):
         raise ValueError(f"mode must be 'extracted' or 'gold-conditions', got {mode!r}")
     predict = predictor or (extracted_conditions if mode == "extracted" else gold_conditions)
+    if level_judge is None and encoder is not None:
+        level_judge = service_level_judge(encoder)
     judge = level_judge or (lambda conditions, profile: judge_item(conditions, profile).level)
     conditions = {item.id: predict(item) for item in eset.items}
     profiles = {str(p["id"]): _profile_for_judging(p) for p in eset.profiles}

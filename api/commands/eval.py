@@ -139,8 +139,27 @@ def _eligibility(args: argparse.Namespace) -> int:
     from eval.runners import run_eligibility
     from eval.sets import read_eligibility_set
 
+    from corpus.settings import get_settings
+    from models.bootstrap import ensure_default_model
+    from models.factory import make_encoder
+    from models.registry import ModelRegistry
+
+    settings = get_settings()
     eset = read_eligibility_set(args.set_dir)
-    run = run_eligibility(eset, mode="gold-conditions" if args.gold_conditions else "extracted")
+    # The active model judges `semantic` conditions, as the service does.
+    ensure_default_model(settings.models_dir, progress=False)
+    encoder = make_encoder(settings.encoder_backend, "active", settings.models_dir)
+    version = ModelRegistry(settings.models_dir).active().version
+    run = run_eligibility(
+        eset,
+        mode="gold-conditions" if args.gold_conditions else "extracted",
+        encoder=encoder,
+        extra={
+            "model_version": version,
+            "encoder_backend": settings.encoder_backend,
+            "model_id": encoder.model_id,
+        },
+    )
     run.write(args.report)
     _print_metrics(run.metrics(), ("mode", "verdict_accuracy", "eligible_precision", "eligible_recall"))
     return 0

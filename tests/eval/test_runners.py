@@ -189,3 +189,11 @@ def test_wrong_conditions_are_scored_down(eligibility_dir):
 def test_plot_labels_fall_back_to_english_without_cjk_font():
     text = label("召回率 recall@k")
     assert text == ("召回率 recall@k" if cjk_font() else "recall recall@k")
+
+
+def test_extracted_mode_reads_conditions_from_text(eligibility_dir):
+    run = run_eligibility(read_eligibility_set(eligibility_dir), mode="extracted")
+    metrics = run.metrics()
+    assert metrics["mode"] == "extracted" and metrics["n_pairs"] == 8
+    # Two plainly worded items: the extractor reads both thresholds, so nearly every verdict agrees.
+    assert metrics["verdict_accuracy"] >= 0.75
