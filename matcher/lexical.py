@@ -252,7 +252,7 @@ class BM25Index:
         if len(positive) > k:
             positive = positive[np.argpartition(-scores[positive], k - 1)[:k]]
         order = positive[np.lexsort((positive, -scores[positive]))]
-        return LexicalResults([row_ids[r] for r in order], scores[order])  # type: ignore[misc]
+        return LexicalResults([str(row_ids[r]) for r in order], scores[order])
 
     # ---- persistence
     def save(self, folder: Path) -> Path:
@@ -308,7 +308,7 @@ class BM25Index:
         words = json.loads((folder / "vocab.json").read_text(encoding="utf-8"))
         index._vocab = {w: i for i, w in enumerate(words)}
         index._ids = json.loads((folder / "ids.json").read_text(encoding="utf-8"))
-        index._rows = {doc_id: row for row, doc_id in enumerate(index._ids)}
+        index._rows = {str(doc_id): row for row, doc_id in enumerate(index._ids)}
         index._doc_terms = [terms[indptr[r] : indptr[r + 1]] for r in range(len(index._ids))]
         index._doc_counts = [counts[indptr[r] : indptr[r + 1]] for r in range(len(index._ids))]
         return index

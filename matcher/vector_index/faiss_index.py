@@ -24,11 +24,14 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import faiss
+import faiss as _faiss
 import numpy as np
 
 from matcher.index_versions import IndexIntegrityError, sha256_file, write_json_durable
 from matcher.vector_index.base import DimensionError, SearchResult, check_ids, check_vectors
+
+# The stubs shipped with faiss-cpu lack SearchParameters(sel=...), DirectMap and the SWIG ``this``.
+faiss: Any = _faiss
 
 FORMAT = "policymatch-faiss/1"
 MANIFEST = "manifest.json"
