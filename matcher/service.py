@@ -42,6 +42,7 @@ from matcher.eligibility import (
     judge,
     profile_flags,
 )
+from matcher.fusion import fuse
 from matcher.semantic import DEFAULT_THRESHOLDS, SemanticJudge, SemanticThresholds, VectorCache, profile_text
 from matcher.targets import (
     DEFAULT_LEVELS,
@@ -159,7 +160,7 @@ class _ItemState:
     prefix_of: np.ndarray
     has_region: np.ndarray
     valid_until: np.ndarray
-    ids_sorted_rank: np.ndarray
+    id_array: np.ndarray
 
 
 class EnterpriseNotFound(LookupError):
@@ -275,6 +276,8 @@ class Matcher:
         self._state: _ItemState = self._compile([])
         self._orders: OrderedDict[tuple[Any, ...], TargetOrder] = OrderedDict()
         self._item_vectors: dict[str, np.ndarray] = {}
+        self._item_chunks: dict[str, np.ndarray] = {}
+        self._chunks_cache: tuple[Any, np.ndarray, np.ndarray] | None = None
 
     # ---- lifecycle
     @classmethod
@@ -344,7 +347,7 @@ class Matcher:
             prefix_of=np.array([prefix_index[i.region_prefix] for i in items], dtype=np.int64),
             has_region=np.array([bool(i.region_prefix) for i in items], dtype=bool),
             valid_until=np.array([i.valid_until for i in items], dtype=np.float64),
-            ids_sorted_rank=np.arange(len(items), dtype=np.int64),
+            id_array=np.array([i.id for i in items], dtype=object),
         )
 
     def reload_items(self) -> None:
@@ -416,6 +419,7 @@ class Matcher:
             self._index_name = name
             self._changes = 0
             self._item_vectors.clear()
+            self._item_chunks.clear()
             self._orders.clear()
             versions.prune(keep=2)
             self.judge.cache.save()
@@ -523,6 +527,7 @@ class Matcher:
                     self._retriever.update([i.id for i in changed], [self._item_text(i) for i in changed])
                 for item_id in removed + [i.id for i in changed]:
                     self._item_vectors.pop(item_id, None)
+                    self._item_chunks.pop(item_id, None)
             self._changes += 1
             self._orders.clear()
 
@@ -596,23 +601,31 @@ class Matcher:
             verdicts.n_conditions > 0, verdicts.n_met / np.maximum(verdicts.n_conditions, 1), 1.0
         )
         tags_mine = enterprise_tag_words(data)
-        picked: list[tuple[int, dict[str, float], float, bool]] = []
         query = query_text(data)
         query_vector = self._query_vector(query) if retriever is not None and query else None
-        groups = [(rank, chosen & (level == rank), False) for rank in sorted(LEVEL_RANK[lv] for lv in levels)]
-        groups.append((len(LEVELS), excluded, True))
-        for _rank, mask, is_excluded in groups:
-            need = top_k - len(picked)
-            if need <= 0:
-                break
-            positions = np.flatnonzero(mask)
-            if not len(positions):
-                continue
-            picked.extend(
-                self._rank_group(
-                    state, retriever, positions, need, query, query_vector, rules, tags_mine, is_excluded
-                )
+        candidates = np.flatnonzero(chosen | excluded)
+        bm25, dense, tags = self._relevance(state, retriever, candidates, query, query_vector, tags_mine)
+        config = retriever.config.fusion if retriever is not None else None
+        fused = fuse(bm25, dense, tags, config).total if len(candidates) else np.zeros(0)
+        relevance = 1.0 / (1.0 + np.exp(-fused))
+        score = (1 - RULES_WEIGHT) * relevance + RULES_WEIGHT * rules[candidates]
+        level_key = np.where(excluded[candidates], len(LEVELS), level[candidates])
+        # Items are held sorted by id, so the position is the id's rank: a stable last key.
+        order = np.lexsort((candidates, -np.round(score, 9), level_key))[:top_k]
+        picked = [
+            (
+                int(candidates[j]),
+                {
+                    "bm25": float(bm25[j]),
+                    "dense": float(dense[j]),
+                    "tags": float(tags[j]),
+                    "rules": float(rules[candidates[j]]),
+                },
+                float(score[j]),
+                bool(excluded[candidates[j]]),
             )
+            for j in order
+        ]
 
         results = []
         for position, breakdown, score, is_excluded in picked:
@@ -667,41 +680,58 @@ class Matcher:
             self.judge.cache.put(key, vector)
         return vector.reshape(1, -1)
 
-    def _rank_group(
+    def _relevance(
         self,
         state: _ItemState,
         retriever: Any,
         positions: np.ndarray,
-        need: int,
         query: str,
         query_vector: np.ndarray | None,
-        rules: np.ndarray,
         tags_mine: frozenset[str],
-        is_excluded: bool,
-    ) -> list[tuple[int, dict[str, float], float, bool]]:
-        ids = [state.items[p].id for p in positions]
-        tag_scores = {}
-        for p, item_id in zip(positions, ids, strict=True):
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """BM25, dense (best chunk) and tag overlap of every candidate, each scored exactly (no pool to miss)."""
+        n = len(positions)
+        tags = np.zeros(n)
+        for j, p in enumerate(positions):
             words = state.items[p].tag_words
             if words:
-                tag_scores[item_id] = len(words & tags_mine) / len(words)
-        scored: dict[str, tuple[float, float, float, float]] = {}
-        if retriever is not None and query_vector is not None:
-            for hit in retriever.search_vector(
-                query, query_vector, min(len(ids), max(need, 1)), ids, tag_scores
-            ):
-                scored[hit.id] = (hit.score, hit.bm25, hit.dense, hit.tags)
-        rows = []
-        for p, item_id in zip(positions, ids, strict=True):
-            fused, bm25, dense, tags = scored.get(
-                item_id, (-math.inf, 0.0, 0.0, tag_scores.get(item_id, 0.0))
-            )
-            relevance = 1.0 / (1.0 + math.exp(-fused)) if math.isfinite(fused) else 0.0
-            score = (1 - RULES_WEIGHT) * relevance + RULES_WEIGHT * float(rules[p])
-            breakdown = {"bm25": bm25, "dense": dense, "tags": tags, "rules": float(rules[p])}
-            rows.append((p, breakdown, score, is_excluded, item_id))
-        rows.sort(key=lambda r: (-round(r[2], 9), r[4]))
-        return [(p, b, s, e) for p, b, s, e, _ in rows[:need]]
+                tags[j] = len(words & tags_mine) / len(words)
+        if retriever is None or query_vector is None or not n:
+            return np.zeros(n), np.zeros(n), tags
+        ids = state.id_array[positions].tolist()
+        bm25 = np.asarray(retriever.lexical.scores_for(query, ids), dtype=np.float64)
+        matrix, starts = self._chunk_matrix(state, retriever)
+        # einsum, not BLAS: a multi-threaded matvec stalls for tens of ms when the cores are busy.
+        chunk_scores = np.einsum("ij,j->i", matrix, query_vector.ravel().astype(np.float32))
+        per_item = (
+            np.maximum.reduceat(chunk_scores, starts[:-1])
+            if len(chunk_scores)
+            else np.zeros(len(state.items))
+        )
+        dense = per_item[positions].astype(np.float64)
+        return bm25, dense, tags
+
+    def _chunk_matrix(self, state: _ItemState, retriever: Any) -> tuple[np.ndarray, np.ndarray]:
+        """Chunk vectors of every item in position order (one zero row for an item not indexed), with item starts."""
+        key = (id(state), id(retriever), self._changes)
+        cached = self._chunks_cache
+        if cached is not None and cached[0] == key:
+            return cached[1], cached[2]
+        blocks, starts = [], [0]
+        zero = np.zeros((1, self.encoder.dim), dtype=np.float32)
+        for item in state.items:
+            block = self._item_chunks.get(item.id)
+            if block is None:
+                block = zero
+                if item.id in retriever:
+                    block = retriever.vectors.reconstruct(retriever._chunk_ids([item.id]))
+                    self._item_chunks[item.id] = block
+            blocks.append(block)
+            starts.append(starts[-1] + len(block))
+        matrix = np.ascontiguousarray(np.concatenate(blocks) if blocks else zero[:0], dtype=np.float32)
+        start_array = np.asarray(starts, dtype=np.int64)
+        self._chunks_cache = (key, matrix, start_array)
+        return matrix, start_array
 
     def _remember_vector(self, enterprise_id: str, profile: Mapping[str, Any]) -> None:
         """Keep the enterprise's text vector in the columns, so its semantic verdicts are known in target lists."""
