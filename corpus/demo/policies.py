@@ -1,0 +1,343 @@
+"""Demo policy documents (惠企政策) with their items and the true conditions of each item.
+
+A document is written the way Taizhou's and Zhejiang's support policies are:
+a title and 文号, an addressee, a preamble, numbered items in one of several
+numbering styles (一、 / （一） / 1. / （1） / 第X条, flat or under chapter
+headings), a closing paragraph, the issuer and the date. Every document is a
+pure function of (seed, its index), so a corpus of any size is reproducible
+and a larger one starts with the documents of a smaller one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from dataclasses import dataclass, field
+from typing import Any
+
+from corpus.conditions import Condition
+from corpus.demo.clauses import MAKERS, TOPICS, Context
+from corpus.demo.phrasing import Clause, Issuer, fulfilment_sentence
+from corpus.demo.vocab import CITY, COUNTIES, COUNTY_WEIGHTS, DEPARTMENTS, PROVINCE, PROVINCE_DEPARTMENTS
+
+CN_DIGITS = "零一二三四五六七八九"
+NUMBERING_STYLES = ("一、", "一、>（一）", "第一条", "1.", "一、>1.", "（一）", "1.>（1）")
+
+
+@dataclass(frozen=True)
+class DemoItem:
+    """One item (事项) of a demo policy with its true conditions; ``spans`` are offsets into ``text``."""
+
+    id: str
+    policy_id: str
+    seq: int
+    heading_path: tuple[str, ...]
+    title: str
+    text: str
+    conditions: tuple[Condition, ...]
+    spans: tuple[tuple[int, int], ...]
+    theme: str
+    support_type: str
+    support: str
+    fulfilment: str | None
+    region_code: str
+    department: str
+    issued: str
+    valid_until: str | None
+    semantic_lines: tuple[tuple[str, tuple[str, ...]], ...] = ()
+
+    def to_set_record(self, source: str) -> dict[str, Any]:
+        """Return the item as a line of a labelled set's ``items.jsonl`` (conditions.md), plus its metadata."""
+        return {
+            "id": self.id,
+            "title": self.title,
+            "text": self.text,
+            "region_code": self.region_code,
+            "department": self.department,
+            "source": source,
+            "conditions": [c.to_dict() for c in self.conditions],
+            "policy_id": self.policy_id,
+            "heading_path": list(self.heading_path),
+            "fulfilment": self.fulfilment,
+            "issued": self.issued,
+            "valid_until": self.valid_until,
+            "theme": self.theme,
+            "support_type": self.support_type,
+            "support": self.support,
+        }
+
+
+@dataclass(frozen=True)
+class DemoPolicy:
+    """A demo policy document: the POST /v1/policies fields, its 文号, and its items."""
+
+    id: str
+    title: str
+    text: str
+    region_code: str
+    department: str
+    issued: str
+    valid_until: str | None
+    url: str
+    fulfilment: str | None
+    doc_number: str
+    numbering: str
+    items: tuple[DemoItem, ...] = field(default_factory=tuple)
+
+    def to_record(self) -> dict[str, Any]:
+        """Return the document in the POST /v1/policies shape (shared/spec/api.md)."""
+        return {
+            "id": self.id,
+            "title": self.title,
+            "text": self.text,
+            "region_code": self.region_code,
+            "department": self.department,
+            "issued": self.issued,
+            "valid_until": self.valid_until,
+            "url": self.url,
+            "fulfilment": self.fulfilment,
+        }
+
+
+def cn_number(n: int) -> str:
+    """Write the Chinese numeral for 1..99 (一, 十, 十二, 二十三)."""
+    if n < 10:
+        return CN_DIGITS[n]
+    tens, ones = divmod(n, 10)
+    return ("" if tens == 1 else CN_DIGITS[tens]) + "十" + (CN_DIGITS[ones] if ones else "")
+
+
+def _marker(style: str, n: int) -> str:
+    if style == "一、":
+        return f"{cn_number(n)}、"
+    if style == "（一）":
+        return f"（{cn_number(n)}）"
+    if style == "第一条":
+        return f"第{cn_number(n)}条 "
+    if style == "1.":
+        return f"{n}."
+    if style == "（1）":
+        return f"（{n}）"
+    raise ValueError(f"unknown numbering style {style!r}")
+
+
+def _issuer(r: random.Random) -> Issuer:
+    roll = r.random()
+    if roll < 0.1:
+        return Issuer("province", PROVINCE[0], PROVINCE[1], "浙江省", "省", "浙")
+    if roll < 0.33:
+        return Issuer("city", CITY[0], CITY[1], "台州市", "市", "台")
+    codes = list(COUNTY_WEIGHTS)
+    code = r.choices(codes, weights=[COUNTY_WEIGHTS[c] for c in codes])[0]
+    name, short, kind = COUNTIES[code]
+    prefix = name if kind == "市" else f"台州市{name}"
+    return Issuer("county", code, name, prefix, kind, short)
+
+
+def _date_cn(day: dt.date) -> str:
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def generate_policy(seed: int, index: int) -> DemoPolicy:
+    """Write the ``index``-th demo policy of corpus ``seed`` (deterministic)."""
+    r = random.Random(f"policymatch-demo:{seed}:policy:{index}")
+    issuer = _issuer(r)
+    topic, dept_key, kinds = r.choice(TOPICS)
+    by_government = r.random() < 0.35
+    departments = PROVINCE_DEPARTMENTS if issuer.level == "province" else DEPARTMENTS
+    dept_row = next((d for d in departments if dept_key[:2] in d[1]), departments[0])
+    finance_row = next(d for d in departments if "财政" in d[0])
+    dept_text, finance_text = issuer.dept(dept_row[1]), issuer.dept(finance_row[1])
+
+    issued = dt.date(2022, 1, 1) + dt.timedelta(days=r.randrange(0, 1276))  # 2022-01 .. 2025-06
+    valid_until = None if r.random() < 0.1 else dt.date(issued.year + r.choice((1, 2, 3)), 12, 31)
+    effective = issued + dt.timedelta(days=r.choice((0, 10, 15, 30)))
+    year = issued.year
+    number = r.randrange(1, 60)
+    region_word = {"province": "全省", "city": "全市", "county": f"全{issuer.kind}"}[issuer.level]
+    topic_text = topic.replace("质量强区", f"质量强{issuer.kind}")
+    if by_government:
+        issuer_name = f"{issuer.full_prefix}人民政府" + ("办公室" if r.random() < 0.4 else "")
+        doc_word = "政办发" if issuer_name.endswith("办公室") else "政发"
+        doc_number = f"{issuer.short}{doc_word}〔{year}〕{number}号"
+    else:
+        issuer_name = (
+            f"{issuer.full_prefix}{dept_row[0]}" if issuer.level != "province" else f"浙江省{dept_row[0]}"
+        )
+        doc_number = f"{issuer.short}{dept_row[2]}〔{year}〕{number}号"
+    department = issuer_name
+
+    policy_id = f"demo-{index + 1:04d}"
+    style = r.choice(NUMBERING_STYLES)
+    n_items = r.randint(4, 8)
+    # Each kind once where the topic has enough of them; the rest from related kinds of other topics.
+    chosen = r.sample(kinds, min(n_items, len(kinds)))
+    others = sorted({k for _, _, ks in TOPICS for k in ks} - set(chosen))
+    chosen += r.sample(others, n_items - len(chosen))
+    ctx = Context(issuer=issuer, dept=dept_text, finance=finance_text, issued=issued)
+    doc_mode = r.choice(("免申即享", "一般申报", None, None))
+
+    title_forms = (
+        f"{issuer_name}关于印发{issuer.region_name}{topic_text}若干政策的通知",
+        f"{issuer_name}关于进一步{topic_text}的若干意见",
+        f"关于{topic_text}的若干政策措施",
+        f"{issuer.region_name}{topic_text}专项资金管理办法",
+        f"{issuer_name}关于印发《{issuer.region_name}关于{topic_text}的实施意见》的通知",
+    )
+    title = title_forms[0 if style != "第一条" else 3] if r.random() < 0.3 else r.choice(title_forms)
+    addressee = {
+        "province": "各市、县（市、区）人民政府，省政府直属各单位：",
+        "city": "各县（市、区）人民政府，市政府直属各单位：",
+        "county": f"各乡镇人民政府、街道办事处，{issuer.kind}级有关部门：",
+    }[issuer.level]
+    preamble = r.choice(
+        (
+            f"为深入贯彻落实党中央、国务院和省委、省政府关于{topic_text}的决策部署，进一步激发市场主体活力，结合{region_word}实际，制定本政策。",
+            f"为加快{topic_text}，推动经济高质量发展，经研究，现提出如下政策意见。",
+            f"为进一步优化营商环境，支持企业做大做强，根据有关规定，结合我{issuer.kind}实际，现就{topic_text}提出以下措施。",
+        )
+    )
+
+    lines: list[str] = [title, doc_number, addressee, preamble]
+    items: list[DemoItem] = []
+    parent, child = (style.split(">") + [""])[:2] if ">" in style else (style, "")
+    if child:  # items of one chapter stay together, chapters in order of first mention
+        order = list(dict.fromkeys(_CHAPTER_NAMES[k] for k in chosen))
+        chosen.sort(key=lambda k: order.index(_CHAPTER_NAMES[k]))
+    chapter_titles = _chapters(chosen) if child else []
+    seq = 0
+    for position, kind in enumerate(chosen):
+        clause = MAKERS[kind](r, ctx)
+        mode = clause.fulfilment if r.random() < 0.55 else None
+        if doc_mode and r.random() < 0.5:
+            mode = doc_mode
+        heading: tuple[str, ...] = ()
+        if child:
+            chapter_index = chapter_titles[position][0]
+            if chapter_titles[position][1]:
+                heading_line = f"{_marker(parent, chapter_index)}{chapter_titles[position][2]}"
+                lines.append(heading_line)
+            heading = (f"{_marker(parent, chapter_index)}{chapter_titles[position][2]}",)
+            marker = _marker(child, chapter_titles[position][3])
+        else:
+            marker = _marker(style, position + 1)
+        seq += 1
+        item = _write_item(
+            clause, marker, mode, ctx, policy_id, seq, heading, department, issuer, issued, valid_until, r
+        )
+        lines.append(item.text)
+        items.append(item)
+
+    closing = [
+        f"本政策自{_date_cn(effective)}起施行"
+        + (f"，有效期至{_date_cn(valid_until)}" if valid_until else "")
+        + "。同一企业同一项目符合多项扶持政策的，按照“就高不重复”原则执行。",
+        f"本政策由{dept_text}会同{finance_text}负责解释。",
+        issuer_name,
+        _date_cn(issued),
+    ]
+    lines.extend(closing)
+    stated = {item.fulfilment for item in items if item.fulfilment}
+    fulfilment = next(iter(stated)) if len(stated) == 1 else None
+    return DemoPolicy(
+        id=policy_id,
+        title=title,
+        text="\n".join(lines),
+        region_code=issuer.region_code,
+        department=department,
+        issued=issued.isoformat(),
+        valid_until=valid_until.isoformat() if valid_until else None,
+        url=f"https://policies.demo.invalid/{policy_id}.html",
+        fulfilment=fulfilment,
+        doc_number=doc_number,
+        numbering=style,
+        items=tuple(items),
+    )
+
+
+_CHAPTER_NAMES = {
+    "技改": "加快技术改造",
+    "数字化": "推进数字化转型",
+    "上台阶": "支持企业做大做强",
+    "小升规": "支持企业做大做强",
+    "专精特新": "培育优质企业梯队",
+    "用地": "强化要素保障",
+    "亩均": "强化要素保障",
+    "成长": "支持企业做大做强",
+    "首台套": "鼓励创新产品应用",
+    "高企": "强化科技创新主体",
+    "科小": "强化科技创新主体",
+    "研发": "鼓励研发投入",
+    "人才": "加强人才支撑",
+    "新设": "支持招商引资",
+    "产业专项": "壮大重点产业",
+    "外贸": "稳定外贸规模",
+    "服务业": "促进服务业发展",
+    "贴息": "加大金融支持",
+    "稳岗": "稳定就业岗位",
+    "纳税": "激励企业贡献",
+    "质量品牌": "提升质量品牌",
+}
+
+
+def _chapters(kinds: list[str]) -> list[tuple[int, bool, str, int]]:
+    """(chapter number, whether the item opens its chapter, chapter title, number within the chapter) per item."""
+    out: list[tuple[int, bool, str, int]] = []
+    chapter, within, last = 0, 0, None
+    for kind in kinds:
+        name = _CHAPTER_NAMES[kind]
+        if name != last:
+            chapter, within, last = chapter + 1, 0, name
+        within += 1
+        out.append((chapter, within == 1, name, within))
+    return out
+
+
+def _write_item(
+    clause: Clause,
+    marker: str,
+    mode: str | None,
+    ctx: Context,
+    policy_id: str,
+    seq: int,
+    heading: tuple[str, ...],
+    department: str,
+    issuer: Issuer,
+    issued: dt.date,
+    valid_until: dt.date | None,
+    r: random.Random,
+) -> DemoItem:
+    title_sep = r.choice(("。", "。", "：")) if not marker.startswith("第") else ""
+    head = f"{marker}{clause.title}{title_sep}" if title_sep else marker
+    text = head
+    conditions: list[Condition] = []
+    spans: list[tuple[int, int]] = []
+    for segment in clause.segments:
+        if isinstance(segment, tuple):
+            words, condition = segment
+            spans.append((len(text), len(text) + len(words)))
+            conditions.append(condition)
+            text += words
+        else:
+            text += segment
+    if mode:
+        text += fulfilment_sentence(r, mode, issuer, ctx.dept, ctx.finance)
+    return DemoItem(
+        id=f"{policy_id}#{seq}",
+        policy_id=policy_id,
+        seq=seq,
+        heading_path=heading,
+        title=clause.title,
+        text=text,
+        conditions=tuple(conditions),
+        spans=tuple(spans),
+        theme=clause.theme,
+        support_type=clause.support_type,
+        support=clause.support,
+        fulfilment=mode,
+        region_code=issuer.region_code,
+        department=department,
+        issued=issued.isoformat(),
+        valid_until=valid_until.isoformat() if valid_until else None,
+        semantic_lines=tuple(sorted(clause.semantic_lines.items())),
+    )
