@@ -212,7 +212,8 @@ def _heading(text: str, section: _Section) -> str:
             title = title[:40] + "…"
 
     marker = text[section.start : section.body_start].strip().lstrip("#").strip()
-    return f"{marker}{title}".strip()
+    joiner = " " if marker.endswith(("章", "条")) and title else ""
+    return f"{marker}{joiner}{title}".strip()
 
 
 def _has_support(text: str) -> bool:

@@ -1,0 +1,293 @@
+"""Contract tests of the store, run over every backend (SQLite today)."""
+
+import sqlite3
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from corpus.conditions import Condition
+from corpus.schemas import PolicyDocument, PolicyItem, item_id, validate_policy, validate_profile
+from corpus.store import AuditEvent, NotFoundError, StoreError, open_store
+from corpus.store.migrations import LATEST_VERSION, MIGRATIONS, statements
+
+
+@dataclass(frozen=True)
+class FakeExtraction:
+    """The two attributes the store reads of an extraction (conditions, tags)."""
+
+    conditions: tuple
+    tags: dict
+
+
+@pytest.fixture(params=["sqlite"])
+def store(request, tmp_path: Path):
+    opened = open_store(tmp_path / "store.sqlite3")
+    yield opened
+    opened.close()
+
+
+def policy(policy_id="tz-1", n_items=2, text="一、补助"):
+    doc = validate_policy(
+        {"id": policy_id, "title": f"{policy_id} 政策", "text": text, "region_code": "331002"}
+    )
+    items = [
+        PolicyItem(
+            item_id(policy_id, i),
+            policy_id,
+            i,
+            ("一、支持", f"（{i}）"),
+            f"事项{i}",
+            f"{text} 第{i}项",
+            "331002",
+        )
+        for i in range(1, n_items + 1)
+    ]
+    extractions = [
+        FakeExtraction((Condition("revenue", "gte", 100 * i, f"营业收入{100 * i}万元以上"),), {"topics": [i]})
+        for i in range(1, n_items + 1)
+    ]
+    return doc, items, extractions
+
+
+def profile(enterprise_id="e1", **kw):
+    data = {
+        "id": enterprise_id,
+        "name": f"{enterprise_id} 公司",
+        "region_code": "331002",
+        "industry_code": "C3670",
+        "employees": 50,
+        "revenue": 1000,
+    }
+    data.update(kw)
+    return validate_profile(data)
+
+
+def rows(path: Path, sql: str):
+    """Read the file with a separate, plain sqlite3 connection: what is really on disk."""
+    with sqlite3.connect(path) as conn:
+        return conn.execute(sql).fetchall()
+
+
+def test_sqlite_file_settings(store):
+    assert store.schema_version() == LATEST_VERSION
+    conn = store._conn()
+    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+    assert conn.execute("PRAGMA busy_timeout").fetchone()[0] >= 1000
+
+
+def test_migrations_from_an_empty_file(tmp_path: Path):
+    path = tmp_path / "empty.sqlite3"
+    path.touch()  # a zero-byte file, as a fresh disk or a failed copy leaves it
+    store = open_store(path)
+    assert store.schema_version() == LATEST_VERSION
+    tables = {r[0] for r in rows(path, "SELECT name FROM sqlite_master WHERE type = 'table'")}
+    assert {
+        "policies",
+        "policy_versions",
+        "items",
+        "conditions",
+        "enterprises",
+        "enterprise_snapshots",
+        "feedback",
+        "audit_log",
+        "api_keys",
+    } <= tables
+    store.close()
+
+
+def test_migration_from_version_1_keeps_data(tmp_path: Path):
+    path = tmp_path / "v1.sqlite3"
+    with sqlite3.connect(path) as conn:
+        for statement in statements(MIGRATIONS[0].sql):
+            conn.execute(statement)
+        conn.execute("PRAGMA user_version = 1")
+        conn.execute(
+            "INSERT INTO feedback (enterprise_id, item_id, kind, created_at) VALUES ('e1', 'p#1', 'useful', 't')"
+        )
+    store = open_store(f"sqlite:///{path}")
+    assert store.schema_version() == LATEST_VERSION
+    assert [f.kind for f in store.iter_feedback()] == ["useful"]
+    indexes = {r[0] for r in rows(path, "SELECT name FROM sqlite_master WHERE type = 'index'")}
+    assert "enterprises_region" in indexes
+    store.close()
+
+
+def test_newer_schema_is_refused(tmp_path: Path):
+    path = tmp_path / "future.sqlite3"
+    with sqlite3.connect(path) as conn:
+        conn.execute(f"PRAGMA user_version = {LATEST_VERSION + 1}")
+    with pytest.raises(StoreError, match="newer than this code supports"):
+        open_store(path)
+
+
+def test_factory_names_valid_schemes(tmp_path: Path):
+    with pytest.raises(StoreError, match="valid schemes: sqlite"):
+        open_store("postgresql://user@host/db")
+    with pytest.raises(StoreError, match="unknown store scheme 'mysql'.*valid schemes: sqlite"):
+        open_store("mysql://x")
+    store = open_store(str(tmp_path / "sub" / "plain.sqlite3"))  # folders are created
+    assert store.schema_version() == LATEST_VERSION
+    store.close()
+
+
+def test_policy_versions_and_items(store):
+    doc, items, extractions = policy()
+    stored = store.upsert_policy(doc, items, extractions)
+    assert stored.version == 1
+    assert store.get_item("tz-1#2").heading_path == ("一、支持", "（2）")
+    assert store.item_tags("tz-1#1") == {"topics": [1]}
+    assert [c.value for c in store.item_conditions("tz-1#2")] == [200]
+    # Re-posting replaces: a new version, the new items, no duplicates.
+    doc2, items2, extractions2 = policy(n_items=1, text="一、新的补助")
+    assert store.upsert_policy(doc2, items2, extractions2).version == 2
+    current = store.get_policy("tz-1")
+    assert current.document.version == 2 and [i.id for i in current.items] == ["tz-1#1"]
+    assert store.get_item("tz-1#2") is None and store.item_conditions("tz-1#2") == []
+    assert store.count_items() == 1
+    assert [(p.id, p.version, p.n_items) for p in store.list_policies()] == [("tz-1", 2, 1)]
+    assert [v.text for v in store.policy_versions("tz-1")] == ["一、补助", "一、新的补助"]
+
+
+def test_edited_conditions_win_and_survive_reextraction(store):
+    doc, items, extractions = policy()
+    store.upsert_policy(doc, items, extractions)
+    assert store.item_condition_source("tz-1#1") == "extracted"
+    store.set_item_conditions("tz-1#1", [Condition("employees", "lte", 300, "从业人员300人以下")])
+    assert store.item_condition_source("tz-1#1") == "edited"
+    assert [(c.field, c.source) for c in store.item_conditions("tz-1#1")] == [("employees", "edited")]
+    store.upsert_policy(*policy(text="一、补助（修订）"))  # re-extraction
+    assert [(c.field, c.source) for c in store.item_conditions("tz-1#1")] == [("employees", "edited")]
+    assert [c.source for c in store.item_conditions("tz-1#2")] == ["extracted"]
+    # A person may also decide that an item has no conditions at all.
+    store.set_item_conditions("tz-1#2", [])
+    assert store.item_condition_source("tz-1#2") == "edited" and store.item_conditions("tz-1#2") == []
+    assert store.clear_edited_conditions("tz-1#1")
+    assert [c.source for c in store.item_conditions("tz-1#1")] == ["extracted"]
+    with pytest.raises(NotFoundError):
+        store.set_item_conditions("nope#1", [])
+
+
+def test_failed_batch_leaves_the_file_as_it_was(store):
+    path = store.path
+    store.upsert_policy(*policy("keep"))
+    before = rows(path, "SELECT id, version FROM policies")
+    good_doc, good_items, good_ext = policy("tz-new")
+    bad_doc = PolicyDocument("tz-bad", "坏", "text")
+    bad_items = [PolicyItem("tz-bad#1", "tz-bad", 1, (), "空", "")]  # violates CHECK (length(text) > 0)
+    with pytest.raises(sqlite3.IntegrityError):
+        with store.transaction():
+            store.upsert_policy(good_doc, good_items, good_ext)  # written first, inside the batch
+            store.upsert_policy(*policy("keep", text="一、改了"))  # a replace inside the batch too
+            store.upsert_policy(bad_doc, bad_items)
+    assert rows(path, "SELECT id, version FROM policies") == before
+    assert rows(path, "SELECT count(*) FROM items WHERE policy_id IN ('tz-new', 'tz-bad')") == [(0,)]
+    assert rows(path, "SELECT count(*) FROM conditions WHERE policy_id = 'tz-new'") == [(0,)]
+    assert rows(path, "SELECT count(*) FROM policy_versions") == [(1,)]
+    assert store.get_policy("keep").document.text == "一、补助"
+
+
+def test_nested_transaction_rolls_back_only_the_inner_part(store):
+    with store.transaction():
+        store.upsert_enterprises([profile("outer")])
+        with pytest.raises(RuntimeError):
+            with store.transaction():
+                store.upsert_enterprises([profile("inner")])
+                raise RuntimeError("inner failure")
+    assert store.get_enterprise("outer") is not None and store.get_enterprise("inner") is None
+
+
+def test_enterprise_snapshots(store):
+    assert store.upsert_enterprises([profile("e1"), profile("e2")]).inserted == 2
+    first = store.enterprise_snapshot_id("e1")
+    counts = store.upsert_enterprises([profile("e1"), profile("e2", revenue=2000)])
+    assert (counts.inserted, counts.updated, counts.unchanged) == (0, 1, 1)
+    assert store.enterprise_snapshot_id("e1") == first  # unchanged: no new snapshot
+    history = store.enterprise_history("e2")
+    assert [h.profile.revenue for h in history] == [1000, 2000]
+    assert store.get_enterprise("e2").revenue == 2000
+    assert store.count_enterprises() == 2
+    assert [p.id for p in store.iter_enterprises(batch_size=1)] == ["e1", "e2"]
+    assert store.delete_enterprise("e1") and store.get_enterprise("e1") is None
+    assert len(store.enterprise_history("e1")) == 1  # history outlives the enterprise
+    with pytest.raises(TypeError):
+        store.upsert_enterprises([{"id": "raw dict"}])
+
+
+def test_feedback(store):
+    feedback = store.add_feedback("e1", "tz-1#1", "applied", rating=5, comment="已申报")
+    store.add_feedback("e1", "tz-1#2", "not_useful")
+    assert [f.kind for f in store.iter_feedback()] == ["applied", "not_useful"]
+    assert [f.item_id for f in store.iter_feedback(since=feedback.created_at)] == ["tz-1#2"]
+    with pytest.raises(ValueError, match="feedback kind"):
+        store.add_feedback("e1", "tz-1#1", "liked")
+    with pytest.raises(ValueError, match="rating"):
+        store.add_feedback("e1", "tz-1#1", "useful", rating=6)
+
+
+def test_audit_log_is_append_only(store):
+    first = store.append_audit(AuditEvent("admin:k1", "policy.ingest", "tz-1", {"version": 1}))
+    store.append_audit(AuditEvent("admin:k1", "enterprise.upsert", "e1"))
+    assert first.id and first.at
+    assert [e.action for e in store.query_audit()] == ["enterprise.upsert", "policy.ingest"]
+    assert store.query_audit(target="tz-1")[0].details == {"version": 1}
+    conn = store._conn()
+    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+        conn.execute("UPDATE audit_log SET actor = 'someone else'")
+    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+        conn.execute("DELETE FROM audit_log")
+    assert len(store.query_audit()) == 2
+
+
+def test_api_keys_are_stored_hashed(store):
+    key_id, secret = store.create_api_key("enterprise", "e1", label="甲公司")
+    found = store.find_api_key(secret)
+    assert (
+        found is not None
+        and found.key_id == key_id
+        and found.role == "enterprise"
+        and found.enterprise_id == "e1"
+    )
+    assert store.find_api_key(secret + "x") is None
+    assert store.find_api_key("pk_unknown.whatever") is None
+    assert store.find_api_key("") is None
+    on_disk = rows(store.path, "SELECT * FROM api_keys")
+    assert secret not in repr(on_disk) and secret.split(".", 1)[1] not in repr(on_disk)
+    assert store.revoke_api_key(key_id) and store.find_api_key(secret) is None
+    assert not store.revoke_api_key(key_id)
+    with pytest.raises(ValueError, match="role"):
+        store.create_api_key("root")
+    with pytest.raises(ValueError, match="enterprise_id"):
+        store.create_api_key("enterprise")
+
+
+def test_many_threads_share_one_store(store):
+    store.upsert_policy(*policy())
+    errors = []
+
+    def work(worker: int) -> None:
+        try:
+            for n in range(20):
+                store.upsert_enterprises([profile(f"w{worker}-{n}", revenue=n)])
+                assert store.get_item("tz-1#1") is not None
+                store.append_audit(AuditEvent(f"worker{worker}", "tick"))
+        except Exception as exc:  # noqa: BLE001 - collected and asserted below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(w,)) for w in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert store.count_enterprises() == 120
+    assert len(store.query_audit(action="tick", limit=1000)) == 120
+
+
+def test_closed_store_refuses(tmp_path: Path):
+    store = open_store(tmp_path / "c.sqlite3")
+    store.close()
+    with pytest.raises(StoreError, match="closed"):
+        store.count_items()
