@@ -112,14 +112,38 @@ class RetrievalSplit:
 
 
 def split_retrieval_set(rset: RetrievalSet, *, test_fraction: float = 0.3, seed: int = 0) -> RetrievalSplit:
-    """Split questions by their relevant documents: a question about any test document is a test question."""
-    split = split_groups((d for q in rset.queries for d in q.docids), test_fraction=test_fraction, seed=seed)
+    """Split questions by their relevant documents: a question about any test document is a test question.
+
+    Documents with the same text (the same notice under two docids) count as one document, so a
+    copy can never sit on the other side of the split.
+    """
+    canon = canonical_docids(rset)
+    split = split_groups(
+        (canon[d] for q in rset.queries for d in q.docids), test_fraction=test_fraction, seed=seed
+    )
+    by_document = Split(
+        frozenset(d for d, c in canon.items() if c in split.train_groups),
+        frozenset(d for d, c in canon.items() if c in split.test_groups),
+        test_fraction,
+        seed,
+    )
+    split = by_document
     test_qids = [q.qid for q in rset.queries if set(q.docids) & split.test_groups]
     train_qids = [q.qid for q in rset.queries if not set(q.docids) & split.test_groups]
     train = rset.subset(train_qids, f"{rset.name}:train")
     test = rset.subset(test_qids, f"{rset.name}:test")
     report = check_retrieval_split(train, test)
     return RetrievalSplit(train, test, split, assert_no_leakage(report))
+
+
+def canonical_docids(rset: RetrievalSet) -> dict[str, str]:
+    """Map each docid to the first docid (in file order) with the same stripped text."""
+    first: dict[str, str] = {}
+    out = {}
+    for doc in rset.docs:
+        digest = hashlib.sha256(doc.text.strip().encode()).hexdigest()
+        out[doc.docid] = first.setdefault(digest, doc.docid)
+    return out
 
 
 def check_retrieval_split(train: RetrievalSet, test: RetrievalSet) -> LeakageReport:

@@ -193,3 +193,13 @@ def test_feedback_round_trip(tmp_path):
     )
     with pytest.raises(SetFormatError, match=r"fb\.jsonl:1: field 'label'"):
         read_feedback(path)
+
+
+def test_split_keeps_copies_of_a_document_on_one_side(tmp_path):
+    docs = [{"docid": f"d{i}", "text": f"文本{i // 2}"} for i in range(40)]  # d0=d1, d2=d3, ...
+    write_jsonl(tmp_path / "docs.jsonl", docs)
+    write_jsonl(tmp_path / "queries.jsonl", [{"qid": f"q{i}", "question": "问", "docid": f"d{i}"} for i in range(40)])
+    split = split_retrieval_set(read_retrieval_set(tmp_path), test_fraction=0.5, seed=2)
+    assert split.report.ok and not split.report.duplicate_texts
+    for i in range(0, 40, 2):
+        assert (f"d{i}" in split.split.test_groups) == (f"d{i + 1}" in split.split.test_groups)
