@@ -7,23 +7,69 @@ import argparse
 
 def register(sub: argparse._SubParsersAction, group: object) -> None:  # type: ignore[type-arg]
     """Add ``serve``."""
-    serve = sub.add_parser("serve", help="run the HTTP service (bootstraps the model and demo corpus on first run)")
+    serve = sub.add_parser(
+        "serve", help="run the HTTP service (bootstraps the model and demo corpus on first run)"
+    )
     serve.add_argument("--host", default=None, help="bind address (default from settings: 127.0.0.1)")
     serve.add_argument("--port", type=int, default=None, help="port (default from settings: 8000)")
+    serve.add_argument(
+        "--no-demo", action="store_true", help="do not load the demo corpus into an empty store"
+    )
     serve.set_defaults(func=_serve)
 
 
+class OpenServiceError(RuntimeError):
+    """Refusing to serve without API keys on an address other computers can reach."""
+
+
 def _serve(args: argparse.Namespace) -> int:
+    import sys
+
     import uvicorn
 
     from api.app import create_app
+    from api.logs import configure_logging
+    from api.security import is_loopback
+    from api.services import open_services
     from corpus.settings import get_settings
+    from corpus.store import open_store
 
     settings = get_settings()
     if args.host:
         settings = settings.model_copy(update={"host": args.host})
     if args.port:
         settings = settings.model_copy(update={"port": args.port})
-    app = create_app(settings)
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level="info")
+    if args.no_demo:
+        settings = settings.model_copy(update={"demo_enterprises": 0, "demo_policies": 0})
+
+    def say(message: str) -> None:
+        print(f"policymatch: {message}", file=sys.stderr, flush=True)
+
+    store = open_store(settings.store_path)
+    try:
+        has_keys = any(key.active for key in store.list_api_keys())
+    finally:
+        store.close()
+    if not has_keys and not is_loopback(settings.host):
+        raise OpenServiceError(
+            f"no API key exists, so the service may only listen on loopback, not {settings.host}; "
+            "create one with `policymatch keys create --role admin` or use --host 127.0.0.1"
+        )
+    say(f"data directory: {settings.data_dir.resolve()}")
+    services = open_services(settings, prepare=True, say=say)
+    say(f"ready: model {services.model_version}, index {services.index_version}")
+    if not has_keys:
+        say(
+            "running OPEN: no API key is configured, every caller is an admin and only loopback clients are served; "
+            "create keys with `policymatch keys create --role ...` to close it"
+        )
+    else:
+        say("API keys are required (Authorization: Bearer <key> or X-API-Key)")
+    say(f"serving http://{settings.host}:{settings.port}/ (OpenAPI docs at /docs)")
+    configure_logging()
+    app = create_app(settings, services)
+    try:
+        uvicorn.run(app, host=settings.host, port=settings.port, log_config=None, access_log=False)
+    finally:
+        services.close()
     return 0

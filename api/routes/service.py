@@ -57,12 +57,7 @@ def models(principal: AnalystDep, services: ServicesDep) -> dict[str, Any]:
     from models.registry import ModelRegistry
 
     registry = ModelRegistry(services.settings.models_dir)
-    versions = []
-    for version in registry.versions():
-        manifest = (
-            {k: v for k, v in vars(version).items() if k != "path"} if hasattr(version, "__dict__") else {}
-        )
-        versions.append({**manifest, "version": version.version})
+    versions = [{k: v for k, v in version.to_dict().items() if k != "files"} for version in registry.versions()]
     try:
         active = registry.active().version
     except (LookupError, ValueError, OSError):

