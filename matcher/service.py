@@ -772,7 +772,15 @@ class Matcher:
         item = items[0]
         levels = check_levels(levels)
         columns = self.columns
-        key = (item.id, levels, include_excluded, columns.version, id(self._state), self.index_version)
+        key = (
+            item.id,
+            levels,
+            include_excluded,
+            columns.version,
+            id(self._state),
+            self.index_version,
+            self.today,
+        )
         cached = self._orders.get(key)
         if cached is not None:
             return cached
@@ -787,6 +795,8 @@ class Matcher:
         with columns._lock:
             verdicts = columns.judge(item.conditions, semantic_scores, self.judge.codes)
             applicable = columns.region_applicable(item.region_prefix)
+            if item.valid_until < self.today.toordinal():
+                applicable = np.zeros_like(applicable)  # an expired item has no one to notify
             dense = None
             vector = self._item_vector(item.id)
             if vector is not None and columns.vectors is not None:
