@@ -86,3 +86,108 @@ def _ingest_policies(args: argparse.Namespace) -> int:
 
 def _ingest_enterprises(args: argparse.Namespace) -> int:
     return _run(args, "enterprises")
+
+
+# --- demo (corpus.demo, H3) -----------------------------------------------------------------------
+
+
+def _register_demo(sub: argparse._SubParsersAction, group: Any) -> None:  # type: ignore[type-arg]
+    """Add ``demo``: load the demo corpus into an empty store, or write its labelled sets / JSONL files."""
+    demo = sub.add_parser(
+        "demo",
+        help="load the demo corpus (Taizhou policies + enterprises) when the store is empty, or write its labelled sets",
+    )
+    demo.add_argument("--seed", type=int, default=None, help="generator seed (default from settings: 20241)")
+    demo.add_argument(
+        "--policies", type=int, default=None, help="policy documents (default 200, ≈6 items each)"
+    )
+    demo.add_argument("--enterprises", type=int, default=None, help="enterprise profiles (default 10000)")
+    demo.add_argument(
+        "--write-set",
+        metavar="DIR",
+        default=None,
+        help="write DIR/eligibility (items, profiles, truth) and DIR/retrieval (docs, queries) instead of loading",
+    )
+    demo.add_argument("--set-items", type=int, default=300, help="items of the eligibility set (default 300)")
+    demo.add_argument(
+        "--set-profiles", type=int, default=200, help="profiles of the eligibility set (default 200)"
+    )
+    demo.add_argument(
+        "--set-queries", type=int, default=300, help="questions of the retrieval set (default 300)"
+    )
+    demo.add_argument(
+        "--export",
+        metavar="DIR",
+        default=None,
+        help="write DIR/policies.jsonl (POST /v1/policies shape) and DIR/enterprises.jsonl instead of loading",
+    )
+    demo.add_argument("--quiet", action="store_true", help="no progress bar")
+    demo.set_defaults(func=_demo)
+
+
+def _demo(args: argparse.Namespace) -> int:
+    import json
+    import time
+    from pathlib import Path
+
+    from corpus.demo import generate, write_eligibility_set, write_retrieval_set
+    from corpus.settings import get_settings
+
+    settings = get_settings()
+    seed = settings.demo_seed if args.seed is None else args.seed
+    n_policies = settings.demo_policies if args.policies is None else args.policies
+    n_enterprises = settings.demo_enterprises if args.enterprises is None else args.enterprises
+    if n_policies < 0 or n_enterprises < 0:
+        raise ValueError("--policies and --enterprises must not be negative")
+
+    if args.write_set or args.export:
+        corpus = generate(seed, n_policies, n_enterprises)
+        if args.write_set:
+            out = Path(args.write_set)
+            eligibility = write_eligibility_set(
+                corpus, out / "eligibility", n_items=args.set_items, n_profiles=args.set_profiles
+            )
+            levels = ", ".join(f"{level} {count}" for level, count in eligibility.levels)
+            print(
+                f"eligibility set: {eligibility.n_items} items × {eligibility.n_profiles} profiles = "
+                f"{eligibility.n_pairs} pairs ({levels}) in {eligibility.out_dir}"
+            )
+            retrieval = write_retrieval_set(corpus, out / "retrieval", n_queries=args.set_queries)
+            print(
+                f"retrieval set: {retrieval.n_docs} docs, {retrieval.n_queries} questions "
+                f"({retrieval.mean_relevant:.1f} relevant items each) in {retrieval.out_dir}"
+            )
+        if args.export:
+            out = Path(args.export)
+            out.mkdir(parents=True, exist_ok=True)
+            started = time.perf_counter()
+            with (out / "policies.jsonl").open("w", encoding="utf-8") as handle:
+                for policy in corpus.policies:
+                    handle.write(json.dumps(policy.to_record(), ensure_ascii=False) + "\n")
+            with (out / "enterprises.jsonl").open("w", encoding="utf-8") as handle:
+                for profile in corpus.iter_enterprises():
+                    handle.write(json.dumps(profile, ensure_ascii=False) + "\n")
+            print(
+                f"wrote {len(corpus.policies)} policies and {n_enterprises} enterprises to {out} "
+                f"in {time.perf_counter() - started:.1f} s"
+            )
+        return 0
+
+    from matcher.demo import ensure_demo
+
+    store = _open_store()
+    try:
+        report = ensure_demo(
+            store, seed=seed, n_policies=n_policies, n_enterprises=n_enterprises, progress=not args.quiet
+        )
+    finally:
+        store.close()
+    print(report.summary())
+    if not report.loaded:
+        return 0
+    for part in (report.policy_report, report.enterprise_report):
+        if part is not None and not part.ok:
+            print(part.summary())
+            return 1
+    print("the search index picks up the demo on the next `policymatch index build` or service start")
+    return 0

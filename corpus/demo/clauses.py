@@ -467,7 +467,12 @@ def nashui(r: random.Random, c: Context) -> Clause:
         "上年度",
         threshold(r, "tax_paid", r.choice(("gte", "gt")), floor, label=r.choice(("纳税总额", "实缴税金"))),
     )
-    cl.add(f"的企业，授予“{region}纳税突出贡献企业”称号，并予以通报表扬。")
+    if r.random() < 0.5:
+        cl.add(f"的企业，授予“{region}纳税突出贡献企业”称号，给予通报表扬和要素保障支持。")
+    else:
+        amount = pick(r, (10, 20, 50))
+        cl.add(f"的企业，授予“{region}纳税突出贡献企业”称号，并给予一次性奖励{money(amount, r)}。")
+        cl.support = f"授予称号并奖励{num(amount)}万元"
     if r.random() < 0.6:
         cl.add(*_exclusion(r))
     cl.fulfilment = "免申即享"
