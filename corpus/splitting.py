@@ -83,7 +83,10 @@ _SIGNATURE_RE = re.compile(
     r"[\s\u3000\xa0]+[^。；;\s]{2,40}(?:[\s\u3000\xa0]+[^。；;\s]{2,40}){0,5}[\s\u3000\xa0]*"
     r"\d{4}年\d{1,2}月\d{1,2}日[\s\u3000\xa0]*(?:[（(][^）)]{0,20}[）)])?[\s\u3000\xa0]*$"
 )
-_SHORT_SUBSECTION = 80
+# A measure's subsection opens with a short title, then a body: "落实稳岗用工政策。用好用足……".
+_TITLED_RE = re.compile(
+    r"[ \t\u3000\xa0]*[^。；;，,：:！？\n]{2,24}(?:[。\n]|[ \t\u3000\xa0]+(?=\S))[ \t\u3000\xa0]*[^\s#]"
+)
 _TITLE_END_RE = re.compile(r"[。；;！!？?\n]")
 _FULFILMENT_PATTERNS = (
     ("免申即享", re.compile(r"免申即享")),
@@ -177,7 +180,12 @@ def _build_tree(text: str) -> list[_Section]:
                 stack[depth:] = []
             else:
                 continue  # out of sequence: part of the text
-        elif not kind.startswith("md") and number != 1 and number != last_seen.get(kind, -1) + 1:
+        elif (
+            not kind.startswith("md")
+            and number != 1
+            and number != last_seen.get(kind, -1) + 1
+            and (roots or stack)  # an excerpt may start mid-list ("三、…"): its first marker is taken as is
+        ):
             continue  # a list starts at 1 (or runs on); anything else mid-sentence is a reference
         last_seen[kind] = number
         section = _Section(kind, number, start, end)
@@ -235,10 +243,10 @@ def _is_atomic(text: str, section: _Section) -> bool:
     supported = sum(1 for child in children if _has_support(text[child.start : child.end]))
     if supported >= 2 or not _has_support(text[section.start : section.end]):
         return False
-    # One support among the subsections: short ones are its conditions or tiers; long ones are separate
-    # measures (a titled sentence and a body), of which only the supported one is an item.
-    lengths = sorted(len(text[child.start : child.end].strip()) for child in children)
-    return lengths[len(lengths) // 2] <= _SHORT_SUBSECTION
+    # One support among the subsections: plain clauses are its conditions or tiers; titled measures
+    # ("（二）强化服务。建立……") are separate, and only the supported one is an item.
+    titled = sum(1 for child in children if _TITLED_RE.match(text, child.body_start, child.end))
+    return titled * 2 < len(children)
 
 
 def _title_of(heading: str, marker_text: str) -> str:

@@ -1,0 +1,227 @@
+import json
+from pathlib import Path
+
+import pytest
+
+from corpus.schemas import PolicyDocument
+from corpus.splitting import cn_number, split_policy
+
+ARTICLES = """台州市椒江区关于推动制造业高质量发展的若干政策
+第一章 总则
+第一条 为推动全区制造业高质量发展，制定本政策。
+第二条 本政策适用于在椒江区注册登记、具有独立法人资格的工业企业。
+第二章 支持政策
+第三条 技术改造补助。对设备投资额500万元以上的技改项目，按设备投资额的10%给予补助，最高不超过200万元。
+第四条 研发奖励。符合下列条件的企业：
+（一）上年度研发费用不低于300万元；
+（二）研发投入占营业收入比重不低于3%。
+给予一次性奖励30万元。
+第五条 高企奖励。对首次认定为国家高新技术企业的，给予20万元奖励。依据《台州市科技创新条例》第十二条规定执行。
+第三章 附则
+第六条 本政策自2024年1月1日起施行，由区经信局负责解释。
+"""
+
+INLINE = (
+    "关于支持中小微企业渡过难关的若干措施 为帮助企业渡过难关，制定如下措施。 一、减轻企业负担 （一）减免房租。"
+    "对承租国有经营用房的中小微企业，免收3个月房租。 （二）稳岗返还。对不裁员的参保企业，返还上年度失业保险费的50%，"
+    "实行免申即享。 二、加大金融支持 （一）贷款贴息。对新增贷款给予50%贴息，单户最高不超过50万元。企业营业收入增长（3）"
+    "成以上的另行支持。 （二）强化服务。建立服务专员制度，及时解决企业诉求。 三、组织保障 各部门要加强领导，抓好落实。 "
+    "本措施自发布之日起施行，有效期至2024年12月31日。 台州市人民政府 2024年3月1日"
+)
+
+LINES = """一、技改补助
+对技改项目给予补助，须同时满足以下条件：
+1. 在椒江区注册
+2. 设备投资500万元以上
+补助比例为10%。
+二、人才补贴
+1．博士补贴
+引进博士每人补贴10万元。
+2．硕士补贴
+引进硕士每人补贴3万元。
+三、兑现程序
+企业向区人力社保局申请补贴，经审核后拨付。
+"""
+
+
+def doc(text, **kw):
+    values = {
+        "id": "tz-1",
+        "title": "测试政策",
+        "text": text,
+        "region_code": "331002",
+        "department": "椒江区经信局",
+        "issued": "2024-03-01",
+        "fulfilment": "一般申报",
+    }
+    values.update(kw)
+    return PolicyDocument(**values)
+
+
+def test_cn_numbers():
+    assert [cn_number(t) for t in ("一", "十", "十二", "二十", "二十一", "一百零五", "7", "两")] == [
+        1,
+        10,
+        12,
+        20,
+        21,
+        105,
+        7,
+        2,
+    ]
+    assert cn_number("第") is None
+
+
+def test_articles_under_chapters():
+    items = split_policy(doc(ARTICLES))
+    assert [i.heading_path for i in items] == [
+        ("第二章 支持政策", "第三条 技术改造补助"),
+        ("第二章 支持政策", "第四条 研发奖励"),
+        ("第二章 支持政策", "第五条 高企奖励"),
+    ]
+    assert [i.title for i in items] == ["技术改造补助", "研发奖励", "高企奖励"]
+    # The conditions listed under 第四条 stay in its text: they are what the 奖励 requires.
+    assert items[1].text == ARTICLES[ARTICLES.index("第四条") : ARTICLES.index("第五条")].strip()
+    # "第十二条规定" inside a sentence is a reference, not a heading.
+    assert items[2].text.endswith("第十二条规定执行。")
+
+
+def test_items_keep_the_documents_metadata():
+    items = split_policy(doc(ARTICLES))
+    assert [i.id for i in items] == ["tz-1#1", "tz-1#2", "tz-1#3"] and [i.seq for i in items] == [1, 2, 3]
+    for item in items:
+        assert (item.policy_id, item.region_code, item.department, item.issued, item.fulfilment) == (
+            "tz-1",
+            "331002",
+            "椒江区经信局",
+            "2024-03-01",
+            "一般申报",
+        )
+
+
+def test_inline_numbering_without_line_breaks():
+    items = split_policy(doc(INLINE))
+    assert [i.heading_path for i in items] == [
+        ("一、减轻企业负担", "（一）减免房租"),
+        ("一、减轻企业负担", "（二）稳岗返还"),
+        ("二、加大金融支持", "（一）贷款贴息"),
+    ]
+    # "（二）强化服务" states no support, "三、组织保障" is about the policy: neither is an item.
+    assert items[1].fulfilment == "免申即享"  # named in the item itself
+    assert items[0].fulfilment == "一般申报"
+    # A stray "（3）" inside a sentence is text, and the closing remarks and signature are not in the last item.
+    assert items[2].text.endswith("企业营业收入增长（3）成以上的另行支持。")
+    assert all("台州市人民政府" not in i.text for i in items)
+
+
+def test_conditions_list_stays_whole_and_titled_measures_split():
+    items = split_policy(doc(LINES))
+    assert [i.heading_path for i in items] == [
+        ("一、技改补助",),
+        ("二、人才补贴", "1．博士补贴"),
+        ("二、人才补贴", "2．硕士补贴"),
+    ]
+    assert items[0].text == LINES[: LINES.index("二、")].strip()
+    assert items[2].text == "2．硕士补贴\n引进硕士每人补贴3万元。"  # 三、兑现程序 is procedure, not an item
+
+
+def test_document_without_numbering_is_one_item():
+    text = "关于做好春节期间安全生产工作的通知 各单位要加强值班值守，确保安全。"
+    items = split_policy(doc(text))
+    assert (
+        len(items) == 1
+        and items[0].text == text
+        and items[0].heading_path == ()
+        and items[0].title == "测试政策"
+    )
+    assert split_policy(doc("   ")) == []
+
+
+def test_markdown_headings_are_sections():
+    text = "# 椒江区研发政策\n\n## 研发费用补助\n对研发费用超过500万元的企业给予10%补助。\n\n## 人才奖励\n引进博士给予一次性奖励10万元。\n"
+    items = split_policy(doc(text))
+    assert [i.title for i in items] == ["研发费用补助", "人才奖励"]
+    assert items[0].heading_path == ("椒江区研发政策", "研发费用补助")
+    assert items[1].text == "人才奖励\n引进博士给予一次性奖励10万元。"
+
+
+def test_item_texts_are_substrings_in_order():
+    for text in (ARTICLES, INLINE, LINES):
+        items = split_policy(doc(text))
+        positions = [text.index(i.text) for i in items]
+        assert positions == sorted(positions)
+
+
+# --- real documents (../shared, never shipped) --------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def ncp_docs(shared_dir: Path) -> dict[str, str]:
+    path = shared_dir / "data/retrieval/ncp_policies/docs.jsonl"
+    return {row["docid"]: row["text"] for row in map(json.loads, path.read_text("utf-8").splitlines())}
+
+
+def split_real(ncp_docs, docid):
+    return split_policy(PolicyDocument(docid, "t", ncp_docs[docid]))
+
+
+def test_real_taizhou_measures_numbered_through_sections(ncp_docs):
+    # 泰州市: 一、二、三、 sections whose 1．…10． run on across them; 3/6 state no support.
+    items = split_real(ncp_docs, "9d4f63c5cbb03f5eaf604fe0566ceec6")
+    assert [i.heading_path for i in items] == [
+        ("一、金融支持", "1．持续加大中小企业贷款投放"),
+        ("一、金融支持", "2．降低中小企业融资成本"),
+        ("一、金融支持", "4．加大货币信贷支持力度"),
+        ("二、援企稳岗", "5．落实稳岗用工政策"),
+        ("三、减轻负担", "7．减免中小企业房租"),
+        ("三、减轻负担", "8．缓缴社会保险费和政府性基金等"),
+        ("三、减轻负担", "9．减免中小企业税款"),
+        ("三、减轻负担", "10．延期申报缴纳税款"),
+    ]
+    assert items[4].text.startswith("7．减免中小企业房租。对在疫情期间承租国有企业")
+    assert items[-1].text.endswith("（责任单位：市税务局）")  # 施行 remarks and signature cut off
+
+
+def test_real_shaanxi_top_level_measures(ncp_docs):
+    # 陕西省: one level 一、…十、; 一、九、十、 state no money or relief.
+    items = split_real(ncp_docs, "2224dc162e2831f693b41749dd361b17")
+    assert [i.title for i in items] == [
+        "减轻税费负担",
+        "减免企业房租",
+        "实施援企稳岗政策",
+        "加大信贷支持",
+        "降低融资成本",
+        "强化担保支持",
+        "支持企业技术改造",
+    ]
+    assert "失业保险稳岗返还比例由上年度实际缴费的50%提高到60%" in items[2].text
+
+
+def test_real_beijing_measures(ncp_docs):
+    items = split_real(ncp_docs, "4519298476cf3b7991cc069232a80c03")
+    paths = [i.heading_path for i in items]
+    assert ("一、减轻中小微企业负担", "4.补贴小微企业研发成本") in paths
+    assert ("三、保障企业正常生产运营", "12.实施援企稳岗政策") in paths
+    research = items[paths.index(("一、减轻中小微企业负担", "4.补贴小微企业研发成本"))]
+    assert "研发费用补助" in research.text and research.text.startswith("4.补贴小微企业研发成本。")
+
+
+def test_real_national_notice_without_sections(ncp_docs):
+    # 人社部 财政部 税务总局: 阶段性减免社会保险费 — 一、二、三、 are the measures themselves.
+    items = split_real(ncp_docs, "e3e7fb938ea43b0d9b580d7988535c80")
+    assert [i.heading_path[0][:2] for i in items][:3] == ["一、", "二、", "三、"]
+    assert "减半征收" in items[0].text and "免征" in items[1].text and "缓缴" in items[2].text
+    assert not items[-1].text.endswith("2020年2月20日")  # the signature is not part of an item
+
+
+def test_real_corpus_invariants(ncp_docs):
+    total = 0
+    for docid, text in ncp_docs.items():
+        items = split_policy(PolicyDocument(docid, "t", text))
+        assert items, docid  # every document can be found through at least one item
+        assert [i.seq for i in items] == list(range(1, len(items) + 1))
+        for item in items:
+            assert item.text.strip() and item.text in text, (docid, item.seq)
+            assert item.id == f"{docid}#{item.seq}"
+        total += len(items)
+    assert total > len(ncp_docs)  # multi-item documents are split
