@@ -199,3 +199,31 @@ def markdown_table(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
     lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
     lines += ["| " + " | ".join(fmt(cell) for cell in row) + " |" for row in rows]
     return "\n".join(lines)
+
+
+def publish_section(
+    name: str,
+    title: str,
+    table: str,
+    report_dir: Path,
+    set_sha256: str,
+    *,
+    extra: str = "",
+    docs: Path = Path("docs"),
+) -> Path:
+    """Write a report's table and plots into ``docs/benchmarks.md`` (section ``name``), plots copied under ``docs/img/``."""
+    import shutil
+
+    from eval.benchfile import machine_description, update_section
+
+    images = []
+    for png in sorted(Path(report_dir).glob("*.png")):
+        target = docs / "img" / f"{name}-{png.name}"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(png, target)
+        images.append(f"![{png.stem}](img/{target.name})")
+    body = (
+        f"### {title}\n\nMachine: {machine_description()}. Set sha256 `{set_sha256[:16]}`. {extra}\n\n"
+        f"{table}\n\n" + "\n".join(images)
+    )
+    return update_section(name, body, path=docs / "benchmarks.md")

@@ -59,8 +59,9 @@ def register(sub: argparse._SubParsersAction, group) -> None:  # type: ignore[ty
     )
     retrieval.add_argument(
         "--benchmarks",
-        action="store_true",
-        help="also write the table into docs/benchmarks.md (section evaluation)",
+        metavar="NAME",
+        default=None,
+        help="also write the table and plot into docs/benchmarks.md, section evaluation-NAME",
     )
     retrieval.set_defaults(func=_retrieval)
 
@@ -79,6 +80,12 @@ def register(sub: argparse._SubParsersAction, group) -> None:  # type: ignore[ty
         "--gold-conditions",
         action="store_true",
         help="judge on the set's true conditions: scores the verdict logic alone",
+    )
+    eligibility.add_argument(
+        "--benchmarks",
+        metavar="NAME",
+        default=None,
+        help="also write the numbers and plot into docs/benchmarks.md, section evaluation-NAME",
     )
     eligibility.set_defaults(func=_eligibility)
 
@@ -124,12 +131,15 @@ def _retrieval(args: argparse.Namespace) -> int:
     run.write(args.report)
     print(run.summary_markdown())
     if args.benchmarks:
-        from eval.benchfile import machine_description, update_section
+        from eval.report import publish_section
 
-        update_section(
-            f"evaluation-{rset.name}".replace(":", "-"),
-            f"### Retrieval on `{rset.name}` ({run.n_queries} questions, {run.n_docs} documents)\n\n"
-            f"Machine: {machine_description()}. Set sha256 `{run.set_sha256[:16]}`.\n\n{run.summary_markdown()}",
+        publish_section(
+            f"evaluation-{args.benchmarks}",
+            f"Retrieval on `{rset.name}`: {run.n_queries} questions, {run.n_docs} documents",
+            run.summary_markdown(),
+            args.report,
+            run.set_sha256,
+            extra=f"Command: `policymatch eval retrieval --set {args.set_dir.name} --split {args.split} --systems {args.systems}`.",
         )
     _print_metrics(run.metrics(), ("served", "recall@1", "recall@10", "mrr", "ndcg@10"))
     return 0
@@ -161,5 +171,17 @@ def _eligibility(args: argparse.Namespace) -> int:
         },
     )
     run.write(args.report)
+    if args.benchmarks:
+        from eval.report import publish_section
+
+        summary = (args.report / "summary.md").read_text(encoding="utf-8").split("\n", 2)[2]
+        publish_section(
+            f"evaluation-{args.benchmarks}",
+            f"Eligibility on `{eset.path.name}` ({run.mode})",
+            summary.split("![")[0].strip(),
+            args.report,
+            eset.sha256,
+            extra=f"Model {version} ({settings.encoder_backend}) judges `semantic` conditions.",
+        )
     _print_metrics(run.metrics(), ("mode", "verdict_accuracy", "eligible_precision", "eligible_recall"))
     return 0

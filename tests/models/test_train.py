@@ -92,3 +92,102 @@ def test_collect_training_data_keeps_test_documents_out(small_retrieval_set, tmp
     assert data.counts["feedback:fb.jsonl"] == 1
     assert any(p.negative == "农业种植补贴" for p in data.pairs)
     assert all(p.negative for p in data.pairs)  # BM25 negatives for the rest
+
+
+COUNTIES = [
+    "椒江区",
+    "黄岩区",
+    "路桥区",
+    "三门县",
+    "天台县",
+    "仙居县",
+    "温岭市",
+    "临海市",
+    "玉环市",
+    "台州市",
+]
+SUPPORTS = [
+    "稳岗返还",
+    "贷款贴息",
+    "房租减免",
+    "社保缓缴",
+    "研发费用补助",
+    "展会场租补贴",
+    "技术改造奖励",
+    "人才安居补贴",
+    "出口信用保险补助",
+    "用电成本补贴",
+    "首台套保险补偿",
+    "专精特新奖励",
+    "上市挂牌奖励",
+    "物流运费补贴",
+    "防疫物资补助",
+]
+
+
+@pytest.fixture()
+def synthetic_retrieval_set(tmp_path):
+    docs, queries = [], []
+    for i, county in enumerate(COUNTIES):
+        for j, support in enumerate(SUPPORTS):
+            docid = f"d{i}-{j}"
+            amount = 10 + (i * 7 + j * 3) % 90
+            docs.append(
+                {
+                    "docid": docid,
+                    "text": f"{county}关于{support}的实施细则：对注册在{county}、符合条件的企业给予{support}，最高{amount}万元。",
+                }
+            )
+            queries.append(
+                {"qid": f"q{i}-{j}", "question": f"{county}的{support}最高多少钱？", "docid": docid}
+            )
+    folder = tmp_path / "synthetic"
+    folder.mkdir()
+    write_jsonl(folder / "docs.jsonl", docs)
+    write_jsonl(folder / "queries.jsonl", queries)
+    return folder
+
+
+@pytest.mark.slow
+def test_train_register_evaluate_promote_end_to_end(models_dir, synthetic_retrieval_set, tmp_path):
+    from eval.training import retrain
+    from models.promote import PromotionRefused, decide_promotion, evaluations_of, promote
+    from models.registry import ModelRegistry
+    from models.train import TrainConfig
+
+    # A private registry holding a copy of the bootstrapped model, so the shared test cache stays as it is.
+    base = ModelRegistry(models_dir).active()
+    registry = ModelRegistry(tmp_path / "models")
+    v1 = registry.register(base.path, parent=None, source=base.source, model_id=base.model_id)
+    registry.activate(v1.version)
+
+    run = retrain(
+        models_dir=registry.root,
+        retrieval_sets=[synthetic_retrieval_set],
+        config=TrainConfig(max_seq_length=64, batch_size=16, max_pairs=300, seed=0),
+        progress=False,
+    )
+    new = registry.get(run.version)
+    assert new.parent == v1.version and run.n_pairs >= 80
+    training = new.metrics["training"]
+    assert training["n_steps"] >= 5 and np.isfinite(training["final_loss"])
+    assert any(k.startswith("retrieval:synthetic") for k in training["data_sha256"])
+    assert (new.path / "train_config.json").is_file() and (new.path / "onnx" / "model_int8.onnx").is_file()
+    registry.verify(run.version)
+
+    # Both versions evaluated on the same held-out questions, recorded in both manifests.
+    old_evals, new_evals = evaluations_of(registry.get(v1.version)), evaluations_of(new)
+    assert set(old_evals) == set(new_evals) and len(new_evals) == 1
+    key = next(iter(new_evals))
+    for metrics in (old_evals[key], new_evals[key]):
+        assert 0.0 <= metrics["recall@10"] <= 1.0 and 0.0 <= metrics["dense_recall@10"] <= 1.0
+
+    decision = decide_promotion(run.version, new_evals, v1.version, old_evals)
+    if decision.allowed:
+        promote(registry, run.version)
+        assert registry.active_version() == run.version
+        assert registry.rollback().version == v1.version
+    else:
+        with pytest.raises(PromotionRefused, match="worse than v1"):
+            promote(registry, run.version)
+        assert registry.active_version() == v1.version
