@@ -111,8 +111,16 @@ def open_services(
         if prepare:
             from matcher.demo import ensure_demo
 
-            say("demo: loading the demo corpus if the store is empty (first run takes a while)")
-            ensure_demo(store, settings)
+            if settings.demo_policies or settings.demo_enterprises:
+                say("demo: loading the demo corpus if the store is empty (the first run takes a while)")
+                report = ensure_demo(
+                    store,
+                    seed=settings.demo_seed,
+                    n_policies=settings.demo_policies,
+                    n_enterprises=settings.demo_enterprises,
+                    progress=True,
+                )
+                say(report.summary())
         say(f"encoder: {settings.encoder_backend} ({settings.model})")
         encoder = make_encoder(settings.encoder_backend, settings.model, settings.models_dir)
         say("index: loading (building it if none exists)")

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 
 from api.deps import AdminDep, PrincipalDep, ServicesDep
+from api.errors import ApiError
 from api.schemas import ConditionsUpdate, PolicyCreate, PolicyList, PolicyPublic
 from api.services import record_audit
 from api.views import conditions_from, item_view, policy_view, require_item, require_policy
@@ -19,14 +20,21 @@ router = APIRouter(prefix="/v1/policies", tags=["policies"])
 @router.post("", status_code=201, response_model=PolicyPublic)
 def create_policy(body: PolicyCreate, principal: AdminDep, services: ServicesDep) -> JSONResponse:
     """Ingest one policy document: split, extract, store (re-posting an id makes a new version)."""
-    from matcher.ingest import ingest_policies
+    from matcher.ingest import IngestFailed, ingest_policies
 
     record = body.model_dump(mode="json", exclude_none=True)
     validate_policy(record)  # domain checks (region code, dates) answer 422 before any work
     store = services.store
     previous = store.get_policy(body.id)
     with services.write_lock:
-        ingest_policies(store, [record], strict=True, progress=False)
+        try:
+            ingest_policies(store, [record], strict=True, progress=False)
+        except IngestFailed as exc:
+            errors = [str(e) for e in exc.report.errors]
+            first = errors[0] if errors else str(exc)
+            raise ApiError(
+                422, "invalid_policy", f"The policy could not be ingested: {first}.", errors
+            ) from None
         services.matcher.policy_changed(body.id)
     stored = require_policy(store, body.id)
     record_audit(

@@ -57,7 +57,9 @@ def models(principal: AnalystDep, services: ServicesDep) -> dict[str, Any]:
     from models.registry import ModelRegistry
 
     registry = ModelRegistry(services.settings.models_dir)
-    versions = [{k: v for k, v in version.to_dict().items() if k != "files"} for version in registry.versions()]
+    versions = [
+        {k: v for k, v in version.to_dict().items() if k != "files"} for version in registry.versions()
+    ]
     try:
         active = registry.active().version
     except (LookupError, ValueError, OSError):

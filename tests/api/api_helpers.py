@@ -85,21 +85,10 @@ def encoder_for(request: pytest.FixtureRequest) -> Any:
 
 def seed(store: Any) -> None:
     """Ingest the corpus the way the service does."""
-    from corpus.schemas import validate_policy, validate_profile
+    from corpus.schemas import validate_profile
+    from matcher.ingest import ingest_policies
 
-    try:
-        from matcher.ingest import ingest_policies
-    except ImportError:  # TEMPORARY until matcher.ingest lands
-        from corpus.splitting import split_policy
-        from matcher.extraction import extract_item
-
-        for record in POLICIES:
-            doc = validate_policy(record)
-            items = split_policy(doc)
-            extractions = [extract_item(i.text, title=i.title, region_code=i.region_code) for i in items]
-            store.upsert_policy(doc, items, extractions)
-    else:
-        ingest_policies(store, POLICIES, strict=True, progress=False)
+    ingest_policies(store, POLICIES, strict=True, progress=False)
     store.upsert_enterprises([validate_profile(e) for e in enterprises()])
 
 
