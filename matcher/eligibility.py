@@ -210,7 +210,7 @@ class TableVerdicts:
     n_met: np.ndarray
     n_conditions: np.ndarray
     excluded: np.ndarray  # bool: an exclusion is unmet
-    excluded_only: np.ndarray  # bool: exclusions are the only reason the item is ineligible
+    level_without_exclusions: np.ndarray  # the level had the profile no 失信/重大违法 mark: flag, never drop
 
 
 class ConditionTable:
@@ -319,8 +319,8 @@ class ConditionTable:
         n_excl = np.bincount(self.item_of, weights=unmet & self.is_exclusion, minlength=n)
         level = levels_from_counts(n_unmet, n_unknown, n_excl)
         # Without its exclusions the item would not be ineligible: flag it rather than drop it.
-        excluded_only = (n_excl > 0) & ((n_unmet - n_excl) <= 1)
-        return TableVerdicts(level, n_met.astype(np.int32), self.n_conditions, n_excl > 0, excluded_only)
+        without = levels_from_counts(n_unmet - n_excl, n_unknown, np.zeros_like(n_excl))
+        return TableVerdicts(level, n_met.astype(np.int32), self.n_conditions, n_excl > 0, without)
 
 
 def _group(
@@ -570,8 +570,8 @@ class EnterpriseColumns:
             if cond.field in EXCLUSION_FIELDS:
                 n_excl += unmet
         level = levels_from_counts(n_unmet, n_unknown, n_excl)
-        excluded_only = (n_excl > 0) & ((n_unmet - n_excl) <= 1)
-        return ColumnVerdicts(level, n_met, len(conditions), n_excl > 0, excluded_only, tuple(per_condition))
+        without = levels_from_counts(n_unmet - n_excl, n_unknown, np.zeros_like(n_excl))
+        return ColumnVerdicts(level, n_met, len(conditions), n_excl > 0, without, tuple(per_condition))
 
     def region_applicable(self, prefix: str) -> np.ndarray:
         """Rows whose region starts with ``prefix`` (all rows when the prefix is empty = national)."""
@@ -610,7 +610,7 @@ class ColumnVerdicts:
     n_met: np.ndarray
     n_conditions: int
     excluded: np.ndarray
-    excluded_only: np.ndarray
+    level_without_exclusions: np.ndarray
     per_condition: tuple[np.ndarray, ...]
 
 

@@ -590,7 +590,14 @@ class Matcher:
         wanted = np.zeros(len(LEVELS), dtype=bool)
         wanted[[LEVEL_RANK[lvl] for lvl in levels]] = True
         chosen = applicable & wanted[level]
-        excluded = applicable & verdicts.excluded_only & include_excluded & ~chosen
+        # Kept out only by an exclusion (失信, 重大违法) from a level asked for: listed, flagged.
+        excluded = (
+            applicable
+            & verdicts.excluded
+            & wanted[verdicts.level_without_exclusions]
+            & include_excluded
+            & ~chosen
+        )
         counts = {LEVELS[r]: int((chosen & (level == r)).sum()) for r in range(len(LEVELS))}
         counts = {k: v for k, v in counts.items() if v}
         if excluded.any():

@@ -86,7 +86,9 @@ def order_targets(
     wanted[[LEVEL_RANK[lvl] for lvl in check_levels(levels)]] = True
     base = columns.alive[:n] & applicable[:n]
     chosen = base & wanted[verdicts.level]
-    excluded = base & verdicts.excluded_only & include_excluded & ~chosen
+    excluded = (
+        base & verdicts.excluded & wanted[verdicts.level_without_exclusions] & include_excluded & ~chosen
+    )
     keep = np.flatnonzero(chosen | excluded)
     rules = (
         verdicts.n_met[keep] / verdicts.n_conditions
