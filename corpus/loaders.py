@@ -449,7 +449,7 @@ def _csv_rows(path: Path) -> Iterator[tuple[int, dict[str, Any] | LoadError]]:
                         None,
                         f"has {len(header) + len(row[None])} cells for {len(header)} columns",
                     ),
-                )  # type: ignore[index]
+                )
                 continue
             values = {k: v for k, v in row.items() if k and v is not None and v.strip() != ""}
             if not values:

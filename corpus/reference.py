@@ -88,9 +88,9 @@ class SizeGroup:
 def _regions() -> dict[str, Region]:
     with (TABLES / "regions.csv").open(encoding="utf-8", newline="") as handle:
         return {
-            row["code"]: Region(row["code"], row["name"], row["level"], row["parent"])
+            row["code"]: Region(row["code"], row["name"], row["level"], row["parent"])  # type: ignore[arg-type]
             for row in csv.DictReader(handle)
-        }  # type: ignore[arg-type]
+        }
 
 
 def iter_regions() -> Iterator[Region]:
@@ -178,9 +178,9 @@ def _regions_by_name() -> dict[str, tuple[Region, ...]]:
 def _industries() -> dict[str, Industry]:
     with (TABLES / "industries.csv").open(encoding="utf-8", newline="") as handle:
         return {
-            row["code"]: Industry(row["code"], row["name"], row["level"], row["parent"])
+            row["code"]: Industry(row["code"], row["name"], row["level"], row["parent"])  # type: ignore[arg-type]
             for row in csv.DictReader(handle)
-        }  # type: ignore[arg-type]
+        }
 
 
 @lru_cache(maxsize=1)

@@ -13,7 +13,7 @@ import argparse
 from typing import Any
 
 
-def register(sub: argparse._SubParsersAction, group: Any) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction, group: Any) -> None:
     """Add ``ingest policies``, ``ingest enterprises`` and the demo command when present."""
     ingest = group("ingest")
 
@@ -91,7 +91,7 @@ def _ingest_enterprises(args: argparse.Namespace) -> int:
 # --- demo (corpus.demo, H3) -----------------------------------------------------------------------
 
 
-def _register_demo(sub: argparse._SubParsersAction, group: Any) -> None:  # type: ignore[type-arg]
+def _register_demo(sub: argparse._SubParsersAction, group: Any) -> None:  # type: ignore[type-arg,unused-ignore]
     """Add ``demo``: load the demo corpus into an empty store, or write its labelled sets / JSONL files."""
     demo = sub.add_parser(
         "demo",

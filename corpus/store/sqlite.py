@@ -360,8 +360,9 @@ class SQLiteStore:
             raise ValueError(f"source must be 'extracted' or 'edited', got {source!r}")
         conn = self._conn()
         conditions = [
-            c if c.source == source else Condition(c.field, c.op, c.value, c.span, source) for c in conditions
-        ]  # type: ignore[arg-type]
+            c if c.source == source else Condition(c.field, c.op, c.value, c.span, source)  # type: ignore[arg-type]
+            for c in conditions
+        ]
         with self.transaction():
             row = conn.execute("SELECT policy_id FROM items WHERE id = ?", (item_id,)).fetchone()
             if row is None:
