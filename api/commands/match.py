@@ -179,27 +179,6 @@ def _bench_match(args: argparse.Namespace) -> int:
 
 # --- bench match -------------------------------------------------------------------------------
 
-_QUALS = (
-    "国家高新技术企业",
-    "科技型中小企业",
-    "省级专精特新中小企业",
-    "国家级专精特新“小巨人”企业",
-    "规上工业企业",
-    "省隐形冠军企业",
-)
-_REGIONS = ("331002", "331003", "331004", "331022", "331023", "331024", "331081", "331082", "331083")
-_INDUSTRIES = ("C3670", "C3484", "C2927", "C3825", "I6513", "I6421", "F5174", "C1811", "C3311", "M7320")
-_SCOPES = (
-    "汽车零部件制造",
-    "泵与阀门生产销售",
-    "塑料制品制造",
-    "光伏组件研发",
-    "软件开发与信息技术服务",
-    "服装制造",
-    "医药中间体",
-    "模具设计制造",
-)
-
 
 class _HashEncoder:
     """A fast stand-in for passages in the benchmark: character-bigram hashing (latency only, no meaning)."""
@@ -229,48 +208,6 @@ class _HashEncoder:
         return self._hash(texts)
 
 
-def _bench_profile(rng: Any, i: int) -> dict[str, Any]:
-    revenue = round(rng.lognormvariate(7.5, 1.2), 1)
-    profile = {
-        "id": f"E{i:07d}",
-        "name": f"台州{_SCOPES[i % len(_SCOPES)][:2]}企业{i}有限公司",
-        "region_code": rng.choice(_REGIONS),
-        "industry_code": rng.choice(_INDUSTRIES),
-        "established": f"{rng.randint(1995, 2024)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}",
-        "employees": rng.randint(3, 900),
-        "revenue": revenue,
-        "rd_expense": round(revenue * rng.uniform(0, 0.08), 1),
-        "tax_paid": round(revenue * rng.uniform(0.01, 0.08), 1),
-        "qualifications": rng.sample(_QUALS, rng.choice((0, 0, 1, 1, 2, 3))),
-        "credit_status": "dishonest" if rng.random() < 0.01 else "normal",
-        "major_violation": rng.random() < 0.005,
-        "business_scope": rng.choice(_SCOPES),
-    }
-    if rng.random() < 0.15:
-        del profile["employees"]
-    return profile
-
-
-def _bench_conditions(rng: Any) -> list[Any]:
-    from corpus.conditions import Condition
-
-    pool = [
-        lambda: Condition(
-            "revenue", rng.choice(("gte", "gt")), float(rng.choice((500, 1000, 2000, 5000, 20000)))
-        ),
-        lambda: Condition("rd_ratio", "gte", float(rng.choice((3, 4, 5)))),
-        lambda: Condition("employees", "lte", float(rng.choice((100, 300, 1000)))),
-        lambda: Condition("qualifications", "has", rng.choice(_QUALS)),
-        lambda: Condition("qualifications", "in", rng.sample(_QUALS, 2)),
-        lambda: Condition("industry_code", "industry_in", [rng.choice(("C", "I65", "C36", "C34"))]),
-        lambda: Condition("established", "established_after", f"{rng.randint(2010, 2022)}-01-01"),
-        lambda: Condition("credit_status", "eq", "normal"),
-        lambda: Condition("major_violation", "eq", False),
-        lambda: Condition("tax_paid", "gte", float(rng.choice((50, 100, 300)))),
-    ]
-    return [rng.choice(pool)() for _ in range(rng.randint(1, 5))]
-
-
 def _percentiles(samples: list[float]) -> tuple[float, float]:
     import numpy as np
 
@@ -280,17 +217,16 @@ def _percentiles(samples: list[float]) -> tuple[float, float]:
 
 def _run_match_bench(n_items: int, n_enterprises: int, n_queries: int, seed: int, write: bool) -> str:
     """Time 智能匹配 (stored and ad-hoc) over ``n_items`` items and one target list over ``n_enterprises``."""
-    import random
     import tempfile
     import time
 
+    from corpus.demo import generate
     from corpus.schemas import PolicyDocument, PolicyItem, validate_profile
     from corpus.store import open_store
     from eval.benchfile import machine_description, update_section
     from matcher.eligibility import EnterpriseColumns
     from matcher.service import Matcher
 
-    rng = random.Random(seed)
     query_encoder = None
     encoder_note = "hashing stand-in for queries and passages (the real encoder was not available)"
     try:
@@ -313,8 +249,6 @@ def _run_match_bench(n_items: int, n_enterprises: int, n_queries: int, seed: int
 
     data_dir = Path(tempfile.mkdtemp(prefix="policymatch-bench-"))
     store = open_store(data_dir / "bench.sqlite3")
-    per_policy = 5
-    n_policies = max(1, n_items // per_policy)
 
     class _Extraction:
         def __init__(self, conditions: list[Any]) -> None:
@@ -322,38 +256,34 @@ def _run_match_bench(n_items: int, n_enterprises: int, n_queries: int, seed: int
             self.tags: dict[str, Any] = {}
 
     started = time.perf_counter()
-    for p in range(n_policies):
-        region = rng.choice(_REGIONS + ("331000", "330000"))
-        doc = PolicyDocument(
-            id=f"bench-{p:05d}",
-            title=f"关于支持{rng.choice(_SCOPES)}企业发展的若干政策",
-            text="",
-            region_code=region,
-        )
-        items = []
-        extractions = []
-        for seq in range(1, per_policy + 1):
-            conds = _bench_conditions(rng)
-            scope = rng.choice(_SCOPES)
-            text = (
-                f"对{scope}企业，"
-                + "，".join(c.span or f"{c.field}{c.op}{c.value}" for c in conds)
-                + f"，给予奖励{rng.randint(5, 100)}万元。"
+    corpus = generate(seed, max(1, n_items // 6 + 1), n_enterprises)
+    by_policy: dict[str, list[Any]] = {}
+    for demo_item in corpus.items[:n_items]:
+        by_policy.setdefault(demo_item.policy_id, []).append(demo_item)
+    documents = {p.id: p for p in corpus.policies}
+    for policy_id, demo_items in by_policy.items():
+        policy = documents[policy_id]
+        doc = PolicyDocument(id=policy.id, title=policy.title, text="", region_code=demo_items[0].region_code)
+        items = [
+            PolicyItem(
+                id=i.id,
+                policy_id=i.policy_id,
+                seq=i.seq,
+                heading_path=i.heading_path,
+                title=i.title,
+                text=i.text,
+                region_code=i.region_code,
+                fulfilment=i.fulfilment,
+                issued=i.issued,
+                valid_until=None,
             )
-            items.append(
-                PolicyItem(
-                    id=f"{doc.id}#{seq}",
-                    policy_id=doc.id,
-                    seq=seq,
-                    heading_path=(str(seq),),
-                    title=f"{scope}奖励第{seq}条",
-                    text=text,
-                    region_code=region,
-                )
-            )
-            extractions.append(_Extraction(conds))
-        store.upsert_policy(doc, items, extractions)
-    stored = [validate_profile(_bench_profile(rng, i)) for i in range(2000)]
+            for i in demo_items
+        ]
+        # The generator's true conditions: this times matching, not extraction.
+        store.upsert_policy(doc, items, [_Extraction(list(i.conditions)) for i in demo_items])
+    n_policies = len(by_policy)
+    profiles = list(corpus.iter_enterprises(n_enterprises))
+    stored = [validate_profile(p) for p in profiles[:2000]]
     store.upsert_enterprises(stored)
     matcher = Matcher.open(data_dir, store, encoder)
     setup_s = time.perf_counter() - started
@@ -370,10 +300,10 @@ def _run_match_bench(n_items: int, n_enterprises: int, n_queries: int, seed: int
         stored_times.append(time.perf_counter() - t0)
     adhoc_times = []
     for i in range(n_queries):
-        profile = _bench_profile(rng, 10_000_000 + i)
-        profile["business_scope"] = (
-            f"{profile['business_scope']}，第{i}号产品线"  # a new text: encoded in the timed call
-        )
+        profile = dict(profiles[(2000 + i) % len(profiles)])
+        profile["id"] = f"adhoc-{i}"
+        # A text never seen before: its vectors are computed inside the timed call.
+        profile["products"] = f"{profile.get('products') or ''}，第{i}号产品线"
         t0 = time.perf_counter()
         matcher.match(profile=profile)
         adhoc_times.append(time.perf_counter() - t0)
@@ -381,17 +311,13 @@ def _run_match_bench(n_items: int, n_enterprises: int, n_queries: int, seed: int
     # 精准推送 over n_enterprises held as columns (the store path is the same code after loading).
     columns = EnterpriseColumns(capacity=n_enterprises)
     t0 = time.perf_counter()
-    batch: list[dict[str, Any]] = []
-    for i in range(n_enterprises):
-        batch.append(_bench_profile(rng, i))
-        if len(batch) == 20_000:
-            columns.upsert(batch)
-            batch = []
-    if batch:
-        columns.upsert(batch)
+    for start in range(0, len(profiles), 20_000):
+        columns.upsert(profiles[start : start + 20_000])
     load_s = time.perf_counter() - t0
     matcher.columns = columns
-    item = max(matcher._state.items, key=lambda it: len(it.conditions))
+    # The busiest list: a city-wide item without semantic conditions (their vectors are not in the bench).
+    candidates = [it for it in matcher._state.items if all(c.op != "semantic" for c in it.conditions)]
+    item = max(candidates, key=lambda it: (len(it.region_prefix) <= 4, len(it.conditions)))
     first_page, whole = [], []
     for _ in range(5):
         matcher._orders.clear()
@@ -420,7 +346,7 @@ def _run_match_bench(n_items: int, n_enterprises: int, n_queries: int, seed: int
     lines = [
         "## 智能匹配 / 精准推送 latency (`policymatch bench match`)",
         "",
-        f"Machine: {machine_description()}. Items: {matcher.n_items} ({n_policies} policies, 1–5 conditions each); "
+        f"Machine: {machine_description()}. Items: {matcher.n_items} ({n_policies} policies of the demo generator, seed {seed}, with their true conditions); "
         f"enterprises: {n_enterprises:,} for the target list. Encoder: {encoder_note}. Setup (store + index): {setup_s:.1f} s.",
         "Every match judges every region-applicable item's conditions (no item is lost to retrieval) and ranks with the hybrid retriever.",
         "",
@@ -450,7 +376,10 @@ def _register_retrieval(sub: argparse._SubParsersAction, group: Any) -> None:
         "retrieval", help="retrieval: fusion on the NCP questions, filtered vector search recall, BM25 speed"
     )
     bench.add_argument(
-        "--ncp", type=Path, default=None, help="NCP set folder (default ../shared/data/retrieval/ncp_policies)"
+        "--ncp",
+        type=Path,
+        default=None,
+        help="NCP set folder (default ../shared/data/retrieval/ncp_policies)",
     )
     bench.add_argument(
         "--encoder",
