@@ -67,6 +67,12 @@ def _register_match(sub: argparse._SubParsersAction, group: Any) -> None:  # typ
     )
     bench.add_argument("--queries", type=int, default=200, help="timed matches per kind (default 200)")
     bench.add_argument("--seed", type=int, default=20241)
+    bench.add_argument(
+        "--semantic-profiles",
+        type=int,
+        default=800,
+        help="demo enterprises to choose the semantic-condition threshold on (0: skip; needs the real encoder)",
+    )
     bench.add_argument("--no-write", action="store_true", help="print only; leave docs/benchmarks.md alone")
     bench.set_defaults(func=_bench_match)
 
@@ -215,7 +221,48 @@ def _percentiles(samples: list[float]) -> tuple[float, float]:
     return float(np.percentile(values, 50)), float(np.percentile(values, 99))
 
 
-def _run_match_bench(n_items: int, n_enterprises: int, n_queries: int, seed: int, write: bool) -> str:
+def _calibrate_semantic(encoder: Any, seed: int, n_profiles: int) -> list[str]:
+    """Choose the semantic-condition cut-offs on demo enterprises whose true line of business is known."""
+    import numpy as np
+
+    from corpus.conditions import Condition
+    from corpus.demo import generate
+    from corpus.demo.generator import SEMANTIC_LINES
+    from matcher.semantic import SemanticJudge, choose_met_threshold, choose_unmet_threshold, profile_text
+
+    corpus = generate(seed, 0, n_profiles)
+    truth = corpus.semantic_judge()
+    judge = SemanticJudge(encoder)
+    profiles = [p for p in corpus.iter_enterprises() if profile_text(p)]
+    texts = sorted(SEMANTIC_LINES)
+    condition_vectors = judge.condition_vectors(texts)
+    profile_vectors = judge.text_vectors([profile_text(p) for p in profiles])
+    scores = profile_vectors @ condition_vectors.T  # (profiles, conditions)
+    met = np.array(
+        [[truth(Condition("business_scope", "semantic", t), p) == "met" for t in texts] for p in profiles],
+        dtype=bool,
+    )
+    flat_scores, flat_met = scores.ravel(), met.ravel()
+    met_choice = choose_met_threshold(flat_scores, flat_met, 0.98)
+    unmet_choice = choose_unmet_threshold(flat_scores, ~flat_met, 0.98)
+    unmet_text = (
+        f"unmet below {unmet_choice.threshold:.3f} (precision {unmet_choice.precision:.3f}, recall {unmet_choice.recall:.3f})"
+        if unmet_choice
+        else "no cut-off reaches 0.98 unmet precision"
+    )
+    return [
+        "",
+        f"Semantic conditions ({encoder.model_id}): {len(profiles)} demo enterprises × {len(texts)} condition texts "
+        f"({int(flat_met.sum())} true matches), cosine of condition (query) vs business scope + products (passage). "
+        f"Lowest cut-off with `met` precision ≥ 0.98: **{met_choice.threshold:.3f}** (precision {met_choice.precision:.3f}, "
+        f"recall {met_choice.recall:.3f}); {unmet_text}. Mean cosine of true pairs {float(flat_scores[flat_met].mean()):.3f}, "
+        f"of false pairs {float(flat_scores[~flat_met].mean()):.3f}. Below the `met` cut-off a condition stays unknown.",
+    ]
+
+
+def _run_match_bench(
+    n_items: int, n_enterprises: int, n_queries: int, seed: int, write: bool, semantic_profiles: int = 0
+) -> str:
     """Time 智能匹配 (stored and ad-hoc) over ``n_items`` items and one target list over ``n_enterprises``."""
     import tempfile
     import time
@@ -362,6 +409,11 @@ def _run_match_bench(n_items: int, n_enterprises: int, n_queries: int, seed: int
         "",
         f"Target item: {item.id} with {len(item.conditions)} conditions; counts {page.counts}.",
     ]
+    if semantic_profiles and query_encoder is not None:
+        lines.extend(_calibrate_semantic(query_encoder, seed, semantic_profiles))
+    elif semantic_profiles:
+        lines.append("")
+        lines.append("Semantic threshold: not calibrated in this run (the real encoder was not available).")
     text = "\n".join(lines)
     if write:
         update_section("match", text)
