@@ -12,9 +12,10 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any
 
-from eval.sets import EligibilitySet, RetrievalSet
+from eval.sets import EligibilitySet, RetrievalQuery, RetrievalSet
 
 
 class LeakageError(ValueError):
@@ -112,43 +113,50 @@ class RetrievalSplit:
 
 
 def split_retrieval_set(rset: RetrievalSet, *, test_fraction: float = 0.3, seed: int = 0) -> RetrievalSplit:
-    """Split questions by their relevant documents: a question about any test document is a test question.
+    """Split questions by document: a question belongs to the side of its first relevant document.
 
-    Documents with the same text (the same notice under two docids) count as one document, so a
-    copy can never sit on the other side of the split.
+    Documents are grouped before splitting: copies of one text under two docids are one document,
+    and items of one policy (``policy#seq``) are one policy, so neither can straddle the split.
+    A training question keeps only its training-side relevant documents (a question with several
+    answers may name test documents too); a test question keeps all of its answers.
     """
-    canon = canonical_docids(rset)
+    group = document_groups(rset)
     split = split_groups(
-        (canon[d] for q in rset.queries for d in q.docids), test_fraction=test_fraction, seed=seed
+        (group[d] for q in rset.queries for d in q.docids), test_fraction=test_fraction, seed=seed
     )
-    by_document = Split(
-        frozenset(d for d, c in canon.items() if c in split.train_groups),
-        frozenset(d for d, c in canon.items() if c in split.test_groups),
-        test_fraction,
-        seed,
-    )
-    split = by_document
-    test_qids = [q.qid for q in rset.queries if set(q.docids) & split.test_groups]
-    train_qids = [q.qid for q in rset.queries if not set(q.docids) & split.test_groups]
-    train = rset.subset(train_qids, f"{rset.name}:train")
-    test = rset.subset(test_qids, f"{rset.name}:test")
-    report = check_retrieval_split(train, test)
-    return RetrievalSplit(train, test, split, assert_no_leakage(report))
+    test_docs = frozenset(d for d, g in group.items() if g in split.test_groups)
+    by_document = Split(frozenset(group) - test_docs, test_docs, test_fraction, seed)
+    test_queries = [q for q in rset.queries if q.docids[0] in test_docs]
+    train_queries = []
+    for q in rset.queries:
+        if q.docids[0] in test_docs:
+            continue
+        kept = {d: g for d, g in q.relevant.items() if d not in test_docs}
+        train_queries.append(RetrievalQuery(q.qid, q.question, MappingProxyType(kept)))
+    train = RetrievalSet(rset.path, rset.docs, tuple(train_queries), rset.sha256, f"{rset.name}:train")
+    test = RetrievalSet(rset.path, rset.docs, tuple(test_queries), rset.sha256, f"{rset.name}:test")
+    report = check_retrieval_split(train, test, test_docs=test_docs)
+    return RetrievalSplit(train, test, by_document, assert_no_leakage(report))
 
 
-def canonical_docids(rset: RetrievalSet) -> dict[str, str]:
-    """Map each docid to the first docid (in file order) with the same stripped text."""
+def document_groups(rset: RetrievalSet) -> dict[str, str]:
+    """Map each docid to its document group: the policy of an item id, the first docid with the same text."""
     first: dict[str, str] = {}
     out = {}
     for doc in rset.docs:
         digest = hashlib.sha256(doc.text.strip().encode()).hexdigest()
-        out[doc.docid] = first.setdefault(digest, doc.docid)
+        out[doc.docid] = first.setdefault(digest, doc.docid).split("#", 1)[0]
     return out
 
 
-def check_retrieval_split(train: RetrievalSet, test: RetrievalSet) -> LeakageReport:
-    """Check that no training question is about a test document, and list test documents duplicated in training."""
-    test_docs = {d for q in test.queries for d in q.docids}
+def check_retrieval_split(
+    train: RetrievalSet, test: RetrievalSet, *, test_docs: Collection[str] | None = None
+) -> LeakageReport:
+    """Check that no training question is about a test document, and list test documents duplicated in training.
+
+    ``test_docs`` defaults to every document a test question names.
+    """
+    test_docs = set(test_docs) if test_docs is not None else {d for q in test.queries for d in q.docids}
     train_docs = {d for q in train.queries for d in q.docids}
     base = check_leakage(
         {q.qid: q.docids for q in train.queries},

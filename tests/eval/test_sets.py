@@ -198,8 +198,25 @@ def test_feedback_round_trip(tmp_path):
 def test_split_keeps_copies_of_a_document_on_one_side(tmp_path):
     docs = [{"docid": f"d{i}", "text": f"文本{i // 2}"} for i in range(40)]  # d0=d1, d2=d3, ...
     write_jsonl(tmp_path / "docs.jsonl", docs)
-    write_jsonl(tmp_path / "queries.jsonl", [{"qid": f"q{i}", "question": "问", "docid": f"d{i}"} for i in range(40)])
+    write_jsonl(
+        tmp_path / "queries.jsonl", [{"qid": f"q{i}", "question": "问", "docid": f"d{i}"} for i in range(40)]
+    )
     split = split_retrieval_set(read_retrieval_set(tmp_path), test_fraction=0.5, seed=2)
     assert split.report.ok and not split.report.duplicate_texts
     for i in range(0, 40, 2):
         assert (f"d{i}" in split.split.test_groups) == (f"d{i + 1}" in split.split.test_groups)
+
+
+def test_items_of_one_policy_stay_together_and_train_answers_drop_test_items(tmp_path):
+    docs = [{"docid": f"P{p}#{s}", "text": f"政策{p}第{s}条"} for p in range(20) for s in (1, 2, 3)]
+    queries = [{"qid": f"q{p}", "question": "问", "docids": [f"P{p}#1", f"P{(p + 7) % 20}#2"]} for p in range(20)]
+    write_jsonl(tmp_path / "docs.jsonl", docs)
+    write_jsonl(tmp_path / "queries.jsonl", queries)
+    split = split_retrieval_set(read_retrieval_set(tmp_path), test_fraction=0.3, seed=0)
+    for p in range(20):
+        sides = {f"P{p}#{s}" in split.split.test_groups for s in (1, 2, 3)}
+        assert len(sides) == 1
+    for q in split.train.queries:
+        assert q.docids and not set(q.docids) & split.split.test_groups
+    assert all(q.docids[0] in split.split.test_groups for q in split.test.queries)
+    assert len(split.train.queries) + len(split.test.queries) == 20
