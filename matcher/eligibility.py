@@ -446,8 +446,8 @@ class EnterpriseColumns:
         self.names[row] = str(profile.get("name") or "")
         self.flags[row] = profile_flags(profile)
         self.has_vector[row] = False
-        for fld, column in self._raw.items():
-            column[row] = profile.get(fld)
+        for fld, raw in self._raw.items():
+            raw[row] = profile.get(fld)
 
     def remove(self, ids: Iterable[str]) -> int:
         """Mark enterprises as gone; returns how many were present."""
@@ -595,8 +595,8 @@ class EnterpriseColumns:
             value = float(column[row])
             if not np.isnan(value):
                 view[fld] = value
-        for fld, column in self._raw.items():
-            value = column[row]
+        for fld, raw in self._raw.items():
+            value = raw[row]
             if value is not None:
                 view[fld] = value
         return view

@@ -175,7 +175,8 @@ class SemanticJudge:
         scores = self.scores([condition_text(condition)], profile)
         if scores is None:
             return "unknown"
-        return ("met", "unmet", "unknown")[int(self.codes(scores)[0])]  # type: ignore[return-value]
+        verdicts: tuple[Verdict, ...] = ("met", "unmet", "unknown")
+        return verdicts[int(self.codes(scores)[0])]
 
 
 def condition_text(condition: Condition) -> str:
@@ -197,7 +198,7 @@ class ThresholdChoice:
 
 
 def choose_met_threshold(
-    scores: Sequence[float], truth_met: Sequence[bool], min_precision: float = 0.98
+    scores: Sequence[float] | np.ndarray, truth_met: Sequence[bool] | np.ndarray, min_precision: float = 0.98
 ) -> ThresholdChoice:
     """Pick the lowest cut-off whose ``met`` precision reaches ``min_precision`` (most recall at that precision)."""
     s = np.asarray(scores, dtype=np.float64)
@@ -217,7 +218,7 @@ def choose_met_threshold(
 
 
 def choose_unmet_threshold(
-    scores: Sequence[float], truth_unmet: Sequence[bool], min_precision: float = 0.98
+    scores: Sequence[float] | np.ndarray, truth_unmet: Sequence[bool] | np.ndarray, min_precision: float = 0.98
 ) -> ThresholdChoice | None:
     """Pick the highest cut-off below which ``unmet`` precision reaches ``min_precision`` (None if none does)."""
     s = np.asarray(scores, dtype=np.float64)

@@ -598,8 +598,10 @@ class Matcher:
             & include_excluded
             & ~chosen
         )
-        counts = {LEVELS[r]: int((chosen & (level == r)).sum()) for r in range(len(LEVELS))}
-        counts = {k: v for k, v in counts.items() if v}
+        counts: dict[str, int] = {}
+        for rank, name in enumerate(LEVELS):
+            if n_level := int((chosen & (level == rank)).sum()):
+                counts[name] = n_level
         if excluded.any():
             counts["excluded"] = int(excluded.sum())
 

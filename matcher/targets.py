@@ -60,7 +60,7 @@ class TargetOrder:
 
     def counts(self) -> dict[str, int]:
         """Rows per level name (excluded rows counted under ``excluded``)."""
-        out = {
+        out: dict[str, int] = {
             LEVELS[rank]: int(((self.level == rank) & ~self.excluded).sum()) for rank in range(len(LEVELS))
         }
         out["excluded"] = int(self.excluded.sum())

@@ -14,7 +14,7 @@ LEVEL_NAMES = ("eligible", "need_info", "near_miss", "ineligible")
 LEVEL_LABELS = {"eligible": "符合", "need_info": "待补充", "near_miss": "差一项", "ineligible": "不符合"}
 
 
-def register(sub: argparse._SubParsersAction, group: Any) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction, group: Any) -> None:
     """Add the matcher's subcommands (and the retrieval benchmark when its registrar is here)."""
     _register_match(sub, group)
     register_retrieval = globals().get("_register_retrieval")
@@ -22,7 +22,7 @@ def register(sub: argparse._SubParsersAction, group: Any) -> None:  # type: igno
         register_retrieval(sub, group)
 
 
-def _register_match(sub: argparse._SubParsersAction, group: Any) -> None:  # type: ignore[type-arg]
+def _register_match(sub: argparse._SubParsersAction, group: Any) -> None:
     match = sub.add_parser(
         "match", help="智能匹配: policy items for an enterprise (stored or ad-hoc profile)"
     )
