@@ -275,6 +275,7 @@ class Matcher:
         self._changes = 0
         self._state: _ItemState = self._compile([])
         self._orders: OrderedDict[tuple[Any, ...], TargetOrder] = OrderedDict()
+        self._orders_lock = threading.Lock()
         self._item_vectors: dict[str, np.ndarray] = {}
         self._item_chunks: dict[str, np.ndarray] = {}
         self._chunks_cache: tuple[Any, np.ndarray, np.ndarray] | None = None
@@ -790,7 +791,8 @@ class Matcher:
             self.index_version,
             self.today,
         )
-        cached = self._orders.get(key)
+        with self._orders_lock:
+            cached = self._orders.get(key)
         if cached is not None:
             return cached
         semantic_scores = None
@@ -813,9 +815,10 @@ class Matcher:
                     columns.has_vector[: len(columns)], columns.vectors[: len(columns)] @ vector, 0.0
                 )
             order = order_targets(item.id, columns, verdicts, applicable, levels, dense, include_excluded)
-        self._orders[key] = order
-        while len(self._orders) > 32:
-            self._orders.popitem(last=False)
+        with self._orders_lock:
+            self._orders[key] = order
+            while len(self._orders) > 32:
+                self._orders.popitem(last=False)
         return order
 
     def targets(

@@ -430,3 +430,32 @@ def test_region_prefix():
     assert region_prefix("331000") == "3310"
     assert region_prefix("331002") == "331002"
     assert region_prefix(None) == "" and region_prefix("000000") == ""
+
+
+def test_concurrent_reads_during_changes(matcher):
+    import threading
+
+    errors: list[BaseException] = []
+    stop = threading.Event()
+
+    def reader():
+        try:
+            while not stop.is_set():
+                matcher.match(enterprise_id="E1", levels=LEVELS)
+                matcher.targets("jj-keji", "jj-keji#2", levels=LEVELS)
+        except BaseException as exc:  # noqa: BLE001 - collected and re-raised by the test
+            errors.append(exc)
+
+    threads = [threading.Thread(target=reader) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    try:
+        for _ in range(5):
+            matcher.policy_changed("jj-keji")
+            matcher.enterprise_changed(["E2", "E4"])
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join(timeout=60)
+    assert not errors, errors[0]
+    assert levels_by_item(matcher.match(enterprise_id="E1"))["jj-keji#2"] == "eligible"
