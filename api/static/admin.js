@@ -113,7 +113,7 @@ function renderItem(policy, item) {
     }
   };
   const tags = item.tags || {};
-  const tagText = Object.entries(tags).filter(([, v]) => v && (!Array.isArray(v) || v.length)).map(([k, v]) => k + "：" + valueText(v)).join("；");
+  const tagText = Object.entries(tags).filter(([, v]) => v && (!Array.isArray(v) || v.length)).map(([k, v]) => (TAG_LABELS[k] || k) + "：" + valueText(v)).join("；");
   return el("div", { class: "card item", "data-item": item.id },
     el("div", { class: "title" }, item.title),
     el("div", { class: "meta" }, "事项 ", item.id, item.heading_path && item.heading_path.length ? " · " + item.heading_path.join(" › ") : "",
@@ -121,6 +121,7 @@ function renderItem(policy, item) {
     el("div", { class: "item-text" }, item.text),
     tagText ? el("div", { class: "note" }, "标签：", tagText) : null,
     el("table", { class: "conds" },
+      el("colgroup", {}, ["22%", "16%", "17%", "31%", "6%", "8%"].map((w) => el("col", { style: "width:" + w }))),
       el("thead", {}, el("tr", {}, el("th", {}, "字段"), el("th", {}, "关系"), el("th", {}, "取值"), el("th", {}, "原文依据"), el("th", {}, "来源"), el("th", {}, ""))),
       body),
     el("div", { class: "row" },

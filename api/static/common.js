@@ -77,7 +77,20 @@ function showError(target, error) {
   target.replaceChildren(el("div", { class: "error", role: "alert" }, error.message || String(error)));
 }
 
+const TAG_LABELS = {
+  amount: "奖补金额（万元）", amount_cap: "最高金额（万元）", ratio: "比例（%）", department: "部门",
+  regions: "适用区域", industries: "适用行业", required_qualifications: "所需资质",
+  excluded_qualifications: "排除资质", support_types: "支持方式", keywords: "关键词", deadline: "截止日期",
+  fulfilment: "兑现方式", sizes: "企业规模", topics: "主题",
+};
+
+function formatGap(text) {
+  // Gaps start with the profile field's name ("revenue: 2300 < 10000（还差 7700 万元）"): show its Chinese label.
+  return String(text).replace(/^([a-z_]+):\s*/, (whole, field) => FIELD_LABELS[field] ? FIELD_LABELS[field].replace(/（.*）$/, "") + "：" : whole);
+}
+
 function formatValue(value) {
+  if (typeof value === "number" && !Number.isInteger(value)) return String(Math.round(value * 100) / 100);
   if (value === null || value === undefined || value === "") return "（无数据）";
   if (Array.isArray(value)) return value.length ? value.join("、") : "（无）";
   if (value === true) return "是";

@@ -92,7 +92,7 @@ function renderResult(r) {
   } else {
     card.append(el("p", { class: "note" }, "本事项未提取到申报条件。"));
   }
-  if (r.gaps && r.gaps.length) card.append(el("ul", { class: "gaps" }, r.gaps.map((g) => el("li", {}, g))));
+  if (r.gaps && r.gaps.length) card.append(el("ul", { class: "gaps" }, r.gaps.map((g) => el("li", {}, formatGap(g)))));
   if (currentEnterprise) {
     const status = el("span");
     const send = (kind) => async () => {

@@ -1,0 +1,188 @@
+"""The two pages in a real browser: Debian's chromium driven by Playwright against a real uvicorn server.
+
+An enterprise picks itself and sees its results grouped by level with ✓ ✗ ?
+per condition; an admin opens a policy and corrects a condition. Screenshots
+of both pages go to docs/img/ for the README.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from api_helpers import open_services
+
+from api.app import create_app
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = "/usr/bin/chromium"
+DOCS_IMG = Path(__file__).resolve().parents[2] / "docs" / "img"
+LAUNCH_ARGS = [
+    "--no-sandbox",
+    "--headless",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory, api_encoder: Any) -> Iterator[str]:
+    """A real uvicorn server on a free loopback port, running open (no keys) over a seeded store."""
+    import uvicorn
+
+    services = open_services(tmp_path_factory.mktemp("browser-data"), api_encoder)
+    port = _free_port()
+    config = uvicorn.Config(
+        create_app(services.settings, services),
+        host="127.0.0.1",
+        port=port,
+        log_config=None,
+        access_log=False,
+    )
+    uvicorn_server = uvicorn.Server(config)
+    thread = threading.Thread(target=uvicorn_server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not uvicorn_server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("uvicorn did not start")
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    uvicorn_server.should_exit = True
+    thread.join(timeout=10)
+    services.close()
+
+
+@pytest.fixture(scope="module")
+def page(server: str) -> Iterator[Any]:
+    """A chromium page (Debian's chromium; Playwright cannot download its own browser here)."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    if not Path(CHROMIUM).exists() and not shutil.which("chromium"):
+        pytest.skip("Debian's chromium is not installed (make system-deps)")
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
+        context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+        tab = context.new_page()
+        tab.set_default_timeout(20_000)
+        yield tab
+        context.close()
+        browser.close()
+
+
+def test_enterprise_picks_itself_and_sees_results_by_level(server: str, page: Any) -> None:
+    page.goto(server + "/")
+    assert page.title() == "政策匹配 · 智能匹配"
+    page.wait_for_selector("#enterprise-list li[data-id='E001']")
+    assert "开放模式" in page.inner_text("#whoami")
+    page.fill("#enterprise-search", "乙")
+    page.wait_for_function("document.querySelectorAll('#enterprise-list li[data-id]').length === 1")
+    page.click("#enterprise-list li[data-id='E001']")
+    page.wait_for_selector(".group .card.result")
+
+    expected = httpx.post(server + "/v1/match", json={"enterprise_id": "E001", "top_k": 30}).json()["results"]
+    labels = {"eligible": "符合", "need_info": "待补充信息", "near_miss": "差一点"}
+    headings = page.locator(".group h3").all_inner_texts()
+    for level in dict.fromkeys(r["level"] for r in expected):
+        count = sum(r["level"] == level for r in expected)
+        assert f"{labels[level]}（{count}）" in headings
+    cards = page.locator(".card.result")
+    assert cards.count() == len(expected)
+    marks = set(page.locator(".card.result .mark").all_inner_texts())
+    assert marks and marks <= {"✓", "✗", "?"}
+    verdicts = [c["verdict"] for r in expected for c in r["conditions"]]
+    assert page.locator(".card.result .mark").all_inner_texts() == [
+        {"met": "✓", "unmet": "✗", "unknown": "?"}[v] for v in verdicts
+    ]
+    first = expected[0]
+    first_card = page.locator(f".card.result[data-item='{first['item_id']}']")
+    assert first["title"] in first_card.inner_text()
+    evidence = first_card.locator(".evidence").all_inner_texts()
+    assert [c["span"] for c in first["conditions"] if c["span"]] == [
+        text.removeprefix("原文：").strip("「」") for text in evidence
+    ]
+    for result in expected:
+        shown_gaps = page.locator(f".card.result[data-item='{result['item_id']}'] .gaps li").all_inner_texts()
+        assert len(shown_gaps) == len(result["gaps"])
+        for gap, shown_gap in zip(result["gaps"], shown_gaps, strict=True):
+            # A gap that starts with a profile field's name is shown with its Chinese label instead.
+            field = re.match(r"^([a-z_]+): ", gap)
+            assert shown_gap.endswith(gap[field.end() :] if field else gap)
+            assert not field or not shown_gap.startswith(field.group(1))
+    page.click(f".card.result[data-item='{first['item_id']}'] .feedback button:has-text('有用')")
+    page.wait_for_selector(f".card.result[data-item='{first['item_id']}'] .feedback .ok")
+
+    DOCS_IMG.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(DOCS_IMG / "match.png"), full_page=True)
+
+    # The profile form: a 表单 enterprise with enough revenue.
+    page.click("#tab-form")
+    page.fill("input[name=name]", "表单测试企业")
+    page.fill("input[name=region_code]", "331002")
+    page.fill("input[name=industry_code]", "C3670")
+    page.fill("input[name=revenue]", "12000")
+    page.click("#profile-form button[type=submit]")
+    page.wait_for_selector("h2:has-text('表单测试企业 的匹配结果')")
+    page.fill("input[name=region_code]", "999999")
+    page.click("#profile-form button[type=submit]")
+    assert "统计用区划代码" in page.wait_for_selector(".error").inner_text()
+
+
+def test_admin_corrects_a_condition(server: str, page: Any) -> None:
+    page.goto(server + "/admin")
+    page.wait_for_selector("#policy-list li[data-id='jj-2024-01']")
+    page.click("#policy-list li[data-id='jj-2024-01']")
+    item = page.locator(".card.item[data-item='jj-2024-01#2']")
+    item.wait_for()
+    assert "研发费用" in item.locator(".item-text").inner_text()
+    before = httpx.get(server + "/v1/policies/jj-2024-01").json()["items"][1]["conditions"]
+    rows = item.locator("tr.cond-row")
+    assert rows.count() == len(before)
+    # Replace the first condition with a revenue threshold of 3000 万元, and add one.
+    first = rows.nth(0)
+    first.locator("select[name=field]").select_option("revenue")
+    first.locator("select[name=op]").select_option("gte")
+    first.locator("input[name=value]").fill("3000")
+    first.locator("input[name=span]").fill("营业收入超过2000万元")
+    item.locator("button:has-text('新增条件')").click()
+    added = item.locator("tr.cond-row").last
+    added.locator("select[name=field]").select_option("employees")
+    added.locator("select[name=op]").select_option("gte")
+    added.locator("input[name=value]").fill("10")
+    item.locator("button.save").click()
+    assert "已保存" in item.locator(".saved").inner_text()
+    assert item.locator(".badge.edited").count() == len(before) + 1
+
+    after = httpx.get(server + "/v1/policies/jj-2024-01").json()["items"][1]["conditions"]
+    assert after[0] == {
+        "field": "revenue",
+        "op": "gte",
+        "value": 3000,
+        "span": "营业收入超过2000万元",
+        "source": "edited",
+    }
+    assert after[-1]["field"] == "employees" and after[-1]["value"] == 10
+    assert len(after) == len(before) + 1
+    page.screenshot(path=str(DOCS_IMG / "admin.png"), full_page=False)
+
+    # A bad value is refused with the server's sentence, not saved.
+    item.locator("tr.cond-row").nth(0).locator("input[name=value]").fill("很多")
+    item.locator("button.save").click()
+    page.wait_for_selector(".card.item[data-item='jj-2024-01#2'] .row .error")
+    assert httpx.get(server + "/v1/policies/jj-2024-01").json()["items"][1]["conditions"] == after
