@@ -459,3 +459,60 @@ def test_concurrent_reads_during_changes(matcher):
             thread.join(timeout=60)
     assert not errors, errors[0]
     assert levels_by_item(matcher.match(enterprise_id="E1"))["jj-keji#2"] == "eligible"
+
+
+@pytest.mark.slow
+def test_both_directions_on_the_demo_corpus(tmp_path, encoder):
+    from corpus.demo import generate
+
+    corpus = generate(7, 8, 90)
+    store = open_store(tmp_path / "demo.sqlite3")
+    for policy in corpus.policies:
+        doc = PolicyDocument(
+            id=policy.id, title=policy.title, text="", region_code=policy.items[0].region_code
+        )
+        items = [
+            PolicyItem(
+                id=i.id,
+                policy_id=i.policy_id,
+                seq=i.seq,
+                heading_path=i.heading_path,
+                title=i.title,
+                text=i.text,
+                region_code=i.region_code,
+                fulfilment=i.fulfilment,
+                valid_until=None,
+            )
+            for i in policy.items
+        ]
+        store.upsert_policy(doc, items, [Extraction(list(i.conditions)) for i in policy.items])
+    profiles = [validate_profile(p) for p in corpus.iter_enterprises()]
+    store.upsert_enterprises(profiles)
+    matcher = Matcher.open(tmp_path, store, encoder, today=TODAY)
+    matcher.encode_enterprises()
+    truth = corpus.semantic_judge()
+    listed: dict[tuple[str, str], str] = {}
+    for demo_item in corpus.items:
+        order = matcher.target_order(demo_item.policy_id, demo_item.id, LEVELS, include_excluded=False)
+        for row, rank in zip(order.rows, order.level, strict=True):
+            listed[(demo_item.id, matcher.columns.ids[row])] = LEVELS[rank]
+    compared = exact = 0
+    for profile in profiles:
+        data = profile.to_dict()
+        found = {
+            r.item_id: r.level
+            for r in matcher.match(enterprise_id=profile.id, levels=LEVELS, top_k=500).results
+        }
+        for demo_item in corpus.items:
+            level = found.get(demo_item.id)
+            assert level == listed.get((demo_item.id, profile.id)), (demo_item.id, profile.id)
+            if level is None:
+                continue
+            assert level == judge_item(demo_item.conditions, data, matcher.judge).level
+            if all(c.op != "semantic" for c in demo_item.conditions):
+                compared += 1
+                exact += level == judge_item(demo_item.conditions, data, truth).level
+    assert (
+        compared > 100 and exact == compared
+    )  # true conditions + exact logic: every decidable verdict is the truth
+    store.close()
