@@ -228,7 +228,8 @@ class EnterpriseProfile:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict in the shape of enterprise_profile.md (unknown fields are null)."""
-        out = asdict(self)
+        # Field by field rather than dataclasses.asdict: this runs once per profile on every store write.
+        out = {name: getattr(self, name) for name in _PROFILE_FIELDS}
         out["qualifications"] = list(self.qualifications)
         return out
 
@@ -239,6 +240,7 @@ class EnterpriseProfile:
 
 
 PROFILE_FIELD_NAMES: tuple[str, ...] = tuple(f.name for f in fields(EnterpriseProfile))
+_PROFILE_FIELDS = PROFILE_FIELD_NAMES
 
 
 def validate_profile(data: Mapping[str, Any], *, today: dt.date | None = None) -> EnterpriseProfile:

@@ -431,41 +431,67 @@ class SQLiteStore:
         conn = self._conn()
         now = utc_now()
         with self.transaction():
-            for profile in profiles:
-                if not isinstance(profile, EnterpriseProfile):
-                    raise TypeError(
-                        f"upsert_enterprises takes EnterpriseProfile (validate_profile), got {type(profile).__name__}"
-                    )
-                payload = _json(profile.to_dict())
-                row = conn.execute("SELECT profile FROM enterprises WHERE id = ?", (profile.id,)).fetchone()
-                if row is not None and row["profile"] == payload:
-                    unchanged += 1
-                    continue
-                snapshot_id = conn.execute(
-                    "INSERT INTO enterprise_snapshots (enterprise_id, profile, created_at) VALUES (?, ?, ?)",
-                    (profile.id, payload, now),
-                ).lastrowid
-                conn.execute(
-                    """INSERT INTO enterprises (id, snapshot_id, name, region_code, industry_code, profile, updated_at)
-                       VALUES (?, ?, ?, ?, ?, ?, ?)
-                       ON CONFLICT (id) DO UPDATE SET snapshot_id = excluded.snapshot_id, name = excluded.name,
-                           region_code = excluded.region_code, industry_code = excluded.industry_code,
-                           profile = excluded.profile, updated_at = excluded.updated_at""",
-                    (
-                        profile.id,
-                        snapshot_id,
-                        profile.name,
-                        profile.region_code,
-                        profile.industry_code,
-                        payload,
-                        now,
-                    ),
+            for chunk in _chunks(profiles, 500):
+                payloads: dict[str, tuple[EnterpriseProfile, str]] = {}
+                for profile in chunk:
+                    if not isinstance(profile, EnterpriseProfile):
+                        raise TypeError(
+                            f"upsert_enterprises takes EnterpriseProfile (validate_profile), got {type(profile).__name__}"
+                        )
+                    if (
+                        profile.id in payloads
+                    ):  # the same id twice in a chunk: store the first, then the second
+                        counts = self._upsert_chunk(conn, list(payloads.values()), now)
+                        inserted, updated, unchanged = (
+                            inserted + counts[0],
+                            updated + counts[1],
+                            unchanged + counts[2],
+                        )
+                        payloads = {}
+                    payloads[profile.id] = (profile, _json(profile.to_dict()))
+                counts = self._upsert_chunk(conn, list(payloads.values()), now)
+                inserted, updated, unchanged = (
+                    inserted + counts[0],
+                    updated + counts[1],
+                    unchanged + counts[2],
                 )
-                if row is None:
-                    inserted += 1
-                else:
-                    updated += 1
         return UpsertCounts(inserted, updated, unchanged)
+
+    @staticmethod
+    def _upsert_chunk(
+        conn: sqlite3.Connection, chunk: list[tuple[EnterpriseProfile, str]], now: str
+    ) -> tuple[int, int, int]:
+        """Upsert distinct ids with a few statements; runs inside the caller's (write-locked) transaction."""
+        if not chunk:
+            return 0, 0, 0
+        ids = [profile.id for profile, _ in chunk]
+        marks = ",".join("?" * len(ids))
+        current = dict(
+            conn.execute(f"SELECT id, profile FROM enterprises WHERE id IN ({marks})", ids).fetchall()
+        )
+        changed = [(profile, payload) for profile, payload in chunk if current.get(profile.id) != payload]
+        if not changed:
+            return 0, 0, len(chunk)
+        # The transaction holds the write lock (BEGIN IMMEDIATE), so the next snapshot ids are ours to take.
+        first = int(conn.execute("SELECT coalesce(max(id), 0) FROM enterprise_snapshots").fetchone()[0]) + 1
+        snapshots = [(first + n, p.id, payload, now) for n, (p, payload) in enumerate(changed)]
+        conn.executemany(
+            "INSERT INTO enterprise_snapshots (id, enterprise_id, profile, created_at) VALUES (?, ?, ?, ?)",
+            snapshots,
+        )
+        conn.executemany(
+            """INSERT INTO enterprises (id, snapshot_id, name, region_code, industry_code, profile, updated_at)
+               VALUES (?, ?, ?, ?, ?, ?, ?)
+               ON CONFLICT (id) DO UPDATE SET snapshot_id = excluded.snapshot_id, name = excluded.name,
+                   region_code = excluded.region_code, industry_code = excluded.industry_code,
+                   profile = excluded.profile, updated_at = excluded.updated_at""",
+            [
+                (p.id, first + n, p.name, p.region_code, p.industry_code, payload, now)
+                for n, (p, payload) in enumerate(changed)
+            ],
+        )
+        new = sum(1 for p, _ in changed if p.id not in current)
+        return new, len(changed) - new, len(chunk) - len(changed)
 
     def get_enterprise(self, enterprise_id: str) -> EnterpriseProfile | None:
         """Return the current profile, or None."""
@@ -647,6 +673,17 @@ class SQLiteStore:
                 (utc_now(), key_id),
             )
             return cursor.rowcount > 0
+
+
+def _chunks(values: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    chunk: list[Any] = []
+    for value in values:
+        chunk.append(value)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
 
 
 # --- row → record ------------------------------------------------------------------------------

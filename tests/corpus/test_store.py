@@ -291,3 +291,18 @@ def test_closed_store_refuses(tmp_path: Path):
     store.close()
     with pytest.raises(StoreError, match="closed"):
         store.count_items()
+
+
+def test_same_id_twice_in_one_upsert(store):
+    counts = store.upsert_enterprises([profile("e1"), profile("e1", revenue=3000), profile("e2")])
+    assert (counts.inserted, counts.updated, counts.unchanged) == (2, 1, 0)
+    assert [s.profile.revenue for s in store.enterprise_history("e1")] == [1000, 3000]
+    assert store.enterprise_snapshot_id("e1") == store.enterprise_history("e1")[-1].snapshot_id
+
+
+def test_store_benchmark_runs_on_a_small_set():
+    from corpus.store import bench
+
+    result = bench.run(300, batch_size=128)
+    assert result.n_enterprises == 300 and result.upsert_per_s > 0 and result.file_mb > 0
+    assert "profiles/s" in bench.to_markdown(result, "test machine")
