@@ -54,7 +54,8 @@ THEMES: dict[str, tuple[str, ...]] = {
     "质量品牌": ("品字标认证奖励", "标准制定奖励", "质量品牌奖励"),
 }
 
-# Semantic requirements: the words a text uses, and the business lines (vocab.LINES keys) that meet them.
+# Semantic requirements: the words a text uses (the condition's value drops a leading 从事), and the
+# business lines (vocab.LINES keys) that meet them.
 SEMANTIC: tuple[tuple[str, tuple[str, ...], str], ...] = (
     ("从事集成电路设计", ("ic_design",), "按其流片费用的{p}%给予补助，每家企业每年最高{m}"),
     ("从事集成电路制造及封装测试", ("ic_manufacturing",), "按设备投资额的{p}%给予补助，最高{m}"),
@@ -607,7 +608,9 @@ def chanye(r: random.Random, c: Context) -> Clause:
         "补助",
         f"最高{num(cap)}万元",
     )
-    cl.add(*_lead(r, c), cond(words, "business_scope", "semantic", words), "的企业")
+    # The value is the requirement without its verb 从事 ("集成电路设计"), as extraction writes it.
+    value = words.removeprefix("从事")
+    cl.add(*_lead(r, c), cond(words, "business_scope", "semantic", value), "的企业")
     if r.random() < 0.5:
         cl.add(
             "，",
@@ -615,7 +618,7 @@ def chanye(r: random.Random, c: Context) -> Clause:
             "的",
         )
     cl.add("，", offer.format(p=num(rate), m=money(cap, r)), "。")
-    cl.semantic_lines[words] = lines
+    cl.semantic_lines[value] = lines
     cl.fulfilment = r.choice(("第三方评审", "一般申报"))
     return cl
 

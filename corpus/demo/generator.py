@@ -16,8 +16,10 @@ from corpus.demo.policies import DemoItem, DemoPolicy, generate_policy
 from corpus.demo.vocab import LINES
 
 DEFAULT_SEED = 20241
-# Semantic requirement (the words of the text) → the business lines that meet it.
-SEMANTIC_LINES: dict[str, tuple[str, ...]] = {words: lines for words, lines, _ in SEMANTIC}
+# Semantic requirement (the condition's value: the words of the text less a leading 从事) → the lines that meet it.
+SEMANTIC_LINES: dict[str, tuple[str, ...]] = {
+    words.removeprefix("从事"): lines for words, lines, _ in SEMANTIC
+}
 
 
 @lru_cache(maxsize=8)

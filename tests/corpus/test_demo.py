@@ -333,7 +333,7 @@ def test_eligibility_set_truth_is_judge_item_and_every_level_is_common(corpus, t
 
 def test_semantic_truth_follows_the_true_line_of_business(corpus, profiles) -> None:  # type: ignore[no-untyped-def]
     judge = corpus.semantic_judge()
-    ic_design = Condition("business_scope", "semantic", "从事集成电路设计", span="从事集成电路设计")
+    ic_design = Condition("business_scope", "semantic", "集成电路设计", span="从事集成电路设计")
     designers = [p for p in profiles if p.get("industry_code") == "I6520"][:5]
     others = [p for p in profiles if p.get("industry_code") == "C3670"][:5]
     assert designers and others
