@@ -169,7 +169,7 @@ def validation_error(errors: Sequence[Mapping[str, Any]]) -> ApiError:
     ]
     if not details:
         return ApiError(422, "invalid_request", "The request is invalid.")
-    message = details[0]["message"]
+    message = str(details[0]["message"])
     if len(details) > 1:
         message = (
             message.rstrip(".")

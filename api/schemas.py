@@ -173,8 +173,8 @@ class EnterpriseProfileIn(_In):
 class EnterpriseCreate(EnterpriseProfileIn):
     """``POST /v1/enterprises``: a profile with its id and name."""
 
-    id: str = IdStr  # type: ignore[assignment]
-    name: str = Field(min_length=1, max_length=limits.MAX_TITLE_CHARS)  # type: ignore[assignment]
+    id: str = IdStr
+    name: str = Field(min_length=1, max_length=limits.MAX_TITLE_CHARS)
 
 
 class EnterprisePublic(_Out):
@@ -302,6 +302,7 @@ class FeedbackPublic(_Out):
     rating: int | None = None
     comment: str | None = None
     result: dict[str, Any] | None = None
+    created_at: str | None = None
 
 
 class AuditPublic(_Out):

@@ -23,7 +23,7 @@ import ipaddress
 import threading
 import time
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from api.errors import ApiError
 
@@ -170,4 +170,4 @@ def _principal(key: Any) -> Principal:
     role = str(key.role)
     if role not in ROLES:
         raise ApiError(403, "forbidden", f"The key's role {role!r} is not one this service knows.")
-    return Principal(key_id=str(key.key_id), role=role, enterprise_id=key.enterprise_id)  # type: ignore[arg-type]
+    return Principal(key_id=str(key.key_id), role=cast(Role, role), enterprise_id=key.enterprise_id)

@@ -8,7 +8,7 @@ from typing import Any
 ROLE_CHOICES = ("admin", "push", "enterprise", "analyst")
 
 
-def register(sub: argparse._SubParsersAction, group: Any) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction, group: Any) -> None:
     """Add ``keys create|list|revoke``, ``audit`` and ``feedback export``."""
     keys = group("keys")
     create = keys.add_parser(

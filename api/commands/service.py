@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 
-def register(sub: argparse._SubParsersAction, group: object) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction, group: object) -> None:
     """Add ``serve``."""
     serve = sub.add_parser(
         "serve", help="run the HTTP service (bootstraps the model and demo corpus on first run)"

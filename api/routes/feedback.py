@@ -12,7 +12,6 @@ from api.errors import ApiError
 from api.schemas import FeedbackCreate, FeedbackPublic
 from api.services import record_audit
 from api.views import require_enterprise
-from corpus.conditions import judge_item
 
 router = APIRouter(prefix="/v1/feedback", tags=["feedback"])
 
@@ -28,7 +27,8 @@ def create_feedback(
     item = store.get_item(body.item_id)
     if item is None:
         raise ApiError(404, "item_not_found", f"Unknown item id {body.item_id!r}.", {"item_id": body.item_id})
-    verdict = judge_item(store.item_conditions(item.id), profile)
+    # The matcher's own judgement (semantic conditions included), as a match would have shown it.
+    verdict = services.matcher.explain(item.id, profile.id)
     stored = store.get_policy(item.policy_id)
     result = {
         "policy_id": item.policy_id,

@@ -224,7 +224,9 @@ def entitled(
     if item_id is not None:
         require_item(services.store, policy_id, item_id)
     result = services.matcher.entitled(policy_id, item_id=item_id)
-    out = as_dict(result) if not isinstance(result, list | tuple) else {"data": [as_dict(r) for r in result]}
+    out: dict[str, Any] = (
+        as_dict(result) if not isinstance(result, list | tuple) else {"data": [as_dict(r) for r in result]}
+    )
     record_audit(
         services,
         principal,
