@@ -76,15 +76,17 @@ def item_text(title: str, text: str) -> str:
     return f"{title}\n{text}" if title and not text.startswith(title) else text
 
 
-def pairs_from_retrieval(train: RetrievalSet, *, max_chars: int = DEFAULT_MAX_CHARS) -> list[LabelledPair]:
-    """(question, head of each relevant document) for every training question."""
+def pairs_from_retrieval(
+    train: RetrievalSet, *, max_chars: int = DEFAULT_MAX_CHARS, per_query: int = 2
+) -> list[LabelledPair]:
+    """(question, head of a relevant document) for every training question, at most ``per_query`` answers each."""
     docs = {d.docid: d for d in train.docs}
     return [
         LabelledPair(
             TrainingPair(q.question, doc_text(docs[docid])[:max_chars]), (docid,), f"retrieval:{train.name}"
         )
         for q in train.queries
-        for docid in q.docids
+        for docid in q.docids[:per_query]
     ]
 
 
@@ -201,9 +203,11 @@ def collect_training_data(
         checksums[f"retrieval:{rset.name}"] = rset.sha256
         leakage[f"retrieval:{rset.name}"] = split.report.to_dict()
         held_out.append(split.test)
-        train_docs = {d for q in split.train.queries for d in q.docids}
         test_groups |= split.split.test_groups
-        corpus += [(d.docid, doc_text(d)[:max_chars]) for d in rset.docs if d.docid in train_docs]
+        # Negatives come from every document outside the test side (never from a test document).
+        corpus += [
+            (d.docid, doc_text(d)[:max_chars]) for d in rset.docs if d.docid not in split.split.test_groups
+        ]
     for path in eligibility_sets:
         eset = read_eligibility_set(path)
         esplit = split_eligibility_set(eset, test_fraction=test_fraction, seed=seed)
