@@ -52,6 +52,18 @@ def condition_keys(conditions: Iterable[Condition]) -> list[tuple[str, str, Any]
 # --- materialising the real set ----------------------------------------------------------------
 
 
+def _source_dates(shared_dir: Path) -> dict[str, dict[str, str]]:
+    """Issued dates (``YYYY-MM-DD``) of the source documents that state one (the Guangzhou clauses)."""
+    guangzhou = shared_dir / "data" / "policies" / "guangzhou_official_clauses.csv"
+    dates: dict[str, dict[str, str]] = {"policies/guangzhou_official_clauses.csv": {}}
+    if guangzhou.exists():
+        with guangzhou.open(encoding="utf-8-sig", newline="") as handle:
+            for row in csv.DictReader(handle):
+                if (row.get("发布日期") or "").strip():
+                    dates["policies/guangzhou_official_clauses.csv"][row["序号"]] = row["发布日期"].strip()
+    return dates
+
+
 def _source_texts(shared_dir: Path) -> dict[str, dict[str, str]]:
     data = shared_dir / "data"
     ncp = data / "retrieval" / "ncp_policies" / "docs.jsonl"
@@ -207,6 +219,7 @@ def profiles_for(item_id: str, conditions: Sequence[Condition]) -> list[dict[str
 def materialize(annotations_dir: Path, shared_dir: Path, out_dir: Path) -> Path:
     """Write the labelled set (items.jsonl, profiles.jsonl, truth.jsonl) from annotations and ../shared."""
     texts = _source_texts(shared_dir)
+    dates = _source_dates(shared_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     items, profiles, truth = [], [], []
     for record in read_annotations(annotations_dir):
@@ -219,6 +232,7 @@ def materialize(annotations_dir: Path, shared_dir: Path, out_dir: Path) -> Path:
                 "text": clause,
                 "region_code": record.get("region_code"),
                 "department": None,
+                "issued": dates.get(record["source"], {}).get(record["docid"]),
                 "source": record["source"],
                 "half": record.get("half"),
                 "conditions": [c.to_dict() for c in conditions],
@@ -304,6 +318,7 @@ def evaluate_set(set_dir: Path) -> ExtractionReport:
             title=item.get("title") or "",
             region_code=item.get("region_code"),
             department=item.get("department"),
+            issued=item.get("issued"),
         )
         results.append(ItemResult(item["id"], item.get("half"), true, extraction.conditions))
     halves = {

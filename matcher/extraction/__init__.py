@@ -39,8 +39,13 @@ def extract_item(
     title: str = "",
     region_code: str | None = None,
     department: str | None = None,
+    issued: str | None = None,
 ) -> Extraction:
-    """Read one item's tags and conditions (each condition's ``span`` is a substring of ``text``)."""
-    conditions = extract_conditions(text, region_code=region_code)
+    """Read one item's tags and conditions (each condition's ``span`` is a substring of ``text``).
+
+    ``region_code`` is the issuer's region (what 本市 / 我县 name); ``issued`` the policy's date
+    (``YYYY-MM-DD``), which ages such as 成立满3年 count back from — today when not given.
+    """
+    conditions = extract_conditions(text, region_code=region_code, issued=issued)
     tags = read_tags(text, conditions, title=title, region_code=region_code, department=department)
     return Extraction(tags, conditions)

@@ -10,6 +10,7 @@ condition: a threshold needs a metric of the enterprise before it.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -58,15 +59,15 @@ def _undecidable_metric_re() -> re.Pattern[str]:
     return re.compile("|".join(f"(?:{p})" for p in vocab.UNDECIDABLE_METRICS))
 
 
-def _nearest_metric(window: str) -> tuple[int, str] | None:
-    """Return (offset, field) of the metric word nearest the end of ``window``."""
+def _nearest_metric(window: str) -> tuple[int, int, str] | None:
+    """Return (start, end, field) of the metric word nearest the end of ``window``."""
     best: tuple[int, int, str] | None = None
     for pattern, field in _metric_res():
         for match in pattern.finditer(window):
             # Nearest end wins; on a tie the earlier (more specific) table entry.
             if best is None or match.end() > best[1]:
                 best = (match.start(), match.end(), field)
-    return (best[0], best[2]) if best else None
+    return best
 
 
 def _unit_kind(unit: str) -> str:
@@ -90,10 +91,15 @@ def _numeric(text: str) -> Iterator[_Found]:
         span_end = end + len(after)
         metric = _nearest_metric(before)
         odd_metric = _undecidable_metric_re().search(before)
+        # A metric without a profile field wins only when it is nearer the number and not part of
+        # the decided metric's own words (营业收入增长率 holds 营业收入增长 but is revenue_growth).
         if metric is not None and (
-            odd_metric is None or odd_metric.end() <= metric[0] + 1 or odd_metric.start() < metric[0]
+            odd_metric is None
+            or odd_metric.end() <= metric[0] + 1
+            or odd_metric.start() < metric[0]
+            or odd_metric.end() <= metric[1]
         ):
-            offset, field = metric
+            offset, _, field = metric
             if _unit_kind(unit) in vocab.NUMERIC_UNITS[field]:
                 amount = to_wan(value, unit) if _unit_kind(unit) == "money" else value
                 span = (wstart + offset, span_end)
@@ -209,25 +215,60 @@ def _qualifications(text: str) -> Iterator[_Found]:
 
 QUOTES = '“”"‘’「」'
 
+# Words by which a policy names its own region, and the level each names (2 province, 4 city, 6 county).
 _LOCAL = {
     "本市": 4,
+    "我市": 4,
     "全市": 4,
-    "本区": 6,
-    "全区": 6,
-    "本县": 6,
-    "全县": 6,
-    "本省": 2,
-    "全省": 2,
-    "区内": 6,
     "市内": 4,
+    "本区": 6,
+    "我区": 6,
+    "全区": 6,
+    "区内": 6,
+    "本县": 6,
+    "我县": 6,
+    "全县": 6,
     "县内": 6,
+    "本省": 2,
+    "我省": 2,
+    "全省": 2,
+    "省内": 2,
 }
+_LOCAL_RE = "|".join(_LOCAL)
+# Registration words after a place: 在台州市注册登记, 在浙江省范围内注册.
+_REGISTERED_TAIL = r"(?:行政区域|辖区|范围)?内?(?:注册登记|登记注册|依法登记注册|依法登记|注册|登记|设立)"
+# Registration words before a place: 注册地在温岭市, 工商注册地和税务登记地均在浙江省.
+_REGISTERED_HEAD = (
+    r"(?:(?:工商)?注册地(?:和|及|、)?(?:税务登记地)?|税务登记地|注册地址)(?:均|都)?(?:在|为|位于)"
+)
+_ENTERPRISE_NOUN = r"[^，。；]{0,14}?(?:企业|机构|单位|市场主体|纳税人|公司)"
+# A local word qualifies the enterprises an item is for when it opens the subject (对我市…企业,
+# 凡本区…企业) and an enterprise noun follows in the same clause — not 本市登记失业人员 or
+# 本市职工最低工资标准, which qualify people and wages.
+_LOCAL_SUBJECT_RE = re.compile(
+    rf"(?:(?<=对)|(?<=凡)|(?<=支持)|(?<=鼓励)|(?<=日起)|(?<=日后)|(?<=以后)|(?<=^)|(?<=[，。；：:]))(?P<word>{_LOCAL_RE})"
+    r"(?=[^，。；;]{0,40}?(?:企业|高企|单位|市场主体|纳税人|公司|项目))"
+)
+
+
+def _trimmed_code(code: str) -> str:
+    """Return a region code without its trailing 00 pairs (330000 → 33, 331000 → 3310, 331081 stays)."""
+    code = code.strip()
+    while len(code) > 2 and code.endswith("00"):
+        code = code[:-2]
+    return code
 
 
 def _region_prefix(code: str, digits: int) -> str | None:
-    code = code.strip()
+    """Return the region a local word (本市 = 4 digits) names, seen from an issuer's ``code``, or None."""
+    from corpus.reference import region_name
+
+    code = _trimmed_code(code)
     if len(code) < digits or not code.isdigit():
         return None
+    # A county-level city (温岭市, 331081) calls itself 本市: its own code, not the prefecture's.
+    if digits == 4 and len(code) == 6 and (region_name(code) or "").endswith("市"):
+        return code
     prefix = code[:digits]
     # 直辖市 cities are provinces in the code (1101 → 11).
     if digits == 4 and prefix[:2] in ("11", "12", "31", "50"):
@@ -247,53 +288,126 @@ def _region_name_re() -> re.Pattern[str]:
     return re.compile("|".join(re.escape(n) for n in sorted(names, key=len, reverse=True)))
 
 
-_ENTERPRISE_NOUN = r"[^，。；]{0,14}?(?:企业|机构|单位|市场主体|纳税人|公司)"
-
-
 def _regions(text: str, region_code: str | None) -> Iterator[_Found]:
+    """Read region requirements: registration in a named place, a named place's enterprises, 本市 subjects.
+
+    在海淀区注册 / 注册地在温岭市 / 对海淀区企业 name the place; a local word that opens the
+    subject (对本市…企业) names the issuer's own region, so it needs ``region_code``.
+    """
     from corpus.reference import regions_named
 
     for match in _region_name_re().finditer(text):
         start, end = match.span()
-        head = text[max(0, start - 3) : start]
+        head = text[max(0, start - 20) : start]
         tail = text[end : end + 18]
-        registered = re.match(
-            r"(?:行政区域|辖区|范围)?内?(?:注册|登记|设立|依法登记)", tail
-        ) and head.endswith("在")
-        located = re.match(rf"(?:行政区域|辖区|范围)?内?(?:的)?{_ENTERPRISE_NOUN}", tail) and re.search(
+        after = re.match(_REGISTERED_TAIL, tail)
+        before = re.search(_REGISTERED_HEAD + "$", head)
+        if after and head.endswith("在"):
+            span_start, span_end = start - 1, end + after.end()
+        elif before:
+            span_start, span_end = start - len(before.group(0)), end
+        elif re.match(rf"(?:行政区域|辖区|范围)?内?(?:的)?{_ENTERPRISE_NOUN}", tail) and re.search(
             r"(?:对|支持|鼓励)$", head
-        )
-        if not (registered or located):
+        ):
+            span_start, span_end = start, end
+        else:
             continue
         places = regions_named(match.group(0))
         if len(places) != 1:
             continue
-        span_end = end + (
-            re.match(r"(?:行政区域|辖区|范围)?内?(?:注册|登记|设立|依法登记)", tail).end()
-            if registered
-            else 0
-        )  # type: ignore[union-attr]
-        span_start = start - 1 if registered else start
         yield _Found(
             span_start,
             span_end,
-            Condition("region_code", "within_region", places[0].code, text[span_start:span_end]),
+            Condition(
+                "region_code", "within_region", _trimmed_code(places[0].code), text[span_start:span_end]
+            ),
         )
-    if region_code:
-        pattern = "|".join(_LOCAL)
-        for match in re.finditer(
-            rf"(?:在)?(?:{pattern})(?:注册|登记注册|依法登记|设立)(?:的|、)?|(?:{pattern})(?:注册|登记)?(?:的)?(?=企业|规上|工业企业)",
-            text,
-        ):
-            word = next(w for w in _LOCAL if w in match.group(0))
-            prefix = _region_prefix(region_code, _LOCAL[word])
-            if prefix:
-                span = match.group(0).rstrip("的、")
-                yield _Found(
-                    match.start(),
-                    match.start() + len(span),
-                    Condition("region_code", "within_region", prefix, span),
-                )
+    if not region_code:
+        return
+    for match in re.finditer(
+        rf"(?:在)?(?:{_LOCAL_RE}){_REGISTERED_TAIL}|{_REGISTERED_HEAD}(?:{_LOCAL_RE})", text
+    ):
+        word = next(w for w in _LOCAL if w in match.group(0))
+        prefix = _region_prefix(region_code, _LOCAL[word])
+        if prefix:
+            yield _Found(*match.span(), Condition("region_code", "within_region", prefix, match.group(0)))
+    for match in _LOCAL_SUBJECT_RE.finditer(text):
+        prefix = _region_prefix(region_code, _LOCAL[match.group("word")])
+        if prefix:
+            yield _Found(
+                *match.span("word"), Condition("region_code", "within_region", prefix, match.group("word"))
+            )
+
+
+# 亩均效益综合评价为A类、B类 / 亩均评价B类及以上: the enterprise's 亩均效益 class (A best … D).
+_MU_JUN_RE = re.compile(
+    r"亩均(?:效益)?(?:综合)?(?:评价|评级)(?:结果)?(?:为|属于|列为|获评|达到|被评为|在)?"
+    r"(?P<classes>[A-D]类?(?:(?:、|和|或|及|，)[A-D]类?)*)(?P<above>及以上|以上)?(?:类)?"
+)
+
+
+def _mu_jun(text: str) -> Iterator[_Found]:
+    """亩均效益评价 classes an item asks for: one class → ``eq``, several (or 及以上) → ``in``."""
+    for match in _MU_JUN_RE.finditer(text):
+        classes = sorted(set(re.findall(r"[A-D]", match.group("classes"))))
+        if match.group("above"):
+            classes = [c for c in "ABCD" if c <= max(classes)]
+        condition = (
+            Condition("mu_jun_class", "eq", classes[0], match.group(0))
+            if len(classes) == 1
+            else Condition("mu_jun_class", "in", classes, match.group(0))
+        )
+        yield _Found(*match.span(), condition)
+
+
+_DATE = r"(?P<y>(?:19|20)\d\d)年(?P<m>\d{1,2})月(?P<d>\d{1,2})日"
+# 2020年1月1日起(在本市)注册 / 2021年1月1日后新注册成立: founded on or after the date.
+_FOUNDED_SINCE_RE = re.compile(
+    rf"(?:(?:注册|成立|设立)(?:时间|日期)?(?:在|为|于))?{_DATE}(?:\(含\)|（含）)?(?:以后|之后|以来|起|后)"
+    r"(?=[^，。；;]{0,24}?(?:注册|成立|设立|登记|新办|落户))"
+)
+# 2020年1月1日前注册成立: founded before the date.
+_FOUNDED_BEFORE_RE = re.compile(
+    rf"(?:(?:注册|成立|设立)(?:时间|日期)?(?:在|为|于))?{_DATE}(?:以前|之前|前)(?=[^，。；;]{{0,8}}?(?:注册|成立|设立|登记))"
+)
+# 成立满3年 / 注册成立3年以上 / 成立不满2年 / 登记注册满6个月: an age counted back from the reference date.
+_FOUNDED_AGE_RE = re.compile(
+    rf"(?:登记注册|注册成立|注册登记|成立|设立|注册)(?:时间)?(?P<neg>不满|未满|不足|不超过)?(?P<ge>满|已满|达到|超过)?"
+    rf"(?P<num>{NUMBER_PATTERN})(?P<unit>个月|周年|年)(?P<after>\(含\)以上|（含）以上|及以上|以上|以内|以下|\(含\)以内|（含）以内)?"
+)
+
+
+def _years_back(day: dt.date, years: int = 0, months: int = 0) -> dt.date:
+    """``day`` moved back by whole years and months (29 February falls to the 28th)."""
+    month_index = day.year * 12 + day.month - 1 - years * 12 - months
+    year, month = divmod(month_index, 12)
+    for candidate_day in (day.day, 28):
+        try:
+            return day.replace(year=year, month=month + 1, day=candidate_day)
+        except ValueError:
+            continue
+    raise ValueError(f"cannot move {day} back")  # pragma: no cover - day 28 always exists
+
+
+def _established(text: str, reference: dt.date) -> Iterator[_Found]:
+    """Founding-date requirements: a date with 起/后/前 before 注册/成立, or an age (成立满3年) from ``reference``."""
+    for pattern, op in ((_FOUNDED_SINCE_RE, "established_after"), (_FOUNDED_BEFORE_RE, "established_before")):
+        for match in pattern.finditer(text):
+            try:
+                day = dt.date(int(match.group("y")), int(match.group("m")), int(match.group("d")))
+            except ValueError:
+                continue
+            yield _Found(*match.span(), Condition("established", op, day.isoformat(), match.group(0)))
+    for match in _FOUNDED_AGE_RE.finditer(text):
+        number = parse_number(match.group("num"))
+        neg, ge, after = match.group("neg"), match.group("ge"), match.group("after") or ""
+        if number is None or not number.is_integer() or not (neg or ge or after):
+            continue
+        months = int(number) * (1 if match.group("unit") == "个月" else 12)
+        day = _years_back(reference, months=months)
+        younger = bool(neg) or after.endswith(("以内", "以下"))
+        op = "established_after" if younger else "established_before"
+        yield _Found(*match.span(), Condition("established", op, day.isoformat(), match.group(0)))
 
 
 def _inside_parentheses(text: str, pos: int) -> bool:
@@ -416,11 +530,35 @@ def _overlaps(a: _Found, b: _Found) -> bool:
     return a.start < b.end and b.start < a.end
 
 
-def extract_conditions(text: str, *, region_code: str | None = None) -> tuple[Condition, ...]:
-    """Every condition ``text`` states on the enterprise, in text order, each with its exact span."""
+def reference_date(issued: str | dt.date | None) -> dt.date:
+    """Return the date an age (成立满3年) counts back from: the policy's issued date when known, else today."""
+    if isinstance(issued, dt.date):
+        return issued
+    if issued:
+        try:
+            return dt.date.fromisoformat(str(issued)[:10])
+        except ValueError:
+            pass
+    return dt.date.today()
+
+
+def extract_conditions(
+    text: str, *, region_code: str | None = None, issued: str | dt.date | None = None
+) -> tuple[Condition, ...]:
+    """Every condition ``text`` states on the enterprise, in text order, each with its exact span.
+
+    ``issued`` (the policy's date, ``YYYY-MM-DD``) is what 成立满3年 counts back from; today when not given.
+    """
     norm = normalize_aligned(text)
     decided: list[_Found] = []
-    for found in (*_numeric(norm), *_qualifications(norm), *_exclusions(norm), *_regions(norm, region_code)):
+    for found in (
+        *_numeric(norm),
+        *_qualifications(norm),
+        *_exclusions(norm),
+        *_regions(norm, region_code),
+        *_established(norm, reference_date(issued)),
+        *_mu_jun(norm),
+    ):
         if not any(_overlaps(found, d) and found.condition.key == d.condition.key for d in decided):
             decided.append(found)
     for found in _sizes(norm):
