@@ -79,7 +79,11 @@ class SQLiteStore:
             raise StoreError(f"the store {self.path} is closed")
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
         if conn is None:
-            conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+            # check_same_thread=False only so close() may close every thread's connection; each
+            # connection is otherwise used by the one thread that opened it.
+            conn = sqlite3.connect(
+                self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False
+            )
             conn.row_factory = sqlite3.Row
             conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             conn.execute("PRAGMA journal_mode = WAL")
@@ -122,10 +126,7 @@ class SQLiteStore:
         """Close the connections of every thread."""
         with self._connections_lock:
             for conn in self._connections:
-                try:
-                    conn.close()
-                except sqlite3.ProgrammingError:  # closed from its own thread already
-                    pass
+                conn.close()
             self._connections.clear()
         self._closed = True
         self._local = threading.local()

@@ -284,6 +284,12 @@ def test_many_threads_share_one_store(store):
     assert errors == []
     assert store.count_enterprises() == 120
     assert len(store.query_audit(action="tick", limit=1000)) == 120
+    connections = list(store._connections)
+    assert len(connections) == 7  # one per worker thread and one for this thread
+    store.close()  # closes the workers' connections too
+    for conn in connections:
+        with pytest.raises(sqlite3.ProgrammingError):
+            conn.execute("SELECT 1")
 
 
 def test_closed_store_refuses(tmp_path: Path):
