@@ -104,6 +104,8 @@ def threshold(
     else:
         shown = money(value, r)
     forms = LT_FORMS + ("{l}未满{v}",) if op == "lt" and field_name == "employees" else FORMS[op]
+    if label.endswith("首次"):  # "首次达到1亿元", never "首次不低于1亿元"
+        forms = {"gte": ("{l}达到{v}", "{l}达到{v}及以上"), "gt": ("{l}超过{v}",)}.get(op, forms)
     text = r.choice(forms).format(l=label, v=shown)
     return cond(text, field_name, op, float(value) if field_name != "employees" else int(value))
 
@@ -206,10 +208,11 @@ def exclusion_sentence(r: random.Random) -> list[Segment]:
 
 def fulfilment_sentence(r: random.Random, mode: str, issuer: Issuer, dept: str, finance: str) -> str:
     """Write a sentence stating how the item is delivered (免申即享 / 即申即享 / 一般申报 / 第三方评审)."""
+    jointly = f"{dept}会同{finance}" if finance != dept else dept
     if mode == "免申即享":
         return r.choice(
             (
-                f"本条政策实行“免申即享”，由{dept}会同{finance}根据认定名单直接兑付，企业无需申报。",
+                f"本条政策实行“免申即享”，由{jointly}根据认定名单直接兑付，企业无需申报。",
                 f"该项奖励通过“免申即享”方式兑现，{dept}依据相关部门数据主动核定。",
                 f"采取“免申即享”方式，由{dept}直接拨付至企业账户。",
             )
@@ -232,7 +235,7 @@ def fulfilment_sentence(r: random.Random, mode: str, issuer: Issuer, dept: str, 
     return r.choice(
         (
             f"企业于每年{month}月底前向{dept}提出申请，经审核后拨付。",
-            f"符合条件的企业按年度向{dept}申报，经{dept}会同{finance}审核后兑现。",
+            f"符合条件的企业按年度向{dept}申报，经{jointly}审核后兑现。",
             f"由企业自愿申报，{dept}审核认定后予以兑现。",
         )
     )

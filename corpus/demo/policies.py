@@ -232,7 +232,9 @@ def generate_policy(seed: int, index: int) -> DemoPolicy:
         f"本政策自{_date_cn(effective)}起施行"
         + (f"，有效期至{_date_cn(valid_until)}" if valid_until else "")
         + "。同一企业同一项目符合多项扶持政策的，按照“就高不重复”原则执行。",
-        f"本政策由{dept_text}会同{finance_text}负责解释。",
+        f"本政策由{dept_text}会同{finance_text}负责解释。"
+        if dept_text != finance_text
+        else f"本政策由{dept_text}负责解释。",
         issuer_name,
         _date_cn(issued),
     ]
