@@ -161,6 +161,9 @@ class _ItemState:
     has_region: np.ndarray
     valid_until: np.ndarray
     id_array: np.ndarray
+    tag_vocab: dict[str, int]
+    tag_matrix: Any  # scipy CSR (items × tag words) or None
+    tag_counts: np.ndarray
 
 
 class EnterpriseNotFound(LookupError):
@@ -240,6 +243,23 @@ def query_text(profile: Mapping[str, Any]) -> str:
     return " ".join(p for p in parts if p.strip())[:1000]
 
 
+def _tag_index(items: Sequence[_Item]) -> dict[str, Any]:
+    """Items × tag-word incidence (CSR), so tag overlap is one sparse product per query."""
+    import scipy.sparse as sp
+
+    vocab: dict[str, int] = {}
+    rows, cols = [], []
+    for n, item in enumerate(items):
+        for word in item.tag_words:
+            rows.append(n)
+            cols.append(vocab.setdefault(word, len(vocab)))
+    counts = np.array([len(i.tag_words) for i in items], dtype=np.float64)
+    if not vocab:
+        return {"tag_vocab": vocab, "tag_matrix": None, "tag_counts": counts}
+    matrix = sp.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(len(items), len(vocab)))
+    return {"tag_vocab": vocab, "tag_matrix": matrix, "tag_counts": counts}
+
+
 def _day_number(value: Any) -> float:
     if not value:
         return math.inf
@@ -279,6 +299,8 @@ class Matcher:
         self._item_vectors: dict[str, np.ndarray] = {}
         self._item_chunks: dict[str, np.ndarray] = {}
         self._chunks_cache: tuple[Any, np.ndarray, np.ndarray] | None = None
+        self._row_positions: tuple[Any, np.ndarray, list[str | None]] | None = None
+        self._tokens: OrderedDict[str, list[str]] = OrderedDict()
 
     # ---- lifecycle
     @classmethod
@@ -349,6 +371,7 @@ class Matcher:
             has_region=np.array([bool(i.region_prefix) for i in items], dtype=bool),
             valid_until=np.array([i.valid_until for i in items], dtype=np.float64),
             id_array=np.array([i.id for i in items], dtype=object),
+            **_tag_index(items),
         )
 
     def reload_items(self) -> None:
@@ -701,15 +724,10 @@ class Matcher:
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """BM25, dense (best chunk) and tag overlap of every candidate, each scored exactly (no pool to miss)."""
         n = len(positions)
-        tags = np.zeros(n)
-        for j, p in enumerate(positions):
-            words = state.items[p].tag_words
-            if words:
-                tags[j] = len(words & tags_mine) / len(words)
+        tags = self._tag_overlap(state, tags_mine)[positions]
         if retriever is None or query_vector is None or not n:
             return np.zeros(n), np.zeros(n), tags
-        ids = state.id_array[positions].tolist()
-        bm25 = np.asarray(retriever.lexical.scores_for(query, ids), dtype=np.float64)
+        bm25 = self._bm25_all(state, retriever, query)[positions]
         matrix, starts = self._chunk_matrix(state, retriever)
         # einsum, not BLAS: a multi-threaded matvec stalls for tens of ms when the cores are busy.
         chunk_scores = np.einsum("ij,j->i", matrix, query_vector.ravel().astype(np.float32))
@@ -720,6 +738,38 @@ class Matcher:
         )
         dense = per_item[positions].astype(np.float64)
         return bm25, dense, tags
+
+    def _tag_overlap(self, state: _ItemState, tags_mine: frozenset[str]) -> np.ndarray:
+        """Share of each item's tag words the enterprise carries (0 for untagged items), over all items."""
+        words = [state.tag_vocab[w] for w in tags_mine if w in state.tag_vocab]
+        if not words or state.tag_matrix is None:
+            return np.zeros(len(state.items))
+        indicator = np.zeros(state.tag_matrix.shape[1])
+        indicator[words] = 1.0
+        hits = state.tag_matrix @ indicator
+        return np.asarray(hits / np.maximum(state.tag_counts, 1), dtype=np.float64)
+
+    def _bm25_all(self, state: _ItemState, retriever: Any, query: str) -> np.ndarray:
+        """BM25 of ``query`` for every item position (0 for items not in the lexical index)."""
+        lexical = retriever.lexical
+        tokens = self._tokens.get(query)
+        if tokens is None:
+            tokens = lexical.tokenizer(query)
+            self._tokens[query] = tokens
+            while len(self._tokens) > 10_000:
+                self._tokens.popitem(last=False)
+        scores, row_ids = lexical.score_rows(tokens)
+        key = (id(state), id(lexical), len(row_ids), self._changes)
+        cached = self._row_positions
+        if cached is None or cached[0] != key or cached[2] != row_ids:
+            position = state.position
+            rows = np.array([position.get(r, -1) if r is not None else -1 for r in row_ids], dtype=np.int64)
+            cached = self._row_positions = (key, rows, row_ids)
+        rows = cached[1]
+        out = np.zeros(len(state.items))
+        found = rows >= 0
+        out[rows[found]] = scores[: len(rows)][found]
+        return out
 
     def _chunk_matrix(self, state: _ItemState, retriever: Any) -> tuple[np.ndarray, np.ndarray]:
         """Chunk vectors of every item in position order (one zero row for an item not indexed), with item starts."""
