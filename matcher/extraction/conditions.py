@@ -165,11 +165,16 @@ def _qualification_re() -> tuple[re.Pattern[str], dict[str, str]]:
     from corpus.reference import qualification_aliases
 
     bare = str.maketrans("", "", QUOTES)
+    # Two-character aliases (高企) are read only where they stand as a word (see _SHORT_ALIAS_OK).
     aliases = {
-        k.translate(bare): v for k, v in qualification_aliases().items() if len(k.translate(bare)) >= 3
+        k.translate(bare): v for k, v in qualification_aliases().items() if len(k.translate(bare)) >= 2
     }
     names = sorted(aliases, key=len, reverse=True)
     return re.compile("|".join(re.escape(n) for n in names)), aliases
+
+
+# What may stand before a two-character alias for it to be a word of its own (的高企, 对高企, 、高企).
+_SHORT_ALIAS_BEFORE = r"[的对为、和或及与，,：:\s]"
 
 
 def _qualifications(text: str) -> Iterator[_Found]:
@@ -181,6 +186,11 @@ def _qualifications(text: str) -> Iterator[_Found]:
     for match in pattern.finditer(bare):
         title = aliases.get(match.group(0))
         if title is None:
+            continue
+        if len(match.group(0)) == 2 and not (
+            (match.start() == 0 or re.match(_SHORT_ALIAS_BEFORE, bare[match.start() - 1]))
+            and not bare[match.end() : match.end() + 1] == "业"
+        ):
             continue
         start, end = kept[match.start()], kept[match.end() - 1] + 1
         if end < len(text) and text[end] in QUOTES:
@@ -201,8 +211,13 @@ def _qualifications(text: str) -> Iterator[_Found]:
     for group in groups:
         start, end = group[0][0], group[-1][1]
         titles = sorted({t for _, _, t in group})
-        head = text[max(0, start - 4) : start]
-        negated = bool(re.search(r"(?:非|未|不是|未被认定为|未获)$", head))
+        head = text[max(0, start - 8) : start]
+        negated = bool(
+            re.search(
+                r"(?:非|不是|不属于|(?:未|尚未|没有|未曾)(?:被)?(?:认定为|评为|列为|列入|获评为?|获得|入选为?|认定|评定为)?)$",
+                head,
+            )
+        )
         if len(titles) == 1:
             yield _Found(
                 start,
@@ -416,10 +431,27 @@ def _inside_parentheses(text: str, pos: int) -> bool:
     return opened > closed and pos - opened <= 10
 
 
+@lru_cache(maxsize=1)
+def _industry_names() -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """GB/T 4754 names of five characters or more (医药制造业, 电气机械和器材制造业), longest first, as patterns."""
+    from corpus.reference import iter_industries
+
+    names: dict[str, str] = {}
+    for industry in iter_industries():
+        if len(industry.name) >= 5 and "、" not in industry.name and industry.level != "class":
+            names.setdefault(industry.name, industry.canonical_code)
+    # Only where the name is followed by the enterprises or a list: 医药制造业企业, 医药制造业、….
+    return tuple(
+        (re.escape(name) + r"(?=等|、|和|及|与|或|的?(?:企业|行业|领域))", (code,))
+        for name, code in sorted(names.items(), key=lambda kv: -len(kv[0]))
+    )
+
+
 def _industries(text: str) -> Iterator[_Found]:
     hits: list[tuple[int, int, tuple[str, ...]]] = []
     taken: list[tuple[int, int]] = []
-    for pattern, codes in (*vocab.CLUSTER_PHRASES, *vocab.INDUSTRY_PHRASES):
+    # A GB/T 4754 name before the policy words inside it (医药制造业 before 制造业).
+    for pattern, codes in (*_industry_names(), *vocab.CLUSTER_PHRASES, *vocab.INDUSTRY_PHRASES):
         for match in re.finditer(pattern, text):
             start, end = match.span()
             if any(s < end and start < e for s, e in taken) or _inside_parentheses(text, start):
@@ -526,6 +558,21 @@ def _beneficiary_requirements(text: str, decided: list[_Found]) -> Iterator[_Fou
             yield _Found(offset, offset + len(stripped), Condition("undecidable", "eq", stripped, stripped))
 
 
+# An item's heading (（一）推进制造业数字化改造。 / 1.培育雏鹰企业：) names its topic, not a requirement.
+_HEADING_RE = re.compile(
+    r"^\s*(?:[（(][一二三四五六七八九十\d]{1,3}[）)]|[一二三四五六七八九十]{1,3}、|\d{1,2}[.、]|第[一二三四五六七八九十\d]{1,4}条)\s*"
+    r"(?P<heading>[^。：:；;，,\n]{2,24})[。：:\n]"
+)
+
+
+def _heading_end(text: str) -> int:
+    """Return where a numbered heading at the start of ``text`` ends (0 when there is none)."""
+    match = _HEADING_RE.match(text)
+    if match is None or re.search(r"对|的(?:企业|单位)", match.group("heading")):
+        return 0
+    return match.end("heading")
+
+
 def _overlaps(a: _Found, b: _Found) -> bool:
     return a.start < b.end and b.start < a.end
 
@@ -564,10 +611,15 @@ def extract_conditions(
     for found in _sizes(norm):
         if not any(_overlaps(found, d) for d in decided if d.condition.field == "qualifications"):
             decided.append(found)
-    for found in _industries(norm):
+    # What the enterprise does (从事集成电路设计) is read before industries, so its words are not an industry too.
+    for found in _semantic(norm):
         if not any(_overlaps(found, d) for d in decided):
             decided.append(found)
-    for found in _semantic(norm):
+    mu_jun_ends = {d.end for d in decided if d.condition.field == "mu_jun_class"}
+    for found in _industries(norm):
+        # 亩均效益评价为A类的工业企业: only industrial enterprises are rated, so 工业企业 adds nothing.
+        if found.start - 1 in mu_jun_ends and norm[found.start - 1] == "的":
+            continue
         if not any(_overlaps(found, d) for d in decided):
             decided.append(found)
     for found in sorted(_undecidable(norm), key=lambda f: (f.start, -(f.end - f.start))):
@@ -576,6 +628,8 @@ def extract_conditions(
             decided.append(trimmed)
     for found in _beneficiary_requirements(norm, decided):
         decided.append(found)
+    heading_end = _heading_end(norm)
+    decided = [f for f in decided if f.start >= heading_end]
     # A requirement restated (a heading, then the 享受条件) is one requirement.
     seen: set[tuple[str, str]] = set()
     unique = []

@@ -78,6 +78,7 @@ SIZE_FALSE_FRIENDS = r"小型微利企业|小微企业普惠性|普惠型小微|
 # Industry phrases (policy words → GB/T 4754-2017 codes, letter + digits).
 INDUSTRY_PHRASES: tuple[tuple[str, tuple[str, ...]], ...] = (
     (r"数字经济核心产业", ("C39", "I63", "I64", "I65")),
+    (r"高端装备制造业?", ("C34", "C35")),
     (r"软件和信息技术服务业?", ("I65",)),
     (r"先进制造业|制造业|制造企业", ("C",)),
     (r"工业企业", ("B", "C", "D")),
@@ -147,5 +148,11 @@ UNDECIDABLE_PATTERNS = (
 # What an enterprise does, judged from its business scope / products (``semantic``).
 SEMANTIC_PATTERNS = (
     (r"从事([^，；。]{2,40}?)(?:研发|生产|服务|业务|经营)(?=的|等)", "business_scope"),
+    # 对从事集成电路设计的企业 / 对主要生产智能卫浴产品的企业: what the enterprises of the subject do.
+    (
+        r"(?:主要)?(?:从事|(?<!安全)(?<!恢复)(?<!组织)(?<!扩大)生产)(?!经营|活动|事故|困难)([^，；。的]{2,40}?)"
+        r"(?=的(?:[^，；。的]{0,10}?)(?:企业|单位|公司))",
+        "business_scope",
+    ),
     (r"(?:应急)?生产([^，；。]{2,60}?)等?(?:防疫|防控)?物资(?=的)", "products"),
 )
