@@ -60,7 +60,7 @@ _MARKER_RE = re.compile("|".join(f"(?:{pattern})" for _, pattern in _MARKERS), r
 # What makes a section something to apply for: money, relief or a concrete service.
 SUPPORT_RE = re.compile(
     r"补助|补贴|奖励|资助|贴息|奖补|补偿|减免|免征|免收|免除|减半|减按|减征|返还|退还|退税|缓缴|延期缴纳|延期申报|"
-    r"担保费|费率|融资成本|贷款|授信|续贷|展期|税前扣除|加计扣除|抵扣|优惠|专项资金|扶持资金|一次性|万元|"
+    r"担保费|费率|融资成本|贷款|授信|续贷|展期|税前扣除|加计扣除|抵扣|优惠|专项资金|扶持资金|一次性|"
     r"最高不超过|给予.{0,12}(?:支持|补|奖|资金)|按.{0,20}%|免申即享|即申即享"
 )
 # Sections that are about the policy, not something to apply for.

@@ -225,3 +225,11 @@ def test_real_corpus_invariants(ncp_docs):
             assert item.id == f"{docid}#{item.seq}"
         total += len(items)
     assert total > len(ncp_docs)  # multi-item documents are split
+
+
+def test_amounts_in_conditions_are_not_support_of_their_own():
+    # "2000万元以上" is a threshold, not money given: the clauses stay in the 奖励 they qualify.
+    text = "三、研发奖励\n对企业给予研发奖励。\n（一）上年度营业收入2000万元以上；\n（二）研发费用100万元以上。\n四、人才补贴\n每人补贴10万元。"
+    items = split_policy(doc(text))
+    assert [i.heading_path for i in items] == [("三、研发奖励",), ("四、人才补贴",)]
+    assert "研发费用100万元以上" in items[0].text
