@@ -84,6 +84,24 @@ class UnsupportedFormatError(ValueError):
     """A file whose suffix this loader does not read."""
 
 
+def sniff_encoding(path: Path, sample_bytes: int = 1 << 20) -> str:
+    """Guess a text file's encoding from its start: UTF-8, else GB18030 (Chinese Excel exports).
+
+    Falls back to UTF-8 so that the reader reports where decoding fails.
+    """
+    with path.open("rb") as handle:
+        sample = handle.read(sample_bytes)
+    if len(sample) == sample_bytes and b"\n" in sample:
+        sample = sample[: sample.rindex(b"\n") + 1]  # never cut a character in two
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            sample.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        return encoding
+    return "utf-8-sig"
+
+
 def expand_paths(paths: Iterable[str | Path], suffixes: tuple[str, ...]) -> list[Path]:
     """Files named, and the files of the right suffix under folders named, in a stable order."""
     out: list[Path] = []
@@ -118,11 +136,11 @@ def read_policies(path: str | Path) -> Iterator[Loaded[PolicyDocument] | LoadErr
         )
     try:
         if suffix in (".txt", ".md", ".markdown"):
-            raw = path.read_text(encoding="utf-8-sig")
+            raw = path.read_text(encoding=sniff_encoding(path))
             metadata, body = _front_matter(raw)
             text = _markdown_to_text(body) if suffix != ".txt" else body
         elif suffix in (".html", ".htm"):
-            metadata, text = {}, html_to_text(path.read_text(encoding="utf-8-sig", errors="replace"))
+            metadata, text = {}, html_to_text(path.read_text(encoding=sniff_encoding(path), errors="replace"))
         else:
             metadata, text = docx_to_text(path)
     except UnicodeDecodeError as exc:
@@ -321,7 +339,12 @@ def read_enterprises(
     if suffix == ".jsonl":
         rows: Iterator[tuple[int, dict[str, Any] | LoadError]] = _jsonl_objects(path)
     elif suffix == ".csv":
-        rows = _csv_rows(path)
+        encoding = sniff_encoding(path)
+        if encoding != "utf-8-sig" and warnings is not None:
+            warnings.append(
+                f"{path}: not UTF-8; read as {encoding.upper()} (save as “CSV UTF-8” to avoid this)"
+            )
+        rows = _csv_rows(path, encoding)
     else:
         raise UnsupportedFormatError(
             f"{path}: unsupported enterprise file type {suffix or '(none)'}; use .jsonl or .csv"
@@ -398,9 +421,9 @@ def _jsonl_objects(path: Path) -> Iterator[tuple[int, dict[str, Any] | LoadError
             yield line_no, data
 
 
-def _csv_rows(path: Path) -> Iterator[tuple[int, dict[str, Any] | LoadError]]:
+def _csv_rows(path: Path, encoding: str = "utf-8-sig") -> Iterator[tuple[int, dict[str, Any] | LoadError]]:
     try:
-        handle = path.open(encoding="utf-8-sig", newline="")
+        handle = path.open(encoding=encoding, newline="")
     except OSError as exc:
         yield 0, LoadError(str(path), None, None, f"cannot be read: {exc.strerror or exc}")
         return

@@ -19,14 +19,22 @@ def write(path: Path, text: str) -> Path:
 
 
 def test_txt_with_front_matter_and_signature_date(tmp_path: Path):
-    write(tmp_path / "a.txt", "---\nid: tz-a\nregion_code: 331003\nfulfilment: 免申即享\n---\n黄岩区技改政策\n"
-          "一、技改补助\n对设备投资500万元以上的项目给予8%补助。\n黄岩区人民政府\n2024年3月5日\n")
+    write(
+        tmp_path / "a.txt",
+        "---\nid: tz-a\nregion_code: 331003\nfulfilment: 免申即享\n---\n黄岩区技改政策\n"
+        "一、技改补助\n对设备投资500万元以上的项目给予8%补助。\n黄岩区人民政府\n2024年3月5日\n",
+    )
     result = load_policies([tmp_path / "a.txt"])
     assert result.errors == ()
     loaded = result.records[0]
     doc = loaded.record
     assert (doc.id, doc.title, doc.region_code, doc.fulfilment, doc.issued) == (
-        "tz-a", "黄岩区技改政策", "331003", "免申即享", "2024-03-05")
+        "tz-a",
+        "黄岩区技改政策",
+        "331003",
+        "免申即享",
+        "2024-03-05",
+    )
     assert loaded.path.endswith("a.txt") and not doc.text.startswith("---")
 
 
@@ -37,8 +45,11 @@ def test_txt_without_front_matter_uses_the_file_name(tmp_path: Path):
 
 
 def test_markdown(tmp_path: Path):
-    write(tmp_path / "b.md", "# 路桥区研发政策\n\n## 一、研发费用补助\n对研发费用超过**500万元**的企业给予[10%](http://x)补助。\n\n"
-          "## 二、附则\n本政策自2024年1月1日起施行。\n")
+    write(
+        tmp_path / "b.md",
+        "# 路桥区研发政策\n\n## 一、研发费用补助\n对研发费用超过**500万元**的企业给予[10%](http://x)补助。\n\n"
+        "## 二、附则\n本政策自2024年1月1日起施行。\n",
+    )
     doc = load_policies([tmp_path / "b.md"]).records[0].record
     assert doc.title == "路桥区研发政策"
     assert "**" not in doc.text and "http" not in doc.text and "500万元的企业给予10%补助" in doc.text
@@ -47,9 +58,12 @@ def test_markdown(tmp_path: Path):
 
 
 def test_html(tmp_path: Path):
-    write(tmp_path / "c.html", "<html><head><title>临海市技改政策</title><style>p{color:red}</style></head><body>"
-          "<nav>首页 | 政策</nav><h1>临海市技改政策</h1><p>一、技改补助</p><p>对设备投资500万元以上的项目给予8%&nbsp;补助。</p>"
-          "<p>二、人才奖励</p><p>引进博士给予一次性奖励10万元。</p><script>var x = 1;</script></body></html>")
+    write(
+        tmp_path / "c.html",
+        "<html><head><title>临海市技改政策</title><style>p{color:red}</style></head><body>"
+        "<nav>首页 | 政策</nav><h1>临海市技改政策</h1><p>一、技改补助</p><p>对设备投资500万元以上的项目给予8%&nbsp;补助。</p>"
+        "<p>二、人才奖励</p><p>引进博士给予一次性奖励10万元。</p><script>var x = 1;</script></body></html>",
+    )
     doc = load_policies([tmp_path / "c.html"]).records[0].record
     assert doc.title == "临海市技改政策"
     assert "color" not in doc.text and "var x" not in doc.text and "首页" not in doc.text
@@ -75,21 +89,31 @@ def test_docx_made_with_python_docx(tmp_path: Path):
     doc = load_policies([tmp_path / "d.docx"]).records[0].record
     assert doc.id == "d" and doc.title == "温岭市人才新政"
     items = split_policy(doc)
-    assert [i.heading_path for i in items] == [("温岭市人才新政", "一、人才引进奖励"), ("温岭市人才新政", "二、租房补贴")]
+    assert [i.heading_path for i in items] == [
+        ("温岭市人才新政", "一、人才引进奖励"),
+        ("温岭市人才新政", "二、租房补贴"),
+    ]
     assert items[0].text == "一、人才引进奖励\n对新引进的博士给予一次性奖励20万元。"
     assert "硕士 每月800元" in items[1].text  # table rows are kept
 
 
 def test_policy_jsonl_errors_name_file_line_field(tmp_path: Path):
     good = {"id": "p1", "title": "政策一", "text": "一、补助 给予10万元补助。", "region_code": "331002"}
-    path = write(tmp_path / "p.jsonl", "\n".join([
-        json.dumps(good, ensure_ascii=False),
-        "{not json",
-        json.dumps({"id": "p3", "title": "", "text": "x", "issued": "2024-13-01"}, ensure_ascii=False),
-        "",
-        json.dumps([1, 2]),
-        json.dumps({**good, "id": "p6"}, ensure_ascii=False),
-    ]))
+    path = write(
+        tmp_path / "p.jsonl",
+        "\n".join(
+            [
+                json.dumps(good, ensure_ascii=False),
+                "{not json",
+                json.dumps(
+                    {"id": "p3", "title": "", "text": "x", "issued": "2024-13-01"}, ensure_ascii=False
+                ),
+                "",
+                json.dumps([1, 2]),
+                json.dumps({**good, "id": "p6"}, ensure_ascii=False),
+            ]
+        ),
+    )
     result = load_policies([path])
     assert [(r.record.id, r.line) for r in result.records] == [("p1", 1), ("p6", 6)]
     assert [(e.line, e.field) for e in result.errors] == [(2, None), (3, "title"), (3, "issued"), (5, None)]
@@ -101,22 +125,38 @@ def test_unsupported_and_missing_files(tmp_path: Path):
         load_policies([write(tmp_path / "x.pdf", "%PDF")])
     with pytest.raises(FileNotFoundError, match="no such file"):
         load_policies([tmp_path / "missing.txt"])
-    (tmp_path / "bad.txt").write_bytes("政策".encode("gbk"))
+    (tmp_path / "bad.txt").write_bytes(b"\x80\x80\xff\xff")  # neither UTF-8 nor GB18030
     errors = load_policies([tmp_path / "bad.txt"]).errors
     assert len(errors) == 1 and "is not UTF-8 text" in str(errors[0])
 
 
+def test_gbk_files_from_chinese_office_tools(tmp_path: Path):
+    (tmp_path / "g.txt").write_bytes("仙居县政策\n一、补助\n给予一次性奖励5万元。".encode("gbk"))
+    assert load_policies([tmp_path / "g.txt"]).records[0].record.title == "仙居县政策"
+    (tmp_path / "g.csv").write_bytes("id,name,region_code\ne1,仙居某公司,331024\n".encode("gbk"))
+    result = load_enterprises([tmp_path / "g.csv"])
+    assert [r.record.name for r in result.records] == ["仙居某公司"]
+    assert "read as GB18030" in result.warnings[0]
+
+
 def test_enterprise_csv(tmp_path: Path):
-    path = write(tmp_path / "e.csv", "id,name,region_code,industry_code,employees,revenue,qualifications,备注\n"
-                 "e1,甲公司,331002,3670,100,5000,高企、专精特新,x\n"
-                 "e2,乙公司,999999,Z1,-5,abc,,y\n"
-                 ",,,,,,,\n"
-                 "e3,丙公司,331082,C3670,30,,,\n")
+    path = write(
+        tmp_path / "e.csv",
+        "id,name,region_code,industry_code,employees,revenue,qualifications,备注\n"
+        "e1,甲公司,331002,3670,100,5000,高企、专精特新,x\n"
+        "e2,乙公司,999999,Z1,-5,abc,,y\n"
+        ",,,,,,,\n"
+        "e3,丙公司,331082,C3670,30,,,\n",
+    )
     result = load_enterprises([path])
     assert [(r.record.id, r.line) for r in result.records] == [("e1", 2), ("e3", 5)]
     assert result.records[0].record.qualifications == ("国家高新技术企业", "省级专精特新中小企业")
     assert [(e.line, e.field) for e in result.errors] == [
-        (3, "region_code"), (3, "industry_code"), (3, "employees"), (3, "revenue")]
+        (3, "region_code"),
+        (3, "industry_code"),
+        (3, "employees"),
+        (3, "revenue"),
+    ]
     assert str(result.errors[0]).startswith(f"{path}:3: region_code: '999999'")
     assert result.warnings == (f"{path}: ignored columns that are not profile fields: 备注",)
 
@@ -127,11 +167,16 @@ def test_enterprise_csv_needs_id_and_name(tmp_path: Path):
 
 
 def test_enterprise_jsonl(tmp_path: Path):
-    path = write(tmp_path / "e.jsonl", "\n".join([
-        json.dumps({"id": "e1", "name": "甲", "qualifications": ["小巨人"]}, ensure_ascii=False),
-        json.dumps({"id": "e2", "name": "乙", "uscc": "91350100M000100Y44"}, ensure_ascii=False),
-        "[]",
-    ]))
+    path = write(
+        tmp_path / "e.jsonl",
+        "\n".join(
+            [
+                json.dumps({"id": "e1", "name": "甲", "qualifications": ["小巨人"]}, ensure_ascii=False),
+                json.dumps({"id": "e2", "name": "乙", "uscc": "91350100M000100Y44"}, ensure_ascii=False),
+                "[]",
+            ]
+        ),
+    )
     result = load_enterprises([path])
     assert [r.record.qualifications for r in result.records] == [("国家级专精特新“小巨人”企业",)]
     assert [(e.line, e.field) for e in result.errors] == [(2, "uscc"), (3, None)]
