@@ -243,6 +243,8 @@ def _is_atomic(text: str, section: _Section) -> bool:
     supported = sum(1 for child in children if _has_support(text[child.start : child.end]))
     if supported >= 2 or not _has_support(text[section.start : section.end]):
         return False
+    if intro.endswith(("：", ":")):
+        return True  # "对技改项目给予补助：1. … 2. …" — the clauses the intro announces
     # One support among the subsections: plain clauses are its conditions or tiers; titled measures
     # ("（二）强化服务。建立……") are separate, and only the supported one is an item.
     titled = sum(1 for child in children if _TITLED_RE.match(text, child.body_start, child.end))

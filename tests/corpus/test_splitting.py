@@ -233,3 +233,10 @@ def test_amounts_in_conditions_are_not_support_of_their_own():
     items = split_policy(doc(text))
     assert [i.heading_path for i in items] == [("三、研发奖励",), ("四、人才补贴",)]
     assert "研发费用100万元以上" in items[0].text
+
+
+def test_clauses_announced_by_a_colon_stay_with_their_support():
+    text = "一、技改补助\n对技改项目给予补助：\n1. 在椒江区注册\n2. 设备投资500万元以上\n补助比例为10%。\n二、人才补贴\n每人补贴10万元。"
+    items = split_policy(doc(text))
+    assert [i.heading_path for i in items] == [("一、技改补助",), ("二、人才补贴",)]
+    assert items[0].text.endswith("补助比例为10%。")
