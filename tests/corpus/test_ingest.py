@@ -40,7 +40,9 @@ def store(tmp_path: Path):
 def test_policies_are_split_extracted_and_stored(store):
     report = ingest_policies(store, [POLICY], progress=False)
     assert (report.read, report.inserted, report.replaced, report.items) == (1, 1, 0, 2)
-    assert report.ok and report.conditions == sum(len(store.item_conditions(i.id)) for i in store.iter_items())
+    assert report.ok and report.conditions == sum(
+        len(store.item_conditions(i.id)) for i in store.iter_items()
+    )
     stored = store.get_policy("tz-jj-2024-01")
     assert [i.title for i in stored.items] == ["研发费用补助", "高企奖励"]
     conditions = store.item_conditions("tz-jj-2024-01#2")
@@ -62,10 +64,14 @@ def test_duplicate_ids_replace_never_duplicate(store):
 
 def test_edited_conditions_survive_reingest(store):
     ingest_policies(store, [POLICY], progress=False)
-    edited = [Condition("qualifications", "has", "国家高新技术企业", "首次认定为国家高新技术企业", "edited"),
-              Condition("region_code", "within_region", "331002", "椒江区", "edited")]
+    edited = [
+        Condition("qualifications", "has", "国家高新技术企业", "首次认定为国家高新技术企业", "edited"),
+        Condition("region_code", "within_region", "331002", "椒江区", "edited"),
+    ]
     store.set_item_conditions("tz-jj-2024-01#2", edited)
-    ingest_policies(store, [{**POLICY, "text": POLICY["text"] + "四、附则\n本政策自发布之日起施行。\n"}], progress=False)
+    ingest_policies(
+        store, [{**POLICY, "text": POLICY["text"] + "四、附则\n本政策自发布之日起施行。\n"}], progress=False
+    )
     assert store.get_policy("tz-jj-2024-01").document.version == 2
     assert store.item_conditions("tz-jj-2024-01#2") == edited
     assert {c.source for c in store.item_conditions("tz-jj-2024-01#1")} == {"extracted"}
@@ -73,11 +79,16 @@ def test_edited_conditions_survive_reingest(store):
 
 def test_bad_records_are_reported_and_good_ones_go_in(store, tmp_path: Path):
     path = tmp_path / "policies.jsonl"
-    path.write_text("\n".join([
-        json.dumps(POLICY, ensure_ascii=False),
-        json.dumps({"id": "tz-2", "title": "缺正文"}, ensure_ascii=False),
-        json.dumps({**POLICY, "id": "tz-3", "fulfilment": "随到随办"}, ensure_ascii=False),
-    ]), encoding="utf-8")
+    path.write_text(
+        "\n".join(
+            [
+                json.dumps(POLICY, ensure_ascii=False),
+                json.dumps({"id": "tz-2", "title": "缺正文"}, ensure_ascii=False),
+                json.dumps({**POLICY, "id": "tz-3", "fulfilment": "随到随办"}, ensure_ascii=False),
+            ]
+        ),
+        encoding="utf-8",
+    )
     report = ingest_policies(store, [path], progress=False)
     assert (report.read, report.inserted, report.failed) == (3, 1, 2)
     assert [(e.line, e.field) for e in report.errors] == [(2, "text"), (3, "fulfilment")]
@@ -107,22 +118,28 @@ def test_a_batch_the_store_refuses_is_retried_record_by_record(store):
     # Strict: the same failure inside the one transaction leaves the file as it was.
     before = rows(store.path, "SELECT id, version FROM policies ORDER BY id")
     with pytest.raises(IngestFailed, match="store refused"):
-        ingest_policies(store, [PolicyDocument("tz-new", "政策", POLICY["text"]), bad], strict=True, progress=False)
+        ingest_policies(
+            store, [PolicyDocument("tz-new", "政策", POLICY["text"]), bad], strict=True, progress=False
+        )
     assert rows(store.path, "SELECT id, version FROM policies ORDER BY id") == before
 
 
 def test_enterprises(store, tmp_path: Path):
     path = tmp_path / "e.csv"
-    path.write_text("id,name,region_code,industry_code,employees,revenue\n"
-                    "e1,甲公司,331002,3670,100,5000\n"
-                    "e2,乙公司,331002,3670,abc,5000\n"
-                    "e3,丙公司,331081,C3670,10,200\n", encoding="utf-8")
+    path.write_text(
+        "id,name,region_code,industry_code,employees,revenue\n"
+        "e1,甲公司,331002,3670,100,5000\n"
+        "e2,乙公司,331002,3670,abc,5000\n"
+        "e3,丙公司,331081,C3670,10,200\n",
+        encoding="utf-8",
+    )
     report = ingest_enterprises(store, [path], progress=False, batch_size=1)
     assert (report.read, report.inserted, report.failed) == (3, 2, 1)
     assert str(report.errors[0]) == f"{path}:3: employees: must be a number, got 'abc'"
     assert store.get_enterprise("e1").size_class == "小"
-    again = ingest_enterprises(store, [{"id": "e1", "name": "甲公司", "employees": 120}, store.get_enterprise("e3")],
-                               progress=False)
+    again = ingest_enterprises(
+        store, [{"id": "e1", "name": "甲公司", "employees": 120}, store.get_enterprise("e3")], progress=False
+    )
     assert (again.inserted, again.replaced, again.unchanged) == (0, 1, 1)
     assert [s.profile.employees for s in store.enterprise_history("e1")] == [100, 120]
     with pytest.raises(IngestFailed):
@@ -145,7 +162,9 @@ def test_cli_ingest(tmp_path: Path, monkeypatch, capsys):
         assert main(["ingest", "policies", str(policies), "--quiet", "--strict"]) == 2
         assert "strict: nothing was stored" in capsys.readouterr().out
         enterprises = tmp_path / "e.jsonl"
-        enterprises.write_text(json.dumps({"id": "e1", "name": "甲"}, ensure_ascii=False) + "\n", encoding="utf-8")
+        enterprises.write_text(
+            json.dumps({"id": "e1", "name": "甲"}, ensure_ascii=False) + "\n", encoding="utf-8"
+        )
         assert main(["ingest", "enterprises", str(enterprises), "--quiet"]) == 0
         store = open_store(tmp_path / "var" / "policymatch.sqlite3")
         assert store.count_enterprises() == 1 and store.get_policy("tz-jj-2024-01").document.version == 1
