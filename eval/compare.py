@@ -88,7 +88,7 @@ class TfidfSystem:
         self.vectorizer_ = None
         self._matrix = None
 
-    def _make(self):  # type: ignore[no-untyped-def]
+    def _make(self) -> Any:
         from sklearn.feature_extraction.text import TfidfVectorizer
 
         if self.analyzer == "char":
@@ -110,7 +110,7 @@ class TfidfSystem:
     def scores(self, queries: Sequence[str]) -> np.ndarray:
         """Cosine of TF-IDF vectors."""
         assert self.vectorizer_ is not None and self._matrix is not None, "fit first"
-        query_matrix = self.vectorizer_.transform(list(queries))  # type: ignore[attr-defined]
+        query_matrix = self.vectorizer_.transform(list(queries))
         return np.asarray((query_matrix @ self._matrix.T).todense(), dtype=np.float32)
 
 
@@ -123,6 +123,7 @@ def cached_encode(
     cache_dir: Path,
 ) -> np.ndarray:
     """Encode ``texts``, reusing vectors cached on disk by (model id, kind, text) hash."""
+    shared_cache: Callable[..., np.ndarray] | None
     try:
         from matcher.vector_cache import cached_encode as shared_cache
     except ImportError:

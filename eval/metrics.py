@@ -37,7 +37,9 @@ def _grades(relevant: Relevance) -> dict[Hashable, float]:
     return {key: 1.0 for key in relevant}
 
 
-def _check(ranked: Sequence[Sequence[Hashable]], relevant: Sequence[Relevance], k: int | None = None) -> None:
+def _check(
+    ranked: Sequence[Collection[Hashable]], relevant: Sequence[Relevance], k: int | None = None
+) -> None:
     if len(ranked) != len(relevant):
         raise ValueError(f"ranked has {len(ranked)} queries but relevant has {len(relevant)}")
     if k is not None and k < 1:

@@ -45,7 +45,7 @@ def cjk_font() -> str | None:
     return None
 
 
-def _pyplot():  # type: ignore[no-untyped-def]
+def _pyplot() -> Any:
     import logging
 
     import matplotlib

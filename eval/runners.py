@@ -255,11 +255,11 @@ class EligibilityRun:
         m = self.metrics()
         report.write_metrics(m, out_dir)
         report.plot_confusion(
-            list(self.verdicts.labels),
+            [str(x) for x in self.verdicts.labels],
             self.verdicts.confusion,
             out_dir / "confusion_levels.png",
             title=f"级别 confusion ({self.mode})",
-        )  # type: ignore[arg-type]
+        )
         rows = [
             [label, v["precision"], v["recall"], v["f1"], v["support"]] for label, v in m["per_level"].items()
         ]
@@ -354,7 +354,7 @@ def run_eligibility(
         predicted.append(truth_verdict(level))  # type: ignore[arg-type]
         true_labels.append(row.verdict)
     metrics = level_metrics(true_labels, predicted, TRUTH_LABELS)
-    counts = {level: predicted_levels.count(level) for level in LEVELS}
+    counts: dict[str, int] = {level: predicted_levels.count(level) for level in LEVELS}
     directions = _direction_metrics(eset, predicted_levels)
     return EligibilityRun(
         eset.path.name,
@@ -369,7 +369,7 @@ def run_eligibility(
     )
 
 
-_LEVEL_RANK = {level: i for i, level in enumerate(LEVELS)}
+_LEVEL_RANK: dict[str, int] = {level: i for i, level in enumerate(LEVELS)}
 
 
 def _direction_metrics(eset: EligibilitySet, predicted_levels: Sequence[str]) -> dict[str, dict[str, float]]:

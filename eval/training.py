@@ -409,7 +409,6 @@ def retrain(
             data.held_out,
             models_dir=models_dir,
             backend=backend,
-            max_chars=max_chars,
         )
         if evaluate
         else {}

@@ -109,9 +109,7 @@ def batches_without_duplicates(
     batches: list[list[int]] = []
     open_batches: list[tuple[list[int], set[str]]] = []
     for index in order:
-        texts = {pairs[index].positive, pairs[index].query} | (
-            {pairs[index].negative} if pairs[index].negative else set()
-        )
+        texts = {pairs[index].positive, pairs[index].query} | {n for n in [pairs[index].negative] if n}
         for batch, seen in open_batches:
             if len(batch) < batch_size and not texts & seen:
                 batch.append(index)
@@ -147,7 +145,7 @@ def fine_tune(
     try:
         from sentence_transformers.sentence_transformer.losses import MultipleNegativesRankingLoss
     except ImportError:  # sentence-transformers < 6
-        from sentence_transformers.losses import MultipleNegativesRankingLoss
+        from sentence_transformers.losses import MultipleNegativesRankingLoss  # type: ignore[no-redef]
     from tqdm.auto import tqdm
     from transformers import get_linear_schedule_with_warmup
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 import argparse
 import json
 from pathlib import Path
+from typing import Any
 
 
-def register(sub: argparse._SubParsersAction, group) -> None:  # type: ignore[type-arg,no-untyped-def]
+def register(sub: argparse._SubParsersAction, group: Any) -> None:
     """Add ``eval retrieval`` and ``eval eligibility``."""
     evals = group("eval")
 
@@ -90,7 +91,7 @@ def register(sub: argparse._SubParsersAction, group) -> None:  # type: ignore[ty
     eligibility.set_defaults(func=_eligibility)
 
 
-def _print_metrics(metrics: dict, keys: tuple[str, ...]) -> None:  # type: ignore[type-arg]
+def _print_metrics(metrics: dict[str, Any], keys: tuple[str, ...]) -> None:
     shown = {k: round(metrics[k], 4) if isinstance(metrics.get(k), float) else metrics.get(k) for k in keys}
     print(json.dumps(shown, ensure_ascii=False))
 
@@ -104,7 +105,7 @@ def _retrieval(args: argparse.Namespace) -> int:
 
     settings = get_settings()
     rset = read_retrieval_set(args.set_dir)
-    extra: dict = {}  # type: ignore[type-arg]
+    extra: dict[str, Any] = {}
     if args.split != "all":
         split = split_retrieval_set(rset, test_fraction=args.test_fraction, seed=args.seed)
         rset = split.train if args.split == "train" else split.test

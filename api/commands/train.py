@@ -5,9 +5,10 @@ from __future__ import annotations
 import argparse
 import json
 from pathlib import Path
+from typing import Any
 
 
-def register(sub: argparse._SubParsersAction, group) -> None:  # type: ignore[type-arg,no-untyped-def]
+def register(sub: argparse._SubParsersAction, group: Any) -> None:
     """Add ``train`` and ``models promote``."""
     train = sub.add_parser(
         "train", help="fine-tune the active encoder on labelled sets and feedback; registers a new version"
