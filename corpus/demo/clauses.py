@@ -96,12 +96,11 @@ def _lead(r: random.Random, c: Context, p: float = 0.6) -> list[Segment]:
     return ["对", *segs, glue]
 
 
-def _years_ago(c: Context, years: int) -> str:
-    day = c.issued
-    try:
-        return day.replace(year=day.year - years).isoformat()
-    except ValueError:  # 29 February
-        return day.replace(year=day.year - years, day=28).isoformat()
+def _founded_before(r: random.Random, year: int) -> Segment:
+    """Write a founding-date requirement with a fixed date ("2021年12月31日前注册成立"), never relative to today."""
+    day = dt.date(year, 12, 31)
+    words = r.choice(("{y}年12月31日前注册成立", "{y}年12月31日（含）以前成立", "于{y}年底前成立"))
+    return cond(words.format(y=year), "established", "established_before", day.isoformat())
 
 
 def gaoqi(r: random.Random, c: Context) -> Clause:
@@ -309,9 +308,7 @@ def shangtaijie(r: random.Random, c: Context) -> Clause:
 def xiaoshenggui(r: random.Random, c: Context) -> Clause:
     """小升规奖励."""
     amount = pick(r, (3, 5, 8, 10))
-    cl = Clause(
-        r.choice(("推动小微企业上规升级", "鼓励小升规")), "小升规", "资金奖励", f"奖励{num(amount)}万元"
-    )
+    cl = Clause(r.choice(("推动企业上规升级", "鼓励小升规")), "小升规", "资金奖励", f"奖励{num(amount)}万元")
     cl.add(
         *_lead(r, c),
         "当年首次纳入",
@@ -338,13 +335,14 @@ def tiexi(r: random.Random, c: Context) -> Clause:
     """小微企业贷款贴息."""
     rate, cap = pick(r, (30, 50, 100)), pick(r, (10, 20, 30, 50))
     cl = Clause(
-        r.choice(("缓解小微企业融资难", "实施贷款贴息", "降低企业融资成本")),
+        r.choice(("缓解企业融资难题", "实施贷款贴息", "降低企业融资成本")),
         "贴息",
         "贴息",
         f"按LPR的{num(rate)}%贴息，最高{num(cap)}万元",
     )
     cl.add(*_lead(r, c))
-    cl.add(threshold(r, "revenue", r.choice(("lte", "lt")), pick(r, (500, 1000, 2000, 5000))), "的小微企业")
+    cl.add(threshold(r, "revenue", r.choice(("lte", "lt")), pick(r, (500, 1000, 2000, 5000))), "的")
+    cl.add(cond("小微企业", "size_class", "in", ["小", "微"]))
     if r.random() < 0.4:
         cl.add("（", threshold(r, "total_assets", "lte", pick(r, (2000, 5000, 10000))), "）")
     cl.add(
@@ -366,7 +364,8 @@ def wengang(r: random.Random, c: Context) -> Clause:
             threshold(
                 r, "employees", "lte", pick(r, (30, 50, 100)), label=r.choice(("参保职工", "职工人数"))
             ),
-            "的中小微企业",
+            "的",
+            cond("中小微企业", "size_class", "in", ["中", "小", "微"]),
         )
         cl.add(f"，新招用高校毕业生并签订1年以上劳动合同的，按每人{int(per)}元给予一次性扩岗补助。")
     else:
@@ -394,11 +393,9 @@ def rencai(r: random.Random, c: Context) -> Clause:
         cl.add(cond(span, "qualifications", "in", ["国家高新技术企业", "省级专精特新中小企业"]))
     else:
         cl.add(_industry_words(r))
-    cl.add(
-        "新引进",
-        _undecidable(r.choice(("全职博士研究生", "全职硕士研究生及以上人才"))),
-        f"并签订3年以上劳动合同的，给予每人{money(amount, r)}安家补助，分三年发放。",
-    )
+    # Hiring the doctor is the action supported, not a status the enterprise must already have: no condition.
+    talent = r.choice(("全职博士研究生", "全职硕士研究生及以上人才"))
+    cl.add(f"新引进{talent}并签订3年以上劳动合同的，给予每人{money(amount, r)}安家补助，分三年发放。")
     cl.fulfilment = "一般申报"
     return cl
 
@@ -448,9 +445,7 @@ def chengzhang(r: random.Random, c: Context) -> Clause:
     if r.random() < 0.4:
         cl.add(
             "（",
-            cond(
-                f"成立{r.choice(('满3年', '3年以上'))}", "established", "established_before", _years_ago(c, 3)
-            ),
+            _founded_before(r, c.issued.year - 3),
             "）",
         )
     cl.add(f"，给予{money(amount, r)}奖励。")
@@ -497,12 +492,11 @@ def mujun(r: random.Random, c: Context) -> Clause:
     )
     cl.add(*_lead(r, c))
     if r.random() < 0.5:
-        cl.add(cond("亩均效益综合评价为A类", "mu_jun_class", "eq", "A"), f"的工业企业，{tax}按100%予以减免。")
+        cl.add(cond("亩均效益综合评价为A类", "mu_jun_class", "eq", "A"), "的", _industry_words(r))
+        cl.add(f"，{tax}按100%予以减免。")
     else:
-        cl.add(
-            cond("亩均效益综合评价为A类、B类", "mu_jun_class", "in", ["A", "B"]),
-            f"的工业企业，{tax}分别按100%、50%予以减免。",
-        )
+        cl.add(cond("亩均效益综合评价为A类、B类", "mu_jun_class", "in", ["A", "B"]), "的", _industry_words(r))
+        cl.add(f"，{tax}分别按100%、50%予以减免。")
     cl.fulfilment = "免申即享"
     return cl
 

@@ -6,11 +6,24 @@
   ``semantic`` conditions are settled by the generator's knowledge of each
   enterprise's true line of business (:meth:`DemoCorpus.semantic_judge`), not
   by reading its texts; ``undecidable`` ones stay unknown.
+- What counts as a condition (the labelling convention of the truth): what the item
+  requires the applying enterprise to already be or have — thresholds, titles,
+  region, industry, founding date, size class (小微企业 → ``size_class in [小, 微]``),
+  亩均 class, exclusions (失信 → ``credit_status eq normal``, 重大违法 →
+  ``major_violation eq false``), what it does (``semantic``, the value without a
+  leading 从事) and enterprise facts no profile field holds (``undecidable``, value
+  = span: 首台（套）认定, 两化融合贯标, 社保缴纳, 安全或环境事故, 品字标, 标准, 质量奖).
+  The action being supported (实施技术改造, 新招用人员并签订劳动合同, 引进人才,
+  参加境外展会), the procedure (申报, 审核, 兑现) and the 首次 / 新认定 timing of a
+  title are not conditions.
 - Retrieval set: ``docs.jsonl`` (every item) and ``queries.jsonl`` — questions an
   enterprise would ask ("我们是一家做汽车零部件的规上企业，有什么技改补贴？") with
   the items that answer them.
 
-Profiles are chosen so that every level appears often: each is drawn, from the
+Profiles are written as the service holds them after ingest (validated by
+:func:`corpus.schemas.validate_profile`: ``size_class`` and ``rd_ratio`` derived,
+unknown fields null) and the truth is judged on exactly those. They are chosen
+so that every level appears often: each is drawn, from the
 corpus's first enterprises, to fit the region, industry and titles an item
 asks for (its "anchor"), so its numbers then decide between eligible,
 near_miss and ineligible, and its missing fields give need_info.
@@ -31,6 +44,7 @@ from corpus.demo.clauses import THEMES
 from corpus.demo.generator import DemoCorpus
 from corpus.demo.policies import DemoItem
 from corpus.demo.vocab import COUNTIES, LINES, QUALIFICATION_ALIASES
+from corpus.schemas import validate_profile
 
 POOL = 20_000  # profiles of the set come from the corpus's first POOL enterprises
 STRUCTURAL_FIELDS = frozenset(
@@ -95,7 +109,8 @@ def choose_profiles(
     corpus: DemoCorpus, items: list[DemoItem], n_profiles: int, r: random.Random
 ) -> list[dict[str, Any]]:
     """Choose profiles from the corpus's first enterprises, each fitting the structural conditions of one anchor item."""
-    pool = list(corpus.iter_enterprises(POOL))
+    # Profiles as the service holds them after ingest: validated, with size_class and rd_ratio derived.
+    pool = [validate_profile(p).to_dict() for p in corpus.iter_enterprises(POOL)]
     by_county: dict[str, list[int]] = {}
     for position, profile in enumerate(pool):
         by_county.setdefault(str(profile.get("region_code", ""))[:6], []).append(position)
@@ -176,6 +191,10 @@ def write_eligibility_set(
         "profiles": len(profiles),
         "pairs": n_pairs,
         "levels": dict(level_counts),
+        "labelling": "conditions are what the item requires the applying enterprise to already be or have "
+        "(thresholds, titles, region, industry, founding date, size class, 亩均 class, exclusions, what it does as "
+        "semantic with the value less a leading 从事, and facts no profile field holds as undecidable with value = "
+        "span); the action being supported, the procedure and the 首次/新认定 timing of a title are not conditions",
         "semantic_truth": "semantic conditions are settled by the generator's knowledge of each enterprise's "
         "true line of business (corpus.demo.DemoCorpus.semantic_judge); undecidable conditions stay unknown",
     }

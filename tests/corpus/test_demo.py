@@ -180,6 +180,7 @@ def test_conditions_cover_the_language_with_canonical_titles(corpus) -> None:  #
         "region_code",
         "industry_code",
         "established",
+        "size_class",
     } <= set(fields)
     assert {
         "semantic",
@@ -327,6 +328,9 @@ def test_eligibility_set_truth_is_judge_item_and_every_level_is_common(corpus, t
     assert semantic and not all(
         "business_scope" in t["unknown"] for t in semantic
     )  # the generator settles them
+    # Profiles are written as the service holds them: validated, size class derived from the figures.
+    assert all(p == validate_profile(p).to_dict() for p in profiles)
+    assert any(p["size_class"] for p in profiles)
     manifest = json.loads((tmp_path / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["pairs"] == len(truth) and "semantic" in manifest["semantic_truth"]
 
