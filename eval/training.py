@@ -10,6 +10,8 @@ manifests, where ``policymatch models promote`` reads them.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import shutil
 import tempfile
@@ -261,7 +263,6 @@ def evaluate_versions(
     Returns version → evaluation key → metrics.
     """
     from models.factory import make_encoder
-
     from models.promote import evaluation_key, record_evaluation
     from models.registry import ModelRegistry
 
@@ -345,10 +346,10 @@ def retrain(
     max_chars: int = DEFAULT_MAX_CHARS,
     progress: bool = True,
     evaluate: bool = True,
+    cache_dir: Path = DEFAULT_CACHE,
 ) -> TrainingRun:
     """Fine-tune the active model on the sources, register the result (not active) and evaluate both on held-out parts."""
     from models.onnx_export import export_onnx
-
     from models.registry import ModelRegistry
 
     config = config or TrainConfig()
@@ -398,7 +399,9 @@ def retrain(
                     "config": config.to_dict(),
                 }
             },
-            model_id=f"{parent.model_id}+ft",
+            # Unique per (parent, pairs, config): vector caches are keyed by model id, and "v2" of
+            # one registry is not "v2" of another.
+            model_id=f"{parent.model_id}+ft-{_run_digest(parent.model_id, result.pairs_sha256, config)}",
             move=True,
         )
     finally:
@@ -409,10 +412,62 @@ def retrain(
             data.held_out,
             models_dir=models_dir,
             backend=backend,
+            cache_dir=cache_dir,
         )
         if evaluate
         else {}
     )
     return TrainingRun(
         entry.version, parent.version, result.n_pairs, result.seconds, data.counts, evaluations
+    )
+
+
+def _run_digest(parent_model_id: str, pairs_digest: str, config: TrainConfig) -> str:
+    payload = json.dumps([parent_model_id, pairs_digest, config.to_dict()], sort_keys=True)
+    return hashlib.sha256(payload.encode()).hexdigest()[:10]
+
+
+def training_markdown(models_dir: Path, version: str) -> str:
+    """Summarise a fine-tuned version for ``docs/benchmarks.md``: data, config, time, and its evaluations beside its parent's."""
+    from eval.report import markdown_table
+    from models.promote import decide_promotion, evaluations_of
+    from models.registry import ModelRegistry
+
+    registry = ModelRegistry(models_dir)
+    entry = registry.get(version)
+    if entry.parent is None:
+        raise ValueError(f"{version} has no parent: it was not produced by policymatch train")
+    parent = registry.get(entry.parent)
+    training = dict(entry.metrics.get("training") or {})
+    config = dict(training.get("config") or {})
+    mine, theirs = evaluations_of(entry), evaluations_of(parent)
+    rows = []
+    for key in sorted(set(mine) & set(theirs)):
+        for metric in (
+            "recall@10",
+            "mrr",
+            "ndcg@10",
+            "dense_recall@10",
+            "dense_mrr",
+            "verdict_accuracy",
+            "eligible_precision",
+            "eligible_recall",
+        ):
+            if metric in mine[key] and metric in theirs[key]:
+                before, after = float(theirs[key][metric]), float(mine[key][metric])
+                rows.append([mine[key].get("set", key), metric, before, after, f"{after - before:+.3f}"])
+    decision = decide_promotion(version, mine, parent.version, theirs)
+    verdict = (
+        "promotable (not worse on any shared evaluation)"
+        if decision.allowed
+        else "refused: " + "; ".join(decision.reasons)
+    )
+    return (
+        f"`{version}` = fine-tune of `{parent.version}` ({entry.source}).\n\n"
+        f"{training.get('n_pairs')} pairs, {training.get('n_steps')} steps of batch {config.get('batch_size')}, "
+        f"max_seq_length {config.get('max_seq_length')}, lr {config.get('learning_rate')}, epochs {config.get('epochs')}, "
+        f"seed {config.get('seed')}, word embeddings frozen: {config.get('freeze_embeddings')}; "
+        f"final loss {float(training.get('final_loss', float('nan'))):.3f}; {training.get('seconds')} s of training.\n\n"
+        + markdown_table(["held-out set", "metric", parent.version, version, "change"], rows)
+        + f"\n\nPromotion rule: {verdict}."
     )

@@ -166,6 +166,7 @@ def test_train_register_evaluate_promote_end_to_end(models_dir, synthetic_retrie
         retrieval_sets=[synthetic_retrieval_set],
         config=TrainConfig(max_seq_length=64, batch_size=16, max_pairs=300, seed=0),
         progress=False,
+        cache_dir=tmp_path / "vectors",
     )
     new = registry.get(run.version)
     assert new.parent == v1.version and run.n_pairs >= 80
