@@ -383,7 +383,8 @@ _FOUNDED_SINCE_RE = re.compile(
 )
 # 2020年1月1日前注册成立: founded before the date.
 _FOUNDED_BEFORE_RE = re.compile(
-    rf"(?:(?:注册|成立|设立)(?:时间|日期)?(?:在|为|于))?{_DATE}(?:以前|之前|前)(?=[^，。；;]{{0,8}}?(?:注册|成立|设立|登记))"
+    rf"(?:(?:注册|成立|设立)(?:时间|日期)?(?:在|为|于))?(?:{_DATE}|(?P<year_end>(?:19|20)\d\d)年底)"
+    r"(?:\(含\)|（含）)?(?:以前|之前|前)(?=[^，。；;]{0,8}?(?:注册|成立|设立|登记))"
 )
 # 成立满3年 / 注册成立3年以上 / 成立不满2年 / 登记注册满6个月: an age counted back from the reference date.
 _FOUNDED_AGE_RE = re.compile(
@@ -409,7 +410,10 @@ def _established(text: str, reference: dt.date) -> Iterator[_Found]:
     for pattern, op in ((_FOUNDED_SINCE_RE, "established_after"), (_FOUNDED_BEFORE_RE, "established_before")):
         for match in pattern.finditer(text):
             try:
-                day = dt.date(int(match.group("y")), int(match.group("m")), int(match.group("d")))
+                if match.groupdict().get("year_end"):
+                    day = dt.date(int(match.group("year_end")), 12, 31)
+                else:
+                    day = dt.date(int(match.group("y")), int(match.group("m")), int(match.group("d")))
             except ValueError:
                 continue
             yield _Found(*match.span(), Condition("established", op, day.isoformat(), match.group(0)))
@@ -573,6 +577,18 @@ def _heading_end(text: str) -> int:
     return match.end("heading")
 
 
+@lru_cache(maxsize=1)
+def _supported_act_re() -> re.Pattern[str]:
+    return re.compile("|".join(f"(?:{p})" for p in vocab.SUPPORTED_ACTS))
+
+
+def _supported_act(found: _Found, text: str) -> bool:
+    """Tell whether a free-text requirement is only the act the support pays for (首次认定, 新招用…人员)."""
+    return found.condition.field == "undecidable" and bool(
+        _supported_act_re().fullmatch(text[found.start : found.end])
+    )
+
+
 def _overlaps(a: _Found, b: _Found) -> bool:
     return a.start < b.end and b.start < a.end
 
@@ -615,11 +631,7 @@ def extract_conditions(
     for found in _semantic(norm):
         if not any(_overlaps(found, d) for d in decided):
             decided.append(found)
-    mu_jun_ends = {d.end for d in decided if d.condition.field == "mu_jun_class"}
     for found in _industries(norm):
-        # 亩均效益评价为A类的工业企业: only industrial enterprises are rated, so 工业企业 adds nothing.
-        if found.start - 1 in mu_jun_ends and norm[found.start - 1] == "的":
-            continue
         if not any(_overlaps(found, d) for d in decided):
             decided.append(found)
     for found in sorted(_undecidable(norm), key=lambda f: (f.start, -(f.end - f.start))):
@@ -629,7 +641,7 @@ def extract_conditions(
     for found in _beneficiary_requirements(norm, decided):
         decided.append(found)
     heading_end = _heading_end(norm)
-    decided = [f for f in decided if f.start >= heading_end]
+    decided = [f for f in decided if f.start >= heading_end and not _supported_act(f, norm)]
     # A requirement restated (a heading, then the 享受条件) is one requirement.
     seen: set[tuple[str, str]] = set()
     unique = []

@@ -92,7 +92,7 @@ def test_support_amounts_are_not_conditions() -> None:
     ("alias", "title"),
     [
         ("高新技术企业", "国家高新技术企业"),
-        ("高企", None),  # two characters: too ambiguous to read from running text
+        ("高企", "国家高新技术企业"),  # two characters: read only where it stands as a word
         ("专精特新“小巨人”企业", "国家级专精特新“小巨人”企业"),
         ("小巨人企业", "国家级专精特新“小巨人”企业"),
         ("规模以上工业企业", "规上工业企业"),
@@ -103,6 +103,11 @@ def test_qualification_aliases(alias: str, title: str | None) -> None:
     keys = _keys(f"对被认定为{alias}的，给予一次性奖励。")
     quals = {k for k in keys if k[0] == "qualifications"}
     assert quals == ({("qualifications", "has", title)} if title else set())
+
+
+def test_two_character_alias_inside_a_word_is_not_read() -> None:
+    keys = _keys("支持企业提高企业管理水平，鼓励雏鹰计划宣传。")
+    assert not {k for k in keys if k[0] == "qualifications"}
 
 
 def test_qualifications_listed_together_are_alternatives() -> None:
