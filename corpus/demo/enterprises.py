@@ -265,19 +265,25 @@ def enterprise_id(number: int) -> str:
 
 
 def brand(number: int) -> str:
-    """Return a unique 字号 for enterprise ``number``: two characters for the first ones, then three, then four."""
+    """Return a unique 字号 for enterprise ``number``: two characters for the first ones, then three, then four.
+
+    No character repeats its neighbour ("恒达", never "恒恒"): the first character is one
+    of ``base``, each next one of the ``base - 1`` others, so numbers map one-to-one onto names.
+    """
     base = len(BRAND_CHARS)
     n_chars, offset = 2, 0
-    while number - offset >= base**n_chars:
-        offset += base**n_chars
+    while number - offset >= base * (base - 1) ** (n_chars - 1):
+        offset += base * (base - 1) ** (n_chars - 1)
         n_chars += 1
-    space = base**n_chars
+    space = base * (base - 1) ** (n_chars - 1)
     # A multiplier coprime with the space scatters consecutive numbers over the alphabet.
     k = ((number - offset) * 7_919) % space
-    chars = []
-    for _ in range(n_chars):
-        k, digit = divmod(k, base)
-        chars.append(BRAND_CHARS[digit])
+    k, previous = divmod(k, base)
+    chars = [BRAND_CHARS[previous]]
+    for _ in range(n_chars - 1):
+        k, step = divmod(k, base - 1)
+        previous = (previous + 1 + step) % base
+        chars.append(BRAND_CHARS[previous])
     return "".join(chars)
 
 

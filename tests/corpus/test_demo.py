@@ -412,3 +412,23 @@ def test_cli_demo_loads_then_writes_sets(tmp_path: Path, monkeypatch: pytest.Mon
         assert main(["demo", "--policies", "-1"]) == 2
     finally:
         get_settings.cache_clear()
+
+
+def test_sets_read_with_the_evaluation_readers(corpus, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from eval.sets import read_eligibility_set, read_retrieval_set
+
+    write_eligibility_set(corpus, tmp_path / "eligibility", n_items=40, n_profiles=15)
+    write_retrieval_set(corpus, tmp_path / "retrieval", n_queries=25)
+    eligibility = read_eligibility_set(tmp_path / "eligibility")
+    retrieval = read_retrieval_set(tmp_path / "retrieval")
+    assert (len(eligibility.items), len(eligibility.profiles), len(eligibility.truth)) == (40, 15, 600)
+    assert len(retrieval.docs) == len(corpus.items) and len(retrieval.queries) == 25
+
+
+def test_brands_are_unique_and_never_repeat_a_character() -> None:
+    from corpus.demo.enterprises import brand
+
+    numbers = sorted(set(range(0, 400_000, 7)) | set(range(2_850, 2_870)))  # 2 → 3 characters at 2,862
+    names = [brand(n) for n in numbers]
+    assert len(set(names)) == len(names)
+    assert all(a != b for name in names for a, b in zip(name, name[1:], strict=False))
