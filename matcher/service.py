@@ -301,6 +301,7 @@ class Matcher:
         self._chunks_cache: tuple[Any, np.ndarray, np.ndarray] | None = None
         self._row_positions: tuple[Any, np.ndarray, list[str | None]] | None = None
         self._tokens: OrderedDict[str, list[str]] = OrderedDict()
+        self._semantic_cache: tuple[ConditionTable, np.ndarray] | None = None
 
     # ---- lifecycle
     @classmethod
@@ -494,7 +495,7 @@ class Matcher:
         found = [
             (r, v)
             for r, t in with_text
-            if (v := self.judge.cache.get(content_key(self.encoder.model_id, "passage", t))) is not None
+            if (v := self.judge.cache.get(content_key(self.encoder.model_id, "query", t))) is not None
         ]
         if found:
             columns.set_vectors([r for r, _ in found], np.stack([v for _, v in found]))
@@ -605,7 +606,9 @@ class Matcher:
 
         semantic_scores = None
         if state.table.semantic_texts:
-            semantic_scores = self.judge.scores(state.table.semantic_texts, data)
+            vector = self.judge.profile_vector(data)
+            if vector is not None:
+                semantic_scores = self._semantic_matrix(state) @ vector
         codes = state.table.verdict_codes(data, semantic_scores, self.judge.codes)
         verdicts = state.table.levels_from_codes(codes)
         level = verdicts.level.copy()
@@ -635,7 +638,9 @@ class Matcher:
         )
         tags_mine = enterprise_tag_words(data)
         query = query_text(data)
-        query_vector = self._query_vector(query) if retriever is not None and query else None
+        # One encoding per profile: its business scope + products (else the whole query text) as a query.
+        dense_text = profile_text(data) or query
+        query_vector = self.judge.text_vectors([dense_text]) if retriever is not None and dense_text else None
         candidates = np.flatnonzero(chosen | excluded)
         bm25, dense, tags = self._relevance(state, retriever, candidates, query, query_vector, tags_mine)
         config = retriever.config.fusion if retriever is not None else None
@@ -703,16 +708,6 @@ class Matcher:
             int(applicable.sum()),
         )
 
-    def _query_vector(self, text: str) -> np.ndarray:
-        from matcher.semantic import content_key
-
-        key = content_key(self.encoder.model_id, "query", text)
-        vector = self.judge.cache.get(key)
-        if vector is None:
-            vector = np.asarray(self.encoder.encode_queries([text]), dtype=np.float32)[0]
-            self.judge.cache.put(key, vector)
-        return vector.reshape(1, -1)
-
     def _relevance(
         self,
         state: _ItemState,
@@ -738,6 +733,16 @@ class Matcher:
         )
         dense = per_item[positions].astype(np.float64)
         return bm25, dense, tags
+
+    def _semantic_matrix(self, state: _ItemState) -> np.ndarray:
+        """Vectors of every semantic condition text of the compiled table (encoded once per state)."""
+        cached = self._semantic_cache
+        if cached is None or cached[0] is not state.table:
+            cached = self._semantic_cache = (
+                state.table,
+                self.judge.condition_vectors(state.table.semantic_texts),
+            )
+        return cached[1]
 
     def _tag_overlap(self, state: _ItemState, tags_mine: frozenset[str]) -> np.ndarray:
         """Share of each item's tag words the enterprise carries (0 for untagged items), over all items."""
