@@ -53,6 +53,11 @@ def register(sub: argparse._SubParsersAction, group: Any) -> None:
         action="store_true",
         help="promote the new version if it is not worse than the active one",
     )
+    train.add_argument(
+        "--benchmarks",
+        action="store_true",
+        help="write the run and its before/after evaluations into docs/benchmarks.md (section training)",
+    )
     train.set_defaults(func=_train)
 
     promote = group("models").add_parser(
@@ -123,6 +128,15 @@ def _train(args: argparse.Namespace) -> int:
         for key, metrics in evaluations.items():
             shown = {k: round(v, 4) for k, v in metrics.items() if isinstance(v, float)}
             print(f"  {version} {key}: {json.dumps(shown)}")
+    if args.benchmarks:
+        from eval.benchfile import machine_description, update_section
+        from eval.training import training_markdown
+
+        update_section(
+            "training",
+            f"## Training\n\nMachine: {machine_description()}.\n\n"
+            + training_markdown(settings.models_dir, run.version),
+        )
     if args.promote:
         try:
             promote(ModelRegistry(settings.models_dir), run.version)
