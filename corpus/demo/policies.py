@@ -21,7 +21,7 @@ from corpus.demo.phrasing import Clause, Issuer, fulfilment_sentence
 from corpus.demo.vocab import CITY, COUNTIES, COUNTY_WEIGHTS, DEPARTMENTS, PROVINCE, PROVINCE_DEPARTMENTS
 
 CN_DIGITS = "零一二三四五六七八九"
-NUMBERING_STYLES = ("一、", "一、>（一）", "第一条", "1.", "一、>1.", "（一）", "1.>（1）")
+NUMBERING_STYLES = ("一、", "一、>（一）", "第一条", "1.", "一、>1.", "（一）", "1.>（1）", "第一章>第一条")
 
 
 @dataclass(frozen=True)
@@ -114,6 +114,8 @@ def _marker(style: str, n: int) -> str:
         return f"（{cn_number(n)}）"
     if style == "第一条":
         return f"第{cn_number(n)}条 "
+    if style == "第一章":
+        return f"第{cn_number(n)}章 "
     if style == "1.":
         return f"{n}."
     if style == "（1）":
@@ -184,7 +186,10 @@ def generate_policy(seed: int, index: int) -> DemoPolicy:
         f"{issuer.region_name}{topic_text}专项资金管理办法",
         f"{issuer_name}关于印发《{issuer.region_name}关于{topic_text}的实施意见》的通知",
     )
-    title = title_forms[0 if style != "第一条" else 3] if r.random() < 0.3 else r.choice(title_forms)
+    title = title_forms[0 if "第一条" not in style else 3] if r.random() < 0.3 else r.choice(title_forms)
+    by_articles = style == "第一章>第一条"  # a 办法: 总则, chapters of articles numbered throughout, 附则
+    if by_articles:
+        title = title_forms[3]
     addressee = {
         "province": "各市、县（市、区）人民政府，省政府直属各单位：",
         "city": "各县（市、区）人民政府，市政府直属各单位：",
@@ -199,6 +204,17 @@ def generate_policy(seed: int, index: int) -> DemoPolicy:
     )
 
     lines: list[str] = [title, doc_number, addressee, preamble]
+    if by_articles:
+        scope = {"province": "在浙江省", "city": "在台州市", "county": f"在{issuer.region_name}"}[
+            issuer.level
+        ]
+        lines = [
+            title,
+            doc_number,
+            "第一章 总则",
+            f"第一条 为加快{topic_text}，规范专项资金使用，根据有关规定，结合{region_word}实际，制定本办法。",
+            f"第二条 本办法适用于{scope}依法注册登记、具有独立法人资格的企业。",
+        ]
     items: list[DemoItem] = []
     parent, child = (style.split(">") + [""])[:2] if ">" in style else (style, "")
     if child:  # items of one chapter stay together, chapters in order of first mention
@@ -213,12 +229,13 @@ def generate_policy(seed: int, index: int) -> DemoPolicy:
             mode = doc_mode
         heading: tuple[str, ...] = ()
         if child:
-            chapter_index = chapter_titles[position][0]
+            chapter_index = chapter_titles[position][0] + (1 if by_articles else 0)
             if chapter_titles[position][1]:
                 heading_line = f"{_marker(parent, chapter_index)}{chapter_titles[position][2]}"
                 lines.append(heading_line)
             heading = (f"{_marker(parent, chapter_index)}{chapter_titles[position][2]}",)
-            marker = _marker(child, chapter_titles[position][3])
+            # Articles run on through the chapters after 总则's two; other styles restart in each chapter.
+            marker = _marker(child, position + 3 if by_articles else chapter_titles[position][3])
         else:
             marker = _marker(style, position + 1)
         seq += 1
@@ -238,6 +255,16 @@ def generate_policy(seed: int, index: int) -> DemoPolicy:
         issuer_name,
         _date_cn(issued),
     ]
+    if by_articles:
+        last = len(chosen) + 2
+        closing = [
+            f"第{cn_number(len(chapter_titles and {c[0] for c in chapter_titles}) + 2)}章 附则",
+            f"第{cn_number(last + 1)}条 本办法由{dept_text}负责解释。",
+            f"第{cn_number(last + 2)}条 本办法自{_date_cn(effective)}起施行"
+            + (f"，有效期至{_date_cn(valid_until)}。" if valid_until else "。"),
+            issuer_name,
+            _date_cn(issued),
+        ]
     lines.extend(closing)
     stated = {item.fulfilment for item in items if item.fulfilment}
     fulfilment = next(iter(stated)) if len(stated) == 1 else None
