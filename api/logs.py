@@ -19,7 +19,12 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 log = logging.getLogger("policymatch.api")
 
-_STANDARD = set(logging.LogRecord("", 0, "", 0, "", (), None).__dict__) | {"message", "asctime"}
+# Record attributes that are not extra fields (uvicorn adds an ANSI-coloured copy of its message).
+_STANDARD = set(logging.LogRecord("", 0, "", 0, "", (), None).__dict__) | {
+    "message",
+    "asctime",
+    "color_message",
+}
 # Keys are "<key id>.<secret>" (corpus.store): the secret part is masked, the key id may stay.
 _KEYLIKE = re.compile(r"\b(pk_[0-9a-f]+)\.[A-Za-z0-9_\-]+")
 _BEARER = re.compile(r"(?i)(bearer)\s+\S+")

@@ -67,7 +67,7 @@ def targets(
             f"Field 'limit' must be at most {limits.max_page_size}, got {size}.",
             {"field": "limit"},
         )
-    item_id = _one_item(stored, item_id)
+    item_ids = [item_id] if item_id is not None else [item.id for item in stored.items]
     expected_query = query_hash(policy_id, item_id, wanted)
     # Enterprise upserts reorder a list without a new index version, so their version is part of the ranking's.
     policy_version = f"{stored.document.version}.{services.enterprises_version}"
@@ -79,16 +79,20 @@ def targets(
             parsed, index_version=index_version, policy_version=policy_version, expected_query=expected_query
         )
         offset = parsed.offset
-    page = matcher.targets(policy_id, item_id=item_id, levels=wanted, offset=offset, limit=size)
-    served_index = str(getattr(page, "index_version", "") or index_version)
-    if cursor is not None and served_index != index_version:
+    rows, total, counts, served = _page(matcher, policy_id, item_ids, wanted, offset, size)
+    served_index = served or index_version
+    if served_index != index_version:
         # The index switched between the check and the read: this page belongs to another ranking.
-        check_cursor(
-            parsed, index_version=served_index, policy_version=policy_version, expected_query=expected_query
-        )
-    data = as_dict(page)
-    rows = data.get("data", [])
-    total = int(data.get("total", len(rows)))
+        if cursor is not None:
+            check_cursor(
+                parsed,
+                index_version=served_index,
+                policy_version=policy_version,
+                expected_query=expected_query,
+            )
+        else:
+            rows, total, counts, served = _page(matcher, policy_id, item_ids, wanted, offset, size)
+            served_index = served or services.index_version
     end = offset + len(rows)
     next_cursor = (
         encode_cursor(Cursor(served_index, policy_version, end, expected_query))
@@ -112,7 +116,7 @@ def targets(
         "data": rows,
         "next_cursor": next_cursor,
         "total": total,
-        "counts": data.get("counts"),
+        "counts": counts,
         "model": services.model_version,
         "index": served_index,
     }
@@ -132,9 +136,9 @@ def targets_csv(
     if item_id is not None:
         require_item(store, policy_id, item_id)
     wanted = parse_levels(levels, DEFAULT_LEVELS)
-    item_id = _one_item(stored, item_id)
+    item_ids = [item_id] if item_id is not None else [item.id for item in stored.items]
     index_version = services.index_version
-    rows = matcher.iter_targets(policy_id, item_id=item_id, levels=wanted)
+    rows = (row for one in item_ids for row in matcher.iter_targets(policy_id, item_id=one, levels=wanted))
     record_audit(
         services,
         principal,
@@ -157,21 +161,33 @@ def targets_csv(
     )
 
 
-def _one_item(stored: Any, item_id: str | None) -> str:
-    """Return the item a target list is for: the one named, or the policy's only item (422 when it has several)."""
-    if item_id is not None:
-        return item_id
-    if len(stored.items) == 1:
-        return str(stored.items[0].id)
-    ids = [item.id for item in stored.items]
-    raise ApiError(
-        422,
-        "item_required",
-        f"Policy {stored.document.id!r} has {len(ids)} items; name one with item_id (e.g. {ids[0]!r})."
-        if ids
-        else f"Policy {stored.document.id!r} has no items to list targets for.",
-        {"item_ids": ids[:50]},
-    )
+def _page(
+    matcher: Any, policy_id: str, item_ids: list[str], levels: tuple[str, ...], offset: int, size: int
+) -> tuple[list[dict[str, Any]], int, dict[str, int], str]:
+    """Rows ``offset .. offset+size`` of the items' lists one after another (item order, then each list's order).
+
+    Returns the rows, the total, the counts per level and the index version of the pages read
+    ("" when none was read, or a "|"-joined pair when the index switched in between).
+    """
+    rows: list[dict[str, Any]] = []
+    counts: dict[str, int] = {}
+    seen: set[str] = set()
+    start = 0
+    for item_id in item_ids:
+        order = matcher.target_order(policy_id, item_id, levels)
+        length = len(order)
+        for level, n in order.counts().items():
+            counts[level] = counts.get(level, 0) + n
+        lo = max(offset, start)
+        hi = min(offset + size, start + length)
+        if lo < hi:
+            page = matcher.targets(
+                policy_id, item_id=item_id, levels=levels, offset=lo - start, limit=hi - lo
+            )
+            seen.add(str(page.index_version))
+            rows.extend(as_dict(row) for row in page.rows)
+        start += length
+    return rows, start, counts, "|".join(sorted(seen))
 
 
 def _ascii_filename(name: str) -> str:
