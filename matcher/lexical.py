@@ -12,6 +12,7 @@ nonzeros, summed per document with ``np.bincount``). Measured against
 from __future__ import annotations
 
 import json
+import re
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
@@ -84,11 +85,46 @@ class LexicalResults(NamedTuple):
     scores: np.ndarray
 
 
-def default_tokenizer(text: str) -> list[str]:
+_CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+
+
+def jieba_words(text: str) -> list[str]:
     """Tokenize with the domain jieba tokenizer (``matcher.text.tokenize``) with function words dropped."""
     from matcher.text import tokenize
 
     return tokenize(text, drop_stopwords=True)
+
+
+def cjk_bigrams(text: str) -> list[str]:
+    """Overlapping character bigrams of every run of Chinese characters (a lone character stays a unigram)."""
+    from matcher.text import normalize_text
+
+    out: list[str] = []
+    for run in _CJK_RUN.findall(normalize_text(text)):
+        if len(run) == 1:
+            out.append(run)
+        else:
+            out.extend(run[i : i + 2] for i in range(len(run) - 1))
+    return out
+
+
+def words_and_bigrams(text: str) -> list[str]:
+    """Jieba words plus Chinese character bigrams: a question's 复工复产 still meets a text's 复工、复产."""
+    return jieba_words(text) + cjk_bigrams(text)
+
+
+# Analyzers by name (saved in the manifest so a loaded index tokenises queries as it was built).
+ANALYZERS: dict[str, Callable[[str], list[str]]] = {
+    "words": jieba_words,
+    "bigrams": cjk_bigrams,
+    "words+bigrams": words_and_bigrams,
+}
+DEFAULT_ANALYZER = "words+bigrams"
+
+
+def default_tokenizer(text: str) -> list[str]:
+    """Tokenize with the default analyzer (jieba words plus character bigrams)."""
+    return ANALYZERS[DEFAULT_ANALYZER](text)
 
 
 class BM25Index:
@@ -104,11 +140,15 @@ class BM25Index:
         *,
         k1: float = 1.2,
         b: float = 0.75,
+        analyzer: str = DEFAULT_ANALYZER,
         tokenizer: Callable[[str], list[str]] | None = None,
     ) -> None:
+        if tokenizer is None and analyzer not in ANALYZERS:
+            raise ValueError(f"unknown BM25 analyzer {analyzer!r}; valid: {', '.join(ANALYZERS)}")
         self.k1 = k1
         self.b = b
-        self.tokenizer = tokenizer or default_tokenizer
+        self.analyzer = "custom" if tokenizer is not None else analyzer
+        self.tokenizer = tokenizer or ANALYZERS[analyzer]
         self._vocab: dict[str, int] = {}
         self._ids: list[str | None] = []  # row -> id (None: removed)
         self._rows: dict[str, int] = {}
@@ -278,6 +318,7 @@ class BM25Index:
                 "format": FORMAT,
                 "k1": self.k1,
                 "b": self.b,
+                "analyzer": self.analyzer,
                 "count": len(self._rows),
                 "vocabulary": len(words),
                 "checksums": {
@@ -302,7 +343,17 @@ class BM25Index:
         for name, digest in manifest["checksums"].items():
             if sha256_file(folder / name) != digest:
                 raise IndexIntegrityError(f"{folder / name}: checksum mismatch, the BM25 index is corrupted")
-        index = cls(k1=manifest["k1"], b=manifest["b"], tokenizer=tokenizer)
+        analyzer = manifest.get("analyzer", DEFAULT_ANALYZER)
+        if analyzer == "custom" and tokenizer is None:
+            raise ValueError(
+                f"{manifest_path}: built with a custom tokenizer; pass it to BM25Index.load(tokenizer=...)"
+            )
+        index = cls(
+            k1=manifest["k1"],
+            b=manifest["b"],
+            analyzer=analyzer if tokenizer is None else "words",
+            tokenizer=tokenizer,
+        )
         with np.load(folder / "bm25.npz") as arrays:
             indptr, terms, counts = arrays["indptr"], arrays["terms"], arrays["counts"]
         words = json.loads((folder / "vocab.json").read_text(encoding="utf-8"))

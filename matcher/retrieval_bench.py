@@ -15,7 +15,7 @@ import hashlib
 import json
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -71,7 +71,7 @@ def split_by_document(answers: Sequence[str], salt: str = "policymatch") -> tupl
 
 @dataclass(frozen=True)
 class SystemScore:
-    """Recall@k and MRR of one system on one set of questions."""
+    """Recall@k and MRR of one system on one set of questions (plus recall@10 / MRR on the tuning half)."""
 
     name: str
     recall_at_1: float
@@ -79,6 +79,8 @@ class SystemScore:
     recall_at_50: float
     mrr: float
     n_questions: int
+    tune_recall_at_10: float = float("nan")
+    tune_mrr: float = float("nan")
 
 
 def score_system(name: str, found_ranks: Sequence[int]) -> SystemScore:
@@ -98,19 +100,46 @@ def score_system(name: str, found_ranks: Sequence[int]) -> SystemScore:
 # --- offline scoring of the whole set -----------------------------------------------------------
 
 
+ANALYZER_LABELS = {
+    "words": "BM25, jieba words",
+    "bigrams": "BM25, character bigrams",
+    "words+bigrams": "BM25, jieba words + character bigrams",
+}
+SERVABLE_ANALYZERS = ("words", "words+bigrams")
+ALL_CHUNKS = 40  # 40 × 480 characters cover the longest NCP document (the retriever allows up to 64)
+
+
 @dataclass(frozen=True)
 class NcpScores:
-    """Per question: BM25 of every document and the dense cosine of every document's chunks."""
+    """Per question: BM25 of every document per analyzer and the dense cosine of every document's chunks."""
 
-    bm25: np.ndarray  # (questions, docs)
+    analyzers: tuple[str, ...]
+    bm25: np.ndarray  # (analyzers, questions, docs)
     chunk_dense: np.ndarray  # (questions, docs, max_chunks), -inf where a document has fewer chunks
     relevant: np.ndarray  # (questions,) row of the answering document
 
+    def lexical(self, analyzer: str) -> np.ndarray:
+        """Return the (questions, docs) BM25 matrix of one analyzer."""
+        return self.bm25[self.analyzers.index(analyzer)]
 
-def score_ncp(data: NcpSet, encoder: Encoder, *, chunk_chars: int = 480, max_chunks: int = 4) -> NcpScores:
-    """BM25 and dense scores of every (question, document) pair, the documents encoded in chunks."""
-    lexical = BM25Index().fit(list(data.doc_ids), list(data.doc_texts))
-    bm25 = np.stack([lexical.score_rows(q)[0] for q in data.questions])
+    def dense(self, n_chunks: int) -> np.ndarray:
+        """Return the (questions, docs) dense matrix with each document's first ``n_chunks`` chunks, max-pooled."""
+        return self.chunk_dense[:, :, :n_chunks].max(axis=2)
+
+
+def score_ncp(
+    data: NcpSet,
+    encoder: Encoder,
+    *,
+    analyzers: Sequence[str] = tuple(ANALYZER_LABELS),
+    chunk_chars: int = 480,
+    max_chunks: int = ALL_CHUNKS,
+) -> NcpScores:
+    """BM25 (per analyzer) and dense scores of every (question, document) pair, documents encoded in chunks."""
+    bm25 = []
+    for analyzer in analyzers:
+        lexical = BM25Index(analyzer=analyzer).fit(list(data.doc_ids), list(data.doc_texts))
+        bm25.append(np.stack([lexical.score_rows(q)[0] for q in data.questions]))
     chunks = [chunk_text(t, chunk_chars, max_chunks) for t in data.doc_texts]
     flat = [c for doc in chunks for c in doc]
     owner = np.repeat(np.arange(len(chunks)), [len(c) for c in chunks])
@@ -121,11 +150,13 @@ def score_ncp(data: NcpSet, encoder: Encoder, *, chunk_chars: int = 480, max_chu
     chunk_dense = np.full((len(queries), len(chunks), max_chunks), -np.inf, dtype=np.float32)
     chunk_dense[:, owner, position] = cos
     row = {doc: i for i, doc in enumerate(data.doc_ids)}
-    return NcpScores(bm25, chunk_dense, np.array([row[a] for a in data.answers]))
+    return NcpScores(tuple(analyzers), np.stack(bm25), chunk_dense, np.array([row[a] for a in data.answers]))
 
 
-def _dense(scores: NcpScores, n_chunks: int) -> np.ndarray:
-    return scores.chunk_dense[:, :, :n_chunks].max(axis=2)
+def _chunks_label(n_chunks: int) -> str:
+    if n_chunks >= ALL_CHUNKS:
+        return "every 480-character chunk, best one"
+    return "first 480 characters" if n_chunks == 1 else f"first {n_chunks} chunks of 480 characters, best one"
 
 
 def fused_ranks(
@@ -167,8 +198,8 @@ class NcpReport:
     """Every system on the test half, the chosen fusion, and the served retriever's own numbers."""
 
     systems: tuple[SystemScore, ...]
-    chosen: FusionConfig
-    chosen_chunks: int
+    chosen: RetrievalConfig
+    served_config: RetrievalConfig
     served: SystemScore
     n_tune: int
     n_test: int
@@ -181,60 +212,71 @@ def evaluate_ncp(
     encoder: Encoder,
     *,
     pool: int = 100,
+    max_chunks: int = 4,
     log: Callable[[str], None] = lambda _: None,
 ) -> NcpReport:
     """Tune the fusion on half the NCP questions (split by document) and report every system on the other half."""
     data = load_ncp(folder)
     tune, test = split_by_document(data.answers)
     log(f"NCP: {len(data.doc_ids)} documents, {len(tune)} tuning / {len(test)} test questions")
-    scores = score_ncp(data, encoder)
+    scores = score_ncp(data, encoder, max_chunks=max_chunks)
     rel = scores.relevant
 
     def on(idx: np.ndarray, found: list[int]) -> list[int]:
         return [found[i] for i in idx]
 
-    systems: list[SystemScore] = []
-    bm25_ranks = single_ranks(scores.bm25, rel)
-    systems.append(score_system("BM25 (jieba, k1=1.2, b=0.75)", on(test, bm25_ranks)))
-    for n_chunks in (1, 2, 4):
-        systems.append(
-            score_system(
-                f"dense, {n_chunks} chunk(s) of ≤480 chars, max-pooled",
-                on(test, single_ranks(_dense(scores, n_chunks), rel)),
-            )
+    def both(name: str, found: list[int]) -> SystemScore:
+        tuned = score_system(name, on(tune, found))
+        return replace(
+            score_system(name, on(test, found)), tune_recall_at_10=tuned.recall_at_10, tune_mrr=tuned.mrr
         )
-    # Candidates: everything fused on the tuning half, best by MRR then recall@10.
-    grid: list[tuple[FusionConfig, int]] = []
-    for n_chunks in (1, 2, 4):
-        grid.append((FusionConfig("rrf", 1.0, 1.0, 0.0), n_chunks))
-        for method in ("zscore", "minmax"):
-            for dense_weight in (0.3, 0.5, 0.7, 1.0, 1.5, 2.0):
-                grid.append((FusionConfig(method, 1.0, dense_weight, 0.0), n_chunks))
-    best: tuple[float, float] = (-1.0, -1.0)
+
+    systems: list[SystemScore] = []
+    for analyzer in scores.analyzers:
+        found = single_ranks(scores.lexical(analyzer), rel)
+        systems.append(both(f"{ANALYZER_LABELS[analyzer]} (k1=1.2, b=0.75)", found))
+    chunk_choices = tuple(sorted({1, min(4, max_chunks), max_chunks}))
+    for n_chunks in chunk_choices:
+        systems.append(both(f"dense, {_chunks_label(n_chunks)}", single_ranks(scores.dense(n_chunks), rel)))
+    # Every combination fused on the tuning half; the best by MRR + recall@10 is served.
+    grid: list[tuple[str, int, FusionConfig]] = []
+    # Bigrams alone are reported but not served: they drop digits and Latin tokens (50万元, ISO9001).
+    for analyzer in [a for a in scores.analyzers if a in SERVABLE_ANALYZERS]:
+        for n_chunks in chunk_choices:
+            grid.append((analyzer, n_chunks, FusionConfig("rrf", 1.0, 1.0, 0.0)))
+            for method in ("zscore", "minmax"):
+                for dense_weight in (0.2, 0.3, 0.5, 0.7, 1.0, 1.5):
+                    grid.append((analyzer, n_chunks, FusionConfig(method, 1.0, dense_weight, 0.0)))
+    best = -1.0
     chosen = grid[0]
-    for config, n_chunks in grid:
-        found = fused_ranks(scores.bm25[tune], _dense(scores, n_chunks)[tune], rel[tune], config, pool)
-        summary = score_system("", found)
-        if (summary.mrr, summary.recall_at_10) > best:
-            best, chosen = (summary.mrr, summary.recall_at_10), (config, n_chunks)
-    for config, n_chunks in (
-        (FusionConfig("rrf", 1.0, 1.0, 0.0), 1),
-        (FusionConfig("rrf", 1.0, 1.0, 0.0), 4),
-        (FusionConfig("zscore", 1.0, 1.0, 0.0), 1),
-        (FusionConfig("zscore", 1.0, 1.0, 0.0), 4),
-        chosen,
-    ):
-        found = fused_ranks(scores.bm25[test], _dense(scores, n_chunks)[test], rel[test], config, pool)
-        label = "chosen: " if (config, n_chunks) == chosen else ""
+    for analyzer, n_chunks, config in grid:
+        lexical, dense = scores.lexical(analyzer), scores.dense(n_chunks)
+        summary = score_system("", fused_ranks(lexical[tune], dense[tune], rel[tune], config, pool))
+        if summary.mrr + summary.recall_at_10 > best + 1e-12:
+            best, chosen = summary.mrr + summary.recall_at_10, (analyzer, n_chunks, config)
+    compared = [
+        ("words", 1, FusionConfig("rrf", 1.0, 1.0, 0.0)),
+        ("words", 1, FusionConfig("zscore", 1.0, 1.0, 0.0)),
+        ("words", max_chunks, FusionConfig("zscore", 1.0, 1.0, 0.0)),
+        (chosen[0], chosen[1], FusionConfig("rrf", 1.0, 1.0, 0.0)),
+    ]
+    for analyzer, n_chunks, config in dict.fromkeys([*compared, chosen]):
+        lexical, dense = scores.lexical(analyzer), scores.dense(n_chunks)
+        found = fused_ranks(lexical, dense, rel, config, pool)
+        label = "**chosen**: " if (analyzer, n_chunks, config) == chosen else ""
         systems.append(
-            score_system(
-                f"{label}{config.method} fusion, dense weight {config.dense_weight:g}, {n_chunks} chunk(s)",
+            both(
+                f"{label}{config.method} fusion of {ANALYZER_LABELS[analyzer]} and dense ({_chunks_label(n_chunks)})"
+                + (f", dense weight {config.dense_weight:g}" if config.method != "rrf" else ""),
                 found,
             )
         )
-    log(f"chosen fusion: {chosen[0]} over {chosen[1]} chunk(s)")
-    # The served path end to end: a HybridRetriever with the chosen settings over every document.
-    served_config = RetrievalConfig(fusion=chosen[0], candidates=pool, max_chunks=chosen[1])
+    log(f"chosen: {chosen}")
+    chosen_config = RetrievalConfig(
+        fusion=chosen[2], candidates=pool, max_chunks=chosen[1], analyzer=chosen[0]
+    )
+    # The served path end to end: a HybridRetriever with the served defaults over every document.
+    served_config = RetrievalConfig()
     started = time.perf_counter()
     retriever = HybridRetriever(encoder, config=served_config)
     retriever.add(list(data.doc_ids), list(data.doc_texts))
@@ -248,11 +290,11 @@ def evaluate_ncp(
         timings.append(time.perf_counter() - started)
         ids = [h.id for h in hits]
         served_ranks.append(ids.index(data.answers[i]) + 1 if data.answers[i] in ids else 0)
-    served = score_system("served HybridRetriever (chosen fusion)", served_ranks)
+    served = score_system("served HybridRetriever (`RetrievalConfig()` defaults), end to end", served_ranks)
     return NcpReport(
         tuple(systems),
-        chosen[0],
-        chosen[1],
+        chosen_config,
+        served_config,
         served,
         len(tune),
         len(test),
@@ -509,19 +551,24 @@ def retrieval_markdown(report: NcpReport, lexical: LexicalTimings, machine: str,
         "tuning half only; every number below is on the test half. Candidates: union of each part's top "
         f"100, both parts scored exactly on every candidate, then fused.",
         "",
-        "| system | recall@1 | recall@10 | recall@50 | MRR |",
-        "|---|---|---|---|---|",
+        "| system | recall@1 | recall@10 | recall@50 | MRR | tuning half: recall@10 / MRR |",
+        "|---|---|---|---|---|---|",
     ]
     for s in (*report.systems, report.served):
+        tuned = "" if np.isnan(s.tune_mrr) else f"{s.tune_recall_at_10:.3f} / {s.tune_mrr:.3f}"
         lines.append(
-            f"| {s.name} | {s.recall_at_1:.3f} | {s.recall_at_10:.3f} | {s.recall_at_50:.3f} | {s.mrr:.3f} |"
+            f"| {s.name} | {s.recall_at_1:.3f} | {s.recall_at_10:.3f} | {s.recall_at_50:.3f} | {s.mrr:.3f} | {tuned} |"
         )
     lines += [
         "",
-        f"Chosen: `{report.chosen.method}` normalisation, weights BM25 {report.chosen.bm25_weight:g} / dense "
-        f"{report.chosen.dense_weight:g}, documents as {report.chosen_chunks} chunk(s) of ≤ 480 characters with "
-        "the best chunk's cosine. Tag overlap is the third part (weight 1 on a [0, 1] overlap) when the caller "
-        "passes it; the NCP set has no tags.",
+        f"Chosen on the tuning half: lexical `{report.chosen.analyzer}`, `{report.chosen.fusion.method}` "
+        f"normalisation, weights BM25 {report.chosen.fusion.bm25_weight:g} / dense {report.chosen.fusion.dense_weight:g}, "
+        f"documents as {_chunks_label(report.chosen.max_chunks)} (cosine of the best chunk).",
+        f"Served defaults (`matcher.retrieval.RetrievalConfig()`): lexical `{report.served_config.analyzer}`, "
+        f"`{report.served_config.fusion.method}` weights BM25 {report.served_config.fusion.bm25_weight:g} / dense "
+        f"{report.served_config.fusion.dense_weight:g} / tag overlap {report.served_config.fusion.tags_weight:g} "
+        f"(the caller's [0, 1] overlap; the NCP set has no tags), documents as "
+        f"{_chunks_label(report.served_config.max_chunks)}.",
         f"Served retriever: building it over the 599 documents took {report.build_seconds:.1f} s (vectors from the "
         f"on-disk cache; BM25 + FAISS only), one search (query already encoded) {report.query_ms_p50:.1f} ms p50.",
         "",
