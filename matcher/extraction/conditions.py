@@ -210,6 +210,12 @@ def _qualifications(text: str) -> Iterator[_Found]:
             groups.append([item])
     for group in groups:
         start, end = group[0][0], group[-1][1]
+        # 为重点用工企业、高新技术企业介绍员工: titles of those served, not of the enterprise.
+        group_head = text[_window_start(text, start, 20, _SENTENCE_BOUNDARY + "，,") : start]
+        if re.search(r"(?:为|向)[^认评列成作]{0,12}$", group_head) and not re.search(
+            r"(?:认定|评|列|成|作)为", group_head
+        ):
+            continue
         titles = sorted({t for _, _, t in group})
         head = text[max(0, start - 8) : start]
         negated = bool(
@@ -477,7 +483,8 @@ def _industries(text: str) -> Iterator[_Found]:
             groups.append([hit])
     for group in groups:
         start, end = group[0][0], group[-1][1]
-        tail = re.match(r"(?:等)?(?:[^，。；]{0,12}?(?:行业企业|行业|企业|领域))?", text[end:])
+        # The noun the industry qualifies (…等行业企业), never words of another requirement (受疫情影响较大的).
+        tail = re.match(r"(?:等)?(?:[^，。；受因向为对]{0,12}?(?:行业企业|行业|企业|领域))?", text[end:])
         span_end = end + (tail.end() if tail else 0)
         codes = sorted({c for _, _, cs in group for c in cs})
         yield _Found(start, span_end, Condition("industry_code", "industry_in", codes, text[start:span_end]))
@@ -536,7 +543,7 @@ _BENEFICIARY_RE = re.compile(
     r"对(?P<mod>[^，。；;]{4,60}?)的(?:[^，。；;的]{0,8}?)(?:企业|单位|项目单位|机构|纳税人|市场主体|商户|载体)(?![^，。；;]{0,3}的)"
 )
 _CONNECTORS = re.compile(
-    r"^(?:且|并|或|和|及|以及|、|，|,|的|等|其他)+|(?:且|并|或|和|及|以及|、|，|,|的|等)+$"
+    r"^(?:且|并|或|和|及|以及|但|、|，|,|的|等|其他)+|(?:且|并|或|和|及|以及|但|、|，|,|的|等)+$"
 )
 
 
@@ -575,6 +582,25 @@ def _heading_end(text: str) -> int:
     if match is None or re.search(r"对|的(?:企业|单位)", match.group("heading")):
         return 0
     return match.end("heading")
+
+
+def _merge_adjacent(found: list[_Found], text: str) -> list[_Found]:
+    """Join free-text requirements that touch (受疫情影响 + 暂时失去收入来源): one requirement said in one breath."""
+    kept = sorted((f for f in found if f.condition.field != "undecidable"), key=lambda f: f.start)
+    free = sorted((f for f in found if f.condition.field == "undecidable"), key=lambda f: (f.start, f.end))
+    merged: list[_Found] = []
+    for item in free:
+        if merged:
+            last = merged[-1]
+            gap = text[last.end : item.start] if item.start >= last.end else ""
+            between_decided = any(last.end <= k.start < item.start + 1 for k in kept)
+            if item.start <= last.end or (re.fullmatch(r"(?:企业)?", gap) and not between_decided):
+                end = max(last.end, item.end)
+                span = text[last.start : end]
+                merged[-1] = _Found(last.start, end, Condition("undecidable", "eq", span, span))
+                continue
+        merged.append(item)
+    return kept + merged
 
 
 @lru_cache(maxsize=1)
@@ -640,6 +666,7 @@ def extract_conditions(
             decided.append(trimmed)
     for found in _beneficiary_requirements(norm, decided):
         decided.append(found)
+    decided = _merge_adjacent(decided, norm)
     heading_end = _heading_end(norm)
     decided = [f for f in decided if f.start >= heading_end and not _supported_act(f, norm)]
     # A requirement restated (a heading, then the 享受条件) is one requirement.
