@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from api.services import Services
 
 
 def register(sub: argparse._SubParsersAction, group: object) -> None:
@@ -58,6 +62,7 @@ def _serve(args: argparse.Namespace) -> int:
     say(f"data directory: {settings.data_dir.resolve()}")
     services = open_services(settings, prepare=True, say=say)
     say(f"ready: model {services.model_version}, index {services.index_version}")
+    _audit_start(services, settings.host, settings.port, open_mode=not has_keys)
     if not has_keys:
         say(
             "running OPEN: no API key is configured, every caller is an admin and only loopback clients are served; "
@@ -73,3 +78,21 @@ def _serve(args: argparse.Namespace) -> int:
     finally:
         services.close()
     return 0
+
+
+def _audit_start(services: Services, host: str, port: int, *, open_mode: bool) -> None:
+    """Record which model and index version the service starts serving (a model or index switch shows here)."""
+    from corpus.store import AuditEvent
+
+    services.store.append_audit(
+        AuditEvent(
+            actor="cli",
+            action="service.start",
+            target=f"{host}:{port}",
+            details={
+                "model_version": services.model_version,
+                "index_version": services.index_version,
+                "open": open_mode,
+            },
+        )
+    )

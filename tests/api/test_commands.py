@@ -82,3 +82,64 @@ def test_serve_refuses_an_open_service_off_loopback(data_dir, capsys):
     assert main(["serve", "--host", "0.0.0.0", "--no-demo"]) == 2
     err = capsys.readouterr().err
     assert "loopback" in err and "keys create" in err
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.mark.slow
+def test_serve_starts_on_the_data_dir_and_says_it_runs_open(tmp_path, models_dir):
+    """``policymatch serve`` end to end: model from the registry, the store, the index built on first start."""
+    import os
+    import subprocess
+    import sys
+    import time
+
+    import httpx
+
+    (tmp_path / "models").symlink_to(models_dir, target_is_directory=True)
+    store = open_store(tmp_path / "policymatch.sqlite3")
+    seed(store)
+    store.close()
+    port = _free_port()
+    env = {**os.environ, "POLICYMATCH_DATA_DIR": str(tmp_path), "POLICYMATCH_PORT": str(port)}
+    log = tmp_path / "serve.log"
+    with open(log, "w") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "api.cli", "serve", "--no-demo"],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        deadline = time.monotonic() + 120
+        ready = None
+        while time.monotonic() < deadline and process.poll() is None:
+            try:
+                ready = httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=2)
+                break
+            except httpx.HTTPError:
+                time.sleep(0.5)
+        assert ready is not None and ready.status_code == 200, log.read_text()
+        assert ready.json()["ready"] is True
+        matched = httpx.post(f"http://127.0.0.1:{port}/v1/match", json={"enterprise_id": "E001"}, timeout=30)
+        assert matched.status_code == 200 and matched.json()["index"] == ready.json()["index"]
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+    text = log.read_text()
+    assert "running OPEN" in text and "loopback" in text
+    request_lines = [
+        json.loads(line) for line in text.splitlines() if line.startswith("{") and '"request"' in line
+    ]
+    assert {line["path"] for line in request_lines} >= {"/readyz", "/v1/match"}
+    store = open_store(tmp_path / "policymatch.sqlite3")
+    (start,) = store.query_audit(action="service.start")
+    assert start.details["index_version"] == ready.json()["index"] and start.details["open"] is True
+    assert store.query_audit(action="match", target="E001")
+    store.close()
