@@ -143,3 +143,25 @@ def test_serve_starts_on_the_data_dir_and_says_it_runs_open(tmp_path, models_dir
     assert start.details["index_version"] == ready.json()["index"] and start.details["open"] is True
     assert store.query_audit(action="match", target="E001")
     store.close()
+
+
+def test_create_app_opens_the_data_dir_itself(tmp_path, models_dir):
+    """Without ready services the app opens model, store and index under the data dir at startup, and closes them."""
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+    from corpus.settings import Settings
+    from models.registry import ModelRegistry
+
+    (tmp_path / "models").symlink_to(models_dir, target_is_directory=True)
+    store = open_store(tmp_path / "policymatch.sqlite3")
+    seed(store)
+    store.close()
+    app = create_app(Settings(data_dir=tmp_path))
+    with TestClient(app, client=("127.0.0.1", 1)) as client:
+        ready = client.get("/readyz").json()
+        assert ready["ready"] is True and all(ready["checks"].values())
+        # The registry's active version is the one served.
+        assert f"@{ModelRegistry(models_dir).active().version}" in ready["model"]
+        assert client.get("/v1/policies").json()["total"] == 3
+    assert app.state.services is None
