@@ -206,9 +206,20 @@ def exclusion_sentence(r: random.Random) -> list[Segment]:
     ]
 
 
-def fulfilment_sentence(r: random.Random, mode: str, issuer: Issuer, dept: str, finance: str) -> str:
+def fulfilment_sentence(
+    r: random.Random, mode: str, issuer: Issuer, dept: str, finance: str, support_type: str = "资金奖励"
+) -> str:
     """Write a sentence stating how the item is delivered (免申即享 / 即申即享 / 一般申报 / 第三方评审)."""
     jointly = f"{dept}会同{finance}" if finance != dept else dept
+    if mode == "免申即享" and support_type == "减免":
+        return r.choice(
+            (
+                "本条政策实行“免申即享”，由税务部门依据亩均效益评价结果直接办理减免，企业无需申报。",
+                "减免实行“免申即享”，企业无需提交申请。",
+            )
+        )
+    if mode == "免申即享" and support_type == "荣誉":
+        return f"实行“免申即享”，由{dept}根据统计和税务数据直接认定并公布名单。"
     if mode == "免申即享":
         return r.choice(
             (

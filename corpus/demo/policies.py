@@ -225,7 +225,7 @@ def generate_policy(seed: int, index: int) -> DemoPolicy:
     for position, kind in enumerate(chosen):
         clause = MAKERS[kind](r, ctx)
         mode = clause.fulfilment if r.random() < 0.55 else None
-        if doc_mode and r.random() < 0.5:
+        if doc_mode and r.random() < 0.5 and clause.support_type != "用地":  # land is never 免申即享
             mode = doc_mode
         heading: tuple[str, ...] = ()
         if child:
@@ -350,7 +350,7 @@ def _write_item(
         else:
             text += segment
     if mode:
-        text += fulfilment_sentence(r, mode, issuer, ctx.dept, ctx.finance)
+        text += fulfilment_sentence(r, mode, issuer, ctx.dept, ctx.finance, clause.support_type)
     return DemoItem(
         id=f"{policy_id}#{seq}",
         policy_id=policy_id,
