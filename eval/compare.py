@@ -416,12 +416,16 @@ def build_systems(
                     systems.append(system)
         assert first is not None
         if "hybrid" in wanted_names:
+            # The served retriever with each model version asked for; the active one is "hybrid".
             served_version = active if active in wanted else wanted[0]
-            systems.append(
-                ServedSystem(
-                    make_encoder(backends[0], served_version, models_dir), name="hybrid", cache_dir=cache_dir
+            for version in [served_version] + [v for v in wanted if v != served_version]:
+                systems.append(
+                    ServedSystem(
+                        make_encoder(backends[0], version, models_dir),
+                        name="hybrid" if version == served_version else f"hybrid:{version}",
+                        cache_dir=cache_dir,
+                    )
                 )
-            )
             served = "hybrid"
             versions["served"] = f"{served_version}@{backends[0]}"
         for method in ("zscore", "rrf"):
