@@ -174,7 +174,7 @@ def _qualification_re() -> tuple[re.Pattern[str], dict[str, str]]:
 
 
 # What may stand before a two-character alias for it to be a word of its own (的高企, 对高企, 、高企).
-_SHORT_ALIAS_BEFORE = r"[的对为、和或及与，,：:\s]"
+_SHORT_ALIAS_BEFORE = r"[的对为、和或及与，,：:\s市区县省]"
 
 
 def _qualifications(text: str) -> Iterator[_Found]:
