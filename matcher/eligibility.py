@@ -588,14 +588,19 @@ class EnterpriseColumns:
         self._cache[key] = out
         return out
 
-    def profile_view(self, row: int) -> dict[str, Any]:
-        """Rebuild the stored profile of one row as a dict (numbers, the date and raw fields; unknown ones left out)."""
+    def profile_view(self, row: int, fields: Iterable[str] | None = None) -> dict[str, Any]:
+        """Rebuild the stored profile of one row as a dict (only ``fields`` when given; unknown ones left out)."""
+        wanted = None if fields is None else set(fields)
         view: dict[str, Any] = {"id": self.ids[row], "name": self.names[row]}
         for fld, column in self.numeric.items():
+            if wanted is not None and fld not in wanted:
+                continue
             value = float(column[row])
             if not np.isnan(value):
                 view[fld] = value
         for fld, raw in self._raw.items():
+            if wanted is not None and fld not in wanted:
+                continue
             value = raw[row]
             if value is not None:
                 view[fld] = value

@@ -189,7 +189,8 @@ def build_row(
 ) -> TargetRow:
     """Spell out the row at ``position`` of a target list: each condition's verdict with the actual value and gap."""
     row = int(order.rows[position])
-    profile = columns.profile_view(row)
+    # Only the fields the conditions read (rd_ratio is stored already derived).
+    profile = columns.profile_view(row, {c.field for c in conditions})
     results: list[ConditionResult] = []
     for index, cond in enumerate(conditions):
         if cond.op == "semantic":
