@@ -16,12 +16,13 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install -q -e '.[dev]'
 	touch $(STAMP)
 
-# Debian packages the browser tests and Chinese plots need (Chromium and a CJK font).
+# Debian packages the browser tests and Chinese plots need (Chromium and a CJK font), and the
+# PostgreSQL server the store contract tests start (tests/corpus/conftest.py).
 system-deps:
-	@if command -v chromium >/dev/null && fc-list 2>/dev/null | grep -qi 'wqy\|noto.*cjk'; then :; \
+	@if command -v chromium >/dev/null && fc-list 2>/dev/null | grep -qi 'wqy\|noto.*cjk' && ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then :; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-zenhei >/dev/null; \
-	else echo "system-deps: install chromium and fonts-wqy-zenhei (Debian) for the browser tests"; fi
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-zenhei postgresql >/dev/null; \
+	else echo "system-deps: install chromium, fonts-wqy-zenhei and postgresql (Debian) for the browser and store tests"; fi
 
 run: install
 	$(BIN)/policymatch serve

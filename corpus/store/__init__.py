@@ -1,7 +1,8 @@
 """The store: one protocol (:mod:`corpus.store.base`), one implementation per file, one factory.
 
 ``open_store(path_or_url)`` takes a file path (SQLite, the default), a
-``sqlite:///path`` URL, or names the valid schemes when given another.
+``sqlite:///path`` URL, a ``postgresql://user:pass@host:port/db`` URL (PostgreSQL,
+:mod:`corpus.store.postgres`), or names the valid schemes when given another.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from corpus.store.base import (
     UpsertCounts,
 )
 
-SCHEMES = ("sqlite",)
+SCHEMES = ("sqlite", "postgresql")
 
 __all__ = [
     "SCHEMES",
@@ -43,7 +44,8 @@ def open_store(path_or_url: str | Path) -> Store:
     """Open (creating and migrating when needed) the store at a path or URL.
 
     Accepted: a file path (``var/policymatch.sqlite3``) or ``sqlite:///relative/or/abs/path``
-    (``sqlite:////abs/path`` also works). Any other scheme is refused with the valid ones.
+    (``sqlite:////abs/path`` also works), or ``postgresql://`` / ``postgres://`` for a PostgreSQL
+    server. Any other scheme is refused with the valid ones.
     """
     from corpus.store.sqlite import SQLiteStore
 
@@ -62,9 +64,9 @@ def open_store(path_or_url: str | Path) -> Store:
                 raise StoreError(f"{text!r} names no file; use sqlite:///path/to/policymatch.sqlite3")
             return SQLiteStore(Path(path))
         if scheme in ("postgresql", "postgres"):
-            raise StoreError(
-                f"the {scheme} store is not available yet; valid schemes: {', '.join(SCHEMES)} (or a plain file path)"
-            )
+            from corpus.store.postgres import PostgresStore
+
+            return PostgresStore(text)
         raise StoreError(
             f"unknown store scheme {scheme!r} in {text!r}; valid schemes: {', '.join(SCHEMES)} (or a plain file path)"
         )

@@ -1,0 +1,291 @@
+"""The store contract: the same cases over every backend (SQLite file, PostgreSQL server).
+
+The PostgreSQL cases run against a real server the ``pg_cluster`` fixture starts
+(tests/corpus/conftest.py); they are skipped, with the reason, only where Debian's
+``postgresql`` binaries are absent. What is really stored is read back through a
+separate plain connection (``sqlite3`` or ``psycopg``), never through the store.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from corpus.conditions import Condition
+from corpus.schemas import PolicyDocument, PolicyItem, item_id, validate_policy, validate_profile
+from corpus.store import AuditEvent, NotFoundError, StoreError, open_store
+from corpus.store.migrations import LATEST_VERSION
+
+
+@dataclass(frozen=True)
+class FakeExtraction:
+    """The two attributes the store reads of an extraction (conditions, tags)."""
+
+    conditions: tuple
+    tags: dict
+
+
+@dataclass(frozen=True)
+class Backend:
+    """How to open the backend under test and read its tables behind its back."""
+
+    name: str
+    target: str  # a file path or a URL, as open_store takes it
+    integrity_error: type[BaseException]  # what a violated constraint raises
+    closed_error: type[BaseException]  # what a closed connection raises
+
+    def rows(self, sql: str) -> list[tuple[Any, ...]]:
+        """Read with a separate, plain connection: what is really stored."""
+        if self.name == "sqlite":
+            with sqlite3.connect(self.target) as conn:
+                return conn.execute(sql).fetchall()
+        import psycopg
+
+        with psycopg.connect(self.target) as conn:
+            return [tuple(r) for r in conn.execute(sql).fetchall()]
+
+    def raw_execute(self, store: Any, sql: str) -> None:
+        """Run SQL on the store's own connection (bypassing its methods)."""
+        store._conn().execute(sql)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Backend:
+    """Each backend in turn; PostgreSQL gets a fresh database on the session's cluster."""
+    if request.param == "sqlite":
+        return Backend(
+            "sqlite", str(tmp_path / "store.sqlite3"), sqlite3.IntegrityError, sqlite3.ProgrammingError
+        )
+    import psycopg
+
+    url = request.getfixturevalue("pg_database")
+    return Backend("postgresql", url, psycopg.IntegrityError, psycopg.OperationalError)
+
+
+@pytest.fixture
+def store(backend: Backend) -> Iterator[Any]:
+    """An open, empty store of the backend."""
+    opened = open_store(backend.target)
+    yield opened
+    opened.close()
+
+
+def policy(policy_id="tz-1", n_items=2, text="一、补助"):
+    doc = validate_policy(
+        {"id": policy_id, "title": f"{policy_id} 政策", "text": text, "region_code": "331002"}
+    )
+    items = [
+        PolicyItem(
+            item_id(policy_id, i),
+            policy_id,
+            i,
+            ("一、支持", f"（{i}）"),
+            f"事项{i}",
+            f"{text} 第{i}项",
+            "331002",
+        )
+        for i in range(1, n_items + 1)
+    ]
+    extractions = [
+        FakeExtraction((Condition("revenue", "gte", 100 * i, f"营业收入{100 * i}万元以上"),), {"topics": [i]})
+        for i in range(1, n_items + 1)
+    ]
+    return doc, items, extractions
+
+
+def profile(enterprise_id="e1", **kw):
+    data = {
+        "id": enterprise_id,
+        "name": f"{enterprise_id} 公司",
+        "region_code": "331002",
+        "industry_code": "C3670",
+        "employees": 50,
+        "revenue": 1000,
+    }
+    data.update(kw)
+    return validate_profile(data)
+
+
+def test_schema_version_and_reopen(store, backend):
+    assert store.schema_version() == LATEST_VERSION
+    store.upsert_enterprises([profile("kept")])
+    store.close()
+    again = open_store(backend.target)  # an already-migrated store opens without migrating twice
+    assert again.schema_version() == LATEST_VERSION and again.get_enterprise("kept") is not None
+    again.close()
+
+
+def test_closed_store_refuses(store):
+    store.close()
+    with pytest.raises(StoreError, match="closed"):
+        store.count_items()
+
+
+def test_policy_versions_and_items(store):
+    doc, items, extractions = policy()
+    stored = store.upsert_policy(doc, items, extractions)
+    assert stored.version == 1
+    assert store.get_item("tz-1#2").heading_path == ("一、支持", "（2）")
+    assert store.item_tags("tz-1#1") == {"topics": [1]}
+    assert [c.value for c in store.item_conditions("tz-1#2")] == [200]
+    # Re-posting replaces: a new version, the new items, no duplicates.
+    doc2, items2, extractions2 = policy(n_items=1, text="一、新的补助")
+    assert store.upsert_policy(doc2, items2, extractions2).version == 2
+    current = store.get_policy("tz-1")
+    assert current.document.version == 2 and [i.id for i in current.items] == ["tz-1#1"]
+    assert store.get_item("tz-1#2") is None and store.item_conditions("tz-1#2") == []
+    assert store.count_items() == 1
+    assert [(p.id, p.version, p.n_items) for p in store.list_policies()] == [("tz-1", 2, 1)]
+    assert [v.text for v in store.policy_versions("tz-1")] == ["一、补助", "一、新的补助"]
+
+
+def test_edited_conditions_win_and_survive_reextraction(store):
+    doc, items, extractions = policy()
+    store.upsert_policy(doc, items, extractions)
+    assert store.item_condition_source("tz-1#1") == "extracted"
+    store.set_item_conditions("tz-1#1", [Condition("employees", "lte", 300, "从业人员300人以下")])
+    assert store.item_condition_source("tz-1#1") == "edited"
+    assert [(c.field, c.source) for c in store.item_conditions("tz-1#1")] == [("employees", "edited")]
+    store.upsert_policy(*policy(text="一、补助（修订）"))  # re-extraction
+    assert [(c.field, c.source) for c in store.item_conditions("tz-1#1")] == [("employees", "edited")]
+    assert [c.source for c in store.item_conditions("tz-1#2")] == ["extracted"]
+    # A person may also decide that an item has no conditions at all.
+    store.set_item_conditions("tz-1#2", [])
+    assert store.item_condition_source("tz-1#2") == "edited" and store.item_conditions("tz-1#2") == []
+    assert store.clear_edited_conditions("tz-1#1")
+    assert [c.source for c in store.item_conditions("tz-1#1")] == ["extracted"]
+    with pytest.raises(NotFoundError):
+        store.set_item_conditions("nope#1", [])
+
+
+def test_failed_batch_leaves_the_store_as_it_was(store, backend):
+    store.upsert_policy(*policy("keep"))
+    before = backend.rows("SELECT id, version FROM policies")
+    good_doc, good_items, good_ext = policy("tz-new")
+    bad_doc = PolicyDocument("tz-bad", "坏", "text")
+    bad_items = [PolicyItem("tz-bad#1", "tz-bad", 1, (), "空", "")]  # violates CHECK (length(text) > 0)
+    with pytest.raises(backend.integrity_error):
+        with store.transaction():
+            store.upsert_policy(good_doc, good_items, good_ext)  # written first, inside the batch
+            store.upsert_policy(*policy("keep", text="一、改了"))  # a replace inside the batch too
+            store.upsert_policy(bad_doc, bad_items)
+    assert backend.rows("SELECT id, version FROM policies") == before
+    assert backend.rows("SELECT count(*) FROM items WHERE policy_id IN ('tz-new', 'tz-bad')") == [(0,)]
+    assert backend.rows("SELECT count(*) FROM conditions WHERE policy_id = 'tz-new'") == [(0,)]
+    assert backend.rows("SELECT count(*) FROM policy_versions") == [(1,)]
+    assert store.get_policy("keep").document.text == "一、补助"
+
+
+def test_nested_transaction_rolls_back_only_the_inner_part(store):
+    with store.transaction():
+        store.upsert_enterprises([profile("outer")])
+        with pytest.raises(RuntimeError):
+            with store.transaction():
+                store.upsert_enterprises([profile("inner")])
+                raise RuntimeError("inner failure")
+    assert store.get_enterprise("outer") is not None and store.get_enterprise("inner") is None
+
+
+def test_enterprise_snapshots(store):
+    assert store.upsert_enterprises([profile("e1"), profile("e2")]).inserted == 2
+    first = store.enterprise_snapshot_id("e1")
+    counts = store.upsert_enterprises([profile("e1"), profile("e2", revenue=2000)])
+    assert (counts.inserted, counts.updated, counts.unchanged) == (0, 1, 1)
+    assert store.enterprise_snapshot_id("e1") == first  # unchanged: no new snapshot
+    history = store.enterprise_history("e2")
+    assert [h.profile.revenue for h in history] == [1000, 2000]
+    assert store.get_enterprise("e2").revenue == 2000
+    assert store.count_enterprises() == 2
+    assert [p.id for p in store.iter_enterprises(batch_size=1)] == ["e1", "e2"]
+    assert store.delete_enterprise("e1") and store.get_enterprise("e1") is None
+    assert len(store.enterprise_history("e1")) == 1  # history outlives the enterprise
+    with pytest.raises(TypeError):
+        store.upsert_enterprises([{"id": "raw dict"}])
+
+
+def test_feedback(store):
+    feedback = store.add_feedback("e1", "tz-1#1", "applied", rating=5, comment="已申报")
+    store.add_feedback("e1", "tz-1#2", "not_useful")
+    assert [f.kind for f in store.iter_feedback()] == ["applied", "not_useful"]
+    assert [f.item_id for f in store.iter_feedback(since=feedback.created_at)] == ["tz-1#2"]
+    with pytest.raises(ValueError, match="feedback kind"):
+        store.add_feedback("e1", "tz-1#1", "liked")
+    with pytest.raises(ValueError, match="rating"):
+        store.add_feedback("e1", "tz-1#1", "useful", rating=6)
+
+
+def test_audit_log_is_append_only(store, backend):
+    first = store.append_audit(AuditEvent("admin:k1", "policy.ingest", "tz-1", {"version": 1}))
+    store.append_audit(AuditEvent("admin:k1", "enterprise.upsert", "e1"))
+    assert first.id and first.at
+    assert [e.action for e in store.query_audit()] == ["enterprise.upsert", "policy.ingest"]
+    assert store.query_audit(target="tz-1")[0].details == {"version": 1}
+    with pytest.raises(backend.integrity_error, match="append-only"):
+        backend.raw_execute(store, "UPDATE audit_log SET actor = 'someone else'")
+    with pytest.raises(backend.integrity_error, match="append-only"):
+        backend.raw_execute(store, "DELETE FROM audit_log")
+    assert len(store.query_audit()) == 2
+
+
+def test_api_keys_are_stored_hashed(store, backend):
+    key_id, secret = store.create_api_key("enterprise", "e1", label="甲公司")
+    found = store.find_api_key(secret)
+    assert (
+        found is not None
+        and found.key_id == key_id
+        and found.role == "enterprise"
+        and found.enterprise_id == "e1"
+    )
+    assert store.find_api_key(secret + "x") is None
+    assert store.find_api_key("pk_unknown.whatever") is None
+    assert store.find_api_key("") is None
+    on_disk = backend.rows("SELECT * FROM api_keys")
+    assert secret not in repr(on_disk) and secret.split(".", 1)[1] not in repr(on_disk)
+    assert store.revoke_api_key(key_id) and store.find_api_key(secret) is None
+    assert not store.revoke_api_key(key_id)
+    with pytest.raises(ValueError, match="role"):
+        store.create_api_key("root")
+    with pytest.raises(ValueError, match="enterprise_id"):
+        store.create_api_key("enterprise")
+
+
+def test_many_threads_share_one_store(store, backend):
+    store.upsert_policy(*policy())
+    errors = []
+
+    def work(worker: int) -> None:
+        try:
+            for n in range(20):
+                store.upsert_enterprises([profile(f"w{worker}-{n}", revenue=n)])
+                assert store.get_item("tz-1#1") is not None
+                store.append_audit(AuditEvent(f"worker{worker}", "tick"))
+        except Exception as exc:  # noqa: BLE001 - collected and asserted below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(w,)) for w in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert store.count_enterprises() == 120
+    assert len(store.query_audit(action="tick", limit=1000)) == 120
+    connections = list(store._connections)
+    assert len(connections) == 7  # one per worker thread and one for this thread
+    store.close()  # closes the workers' connections too
+    for conn in connections:
+        with pytest.raises(backend.closed_error):
+            conn.execute("SELECT 1")
+
+
+def test_same_id_twice_in_one_upsert(store):
+    counts = store.upsert_enterprises([profile("e1"), profile("e1", revenue=3000), profile("e2")])
+    assert (counts.inserted, counts.updated, counts.unchanged) == (2, 1, 0)
+    assert [s.profile.revenue for s in store.enterprise_history("e1")] == [1000, 3000]
+    assert store.enterprise_snapshot_id("e1") == store.enterprise_history("e1")[-1].snapshot_id
