@@ -565,6 +565,9 @@ def _beneficiary_requirements(text: str, decided: list[_Found]) -> Iterator[_Fou
             stripped = _CONNECTORS.sub("", piece)
             if len(stripped) < 4 or re.fullmatch(r"[^一-鿿]*", stripped):
                 continue
+            # 对高新技术企业减按15%的税率: what follows the enterprise is the support, not a requirement.
+            if re.match(r"(?:减按|减半|免征|减征|给予|按照?)", stripped):
+                continue
             offset = p_start + piece.find(stripped)
             yield _Found(offset, offset + len(stripped), Condition("undecidable", "eq", stripped, stripped))
 
@@ -640,8 +643,22 @@ def extract_conditions(
     """
     norm = normalize_aligned(text)
     decided: list[_Found] = []
+    numeric = list(_numeric(norm))
+    # 30人以上（山区县为20人以上）: a bracketed variant of the threshold before it is no second requirement.
+    numeric = [
+        f
+        for f in numeric
+        if not (
+            _inside_parentheses(norm, f.end - 1)
+            and any(
+                g.condition.field == f.condition.field and g.end < f.end and "。" not in norm[g.end : f.end]
+                for g in numeric
+                if not _inside_parentheses(norm, g.end - 1)
+            )
+        )
+    ]
     for found in (
-        *_numeric(norm),
+        *numeric,
         *_qualifications(norm),
         *_exclusions(norm),
         *_regions(norm, region_code),

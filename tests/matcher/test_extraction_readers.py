@@ -1,0 +1,240 @@
+"""The readers added for the generated set and the real misses, on sentences written for these tests."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from corpus.conditions import Condition
+from matcher.extraction import extract_item
+from matcher.extraction.conditions import reference_date
+
+
+def _conditions(text: str, **kwargs: object) -> tuple[Condition, ...]:
+    conditions = extract_item(text, **kwargs).conditions  # type: ignore[arg-type]
+    for condition in conditions:
+        assert condition.span and condition.span in text, condition
+    return conditions
+
+
+def _keys(text: str, **kwargs: object) -> set[tuple]:
+    return {c.key for c in _conditions(text, **kwargs)}
+
+
+# --- region -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("sentence", "code"),
+    [
+        ("对注册地在椒江区的规上工业企业，给予奖励。", "331002"),
+        ("对工商注册地和税务登记地均在台州市的企业，给予奖励。", "3310"),
+        ("对在浙江省范围内注册的企业，给予补助。", "33"),
+        ("对在黄岩区注册登记的企业，给予补助。", "331003"),
+    ],
+)
+def test_registration_in_a_named_place(sentence: str, code: str) -> None:
+    assert ("region_code", "within_region", code) in _keys(sentence)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "issuer", "code"),
+    [
+        ("对我市新认定的省级专精特新中小企业，给予奖励。", "331000", "3310"),
+        ("对本区营业收入超过1亿元的企业，给予奖励。", "331002", "331002"),
+        ("对全省亩均效益综合评价为A类的工业企业，予以减免。", "330000", "33"),
+        ("对省内年纳税额500万元以上的企业，给予表彰。", "33", "33"),
+        # A county-level city calls itself 本市: its own code, not the prefecture's.
+        ("对本市首次认定的高企，给予奖励。", "331081", "331081"),
+        # 直辖市: 本市 is the province-level code.
+        ("对本市中小微企业，给予贴息。", "110108", "11"),
+        ("对2022年1月1日后全县新注册成立的企业，给予开办补助。", "331022", "331022"),
+        ("对全市总投资10亿元以上的制造业项目，优先保障用地。", "3310", "3310"),
+    ],
+)
+def test_local_word_opening_the_subject_is_the_issuers_region(sentence: str, issuer: str, code: str) -> None:
+    assert ("region_code", "within_region", code) in _keys(sentence, region_code=issuer)
+
+
+def test_local_word_not_about_the_enterprise_is_no_region() -> None:
+    for sentence in (
+        "企业招用本市户籍失业人员的，按每人1000元给予补贴。",
+        "按月发放不低于本市最低工资标准的工资。",
+    ):
+        assert not any(k[0] == "region_code" for k in _keys(sentence, region_code="3310"))
+    # Without the issuer's region, 本市 cannot be resolved: no guess.
+    assert not any(k[0] == "region_code" for k in _keys("对本市企业给予奖励。"))
+
+
+# --- founding date ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("sentence", "op", "value"),
+    [
+        ("对2021年1月1日起在本区注册的企业，给予开办补助。", "established_after", "2021-01-01"),
+        ("对2022年3月1日以后新设立的企业，给予补助。", "established_after", "2022-03-01"),
+        ("对2019年12月31日前注册成立的规上企业，给予奖励。", "established_before", "2019-12-31"),
+        ("对2020年12月31日（含）以前成立的企业，给予奖励。", "established_before", "2020-12-31"),
+        ("对于2018年底前成立的企业，给予奖励。", "established_before", "2018-12-31"),
+    ],
+)
+def test_founding_dates(sentence: str, op: str, value: str) -> None:
+    assert ("established", op, value) in _keys(sentence)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "op", "value"),
+    [
+        ("规上工业企业（成立满3年）营业收入增长30%以上的", "established_before", "2021-06-30"),
+        ("注册成立三年以上的企业", "established_before", "2021-06-30"),
+        ("成立不满2年的初创企业", "established_after", "2022-06-30"),
+        ("初创企业登记注册满6个月的", "established_before", "2023-12-30"),
+        ("成立5年以内的科技企业", "established_after", "2019-06-30"),
+    ],
+)
+def test_founding_age_counts_back_from_the_issued_date(sentence: str, op: str, value: str) -> None:
+    assert ("established", op, value) in _keys(sentence, issued="2024-06-30")
+
+
+def test_reference_date_is_issued_else_today() -> None:
+    assert reference_date("2024-02-29") == dt.date(2024, 2, 29)
+    assert reference_date(None) == dt.date.today()
+    assert reference_date("not a date") == dt.date.today()
+    # 29 February minus whole years falls on the 28th.
+    assert ("established", "established_before", "2021-02-28") in _keys(
+        "成立满3年的企业", issued="2024-02-29"
+    )
+
+
+def test_a_date_of_the_policy_is_no_founding_date() -> None:
+    assert not any(k[0] == "established" for k in _keys("自2020年1月1日起至2022年12月31日，对小微企业免征。"))
+
+
+# --- 亩均, growth, size ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("sentence", "op", "value"),
+    [
+        ("对亩均效益综合评价为A类的工业企业，城镇土地使用税全额减免。", "eq", "A"),
+        ("亩均效益评价为A类、B类的企业，房产税分别减免100%、50%。", "in", ("A", "B")),
+        ("亩均效益综合评价B类及以上的企业优先保障用地。", "in", ("A", "B")),
+    ],
+)
+def test_mu_jun_classes(sentence: str, op: str, value: object) -> None:
+    assert ("mu_jun_class", op, value) in _keys(sentence)
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    ["营业收入增长率在15%及以上的企业", "主营业务收入同比增长20%以上的企业", "销售收入增幅达到15%的企业"],
+)
+def test_revenue_growth_is_not_undecidable(sentence: str) -> None:
+    keys = _keys(sentence)
+    assert any(k[0] == "revenue_growth" and k[1] == "gte" for k in keys)
+    assert not any(k[0] == "undecidable" for k in keys)
+
+
+# --- qualifications, headings, what the enterprise does ----------------------------------------
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "对首次评价入库的科技型中小企业，且未被认定为国家高新技术企业的，给予奖励。",
+        "对科技型中小企业且尚未认定为高新技术企业的，给予奖励。",
+    ],
+)
+def test_negated_title(sentence: str) -> None:
+    keys = _keys(sentence)
+    assert ("qualifications", "not_has", "国家高新技术企业") in keys
+    assert ("qualifications", "has", "国家高新技术企业") not in keys
+
+
+def test_heading_names_a_topic_not_a_requirement() -> None:
+    keys = _keys("（三）实施专精特新培育工程。对新认定的省隐形冠军企业，一次性奖励80万元。")
+    assert not any(k == ("qualifications", "has", "省级专精特新中小企业") for k in keys)
+    keys = _keys("2.推进制造业数字化改造：对项目投资额500万元以上的，按投资额的10%给予补助。")
+    assert not any(k[0] == "industry_code" for k in keys) and ("investment", "gte", 500) in keys
+
+
+def test_titles_of_those_served_are_not_the_enterprises() -> None:
+    keys = _keys("服务机构为重点企业、专精特新“小巨人”企业提供咨询的，给予补贴。")
+    assert not any(k[0] == "qualifications" for k in keys)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "what"),
+    [
+        ("对本区从事集成电路设计的企业，按流片费用的30%给予补助。", "集成电路设计"),
+        ("对主要生产智能卫浴产品的企业，给予奖励。", "智能卫浴产品"),
+        ("对从事光伏、锂电等新能源装备制造的企业，按设备投资额的10%给予补助。", "新能源装备制造"),
+    ],
+)
+def test_what_the_enterprise_does_is_semantic_not_an_industry(sentence: str, what: str) -> None:
+    conditions = _conditions(sentence, region_code="331002")
+    semantic = [c for c in conditions if c.op == "semantic"]
+    assert len(semantic) == 1 and what in semantic[0].span
+    assert not any(c.field == "industry_code" for c in conditions)
+
+
+def test_not_semantic_when_production_is_not_what_it_makes() -> None:
+    conditions = _conditions("对未发生安全生产事故的企业，给予奖励。")
+    assert not any(c.op == "semantic" for c in conditions)
+
+
+def test_gbt_industry_names() -> None:
+    assert ("industry_code", "industry_in", ("C27",)) in _keys("对新注册成立的医药制造业企业，给予补助。")
+    assert ("industry_code", "industry_in", ("C38",)) in _keys("电气机械和器材制造业企业从业人员10人以上的")
+    assert ("industry_code", "industry_in", ("C34", "C35")) in _keys("支持高端装备制造业企业发展壮大。")
+
+
+# --- the act a support pays for, free-text requirements -----------------------------------------
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "对当年新认定的国家高新技术企业，给予一次性奖励20万元。",
+        "对首次评价入库的科技型中小企业，给予奖励。",
+        "对实施数字化改造的规上工业企业，项目投资额100万元以上的，给予补助。",
+        "对新招用登记失业人员并签订1年以上劳动合同的企业，按每人2000元给予一次性吸纳就业补贴。",
+        "对省级经信厅审核认定的项目给予补助。",
+    ],
+)
+def test_the_act_a_support_pays_for_is_no_condition(sentence: str) -> None:
+    assert not any(c.field == "undecidable" for c in _conditions(sentence))
+
+
+@pytest.mark.parametrize(
+    ("sentence", "span"),
+    [
+        ("对参保企业（不含劳务派遣企业）返还失业保险费。", "不含劳务派遣企业"),
+        ("面临暂时性困难、不能按期缴纳电费、燃气费的中小企业，可以延期缴纳。", "不能按期缴纳电费、燃气费"),
+        ("申报企业须通过知识产权管理体系贯标认证。", "通过知识产权管理体系贯标认证"),
+        ("因疫情发生重大损失，正常生产经营受到重大影响的企业，可申请减免。", "正常生产经营受到重大影响"),
+        ("项目须已竣工投产并通过验收。", "已竣工投产并通过验收"),
+    ],
+)
+def test_free_text_requirements(sentence: str, span: str) -> None:
+    conditions = _conditions(sentence)
+    assert any(c.field == "undecidable" and c.span == span for c in conditions), conditions
+
+
+def test_touching_free_text_requirements_are_one() -> None:
+    conditions = _conditions("对受疫情影响暂时失去经营收入的小微企业，给予贴息。")
+    free = [c for c in conditions if c.field == "undecidable"]
+    assert len(free) == 1 and free[0].span.startswith("受疫情影响")
+
+
+def test_tax_rate_is_the_support_not_a_requirement() -> None:
+    assert not any(
+        c.field == "undecidable" for c in _conditions("对高新技术企业减按15%的税率征收企业所得税。")
+    )
+
+
+def test_regional_variant_in_brackets_does_not_double_a_threshold() -> None:
+    keys = _keys("月平均在岗人数达到50人以上（山区县为30人以上）的企业，给予补贴。")
+    assert ("employees", "gte", 50) in keys and ("employees", "gte", 30) not in keys
