@@ -435,10 +435,10 @@ def _established(text: str, reference: dt.date) -> Iterator[_Found]:
         yield _Found(*match.span(), Condition("established", op, day.isoformat(), match.group(0)))
 
 
-def _inside_parentheses(text: str, pos: int) -> bool:
+def _inside_parentheses(text: str, pos: int, limit: int = 10) -> bool:
     opened = max(text.rfind("（", 0, pos), text.rfind("(", 0, pos))
     closed = max(text.rfind("）", 0, pos), text.rfind(")", 0, pos))
-    return opened > closed and pos - opened <= 10
+    return opened > closed and pos - opened <= limit
 
 
 @lru_cache(maxsize=1)
@@ -649,11 +649,11 @@ def extract_conditions(
         f
         for f in numeric
         if not (
-            _inside_parentheses(norm, f.end - 1)
+            _inside_parentheses(norm, f.end - 1, 30)
             and any(
                 g.condition.field == f.condition.field and g.end < f.end and "。" not in norm[g.end : f.end]
                 for g in numeric
-                if not _inside_parentheses(norm, g.end - 1)
+                if not _inside_parentheses(norm, g.end - 1, 30)
             )
         )
     ]
