@@ -23,6 +23,19 @@ def test_health_and_readiness(client):
     assert body["model"] and body["index"]
 
 
+def test_openapi_docs_and_pages_are_served(client):
+    schema = client.get("/openapi.json").json()
+    for path in ("/v1/policies", "/v1/match", "/v1/policies/{policy_id}/targets", "/v1/feedback", "/readyz"):
+        assert path in schema["paths"]
+    assert "MatchRequest" in schema["components"]["schemas"]
+    assert client.get("/docs").status_code == 200
+    for path, title in (("/", "智能匹配"), ("/admin", "条件校对")):
+        page = client.get(path)
+        assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+        assert title in page.text
+    assert client.get("/static/common.js").status_code == 200
+
+
 def test_missing_wrong_and_malformed_keys_are_401(client, keys):
     assert_error(client.get("/v1/policies"), 401, "unauthorized")
     assert_error(client.get("/v1/policies", headers=auth("pk_000000000000.nope")), 401, "unauthorized")
