@@ -270,29 +270,37 @@ class BM25Index:
 
     def scores_for(self, query: str | Sequence[str], ids: Sequence[str]) -> np.ndarray:
         """BM25 of ``query`` for the given ids (0 for ids not in the index)."""
-        scores, _ = self.score_rows(query)
-        rows = [self._rows.get(i, -1) for i in ids]
-        out = np.zeros(len(ids), dtype=np.float32)
-        for pos, row in enumerate(rows):
-            if row >= 0:
-                out[pos] = scores[row]
-        return out
+        return self.search_and_score(query, 0, ids)[1]
 
     def search(
         self, query: str | Sequence[str], k: int = 10, allowed_ids: Iterable[str] | None = None
     ) -> LexicalResults:
         """Return the ``k`` best documents (score > 0) for ``query``, optionally only among ``allowed_ids``."""
+        return self.search_and_score(query, k, (), allowed_ids)[0]
+
+    def search_and_score(
+        self,
+        query: str | Sequence[str],
+        k: int,
+        score_ids: Sequence[str],
+        allowed_ids: Iterable[str] | None = None,
+    ) -> tuple[LexicalResults, np.ndarray]:
+        """Top ``k`` (as ``search``) and the BM25 of ``score_ids``, from one scoring pass."""
         scores, row_ids = self.score_rows(query)
+        wanted = np.array([self._rows.get(i, -1) for i in score_ids], dtype=np.int64)
+        picked = np.where(wanted >= 0, scores[np.maximum(wanted, 0)] if len(scores) else 0.0, 0.0)
+        if k <= 0:
+            return LexicalResults([], np.zeros(0, dtype=np.float32)), picked.astype(np.float32)
         if allowed_ids is not None:
             mask = np.zeros(len(scores), dtype=bool)
-            rows = [self._rows[i] for i in allowed_ids if i in self._rows]
-            mask[rows] = True
+            mask[[self._rows[i] for i in allowed_ids if i in self._rows]] = True
             scores = np.where(mask, scores, 0.0)
         positive = np.flatnonzero(scores > 0)
         if len(positive) > k:
             positive = positive[np.argpartition(-scores[positive], k - 1)[:k]]
         order = positive[np.lexsort((positive, -scores[positive]))]
-        return LexicalResults([str(row_ids[r]) for r in order], scores[order])
+        top = LexicalResults([str(row_ids[r]) for r in order], scores[order])
+        return top, picked.astype(np.float32)
 
     # ---- persistence
     def save(self, folder: Path) -> Path:

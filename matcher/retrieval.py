@@ -209,16 +209,18 @@ class HybridRetriever:
             )
             if not self._slots or allowed == []:
                 return []
-            lexical = self.lexical.search(query_text, pool, allowed_ids=allowed)
             chunk_filter = None if allowed is None else self._chunk_ids(allowed)
             dense_hits = self.vectors.search(query_vector, pool * 2, allowed_ids=chunk_filter)
-            candidates = list(lexical.ids)
-            for vector_id in dense_hits.ids[0]:
-                if vector_id >= 0:
-                    candidates.append(self._doc_of_slot[int(vector_id) // CHUNK_STRIDE])
-            candidates = list(dict.fromkeys(candidates))
+            dense_ids = list(
+                dict.fromkeys(self._doc_of_slot[int(v) // CHUNK_STRIDE] for v in dense_hits.ids[0] if v >= 0)
+            )
+            # One BM25 pass gives the lexical top and the BM25 of the dense candidates.
+            lexical, dense_bm25 = self.lexical.search_and_score(query_text, pool, dense_ids, allowed)
+            bm25_of = dict(zip(dense_ids, dense_bm25.tolist(), strict=True))
+            bm25_of.update(zip(lexical.ids, lexical.scores.tolist(), strict=True))
+            candidates = list(dict.fromkeys([*lexical.ids, *dense_ids]))
+            bm25 = np.array([bm25_of[c] for c in candidates], dtype=np.float64)
             dense = self._dense_scores(query_vector, candidates)
-            bm25 = self.lexical.scores_for(query_text, candidates)
         tags = np.array([float((tag_scores or {}).get(c, 0.0)) for c in candidates])
         fused = fuse(bm25, dense, tags, self.config.fusion)
         order = np.lexsort((np.arange(len(candidates)), -fused.total))[:k]

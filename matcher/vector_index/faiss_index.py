@@ -20,7 +20,8 @@ from __future__ import annotations
 import json
 import math
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +43,9 @@ IVF_MIN_VECTORS = 50_000
 # Filters allowing at most this many ids are answered by an exact scan of those vectors: above ~2k
 # reconstructing them costs more than an IVF search with scaled nprobe (measured, docs/benchmarks.md).
 EXACT_CUTOVER = 2_000
+# A few queries run on one OpenMP thread: FAISS's threads cost more than they give for one query,
+# and on a busy 2-core machine their spinning made one 2k-vector search 10× slower (measured: 10 ms vs 1 ms).
+SINGLE_THREAD_MAX_QUERIES = 4
 # Share of the lists an unfiltered IVF search visits (measured: recall@10 ≥ 0.99 vs exact on 300k).
 DEFAULT_NPROBE_SHARE = 1 / 16
 
@@ -233,10 +237,8 @@ class FaissIndex:
             allowed = allowed[np.isin(allowed, self._sorted_ids(), assume_unique=True)]
             if len(allowed) == 0:
                 return _empty(len(queries), k)
-            if self.kind == "flat":
-                return self._search(
-                    queries, k, allowed, None
-                )  # exact either way; the selector skips the rest
+            if self.kind == "flat":  # exact either way; the selector skips the rest
+                return self._search(queries, k, allowed, None)
             if len(allowed) <= self.exact_cutover or len(allowed) <= k:
                 return self._exact_subset(queries, k, allowed)
             nprobe = self.nprobe
@@ -252,6 +254,14 @@ class FaissIndex:
     ) -> SearchResult:
         if not self._ids:
             return _empty(len(queries), k)
+        if len(queries) <= SINGLE_THREAD_MAX_QUERIES:
+            with _one_openmp_thread():
+                return self._faiss_search(queries, k, allowed, nprobe)
+        return self._faiss_search(queries, k, allowed, nprobe)
+
+    def _faiss_search(
+        self, queries: np.ndarray, k: int, allowed: np.ndarray | None, nprobe: int | None
+    ) -> SearchResult:
         selector = None if allowed is None else faiss.IDSelectorBatch(len(allowed), faiss.swig_ptr(allowed))
         if self.kind == "ivf":
             params: Any = faiss.SearchParametersIVF(sel=selector, nprobe=int(nprobe or 1))
@@ -335,6 +345,17 @@ class FaissIndex:
                 f"{folder}: index.faiss does not match its manifest (count or dimension)"
             )
         return index
+
+
+@contextmanager
+def _one_openmp_thread() -> Iterator[None]:
+    """Run FAISS on the calling thread only (the OpenMP setting is per calling thread)."""
+    previous = faiss.omp_get_max_threads()
+    faiss.omp_set_num_threads(1)
+    try:
+        yield
+    finally:
+        faiss.omp_set_num_threads(previous)
 
 
 def _empty(n_queries: int, k: int) -> SearchResult:
