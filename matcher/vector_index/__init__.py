@@ -1,4 +1,7 @@
-"""Vector indexes behind one protocol (``VectorIndex``) and a factory that picks the backend by name."""
+"""Vector indexes behind one protocol (``VectorIndex``) and a factory that picks the backend by name.
+
+``faiss`` (the default, in-process) and ``milvus`` (Milvus Lite file or a Milvus cluster, by ``uri``).
+"""
 
 from __future__ import annotations
 
@@ -6,7 +9,7 @@ from pathlib import Path
 
 from matcher.vector_index.base import DimensionError, SearchResult, VectorIndex, check_ids, check_vectors
 
-BACKENDS = ("faiss",)
+BACKENDS = ("faiss", "milvus")
 
 __all__ = [
     "BACKENDS",
@@ -21,13 +24,27 @@ __all__ = [
 
 
 def make_vector_index(
-    backend: str, *, dim: int, model_id: str, kind: str = "auto", storage: str = "float32"
+    backend: str,
+    *,
+    dim: int,
+    model_id: str,
+    kind: str = "auto",
+    storage: str = "float32",
+    uri: str | None = None,
 ) -> VectorIndex:
-    """Return an empty vector index of ``backend`` (one of ``BACKENDS``)."""
+    """Return an empty vector index of ``backend`` (one of ``BACKENDS``; ``milvus`` needs a ``uri``)."""
     if backend == "faiss":
         from matcher.vector_index.faiss_index import FaissIndex
 
         return FaissIndex(dim=dim, model_id=model_id, kind=kind, storage=storage)
+    if backend == "milvus":
+        from matcher.vector_index.milvus_index import MilvusConfigError, MilvusIndex
+
+        if not uri:
+            raise MilvusConfigError(
+                "the milvus backend needs a uri: milvus-lite:///path/vectors.db or http://host:19530"
+            )
+        return MilvusIndex(uri=uri, dim=dim, model_id=model_id)
     raise ValueError(f"unknown vector index backend {backend!r}; valid: {', '.join(BACKENDS)}")
 
 
@@ -45,6 +62,10 @@ def load_vector_index(folder: Path) -> VectorIndex:
         from matcher.vector_index.faiss_index import FaissIndex
 
         return FaissIndex.load(folder)
+    if backend == "milvus":
+        from matcher.vector_index.milvus_index import MilvusIndex
+
+        return MilvusIndex.load(folder)
     raise IndexIntegrityError(
         f"{manifest}: unknown vector index backend {backend!r}; valid: {', '.join(BACKENDS)}"
     )
