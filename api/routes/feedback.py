@@ -76,24 +76,29 @@ def list_feedback(
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> dict[str, Any]:
     """Feedback in the order it came, each with the result it referred to (analyst, admin)."""
-    results = {
-        event.details.get("feedback_id"): event.details.get("result")
-        for event in services.store.query_audit(action="feedback", limit=100_000)
-    }
-    rows = []
-    for feedback in services.store.iter_feedback(since=since):
-        rows.append(
-            {
-                "id": feedback.id,
-                "enterprise_id": feedback.enterprise_id,
-                "item_id": feedback.item_id,
-                "kind": feedback.kind,
-                "rating": feedback.rating,
-                "comment": feedback.comment,
-                "created_at": feedback.created_at,
-                "result": results.get(feedback.id),
-            }
-        )
-        if len(rows) >= limit:
+    store = services.store
+    feedback_rows = []
+    for feedback in store.iter_feedback(since=since):
+        feedback_rows.append(feedback)
+        if len(feedback_rows) >= limit:
             break
-    return {"data": rows}
+    results: dict[Any, Any] = {}
+    if feedback_rows:
+        # Each feedback's audit row is written just after it, so reading from the first one's time finds them all.
+        events = store.query_audit(action="feedback", since=feedback_rows[0].created_at, limit=1_000_000)
+        results = {event.details.get("feedback_id"): event.details.get("result") for event in events}
+    return {
+        "data": [
+            {
+                "id": f.id,
+                "enterprise_id": f.enterprise_id,
+                "item_id": f.item_id,
+                "kind": f.kind,
+                "rating": f.rating,
+                "comment": f.comment,
+                "created_at": f.created_at,
+                "result": results.get(f.id),
+            }
+            for f in feedback_rows
+        ]
+    }

@@ -112,6 +112,17 @@ function renderItem(policy, item) {
       status.className = "error";
     }
   };
+  const reset = async () => {
+    try {
+      const restored = await api("DELETE", "/v1/policies/" + encodeURIComponent(policy.id) + "/items/" + encodeURIComponent(item.id) + "/conditions");
+      body.replaceChildren(...restored.conditions.map(conditionRow));
+      status.textContent = "已恢复自动提取的 " + restored.conditions.length + " 条条件";
+      status.className = "ok restored";
+    } catch (error) {
+      status.textContent = error.message;
+      status.className = "error";
+    }
+  };
   const tags = item.tags || {};
   const tagText = Object.entries(tags).filter(([, v]) => v && (!Array.isArray(v) || v.length)).map(([k, v]) => (TAG_LABELS[k] || k) + "：" + valueText(v)).join("；");
   return el("div", { class: "card item", "data-item": item.id },
@@ -127,6 +138,7 @@ function renderItem(policy, item) {
     el("div", { class: "row" },
       el("button", { class: "small", type: "button", onclick: () => body.append(conditionRow({ field: "revenue", op: "gte", value: "", span: "", source: "edited" })) }, "新增条件"),
       el("button", { class: "small save", type: "button", onclick: save }, "保存修改"),
+      el("button", { class: "small reset", type: "button", onclick: reset, title: "删除人工校对，恢复自动提取的条件" }, "恢复自动提取"),
       status));
 }
 

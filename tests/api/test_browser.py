@@ -186,3 +186,9 @@ def test_admin_corrects_a_condition(server: str, page: Any) -> None:
     item.locator("button.save").click()
     page.wait_for_selector(".card.item[data-item='jj-2024-01#2'] .row .error")
     assert httpx.get(server + "/v1/policies/jj-2024-01").json()["items"][1]["conditions"] == after
+
+    # 恢复自动提取 drops the correction.
+    item.locator("button.reset").click()
+    page.wait_for_selector(".card.item[data-item='jj-2024-01#2'] .restored")
+    assert item.locator(".badge.edited").count() == 0
+    assert httpx.get(server + "/v1/policies/jj-2024-01").json()["items"][1]["conditions"] == before
