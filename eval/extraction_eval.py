@@ -359,3 +359,79 @@ def _errors(report: ExtractionReport) -> list[dict[str, Any]]:
         if missed or extra:
             rows.append({"item": result.item_id, "missed": missed, "extra": extra})
     return rows
+
+
+# --- support type: rule vs a learned classifier --------------------------------------------------
+
+SUPPORT_LABELS = "support_types.jsonl"
+
+
+@dataclass(frozen=True)
+class SupportTypeScores:
+    """Accuracy of the keyword rule and of the learned classifier on one labelled sample."""
+
+    name: str
+    n_items: int
+    rule_accuracy: float
+    classifier_accuracy: float
+
+
+def _item_text(item: Mapping[str, Any]) -> str:
+    return f"{item.get('title') or ''}\n{item['text']}"
+
+
+def _accuracy(truth: Sequence[str], predicted: Sequence[str | None]) -> float:
+    return sum(t == p for t, p in zip(truth, predicted, strict=True)) / len(truth) if truth else 0.0
+
+
+def demo_support_items(seed: int, n_policies: int) -> list[dict[str, Any]]:
+    """Items of the demo corpus of ``seed`` with the support type the generator gave each."""
+    from corpus.demo import generate
+
+    corpus = generate(seed=seed, n_policies=n_policies, n_enterprises=0)
+    return [{"title": i.title, "text": i.text, "support_type": i.support_type} for i in corpus.items]
+
+
+def compare_support_types(
+    train: Sequence[Mapping[str, Any]],
+    samples: Mapping[str, Sequence[Mapping[str, Any]]],
+) -> list[SupportTypeScores]:
+    """Fit the classifier on ``train`` items and score it and the rule on each held-out sample.
+
+    Items are mappings with ``title``, ``text`` and ``support_type``.
+    """
+    from matcher.extraction.support import SupportTypeClassifier, rule_support_type
+
+    classifier = SupportTypeClassifier().fit(
+        [_item_text(i) for i in train], [str(i["support_type"]) for i in train]
+    )
+    scores = []
+    for name, items in samples.items():
+        texts = [_item_text(i) for i in items]
+        truth = [str(i["support_type"]) for i in items]
+        scores.append(
+            SupportTypeScores(
+                name,
+                len(items),
+                _accuracy(truth, [rule_support_type(t) for t in texts]),
+                _accuracy(truth, classifier.predict(texts)),
+            )
+        )
+    return scores
+
+
+def real_support_items(annotations_dir: Path, shared_dir: Path) -> list[dict[str, Any]]:
+    """Real clauses with a hand-labelled primary support type (support_types.jsonl beside the annotations)."""
+    labels = {}
+    with (annotations_dir / SUPPORT_LABELS).open(encoding="utf-8") as handle:
+        for line in handle:
+            if line.strip():
+                record = json.loads(line)
+                labels[record["id"]] = record["support_type"]
+    texts = _source_texts(shared_dir)
+    items = []
+    for record in read_annotations(annotations_dir):
+        if record["id"] in labels:
+            clause, title, _ = _resolve(record, texts)
+            items.append({"title": title, "text": clause, "support_type": labels[record["id"]]})
+    return items

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from corpus.conditions import Condition
 from eval.extraction_eval import (
     DEFAULT_ANNOTATIONS_DIR,
@@ -89,3 +91,29 @@ def test_materialize_the_real_set(shared_dir: Path, tmp_path: Path) -> None:
             assert condition["span"] in item["text"]
     verdicts = {row["verdict"] for row in truth}
     assert verdicts <= {"eligible", "ineligible", "unknown"} and "ineligible" in verdicts
+
+
+def test_support_type_rule_and_classifier_on_generated_items() -> None:
+    from eval.extraction_eval import compare_support_types, demo_support_items
+    from matcher.extraction.support import SupportTypeClassifier, rule_support_type
+
+    train, held_out = demo_support_items(1, 25), demo_support_items(2, 15)
+    (scores,) = compare_support_types(train, {"held out": held_out})
+    assert scores.n_items == len(held_out)
+    assert 0.0 <= scores.rule_accuracy <= 1.0
+    # Both read more than the most common type alone would give.
+    majority = max(
+        sum(i["support_type"] == t for i in held_out) for t in {i["support_type"] for i in held_out}
+    ) / len(held_out)
+    assert scores.classifier_accuracy > majority and scores.rule_accuracy > majority
+    assert rule_support_type("按贷款市场报价利率的50%给予贴息") == "贴息"
+    assert rule_support_type("本条无任何扶持内容") is None
+    with pytest.raises(RuntimeError, match="before fit"):
+        SupportTypeClassifier().predict(["给予奖励"])
+
+
+def test_real_support_labels_resolve(shared_dir: Path) -> None:
+    from eval.extraction_eval import real_support_items
+
+    items = real_support_items(DEFAULT_ANNOTATIONS_DIR, shared_dir)
+    assert len(items) >= 50 and all(i["text"] and i["support_type"] for i in items)
