@@ -18,7 +18,7 @@ import csv
 import hashlib
 import json
 import tempfile
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -299,8 +299,10 @@ def _read_items(set_dir: Path) -> list[dict[str, Any]]:
 
 def score_items(results: Sequence[ItemResult]) -> ExtractionScores:
     """P/R/F1 over (item, field, op, value) of a list of item results."""
-    true = {r.item_id: condition_keys(r.true) for r in results}
-    predicted = {r.item_id: condition_keys(r.predicted) for r in results}
+    true: dict[Hashable, list[tuple[str, str, Any]]] = {r.item_id: condition_keys(r.true) for r in results}
+    predicted: dict[Hashable, list[tuple[str, str, Any]]] = {
+        r.item_id: condition_keys(r.predicted) for r in results
+    }
     return extraction_scores(true, predicted)
 
 

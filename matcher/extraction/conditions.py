@@ -486,8 +486,10 @@ def _industries(text: str) -> Iterator[_Found]:
         # The noun the industry qualifies (…等行业企业), never words of another requirement (受疫情影响较大的).
         tail = re.match(r"(?:等)?(?:[^，。；受因向为对]{0,12}?(?:行业企业|行业|企业|领域))?", text[end:])
         span_end = end + (tail.end() if tail else 0)
-        codes = sorted({c for _, _, cs in group for c in cs})
-        yield _Found(start, span_end, Condition("industry_code", "industry_in", codes, text[start:span_end]))
+        group_codes = sorted({c for _, _, cs in group for c in cs})
+        yield _Found(
+            start, span_end, Condition("industry_code", "industry_in", group_codes, text[start:span_end])
+        )
 
 
 def _exclusions(text: str) -> Iterator[_Found]:
