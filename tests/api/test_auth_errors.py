@@ -33,6 +33,7 @@ def test_openapi_docs_and_pages_are_served(client):
         page = client.get(path)
         assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
         assert title in page.text
+        assert "default-src 'self'" in page.headers["content-security-policy"]
     assert client.get("/static/common.js").status_code == 200
 
 

@@ -87,12 +87,13 @@ def page(server: str) -> Iterator[Any]:
 
 
 def test_enterprise_picks_itself_and_sees_results_by_level(server: str, page: Any) -> None:
+    sync_api = pytest.importorskip("playwright.sync_api")
     page.goto(server + "/")
     assert page.title() == "政策匹配 · 智能匹配"
     page.wait_for_selector("#enterprise-list li[data-id='E001']")
     assert "开放模式" in page.inner_text("#whoami")
     page.fill("#enterprise-search", "乙")
-    page.wait_for_function("document.querySelectorAll('#enterprise-list li[data-id]').length === 1")
+    sync_api.expect(page.locator("#enterprise-list li[data-id]")).to_have_count(1)
     page.click("#enterprise-list li[data-id='E001']")
     page.wait_for_selector(".group .card.result")
 
