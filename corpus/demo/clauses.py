@@ -25,6 +25,7 @@ class Context:
     dept: str  # how the text names the responsible department: 区经信局
     finance: str  # 区财政局
     issued: dt.date
+    list_style: str = "（1）"  # markers of a 申报条件 list inside an item: （1） or ① (when items use （1）)
 
 
 ClauseMaker = Callable[[random.Random, Context], Clause]
@@ -688,19 +689,180 @@ def zhiliang(r: random.Random, c: Context) -> Clause:
     return cl
 
 
+# --- 申报条件 lists: the support first, then the conditions as a numbered list ----------------------
+
+
+def _list_markers(c: Context, n: int) -> list[str]:
+    if c.list_style == "①":
+        return [chr(ord("①") + i) for i in range(n)]
+    return [f"（{i + 1}）" for i in range(n)]
+
+
+def _listed(
+    r: random.Random, c: Context, cl: Clause, intro: list[Segment], entries: list[list[Segment]]
+) -> Clause:
+    """Write ``intro`` (the support, ending in "：" or "。"), then the conditions as a numbered list."""
+    cl.add(*intro)
+    if not str(intro[-1]).endswith("："):
+        cl.add(
+            r.choice(("申报企业应同时符合下列条件：", "享受本条政策须同时满足以下条件：", "申报条件如下："))
+        )
+    for position, (marker, entry) in enumerate(zip(_list_markers(c, len(entries)), entries, strict=True)):
+        cl.add(marker, *entry, "；" if position < len(entries) - 1 else "。")
+    return cl
+
+
+def _region_entry(r: random.Random, c: Context) -> list[Segment]:
+    name = c.issuer.region_name
+    words = r.choice((f"在{name}注册登记", f"注册地在{name}", f"工商注册和税务登记均在{name}"))
+    return [
+        cond(words, "region_code", "within_region", c.issuer.region_code),
+        r.choice(("", "，具有独立法人资格")),
+    ]
+
+
+def _exclusion_entry(r: random.Random) -> list[Segment]:
+    return [
+        "信用状况良好，未",
+        cond(r.choice(("被列入严重失信主体名单", "被列入失信被执行人名单")), "credit_status", "eq", "normal"),
+        "，且",
+        cond(
+            r.choice(("近三年无重大违法违规记录", "近三年内未发生重大违法行为")),
+            "major_violation",
+            "eq",
+            False,
+        ),
+    ]
+
+
+def _optional_entries(r: random.Random) -> list[list[Segment]]:
+    out: list[list[Segment]] = []
+    if r.random() < 0.3:
+        out.append([_undecidable("近三年未发生较大及以上安全生产事故")])
+    if r.random() < 0.5:
+        out.append(_exclusion_entry(r))
+    return out
+
+
+def jigai_listed(r: random.Random, c: Context) -> Clause:
+    """技术改造项目补助, its conditions as a 申报条件 list."""
+    floor = pick(r, (200, 300, 500, 1000, 2000))
+    rate, cap = pick(r, (8, 10, 12, 15)), pick(r, (200, 300, 500, 1000))
+    cl = Clause(
+        r.choice(("支持企业技术改造", "技术改造项目补助")),
+        "技改",
+        "补助",
+        f"按设备投资额{num(rate)}%补助，最高{num(cap)}万元",
+    )
+    entries = [_region_entry(r, c), ["属于", _industrial_subject(r)]]
+    entries.append(
+        [
+            threshold(
+                r,
+                "investment",
+                r.choice(("gte", "gt")),
+                floor,
+                label=r.choice(("项目设备投资额", "技改投资额")),
+            )
+        ]
+    )
+    if r.random() < 0.5:
+        classes = ["A", "B"] if r.random() < 0.6 else ["A"]
+        span = "亩均效益综合评价为" + "、".join(f"{x}类" for x in classes)
+        entries.append([cond(span, "mu_jun_class", *(("in", classes) if len(classes) > 1 else ("eq", "A")))])
+    entries += _optional_entries(r)
+    intro: list[Segment] = [
+        f"对企业实施的技术改造项目，按设备投资额的{num(rate)}%给予补助，单个项目最高不超过{money(cap, r)}。"
+    ]
+    cl.fulfilment = r.choice(("一般申报", "第三方评审"))
+    return _listed(r, c, cl, intro, entries)
+
+
+def yanfa_listed(r: random.Random, c: Context) -> Clause:
+    """研发投入奖励, its conditions as a 申报条件 list."""
+    rate, cap = pick(r, (5, 10, 15, 20)), pick(r, (50, 100, 200, 300))
+    cl = Clause(
+        r.choice(("研发投入奖励", "鼓励企业加大研发投入")),
+        "研发",
+        "资金奖励",
+        f"按增量{num(rate)}%奖励，最高{num(cap)}万元",
+    )
+    entries = [_region_entry(r, c)]
+    if r.random() < 0.5:
+        entries.append(
+            ["为", cond(_alias(r, "国家高新技术企业"), "qualifications", "has", "国家高新技术企业")]
+        )
+    else:
+        entries.append(
+            [
+                "为",
+                cond(r.choice(("规上工业企业", "规模以上工业企业")), "qualifications", "has", "规上工业企业"),
+            ]
+        )
+    entries.append([threshold(r, "rd_expense", "gte", pick(r, (100, 200, 300, 500, 1000)))])
+    entries.append([threshold(r, "rd_ratio", r.choice(("gte", "gt")), pick(r, (3, 3.5, 4, 5)))])
+    entries += _optional_entries(r)
+    intro: list[Segment] = [
+        f"按企业研发费用较上年增长部分的{num(rate)}%给予奖励，最高不超过{money(cap, r)}。"
+    ]
+    cl.fulfilment = r.choice(("免申即享", "一般申报"))
+    return _listed(r, c, cl, intro, entries)
+
+
+def chengzhang_listed(r: random.Random, c: Context) -> Clause:
+    """高成长企业奖励, the conditions listed after "对同时符合下列条件的企业，给予…奖励："."""
+    amount = pick(r, (10, 20, 30))
+    cl = Clause(r.choice(("奖励高成长企业", "培育雏鹰企业")), "成长", "资金奖励", f"奖励{num(amount)}万元")
+    entries = [_region_entry(r, c)]
+    entries.append([threshold(r, "revenue_growth", r.choice(("gte", "gt")), pick(r, (15, 20, 30)))])
+    entries.append([threshold(r, "revenue", "gte", pick(r, (2000, 5000, 10000)))])
+    if r.random() < 0.5:
+        entries.append([_founded_before(r, c.issued.year - 3)])
+    entries += _optional_entries(r)
+    intro: list[Segment] = [f"对同时符合下列条件的企业，给予{money(amount, r)}奖励："]
+    cl.fulfilment = r.choice(("免申即享", "一般申报"))
+    return _listed(r, c, cl, intro, entries)
+
+
+def waimao_listed(r: random.Random, c: Context) -> Clause:
+    """出口奖励, the conditions listed after "对符合以下条件的外贸企业，给予…奖励："."""
+    amount = pick(r, (5, 10, 20, 30))
+    cl = Clause(r.choice(("出口实绩奖励", "支持外贸稳规模")), "外贸", "资金奖励", f"奖励{num(amount)}万元")
+    entries = [_region_entry(r, c)]
+    entries.append(
+        [threshold(r, "export_value", r.choice(("gte", "gt")), pick(r, (1000, 3000, 5000, 10000)))]
+    )
+    if r.random() < 0.6:
+        entries.append([threshold(r, "revenue_growth", "gte", pick(r, (5, 10, 15)))])
+    entries += _optional_entries(r)
+    intro: list[Segment] = [f"对符合以下条件的外贸企业，给予{money(amount, r)}奖励："]
+    cl.fulfilment = r.choice(("一般申报", "免申即享"))
+    return _listed(r, c, cl, intro, entries)
+
+
+def _either(inline: ClauseMaker, listed: ClauseMaker, p_listed: float = 0.35) -> ClauseMaker:
+    """Return a maker that writes the conditions inline, or (with ``p_listed``) as a 申报条件 list."""
+
+    def make(r: random.Random, c: Context) -> Clause:
+        return listed(r, c) if r.random() < p_listed else inline(r, c)
+
+    make.__doc__ = inline.__doc__
+    return make
+
+
 MAKERS: dict[str, ClauseMaker] = {
     "高企": gaoqi,
     "科小": keji_xiao,
     "专精特新": zhuanjingtexin,
-    "技改": jigai,
-    "研发": yanfa,
+    "技改": _either(jigai, jigai_listed),
+    "研发": _either(yanfa, yanfa_listed),
     "上台阶": shangtaijie,
     "小升规": xiaoshenggui,
     "贴息": tiexi,
     "稳岗": wengang,
     "人才": rencai,
-    "外贸": waimao,
-    "成长": chengzhang,
+    "外贸": _either(waimao, waimao_listed),
+    "成长": _either(chengzhang, chengzhang_listed),
     "纳税": nashui,
     "亩均": mujun,
     "新设": xinshe,

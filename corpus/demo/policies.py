@@ -176,7 +176,8 @@ def generate_policy(seed: int, index: int) -> DemoPolicy:
     chosen = r.sample(kinds, min(n_items, len(kinds)))
     others = sorted({k for _, _, ks in TOPICS for k in ks} - set(chosen))
     chosen += r.sample(others, n_items - len(chosen))
-    ctx = Context(issuer=issuer, dept=dept_text, finance=finance_text, issued=issued)
+    list_style = "①" if "（1）" in style else "（1）"  # a 申报条件 list must not look like the next item
+    ctx = Context(issuer=issuer, dept=dept_text, finance=finance_text, issued=issued, list_style=list_style)
     doc_mode = r.choice(("免申即享", "一般申报", None, None))
 
     title_forms = (

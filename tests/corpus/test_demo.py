@@ -154,6 +154,8 @@ def test_the_corpus_varies_issuers_numbering_support_and_fulfilment(corpus) -> N
         "荣誉",
     }
     assert {i.fulfilment for i in corpus.items} >= {"免申即享", "即申即享", "一般申报", "第三方评审"}
+    listed = [i for i in corpus.items if re.search(r"(?:条件|如下)：(?:（1）|①)", i.text)]
+    assert len(listed) > 20  # some items state their conditions as a 申报条件 list
     numbers = [p.doc_number for p in corpus.policies]
     assert all(re.fullmatch(r"[\u4e00-\u9fff]+〔20\d\d〕\d+号", n) for n in numbers)
     for dept in (
