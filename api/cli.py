@@ -23,6 +23,7 @@ COMMAND_MODULES = (
     "api.commands.train",  # train
     "api.commands.service",  # serve
     "api.commands.admin",  # keys, audit, feedback export, backup/restore
+    "api.commands.scale",  # bench scale
 )
 
 GROUPS = {
