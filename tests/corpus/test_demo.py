@@ -434,3 +434,21 @@ def test_brands_are_unique_and_never_repeat_a_character() -> None:
     names = [brand(n) for n in numbers]
     assert len(set(names)) == len(names)
     assert all(a != b for name in names for a, b in zip(name, name[1:], strict=False))
+
+
+@pytest.mark.slow
+def test_the_default_demo_loads_without_a_single_refused_record(tmp_path: Path) -> None:
+    from corpus.store import open_store
+    from matcher.demo import load_demo
+
+    store = open_store(tmp_path / "default.sqlite3")
+    try:
+        report = load_demo(store)  # the settings' defaults: seed 20241, 200 policies, 10,000 enterprises
+        assert report.policy_report is not None and report.enterprise_report is not None
+        assert not report.policy_report.errors
+        assert not report.enterprise_report.errors
+        assert (report.policies, report.enterprises) == (200, 10_000)
+        assert report.items == len(generate(DEFAULT_SEED, 200, 0).items) == store.count_items()
+        assert "loaded" in report.summary()
+    finally:
+        store.close()
