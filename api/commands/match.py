@@ -177,6 +177,7 @@ def _bench_match(args: argparse.Namespace) -> int:
         n_queries=args.queries,
         seed=args.seed,
         write=not args.no_write,
+        semantic_profiles=args.semantic_profiles,
     )
     print(report)
     return 0
