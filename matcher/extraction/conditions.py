@@ -173,6 +173,8 @@ def _qualification_re() -> tuple[re.Pattern[str], dict[str, str]]:
     return re.compile("|".join(re.escape(n) for n in names)), aliases
 
 
+# 为 as "is" (（2）为规上工业企业, 企业须为高新技术企业), not "for" (为重点企业介绍员工).
+_COPULA_RE = re.compile(r"(?:^|[）)：:；;，,、①-⑳]|(?<![\d.])\d|须|应|需|均|是)为$")
 # What may stand before a two-character alias for it to be a word of its own (的高企, 对高企, 、高企).
 _SHORT_ALIAS_BEFORE = r"[的对为、和或及与，,：:\s市区县省]"
 
@@ -196,8 +198,10 @@ def _qualifications(text: str) -> Iterator[_Found]:
         if end < len(text) and text[end] in QUOTES:
             end += 1
         head = text[_window_start(text, start, 20) : start]
-        if re.search(r"(?:为|向)(?!.*(?:认定为|评为|列为|成为|作为|被认定))", head) and not re.search(
-            r"(?:认定|评|列|成|作)为$", head
+        if (
+            re.search(r"(?:为|向)(?!.*(?:认定为|评为|列为|成为|作为|被认定))", head)
+            and not re.search(r"(?:认定|评|列|成|作)为$", head)
+            and not _COPULA_RE.search(head)
         ):
             continue
         found.append((start, end, title))
@@ -212,8 +216,10 @@ def _qualifications(text: str) -> Iterator[_Found]:
         start, end = group[0][0], group[-1][1]
         # 为重点用工企业、高新技术企业介绍员工: titles of those served, not of the enterprise.
         group_head = text[_window_start(text, start, 20, _SENTENCE_BOUNDARY + "，,") : start]
-        if re.search(r"(?:为|向)[^认评列成作]{0,12}$", group_head) and not re.search(
-            r"(?:认定|评|列|成|作)为", group_head
+        if (
+            re.search(r"(?:为|向)[^认评列成作]{0,12}$", group_head)
+            and not re.search(r"(?:认定|评|列|成|作)为", group_head)
+            and not _COPULA_RE.search(group_head)
         ):
             continue
         titles = sorted({t for _, _, t in group})
@@ -260,7 +266,7 @@ _LOCAL_RE = "|".join(_LOCAL)
 _REGISTERED_TAIL = r"(?:行政区域|辖区|范围)?内?(?:注册登记|登记注册|依法登记注册|依法登记|注册|登记|设立)"
 # Registration words before a place: 注册地在温岭市, 工商注册地和税务登记地均在浙江省.
 _REGISTERED_HEAD = (
-    r"(?:(?:工商)?注册地(?:和|及|、)?(?:税务登记地)?|税务登记地|注册地址)(?:均|都)?(?:在|为|位于)"
+    r"(?:(?:工商)?注册(?:地址|地)?(?:和|及|、)?(?:税务登记地?)?|税务登记地?)(?:均|都)?(?:在|为|位于)"
 )
 _ENTERPRISE_NOUN = r"[^，。；]{0,14}?(?:企业|机构|单位|市场主体|纳税人|公司)"
 # A local word qualifies the enterprises an item is for when it opens the subject (对我市…企业,
@@ -567,8 +573,11 @@ def _beneficiary_requirements(text: str, decided: list[_Found]) -> Iterator[_Fou
             stripped = _CONNECTORS.sub("", piece)
             if len(stripped) < 4 or re.fullmatch(r"[^一-鿿]*", stripped):
                 continue
-            # 对高新技术企业减按15%的税率: what follows the enterprise is the support, not a requirement.
-            if re.match(r"(?:减按|减半|免征|减征|给予|按照?)", stripped):
+            # 对高新技术企业减按15%的税率: what follows the enterprise is the support, not a requirement;
+            # 对同时符合下列条件的企业 / 符合条件的: a pointer to requirements stated elsewhere.
+            if re.match(r"(?:减按|减半|免征|减征|给予|按照?)", stripped) or re.fullmatch(
+                r"(?:同时)?(?:符合|满足|具备)(?:下列|以下|如下|相关|上述)?条件", stripped
+            ):
                 continue
             offset = p_start + piece.find(stripped)
             yield _Found(offset, offset + len(stripped), Condition("undecidable", "eq", stripped, stripped))

@@ -238,3 +238,27 @@ def test_tax_rate_is_the_support_not_a_requirement() -> None:
 def test_regional_variant_in_brackets_does_not_double_a_threshold() -> None:
     keys = _keys("月平均在岗人数达到50人以上（山区县为30人以上）的企业，给予补贴。")
     assert ("employees", "gte", 50) in keys and ("employees", "gte", 30) not in keys
+
+
+def test_enumerated_requirements_list() -> None:
+    text = (
+        "对同时符合下列条件的企业，给予20万元奖励：①工商注册和税务登记均在椒江区；②为规模以上工业企业；"
+        "③研发费用不低于500万元；④近三年未发生较大及以上安全生产事故。"
+    )
+    conditions = _conditions(text, region_code="331002")
+    keys = {c.key for c in conditions}
+    assert ("region_code", "within_region", "331002") in keys
+    assert ("qualifications", "has", "规上工业企业") in keys and ("rd_expense", "gte", 500) in keys
+    # The list's opening words point at the items; the 安全生产 item is one requirement.
+    free = [c for c in conditions if c.field == "undecidable"]
+    assert len(free) == 1 and "安全生产事故" in free[0].span
+    assert not any(c.field == "industry_code" for c in conditions)
+
+
+def test_copula_wei_reads_the_title_and_service_wei_does_not() -> None:
+    assert ("qualifications", "has", "国家高新技术企业") in _keys(
+        "申报企业须为高新技术企业，且研发费用达到100万元。"
+    )
+    assert not any(
+        k[0] == "qualifications" for k in _keys("服务机构为高新技术企业提供评估服务的，给予补贴。")
+    )
