@@ -17,7 +17,7 @@ import datetime as dt
 import math
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, fields
 from typing import Any, Literal
 
 from corpus import reference
@@ -217,7 +217,7 @@ class EnterpriseProfile:
     output_value: float | None = None
     export_value: float | None = None
     investment: float | None = None
-    qualifications: tuple[str, ...] = field(default_factory=tuple)
+    qualifications: tuple[str, ...] | None = None  # None = unknown; () = known to hold none
     mu_jun_class: str | None = None
     credit_status: str | None = None
     major_violation: bool | None = None
@@ -230,7 +230,7 @@ class EnterpriseProfile:
         """JSON-ready dict in the shape of enterprise_profile.md (unknown fields are null)."""
         # Field by field rather than dataclasses.asdict: this runs once per profile on every store write.
         out = {name: getattr(self, name) for name in _PROFILE_FIELDS}
-        out["qualifications"] = list(self.qualifications)
+        out["qualifications"] = None if self.qualifications is None else list(self.qualifications)
         return out
 
     def get(self, key: str, default: Any = None) -> Any:
@@ -466,9 +466,10 @@ def _date(
     return parsed.isoformat()
 
 
-def _qualifications(value: Any, problems: list[FieldProblem]) -> tuple[str, ...]:
-    if value is None:
-        return ()
+def _qualifications(value: Any, problems: list[FieldProblem]) -> tuple[str, ...] | None:
+    # Absent, null or an empty cell is unknown (never "holds none"); only an explicit [] says "none".
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
     if isinstance(value, str):
         items: list[Any] = [t for t in re.split(r"[、,，;；|/\n]+", value) if t.strip()]
     elif isinstance(value, list | tuple):
@@ -477,7 +478,7 @@ def _qualifications(value: Any, problems: list[FieldProblem]) -> tuple[str, ...]
         problems.append(
             FieldProblem("qualifications", f"must be a list of titles, got {type(value).__name__}")
         )
-        return ()
+        return None
     titles: list[str] = []
     for position, item in enumerate(items):
         if not isinstance(item, str) or not item.strip():

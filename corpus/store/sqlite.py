@@ -739,7 +739,9 @@ def _condition(row: sqlite3.Row) -> Condition:
 def _profile(payload: str) -> EnterpriseProfile:
     data = json.loads(payload)
     values = {k: data.get(k) for k in PROFILE_FIELD_NAMES if k in data}
-    values["qualifications"] = tuple(values.get("qualifications") or ())
+    titles = values.get("qualifications")
+    # null stays None (unknown); [] stays () (known to hold none).
+    values["qualifications"] = None if titles is None else tuple(titles)
     return EnterpriseProfile(**values)
 
 

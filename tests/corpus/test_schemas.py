@@ -82,7 +82,7 @@ def test_absent_and_empty_mean_unknown():
     profile = validate_profile(
         {"id": "e2", "name": "某公司", "revenue": "", "uscc": None, "qualifications": None}
     )
-    assert profile.revenue is None and profile.uscc is None and profile.qualifications == ()
+    assert profile.revenue is None and profile.uscc is None and profile.qualifications is None
     assert profile.rd_ratio is None and profile.size_class is None
 
 

@@ -1,0 +1,1 @@
+"""Reliability and security tests: faults, bad input, roles, limits and the soak."""
