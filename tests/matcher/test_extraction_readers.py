@@ -262,3 +262,19 @@ def test_copula_wei_reads_the_title_and_service_wei_does_not() -> None:
     assert not any(
         k[0] == "qualifications" for k in _keys("服务机构为高新技术企业提供评估服务的，给予补贴。")
     )
+
+
+@pytest.mark.parametrize(
+    ("sentence", "span"),
+    [
+        ("上半年营业收入高于去年同期水平的商贸企业，给予奖励。", "上半年营业收入高于去年同期水平"),
+        ("对高新区内的科技型小微企业，给予研发补助。", "科技型"),
+        (
+            "企业每月按不低于当地最低工资标准的数额支付学徒工资的，给予补贴。",
+            "每月按不低于当地最低工资标准的数额支付学徒工资",
+        ),
+    ],
+)
+def test_requirements_without_a_profile_field(sentence: str, span: str) -> None:
+    conditions = _conditions(sentence)
+    assert any(c.field == "undecidable" and c.span == span for c in conditions), conditions
