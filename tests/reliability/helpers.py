@@ -1,0 +1,36 @@
+"""Shared helpers of the reliability tests: run the real ``policymatch`` CLI as a subprocess."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def cli_command(*args: str) -> list[str]:
+    """The argv that runs ``policymatch ARGS`` with this interpreter (no reliance on PATH)."""
+    return [sys.executable, "-m", "api.cli", *args]
+
+
+def cli_env(data_dir: Path, **extra: str) -> dict[str, str]:
+    """Environment for a CLI subprocess whose data lives in ``data_dir``."""
+    env = dict(os.environ)
+    env["POLICYMATCH_DATA_DIR"] = str(data_dir)
+    env.update(extra)
+    return env
+
+
+def run_cli(data_dir: Path, *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    """Run ``policymatch ARGS`` to completion against ``data_dir``; returns the finished process."""
+    return subprocess.run(
+        cli_command(*args),
+        cwd=REPO,
+        env=cli_env(data_dir),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
