@@ -23,7 +23,7 @@ import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import faiss as _faiss
 import numpy as np
@@ -46,6 +46,9 @@ EXACT_CUTOVER = 2_000
 # A few queries run on one OpenMP thread: FAISS's threads cost more than they give for one query,
 # and on a busy 2-core machine their spinning made one 2k-vector search 10× slower (measured: 10 ms vs 1 ms).
 SINGLE_THREAD_MAX_QUERIES = 4
+# Filters with more ids than this use a bitmap selector when ids are below BITMAP_MAX_ID (an 8 MB bitmap).
+BITMAP_MIN_ALLOWED = 5_000
+BITMAP_MAX_ID = 1 << 26
 # Share of the lists an unfiltered IVF search visits (measured: recall@10 ≥ 0.99 vs exact on 300k).
 DEFAULT_NPROBE_SHARE = 1 / 16
 
@@ -84,6 +87,7 @@ class FaissIndex:
         self._lock = threading.RLock()
         self._ids: set[int] = set()
         self._sorted: np.ndarray | None = None  # sorted ids, rebuilt after a change
+        self._present: np.ndarray | None = None  # bool per id up to the largest, rebuilt after a change
         self._index: Any = self._new_flat() if self.kind == "flat" else None
 
     # ---- construction
@@ -196,7 +200,7 @@ class FaissIndex:
                     self._index.train(array)
                 self._index.add_with_ids(array, id_array)
                 self._ids.update(int(i) for i in id_array)
-                self._sorted = None
+                self._sorted = self._present = None
 
     def remove(self, ids: Sequence[int] | np.ndarray) -> int:
         """Remove ids (unknown ones are ignored); returns how many were removed."""
@@ -209,7 +213,7 @@ class FaissIndex:
             # IVF's hashtable direct map removes only through an IDSelectorArray.
             removed = int(self._index.remove_ids(faiss.IDSelectorArray(len(wanted), faiss.swig_ptr(wanted))))
             self._ids.difference_update(int(i) for i in wanted)
-            self._sorted = None
+            self._sorted = self._present = None
             return removed
 
     def reconstruct(self, ids: Sequence[int] | np.ndarray) -> np.ndarray:
@@ -233,24 +237,54 @@ class FaissIndex:
         with self._lock:
             if allowed_ids is None:
                 return self._search(queries, k, None, self.nprobe)
-            allowed = np.unique(np.asarray(allowed_ids, dtype=np.int64).ravel())
+            requested = np.asarray(allowed_ids, dtype=np.int64).ravel()
+            if len(requested) > BITMAP_MIN_ALLOWED and self._max_id() < BITMAP_MAX_ID:
+                # Large filters: a bitmap over the id range is built in ~1 ms where a hash set
+                # of 150k ids took ~70 ms, and FAISS tests a bit faster than a hash lookup.
+                mask = self._present_mask().copy()
+                outside = (requested < 0) | (requested >= len(mask))
+                keep = np.zeros(len(mask), dtype=bool)
+                keep[requested[~outside]] = True
+                mask &= keep
+                count = int(mask.sum())
+                if count == 0:
+                    return _empty(len(queries), k)
+                if self.kind == "ivf" and (count <= self.exact_cutover or count <= k):
+                    return self._exact_subset(queries, k, np.flatnonzero(mask).astype(np.int64))
+                bits = np.packbits(mask, bitorder="little")
+                return self._search(
+                    queries, k, _Filter("bitmap", bits, len(mask)), self._filtered_nprobe(count)
+                )
+            allowed = np.unique(requested)
             allowed = allowed[np.isin(allowed, self._sorted_ids(), assume_unique=True)]
             if len(allowed) == 0:
                 return _empty(len(queries), k)
-            if self.kind == "flat":  # exact either way; the selector skips the rest
-                return self._search(queries, k, allowed, None)
-            if len(allowed) <= self.exact_cutover or len(allowed) <= k:
+            if self.kind == "ivf" and (len(allowed) <= self.exact_cutover or len(allowed) <= k):
                 return self._exact_subset(queries, k, allowed)
-            nprobe = self.nprobe
-            if self.kind == "ivf" and self.nprobe is not None and self.nlist is not None:
-                # Visit lists in proportion to what the filter removes, so about as many allowed
-                # vectors are scored as an unfiltered search scores.
-                share = len(allowed) / max(len(self._ids), 1)
-                nprobe = min(self.nlist, int(math.ceil(self.nprobe / share)))
-            return self._search(queries, k, allowed, nprobe)
+            return self._search(
+                queries, k, _Filter("batch", allowed, len(allowed)), self._filtered_nprobe(len(allowed))
+            )
+
+    def _filtered_nprobe(self, n_allowed: int) -> int | None:
+        """Visit lists in proportion to what the filter removes (as many allowed vectors as unfiltered)."""
+        if self.kind != "ivf" or self.nprobe is None or self.nlist is None:
+            return self.nprobe
+        share = n_allowed / max(len(self._ids), 1)
+        return min(self.nlist, int(math.ceil(self.nprobe / share)))
+
+    def _max_id(self) -> int:
+        ids = self._sorted_ids()
+        return int(ids[-1]) if len(ids) else 0
+
+    def _present_mask(self) -> np.ndarray:
+        if self._present is None:
+            mask = np.zeros(self._max_id() + 1, dtype=bool)
+            mask[self._sorted_ids()] = True
+            self._present = mask
+        return self._present
 
     def _search(
-        self, queries: np.ndarray, k: int, allowed: np.ndarray | None, nprobe: int | None
+        self, queries: np.ndarray, k: int, allowed: _Filter | None, nprobe: int | None
     ) -> SearchResult:
         if not self._ids:
             return _empty(len(queries), k)
@@ -260,9 +294,13 @@ class FaissIndex:
         return self._faiss_search(queries, k, allowed, nprobe)
 
     def _faiss_search(
-        self, queries: np.ndarray, k: int, allowed: np.ndarray | None, nprobe: int | None
+        self, queries: np.ndarray, k: int, allowed: _Filter | None, nprobe: int | None
     ) -> SearchResult:
-        selector = None if allowed is None else faiss.IDSelectorBatch(len(allowed), faiss.swig_ptr(allowed))
+        selector: Any = None
+        if allowed is not None and allowed.kind == "bitmap":
+            selector = faiss.IDSelectorBitmap(allowed.size, faiss.swig_ptr(allowed.array))
+        elif allowed is not None:
+            selector = faiss.IDSelectorBatch(allowed.size, faiss.swig_ptr(allowed.array))
         if self.kind == "ivf":
             params: Any = faiss.SearchParametersIVF(sel=selector, nprobe=int(nprobe or 1))
         else:
@@ -339,12 +377,20 @@ class FaissIndex:
         if index.kind == "ivf":
             index._index.set_direct_map_type(faiss.DirectMap.Hashtable)
         index._ids = {int(i) for i in np.load(folder / "ids.npy")}
-        index._sorted = None
+        index._sorted = index._present = None
         if index._index.ntotal != len(index._ids) or index._index.d != index._dim:
             raise IndexIntegrityError(
                 f"{folder}: index.faiss does not match its manifest (count or dimension)"
             )
         return index
+
+
+class _Filter(NamedTuple):
+    """Allowed ids as FAISS will test them: a sorted id array (hash set) or a bitmap over the id range."""
+
+    kind: str  # "batch" | "bitmap"
+    array: np.ndarray
+    size: int  # ids in the batch, or bits in the bitmap
 
 
 @contextmanager

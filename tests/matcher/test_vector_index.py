@@ -87,3 +87,20 @@ def test_save_load_manifest_and_checksum_refusal(tmp_path):
 def test_factory_names_valid_backends():
     with pytest.raises(ValueError, match="valid: faiss"):
         make_vector_index("annoy", dim=4, model_id="x")
+
+
+@pytest.mark.parametrize("kind", ["flat", "ivf"])
+def test_large_filters_take_the_bitmap_path_and_stay_exact(kind):
+    from matcher.vector_index.faiss_index import BITMAP_MIN_ALLOWED
+
+    vectors = clustered_vectors(3 * BITMAP_MIN_ALLOWED, 32, n_clusters=40, seed=3)
+    ids = np.random.default_rng(3).permutation(10 * len(vectors))[: len(vectors)].astype(np.int64)
+    index = FaissIndex.build(ids, vectors, model_id="test", kind=kind, nlist=64, nprobe=8)
+    queries = clustered_vectors(10, 32, n_clusters=40, seed=3)
+    allowed = np.concatenate([ids[: 2 * BITMAP_MIN_ALLOWED], [-5, 10**9]])  # unknown ids are ignored
+    found = index.search(queries, 10, allowed_ids=allowed).ids
+    assert np.isin(found, ids[: 2 * BITMAP_MIN_ALLOWED]).all()
+    truth = exact(queries, vectors, ids, ids[: 2 * BITMAP_MIN_ALLOWED], 10)
+    assert np.mean([len(set(f) & set(t)) / 10 for f, t in zip(found, truth, strict=True)]) >= 0.99
+    index.remove(ids[:10])
+    assert not np.isin(index.search(queries, 10, allowed_ids=allowed).ids, ids[:10]).any()
