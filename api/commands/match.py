@@ -413,6 +413,9 @@ def _run_match_bench(
     matcher.targets(item.policy_id, item.id, offset=min(1000, max(len(order) - 50, 0)), limit=50)
     next_page_s = time.perf_counter() - t0
 
+    import os
+
+    load = os.getloadavg()
     sp50, sp99 = _percentiles(stored_times)
     ap50, ap99 = _percentiles(adhoc_times)
     fp50, _ = _percentiles(first_page)
@@ -422,7 +425,9 @@ def _run_match_bench(
         "",
         f"Machine: {machine_description()}. Items: {matcher.n_items} ({n_policies} policies of the demo generator, seed {seed}, with their true conditions); "
         f"enterprises: {n_enterprises:,} for the target list. Encoder: {encoder_note}. Setup (store + index): {setup_s:.1f} s.",
-        "Every match judges every region-applicable item's conditions (no item is lost to retrieval) and ranks with the hybrid retriever.",
+        "Every match judges every region-applicable item's conditions (no item is lost to retrieval) and ranks with the hybrid retriever. "
+        f"Load average at the end of the timings: {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} (1 / 5 / 15 min) on "
+        f"{os.cpu_count()} cores — the machine is shared, so tails include other people's work.",
         "",
         "| what | p50 | p99 | goal |",
         "|---|---|---|---|",
