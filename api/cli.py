@@ -24,6 +24,7 @@ COMMAND_MODULES = (
     "api.commands.service",  # serve
     "api.commands.admin",  # keys, audit, feedback export, backup/restore
     "api.commands.scale",  # bench scale
+    "api.commands.backup",  # backup, restore (data directory with checksums)
 )
 
 GROUPS = {

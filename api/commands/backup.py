@@ -1,0 +1,47 @@
+"""``policymatch backup DEST`` / ``policymatch restore SRC``: the data directory with checksums."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+
+def register(sub: argparse._SubParsersAction, group: Any) -> None:  # type: ignore[type-arg,unused-ignore]
+    """Add ``backup`` and ``restore``."""
+    backup = sub.add_parser(
+        "backup", help="copy the store (SQLite online backup), models and indexes into DEST with checksums"
+    )
+    backup.add_argument("dest", type=Path, metavar="DEST", help="a new or empty folder")
+    backup.set_defaults(func=_backup)
+
+    restore = sub.add_parser(
+        "restore", help="verify a backup's checksums and restore it into an empty data directory"
+    )
+    restore.add_argument("src", type=Path, metavar="SRC", help="a folder written by `policymatch backup`")
+    restore.add_argument(
+        "--verify-only", action="store_true", help="check the backup's checksums and restore nothing"
+    )
+    restore.set_defaults(func=_restore)
+
+
+def _backup(args: argparse.Namespace) -> int:
+    from corpus.backup import backup
+    from corpus.settings import get_settings
+
+    manifest = backup(get_settings().data_dir, args.dest)
+    print(f"backup written: {manifest.summary()}")
+    return 0
+
+
+def _restore(args: argparse.Namespace) -> int:
+    from corpus.backup import restore, verify_backup
+    from corpus.settings import get_settings
+
+    if args.verify_only:
+        print(f"backup verified: {verify_backup(args.src).summary()}")
+        return 0
+    data_dir = get_settings().data_dir
+    manifest = restore(args.src, data_dir)
+    print(f"restored into {data_dir}: {manifest.summary()}")
+    return 0

@@ -1,0 +1,210 @@
+"""Backup and restore of a data directory: the SQLite store (online backup API) plus index and model folders.
+
+A backup is a folder with ``policymatch.sqlite3`` (a consistent copy taken with
+SQLite's online backup API while the service may be writing), every other file
+of the data directory (the model registry, index versions, caches) copied as is,
+and ``BACKUP.json`` listing the sha256 and size of every file. Half-built index
+folders (``.building-*``) and SQLite side files (``-wal``, ``-shm``) are left out.
+A backup is written into a hidden staging folder and renamed when complete, so a
+folder named ``DEST`` is always a whole backup. :func:`restore` verifies every
+checksum before it copies anything, restores only into an empty (or new) data
+directory, and checks the restored store with ``PRAGMA integrity_check``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import sqlite3
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+STORE_FILE = "policymatch.sqlite3"
+MANIFEST = "BACKUP.json"
+FORMAT = "policymatch-backup/1"
+# Never copied: SQLite's side files (the backup API already holds their committed pages), staging
+# folders of builds and restores in progress, and folders being deleted.
+_SKIP_SUFFIXES = ("-wal", "-shm", "-journal")
+_SKIP_PREFIXES = (".building-", ".deleting-", ".restoring-", ".backup-")
+
+
+class BackupError(RuntimeError):
+    """A backup or restore cannot be made: a bad checksum, a missing file, a non-empty target."""
+
+
+@dataclass(frozen=True)
+class BackupFile:
+    """One file of a backup: its path relative to the backup folder, size and sha256."""
+
+    path: str
+    size: int
+    sha256: str
+
+
+@dataclass(frozen=True)
+class BackupManifest:
+    """What a backup holds (``BACKUP.json``)."""
+
+    folder: Path
+    created: str
+    files: tuple[BackupFile, ...]
+
+    @property
+    def total_bytes(self) -> int:
+        """Sum of the file sizes."""
+        return sum(f.size for f in self.files)
+
+    def summary(self) -> str:
+        """One line for the CLI."""
+        return f"{len(self.files)} files, {self.total_bytes / 1e6:.1f} MB in {self.folder} (created {self.created})"
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _skipped(relative: Path) -> bool:
+    return any(part.startswith(_SKIP_PREFIXES) for part in relative.parts) or relative.name.endswith(
+        _SKIP_SUFFIXES
+    )
+
+
+def _data_files(data_dir: Path) -> list[Path]:
+    out = []
+    for path in sorted(data_dir.rglob("*")):
+        relative = path.relative_to(data_dir)
+        if path.is_file() and not path.is_symlink() and not _skipped(relative):
+            if relative.as_posix() != STORE_FILE:
+                out.append(relative)
+    return out
+
+
+def _empty_or_missing(folder: Path, what: str) -> None:
+    if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
+        raise BackupError(f"{folder}: {what} must be a new or empty folder")
+
+
+def backup(data_dir: Path, dest: Path) -> BackupManifest:
+    """Copy ``data_dir`` (store, models, indexes) into the new folder ``dest`` with a checksum manifest."""
+    data_dir, dest = Path(data_dir), Path(dest)
+    store = data_dir / STORE_FILE
+    if not store.is_file():
+        raise BackupError(f"{store}: no SQLite store to back up (is POLICYMATCH_DATA_DIR right?)")
+    _empty_or_missing(dest, "the backup destination")
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    staging = dest.parent / f".backup-{uuid.uuid4().hex}"
+    staging.mkdir()
+    try:
+        source = sqlite3.connect(f"file:{store}?mode=ro", uri=True)
+        target = sqlite3.connect(staging / STORE_FILE)
+        try:
+            # The online backup API copies a consistent snapshot even while another process writes.
+            source.backup(target)
+            target.execute("PRAGMA journal_mode = DELETE")  # one self-contained file, no -wal beside it
+        finally:
+            target.close()
+            source.close()
+        for relative in _data_files(data_dir):
+            (staging / relative).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(data_dir / relative, staging / relative)
+        files = [STORE_FILE, *(r.as_posix() for r in _data_files(data_dir))]
+        entries = []
+        for name in files:
+            path = staging / name
+            _fsync(path)
+            entries.append(BackupFile(name, path.stat().st_size, _sha256(path)))
+        created = datetime.now(UTC).isoformat(timespec="seconds")
+        manifest = {
+            "format": FORMAT,
+            "created": created,
+            "source": str(data_dir.resolve()),
+            "files": [{"path": e.path, "size": e.size, "sha256": e.sha256} for e in entries],
+        }
+        with open(staging / MANIFEST, "w", encoding="utf-8") as handle:
+            json.dump(manifest, handle, ensure_ascii=False, indent=1)
+            handle.flush()
+            os.fsync(handle.fileno())
+        for folder in {staging, *((staging / e.path).parent for e in entries)}:
+            _fsync(folder)
+        if dest.exists():
+            dest.rmdir()
+        os.rename(staging, dest)
+        _fsync(dest.parent)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return BackupManifest(dest, created, tuple(entries))
+
+
+def verify_backup(src: Path) -> BackupManifest:
+    """Check every file of a backup against ``BACKUP.json``; raise :class:`BackupError` naming the first bad one."""
+    src = Path(src)
+    try:
+        data = json.loads((src / MANIFEST).read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise BackupError(f"{src}: not a policymatch backup (no {MANIFEST})") from exc
+    except json.JSONDecodeError as exc:
+        raise BackupError(f"{src / MANIFEST}: unreadable manifest ({exc})") from exc
+    if data.get("format") != FORMAT:
+        raise BackupError(f"{src / MANIFEST}: unknown format {data.get('format')!r}, expected {FORMAT}")
+    entries = tuple(BackupFile(f["path"], int(f["size"]), f["sha256"]) for f in data["files"])
+    for entry in entries:
+        path = src / entry.path
+        if not path.is_file():
+            raise BackupError(f"{path}: file listed in {MANIFEST} is missing; the backup is incomplete")
+        if path.stat().st_size != entry.size:
+            raise BackupError(
+                f"{path}: {path.stat().st_size} bytes, {MANIFEST} says {entry.size}; the backup is truncated"
+            )
+        if _sha256(path) != entry.sha256:
+            raise BackupError(f"{path}: checksum mismatch with {MANIFEST}; the backup is corrupted")
+    return BackupManifest(src, str(data["created"]), entries)
+
+
+def restore(src: Path, data_dir: Path) -> BackupManifest:
+    """Verify the backup ``src`` and copy it into ``data_dir``, which must be new or empty."""
+    src, data_dir = Path(src), Path(data_dir)
+    manifest = verify_backup(src)
+    _empty_or_missing(data_dir, "the data directory to restore into")
+    data_dir.parent.mkdir(parents=True, exist_ok=True)
+    staging = data_dir.parent / f".restoring-{uuid.uuid4().hex}"
+    staging.mkdir()
+    try:
+        for entry in manifest.files:
+            target = staging / entry.path
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(src / entry.path, target)
+            if _sha256(target) != entry.sha256:
+                raise BackupError(f"{target}: copy differs from the backup (disk error?); nothing restored")
+            _fsync(target)
+        conn = sqlite3.connect(staging / STORE_FILE)
+        try:
+            check = str(conn.execute("PRAGMA integrity_check").fetchone()[0])
+        finally:
+            conn.close()
+        if check != "ok":
+            raise BackupError(f"{src / STORE_FILE}: SQLite integrity check failed: {check}")
+        if data_dir.exists():
+            data_dir.rmdir()
+        os.rename(staging, data_dir)
+        _fsync(data_dir.parent)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return BackupManifest(data_dir, manifest.created, manifest.files)
