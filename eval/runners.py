@@ -289,7 +289,11 @@ def extracted_conditions(item: Any) -> tuple[Condition, ...]:
     from matcher.extraction import extract_item
 
     extraction = extract_item(
-        item.text, title=item.title, region_code=item.region_code, department=item.department
+        item.text,
+        title=item.title,
+        region_code=item.region_code,
+        department=item.department,
+        issued=getattr(item, "issued", None),
     )
     return tuple(extraction.conditions)
 

@@ -210,7 +210,13 @@ def _prepare_policy(entry: Loaded[PolicyDocument]) -> _PreparedPolicy:
     document = entry.record
     items = tuple(split_policy(document))
     extractions = tuple(
-        extract_item(item.text, title=item.title, region_code=item.region_code, department=item.department)
+        extract_item(
+            item.text,
+            title=item.title,
+            region_code=item.region_code,
+            department=item.department,
+            issued=item.issued,
+        )
         for item in items
     )
     return _PreparedPolicy(document, items, extractions, entry.path, entry.line)
