@@ -264,6 +264,22 @@ def _markdown(payload: dict[str, Any], args: argparse.Namespace) -> str:
                 f"{r['texts_per_second']:.1f} | {ratio:.2f} | {r['latency_p50_ms']:.1f} | {r['latency_p99_ms']:.1f} |"
             )
     lines.append("")
+    serving = {r["kind"]: r["texts_per_second"] for r in speed if r["backend"] == "onnx-int8"}
+    if serving and baseline:
+        ratios = ", ".join(
+            f"×{serving[k] / baseline[k]:.1f} {labels[k]}" for k in kinds if k in serving and baseline.get(k)
+        )
+        by_backend = {(r["backend"], r["max_length"]): r["recall_at_10"] for r in payload["recall"]}
+        gaps = [
+            f"{100 * (by_backend[('onnx-int8', n)] - by_backend[('onnx', n)]):+.1f} points at max_length {n}"
+            for (b, n) in by_backend
+            if b == "onnx-int8" and ("onnx", n) in by_backend
+        ]
+        lines += [
+            f"Serving default (onnx-int8) vs sentence-transformers fp32 throughput: {ratios} (goal ≥ ×4)"
+            + (f"; recall@10 int8 − fp32: {', '.join(gaps)} (goal within 1 point)." if gaps else "."),
+            "",
+        ]
     if payload["recall"]:
         first = payload["recall"][0]
         lines += [

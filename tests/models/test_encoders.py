@@ -147,3 +147,12 @@ def test_serving_path_does_not_import_torch(models_dir):
         [sys.executable, "-c", code], cwd=REPO, env=env, capture_output=True, text=True, timeout=120
     )
     assert result.returncode == 0, result.stderr[-2000:]
+
+
+def test_onnx_backend_takes_a_model_folder_outside_the_registry(models_dir, encoder):
+    """Any folder with the registry layout (e.g. an exported fine-tune) serves without registering it."""
+    folder = ModelRegistry(models_dir).active().path
+    direct = make_encoder("onnx-int8", str(folder))
+    texts = ["专精特新中小企业奖励"]
+    assert np.allclose(direct.encode_queries(texts), encoder.encode_queries(texts), atol=1e-6)
+    assert direct.model_id.endswith(":onnx-int8")
