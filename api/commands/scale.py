@@ -43,6 +43,11 @@ def register(sub: argparse._SubParsersAction, group: Any) -> None:
     bench.add_argument("--load-seconds", type=int, default=LOAD_SECONDS, help="seconds of HTTP load per run")
     bench.add_argument("--no-http", action="store_true", help="skip the HTTP load (no server process)")
     bench.add_argument(
+        "--targets-only",
+        action="store_true",
+        help="only 精准推送: profiles straight into the matcher's columns, whole target lists timed (section scale-targets)",
+    )
+    bench.add_argument(
         "--models-dir", type=Path, default=None, help="model registry (default: the settings')"
     )
     bench.add_argument("--seed", type=int, default=20241)
@@ -303,6 +308,59 @@ def _run_size(n: int, args: argparse.Namespace, real: Any, say: Any) -> ScaleRun
     )
 
 
+def _targets_at(n: int, args: argparse.Namespace, real: Any, say: Any) -> str:
+    """Time the whole target list over ``n`` enterprises held as columns; returns one table row."""
+    import shutil
+
+    from corpus.demo import generate
+    from corpus.store import open_store
+    from matcher.eligibility import EnterpriseColumns
+    from matcher.service import Matcher
+
+    data_dir = Path(tempfile.mkdtemp(prefix=f"policymatch-targets-{n}-"))
+    try:
+        store = open_store(data_dir / "policymatch.sqlite3")
+        corpus = generate(args.seed, max(1, args.items // 6 + 1), n)
+        _store_items(store, corpus, args.items)
+        matcher = Matcher.open(data_dir, store, _BenchEncoder(real))
+        columns = EnterpriseColumns(capacity=n)
+        t0 = time.perf_counter()
+        chunk: list[dict[str, Any]] = []
+        for profile in corpus.iter_enterprises(n):
+            chunk.append(profile)
+            if len(chunk) >= 20_000:
+                columns.upsert(chunk)
+                chunk = []
+        if chunk:
+            columns.upsert(chunk)
+        load_s = time.perf_counter() - t0
+        matcher.columns = columns
+        candidates = [it for it in matcher._state.items if all(c.op != "semantic" for c in it.conditions)]
+        item = max(candidates, key=lambda it: (len(it.region_prefix) <= 4, len(it.conditions)))
+        first, whole, rows = [], [], 0
+        for _ in range(3):
+            matcher._orders.clear()
+            columns._cache.clear()
+            t0 = time.perf_counter()
+            matcher.targets(item.policy_id, item.id, limit=50)
+            first.append(time.perf_counter() - t0)
+            matcher._orders.clear()
+            columns._cache.clear()
+            t0 = time.perf_counter()
+            rows = len(matcher.target_order(item.policy_id, item.id))
+            whole.append(time.perf_counter() - t0)
+        rss, hwm = _rss_mb()
+        store.close()
+    finally:
+        shutil.rmtree(data_dir, ignore_errors=True)
+    say(f"targets {n}: whole list {min(whole) * 1000:.0f} ms ({rows} rows)")
+    goal = "≤ 3 s" if n >= 1_000_000 else ""
+    return (
+        f"| {n:,} | {load_s:.1f} s | {min(first) * 1000:.0f} ms | {min(whole) * 1000:.0f} ms | {rows:,} "
+        f"| {rss:.0f} MB (peak {hwm:.0f}) | {goal} |"
+    )
+
+
 # --- the server process and the load ------------------------------------------------------------
 
 
@@ -452,7 +510,9 @@ def _http_load(
 
 def _markdown(runs: list[ScaleRun], machine: str, args: argparse.Namespace) -> str:
     def n_label(n: int) -> str:
-        return f"{n // 1000}k" if n < 1_000_000 else f"{n / 1e6:g}M"
+        if n < 1000:
+            return str(n)
+        return f"{n / 1000:g}k" if n < 1_000_000 else f"{n / 1e6:g}M"
 
     head = "| | " + " | ".join(n_label(r.n_enterprises) for r in runs) + " | goal |"
     rule = "|---|" + "---|" * len(runs) + "---|"
@@ -560,6 +620,25 @@ def _bench_scale(args: argparse.Namespace) -> int:
 
     os.environ.setdefault("OMP_NUM_THREADS", "2")
     real = _real_encoder(args.models_dir)
+    if args.targets_only:
+        lines = [_targets_at(n, args, real, say) for n in sizes]
+        report = "\n".join(
+            [
+                "## Scale: target lists at size (`policymatch bench scale --targets-only`)",
+                "",
+                f"Machine: {machine_description()}; load average {os.getloadavg()[0]:.1f} (shared cores). "
+                "Profiles go straight from the generator into the matcher's columns (no store), "
+                f"{args.items} items; the busiest item without semantic conditions; best of 3 cold runs.",
+                "",
+                "| enterprises | load into columns | first page of 50 | whole ordered list | rows | process RSS | goal |",
+                "|---|---|---|---|---|---|---|",
+                *lines,
+            ]
+        )
+        print(report)
+        if not args.no_write:
+            update_section("scale-targets", report)
+        return 0
     runs = []
     for n in sizes:
         runs.append(_run_size(n, args, real, say))
