@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import logging
 import math
 import re
 import threading
@@ -57,6 +58,7 @@ from matcher.targets import (
 )
 from models.encoder import Encoder
 
+_log = logging.getLogger(__name__)
 _NATIONAL = {"", "0", "000000", "100000", "86"}
 # Weight of the share of conditions met in the ranking score, beside the fused retrieval score.
 RULES_WEIGHT = 0.5
@@ -392,19 +394,40 @@ class Matcher:
         versions = IndexVersions(self.data_dir)
         try:
             current = versions.current()
-        except IndexIntegrityError:
-            current = None
+        except IndexIntegrityError as exc:
+            # CURRENT is damaged: say so, and stay on the newest older version that verifies.
+            _log.warning("index version %s refused: %s", versions.current_name(), exc)
+            current = self._last_good_version(versions)
         if current is not None and current.model_id == self.encoder.model_id:
             try:
                 self._retriever = HybridRetriever.load(current.path / "items", self.encoder)
                 self._index_name = current.version
-            except (IndexIntegrityError, OSError, KeyError):
+            except (IndexIntegrityError, OSError, KeyError) as exc:
+                _log.warning("index version %s refused: %s", current.version, exc)
                 self._retriever = None
         if self._retriever is None:
             if build_missing:
                 self.rebuild_index()
             return
         self._sync_retriever()
+
+    def _last_good_version(self, versions: Any) -> Any:
+        """Return the newest complete version other than ``CURRENT`` that verifies and fits the encoder, or None."""
+        from matcher.index_versions import IndexIntegrityError
+
+        damaged = versions.current_name()
+        for name in reversed(versions.versions()):
+            if name == damaged:
+                continue
+            try:
+                info = versions.verify(name)
+            except (IndexIntegrityError, OSError, KeyError) as exc:
+                _log.warning("index version %s refused: %s", name, exc)
+                continue
+            if info.model_id == self.encoder.model_id:
+                _log.warning("serving the last good index version %s until the next build", name)
+                return info
+        return None
 
     def _sync_retriever(self) -> None:
         """Bring the loaded index in line with the store's items (texts changed since the build)."""

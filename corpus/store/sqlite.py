@@ -70,7 +70,14 @@ class SQLiteStore:
         self._connections: list[sqlite3.Connection] = []
         self._connections_lock = threading.Lock()
         self._closed = False
-        self._migrate()
+        try:
+            self._migrate()
+        except sqlite3.DatabaseError as exc:
+            # A damaged file (flipped header, truncation) must be refused by name, not as a bare traceback.
+            self.close()
+            raise StoreError(
+                f"{self.path}: the SQLite store is damaged ({exc}); restore it with `policymatch restore`"
+            ) from exc
 
     # --- connections and transactions ----------------------------------------------------------
 
