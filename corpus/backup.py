@@ -117,6 +117,10 @@ def backup(data_dir: Path, dest: Path) -> BackupManifest:
             # The online backup API copies a consistent snapshot even while another process writes.
             source.backup(target)
             target.execute("PRAGMA journal_mode = DELETE")  # one self-contained file, no -wal beside it
+        except sqlite3.Error as exc:
+            raise BackupError(
+                f"{store}: the online backup to {dest} failed ({exc}); nothing was written"
+            ) from exc
         finally:
             target.close()
             source.close()
