@@ -104,7 +104,12 @@ class IndexVersions:
         """Names of the complete versions, oldest first."""
         if not self.root.exists():
             return []
-        return sorted(p.name for p in self.root.iterdir() if p.is_dir() and (p / VERSION_FILE).exists())
+        return sorted(
+            p.name
+            for p in self.root.iterdir()
+            # Hidden folders are builds in progress or deletions: never versions, even with a VERSION.json.
+            if p.is_dir() and not p.name.startswith(".") and (p / VERSION_FILE).exists()
+        )
 
     def current_name(self) -> str | None:
         """Return the version ``CURRENT`` points to, or None before the first build."""

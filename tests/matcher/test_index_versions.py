@@ -35,9 +35,12 @@ def test_a_reader_during_a_build_sees_the_old_version(tmp_path):
     seen: list[str | None] = []
     with versions.build(model_id="m1", corpus_snapshot="s2") as folder:
         build_bm25(folder, ["a b", "c d", "e f"])
+        (folder / "VERSION.json").write_text("{}", encoding="utf-8")  # as in the publish window
         reader = threading.Thread(target=lambda: seen.append(current_version(tmp_path).version))
         reader.start()
         reader.join()
+        assert versions.versions() == [old]
+        (folder / "VERSION.json").unlink()
     assert seen == [old]
     assert versions.current_name() != old
     assert old in versions.versions()  # the previous version stays until pruned
