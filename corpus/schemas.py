@@ -397,7 +397,11 @@ def _number(value: Any, name: str, problems: list[FieldProblem]) -> float | None
         problems.append(FieldProblem(name, f"must be a number, got {value!r}"))
         return None
     if isinstance(value, int | float):
-        number = float(value)
+        try:
+            number = float(value)
+        except OverflowError:  # an int beyond float range (JSON allows any length)
+            problems.append(FieldProblem(name, f"must be a finite number, got an integer of {value.bit_length()} bits"))
+            return None
     elif isinstance(value, str):
         text = value.strip().replace(",", "").replace("，", "")
         if not text:
