@@ -292,14 +292,22 @@ def evaluate_versions(
                 )
         else:
             eset, test_items = part
-            run_e = run_eligibility(_restrict(eset, test_items))
-            metrics = run_e.metrics()
-            summary = {k: metrics[k] for k in ("verdict_accuracy", "eligible_precision", "eligible_recall")}
-            summary.update(
-                {"set": f"{eset.path.name}:test", "set_sha256": eset.sha256, "n_pairs": metrics["n_pairs"]}
-            )
+            subset = _restrict(eset, test_items)
             for version in versions:
-                results[version][evaluation_key("eligibility", eset.sha256, "test")] = dict(summary)
+                # `semantic` conditions are judged by each version's encoder, as the service would.
+                run_e = run_eligibility(subset, encoder=make_encoder(backend, version, models_dir))
+                metrics = run_e.metrics()
+                summary = {
+                    k: metrics[k] for k in ("verdict_accuracy", "eligible_precision", "eligible_recall")
+                }
+                summary.update(
+                    {
+                        "set": f"{eset.path.name}:test",
+                        "set_sha256": eset.sha256,
+                        "n_pairs": metrics["n_pairs"],
+                    }
+                )
+                results[version][evaluation_key("eligibility", eset.sha256, "test")] = summary
     if record:
         for version, evaluations in results.items():
             for key, metrics in evaluations.items():
