@@ -76,6 +76,8 @@ def list_enterprises(
     if q:
         needle = q.strip()
         rows = [r for r in rows if needle in r[0] or needle in r[1]]
+    # Every read of enterprise data is recorded (PIPL Art. 51/54): which enterprises this caller saw.
+    record_audit(services, principal, "enterprise.list", q or "", returned=[r[0] for r in rows[:limit]])
     return {
         "data": [
             {
@@ -99,4 +101,5 @@ def get_enterprise(enterprise_id: str, principal: PrincipalDep, services: Servic
     profile = require_enterprise(services.store, enterprise_id)
     out = profile.to_dict()
     out["snapshot_id"] = services.store.enterprise_snapshot_id(enterprise_id)
+    record_audit(services, principal, "enterprise.read", enterprise_id, profile_snapshot=out["snapshot_id"])
     return out

@@ -87,6 +87,13 @@ def list_feedback(
         # Each feedback's audit row is written just after it, so reading from the first one's time finds them all.
         events = store.query_audit(action="feedback", since=feedback_rows[0].created_at, limit=1_000_000)
         results = {event.details.get("feedback_id"): event.details.get("result") for event in events}
+    record_audit(
+        services,
+        principal,
+        "feedback.read",
+        since or "",
+        returned=sorted({f.enterprise_id for f in feedback_rows}),
+    )
     return {
         "data": [
             {

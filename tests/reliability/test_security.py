@@ -1,0 +1,162 @@
+"""Least privilege over every route: enterprise keys see only themselves, push keys never write, keys never logged,
+every read of enterprise data audited. (tests/api covers single routes; this sweeps the whole route table.)"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from .conftest import open_matcher
+
+# Routes that read enterprise data: each successful call must leave an audit row by the caller's key.
+ENTERPRISE_READS = {
+    ("GET", "/v1/enterprises"),
+    ("GET", "/v1/enterprises/{enterprise_id}"),
+    ("POST", "/v1/match"),
+    ("GET", "/v1/policies/{policy_id}/targets"),
+    ("GET", "/v1/policies/{policy_id}/targets.csv"),
+    ("GET", "/v1/policies/{policy_id}/entitled"),
+    ("GET", "/v1/feedback"),
+}
+
+
+class Api:
+    """The real app over a private served data directory, with one key per role."""
+
+    def __init__(
+        self, client: TestClient, services: Any, keys: dict[str, tuple[str, str]], ids: dict[str, Any]
+    ):
+        self.client, self.services, self.keys, self.ids = client, services, keys, ids
+
+
+@pytest.fixture(scope="module")
+def api(served_template: Path, tmp_path_factory, encoder) -> Iterator[Api]:  # type: ignore[no-untyped-def]
+    from api.app import create_app
+    from api.limits import Limits
+    from api.services import Services
+    from corpus.settings import Settings
+
+    data_dir = tmp_path_factory.mktemp("security") / "data"
+    shutil.copytree(served_template, data_dir)
+    store, matcher = open_matcher(data_dir, encoder, build_index=False)
+    services = Services(
+        settings=Settings(data_dir=data_dir),
+        store=store,
+        matcher=matcher,
+        limits=Limits(rate_per_minute=1_000_000, burst=1_000_000),
+    )
+    enterprises = sorted(store.iter_enterprises(), key=lambda p: p.id)
+    mine, other = enterprises[0], enterprises[1]
+    item = sorted(store.iter_items(), key=lambda i: i.id)[0]
+    keys = {role: store.create_api_key(role, None, f"sec {role}") for role in ("admin", "push", "analyst")}
+    keys["enterprise"] = store.create_api_key("enterprise", mine.id, "sec mine")
+    ids = {"mine": mine, "other": other, "others": enterprises[1:], "item": item}
+    app = create_app(services.settings, services)
+    with TestClient(app, client=("127.0.0.1", 50000)) as client:
+        yield Api(client, services, keys, ids)
+    services.close()
+
+
+def _routes(api: Api) -> list[tuple[str, str]]:
+    schema = api.client.get("/openapi.json").json()
+    return sorted((method.upper(), path) for path, ops in schema["paths"].items() for method in ops)
+
+
+def _request(api: Api, role: str, method: str, path: str, target: str) -> Any:
+    """Call one route as ``role``, aimed at enterprise ``target`` wherever the route takes an enterprise."""
+    item = api.ids["item"]
+    url = (
+        path.replace("{enterprise_id}", target)
+        .replace("{policy_id}", item.policy_id)
+        .replace("{item_id}", item.id.replace("#", "%23"))
+    )
+    params: dict[str, Any] = {}
+    if "targets" in path or "entitled" in path:
+        params = {"item_id": item.id, "levels": ["eligible", "need_info", "near_miss", "ineligible"]}
+    bodies: dict[tuple[str, str], Any] = {
+        ("POST", "/v1/match"): {"enterprise_id": target},
+        ("POST", "/v1/enterprises"): {"id": target, "name": "改写的名称"},
+        ("PUT", "/v1/enterprises/{enterprise_id}"): {"name": "改写的名称"},
+        ("POST", "/v1/feedback"): {"enterprise_id": target, "item_id": item.id, "kind": "useful"},
+        ("POST", "/v1/policies"): {"id": "sec-new", "title": "新政策", "text": "一、对企业给予奖励。"},
+        ("PUT", "/v1/policies/{policy_id}/items/{item_id}/conditions"): {"conditions": []},
+    }
+    secret = api.keys[role][1]
+    return api.client.request(
+        method,
+        url,
+        params=params,
+        json=bodies.get((method, path)),
+        headers={"Authorization": f"Bearer {secret}"},
+    )
+
+
+SKIP = {("POST", "/v1/index/rebuild")}  # re-encodes every item; its role check is in tests/api
+
+
+def test_enterprise_key_never_sees_another_enterprise_on_any_route(api: Api):
+    others = api.ids["others"]
+    leaks = []
+    for method, path in _routes(api):
+        if (method, path) in SKIP:
+            continue
+        response = _request(api, "enterprise", method, path, api.ids["other"].id)
+        body = response.text
+        target = api.ids["other"].id
+        for other in others:
+            # A refusal may repeat the id the caller sent; nothing else of another enterprise may show.
+            shown_id = other.id in body and (response.status_code < 400 or other.id != target)
+            if shown_id or (other.name and other.name in body):
+                leaks.append(f"{method} {path} -> {response.status_code} shows {other.id}")
+                break
+        assert response.status_code < 500, f"{method} {path}: {response.status_code}"
+    assert not leaks, leaks
+    assert api.services.store.get_enterprise(api.ids["other"].id).name == api.ids["other"].name
+
+
+@pytest.mark.parametrize("role", ["push", "analyst", "enterprise"])
+def test_only_admin_writes_profiles_and_push_writes_only_feedback(api: Api, role: str):
+    store = api.services.store
+    before = (store.count_enterprises(), len(store.list_policies()), store.get_enterprise(api.ids["mine"].id))
+    for method, path in _routes(api):
+        if method == "GET" or (method, path) in SKIP:
+            continue
+        response = _request(api, role, method, path, api.ids["mine"].id)
+        writes_profile_or_policy = "enterprises" in path or path == "/v1/policies" or "conditions" in path
+        # 闭环反馈 (POST /v1/feedback) is the one write the push module makes (shared/spec/api.md).
+        if writes_profile_or_policy or (role == "push" and path != "/v1/feedback"):
+            assert response.status_code == 403, (
+                f"{role} {method} {path}: {response.status_code} {response.text}"
+            )
+    after = (store.count_enterprises(), len(store.list_policies()), store.get_enterprise(api.ids["mine"].id))
+    assert after == before
+
+
+def test_every_read_of_enterprise_data_is_audited_and_no_key_is_logged(api: Api, caplog):
+    store = api.services.store
+    missing = []
+    with caplog.at_level(logging.DEBUG):
+        for role in ("admin", "analyst", "push", "enterprise"):
+            key_id, _ = api.keys[role]
+            for method, path in _routes(api):
+                if (method, path) not in ENTERPRISE_READS:
+                    continue
+                before = len(store.query_audit(actor=key_id, limit=1_000_000))
+                response = _request(api, role, method, path, api.ids["mine"].id)
+                after = len(store.query_audit(actor=key_id, limit=1_000_000))
+                if response.status_code < 300 and after <= before:
+                    missing.append(f"{role} {method} {path}")
+    assert not missing, f"reads of enterprise data with no audit row: {missing}"
+    logged = "\n".join(f"{r.getMessage()} {r.args!r} {getattr(r, '__dict__', {})!r}" for r in caplog.records)
+    assert logged, "requests are logged"
+    for _, secret in api.keys.values():
+        assert secret not in logged and secret.split(".")[-1] not in logged
+    audit_text = repr([e.to_dict() for e in store.query_audit(limit=1_000_000)])
+    for _, secret in api.keys.values():
+        assert secret.split(".")[-1] not in audit_text
