@@ -120,6 +120,10 @@ def _retrieval(args: argparse.Namespace) -> int:
             [q.qid for q in rset.queries[: args.max_queries]], f"{rset.name}[:{args.max_queries}]"
         )
     backends = args.backends.split(",") if args.backends else [settings.encoder_backend]
+    if set(args.systems.split(",")) - {"bm25", "tfidf-char", "tfidf-jieba"}:
+        from models.bootstrap import ensure_default_model
+
+        ensure_default_model(settings.models_dir, progress=False)
     built = build_systems(
         args.systems.split(","),
         backends=backends,
