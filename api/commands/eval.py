@@ -151,10 +151,9 @@ def _retrieval(args: argparse.Namespace) -> int:
 
 
 def _eligibility(args: argparse.Namespace) -> int:
+    from corpus.settings import get_settings
     from eval.runners import run_eligibility
     from eval.sets import read_eligibility_set
-
-    from corpus.settings import get_settings
     from models.bootstrap import ensure_default_model
     from models.factory import make_encoder
     from models.registry import ModelRegistry
