@@ -108,3 +108,44 @@ def test_bench_encode_writes_json_and_its_markdown_section(data_dir, models_dir,
     text = markdown.read_text()
     assert "<!-- BEGIN encode -->" in text and "kept" in text and payload["machine"] in text
     assert main(["bench", "encode", "--backends", "bogus"]) == 2
+
+
+def test_bench_markdown_states_speedup_and_recall_gap(tmp_path):
+    from argparse import Namespace
+
+    from api.commands.models import _markdown
+
+    def speed(backend, kind, rate):
+        return {
+            "backend": backend,
+            "kind": kind,
+            "n_texts": 4,
+            "mean_chars": 30.0,
+            "texts_per_second": rate,
+            "latency_p50_ms": 5.0,
+            "latency_p99_ms": 9.0,
+        }
+
+    payload = {
+        "machine": "test machine",
+        "when": "now",
+        "batch_size": 32,
+        "model_ids": {"onnx-int8": "m@v1:onnx-int8"},
+        "speed": [speed("onnx-int8", "short", 40.0), speed("sentence-transformers", "short", 10.0)],
+        "recall": [
+            {
+                "backend": b,
+                "max_length": 512,
+                "recall_at_10": r,
+                "n_queries": 3,
+                "n_docs": 5,
+                "seconds": 1,
+                "set": "s",
+            }
+            for b, r in (("onnx", 0.80), ("onnx-int8", 0.79))
+        ],
+        "recall_note": "",
+    }
+    text = _markdown(payload, Namespace(json_out=tmp_path / "e.json"))
+    assert "×4.0 sentence" in text and "-1.0 points at max_length 512" in text
+    assert "| onnx-int8 | sentence | 4 | 30 | 40.0 | 4.00 |" in text
