@@ -509,8 +509,12 @@ class EnterpriseColumns:
         if kind == "semantic":
             if semantic_scores is None or semantic_rule is None:
                 return np.full(n, UNKNOWN, dtype=np.int8)
-            codes = semantic_rule(np.asarray(semantic_scores[:n]))
-            codes = np.where(self.has_vector[:n], codes, UNKNOWN).astype(np.int8)
+            # Scores may predate rows upserted since (a concurrent ingest): those rows have no vector yet,
+            # so they are unknown, never a shape mismatch (found by the soak, tests/reliability/soak.py).
+            scores = np.asarray(semantic_scores[:n])
+            m = len(scores)
+            codes = np.full(n, UNKNOWN, dtype=np.int8)
+            codes[:m] = np.where(self.has_vector[:m], semantic_rule(scores), UNKNOWN)
             return codes
         if kind == "numeric":
             return _compare(self.numeric[condition.field][:n], condition.op, float(condition.value))
