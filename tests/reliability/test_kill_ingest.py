@@ -18,7 +18,7 @@ from .helpers import REPO, cli_command, cli_env, run_cli
 
 N_PROFILES = 3000
 BATCH = 100
-N_KILLS = 10
+N_KILLS = 8
 
 
 def _write_profiles(path: Path) -> list[str]:
