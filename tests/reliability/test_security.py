@@ -160,3 +160,58 @@ def test_every_read_of_enterprise_data_is_audited_and_no_key_is_logged(api: Api,
     audit_text = repr([e.to_dict() for e in store.query_audit(limit=1_000_000)])
     for _, secret in api.keys.values():
         assert secret.split(".")[-1] not in audit_text
+
+
+def test_every_page_size_and_body_limit_holds_on_every_route(api: Api):
+    schema = api.client.get("/openapi.json").json()
+    checked_pages, checked_bodies = [], []
+    big = b'{"x": "' + b"a" * (api.services.limits.max_body_bytes + 10) + b'"}'
+    secret = api.keys["admin"][1]
+    headers = {"Authorization": f"Bearer {secret}"}
+    for path, ops in schema["paths"].items():
+        for method, op in ops.items():
+            for param in op.get("parameters", []):
+                if param["name"] not in ("limit", "top_k") or param["in"] != "query":
+                    continue
+                declared = [param["schema"], *param["schema"].get("anyOf", [])]
+                maxima = [d["maximum"] for d in declared if "maximum" in d]
+                # No maximum in the schema: the limit is configurable (api.limits.Limits) and enforced in the route.
+                configured = {
+                    "limit": api.services.limits.max_page_size,
+                    "top_k": api.services.limits.max_top_k,
+                }
+                maximum = maxima[0] if maxima else configured[param["name"]]
+                response = _request_with(api, method, path, {param["name"]: int(maximum) + 1}, headers)
+                assert response.status_code == 422, f"{method} {path} {param['name']}={maximum + 1}"
+                assert param["name"] in response.text
+                checked_pages.append(f"{method} {path}")
+            if method in ("post", "put") and (method, path) != ("post", "/v1/index/rebuild"):
+                url = _fill(api, path)
+                response = api.client.request(
+                    method.upper(), url, content=big, headers={**headers, "Content-Type": "application/json"}
+                )
+                assert response.status_code == 413, f"{method} {path}: {response.status_code}"
+                checked_bodies.append(f"{method} {path}")
+    assert len(checked_pages) >= 3 and len(checked_bodies) >= 5, (checked_pages, checked_bodies)
+    response = api.client.post(
+        "/v1/match",
+        json={"enterprise_id": api.ids["mine"].id, "top_k": api.services.limits.max_top_k + 1},
+        headers=headers,
+    )
+    assert response.status_code == 422 and "top_k" in response.text
+
+
+def _fill(api: Api, path: str) -> str:
+    item = api.ids["item"]
+    return (
+        path.replace("{enterprise_id}", api.ids["mine"].id)
+        .replace("{policy_id}", item.policy_id)
+        .replace("{item_id}", item.id.replace("#", "%23"))
+    )
+
+
+def _request_with(api: Api, method: str, path: str, params: dict[str, Any], headers: dict[str, str]) -> Any:
+    item = api.ids["item"]
+    if "targets" in path or "entitled" in path:
+        params = {"item_id": item.id, **params}
+    return api.client.request(method.upper(), _fill(api, path), params=params, headers=headers)
