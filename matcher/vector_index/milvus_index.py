@@ -42,6 +42,9 @@ VECTOR_FIELD = "vector"
 # Milvus caps top-k per search at 16384; ids per get/delete/insert call are chunked below this.
 MAX_TOP_K = 16_384
 CHUNK = 5_000
+# A bulk add is flushed into sealed, indexed segments: Milvus Lite searches unflushed (growing)
+# data by a slow path (measured: 1.5 s vs 33 ms per query over 20k vectors); small adds stay growing.
+FLUSH_AFTER = 1_000
 _COLLECTION_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,254}$")
 
 
@@ -231,6 +234,8 @@ class MilvusIndex:
                     )
                 ]
                 self._client.insert(self.collection, rows)
+            if len(array) >= FLUSH_AFTER:
+                self._client.flush(self.collection)
 
     def remove(self, ids: Sequence[int] | np.ndarray) -> int:
         """Remove ids (unknown ones are ignored); returns how many were removed."""
