@@ -105,8 +105,8 @@ def open_services(
 
         say(f"model: ensuring the default model in {settings.models_dir}")
         ensure_default_model(settings.models_dir)
-    say(f"store: opening {settings.store_path}")
-    store = open_store(settings.store_path)
+    say(f"store: opening {settings.store_location}")
+    store = open_store(settings.store_location)
     try:
         if prepare:
             from matcher.demo import ensure_demo

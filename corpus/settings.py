@@ -30,6 +30,10 @@ class Settings(BaseSettings):
         ),
     )
     encoder_backend: EncoderBackend = Field(default="onnx-int8", description="how texts are embedded")
+    store_url: str | None = Field(
+        default=None,
+        description="a database URL (postgresql://user:pass@host/db) in place of the SQLite file under data_dir",
+    )
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     demo_seed: int = 20241
@@ -40,6 +44,11 @@ class Settings(BaseSettings):
     def store_path(self) -> Path:
         """SQLite file of the default store."""
         return self.data_dir / "policymatch.sqlite3"
+
+    @property
+    def store_location(self) -> str | Path:
+        """What ``corpus.store.open_store`` opens: ``store_url`` when set, else the SQLite file."""
+        return self.store_url or self.store_path
 
     @property
     def models_dir(self) -> Path:

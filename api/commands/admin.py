@@ -50,7 +50,7 @@ def _open_store() -> Any:
     from corpus.settings import get_settings
     from corpus.store import open_store
 
-    return open_store(get_settings().store_path)
+    return open_store(get_settings().store_location)
 
 
 def _cli_audit(store: Any, action: str, target: str, **details: Any) -> None:

@@ -55,7 +55,7 @@ def _open_store() -> Any:
     from corpus.settings import get_settings
     from corpus.store import open_store
 
-    return open_store(get_settings().store_path)
+    return open_store(get_settings().store_location)
 
 
 def _run(args: argparse.Namespace, kind: str) -> int:

@@ -89,7 +89,7 @@ def _open_matcher() -> Any:
 
         ensure_default_model(settings.models_dir)
     encoder = make_encoder(settings.encoder_backend, settings.model, settings.models_dir)
-    store = open_store(settings.store_path)
+    store = open_store(settings.store_location)
     return Matcher.open(settings.data_dir, store, encoder)
 
 

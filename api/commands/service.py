@@ -56,7 +56,7 @@ def _serve(args: argparse.Namespace) -> int:
     def say(message: str) -> None:
         print(f"policymatch: {message}", file=sys.stderr, flush=True)
 
-    store = open_store(settings.store_path)
+    store = open_store(settings.store_location)
     try:
         has_keys = any(key.active for key in store.list_api_keys())
     finally:
