@@ -38,7 +38,7 @@ GroupFactory = Callable[[str], "argparse._SubParsersAction[argparse.ArgumentPars
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The full argument parser, with every command module's subcommands."""
+    """Build the full argument parser, with every command module's subcommands."""
     parser = argparse.ArgumentParser(prog="policymatch", description="政策匹配: 智能匹配 and 精准推送 of 惠企政策.")
     parser.add_argument("--debug", action="store_true", help="show tracebacks")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")

@@ -93,10 +93,9 @@ def open_services(
     active, load the demo corpus when the store is empty, and build the index
     when none exists (the matcher does that on open).
     """
-    from models.factory import make_encoder
-
     from corpus.store import open_store
     from matcher.service import Matcher
+    from models.factory import make_encoder
 
     data_dir = Path(settings.data_dir)
     data_dir.mkdir(parents=True, exist_ok=True)

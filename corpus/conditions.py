@@ -263,7 +263,7 @@ def evaluate_conditions(
 
 
 def level_of(results: Sequence[ConditionResult]) -> Level:
-    """The item's level from its condition verdicts, exactly as conditions.md defines it."""
+    """Derive the item's level from its condition verdicts, exactly as conditions.md defines it."""
     unmet = [r for r in results if r.verdict == "unmet"]
     if any(r.condition.is_exclusion for r in unmet) or len(unmet) >= 2:
         return "ineligible"
@@ -275,7 +275,7 @@ def level_of(results: Sequence[ConditionResult]) -> Level:
 
 
 def truth_verdict(level: Level) -> Literal["eligible", "ineligible", "unknown"]:
-    """The 3-way verdict of ``truth.jsonl`` (need_info → unknown; near_miss and ineligible → ineligible)."""
+    """Map a level to the 3-way verdict of ``truth.jsonl`` (need_info → unknown; near_miss and ineligible → ineligible)."""
     return {"eligible": "eligible", "need_info": "unknown"}.get(level, "ineligible")  # type: ignore[return-value]
 
 
@@ -391,7 +391,7 @@ _SECTION_RANGES: tuple[tuple[str, int, int], ...] = (
 
 
 def industry_section(division: str) -> str | None:
-    """The 门类 letter of a GB/T 4754 大类 code ("36" → "C"), or None."""
+    """Return the 门类 letter of a GB/T 4754 大类 code ("36" → "C"), or None."""
     if len(division) < 2 or not division[:2].isdigit():
         return None
     number = int(division[:2])

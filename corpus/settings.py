@@ -63,5 +63,5 @@ class Settings(BaseSettings):
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    """Settings read once per process."""
+    """Read the settings once per process."""
     return Settings()

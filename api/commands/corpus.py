@@ -303,9 +303,8 @@ def _bench_store(args: argparse.Namespace) -> int:
 
 def _index_builder(settings: Any, data_dir: Any, store: Any) -> Any:
     """Return a function that opens the matcher on ``store`` (building the item index), with the served encoder."""
-    from models.factory import make_encoder
-
     from matcher.service import Matcher
+    from models.factory import make_encoder
 
     if settings.model == "active":
         from models.bootstrap import ensure_default_model

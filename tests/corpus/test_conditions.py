@@ -1,6 +1,6 @@
-from corpus.conditions import Condition, ConditionError, judge_item, level_of, evaluate_condition
-
 import pytest
+
+from corpus.conditions import Condition, ConditionError, evaluate_condition, judge_item, level_of
 
 
 def profile(**kw):
