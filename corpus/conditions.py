@@ -323,7 +323,8 @@ def _actual_value(fld: str, profile: Mapping[str, Any]) -> Any:
     value = profile.get(fld)
     if fld == "rd_ratio" and value is None:
         # Derived when absent (enterprise_profile.md): 研发费用 / 营业收入 × 100.
-        rd, revenue = profile.get("rd_expense"), profile.get("revenue")
+        rd: Any = profile.get("rd_expense")
+        revenue: Any = profile.get("revenue")
         if _is_number(rd) and _is_number(revenue) and float(revenue) > 0:
             value = float(rd) / float(revenue) * 100.0
     if isinstance(value, str) and not value.strip():

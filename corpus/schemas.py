@@ -400,7 +400,7 @@ def _number(value: Any, name: str, problems: list[FieldProblem]) -> float | None
         try:
             number = float(value)
         except OverflowError:  # an int beyond float range (JSON allows any length)
-            problems.append(FieldProblem(name, f"must be a finite number, got an integer of {value.bit_length()} bits"))
+            problems.append(FieldProblem(name, f"must be a finite number, got an integer of {int(value).bit_length()} bits"))
             return None
     elif isinstance(value, str):
         text = value.strip().replace(",", "").replace("，", "")

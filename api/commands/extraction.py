@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 
-def register(sub: argparse._SubParsersAction, group) -> None:  # type: ignore[type-arg,no-untyped-def]
+def register(sub: argparse._SubParsersAction, group) -> None:
     """Add ``eval extraction`` to the ``eval`` group."""
     parser = group("eval").add_parser(
         "extraction",

@@ -382,12 +382,12 @@ def _run_match_bench(
         verdict_times.append(time.perf_counter() - t0)
     adhoc_times = []
     for i in range(n_queries):
-        profile = dict(profiles[(2000 + i) % len(profiles)])
-        profile["id"] = f"adhoc-{i}"
+        adhoc = dict(profiles[(2000 + i) % len(profiles)])
+        adhoc["id"] = f"adhoc-{i}"
         # A text never seen before: its vectors are computed inside the timed call.
-        profile["products"] = f"{profile.get('products') or ''}，第{i}号产品线"
+        adhoc["products"] = f"{adhoc.get('products') or ''}，第{i}号产品线"
         t0 = time.perf_counter()
-        matcher.match(profile=profile)
+        matcher.match(profile=adhoc)
         adhoc_times.append(time.perf_counter() - t0)
 
     # 精准推送 over n_enterprises held as columns (the store path is the same code after loading).
