@@ -30,12 +30,12 @@ def _write_profiles(path: Path) -> list[str]:
     return ids
 
 
-def _count(db: Path) -> int:
+def _count(db: Path, table: str = "enterprises") -> int:
     if not db.exists():
         return 0
     try:
         with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=0.05) as conn:
-            return int(conn.execute("SELECT count(*) FROM enterprises").fetchone()[0])
+            return int(conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
     except sqlite3.Error:
         return 0  # not created or mid-migration: nothing committed yet
 
@@ -105,3 +105,65 @@ def test_sigkill_mid_ingest_keeps_whole_batches_and_resumes(tmp_path: Path):
             ).fetchone()
         assert snapshots == (N_PROFILES, N_PROFILES), "no duplicate snapshots after the resumed ingest"
     assert mid_ingest >= N_KILLS // 3, f"only {mid_ingest} of {N_KILLS} kills landed mid-ingest"
+
+
+def _policy_shape(db: Path) -> dict[str, tuple[int, int]]:
+    """Items and conditions per stored policy."""
+    with sqlite3.connect(db) as conn:
+        rows = conn.execute(
+            """SELECT p.id, count(DISTINCT i.id), count(c.item_id)
+               FROM policies p LEFT JOIN items i ON i.policy_id = p.id LEFT JOIN conditions c ON c.item_id = i.id
+               GROUP BY p.id"""
+        ).fetchall()
+    return {policy: (n_items, n_conditions) for policy, n_items, n_conditions in rows}
+
+
+@pytest.mark.slow
+def test_sigkill_mid_policy_ingest_keeps_whole_policies(tmp_path: Path):
+    from corpus.demo import generate
+
+    corpus = generate(seed=5, n_policies=60, n_enterprises=0)
+    source = tmp_path / "policies.jsonl"
+    with source.open("w", encoding="utf-8") as out:
+        for policy in corpus.policies:
+            out.write(json.dumps(policy.to_record(), ensure_ascii=False) + "\n")
+    order = [p.id for p in corpus.policies]
+    args = ("ingest", "policies", str(source), "--batch-size", "5", "--quiet")
+    reference_dir = tmp_path / "reference"
+    done = run_cli(reference_dir, *args)
+    assert done.returncode == 0, done.stderr
+    reference = _policy_shape(reference_dir / "policymatch.sqlite3")
+    rng = random.Random(5)
+    mid = 0
+    for round_ in range(6):
+        data_dir = tmp_path / f"p{round_}"
+        db = data_dir / "policymatch.sqlite3"
+        proc = subprocess.Popen(
+            cli_command(*args),
+            cwd=REPO,
+            env=cli_env(data_dir),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        # Wait for a random number of committed policies, then kill a few milliseconds later.
+        target = rng.randrange(1, len(order))
+        deadline = time.monotonic() + 30
+        while proc.poll() is None and _count(db, "policies") < target and time.monotonic() < deadline:
+            time.sleep(0.005)
+        time.sleep(rng.uniform(0, 0.03))
+        proc.send_signal(signal.SIGKILL)
+        proc.communicate(timeout=30)
+        shape = _policy_shape(db) if db.exists() else {}
+        stored = sorted(shape, key=order.index)
+        assert len(stored) % 5 == 0 or len(stored) == len(order), f"a partial batch was kept: {len(stored)}"
+        assert stored == order[: len(stored)], "only whole batches, in file order"
+        assert all(shape[p] == reference[p] for p in stored), (
+            "every stored policy has all its items and conditions"
+        )
+        mid += 0 < len(stored) < len(order)
+        done = run_cli(data_dir, *args)
+        assert done.returncode == 0, done.stderr
+        assert _policy_shape(db) == reference, (
+            "the rerun completes the rest with no duplicate item or condition"
+        )
+    assert mid >= 3, f"only {mid} of 6 kills landed mid-ingest"
