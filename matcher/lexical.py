@@ -142,6 +142,7 @@ class BM25Index:
         b: float = 0.75,
         analyzer: str = DEFAULT_ANALYZER,
         tokenizer: Callable[[str], list[str]] | None = None,
+        query_stopwords: bool = True,
     ) -> None:
         if tokenizer is None and analyzer not in ANALYZERS:
             raise ValueError(f"unknown BM25 analyzer {analyzer!r}; valid: {', '.join(ANALYZERS)}")
@@ -149,6 +150,8 @@ class BM25Index:
         self.b = b
         self.analyzer = "custom" if tokenizer is not None else analyzer
         self.tokenizer = tokenizer or ANALYZERS[analyzer]
+        # Query text loses its question words (什么/如何/哪些…) before tokenising; documents keep theirs.
+        self.query_stopwords = query_stopwords
         self._vocab: dict[str, int] = {}
         self._ids: list[str | None] = []  # row -> id (None: removed)
         self._rows: dict[str, int] = {}
@@ -253,7 +256,12 @@ class BM25Index:
 
     # ---- search
     def _query_terms(self, query: str | Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
-        tokens = self.tokenizer(query) if isinstance(query, str) else list(query)
+        if isinstance(query, str):
+            from matcher.text import strip_question_words
+
+            tokens = self.tokenizer(strip_question_words(query) if self.query_stopwords else query)
+        else:
+            tokens = list(query)
         known = [self._vocab[t] for t in tokens if t in self._vocab]
         terms, counts = np.unique(np.asarray(known, dtype=np.int64), return_counts=True)
         return terms, counts.astype(np.float64)
@@ -327,6 +335,7 @@ class BM25Index:
                 "k1": self.k1,
                 "b": self.b,
                 "analyzer": self.analyzer,
+                "query_stopwords": self.query_stopwords,
                 "count": len(self._rows),
                 "vocabulary": len(words),
                 "checksums": {
@@ -361,6 +370,7 @@ class BM25Index:
             b=manifest["b"],
             analyzer=analyzer if tokenizer is None else "words",
             tokenizer=tokenizer,
+            query_stopwords=bool(manifest.get("query_stopwords", True)),
         )
         with np.load(folder / "bm25.npz") as arrays:
             indptr, terms, counts = arrays["indptr"], arrays["terms"], arrays["counts"]

@@ -12,6 +12,7 @@ one token, for BM25 as for extraction.
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import unicodedata
 from collections.abc import Iterable
@@ -29,6 +30,19 @@ STOPWORDS = frozenset(
     一 二 三 四 五 六 七 八 九 十 第 条 款 项 年 月 日 号 我 我们 你 你们 他们 可 可以 应 应当 要 需 须
     不 没有 已 已经 均 仍 还 则 即 如 若 因 因此 所以 但 但是 可能 要求 给予 实施 加强 做好""".split()
 )
+
+# Question words of a search query (什么/如何/哪些…): every policy question has them, no document
+# is about them. BM25 drops them from queries only (measured on the NCP tuning half: MRR 0.873 → 0.885).
+QUESTION_WORDS = tuple(
+    sorted(
+        set(
+            """什么 如何 哪些 怎么 怎样 怎么样 是否 有何 多少 哪个 哪里 哪 何时 为何 为什么 几 吗 呢 啥
+            有哪些 是什么 多久 多长 何种 如何才能""".split()
+        ),
+        key=lambda w: (-len(w), w),
+    )
+)
+_QUESTION_RE = re.compile("|".join(re.escape(w) for w in QUESTION_WORDS))
 
 _LOCK = threading.Lock()
 _TOKENIZER: jieba.Tokenizer | None = None
@@ -63,7 +77,9 @@ def _reference_terms() -> list[str]:
         terms.extend(r.name for r in reference.iter_regions() if r.level != "street")
         terms.extend(i.name for i in reference.iter_industries() if "、" not in i.name and "和" not in i.name)
     except (OSError, ValueError, AttributeError):  # a broken table must not break tokenising
-        logging.getLogger(__name__).warning("corpus.reference could not be read; using the built-in words only")
+        logging.getLogger(__name__).warning(
+            "corpus.reference could not be read; using the built-in words only"
+        )
     return [t.replace("“", "").replace("”", "") for t in terms]
 
 
@@ -117,3 +133,8 @@ def tokenize(text: str, *, drop_stopwords: bool = False) -> list[str]:
     if drop_stopwords:
         tokens = [t for t in tokens if t not in STOPWORDS]
     return tokens
+
+
+def strip_question_words(text: str) -> str:
+    """Replace each question word (:data:`QUESTION_WORDS`) of a query by a comma, so no bigram spans the gap."""
+    return _QUESTION_RE.sub("，", normalize_text(text))

@@ -98,3 +98,22 @@ def test_save_load_round_trip_and_checksum_refusal(tmp_path):
         handle.write(" ")
     with pytest.raises(IndexIntegrityError, match="ids.json: checksum mismatch"):
         BM25Index.load(tmp_path / "bm25")
+
+
+def test_question_words_are_dropped_from_queries_not_documents():
+    corpus = {**CORPUS, "faq": "常见问题：哪些情形？是否需要材料？如何办理？"}
+    index = BM25Index().fit(list(corpus), list(corpus.values()))
+    plain = BM25Index(query_stopwords=False).fit(list(corpus), list(corpus.values()))
+    question = "哪些企业可以申请贷款贴息？"
+    # The FAQ matches the question only through its question word 哪些.
+    assert "faq" in plain.search(question, 6).ids
+    assert "faq" not in index.search(question, 6).ids
+    assert index.search(question, 1).ids == ["p5"]
+    # No bigram spans the removed word: the question scores as its content words do.
+    np.testing.assert_allclose(index.score_rows(question)[0], index.score_rows("企业，可以申请贷款贴息")[0])
+
+
+def test_saved_index_keeps_the_query_stopword_choice(tmp_path):
+    index = BM25Index(query_stopwords=False).fit(list(CORPUS), list(CORPUS.values()))
+    assert BM25Index.load(index.save(tmp_path / "plain")).query_stopwords is False
+    assert BM25Index.load(BM25Index().fit(["a"], ["贷款"]).save(tmp_path / "default")).query_stopwords is True
