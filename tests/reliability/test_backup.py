@@ -89,3 +89,53 @@ def test_restore_refuses_corrupted_or_truncated_backup_and_nonempty_target(
     done = run_cli(target, "restore", str(dest))
     assert done.returncode == 2 and "truncated" in done.stderr and "Traceback" not in done.stderr
     assert not list(tmp_path.glob(".restoring-*"))
+
+
+def test_online_backup_while_an_ingest_writes_is_a_consistent_snapshot(tmp_path: Path):
+    import sqlite3
+    import subprocess
+
+    from .helpers import REPO, cli_command, cli_env
+
+    source = tmp_path / "profiles.jsonl"
+    batch, total = 250, 20_000
+    with source.open("w", encoding="utf-8") as out:
+        for i in range(total):
+            out.write(
+                json.dumps({"id": f"B{i:06d}", "name": f"备份测试企业{i}", "employees": i % 300}) + "\n"
+            )
+    data_dir = tmp_path / "data"
+    first = run_cli(data_dir, "ingest", "enterprises", str(source), "--batch-size", str(total))
+    assert first.returncode == 0, first.stderr
+    # Rewrite every profile while backing up: each backup must hold one committed state of each batch.
+    with source.open("w", encoding="utf-8") as out:
+        for i in range(total):
+            out.write(
+                json.dumps({"id": f"B{i:06d}", "name": f"备份测试企业{i}", "employees": i % 300 + 1}) + "\n"
+            )
+    args = ("ingest", "enterprises", str(source), "--batch-size", str(batch), "--quiet")
+    proc = subprocess.Popen(cli_command(*args), cwd=REPO, env=cli_env(data_dir), stdout=subprocess.PIPE)
+    taken = []
+    try:
+        while proc.poll() is None and len(taken) < 25:
+            dest = tmp_path / f"backup{len(taken)}"
+            backup(data_dir, dest)
+            taken.append(dest)
+    finally:
+        proc.communicate(timeout=120)
+    assert proc.returncode == 0
+    assert taken, "the ingest finished before any backup started"
+    seen: list[int] = []
+    for n, dest in enumerate(taken):
+        restored = tmp_path / f"restored{n}"
+        restore(dest, restored)
+        with sqlite3.connect(restored / "policymatch.sqlite3") as conn:
+            assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+            assert conn.execute("SELECT count(*) FROM enterprises").fetchone()[0] == total
+            updated = conn.execute(
+                "SELECT count(*) FROM enterprises WHERE json_extract(profile, '$.employees') = "
+                "(CAST(substr(id, 2) AS INTEGER) % 300) + 1"
+            ).fetchone()[0]
+        assert updated % batch == 0, f"backup {n} caught a batch half-written ({updated} rows updated)"
+        seen.append(updated)
+    assert any(0 < n < total for n in seen), f"no backup was taken mid-ingest: {seen}"
