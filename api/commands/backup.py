@@ -25,10 +25,19 @@ def register(sub: argparse._SubParsersAction, group: Any) -> None:  # type: igno
     restore.set_defaults(func=_restore)
 
 
+def _sqlite_only(settings: Any) -> None:
+    if settings.store_url and not str(settings.store_url).startswith("sqlite"):
+        raise ValueError(
+            "POLICYMATCH_STORE_URL names a database server: back it up with its own tools (pg_dump); "
+            "`policymatch backup` copies the SQLite store, models and indexes of POLICYMATCH_DATA_DIR"
+        )
+
+
 def _backup(args: argparse.Namespace) -> int:
     from corpus.backup import backup
     from corpus.settings import get_settings
 
+    _sqlite_only(get_settings())
     manifest = backup(get_settings().data_dir, args.dest)
     print(f"backup written: {manifest.summary()}")
     return 0
@@ -41,6 +50,7 @@ def _restore(args: argparse.Namespace) -> int:
     if args.verify_only:
         print(f"backup verified: {verify_backup(args.src).summary()}")
         return 0
+    _sqlite_only(get_settings())
     data_dir = get_settings().data_dir
     manifest = restore(args.src, data_dir)
     print(f"restored into {data_dir}: {manifest.summary()}")
