@@ -32,6 +32,8 @@ GROUPS = {
     "ingest": ("ingest policy documents or enterprise profiles", []),
     "eval": ("evaluate extraction, eligibility or retrieval on a labelled set", []),
     "bench": ("benchmarks that write their numbers to docs/benchmarks.md", []),
+    "keys": ("API keys by role: create, list, revoke", []),
+    "feedback": ("闭环反馈: export stored feedback as training pairs", []),
 }
 
 GroupFactory = Callable[[str], "argparse._SubParsersAction[argparse.ArgumentParser]"]
