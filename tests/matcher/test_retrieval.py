@@ -93,3 +93,19 @@ def test_save_load_round_trip_and_model_check(retriever, text_encoder, tmp_path)
 
     with pytest.raises(IndexIntegrityError, match="rebuild it"):
         HybridRetriever.load(tmp_path / "r", OtherModel())  # type: ignore[arg-type]
+
+
+def test_question_words_do_not_reach_bm25(retriever):
+    # A policy question scores lexically as its content words: 哪些/如何/是否 match nothing.
+    asked = {h.id: h.bm25 for h in retriever.search("哪些企业可以申请贷款贴息？如何办理？", k=6)}
+    plain = {h.id: h.bm25 for h in retriever.search("企业可以申请贷款贴息，办理", k=6)}
+    assert next(iter(asked)) == "p3#1"
+    assert asked.keys() == plain.keys()
+    for doc_id, score in asked.items():
+        assert score == pytest.approx(plain[doc_id], rel=1e-6)
+
+
+def test_served_defaults_fuse_zscores_with_a_small_dense_weight():
+    # The served choice measured on the NCP tuning half (docs/benchmarks.md, retrieval).
+    fusion = RetrievalConfig().fusion
+    assert fusion.method == "zscore" and fusion.dense_weight < fusion.bm25_weight
