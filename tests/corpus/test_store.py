@@ -4,23 +4,12 @@ The behaviour every backend shares is in test_store_contract.py, run over SQLite
 """
 
 import sqlite3
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from corpus.conditions import Condition
-from corpus.schemas import PolicyItem, item_id, validate_policy, validate_profile
 from corpus.store import StoreError, open_store
 from corpus.store.migrations import LATEST_VERSION, MIGRATIONS, statements
-
-
-@dataclass(frozen=True)
-class FakeExtraction:
-    """The two attributes the store reads of an extraction (conditions, tags)."""
-
-    conditions: tuple
-    tags: dict
 
 
 @pytest.fixture(params=["sqlite"])
@@ -28,42 +17,6 @@ def store(request, tmp_path: Path):
     opened = open_store(tmp_path / "store.sqlite3")
     yield opened
     opened.close()
-
-
-def policy(policy_id="tz-1", n_items=2, text="一、补助"):
-    doc = validate_policy(
-        {"id": policy_id, "title": f"{policy_id} 政策", "text": text, "region_code": "331002"}
-    )
-    items = [
-        PolicyItem(
-            item_id(policy_id, i),
-            policy_id,
-            i,
-            ("一、支持", f"（{i}）"),
-            f"事项{i}",
-            f"{text} 第{i}项",
-            "331002",
-        )
-        for i in range(1, n_items + 1)
-    ]
-    extractions = [
-        FakeExtraction((Condition("revenue", "gte", 100 * i, f"营业收入{100 * i}万元以上"),), {"topics": [i]})
-        for i in range(1, n_items + 1)
-    ]
-    return doc, items, extractions
-
-
-def profile(enterprise_id="e1", **kw):
-    data = {
-        "id": enterprise_id,
-        "name": f"{enterprise_id} 公司",
-        "region_code": "331002",
-        "industry_code": "C3670",
-        "employees": 50,
-        "revenue": 1000,
-    }
-    data.update(kw)
-    return validate_profile(data)
 
 
 def rows(path: Path, sql: str):

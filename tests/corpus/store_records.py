@@ -1,0 +1,52 @@
+"""Records the store tests write: a policy with its items and extractions, a validated profile."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from corpus.conditions import Condition
+from corpus.schemas import PolicyItem, item_id, validate_policy, validate_profile
+
+
+@dataclass(frozen=True)
+class FakeExtraction:
+    """The two attributes the store reads of an extraction (conditions, tags)."""
+
+    conditions: tuple
+    tags: dict
+
+
+def policy(policy_id="tz-1", n_items=2, text="一、补助"):
+    doc = validate_policy(
+        {"id": policy_id, "title": f"{policy_id} 政策", "text": text, "region_code": "331002"}
+    )
+    items = [
+        PolicyItem(
+            item_id(policy_id, i),
+            policy_id,
+            i,
+            ("一、支持", f"（{i}）"),
+            f"事项{i}",
+            f"{text} 第{i}项",
+            "331002",
+        )
+        for i in range(1, n_items + 1)
+    ]
+    extractions = [
+        FakeExtraction((Condition("revenue", "gte", 100 * i, f"营业收入{100 * i}万元以上"),), {"topics": [i]})
+        for i in range(1, n_items + 1)
+    ]
+    return doc, items, extractions
+
+
+def profile(enterprise_id="e1", **kw):
+    data = {
+        "id": enterprise_id,
+        "name": f"{enterprise_id} 公司",
+        "region_code": "331002",
+        "industry_code": "C3670",
+        "employees": 50,
+        "revenue": 1000,
+    }
+    data.update(kw)
+    return validate_profile(data)
