@@ -12,8 +12,10 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
-from corpus.demo import DEFAULT_SEED, generate
+from corpus.demo import DEFAULT_SEED, DemoCorpus, DemoItem, generate
+from corpus.schemas import PolicyDocument, PolicyItem
 from corpus.store.base import Store
 from matcher.ingest import IngestReport, ingest_enterprises, ingest_policies
 
@@ -162,3 +164,44 @@ def time_demo(
         load_enterprises_s=report.enterprise_seconds,
         index_s=index_s,
     )
+
+
+@dataclass(frozen=True)
+class _TrueExtraction:
+    """What the store reads of an extraction, filled with the generator's true conditions."""
+
+    conditions: tuple[Any, ...]
+    tags: dict[str, Any]
+
+
+def store_items_with_true_conditions(store: Store, corpus: DemoCorpus, n_items: int | None = None) -> int:
+    """Store the first ``n_items`` demo items with the generator's true conditions (no splitting, no extraction).
+
+    For benchmarks and tests that time or check matching alone: what is stored is exactly what the
+    labelled sets call the truth. Returns the number of items stored.
+    """
+    titles = {policy.id: policy.title for policy in corpus.policies}
+    by_policy: dict[str, list[DemoItem]] = {}
+    for demo_item in corpus.items[:n_items]:
+        by_policy.setdefault(demo_item.policy_id, []).append(demo_item)
+    for policy_id, demo_items in by_policy.items():
+        doc = PolicyDocument(
+            id=policy_id, title=titles[policy_id], text="", region_code=demo_items[0].region_code
+        )
+        stored = [
+            PolicyItem(
+                id=i.id,
+                policy_id=i.policy_id,
+                seq=i.seq,
+                heading_path=i.heading_path,
+                title=i.title,
+                text=i.text,
+                region_code=i.region_code,
+                fulfilment=i.fulfilment,
+                issued=i.issued,
+                valid_until=None,
+            )
+            for i in demo_items
+        ]
+        store.upsert_policy(doc, stored, [_TrueExtraction(tuple(i.conditions), {}) for i in demo_items])
+    return sum(len(v) for v in by_policy.values())

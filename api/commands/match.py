@@ -287,9 +287,10 @@ def _run_match_bench(
     import time
 
     from corpus.demo import generate
-    from corpus.schemas import PolicyDocument, PolicyItem, validate_profile
+    from corpus.schemas import validate_profile
     from corpus.store import open_store
     from eval.benchfile import machine_description, update_section
+    from matcher.demo import store_items_with_true_conditions
     from matcher.eligibility import EnterpriseColumns
     from matcher.service import Matcher
 
@@ -324,38 +325,10 @@ def _run_match_bench(
     data_dir = Path(tempfile.mkdtemp(prefix="policymatch-bench-"))
     store = open_store(data_dir / "bench.sqlite3")
 
-    class _Extraction:
-        def __init__(self, conditions: list[Any]) -> None:
-            self.conditions = conditions
-            self.tags: dict[str, Any] = {}
-
     started = time.perf_counter()
     corpus = generate(seed, max(1, n_items // 6 + 1), n_enterprises)
-    by_policy: dict[str, list[Any]] = {}
-    for demo_item in corpus.items[:n_items]:
-        by_policy.setdefault(demo_item.policy_id, []).append(demo_item)
-    documents = {p.id: p for p in corpus.policies}
-    for policy_id, demo_items in by_policy.items():
-        policy = documents[policy_id]
-        doc = PolicyDocument(id=policy.id, title=policy.title, text="", region_code=demo_items[0].region_code)
-        items = [
-            PolicyItem(
-                id=i.id,
-                policy_id=i.policy_id,
-                seq=i.seq,
-                heading_path=i.heading_path,
-                title=i.title,
-                text=i.text,
-                region_code=i.region_code,
-                fulfilment=i.fulfilment,
-                issued=i.issued,
-                valid_until=None,
-            )
-            for i in demo_items
-        ]
-        # The generator's true conditions: this times matching, not extraction.
-        store.upsert_policy(doc, items, [_Extraction(list(i.conditions)) for i in demo_items])
-    n_policies = len(by_policy)
+    n_items = store_items_with_true_conditions(store, corpus, n_items)
+    n_policies = len({item.policy_id for item in corpus.items[:n_items]})
     profiles = list(corpus.iter_enterprises(n_enterprises))
     stored = [validate_profile(p) for p in profiles[:2000]]
     store.upsert_enterprises(stored)

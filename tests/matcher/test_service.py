@@ -464,28 +464,11 @@ def test_concurrent_reads_during_changes(matcher):
 @pytest.mark.slow
 def test_both_directions_on_the_demo_corpus(tmp_path, encoder):
     from corpus.demo import generate
+    from matcher.demo import store_items_with_true_conditions
 
     corpus = generate(7, 8, 90)
     store = open_store(tmp_path / "demo.sqlite3")
-    for policy in corpus.policies:
-        doc = PolicyDocument(
-            id=policy.id, title=policy.title, text="", region_code=policy.items[0].region_code
-        )
-        items = [
-            PolicyItem(
-                id=i.id,
-                policy_id=i.policy_id,
-                seq=i.seq,
-                heading_path=i.heading_path,
-                title=i.title,
-                text=i.text,
-                region_code=i.region_code,
-                fulfilment=i.fulfilment,
-                valid_until=None,
-            )
-            for i in policy.items
-        ]
-        store.upsert_policy(doc, items, [Extraction(list(i.conditions)) for i in policy.items])
+    store_items_with_true_conditions(store, corpus)
     profiles = [validate_profile(p) for p in corpus.iter_enterprises()]
     store.upsert_enterprises(profiles)
     matcher = Matcher.open(tmp_path, store, encoder, today=TODAY)
