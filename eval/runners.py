@@ -334,26 +334,45 @@ def run_eligibility(
     predictor: ConditionPredictor | None = None,
     level_judge: Callable[[Sequence[Condition], Mapping[str, Any]], str] | None = None,
     encoder: Any = None,
+    path: str = "direct",
     extra: Mapping[str, Any] | None = None,
 ) -> EligibilityRun:
     """Predict every (profile, item) level and score it against ``truth.jsonl``.
 
     Conditions come from ``predictor`` (default: the extractor for ``mode="extracted"``, the
-    truth for ``mode="gold-conditions"``); levels from ``level_judge`` (default
-    :func:`corpus.conditions.judge_item`, the service's own verdict logic, with ``semantic``
-    conditions judged by ``encoder`` as the service does when one is given, else left unknown).
+    truth for ``mode="gold-conditions"``). ``path="service"`` reads levels as the service
+    does for a new policy (:func:`service_levels`: a temporary store and the 精准推送 target
+    lists; needs ``encoder``); ``path="direct"`` uses ``level_judge`` (default
+    :func:`corpus.conditions.judge_item`, with ``semantic`` conditions judged by ``encoder``
+    as the service does when one is given, else left unknown).
     """
     if mode not in ("extracted", "gold-conditions"):
         raise ValueError(f"mode must be 'extracted' or 'gold-conditions', got {mode!r}")
+    if path not in ("service", "direct"):
+        raise ValueError(f"path must be 'service' or 'direct', got {path!r}")
     predict = predictor or (extracted_conditions if mode == "extracted" else gold_conditions)
-    if level_judge is None and encoder is not None:
-        level_judge = service_level_judge(encoder)
-    judge = level_judge or (lambda conditions, profile: judge_item(conditions, profile).level)
     conditions = {item.id: predict(item) for item in eset.items}
-    profiles = {str(p["id"]): _profile_for_judging(p) for p in eset.profiles}
+    extra = dict(extra or {})
+    if path == "service":
+        if encoder is None:
+            raise ValueError(
+                "the service path needs an encoder (the active model judges semantic conditions)"
+            )
+        served = service_levels(eset, conditions, encoder)
+        extra.update({"path": "service", "not_listed": served.not_listed})
+        judge: Callable[[Sequence[Condition], Mapping[str, Any]], str] | None = None
+    else:
+        if level_judge is None and encoder is not None:
+            level_judge = service_level_judge(encoder)
+        judge = level_judge or (lambda conditions, profile: judge_item(conditions, profile).level)
+        profiles = {str(p["id"]): _profile_for_judging(p) for p in eset.profiles}
+        extra["path"] = "direct"
     true_labels, predicted, predicted_levels = [], [], []
     for row in eset.truth:
-        level = judge(conditions[row.item], profiles[row.profile])
+        if judge is None:
+            level = served.levels[(row.profile, row.item)]
+        else:
+            level = judge(conditions[row.item], profiles[row.profile])
         predicted_levels.append(level)
         predicted.append(truth_verdict(level))  # type: ignore[arg-type]
         true_labels.append(row.verdict)
@@ -369,7 +388,7 @@ def run_eligibility(
         len(eset.items),
         len(eset.profiles),
         directions,
-        dict(extra or {}),
+        extra,
     )
 
 
@@ -412,3 +431,103 @@ def _direction_metrics(eset: EligibilitySet, predicted_levels: Sequence[str]) ->
 def temporary_data_dir() -> tempfile.TemporaryDirectory[str]:
     """Return a scratch data directory for a run that must leave the service's store untouched."""
     return tempfile.TemporaryDirectory(prefix="policymatch-eval-")
+
+
+@dataclass(frozen=True)
+class ServiceLevels:
+    """The level the service gives every (profile, item) pair of a set, read from its target lists.
+
+    Levels are the compiled column verdicts of each item's target list, for every profile;
+    ``not_listed`` counts pairs the list itself leaves out (the enterprise is outside the item's
+    region, or the item has expired): the service never pushes to them.
+    """
+
+    levels: Mapping[tuple[str, str], str]
+    not_listed: int
+
+
+@dataclass(frozen=True)
+class _StoredConditions:
+    """What :meth:`corpus.store.Store.upsert_policy` reads of an extraction: conditions and tags."""
+
+    conditions: tuple[Condition, ...]
+    tags: Mapping[str, Any]
+
+
+def service_levels(
+    eset: EligibilitySet,
+    conditions: Mapping[str, Sequence[Condition]],
+    encoder: Any,
+    *,
+    today: dt.date | None = None,
+) -> ServiceLevels:
+    """Ingest the set into a temporary data directory and read every level as 精准推送 does.
+
+    Each set item is stored as one policy item (the set's unit, never re-split) with
+    ``conditions[item.id]`` as its extracted conditions, profiles are validated and stored,
+    then :class:`matcher.service.Matcher` computes each item's whole target list (every level,
+    excluded rows included) with its compiled column verdicts. The service's own store is never
+    touched. Raises ValueError naming the first profile the validator rejects.
+    """
+    from corpus.schemas import PolicyDocument, PolicyItem, ProfileError, validate_profile
+    from corpus.store import open_store
+    from matcher.service import Matcher
+
+    profiles = []
+    for position, raw in enumerate(eset.profiles, 1):
+        try:
+            profiles.append(validate_profile(raw))
+        except ProfileError as exc:
+            raise ValueError(
+                f"{eset.path / 'profiles.jsonl'} line {position} (profile {raw.get('id')!r}) cannot be stored: {exc}"
+            ) from exc
+    by_policy: dict[str, list[Any]] = {}
+    for item in eset.items:
+        by_policy.setdefault(item.policy_id, []).append(item)
+    with temporary_data_dir() as tmp:
+        data_dir = Path(tmp)
+        store = open_store(data_dir / "policymatch.sqlite3")
+        try:
+            for policy_id, items in by_policy.items():
+                document = PolicyDocument(
+                    id=policy_id,
+                    title=items[0].title,
+                    text="\n".join(i.text for i in items),
+                    region_code=items[0].region_code,
+                    department=items[0].department,
+                )
+                stored = [
+                    PolicyItem(
+                        id=i.id,
+                        policy_id=policy_id,
+                        seq=seq,
+                        heading_path=(),
+                        title=i.title,
+                        text=i.text,
+                        region_code=i.region_code,
+                        department=i.department,
+                    )
+                    for seq, i in enumerate(items, 1)
+                ]
+                extractions = [_StoredConditions(tuple(conditions[i.id]), {}) for i in items]
+                store.upsert_policy(document, stored, extractions)
+            store.upsert_enterprises(profiles)
+            matcher = Matcher.open(data_dir, store, encoder, build_index=False, today=today)
+            matcher.encode_enterprises()
+            ids = matcher.columns.ids
+            row_of = {str(ids[row]): row for row in range(len(ids)) if matcher.columns.alive[row]}
+            rows = np.array([row_of[p.id] for p in profiles], dtype=np.int64)
+            levels: dict[tuple[str, str], str] = {}
+            not_listed = 0
+            for item in eset.items:
+                order = matcher.target_order(item.policy_id, item.id, LEVELS, include_excluded=True)
+                # The list's verdicts cover every enterprise; the list itself leaves out those
+                # outside the item's region (their level says why: a failed within_region).
+                ranks = order.verdicts.level[rows]
+                not_listed += len(rows) - int(np.isin(rows, order.rows).sum())
+                for profile, rank in zip(profiles, ranks, strict=True):
+                    levels[(profile.id, item.id)] = LEVELS[int(rank)]
+            matcher.close()
+        finally:
+            store.close()
+    return ServiceLevels(levels, not_listed)

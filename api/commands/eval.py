@@ -83,6 +83,12 @@ def register(sub: argparse._SubParsersAction, group: Any) -> None:
         help="judge on the set's true conditions: scores the verdict logic alone",
     )
     eligibility.add_argument(
+        "--direct",
+        action="store_true",
+        help="judge each pair with judge_item directly instead of ingesting the set into a temporary store "
+        "and reading the service's 精准推送 target lists (the default)",
+    )
+    eligibility.add_argument(
         "--benchmarks",
         metavar="NAME",
         default=None,
@@ -168,6 +174,7 @@ def _eligibility(args: argparse.Namespace) -> int:
         eset,
         mode="gold-conditions" if args.gold_conditions else "extracted",
         encoder=encoder,
+        path="direct" if args.direct else "service",
         extra={
             "model_version": version,
             "encoder_backend": settings.encoder_backend,
@@ -185,7 +192,15 @@ def _eligibility(args: argparse.Namespace) -> int:
             summary.split("![")[0].strip(),
             args.report,
             eset.sha256,
-            extra=f"Model {version} ({settings.encoder_backend}) judges `semantic` conditions.",
+            extra=f"Model {version} ({settings.encoder_backend}) judges `semantic` conditions. "
+            + (
+                "Levels from `judge_item` directly (`--direct`)."
+                if args.direct
+                else "Levels as the service gives them: the set ingested into a temporary store (one stored item per set item), "
+                "each item's 精准推送 target list read for every profile."
+            ),
         )
-    _print_metrics(run.metrics(), ("mode", "verdict_accuracy", "eligible_precision", "eligible_recall"))
+    _print_metrics(
+        run.metrics(), ("mode", "path", "verdict_accuracy", "eligible_precision", "eligible_recall")
+    )
     return 0

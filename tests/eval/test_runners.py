@@ -135,10 +135,16 @@ def eligibility_dir(tmp_path):
         },
     ]
     profiles = [
-        {"id": "E1", "revenue": 20000, "rd_expense": 1000, "qualifications": ["国家高新技术企业"]},
-        {"id": "E2", "revenue": 500, "rd_expense": 10, "qualifications": []},
-        {"id": "E3", "qualifications": ["国家高新技术企业"]},
-        {"id": "E4", "revenue": 20000, "rd_expense": 100, "qualifications": []},
+        {
+            "id": "E1",
+            "name": "企业1",
+            "revenue": 20000,
+            "rd_expense": 1000,
+            "qualifications": ["国家高新技术企业"],
+        },
+        {"id": "E2", "name": "企业2", "revenue": 500, "rd_expense": 10, "qualifications": []},
+        {"id": "E3", "name": "企业3", "qualifications": ["国家高新技术企业"]},
+        {"id": "E4", "name": "企业4", "revenue": 20000, "rd_expense": 100, "qualifications": []},
     ]
     truth = []
     for p in profiles:
@@ -197,3 +203,57 @@ def test_extracted_mode_reads_conditions_from_text(eligibility_dir):
     assert metrics["mode"] == "extracted" and metrics["n_pairs"] == 8
     # Two plainly worded items: the extractor reads both thresholds, so nearly every verdict agrees.
     assert metrics["verdict_accuracy"] >= 0.75
+
+
+def test_service_path_gives_the_levels_of_judge_item(tmp_path, encoder):
+    from corpus.demo import generate, write_eligibility_set
+    from eval.runners import gold_conditions, service_level_judge, service_levels
+    from matcher.service import region_prefix
+
+    write_eligibility_set(generate(n_policies=12, n_enterprises=100), tmp_path, n_items=6, n_profiles=6)
+    eset = read_eligibility_set(tmp_path)
+    conditions = {item.id: gold_conditions(item) for item in eset.items}
+    served = service_levels(eset, conditions, encoder)
+    judge = service_level_judge(encoder)
+    profiles = {str(p["id"]): p for p in eset.profiles}
+    direct = {
+        (row.profile, row.item): judge(conditions[row.item], profiles[row.profile]) for row in eset.truth
+    }
+    assert served.levels == direct
+    # The push lists leave out exactly the enterprises outside each item's region.
+    outside = sum(
+        1
+        for item in eset.items
+        for p in eset.profiles
+        if not str(p.get("region_code") or "").startswith(region_prefix(item.region_code))
+    )
+    assert served.not_listed == outside
+
+
+def test_eval_eligibility_command_reads_the_service_by_default(
+    eligibility_dir, tmp_path, models_dir, monkeypatch
+):
+    data_dir = tmp_path / "var"
+    data_dir.mkdir()
+    (data_dir / "models").symlink_to(models_dir)
+    monkeypatch.setenv("POLICYMATCH_DATA_DIR", str(data_dir))
+    from corpus.settings import get_settings
+
+    get_settings.cache_clear()
+    try:
+        for flags, path in (([], "service"), (["--direct"], "direct")):
+            out = tmp_path / path
+            args = [
+                "eval",
+                "eligibility",
+                "--set",
+                str(eligibility_dir),
+                "--report",
+                str(out),
+                "--gold-conditions",
+            ]
+            assert main(args + flags) == 0
+            metrics = json.loads((out / "metrics.json").read_text(encoding="utf-8"))
+            assert metrics["path"] == path and metrics["verdict_accuracy"] == 1.0 and metrics["n_pairs"] == 8
+    finally:
+        get_settings.cache_clear()
