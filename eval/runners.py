@@ -269,7 +269,8 @@ class EligibilityRun:
         ]
         text = (
             f"# Eligibility: {self.set_name} ({'gold conditions: verdict logic alone' if self.mode == 'gold-conditions' else 'conditions extracted from text'})\n\n"
-            f"{self.verdicts.n} (profile, item) pairs, {self.n_items} items, {self.n_profiles} profiles; set sha256 `{self.set_sha256[:16]}…`.\n\n"
+            f"{self.verdicts.n} (profile, item) pairs, {self.n_items} items, {self.n_profiles} profiles; set sha256 `{self.set_sha256[:16]}…`. "
+            f"{_PATH_NOTES.get(str(self.extra.get('path')), '')}\n\n"
             f"verdict accuracy **{self.verdicts.accuracy:.3f}**, eligible precision **{m['eligible_precision']:.3f}**, eligible recall **{m['eligible_recall']:.3f}**\n\n"
             + report.markdown_table(["verdict", "precision", "recall", "F1", "support"], rows)
             + (
@@ -282,6 +283,12 @@ class EligibilityRun:
         )
         report.write_summary(text, out_dir)
         return out_dir
+
+
+_PATH_NOTES = {
+    "service": "Levels as the service gives them: the set ingested into a temporary store, each item's 精准推送 target list read for every profile.",
+    "direct": "Levels from `judge_item` on each pair directly.",
+}
 
 
 def extracted_conditions(item: Any) -> tuple[Condition, ...]:

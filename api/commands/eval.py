@@ -192,13 +192,7 @@ def _eligibility(args: argparse.Namespace) -> int:
             summary.split("![")[0].strip(),
             args.report,
             eset.sha256,
-            extra=f"Model {version} ({settings.encoder_backend}) judges `semantic` conditions. "
-            + (
-                "Levels from `judge_item` directly (`--direct`)."
-                if args.direct
-                else "Levels as the service gives them: the set ingested into a temporary store (one stored item per set item), "
-                "each item's 精准推送 target list read for every profile."
-            ),
+            extra=f"Model {version} ({settings.encoder_backend}) judges `semantic` conditions.",
         )
     _print_metrics(
         run.metrics(), ("mode", "path", "verdict_accuracy", "eligible_precision", "eligible_recall")
