@@ -1,7 +1,8 @@
 """``OnnxEncoder``: serve a registry model with onnxruntime + tokenizers alone (no torch import).
 
-Texts are tokenized in one call, sorted by length and cut into batches so that each batch pads
-only to its own longest text; the graph (see ``models.onnx_export``) returns the mean-pooled,
+Texts are tokenized in one call, sorted by length and cut into runs of at most ``batch_size`` texts
+and ``MAX_BATCH_TOKENS`` padded tokens, so that each run pads only to its own longest text and its
+activations stay in cache; the graph (see ``models.onnx_export``) returns the mean-pooled,
 L2-normalised ``sentence_embedding`` directly. Results come back in the input order.
 """
 
@@ -17,6 +18,8 @@ import numpy as np
 ONNX_DIR = "onnx"
 FP32_FILE = "model.onnx"
 INT8_FILE = "model_int8.onnx"
+# Padded tokens per onnxruntime run: smaller runs keep activations in cache (see docs/benchmarks.md).
+MAX_BATCH_TOKENS = 512
 DEFAULT_PROMPTS = {"query": "query: ", "passage": "passage: "}
 
 
@@ -31,6 +34,8 @@ class OnnxEncoder:
         model_id: str | None = None,
         max_seq_length: int | None = None,
         threads: int | None = None,
+        max_batch_tokens: int = MAX_BATCH_TOKENS,
+        spin: bool = False,
     ) -> None:
         import onnxruntime as ort
         from tokenizers import Tokenizer
@@ -53,12 +58,16 @@ class OnnxEncoder:
         self.tokenizer.no_padding()
         self.tokenizer.enable_truncation(max_length=self.max_seq_length)
         self.pad_id = self.tokenizer.token_to_id("<pad>") or 0
+        self.max_batch_tokens = max(1, int(max_batch_tokens))
 
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads or _cores()
         options.inter_op_num_threads = 1
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+        # Idle worker threads sleep instead of spinning: on 2 shared cores spinning steals the CPU the
+        # other thread (and the HTTP workers) need; measured 20-35 % faster under load, see docs/benchmarks.md.
+        options.add_session_config_entry("session.intra_op.allow_spinning", "1" if spin else "0")
         self.session = ort.InferenceSession(str(self.onnx_path), options, providers=["CPUExecutionProvider"])
 
     @property
@@ -87,8 +96,7 @@ class OnnxEncoder:
         encodings = self.tokenizer.encode_batch(list(texts), add_special_tokens=True)
         lengths = np.array([len(e.ids) for e in encodings])
         order = np.argsort(-lengths, kind="stable")  # longest first: the biggest batch allocates once
-        for start in range(0, len(order), max(1, batch_size)):
-            rows = order[start : start + batch_size]
+        for rows in self._runs(order, lengths, batch_size):
             width = int(lengths[rows].max())
             ids = np.full((len(rows), width), self.pad_id, dtype=np.int64)
             mask = np.zeros((len(rows), width), dtype=np.int64)
@@ -100,6 +108,17 @@ class OnnxEncoder:
             out[rows] = vectors
         norms = np.linalg.norm(out, axis=1, keepdims=True)
         return out / np.maximum(norms, 1e-12)
+
+    def _runs(self, order: np.ndarray, lengths: np.ndarray, batch_size: int) -> list[np.ndarray]:
+        """Cut the longest-first ``order`` into runs of at most ``batch_size`` texts and ``max_batch_tokens`` padded tokens."""
+        runs: list[np.ndarray] = []
+        start = 0
+        while start < len(order):
+            width = int(lengths[order[start]])  # the longest text of the run: order is longest first
+            size = max(1, min(max(1, batch_size), self.max_batch_tokens // max(1, width)))
+            runs.append(order[start : start + size])
+            start += size
+        return runs
 
     def token_count(self, text: str) -> int:
         """Count the tokens the model sees for ``text`` (with ``<s>``/``</s>``, after truncation)."""

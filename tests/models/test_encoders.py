@@ -78,6 +78,23 @@ def test_onnx_int8_stays_close_to_fp32(policy_sentences, onnx_passages, onnx_enc
         assert similarity.min() >= 0.97, similarity.min()
 
 
+def test_onnx_runs_respect_the_token_budget_and_keep_the_order(encoder, onnx_encoder, policy_sentences):
+    """Texts go to onnxruntime in runs of at most ``max_batch_tokens`` padded tokens; vectors keep the input order."""
+    texts = [policy_sentences[0] * 6, *policy_sentences[1:40], "短句"]
+    lengths = np.array([encoder.token_count(t) for t in texts])
+    order = np.argsort(-lengths, kind="stable")
+    runs = encoder._runs(order, lengths, 32)
+    assert sorted(np.concatenate(runs).tolist()) == list(range(len(texts)))
+    for rows in runs:
+        assert len(rows) <= 32
+        assert len(rows) == 1 or len(rows) * lengths[rows].max() <= encoder.max_batch_tokens
+    # fp32: grouping changes nothing but padding; int8: dynamic activation scales are per run, so a little.
+    for model, floor in ((onnx_encoder, 0.9999), (encoder, 0.99)):
+        grouped = model.encode_passages(texts)
+        one_by_one = np.vstack([model.encode_passages([t], 1) for t in texts])
+        assert np.sum(grouped * one_by_one, axis=1).min() >= floor
+
+
 def test_onnx_truncates_at_max_seq_length(encoder, policy_sentences):
     long_text = "".join(policy_sentences) * 3
     assert encoder.token_count(encoder.passage_prefix + long_text) == 512
