@@ -3,14 +3,20 @@
 :func:`open_services` finds everything under the data directory (the model
 in the registry, the SQLite store, the index versions) the way ``policymatch
 serve`` needs it; tests build a :class:`Services` over a temporary data
-directory the same way. :func:`record_audit` writes one append-only audit row.
+directory the same way. :func:`record_audit` writes one append-only audit row,
+through :class:`AuditWriter` (group commit: many requests' rows in one
+transaction, each request answered only once its row is committed).
+:class:`MatchCache` keeps the serialised 智能匹配 answers of stored enterprises.
 """
 
 from __future__ import annotations
 
 import logging
+import queue
 import threading
-from collections.abc import Callable
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,6 +26,165 @@ from api.security import KeyRing, Principal
 from corpus.settings import Settings
 
 log = logging.getLogger("policymatch.api")
+# How long the policy-version map a match's audit row uses may be reused (changes made through the app apply at once).
+VERSIONS_TTL_S = 2.0
+# Serialised 智能匹配 answers kept (≈ 10-40 KB each: 1024 answers ≈ 10-40 MB).
+MATCH_CACHE_SIZE = 1024
+# Most audit rows one group-commit transaction writes.
+AUDIT_BATCH = 512
+
+
+@dataclass(frozen=True)
+class CachedMatch:
+    """A serialised 智能匹配 answer and what its audit row needs: (policy id, item id, level) per result."""
+
+    body: bytes
+    results: tuple[tuple[str, str, str], ...]
+
+
+class MatchCache:
+    """LRU of stored enterprises' 智能匹配 answers, keyed by everything the answer depends on.
+
+    The key holds the enterprise's snapshot id (a changed profile gets a new one),
+    the matcher's model and index versions (every policy change bumps the index
+    version), ``top_k``, the levels and the day validity is judged on; a swapped
+    matcher (index rebuild, reload) empties the cache. A key that changes is
+    never looked up again, so stale answers only age out.
+    """
+
+    def __init__(self, size: int = MATCH_CACHE_SIZE) -> None:
+        self.size = size
+        self._entries: OrderedDict[Hashable, CachedMatch] = OrderedDict()
+        self._owner: Any = None
+        self._lock = threading.Lock()
+        self.hits = 0
+        self.misses = 0
+
+    def get(self, owner: Any, key: Hashable) -> CachedMatch | None:
+        """Return the cached answer for ``key`` computed by matcher ``owner``, or None."""
+        with self._lock:
+            if owner is not self._owner:
+                self._entries.clear()
+                self._owner = owner
+            found = self._entries.get(key)
+            if found is None:
+                self.misses += 1
+                return None
+            self._entries.move_to_end(key)
+            self.hits += 1
+            return found
+
+    def put(self, owner: Any, key: Hashable, value: CachedMatch) -> None:
+        """Remember ``value`` (computed by matcher ``owner``), dropping the least recently used beyond ``size``."""
+        if self.size <= 0:
+            return
+        with self._lock:
+            if owner is not self._owner:
+                self._entries.clear()
+                self._owner = owner
+            self._entries[key] = value
+            self._entries.move_to_end(key)
+            while len(self._entries) > self.size:
+                self._entries.popitem(last=False)
+
+    def clear(self) -> None:
+        """Forget every answer."""
+        with self._lock:
+            self._entries.clear()
+
+    def __len__(self) -> int:
+        """Return the number of answers held."""
+        return len(self._entries)
+
+
+class _Pending:
+    __slots__ = ("done", "error", "event")
+
+    def __init__(self, event: Any) -> None:
+        self.event = event
+        self.done = threading.Event()
+        self.error: BaseException | None = None
+
+
+class AuditWriter:
+    """Group commit for audit rows: callers block until their row is committed; one thread commits many at once.
+
+    Nothing acknowledged is lost: :meth:`append` returns only after the
+    transaction holding the row has committed (a failed batch is retried row by
+    row, and a row that still fails raises in its caller, as a direct write
+    would). After :meth:`close`, rows are written directly.
+    """
+
+    def __init__(self, store: Any, max_batch: int = AUDIT_BATCH) -> None:
+        self.store = store
+        self.max_batch = max_batch
+        self._queue: queue.SimpleQueue[_Pending | None] = queue.SimpleQueue()
+        self._lock = threading.Lock()
+        self._closed = False
+        self.batches = 0
+        self.rows = 0
+        self._thread = threading.Thread(target=self._run, name="policymatch-audit", daemon=True)
+        self._thread.start()
+
+    def append(self, event: Any) -> None:
+        """Write ``event``; returns once it is committed (raises what the store raised)."""
+        pending = _Pending(event)
+        with self._lock:
+            if not self._closed:
+                self._queue.put(pending)
+                queued = True
+            else:
+                queued = False
+        if not queued:
+            self.store.append_audit(event)
+            return
+        pending.done.wait()
+        if pending.error is not None:
+            raise pending.error
+
+    def _run(self) -> None:
+        while True:
+            first = self._queue.get()
+            if first is None:
+                return
+            batch = [first]
+            while len(batch) < self.max_batch:
+                try:
+                    more = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if more is None:
+                    self._write(batch)
+                    return
+                batch.append(more)
+            self._write(batch)
+
+    def _write(self, batch: list[_Pending]) -> None:
+        try:
+            with self.store.transaction():
+                for pending in batch:
+                    self.store.append_audit(pending.event)
+            self.batches += 1
+            self.rows += len(batch)
+        except BaseException:  # noqa: BLE001 - retried row by row; each caller gets its own error
+            for pending in batch:
+                try:
+                    self.store.append_audit(pending.event)
+                    self.rows += 1
+                except BaseException as exc:  # noqa: BLE001 - handed to the waiting caller
+                    pending.error = exc
+        finally:
+            for pending in batch:
+                pending.done.set()
+
+    def close(self) -> None:
+        """Commit what is queued, stop the thread; later rows are written directly."""
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            self._queue.put(None)
+        self._thread.join()
 
 
 @dataclass
@@ -35,12 +200,17 @@ class Services:
     write_lock: threading.Lock = field(default_factory=threading.Lock)
     _directory: list[tuple[str, str, str | None, str | None]] | None = field(default=None, repr=False)
     _directory_count: int = field(default=-1, repr=False)
+    _versions: tuple[str, float, dict[str, int]] | None = field(default=None, repr=False)
+    match_cache: MatchCache = field(default_factory=MatchCache)
+    audit_writer: AuditWriter | None = None
 
     def __post_init__(self) -> None:
         if self.keyring is None:
             self.keyring = KeyRing(self.store)
         if self.rate_limiter is None:
             self.rate_limiter = RateLimiter(self.limits.rate_per_minute, self.limits.burst)
+        if self.audit_writer is None:
+            self.audit_writer = AuditWriter(self.store)
 
     @property
     def model_version(self) -> str:
@@ -69,12 +239,29 @@ class Services:
             self._directory, self._directory_count = directory, count
         return directory
 
+    def policy_versions(self) -> dict[str, int]:
+        """Policy id → stored version, re-read when the served index changes and at least every ``VERSIONS_TTL_S``.
+
+        Every match's audit row names the policy versions of its results; reading every
+        policy from the store per request cost more CPU than the match itself. The
+        matcher bumps its index version on every policy change it is told about, and
+        the short TTL covers a store written by another process.
+        """
+        key, now = self.index_version, time.monotonic()
+        cached = self._versions
+        if cached is None or cached[0] != key or now - cached[1] > VERSIONS_TTL_S:
+            cached = (key, now, {p.id: p.version for p in self.store.list_policies()})
+            self._versions = cached
+        return cached[2]
+
     def directory_changed(self) -> None:
         """Forget the cached directory (an enterprise was upserted)."""
         self._directory = None
 
     def close(self) -> None:
-        """Close the store (the matcher holds nothing that needs closing)."""
+        """Commit queued audit rows, then close the store (the matcher holds nothing that needs closing)."""
+        if self.audit_writer is not None:
+            self.audit_writer.close()
         close = getattr(self.store, "close", None)
         if close is not None:
             close()
@@ -155,6 +342,8 @@ def record_audit(
     if profile_snapshot is not None:
         record["profile_snapshot"] = profile_snapshot
     record.update({k: v for k, v in details.items() if v is not None})
-    services.store.append_audit(
-        AuditEvent(actor=principal.key_id, action=action, target=target, details=record)
-    )
+    event = AuditEvent(actor=principal.key_id, action=action, target=target, details=record)
+    if services.audit_writer is not None:
+        services.audit_writer.append(event)
+    else:
+        services.store.append_audit(event)

@@ -1,23 +1,40 @@
-"""智能匹配: ``POST /v1/match`` for an enterprise (its own id only, with an enterprise key) or an ad-hoc profile."""
+"""智能匹配: ``POST /v1/match`` for an enterprise (its own id only, with an enterprise key) or an ad-hoc profile.
+
+A stored enterprise's answer is serialised once and kept in the services'
+:class:`~api.services.MatchCache` under its profile snapshot, the matcher's
+model and index versions, ``top_k``, the levels and the day; the audit row is
+written for every request, cached or not.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 from fastapi import APIRouter
+from fastapi.responses import Response
 
 from api.deps import MatchCallerDep, ServicesDep
-from api.errors import ApiError
+from api.errors import ApiError, not_found
 from api.schemas import MatchRequest, MatchResponse
-from api.services import record_audit
-from api.views import as_dict, profile_fingerprint, require_enterprise
+from api.security import Principal
+from api.services import CachedMatch, Services, record_audit
+from api.views import as_dict, profile_fingerprint
 from corpus.schemas import validate_profile
 
 router = APIRouter(prefix="/v1", tags=["match"])
 
 
+def _serialise(out: dict[str, Any]) -> CachedMatch:
+    """Validate ``out`` against the published schema once and keep the JSON bytes and the audit summary."""
+    body = MatchResponse.model_validate(out).model_dump_json().encode()
+    results = tuple(
+        (str(r.get("policy_id")), str(r.get("item_id")), str(r.get("level"))) for r in out.get("results", [])
+    )
+    return CachedMatch(body, results)
+
+
 @router.post("/match", response_model=MatchResponse)
-def match(body: MatchRequest, principal: MatchCallerDep, services: ServicesDep) -> dict[str, Any]:
+def match(body: MatchRequest, principal: MatchCallerDep, services: ServicesDep) -> Response:
     """Policy items for one enterprise, best first, each with its level, condition verdicts, evidence and gaps."""
     if (body.enterprise_id is None) == (body.profile is None):
         raise ApiError(422, "invalid_request", "Send exactly one of 'enterprise_id' or 'profile'.")
@@ -28,15 +45,28 @@ def match(body: MatchRequest, principal: MatchCallerDep, services: ServicesDep) 
             f"Field 'top_k' must be at most {services.limits.max_top_k}, got {body.top_k}.",
             {"field": "top_k"},
         )
-    store = services.store
+    store, matcher = services.store, services.matcher
+    levels = tuple(body.levels)
     if body.enterprise_id is not None:
         principal.require_enterprise(body.enterprise_id)
-        require_enterprise(store, body.enterprise_id)
         target = body.enterprise_id
         snapshot: Any = store.enterprise_snapshot_id(body.enterprise_id)
-        response = services.matcher.match(
-            enterprise_id=body.enterprise_id, top_k=body.top_k, levels=tuple(body.levels)
+        if snapshot is None:
+            raise not_found("enterprise", body.enterprise_id)
+        key = (
+            body.enterprise_id,
+            snapshot,
+            matcher.model_version,
+            matcher.index_version,
+            body.top_k,
+            levels,
+            matcher.today.toordinal(),
         )
+        answer = services.match_cache.get(matcher, key)
+        if answer is None:
+            response = matcher.match(enterprise_id=body.enterprise_id, top_k=body.top_k, levels=levels)
+            answer = _serialise(as_dict(response))
+            services.match_cache.put(matcher, key, answer)
     else:
         assert body.profile is not None
         record = body.profile.record()
@@ -50,12 +80,21 @@ def match(body: MatchRequest, principal: MatchCallerDep, services: ServicesDep) 
         profile = validate_profile(record)
         target = profile.id
         snapshot = profile_fingerprint(profile)
-        response = services.matcher.match(
-            profile=profile.to_dict(), top_k=body.top_k, levels=tuple(body.levels)
-        )
-    out = as_dict(response)
-    results = out.get("results", [])
-    versions = {p.id: p.version for p in store.list_policies()} if results else {}
+        response = matcher.match(profile=profile.to_dict(), top_k=body.top_k, levels=levels)
+        answer = _serialise(as_dict(response))
+    _audit(services, principal, body, target, snapshot, answer)
+    return Response(answer.body, media_type="application/json")
+
+
+def _audit(
+    services: Services,
+    principal: Principal,
+    body: MatchRequest,
+    target: str,
+    snapshot: Any,
+    answer: CachedMatch,
+) -> None:
+    versions = services.policy_versions() if answer.results else {}
     record_audit(
         services,
         principal,
@@ -65,14 +104,9 @@ def match(body: MatchRequest, principal: MatchCallerDep, services: ServicesDep) 
         adhoc_profile=body.profile is not None,
         top_k=body.top_k,
         levels=list(body.levels),
-        n_results=len(results),
+        n_results=len(answer.results),
         results=[
-            {
-                "item_id": r.get("item_id"),
-                "level": r.get("level"),
-                "policy_version": versions.get(r.get("policy_id")),
-            }
-            for r in results
+            {"item_id": item_id, "level": level, "policy_version": versions.get(policy_id)}
+            for policy_id, item_id, level in answer.results
         ],
     )
-    return out
