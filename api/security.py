@@ -19,6 +19,7 @@ another address; the app checks the peer address too).
 
 from __future__ import annotations
 
+import hashlib
 import ipaddress
 import threading
 import time
@@ -113,7 +114,14 @@ def is_loopback(host: str | None) -> bool:
 
 
 class KeyRing:
-    """Looks keys up in the store; remembers for a few seconds whether any key exists (open mode)."""
+    """Looks keys up in the store; remembers for ``recheck_seconds`` whether any key exists and each key found.
+
+    A found key is remembered by the SHA-256 of its secret (never the secret), so a
+    revoked key stops working within ``recheck_seconds`` (at once when the revocation
+    goes through :meth:`forget`); unknown keys are never remembered.
+    """
+
+    max_remembered = 4096
 
     def __init__(self, store: Any, recheck_seconds: float = 2.0) -> None:
         self.store = store
@@ -121,6 +129,24 @@ class KeyRing:
         self._lock = threading.Lock()
         self._any_keys: bool | None = None
         self._checked_at = 0.0
+        self._found: dict[str, tuple[float, Any]] = {}
+
+    def _find(self, secret: str) -> Any:
+        """Return the store's active key for ``secret`` (remembered briefly), or None."""
+        digest = hashlib.sha256(secret.encode()).hexdigest()
+        now = time.monotonic()
+        remembered = self._found.get(digest)
+        if remembered is not None and now - remembered[0] <= self.recheck_seconds:
+            return remembered[1]
+        found = self.store.find_api_key(secret)
+        with self._lock:
+            if found is None:
+                self._found.pop(digest, None)
+            else:
+                if len(self._found) >= self.max_remembered:
+                    self._found.clear()
+                self._found[digest] = (now, found)
+        return found
 
     def any_keys(self) -> bool:
         """Whether at least one active key exists (then the service is closed)."""
@@ -135,13 +161,14 @@ class KeyRing:
         """Re-read the store on the next request (after a key was created or revoked)."""
         with self._lock:
             self._any_keys = None
+            self._found.clear()
 
     def authenticate(self, secret: str | None, client_host: str | None) -> Principal:
         """Identify the caller behind ``secret``; 401 for a missing or unknown key, 403 for an open service off loopback."""
         if not self.any_keys():
             if secret is not None:
                 # A key sent to an open service is still checked: an unknown one is a client mistake worth naming.
-                found = self.store.find_api_key(secret)
+                found = self._find(secret)
                 if found is not None:
                     return _principal(found)
             if not is_loopback(client_host):
@@ -158,7 +185,7 @@ class KeyRing:
                 "An API key is required: send it as 'Authorization: Bearer <key>' or 'X-API-Key: <key>'.",
                 headers={"WWW-Authenticate": "Bearer"},
             )
-        found = self.store.find_api_key(secret)
+        found = self._find(secret)
         if found is None:
             raise ApiError(
                 401, "unauthorized", "The API key is not valid.", headers={"WWW-Authenticate": "Bearer"}

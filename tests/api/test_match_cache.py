@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import threading
+import time
 
+import pytest
 from api_helpers import auth
 
+from api.errors import ApiError
+from api.security import KeyRing
 from api.services import AuditWriter
 from corpus.store import AuditEvent, open_store
 
@@ -128,3 +132,26 @@ def test_audit_writer_commits_every_row_of_a_burst_and_after_close(tmp_path):
         assert len(reopened.query_audit(action="match", limit=10000)) == 401
     finally:
         reopened.close()
+
+
+def test_a_revoked_key_stops_working_within_the_recheck_time(tmp_path):
+    store = open_store(tmp_path / "keys.sqlite3")
+    try:
+        store.create_api_key("admin", None, "keeps the service closed")
+        ring = KeyRing(store, recheck_seconds=0.3)
+        key_id, secret = store.create_api_key("enterprise", "E001", "revoked soon")
+        assert ring.authenticate(secret, "127.0.0.1").key_id == key_id
+        assert ring.authenticate(secret, "127.0.0.1").key_id == key_id  # remembered
+        assert store.revoke_api_key(key_id)
+        time.sleep(0.35)
+        with pytest.raises(ApiError) as refused:
+            ring.authenticate(secret, "127.0.0.1")
+        assert refused.value.status == 401
+        other_id, other = store.create_api_key("push", None, "forgotten")
+        assert ring.authenticate(other, "127.0.0.1").key_id == other_id
+        store.revoke_api_key(other_id)
+        ring.forget()  # a revocation made through the app takes effect at once
+        with pytest.raises(ApiError):
+            ring.authenticate(other, "127.0.0.1")
+    finally:
+        store.close()
