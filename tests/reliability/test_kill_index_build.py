@@ -70,7 +70,9 @@ def test_sigkill_mid_index_build(served_dir: Path, models_dir: Path, encoder):
                 versions.verify(name)
             current = versions.current()
             assert current is not None
-            assert set(versions.versions()) - before <= {current.version}
+            # A kill between a version's rename and the CURRENT switch leaves one complete, verified
+            # version that is not current (docs/reliability.md: harmless, pruned later); never more than one.
+            assert len(set(versions.versions()) - before) <= 1
             reopened_store, reopened = open_matcher(served_dir, encoder, build_index=False)
             try:
                 assert reopened.index_version == current.version
