@@ -270,8 +270,8 @@ class HybridRetriever:
         return folder
 
     @classmethod
-    def load(cls, folder: Path, encoder: Encoder) -> HybridRetriever:
-        """Read a retriever written by ``save``; refuses one built with another encoder's vectors."""
+    def load(cls, folder: Path, encoder: Encoder, *, vectors: VectorIndex | None = None) -> HybridRetriever:
+        """Read a retriever written by ``save`` (``vectors``: its vector index, already reopened); refuses another encoder's."""
         folder = Path(folder)
         path = folder / "retriever.json"
         if not path.exists():
@@ -294,7 +294,7 @@ class HybridRetriever:
         retriever = cls(
             encoder,
             lexical=BM25Index.load(folder / "lexical"),
-            vectors=load_vector_index(folder / "vectors"),
+            vectors=vectors if vectors is not None else load_vector_index(folder / "vectors"),
             config=config,
         )
         retriever._slots = {str(k): int(v) for k, v in data["slots"].items()}
