@@ -1,4 +1,9 @@
-"""``Annotated`` dependency aliases that keep the routes short: services, store, matcher, caller, role checks."""
+"""``Annotated`` dependency aliases that keep the routes short: services, store, matcher, caller, role checks.
+
+The dependencies that only read memory are ``async``: FastAPI runs them in the
+event loop instead of handing each to a worker thread. The caller's key lookup
+may read the store, so it stays a plain function (a worker thread).
+"""
 
 from __future__ import annotations
 
@@ -12,7 +17,7 @@ from api.security import Principal, key_from_headers
 from api.services import Services
 
 
-def get_services(request: Request) -> Services:
+async def get_services(request: Request) -> Services:
     """Return the app's :class:`Services`; 503 while they are not open yet."""
     services = getattr(request.app.state, "services", None)
     if services is None:
@@ -23,12 +28,12 @@ def get_services(request: Request) -> Services:
 ServicesDep = Annotated[Services, Depends(get_services)]
 
 
-def get_store(services: ServicesDep) -> Any:
+async def get_store(services: ServicesDep) -> Any:
     """Return the open store."""
     return services.store
 
 
-def get_matcher(services: ServicesDep) -> Any:
+async def get_matcher(services: ServicesDep) -> Any:
     """Return the loaded matcher; 503 while the index or model is not loaded."""
     if services.matcher is None:
         raise ApiError(
@@ -72,7 +77,7 @@ PrincipalDep = Annotated[Principal, Depends(current_principal)]
 def require(*roles: str) -> Any:
     """Make a dependency that admits only ``roles`` (an admin is always admitted)."""
 
-    def check(principal: PrincipalDep) -> Principal:
+    async def check(principal: PrincipalDep) -> Principal:
         principal.require(*roles)
         return principal
 

@@ -4,13 +4,19 @@ A stored enterprise's answer is serialised once and kept in the services'
 :class:`~api.services.MatchCache` under its profile snapshot, the matcher's
 model and index versions, ``top_k``, the levels and the day; the audit row is
 written for every request, cached or not.
+
+The answer is computed in a worker thread under the app's match limiter (one
+thread per core, see :mod:`api.runtime`); the wait for the audit row's group
+commit happens outside it, so a thread never holds a matching slot while it waits.
 """
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
-from fastapi import APIRouter
+import anyio.to_thread
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from api.deps import MatchCallerDep, ServicesDep
@@ -34,8 +40,20 @@ def _serialise(out: dict[str, Any]) -> CachedMatch:
 
 
 @router.post("/match", response_model=MatchResponse)
-def match(body: MatchRequest, principal: MatchCallerDep, services: ServicesDep) -> Response:
+async def match(
+    request: Request, body: MatchRequest, principal: MatchCallerDep, services: ServicesDep
+) -> Response:
     """Policy items for one enterprise, best first, each with its level, condition verdicts, evidence and gaps."""
+    limiter = getattr(request.app.state, "match_limiter", None)  # None without the lifespan: the default pool
+    answer, target, snapshot = await anyio.to_thread.run_sync(
+        partial(_answer, body, principal, services), limiter=limiter
+    )
+    await anyio.to_thread.run_sync(partial(_audit, services, principal, body, target, snapshot, answer))
+    return Response(answer.body, media_type="application/json")
+
+
+def _answer(body: MatchRequest, principal: Principal, services: Services) -> tuple[CachedMatch, str, Any]:
+    """Compute (or take from the cache) the answer for ``body``; also return the audited target and snapshot."""
     if (body.enterprise_id is None) == (body.profile is None):
         raise ApiError(422, "invalid_request", "Send exactly one of 'enterprise_id' or 'profile'.")
     if body.top_k > services.limits.max_top_k:
@@ -82,8 +100,7 @@ def match(body: MatchRequest, principal: MatchCallerDep, services: ServicesDep) 
         snapshot = profile_fingerprint(profile)
         response = matcher.match(profile=profile.to_dict(), top_k=body.top_k, levels=levels)
         answer = _serialise(as_dict(response))
-    _audit(services, principal, body, target, snapshot, answer)
-    return Response(answer.body, media_type="application/json")
+    return answer, target, snapshot
 
 
 def _audit(

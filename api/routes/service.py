@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 
 from api.deps import AdminDep, AnalystDep, PrincipalDep, ServicesDep
+from api.runtime import settle_heap
 from api.schemas import RebuildPublic
 from api.services import record_audit
 
@@ -43,6 +44,7 @@ def rebuild_index(principal: AdminDep, services: ServicesDep) -> dict[str, Any]:
     previous = services.index_version
     with services.write_lock:
         services.matcher.rebuild_index()
+    settle_heap()  # the new index's objects leave later collections, as at startup
     record_audit(services, principal, "index.switch", services.index_version, previous_index=previous)
     return {
         "index": services.index_version,

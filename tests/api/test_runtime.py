@@ -1,0 +1,65 @@
+"""The server's runtime: a settled heap after loading, and 智能匹配 under a bounded pool of one thread per core."""
+
+from __future__ import annotations
+
+import gc
+import os
+from concurrent.futures import ThreadPoolExecutor
+
+from api_helpers import auth
+
+from api.runtime import match_threads, settle_heap
+
+LEVELS_ALL = ["eligible", "need_info", "near_miss", "ineligible"]
+
+
+def test_settle_heap_freezes_what_is_alive_and_later_collections_skip_it():
+    class Node:
+        pass
+
+    old = Node()
+    frozen = settle_heap()
+    assert frozen == gc.get_freeze_count() > 0
+    young = Node()
+    walked = {id(o) for o in gc.get_objects()}  # what a full collection walks
+    assert id(young) in walked
+    assert id(old) not in walked
+    gc.unfreeze()
+    assert id(old) in {id(o) for o in gc.get_objects()}
+
+
+def test_match_threads_is_the_cores_this_process_may_use():
+    assert match_threads() == len(os.sched_getaffinity(0))
+
+
+def test_lifespan_installs_the_match_limiter(client):
+    limiter = client.app.state.match_limiter
+    assert limiter.total_tokens == match_threads()
+    assert gc.get_freeze_count() > 0
+
+
+def test_concurrent_matches_answer_as_serial_ones_and_each_is_audited(client, keys, services):
+    admin = auth(keys["admin"])
+    ids = ["E001", "E002", "E003", "E004", "E005", "E006"]
+
+    def ask(enterprise_id: str) -> tuple[int, bytes]:
+        response = client.post(
+            "/v1/match", json={"enterprise_id": enterprise_id, "levels": LEVELS_ALL}, headers=admin
+        )
+        return response.status_code, response.content
+
+    serial = {i: ask(i) for i in ids}
+    before = {i: len(services.store.query_audit(action="match", target=i, limit=100000)) for i in ids}
+    with ThreadPoolExecutor(max_workers=12) as pool:
+        answers = list(pool.map(ask, ids * 4))
+    for enterprise_id, answer in zip(ids * 4, answers, strict=True):
+        assert answer == serial[enterprise_id]
+        assert answer[0] == 200
+    after = {i: len(services.store.query_audit(action="match", target=i, limit=100000)) for i in ids}
+    assert all(after[i] == before[i] + 4 for i in ids)
+
+
+def test_an_error_inside_the_worker_thread_is_answered_in_the_contract_shape(client, keys):
+    response = client.post("/v1/match", json={"enterprise_id": "NO-SUCH"}, headers=auth(keys["admin"]))
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "enterprise_not_found"
