@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install system-deps run demo test test-fast fix lint bench clean
+.PHONY: install system-deps run demo test test-fast screenshots fix lint bench clean
 
 install: $(STAMP)
 
@@ -35,6 +35,9 @@ test: install system-deps
 
 test-fast: install
 	$(BIN)/python -m pytest -m "not slow and not browser"
+
+screenshots: install system-deps  # refresh docs/img/match.png and admin.png (the tests write theirs to a temp folder)
+	POLICYMATCH_SCREENSHOTS=docs/img $(BIN)/python -m pytest tests/api/test_browser.py
 
 fix: install
 	$(BIN)/ruff format matcher models corpus api eval tests

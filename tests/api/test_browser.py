@@ -2,11 +2,13 @@
 
 An enterprise picks itself and sees its results grouped by level with ✓ ✗ ?
 per condition; an admin opens a policy and corrects a condition. Screenshots
-of both pages go to docs/img/ for the README.
+of both pages go to a temporary folder; ``make screenshots`` runs this file with
+``POLICYMATCH_SCREENSHOTS=docs/img`` to refresh the README's pictures.
 """
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import socket
@@ -25,7 +27,7 @@ from api.app import create_app
 pytestmark = pytest.mark.browser
 
 CHROMIUM = "/usr/bin/chromium"
-DOCS_IMG = Path(__file__).resolve().parents[2] / "docs" / "img"
+REPO = Path(__file__).resolve().parents[2]
 LAUNCH_ARGS = [
     "--no-sandbox",
     "--headless",
@@ -40,6 +42,22 @@ def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where screenshots go: ``$POLICYMATCH_SCREENSHOTS`` (relative to the repo) or a temporary folder."""
+    named = os.environ.get("POLICYMATCH_SCREENSHOTS")
+    folder = REPO / named if named else tmp_path_factory.mktemp("screenshots")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def _assert_picture(path: Path) -> None:
+    """A screenshot that shows a page: a PNG of some size, not an empty frame."""
+    data = path.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    assert len(data) > 20_000, f"{path} is {len(data)} bytes: a blank page?"
 
 
 @pytest.fixture(scope="module")
@@ -86,7 +104,7 @@ def page(server: str) -> Iterator[Any]:
         browser.close()
 
 
-def test_enterprise_picks_itself_and_sees_results_by_level(server: str, page: Any) -> None:
+def test_enterprise_picks_itself_and_sees_results_by_level(server: str, page: Any, shots: Path) -> None:
     sync_api = pytest.importorskip("playwright.sync_api")
     page.goto(server + "/")
     assert page.title() == "政策匹配 · 智能匹配"
@@ -129,8 +147,8 @@ def test_enterprise_picks_itself_and_sees_results_by_level(server: str, page: An
     page.click(f".card.result[data-item='{first['item_id']}'] .feedback button:has-text('有用')")
     page.wait_for_selector(f".card.result[data-item='{first['item_id']}'] .feedback .ok")
 
-    DOCS_IMG.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(DOCS_IMG / "match.png"), full_page=True)
+    page.screenshot(path=str(shots / "match.png"), full_page=True)
+    _assert_picture(shots / "match.png")
 
     # The profile form: a 表单 enterprise with enough revenue.
     page.click("#tab-form")
@@ -145,7 +163,7 @@ def test_enterprise_picks_itself_and_sees_results_by_level(server: str, page: An
     assert "统计用区划代码" in page.wait_for_selector(".error").inner_text()
 
 
-def test_admin_corrects_a_condition(server: str, page: Any) -> None:
+def test_admin_corrects_a_condition(server: str, page: Any, shots: Path) -> None:
     page.goto(server + "/admin")
     page.wait_for_selector("#policy-list li[data-id='jj-2024-01']")
     page.click("#policy-list li[data-id='jj-2024-01']")
@@ -180,7 +198,8 @@ def test_admin_corrects_a_condition(server: str, page: Any) -> None:
     }
     assert after[-1]["field"] == "employees" and after[-1]["value"] == 10
     assert len(after) == len(before) + 1
-    page.screenshot(path=str(DOCS_IMG / "admin.png"), full_page=False)
+    page.screenshot(path=str(shots / "admin.png"), full_page=False)
+    _assert_picture(shots / "admin.png")
 
     # A bad value is refused with the server's sentence, not saved.
     item.locator("tr.cond-row").nth(0).locator("input[name=value]").fill("很多")
