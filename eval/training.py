@@ -22,9 +22,19 @@ from typing import Any
 
 import numpy as np
 
-from eval.compare import DEFAULT_CACHE, DEFAULT_MAX_CHARS, BM25System, DenseSystem, ServedSystem, doc_text
+from eval.compare import (
+    DEFAULT_CACHE,
+    DEFAULT_MAX_CHARS,
+    DEFAULT_MAX_CHUNKS,
+    BM25System,
+    DenseSystem,
+    HybridSystem,
+    ServedSystem,
+    TfidfSystem,
+    doc_text,
+)
 from eval.leakage import assert_no_leakage, check_leakage, split_eligibility_set, split_retrieval_set
-from eval.runners import run_eligibility, run_retrieval
+from eval.runners import EligibilityRun, RetrievalRun, run_eligibility, run_retrieval
 from eval.sets import (
     EligibilitySet,
     FeedbackRecord,
@@ -296,18 +306,9 @@ def evaluate_versions(
             for version in versions:
                 # `semantic` conditions are judged by each version's encoder, as the service would.
                 run_e = run_eligibility(subset, encoder=make_encoder(backend, version, models_dir))
-                metrics = run_e.metrics()
-                summary = {
-                    k: metrics[k] for k in ("verdict_accuracy", "eligible_precision", "eligible_recall")
-                }
-                summary.update(
-                    {
-                        "set": f"{eset.path.name}:test",
-                        "set_sha256": eset.sha256,
-                        "n_pairs": metrics["n_pairs"],
-                    }
+                results[version][evaluation_key("eligibility", eset.sha256, "test")] = _eligibility_summary(
+                    run_e, eset
                 )
-                results[version][evaluation_key("eligibility", eset.sha256, "test")] = summary
     if record:
         for version, evaluations in results.items():
             for key, metrics in evaluations.items():
@@ -479,3 +480,316 @@ def training_markdown(models_dir: Path, version: str) -> str:
         + markdown_table(["held-out set", "metric", parent.version, version, "change"], rows)
         + f"\n\nPromotion rule: {verdict}."
     )
+
+
+# --- before / after: every system of the harness, parent against fine-tuned ---------------------
+
+
+@dataclass(frozen=True)
+class RetrievalComparison:
+    """Every retrieval system of the harness for the parent and the fine-tuned version on one held-out part."""
+
+    parent: str
+    version: str
+    report_dir: Path
+    run: RetrievalRun
+
+
+@dataclass(frozen=True)
+class EligibilityComparison:
+    """Both versions' eligibility runs on the held-out items of one eligibility set (each judges ``semantic`` itself)."""
+
+    parent: str
+    version: str
+    report_dir: Path
+    runs: Mapping[str, EligibilityRun]
+
+
+def version_systems(
+    parent: str,
+    version: str,
+    *,
+    models_dir: Path,
+    backend: str = "onnx-int8",
+    max_chunks: int = DEFAULT_MAX_CHUNKS,
+    cache_dir: Path = DEFAULT_CACHE,
+) -> list[Any]:
+    """Build the harness's systems with both versions named: lexical ones once; dense, served hybrid and fusions per version."""
+    from models.factory import make_encoder
+
+    lexical = BM25System()
+    systems: list[Any] = [lexical, TfidfSystem("char"), TfidfSystem("jieba")]
+    dense = {
+        v: DenseSystem(
+            make_encoder(backend, v, models_dir),
+            name=f"dense:{v}@{backend}",
+            cache_dir=cache_dir,
+            max_chunks=max_chunks,
+        )
+        for v in (parent, version)
+    }
+    systems += list(dense.values())
+    systems += [
+        ServedSystem(make_encoder(backend, v, models_dir), name=f"hybrid:{v}", cache_dir=cache_dir)
+        for v in (parent, version)
+    ]
+    systems += [
+        HybridSystem([lexical, dense[v]], method=method, name=f"fusion-{method}:{v}")
+        for method in ("zscore", "rrf")
+        for v in (parent, version)
+    ]
+    return systems
+
+
+def compare_retrieval(
+    parent: str,
+    version: str,
+    held_out: Sequence[RetrievalSet],
+    *,
+    models_dir: Path,
+    report_dir: Path,
+    backend: str = "onnx-int8",
+    max_chunks: int = DEFAULT_MAX_CHUNKS,
+    cache_dir: Path = DEFAULT_CACHE,
+    extra: Mapping[str, Any] | None = None,
+) -> list[RetrievalComparison]:
+    """Run every system for both versions on each held-out retrieval part; write one report folder per part."""
+    out = []
+    for part in held_out:
+        systems = version_systems(
+            parent,
+            version,
+            models_dir=models_dir,
+            backend=backend,
+            max_chunks=max_chunks,
+            cache_dir=cache_dir,
+        )
+        run = run_retrieval(
+            part,
+            systems,
+            served=f"hybrid:{version}",
+            extra={
+                "parent": parent,
+                "version": version,
+                "encoder_backend": backend,
+                "max_chunks": max_chunks,
+                **dict(extra or {}),
+            },
+        )
+        folder = Path(report_dir) / _slug(part.name)
+        run.write(folder, title=f"{part.name}: {parent} → {version}")
+        out.append(RetrievalComparison(parent, version, folder, run))
+    return out
+
+
+def compare_eligibility(
+    parent: str,
+    version: str,
+    eligibility_sets: Sequence[Path],
+    *,
+    models_dir: Path,
+    report_dir: Path,
+    backend: str = "onnx-int8",
+    test_fraction: float = 0.3,
+    seed: int = 0,
+    record: bool = True,
+) -> list[EligibilityComparison]:
+    """Judge each set's held-out items with each version's encoder; write reports and record the evaluations promotion reads."""
+    from models.factory import make_encoder
+    from models.promote import evaluation_key, record_evaluation
+    from models.registry import ModelRegistry
+
+    out = []
+    for path in eligibility_sets:
+        eset = read_eligibility_set(path)
+        subset = _restrict(
+            eset, split_eligibility_set(eset, test_fraction=test_fraction, seed=seed).test_items
+        )
+        runs = {}
+        for v in (parent, version):
+            runs[v] = run_eligibility(
+                subset, encoder=make_encoder(backend, v, models_dir), extra={"model_version": v}
+            )
+            runs[v].write(Path(report_dir) / f"{_slug(eset.path.name)}-test-{v}")
+            if record:
+                record_evaluation(
+                    ModelRegistry(models_dir),
+                    v,
+                    evaluation_key("eligibility", eset.sha256, "test"),
+                    _eligibility_summary(runs[v], eset),
+                )
+        out.append(EligibilityComparison(parent, version, Path(report_dir), runs))
+    return out
+
+
+def _eligibility_summary(run: EligibilityRun, eset: EligibilitySet) -> dict[str, Any]:
+    metrics = run.metrics()
+    summary = {k: metrics[k] for k in ("verdict_accuracy", "eligible_precision", "eligible_recall")}
+    summary.update(
+        {"set": f"{eset.path.name}:test", "set_sha256": eset.sha256, "n_pairs": metrics["n_pairs"]}
+    )
+    return summary
+
+
+def _slug(name: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_" else "-" for c in name).strip("-") or "set"
+
+
+def helped_sentence(run: RetrievalRun, before: str, after: str, *, k: int = 10) -> str:
+    """Say in one sentence how ``after`` compares with ``before`` on recall@k and MRR, in questions and in noise terms."""
+    a, b = run.system(before).summary, run.system(after).summary
+    n = run.n_queries
+    delta = b.recall[k] - a.recall[k]
+    # recall@k is averaged over questions: the change in "questions' worth" of recall.
+    questions = delta * n
+    if abs(questions) < 0.5:
+        word = "unchanged"
+    elif abs(questions) <= 2.5:
+        word = "within noise"
+    else:
+        word = "better" if delta > 0 else "worse"
+    return (
+        f"`{after}` against `{before}`: recall@{k} {a.recall[k]:.3f} → {b.recall[k]:.3f} "
+        f"({delta:+.3f}, {questions:+.1f} questions' worth: {word}), MRR {a.mrr:.3f} → {b.mrr:.3f} ({b.mrr - a.mrr:+.3f})"
+    )
+
+
+def promotion_note(models_dir: Path, version: str) -> str:
+    """Say what the promotion rule decides for ``version`` against the active model, and what ``models promote`` recorded."""
+    from models.promote import decide_promotion, evaluations_of
+    from models.registry import ModelRegistry
+
+    registry = ModelRegistry(models_dir)
+    entry = registry.get(version)
+    recorded = dict(entry.metrics.get(PROMOTION) or {})
+    lines = []
+    if recorded:
+        lines.append(
+            f"`policymatch models promote {version}` ({recorded.get('at', '')}, active was `{recorded.get('active_before')}`): "
+            f"{recorded.get('outcome')} — “{recorded.get('message')}”"
+        )
+    active = registry.active_version()
+    if active and active != version:
+        decision = decide_promotion(
+            version, evaluations_of(entry), active, evaluations_of(registry.get(active))
+        )
+        verdict = "promotable" if decision.allowed else "refused: " + "; ".join(decision.reasons)
+        lines.append(f"The promotion rule against the active `{active}` now: {verdict}.")
+    else:
+        lines.append(
+            f"`{version}` is the active version of this registry (history: {', '.join(registry.history()) or 'none'})."
+        )
+    return "\n\n".join(lines)
+
+
+PROMOTION = "promotion"
+
+
+def training_section(
+    models_dir: Path,
+    version: str,
+    retrieval: Sequence[RetrievalComparison],
+    eligibility: Sequence[EligibilityComparison] = (),
+    *,
+    command: str = "",
+    docs: Path = Path("docs"),
+    image_prefix: str = "training",
+) -> str:
+    """Write the ``training`` section of docs/benchmarks.md: run, data, leakage, before/after tables and plots, verdict, promotion.
+
+    Plots are copied to ``docs/img/{image_prefix}-{part}-recall_at_k.png``.
+    """
+    from eval.benchfile import machine_description
+    from eval.report import markdown_table
+    from models.registry import ModelRegistry
+
+    entry = ModelRegistry(models_dir).get(version)
+    config_path = entry.path / "train_config.json"
+    config = json.loads(config_path.read_text(encoding="utf-8")) if config_path.is_file() else {}
+    parts = [
+        "## Training",
+        f"Machine: {machine_description()}.",
+        *([f"Command (as run): `{command}`"] if command else []),
+        training_markdown(models_dir, version).split("\n\nPromotion rule:")[0],
+    ]
+    leakage = dict(config.get("leakage") or {})
+    if leakage:
+        rows = [
+            [
+                name,
+                r.get("n_train_members"),
+                r.get("n_train_groups"),
+                r.get("n_test_groups"),
+                r.get("n_leaked"),
+                "ok" if r.get("ok") else "LEAKED",
+            ]
+            for name, r in leakage.items()
+        ]
+        parts.append(
+            "Data and leakage guard (split by document: seed "
+            f"{(config.get('split') or {}).get('seed')}, test fraction {(config.get('split') or {}).get('test_fraction')}; "
+            "training members are questions per set, pairs for `all`):\n\n"
+            + markdown_table(
+                ["source", "training members", "training documents", "test documents", "leaked", "guard"],
+                rows,
+            )
+        )
+    verdicts = []
+    for comparison in retrieval:
+        run = comparison.run
+        slug = comparison.report_dir.name
+        image = docs / "img" / f"{image_prefix}-{slug}-recall_at_k.png"
+        image.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(comparison.report_dir / "recall_at_k.png", image)
+        parts.append(
+            f"### `{run.set_name}`: {run.n_queries} held-out questions over {run.n_docs} documents (set sha256 `{run.set_sha256[:16]}`)\n\n"
+            f"Dense reads each document as served (≤ {run.extra.get('max_chunks')} chunks of 480 characters, a document scores its best chunk) "
+            f"through `{run.extra.get('encoder_backend')}`; `hybrid:V` is the served `HybridRetriever` with version V; `fusion-*:V` fuse BM25 "
+            f"and `dense:V` over the whole collection. One question is {1 / max(run.n_queries, 1):.4f} of recall.\n\n"
+            + run.summary_markdown()
+            + f"\n\n![{run.set_name} before / after]({image.relative_to(docs)})"
+        )
+        backend = run.extra.get("encoder_backend")
+        verdicts.append(
+            f"- `{run.set_name}`: "
+            + helped_sentence(
+                run, f"dense:{comparison.parent}@{backend}", f"dense:{comparison.version}@{backend}"
+            )
+            + "; "
+            + helped_sentence(run, f"hybrid:{comparison.parent}", f"hybrid:{comparison.version}")
+            + "."
+        )
+    for elig in eligibility:
+        rows = []
+        for v, erun in elig.runs.items():
+            m = erun.metrics()
+            directions = m["directions"]
+            rows.append(
+                [
+                    v,
+                    m["verdict_accuracy"],
+                    m["eligible_precision"],
+                    m["eligible_recall"],
+                    *(directions.get(d, {}).get("ndcg@10") for d in sorted(directions)),
+                ]
+            )
+        first = next(iter(elig.runs.values()))
+        names = sorted(first.metrics()["directions"])
+        parts.append(
+            f"### Eligibility on `{first.set_name}`, held-out items ({first.n_items} items × {first.n_profiles} profiles, "
+            f"set sha256 `{first.set_sha256[:16]}`), each version's encoder judging `semantic` conditions\n\n"
+            + markdown_table(
+                [
+                    "version",
+                    "verdict accuracy",
+                    "eligible precision",
+                    "eligible recall",
+                    *(f"nDCG@10 {d}" for d in names),
+                ],
+                rows,
+            )
+        )
+    if verdicts:
+        parts.append("**Did fine-tuning help?** (computed from the tables above)\n\n" + "\n".join(verdicts))
+    parts.append("**Promotion.** " + promotion_note(models_dir, version))
+    return "\n\n".join(parts)

@@ -1,4 +1,4 @@
-"""``policymatch train`` (fine-tune the active encoder) and ``policymatch models promote`` (only if not worse)."""
+"""``policymatch train`` (fine-tune the active encoder), ``models promote`` (only if not worse) and ``models report``."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Any
 
 
 def register(sub: argparse._SubParsersAction, group: Any) -> None:
-    """Add ``train`` and ``models promote``."""
+    """Add ``train``, ``models promote`` and ``models report``."""
     train = sub.add_parser(
         "train", help="fine-tune the active encoder on labelled sets and feedback; registers a new version"
     )
@@ -53,12 +53,40 @@ def register(sub: argparse._SubParsersAction, group: Any) -> None:
         action="store_true",
         help="promote the new version if it is not worse than the active one",
     )
+    _report_arguments(train)
     train.add_argument(
         "--benchmarks",
         action="store_true",
-        help="write the run and its before/after evaluations into docs/benchmarks.md (section training)",
+        help="write the run and its before/after comparison into docs/benchmarks.md (section training)",
     )
     train.set_defaults(func=_train)
+
+    report = group("models").add_parser(
+        "report",
+        help="compare a fine-tuned version with its parent on held-out splits, every system; optionally into docs",
+    )
+    report.add_argument("version", help="the fine-tuned version, e.g. v2")
+    report.add_argument(
+        "--retrieval-set",
+        type=Path,
+        action="append",
+        default=[],
+        help="retrieval set folder whose test split both versions are compared on; repeatable",
+    )
+    report.add_argument("--test-fraction", type=float, default=0.3)
+    report.add_argument("--seed", type=int, default=0)
+    report.add_argument(
+        "--command",
+        default="",
+        help="the training command to quote in the section when the version's training config has none",
+    )
+    _report_arguments(report)
+    report.add_argument(
+        "--benchmarks",
+        action="store_true",
+        help="write the comparison into docs/benchmarks.md (section training), plots into docs/img/training-*",
+    )
+    report.set_defaults(func=_report)
 
     promote = group("models").add_parser(
         "promote", help="make a version active, only if it is not worse than the active one"
@@ -128,28 +156,148 @@ def _train(args: argparse.Namespace) -> int:
         for key, metrics in evaluations.items():
             shown = {k: round(v, 4) for k, v in metrics.items() if isinstance(v, float)}
             print(f"  {version} {key}: {json.dumps(shown)}")
-    if args.benchmarks:
-        from eval.benchfile import machine_description, update_section
-        from eval.training import training_markdown
-
-        update_section(
-            "training",
-            f"## Training\n\nMachine: {machine_description()}.\n\n"
-            + training_markdown(settings.models_dir, run.version),
+    if args.report or args.benchmarks:
+        _compare_and_publish(
+            args,
+            settings,
+            run.version,
+            args.retrieval_set,
+            command="policymatch " + " ".join(_argv()),
         )
     if args.promote:
+        registry = ModelRegistry(settings.models_dir)
+        before = registry.active_version()
         try:
-            promote(ModelRegistry(settings.models_dir), run.version)
-            print(f"promoted {run.version}; re-index with the new model through the atomic index switch")
+            promote(registry, run.version)
         except PromotionRefused as exc:
+            _record_promotion(registry, run.version, before, "refused", str(exc))
             print(f"policymatch: {exc}")
             return 1
+        message = f"promoted {run.version}; re-index with the new model through the atomic index switch"
+        _record_promotion(registry, run.version, before, "promoted", message)
+        print(message)
     return 0
+
+
+def _argv() -> list[str]:
+    import shlex
+    import sys
+
+    return [shlex.quote(a) for a in sys.argv[1:]]
+
+
+def _report_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--report",
+        type=Path,
+        default=None,
+        help="folder for the before/after report folders (every system, both versions, each held-out split)",
+    )
+    parser.add_argument(
+        "--evaluate-eligibility-set",
+        type=Path,
+        action="append",
+        default=[],
+        help="eligibility set whose held-out items both versions are judged on (not trained on); repeatable",
+    )
+    parser.add_argument(
+        "--max-chunks",
+        type=int,
+        default=4,
+        help="480-character chunks of each document the dense systems read (served: 4)",
+    )
+
+
+def _compare_and_publish(
+    args: argparse.Namespace, settings: Any, version: str, retrieval_sets: list[Path], *, command: str
+) -> None:
+    import tempfile
+
+    from eval.leakage import split_retrieval_set
+    from eval.sets import read_retrieval_set
+    from eval.training import compare_eligibility, compare_retrieval, training_section
+    from models.registry import ModelRegistry
+
+    parent = ModelRegistry(settings.models_dir).get(version).parent
+    if parent is None:
+        raise ValueError(f"{version} has no parent: it was not produced by policymatch train")
+    report_dir = args.report or Path(tempfile.mkdtemp(prefix="policymatch-training-"))
+    held_out = [
+        split_retrieval_set(read_retrieval_set(p), test_fraction=args.test_fraction, seed=args.seed).test
+        for p in retrieval_sets
+    ]
+    retrieval = compare_retrieval(
+        parent,
+        version,
+        held_out,
+        models_dir=settings.models_dir,
+        report_dir=report_dir,
+        backend=settings.encoder_backend,
+        max_chunks=args.max_chunks,
+    )
+    for comparison in retrieval:
+        print(f"{comparison.run.set_name}: report in {comparison.report_dir}")
+        print(comparison.run.summary_markdown())
+    eligibility = compare_eligibility(
+        parent,
+        version,
+        args.evaluate_eligibility_set,
+        models_dir=settings.models_dir,
+        report_dir=report_dir,
+        backend=settings.encoder_backend,
+        test_fraction=args.test_fraction,
+        seed=args.seed,
+    )
+    for elig in eligibility:
+        for v, erun in elig.runs.items():
+            m = erun.metrics()
+            print(
+                f"{erun.set_name}:test {v}: verdict accuracy {m['verdict_accuracy']:.4f}, "
+                f"eligible precision {m['eligible_precision']:.4f}, eligible recall {m['eligible_recall']:.4f}"
+            )
+    section = training_section(settings.models_dir, version, retrieval, eligibility, command=command)
+    (report_dir / "training.md").write_text(section + "\n", encoding="utf-8")
+    print(f"section written to {report_dir / 'training.md'}")
+    if args.benchmarks:
+        from eval.benchfile import update_section
+
+        print(f"updated {update_section('training', section)} (section training)")
+
+
+def _report(args: argparse.Namespace) -> int:
+    from corpus.settings import get_settings
+
+    settings = get_settings()
+    if not args.retrieval_set:
+        raise ValueError("give at least one --retrieval-set to compare the versions on")
+    _compare_and_publish(args, settings, args.version, args.retrieval_set, command=args.command)
+    return 0
+
+
+def _record_promotion(
+    registry: Any, version: str, active_before: str | None, outcome: str, message: str
+) -> None:
+    """Keep what ``models promote`` said in the candidate's manifest (the training section quotes it)."""
+    import datetime as dt
+
+    from eval.training import PROMOTION
+
+    registry.set_metrics(
+        version,
+        {
+            PROMOTION: {
+                "outcome": outcome,
+                "message": message,
+                "active_before": active_before,
+                "at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            }
+        },
+    )
 
 
 def _promote(args: argparse.Namespace) -> int:
     from corpus.settings import get_settings
-    from models.promote import promote
+    from models.promote import PromotionRefused, promote
     from models.registry import ModelRegistry
 
     settings = get_settings()
@@ -180,11 +328,18 @@ def _promote(args: argparse.Namespace) -> int:
         evaluate_versions(
             versions, held_out, models_dir=settings.models_dir, backend=settings.encoder_backend
         )
-    decision = promote(registry, args.version, tolerance=args.tolerance, force=args.force)
+    before = registry.active_version()
+    try:
+        decision = promote(registry, args.version, tolerance=args.tolerance, force=args.force)
+    except PromotionRefused as exc:
+        _record_promotion(registry, args.version, before, "refused", str(exc))
+        raise
     for c in decision.comparisons:
         print(
             f"  {c.evaluation} {c.key}: {args.version} {c.candidate:.4f} vs {decision.active} {c.active:.4f}{'  WORSE' if c.worse else ''}"
         )
     forced = " (forced, though worse: " + "; ".join(decision.reasons) + ")" if decision.reasons else ""
-    print(f"promoted {args.version}{forced}; re-index with the new model through the atomic index switch")
+    message = f"promoted {args.version}{forced}; re-index with the new model through the atomic index switch"
+    _record_promotion(registry, args.version, before, "forced" if forced else "promoted", message)
+    print(message)
     return 0

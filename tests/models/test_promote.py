@@ -100,3 +100,33 @@ def test_promote_command_refuses_and_says_why(registry, monkeypatch, capsys):
         assert registry.active_version() == "v1"
     finally:
         get_settings.cache_clear()
+
+
+def test_promote_command_records_what_it_said(registry, monkeypatch, capsys):
+    from api.cli import main
+    from corpus.settings import get_settings
+    from eval.training import PROMOTION, promotion_note
+
+    record_evaluation(registry, "v1", RETRIEVAL, evals(0.95)[RETRIEVAL])
+    record_evaluation(registry, "v2", RETRIEVAL, evals(0.90)[RETRIEVAL])
+    monkeypatch.setenv("POLICYMATCH_DATA_DIR", str(registry.root.parent))
+    get_settings.cache_clear()
+    try:
+        assert main(["models", "promote", "v2"]) == 2
+        said = capsys.readouterr().err
+        refused = registry.get("v2").metrics[PROMOTION]
+        assert refused["outcome"] == "refused" and refused["active_before"] == "v1"
+        assert refused["message"] in said and "recall@10" in refused["message"]
+        note = promotion_note(registry.root, "v2")
+        assert refused["message"] in note and "refused" in note
+
+        record_evaluation(registry, "v2", RETRIEVAL, evals(0.96)[RETRIEVAL])
+        assert main(["models", "promote", "v2"]) == 0
+        promoted = registry.get("v2").metrics[PROMOTION]
+        assert promoted["outcome"] == "promoted" and promoted["message"] in capsys.readouterr().out
+        assert registry.active_version() == "v2"
+        assert "`v2` is the active version" in promotion_note(registry.root, "v2")
+        # The evaluations survive the record of the promotion.
+        assert set(evaluations_of(registry.get("v2"))) == {RETRIEVAL}
+    finally:
+        get_settings.cache_clear()

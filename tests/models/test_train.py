@@ -183,6 +183,35 @@ def test_train_register_evaluate_promote_end_to_end(models_dir, synthetic_retrie
     for metrics in (old_evals[key], new_evals[key]):
         assert 0.0 <= metrics["recall@10"] <= 1.0 and 0.0 <= metrics["dense_recall@10"] <= 1.0
 
+    # Every system of the harness, both versions side by side, and the section written from it.
+    from eval.leakage import split_retrieval_set
+    from eval.sets import read_retrieval_set
+    from eval.training import compare_retrieval, training_section
+
+    test = split_retrieval_set(read_retrieval_set(synthetic_retrieval_set), test_fraction=0.3, seed=0).test
+    [comparison] = compare_retrieval(
+        v1.version,
+        run.version,
+        [test],
+        models_dir=registry.root,
+        report_dir=tmp_path / "report",
+        cache_dir=tmp_path / "vectors",
+    )
+    names = {s.name for s in comparison.run.systems}
+    for v in (v1.version, run.version):
+        assert {f"dense:{v}@onnx-int8", f"hybrid:{v}", f"fusion-zscore:{v}"} <= names
+        # The table's served hybrid and dense are the numbers promotion compares.
+        recorded = evaluations_of(registry.get(v))[key]
+        assert comparison.run.system(f"hybrid:{v}").summary.recall[10] == pytest.approx(recorded["recall@10"])
+        assert comparison.run.system(f"dense:{v}@onnx-int8").summary.recall[10] == pytest.approx(
+            recorded["dense_recall@10"]
+        )
+    assert {"bm25", "tfidf-char", "tfidf-jieba"} <= names
+    section = training_section(registry.root, run.version, [comparison], docs=tmp_path / "docs")
+    image = tmp_path / "docs" / "img" / f"training-{comparison.report_dir.name}-recall_at_k.png"
+    assert image.is_file() and f"]({image.relative_to(tmp_path / 'docs')})" in section
+    assert "Did fine-tuning help?" in section and "leakage guard" in section and "LEAKED" not in section
+
     decision = decide_promotion(run.version, new_evals, v1.version, old_evals)
     if decision.allowed:
         promote(registry, run.version)
