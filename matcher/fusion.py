@@ -88,6 +88,9 @@ class FusionConfig:
     dense_weight: float = 1.0
     tags_weight: float = 0.0
     rrf_k: int = 60
+    # Weight of the best passage's BM25 added to the document's BM25 before normalising (Callan 1994);
+    # 0 leaves the BM25 part as the document's score alone.
+    passage_weight: float = 0.0
 
     def __post_init__(self) -> None:
         if self.method not in METHODS:
@@ -104,16 +107,31 @@ class FusedScores:
     tags: np.ndarray
 
 
+def lexical_evidence(bm25: np.ndarray, passage: np.ndarray | None, passage_weight: float) -> np.ndarray:
+    """Document BM25 plus ``passage_weight`` × the best passage's BM25 (Callan 1994); the document's alone without passages."""
+    values = np.asarray(bm25, dtype=np.float64)
+    if passage is None or not passage_weight:
+        return values
+    return values + passage_weight * np.asarray(passage, dtype=np.float64)
+
+
 def fuse(
-    bm25: np.ndarray, dense: np.ndarray, tags: np.ndarray | None = None, config: FusionConfig | None = None
+    bm25: np.ndarray,
+    dense: np.ndarray,
+    tags: np.ndarray | None = None,
+    config: FusionConfig | None = None,
+    passage: np.ndarray | None = None,
 ) -> FusedScores:
     """Fuse aligned BM25, dense and (optional) tag-overlap scores of the same candidates.
 
     Tag overlap is already on [0, 1] and is weighted as given, not re-normalised: a
     candidate set where every tag matches must not lose the signal to a zero spread.
+    ``passage`` (each candidate's best passage BM25) joins the document BM25 by
+    ``lexical_evidence`` before normalising; without it the BM25 part is the document's.
     """
     config = config or FusionConfig()
-    bm25_part = config.bm25_weight * normalise(bm25, config.method, rrf_k=config.rrf_k)
+    lexical = lexical_evidence(bm25, passage, config.passage_weight)
+    bm25_part = config.bm25_weight * normalise(lexical, config.method, rrf_k=config.rrf_k)
     dense_part = config.dense_weight * normalise(dense, config.method, rrf_k=config.rrf_k)
     tags_array = np.zeros(len(bm25_part)) if tags is None else np.asarray(tags, dtype=np.float64)
     tags_part = config.tags_weight * tags_array

@@ -21,7 +21,7 @@ import numpy as np
 
 from matcher.fusion import FusionConfig, fuse
 from matcher.index_versions import IndexIntegrityError, write_json_durable
-from matcher.lexical import BM25Index
+from matcher.lexical import BM25Index, PassageIndex
 from matcher.vector_index import VectorIndex, load_vector_index, make_vector_index
 from models.encoder import Encoder
 
@@ -39,6 +39,7 @@ class Hit:
     bm25: float
     dense: float
     tags: float
+    passage: float = 0.0  # BM25 of the document's best passage (0 when the retriever keeps no passages)
 
     def to_dict(self) -> dict[str, float | str]:
         """Return the hit as JSON-ready values."""
@@ -62,10 +63,15 @@ class RetrievalConfig:
     chunk_chars: int = 480
     max_chunks: int = 4
     analyzer: str = "words+bigrams"
+    # Passages for the passage BM25 (``matcher.lexical.split_passages``): sentences merged to this many
+    # characters; kept only when ``fusion.passage_weight`` > 0.
+    passage_chars: int = 80
 
     def __post_init__(self) -> None:
         if not 1 <= self.max_chunks <= CHUNK_STRIDE:
             raise ValueError(f"max_chunks must be between 1 and {CHUNK_STRIDE}, got {self.max_chunks}")
+        if self.passage_chars < 0:
+            raise ValueError(f"passage_chars must not be negative, got {self.passage_chars}")
 
 
 def chunk_text(text: str, chunk_chars: int = 480, max_chunks: int = 4) -> list[str]:
@@ -88,10 +94,14 @@ class HybridRetriever:
         lexical: BM25Index | None = None,
         vectors: VectorIndex | None = None,
         config: RetrievalConfig | None = None,
+        passages: PassageIndex | None = None,
     ) -> None:
         self.encoder = encoder
         self.config = config or RetrievalConfig()
         self.lexical = lexical if lexical is not None else BM25Index(analyzer=self.config.analyzer)
+        self.passages = passages
+        if passages is None and self.config.fusion.passage_weight > 0:
+            self.passages = PassageIndex(min_chars=self.config.passage_chars, analyzer=self.config.analyzer)
         self.vectors = (
             vectors
             if vectors is not None
@@ -153,6 +163,8 @@ class HybridRetriever:
             # Vectors first: if encoding or FAISS fails, BM25 and the id map stay unchanged.
             self.vectors.add(np.asarray(chunk_ids, dtype=np.int64), vectors)
             self.lexical.add(ids, texts)
+            if self.passages is not None:
+                self.passages.add(ids, texts)
             for offset, (doc_id, count) in enumerate(zip(ids, counts, strict=True)):
                 slot = self._next_slot + offset
                 self._slots[doc_id] = slot
@@ -166,6 +178,8 @@ class HybridRetriever:
             doomed = [i for i in dict.fromkeys(ids) if i in self._slots]
             self.vectors.remove(self._chunk_ids(doomed))
             self.lexical.remove(doomed)
+            if self.passages is not None:
+                self.passages.remove(doomed)
             for doc_id in doomed:
                 slot = self._slots.pop(doc_id)
                 self._chunks.pop(slot)
@@ -216,18 +230,39 @@ class HybridRetriever:
             dense_ids = list(
                 dict.fromkeys(self._doc_of_slot[int(v) // CHUNK_STRIDE] for v in dense_hits.ids[0] if v >= 0)
             )
-            # One BM25 pass gives the lexical top and the BM25 of the dense candidates.
-            lexical, dense_bm25 = self.lexical.search_and_score(query_text, pool, dense_ids, allowed)
-            bm25_of = dict(zip(dense_ids, dense_bm25.tolist(), strict=True))
+            passage_of: dict[str, float] = {}
+            passage_ids: list[str] = []
+            if self.passages is not None:
+                # The passage part nominates its own top documents, as the other two parts do.
+                doc_ids, best = self.passages.best_scores(query_text)
+                if allowed is not None:
+                    keep = set(allowed)
+                    best = np.where([d in keep for d in doc_ids], best, 0.0)
+                top = np.flatnonzero(best > 0)
+                top = top[np.lexsort((top, -best[top]))][:pool]
+                passage_ids = [doc_ids[i] for i in top]
+                passage_of = dict(zip(doc_ids, best.tolist(), strict=True))
+            others = list(dict.fromkeys([*dense_ids, *passage_ids]))
+            # One BM25 pass gives the lexical top and the BM25 of the other parts' candidates.
+            lexical, other_bm25 = self.lexical.search_and_score(query_text, pool, others, allowed)
+            bm25_of = dict(zip(others, other_bm25.tolist(), strict=True))
             bm25_of.update(zip(lexical.ids, lexical.scores.tolist(), strict=True))
-            candidates = list(dict.fromkeys([*lexical.ids, *dense_ids]))
+            candidates = list(dict.fromkeys([*lexical.ids, *dense_ids, *passage_ids]))
             bm25 = np.array([bm25_of[c] for c in candidates], dtype=np.float64)
+            passage = np.array([passage_of.get(c, 0.0) for c in candidates], dtype=np.float64)
             dense = self._dense_scores(query_vector, candidates)
         tags = np.array([float((tag_scores or {}).get(c, 0.0)) for c in candidates])
-        fused = fuse(bm25, dense, tags, self.config.fusion)
+        fused = fuse(bm25, dense, tags, self.config.fusion, passage if self.passages is not None else None)
         order = np.lexsort((np.arange(len(candidates)), -fused.total))[:k]
         return [
-            Hit(candidates[i], float(fused.total[i]), float(bm25[i]), float(dense[i]), float(tags[i]))
+            Hit(
+                candidates[i],
+                float(fused.total[i]),
+                float(bm25[i]),
+                float(dense[i]),
+                float(tags[i]),
+                float(passage[i]),
+            )
             for i in order
         ]
 
@@ -250,6 +285,8 @@ class HybridRetriever:
         with self._lock:
             self.lexical.save(folder / "lexical")
             self.vectors.save(folder / "vectors")
+            if self.passages is not None:
+                self.passages.save(folder / "passages")
             write_json_durable(
                 folder / "retriever.json",
                 {
@@ -264,6 +301,7 @@ class HybridRetriever:
                         "chunk_chars": self.config.chunk_chars,
                         "max_chunks": self.config.max_chunks,
                         "analyzer": self.config.analyzer,
+                        "passage_chars": self.config.passage_chars,
                     },
                 },
             )
@@ -290,12 +328,19 @@ class HybridRetriever:
             chunk_chars=raw["chunk_chars"],
             max_chunks=raw["max_chunks"],
             analyzer=raw.get("analyzer", "words"),
+            passage_chars=raw.get("passage_chars", RetrievalConfig.passage_chars),
         )
+        passages_folder = folder / "passages"
+        if config.fusion.passage_weight > 0 and not passages_folder.exists():
+            raise IndexIntegrityError(
+                f"{folder}: the fusion weights passages but no passage index was saved; rebuild it"
+            )
         retriever = cls(
             encoder,
             lexical=BM25Index.load(folder / "lexical"),
             vectors=vectors if vectors is not None else load_vector_index(folder / "vectors"),
             config=config,
+            passages=PassageIndex.load(passages_folder) if passages_folder.exists() else None,
         )
         retriever._slots = {str(k): int(v) for k, v in data["slots"].items()}
         retriever._doc_of_slot = {slot: doc_id for doc_id, slot in retriever._slots.items()}
