@@ -656,7 +656,7 @@ def helped_sentence(run: RetrievalRun, before: str, after: str, *, k: int = 10) 
 
 def promotion_note(models_dir: Path, version: str) -> str:
     """Say what the promotion rule decides for ``version`` against the active model, and what ``models promote`` recorded."""
-    from models.promote import decide_promotion, evaluations_of
+    from models.promote import PROMOTION, decide_promotion, evaluations_of
     from models.registry import ModelRegistry
 
     registry = ModelRegistry(models_dir)
@@ -682,9 +682,6 @@ def promotion_note(models_dir: Path, version: str) -> str:
     return "\n\n".join(lines)
 
 
-PROMOTION = "promotion"
-
-
 def training_section(
     models_dir: Path,
     version: str,
@@ -694,6 +691,7 @@ def training_section(
     command: str = "",
     docs: Path = Path("docs"),
     image_prefix: str = "training",
+    notes: Sequence[str] = (),
 ) -> str:
     """Write the ``training`` section of docs/benchmarks.md: run, data, leakage, before/after tables and plots, verdict, promotion.
 
@@ -792,4 +790,5 @@ def training_section(
     if verdicts:
         parts.append("**Did fine-tuning help?** (computed from the tables above)\n\n" + "\n".join(verdicts))
     parts.append("**Promotion.** " + promotion_note(models_dir, version))
+    parts += [note.strip() for note in notes if note.strip()]
     return "\n\n".join(parts)

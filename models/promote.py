@@ -21,6 +21,7 @@ PROMOTION_KEYS: dict[str, tuple[str, ...]] = {
     "eligibility": ("verdict_accuracy", "eligible_precision", "eligible_recall"),
 }
 EVALUATIONS = "evaluations"
+PROMOTION = "promotion"  # manifest metrics key: what `policymatch models promote` last said
 
 
 class PromotionRefused(RuntimeError):
@@ -127,3 +128,28 @@ def promote(
         raise PromotionRefused(f"not promoting {version}: " + "; ".join(decision.reasons))
     registry.activate(version)
     return decision
+
+
+def metric_lines(version: ModelVersion) -> list[str]:
+    """Return one line per recorded evaluation (its promotion metrics), the training summary and the last promotion outcome."""
+    lines = []
+    for key, metrics in sorted(evaluations_of(version).items()):
+        kind = key.split(":", 1)[0]
+        shown = " ".join(
+            f"{m}={float(metrics[m]):.4f}"
+            for m in PROMOTION_KEYS.get(kind, ())
+            if isinstance(metrics.get(m), int | float)
+        )
+        lines.append(f"{kind} {metrics.get('set', key)}: {shown or 'no promotion metric'}")
+    training = version.metrics.get("training")
+    if isinstance(training, Mapping):
+        lines.append(
+            f"training: {training.get('n_pairs')} pairs, {training.get('n_steps')} steps, "
+            f"final loss {float(training.get('final_loss', float('nan'))):.3f}, {training.get('seconds')} s"
+        )
+    promotion = version.metrics.get(PROMOTION)
+    if isinstance(promotion, Mapping):
+        lines.append(
+            f"promotion ({promotion.get('at')}): {promotion.get('outcome')}: {promotion.get('message')}"
+        )
+    return lines

@@ -82,6 +82,8 @@ def _bootstrap(args: argparse.Namespace) -> int:
 
 
 def _list(args: argparse.Namespace) -> int:
+    from models.promote import metric_lines
+
     registry = _registry()
     versions = registry.versions()
     if args.json:
@@ -101,6 +103,8 @@ def _list(args: argparse.Namespace) -> int:
             f"{mark:2}{version.version:8} {version.created:25} {version.parent or '-':7} {size:7.0f}M  {source}"
             + (f"  [{metrics}]" if metrics else "")
         )
+        for line in metric_lines(version):
+            print(f"{'':11}{line}")
     return 0
 
 

@@ -80,6 +80,12 @@ def register(sub: argparse._SubParsersAction, group: Any) -> None:
         default="",
         help="the training command to quote in the section when the version's training config has none",
     )
+    report.add_argument(
+        "--note",
+        action="append",
+        default=[],
+        help="a paragraph to add at the end of the section (a reading of the numbers, history); repeatable",
+    )
     _report_arguments(report)
     report.add_argument(
         "--benchmarks",
@@ -209,7 +215,13 @@ def _report_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _compare_and_publish(
-    args: argparse.Namespace, settings: Any, version: str, retrieval_sets: list[Path], *, command: str
+    args: argparse.Namespace,
+    settings: Any,
+    version: str,
+    retrieval_sets: list[Path],
+    *,
+    command: str,
+    notes: tuple[str, ...] = (),
 ) -> None:
     import tempfile
 
@@ -255,7 +267,9 @@ def _compare_and_publish(
                 f"{erun.set_name}:test {v}: verdict accuracy {m['verdict_accuracy']:.4f}, "
                 f"eligible precision {m['eligible_precision']:.4f}, eligible recall {m['eligible_recall']:.4f}"
             )
-    section = training_section(settings.models_dir, version, retrieval, eligibility, command=command)
+    section = training_section(
+        settings.models_dir, version, retrieval, eligibility, command=command, notes=notes
+    )
     (report_dir / "training.md").write_text(section + "\n", encoding="utf-8")
     print(f"section written to {report_dir / 'training.md'}")
     if args.benchmarks:
@@ -270,7 +284,9 @@ def _report(args: argparse.Namespace) -> int:
     settings = get_settings()
     if not args.retrieval_set:
         raise ValueError("give at least one --retrieval-set to compare the versions on")
-    _compare_and_publish(args, settings, args.version, args.retrieval_set, command=args.command)
+    _compare_and_publish(
+        args, settings, args.version, args.retrieval_set, command=args.command, notes=tuple(args.note)
+    )
     return 0
 
 
@@ -280,7 +296,7 @@ def _record_promotion(
     """Keep what ``models promote`` said in the candidate's manifest (the training section quotes it)."""
     import datetime as dt
 
-    from eval.training import PROMOTION
+    from models.promote import PROMOTION
 
     registry.set_metrics(
         version,

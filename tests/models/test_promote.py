@@ -105,7 +105,8 @@ def test_promote_command_refuses_and_says_why(registry, monkeypatch, capsys):
 def test_promote_command_records_what_it_said(registry, monkeypatch, capsys):
     from api.cli import main
     from corpus.settings import get_settings
-    from eval.training import PROMOTION, promotion_note
+    from eval.training import promotion_note
+    from models.promote import PROMOTION
 
     record_evaluation(registry, "v1", RETRIEVAL, evals(0.95)[RETRIEVAL])
     record_evaluation(registry, "v2", RETRIEVAL, evals(0.90)[RETRIEVAL])
@@ -128,5 +129,10 @@ def test_promote_command_records_what_it_said(registry, monkeypatch, capsys):
         assert "`v2` is the active version" in promotion_note(registry.root, "v2")
         # The evaluations survive the record of the promotion.
         assert set(evaluations_of(registry.get("v2"))) == {RETRIEVAL}
+        # models list shows each version's evaluations and what promotion said.
+        assert main(["models", "list"]) == 0
+        listing = capsys.readouterr().out
+        assert "recall@10=0.9500" in listing and "recall@10=0.9600" in listing
+        assert "promotion (" in listing and "promoted v2" in listing
     finally:
         get_settings.cache_clear()
