@@ -276,14 +276,19 @@ def open_services(
 ) -> Services:
     """Open model, store and index under ``settings.data_dir``; with ``prepare``, bootstrap what is missing.
 
+    Item vectors live where ``settings.vector_url`` says (FAISS files by default, or Milvus).
+
     Preparing means: build the default model into the registry when none is
     active, load the demo corpus when the store is empty, and build the index
     when none exists (the matcher does that on open).
     """
     from corpus.store import open_store
     from matcher.service import Matcher
+    from matcher.vector_index import parse_vector_url
     from models.factory import make_encoder
 
+    # Parsed first: a bad POLICYMATCH_VECTOR_URL fails in one sentence before anything is opened.
+    vectors = parse_vector_url(settings.vector_url, token=settings.vector_token)
     data_dir = Path(settings.data_dir)
     data_dir.mkdir(parents=True, exist_ok=True)
     if prepare and settings.model == "active":
@@ -309,8 +314,8 @@ def open_services(
                 say(report.summary())
         say(f"encoder: {settings.encoder_backend} ({settings.model})")
         encoder = make_encoder(settings.encoder_backend, settings.model, settings.models_dir)
-        say("index: loading (building it if none exists)")
-        matcher = Matcher.open(data_dir, store, encoder)
+        say(f"index: loading (building it if none exists), vectors in {vectors.name} {vectors.uri}".rstrip())
+        matcher = Matcher.open(data_dir, store, encoder, vectors=vectors)
     except BaseException:
         store.close()
         raise

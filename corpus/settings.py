@@ -34,6 +34,17 @@ class Settings(BaseSettings):
         default=None,
         description="a database URL (postgresql://user:pass@host/db) in place of the SQLite file under data_dir",
     )
+    vector_url: str = Field(
+        default="faiss",
+        description=(
+            "where item vectors live: 'faiss' or empty (files in each index version folder), "
+            "milvus-lite:///path/vectors.db or a path ending in .db (Milvus Lite), "
+            "http://host:19530 (a Milvus server or cluster)"
+        ),
+    )
+    vector_token: str = Field(
+        default="", description="token of a Milvus server (user:password or an API key); never stored"
+    )
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     demo_seed: int = 20241

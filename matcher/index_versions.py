@@ -14,17 +14,19 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import shutil
 import time
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+_log = logging.getLogger(__name__)
 CURRENT = "CURRENT"
 VERSION_FILE = "VERSION.json"
 FORMAT = "policymatch-index-version/1"
@@ -234,12 +236,26 @@ class IndexVersions:
         os.replace(tmp, self.root / CURRENT)
         fsync_path(self.root)
 
-    def prune(self, keep: int = 2) -> list[str]:
-        """Delete all but the newest ``keep`` versions (never the current one); returns what was deleted."""
+    def prune(self, keep: int = 2, release: Callable[[Path], None] | None = None) -> list[str]:
+        """Delete all but the newest ``keep`` versions (never the current one); returns what was deleted.
+
+        ``release(folder)`` first deletes what a version keeps outside its folder (a Milvus
+        collection); a version whose release fails stays, for the next prune to retry.
+        """
         keep = max(keep, 1)
         current = self.current_name()
         names = self.versions()
         doomed = [n for n in names[: max(len(names) - keep, 0)] if n != current]
+        if release is not None:
+            released = []
+            for name in doomed:
+                try:
+                    release(self.root / name)
+                except Exception as exc:  # noqa: BLE001 - any engine error: keep the version, retry later
+                    _log.warning("index version %s kept: releasing its external data failed: %s", name, exc)
+                    continue
+                released.append(name)
+            doomed = released
         for name in doomed:
             # Rename first so a concurrent reader never sees a half-deleted version as complete.
             trash = self.root / f".deleting-{name}-{int(time.time())}"

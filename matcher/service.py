@@ -6,9 +6,11 @@
   :class:`~matcher.eligibility.ConditionTable`, so a match judges *all*
   region-applicable, valid items (retrieval can never lose an item whose
   conditions an enterprise meets) and uses retrieval only to rank;
-- the hybrid retriever over item texts (BM25 + FAISS, ``matcher.retrieval``),
+- the hybrid retriever over item texts (BM25 + vectors, ``matcher.retrieval``),
   loaded from the current index version and rebuilt through the atomic switch
-  of ``matcher.index_versions``;
+  of ``matcher.index_versions``; its vectors live where the ``VectorBackend``
+  says (FAISS files in the version folder by default, or one Milvus collection
+  per version, changed in place by incremental updates);
 - every enterprise as columns (:class:`~matcher.eligibility.EnterpriseColumns`),
   so a target list is a few numpy passes over all of them.
 
@@ -18,6 +20,7 @@ next query sees it. Reads run concurrently; writers swap state under a lock.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import logging
@@ -56,6 +59,7 @@ from matcher.targets import (
     order_targets,
     undecidable_conditions,
 )
+from matcher.vector_index.backend import VectorBackend, drop_saved, saved_backend
 from models.encoder import Encoder
 
 _log = logging.getLogger(__name__)
@@ -282,9 +286,11 @@ class Matcher:
         *,
         thresholds: SemanticThresholds = DEFAULT_THRESHOLDS,
         today: dt.date | None = None,
+        vectors: VectorBackend | None = None,
     ) -> None:
-        """Wire the parts; :meth:`open` is the usual way in (it loads items, index and enterprises)."""
+        """Wire the parts (``vectors``: where item vectors live, FAISS by default); :meth:`open` is the usual way in."""
         self.data_dir = Path(data_dir)
+        self.vector_backend = vectors or VectorBackend()
         self.store = store
         self.encoder = encoder
         self._today = today
@@ -398,10 +404,27 @@ class Matcher:
             # CURRENT is damaged: say so, and stay on the newest older version that verifies.
             _log.warning("index version %s refused: %s", versions.current_name(), exc)
             current = self._last_good_version(versions)
+        saved = saved_backend(current.path / "items" / "vectors") if current is not None else None
+        if (
+            current is not None
+            and saved is not None
+            and not self.vector_backend.holds(current.path / "items" / "vectors")
+        ):
+            # Configured for another vector backend (or another Milvus): build anew there, as for another model.
+            _log.warning(
+                "index version %s keeps its vectors in %s, the service is configured for %s: rebuilding",
+                current.version,
+                saved.describe(),
+                self.vector_backend.describe(),
+            )
+            current = None
         if current is not None and current.model_id == self.encoder.model_id:
             try:
-                self._retriever = HybridRetriever.load(current.path / "items", self.encoder)
+                vectors = self.vector_backend.load(current.path / "items" / "vectors")
+                self._retriever = HybridRetriever.load(current.path / "items", self.encoder, vectors=vectors)
                 self._index_name = current.version
+                if self.vector_backend.is_milvus:
+                    self._reconcile_vectors()
             except (IndexIntegrityError, OSError, KeyError) as exc:
                 _log.warning("index version %s refused: %s", current.version, exc)
                 self._retriever = None
@@ -429,6 +452,36 @@ class Matcher:
                 return info
         return None
 
+    def _reconcile_vectors(self) -> None:
+        """Bring a reopened Milvus collection back to its version's id map before syncing with the store.
+
+        The collection was changed in place after the build (``policy_changed``), but the
+        version's id map is the build's: documents whose chunk vectors are gone are dropped
+        (``_sync_retriever`` adds them again from the store) and vectors no document of the
+        map owns are removed. One process serves (and changes) an index version at a time.
+        """
+        retriever = self._retriever
+        present = set(retriever.vectors.ids().tolist())
+        expected: set[int] = set()
+        stale = []
+        for doc_id in retriever.ids:
+            chunk_ids = retriever._chunk_ids([doc_id]).tolist()
+            expected.update(chunk_ids)
+            if not present.issuperset(chunk_ids):
+                stale.append(doc_id)
+        orphans = sorted(present - expected)
+        if orphans:
+            retriever.vectors.remove(orphans)
+        if stale:
+            retriever.remove(stale)
+        if orphans or stale:
+            _log.info(
+                "index version %s: %d documents changed since the build, %d vectors removed",
+                self._index_name,
+                len(stale),
+                len(orphans),
+            )
+
     def _sync_retriever(self) -> None:
         """Bring the loaded index in line with the store's items (texts changed since the build)."""
         state = self._state
@@ -449,18 +502,35 @@ class Matcher:
 
         with self._write_lock:
             state = self._state
-            retriever = HybridRetriever(self.encoder)
-            if state.items:
-                retriever.add([i.id for i in state.items], [self._item_text(i) for i in state.items])
-            digest = hashlib.sha256()
-            for item in state.items:
-                digest.update(f"{item.id}\0{self._item_text(item)}\0".encode())
-            versions = IndexVersions(self.data_dir)
-            meta = {"items": len(state.items), "enterprises": self.columns.n_alive}
-            with versions.build(
-                model_id=self.encoder.model_id, corpus_snapshot=digest.hexdigest()[:16], meta=meta
-            ) as folder:
-                retriever.save(folder / "items")
+            # A new build gets new vectors: a fresh FAISS index, or a new Milvus collection for the new version.
+            vectors = self.vector_backend.new_index(dim=self.encoder.dim, model_id=self.encoder.model_id)
+            try:
+                retriever = HybridRetriever(self.encoder, vectors=vectors)
+                if state.items:
+                    retriever.add([i.id for i in state.items], [self._item_text(i) for i in state.items])
+                digest = hashlib.sha256()
+                for item in state.items:
+                    digest.update(f"{item.id}\0{self._item_text(item)}\0".encode())
+                versions = IndexVersions(self.data_dir)
+                meta = {
+                    "items": len(state.items),
+                    "enterprises": self.columns.n_alive,
+                    "vectors": {
+                        **self.vector_backend.describe(),
+                        "collection": getattr(vectors, "collection", ""),
+                    },
+                }
+                with versions.build(
+                    model_id=self.encoder.model_id, corpus_snapshot=digest.hexdigest()[:16], meta=meta
+                ) as folder:
+                    retriever.save(folder / "items")
+            except BaseException:
+                # The build failed and CURRENT is unchanged: its new collection is garbage, as its folder is.
+                drop = getattr(vectors, "drop", None)
+                if drop is not None:
+                    with contextlib.suppress(Exception):  # the build's own error is the one to report
+                        drop()
+                raise
             name = versions.current_name() or "unknown"
             # The new version is complete and CURRENT points at it: swap readers over, keep one old version.
             self._retriever = retriever
@@ -469,9 +539,16 @@ class Matcher:
             self._item_vectors.clear()
             self._item_chunks.clear()
             self._orders.clear()
-            versions.prune(keep=2)
+            # Versions pruned (never the current one, nor the previous) take their Milvus collections along.
+            versions.prune(keep=2, release=self._release_version)
             self.judge.cache.save()
             return name
+
+    def _release_version(self, folder: Path) -> None:
+        """Drop what an index version being deleted keeps outside its folder (its Milvus collection)."""
+        collection = drop_saved(folder / "items" / "vectors", token=self.vector_backend.token)
+        if collection:
+            _log.info("dropped Milvus collection %s of pruned index version %s", collection, folder.name)
 
     def _item_vector(self, item_id: str) -> np.ndarray | None:
         vector = self._item_vectors.get(item_id)
@@ -807,6 +884,14 @@ class Matcher:
             return cached[1], cached[2]
         blocks, starts = [], [0]
         zero = np.zeros((1, self.encoder.dim), dtype=np.float32)
+        # Items not cached yet are read in one call (one round trip when the vectors live in Milvus).
+        todo = [i.id for i in state.items if i.id not in self._item_chunks and i.id in retriever]
+        if todo:
+            counts = [len(retriever._chunk_ids([item_id])) for item_id in todo]
+            read = retriever.vectors.reconstruct(retriever._chunk_ids(todo))
+            bounds = np.cumsum([0, *counts])
+            for n, item_id in enumerate(todo):
+                self._item_chunks[item_id] = read[bounds[n] : bounds[n + 1]]
         for item in state.items:
             block = self._item_chunks.get(item.id)
             if block is None:

@@ -81,16 +81,18 @@ def _open_matcher() -> Any:
     from corpus.settings import get_settings
     from corpus.store import open_store
     from matcher.service import Matcher
+    from matcher.vector_index import parse_vector_url
     from models.factory import make_encoder
 
     settings = get_settings()
+    vectors = parse_vector_url(settings.vector_url, token=settings.vector_token)
     if settings.model == "active":
         from models.bootstrap import ensure_default_model
 
         ensure_default_model(settings.models_dir)
     encoder = make_encoder(settings.encoder_backend, settings.model, settings.models_dir)
     store = open_store(settings.store_location)
-    return Matcher.open(settings.data_dir, store, encoder)
+    return Matcher.open(settings.data_dir, store, encoder, vectors=vectors)
 
 
 def _read_profile(path: Path) -> dict[str, Any]:

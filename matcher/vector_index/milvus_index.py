@@ -92,6 +92,19 @@ def _client(target: str, lite: bool, token: str) -> Any:
     return MilvusClient(uri=target, token=token) if token else MilvusClient(uri=target)
 
 
+def drop_collection(uri: str, collection: str, *, token: str = "") -> bool:
+    """Drop ``collection`` at ``uri`` when it exists; returns whether it did."""
+    target, lite = parse_uri(uri)
+    client = _client(target, lite, token)
+    try:
+        if not client.has_collection(collection):
+            return False
+        client.drop_collection(collection)
+        return True
+    finally:
+        client.close()
+
+
 class MilvusIndex:
     """A ``VectorIndex`` on one Milvus collection: int64 ids, inner-product scores, pre-search id filters."""
 
@@ -202,6 +215,37 @@ class MilvusIndex:
             return False
         return bool(self._present([int(vector_id)]))
 
+    def ids(self) -> np.ndarray:
+        """Every id held, sorted (int64)."""
+        found: list[int] = []
+        with self._lock:
+            iterator = self._client.query_iterator(
+                self.collection, batch_size=CHUNK, filter=f"{ID_FIELD} >= 0", output_fields=[ID_FIELD]
+            )
+            try:
+                while batch := iterator.next():
+                    found.extend(int(r[ID_FIELD]) for r in batch)
+            finally:
+                iterator.close()
+        return np.array(sorted(found), dtype=np.int64)
+
+    def reconstruct(self, ids: Sequence[int] | np.ndarray) -> np.ndarray:
+        """Return the stored float32 vectors of ``ids`` in their order; unknown ids raise ``LookupError``."""
+        values = [int(i) for i in np.asarray(ids, dtype=np.int64).ravel()]
+        by_id: dict[int, Any] = {}
+        with self._lock:
+            for start in range(0, len(values), CHUNK):
+                rows = self._client.get(
+                    self.collection, ids=values[start : start + CHUNK], output_fields=[VECTOR_FIELD]
+                )
+                by_id.update((int(r[ID_FIELD]), r[VECTOR_FIELD]) for r in rows)
+        missing = [i for i in values if i not in by_id]
+        if missing:
+            raise LookupError(f"id {missing[0]} is not in the vector index")
+        if not values:
+            return np.zeros((0, self._dim), dtype=np.float32)
+        return np.asarray([by_id[i] for i in values], dtype=np.float32).reshape(len(values), self._dim)
+
     def _present(self, ids: Sequence[int] | np.ndarray) -> list[int]:
         found: list[int] = []
         values = [int(i) for i in ids]
@@ -302,8 +346,8 @@ class MilvusIndex:
         return folder
 
     @classmethod
-    def load(cls, folder: Path, *, token: str = "") -> MilvusIndex:
-        """Reopen the collection a manifest names; a missing collection or another count raises."""
+    def load(cls, folder: Path, *, token: str = "", check_count: bool = True) -> MilvusIndex:
+        """Reopen the collection a manifest names; a missing collection (or, with ``check_count``, another count) raises."""
         manifest_path = Path(folder) / MANIFEST
         if not manifest_path.exists():
             raise IndexIntegrityError(f"{manifest_path}: no vector index manifest (not a saved MilvusIndex)")
@@ -313,20 +357,25 @@ class MilvusIndex:
                 f"{manifest_path}: unknown format {manifest.get('format')!r}, expected {FORMAT}"
             )
         target, lite = parse_uri(manifest["uri"])
+        # The probe stays open until the index holds its own client (closing the last client of a
+        # Milvus Lite file stops its embedded server; the next one would start it again).
         probe = _client(target, lite, token)
-        if not probe.has_collection(manifest["collection"]):
-            raise IndexIntegrityError(
-                f"{manifest_path}: Milvus collection {manifest['collection']!r} is not at {manifest['uri']}"
+        try:
+            if not probe.has_collection(manifest["collection"]):
+                raise IndexIntegrityError(
+                    f"{manifest_path}: Milvus collection {manifest['collection']!r} is not at {manifest['uri']}"
+                )
+            index = cls(
+                uri=manifest["uri"],
+                dim=manifest["dimension"],
+                model_id=manifest["model_id"],
+                collection=manifest["collection"],
+                token=token,
+                index_type=manifest.get("index_type", "AUTOINDEX"),
             )
-        index = cls(
-            uri=manifest["uri"],
-            dim=manifest["dimension"],
-            model_id=manifest["model_id"],
-            collection=manifest["collection"],
-            token=token,
-            index_type=manifest.get("index_type", "AUTOINDEX"),
-        )
-        if len(index) != manifest["count"]:
+        finally:
+            probe.close()
+        if check_count and len(index) != manifest["count"]:
             raise IndexIntegrityError(
                 f"{manifest_path}: collection {manifest['collection']!r} holds {len(index)} vectors, "
                 f"the manifest says {manifest['count']}"
