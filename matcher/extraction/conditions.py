@@ -10,6 +10,7 @@ condition: a threshold needs a metric of the enterprise before it.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import re
 from collections.abc import Iterator
@@ -532,10 +533,38 @@ def _undecidable(text: str) -> Iterator[_Found]:
             yield _Found(start, start + len(span), Condition("undecidable", "eq", span, span))
 
 
-def _trim(found: _Found, decided: list[_Found], text: str) -> _Found | None:
+class _Decided:
+    """The conditions found so far, in the order found, indexed by start so overlap queries stay local.
+
+    A long text yields thousands of conditions; checking each new one against all
+    earlier ones made extraction quadratic (80k characters: 14 s). Spans are short,
+    so only those starting within the longest span's length before a range can reach it.
+    """
+
+    def __init__(self) -> None:
+        self.found: list[_Found] = []
+        self._starts: list[int] = []
+        self._by_start: list[_Found] = []
+        self._longest = 0
+
+    def append(self, found: _Found) -> None:
+        self.found.append(found)
+        at = bisect.bisect_right(self._starts, found.start)
+        self._starts.insert(at, found.start)
+        self._by_start.insert(at, found)
+        self._longest = max(self._longest, found.end - found.start)
+
+    def near(self, start: int, end: int) -> list[_Found]:
+        """Every condition whose span overlaps ``[start, end)`` (and maybe a few that only come close)."""
+        low = bisect.bisect_left(self._starts, start - self._longest)
+        high = bisect.bisect_left(self._starts, end)
+        return self._by_start[low:high]
+
+
+def _trim(found: _Found, decided: _Decided, text: str) -> _Found | None:
     """Cut a free-text requirement where a decided condition begins; None when it starts inside one."""
     end = found.end
-    for other in decided:
+    for other in decided.near(found.start, found.end):
         if other.start <= found.start < other.end:
             return None
         if found.start < other.start < end:
@@ -555,12 +584,14 @@ _CONNECTORS = re.compile(
 )
 
 
-def _beneficiary_requirements(text: str, decided: list[_Found]) -> Iterator[_Found]:
+def _beneficiary_requirements(text: str, decided: _Decided) -> Iterator[_Found]:
     """Uncovered words of "对……的企业" modifiers, each an undecidable requirement."""
     for match in _BENEFICIARY_RE.finditer(text):
         start, end = match.span("mod")
         covered = sorted(
-            (max(d.start, start), min(d.end, end)) for d in decided if d.start < end and start < d.end
+            (max(d.start, start), min(d.end, end))
+            for d in decided.near(start, end)
+            if d.start < end and start < d.end
         )
         pos = start
         pieces = []
@@ -602,12 +633,15 @@ def _merge_adjacent(found: list[_Found], text: str) -> list[_Found]:
     """Join free-text requirements that touch (受疫情影响 + 暂时失去收入来源): one requirement said in one breath."""
     kept = sorted((f for f in found if f.condition.field != "undecidable"), key=lambda f: f.start)
     free = sorted((f for f in found if f.condition.field == "undecidable"), key=lambda f: (f.start, f.end))
+    kept_starts = [k.start for k in kept]
     merged: list[_Found] = []
     for item in free:
         if merged:
             last = merged[-1]
             gap = text[last.end : item.start] if item.start >= last.end else ""
-            between_decided = any(last.end <= k.start < item.start + 1 for k in kept)
+            # Is a decided condition starting in [last.end, item.start]?
+            first = bisect.bisect_left(kept_starts, last.end)
+            between_decided = first < len(kept_starts) and kept_starts[first] < item.start + 1
             if item.start <= last.end or (re.fullmatch(r"(?:企业)?", gap) and not between_decided):
                 end = max(last.end, item.end)
                 span = text[last.start : end]
@@ -653,21 +687,21 @@ def extract_conditions(
     ``issued`` (the policy's date, ``YYYY-MM-DD``) is what 成立满3年 counts back from; today when not given.
     """
     norm = normalize_aligned(text)
-    decided: list[_Found] = []
     numeric = list(_numeric(norm))
     # 30人以上（山区县为20人以上）: a bracketed variant of the threshold before it is no second requirement.
-    numeric = [
-        f
-        for f in numeric
-        if not (
-            _inside_parentheses(norm, f.end - 1, 30)
-            and any(
-                g.condition.field == f.condition.field and g.end < f.end and "。" not in norm[g.end : f.end]
-                for g in numeric
-                if not _inside_parentheses(norm, g.end - 1, 30)
-            )
-        )
-    ]
+    outside = sorted(
+        (g for g in numeric if not _inside_parentheses(norm, g.end - 1, 30)), key=lambda g: g.end
+    )
+    outside_ends = [g.end for g in outside]
+
+    def restates(f: _Found) -> bool:
+        """Tell whether an unbracketed threshold of the same field ends before ``f`` in its sentence."""
+        low = bisect.bisect_right(outside_ends, norm.rfind("。", 0, f.end))
+        high = bisect.bisect_left(outside_ends, f.end)
+        return any(g.condition.field == f.condition.field for g in outside[low:high])
+
+    numeric = [f for f in numeric if not (_inside_parentheses(norm, f.end - 1, 30) and restates(f))]
+    decided = _Decided()
     for found in (
         *numeric,
         *_qualifications(norm),
@@ -676,17 +710,19 @@ def extract_conditions(
         *_established(norm, reference_date(issued)),
         *_mu_jun(norm),
     ):
-        if not any(_overlaps(found, d) and found.condition.key == d.condition.key for d in decided):
+        near = decided.near(found.start, found.end)
+        if not any(_overlaps(found, d) and found.condition.key == d.condition.key for d in near):
             decided.append(found)
     for found in _sizes(norm):
-        if not any(_overlaps(found, d) for d in decided if d.condition.field == "qualifications"):
+        near = decided.near(found.start, found.end)
+        if not any(_overlaps(found, d) for d in near if d.condition.field == "qualifications"):
             decided.append(found)
     # What the enterprise does (从事集成电路设计) is read before industries, so its words are not an industry too.
     for found in _semantic(norm):
-        if not any(_overlaps(found, d) for d in decided):
+        if not any(_overlaps(found, d) for d in decided.near(found.start, found.end)):
             decided.append(found)
     for found in _industries(norm):
-        if not any(_overlaps(found, d) for d in decided):
+        if not any(_overlaps(found, d) for d in decided.near(found.start, found.end)):
             decided.append(found)
     for found in sorted(_undecidable(norm), key=lambda f: (f.start, -(f.end - f.start))):
         trimmed = _trim(found, decided, norm)
@@ -694,24 +730,22 @@ def extract_conditions(
             decided.append(trimmed)
     for found in _beneficiary_requirements(norm, decided):
         decided.append(found)
-    decided = _merge_adjacent(decided, norm)
+    merged = _merge_adjacent(decided.found, norm)
     heading_end = _heading_end(norm)
-    decided = [f for f in decided if f.start >= heading_end and not _supported_act(f, norm)]
+    kept = [f for f in merged if f.start >= heading_end and not _supported_act(f, norm)]
     # A requirement restated (a heading, then the 享受条件) is one requirement.
     seen: set[tuple[str, str]] = set()
     unique = []
-    for found in sorted(decided, key=lambda f: (f.start, f.end)):
+    for found in sorted(kept, key=lambda f: (f.start, f.end)):
         key = (found.condition.field, norm[found.start : found.end])
         if found.condition.field == "undecidable" and key in seen:
             continue
         seen.add(key)
         unique.append(found)
-    decided = unique
-    decided.sort(key=lambda f: (f.start, f.end))
     # Spans are re-read from the original text: normalisation never moves an offset.
     return tuple(
         Condition(f.condition.field, f.condition.op, f.condition.value, text[f.start : f.end])
         if f.condition.field not in ("undecidable",) and f.condition.op != "semantic"
         else Condition(f.condition.field, f.condition.op, text[f.start : f.end], text[f.start : f.end])
-        for f in decided
+        for f in unique
     )

@@ -205,3 +205,16 @@ def test_enterprise_tags() -> None:
     assert "国家高新技术企业" in tags.qualifications
     assert tags.size_class in ("中", "小")
     assert tags.keywords and all(isinstance(k, str) for k in tags.keywords)
+
+
+def test_a_long_text_reads_every_repetition_like_the_first():
+    """Overlap checks are local (an index by start): a clause said 300 times gives its conditions 300 times."""
+    clause = (
+        "对符合条件的高新技术企业，年营业收入不低于2000万元、研发投入占比不低于4%的（山区县为3%），给予奖励。"
+    )
+    once = [(c.field, c.op, c.value) for c in extract_item(clause).conditions]
+    many = [(c.field, c.op, c.value) for c in extract_item(clause * 300).conditions]
+    assert len(once) >= 3
+    assert len(many) == 300 * len(once)
+    assert many[: len(once)] == once
+    assert many[-len(once) :] == once
