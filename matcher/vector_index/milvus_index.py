@@ -52,6 +52,10 @@ class MilvusConfigError(ValueError):
     """A Milvus URI or collection name that cannot be used (or pymilvus / milvus-lite missing)."""
 
 
+class MilvusUnavailable(RuntimeError):
+    """The Milvus server (or the Milvus Lite file) named by a URI cannot be reached or opened."""
+
+
 def parse_uri(uri: str) -> tuple[str, bool]:
     """Return (what pymilvus connects to, whether it is Milvus Lite) for a ``milvus-lite`` path or server URI."""
     text = str(uri).strip()
@@ -86,10 +90,14 @@ def _client(target: str, lite: bool, token: str) -> Any:
         raise MilvusConfigError(
             "the Milvus backend needs pymilvus (and milvus-lite for local files)"
         ) from exc
-    if lite:
-        Path(target).parent.mkdir(parents=True, exist_ok=True)
-        return MilvusClient(target)
-    return MilvusClient(uri=target, token=token) if token else MilvusClient(uri=target)
+    try:
+        if lite:
+            Path(target).parent.mkdir(parents=True, exist_ok=True)
+            return MilvusClient(target)
+        return MilvusClient(uri=target, token=token) if token else MilvusClient(uri=target)
+    except Exception as exc:  # pymilvus raises MilvusException (a bare Exception) for every failure
+        message = getattr(exc, "message", None) or str(exc)
+        raise MilvusUnavailable(f"cannot connect to Milvus at {target}: {message}") from exc
 
 
 def drop_collection(uri: str, collection: str, *, token: str = "") -> bool:

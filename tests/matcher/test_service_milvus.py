@@ -139,3 +139,14 @@ def test_a_failed_build_leaves_no_collection_and_current_unchanged(
             client.close()
     finally:
         store.close()
+
+
+def test_an_unreachable_milvus_server_is_said_in_one_sentence(tmp_path: Path, encoder: Any):
+    from matcher.vector_index.milvus_index import MilvusUnavailable
+
+    store = open_store(tmp_path / "store.sqlite3")
+    try:
+        with pytest.raises(MilvusUnavailable, match=r"^cannot connect to Milvus at http://127\.0\.0\.1:1: "):
+            Matcher.open(tmp_path, store, encoder, vectors=parse_vector_url("http://127.0.0.1:1"))
+    finally:
+        store.close()
