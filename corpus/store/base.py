@@ -10,6 +10,8 @@ Rules every implementation keeps:
   writes into one, and a failure anywhere leaves the store as it was;
 - re-upserting a policy makes a new version and replaces its items, but a
   person's ``edited`` conditions of an item survive (they win over ``extracted``);
+  they follow the text they were made for (:func:`item_fingerprint`), not the
+  item id, and when that text is gone they are kept as :class:`StaleEdit`, unapplied;
 - every enterprise upsert that changes a profile keeps the previous one as a snapshot;
 - the audit log is append-only; API keys are stored only as a SHA-256 of the secret.
 """
@@ -17,6 +19,8 @@ Rules every implementation keeps:
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import unicodedata
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
@@ -155,6 +159,39 @@ class ApiKey:
         return self.revoked_at is None
 
 
+@dataclass(frozen=True)
+class StaleEdit:
+    """A person's correction whose item text is no longer in the policy: kept, not applied."""
+
+    policy_id: str
+    item_id: str  # the item it applied to last
+    item_sha256: str  # fingerprint of the text it was made for ('' when unknown)
+    item_text: str  # that text, as it was when it disappeared ('' when unknown)
+    conditions: tuple[Condition, ...]
+    edited_at: str
+    stale_since: str
+    stale_version: int  # the policy version that no longer has the text
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict."""
+        return {
+            "policy_id": self.policy_id,
+            "item_id": self.item_id,
+            "item_sha256": self.item_sha256,
+            "item_text": self.item_text,
+            "conditions": [c.to_dict() for c in self.conditions],
+            "edited_at": self.edited_at,
+            "stale_since": self.stale_since,
+            "stale_version": self.stale_version,
+        }
+
+
+def item_fingerprint(text: str) -> str:
+    """Hex SHA-256 of an item's text after NFKC and with all whitespace removed (re-wrapping keeps it)."""
+    normalised = "".join(unicodedata.normalize("NFKC", text).split())
+    return hashlib.sha256(normalised.encode("utf-8")).hexdigest()
+
+
 def utc_now() -> str:
     """Return the current UTC time as ISO 8601 with microseconds (sortable as text)."""
     return dt.datetime.now(dt.UTC).isoformat(timespec="microseconds")
@@ -238,6 +275,10 @@ class Store(Protocol):
 
     def item_tags(self, item_id: str) -> dict[str, Any] | None:
         """Return the item's tags as stored (JSON object), or None."""
+        ...
+
+    def stale_edits(self, policy_id: str | None = None) -> list[StaleEdit]:
+        """Corrections whose item text left the policy on a re-ingest (kept, not applied), oldest first."""
         ...
 
     # --- enterprises ---

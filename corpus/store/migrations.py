@@ -7,16 +7,71 @@ file at the previous version. Append new migrations; never edit an applied one.
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
+
+from corpus.store.base import item_fingerprint
 
 
 @dataclass(frozen=True)
 class Migration:
-    """One step of the schema: the version it brings the file to and its SQL."""
+    """One step of the schema: the version it brings the file to, its SQL and an optional data step after it."""
 
     version: int
     description: str
     sql: str
+    # Runs in the migration's transaction, on a connection that speaks the SQLite store's SQL (``?`` marks).
+    backfill: Callable[[Any], None] | None = None
+
+
+def fingerprint_edited_conditions(conn: Any) -> None:
+    """Give every edited set without a fingerprint the one of the item text it was made for.
+
+    That is the text of the item now under its id; when the item is gone (its policy was
+    deleted or re-ingested without it), the text it had in the last policy version stored
+    at or before the edit. A set whose text cannot be found keeps NULL (it will go stale
+    rather than be applied to whatever clause takes its id).
+    """
+    sets = conn.execute(
+        """SELECT item_id, policy_id, min(created_at) AS edited_at FROM conditions
+           WHERE source = 'edited' AND item_sha256 IS NULL GROUP BY item_id, policy_id"""
+    ).fetchall()
+    for item_id, policy_id, edited_at in sets:
+        row = conn.execute("SELECT text FROM items WHERE id = ?", (item_id,)).fetchone()
+        text = row[0] if row is not None else None
+        if text is None:
+            version = conn.execute(
+                """SELECT items FROM policy_versions WHERE policy_id = ? AND created_at <= ?
+                   ORDER BY version DESC LIMIT 1""",
+                (policy_id, edited_at),
+            ).fetchone()
+            if version is not None:
+                text = next((i.get("text") for i in json.loads(version[0]) if i.get("id") == item_id), None)
+        if text:
+            conn.execute(
+                "UPDATE conditions SET item_sha256 = ? WHERE item_id = ? AND source = 'edited'",
+                (item_fingerprint(text), item_id),
+            )
+
+
+STALE_EDITS_SQL = """
+-- Edited rows: SHA-256 of the item text the correction was made for (corpus.store.base.item_fingerprint).
+ALTER TABLE conditions ADD COLUMN item_sha256 TEXT;
+-- A correction whose text left the policy on a re-ingest: kept (never deleted), not applied, listed.
+CREATE TABLE stale_edits (
+    policy_id     TEXT NOT NULL,
+    item_id       TEXT NOT NULL,      -- the item it applied to last
+    item_sha256   TEXT NOT NULL,      -- '' when the text it was made for is unknown
+    item_text     TEXT NOT NULL DEFAULT '',
+    conditions    TEXT NOT NULL,      -- JSON list of conditions (empty: "no conditions at all")
+    edited_at     TEXT NOT NULL,
+    stale_since   TEXT NOT NULL,
+    stale_version INTEGER NOT NULL,
+    PRIMARY KEY (policy_id, item_sha256, item_id, stale_since)
+);
+"""
 
 
 MIGRATIONS: tuple[Migration, ...] = (
@@ -154,6 +209,12 @@ MIGRATIONS: tuple[Migration, ...] = (
         DROP TABLE api_keys;
         ALTER TABLE api_keys_v3 RENAME TO api_keys;
         """,
+    ),
+    Migration(
+        4,
+        "edited conditions follow the fingerprint of their item text; stale edits are kept apart",
+        STALE_EDITS_SQL,
+        fingerprint_edited_conditions,
     ),
 )
 

@@ -10,7 +10,7 @@ collates as ``"C"`` (byte order, as SQLite compares), so keyset pagination and
 
 from __future__ import annotations
 
-from corpus.store.migrations import Migration
+from corpus.store.migrations import STALE_EDITS_SQL, Migration, fingerprint_edited_conditions
 
 _SCHEMA_V3 = """
 CREATE TABLE policymatch_schema (
@@ -130,6 +130,12 @@ INSERT INTO policymatch_schema (version) VALUES (0);
 PG_MIGRATIONS: tuple[Migration, ...] = (
     Migration(
         3, "the schema of SQLite version 3, in PostgreSQL types (identity ids, plpgsql guard)", _SCHEMA_V3
+    ),
+    Migration(
+        4,
+        "edited conditions follow the fingerprint of their item text; stale edits are kept apart",
+        STALE_EDITS_SQL.replace("TEXT", 'TEXT COLLATE "C"'),
+        fingerprint_edited_conditions,
     ),
 )
 

@@ -209,6 +209,8 @@ class PostgresStore(SQLiteStore):
                 if self.schema_version() >= migration.version:  # another process migrated meanwhile
                     continue
                 conn.raw.execute(migration.sql)  # a whole script: no parameters, several statements
+                if migration.backfill is not None:
+                    migration.backfill(conn)
                 conn.execute("UPDATE policymatch_schema SET version = ?", (migration.version,))
 
     # --- enterprises: snapshot ids under a lock ------------------------------------------------

@@ -22,7 +22,7 @@ import sqlite3
 import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import asdict
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -38,9 +38,11 @@ from corpus.store.base import (
     Feedback,
     NotFoundError,
     PolicySummary,
+    StaleEdit,
     StoredPolicy,
     StoreError,
     UpsertCounts,
+    item_fingerprint,
     utc_now,
 )
 from corpus.store.migrations import LATEST_VERSION, MIGRATIONS, statements
@@ -165,6 +167,8 @@ class SQLiteStore:
                     continue
                 for statement in statements(migration.sql):
                     conn.execute(statement)
+                if migration.backfill is not None:
+                    migration.backfill(conn)
                 conn.execute(f"PRAGMA user_version = {migration.version}")
 
     # --- policies ------------------------------------------------------------------------------
@@ -188,9 +192,16 @@ class SQLiteStore:
             row = conn.execute(
                 "SELECT version, created_at FROM policies WHERE id = ?", (document.id,)
             ).fetchone()
-            version = (row["version"] + 1) if row else 1
+            if row is not None:
+                version = row["version"] + 1
+            else:  # a deleted policy's versions stay: a re-ingest continues after them
+                last = conn.execute(
+                    "SELECT max(version) FROM policy_versions WHERE policy_id = ?", (document.id,)
+                ).fetchone()[0]
+                version = int(last or 0) + 1
             created_at = row["created_at"] if row else now
             stored = PolicyDocument(**{**asdict(document), "version": version})
+            self._reattach_edits(conn, document.id, items, version, now)
             conn.execute("DELETE FROM items WHERE policy_id = ?", (document.id,))
             conn.execute(
                 "DELETE FROM conditions WHERE policy_id = ? AND source = 'extracted'", (document.id,)
@@ -249,6 +260,136 @@ class SQLiteStore:
             )
         return stored
 
+    def _reattach_edits(
+        self, conn: sqlite3.Connection, policy_id: str, items: Sequence[PolicyItem], version: int, now: str
+    ) -> None:
+        """Move each edited set to the new item with its text's fingerprint; park the rest as stale.
+
+        Runs before the old items are replaced. A set goes to the same occurrence of its text
+        (the k-th item with that fingerprint stays the k-th), else to the item keeping its id,
+        else to the first unclaimed item with that text; sets attached now go before stale
+        ones, and one item takes at most one set. Every move is written to the audit log.
+        """
+        edited = conn.execute(
+            """SELECT item_id, position, field, op, value, span, created_at, item_sha256 FROM conditions
+               WHERE policy_id = ? AND source = 'edited' ORDER BY item_id, position""",
+            (policy_id,),
+        ).fetchall()
+        stale = conn.execute(
+            "SELECT * FROM stale_edits WHERE policy_id = ? ORDER BY stale_since, item_id", (policy_id,)
+        ).fetchall()
+        if not edited and not stale:
+            return
+        old_items = [
+            (r["id"], r["text"])
+            for r in conn.execute("SELECT id, text FROM items WHERE policy_id = ? ORDER BY seq", (policy_id,))
+        ]
+        old_text = dict(old_items)
+        old_rank = _occurrence_ranks([(item_id, item_fingerprint(text)) for item_id, text in old_items])
+        new_by_fingerprint: dict[str, list[str]] = {}
+        for item in items:
+            new_by_fingerprint.setdefault(item_fingerprint(item.text), []).append(item.id)
+
+        sets: dict[str, _EditedSet] = {}
+        for r in edited:
+            edit = sets.get(r["item_id"])
+            if edit is None:
+                text = old_text.get(r["item_id"], "")
+                current = item_fingerprint(text) if text else ""
+                known = r["item_sha256"] or current
+                # The old item's text (and its rank) speak for the edit only when it was made for that text.
+                edit = sets[r["item_id"]] = _EditedSet(r["item_id"], known, text if known == current else "")
+            edit.rows.append(r)
+        claimed: set[str] = set()
+
+        def place(item_id: str, fingerprint: str, rank: int | None) -> str | None:
+            free = (
+                [i for i in new_by_fingerprint.get(fingerprint, []) if i not in claimed]
+                if fingerprint
+                else []
+            )
+            if not free:
+                return None
+            ranked = new_by_fingerprint[fingerprint]
+            if rank is not None and rank < len(ranked) and ranked[rank] in free:
+                target = ranked[rank]
+            else:
+                target = item_id if item_id in free else free[0]
+            claimed.add(target)
+            return target
+
+        old_seq = {item_id: n for n, (item_id, _) in enumerate(old_items)}
+        order = sorted(sets.values(), key=lambda e: (old_seq.get(e.item_id, len(old_seq)), e.item_id))
+        placed = [(edit, place(edit.item_id, edit.sha256, _rank_of(old_rank, edit))) for edit in order]
+        revived = [(r, place(r["item_id"], r["item_sha256"], None)) for r in stale]
+
+        conn.execute("DELETE FROM conditions WHERE policy_id = ? AND source = 'edited'", (policy_id,))
+        events: list[AuditEvent] = []
+        for edit, target in placed:
+            if target is not None:
+                for r in edit.rows:
+                    conn.execute(
+                        """INSERT INTO conditions (item_id, policy_id, source, position, field, op, value, span,
+                                                   created_at, item_sha256)
+                           VALUES (?, ?, 'edited', ?, ?, ?, ?, ?, ?, ?)""",
+                        (
+                            target,
+                            policy_id,
+                            r["position"],
+                            r["field"],
+                            r["op"],
+                            r["value"],
+                            r["span"],
+                            r["created_at"],
+                            edit.sha256,
+                        ),
+                    )
+                if target != edit.item_id:
+                    events.append(
+                        _edit_event(
+                            "conditions.follow", policy_id, version, edit.item_id, target, edit.sha256
+                        )
+                    )
+                continue
+            conditions = [_condition_dict(r) for r in edit.rows if r["field"] != ""]
+            conn.execute(
+                """INSERT INTO stale_edits (policy_id, item_id, item_sha256, item_text, conditions, edited_at,
+                                            stale_since, stale_version)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?)""",
+                (
+                    policy_id,
+                    edit.item_id,
+                    edit.sha256,
+                    edit.text,
+                    _json(conditions),
+                    min(r["created_at"] for r in edit.rows),
+                    now,
+                    version,
+                ),
+            )
+            events.append(
+                _edit_event("conditions.stale", policy_id, version, edit.item_id, None, edit.sha256)
+            )
+        for r, target in revived:
+            if target is None:
+                continue
+            revived_set = [
+                Condition.from_dict({**c, "source": "edited"}) for c in json.loads(r["conditions"])
+            ]
+            self._insert_conditions(
+                conn, target, policy_id, "edited", revived_set, r["edited_at"], r["item_sha256"]
+            )
+            conn.execute(
+                """DELETE FROM stale_edits
+                   WHERE policy_id = ? AND item_sha256 = ? AND item_id = ? AND stale_since = ?""",
+                (policy_id, r["item_sha256"], r["item_id"], r["stale_since"]),
+            )
+            events.append(
+                _edit_event("conditions.reattach", policy_id, version, r["item_id"], target, r["item_sha256"])
+            )
+        for event in events:
+            self.append_audit(event)
+
     @staticmethod
     def _extractions_by_item(
         items: Sequence[PolicyItem],
@@ -275,12 +416,16 @@ class SQLiteStore:
         source: str,
         conditions: Iterable[Condition],
         now: str,
+        item_sha256: str | None = None,
     ) -> None:
+        """Insert the set; an empty edited set is kept as a marker row (a person said: no conditions)."""
+        conditions = list(conditions)
         for position, condition in enumerate(conditions):
             data = condition.to_dict()
             conn.execute(
-                """INSERT INTO conditions (item_id, policy_id, source, position, field, op, value, span, created_at)
-                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                """INSERT INTO conditions (item_id, policy_id, source, position, field, op, value, span, created_at,
+                                           item_sha256)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
                 (
                     item_id,
                     policy_id,
@@ -291,7 +436,15 @@ class SQLiteStore:
                     _json(data["value"]),
                     data["span"],
                     now,
+                    item_sha256,
                 ),
+            )
+        if not conditions and source == "edited":
+            conn.execute(
+                """INSERT INTO conditions (item_id, policy_id, source, position, field, op, value, span, created_at,
+                                           item_sha256)
+                   VALUES (?, ?, 'edited', -1, '', '', 'null', '', ?, ?)""",
+                (item_id, policy_id, now, item_sha256),
             )
 
     def get_policy(self, policy_id: str) -> StoredPolicy | None:
@@ -372,18 +525,15 @@ class SQLiteStore:
             for c in conditions
         ]
         with self.transaction():
-            row = conn.execute("SELECT policy_id FROM items WHERE id = ?", (item_id,)).fetchone()
+            row = conn.execute("SELECT policy_id, text FROM items WHERE id = ?", (item_id,)).fetchone()
             if row is None:
                 raise NotFoundError(f"no item {item_id!r} in the store")
             conn.execute("DELETE FROM conditions WHERE item_id = ? AND source = ?", (item_id, source))
-            self._insert_conditions(conn, item_id, row["policy_id"], source, conditions, utc_now())
-            if not conditions and source == "edited":
-                # A person may decide an item has no conditions at all; a marker row keeps that decision.
-                conn.execute(
-                    """INSERT INTO conditions (item_id, policy_id, source, position, field, op, value, span, created_at)
-                       VALUES (?, ?, 'edited', -1, '', '', 'null', '', ?)""",
-                    (item_id, row["policy_id"], utc_now()),
-                )
+            # An edit remembers the text it was made for, so a re-ingest that renumbers items can move it.
+            fingerprint = item_fingerprint(row["text"]) if source == "edited" else None
+            self._insert_conditions(
+                conn, item_id, row["policy_id"], source, conditions, utc_now(), fingerprint
+            )
 
     def item_conditions(self, item_id: str) -> list[Condition]:
         """Return the edited set when one exists (even an empty correction), else the extracted one."""
@@ -423,6 +573,26 @@ class SQLiteStore:
                 "DELETE FROM conditions WHERE item_id = ? AND source = 'edited'", (item_id,)
             )
             return cursor.rowcount > 0
+
+    def stale_edits(self, policy_id: str | None = None) -> list[StaleEdit]:
+        """Corrections whose item text left the policy on a re-ingest (kept, not applied), oldest first."""
+        where, params = ("WHERE policy_id = ?", (policy_id,)) if policy_id is not None else ("", ())
+        rows = self._conn().execute(
+            f"SELECT * FROM stale_edits {where} ORDER BY stale_since, policy_id, item_id", params
+        )
+        return [
+            StaleEdit(
+                r["policy_id"],
+                r["item_id"],
+                r["item_sha256"],
+                r["item_text"],
+                tuple(Condition.from_dict({**c, "source": "edited"}) for c in json.loads(r["conditions"])),
+                r["edited_at"],
+                r["stale_since"],
+                int(r["stale_version"]),
+            )
+            for r in rows
+        ]
 
     def item_tags(self, item_id: str) -> dict[str, Any] | None:
         """Return the item's tags as stored, or None."""
@@ -681,6 +851,47 @@ class SQLiteStore:
                 (utc_now(), key_id),
             )
             return cursor.rowcount > 0
+
+
+@dataclass
+class _EditedSet:
+    """The edited rows of one item while a re-ingest places them."""
+
+    item_id: str
+    sha256: str
+    text: str
+    rows: list[Any] = field(default_factory=list)
+
+
+def _occurrence_ranks(items: Sequence[tuple[str, str]]) -> dict[str, int]:
+    """Item id → how many earlier items of the policy share its fingerprint."""
+    seen: dict[str, int] = {}
+    ranks: dict[str, int] = {}
+    for item_id, fingerprint in items:
+        ranks[item_id] = seen.get(fingerprint, 0)
+        seen[fingerprint] = ranks[item_id] + 1
+    return ranks
+
+
+def _rank_of(old_rank: Mapping[str, int], edit: _EditedSet) -> int | None:
+    # A rank means something only when the edit was made for the old item's text (a legacy row may not be).
+    return old_rank.get(edit.item_id) if edit.text else None
+
+
+def _condition_dict(row: Any) -> dict[str, Any]:
+    return {"field": row["field"], "op": row["op"], "value": json.loads(row["value"]), "span": row["span"]}
+
+
+def _edit_event(
+    action: str, policy_id: str, version: int, item_id: str, target: str | None, sha256: str
+) -> AuditEvent:
+    details: dict[str, Any] = {"policy_id": policy_id, "policy_version": version, "item_sha256": sha256}
+    if target is None:
+        details["item_id"] = item_id
+        details["reason"] = "the item text it was made for is no longer in the policy; kept, not applied"
+    else:
+        details.update({"from_item": item_id, "to_item": target})
+    return AuditEvent("store", action, target or item_id, details)
 
 
 def _chunks(values: Iterable[Any], size: int) -> Iterator[list[Any]]:

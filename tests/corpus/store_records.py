@@ -39,6 +39,26 @@ def policy(policy_id="tz-1", n_items=2, text="一、补助"):
     return doc, items, extractions
 
 
+def clauses(policy_id, texts):
+    """A policy whose items are the given clauses; each clause's extraction is its own (revenue ≥ its number)."""
+    doc = validate_policy(
+        {"id": policy_id, "title": f"{policy_id} 政策", "text": "\n".join(texts), "region_code": "331002"}
+    )
+    items = [
+        PolicyItem(item_id(policy_id, i), policy_id, i, ("一、支持",), f"事项{i}", text, "331002")
+        for i, text in enumerate(texts, start=1)
+    ]
+    extractions = [
+        FakeExtraction((Condition("revenue", "gte", revenue_of(text), text),), {}) for text in texts
+    ]
+    return doc, items, extractions
+
+
+def revenue_of(text):
+    """The revenue threshold a clause of :func:`clauses` states (its digits)."""
+    return int("".join(ch for ch in text if ch.isdigit()))
+
+
 def profile(enterprise_id="e1", **kw):
     data = {
         "id": enterprise_id,

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from corpus.store import StoreError, open_store
+from corpus.store.base import item_fingerprint
 from corpus.store.migrations import LATEST_VERSION, MIGRATIONS, statements
 
 
@@ -49,6 +50,7 @@ def test_migrations_from_an_empty_file(tmp_path: Path):
         "feedback",
         "audit_log",
         "api_keys",
+        "stale_edits",
     } <= tables
     store.close()
 
@@ -68,6 +70,13 @@ def test_migration_from_version_1_keeps_data(tmp_path: Path):
     indexes = {r[0] for r in rows(path, "SELECT name FROM sqlite_master WHERE type = 'index'")}
     assert "enterprises_region" in indexes
     store.close()
+
+
+def test_item_fingerprint_ignores_wrapping_and_width():
+    assert item_fingerprint("对营业收入 100万元\n以上的企业") == item_fingerprint(
+        "对营业收入１００万元以上的企业"
+    )
+    assert item_fingerprint("对营业收入100万元以上") != item_fingerprint("对营业收入200万元以上")
 
 
 def test_newer_schema_is_refused(tmp_path: Path):
