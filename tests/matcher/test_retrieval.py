@@ -28,7 +28,9 @@ def text_encoder(request):
 
 @pytest.fixture()
 def retriever(text_encoder):
-    retriever = HybridRetriever(text_encoder, config=RetrievalConfig(chunk_chars=16, max_chunks=3))
+    retriever = HybridRetriever(
+        text_encoder, config=RetrievalConfig(chunk_chars=16, max_chunks=3, chunk_stride=12)
+    )
     retriever.add(list(DOCS), list(DOCS.values()))
     return retriever
 
@@ -37,6 +39,12 @@ def test_chunk_text_windows():
     assert chunk_text("abcdefg", 3, 2) == ["abc", "def"]
     assert chunk_text("ab", 3, 2) == ["ab"]
     assert chunk_text("", 3, 2) == [""]
+    # Overlapping windows stop at the first one that reaches the end of the text.
+    assert chunk_text("abcdefghij", 4, 10, 2) == ["abcd", "cdef", "efgh", "ghij"]
+    assert chunk_text("abcdefgh", 4, 10, 2) == ["abcd", "cdef", "efgh"]
+    assert chunk_text("abcdefghij", 4, 2, 2) == ["abcd", "cdef"]
+    with pytest.raises(ValueError, match="chunk_stride"):
+        RetrievalConfig(chunk_chars=100, chunk_stride=200)
 
 
 def test_search_returns_hits_with_every_part(retriever):
@@ -55,7 +63,9 @@ def test_tag_scores_and_allowed_ids(retriever, text_encoder):
         text_encoder,
         lexical=retriever.lexical,
         vectors=retriever.vectors,
-        config=RetrievalConfig(fusion=FusionConfig("zscore", 1.0, 1.0, 10.0), chunk_chars=16, max_chunks=3),
+        config=RetrievalConfig(
+            fusion=FusionConfig("zscore", 1.0, 1.0, 10.0), chunk_chars=16, max_chunks=3, chunk_stride=12
+        ),
     )
     tagged._slots, tagged._chunks, tagged._doc_of_slot = (
         retriever._slots,
@@ -109,3 +119,13 @@ def test_served_defaults_fuse_zscores_with_a_small_dense_weight():
     # The served choice measured on the NCP tuning half (docs/benchmarks.md, retrieval).
     fusion = RetrievalConfig().fusion
     assert fusion.method == "zscore" and fusion.dense_weight < fusion.bm25_weight
+
+
+def test_served_defaults_add_passage_evidence_and_cover_the_whole_text():
+    # Chosen on the NCP tuning half: best-sentence BM25 added to the document's, overlapping windows.
+    config = RetrievalConfig()
+    assert config.fusion.passage_weight > 0
+    assert 0 < config.chunk_stride < config.chunk_chars
+    text = "政" * 5000
+    windows = chunk_text(text, config.chunk_chars, config.max_chunks, config.chunk_stride)
+    assert "".join(w[: config.chunk_stride] for w in windows[:-1]) + windows[-1] == text
