@@ -40,7 +40,11 @@ def policy(policy_id="tz-1", n_items=2, text="一、补助"):
 
 
 def clauses(policy_id, texts):
-    """A policy whose items are the given clauses; each clause's extraction is its own (revenue ≥ its number)."""
+    """A policy whose items are the given clauses, numbered 一、二、… by position as a real document renumbers them.
+
+    Each clause's extraction is its own: revenue ≥ the number the clause states.
+    """
+    texts = [f"{'一二三四五六七八九'[n]}、{text}" for n, text in enumerate(texts)]
     doc = validate_policy(
         {"id": policy_id, "title": f"{policy_id} 政策", "text": "\n".join(texts), "region_code": "331002"}
     )

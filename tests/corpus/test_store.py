@@ -72,11 +72,23 @@ def test_migration_from_version_1_keeps_data(tmp_path: Path):
     store.close()
 
 
-def test_item_fingerprint_ignores_wrapping_and_width():
-    assert item_fingerprint("对营业收入 100万元\n以上的企业") == item_fingerprint(
-        "对营业收入１００万元以上的企业"
-    )
-    assert item_fingerprint("对营业收入100万元以上") != item_fingerprint("对营业收入200万元以上")
+def test_item_fingerprint_ignores_wrapping_width_and_numbering():
+    same = [
+        ("对营业收入 100万元\n以上的企业", "对营业收入１００万元以上的企业"),
+        ("二、对营业收入100万元以上", "三、对营业收入100万元以上"),  # renumbered by an inserted paragraph
+        ("（一）1.对企业给予奖励", "（二）2、对企业给予奖励"),
+        ("第三条 对企业给予奖励", "第十二条对企业给予奖励"),
+        ("①对企业给予奖励", "(4)对企业给予奖励"),
+    ]
+    for one, other in same:
+        assert item_fingerprint(one) == item_fingerprint(other), (one, other)
+    different = [
+        ("对营业收入100万元以上", "对营业收入200万元以上"),
+        ("1.5倍补助", "2.5倍补助"),  # a number, not an enumerator
+        ("三、", "四、"),  # nothing but the enumerator: it is the text
+    ]
+    for one, other in different:
+        assert item_fingerprint(one) != item_fingerprint(other), (one, other)
 
 
 def test_newer_schema_is_refused(tmp_path: Path):

@@ -177,7 +177,7 @@ def test_edit_of_a_removed_clause_is_kept_unapplied_and_reported(store, backend)
     assert fields(store, "doc#2") == [("revenue", revenue_of(C), "extracted")]  # C is not given B's edit
     assert all(c.source == "extracted" for i in ("doc#1", "doc#2") for c in store.item_conditions(i))
     [stale] = store.stale_edits("doc")
-    assert (stale.item_id, stale.item_text, stale.stale_version) == ("doc#2", B, 2)
+    assert (stale.item_id, stale.item_text, stale.stale_version) == ("doc#2", f"二、{B}", 2)
     assert [(c.field, c.value, c.source) for c in stale.conditions] == [("employees", 300, "edited")]
     assert store.stale_edits() == [stale] and store.stale_edits("other") == []
     assert backend.rows("SELECT count(*) FROM stale_edits") == [(1,)]  # really kept
