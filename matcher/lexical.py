@@ -255,13 +255,14 @@ class BM25Index:
             return self._matrix
 
     # ---- search
-    def _query_terms(self, query: str | Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
-        if isinstance(query, str):
-            from matcher.text import strip_question_words
+    def query_tokens(self, query: str) -> list[str]:
+        """Tokens of a query text as this index scores it (question words dropped when ``query_stopwords``)."""
+        from matcher.text import strip_question_words
 
-            tokens = self.tokenizer(strip_question_words(query) if self.query_stopwords else query)
-        else:
-            tokens = list(query)
+        return self.tokenizer(strip_question_words(query) if self.query_stopwords else query)
+
+    def _query_terms(self, query: str | Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        tokens = self.query_tokens(query) if isinstance(query, str) else list(query)
         known = [self._vocab[t] for t in tokens if t in self._vocab]
         terms, counts = np.unique(np.asarray(known, dtype=np.int64), return_counts=True)
         return terms, counts.astype(np.float64)
@@ -440,7 +441,8 @@ class PassageIndex:
             self._counts[doc_id] = self._counts.get(doc_id, 0) + 1
         self._lock = threading.RLock()
         self._owner_key: tuple[int, int] | None = None
-        self._owner_rows = np.zeros(0, dtype=np.int64)  # passage row -> position in _owner_ids (-1: removed)
+        self._owner_rows = np.zeros(0, dtype=np.int64)  # live passage rows, grouped by document
+        self._owner_starts = np.zeros(0, dtype=np.int64)  # where each document's group starts
         self._owner_ids: list[str] = []
         self._version = 0
 
@@ -487,27 +489,31 @@ class PassageIndex:
             self._version += 1
             return len(doomed)
 
-    def _owners(self, row_ids: list[str | None]) -> tuple[np.ndarray, list[str]]:
+    def _owners(self, row_ids: list[str | None]) -> tuple[np.ndarray, np.ndarray, list[str]]:
+        """Live passage rows grouped by document, each group's start, and the documents in group order."""
         key = (self._version, len(row_ids))
         if self._owner_key != key:
             position: dict[str, int] = {}
-            rows = np.full(len(row_ids), -1, dtype=np.int64)
+            owner = np.full(len(row_ids), -1, dtype=np.int64)
             for row, passage_id in enumerate(row_ids):
                 if passage_id is not None:
                     doc_id = passage_id.rpartition(PASSAGE_SEPARATOR)[0]
-                    rows[row] = position.setdefault(doc_id, len(position))
-            self._owner_key, self._owner_rows, self._owner_ids = key, rows, list(position)
-        return self._owner_rows, self._owner_ids
+                    owner[row] = position.setdefault(doc_id, len(position))
+            alive = np.flatnonzero(owner >= 0)
+            rows = alive[np.argsort(owner[alive], kind="stable")]
+            starts = np.flatnonzero(np.r_[True, np.diff(owner[rows]) != 0]) if len(rows) else rows
+            self._owner_key, self._owner_rows, self._owner_starts = key, rows, starts
+            self._owner_ids = list(position)
+        return self._owner_rows, self._owner_starts, self._owner_ids
 
     def best_scores(self, query: str | Sequence[str]) -> tuple[list[str], np.ndarray]:
         """Every document id and its best passage's BM25 for ``query`` (text or tokens), from one scoring pass."""
         with self._lock:
             scores, row_ids = self.index.score_rows(query)
-            rows, doc_ids = self._owners(row_ids)
-            best = np.zeros(len(doc_ids), dtype=np.float64)
-            alive = rows >= 0
-            np.maximum.at(best, rows[alive], scores[alive])
-            return doc_ids, best
+            rows, starts, doc_ids = self._owners(row_ids)
+            if not len(rows):
+                return doc_ids, np.zeros(len(doc_ids), dtype=np.float64)
+            return doc_ids, np.maximum.reduceat(scores[rows], starts).astype(np.float64)
 
     def save(self, folder: Path) -> Path:
         """Write the passage BM25 index and ``passages.json`` (the splitting) into ``folder``."""

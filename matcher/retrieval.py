@@ -251,9 +251,17 @@ class HybridRetriever:
             )
             passage_of: dict[str, float] = {}
             passage_ids: list[str] = []
+            query: str | list[str] = query_text
             if self.passages is not None:
+                # Both BM25 indexes read the query the same way when they share the analyzer: tokenise once.
+                passage_index = self.passages.index
+                if (passage_index.analyzer, passage_index.query_stopwords) == (
+                    self.lexical.analyzer,
+                    self.lexical.query_stopwords,
+                ) and self.lexical.analyzer != "custom":
+                    query = self.lexical.query_tokens(query_text)
                 # The passage part nominates its own top documents, as the other two parts do.
-                doc_ids, best = self.passages.best_scores(query_text)
+                doc_ids, best = self.passages.best_scores(query)
                 if allowed is not None:
                     keep = set(allowed)
                     best = np.where([d in keep for d in doc_ids], best, 0.0)
@@ -263,7 +271,7 @@ class HybridRetriever:
                 passage_of = dict(zip(doc_ids, best.tolist(), strict=True))
             others = list(dict.fromkeys([*dense_ids, *passage_ids]))
             # One BM25 pass gives the lexical top and the BM25 of the other parts' candidates.
-            lexical, other_bm25 = self.lexical.search_and_score(query_text, pool, others, allowed)
+            lexical, other_bm25 = self.lexical.search_and_score(query, pool, others, allowed)
             bm25_of = dict(zip(others, other_bm25.tolist(), strict=True))
             bm25_of.update(zip(lexical.ids, lexical.scores.tolist(), strict=True))
             candidates = list(dict.fromkeys([*lexical.ids, *dense_ids, *passage_ids]))
@@ -289,12 +297,14 @@ class HybridRetriever:
         """Exact max-over-chunks cosine of each document (an exact scan of just their chunks)."""
         chunk_ids = self._chunk_ids(doc_ids)
         result = self.vectors.search(query_vector, len(chunk_ids), allowed_ids=chunk_ids)
-        best: dict[int, float] = {}
-        for score, vector_id in zip(result.scores[0], result.ids[0], strict=True):
-            if vector_id >= 0:
-                slot = int(vector_id) // CHUNK_STRIDE
-                best[slot] = max(best.get(slot, -1.0), float(score))
-        return np.array([best.get(self._slots[d], 0.0) for d in doc_ids], dtype=np.float64)
+        found = result.ids[0] >= 0
+        slots = np.array([self._slots[d] for d in doc_ids], dtype=np.int64)
+        order = np.argsort(slots, kind="stable")
+        # Each found chunk's document, as a position in ``doc_ids`` (every found chunk is one of theirs).
+        owner = order[np.searchsorted(slots[order], result.ids[0][found] // CHUNK_STRIDE)]
+        best = np.full(len(doc_ids), -np.inf)
+        np.maximum.at(best, owner, result.scores[0][found].astype(np.float64))
+        return np.where(np.isfinite(best), best, 0.0)
 
     # ---- persistence
     def save(self, folder: Path) -> Path:
