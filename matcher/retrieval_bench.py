@@ -248,7 +248,13 @@ def _config_of(picked: tuple[str, int, int, FusionConfig], pool: int) -> Retriev
             passage_chars=chars,
         )
     return RetrievalConfig(
-        fusion=fusion, candidates=pool, max_chunks=n_chunks, analyzer=analyzer, passage_chars=chars
+        fusion=fusion,
+        candidates=pool,
+        chunk_chars=480,
+        chunk_stride=0,
+        max_chunks=n_chunks,
+        analyzer=analyzer,
+        passage_chars=chars,
     )
 
 

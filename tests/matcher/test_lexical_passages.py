@@ -76,3 +76,23 @@ def test_fuse_adds_passage_evidence_before_normalising():
     assert int(np.argmax(fused.total)) == 1
     # Without passage scores (callers that have none) the BM25 part is the document's alone.
     np.testing.assert_allclose(fuse(bm25, dense, None, config).bm25, zscore(bm25))
+
+
+def test_incremental_passages_equal_a_fresh_build():
+    texts = {
+        f"d{i}": f"第{i}条。支持企业{i % 7}开展技术改造。对吸纳就业{i % 5}人的给予补贴。" for i in range(90)
+    }
+    index = PassageIndex(min_chars=0)
+    index.add(list(texts), list(texts.values()))
+    doomed = [f"d{i}" for i in range(0, 90, 2)]  # 45 documents, 135 passages: the BM25 rows get compacted
+    assert index.remove(doomed) == 45
+    index.add(["d0"], ["第0条。重新发布的补贴条款。"])
+    kept = {d: t for d, t in texts.items() if d not in doomed} | {"d0": "第0条。重新发布的补贴条款。"}
+    fresh = PassageIndex(min_chars=0)
+    fresh.add(list(kept), list(kept.values()))
+    for query in ("技术改造补贴", "吸纳就业3人", "重新发布"):
+        got = dict(zip(*index.best_scores(query), strict=True))
+        want = dict(zip(*fresh.best_scores(query), strict=True))
+        assert got.keys() == want.keys() == kept.keys()
+        for doc_id, score in want.items():
+            assert got[doc_id] == pytest.approx(score, rel=1e-5, abs=1e-9)
