@@ -98,6 +98,18 @@ class ItemPublic(_Out):
     conditions: list[ConditionPublic] = []
 
 
+class StaleEditPublic(_Out):
+    """A person's correction whose item text is no longer in the policy: kept, not applied."""
+
+    item_id: str = Field(description="the item it applied to last")
+    item_sha256: str = Field(description="fingerprint of the text it was made for ('' when unknown)")
+    item_text: str = ""
+    conditions: list[ConditionPublic] = []
+    edited_at: str
+    stale_since: str
+    stale_version: int = Field(description="the first policy version without that text")
+
+
 class PolicyPublic(_Out):
     """A policy, its items, tags and conditions."""
 
@@ -111,6 +123,9 @@ class PolicyPublic(_Out):
     url: str | None = None
     fulfilment: str | None = None
     items: list[ItemPublic] = []
+    stale_edits: list[StaleEditPublic] = Field(
+        default=[], description="corrections whose clause left the policy on a re-ingest (not applied)"
+    )
 
 
 class PolicySummary(_Out):

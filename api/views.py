@@ -13,10 +13,11 @@ from corpus.schemas import EnterpriseProfile, RecordError
 
 
 def policy_view(store: Any, stored: Any) -> dict[str, Any]:
-    """Render a stored policy with its items, each with tags and conditions (``source``: extracted / edited)."""
+    """Render a stored policy with its items (tags, conditions with ``source``) and its stale edits."""
     doc = stored.document
     out = doc.to_dict()
     out["items"] = [item_view(store, item) for item in stored.items]
+    out["stale_edits"] = [edit.to_dict() for edit in store.stale_edits(doc.id)]
     out["created_at"] = stored.created_at
     out["updated_at"] = stored.updated_at
     return out

@@ -45,6 +45,7 @@ def create_policy(body: PolicyCreate, principal: AdminDep, services: ServicesDep
         policy_version=stored.document.version,
         previous_version=previous.document.version if previous else None,
         n_items=len(stored.items),
+        stale_edits=len(store.stale_edits(body.id)),
     )
     return JSONResponse(policy_view(store, stored), status_code=201 if previous is None else 200)
 
@@ -88,7 +89,7 @@ def get_policy(policy_id: str, principal: PrincipalDep, services: ServicesDep) -
 def put_conditions(
     policy_id: str, item_id: str, body: ConditionsUpdate, principal: AdminDep, services: ServicesDep
 ) -> dict[str, Any]:
-    """Store a person's correction of an item's conditions; it survives re-extraction."""
+    """Store a person's correction of an item's conditions; it follows the item's text through re-ingests."""
     store = services.store
     stored = require_policy(store, policy_id)
     item = require_item(store, policy_id, item_id)
