@@ -1,3 +1,4 @@
+import json
 import shutil
 
 import pytest
@@ -62,3 +63,22 @@ def test_passages_follow_add_remove_and_survive_save_load(text_encoder, tmp_path
     shutil.rmtree(tmp_path / "r" / "passages")
     with pytest.raises(IndexIntegrityError, match="passage"):
         HybridRetriever.load(tmp_path / "r", text_encoder)
+
+
+def test_a_retriever_saved_before_passages_and_strides_still_loads(text_encoder, tmp_path):
+    old = RetrievalConfig(
+        fusion=FusionConfig("zscore", 1.0, 0.1, 1.0), chunk_chars=480, max_chunks=4, chunk_stride=0
+    )
+    retriever = HybridRetriever(text_encoder, config=old)
+    retriever.add(list(DOCS), list(DOCS.values()))
+    retriever.save(tmp_path / "r")
+    manifest = tmp_path / "r" / "retriever.json"
+    data = json.loads(manifest.read_text(encoding="utf-8"))
+    for key in ("chunk_stride", "passage_chars"):
+        del data["config"][key]
+    del data["config"]["fusion"]["passage_weight"]
+    manifest.write_text(json.dumps(data), encoding="utf-8")  # what policymatch-hybrid/1 wrote before
+    loaded = HybridRetriever.load(tmp_path / "r", text_encoder)
+    assert loaded.passages is None and loaded.config.chunk_stride == 0
+    assert loaded.config.fusion.passage_weight == 0
+    assert [h.id for h in loaded.search(QUERY, k=3)] == [h.id for h in retriever.search(QUERY, k=3)]
