@@ -31,9 +31,10 @@ from corpus.store.base import StoreError
 from corpus.store.pg_migrations import PG_LATEST_VERSION, PG_MIGRATIONS
 from corpus.store.sqlite import SQLiteStore
 
-# Keys of pg_advisory_xact_lock: schema migration, enterprise snapshot ids.
+# Keys of pg_advisory_xact_lock: schema migration, enterprise snapshot ids, one policy.
 MIGRATION_LOCK = 0x706D_0001
 SNAPSHOT_LOCK = 0x706D_0002
+POLICY_LOCK = 0x706D_0003  # with hashtext(policy id): one policy's re-ingest and its edits
 CONNECT_TIMEOUT_S = 10
 _RETURNING_ID = re.compile(r"^\s*INSERT INTO (feedback|audit_log)\b", re.IGNORECASE)
 
@@ -212,6 +213,14 @@ class PostgresStore(SQLiteStore):
                 if migration.backfill is not None:
                     migration.backfill(conn)
                 conn.execute("UPDATE policymatch_schema SET version = ?", (migration.version,))
+
+    # --- policies: a re-ingest and an edit of the same policy take turns ------------------------
+
+    def _lock_policy(self, conn: _Connection, policy_id: str) -> None:  # type: ignore[override]
+        """Hold a transaction-scoped lock on the policy, so an edit saved mid-re-ingest is never lost."""
+        conn.execute(
+            "SELECT pg_advisory_xact_lock(CAST(? AS integer), hashtext(?))", (POLICY_LOCK, policy_id)
+        )
 
     # --- enterprises: snapshot ids under a lock ------------------------------------------------
 

@@ -189,6 +189,7 @@ class SQLiteStore:
         now = utc_now()
         conn = self._conn()
         with self.transaction():
+            self._lock_policy(conn, document.id)
             row = conn.execute(
                 "SELECT version, created_at FROM policies WHERE id = ?", (document.id,)
             ).fetchone()
@@ -259,6 +260,12 @@ class SQLiteStore:
                 (stored.id, version, _json(stored.to_dict()), _json([i.to_dict() for i in items]), now),
             )
         return stored
+
+    def _lock_policy(self, conn: sqlite3.Connection, policy_id: str) -> None:
+        """Hold off other writers of this policy's items and edits until the transaction ends.
+
+        Nothing to do here: ``BEGIN IMMEDIATE`` already makes SQLite's writers take turns.
+        """
 
     def _reattach_edits(
         self, conn: sqlite3.Connection, policy_id: str, items: Sequence[PolicyItem], version: int, now: str
@@ -525,7 +532,11 @@ class SQLiteStore:
             for c in conditions
         ]
         with self.transaction():
-            row = conn.execute("SELECT policy_id, text FROM items WHERE id = ?", (item_id,)).fetchone()
+            row = conn.execute("SELECT policy_id FROM items WHERE id = ?", (item_id,)).fetchone()
+            if row is not None:
+                self._lock_policy(conn, row["policy_id"])
+                # Read again under the lock: a re-ingest may have renumbered the policy meanwhile.
+                row = conn.execute("SELECT policy_id, text FROM items WHERE id = ?", (item_id,)).fetchone()
             if row is None:
                 raise NotFoundError(f"no item {item_id!r} in the store")
             conn.execute("DELETE FROM conditions WHERE item_id = ? AND source = ?", (item_id, source))

@@ -220,6 +220,33 @@ def test_edits_stay_apart_between_policies(store):
     assert all(c.source == "extracted" for i in ("two#1", "two#2") for c in store.item_conditions(i))
 
 
+def test_an_edit_waits_for_a_reingest_of_its_policy(store, backend):
+    store.upsert_policy(*clauses("doc", [A, B, C]))
+    started, release = threading.Event(), threading.Event()
+
+    def reingest() -> None:
+        with store.transaction():
+            store.upsert_policy(*clauses("doc", [A, X, B, C]))
+            started.set()
+            release.wait(10)
+
+    ingesting = threading.Thread(target=reingest)
+    ingesting.start()
+    assert started.wait(10)
+    editing = threading.Thread(target=store.set_item_conditions, args=("doc#3", [EMPLOYEES]))
+    editing.start()
+    editing.join(0.5)
+    assert editing.is_alive()  # it waits for the re-ingest instead of writing beside it
+    release.set()
+    ingesting.join(10)
+    editing.join(10)
+    # It was saved for the text doc#3 has now, so its fingerprint and the item it applies to agree.
+    assert fields(store, "doc#3") == [("employees", 300, "edited")]
+    assert backend.rows("SELECT DISTINCT item_sha256 FROM conditions WHERE source = 'edited'") == [
+        (item_fingerprint(B),)
+    ]
+
+
 def _schema_3(backend: Backend) -> None:
     """Bring an empty backend to schema version 3 (before edits had fingerprints), as a deployed store is."""
     if backend.name == "sqlite":
