@@ -99,7 +99,10 @@ def test_an_item_edited_after_the_build_is_served_with_its_new_text_after_a_rest
         assert present == expected  # no vector of the first process's change is left over
         retriever = reopened._retriever
         got = retriever.vectors.reconstruct(retriever._chunk_ids([item.id]))
-        want = encoder.encode_passages(chunk_text(new_text, 480, 4))
+        config = retriever.config  # the chunking the index was built with
+        want = encoder.encode_passages(
+            chunk_text(new_text, config.chunk_chars, config.max_chunks, config.chunk_stride)
+        )
         assert got.shape == want.shape and np.allclose(got, want, atol=1e-5)
         assert reopened.match(enterprise_id=next(iter(store.iter_enterprises())).id).results
         reopened.close()
