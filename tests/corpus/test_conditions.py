@@ -4,17 +4,32 @@ from corpus.conditions import Condition, ConditionError, evaluate_condition, jud
 
 
 def profile(**kw):
-    base = {"id": "e1", "revenue": 800.0, "rd_expense": 28.0, "qualifications": ["国家高新技术企业"],
-            "region_code": "331002", "industry_code": "C3670", "established": "2019-05-01",
-            "credit_status": "normal", "major_violation": False}
+    base = {
+        "id": "e1",
+        "revenue": 800.0,
+        "rd_expense": 28.0,
+        "qualifications": ["国家高新技术企业"],
+        "region_code": "331002",
+        "industry_code": "C3670",
+        "established": "2019-05-01",
+        "credit_status": "normal",
+        "major_violation": False,
+    }
     base.update(kw)
     return base
 
 
 @pytest.mark.parametrize(
     ("op", "value", "verdict"),
-    [("gte", 800, "met"), ("gte", 800.5, "unmet"), ("gt", 800, "unmet"), ("lte", 800, "met"),
-     ("lt", 800, "unmet"), ("lt", 801, "met"), ("eq", 800, "met")],
+    [
+        ("gte", 800, "met"),
+        ("gte", 800.5, "unmet"),
+        ("gt", 800, "unmet"),
+        ("lte", 800, "met"),
+        ("lt", 800, "unmet"),
+        ("lt", 801, "met"),
+        ("eq", 800, "met"),
+    ],
 )
 def test_numeric_ops(op, value, verdict):
     assert evaluate_condition(Condition("revenue", op, value), profile()).verdict == verdict
@@ -36,7 +51,12 @@ def test_industry_section_letter_matches_digit_codes():
     cond = Condition("industry_code", "industry_in", ["C"])
     assert evaluate_condition(cond, profile(industry_code="3670")).verdict == "met"
     assert evaluate_condition(cond, profile(industry_code="I6510")).verdict == "unmet"
-    assert evaluate_condition(Condition("industry_code", "industry_in", ["I65"]), profile(industry_code="6510")).verdict == "met"
+    assert (
+        evaluate_condition(
+            Condition("industry_code", "industry_in", ["I65"]), profile(industry_code="6510")
+        ).verdict
+        == "met"
+    )
 
 
 def test_levels():
@@ -44,7 +64,10 @@ def test_levels():
     assert judge_item(conds, profile()).level == "eligible"
     assert judge_item(conds + [Condition("employees", "gte", 5)], profile()).level == "need_info"
     assert judge_item(conds + [Condition("revenue", "gte", 900)], profile()).level == "near_miss"
-    two_unmet = conds + [Condition("revenue", "gte", 900), Condition("qualifications", "has", "省级专精特新中小企业")]
+    two_unmet = conds + [
+        Condition("revenue", "gte", 900),
+        Condition("qualifications", "has", "省级专精特新中小企业"),
+    ]
     assert judge_item(two_unmet, profile()).level == "ineligible"
     exclusion = conds + [Condition("credit_status", "eq", "normal")]
     assert judge_item(exclusion, profile(credit_status="dishonest")).level == "ineligible"
