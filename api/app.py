@@ -22,7 +22,7 @@ from api.errors import install_error_handlers
 from api.limits import BodySizeLimit, Limits
 from api.logs import RequestLog
 from api.routes import enterprises, feedback, health, match, policies, service, targets
-from api.runtime import match_limiter, settle_heap
+from api.runtime import match_limiter, settle_heap, warm_up
 from api.services import Services, open_services
 from corpus.settings import Settings
 
@@ -49,6 +49,7 @@ def create_app(
             opened = open_services(settings, limits=limits, prepare=False)
             app.state.services = opened
         app.state.match_limiter = match_limiter()
+        warm_up()  # the first request would otherwise load jieba's dictionary (~1 s)
         frozen = settle_heap()  # the loaded matcher leaves later collections (see api.runtime)
         log.info("heap settled: %d objects frozen out of garbage collection", frozen)
         try:

@@ -11,6 +11,8 @@ Two things measured on 2 cores (``policymatch bench scale``) decide the tail of
 - Sixteen connections meant sixteen threads taking turns at the GIL for CPU-bound
   matching. :func:`match_limiter` caps the matching to one thread per core;
   requests beyond that wait in the event loop, not in a GIL convoy.
+
+:func:`warm_up` loads at startup what the first request would otherwise wait for.
 """
 
 from __future__ import annotations
@@ -19,6 +21,13 @@ import gc
 import os
 
 import anyio
+
+
+def warm_up() -> None:
+    """Load what the first request would otherwise load: the jieba tokenizer with the domain dictionary."""
+    from matcher.text import get_tokenizer
+
+    get_tokenizer()
 
 
 def settle_heap() -> int:

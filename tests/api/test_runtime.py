@@ -32,10 +32,13 @@ def test_match_threads_is_the_cores_this_process_may_use():
     assert match_threads() == len(os.sched_getaffinity(0))
 
 
-def test_lifespan_installs_the_match_limiter(client):
+def test_lifespan_installs_the_match_limiter_and_warms_the_tokenizer(client):
+    from matcher import text
+
     limiter = client.app.state.match_limiter
     assert limiter.total_tokens == match_threads()
     assert gc.get_freeze_count() > 0
+    assert text._TOKENIZER is not None
 
 
 def test_concurrent_matches_answer_as_serial_ones_and_each_is_audited(client, keys, services):
