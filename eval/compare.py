@@ -184,11 +184,15 @@ class CachingEncoder:
         return self._encode(list(texts), "passage")
 
 
-def chunks_of(text: str, chunk_chars: int, max_chunks: int) -> list[str]:
-    """Split a text as the server does (``matcher.retrieval.chunk_text``): consecutive windows from the start."""
+def chunks_of(text: str, chunk_chars: int, max_chunks: int, stride: int = 0) -> list[str]:
+    """Split a text as the server does (``matcher.retrieval.chunk_text``): windows from the start, one every ``stride``."""
     from matcher.retrieval import chunk_text
 
-    return chunk_text(text, chunk_chars, max_chunks)
+    return (
+        chunk_text(text, chunk_chars, max_chunks, stride)
+        if stride
+        else chunk_text(text, chunk_chars, max_chunks)
+    )
 
 
 class DenseSystem:
@@ -203,11 +207,13 @@ class DenseSystem:
         chunk_chars: int = DEFAULT_CHUNK_CHARS,
         max_chunks: int = DEFAULT_MAX_CHUNKS,
         batch_size: int = 16,
+        chunk_stride: int = 0,
     ) -> None:
         self.encoder = CachingEncoder(encoder, cache_dir, batch_size)
         self.name = name or f"dense:{encoder.model_id}"
         self.chunk_chars = chunk_chars
         self.max_chunks = max_chunks
+        self.chunk_stride = chunk_stride  # 0: consecutive chunks
         self.chunk_vectors_: np.ndarray | None = None
         self.chunk_doc_: np.ndarray | None = None
         self.n_docs_ = 0
@@ -222,7 +228,7 @@ class DenseSystem:
         texts: list[str] = []
         owners: list[int] = []
         for row, doc in enumerate(docs):
-            pieces = chunks_of(doc_text(doc), self.chunk_chars, self.max_chunks)
+            pieces = chunks_of(doc_text(doc), self.chunk_chars, self.max_chunks, self.chunk_stride)
             texts.extend(pieces)
             owners.extend([row] * len(pieces))
         self.chunk_vectors_ = self.encoder.encode_passages(texts)

@@ -207,10 +207,16 @@ def _report_arguments(parser: argparse.ArgumentParser) -> None:
         help="eligibility set whose held-out items both versions are judged on (not trained on); repeatable",
     )
     parser.add_argument(
+        "--dense-backends",
+        default="",
+        help="further encoder backends to run dense with, per version, comma-separated (e.g. onnx for fp32)",
+    )
+    parser.add_argument(
         "--max-chunks",
         type=int,
-        default=4,
-        help="480-character chunks of each document the dense systems read (served: 4)",
+        default=None,
+        help="dense systems read this many consecutive 480-character chunks per document "
+        "(default: the served retriever's windows)",
     )
 
 
@@ -246,6 +252,7 @@ def _compare_and_publish(
         report_dir=report_dir,
         backend=settings.encoder_backend,
         max_chunks=args.max_chunks,
+        dense_backends=[b.strip() for b in args.dense_backends.split(",") if b.strip()],
     )
     for comparison in retrieval:
         print(f"{comparison.run.set_name}: report in {comparison.report_dir}")

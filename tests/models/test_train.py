@@ -207,6 +207,9 @@ def test_train_register_evaluate_promote_end_to_end(models_dir, synthetic_retrie
             recorded["dense_recall@10"]
         )
     assert {"bm25", "tfidf-char", "tfidf-jieba"} <= names
+    paired = comparison.pair(f"hybrid:{v1.version}", f"hybrid:{run.version}")
+    assert paired is not None and paired.n_queries == comparison.run.n_queries
+    assert (comparison.report_dir / "paired.json").is_file()
     section = training_section(registry.root, run.version, [comparison], docs=tmp_path / "docs")
     image = tmp_path / "docs" / "img" / f"training-{comparison.report_dir.name}-recall_at_k.png"
     assert image.is_file() and f"]({image.relative_to(tmp_path / 'docs')})" in section
