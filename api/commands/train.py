@@ -274,8 +274,15 @@ def _compare_and_publish(
                 f"{erun.set_name}:test {v}: verdict accuracy {m['verdict_accuracy']:.4f}, "
                 f"eligible precision {m['eligible_precision']:.4f}, eligible recall {m['eligible_recall']:.4f}"
             )
+    # Plots go under docs/img only when the section goes into docs/benchmarks.md.
     section = training_section(
-        settings.models_dir, version, retrieval, eligibility, command=command, notes=notes
+        settings.models_dir,
+        version,
+        retrieval,
+        eligibility,
+        command=command,
+        notes=notes,
+        docs=Path("docs") if args.benchmarks else report_dir,
     )
     (report_dir / "training.md").write_text(section + "\n", encoding="utf-8")
     print(f"section written to {report_dir / 'training.md'}")
