@@ -940,7 +940,7 @@ def training_section(
     parts = [
         "## Training",
         f"Machine: {machine_description()}.",
-        *([f"Command (as run): `{command}`"] if command else []),
+        *([f"Command (as run): {command if '`' in command else f'`{command}`'}"] if command else []),
         training_markdown(models_dir, version).split("\n\nPromotion rule:")[0],
     ]
     leakage = dict(config.get("leakage") or {})
