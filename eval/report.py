@@ -97,6 +97,54 @@ def plot_recall_curves(
     return path
 
 
+def plot_before_after(
+    curves: Mapping[str, Mapping[int, float]],
+    path: Path,
+    before: str,
+    after: str,
+    title: str = "recall@k",
+) -> Path:
+    """recall@k of two model versions side by side: one colour per system, dashed ``before``, solid ``after``.
+
+    A curve whose name carries neither version (``bm25``, ``tfidf-*``) is drawn thin and grey-toned.
+    """
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(7.5, 4.8), dpi=110)
+    kinds: dict[str, int] = {}
+    palette = plt.get_cmap("tab10")
+    for name, points in curves.items():
+        ks = sorted(points)
+        version = (
+            before
+            if before in name.replace("@", ":").split(":")
+            else after
+            if after in name.replace("@", ":").split(":")
+            else None
+        )
+        kind = name.replace(f":{before}", "").replace(f":{after}", "") if version else name
+        if version:
+            color = palette(kinds.setdefault(kind, len(kinds)) % 10)
+            style = {"linestyle": "--" if version == before else "-", "linewidth": 1.8, "color": color}
+        else:
+            style = {"linestyle": ":", "linewidth": 1.0, "color": "0.45"}
+        ax.plot(ks, [points[k] for k in ks], marker="o", markersize=3, label=label(name), **style)
+    all_ks = sorted({k for points in curves.values() for k in points})
+    ax.set_xscale("log")
+    ax.set_xticks(all_ks)
+    ax.set_xticklabels([str(k) for k in all_ks])
+    ax.set_xlabel("k")
+    ax.set_ylabel(label("召回率 recall@k"))
+    ax.set_ylim(0, 1.01)
+    ax.grid(True, alpha=0.3)
+    ax.set_title(label(f"{title} ({before} dashed, {after} solid)"))
+    ax.legend(fontsize=7, loc="lower right", ncol=2)
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path)
+    plt.close(fig)
+    return path
+
+
 def plot_confusion(
     labels: Sequence[str], matrix: np.ndarray, path: Path, title: str = "级别 confusion"
 ) -> Path:

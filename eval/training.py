@@ -749,6 +749,16 @@ def compare_retrieval(
         )
         folder = Path(report_dir) / _slug(part.name)
         run.write(folder, title=f"{part.name}: {parent} → {version}")
+        from eval.report import plot_before_after
+
+        # The report folder's plot, redrawn so each system's two versions share a colour.
+        plot_before_after(
+            {s.name: s.summary.recall for s in run.systems},
+            folder / "recall_at_k.png",
+            parent,
+            version,
+            title=f"{part.name} recall@k",
+        )
         paired = _paired_for(
             part,
             systems,

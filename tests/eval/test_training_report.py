@@ -65,3 +65,17 @@ def test_paired_difference_counts_moves_and_brackets_the_mean():
     said = helped_sentence(run, "a", "b", paired=paired)
     assert "up on 2, down on 0 of 6 questions, sign test p = 0.50: within noise" in said
     assert "first answer ranked higher for 3, lower for 1" in said
+
+
+def test_before_after_plot_pairs_each_system_by_colour(tmp_path):
+    from eval.report import plot_before_after
+
+    curves = {
+        "bm25": {1: 0.7, 10: 0.9},
+        "dense:v1@onnx-int8": {1: 0.5, 10: 0.8},
+        "dense:v2@onnx-int8": {1: 0.6, 10: 0.85},
+        "hybrid:v1": {1: 0.75, 10: 0.95},
+        "hybrid:v2": {1: 0.76, 10: 0.96},
+    }
+    path = plot_before_after(curves, tmp_path / "p.png", "v1", "v2", title="t")
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and path.stat().st_size > 5000
