@@ -149,7 +149,9 @@ def synthetic_retrieval_set(tmp_path):
 
 
 @pytest.mark.slow
-def test_train_register_evaluate_promote_end_to_end(models_dir, synthetic_retrieval_set, tmp_path):
+def test_train_register_evaluate_promote_end_to_end(
+    models_dir, synthetic_retrieval_set, tmp_path, monkeypatch, capsys
+):
     from eval.training import retrain
     from models.promote import PromotionRefused, decide_promotion, evaluations_of, promote
     from models.registry import ModelRegistry
@@ -166,7 +168,7 @@ def test_train_register_evaluate_promote_end_to_end(models_dir, synthetic_retrie
         retrieval_sets=[synthetic_retrieval_set],
         config=TrainConfig(max_seq_length=64, batch_size=16, max_pairs=300, seed=0),
         progress=False,
-        cache_dir=tmp_path / "vectors",
+        cache_dir=tmp_path / ".cache" / "vectors",
     )
     new = registry.get(run.version)
     assert new.parent == v1.version and run.n_pairs >= 80
@@ -195,7 +197,7 @@ def test_train_register_evaluate_promote_end_to_end(models_dir, synthetic_retrie
         [test],
         models_dir=registry.root,
         report_dir=tmp_path / "report",
-        cache_dir=tmp_path / "vectors",
+        cache_dir=tmp_path / ".cache" / "vectors",
     )
     names = {s.name for s in comparison.run.systems}
     for v in (v1.version, run.version):
@@ -214,6 +216,36 @@ def test_train_register_evaluate_promote_end_to_end(models_dir, synthetic_retrie
     image = tmp_path / "docs" / "img" / f"training-{comparison.report_dir.name}-recall_at_k.png"
     assert image.is_file() and f"]({image.relative_to(tmp_path / 'docs')})" in section
     assert "Did fine-tuning help?" in section and "leakage guard" in section and "LEAKED" not in section
+
+    # The same through the CLI (vectors cached under the working directory's .cache/vectors).
+    from api.cli import main
+    from corpus.settings import get_settings
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("POLICYMATCH_DATA_DIR", str(registry.root.parent))
+    get_settings.cache_clear()
+    try:
+        report = tmp_path / "cli-report"
+        assert (
+            main(
+                [
+                    "models",
+                    "report",
+                    run.version,
+                    "--retrieval-set",
+                    str(synthetic_retrieval_set),
+                    "--report",
+                    str(report),
+                ]
+            )
+            == 0
+        )
+        assert f"hybrid:{run.version}" in capsys.readouterr().out
+        written = (report / "training.md").read_text(encoding="utf-8")
+        assert "Did fine-tuning help?" in written and (report / "img").is_dir()
+        assert not (tmp_path / "docs").joinpath("benchmarks.md").exists()  # only --benchmarks writes docs
+    finally:
+        get_settings.cache_clear()
 
     decision = decide_promotion(run.version, new_evals, v1.version, old_evals)
     if decision.allowed:
