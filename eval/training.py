@@ -331,6 +331,10 @@ def _restrict(eset: EligibilitySet, item_ids: frozenset[str]) -> EligibilitySet:
 # --- the whole run ----------------------------------------------------------------------------
 
 
+class TrainingEvaluationError(RuntimeError):
+    """Fine-tuning and registration succeeded but the evaluation afterwards failed; the message names the version."""
+
+
 @dataclass(frozen=True)
 class TrainingRun:
     """A finished retraining: the new version, its parent, the data and both versions' evaluations."""
@@ -416,17 +420,24 @@ def retrain(
         )
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    evaluations = (
-        evaluate_versions(
-            [parent.version, entry.version],
-            data.held_out,
-            models_dir=models_dir,
-            backend=backend,
-            cache_dir=cache_dir,
+    try:
+        evaluations = (
+            evaluate_versions(
+                [parent.version, entry.version],
+                data.held_out,
+                models_dir=models_dir,
+                backend=backend,
+                cache_dir=cache_dir,
+            )
+            if evaluate
+            else {}
         )
-        if evaluate
-        else {}
-    )
+    except Exception as exc:
+        # The version is registered already; say so, and how to evaluate it, instead of a bare traceback.
+        raise TrainingEvaluationError(
+            f"{entry.version} is registered (parent {parent.version}) but evaluating it failed ({exc!r}); "
+            f"compare both with `policymatch models report {entry.version} --retrieval-set DIR` before promoting"
+        ) from exc
     return TrainingRun(
         entry.version, parent.version, result.n_pairs, result.seconds, data.counts, evaluations
     )
