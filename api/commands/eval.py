@@ -55,8 +55,8 @@ def register(sub: argparse._SubParsersAction, group: Any) -> None:
     retrieval.add_argument(
         "--max-chunks",
         type=int,
-        default=4,
-        help="480-character chunks of each document the dense systems read (served: 4)",
+        default=None,
+        help="read each document as this many consecutive 480-character chunks (default: the served windows)",
     )
     retrieval.add_argument(
         "--benchmarks",
