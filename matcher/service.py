@@ -47,7 +47,14 @@ from matcher.eligibility import (
     profile_flags,
 )
 from matcher.fusion import fuse
-from matcher.semantic import DEFAULT_THRESHOLDS, SemanticJudge, SemanticThresholds, VectorCache, profile_text
+from matcher.semantic import (
+    DEFAULT_THRESHOLDS,
+    SemanticJudge,
+    SemanticThresholds,
+    VectorCache,
+    content_key,
+    profile_text,
+)
 from matcher.targets import (
     DEFAULT_LEVELS,
     EntitledList,
@@ -275,6 +282,37 @@ def _day_number(value: Any) -> float:
         return math.inf
 
 
+class _PassageCache:
+    """The matcher's encoder with item passages cached by content hash (in the semantic judge's cache).
+
+    A rebuild then encodes only passages it has not seen (all of them after a model change),
+    and :meth:`Matcher.rebuild_index` does that before it takes the write lock, so writers wait
+    for the build, not for the encoder.
+    """
+
+    def __init__(self, encoder: Encoder, judge: SemanticJudge) -> None:
+        self._encoder = encoder
+        self._judge = judge
+
+    @property
+    def dim(self) -> int:
+        """Vector dimension of the wrapped encoder."""
+        return int(self._encoder.dim)
+
+    @property
+    def model_id(self) -> str:
+        """Model id of the wrapped encoder (what an index version records)."""
+        return str(self._encoder.model_id)
+
+    def encode_queries(self, texts: list[str], batch_size: int = 32) -> np.ndarray:
+        """Encode queries with the wrapped encoder (queries are not cached here)."""
+        return self._encoder.encode_queries(texts, batch_size=batch_size)
+
+    def encode_passages(self, texts: list[str], batch_size: int = 32) -> np.ndarray:
+        """Encode passages, reusing every vector the cache holds."""
+        return self._judge.condition_vectors(texts)
+
+
 class Matcher:
     """Both directions of matching over one store, one encoder and one data directory."""
 
@@ -296,6 +334,7 @@ class Matcher:
         self._today = today
         self._cache_path = self.data_dir / "cache" / "text_vectors.npz"
         self.judge = SemanticJudge(encoder, thresholds, VectorCache(path=self._cache_path))
+        self._passages = _PassageCache(encoder, self.judge)
         self.columns = EnterpriseColumns()
         self._write_lock = threading.RLock()
         self._retriever: Any = None
@@ -421,7 +460,9 @@ class Matcher:
         if current is not None and current.model_id == self.encoder.model_id:
             try:
                 vectors = self.vector_backend.load(current.path / "items" / "vectors")
-                self._retriever = HybridRetriever.load(current.path / "items", self.encoder, vectors=vectors)
+                self._retriever = HybridRetriever.load(
+                    current.path / "items", self._passages, vectors=vectors
+                )
                 self._index_name = current.version
                 if self.vector_backend.is_milvus:
                     self._reconcile_vectors()
@@ -495,17 +536,40 @@ class Matcher:
             self._retriever.add([i.id for i in missing], [self._item_text(i) for i in missing])
             self._changes += 1
 
+    def encode_items(self) -> int:
+        """Encode every item's passages the cache lacks, without the write lock; returns how many were new.
+
+        :meth:`rebuild_index` calls it first; a caller holding its own write lock (the HTTP
+        rebuild route) calls it before taking that lock.
+        """
+        from matcher.retrieval import RetrievalConfig, chunk_text
+
+        config = RetrievalConfig()
+        chunks = {
+            chunk
+            for item in self._state.items
+            for chunk in chunk_text(
+                self._item_text(item), config.chunk_chars, config.max_chunks, config.chunk_stride
+            )
+        }
+        model_id = self.encoder.model_id
+        new = [c for c in chunks if self.judge.cache.get(content_key(model_id, "passage", c)) is None]
+        if new:
+            self._passages.encode_passages(sorted(new, key=len))
+        return len(new)
+
     def rebuild_index(self) -> str:
         """Build the item index from scratch into a new version and switch to it atomically; returns its name."""
         from matcher.index_versions import IndexVersions
         from matcher.retrieval import HybridRetriever
 
+        self.encode_items()  # the slow part, outside the lock: the build below finds every vector cached
         with self._write_lock:
             state = self._state
             # A new build gets new vectors: a fresh FAISS index, or a new Milvus collection for the new version.
             vectors = self.vector_backend.new_index(dim=self.encoder.dim, model_id=self.encoder.model_id)
             try:
-                retriever = HybridRetriever(self.encoder, vectors=vectors)
+                retriever = HybridRetriever(self._passages, vectors=vectors)
                 if state.items:
                     retriever.add([i.id for i in state.items], [self._item_text(i) for i in state.items])
                 digest = hashlib.sha256()

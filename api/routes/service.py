@@ -42,6 +42,7 @@ def audit(
 def rebuild_index(principal: AdminDep, services: ServicesDep) -> dict[str, Any]:
     """Build a new index version from the store and switch to it atomically (admin)."""
     previous = services.index_version
+    services.matcher.encode_items()  # the slow part first, while writes still go through
     with services.write_lock:
         services.matcher.rebuild_index()
     settle_heap()  # the new index's objects leave later collections, as at startup

@@ -411,6 +411,45 @@ def test_rebuild_switches_index_version(matcher):
     assert reopened.index_version == name
 
 
+class _CountingEncoder:
+    """The real encoder, counting the passages it is asked to encode and the write lock's state then."""
+
+    def __init__(self, encoder, matcher_box):
+        self.encoder, self.box, self.passages, self.under_lock = encoder, matcher_box, 0, 0
+        self.dim, self.model_id = encoder.dim, encoder.model_id
+
+    def encode_queries(self, texts, batch_size=32):
+        return self.encoder.encode_queries(texts, batch_size=batch_size)
+
+    def encode_passages(self, texts, batch_size=32):
+        self.passages += len(texts)
+        lock = self.box[0]._write_lock
+        if lock.acquire(blocking=False):
+            lock.release()  # free: encoding happens outside the write lock
+        else:
+            self.under_lock += len(texts)
+        return self.encoder.encode_passages(texts, batch_size=batch_size)
+
+
+def test_rebuild_encodes_outside_the_write_lock_and_only_new_text(tmp_path, encoder):
+    store = open_store(tmp_path / "policymatch.sqlite3")
+    for doc, specs in POLICIES:
+        items = [item(doc, n, title, text) for n, (title, text, _) in enumerate(specs, 1)]
+        store.upsert_policy(doc, items, [Extraction(list(conds)) for _, _, conds in specs])
+    box = []
+    counting = _CountingEncoder(encoder, box)
+    m = Matcher(tmp_path, store, counting, today=TODAY)
+    box.append(m)
+    m.reload_items()
+    first = m.rebuild_index()
+    assert counting.passages > 0 and counting.under_lock == 0
+    encoded = counting.passages
+    second = m.rebuild_index()  # same texts: every passage comes from the cache
+    assert second != first and counting.passages == encoded
+    assert m.match(profile=ENTERPRISES[0]).results
+    store.close()
+
+
 def test_semantic_condition_judged_by_the_encoder(matcher):
     condition = Condition("products", "semantic", "汽车零部件制造")
     related = validate_profile(ENTERPRISES[0]).to_dict()

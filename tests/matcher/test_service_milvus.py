@@ -123,23 +123,44 @@ class _FailingEncoder:
         raise OSError("encoder went away")
 
 
-def test_a_failed_build_leaves_no_collection_and_current_unchanged(
-    tmp_path: Path, encoder: Any, milvus_url: str
-):
+class _WrongWidthEncoder(_FailingEncoder):
+    """Passages come back one number short: the encoder succeeds and the insert into the collection fails."""
+
+    def encode_passages(self, texts: list[str], batch_size: int = 32) -> Any:
+        return np.zeros((len(texts), self.dim - 1), dtype=np.float32)
+
+
+def _collections(milvus_url: str) -> list[str]:
     from pymilvus import MilvusClient
 
+    path = Path(milvus_url.removeprefix("milvus-lite://"))
+    if not path.exists():
+        return []  # nothing ever opened the file: no collection
+    client = MilvusClient(str(path))
+    try:
+        return list(client.list_collections())
+    finally:
+        client.close()
+
+
+@pytest.mark.parametrize("broken", [_FailingEncoder, _WrongWidthEncoder])
+def test_a_failed_build_leaves_no_collection_and_current_unchanged(
+    tmp_path: Path, encoder: Any, milvus_url: str, broken: type
+):
     from matcher.index_versions import IndexVersions
 
     store = demo_store(tmp_path / "store.sqlite3")
     try:
-        with pytest.raises(OSError, match="encoder went away"):
-            Matcher.open(tmp_path, store, _FailingEncoder(encoder), vectors=parse_vector_url(milvus_url))
+        # The encoder failing (before any collection exists: passages are encoded first, outside the
+        # write lock) or the insert failing inside the build (its new collection is dropped).
+        with pytest.raises(Exception) as raised:
+            Matcher.open(tmp_path, store, broken(encoder), vectors=parse_vector_url(milvus_url))
+        if broken is _FailingEncoder:
+            assert "encoder went away" in str(raised.value)
+        else:  # the build got as far as Milvus: its collection was made, then dropped
+            assert Path(milvus_url.removeprefix("milvus-lite://")).exists()
         assert IndexVersions(tmp_path).current_name() is None
-        client = MilvusClient(milvus_url.removeprefix("milvus-lite://"))
-        try:
-            assert client.list_collections() == []
-        finally:
-            client.close()
+        assert _collections(milvus_url) == []
     finally:
         store.close()
 
