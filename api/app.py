@@ -48,7 +48,7 @@ def create_app(
         if getattr(app.state, "services", None) is None:
             opened = open_services(settings, limits=limits, prepare=False)
             app.state.services = opened
-        app.state.match_limiter = match_limiter()
+        app.state.match_limiter = match_limiter(settings.match_threads)
         warm_up()  # the first request would otherwise load jieba's dictionary (~1 s)
         frozen = settle_heap()  # the loaded matcher leaves later collections (see api.runtime)
         log.info("heap settled: %d objects frozen out of garbage collection", frozen)

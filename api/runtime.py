@@ -9,8 +9,11 @@ Two things measured on 2 cores (``policymatch bench scale``) decide the tail of
   moves what survives into the permanent generation (``gc.freeze``): later
   collections see only what requests allocate.
 - Sixteen connections meant sixteen threads taking turns at the GIL for CPU-bound
-  matching. :func:`match_limiter` caps the matching to one thread per core;
-  requests beyond that wait in the event loop, not in a GIL convoy.
+  matching. :func:`match_limiter` caps matching at ``POLICYMATCH_MATCH_THREADS`` threads
+  (default 1); requests beyond that wait in the event loop, not in a GIL convoy. One
+  thread beat two on 2 cores for first requests (10k: 262 against 155 req/s; 300k: 257
+  against 190) and matched them for cached answers: matching is Python under one GIL, and
+  the parts that release it (numpy, ONNX) are short.
 
 :func:`warm_up` loads at startup what the first request would otherwise wait for.
 """
@@ -18,7 +21,6 @@ Two things measured on 2 cores (``policymatch bench scale``) decide the tail of
 from __future__ import annotations
 
 import gc
-import os
 
 import anyio
 
@@ -38,14 +40,6 @@ def settle_heap() -> int:
     return gc.get_freeze_count()
 
 
-def match_threads() -> int:
-    """Threads that may run matching at once: one per core this process may use."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # not on Linux
-        return max(1, os.cpu_count() or 1)
-
-
-def match_limiter() -> anyio.CapacityLimiter:
-    """Make a capacity limiter of :func:`match_threads` tokens (inside the running event loop)."""
-    return anyio.CapacityLimiter(match_threads())
+def match_limiter(threads: int = 1) -> anyio.CapacityLimiter:
+    """Make a capacity limiter of ``threads`` tokens (inside the running event loop)."""
+    return anyio.CapacityLimiter(threads)

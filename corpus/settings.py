@@ -47,6 +47,12 @@ class Settings(BaseSettings):
     )
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
+    match_threads: int = Field(
+        default=1,
+        ge=1,
+        le=64,
+        description="worker threads that may run 智能匹配 at once in one server process (1 measured best on 2 cores)",
+    )
     demo_seed: int = 20241
     demo_enterprises: int = Field(default=10_000, ge=0)
     demo_policies: int = Field(default=200, ge=0)

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import gc
-import os
 from concurrent.futures import ThreadPoolExecutor
 
 from api_helpers import auth
 
-from api.runtime import match_threads, settle_heap
+from api.runtime import settle_heap
 
 LEVELS_ALL = ["eligible", "need_info", "near_miss", "ineligible"]
 
@@ -28,15 +27,11 @@ def test_settle_heap_freezes_what_is_alive_and_later_collections_skip_it():
     assert id(old) in {id(o) for o in gc.get_objects()}
 
 
-def test_match_threads_is_the_cores_this_process_may_use():
-    assert match_threads() == len(os.sched_getaffinity(0))
-
-
 def test_lifespan_installs_the_match_limiter_and_warms_the_tokenizer(client):
     from matcher import text
 
     limiter = client.app.state.match_limiter
-    assert limiter.total_tokens == match_threads()
+    assert limiter.total_tokens == client.app.state.settings.match_threads == 1
     assert gc.get_freeze_count() > 0
     assert text._TOKENIZER is not None
 
