@@ -650,10 +650,10 @@ def _markdown(runs: list[ScaleRun], machine: str, args: argparse.Namespace) -> s
         "## Scale (`policymatch bench scale`)",
         "",
         f"Machine: {machine}. Items: {r0.n_items} demo items (true conditions), demo enterprises (seed {args.seed}). "
-        "Everything ran under `nice` beside other work on the same 2 cores; the load generator (wrk, 2 threads) "
-        "shares the cores with the server. 1-minute load average at the end of each size: "
+        "The server runs under `nice -n 10`; the load generator (wrk, 2 threads) shares the 2 cores with it. "
+        "1-minute load average at the end of each size: "
         + ", ".join(f"{r.load_average:.1f}" for r in runs)
-        + " (other engineers' jobs; above 2 every figure here is slower than on 2 idle cores).",
+        + " (the benchmark's own server and wrk count ≈ 1; well above 2, other jobs were slowing every figure).",
         "",
         *table,
         "",
