@@ -17,7 +17,6 @@ enterprise snapshot), never duplicates it; a person's edited conditions survive.
 
 from __future__ import annotations
 
-import sqlite3
 import time
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -42,7 +41,7 @@ from corpus.schemas import (
     validate_profile,
 )
 from corpus.splitting import split_policy
-from corpus.store.base import AuditEvent, Store
+from corpus.store.base import AuditEvent, Store, StoreError
 
 POLICY_BATCH = 50
 ENTERPRISE_BATCH = 5000
@@ -269,7 +268,7 @@ def ingest_policies(
                     raise _Rollback
         except _Rollback:
             pass
-        except (sqlite3.Error, ValueError) as exc:
+        except (StoreError, ValueError) as exc:
             tally.errors.append(LoadError("(store)", None, None, f"the store refused the batch: {exc}"))
         report = tally.report("policies", started, strict)
         if report.errors:
@@ -312,13 +311,13 @@ def _store_policy_batch(store: Store, batch: list[_PreparedPolicy], tally: _Tall
         with store.transaction():
             for prepared in batch:
                 _store_policy(store, prepared, snapshot)
-    except (sqlite3.Error, ValueError, TypeError):
+    except (StoreError, ValueError, TypeError):
         # The batch rolled back as a whole; retry one by one so one bad record keeps only itself out.
         for prepared in batch:
             try:
                 with store.transaction():
                     _store_policy(store, prepared, tally)
-            except (sqlite3.Error, ValueError, TypeError) as exc:
+            except (StoreError, ValueError, TypeError) as exc:
                 tally.errors.append(
                     LoadError(prepared.path, prepared.line, None, f"the store refused it: {exc}")
                 )
@@ -390,13 +389,13 @@ def ingest_enterprises(
     def flush(batch: list[Loaded[EnterpriseProfile]], *, retry: bool) -> None:
         try:
             counts = store.upsert_enterprises([b.record for b in batch])
-        except (sqlite3.Error, ValueError, TypeError) as exc:
+        except (StoreError, ValueError, TypeError) as exc:
             if not retry:
                 raise
             for one in batch:
                 try:
                     flush([one], retry=False)
-                except (sqlite3.Error, ValueError, TypeError) as inner:
+                except (StoreError, ValueError, TypeError) as inner:
                     tally.errors.append(LoadError(one.path, one.line, None, f"the store refused it: {inner}"))
             del exc
             return
@@ -420,7 +419,7 @@ def ingest_enterprises(
                     raise _Rollback
         except _Rollback:
             pass
-        except (sqlite3.Error, ValueError, TypeError) as exc:
+        except (StoreError, ValueError, TypeError) as exc:
             tally.errors.append(LoadError("(store)", None, None, f"the store refused the batch: {exc}"))
         report = tally.report("enterprises", started, strict)
         if report.errors:

@@ -124,6 +124,29 @@ def test_a_batch_the_store_refuses_is_retried_record_by_record(store):
     assert rows(store.path, "SELECT id, version FROM policies ORDER BY id") == before
 
 
+def test_on_postgresql_a_refused_record_stays_inside_the_retry(pg_database: str):
+    # The store turns psycopg's errors into its own, so the record-by-record retry catches them as it
+    # does SQLite's: one bad record is reported and kept out, the rest of its batch goes in.
+    store = open_store(pg_database)
+    try:
+        good = PolicyDocument("tz-good", "政策", POLICY["text"], "331002")
+        bad = PolicyDocument("tz-bad", "政策", POLICY["text"], "331002", fulfilment="随到随办")
+        also_good = PolicyDocument("tz-good-2", "政策", POLICY["text"], "331002")
+        report = ingest_policies(store, [good, bad, also_good], progress=False, batch_size=10)
+        assert report.inserted == 2 and [(e.path, e.line) for e in report.errors] == [("(input)", 2)]
+        assert "violates check constraint" in report.errors[0].message
+        assert sorted(p.id for p in store.list_policies()) == ["tz-good", "tz-good-2"]
+        assert [i.policy_id for i in store.iter_items() if i.policy_id == "tz-bad"] == []
+        before = [(p.id, p.version) for p in store.list_policies()]
+        with pytest.raises(IngestFailed, match="store refused"):
+            ingest_policies(
+                store, [PolicyDocument("tz-new", "政策", POLICY["text"]), bad], strict=True, progress=False
+            )
+        assert [(p.id, p.version) for p in store.list_policies()] == before
+    finally:
+        store.close()
+
+
 def test_enterprises(store, tmp_path: Path):
     path = tmp_path / "e.csv"
     path.write_text(
