@@ -125,7 +125,7 @@ def register(sub: argparse._SubParsersAction, group: Any) -> None:
 
 
 def _train(args: argparse.Namespace) -> int:
-    from corpus.settings import get_settings
+    from api.settings import get_settings
     from eval.training import retrain
     from models.bootstrap import ensure_default_model
     from models.promote import PromotionRefused, promote
@@ -293,7 +293,7 @@ def _compare_and_publish(
 
 
 def _report(args: argparse.Namespace) -> int:
-    from corpus.settings import get_settings
+    from api.settings import get_settings
 
     settings = get_settings()
     if not args.retrieval_set:
@@ -326,7 +326,7 @@ def _record_promotion(
 
 
 def _promote(args: argparse.Namespace) -> int:
-    from corpus.settings import get_settings
+    from api.settings import get_settings
     from models.promote import PromotionRefused, promote
     from models.registry import ModelRegistry
 

@@ -167,9 +167,7 @@ class SQLCore(ABC):
 
     # --- api keys ------------------------------------------------------------------------------
 
-    def create_api_key(
-        self, role: str, enterprise_id: str | None = None, label: str = ""
-    ) -> tuple[str, str]:
+    def create_api_key(self, role: str, enterprise_id: str | None = None, label: str = "") -> tuple[str, str]:
         """Make a key; returns (key_id, secret). The secret is shown once; only its SHA-256 is kept."""
         if role not in ROLES:
             raise ValueError(f"role must be one of {', '.join(ROLES)}, got {role!r}")

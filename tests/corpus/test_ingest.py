@@ -172,7 +172,7 @@ def test_enterprises(store, tmp_path: Path):
 
 def test_cli_ingest(tmp_path: Path, monkeypatch, capsys):
     from api.cli import main
-    from corpus.settings import get_settings
+    from api.settings import get_settings
 
     monkeypatch.setenv("POLICYMATCH_DATA_DIR", str(tmp_path / "var"))
     get_settings.cache_clear()

@@ -237,7 +237,7 @@ def test_eval_eligibility_command_reads_the_service_by_default(
     data_dir.mkdir()
     (data_dir / "models").symlink_to(models_dir)
     monkeypatch.setenv("POLICYMATCH_DATA_DIR", str(data_dir))
-    from corpus.settings import get_settings
+    from api.settings import get_settings
 
     get_settings.cache_clear()
     try:

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from matcher.index_versions import IndexIntegrityError
-from matcher.retrieval_bench import clustered_vectors
+from eval.bench.filtered import clustered_vectors
 from matcher.vector_index import DimensionError, VectorIndex, load_vector_index, make_vector_index
 
 MakeIndex = Callable[[int], VectorIndex]

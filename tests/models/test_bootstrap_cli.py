@@ -8,7 +8,7 @@ import threading
 import pytest
 
 from api.cli import main
-from corpus.settings import get_settings
+from api.settings import get_settings
 from models.bootstrap import SOURCE_PREFIX, bootstrap_source, ensure_default_model
 from models.registry import ModelRegistry
 

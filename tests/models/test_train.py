@@ -219,7 +219,7 @@ def test_train_register_evaluate_promote_end_to_end(
 
     # The same through the CLI (vectors cached under the working directory's .cache/vectors).
     from api.cli import main
-    from corpus.settings import get_settings
+    from api.settings import get_settings
 
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("POLICYMATCH_DATA_DIR", str(registry.root.parent))
