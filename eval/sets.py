@@ -82,15 +82,6 @@ def set_sha256(directory: Path | str) -> str:
     return digest.hexdigest()
 
 
-def file_sha256(path: Path | str) -> str:
-    """SHA-256 of one file (data checksums of a training run)."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 # --- eligibility sets -------------------------------------------------------------------------
 
 

@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from durable import sha256_file
 from eval.compare import (
     DEFAULT_CACHE,
     DEFAULT_MAX_CHARS,
@@ -41,7 +42,6 @@ from eval.sets import (
     FeedbackRecord,
     RetrievalDoc,
     RetrievalSet,
-    file_sha256,
     read_eligibility_set,
     read_feedback,
     read_retrieval_set,
@@ -240,7 +240,7 @@ def collect_training_data(
         found = pairs_from_feedback(read_feedback(path), max_chars=max_chars)
         labelled += found
         counts[f"feedback:{Path(path).name}"] = len(found)
-        checksums[f"feedback:{Path(path).name}"] = file_sha256(path)
+        checksums[f"feedback:{Path(path).name}"] = sha256_file(path)
     if not labelled:
         raise ValueError("no training pairs: give a retrieval set, an eligibility set or a feedback export")
     # The guard over everything together: no training pair may touch a test document of any set.

@@ -292,7 +292,7 @@ def _bench_retrieval(args: argparse.Namespace) -> int:
     from eval.bench.encoders import served_encoder
     from eval.bench.retrieval import filtered_section, ncp_section
     from eval.benchfile import machine_description, update_section
-    from matcher.vector_cache import CachedEncoder
+    from models.cached_encoder import CachedEncoder
 
     machine = machine_description()
     if not args.skip_ncp:
