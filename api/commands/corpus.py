@@ -124,8 +124,8 @@ def _demo(args: argparse.Namespace) -> int:
     import time
     from pathlib import Path
 
-    from corpus.demo import generate, write_eligibility_set, write_retrieval_set
     from api.settings import get_settings
+    from corpus.demo import generate, write_eligibility_set, write_retrieval_set
 
     settings = get_settings()
     seed = settings.demo_seed if args.seed is None else args.seed

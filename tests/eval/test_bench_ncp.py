@@ -1,6 +1,6 @@
+from eval.bench.ncp import WINDOW_CHUNKING, WINDOWS, config_of, dense_key, split_by_document
 from matcher.fusion import FusionConfig
 from matcher.retrieval import RetrievalConfig, chunk_text
-from eval.bench.ncp import WINDOW_CHUNKING, WINDOWS, config_of, dense_key, split_by_document
 
 
 def test_served_chunking_is_one_the_bench_measures():
