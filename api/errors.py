@@ -206,8 +206,6 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RecordError)
     async def _record(request: Request, exc: RecordError) -> JSONResponse:
-        from api.views import record_error
-
         return error_response(record_error(exc))
 
     @app.exception_handler(LookupError)
@@ -225,6 +223,23 @@ def install_error_handlers(app: FastAPI) -> None:
         return error_response(
             ApiError(500, "internal_error", "The server failed on this request; it has been logged.")
         )
+
+
+def record_error(exc: RecordError, prefix: str = "") -> ApiError:
+    """422 naming the first field problem of a profile / policy in one sentence, all of them in details."""
+    problems = [{"field": prefix + p.field, "message": p.message} for p in exc.problems]
+    if problems:
+        first = problems[0]
+        message = f"Field '{first['field']}' {first['message']}"
+        message = message.rstrip(".") + (
+            f" (and {len(problems) - 1} more problem{'s' if len(problems) > 2 else ''}, see details)."
+            if len(problems) > 1
+            else "."
+        )
+    else:
+        message = str(exc)
+    code = "invalid_profile" if exc.kind == "enterprise profile" else "invalid_policy"
+    return ApiError(422, code, message, problems)
 
 
 def _sentence(text: str) -> str:
