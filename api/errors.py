@@ -70,11 +70,6 @@ def not_found(kind: str, identifier: str) -> ApiError:
     )
 
 
-def invalid(message: str, details: Any = None, code: str = "invalid_request") -> ApiError:
-    """422 for a request that is well-formed JSON but says something impossible."""
-    return ApiError(422, code, message, details)
-
-
 def error_body(code: str, message: str, details: Any = None) -> dict[str, Any]:
     """Build the contract's error object."""
     return {"error": {"code": code, "message": message, "details": details}}

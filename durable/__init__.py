@@ -9,8 +9,8 @@ know nothing of each other.
 - :func:`fsync_path`: flush a file's or a folder's entry to disk;
 - :func:`write_json_atomic`: temporary file, fsync, rename, fsync the folder —
   a reader sees the old file or the new one, never half of one;
-- :func:`read_manifest` / :func:`verify_checksums`: load a JSON manifest of a
-  known format and check the files it lists, raising the caller's error type.
+- :func:`read_manifest`: load a JSON manifest of a known format, raising the
+  caller's error type.
 """
 
 from __future__ import annotations
@@ -19,7 +19,6 @@ import hashlib
 import json
 import os
 import uuid
-from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -77,15 +76,3 @@ def read_manifest(path: Path, fmt: str, error: type[Exception], missing: str) ->
     if data.get("format") != fmt:
         raise error(f"{path}: unknown format {data.get('format')!r}, expected {fmt}")
     return data
-
-
-def verify_checksums(folder: Path, checksums: Mapping[str, str], error: type[Exception], what: str) -> None:
-    """Check every file a manifest lists against its SHA-256; the first bad or missing one raises ``error``."""
-    for name, expected in checksums.items():
-        path = Path(folder) / name
-        try:
-            actual = sha256_file(path)
-        except FileNotFoundError as exc:
-            raise error(f"{path}: file missing, {what} is incomplete") from exc
-        if actual != expected:
-            raise error(f"{path}: checksum mismatch, {what} is corrupted")

@@ -255,14 +255,6 @@ class HybridSystem:
         return self.fuse([part.scores(queries) for part in self.parts])
 
 
-@dataclass(frozen=True)
-class Ranking:
-    """Ranked doc ids (best first, cut at ``depth``) per query, from one system's scores."""
-
-    system: str
-    ids: tuple[tuple[str, ...], ...]
-
-
 def rank(scores: np.ndarray, docids: Sequence[str], depth: int = 100) -> tuple[tuple[str, ...], ...]:
     """Top ``depth`` doc ids of each row, best first (ties broken by document order)."""
     depth = min(depth, scores.shape[1])

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -171,13 +170,6 @@ def _register_scale(group: GroupFactory) -> None:
 
 
 # --- handlers: settings in, plain values down ----------------------------------------------------
-
-
-def _say(name: str) -> Callable[[str], None]:
-    def say(message: str) -> None:
-        print(f"bench {name}: {message}", file=sys.stderr, flush=True)
-
-    return say
 
 
 def _bench_encode(args: argparse.Namespace) -> int:
