@@ -60,7 +60,7 @@ def evaluate_ncp(
         )
 
     systems: list[SystemScore] = []
-    # Before question words were dropped from queries (what H5a measured).
+    # Before question words were dropped from queries (the first measured system).
     plain = BM25Index(query_stopwords=False).fit(list(data.doc_ids), list(data.doc_texts))
     plain_found = single_ranks(np.stack([plain.score_rows(q)[0] for q in data.questions]), rel)
     systems.append(both(f"{ANALYZER_LABELS['words+bigrams']}, question words kept", plain_found))
