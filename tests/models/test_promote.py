@@ -105,7 +105,7 @@ def test_promote_command_refuses_and_says_why(registry, monkeypatch, capsys):
 def test_promote_command_records_what_it_said(registry, monkeypatch, capsys):
     from api.cli import main
     from api.settings import get_settings
-    from eval.training import promotion_note
+    from eval.training_report import promotion_note
     from models.promote import PROMOTION
 
     record_evaluation(registry, "v1", RETRIEVAL, evals(0.95)[RETRIEVAL])
