@@ -18,7 +18,8 @@ from eval.compare import (
     DenseSystem,
     ServedSystem,
 )
-from eval.runners import EligibilityRun, run_eligibility, run_retrieval
+from eval.eligibility_run import EligibilityRun, run_eligibility
+from eval.runners import run_retrieval
 from eval.sets import (
     EligibilitySet,
     RetrievalSet,

@@ -21,9 +21,10 @@ from eval.compare import (
     ServedSystem,
     TfidfSystem,
 )
+from eval.eligibility_run import EligibilityRun, run_eligibility
 from eval.leakage import split_eligibility_set
 from eval.retrain import eligibility_summary, restrict_set
-from eval.runners import EligibilityRun, RetrievalRun, run_eligibility, run_retrieval
+from eval.runners import RetrievalRun, run_retrieval
 from eval.sets import (
     RetrievalSet,
     read_eligibility_set,

@@ -158,7 +158,7 @@ def _retrieval(args: argparse.Namespace) -> int:
 
 def _eligibility(args: argparse.Namespace) -> int:
     from api.settings import get_settings
-    from eval.runners import run_eligibility
+    from eval.eligibility_run import run_eligibility
     from eval.sets import read_eligibility_set
     from models.bootstrap import ensure_default_model
     from models.factory import make_encoder
