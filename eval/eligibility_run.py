@@ -1,8 +1,7 @@
 """Evaluation runs of eligibility: verdicts against truth, from extracted or gold conditions, or through the service.
 
-The run returns a frozen result whose ``metrics()`` is the ``metrics.json`` of
-``shared/spec/conditions.md`` and whose ``write(out_dir)`` writes the whole
-report folder (metrics, summary, plots).
+An :class:`EligibilityRun` is written like a retrieval run (:mod:`eval.runners`): ``metrics()``
+and ``write(out_dir)``, with the levels' confusion and per-direction scores.
 """
 
 from __future__ import annotations
@@ -19,11 +18,7 @@ import numpy as np
 
 from corpus.conditions import LEVELS, Condition, judge_item, truth_verdict
 from eval import report
-from eval.metrics import (
-    LevelMetrics,
-    level_metrics,
-    ranking_summary,
-)
+from eval.metrics import LevelMetrics, level_metrics, ranking_summary
 from eval.sets import EligibilitySet
 
 log = logging.getLogger(__name__)
