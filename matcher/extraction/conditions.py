@@ -28,7 +28,7 @@ from matcher.extraction.numbers import (
     to_wan,
 )
 
-_UNIT = r"(?P<unit>亿元|万元|千元|元|亿|万(?!人)|人|名|%|个百分点)"
+_UNIT = r"(?P<unit>亿元|万元|千元|元|亿|万(?!人)|人|名|%|个百分点|件|项(?!目))"
 _NUMBER_RE = re.compile(rf"(?P<num>{NUMBER_PATTERN}){_UNIT}")
 _AFTER_RE = re.compile(r"^(?:（不?含）|\(不?含\))?(?:及以上|以上|及以下|以下|以内|之内)(?:（含）|\(含\))?")
 # Where a requirement's words stop: punctuation between clauses and list items.
@@ -38,6 +38,8 @@ _SENTENCE_BOUNDARY = "。；;！？!?\n"
 
 @dataclass(frozen=True)
 class _Found:
+    """One condition found in the text, with its offsets."""
+
     start: int
     end: int
     condition: Condition
@@ -442,6 +444,20 @@ def _established(text: str, reference: dt.date) -> Iterator[_Found]:
         yield _Found(*match.span(), Condition("established", op, day.isoformat(), match.group(0)))
 
 
+# 纳税信用等级为B级以上 / 纳税信用A级 / 纳税信用等级在M级及以上: the grades that meet it (A best, then B, M, C, D).
+_TAX_GRADES = ("A", "B", "M", "C", "D")
+_TAX_CREDIT_RE = re.compile(
+    r"纳税信用(?:等级|级别|评价)?(?:为|达到|在|是|评定为)?(?P<grade>[ABMCD])(?:级|类)?(?P<up>(?:及|或)?以上)?"
+)
+
+
+def _tax_credit(text: str) -> Iterator[_Found]:
+    for match in _TAX_CREDIT_RE.finditer(text):
+        grade = match.group("grade")
+        grades = list(_TAX_GRADES[: _TAX_GRADES.index(grade) + 1]) if match.group("up") else [grade]
+        yield _Found(*match.span(), Condition("tax_credit_grade", "in", grades, match.group(0)))
+
+
 def _inside_parentheses(text: str, pos: int, limit: int = 10) -> bool:
     opened = max(text.rfind("（", 0, pos), text.rfind("(", 0, pos))
     closed = max(text.rfind("）", 0, pos), text.rfind(")", 0, pos))
@@ -686,6 +702,23 @@ def extract_conditions(
 
     ``issued`` (the policy's date, ``YYYY-MM-DD``) is what 成立满3年 counts back from; today when not given.
     """
+    _, unique = found_conditions(text, region_code=region_code, issued=issued)
+    return tuple(as_condition(f, text) for f in unique)
+
+
+def as_condition(found: _Found, text: str) -> Condition:
+    """Return the condition of a finding, its span (and a free-text value) re-read from the original ``text``."""
+    c = found.condition
+    span = text[found.start : found.end]
+    if c.field == "undecidable" or c.op == "semantic":
+        return Condition(c.field, c.op, span, span, role=c.role)
+    return Condition(c.field, c.op, c.value, span, role=c.role)
+
+
+def found_conditions(
+    text: str, *, region_code: str | None = None, issued: str | dt.date | None = None
+) -> tuple[str, list[_Found]]:
+    """Return the normalised text and every finding in it (offsets into ``text`` too: normalisation is one-for-one)."""
     norm = normalize_aligned(text)
     numeric = list(_numeric(norm))
     # 30人以上（山区县为20人以上）: a bracketed variant of the threshold before it is no second requirement.
@@ -709,6 +742,7 @@ def extract_conditions(
         *_regions(norm, region_code),
         *_established(norm, reference_date(issued)),
         *_mu_jun(norm),
+        *_tax_credit(norm),
     ):
         near = decided.near(found.start, found.end)
         if not any(_overlaps(found, d) and found.condition.key == d.condition.key for d in near):
@@ -742,10 +776,5 @@ def extract_conditions(
             continue
         seen.add(key)
         unique.append(found)
-    # Spans are re-read from the original text: normalisation never moves an offset.
-    return tuple(
-        Condition(f.condition.field, f.condition.op, f.condition.value, text[f.start : f.end])
-        if f.condition.field not in ("undecidable",) and f.condition.op != "semantic"
-        else Condition(f.condition.field, f.condition.op, text[f.start : f.end], text[f.start : f.end])
-        for f in unique
-    )
+    # Spans are re-read from the original text by as_condition: normalisation never moves an offset.
+    return norm, unique
