@@ -201,8 +201,11 @@ def _qualifications(text: str) -> Iterator[_Found]:
         if end < len(text) and text[end] in QUOTES:
             end += 1
         head = text[_window_start(text, start, 20) : start]
+        # A title listed after another (须为A或B) is read as the first one was; the group check below decides.
+        listed = bool(found) and bool(re.fullmatch(r"[、或和及与/]|或者|以及", text[found[-1][1] : start]))
         if (
-            re.search(r"(?:为|向)(?!.*(?:认定为|评为|列为|成为|作为|被认定))", head)
+            not listed
+            and re.search(r"(?:为|向)(?!.*(?:认定为|评为|列为|成为|作为|被认定))", head)
             and not re.search(r"(?:认定|评|列|成|作)为$", head)
             and not _COPULA_RE.search(head)
         ):

@@ -101,7 +101,7 @@ def _applied_for(found: _Found, text: str) -> bool:
 
 # --- roles -------------------------------------------------------------------------------------
 
-_BONUS_RE = re.compile(r"优先|加分|同等条件下|特别是|尤其是|重点支持|重点扶持|鼓励")
+_BONUS_RE = re.compile(r"优先|加分|同等条件下|特别是|尤其是")
 # 不得 / 不能申报 / 不予支持 … but not 不得少于 / 不得低于 (a threshold) nor 不得挪用 (an obligation).
 _EXCLUDE_TAIL_RE = re.compile(
     r"(?:的)?(?:企业|单位|项目|情形)?(?:均)?(?:不得|不能|不予|不可|不再|不属于|不纳入|不列入|不享受|不适用)"
@@ -117,6 +117,22 @@ _EXCLUDE_LIST_RE = re.compile(
 _ANY_LIST_RE = re.compile(
     r"(?:满足|符合|具备|达到)(?:下列|以下|如下)(?:条件|要求|标准|情形)?(?:之一|中的?(?:一|任一)项|任一|其中一项)"
 )
+
+
+def _unheld_exceptions(text: str, found: Sequence[_Found], parts: Sequence[_Span]) -> list[_Found]:
+    """Return an ``undecidable`` for each 除X外 / X除外 / 不含X whose X yielded no condition (X is then excluded)."""
+    out = []
+    for part in parts:
+        for match in _EXCEPT_RE.finditer(text, part.start, part.end):
+            group = next(g for g in ("x", "y", "z") if match.group(g))
+            start, end = match.span(group)
+            while end > start and text[end - 1] in "）)的等":
+                end -= 1
+            if end - start < 2 or any(f.start < end and start < f.end for f in found):
+                continue
+            value = text[start:end]
+            out.append(_Found(start, end, Condition("undecidable", "eq", value, value)))
+    return out
 
 
 def _role_of(found: _Found, text: str, clauses: Sequence[_Span], parts: Sequence[_Span]) -> str:
@@ -138,7 +154,7 @@ def _role_of(found: _Found, text: str, clauses: Sequence[_Span], parts: Sequence
         return "exclude"
     for match in _EXCEPT_RE.finditer(text[part.start : part.end]):
         group = next(g for g in ("x", "y", "z") if match.group(g))
-        s, e = part.start + match.start(group), part.start + match.end(group)
+        s, e = part.start + match.start(), part.start + match.end(group)
         if s <= found.start and found.end <= e + 1:
             return "exclude"
     bonus = _BONUS_RE.search(words)
@@ -420,6 +436,7 @@ def extract_entries(
     parts = _split(norm, _PART_END, marks=True)
     clauses = _split(norm, _CLAUSE_END, marks=True)
     kept += _silent_parts(norm, kept, parts, clauses)
+    kept += _unheld_exceptions(norm, kept, parts)
     kept.sort(key=lambda f: (f.start, f.end))
     # Exclusions stated over a part with no condition of their own (除湖北省外, 不含机关事业单位).
     roles = [(f, _role_of(f, norm, clauses, parts)) for f in kept]
@@ -473,6 +490,10 @@ def _with_tiers(text: str, roles: list[tuple[_Found, str]], any_from: int | None
             )
         tiers.sort(key=lambda t: -(t.amount or 0))
         return (*_entries_of(common, text, any_from), *tiers)
+    by_part = _part_tiers(text, roles)
+    if by_part is not None:
+        common, tiers = by_part
+        return (*_entries_of(common, text, any_from), *tiers)
     brackets = _bracket_tiers(text, roles)
     if brackets is not None:
         common, tiers = brackets
@@ -485,6 +506,51 @@ def _with_tiers(text: str, roles: list[tuple[_Found, str]], any_from: int | None
             Tier(label=span[:24], conditions=(), support=span, amount=f.cap, formula=f, span=span),
         )
     return tuple(nodes)
+
+
+# What a part gives (免征增值税, 给予补贴, 延长至6月底): one outcome of the item.
+_OUTCOME_VERB_RE = re.compile(
+    r"免征|免收|减征|减免|减半|暂免|给予|补贴|补助|奖励|资助|贴息|退还|返还|缓缴|延期|延长至|扣除|下调|减按"
+)
+
+
+def _part_tiers(
+    text: str, roles: list[tuple[_Found, str]]
+) -> tuple[list[tuple[_Found, str]], list[Tier]] | None:
+    """对A，免征X；对B，给予Y: parts that each give their own outcome to their own enterprises are tiers."""
+    parts = _split(text, _PART_END, marks=True)
+    tiered = []
+    for part in parts:
+        verb = _OUTCOME_VERB_RE.search(text, part.start, part.end)
+        if verb is None:
+            continue
+        mine = [(f, r) for f, r in roles if part.start <= f.start < part.end and r == "require"]
+        if mine:
+            tiered.append((part, verb, [(f, r) for f, r in roles if part.start <= f.start < part.end]))
+    if len(tiered) < 2:
+        return None
+    in_tiers = {id(f) for _, _, mine in tiered for f, _ in mine}
+    common = [(f, r) for f, r in roles if id(f) not in in_tiers]
+    tiers = []
+    for part, verb, mine in tiered:
+        nodes = _entries_of(mine, text, None)
+        support = text[verb.start() : part.end].strip(" ，,；;。")[:30]
+        amount = _AMOUNT_RE.search(text, part.start, part.end)
+        number = parse_number(amount.group("num")) if amount else None
+        tiers.append(
+            Tier(
+                label=_short_label(text, nodes, part.start, part.end),
+                conditions=tuple(nodes),
+                support=support,
+                amount=None
+                if number is None or amount is None
+                else round(to_wan(number, amount.group("unit")), 6),
+                span=text[part.start : part.end].strip(" ，,；;。"),
+            )
+        )
+    if any(t.amount is not None for t in tiers):
+        tiers.sort(key=lambda t: -(t.amount or 0))
+    return common, tiers
 
 
 def _bracket_tiers(
