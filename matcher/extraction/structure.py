@@ -119,6 +119,20 @@ _ANY_LIST_RE = re.compile(
 )
 
 
+_SUBJECT_RE = re.compile(r"企业|单位|纳税人|缴费人|主体|机构|商户|个体工商户|项目|物资|货物|农户|园区")
+
+
+def _subject_part(text: str, parts: Sequence[_Span]) -> tuple[int, int] | None:
+    """Return the words of the first part that names whom the item is for (after any heading), or None."""
+    heading = _HEADING_RE.match(text)
+    body = [p for p in parts if not heading or p.start >= heading.end()] or list(parts)
+    for part in [p for p in body if _SUBJECT_RE.search(text, p.start, p.end)] + body:
+        span = _fallback_span(text, part)
+        if span is not None:
+            return span[0], min(span[1], span[0] + 60)
+    return None
+
+
 def _unheld_exceptions(text: str, found: Sequence[_Found], parts: Sequence[_Span]) -> list[_Found]:
     """Return an ``undecidable`` for each 除X外 / X除外 / 不含X whose X yielded no condition (X is then excluded)."""
     out = []
@@ -440,6 +454,13 @@ def extract_entries(
     kept.sort(key=lambda f: (f.start, f.end))
     # Exclusions stated over a part with no condition of their own (除湖北省外, 不含机关事业单位).
     roles = [(f, _role_of(f, norm, clauses, parts)) for f in kept]
+    if norm.strip() and not any(r != "bonus" for _, r in roles):
+        # No silent yes: an item that names no condition we can read still says whom it is for.
+        subject = _subject_part(norm, parts)
+        if subject is not None:
+            value = norm[subject[0] : subject[1]]
+            roles.append((_Found(*subject, Condition("undecidable", "eq", value, value)), "require"))
+            roles.sort(key=lambda x: (x[0].start, x[0].end))
     any_list = _ANY_LIST_RE.search(norm)
     exclude_list = _EXCLUDE_LIST_RE.search(norm)
     any_from = any_list.end() if any_list else (exclude_list.end() if exclude_list else None)

@@ -149,3 +149,12 @@ def test_extract_item_carries_both_readings() -> None:
     extraction = extract_item("申报企业须为国家高新技术企业或科技型中小企业。")
     assert extraction.conditions and extraction.entries
     assert isinstance(extraction.entries[0], Group)
+
+
+def test_an_item_with_no_readable_condition_still_names_whom_it_is_for() -> None:
+    text = "三、支持外贸企业开拓新兴市场，对参加境外展会的展位费用继续补助。"
+    entries = extract_entries(text)
+    assert [c.field for c in leaves(entries)] == ["undecidable"] or any(
+        c.role != "bonus" for c in leaves(entries)
+    )
+    assert judge_item(entries, {"id": "x"}).level != "eligible"
