@@ -20,6 +20,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -431,11 +432,6 @@ def _store_all(
 
 
 def _batches(records: Iterable[R], size: int) -> Iterator[list[R]]:
-    batch: list[R] = []
-    for record in records:
-        batch.append(record)
-        if len(batch) >= size:
-            yield batch
-            batch = []
-    if batch:
+    iterator = iter(records)
+    while batch := list(islice(iterator, size)):
         yield batch

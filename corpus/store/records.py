@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import fields
+from itertools import islice
 from typing import Any
 
 from corpus.conditions import Condition
@@ -25,13 +27,8 @@ def secret_hash(secret: str) -> str:
 
 def chunks(values: Iterable[Any], size: int) -> Iterator[list[Any]]:
     """Consecutive lists of at most ``size`` values."""
-    chunk: list[Any] = []
-    for value in values:
-        chunk.append(value)
-        if len(chunk) >= size:
-            yield chunk
-            chunk = []
-    if chunk:
+    iterator = iter(values)
+    while chunk := list(islice(iterator, size)):
         yield chunk
 
 
@@ -48,36 +45,14 @@ def tags_dict(tags: Any) -> dict[str, Any]:
 
 
 def document_of(row: Row) -> PolicyDocument:
-    """Read a ``policies`` row."""
-    return PolicyDocument(
-        id=row["id"],
-        title=row["title"],
-        text=row["text"],
-        region_code=row["region_code"],
-        department=row["department"],
-        issued=row["issued"],
-        valid_until=row["valid_until"],
-        url=row["url"],
-        fulfilment=row["fulfilment"],
-        version=row["version"],
-    )
+    """Read a ``policies`` row (its columns are the document's fields)."""
+    return PolicyDocument(**{f.name: row[f.name] for f in fields(PolicyDocument)})
 
 
 def item_of(row: Row) -> PolicyItem:
-    """Read an ``items`` row."""
-    return PolicyItem(
-        id=row["id"],
-        policy_id=row["policy_id"],
-        seq=row["seq"],
-        heading_path=tuple(json.loads(row["heading_path"])),
-        title=row["title"],
-        text=row["text"],
-        region_code=row["region_code"],
-        department=row["department"],
-        fulfilment=row["fulfilment"],
-        issued=row["issued"],
-        valid_until=row["valid_until"],
-    )
+    """Read an ``items`` row (its columns are the item's fields; the heading path is JSON)."""
+    values = {f.name: row[f.name] for f in fields(PolicyItem)}
+    return PolicyItem(**values | {"heading_path": tuple(json.loads(row["heading_path"]))})
 
 
 def condition_of(row: Row) -> Condition:
