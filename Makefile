@@ -41,10 +41,10 @@ screenshots: install system-deps  # refresh docs/img/match.png and admin.png (th
 
 fix: install
 	$(BIN)/ruff format matcher models corpus api eval tests
-	$(BIN)/ruff check --fix matcher models corpus api eval tests
+	$(BIN)/ruff check --fix matcher models corpus api eval durable tests
 
 lint: install
-	$(BIN)/ruff check matcher models corpus api eval tests
+	$(BIN)/ruff check matcher models corpus api eval durable tests
 	$(BIN)/mypy
 
 bench: install
