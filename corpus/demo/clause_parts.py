@@ -7,7 +7,7 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from corpus.demo.phrasing import Clause, Issuer, Segment, cond, region_phrase
+from corpus.demo.phrasing import Clause, Issuer, Segment, cond, honest_record, region_phrase
 from corpus.demo.vocab import QUALIFICATION_ALIASES
 
 
@@ -157,17 +157,7 @@ def region_entry(r: random.Random, c: Context) -> list[Segment]:
 
 def exclusion_entry(r: random.Random) -> list[Segment]:
     """Write the list entry that excludes dishonest enterprises."""
-    return [
-        "信用状况良好，未",
-        cond(r.choice(("被列入严重失信主体名单", "被列入失信被执行人名单")), "credit_status", "eq", "normal"),
-        "，且",
-        cond(
-            r.choice(("近三年无重大违法违规记录", "近三年内未发生重大违法行为")),
-            "major_violation",
-            "eq",
-            False,
-        ),
-    ]
+    return ["信用状况良好，未", *honest_record(r)]
 
 
 def optional_entries(r: random.Random) -> list[list[Segment]]:
