@@ -10,8 +10,7 @@ labelled sets (``policymatch demo --write-set DIR``).
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
 from corpus.demo import DEFAULT_SEED, DemoCorpus, DemoItem, generate
@@ -114,6 +113,9 @@ class _TrueExtraction:
     tags: dict[str, Any]
 
 
+_UNDATED: dict[str, Any] = {"department": None, "valid_until": None}
+
+
 def store_items_with_true_conditions(store: Store, corpus: DemoCorpus, n_items: int | None = None) -> int:
     """Store the first ``n_items`` demo items with the generator's true conditions (no splitting, no extraction).
 
@@ -128,19 +130,9 @@ def store_items_with_true_conditions(store: Store, corpus: DemoCorpus, n_items: 
         doc = PolicyDocument(
             id=policy_id, title=titles[policy_id], text="", region_code=demo_items[0].region_code
         )
+        # The demo item's own fields, without department and end date (a stored item's defaults).
         stored = [
-            PolicyItem(
-                id=i.id,
-                policy_id=i.policy_id,
-                seq=i.seq,
-                heading_path=i.heading_path,
-                title=i.title,
-                text=i.text,
-                region_code=i.region_code,
-                fulfilment=i.fulfilment,
-                issued=i.issued,
-                valid_until=None,
-            )
+            PolicyItem(**{f.name: getattr(i, f.name) for f in fields(PolicyItem)} | _UNDATED)
             for i in demo_items
         ]
         store.upsert_policy(doc, stored, [_TrueExtraction(tuple(i.conditions), {}) for i in demo_items])
