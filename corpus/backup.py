@@ -131,14 +131,19 @@ def backup(data_dir: Path, dest: Path) -> BackupManifest:
             os.fsync(handle.fileno())
         for folder in {staging, *((staging / e.path).parent for e in entries)}:
             fsync_path(folder)
-        if dest.exists():
-            dest.rmdir()
-        os.rename(staging, dest)
-        fsync_path(dest.parent)
+        _publish(staging, dest)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return BackupManifest(dest, created, tuple(entries))
+
+
+def _publish(staging: Path, target: Path) -> None:
+    """Rename a finished staging folder into place (over an empty target) and make the rename durable."""
+    if target.exists():
+        target.rmdir()
+    os.rename(staging, target)
+    fsync_path(target.parent)
 
 
 def verify_backup(src: Path) -> BackupManifest:
@@ -184,10 +189,7 @@ def restore(src: Path, data_dir: Path) -> BackupManifest:
             conn.close()
         if check != "ok":
             raise BackupError(f"{src / STORE_FILE}: SQLite integrity check failed: {check}")
-        if data_dir.exists():
-            data_dir.rmdir()
-        os.rename(staging, data_dir)
-        fsync_path(data_dir.parent)
+        _publish(staging, data_dir)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
