@@ -113,7 +113,7 @@ def test_bench_encode_writes_json_and_its_markdown_section(data_dir, models_dir,
 def test_bench_markdown_states_speedup_and_recall_gap(tmp_path):
     from argparse import Namespace
 
-    from api.commands.models import _markdown
+    from eval.bench.encode import _markdown
 
     def speed(backend, kind, rate):
         return {
