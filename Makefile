@@ -40,11 +40,11 @@ screenshots: install system-deps  # refresh docs/img/match.png and admin.png (th
 	POLICYMATCH_SCREENSHOTS=docs/img $(BIN)/python -m pytest tests/api/test_browser.py
 
 fix: install
-	$(BIN)/ruff format matcher models corpus api eval tests
-	$(BIN)/ruff check --fix matcher models corpus api eval tests
+	$(BIN)/ruff format matcher models corpus api eval durable tests
+	$(BIN)/ruff check --fix matcher models corpus api eval durable tests
 
 lint: install
-	$(BIN)/ruff check matcher models corpus api eval tests
+	$(BIN)/ruff check matcher models corpus api eval durable tests
 	$(BIN)/mypy
 
 bench: install

@@ -24,7 +24,7 @@ from api.logs import RequestLog
 from api.routes import enterprises, feedback, health, match, policies, service, targets
 from api.runtime import match_limiter, settle_heap, warm_up
 from api.services import Services, open_services
-from corpus.settings import Settings
+from api.settings import Settings
 
 STATIC = Path(__file__).resolve().parent / "static"
 # The pages load only their own scripts and styles (no inline code), so a strict policy costs nothing.

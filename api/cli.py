@@ -15,16 +15,16 @@ from collections.abc import Callable, Sequence
 
 # Each module registers its own subcommands; listed here so the order of --help is stable.
 COMMAND_MODULES = (
-    "api.commands.models",  # models bootstrap/list/promote/rollback, bench encode
+    "api.commands.models",  # models bootstrap/list/activate/rollback/verify
     "api.commands.corpus",  # ingest policies/enterprises, demo
     "api.commands.extraction",  # extraction helpers (eval extraction is in eval)
-    "api.commands.match",  # match, targets, index build, bench match
+    "api.commands.match",  # match, targets, index build
     "api.commands.eval",  # eval extraction/eligibility/retrieval
     "api.commands.train",  # train
     "api.commands.service",  # serve
-    "api.commands.admin",  # keys, audit, feedback export, backup/restore
-    "api.commands.scale",  # bench scale
+    "api.commands.admin",  # keys, audit, feedback export
     "api.commands.backup",  # backup, restore (data directory with checksums)
+    "api.commands.bench",  # bench encode/store/demo/match/retrieval/api/scale
 )
 
 GROUPS = {
@@ -54,13 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
         return groups[name]
 
     for module_name in COMMAND_MODULES:
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:
-            if exc.name == module_name:
-                continue  # an area not built yet
-            raise
-        module.register(sub, group)
+        importlib.import_module(module_name).register(sub, group)
     return parser
 
 

@@ -1,4 +1,4 @@
-"""``Annotated`` dependency aliases that keep the routes short: services, store, matcher, caller, role checks.
+"""``Annotated`` dependency aliases that keep the routes short: services, caller, role checks.
 
 The dependencies that only read memory are ``async``: FastAPI runs them in the
 event loop instead of handing each to a worker thread. The caller's key lookup
@@ -26,24 +26,6 @@ async def get_services(request: Request) -> Services:
 
 
 ServicesDep = Annotated[Services, Depends(get_services)]
-
-
-async def get_store(services: ServicesDep) -> Any:
-    """Return the open store."""
-    return services.store
-
-
-async def get_matcher(services: ServicesDep) -> Any:
-    """Return the loaded matcher; 503 while the index or model is not loaded."""
-    if services.matcher is None:
-        raise ApiError(
-            503, "not_ready", "The matcher (model and index) is not loaded yet; try again in a moment."
-        )
-    return services.matcher
-
-
-StoreDep = Annotated[Any, Depends(get_store)]
-MatcherDep = Annotated[Any, Depends(get_matcher)]
 
 
 def current_principal(

@@ -70,11 +70,6 @@ def not_found(kind: str, identifier: str) -> ApiError:
     )
 
 
-def invalid(message: str, details: Any = None, code: str = "invalid_request") -> ApiError:
-    """422 for a request that is well-formed JSON but says something impossible."""
-    return ApiError(422, code, message, details)
-
-
 def error_body(code: str, message: str, details: Any = None) -> dict[str, Any]:
     """Build the contract's error object."""
     return {"error": {"code": code, "message": message, "details": details}}
@@ -108,55 +103,56 @@ def _shown(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
+# Pydantic error types → the sentence after "Field 'x' "; {got} is the value shown, other names come from ctx.
+_SENTENCES: dict[str, str] = {
+    "missing": "is required.",
+    "extra_forbidden": "is not a field of this request.",
+    **dict.fromkeys(("int_parsing", "int_type", "int_from_float"), "must be an integer, got {got}."),
+    **dict.fromkeys(("float_parsing", "float_type", "finite_number"), "must be a number, got {got}."),
+    "string_type": "must be a string, got {got}.",
+    **dict.fromkeys(("bool_parsing", "bool_type"), "must be true or false, got {got}."),
+    **dict.fromkeys(("list_type", "tuple_type"), "must be a list, got {got}."),
+    **dict.fromkeys(
+        ("dict_type", "model_type", "model_attributes_type"), "must be a JSON object, got {got}."
+    ),
+    **dict.fromkeys(
+        ("date_parsing", "date_from_datetime_parsing", "date_type", "date_from_datetime_inexact"),
+        "must be a date YYYY-MM-DD, got {got}.",
+    ),
+    "string_too_long": "is too long: at most {max_length} characters, got {length}.",
+    "string_too_short": "is too short: at least {min_length} characters.",
+    "too_long": "has too many entries: at most {max_length}.",
+    "too_short": "needs at least {min_length} entries.",
+    "less_than_equal": "must be at most {le}, got {got}.",
+    "greater_than_equal": "must be at least {ge}, got {got}.",
+    "less_than": "must be less than {lt}, got {got}.",
+    "greater_than": "must be greater than {gt}, got {got}.",
+    **dict.fromkeys(("literal_error", "enum"), "must be one of {expected}, got {got}."),
+    "string_pattern_mismatch": "has an invalid format (expected pattern {pattern}), got {got}.",
+}
+
+
+class _Context(dict[str, Any]):
+    """A pydantic error's ctx for ``str.format_map``: a name it lacks reads as None, as ``ctx.get`` did."""
+
+    def __missing__(self, key: str) -> Any:
+        return None
+
+
 def sentence_for(error: Mapping[str, Any]) -> str:
     """One clear sentence for one pydantic error (missing, wrong type, out of range, too long, unknown value)."""
     where = field_path(error.get("loc", ()))
     kind = str(error.get("type", ""))
     ctx = error.get("ctx") or {}
     got = error.get("input")
-    if kind == "missing":
-        return f"Field '{where}' is required."
-    if kind == "extra_forbidden":
-        return f"Field '{where}' is not a field of this request."
     if kind == "json_invalid":
         return f"The request body is not valid JSON ({ctx.get('error', 'parse error')})."
     if kind in ("model_attributes_type", "dict_type", "model_type") and where == "body":
         return "The request body must be a JSON object."
-    if kind in ("int_parsing", "int_type", "int_from_float"):
-        return f"Field '{where}' must be an integer, got {_shown(got)}."
-    if kind in ("float_parsing", "float_type", "finite_number"):
-        return f"Field '{where}' must be a number, got {_shown(got)}."
-    if kind in ("string_type",):
-        return f"Field '{where}' must be a string, got {_shown(got)}."
-    if kind in ("bool_parsing", "bool_type"):
-        return f"Field '{where}' must be true or false, got {_shown(got)}."
-    if kind in ("list_type", "tuple_type"):
-        return f"Field '{where}' must be a list, got {_shown(got)}."
-    if kind in ("dict_type", "model_type", "model_attributes_type"):
-        return f"Field '{where}' must be a JSON object, got {_shown(got)}."
-    if kind in ("date_parsing", "date_from_datetime_parsing", "date_type", "date_from_datetime_inexact"):
-        return f"Field '{where}' must be a date YYYY-MM-DD, got {_shown(got)}."
-    if kind == "string_too_long":
+    template = _SENTENCES.get(kind)
+    if template is not None:
         length = len(got) if isinstance(got, str) else "more"
-        return f"Field '{where}' is too long: at most {ctx.get('max_length')} characters, got {length}."
-    if kind == "string_too_short":
-        return f"Field '{where}' is too short: at least {ctx.get('min_length')} characters."
-    if kind == "too_long":
-        return f"Field '{where}' has too many entries: at most {ctx.get('max_length')}."
-    if kind == "too_short":
-        return f"Field '{where}' needs at least {ctx.get('min_length')} entries."
-    if kind == "less_than_equal":
-        return f"Field '{where}' must be at most {ctx.get('le')}, got {_shown(got)}."
-    if kind == "greater_than_equal":
-        return f"Field '{where}' must be at least {ctx.get('ge')}, got {_shown(got)}."
-    if kind == "less_than":
-        return f"Field '{where}' must be less than {ctx.get('lt')}, got {_shown(got)}."
-    if kind == "greater_than":
-        return f"Field '{where}' must be greater than {ctx.get('gt')}, got {_shown(got)}."
-    if kind in ("literal_error", "enum"):
-        return f"Field '{where}' must be one of {ctx.get('expected')}, got {_shown(got)}."
-    if kind == "string_pattern_mismatch":
-        return f"Field '{where}' has an invalid format (expected pattern {ctx.get('pattern')}), got {_shown(got)}."
+        return f"Field '{where}' " + template.format_map(_Context(ctx, got=_shown(got), length=length))
     message = str(error.get("msg", "is invalid")).removeprefix("Value error, ")
     return f"Field '{where}': {message}." if not message.endswith(".") else f"Field '{where}': {message}"
 
@@ -206,8 +202,6 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RecordError)
     async def _record(request: Request, exc: RecordError) -> JSONResponse:
-        from api.views import record_error
-
         return error_response(record_error(exc))
 
     @app.exception_handler(LookupError)
@@ -225,6 +219,23 @@ def install_error_handlers(app: FastAPI) -> None:
         return error_response(
             ApiError(500, "internal_error", "The server failed on this request; it has been logged.")
         )
+
+
+def record_error(exc: RecordError, prefix: str = "") -> ApiError:
+    """422 naming the first field problem of a profile / policy in one sentence, all of them in details."""
+    problems = [{"field": prefix + p.field, "message": p.message} for p in exc.problems]
+    if problems:
+        first = problems[0]
+        message = f"Field '{first['field']}' {first['message']}"
+        message = message.rstrip(".") + (
+            f" (and {len(problems) - 1} more problem{'s' if len(problems) > 2 else ''}, see details)."
+            if len(problems) > 1
+            else "."
+        )
+    else:
+        message = str(exc)
+    code = "invalid_profile" if exc.kind == "enterprise profile" else "invalid_policy"
+    return ApiError(422, code, message, problems)
 
 
 def _sentence(text: str) -> str:

@@ -192,13 +192,6 @@ class EnterpriseCreate(EnterpriseProfileIn):
     name: str = Field(min_length=1, max_length=limits.MAX_TITLE_CHARS)
 
 
-class EnterprisePublic(_Out):
-    """A stored profile (every field of enterprise_profile.md, null when unknown)."""
-
-    id: str
-    name: str
-
-
 class EnterpriseSummary(_Out):
     """A line of the enterprise search."""
 
@@ -318,19 +311,6 @@ class FeedbackPublic(_Out):
     comment: str | None = None
     result: dict[str, Any] | None = None
     created_at: str | None = None
-
-
-class AuditPublic(_Out):
-    """One audit row."""
-
-    action: str
-    key_id: str | None = None
-
-
-class AuditList(_Out):
-    """``GET /v1/audit``."""
-
-    data: list[dict[str, Any]]
 
 
 class RebuildPublic(_Out):

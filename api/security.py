@@ -32,13 +32,6 @@ Role = Literal["admin", "push", "enterprise", "analyst"]
 ROLES: tuple[Role, ...] = ("admin", "push", "enterprise", "analyst")
 OPEN_KEY_ID = "open"
 
-ROLE_LABELS: dict[str, str] = {
-    "admin": "管理员（导入、编辑条件、重建索引）",
-    "push": "推送（目标企业清单与导出，只读）",
-    "enterprise": "企业（只能查看本企业）",
-    "analyst": "分析（评估与模型）",
-}
-
 
 @dataclass(frozen=True)
 class Principal:

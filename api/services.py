@@ -23,7 +23,7 @@ from typing import Any
 
 from api.limits import Limits, RateLimiter
 from api.security import KeyRing, Principal
-from corpus.settings import Settings
+from api.settings import Settings
 
 log = logging.getLogger("policymatch.api")
 # How long the policy-version map a match's audit row uses may be reused (changes made through the app apply at once).

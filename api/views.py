@@ -9,7 +9,7 @@ from typing import Any
 
 from api.errors import ApiError, not_found
 from corpus.conditions import LEVELS, Condition, ConditionError
-from corpus.schemas import EnterpriseProfile, RecordError
+from corpus.schemas import EnterpriseProfile
 
 
 def policy_view(store: Any, stored: Any) -> dict[str, Any]:
@@ -71,23 +71,6 @@ def require_enterprise(store: Any, enterprise_id: str) -> EnterpriseProfile:
     if profile is None:
         raise not_found("enterprise", enterprise_id)
     return profile
-
-
-def record_error(exc: RecordError, prefix: str = "") -> ApiError:
-    """422 naming the first field problem of a profile / policy in one sentence, all of them in details."""
-    problems = [{"field": prefix + p.field, "message": p.message} for p in exc.problems]
-    if problems:
-        first = problems[0]
-        message = f"Field '{first['field']}' {first['message']}"
-        message = message.rstrip(".") + (
-            f" (and {len(problems) - 1} more problem{'s' if len(problems) > 2 else ''}, see details)."
-            if len(problems) > 1
-            else "."
-        )
-    else:
-        message = str(exc)
-    code = "invalid_profile" if exc.kind == "enterprise profile" else "invalid_policy"
-    return ApiError(422, code, message, problems)
 
 
 def conditions_from(raw: Sequence[Mapping[str, Any]], source: str = "edited") -> list[Condition]:

@@ -13,7 +13,6 @@ directory, and checks the restored store with ``PRAGMA integrity_check``.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -22,6 +21,8 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+
+from durable import fsync_path, read_manifest, sha256_file
 
 STORE_FILE = "policymatch.sqlite3"
 MANIFEST = "BACKUP.json"
@@ -61,22 +62,6 @@ class BackupManifest:
     def summary(self) -> str:
         """One line for the CLI."""
         return f"{len(self.files)} files, {self.total_bytes / 1e6:.1f} MB in {self.folder} (created {self.created})"
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def _fsync(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def _skipped(relative: Path) -> bool:
@@ -131,8 +116,8 @@ def backup(data_dir: Path, dest: Path) -> BackupManifest:
         entries = []
         for name in files:
             path = staging / name
-            _fsync(path)
-            entries.append(BackupFile(name, path.stat().st_size, _sha256(path)))
+            fsync_path(path)
+            entries.append(BackupFile(name, path.stat().st_size, sha256_file(path)))
         created = datetime.now(UTC).isoformat(timespec="seconds")
         manifest = {
             "format": FORMAT,
@@ -145,28 +130,28 @@ def backup(data_dir: Path, dest: Path) -> BackupManifest:
             handle.flush()
             os.fsync(handle.fileno())
         for folder in {staging, *((staging / e.path).parent for e in entries)}:
-            _fsync(folder)
-        if dest.exists():
-            dest.rmdir()
-        os.rename(staging, dest)
-        _fsync(dest.parent)
+            fsync_path(folder)
+        _publish(staging, dest)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return BackupManifest(dest, created, tuple(entries))
 
 
+def _publish(staging: Path, target: Path) -> None:
+    """Rename a finished staging folder into place (over an empty target) and make the rename durable."""
+    if target.exists():
+        target.rmdir()
+    os.rename(staging, target)
+    fsync_path(target.parent)
+
+
 def verify_backup(src: Path) -> BackupManifest:
     """Check every file of a backup against ``BACKUP.json``; raise :class:`BackupError` naming the first bad one."""
     src = Path(src)
-    try:
-        data = json.loads((src / MANIFEST).read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        raise BackupError(f"{src}: not a policymatch backup (no {MANIFEST})") from exc
-    except json.JSONDecodeError as exc:
-        raise BackupError(f"{src / MANIFEST}: unreadable manifest ({exc})") from exc
-    if data.get("format") != FORMAT:
-        raise BackupError(f"{src / MANIFEST}: unknown format {data.get('format')!r}, expected {FORMAT}")
+    data = read_manifest(
+        src / MANIFEST, FORMAT, BackupError, f"{src}: not a policymatch backup (no {MANIFEST})"
+    )
     entries = tuple(BackupFile(f["path"], int(f["size"]), f["sha256"]) for f in data["files"])
     for entry in entries:
         path = src / entry.path
@@ -176,7 +161,7 @@ def verify_backup(src: Path) -> BackupManifest:
             raise BackupError(
                 f"{path}: {path.stat().st_size} bytes, {MANIFEST} says {entry.size}; the backup is truncated"
             )
-        if _sha256(path) != entry.sha256:
+        if sha256_file(path) != entry.sha256:
             raise BackupError(f"{path}: checksum mismatch with {MANIFEST}; the backup is corrupted")
     return BackupManifest(src, str(data["created"]), entries)
 
@@ -194,9 +179,9 @@ def restore(src: Path, data_dir: Path) -> BackupManifest:
             target = staging / entry.path
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(src / entry.path, target)
-            if _sha256(target) != entry.sha256:
+            if sha256_file(target) != entry.sha256:
                 raise BackupError(f"{target}: copy differs from the backup (disk error?); nothing restored")
-            _fsync(target)
+            fsync_path(target)
         conn = sqlite3.connect(staging / STORE_FILE)
         try:
             check = str(conn.execute("PRAGMA integrity_check").fetchone()[0])
@@ -204,10 +189,7 @@ def restore(src: Path, data_dir: Path) -> BackupManifest:
             conn.close()
         if check != "ok":
             raise BackupError(f"{src / STORE_FILE}: SQLite integrity check failed: {check}")
-        if data_dir.exists():
-            data_dir.rmdir()
-        os.rename(staging, data_dir)
-        _fsync(data_dir.parent)
+        _publish(staging, data_dir)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise

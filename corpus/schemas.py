@@ -18,13 +18,11 @@ import math
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, fields
-from typing import Any, Literal
+from typing import Any
 
 from corpus import reference
 
-Fulfilment = Literal["免申即享", "即申即享", "一般申报", "第三方评审"]
 FULFILMENTS: tuple[str, ...] = ("免申即享", "即申即享", "一般申报", "第三方评审")
-CREDIT_STATUSES = ("normal", "dishonest")
 MU_JUN_CLASSES = ("A", "B", "C", "D")
 
 # 万元 amounts that cannot be negative; revenue_growth (%) may be.

@@ -14,9 +14,7 @@ fusions and first-stage recall are all computed from the same numbers:
 
 from __future__ import annotations
 
-import hashlib
-import os
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -24,8 +22,8 @@ from typing import Any, Protocol
 import numpy as np
 
 from eval.sets import RetrievalDoc
+from models.cached_encoder import DEFAULT_CACHE, CachedEncoder
 
-DEFAULT_CACHE = Path(".cache/vectors")
 # Consecutive 480-character chunks: what `--max-chunks N` reads (the served windows are RetrievalConfig's).
 # e5-small reads 512 tokens at most (~1 token per Chinese character) and costs quadratic time.
 DEFAULT_CHUNK_CHARS = 480
@@ -114,76 +112,6 @@ class TfidfSystem:
         return np.asarray((query_matrix @ self._matrix.T).todense(), dtype=np.float32)
 
 
-def cached_encode(
-    texts: Sequence[str],
-    encode: Callable[[list[str]], np.ndarray],
-    *,
-    model_id: str,
-    kind: str,
-    cache_dir: Path,
-) -> np.ndarray:
-    """Encode ``texts``, reusing vectors cached on disk by (model id, kind, text) hash."""
-    shared_cache: Callable[..., np.ndarray] | None
-    try:
-        from matcher.vector_cache import cached_encode as shared_cache
-    except ImportError:
-        shared_cache = None
-    if shared_cache is not None:
-        return shared_cache(texts, encode, model_id=model_id, kind=kind, cache_dir=cache_dir)
-    folder = cache_dir / hashlib.sha256(model_id.encode()).hexdigest()[:16] / kind
-    folder.mkdir(parents=True, exist_ok=True)
-    keys = [hashlib.sha256(f"{model_id}\0{kind}\0{t}".encode()).hexdigest() for t in texts]
-    todo = sorted({i for i, key in enumerate(keys) if not (folder / f"{key}.npy").exists()})
-    for start in range(0, len(todo), 16):
-        batch = todo[start : start + 16]
-        for i, vector in zip(
-            batch, np.asarray(encode([texts[i] for i in batch]), dtype=np.float32), strict=True
-        ):
-            tmp = folder / f"{keys[i]}.tmp.npy"
-            np.save(tmp, vector)
-            os.replace(tmp, folder / f"{keys[i]}.npy")
-    return np.stack([np.load(folder / f"{key}.npy") for key in keys]).astype(np.float32)
-
-
-class CachingEncoder:
-    """Wrap an :class:`models.encoder.Encoder` so every vector is cached on disk by model id and text hash."""
-
-    def __init__(self, encoder: Any, cache_dir: Path = DEFAULT_CACHE, batch_size: int = 16) -> None:
-        self.encoder = encoder
-        self.cache_dir = cache_dir
-        self.batch_size = batch_size
-
-    @property
-    def dim(self) -> int:
-        """Vector dimension."""
-        return int(self.encoder.dim)
-
-    @property
-    def model_id(self) -> str:
-        """The wrapped encoder's model id."""
-        return str(self.encoder.model_id)
-
-    def _encode(self, texts: list[str], kind: str) -> np.ndarray:
-        method = self.encoder.encode_passages if kind == "passage" else self.encoder.encode_queries
-        if not texts:
-            return np.zeros((0, self.dim), dtype=np.float32)
-        return cached_encode(
-            texts,
-            lambda batch: method(batch, batch_size=self.batch_size),
-            model_id=self.model_id,
-            kind=kind,
-            cache_dir=self.cache_dir,
-        )
-
-    def encode_queries(self, texts: list[str], batch_size: int = 32) -> np.ndarray:
-        """Embed queries (cached)."""
-        return self._encode(list(texts), "query")
-
-    def encode_passages(self, texts: list[str], batch_size: int = 32) -> np.ndarray:
-        """Embed passages (cached)."""
-        return self._encode(list(texts), "passage")
-
-
 def chunks_of(text: str, chunk_chars: int, max_chunks: int, stride: int = 0) -> list[str]:
     """Split a text as the server does (``matcher.retrieval.chunk_text``): windows from the start, one every ``stride``."""
     from matcher.retrieval import chunk_text
@@ -209,7 +137,7 @@ class DenseSystem:
         batch_size: int = 16,
         chunk_stride: int = 0,
     ) -> None:
-        self.encoder = CachingEncoder(encoder, cache_dir, batch_size)
+        self.encoder = CachedEncoder(encoder, cache_dir, batch_size)
         self.name = name or f"dense:{encoder.model_id}"
         self.chunk_chars = chunk_chars
         self.max_chunks = max_chunks
@@ -253,7 +181,7 @@ class ServedSystem:
     def __init__(
         self, encoder: Any, *, name: str = "hybrid", cache_dir: Path = DEFAULT_CACHE, depth: int = 100
     ) -> None:
-        self.encoder = CachingEncoder(encoder, cache_dir)
+        self.encoder = CachedEncoder(encoder, cache_dir)
         self.name = name
         self.depth = depth
         self.retriever_: Any = None
@@ -325,14 +253,6 @@ class HybridSystem:
     def scores(self, queries: Sequence[str]) -> np.ndarray:
         """Fused scores."""
         return self.fuse([part.scores(queries) for part in self.parts])
-
-
-@dataclass(frozen=True)
-class Ranking:
-    """Ranked doc ids (best first, cut at ``depth``) per query, from one system's scores."""
-
-    system: str
-    ids: tuple[tuple[str, ...], ...]
 
 
 def rank(scores: np.ndarray, docids: Sequence[str], depth: int = 100) -> tuple[tuple[str, ...], ...]:

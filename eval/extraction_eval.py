@@ -28,7 +28,6 @@ from eval.metrics import ExtractionScores, extraction_scores
 
 ANNOTATIONS = "annotations.jsonl"
 DEFAULT_ANNOTATIONS_DIR = Path(__file__).resolve().parent / "sets" / "ncp_extraction"
-FREE_TEXT_FIELDS = ("undecidable",)
 
 
 class ExtractionSetError(ValueError):

@@ -20,7 +20,7 @@ Conventions (stated once, used everywhere):
 from __future__ import annotations
 
 import math
-from collections.abc import Collection, Hashable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -46,43 +46,42 @@ def _check(
         raise ValueError(f"k must be at least 1, got {k}")
 
 
-def _mean(values: list[float]) -> float:
-    return float(np.mean(values)) if values else 0.0
+def _mean_over_queries(
+    ranked: Sequence[Sequence[Hashable]],
+    relevant: Sequence[Relevance],
+    k: int | None,
+    score: Callable[[Sequence[Hashable], dict[Hashable, float]], float],
+) -> float:
+    """Mean of ``score(hits, grades)`` over the queries that have a relevant id (0 when none has)."""
+    _check(ranked, relevant, k)
+    scores = [
+        score(hits, grades) for hits, rel in zip(ranked, relevant, strict=True) if (grades := _grades(rel))
+    ]
+    return float(np.mean(scores)) if scores else 0.0
 
 
 def recall_at_k(ranked: Sequence[Sequence[Hashable]], relevant: Sequence[Relevance], k: int) -> float:
     """Mean share of each query's relevant ids found in its top ``k`` (hit rate for one relevant id)."""
-    _check(ranked, relevant, k)
-    scores = []
-    for hits, rel in zip(ranked, relevant, strict=True):
-        grades = _grades(rel)
-        if grades:
-            scores.append(len(set(hits[:k]) & grades.keys()) / len(grades))
-    return _mean(scores)
+    return _mean_over_queries(
+        ranked, relevant, k, lambda hits, grades: len(set(hits[:k]) & grades.keys()) / len(grades)
+    )
 
 
 def precision_at_k(ranked: Sequence[Sequence[Hashable]], relevant: Sequence[Relevance], k: int) -> float:
     """Mean share of the top ``k`` that is relevant (divided by ``k`` even when fewer were returned)."""
-    _check(ranked, relevant, k)
-    scores = []
-    for hits, rel in zip(ranked, relevant, strict=True):
-        grades = _grades(rel)
-        if grades:
-            scores.append(sum(1 for hit in hits[:k] if hit in grades) / k)
-    return _mean(scores)
+    return _mean_over_queries(
+        ranked, relevant, k, lambda hits, grades: sum(1 for hit in hits[:k] if hit in grades) / k
+    )
 
 
 def mrr(ranked: Sequence[Sequence[Hashable]], relevant: Sequence[Relevance], k: int | None = None) -> float:
     """Mean reciprocal rank of the first relevant id (0 when none is in the top ``k``, or in the list)."""
-    _check(ranked, relevant, k)
-    scores = []
-    for hits, rel in zip(ranked, relevant, strict=True):
-        grades = _grades(rel)
-        if not grades:
-            continue
+
+    def reciprocal_rank(hits: Sequence[Hashable], grades: dict[Hashable, float]) -> float:
         cut = hits if k is None else hits[:k]
-        scores.append(next((1.0 / rank for rank, hit in enumerate(cut, start=1) if hit in grades), 0.0))
-    return _mean(scores)
+        return next((1.0 / rank for rank, hit in enumerate(cut, start=1) if hit in grades), 0.0)
+
+    return _mean_over_queries(ranked, relevant, k, reciprocal_rank)
 
 
 def dcg(gains: Sequence[float]) -> float:
@@ -92,21 +91,17 @@ def dcg(gains: Sequence[float]) -> float:
 
 def ndcg_at_k(ranked: Sequence[Sequence[Hashable]], relevant: Sequence[Relevance], k: int) -> float:
     """Mean nDCG@k with linear gains; graded when ``relevant`` maps ids to grades, else binary."""
-    _check(ranked, relevant, k)
-    scores = []
-    for hits, rel in zip(ranked, relevant, strict=True):
-        grades = _grades(rel)
-        if not grades:
-            continue
+
+    def ndcg(hits: Sequence[Hashable], grades: dict[Hashable, float]) -> float:
         seen: set[Hashable] = set()
         gains = []
         for hit in hits[:k]:
             # A repeated id earns nothing the second time.
             gains.append(grades.get(hit, 0.0) if hit not in seen else 0.0)
             seen.add(hit)
-        ideal = dcg(sorted(grades.values(), reverse=True)[:k])
-        scores.append(dcg(gains) / ideal)
-    return _mean(scores)
+        return dcg(gains) / dcg(sorted(grades.values(), reverse=True)[:k])
+
+    return _mean_over_queries(ranked, relevant, k, ndcg)
 
 
 @dataclass(frozen=True)
@@ -122,19 +117,16 @@ def first_stage_recall(
     candidates: Sequence[Collection[Hashable]], relevant: Sequence[Relevance], corpus_size: int
 ) -> FirstStageRecall:
     """Recall of a first (candidate) stage, with the mean share of a corpus of ``corpus_size`` it kept."""
-    _check(candidates, relevant)
     if corpus_size < 1:
         raise ValueError(f"corpus_size must be at least 1, got {corpus_size}")
-    recalls = []
-    for kept, rel in zip(candidates, relevant, strict=True):
-        grades = _grades(rel)
-        if grades:
-            recalls.append(len(set(kept) & grades.keys()) / len(grades))
-    sizes = [len(set(kept)) for kept in candidates]
-    mean_size = _mean([float(s) for s in sizes])
-    return FirstStageRecall(
-        recall=_mean(recalls), share_kept=mean_size / corpus_size, mean_candidates=mean_size
+    recall = _mean_over_queries(
+        [list(kept) for kept in candidates],
+        relevant,
+        None,
+        lambda kept, grades: len(set(kept) & grades.keys()) / len(grades),
     )
+    mean_size = float(np.mean([len(set(kept)) for kept in candidates])) if candidates else 0.0
+    return FirstStageRecall(recall=recall, share_kept=mean_size / corpus_size, mean_candidates=mean_size)
 
 
 @dataclass(frozen=True)

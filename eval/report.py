@@ -80,21 +80,9 @@ def plot_recall_curves(
     for name, points in curves.items():
         ks = sorted(points)
         ax.plot(ks, [points[k] for k in ks], marker="o", label=label(name))
-    all_ks = sorted({k for points in curves.values() for k in points})
-    ax.set_xscale("log")
-    ax.set_xticks(all_ks)
-    ax.set_xticklabels([str(k) for k in all_ks])
-    ax.set_xlabel("k")
-    ax.set_ylabel(label("召回率 recall@k"))
-    ax.set_ylim(0, 1.01)
-    ax.grid(True, alpha=0.3)
-    ax.set_title(label(title))
+    _recall_axes(ax, curves, label(title))
     ax.legend(fontsize=8, loc="lower right")
-    fig.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path)
-    plt.close(fig)
-    return path
+    return _save(plt, fig, path)
 
 
 def plot_before_after(
@@ -128,6 +116,13 @@ def plot_before_after(
         else:
             style = {"linestyle": ":", "linewidth": 1.0, "color": "0.45"}
         ax.plot(ks, [points[k] for k in ks], marker="o", markersize=3, label=label(name), **style)
+    _recall_axes(ax, curves, label(f"{title} ({before} dashed, {after} solid)"))
+    ax.legend(fontsize=7, loc="lower right", ncol=2)
+    return _save(plt, fig, path)
+
+
+def _recall_axes(ax: Any, curves: Mapping[str, Mapping[int, float]], title: str) -> None:
+    """Log-scaled k ticks at every k measured, recall from 0 to 1, grid and title."""
     all_ks = sorted({k for points in curves.values() for k in points})
     ax.set_xscale("log")
     ax.set_xticks(all_ks)
@@ -136,8 +131,11 @@ def plot_before_after(
     ax.set_ylabel(label("召回率 recall@k"))
     ax.set_ylim(0, 1.01)
     ax.grid(True, alpha=0.3)
-    ax.set_title(label(f"{title} ({before} dashed, {after} solid)"))
-    ax.legend(fontsize=7, loc="lower right", ncol=2)
+    ax.set_title(title)
+
+
+def _save(plt: Any, fig: Any, path: Path) -> Path:
+    """Lay out, write ``path`` (creating its folder) and free the figure."""
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path)
@@ -171,11 +169,7 @@ def plot_confusion(
                 color="white" if matrix[i, j] > peak / 2 else "black",
             )
     ax.set_title(label(title))
-    fig.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path)
-    plt.close(fig)
-    return path
+    return _save(plt, fig, path)
 
 
 def plot_field_f1(per_field: Mapping[str, float], path: Path, title: str = "字段 F1") -> Path:
@@ -189,11 +183,7 @@ def plot_field_f1(per_field: Mapping[str, float], path: Path, title: str = "字�
     ax.set_title(label(title))
     for y, name in enumerate(names):
         ax.text(min(per_field[name] + 0.01, 0.93), y, f"{per_field[name]:.2f}", va="center", fontsize=8)
-    fig.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path)
-    plt.close(fig)
-    return path
+    return _save(plt, fig, path)
 
 
 def _clean(value: Any) -> Any:

@@ -48,6 +48,17 @@ def _read_jsonl(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
             yield number, obj
 
 
+def _keyed_records(path: Path, key: str, what: str = "") -> Iterator[tuple[int, dict[str, Any], str]]:
+    """Yield (line number, object, its ``key`` as text) for each line; a key seen before is an error."""
+    seen: set[str] = set()
+    for number, obj in _read_jsonl(path):
+        value = str(_need(obj, key, path, number, (str, int)))
+        if value in seen:
+            raise SetFormatError(f"{path}:{number}: field {key!r} repeats {what}{value!r}")
+        seen.add(value)
+        yield number, obj, value
+
+
 def _need(
     obj: Mapping[str, Any], key: str, path: Path, number: int, kind: type | tuple[type, ...] = str
 ) -> Any:
@@ -79,15 +90,6 @@ def set_sha256(directory: Path | str) -> str:
             for block in iter(lambda: handle.read(1 << 20), b""):
                 digest.update(block)
         digest.update(b"\0")
-    return digest.hexdigest()
-
-
-def file_sha256(path: Path | str) -> str:
-    """SHA-256 of one file (data checksums of a training run)."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
     return digest.hexdigest()
 
 
@@ -159,12 +161,7 @@ def read_eligibility_set(directory: Path | str) -> EligibilitySet:
     truth_path = _require_file(directory, "truth.jsonl")
 
     items: list[EligibilityItem] = []
-    seen_items: set[str] = set()
-    for number, obj in _read_jsonl(items_path):
-        item_id = str(_need(obj, "id", items_path, number, (str, int)))
-        if item_id in seen_items:
-            raise SetFormatError(f"{items_path}:{number}: field 'id' repeats item {item_id!r}")
-        seen_items.add(item_id)
+    for number, obj, item_id in _keyed_records(items_path, "id", "item "):
         text = _need(obj, "text", items_path, number)
         conditions: tuple[Condition, ...] | None = None
         if obj.get("conditions") is not None:
@@ -193,14 +190,12 @@ def read_eligibility_set(directory: Path | str) -> EligibilitySet:
             )
         )
 
-    profiles: list[Mapping[str, Any]] = []
-    seen_profiles: set[str] = set()
-    for number, obj in _read_jsonl(profiles_path):
-        profile_id = str(_need(obj, "id", profiles_path, number, (str, int)))
-        if profile_id in seen_profiles:
-            raise SetFormatError(f"{profiles_path}:{number}: field 'id' repeats profile {profile_id!r}")
-        seen_profiles.add(profile_id)
-        profiles.append(MappingProxyType({**obj, "id": profile_id}))
+    profiles: list[Mapping[str, Any]] = [
+        MappingProxyType({**obj, "id": profile_id})
+        for _, obj, profile_id in _keyed_records(profiles_path, "id", "profile ")
+    ]
+    seen_profiles = {str(p["id"]) for p in profiles}
+    seen_items = {item.id for item in items}
 
     truth: list[TruthRow] = []
     for number, obj in _read_jsonl(truth_path):
@@ -287,22 +282,14 @@ def read_retrieval_set(directory: Path | str) -> RetrievalSet:
     if queries_path is None:
         raise SetFormatError(f"{directory}: needs queries.jsonl (or dev_queries.jsonl) beside docs.jsonl")
 
-    docs: list[RetrievalDoc] = []
-    seen_docs: set[str] = set()
-    for number, obj in _read_jsonl(docs_path):
-        docid = str(_need(obj, "docid", docs_path, number, (str, int)))
-        if docid in seen_docs:
-            raise SetFormatError(f"{docs_path}:{number}: field 'docid' repeats {docid!r}")
-        seen_docs.add(docid)
-        docs.append(RetrievalDoc(docid, _need(obj, "text", docs_path, number), str(obj.get("title") or "")))
+    docs = [
+        RetrievalDoc(docid, _need(obj, "text", docs_path, number), str(obj.get("title") or ""))
+        for number, obj, docid in _keyed_records(docs_path, "docid")
+    ]
+    seen_docs = {d.docid for d in docs}
 
     queries: list[RetrievalQuery] = []
-    seen_queries: set[str] = set()
-    for number, obj in _read_jsonl(queries_path):
-        qid = str(_need(obj, "qid", queries_path, number, (str, int)))
-        if qid in seen_queries:
-            raise SetFormatError(f"{queries_path}:{number}: field 'qid' repeats {qid!r}")
-        seen_queries.add(qid)
+    for number, obj, qid in _keyed_records(queries_path, "qid"):
         question = _need(obj, "question", queries_path, number)
         relevant = _relevance(obj, queries_path, number)
         missing = [d for d in relevant if d not in seen_docs]

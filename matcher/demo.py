@@ -10,8 +10,7 @@ labelled sets (``policymatch demo --write-set DIR``).
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
 from corpus.demo import DEFAULT_SEED, DemoCorpus, DemoItem, generate
@@ -107,71 +106,14 @@ def ensure_demo(
 
 
 @dataclass(frozen=True)
-class DemoTimings:
-    """Seconds the demo takes at one size: generating it, loading it into a fresh store, and indexing it."""
-
-    seed: int
-    n_policies: int
-    n_items: int
-    n_enterprises: int
-    generate_policies_s: float
-    generate_enterprises_s: float
-    load_policies_s: float
-    load_enterprises_s: float
-    index_s: float | None  # None when not measured
-
-    @property
-    def load_s(self) -> float:
-        """Store + extraction: what `policymatch demo` takes."""
-        return self.load_policies_s + self.load_enterprises_s
-
-
-def time_generation(seed: int, n_enterprises: int) -> float:
-    """Seconds to generate ``n_enterprises`` profile dicts (nothing stored)."""
-    started = time.perf_counter()
-    for _ in generate(seed, 0, n_enterprises).iter_enterprises():
-        pass
-    return time.perf_counter() - started
-
-
-def time_demo(
-    store: Store,
-    *,
-    seed: int = DEFAULT_SEED,
-    n_policies: int = 200,
-    n_enterprises: int = 10_000,
-    index: Callable[[], object] | None = None,
-) -> DemoTimings:
-    """Time generating the demo, loading it into ``store`` (which should be empty) and, if given, ``index()``."""
-    started = time.perf_counter()
-    corpus = generate(seed, n_policies, 0)
-    generate_policies_s = time.perf_counter() - started
-    generate_enterprises_s = time_generation(seed, n_enterprises)
-    report = load_demo(store, seed=seed, n_policies=n_policies, n_enterprises=n_enterprises)
-    index_s = None
-    if index is not None:
-        started = time.perf_counter()
-        index()
-        index_s = time.perf_counter() - started
-    return DemoTimings(
-        seed=seed,
-        n_policies=n_policies,
-        n_items=len(corpus.items),
-        n_enterprises=n_enterprises,
-        generate_policies_s=generate_policies_s,
-        generate_enterprises_s=generate_enterprises_s,
-        load_policies_s=report.policy_seconds,
-        load_enterprises_s=report.enterprise_seconds,
-        index_s=index_s,
-    )
-
-
-@dataclass(frozen=True)
 class _TrueExtraction:
     """What the store reads of an extraction, filled with the generator's true conditions."""
 
     conditions: tuple[Any, ...]
     tags: dict[str, Any]
+
+
+_UNDATED: dict[str, Any] = {"department": None, "valid_until": None}
 
 
 def store_items_with_true_conditions(store: Store, corpus: DemoCorpus, n_items: int | None = None) -> int:
@@ -188,19 +130,9 @@ def store_items_with_true_conditions(store: Store, corpus: DemoCorpus, n_items: 
         doc = PolicyDocument(
             id=policy_id, title=titles[policy_id], text="", region_code=demo_items[0].region_code
         )
+        # The demo item's own fields, without department and end date (a stored item's defaults).
         stored = [
-            PolicyItem(
-                id=i.id,
-                policy_id=i.policy_id,
-                seq=i.seq,
-                heading_path=i.heading_path,
-                title=i.title,
-                text=i.text,
-                region_code=i.region_code,
-                fulfilment=i.fulfilment,
-                issued=i.issued,
-                valid_until=None,
-            )
+            PolicyItem(**{f.name: getattr(i, f.name) for f in fields(PolicyItem)} | _UNDATED)
             for i in demo_items
         ]
         store.upsert_policy(doc, stored, [_TrueExtraction(tuple(i.conditions), {}) for i in demo_items])

@@ -12,7 +12,6 @@ folder. The previous version stays on disk until ``prune`` (keep N).
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import os
@@ -25,6 +24,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+import durable
+from durable import fsync_path
 
 _log = logging.getLogger(__name__)
 CURRENT = "CURRENT"
@@ -41,34 +43,15 @@ class IndexIntegrityError(RuntimeError):
 
 def sha256_file(path: Path) -> str:
     """Return the sha256 hex digest of a file's bytes; a missing file raises ``IndexIntegrityError``."""
-    digest = hashlib.sha256()
     try:
-        with open(path, "rb") as handle:
-            for block in iter(lambda: handle.read(1 << 20), b""):
-                digest.update(block)
+        return durable.sha256_file(path)
     except FileNotFoundError as exc:
         raise IndexIntegrityError(f"{path}: file missing from the saved index") from exc
-    return digest.hexdigest()
-
-
-def fsync_path(path: Path) -> None:
-    """Flush a file's (or a folder's) contents to disk."""
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def write_json_durable(path: Path, data: Any) -> None:
     """Write JSON to ``path`` atomically (temporary file, fsync, rename, fsync the folder)."""
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
-    with open(tmp, "w", encoding="utf-8") as handle:
-        json.dump(data, handle, ensure_ascii=False, indent=1)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(tmp, path)
-    fsync_path(path.parent)
+    durable.write_json_atomic(path, data, indent=1)
 
 
 # --- versions -----------------------------------------------------------------------------------

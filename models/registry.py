@@ -16,18 +16,18 @@ naming the file. ``activate`` pushes the previous active version on a history st
 from __future__ import annotations
 
 import fcntl
-import hashlib
 import json
 import os
 import re
 import shutil
-import time
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+from durable import fsync_path, sha256_file, write_json_atomic
 
 MANIFEST = "manifest.json"
 ACTIVE = "ACTIVE"
@@ -221,10 +221,10 @@ class ModelRegistry:
                 "files": _file_entries(staging),
                 "metrics": dict(metrics or {}),
             }
-            _write_json_atomic(staging / MANIFEST, manifest)
-            _fsync_dir(staging)
+            write_json_atomic(staging / MANIFEST, manifest, indent=2)
+            fsync_path(staging)
             os.replace(staging, self.root / version)
-            _fsync_dir(self.root)
+            fsync_path(self.root)
         return self.get(version)
 
     def set_metrics(self, version: str, metrics: Mapping[str, Any]) -> ModelVersion:
@@ -233,7 +233,7 @@ class ModelRegistry:
             entry = self.get(version)
             data = entry.to_dict()
             data["metrics"] = {**data["metrics"], **dict(metrics)}
-            _write_json_atomic(entry.path / MANIFEST, data)
+            write_json_atomic(entry.path / MANIFEST, data, indent=2)
         return self.get(version)
 
     def activate(self, version: str) -> ModelVersion:
@@ -268,11 +268,11 @@ class ModelRegistry:
             data = entry.to_dict()
             data["files"] = _file_entries(src_dir)
             data["dimension"] = _dimension(src_dir)
-            _write_json_atomic(src_dir / MANIFEST, data)
+            write_json_atomic(src_dir / MANIFEST, data, indent=2)
             trash = self.root / f".trash-{version}-{os.getpid()}"
             os.replace(entry.path, trash)
             os.replace(src_dir, entry.path)
-            _fsync_dir(self.root)
+            fsync_path(self.root)
             shutil.rmtree(trash, ignore_errors=True)
         return self.verify(version)
 
@@ -302,7 +302,7 @@ class ModelRegistry:
             "history": history,
             "changed": datetime.now(UTC).isoformat(timespec="seconds"),
         }
-        _write_json_atomic(self.root / ACTIVE, data)
+        write_json_atomic(self.root / ACTIVE, data, indent=2)
 
     @contextmanager
     def _locked(self) -> Iterator[None]:
@@ -313,15 +313,6 @@ class ModelRegistry:
                 yield
             finally:
                 fcntl.flock(handle, fcntl.LOCK_UN)
-
-
-def sha256_file(path: Path) -> str:
-    """Hex sha256 of a file, read in 4 MiB chunks."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        while chunk := handle.read(1 << 22):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def _file_entries(folder: Path) -> dict[str, dict[str, Any]]:
@@ -344,7 +335,7 @@ def _read_stat_cache(path: Path) -> dict[str, list]:
 
 def _update_stat_cache(path: Path, entries: Mapping[str, list]) -> None:
     try:
-        _write_json_atomic(path, {**_read_stat_cache(path), **entries})
+        write_json_atomic(path, {**_read_stat_cache(path), **entries}, indent=2)
     except OSError:
         pass  # a read-only registry still verifies, only more slowly
 
@@ -386,23 +377,3 @@ def _model_id(folder: Path, src_dir: Path) -> str:
         if name and not str(name).startswith(("/", ".")):
             return str(name)
     return src_dir.name
-
-
-def _write_json_atomic(path: Path, data: Mapping[str, Any]) -> None:
-    """Write tmp, fsync, rename: a reader sees the old file or the new one, never half of one."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{time.monotonic_ns()}.tmp")
-    with open(tmp, "w", encoding="utf-8") as handle:
-        json.dump(data, handle, ensure_ascii=False, indent=2)
-        handle.write("\n")
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(tmp, path)
-    _fsync_dir(path.parent)
-
-
-def _fsync_dir(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

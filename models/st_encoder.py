@@ -18,6 +18,9 @@ E5_PREFIXES = ("query: ", "passage: ")
 class SentenceTransformerEncoder:
     """An ``Encoder`` over ``sentence_transformers.SentenceTransformer`` (torch, CPU by default)."""
 
+    dim: int  # vector dimension
+    model_id: str  # weights and backend, e.g. ``intfloat/multilingual-e5-small@v1:sentence-transformers``
+
     def __init__(
         self,
         model: str | Path,
@@ -46,18 +49,8 @@ class SentenceTransformerEncoder:
             getattr(self.model, "get_embedding_dimension", None)
             or self.model.get_sentence_embedding_dimension
         )
-        self._dim = int(get_dim() or 0)
-        self._model_id = model_id or f"{model}:sentence-transformers"
-
-    @property
-    def dim(self) -> int:
-        """Vector dimension."""
-        return self._dim
-
-    @property
-    def model_id(self) -> str:
-        """Weights and backend, e.g. ``intfloat/multilingual-e5-small@v1:sentence-transformers``."""
-        return self._model_id
+        self.dim = int(get_dim() or 0)
+        self.model_id = model_id or f"{model}:sentence-transformers"
 
     def encode_queries(self, texts: list[str], batch_size: int = 32) -> np.ndarray:
         """Embed search queries with the ``query: `` prompt."""
@@ -69,7 +62,7 @@ class SentenceTransformerEncoder:
 
     def _encode(self, texts: list[str], prefix: str, batch_size: int) -> np.ndarray:
         if not texts:
-            return np.zeros((0, self._dim), dtype=np.float32)
+            return np.zeros((0, self.dim), dtype=np.float32)
         # The prefix is passed as an explicit prompt so every backend sees the same input string.
         vectors = self.model.encode(
             list(texts),

@@ -34,8 +34,8 @@ def _sqlite_only(settings: Any) -> None:
 
 
 def _backup(args: argparse.Namespace) -> int:
+    from api.settings import get_settings
     from corpus.backup import backup
-    from corpus.settings import get_settings
 
     _sqlite_only(get_settings())
     manifest = backup(get_settings().data_dir, args.dest)
@@ -44,8 +44,8 @@ def _backup(args: argparse.Namespace) -> int:
 
 
 def _restore(args: argparse.Namespace) -> int:
+    from api.settings import get_settings
     from corpus.backup import restore, verify_backup
-    from corpus.settings import get_settings
 
     if args.verify_only:
         print(f"backup verified: {verify_backup(args.src).summary()}")

@@ -37,22 +37,11 @@ def register(sub: argparse._SubParsersAction, group: Any) -> None:
     )
     enterprises.add_argument("--quiet", action="store_true", help="no progress bar")
     enterprises.set_defaults(func=_ingest_enterprises)
-
-    bench = group("bench").add_parser("store", help="time the SQLite store on synthetic enterprise profiles")
-    bench.add_argument("--enterprises", type=int, default=10_000, help="how many profiles (default 10000)")
-    bench.add_argument("--no-write", action="store_true", help="print only; leave docs/benchmarks.md alone")
-    bench.set_defaults(func=_bench_store)
-
-    # --- demo (corpus.demo, H3) ---------------------------------------------------------------
-    # The demo generator registers `policymatch demo` here: define `_register_demo(sub, group)`
-    # in this module and it is called below, so the ingest commands above need no change.
-    register_demo = globals().get("_register_demo")
-    if callable(register_demo):
-        register_demo(sub, group)
+    _register_demo(sub, group)
 
 
 def _open_store() -> Any:
-    from corpus.settings import get_settings
+    from api.settings import get_settings
     from corpus.store import open_store
 
     return open_store(get_settings().store_location)
@@ -93,10 +82,10 @@ def _ingest_enterprises(args: argparse.Namespace) -> int:
     return _run(args, "enterprises")
 
 
-# --- demo (corpus.demo, H3) -----------------------------------------------------------------------
+# --- demo (corpus.demo) ---------------------------------------------------------------------------
 
 
-def _register_demo(sub: argparse._SubParsersAction, group: Any) -> None:  # type: ignore[type-arg,unused-ignore]
+def _register_demo(sub: argparse._SubParsersAction, group: Any) -> None:
     """Add ``demo``: load the demo corpus into an empty store, or write its labelled sets / JSONL files."""
     demo = sub.add_parser(
         "demo",
@@ -129,29 +118,14 @@ def _register_demo(sub: argparse._SubParsersAction, group: Any) -> None:  # type
     demo.add_argument("--quiet", action="store_true", help="no progress bar")
     demo.set_defaults(func=_demo)
 
-    bench = group("bench").add_parser(
-        "demo", help="demo corpus generation, loading and indexing times, written to docs/benchmarks.md"
-    )
-    bench.add_argument("--seed", type=int, default=None, help="generator seed (default from settings)")
-    bench.add_argument(
-        "--sizes",
-        default="10000,100000,1000000",
-        help="enterprise counts to time generation at (comma-separated; default 10000,100000,1000000)",
-    )
-    bench.add_argument(
-        "--no-index", action="store_true", help="skip timing the index build (needs the model)"
-    )
-    bench.add_argument("--no-write", action="store_true", help="print only; leave docs/benchmarks.md alone")
-    bench.set_defaults(func=_bench_demo)
-
 
 def _demo(args: argparse.Namespace) -> int:
     import json
     import time
     from pathlib import Path
 
+    from api.settings import get_settings
     from corpus.demo import generate, write_eligibility_set, write_retrieval_set
-    from corpus.settings import get_settings
 
     settings = get_settings()
     seed = settings.demo_seed if args.seed is None else args.seed
@@ -211,108 +185,3 @@ def _demo(args: argparse.Namespace) -> int:
             return 1
     print("the search index picks up the demo on the next `policymatch index build` or service start")
     return 0
-
-
-def _bench_demo(args: argparse.Namespace) -> int:
-    import tempfile
-    from pathlib import Path
-
-    from corpus.settings import get_settings
-    from corpus.store import open_store
-    from eval.benchfile import machine_description, update_section
-    from matcher.demo import time_demo, time_generation
-
-    settings = get_settings()
-    seed = settings.demo_seed if args.seed is None else args.seed
-    try:
-        sizes = [int(x) for x in str(args.sizes).split(",") if x.strip()]
-    except ValueError as exc:
-        raise ValueError(f"--sizes must be comma-separated whole numbers, got {args.sizes!r}") from exc
-    rows = []
-    for n in sizes:
-        seconds = time_generation(seed, n)
-        rows.append(f"| {n:,} | {seconds:.1f} | {n / seconds:,.0f} |")
-        print(rows[-1])
-    with tempfile.TemporaryDirectory(prefix="policymatch-bench-demo-") as tmp:
-        data_dir = Path(tmp)
-        store = open_store(data_dir / "policymatch.sqlite3")
-        index = None
-        index_note = "not measured (--no-index)"
-        if not args.no_index:
-            try:
-                index = _index_builder(settings, data_dir, store)
-            except ImportError as exc:  # the model area not built yet
-                index_note = f"not measured ({exc})"
-        try:
-            timings = time_demo(
-                store,
-                seed=seed,
-                n_policies=settings.demo_policies,
-                n_enterprises=settings.demo_enterprises,
-                index=index,
-            )
-        finally:
-            store.close()
-    index_text = (
-        f"{timings.index_s:.1f} s ({settings.encoder_backend}, `Matcher.open` building the item index)"
-        if timings.index_s is not None
-        else index_note
-    )
-    markdown = "\n".join(
-        [
-            "## Demo corpus (`policymatch bench demo`)",
-            "",
-            f"Machine: {machine_description()}. Seed {seed}. The machine is shared, so times are upper bounds.",
-            "",
-            f"Default demo: {timings.n_policies} policies ({timings.n_items} items), "
-            f"{timings.n_enterprises:,} enterprises.",
-            "",
-            "| step | seconds |",
-            "|---|---|",
-            f"| generate the policies | {timings.generate_policies_s:.2f} |",
-            f"| generate the enterprise profiles | {timings.generate_enterprises_s:.2f} |",
-            f"| load policies into SQLite (split + extract + store) | {timings.load_policies_s:.1f} |",
-            f"| load enterprises into SQLite (validate + store) | {timings.load_enterprises_s:.1f} |",
-            f"| **`policymatch demo` total (store + extraction)** | **{timings.load_s:.1f}** |",
-            f"| item index build (H5's, separate) | {index_text} |",
-            "",
-            "Enterprise profile generation (dicts in memory, nothing stored):",
-            "",
-            "| enterprises | seconds | profiles/s |",
-            "|---|---|---|",
-            *rows,
-        ]
-    )
-    print(markdown)
-    if not args.no_write:
-        update_section("demo", markdown)
-    return 0
-
-
-def _bench_store(args: argparse.Namespace) -> int:
-    from corpus.store import bench
-    from eval.benchfile import machine_description, update_section
-
-    result = bench.run(args.enterprises)
-    markdown = bench.to_markdown(result, machine_description())
-    print(markdown)
-    if not args.no_write:
-        print(f"wrote {update_section('store', markdown)}")
-    return 0
-
-
-def _index_builder(settings: Any, data_dir: Any, store: Any) -> Any:
-    """Return a function that opens the matcher on ``store`` (building the item index), with the served encoder."""
-    from matcher.service import Matcher
-    from models.factory import make_encoder
-
-    if settings.model == "active":
-        from models.bootstrap import ensure_default_model
-
-        ensure_default_model(settings.models_dir)
-    encoder = make_encoder(settings.encoder_backend, settings.model, settings.models_dir)
-
-    def index() -> object:
-        return Matcher.open(data_dir, store, encoder)
-
-    return index

@@ -103,7 +103,7 @@ def _print_metrics(metrics: dict[str, Any], keys: tuple[str, ...]) -> None:
 
 
 def _retrieval(args: argparse.Namespace) -> int:
-    from corpus.settings import get_settings
+    from api.settings import get_settings
     from eval.compare import build_systems
     from eval.leakage import split_retrieval_set
     from eval.runners import run_retrieval
@@ -157,8 +157,8 @@ def _retrieval(args: argparse.Namespace) -> int:
 
 
 def _eligibility(args: argparse.Namespace) -> int:
-    from corpus.settings import get_settings
-    from eval.runners import run_eligibility
+    from api.settings import get_settings
+    from eval.eligibility_run import run_eligibility
     from eval.sets import read_eligibility_set
     from models.bootstrap import ensure_default_model
     from models.factory import make_encoder

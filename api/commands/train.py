@@ -125,8 +125,8 @@ def register(sub: argparse._SubParsersAction, group: Any) -> None:
 
 
 def _train(args: argparse.Namespace) -> int:
-    from corpus.settings import get_settings
-    from eval.training import retrain
+    from api.settings import get_settings
+    from eval.retrain import retrain
     from models.bootstrap import ensure_default_model
     from models.promote import PromotionRefused, promote
     from models.registry import ModelRegistry
@@ -233,7 +233,8 @@ def _compare_and_publish(
 
     from eval.leakage import split_retrieval_set
     from eval.sets import read_retrieval_set
-    from eval.training import compare_eligibility, compare_retrieval, training_section
+    from eval.training_compare import compare_eligibility, compare_retrieval
+    from eval.training_report import training_section
     from models.registry import ModelRegistry
 
     parent = ModelRegistry(settings.models_dir).get(version).parent
@@ -293,7 +294,7 @@ def _compare_and_publish(
 
 
 def _report(args: argparse.Namespace) -> int:
-    from corpus.settings import get_settings
+    from api.settings import get_settings
 
     settings = get_settings()
     if not args.retrieval_set:
@@ -326,7 +327,7 @@ def _record_promotion(
 
 
 def _promote(args: argparse.Namespace) -> int:
-    from corpus.settings import get_settings
+    from api.settings import get_settings
     from models.promote import PromotionRefused, promote
     from models.registry import ModelRegistry
 
@@ -335,8 +336,8 @@ def _promote(args: argparse.Namespace) -> int:
     registry.get(args.version)
     if args.retrieval_set or args.eligibility_set:
         from eval.leakage import split_eligibility_set, split_retrieval_set
+        from eval.retrain import evaluate_versions
         from eval.sets import read_eligibility_set, read_retrieval_set
-        from eval.training import evaluate_versions
 
         held_out: list[object] = []
         for path in args.retrieval_set:

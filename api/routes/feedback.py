@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
@@ -55,16 +56,7 @@ def create_feedback(
         kind=body.kind,
         result=result,
     )
-    out = FeedbackPublic(
-        id=feedback.id,
-        enterprise_id=feedback.enterprise_id,
-        item_id=feedback.item_id,
-        kind=feedback.kind,
-        rating=feedback.rating,
-        comment=feedback.comment,
-        result=result,
-        created_at=feedback.created_at,
-    )
+    out = FeedbackPublic(**asdict(feedback), result=result)
     return JSONResponse(out.model_dump(), status_code=201)
 
 

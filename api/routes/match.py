@@ -5,8 +5,8 @@ A stored enterprise's answer is serialised once and kept in the services'
 model and index versions, ``top_k``, the levels and the day; the audit row is
 written for every request, cached or not.
 
-The answer is computed in a worker thread under the app's match limiter (one
-thread per core, see :mod:`api.runtime`); the wait for the audit row's group
+The answer is computed in a worker thread under the app's match limiter
+(``POLICYMATCH_MATCH_THREADS`` threads, one by default, see :mod:`api.runtime`); the wait for the audit row's group
 commit happens outside it, so a thread never holds a matching slot while it waits.
 """
 

@@ -441,6 +441,3 @@ def line_of(seed: int, number: int) -> str:
     return LINES[int(chunk.line[number % CHUNK])].key
 
 
-def size_class_of(chunk: EnterpriseChunk) -> list[str]:
-    """Return the true size class (大/中/小/微) of every row of a chunk."""
-    return [SIZE_CLASSES[s] for s in chunk.size.tolist()]

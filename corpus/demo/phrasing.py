@@ -155,6 +155,20 @@ def region_phrase(r: random.Random, issuer: Issuer) -> tuple[list[Segment], str]
 # --- exclusions, fulfilment ----------------------------------------------------------------------
 
 
+def honest_record(r: random.Random) -> list[Segment]:
+    """Write "not on a dishonesty list, and no major violation" (after a 未), with both conditions."""
+    return [
+        cond(r.choice(("被列入严重失信主体名单", "被列入失信被执行人名单")), "credit_status", "eq", "normal"),
+        "，且",
+        cond(
+            r.choice(("近三年无重大违法违规记录", "近三年内未发生重大违法行为")),
+            "major_violation",
+            "eq",
+            False,
+        ),
+    ]
+
+
 def exclusion_sentence(r: random.Random) -> list[Segment]:
     """Write a sentence excluding 失信 and/or 重大违法 enterprises."""
     roll = r.random()
@@ -176,23 +190,7 @@ def exclusion_sentence(r: random.Random) -> list[Segment]:
             r.choice(("的企业，不得享受本条政策。", "的企业不予支持。", "的，不予兑现。")),
         ]
     if roll < 0.7:
-        return [
-            "申报企业须未",
-            cond(
-                r.choice(("被列入严重失信主体名单", "被列入失信被执行人名单")),
-                "credit_status",
-                "eq",
-                "normal",
-            ),
-            "，且",
-            cond(
-                r.choice(("近三年无重大违法违规记录", "近三年内未发生重大违法行为")),
-                "major_violation",
-                "eq",
-                False,
-            ),
-            "。",
-        ]
+        return ["申报企业须未", *honest_record(r), "。"]
     if roll < 0.85:
         return [
             cond(

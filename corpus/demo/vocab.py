@@ -784,7 +784,6 @@ LINES: tuple[Line, ...] = (
     ),
 )
 
-LINE_BY_KEY: dict[str, Line] = {line.key: line for line in LINES}
 
 # Characters of enterprise 字号 (trade names); combined two, three or four at a time.
 BRAND_CHARS = (

@@ -1,4 +1,4 @@
-"""The store: one protocol (:mod:`corpus.store.base`), one implementation per file, one factory.
+"""The store: one protocol (:mod:`corpus.store.base`), one SQL core, one class per dialect, one factory.
 
 ``open_store(path_or_url)`` takes a file path (SQLite, the default), a
 ``sqlite:///path`` URL, a ``postgresql://user:pass@host:port/db`` URL (PostgreSQL,
@@ -14,6 +14,7 @@ from corpus.store.base import (
     AuditEvent,
     EnterpriseSnapshot,
     Feedback,
+    IntegrityError,
     NotFoundError,
     PolicySummary,
     StaleEdit,
@@ -31,6 +32,7 @@ __all__ = [
     "AuditEvent",
     "EnterpriseSnapshot",
     "Feedback",
+    "IntegrityError",
     "NotFoundError",
     "PolicySummary",
     "StaleEdit",

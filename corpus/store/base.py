@@ -1,8 +1,9 @@
 """The store interface: everything the matcher and the doors read and write, behind one small protocol.
 
-One implementation per file (``sqlite.py`` today; a PostgreSQL store later)
-and :func:`corpus.store.open_store` picks one from a path or URL. Callers
-use only what is declared here.
+One SQL core (:mod:`corpus.store.sql`) with one class per dialect
+(``sqlite.py``, ``postgres.py``); :func:`corpus.store.open_store` picks one
+from a path or URL. Callers use only what is declared here, and catch only the
+errors declared here: no driver's exception type leaves the store.
 
 Rules every implementation keeps:
 
@@ -37,7 +38,11 @@ FEEDBACK_KINDS: tuple[str, ...] = ("useful", "not_useful", "applied", "received"
 
 
 class StoreError(RuntimeError):
-    """A store that cannot be opened or used (bad URL, newer schema, closed)."""
+    """A store that cannot be opened or used (bad URL, newer schema, closed), or a statement it failed."""
+
+
+class IntegrityError(StoreError):
+    """A write a constraint of the store refused (a CHECK, a key, the append-only audit log)."""
 
 
 class NotFoundError(LookupError):

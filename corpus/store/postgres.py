@@ -1,35 +1,34 @@
-"""The PostgreSQL store: the same tables and the same SQL as the SQLite store, on a server (psycopg 3).
+"""The PostgreSQL dialect of the store: the same tables and the same SQL core, on a server (psycopg 3).
 
 Selected by :func:`corpus.store.open_store` from a ``postgresql://user:pass@host:port/db``
-URL. The SQL of every operation is the SQLite store's (it is written in the subset
-both databases share); this class changes only what differs:
+URL. The SQL of every operation is the core's (:mod:`corpus.store.sql`, written in
+the subset both databases share); this class supplies only what differs:
 
 - connections: one psycopg connection **per thread** in autocommit mode, so a
   read is its own short transaction and :meth:`PostgresStore.transaction` is
   psycopg's ``conn.transaction()`` (``BEGIN``, nested calls become savepoints);
 - placeholders: ``?`` becomes ``%s``; rows read by name and by position, as
-  ``sqlite3.Row`` does;
+  ``sqlite3.Row`` does; psycopg's errors become the store's;
 - ids: ``feedback`` and ``audit_log`` take identity columns (``INSERT …
   RETURNING id`` gives ``lastrowid``); enterprise snapshot ids are taken under a
   transaction-scoped advisory lock, where SQLite relies on its single writer;
-- schema: :mod:`corpus.store.pg_migrations` (versions in step with SQLite's), applied
-  under an advisory lock so two processes starting at once migrate once.
+- schema: :data:`corpus.store.migrations.PG_MIGRATIONS` (versions in step with SQLite's),
+  applied under an advisory lock so two processes starting at once migrate once.
 """
 
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from corpus.schemas import EnterpriseProfile
 from corpus.store.base import StoreError
-from corpus.store.pg_migrations import PG_LATEST_VERSION, PG_MIGRATIONS
-from corpus.store.sqlite import SQLiteStore
+from corpus.store.connection import Connection, Result, store_error
+from corpus.store.migrations import PG_MIGRATIONS
+from corpus.store.sql import SQLStore
 
 # Keys of pg_advisory_xact_lock: schema migration, enterprise snapshot ids, one policy.
 MIGRATION_LOCK = 0x706D_0001
@@ -51,7 +50,7 @@ def redact_url(url: str) -> str:
 
 @lru_cache(maxsize=512)
 def _pg_sql(sql: str) -> str:
-    """Translate the SQLite store's SQL: ``?`` placeholders → ``%s``; identity inserts return their id."""
+    """Translate the core's SQL: ``?`` placeholders → ``%s``; identity inserts return their id."""
     translated = sql.replace("%", "%%").replace("?", "%s")
     if _RETURNING_ID.match(translated):
         translated = translated.rstrip().rstrip(";") + " RETURNING id"
@@ -92,143 +91,112 @@ def _row_factory(cursor: Any) -> Any:
     return make
 
 
-class _Result:
-    """What one statement returns: the rows, ``rowcount`` and ``lastrowid`` (the id an insert returned)."""
+class _PostgresConnection:
+    """A psycopg connection that speaks the core's SQL, reads every row at once and raises the store's errors."""
 
-    def __init__(self, cursor: Any, returns_id: bool) -> None:
-        self._cursor = cursor
-        self.rowcount = int(cursor.rowcount)
-        self.lastrowid: int | None = None
-        if returns_id:
-            row = cursor.fetchone()
-            self.lastrowid = int(row[0]) if row is not None else None
-
-    def fetchone(self) -> Any:
-        """Next row or None."""
-        return self._cursor.fetchone()
-
-    def fetchall(self) -> list[Any]:
-        """Every remaining row."""
-        return list(self._cursor.fetchall())
-
-    def __iter__(self) -> Iterator[Any]:
-        return iter(self._cursor)
-
-
-class _Connection:
-    """A psycopg connection that speaks the SQLite store's dialect (``execute``/``executemany``/``close``)."""
-
-    def __init__(self, raw: Any) -> None:
+    def __init__(self, raw: Any, psycopg: Any) -> None:
         self.raw = raw
+        self._psycopg = psycopg
 
-    def execute(self, sql: str, params: Sequence[Any] = ()) -> _Result:
+    def error(self, exc: Exception) -> StoreError:
+        """Turn a psycopg error into the store's."""
+        return store_error(exc, integrity=isinstance(exc, self._psycopg.IntegrityError))
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> Result:
         """Run one statement."""
         translated = _pg_sql(sql)
-        cursor = self.raw.cursor()
-        cursor.execute(translated, tuple(params) if params else None)
-        return _Result(cursor, translated.endswith(" RETURNING id"))
+        try:
+            cursor = self.raw.cursor()
+            cursor.execute(translated, tuple(params) if params else None)
+            rows = cursor.fetchall() if cursor.description is not None else []
+        except self._psycopg.Error as exc:
+            raise self.error(exc) from exc
+        returns_id = translated.endswith(" RETURNING id")
+        lastrowid = int(rows[0][0]) if returns_id and rows else None
+        return Result(rows, int(cursor.rowcount), lastrowid)
 
-    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> _Result:
+    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> Result:
         """Run one statement for each row of parameters (pipelined by psycopg)."""
-        cursor = self.raw.cursor()
-        cursor.executemany(_pg_sql(sql), list(rows))
-        return _Result(cursor, False)
+        try:
+            cursor = self.raw.cursor()
+            cursor.executemany(_pg_sql(sql), list(rows))
+        except self._psycopg.Error as exc:
+            raise self.error(exc) from exc
+        return Result([], int(cursor.rowcount), None)
+
+    def execute_script(self, sql: str) -> None:
+        """Run a whole script (no parameters, several statements) in one round trip."""
+        try:
+            self.raw.execute(sql)
+        except self._psycopg.Error as exc:
+            raise self.error(exc) from exc
 
     def close(self) -> None:
         """Close the server connection."""
         self.raw.close()
 
 
-class PostgresStore(SQLiteStore):
+class PostgresStore(SQLStore):
     """:class:`corpus.store.base.Store` on a PostgreSQL server (one connection per thread)."""
 
+    migrations = PG_MIGRATIONS
+
     def __init__(self, url: str) -> None:  # noqa: D107 - the class docstring says it
+        super().__init__()
         try:
             import psycopg
         except ImportError as exc:  # pragma: no cover - psycopg is a dependency
             raise StoreError('the PostgreSQL store needs psycopg: pip install "psycopg[binary]"') from exc
         self._psycopg = psycopg
         self.url = url
-        self.path = redact_url(url)  # type: ignore[assignment] # what messages name, as SQLite names its file
-        self._local = threading.local()
-        self._connections: list[Any] = []
-        self._connections_lock = threading.Lock()
-        self._closed = False
+        self.path: str = redact_url(url)
         self._migrate()
 
-    # --- connections and transactions ----------------------------------------------------------
+    def _connect(self) -> Connection:
+        try:
+            raw = self._psycopg.connect(
+                self.url, autocommit=True, row_factory=_row_factory, connect_timeout=CONNECT_TIMEOUT_S
+            )
+        except self._psycopg.Error as exc:
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise StoreError(f"cannot connect to the PostgreSQL store {self.path}: {first}") from exc
+        return _PostgresConnection(raw, self._psycopg)
 
-    def _conn(self) -> _Connection:  # type: ignore[override]
-        if self._closed:
-            raise StoreError(f"the store {self.path} is closed")
-        conn: _Connection | None = getattr(self._local, "conn", None)
-        if conn is None:
-            try:
-                raw = self._psycopg.connect(
-                    self.url, autocommit=True, row_factory=_row_factory, connect_timeout=CONNECT_TIMEOUT_S
-                )
-            except self._psycopg.OperationalError as exc:
-                first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-                raise StoreError(f"cannot connect to the PostgreSQL store {self.path}: {first}") from exc
-            conn = _Connection(raw)
-            self._local.conn = conn
-            with self._connections_lock:
-                self._connections.append(conn)
+    def _pg_conn(self) -> _PostgresConnection:
+        conn = self._conn()
+        assert isinstance(conn, _PostgresConnection)  # noqa: S101 - this class opens only these
         return conn
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
         """All writes inside happen together or not at all; nested calls become savepoints."""
-        with self._conn().raw.transaction():
-            yield
-
-    def __enter__(self) -> PostgresStore:
-        return self
+        conn = self._pg_conn()
+        try:
+            with conn.raw.transaction():
+                yield
+        except self._psycopg.Error as exc:  # BEGIN, COMMIT or a savepoint failed
+            raise conn.error(exc) from exc
 
     def schema_version(self) -> int:
         """Return the version in ``policymatch_schema`` (0 for an empty database)."""
         conn = self._conn()
-        exists = conn.execute("SELECT to_regclass('policymatch_schema') IS NOT NULL").fetchone()[0]
-        if not exists:
+        if not conn.execute("SELECT to_regclass('policymatch_schema') IS NOT NULL").scalar():
             return 0
         row = conn.execute("SELECT version FROM policymatch_schema").fetchone()
         return int(row[0]) if row else 0
 
-    def _migrate(self) -> None:
-        current = self.schema_version()
-        if current > PG_LATEST_VERSION:
-            raise StoreError(
-                f"the store {self.path} has schema version {current}, newer than this code supports "
-                f"({PG_LATEST_VERSION}); upgrade policymatch"
-            )
-        conn = self._conn()
-        for migration in PG_MIGRATIONS:
-            if migration.version <= current:
-                continue
-            with self.transaction():
-                conn.execute("SELECT pg_advisory_xact_lock(?)", (MIGRATION_LOCK,))
-                if self.schema_version() >= migration.version:  # another process migrated meanwhile
-                    continue
-                conn.raw.execute(migration.sql)  # a whole script: no parameters, several statements
-                if migration.backfill is not None:
-                    migration.backfill(conn)
-                conn.execute("UPDATE policymatch_schema SET version = ?", (migration.version,))
+    def _set_schema_version(self, conn: Connection, version: int) -> None:
+        conn.execute("UPDATE policymatch_schema SET version = ?", (version,))
 
-    # --- policies: a re-ingest and an edit of the same policy take turns ------------------------
+    def _lock_migrations(self, conn: Connection) -> None:
+        conn.execute("SELECT pg_advisory_xact_lock(?)", (MIGRATION_LOCK,))
 
-    def _lock_policy(self, conn: _Connection, policy_id: str) -> None:  # type: ignore[override]
+    def _lock_policy(self, conn: Connection, policy_id: str) -> None:
         """Hold a transaction-scoped lock on the policy, so an edit saved mid-re-ingest is never lost."""
         conn.execute(
             "SELECT pg_advisory_xact_lock(CAST(? AS integer), hashtext(?))", (POLICY_LOCK, policy_id)
         )
 
-    # --- enterprises: snapshot ids under a lock ------------------------------------------------
-
-    @staticmethod
-    def _upsert_chunk(  # type: ignore[override]
-        conn: _Connection, chunk: list[tuple[EnterpriseProfile, str]], now: str
-    ) -> tuple[int, int, int]:
-        """Upsert a chunk holding the snapshot lock until the caller's transaction ends."""
-        if chunk:
-            conn.execute("SELECT pg_advisory_xact_lock(?)", (SNAPSHOT_LOCK,))
-        return SQLiteStore._upsert_chunk(conn, chunk, now)  # type: ignore[arg-type]
+    def _lock_snapshots(self, conn: Connection) -> None:
+        """Hold the snapshot-id lock until the caller's transaction ends (SQLite relies on its one writer)."""
+        conn.execute("SELECT pg_advisory_xact_lock(?)", (SNAPSHOT_LOCK,))

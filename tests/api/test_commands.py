@@ -8,7 +8,7 @@ import pytest
 from api_helpers import seed
 
 from api.cli import main
-from corpus.settings import get_settings
+from api.settings import get_settings
 from corpus.store import open_store
 from eval.sets import read_feedback
 
@@ -150,7 +150,7 @@ def test_create_app_opens_the_data_dir_itself(tmp_path, models_dir):
     from fastapi.testclient import TestClient
 
     from api.app import create_app
-    from corpus.settings import Settings
+    from api.settings import Settings
     from models.registry import ModelRegistry
 
     (tmp_path / "models").symlink_to(models_dir, target_is_directory=True)

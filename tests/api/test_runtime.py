@@ -1,4 +1,4 @@
-"""The server's runtime: a settled heap after loading, and 智能匹配 under a bounded pool of one thread per core."""
+"""The server's runtime: a settled heap after loading, and 智能匹配 under a bounded pool of threads (one by default)."""
 
 from __future__ import annotations
 

@@ -22,7 +22,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from corpus.settings import Settings
+from api.settings import Settings
 from matcher.vector_index import VectorBackend, VectorConfigError, parse_vector_url
 
 SEED = 20241

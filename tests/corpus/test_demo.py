@@ -387,7 +387,7 @@ def test_demo_loads_into_an_empty_sqlite_store_once(tmp_path: Path) -> None:
 
 def test_cli_demo_loads_then_writes_sets(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys) -> None:  # type: ignore[no-untyped-def]
     from api.cli import main
-    from corpus.settings import get_settings
+    from api.settings import get_settings
 
     monkeypatch.setenv("POLICYMATCH_DATA_DIR", str(tmp_path / "var"))
     get_settings.cache_clear()

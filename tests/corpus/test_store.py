@@ -112,11 +112,3 @@ def test_closed_store_refuses(tmp_path: Path):
     store.close()
     with pytest.raises(StoreError, match="closed"):
         store.count_items()
-
-
-def test_store_benchmark_runs_on_a_small_set():
-    from corpus.store import bench
-
-    result = bench.run(300, batch_size=128)
-    assert result.n_enterprises == 300 and result.upsert_per_s > 0 and result.file_mb > 0
-    assert "profiles/s" in bench.to_markdown(result, "test machine")

@@ -5,8 +5,9 @@ import pytest
 
 from api.cli import main
 from eval.compare import BM25System, HybridSystem, TfidfSystem, rank, rrf_rows, zscore_rows
+from eval.eligibility_run import run_eligibility
 from eval.report import cjk_font, label
-from eval.runners import run_eligibility, run_retrieval
+from eval.runners import run_retrieval
 from eval.sets import read_eligibility_set, read_retrieval_set
 
 DOCS = [
@@ -207,7 +208,7 @@ def test_extracted_mode_reads_conditions_from_text(eligibility_dir):
 
 def test_service_path_gives_the_levels_of_judge_item(tmp_path, encoder):
     from corpus.demo import generate, write_eligibility_set
-    from eval.runners import gold_conditions, service_level_judge, service_levels
+    from eval.eligibility_run import gold_conditions, service_level_judge, service_levels
     from matcher.service import region_prefix
 
     write_eligibility_set(generate(n_policies=12, n_enterprises=100), tmp_path, n_items=6, n_profiles=6)
@@ -237,7 +238,7 @@ def test_eval_eligibility_command_reads_the_service_by_default(
     data_dir.mkdir()
     (data_dir / "models").symlink_to(models_dir)
     monkeypatch.setenv("POLICYMATCH_DATA_DIR", str(data_dir))
-    from corpus.settings import get_settings
+    from api.settings import get_settings
 
     get_settings.cache_clear()
     try:

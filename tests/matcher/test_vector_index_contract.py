@@ -14,8 +14,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from eval.bench.filtered import clustered_vectors
 from matcher.index_versions import IndexIntegrityError
-from matcher.retrieval_bench import clustered_vectors
 from matcher.vector_index import DimensionError, VectorIndex, load_vector_index, make_vector_index
 
 MakeIndex = Callable[[int], VectorIndex]

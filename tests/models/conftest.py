@@ -10,7 +10,7 @@ import pytest
 @pytest.fixture(scope="session")
 def policy_sentences() -> list[str]:
     """The ≥100 惠企政策 sentences shipped in models/data (written for the project)."""
-    from models.bench import policy_sentences as load
+    from eval.bench.encode import policy_sentences as load
 
     sentences = load()
     assert len(sentences) >= 100

@@ -8,7 +8,7 @@ import threading
 import pytest
 
 from api.cli import main
-from corpus.settings import get_settings
+from api.settings import get_settings
 from models.bootstrap import SOURCE_PREFIX, bootstrap_source, ensure_default_model
 from models.registry import ModelRegistry
 
@@ -113,7 +113,7 @@ def test_bench_encode_writes_json_and_its_markdown_section(data_dir, models_dir,
 def test_bench_markdown_states_speedup_and_recall_gap(tmp_path):
     from argparse import Namespace
 
-    from api.commands.models import _markdown
+    from eval.bench.encode import _markdown
 
     def speed(backend, kind, rate):
         return {

@@ -88,7 +88,7 @@ def test_promote_refused_when_worse_then_allowed_when_not(registry):
 
 def test_promote_command_refuses_and_says_why(registry, monkeypatch, capsys):
     from api.cli import main
-    from corpus.settings import get_settings
+    from api.settings import get_settings
 
     record_evaluation(registry, "v1", RETRIEVAL, evals(0.95)[RETRIEVAL])
     record_evaluation(registry, "v2", RETRIEVAL, evals(0.90)[RETRIEVAL])
@@ -104,8 +104,8 @@ def test_promote_command_refuses_and_says_why(registry, monkeypatch, capsys):
 
 def test_promote_command_records_what_it_said(registry, monkeypatch, capsys):
     from api.cli import main
-    from corpus.settings import get_settings
-    from eval.training import promotion_note
+    from api.settings import get_settings
+    from eval.training_report import promotion_note
     from models.promote import PROMOTION
 
     record_evaluation(registry, "v1", RETRIEVAL, evals(0.95)[RETRIEVAL])

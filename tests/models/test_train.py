@@ -152,7 +152,7 @@ def synthetic_retrieval_set(tmp_path):
 def test_train_register_evaluate_promote_end_to_end(
     models_dir, synthetic_retrieval_set, tmp_path, monkeypatch, capsys
 ):
-    from eval.training import retrain
+    from eval.retrain import retrain
     from models.promote import PromotionRefused, decide_promotion, evaluations_of, promote
     from models.registry import ModelRegistry
     from models.train import TrainConfig
@@ -188,7 +188,8 @@ def test_train_register_evaluate_promote_end_to_end(
     # Every system of the harness, both versions side by side, and the section written from it.
     from eval.leakage import split_retrieval_set
     from eval.sets import read_retrieval_set
-    from eval.training import compare_retrieval, training_section
+    from eval.training_compare import compare_retrieval
+    from eval.training_report import training_section
 
     test = split_retrieval_set(read_retrieval_set(synthetic_retrieval_set), test_fraction=0.3, seed=0).test
     [comparison] = compare_retrieval(
@@ -219,7 +220,7 @@ def test_train_register_evaluate_promote_end_to_end(
 
     # The same through the CLI (vectors cached under the working directory's .cache/vectors).
     from api.cli import main
-    from corpus.settings import get_settings
+    from api.settings import get_settings
 
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("POLICYMATCH_DATA_DIR", str(registry.root.parent))

@@ -27,7 +27,7 @@ def fuzzed_app(served_template: Path, tmp_path_factory, encoder) -> Iterator[tup
     from api.app import create_app
     from api.limits import Limits
     from api.services import Services
-    from corpus.settings import Settings
+    from api.settings import Settings
 
     data_dir = tmp_path_factory.mktemp("fuzz") / "data"
     shutil.copytree(served_template, data_dir)

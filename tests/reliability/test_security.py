@@ -40,7 +40,7 @@ def api(served_template: Path, tmp_path_factory, encoder) -> Iterator[Api]:  # t
     from api.app import create_app
     from api.limits import Limits
     from api.services import Services
-    from corpus.settings import Settings
+    from api.settings import Settings
 
     data_dir = tmp_path_factory.mktemp("security") / "data"
     shutil.copytree(served_template, data_dir)

@@ -72,11 +72,6 @@ class Settings(BaseSettings):
         """Root of the model registry."""
         return self.data_dir / "models"
 
-    @property
-    def indexes_dir(self) -> Path:
-        """Root of the versioned retrieval indexes."""
-        return self.data_dir / "indexes"
-
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:

@@ -1,15 +1,15 @@
+from eval.bench.ncp import WINDOW_CHUNKING, WINDOWS, config_of, dense_key, split_by_document
 from matcher.fusion import FusionConfig
 from matcher.retrieval import RetrievalConfig, chunk_text
-from matcher.retrieval_bench import WINDOW_CHUNKING, WINDOWS, _config_of, _dense_key, split_by_document
 
 
 def test_served_chunking_is_one_the_bench_measures():
     # The goal table reads the served dense part from the bench's scores: its chunking must be measured.
-    assert _dense_key(RetrievalConfig()) in (WINDOWS, 1, 4)
-    picked = _config_of(("words+bigrams", 0, WINDOWS, FusionConfig(passage_weight=0.3)), 100)
+    assert dense_key(RetrievalConfig()) in (WINDOWS, 1, 4)
+    picked = config_of(("words+bigrams", 0, WINDOWS, FusionConfig(passage_weight=0.3)), 100)
     assert (picked.chunk_chars, picked.chunk_stride, picked.max_chunks) == WINDOW_CHUNKING
-    assert _dense_key(picked) == WINDOWS and picked.passage_chars == 0
-    assert _dense_key(_config_of(("words", 0, 4, FusionConfig()), 100)) == 4
+    assert dense_key(picked) == WINDOWS and picked.passage_chars == 0
+    assert dense_key(config_of(("words", 0, 4, FusionConfig()), 100)) == 4
 
 
 def test_window_chunking_covers_a_long_text_up_to_its_cap():

@@ -1,0 +1,179 @@
+"""Enterprises with their snapshots, and 闭环反馈, in the SQL both dialects speak."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+
+from corpus.schemas import EnterpriseProfile
+from corpus.store.base import FEEDBACK_KINDS, EnterpriseSnapshot, Feedback, UpsertCounts, utc_now
+from corpus.store.connection import Connection
+from corpus.store.core import SQLCore
+from corpus.store.records import chunks, profile_of, to_json
+
+
+class EnterpriseTables(SQLCore):
+    """The enterprise side of the store: ``enterprises``, ``enterprise_snapshots``, ``feedback``."""
+
+    # --- enterprises ---------------------------------------------------------------------------
+
+    def upsert_enterprises(self, profiles: Iterable[EnterpriseProfile]) -> UpsertCounts:
+        """Insert or replace profiles in one transaction; a changed profile gets a new snapshot."""
+        inserted = updated = unchanged = 0
+        conn = self._conn()
+        now = utc_now()
+        with self.transaction():
+            for chunk in chunks(profiles, 500):
+                payloads: dict[str, tuple[EnterpriseProfile, str]] = {}
+                for profile in chunk:
+                    if not isinstance(profile, EnterpriseProfile):
+                        raise TypeError(
+                            f"upsert_enterprises takes EnterpriseProfile (validate_profile), got {type(profile).__name__}"
+                        )
+                    if (
+                        profile.id in payloads
+                    ):  # the same id twice in a chunk: store the first, then the second
+                        counts = self._upsert_chunk(conn, list(payloads.values()), now)
+                        inserted, updated, unchanged = (
+                            inserted + counts[0],
+                            updated + counts[1],
+                            unchanged + counts[2],
+                        )
+                        payloads = {}
+                    payloads[profile.id] = (profile, to_json(profile.to_dict()))
+                counts = self._upsert_chunk(conn, list(payloads.values()), now)
+                inserted, updated, unchanged = (
+                    inserted + counts[0],
+                    updated + counts[1],
+                    unchanged + counts[2],
+                )
+        return UpsertCounts(inserted, updated, unchanged)
+
+    def _upsert_chunk(
+        self, conn: Connection, chunk: list[tuple[EnterpriseProfile, str]], now: str
+    ) -> tuple[int, int, int]:
+        """Upsert distinct ids with a few statements; runs inside the caller's (write-locked) transaction."""
+        if not chunk:
+            return 0, 0, 0
+        self._lock_snapshots(conn)
+        ids = [profile.id for profile, _ in chunk]
+        marks = ",".join("?" * len(ids))
+        rows = conn.execute(f"SELECT id, profile FROM enterprises WHERE id IN ({marks})", ids).fetchall()
+        current: dict[str, str] = {row["id"]: row["profile"] for row in rows}
+        changed = [(profile, payload) for profile, payload in chunk if current.get(profile.id) != payload]
+        if not changed:
+            return 0, 0, len(chunk)
+        # The dialect's lock (_lock_snapshots) makes the next snapshot ids ours to take.
+        first = int(conn.execute("SELECT coalesce(max(id), 0) FROM enterprise_snapshots").scalar()) + 1
+        snapshots = [(first + n, p.id, payload, now) for n, (p, payload) in enumerate(changed)]
+        conn.executemany(
+            "INSERT INTO enterprise_snapshots (id, enterprise_id, profile, created_at) VALUES (?, ?, ?, ?)",
+            snapshots,
+        )
+        conn.executemany(
+            """INSERT INTO enterprises (id, snapshot_id, name, region_code, industry_code, profile, updated_at)
+               VALUES (?, ?, ?, ?, ?, ?, ?)
+               ON CONFLICT (id) DO UPDATE SET snapshot_id = excluded.snapshot_id, name = excluded.name,
+                   region_code = excluded.region_code, industry_code = excluded.industry_code,
+                   profile = excluded.profile, updated_at = excluded.updated_at""",
+            [
+                (p.id, first + n, p.name, p.region_code, p.industry_code, payload, now)
+                for n, (p, payload) in enumerate(changed)
+            ],
+        )
+        new = sum(1 for p, _ in changed if p.id not in current)
+        return new, len(changed) - new, len(chunk) - len(changed)
+
+    def get_enterprise(self, enterprise_id: str) -> EnterpriseProfile | None:
+        """Return the current profile, or None."""
+        row = (
+            self._conn().execute("SELECT profile FROM enterprises WHERE id = ?", (enterprise_id,)).fetchone()
+        )
+        return profile_of(row["profile"]) if row else None
+
+    def iter_enterprises(self, batch_size: int = 1000) -> Iterator[EnterpriseProfile]:
+        """Every current profile in id order, read ``batch_size`` rows at a time (keyset pagination)."""
+        last = ""
+        while True:
+            rows = (
+                self._conn()
+                .execute(
+                    "SELECT id, profile FROM enterprises WHERE id > ? ORDER BY id LIMIT ?", (last, batch_size)
+                )
+                .fetchall()
+            )
+            if not rows:
+                return
+            for row in rows:
+                yield profile_of(row["profile"])
+            last = rows[-1]["id"]
+
+    def count_enterprises(self) -> int:
+        """Count enterprises."""
+        return int(self._conn().execute("SELECT count(*) FROM enterprises").scalar())
+
+    def enterprise_snapshot_id(self, enterprise_id: str) -> int | None:
+        """Id of the current snapshot, or None."""
+        row = (
+            self._conn()
+            .execute("SELECT snapshot_id FROM enterprises WHERE id = ?", (enterprise_id,))
+            .fetchone()
+        )
+        return int(row["snapshot_id"]) if row else None
+
+    def enterprise_history(self, enterprise_id: str) -> list[EnterpriseSnapshot]:
+        """Every stored version of a profile, oldest first."""
+        rows = self._conn().execute(
+            "SELECT id, profile, created_at FROM enterprise_snapshots WHERE enterprise_id = ? ORDER BY id",
+            (enterprise_id,),
+        )
+        return [EnterpriseSnapshot(int(r["id"]), profile_of(r["profile"]), r["created_at"]) for r in rows]
+
+    def delete_enterprise(self, enterprise_id: str) -> bool:
+        """Remove an enterprise (its snapshots stay)."""
+        with self.transaction():
+            return self._conn().execute("DELETE FROM enterprises WHERE id = ?", (enterprise_id,)).rowcount > 0
+
+    # --- feedback ------------------------------------------------------------------------------
+
+    def add_feedback(
+        self,
+        enterprise_id: str,
+        item_id: str,
+        kind: str,
+        rating: int | None = None,
+        comment: str | None = None,
+    ) -> Feedback:
+        """Record one piece of 闭环反馈; ``kind`` is one of useful/not_useful/applied/received."""
+        if kind not in FEEDBACK_KINDS:
+            raise ValueError(f"feedback kind must be one of {', '.join(FEEDBACK_KINDS)}, got {kind!r}")
+        if rating is not None and (
+            isinstance(rating, bool) or not isinstance(rating, int) or not 1 <= rating <= 5
+        ):
+            raise ValueError(f"rating must be an integer 1-5, got {rating!r}")
+        now = utc_now()
+        with self.transaction():
+            cursor = self._conn().execute(
+                "INSERT INTO feedback (enterprise_id, item_id, kind, rating, comment, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+                (enterprise_id, item_id, kind, rating, comment, now),
+            )
+        return Feedback(int(cursor.lastrowid or 0), enterprise_id, item_id, kind, rating, comment, now)
+
+    def iter_feedback(self, since: str | None = None) -> Iterator[Feedback]:
+        """Feedback in the order it came (strictly after ``since`` when given)."""
+        rows = (
+            self._conn()
+            .execute("SELECT * FROM feedback WHERE created_at > ? ORDER BY id", (since or "",))
+            .fetchall()
+        )
+        return (
+            Feedback(
+                r["id"],
+                r["enterprise_id"],
+                r["item_id"],
+                r["kind"],
+                r["rating"],
+                r["comment"],
+                r["created_at"],
+            )
+            for r in rows
+        )

@@ -1,0 +1,82 @@
+"""Rows → records, and the small encodings the store writes (JSON columns, secret hashes)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import fields
+from itertools import islice
+from typing import Any
+
+from corpus.conditions import Condition
+from corpus.schemas import PROFILE_FIELD_NAMES, EnterpriseProfile, PolicyDocument, PolicyItem
+from corpus.store.base import ApiKey
+from corpus.store.connection import Row
+
+
+def to_json(value: Any) -> str:
+    """Compact, key-sorted JSON: equal values give equal text (a profile compares by its payload)."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+
+
+def secret_hash(secret: str) -> str:
+    """SHA-256 of an API key's secret, the only form the store keeps."""
+    return hashlib.sha256(secret.encode("utf-8")).hexdigest()
+
+
+def chunks(values: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    """Consecutive lists of at most ``size`` values."""
+    iterator = iter(values)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
+
+
+def tags_dict(tags: Any) -> dict[str, Any]:
+    """Return an extraction's tags as a dict (a Mapping, or an object with ``to_dict()``)."""
+    if tags is None:
+        return {}
+    if isinstance(tags, Mapping):
+        return dict(tags)
+    to_dict = getattr(tags, "to_dict", None)
+    if callable(to_dict):
+        return dict(to_dict())
+    raise TypeError(f"tags must be a Mapping or have to_dict(), got {type(tags).__name__}")
+
+
+def document_of(row: Row) -> PolicyDocument:
+    """Read a ``policies`` row (its columns are the document's fields)."""
+    return PolicyDocument(**{f.name: row[f.name] for f in fields(PolicyDocument)})
+
+
+def item_of(row: Row) -> PolicyItem:
+    """Read an ``items`` row (its columns are the item's fields; the heading path is JSON)."""
+    values = {f.name: row[f.name] for f in fields(PolicyItem)}
+    return PolicyItem(**values | {"heading_path": tuple(json.loads(row["heading_path"]))})
+
+
+def condition_of(row: Row) -> Condition:
+    """Read a ``conditions`` row."""
+    return Condition(row["field"], row["op"], json.loads(row["value"]), row["span"], row["source"])
+
+
+def condition_dict(row: Row) -> dict[str, Any]:
+    """Read a ``conditions`` row as the dict a stale edit keeps."""
+    return {"field": row["field"], "op": row["op"], "value": json.loads(row["value"]), "span": row["span"]}
+
+
+def profile_of(payload: str) -> EnterpriseProfile:
+    """Read a stored profile payload."""
+    data = json.loads(payload)
+    values = {k: data.get(k) for k in PROFILE_FIELD_NAMES if k in data}
+    titles = values.get("qualifications")
+    # null stays None (unknown); [] stays () (known to hold none).
+    values["qualifications"] = None if titles is None else tuple(titles)
+    return EnterpriseProfile(**values)
+
+
+def api_key_of(row: Row) -> ApiKey:
+    """Read an ``api_keys`` row (never its secret hash)."""
+    return ApiKey(
+        row["key_id"], row["role"], row["enterprise_id"], row["label"], row["created_at"], row["revoked_at"]
+    )

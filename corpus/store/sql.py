@@ -1,0 +1,10 @@
+"""The store in SQL: every operation once, put together from its table groups; a class per dialect subclasses it."""
+
+from __future__ import annotations
+
+from corpus.store.enterprise_tables import EnterpriseTables
+from corpus.store.policy_tables import PolicyTables
+
+
+class SQLStore(PolicyTables, EnterpriseTables):
+    """:class:`corpus.store.base.Store` over SQL (:mod:`corpus.store.sqlite`, :mod:`corpus.store.postgres` fill in the dialect)."""

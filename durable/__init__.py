@@ -1,0 +1,78 @@
+"""Files that survive a crash and are checked when read back: one way to hash, sync, write and verify.
+
+Every layer writes such files (the store's backups, the model registry, index
+versions, labelled sets), so this package sits below all of them and imports
+nothing of the project: ``corpus`` and ``models`` both stand on it and still
+know nothing of each other.
+
+- :func:`sha256_file`: the hex SHA-256 of a file's bytes, read in 1 MiB blocks;
+- :func:`fsync_path`: flush a file's or a folder's entry to disk;
+- :func:`write_json_atomic`: temporary file, fsync, rename, fsync the folder —
+  a reader sees the old file or the new one, never half of one;
+- :func:`read_manifest`: load a JSON manifest of a known format, raising the
+  caller's error type.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import uuid
+from pathlib import Path
+from typing import Any
+
+_BLOCK = 1 << 20
+
+
+def sha256_file(path: Path | str) -> str:
+    """Return the hex SHA-256 of a file's bytes (``FileNotFoundError`` when it is missing)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while block := handle.read(_BLOCK):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def fsync_path(path: Path | str) -> None:
+    """Flush a file's contents (or a folder's entries) to disk."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def write_json_atomic(path: Path, data: Any, *, indent: int = 1) -> None:
+    """Write JSON to ``path`` atomically: a temporary file, fsync, rename, fsync the folder."""
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+    try:
+        with open(tmp, "w", encoding="utf-8") as handle:
+            json.dump(data, handle, ensure_ascii=False, indent=indent)
+            handle.write("\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    fsync_path(path.parent)
+
+
+def read_manifest(path: Path, fmt: str, error: type[Exception], missing: str) -> dict[str, Any]:
+    """Load the JSON manifest at ``path`` and check its ``format``; problems raise ``error`` naming the file.
+
+    ``missing`` is the sentence for an absent manifest (what the folder then is not).
+    """
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise error(missing) from exc
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise error(f"{path}: unreadable manifest ({exc})") from exc
+    if not isinstance(data, dict):
+        raise error(f"{path}: not a manifest (a JSON object was expected)")
+    if data.get("format") != fmt:
+        raise error(f"{path}: unknown format {data.get('format')!r}, expected {fmt}")
+    return data
