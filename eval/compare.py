@@ -49,8 +49,10 @@ class RetrievalSystem(Protocol):
 
 
 def doc_text(doc: RetrievalDoc) -> str:
-    """Return the text a system indexes: title (when separate) and text."""
-    return f"{doc.title}\n{doc.text}" if doc.title and not doc.text.startswith(doc.title) else doc.text
+    """Return the text a system indexes: the served item text of the document (``matcher.encoder_text``)."""
+    from matcher.encoder_text import item_text
+
+    return item_text(doc.title, doc.text)
 
 
 class BM25System:

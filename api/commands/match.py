@@ -348,7 +348,7 @@ def _run_match_bench(
         matcher.match(enterprise_id=enterprise_id)
         stored_times.append(time.perf_counter() - t0)
     # The part that makes retrieval unable to lose an item: every item's conditions, for one profile.
-    table = matcher._state.table
+    table = matcher.catalog.table
     verdict_times = []
     for profile in stored[:n_queries]:
         data = profile.to_dict()
@@ -373,16 +373,16 @@ def _run_match_bench(
     load_s = time.perf_counter() - t0
     matcher.columns = columns
     # The busiest list: a city-wide item without semantic conditions (their vectors are not in the bench).
-    candidates = [it for it in matcher._state.items if all(c.op != "semantic" for c in it.conditions)]
+    candidates = [it for it in matcher.catalog.items if all(c.op != "semantic" for c in it.conditions)]
     item = max(candidates, key=lambda it: (len(it.region_prefix) <= 4, len(it.conditions)))
     first_page, whole = [], []
     for _ in range(5):
-        matcher._orders.clear()
+        matcher.forget_target_orders()
         columns._cache.clear()
         t0 = time.perf_counter()
         page = matcher.targets(item.policy_id, item.id, limit=50)
         first_page.append(time.perf_counter() - t0)
-        matcher._orders.clear()
+        matcher.forget_target_orders()
         columns._cache.clear()
         t0 = time.perf_counter()
         order = matcher.target_order(item.policy_id, item.id, ("eligible", "need_info", "near_miss"))

@@ -250,16 +250,16 @@ def _run_size(n: int, args: argparse.Namespace, real: Any, say: Any) -> ScaleRun
         )
     matcher.close()
 
-    candidates = [it for it in matcher._state.items if all(c.op != "semantic" for c in it.conditions)]
+    candidates = [it for it in matcher.catalog.items if all(c.op != "semantic" for c in it.conditions)]
     item = max(candidates, key=lambda it: (len(it.region_prefix) <= 4, len(it.conditions)))
     first, whole, rows = [], [], 0
     for _ in range(3):
-        matcher._orders.clear()
+        matcher.forget_target_orders()
         matcher.columns._cache.clear()
         t0 = time.perf_counter()
         matcher.targets(item.policy_id, item.id, limit=50)
         first.append(time.perf_counter() - t0)
-        matcher._orders.clear()
+        matcher.forget_target_orders()
         matcher.columns._cache.clear()
         t0 = time.perf_counter()
         order = matcher.target_order(item.policy_id, item.id)
@@ -348,16 +348,16 @@ def _targets_at(n: int, args: argparse.Namespace, real: Any, say: Any) -> str:
             columns.upsert(chunk)
         load_s = time.perf_counter() - t0
         matcher.columns = columns
-        candidates = [it for it in matcher._state.items if all(c.op != "semantic" for c in it.conditions)]
+        candidates = [it for it in matcher.catalog.items if all(c.op != "semantic" for c in it.conditions)]
         item = max(candidates, key=lambda it: (len(it.region_prefix) <= 4, len(it.conditions)))
         first, whole, rows = [], [], 0
         for _ in range(3):
-            matcher._orders.clear()
+            matcher.forget_target_orders()
             columns._cache.clear()
             t0 = time.perf_counter()
             matcher.targets(item.policy_id, item.id, limit=50)
             first.append(time.perf_counter() - t0)
-            matcher._orders.clear()
+            matcher.forget_target_orders()
             columns._cache.clear()
             t0 = time.perf_counter()
             rows = len(matcher.target_order(item.policy_id, item.id))
