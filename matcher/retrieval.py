@@ -24,7 +24,8 @@ import numpy as np
 
 from matcher.fusion import FusionConfig, PartScores, fuse
 from matcher.index_versions import IndexIntegrityError, write_json_durable
-from matcher.lexical import BM25Index, PassageIndex
+from matcher.lexical import BM25Index, LexicalIndex
+from matcher.passages import PassageIndex
 from matcher.vector_index import VectorIndex, load_vector_index, make_vector_index
 from models.encoder import Encoder
 
@@ -108,14 +109,16 @@ class HybridRetriever:
         self,
         encoder: Encoder,
         *,
-        lexical: BM25Index | None = None,
+        lexical: LexicalIndex | None = None,
         vectors: VectorIndex | None = None,
         config: RetrievalConfig | None = None,
         passages: PassageIndex | None = None,
     ) -> None:
         self.encoder = encoder
         self.config = config or RetrievalConfig()
-        self.lexical = lexical if lexical is not None else BM25Index(analyzer=self.config.analyzer)
+        self.lexical: LexicalIndex = (
+            lexical if lexical is not None else BM25Index(analyzer=self.config.analyzer)
+        )
         self.passages = passages
         if passages is None and self.config.fusion.passage_weight > 0:
             self.passages = PassageIndex(min_chars=self.config.passage_chars, analyzer=self.config.analyzer)

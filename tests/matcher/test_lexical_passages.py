@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 
 from matcher.fusion import FusionConfig, PartScores, fuse, lexical_evidence, zscore
-from matcher.lexical import BM25Index, PassageIndex, split_passages
+from matcher.lexical import BM25Index
+from matcher.passages import PassageIndex, split_passages
 
 
 def _words(text: str) -> list[str]:
