@@ -59,9 +59,28 @@ def day_number(value: Any) -> float:
 
 
 def support_text(text: str, tags: Mapping[str, Any] | None) -> str | None:
-    """Return an item's 支持内容: the sentence stating its support (None when there is none)."""
+    """Return an item's 支持内容: the sentence stating its support, else what extraction tagged.
+
+    Extraction tags the kinds of support (``support_types``), the largest amount and the cap,
+    in 万元 (``amount``, ``amount_cap``); with none, and no such sentence, there is nothing to show.
+    """
     match = _SUPPORT_SENTENCE.search(text)
-    return match.group(0).strip() if match else None
+    if match:
+        return match.group(0).strip()
+    tags = tags or {}
+    said = [str(k) for k in tags.get("support_types") or () if str(k).strip()]
+    cap, amount = _positive(tags.get("amount_cap")), _positive(tags.get("amount"))
+    if cap is not None:
+        said.append(f"最高{cap:g}万元")
+    elif amount is not None:
+        said.append(f"{amount:g}万元")
+    return "，".join(said) or None
+
+
+def _positive(value: Any) -> float | None:
+    if isinstance(value, int | float) and not isinstance(value, bool) and value > 0:
+        return float(value)
+    return None
 
 
 def tag_words(tags: Mapping[str, Any] | None) -> frozenset[str]:

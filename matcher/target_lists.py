@@ -110,7 +110,15 @@ class TargetLists:
         return order
 
     def _row(self, order: TargetOrder, item: CatalogItem, position: int) -> TargetRow:
-        return build_row(order, position, self._directory.columns, item.policy_id, item.conditions)
+        return build_row(
+            order,
+            position,
+            self._directory.columns,
+            item.policy_id,
+            item.conditions,
+            fulfilment=item.fulfilment,
+            support=item.support,
+        )
 
     def page(
         self,

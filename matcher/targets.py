@@ -131,6 +131,8 @@ class TargetRow:
     flags: tuple[str, ...]
     excluded: bool
     rank: int
+    fulfilment: str | None = None
+    support: str | None = None  # the item's 支持内容 (``matcher.item_catalog.support_text``)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict in the shape of api.md's target."""
@@ -147,6 +149,8 @@ class TargetRow:
             "flags": list(self.flags),
             "excluded": self.excluded,
             "rank": self.rank,
+            "fulfilment": self.fulfilment,
+            "support": self.support,
         }
 
 
@@ -186,6 +190,9 @@ def build_row(
     columns: EnterpriseColumns,
     policy_id: str,
     conditions: Sequence[Condition],
+    *,
+    fulfilment: str | None = None,
+    support: str | None = None,
 ) -> TargetRow:
     """Spell out the row at ``position`` of a target list: each condition's verdict with the actual value and gap."""
     row = int(order.rows[position])
@@ -222,6 +229,8 @@ def build_row(
         flags=columns.flags[row],
         excluded=bool(order.excluded[position]),
         rank=position + 1,
+        fulfilment=fulfilment,
+        support=support,
     )
 
 
