@@ -159,3 +159,13 @@ def fuse(parts: PartScores, config: FusionConfig | None = None) -> FusedScores:
     tags_array = np.zeros(len(bm25_part)) if parts.tags is None else np.asarray(parts.tags, dtype=np.float64)
     tags_part = config.tags_weight * tags_array
     return FusedScores(bm25_part + dense_part + tags_part, bm25_part, dense_part, tags_part)
+
+
+def rank_score(fused: np.ndarray, rules: np.ndarray, rules_weight: float) -> np.ndarray:
+    """Return the within-level ranking score: ``rules_weight`` × share of conditions met + the rest × relevance.
+
+    Relevance is the logistic of the fused score (``fuse(...).total``), so it lies in (0, 1)
+    like the share of conditions met. 智能匹配 and target lists both rank with it.
+    """
+    relevance = 1.0 / (1.0 + np.exp(-np.asarray(fused, dtype=np.float64)))
+    return (1.0 - rules_weight) * relevance + rules_weight * np.asarray(rules, dtype=np.float64)

@@ -20,7 +20,7 @@ from corpus.conditions import LEVELS, ConditionResult
 from matcher.eligibility import LEVEL_RANK, ConditionTable, Gap, exclusion_hits, gaps_of
 from matcher.eligibility import judge as verdict_of
 from matcher.encoder_text import dense_text, query_text
-from matcher.fusion import PartScores, fuse
+from matcher.fusion import PartScores, fuse, rank_score
 from matcher.item_catalog import ItemCatalog
 from matcher.item_index import ItemIndex
 from matcher.semantic import SemanticJudge
@@ -190,10 +190,9 @@ def match_items(
     query_vector = judge.text_vectors([text]) if index.retriever is not None and text else None
     parts = index.parts(catalog, query, query_vector, candidates)
     tags = catalog.tag_overlap(enterprise_tag_words(data))[candidates]
-    parts = PartScores(parts.bm25, None, parts.dense, tags)
+    parts = PartScores(parts.bm25, parts.passage, parts.dense, tags)
     fused = fuse(parts, index.fusion).total if len(candidates) else np.zeros(0)
-    relevance = 1.0 / (1.0 + np.exp(-fused))
-    score = (1 - RULES_WEIGHT) * relevance + RULES_WEIGHT * rules[candidates]
+    score = rank_score(fused, rules[candidates], RULES_WEIGHT)
     level_key = np.where(excluded[candidates], len(LEVELS), level[candidates])
     # Items are held sorted by id, so the position is the id's rank: a stable last key.
     order = np.lexsort((candidates, -np.round(score, 9), level_key))[: request.top_k]
@@ -217,6 +216,7 @@ def match_items(
             )
         breakdown = {
             "bm25": float(parts.bm25[j]),
+            "passage": float(parts.passage[j]) if parts.passage is not None else 0.0,
             "dense": float(parts.dense[j]),
             "tags": float(tags[j]),
             "rules": float(rules[position]),

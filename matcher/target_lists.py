@@ -102,7 +102,9 @@ class TargetLists:
                 dense = np.where(
                     columns.has_vector[: len(columns)], columns.vectors[: len(columns)] @ vector, 0.0
                 )
-            order = order_targets(item.id, columns, verdicts, applicable, levels, dense, include_excluded)
+            order = order_targets(
+                item.id, columns, verdicts, applicable, levels, dense, include_excluded, self._index.fusion
+            )
         with self._lock:
             self.orders[key] = order
             while len(self.orders) > CACHED_ORDERS:

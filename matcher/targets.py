@@ -25,11 +25,11 @@ from matcher.eligibility import (
     evaluate_condition,
     gaps_of,
 )
+from matcher.fusion import FusionConfig, PartScores, fuse, rank_score
 
 DEFAULT_LEVELS: tuple[str, ...] = ("eligible", "need_info", "near_miss")
-# Weights of the target score: the share of conditions met, then text relevance.
+# Weight of the share of conditions met in the target score, beside the fused text relevance.
 RULES_WEIGHT = 0.8
-DENSE_WEIGHT = 0.2
 
 
 def check_levels(levels: Sequence[str]) -> tuple[str, ...]:
@@ -75,6 +75,7 @@ def order_targets(
     levels: Sequence[str],
     dense: np.ndarray | None = None,
     include_excluded: bool = True,
+    fusion: FusionConfig | None = None,
 ) -> TargetOrder:
     """Select the rows of ``levels`` among applicable, present enterprises and order them stably.
 
@@ -96,7 +97,9 @@ def order_targets(
         else np.ones(len(keep), dtype=np.float64)
     )
     dense_part = np.zeros(len(keep)) if dense is None else np.clip(np.asarray(dense)[keep], 0.0, 1.0)
-    score = RULES_WEIGHT * rules + DENSE_WEIGHT * dense_part
+    # The served fusion ranks enterprises as it ranks items: here the dense part is the only text part.
+    fused = fuse(PartScores(np.zeros(len(keep)), None, dense_part), fusion).total
+    score = rank_score(fused, rules, RULES_WEIGHT)
     is_excluded = excluded[keep]
     # Excluded rows sort after every chosen level.
     level_key = np.where(is_excluded, len(LEVELS), verdicts.level[keep])
