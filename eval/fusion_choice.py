@@ -92,19 +92,28 @@ def part_metrics(scores: SetScores, part: str) -> tuple[float, float]:
     return float(np.mean([o[0] for o in out])), float(np.mean([o[1] for o in out]))
 
 
-def _pool(row_scores: Sequence[np.ndarray], pool: int) -> np.ndarray:
-    tops = [np.argsort(-s, kind="stable")[:pool] for s in row_scores]
-    return np.unique(np.concatenate(tops))
-
-
-def fused_metrics(scores: SetScores, config: FusionConfig, pool: int = 100) -> tuple[float, float]:
-    """Mean recall@10 and MRR of the fusion ``config`` run as served (candidates: each part's top ``pool``)."""
+def pools(scores: SetScores, pool: int = 100) -> list[np.ndarray]:
+    """Each question's candidates as served: the union of each part's top ``pool`` documents."""
     out = []
-    for n, rel in enumerate(scores.relevant):
-        bm25, passage, dense = scores.bm25[n], scores.passage[n], scores.dense[n]
-        candidates = _pool((bm25, passage, dense), pool)
-        fused = fuse(PartScores(bm25[candidates], passage[candidates], dense[candidates]), config).total
-        ranking = candidates[np.lexsort((candidates, -fused))]
+    for n in range(len(scores.relevant)):
+        tops = [
+            np.argpartition(-m[n], min(pool, m.shape[1] - 1))[:pool]
+            for m in (scores.bm25, scores.passage, scores.dense)
+        ]
+        out.append(np.unique(np.concatenate(tops)))
+    return out
+
+
+def fused_metrics(
+    scores: SetScores, config: FusionConfig, candidates: Sequence[np.ndarray] | None = None
+) -> tuple[float, float]:
+    """Mean recall@10 and MRR of the fusion ``config`` run as served (``candidates``: from :func:`pools`)."""
+    candidates = pools(scores) if candidates is None else candidates
+    out = []
+    for n, (rel, pool) in enumerate(zip(scores.relevant, candidates, strict=True)):
+        parts = PartScores(scores.bm25[n][pool], scores.passage[n][pool], scores.dense[n][pool])
+        fused = fuse(parts, config).total
+        ranking = pool[np.lexsort((pool, -fused))]
         out.append(_metrics(ranking, rel))
     return float(np.mean([o[0] for o in out])), float(np.mean([o[1] for o in out]))
 
@@ -134,9 +143,10 @@ def choose(
 ) -> tuple[FusionConfig, list[dict[str, Any]]]:
     """Return the fusion whose worst margin over the sets' training sides is largest (ties: mean MRR); every row tried."""
     parts = [{p: part_metrics(s, p) for p in PARTS} for s in train]
+    candidates = [pools(s) for s in train]
     rows = []
     for config in configs:
-        per_set = [fused_metrics(s, config) for s in train]
+        per_set = [fused_metrics(s, config, c) for s, c in zip(train, candidates, strict=True)]
         worst = min(margin(f, p) for f, p in zip(per_set, parts, strict=True))
         rows.append(
             {
@@ -155,6 +165,7 @@ def main(argv: Sequence[str]) -> int:
     from eval.compare import CachingEncoder
     from eval.leakage import split_retrieval_set
     from eval.sets import read_retrieval_set
+    from matcher.retrieval import RetrievalConfig
     from models.factory import make_encoder
 
     models = Path(".cache/test-models")
@@ -162,7 +173,16 @@ def main(argv: Sequence[str]) -> int:
     train, test, whole = [], [], []
     for folder in argv:
         rset = read_retrieval_set(folder)
-        scores = score_set(rset, encoder)
+        cached = Path(".cache") / f"fusion-scores-{rset.sha256[:16]}-{encoder.model_id.replace('/', '_')}.npz"
+        if cached.exists():
+            with np.load(cached) as data:
+                scores = SetScores(rset.name, data["bm25"], data["passage"], data["dense"], ())
+            column = {d.docid: n for n, d in enumerate(rset.docs)}
+            relevant = tuple(frozenset(column[d] for d in q.docids) for q in rset.queries)
+            scores = SetScores(rset.name, scores.bm25, scores.passage, scores.dense, relevant)
+        else:
+            scores = score_set(rset, encoder)
+            np.savez(cached, bm25=scores.bm25, passage=scores.passage, dense=scores.dense)
         split = split_retrieval_set(rset)
         row_of = {q.qid: n for n, q in enumerate(rset.queries)}
         column = {d.docid: n for n, d in enumerate(rset.docs)}
@@ -182,7 +202,8 @@ def main(argv: Sequence[str]) -> int:
             "questions": len(side.relevant),
             "parts": {p: part_metrics(side, p) for p in PARTS},
             "chosen": fused_metrics(side, chosen),
-            "current": fused_metrics(side, FusionConfig("zscore", 1.0, 0.05, 1.0, passage_weight=0.3)),
+            "served": fused_metrics(side, RetrievalConfig().fusion),
+            "ncp_only": fused_metrics(side, FusionConfig("zscore", 1.0, 0.05, 1.0, passage_weight=0.3)),
         }
     rows.sort(key=lambda r: (-round(r["worst_margin"], 6), -r["mean_mrr"]))
     report["top"] = [

@@ -1,12 +1,12 @@
 """Fusion of lexical, dense and tag-overlap scores: pure functions over aligned numpy arrays.
 
-Every function takes one score array per part, aligned on the same
-candidates, and returns arrays; nothing here knows about indexes. The served
-method and weights were chosen by measurement on the NCP questions (see the
-``retrieval`` section of ``docs/benchmarks.md``), not by habit: plain
-reciprocal-rank fusion there ranks *below* BM25 alone; a weighted sum of
-z-scored scores with a small dense weight adds recall, but with the served
-e5-small encoder it does not beat BM25's MRR (the goal is reported as not met).
+Every function takes one score array per part, aligned on the same candidates,
+and returns arrays; nothing here knows about indexes. :func:`fuse` is the one
+served scoring function: 智能匹配, target lists and ``eval``'s served system rank
+with it (then :func:`rank_score` mixes in the share of conditions met). The
+served method and weights (``matcher.retrieval.RetrievalConfig``) were chosen by
+cross-validation over two real retrieval sets, NCP and msgabench_qa
+(``eval.fusion_choice``; section ``fusion-choice`` of ``docs/benchmarks.md``).
 """
 
 from __future__ import annotations

@@ -54,17 +54,19 @@ class Hit:
 class RetrievalConfig:
     """Chunking, candidate pool, BM25 analyzer and fusion of a ``HybridRetriever``.
 
-    Defaults measured on the NCP questions with the served ONNX int8 encoder (``docs/benchmarks.md``,
-    section ``retrieval``), every choice on the tuning half only: jieba words + character bigrams
-    with question words dropped from queries (BM25 MRR 0.885 tuning); plus 0.3 × the BM25 of the
-    document's best single sentence (passage evidence, MRR 0.889); dense over windows of 300
-    characters every 200 across the whole text, best window (dense MRR 0.754 against 0.718 for the
-    first four 480-character chunks); z-scored parts with the dense part at weight 0.05 (the
-    e5-small dense part adds recall but little ranking).
+    Analyzer, passages and windows measured on the NCP questions with the served ONNX int8 encoder
+    (``docs/benchmarks.md``, section ``retrieval``), on the tuning half only: jieba words + character
+    bigrams with question words dropped from queries; plus 0.3 × the BM25 of the document's best
+    single sentence (passage evidence); dense over windows of 300 characters every 200 across the
+    whole text, best window. The fusion weights were then chosen by cross-validation over *two*
+    real sets (``python -m eval.fusion_choice``; section ``fusion-choice``): z-scored parts, dense
+    at weight 1.5, the fusion whose worst lead over its best single part, on the worse of NCP and
+    msgabench_qa (training sides), is largest. Dense weight 0.05, chosen on NCP alone, lost 0.05
+    recall@10 to dense alone on msgabench_qa.
     """
 
     fusion: FusionConfig = field(
-        default_factory=lambda: FusionConfig("zscore", 1.0, 0.05, 1.0, passage_weight=0.3)
+        default_factory=lambda: FusionConfig("zscore", 1.0, 1.5, 1.0, passage_weight=0.3)
     )
     candidates: int = 100
     chunk_chars: int = 300
