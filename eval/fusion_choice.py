@@ -11,7 +11,8 @@ one whose worst margin over its best single part (recall@10 and MRR, on the
 worse set) is largest, ties broken by the mean MRR. Its figures on the test
 sides are the ones to report.
 
-Run: ``PYTHONPATH=$PWD python -m eval.fusion_choice SET_DIR [SET_DIR ...]``.
+Run: ``PYTHONPATH=$PWD python -m eval.fusion_choice SET_DIR [SET_DIR ...] [--benchmarks]``
+(``--benchmarks`` writes section ``fusion-choice`` of ``docs/benchmarks.md``).
 """
 
 from __future__ import annotations
@@ -160,6 +161,73 @@ def choose(
     return best["config"], rows
 
 
+def _config_words(config: FusionConfig) -> str:
+    adaptive = ", each part × its top-two margin" if config.adaptive else ""
+    return f"{config.method}, BM25 1 + {config.passage_weight:g} × best passage, dense {config.dense_weight:g}{adaptive}"
+
+
+def markdown(report: dict[str, Any], chosen: FusionConfig) -> str:
+    """Return the section ``fusion-choice`` of ``docs/benchmarks.md``: each set's sides, parts, fusions, goal."""
+    from eval.benchfile import machine_description
+
+    lines = [
+        "## Choosing the served fusion over two real sets (`python -m eval.fusion_choice --benchmarks`)",
+        "",
+        f"Machine: {machine_description()} (shared with other engineers while it ran). Encoder: "
+        f"`{report['encoder']}`. Each set is split by document as `policymatch eval retrieval --split` "
+        "splits it (test fraction 0.3, seed 0); the fusion is chosen on the training sides of both sets "
+        "at once, as the one whose worst lead over its best single part (recall@10 and MRR, on the worse "
+        "set) is largest, ties by the mean MRR. Candidates per question as served: the union of each "
+        f"part's top 100. {report['n_configs']} fusions tried (z-score / min-max / RRF × passage weight "
+        "× dense weight, with and without per-question adaptive weighting).",
+        "",
+        f"**Chosen**: {_config_words(chosen)}; "
+        + (
+            "this is the served fusion (`RetrievalConfig().fusion`)."
+            if report["chosen_is_served"]
+            else "**not** the served fusion yet (`RetrievalConfig().fusion` differs)."
+        ),
+        "",
+        "| set, side | questions | BM25 | best passage | dense | served fusion | NCP-only fusion (dense 0.05) |",
+        "|---|---|---|---|---|---|---|",
+    ]
+
+    def pair(values: Sequence[float]) -> str:
+        return f"{values[0]:.3f} / {values[1]:.3f}"
+
+    for name, row in report["sets"].items():
+        parts = row["parts"]
+        lines.append(
+            f"| {name} | {row['questions']} | {pair(parts['bm25'])} | {pair(parts['passage'])} | "
+            f"{pair(parts['dense'])} | **{pair(row['chosen'])}** | {pair(row['ncp_only'])} |"
+        )
+    lines += ["", "Each cell: recall@10 / MRR.", ""]
+    goal = []
+    for name, row in report["sets"].items():
+        worst = margin(row["chosen"], row["parts"])
+        goal.append(f"{name} {worst:+.3f}")
+    lines.append(
+        "Goal (served ≥ each of its parts on both sets, recall@10 and MRR): worst lead per set and side "
+        + ", ".join(goal)
+        + (
+            "; **met**."
+            if all(margin(r["chosen"], r["parts"]) >= 0 for r in report["sets"].values())
+            else "; **not met**: no fusion tried is at least as good as dense alone on msgabench_qa "
+            "and BM25 alone on NCP at once; the chosen one is the closest on the worse set."
+        )
+    )
+    lines += ["", "Best fusions on the training sides (recall@10 / MRR per set, worst lead):", ""]
+    lines += [
+        "| fusion | " + " | ".join(report["train_sets"]) + " | worst lead |",
+        "|---|" + "---|" * (len(report["train_sets"]) + 1),
+    ]
+    for row in report["top"][:10]:
+        config = FusionConfig(**row["config"])
+        cells = " | ".join(pair(v) for v in row["per_set"])
+        lines.append(f"| {_config_words(config)} | {cells} | {row['worst_margin']:+.4f} |")
+    return "\n".join(lines) + "\n"
+
+
 def main(argv: Sequence[str]) -> int:
     """Score the sets, choose on their training sides, print the test-side figures as JSON."""
     from eval.compare import CachingEncoder
@@ -171,7 +239,8 @@ def main(argv: Sequence[str]) -> int:
     models = Path(".cache/test-models")
     encoder = CachingEncoder(make_encoder("onnx-int8", "active", models))
     train, test, whole = [], [], []
-    for folder in argv:
+    publish = "--benchmarks" in argv
+    for folder in [a for a in argv if a != "--benchmarks"]:
         rset = read_retrieval_set(folder)
         cached = Path(".cache") / f"fusion-scores-{rset.sha256[:16]}-{encoder.model_id.replace('/', '_')}.npz"
         if cached.exists():
@@ -195,8 +264,16 @@ def main(argv: Sequence[str]) -> int:
                 )
             )
         whole.append(scores)
-    chosen, rows = choose(train, grid())
-    report: dict[str, Any] = {"chosen": chosen.__dict__, "sets": {}}
+    configs = grid()
+    chosen, rows = choose(train, configs)
+    report: dict[str, Any] = {
+        "chosen": chosen.__dict__,
+        "sets": {},
+        "encoder": encoder.model_id,
+        "n_configs": len(configs),
+        "train_sets": [s.name for s in train],
+        "chosen_is_served": chosen == RetrievalConfig().fusion,
+    }
     for side in (*train, *test):
         report["sets"][side.name] = {
             "questions": len(side.relevant),
@@ -211,6 +288,10 @@ def main(argv: Sequence[str]) -> int:
         for r in rows[:15]
     ]
     sys.stdout.write(json.dumps(report, ensure_ascii=False, indent=1) + "\n")
+    if publish:
+        from eval.benchfile import update_section
+
+        update_section("fusion-choice", markdown(report, chosen))
     return 0
 
 
