@@ -182,7 +182,7 @@ def match_items(
         counts["excluded"] = int(excluded.sum())
 
     # Ranking: level first; within a level by the served fusion plus the share of conditions met.
-    rules = np.where(verdicts.n_conditions > 0, verdicts.n_met / np.maximum(verdicts.n_conditions, 1), 1.0)
+    rules = verdicts.rules_share()
     candidates = np.flatnonzero(chosen | excluded)
     query = query_text(data)
     # One encoding per profile: its products + business scope (else the whole query text) as a query.

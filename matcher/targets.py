@@ -91,11 +91,7 @@ def order_targets(
         base & verdicts.excluded & wanted[verdicts.level_without_exclusions] & include_excluded & ~chosen
     )
     keep = np.flatnonzero(chosen | excluded)
-    rules = (
-        verdicts.n_met[keep] / verdicts.n_conditions
-        if verdicts.n_conditions
-        else np.ones(len(keep), dtype=np.float64)
-    )
+    rules = verdicts.rules_share()[keep]
     dense_part = np.zeros(len(keep)) if dense is None else np.clip(np.asarray(dense)[keep], 0.0, 1.0)
     # The served fusion ranks enterprises as it ranks items: here the dense part is the only text part.
     fused = fuse(PartScores(np.zeros(len(keep)), None, dense_part), fusion).total
