@@ -10,6 +10,7 @@ from typing import Any
 from api.errors import ApiError, not_found
 from corpus.conditions import LEVELS, Condition, ConditionError
 from corpus.schemas import EnterpriseProfile
+from matcher.item_catalog import support_text
 
 
 def policy_view(store: Any, stored: Any) -> dict[str, Any]:
@@ -28,20 +29,10 @@ def item_view(store: Any, item: Any) -> dict[str, Any]:
     out = item.to_dict()
     tags = store.item_tags(item.id) or {}
     out["tags"] = tags
-    out["support"] = _support_of(tags)
+    out["support"] = support_text(item.text, tags)
     out["conditions"] = [c.to_dict() for c in store.item_conditions(item.id)]
     out["conditions_source"] = store.item_condition_source(item.id)
     return out
-
-
-def _support_of(tags: Mapping[str, Any]) -> str | None:
-    for key in ("support", "support_text", "amount_text"):
-        value = tags.get(key)
-        if isinstance(value, str) and value:
-            return value
-        if isinstance(value, list | tuple) and value:
-            return "；".join(str(v) for v in value)
-    return None
 
 
 def require_policy(store: Any, policy_id: str) -> Any:

@@ -5,6 +5,7 @@ matrix (sets here are thousands of documents, not millions), so rankings,
 fusions and first-stage recall are all computed from the same numbers:
 
 - ``bm25``: Lucene BM25 over the domain jieba tokens (:class:`matcher.lexical.BM25Index`);
+- ``passage``: BM25 of each document's best passage (:class:`matcher.passages.PassageIndex`), the served passage part;
 - ``tfidf-char`` / ``tfidf-jieba``: scikit-learn TF-IDF, character 1–3-grams or jieba tokens, cosine;
 - ``dense:<model>@<backend>``: an :class:`models.encoder.Encoder`, best cosine over a document's
   chunks (the served chunking), vectors cached on disk by model id and text hash;
@@ -47,8 +48,10 @@ class RetrievalSystem(Protocol):
 
 
 def doc_text(doc: RetrievalDoc) -> str:
-    """Return the text a system indexes: title (when separate) and text."""
-    return f"{doc.title}\n{doc.text}" if doc.title and not doc.text.startswith(doc.title) else doc.text
+    """Return the text a system indexes: the served item text of the document (``matcher.encoder_text``)."""
+    from matcher.encoder_text import item_text
+
+    return item_text(doc.title, doc.text)
 
 
 class BM25System:
@@ -72,6 +75,34 @@ class BM25System:
         out = np.zeros((len(queries), len(self._ids)), dtype=np.float32)
         for row, query in enumerate(queries):
             out[row] = self.index_.scores_for(query, self._ids)
+        return out
+
+
+class PassageSystem:
+    """BM25 of each document's best passage, as the served retriever's passage part reads it."""
+
+    name = "passage"
+
+    def __init__(self) -> None:
+        from matcher.passages import PassageIndex
+        from matcher.retrieval import RetrievalConfig
+
+        config = RetrievalConfig()
+        self.index_ = PassageIndex(min_chars=config.passage_chars, analyzer=config.analyzer)
+        self._ids: list[str] = []
+
+    def fit(self, docs: Sequence[RetrievalDoc]) -> None:
+        """Split and index every document's passages."""
+        self._ids = [d.docid for d in docs]
+        self.index_.add(self._ids, [doc_text(d) for d in docs])
+
+    def scores(self, queries: Sequence[str]) -> np.ndarray:
+        """Best passage BM25 of every document for every query."""
+        out = np.zeros((len(queries), len(self._ids)), dtype=np.float32)
+        for row, query in enumerate(queries):
+            doc_ids, best = self.index_.best_scores(query)
+            column = dict(zip(doc_ids, best.tolist(), strict=True))
+            out[row] = [column.get(d, 0.0) for d in self._ids]
         return out
 
 
@@ -279,7 +310,16 @@ class BuiltSystems:
     versions: dict[str, object]
 
 
-SYSTEM_NAMES = ("bm25", "tfidf-char", "tfidf-jieba", "dense", "hybrid", "fusion-zscore", "fusion-rrf")
+SYSTEM_NAMES = (
+    "bm25",
+    "passage",
+    "tfidf-char",
+    "tfidf-jieba",
+    "dense",
+    "hybrid",
+    "fusion-zscore",
+    "fusion-rrf",
+)
 
 
 def build_systems(
@@ -321,6 +361,8 @@ def build_systems(
     lexical = BM25System()
     if "bm25" in wanted_names:
         systems.append(lexical)
+    if "passage" in wanted_names:
+        systems.append(PassageSystem())
     for analyzer in ("char", "jieba"):
         if f"tfidf-{analyzer}" in wanted_names:
             systems.append(TfidfSystem(analyzer))

@@ -36,6 +36,7 @@ from eval.sets import (
     read_feedback,
     read_retrieval_set,
 )
+from matcher.encoder_text import dense_text, item_text
 from models.train import TrainingPair, hard_negatives_from_scores
 
 log = logging.getLogger(__name__)
@@ -59,24 +60,6 @@ class TrainingData:
     checksums: Mapping[str, str]
     leakage: Mapping[str, Any]
     held_out: tuple[Any, ...] = field(default_factory=tuple)  # RetrievalSet / (EligibilitySet, item ids)
-
-
-def profile_text(profile: Mapping[str, Any]) -> str:
-    """Return the text an enterprise is matched by: business scope, products and description."""
-    parts = [
-        profile.get("name"),
-        profile.get("business_scope"),
-        profile.get("products"),
-        profile.get("description"),
-    ]
-    return "；".join(
-        str(p if not isinstance(p, list | tuple) else "、".join(map(str, p))) for p in parts if p
-    )
-
-
-def item_text(title: str, text: str) -> str:
-    """Return the text of a policy item as indexed: title then text."""
-    return f"{title}\n{text}" if title and not text.startswith(title) else text
 
 
 def pairs_from_retrieval(
@@ -112,7 +95,7 @@ def pairs_from_eligibility(
             or taken.get(row.profile, 0) >= per_profile
         ):
             continue
-        query = profile_text(profiles[row.profile])
+        query = dense_text(profiles[row.profile])
         if not query:
             continue
         item = items[row.item]

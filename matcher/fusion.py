@@ -1,12 +1,12 @@
 """Fusion of lexical, dense and tag-overlap scores: pure functions over aligned numpy arrays.
 
-Every function takes one score array per part, aligned on the same
-candidates, and returns arrays; nothing here knows about indexes. The served
-method and weights were chosen by measurement on the NCP questions (see the
-``retrieval`` section of ``docs/benchmarks.md``), not by habit: plain
-reciprocal-rank fusion there ranks *below* BM25 alone; a weighted sum of
-z-scored scores with a small dense weight adds recall, but with the served
-e5-small encoder it does not beat BM25's MRR (the goal is reported as not met).
+Every function takes one score array per part, aligned on the same candidates,
+and returns arrays; nothing here knows about indexes. :func:`fuse` is the one
+served scoring function: 智能匹配, target lists and ``eval``'s served system rank
+with it (then :func:`rank_score` mixes in the share of conditions met). The
+served method and weights (``matcher.retrieval.RetrievalConfig``) were chosen by
+cross-validation over two real retrieval sets, NCP and msgabench_qa
+(``eval.fusion_choice``; section ``fusion-choice`` of ``docs/benchmarks.md``).
 """
 
 from __future__ import annotations
@@ -79,6 +79,15 @@ def weighted_sum(parts: tuple[np.ndarray, ...], weights: tuple[float, ...]) -> n
     return total
 
 
+def top_margin(scores: np.ndarray) -> float:
+    """Return the lead of the best score over the second best (0 with fewer than two candidates)."""
+    values = np.asarray(scores, dtype=np.float64)
+    if values.size < 2:
+        return 0.0
+    top_two = np.partition(values, values.size - 2)[-2:]
+    return float(top_two[1] - top_two[0])
+
+
 @dataclass(frozen=True)
 class FusionConfig:
     """How to fuse: the per-part normalisation and the weights of BM25, dense and tag overlap."""
@@ -91,10 +100,23 @@ class FusionConfig:
     # Weight of the best passage's BM25 added to the document's BM25 before normalising (Callan 1994);
     # 0 leaves the BM25 part as the document's score alone.
     passage_weight: float = 0.0
+    # Per question, scale each normalised part by its top-two margin (how sharply it singles out one
+    # candidate), so a part confident on this question speaks louder than one that is not.
+    adaptive: bool = False
 
     def __post_init__(self) -> None:
         if self.method not in METHODS:
             raise ValueError(f"unknown fusion method {self.method!r}; valid: {', '.join(METHODS)}")
+
+
+@dataclass(frozen=True)
+class PartScores:
+    """Each part's raw score of the same candidates, aligned: what :func:`fuse` ranks."""
+
+    bm25: np.ndarray  # document BM25
+    passage: np.ndarray | None  # BM25 of each candidate's best passage (None: the retriever keeps none)
+    dense: np.ndarray  # best window's cosine
+    tags: np.ndarray | None = None  # the caller's tag overlap in [0, 1]
 
 
 @dataclass(frozen=True)
@@ -115,24 +137,35 @@ def lexical_evidence(bm25: np.ndarray, passage: np.ndarray | None, passage_weigh
     return values + passage_weight * np.asarray(passage, dtype=np.float64)
 
 
-def fuse(
-    bm25: np.ndarray,
-    dense: np.ndarray,
-    tags: np.ndarray | None = None,
-    config: FusionConfig | None = None,
-    passage: np.ndarray | None = None,
-) -> FusedScores:
-    """Fuse aligned BM25, dense and (optional) tag-overlap scores of the same candidates.
+def fuse(parts: PartScores, config: FusionConfig | None = None) -> FusedScores:
+    """Fuse every part's score of the same candidates: the one served scoring function.
 
-    Tag overlap is already on [0, 1] and is weighted as given, not re-normalised: a
-    candidate set where every tag matches must not lose the signal to a zero spread.
-    ``passage`` (each candidate's best passage BM25) joins the document BM25 by
-    ``lexical_evidence`` before normalising; without it the BM25 part is the document's.
+    ``POST /v1/match``, target lists and ``eval``'s served system all rank with it. The best
+    passage's BM25 joins the document BM25 by ``lexical_evidence`` before normalising (without
+    passages the BM25 part is the document's). Tag overlap is already on [0, 1] and is weighted
+    as given, not re-normalised: a candidate set where every tag matches must not lose the
+    signal to a zero spread.
     """
     config = config or FusionConfig()
-    lexical = lexical_evidence(bm25, passage, config.passage_weight)
-    bm25_part = config.bm25_weight * normalise(lexical, config.method, rrf_k=config.rrf_k)
-    dense_part = config.dense_weight * normalise(dense, config.method, rrf_k=config.rrf_k)
-    tags_array = np.zeros(len(bm25_part)) if tags is None else np.asarray(tags, dtype=np.float64)
+    lexical = normalise(
+        lexical_evidence(parts.bm25, parts.passage, config.passage_weight), config.method, rrf_k=config.rrf_k
+    )
+    semantic = normalise(parts.dense, config.method, rrf_k=config.rrf_k)
+    if config.adaptive:
+        lexical = lexical * top_margin(lexical)
+        semantic = semantic * top_margin(semantic)
+    bm25_part = config.bm25_weight * lexical
+    dense_part = config.dense_weight * semantic
+    tags_array = np.zeros(len(bm25_part)) if parts.tags is None else np.asarray(parts.tags, dtype=np.float64)
     tags_part = config.tags_weight * tags_array
     return FusedScores(bm25_part + dense_part + tags_part, bm25_part, dense_part, tags_part)
+
+
+def rank_score(fused: np.ndarray, rules: np.ndarray, rules_weight: float) -> np.ndarray:
+    """Return the within-level ranking score: ``rules_weight`` × share of conditions met + the rest × relevance.
+
+    Relevance is the logistic of the fused score (``fuse(...).total``), so it lies in (0, 1)
+    like the share of conditions met. 智能匹配 and target lists both rank with it.
+    """
+    relevance = 1.0 / (1.0 + np.exp(-np.asarray(fused, dtype=np.float64)))
+    return (1.0 - rules_weight) * relevance + rules_weight * np.asarray(rules, dtype=np.float64)

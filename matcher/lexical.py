@@ -16,7 +16,7 @@ import re
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import NamedTuple
+from typing import NamedTuple, Protocol
 
 import numpy as np
 import scipy.sparse as sp
@@ -384,149 +384,67 @@ class BM25Index:
         return index
 
 
-# --- passage-level evidence --------------------------------------------------------------------
-# A policy question usually asks about one sentence of a long text. Scoring the text's passages on
-# their own (BM25 with passage statistics) and adding the best passage's score to the document's is
-# Callan's combination of document and passage evidence ("Passage-level evidence in document
-# retrieval", SIGIR 1994), there with the maximum passage score as well.
+class LexicalIndex(Protocol):
+    """A lexical index over string document ids (implementation: :class:`BM25Index`).
 
-_SENTENCE_END = re.compile(r"(?<=[。！？；!?;])|\s{2,}|\n")
-PASSAGE_SEPARATOR = "\x1f"  # passage id = document id + separator + ordinal
-
-
-def split_passages(text: str, min_chars: int = 80) -> list[str]:
-    """Sentences of ``text`` (split after 。！？； or at a line break), merged until each has ``min_chars`` characters.
-
-    A short tail joins the passage before it; a text without a sentence end is one passage.
-    """
-    sentences = [s.strip() for s in _SENTENCE_END.split(text) if s and s.strip()]
-    passages: list[str] = []
-    current = ""
-    for sentence in sentences:
-        current += sentence
-        if len(current) >= min_chars:
-            passages.append(current)
-            current = ""
-    if current:
-        if passages:
-            passages[-1] += current
-        else:
-            passages.append(current)
-    return passages or [text]
-
-
-class PassageIndex:
-    """BM25 over the passages of each document (``split_passages``), giving each document its best passage's score.
-
-    Add and remove work per document, in place, like ``BM25Index``: passage document frequencies and
-    lengths follow at the next query.
+    What the retriever and the item index call: add, remove and update documents in
+    place, read a query as the index does, score every row or given ids, search, save.
+    Reopening a saved index is the implementation's ``load``.
     """
 
-    def __init__(
-        self,
-        *,
-        min_chars: int = 80,
-        k1: float = 1.2,
-        b: float = 0.75,
-        analyzer: str = DEFAULT_ANALYZER,
-        index: BM25Index | None = None,
-    ) -> None:
-        if min_chars < 0:
-            raise ValueError(f"min_chars must not be negative, got {min_chars}")
-        self.min_chars = min_chars
-        self.index = index if index is not None else BM25Index(k1=k1, b=b, analyzer=analyzer)
-        self._counts: dict[str, int] = {}  # document id -> number of passages
-        for passage_id in self.index.ids:
-            doc_id, _, _ = passage_id.rpartition(PASSAGE_SEPARATOR)
-            self._counts[doc_id] = self._counts.get(doc_id, 0) + 1
-        self._lock = threading.RLock()
-        self._owner_key: tuple[int, int] | None = None
-        self._owner_rows = np.zeros(0, dtype=np.int64)  # live passage rows, grouped by document
-        self._owner_starts = np.zeros(0, dtype=np.int64)  # where each document's group starts
-        self._owner_ids: list[str] = []
-        self._version = 0
+    analyzer: str
+    query_stopwords: bool
+    tokenizer: Callable[[str], list[str]]
 
-    def __len__(self) -> int:
-        return len(self._counts)
+    def __len__(self) -> int: ...
 
-    def __contains__(self, doc_id: object) -> bool:
-        return doc_id in self._counts
+    def __contains__(self, doc_id: object) -> bool: ...
 
-    @staticmethod
-    def passage_id(doc_id: str, ordinal: int) -> str:
-        """Return the id of passage ``ordinal`` of ``doc_id`` in the passage BM25 index."""
-        return f"{doc_id}{PASSAGE_SEPARATOR}{ordinal}"
+    @property
+    def ids(self) -> list[str]:
+        """The document ids held."""
+        ...
 
     def add(self, ids: Sequence[str], texts: Sequence[str]) -> None:
-        """Split and add new documents; an id already present raises ``ValueError``."""
-        if len(ids) != len(texts):
-            raise ValueError(f"got {len(ids)} ids for {len(texts)} texts")
-        with self._lock:
-            present = [i for i in ids if i in self._counts]
-            if present or len(set(ids)) != len(ids):
-                raise ValueError(
-                    f"document id already in the passage index or repeated: {(present or list(ids))[0]!r}"
-                )
-            passage_ids: list[str] = []
-            passage_texts: list[str] = []
-            counts: list[int] = []
-            for doc_id, text in zip(ids, texts, strict=True):
-                pieces = split_passages(text, self.min_chars)
-                passage_ids.extend(self.passage_id(doc_id, j) for j in range(len(pieces)))
-                passage_texts.extend(pieces)
-                counts.append(len(pieces))
-            self.index.add(passage_ids, passage_texts)
-            self._counts.update(zip(ids, counts, strict=True))
-            self._version += 1
+        """Add new documents (an id already present raises ``ValueError``)."""
+        ...
 
     def remove(self, ids: Iterable[str]) -> int:
         """Remove documents (unknown ids are ignored); returns how many were removed."""
-        with self._lock:
-            doomed = [i for i in dict.fromkeys(ids) if i in self._counts]
-            self.index.remove([self.passage_id(d, j) for d in doomed for j in range(self._counts[d])])
-            for doc_id in doomed:
-                del self._counts[doc_id]
-            self._version += 1
-            return len(doomed)
+        ...
 
-    def _owners(self, row_ids: list[str | None]) -> tuple[np.ndarray, np.ndarray, list[str]]:
-        """Live passage rows grouped by document, each group's start, and the documents in group order."""
-        key = (self._version, len(row_ids))
-        if self._owner_key != key:
-            position: dict[str, int] = {}
-            owner = np.full(len(row_ids), -1, dtype=np.int64)
-            for row, passage_id in enumerate(row_ids):
-                if passage_id is not None:
-                    doc_id = passage_id.rpartition(PASSAGE_SEPARATOR)[0]
-                    owner[row] = position.setdefault(doc_id, len(position))
-            alive = np.flatnonzero(owner >= 0)
-            rows = alive[np.argsort(owner[alive], kind="stable")]
-            starts = np.flatnonzero(np.r_[True, np.diff(owner[rows]) != 0]) if len(rows) else rows
-            self._owner_key, self._owner_rows, self._owner_starts = key, rows, starts
-            self._owner_ids = list(position)
-        return self._owner_rows, self._owner_starts, self._owner_ids
+    def update(self, ids: Sequence[str], texts: Sequence[str]) -> None:
+        """Replace (or add) documents."""
+        ...
 
-    def best_scores(self, query: str | Sequence[str]) -> tuple[list[str], np.ndarray]:
-        """Every document id and its best passage's BM25 for ``query`` (text or tokens), from one scoring pass."""
-        with self._lock:
-            scores, row_ids = self.index.score_rows(query)
-            rows, starts, doc_ids = self._owners(row_ids)
-            if not len(rows):
-                return doc_ids, np.zeros(len(doc_ids), dtype=np.float64)
-            return doc_ids, np.maximum.reduceat(scores[rows], starts).astype(np.float64)
+    def query_tokens(self, query: str) -> list[str]:
+        """Tokens of a query text as this index scores it."""
+        ...
+
+    def score_rows(self, query: str | Sequence[str]) -> tuple[np.ndarray, list[str | None]]:
+        """Score every row, with the row → id list (None: removed)."""
+        ...
+
+    def scores_for(self, query: str | Sequence[str], ids: Sequence[str]) -> np.ndarray:
+        """Score the given ids (0 for ids not held)."""
+        ...
+
+    def search(
+        self, query: str | Sequence[str], k: int = 10, allowed_ids: Iterable[str] | None = None
+    ) -> LexicalResults:
+        """Return the ``k`` best documents (score > 0), optionally only among ``allowed_ids``."""
+        ...
+
+    def search_and_score(
+        self,
+        query: str | Sequence[str],
+        k: int,
+        score_ids: Sequence[str],
+        allowed_ids: Iterable[str] | None = None,
+    ) -> tuple[LexicalResults, np.ndarray]:
+        """Top ``k`` (as ``search``) and the scores of ``score_ids``, from one scoring pass."""
+        ...
 
     def save(self, folder: Path) -> Path:
-        """Write the passage BM25 index and ``passages.json`` (the splitting) into ``folder``."""
-        folder = Path(folder)
-        with self._lock:
-            self.index.save(folder)  # compacts the rows: the row -> document map is rebuilt
-            self._version += 1
-            write_json_durable(folder / "passages.json", {"min_chars": self.min_chars})
-        return folder
-
-    @classmethod
-    def load(cls, folder: Path) -> PassageIndex:
-        """Read a passage index written by ``save`` (checksums verified by ``BM25Index.load``)."""
-        folder = Path(folder)
-        settings = json.loads((folder / "passages.json").read_text(encoding="utf-8"))
-        return cls(min_chars=int(settings["min_chars"]), index=BM25Index.load(folder))
+        """Write the index with a manifest of checksums into ``folder``."""
+        ...

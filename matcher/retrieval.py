@@ -22,9 +22,10 @@ from pathlib import Path
 
 import numpy as np
 
-from matcher.fusion import FusionConfig, fuse
+from matcher.fusion import FusionConfig, PartScores, fuse
 from matcher.index_versions import IndexIntegrityError, write_json_durable
-from matcher.lexical import BM25Index, PassageIndex
+from matcher.lexical import BM25Index, LexicalIndex
+from matcher.passages import PassageIndex
 from matcher.vector_index import VectorIndex, load_vector_index, make_vector_index
 from models.encoder import Encoder
 
@@ -53,17 +54,19 @@ class Hit:
 class RetrievalConfig:
     """Chunking, candidate pool, BM25 analyzer and fusion of a ``HybridRetriever``.
 
-    Defaults measured on the NCP questions with the served ONNX int8 encoder (``docs/benchmarks.md``,
-    section ``retrieval``), every choice on the tuning half only: jieba words + character bigrams
-    with question words dropped from queries (BM25 MRR 0.885 tuning); plus 0.3 × the BM25 of the
-    document's best single sentence (passage evidence, MRR 0.889); dense over windows of 300
-    characters every 200 across the whole text, best window (dense MRR 0.754 against 0.718 for the
-    first four 480-character chunks); z-scored parts with the dense part at weight 0.05 (the
-    e5-small dense part adds recall but little ranking).
+    Analyzer, passages and windows measured on the NCP questions with the served ONNX int8 encoder
+    (``docs/benchmarks.md``, section ``retrieval``), on the tuning half only: jieba words + character
+    bigrams with question words dropped from queries; plus 0.3 × the BM25 of the document's best
+    single sentence (passage evidence); dense over windows of 300 characters every 200 across the
+    whole text, best window. The fusion weights were then chosen by cross-validation over *two*
+    real sets (``python -m eval.fusion_choice``; section ``fusion-choice``): z-scored parts, dense
+    at weight 1.5, the fusion whose worst lead over its best single part, on the worse of NCP and
+    msgabench_qa (training sides), is largest. Dense weight 0.05, chosen on NCP alone, lost 0.05
+    recall@10 to dense alone on msgabench_qa.
     """
 
     fusion: FusionConfig = field(
-        default_factory=lambda: FusionConfig("zscore", 1.0, 0.05, 1.0, passage_weight=0.3)
+        default_factory=lambda: FusionConfig("zscore", 1.0, 1.5, 1.0, passage_weight=0.3)
     )
     candidates: int = 100
     chunk_chars: int = 300
@@ -108,14 +111,16 @@ class HybridRetriever:
         self,
         encoder: Encoder,
         *,
-        lexical: BM25Index | None = None,
+        lexical: LexicalIndex | None = None,
         vectors: VectorIndex | None = None,
         config: RetrievalConfig | None = None,
         passages: PassageIndex | None = None,
     ) -> None:
         self.encoder = encoder
         self.config = config or RetrievalConfig()
-        self.lexical = lexical if lexical is not None else BM25Index(analyzer=self.config.analyzer)
+        self.lexical: LexicalIndex = (
+            lexical if lexical is not None else BM25Index(analyzer=self.config.analyzer)
+        )
         self.passages = passages
         if passages is None and self.config.fusion.passage_weight > 0:
             self.passages = PassageIndex(min_chars=self.config.passage_chars, analyzer=self.config.analyzer)
@@ -144,7 +149,38 @@ class HybridRetriever:
         """The document ids held."""
         return list(self._slots)
 
-    def _chunk_ids(self, doc_ids: Iterable[str]) -> np.ndarray:
+    def chunk_vectors(self, doc_ids: Sequence[str]) -> list[np.ndarray]:
+        """Each held document's window vectors (one read of the vector index for all of them)."""
+        with self._lock:
+            counts = [self._chunks.get(self._slots.get(d, -1), 0) for d in doc_ids]
+            read = self.vectors.reconstruct(self.chunk_ids(doc_ids))
+        bounds = np.cumsum([0, *counts])
+        return [read[bounds[n] : bounds[n + 1]] for n in range(len(doc_ids))]
+
+    def reconcile(self) -> tuple[int, int]:
+        """Drop documents whose window vectors are gone and vectors no document owns; returns (documents, vectors).
+
+        Vectors kept outside a saved version (a Milvus collection changed in place after the
+        build) may disagree with the version's id map; FAISS files never do.
+        """
+        with self._lock:
+            present = set(self.vectors.ids().tolist())
+            expected: set[int] = set()
+            stale = []
+            for doc_id in self.ids:
+                chunk_ids = self.chunk_ids([doc_id]).tolist()
+                expected.update(chunk_ids)
+                if not present.issuperset(chunk_ids):
+                    stale.append(doc_id)
+            orphans = sorted(present - expected)
+            if orphans:
+                self.vectors.remove(orphans)
+            if stale:
+                self.remove(stale)
+            return len(stale), len(orphans)
+
+    def chunk_ids(self, doc_ids: Iterable[str]) -> np.ndarray:
+        """Vector ids of the held documents' windows, document by document (unknown ids give none)."""
         out: list[int] = []
         for doc_id in doc_ids:
             slot = self._slots.get(doc_id)
@@ -195,7 +231,7 @@ class HybridRetriever:
         """Remove documents from both indexes (unknown ids are ignored); returns how many were removed."""
         with self._lock:
             doomed = [i for i in dict.fromkeys(ids) if i in self._slots]
-            self.vectors.remove(self._chunk_ids(doomed))
+            self.vectors.remove(self.chunk_ids(doomed))
             self.lexical.remove(doomed)
             if self.passages is not None:
                 self.passages.remove(doomed)
@@ -212,6 +248,40 @@ class HybridRetriever:
             self.add(ids, texts)
 
     # ---- search
+    def query_terms(self, query_text: str) -> str | list[str]:
+        """Return the query as both BM25 indexes read it: tokens once when they share the analyzer, else the text."""
+        if self.passages is None:
+            return query_text
+        passage_index = self.passages.index
+        if (passage_index.analyzer, passage_index.query_stopwords) == (
+            self.lexical.analyzer,
+            self.lexical.query_stopwords,
+        ) and self.lexical.analyzer != "custom":
+            return self.lexical.query_tokens(query_text)
+        return query_text
+
+    def part_scores(
+        self,
+        query_text: str,
+        query_vector: np.ndarray,
+        doc_ids: Sequence[str],
+        tag_scores: Mapping[str, float] | None = None,
+    ) -> PartScores:
+        """Score every part exactly on ``doc_ids`` (unheld ones score 0): what :func:`fuse` ranks."""
+        with self._lock:
+            held = [d for d in doc_ids if d in self._slots]
+            query = self.query_terms(query_text)
+            bm25 = self.lexical.scores_for(query, doc_ids)
+            passage = None
+            if self.passages is not None:
+                passage_ids, best = self.passages.best_scores(query)
+                of = dict(zip(passage_ids, best.tolist(), strict=True))
+                passage = np.array([of.get(d, 0.0) for d in doc_ids], dtype=np.float64)
+            dense_of = dict(zip(held, self._dense_scores(query_vector, held).tolist(), strict=True))
+        dense = np.array([dense_of.get(d, 0.0) for d in doc_ids], dtype=np.float64)
+        tags = None if tag_scores is None else np.array([float(tag_scores.get(d, 0.0)) for d in doc_ids])
+        return PartScores(np.asarray(bm25, dtype=np.float64), passage, dense, tags)
+
     def search(
         self,
         query_text: str,
@@ -244,22 +314,15 @@ class HybridRetriever:
             )
             if not self._slots or allowed == []:
                 return []
-            chunk_filter = None if allowed is None else self._chunk_ids(allowed)
+            chunk_filter = None if allowed is None else self.chunk_ids(allowed)
             dense_hits = self.vectors.search(query_vector, pool * 2, allowed_ids=chunk_filter)
             dense_ids = list(
                 dict.fromkeys(self._doc_of_slot[int(v) // CHUNK_STRIDE] for v in dense_hits.ids[0] if v >= 0)
             )
             passage_of: dict[str, float] = {}
             passage_ids: list[str] = []
-            query: str | list[str] = query_text
+            query = self.query_terms(query_text)
             if self.passages is not None:
-                # Both BM25 indexes read the query the same way when they share the analyzer: tokenise once.
-                passage_index = self.passages.index
-                if (passage_index.analyzer, passage_index.query_stopwords) == (
-                    self.lexical.analyzer,
-                    self.lexical.query_stopwords,
-                ) and self.lexical.analyzer != "custom":
-                    query = self.lexical.query_tokens(query_text)
                 # The passage part nominates its own top documents, as the other two parts do.
                 doc_ids, best = self.passages.best_scores(query)
                 if allowed is not None:
@@ -279,7 +342,8 @@ class HybridRetriever:
             passage = np.array([passage_of.get(c, 0.0) for c in candidates], dtype=np.float64)
             dense = self._dense_scores(query_vector, candidates)
         tags = np.array([float((tag_scores or {}).get(c, 0.0)) for c in candidates])
-        fused = fuse(bm25, dense, tags, self.config.fusion, passage if self.passages is not None else None)
+        parts = PartScores(bm25, passage if self.passages is not None else None, dense, tags)
+        fused = fuse(parts, self.config.fusion)
         order = np.lexsort((np.arange(len(candidates)), -fused.total))[:k]
         return [
             Hit(
@@ -295,7 +359,7 @@ class HybridRetriever:
 
     def _dense_scores(self, query_vector: np.ndarray, doc_ids: Sequence[str]) -> np.ndarray:
         """Exact max-over-chunks cosine of each document (an exact scan of just their chunks)."""
-        chunk_ids = self._chunk_ids(doc_ids)
+        chunk_ids = self.chunk_ids(doc_ids)
         result = self.vectors.search(query_vector, len(chunk_ids), allowed_ids=chunk_ids)
         found = result.ids[0] >= 0
         slots = np.array([self._slots[d] for d in doc_ids], dtype=np.int64)

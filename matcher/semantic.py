@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import re
 import threading
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
@@ -28,6 +27,7 @@ import numpy as np
 
 from corpus.conditions import Condition, Verdict
 from matcher.eligibility import MET, UNKNOWN, UNMET
+from matcher.encoder_text import profile_text
 from models.encoder import Encoder
 
 
@@ -53,23 +53,6 @@ class SemanticThresholds:
 DEFAULT_THRESHOLDS = SemanticThresholds(
     met=0.921, unmet=None, chosen_on="demo enterprises, met precision >= 0.98"
 )
-
-
-# Registration boilerplate of a 经营范围 that says nothing about what an enterprise does.
-_BOILERPLATE = re.compile(
-    r"[（(]\s*(?:除依法须经批准的项目外|依法须经批准的项目)[^）)]*[）)]|(?:一般项目|许可项目|经营范围)\s*[:：]"
-)
-# Characters of text an enterprise is judged on: enough for what it does, short enough to encode fast.
-PROFILE_TEXT_CHARS = 160
-
-
-def profile_text(profile: Mapping[str, Any]) -> str:
-    """Join the text a semantic condition is judged on: products, then business scope without boilerplate."""
-    parts = [
-        _BOILERPLATE.sub("", str(profile.get(f) or "")).strip(" ；;。，,")
-        for f in ("products", "business_scope")
-    ]
-    return "；".join(p for p in parts if p)[:PROFILE_TEXT_CHARS]
 
 
 def content_key(model_id: str, kind: str, text: str) -> str:

@@ -25,11 +25,11 @@ from matcher.eligibility import (
     evaluate_condition,
     gaps_of,
 )
+from matcher.fusion import FusionConfig, PartScores, fuse, rank_score
 
 DEFAULT_LEVELS: tuple[str, ...] = ("eligible", "need_info", "near_miss")
-# Weights of the target score: the share of conditions met, then text relevance.
+# Weight of the share of conditions met in the target score, beside the fused text relevance.
 RULES_WEIGHT = 0.8
-DENSE_WEIGHT = 0.2
 
 
 def check_levels(levels: Sequence[str]) -> tuple[str, ...]:
@@ -75,6 +75,7 @@ def order_targets(
     levels: Sequence[str],
     dense: np.ndarray | None = None,
     include_excluded: bool = True,
+    fusion: FusionConfig | None = None,
 ) -> TargetOrder:
     """Select the rows of ``levels`` among applicable, present enterprises and order them stably.
 
@@ -90,13 +91,11 @@ def order_targets(
         base & verdicts.excluded & wanted[verdicts.level_without_exclusions] & include_excluded & ~chosen
     )
     keep = np.flatnonzero(chosen | excluded)
-    rules = (
-        verdicts.n_met[keep] / verdicts.n_conditions
-        if verdicts.n_conditions
-        else np.ones(len(keep), dtype=np.float64)
-    )
+    rules = verdicts.rules_share()[keep]
     dense_part = np.zeros(len(keep)) if dense is None else np.clip(np.asarray(dense)[keep], 0.0, 1.0)
-    score = RULES_WEIGHT * rules + DENSE_WEIGHT * dense_part
+    # The served fusion ranks enterprises as it ranks items: here the dense part is the only text part.
+    fused = fuse(PartScores(np.zeros(len(keep)), None, dense_part), fusion).total
+    score = rank_score(fused, rules, RULES_WEIGHT)
     is_excluded = excluded[keep]
     # Excluded rows sort after every chosen level.
     level_key = np.where(is_excluded, len(LEVELS), verdicts.level[keep])
@@ -131,6 +130,8 @@ class TargetRow:
     flags: tuple[str, ...]
     excluded: bool
     rank: int
+    fulfilment: str | None = None
+    support: str | None = None  # the item's 支持内容 (``matcher.item_catalog.support_text``)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict in the shape of api.md's target."""
@@ -147,6 +148,8 @@ class TargetRow:
             "flags": list(self.flags),
             "excluded": self.excluded,
             "rank": self.rank,
+            "fulfilment": self.fulfilment,
+            "support": self.support,
         }
 
 
@@ -186,6 +189,9 @@ def build_row(
     columns: EnterpriseColumns,
     policy_id: str,
     conditions: Sequence[Condition],
+    *,
+    fulfilment: str | None = None,
+    support: str | None = None,
 ) -> TargetRow:
     """Spell out the row at ``position`` of a target list: each condition's verdict with the actual value and gap."""
     row = int(order.rows[position])
@@ -222,6 +228,8 @@ def build_row(
         flags=columns.flags[row],
         excluded=bool(order.excluded[position]),
         rank=position + 1,
+        fulfilment=fulfilment,
+        support=support,
     )
 
 

@@ -149,7 +149,7 @@ def _feedback_export(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from eval.sets import FeedbackRecord, write_feedback
-    from matcher.service import query_text
+    from matcher.encoder_text import dense_text, item_text
 
     out = Path(args.out)
     if out.parent and not out.parent.exists():
@@ -168,8 +168,8 @@ def _feedback_export(args: argparse.Namespace) -> int:
                     enterprise_id=feedback.enterprise_id,
                     item_id=feedback.item_id,
                     label=feedback.kind,
-                    query_text=query_text(profile.to_dict()),
-                    item_text=f"{item.title}\n{item.text}",
+                    query_text=dense_text(profile.to_dict()),
+                    item_text=item_text(item.title, item.text),
                     created=feedback.created_at,
                     comment=feedback.comment or "",
                 )

@@ -24,7 +24,7 @@ def register(sub: argparse._SubParsersAction, group: Any) -> None:
     retrieval.add_argument(
         "--systems",
         default="bm25,tfidf-char,tfidf-jieba,dense,hybrid,fusion-zscore,fusion-rrf",
-        help="comma-separated: bm25, tfidf-char, tfidf-jieba, dense, hybrid (served), fusion-zscore, fusion-rrf (default: all)",
+        help="comma-separated: bm25, passage, tfidf-char, tfidf-jieba, dense, hybrid (served), fusion-zscore, fusion-rrf (default: all)",
     )
     retrieval.add_argument(
         "--backends",
@@ -126,7 +126,7 @@ def _retrieval(args: argparse.Namespace) -> int:
             [q.qid for q in rset.queries[: args.max_queries]], f"{rset.name}[:{args.max_queries}]"
         )
     backends = args.backends.split(",") if args.backends else [settings.encoder_backend]
-    if set(args.systems.split(",")) - {"bm25", "tfidf-char", "tfidf-jieba"}:
+    if set(args.systems.split(",")) - {"bm25", "passage", "tfidf-char", "tfidf-jieba"}:
         from models.bootstrap import ensure_default_model
 
         ensure_default_model(settings.models_dir, progress=False)

@@ -101,7 +101,7 @@ def run(
         matcher.match(enterprise_id=enterprise_id)
         stored_times.append(time.perf_counter() - t0)
     # The part that makes retrieval unable to lose an item: every item's conditions, for one profile.
-    table = matcher._state.table
+    table = matcher.catalog.table
     verdict_times = []
     for profile in stored[:n_queries]:
         data = profile.to_dict()

@@ -17,7 +17,8 @@ from pathlib import Path
 import numpy as np
 
 from matcher.fusion import FusionConfig, normalise, ranks, rrf
-from matcher.lexical import BM25Index, PassageIndex
+from matcher.lexical import BM25Index
+from matcher.passages import PassageIndex
 from matcher.retrieval import RetrievalConfig, chunk_text
 from matcher.text import strip_question_words
 from models.encoder import Encoder

@@ -40,7 +40,7 @@ class TargetListTimes:
 
 def busiest_item(matcher: Any) -> Any:
     """Pick the busiest list: a city-wide item without semantic conditions (their vectors are not in the benches)."""
-    candidates = [it for it in matcher._state.items if all(c.op != "semantic" for c in it.conditions)]
+    candidates = [it for it in matcher.catalog.items if all(c.op != "semantic" for c in it.conditions)]
     return max(candidates, key=lambda it: (len(it.region_prefix) <= 4, len(it.conditions)))
 
 
@@ -49,12 +49,12 @@ def time_target_list(matcher: Any, repeats: int, levels: tuple[str, ...] | None 
     item = busiest_item(matcher)
     first, whole, rows, page = [], [], 0, None
     for _ in range(repeats):
-        matcher._orders.clear()
+        matcher.forget_target_orders()
         matcher.columns._cache.clear()
         t0 = time.perf_counter()
         page = matcher.targets(item.policy_id, item.id, limit=50)
         first.append(time.perf_counter() - t0)
-        matcher._orders.clear()
+        matcher.forget_target_orders()
         matcher.columns._cache.clear()
         t0 = time.perf_counter()
         if levels is None:

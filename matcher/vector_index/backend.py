@@ -1,4 +1,8 @@
-"""``VectorBackend``: which engine holds an index's vectors, parsed from one URL (``POLICYMATCH_VECTOR_URL``).
+"""The vector index factory: the one place that tells backends apart.
+
+``make_vector_index`` / ``load_vector_index`` make or reopen an index by backend
+name (or by a saved manifest); ``VectorBackend`` is which engine holds an index's
+vectors, parsed from one URL (``POLICYMATCH_VECTOR_URL``):
 
 - ``faiss`` or empty (the default): a FAISS index saved as files inside the index
   version folder;
@@ -25,6 +29,7 @@ from typing import Any
 
 from matcher.vector_index.base import VectorIndex
 
+BACKENDS = ("faiss", "milvus")
 MANIFEST = "manifest.json"
 # Collections of item indexes built by the service: one new name per build (an index version).
 COLLECTION_PREFIX = "policymatch_items_"
@@ -42,25 +47,20 @@ class VectorBackend:
     uri: str = ""
     token: str = field(default="", repr=False, compare=False)
 
-    @property
-    def is_milvus(self) -> bool:
-        """Whether vectors live in Milvus (Lite or a server)."""
-        return self.name == "milvus"
-
     def describe(self) -> dict[str, str]:
         """Return the backend as JSON-ready values for a manifest (never the token)."""
-        return {"backend": self.name, "uri": self.uri} if self.is_milvus else {"backend": self.name}
+        return {"backend": self.name, "uri": self.uri} if self.uri else {"backend": self.name}
 
     def new_index(self, *, dim: int, model_id: str, collection: str | None = None) -> VectorIndex:
         """Return an empty index on this backend (Milvus: a new collection, named ``collection`` or fresh)."""
-        if self.is_milvus:
-            from matcher.vector_index.milvus_index import MilvusIndex
-
-            name = collection or f"{COLLECTION_PREFIX}{uuid.uuid4().hex[:16]}"
-            return MilvusIndex(uri=self.uri, dim=dim, model_id=model_id, collection=name, token=self.token)
-        from matcher.vector_index.faiss_index import FaissIndex
-
-        return FaissIndex(dim=dim, model_id=model_id)
+        return make_vector_index(
+            self.name,
+            dim=dim,
+            model_id=model_id,
+            uri=self.uri or None,
+            collection=collection or f"{COLLECTION_PREFIX}{uuid.uuid4().hex[:16]}",
+            token=self.token,
+        )
 
     def holds(self, folder: Path) -> bool:
         """Whether the index saved in ``folder`` keeps its vectors on this backend (same engine, same Milvus URI)."""
@@ -68,18 +68,60 @@ class VectorBackend:
         return saved is not None and (saved.name, saved.uri) == (self.name, self.uri)
 
     def load(self, folder: Path) -> VectorIndex:
-        """Reopen the index saved in ``folder`` (a Milvus collection with this backend's token).
+        """Reopen the index saved in ``folder`` (a remote collection with this backend's token).
 
-        A Milvus collection is opened without checking its count against the manifest:
+        A remote collection is opened without checking its count against the manifest:
         the service changes it in place after the build (``Matcher.policy_changed``).
         """
-        if self.is_milvus:
-            from matcher.vector_index.milvus_index import MilvusIndex
+        return load_vector_index(folder, token=self.token, check_count=False)
 
-            return MilvusIndex.load(folder, token=self.token, check_count=False)
-        from matcher.vector_index import load_vector_index
 
-        return load_vector_index(folder)
+def make_vector_index(
+    backend: str,
+    *,
+    dim: int,
+    model_id: str,
+    kind: str = "auto",
+    storage: str = "float32",
+    uri: str | None = None,
+    collection: str | None = None,
+    token: str = "",
+) -> VectorIndex:
+    """Return an empty vector index of ``backend`` (one of ``BACKENDS``; ``milvus`` needs a ``uri``)."""
+    if backend == "faiss":
+        from matcher.vector_index.faiss_index import FaissIndex
+
+        return FaissIndex(dim=dim, model_id=model_id, kind=kind, storage=storage)
+    if backend == "milvus":
+        from matcher.vector_index.milvus_index import MilvusConfigError, MilvusIndex
+
+        if not uri:
+            raise MilvusConfigError(
+                "the milvus backend needs a uri: milvus-lite:///path/vectors.db or http://host:19530"
+            )
+        return MilvusIndex(uri=uri, dim=dim, model_id=model_id, collection=collection, token=token)
+    raise ValueError(f"unknown vector index backend {backend!r}; valid: {', '.join(BACKENDS)}")
+
+
+def load_vector_index(folder: Path, *, token: str = "", check_count: bool = True) -> VectorIndex:
+    """Load a saved vector index, picking the backend from its manifest (``check_count``: Milvus's count too)."""
+    from matcher.index_versions import IndexIntegrityError
+
+    manifest = _manifest(folder)
+    if manifest is None:
+        raise IndexIntegrityError(f"{Path(folder) / MANIFEST}: no vector index manifest")
+    backend = manifest.get("backend")
+    if backend == "faiss":
+        from matcher.vector_index.faiss_index import FaissIndex
+
+        return FaissIndex.load(folder)
+    if backend == "milvus":
+        from matcher.vector_index.milvus_index import MilvusIndex
+
+        return MilvusIndex.load(folder, token=token, check_count=check_count)
+    raise IndexIntegrityError(
+        f"{Path(folder) / MANIFEST}: unknown vector index backend {backend!r}; valid: {', '.join(BACKENDS)}"
+    )
 
 
 def parse_vector_url(url: str | None, *, token: str = "") -> VectorBackend:

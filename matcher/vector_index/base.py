@@ -61,7 +61,7 @@ def check_ids(ids: Sequence[int] | np.ndarray, n_vectors: int | None = None) -> 
 
 @runtime_checkable
 class VectorIndex(Protocol):
-    """A store of id-keyed vectors searched by inner product; implementations: ``FaissIndex``."""
+    """A store of id-keyed vectors searched by inner product; implementations: ``FaissIndex``, ``MilvusIndex``."""
 
     @property
     def dim(self) -> int:
@@ -77,8 +77,16 @@ class VectorIndex(Protocol):
 
     def __contains__(self, vector_id: object) -> bool: ...
 
+    def ids(self) -> np.ndarray:
+        """Every id held, sorted."""
+        ...
+
     def add(self, ids: Sequence[int] | np.ndarray, vectors: np.ndarray) -> None:
         """Add vectors under new ids (an id already present raises ``ValueError``)."""
+        ...
+
+    def reconstruct(self, ids: Sequence[int] | np.ndarray) -> np.ndarray:
+        """Return the stored vectors of ``ids``, in that order (unknown ids raise ``LookupError``)."""
         ...
 
     def remove(self, ids: Sequence[int] | np.ndarray) -> int:
@@ -94,3 +102,13 @@ class VectorIndex(Protocol):
     def save(self, folder: Path) -> Path:
         """Write the index and a JSON manifest (dimension, count, model id, checksums) into ``folder``."""
         ...
+
+    def location(self) -> dict[str, str]:
+        """Where the vectors live, for an index version's manifest: backend, and URI and collection when remote."""
+        ...
+
+    def drop(self) -> None:
+        """Delete what the index keeps outside a saved folder (a Milvus collection; nothing for FAISS)."""
+        ...
+
+    # Reopening a saved index is the factory's job (``matcher.vector_index.load_vector_index``).

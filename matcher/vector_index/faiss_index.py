@@ -322,6 +322,13 @@ class FaissIndex:
         return SearchResult(out_scores, out_ids)
 
     # ---- persistence
+    def location(self) -> dict[str, str]:
+        """Where the vectors live: files in the saved folder (no collection)."""
+        return {"backend": "faiss", "collection": ""}
+
+    def drop(self) -> None:
+        """Nothing to delete: a FAISS index lives in its folder and in memory only."""
+
     def save(self, folder: Path) -> Path:
         """Write ``index.faiss``, ``ids.npy`` and a manifest (dimension, count, model id, checksums)."""
         folder = Path(folder)

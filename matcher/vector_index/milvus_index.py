@@ -193,6 +193,10 @@ class MilvusIndex:
         index.add(ids, array)
         return index
 
+    def location(self) -> dict[str, str]:
+        """Where the vectors live: this collection on this Milvus (never the token)."""
+        return {"backend": "milvus", "uri": self.uri, "collection": self.collection}
+
     def drop(self) -> None:
         """Delete the collection and its vectors (a saved manifest naming it becomes unloadable)."""
         with self._lock:

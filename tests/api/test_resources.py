@@ -32,6 +32,9 @@ def test_read_policies(client, keys):
         for condition in item["conditions"]:
             assert condition["source"] == "extracted"
             assert condition["span"] in item["text"]  # the evidence is the item's own words
+    # 支持内容 is read from the item (issue 17: it was always null, read from tag keys never written).
+    support = client.get("/v1/policies/jj-2024-02", headers=push).json()["items"][0]["support"]
+    assert support == "给予一次性奖励10万元"
 
 
 def test_ingest_new_policy_then_a_new_version(client, keys):
@@ -202,6 +205,7 @@ def test_target_pages_are_stable_and_complete(client, keys):
     paged, totals = _all_pages(client, push, "jj-2024-02", 3)
     assert totals == {whole["total"]}
     assert [r["enterprise_id"] for r in paged] == [r["enterprise_id"] for r in whole["data"]]
+    assert {(r["support"], r["fulfilment"]) for r in whole["data"]} == {("给予一次性奖励10万元", "免申即享")}
     # 温州 (330302) is outside the policy's region: never on the list.
     assert all(r["enterprise_id"] not in ("E010", "E011") for r in paged)
     rows = audit_rows(client, keys, action="targets.read", target="jj-2024-02")

@@ -208,7 +208,7 @@ def test_milvus_service_answers_as_faiss_sees_changes_and_reopens(
         # The vectors live in Milvus, not in the version folder.
         assert not list((data_dir / "indexes" / name).rglob("*.faiss"))
         assert collections(db_file) == {manifest["collection"]}
-        vectors = matcher_of(client)._retriever.vectors
+        vectors = matcher_of(client).index.retriever.vectors
         n_built = len(vectors)
         assert n_built == manifest["count"] > 0
 
@@ -228,9 +228,9 @@ def test_milvus_service_answers_as_faiss_sees_changes_and_reopens(
         assert current_version(data_dir)[0] == name
         reopened = matcher_of(client)
         assert reopened.index_version.split("+")[0] == name
-        assert reopened._retriever.vectors.collection == manifest["collection"]
+        assert reopened.index.retriever.vectors.collection == manifest["collection"]
         assert_same_answers(answers(client, ids[:5]), after)
-        assert len(reopened._retriever.vectors) == len(vectors)
+        assert len(reopened.index.retriever.vectors) == len(vectors)
 
     assert collections(db_file) == {manifest["collection"]}
 

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from matcher.fusion import FusionConfig, fuse, minmax, normalise, ranks, rrf, weighted_sum, zscore
+from matcher.fusion import FusionConfig, PartScores, fuse, minmax, normalise, ranks, rrf, weighted_sum, zscore
 
 
 def test_minmax_and_zscore_by_hand():
@@ -19,7 +19,7 @@ def test_fuse_returns_each_part_and_the_sum():
     bm25 = np.array([10.0, 0.0, 5.0])
     dense = np.array([0.80, 0.90, 0.70])
     tags = np.array([0.0, 1.0, 0.5])
-    fused = fuse(bm25, dense, tags, FusionConfig("zscore", 1.0, 0.5, 2.0))
+    fused = fuse(PartScores(bm25, None, dense, tags), FusionConfig("zscore", 1.0, 0.5, 2.0))
     np.testing.assert_allclose(fused.total, fused.bm25 + fused.dense + fused.tags)
     np.testing.assert_allclose(fused.dense, 0.5 * zscore(dense))
     np.testing.assert_allclose(fused.tags, 2.0 * tags)

@@ -3,8 +3,9 @@ import math
 import numpy as np
 import pytest
 
-from matcher.fusion import FusionConfig, fuse, lexical_evidence, zscore
-from matcher.lexical import BM25Index, PassageIndex, split_passages
+from matcher.fusion import FusionConfig, PartScores, fuse, lexical_evidence, zscore
+from matcher.lexical import BM25Index
+from matcher.passages import PassageIndex, split_passages
 
 
 def _words(text: str) -> list[str]:
@@ -70,12 +71,12 @@ def test_fuse_adds_passage_evidence_before_normalising():
     np.testing.assert_allclose(lexical_evidence(bm25, None, 0.5), bm25)
     config = FusionConfig("zscore", 1.0, 0.1, 0.0, passage_weight=0.5)
     dense = np.array([0.2, 0.9, 0.1])
-    fused = fuse(bm25, dense, None, config, passage)
+    fused = fuse(PartScores(bm25, passage, dense), config)
     np.testing.assert_allclose(fused.bm25, zscore(np.array([4.5, 4.5, 0.0])))
     # The second candidate's better passage ties it with the first lexically; dense breaks the tie.
     assert int(np.argmax(fused.total)) == 1
     # Without passage scores (callers that have none) the BM25 part is the document's alone.
-    np.testing.assert_allclose(fuse(bm25, dense, None, config).bm25, zscore(bm25))
+    np.testing.assert_allclose(fuse(PartScores(bm25, None, dense), config).bm25, zscore(bm25))
 
 
 def test_incremental_passages_equal_a_fresh_build():

@@ -215,7 +215,7 @@ def test_match_levels_gaps_and_order(matcher):
     assert [g.text for g in near.gaps] == ["rd_ratio: 3 < 4（还差 1 个百分点）"]
     assert near.support and "20万元" in near.support
     assert near.fulfilment == "免申即享"
-    assert set(near.score_breakdown) == {"bm25", "dense", "tags", "rules"}
+    assert set(near.score_breakdown) == {"bm25", "passage", "dense", "tags", "rules"}
     assert near.score_breakdown["rules"] == pytest.approx(0.5)
     as_dict = response.to_dict()
     assert as_dict["model"] == matcher.model_version and as_dict["index"] == matcher.index_version

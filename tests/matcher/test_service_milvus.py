@@ -66,8 +66,8 @@ def edit_item_text(store: Any, policy_id: str, item_id: str, suffix: str) -> Non
 
 def held_vectors(matcher: Matcher) -> tuple[set[int], set[int]]:
     """(ids in the collection, ids the retriever's map expects)."""
-    retriever = matcher._retriever
-    expected = set(retriever._chunk_ids(retriever.ids).tolist())
+    retriever = matcher.index.retriever
+    expected = set(retriever.chunk_ids(retriever.ids).tolist())
     return set(retriever.vectors.ids().tolist()), expected
 
 
@@ -81,24 +81,24 @@ def test_an_item_edited_after_the_build_is_served_with_its_new_text_after_a_rest
     try:
         matcher = Matcher.open(tmp_path, store, encoder, vectors=backend)
         built = matcher.index_version
-        item = matcher._state.items[0]
+        item = matcher.catalog.items[0]
         present, expected = held_vectors(matcher)
         assert present == expected and present
 
         edit_item_text(store, item.policy_id, item.id, "对参与数字化车间改造的企业另给予补助。")
         matcher.policy_changed(item.policy_id)
-        new_text = matcher._item_text(matcher._state.items[matcher._state.position[item.id]])
+        new_text = matcher.catalog.item(item.id).indexed_text
         assert matcher.index_version == f"{built}+1"
         matcher.close()
 
-        caplog.set_level("INFO", logger="matcher.service")
+        caplog.set_level("INFO", logger="matcher.item_index")
         reopened = Matcher.open(tmp_path, store, encoder, vectors=backend)
         assert reopened.index_version.split("+")[0] == built  # the same version, not a rebuild
         assert "1 documents changed since the build" in caplog.text
         present, expected = held_vectors(reopened)
         assert present == expected  # no vector of the first process's change is left over
-        retriever = reopened._retriever
-        got = retriever.vectors.reconstruct(retriever._chunk_ids([item.id]))
+        retriever = reopened.index.retriever
+        got = retriever.vectors.reconstruct(retriever.chunk_ids([item.id]))
         config = retriever.config  # the chunking the index was built with
         want = encoder.encode_passages(
             chunk_text(new_text, config.chunk_chars, config.max_chunks, config.chunk_stride)

@@ -67,7 +67,7 @@ def test_damaged_current_index_falls_back_to_last_good_version(served_dir: Path,
     with pytest.raises(IndexIntegrityError, match=rf"{name.split('/')[-1]}: checksum mismatch"):
         IndexVersions(served_dir).current()
 
-    with caplog.at_level(logging.WARNING, logger="matcher.service"):
+    with caplog.at_level(logging.WARNING, logger="matcher.item_index"):
         store, matcher = open_matcher(served_dir, encoder, build_index=False)
     try:
         assert matcher.index_version == good_version, "the damaged version is never loaded"

@@ -1,0 +1,346 @@
+"""The item index: BM25, passages and vectors of every item's text, in versions switched atomically.
+
+:class:`ItemIndex` holds the :class:`~matcher.retrieval.HybridRetriever` over
+item texts, loaded from the current index version (``matcher.index_versions``)
+or built into a new one, and kept in line with the item catalog by in-place
+updates (``+N`` in :attr:`ItemIndex.version` counts them). Its vectors live
+where the :class:`~matcher.vector_index.VectorBackend` says. It scores the
+parts of the one fusion (``matcher.fusion.fuse``) for every item at once, each
+part exactly: document BM25, best-passage BM25 and the best window's cosine.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import logging
+import threading
+from collections import OrderedDict
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from matcher.fusion import FusionConfig, PartScores
+from matcher.index_versions import IndexIntegrityError, IndexVersions
+from matcher.item_catalog import CatalogItem, ItemCatalog
+from matcher.retrieval import HybridRetriever, RetrievalConfig, chunk_text
+from matcher.semantic import SemanticJudge, content_key
+from matcher.vector_index.backend import VectorBackend, drop_saved, saved_backend
+from models.encoder import Encoder
+
+_log = logging.getLogger(__name__)
+
+
+class CachedPassages:
+    """The matcher's encoder with item passages cached by content hash (in the semantic judge's cache).
+
+    A rebuild then encodes only passages it has not seen (all of them after a model change),
+    and :meth:`ItemIndex.rebuild` does that before it takes the write lock, so writers wait
+    for the build, not for the encoder.
+    """
+
+    def __init__(self, encoder: Encoder, judge: SemanticJudge) -> None:
+        self._encoder = encoder
+        self._judge = judge
+
+    @property
+    def dim(self) -> int:
+        """Vector dimension of the wrapped encoder."""
+        return int(self._encoder.dim)
+
+    @property
+    def model_id(self) -> str:
+        """Model id of the wrapped encoder (what an index version records)."""
+        return str(self._encoder.model_id)
+
+    def encode_queries(self, texts: list[str], batch_size: int = 32) -> np.ndarray:
+        """Encode queries with the wrapped encoder (queries are not cached here)."""
+        return self._encoder.encode_queries(texts, batch_size=batch_size)
+
+    def encode_passages(self, texts: list[str], batch_size: int = 32) -> np.ndarray:
+        """Encode passages, reusing every vector the cache holds."""
+        return self._judge.condition_vectors(texts)
+
+
+class ItemIndex:
+    """BM25 + passages + vectors of the items, versioned on disk; scores every item's fusion parts."""
+
+    def __init__(
+        self,
+        data_dir: Path,
+        encoder: Encoder,
+        judge: SemanticJudge,
+        backend: VectorBackend,
+        write_lock: threading.RLock,
+    ) -> None:
+        self.data_dir = Path(data_dir)
+        self.encoder = encoder
+        self.judge = judge
+        self.backend = backend
+        self._write_lock = write_lock
+        self._passages = CachedPassages(encoder, judge)
+        self.retriever: HybridRetriever | None = None
+        self._name = "none"
+        self.changes = 0
+        self._item_vectors: dict[str, np.ndarray] = {}
+        self._item_chunks: dict[str, np.ndarray] = {}
+        self._chunks_cache: tuple[Any, np.ndarray, np.ndarray] | None = None
+        self._rows_cache: dict[str, tuple[Any, np.ndarray, Any]] = {}
+        self._tokens: OrderedDict[str, Any] = OrderedDict()
+
+    @property
+    def version(self) -> str:
+        """The index version in use; ``+N`` counts incremental changes applied since it was built."""
+        return self._name if not self.changes else f"{self._name}+{self.changes}"
+
+    @property
+    def fusion(self) -> FusionConfig | None:
+        """The fusion the loaded index was built with (None without an index)."""
+        return self.retriever.config.fusion if self.retriever is not None else None
+
+    # ---- versions
+    def load(self, catalog: ItemCatalog, *, build_missing: bool, n_enterprises: int = 0) -> None:
+        """Open the current version (or the last good one); build one when there is none that fits."""
+        versions = IndexVersions(self.data_dir)
+        try:
+            current = versions.current()
+        except IndexIntegrityError as exc:
+            # CURRENT is damaged: say so, and stay on the newest older version that verifies.
+            _log.warning("index version %s refused: %s", versions.current_name(), exc)
+            current = self._last_good_version(versions)
+        folder = current.path / "items" / "vectors" if current is not None else None
+        saved = saved_backend(folder) if folder is not None else None
+        if current is not None and saved is not None and not self.backend.holds(folder):  # type: ignore[arg-type]
+            # Configured for another vector backend (or another Milvus): build anew there, as for another model.
+            _log.warning(
+                "index version %s keeps its vectors in %s, the service is configured for %s: rebuilding",
+                current.version,
+                saved.describe(),
+                self.backend.describe(),
+            )
+            current = None
+        if current is not None and current.model_id == self.encoder.model_id:
+            try:
+                vectors = self.backend.load(current.path / "items" / "vectors")
+                self.retriever = HybridRetriever.load(current.path / "items", self._passages, vectors=vectors)
+                self._name = current.version
+                self._reconcile_vectors()
+            except (IndexIntegrityError, OSError, KeyError) as exc:
+                _log.warning("index version %s refused: %s", current.version, exc)
+                self.retriever = None
+        if self.retriever is None:
+            if build_missing:
+                self.rebuild(catalog, n_enterprises)
+            return
+        self._sync(catalog)
+
+    def _last_good_version(self, versions: IndexVersions) -> Any:
+        """Return the newest complete version other than ``CURRENT`` that verifies and fits the encoder, or None."""
+        damaged = versions.current_name()
+        for name in reversed(versions.versions()):
+            if name == damaged:
+                continue
+            try:
+                info = versions.verify(name)
+            except (IndexIntegrityError, OSError, KeyError) as exc:
+                _log.warning("index version %s refused: %s", name, exc)
+                continue
+            if info.model_id == self.encoder.model_id:
+                _log.warning("serving the last good index version %s until the next build", name)
+                return info
+        return None
+
+    def _reconcile_vectors(self) -> None:
+        """Bring reopened vectors back to the version's id map before syncing with the store.
+
+        Vectors kept outside the version folder (a Milvus collection) are changed in place after
+        the build, but the version's id map is the build's: documents whose chunk vectors are
+        gone are dropped (``_sync`` adds them again from the store) and vectors no document of
+        the map owns are removed. One process serves (and changes) an index version at a time.
+        """
+        retriever = self.retriever
+        assert retriever is not None
+        stale, orphans = retriever.reconcile()
+        if orphans or stale:
+            _log.info(
+                "index version %s: %d documents changed since the build, %d vectors removed",
+                self._name,
+                stale,
+                orphans,
+            )
+
+    def _sync(self, catalog: ItemCatalog) -> None:
+        """Bring the loaded index in line with the catalog (texts changed since the build)."""
+        assert self.retriever is not None
+        held = set(self.retriever.ids)
+        gone = held - set(catalog.position)
+        if gone:
+            self.retriever.remove(sorted(gone))
+            self.changes += 1
+        missing = [i for i in catalog.items if i.id not in held]
+        if missing:
+            self.retriever.add([i.id for i in missing], [i.indexed_text for i in missing])
+            self.changes += 1
+
+    def encode(self, catalog: ItemCatalog) -> int:
+        """Encode every item window the cache lacks, without the write lock; returns how many were new."""
+        config = RetrievalConfig()
+        chunks = {
+            chunk
+            for item in catalog.items
+            for chunk in chunk_text(
+                item.indexed_text, config.chunk_chars, config.max_chunks, config.chunk_stride
+            )
+        }
+        model_id = self.encoder.model_id
+        new = [c for c in chunks if self.judge.cache.get(content_key(model_id, "passage", c)) is None]
+        if new:
+            self._passages.encode_passages(sorted(new, key=len))
+        return len(new)
+
+    def rebuild(self, catalog: ItemCatalog, n_enterprises: int = 0) -> str:
+        """Build the index of ``catalog`` into a new version and switch to it atomically; returns its name."""
+        self.encode(catalog)  # the slow part, outside the lock: the build below finds every vector cached
+        with self._write_lock:
+            # A new build gets new vectors: a fresh FAISS index, or a new Milvus collection for the new version.
+            vectors = self.backend.new_index(dim=self.encoder.dim, model_id=self.encoder.model_id)
+            try:
+                retriever = HybridRetriever(self._passages, vectors=vectors)
+                if catalog.items:
+                    retriever.add([i.id for i in catalog.items], [i.indexed_text for i in catalog.items])
+                digest = hashlib.sha256()
+                for item in catalog.items:
+                    digest.update(f"{item.id}\0{item.indexed_text}\0".encode())
+                versions = IndexVersions(self.data_dir)
+                meta = {
+                    "items": len(catalog.items),
+                    "enterprises": n_enterprises,
+                    "vectors": vectors.location(),
+                }
+                with versions.build(
+                    model_id=self.encoder.model_id, corpus_snapshot=digest.hexdigest()[:16], meta=meta
+                ) as folder:
+                    retriever.save(folder / "items")
+            except BaseException:
+                # The build failed and CURRENT is unchanged: what it put outside its folder is garbage too.
+                with contextlib.suppress(Exception):  # the build's own error is the one to report
+                    vectors.drop()
+                raise
+            name = versions.current_name() or "unknown"
+            # The new version is complete and CURRENT points at it: swap readers over, keep one old version.
+            self.retriever = retriever
+            self._name = name
+            self.changes = 0
+            self._item_vectors.clear()
+            self._item_chunks.clear()
+            # Versions pruned (never the current one, nor the previous) take their Milvus collections along.
+            versions.prune(keep=2, release=self._release_version)
+            self.judge.cache.save()
+            return name
+
+    def _release_version(self, folder: Path) -> None:
+        """Drop what an index version being deleted keeps outside its folder (its Milvus collection)."""
+        collection = drop_saved(folder / "items" / "vectors", token=self.backend.token)
+        if collection:
+            _log.info("dropped Milvus collection %s of pruned index version %s", collection, folder.name)
+
+    def policy_changed(self, old: list[CatalogItem], fresh: list[CatalogItem]) -> None:
+        """Apply one policy's change (its items before and after) in place; the caller holds the write lock."""
+        if self.retriever is not None:
+            old_text = {i.id: i.indexed_text for i in old}
+            changed = [i for i in fresh if old_text.get(i.id) != i.indexed_text]
+            fresh_ids = {f.id for f in fresh}
+            removed = [i.id for i in old if i.id not in fresh_ids]
+            if removed:
+                self.retriever.remove(removed)
+            if changed:
+                self.retriever.update([i.id for i in changed], [i.indexed_text for i in changed])
+            for item_id in removed + [i.id for i in changed]:
+                self._item_vectors.pop(item_id, None)
+                self._item_chunks.pop(item_id, None)
+        self.changes += 1
+
+    # ---- scores
+    def item_vector(self, item_id: str) -> np.ndarray | None:
+        """Return the item's text vector (the normalised mean of its windows), or None when it is not indexed."""
+        vector = self._item_vectors.get(item_id)
+        if vector is None and self.retriever is not None and item_id in self.retriever:
+            mean = self.retriever.chunk_vectors([item_id])[0].mean(axis=0)
+            vector = (mean / max(float(np.linalg.norm(mean)), 1e-12)).astype(np.float32)
+            self._item_vectors[item_id] = vector
+        return vector
+
+    def parts(
+        self, catalog: ItemCatalog, query: str, query_vector: np.ndarray | None, positions: np.ndarray
+    ) -> PartScores:
+        """Score every fusion part of the items at ``positions``, each scored exactly (no pool to miss)."""
+        n = len(positions)
+        retriever = self.retriever
+        if retriever is None or query_vector is None or not n:
+            return PartScores(np.zeros(n), None, np.zeros(n))
+        terms = self._query_terms(retriever, query)
+        bm25 = self._by_position(catalog, "bm25", *retriever.lexical.score_rows(terms))[positions]
+        passage = None
+        if retriever.passages is not None:
+            doc_ids, best = retriever.passages.best_scores(terms)
+            passage = self._by_position(catalog, "passage", best, doc_ids)[positions]
+        matrix, starts = self._chunk_matrix(catalog, retriever)
+        # einsum, not BLAS: a multi-threaded matvec stalls for tens of ms when the cores are busy.
+        chunk_scores = np.einsum("ij,j->i", matrix, query_vector.ravel().astype(np.float32))
+        per_item = (
+            np.maximum.reduceat(chunk_scores, starts[:-1])
+            if len(chunk_scores)
+            else np.zeros(len(catalog.items))
+        )
+        return PartScores(bm25, passage, per_item[positions].astype(np.float64))
+
+    def _query_terms(self, retriever: HybridRetriever, query: str) -> Any:
+        terms = self._tokens.get(query)
+        if terms is None:
+            terms = retriever.query_terms(query)
+            self._tokens[query] = terms
+            while len(self._tokens) > 10_000:
+                self._tokens.popitem(last=False)
+        return terms
+
+    def _by_position(self, catalog: ItemCatalog, kind: str, scores: np.ndarray, row_ids: Any) -> np.ndarray:
+        """Scores of index rows (document ids per row) laid out by catalog position (0 where not indexed)."""
+        key = (id(catalog), len(row_ids), self.changes, id(self.retriever))
+        cached = self._rows_cache.get(kind)
+        if cached is None or cached[0] != key or cached[2] != row_ids:
+            position = catalog.position
+            rows = np.array([position.get(r, -1) if r is not None else -1 for r in row_ids], dtype=np.int64)
+            cached = self._rows_cache[kind] = (key, rows, list(row_ids))
+        rows = cached[1]
+        out = np.zeros(len(catalog.items))
+        found = rows >= 0
+        out[rows[found]] = np.asarray(scores)[: len(rows)][found]
+        return out
+
+    def _chunk_matrix(
+        self, catalog: ItemCatalog, retriever: HybridRetriever
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Window vectors of every item in position order (one zero row for an item not indexed), with item starts."""
+        key = (id(catalog), id(retriever), self.changes)
+        cached = self._chunks_cache
+        if cached is not None and cached[0] == key:
+            return cached[1], cached[2]
+        zero = np.zeros((1, self.encoder.dim), dtype=np.float32)
+        # Items not cached yet are read in one call (one round trip when the vectors live in Milvus).
+        todo = [i.id for i in catalog.items if i.id not in self._item_chunks and i.id in retriever]
+        if todo:
+            self._item_chunks.update(zip(todo, retriever.chunk_vectors(todo), strict=True))
+        blocks, starts = [], [0]
+        for item in catalog.items:
+            block = self._item_chunks.get(item.id)
+            if block is None:
+                block = zero
+                if item.id in retriever:
+                    block = self._item_chunks[item.id] = retriever.chunk_vectors([item.id])[0]
+            blocks.append(block)
+            starts.append(starts[-1] + len(block))
+        matrix = np.ascontiguousarray(np.concatenate(blocks) if blocks else zero[:0], dtype=np.float32)
+        start_array = np.asarray(starts, dtype=np.int64)
+        self._chunks_cache = (key, matrix, start_array)
+        return matrix, start_array

@@ -1,0 +1,240 @@
+"""智能匹配: rank every applicable policy item for one enterprise profile.
+
+:func:`match_items` judges *all* region-applicable, valid items of the catalog
+(retrieval can never lose an item whose conditions an enterprise meets) and
+ranks them: level first, then within a level by the one served fusion
+(``matcher.fusion.fuse``) of the item index's parts plus tag overlap, mixed
+with the share of conditions met.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from corpus.conditions import LEVELS, ConditionResult
+from matcher.eligibility import LEVEL_RANK, ConditionTable, Gap, exclusion_hits, gaps_of
+from matcher.eligibility import judge as verdict_of
+from matcher.encoder_text import dense_text, query_text
+from matcher.fusion import PartScores, fuse, rank_score
+from matcher.item_catalog import ItemCatalog
+from matcher.item_index import ItemIndex
+from matcher.semantic import SemanticJudge
+
+# Weight of the share of conditions met in the ranking score, beside the fused retrieval score.
+RULES_WEIGHT = 0.5
+
+
+@dataclass(frozen=True)
+class MatchResult:
+    """One policy item for one enterprise (api.md's *result*)."""
+
+    policy_id: str
+    item_id: str
+    title: str
+    level: str
+    score: float
+    score_breakdown: dict[str, float]
+    conditions: tuple[ConditionResult, ...]
+    gaps: tuple[Gap, ...]
+    fulfilment: str | None
+    support: str | None
+    excluded: bool = False
+    exclusions: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict in the shape of api.md's result."""
+        return {
+            "policy_id": self.policy_id,
+            "item_id": self.item_id,
+            "title": self.title,
+            "level": self.level,
+            "score": round(self.score, 6),
+            "score_breakdown": {k: round(v, 6) for k, v in self.score_breakdown.items()},
+            "conditions": [c.to_dict() for c in self.conditions],
+            "gaps": [g.text for g in self.gaps],
+            "fulfilment": self.fulfilment,
+            "support": self.support,
+            "excluded": self.excluded,
+            "exclusions": list(self.exclusions),
+        }
+
+
+@dataclass(frozen=True)
+class MatchResponse:
+    """The answer to a match: ranked results, level counts, and the model and index versions used."""
+
+    results: tuple[MatchResult, ...]
+    model: str
+    index: str
+    enterprise_id: str | None
+    counts: dict[str, int] = field(default_factory=dict)
+    candidates: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict (POST /v1/match's answer)."""
+        return {
+            "results": [r.to_dict() for r in self.results],
+            "model": self.model,
+            "index": self.index,
+            "enterprise_id": self.enterprise_id,
+            "counts": self.counts,
+            "candidates": self.candidates,
+        }
+
+
+def enterprise_tag_words(profile: Mapping[str, Any]) -> frozenset[str]:
+    """Words an enterprise is tagged with: industry path, qualifications, size class, region path."""
+    words: set[str] = set()
+    industry = str(profile.get("industry_code") or "").strip().upper()
+    if industry:
+        letter = industry[0] if industry[0].isalpha() else ""
+        digits = industry.lstrip("ABCDEFGHIJKLMNOPQRST")
+        words.add(letter)
+        words.update(letter + digits[:n] for n in (2, 3, 4) if len(digits) >= n)
+        words.update(digits[:n] for n in (2, 3, 4) if len(digits) >= n)
+    for title in profile.get("qualifications") or ():
+        words.add(str(title))
+    if profile.get("size_class"):
+        words.add(str(profile["size_class"]))
+    region = str(profile.get("region_code") or "")
+    words.update(region[:n] for n in (2, 4, 6) if len(region) >= n)
+    return frozenset(w for w in words if w)
+
+
+class SemanticMatrix:
+    """Vectors of every semantic condition text of a compiled table, encoded once per table."""
+
+    def __init__(self, judge: SemanticJudge) -> None:
+        self._judge = judge
+        self._cached: tuple[ConditionTable, np.ndarray] | None = None
+
+    def of(self, table: ConditionTable) -> np.ndarray:
+        """Return the (texts × dim) matrix of ``table.semantic_texts``."""
+        cached = self._cached
+        if cached is None or cached[0] is not table:
+            cached = self._cached = (table, self._judge.condition_vectors(table.semantic_texts))
+        return cached[1]
+
+
+@dataclass(frozen=True)
+class MatchRequest:
+    """What one match asks: the profile, how many results, which levels, and the day validity is judged on."""
+
+    profile: Mapping[str, Any]
+    top_k: int
+    levels: tuple[str, ...]
+    include_excluded: bool
+    today: dt.date
+
+
+def match_items(
+    request: MatchRequest,
+    catalog: ItemCatalog,
+    index: ItemIndex,
+    judge: SemanticJudge,
+    semantic: SemanticMatrix,
+) -> tuple[list[MatchResult], dict[str, int], int]:
+    """Rank the catalog's items for one profile; returns the results, the level counts and the candidates."""
+    data = request.profile
+    n = len(catalog.items)
+    # Candidates: region-applicable and still valid. Unknown region keeps every item, with the region unknown.
+    region = str(data.get("region_code") or "")
+    if region:
+        per_prefix = np.array([region.startswith(p) for p in catalog.prefixes], dtype=bool)
+        applicable = per_prefix[catalog.prefix_of]
+        region_unknown = np.zeros(n, dtype=bool)
+    else:
+        applicable = np.ones(n, dtype=bool)
+        region_unknown = catalog.has_region
+    applicable &= catalog.valid_until >= request.today.toordinal()
+
+    semantic_scores = None
+    if catalog.table.semantic_texts:
+        vector = judge.profile_vector(data)
+        if vector is not None:
+            semantic_scores = semantic.of(catalog.table) @ vector
+    codes = catalog.table.verdict_codes(data, semantic_scores, judge.codes)
+    verdicts = catalog.table.levels_from_codes(codes)
+    level = verdicts.level.copy()
+    level[region_unknown & (level == 0)] = 1  # an unknown region is missing data: need_info at best
+
+    wanted = np.zeros(len(LEVELS), dtype=bool)
+    wanted[[LEVEL_RANK[lvl] for lvl in request.levels]] = True
+    chosen = applicable & wanted[level]
+    # Kept out only by an exclusion (失信, 重大违法) from a level asked for: listed, flagged.
+    excluded = (
+        applicable
+        & verdicts.excluded
+        & wanted[verdicts.level_without_exclusions]
+        & request.include_excluded
+        & ~chosen
+    )
+    counts: dict[str, int] = {}
+    for rank, name in enumerate(LEVELS):
+        if n_level := int((chosen & (level == rank)).sum()):
+            counts[name] = n_level
+    if excluded.any():
+        counts["excluded"] = int(excluded.sum())
+
+    # Ranking: level first; within a level by the served fusion plus the share of conditions met.
+    rules = verdicts.rules_share()
+    candidates = np.flatnonzero(chosen | excluded)
+    query = query_text(data)
+    # One encoding per profile: its products + business scope (else the whole query text) as a query.
+    text = dense_text(data)
+    query_vector = judge.text_vectors([text]) if index.retriever is not None and text else None
+    parts = index.parts(catalog, query, query_vector, candidates)
+    tags = catalog.tag_overlap(enterprise_tag_words(data))[candidates]
+    parts = PartScores(parts.bm25, parts.passage, parts.dense, tags)
+    fused = fuse(parts, index.fusion).total if len(candidates) else np.zeros(0)
+    score = rank_score(fused, rules[candidates], RULES_WEIGHT)
+    level_key = np.where(excluded[candidates], len(LEVELS), level[candidates])
+    # Items are held sorted by id, so the position is the id's rank: a stable last key.
+    order = np.lexsort((candidates, -np.round(score, 9), level_key))[: request.top_k]
+
+    results = []
+    for j in order:
+        position = int(candidates[j])
+        item = catalog.items[position]
+        verdict = verdict_of(item.conditions, data, judge)
+        level_name = verdict.level
+        gaps = gaps_of(verdict)
+        if region_unknown[position]:
+            if level_name == "eligible":
+                level_name = "need_info"
+            gaps += (
+                Gap(
+                    "region_code",
+                    "unknown",
+                    f"缺少注册地数据（region_code），本项适用区域 {item.region_prefix}",
+                ),
+            )
+        breakdown = {
+            "bm25": float(parts.bm25[j]),
+            "passage": float(parts.passage[j]) if parts.passage is not None else 0.0,
+            "dense": float(parts.dense[j]),
+            "tags": float(tags[j]),
+            "rules": float(rules[position]),
+        }
+        results.append(
+            MatchResult(
+                policy_id=item.policy_id,
+                item_id=item.id,
+                title=item.title,
+                level=level_name,
+                score=float(score[j]),
+                score_breakdown=breakdown,
+                conditions=verdict.results,
+                gaps=gaps,
+                fulfilment=item.fulfilment,
+                support=item.support,
+                excluded=bool(excluded[position]),
+                exclusions=exclusion_hits(verdict),
+            )
+        )
+    return results, counts, int(applicable.sum())
