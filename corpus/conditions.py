@@ -25,7 +25,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 Verdict = Literal["met", "unmet", "unknown"]
@@ -505,6 +505,18 @@ def leaves(entries: Iterable[Entry]) -> Iterator[Condition]:
             yield from leaves(entry.members)
         elif isinstance(entry, Tier):
             yield from leaves(entry.conditions)
+
+
+def with_source(entry: Entry, source: str) -> Entry:
+    """The entry with ``source`` set on it and everything inside it."""
+    if isinstance(entry, Condition):
+        return entry if entry.source == source else replace(entry, source=source)  # type: ignore[arg-type]
+    if isinstance(entry, Group):
+        members = tuple(with_source(m, source) for m in entry.members)
+        return replace(entry, members=members, source=source)  # type: ignore[arg-type]
+    return replace(
+        entry, conditions=tuple(with_source(c, source) for c in entry.conditions), source=source  # type: ignore[arg-type]
+    )
 
 
 def is_v1(entries: Sequence[Entry]) -> bool:

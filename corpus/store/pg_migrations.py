@@ -10,7 +10,12 @@ collates as ``"C"`` (byte order, as SQLite compares), so keyset pagination and
 
 from __future__ import annotations
 
-from corpus.store.migrations import STALE_EDITS_SQL, Migration, fingerprint_edited_conditions
+from corpus.store.migrations import (
+    CONDITIONS_V2_SQL,
+    STALE_EDITS_SQL,
+    Migration,
+    fingerprint_edited_conditions,
+)
 
 _SCHEMA_V3 = """
 CREATE TABLE policymatch_schema (
@@ -136,6 +141,11 @@ PG_MIGRATIONS: tuple[Migration, ...] = (
         "edited conditions follow the fingerprint of their item text; stale edits are kept apart",
         STALE_EDITS_SQL.replace("TEXT", 'TEXT COLLATE "C"'),
         fingerprint_edited_conditions,
+    ),
+    Migration(
+        5,
+        "conditions v2 (groups, roles, tiers as JSON entries) and document facts (validity, window, mode)",
+        CONDITIONS_V2_SQL.replace("TEXT", 'TEXT COLLATE "C"'),
     ),
 )
 

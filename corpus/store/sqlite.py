@@ -26,8 +26,15 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from corpus.conditions import Condition
-from corpus.schemas import PROFILE_FIELD_NAMES, EnterpriseProfile, PolicyDocument, PolicyItem
+from corpus.conditions import Condition, Entry, node_from_dict, with_source
+from corpus.schemas import (
+    FACT_KEYS,
+    LEGACY_FULFILMENTS,
+    PROFILE_FIELD_NAMES,
+    EnterpriseProfile,
+    PolicyDocument,
+    PolicyItem,
+)
 from corpus.store.base import (
     FEEDBACK_KINDS,
     ROLES,
@@ -209,12 +216,12 @@ class SQLiteStore:
             )
             conn.execute(
                 """INSERT INTO policies (id, version, title, text, region_code, department, issued, valid_until, url,
-                                         fulfilment, created_at, updated_at)
-                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                         fulfilment, created_at, updated_at, facts)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                    ON CONFLICT (id) DO UPDATE SET version = excluded.version, title = excluded.title,
                        text = excluded.text, region_code = excluded.region_code, department = excluded.department,
                        issued = excluded.issued, valid_until = excluded.valid_until, url = excluded.url,
-                       fulfilment = excluded.fulfilment, updated_at = excluded.updated_at""",
+                       fulfilment = excluded.fulfilment, updated_at = excluded.updated_at, facts = excluded.facts""",
                 (
                     stored.id,
                     version,
@@ -225,17 +232,18 @@ class SQLiteStore:
                     stored.issued,
                     stored.valid_until,
                     stored.url,
-                    stored.fulfilment,
+                    _legacy_fulfilment(stored.fulfilment),
                     created_at,
                     now,
+                    _json(stored.facts()),
                 ),
             )
             for item in items:
                 extraction = by_item.get(item.id)
                 conn.execute(
                     """INSERT INTO items (id, policy_id, seq, heading_path, title, text, region_code, department,
-                                          fulfilment, issued, valid_until, tags)
-                       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                                          fulfilment, issued, valid_until, tags, facts)
+                       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
                     (
                         item.id,
                         item.policy_id,
@@ -249,6 +257,7 @@ class SQLiteStore:
                         item.issued,
                         item.valid_until,
                         _json(_tags_dict(extraction.tags)) if extraction is not None else None,
+                        _json(item.facts()),
                     ),
                 )
                 if extraction is not None:
@@ -278,7 +287,7 @@ class SQLiteStore:
         ones, and one item takes at most one set. Every move is written to the audit log.
         """
         edited = conn.execute(
-            """SELECT item_id, position, field, op, value, span, created_at, item_sha256 FROM conditions
+            """SELECT item_id, position, field, op, value, span, created_at, item_sha256, node FROM conditions
                WHERE policy_id = ? AND source = 'edited' ORDER BY item_id, position""",
             (policy_id,),
         ).fetchall()
@@ -337,8 +346,8 @@ class SQLiteStore:
                 for r in edit.rows:
                     conn.execute(
                         """INSERT INTO conditions (item_id, policy_id, source, position, field, op, value, span,
-                                                   created_at, item_sha256)
-                           VALUES (?, ?, 'edited', ?, ?, ?, ?, ?, ?, ?)""",
+                                                   created_at, item_sha256, node)
+                           VALUES (?, ?, 'edited', ?, ?, ?, ?, ?, ?, ?, ?)""",
                         (
                             target,
                             policy_id,
@@ -349,6 +358,7 @@ class SQLiteStore:
                             r["span"],
                             r["created_at"],
                             edit.sha256,
+                            r["node"],
                         ),
                     )
                 if target != edit.item_id:
@@ -380,9 +390,7 @@ class SQLiteStore:
         for r, target in revived:
             if target is None:
                 continue
-            revived_set = [
-                Condition.from_dict({**c, "source": "edited"}) for c in json.loads(r["conditions"])
-            ]
+            revived_set = [node_from_dict(c, "edited") for c in json.loads(r["conditions"])]
             self._insert_conditions(
                 conn, target, policy_id, "edited", revived_set, r["edited_at"], r["item_sha256"]
             )
@@ -421,7 +429,7 @@ class SQLiteStore:
         item_id: str,
         policy_id: str,
         source: str,
-        conditions: Iterable[Condition],
+        conditions: Iterable[Entry],
         now: str,
         item_sha256: str | None = None,
     ) -> None:
@@ -429,21 +437,24 @@ class SQLiteStore:
         conditions = list(conditions)
         for position, condition in enumerate(conditions):
             data = condition.to_dict()
+            # A plain v1 leaf stays a plain row; a group, a role or a tier keeps its whole entry in ``node``.
+            plain = isinstance(condition, Condition) and condition.role == "require"
             conn.execute(
                 """INSERT INTO conditions (item_id, policy_id, source, position, field, op, value, span, created_at,
-                                           item_sha256)
-                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                                           item_sha256, node)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
                 (
                     item_id,
                     policy_id,
                     source,
                     position,
-                    data["field"],
-                    data["op"],
-                    _json(data["value"]),
-                    data["span"],
+                    condition.field,
+                    condition.op,
+                    _json(data.get("value")) if isinstance(condition, Condition) else "null",
+                    data.get("span") or "",
                     now,
                     item_sha256,
+                    None if plain else _json(data),
                 ),
             )
         if not conditions and source == "edited":
@@ -479,7 +490,7 @@ class SQLiteStore:
                 r["region_code"],
                 r["department"],
                 r["issued"],
-                r["fulfilment"],
+                _facts(r).get("fulfilment", r["fulfilment"]),
                 r["updated_at"],
             )
             for r in rows
@@ -527,10 +538,7 @@ class SQLiteStore:
         if source not in ("extracted", "edited"):
             raise ValueError(f"source must be 'extracted' or 'edited', got {source!r}")
         conn = self._conn()
-        conditions = [
-            c if c.source == source else Condition(c.field, c.op, c.value, c.span, source)  # type: ignore[arg-type]
-            for c in conditions
-        ]
+        conditions = [with_source(c, source) for c in conditions]
         with self.transaction():
             row = conn.execute("SELECT policy_id FROM items WHERE id = ?", (item_id,)).fetchone()
             if row is not None:
@@ -546,8 +554,8 @@ class SQLiteStore:
                 conn, item_id, row["policy_id"], source, conditions, utc_now(), fingerprint
             )
 
-    def item_conditions(self, item_id: str) -> list[Condition]:
-        """Return the edited set when one exists (even an empty correction), else the extracted one."""
+    def item_conditions(self, item_id: str) -> list[Entry]:
+        """Return the edited set when one exists (even an empty correction), else the extracted one (v2 entries)."""
         source = self.item_condition_source(item_id)
         if source is None:
             return []
@@ -597,7 +605,7 @@ class SQLiteStore:
                 r["item_id"],
                 r["item_sha256"],
                 r["item_text"],
-                tuple(Condition.from_dict({**c, "source": "edited"}) for c in json.loads(r["conditions"])),
+                tuple(node_from_dict(c, "edited") for c in json.loads(r["conditions"])),
                 r["edited_at"],
                 r["stale_since"],
                 int(r["stale_version"]),
@@ -890,6 +898,8 @@ def _rank_of(old_rank: Mapping[str, int], edit: _EditedSet) -> int | None:
 
 
 def _condition_dict(row: Any) -> dict[str, Any]:
+    if row["node"]:
+        return dict(json.loads(row["node"]))
     return {"field": row["field"], "op": row["op"], "value": json.loads(row["value"]), "span": row["span"]}
 
 
@@ -940,8 +950,8 @@ def _document(row: sqlite3.Row) -> PolicyDocument:
         issued=row["issued"],
         valid_until=row["valid_until"],
         url=row["url"],
-        fulfilment=row["fulfilment"],
         version=row["version"],
+        **{"fulfilment": row["fulfilment"], **_facts(row)},
     )
 
 
@@ -955,13 +965,37 @@ def _item(row: sqlite3.Row) -> PolicyItem:
         text=row["text"],
         region_code=row["region_code"],
         department=row["department"],
-        fulfilment=row["fulfilment"],
         issued=row["issued"],
         valid_until=row["valid_until"],
+        **{"fulfilment": row["fulfilment"], **_facts(row)},
     )
 
 
-def _condition(row: sqlite3.Row) -> Condition:
+def _legacy_fulfilment(mode: str | None) -> str | None:
+    """The value the v1 ``fulfilment`` column (with its CHECK) holds; the mode itself is in ``facts``."""
+    if mode == "申报审批":
+        return "一般申报"
+    return mode if mode in LEGACY_FULFILMENTS else None
+
+
+def _facts(row: Any) -> dict[str, Any]:
+    """Document facts of a policy or item row (the ``facts`` JSON wins over the v1 column; absent before v5)."""
+    try:
+        raw = row["facts"]
+    except (IndexError, KeyError):
+        return {}
+    if not raw:
+        return {}
+    data = json.loads(raw)
+    out = {k: data[k] for k in FACT_KEYS if k in data and k != "fulfilment"}
+    if data.get("fulfilment"):
+        out["fulfilment"] = data["fulfilment"]
+    return out
+
+
+def _condition(row: sqlite3.Row) -> Entry:
+    if row["node"]:
+        return node_from_dict(json.loads(row["node"]), row["source"])
     return Condition(row["field"], row["op"], json.loads(row["value"]), row["span"], row["source"])
 
 

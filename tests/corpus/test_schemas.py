@@ -41,7 +41,26 @@ def test_fields_are_exactly_the_spec(shared_dir: Path):
     spec = (shared_dir / "spec/enterprise_profile.md").read_text("utf-8")
     fields = re.findall(r"^\| (\w+) \|", spec, flags=re.M)
     fields = [f for f in fields if f != "field"]
-    assert list(PROFILE_FIELD_NAMES) == fields + ["size_class"]
+    # Plus the fields the condition language v2 added, as docs/conditions.md §4 lists them.
+    v2 = Path(__file__).resolve().parents[2] / "docs" / "conditions.md"
+    section = v2.read_text("utf-8").split("## 4.")[1].split("## 5.")[0]
+    added = re.findall(r"^\| `(\w+)` \|", section, flags=re.M)
+    assert len(added) == 6
+    assert list(PROFILE_FIELD_NAMES) == fields + ["size_class"] + added
+
+
+def test_v2_fields_are_checked_and_missing_is_unknown():
+    profile = validate_profile(
+        good(invention_patents="3", ip_count=7, rd_staff_ratio="12.5", hightech_income_ratio=65,
+             tax_credit_grade="b级", insured_employees=40)
+    )
+    assert (profile.invention_patents, profile.ip_count, profile.insured_employees) == (3, 7, 40)
+    assert profile.rd_staff_ratio == 12.5 and profile.hightech_income_ratio == 65
+    assert profile.tax_credit_grade == "B"
+    assert validate_profile(good()).invention_patents is None  # missing: unknown, never a failure
+    with pytest.raises(ProfileError) as err:
+        validate_profile(good(invention_patents=-1, rd_staff_ratio=140, tax_credit_grade="E", ip_count=1.5))
+    assert set(err.value.fields) == {"invention_patents", "rd_staff_ratio", "tax_credit_grade", "ip_count"}
 
 
 def test_valid_profile_is_canonicalised_and_derived():
