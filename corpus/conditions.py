@@ -507,6 +507,14 @@ def leaves(entries: Iterable[Entry]) -> Iterator[Condition]:
             yield from leaves(entry.conditions)
 
 
+def fields_read(entries: Iterable[Entry]) -> set[str]:
+    """Every profile field the entries read: their leaves' fields and their tiers' formula bases."""
+    entries = list(entries)
+    out = {leaf.field for leaf in leaves(entries)}
+    out |= {e.formula.base for e in entries if isinstance(e, Tier) and e.formula is not None}
+    return out
+
+
 def with_source(entry: Entry, source: str) -> Entry:
     """The entry with ``source`` set on it and everything inside it."""
     if isinstance(entry, Condition):
@@ -847,6 +855,18 @@ def _support_note(tier: Tier) -> str:
     return f"（{_fmt(tier.amount)} 万元）" if tier.amount is not None else ""
 
 
+def choose_tier(ranks: Sequence[int]) -> int:
+    """Pick the tier an item is judged on from each tier's level rank (tiers best first).
+
+    The best level wins. Among tiers at that level: when it can be reached (eligible,
+    need_info) the first, best one; when it cannot (near_miss, ineligible) the last,
+    lowest one — the nearest door, whose gaps say what it lacks.
+    """
+    best = min(ranks)
+    tied = [n for n, rank in enumerate(ranks) if rank == best]
+    return tied[-1] if best >= LEVELS.index("near_miss") else tied[0]
+
+
 def judge_item(
     conditions: Iterable[Entry],
     profile: Mapping[str, Any],
@@ -854,9 +874,8 @@ def judge_item(
 ) -> ItemVerdict:
     """Evaluate an item's entries (v1 list, or v2 with groups, roles and tiers) and derive its level.
 
-    With tiers, each is judged together with the common conditions; the first (best)
-    tier with the best level wins, and when none can be reached (all ineligible) the
-    lowest tier does, so the gaps say what the nearest door lacks (docs/conditions.md §3).
+    With tiers, each is judged together with the common conditions and :func:`choose_tier`
+    picks the one the item is judged on (docs/conditions.md §3).
     """
     common, tiers = split_tiers(conditions)
     results = tuple(evaluate_conditions(common, profile, semantic_judge))
@@ -866,9 +885,7 @@ def judge_item(
     for index, tier in enumerate(tiers):
         own = tuple(evaluate_conditions(tier.conditions, profile, semantic_judge))
         judged.append(TierVerdict(index, tier, level_of(results + own), own, tier.expected_amount(profile)))
-    ranks = [LEVELS.index(t.level) for t in judged]
-    best = min(ranks)
-    chosen = len(judged) - 1 if best == LEVELS.index("ineligible") else ranks.index(best)
+    chosen = choose_tier([LEVELS.index(t.level) for t in judged])
     return ItemVerdict(judged[chosen].level, results + judged[chosen].results, tuple(judged), chosen)
 
 # --- helpers ---------------------------------------------------------------------------------

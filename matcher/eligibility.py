@@ -401,15 +401,16 @@ def _combine_units(unit: np.ndarray, node_of_unit: np.ndarray, node_any: np.ndar
 
 
 def _choose(level: np.ndarray, starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
-    """Per item, the choice judged on: the first with the best level; the last (lowest tier) when all are ineligible."""
-    width = int(counts.max()) if len(counts) else 1
-    position = np.arange(len(level)) - np.repeat(starts, counts)
-    key = level.astype(np.int64) * width + position
-    best = np.minimum.reduceat(key, starts) if len(starts) else key[:0]
-    best_level = best // width
-    pick = starts + best % width
-    last = starts + counts - 1
-    return np.where(best_level == LEVEL_RANK["ineligible"], last, pick)
+    """Per item, the choice judged on, as ``corpus.conditions.choose_tier``: the best level; among ties the
+    first when it can be reached (eligible, need_info), else the last (the nearest door)."""
+    if not len(starts):
+        return np.zeros(0, dtype=np.int64)
+    index = np.arange(len(level))
+    best = np.minimum.reduceat(level, starts)
+    tied = level == np.repeat(best, counts)
+    first = np.minimum.reduceat(np.where(tied, index, len(level)), starts)
+    last = np.maximum.reduceat(np.where(tied, index, -1), starts)
+    return np.where(best >= LEVEL_RANK["near_miss"], last, first)
 
 
 class ConditionTable:
@@ -784,9 +785,13 @@ class EnterpriseColumns:
             counts = [base.plus(_scope_counts([(e, node(e)) for e in t.conditions], n)) for t in tiers]
         levels = np.stack([c.level() for c in counts])
         width = len(counts)
-        key = levels.astype(np.int64) * width + np.arange(width)[:, None]
-        best = key.min(axis=0) if width else np.zeros(n, dtype=np.int64)
-        chosen = np.where(best // width == LEVEL_RANK["ineligible"], width - 1, best % width)
+        best = levels.min(axis=0)
+        tied = levels == best[None, :]
+        rank = np.arange(width)[:, None]
+        first = np.where(tied, rank, width).min(axis=0)
+        last = np.where(tied, rank, -1).max(axis=0)
+        # As corpus.conditions.choose_tier: ties go to the best tier when reachable, else the nearest door.
+        chosen = np.where(best >= LEVEL_RANK["near_miss"], last, first)
         cols = np.arange(n)
 
         def pick(name: str) -> np.ndarray:

@@ -35,7 +35,7 @@ from typing import Any
 
 import numpy as np
 
-from corpus.conditions import LEVELS, Condition, ConditionResult, ItemVerdict
+from corpus.conditions import LEVELS, Condition, ConditionResult, ItemVerdict, leaves
 from matcher.eligibility import (
     LEVEL_RANK,
     ConditionTable,
@@ -46,6 +46,7 @@ from matcher.eligibility import (
     judge,
     profile_flags,
 )
+from matcher.facts import FactArrays, ItemFacts, result_extras
 from matcher.fusion import fuse
 from matcher.semantic import (
     DEFAULT_THRESHOLDS,
@@ -104,10 +105,12 @@ class MatchResult:
     support: str | None
     excluded: bool = False
     exclusions: tuple[str, ...] = ()
+    extras: Mapping[str, Any] = field(default_factory=dict)  # v2: tier, bonus, amount, window (matcher.facts)
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready dict in the shape of api.md's result."""
+        """JSON-ready dict in the shape of api.md's result (plus the v2 keys of ``extras``)."""
         return {
+            **self.extras,
             "policy_id": self.policy_id,
             "item_id": self.item_id,
             "title": self.title,
@@ -160,6 +163,7 @@ class _Item:
     support: str | None
     conditions: tuple[Condition, ...]
     tag_words: frozenset[str]
+    facts: ItemFacts = ItemFacts()
 
 
 @dataclass(frozen=True)
@@ -177,6 +181,7 @@ class _ItemState:
     tag_vocab: dict[str, int]
     tag_matrix: Any  # scipy CSR (items × tag words) or None
     tag_counts: np.ndarray
+    facts: FactArrays | None = None
 
 
 class EnterpriseNotFound(LookupError):
@@ -398,6 +403,7 @@ class Matcher:
                     support=_support_text(item.text, tags),
                     conditions=tuple(self.store.item_conditions(item.id)),
                     tag_words=_tag_words(tags),
+                    facts=ItemFacts.of(item),
                 )
             )
         return out
@@ -420,6 +426,7 @@ class Matcher:
             valid_until=np.array([i.valid_until for i in items], dtype=np.float64),
             id_array=np.array([i.id for i in items], dtype=object),
             **_tag_index(items),
+            facts=FactArrays.of([i.facts for i in items]),
         )
 
     def reload_items(self) -> None:
@@ -746,6 +753,8 @@ class Matcher:
         top_k: int = 20,
         levels: Sequence[str] = DEFAULT_LEVELS,
         include_excluded: bool = True,
+        *,
+        as_of: dt.date | None = None,
     ) -> MatchResponse:
         """Rank policy items for an enterprise (by id or ad-hoc profile): eligible, need_info, near_miss; within a level by relevance."""
         if top_k <= 0:
@@ -766,7 +775,9 @@ class Matcher:
         else:
             applicable = np.ones(n, dtype=bool)
             region_unknown = state.has_region
-        applicable &= state.valid_until >= self.today.toordinal()
+        as_of = as_of or self.today
+        # Document facts: non-policies are never matched; outside validity nothing is offered.
+        applicable &= state.facts.offered(as_of) if state.facts is not None else True
 
         semantic_scores = None
         if state.table.semantic_texts:
@@ -797,9 +808,7 @@ class Matcher:
             counts["excluded"] = int(excluded.sum())
 
         # Ranking: level first; within a level by fused retrieval score plus the share of conditions met.
-        rules = np.where(
-            verdicts.n_conditions > 0, verdicts.n_met / np.maximum(verdicts.n_conditions, 1), 1.0
-        )
+        rules = verdicts.rules_share()
         tags_mine = enterprise_tag_words(data)
         query = query_text(data)
         # One encoding per profile: its business scope + products (else the whole query text) as a query.
@@ -859,6 +868,7 @@ class Matcher:
                     support=item.support,
                     excluded=is_excluded,
                     exclusions=exclusion_hits(verdict),
+                    extras=result_extras(verdict, item.facts, as_of),
                 )
             )
         if enterprise_id is not None:
@@ -999,6 +1009,8 @@ class Matcher:
         item_id: str | None = None,
         levels: Sequence[str] = DEFAULT_LEVELS,
         include_excluded: bool = True,
+        *,
+        as_of: dt.date | None = None,
     ) -> TargetOrder:
         """Compute the whole ordered target list of one item (the policy's only item when ``item_id`` is None)."""
         items = self._find_items(policy_id, item_id)
@@ -1016,14 +1028,14 @@ class Matcher:
             columns.version,
             id(self._state),
             self.index_version,
-            self.today,
+            as_of or self.today,
         )
         with self._orders_lock:
             cached = self._orders.get(key)
         if cached is not None:
             return cached
         semantic_scores = None
-        semantic = [c for c in item.conditions if c.op == "semantic"]
+        semantic = [c for c in leaves(item.conditions) if c.op == "semantic"]
         if semantic and columns.vectors is not None:
             texts = [str(c.value or c.span) for c in semantic]
             vectors = self.judge.condition_vectors(texts)
@@ -1033,8 +1045,8 @@ class Matcher:
         with columns._lock:
             verdicts = columns.judge(item.conditions, semantic_scores, self.judge.codes)
             applicable = columns.region_applicable(item.region_prefix)
-            if item.valid_until < self.today.toordinal():
-                applicable = np.zeros_like(applicable)  # an expired item has no one to notify
+            if not item.facts.offered(as_of or self.today):
+                applicable = np.zeros_like(applicable)  # an expired item or a non-policy has no one to notify
             dense = None
             vector = self._item_vector(item.id)
             if vector is not None and columns.vectors is not None:
@@ -1056,15 +1068,19 @@ class Matcher:
         offset: int = 0,
         limit: int = 50,
         include_excluded: bool = True,
+        *,
+        as_of: dt.date | None = None,
     ) -> TargetPage:
         """One page of an item's target list, in the stable order (level, score desc, enterprise id)."""
         if offset < 0 or limit <= 0:
             raise ValueError(f"offset must be >= 0 and limit > 0, got offset={offset} limit={limit}")
-        order = self.target_order(policy_id, item_id, levels, include_excluded)
+        order = self.target_order(policy_id, item_id, levels, include_excluded, as_of=as_of)
         item = self._find_items(policy_id, order.item_id)[0]
         end = min(len(order), offset + limit)
+        when = as_of or self.today
         rows = tuple(
-            build_row(order, p, self.columns, item.policy_id, item.conditions) for p in range(offset, end)
+            build_row(order, p, self.columns, item.policy_id, item.conditions, item.facts, when)
+            for p in range(offset, end)
         )
         return TargetPage(len(order), rows, offset, limit, order.counts(), self.index_version)
 
@@ -1074,15 +1090,20 @@ class Matcher:
         item_id: str | None = None,
         levels: Sequence[str] = DEFAULT_LEVELS,
         include_excluded: bool = True,
+        *,
+        as_of: dt.date | None = None,
     ) -> Iterator[TargetRow]:
         """Every row of an item's target list, in order (for CSV export), spelled out lazily."""
-        order = self.target_order(policy_id, item_id, levels, include_excluded)
+        order = self.target_order(policy_id, item_id, levels, include_excluded, as_of=as_of)
         item = self._find_items(policy_id, order.item_id)[0]
         columns = self.columns
+        when = as_of or self.today
         for position in range(len(order)):
-            yield build_row(order, position, columns, item.policy_id, item.conditions)
+            yield build_row(order, position, columns, item.policy_id, item.conditions, item.facts, when)
 
-    def entitled(self, policy_id: str, item_id: str | None = None) -> list[EntitledList]:
+    def entitled(
+        self, policy_id: str, item_id: str | None = None, *, as_of: dt.date | None = None
+    ) -> list[EntitledList]:
         """免申即享 lists: per item, the enterprises meeting every condition, when all its conditions are decidable."""
         out = []
         for item in self._find_items(policy_id, item_id):
@@ -1090,7 +1111,9 @@ class Matcher:
             if blocked:
                 out.append(EntitledList(item.policy_id, item.id, False, blocked, (), ()))
                 continue
-            order = self.target_order(item.policy_id, item.id, ("eligible",), include_excluded=False)
+            order = self.target_order(
+                item.policy_id, item.id, ("eligible",), include_excluded=False, as_of=as_of
+            )
             ids = tuple(self.columns.ids[int(r)] for r in order.rows)
             flagged = tuple(
                 (self.columns.ids[int(r)], self.columns.flags[int(r)])
