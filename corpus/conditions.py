@@ -189,7 +189,7 @@ class Condition:
         return out
 
     def describe(self) -> str:
-        """A short human reading of the condition (its span when it has one)."""
+        """Say the condition in a few words (its span when it has one)."""
         if self.span:
             return self.span
         value = "、".join(str(v) for v in self.value) if isinstance(self.value, tuple) else self.value
@@ -270,7 +270,7 @@ class Group:
         return out
 
     def describe(self) -> str:
-        """A short human reading of the group."""
+        """Say the group in a few words."""
         joiner = "或" if self.kind == "any" else "且"
         return joiner.join(m.describe() for m in self.members)
 
@@ -295,7 +295,7 @@ class Formula:
                 raise ConditionError(f"formula {name} must be a non-negative number, got {value!r}")
 
     def amount(self, profile: Mapping[str, Any]) -> float | None:
-        """The expected amount (万元) for this profile, or None when the base is unknown."""
+        """Compute the expected amount (万元) for this profile; None when the base is unknown."""
         base = _actual_value(self.base, profile)
         if not _is_number(base):
             return None
@@ -307,7 +307,7 @@ class Formula:
         return round(value, 4)
 
     def text(self) -> str:
-        """The formula as people read it (``投资额 × 8%，最高 200 万元``)."""
+        """Write the formula as people read it (``投资额 × 8%，最高 200 万元``)."""
         out = f"{FIELD_LABELS.get(self.base, self.base)} × {_fmt(self.rate * 100)}%"
         if self.cap is not None:
             out += f"，最高 {_fmt(self.cap)} 万元"
@@ -382,7 +382,7 @@ class Tier:
         return out
 
     def expected_amount(self, profile: Mapping[str, Any]) -> float | None:
-        """The amount this tier gives this profile: from its formula when the base is known, else its fixed amount."""
+        """Return the amount this tier gives this profile: by its formula when the base is known, else fixed."""
         if self.formula is not None:
             computed = self.formula.amount(profile)
             if computed is not None:
@@ -393,18 +393,18 @@ class Tier:
 Entry = Condition | Group | Tier
 
 
-def node_from_dict(data: Any, source: str | None = None, *, allow_tier: bool = True) -> Entry:
+def node_from_dict(data: Any, source: Source | str | None = None, *, allow_tier: bool = True) -> Entry:
     """Build a leaf, a group (``{"any": [...]}``) or a tier (``{"label", "conditions"}``) from JSON."""
     if not isinstance(data, Mapping):
         raise ConditionError(f"a condition must be a JSON object, got {type(data).__name__}")
-    src = source or data.get("source") or "extracted"
+    src: Source = source or data.get("source") or "extracted"  # type: ignore[assignment]
     for kind in ("any", "all"):
         if kind in data:
             members = data[kind]
             if not isinstance(members, list | tuple):
                 raise ConditionError(f"{kind!r} needs a list of conditions")
             return Group(
-                kind,  # type: ignore[arg-type]
+                kind,
                 tuple(_member_from_dict(m, src) for m in members),
                 span=str(data.get("span") or ""),
                 role=data.get("role") or "require",
@@ -419,7 +419,7 @@ def node_from_dict(data: Any, source: str | None = None, *, allow_tier: bool = T
         amount = data.get("amount")
         return Tier(
             label=str(data.get("label") or ""),
-            conditions=tuple(node_from_dict(c, src, allow_tier=False) for c in raw),  # type: ignore[misc]
+            conditions=tuple(_member_from_dict(c, src) for c in raw),
             support=str(data.get("support") or ""),
             amount=None if amount is None else _number_or_error(amount, "tier amount"),
             formula=Formula.from_dict(data.get("formula")),
@@ -516,19 +516,18 @@ def fields_read(entries: Iterable[Entry]) -> set[str]:
 
 
 def with_source(entry: Entry, source: str) -> Entry:
-    """The entry with ``source`` set on it and everything inside it."""
+    """Return the entry with ``source`` set on it and everything inside it."""
     if isinstance(entry, Condition):
         return entry if entry.source == source else replace(entry, source=source)  # type: ignore[arg-type]
     if isinstance(entry, Group):
         members = tuple(with_source(m, source) for m in entry.members)
         return replace(entry, members=members, source=source)  # type: ignore[arg-type]
-    return replace(
-        entry, conditions=tuple(with_source(c, source) for c in entry.conditions), source=source  # type: ignore[arg-type]
-    )
+    inner = tuple(with_source(c, source) for c in entry.conditions)
+    return replace(entry, conditions=inner, source=source)  # type: ignore[arg-type]
 
 
 def is_v1(entries: Sequence[Entry]) -> bool:
-    """True when the entries are a plain v1 list (leaves with the default role only)."""
+    """Tell whether the entries are a plain v1 list (leaves with the default role only)."""
     return all(isinstance(e, Condition) and e.role == "require" for e in entries)
 
 
@@ -576,7 +575,7 @@ class ConditionResult:
         return self.role != "bonus" and self.verdict == "unknown"
 
     def fields(self) -> list[str]:
-        """The profile fields this result reads (a group's members' fields)."""
+        """List the profile fields this result reads (a group's members' fields)."""
         if isinstance(self.condition, Group):
             return sorted({f for m in self.members for f in m.fields()})
         return [self.condition.field]

@@ -138,7 +138,7 @@ class PolicyDocument:
         return asdict(self)
 
     def facts(self) -> dict[str, Any]:
-        """The document facts the stores keep in their ``facts`` column."""
+        """Return the document facts the stores keep in their ``facts`` column."""
         return {key: getattr(self, key) for key in FACT_KEYS}
 
 
@@ -170,7 +170,7 @@ class PolicyItem:
         return out
 
     def facts(self) -> dict[str, Any]:
-        """The document facts the stores keep in their ``facts`` column."""
+        """Return the document facts the stores keep in their ``facts`` column."""
         return {key: getattr(self, key) for key in FACT_KEYS}
 
     @classmethod

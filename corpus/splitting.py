@@ -366,7 +366,7 @@ def split_policy(doc: PolicyDocument) -> list[PolicyItem]:
 
 
 def _item_facts(doc: Any) -> dict[str, Any]:
-    """The document facts every item of the document carries (docs/conditions.md §5)."""
+    """Return the document facts every item of the document carries (docs/conditions.md §5)."""
     return {
         key: getattr(doc, key)
         for key in ("is_policy", "doc_type", "valid_from", "window_open", "window_close")

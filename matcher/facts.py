@@ -72,7 +72,7 @@ class ItemFacts:
         )
 
     def offered(self, as_of: dt.date) -> bool:
-        """True when the item may be offered at ``as_of``: a policy, within its validity."""
+        """Tell whether the item may be offered at ``as_of``: a policy, within its validity."""
         day = as_of.toordinal()
         return self.is_policy and self.valid_from <= day <= self.valid_until
 
@@ -125,7 +125,7 @@ class FactArrays:
 
 
 def result_extras(verdict: ItemVerdict, facts: ItemFacts | None, as_of: dt.date) -> dict[str, Any]:
-    """What v2 adds to a match result or target row: tier, next tier, tiers, bonus, amount, window."""
+    """Spell out what v2 adds to a match result or target row: tier, next tier, tiers, bonus, amount, window."""
     out: dict[str, Any] = {}
     tier = verdict.tier
     if tier is not None:

@@ -532,7 +532,7 @@ class SQLiteStore:
         return int(self._conn().execute("SELECT count(*) FROM items").fetchone()[0])
 
     def set_item_conditions(
-        self, item_id: str, conditions: Iterable[Condition], source: str = "edited"
+        self, item_id: str, conditions: Iterable[Entry], source: str = "edited"
     ) -> None:
         """Replace the item's conditions of that source; an edited set wins over the extracted one."""
         if source not in ("extracted", "edited"):
@@ -972,7 +972,7 @@ def _item(row: sqlite3.Row) -> PolicyItem:
 
 
 def _legacy_fulfilment(mode: str | None) -> str | None:
-    """The value the v1 ``fulfilment`` column (with its CHECK) holds; the mode itself is in ``facts``."""
+    """Return what the v1 ``fulfilment`` column (with its CHECK) holds; the mode itself is in ``facts``."""
     if mode == "申报审批":
         return "一般申报"
     return mode if mode in LEGACY_FULFILMENTS else None

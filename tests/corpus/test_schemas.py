@@ -51,8 +51,14 @@ def test_fields_are_exactly_the_spec(shared_dir: Path):
 
 def test_v2_fields_are_checked_and_missing_is_unknown():
     profile = validate_profile(
-        good(invention_patents="3", ip_count=7, rd_staff_ratio="12.5", hightech_income_ratio=65,
-             tax_credit_grade="b级", insured_employees=40)
+        good(
+            invention_patents="3",
+            ip_count=7,
+            rd_staff_ratio="12.5",
+            hightech_income_ratio=65,
+            tax_credit_grade="b级",
+            insured_employees=40,
+        )
     )
     assert (profile.invention_patents, profile.ip_count, profile.insured_employees) == (3, 7, 40)
     assert profile.rd_staff_ratio == 12.5 and profile.hightech_income_ratio == 65

@@ -35,8 +35,20 @@ TIERED = {
             ],
             "span": "满足下列条件之一",
         },
-        {"field": "insured_employees", "op": "gte", "value": 50, "span": "参保人数50人以上的优先", "role": "bonus"},
-        {"field": "industry_code", "op": "industry_in", "value": ["K"], "span": "房地产企业除外", "role": "exclude"},
+        {
+            "field": "insured_employees",
+            "op": "gte",
+            "value": 50,
+            "span": "参保人数50人以上的优先",
+            "role": "bonus",
+        },
+        {
+            "field": "industry_code",
+            "op": "industry_in",
+            "value": ["K"],
+            "span": "房地产企业除外",
+            "role": "exclude",
+        },
     ],
     "tiers": [
         {
@@ -67,18 +79,47 @@ POLICIES = [
 
 ENTERPRISES = [
     # A national 小巨人 with patents: the top tier, eligible (小巨人 implies the generic title too).
-    {"id": "G", "name": "巨人公司", "region_code": "331002", "industry_code": "C3670", "revenue": 5000,
-     "invention_patents": 3, "insured_employees": 80, "qualifications": ["国家级专精特新“小巨人”企业"],
-     "investment": 500},
+    {
+        "id": "G",
+        "name": "巨人公司",
+        "region_code": "331002",
+        "industry_code": "C3670",
+        "revenue": 5000,
+        "invention_patents": 3,
+        "insured_employees": 80,
+        "qualifications": ["国家级专精特新“小巨人”企业"],
+        "investment": 500,
+    },
     # A 市级 专精特新 with 高企 only: the second tier (generic 专精特新 through the taxonomy), amount by formula.
-    {"id": "S", "name": "专精公司", "region_code": "331002", "industry_code": "C3484", "revenue": 2000,
-     "qualifications": ["市级专精特新中小企业", "国家高新技术企业"], "investment": 100},
+    {
+        "id": "S",
+        "name": "专精公司",
+        "region_code": "331002",
+        "industry_code": "C3484",
+        "revenue": 2000,
+        "qualifications": ["市级专精特新中小企业", "国家高新技术企业"],
+        "investment": 100,
+    },
     # Meets one alternative (patents) but no tier: judged on the lowest tier → near miss with that tier's gap.
-    {"id": "N", "name": "普通公司", "region_code": "331002", "industry_code": "C3484", "revenue": 2000,
-     "invention_patents": 2, "qualifications": []},
+    {
+        "id": "N",
+        "name": "普通公司",
+        "region_code": "331002",
+        "industry_code": "C3484",
+        "revenue": 2000,
+        "invention_patents": 2,
+        "qualifications": [],
+    },
     # A property developer meeting everything: excluded by the 除外 clause.
-    {"id": "K", "name": "地产公司", "region_code": "331002", "industry_code": "K7010", "revenue": 9000,
-     "invention_patents": 5, "qualifications": ["国家级专精特新“小巨人”企业"]},
+    {
+        "id": "K",
+        "name": "地产公司",
+        "region_code": "331002",
+        "industry_code": "K7010",
+        "revenue": 9000,
+        "invention_patents": 5,
+        "qualifications": ["国家级专精特新“小巨人”企业"],
+    },
 ]
 
 
@@ -88,8 +129,17 @@ def matcher(tmp_path_factory, encoder):
     store = open_store(data_dir / "policymatch.sqlite3")
     for meta, entries in POLICIES:
         doc = validate_policy({"text": f"{meta['title']}。", **meta})
-        item = PolicyItem(f"{doc.id}#1", doc.id, 1, (), doc.title, doc.text, doc.region_code,
-                          valid_until=doc.valid_until, **doc.facts())
+        item = PolicyItem(
+            f"{doc.id}#1",
+            doc.id,
+            1,
+            (),
+            doc.title,
+            doc.text,
+            doc.region_code,
+            valid_until=doc.valid_until,
+            **doc.facts(),
+        )
         store.upsert_policy(doc, [item], [Extraction(parse_conditions(entries))])
     store.upsert_enterprises([validate_profile(p) for p in ENTERPRISES])
     m = Matcher.open(data_dir, store, encoder, today=TODAY)
@@ -153,7 +203,10 @@ def test_document_facts_and_as_of(matcher):
     # Judged as it read at another date: the expired one was offered in 2024, the later one in 2026.
     assert result_of(matcher, "N", "v2-expired#1", as_of=dt.date(2024, 6, 1)) is not None
     assert result_of(matcher, "N", "v2-later#1", as_of=dt.date(2026, 2, 1)) is not None
-    assert result_of(matcher, "N", "v2-window#1", as_of=dt.date(2025, 9, 15)).to_dict()["window_status"] == "open"
+    assert (
+        result_of(matcher, "N", "v2-window#1", as_of=dt.date(2025, 9, 15)).to_dict()["window_status"]
+        == "open"
+    )
     # The same in 精准推送 and 免申即享 lists.
     assert len(matcher.target_order("v2-expired", "v2-expired#1")) == 0
     assert len(matcher.target_order("v2-expired", "v2-expired#1", as_of=dt.date(2024, 6, 1))) == 4
