@@ -56,8 +56,8 @@ class PolicyCreate(_In):
         Literal["免申即享", "即申即享", "快申优享", "即申快享", "申报审批", "第三方评审", "一般申报"] | None
     ) = None
     # Document facts (docs/conditions.md §5); given here they win over what is read from the text.
-    is_policy: bool = Field(
-        default=True, description="false for 公示 / 名单 / 采购公告: stored, never matched"
+    is_policy: bool | None = Field(
+        default=None, description="false for 公示 / 名单 / 采购公告: stored, never matched (unstated: a policy)"
     )
     doc_type: Literal["policy", "notice", "qa", "result", "procurement", "news", "other"] | None = None
     valid_from: dt.date | None = None
@@ -90,11 +90,19 @@ class ConditionsUpdate(_In):
 
 
 class ConditionPublic(_Out):
-    """A stored condition with its ``source`` (``extracted`` or ``edited``); a group has ``any`` instead of field/op."""
+    """A stored condition (a leaf, with its ``role`` when not ``require``) with its ``source``."""
 
-    field: str | None = None
-    op: str | None = None
+    field: str
+    op: str
     value: Any = None
+    span: str = ""
+    source: str = "extracted"
+
+
+class GroupPublic(_Out):
+    """An ``any`` group of conditions (docs/conditions.md §2): one condition for the level."""
+
+    any: list[dict[str, Any]]
     span: str = ""
     source: str = "extracted"
 
@@ -111,7 +119,7 @@ class ItemPublic(_Out):
     fulfilment: str | None = None
     support: str | None = None
     tags: dict[str, Any] = {}
-    conditions: list[ConditionPublic] = []
+    conditions: list[ConditionPublic | GroupPublic] = []
     tiers: list[dict[str, Any]] = Field(
         default=[], description="the item's tiers, best first (conditions v2)"
     )
@@ -123,7 +131,7 @@ class StaleEditPublic(_Out):
     item_id: str = Field(description="the item it applied to last")
     item_sha256: str = Field(description="fingerprint of the text it was made for ('' when unknown)")
     item_text: str = ""
-    conditions: list[ConditionPublic] = []
+    conditions: list[ConditionPublic | GroupPublic | dict[str, Any]] = []
     edited_at: str
     stale_since: str
     stale_version: int = Field(description="the first policy version without that text")
@@ -267,14 +275,22 @@ class MatchRequest(_In):
 
 
 class ConditionVerdictPublic(_Out):
-    """A condition with its verdict for one enterprise and the value it was judged on (a group: ``any``)."""
+    """A condition with its verdict for one enterprise and the value it was judged on."""
 
-    field: str | None = None
-    op: str | None = None
+    field: str
+    op: str
     value: Any = None
     span: str = ""
     verdict: Literal["met", "unmet", "unknown"]
     actual: Any = None
+
+
+class GroupVerdictPublic(_Out):
+    """An ``any`` group with its members' verdicts and its own (one condition for the level)."""
+
+    any: list[dict[str, Any]]
+    verdict: Literal["met", "unmet", "unknown"]
+    span: str = ""
 
 
 class ResultPublic(_Out):
@@ -286,7 +302,7 @@ class ResultPublic(_Out):
     level: str
     score: float
     score_breakdown: dict[str, float] = {}
-    conditions: list[ConditionVerdictPublic] = []
+    conditions: list[ConditionVerdictPublic | GroupVerdictPublic] = []
     gaps: list[str] = []
     fulfilment: str | None = None
     support: str | None = None
@@ -309,7 +325,7 @@ class TargetPublic(_Out):
     level: str
     score: float
     score_breakdown: dict[str, float] = {}
-    conditions: list[ConditionVerdictPublic] = []
+    conditions: list[ConditionVerdictPublic | GroupVerdictPublic] = []
     gaps: list[str] = []
     fulfilment: str | None = None
     support: str | None = None

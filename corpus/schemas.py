@@ -127,7 +127,7 @@ class PolicyDocument:
     version: int = 1
     # Document facts (docs/conditions.md §5): a non-policy is stored, never matched; outside
     # [valid_from, valid_until] nothing is offered; before window_open items are upcoming.
-    is_policy: bool = True
+    is_policy: bool | None = None  # None: not stated (treated as a policy)
     doc_type: str | None = None
     valid_from: str | None = None
     window_open: str | None = None
@@ -157,7 +157,7 @@ class PolicyItem:
     fulfilment: str | None = None
     issued: str | None = None
     valid_until: str | None = None
-    is_policy: bool = True
+    is_policy: bool | None = None  # None: not stated (treated as a policy)
     doc_type: str | None = None
     valid_from: str | None = None
     window_open: str | None = None
@@ -180,6 +180,30 @@ class PolicyItem:
         values = {k: v for k, v in data.items() if k in names}
         values["heading_path"] = tuple(values.get("heading_path") or ())
         return cls(**values)
+
+
+# Facts a document's text may state (docs/conditions.md §5), in the order the extractor reads them.
+READ_FACT_KEYS: tuple[str, ...] = (
+    "is_policy", "doc_type", "region_code", "department", "issued", "valid_from", "valid_until",
+    "window_open", "window_close", "fulfilment",
+)
+
+
+def merge_document_facts(document: PolicyDocument, read: Mapping[str, Any]) -> PolicyDocument:
+    """Fill what the document's metadata leaves unstated from what was read from its text.
+
+    Metadata given explicitly (API, JSONL, front matter) always wins; ``read`` (the
+    extractor's reading, e.g. ``{"valid_until": "2024-12-31", "region_code": "331002"}``)
+    only fills fields that are None. The result is checked by :func:`validate_policy`.
+    """
+    updates = {
+        key: read[key]
+        for key in READ_FACT_KEYS
+        if read.get(key) is not None and getattr(document, key) is None
+    }
+    if not updates:
+        return document
+    return validate_policy({**document.to_dict(), **updates}, version=document.version)
 
 
 def item_id(policy_id: str, seq: int) -> str:
@@ -233,8 +257,7 @@ def validate_policy(data: Mapping[str, Any], *, version: int = 1) -> PolicyDocum
         problems.append(
             FieldProblem("window_close", f"{values['window_close']} is before window_open {values['window_open']}")
         )
-    is_policy = _boolean(data.get("is_policy"), "is_policy", problems)
-    values["is_policy"] = True if is_policy is None else is_policy
+    values["is_policy"] = _boolean(data.get("is_policy"), "is_policy", problems)
     doc_type = _optional_text(data.get("doc_type"), "doc_type", problems)
     if doc_type is not None and doc_type not in DOC_TYPES:
         problems.append(FieldProblem("doc_type", f"{doc_type!r} is not one of {', '.join(DOC_TYPES)}"))

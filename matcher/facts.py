@@ -60,7 +60,7 @@ class ItemFacts:
         window_open = getattr(item, "window_open", None)
         window_close = getattr(item, "window_close", None)
         return cls(
-            is_policy=bool(getattr(item, "is_policy", True)),
+            is_policy=getattr(item, "is_policy", None) is not False,  # unstated: a policy
             valid_from=day_number(valid_from, -math.inf),
             valid_until=day_number(item.valid_until, math.inf),
             window_open=day_number(window_open, -math.inf),

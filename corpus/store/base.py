@@ -27,7 +27,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol, runtime_checkable
 
-from corpus.conditions import Condition, Entry
+from corpus.conditions import Entry
 from corpus.schemas import EnterpriseProfile, PolicyDocument, PolicyItem
 
 Role = Literal["admin", "enterprise", "push", "analyst"]

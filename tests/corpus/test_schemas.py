@@ -212,3 +212,35 @@ def test_validate_policy():
 def test_item_round_trip():
     item = PolicyItem("p#1", "p", 1, ("一、支持", "（一）补助"), "补助", "text", "331002")
     assert PolicyItem.from_dict(item.to_dict()) == item
+
+
+def test_document_facts_given_win_over_what_is_read():
+    from corpus.schemas import merge_document_facts, validate_policy
+
+    given = validate_policy(
+        {
+            "id": "p",
+            "title": "t",
+            "text": "x",
+            "valid_until": "2025-12-31",
+            "window": ["2025-03-01", "2025-04-30"],
+            "fulfilment": "即申快享",
+            "doc_type": "notice",
+        }
+    )
+    assert (given.window_open, given.window_close, given.is_policy) == ("2025-03-01", "2025-04-30", None)
+    read = {
+        "valid_until": "2024-12-31",
+        "region_code": "331002",
+        "is_policy": False,
+        "fulfilment": "免申即享",
+    }
+    merged = merge_document_facts(given, read)
+    assert merged.valid_until == "2025-12-31" and merged.fulfilment == "即申快享"  # given wins
+    assert merged.region_code == "331002" and merged.is_policy is False  # unstated: read fills it
+    explicit = validate_policy({"id": "p", "title": "t", "text": "x", "is_policy": True})
+    assert merge_document_facts(explicit, {"is_policy": False}).is_policy is True
+    with pytest.raises(PolicyError):
+        validate_policy({"id": "p", "title": "t", "text": "x", "window": ["2025-05-01", "2025-04-30"]})
+    with pytest.raises(PolicyError):
+        validate_policy({"id": "p", "title": "t", "text": "x", "doc_type": "memo"})
