@@ -798,6 +798,21 @@ class EnterpriseColumns:
             counts = [base]
         else:
             counts = [base.plus(_scope_counts([(e, node(e)) for e in t.conditions], n)) for t in tiers]
+        if not tiers:
+            # One choice (no tiers): no picking, as fast as the v1 pass over every row.
+            only = counts[0]
+            return ColumnVerdicts(
+                only.level(),
+                only.sat,
+                only.counted,
+                only.v1 > 0,
+                only.level_without(),
+                tuple(per_leaf),
+                np.full(n, -1, dtype=np.int64),
+                only.bonus_met,
+                only.bonus,
+                leaf_codes,
+            )
         levels = np.stack([c.level() for c in counts])
         width = len(counts)
         best = levels.min(axis=0)
@@ -812,17 +827,14 @@ class EnterpriseColumns:
         def pick(name: str) -> np.ndarray:
             return np.stack([getattr(c, name) for c in counts])[chosen, cols]
 
-        level = levels[chosen, cols]
-        n_v1 = pick("v1")
-        without = np.stack([c.level_without() for c in counts])[chosen, cols]
         return ColumnVerdicts(
-            level,
+            levels[chosen, cols],
             pick("sat"),
             pick("counted"),
-            n_v1 > 0,
-            without,
+            pick("v1") > 0,
+            np.stack([c.level_without() for c in counts])[chosen, cols],
             tuple(per_leaf),
-            np.where(chosen >= 0, chosen, -1) if tiers else np.full(n, -1, dtype=np.int64),
+            chosen.astype(np.int64),
             pick("bonus_met"),
             pick("bonus"),
             leaf_codes,

@@ -29,6 +29,7 @@ from typing import Any
 from corpus.conditions import Condition, Entry, node_from_dict, with_source
 from corpus.schemas import (
     FACT_KEYS,
+    FULFILMENTS,
     LEGACY_FULFILMENTS,
     PROFILE_FIELD_NAMES,
     EnterpriseProfile,
@@ -975,7 +976,9 @@ def _legacy_fulfilment(mode: str | None) -> str | None:
     """Return what the v1 ``fulfilment`` column (with its CHECK) holds; the mode itself is in ``facts``."""
     if mode == "申报审批":
         return "一般申报"
-    return mode if mode in LEGACY_FULFILMENTS else None
+    if mode in FULFILMENTS and mode not in LEGACY_FULFILMENTS:
+        return None  # 快申优享 / 即申快享: the mode is in facts
+    return mode  # a v1 mode, or one that is no mode at all: the column's CHECK refuses it
 
 
 def _facts(row: Any) -> dict[str, Any]:
