@@ -302,7 +302,8 @@ def extracted_conditions(item: Any) -> tuple[Condition, ...]:
         department=item.department,
         issued=getattr(item, "issued", None),
     )
-    return tuple(extraction.conditions)
+    # What the service stores (corpus.store.sqlite.extracted_entries): the v2 entries when the extractor gives them.
+    return tuple(getattr(extraction, "entries", None) or extraction.conditions)
 
 
 def gold_conditions(item: Any) -> tuple[Condition, ...]:

@@ -263,7 +263,7 @@ class SQLiteStore:
                 )
                 if extraction is not None:
                     self._insert_conditions(
-                        conn, item.id, document.id, "extracted", extraction.conditions, now
+                        conn, item.id, document.id, "extracted", extracted_entries(extraction), now
                     )
             conn.execute(
                 "INSERT INTO policy_versions (policy_id, version, document, items, created_at) VALUES (?, ?, ?, ?, ?)",
@@ -970,6 +970,12 @@ def _item(row: sqlite3.Row) -> PolicyItem:
         valid_until=row["valid_until"],
         **{"fulfilment": row["fulfilment"], **_facts(row)},
     )
+
+
+def extracted_entries(extraction: Any) -> Sequence[Entry]:
+    """Return what an extraction says an item requires: its v2 ``entries`` when it has them, else ``conditions``."""
+    entries = getattr(extraction, "entries", None)
+    return tuple(entries) if entries else tuple(extraction.conditions)
 
 
 def _legacy_fulfilment(mode: str | None) -> str | None:

@@ -545,3 +545,24 @@ def test_v2_conditions_and_document_facts_round_trip(store, backend):
         r[0]
         for r in backend.rows("SELECT field FROM conditions WHERE item_id = 'tz-1#1' AND node IS NOT NULL")
     ) == ["any", "industry_code", "qualifications", "tier", "tier"]
+
+
+def test_an_extraction_with_v2_entries_is_stored_as_them(store):
+    from corpus.conditions import Group, parse_conditions
+
+    @dataclass(frozen=True)
+    class WithEntries:
+        conditions: tuple
+        tags: dict
+        entries: tuple
+
+    doc, items, extractions = policy(n_items=1)
+    leaf = extractions[0].conditions[0]
+    group = Group("any", (leaf, Condition("employees", "gte", 10)), span="之一")
+    store.upsert_policy(doc, items, [WithEntries((leaf,), {}, (group,))])
+    [stored] = store.item_conditions("tz-1#1")
+    assert isinstance(stored, Group) and stored.members[0] == leaf
+    # Without entries (an older extractor, or none read), the v1 conditions are stored.
+    store.upsert_policy(doc, items, [WithEntries((leaf,), {}, ())])
+    assert store.item_conditions("tz-1#1") == [leaf]
+    assert parse_conditions([group.to_dict()]) == (group,)
