@@ -302,8 +302,10 @@ def extracted_conditions(item: Any) -> tuple[Condition, ...]:
         department=item.department,
         issued=getattr(item, "issued", None),
     )
-    # What the service stores (corpus.store.sqlite.extracted_entries): the v2 entries when the extractor gives them.
-    return tuple(getattr(extraction, "entries", None) or extraction.conditions)
+    # What the service stores (the v2 entries once corpus.store.sqlite.STORE_EXTRACTED_ENTRIES is on).
+    from corpus.store.sqlite import extracted_entries
+
+    return tuple(extracted_entries(extraction))  # type: ignore[arg-type]  # v1 leaves while the switch is off
 
 
 def gold_conditions(item: Any) -> tuple[Condition, ...]:

@@ -271,9 +271,7 @@ class Store(Protocol):
         """Count current items."""
         ...
 
-    def set_item_conditions(
-        self, item_id: str, conditions: Iterable[Entry], source: str = "edited"
-    ) -> None:
+    def set_item_conditions(self, item_id: str, conditions: Iterable[Entry], source: str = "edited") -> None:
         """Replace the item's conditions of that source (``edited`` = a person's correction)."""
         ...
 

@@ -547,7 +547,8 @@ def test_v2_conditions_and_document_facts_round_trip(store, backend):
     ) == ["any", "industry_code", "qualifications", "tier", "tier"]
 
 
-def test_an_extraction_with_v2_entries_is_stored_as_them(store):
+def test_an_extraction_with_v2_entries_is_stored_as_them(store, monkeypatch):
+    import corpus.store.sqlite
     from corpus.conditions import Group, parse_conditions
 
     @dataclass(frozen=True)
@@ -559,6 +560,10 @@ def test_an_extraction_with_v2_entries_is_stored_as_them(store):
     doc, items, extractions = policy(n_items=1)
     leaf = extractions[0].conditions[0]
     group = Group("any", (leaf, Condition("employees", "gte", 10)), span="之一")
+    # Off by default (the extractor's entries do not yet serve the demo as well as v1): v1 is stored.
+    store.upsert_policy(doc, items, [WithEntries((leaf,), {}, (group,))])
+    assert store.item_conditions("tz-1#1") == [leaf]
+    monkeypatch.setattr(corpus.store.sqlite, "STORE_EXTRACTED_ENTRIES", True)
     store.upsert_policy(doc, items, [WithEntries((leaf,), {}, (group,))])
     [stored] = store.item_conditions("tz-1#1")
     assert isinstance(stored, Group) and stored.members[0] == leaf
