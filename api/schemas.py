@@ -73,6 +73,7 @@ class ConditionIn(_In):
     op: str = Field(min_length=1, max_length=32)
     value: Any = None
     span: str = Field(default="", max_length=limits.MAX_SPAN_CHARS)
+    role: Literal["require", "bonus", "exclude"] = "require"
 
 
 class ConditionsUpdate(_In):
