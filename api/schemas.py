@@ -52,7 +52,18 @@ class PolicyCreate(_In):
     issued: dt.date | None = None
     valid_until: dt.date | None = None
     url: str | None = Field(default=None, max_length=2_000)
-    fulfilment: Literal["免申即享", "即申即享", "一般申报", "第三方评审"] | None = None
+    fulfilment: (
+        Literal["免申即享", "即申即享", "快申优享", "即申快享", "申报审批", "第三方评审", "一般申报"] | None
+    ) = None
+    # Document facts (docs/conditions.md §5); given here they win over what is read from the text.
+    is_policy: bool | None = Field(
+        default=None, description="false for 公示 / 名单 / 采购公告: stored, never matched (unstated: a policy)"
+    )
+    doc_type: Literal["policy", "notice", "qa", "result", "procurement", "news", "other"] | None = None
+    valid_from: dt.date | None = None
+    window: list[dt.date] | None = Field(
+        default=None, min_length=2, max_length=2, description="[open, close] of 申报时间"
+    )
 
 
 class ConditionIn(_In):
@@ -62,23 +73,37 @@ class ConditionIn(_In):
     op: str = Field(min_length=1, max_length=32)
     value: Any = None
     span: str = Field(default="", max_length=limits.MAX_SPAN_CHARS)
+    role: Literal["require", "bonus", "exclude"] = "require"
 
 
 class ConditionsUpdate(_In):
-    """``PUT /v1/policies/{id}/items/{item_id}/conditions``: the corrected list (replaces the item's conditions)."""
+    """``PUT /v1/policies/{id}/items/{item_id}/conditions``: the corrected list (replaces the item's conditions).
 
-    conditions: list[ConditionIn] = Field(max_length=limits.MAX_CONDITIONS_PER_ITEM)
+    Entries speak docs/conditions.md (v2): leaves (``ConditionIn`` plus ``role``),
+    ``{"any": [...], "span", "role"}`` groups; ``tiers`` beside them.
+    """
+
+    conditions: list[dict[str, Any]] = Field(max_length=limits.MAX_CONDITIONS_PER_ITEM)
+    tiers: list[dict[str, Any]] | None = Field(default=None, max_length=limits.MAX_CONDITIONS_PER_ITEM)
     note: str | None = Field(
         default=None, max_length=limits.MAX_COMMENT_CHARS, description="why, for the audit trail"
     )
 
 
 class ConditionPublic(_Out):
-    """A stored condition with its ``source`` (``extracted`` or ``edited``)."""
+    """A stored condition (a leaf, with its ``role`` when not ``require``) with its ``source``."""
 
     field: str
     op: str
     value: Any = None
+    span: str = ""
+    source: str = "extracted"
+
+
+class GroupPublic(_Out):
+    """An ``any`` group of conditions (docs/conditions.md §2): one condition for the level."""
+
+    any: list[dict[str, Any]]
     span: str = ""
     source: str = "extracted"
 
@@ -95,7 +120,10 @@ class ItemPublic(_Out):
     fulfilment: str | None = None
     support: str | None = None
     tags: dict[str, Any] = {}
-    conditions: list[ConditionPublic] = []
+    conditions: list[ConditionPublic | GroupPublic] = []
+    tiers: list[dict[str, Any]] = Field(
+        default=[], description="the item's tiers, best first (conditions v2)"
+    )
 
 
 class StaleEditPublic(_Out):
@@ -104,7 +132,7 @@ class StaleEditPublic(_Out):
     item_id: str = Field(description="the item it applied to last")
     item_sha256: str = Field(description="fingerprint of the text it was made for ('' when unknown)")
     item_text: str = ""
-    conditions: list[ConditionPublic] = []
+    conditions: list[ConditionPublic | GroupPublic | dict[str, Any]] = []
     edited_at: str
     stale_since: str
     stale_version: int = Field(description="the first policy version without that text")
@@ -177,6 +205,15 @@ class EnterpriseProfileIn(_In):
     products: str | None = Field(default=None, max_length=limits.MAX_PROFILE_TEXT_CHARS)
     description: str | None = Field(default=None, max_length=limits.MAX_PROFILE_TEXT_CHARS)
     size_class: str | None = Field(default=None, max_length=2, description="derived; ignored on input")
+    # docs/conditions.md §4: what real clauses ask; absent means unknown.
+    invention_patents: int | None = Field(default=None, ge=0, description="有效发明专利 (件)")
+    ip_count: int | None = Field(default=None, ge=0, description="知识产权 I 类 + II 类 (件)")
+    rd_staff_ratio: float | None = Field(default=None, ge=0, le=100, description="研发人员占职工总数 (%)")
+    hightech_income_ratio: float | None = Field(
+        default=None, ge=0, le=100, description="高新技术产品（服务）收入占比 (%)"
+    )
+    tax_credit_grade: str | None = Field(default=None, max_length=4, description="纳税信用等级 A B M C D")
+    insured_employees: int | None = Field(default=None, ge=0, description="参保职工 (persons)")
 
     def record(self) -> dict[str, Any]:
         """Return the profile as a plain mapping for :func:`corpus.schemas.validate_profile`."""
@@ -226,6 +263,9 @@ class MatchRequest(_In):
     profile: EnterpriseProfileIn | None = None
     top_k: int = Field(default=limits.Limits().default_top_k, ge=1, le=limits.Limits().max_top_k)
     levels: list[Level] = Field(default_factory=lambda: list(DEFAULT_LEVELS), min_length=1, max_length=4)
+    as_of: dt.date | None = Field(
+        default=None, description="judge validity and windows at this date (default today)"
+    )
 
 
 class ConditionVerdictPublic(_Out):
@@ -239,6 +279,14 @@ class ConditionVerdictPublic(_Out):
     actual: Any = None
 
 
+class GroupVerdictPublic(_Out):
+    """An ``any`` group with its members' verdicts and its own (one condition for the level)."""
+
+    any: list[dict[str, Any]]
+    verdict: Literal["met", "unmet", "unknown"]
+    span: str = ""
+
+
 class ResultPublic(_Out):
     """One policy item for one enterprise."""
 
@@ -248,7 +296,7 @@ class ResultPublic(_Out):
     level: str
     score: float
     score_breakdown: dict[str, float] = {}
-    conditions: list[ConditionVerdictPublic] = []
+    conditions: list[ConditionVerdictPublic | GroupVerdictPublic] = []
     gaps: list[str] = []
     fulfilment: str | None = None
     support: str | None = None
@@ -271,7 +319,7 @@ class TargetPublic(_Out):
     level: str
     score: float
     score_breakdown: dict[str, float] = {}
-    conditions: list[ConditionVerdictPublic] = []
+    conditions: list[ConditionVerdictPublic | GroupVerdictPublic] = []
     gaps: list[str] = []
     fulfilment: str | None = None
     support: str | None = None

@@ -44,7 +44,23 @@ T = TypeVar("T")
 
 POLICY_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".docx", ".jsonl")
 ENTERPRISE_SUFFIXES = (".jsonl", ".csv")
-_METADATA_KEYS = ("id", "title", "region_code", "department", "issued", "valid_until", "url", "fulfilment")
+_METADATA_KEYS = (
+    "id",
+    "title",
+    "region_code",
+    "department",
+    "issued",
+    "valid_until",
+    "url",
+    "fulfilment",
+    # Document facts (docs/conditions.md §5): given explicitly they win over what is read from the text.
+    "fulfilment_mode",
+    "is_policy",
+    "doc_type",
+    "valid_from",
+    "window_open",
+    "window_close",
+)
 _DATE_RE = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
 
 

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 from corpus.schemas import FULFILMENTS, PolicyDocument, PolicyItem, item_id
 
@@ -91,6 +92,8 @@ _TITLE_END_RE = re.compile(r"[。；;！!？?\n]")
 _FULFILMENT_PATTERNS = (
     ("免申即享", re.compile(r"免申即享")),
     ("即申即享", re.compile(r"即申即享")),
+    ("快申优享", re.compile(r"快申优享")),
+    ("即申快享", re.compile(r"即申快享")),
     ("第三方评审", re.compile(r"第三方(?:机构)?评审")),
 )
 
@@ -337,6 +340,7 @@ def split_policy(doc: PolicyDocument) -> list[PolicyItem]:
                 fulfilment=_fulfilment(body, doc.fulfilment),
                 issued=doc.issued,
                 valid_until=doc.valid_until,
+                **_item_facts(doc),
             )
         )
     if not items and text.strip():
@@ -355,6 +359,16 @@ def split_policy(doc: PolicyDocument) -> list[PolicyItem]:
                 fulfilment=_fulfilment(body, doc.fulfilment),
                 issued=doc.issued,
                 valid_until=doc.valid_until,
+                **_item_facts(doc),
             )
         )
     return items
+
+
+def _item_facts(doc: Any) -> dict[str, Any]:
+    """Return the document facts every item of the document carries (docs/conditions.md §5)."""
+    return {
+        key: getattr(doc, key)
+        for key in ("is_policy", "doc_type", "valid_from", "window_open", "window_close")
+        if hasattr(doc, key)
+    }

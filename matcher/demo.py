@@ -132,7 +132,9 @@ def store_items_with_true_conditions(store: Store, corpus: DemoCorpus, n_items: 
         )
         # The demo item's own fields, without department and end date (a stored item's defaults).
         stored = [
-            PolicyItem(**{f.name: getattr(i, f.name) for f in fields(PolicyItem)} | _UNDATED)
+            PolicyItem(
+                **{f.name: getattr(i, f.name) for f in fields(PolicyItem) if hasattr(i, f.name)} | _UNDATED
+            )
             for i in demo_items
         ]
         store.upsert_policy(doc, stored, [_TrueExtraction(tuple(i.conditions), {}) for i in demo_items])

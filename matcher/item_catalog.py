@@ -18,9 +18,10 @@ from typing import Any
 
 import numpy as np
 
-from corpus.conditions import Condition
+from corpus.conditions import Entry
 from matcher.eligibility import ConditionTable
 from matcher.encoder_text import item_text
+from matcher.facts import FactArrays, ItemFacts
 
 _NATIONAL = {"", "0", "000000", "100000", "86"}
 # Tag keys that say how much or when, not what an item is about: no tag words.
@@ -116,8 +117,9 @@ class CatalogItem:
     valid_until: float  # day number, +inf when open-ended
     fulfilment: str | None
     support: str | None
-    conditions: tuple[Condition, ...]
+    conditions: tuple[Entry, ...]
     tag_words: frozenset[str]
+    facts: ItemFacts = ItemFacts()
 
     @property
     def indexed_text(self) -> str:
@@ -140,6 +142,7 @@ class ItemCatalog:
     tag_vocab: dict[str, int]
     tag_matrix: Any  # scipy CSR (items × tag words) or None
     tag_counts: np.ndarray
+    facts: FactArrays | None = None
 
     @classmethod
     def compile(cls, items: Iterable[CatalogItem]) -> ItemCatalog:
@@ -172,6 +175,7 @@ class ItemCatalog:
             tag_vocab=vocab,
             tag_matrix=matrix,
             tag_counts=np.array([len(i.tag_words) for i in ordered], dtype=np.float64),
+            facts=FactArrays.of([i.facts for i in ordered]),
         )
 
     def __len__(self) -> int:
@@ -233,6 +237,7 @@ def read_items(store: Any, policy_ids: Iterable[str] | None = None) -> list[Cata
                 support=support_text(item.text, tags),
                 conditions=tuple(store.item_conditions(item.id)),
                 tag_words=tag_words(tags),
+                facts=ItemFacts.of(item),
             )
         )
     return out

@@ -93,7 +93,7 @@ def put_conditions(
     store = services.store
     stored = require_policy(store, policy_id)
     item = require_item(store, policy_id, item_id)
-    conditions = conditions_from([c.model_dump() for c in body.conditions], source="edited")
+    conditions = conditions_from(body.conditions, source="edited", tiers=body.tiers)
     before = [c.to_dict() for c in store.item_conditions(item_id)]
     with services.write_lock:
         store.set_item_conditions(item_id, conditions, source="edited")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 from collections.abc import Iterator
 from typing import Annotated, Any
@@ -26,6 +27,9 @@ LevelsQuery = Annotated[
 ItemQuery = Annotated[
     str | None, Query(max_length=200, description="one item of the policy (default: all items)")
 ]
+AsOfQuery = Annotated[
+    dt.date | None, Query(description="judge validity and windows at this date, YYYY-MM-DD (default today)")
+]
 
 CSV_COLUMNS = (
     "enterprise_id",
@@ -38,6 +42,8 @@ CSV_COLUMNS = (
     "conditions_unknown",
     "gaps",
     "flags",
+    "tier",
+    "amount",
 )
 
 
@@ -52,6 +58,7 @@ def targets(
     cursor: Annotated[
         str | None, Query(max_length=500, description="next_cursor of the previous page")
     ] = None,
+    as_of: AsOfQuery = None,
 ) -> dict[str, Any]:
     """One page of the enterprises to notify about a policy, in a stable order while the index version holds."""
     store, matcher, limits = services.store, services.matcher, services.limits
@@ -68,7 +75,8 @@ def targets(
             {"field": "limit"},
         )
     item_ids = [item_id] if item_id is not None else [item.id for item in stored.items]
-    expected_query = query_hash(policy_id, item_id, wanted)
+    # A list judged at another date is another list: the date is part of the query a cursor belongs to.
+    expected_query = query_hash(policy_id, item_id, (*wanted, *([f"as_of={as_of}"] if as_of else [])))
     # Enterprise upserts reorder a list without a new index version, so their version is part of the ranking's.
     policy_version = f"{stored.document.version}.{services.enterprises_version}"
     index_version = services.index_version
@@ -79,7 +87,7 @@ def targets(
             parsed, index_version=index_version, policy_version=policy_version, expected_query=expected_query
         )
         offset = parsed.offset
-    rows, total, counts, served = _page(matcher, policy_id, item_ids, wanted, offset, size)
+    rows, total, counts, served = _page(matcher, policy_id, item_ids, wanted, offset, size, as_of)
     served_index = served or index_version
     if served_index != index_version:
         # The index switched between the check and the read: this page belongs to another ranking.
@@ -91,7 +99,7 @@ def targets(
                 expected_query=expected_query,
             )
         else:
-            rows, total, counts, served = _page(matcher, policy_id, item_ids, wanted, offset, size)
+            rows, total, counts, served = _page(matcher, policy_id, item_ids, wanted, offset, size, as_of)
             served_index = served or services.index_version
     end = offset + len(rows)
     next_cursor = (
@@ -129,6 +137,7 @@ def targets_csv(
     services: ServicesDep,
     item_id: ItemQuery = None,
     levels: LevelsQuery = None,
+    as_of: AsOfQuery = None,
 ) -> StreamingResponse:
     """Stream the whole target list as CSV (UTF-8 with BOM so spreadsheet programs read the Chinese)."""
     store, matcher = services.store, services.matcher
@@ -138,7 +147,11 @@ def targets_csv(
     wanted = parse_levels(levels, DEFAULT_LEVELS)
     item_ids = [item_id] if item_id is not None else [item.id for item in stored.items]
     index_version = services.index_version
-    rows = (row for one in item_ids for row in matcher.iter_targets(policy_id, item_id=one, levels=wanted))
+    rows = (
+        row
+        for one in item_ids
+        for row in matcher.iter_targets(policy_id, item_id=one, levels=wanted, as_of=as_of)
+    )
     record_audit(
         services,
         principal,
@@ -162,7 +175,13 @@ def targets_csv(
 
 
 def _page(
-    matcher: Any, policy_id: str, item_ids: list[str], levels: tuple[str, ...], offset: int, size: int
+    matcher: Any,
+    policy_id: str,
+    item_ids: list[str],
+    levels: tuple[str, ...],
+    offset: int,
+    size: int,
+    as_of: dt.date | None = None,
 ) -> tuple[list[dict[str, Any]], int, dict[str, int], str]:
     """Rows ``offset .. offset+size`` of the items' lists one after another (item order, then each list's order).
 
@@ -174,7 +193,7 @@ def _page(
     seen: set[str] = set()
     start = 0
     for item_id in item_ids:
-        order = matcher.target_order(policy_id, item_id, levels)
+        order = matcher.target_order(policy_id, item_id, levels, as_of=as_of)
         length = len(order)
         for level, n in order.counts().items():
             counts[level] = counts.get(level, 0) + n
@@ -182,7 +201,7 @@ def _page(
         hi = min(offset + size, start + length)
         if lo < hi:
             page = matcher.targets(
-                policy_id, item_id=item_id, levels=levels, offset=lo - start, limit=hi - lo
+                policy_id, item_id=item_id, levels=levels, offset=lo - start, limit=hi - lo, as_of=as_of
             )
             seen.add(str(page.index_version))
             rows.extend(as_dict(row) for row in page.rows)
@@ -206,8 +225,10 @@ def _csv_lines(rows: Any) -> Iterator[str]:
         def fields_with(verdict: str, conditions: list[Any] = conditions) -> str:
             return "；".join(
                 f"{c.get('field')} {c.get('op')} {c.get('value')}"
+                if "any" not in c
+                else "其一：" + "/".join(f"{m.get('field')} {m.get('op')} {m.get('value')}" for m in c["any"])
                 for c in conditions
-                if c.get("verdict") == verdict
+                if c.get("verdict") == verdict and c.get("role", "require") == "require"
             )
 
         writer.writerow(
@@ -222,6 +243,8 @@ def _csv_lines(rows: Any) -> Iterator[str]:
                 fields_with("unknown"),
                 "；".join(str(g) for g in data.get("gaps") or []),
                 "；".join(str(f) for f in data.get("flags") or []),
+                (data.get("tier") or {}).get("label", ""),
+                "" if data.get("amount") is None else data.get("amount"),
             ]
         )
         if count % 200 == 0:
@@ -233,13 +256,17 @@ def _csv_lines(rows: Any) -> Iterator[str]:
 
 @router.get("/{policy_id}/entitled")
 def entitled(
-    policy_id: str, principal: PushDep, services: ServicesDep, item_id: ItemQuery = None
+    policy_id: str,
+    principal: PushDep,
+    services: ServicesDep,
+    item_id: ItemQuery = None,
+    as_of: AsOfQuery = None,
 ) -> dict[str, Any]:
     """免申即享: the enterprises entitled without applying (when every condition of the item is decidable)."""
     stored = require_policy(services.store, policy_id)
     if item_id is not None:
         require_item(services.store, policy_id, item_id)
-    result = services.matcher.entitled(policy_id, item_id=item_id)
+    result = services.matcher.entitled(policy_id, item_id=item_id, as_of=as_of)
     out: dict[str, Any] = (
         as_dict(result) if not isinstance(result, list | tuple) else {"data": [as_dict(r) for r in result]}
     )

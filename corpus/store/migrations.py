@@ -239,6 +239,17 @@ CREATE INDEX items_policy ON items (policy_id, seq);
 """
 
 
+CONDITIONS_V2_SQL = """
+-- docs/conditions.md (v2): a row whose entry is not a plain v1 leaf (a group, a role, a tier) keeps the
+-- whole entry as JSON here; field/op then say 'any' / 'all' / 'tier' (or the leaf's own) for readers of v1.
+ALTER TABLE conditions ADD COLUMN node TEXT;
+-- Document facts beyond the v1 columns (is_policy, doc_type, valid_from, window, the fulfilment mode
+-- in the plan's vocabulary, spans of what was read from the text): one JSON object.
+ALTER TABLE policies ADD COLUMN facts TEXT;
+ALTER TABLE items ADD COLUMN facts TEXT;
+"""
+
+
 def postgres_sql(sql: str) -> str:
     """PostgreSQL's words for a migration written in SQLite's: text columns collate in byte order."""
     return sql.replace("TEXT", 'TEXT COLLATE "C"')
@@ -267,6 +278,11 @@ ALTER TABLE api_keys_v3 RENAME TO api_keys;
         "edited conditions follow the fingerprint of their item text; stale edits are kept apart",
         STALE_EDITS_SQL,
         fingerprint_edited_conditions,
+    ),
+    Migration(
+        5,
+        "conditions v2 (groups, roles, tiers as JSON entries) and document facts (validity, window, mode)",
+        CONDITIONS_V2_SQL,
     ),
 )
 
