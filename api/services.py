@@ -203,6 +203,8 @@ class Services:
     _versions: tuple[str, float, dict[str, int]] | None = field(default=None, repr=False)
     match_cache: MatchCache = field(default_factory=MatchCache)
     audit_writer: AuditWriter | None = None
+    # events.dispatch.Dispatcher once started (policymatch serve): webhooks are delivered from this process.
+    dispatcher: Any = None
 
     def __post_init__(self) -> None:
         if self.keyring is None:
@@ -259,7 +261,10 @@ class Services:
         self._directory = None
 
     def close(self) -> None:
-        """Commit queued audit rows, then close the store (the matcher holds nothing that needs closing)."""
+        """Stop the event dispatcher, commit queued audit rows, then close the store."""
+        if self.dispatcher is not None:
+            self.dispatcher.stop()
+            self.dispatcher = None
         if self.audit_writer is not None:
             self.audit_writer.close()
         close = getattr(self.store, "close", None)

@@ -250,6 +250,76 @@ ALTER TABLE items ADD COLUMN facts TEXT;
 """
 
 
+# Version 8 (issue #16): events the push module subscribes to. Written once with the id types as
+# placeholders (:data:`_ID_TYPES`), since the outbox's order column is an identity on PostgreSQL.
+EVENTS_SQL = """
+-- A webhook: where to POST which event types, and the HMAC key every delivery is signed with.
+CREATE TABLE subscriptions (
+    id         TEXT PRIMARY KEY,
+    url        TEXT NOT NULL,
+    events     TEXT NOT NULL,          -- JSON list of event types; ["*"]: every type
+    secret     TEXT NOT NULL,          -- kept as given: signing needs the key itself, not a hash
+    owner      TEXT NOT NULL DEFAULT '',
+    label      TEXT NOT NULL DEFAULT '',
+    created_at TEXT NOT NULL,
+    deleted_at TEXT
+);
+-- Every event, kept: written in the transaction that fans it out, so a crash loses none (at-least-once).
+CREATE TABLE outbox (
+    seq        {serial},
+    id         TEXT NOT NULL UNIQUE,   -- the idempotency id receivers dedupe on
+    type       TEXT NOT NULL,
+    subject    TEXT NOT NULL DEFAULT '',
+    dedupe_key TEXT UNIQUE,            -- a producer that may run twice names its event: the second is dropped
+    payload    TEXT NOT NULL,          -- JSON object
+    created_at TEXT NOT NULL
+);
+CREATE INDEX outbox_type ON outbox (type, subject);
+-- One event to one subscription: its attempts, when the next is due, delivered or dead-lettered.
+CREATE TABLE deliveries (
+    id                 TEXT PRIMARY KEY,
+    event_id           TEXT NOT NULL REFERENCES outbox (id),
+    subscription_id    TEXT NOT NULL REFERENCES subscriptions (id),
+    status             TEXT NOT NULL CHECK (status IN ('pending', 'retrying', 'delivered', 'dead', 'cancelled')),
+    attempts           INTEGER NOT NULL DEFAULT 0,
+    attempts_at_replay INTEGER NOT NULL DEFAULT 0,   -- a replay gives a dead delivery a fresh budget
+    next_attempt_at    TEXT,                          -- also the lease of a dispatcher sending it now
+    last_status        INTEGER,
+    last_error         TEXT NOT NULL DEFAULT '',
+    created_at         TEXT NOT NULL,
+    delivered_at       TEXT,
+    dead_at            TEXT,
+    UNIQUE (event_id, subscription_id)
+);
+CREATE INDEX deliveries_due ON deliveries (status, next_attempt_at);
+CREATE INDEX deliveries_subscription ON deliveries (subscription_id, created_at);
+CREATE TABLE delivery_attempts (
+    delivery_id TEXT NOT NULL,
+    attempt     INTEGER NOT NULL,
+    at          TEXT NOT NULL,
+    status_code INTEGER,
+    error       TEXT NOT NULL DEFAULT '',
+    duration_ms REAL NOT NULL DEFAULT 0,
+    PRIMARY KEY (delivery_id, attempt)
+);
+-- How far a producer has read the change feed: moved in the transaction that writes its events.
+CREATE TABLE event_cursors (
+    name       TEXT PRIMARY KEY,
+    seq        {big} NOT NULL,
+    updated_at TEXT NOT NULL
+);
+-- The eligible / near-miss items last announced per enterprise: enterprise.matches_changed reports what is new.
+CREATE TABLE match_levels (
+    enterprise_id TEXT NOT NULL,
+    item_id       TEXT NOT NULL,
+    level         TEXT NOT NULL,
+    updated_at    TEXT NOT NULL,
+    PRIMARY KEY (enterprise_id, item_id)
+);
+CREATE INDEX match_levels_item ON match_levels (item_id);
+"""
+
+
 def postgres_sql(sql: str) -> str:
     """PostgreSQL's words for a migration written in SQLite's: text columns collate in byte order."""
     return sql.replace("TEXT", 'TEXT COLLATE "C"')
@@ -283,6 +353,12 @@ ALTER TABLE api_keys_v3 RENAME TO api_keys;
         5,
         "conditions v2 (groups, roles, tiers as JSON entries) and document facts (validity, window, mode)",
         CONDITIONS_V2_SQL,
+    ),
+    Migration(
+        8,
+        "events: webhook subscriptions, the outbox, deliveries with attempts, feed cursors, announced matches",
+        EVENTS_SQL.format(**_ID_TYPES["sqlite"]),
+        postgres=postgres_sql(EVENTS_SQL.format(**_ID_TYPES["postgres"])),
     ),
 )
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from corpus.store.enterprise_tables import EnterpriseTables
+from corpus.store.event_tables import EventTables
 from corpus.store.policy_tables import PolicyTables
 
 
-class SQLStore(PolicyTables, EnterpriseTables):
+class SQLStore(PolicyTables, EnterpriseTables, EventTables):
     """:class:`corpus.store.base.Store` over SQL (:mod:`corpus.store.sqlite`, :mod:`corpus.store.postgres` fill in the dialect)."""

@@ -1,0 +1,63 @@
+"""Wiring: the dispatcher a serving process (or ``policymatch events dispatch``) runs, from the settings."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+from events.dispatch import DeliveryPolicy, Dispatcher
+from events.producers import DeadlineProducer, FeedProducer
+
+
+def parse_thresholds(text: str) -> tuple[int, ...]:
+    """``"5,1"`` → (1, 5): working-day thresholds of deadline.approaching; ValueError for anything else."""
+    try:
+        values = tuple(sorted({int(part) for part in str(text).split(",") if part.strip()}))
+    except ValueError:
+        raise ValueError(
+            f"deadline days must be whole numbers separated by commas, e.g. 5,1; got {text!r}"
+        ) from None
+    if not values or values[0] < 0:
+        raise ValueError(f"deadline days must be whole numbers of at least 0, e.g. 5,1; got {text!r}")
+    return values
+
+
+def delivery_policy(settings: Any) -> DeliveryPolicy:
+    """Return the retry policy the settings ask for."""
+    timeout = float(settings.webhook_timeout_s)
+    return DeliveryPolicy(
+        max_attempts=int(settings.webhook_max_attempts),
+        backoff_base_s=float(settings.webhook_backoff_s),
+        backoff_max_s=max(3600.0, float(settings.webhook_backoff_s)),
+        timeout_s=timeout,
+        lease_s=timeout + 2.0,
+    )
+
+
+def make_dispatcher(
+    store: Any,
+    matcher: Any | None,
+    settings: Any,
+    *,
+    produce: bool = True,
+    today: Callable[[], dt.date] | None = None,
+    interval_s: float = 0.5,
+) -> Dispatcher:
+    """Make a dispatcher over ``store``: its producers and the settings' retry policy.
+
+    The feed producer runs when the store has a change feed and a matcher is given, the
+    deadline producer always; ``produce=False`` makes one that only delivers.
+    """
+    producers: list[Any] = []
+    if produce:
+        if matcher is not None and hasattr(store, "changes_since"):
+            producers.append(FeedProducer(store, matcher))
+        producers.append(
+            DeadlineProducer(
+                store,
+                thresholds=parse_thresholds(settings.deadline_days),
+                today=today or (lambda: matcher.today if matcher is not None else dt.date.today()),
+            )
+        )
+    return Dispatcher(store, producers=producers, policy=delivery_policy(settings), interval_s=interval_s)
