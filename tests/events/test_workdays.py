@@ -6,11 +6,11 @@ import datetime as dt
 import hashlib
 import hmac
 
+import pytest
+
 from events.signing import sign, verify
 from events.types import check_event_types
 from events.workdays import add_working_days, calendar_years, is_workday, working_days_between
-
-import pytest
 
 
 def test_holidays_and_make_up_workdays_follow_the_official_calendar():
@@ -44,7 +44,7 @@ def test_outside_the_calendar_the_count_is_monday_to_friday_and_says_so():
 
 
 def test_signature_is_hmac_sha256_of_the_raw_body():
-    body = '{"id":"evt_1","type":"ping"}'.encode()
+    body = b'{"id":"evt_1","type":"ping"}'
     expected = "sha256=" + hmac.new(b"k" * 16, body, hashlib.sha256).hexdigest()
     assert sign(body, "k" * 16) == expected
     assert verify(body, "k" * 16, expected)
