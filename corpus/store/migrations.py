@@ -273,13 +273,16 @@ CREATE TABLE imports (
     reversed_at TEXT
 );
 -- Every profile an import changed, before and after (JSON, enterprise_profile.md): reverse restores 'before'.
+-- detail: what the import granted it (honours: [{title, level, year, issuer, expires, line}]).
 CREATE TABLE import_rows (
     import_id      TEXT NOT NULL,
     enterprise_id  TEXT NOT NULL,
     before_profile TEXT NOT NULL,
     after_profile  TEXT NOT NULL,
+    detail         TEXT NOT NULL DEFAULT '[]',
     PRIMARY KEY (import_id, enterprise_id)
 );
+CREATE INDEX import_rows_enterprise ON import_rows (enterprise_id);
 """
 
 
