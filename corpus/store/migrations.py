@@ -273,7 +273,7 @@ CREATE TABLE imports (
     reversed_at TEXT
 );
 -- Every profile an import changed, before and after (JSON, enterprise_profile.md): reverse restores 'before'.
--- detail: what the import granted it (honours: [{title, level, year, issuer, expires, line}]).
+-- detail: what the import granted it (honours: a JSON list of grants: title, level, year, issuer, expires, line).
 CREATE TABLE import_rows (
     import_id      TEXT NOT NULL,
     enterprise_id  TEXT NOT NULL,
