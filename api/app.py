@@ -48,6 +48,7 @@ def create_app(
         if getattr(app.state, "services", None) is None:
             opened = open_services(settings, limits=limits, prepare=False)
             app.state.services = opened
+        app.state.services.start_feed()  # writes made by other processes reach this one from here on
         app.state.match_limiter = match_limiter(settings.match_threads)
         warm_up()  # the first request would otherwise load jieba's dictionary (~1 s)
         frozen = settle_heap()  # the loaded matcher leaves later collections (see api.runtime)

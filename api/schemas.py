@@ -57,7 +57,8 @@ class PolicyCreate(_In):
     ) = None
     # Document facts (docs/conditions.md §5); given here they win over what is read from the text.
     is_policy: bool | None = Field(
-        default=None, description="false for 公示 / 名单 / 采购公告: stored, never matched (unstated: a policy)"
+        default=None,
+        description="false for 公示 / 名单 / 采购公告: stored, never matched (unstated: a policy)",
     )
     doc_type: Literal["policy", "notice", "qa", "result", "procurement", "news", "other"] | None = None
     valid_from: dt.date | None = None
@@ -376,3 +377,7 @@ class Readiness(_Out):
     checks: dict[str, bool]
     model: str | None = None
     index: str | None = None
+    feed: dict[str, Any] | None = Field(
+        default=None,
+        description="the change feed: applied_seq, applied, errors, running (writes made elsewhere)",
+    )

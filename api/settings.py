@@ -68,6 +68,15 @@ class Settings(BaseSettings):
         default="5,1",
         description="working days before a 申报 window opens or closes when deadline.approaching is sent",
     )
+    feed_interval_s: float = Field(
+        default=0.5,
+        gt=0,
+        le=60,
+        description=(
+            "how often a serving process polls the store's change feed for writes made elsewhere "
+            "(PostgreSQL also wakes it at once with LISTEN/NOTIFY)"
+        ),
+    )
     demo_seed: int = 20241
     demo_enterprises: int = Field(default=10_000, ge=0)
     demo_policies: int = Field(default=200, ge=0)

@@ -69,7 +69,8 @@ def _run(args: argparse.Namespace, kind: str) -> int:
     print(report.summary())
     if kind == "policies" and report.stored:
         print(
-            "the search index picks up changed policies on the next `policymatch index build` or service start"
+            "a running `policymatch serve` applies them within seconds (its change feed); "
+            "`policymatch index build` writes a fresh index version from the store"
         )
     return 0 if report.ok else 1
 
@@ -183,5 +184,5 @@ def _demo(args: argparse.Namespace) -> int:
         if part is not None and not part.ok:
             print(part.summary())
             return 1
-    print("the search index picks up the demo on the next `policymatch index build` or service start")
+    print("a running `policymatch serve` applies the demo within seconds (its change feed)")
     return 0

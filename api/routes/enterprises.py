@@ -23,8 +23,7 @@ def _upsert(services: Services, principal: Any, record: dict[str, Any]) -> JSONR
     store = services.store
     with services.write_lock:
         counts = store.upsert_enterprises([profile])
-        services.matcher.enterprise_changed([profile.id])
-    services.directory_changed()
+    services.changed(enterprises=[profile.id])
     snapshot = store.enterprise_snapshot_id(profile.id)
     record_audit(
         services,

@@ -12,6 +12,7 @@ from pathlib import Path
 from corpus.store.base import (
     ApiKey,
     AuditEvent,
+    Change,
     EnterpriseSnapshot,
     Feedback,
     IntegrityError,
@@ -30,6 +31,7 @@ __all__ = [
     "SCHEMES",
     "ApiKey",
     "AuditEvent",
+    "Change",
     "EnterpriseSnapshot",
     "Feedback",
     "IntegrityError",

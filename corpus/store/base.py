@@ -14,6 +14,9 @@ Rules every implementation keeps:
   they follow the text they were made for (:func:`item_fingerprint`), not the
   item id, and when that text is gone they are kept as :class:`StaleEdit`, unapplied;
 - every enterprise upsert that changes a profile keeps the previous one as a snapshot;
+- every write that changes a policy or an enterprise appends to the change feed
+  (:class:`Change`) in the same transaction, so a reader of :meth:`Store.changes_since`
+  sees a write exactly when it is committed, in commit order;
 - the audit log is append-only; API keys are stored only as a SHA-256 of the secret.
 """
 
@@ -146,6 +149,30 @@ class AuditEvent:
             "target": self.target,
             "details": dict(self.details),
         }
+
+
+#: What a change is about (``Change.kind``): a policy (its items and conditions), an enterprise, an honour import.
+CHANGE_KINDS: tuple[str, ...] = ("policy", "enterprise", "honours")
+
+
+@dataclass(frozen=True)
+class Change:
+    """One row of the change feed: what a committed write touched, in commit order (``seq`` only grows).
+
+    ``kind`` is ``policy`` (``key`` a policy id: its document, items or conditions changed),
+    ``enterprise`` (``key`` an enterprise id) or ``honours`` (``key`` an honour-import id);
+    ``action`` says how: ``upsert``, ``delete``, ``patch``, ``conditions``, ``import``, ``reverse``.
+    """
+
+    seq: int
+    at: str
+    kind: str
+    key: str
+    action: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict."""
+        return {"seq": self.seq, "at": self.at, "kind": self.kind, "key": self.key, "action": self.action}
 
 
 @dataclass(frozen=True)
@@ -301,7 +328,9 @@ class Store(Protocol):
         ...
 
     # --- enterprises ---
-    def upsert_enterprises(self, profiles: Iterable[EnterpriseProfile]) -> UpsertCounts:
+    def upsert_enterprises(
+        self, profiles: Iterable[EnterpriseProfile], *, action: str = "upsert"
+    ) -> UpsertCounts:
         """Insert or replace profiles in one transaction; a changed profile keeps the previous as a snapshot."""
         ...
 
@@ -360,6 +389,19 @@ class Store(Protocol):
         limit: int = 100,
     ) -> list[AuditEvent]:
         """Audit events matching every given filter, newest first."""
+        ...
+
+    # --- change feed ---
+    def last_change_seq(self) -> int:
+        """Return the ``seq`` of the newest committed change (0 when there is none)."""
+        ...
+
+    def changes_since(self, seq: int, limit: int = 1000) -> list[Change]:
+        """Return the committed changes with ``seq`` above the given one, oldest first, at most ``limit``."""
+        ...
+
+    def wait_for_changes(self, timeout: float) -> bool:
+        """Block up to ``timeout`` seconds for a change by another connection (True when woken early)."""
         ...
 
     # --- api keys ---

@@ -16,8 +16,13 @@ class EnterpriseTables(SQLCore):
 
     # --- enterprises ---------------------------------------------------------------------------
 
-    def upsert_enterprises(self, profiles: Iterable[EnterpriseProfile]) -> UpsertCounts:
-        """Insert or replace profiles in one transaction; a changed profile gets a new snapshot."""
+    def upsert_enterprises(
+        self, profiles: Iterable[EnterpriseProfile], *, action: str = "upsert"
+    ) -> UpsertCounts:
+        """Insert or replace profiles in one transaction; a changed profile gets a new snapshot.
+
+        Each changed profile appends an ``enterprise`` change with ``action`` (``patch`` for a merge patch).
+        """
         inserted = updated = unchanged = 0
         conn = self._conn()
         now = utc_now()
@@ -32,7 +37,7 @@ class EnterpriseTables(SQLCore):
                     if (
                         profile.id in payloads
                     ):  # the same id twice in a chunk: store the first, then the second
-                        counts = self._upsert_chunk(conn, list(payloads.values()), now)
+                        counts = self._upsert_chunk(conn, list(payloads.values()), now, action)
                         inserted, updated, unchanged = (
                             inserted + counts[0],
                             updated + counts[1],
@@ -40,7 +45,7 @@ class EnterpriseTables(SQLCore):
                         )
                         payloads = {}
                     payloads[profile.id] = (profile, to_json(profile.to_dict()))
-                counts = self._upsert_chunk(conn, list(payloads.values()), now)
+                counts = self._upsert_chunk(conn, list(payloads.values()), now, action)
                 inserted, updated, unchanged = (
                     inserted + counts[0],
                     updated + counts[1],
@@ -49,7 +54,7 @@ class EnterpriseTables(SQLCore):
         return UpsertCounts(inserted, updated, unchanged)
 
     def _upsert_chunk(
-        self, conn: Connection, chunk: list[tuple[EnterpriseProfile, str]], now: str
+        self, conn: Connection, chunk: list[tuple[EnterpriseProfile, str]], now: str, action: str = "upsert"
     ) -> tuple[int, int, int]:
         """Upsert distinct ids with a few statements; runs inside the caller's (write-locked) transaction."""
         if not chunk:
@@ -80,6 +85,7 @@ class EnterpriseTables(SQLCore):
                 for n, (p, payload) in enumerate(changed)
             ],
         )
+        self._record_changes(conn, "enterprise", action, [p.id for p, _ in changed])
         new = sum(1 for p, _ in changed if p.id not in current)
         return new, len(changed) - new, len(chunk) - len(changed)
 
@@ -130,8 +136,12 @@ class EnterpriseTables(SQLCore):
 
     def delete_enterprise(self, enterprise_id: str) -> bool:
         """Remove an enterprise (its snapshots stay)."""
+        conn = self._conn()
         with self.transaction():
-            return self._conn().execute("DELETE FROM enterprises WHERE id = ?", (enterprise_id,)).rowcount > 0
+            existed = conn.execute("DELETE FROM enterprises WHERE id = ?", (enterprise_id,)).rowcount > 0
+            if existed:
+                self._record_changes(conn, "enterprise", "delete", [enterprise_id])
+            return existed
 
     # --- feedback ------------------------------------------------------------------------------
 

@@ -250,6 +250,42 @@ ALTER TABLE items ADD COLUMN facts TEXT;
 """
 
 
+CHANGES_SQL = """
+-- The change feed: one row per policy or enterprise a committed write touched, written in the write's
+-- transaction. seq only grows in commit order (PostgreSQL: writers take turns under an advisory lock
+-- from their first change row to their commit), so a reader resumes after the last seq it applied.
+CREATE TABLE changes (
+    seq    {serial},
+    at     TEXT NOT NULL,
+    kind   TEXT NOT NULL,     -- 'policy' | 'enterprise' | 'honours'
+    key    TEXT NOT NULL,     -- the policy, enterprise or import id
+    action TEXT NOT NULL      -- 'upsert' | 'delete' | 'patch' | 'conditions' | 'import' | 'reverse'
+);
+CREATE INDEX changes_key ON changes (kind, key);
+-- Imports that can be reversed (honour lists): who, when, from what, what they did.
+CREATE TABLE imports (
+    id          TEXT PRIMARY KEY,
+    kind        TEXT NOT NULL,             -- 'honours'
+    at          TEXT NOT NULL,
+    actor       TEXT NOT NULL,
+    source      TEXT NOT NULL DEFAULT '',  -- the file name, or 'api'
+    summary     TEXT NOT NULL DEFAULT '{{}}',  -- JSON: counts, unmatched rows
+    reversed_at TEXT
+);
+-- Every profile an import changed, before and after (JSON, enterprise_profile.md): reverse restores 'before'.
+-- detail: what the import granted it (honours: a JSON list of grants: title, level, year, issuer, expires, line).
+CREATE TABLE import_rows (
+    import_id      TEXT NOT NULL,
+    enterprise_id  TEXT NOT NULL,
+    before_profile TEXT NOT NULL,
+    after_profile  TEXT NOT NULL,
+    detail         TEXT NOT NULL DEFAULT '[]',
+    PRIMARY KEY (import_id, enterprise_id)
+);
+CREATE INDEX import_rows_enterprise ON import_rows (enterprise_id);
+"""
+
+
 # Version 8 (issue #16): events the push module subscribes to. Written once with the id types as
 # placeholders (:data:`_ID_TYPES`), since the outbox's order column is an identity on PostgreSQL.
 EVENTS_SQL = """
@@ -353,6 +389,13 @@ ALTER TABLE api_keys_v3 RENAME TO api_keys;
         5,
         "conditions v2 (groups, roles, tiers as JSON entries) and document facts (validity, window, mode)",
         CONDITIONS_V2_SQL,
+    ),
+    # Version 6 belongs to another branch; versions only need to grow.
+    Migration(
+        7,
+        "the change feed (every serving process applies committed writes) and reversible imports",
+        CHANGES_SQL.format(serial=_ID_TYPES["sqlite"]["serial"]),
+        postgres=postgres_sql(CHANGES_SQL.format(serial=_ID_TYPES["postgres"]["serial"])),
     ),
     Migration(
         8,
