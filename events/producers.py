@@ -217,7 +217,9 @@ class FeedProducer:
     On its first run the cursor starts at the end of the feed: history (a demo corpus
     loaded before any subscription existed) is not announced. ``apply`` is called with
     each batch before its events are computed, so the matcher the events read has seen
-    the changes (the serving process's own feed reader may already have applied them).
+    the changes: in a serving process it is the process's own feed reader catching up
+    (:meth:`api.services.Services.catch_up`, each change applied once); alone
+    (``policymatch events dispatch``) it re-reads the changed policies and enterprises.
     """
 
     name = "feed"
@@ -241,7 +243,7 @@ class FeedProducer:
     def apply_to_matcher(self, changes: Sequence[Any]) -> None:
         """Bring the matcher up to date with these changes (policies re-read, enterprises re-read)."""
         policies = {c.key for c in changes if c.kind == "policy"}
-        enterprises = {c.key for c in changes if c.kind != "policy"}
+        enterprises = {c.key for c in changes if c.kind == "enterprise"}
         for policy_id in sorted(policies):
             self.matcher.policy_changed(policy_id)
         if enterprises:
@@ -265,7 +267,7 @@ class FeedProducer:
         for change in changes:
             if change.kind == "policy":
                 policies[change.key] = change
-            elif change.kind in ("enterprise", "honours"):
+            elif change.kind == "enterprise":  # an honour import also writes one per enterprise it touched
                 enterprises[change.key] = change
         for policy_id, change in policies.items():
             self.announcer.policy(policy_id, f"feed:{change.seq}", plan, deleted=change.action == "delete")

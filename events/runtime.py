@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from events.dispatch import DeliveryPolicy, Dispatcher
@@ -43,16 +43,18 @@ def make_dispatcher(
     produce: bool = True,
     today: Callable[[], dt.date] | None = None,
     interval_s: float = 0.5,
+    apply: Callable[[Sequence[Any]], Any] | None = None,
 ) -> Dispatcher:
     """Make a dispatcher over ``store``: its producers and the settings' retry policy.
 
     The feed producer runs when the store has a change feed and a matcher is given, the
-    deadline producer always; ``produce=False`` makes one that only delivers.
+    deadline producer always; ``produce=False`` makes one that only delivers. ``apply``
+    brings the matcher up to date with a batch of changes before its events are computed.
     """
     producers: list[Any] = []
     if produce:
         if matcher is not None and hasattr(store, "changes_since"):
-            producers.append(FeedProducer(store, matcher))
+            producers.append(FeedProducer(store, matcher, apply=apply))
         producers.append(
             DeadlineProducer(
                 store,
@@ -61,3 +63,19 @@ def make_dispatcher(
             )
         )
     return Dispatcher(store, producers=producers, policy=delivery_policy(settings), interval_s=interval_s)
+
+
+def dispatcher_for_services(services: Any, **kwargs: Any) -> Dispatcher:
+    """Make the dispatcher of a serving process: events from the feed its tailer applies (not started)."""
+
+    def catch_up(_changes: Sequence[Any]) -> None:
+        services.catch_up()  # the tailer applies through the newest change, each change once
+
+    apply = catch_up if getattr(services, "tailer", None) is not None else None
+    return make_dispatcher(services.store, services.matcher, services.settings, apply=apply, **kwargs)
+
+
+def start_for_services(services: Any, **kwargs: Any) -> Dispatcher:
+    """Start the serving process's dispatcher thread and attach it to ``services`` (stopped by its close)."""
+    services.dispatcher = dispatcher_for_services(services, **kwargs).start()
+    return services.dispatcher

@@ -238,7 +238,7 @@ def _dispatch(args: argparse.Namespace) -> int:
     import time
 
     from api.settings import get_settings
-    from events.runtime import make_dispatcher
+    from events.runtime import dispatcher_for_services, make_dispatcher
 
     settings = get_settings()
 
@@ -247,13 +247,14 @@ def _dispatch(args: argparse.Namespace) -> int:
 
     services = None
     if args.deliver_only:
-        store, matcher = _open_store(), None
+        store = _open_store()
+        dispatcher = make_dispatcher(store, None, settings, produce=False)
     else:
         from api.services import open_services
 
         services = open_services(settings, prepare=False, say=say)
-        store, matcher = services.store, services.matcher
-    dispatcher = make_dispatcher(store, matcher, settings, produce=not args.deliver_only)
+        store = services.store
+        dispatcher = dispatcher_for_services(services)
     try:
         if args.once:
             done = dispatcher.drain(timeout_s=600)

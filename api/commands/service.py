@@ -71,9 +71,9 @@ def _serve(args: argparse.Namespace) -> int:
     else:
         say("API keys are required (Authorization: Bearer <key> or X-API-Key)")
     if settings.events:
-        from events.runtime import make_dispatcher
+        from events.runtime import start_for_services
 
-        services.dispatcher = make_dispatcher(services.store, services.matcher, settings).start()
+        start_for_services(services)
         say("events: dispatcher running (webhooks from the outbox; POLICYMATCH_EVENTS=false to leave it off)")
     say(f"serving http://{settings.host}:{settings.port}/ (OpenAPI docs at /docs)")
     configure_logging()

@@ -207,3 +207,90 @@ def test_deadline_reminders_count_working_days_once(services):
     assert producer.scan(dt.date(2025, 10, 9)) == 1  # 1 working day left: the last reminder
     assert producer.scan(dt.date(2025, 10, 11)) == 0  # past: nothing
     store.delete_policy("dl-1")
+
+
+def test_writes_from_any_process_become_events(client, keys, services, tmp_path):
+    """The feed producer: an HTTP write and a CLI write in another process both reach the subscriber."""
+    import json
+    import subprocess
+    import sys
+    import time
+
+    from events.runtime import start_for_services
+
+    admin = auth(keys["admin"])
+    with Receiver(SECRET) as receiver:
+        client.post(
+            "/v1/subscriptions", json={"url": receiver.url, "events": ["*"], "secret": SECRET}, headers=admin
+        )
+        dispatcher = start_for_services(services, interval_s=0.1)
+        try:
+            dispatcher.run_once()  # the first round starts the cursor at the end of the feed
+            body = {
+                "id": "ev-http-1",
+                "title": "椒江区科技型企业研发补助",
+                "text": "对营业收入超过1000万元的科技型中小企业，给予研发补助10万元。",
+                "region_code": "331002",
+                "issued": "2024-07-01",
+            }
+            assert client.post("/v1/policies", json=body, headers=admin).status_code == 201
+            # Another process writes: a policy and an enterprise, through the CLI.
+            policy_file = tmp_path / "p.jsonl"
+            policy_file.write_text(
+                json.dumps({**body, "id": "ev-cli-1"}, ensure_ascii=False) + "\n", encoding="utf-8"
+            )
+            profile = {
+                "id": "E-CLI",
+                "name": "台州事件测试科技有限公司",
+                "region_code": "331002",
+                "industry_code": "C3670",
+                "employees": 80,
+                "revenue": 5000.0,
+                "qualifications": ["科技型中小企业"],
+            }
+            enterprise_file = tmp_path / "e.jsonl"
+            enterprise_file.write_text(json.dumps(profile, ensure_ascii=False) + "\n", encoding="utf-8")
+            env = {**__import__("os").environ, "POLICYMATCH_DATA_DIR": str(services.settings.data_dir)}
+            for kind, path in (("policies", policy_file), ("enterprises", enterprise_file)):
+                done = subprocess.run(
+                    [sys.executable, "-m", "api.cli", "ingest", kind, str(path), "--quiet"],
+                    env=env,
+                    capture_output=True,
+                    text=True,
+                    timeout=300,
+                    check=False,
+                )
+                assert done.returncode == 0, done.stderr
+            deadline = time.monotonic() + 60
+
+            def seen():
+                return {(b["type"], b["subject"]) for b in receiver.received.bodies.values()}
+
+            wanted = {
+                ("policy.published", "ev-http-1"),
+                ("targets.ready", "ev-http-1"),
+                ("policy.published", "ev-cli-1"),
+                ("targets.ready", "ev-cli-1"),
+            }
+            while not (
+                wanted <= seen()
+                and any(t == "enterprise.matches_changed" and s == "E-CLI" for t, s in seen())
+            ):
+                assert time.monotonic() < deadline, (
+                    f"missing: {wanted - seen()}; dispatcher: {dispatcher.last_error}"
+                )
+                time.sleep(0.1)
+        finally:
+            dispatcher.stop()
+            services.dispatcher = None
+    bodies = list(receiver.received.bodies.values())
+    cli_ready = next(b for b in bodies if b["type"] == "targets.ready" and b["subject"] == "ev-cli-1")
+    assert cli_ready["data"]["items"] and all("counts" in i for i in cli_ready["data"]["items"])
+    gained = next(b for b in bodies if b["type"] == "enterprise.matches_changed" and b["subject"] == "E-CLI")
+    (change,) = gained["data"]["changes"]
+    assert change["enterprise_id"] == "E-CLI" and change["new"]
+    # Each event arrived once (the receiver dedupes; nothing was produced twice either).
+    assert len({(b["type"], b["subject"], json.dumps(b["data"], sort_keys=True)) for b in bodies}) == len(
+        bodies
+    )
+    assert services.store.event_cursor("events") == services.store.last_change_seq()
