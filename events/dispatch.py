@@ -198,8 +198,10 @@ class Dispatcher:
         batch: int = 64,
         client: Any | None = None,
         on_error: Callable[[str, BaseException], None] | None = None,
+        owns_store: bool = False,
     ) -> None:
         self.store = store
+        self._owns_store = owns_store  # close the store on stop (a store opened for the dispatcher alone)
         self.producers = list(producers)
         self.policy = policy or DeliveryPolicy()
         self.interval_s = interval_s
@@ -213,6 +215,10 @@ class Dispatcher:
         self.rounds = 0
         self.errors = 0
         self.last_error = ""
+
+    def add_producers(self, producers: Sequence[Producer]) -> None:
+        """Add producers (the serving process adds them once its matcher is loaded; delivery ran before)."""
+        self.producers = [*self.producers, *producers]  # rebound whole: a round iterates a stable list
 
     # --- one round -----------------------------------------------------------------------------
 
@@ -320,3 +326,5 @@ class Dispatcher:
             self._thread.join(timeout_s)
         self._pool.shutdown(wait=True)
         self.sender.close()
+        if self._owns_store:
+            self.store.close()

@@ -35,6 +35,31 @@ def delivery_policy(settings: Any) -> DeliveryPolicy:
     )
 
 
+def make_producers(
+    store: Any,
+    matcher: Any | None,
+    settings: Any,
+    *,
+    today: Callable[[], dt.date] | None = None,
+    apply: Callable[[Sequence[Any]], Any] | None = None,
+) -> list[Any]:
+    """Make the producers: the feed producer (when the store has a change feed and a matcher is given), deadlines.
+
+    ``apply`` brings the matcher up to date with a batch of changes before its events are computed.
+    """
+    producers: list[Any] = []
+    if matcher is not None and hasattr(store, "changes_since"):
+        producers.append(FeedProducer(store, matcher, apply=apply))
+    producers.append(
+        DeadlineProducer(
+            store,
+            thresholds=parse_thresholds(settings.deadline_days),
+            today=today or (lambda: matcher.today if matcher is not None else dt.date.today()),
+        )
+    )
+    return producers
+
+
 def make_dispatcher(
     store: Any,
     matcher: Any | None,
@@ -44,35 +69,46 @@ def make_dispatcher(
     today: Callable[[], dt.date] | None = None,
     interval_s: float = 0.5,
     apply: Callable[[Sequence[Any]], Any] | None = None,
+    owns_store: bool = False,
 ) -> Dispatcher:
-    """Make a dispatcher over ``store``: its producers and the settings' retry policy.
+    """Make a dispatcher over ``store`` with :func:`make_producers` and the settings' retry policy.
 
-    The feed producer runs when the store has a change feed and a matcher is given, the
-    deadline producer always; ``produce=False`` makes one that only delivers. ``apply``
-    brings the matcher up to date with a batch of changes before its events are computed.
+    ``produce=False`` makes one that only delivers; ``owns_store``: it closes the store when stopped.
     """
-    producers: list[Any] = []
-    if produce:
-        if matcher is not None and hasattr(store, "changes_since"):
-            producers.append(FeedProducer(store, matcher, apply=apply))
-        producers.append(
-            DeadlineProducer(
-                store,
-                thresholds=parse_thresholds(settings.deadline_days),
-                today=today or (lambda: matcher.today if matcher is not None else dt.date.today()),
-            )
-        )
-    return Dispatcher(store, producers=producers, policy=delivery_policy(settings), interval_s=interval_s)
+    producers = make_producers(store, matcher, settings, today=today, apply=apply) if produce else []
+    return Dispatcher(
+        store,
+        producers=producers,
+        policy=delivery_policy(settings),
+        interval_s=interval_s,
+        owns_store=owns_store,
+    )
 
 
-def dispatcher_for_services(services: Any, **kwargs: Any) -> Dispatcher:
-    """Make the dispatcher of a serving process: events from the feed its tailer applies (not started)."""
+def _catch_up(services: Any) -> Callable[[Sequence[Any]], Any] | None:
+    if getattr(services, "tailer", None) is None:
+        return None
 
     def catch_up(_changes: Sequence[Any]) -> None:
         services.catch_up()  # the tailer applies through the newest change, each change once
 
-    apply = catch_up if getattr(services, "tailer", None) is not None else None
-    return make_dispatcher(services.store, services.matcher, services.settings, apply=apply, **kwargs)
+    return catch_up
+
+
+def dispatcher_for_services(services: Any, **kwargs: Any) -> Dispatcher:
+    """Make the dispatcher of a serving process: events from the feed its tailer applies (not started)."""
+    return make_dispatcher(
+        services.store, services.matcher, services.settings, apply=_catch_up(services), **kwargs
+    )
+
+
+def attach(dispatcher: Dispatcher, services: Any) -> Dispatcher:
+    """Give a running delivery-only dispatcher the serving process's producers; ``services.close`` stops it."""
+    dispatcher.add_producers(
+        make_producers(services.store, services.matcher, services.settings, apply=_catch_up(services))
+    )
+    services.dispatcher = dispatcher
+    return dispatcher
 
 
 def start_for_services(services: Any, **kwargs: Any) -> Dispatcher:

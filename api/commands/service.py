@@ -60,7 +60,21 @@ def _serve(args: argparse.Namespace) -> int:
             "create one with `policymatch keys create --role admin` or use --host 127.0.0.1"
         )
     say(f"data directory: {settings.data_dir.resolve()}")
-    services = open_services(settings, prepare=True, say=say)
+    dispatcher = None
+    if settings.events:
+        from events.runtime import make_dispatcher
+
+        # Deliveries need only the store: after a crash they resume before the model and index load.
+        dispatcher = make_dispatcher(
+            open_store(settings.store_location), None, settings, produce=False, owns_store=True
+        ).start()
+        say("events: delivering webhooks from the outbox (POLICYMATCH_EVENTS=false to leave it off)")
+    try:
+        services = open_services(settings, prepare=True, say=say)
+    except BaseException:
+        if dispatcher is not None:
+            dispatcher.stop()
+        raise
     say(f"ready: model {services.model_version}, index {services.index_version}")
     _audit_start(services, settings.host, settings.port, open_mode=not has_keys)
     if not has_keys:
@@ -70,11 +84,11 @@ def _serve(args: argparse.Namespace) -> int:
         )
     else:
         say("API keys are required (Authorization: Bearer <key> or X-API-Key)")
-    if settings.events:
-        from events.runtime import start_for_services
+    if dispatcher is not None:
+        from events.runtime import attach
 
-        start_for_services(services)
-        say("events: dispatcher running (webhooks from the outbox; POLICYMATCH_EVENTS=false to leave it off)")
+        attach(dispatcher, services)
+        say("events: producing events from the store's changes and 申报 windows")
     say(f"serving http://{settings.host}:{settings.port}/ (OpenAPI docs at /docs)")
     configure_logging()
     app = create_app(settings, services)
