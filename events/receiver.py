@@ -37,9 +37,16 @@ class Receiver:
     """A loopback HTTP server that accepts signed events (``with Receiver(secret) as r: r.url``)."""
 
     def __init__(
-        self, secret: str, *, fail_first: int = 0, status: int = 204, host: str = "127.0.0.1"
+        self,
+        secret: str,
+        *,
+        fail_first: int = 0,
+        status: int = 204,
+        delay_s: float = 0.0,
+        host: str = "127.0.0.1",
     ) -> None:
         self.secret = secret
+        self.delay_s = delay_s  # a slow receiver: each answer waits this long (outside the lock)
         self.fail_first = fail_first  # answer 503 to this many posts first
         self.status = status  # what a good post is answered (set to 500 to make every post fail)
         self.received = Received()
@@ -49,6 +56,8 @@ class Receiver:
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:  # noqa: N802 - the http.server name
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                if receiver.delay_s:
+                    time.sleep(receiver.delay_s)
                 code = receiver.handle(
                     body, self.headers.get(SIGNATURE_HEADER), self.headers.get(EVENT_ID_HEADER)
                 )
