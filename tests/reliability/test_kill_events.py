@@ -10,13 +10,11 @@ from __future__ import annotations
 
 import signal
 import subprocess
-import time
 from pathlib import Path
-
-from tests.reliability.helpers import REPO, cli_command, cli_env
 
 from corpus.store import open_store
 from events.receiver import Receiver
+from tests.reliability.helpers import REPO, cli_command, cli_env
 
 SECRET = "kill-test-secret-0123456789"
 N_EVENTS = 120
