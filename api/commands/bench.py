@@ -250,6 +250,23 @@ def _bench_scale(args: argparse.Namespace) -> int:
     return 0
 
 
+def _bench_events(args: argparse.Namespace) -> int:
+    from eval.bench import events
+    from eval.benchfile import machine_description, update_section
+
+    result = events.run(
+        models_dir=args.models_dir or REPO / ".cache" / "test-models",
+        rate=args.rate,
+        duration_s=args.duration,
+        writes=args.writes,
+    )
+    report = events.render(result, machine_description())
+    print(report)
+    if not args.no_write:
+        update_section("events", report)
+    return 0
+
+
 _BENCHES: tuple[tuple[str, str, Callable[[argparse.Namespace], int], tuple[Argument, ...]], ...] = (
     (
         "encode",
@@ -381,6 +398,23 @@ _BENCHES: tuple[tuple[str, str, Callable[[argparse.Namespace], int], tuple[Argum
             ),
             _arg("--models-dir", type=Path, default=None, help="model registry (default: the settings')"),
             _SEED,
+            _NO_WRITE,
+        ),
+    ),
+    (
+        "events",
+        "webhook delivery within 10 s across a SIGKILL of a real server, into docs/benchmarks.md",
+        _bench_events,
+        (
+            _arg("--rate", type=float, default=50.0, help="events written per second (default 50)"),
+            _arg("--duration", type=float, default=40.0, help="seconds of writing (default 40)"),
+            _arg("--writes", type=int, default=8, help="policy writes whose targets.ready is timed (default 8)"),
+            _arg(
+                "--models-dir",
+                type=Path,
+                default=None,
+                help="model registry with a bootstrapped model (default .cache/test-models)",
+            ),
             _NO_WRITE,
         ),
     ),
