@@ -90,7 +90,7 @@ class Announcer:
                     "policy.changed",
                     {"policy_id": policy_id, "action": "deleted", "version": None, "items": []},
                     policy_id,
-                    f"{tag}:policy.changed:{policy_id}",
+                    f"{tag}:policy:{policy_id}",
                 )
             )
             # Its items are gone: nothing is announced for them any more.
@@ -112,7 +112,8 @@ class Announcer:
                     "items": item_ids,
                 },
                 policy_id,
-                f"{tag}:{kind}:{policy_id}",
+                # Not the type: a second producer replaying this change sees it published and calls it a change.
+                f"{tag}:policy:{policy_id}",
             )
         )
         counts: list[dict[str, Any]] = []

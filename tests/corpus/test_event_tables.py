@@ -150,3 +150,55 @@ def test_cursor_and_announced_levels(store):
     }
     store.replace_match_levels({("E1", "p_1#1"): "near_miss"}, item_ids=["p_1#1", "p_1#2"])
     assert store.match_levels(item_ids=["p_1#1", "p_1#2"]) == {("E1", "p_1#1"): "near_miss"}
+
+
+def test_feed_producer_turns_writes_into_events_once(target, tmp_path, encoder):
+    """Policy and enterprise writes (from any connection) become events; a second producer writes none again."""
+    from store_records import profile
+
+    from events.producers import FeedProducer
+    from matcher.ingest import ingest_policies
+    from matcher.service import Matcher
+
+    store = open_store(target)
+    writer = open_store(target)  # another process's connection writes
+    try:
+        store.create_subscription("http://a.example/h", ["*"], SECRET)
+        matcher = Matcher.open(tmp_path / "data", store, encoder)
+        producer = FeedProducer(store, matcher)
+        assert producer.run() == 0 and store.event_cursor("events") == store.last_change_seq()
+        record = {
+            "id": "feed-1",
+            "title": "椒江区研发补助",
+            "text": "对营业收入超过1000万元的企业，给予研发补助10万元。",
+            "region_code": "331002",
+        }
+        ingest_policies(writer, [record], strict=True, progress=False)
+        writer.upsert_enterprises([profile("e-big", revenue=5000), profile("e-small", revenue=10)])
+        written = producer.run()
+        types = [(e.type, e.subject) for e in reversed(store.list_events())]
+        assert types[:2] == [("policy.published", "feed-1"), ("targets.ready", "feed-1")]
+        changed = [e for e in store.list_events(event_type="enterprise.matches_changed")]
+        gained = {c["enterprise_id"]: c["new"] for e in changed for c in e.payload["changes"]}
+        assert "e-big" in gained and {n["item_id"] for n in gained["e-big"]} == {"feed-1#1"}
+        assert "e-small" not in gained or all(n["level"] == "near_miss" for n in gained["e-small"])
+        assert written == len(store.list_events()) and store.event_cursor("events") == store.last_change_seq()
+        # A second producer on the same store (another server) replays the same changes: nothing new is written.
+        twin = FeedProducer(store, matcher)
+        store.set_event_cursor("twin", 0)
+        twin.cursor_name = "twin"
+        before = len(store.list_events(limit=1000))
+        twin.run()
+        # Dedupe keys name the change (its seq), not the producer: the replay adds nothing.
+        assert len(store.list_events(limit=1000)) == before
+        # A re-ingest is a change, not a publication; deleting it says so too.
+        ingest_policies(writer, [{**record, "title": "椒江区研发补助（修订）"}], strict=True, progress=False)
+        writer.delete_policy("feed-1")
+        producer.run()
+        latest = store.list_events(event_type="policy.changed", subject="feed-1", limit=1)[0]
+        assert latest.payload["action"] == "deleted"
+        assert store.announced_items("feed-1") == []
+        assert len(store.list_deliveries(limit=1000)) == len(store.list_events(limit=1000))
+    finally:
+        writer.close()
+        store.close()
