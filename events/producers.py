@@ -188,7 +188,9 @@ class Announcer:
                         "was": before.get((enterprise_id, item_id)) or "none",
                     }
                 )
-        changes = [{"enterprise_id": e, "new": new} for e, new in sorted(by_enterprise.items())]
+        changes: list[dict[str, Any]] = [
+            {"enterprise_id": e, "new": new} for e, new in sorted(by_enterprise.items())
+        ]
         for part, start in enumerate(range(0, len(changes), CHANGES_PER_EVENT)):
             chunk = changes[start : start + CHANGES_PER_EVENT]
             plan.events.append(
@@ -200,7 +202,7 @@ class Announcer:
                         "part": part + 1,
                         "parts": -(-len(changes) // CHANGES_PER_EVENT),
                     },
-                    chunk[0]["enterprise_id"] if len(chunk) == 1 else cause.get("policy_id", ""),
+                    str(chunk[0]["enterprise_id"] if len(chunk) == 1 else cause.get("policy_id", "")),
                     f"{key}:enterprise.matches_changed:{part}",
                 )
             )

@@ -78,7 +78,8 @@ class Receiver:
     def url(self) -> str:
         """Where to subscribe."""
         host, port = self.server.server_address[:2]
-        return f"http://{host}:{port}/hook"
+        name = host.decode() if isinstance(host, bytes) else host
+        return f"http://{name}:{port}/hook"
 
     def handle(self, body: bytes, signature: str | None, event_id: str | None) -> int:
         """Judge one POST; returns the status to answer."""
@@ -97,7 +98,7 @@ class Receiver:
                 r.refused += 1
                 return self.status
             envelope = json.loads(body)
-            if envelope.get("id") != event_id:
+            if event_id is None or envelope.get("id") != event_id:
                 r.bad_signatures += 1
                 return 400
             if event_id in r.first_at:

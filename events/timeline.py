@@ -122,7 +122,7 @@ def push_timeline(
                 ),
                 None,
             )
-            counts = next(
+            counts: dict[str, int] = next(
                 (
                     i.get("counts", {})
                     for i in (ready.payload.get("items", []) if ready else [])

@@ -313,7 +313,8 @@ class EventTables(SQLCore):
         newest_first: bool = True,
     ) -> list[OutboxEvent]:
         """Events matching every given filter, newest first (or oldest first after ``after_seq``)."""
-        clauses, params = [], []
+        clauses: list[str] = []
+        params: list[Any] = []
         for column, value in (("type", event_type), ("subject", subject)):
             if value is not None:
                 clauses.append(f"{column} = ?")

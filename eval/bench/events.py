@@ -155,7 +155,7 @@ def run(
     data_dir.mkdir(parents=True, exist_ok=True)
     log = data_dir.parent / "serve.log"
     model = _model_path(models_dir)
-    store = open_store(data_dir / "policymatch.sqlite3")
+    store: Any = open_store(data_dir / "policymatch.sqlite3")
     result = EventsResult(rate=rate, duration_s=duration_s)
     started_wall = time.monotonic()
     try:
