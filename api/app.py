@@ -94,4 +94,9 @@ def create_app(
             STATIC / "admin.html", media_type="text/html; charset=utf-8", headers=PAGE_HEADERS
         )
 
+    @app.get("/push", include_in_schema=False)
+    def push_page() -> FileResponse:
+        """精准推送: the push timeline and the delivery log."""
+        return FileResponse(STATIC / "push.html", media_type="text/html; charset=utf-8", headers=PAGE_HEADERS)
+
     return app

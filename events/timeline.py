@@ -88,7 +88,10 @@ def push_timeline(
     today: dt.date | None = None,
     policy_id: str | None = None,
 ) -> list[TimelineRow]:
-    """Every item of every current policy (or of one) against the N-working-day rule, oldest publication first."""
+    """Every item of every current policy published through events (or of one) against the rule, oldest first.
+
+    A policy stored before events were produced (no ``policy.published``) is not listed.
+    """
     if clock not in ("issued", "ingested"):
         raise ValueError(f"clock must be 'issued' or 'ingested', got {clock!r}")
     today = today or dt.date.today()
@@ -100,7 +103,9 @@ def push_timeline(
         ready_events = store.list_events(
             event_type="targets.ready", subject=summary.id, limit=1000, newest_first=False
         )
-        ingested_at = published_events[0].created_at if published_events else None
+        if not published_events:
+            continue  # stored before events were produced (a demo corpus, history): never published by us
+        ingested_at = published_events[0].created_at
         stored = store.get_policy(summary.id)
         if stored is None:
             continue
@@ -108,7 +113,7 @@ def push_timeline(
         if clock == "issued" and issued:
             start, started_by = _day(issued), "issued"
         else:
-            start, started_by = _day(ingested_at or stored.created_at), "ingested"
+            start, started_by = _day(ingested_at), "ingested"
         deadline = add_working_days(start, rule_days)
         fanned = store.subscriptions_of_events([e.id for e in ready_events])
         acked = store.delivered_at([e.id for e in ready_events])
