@@ -185,7 +185,7 @@ class DispatchRound:
 
 
 class Dispatcher:
-    """Runs the producers and sends due deliveries, in rounds; :meth:`start` runs rounds in a daemon thread."""
+    """Runs the producers and sends due deliveries, in rounds; :meth:`start` runs them in daemon threads."""
 
     def __init__(
         self,
@@ -211,6 +211,7 @@ class Dispatcher:
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._producer_thread: threading.Thread | None = None
         self._on_error = on_error
         self.rounds = 0
         self.errors = 0
@@ -294,24 +295,42 @@ class Dispatcher:
     # --- the thread ----------------------------------------------------------------------------
 
     def start(self) -> Dispatcher:
-        """Run rounds in a daemon thread until :meth:`stop`."""
+        """Deliver and produce in two daemon threads until :meth:`stop`.
+
+        Apart, so a long production (an import of thousands of enterprises, each matched
+        for enterprise.matches_changed) never holds up the deliveries of events already written.
+        """
         if self._thread is None:
-            self._thread = threading.Thread(target=self._loop, name="policymatch-events", daemon=True)
+            self._thread = threading.Thread(
+                target=self._deliver_loop, name="policymatch-webhooks", daemon=True
+            )
+            self._producer_thread = threading.Thread(
+                target=self._produce_loop, name="policymatch-events", daemon=True
+            )
             self._thread.start()
+            self._producer_thread.start()
         return self
 
     def wake(self) -> None:
-        """Run the next round now instead of at the end of the interval."""
+        """Send what is due now instead of at the end of the interval."""
         self._wake.set()
 
-    def _loop(self) -> None:
+    def _deliver_loop(self) -> None:
         while not self._stop.is_set():
             try:
-                self.run_once()
+                self.deliver()
+                self.rounds += 1
             except Exception as exc:  # noqa: BLE001 - the store may be briefly unavailable; try next round
-                self._failed("round", exc)
+                self._failed("delivery round", exc)
             self._wake.wait(self.interval_s)
             self._wake.clear()
+
+    def _produce_loop(self) -> None:
+        while not self._stop.is_set():
+            if self.produce():
+                self._wake.set()  # new events: deliver them now
+                continue  # more may be waiting (a backlog is read in batches)
+            self._stop.wait(self.interval_s)
 
     @property
     def running(self) -> bool:
@@ -319,11 +338,12 @@ class Dispatcher:
         return self._thread is not None and self._thread.is_alive()
 
     def stop(self, timeout_s: float = 10.0) -> None:
-        """Stop the thread after its round, then the senders."""
+        """Stop the threads after their rounds, then the senders."""
         self._stop.set()
         self._wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout_s)
+        for thread in (self._thread, self._producer_thread):
+            if thread is not None:
+                thread.join(timeout_s)
         self._pool.shutdown(wait=True)
         self.sender.close()
         if self._owns_store:

@@ -36,6 +36,8 @@ ANNOUNCED_LEVELS: tuple[str, ...] = ("eligible", "near_miss")
 TARGET_LEVELS: tuple[str, ...] = ("eligible", "need_info", "near_miss")
 #: Enterprises per enterprise.matches_changed event (a new policy may concern thousands).
 CHANGES_PER_EVENT = 500
+#: Failures of one batch in a row before its first change is skipped (logged) so later events flow.
+MAX_FAILURES = 5
 #: Working days before an edge of the 申报 window when deadline.approaching is sent (the largest first).
 DEFAULT_THRESHOLDS: tuple[int, ...] = (5, 1)
 
@@ -242,6 +244,8 @@ class FeedProducer:
         self.cursor_name = cursor_name
         self.batch = batch
         self.apply = apply if apply is not None else self.apply_to_matcher
+        self._failures = (-1, 0)  # (cursor, consecutive failures there)
+        self._isolate_until = -1  # after repeated failures: one change at a time up to this seq
 
     def apply_to_matcher(self, changes: Sequence[Any]) -> None:
         """Bring the matcher up to date with these changes (policies re-read, enterprises re-read)."""
@@ -258,9 +262,34 @@ class FeedProducer:
         if cursor is None:
             self.store.set_event_cursor(self.cursor_name, self.store.last_change_seq())
             return 0
-        changes = self.store.changes_since(cursor, self.batch)
+        changes = self.store.changes_since(cursor, 1 if cursor < self._isolate_until else self.batch)
         if not changes:
             return 0
+        try:
+            return self._announce(changes)
+        except Exception:
+            at, n = self._failures
+            n = n + 1 if at == cursor else 1
+            self._failures = (cursor, n)
+            if n < MAX_FAILURES:
+                raise
+            self._failures = (-1, 0)
+            if len(changes) > 1:  # find the change that fails: one at a time through this batch
+                self._isolate_until = changes[-1].seq
+                raise
+            # A change that fails every time must not hold back every later event: skip it, loudly.
+            log.error(
+                "events: change %d (%s %s) failed %d times; its events are skipped",
+                changes[0].seq,
+                changes[0].kind,
+                changes[0].key,
+                n,
+                exc_info=True,
+            )
+            self.store.set_event_cursor(self.cursor_name, changes[0].seq)
+            return 0
+
+    def _announce(self, changes: Sequence[Any]) -> int:
         self.apply(changes)
         plan = Plan()
         last = changes[-1].seq

@@ -294,3 +294,42 @@ def test_writes_from_any_process_become_events(client, keys, services, tmp_path)
         bodies
     )
     assert services.store.event_cursor("events") == services.store.last_change_seq()
+
+
+def test_a_change_that_always_fails_is_isolated_and_skipped(services):
+    """One poisonous change must not hold back the events of every change after it."""
+    from events.producers import MAX_FAILURES, FeedProducer
+    from matcher.ingest import ingest_policies
+
+    store = services.store
+
+    def apply(changes):
+        if any(c.key == "poison-1" for c in changes):
+            raise RuntimeError("this change cannot be applied")
+        services.catch_up()
+
+    producer = FeedProducer(store, services.matcher, cursor_name="poison-test", apply=apply)
+    assert producer.run() == 0  # places the cursor
+    texts = {
+        "good-a": "对营业收入超过500万元的企业，奖励5万元。",
+        "poison-1": "对纳税超过100万元的企业，奖励3万元。",
+    }
+    texts["good-b"] = "对从业人员超过100人的企业，奖励2万元。"
+    for policy_id, text in texts.items():
+        record = {"id": policy_id, "title": f"{policy_id} 奖励", "text": text, "region_code": "331002"}
+        ingest_policies(store, [record], strict=True, progress=False)
+    failures = 0
+    for _ in range(4 * MAX_FAILURES):
+        try:
+            producer.run()
+        except RuntimeError:
+            failures += 1
+        if store.event_cursor("poison-test") == store.last_change_seq():
+            break
+    assert store.event_cursor("poison-test") == store.last_change_seq()
+    assert failures == 2 * MAX_FAILURES - 1  # the batch, then the change alone (its last failure skips it)
+    published = {e.subject for e in store.list_events(event_type="policy.published", limit=100)}
+    assert {"good-a", "good-b"} <= published and "poison-1" not in published
+    for policy_id in texts:
+        store.delete_policy(policy_id)
+    services.catch_up()
