@@ -10,6 +10,7 @@ resource in ``api/routes/``; errors are answered in the contract's shape by
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -40,7 +41,7 @@ def create_app(
     settings: Settings, services: Services | None = None, *, limits: Limits | None = None
 ) -> FastAPI:
     """Build the HTTP app over the data directory named by ``settings`` (or over ready ``services``)."""
-    limits = services.limits if services is not None else (limits or Limits())
+    limits = services.limits if services is not None else (limits or Limits.from_settings(settings))
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -48,6 +49,9 @@ def create_app(
         if getattr(app.state, "services", None) is None:
             opened = open_services(settings, limits=limits, prepare=False)
             app.state.services = opened
+            if opened.extraction is not None:
+                # A real server starts its extraction workers now, beside serving (they take a few seconds).
+                threading.Thread(target=opened.extraction.warm, name="policymatch-warm", daemon=True).start()
         app.state.match_limiter = match_limiter(settings.match_threads)
         warm_up()  # the first request would otherwise load jieba's dictionary (~1 s)
         frozen = settle_heap()  # the loaded matcher leaves later collections (see api.runtime)

@@ -1,7 +1,9 @@
 """Limits on what one request may ask: body size (413), result counts, text lengths, rate (429).
 
-The caps are plain constants in :class:`Limits` (the schemas read the text
-caps, the routes the count caps); the body-size guard is a small ASGI
+The text caps are constants the schemas read (ceilings for the OpenAPI document);
+every other limit is a field of :class:`Limits`, made from the one
+:class:`~corpus.settings.Settings` (``POLICYMATCH_MAX_BODY_BYTES``, ``POLICYMATCH_RATE_PER_MINUTE``
+and so on, listed in docs/service.md). The body-size guard is a small ASGI
 middleware that counts bytes as they arrive, so a lying or absent
 ``Content-Length`` cannot slip a large body past it; the rate limit is a
 token bucket per API key (per client address when running open).
@@ -13,7 +15,8 @@ import json
 import math
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
+from typing import Any
 
 from fastapi import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -21,7 +24,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 # Text caps, read by api/schemas.py (characters, not bytes).
 MAX_ID_CHARS = 128
 MAX_TITLE_CHARS = 500
-MAX_POLICY_TEXT_CHARS = 200_000
+# Ceiling of a policy text in the schema; the setting max_policy_text_chars (default 200 000) is what applies.
+MAX_POLICY_TEXT_CHARS = 1_000_000
 MAX_PROFILE_TEXT_CHARS = 5_000
 MAX_COMMENT_CHARS = 2_000
 MAX_SPAN_CHARS = 2_000
@@ -31,7 +35,7 @@ MAX_ENTERPRISES_PER_REQUEST = 1_000
 
 @dataclass(frozen=True)
 class Limits:
-    """What one request may ask for; defaults suit the demo, tests narrow them."""
+    """What one request or client may ask for; defaults are the settings' defaults, tests narrow them."""
 
     max_body_bytes: int = 2 * 1024 * 1024
     max_top_k: int = 100
@@ -40,6 +44,17 @@ class Limits:
     default_page_size: int = 50
     rate_per_minute: int = 600
     burst: int = 60
+    unauth_rate_per_minute: int = 60
+    unauth_burst: int = 20
+    max_policy_text_chars: int = 200_000
+    extraction_budget_s: float = 60.0
+    refusal_audit_window_s: int = 60
+    read_timeout_s: float = 15.0
+
+    @classmethod
+    def from_settings(cls, settings: Any) -> Limits:
+        """Read the limits from the settings (every field of this class is a setting of the same name)."""
+        return cls(**{f.name: getattr(settings, f.name) for f in fields(cls) if hasattr(settings, f.name)})
 
 
 class RateLimiter:

@@ -23,6 +23,7 @@ from typing import Any
 
 from api.limits import Limits, RateLimiter
 from api.security import KeyRing, Principal
+from api.workers import ExtractionPool
 from corpus.settings import Settings
 
 log = logging.getLogger("policymatch.api")
@@ -203,8 +204,11 @@ class Services:
     _versions: tuple[str, float, dict[str, int]] | None = field(default=None, repr=False)
     match_cache: MatchCache = field(default_factory=MatchCache)
     audit_writer: AuditWriter | None = None
+    extraction: ExtractionPool | None = None
 
     def __post_init__(self) -> None:
+        if self.extraction is None:
+            self.extraction = ExtractionPool(getattr(self.settings, "extraction_processes", 1))
         if self.keyring is None:
             self.keyring = KeyRing(self.store)
         if self.rate_limiter is None:
@@ -262,6 +266,8 @@ class Services:
         """Commit queued audit rows, then close the store (the matcher holds nothing that needs closing)."""
         if self.audit_writer is not None:
             self.audit_writer.close()
+        if self.extraction is not None:
+            self.extraction.close()
         close = getattr(self.store, "close", None)
         if close is not None:
             close()
@@ -319,7 +325,9 @@ def open_services(
     except BaseException:
         store.close()
         raise
-    return Services(settings=settings, store=store, matcher=matcher, limits=limits or Limits())
+    return Services(
+        settings=settings, store=store, matcher=matcher, limits=limits or Limits.from_settings(settings)
+    )
 
 
 def record_audit(

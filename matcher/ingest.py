@@ -45,6 +45,10 @@ from corpus.splitting import split_policy
 from corpus.store.base import AuditEvent, Store
 
 POLICY_BATCH = 50
+# Seconds one document's split and extraction may take (a setting at the doors: POLICYMATCH_EXTRACTION_BUDGET_S).
+EXTRACTION_BUDGET_S = 60.0
+# Characters of one policy text (a setting at the doors: POLICYMATCH_MAX_POLICY_TEXT_CHARS).
+MAX_POLICY_TEXT_CHARS = 200_000
 ENTERPRISE_BATCH = 5000
 _MAX_ERRORS_SHOWN = 20
 
@@ -175,8 +179,14 @@ def _progress(iterable: Iterable[Any], *, enabled: bool, unit: str, total: int |
 # --- policies ----------------------------------------------------------------------------------
 
 
+class ExtractionTooSlow(ValueError):
+    """A document whose split and extraction ran past its time budget (it is reported, not stored)."""
+
+
 @dataclass(frozen=True)
-class _PreparedPolicy:
+class PreparedPolicy:
+    """A policy document split into items and read (tags, conditions): what the store writes, made outside any lock."""
+
     document: PolicyDocument
     items: tuple[PolicyItem, ...]
     extractions: tuple[Any, ...]
@@ -184,9 +194,11 @@ class _PreparedPolicy:
     line: int | None
 
 
-def _policy_entries(docs: Iterable[Any]) -> Iterator[Loaded[PolicyDocument] | LoadError]:
+def _policy_entries(
+    docs: Iterable[Any],
+) -> Iterator[Loaded[PolicyDocument] | LoadError | PreparedPolicy]:
     for position, doc in enumerate(docs, start=1):
-        if isinstance(doc, Loaded | LoadError):
+        if isinstance(doc, Loaded | LoadError | PreparedPolicy):
             yield doc
         elif isinstance(doc, PolicyDocument):
             yield Loaded(doc, "(input)", position)
@@ -203,23 +215,48 @@ def _policy_entries(docs: Iterable[Any]) -> Iterator[Loaded[PolicyDocument] | Lo
             yield LoadError("(input)", position, None, f"is not a policy document: {type(doc).__name__}")
 
 
-def _prepare_policy(entry: Loaded[PolicyDocument]) -> _PreparedPolicy:
+def prepare_policy(
+    entry: Loaded[PolicyDocument] | PolicyDocument,
+    *,
+    budget_s: float | None = EXTRACTION_BUDGET_S,
+    max_chars: int | None = MAX_POLICY_TEXT_CHARS,
+) -> PreparedPolicy:
+    """Split a document and extract every item, within ``budget_s`` seconds and ``max_chars`` characters.
+
+    Raises :class:`ExtractionTooSlow` past the budget (checked after the split and after each
+    item: every reader is linear in its text, so one item's share is bounded by the size cap)
+    and ``ValueError`` for a text over the cap. Needs no store and no lock: the HTTP route runs it
+    before taking the write lock, so a long document never holds up other writes.
+    """
     # Imported here: extraction loads its vocabularies on first use, and corpus-only callers never need it.
     from matcher.extraction import extract_item
 
+    if isinstance(entry, PolicyDocument):
+        entry = Loaded(entry, "(input)", None)
     document = entry.record
+    if max_chars is not None and len(document.text) > max_chars:
+        raise ValueError(f"the text has {len(document.text)} characters, more than the limit of {max_chars}")
+    deadline = None if budget_s is None else time.monotonic() + budget_s
+
+    def check(stage: str) -> None:
+        if deadline is not None and time.monotonic() > deadline:
+            raise ExtractionTooSlow(f"reading it took longer than the budget of {budget_s:g} s ({stage})")
+
     items = tuple(split_policy(document))
-    extractions = tuple(
-        extract_item(
-            item.text,
-            title=item.title,
-            region_code=item.region_code,
-            department=item.department,
-            issued=item.issued,
+    check("split")
+    extractions = []
+    for n, item in enumerate(items, start=1):
+        extractions.append(
+            extract_item(
+                item.text,
+                title=item.title,
+                region_code=item.region_code,
+                department=item.department,
+                issued=item.issued,
+            )
         )
-        for item in items
-    )
-    return _PreparedPolicy(document, items, extractions, entry.path, entry.line)
+        check(f"item {n} of {len(items)}")
+    return PreparedPolicy(document, items, tuple(extractions), entry.path, entry.line)
 
 
 def ingest_policies(
@@ -230,11 +267,14 @@ def ingest_policies(
     progress: bool = True,
     batch_size: int = POLICY_BATCH,
     audit_actor: str | None = None,
+    budget_s: float | None = EXTRACTION_BUDGET_S,
+    max_chars: int | None = MAX_POLICY_TEXT_CHARS,
 ) -> IngestReport:
     """Split, extract and store policy documents; each batch is one transaction (strict: the whole ingest).
 
     ``docs`` may mix :class:`PolicyDocument`, POST /v1/policies dicts, loaded
-    records and file/folder paths. With ``strict`` any error stores nothing and
+    records, :class:`PreparedPolicy` and file/folder paths. Each document is read within
+    ``budget_s`` seconds and ``max_chars`` characters (else it is reported and skipped). With ``strict`` any error stores nothing and
     raises :class:`IngestFailed`. ``audit_actor`` appends one audit event with the counts.
     """
     started = time.perf_counter()
@@ -244,8 +284,14 @@ def ingest_policies(
 
     seen_bad: set[tuple[str, int | None]] = set()
 
-    def prepared() -> Iterator[_PreparedPolicy]:
+    def prepared() -> Iterator[PreparedPolicy]:
         for entry in entries:
+            if isinstance(
+                entry, PreparedPolicy
+            ):  # read beforehand (prepare_policy), outside the caller's lock
+                tally.read += 1
+                yield entry
+                continue
             if isinstance(entry, LoadError):
                 tally.errors.append(entry)
                 if (entry.path, entry.line) not in seen_bad:  # one record may have several bad fields
@@ -254,7 +300,7 @@ def ingest_policies(
                 continue
             tally.read += 1
             try:
-                yield _prepare_policy(entry)
+                yield prepare_policy(entry, budget_s=budget_s, max_chars=max_chars)
             except (ValueError, TypeError, KeyError) as exc:
                 tally.errors.append(
                     LoadError(entry.path, entry.line, "text", f"cannot be split or extracted: {exc}")
@@ -275,7 +321,7 @@ def ingest_policies(
         if report.errors:
             raise IngestFailed(report)
     else:
-        batch: list[_PreparedPolicy] = []
+        batch: list[PreparedPolicy] = []
         for item in prepared():
             batch.append(item)
             if len(batch) >= batch_size:
@@ -296,7 +342,7 @@ def ingest_policies(
     return report
 
 
-def _store_policy(store: Store, prepared: _PreparedPolicy, tally: _Tally) -> None:
+def _store_policy(store: Store, prepared: PreparedPolicy, tally: _Tally) -> None:
     existed = store.get_policy(prepared.document.id) is not None
     store.upsert_policy(prepared.document, prepared.items, prepared.extractions)
     tally.replaced += existed
@@ -306,7 +352,7 @@ def _store_policy(store: Store, prepared: _PreparedPolicy, tally: _Tally) -> Non
     tally.stored_ids.append(prepared.document.id)
 
 
-def _store_policy_batch(store: Store, batch: list[_PreparedPolicy], tally: _Tally) -> None:
+def _store_policy_batch(store: Store, batch: list[PreparedPolicy], tally: _Tally) -> None:
     snapshot = _Tally(**{k: v for k, v in vars(tally).items() if not isinstance(v, list)})
     try:
         with store.transaction():

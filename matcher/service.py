@@ -25,7 +25,6 @@ import datetime as dt
 import hashlib
 import logging
 import math
-import re
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -192,10 +191,10 @@ def _support_text(text: str, tags: Mapping[str, Any] | None) -> str | None:
         value = (tags or {}).get(key)
         if isinstance(value, str) and value.strip():
             return value.strip()
-    match = re.search(
-        r"[^。；;，,]*(?:奖励|补助|补贴|资助|贴息|减免)[^。；;]*?\d[\d.]*\s*(?:亿|万)?元[^。；;]*", text
-    )
-    return match.group(0).strip() if match else None
+    # Linear in the text (issue 18): the regex it replaces backtracked quadratically, and every restart reads each item.
+    from matcher.extraction.support import support_text
+
+    return support_text(text)
 
 
 def _tag_words(tags: Mapping[str, Any] | None) -> frozenset[str]:
