@@ -198,7 +198,9 @@ def evaluate_condition(
     """Decide one condition against one profile (a Mapping in the shape of enterprise_profile.md)."""
     op, fld, want = condition.op, condition.field, condition.value
     if fld == "undecidable":
-        return ConditionResult(condition, "unknown", None, f"{FIELD_LABELS['undecidable']}需人工核实：{condition.span or want}")
+        return ConditionResult(
+            condition, "unknown", None, f"{FIELD_LABELS['undecidable']}需人工核实：{condition.span or want}"
+        )
     if op == "semantic":
         verdict: Verdict = semantic_judge(condition, profile) if semantic_judge else "unknown"
         gap = None if verdict == "met" else f"需核实经营内容：{want}"
@@ -212,10 +214,17 @@ def evaluate_condition(
         if not _is_number(actual):
             return ConditionResult(condition, "unknown", actual, f"{fld} 不是数值：{actual!r}")
         ok = _compare(float(actual), op, float(want))
-        return ConditionResult(condition, "met" if ok else "unmet", actual, None if ok else _numeric_gap(fld, op, float(actual), float(want)))
+        return ConditionResult(
+            condition,
+            "met" if ok else "unmet",
+            actual,
+            None if ok else _numeric_gap(fld, op, float(actual), float(want)),
+        )
     if op == "eq":
         ok = _same(actual, want)
-        return ConditionResult(condition, "met" if ok else "unmet", actual, None if ok else _eq_gap(fld, actual, want))
+        return ConditionResult(
+            condition, "met" if ok else "unmet", actual, None if ok else _eq_gap(fld, actual, want)
+        )
     if op in ("has", "not_has"):
         titles = _as_titles(actual)
         present = str(want) in titles
@@ -234,7 +243,12 @@ def evaluate_condition(
         return ConditionResult(condition, "met" if ok else "unmet", actual, gap)
     if op == "within_region":
         ok = str(actual).startswith(str(want))
-        return ConditionResult(condition, "met" if ok else "unmet", actual, None if ok else f"注册地 {actual} 不在适用区域 {want} 内")
+        return ConditionResult(
+            condition,
+            "met" if ok else "unmet",
+            actual,
+            None if ok else f"注册地 {actual} 不在适用区域 {want} 内",
+        )
     if op == "industry_in":
         code = _industry_key(str(actual))
         ok = any(code.startswith(_industry_key(str(c))) for c in want)
@@ -249,7 +263,12 @@ def evaluate_condition(
         # Both bounds are inclusive: "2020年1月1日以后成立" admits 2020-01-01.
         ok = have >= limit if op == "established_after" else have <= limit
         word = "之后" if op == "established_after" else "之前"
-        return ConditionResult(condition, "met" if ok else "unmet", actual, None if ok else f"成立日期 {actual} 不在 {want} {word}")
+        return ConditionResult(
+            condition,
+            "met" if ok else "unmet",
+            actual,
+            None if ok else f"成立日期 {actual} 不在 {want} {word}",
+        )
     return ConditionResult(condition, "unknown", actual, f"无法判断 {fld} {op}")
 
 
@@ -384,10 +403,26 @@ def _as_titles(actual: Any) -> set[str]:
 
 # GB/T 4754-2017: the 门类 letter of each range of 大类 (two-digit) codes.
 _SECTION_RANGES: tuple[tuple[str, int, int], ...] = (
-    ("A", 1, 5), ("B", 6, 12), ("C", 13, 43), ("D", 44, 46), ("E", 47, 50), ("F", 51, 52),
-    ("G", 53, 60), ("H", 61, 62), ("I", 63, 65), ("J", 66, 69), ("K", 70, 70), ("L", 71, 72),
-    ("M", 73, 75), ("N", 76, 79), ("O", 80, 82), ("P", 83, 83), ("Q", 84, 85), ("R", 86, 90),
-    ("S", 91, 97), ("T", 98, 98),
+    ("A", 1, 5),
+    ("B", 6, 12),
+    ("C", 13, 43),
+    ("D", 44, 46),
+    ("E", 47, 50),
+    ("F", 51, 52),
+    ("G", 53, 60),
+    ("H", 61, 62),
+    ("I", 63, 65),
+    ("J", 66, 69),
+    ("K", 70, 70),
+    ("L", 71, 72),
+    ("M", 73, 75),
+    ("N", 76, 79),
+    ("O", 80, 82),
+    ("P", 83, 83),
+    ("Q", 84, 85),
+    ("R", 86, 90),
+    ("S", 91, 97),
+    ("T", 98, 98),
 )
 
 

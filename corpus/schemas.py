@@ -20,7 +20,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, fields
 from typing import Any, Literal
 
-from corpus import reference
+from corpus import reference, validation
 
 Fulfilment = Literal["免申即享", "即申即享", "一般申报", "第三方评审"]
 FULFILMENTS: tuple[str, ...] = ("免申即享", "即申即享", "一般申报", "第三方评审")
@@ -189,6 +189,7 @@ def validate_policy(data: Mapping[str, Any], *, version: int = 1) -> PolicyDocum
     if fulfilment is not None and fulfilment not in FULFILMENTS:
         problems.append(FieldProblem("fulfilment", f"{fulfilment!r} is not one of {', '.join(FULFILMENTS)}"))
     values["fulfilment"] = fulfilment
+    problems.extend(_strict_problems(data, values.get("id")))
     if problems:
         raise PolicyError(problems, values.get("id") or _str_or_none(data.get("id")))
     return PolicyDocument(version=version, **values)
@@ -298,6 +299,12 @@ def validate_profile(data: Mapping[str, Any], *, today: dt.date | None = None) -
     values["established"] = _date(data.get("established"), "established", problems, today=today)
 
     employees = _number(data.get("employees"), "employees", problems)
+    employees_range = employees is not None and validation.range_problem(
+        "employees", _raw_count(data.get("employees"), employees)
+    )
+    if employees_range:  # before rounding: 2^63-1 persons must not be stored as 9.2e18
+        problems.append(FieldProblem("employees", employees_range))
+        employees = None
     if employees is not None:
         if employees < 0:
             problems.append(FieldProblem("employees", f"must not be negative, got {employees:g}"))
@@ -315,6 +322,9 @@ def validate_profile(data: Mapping[str, Any], *, today: dt.date | None = None) -
             problems.append(FieldProblem(name, f"must not be negative (万元), got {number:g}"))
         if number is not None and name == "rd_ratio" and number < 0:
             problems.append(FieldProblem(name, f"must not be negative (%), got {number:g}"))
+        negative = number is not None and number < 0 and name in (*MONEY_FIELDS, "rd_ratio")
+        if number is not None and not negative and (reason := validation.range_problem(name, number)):
+            problems.append(FieldProblem(name, reason))
         values[name] = number
 
     values["qualifications"] = _qualifications(data.get("qualifications"), problems)
@@ -338,11 +348,25 @@ def validate_profile(data: Mapping[str, Any], *, today: dt.date | None = None) -
     for name in TEXT_FIELDS:
         values[name] = _optional_text(data.get(name), name, problems)
 
+    problems.extend(_strict_problems(data, values.get("id")))
     if problems:
         raise ProfileError(problems, values.get("id"))
 
     if values["rd_ratio"] is None and values["rd_expense"] is not None and values["revenue"]:
-        values["rd_ratio"] = round(values["rd_expense"] / values["revenue"] * 100.0, 4)
+        ratio = values["rd_expense"] / values["revenue"] * 100.0
+        # Derived before any write: 1e10 / 1e-300 overflows to inf, which no JSON answer can carry.
+        reason = validation.range_problem("rd_ratio", ratio)
+        if reason:
+            raise ProfileError(
+                [
+                    FieldProblem(
+                        "rd_ratio",
+                        f"rd_expense / revenue gives an R&D ratio out of range ({reason})",
+                    )
+                ],
+                values.get("id"),
+            )
+        values["rd_ratio"] = round(ratio, 4)
     values["size_class"] = reference.size_class(
         values["industry_code"], values["employees"], values["revenue"], values["total_assets"]
     )
@@ -370,6 +394,27 @@ def uscc_check_digit(first17: str) -> str:
 
 
 # --- helpers -----------------------------------------------------------------------------------
+
+
+def _strict_problems(data: Mapping[str, Any], record_id: str | None) -> list[FieldProblem]:
+    """Return the problems every door checks alike (corpus.validation): the id's characters, NUL in any text."""
+    problems = []
+    if record_id is not None:
+        reason = validation.id_problem(record_id)
+        if reason:
+            problems.append(FieldProblem("id", reason))
+    for name, value in data.items():
+        reason = validation.nested_text_problem(value)
+        if reason and isinstance(name, str) and name != "id":
+            problems.append(FieldProblem(name, reason))
+    return problems
+
+
+def _raw_count(raw: Any, parsed: float | None) -> int | float | None:
+    # The exact integer when one was given (a float has lost digits beyond 2^53).
+    if isinstance(raw, int) and not isinstance(raw, bool):
+        return raw
+    return parsed
 
 
 def _str_or_none(value: Any) -> str | None:
@@ -400,7 +445,11 @@ def _number(value: Any, name: str, problems: list[FieldProblem]) -> float | None
         try:
             number = float(value)
         except OverflowError:  # an int beyond float range (JSON allows any length)
-            problems.append(FieldProblem(name, f"must be a finite number, got an integer of {int(value).bit_length()} bits"))
+            problems.append(
+                FieldProblem(
+                    name, f"must be a finite number, got an integer of {int(value).bit_length()} bits"
+                )
+            )
             return None
     elif isinstance(value, str):
         text = value.strip().replace(",", "").replace("，", "")
@@ -414,9 +463,7 @@ def _number(value: Any, name: str, problems: list[FieldProblem]) -> float | None
     else:
         problems.append(FieldProblem(name, f"must be a number, got {type(value).__name__}"))
         return None
-    if math.isnan(number):
-        return None
-    if not math.isfinite(number):
+    if not math.isfinite(number):  # NaN included: "not a number" is no unknown, it is a broken value
         problems.append(FieldProblem(name, f"must be a finite number, got {value!r}"))
         return None
     return number

@@ -1,0 +1,119 @@
+"""Issue 18 on the real app: strict validation before any write, safe CSV exports, refusals on the record.
+
+Each hostile request of the issue is sent through the HTTP app over a real
+store and matcher; the store is checked afterwards, so a refusal that still
+wrote something fails the test.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from api_helpers import assert_error, auth
+from fastapi.testclient import TestClient
+
+from api.app import create_app
+from api.services import Services
+
+PROFILE = {"id": "H18-1", "name": "台州加固测试有限公司", "region_code": "331002", "employees": 20}
+
+
+def _stored(services: Services, enterprise_id: str) -> Any:
+    return services.store.get_enterprise(enterprise_id)
+
+
+@pytest.mark.parametrize(
+    ("patch", "field"),
+    [
+        pytest.param({"revenue": 1e-300, "rd_expense": 1e10}, "rd_ratio", id="rd-ratio-overflow"),
+        pytest.param({"employees": 2**63 - 1}, "employees", id="int64-employees"),
+        pytest.param({"employees": True}, "employees", id="bool-employees"),
+        pytest.param({"employees": "5"}, "employees", id="string-employees"),
+        pytest.param({"revenue": "5"}, "revenue", id="string-revenue"),
+        pytest.param({"revenue": True}, "revenue", id="bool-revenue"),
+        pytest.param({"revenue": 1e13}, "revenue", id="revenue-beyond-range"),
+        pytest.param({"revenue_growth": -150.0}, "revenue_growth", id="growth-below-minus-100"),
+        pytest.param({"major_violation": 1}, "major_violation", id="number-as-boolean"),
+        pytest.param({"name": "甲\x00乙"}, "name", id="nul-in-name"),
+        pytest.param({"qualifications": ["高新\x00"]}, "qualifications", id="nul-in-list"),
+        pytest.param({"id": "."}, "id", id="dot-id"),
+        pytest.param({"id": ".."}, "id", id="dotdot-id"),
+        pytest.param({"id": "a\x00b"}, "id", id="nul-id"),
+        pytest.param({"id": "../etc"}, "id", id="path-id"),
+    ],
+)
+def test_bad_profiles_are_422_naming_the_field_and_store_nothing(client, services, keys, patch, field):
+    admin = auth(keys["admin"])
+    body = {**PROFILE, **patch}
+    before = services.store.count_enterprises()
+    error = assert_error(client.post("/v1/enterprises", json=body, headers=admin), 422)
+    assert field in str(error), error
+    assert services.store.count_enterprises() == before
+    assert _stored(services, str(body["id"])) is None
+    if field != "id":
+        put = client.put(f"/v1/enterprises/{PROFILE['id']}", json=body | {"id": PROFILE["id"]}, headers=admin)
+        assert field in str(assert_error(put, 422))
+        assert _stored(services, PROFILE["id"]) is None
+
+
+def test_nan_is_refused_not_stored_as_unknown(client, services, keys):
+    raw = '{"id": "H18-nan", "name": "n", "revenue": NaN}'
+    response = client.post(
+        "/v1/enterprises",
+        content=raw,
+        headers={**auth(keys["admin"]), "Content-Type": "application/json"},
+    )
+    assert "revenue" in str(assert_error(response, 422))
+    assert _stored(services, "H18-nan") is None
+
+
+@pytest.mark.parametrize("top_k", [True, "5", 5.0, 0, 10**30])
+def test_top_k_must_be_an_integer_in_range(client, keys, top_k):
+    body = {"enterprise_id": "E001", "top_k": top_k}
+    error = assert_error(client.post("/v1/match", json=body, headers=auth(keys["admin"])), 422)
+    assert "top_k" in str(error)
+
+
+def test_good_profile_still_goes_in(client, services, keys):
+    body = {**PROFILE, "id": "H18-ok", "revenue": 1200.5, "rd_expense": 60, "employees": 35}
+    response = client.post("/v1/enterprises", json=body, headers=auth(keys["admin"]))
+    assert response.status_code == 201, response.text
+    assert response.json()["profile"]["rd_ratio"] == 4.9979
+    assert _stored(services, "H18-ok").employees == 35
+
+
+def test_policy_ids_and_nul_are_checked_too(client, services, keys):
+    admin = auth(keys["admin"])
+    for body, field in (
+        ({"id": "..", "title": "t", "text": "一、对企业给予奖励10万元。"}, "id"),
+        ({"id": "h18-p", "title": "t\x00", "text": "一、对企业给予奖励10万元。"}, "title"),
+        ({"id": "h18-p", "title": "t", "text": "一、对企业\x00给予奖励10万元。"}, "text"),
+    ):
+        assert field in str(assert_error(client.post("/v1/policies", json=body, headers=admin), 422))
+    assert services.store.get_policy("..") is None and services.store.get_policy("h18-p") is None
+
+
+def test_a_policy_past_its_extraction_budget_is_refused_and_the_worker_replaced(services, keys):
+    from dataclasses import replace
+
+    tight = Services(
+        settings=services.settings,
+        store=services.store,
+        matcher=services.matcher,
+        limits=replace(services.limits, extraction_budget_s=0.05, max_policy_text_chars=300_000),
+    )
+    try:
+        with TestClient(create_app(tight.settings, tight), client=("127.0.0.1", 1)) as client:
+            body = {"id": "h18-slow", "title": "长", "text": "两" * 200_000}
+            error = assert_error(client.post("/v1/policies", json=body, headers=auth(keys["admin"])), 422)
+            assert "budget" in error["message"]
+            assert services.store.get_policy("h18-slow") is None
+            assert tight.extraction is not None and tight.extraction.restarts == 1
+            # A fresh worker reads the next document.
+            ok = {"id": "h18-fast", "title": "短", "text": "一、对企业给予奖励10万元。"}
+            tight_fast = replace(tight.limits, extraction_budget_s=120.0)
+            tight.limits = tight_fast
+            assert client.post("/v1/policies", json=ok, headers=auth(keys["admin"])).status_code == 201
+    finally:
+        tight.extraction.close() if tight.extraction else None
