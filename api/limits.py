@@ -80,6 +80,18 @@ class RateLimiter:
                 return 60.0
             return (1.0 - tokens) / self.rate_per_second
 
+    def waiting(self, caller: str, now: float | None = None) -> float:
+        """Seconds until ``caller`` has a token again (0 when it has one now); takes nothing."""
+        now = time.monotonic() if now is None else now
+        with self._lock:
+            found = self._buckets.get(caller)
+            if found is None:
+                return 0.0
+            tokens = min(float(self.burst), found[0] + (now - found[1]) * self.rate_per_second)
+        if tokens >= 1.0:
+            return 0.0
+        return 60.0 if self.rate_per_second <= 0 else (1.0 - tokens) / self.rate_per_second
+
 
 def retry_after_header(wait_seconds: float) -> dict[str, str]:
     """``Retry-After`` in whole seconds (at least 1)."""

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from api.limits import Limits, RateLimiter
-from api.security import KeyRing, Principal
+from api.security import KeyRing, Principal, RefusalLog
 from api.workers import ExtractionPool
 from corpus.settings import Settings
 
@@ -205,6 +205,8 @@ class Services:
     match_cache: MatchCache = field(default_factory=MatchCache)
     audit_writer: AuditWriter | None = None
     extraction: ExtractionPool | None = None
+    unauth_limiter: RateLimiter | None = None
+    refusals: RefusalLog | None = None
 
     def __post_init__(self) -> None:
         if self.extraction is None:
@@ -215,6 +217,12 @@ class Services:
             self.rate_limiter = RateLimiter(self.limits.rate_per_minute, self.limits.burst)
         if self.audit_writer is None:
             self.audit_writer = AuditWriter(self.store)
+        if self.unauth_limiter is None:
+            # Failed authentications per client address: a flood of bad keys meets 429 before the key lookup.
+            self.unauth_limiter = RateLimiter(self.limits.unauth_rate_per_minute, self.limits.unauth_burst)
+        if self.refusals is None:
+            self.refusals = RefusalLog(self.audit_writer.append, self.limits.refusal_audit_window_s)
+            self.refusals.start()
 
     @property
     def model_version(self) -> str:
@@ -264,6 +272,8 @@ class Services:
 
     def close(self) -> None:
         """Commit queued audit rows, then close the store (the matcher holds nothing that needs closing)."""
+        if self.refusals is not None:
+            self.refusals.close()
         if self.audit_writer is not None:
             self.audit_writer.close()
         if self.extraction is not None:

@@ -185,3 +185,80 @@ def test_cli_csv_export_is_safe_too(client, services, keys, tmp_path):
     rows = _csv_cells(out.read_text(encoding="utf-8"))
     assert ["H18-cli", "'=HYPERLINK(1)"] == rows[[r[0] for r in rows].index("H18-cli")][:2]
     assert [cell for row in rows for cell in row if is_formula_cell(cell)] == []
+
+
+# --- refusals on the record ---------------------------------------------------------------------
+
+
+def _refused_rows(services: Services, **match: Any) -> list[Any]:
+    assert services.refusals is not None
+    services.refusals.flush()
+    rows = services.store.query_audit(action="request.refused", limit=1000)
+    return [r for r in rows if all(r.details.get(k) == v for k, v in match.items())]
+
+
+def test_401_403_429_are_audited_and_aggregated(services, keys):
+    from dataclasses import replace
+
+    tight = Services(
+        settings=services.settings,
+        store=services.store,
+        matcher=services.matcher,
+        limits=replace(services.limits, rate_per_minute=1, burst=2, unauth_rate_per_minute=1, unauth_burst=5),
+    )
+    try:
+        app = create_app(tight.settings, tight)
+        with (
+            TestClient(app, client=("127.0.0.9", 1)) as client,
+            TestClient(app, client=("127.0.0.10", 1)) as good,
+        ):
+            # 401 × 5 (unknown key), then the client is out of failed attempts: 429 without a lookup.
+            for _ in range(5):
+                assert client.get("/v1/policies", headers=auth("pm_nokey.notasecret")).status_code == 401
+            flood = [client.get("/v1/policies", headers=auth("pm_nokey.again")) for _ in range(20)]
+            assert {r.status_code for r in flood} == {429}
+            assert int(flood[0].headers["Retry-After"]) >= 1
+            # 403: an enterprise key reaching for another enterprise.
+            # (Another client: this one is out of failed attempts, so even a good key waits.)
+            assert client.get("/v1/policies", headers=auth(keys["enterprise"])).status_code == 429
+            other = good.get("/v1/enterprises/E002", headers=auth(keys["enterprise"]))
+            assert other.status_code == 403
+            # 429 of a known key.
+            push = auth(keys["push"])
+            statuses = [good.get("/v1/policies", headers=push).status_code for _ in range(4)]
+            assert statuses.count(429) == 2
+        rows_401 = _refused_rows(tight, status=401)
+        rows_429 = _refused_rows(tight, status=429)
+        rows_403 = _refused_rows(tight, status=403, code="forbidden_enterprise")
+        by_client = [r for r in rows_401 if r.actor == "client:127.0.0.9"]
+        assert sum(r.details["count"] for r in by_client) == 5
+        assert len(by_client) == 1  # aggregated: one row for the window
+        flood_rows = [r for r in rows_429 if r.actor == "client:127.0.0.9"]
+        assert sum(r.details["count"] for r in flood_rows) == 21 and len(flood_rows) == 1
+        assert flood_rows[0].details["paths"] == {"/v1/policies": 21}
+        assert any(r.details["count"] == 1 and r.details["role"] == "enterprise" for r in rows_403)
+        assert tight.refusals is not None and tight.refusals.recorded == 5 + 21 + 1 + 2
+        # No secret, nor its random part, reaches the audit trail.
+        text = str([r.to_dict() for r in _refused_rows(tight)])
+        assert "notasecret" not in text and keys["push"].split(".")[-1] not in text
+    finally:
+        if tight.refusals is not None:
+            tight.refusals.close()
+        if tight.extraction is not None:
+            tight.extraction.close()
+
+
+def test_refusal_rows_stay_bounded_under_a_flood():
+    from api.security import RefusalLog
+
+    written: list[Any] = []
+    now = [1_000_000.0]
+    log = RefusalLog(written.append, window_s=60, clock=lambda: now[0])
+    log.max_callers = 50
+    for n in range(100_000):
+        log.record(f"client:10.0.{n % 200}.{n % 7}", 401, "unauthorized", f"/v1/x/{n}")
+    now[0] += 61
+    log.flush(closed_only=True)
+    assert len(written) <= 51  # one row per caller (the 51st is "(many)") however long the flood
+    assert sum(e.details["count"] for e in written) == 100_000
+    assert all(len(e.details["paths"]) <= 5 for e in written)
