@@ -102,7 +102,7 @@ class Settings(BaseSettings):
         description="largest .docx/.html/.txt file read by ingest (compressed size)",
     )
     max_unzipped_bytes: int = Field(
-        default=50 * 1024 * 1024,
+        default=25 * 1024 * 1024,
         ge=1024,
         description="largest uncompressed member of a .docx, checked before parsing",
     )

@@ -25,8 +25,10 @@ from pathlib import Path
 from typing import Any
 
 from corpus.loaders import (
+    DEFAULT_CAPS,
     ENTERPRISE_SUFFIXES,
     POLICY_SUFFIXES,
+    FileCaps,
     Loaded,
     LoadError,
     expand_paths,
@@ -195,7 +197,7 @@ class PreparedPolicy:
 
 
 def _policy_entries(
-    docs: Iterable[Any],
+    docs: Iterable[Any], caps: FileCaps = DEFAULT_CAPS
 ) -> Iterator[Loaded[PolicyDocument] | LoadError | PreparedPolicy]:
     for position, doc in enumerate(docs, start=1):
         if isinstance(doc, Loaded | LoadError | PreparedPolicy):
@@ -204,7 +206,7 @@ def _policy_entries(
             yield Loaded(doc, "(input)", position)
         elif isinstance(doc, str | Path):
             for path in expand_paths([doc], POLICY_SUFFIXES):
-                yield from read_policies(path)
+                yield from read_policies(path, caps)
         elif isinstance(doc, Mapping):
             try:
                 yield Loaded(validate_policy(doc), "(input)", position)
@@ -269,18 +271,20 @@ def ingest_policies(
     audit_actor: str | None = None,
     budget_s: float | None = EXTRACTION_BUDGET_S,
     max_chars: int | None = MAX_POLICY_TEXT_CHARS,
+    file_caps: FileCaps = DEFAULT_CAPS,
 ) -> IngestReport:
     """Split, extract and store policy documents; each batch is one transaction (strict: the whole ingest).
 
     ``docs`` may mix :class:`PolicyDocument`, POST /v1/policies dicts, loaded
     records, :class:`PreparedPolicy` and file/folder paths. Each document is read within
-    ``budget_s`` seconds and ``max_chars`` characters (else it is reported and skipped). With ``strict`` any error stores nothing and
+    ``budget_s`` seconds and ``max_chars`` characters, each file within ``file_caps`` (checked
+    before parsing); a document over any of them is reported and the others still go in. With ``strict`` any error stores nothing and
     raises :class:`IngestFailed`. ``audit_actor`` appends one audit event with the counts.
     """
     started = time.perf_counter()
     tally = _Tally()
     total = _known_total(docs)
-    entries = _progress(_policy_entries(docs), enabled=progress, unit="doc", total=total)
+    entries = _progress(_policy_entries(docs, file_caps), enabled=progress, unit="doc", total=total)
 
     seen_bad: set[tuple[str, int | None]] = set()
 
@@ -301,7 +305,7 @@ def ingest_policies(
             tally.read += 1
             try:
                 yield prepare_policy(entry, budget_s=budget_s, max_chars=max_chars)
-            except (ValueError, TypeError, KeyError) as exc:
+            except (ValueError, TypeError, KeyError, RecursionError) as exc:
                 tally.errors.append(
                     LoadError(entry.path, entry.line, "text", f"cannot be split or extracted: {exc}")
                 )

@@ -59,6 +59,7 @@ def _open_store() -> Any:
 
 
 def _run(args: argparse.Namespace, kind: str) -> int:
+    from corpus.loaders import FileCaps
     from corpus.settings import get_settings
     from matcher.ingest import IngestFailed, ingest_enterprises, ingest_policies
 
@@ -76,6 +77,7 @@ def _run(args: argparse.Namespace, kind: str) -> int:
                 audit_actor="cli",
                 budget_s=settings.extraction_budget_s,
                 max_chars=settings.max_policy_text_chars,
+                file_caps=FileCaps.from_settings(settings),
             )
         else:
             report = ingest_enterprises(
