@@ -15,6 +15,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+import fastapi_offline
 from fastapi import FastAPI
 from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
@@ -28,6 +29,8 @@ from api.services import Services, open_services
 from corpus.settings import Settings
 
 STATIC = Path(__file__).resolve().parent / "static"
+# swagger-ui 5 (OpenAPI 3.1) as shipped in the fastapi-offline package: /docs loads nothing from elsewhere.
+DOCS_ASSETS = Path(fastapi_offline.__file__).resolve().parent / "static"
 # The pages load only their own scripts and styles (no inline code), so a strict policy costs nothing.
 PAGE_HEADERS = {
     "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'",
@@ -71,6 +74,9 @@ def create_app(
             "Send the API key as `Authorization: Bearer <key>` or `X-API-Key: <key>`."
         ),
         lifespan=lifespan,
+        # /docs is this service's own page (below), never swagger-ui from a CDN beside the pages' API key.
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.services = services
@@ -82,6 +88,12 @@ def create_app(
         app.include_router(module.router)
 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.mount("/docs/assets", StaticFiles(directory=DOCS_ASSETS), name="docs-assets")
+
+    @app.get("/docs", include_in_schema=False)
+    def docs_page() -> FileResponse:
+        """Serve the API reference: swagger-ui from the fastapi-offline package, under the pages' strict CSP."""
+        return FileResponse(STATIC / "docs.html", media_type="text/html; charset=utf-8", headers=PAGE_HEADERS)
 
     @app.get("/", include_in_schema=False)
     def index_page() -> FileResponse:

@@ -212,3 +212,17 @@ def test_admin_corrects_a_condition(server: str, page: Any, shots: Path) -> None
     page.wait_for_selector(".card.item[data-item='jj-2024-01#2'] .restored")
     assert item.locator(".badge.edited").count() == 0
     assert httpx.get(server + "/v1/policies/jj-2024-01").json()["items"][1]["conditions"] == before
+
+
+def test_docs_page_is_served_by_the_service_under_its_csp(server: str, page: Any) -> None:
+    """/docs: swagger-ui from the fastapi-offline package on this origin, nothing from elsewhere, no CSP violation."""
+    requested: list[str] = []
+    problems: list[str] = []
+    page.on("request", lambda request: requested.append(request.url))
+    page.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)
+    response = page.goto(server + "/docs")
+    assert response is not None and "default-src 'self'" in response.headers["content-security-policy"]
+    page.wait_for_selector(".swagger-ui .opblock")
+    assert page.locator(".swagger-ui .opblock").count() >= 10
+    assert all(url.startswith(server) or url.startswith("data:") for url in requested), requested
+    assert not [p for p in problems if "Content Security Policy" in p], problems
