@@ -81,7 +81,7 @@ def create_app(
     app.state.settings = settings
     app.state.services = services
     install_error_handlers(app)
-    app.add_middleware(BodySizeLimit, max_bytes=limits.max_body_bytes)
+    app.add_middleware(BodySizeLimit, max_bytes=limits.max_body_bytes, read_timeout_s=limits.read_timeout_s)
     app.add_middleware(RequestLog)
 
     for module in (health, policies, enterprises, match, targets, feedback, service):

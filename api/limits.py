@@ -11,6 +11,7 @@ token bucket per API key (per client address when running open).
 
 from __future__ import annotations
 
+import asyncio
 import json
 import math
 import threading
@@ -99,11 +100,18 @@ def retry_after_header(wait_seconds: float) -> dict[str, str]:
 
 
 class BodySizeLimit:
-    """ASGI middleware: answer 413 in the contract's shape when a request body exceeds ``max_bytes``."""
+    """ASGI middleware: 413 when a request body exceeds ``max_bytes``, 408 when it takes longer than ``read_timeout_s``.
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    The timeout covers the body from the first read to its last byte: a client that sends
+    headers and then trickles (or stops sending) its body is answered 408 and its connection
+    closed, instead of holding a worker thread and a connection for ever. It ends with the body:
+    waiting for a disconnect after it (a streamed answer does) is never timed.
+    """
+
+    def __init__(self, app: ASGIApp, max_bytes: int, read_timeout_s: float | None = None) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.read_timeout_s = read_timeout_s
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Check the declared length first, then count the bytes as they arrive."""
@@ -116,11 +124,24 @@ class BodySizeLimit:
             return
         received = 0
         response_started = False
+        body_done = False
+        deadline: float | None = None
 
         async def counting_receive() -> Message:
-            nonlocal received
-            message = await receive()
+            nonlocal received, body_done, deadline
+            if body_done or self.read_timeout_s is None:
+                message = await receive()
+            else:
+                now = time.monotonic()
+                deadline = deadline or now + self.read_timeout_s
+                try:
+                    message = await asyncio.wait_for(receive(), max(0.0, deadline - now))
+                except TimeoutError:
+                    raise HTTPException(
+                        408, f"The request body did not arrive within {self.read_timeout_s:g} s"
+                    ) from None
             if message["type"] == "http.request":
+                body_done = not message.get("more_body", False)
                 received += len(message.get("body", b""))
                 if received > self.max_bytes:
                     # FastAPI re-raises its HTTPException from body parsing, so the app's handler shapes it.
@@ -138,28 +159,39 @@ class BodySizeLimit:
         try:
             await self.app(scope, counting_receive, tracking_send)
         except HTTPException as exc:
-            if exc.status_code != 413 or response_started:
+            if exc.status_code not in (408, 413) or response_started:
                 raise
-            await self._reject(send)
+            if exc.status_code == 408:
+                await self._timeout(send)
+            else:
+                await self._reject(send)
 
     async def _reject(self, send: Send) -> None:
-        body = json.dumps(
-            {
-                "error": {
-                    "code": "payload_too_large",
-                    "message": f"The request body is larger than the limit of {self.max_bytes} bytes.",
-                    "details": {"max_bytes": self.max_bytes},
-                }
-            }
-        ).encode()
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 413,
-                "headers": [
-                    (b"content-type", b"application/json"),
-                    (b"content-length", str(len(body)).encode()),
-                ],
-            }
+        await _send_error(
+            send,
+            413,
+            "payload_too_large",
+            f"The request body is larger than the limit of {self.max_bytes} bytes.",
+            {"max_bytes": self.max_bytes},
         )
-        await send({"type": "http.response.body", "body": body})
+
+    async def _timeout(self, send: Send) -> None:
+        await _send_error(
+            send,
+            408,
+            "request_timeout",
+            f"The request body did not arrive within {self.read_timeout_s:g} s.",
+            {"read_timeout_s": self.read_timeout_s},
+            close=True,
+        )
+
+
+async def _send_error(
+    send: Send, status: int, code: str, message: str, details: Any, *, close: bool = False
+) -> None:
+    body = json.dumps({"error": {"code": code, "message": message, "details": details}}).encode()
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+    if close:
+        headers.append((b"connection", b"close"))
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
