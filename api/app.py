@@ -24,7 +24,7 @@ from api.errors import install_error_handlers
 from api.limits import BodySizeLimit, Limits
 from api.logs import RequestLog
 from api.routes import enterprises, feedback, health, match, policies, service, targets
-from api.runtime import match_limiter, settle_heap, warm_up
+from api.runtime import match_limiter, responsive_switching, settle_heap, warm_up
 from api.services import Services, open_services
 from corpus.settings import Settings
 
@@ -57,6 +57,7 @@ def create_app(
                 threading.Thread(target=opened.extraction.warm, name="policymatch-warm", daemon=True).start()
         app.state.match_limiter = match_limiter(settings.match_threads)
         warm_up()  # the first request would otherwise load jieba's dictionary (~1 s)
+        responsive_switching()  # health checks stay fast beside a thread re-indexing a long policy
         frozen = settle_heap()  # the loaded matcher leaves later collections (see api.runtime)
         log.info("heap settled: %d objects frozen out of garbage collection", frozen)
         try:

@@ -249,7 +249,7 @@ def run(data_dir: Path) -> dict[str, Any]:
         threads = [
             threading.Thread(target=_prober, args=(port, stop, health, health_failures), daemon=True),
             threading.Thread(
-                target=_matcher, args=(port, push_keys[1], ids, stop, beside, tally), daemon=True
+                target=_matcher, args=(port, admin_keys[1], ids, stop, beside, tally), daemon=True
             ),
         ]
         for thread in threads:
