@@ -195,6 +195,10 @@ def extraction_worst_case(length: int = 200_000) -> list[tuple[str, float, float
         "为 (qualification heads)": "为" * length,
         "奖励， (support clauses)": ("奖励，" * (length // 3 + 1))[:length],
         "1. (amount runs)": "1." * (length // 2),
+        "。 (one part per character)": "x" + "。" * (length - 1),
+        "tiers (对A，给予X；对B，给予Y)": (
+            "对高新技术企业，给予奖励1万元；对小微企业给予奖励2万元；" * (length // 28 + 1)
+        )[:length],
     }
     prepare_policy(validate_policy({"id": "w", "title": "t", "text": "预热"}), budget_s=None)
     out = []

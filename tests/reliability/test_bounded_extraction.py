@@ -92,7 +92,8 @@ SIGNATURE_ATOMS = [
 # Texts that made some reader quadratic before issue 18, or that stress one reader's worst case.
 ADVERSARIAL_ATOMS = [
     "条件", "1", "一", "两", "月", " ", "\u3000", "为", "1.", "1,", "奖励", "奖励，", "对", "本市", "企业",
-    "最高1", "按的", "第一", "（1）", "的企业", "注册", "不低于", "以上", "x",
+    "最高1", "按的", "第一", "（1）", "的企业", "注册", "不低于", "以上", "x", "。", "⑪", "！", "；",
+    "营业收入1亿元以上。", "对高新技术企业，给予奖励1万元；对小微企业给予奖励2万元；", "中小企业、",
 ]  # fmt: skip
 # Seconds per character the whole read may take, and a fixed allowance: generous on purpose (the
 # worst measured is ~50 µs per character on the shared 2-core machine; quadratic readers took
@@ -144,7 +145,11 @@ def test_signatures_are_found_as_before(text):
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 @given(
-    atom=st.one_of(st.sampled_from(ADVERSARIAL_ATOMS), st.text(min_size=1, max_size=6)),
+    # (NUL is refused at every door since issue 18: it never reaches extraction.)
+    atom=st.one_of(
+        st.sampled_from(ADVERSARIAL_ATOMS),
+        st.text(min_size=1, max_size=6).map(lambda t: t.replace("\x00", "x")),
+    ),
     length=st.integers(min_value=1_000, max_value=40_000),
 )
 def test_reading_time_is_bounded_per_character(atom, length):
