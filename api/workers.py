@@ -48,20 +48,27 @@ class ExtractionPool:
         self._pool: Pool | None = None
         self._lock = threading.Lock()
         self._slots = threading.BoundedSemaphore(max(1, processes))
+        self._closed = False
         self.restarts = 0
 
     def _get_pool(self) -> Pool:
         with self._lock:
+            if self._closed:
+                raise RuntimeError("the extraction workers are closed")
             if self._pool is None:
                 self._pool = multiprocessing.get_context("spawn").Pool(self.processes)
             return self._pool
 
     def warm(self) -> None:
         """Start the workers and load the vocabularies now rather than at the first request."""
-        if self.processes > 0:
+        if self.processes <= 0:
+            return
+        try:
             pool = self._get_pool()
             for result in [pool.apply_async(_warm) for _ in range(self.processes)]:
                 result.get(timeout=120)
+        except Exception as exc:  # noqa: BLE001 - warming is an optimisation; the first request starts it anyway
+            log.info("extraction workers not warmed (%s: %s)", type(exc).__name__, exc)
 
     def prepare(self, document: PolicyDocument, *, budget_s: float, max_chars: int) -> Any:
         """Split and extract ``document`` within ``budget_s`` seconds; raises :class:`ExtractionTimeout` past it."""
@@ -89,6 +96,7 @@ class ExtractionPool:
         """Stop the workers."""
         with self._lock:
             pool, self._pool = self._pool, None
+            self._closed = True
         if pool is not None:
             pool.terminate()
             pool.join()
