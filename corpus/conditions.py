@@ -614,9 +614,7 @@ def _evaluate_leaf(
 ) -> ConditionResult:
     op, fld, want = condition.op, condition.field, condition.value
     if fld == "undecidable":
-        return ConditionResult(
-            condition, "unknown", None, f"{FIELD_LABELS['undecidable']}需人工核实：{condition.span or want}"
-        )
+        return ConditionResult(condition, "unknown", None, f"{FIELD_LABELS['undecidable']}需人工核实：{condition.span or want}")
     if op == "semantic":
         verdict: Verdict = semantic_judge(condition, profile) if semantic_judge else "unknown"
         gap = None if verdict == "met" else f"需核实经营内容：{want}"
@@ -630,17 +628,10 @@ def _evaluate_leaf(
         if not _is_number(actual):
             return ConditionResult(condition, "unknown", actual, f"{fld} 不是数值：{actual!r}")
         ok = _compare(float(actual), op, float(want))
-        return ConditionResult(
-            condition,
-            "met" if ok else "unmet",
-            actual,
-            None if ok else _numeric_gap(fld, op, float(actual), float(want)),
-        )
+        return ConditionResult(condition, "met" if ok else "unmet", actual, None if ok else _numeric_gap(fld, op, float(actual), float(want)))
     if op == "eq":
         ok = _same(actual, want)
-        return ConditionResult(
-            condition, "met" if ok else "unmet", actual, None if ok else _eq_gap(fld, actual, want)
-        )
+        return ConditionResult(condition, "met" if ok else "unmet", actual, None if ok else _eq_gap(fld, actual, want))
     if op in ("has", "not_has"):
         titles = _as_titles(actual)
         # A title meets what it implies (国家级“小巨人” meets 专精特新中小企业): the taxonomy's closure.
@@ -660,12 +651,7 @@ def _evaluate_leaf(
         return ConditionResult(condition, "met" if ok else "unmet", actual, gap)
     if op == "within_region":
         ok = str(actual).startswith(str(want))
-        return ConditionResult(
-            condition,
-            "met" if ok else "unmet",
-            actual,
-            None if ok else f"注册地 {actual} 不在适用区域 {want} 内",
-        )
+        return ConditionResult(condition, "met" if ok else "unmet", actual, None if ok else f"注册地 {actual} 不在适用区域 {want} 内")
     if op == "industry_in":
         code = _industry_key(str(actual))
         ok = any(code.startswith(_industry_key(str(c))) for c in want)
@@ -680,12 +666,7 @@ def _evaluate_leaf(
         # Both bounds are inclusive: "2020年1月1日以后成立" admits 2020-01-01.
         ok = have >= limit if op == "established_after" else have <= limit
         word = "之后" if op == "established_after" else "之前"
-        return ConditionResult(
-            condition,
-            "met" if ok else "unmet",
-            actual,
-            None if ok else f"成立日期 {actual} 不在 {want} {word}",
-        )
+        return ConditionResult(condition, "met" if ok else "unmet", actual, None if ok else f"成立日期 {actual} 不在 {want} {word}")
     return ConditionResult(condition, "unknown", actual, f"无法判断 {fld} {op}")
 
 
@@ -956,26 +937,10 @@ def _as_titles(actual: Any) -> set[str]:
 
 # GB/T 4754-2017: the 门类 letter of each range of 大类 (two-digit) codes.
 _SECTION_RANGES: tuple[tuple[str, int, int], ...] = (
-    ("A", 1, 5),
-    ("B", 6, 12),
-    ("C", 13, 43),
-    ("D", 44, 46),
-    ("E", 47, 50),
-    ("F", 51, 52),
-    ("G", 53, 60),
-    ("H", 61, 62),
-    ("I", 63, 65),
-    ("J", 66, 69),
-    ("K", 70, 70),
-    ("L", 71, 72),
-    ("M", 73, 75),
-    ("N", 76, 79),
-    ("O", 80, 82),
-    ("P", 83, 83),
-    ("Q", 84, 85),
-    ("R", 86, 90),
-    ("S", 91, 97),
-    ("T", 98, 98),
+    ("A", 1, 5), ("B", 6, 12), ("C", 13, 43), ("D", 44, 46), ("E", 47, 50), ("F", 51, 52),
+    ("G", 53, 60), ("H", 61, 62), ("I", 63, 65), ("J", 66, 69), ("K", 70, 70), ("L", 71, 72),
+    ("M", 73, 75), ("N", 76, 79), ("O", 80, 82), ("P", 83, 83), ("Q", 84, 85), ("R", 86, 90),
+    ("S", 91, 97), ("T", 98, 98),
 )
 
 
