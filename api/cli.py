@@ -41,7 +41,9 @@ GroupFactory = Callable[[str], "argparse._SubParsersAction[argparse.ArgumentPars
 
 def build_parser() -> argparse.ArgumentParser:
     """Build the full argument parser, with every command module's subcommands."""
-    parser = argparse.ArgumentParser(prog="policymatch", description="政策匹配: 智能匹配 and 精准推送 of 惠企政策.")
+    parser = argparse.ArgumentParser(
+        prog="policymatch", description="政策匹配: 智能匹配 and 精准推送 of 惠企政策."
+    )
     parser.add_argument("--debug", action="store_true", help="show tracebacks")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     groups: dict[str, argparse._SubParsersAction[argparse.ArgumentParser]] = {}
@@ -50,7 +52,9 @@ def build_parser() -> argparse.ArgumentParser:
         if name not in groups:
             help_text, aliases = GROUPS.get(name, (name, []))
             group_parser = sub.add_parser(name, help=help_text, aliases=aliases)
-            groups[name] = group_parser.add_subparsers(dest=f"{name}_command", metavar="SUBCOMMAND", required=True)
+            groups[name] = group_parser.add_subparsers(
+                dest=f"{name}_command", metavar="SUBCOMMAND", required=True
+            )
         return groups[name]
 
     for module_name in COMMAND_MODULES:

@@ -48,19 +48,35 @@ def _open_store() -> Any:
 
 
 def _run(args: argparse.Namespace, kind: str) -> int:
+    from api.settings import get_settings
+    from corpus.loaders import FileCaps
     from matcher.ingest import IngestFailed, ingest_enterprises, ingest_policies
 
-    ingest = ingest_policies if kind == "policies" else ingest_enterprises
+    settings = get_settings()
     store = _open_store()
     try:
-        report = ingest(
-            store,
-            list(args.paths),
-            strict=args.strict,
-            progress=not args.quiet,
-            batch_size=args.batch_size,
-            audit_actor="cli",
-        )
+        if kind == "policies":
+            # The same caps as POST /v1/policies: a hostile file is reported, the others still go in.
+            report = ingest_policies(
+                store,
+                list(args.paths),
+                strict=args.strict,
+                progress=not args.quiet,
+                batch_size=args.batch_size,
+                audit_actor="cli",
+                budget_s=settings.extraction_budget_s,
+                max_chars=settings.max_policy_text_chars,
+                file_caps=FileCaps.from_settings(settings),
+            )
+        else:
+            report = ingest_enterprises(
+                store,
+                list(args.paths),
+                strict=args.strict,
+                progress=not args.quiet,
+                batch_size=args.batch_size,
+                audit_actor="cli",
+            )
     except IngestFailed as failed:
         print(failed.report.summary())
         return 2

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
@@ -20,6 +21,13 @@ router = APIRouter(prefix="/v1/enterprises", tags=["enterprises"])
 
 def _upsert(services: Services, principal: Any, record: dict[str, Any]) -> JSONResponse:
     profile = validate_profile(record)
+    # The answer is made before the write: a profile whose answer cannot be written (a value no JSON
+    # carries) is refused with nothing stored, never answered 500 with the write committed.
+    try:
+        answer = profile.to_dict()
+        json.dumps(answer, allow_nan=False)
+    except (TypeError, ValueError) as exc:
+        raise ApiError(422, "invalid_profile", f"The profile cannot be stored: {exc}.") from None
     store = services.store
     with services.write_lock:
         counts = store.upsert_enterprises([profile])
@@ -35,7 +43,7 @@ def _upsert(services: Services, principal: Any, record: dict[str, Any]) -> JSONR
         inserted=counts.inserted,
         updated=counts.updated,
     )
-    body = EnterpriseUpserted(id=profile.id, created=bool(counts.inserted), profile=profile.to_dict())
+    body = EnterpriseUpserted(id=profile.id, created=bool(counts.inserted), profile=answer)
     return JSONResponse(body.model_dump(), status_code=201 if counts.inserted else 200)
 
 
