@@ -195,7 +195,8 @@ def _policy_entries(docs: Iterable[Any]) -> Iterator[Loaded[PolicyDocument] | Lo
                 yield from read_policies(path)
         elif isinstance(doc, Mapping):
             try:
-                yield Loaded(validate_policy(doc), "(input)", position)
+                given = frozenset(k for k, v in doc.items() if v is not None)
+                yield Loaded(validate_policy(doc), "(input)", position, given=given)
             except RecordError as exc:
                 for problem in exc.problems:
                     yield LoadError("(input)", position, problem.field, problem.message)
@@ -206,16 +207,35 @@ def _policy_entries(docs: Iterable[Any]) -> Iterator[Loaded[PolicyDocument] | Lo
 def _prepare_policy(entry: Loaded[PolicyDocument]) -> _PreparedPolicy:
     # Imported here: extraction loads its vocabularies on first use, and corpus-only callers never need it.
     from matcher.extraction import extract_item
+    from matcher.extraction.document import (
+        apply_document_facts,
+        given_facts,
+        governing_extraction,
+        read_document,
+        with_governing,
+    )
 
-    document = entry.record
+    # Document facts first (region, dates, window, type …): what the text says fills what was not given,
+    # and the region it names is what 本市 / 我区 in every item mean.
+    given = None if entry.given is None else given_facts(entry.record, dict.fromkeys(entry.given, True))
+    facts = read_document(entry.record.text, title=entry.record.title, issued=entry.record.issued)
+    document = apply_document_facts(entry.record, facts, given)
     items = tuple(split_policy(document))
+    # Clauses that govern the whole document (本措施适用于…) apply to every item, not the last one only.
+    conditions, entries = governing_extraction(
+        document.text, facts.governs, region_code=document.region_code, issued=document.issued
+    )
     extractions = tuple(
-        extract_item(
-            item.text,
-            title=item.title,
-            region_code=item.region_code,
-            department=item.department,
-            issued=item.issued,
+        with_governing(
+            extract_item(
+                item.text,
+                title=item.title,
+                region_code=item.region_code,
+                department=item.department,
+                issued=item.issued,
+            ),
+            conditions,
+            entries,
         )
         for item in items
     )

@@ -371,14 +371,22 @@ FULFILMENT_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
 
 
 def read_fulfilment(text: str, title: str = "") -> ReadFact | None:
-    """Read the fulfilment mode a document names (免申即享 …); None when it names none."""
+    """Read the fulfilment mode the whole document names (its title, or a sentence about itself: 本政策实行免申即享).
+
+    A mode one item names (第三条 …实行“免申即享”) is that item's; the splitter reads it there.
+    """
     for name, pattern in FULFILMENT_PATTERNS:
         match = pattern.search(title)
         if match:
             return ReadFact(name, None, match.group(0))
-        match = pattern.search(text)
-        if match:
-            return ReadFact(name, match.span(), match.group(0))
+    for start, end in sentences(text):
+        self_match = _SELF_RE.search(text, start, end)
+        if self_match is None or re.search(r"本条|本项|该项|此项|本款", text[start:end]):
+            continue
+        for name, pattern in FULFILMENT_PATTERNS:
+            match = pattern.search(text, start, end)
+            if match:
+                return ReadFact(name, match.span(), match.group(0))
     return None
 
 
@@ -507,6 +515,9 @@ def _mentions(text: str, start: int = 0, end: int | None = None) -> list[_Mentio
         for size in range(min(longest, end - pos), 1, -1):
             name = text[pos : pos + size]
             codes = index.get(name)
+            # 市经信局会同县财政局: after a body's name, 会同 is "together with", not 会同县.
+            if codes and name.startswith("会同") and pos > 0 and text[pos - 1] in "局委厅部办府":
+                codes = None
             if codes:
                 out.append(_Mention(pos, pos + size, name, codes))
                 pos += size
@@ -552,7 +563,9 @@ def _issuer_zone(text: str, title: str) -> list[tuple[str, int, int]]:
     zones.append(("text", 0, cut.start() if cut else min(len(text), 60)))
     noise = _TAIL_NOISE_RE.search(text, max(0, len(text) - 400))
     end = noise.start() if noise is not None else len(text)
-    zones.append(("text", max(0, end - 80), end))
+    # The signature block: after the last full stop (本政策由县科技局会同县财政局负责解释。 names no issuer).
+    stop = max(text.rfind("。", max(0, end - 80), end), end - 80, 0)
+    zones.append(("text", stop, end))
     return zones
 
 
@@ -691,26 +704,92 @@ _GOVERN_HEADINGS = re.compile(
 )
 
 
-def governing_clauses(text: str, items: Iterable[Span] = ()) -> tuple[Span, ...]:
-    """Spans of sentences that govern every item of the document (适用于…, 就高不重复, 申报时间 …).
+# A governing sentence that says whom the whole document is for: its conditions join every item's.
+_SCOPE_RE = re.compile(
+    r"适用于|适用(?:对象|范围)|(?:支持|扶持|申报|奖励|补助|服务)(?:对象|主体)(?:为|是|[：:])|所称[^，。；]{1,12}(?:是指|指)"
+)
 
-    ``items`` (the splitter's item spans) lets a sentence inside one item that speaks only for that
-    item (本条 / 该项) stay its own; a sentence with 本措施 / 以上政策 governs all, wherever it stands.
+
+def _trimmed_sentence(text: str, start: int, end: int, keyword: int) -> Span:
+    """Cut a sentence's start to the clause the keyword stands in (a heading or a phone number before it goes)."""
+    cut = max(text.rfind(sep, start, keyword) for sep in (" ", "\u3000", "\xa0", "\n", "）", ")", "】"))
+    if cut >= start:
+        start = cut + 1
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end
+
+
+def governing_clauses(text: str) -> tuple[Span, ...]:
+    """Return spans of sentences that govern every item of the document (适用于…, 就高不重复, 申报时间 …).
+
+    A sentence that speaks only for its own item (本条 / 该项) is left to that item.
     """
-    del items  # reserved: a sentence that names only its own item is already excluded below
     out: list[Span] = []
     for start, end in sentences(text):
-        sentence = text[start:end]
-        if len(sentence) > 300 or not _GOVERNS_RE.search(sentence):
+        if end - start > 300:
             continue
-        if re.search(r"本条|本项|该项|此项|本款", sentence):
+        match = _GOVERNS_RE.search(text, start, end)
+        if match is None or re.search(r"本条|本项|该项|此项|本款", text[start:end]):
             continue
-        while start < end and text[start].isspace():
-            start += 1
-        while end > start and text[end - 1].isspace():
-            end -= 1
-        out.append((start, end))
+        out.append(_trimmed_sentence(text, start, end, match.start()))
     return tuple(out)
+
+
+def scope_clauses(text: str, governs: Iterable[Span]) -> tuple[Span, ...]:
+    """Return the governing sentences that say whom the document is for (适用于 / 支持对象为 …), not how or when."""
+    return tuple(
+        (a, b)
+        for a, b in governs
+        if _SCOPE_RE.search(text, a, b) and not re.search(r"适用于[^，。；]{0,6}期间", text[a:b])
+    )
+
+
+def governing_extraction(
+    text: str, governs: Iterable[Span], *, region_code: str | None = None, issued: str | None = None
+) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
+    """Return the v1 conditions and v2 entries the document's scope sentences state, for every item.
+
+    就高不重复 and 申报时间 govern every item too, but state no condition of the enterprise:
+    the first is how supports combine, the second is the window (a document fact).
+    """
+    from matcher.extraction import extract_conditions, extract_entries
+
+    conditions: list[Any] = []
+    entries: list[Any] = []
+    for a, b in scope_clauses(text, governs):
+        sentence = text[a:b]
+        conditions += extract_conditions(sentence, region_code=region_code, issued=issued)
+        entries += extract_entries(sentence, region_code=region_code, issued=issued)
+    return tuple(conditions), tuple(entries)
+
+
+def _entry_key(entry: Any) -> Any:
+    if hasattr(entry, "key") and not callable(entry.key):
+        return (entry.key, getattr(entry, "role", "require"))
+    to_dict = getattr(entry, "to_dict", None)
+    if to_dict is None:
+        return id(entry)
+    data = dict(to_dict())
+    data.pop("span", None)
+    data.pop("source", None)
+    return repr(sorted(data.items()))
+
+
+def with_governing(extraction: Any, conditions: tuple[Any, ...], entries: tuple[Any, ...]) -> Any:
+    """Return an item's extraction with the document's governing conditions added (each once, before its tiers)."""
+    if not conditions and not entries:
+        return extraction
+    own = {_entry_key(c) for c in extraction.conditions}
+    added = tuple(c for c in conditions if _entry_key(c) not in own)
+    changes: dict[str, Any] = {"conditions": added + tuple(extraction.conditions)}
+    if hasattr(extraction, "entries"):
+        own_entries = {_entry_key(e) for e in extraction.entries}
+        added_entries = tuple(e for e in entries if _entry_key(e) not in own_entries)
+        changes["entries"] = added_entries + tuple(extraction.entries)
+    return dataclasses.replace(extraction, **changes)
 
 
 # --- the whole document ------------------------------------------------------------------------
