@@ -6,6 +6,7 @@ import pytest
 
 from corpus.schemas import PolicyDocument
 from corpus.store import open_store
+from matcher.extraction.doctype import classify_document
 from matcher.extraction.document import (
     apply_document_facts,
     governing_clauses,
@@ -17,7 +18,6 @@ from matcher.extraction.document import (
     read_validity,
     read_window,
 )
-from matcher.extraction.doctype import classify_document
 from matcher.ingest import ingest_policies
 
 
