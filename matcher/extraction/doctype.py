@@ -22,9 +22,10 @@ from typing import Any
 
 # How much of a document the classifier reads: the title and the opening say what a document is.
 _HEAD_CHARS = 600
-# Below this probability of being a policy (and with no rule firing) a document is a non-policy: set on
-# the tune split, where real policies score 0.30–0.72 and office how-tos and news 0.19–0.50 (the model
-# learnt from own-words text, so real text sits nearer the middle).
+# Below this probability of being a policy (and with no rule firing) a document is a non-policy. Chosen on the
+# tune split (non-policy precision 0.88, recall 0.70 there): calling a policy a non-policy hides it from every
+# enterprise, so the threshold errs towards "policy"; the model learnt from own-words text, so real text sits
+# nearer the middle than the examples do.
 POLICY_THRESHOLD = 0.35
 
 
@@ -61,12 +62,26 @@ _RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
 )
 
 
+# A report opens by telling what happened lately (近日 / 日前 / 今天，); a policy opens with its addressees or aim.
+_REPORT_OPENING_RE = re.compile(r"近日|日前|据悉|今天，|今日，|昨天，|昨日，")
+_DOCUMENT_TITLE_RE = re.compile(r"通知|办法|意见|措施|细则|规定|方案|公告|通告|决定|指引|指南|条例|政策")
+# An explanation of a policy (文件解读 / 政策解读) is not the policy.
+_EXPLANATION_RE = re.compile(r"(?:文件|政策)解读|答记者问")
+
+
 def _rule(title: str, head: str) -> tuple[str, str] | None:
     for doc_type, pattern in _RULES:
         for text in (title, head[:200]):
             match = pattern.search(text)
             if match:
                 return doc_type, match.group(0)
+    for text in (title, head[:80]):
+        match = _EXPLANATION_RE.search(text)
+        if match:
+            return "other", match.group(0)
+    opening = _REPORT_OPENING_RE.search(head[:150])
+    if opening is not None and not _DOCUMENT_TITLE_RE.search(title or head[:40]):
+        return "news", opening.group(0)
     return None
 
 
@@ -87,19 +102,33 @@ class _Model:
 def _fit() -> Any:
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
-    from sklearn.pipeline import make_pipeline
+    from sklearn.pipeline import make_pipeline, make_union
 
     from matcher.extraction.doctype_examples import examples
 
     data = examples()
     texts = [_head("", text) for text, _, _ in data]
     labels = [doc_type if is_policy else f"!{doc_type}" for _, doc_type, is_policy in data]
+    # Character 2–3-grams and jieba words: on the tune split words and grams together rank real
+    # documents better (AUC 0.90) than either alone (0.87–0.88).
     model = make_pipeline(
-        TfidfVectorizer(analyzer="char", ngram_range=(1, 3), sublinear_tf=True, min_df=2),
+        make_union(
+            TfidfVectorizer(analyzer="char", ngram_range=(2, 3), sublinear_tf=True, min_df=2),
+            TfidfVectorizer(
+                tokenizer=_words, token_pattern=None, lowercase=False, sublinear_tf=True, min_df=2
+            ),
+        ),
         LogisticRegression(max_iter=2000, C=4.0, class_weight="balanced"),
     )
     model.fit(texts, labels)
     return model
+
+
+def _words(text: str) -> list[str]:
+    """Return the jieba words of a text (module-level, so the fitted pipeline can be pickled)."""
+    import jieba
+
+    return [w for w in jieba.lcut(text) if w.strip()]
 
 
 def _head(title: str, text: str) -> str:

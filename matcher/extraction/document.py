@@ -321,7 +321,27 @@ def read_validity(text: str, issued: str | None) -> tuple[ReadFact | None, ReadF
         if period is not None and begin is not None and valid_until is None:
             until = _period_end(begin[0], _count(period.group("n")), period.group("unit"))
             valid_until = ReadFact(until.isoformat(), period.span(), period.group(0))
+    if valid_from is None:
+        valid_from = _opening_start(text, year)
     return valid_from, valid_until
+
+
+# The first measure opens with the date the document takes effect: "…通知如下：一、自2020年2月起，…".
+_OPENING_RE = re.compile(
+    r"(?:如下|通知如下|公告如下|规定如下)[：:]\s*(?:[一1][、.．]|（一）|第一条)?\s*自(?=(?:19|20)\d\d\s*年|\d{1,2}月)"
+)
+
+
+def _opening_start(text: str, year: int | None) -> ReadFact | None:
+    """Return the start date a document's first measure opens with (自2020年2月起 / 自2月5日起), or None."""
+    match = _OPENING_RE.search(text, 0, min(len(text), 1500))
+    if match is None:
+        return None
+    dates = _dates(text, match.end(), min(len(text), match.end() + 14), year)
+    if not dates or dates[0].start != match.end() or not text.startswith("起", dates[0].end):
+        return None
+    d = dates[0]
+    return ReadFact(d.day.isoformat(), (match.end() - 1, d.end + 1), text[match.end() - 1 : d.end + 1])
 
 
 # --- application window ------------------------------------------------------------------------
