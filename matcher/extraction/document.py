@@ -351,10 +351,16 @@ _WINDOW_WORD_RE = re.compile(
 )
 
 
+# A document states its window once or twice; past this many mentions of 申报时间 it is not looked for further.
+_MAX_WINDOW_WORDS = 50
+
+
 def read_window(text: str, issued: str | None) -> tuple[ReadFact | None, ReadFact | None]:
     """``(window_open, window_close)`` of 申报时间 … 至 …, or 申报截止时间 (close only)."""
     year = int(issued[:4]) if issued else None
-    for match in _WINDOW_WORD_RE.finditer(text):
+    for seen, match in enumerate(_WINDOW_WORD_RE.finditer(text)):
+        if seen >= _MAX_WINDOW_WORDS:
+            break
         end = min(len(text), match.end() + 60)
         stop = re.compile(r"[。；;\n]").search(text, match.end(), end)
         end = stop.start() if stop else end
@@ -451,6 +457,8 @@ _ORG_AFTER = (
     "管委会|管理委员会|税务局|医疗保障局|商务局|财政局|分行|支行|总工会|工商联|新闻办"
 )
 _ORG_AFTER_RE = re.compile(rf"[\u4e00-\u9fff（）()]{{0,24}}?(?:{_ORG_AFTER})")
+# How far the fallback looks for the places a document names (a document names its own early on).
+_OWN_SCAN_CHARS = 20_000
 _OWN_WORDS = {
     "我省": 2,
     "本省": 2,
@@ -465,6 +473,9 @@ _OWN_WORDS = {
     "本县": 6,
     "全县": 6,
 }
+
+
+_OWN_WORDS_RE = re.compile("|".join(_OWN_WORDS))
 
 
 def _trimmed(code: str) -> str:
@@ -525,14 +536,27 @@ class _Mention:
     codes: tuple[str, ...]
 
 
+@lru_cache(maxsize=1)
+def _first_chars() -> dict[str, tuple[int, ...]]:
+    """Return, for each first character of a region name, the names' lengths, longest first."""
+    lengths: dict[str, set[int]] = {}
+    for name in _name_index()[0]:
+        lengths.setdefault(name[0], set()).add(len(name))
+    return {char: tuple(sorted(sizes, reverse=True)) for char, sizes in lengths.items()}
+
+
 def _mentions(text: str, start: int = 0, end: int | None = None) -> list[_Mention]:
     """Region names in ``text[start:end]``, longest first at each place, not overlapping (a linear scan)."""
-    index, longest = _name_index()
+    index, _ = _name_index()
+    sizes = _first_chars()
     end = len(text) if end is None else end
     out: list[_Mention] = []
     pos = start
     while pos < end:
-        for size in range(min(longest, end - pos), 1, -1):
+        # Only the lengths of names that start with this character are tried: most characters start none.
+        for size in sizes.get(text[pos], ()):
+            if pos + size > end:
+                continue
             name = text[pos : pos + size]
             codes = index.get(name)
             # 市经信局会同县财政局: after a body's name, 会同 is "together with", not 会同县.
@@ -632,12 +656,15 @@ def read_region(text: str, title: str = "") -> ReadFact | None:
             span = None if source == "title" else national.span()
             return ReadFact(None, span, national.group(0))
     # 2. What the text calls itself (我市 / 本省) placed by the region it names most.
-    own = [(m.start(), _OWN_WORDS[m.group(0)]) for m in re.finditer("|".join(_OWN_WORDS), text)]
+    own = [
+        (m.start(), _OWN_WORDS[m.group(0)])
+        for m in _OWN_WORDS_RE.finditer(text, 0, min(len(text), _OWN_SCAN_CHARS))
+    ]
     if not own:
         return None
     digits = max(set(d for _, d in own), key=lambda d: sum(1 for _, x in own if x == d))
     counted: dict[str, tuple[int, _Mention]] = {}
-    for m in _mentions(text):
+    for m in _mentions(text, 0, min(len(text), _OWN_SCAN_CHARS)):
         for code in m.codes:
             code = _trimmed(code)
             if len(code) == digits or (digits == 4 and len(code) == 2 and code in ("11", "12", "31", "50")):
