@@ -692,14 +692,14 @@ _DEPT_TAIL = (
 _DEPT_RE = re.compile(rf"[\u4e00-\u9fff]{{2,30}}?{_DEPT_TAIL}")
 
 
+_NAME_GAP_RE = re.compile(r"[\s\u200b-\u200d\ufeff】\-）》|。&;]")
+
+
 def _department_name(whole: str, head_start: int, head_end: int) -> tuple[int, str] | None:
     """Return the name that ends at ``head_end`` (after the last space or bracket before it), when it is a body's name."""
     head_start = max(head_start, head_end - 40)
-    gap = max(
-        whole.rfind(sep, head_start, head_end)
-        for sep in (" ", "\u3000", "\xa0", "\n", "】", "-", "）", "》", "|", "。")
-    )
-    head_start = gap + 1 if gap >= head_start else head_start
+    gaps = [m.end() for m in _NAME_GAP_RE.finditer(whole, head_start, head_end)]
+    head_start = gaps[-1] if gaps else head_start
     name = whole[head_start:head_end].strip()
     if name.startswith(("转发", "印发")):
         name, head_start = name[2:], head_start + 2
@@ -710,15 +710,33 @@ def _department_name(whole: str, head_start: int, head_end: int) -> tuple[int, s
     return None
 
 
+def _header_name(whole: str, end: int) -> tuple[int, int, str] | None:
+    """Return the body named by one of the (up to three) words before ``end``: 国家税务总局辽宁省税务局 最新文件 关于…."""
+    stop = end
+    for _ in range(3):
+        while stop > 0 and _NAME_GAP_RE.match(whole, stop - 1):
+            stop -= 1
+        if stop <= 0:
+            return None
+        found = _department_name(whole, max(0, stop - 40), stop)
+        if found is not None:
+            return found[0], stop, found[1]
+        gaps = [m.end() for m in _NAME_GAP_RE.finditer(whole, max(0, stop - 40), stop)]
+        if not gaps:
+            return None
+        stop = gaps[-1] - 1
+    return None
+
+
 def read_department(text: str, title: str = "") -> ReadFact | None:
     """Read the issuing body: the name before 关于 / 印发 in the title or the text's head, else the signature's name."""
     for whole, end, in_title in ((title, len(title), True), (text, min(len(text), 200), False)):
         for cut in re.finditer(r"关于|印发|转发", whole[:end]):
             if cut.start() < 3:
                 continue
-            found = _department_name(whole, 0, cut.start())
-            if found is not None:
-                return ReadFact(found[1], None if in_title else (found[0], cut.start()), found[1])
+            header = _header_name(whole, cut.start())
+            if header is not None:
+                return ReadFact(header[2], None if in_title else header[:2], header[2])
             break
     issued = read_issued(text)
     stop = issued.span[0] if issued is not None and issued.span is not None else len(text.rstrip())
@@ -735,6 +753,20 @@ def read_department(text: str, title: str = "") -> ReadFact | None:
     if first is not None:
         return ReadFact(first[2], (first[0], first[1]), first[2])
     return None
+
+
+def _placed(department: ReadFact | None, region: ReadFact | None) -> ReadFact | None:
+    """Name a body its text calls by level only (省工业和信息化厅) with the region read (贵州省工业和信息化厅)."""
+    if department is None or region is None or not region.value:
+        return department
+    from corpus.reference import region_name
+
+    code = str(region.value)
+    level = {"省": (2,), "市": (4, 2), "区": (6,), "县": (6,)}.get(department.value[:1])
+    name = region_name(code)
+    if level is None or len(code) not in level or not name or not name.endswith(department.value[:1]):
+        return department
+    return ReadFact(name + department.value[1:], department.span, department.evidence)
 
 
 # --- governing clauses -------------------------------------------------------------------------
@@ -850,9 +882,10 @@ def read_document(text: str, *, title: str = "", issued: str | None = None) -> D
     valid_from, valid_until = read_validity(text, day)
     window_open, window_close = read_window(text, day)
     kind = classify_document(text, title=title)
+    region = read_region(text, title)
     return DocumentFacts(
-        region_code=read_region(text, title),
-        department=read_department(text, title),
+        region_code=region,
+        department=_placed(read_department(text, title), region),
         issued=None if issued is not None else issued_fact,
         valid_from=valid_from,
         valid_until=valid_until,

@@ -134,6 +134,19 @@ def test_department_from_the_title_and_from_the_signature():
     assert _span_text(text, fact) == "财政部"
 
 
+def test_department_behind_a_header_word_and_named_by_level_only():
+    header = "国家税务总局台州市税务局 最新文件 关于优化办税服务的通知 各区县税务局：现将有关事项通知如下。"
+    assert read_department(header).value == "国家税务总局台州市税务局"
+    zero_width = "若干措施 \u200d\u200d仙居县人民政府办公室 关于印发若干措施的通知"
+    assert read_department(zero_width).value == "仙居县人民政府办公室"
+    # 省经信厅 in a province's own document: the province read from the text names it.
+    facts = read_document(
+        "省经济和信息化厅关于支持企业的通知\n各市经信局：\n一、给予补助。\n浙江省经济和信息化厅\n2024年1月2日"
+    )
+    assert facts.region_code.value == "33"
+    assert facts.department.value == "浙江省经济和信息化厅"
+
+
 @pytest.mark.parametrize(
     ("text", "title", "expected"),
     [
