@@ -393,6 +393,7 @@ FULFILMENT_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("快申优享", re.compile(r"快申优享")),
     ("即申快享", re.compile(r"即申快享")),
     ("第三方评审", re.compile(r"第三方(?:机构|专业机构)?(?:评审|评估|审核)")),
+    ("申报审批", re.compile(r"申报审批制?|审批制")),
 )
 
 

@@ -155,6 +155,7 @@ def test_department_behind_a_header_word_and_named_by_level_only():
         ("", "关于推行惠企政策“快申优享”的通知", "快申优享"),
         ("本办法所列事项按照即申快享方式办理。", "", "即申快享"),
         ("本措施所列项目委托第三方机构评审。", "", "第三方评审"),
+        ("以上政策实行申报审批制，企业提交申请后由主管部门审核。", "", "申报审批"),
         # A mode one item names is that item's, not the whole document's.
         ("第三条 对新认定的小巨人企业奖励100万元，实行“免申即享”。第四条 对技改项目给予补助。", "", None),
     ],
