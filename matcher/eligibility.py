@@ -335,25 +335,19 @@ class _Structure:
         self.choice_pos = np.array(choice_pos, dtype=np.int64)
         self.has_tiers = bool((self.choice_tier >= 0).any())
         self.simple = (
-            self.n_units == len(self.leaves)
-            and self.n_nodes == self.n_units
-            and not self.has_tiers
+            self.n_units == len(self.leaves) and self.n_nodes == self.n_units and not self.has_tiers
             and not (self.node_role != 0).any()
         )
-        starts = (
-            np.flatnonzero(np.r_[True, self.choice_item[1:] != self.choice_item[:-1]])
-            if len(choice_item)
-            else np.zeros(0, dtype=np.int64)
-        )
+        starts = np.flatnonzero(np.r_[True, self.choice_item[1:] != self.choice_item[:-1]]) if len(
+            choice_item
+        ) else np.zeros(0, dtype=np.int64)
         self.choice_start = starts.astype(np.int64)
         self.n_choices = np.diff(np.r_[self.choice_start, len(choice_item)]).astype(np.int64)
         # Static per scope: counted nodes (bonus left out) and bonus nodes.
         self.scope_counted = np.bincount(
             self.scope_of_node, weights=self.node_role != 1, minlength=n_scopes + 1
         )
-        self.scope_bonus = np.bincount(
-            self.scope_of_node, weights=self.node_role == 1, minlength=n_scopes + 1
-        )
+        self.scope_bonus = np.bincount(self.scope_of_node, weights=self.node_role == 1, minlength=n_scopes + 1)
 
     def levels(self, codes: np.ndarray) -> TableVerdicts:
         """Per-item verdicts from per-leaf codes (one profile over many items)."""
@@ -384,25 +378,19 @@ class _Structure:
         level = levels_from_counts(n_fail, n_open, n_hit)
         without = levels_from_counts(n_fail - n_v1, n_open, n_hit - n_v1)
         chosen = _choose(level, self.choice_start, self.n_choices)
-        return (
-            TableVerdicts(
-                level[chosen],
-                per_choice(sat)[chosen].astype(np.int32),
-                static(self.scope_counted)[chosen].astype(np.int32),
-                n_v1[chosen] > 0,
-                without[chosen],
-                np.where(self.choice_tier[chosen] >= 0, self.choice_pos[chosen], -1),
-                per_choice(bonus)[chosen].astype(np.int32),
-                static(self.scope_bonus)[chosen].astype(np.int32),
-            )
-            if n
-            else TableVerdicts(*(np.zeros(0, dtype=np.int32) for _ in range(5)))
-        )
+        return TableVerdicts(
+            level[chosen],
+            per_choice(sat)[chosen].astype(np.int32),
+            static(self.scope_counted)[chosen].astype(np.int32),
+            n_v1[chosen] > 0,
+            without[chosen],
+            np.where(self.choice_tier[chosen] >= 0, self.choice_pos[chosen], -1),
+            per_choice(bonus)[chosen].astype(np.int32),
+            static(self.scope_bonus)[chosen].astype(np.int32),
+        ) if n else TableVerdicts(*(np.zeros(0, dtype=np.int32) for _ in range(5)))
 
 
-def _combine_units(
-    unit: np.ndarray, node_of_unit: np.ndarray, node_any: np.ndarray, n_nodes: int
-) -> np.ndarray:
+def _combine_units(unit: np.ndarray, node_of_unit: np.ndarray, node_any: np.ndarray, n_nodes: int) -> np.ndarray:
     """Node codes from unit codes: ``any`` met when one unit is met, unmet when all are; ``all`` the other way round."""
     met = np.bincount(node_of_unit, weights=unit == MET, minlength=n_nodes)
     unmet = np.bincount(node_of_unit, weights=unit == UNMET, minlength=n_nodes)
