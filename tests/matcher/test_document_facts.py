@@ -263,3 +263,32 @@ def test_ingest_applies_facts_and_scope_to_every_item(tmp_path: Path):
             assert any(c.field == "qualifications" and c.value == "规上工业企业" for c in conditions), item.id
     finally:
         store.close()
+
+
+def test_a_jsonl_record_keeps_what_it_gives_and_gets_the_rest_from_its_text(tmp_path: Path):
+    import json
+
+    path = tmp_path / "policies.jsonl"
+    given = {
+        "id": "g1",
+        "title": "路桥区关于支持工业企业稳增长的若干政策",
+        "text": DOCUMENT,
+        "region_code": "3310",
+    }
+    read = {
+        "id": "r1",
+        "title": "路桥区关于支持工业企业稳增长的若干政策",
+        "text": DOCUMENT,
+        "region_code": None,
+    }
+    path.write_text(
+        "\n".join(json.dumps(r, ensure_ascii=False) for r in (given, read)) + "\n", encoding="utf-8"
+    )
+    store = open_store(tmp_path / "jsonl.sqlite3")
+    try:
+        assert ingest_policies(store, [path], progress=False).ok
+        assert store.get_policy("g1").document.region_code == "3310"  # given wins
+        assert store.get_policy("r1").document.region_code == "331004"  # null: read from the text
+        assert store.get_policy("r1").document.valid_until == "2026-12-31"
+    finally:
+        store.close()
