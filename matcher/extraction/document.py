@@ -662,7 +662,7 @@ def read_region(text: str, title: str = "") -> ReadFact | None:
         for m in _OWN_WORDS_RE.finditer(text, 0, min(len(text), _OWN_SCAN_CHARS))
     ]
     if not own:
-        return None
+        return _passage_region(text)
     digits = max(set(d for _, d in own), key=lambda d: sum(1 for _, x in own if x == d))
     counted: dict[str, tuple[int, _Mention]] = {}
     for m in _mentions(text, 0, min(len(text), _OWN_SCAN_CHARS)):
@@ -677,6 +677,26 @@ def read_region(text: str, title: str = "") -> ReadFact | None:
     if n < 2 and len(code) != 2:
         return None  # one passing mention of a city does not make the document its own
     return ReadFact(_as_document_code(code), (mention.start, mention.end), mention.name)
+
+
+# An answer passage (政务问答) names no issuer; when it is this short and every place it names lies in one
+# province that it names itself (北京, 中关村 …), it speaks for that province.
+_PASSAGE_CHARS = 1500
+
+
+def _passage_region(text: str) -> ReadFact | None:
+    """Return the province a short passage with no issuer names as its own, or None."""
+    if len(text) > _PASSAGE_CHARS:
+        return None
+    mentions = _mentions(text)
+    provinces = {_trimmed(c)[:2] for m in mentions for c in m.codes}
+    if len(provinces) != 1:
+        return None
+    province = provinces.pop()
+    own = next((m for m in mentions if any(_trimmed(c) == province for c in m.codes)), None)
+    if own is None:
+        return None
+    return ReadFact(province, (own.start, own.end), own.name)
 
 
 def _inside_local(text: str, national: re.Match[str], mentions: list[_Mention]) -> bool:

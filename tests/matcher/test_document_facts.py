@@ -65,6 +65,14 @@ def test_an_ambiguous_county_name_is_placed_by_its_city():
     assert read_region("", "北京市通州区人民政府关于支持企业复工的通知").value == "110112"
 
 
+def test_a_short_answer_speaks_for_the_one_province_it_names():
+    answer = "在北京市注册的科技型企业可登录中关村示范区服务平台提交申请，审核通过后拨付资金。"
+    assert read_region(answer).value == "11"
+    # A national rule that names no place stays national; one naming two provinces is not placed.
+    assert read_region("企业委托境外研发的费用，按实际发生额的80%计入委托方的研发费用。") is None
+    assert read_region("在北京市或天津市注册的企业均可申请。") is None
+
+
 def test_a_clause_naming_another_body_does_not_move_the_region():
     text = "一、给予补助。\n本政策由县科技局会同县财政局负责解释。\n天台县科学技术局\n2022年3月5日"
     assert read_region(text, "关于加快科技创新的若干政策措施").value == "331023"
