@@ -85,6 +85,9 @@ class Loaded(Generic[T]):
     record: T
     path: str
     line: int | None = None
+    # The keys the source gave explicitly (a JSONL record's, a front matter's); None when unknown. Facts read
+    # from a policy's text fill only what was not given (matcher.extraction.document).
+    given: frozenset[str] | None = None
 
 
 @dataclass(frozen=True)
@@ -285,8 +288,9 @@ def read_policies(
         yield LoadError(str(path), None, None, f"cannot be read: {type(exc).__name__}: {exc}")
         return
     record = _document_record(path, metadata, text)
+    given = frozenset(k for k in metadata if k in _METADATA_KEYS and metadata[k])
     try:
-        yield Loaded(validate_policy(record), str(path))
+        yield Loaded(validate_policy(record), str(path), given=given)
     except PolicyError as exc:
         for problem in exc.problems:
             yield LoadError(str(path), None, problem.field, problem.message)
@@ -308,7 +312,8 @@ def _read_policy_jsonl(path: Path) -> Iterator[Loaded[PolicyDocument] | LoadErro
             yield data
             continue
         try:
-            yield Loaded(validate_policy(data), str(path), line_no)
+            given = frozenset(k for k, v in data.items() if v is not None) if isinstance(data, dict) else None
+            yield Loaded(validate_policy(data), str(path), line_no, given=given)
         except PolicyError as exc:
             yield from _record_errors(path, line_no, exc)
 

@@ -211,7 +211,8 @@ def _policy_entries(
                 yield from read_policies(path, caps)
         elif isinstance(doc, Mapping):
             try:
-                yield Loaded(validate_policy(doc), "(input)", position)
+                given = frozenset(k for k, v in doc.items() if v is not None)
+                yield Loaded(validate_policy(doc), "(input)", position, given=given)
             except RecordError as exc:
                 for problem in exc.problems:
                     yield LoadError("(input)", position, problem.field, problem.message)
@@ -234,29 +235,50 @@ def prepare_policy(
     """
     # Imported here: extraction loads its vocabularies on first use, and corpus-only callers never need it.
     from matcher.extraction import extract_item
+    from matcher.extraction.document import (
+        apply_document_facts,
+        given_facts,
+        governing_extraction,
+        read_document,
+        with_governing,
+    )
 
     if isinstance(entry, PolicyDocument):
         entry = Loaded(entry, "(input)", None)
-    document = entry.record
-    if max_chars is not None and len(document.text) > max_chars:
-        raise ValueError(f"the text has {len(document.text)} characters, more than the limit of {max_chars}")
+    if max_chars is not None and len(entry.record.text) > max_chars:
+        raise ValueError(
+            f"the text has {len(entry.record.text)} characters, more than the limit of {max_chars}"
+        )
     deadline = None if budget_s is None else time.monotonic() + budget_s
 
     def check(stage: str) -> None:
         if deadline is not None and time.monotonic() > deadline:
             raise ExtractionTooSlow(f"reading it took longer than the budget of {budget_s:g} s ({stage})")
 
+    # Document facts first (region, dates, window, type …): what the text says fills what was not given,
+    # and the region it names is what 本市 / 我区 in every item mean.
+    given = None if entry.given is None else given_facts(entry.record, dict.fromkeys(entry.given, True))
+    facts = read_document(entry.record.text, title=entry.record.title, issued=entry.record.issued)
+    document = apply_document_facts(entry.record, facts, given)
     items = tuple(split_policy(document))
     check("split")
+    # Clauses that govern the whole document (本措施适用于…) apply to every item, not the last one only.
+    conditions, entries = governing_extraction(
+        document.text, facts.governs, region_code=document.region_code, issued=document.issued
+    )
     extractions = []
     for n, item in enumerate(items, start=1):
         extractions.append(
-            extract_item(
-                item.text,
-                title=item.title,
-                region_code=item.region_code,
-                department=item.department,
-                issued=item.issued,
+            with_governing(
+                extract_item(
+                    item.text,
+                    title=item.title,
+                    region_code=item.region_code,
+                    department=item.department,
+                    issued=item.issued,
+                ),
+                conditions,
+                entries,
             )
         )
         check(f"item {n} of {len(items)}")
