@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from corpus import reference
-from corpus.conditions import Condition, judge_item, truth_verdict
+from corpus.conditions import Condition, judge_item, leaves, truth_verdict
 from corpus.demo import DEFAULT_SEED, generate, write_eligibility_set, write_retrieval_set
 from corpus.demo.enterprises import (
     CHUNK,
@@ -83,17 +83,23 @@ def test_every_condition_span_is_the_exact_text_it_came_from(corpus) -> None:  #
     policies = {p.id: p for p in corpus.policies}
     for item in corpus.items:
         assert item.text in policies[item.policy_id].text
-        assert len(item.spans) == len(item.conditions)
-        for condition, (start, end) in zip(item.conditions, item.spans, strict=True):
+        own = list(leaves(item.local))
+        assert len(item.spans) == len(own)
+        for condition, (start, end) in zip(own, item.spans, strict=True):
             assert isinstance(condition, Condition)
             assert condition.span and condition.span in item.text
             assert item.text[start:end] == condition.span
+        # What governs the item is stated once, in the document's governing clauses.
+        governing = [policies[item.policy_id].text[a:b] for a, b in item.facts.get("governs", ())]
+        for condition in leaves(item.governed):
+            assert any(condition.span in words for words in governing), condition.span
+        assert set(leaves(item.conditions)) == set(own) | set(leaves(item.governed))
 
 
 def test_numeric_spans_use_the_boundary_word_of_their_op(corpus) -> None:  # type: ignore[no-untyped-def]
     seen: Counter[str] = Counter()
     for item in corpus.items:
-        for c in item.conditions:
+        for c in leaves(item.conditions):
             if c.op in BOUNDARY_WORDS and c.field != "undecidable":
                 assert any(word in c.span for word in BOUNDARY_WORDS[c.op]), (c.op, c.span)
                 # With its own words taken out ("不低于" holds "低于"), no other op's word may remain.
@@ -112,7 +118,7 @@ def test_numeric_spans_use_the_boundary_word_of_their_op(corpus) -> None:  # typ
 def test_amounts_in_the_text_match_the_value_in_万元(corpus) -> None:  # type: ignore[no-untyped-def]
     units: Counter[str] = Counter()
     for item in corpus.items:
-        for c in item.conditions:
+        for c in leaves(item.conditions):
             if c.field in (
                 "revenue",
                 "investment",
@@ -173,8 +179,8 @@ def test_the_corpus_varies_issuers_numbering_support_and_fulfilment(corpus) -> N
 
 
 def test_conditions_cover_the_language_with_canonical_titles(corpus) -> None:  # type: ignore[no-untyped-def]
-    fields = Counter(c.field for i in corpus.items for c in i.conditions)
-    ops = Counter(c.op for i in corpus.items for c in i.conditions)
+    fields = Counter(c.field for i in corpus.items for c in leaves(i.conditions))
+    ops = Counter(c.op for i in corpus.items for c in leaves(i.conditions))
     assert {
         "credit_status",
         "major_violation",
@@ -198,13 +204,14 @@ def test_conditions_cover_the_language_with_canonical_titles(corpus) -> None:  #
     assert 0 < ops["semantic"] < 0.15 * len(corpus.items)
     aliases_used = set()
     for item in corpus.items:
-        for c in item.conditions:
+        for c in leaves(item.conditions):
             if c.field == "qualifications":
                 titles = [c.value] if isinstance(c.value, str) else list(c.value)
                 for title in titles:
                     assert reference.canonical_qualification(title) == title, title
                 if c.op in ("has", "not_has"):
-                    alias = c.span.removeprefix("尚未认定为").removeprefix("未被认定为")
+                    alias = c.span.removeprefix("尚未认定为").removeprefix("未被认定为").removeprefix("已认定为")
+                    alias = alias.removeprefix("已获").removesuffix("认定")
                     assert reference.canonical_qualification(alias) == c.value, c.span
                     aliases_used.add(alias)
             if c.op == "industry_in":
