@@ -21,7 +21,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from corpus.conditions import Condition, ConditionError
+from corpus.conditions import ConditionError, Entry, parse_conditions
 
 TRUTH_VERDICTS = ("eligible", "unknown", "ineligible")
 FEEDBACK_LABELS = ("useful", "not_useful", "applied", "received")
@@ -105,7 +105,7 @@ class EligibilityItem:
     region_code: str | None
     department: str | None
     source: str | None
-    conditions: tuple[Condition, ...] | None
+    conditions: tuple[Entry, ...] | None
 
 
 @dataclass(frozen=True)
@@ -166,20 +166,15 @@ def read_eligibility_set(directory: Path | str) -> EligibilitySet:
             raise SetFormatError(f"{items_path}:{number}: field 'id' repeats item {item_id!r}")
         seen_items.add(item_id)
         text = _need(obj, "text", items_path, number)
-        conditions: tuple[Condition, ...] | None = None
+        conditions: tuple[Entry, ...] | None = None
         if obj.get("conditions") is not None:
             raw = obj["conditions"]
             if not isinstance(raw, list):
                 raise SetFormatError(f"{items_path}:{number}: field 'conditions' must be a list")
-            parsed = []
-            for position, cond in enumerate(raw):
-                try:
-                    parsed.append(Condition.from_dict(cond))
-                except (ConditionError, TypeError, AttributeError) as exc:
-                    raise SetFormatError(
-                        f"{items_path}:{number}: field 'conditions[{position}]': {exc}"
-                    ) from exc
-            conditions = tuple(parsed)
+            try:  # the condition language v2: leaves, any groups, roles, and tiers beside them
+                conditions = parse_conditions(raw, obj.get("tiers"))
+            except (ConditionError, TypeError, AttributeError) as exc:
+                raise SetFormatError(f"{items_path}:{number}: field 'conditions': {exc}") from exc
         items.append(
             EligibilityItem(
                 id=item_id,

@@ -52,7 +52,12 @@ def validity(r: random.Random) -> tuple[dt.date, dt.date, dt.date | None, str]:
     if roll < 0.45:
         years = r.choice((3, 3, 5))
         until = _add_years(effective, years) - dt.timedelta(days=1)
-        words = r.choice((f"自{date_cn(effective)}起施行，有效期{years}年", f"自印发之日起{r.choice(('', '30日后'))}施行，有效期{years}年"))
+        words = r.choice(
+            (
+                f"自{date_cn(effective)}起施行，有效期{years}年",
+                f"自印发之日起{r.choice(('', '30日后'))}施行，有效期{years}年",
+            )
+        )
         if "30日后" in words:
             effective = issued + dt.timedelta(days=30)
             until = _add_years(effective, years) - dt.timedelta(days=1)
@@ -67,7 +72,12 @@ def validity(r: random.Random) -> tuple[dt.date, dt.date, dt.date | None, str]:
 
 
 def page_header(
-    r: random.Random, issuer: Issuer, issuer_name: str, issued: dt.date, doc_number: str, valid_until: dt.date | None
+    r: random.Random,
+    issuer: Issuer,
+    issuer_name: str,
+    issued: dt.date,
+    doc_number: str,
+    valid_until: dt.date | None,
 ) -> list[str]:
     """The lines a government site puts above a document (索引号, 发布机构, 发文日期, 有效性, 发文字号)."""
     index_no = f"{issuer.region_code.ljust(6, '0')}000000/{issued.year}-{r.randrange(100000, 999999)}"
@@ -91,11 +101,15 @@ def _scope(r: random.Random, issuer: Issuer) -> tuple[str, list[Node]]:
             f"工商注册和税务登记均在{name}",
         )
     )
-    nodes: list[Node] = [Condition("region_code", "within_region", issuer.region_code, span=where, source="edited")]
+    nodes: list[Node] = [
+        Condition("region_code", "within_region", issuer.region_code, span=where, source="edited")
+    ]
     who = "企业"
     if r.random() < 0.3:
         who = "工业企业"
-        nodes.append(Condition("industry_code", "industry_in", ["B", "C", "D"], span="工业企业", source="edited"))
+        nodes.append(
+            Condition("industry_code", "industry_in", ["B", "C", "D"], span="工业企业", source="edited")
+        )
     return f"本政策适用于{where}、具有独立法人资格的{who}。", nodes
 
 
@@ -139,7 +153,7 @@ def realistic_closing(
         governing.append(_scope(r, issuer))
     if r.random() < 0.5:
         governing.append(_dishonest(r))
-    if r.random() < 0.25:
+    if r.random() < 0.12:
         governing.append(_safety(r))
     paragraphs += [words for words, _ in governing]
     paragraphs.append(
@@ -213,9 +227,13 @@ def non_policy(
     else:
         title = f"关于公布{what}名单的通知"
         body = [f"经审核，现将{what}名单予以公布，相关资金由{dept}按规定拨付。"]
-    names = [f"{r.choice(('台州', issuer.region_name[:2]))}{brand(r.randrange(50_000, 900_000))}{r.choice(('机械', '科技', '塑业', '电器', '阀门'))}有限公司" for _ in range(r.randint(4, 9))]
-    listed = [f"{i + 1}. {name}" for i, name in enumerate(names)]
-    text = "\n".join([title, *body, "附件：名单", *listed, issuer_name, date_cn(issued)])
+    names = [
+        f"{r.choice(('台州', issuer.region_name[:2]))}{brand(r.randrange(50_000, 900_000))}{r.choice(('机械', '科技', '塑业', '电器', '阀门'))}有限公司"
+        for _ in range(r.randint(4, 9))
+    ]
+    listed = names  # one name a line, as the attachment shows them (a numbered list would read as items)
+    head = "\n".join([title, *body])  # the item: what a reader (and the splitter) takes before the attachment
+    text = "\n".join([head, "附件：名单", *listed, issuer_name, date_cn(issued)])
     facts: dict[str, Any] = {
         "is_policy": False,
         "doc_type": "result",
@@ -232,7 +250,7 @@ def non_policy(
         seq=1,
         heading_path=(),
         title=title,
-        text=text,
+        text=head,
         conditions=(),
         spans=(),
         theme=theme,

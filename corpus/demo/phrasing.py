@@ -50,16 +50,26 @@ class Clause:
         self, key: str, label: str, support: str, amount: float | None = None, formula: Formula | None = None
     ) -> str:
         """Open a tier (an outcome with its own conditions); open tiers best first."""
-        self.slots[key] = {"kind": "tier", "label": label, "support": support, "amount": amount, "formula": formula}
+        self.slots[key] = {
+            "kind": "tier",
+            "label": label,
+            "support": support,
+            "amount": amount,
+            "formula": formula,
+        }
         return key
 
 
-def cond(text: str, field_name: str, op: str, value: object, *, role: Role = "require") -> tuple[str, Condition]:
+def cond(
+    text: str, field_name: str, op: str, value: object, *, role: Role = "require"
+) -> tuple[str, Condition]:
     """Return a segment stating one condition; its span is exactly ``text``."""
     return (text, Condition(field_name, op, value, span=text, source="edited", role=role))
 
 
-def into(segment: tuple[str, Condition] | tuple[str, Condition, str], slot: str) -> tuple[str, Condition, str]:
+def into(
+    segment: tuple[str, Condition] | tuple[str, Condition, str], slot: str
+) -> tuple[str, Condition, str]:
     """Place a condition segment in a slot (an ``any`` group or a tier) of its clause."""
     return (segment[0], segment[1], slot)
 

@@ -17,7 +17,14 @@ from typing import Any
 
 from corpus.conditions import Condition, Entry, Group, Node, Tier, conditions_json, leaves
 from corpus.demo.clauses import MAKERS, TOPICS, Context
-from corpus.demo.documents import AS_OF, NON_POLICY_SHARE, non_policy, page_header, realistic_closing, validity
+from corpus.demo.documents import (
+    AS_OF,
+    NON_POLICY_SHARE,
+    non_policy,
+    page_header,
+    realistic_closing,
+    validity,
+)
 from corpus.demo.phrasing import Clause, Issuer, fulfilment_sentence
 from corpus.demo.shapes import SHAPES
 from corpus.demo.vocab import CITY, COUNTIES, COUNTY_WEIGHTS, DEPARTMENTS, PROVINCE, PROVINCE_DEPARTMENTS
@@ -25,7 +32,12 @@ from corpus.demo.vocab import CITY, COUNTIES, COUNTY_WEIGHTS, DEPARTMENTS, PROVI
 CN_DIGITS = "零一二三四五六七八九"
 NUMBERING_STYLES = ("一、", "一、>（一）", "第一条", "1.", "一、>1.", "（一）", "1.>（1）", "第一章>第一条")
 STYLES = ("realistic", "plain")
-STATED_MODES = ("免申即享", "即申即享", "快申优享", "即申快享")  # a realistic closing states these for the whole document
+STATED_MODES = (
+    "免申即享",
+    "即申即享",
+    "快申优享",
+    "即申快享",
+)  # a realistic closing states these for the whole document
 SHAPE_SHARE = 0.55  # of the items of a kind that has realistic shapes, the share written with one
 
 
@@ -51,7 +63,9 @@ class DemoItem:
     valid_until: str | None
     semantic_lines: tuple[tuple[str, tuple[str, ...]], ...] = ()
     local: tuple[Entry, ...] = ()  # what the item's own text says (spans in ``text``)
-    governed: tuple[Node, ...] = ()  # conditions of the document's governing clauses (spans in the policy text)
+    governed: tuple[
+        Node, ...
+    ] = ()  # conditions of the document's governing clauses (spans in the policy text)
     facts: dict[str, Any] = field(default_factory=dict)  # the document facts (docs/conditions.md §5)
 
     @property
@@ -332,12 +346,31 @@ def generate_policy(seed: int, index: int, style: str = "realistic") -> DemoPoli
     window: tuple[dt.date, dt.date] | None = None
     if real:
         closing, governing, window = realistic_closing(
-            r2, issuer, issuer_name, dept_text, finance_text, issued, effective, validity_words, doc_mode, closing
+            r2,
+            issuer,
+            issuer_name,
+            dept_text,
+            finance_text,
+            issued,
+            effective,
+            validity_words,
+            doc_mode,
+            closing,
         )
         if by_articles:  # 第二条 本办法适用于…: a governing clause of the 办法
             scope = next(line for line in lines if line.startswith("第二条 "))
             words = scope.split(" ", 1)[1]
-            governing.insert(0, (words, [Condition("region_code", "within_region", issuer.region_code, span=words, source="edited")]))
+            governing.insert(
+                0,
+                (
+                    words,
+                    [
+                        Condition(
+                            "region_code", "within_region", issuer.region_code, span=words, source="edited"
+                        )
+                    ],
+                ),
+            )
     lines.extend(closing)
     text = "\n".join(lines)
     stated = {item.fulfilment for item in items if item.fulfilment}
@@ -436,7 +469,9 @@ def _write_item(
     for segment in clause.segments:
         if isinstance(segment, tuple):
             words, condition = segment[0], segment[1]
-            placed.append((condition, segment[2] if len(segment) == 3 else None, (len(text), len(text) + len(words))))
+            placed.append(
+                (condition, segment[2] if len(segment) == 3 else None, (len(text), len(text) + len(words)))
+            )
             text += words
         else:
             text += segment
@@ -471,10 +506,13 @@ def _entries(
     clause: Clause, placed: list[tuple[Condition, str | None, tuple[int, int]]], text: str
 ) -> tuple[Entry, ...]:
     """Assemble the v2 entries of an item from its placed leaves: common nodes (groups where their first
-    member stands), then the tiers in the order the clause opened them (best first)."""
+    member stands), then the tiers in the order the clause opened them (best first).
+    """
     common: list[Condition | str] = []  # leaves, and group keys standing for their group
     members: dict[str, list[tuple[Condition, tuple[int, int]]]] = {}
-    tier_nodes: dict[str, list[Condition | str]] = {key: [] for key, spec in clause.slots.items() if spec["kind"] == "tier"}
+    tier_nodes: dict[str, list[Condition | str]] = {
+        key: [] for key, spec in clause.slots.items() if spec["kind"] == "tier"
+    }
     for condition, slot, span in placed:
         spec = clause.slots.get(slot) if slot else None
         if spec is None:
@@ -492,7 +530,9 @@ def _entries(
             return entry
         spec, grouped = clause.slots[entry], members[entry]
         start, end = grouped[0][1][0], grouped[-1][1][1]
-        return Group("any", tuple(c for c, _ in grouped), span=text[start:end], role=spec["role"], source="edited")
+        return Group(
+            "any", tuple(c for c, _ in grouped), span=text[start:end], role=spec["role"], source="edited"
+        )
 
     tiers = [
         Tier(
@@ -510,10 +550,14 @@ def _entries(
     return (*(node(e) for e in common), *tiers)
 
 
-def _with_governing(item: DemoItem, governed: list[Node], facts: dict[str, Any], mode: str | None) -> DemoItem:
+def _with_governing(
+    item: DemoItem, governed: list[Node], facts: dict[str, Any], mode: str | None
+) -> DemoItem:
     """Add the document's governing conditions to an item's truth (those it does not state itself) and its facts."""
     own = {leaf.key for leaf in leaves(item.local) if leaf.role == "require"}
-    added = tuple(n for n in governed if not (isinstance(n, Condition) and n.role == "require" and n.key in own))
+    added = tuple(
+        n for n in governed if not (isinstance(n, Condition) and n.role == "require" and n.key in own)
+    )
     common = [e for e in item.local if not isinstance(e, Tier)]
     tiers = [e for e in item.local if isinstance(e, Tier)]
     return replace(

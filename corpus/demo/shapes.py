@@ -56,7 +56,10 @@ def _exclude_grade(r: random.Random) -> list[Segment]:
     words = "纳税信用等级为" + "、".join(f"{g}级" for g in grades)
     value: object = grades if len(grades) > 1 else grades[0]
     op = "in" if len(grades) > 1 else "eq"
-    return [cond(words, "tax_credit_grade", op, value, role="exclude"), r.choice(("的企业不得申报。", "的，不予支持。"))]
+    return [
+        cond(words, "tax_credit_grade", op, value, role="exclude"),
+        r.choice(("的企业不得申报。", "的，不予支持。")),
+    ]
 
 
 def _grade_required(r: random.Random) -> tuple[str, str, object]:
@@ -84,7 +87,10 @@ def zjtx_tiers(r: random.Random, c: Context) -> Clause:
         "资金奖励",
         "、".join(f"{num(a)}万元" for a in amounts),
     )
-    keys = [cl.tier(f"t{i}", title, f"奖励{num(a)}万元", a) for i, ((title, _), a) in enumerate(zip(levels, amounts, strict=True))]
+    keys = [
+        cl.tier(f"t{i}", title, f"奖励{num(a)}万元", a)
+        for i, ((title, _), a) in enumerate(zip(levels, amounts, strict=True))
+    ]
 
     def name(title: str) -> str:
         return r.choice(CITY_ZJTX_ALIASES) if title.startswith("市级") else _alias(r, title)
@@ -101,7 +107,7 @@ def zjtx_tiers(r: random.Random, c: Context) -> Clause:
             cl.add("；对" if i else "", verb, into(cond(name(title), "qualifications", "has", title), key))
             cl.add(f"的，给予{money(amount, r)}奖励")
         cl.add("。同一企业逐级晋升的，按差额予以补足。")
-    if r.random() < 0.3:
+    if r.random() < 0.15:
         cl.add(*_exclude_fact(r))
     cl.fulfilment = r.choice(("免申即享", "免申即享", "即申即享"))
     return cl
@@ -120,7 +126,10 @@ def revenue_tiers(r: random.Random, c: Context) -> Clause:
         "资金奖励",
         "、".join(f"{num(a)}万元" for _, a in steps),
     )
-    keys = {floor: cl.tier(f"t{floor:g}", f"营业收入首次达到{money(floor, r)}", f"奖励{num(a)}万元", a) for floor, a in reversed(steps)}
+    keys = {
+        floor: cl.tier(f"t{floor:g}", f"营业收入首次达到{money(floor, r)}", f"奖励{num(a)}万元", a)
+        for floor, a in reversed(steps)
+    }
     cl.add(*_lead(r, c), _industry_words(r))
     label = r.choice(("营业收入首次", "主营业务收入首次", "年营业收入首次"))
     for i, (floor, amount) in enumerate(steps):
@@ -162,17 +171,27 @@ def jigai_formula(r: random.Random, c: Context) -> Clause:
         Formula(rate_low / 100, "investment", cap_low),
     )
     cl.add(*_lead(r, c), _industrial_subject(r), "实施的技术改造项目，")
-    cl.add(into(threshold(r, "investment", "gte", low, label=r.choice(("设备投资额", "生产性设备投资"))), base))
+    cl.add(
+        into(threshold(r, "investment", "gte", low, label=r.choice(("设备投资额", "生产性设备投资"))), base)
+    )
     cl.add(f"的，按设备投资额的{num(rate_low)}%给予补助，最高不超过{money(cap_low, r)}；")
-    cl.add(into(threshold(r, "investment", "gte", high, label=r.choice(("设备投资额", "生产性设备投资"))), top))
+    cl.add(
+        into(threshold(r, "investment", "gte", high, label=r.choice(("设备投资额", "生产性设备投资"))), top)
+    )
     cl.add(f"的，补助比例提高到{num(rate_high)}%，单个项目最高不超过{money(cap_high, r)}。")
     if r.random() < 0.45:
         cl.add(
             r.choice(("同等条件下，", "")),
-            cond(r.choice(("亩均效益综合评价为A类", "亩均效益评价A类")), "mu_jun_class", "eq", "A", role="bonus"),
+            cond(
+                r.choice(("亩均效益综合评价为A类", "亩均效益评价A类")),
+                "mu_jun_class",
+                "eq",
+                "A",
+                role="bonus",
+            ),
             r.choice(("的企业优先支持。", "的企业可优先安排。")),
         )
-    if r.random() < 0.4:
+    if r.random() < 0.2:
         cl.add(*_exclude_fact(r))
     cl.fulfilment = r.choice(("第三方评审", "快申优享", "一般申报"))
     return cl
@@ -189,7 +208,9 @@ def rd_brackets(r: random.Random, c: Context) -> Clause:
     )
     label = r.choice(("研发费用占营业收入比例", "研发投入强度", "研发费用占销售收入的比例"))
     brackets = (("small", 5000, 5.0), ("mid", 20000, 4.0), ("big", None, 3.0))
-    keys = {name: cl.tier(name, f"营业收入{name}", f"按增量{num(rate)}%奖励", None) for name, _, _ in brackets}
+    keys = {
+        name: cl.tier(name, f"营业收入{name}", f"按增量{num(rate)}%奖励", None) for name, _, _ in brackets
+    }
     cl.add(*_lead(r, c), r.choice(("企业", "规上企业研发投入")), "达到以下标准的，")
     cl.add(f"按其研发费用较上年增长部分的{num(rate)}%给予奖励，最高{money(cap, r)}：")
     cl.add(into(threshold(r, "revenue", "lte", 5000, label="营业收入"), keys["small"]), "的，")
@@ -204,10 +225,9 @@ def rd_brackets(r: random.Random, c: Context) -> Clause:
     cl.slots["mid"]["label"] = "营业收入5000万元至2亿元"
     cl.slots["big"]["label"] = "营业收入2亿元以上"
     if r.random() < 0.4:
+        patents = threshold(r, "invention_patents", "gte", 1)
         cl.add(
-            "对",
-            cond(r.choice(("拥有有效发明专利的", "有授权发明专利的")).removesuffix("的"), "invention_patents", "gte", 1, role="bonus"),
-            "企业，评审时予以加分。",
+            "对", cond(patents[0], "invention_patents", "gte", 1, role="bonus"), "的企业，评审时予以加分。"
         )
     cl.fulfilment = r.choice(("免申即享", "即申快享"))
     return cl
@@ -257,14 +277,34 @@ def tech_center_application(r: random.Random, c: Context) -> Clause:
         f"认定后奖励{num(amount)}万元",
     )
     markers = _list_markers(c, 4)
-    cl.add(r.choice(("申报市级企业技术中心的企业，应当具备以下条件：", "企业申请认定市级企业技术中心，须同时满足：")))
+    cl.add(
+        r.choice(
+            ("申报市级企业技术中心的企业，应当具备以下条件：", "企业申请认定市级企业技术中心，须同时满足：")
+        )
+    )
     cl.add(markers[0], r.choice(("属于", "为")), _industrial_subject(r), "；")
-    cl.add(markers[1], threshold(r, "rd_expense", "gte", pick(r, (200, 300, 500)), label=r.choice(("年度研发经费支出", "上年度研发费用"))), "；")
+    cl.add(
+        markers[1],
+        threshold(
+            r,
+            "rd_expense",
+            "gte",
+            pick(r, (200, 300, 500)),
+            label=r.choice(("年度研发经费支出", "上年度研发费用")),
+        ),
+        "；",
+    )
     cl.add(markers[2], threshold(r, "rd_staff_ratio", "gte", pick(r, (5, 8, 10))), "；")
     cl.add(markers[3], threshold(r, "invention_patents", "gte", pick(r, (1, 2, 3))), "。")
     cl.add(f"经认定的市级企业技术中心，给予{money(amount, r)}一次性奖励。")
     cl.add(
-        cond(r.choice(("已认定为省级企业技术中心", "已获省级企业技术中心认定")), "qualifications", "has", "省级企业技术中心", role="exclude"),
+        cond(
+            r.choice(("已认定为省级企业技术中心", "已获省级企业技术中心认定")),
+            "qualifications",
+            "has",
+            "省级企业技术中心",
+            role="exclude",
+        ),
         r.choice(("的企业不再重复申报。", "的除外。")),
     )
     cl.fulfilment = r.choice(("一般申报", "第三方评审"))
@@ -275,7 +315,12 @@ def upscale_tiers(r: random.Random, c: Context) -> Clause:
     """小升规: a base reward, more for those insuring more staff (two tiers), 纳税信用 exclusion."""
     base, extra = pick(r, (5, 8, 10)), pick(r, (2, 3, 5))
     floor = pick(r, (20, 30, 50))
-    cl = Clause(r.choice(("推动小微企业上规升级", "实施小升规培育", "鼓励企业入规")), "小升规", "资金奖励", f"奖励{num(base)}万元起")
+    cl = Clause(
+        r.choice(("推动小微企业上规升级", "实施小升规培育", "鼓励企业入规")),
+        "小升规",
+        "资金奖励",
+        f"奖励{num(base)}万元起",
+    )
     more = cl.tier("more", f"参保人数{floor}人以上", f"奖励{num(base + extra)}万元", base + extra)
     plain = cl.tier("base", "首次上规", f"奖励{num(base)}万元", base)
     del plain  # the base tier has no conditions of its own: every 上规 enterprise reaches it
@@ -294,15 +339,41 @@ def headquarters(r: random.Random, c: Context) -> Clause:
     revenue_floor = pick(r, (50000, 100000))
     tax_floor = pick(r, (2000, 3000, 5000))
     amount = pick(r, (100, 200, 300))
-    cl = Clause(r.choice(("大力发展总部经济", "支持总部企业落户", "总部企业培育奖励")), "新设", "资金奖励", f"奖励{num(amount)}万元")
+    cl = Clause(
+        r.choice(("大力发展总部经济", "支持总部企业落户", "总部企业培育奖励")),
+        "新设",
+        "资金奖励",
+        f"奖励{num(amount)}万元",
+    )
     group = cl.group("any")
     cl.add(*_lead(r, c), r.choice(("新引进或新认定的总部企业", "新落户的企业总部")), "，")
-    cl.add(into(threshold(r, "revenue", "gte", revenue_floor, label=r.choice(("年营业收入", "上年度营业收入"))), group))
+    cl.add(
+        into(
+            threshold(r, "revenue", "gte", revenue_floor, label=r.choice(("年营业收入", "上年度营业收入"))),
+            group,
+        )
+    )
     cl.add(r.choice(("或", "，或者")))
-    cl.add(into(threshold(r, "tax_paid", "gte", tax_floor, label=r.choice(("年纳税总额", "地方财政贡献", "年度实缴税金"))), group))
+    cl.add(
+        into(
+            threshold(
+                r,
+                "tax_paid",
+                "gte",
+                tax_floor,
+                label=r.choice(("年纳税总额", "地方财政贡献", "年度实缴税金")),
+            ),
+            group,
+        )
+    )
     cl.add(f"的，给予{money(amount, r)}落户奖励，分三年兑现。")
-    sector = r.choice((("房地产开发企业", ["K"]), ("房地产业和金融业企业", ["K", "J"]), ("金融类企业", ["J"])))
-    cl.add(cond(sector[0], "industry_code", "industry_in", sector[1], role="exclude"), r.choice(("除外。", "不适用本条。")))
+    sector = r.choice(
+        (("房地产开发企业", ["K"]), ("房地产业和金融业企业", ["K", "J"]), ("金融类企业", ["J"]))
+    )
+    cl.add(
+        cond(sector[0], "industry_code", "industry_in", sector[1], role="exclude"),
+        r.choice(("除外。", "不适用本条。")),
+    )
     cl.fulfilment = r.choice(("一般申报", "快申优享"))
     return cl
 
@@ -315,11 +386,13 @@ def mujun_tiers(r: random.Random, c: Context) -> Clause:
     a = cl.tier("A", "A类", f"{tax}100%减免")
     b = cl.tier("B", "B类", f"{tax}{share_b}%减免")
     cl.add(*_lead(r, c), _industry_words(r), "中，")
-    cl.add(into(cond(r.choice(("亩均效益综合评价为A类", "亩均效益评价结果为A类")), "mu_jun_class", "eq", "A"), a))
+    cl.add(
+        into(cond(r.choice(("亩均效益综合评价为A类", "亩均效益评价结果为A类")), "mu_jun_class", "eq", "A"), a)
+    )
     cl.add(f"的，{tax}按100%予以减免；")
     cl.add(into(cond(r.choice(("评价为B类", "亩均效益综合评价为B类")), "mu_jun_class", "eq", "B"), b))
     cl.add(f"的，按{share_b}%予以减免。")
-    if r.random() < 0.4:
+    if r.random() < 0.15:
         cl.add(*_exclude_fact(r))
     cl.fulfilment = "免申即享"
     return cl
@@ -328,7 +401,12 @@ def mujun_tiers(r: random.Random, c: Context) -> Clause:
 def loan_bonus(r: random.Random, c: Context) -> Clause:
     """贷款贴息 with 优先 (a ``bonus``) and 不予支持 (an exclusion): the bonus never required."""
     rate, cap = pick(r, (30, 50)), pick(r, (10, 20, 50))
-    cl = Clause(r.choice(("加大融资支持", "降低小微企业融资成本")), "贴息", "贴息", f"按LPR的{num(rate)}%贴息，最高{num(cap)}万元")
+    cl = Clause(
+        r.choice(("加大融资支持", "降低小微企业融资成本")),
+        "贴息",
+        "贴息",
+        f"按LPR的{num(rate)}%贴息，最高{num(cap)}万元",
+    )
     cl.add(*_lead(r, c), cond("小微企业", "size_class", "in", ["小", "微"]))
     cl.add(f"新增的流动资金贷款，按贷款市场报价利率的{num(rate)}%给予贴息，单户年度最高{money(cap, r)}。")
     cl.add(
@@ -336,7 +414,8 @@ def loan_bonus(r: random.Random, c: Context) -> Clause:
         cond(r.choice(("纳税信用等级为A级", "纳税信用A级")), "tax_credit_grade", "eq", "A", role="bonus"),
         r.choice(("的企业优先安排。", "的企业予以优先支持。")),
     )
-    cl.add(*_exclude_fact(r))
+    if r.random() < 0.35:
+        cl.add(*_exclude_fact(r))
     cl.fulfilment = r.choice(("即申即享", "即申快享"))
     return cl
 
