@@ -79,7 +79,7 @@ def page_header(
     doc_number: str,
     valid_until: dt.date | None,
 ) -> list[str]:
-    """The lines a government site puts above a document (索引号, 发布机构, 发文日期, 有效性, 发文字号)."""
+    """Write the lines a government site puts above a document (索引号, 发布机构, 发文日期, 有效性, 发文字号)."""
     index_no = f"{issuer.region_code.ljust(6, '0')}000000/{issued.year}-{r.randrange(100000, 999999)}"
     valid = "有效" if valid_until is None or valid_until >= AS_OF else "失效"
     return [

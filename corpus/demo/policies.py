@@ -505,8 +505,10 @@ def _write_item(
 def _entries(
     clause: Clause, placed: list[tuple[Condition, str | None, tuple[int, int]]], text: str
 ) -> tuple[Entry, ...]:
-    """Assemble the v2 entries of an item from its placed leaves: common nodes (groups where their first
-    member stands), then the tiers in the order the clause opened them (best first).
+    """Assemble the v2 entries of an item from its placed leaves.
+
+    Common nodes come first (a group where its first member stands), then the tiers in the
+    order the clause opened them (best first).
     """
     common: list[Condition | str] = []  # leaves, and group keys standing for their group
     members: dict[str, list[tuple[Condition, tuple[int, int]]]] = {}

@@ -93,7 +93,7 @@ def _write_jsonl(path: Path, rows: Iterable[Mapping[str, Any]]) -> int:
 
 
 def _required(conditions: Iterable[Entry]) -> list[Condition]:
-    """The item's common leaves that are requirements (not bonus, not exclude; not in a group or tier)."""
+    """Return the item's common leaves that are requirements (not bonus, not exclude; not in a group or tier)."""
     return [c for c in conditions if isinstance(c, Condition) and c.role == "require"]
 
 
@@ -109,7 +109,7 @@ def _fits(conditions: Iterable[Entry], profile: Mapping[str, Any]) -> bool:
 def true_level(
     item: DemoItem, profile: Mapping[str, Any], judge: SemanticJudge | None
 ) -> tuple[Level, list[str], list[str]]:
-    """The true (level, failed fields, unknown fields) of a pair: the document facts first, then the conditions.
+    """Return the true (level, failed, unknown fields) of a pair: document facts first, then conditions.
 
     A non-policy, a date outside the document's validity (judged at its ``as_of``) or an enterprise
     outside the issuing region is ``ineligible`` whatever the conditions say, because the service
@@ -129,7 +129,7 @@ def true_level(
 
 
 def as_held(profile: Mapping[str, Any]) -> dict[str, Any]:
-    """The profile as the service holds it after ingest (validated, size_class and rd_ratio derived).
+    """Return the profile as the service holds it after ingest (validated, size_class and rd_ratio derived).
 
     The fields of the condition language v2 are kept as generated even where the running
     validation does not know them yet: they are what the enterprise truly has.

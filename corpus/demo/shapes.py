@@ -44,7 +44,7 @@ SAFETY_EXCLUSIONS: tuple[str, ...] = (
 
 
 def _exclude_fact(r: random.Random) -> list[Segment]:
-    """A 不得 / 不予支持 sentence on a fact no profile field holds (an ``undecidable`` exclusion)."""
+    """Write a 不得 / 不予支持 sentence on a fact no profile field holds (an ``undecidable`` exclusion)."""
     what = r.choice(SAFETY_EXCLUSIONS)
     tail = r.choice(("的企业，不予支持。", "的，不得享受本条政策。", "的企业不列入支持范围。"))
     return [cond(what, "undecidable", "eq", what, role="exclude"), tail]
@@ -133,8 +133,8 @@ def revenue_tiers(r: random.Random, c: Context) -> Clause:
     cl.add(*_lead(r, c), _industry_words(r))
     label = r.choice(("营业收入首次", "主营业务收入首次", "年营业收入首次"))
     for i, (floor, amount) in enumerate(steps):
-        span = threshold(r, "revenue", "gte", floor, label=label if i == 0 else "首次")
-        cl.add("，" if i == 0 else "；", into(span, keys[floor]), f"的，给予{money(amount, r)}奖励")
+        step = threshold(r, "revenue", "gte", floor, label=label if i == 0 else "首次")
+        cl.add("，" if i == 0 else "；", into(step, keys[floor]), f"的，给予{money(amount, r)}奖励")
     cl.add("。同一企业同一档次只奖励一次。")
     if r.random() < 0.4:
         span, op, value = _grade_required(r)

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from corpus import reference
-from corpus.conditions import Condition, judge_item, leaves, parse_conditions, truth_verdict
+from corpus.conditions import Condition, Group, Tier, judge_item, leaves, parse_conditions, truth_verdict
 from corpus.demo import DEFAULT_SEED, generate, write_eligibility_set, write_retrieval_set
 from corpus.demo.enterprises import (
     CHUNK,
@@ -469,3 +469,78 @@ def test_the_default_demo_loads_without_a_single_refused_record(tmp_path: Path) 
         assert "loaded" in report.summary()
     finally:
         store.close()
+
+
+# --- realistic shapes (condition language v2) -------------------------------------------------------
+
+
+def test_realistic_corpus_writes_every_v2_shape_with_its_truth(corpus) -> None:  # type: ignore[no-untyped-def]
+    entries = [e for i in corpus.items for e in i.conditions]
+    tiers = [e for e in entries if isinstance(e, Tier)]
+    groups = [e for e in entries if isinstance(e, Group)] + [
+        n for t in tiers for n in t.conditions if isinstance(n, Group)
+    ]
+    assert len(tiers) > 100 and any(t.formula is not None for t in tiers)
+    assert {t.label for t in tiers} >= {"国家级专精特新“小巨人”企业", "省级专精特新中小企业", "A类", "B类"}
+    assert len(groups) > 20 and all(g.kind == "any" for g in groups)
+    for group in groups:  # a group's span runs from its first member to its last, in the item's text
+        assert group.span.startswith(group.members[0].span) and group.span.endswith(group.members[-1].span)
+    roles = Counter(leaf.role for i in corpus.items for leaf in leaves(i.conditions))
+    assert roles["bonus"] > 10 and roles["exclude"] > 20
+    fields = {leaf.field for i in corpus.items for leaf in leaves(i.conditions)}
+    assert {
+        "invention_patents",
+        "ip_count",
+        "rd_staff_ratio",
+        "hightech_income_ratio",
+        "tax_credit_grade",
+        "insured_employees",
+    } <= fields
+    # Tiers are listed best first: fixed amounts never rise down the list.
+    for item in corpus.items:
+        amounts = [t.amount for t in item.conditions if isinstance(t, Tier) and t.amount is not None]
+        assert amounts == sorted(amounts, reverse=True), item.id
+
+
+def test_realistic_documents_state_their_facts_and_governing_clauses(corpus) -> None:  # type: ignore[no-untyped-def]
+    policies = [p for p in corpus.policies if p.is_policy]
+    others = [p for p in corpus.policies if not p.is_policy]
+    assert 0.02 * len(corpus.policies) < len(others) < 0.12 * len(corpus.policies)
+    assert all(p.facts["doc_type"] == "result" and not p.items[0].conditions for p in others)
+    assert {p.facts["fulfilment_mode"] for p in policies} >= {"免申即享", "即申即享", "快申优享", "即申快享"}
+    assert sum(p.facts["window"] is not None for p in policies) > 0.3 * len(policies)
+    expired = [p for p in policies if (p.valid_until or "9999") < p.facts["as_of"]]
+    assert 0.02 * len(policies) < len(expired) < 0.2 * len(policies)
+    governed = [i for i in corpus.items if i.governed]
+    assert len(governed) > 0.3 * len(corpus.items)
+    for policy in policies:
+        for start, end in policy.facts["governs"]:
+            assert policy.text[start:end] in policy.items[0].facts["governing_text"]
+        window = policy.facts["window"]
+        if window:  # the window is stated in the text, as 申报时间
+            year, month, day = (int(x) for x in window[0].split("-"))
+            assert f"{year}年{month}月{day}日至" in policy.text
+
+
+def test_document_facts_come_before_the_conditions_in_the_truth(corpus, profiles) -> None:  # type: ignore[no-untyped-def]
+    judge = corpus.semantic_judge()
+    notice = next(i for i in corpus.items if not i.is_policy)
+    expired = next(i for i in corpus.items if (i.valid_until or "9999") < i.facts.get("as_of", ""))
+    elsewhere = next(p for p in profiles if not p["region_code"].startswith("3310"))
+    county_item = next(i for i in corpus.items if i.is_policy and len(i.region_code) == 6 and i.facts)
+    for profile in profiles[:50]:
+        assert true_level(notice, profile, judge)[0] == "ineligible"
+        assert true_level(expired, profile, judge)[0] == "ineligible"
+    assert true_level(county_item, elsewhere, judge) == ("ineligible", ["region_code"], [])
+
+
+def test_plain_style_keeps_the_first_generators_text() -> None:
+    plain = generate(DEFAULT_SEED, 30, 0, style="plain")
+    assert all(p.facts == {} and p.is_policy for p in plain.policies)
+    assert all(isinstance(c, Condition) and c.role == "require" for i in plain.items for c in i.conditions)
+    assert not any("快申优享" in p.text or "索引号" in p.text for p in plain.policies)
+    realistic = generate(DEFAULT_SEED, 30, 0)
+    # The same issuers and topics: the realistic draws come from a stream of their own.
+    assert [p.region_code for p in plain.policies] == [p.region_code for p in realistic.policies]
+    with pytest.raises(ValueError):
+        generate(DEFAULT_SEED, 1, 0, style="fancy")
