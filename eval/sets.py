@@ -21,7 +21,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from corpus.conditions import ConditionError, Entry, parse_conditions
+from corpus.conditions import ConditionError, Entry, node_from_dict, parse_conditions
 
 TRUTH_VERDICTS = ("eligible", "unknown", "ineligible")
 FEEDBACK_LABELS = ("useful", "not_useful", "applied", "received")
@@ -171,10 +171,20 @@ def read_eligibility_set(directory: Path | str) -> EligibilitySet:
             raw = obj["conditions"]
             if not isinstance(raw, list):
                 raise SetFormatError(f"{items_path}:{number}: field 'conditions' must be a list")
-            try:  # the condition language v2: leaves, any groups, roles, and tiers beside them
-                conditions = parse_conditions(raw, obj.get("tiers"))
-            except (ConditionError, TypeError, AttributeError) as exc:
-                raise SetFormatError(f"{items_path}:{number}: field 'conditions': {exc}") from exc
+            tiers = obj.get("tiers") or []
+            if not isinstance(tiers, list):
+                raise SetFormatError(f"{items_path}:{number}: field 'tiers' must be a list")
+            # The condition language v2: leaves, any groups, roles, and tiers (inline or beside them).
+            parsed: list[Entry] = []
+            for name, entries in (("conditions", raw), ("tiers", tiers)):
+                for position, cond in enumerate(entries):
+                    try:
+                        parsed.append(node_from_dict(cond))
+                    except (ConditionError, TypeError, AttributeError) as exc:
+                        raise SetFormatError(
+                            f"{items_path}:{number}: field '{name}[{position}]': {exc}"
+                        ) from exc
+            conditions = parse_conditions(parsed)
         items.append(
             EligibilityItem(
                 id=item_id,
