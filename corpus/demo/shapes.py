@@ -70,8 +70,8 @@ def _grade_required(r: random.Random) -> tuple[str, str, object]:
 
 
 ZJTX_LEVELS: tuple[tuple[str, tuple[float, ...]], ...] = (
-    ("国家级专精特新“小巨人”企业", (50, 100)),
-    ("省级专精特新中小企业", (20, 30, 50)),
+    ("国家级专精特新“小巨人”企业", (50, 100)),  # each level's amounts lie below the level above's
+    ("省级专精特新中小企业", (20, 30)),
     ("市级专精特新中小企业", (5, 10)),
 )
 CITY_ZJTX_ALIASES = ("市级专精特新中小企业", "市级“专精特新”中小企业", "市级专精特新企业")
@@ -211,7 +211,7 @@ def rd_brackets(r: random.Random, c: Context) -> Clause:
     keys = {
         name: cl.tier(name, f"营业收入{name}", f"按增量{num(rate)}%奖励", None) for name, _, _ in brackets
     }
-    cl.add(*_lead(r, c), r.choice(("企业", "规上企业研发投入")), "达到以下标准的，")
+    cl.add(*_lead(r, c), r.choice(("企业", "企业研发投入")), "达到以下标准的，")
     cl.add(f"按其研发费用较上年增长部分的{num(rate)}%给予奖励，最高{money(cap, r)}：")
     cl.add(into(threshold(r, "revenue", "lte", 5000, label="营业收入"), keys["small"]), "的，")
     cl.add(into(threshold(r, "rd_ratio", "gte", 5, label=label), keys["small"]), "；")
