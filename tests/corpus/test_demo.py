@@ -499,7 +499,7 @@ def test_realistic_corpus_writes_every_v2_shape_with_its_truth(corpus) -> None: 
     # Tiers are listed best first: fixed amounts fall down the list.
     for item in corpus.items:
         amounts = [t.amount for t in item.conditions if isinstance(t, Tier) and t.amount is not None]
-        assert all(a > b for a, b in zip(amounts, amounts[1:])), item.id
+        assert all(a > b for a, b in zip(amounts, amounts[1:], strict=False)), item.id
 
 
 def test_realistic_documents_state_their_facts_and_governing_clauses(corpus) -> None:  # type: ignore[no-untyped-def]
