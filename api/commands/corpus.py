@@ -113,6 +113,14 @@ def _register_demo(sub: argparse._SubParsersAction, group: Any) -> None:
     )
     demo.add_argument("--enterprises", type=int, default=None, help="enterprise profiles (default 10000)")
     demo.add_argument(
+        "--style",
+        choices=("realistic", "plain"),
+        default="realistic",
+        help="with --write-set/--export: realistic (default), the shapes of real Taizhou/Zhejiang policies "
+        "with their truth in conditions v2; "
+        "plain: the first generator's regular text",
+    )
+    demo.add_argument(
         "--write-set",
         metavar="DIR",
         default=None,
@@ -151,7 +159,7 @@ def _demo(args: argparse.Namespace) -> int:
         raise ValueError("--policies and --enterprises must not be negative")
 
     if args.write_set or args.export:
-        corpus = generate(seed, n_policies, n_enterprises)
+        corpus = generate(seed, n_policies, n_enterprises, style=args.style)
         if args.write_set:
             out = Path(args.write_set)
             eligibility = write_eligibility_set(
