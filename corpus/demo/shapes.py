@@ -23,15 +23,15 @@ from __future__ import annotations
 import random
 
 from corpus.conditions import Formula
-from corpus.demo.clauses import (
+from corpus.demo.clause_parts import (
     ClauseMaker,
     Context,
-    _alias,
-    _industrial_subject,
-    _industry_words,
-    _lead,
-    _list_markers,
-    _region_entry,
+    alias,
+    industrial_subject,
+    industry_words,
+    lead,
+    list_markers,
+    region_entry,
 )
 from corpus.demo.phrasing import Clause, Segment, cond, into, money, num, pick, threshold
 
@@ -93,9 +93,9 @@ def zjtx_tiers(r: random.Random, c: Context) -> Clause:
     ]
 
     def name(title: str) -> str:
-        return r.choice(CITY_ZJTX_ALIASES) if title.startswith("市级") else _alias(r, title)
+        return r.choice(CITY_ZJTX_ALIASES) if title.startswith("市级") else alias(r, title)
 
-    cl.add(*_lead(r, c))
+    cl.add(*lead(r, c))
     if r.random() < 0.5:  # 对新认定为A、B、C的企业，分别给予…、…、…奖励
         cl.add(r.choice(("新认定为", "首次认定为", "当年新获评")))
         for i, ((title, _), key) in enumerate(zip(levels, keys, strict=True)):
@@ -130,7 +130,7 @@ def revenue_tiers(r: random.Random, c: Context) -> Clause:
         floor: cl.tier(f"t{floor:g}", f"营业收入首次达到{money(floor, r)}", f"奖励{num(a)}万元", a)
         for floor, a in reversed(steps)
     }
-    cl.add(*_lead(r, c), _industry_words(r))
+    cl.add(*lead(r, c), industry_words(r))
     label = r.choice(("营业收入首次", "主营业务收入首次", "年营业收入首次"))
     for i, (floor, amount) in enumerate(steps):
         step = threshold(r, "revenue", "gte", floor, label=label if i == 0 else "首次")
@@ -170,7 +170,7 @@ def jigai_formula(r: random.Random, c: Context) -> Clause:
         cap_low,
         Formula(rate_low / 100, "investment", cap_low),
     )
-    cl.add(*_lead(r, c), _industrial_subject(r), "实施的技术改造项目，")
+    cl.add(*lead(r, c), industrial_subject(r), "实施的技术改造项目，")
     cl.add(
         into(threshold(r, "investment", "gte", low, label=r.choice(("设备投资额", "生产性设备投资"))), base)
     )
@@ -211,7 +211,7 @@ def rd_brackets(r: random.Random, c: Context) -> Clause:
     keys = {
         name: cl.tier(name, f"营业收入{name}", f"按增量{num(rate)}%奖励", None) for name, _, _ in brackets
     }
-    cl.add(*_lead(r, c), r.choice(("企业", "企业研发投入")), "达到以下标准的，")
+    cl.add(*lead(r, c), r.choice(("企业", "企业研发投入")), "达到以下标准的，")
     cl.add(f"按其研发费用较上年增长部分的{num(rate)}%给予奖励，最高{money(cap, r)}：")
     cl.add(into(threshold(r, "revenue", "lte", 5000, label="营业收入"), keys["small"]), "的，")
     cl.add(into(threshold(r, "rd_ratio", "gte", 5, label=label), keys["small"]), "；")
@@ -242,9 +242,9 @@ def innovation_any(r: random.Random, c: Context) -> Clause:
         "资金奖励",
         f"奖励{num(amount)}万元",
     )
-    markers = _list_markers(c, 4)
+    markers = list_markers(c, 4)
     cl.add(f"对同时符合下列条件的企业，给予{money(amount, r)}培育奖励：")
-    cl.add(markers[0], *_region_entry(r, c), "；")
+    cl.add(markers[0], *region_entry(r, c), "；")
     span, op, value = _grade_required(r)
     cl.add(markers[1], cond(span, "tax_credit_grade", op, value), "；")
     cl.add(markers[2], threshold(r, "insured_employees", "gte", pick(r, (10, 20, 30))), "；")
@@ -276,13 +276,13 @@ def tech_center_application(r: random.Random, c: Context) -> Clause:
         "资金奖励",
         f"认定后奖励{num(amount)}万元",
     )
-    markers = _list_markers(c, 4)
+    markers = list_markers(c, 4)
     cl.add(
         r.choice(
             ("申报市级企业技术中心的企业，应当具备以下条件：", "企业申请认定市级企业技术中心，须同时满足：")
         )
     )
-    cl.add(markers[0], r.choice(("属于", "为")), _industrial_subject(r), "；")
+    cl.add(markers[0], r.choice(("属于", "为")), industrial_subject(r), "；")
     cl.add(
         markers[1],
         threshold(
@@ -324,7 +324,7 @@ def upscale_tiers(r: random.Random, c: Context) -> Clause:
     more = cl.tier("more", f"参保人数{floor}人以上", f"奖励{num(base + extra)}万元", base + extra)
     plain = cl.tier("base", "首次上规", f"奖励{num(base)}万元", base)
     del plain  # the base tier has no conditions of its own: every 上规 enterprise reaches it
-    cl.add(*_lead(r, c), r.choice(("当年首次纳入", "新纳入")))
+    cl.add(*lead(r, c), r.choice(("当年首次纳入", "新纳入")))
     cl.add(cond(r.choice(("规模以上工业企业", "规上工业企业")), "qualifications", "has", "规上工业企业"))
     cl.add(f"统计的企业，给予{money(base, r)}奖励；其中")
     cl.add(into(threshold(r, "insured_employees", "gte", floor), more), f"的，再增加{money(extra, r)}。")
@@ -346,7 +346,7 @@ def headquarters(r: random.Random, c: Context) -> Clause:
         f"奖励{num(amount)}万元",
     )
     group = cl.group("any")
-    cl.add(*_lead(r, c), r.choice(("新引进或新认定的总部企业", "新落户的企业总部")), "，")
+    cl.add(*lead(r, c), r.choice(("新引进或新认定的总部企业", "新落户的企业总部")), "，")
     cl.add(
         into(
             threshold(r, "revenue", "gte", revenue_floor, label=r.choice(("年营业收入", "上年度营业收入"))),
@@ -385,7 +385,7 @@ def mujun_tiers(r: random.Random, c: Context) -> Clause:
     cl = Clause(r.choice(("实施亩均效益差别化政策", "亩均论英雄激励")), "亩均", "减免", f"{tax}减免")
     a = cl.tier("A", "A类", f"{tax}100%减免")
     b = cl.tier("B", "B类", f"{tax}{share_b}%减免")
-    cl.add(*_lead(r, c), _industry_words(r), "中，")
+    cl.add(*lead(r, c), industry_words(r), "中，")
     cl.add(
         into(cond(r.choice(("亩均效益综合评价为A类", "亩均效益评价结果为A类")), "mu_jun_class", "eq", "A"), a)
     )
@@ -407,7 +407,7 @@ def loan_bonus(r: random.Random, c: Context) -> Clause:
         "贴息",
         f"按LPR的{num(rate)}%贴息，最高{num(cap)}万元",
     )
-    cl.add(*_lead(r, c), cond("小微企业", "size_class", "in", ["小", "微"]))
+    cl.add(*lead(r, c), cond("小微企业", "size_class", "in", ["小", "微"]))
     cl.add(f"新增的流动资金贷款，按贷款市场报价利率的{num(rate)}%给予贴息，单户年度最高{money(cap, r)}。")
     cl.add(
         r.choice(("资金不足时，", "")),
@@ -425,7 +425,7 @@ def jobs_insured(r: random.Random, c: Context) -> Clause:
     per = pick(r, (1000, 1500, 2000))
     cl = Clause(r.choice(("支持企业稳定就业岗位", "鼓励企业扩大就业")), "稳岗", "补助", f"每人{int(per)}元")
     group = cl.group("any")
-    cl.add(*_lead(r, c), cond("中小微企业", "size_class", "in", ["中", "小", "微"]))
+    cl.add(*lead(r, c), cond("中小微企业", "size_class", "in", ["中", "小", "微"]))
     cl.add("，", into(threshold(r, "insured_employees", "gte", pick(r, (10, 20))), group))
     cl.add("或", into(threshold(r, "revenue_growth", "gte", pick(r, (10, 15))), group))
     cl.add(f"的，新招用高校毕业生并签订1年以上劳动合同的，按每人{int(per)}元给予一次性扩岗补助。")
