@@ -179,3 +179,58 @@ def register_corpus(evals: Any) -> None:
     )
     parser.add_argument("--strict", action="store_true", help="exit 1 when any record is left out")
     parser.set_defaults(func=corpus_command)
+
+
+def agreement_command(args: argparse.Namespace) -> int:
+    """``eval agreement``: the second reader's labels of the sample against the first labels."""
+    from eval.real_agreement import agreement, read_sample
+    from eval.real_agreement import summary_markdown as agreement_table
+
+    first = _load(args)
+    files = sorted(args.second.glob("*.jsonl"))
+    if not files:
+        raise FileNotFoundError(f"no second labelling under {args.second} (labels/second/*.jsonl)")
+    second = load_corpus(files=files, shared_dir=args.shared)
+    for problem in second.problems[:20]:
+        sys.stderr.write(f"second reader, left out: {problem}\n")
+    sample = read_sample(args.sample)
+    result = agreement(first, second, read_profiles(args.profiles), sample)
+    table = agreement_table(result)
+    if args.report:
+        args.report.mkdir(parents=True, exist_ok=True)
+        (args.report / "metrics.json").write_text(
+            json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8"
+        )
+    if args.benchmarks:
+        from eval.benchfile import update_section
+
+        update_section(
+            "real-agreement",
+            "### Agreement of two independent readers on the real corpus's 10 % sample\n\n"
+            f"Command: `policymatch eval agreement`. Sample `eval/sets/real_policies/second_sample.json` "
+            f"({len(sample)} documents).\n\n{table}",
+        )
+    sys.stdout.write(table + "\n")
+    return 0
+
+
+def register_agreement(evals: Any) -> None:
+    """Add ``eval agreement``."""
+    from eval.real_agreement import SAMPLE_PATH, SECOND_DIR
+
+    parser = evals.add_parser(
+        "agreement", help="agreement of a second, independent labelling of the 10 % sample with the first"
+    )
+    add_corpus_arguments(parser, splits=False)
+    parser.add_argument(
+        "--second", type=Path, default=SECOND_DIR, help="folder of the second reader's label files"
+    )
+    parser.add_argument(
+        "--sample", type=Path, default=SAMPLE_PATH, help="the committed sample (second_sample.json)"
+    )
+    parser.add_argument("--profiles", type=Path, default=PROFILES_PATH)
+    parser.add_argument("--report", type=Path, default=None, help="write metrics.json here")
+    parser.add_argument(
+        "--benchmarks", action="store_true", help="write docs/benchmarks.md section real-agreement"
+    )
+    parser.set_defaults(func=agreement_command)

@@ -95,7 +95,7 @@ def register(sub: argparse._SubParsersAction, group: Any) -> None:
         default=None,
         help="also write the numbers and plot into docs/benchmarks.md, section evaluation-NAME",
     )
-    from eval.real_cli import add_corpus_arguments, register_corpus
+    from eval.real_cli import add_corpus_arguments, register_agreement, register_corpus
     from eval.real_profiles import PROFILES_PATH
 
     add_corpus_arguments(eligibility)
@@ -107,6 +107,7 @@ def register(sub: argparse._SubParsersAction, group: Any) -> None:
     )
     eligibility.set_defaults(func=_eligibility)
     register_corpus(evals)
+    register_agreement(evals)
 
 
 def _print_metrics(metrics: dict[str, Any], keys: tuple[str, ...]) -> None:
