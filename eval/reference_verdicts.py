@@ -14,8 +14,9 @@ What it reads are plain JSON values: a labelled ``document`` record, a labelled
   carries the eval-only key ``truth_semantic`` (item id → true/false): a
   person, not a model, says whether the enterprise does what the item asks.
 - Roles: ``require`` (default) counts; ``bonus`` never counts; ``exclude``
-  turns ``met`` into an exclusion hit, ``unmet`` into met. The base exclusion
-  fields (``credit_status``, ``major_violation``) unmet are exclusion hits.
+  turns ``met`` into an exclusion hit, ``unmet`` into met. The v1 exclusion
+  form (``credit_status eq normal``, ``major_violation eq false``) unmet is an
+  exclusion hit; other leaves on those fields are plain conditions.
 - ``any`` groups: met when a member is met, unmet when all are, else unknown;
   counted once. ``all`` members: met when all are met, unmet when one is.
 - Tiers, best first: the level of common + tier for each; the first tier with
@@ -44,7 +45,6 @@ THREE_WAY = {
     "near_miss": "ineligible",
     "ineligible": "ineligible",
 }
-BASE_EXCLUSION_FIELDS = frozenset({"credit_status", "major_violation"})
 NUMERIC = frozenset({"gte", "gt", "lte", "lt", "eq"})
 _EPS = 1e-9
 
@@ -206,12 +206,20 @@ def _judge_into(node: Mapping[str, Any], profile: Mapping[str, Any], tally: _Tal
             tally.unknown.append(name)
         return
     if verdict == UNMET:
-        if "field" in node and node["field"] in BASE_EXCLUSION_FIELDS:
+        if _is_base_exclusion(node):
             tally.excluded.append(name)
         else:
             tally.unmet.append(name)
     elif verdict == UNKNOWN:
         tally.unknown.append(name)
+
+
+def _is_base_exclusion(node: Mapping[str, Any]) -> bool:
+    """Say whether a leaf is the v1 exclusion form: 失信 (credit_status eq normal) or 重大违法 (major_violation eq false)."""
+    return (node.get("field"), node.get("op"), node.get("value")) in (
+        ("credit_status", "eq", "normal"),
+        ("major_violation", "eq", False),
+    )
 
 
 def level_of(conditions: Sequence[Mapping[str, Any]], profile: Mapping[str, Any]) -> tuple[str, _Tally]:

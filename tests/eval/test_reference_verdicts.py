@@ -125,6 +125,10 @@ def test_base_exclusions_make_an_item_ineligible_outright() -> None:
     assert level == "ineligible" and tally.excluded == ["credit_status"]
     violating = dict(FIRM, major_violation=True)
     assert level_of([leaf("major_violation", "eq", False)], violating)[0] == "ineligible"
+    # An item FOR 失信主体 (信用修复) requires the status: unmet is a plain unmet condition.
+    for_dishonest = leaf("credit_status", "eq", "dishonest")
+    assert level_of([for_dishonest], FIRM)[0] == "near_miss"
+    assert level_of([for_dishonest], dishonest)[0] == "eligible"
 
 
 def test_tiers_best_first_and_the_nearest_door() -> None:
