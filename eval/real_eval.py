@@ -65,13 +65,32 @@ def posted_document(document: Any, metadata: str = "source") -> dict[str, Any]:
     }
     if metadata == "labelled":
         labels = document.record
-        record.update(
-            region_code=labels.get("region_code"),
-            department=labels.get("department") or source.department,
-            issued=labels.get("as_of") or source.issued,
-            valid_until=labels.get("valid_until"),
-        )
+        window = labels.get("window") or [None, None]
+        facts = {
+            "region_code": labels.get("region_code"),
+            "department": labels.get("department") or source.department,
+            "issued": labels.get("as_of") or source.issued,
+            "valid_until": labels.get("valid_until"),
+            # Document facts the posting form takes once the service speaks v2 (docs/conditions.md §5).
+            "valid_from": labels.get("valid_from"),
+            "is_policy": labels.get("is_policy"),
+            "doc_type": labels.get("doc_type"),
+            "window_open": window[0],
+            "window_close": window[1],
+            "fulfilment": labels.get("fulfilment_mode"),
+        }
+        accepted = _form_fields()
+        record.update({k: v for k, v in facts.items() if k in accepted and v is not None})
     return record
+
+
+def _form_fields() -> frozenset[str]:
+    """Fields a posted policy document may carry (the served schema's, so newer facts pass when it takes them)."""
+    from dataclasses import fields
+
+    from corpus.schemas import PolicyDocument
+
+    return frozenset(f.name for f in fields(PolicyDocument))
 
 
 # --- alignment ---------------------------------------------------------------------------------
@@ -136,6 +155,9 @@ def flatten(nodes: Iterable[Any], group: str = "") -> list[Leaf]:
     out: list[Leaf] = []
     for n, node in enumerate(nodes):
         data = node if isinstance(node, Mapping) else _as_dict(node)
+        if "field" not in data and isinstance(data.get("conditions"), list | tuple):  # a tier
+            out += flatten(data["conditions"], f"tier#{n}")
+            continue
         if "any" in data or "all" in data:
             kind = "any" if "any" in data else "all"
             inner = flatten(data[kind], group or f"{kind}#{n}")
