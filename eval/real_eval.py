@@ -272,6 +272,7 @@ class ItemResult:
     facts_errors: list[str]
     states_requirement: bool
     predicted_count: int
+    not_for_enterprises: bool = False
 
 
 @dataclass
@@ -323,9 +324,12 @@ def compare_extraction(corpus: Corpus, store: Any) -> list[ItemResult]:
             n = align(labelled, spans)
             true = labelled_leaves(labelled.record, document.record)
             predicted: list[Leaf] = []
-            if n is not None and labelled.record.get("for_enterprises") is not False:
+            if n is not None:
                 predicted = flatten(store.item_conditions(service_items[n].id))
-            if labelled.record.get("for_enterprises") is False or document.record.get("is_policy") is False:
+            idle = (
+                labelled.record.get("for_enterprises") is False or document.record.get("is_policy") is False
+            )
+            if idle:
                 true = []
             stored = service_items[n] if n is not None else None
             results.append(
@@ -336,6 +340,7 @@ def compare_extraction(corpus: Corpus, store: Any) -> list[ItemResult]:
                     _facts_errors(document, stored, None),
                     any(leaf.role != "bonus" for leaf in true),
                     len(predicted),
+                    idle,
                 )
             )
     return results
@@ -492,7 +497,7 @@ def extraction_metrics(items: Sequence[ItemResult]) -> dict[str, Any]:
             per_field[t.kind]["fn"] += 1
             per_field[p.kind]["fp"] += 1
         errors["missed"] += len(c.missed)
-        errors["extra"] += len(c.extra)
+        errors["extra (item not for enterprises)" if r.not_for_enterprises else "extra"] += len(c.extra)
         errors["wrong value"] += len(c.wrong_value)
         errors["wrong op"] += len(c.wrong_op)
         errors["logic structure"] += len(c.structure_errors)
@@ -514,8 +519,12 @@ def extraction_metrics(items: Sequence[ItemResult]) -> dict[str, Any]:
         and not r.comparison.wrong_op
     ]
     no_conditions = [r.item.id for r in items if r.states_requirement and r.predicted_count == 0]
+    idle_fp = sum(len(r.comparison.extra) for r in items if r.not_for_enterprises)
+    on_items = _prf(tp, fp - idle_fp, fn)
     return {
         **{k: v for k, v in _prf(tp, fp, fn).items() if k != "support"},
+        "f1_items_for_enterprises": on_items["f1"],
+        "precision_items_for_enterprises": on_items["precision"],
         "true_leaves": tp + fn,
         "extracted_leaves": tp + fp,
         "per_field": {
@@ -621,6 +630,15 @@ def errors_listing(run: RealRun, splits: Iterable[str]) -> list[dict[str, Any]]:
 
 # --- summary -----------------------------------------------------------------------------------
 
+ERROR_CATEGORIES = (
+    "missed",
+    "extra",
+    "extra (item not for enterprises)",
+    "wrong value",
+    "wrong op",
+    "document facts",
+    "logic structure",
+)
 GOALS = {
     "eligible_precision": 0.98,
     "eligible_recall": 0.90,
@@ -656,12 +674,19 @@ def summary_markdown(reports: Mapping[str, Mapping[str, Any]], extra: Mapping[st
         ("extraction precision", lambda r: r["extraction"]["precision"], None),
         ("extraction recall", lambda r: r["extraction"]["recall"], None),
         ("extraction F1", lambda r: r["extraction"]["f1"], 0.90),
+        (
+            "extraction F1, items for enterprises only",
+            lambda r: r["extraction"]["f1_items_for_enterprises"],
+            None,
+        ),
         ("logic structure found", lambda r: _structure(r), None),
         ("silent-eligible items", lambda r: r["extraction"]["silent_eligible"], 0),
         ("enterprise→items recall@10 / MRR", lambda r: _rank(r, "enterprise→items"), None),
         ("item→enterprises recall@10 / MRR", lambda r: _rank(r, "item→enterprises"), None),
     ):
         values = [getter(reports[s]) for s in splits]
+        if all(v in (None, "—") for v in values):
+            continue  # an extraction-only run has no verdicts
         shown = [_f(v) if v is not None else "—" for v in values]
         short = ""
         if goal is not None and isinstance(values[-1], int | float):
@@ -672,26 +697,8 @@ def summary_markdown(reports: Mapping[str, Mapping[str, Any]], extra: Mapping[st
     error_rows = []
     for s in splits:
         e = reports[s]["extraction"]["errors"]
-        error_rows.append(
-            [
-                s,
-                *(
-                    e.get(k, 0)
-                    for k in (
-                        "missed",
-                        "extra",
-                        "wrong value",
-                        "wrong op",
-                        "document facts",
-                        "logic structure",
-                    )
-                ),
-            ]
-        )
-    errors = markdown_table(
-        ["split", "missed", "extra", "wrong value", "wrong op", "document facts", "logic structure"],
-        error_rows,
-    )
+        error_rows.append([s, *(e.get(k, 0) for k in ERROR_CATEGORIES)])
+    errors = markdown_table(["split", *ERROR_CATEGORIES], error_rows)
     return f"{table}\n\nError categories (labelled leaves vs extracted conditions):\n\n{errors}"  # fmt: skip
 
 
