@@ -509,15 +509,7 @@ def extraction_metrics(items: Sequence[ItemResult]) -> dict[str, Any]:
     tp = sum(v["tp"] for v in per_field.values())
     fp = sum(v["fp"] for v in per_field.values())
     fn = sum(v["fn"] for v in per_field.values())
-    silent = [
-        r.item.id
-        for r in items
-        if r.states_requirement
-        and any(t.role != "bonus" for t in r.comparison.missed)
-        and not r.comparison.tp
-        and not r.comparison.wrong_value
-        and not r.comparison.wrong_op
-    ]
+    silent = [r.item.id for r in items if is_silent(r)]
     no_conditions = [r.item.id for r in items if r.states_requirement and r.predicted_count == 0]
     idle_fp = sum(len(r.comparison.extra) for r in items if r.not_for_enterprises)
     on_items = _prf(tp, fp - idle_fp, fn)
@@ -533,17 +525,26 @@ def extraction_metrics(items: Sequence[ItemResult]) -> dict[str, Any]:
         "structure": {"labelled": structure_true, "found": structure_found,
                       "recall": structure_found / structure_true if structure_true else 1.0},
         "errors": dict(errors),
-        "silent_eligible": len(no_conditions),
-        "silent_eligible_items": no_conditions[:50],
-        "requirement_silently_missed": len(silent),
+        "silent_eligible": len(silent),
+        "silent_eligible_items": silent[:80],
+        "items_without_any_condition": len(no_conditions),
         "n_items": len(items),
         "items_unaligned": sum(r.service_item is None for r in items),
     }  # fmt: skip
 
 
+def is_silent(result: ItemResult) -> bool:
+    """Say whether an item states a requirement for which the service read no condition (a silent eligible).
+
+    A required (or excluding) labelled leaf counts as read when an extracted condition of its
+    field matched it, even with a wrong value or op; a leaf nothing of its kind answered is silent.
+    """
+    return result.states_requirement and any(t.role != "bonus" for t in result.comparison.missed)
+
+
 def silent_eligible_pairs(run: RealRun) -> dict[str, int]:
-    """Items stating a requirement with no condition extracted, and how many pairs the service then calls eligible."""
-    silent = {r.item.id for r in run.items if r.states_requirement and r.predicted_count == 0}
+    """Silent-eligible items, and how many pairs the service then calls eligible that are not."""
+    silent = {r.item.id for r in run.items if is_silent(r)}
     said = Counter(
         item
         for _, item, _, truth, s in run.pairs
@@ -680,7 +681,17 @@ def summary_markdown(reports: Mapping[str, Mapping[str, Any]], extra: Mapping[st
             None,
         ),
         ("logic structure found", lambda r: _structure(r), None),
-        ("silent-eligible items", lambda r: r["extraction"]["silent_eligible"], 0),
+        (
+            "silent-eligible items (a stated requirement read as nothing)",
+            lambda r: r["extraction"]["silent_eligible"],
+            0,
+        ),
+        ("… of which no condition at all", lambda r: r["extraction"]["items_without_any_condition"], None),
+        (
+            "… pairs said eligible wrongly because of them",
+            lambda r: r.get("silent_eligible_pairs", {}).get("pairs"),
+            None,
+        ),
         ("enterprise→items recall@10 / MRR", lambda r: _rank(r, "enterprise→items"), None),
         ("item→enterprises recall@10 / MRR", lambda r: _rank(r, "item→enterprises"), None),
     ):
