@@ -431,10 +431,10 @@ def run_eligibility(
             store.close()
     for item in corpus.items:
         for p in profiles:
-            key = (str(p["id"]), item.id)
-            level = run.levels[key]
+            pair = (str(p["id"]), item.id)
+            level = run.levels[pair]
             said = "ineligible" if level == "not_listed" else THREE_WAY[level]
-            run.pairs.append((key[0], item.id, item.split, truth[key].verdict, said))
+            run.pairs.append((pair[0], item.id, item.split, truth[pair].verdict, said))
     run.extra.update(
         ingest_errors=errors,
         seconds=round(time.perf_counter() - started, 1),

@@ -249,12 +249,13 @@ def _set_leaf(profile: dict[str, Any], leaf: Mapping[str, Any], meet: bool, rng:
         if meet:
             profile[name] = choices[0]
         else:
-            others = {
+            alternatives: dict[str, list[Any]] = {
                 "credit_status": ["dishonest", "normal"],
                 "major_violation": [True, False],
                 "mu_jun_class": list("ABCD"),
                 "tax_credit_grade": list("ABMCD"),
-            }.get(name, [])
+            }
+            others = alternatives.get(name, [])
             left = [o for o in others if o not in choices]
             profile[name] = left[0] if left else None
         return
