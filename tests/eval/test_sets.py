@@ -209,9 +209,7 @@ def test_split_keeps_copies_of_a_document_on_one_side(tmp_path):
 
 def test_items_of_one_policy_stay_together_and_train_answers_drop_test_items(tmp_path):
     docs = [{"docid": f"P{p}#{s}", "text": f"政策{p}第{s}条"} for p in range(20) for s in (1, 2, 3)]
-    queries = [
-        {"qid": f"q{p}", "question": "问", "docids": [f"P{p}#1", f"P{(p + 7) % 20}#2"]} for p in range(20)
-    ]
+    queries = [{"qid": f"q{p}", "question": "问", "docids": [f"P{p}#1", f"P{(p + 7) % 20}#2"]} for p in range(20)]
     write_jsonl(tmp_path / "docs.jsonl", docs)
     write_jsonl(tmp_path / "queries.jsonl", queries)
     split = split_retrieval_set(read_retrieval_set(tmp_path), test_fraction=0.3, seed=0)
