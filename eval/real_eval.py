@@ -286,6 +286,9 @@ class RealRun:
     )  # profile, item, split, truth, said
     levels: dict[tuple[str, str], str] = field(default_factory=dict)
     scores: dict[tuple[str, str], float] = field(default_factory=dict)
+    target_rank: dict[tuple[str, str], int] = field(
+        default_factory=dict
+    )  # position in the item's target list
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -411,17 +414,21 @@ def run_eligibility(
                         policy_id_of(item.doc), service_item, LEVELS, include_excluded=True
                     )
                     listed = np.isin(rows, order.rows)
+                    position = {int(r): n for n, r in enumerate(order.rows)}
                     ranks = order.verdicts.level[rows]
                     listed_any[item.doc] = listed_any.get(item.doc, False) or bool(listed.any())
-                    for p, rank, on in zip(profiles, ranks, listed, strict=True):
+                    for p, row, rank, on in zip(profiles, rows, ranks, listed, strict=True):
                         run.levels[(str(p["id"]), item.id)] = LEVELS[int(rank)] if on else "not_listed"
-                if ranking:
-                    policy_ids = {policy_id_of(k) for k in keys}
+                        if on:
+                            run.target_rank[(str(p["id"]), item.id)] = position[int(row)]
+                if ranking and not run.scores:
+                    # 智能匹配 once per enterprise, at the earliest as_of: an item's level and score do
+                    # not depend on the date; whether it is offered at all does, and the ranking takes
+                    # that from the item's target list at its own as_of (run.levels).
                     for p in profiles:
                         response = matcher.match(str(p["id"]), top_k=max(1, matcher.n_items), levels=LEVELS)
                         for result in response.results:
-                            if result.policy_id in policy_ids:
-                                run.scores[(str(p["id"]), result.item_id)] = float(result.score)
+                            run.scores[(str(p["id"]), result.item_id)] = float(result.score)
                 matcher.close()
             for r in run.items:
                 document = corpus.documents[r.item.doc]
@@ -562,11 +569,14 @@ def ranking_metrics(run: RealRun, split: str) -> dict[str, dict[str, float]]:
     pairs = [p for p in run.pairs if p[2] == split or split == "all"]
     by_profile: dict[str, list[tuple[Any, ...]]] = defaultdict(list)
     by_item: dict[str, list[tuple[Any, ...]]] = defaultdict(list)
+    served = {r.item.id: r.service_item for r in run.items}  # scores are keyed by the service's item
     for profile, item, _, truth, _ in pairs:
         level = run.levels[(profile, item)]
-        score = run.scores.get((profile, item), 0.0)
+        score = run.scores.get((profile, str(served.get(item))), 0.0)
         by_profile[profile].append((rank[level], -score, item, truth == "eligible"))
-        by_item[item].append((rank[level], profile, profile, truth == "eligible"))
+        # The target list's own order; enterprises it leaves out come after it.
+        listed_at = run.target_rank.get((profile, item), 1 << 30)
+        by_item[item].append((listed_at, profile, profile, truth == "eligible"))
     out = {}
     for name, groups in (("enterprise→items", by_profile), ("item→enterprises", by_item)):
         ranked, relevant = [], []

@@ -226,6 +226,8 @@ def test_the_measure_scores_what_the_service_says(
     assert report["eligibility"]["n_pairs"] == len(run.pairs)
     assert set(report["extraction"]["errors"]) >= {"missed", "extra", "document facts", "logic structure"}
     assert 0.0 <= report["eligibility"]["verdict_accuracy"] <= 1.0
+    assert set(report["ranking"]) == {"enterprise→items", "item→enterprises"}
+    assert any(score != 0.0 for (p, _), score in run.scores.items() if p == "gz-small")  # 智能匹配 was read
     metrics = verdict_metrics(
         [("p", "i", "tune", "eligible", "eligible"), ("p", "j", "tune", "unknown", "eligible")]
     )
