@@ -9,7 +9,9 @@ from ``../shared/data/reference/``; their sources are cited in docs/data.md):
 - GB/T 4754-2017 国民经济行业分类 at every level (门类 ``C``, 大类 ``36``,
   中类 ``367``, 小类 ``3670``); the canonical form of a code is letter + digits
   (``C3670``), the form ``conditions.industry_in`` compares;
-- 资质荣誉 titles with their aliases (``高企`` → ``国家高新技术企业``);
+- 资质荣誉 titles: the one qualification taxonomy — aliases (``高企`` →
+  ``国家高新技术企业``), levels (国家 / 省 / 市 / 县), what each title implies
+  (国家级“小巨人” meets 专精特新中小企业) and how long it holds (高企: 3 years);
 - 统计上大中小微型企业划分办法(2017) thresholds → :func:`size_class`.
 
 Everything is loaded once, lazily, and read-only.
@@ -20,7 +22,7 @@ from __future__ import annotations
 import csv
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -64,11 +66,13 @@ class Industry:
 
 @dataclass(frozen=True)
 class Qualification:
-    """A 资质荣誉 title with its level and the aliases people write for it."""
+    """A 资质荣誉 title: its level (国家 / 省 / 市 / 县 or ''), aliases, the titles it implies, and years it holds."""
 
     title: str
     level: str
     aliases: tuple[str, ...]
+    implies: tuple[str, ...] = ()
+    valid_years: int | None = None
 
 
 @dataclass(frozen=True)
@@ -246,7 +250,63 @@ def industry_path(code: str) -> tuple[Industry, ...]:
 def qualifications() -> tuple[Qualification, ...]:
     """Every canonical 资质荣誉 title with its aliases."""
     data = json.loads((TABLES / "qualifications.json").read_text(encoding="utf-8"))
-    return tuple(Qualification(t["title"], t["level"], tuple(t["aliases"])) for t in data["titles"])
+    titles = tuple(
+        Qualification(
+            t["title"],
+            t["level"],
+            tuple(t["aliases"]),
+            tuple(t.get("implies") or ()),
+            t.get("valid_years"),
+        )
+        for t in data["titles"]
+    )
+    known = {t.title for t in titles}
+    for item in titles:
+        unknown = [name for name in item.implies if name not in known]
+        if unknown:
+            raise ValueError(f"qualification {item.title!r} implies unknown titles {unknown}")
+    return titles
+
+
+@lru_cache(maxsize=1)
+def _qualification_table() -> dict[str, Qualification]:
+    return {item.title: item for item in qualifications()}
+
+
+def qualification(title: str) -> Qualification | None:
+    """The taxonomy entry of a canonical title (or an alias), or None when unknown."""
+    canonical = canonical_qualification(title) or title
+    return _qualification_table().get(canonical)
+
+
+@lru_cache(maxsize=1)
+def _implication_closure() -> dict[str, frozenset[str]]:
+    direct = {item.title: set(item.implies) for item in qualifications()}
+    closure: dict[str, frozenset[str]] = {}
+    for title in direct:
+        seen: set[str] = set()
+        todo = list(direct[title])
+        while todo:
+            name = todo.pop()
+            if name not in seen and name != title:
+                seen.add(name)
+                todo.extend(direct.get(name, ()))
+        closure[title] = frozenset(seen)
+    return closure
+
+
+def implied_titles(titles: Iterable[str]) -> frozenset[str]:
+    """The titles held plus every title they imply (国家级“小巨人” → also 省级专精特新, 专精特新中小企业)."""
+    held = {str(t) for t in titles}
+    closure = _implication_closure()
+    out = set(held)
+    for title in held:
+        out |= closure.get(title, frozenset())
+        canonical = canonical_qualification(title)
+        if canonical is not None and canonical != title:
+            out.add(canonical)
+            out |= closure.get(canonical, frozenset())
+    return frozenset(out)
 
 
 def _qualification_key(text: str) -> str:

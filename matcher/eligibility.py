@@ -11,6 +11,13 @@ The meaning of a condition lives in :mod:`corpus.conditions` (``evaluate_conditi
   into codes) and judges one item's conditions against all of them at once
   (精准推送: one item → all enterprises).
 
+Both speak the condition language v2 (docs/conditions.md): every *leaf* (group
+members and tier conditions included) is a row judged as below; the rows are then
+combined, still in numpy, into ``all`` members, ``any`` groups (one condition for
+the level), roles (``bonus`` never counts, an ``exclude`` met is a hit) and tiers
+(the best tier with the best level wins; none reachable → the lowest), exactly
+as :func:`corpus.conditions.judge_item` rules.
+
 Numbers and dates are compared with numpy exactly as ``evaluate_condition``
 compares them; every other op is decided by ``evaluate_condition`` itself, once
 per distinct value, and gathered — so both fast paths agree with the scalar one
@@ -29,7 +36,6 @@ from typing import Any
 import numpy as np
 
 from corpus.conditions import (
-    EXCLUSION_FIELDS,
     FIELD_LABELS,
     LEVELS,
     NUMERIC_FIELDS,
@@ -37,6 +43,8 @@ from corpus.conditions import (
     PROFILE_FIELDS,
     Condition,
     ConditionResult,
+    Entry,
+    Group,
     ItemVerdict,
     Level,
     SemanticJudge,
@@ -45,12 +53,16 @@ from corpus.conditions import (
     _is_number,
     evaluate_condition,
     judge_item,
+    split_tiers,
 )
 
 MET, UNMET, UNKNOWN = 0, 1, 2
 VERDICTS: tuple[Verdict, ...] = ("met", "unmet", "unknown")
 LEVEL_RANK: dict[str, int] = {level: rank for rank, level in enumerate(LEVELS)}
 EXCLUSION_LABELS = {"credit_status": "失信", "major_violation": "重大违法"}
+# Weight of the share of bonus conditions met in the rules score (bonus ranks, never decides).
+BONUS_WEIGHT = 0.1
+_ROLE_CODE = {"require": 0, "bonus": 1, "exclude": 2}
 
 # Same tolerance as corpus.conditions._compare.
 _EPS = 1e-9
@@ -79,24 +91,34 @@ class Gap:
 
 
 def gaps_of(verdict: ItemVerdict) -> tuple[Gap, ...]:
-    """List the gaps of every condition not met, unmet ones first (near misses), then missing data."""
+    """List the gaps of every counted condition not satisfied, failed ones first (near misses), then missing data.
+
+    A group is one gap ("满足其一即可：…"); an exclusion hit is a failed gap; bonus
+    conditions are never gaps; with tiers, the way to the next better tier comes last.
+    """
     gaps: list[Gap] = []
     for wanted in ("unmet", "unknown"):
-        for result in verdict.results:
-            if result.verdict != wanted:
+        for result in verdict.counted:
+            if (result.is_failed if wanted == "unmet" else result.is_open) is False:
                 continue
-            fld = result.condition.field
-            text = (
-                result.gap
-                or f"{FIELD_LABELS.get(fld, fld)}：{result.condition.span or result.condition.value}"
-            )
+            cond = result.condition
+            fld = cond.field if isinstance(cond, Condition) else ",".join(result.fields())
+            text = result.gap or f"{FIELD_LABELS.get(fld, fld)}：{cond.describe()}"
             gaps.append(Gap(fld, wanted, text, _shortfall(result)))
+    better = verdict.next_tier
+    if better is not None and better.gaps:
+        note = f"（{better.tier.support}）" if better.tier.support else ""
+        gaps.append(
+            Gap("tier", "tier", f"更高一档「{better.tier.label}」{note}还需：" + "；".join(better.gaps))
+        )
     return tuple(gaps)
 
 
 def _shortfall(result: ConditionResult) -> float | None:
     """How far a numeric condition is from being met, in the field's unit (None when not numeric)."""
     cond = result.condition
+    if not isinstance(cond, Condition) or cond.role != "require":
+        return None
     if result.verdict != "unmet" or cond.op not in NUMERIC_OPS or not _is_number(cond.value):
         return None
     if not _is_number(result.actual):
@@ -105,7 +127,7 @@ def _shortfall(result: ConditionResult) -> float | None:
 
 
 def judge(
-    conditions: Iterable[Condition], profile: Mapping[str, Any], semantic_judge: SemanticJudge | None = None
+    conditions: Iterable[Entry], profile: Mapping[str, Any], semantic_judge: SemanticJudge | None = None
 ) -> ItemVerdict:
     """Evaluate an item's conditions against one profile (``corpus.conditions.judge_item``)."""
     return judge_item(conditions, profile, semantic_judge)
@@ -207,21 +229,199 @@ class TableVerdicts:
     """Per-item verdict counts and levels of one profile over a :class:`ConditionTable`."""
 
     level: np.ndarray  # int8 rank per item
-    n_met: np.ndarray
-    n_conditions: np.ndarray
+    n_met: np.ndarray  # counted conditions satisfied (a group once) on the tier reached
+    n_conditions: np.ndarray  # counted conditions (bonus left out) on the tier reached
     excluded: np.ndarray  # bool: an exclusion is unmet
     level_without_exclusions: np.ndarray  # the level had the profile no 失信/重大违法 mark: flag, never drop
+    tier: np.ndarray | None = None  # index of the tier reached per item (-1 without tiers)
+    n_bonus_met: np.ndarray | None = None
+    n_bonus: np.ndarray | None = None
+
+    def rules_share(self) -> np.ndarray:
+        """Share of counted conditions met, plus a small weight for bonus conditions met (ranking only)."""
+        return rules_share(self.n_met, self.n_conditions, self.n_bonus_met, self.n_bonus)
+
+
+def rules_share(
+    n_met: np.ndarray, n_conditions: np.ndarray, n_bonus_met: np.ndarray | None, n_bonus: np.ndarray | None
+) -> np.ndarray:
+    """Share of counted conditions met (1 with none), plus ``BONUS_WEIGHT`` × the share of bonus ones met."""
+    n_conditions = np.asarray(n_conditions)
+    share = np.where(n_conditions > 0, np.asarray(n_met) / np.maximum(n_conditions, 1), 1.0)
+    if n_bonus_met is not None and n_bonus is not None:
+        share = share + BONUS_WEIGHT * np.where(n_bonus > 0, n_bonus_met / np.maximum(n_bonus, 1), 0.0)
+    return np.asarray(share, dtype=np.float64)
+
+
+class _Structure:
+    """How the leaf rows of some items combine: leaf → unit (``all``) → node (``any``/leaf) → scope → choice.
+
+    A *scope* is the common conditions of an item or one of its tiers; a *choice* is
+    common + one tier (or common alone without tiers). Choices of one item are contiguous.
+    """
+
+    def __init__(self, entries_per_item: Sequence[Sequence[Entry]]) -> None:
+        self.leaves: list[Condition] = []
+        self.leaf_item: list[int] = []
+        unit_of_leaf: list[int] = []
+        node_of_unit: list[int] = []
+        node_any: list[bool] = []
+        node_role: list[int] = []
+        node_v1_excl: list[bool] = []
+        scope_of_node: list[int] = []
+        n_scopes = 0
+        choice_common: list[int] = []
+        choice_tier: list[int] = []
+        choice_item: list[int] = []
+        choice_pos: list[int] = []
+        n_units = 0
+
+        def add_leaf(leaf: Condition, item: int) -> None:
+            self.leaves.append(leaf)
+            self.leaf_item.append(item)
+            unit_of_leaf.append(n_units)
+
+        for item, entries in enumerate(entries_per_item):
+            common, tiers = split_tiers(entries)
+            scopes = [common, *(t.conditions for t in tiers)]
+            first_scope = n_scopes
+            for nodes in scopes:
+                for node in nodes:
+                    node_id = len(node_role)
+                    node_role.append(_ROLE_CODE[node.role])
+                    node_v1_excl.append(isinstance(node, Condition) and node.is_exclusion)
+                    scope_of_node.append(n_scopes)
+                    if isinstance(node, Condition):
+                        node_any.append(True)  # any over one unit: the leaf itself
+                        add_leaf(node, item)
+                        node_of_unit.append(node_id)
+                        n_units += 1
+                        continue
+                    node_any.append(node.kind == "any")
+                    for member in node.members:
+                        if isinstance(member, Group):  # an ``all`` member: one unit of its leaves
+                            for leaf in member.members:
+                                assert isinstance(leaf, Condition)
+                                add_leaf(leaf, item)
+                        else:
+                            add_leaf(member, item)
+                        node_of_unit.append(node_id)
+                        n_units += 1
+                n_scopes += 1
+            if tiers:
+                for position in range(len(tiers)):
+                    choice_common.append(first_scope)
+                    choice_tier.append(first_scope + 1 + position)
+                    choice_item.append(item)
+                    choice_pos.append(position)
+            else:
+                choice_common.append(first_scope)
+                choice_tier.append(-1)
+                choice_item.append(item)
+                choice_pos.append(-1)
+        self.n_items = len(entries_per_item)
+        self.n_units = n_units
+        self.n_nodes = len(node_role)
+        self.n_scopes = n_scopes
+        self.unit_of_leaf = np.array(unit_of_leaf, dtype=np.int64)
+        self.node_of_unit = np.array(node_of_unit, dtype=np.int64)
+        self.node_any = np.array(node_any, dtype=bool)
+        self.node_role = np.array(node_role, dtype=np.int8)
+        self.node_v1_excl = np.array(node_v1_excl, dtype=bool)
+        self.scope_of_node = np.array(scope_of_node, dtype=np.int64)
+        self.choice_common = np.array(choice_common, dtype=np.int64)
+        self.choice_tier = np.array(choice_tier, dtype=np.int64)
+        self.choice_item = np.array(choice_item, dtype=np.int64)
+        self.choice_pos = np.array(choice_pos, dtype=np.int64)
+        self.has_tiers = bool((self.choice_tier >= 0).any())
+        self.simple = (
+            self.n_units == len(self.leaves) and self.n_nodes == self.n_units and not self.has_tiers
+            and not (self.node_role != 0).any()
+        )
+        starts = np.flatnonzero(np.r_[True, self.choice_item[1:] != self.choice_item[:-1]]) if len(
+            choice_item
+        ) else np.zeros(0, dtype=np.int64)
+        self.choice_start = starts.astype(np.int64)
+        self.n_choices = np.diff(np.r_[self.choice_start, len(choice_item)]).astype(np.int64)
+        # Static per scope: counted nodes (bonus left out) and bonus nodes.
+        self.scope_counted = np.bincount(
+            self.scope_of_node, weights=self.node_role != 1, minlength=n_scopes + 1
+        )
+        self.scope_bonus = np.bincount(self.scope_of_node, weights=self.node_role == 1, minlength=n_scopes + 1)
+
+    def levels(self, codes: np.ndarray) -> TableVerdicts:
+        """Per-item verdicts from per-leaf codes (one profile over many items)."""
+        n = self.n_items
+        ns = self.n_scopes + 1  # the last scope is empty: what a choice without a tier adds
+        unmet = np.bincount(self.unit_of_leaf, weights=codes == UNMET, minlength=self.n_units)
+        unknown = np.bincount(self.unit_of_leaf, weights=codes == UNKNOWN, minlength=self.n_units)
+        unit = np.where(unmet > 0, UNMET, np.where(unknown > 0, UNKNOWN, MET)).astype(np.int8)
+        node = _combine_units(unit, self.node_of_unit, self.node_any, self.n_nodes)
+        role, scope = self.node_role, self.scope_of_node
+        fail = ((role == 0) & (node == UNMET)) | ((role == 2) & (node == MET))
+        hit = ((role == 2) & (node == MET)) | (self.node_v1_excl & (node == UNMET))
+        v1 = self.node_v1_excl & (node == UNMET)
+        open_ = (role != 1) & (node == UNKNOWN)
+        sat = ((role == 0) & (node == MET)) | ((role == 2) & (node == UNMET))
+        bonus = (role == 1) & (node == MET)
+
+        def per_choice(flags: np.ndarray) -> np.ndarray:
+            sums = np.bincount(scope, weights=flags, minlength=ns)
+            return sums[self.choice_common] + sums[self.choice_tier]
+
+        def static(per_scope: np.ndarray) -> np.ndarray:
+            return per_scope[self.choice_common] + per_scope[self.choice_tier]
+
+        n_fail, n_hit, n_v1 = per_choice(fail), per_choice(hit), per_choice(v1)
+        n_open = per_choice(open_)
+        # v1 exclusions are counted among the failed as well (as level_of does): the level is ineligible either way.
+        level = levels_from_counts(n_fail, n_open, n_hit)
+        without = levels_from_counts(n_fail - n_v1, n_open, n_hit - n_v1)
+        chosen = _choose(level, self.choice_start, self.n_choices)
+        return TableVerdicts(
+            level[chosen],
+            per_choice(sat)[chosen].astype(np.int32),
+            static(self.scope_counted)[chosen].astype(np.int32),
+            n_v1[chosen] > 0,
+            without[chosen],
+            np.where(self.choice_tier[chosen] >= 0, self.choice_pos[chosen], -1),
+            per_choice(bonus)[chosen].astype(np.int32),
+            static(self.scope_bonus)[chosen].astype(np.int32),
+        ) if n else TableVerdicts(*(np.zeros(0, dtype=np.int32) for _ in range(5)))
+
+
+def _combine_units(unit: np.ndarray, node_of_unit: np.ndarray, node_any: np.ndarray, n_nodes: int) -> np.ndarray:
+    """Node codes from unit codes: ``any`` met when one unit is met, unmet when all are; ``all`` the other way round."""
+    met = np.bincount(node_of_unit, weights=unit == MET, minlength=n_nodes)
+    unmet = np.bincount(node_of_unit, weights=unit == UNMET, minlength=n_nodes)
+    unknown = np.bincount(node_of_unit, weights=unit == UNKNOWN, minlength=n_nodes)
+    any_code = np.where(met > 0, MET, np.where(unknown > 0, UNKNOWN, UNMET))
+    all_code = np.where(unmet > 0, UNMET, np.where(unknown > 0, UNKNOWN, MET))
+    return np.where(node_any, any_code, all_code).astype(np.int8)
+
+
+def _choose(level: np.ndarray, starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """Per item, the choice judged on: the first with the best level; the last (lowest tier) when all are ineligible."""
+    width = int(counts.max()) if len(counts) else 1
+    position = np.arange(len(level)) - np.repeat(starts, counts)
+    key = level.astype(np.int64) * width + position
+    best = np.minimum.reduceat(key, starts) if len(starts) else key[:0]
+    best_level = best // width
+    pick = starts + best % width
+    last = starts + counts - 1
+    return np.where(best_level == LEVEL_RANK["ineligible"], last, pick)
 
 
 class ConditionTable:
     """The conditions of many items, compiled once, judged against one profile in a few numpy passes."""
 
-    def __init__(self, conditions_per_item: Sequence[Sequence[Condition]]) -> None:
-        """Compile the conditions of items ``0 … n-1`` (one list per item)."""
+    def __init__(self, conditions_per_item: Sequence[Sequence[Entry]]) -> None:
+        """Compile the entries (leaves, groups, tiers) of items ``0 … n-1`` (one list per item)."""
         self.n_items = len(conditions_per_item)
-        rows: list[tuple[int, Condition]] = [
-            (i, c) for i, conds in enumerate(conditions_per_item) for c in conds
-        ]
+        self.structure = _Structure(conditions_per_item)
+        rows: list[tuple[int, Condition]] = list(
+            zip(self.structure.leaf_item, self.structure.leaves, strict=True)
+        )
         self.conditions = [c for _, c in rows]
         self.item_of = np.array([i for i, _ in rows], dtype=np.int64)
         self.is_exclusion = np.array([c.is_exclusion for c in self.conditions], dtype=bool)
@@ -311,6 +511,8 @@ class ConditionTable:
 
     def levels_from_codes(self, codes: np.ndarray) -> TableVerdicts:
         """Per-item counts and levels from per-row verdict codes."""
+        if not self.structure.simple:
+            return self.structure.levels(codes)
         n = self.n_items
         unmet = codes == UNMET
         n_unmet = np.bincount(self.item_of, weights=unmet, minlength=n)
@@ -550,32 +752,61 @@ class EnterpriseColumns:
 
     def judge(
         self,
-        conditions: Sequence[Condition],
+        conditions: Sequence[Entry],
         semantic_scores: Mapping[str, np.ndarray] | None = None,
         semantic_rule: SemanticRule | None = None,
     ) -> ColumnVerdicts:
-        """Levels of one item (its ``conditions``) for every row; ``semantic_scores`` maps value text → scores."""
+        """Levels of one item (its entries: leaves, groups, tiers) for every row; ``semantic_scores`` maps value text → scores."""
         n = len(self.ids)
-        n_unmet = np.zeros(n, dtype=np.int16)
-        n_unknown = np.zeros(n, dtype=np.int16)
-        n_met = np.zeros(n, dtype=np.int16)
-        n_excl = np.zeros(n, dtype=np.int16)
-        per_condition = []
-        for cond in conditions:
+        per_leaf: list[np.ndarray] = []
+        leaf_codes: dict[Condition, np.ndarray] = {}
+
+        def leaf(cond: Condition) -> np.ndarray:
             scores = None
             if cond.op == "semantic" and semantic_scores is not None:
                 scores = semantic_scores.get(str(cond.value or cond.span))
             codes = self.verdict_codes(cond, scores, semantic_rule)
-            per_condition.append(codes)
-            unmet = codes == UNMET
-            n_unmet += unmet
-            n_unknown += codes == UNKNOWN
-            n_met += codes == MET
-            if cond.field in EXCLUSION_FIELDS:
-                n_excl += unmet
-        level = levels_from_counts(n_unmet, n_unknown, n_excl)
-        without = levels_from_counts(n_unmet - n_excl, n_unknown, np.zeros_like(n_excl))
-        return ColumnVerdicts(level, n_met, len(conditions), n_excl > 0, without, tuple(per_condition))
+            per_leaf.append(codes)
+            leaf_codes.setdefault(cond, codes)
+            return codes
+
+        def node(entry: Condition | Group) -> np.ndarray:
+            if isinstance(entry, Condition):
+                return leaf(entry)
+            stack = np.stack([node(m) for m in entry.members])
+            return _combine_rows(entry.kind, stack)
+
+        common, tiers = split_tiers(conditions)
+        base = _scope_counts([(e, node(e)) for e in common], n)
+        if not tiers:
+            counts = [base]
+        else:
+            counts = [base.plus(_scope_counts([(e, node(e)) for e in t.conditions], n)) for t in tiers]
+        levels = np.stack([c.level() for c in counts])
+        width = len(counts)
+        key = levels.astype(np.int64) * width + np.arange(width)[:, None]
+        best = key.min(axis=0) if width else np.zeros(n, dtype=np.int64)
+        chosen = np.where(best // width == LEVEL_RANK["ineligible"], width - 1, best % width)
+        cols = np.arange(n)
+
+        def pick(name: str) -> np.ndarray:
+            return np.stack([getattr(c, name) for c in counts])[chosen, cols]
+
+        level = levels[chosen, cols]
+        n_v1 = pick("v1")
+        without = np.stack([c.level_without() for c in counts])[chosen, cols]
+        return ColumnVerdicts(
+            level,
+            pick("sat"),
+            pick("counted"),
+            n_v1 > 0,
+            without,
+            tuple(per_leaf),
+            np.where(chosen >= 0, chosen, -1) if tiers else np.full(n, -1, dtype=np.int64),
+            pick("bonus_met"),
+            pick("bonus"),
+            leaf_codes,
+        )
 
     def region_applicable(self, prefix: str) -> np.ndarray:
         """Rows whose region starts with ``prefix`` (all rows when the prefix is empty = national)."""
@@ -613,14 +844,82 @@ class EnterpriseColumns:
 
 @dataclass(frozen=True)
 class ColumnVerdicts:
-    """Levels of one item for every enterprise row, with the per-condition verdict codes."""
+    """Levels of one item for every enterprise row, with the per-leaf verdict codes."""
 
     level: np.ndarray
-    n_met: np.ndarray
-    n_conditions: int
+    n_met: np.ndarray  # counted conditions satisfied on the tier reached
+    n_conditions: np.ndarray  # counted conditions on the tier reached
     excluded: np.ndarray
     level_without_exclusions: np.ndarray
-    per_condition: tuple[np.ndarray, ...]
+    per_condition: tuple[np.ndarray, ...]  # codes per leaf, in ``corpus.conditions.leaves`` order
+    tier: np.ndarray | None = None  # index of the tier reached (-1 without tiers)
+    n_bonus_met: np.ndarray | None = None
+    n_bonus: np.ndarray | None = None
+    leaf_codes: Mapping[Condition, np.ndarray] | None = None
+
+    def rules_share(self) -> np.ndarray:
+        """Share of counted conditions met (plus the bonus weight), per row."""
+        return rules_share(self.n_met, self.n_conditions, self.n_bonus_met, self.n_bonus)
+
+
+def _combine_rows(kind: str, stack: np.ndarray) -> np.ndarray:
+    """Combine member codes (members × rows) into the group's codes, as ``corpus.conditions.group_verdict``."""
+    if kind == "any":
+        return np.where(
+            (stack == MET).any(axis=0), MET, np.where((stack == UNKNOWN).any(axis=0), UNKNOWN, UNMET)
+        ).astype(np.int8)
+    return np.where(
+        (stack == UNMET).any(axis=0), UNMET, np.where((stack == UNKNOWN).any(axis=0), UNKNOWN, MET)
+    ).astype(np.int8)
+
+
+@dataclass(frozen=True)
+class _Counts:
+    """Per-row counts of one scope (or choice) of an item, for the level."""
+
+    fail: np.ndarray
+    open: np.ndarray
+    hit: np.ndarray
+    v1: np.ndarray
+    sat: np.ndarray
+    bonus_met: np.ndarray
+    counted: np.ndarray
+    bonus: np.ndarray
+
+    def plus(self, other: _Counts) -> _Counts:
+        return _Counts(*(getattr(self, f) + getattr(other, f) for f in self.__dataclass_fields__))
+
+    def level(self) -> np.ndarray:
+        return levels_from_counts(self.fail, self.open, self.hit)
+
+    def level_without(self) -> np.ndarray:
+        return levels_from_counts(self.fail - self.v1, self.open, self.hit - self.v1)
+
+
+def _scope_counts(nodes: Sequence[tuple[Condition | Group, np.ndarray]], n: int) -> _Counts:
+    z = np.zeros(n, dtype=np.int16)
+    fail, open_, hit, v1, sat, bonus_met = z.copy(), z.copy(), z.copy(), z.copy(), z.copy(), z.copy()
+    counted = np.zeros(n, dtype=np.int16)
+    bonus = np.zeros(n, dtype=np.int16)
+    for entry, codes in nodes:
+        if entry.role == "bonus":
+            bonus_met += codes == MET
+            bonus += 1
+            continue
+        counted += 1
+        open_ += codes == UNKNOWN
+        if entry.role == "exclude":
+            hit += codes == MET
+            fail += codes == MET
+            sat += codes == UNMET
+            continue
+        unmet = codes == UNMET
+        fail += unmet
+        sat += codes == MET
+        if entry.is_exclusion:
+            hit += unmet
+            v1 += unmet
+    return _Counts(fail, open_, hit, v1, sat, bonus_met, counted, bonus)
 
 
 def level_name(rank: int) -> Level:

@@ -1,7 +1,9 @@
 """Tagging and condition extraction: what a policy item requires and offers, and what an enterprise is.
 
 - :func:`extract_item` — an item's :class:`PolicyTags` and its conditions
-  (conditions.md), each with its exact span;
+  (conditions.md), each with its exact span, and the same read in the condition
+  language v2 (docs/conditions.md: roles, ``any`` groups, tiers) as ``entries``;
+- :func:`extract_entries` — the v2 reading alone;
 - :func:`enterprise_tags` — an enterprise's :class:`EnterpriseTags`.
 """
 
@@ -9,9 +11,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from corpus.conditions import Condition
+from corpus.conditions import Condition, Entry
 from matcher.extraction.conditions import extract_conditions
 from matcher.extraction.enterprise import EnterpriseTags, enterprise_tags
+from matcher.extraction.structure import extract_entries
 from matcher.extraction.tags import IndustryTag, PolicyTags, read_tags
 
 __all__ = [
@@ -21,16 +24,22 @@ __all__ = [
     "PolicyTags",
     "enterprise_tags",
     "extract_conditions",
+    "extract_entries",
     "extract_item",
 ]
 
 
 @dataclass(frozen=True)
 class Extraction:
-    """What was read from one policy item: its tags and its conditions."""
+    """What was read from one policy item: its tags, its conditions, and the same in the language v2.
+
+    ``conditions`` are the v1 leaves (every requirement ANDed); ``entries`` say what the text
+    says (alternatives, bonuses, exclusions, tiers), for the stores and verdicts that speak v2.
+    """
 
     tags: PolicyTags
     conditions: tuple[Condition, ...]
+    entries: tuple[Entry, ...] = ()
 
 
 def extract_item(
@@ -47,5 +56,6 @@ def extract_item(
     (``YYYY-MM-DD``), which ages such as 成立满3年 count back from — today when not given.
     """
     conditions = extract_conditions(text, region_code=region_code, issued=issued)
+    entries = extract_entries(text, region_code=region_code, issued=issued)
     tags = read_tags(text, conditions, title=title, region_code=region_code, department=department)
-    return Extraction(tags, conditions)
+    return Extraction(tags, conditions, entries)

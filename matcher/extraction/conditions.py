@@ -28,7 +28,7 @@ from matcher.extraction.numbers import (
     to_wan,
 )
 
-_UNIT = r"(?P<unit>亿元|万元|千元|元|亿|万(?!人)|人|名|%|个百分点)"
+_UNIT = r"(?P<unit>亿元|万元|千元|元|亿|万(?!人)|人|名|%|个百分点|件|项(?!目))"
 _NUMBER_RE = re.compile(rf"(?P<num>{NUMBER_PATTERN}){_UNIT}")
 _AFTER_RE = re.compile(r"^(?:（不?含）|\(不?含\))?(?:及以上|以上|及以下|以下|以内|之内)(?:（含）|\(含\))?")
 # Where a requirement's words stop: punctuation between clauses and list items.
@@ -38,6 +38,8 @@ _SENTENCE_BOUNDARY = "。；;！？!?\n"
 
 @dataclass(frozen=True)
 class _Found:
+    """One condition found in the text, with its offsets."""
+
     start: int
     end: int
     condition: Condition
@@ -199,8 +201,11 @@ def _qualifications(text: str) -> Iterator[_Found]:
         if end < len(text) and text[end] in QUOTES:
             end += 1
         head = text[_window_start(text, start, 20) : start]
+        # A title listed after another (须为A或B) is read as the first one was; the group check below decides.
+        listed = bool(found) and bool(re.fullmatch(r"[、或和及与/]|或者|以及", text[found[-1][1] : start]))
         if (
-            re.search(r"(?:为|向)(?!.*(?:认定为|评为|列为|成为|作为|被认定))", head)
+            not listed
+            and re.search(r"(?:为|向)(?!.*(?:认定为|评为|列为|成为|作为|被认定))", head)
             and not re.search(r"(?:认定|评|列|成|作)为$", head)
             and not _COPULA_RE.search(head)
         ):
@@ -440,6 +445,20 @@ def _established(text: str, reference: dt.date) -> Iterator[_Found]:
         younger = bool(neg) or after.endswith(("以内", "以下"))
         op = "established_after" if younger else "established_before"
         yield _Found(*match.span(), Condition("established", op, day.isoformat(), match.group(0)))
+
+
+# 纳税信用等级为B级以上 / 纳税信用A级 / 纳税信用等级在M级及以上: the grades that meet it (A best, then B, M, C, D).
+_TAX_GRADES = ("A", "B", "M", "C", "D")
+_TAX_CREDIT_RE = re.compile(
+    r"纳税信用(?:等级|级别|评价)?(?:为|达到|在|是|评定为)?(?P<grade>[ABMCD])(?:级|类)?(?P<up>(?:及|或)?以上)?"
+)
+
+
+def _tax_credit(text: str) -> Iterator[_Found]:
+    for match in _TAX_CREDIT_RE.finditer(text):
+        grade = match.group("grade")
+        grades = list(_TAX_GRADES[: _TAX_GRADES.index(grade) + 1]) if match.group("up") else [grade]
+        yield _Found(*match.span(), Condition("tax_credit_grade", "in", grades, match.group(0)))
 
 
 def _inside_parentheses(text: str, pos: int, limit: int = 10) -> bool:
@@ -686,6 +705,23 @@ def extract_conditions(
 
     ``issued`` (the policy's date, ``YYYY-MM-DD``) is what 成立满3年 counts back from; today when not given.
     """
+    _, unique = found_conditions(text, region_code=region_code, issued=issued)
+    return tuple(as_condition(f, text) for f in unique)
+
+
+def as_condition(found: _Found, text: str) -> Condition:
+    """Return the condition of a finding, its span (and a free-text value) re-read from the original ``text``."""
+    c = found.condition
+    span = text[found.start : found.end]
+    if c.field == "undecidable" or c.op == "semantic":
+        return Condition(c.field, c.op, span, span, role=c.role)
+    return Condition(c.field, c.op, c.value, span, role=c.role)
+
+
+def found_conditions(
+    text: str, *, region_code: str | None = None, issued: str | dt.date | None = None
+) -> tuple[str, list[_Found]]:
+    """Return the normalised text and every finding in it (offsets into ``text`` too: normalisation is one-for-one)."""
     norm = normalize_aligned(text)
     numeric = list(_numeric(norm))
     # 30人以上（山区县为20人以上）: a bracketed variant of the threshold before it is no second requirement.
@@ -709,6 +745,7 @@ def extract_conditions(
         *_regions(norm, region_code),
         *_established(norm, reference_date(issued)),
         *_mu_jun(norm),
+        *_tax_credit(norm),
     ):
         near = decided.near(found.start, found.end)
         if not any(_overlaps(found, d) and found.condition.key == d.condition.key for d in near):
@@ -742,10 +779,5 @@ def extract_conditions(
             continue
         seen.add(key)
         unique.append(found)
-    # Spans are re-read from the original text: normalisation never moves an offset.
-    return tuple(
-        Condition(f.condition.field, f.condition.op, f.condition.value, text[f.start : f.end])
-        if f.condition.field not in ("undecidable",) and f.condition.op != "semantic"
-        else Condition(f.condition.field, f.condition.op, text[f.start : f.end], text[f.start : f.end])
-        for f in unique
-    )
+    # Spans are re-read from the original text by as_condition: normalisation never moves an offset.
+    return norm, unique

@@ -9,6 +9,18 @@ from __future__ import annotations
 
 # Metric words → profile field, most specific first (a threshold's field is the nearest one before it).
 METRICS: tuple[tuple[str, str], ...] = (
+    # Fields of the condition language v2 (docs/conditions.md §4), before the broader words they hold.
+    (r"(?:有效)?发明专利(?:授权)?(?:数量|数)?", "invention_patents"),
+    (r"(?:自主)?知识产权(?:数量|数)?|(?:I|Ⅰ)类知识产权", "ip_count"),
+    (
+        r"(?:研发|科技|研究开发)人员(?:数)?占(?:企业)?(?:当年)?(?:(?:职工|从业人员|员工)(?:总数|总人数|人数)?(?:的)?(?:比(?:例|重))?|比(?:例|重))|(?:研发|科技)人员占比",
+        "rd_staff_ratio",
+    ),
+    (
+        r"高新技术产品(?:（服务）|\(服务\))?收入占(?:企业)?(?:同期)?(?:总收入|营业收入|销售收入)?(?:的)?比(?:例|重)?|高新技术产品(?:（服务）|\(服务\))?收入占比",
+        "hightech_income_ratio",
+    ),
+    (r"参保(?:职工|员工)?人数|缴纳社(?:会)?保(?:险)?(?:的)?(?:职工|员工)?人数", "insured_employees"),
     (
         r"研发(?:费用|投入|经费)(?:总额)?占(?:企业)?(?:同期)?(?:主营业务|营业|销售)?收入(?:总额)?(?:的)?比(?:例|重)?",
         "rd_ratio",
@@ -17,7 +29,7 @@ METRICS: tuple[tuple[str, str], ...] = (
     (r"(?:主营业务收入|营业收入|销售收入|营收)(?:同比)?(?:增长率|增幅|增速|增长)", "revenue_growth"),
     (r"(?:年度?)?(?:主营业务收入|营业收入|销售收入|营业额|营收|销售额)", "revenue"),
     (
-        r"(?:从业人员|从业人数|职工人数|员工人数|在职职工(?:人数)?|参保职工(?:人数)?|在岗人数|职工总数|用工人数|员工总数)",
+        r"(?:从业人员|从业人数|职工人数|员工人数|在职职工(?:人数)?|参保职工|在岗人数|职工总数|用工人数|员工总数)",
         "employees",
     ),
     (r"(?:资产总额|总资产)", "total_assets"),
@@ -49,6 +61,11 @@ NUMERIC_UNITS = {
     "export_value": ("money",),
     "investment": ("money",),
     "rd_ratio": ("%", "个百分点"),
+    "invention_patents": ("件", "项", "个"),
+    "ip_count": ("件", "项", "个"),
+    "rd_staff_ratio": ("%",),
+    "hightech_income_ratio": ("%",),
+    "insured_employees": ("人", "名"),
     "revenue_growth": ("%", "个百分点"),
 }
 

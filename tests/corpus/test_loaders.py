@@ -150,7 +150,7 @@ def test_enterprise_csv(tmp_path: Path):
     )
     result = load_enterprises([path])
     assert [(r.record.id, r.line) for r in result.records] == [("e1", 2), ("e3", 5)]
-    assert result.records[0].record.qualifications == ("国家高新技术企业", "省级专精特新中小企业")
+    assert result.records[0].record.qualifications == ("国家高新技术企业", "专精特新中小企业")  # the generic title (issue 14)
     assert [(e.line, e.field) for e in result.errors] == [
         (3, "region_code"),
         (3, "industry_code"),

@@ -88,7 +88,8 @@ def test_industry_names_are_clean():
         ("小巨人", "国家级专精特新“小巨人”企业"),
         ("专精特新小巨人", "国家级专精特新“小巨人”企业"),
         ('国家级专精特新"小巨人"企业', "国家级专精特新“小巨人”企业"),
-        ("专精特新", "省级专精特新中小企业"),
+        ("专精特新", "专精特新中小企业"),  # the generic title, met by every level (issue 14)
+        ("省专精特新", "省级专精特新中小企业"),
         ("隐形冠军", "省隐形冠军企业"),
         ("规上", "规上工业企业"),
         ("规模以上工业企业", "规上工业企业"),
@@ -148,3 +149,17 @@ def test_every_listed_title_is_covered(shared_dir: Path):
 )
 def test_size_class(industry, employees, revenue, assets, expected):
     assert reference.size_class(industry, employees, revenue, assets) == expected
+
+
+def test_taxonomy_implications_levels_and_validity():
+    giant = "国家级专精特新“小巨人”企业"
+    implied = reference.implied_titles([giant])
+    assert {"省级专精特新中小企业", "专精特新中小企业"} <= implied
+    assert "市级专精特新中小企业" not in implied
+    # An alias held is read as its title, and implies what the title implies.
+    assert "专精特新中小企业" in reference.implied_titles(["小巨人"])
+    assert reference.implied_titles(["省级企业技术中心"]) >= {"市级企业技术中心"}
+    assert "国家级企业技术中心" not in reference.implied_titles(["省级企业技术中心"])
+    entry = reference.qualification("高企")
+    assert entry is not None and entry.level == "国家" and entry.valid_years == 3
+    assert {q.level for q in reference.qualifications()} <= {"国家", "省", "市", "县", ""}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 
-from corpus.conditions import Condition
+from corpus.conditions import Condition, Formula, Group, Tier
 
 QUALS = ["国家高新技术企业", "科技型中小企业", "省级专精特新中小企业", "规上工业企业", "省隐形冠军企业"]
 REGIONS = ["331002", "331003", "331081", "330102", "110101", None]
@@ -69,3 +69,72 @@ def random_condition(rng: random.Random) -> Condition:
     if kind == 10:
         return Condition("undecidable", "eq", "符合产业导向", span="符合产业导向")
     return Condition("business_scope", "semantic", "从事集成电路设计")
+
+
+def random_profile_v2(rng: random.Random, i: int) -> dict:
+    """A random profile with the fields v2 added (docs/conditions.md §4), each unknown at times."""
+    profile = random_profile(rng, i)
+    extra = {
+        "invention_patents": rng.randint(0, 6),
+        "ip_count": rng.randint(0, 12),
+        "rd_staff_ratio": round(rng.uniform(0, 30), 1),
+        "hightech_income_ratio": round(rng.uniform(0, 90), 1),
+        "tax_credit_grade": rng.choice("ABMCD"),
+        "insured_employees": rng.randint(0, 200),
+        "investment": round(rng.uniform(0, 3000), 1),
+    }
+    for key, value in extra.items():
+        if rng.random() < 0.8:
+            profile[key] = value
+    if profile.get("qualifications") is not None and rng.random() < 0.3:
+        profile["qualifications"] = [*profile["qualifications"], rng.choice(V2_QUALS)]
+    return profile
+
+
+V2_QUALS = ["国家级专精特新“小巨人”企业", "市级专精特新中小企业", "专精特新中小企业", "国家级企业技术中心"]
+
+
+def random_leaf_v2(rng: random.Random) -> Condition:
+    """A leaf over the v1 and the v2 fields (and the taxonomy's implied titles)."""
+    kind = rng.randrange(5)
+    if kind == 0:
+        fld, base = rng.choice(
+            [("invention_patents", 2), ("ip_count", 5), ("rd_staff_ratio", 10), ("hightech_income_ratio", 60),
+             ("insured_employees", 10)]
+        )
+        return Condition(fld, rng.choice(["gte", "gt", "lte", "lt"]), base * rng.choice([0.5, 1, 2]))
+    if kind == 1:
+        return Condition("tax_credit_grade", "in", rng.sample(list("ABMCD"), rng.randint(1, 3)))
+    if kind == 2:
+        return Condition(
+            "qualifications", rng.choice(["has", "not_has", "has"]),
+            rng.choice([*V2_QUALS, "省级专精特新中小企业", "省级企业技术中心"]),
+        )
+    return random_condition(rng)
+
+
+def random_entries_v2(rng: random.Random) -> list:
+    """An item's entries in v2: leaves with roles, ``any`` groups (with an ``all`` member at times), and tiers."""
+
+    def node():
+        roll = rng.random()
+        role = rng.choice(["require", "require", "require", "bonus", "exclude"])
+        if roll < 0.3:
+            members = [random_leaf_v2(rng) for _ in range(rng.randint(1, 3))]
+            if rng.random() < 0.3:
+                members.append(Group("all", tuple(random_leaf_v2(rng) for _ in range(rng.randint(1, 3)))))
+            return Group("any", tuple(members), span="满足下列条件之一", role=role)
+        leaf = random_leaf_v2(rng)
+        if role != "require":
+            leaf = Condition(leaf.field, leaf.op, leaf.value, leaf.span, role=role)
+        return leaf
+
+    entries = [node() for _ in range(rng.randint(0, 4))]
+    if rng.random() < 0.4:
+        for t in range(rng.randint(1, 3)):
+            formula = Formula(0.08, "investment", cap=200) if rng.random() < 0.4 else None
+            entries.append(
+                Tier(f"第{t + 1}档", tuple(node() for _ in range(rng.randint(0, 2))), f"奖励{50 - 10 * t}万元",
+                     50.0 - 10 * t, formula)
+            )
+    return entries

@@ -6,9 +6,15 @@ import random
 
 import numpy as np
 import pytest
-from random_conditions import QUALS, random_condition, random_profile  # noqa: E402
+from random_conditions import (  # noqa: E402
+    QUALS,
+    random_condition,
+    random_entries_v2,
+    random_profile,
+    random_profile_v2,
+)
 
-from corpus.conditions import LEVELS, Condition, judge_item
+from corpus.conditions import LEVELS, Condition, Group, Tier, judge_item, leaves, parse_conditions
 from matcher.eligibility import (
     MET,
     UNKNOWN,
@@ -42,6 +48,57 @@ def test_table_levels_agree_with_judge_item(corpus):
             assert got.n_met[i] == sum(r.verdict == "met" for r in results)
 
 
+@pytest.fixture(scope="module")
+def corpus_v2():
+    rng = random.Random(14)
+    profiles = [random_profile_v2(rng, i) for i in range(300)]
+    items = [random_entries_v2(rng) for _ in range(160)]
+    return profiles, items
+
+
+def test_v2_generator_covers_groups_roles_and_tiers(corpus_v2):
+    _, items = corpus_v2
+    entries = [e for item in items for e in item]
+    assert any(isinstance(e, Group) and any(isinstance(m, Group) for m in e.members) for e in entries)
+    assert {e.role for e in entries if not isinstance(e, Tier)} == {"require", "bonus", "exclude"}
+    assert sum(any(isinstance(e, Tier) for e in item) for item in items) >= 30
+    # Every item's entries round-trip through the JSON form without loss.
+    from corpus.conditions import conditions_json
+
+    for item in items:
+        assert list(parse_conditions(conditions_json(item))) == [
+            e for e in item if not isinstance(e, Tier)
+        ] + [e for e in item if isinstance(e, Tier)]
+
+
+def test_v2_table_agrees_with_judge_item(corpus_v2):
+    profiles, items = corpus_v2
+    table = ConditionTable(items)
+    for profile in profiles[:100]:
+        got = table.judge_all(profile)
+        for i, conds in enumerate(items):
+            verdict = judge_item(conds, profile)
+            assert LEVELS[got.level[i]] == verdict.level, (i, conds, profile)
+            assert got.n_met[i] == verdict.n_satisfied
+            assert got.n_conditions[i] == len(verdict.counted)
+            assert got.n_bonus_met[i] == verdict.n_bonus_met
+            assert got.tier[i] == (-1 if verdict.tier_index is None else verdict.tier_index)
+
+
+def test_v2_columns_agree_with_judge_item(corpus_v2):
+    profiles, items = corpus_v2
+    columns = EnterpriseColumns(capacity=16)
+    columns.upsert(profiles)
+    for conds in items:
+        got = columns.judge(conds)
+        verdicts = [judge_item(conds, p) for p in profiles]
+        assert [LEVELS[x] for x in got.level] == [v.level for v in verdicts]
+        assert got.n_met.tolist() == [v.n_satisfied for v in verdicts]
+        assert got.n_conditions.tolist() == [len(v.counted) for v in verdicts]
+        assert got.tier.tolist() == [-1 if v.tier_index is None else v.tier_index for v in verdicts]
+        assert len(got.per_condition) >= len(list(leaves(conds)))
+
+
 def test_columns_levels_agree_with_judge_item(corpus):
     profiles, items = corpus
     columns = EnterpriseColumns(capacity=16)  # small capacity: exercises growth
@@ -50,7 +107,7 @@ def test_columns_levels_agree_with_judge_item(corpus):
         verdicts = columns.judge(conds)
         want = [LEVELS.index(judge_item(conds, p).level) for p in profiles]
         assert verdicts.level.tolist() == want
-        for c, codes in zip(conds, verdicts.per_condition, strict=True):
+        for c, codes in zip(conds, verdicts.per_condition, strict=True):  # v1: one leaf per condition
             expected = [
                 ("met", "unmet", "unknown").index(judge_item([c], p).results[0].verdict) for p in profiles
             ]

@@ -1,0 +1,160 @@
+"""The condition language v2 read from text: roles, any groups, tiers, formulas, no silent yes (own sentences)."""
+
+from __future__ import annotations
+
+from corpus.conditions import Condition, Group, Tier, judge_item, leaves
+from matcher.extraction import extract_entries, extract_item
+
+
+def _leaves(text: str) -> list[Condition]:
+    return list(leaves(extract_entries(text)))
+
+
+def test_titles_joined_by_or_are_an_any_group_of_has() -> None:
+    entries = extract_entries("申报企业须为国家高新技术企业或科技型中小企业。")
+    groups = [e for e in entries if isinstance(e, Group)]
+    assert len(groups) == 1 and groups[0].kind == "any"
+    assert {m.value for m in groups[0].members} == {"国家高新技术企业", "科技型中小企业"}
+    assert all(isinstance(m, Condition) and m.op == "has" for m in groups[0].members)
+
+
+def test_thresholds_joined_by_or_are_alternatives() -> None:
+    entries = extract_entries("上年度营业收入达到5000万元或纳税总额达到200万元的企业，给予一次性奖励。")
+    groups = [e for e in entries if isinstance(e, Group)]
+    assert len(groups) == 1
+    assert {(m.field, m.op, m.value) for m in groups[0].members} == {
+        ("revenue", "gte", 5000),
+        ("tax_paid", "gte", 200),
+    }
+
+
+def test_one_of_the_following_makes_the_list_an_any_group() -> None:
+    text = "企业满足下列条件之一的，可申请补助：（1）从业人员300人以上；（2）上年度营业收入2亿元以上。"
+    entries = extract_entries(text)
+    groups = [e for e in entries if isinstance(e, Group)]
+    assert len(groups) == 1
+    assert {m.field for m in groups[0].members} == {"employees", "revenue"}
+
+
+def test_priority_words_make_bonus_not_requirements() -> None:
+    entries = extract_entries(
+        "对上年度研发费用200万元以上的企业给予补助，同等条件下专精特新中小企业优先支持。"
+    )
+    roles = {(c.field, c.role) for c in leaves(entries)}
+    assert ("rd_expense", "require") in roles
+    assert ("qualifications", "bonus") in roles
+
+
+def test_exclusion_words_make_exclude_leaves() -> None:
+    entries = extract_entries("在本区注册的企业均可申报，房地产企业不得申报。")
+    excluded = [c for c in leaves(entries) if c.role == "exclude"]
+    assert [c.field for c in excluded] == ["industry_code"]
+    # The 失信 exclusion keeps its base form (role require, value normal).
+    kept = extract_entries("申报企业未被列入失信被执行人名单。")
+    assert [(c.field, c.role) for c in leaves(kept)] == [("credit_status", "require")]
+
+
+def test_except_clause_without_a_field_is_an_undecidable_exclusion() -> None:
+    entries = extract_entries("对辖区内参保单位（不含机关事业单位）返还失业保险费。")
+    assert any(c.role == "exclude" and c.field == "undecidable" for c in leaves(entries))
+
+
+def test_applied_for_titles_are_not_prerequisites() -> None:
+    assert not [
+        c
+        for c in _leaves("申请认定高新技术企业的，须提交近三个会计年度的财务报告。")
+        if c.field == "qualifications"
+    ]
+    assert not [
+        c for c in _leaves("高新技术企业复审须提交近三年研发活动报告。") if c.field == "qualifications"
+    ]
+    # A title the enterprise holds stays a requirement.
+    held = _leaves("对已认定的高新技术企业，给予研发补助。")
+    assert [c.value for c in held if c.field == "qualifications"] == ["国家高新技术企业"]
+
+
+def test_a_title_said_twice_is_one_condition_at_its_generic_level() -> None:
+    titles = [
+        c for c in _leaves("专精特新企业可申报。专精特新企业须提交证明。") if c.field == "qualifications"
+    ]
+    assert [c.value for c in titles] == ["专精特新中小企业"]
+    # The generic title is met by a national 小巨人 (the taxonomy's implication).
+    verdict = judge_item(
+        extract_entries("专精特新企业可申报。"), {"qualifications": ["国家级专精特新“小巨人”企业"]}
+    )
+    assert verdict.level == "eligible"
+
+
+def test_tiers_by_title_with_their_amounts_best_first() -> None:
+    text = "对新认定的国家级专精特新小巨人企业奖励50万元，对新认定的省级专精特新中小企业奖励10万元。"
+    tiers = [e for e in extract_entries(text) if isinstance(e, Tier)]
+    assert [t.amount for t in tiers] == [50, 10]
+    assert [[c.value for c in leaves(t.conditions)] for t in tiers] == [
+        ["国家级专精特新“小巨人”企业"],
+        ["省级专精特新中小企业"],
+    ]
+    provincial = judge_item(extract_entries(text), {"qualifications": ["省级专精特新中小企业"]})
+    assert provincial.level == "eligible"
+
+
+def test_bracketed_thresholds_are_tiers_not_joint_requirements() -> None:
+    text = "营业收入5000万元以下的企业，研发费用占营业收入比例不低于5%；营业收入5000万元以上的企业，研发费用占营业收入比例不低于4%。"
+    entries = extract_entries(text)
+    tiers = [e for e in entries if isinstance(e, Tier)]
+    assert len(tiers) == 2
+    assert [sorted(c.value for c in leaves(t.conditions) if c.field == "rd_ratio") for t in tiers] == [
+        [5],
+        [4],
+    ]
+    small = {"revenue": 3000, "rd_ratio": 6}
+    assert judge_item(entries, small).level == "eligible"
+
+
+def test_support_formula_from_the_base_the_profile_holds() -> None:
+    text = "对实施智能化改造的工业企业，按设备投资额的8%给予补助，最高不超过200万元。"
+    tiers = [e for e in extract_entries(text) if isinstance(e, Tier)]
+    assert len(tiers) == 1 and tiers[0].formula is not None
+    assert tiers[0].formula.to_dict() == {"rate": 0.08, "base": "investment", "cap": 200}
+    assert tiers[0].expected_amount({"investment": 1000}) == 80
+    assert tiers[0].expected_amount({"investment": 5000}) == 200
+
+
+def test_no_silent_yes_for_requirements_no_field_holds() -> None:
+    for text in (
+        "成立三年内的企业均可申请。",
+        "项目方向应属于数字化或智能化领域。",
+        "对受疫情影响较大、坚持未裁员或少裁员的企业，给予稳岗支持。",
+    ):
+        found = _leaves(text)
+        assert found, text
+        assert judge_item(extract_entries(text), {"id": "x"}).level != "eligible", text
+
+
+def test_new_profile_fields_are_read() -> None:
+    got = {
+        (c.field, c.op, c.value if not isinstance(c.value, tuple) else c.value)
+        for c in _leaves(
+            "企业拥有有效发明专利3件以上，研发人员占职工总数的比例不低于10%，"
+            "高新技术产品（服务）收入占比60%以上，纳税信用等级B级以上，参保人数不少于20人。"
+        )
+    }
+    assert ("invention_patents", "gte", 3) in got
+    assert ("rd_staff_ratio", "gte", 10) in got
+    assert ("hightech_income_ratio", "gte", 60) in got
+    assert ("tax_credit_grade", "in", ("A", "B")) in got
+    assert ("insured_employees", "gte", 20) in got
+
+
+def test_extract_item_carries_both_readings() -> None:
+    extraction = extract_item("申报企业须为国家高新技术企业或科技型中小企业。")
+    assert extraction.conditions and extraction.entries
+    assert isinstance(extraction.entries[0], Group)
+
+
+def test_an_item_with_no_readable_condition_still_names_whom_it_is_for() -> None:
+    text = "三、支持外贸企业开拓新兴市场，对参加境外展会的展位费用继续补助。"
+    entries = extract_entries(text)
+    assert [c.field for c in leaves(entries)] == ["undecidable"] or any(
+        c.role != "bonus" for c in leaves(entries)
+    )
+    assert judge_item(entries, {"id": "x"}).level != "eligible"
