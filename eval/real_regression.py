@@ -25,7 +25,7 @@ REGRESSION_PATH = SET_DIR / "regression.json"
 
 
 def extract_leaves(corpus: Corpus, item: LabelledItem) -> Comparison:
-    """Extract the item's text as the service would and compare with its own labels (governing clauses aside)."""
+    """Extract the item's text as the service would store it and compare with its labels (governing clauses aside)."""
     from matcher.extraction import extract_item
 
     document = corpus.documents[item.doc]
@@ -39,7 +39,16 @@ def extract_leaves(corpus: Corpus, item: LabelledItem) -> Comparison:
         true += flatten(tier.get("conditions") or [], f"tier#{n}")
     if item.record.get("for_enterprises") is False or document.record.get("is_policy") is False:
         true = []
-    return compare(true, flatten(extraction.conditions))
+    return compare(true, flatten(_served(extraction)))
+
+
+def _served(extraction: Any) -> Sequence[Any]:
+    """What the store keeps of an extraction (v2 entries once the service stores them, else the v1 leaves)."""
+    try:
+        from corpus.store.sqlite import extracted_entries  # type: ignore[attr-defined]
+    except ImportError:
+        return tuple(extraction.conditions)
+    return tuple(extracted_entries(extraction))
 
 
 def exact(comparison: Comparison) -> bool:
