@@ -43,7 +43,7 @@ def extract_leaves(corpus: Corpus, item: LabelledItem) -> Comparison:
 
 
 def _served(extraction: Any) -> Sequence[Any]:
-    """What the store keeps of an extraction (v2 entries once the service stores them, else the v1 leaves)."""
+    """Return what the store keeps of an extraction (v2 entries once the service stores them, else the v1 leaves)."""
     try:
         from corpus.store.sqlite import extracted_entries  # type: ignore[attr-defined]
     except ImportError:
