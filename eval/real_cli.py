@@ -51,6 +51,8 @@ def corpus_command(args: argparse.Namespace) -> int:
     """Print the corpus counts and every record the checks leave out; --write materialises the set."""
     corpus = _load(args)
     counts = corpus.counts()
+    if args.profiles.is_file():
+        counts["truth"] = truth_counts(corpus, read_profiles(args.profiles))
     sys.stdout.write(json.dumps(counts, ensure_ascii=False, indent=1) + "\n")
     sys.stdout.write(summary_markdown(counts) + "\n")
     if args.write:
@@ -59,6 +61,32 @@ def corpus_command(args: argparse.Namespace) -> int:
             f"wrote {args.write} (items, profiles, truth; evaluation-only text, never commit it)\n"
         )
     return 1 if corpus.problems and args.strict else 0
+
+
+def truth_counts(corpus: Corpus, profiles: list[dict[str, Any]]) -> dict[str, Any]:
+    """Levels and reasons of the reference truth over every (profile, item) pair, and items with each level."""
+    from collections import Counter
+
+    from eval.reference_verdicts import judge_pair
+
+    levels: Counter[str] = Counter()
+    reasons: Counter[str] = Counter()
+    items_with: Counter[str] = Counter()
+    for item in corpus.items:
+        document = corpus.documents[item.doc].record
+        seen = set()
+        for profile in profiles:
+            truth = judge_pair(document, item.record, profile)
+            levels[truth.level] += 1
+            reasons[truth.reason] += 1
+            seen.add(truth.level)
+        items_with.update(seen)
+    return {
+        "pairs": sum(levels.values()),
+        "levels": dict(levels),
+        "reasons": dict(reasons),
+        "items_with_level": dict(items_with),
+    }
 
 
 def write_materialised(corpus: Corpus, out: Path, profiles: list[dict[str, Any]]) -> Path:

@@ -30,7 +30,7 @@ from eval.real_corpus import SET_DIR, Corpus
 PROFILES_PATH = SET_DIR / "profiles.jsonl"
 SEED = 13
 N_POPULATION = 220
-N_DESIGNED = 120
+N_DESIGNED = 210
 
 # Region spread: national (many provinces), the corpus's own cities and Taizhou.
 _REGION_WEIGHTS: tuple[tuple[str, float], ...] = (
@@ -192,7 +192,10 @@ def _leaves(nodes: Iterable[Any]) -> list[Mapping[str, Any]]:
     out: list[Mapping[str, Any]] = []
     for node in nodes:
         if "any" in node:
-            out += _leaves(node["any"][:1])  # meeting the first member meets the group
+            members = node["any"]
+            # Meeting one member meets the group: the first decidable one, when there is one.
+            chosen = next((m for m in members if "field" in m and _decidable(m)), members[0])
+            out += _leaves([chosen])
         elif "all" in node:
             out += _leaves(node["all"])
         else:
@@ -296,27 +299,23 @@ def _designed(corpus: Corpus, start: int, count: int, rng: random.Random) -> lis
     for item in items:
         tiers = item.record.get("tiers") or [{}]
         for tier in tiers:
-            leaves = [
-                leaf
-                for leaf in _leaves(
-                    [
-                        *item.record.get("conditions", []),
-                        *corpus.documents[item.doc].record.get("governs_conditions", []),
-                        *tier.get("conditions", []),
-                    ]
-                )
-                if _decidable(leaf)
-            ]
+            every = _leaves(
+                [
+                    *item.record.get("conditions", []),
+                    *corpus.documents[item.doc].record.get("governs_conditions", []),
+                    *tier.get("conditions", []),
+                ]
+            )
+            leaves = [leaf for leaf in every if _decidable(leaf)]
             if leaves:
-                useful.append((item, leaves))
-    rng.shuffle(useful)
+                # Items every condition of which a profile can meet come first: they give eligible pairs.
+                reachable = all(_decidable(leaf) or leaf.get("role") == "bonus" for leaf in every)
+                useful.append((not reachable, rng.random(), item, leaves))
+    useful.sort(key=lambda u: (u[0], u[1]))
+    plan = [(item, leaves, mode) for _, _, item, leaves in useful for mode in ("meet", "miss", "lack")]
     out: list[dict[str, Any]] = []
     n = start
-    cycle = 0
-    while useful and len(out) < count:
-        item, leaves = useful[cycle % len(useful)]
-        mode = ("meet", "miss", "lack")[cycle // len(useful) % 3]
-        cycle += 1
+    for item, leaves, mode in plan[:count]:
         document = corpus.documents[item.doc].record
         region = str(document.get("region_code") or "")
         profile = _base_profile(n, rng, region or None)
