@@ -155,7 +155,8 @@ def _write_reports(
             f"### {kind.capitalize()} on the real corpus — splits {', '.join(splits)} ({args.benchmarks})\n\n"
             f"Machine: {machine_description()} (cores shared). Corpus sha256 `{counts['sha256'][:16]}`, "
             f"metadata posted: {run.extra.get('metadata')}. Command: `policymatch eval {kind} --split "
-            f"{args.split}{' --metadata labelled' if run.extra.get('metadata') == 'labelled' else ''}`.\n\n"
+            f"{args.split}{' --metadata labelled' if run.extra.get('metadata') == 'labelled' else ''}"
+            f"{' --read entries' if run.extra.get('read') == 'entries' else ''}`.\n\n"
             f"{summary_markdown(counts)}\n\n{_METHOD[kind]}\n\n{summary}\n\nPer field ({splits[0]}):\n\n{fields}"
             f"{_demo_line()}"
         )
@@ -234,7 +235,7 @@ def extraction_command(args: argparse.Namespace) -> int:
 
     splits = list(dict.fromkeys(iter_splits(args.split)))
     corpus = _load(args).subset(splits)
-    run = run_extraction(corpus, metadata=args.metadata)
+    run = run_extraction(corpus, metadata=args.metadata, read=args.read)
     _write_reports(run, splits, args.report, "extraction", args)
     return 0
 

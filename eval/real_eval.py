@@ -317,8 +317,13 @@ def _facts_errors(document: Any, stored: Any, service_listed_anyone: bool | None
     return errors
 
 
-def compare_extraction(corpus: Corpus, store: Any) -> list[ItemResult]:
-    """Align every labelled item to the service's items of its document and compare conditions."""
+def compare_extraction(corpus: Corpus, store: Any, *, read: str = "served") -> list[ItemResult]:
+    """Align every labelled item to the service's items of its document and compare conditions.
+
+    ``read="served"`` compares what the store serves for the item; ``read="entries"`` what the
+    extractor reads of the same item text in the language v2 (``Extraction.entries``), whether
+    or not the store serves it yet.
+    """
     results = []
     for key, document in corpus.documents.items():
         service_items = list(store.iter_items(policy_id_of(key)))
@@ -328,7 +333,10 @@ def compare_extraction(corpus: Corpus, store: Any) -> list[ItemResult]:
             true = labelled_leaves(labelled.record, document.record)
             predicted: list[Leaf] = []
             if n is not None:
-                predicted = flatten(store.item_conditions(service_items[n].id))
+                if read == "entries":
+                    predicted = flatten(_extractor_entries(service_items[n]))
+                else:
+                    predicted = flatten(store.item_conditions(service_items[n].id))
             idle = (
                 labelled.record.get("for_enterprises") is False or document.record.get("is_policy") is False
             )
@@ -349,15 +357,29 @@ def compare_extraction(corpus: Corpus, store: Any) -> list[ItemResult]:
     return results
 
 
-def run_extraction(corpus: Corpus, *, metadata: str = "source") -> RealRun:
+def _extractor_entries(item: Any) -> Sequence[Any]:
+    """Return what the extractor reads of a stored item in the language v2 (its v1 leaves when it has no entries)."""
+    from matcher.extraction import extract_item
+
+    extraction = extract_item(
+        item.text,
+        title=item.title,
+        region_code=item.region_code,
+        department=item.department,
+        issued=item.issued,
+    )
+    return tuple(getattr(extraction, "entries", None) or extraction.conditions)
+
+
+def run_extraction(corpus: Corpus, *, metadata: str = "source", read: str = "served") -> RealRun:
     """Ingest the corpus into a temporary store and compare every item's conditions (no profiles, no model)."""
     with tempfile.TemporaryDirectory(prefix="policymatch-real-") as tmp:
         store, errors = _ingest(corpus, Path(tmp), metadata)
         try:
-            items = compare_extraction(corpus, store)
+            items = compare_extraction(corpus, store, read=read)
         finally:
             store.close()
-    return RealRun(corpus, items, extra={"ingest_errors": errors, "metadata": metadata})
+    return RealRun(corpus, items, extra={"ingest_errors": errors, "metadata": metadata, "read": read})
 
 
 def run_eligibility(

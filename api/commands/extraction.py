@@ -17,6 +17,12 @@ def register(sub: argparse._SubParsersAction, group) -> None:
 
     add_corpus_arguments(parser)
     parser.add_argument(
+        "--read",
+        choices=("served", "entries"),
+        default="served",
+        help="real corpus: score what the store serves (default) or the extractor's v2 reading (Extraction.entries)",
+    )
+    parser.add_argument(
         "--benchmarks",
         metavar="NAME",
         default=None,
