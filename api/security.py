@@ -28,15 +28,16 @@ from typing import Any, Literal, cast
 
 from api.errors import ApiError
 
-Role = Literal["admin", "push", "enterprise", "analyst"]
-ROLES: tuple[Role, ...] = ("admin", "push", "enterprise", "analyst")
+Role = Literal["admin", "push", "enterprise", "analyst", "finance"]
+ROLES: tuple[Role, ...] = ("admin", "push", "enterprise", "analyst", "finance")
 OPEN_KEY_ID = "open"
 
 ROLE_LABELS: dict[str, str] = {
     "admin": "管理员（导入、编辑条件、重建索引）",
     "push": "推送（目标企业清单与导出，只读）",
     "enterprise": "企业（只能查看本企业）",
-    "analyst": "分析（评估与模型）",
+    "analyst": "分析（评估与模型、风险监管只读）",
+    "finance": "财政（写入惠企资金台账、导出免申即享兑付清单）",
 }
 
 

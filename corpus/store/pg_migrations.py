@@ -10,7 +10,13 @@ collates as ``"C"`` (byte order, as SQLite compares), so keyset pagination and
 
 from __future__ import annotations
 
-from corpus.store.migrations import STALE_EDITS_SQL, Migration, fingerprint_edited_conditions
+from corpus.store.migrations import (
+    POSTGRES_RISK,
+    RISK_DESCRIPTION,
+    STALE_EDITS_SQL,
+    Migration,
+    fingerprint_edited_conditions,
+)
 
 _SCHEMA_V3 = """
 CREATE TABLE policymatch_schema (
@@ -137,6 +143,7 @@ PG_MIGRATIONS: tuple[Migration, ...] = (
         STALE_EDITS_SQL.replace("TEXT", 'TEXT COLLATE "C"'),
         fingerprint_edited_conditions,
     ),
+    Migration(5, RISK_DESCRIPTION, POSTGRES_RISK.replace("TEXT", 'TEXT COLLATE "C"')),
 )
 
 PG_LATEST_VERSION = PG_MIGRATIONS[-1].version

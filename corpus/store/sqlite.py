@@ -46,6 +46,7 @@ from corpus.store.base import (
     utc_now,
 )
 from corpus.store.migrations import LATEST_VERSION, MIGRATIONS, statements
+from corpus.store.risk_tables import RiskTables
 
 BUSY_TIMEOUT_MS = 15_000
 
@@ -58,7 +59,7 @@ def _secret_hash(secret: str) -> str:
     return hashlib.sha256(secret.encode("utf-8")).hexdigest()
 
 
-class SQLiteStore:
+class SQLiteStore(RiskTables):
     """:class:`corpus.store.base.Store` on one SQLite file (one connection per thread)."""
 
     def __init__(self, path: str | Path) -> None:
