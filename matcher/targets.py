@@ -90,11 +90,7 @@ def order_targets(
         base & verdicts.excluded & wanted[verdicts.level_without_exclusions] & include_excluded & ~chosen
     )
     keep = np.flatnonzero(chosen | excluded)
-    rules = (
-        verdicts.n_met[keep] / verdicts.n_conditions
-        if verdicts.n_conditions
-        else np.ones(len(keep), dtype=np.float64)
-    )
+    rules = verdicts.rules_share()[keep]
     dense_part = np.zeros(len(keep)) if dense is None else np.clip(np.asarray(dense)[keep], 0.0, 1.0)
     score = RULES_WEIGHT * rules + DENSE_WEIGHT * dense_part
     is_excluded = excluded[keep]
