@@ -175,7 +175,9 @@ def validate_entry(data: Mapping[str, Any], *, today: dt.date | None = None) -> 
     if problems:
         raise LedgerError(problems, enterprise_id)
     assert enterprise_id and item_id and department and status and date and amount is not None
-    return LedgerEntry(enterprise_id, item_id, amount, department, date, status, source, tier, reason, corrects)
+    return LedgerEntry(
+        enterprise_id, item_id, amount, department, date, status, source, tier, reason, corrects
+    )
 
 
 @dataclass(frozen=True)
@@ -244,7 +246,7 @@ def effective_entries(entries: Iterable[LedgerEntry]) -> list[LedgerEntry]:
 
 
 def benefit_states(entries: Iterable[LedgerEntry]) -> dict[tuple[str, str, str], LedgerEntry]:
-    """The latest effective row of every benefit (enterprise, item, department)."""
+    """Return the latest effective row of every benefit (enterprise, item, department)."""
     out: dict[tuple[str, str, str], LedgerEntry] = {}
     for entry in effective_entries(entries):
         current = out.get(entry.benefit)

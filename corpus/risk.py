@@ -24,7 +24,7 @@ from corpus.schemas import uscc_problem
 
 
 def legal_person(enterprise_id: str, uscc: str | None) -> str:
-    """The key every duplicate check groups by: ``uscc:<code>`` for a valid code, else ``id:<record id>``."""
+    """Return the key every duplicate check groups by: ``uscc:<code>`` for a valid code, else ``id:<record id>``."""
     if uscc and uscc_problem(uscc) is None:
         return f"uscc:{uscc}"
     return f"id:{enterprise_id}"
@@ -63,7 +63,7 @@ _NO_REPEAT = re.compile(
 
 
 def read_no_repeat_clauses(policy_id: str, text: str, item_ids: Iterable[str]) -> list[BenefitGroup]:
-    """Groups a document's own text declares: one per 就高不重复 / 不重复享受 sentence, over all the document's items.
+    """Read the groups a document's own text declares: one per 就高不重复 / 不重复享受 sentence, over all the document's items.
 
     The sentence is kept as the group's ``span``. "与本市其他同类政策不重复享受" names no
     other document, so the group holds this document's items; an admin group links documents.
@@ -83,7 +83,7 @@ def read_no_repeat_clauses(policy_id: str, text: str, item_ids: Iterable[str]) -
 
 
 def groups_of_items(groups: Iterable[BenefitGroup]) -> dict[str, list[BenefitGroup]]:
-    """item id → the groups it belongs to."""
+    """Map each item id to the groups it belongs to."""
     out: dict[str, list[BenefitGroup]] = defaultdict(list)
     for group in groups:
         for item in group.items:
@@ -120,7 +120,9 @@ class DuplicateHit:
     def reason(self) -> str:
         """One sentence a person reads."""
         if self.kind == "same_group":
-            return f"就高不重复: 同一法人享受同组 {self.key} 的 {len(self.items)} 项 ({', '.join(self.items)})"
+            return (
+                f"就高不重复: 同一法人享受同组 {self.key} 的 {len(self.items)} 项 ({', '.join(self.items)})"
+            )
         if len(self.departments) > 1:
             return f"同一法人多部门: {self.key} 由 {', '.join(self.departments)} 分别给予"
         return f"同一法人多记录: {self.key} 由记录 {', '.join(self.enterprise_ids)} 分别享受"
@@ -308,7 +310,9 @@ def data_reasons(
     elif code_holders is not None:
         others = [e for e in code_holders.get(facts.uscc, ()) if e != facts.enterprise_id]
         if others:
-            out.append(Reason("shared_uscc", "yellow", f"统一社会信用代码同时由 {', '.join(sorted(others))} 持有"))
+            out.append(
+                Reason("shared_uscc", "yellow", f"统一社会信用代码同时由 {', '.join(sorted(others))} 持有")
+            )
     age = profile_age_days(facts.updated_at, today)
     if age > max_age_days:
         out.append(Reason("stale_profile", "yellow", f"企业数据已 {age} 天未更新 (上限 {max_age_days} 天)"))
@@ -324,7 +328,7 @@ def colour_of(
     max_age_days: int = DEFAULT_MAX_PROFILE_AGE_DAYS,
     code_holders: Mapping[str, Sequence[str]] | None = None,
 ) -> Colour:
-    """The colour of one enterprise from its profile, its ledger rows and the duplicate hits naming it.
+    """Judge the colour of one enterprise from its profile, its ledger rows and the duplicate hits naming it.
 
     red: 失信 (credit_status dishonest), 重大违法, or a benefit revoked for 恶意套取 / 骗取 / 虚报;
     yellow: a duplicate-benefit hit, no / invalid / shared 统一社会信用代码, profile older than
@@ -337,7 +341,9 @@ def colour_of(
         reasons.append(Reason("major_violation", "red", "有重大违法记录"))
     for entry in entries:
         if entry.status == "revoked" and entry.reason and FRAUD_WORDS.search(entry.reason):
-            reasons.append(Reason("revoked_fraud", "red", f"{entry.item_id} 被撤销: {entry.reason} ({entry.date})"))
+            reasons.append(
+                Reason("revoked_fraud", "red", f"{entry.item_id} 被撤销: {entry.reason} ({entry.date})")
+            )
     for hit in hits:
         if facts.enterprise_id in hit.enterprise_ids:
             reasons.append(Reason(f"duplicate_{hit.kind}", "yellow", hit.reason()))

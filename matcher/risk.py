@@ -135,9 +135,7 @@ class RiskSnapshot:
 class RiskBoard:
     """Colours, duplicates, payout lists and monitoring over one store and one matcher."""
 
-    def __init__(
-        self, store: Any, matcher: Any, *, max_age_days: int = DEFAULT_MAX_PROFILE_AGE_DAYS
-    ) -> None:  # noqa: D107 - the class docstring says it
+    def __init__(self, store: Any, matcher: Any, *, max_age_days: int = DEFAULT_MAX_PROFILE_AGE_DAYS) -> None:  # noqa: D107 - the class docstring says it
         self.store = store
         self.matcher = matcher
         self.max_age_days = max_age_days
@@ -200,7 +198,7 @@ class RiskBoard:
         return [ids[int(r)] for r in order.rows]
 
     def expected_amount(self, item_id: str, enterprise_id: str) -> tuple[str | None, float | None]:
-        """The tier an enterprise reaches and the amount it gives it (万元), from the item's conditions and tags."""
+        """Return the tier an enterprise reaches and the amount it gives it (万元), from the item's conditions and tags."""
         profile = self.store.get_enterprise(enterprise_id)
         if profile is None:
             return None, None
@@ -212,7 +210,7 @@ class RiskBoard:
         return (None if tier is None else tier.tier.label), self.item_cap(item_id)
 
     def item_cap(self, item_id: str) -> float | None:
-        """The most one enterprise may get of the item (万元): its best tier's fixed amount, else its tagged amount."""
+        """Return the most one enterprise may get of the item (万元): its best tier's fixed amount, else its tagged amount."""
         _, tiers = split_tiers(self.store.item_conditions(item_id))
         amounts = [float(t.amount) for t in tiers if t.amount is not None]
         if amounts:
@@ -226,7 +224,7 @@ class RiskBoard:
         return None
 
     def payout_list(self, policy_id: str, item_id: str, snap: RiskSnapshot | None = None) -> PayoutList:
-        """The 免申即享 list of one item under the rule in this module's docstring."""
+        """Build the 免申即享 list of one item under the rule in this module's docstring."""
         item = self.store.get_item(item_id)
         if item is None or item.policy_id != policy_id:
             raise LookupError(f"policy {policy_id!r} has no item {item_id!r}")
@@ -240,7 +238,14 @@ class RiskBoard:
         if not entitled.decidable:
             blocked = tuple(c.span or c.field for c in entitled.undecidable)
             return PayoutList(
-                policy_id, item_id, item.fulfilment, (), (), blocked, self.max_age_days, self.today.isoformat()
+                policy_id,
+                item_id,
+                item.fulfilment,
+                (),
+                (),
+                blocked,
+                self.max_age_days,
+                self.today.isoformat(),
             )
         candidates = list(entitled.enterprise_ids)
         amounts: dict[tuple[str, str], float] = {}
@@ -295,7 +300,14 @@ class RiskBoard:
                 )
             )
         return PayoutList(
-            policy_id, item_id, item.fulfilment, tuple(rows), tuple(left), (), self.max_age_days, self.today.isoformat()
+            policy_id,
+            item_id,
+            item.fulfilment,
+            tuple(rows),
+            tuple(left),
+            (),
+            self.max_age_days,
+            self.today.isoformat(),
         )
 
     def export_payout(self, policy_id: str, item_id: str, key_id: str) -> tuple[PayoutList, int]:
@@ -308,8 +320,10 @@ class RiskBoard:
 
     # --- target lists ----------------------------------------------------------------------------
 
-    def annotate(self, item_id: str, enterprise_ids: Sequence[str], snap: RiskSnapshot | None = None) -> dict[str, dict[str, Any]]:
-        """What a target row shows of risk: colour with reasons, and what the legal person already holds of the item's groups."""
+    def annotate(
+        self, item_id: str, enterprise_ids: Sequence[str], snap: RiskSnapshot | None = None
+    ) -> dict[str, dict[str, Any]]:
+        """Return what a target row shows of risk: colour with reasons, and what the legal person already holds of the item's groups."""
         snap = snap or self.snapshot()
         checks = push_checks(item_id, enterprise_ids, snap.entries, snap.persons, snap.groups)
         out = {}
@@ -389,4 +403,12 @@ def monitor_fingerprint(report: Mapping[str, Any]) -> str:
     return hashlib.sha256(json.dumps(report, ensure_ascii=False, sort_keys=True).encode("utf-8")).hexdigest()
 
 
-__all__ = ["FREE_APPLY", "ItemMonitor", "NotFreeApply", "PayoutList", "PayoutRow", "RiskBoard", "monitor_fingerprint"]
+__all__ = [
+    "FREE_APPLY",
+    "ItemMonitor",
+    "NotFreeApply",
+    "PayoutList",
+    "PayoutRow",
+    "RiskBoard",
+    "monitor_fingerprint",
+]

@@ -88,7 +88,7 @@ class MergeIn(BaseModel):
 
 
 def board(services: Services) -> RiskBoard:
-    """The risk board over the service's store and matcher."""
+    """Build the risk board over the service's store and matcher."""
     return RiskBoard(services.store, services.matcher)
 
 
@@ -114,7 +114,9 @@ def append_ledger(body: LedgerIn, principal: FinanceDep, services: ServicesDep) 
         )
     for entry in entries:
         if services.store.get_item(entry.item_id) is None:
-            raise ApiError(404, "item_not_found", f"No policy item with id {entry.item_id!r}.", {"field": "item_id"})
+            raise ApiError(
+                404, "item_not_found", f"No policy item with id {entry.item_id!r}.", {"field": "item_id"}
+            )
     try:
         stored = services.store.append_ledger(entries, principal.key_id, body.source)
     except LedgerRefused as exc:
@@ -159,7 +161,9 @@ def list_ledger(
 def put_group(group_id: str, body: GroupIn, principal: AdminDep, services: ServicesDep) -> dict[str, Any]:
     """Set a 就高不重复 group's items (across documents and departments); audited."""
     if not group_id.strip() or len(group_id) > 100 or "\x00" in group_id:
-        raise ApiError(422, "invalid_request", "The group id must be 1–100 characters.", {"field": "group_id"})
+        raise ApiError(
+            422, "invalid_request", "The group id must be 1–100 characters.", {"field": "group_id"}
+        )
     for item_id in body.items:
         if services.store.get_item(item_id) is None:
             raise ApiError(404, "item_not_found", f"No policy item with id {item_id!r}.", {"field": "items"})
@@ -241,28 +245,37 @@ def _payout(services: Services, policy_id: str, item_id: str) -> Any:
 
 
 @router.get("/v1/policies/{policy_id}/items/{item_id}/payout")
-def payout_list(policy_id: str, item_id: str, principal: PayoutReaderDep, services: ServicesDep) -> dict[str, Any]:
-    """The 免申即享 list fit to pay from (docs/risk.md's rule), with the expected amount per enterprise; not recorded as an export."""
+def payout_list(
+    policy_id: str, item_id: str, principal: PayoutReaderDep, services: ServicesDep
+) -> dict[str, Any]:
+    """Answer the 免申即享 list fit to pay from (docs/risk.md's rule), with the expected amount per enterprise; not recorded as an export."""
     payout = _payout(services, policy_id, item_id)
     record_audit(services, principal, "payout.read", item_id, rows=len(payout.rows), sha256=payout.checksum())
     return payout.to_dict()
 
 
 @router.post("/v1/policies/{policy_id}/items/{item_id}/payout/export", status_code=201)
-def export_payout(policy_id: str, item_id: str, principal: FinanceDep, services: ServicesDep) -> dict[str, Any]:
+def export_payout(
+    policy_id: str, item_id: str, principal: FinanceDep, services: ServicesDep
+) -> dict[str, Any]:
     """Export the payout list: its rows are kept with their SHA-256 and the exporting key, in the audit trail."""
     payout = _payout(services, policy_id, item_id)
     record = services.store.record_payout_export(
         policy_id, item_id, principal.key_id, payout.checksum(), [r.to_dict() for r in payout.rows]
     )
-    return {**payout.to_dict(), "export_id": record.id, "exported_by": principal.key_id, "exported_at": record.created_at}
+    return {
+        **payout.to_dict(),
+        "export_id": record.id,
+        "exported_by": principal.key_id,
+        "exported_at": record.created_at,
+    }
 
 
 @router.get("/v1/policies/{policy_id}/items/{item_id}/payout/exports/{export_id}.csv")
 def export_csv(
     policy_id: str, item_id: str, export_id: int, principal: FinanceDep, services: ServicesDep
 ) -> StreamingResponse:
-    """A recorded export as CSV (UTF-8 with BOM); its last line carries the checksum and the exporting key."""
+    """Stream a recorded export as CSV (UTF-8 with BOM); its last line carries the checksum and the exporting key."""
     require_item(services.store, policy_id, item_id)
     found = [e for e in services.store.payout_exports(item_id, with_rows=True) if e.id == export_id]
     if not found:
@@ -277,9 +290,18 @@ def export_csv(
         writer.writerow(["enterprise_id", "name", "uscc", "tier", "expected_amount", "colour"])
         for row in export.rows:
             writer.writerow(
-                [row["enterprise_id"], row["name"], row["uscc"], row["tier"] or "", row["expected_amount"], row["colour"]]
+                [
+                    row["enterprise_id"],
+                    row["name"],
+                    row["uscc"],
+                    row["tier"] or "",
+                    row["expected_amount"],
+                    row["colour"],
+                ]
             )
-        writer.writerow([f"# sha256={export.sha256}", f"key={export.key_id}", f"export={export.id}", export.created_at])
+        writer.writerow(
+            [f"# sha256={export.sha256}", f"key={export.key_id}", f"export={export.id}", export.created_at]
+        )
         yield buffer.getvalue()
 
     filename = f"payout-{export_id}.csv"
@@ -336,7 +358,10 @@ def ratings(
                 "item_id": iid,
                 "satisfaction": None if overall is None else overall[0],
                 "ratings": len(scores),
-                "means": {d: round(sum(s[d] for s in scores) / len(scores), 3) for d in ("convenience", "progress", "usage")},
+                "means": {
+                    d: round(sum(s[d] for s in scores) / len(scores), 3)
+                    for d in ("convenience", "progress", "usage")
+                },
             }
         )
     record_audit(services, principal, "ratings.read", item_id or "")
@@ -352,7 +377,9 @@ def merge(enterprise_id: str, body: MergeIn, principal: AdminDep, services: Serv
     require_enterprise(services.store, enterprise_id)
     require_enterprise(services.store, body.into)
     if enterprise_id == body.into:
-        raise ApiError(422, "invalid_request", "An enterprise cannot be merged into itself.", {"field": "into"})
+        raise ApiError(
+            422, "invalid_request", "An enterprise cannot be merged into itself.", {"field": "into"}
+        )
     with services.write_lock:
         out = services.store.merge_enterprises(enterprise_id, body.into, principal.key_id)
         services.matcher.enterprise_changed([enterprise_id, body.into])

@@ -390,4 +390,3 @@ def statements(sql: str) -> list[str]:
     if buffer.strip():
         raise ValueError(f"incomplete SQL statement at the end of a migration: {buffer.strip()[:80]!r}")
     return out
-

@@ -111,11 +111,14 @@ class RiskTables:
 
         def _conn(self) -> Any: ...
 
-        def transaction(self) -> AbstractContextManager[None]: ...
+        def transaction(self) -> AbstractContextManager[None]:  # noqa: D102 - the store class documents it
+            ...
 
     # --- the ledger ----------------------------------------------------------------------------
 
-    def append_ledger(self, entries: Sequence[LedgerEntry], actor: str, source: str = "") -> list[LedgerEntry]:
+    def append_ledger(
+        self, entries: Sequence[LedgerEntry], actor: str, source: str = ""
+    ) -> list[LedgerEntry]:
         """Append rows (all or none) with one audit row; returns them with their ids.
 
         A row that ``corrects`` another must name an earlier row of the same enterprise and
@@ -131,7 +134,9 @@ class RiskTables:
                         "SELECT enterprise_id, item_id FROM ledger WHERE id = ?", (entry.corrects,)
                     ).fetchone()
                     if target is None:
-                        raise LedgerRefused(f"row {n + 1}: corrects {entry.corrects}, which is not a ledger row")
+                        raise LedgerRefused(
+                            f"row {n + 1}: corrects {entry.corrects}, which is not a ledger row"
+                        )
                     if (target["enterprise_id"], target["item_id"]) != (entry.enterprise_id, entry.item_id):
                         raise LedgerRefused(
                             f"row {n + 1}: corrects row {entry.corrects} of {target['enterprise_id']} / "
@@ -158,7 +163,13 @@ class RiskTables:
                     ),
                 ).fetchone()
                 out.append(
-                    replace(entry, id=int(row[0]), source=entry.source or source, recorded_at=now, recorded_by=actor)
+                    replace(
+                        entry,
+                        id=int(row[0]),
+                        source=entry.source or source,
+                        recorded_at=now,
+                        recorded_by=actor,
+                    )
                 )
             if out:
                 conn.execute(
@@ -211,12 +222,16 @@ class RiskTables:
 
     # --- 就高不重复 groups set by an admin ------------------------------------------------------
 
-    def set_benefit_group(self, group_id: str, item_ids: Sequence[str], label: str, actor: str) -> BenefitGroup:
+    def set_benefit_group(
+        self, group_id: str, item_ids: Sequence[str], label: str, actor: str
+    ) -> BenefitGroup:
         """Make ``group_id`` hold exactly these items (an empty list removes it); audited."""
         conn = self._conn()
         now = utc_now()
         with self.transaction():
-            before = [r[0] for r in conn.execute("SELECT item_id FROM benefit_groups WHERE id = ?", (group_id,))]
+            before = [
+                r[0] for r in conn.execute("SELECT item_id FROM benefit_groups WHERE id = ?", (group_id,))
+            ]
             conn.execute("DELETE FROM benefit_groups WHERE id = ?", (group_id,))
             for item_id in sorted(set(item_ids)):
                 conn.execute(
@@ -240,7 +255,9 @@ class RiskTables:
         members: dict[str, tuple[str, set[str]]] = {}
         for row in self._conn().execute("SELECT id, item_id, label FROM benefit_groups ORDER BY id, item_id"):
             members.setdefault(row[0], (row[2], set()))[1].add(row[1])
-        return [BenefitGroup(gid, frozenset(items), "admin", label) for gid, (label, items) in members.items()]
+        return [
+            BenefitGroup(gid, frozenset(items), "admin", label) for gid, (label, items) in members.items()
+        ]
 
     # --- 免申即享 exports ---------------------------------------------------------------------------
 
@@ -254,7 +271,15 @@ class RiskTables:
             row = conn.execute(
                 """INSERT INTO payout_exports (policy_id, item_id, key_id, created_at, sha256, n_rows, rows)
                    VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id""",
-                (policy_id, item_id, key_id, now, sha256, len(rows), json.dumps(list(rows), ensure_ascii=False)),
+                (
+                    policy_id,
+                    item_id,
+                    key_id,
+                    now,
+                    sha256,
+                    len(rows),
+                    json.dumps(list(rows), ensure_ascii=False),
+                ),
             ).fetchone()
             export_id = int(row[0])
             conn.execute(
@@ -264,14 +289,18 @@ class RiskTables:
                     key_id,
                     "payout.export",
                     item_id,
-                    json.dumps({"export_id": export_id, "sha256": sha256, "rows": len(rows), "policy_id": policy_id}),
+                    json.dumps(
+                        {"export_id": export_id, "sha256": sha256, "rows": len(rows), "policy_id": policy_id}
+                    ),
                 ),
             )
         return PayoutExport(export_id, policy_id, item_id, key_id, now, sha256, len(rows), tuple(rows))
 
     def payout_exports(self, item_id: str | None = None, with_rows: bool = False) -> list[PayoutExport]:
-        """Recorded exports, oldest first (of one item when given)."""
-        columns = "id, policy_id, item_id, key_id, created_at, sha256, n_rows" + (", rows" if with_rows else "")
+        """Return recorded exports, oldest first (of one item when given)."""
+        columns = "id, policy_id, item_id, key_id, created_at, sha256, n_rows" + (
+            ", rows" if with_rows else ""
+        )
         sql = f"SELECT {columns} FROM payout_exports"
         params: tuple[Any, ...] = ()
         if item_id is not None:
@@ -332,9 +361,7 @@ class RiskTables:
             sql += " WHERE item_id = ?"
             params = (item_id,)
         return [
-            Rating(
-                int(r[0]), r[1], r[2], int(r[3]), int(r[4]), int(r[5]), int(r[6]), r[7], r[8]
-            )  # fmt: skip
+            Rating(int(r[0]), r[1], r[2], int(r[3]), int(r[4]), int(r[5]), int(r[6]), r[7], r[8])  # fmt: skip
             for r in self._conn().execute(sql + " ORDER BY id", params).fetchall()
         ]
 
@@ -342,10 +369,13 @@ class RiskTables:
 
     def uscc_holders(self, uscc: str) -> list[str]:
         """Ids of the records holding this 统一社会信用代码 (more than one only for records stored before migration 5)."""
-        return [r[0] for r in self._conn().execute("SELECT id FROM enterprises WHERE uscc = ? ORDER BY id", (uscc,))]
+        return [
+            r[0]
+            for r in self._conn().execute("SELECT id FROM enterprises WHERE uscc = ? ORDER BY id", (uscc,))
+        ]
 
     def profile_facts(self) -> list[ProfileFacts]:
-        """What colours read of every stored profile, in id order."""
+        """Return what colours read of every stored profile, in id order."""
         out = []
         for row in self._conn().execute("SELECT id, profile, updated_at FROM enterprises ORDER BY id"):
             data = json.loads(row[1])
@@ -358,12 +388,18 @@ class RiskTables:
 
     def profile_updated_at(self, enterprise_id: str) -> str | None:
         """When the store last received this profile."""
-        row = self._conn().execute("SELECT updated_at FROM enterprises WHERE id = ?", (enterprise_id,)).fetchone()
+        row = (
+            self._conn()
+            .execute("SELECT updated_at FROM enterprises WHERE id = ?", (enterprise_id,))
+            .fetchone()
+        )
         return None if row is None else str(row[0])
 
     def merges(self) -> dict[str, str]:
-        """Merged record id → the record it was merged into (followed to the end of a chain)."""
-        direct = {r[0]: r[1] for r in self._conn().execute("SELECT source_id, into_id FROM enterprise_merges")}
+        """Map each merged record id to the record it was merged into (followed to the end of a chain)."""
+        direct = {
+            r[0]: r[1] for r in self._conn().execute("SELECT source_id, into_id FROM enterprise_merges")
+        }
         out = {}
         for source in direct:
             target, seen = direct[source], {source}
@@ -387,7 +423,8 @@ class RiskTables:
             rows = {
                 r[0]: (r[1], r[2])
                 for r in conn.execute(
-                    "SELECT id, profile, snapshot_id FROM enterprises WHERE id IN (?, ?)", (source_id, into_id)
+                    "SELECT id, profile, snapshot_id FROM enterprises WHERE id IN (?, ?)",
+                    (source_id, into_id),
                 )
             }
             for needed in (source_id, into_id):
