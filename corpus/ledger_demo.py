@@ -47,8 +47,12 @@ class GeneratedLedger:
 
 
 def make_uscc(rng: random.Random) -> str:
-    """A random 统一社会信用代码 with a valid GB 32100-2015 check digit (registration 9, type 1: 企业)."""
-    body = "91" + "".join(rng.choice("0123456789") for _ in range(6)) + "".join(rng.choice(_CHARS) for _ in range(9))
+    """Make a random 统一社会信用代码 with a valid GB 32100-2015 check digit (registration 9, type 1: 企业)."""
+    body = (
+        "91"
+        + "".join(rng.choice("0123456789") for _ in range(6))
+        + "".join(rng.choice(_CHARS) for _ in range(9))
+    )
     return body + uscc_check_digit(body)
 
 
@@ -69,7 +73,9 @@ def generate_ledger(
     shuffled = items[:]
     rng.shuffle(shuffled)
     groups = tuple(
-        BenefitGroup(f"g{g:02d}", frozenset(shuffled[g * group_size : (g + 1) * group_size]), "admin", f"组{g}")
+        BenefitGroup(
+            f"g{g:02d}", frozenset(shuffled[g * group_size : (g + 1) * group_size]), "admin", f"组{g}"
+        )
         for g in range(n_groups)
     )
     group_of = {item: g for g in groups for item in g.items}
@@ -77,7 +83,12 @@ def generate_ledger(
     codes = {r: make_uscc(rng) for r in records}
     rows: list[LedgerEntry] = []
     held: dict[str, set[str]] = {r: set() for r in records}
-    distractors = {"revoked_then_other": 0, "applied_only": 0, "department_corrected": 0, "amount_corrected": 0}
+    distractors = {
+        "revoked_then_other": 0,
+        "applied_only": 0,
+        "department_corrected": 0,
+        "amount_corrected": 0,
+    }
 
     def add(entry: LedgerEntry) -> LedgerEntry:
         stored = replace(entry, id=len(rows) + 1)
@@ -185,7 +196,7 @@ def _holds(rows: list[LedgerEntry], record: str, item: str) -> bool:
 def _second_record(
     record: str, records: list[str], codes: dict[str, str], persons: dict[str, str], held: dict[str, set[str]]
 ) -> str:
-    """A second record of the legal person of ``record`` (created once; same 统一社会信用代码)."""
+    """Return a second record of the legal person of ``record`` (created once; same 统一社会信用代码)."""
     second = record + "-B"
     if second not in codes:
         codes[second] = codes[record]

@@ -216,6 +216,13 @@ class RiskTables:
             params.append(int(limit))
         return [_entry(r) for r in self._conn().execute(sql, params).fetchall()]
 
+    def ledger_sources(self, tag: str) -> set[str]:
+        """Return the sources of stored rows that name ``tag`` (what a rerun of a file ingest skips)."""
+        rows = (
+            self._conn().execute("SELECT source FROM ledger WHERE source LIKE ?", (f"%{tag}:L%",)).fetchall()
+        )
+        return {r[0] for r in rows}
+
     def count_ledger(self) -> int:
         """Rows in the ledger."""
         return int(self._conn().execute("SELECT count(*) FROM ledger").fetchone()[0])

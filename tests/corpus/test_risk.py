@@ -28,22 +28,49 @@ TODAY = dt.date(2026, 6, 1)
 CODE = "91331002MA2AB1234" + uscc_check_digit("91331002MA2AB1234")
 
 
-def row(n: int, enterprise: str, item: str, status: str = "paid", department: str = "科技局", **kw) -> LedgerEntry:
-    base = LedgerEntry(enterprise, item, kw.pop("amount", 10.0), department, kw.pop("date", "2026-01-05"), status)
+def row(
+    n: int, enterprise: str, item: str, status: str = "paid", department: str = "科技局", **kw
+) -> LedgerEntry:
+    base = LedgerEntry(
+        enterprise, item, kw.pop("amount", 10.0), department, kw.pop("date", "2026-01-05"), status
+    )
     return replace(base, id=n, **kw)
 
 
 def test_validate_entry_reads_csv_strings_and_names_every_problem():
     entry = validate_entry(
-        {"enterprise_id": "E1", "item_id": "p#1", "amount": "12.5", "department": "科技局", "date": "2026-01-02", "status": "paid"}
+        {
+            "enterprise_id": "E1",
+            "item_id": "p#1",
+            "amount": "12.5",
+            "department": "科技局",
+            "date": "2026-01-02",
+            "status": "paid",
+        }
     )
     assert entry.amount == 12.5 and entry.policy_id == "p"
     with pytest.raises(LedgerError) as err:
-        validate_entry({"enterprise_id": "E1", "item_id": "p1", "amount": "-3", "date": "2026-13-01", "status": "given", "x": 1})
+        validate_entry(
+            {
+                "enterprise_id": "E1",
+                "item_id": "p1",
+                "amount": "-3",
+                "date": "2026-13-01",
+                "status": "given",
+                "x": 1,
+            }
+        )
     assert {"item_id", "amount", "date", "status", "department", "x"} <= set(err.value.fields)
     with pytest.raises(LedgerError, match="future"):
         validate_entry(
-            {"enterprise_id": "E", "item_id": "p#1", "amount": 1, "department": "d", "date": "2099-01-01", "status": "paid"},
+            {
+                "enterprise_id": "E",
+                "item_id": "p#1",
+                "amount": 1,
+                "department": "d",
+                "date": "2099-01-01",
+                "status": "paid",
+            },
             today=TODAY,
         )
 
@@ -78,7 +105,10 @@ def test_corrections_replace_and_states_follow_the_latest_effective_row():
 def test_no_repeat_reader_finds_the_clause_shapes():
     text = "一、奖励20万元。\n二、同一企业同一项目按就高原则不重复享受。\n三、与本市其他同类政策不重复享受。\n四、其他。"
     groups = read_no_repeat_clauses("p", text, ["p#1", "p#2"])
-    assert [g.span for g in groups] == ["二、同一企业同一项目按就高原则不重复享受", "三、与本市其他同类政策不重复享受"]
+    assert [g.span for g in groups] == [
+        "二、同一企业同一项目按就高原则不重复享受",
+        "三、与本市其他同类政策不重复享受",
+    ]
     assert all(g.items == {"p#1", "p#2"} and g.source == "text" for g in groups)
     assert read_no_repeat_clauses("p", "对新认定的企业给予奖励。", ["p#1"]) == []
 
@@ -104,7 +134,9 @@ def test_duplicate_hits_by_legal_person_group_and_department():
 def test_push_checks_flag_what_is_held_and_pick_the_highest_of_a_group():
     groups = [BenefitGroup("g", frozenset({"p#1", "q#1"}))]
     rows = [row(1, "A", "q#1")]
-    checks = push_checks("p#1", ["A", "B", "C"], rows, {}, groups, {("B", "p#1"): 5, ("B", "q#1"): 20, ("C", "p#1"): 5})
+    checks = push_checks(
+        "p#1", ["A", "B", "C"], rows, {}, groups, {("B", "p#1"): 5, ("B", "q#1"): 20, ("C", "p#1"): 5}
+    )
     assert checks["A"].already and checks["B"].higher == "q#1"
     assert not checks["C"].already and checks["C"].higher is None
 
@@ -138,7 +170,9 @@ def test_monitoring_counts_from_the_data_alone():
     ]
     eligible = {"p#1": frozenset({"A", "B", "C", "D"}), "q#1": frozenset({"A", "B"})}
     pushed = {"p#1": {"A": "2026-01-05", "B": "2026-01-12"}, "q#1": {"A": "2026-01-09"}}
-    per_item, per_department = monitor(items, rows, [], eligible, frozenset({"R"}), pushed, TODAY, {"p#1": (4.5, 2)})
+    per_item, per_department = monitor(
+        items, rows, [], eligible, frozenset({"R"}), pushed, TODAY, {"p#1": (4.5, 2)}
+    )
     p = per_item[0].to_dict()
     assert p["multi_paid"] == {"duplicates": 0, "over_cap": 1}
     assert p["wrong_paid"] == {"ineligible": 1, "flagged": 1}
@@ -152,7 +186,9 @@ def test_monitoring_counts_from_the_data_alone():
 
 def test_working_days_and_satisfaction():
     assert working_days_between(dt.date(2026, 1, 2), dt.date(2026, 1, 9)) == 5  # Fri → next Fri
-    assert satisfaction([{"convenience": 5, "progress": 4, "usage": 3}, {"convenience": 3, "progress": 4, "usage": 5}]) == (4.0, 2)
+    assert satisfaction(
+        [{"convenience": 5, "progress": 4, "usage": 3}, {"convenience": 3, "progress": 4, "usage": 5}]
+    ) == (4.0, 2)
     assert satisfaction([]) is None
 
 
