@@ -10,8 +10,8 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from fastapi.testclient import TestClient
 from api_helpers import assert_error, auth, enterprises, open_services
+from fastapi.testclient import TestClient
 
 from api.app import create_app
 from api.services import Services
