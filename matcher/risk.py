@@ -157,17 +157,40 @@ class RiskBoard:
             out.extend(read_no_repeat_clauses(summary.id, stored.document.text, [i.id for i in stored.items]))
         return out
 
-    def snapshot(self) -> RiskSnapshot:
-        """Read the ledger, profiles and groups and compute hits and colours."""
-        facts = {f.enterprise_id: f for f in self.store.profile_facts()}
+    def snapshot(self, enterprise_ids: Sequence[str] | None = None) -> RiskSnapshot:
+        """Read the ledger, profiles and groups and compute hits and colours (of these enterprises only, when given).
+
+        With ``enterprise_ids`` only their legal persons' records and rows are read, so a
+        page of a target list costs a page's worth of reads, not the whole ledger.
+        """
+        merges = self.store.merges()
+        if enterprise_ids is None:
+            facts = {f.enterprise_id: f for f in self.store.profile_facts()}
+        else:
+            facts = {}
+            for eid in enterprise_ids:
+                found = self._facts(eid)
+                if found is not None:
+                    facts[eid] = found
         persons = {eid: legal_person(eid, f.uscc) for eid, f in facts.items()}
-        for source, into in self.store.merges().items():
-            persons[source] = persons.get(into, f"id:{into}")
         holders: dict[str, list[str]] = defaultdict(list)
-        for f in facts.values():
-            if f.uscc:
-                holders[f.uscc].append(f.enterprise_id)
-        entries = self.store.ledger_entries()
+        if enterprise_ids is None:
+            for f in facts.values():
+                if f.uscc:
+                    holders[f.uscc].append(f.enterprise_id)
+        else:
+            for f in list(facts.values()):
+                if f.uscc:
+                    holders[f.uscc] = self.store.uscc_holders(f.uscc)
+                    for other in holders[f.uscc]:
+                        persons.setdefault(other, persons[f.enterprise_id])
+        for source, into in merges.items():
+            if enterprise_ids is None or into in persons:
+                persons[source] = persons.get(into, f"id:{into}")
+        if enterprise_ids is None:
+            entries = self.store.ledger_entries()
+        else:
+            entries = self.store.ledger_entries(enterprise_ids=sorted(persons))
         groups = self.groups()
         hits = duplicate_hits(entries, persons, groups)
         snap = RiskSnapshot(entries, persons, groups, hits, facts, dict(holders))
@@ -185,9 +208,18 @@ class RiskBoard:
             )
         return snap
 
+    def _facts(self, enterprise_id: str) -> ProfileFacts | None:
+        profile = self.store.get_enterprise(enterprise_id)
+        updated = self.store.profile_updated_at(enterprise_id)
+        if profile is None or updated is None:
+            return None
+        return ProfileFacts(
+            enterprise_id, profile.uscc, profile.credit_status, profile.major_violation, updated
+        )
+
     def colour(self, enterprise_id: str, snap: RiskSnapshot | None = None) -> Colour | None:
-        """One enterprise's colour with its reasons, or None when it is not stored."""
-        snap = snap or self.snapshot()
+        """Return one enterprise's colour with its reasons, or None when it is not stored."""
+        snap = snap or self.snapshot([enterprise_id])
         return snap.colours.get(enterprise_id)
 
     # --- 免申即享 -------------------------------------------------------------------------------
@@ -324,7 +356,7 @@ class RiskBoard:
         self, item_id: str, enterprise_ids: Sequence[str], snap: RiskSnapshot | None = None
     ) -> dict[str, dict[str, Any]]:
         """Return what a target row shows of risk: colour with reasons, and what the legal person already holds of the item's groups."""
-        snap = snap or self.snapshot()
+        snap = snap or self.snapshot(enterprise_ids)
         checks = push_checks(item_id, enterprise_ids, snap.entries, snap.persons, snap.groups)
         out = {}
         for eid in enterprise_ids:

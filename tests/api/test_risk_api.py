@@ -248,6 +248,18 @@ def test_colours_reasons_and_the_enterprise_own_view(client, keys):
     assert colours["E010"]["colour"] == "yellow" and colours["E010"]["reasons"][0]["code"] == "no_uscc"
     assert colours["E001"]["colour"] == "green"
     assert data["counts"]["red"] >= 1
+    # Target lists carry the colour with its reasons, and what the legal person already holds.
+    page = client.get(
+        "/v1/policies/fm-2024-10/targets",
+        params={"item_id": "fm-2024-10#1", "levels": "eligible,need_info,near_miss,ineligible", "limit": 50},
+        headers=auth(keys["push"]),
+    ).json()["data"]
+    risk = {r["enterprise_id"]: r["risk"] for r in page}
+    assert risk["E005"]["colour"] == "red" and risk["E005"]["reasons"][0]["code"] == "dishonest"
+    assert risk["E001"] == {"colour": "green", "reasons": [], "already": []}
+    # The plain 免申即享 list of an item that is not 免申即享 is empty and says so.
+    entitled = client.get("/v1/policies/jj-2024-01/entitled", headers=auth(keys["push"])).json()["data"]
+    assert all(e["not_free_apply"] and e["enterprise_ids"] == [] for e in entitled)
     mine = client.get("/v1/risk/enterprises/E001", headers=auth(keys["enterprise"])).json()
     assert mine["colour"] == "green"
     assert_error(client.get("/v1/risk/enterprises/E002", headers=auth(keys["enterprise"])), 403)
