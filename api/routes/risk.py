@@ -33,6 +33,7 @@ FinanceDep = Annotated[Principal, require("finance")]
 RiskReaderDep = Annotated[Principal, require("analyst")]
 PayoutReaderDep = Annotated[Principal, require("finance", "push")]
 RatingsReaderDep = Annotated[Principal, require("analyst", "push")]
+RaterDep = Annotated[Principal, require("enterprise")]
 MAX_ROWS = 5000
 
 
@@ -316,12 +317,9 @@ def export_csv(
 
 
 @router.post("/v1/ratings", status_code=201)
-def rate(body: RatingIn, principal: PrincipalDep, services: ServicesDep) -> dict[str, Any]:
+def rate(body: RatingIn, principal: RaterDep, services: ServicesDep) -> dict[str, Any]:
     """Rate a paid benefit on the plan's three dimensions (the enterprise itself, or an admin)."""
-    if principal.role == "enterprise":
-        principal.require_enterprise(body.enterprise_id)
-    else:
-        principal.require("enterprise")
+    principal.require_enterprise(body.enterprise_id)
     try:
         rating = services.store.add_rating(
             body.enterprise_id,
