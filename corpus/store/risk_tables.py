@@ -104,6 +104,12 @@ def _entry(row: Any) -> LedgerEntry:
     )
 
 
+def _returned_id(cursor: Any) -> int:
+    """Return the id an ``INSERT … RETURNING id`` gave (the PostgreSQL connection reads it into ``lastrowid`` itself)."""
+    row = cursor.fetchone()
+    return int(row[0]) if row is not None else int(cursor.lastrowid)
+
+
 class RiskTables:
     """Ledger, groups, exports, ratings and merges; mixed into the SQLite and PostgreSQL stores."""
 
@@ -161,11 +167,11 @@ class RiskTables:
                         now,
                         actor,
                     ),
-                ).fetchone()
+                )
                 out.append(
                     replace(
                         entry,
-                        id=int(row[0]),
+                        id=_returned_id(row),
                         source=entry.source or source,
                         recorded_at=now,
                         recorded_by=actor,
@@ -287,8 +293,8 @@ class RiskTables:
                     len(rows),
                     json.dumps(list(rows), ensure_ascii=False),
                 ),
-            ).fetchone()
-            export_id = int(row[0])
+            )
+            export_id = _returned_id(row)
             conn.execute(
                 "INSERT INTO audit_log (at, actor, action, target, details) VALUES (?, ?, ?, ?, ?)",
                 (
@@ -349,8 +355,8 @@ class RiskTables:
                 """INSERT INTO ratings (enterprise_id, item_id, ledger_id, convenience, progress, usage, comment,
                                         created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id""",
                 (enterprise_id, item_id, ledger_id, *scores, comment, now),
-            ).fetchone()
-            rating = Rating(int(row[0]), enterprise_id, item_id, ledger_id, *scores, comment, now)
+            )
+            rating = Rating(_returned_id(row), enterprise_id, item_id, ledger_id, *scores, comment, now)
             conn.execute(
                 "INSERT INTO audit_log (at, actor, action, target, details) VALUES (?, ?, ?, ?, ?)",
                 (now, actor, "rating", item_id, json.dumps(rating.to_dict(), ensure_ascii=False)),
