@@ -100,7 +100,7 @@ def board(services: Services) -> RiskBoard:
 def append_ledger(body: LedgerIn, principal: FinanceDep, services: ServicesDep) -> dict[str, Any]:
     """Append grant / application rows (append-only: a correction is a new row naming ``corrects``); each is checked for duplicates."""
     entries = []
-    problems = []
+    problems: list[dict[str, Any]] = []
     for n, row in enumerate(body.rows):
         try:
             entries.append(validate_entry(row.model_dump(exclude_none=True)))
