@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
+from fastapi import Path as PathParam
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -35,6 +36,7 @@ PayoutReaderDep = Annotated[Principal, require("finance", "push")]
 RatingsReaderDep = Annotated[Principal, require("analyst", "push")]
 RaterDep = Annotated[Principal, require("enterprise")]
 MAX_ROWS = 5000
+MAX_ID = 2**62  # ids are 64-bit integers in both databases
 
 
 class LedgerRowIn(BaseModel):
@@ -50,7 +52,7 @@ class LedgerRowIn(BaseModel):
     source: str | None = Field(default=None, max_length=500)
     tier: str | None = Field(default=None, max_length=500)
     reason: str | None = Field(default=None, max_length=500)
-    corrects: int | None = Field(default=None, ge=1)
+    corrects: int | None = Field(default=None, ge=1, le=MAX_ID)
 
 
 class LedgerIn(BaseModel):
@@ -134,7 +136,7 @@ def list_ledger(
     services: ServicesDep,
     enterprise_id: Annotated[str | None, Query(max_length=200)] = None,
     item_id: Annotated[str | None, Query(max_length=300)] = None,
-    after_id: Annotated[int, Query(ge=0)] = 0,
+    after_id: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> dict[str, Any]:
     """Ledger rows in id order; an enterprise key sees only its own."""
@@ -274,7 +276,11 @@ def export_payout(
 
 @router.get("/v1/policies/{policy_id}/items/{item_id}/payout/exports/{export_id}.csv")
 def export_csv(
-    policy_id: str, item_id: str, export_id: int, principal: FinanceDep, services: ServicesDep
+    policy_id: str,
+    item_id: str,
+    export_id: Annotated[int, PathParam(ge=1, le=MAX_ID)],
+    principal: FinanceDep,
+    services: ServicesDep,
 ) -> StreamingResponse:
     """Stream a recorded export as CSV (UTF-8 with BOM); its last line carries the checksum and the exporting key."""
     require_item(services.store, policy_id, item_id)
