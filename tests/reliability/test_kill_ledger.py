@@ -117,3 +117,33 @@ def test_ledger_ingest_names_bad_lines_and_strict_writes_nothing(tmp_path: Path)
     loose = run_cli(tmp_path / "l", "ledger", "ingest", str(source))
     assert loose.returncode == 1 and "1 row(s) appended, 0 already stored, 2 bad line(s)" in loose.stdout
     assert _count(tmp_path / "l" / "policymatch.sqlite3") == 1
+
+
+def test_cli_reports_duplicates_and_the_bench_measures_them(tmp_path: Path):
+    source = tmp_path / "ledger.jsonl"
+    rows = [
+        {
+            "enterprise_id": "E1",
+            "item_id": "p#1",
+            "amount": 5,
+            "department": d,
+            "date": "2026-01-02",
+            "status": "paid",
+        }
+        for d in ("科技局", "经信局")
+    ]
+    source.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    data_dir = tmp_path / "d"
+    assert run_cli(data_dir, "ledger", "ingest", str(source)).returncode == 0
+    found = run_cli(data_dir, "risk", "duplicates", "--json")
+    assert found.returncode == 0, found.stderr
+    hits = [json.loads(line) for line in found.stdout.splitlines()]
+    assert [(h["kind"], h["person"], h["departments"]) for h in hits] == [
+        ("same_item", "id:E1", ["科技局", "经信局"])
+    ]
+    listed = run_cli(data_dir, "ledger", "list", "--enterprise", "E1")
+    assert len(listed.stdout.splitlines()) == 2
+    bench = run_cli(
+        data_dir, "bench", "duplicates", "--seeds", "1", "--persons", "80", "--plants", "12", "--no-write"
+    )
+    assert bench.returncode == 0 and "worst precision 1.00, worst recall 1.00" in bench.stdout
