@@ -21,6 +21,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import threading
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -48,6 +49,9 @@ from corpus.risk import (
 )
 
 FREE_APPLY = "免申即享"
+# Groups read from a document's text, per (store, policy, version): a new version is read again.
+_TEXT_GROUPS: dict[tuple[int, str, int], list[BenefitGroup]] = {}
+_TEXT_GROUPS_LOCK = threading.Lock()
 
 
 class NotFreeApply(ValueError):
@@ -148,13 +152,23 @@ class RiskBoard:
     # --- reading ---------------------------------------------------------------------------------
 
     def groups(self) -> list[BenefitGroup]:
-        """Admin-set groups and those each stored document's text declares."""
+        """Admin-set groups and those each stored document's text declares (the text's read once per policy version)."""
         out = list(self.store.benefit_groups())
         for summary in self.store.list_policies():
-            stored = self.store.get_policy(summary.id)
-            if stored is None:
-                continue
-            out.extend(read_no_repeat_clauses(summary.id, stored.document.text, [i.id for i in stored.items]))
+            key = (id(self.store), summary.id, summary.version)
+            with _TEXT_GROUPS_LOCK:
+                cached = _TEXT_GROUPS.get(key)
+            if cached is None:
+                stored = self.store.get_policy(summary.id)
+                items = [] if stored is None else [i.id for i in stored.items]
+                cached = (
+                    [] if stored is None else read_no_repeat_clauses(summary.id, stored.document.text, items)
+                )
+                with _TEXT_GROUPS_LOCK:
+                    _TEXT_GROUPS[key] = cached
+                    while len(_TEXT_GROUPS) > 20_000:
+                        _TEXT_GROUPS.pop(next(iter(_TEXT_GROUPS)))
+            out.extend(cached)
         return out
 
     def snapshot(self, enterprise_ids: Sequence[str] | None = None) -> RiskSnapshot:

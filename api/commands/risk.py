@@ -94,6 +94,7 @@ def _ledger_ingest(args: argparse.Namespace) -> int:
     tag = f"{path.name}@{hashlib.sha256(path.read_bytes()).hexdigest()[:12]}"
     store = _open_store()
     written = skipped = 0
+    hits: list[Any] = []
     try:
         stored = store.ledger_sources(tag)
         pending = []
@@ -103,14 +104,24 @@ def _ledger_ingest(args: argparse.Namespace) -> int:
                 skipped += 1
                 continue
             pending.append(entry.__class__(**{**entry.__dict__, "source": source}))
+        ids: set[int] = set()
         for start in range(0, len(pending), args.batch_size):
             batch = pending[start : start + args.batch_size]
-            store.append_ledger(batch, "cli", tag)
+            ids.update(e.id or 0 for e in store.append_ledger(batch, "cli", tag))
             written += len(batch)
             print(f"committed {written}", flush=True)
+        # Every grant is checked: the duplicate benefits the new rows take part in.
+        from matcher.risk import RiskBoard
+
+        hits = [h for h in RiskBoard(store, None).snapshot().hits if ids & set(h.entry_ids)] if ids else []
+        for hit in hits:
+            print(f"duplicate: {hit.person}  {hit.reason()}", file=sys.stderr)
     finally:
         store.close()
-    print(f"{written} row(s) appended, {skipped} already stored, {len(errors)} bad line(s)")
+    print(
+        f"{written} row(s) appended, {skipped} already stored, {len(errors)} bad line(s), "
+        f"{len(hits)} duplicate benefit(s) among them"
+    )
     return 1 if errors else 0
 
 

@@ -134,7 +134,9 @@ def test_cli_reports_duplicates_and_the_bench_measures_them(tmp_path: Path):
     ]
     source.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
     data_dir = tmp_path / "d"
-    assert run_cli(data_dir, "ledger", "ingest", str(source)).returncode == 0
+    ingested = run_cli(data_dir, "ledger", "ingest", str(source))
+    assert ingested.returncode == 0 and "1 duplicate benefit(s) among them" in ingested.stdout
+    assert "同一法人多部门" in ingested.stderr
     found = run_cli(data_dir, "risk", "duplicates", "--json")
     assert found.returncode == 0, found.stderr
     hits = [json.loads(line) for line in found.stdout.splitlines()]
