@@ -187,6 +187,8 @@ class RiskBoard:
                 if found is not None:
                     facts[eid] = found
         persons = {eid: legal_person(eid, f.uscc) for eid, f in facts.items()}
+        for eid in enterprise_ids or ():
+            persons.setdefault(eid, f"id:{eid}")  # ledger rows may name a record with no stored profile
         holders: dict[str, list[str]] = defaultdict(list)
         if enterprise_ids is None:
             for f in facts.values():
@@ -304,7 +306,10 @@ class RiskBoard:
             for other in related:
                 if self.store.get_item(other) is None:
                     continue
-                level = self.matcher.explain(other, eid).level
+                try:
+                    level = self.matcher.explain(other, eid).level
+                except LookupError:  # an item the matcher does not hold (yet): nothing to compare with
+                    continue
                 if level == "eligible":
                     _, other_amount = self.expected_amount(other, eid)
                     if other_amount is not None:

@@ -124,7 +124,7 @@ def append_ledger(body: LedgerIn, principal: FinanceDep, services: ServicesDep) 
         stored = services.store.append_ledger(entries, principal.key_id, body.source)
     except LedgerRefused as exc:
         raise ApiError(409, "ledger_refused", str(exc)) from exc
-    snap = board(services).snapshot()
+    snap = board(services).snapshot(sorted({e.enterprise_id for e in stored}))
     written = {e.id for e in stored}
     hits = [h.to_dict() for h in snap.hits if written & set(h.entry_ids)]
     return {"data": [e.to_dict() for e in stored], "duplicates": hits}
@@ -211,8 +211,7 @@ def enterprise_colour(enterprise_id: str, principal: PrincipalDep, services: Ser
     else:
         principal.require("analyst", "finance")
     require_enterprise(services.store, enterprise_id)
-    risk = board(services)
-    snap = risk.snapshot()
+    snap = board(services).snapshot([enterprise_id])
     colour = snap.colours[enterprise_id]
     hits = [h.to_dict() for h in snap.hits if enterprise_id in h.enterprise_ids]
     record_audit(services, principal, "risk.read", enterprise_id)

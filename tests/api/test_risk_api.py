@@ -248,6 +248,10 @@ def test_colours_reasons_and_the_enterprise_own_view(client, keys):
     assert colours["E010"]["colour"] == "yellow" and colours["E010"]["reasons"][0]["code"] == "no_uscc"
     assert colours["E001"]["colour"] == "green"
     assert data["counts"]["red"] >= 1
+    # One enterprise's answer (read from its legal person's rows only) equals its line in the whole list.
+    for eid, line in colours.items():
+        one = client.get(f"/v1/risk/enterprises/{eid}", headers=auth(keys["analyst"])).json()
+        assert (one["colour"], one["reasons"]) == (line["colour"], line["reasons"]), eid
     # Target lists carry the colour with its reasons, and what the legal person already holds.
     page = client.get(
         "/v1/policies/fm-2024-10/targets",
