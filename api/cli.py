@@ -26,6 +26,7 @@ COMMAND_MODULES = (
     "api.commands.backup",  # backup, restore (data directory with checksums)
     "api.commands.events",  # subscriptions, events: webhooks, delivery log, replay, dispatch, push timeline
     "api.commands.bench",  # bench encode/store/demo/match/retrieval/api/scale
+    "api.commands.risk",  # ledger ingest/list, risk colours/duplicates/monitoring/group/payout, bench duplicates
 )
 
 GROUPS = {
@@ -37,6 +38,8 @@ GROUPS = {
     "feedback": ("闭环反馈: export stored feedback as training pairs", []),
     "subscriptions": ("webhooks for the push module: add, list, delete, ping", []),
     "events": ("the event outbox: list, deliveries, replay, dispatch, push timeline", []),
+    "ledger": ("惠企资金台账: append rows from CSV/JSONL, list them", []),
+    "risk": ("风险监管: 三色预警, duplicate benefits, monitoring, 就高不重复 groups, 免申即享 payout lists", []),
 }
 
 GroupFactory = Callable[[str], "argparse._SubParsersAction[argparse.ArgumentParser]"]

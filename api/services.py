@@ -23,8 +23,9 @@ from typing import Any
 
 from api.feed import ChangeTailer
 from api.limits import Limits, RateLimiter
-from api.security import KeyRing, Principal
+from api.security import KeyRing, Principal, RefusalLog
 from api.settings import Settings
+from api.workers import ExtractionPool
 
 log = logging.getLogger("policymatch.api")
 # How long the policy-version map a match's audit row uses may be reused (changes made through the app apply at once).
@@ -209,8 +210,13 @@ class Services:
     #: Where the change feed is read from: the newest change when the matcher read the store (None: now).
     feed_cursor: int | None = None
     tailer: ChangeTailer | None = None
+    extraction: ExtractionPool | None = None
+    unauth_limiter: RateLimiter | None = None
+    refusals: RefusalLog | None = None
 
     def __post_init__(self) -> None:
+        if self.extraction is None:
+            self.extraction = ExtractionPool(getattr(self.settings, "extraction_processes", 1))
         if self.keyring is None:
             self.keyring = KeyRing(self.store)
         if self.rate_limiter is None:
@@ -253,6 +259,12 @@ class Services:
                 self.matcher.enterprise_changed(enterprises)
         if enterprises:
             self.directory_changed()
+        if self.unauth_limiter is None:
+            # Failed authentications per client address: a flood of bad keys meets 429 before the key lookup.
+            self.unauth_limiter = RateLimiter(self.limits.unauth_rate_per_minute, self.limits.unauth_burst)
+        if self.refusals is None:
+            self.refusals = RefusalLog(self.audit_writer.append, self.limits.refusal_audit_window_s)
+            self.refusals.start()
 
     @property
     def model_version(self) -> str:
@@ -307,8 +319,12 @@ class Services:
             self.dispatcher = None
         if self.tailer is not None:
             self.tailer.stop()
+        if self.refusals is not None:
+            self.refusals.close()
         if self.audit_writer is not None:
             self.audit_writer.close()
+        if self.extraction is not None:
+            self.extraction.close()
         close = getattr(self.store, "close", None)
         if close is not None:
             close()
@@ -370,7 +386,11 @@ def open_services(
         store.close()
         raise
     return Services(
-        settings=settings, store=store, matcher=matcher, limits=limits or Limits(), feed_cursor=feed_cursor
+        settings=settings,
+        store=store,
+        matcher=matcher,
+        limits=limits or Limits.from_settings(settings),
+        feed_cursor=feed_cursor,
     )
 
 

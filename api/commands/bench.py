@@ -408,7 +408,9 @@ _BENCHES: tuple[tuple[str, str, Callable[[argparse.Namespace], int], tuple[Argum
         (
             _arg("--rate", type=float, default=50.0, help="events written per second (default 50)"),
             _arg("--duration", type=float, default=40.0, help="seconds of writing (default 40)"),
-            _arg("--writes", type=int, default=8, help="policy writes whose targets.ready is timed (default 8)"),
+            _arg(
+                "--writes", type=int, default=8, help="policy writes whose targets.ready is timed (default 8)"
+            ),
             _arg(
                 "--models-dir",
                 type=Path,
