@@ -223,6 +223,12 @@ class Services:
             self.rate_limiter = RateLimiter(self.limits.rate_per_minute, self.limits.burst)
         if self.audit_writer is None:
             self.audit_writer = AuditWriter(self.store)
+        if self.unauth_limiter is None:
+            # Failed authentications per client address: a flood of bad keys meets 429 before the key lookup.
+            self.unauth_limiter = RateLimiter(self.limits.unauth_rate_per_minute, self.limits.unauth_burst)
+        if self.refusals is None:
+            self.refusals = RefusalLog(self.audit_writer.append, self.limits.refusal_audit_window_s)
+            self.refusals.start()
         if self.tailer is None and hasattr(self.store, "changes_since"):
             interval = float(getattr(self.settings, "feed_interval_s", 0.5))
             self.tailer = ChangeTailer(self, self.feed_cursor, interval=interval)
@@ -259,12 +265,6 @@ class Services:
                 self.matcher.enterprise_changed(enterprises)
         if enterprises:
             self.directory_changed()
-        if self.unauth_limiter is None:
-            # Failed authentications per client address: a flood of bad keys meets 429 before the key lookup.
-            self.unauth_limiter = RateLimiter(self.limits.unauth_rate_per_minute, self.limits.unauth_burst)
-        if self.refusals is None:
-            self.refusals = RefusalLog(self.audit_writer.append, self.limits.refusal_audit_window_s)
-            self.refusals.start()
 
     @property
     def model_version(self) -> str:
