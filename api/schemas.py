@@ -406,3 +406,7 @@ class Readiness(_Out):
         default=None,
         description="the change feed: applied_seq, applied, errors, running (writes made elsewhere)",
     )
+    events: dict[str, Any] | None = Field(
+        default=None,
+        description="the webhook dispatcher: running, rounds, errors, last_error (null when none runs here)",
+    )

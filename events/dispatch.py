@@ -332,6 +332,16 @@ class Dispatcher:
                 continue  # more may be waiting (a backlog is read in batches)
             self._stop.wait(self.interval_s)
 
+    def status(self) -> dict[str, Any]:
+        """Return what ``/readyz`` reports: whether the threads run, rounds, errors, the last error."""
+        return {
+            "running": self.running,
+            "producers": [p.name for p in self.producers],
+            "rounds": self.rounds,
+            "errors": self.errors,
+            "last_error": self.last_error or None,
+        }
+
     @property
     def running(self) -> bool:
         """True while the thread runs."""

@@ -333,3 +333,14 @@ def test_a_change_that_always_fails_is_isolated_and_skipped(services):
     for policy_id in texts:
         store.delete_policy(policy_id)
     services.catch_up()
+
+
+def test_readiness_reports_the_dispatcher(client, services):
+    assert client.get("/readyz").json()["events"] is None
+    dispatcher = dispatcher_for(services)
+    try:
+        status = client.get("/readyz").json()["events"]
+        assert status["running"] is True and status["errors"] == 0
+    finally:
+        dispatcher.stop()
+        services.dispatcher = None
