@@ -30,12 +30,8 @@ def _serve(args: argparse.Namespace) -> int:
     import sys
     import threading
 
-    import uvicorn
-
-    from api.app import create_app
-    from api.logs import configure_logging
-    from api.security import is_loopback
-    from api.services import open_services
+    # Only what the webhook deliveries need is imported before they start: after a crash they
+    # resume within a second or two, while the app's imports and the model take much longer.
     from api.settings import get_settings
     from corpus.store import open_store
 
@@ -55,12 +51,6 @@ def _serve(args: argparse.Namespace) -> int:
         has_keys = any(key.active for key in store.list_api_keys())
     finally:
         store.close()
-    if not has_keys and not is_loopback(settings.host):
-        raise OpenServiceError(
-            f"no API key exists, so the service may only listen on loopback, not {settings.host}; "
-            "create one with `policymatch keys create --role admin` or use --host 127.0.0.1"
-        )
-    say(f"data directory: {settings.data_dir.resolve()}")
     dispatcher = None
     if settings.events:
         from events.runtime import make_dispatcher
@@ -69,8 +59,22 @@ def _serve(args: argparse.Namespace) -> int:
         dispatcher = make_dispatcher(
             open_store(settings.store_location), None, settings, produce=False, owns_store=True
         ).start()
-        say("events: delivering webhooks from the outbox (POLICYMATCH_EVENTS=false to leave it off)")
     try:
+        import uvicorn
+
+        from api.app import create_app
+        from api.logs import configure_logging
+        from api.security import is_loopback
+        from api.services import open_services
+
+        if not has_keys and not is_loopback(settings.host):
+            raise OpenServiceError(
+                f"no API key exists, so the service may only listen on loopback, not {settings.host}; "
+                "create one with `policymatch keys create --role admin` or use --host 127.0.0.1"
+            )
+        say(f"data directory: {settings.data_dir.resolve()}")
+        if dispatcher is not None:
+            say("events: delivering webhooks from the outbox (POLICYMATCH_EVENTS=false to leave it off)")
         services = open_services(settings, prepare=True, say=say)
     except BaseException:
         if dispatcher is not None:
