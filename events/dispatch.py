@@ -27,6 +27,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from corpus.store.event_tables import AttemptRecord
 from events.signing import (
     ATTEMPT_HEADER,
     DELIVERY_ID_HEADER,
@@ -38,6 +39,9 @@ from events.signing import (
 
 log = logging.getLogger("policymatch.events")
 USER_AGENT = "policymatch-webhooks/1"
+#: Deliveries leased, sent and recorded together. Bigger costs fewer store writes per event; a kill
+#: mid-batch re-sends at most this many (their answers were not recorded yet; receivers dedupe).
+BATCH = 16
 
 
 @dataclass(frozen=True)
@@ -80,23 +84,12 @@ def event_body(envelope: dict[str, Any]) -> bytes:
     return json.dumps(envelope, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode("utf-8")
 
 
-@dataclass(frozen=True)
-class SendOutcome:
-    """What one attempt came to."""
-
-    delivery_id: str
-    status: str  # the delivery's status after it: delivered, retrying, dead, cancelled
-    status_code: int | None
-    error: str
-
-
 class Sender:
-    """Sends one leased delivery and records the attempt."""
+    """POSTs one delivery's event, signed; says what came of it (the dispatcher records a batch at once)."""
 
-    def __init__(self, store: Any, policy: DeliveryPolicy, client: Any | None = None) -> None:
+    def __init__(self, policy: DeliveryPolicy, client: Any | None = None) -> None:
         import httpx
 
-        self.store = store
         self.policy = policy
         self._own_client = client is None
         self.client = client or httpx.Client(
@@ -104,14 +97,10 @@ class Sender:
         )
         self._rng = random.Random()
 
-    def send(self, delivery: Any) -> SendOutcome:
-        """POST the delivery's event to its subscription's URL; record the attempt; return the outcome."""
+    def send(self, delivery: Any, event: Any, sub: Any) -> AttemptRecord:
+        """POST ``event`` to ``sub``'s URL; return the attempt to record (with its retry time, or dead)."""
         import httpx
 
-        event = self.store.get_event(delivery.event_id)
-        sub = self.store.get_subscription(delivery.subscription_id)
-        if event is None or sub is None:  # pragma: no cover - foreign keys keep both
-            raise LookupError(f"delivery {delivery.id} names a missing event or subscription")
         body = event_body(event.envelope())
         attempt = delivery.attempts + 1
         headers = {
@@ -137,15 +126,7 @@ class Sender:
         retry_at = None
         if not delivered and attempt - delivery.attempts_at_replay < self.policy.max_attempts:
             retry_at = iso(now_utc() + dt.timedelta(seconds=self.policy.backoff_s(attempt, self._rng)))
-        done = self.store.finish_attempt(
-            delivery.id,
-            status_code=status_code,
-            error=error,
-            duration_ms=duration_ms,
-            delivered=delivered,
-            retry_at=retry_at,
-        )
-        if done.status == "dead":
+        elif not delivered:
             log.warning(
                 "delivery %s of %s to %s dead-lettered after %d attempts: %s",
                 delivery.id,
@@ -154,7 +135,7 @@ class Sender:
                 attempt,
                 error,
             )
-        return SendOutcome(delivery.id, done.status, status_code, error)
+        return AttemptRecord(delivery.id, attempt, status_code, error, duration_ms, delivered, retry_at)
 
     def close(self) -> None:
         """Close the HTTP client this sender opened."""
@@ -181,7 +162,7 @@ class DispatchRound:
     delivered: int = 0
     failed: int = 0
     dead: int = 0
-    outcomes: list[SendOutcome] = field(default_factory=list)
+    outcomes: list[AttemptRecord] = field(default_factory=list)
 
 
 class Dispatcher:
@@ -195,7 +176,7 @@ class Dispatcher:
         policy: DeliveryPolicy | None = None,
         interval_s: float = 0.5,
         workers: int = 4,
-        batch: int = 64,
+        batch: int = BATCH,
         client: Any | None = None,
         on_error: Callable[[str, BaseException], None] | None = None,
         owns_store: bool = False,
@@ -206,7 +187,7 @@ class Dispatcher:
         self.policy = policy or DeliveryPolicy()
         self.interval_s = interval_s
         self.batch = batch
-        self.sender = Sender(store, self.policy, client)
+        self.sender = Sender(self.policy, client)
         self._pool = ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="policymatch-webhook")
         self._wake = threading.Event()
         self._stop = threading.Event()
@@ -234,29 +215,36 @@ class Dispatcher:
         return written
 
     def deliver(self) -> DispatchRound:
-        """Lease and send every delivery due now (at most ``batch`` per pass, passes until none is due)."""
+        """Lease and send every delivery due now, a batch at a time: one lease and one record per batch."""
         out = DispatchRound()
-        while True:
+        while not self._stop.is_set():
             now = now_utc()
-            due = self.store.due_deliveries(iso(now), self.batch)
-            lease = iso(now + dt.timedelta(seconds=self.policy.lease_s))
-            claimed = [d for d in due if self.store.claim_delivery(d, lease)]
+            claimed = self.store.claim_due(
+                iso(now), iso(now + dt.timedelta(seconds=self.policy.lease_s)), self.batch
+            )
             if not claimed:
                 return out
-            for outcome in self._pool.map(self._send_one, claimed):
-                if outcome is None:
-                    continue
+            events = self.store.events_by_id(d.event_id for d in claimed)
+            subs = {s.id: s for s in self.store.list_subscriptions(include_deleted=True)}
+            jobs = [(d, events.get(d.event_id), subs.get(d.subscription_id)) for d in claimed]
+            records = [r for r in self._pool.map(self._send_one, jobs) if r is not None]
+            self.store.finish_attempts(records)
+            for r in records:
                 out.sent += 1
-                out.outcomes.append(outcome)
-                out.delivered += outcome.status == "delivered"
-                out.failed += outcome.status == "retrying"
-                out.dead += outcome.status == "dead"
-            if len(due) < self.batch or self._stop.is_set():
+                out.outcomes.append(r)
+                out.delivered += r.delivered
+                out.failed += not r.delivered and r.retry_at is not None
+                out.dead += not r.delivered and r.retry_at is None
+            if len(claimed) < self.batch:
                 return out
+        return out
 
-    def _send_one(self, delivery: Any) -> SendOutcome | None:
+    def _send_one(self, job: tuple[Any, Any, Any]) -> AttemptRecord | None:
+        delivery, event, sub = job
         try:
-            return self.sender.send(delivery)
+            if event is None or sub is None:  # pragma: no cover - foreign keys keep both
+                raise LookupError(f"delivery {delivery.id} names a missing event or subscription")
+            return self.sender.send(delivery, event, sub)
         except Exception as exc:  # noqa: BLE001 - the lease expires and another round retries it
             self._failed(f"delivery {delivery.id}", exc)
             return None

@@ -67,7 +67,7 @@ def make_dispatcher(
     *,
     produce: bool = True,
     today: Callable[[], dt.date] | None = None,
-    interval_s: float = 0.5,
+    interval_s: float = 0.25,
     apply: Callable[[Sequence[Any]], Any] | None = None,
     owns_store: bool = False,
 ) -> Dispatcher:

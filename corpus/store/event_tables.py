@@ -192,6 +192,19 @@ def _delivery_of(row: Row, history: Sequence[DeliveryAttempt] = ()) -> Delivery:
 _DELIVERY_COLUMNS = "d.*, o.type"
 
 
+@dataclass(frozen=True)
+class AttemptRecord:
+    """One attempt to record: its number, the answer, and what follows (delivered, retry at, or dead)."""
+
+    delivery_id: str
+    attempt: int
+    status_code: int | None
+    error: str
+    duration_ms: float
+    delivered: bool
+    retry_at: str | None  # None and not delivered: dead-lettered
+
+
 class EventTables(SQLCore):
     """``subscriptions``, ``outbox``, ``deliveries``, ``delivery_attempts``, ``event_cursors``, ``match_levels``."""
 
@@ -351,6 +364,84 @@ class EventTables(SQLCore):
             )
         return done.rowcount == 1
 
+    def claim_due(self, now: str, lease_until: str, limit: int = 64) -> list[Delivery]:
+        """Lease up to ``limit`` due deliveries until ``lease_until`` in one statement; returns them, oldest first.
+
+        The outer conditions repeat the inner ones: on PostgreSQL a row another dispatcher
+        leased meanwhile is re-checked against them after its lock and skipped.
+        """
+        conn = self._conn()
+        with self.transaction():
+            rows = conn.execute(
+                """UPDATE deliveries SET next_attempt_at = ?
+                   WHERE status IN ('pending', 'retrying') AND next_attempt_at <= ? AND id IN (
+                       SELECT id FROM deliveries WHERE status IN ('pending', 'retrying') AND next_attempt_at <= ?
+                       ORDER BY next_attempt_at, id LIMIT ?)
+                   RETURNING id""",
+                (lease_until, now, now, int(limit)),
+            ).fetchall()
+            ids = [r[0] for r in rows]
+            if not ids:
+                return []
+            marks = ",".join("?" * len(ids))
+            found = conn.execute(
+                f"""SELECT {_DELIVERY_COLUMNS} FROM deliveries d JOIN outbox o ON o.id = d.event_id
+                    WHERE d.id IN ({marks}) ORDER BY d.created_at, d.id""",
+                ids,
+            ).fetchall()
+        return [_delivery_of(r) for r in found]
+
+    def events_by_id(self, event_ids: Iterable[str]) -> dict[str, OutboxEvent]:
+        """Events by id (the ones found)."""
+        ids = list(dict.fromkeys(event_ids))
+        out: dict[str, OutboxEvent] = {}
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            for r in self._conn().execute(f"SELECT * FROM outbox WHERE id IN ({marks})", chunk):
+                out[r["id"]] = _event_of(r)
+        return out
+
+    def finish_attempts(self, attempts: Sequence[AttemptRecord]) -> None:
+        """Log attempts and move their deliveries on, all in one transaction (see :meth:`finish_attempt`)."""
+        if not attempts:
+            return
+        now = utc_now()
+        conn = self._conn()
+        with self.transaction():
+            conn.executemany(
+                """INSERT INTO delivery_attempts (delivery_id, attempt, at, status_code, error, duration_ms)
+                   VALUES (?, ?, ?, ?, ?, ?)""",
+                [
+                    (a.delivery_id, a.attempt, now, a.status_code, a.error[:500], float(a.duration_ms))
+                    for a in attempts
+                ],
+            )
+            # A delivery cancelled mid-send (its subscription deleted) only counts the attempt.
+            live = "status NOT IN ('cancelled')"
+            done = [a for a in attempts if a.delivered]
+            retry = [a for a in attempts if not a.delivered and a.retry_at is not None]
+            dead = [a for a in attempts if not a.delivered and a.retry_at is None]
+            conn.executemany(
+                f"""UPDATE deliveries SET status = 'delivered', attempts = ?, delivered_at = ?, next_attempt_at = NULL,
+                        last_status = ?, last_error = '' WHERE id = ? AND {live}""",
+                [(a.attempt, now, a.status_code, a.delivery_id) for a in done],
+            )
+            conn.executemany(
+                f"""UPDATE deliveries SET status = 'retrying', attempts = ?, next_attempt_at = ?, last_status = ?,
+                        last_error = ? WHERE id = ? AND {live}""",
+                [(a.attempt, a.retry_at, a.status_code, a.error[:500], a.delivery_id) for a in retry],
+            )
+            conn.executemany(
+                f"""UPDATE deliveries SET status = 'dead', attempts = ?, next_attempt_at = NULL, dead_at = ?,
+                        last_status = ?, last_error = ? WHERE id = ? AND {live}""",
+                [(a.attempt, now, a.status_code, a.error[:500], a.delivery_id) for a in dead],
+            )
+            conn.executemany(
+                "UPDATE deliveries SET attempts = ? WHERE id = ? AND status = 'cancelled'",
+                [(a.attempt, a.delivery_id) for a in attempts],
+            )
+
     def finish_attempt(
         self,
         delivery_id: str,
@@ -362,40 +453,18 @@ class EventTables(SQLCore):
         retry_at: str | None,
     ) -> Delivery:
         """Log one attempt and move the delivery on: delivered, retrying at ``retry_at``, or dead (``retry_at`` None)."""
-        now = utc_now()
-        conn = self._conn()
         with self.transaction():
-            row = conn.execute(
-                "SELECT attempts, status FROM deliveries WHERE id = ?", (delivery_id,)
-            ).fetchone()
+            row = (
+                self._conn()
+                .execute("SELECT attempts FROM deliveries WHERE id = ?", (delivery_id,))
+                .fetchone()
+            )
             if row is None:
                 raise NotFoundError(f"no delivery with id {delivery_id!r}")
-            attempt = int(row["attempts"]) + 1
-            conn.execute(
-                """INSERT INTO delivery_attempts (delivery_id, attempt, at, status_code, error, duration_ms)
-                   VALUES (?, ?, ?, ?, ?, ?)""",
-                (delivery_id, attempt, now, status_code, error[:500], float(duration_ms)),
+            record = AttemptRecord(
+                delivery_id, int(row["attempts"]) + 1, status_code, error, duration_ms, delivered, retry_at
             )
-            if row["status"] == "cancelled":  # the subscription went away mid-send: log, change nothing else
-                conn.execute("UPDATE deliveries SET attempts = ? WHERE id = ?", (attempt, delivery_id))
-            elif delivered:
-                conn.execute(
-                    """UPDATE deliveries SET status = 'delivered', attempts = ?, delivered_at = ?,
-                           next_attempt_at = NULL, last_status = ?, last_error = '' WHERE id = ?""",
-                    (attempt, now, status_code, delivery_id),
-                )
-            elif retry_at is not None:
-                conn.execute(
-                    """UPDATE deliveries SET status = 'retrying', attempts = ?, next_attempt_at = ?,
-                           last_status = ?, last_error = ? WHERE id = ?""",
-                    (attempt, retry_at, status_code, error[:500], delivery_id),
-                )
-            else:
-                conn.execute(
-                    """UPDATE deliveries SET status = 'dead', attempts = ?, next_attempt_at = NULL, dead_at = ?,
-                           last_status = ?, last_error = ? WHERE id = ?""",
-                    (attempt, now, status_code, error[:500], delivery_id),
-                )
+            self.finish_attempts([record])
         found = self.get_delivery(delivery_id, history=False)
         assert found is not None  # noqa: S101 - read just above
         return found
