@@ -368,7 +368,8 @@ class EventTables(SQLCore):
         """Lease up to ``limit`` due deliveries until ``lease_until`` in one statement; returns them, oldest first.
 
         The outer conditions repeat the inner ones: on PostgreSQL a row another dispatcher
-        leased meanwhile is re-checked against them after its lock and skipped.
+        leased meanwhile is re-checked against them after its lock and skipped. (``AS claimed``:
+        the PostgreSQL connection reads a statement ending in ``RETURNING id`` as an integer id.)
         """
         conn = self._conn()
         with self.transaction():
@@ -377,7 +378,7 @@ class EventTables(SQLCore):
                    WHERE status IN ('pending', 'retrying') AND next_attempt_at <= ? AND id IN (
                        SELECT id FROM deliveries WHERE status IN ('pending', 'retrying') AND next_attempt_at <= ?
                        ORDER BY next_attempt_at, id LIMIT ?)
-                   RETURNING id""",
+                   RETURNING id AS claimed""",
                 (lease_until, now, now, int(limit)),
             ).fetchall()
             ids = [r[0] for r in rows]

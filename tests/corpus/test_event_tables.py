@@ -202,3 +202,30 @@ def test_feed_producer_turns_writes_into_events_once(target, tmp_path, encoder):
     finally:
         writer.close()
         store.close()
+
+
+def test_two_dispatchers_claim_disjoint_batches(store, target):
+    store.create_subscription("http://a.example/h", ["*"], SECRET)
+    for n in range(40):
+        store.emit_event("ping", {"n": n})
+    other = open_store(target)
+    try:
+        got: dict[int, list[str]] = {}
+        barrier = threading.Barrier(2)
+
+        def claim(k: int, s: Any) -> None:
+            barrier.wait()
+            ids: list[str] = []
+            while batch := s.claim_due(utc_now(), "9999-01-01T00:00:00+00:00", 7):
+                ids += [d.id for d in batch]
+            got[k] = ids
+
+        threads = [threading.Thread(target=claim, args=(k, s)) for k, s in enumerate((store, other))]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    finally:
+        other.close()
+    assert not set(got[0]) & set(got[1])
+    assert len(got[0]) + len(got[1]) == 40
