@@ -111,6 +111,7 @@ class Sender:
             DELIVERY_ID_HEADER: delivery.id,
             ATTEMPT_HEADER: str(attempt),
         }
+        began = iso(now_utc())
         started = time.perf_counter()
         status_code: int | None = None
         error = ""
@@ -135,7 +136,9 @@ class Sender:
                 attempt,
                 error,
             )
-        return AttemptRecord(delivery.id, attempt, status_code, error, duration_ms, delivered, retry_at)
+        return AttemptRecord(
+            delivery.id, attempt, status_code, error, duration_ms, delivered, retry_at, began
+        )
 
     def close(self) -> None:
         """Close the HTTP client this sender opened."""

@@ -31,6 +31,7 @@ class Received:
     duplicates: int = 0
     bad_signatures: int = 0
     refused: int = 0
+    truncated: int = 0  # bodies cut short by a sender that died mid-request
 
 
 class Receiver:
@@ -54,10 +55,18 @@ class Receiver:
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"  # keep-alive: a dispatcher reuses its connection
+
             def do_POST(self) -> None:  # noqa: N802 - the http.server name
-                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length)
                 if receiver.delay_s:
                     time.sleep(receiver.delay_s)
+                if len(body) < length:  # the sender died mid-body (a SIGKILL): nothing to judge
+                    with receiver._lock:
+                        receiver.received.truncated += 1
+                    self.close_connection = True
+                    return
                 code = receiver.handle(
                     body, self.headers.get(SIGNATURE_HEADER), self.headers.get(EVENT_ID_HEADER)
                 )

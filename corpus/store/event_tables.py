@@ -203,6 +203,7 @@ class AttemptRecord:
     duration_ms: float
     delivered: bool
     retry_at: str | None  # None and not delivered: dead-lettered
+    at: str | None = None  # when the attempt began (None: when it is recorded)
 
 
 class EventTables(SQLCore):
@@ -414,7 +415,14 @@ class EventTables(SQLCore):
                 """INSERT INTO delivery_attempts (delivery_id, attempt, at, status_code, error, duration_ms)
                    VALUES (?, ?, ?, ?, ?, ?)""",
                 [
-                    (a.delivery_id, a.attempt, now, a.status_code, a.error[:500], float(a.duration_ms))
+                    (
+                        a.delivery_id,
+                        a.attempt,
+                        a.at or now,
+                        a.status_code,
+                        a.error[:500],
+                        float(a.duration_ms),
+                    )
                     for a in attempts
                 ],
             )

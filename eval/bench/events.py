@@ -44,6 +44,7 @@ class EventsResult:
     received: int = 0
     duplicates: int = 0
     bad_signatures: int = 0
+    truncated: int = 0
     latencies: list[float] = field(default_factory=list)
     kill_at_s: float = 0.0
     resumed_after_s: float | None = None  # SIGKILL → first delivery by the restarted server
@@ -238,6 +239,7 @@ def run(
             result.received = len(set(created) & set(r.first_at))
             result.duplicates = r.duplicates
             result.bad_signatures = r.bad_signatures
+            result.truncated = r.truncated
             result.latencies = [r.first_at[e] - created[e] for e in created if e in r.first_at]
             result.writes = len(written_at)
             for body_id, body in r.bodies.items():
@@ -273,7 +275,7 @@ def render(result: EventsResult, machine: str) -> str:
         f"| latency p50 / p99 / max | {np.nanpercentile(lat, 50):.2f} s / {np.nanpercentile(lat, 99):.2f} s / "
         f"{np.nanmax(lat):.2f} s |",
         f"| delivered twice (in flight at the kill; receivers dedupe on the id) | {result.duplicates} |",
-        f"| bad signatures | {result.bad_signatures} |",
+        f"| bad signatures / bodies cut short by the kill | {result.bad_signatures} / {result.truncated} |",
         f"| SIGKILL → deliveries resume (restarted server, before its model loads) | "
         f"{result.resumed_after_s if result.resumed_after_s is not None else float('nan'):.1f} s |",
         f"| SIGKILL → `/readyz` 200 again | "
