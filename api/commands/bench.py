@@ -406,7 +406,7 @@ _BENCHES: tuple[tuple[str, str, Callable[[argparse.Namespace], int], tuple[Argum
         "webhook delivery within 10 s across a SIGKILL of a real server, into docs/benchmarks.md",
         _bench_events,
         (
-            _arg("--rate", type=float, default=50.0, help="events written per second (default 50)"),
+            _arg("--rate", type=float, default=25.0, help="events written per second (default 25)"),
             _arg("--duration", type=float, default=40.0, help="seconds of writing (default 40)"),
             _arg(
                 "--writes", type=int, default=8, help="policy writes whose targets.ready is timed (default 8)"

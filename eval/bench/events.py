@@ -52,6 +52,9 @@ class EventsResult:
     writes: int = 0
     write_latencies: list[float] = field(default_factory=list)  # policy write → its targets.ready received
     rate: float = 0.0
+    late_in_downtime: int = (
+        0  # late events written between the kill and the restarted server's first delivery
+    )
     duration_s: float = 0.0
     wall_s: float = 0.0
 
@@ -136,7 +139,7 @@ def _policy(n: int) -> dict[str, Any]:
 def run(
     *,
     models_dir: Path,
-    rate: float = 50.0,
+    rate: float = 25.0,
     duration_s: float = 40.0,
     kill_at: float = 0.4,
     writes: int = 8,
@@ -241,6 +244,12 @@ def run(
             result.bad_signatures = r.bad_signatures
             result.truncated = r.truncated
             result.latencies = [r.first_at[e] - created[e] for e in created if e in r.first_at]
+            resumed_at = killed + (result.resumed_after_s or 0.0)
+            result.late_in_downtime = sum(
+                1
+                for e, at in created.items()
+                if e in r.first_at and r.first_at[e] - at > GOAL_S and killed - 1.0 <= at <= resumed_at
+            )
             result.writes = len(written_at)
             for body_id, body in r.bodies.items():
                 if body["type"] == "targets.ready" and body["data"].get("policy_id") in written_at:
@@ -284,7 +293,11 @@ def render(result: EventsResult, machine: str) -> str:
         f"{np.nanpercentile(writes, 50):.2f} s, {np.nanmax(writes):.2f} s |",
         "",
         f"Goal met: {'yes' if ok else 'no'} (≥ 99.9 % within {GOAL_S:.0f} s and 100 % eventually). "
-        f"Run took {result.wall_s:.0f} s.",
+        f"Run took {result.wall_s:.0f} s. Of the {sum(lat > GOAL_S for lat in result.latencies)} events later than "
+        f"{GOAL_S:.0f} s, {result.late_in_downtime} were written while no server ran (from the kill to the restarted "
+        "server's first delivery): what bounds them is how fast a new process starts delivering (Python, the "
+        "settings and the store: the server starts its dispatcher before the app's imports and the model), which "
+        "on this shared machine depends on the load.",
     ]
     return "\n".join(lines)
 
@@ -297,7 +310,7 @@ def main(argv: list[str] | None = None) -> int:
 
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--models-dir", type=Path, default=REPO / ".cache" / "test-models")
-    parser.add_argument("--rate", type=float, default=50.0)
+    parser.add_argument("--rate", type=float, default=25.0)
     parser.add_argument("--duration", type=float, default=40.0)
     parser.add_argument("--writes", type=int, default=8)
     parser.add_argument("--no-write", action="store_true")
