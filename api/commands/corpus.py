@@ -35,6 +35,15 @@ def register(sub: argparse._SubParsersAction, group: Any) -> None:
     enterprises.add_argument(
         "--batch-size", type=int, default=5000, help="profiles per transaction (default 5000)"
     )
+    enterprises.add_argument(
+        "--empty",
+        choices=("keep", "clear"),
+        default="keep",
+        help=(
+            "what an empty cell (or \"\" in JSONL) means: keep the stored value (default) or clear it to unknown; "
+            "columns a file does not carry are never touched"
+        ),
+    )
     enterprises.add_argument("--quiet", action="store_true", help="no progress bar")
     enterprises.set_defaults(func=_ingest_enterprises)
     _register_demo(sub, group)
@@ -50,17 +59,27 @@ def _open_store() -> Any:
 def _run(args: argparse.Namespace, kind: str) -> int:
     from matcher.ingest import IngestFailed, ingest_enterprises, ingest_policies
 
-    ingest = ingest_policies if kind == "policies" else ingest_enterprises
     store = _open_store()
     try:
-        report = ingest(
-            store,
-            list(args.paths),
-            strict=args.strict,
-            progress=not args.quiet,
-            batch_size=args.batch_size,
-            audit_actor="cli",
-        )
+        if kind == "policies":
+            report = ingest_policies(
+                store,
+                list(args.paths),
+                strict=args.strict,
+                progress=not args.quiet,
+                batch_size=args.batch_size,
+                audit_actor="cli",
+            )
+        else:
+            report = ingest_enterprises(
+                store,
+                list(args.paths),
+                strict=args.strict,
+                progress=not args.quiet,
+                batch_size=args.batch_size,
+                audit_actor="cli",
+                empty=args.empty,
+            )
     except IngestFailed as failed:
         print(failed.report.summary())
         return 2

@@ -338,6 +338,10 @@ class Store(Protocol):
         """Return the current profile, or None."""
         ...
 
+    def get_enterprises(self, enterprise_ids: Iterable[str]) -> dict[str, EnterpriseProfile]:
+        """Return the current profiles of these ids by id (ids not stored are left out)."""
+        ...
+
     def iter_enterprises(self, batch_size: int = 1000) -> Iterator[EnterpriseProfile]:
         """Every current profile, in id order, read in batches."""
         ...
