@@ -21,7 +21,7 @@ from fastapi.staticfiles import StaticFiles
 from api.errors import install_error_handlers
 from api.limits import BodySizeLimit, Limits
 from api.logs import RequestLog
-from api.routes import enterprises, feedback, health, match, policies, service, targets
+from api.routes import enterprises, feedback, health, honours, match, policies, service, targets
 from api.runtime import match_limiter, settle_heap, warm_up
 from api.services import Services, open_services
 from api.settings import Settings
@@ -75,7 +75,7 @@ def create_app(
     app.add_middleware(BodySizeLimit, max_bytes=limits.max_body_bytes)
     app.add_middleware(RequestLog)
 
-    for module in (health, policies, enterprises, match, targets, feedback, service):
+    for module in (health, policies, enterprises, honours, match, targets, feedback, service):
         app.include_router(module.router)
 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

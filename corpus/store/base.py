@@ -176,6 +176,47 @@ class Change:
 
 
 @dataclass(frozen=True)
+class ImportRow:
+    """One profile a reversible import changed: before and after (profile dicts), and what it granted."""
+
+    enterprise_id: str
+    before: Mapping[str, Any]
+    after: Mapping[str, Any]
+    detail: tuple[Mapping[str, Any], ...] = ()
+
+
+@dataclass(frozen=True)
+class ImportRecord:
+    """A reversible import (an honour list): who ran it, when, from what, what it changed, and whether it was reversed."""
+
+    id: str
+    kind: str
+    at: str
+    actor: str
+    source: str
+    summary: Mapping[str, Any]
+    reversed_at: str | None = None
+    rows: tuple[ImportRow, ...] = ()
+
+    def to_dict(self, *, rows: bool = False) -> dict[str, Any]:
+        """JSON-ready dict (with the changed profiles' ids and grants when ``rows``)."""
+        out: dict[str, Any] = {
+            "id": self.id,
+            "kind": self.kind,
+            "at": self.at,
+            "actor": self.actor,
+            "source": self.source,
+            "summary": dict(self.summary),
+            "reversed_at": self.reversed_at,
+        }
+        if rows:
+            out["enterprises"] = [
+                {"enterprise_id": r.enterprise_id, "grants": [dict(g) for g in r.detail]} for r in self.rows
+            ]
+        return out
+
+
+@dataclass(frozen=True)
 class ApiKey:
     """An API key as stored (never its secret)."""
 
@@ -406,6 +447,27 @@ class Store(Protocol):
 
     def wait_for_changes(self, timeout: float) -> bool:
         """Block up to ``timeout`` seconds for a change by another connection (True when woken early)."""
+        ...
+
+    # --- reversible imports ---
+    def save_import(self, record: ImportRecord) -> None:
+        """Store an import with its rows (inside the caller's transaction with the profiles it wrote)."""
+        ...
+
+    def get_import(self, import_id: str) -> ImportRecord | None:
+        """Return an import with its rows, or None."""
+        ...
+
+    def list_imports(self, kind: str | None = None, limit: int = 100) -> list[ImportRecord]:
+        """List the imports, newest first (without rows)."""
+        ...
+
+    def mark_import_reversed(self, import_id: str, at: str) -> bool:
+        """Mark an import reversed (inside the caller's transaction); False when it was already."""
+        ...
+
+    def import_grants(self, enterprise_id: str, kind: str = "honours") -> list[dict[str, Any]]:
+        """Return what imports not reversed granted an enterprise, oldest first (each with its ``import_id``)."""
         ...
 
     # --- api keys ---
