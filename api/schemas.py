@@ -12,14 +12,16 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from api import limits
+from corpus import validation
 
 Level = Literal["eligible", "need_info", "near_miss", "ineligible"]
 FeedbackKind = Literal["useful", "not_useful", "applied", "received"]
 DEFAULT_LEVELS: tuple[Level, ...] = ("eligible", "need_info", "near_miss")
-ID_PATTERN = r"^[^\s/#?%]+$"
+# Ids: corpus.validation.ID_RULE (no ".", "..", paths, whitespace, #, ?, % or control characters).
+ID_PATTERN = validation.ID_PATTERN
 
 IdStr = Field(min_length=1, max_length=limits.MAX_ID_CHARS, pattern=ID_PATTERN)
 
@@ -28,6 +30,15 @@ class _In(BaseModel):
     """Requests: unknown fields are an error (a typo must not silently mean 'unknown')."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_nul(cls, value: Any) -> Any:
+        # NUL is refused in every field, nested values and keys included (corpus.validation).
+        problem = validation.nested_text_problem(value)
+        if problem:
+            raise ValueError(problem)
+        return value
 
 
 class _Out(BaseModel):
@@ -179,6 +190,15 @@ class PolicyList(_Out):
 # --- enterprises -------------------------------------------------------------------------------
 
 
+_RANGES = validation.NUMBER_RANGES
+
+
+def _number(name: str) -> Any:
+    """Declare a profile number at the JSON door: a JSON number (no string, no boolean), finite, in its range."""
+    low, high = _RANGES[name]
+    return Field(default=None, strict=True, allow_inf_nan=False, ge=low, le=high)
+
+
 class EnterpriseProfileIn(_In):
     """An enterprise profile (``shared/spec/enterprise_profile.md``); absent or null means unknown."""
 
@@ -188,20 +208,20 @@ class EnterpriseProfileIn(_In):
     region_code: str | None = Field(default=None, max_length=12)
     industry_code: str | None = Field(default=None, max_length=8)
     established: str | None = Field(default=None, max_length=16)
-    employees: int | None = Field(default=None, ge=0)
-    revenue: float | None = None
-    revenue_growth: float | None = None
-    total_assets: float | None = None
-    rd_expense: float | None = None
-    rd_ratio: float | None = None
-    tax_paid: float | None = None
-    output_value: float | None = None
-    export_value: float | None = None
-    investment: float | None = None
+    employees: int | None = Field(default=None, strict=True, ge=0, le=int(_RANGES["employees"][1]))
+    revenue: float | None = _number("revenue")
+    revenue_growth: float | None = _number("revenue_growth")
+    total_assets: float | None = _number("total_assets")
+    rd_expense: float | None = _number("rd_expense")
+    rd_ratio: float | None = _number("rd_ratio")
+    tax_paid: float | None = _number("tax_paid")
+    output_value: float | None = _number("output_value")
+    export_value: float | None = _number("export_value")
+    investment: float | None = _number("investment")
     qualifications: list[str] = Field(default_factory=list, max_length=100)
     mu_jun_class: str | None = Field(default=None, max_length=4)
     credit_status: str | None = Field(default=None, max_length=16)
-    major_violation: bool | None = None
+    major_violation: bool | None = Field(default=None, strict=True)
     business_scope: str | None = Field(default=None, max_length=limits.MAX_PROFILE_TEXT_CHARS)
     products: str | None = Field(default=None, max_length=limits.MAX_PROFILE_TEXT_CHARS)
     description: str | None = Field(default=None, max_length=limits.MAX_PROFILE_TEXT_CHARS)
@@ -260,9 +280,11 @@ class EnterpriseUpserted(_Out):
 class MatchRequest(_In):
     """``POST /v1/match``: an enterprise id or an ad-hoc profile."""
 
-    enterprise_id: str | None = Field(default=None, min_length=1, max_length=limits.MAX_ID_CHARS)
+    enterprise_id: str | None = Field(
+        default=None, min_length=1, max_length=limits.MAX_ID_CHARS, pattern=ID_PATTERN
+    )
     profile: EnterpriseProfileIn | None = None
-    top_k: int = Field(default=limits.Limits().default_top_k, ge=1, le=limits.Limits().max_top_k)
+    top_k: int = Field(default=limits.Limits().default_top_k, strict=True, ge=1, le=limits.Limits().max_top_k)
     levels: list[Level] = Field(default_factory=lambda: list(DEFAULT_LEVELS), min_length=1, max_length=4)
     as_of: dt.date | None = Field(
         default=None, description="judge validity and windows at this date (default today)"
@@ -324,6 +346,9 @@ class TargetPublic(_Out):
     gaps: list[str] = []
     fulfilment: str | None = None
     support: str | None = None
+    risk: dict[str, Any] | None = (
+        None  # 三色预警: colour, reasons, what the legal person already holds (docs/risk.md)
+    )
 
 
 class TargetPage(_Out):
@@ -342,10 +367,10 @@ class TargetPage(_Out):
 class FeedbackCreate(_In):
     """``POST /v1/feedback``: 闭环反馈 on one result."""
 
-    enterprise_id: str = Field(min_length=1, max_length=limits.MAX_ID_CHARS)
+    enterprise_id: str = Field(min_length=1, max_length=limits.MAX_ID_CHARS, pattern=ID_PATTERN)
     item_id: str = Field(min_length=1, max_length=limits.MAX_ID_CHARS + 8)
     kind: FeedbackKind
-    rating: int | None = Field(default=None, ge=1, le=5)
+    rating: int | None = Field(default=None, strict=True, ge=1, le=5)
     comment: str | None = Field(default=None, max_length=limits.MAX_COMMENT_CHARS)
 
 

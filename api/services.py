@@ -23,8 +23,9 @@ from typing import Any
 
 from api.feed import ChangeTailer
 from api.limits import Limits, RateLimiter
-from api.security import KeyRing, Principal
+from api.security import KeyRing, Principal, RefusalLog
 from api.settings import Settings
+from api.workers import ExtractionPool
 
 log = logging.getLogger("policymatch.api")
 # How long the policy-version map a match's audit row uses may be reused (changes made through the app apply at once).
@@ -204,17 +205,28 @@ class Services:
     _versions: tuple[str, float, dict[str, int]] | None = field(default=None, repr=False)
     match_cache: MatchCache = field(default_factory=MatchCache)
     audit_writer: AuditWriter | None = None
+    extraction: ExtractionPool | None = None
+    unauth_limiter: RateLimiter | None = None
+    refusals: RefusalLog | None = None
     #: Where the change feed is read from: the newest change when the matcher read the store (None: now).
     feed_cursor: int | None = None
     tailer: ChangeTailer | None = None
 
     def __post_init__(self) -> None:
+        if self.extraction is None:
+            self.extraction = ExtractionPool(getattr(self.settings, "extraction_processes", 1))
         if self.keyring is None:
             self.keyring = KeyRing(self.store)
         if self.rate_limiter is None:
             self.rate_limiter = RateLimiter(self.limits.rate_per_minute, self.limits.burst)
         if self.audit_writer is None:
             self.audit_writer = AuditWriter(self.store)
+        if self.unauth_limiter is None:
+            # Failed authentications per client address: a flood of bad keys meets 429 before the key lookup.
+            self.unauth_limiter = RateLimiter(self.limits.unauth_rate_per_minute, self.limits.unauth_burst)
+        if self.refusals is None:
+            self.refusals = RefusalLog(self.audit_writer.append, self.limits.refusal_audit_window_s)
+            self.refusals.start()
         if self.tailer is None and hasattr(self.store, "changes_since"):
             interval = float(getattr(self.settings, "feed_interval_s", 0.5))
             self.tailer = ChangeTailer(self, self.feed_cursor, interval=interval)
@@ -302,8 +314,12 @@ class Services:
         """Stop the feed, commit queued audit rows, then close the store (the matcher holds nothing to close)."""
         if self.tailer is not None:
             self.tailer.stop()
+        if self.refusals is not None:
+            self.refusals.close()
         if self.audit_writer is not None:
             self.audit_writer.close()
+        if self.extraction is not None:
+            self.extraction.close()
         close = getattr(self.store, "close", None)
         if close is not None:
             close()
@@ -365,7 +381,11 @@ def open_services(
         store.close()
         raise
     return Services(
-        settings=settings, store=store, matcher=matcher, limits=limits or Limits(), feed_cursor=feed_cursor
+        settings=settings,
+        store=store,
+        matcher=matcher,
+        limits=limits or Limits.from_settings(settings),
+        feed_cursor=feed_cursor,
     )
 
 

@@ -20,15 +20,30 @@ from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
-from corpus import reference
+from corpus import reference, validation
 
 # The plan's vocabulary of fulfilment modes (docs/conditions.md §5); 一般申报 is the v1 name of 申报审批.
-FULFILMENTS: tuple[str, ...] = ("免申即享", "即申即享", "快申优享", "即申快享", "申报审批", "第三方评审", "一般申报")
+FULFILMENTS: tuple[str, ...] = (
+    "免申即享",
+    "即申即享",
+    "快申优享",
+    "即申快享",
+    "申报审批",
+    "第三方评审",
+    "一般申报",
+)
 # Modes the v1 ``policies.fulfilment`` column accepts (its CHECK); the others live in the ``facts`` JSON.
 LEGACY_FULFILMENTS: tuple[str, ...] = ("免申即享", "即申即享", "一般申报", "第三方评审")
 DOC_TYPES: tuple[str, ...] = ("policy", "notice", "qa", "result", "procurement", "news", "other")
 # Document facts kept in the stores' ``facts`` column (the v1 columns hold the rest).
-FACT_KEYS: tuple[str, ...] = ("is_policy", "doc_type", "valid_from", "window_open", "window_close", "fulfilment")
+FACT_KEYS: tuple[str, ...] = (
+    "is_policy",
+    "doc_type",
+    "valid_from",
+    "window_open",
+    "window_close",
+    "fulfilment",
+)
 MU_JUN_CLASSES = ("A", "B", "C", "D")
 
 # 万元 amounts that cannot be negative; revenue_growth (%) may be.
@@ -182,8 +197,16 @@ class PolicyItem:
 
 # Facts a document's text may state (docs/conditions.md §5), in the order the extractor reads them.
 READ_FACT_KEYS: tuple[str, ...] = (
-    "is_policy", "doc_type", "region_code", "department", "issued", "valid_from", "valid_until",
-    "window_open", "window_close", "fulfilment",
+    "is_policy",
+    "doc_type",
+    "region_code",
+    "department",
+    "issued",
+    "valid_from",
+    "valid_until",
+    "window_open",
+    "window_close",
+    "fulfilment",
 )
 
 
@@ -239,7 +262,9 @@ def validate_policy(data: Mapping[str, Any], *, version: int = 1) -> PolicyDocum
         if not isinstance(window, list | tuple) or len(window) != 2:
             problems.append(FieldProblem("window", f"must be [open, close], got {window!r}"))
         else:
-            values["window_open"] = values["window_open"] or _date(window[0], "window", problems, allow_future=True)
+            values["window_open"] = values["window_open"] or _date(
+                window[0], "window", problems, allow_future=True
+            )
             values["window_close"] = values["window_close"] or _date(
                 window[1], "window", problems, allow_future=True
             )
@@ -247,13 +272,25 @@ def validate_policy(data: Mapping[str, Any], *, version: int = 1) -> PolicyDocum
         problems.append(
             FieldProblem("valid_until", f"{values['valid_until']} is before issued {values['issued']}")
         )
-    if values.get("valid_from") and values.get("valid_until") and values["valid_until"] < values["valid_from"]:
+    if (
+        values.get("valid_from")
+        and values.get("valid_until")
+        and values["valid_until"] < values["valid_from"]
+    ):
         problems.append(
-            FieldProblem("valid_until", f"{values['valid_until']} is before valid_from {values['valid_from']}")
+            FieldProblem(
+                "valid_until", f"{values['valid_until']} is before valid_from {values['valid_from']}"
+            )
         )
-    if values.get("window_open") and values.get("window_close") and values["window_close"] < values["window_open"]:
+    if (
+        values.get("window_open")
+        and values.get("window_close")
+        and values["window_close"] < values["window_open"]
+    ):
         problems.append(
-            FieldProblem("window_close", f"{values['window_close']} is before window_open {values['window_open']}")
+            FieldProblem(
+                "window_close", f"{values['window_close']} is before window_open {values['window_open']}"
+            )
         )
     values["is_policy"] = _boolean(data.get("is_policy"), "is_policy", problems)
     doc_type = _optional_text(data.get("doc_type"), "doc_type", problems)
@@ -265,6 +302,7 @@ def validate_policy(data: Mapping[str, Any], *, version: int = 1) -> PolicyDocum
     if fulfilment is not None and fulfilment not in FULFILMENTS:
         problems.append(FieldProblem("fulfilment", f"{fulfilment!r} is not one of {', '.join(FULFILMENTS)}"))
     values["fulfilment"] = fulfilment
+    problems.extend(_strict_problems(data, values.get("id")))
     if problems:
         raise PolicyError(problems, values.get("id") or _str_or_none(data.get("id")))
     return PolicyDocument(version=version, **values)
@@ -381,6 +419,12 @@ def validate_profile(data: Mapping[str, Any], *, today: dt.date | None = None) -
     values["established"] = _date(data.get("established"), "established", problems, today=today)
 
     employees = _number(data.get("employees"), "employees", problems)
+    employees_range = employees is not None and validation.range_problem(
+        "employees", _raw_count(data.get("employees"), employees)
+    )
+    if employees_range:  # before rounding: 2^63-1 persons must not be stored as 9.2e18
+        problems.append(FieldProblem("employees", employees_range))
+        employees = None
     if employees is not None:
         if employees < 0:
             problems.append(FieldProblem("employees", f"must not be negative, got {employees:g}"))
@@ -398,6 +442,9 @@ def validate_profile(data: Mapping[str, Any], *, today: dt.date | None = None) -
             problems.append(FieldProblem(name, f"must not be negative (万元), got {number:g}"))
         if number is not None and name == "rd_ratio" and number < 0:
             problems.append(FieldProblem(name, f"must not be negative (%), got {number:g}"))
+        negative = number is not None and number < 0 and name in (*MONEY_FIELDS, "rd_ratio")
+        if number is not None and not negative and (reason := validation.range_problem(name, number)):
+            problems.append(FieldProblem(name, reason))
         values[name] = number
 
     values["qualifications"] = _qualifications(data.get("qualifications"), problems)
@@ -443,11 +490,25 @@ def validate_profile(data: Mapping[str, Any], *, today: dt.date | None = None) -
     for name in TEXT_FIELDS:
         values[name] = _optional_text(data.get(name), name, problems)
 
+    problems.extend(_strict_problems(data, values.get("id")))
     if problems:
         raise ProfileError(problems, values.get("id"))
 
     if values["rd_ratio"] is None and values["rd_expense"] is not None and values["revenue"]:
-        values["rd_ratio"] = round(values["rd_expense"] / values["revenue"] * 100.0, 4)
+        ratio = values["rd_expense"] / values["revenue"] * 100.0
+        # Derived before any write: 1e10 / 1e-300 overflows to inf, which no JSON answer can carry.
+        reason = validation.range_problem("rd_ratio", ratio)
+        if reason:
+            raise ProfileError(
+                [
+                    FieldProblem(
+                        "rd_ratio",
+                        f"rd_expense / revenue gives an R&D ratio out of range ({reason})",
+                    )
+                ],
+                values.get("id"),
+            )
+        values["rd_ratio"] = round(ratio, 4)
     values["size_class"] = reference.size_class(
         values["industry_code"], values["employees"], values["revenue"], values["total_assets"]
     )
@@ -475,6 +536,27 @@ def uscc_check_digit(first17: str) -> str:
 
 
 # --- helpers -----------------------------------------------------------------------------------
+
+
+def _strict_problems(data: Mapping[str, Any], record_id: str | None) -> list[FieldProblem]:
+    """Return the problems every door checks alike (corpus.validation): the id's characters, NUL in any text."""
+    problems = []
+    if record_id is not None:
+        reason = validation.id_problem(record_id)
+        if reason:
+            problems.append(FieldProblem("id", reason))
+    for name, value in data.items():
+        reason = validation.nested_text_problem(value)
+        if reason and isinstance(name, str) and name != "id":
+            problems.append(FieldProblem(name, reason))
+    return problems
+
+
+def _raw_count(raw: Any, parsed: float | None) -> int | float | None:
+    # The exact integer when one was given (a float has lost digits beyond 2^53).
+    if isinstance(raw, int) and not isinstance(raw, bool):
+        return raw
+    return parsed
 
 
 def _str_or_none(value: Any) -> str | None:
@@ -505,7 +587,11 @@ def _number(value: Any, name: str, problems: list[FieldProblem]) -> float | None
         try:
             number = float(value)
         except OverflowError:  # an int beyond float range (JSON allows any length)
-            problems.append(FieldProblem(name, f"must be a finite number, got an integer of {int(value).bit_length()} bits"))
+            problems.append(
+                FieldProblem(
+                    name, f"must be a finite number, got an integer of {int(value).bit_length()} bits"
+                )
+            )
             return None
     elif isinstance(value, str):
         text = value.strip().replace(",", "").replace("，", "")
@@ -519,9 +605,7 @@ def _number(value: Any, name: str, problems: list[FieldProblem]) -> float | None
     else:
         problems.append(FieldProblem(name, f"must be a number, got {type(value).__name__}"))
         return None
-    if math.isnan(number):
-        return None
-    if not math.isfinite(number):
+    if not math.isfinite(number):  # NaN included: "not a number" is no unknown, it is a broken value
         problems.append(FieldProblem(name, f"must be a finite number, got {value!r}"))
         return None
     return number

@@ -80,8 +80,9 @@ _TRAILER_RE = re.compile(
     r"[^。]{0,40}(?:施行|执行|实施|有效|解释|负责)"
 )
 # A document's signature: issuer(s) and date at its very end, maybe with （此件公开发布）.
+# Linear on long blank runs (issue 18): a blank run is entered only where it starts, and never given back.
 _SIGNATURE_RE = re.compile(
-    r"[\s\u3000\xa0]+[^。；;\s]{2,40}(?:[\s\u3000\xa0]+[^。；;\s]{2,40}){0,5}[\s\u3000\xa0]*"
+    r"(?<![\s\u3000\xa0])[\s\u3000\xa0]++[^。；;\s]{2,40}(?:[\s\u3000\xa0]++[^。；;\s]{2,40}){0,5}[\s\u3000\xa0]*+"
     r"\d{4}年\d{1,2}月\d{1,2}日[\s\u3000\xa0]*(?:[（(][^）)]{0,20}[）)])?[\s\u3000\xa0]*$"
 )
 # A measure's subsection opens with a short title, then a body: "落实稳岗用工政策。用好用足……".

@@ -62,14 +62,16 @@ def load_demo(
     n_policies: int = 200,
     n_enterprises: int = 10_000,
     progress: bool = False,
+    style: str = "realistic",
 ) -> DemoLoadReport:
     """Generate the demo corpus of ``seed`` and ingest it (policies, then enterprises) into ``store``.
 
     Raises :class:`matcher.ingest.IngestFailed`-style errors only through the
     ingest itself; a demo record the ingest refuses is a bug of the generator
-    and is reported in the returned ingest reports.
+    and is reported in the returned ingest reports. ``style`` is the generator's
+    (``"realistic"`` Taizhou-shaped text, ``"plain"`` the regular text of earlier demos).
     """
-    corpus = generate(seed, n_policies, n_enterprises)
+    corpus = generate(seed, n_policies, n_enterprises, style)
     started = time.perf_counter()
     policy_report = ingest_policies(store, [p.to_record() for p in corpus.policies], progress=progress)
     policy_seconds = time.perf_counter() - started

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -21,15 +20,13 @@ import numpy as np
 from corpus.conditions import Entry
 from matcher.eligibility import ConditionTable
 from matcher.encoder_text import item_text
+from matcher.extraction.support import support_text as support_sentence
 from matcher.facts import FactArrays, ItemFacts
 
 _NATIONAL = {"", "0", "000000", "100000", "86"}
 # Tag keys that say how much or when, not what an item is about: no tag words.
 _NOT_TOPICAL = ("amount", "amount_cap", "cap", "deadline", "department", "support", "amount_text")
 # The sentence of an item that states its support: a kind of support and an amount in 元.
-_SUPPORT_SENTENCE = re.compile(
-    r"[^。；;，,]*(?:奖励|补助|补贴|资助|贴息|减免)[^。；;]*?\d[\d.]*\s*(?:亿|万)?元[^。；;]*"
-)
 
 
 class ItemNotFound(LookupError):
@@ -65,9 +62,10 @@ def support_text(text: str, tags: Mapping[str, Any] | None) -> str | None:
     Extraction tags the kinds of support (``support_types``), the largest amount and the cap,
     in 万元 (``amount``, ``amount_cap``); with none, and no such sentence, there is nothing to show.
     """
-    match = _SUPPORT_SENTENCE.search(text)
-    if match:
-        return match.group(0).strip()
+    # Linear in the text (issue 18): the regex it replaces backtracked quadratically on long text.
+    sentence = support_sentence(text)
+    if sentence:
+        return sentence.strip()
     tags = tags or {}
     said = [str(k) for k in tags.get("support_types") or () if str(k).strip()]
     cap, amount = _positive(tags.get("amount_cap")), _positive(tags.get("amount"))

@@ -92,7 +92,8 @@ def order_targets(
         base & verdicts.excluded & wanted[verdicts.level_without_exclusions] & include_excluded & ~chosen
     )
     keep = np.flatnonzero(chosen | excluded)
-    rules = verdicts.rules_share()[keep]
+    # Per row since the condition language v2 (tiers: each row counts the conditions of the tier it reached).
+    rules = np.asarray(verdicts.rules_share(), dtype=np.float64)[keep]
     dense_part = np.zeros(len(keep)) if dense is None else np.clip(np.asarray(dense)[keep], 0.0, 1.0)
     # The served fusion ranks enterprises as it ranks items: here the dense part is the only text part.
     fused = fuse(PartScores(np.zeros(len(keep)), None, dense_part), fusion).total

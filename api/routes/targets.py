@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
-from collections.abc import Iterator
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
@@ -14,8 +11,9 @@ from fastapi.responses import StreamingResponse
 from api.cursor import Cursor, check_cursor, decode_cursor, encode_cursor, query_hash
 from api.deps import PushDep, ServicesDep
 from api.errors import ApiError
+from api.exports import target_csv_lines
 from api.schemas import DEFAULT_LEVELS, TargetPage
-from api.services import record_audit
+from api.services import Services, record_audit
 from api.views import as_dict, parse_levels, require_item, require_policy
 
 router = APIRouter(prefix="/v1/policies", tags=["targets"])
@@ -30,21 +28,6 @@ ItemQuery = Annotated[
 AsOfQuery = Annotated[
     dt.date | None, Query(description="judge validity and windows at this date, YYYY-MM-DD (default today)")
 ]
-
-CSV_COLUMNS = (
-    "enterprise_id",
-    "name",
-    "item_id",
-    "level",
-    "score",
-    "conditions_met",
-    "conditions_unmet",
-    "conditions_unknown",
-    "gaps",
-    "flags",
-    "tier",
-    "amount",
-)
 
 
 @router.get("/{policy_id}/targets", response_model=TargetPage)
@@ -101,6 +84,7 @@ def targets(
         else:
             rows, total, counts, served = _page(matcher, policy_id, item_ids, wanted, offset, size, as_of)
             served_index = served or services.index_version
+    _add_risk(services, rows, item_id)
     end = offset + len(rows)
     next_cursor = (
         encode_cursor(Cursor(served_index, policy_version, end, expected_query))
@@ -128,6 +112,21 @@ def targets(
         "model": services.model_version,
         "index": served_index,
     }
+
+
+def _add_risk(services: Services, rows: list[dict[str, Any]], item_id: str | None) -> None:
+    """Give each row its 三色预警 colour with reasons and what its legal person already holds of the item's groups."""
+    from matcher.risk import RiskBoard
+
+    by_item: dict[str, list[dict[str, Any]]] = {}
+    for row in rows:
+        by_item.setdefault(str(row.get("item_id") or item_id or ""), []).append(row)
+    board = RiskBoard(services.store, services.matcher)
+    snap = board.snapshot(sorted({str(r["enterprise_id"]) for r in rows}))
+    for target_item, members in by_item.items():
+        notes = board.annotate(target_item, [str(r["enterprise_id"]) for r in members], snap)
+        for row in members:
+            row["risk"] = notes[str(row["enterprise_id"])]
 
 
 @router.get("/{policy_id}/targets.csv", response_class=StreamingResponse)
@@ -164,7 +163,7 @@ def targets_csv(
     )
     filename = f"targets-{policy_id}{'-' + item_id.split('#')[-1] if item_id else ''}.csv"
     return StreamingResponse(
-        _csv_lines(rows),
+        target_csv_lines(rows),
         media_type="text/csv; charset=utf-8",
         headers={
             "Content-Disposition": f'attachment; filename="{_ascii_filename(filename)}"',
@@ -213,47 +212,6 @@ def _ascii_filename(name: str) -> str:
     return "".join(c if c.isascii() and (c.isalnum() or c in "-_.") else "_" for c in name)
 
 
-def _csv_lines(rows: Any) -> Iterator[str]:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    buffer.write("\ufeff")
-    writer.writerow(CSV_COLUMNS)
-    for count, row in enumerate(rows, start=1):
-        data = as_dict(row)
-        conditions = data.get("conditions") or []
-
-        def fields_with(verdict: str, conditions: list[Any] = conditions) -> str:
-            return "；".join(
-                f"{c.get('field')} {c.get('op')} {c.get('value')}"
-                if "any" not in c
-                else "其一：" + "/".join(f"{m.get('field')} {m.get('op')} {m.get('value')}" for m in c["any"])
-                for c in conditions
-                if c.get("verdict") == verdict and c.get("role", "require") == "require"
-            )
-
-        writer.writerow(
-            [
-                data.get("enterprise_id"),
-                data.get("name"),
-                data.get("item_id"),
-                data.get("level"),
-                data.get("score"),
-                fields_with("met"),
-                fields_with("unmet"),
-                fields_with("unknown"),
-                "；".join(str(g) for g in data.get("gaps") or []),
-                "；".join(str(f) for f in data.get("flags") or []),
-                (data.get("tier") or {}).get("label", ""),
-                "" if data.get("amount") is None else data.get("amount"),
-            ]
-        )
-        if count % 200 == 0:
-            yield buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate()
-    yield buffer.getvalue()
-
-
 @router.get("/{policy_id}/entitled")
 def entitled(
     policy_id: str,
@@ -270,6 +228,12 @@ def entitled(
     out: dict[str, Any] = (
         as_dict(result) if not isinstance(result, list | tuple) else {"data": [as_dict(r) for r in result]}
     )
+    for entry in out["data"] if "data" in out else [out]:
+        item = services.store.get_item(entry["item_id"])
+        entry["fulfilment"] = None if item is None else item.fulfilment
+        if entry["fulfilment"] != "免申即享":
+            # Only a 免申即享 item pays without an application; the pay-from list is the item's payout route.
+            entry["enterprise_ids"], entry["flagged"], entry["not_free_apply"] = [], {}, True
     record_audit(
         services,
         principal,

@@ -34,8 +34,8 @@ from typing import Any, Literal, Protocol, runtime_checkable
 from corpus.conditions import Entry
 from corpus.schemas import EnterpriseProfile, PolicyDocument, PolicyItem
 
-Role = Literal["admin", "enterprise", "push", "analyst"]
-ROLES: tuple[str, ...] = ("admin", "enterprise", "push", "analyst")
+Role = Literal["admin", "enterprise", "push", "analyst", "finance"]
+ROLES: tuple[str, ...] = ("admin", "enterprise", "push", "analyst", "finance")
 FeedbackKind = Literal["useful", "not_useful", "applied", "received"]
 FEEDBACK_KINDS: tuple[str, ...] = ("useful", "not_useful", "applied", "received")
 
@@ -161,7 +161,8 @@ class Change:
 
     ``kind`` is ``policy`` (``key`` a policy id: its document, items or conditions changed),
     ``enterprise`` (``key`` an enterprise id) or ``honours`` (``key`` an honour-import id);
-    ``action`` says how: ``upsert``, ``delete``, ``patch``, ``conditions``, ``import``, ``reverse``.
+    ``action`` says how: ``upsert``, ``delete``, ``patch``, ``conditions``, ``import``, ``reverse``,
+    ``merge`` (two records of one legal person became one: the source is gone).
     """
 
     seq: int

@@ -287,3 +287,17 @@ def test_v2_groups_tiers_and_bonus_on_both_pages(server: str, page: Any) -> None
         assert "加分项" in card.locator(".bonus").inner_text()
     finally:
         httpx.delete(base + "/items/jj-2024-01%231/conditions")
+
+
+def test_docs_page_is_served_by_the_service_under_its_csp(server: str, page: Any) -> None:
+    """/docs: swagger-ui from the fastapi-offline package on this origin, nothing from elsewhere, no CSP violation."""
+    requested: list[str] = []
+    problems: list[str] = []
+    page.on("request", lambda request: requested.append(request.url))
+    page.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)
+    response = page.goto(server + "/docs")
+    assert response is not None and "default-src 'self'" in response.headers["content-security-policy"]
+    page.wait_for_selector(".swagger-ui .opblock")
+    assert page.locator(".swagger-ui .opblock").count() >= 10
+    assert all(url.startswith(server) or url.startswith("data:") for url in requested), requested
+    assert not [p for p in problems if "Content Security Policy" in p], problems
