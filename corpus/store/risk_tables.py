@@ -120,6 +120,8 @@ class RiskTables:
         def transaction(self) -> AbstractContextManager[None]:  # noqa: D102 - the store class documents it
             ...
 
+        def _record_changes(self, conn: Any, kind: str, action: str, keys: Any) -> None: ...
+
     # --- the ledger ----------------------------------------------------------------------------
 
     def append_ledger(
