@@ -360,6 +360,8 @@ def reverse_import(store: Store, import_id: str, *, actor: str, force: bool = Fa
         current = store.get_enterprises(r.enterprise_id for r in record.rows)
         restore: list[EnterpriseProfile] = []
         for row in record.rows:
+            if dict(row.before) == dict(row.after):
+                continue  # the import changed nothing here (the title was held): nothing to put back
             now = current.get(row.enterprise_id)
             if now is None:
                 report.gone.append(row.enterprise_id)

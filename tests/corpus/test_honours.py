@@ -180,3 +180,22 @@ def test_cli_imports_lists_and_reverses(tmp_path, monkeypatch, capsys):
         store.close()
     finally:
         get_settings.cache_clear()
+
+
+def test_reverse_skips_profiles_the_import_left_as_they_were(store):
+    """A title already held changed nothing, so a later edit of that profile does not block the reversal."""
+    rows, errors = read_honour_list_rows([{"uscc": U_A, "title": "科技型中小企业", "year": 2024}])
+    report = import_honours(store, rows, actor="test", source="x", errors=errors)
+    assert (report.changed, report.unchanged) == (0, 1)
+    edited = validate_profile({**store.get_enterprise("A").to_dict(), "employees": 7})
+    store.upsert_enterprises([edited])
+    undone = reverse_import(store, report.import_id, actor="test")
+    assert undone.restored == [] and undone.changed_since == []
+    assert store.get_enterprise("A") == edited
+
+
+def read_honour_list_rows(records):
+    """Rows from plain dicts, as the API gives them."""
+    from corpus.honours import honour_rows
+
+    return honour_rows(enumerate(records, start=1), "test")

@@ -42,11 +42,19 @@ _USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
 _ids = itertools.count()
 
 
-@st.composite
-def _uscc(draw: st.DrawFn) -> str:
-    body = draw(st.text(alphabet=_USCC_CHARS, min_size=17, max_size=17))
+def _uscc_of(body: str) -> str:
     total = sum(_USCC_CHARS.index(c) * w for c, w in zip(body, _USCC_WEIGHTS, strict=True))
     return body + _USCC_CHARS[(31 - total % 31) % 31]
+
+
+def _unique_uscc(n: int) -> str:
+    """A valid code no other example uses (the store keeps one record per 统一社会信用代码)."""
+    return _uscc_of(f"91331002MA{n:07d}")
+
+
+@st.composite
+def _uscc(draw: st.DrawFn) -> str:
+    return _uscc_of(draw(st.text(alphabet=_USCC_CHARS, min_size=17, max_size=17)))
 
 
 _money = st.integers(0, 10**6).map(lambda n: n / 100)
@@ -131,7 +139,13 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     empty=st.sampled_from(["keep", "clear"]),
 )
 def test_a_partial_import_loses_no_field(store, tmp_path, stored, row, suffix, empty):
-    record_id = f"P{next(_ids)}"
+    n = next(_ids)
+    record_id = f"P{n}"
+    # Codes are unique per example: a code drawn twice would be another record's (uscc_conflict).
+    if "uscc" in stored:
+        stored = {**stored, "uscc": _unique_uscc(2 * n)}
+    if row.get("uscc", CELL_EMPTY) is not CELL_EMPTY:
+        row = {**row, "uscc": _unique_uscc(2 * n + 1)}
     before = validate_profile({"id": record_id, **stored})
     store.upsert_enterprises([before])
     path = tmp_path / f"{record_id}{suffix}"
