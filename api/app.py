@@ -23,7 +23,7 @@ from fastapi.staticfiles import StaticFiles
 from api.errors import install_error_handlers
 from api.limits import BodySizeLimit, Limits
 from api.logs import RequestLog
-from api.routes import enterprises, events, feedback, health, match, policies, risk, service, targets
+from api.routes import enterprises, events, feedback, health, honours, match, policies, risk, service, targets
 from api.runtime import match_limiter, responsive_switching, settle_heap, warm_up
 from api.services import Services, open_services
 from api.settings import Settings
@@ -86,7 +86,7 @@ def create_app(
     app.add_middleware(BodySizeLimit, max_bytes=limits.max_body_bytes, read_timeout_s=limits.read_timeout_s)
     app.add_middleware(RequestLog)
 
-    for module in (health, policies, enterprises, match, targets, feedback, service, risk, events):
+    for module in (health, policies, enterprises, honours, match, targets, feedback, service, risk, events):
         app.include_router(module.router)
 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

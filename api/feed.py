@@ -123,6 +123,8 @@ class ChangeTailer:
                 if self.poll():
                     continue  # read again at once: more may have come while applying
             except Exception:  # noqa: BLE001 - one bad poll must not end the thread; retried next time
+                if getattr(store, "_closed", False):
+                    return  # the store was closed under the thread: the service is shutting down
                 self.errors += 1
                 log.exception("change feed: applying changes after seq %d failed; retrying", self.cursor)
             if self._stop.is_set():
