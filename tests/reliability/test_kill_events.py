@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import signal
 import subprocess
+import time
 from pathlib import Path
 
 from corpus.store import open_store
@@ -52,6 +53,10 @@ def test_sigkill_mid_delivery_loses_no_event(tmp_path):
             emitted += [store.emit_event("ping", {"n": n}).id for n in range(N_EVENTS, N_EVENTS + 20)]
             proc = _start(data_dir, log)
             assert receiver.wait_for(len(emitted), timeout_s=90), log.read_text()
+            # The dispatcher records a batch once all its answers are in: let it finish the last one.
+            deadline = time.monotonic() + 30
+            while store.count_deliveries() != {"delivered": len(emitted)} and time.monotonic() < deadline:
+                time.sleep(0.1)
         finally:
             proc.kill()
             proc.wait(timeout=10)
