@@ -10,10 +10,12 @@ resource in ``api/routes/``; errors are answered in the contract's shape by
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+import fastapi_offline
 from fastapi import FastAPI
 from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
@@ -21,12 +23,14 @@ from fastapi.staticfiles import StaticFiles
 from api.errors import install_error_handlers
 from api.limits import BodySizeLimit, Limits
 from api.logs import RequestLog
-from api.routes import enterprises, feedback, health, match, policies, service, targets
-from api.runtime import match_limiter, settle_heap, warm_up
+from api.routes import enterprises, feedback, health, match, policies, risk, service, targets
+from api.runtime import match_limiter, responsive_switching, settle_heap, warm_up
 from api.services import Services, open_services
 from api.settings import Settings
 
 STATIC = Path(__file__).resolve().parent / "static"
+# swagger-ui 5 (OpenAPI 3.1) as shipped in the fastapi-offline package: /docs loads nothing from elsewhere.
+DOCS_ASSETS = Path(fastapi_offline.__file__).resolve().parent / "static"
 # The pages load only their own scripts and styles (no inline code), so a strict policy costs nothing.
 PAGE_HEADERS = {
     "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'",
@@ -40,7 +44,7 @@ def create_app(
     settings: Settings, services: Services | None = None, *, limits: Limits | None = None
 ) -> FastAPI:
     """Build the HTTP app over the data directory named by ``settings`` (or over ready ``services``)."""
-    limits = services.limits if services is not None else (limits or Limits())
+    limits = services.limits if services is not None else (limits or Limits.from_settings(settings))
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -48,8 +52,12 @@ def create_app(
         if getattr(app.state, "services", None) is None:
             opened = open_services(settings, limits=limits, prepare=False)
             app.state.services = opened
+            if opened.extraction is not None:
+                # A real server starts its extraction workers now, beside serving (they take a few seconds).
+                threading.Thread(target=opened.extraction.warm, name="policymatch-warm", daemon=True).start()
         app.state.match_limiter = match_limiter(settings.match_threads)
         warm_up()  # the first request would otherwise load jieba's dictionary (~1 s)
+        responsive_switching()  # health checks stay fast beside a thread re-indexing a long policy
         frozen = settle_heap()  # the loaded matcher leaves later collections (see api.runtime)
         log.info("heap settled: %d objects frozen out of garbage collection", frozen)
         try:
@@ -67,17 +75,26 @@ def create_app(
             "Send the API key as `Authorization: Bearer <key>` or `X-API-Key: <key>`."
         ),
         lifespan=lifespan,
+        # /docs is this service's own page (below), never swagger-ui from a CDN beside the pages' API key.
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.services = services
     install_error_handlers(app)
-    app.add_middleware(BodySizeLimit, max_bytes=limits.max_body_bytes)
+    app.add_middleware(BodySizeLimit, max_bytes=limits.max_body_bytes, read_timeout_s=limits.read_timeout_s)
     app.add_middleware(RequestLog)
 
-    for module in (health, policies, enterprises, match, targets, feedback, service):
+    for module in (health, policies, enterprises, match, targets, feedback, service, risk):
         app.include_router(module.router)
 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.mount("/docs/assets", StaticFiles(directory=DOCS_ASSETS), name="docs-assets")
+
+    @app.get("/docs", include_in_schema=False)
+    def docs_page() -> FileResponse:
+        """Serve the API reference: swagger-ui from the fastapi-offline package, under the pages' strict CSP."""
+        return FileResponse(STATIC / "docs.html", media_type="text/html; charset=utf-8", headers=PAGE_HEADERS)
 
     @app.get("/", include_in_schema=False)
     def index_page() -> FileResponse:
@@ -92,5 +109,10 @@ def create_app(
         return FileResponse(
             STATIC / "admin.html", media_type="text/html; charset=utf-8", headers=PAGE_HEADERS
         )
+
+    @app.get("/risk", include_in_schema=False)
+    def risk_page() -> FileResponse:
+        """风险监管: 三色预警 and monitoring (analyst, admin)."""
+        return FileResponse(STATIC / "risk.html", media_type="text/html; charset=utf-8", headers=PAGE_HEADERS)
 
     return app

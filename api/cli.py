@@ -25,6 +25,7 @@ COMMAND_MODULES = (
     "api.commands.admin",  # keys, audit, feedback export
     "api.commands.backup",  # backup, restore (data directory with checksums)
     "api.commands.bench",  # bench encode/store/demo/match/retrieval/api/scale
+    "api.commands.risk",  # ledger ingest/list, risk colours/duplicates/monitoring/group/payout, bench duplicates
 )
 
 GROUPS = {
@@ -34,6 +35,8 @@ GROUPS = {
     "bench": ("benchmarks that write their numbers to docs/benchmarks.md", []),
     "keys": ("API keys by role: create, list, revoke", []),
     "feedback": ("闭环反馈: export stored feedback as training pairs", []),
+    "ledger": ("惠企资金台账: append rows from CSV/JSONL, list them", []),
+    "risk": ("风险监管: 三色预警, duplicate benefits, monitoring, 就高不重复 groups, 免申即享 payout lists", []),
 }
 
 GroupFactory = Callable[[str], "argparse._SubParsersAction[argparse.ArgumentParser]"]
@@ -41,7 +44,9 @@ GroupFactory = Callable[[str], "argparse._SubParsersAction[argparse.ArgumentPars
 
 def build_parser() -> argparse.ArgumentParser:
     """Build the full argument parser, with every command module's subcommands."""
-    parser = argparse.ArgumentParser(prog="policymatch", description="政策匹配: 智能匹配 and 精准推送 of 惠企政策.")
+    parser = argparse.ArgumentParser(
+        prog="policymatch", description="政策匹配: 智能匹配 and 精准推送 of 惠企政策."
+    )
     parser.add_argument("--debug", action="store_true", help="show tracebacks")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     groups: dict[str, argparse._SubParsersAction[argparse.ArgumentParser]] = {}
@@ -50,7 +55,9 @@ def build_parser() -> argparse.ArgumentParser:
         if name not in groups:
             help_text, aliases = GROUPS.get(name, (name, []))
             group_parser = sub.add_parser(name, help=help_text, aliases=aliases)
-            groups[name] = group_parser.add_subparsers(dest=f"{name}_command", metavar="SUBCOMMAND", required=True)
+            groups[name] = group_parser.add_subparsers(
+                dest=f"{name}_command", metavar="SUBCOMMAND", required=True
+            )
         return groups[name]
 
     for module_name in COMMAND_MODULES:

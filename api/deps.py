@@ -35,11 +35,28 @@ def current_principal(
     x_api_key: Annotated[str | None, Header(alias="X-API-Key", description="API key")] = None,
 ) -> Principal:
     """Identify the caller behind the request's API key (401 / 403), after its rate limit (429)."""
-    secret = key_from_headers(authorization, x_api_key)
     client_host = request.client.host if request.client else None
     assert services.keyring is not None and services.rate_limiter is not None
-    principal = services.keyring.authenticate(secret, client_host)
+    assert services.unauth_limiter is not None
+    try:
+        secret = key_from_headers(authorization, x_api_key)
+        principal = services.keyring.authenticate(secret, client_host)
+    except ApiError as exc:
+        # Failed authentications are rate-limited per client address: past the burst a flood of bad keys
+        # meets 429 (and one audit row per minute). A valid key is never held up by someone else's flood.
+        if exc.status == 401:
+            wait = services.unauth_limiter.acquire(f"unauth:{client_host}")
+            if wait > 0:
+                raise ApiError(
+                    429,
+                    "rate_limited",
+                    f"Too many failed authentications from this client; retry in {max(1, round(wait))} s.",
+                    {"retry_after_s": round(wait, 2)},
+                    headers=retry_after_header(wait),
+                ) from None
+        raise
     request.state.key_id = principal.key_id
+    request.state.role = principal.role
     bucket = principal.key_id if not principal.open else f"open:{client_host}"
     wait = services.rate_limiter.acquire(bucket)
     if wait > 0:

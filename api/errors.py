@@ -179,6 +179,8 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(ApiError)
     async def _api_error(request: Request, exc: ApiError) -> JSONResponse:
+        if exc.status in REFUSALS:
+            record_refusal(request, exc)
         return error_response(exc)
 
     @app.exception_handler(RequestValidationError)
@@ -236,6 +238,22 @@ def record_error(exc: RecordError, prefix: str = "") -> ApiError:
         message = str(exc)
     code = "invalid_profile" if exc.kind == "enterprise profile" else "invalid_policy"
     return ApiError(422, code, message, problems)
+
+
+# Denied attempts, each counted on the audit trail (api.security.RefusalLog).
+REFUSALS = (401, 403, 429)
+
+
+def record_refusal(request: Request, exc: ApiError) -> None:
+    """Count a 401/403/429 against its caller: the key id when the key was recognised, else the client address."""
+    services = getattr(request.app.state, "services", None)
+    refusals = getattr(services, "refusals", None)
+    if refusals is None:
+        return
+    key_id = getattr(request.state, "key_id", None)
+    host = request.client.host if request.client else "unknown"
+    caller = key_id if key_id and key_id != "open" else f"client:{host}"
+    refusals.record(caller, exc.status, exc.code, request.url.path, getattr(request.state, "role", None))
 
 
 def _sentence(text: str) -> str:

@@ -12,14 +12,16 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from api import limits
+from corpus import validation
 
 Level = Literal["eligible", "need_info", "near_miss", "ineligible"]
 FeedbackKind = Literal["useful", "not_useful", "applied", "received"]
 DEFAULT_LEVELS: tuple[Level, ...] = ("eligible", "need_info", "near_miss")
-ID_PATTERN = r"^[^\s/#?%]+$"
+# Ids: corpus.validation.ID_RULE (no ".", "..", paths, whitespace, #, ?, % or control characters).
+ID_PATTERN = validation.ID_PATTERN
 
 IdStr = Field(min_length=1, max_length=limits.MAX_ID_CHARS, pattern=ID_PATTERN)
 
@@ -28,6 +30,15 @@ class _In(BaseModel):
     """Requests: unknown fields are an error (a typo must not silently mean 'unknown')."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_nul(cls, value: Any) -> Any:
+        # NUL is refused in every field, nested values and keys included (corpus.validation).
+        problem = validation.nested_text_problem(value)
+        if problem:
+            raise ValueError(problem)
+        return value
 
 
 class _Out(BaseModel):
@@ -52,7 +63,19 @@ class PolicyCreate(_In):
     issued: dt.date | None = None
     valid_until: dt.date | None = None
     url: str | None = Field(default=None, max_length=2_000)
-    fulfilment: Literal["免申即享", "即申即享", "一般申报", "第三方评审"] | None = None
+    fulfilment: (
+        Literal["免申即享", "即申即享", "快申优享", "即申快享", "申报审批", "第三方评审", "一般申报"] | None
+    ) = None
+    # Document facts (docs/conditions.md §5); given here they win over what is read from the text.
+    is_policy: bool | None = Field(
+        default=None,
+        description="false for 公示 / 名单 / 采购公告: stored, never matched (unstated: a policy)",
+    )
+    doc_type: Literal["policy", "notice", "qa", "result", "procurement", "news", "other"] | None = None
+    valid_from: dt.date | None = None
+    window: list[dt.date] | None = Field(
+        default=None, min_length=2, max_length=2, description="[open, close] of 申报时间"
+    )
 
 
 class ConditionIn(_In):
@@ -62,23 +85,37 @@ class ConditionIn(_In):
     op: str = Field(min_length=1, max_length=32)
     value: Any = None
     span: str = Field(default="", max_length=limits.MAX_SPAN_CHARS)
+    role: Literal["require", "bonus", "exclude"] = "require"
 
 
 class ConditionsUpdate(_In):
-    """``PUT /v1/policies/{id}/items/{item_id}/conditions``: the corrected list (replaces the item's conditions)."""
+    """``PUT /v1/policies/{id}/items/{item_id}/conditions``: the corrected list (replaces the item's conditions).
 
-    conditions: list[ConditionIn] = Field(max_length=limits.MAX_CONDITIONS_PER_ITEM)
+    Entries speak docs/conditions.md (v2): leaves (``ConditionIn`` plus ``role``),
+    ``{"any": [...], "span", "role"}`` groups; ``tiers`` beside them.
+    """
+
+    conditions: list[dict[str, Any]] = Field(max_length=limits.MAX_CONDITIONS_PER_ITEM)
+    tiers: list[dict[str, Any]] | None = Field(default=None, max_length=limits.MAX_CONDITIONS_PER_ITEM)
     note: str | None = Field(
         default=None, max_length=limits.MAX_COMMENT_CHARS, description="why, for the audit trail"
     )
 
 
 class ConditionPublic(_Out):
-    """A stored condition with its ``source`` (``extracted`` or ``edited``)."""
+    """A stored condition (a leaf, with its ``role`` when not ``require``) with its ``source``."""
 
     field: str
     op: str
     value: Any = None
+    span: str = ""
+    source: str = "extracted"
+
+
+class GroupPublic(_Out):
+    """An ``any`` group of conditions (docs/conditions.md §2): one condition for the level."""
+
+    any: list[dict[str, Any]]
     span: str = ""
     source: str = "extracted"
 
@@ -95,7 +132,10 @@ class ItemPublic(_Out):
     fulfilment: str | None = None
     support: str | None = None
     tags: dict[str, Any] = {}
-    conditions: list[ConditionPublic] = []
+    conditions: list[ConditionPublic | GroupPublic] = []
+    tiers: list[dict[str, Any]] = Field(
+        default=[], description="the item's tiers, best first (conditions v2)"
+    )
 
 
 class StaleEditPublic(_Out):
@@ -104,7 +144,7 @@ class StaleEditPublic(_Out):
     item_id: str = Field(description="the item it applied to last")
     item_sha256: str = Field(description="fingerprint of the text it was made for ('' when unknown)")
     item_text: str = ""
-    conditions: list[ConditionPublic] = []
+    conditions: list[ConditionPublic | GroupPublic | dict[str, Any]] = []
     edited_at: str
     stale_since: str
     stale_version: int = Field(description="the first policy version without that text")
@@ -150,6 +190,15 @@ class PolicyList(_Out):
 # --- enterprises -------------------------------------------------------------------------------
 
 
+_RANGES = validation.NUMBER_RANGES
+
+
+def _number(name: str) -> Any:
+    """Declare a profile number at the JSON door: a JSON number (no string, no boolean), finite, in its range."""
+    low, high = _RANGES[name]
+    return Field(default=None, strict=True, allow_inf_nan=False, ge=low, le=high)
+
+
 class EnterpriseProfileIn(_In):
     """An enterprise profile (``shared/spec/enterprise_profile.md``); absent or null means unknown."""
 
@@ -159,24 +208,33 @@ class EnterpriseProfileIn(_In):
     region_code: str | None = Field(default=None, max_length=12)
     industry_code: str | None = Field(default=None, max_length=8)
     established: str | None = Field(default=None, max_length=16)
-    employees: int | None = Field(default=None, ge=0)
-    revenue: float | None = None
-    revenue_growth: float | None = None
-    total_assets: float | None = None
-    rd_expense: float | None = None
-    rd_ratio: float | None = None
-    tax_paid: float | None = None
-    output_value: float | None = None
-    export_value: float | None = None
-    investment: float | None = None
+    employees: int | None = Field(default=None, strict=True, ge=0, le=int(_RANGES["employees"][1]))
+    revenue: float | None = _number("revenue")
+    revenue_growth: float | None = _number("revenue_growth")
+    total_assets: float | None = _number("total_assets")
+    rd_expense: float | None = _number("rd_expense")
+    rd_ratio: float | None = _number("rd_ratio")
+    tax_paid: float | None = _number("tax_paid")
+    output_value: float | None = _number("output_value")
+    export_value: float | None = _number("export_value")
+    investment: float | None = _number("investment")
     qualifications: list[str] = Field(default_factory=list, max_length=100)
     mu_jun_class: str | None = Field(default=None, max_length=4)
     credit_status: str | None = Field(default=None, max_length=16)
-    major_violation: bool | None = None
+    major_violation: bool | None = Field(default=None, strict=True)
     business_scope: str | None = Field(default=None, max_length=limits.MAX_PROFILE_TEXT_CHARS)
     products: str | None = Field(default=None, max_length=limits.MAX_PROFILE_TEXT_CHARS)
     description: str | None = Field(default=None, max_length=limits.MAX_PROFILE_TEXT_CHARS)
     size_class: str | None = Field(default=None, max_length=2, description="derived; ignored on input")
+    # docs/conditions.md §4: what real clauses ask; absent means unknown.
+    invention_patents: int | None = Field(default=None, ge=0, description="有效发明专利 (件)")
+    ip_count: int | None = Field(default=None, ge=0, description="知识产权 I 类 + II 类 (件)")
+    rd_staff_ratio: float | None = Field(default=None, ge=0, le=100, description="研发人员占职工总数 (%)")
+    hightech_income_ratio: float | None = Field(
+        default=None, ge=0, le=100, description="高新技术产品（服务）收入占比 (%)"
+    )
+    tax_credit_grade: str | None = Field(default=None, max_length=4, description="纳税信用等级 A B M C D")
+    insured_employees: int | None = Field(default=None, ge=0, description="参保职工 (persons)")
 
     def record(self) -> dict[str, Any]:
         """Return the profile as a plain mapping for :func:`corpus.schemas.validate_profile`."""
@@ -222,10 +280,15 @@ class EnterpriseUpserted(_Out):
 class MatchRequest(_In):
     """``POST /v1/match``: an enterprise id or an ad-hoc profile."""
 
-    enterprise_id: str | None = Field(default=None, min_length=1, max_length=limits.MAX_ID_CHARS)
+    enterprise_id: str | None = Field(
+        default=None, min_length=1, max_length=limits.MAX_ID_CHARS, pattern=ID_PATTERN
+    )
     profile: EnterpriseProfileIn | None = None
-    top_k: int = Field(default=limits.Limits().default_top_k, ge=1, le=limits.Limits().max_top_k)
+    top_k: int = Field(default=limits.Limits().default_top_k, strict=True, ge=1, le=limits.Limits().max_top_k)
     levels: list[Level] = Field(default_factory=lambda: list(DEFAULT_LEVELS), min_length=1, max_length=4)
+    as_of: dt.date | None = Field(
+        default=None, description="judge validity and windows at this date (default today)"
+    )
 
 
 class ConditionVerdictPublic(_Out):
@@ -239,6 +302,14 @@ class ConditionVerdictPublic(_Out):
     actual: Any = None
 
 
+class GroupVerdictPublic(_Out):
+    """An ``any`` group with its members' verdicts and its own (one condition for the level)."""
+
+    any: list[dict[str, Any]]
+    verdict: Literal["met", "unmet", "unknown"]
+    span: str = ""
+
+
 class ResultPublic(_Out):
     """One policy item for one enterprise."""
 
@@ -248,7 +319,7 @@ class ResultPublic(_Out):
     level: str
     score: float
     score_breakdown: dict[str, float] = {}
-    conditions: list[ConditionVerdictPublic] = []
+    conditions: list[ConditionVerdictPublic | GroupVerdictPublic] = []
     gaps: list[str] = []
     fulfilment: str | None = None
     support: str | None = None
@@ -271,10 +342,13 @@ class TargetPublic(_Out):
     level: str
     score: float
     score_breakdown: dict[str, float] = {}
-    conditions: list[ConditionVerdictPublic] = []
+    conditions: list[ConditionVerdictPublic | GroupVerdictPublic] = []
     gaps: list[str] = []
     fulfilment: str | None = None
     support: str | None = None
+    risk: dict[str, Any] | None = (
+        None  # 三色预警: colour, reasons, what the legal person already holds (docs/risk.md)
+    )
 
 
 class TargetPage(_Out):
@@ -293,10 +367,10 @@ class TargetPage(_Out):
 class FeedbackCreate(_In):
     """``POST /v1/feedback``: 闭环反馈 on one result."""
 
-    enterprise_id: str = Field(min_length=1, max_length=limits.MAX_ID_CHARS)
+    enterprise_id: str = Field(min_length=1, max_length=limits.MAX_ID_CHARS, pattern=ID_PATTERN)
     item_id: str = Field(min_length=1, max_length=limits.MAX_ID_CHARS + 8)
     kind: FeedbackKind
-    rating: int | None = Field(default=None, ge=1, le=5)
+    rating: int | None = Field(default=None, strict=True, ge=1, le=5)
     comment: str | None = Field(default=None, max_length=limits.MAX_COMMENT_CHARS)
 
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import ipaddress
+import logging
 import threading
 import time
 from dataclasses import dataclass
@@ -28,8 +29,8 @@ from typing import Any, Literal, cast
 
 from api.errors import ApiError
 
-Role = Literal["admin", "push", "enterprise", "analyst"]
-ROLES: tuple[Role, ...] = ("admin", "push", "enterprise", "analyst")
+Role = Literal["admin", "push", "enterprise", "analyst", "finance"]
+ROLES: tuple[Role, ...] = ("admin", "push", "enterprise", "analyst", "finance")
 OPEN_KEY_ID = "open"
 
 
@@ -191,3 +192,119 @@ def _principal(key: Any) -> Principal:
     if role not in ROLES:
         raise ApiError(403, "forbidden", f"The key's role {role!r} is not one this service knows.")
     return Principal(key_id=str(key.key_id), role=cast(Role, role), enterprise_id=key.enterprise_id)
+
+
+@dataclass
+class _RefusalCount:
+    count: int = 0
+    first: str = ""
+    last: str = ""
+    paths: dict[str, int] | None = None
+    role: str | None = None
+
+
+class RefusalLog:
+    """Denied attempts (401, 403, 429) on the audit trail, one row per caller, status and code per time window.
+
+    A caller is the key id when the key was recognised (a 403 or 429 of a known key) and
+    ``client:<address>`` otherwise (a missing or unknown key). Counting in memory and writing
+    one row per window keeps a flood from filling the disk: at most ``max_callers`` rows per
+    window (beyond, the rest share the caller ``(many)``), each with the count, the first and
+    last time and up to five paths. Closed windows are written by a background thread;
+    :meth:`flush` writes what is pending (the audit read and shutdown call it).
+    """
+
+    max_callers = 10_000
+    max_paths = 5
+
+    def __init__(self, append: Any, window_s: int = 60, clock: Any = time.time) -> None:
+        self.append = append
+        self.window_s = max(1, int(window_s))
+        self.clock = clock
+        self._lock = threading.Lock()
+        self._pending: dict[tuple[int, str, int, str], _RefusalCount] = {}
+        self._callers: dict[int, set[str]] = {}
+        self.recorded = 0
+        self.rows_written = 0
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        """Write closed windows every few seconds in a daemon thread."""
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name="policymatch-refusals", daemon=True)
+            self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.wait(min(5.0, self.window_s / 4)):
+            try:
+                self.flush(closed_only=True)
+            except Exception:  # noqa: BLE001 - the next round retries; a refusal row must not kill the thread
+                logging.getLogger("policymatch.api").exception("writing refusal audit rows failed")
+
+    def record(self, caller: str, status: int, code: str, path: str, role: str | None = None) -> None:
+        """Count one refusal of ``caller`` (key id or ``client:<address>``)."""
+        now = self.clock()
+        window = int(now // self.window_s) * self.window_s
+        stamp = _iso(now)
+        with self._lock:
+            callers = self._callers.setdefault(window, set())
+            if caller not in callers and len(callers) >= self.max_callers:
+                caller = "(many)"
+            callers.add(caller)
+            entry = self._pending.setdefault(
+                (window, caller, status, code), _RefusalCount(first=stamp, paths={})
+            )
+            entry.count += 1
+            entry.last = stamp
+            entry.role = entry.role or role
+            assert entry.paths is not None
+            if path in entry.paths or len(entry.paths) < self.max_paths:
+                entry.paths[path] = entry.paths.get(path, 0) + 1
+            self.recorded += 1
+
+    def flush(self, *, closed_only: bool = False) -> int:
+        """Write pending rows (only those of windows already over with ``closed_only``); returns rows written."""
+        from corpus.store import AuditEvent
+
+        current = int(self.clock() // self.window_s) * self.window_s
+        with self._lock:
+            keys = [k for k in self._pending if not closed_only or k[0] < current]
+            taken = [(k, self._pending.pop(k)) for k in keys]
+            for window in [w for w in self._callers if not closed_only or w < current]:
+                if not any(k[0] == window for k in self._pending):
+                    self._callers.pop(window, None)
+        for (window, caller, status, code), entry in sorted(taken, key=lambda kv: (kv[0][0], kv[1].first)):
+            self.append(
+                AuditEvent(
+                    actor=caller,
+                    action="request.refused",
+                    target=str(status),
+                    details={
+                        "status": status,
+                        "code": code,
+                        "count": entry.count,
+                        "window_start": _iso(window),
+                        "window_s": self.window_s,
+                        "first": entry.first,
+                        "last": entry.last,
+                        "paths": entry.paths,
+                        "role": entry.role,
+                    },
+                )
+            )
+            self.rows_written += 1
+        return len(taken)
+
+    def close(self) -> None:
+        """Stop the thread and write everything pending."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+        self.flush()
+
+
+def _iso(seconds: float) -> str:
+    import datetime as dt
+
+    return dt.datetime.fromtimestamp(seconds, dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")

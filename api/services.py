@@ -22,8 +22,9 @@ from pathlib import Path
 from typing import Any
 
 from api.limits import Limits, RateLimiter
-from api.security import KeyRing, Principal
+from api.security import KeyRing, Principal, RefusalLog
 from api.settings import Settings
+from api.workers import ExtractionPool
 
 log = logging.getLogger("policymatch.api")
 # How long the policy-version map a match's audit row uses may be reused (changes made through the app apply at once).
@@ -203,14 +204,25 @@ class Services:
     _versions: tuple[str, float, dict[str, int]] | None = field(default=None, repr=False)
     match_cache: MatchCache = field(default_factory=MatchCache)
     audit_writer: AuditWriter | None = None
+    extraction: ExtractionPool | None = None
+    unauth_limiter: RateLimiter | None = None
+    refusals: RefusalLog | None = None
 
     def __post_init__(self) -> None:
+        if self.extraction is None:
+            self.extraction = ExtractionPool(getattr(self.settings, "extraction_processes", 1))
         if self.keyring is None:
             self.keyring = KeyRing(self.store)
         if self.rate_limiter is None:
             self.rate_limiter = RateLimiter(self.limits.rate_per_minute, self.limits.burst)
         if self.audit_writer is None:
             self.audit_writer = AuditWriter(self.store)
+        if self.unauth_limiter is None:
+            # Failed authentications per client address: a flood of bad keys meets 429 before the key lookup.
+            self.unauth_limiter = RateLimiter(self.limits.unauth_rate_per_minute, self.limits.unauth_burst)
+        if self.refusals is None:
+            self.refusals = RefusalLog(self.audit_writer.append, self.limits.refusal_audit_window_s)
+            self.refusals.start()
 
     @property
     def model_version(self) -> str:
@@ -260,8 +272,12 @@ class Services:
 
     def close(self) -> None:
         """Commit queued audit rows, then close the store (the matcher holds nothing that needs closing)."""
+        if self.refusals is not None:
+            self.refusals.close()
         if self.audit_writer is not None:
             self.audit_writer.close()
+        if self.extraction is not None:
+            self.extraction.close()
         close = getattr(self.store, "close", None)
         if close is not None:
             close()
@@ -319,7 +335,9 @@ def open_services(
     except BaseException:
         store.close()
         raise
-    return Services(settings=settings, store=store, matcher=matcher, limits=limits or Limits())
+    return Services(
+        settings=settings, store=store, matcher=matcher, limits=limits or Limits.from_settings(settings)
+    )
 
 
 def record_audit(

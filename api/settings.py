@@ -53,6 +53,62 @@ class Settings(BaseSettings):
         le=64,
         description="worker threads that may run 智能匹配 at once in one server process (1 measured best on 2 cores)",
     )
+    # --- limits (issue 18): every bound on what one request, client or file may cost is a setting here.
+    max_body_bytes: int = Field(
+        default=2 * 1024 * 1024, ge=1024, description="largest request body (413 above)"
+    )
+    max_policy_text_chars: int = Field(
+        default=200_000,
+        ge=1,
+        description="longest policy text accepted by POST /v1/policies and ingest (422 above)",
+    )
+    extraction_budget_s: float = Field(
+        default=60.0,
+        gt=0,
+        description="seconds one policy document's split and extraction may take (422 past it)",
+    )
+    extraction_processes: int = Field(
+        default=1,
+        ge=0,
+        le=16,
+        description="worker processes that read posted policies (0: in the request's thread, which a long text stalls)",
+    )
+    max_top_k: int = Field(default=100, ge=1, description="most results one 智能匹配 may ask for")
+    default_top_k: int = Field(default=20, ge=1)
+    max_page_size: int = Field(default=500, ge=1, description="most rows one target-list page may ask for")
+    default_page_size: int = Field(default=50, ge=1)
+    rate_per_minute: int = Field(default=600, ge=0, description="requests per minute per API key (429 above)")
+    burst: int = Field(
+        default=60, ge=1, description="requests a key may send at once before the rate applies"
+    )
+    unauth_rate_per_minute: int = Field(
+        default=60, ge=0, description="failed authentications per minute per client address (429 above)"
+    )
+    unauth_burst: int = Field(default=20, ge=1)
+    refusal_audit_window_s: int = Field(
+        default=60,
+        ge=1,
+        description="refusals (401/403/429) are audited as one row per key or client per window",
+    )
+    read_timeout_s: float = Field(
+        default=15.0, gt=0, description="seconds a client may take to send a whole request body (408 past it)"
+    )
+    keep_alive_timeout_s: int = Field(
+        default=5, ge=1, description="seconds an idle keep-alive connection is kept"
+    )
+    max_file_bytes: int = Field(
+        default=20 * 1024 * 1024,
+        ge=1024,
+        description="largest .docx/.html/.txt file read by ingest (compressed size)",
+    )
+    max_unzipped_bytes: int = Field(
+        default=25 * 1024 * 1024,
+        ge=1024,
+        description="largest uncompressed member of a .docx, checked before parsing",
+    )
+    max_xml_elements: int = Field(
+        default=500_000, ge=100, description="most XML/HTML elements one .docx or .html may hold"
+    )
     demo_seed: int = 20241
     demo_enterprises: int = Field(default=10_000, ge=0)
     demo_policies: int = Field(default=200, ge=0)

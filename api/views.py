@@ -8,7 +8,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from api.errors import ApiError, not_found
-from corpus.conditions import LEVELS, Condition, ConditionError
+from corpus.conditions import LEVELS, ConditionError, Entry, Tier, node_from_dict
 from corpus.schemas import EnterpriseProfile
 from matcher.item_catalog import support_text
 
@@ -30,7 +30,9 @@ def item_view(store: Any, item: Any) -> dict[str, Any]:
     tags = store.item_tags(item.id) or {}
     out["tags"] = tags
     out["support"] = support_text(item.text, tags)
-    out["conditions"] = [c.to_dict() for c in store.item_conditions(item.id)]
+    entries = store.item_conditions(item.id)
+    out["conditions"] = [c.to_dict() for c in entries if not isinstance(c, Tier)]
+    out["tiers"] = [c.to_dict() for c in entries if isinstance(c, Tier)]
     out["conditions_source"] = store.item_condition_source(item.id)
     return out
 
@@ -64,21 +66,45 @@ def require_enterprise(store: Any, enterprise_id: str) -> EnterpriseProfile:
     return profile
 
 
-def conditions_from(raw: Sequence[Mapping[str, Any]], source: str = "edited") -> list[Condition]:
-    """Build conditions from a person's input; 422 naming the position of the first bad one."""
-    built: list[Condition] = []
-    for position, data in enumerate(raw):
-        try:
-            condition = Condition.from_dict({**data, "source": source})
-        except ConditionError as exc:
-            raise ApiError(
-                422,
-                "invalid_condition",
-                f"Condition {position} ({data.get('field')} {data.get('op')}): {exc}.",
-                {"index": position, "field": data.get("field"), "op": data.get("op")},
-            ) from None
-        built.append(condition)
-    return built
+def conditions_from(
+    raw: Sequence[Mapping[str, Any]],
+    source: str = "edited",
+    tiers: Sequence[Mapping[str, Any]] | None = None,
+) -> list[Entry]:
+    """Build an item's entries (v2: leaves, groups, tiers) from a person's input; 422 naming the first bad one."""
+    built: list[Entry] = []
+    for kind, entries in (("Condition", raw), ("Tier", tiers or [])):
+        for position, data in enumerate(entries):
+            try:
+                entry = node_from_dict(data, source)
+            except ConditionError as exc:
+                name = (
+                    data.get("label")
+                    if kind == "Tier"
+                    else " ".join(str(data.get(k)) for k in ("field", "op") if data.get(k) is not None)
+                    or ("any" if isinstance(data, Mapping) and "any" in data else "?")
+                )
+                raise ApiError(
+                    422,
+                    "invalid_condition",
+                    f"{kind} {position} ({name}): {exc}.",
+                    {
+                        "index": position,
+                        "kind": kind.lower(),
+                        "field": data.get("field"),
+                        "op": data.get("op"),
+                    },
+                ) from None
+            if kind == "Tier" and not isinstance(entry, Tier):
+                raise ApiError(
+                    422,
+                    "invalid_condition",
+                    f"Tier {position}: a tier needs label and conditions.",
+                    {"index": position, "kind": "tier"},
+                )
+            built.append(entry)
+    common = [e for e in built if not isinstance(e, Tier)]
+    return common + [e for e in built if isinstance(e, Tier)]
 
 
 def parse_levels(raw: Iterable[str] | None, default: Sequence[str]) -> tuple[str, ...]:

@@ -25,7 +25,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 Verdict = Literal["met", "unmet", "unknown"]
@@ -189,7 +189,7 @@ class Condition:
         return out
 
     def describe(self) -> str:
-        """A short human reading of the condition (its span when it has one)."""
+        """Say the condition in a few words (its span when it has one)."""
         if self.span:
             return self.span
         value = "、".join(str(v) for v in self.value) if isinstance(self.value, tuple) else self.value
@@ -270,7 +270,7 @@ class Group:
         return out
 
     def describe(self) -> str:
-        """A short human reading of the group."""
+        """Say the group in a few words."""
         joiner = "或" if self.kind == "any" else "且"
         return joiner.join(m.describe() for m in self.members)
 
@@ -295,7 +295,7 @@ class Formula:
                 raise ConditionError(f"formula {name} must be a non-negative number, got {value!r}")
 
     def amount(self, profile: Mapping[str, Any]) -> float | None:
-        """The expected amount (万元) for this profile, or None when the base is unknown."""
+        """Compute the expected amount (万元) for this profile; None when the base is unknown."""
         base = _actual_value(self.base, profile)
         if not _is_number(base):
             return None
@@ -307,7 +307,7 @@ class Formula:
         return round(value, 4)
 
     def text(self) -> str:
-        """The formula as people read it (``投资额 × 8%，最高 200 万元``)."""
+        """Write the formula as people read it (``投资额 × 8%，最高 200 万元``)."""
         out = f"{FIELD_LABELS.get(self.base, self.base)} × {_fmt(self.rate * 100)}%"
         if self.cap is not None:
             out += f"，最高 {_fmt(self.cap)} 万元"
@@ -382,7 +382,7 @@ class Tier:
         return out
 
     def expected_amount(self, profile: Mapping[str, Any]) -> float | None:
-        """The amount this tier gives this profile: from its formula when the base is known, else its fixed amount."""
+        """Return the amount this tier gives this profile: by its formula when the base is known, else fixed."""
         if self.formula is not None:
             computed = self.formula.amount(profile)
             if computed is not None:
@@ -393,18 +393,18 @@ class Tier:
 Entry = Condition | Group | Tier
 
 
-def node_from_dict(data: Any, source: str | None = None, *, allow_tier: bool = True) -> Entry:
+def node_from_dict(data: Any, source: Source | str | None = None, *, allow_tier: bool = True) -> Entry:
     """Build a leaf, a group (``{"any": [...]}``) or a tier (``{"label", "conditions"}``) from JSON."""
     if not isinstance(data, Mapping):
         raise ConditionError(f"a condition must be a JSON object, got {type(data).__name__}")
-    src = source or data.get("source") or "extracted"
+    src: Source = source or data.get("source") or "extracted"  # type: ignore[assignment]
     for kind in ("any", "all"):
         if kind in data:
             members = data[kind]
             if not isinstance(members, list | tuple):
                 raise ConditionError(f"{kind!r} needs a list of conditions")
             return Group(
-                kind,  # type: ignore[arg-type]
+                kind,
                 tuple(_member_from_dict(m, src) for m in members),
                 span=str(data.get("span") or ""),
                 role=data.get("role") or "require",
@@ -419,7 +419,7 @@ def node_from_dict(data: Any, source: str | None = None, *, allow_tier: bool = T
         amount = data.get("amount")
         return Tier(
             label=str(data.get("label") or ""),
-            conditions=tuple(node_from_dict(c, src, allow_tier=False) for c in raw),  # type: ignore[misc]
+            conditions=tuple(_member_from_dict(c, src) for c in raw),
             support=str(data.get("support") or ""),
             amount=None if amount is None else _number_or_error(amount, "tier amount"),
             formula=Formula.from_dict(data.get("formula")),
@@ -507,8 +507,27 @@ def leaves(entries: Iterable[Entry]) -> Iterator[Condition]:
             yield from leaves(entry.conditions)
 
 
+def fields_read(entries: Iterable[Entry]) -> set[str]:
+    """Every profile field the entries read: their leaves' fields and their tiers' formula bases."""
+    entries = list(entries)
+    out = {leaf.field for leaf in leaves(entries)}
+    out |= {e.formula.base for e in entries if isinstance(e, Tier) and e.formula is not None}
+    return out
+
+
+def with_source(entry: Entry, source: str) -> Entry:
+    """Return the entry with ``source`` set on it and everything inside it."""
+    if isinstance(entry, Condition):
+        return entry if entry.source == source else replace(entry, source=source)  # type: ignore[arg-type]
+    if isinstance(entry, Group):
+        members = tuple(with_source(m, source) for m in entry.members)
+        return replace(entry, members=members, source=source)  # type: ignore[arg-type]
+    inner = tuple(with_source(c, source) for c in entry.conditions)
+    return replace(entry, conditions=inner, source=source)  # type: ignore[arg-type]
+
+
 def is_v1(entries: Sequence[Entry]) -> bool:
-    """True when the entries are a plain v1 list (leaves with the default role only)."""
+    """Tell whether the entries are a plain v1 list (leaves with the default role only)."""
     return all(isinstance(e, Condition) and e.role == "require" for e in entries)
 
 
@@ -556,7 +575,7 @@ class ConditionResult:
         return self.role != "bonus" and self.verdict == "unknown"
 
     def fields(self) -> list[str]:
-        """The profile fields this result reads (a group's members' fields)."""
+        """List the profile fields this result reads (a group's members' fields)."""
         if isinstance(self.condition, Group):
             return sorted({f for m in self.members for f in m.fields()})
         return [self.condition.field]
@@ -835,6 +854,18 @@ def _support_note(tier: Tier) -> str:
     return f"（{_fmt(tier.amount)} 万元）" if tier.amount is not None else ""
 
 
+def choose_tier(ranks: Sequence[int]) -> int:
+    """Pick the tier an item is judged on from each tier's level rank (tiers best first).
+
+    The best level wins. Among tiers at that level: when it can be reached (eligible,
+    need_info) the first, best one; when it cannot (near_miss, ineligible) the last,
+    lowest one — the nearest door, whose gaps say what it lacks.
+    """
+    best = min(ranks)
+    tied = [n for n, rank in enumerate(ranks) if rank == best]
+    return tied[-1] if best >= LEVELS.index("near_miss") else tied[0]
+
+
 def judge_item(
     conditions: Iterable[Entry],
     profile: Mapping[str, Any],
@@ -842,9 +873,8 @@ def judge_item(
 ) -> ItemVerdict:
     """Evaluate an item's entries (v1 list, or v2 with groups, roles and tiers) and derive its level.
 
-    With tiers, each is judged together with the common conditions; the first (best)
-    tier with the best level wins, and when none can be reached (all ineligible) the
-    lowest tier does, so the gaps say what the nearest door lacks (docs/conditions.md §3).
+    With tiers, each is judged together with the common conditions and :func:`choose_tier`
+    picks the one the item is judged on (docs/conditions.md §3).
     """
     common, tiers = split_tiers(conditions)
     results = tuple(evaluate_conditions(common, profile, semantic_judge))
@@ -854,9 +884,7 @@ def judge_item(
     for index, tier in enumerate(tiers):
         own = tuple(evaluate_conditions(tier.conditions, profile, semantic_judge))
         judged.append(TierVerdict(index, tier, level_of(results + own), own, tier.expected_amount(profile)))
-    ranks = [LEVELS.index(t.level) for t in judged]
-    best = min(ranks)
-    chosen = len(judged) - 1 if best == LEVELS.index("ineligible") else ranks.index(best)
+    chosen = choose_tier([LEVELS.index(t.level) for t in judged])
     return ItemVerdict(judged[chosen].level, results + judged[chosen].results, tuple(judged), chosen)
 
 # --- helpers ---------------------------------------------------------------------------------

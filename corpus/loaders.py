@@ -44,7 +44,23 @@ T = TypeVar("T")
 
 POLICY_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".docx", ".jsonl")
 ENTERPRISE_SUFFIXES = (".jsonl", ".csv")
-_METADATA_KEYS = ("id", "title", "region_code", "department", "issued", "valid_until", "url", "fulfilment")
+_METADATA_KEYS = (
+    "id",
+    "title",
+    "region_code",
+    "department",
+    "issued",
+    "valid_until",
+    "url",
+    "fulfilment",
+    # Document facts (docs/conditions.md §5): given explicitly they win over what is read from the text.
+    "fulfilment_mode",
+    "is_policy",
+    "doc_type",
+    "valid_from",
+    "window_open",
+    "window_close",
+)
 _DATE_RE = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
 
 
@@ -69,6 +85,9 @@ class Loaded(Generic[T]):
     record: T
     path: str
     line: int | None = None
+    # The keys the source gave explicitly (a JSONL record's, a front matter's); None when unknown. Facts read
+    # from a policy's text fill only what was not given (matcher.extraction.document).
+    given: frozenset[str] | None = None
 
 
 @dataclass(frozen=True)
@@ -82,6 +101,117 @@ class LoadResult(Generic[T]):
 
 class UnsupportedFormatError(ValueError):
     """A file whose suffix this loader does not read."""
+
+
+class FileTooLarge(ValueError):
+    """A file over one of the :class:`FileCaps` (checked before parsing)."""
+
+
+@dataclass(frozen=True)
+class FileCaps:
+    """What one policy file may cost before it is parsed (settings: max_file_bytes, max_unzipped_bytes, max_xml_elements).
+
+    A .docx is a zip: a 200 KB file may hold a 57 MB document.xml that python-docx would
+    parse for minutes into gigabytes. The member sizes are checked from the zip directory and
+    again while reading (a lying directory is caught), and the XML's elements are counted from
+    the raw bytes, before any parser sees them.
+    """
+
+    max_file_bytes: int = 20 * 1024 * 1024
+    max_unzipped_bytes: int = 25 * 1024 * 1024
+    max_xml_elements: int = 500_000
+    max_zip_members: int = 2_000
+
+    @classmethod
+    def from_settings(cls, settings: Any) -> FileCaps:
+        """Read the caps from the settings (fields of the same name)."""
+        return cls(
+            **{
+                k: getattr(settings, k)
+                for k in ("max_file_bytes", "max_unzipped_bytes", "max_xml_elements")
+                if hasattr(settings, k)
+            }
+        )
+
+
+DEFAULT_CAPS = FileCaps()
+_CHUNK = 1 << 20
+
+
+def _count_elements(chunks: Iterable[bytes], limit: int, what: str) -> int:
+    """Count start tags (``<`` not followed by ``/``, ``!`` or ``?``) in raw XML/HTML; raise past ``limit``."""
+    count = 0
+    tail = b""
+    for chunk in chunks:
+        data = tail + chunk
+        # A tag split across chunks is counted once: the last byte is carried over.
+        body, tail = data[:-1], data[-1:]
+        count += body.count(b"<") - body.count(b"</") - body.count(b"<!") - body.count(b"<?")
+        if count > limit:
+            raise FileTooLarge(f"{what} has more than {limit} elements (the limit max_xml_elements)")
+    return count
+
+
+def check_file_size(path: Path, caps: FileCaps = DEFAULT_CAPS) -> None:
+    """Raise :class:`FileTooLarge` when ``path`` is over ``caps.max_file_bytes``."""
+    size = path.stat().st_size
+    if size > caps.max_file_bytes:
+        raise FileTooLarge(f"is {size} bytes, over the limit of {caps.max_file_bytes} (max_file_bytes)")
+
+
+def check_docx(path: Path, caps: FileCaps = DEFAULT_CAPS) -> None:
+    """Check a .docx before parsing: a zip, members within the uncompressed cap, XML within the element cap."""
+    import zipfile
+
+    check_file_size(path, caps)
+    try:
+        archive = zipfile.ZipFile(path)
+    except zipfile.BadZipFile as exc:
+        raise ValueError(f"is not a .docx (not a zip archive: {exc})") from None
+    with archive:
+        members = archive.infolist()
+        if len(members) > caps.max_zip_members:
+            raise FileTooLarge(f"holds {len(members)} zip members, over the limit of {caps.max_zip_members}")
+        total = 0
+        for member in members:
+            if member.file_size > caps.max_unzipped_bytes:
+                raise FileTooLarge(
+                    f"{member.filename} unzips to {member.file_size} bytes, over the limit of "
+                    f"{caps.max_unzipped_bytes} (max_unzipped_bytes)"
+                )
+            total += member.file_size
+        if total > 2 * caps.max_unzipped_bytes:
+            raise FileTooLarge(
+                f"unzips to {total} bytes in all, over twice the limit of {caps.max_unzipped_bytes}"
+            )
+        for member in members:
+            if not member.filename.endswith((".xml", ".rels")):
+                continue
+
+            def chunks(member: zipfile.ZipInfo = member) -> Iterator[bytes]:
+                read = 0
+                with archive.open(member) as handle:
+                    while chunk := handle.read(_CHUNK):
+                        read += len(chunk)
+                        if read > caps.max_unzipped_bytes:  # the directory lied about the size
+                            raise FileTooLarge(
+                                f"{member.filename} unzips to more than {caps.max_unzipped_bytes} bytes"
+                            )
+                        yield chunk
+
+            _count_elements(chunks(), caps.max_xml_elements, member.filename)
+
+
+def check_html(path: Path, caps: FileCaps = DEFAULT_CAPS) -> None:
+    """Check an .html file before parsing: size, and elements within the element cap."""
+    check_file_size(path, caps)
+
+    def chunks() -> Iterator[bytes]:
+        with path.open("rb") as handle:
+            while chunk := handle.read(_CHUNK):
+                yield chunk
+
+    _count_elements(chunks(), caps.max_xml_elements, path.name)
 
 
 def sniff_encoding(path: Path, sample_bytes: int = 1 << 20) -> str:
@@ -123,8 +253,10 @@ def expand_paths(paths: Iterable[str | Path], suffixes: tuple[str, ...]) -> list
 # --- policies ----------------------------------------------------------------------------------
 
 
-def read_policies(path: str | Path) -> Iterator[Loaded[PolicyDocument] | LoadError]:
-    """Every policy document of one file, or the errors that kept one out."""
+def read_policies(
+    path: str | Path, caps: FileCaps = DEFAULT_CAPS
+) -> Iterator[Loaded[PolicyDocument] | LoadError]:
+    """Every policy document of one file, or the errors that kept one out (a file over ``caps`` is one error)."""
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix == ".jsonl":
@@ -136,22 +268,29 @@ def read_policies(path: str | Path) -> Iterator[Loaded[PolicyDocument] | LoadErr
         )
     try:
         if suffix in (".txt", ".md", ".markdown"):
+            check_file_size(path, caps)
             raw = path.read_text(encoding=sniff_encoding(path))
             metadata, body = _front_matter(raw)
             text = _markdown_to_text(body) if suffix != ".txt" else body
         elif suffix in (".html", ".htm"):
+            check_html(path, caps)
             metadata, text = {}, html_to_text(path.read_text(encoding=sniff_encoding(path), errors="replace"))
         else:
+            check_docx(path, caps)
             metadata, text = docx_to_text(path)
     except UnicodeDecodeError as exc:
         yield LoadError(str(path), None, None, f"is not UTF-8 text ({exc.reason} at byte {exc.start})")
         return
-    except (OSError, ValueError, KeyError) as exc:
-        yield LoadError(str(path), None, None, f"cannot be read: {exc}")
+    except FileTooLarge as exc:
+        yield LoadError(str(path), None, None, f"is refused before parsing: {exc}")
+        return
+    except Exception as exc:  # noqa: BLE001 - a hostile or broken file is reported, never a traceback for the folder
+        yield LoadError(str(path), None, None, f"cannot be read: {type(exc).__name__}: {exc}")
         return
     record = _document_record(path, metadata, text)
+    given = frozenset(k for k in metadata if k in _METADATA_KEYS and metadata[k])
     try:
-        yield Loaded(validate_policy(record), str(path))
+        yield Loaded(validate_policy(record), str(path), given=given)
     except PolicyError as exc:
         for problem in exc.problems:
             yield LoadError(str(path), None, problem.field, problem.message)
@@ -173,7 +312,8 @@ def _read_policy_jsonl(path: Path) -> Iterator[Loaded[PolicyDocument] | LoadErro
             yield data
             continue
         try:
-            yield Loaded(validate_policy(data), str(path), line_no)
+            given = frozenset(k for k, v in data.items() if v is not None) if isinstance(data, dict) else None
+            yield Loaded(validate_policy(data), str(path), line_no, given=given)
         except PolicyError as exc:
             yield from _record_errors(path, line_no, exc)
 

@@ -274,7 +274,7 @@ def _qualification_table() -> dict[str, Qualification]:
 
 
 def qualification(title: str) -> Qualification | None:
-    """The taxonomy entry of a canonical title (or an alias), or None when unknown."""
+    """Return the taxonomy entry of a canonical title (or an alias), or None when unknown."""
     canonical = canonical_qualification(title) or title
     return _qualification_table().get(canonical)
 
@@ -296,7 +296,7 @@ def _implication_closure() -> dict[str, frozenset[str]]:
 
 
 def implied_titles(titles: Iterable[str]) -> frozenset[str]:
-    """The titles held plus every title they imply (国家级“小巨人” → also 省级专精特新, 专精特新中小企业)."""
+    """Return the titles held plus every title they imply (国家级“小巨人” → 省级专精特新, 专精特新中小企业)."""
     held = {str(t) for t in titles}
     closure = _implication_closure()
     out = set(held)

@@ -20,9 +20,30 @@ from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
-from corpus import reference
+from corpus import reference, validation
 
-FULFILMENTS: tuple[str, ...] = ("免申即享", "即申即享", "一般申报", "第三方评审")
+# The plan's vocabulary of fulfilment modes (docs/conditions.md §5); 一般申报 is the v1 name of 申报审批.
+FULFILMENTS: tuple[str, ...] = (
+    "免申即享",
+    "即申即享",
+    "快申优享",
+    "即申快享",
+    "申报审批",
+    "第三方评审",
+    "一般申报",
+)
+# Modes the v1 ``policies.fulfilment`` column accepts (its CHECK); the others live in the ``facts`` JSON.
+LEGACY_FULFILMENTS: tuple[str, ...] = ("免申即享", "即申即享", "一般申报", "第三方评审")
+DOC_TYPES: tuple[str, ...] = ("policy", "notice", "qa", "result", "procurement", "news", "other")
+# Document facts kept in the stores' ``facts`` column (the v1 columns hold the rest).
+FACT_KEYS: tuple[str, ...] = (
+    "is_policy",
+    "doc_type",
+    "valid_from",
+    "window_open",
+    "window_close",
+    "fulfilment",
+)
 MU_JUN_CLASSES = ("A", "B", "C", "D")
 
 # 万元 amounts that cannot be negative; revenue_growth (%) may be.
@@ -36,6 +57,10 @@ MONEY_FIELDS = (
     "investment",
 )
 FLOAT_FIELDS = (*MONEY_FIELDS, "revenue_growth", "rd_ratio")
+# Fields the condition language v2 added (docs/conditions.md §4): counts of 件 / persons, and shares in %.
+COUNT_FIELDS = ("invention_patents", "ip_count", "insured_employees")
+PERCENT_FIELDS = ("rd_staff_ratio", "hightech_income_ratio")
+TAX_CREDIT_GRADES = ("A", "B", "M", "C", "D")
 TEXT_FIELDS = ("business_scope", "products", "description")
 
 _CREDIT_ALIASES = {
@@ -113,10 +138,21 @@ class PolicyDocument:
     url: str | None = None
     fulfilment: str | None = None
     version: int = 1
+    # Document facts (docs/conditions.md §5): a non-policy is stored, never matched; outside
+    # [valid_from, valid_until] nothing is offered; before window_open items are upcoming.
+    is_policy: bool | None = None  # None: not stated (treated as a policy)
+    doc_type: str | None = None
+    valid_from: str | None = None
+    window_open: str | None = None
+    window_close: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict (the POST /v1/policies shape plus ``version``)."""
         return asdict(self)
+
+    def facts(self) -> dict[str, Any]:
+        """Return the document facts the stores keep in their ``facts`` column."""
+        return {key: getattr(self, key) for key in FACT_KEYS}
 
 
 @dataclass(frozen=True)
@@ -134,12 +170,21 @@ class PolicyItem:
     fulfilment: str | None = None
     issued: str | None = None
     valid_until: str | None = None
+    is_policy: bool | None = None  # None: not stated (treated as a policy)
+    doc_type: str | None = None
+    valid_from: str | None = None
+    window_open: str | None = None
+    window_close: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict."""
         out = asdict(self)
         out["heading_path"] = list(self.heading_path)
         return out
+
+    def facts(self) -> dict[str, Any]:
+        """Return the document facts the stores keep in their ``facts`` column."""
+        return {key: getattr(self, key) for key in FACT_KEYS}
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> PolicyItem:
@@ -148,6 +193,38 @@ class PolicyItem:
         values = {k: v for k, v in data.items() if k in names}
         values["heading_path"] = tuple(values.get("heading_path") or ())
         return cls(**values)
+
+
+# Facts a document's text may state (docs/conditions.md §5), in the order the extractor reads them.
+READ_FACT_KEYS: tuple[str, ...] = (
+    "is_policy",
+    "doc_type",
+    "region_code",
+    "department",
+    "issued",
+    "valid_from",
+    "valid_until",
+    "window_open",
+    "window_close",
+    "fulfilment",
+)
+
+
+def merge_document_facts(document: PolicyDocument, read: Mapping[str, Any]) -> PolicyDocument:
+    """Fill what the document's metadata leaves unstated from what was read from its text.
+
+    Metadata given explicitly (API, JSONL, front matter) always wins; ``read`` (the
+    extractor's reading, e.g. ``{"valid_until": "2024-12-31", "region_code": "331002"}``)
+    only fills fields that are None. The result is checked by :func:`validate_policy`.
+    """
+    updates = {
+        key: read[key]
+        for key in READ_FACT_KEYS
+        if read.get(key) is not None and getattr(document, key) is None
+    }
+    if not updates:
+        return document
+    return validate_policy({**document.to_dict(), **updates}, version=document.version)
 
 
 def item_id(policy_id: str, seq: int) -> str:
@@ -177,16 +254,55 @@ def validate_policy(data: Mapping[str, Any], *, version: int = 1) -> PolicyDocum
     ):
         problems.append(FieldProblem("region_code", f"{region_code!r} is not a known 统计用区划代码"))
     values["region_code"] = region_code
-    for name in ("issued", "valid_until"):
+    for name in ("issued", "valid_until", "valid_from", "window_open", "window_close"):
         values[name] = _date(data.get(name), name, problems, allow_future=True)
+    window = data.get("window")
+    if window is not None:
+        # docs/conditions.md §5 writes the window as [open, close].
+        if not isinstance(window, list | tuple) or len(window) != 2:
+            problems.append(FieldProblem("window", f"must be [open, close], got {window!r}"))
+        else:
+            values["window_open"] = values["window_open"] or _date(
+                window[0], "window", problems, allow_future=True
+            )
+            values["window_close"] = values["window_close"] or _date(
+                window[1], "window", problems, allow_future=True
+            )
     if values.get("issued") and values.get("valid_until") and values["valid_until"] < values["issued"]:
         problems.append(
             FieldProblem("valid_until", f"{values['valid_until']} is before issued {values['issued']}")
         )
-    fulfilment = _optional_text(data.get("fulfilment"), "fulfilment", problems)
+    if (
+        values.get("valid_from")
+        and values.get("valid_until")
+        and values["valid_until"] < values["valid_from"]
+    ):
+        problems.append(
+            FieldProblem(
+                "valid_until", f"{values['valid_until']} is before valid_from {values['valid_from']}"
+            )
+        )
+    if (
+        values.get("window_open")
+        and values.get("window_close")
+        and values["window_close"] < values["window_open"]
+    ):
+        problems.append(
+            FieldProblem(
+                "window_close", f"{values['window_close']} is before window_open {values['window_open']}"
+            )
+        )
+    values["is_policy"] = _boolean(data.get("is_policy"), "is_policy", problems)
+    doc_type = _optional_text(data.get("doc_type"), "doc_type", problems)
+    if doc_type is not None and doc_type not in DOC_TYPES:
+        problems.append(FieldProblem("doc_type", f"{doc_type!r} is not one of {', '.join(DOC_TYPES)}"))
+    values["doc_type"] = doc_type
+    raw_mode = data.get("fulfilment") if data.get("fulfilment") is not None else data.get("fulfilment_mode")
+    fulfilment = _optional_text(raw_mode, "fulfilment", problems)
     if fulfilment is not None and fulfilment not in FULFILMENTS:
         problems.append(FieldProblem("fulfilment", f"{fulfilment!r} is not one of {', '.join(FULFILMENTS)}"))
     values["fulfilment"] = fulfilment
+    problems.extend(_strict_problems(data, values.get("id")))
     if problems:
         raise PolicyError(problems, values.get("id") or _str_or_none(data.get("id")))
     return PolicyDocument(version=version, **values)
@@ -223,6 +339,13 @@ class EnterpriseProfile:
     products: str | None = None
     description: str | None = None
     size_class: str | None = None
+    # Added for what real clauses ask (docs/conditions.md §4); each optional, missing = unknown.
+    invention_patents: int | None = None
+    ip_count: int | None = None
+    rd_staff_ratio: float | None = None
+    hightech_income_ratio: float | None = None
+    tax_credit_grade: str | None = None
+    insured_employees: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict in the shape of enterprise_profile.md (unknown fields are null)."""
@@ -296,6 +419,12 @@ def validate_profile(data: Mapping[str, Any], *, today: dt.date | None = None) -
     values["established"] = _date(data.get("established"), "established", problems, today=today)
 
     employees = _number(data.get("employees"), "employees", problems)
+    employees_range = employees is not None and validation.range_problem(
+        "employees", _raw_count(data.get("employees"), employees)
+    )
+    if employees_range:  # before rounding: 2^63-1 persons must not be stored as 9.2e18
+        problems.append(FieldProblem("employees", employees_range))
+        employees = None
     if employees is not None:
         if employees < 0:
             problems.append(FieldProblem("employees", f"must not be negative, got {employees:g}"))
@@ -313,6 +442,9 @@ def validate_profile(data: Mapping[str, Any], *, today: dt.date | None = None) -
             problems.append(FieldProblem(name, f"must not be negative (万元), got {number:g}"))
         if number is not None and name == "rd_ratio" and number < 0:
             problems.append(FieldProblem(name, f"must not be negative (%), got {number:g}"))
+        negative = number is not None and number < 0 and name in (*MONEY_FIELDS, "rd_ratio")
+        if number is not None and not negative and (reason := validation.range_problem(name, number)):
+            problems.append(FieldProblem(name, reason))
         values[name] = number
 
     values["qualifications"] = _qualifications(data.get("qualifications"), problems)
@@ -333,14 +465,50 @@ def validate_profile(data: Mapping[str, Any], *, today: dt.date | None = None) -
     values["credit_status"] = credit
 
     values["major_violation"] = _boolean(data.get("major_violation"), "major_violation", problems)
+    for name in COUNT_FIELDS:
+        count = _number(data.get(name), name, problems)
+        if count is not None:
+            if count < 0 or not float(count).is_integer():
+                problems.append(FieldProblem(name, f"must be a whole, non-negative number, got {count:g}"))
+                count = None
+            else:
+                count = int(count)
+        values[name] = count
+    for name in PERCENT_FIELDS:
+        share = _number(data.get(name), name, problems)
+        if share is not None and not 0 <= share <= 100:
+            problems.append(FieldProblem(name, f"must be a percentage between 0 and 100, got {share:g}"))
+        values[name] = share
+    grade = _optional_text(data.get("tax_credit_grade"), "tax_credit_grade", problems)
+    if grade is not None:
+        grade = grade.upper().removesuffix("级")
+        if grade not in TAX_CREDIT_GRADES:
+            problems.append(
+                FieldProblem("tax_credit_grade", f"{grade!r} is not one of {', '.join(TAX_CREDIT_GRADES)}")
+            )
+    values["tax_credit_grade"] = grade
     for name in TEXT_FIELDS:
         values[name] = _optional_text(data.get(name), name, problems)
 
+    problems.extend(_strict_problems(data, values.get("id")))
     if problems:
         raise ProfileError(problems, values.get("id"))
 
     if values["rd_ratio"] is None and values["rd_expense"] is not None and values["revenue"]:
-        values["rd_ratio"] = round(values["rd_expense"] / values["revenue"] * 100.0, 4)
+        ratio = values["rd_expense"] / values["revenue"] * 100.0
+        # Derived before any write: 1e10 / 1e-300 overflows to inf, which no JSON answer can carry.
+        reason = validation.range_problem("rd_ratio", ratio)
+        if reason:
+            raise ProfileError(
+                [
+                    FieldProblem(
+                        "rd_ratio",
+                        f"rd_expense / revenue gives an R&D ratio out of range ({reason})",
+                    )
+                ],
+                values.get("id"),
+            )
+        values["rd_ratio"] = round(ratio, 4)
     values["size_class"] = reference.size_class(
         values["industry_code"], values["employees"], values["revenue"], values["total_assets"]
     )
@@ -368,6 +536,27 @@ def uscc_check_digit(first17: str) -> str:
 
 
 # --- helpers -----------------------------------------------------------------------------------
+
+
+def _strict_problems(data: Mapping[str, Any], record_id: str | None) -> list[FieldProblem]:
+    """Return the problems every door checks alike (corpus.validation): the id's characters, NUL in any text."""
+    problems = []
+    if record_id is not None:
+        reason = validation.id_problem(record_id)
+        if reason:
+            problems.append(FieldProblem("id", reason))
+    for name, value in data.items():
+        reason = validation.nested_text_problem(value)
+        if reason and isinstance(name, str) and name != "id":
+            problems.append(FieldProblem(name, reason))
+    return problems
+
+
+def _raw_count(raw: Any, parsed: float | None) -> int | float | None:
+    # The exact integer when one was given (a float has lost digits beyond 2^53).
+    if isinstance(raw, int) and not isinstance(raw, bool):
+        return raw
+    return parsed
 
 
 def _str_or_none(value: Any) -> str | None:
@@ -398,7 +587,11 @@ def _number(value: Any, name: str, problems: list[FieldProblem]) -> float | None
         try:
             number = float(value)
         except OverflowError:  # an int beyond float range (JSON allows any length)
-            problems.append(FieldProblem(name, f"must be a finite number, got an integer of {int(value).bit_length()} bits"))
+            problems.append(
+                FieldProblem(
+                    name, f"must be a finite number, got an integer of {int(value).bit_length()} bits"
+                )
+            )
             return None
     elif isinstance(value, str):
         text = value.strip().replace(",", "").replace("，", "")
@@ -412,9 +605,7 @@ def _number(value: Any, name: str, problems: list[FieldProblem]) -> float | None
     else:
         problems.append(FieldProblem(name, f"must be a number, got {type(value).__name__}"))
         return None
-    if math.isnan(number):
-        return None
-    if not math.isfinite(number):
+    if not math.isfinite(number):  # NaN included: "not a number" is no unknown, it is a broken value
         problems.append(FieldProblem(name, f"must be a finite number, got {value!r}"))
         return None
     return number

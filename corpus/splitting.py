@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 from corpus.schemas import FULFILMENTS, PolicyDocument, PolicyItem, item_id
 
@@ -79,8 +80,9 @@ _TRAILER_RE = re.compile(
     r"[^。]{0,40}(?:施行|执行|实施|有效|解释|负责)"
 )
 # A document's signature: issuer(s) and date at its very end, maybe with （此件公开发布）.
+# Linear on long blank runs (issue 18): a blank run is entered only where it starts, and never given back.
 _SIGNATURE_RE = re.compile(
-    r"[\s\u3000\xa0]+[^。；;\s]{2,40}(?:[\s\u3000\xa0]+[^。；;\s]{2,40}){0,5}[\s\u3000\xa0]*"
+    r"(?<![\s\u3000\xa0])[\s\u3000\xa0]++[^。；;\s]{2,40}(?:[\s\u3000\xa0]++[^。；;\s]{2,40}){0,5}[\s\u3000\xa0]*+"
     r"\d{4}年\d{1,2}月\d{1,2}日[\s\u3000\xa0]*(?:[（(][^）)]{0,20}[）)])?[\s\u3000\xa0]*$"
 )
 # A measure's subsection opens with a short title, then a body: "落实稳岗用工政策。用好用足……".
@@ -91,6 +93,8 @@ _TITLE_END_RE = re.compile(r"[。；;！!？?\n]")
 _FULFILMENT_PATTERNS = (
     ("免申即享", re.compile(r"免申即享")),
     ("即申即享", re.compile(r"即申即享")),
+    ("快申优享", re.compile(r"快申优享")),
+    ("即申快享", re.compile(r"即申快享")),
     ("第三方评审", re.compile(r"第三方(?:机构)?评审")),
 )
 
@@ -337,6 +341,7 @@ def split_policy(doc: PolicyDocument) -> list[PolicyItem]:
                 fulfilment=_fulfilment(body, doc.fulfilment),
                 issued=doc.issued,
                 valid_until=doc.valid_until,
+                **_item_facts(doc),
             )
         )
     if not items and text.strip():
@@ -355,6 +360,16 @@ def split_policy(doc: PolicyDocument) -> list[PolicyItem]:
                 fulfilment=_fulfilment(body, doc.fulfilment),
                 issued=doc.issued,
                 valid_until=doc.valid_until,
+                **_item_facts(doc),
             )
         )
     return items
+
+
+def _item_facts(doc: Any) -> dict[str, Any]:
+    """Return the document facts every item of the document carries (docs/conditions.md §5)."""
+    return {
+        key: getattr(doc, key)
+        for key in ("is_policy", "doc_type", "valid_from", "window_open", "window_close")
+        if hasattr(doc, key)
+    }

@@ -121,7 +121,10 @@ def extracted_conditions(item: Any) -> tuple[Condition, ...]:
         department=item.department,
         issued=getattr(item, "issued", None),
     )
-    return tuple(extraction.conditions)
+    # What the service stores (the v2 entries once corpus.store.policy_tables.STORE_EXTRACTED_ENTRIES is on).
+    from corpus.store.policy_tables import extracted_entries
+
+    return tuple(extracted_entries(extraction))  # type: ignore[arg-type]  # v1 leaves while the switch is off
 
 
 def gold_conditions(item: Any) -> tuple[Condition, ...]:

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from corpus.conditions import Condition, judge_item, truth_verdict
+from corpus.conditions import Condition, judge_item, leaves, parse_conditions, truth_verdict
 from eval.metrics import ExtractionScores, extraction_scores
 
 ANNOTATIONS = "annotations.jsonl"
@@ -313,7 +313,8 @@ def evaluate_set(set_dir: Path) -> ExtractionReport:
     for item in _read_items(set_dir):
         if "conditions" not in item:
             continue
-        true = tuple(Condition.from_dict(c) for c in item["conditions"])
+        # Scored on leaves (v2 groups and tiers flattened), as the extractor's v1 ``conditions`` are.
+        true = tuple(leaves(parse_conditions(item["conditions"], item.get("tiers"))))
         extraction = extract_item(
             item["text"],
             title=item.get("title") or "",

@@ -238,14 +238,14 @@ def markdown(report: dict[str, Any], chosen: FusionConfig) -> str:
 
 def main(argv: Sequence[str]) -> int:
     """Score the sets, choose on their training sides, print the test-side figures as JSON."""
-    from eval.compare import CachingEncoder
     from eval.leakage import split_retrieval_set
     from eval.sets import read_retrieval_set
     from matcher.retrieval import RetrievalConfig
+    from models.cached_encoder import CachedEncoder
     from models.factory import make_encoder
 
     models = Path(".cache/test-models")
-    encoder = CachingEncoder(make_encoder("onnx-int8", "active", models))
+    encoder = CachedEncoder(make_encoder("onnx-int8", "active", models))
     train: list[SetScores] = []
     test: list[SetScores] = []
     publish = "--benchmarks" in argv

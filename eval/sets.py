@@ -21,7 +21,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from corpus.conditions import Condition, ConditionError
+from corpus.conditions import ConditionError, Entry, node_from_dict, parse_conditions
 
 TRUTH_VERDICTS = ("eligible", "unknown", "ineligible")
 FEEDBACK_LABELS = ("useful", "not_useful", "applied", "received")
@@ -107,7 +107,7 @@ class EligibilityItem:
     region_code: str | None
     department: str | None
     source: str | None
-    conditions: tuple[Condition, ...] | None
+    conditions: tuple[Entry, ...] | None
 
 
 @dataclass(frozen=True)
@@ -163,20 +163,25 @@ def read_eligibility_set(directory: Path | str) -> EligibilitySet:
     items: list[EligibilityItem] = []
     for number, obj, item_id in _keyed_records(items_path, "id", "item "):
         text = _need(obj, "text", items_path, number)
-        conditions: tuple[Condition, ...] | None = None
+        conditions: tuple[Entry, ...] | None = None
         if obj.get("conditions") is not None:
             raw = obj["conditions"]
             if not isinstance(raw, list):
                 raise SetFormatError(f"{items_path}:{number}: field 'conditions' must be a list")
-            parsed = []
-            for position, cond in enumerate(raw):
-                try:
-                    parsed.append(Condition.from_dict(cond))
-                except (ConditionError, TypeError, AttributeError) as exc:
-                    raise SetFormatError(
-                        f"{items_path}:{number}: field 'conditions[{position}]': {exc}"
-                    ) from exc
-            conditions = tuple(parsed)
+            tiers = obj.get("tiers") or []
+            if not isinstance(tiers, list):
+                raise SetFormatError(f"{items_path}:{number}: field 'tiers' must be a list")
+            # The condition language v2: leaves, any groups, roles, and tiers (inline or beside them).
+            parsed: list[Entry] = []
+            for name, entries in (("conditions", raw), ("tiers", tiers)):
+                for position, cond in enumerate(entries):
+                    try:
+                        parsed.append(node_from_dict(cond))
+                    except (ConditionError, TypeError, AttributeError) as exc:
+                        raise SetFormatError(
+                            f"{items_path}:{number}: field '{name}[{position}]': {exc}"
+                        ) from exc
+            conditions = parse_conditions(parsed)
         items.append(
             EligibilityItem(
                 id=item_id,

@@ -62,14 +62,16 @@ def load_demo(
     n_policies: int = 200,
     n_enterprises: int = 10_000,
     progress: bool = False,
+    style: str = "realistic",
 ) -> DemoLoadReport:
     """Generate the demo corpus of ``seed`` and ingest it (policies, then enterprises) into ``store``.
 
     Raises :class:`matcher.ingest.IngestFailed`-style errors only through the
     ingest itself; a demo record the ingest refuses is a bug of the generator
-    and is reported in the returned ingest reports.
+    and is reported in the returned ingest reports. ``style`` is the generator's
+    (``"realistic"`` Taizhou-shaped text, ``"plain"`` the regular text of earlier demos).
     """
-    corpus = generate(seed, n_policies, n_enterprises)
+    corpus = generate(seed, n_policies, n_enterprises, style)
     started = time.perf_counter()
     policy_report = ingest_policies(store, [p.to_record() for p in corpus.policies], progress=progress)
     policy_seconds = time.perf_counter() - started
@@ -132,7 +134,9 @@ def store_items_with_true_conditions(store: Store, corpus: DemoCorpus, n_items: 
         )
         # The demo item's own fields, without department and end date (a stored item's defaults).
         stored = [
-            PolicyItem(**{f.name: getattr(i, f.name) for f in fields(PolicyItem)} | _UNDATED)
+            PolicyItem(
+                **{f.name: getattr(i, f.name) for f in fields(PolicyItem) if hasattr(i, f.name)} | _UNDATED
+            )
             for i in demo_items
         ]
         store.upsert_policy(doc, stored, [_TrueExtraction(tuple(i.conditions), {}) for i in demo_items])

@@ -335,19 +335,25 @@ class _Structure:
         self.choice_pos = np.array(choice_pos, dtype=np.int64)
         self.has_tiers = bool((self.choice_tier >= 0).any())
         self.simple = (
-            self.n_units == len(self.leaves) and self.n_nodes == self.n_units and not self.has_tiers
+            self.n_units == len(self.leaves)
+            and self.n_nodes == self.n_units
+            and not self.has_tiers
             and not (self.node_role != 0).any()
         )
-        starts = np.flatnonzero(np.r_[True, self.choice_item[1:] != self.choice_item[:-1]]) if len(
-            choice_item
-        ) else np.zeros(0, dtype=np.int64)
+        starts = (
+            np.flatnonzero(np.r_[True, self.choice_item[1:] != self.choice_item[:-1]])
+            if len(choice_item)
+            else np.zeros(0, dtype=np.int64)
+        )
         self.choice_start = starts.astype(np.int64)
         self.n_choices = np.diff(np.r_[self.choice_start, len(choice_item)]).astype(np.int64)
         # Static per scope: counted nodes (bonus left out) and bonus nodes.
         self.scope_counted = np.bincount(
             self.scope_of_node, weights=self.node_role != 1, minlength=n_scopes + 1
         )
-        self.scope_bonus = np.bincount(self.scope_of_node, weights=self.node_role == 1, minlength=n_scopes + 1)
+        self.scope_bonus = np.bincount(
+            self.scope_of_node, weights=self.node_role == 1, minlength=n_scopes + 1
+        )
 
     def levels(self, codes: np.ndarray) -> TableVerdicts:
         """Per-item verdicts from per-leaf codes (one profile over many items)."""
@@ -378,19 +384,25 @@ class _Structure:
         level = levels_from_counts(n_fail, n_open, n_hit)
         without = levels_from_counts(n_fail - n_v1, n_open, n_hit - n_v1)
         chosen = _choose(level, self.choice_start, self.n_choices)
-        return TableVerdicts(
-            level[chosen],
-            per_choice(sat)[chosen].astype(np.int32),
-            static(self.scope_counted)[chosen].astype(np.int32),
-            n_v1[chosen] > 0,
-            without[chosen],
-            np.where(self.choice_tier[chosen] >= 0, self.choice_pos[chosen], -1),
-            per_choice(bonus)[chosen].astype(np.int32),
-            static(self.scope_bonus)[chosen].astype(np.int32),
-        ) if n else TableVerdicts(*(np.zeros(0, dtype=np.int32) for _ in range(5)))
+        return (
+            TableVerdicts(
+                level[chosen],
+                per_choice(sat)[chosen].astype(np.int32),
+                static(self.scope_counted)[chosen].astype(np.int32),
+                n_v1[chosen] > 0,
+                without[chosen],
+                np.where(self.choice_tier[chosen] >= 0, self.choice_pos[chosen], -1),
+                per_choice(bonus)[chosen].astype(np.int32),
+                static(self.scope_bonus)[chosen].astype(np.int32),
+            )
+            if n
+            else TableVerdicts(*(np.zeros(0, dtype=np.int32) for _ in range(5)))
+        )
 
 
-def _combine_units(unit: np.ndarray, node_of_unit: np.ndarray, node_any: np.ndarray, n_nodes: int) -> np.ndarray:
+def _combine_units(
+    unit: np.ndarray, node_of_unit: np.ndarray, node_any: np.ndarray, n_nodes: int
+) -> np.ndarray:
     """Node codes from unit codes: ``any`` met when one unit is met, unmet when all are; ``all`` the other way round."""
     met = np.bincount(node_of_unit, weights=unit == MET, minlength=n_nodes)
     unmet = np.bincount(node_of_unit, weights=unit == UNMET, minlength=n_nodes)
@@ -401,15 +413,19 @@ def _combine_units(unit: np.ndarray, node_of_unit: np.ndarray, node_any: np.ndar
 
 
 def _choose(level: np.ndarray, starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
-    """Per item, the choice judged on: the first with the best level; the last (lowest tier) when all are ineligible."""
-    width = int(counts.max()) if len(counts) else 1
-    position = np.arange(len(level)) - np.repeat(starts, counts)
-    key = level.astype(np.int64) * width + position
-    best = np.minimum.reduceat(key, starts) if len(starts) else key[:0]
-    best_level = best // width
-    pick = starts + best % width
-    last = starts + counts - 1
-    return np.where(best_level == LEVEL_RANK["ineligible"], last, pick)
+    """Pick per item the choice judged on, as ``corpus.conditions.choose_tier`` does.
+
+    The best level wins; among ties the first when it can be reached (eligible,
+    need_info), else the last (the nearest door).
+    """
+    if not len(starts):
+        return np.zeros(0, dtype=np.int64)
+    index = np.arange(len(level))
+    best = np.minimum.reduceat(level, starts)
+    tied = level == np.repeat(best, counts)
+    first = np.minimum.reduceat(np.where(tied, index, len(level)), starts)
+    last = np.maximum.reduceat(np.where(tied, index, -1), starts)
+    return np.where(best >= LEVEL_RANK["near_miss"], last, first)
 
 
 class ConditionTable:
@@ -782,27 +798,43 @@ class EnterpriseColumns:
             counts = [base]
         else:
             counts = [base.plus(_scope_counts([(e, node(e)) for e in t.conditions], n)) for t in tiers]
+        if not tiers:
+            # One choice (no tiers): no picking, as fast as the v1 pass over every row.
+            only = counts[0]
+            return ColumnVerdicts(
+                only.level(),
+                only.sat,
+                only.counted,
+                only.v1 > 0,
+                only.level_without(),
+                tuple(per_leaf),
+                np.full(n, -1, dtype=np.int64),
+                only.bonus_met,
+                only.bonus,
+                leaf_codes,
+            )
         levels = np.stack([c.level() for c in counts])
         width = len(counts)
-        key = levels.astype(np.int64) * width + np.arange(width)[:, None]
-        best = key.min(axis=0) if width else np.zeros(n, dtype=np.int64)
-        chosen = np.where(best // width == LEVEL_RANK["ineligible"], width - 1, best % width)
+        best = levels.min(axis=0)
+        tied = levels == best[None, :]
+        rank = np.arange(width)[:, None]
+        first = np.where(tied, rank, width).min(axis=0)
+        last = np.where(tied, rank, -1).max(axis=0)
+        # As corpus.conditions.choose_tier: ties go to the best tier when reachable, else the nearest door.
+        chosen = np.where(best >= LEVEL_RANK["near_miss"], last, first)
         cols = np.arange(n)
 
         def pick(name: str) -> np.ndarray:
             return np.stack([getattr(c, name) for c in counts])[chosen, cols]
 
-        level = levels[chosen, cols]
-        n_v1 = pick("v1")
-        without = np.stack([c.level_without() for c in counts])[chosen, cols]
         return ColumnVerdicts(
-            level,
+            levels[chosen, cols],
             pick("sat"),
             pick("counted"),
-            n_v1 > 0,
-            without,
+            pick("v1") > 0,
+            np.stack([c.level_without() for c in counts])[chosen, cols],
             tuple(per_leaf),
-            np.where(chosen >= 0, chosen, -1) if tiers else np.full(n, -1, dtype=np.int64),
+            chosen.astype(np.int64),
             pick("bonus_met"),
             pick("bonus"),
             leaf_codes,

@@ -9,9 +9,9 @@ does the same for enterprise profiles.
 Bad records are reported with their file, line and field and the good ones
 still go in; with ``strict=True`` the whole ingest is one transaction and any
 error leaves the store exactly as it was (:class:`IngestFailed` carries the
-report). If a batch fails in the store itself (a constraint, a full disk),
-its records are retried one by one so a single bad record cannot keep the
-others out. Re-ingesting an id replaces it (a new policy version, a new
+report). If a batch fails on a constraint, its records are retried one by one
+so a single bad record cannot keep the others out; if the store itself fails
+(a full disk), the batch is reported whole. Re-ingesting an id replaces it (a new policy version, a new
 enterprise snapshot), never duplicates it; a person's edited conditions survive.
 """
 
@@ -25,8 +25,10 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from corpus.loaders import (
+    DEFAULT_CAPS,
     ENTERPRISE_SUFFIXES,
     POLICY_SUFFIXES,
+    FileCaps,
     Loaded,
     LoadError,
     expand_paths,
@@ -42,9 +44,13 @@ from corpus.schemas import (
     validate_profile,
 )
 from corpus.splitting import split_policy
-from corpus.store.base import AuditEvent, Store, StoreError
+from corpus.store.base import AuditEvent, IntegrityError, Store, StoreError
 
 POLICY_BATCH = 50
+# Seconds one document's split and extraction may take (a setting at the doors: POLICYMATCH_EXTRACTION_BUDGET_S).
+EXTRACTION_BUDGET_S = 60.0
+# Characters of one policy text (a setting at the doors: POLICYMATCH_MAX_POLICY_TEXT_CHARS).
+MAX_POLICY_TEXT_CHARS = 200_000
 ENTERPRISE_BATCH = 5000
 _MAX_ERRORS_SHOWN = 20
 T = TypeVar("T")
@@ -177,8 +183,14 @@ def _progress(iterable: Iterable[Any], *, enabled: bool, unit: str, total: int |
 # --- policies ----------------------------------------------------------------------------------
 
 
+class ExtractionTooSlow(ValueError):
+    """A document whose split and extraction ran past its time budget (it is reported, not stored)."""
+
+
 @dataclass(frozen=True)
-class _PreparedPolicy:
+class PreparedPolicy:
+    """A policy document split into items and read (tags, conditions): what the store writes, made outside any lock."""
+
     document: PolicyDocument
     items: tuple[PolicyItem, ...]
     extractions: tuple[Any, ...]
@@ -186,18 +198,21 @@ class _PreparedPolicy:
     line: int | None
 
 
-def _policy_entries(docs: Iterable[Any]) -> Iterator[Loaded[PolicyDocument] | LoadError]:
+def _policy_entries(
+    docs: Iterable[Any], caps: FileCaps = DEFAULT_CAPS
+) -> Iterator[Loaded[PolicyDocument] | LoadError | PreparedPolicy]:
     for position, doc in enumerate(docs, start=1):
-        if isinstance(doc, Loaded | LoadError):
+        if isinstance(doc, Loaded | LoadError | PreparedPolicy):
             yield doc
         elif isinstance(doc, PolicyDocument):
             yield Loaded(doc, "(input)", position)
         elif isinstance(doc, str | Path):
             for path in expand_paths([doc], POLICY_SUFFIXES):
-                yield from read_policies(path)
+                yield from read_policies(path, caps)
         elif isinstance(doc, Mapping):
             try:
-                yield Loaded(validate_policy(doc), "(input)", position)
+                given = frozenset(k for k, v in doc.items() if v is not None)
+                yield Loaded(validate_policy(doc), "(input)", position, given=given)
             except RecordError as exc:
                 for problem in exc.problems:
                     yield LoadError("(input)", position, problem.field, problem.message)
@@ -205,23 +220,69 @@ def _policy_entries(docs: Iterable[Any]) -> Iterator[Loaded[PolicyDocument] | Lo
             yield LoadError("(input)", position, None, f"is not a policy document: {type(doc).__name__}")
 
 
-def _prepare_policy(entry: Loaded[PolicyDocument]) -> _PreparedPolicy:
+def prepare_policy(
+    entry: Loaded[PolicyDocument] | PolicyDocument,
+    *,
+    budget_s: float | None = EXTRACTION_BUDGET_S,
+    max_chars: int | None = MAX_POLICY_TEXT_CHARS,
+) -> PreparedPolicy:
+    """Split a document and extract every item, within ``budget_s`` seconds and ``max_chars`` characters.
+
+    Raises :class:`ExtractionTooSlow` past the budget (checked after the split and after each
+    item: every reader is linear in its text, so one item's share is bounded by the size cap)
+    and ``ValueError`` for a text over the cap. Needs no store and no lock: the HTTP route runs it
+    before taking the write lock, so a long document never holds up other writes.
+    """
     # Imported here: extraction loads its vocabularies on first use, and corpus-only callers never need it.
     from matcher.extraction import extract_item
-
-    document = entry.record
-    items = tuple(split_policy(document))
-    extractions = tuple(
-        extract_item(
-            item.text,
-            title=item.title,
-            region_code=item.region_code,
-            department=item.department,
-            issued=item.issued,
-        )
-        for item in items
+    from matcher.extraction.document import (
+        apply_document_facts,
+        given_facts,
+        governing_extraction,
+        read_document,
+        with_governing,
     )
-    return _PreparedPolicy(document, items, extractions, entry.path, entry.line)
+
+    if isinstance(entry, PolicyDocument):
+        entry = Loaded(entry, "(input)", None)
+    if max_chars is not None and len(entry.record.text) > max_chars:
+        raise ValueError(
+            f"the text has {len(entry.record.text)} characters, more than the limit of {max_chars}"
+        )
+    deadline = None if budget_s is None else time.monotonic() + budget_s
+
+    def check(stage: str) -> None:
+        if deadline is not None and time.monotonic() > deadline:
+            raise ExtractionTooSlow(f"reading it took longer than the budget of {budget_s:g} s ({stage})")
+
+    # Document facts first (region, dates, window, type …): what the text says fills what was not given,
+    # and the region it names is what 本市 / 我区 in every item mean.
+    given = None if entry.given is None else given_facts(entry.record, dict.fromkeys(entry.given, True))
+    facts = read_document(entry.record.text, title=entry.record.title, issued=entry.record.issued)
+    document = apply_document_facts(entry.record, facts, given)
+    items = tuple(split_policy(document))
+    check("split")
+    # Clauses that govern the whole document (本措施适用于…) apply to every item, not the last one only.
+    conditions, entries = governing_extraction(
+        document.text, facts.governs, region_code=document.region_code, issued=document.issued
+    )
+    extractions = []
+    for n, item in enumerate(items, start=1):
+        extractions.append(
+            with_governing(
+                extract_item(
+                    item.text,
+                    title=item.title,
+                    region_code=item.region_code,
+                    department=item.department,
+                    issued=item.issued,
+                ),
+                conditions,
+                entries,
+            )
+        )
+        check(f"item {n} of {len(items)}")
+    return PreparedPolicy(document, items, tuple(extractions), entry.path, entry.line)
 
 
 def ingest_policies(
@@ -232,28 +293,38 @@ def ingest_policies(
     progress: bool = True,
     batch_size: int = POLICY_BATCH,
     audit_actor: str | None = None,
+    budget_s: float | None = EXTRACTION_BUDGET_S,
+    max_chars: int | None = MAX_POLICY_TEXT_CHARS,
+    file_caps: FileCaps = DEFAULT_CAPS,
 ) -> IngestReport:
     """Split, extract and store policy documents; each batch is one transaction (strict: the whole ingest).
 
     ``docs`` may mix :class:`PolicyDocument`, POST /v1/policies dicts, loaded
-    records and file/folder paths. With ``strict`` any error stores nothing and
+    records, :class:`PreparedPolicy` and file/folder paths. Each document is read within
+    ``budget_s`` seconds and ``max_chars`` characters, each file within ``file_caps`` (checked
+    before parsing); a document over any of them is reported and the others still go in. With ``strict`` any error stores nothing and
     raises :class:`IngestFailed`. ``audit_actor`` appends one audit event with the counts.
     """
     started = time.perf_counter()
     tally = _Tally()
     total = _known_total(docs)
-    entries = _progress(_policy_entries(docs), enabled=progress, unit="doc", total=total)
+    entries = _progress(_policy_entries(docs, file_caps), enabled=progress, unit="doc", total=total)
 
-    def prepared() -> Iterator[_PreparedPolicy]:
+    def prepared() -> Iterator[PreparedPolicy]:
         for entry in _good_entries(entries, tally):
+            if isinstance(
+                entry, PreparedPolicy
+            ):  # read beforehand (prepare_policy), outside the caller's lock
+                yield entry
+                continue
             try:
-                yield _prepare_policy(entry)
-            except (ValueError, TypeError, KeyError) as exc:
+                yield prepare_policy(entry, budget_s=budget_s, max_chars=max_chars)
+            except (ValueError, TypeError, KeyError, RecursionError) as exc:
                 tally.errors.append(
                     LoadError(entry.path, entry.line, "text", f"cannot be split or extracted: {exc}")
                 )
 
-    def store_batch(batch: list[_PreparedPolicy], retry: bool) -> None:
+    def store_batch(batch: list[PreparedPolicy], retry: bool) -> None:
         if retry:
             _store_policy_batch(store, batch, tally)
         else:
@@ -265,7 +336,7 @@ def ingest_policies(
     )
 
 
-def _store_policy(store: Store, prepared: _PreparedPolicy, tally: _Tally) -> None:
+def _store_policy(store: Store, prepared: PreparedPolicy, tally: _Tally) -> None:
     existed = store.get_policy(prepared.document.id) is not None
     store.upsert_policy(prepared.document, prepared.items, prepared.extractions)
     tally.replaced += existed
@@ -275,13 +346,19 @@ def _store_policy(store: Store, prepared: _PreparedPolicy, tally: _Tally) -> Non
     tally.stored_ids.append(prepared.document.id)
 
 
-def _store_policy_batch(store: Store, batch: list[_PreparedPolicy], tally: _Tally) -> None:
+def _store_policy_batch(store: Store, batch: list[PreparedPolicy], tally: _Tally) -> None:
     snapshot = _Tally(**{k: v for k, v in vars(tally).items() if not isinstance(v, list)})
     try:
         with store.transaction():
             for prepared in batch:
                 _store_policy(store, prepared, snapshot)
-    except (StoreError, ValueError, TypeError):
+    except (StoreError, ValueError, TypeError) as exc:
+        if _store_itself_failed(exc):
+            for prepared in batch:
+                tally.errors.append(
+                    LoadError(prepared.path, prepared.line, None, f"the store refused it: {exc}")
+                )
+            return
         # The batch rolled back as a whole; retry one by one so one bad record keeps only itself out.
         for prepared in batch:
             try:
@@ -350,6 +427,10 @@ def ingest_enterprises(
         except (StoreError, ValueError, TypeError) as exc:
             if not retry:
                 raise
+            if _store_itself_failed(exc):
+                for one in batch:
+                    tally.errors.append(LoadError(one.path, one.line, None, f"the store refused it: {exc}"))
+                return
             for one in batch:
                 try:
                     flush([one], False)
@@ -375,8 +456,17 @@ def ingest_enterprises(
     )
 
 
-def _good_entries(entries: Iterable[Loaded[T] | LoadError], tally: _Tally) -> Iterator[Loaded[T]]:
-    """Count every record read; report the bad ones (a record with several bad fields counts once) and yield the rest."""
+def _store_itself_failed(exc: BaseException) -> bool:
+    """Tell a failure of the store itself (a full disk, an I/O error) from one record's fault.
+
+    Only a record's fault (a constraint, a bad value) is worth retrying record by record; after the
+    store itself failed a retry could keep part of a batch, so the batch is reported whole.
+    """
+    return isinstance(exc, StoreError) and not isinstance(exc, IntegrityError)
+
+
+def _good_entries(entries: Iterable[Any], tally: _Tally) -> Iterator[Any]:
+    """Count every record read; report the bad ones (a record with several bad fields counts once) and yield the rest (loaded or prepared)."""
     seen_bad: set[tuple[str, int | None]] = set()
     for entry in entries:
         if isinstance(entry, LoadError):

@@ -11,24 +11,22 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from corpus.conditions import Condition
+from corpus.conditions import Entry
 from matcher.eligibility import ConditionTable
 from matcher.encoder_text import item_text
+from matcher.extraction.support import support_text as support_sentence
+from matcher.facts import FactArrays, ItemFacts
 
 _NATIONAL = {"", "0", "000000", "100000", "86"}
 # Tag keys that say how much or when, not what an item is about: no tag words.
 _NOT_TOPICAL = ("amount", "amount_cap", "cap", "deadline", "department", "support", "amount_text")
 # The sentence of an item that states its support: a kind of support and an amount in 元.
-_SUPPORT_SENTENCE = re.compile(
-    r"[^。；;，,]*(?:奖励|补助|补贴|资助|贴息|减免)[^。；;]*?\d[\d.]*\s*(?:亿|万)?元[^。；;]*"
-)
 
 
 class ItemNotFound(LookupError):
@@ -64,9 +62,10 @@ def support_text(text: str, tags: Mapping[str, Any] | None) -> str | None:
     Extraction tags the kinds of support (``support_types``), the largest amount and the cap,
     in 万元 (``amount``, ``amount_cap``); with none, and no such sentence, there is nothing to show.
     """
-    match = _SUPPORT_SENTENCE.search(text)
-    if match:
-        return match.group(0).strip()
+    # Linear in the text (issue 18): the regex it replaces backtracked quadratically on long text.
+    sentence = support_sentence(text)
+    if sentence:
+        return sentence.strip()
     tags = tags or {}
     said = [str(k) for k in tags.get("support_types") or () if str(k).strip()]
     cap, amount = _positive(tags.get("amount_cap")), _positive(tags.get("amount"))
@@ -116,8 +115,9 @@ class CatalogItem:
     valid_until: float  # day number, +inf when open-ended
     fulfilment: str | None
     support: str | None
-    conditions: tuple[Condition, ...]
+    conditions: tuple[Entry, ...]
     tag_words: frozenset[str]
+    facts: ItemFacts = ItemFacts()
 
     @property
     def indexed_text(self) -> str:
@@ -140,6 +140,7 @@ class ItemCatalog:
     tag_vocab: dict[str, int]
     tag_matrix: Any  # scipy CSR (items × tag words) or None
     tag_counts: np.ndarray
+    facts: FactArrays | None = None
 
     @classmethod
     def compile(cls, items: Iterable[CatalogItem]) -> ItemCatalog:
@@ -172,6 +173,7 @@ class ItemCatalog:
             tag_vocab=vocab,
             tag_matrix=matrix,
             tag_counts=np.array([len(i.tag_words) for i in ordered], dtype=np.float64),
+            facts=FactArrays.of([i.facts for i in ordered]),
         )
 
     def __len__(self) -> int:
@@ -233,6 +235,7 @@ def read_items(store: Any, policy_ids: Iterable[str] | None = None) -> list[Cata
                 support=support_text(item.text, tags),
                 conditions=tuple(store.item_conditions(item.id)),
                 tag_words=tag_words(tags),
+                facts=ItemFacts.of(item),
             )
         )
     return out

@@ -20,6 +20,7 @@ from corpus.conditions import LEVELS, ConditionResult
 from matcher.eligibility import LEVEL_RANK, ConditionTable, Gap, exclusion_hits, gaps_of
 from matcher.eligibility import judge as verdict_of
 from matcher.encoder_text import dense_text, query_text
+from matcher.facts import result_extras
 from matcher.fusion import PartScores, fuse, rank_score
 from matcher.item_catalog import ItemCatalog
 from matcher.item_index import ItemIndex
@@ -45,10 +46,12 @@ class MatchResult:
     support: str | None
     excluded: bool = False
     exclusions: tuple[str, ...] = ()
+    extras: Mapping[str, Any] = field(default_factory=dict)  # v2: tier, bonus, amount, window (matcher.facts)
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready dict in the shape of api.md's result."""
+        """JSON-ready dict in the shape of api.md's result (plus the v2 keys of ``extras``)."""
         return {
+            **self.extras,
             "policy_id": self.policy_id,
             "item_id": self.item_id,
             "title": self.title,
@@ -151,7 +154,11 @@ def match_items(
     else:
         applicable = np.ones(n, dtype=bool)
         region_unknown = catalog.has_region
-    applicable &= catalog.valid_until >= request.today.toordinal()
+    # Document facts: non-policies are never matched; outside validity nothing is offered.
+    if catalog.facts is not None:
+        applicable &= catalog.facts.offered(request.today)
+    else:
+        applicable &= catalog.valid_until >= request.today.toordinal()
 
     semantic_scores = None
     if catalog.table.semantic_texts:
@@ -235,6 +242,7 @@ def match_items(
                 support=item.support,
                 excluded=bool(excluded[position]),
                 exclusions=exclusion_hits(verdict),
+                extras=result_extras(verdict, item.facts, request.today),
             )
         )
     return results, counts, int(applicable.sum())

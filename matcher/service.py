@@ -216,6 +216,8 @@ class Matcher:
         top_k: int = 20,
         levels: Sequence[str] = DEFAULT_LEVELS,
         include_excluded: bool = True,
+        *,
+        as_of: dt.date | None = None,
     ) -> MatchResponse:
         """Rank policy items for an enterprise (by id or ad-hoc profile): eligible, need_info, near_miss; within a level by relevance."""
         if top_k <= 0:
@@ -225,7 +227,7 @@ class Matcher:
             top_k,
             check_levels(levels),
             include_excluded,
-            self.today,
+            as_of or self.today,
         )
         catalog = self.catalog
         if not catalog.items:
@@ -254,9 +256,11 @@ class Matcher:
         item_id: str | None = None,
         levels: Sequence[str] = DEFAULT_LEVELS,
         include_excluded: bool = True,
+        *,
+        as_of: dt.date | None = None,
     ) -> TargetOrder:
         """Compute the whole ordered target list of one item (the policy's only item when ``item_id`` is None)."""
-        return self.target_lists.order(policy_id, item_id, levels, include_excluded)
+        return self.target_lists.order(policy_id, item_id, levels, include_excluded, as_of=as_of)
 
     def targets(
         self,
@@ -266,9 +270,13 @@ class Matcher:
         offset: int = 0,
         limit: int = 50,
         include_excluded: bool = True,
+        *,
+        as_of: dt.date | None = None,
     ) -> TargetPage:
         """One page of an item's target list, in the stable order (level, score desc, enterprise id)."""
-        return self.target_lists.page(policy_id, item_id, levels, offset, limit, include_excluded)
+        return self.target_lists.page(
+            policy_id, item_id, levels, offset, limit, include_excluded, as_of=as_of
+        )
 
     def iter_targets(
         self,
@@ -276,10 +284,14 @@ class Matcher:
         item_id: str | None = None,
         levels: Sequence[str] = DEFAULT_LEVELS,
         include_excluded: bool = True,
+        *,
+        as_of: dt.date | None = None,
     ) -> Iterator[TargetRow]:
         """Every row of an item's target list, in order (for CSV export), spelled out lazily."""
-        return self.target_lists.rows(policy_id, item_id, levels, include_excluded)
+        return self.target_lists.rows(policy_id, item_id, levels, include_excluded, as_of=as_of)
 
-    def entitled(self, policy_id: str, item_id: str | None = None) -> list[EntitledList]:
+    def entitled(
+        self, policy_id: str, item_id: str | None = None, *, as_of: dt.date | None = None
+    ) -> list[EntitledList]:
         """免申即享 lists: per item, the enterprises meeting every condition, when all its conditions are decidable."""
-        return self.target_lists.entitled(policy_id, item_id)
+        return self.target_lists.entitled(policy_id, item_id, as_of=as_of)

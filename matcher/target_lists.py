@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from corpus.conditions import leaves
 from matcher.enterprise_directory import EnterpriseDirectory
 from matcher.item_catalog import CatalogItem, ItemCatalog
 from matcher.item_index import ItemIndex
@@ -66,6 +67,8 @@ class TargetLists:
         item_id: str | None = None,
         levels: Sequence[str] = DEFAULT_LEVELS,
         include_excluded: bool = True,
+        *,
+        as_of: dt.date | None = None,
     ) -> TargetOrder:
         """Compute the whole ordered target list of one item (the policy's only item when ``item_id`` is None)."""
         catalog = self._catalog()
@@ -77,14 +80,14 @@ class TargetLists:
         item = items[0]
         levels = check_levels(levels)
         columns = self._directory.columns
-        today = self._today()
+        today = as_of or self._today()
         key = (item.id, levels, include_excluded, columns.version, id(catalog), self._index.version, today)
         with self._lock:
             cached = self.orders.get(key)
         if cached is not None:
             return cached
         semantic_scores = None
-        semantic = [c for c in item.conditions if c.op == "semantic"]
+        semantic = [c for c in leaves(item.conditions) if c.op == "semantic"]
         if semantic and columns.vectors is not None:
             texts = [str(c.value or c.span) for c in semantic]
             vectors = self._judge.condition_vectors(texts)
@@ -94,8 +97,8 @@ class TargetLists:
         with columns._lock:
             verdicts = columns.judge(item.conditions, semantic_scores, self._judge.codes)
             applicable = columns.region_applicable(item.region_prefix)
-            if item.valid_until < today.toordinal():
-                applicable = np.zeros_like(applicable)  # an expired item has no one to notify
+            if not item.facts.offered(today):
+                applicable = np.zeros_like(applicable)  # an expired item or a non-policy has no one to notify
             dense = None
             vector = self._index.item_vector(item.id)
             if vector is not None and columns.vectors is not None:
@@ -111,13 +114,15 @@ class TargetLists:
                 self.orders.popitem(last=False)
         return order
 
-    def _row(self, order: TargetOrder, item: CatalogItem, position: int) -> TargetRow:
+    def _row(self, order: TargetOrder, item: CatalogItem, position: int, as_of: dt.date | None) -> TargetRow:
         return build_row(
             order,
             position,
             self._directory.columns,
             item.policy_id,
             item.conditions,
+            item.facts,
+            as_of or self._today(),
             fulfilment=item.fulfilment,
             support=item.support,
         )
@@ -130,14 +135,16 @@ class TargetLists:
         offset: int = 0,
         limit: int = 50,
         include_excluded: bool = True,
+        *,
+        as_of: dt.date | None = None,
     ) -> TargetPage:
         """One page of an item's target list, in the stable order (level, score desc, enterprise id)."""
         if offset < 0 or limit <= 0:
             raise ValueError(f"offset must be >= 0 and limit > 0, got offset={offset} limit={limit}")
-        order = self.order(policy_id, item_id, levels, include_excluded)
+        order = self.order(policy_id, item_id, levels, include_excluded, as_of=as_of)
         item = self._catalog().find(policy_id, order.item_id)[0]
         end = min(len(order), offset + limit)
-        rows = tuple(self._row(order, item, p) for p in range(offset, end))
+        rows = tuple(self._row(order, item, p, as_of) for p in range(offset, end))
         return TargetPage(len(order), rows, offset, limit, order.counts(), self._index.version)
 
     def rows(
@@ -146,14 +153,18 @@ class TargetLists:
         item_id: str | None = None,
         levels: Sequence[str] = DEFAULT_LEVELS,
         include_excluded: bool = True,
+        *,
+        as_of: dt.date | None = None,
     ) -> Iterator[TargetRow]:
         """Every row of an item's target list, in order (for CSV export), spelled out lazily."""
-        order = self.order(policy_id, item_id, levels, include_excluded)
+        order = self.order(policy_id, item_id, levels, include_excluded, as_of=as_of)
         item = self._catalog().find(policy_id, order.item_id)[0]
         for position in range(len(order)):
-            yield self._row(order, item, position)
+            yield self._row(order, item, position, as_of)
 
-    def entitled(self, policy_id: str, item_id: str | None = None) -> list[EntitledList]:
+    def entitled(
+        self, policy_id: str, item_id: str | None = None, *, as_of: dt.date | None = None
+    ) -> list[EntitledList]:
         """免申即享 lists: per item, the enterprises meeting every condition, when all its conditions are decidable."""
         out = []
         for item in self._catalog().find(policy_id, item_id):
@@ -161,7 +172,7 @@ class TargetLists:
             if blocked:
                 out.append(EntitledList(item.policy_id, item.id, False, blocked, (), ()))
                 continue
-            order = self.order(item.policy_id, item.id, ("eligible",), include_excluded=False)
+            order = self.order(item.policy_id, item.id, ("eligible",), include_excluded=False, as_of=as_of)
             columns = self._directory.columns
             ids = tuple(columns.ids[int(r)] for r in order.rows)
             flagged = tuple(

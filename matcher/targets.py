@@ -9,22 +9,23 @@ their per-condition verdicts and gaps.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from corpus.conditions import LEVELS, Condition, ConditionResult, level_of
+from corpus.conditions import LEVELS, Condition, ConditionResult, Entry, fields_read, judge_item, leaves
 from matcher.eligibility import (
     LEVEL_RANK,
     VERDICTS,
     ColumnVerdicts,
     EnterpriseColumns,
     Gap,
-    evaluate_condition,
     gaps_of,
 )
+from matcher.facts import ItemFacts, result_extras
 from matcher.fusion import FusionConfig, PartScores, fuse, rank_score
 
 DEFAULT_LEVELS: tuple[str, ...] = ("eligible", "need_info", "near_miss")
@@ -91,7 +92,8 @@ def order_targets(
         base & verdicts.excluded & wanted[verdicts.level_without_exclusions] & include_excluded & ~chosen
     )
     keep = np.flatnonzero(chosen | excluded)
-    rules = verdicts.rules_share()[keep]
+    # Per row since the condition language v2 (tiers: each row counts the conditions of the tier it reached).
+    rules = np.asarray(verdicts.rules_share(), dtype=np.float64)[keep]
     dense_part = np.zeros(len(keep)) if dense is None else np.clip(np.asarray(dense)[keep], 0.0, 1.0)
     # The served fusion ranks enterprises as it ranks items: here the dense part is the only text part.
     fused = fuse(PartScores(np.zeros(len(keep)), None, dense_part), fusion).total
@@ -132,10 +134,12 @@ class TargetRow:
     rank: int
     fulfilment: str | None = None
     support: str | None = None  # the item's 支持内容 (``matcher.item_catalog.support_text``)
+    extras: Mapping[str, Any] = field(default_factory=dict)  # v2: tier, bonus, amount, window (matcher.facts)
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready dict in the shape of api.md's target."""
+        """JSON-ready dict in the shape of api.md's target (plus the v2 keys of ``extras``)."""
         return {
+            **self.extras,
             "enterprise_id": self.enterprise_id,
             "name": self.name,
             "policy_id": self.policy_id,
@@ -188,7 +192,9 @@ def build_row(
     position: int,
     columns: EnterpriseColumns,
     policy_id: str,
-    conditions: Sequence[Condition],
+    conditions: Sequence[Entry],
+    facts: ItemFacts | None = None,
+    as_of: dt.date | None = None,
     *,
     fulfilment: str | None = None,
     support: str | None = None,
@@ -196,40 +202,34 @@ def build_row(
     """Spell out the row at ``position`` of a target list: each condition's verdict with the actual value and gap."""
     row = int(order.rows[position])
     # Only the fields the conditions read (rd_ratio is stored already derived).
-    profile = columns.profile_view(row, {c.field for c in conditions})
-    results: list[ConditionResult] = []
-    for index, cond in enumerate(conditions):
-        if cond.op == "semantic":
-            verdict = VERDICTS[int(order.verdicts.per_condition[index][row])]
+    profile = columns.profile_view(row, fields_read(conditions))
+    codes = order.verdicts.leaf_codes or {}
 
-            def judge(_c: Condition, _p: Any, verdict: str = verdict) -> Any:
-                return verdict
+    def semantic(cond: Condition, _profile: Any) -> Any:
+        # The verdict the bulk pass gave this row (from the enterprise's text vector).
+        found = codes.get(cond)
+        return "unknown" if found is None else VERDICTS[int(found[row])]
 
-            results.append(evaluate_condition(cond, profile, judge))
-        else:
-            results.append(evaluate_condition(cond, profile))
-    level = level_of(results)
-    from corpus.conditions import ItemVerdict
-
-    verdict_all = ItemVerdict(level, tuple(results))
+    verdict_all = judge_item(conditions, profile, semantic)
     return TargetRow(
         enterprise_id=columns.ids[row],
         name=columns.names[row],
         policy_id=policy_id,
         item_id=order.item_id,
-        level=level,
+        level=verdict_all.level,
         score=float(order.score[position]),
         score_breakdown={
             "rules": float(order.rules[position]),
             "dense": float(order.dense[position]),
         },
-        conditions=tuple(results),
+        conditions=verdict_all.results,
         gaps=gaps_of(verdict_all),
         flags=columns.flags[row],
         excluded=bool(order.excluded[position]),
         rank=position + 1,
         fulfilment=fulfilment,
         support=support,
+        extras=result_extras(verdict_all, facts, as_of or dt.date.today()),
     )
 
 
@@ -256,6 +256,6 @@ class EntitledList:
         }
 
 
-def undecidable_conditions(conditions: Sequence[Condition]) -> tuple[Condition, ...]:
-    """Conditions no profile field settles (``undecidable`` and ``semantic``): they rule out 免申即享."""
-    return tuple(c for c in conditions if c.field == "undecidable" or c.op == "semantic")
+def undecidable_conditions(conditions: Sequence[Entry]) -> tuple[Condition, ...]:
+    """Conditions no profile field settles (``undecidable`` and ``semantic``, in groups and tiers too): no 免申即享."""
+    return tuple(c for c in leaves(conditions) if c.field == "undecidable" or c.op == "semantic")

@@ -48,19 +48,35 @@ def _open_store() -> Any:
 
 
 def _run(args: argparse.Namespace, kind: str) -> int:
+    from api.settings import get_settings
+    from corpus.loaders import FileCaps
     from matcher.ingest import IngestFailed, ingest_enterprises, ingest_policies
 
-    ingest = ingest_policies if kind == "policies" else ingest_enterprises
+    settings = get_settings()
     store = _open_store()
     try:
-        report = ingest(
-            store,
-            list(args.paths),
-            strict=args.strict,
-            progress=not args.quiet,
-            batch_size=args.batch_size,
-            audit_actor="cli",
-        )
+        if kind == "policies":
+            # The same caps as POST /v1/policies: a hostile file is reported, the others still go in.
+            report = ingest_policies(
+                store,
+                list(args.paths),
+                strict=args.strict,
+                progress=not args.quiet,
+                batch_size=args.batch_size,
+                audit_actor="cli",
+                budget_s=settings.extraction_budget_s,
+                max_chars=settings.max_policy_text_chars,
+                file_caps=FileCaps.from_settings(settings),
+            )
+        else:
+            report = ingest_enterprises(
+                store,
+                list(args.paths),
+                strict=args.strict,
+                progress=not args.quiet,
+                batch_size=args.batch_size,
+                audit_actor="cli",
+            )
     except IngestFailed as failed:
         print(failed.report.summary())
         return 2
@@ -96,6 +112,14 @@ def _register_demo(sub: argparse._SubParsersAction, group: Any) -> None:
         "--policies", type=int, default=None, help="policy documents (default 200, ≈6 items each)"
     )
     demo.add_argument("--enterprises", type=int, default=None, help="enterprise profiles (default 10000)")
+    demo.add_argument(
+        "--style",
+        choices=("realistic", "plain"),
+        default="realistic",
+        help="with --write-set/--export: realistic (default), the shapes of real Taizhou/Zhejiang policies "
+        "with their truth in conditions v2; "
+        "plain: the first generator's regular text",
+    )
     demo.add_argument(
         "--write-set",
         metavar="DIR",
@@ -135,7 +159,7 @@ def _demo(args: argparse.Namespace) -> int:
         raise ValueError("--policies and --enterprises must not be negative")
 
     if args.write_set or args.export:
-        corpus = generate(seed, n_policies, n_enterprises)
+        corpus = generate(seed, n_policies, n_enterprises, style=args.style)
         if args.write_set:
             out = Path(args.write_set)
             eligibility = write_eligibility_set(

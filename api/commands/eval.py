@@ -67,14 +67,15 @@ def register(sub: argparse._SubParsersAction, group: Any) -> None:
     retrieval.set_defaults(func=_retrieval)
 
     eligibility = evals.add_parser(
-        "eligibility", help="score predicted verdicts against a labelled eligibility set"
+        "eligibility",
+        help="score what the service says against the truth: the real corpus (default) or a labelled eligibility set",
     )
     eligibility.add_argument(
         "--set",
         dest="set_dir",
         type=Path,
-        required=True,
-        help="folder with items.jsonl, profiles.jsonl, truth.jsonl",
+        default=None,
+        help="folder with items.jsonl, profiles.jsonl, truth.jsonl (default: the real corpus, eval/sets/real_policies)",
     )
     eligibility.add_argument("--report", type=Path, required=True, help="report folder to write")
     eligibility.add_argument(
@@ -94,7 +95,19 @@ def register(sub: argparse._SubParsersAction, group: Any) -> None:
         default=None,
         help="also write the numbers and plot into docs/benchmarks.md, section evaluation-NAME",
     )
+    from eval.real_cli import add_corpus_arguments, register_agreement, register_corpus
+    from eval.real_profiles import PROFILES_PATH
+
+    add_corpus_arguments(eligibility)
+    eligibility.add_argument(
+        "--profiles", type=Path, default=PROFILES_PATH, help="profiles of the real corpus (profiles.jsonl)"
+    )
+    eligibility.add_argument(
+        "--no-ranking", action="store_true", help="skip the 智能匹配 ranking figures (faster)"
+    )
     eligibility.set_defaults(func=_eligibility)
+    register_corpus(evals)
+    register_agreement(evals)
 
 
 def _print_metrics(metrics: dict[str, Any], keys: tuple[str, ...]) -> None:
@@ -157,6 +170,10 @@ def _retrieval(args: argparse.Namespace) -> int:
 
 
 def _eligibility(args: argparse.Namespace) -> int:
+    if args.set_dir is None:
+        from eval.real_cli import eligibility_command
+
+        return eligibility_command(args)
     from api.settings import get_settings
     from eval.eligibility_run import run_eligibility
     from eval.sets import read_eligibility_set

@@ -38,6 +38,11 @@ def register(sub: argparse._SubParsersAction, group: Any) -> None:
     targets.add_argument("--offset", type=int, default=0)
     targets.add_argument("--entitled", action="store_true", help="print the 免申即享 list instead")
     targets.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    targets.add_argument(
+        "--csv",
+        metavar="FILE",
+        help="write the whole list as CSV (as GET …/targets.csv, safe to open in a spreadsheet); - for stdout",
+    )
     targets.set_defaults(func=_targets)
 
     index = sub.add_parser("index", help="the retrieval index: build a new version and switch to it")
@@ -116,6 +121,8 @@ def _targets(args: argparse.Namespace) -> int:
                 for enterprise_id in entitled.enterprise_ids[: args.limit]:
                     print(f"  {enterprise_id}")
         return 0
+    if args.csv:
+        return _targets_csv(matcher, args)
     page = matcher.targets(args.policy_id, args.item, args.levels, offset=args.offset, limit=args.limit)
     if args.json:
         print(json.dumps(page.to_dict(), ensure_ascii=False, indent=1))
@@ -126,10 +133,46 @@ def _targets(args: argparse.Namespace) -> int:
         excluded = " [排除]" if row.excluded else ""
         label = LEVEL_LABELS.get(row.level, row.level)
         print(
-            f"{row.rank:>6}  {label:<8} {row.score:>6.3f}  {row.enterprise_id:<14} {row.name[:24]}{flags}{excluded}"
+            f"{row.rank:>6}  {label:<8} {row.score:>6.3f}  {row.enterprise_id:<14} {_printable(row.name[:24])}{flags}{excluded}"
         )
         for gap in row.gaps:
             print(f"{'':>16}- {gap.text}")
+    return 0
+
+
+def _printable(text: str) -> str:
+    # A stored name is shown, never obeyed: control characters (terminal escapes) become visible codes.
+    return "".join(c if c.isprintable() else f"\\x{ord(c):02x}" for c in text)
+
+
+def _targets_csv(matcher: Any, args: argparse.Namespace) -> int:
+    """Write every row of the list (all items, or ``--item``) as the export route writes it."""
+    import contextlib
+    import sys
+
+    from api.exports import target_csv_lines
+
+    if args.item:
+        item_ids = [args.item]
+    else:
+        stored = matcher.store.get_policy(args.policy_id)
+        if stored is None:
+            print(f"no policy {args.policy_id!r} in the store")
+            return 2
+        item_ids = [item.id for item in stored.items]
+    rows = (
+        row
+        for one in item_ids
+        for row in matcher.iter_targets(args.policy_id, item_id=one, levels=tuple(args.levels))
+    )
+    with contextlib.ExitStack() as stack:
+        out = (
+            sys.stdout
+            if args.csv == "-"
+            else stack.enter_context(open(args.csv, "w", encoding="utf-8", newline=""))
+        )
+        for chunk in target_csv_lines(rows, bom=args.csv != "-"):
+            out.write(chunk)
     return 0
 
 

@@ -28,6 +28,7 @@ class OpenServiceError(RuntimeError):
 
 def _serve(args: argparse.Namespace) -> int:
     import sys
+    import threading
 
     import uvicorn
 
@@ -73,8 +74,19 @@ def _serve(args: argparse.Namespace) -> int:
     say(f"serving http://{settings.host}:{settings.port}/ (OpenAPI docs at /docs)")
     configure_logging()
     app = create_app(settings, services)
+    if services.extraction is not None:
+        # Start the policy-reading worker beside serving (a few seconds), not at the first POST /v1/policies.
+        threading.Thread(target=services.extraction.warm, name="policymatch-warm", daemon=True).start()
     try:
-        uvicorn.run(app, host=settings.host, port=settings.port, log_config=None, access_log=False)
+        uvicorn.run(
+            app,
+            host=settings.host,
+            port=settings.port,
+            log_config=None,
+            access_log=False,
+            # An idle keep-alive connection is closed after this; a slow body meets api.limits' read timeout.
+            timeout_keep_alive=settings.keep_alive_timeout_s,
+        )
     finally:
         services.close()
     return 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
@@ -20,8 +21,26 @@ router = APIRouter(prefix="/v1/enterprises", tags=["enterprises"])
 
 def _upsert(services: Services, principal: Any, record: dict[str, Any]) -> JSONResponse:
     profile = validate_profile(record)
+    # The answer is made before the write: a profile whose answer cannot be written (a value no JSON
+    # carries) is refused with nothing stored, never answered 500 with the write committed.
+    try:
+        answer = profile.to_dict()
+        json.dumps(answer, allow_nan=False)
+    except (TypeError, ValueError) as exc:
+        raise ApiError(422, "invalid_profile", f"The profile cannot be stored: {exc}.") from None
     store = services.store
     with services.write_lock:
+        if profile.uscc:
+            holders = [h for h in store.uscc_holders(profile.uscc) if h != profile.id]
+            if holders:
+                # One legal person, one record: the code already names another record (merging is an admin action).
+                raise ApiError(
+                    409,
+                    "uscc_conflict",
+                    f"The 统一社会信用代码 {profile.uscc} is already held by enterprise {holders[0]!r}; "
+                    f"update that record or merge the two (POST /v1/enterprises/{{id}}/merge).",
+                    {"field": "uscc", "holder": holders[0], "holders": holders},
+                )
         counts = store.upsert_enterprises([profile])
         services.matcher.enterprise_changed([profile.id])
     services.directory_changed()
@@ -35,7 +54,7 @@ def _upsert(services: Services, principal: Any, record: dict[str, Any]) -> JSONR
         inserted=counts.inserted,
         updated=counts.updated,
     )
-    body = EnterpriseUpserted(id=profile.id, created=bool(counts.inserted), profile=profile.to_dict())
+    body = EnterpriseUpserted(id=profile.id, created=bool(counts.inserted), profile=answer)
     return JSONResponse(body.model_dump(), status_code=201 if counts.inserted else 200)
 
 

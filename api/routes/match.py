@@ -78,11 +78,13 @@ def _answer(body: MatchRequest, principal: Principal, services: Services) -> tup
             matcher.index_version,
             body.top_k,
             levels,
-            matcher.today.toordinal(),
+            (body.as_of or matcher.today).toordinal(),
         )
         answer = services.match_cache.get(matcher, key)
         if answer is None:
-            response = matcher.match(enterprise_id=body.enterprise_id, top_k=body.top_k, levels=levels)
+            response = matcher.match(
+                enterprise_id=body.enterprise_id, top_k=body.top_k, levels=levels, as_of=body.as_of
+            )
             answer = _serialise(as_dict(response))
             services.match_cache.put(matcher, key, answer)
     else:
@@ -98,7 +100,7 @@ def _answer(body: MatchRequest, principal: Principal, services: Services) -> tup
         profile = validate_profile(record)
         target = profile.id
         snapshot = profile_fingerprint(profile)
-        response = matcher.match(profile=profile.to_dict(), top_k=body.top_k, levels=levels)
+        response = matcher.match(profile=profile.to_dict(), top_k=body.top_k, levels=levels, as_of=body.as_of)
         answer = _serialise(as_dict(response))
     return answer, target, snapshot
 

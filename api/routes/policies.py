@@ -23,12 +23,30 @@ def create_policy(body: PolicyCreate, principal: AdminDep, services: ServicesDep
     from matcher.ingest import IngestFailed, ingest_policies
 
     record = body.model_dump(mode="json", exclude_none=True)
-    validate_policy(record)  # domain checks (region code, dates) answer 422 before any work
+    limits = services.limits
+    if len(body.text) > limits.max_policy_text_chars:
+        raise ApiError(
+            422,
+            "invalid_request",
+            f"Field 'text' is too long: {len(body.text)} characters, the limit is {limits.max_policy_text_chars}.",
+            [{"field": "text", "type": "string_too_long", "max_chars": limits.max_policy_text_chars}],
+        )
+    document = validate_policy(record)  # domain checks (region code, dates) answer 422 before any work
     store = services.store
-    previous = store.get_policy(body.id)
+    # Split and extract in a worker process, before the write lock: a long document holds up no other request.
+    try:
+        assert services.extraction is not None
+        prepared = services.extraction.prepare(
+            document, budget_s=limits.extraction_budget_s, max_chars=limits.max_policy_text_chars
+        )
+    except ValueError as exc:
+        raise ApiError(
+            422, "invalid_policy", f"The policy could not be ingested: {exc}.", {"field": "text"}
+        ) from None
     with services.write_lock:
+        previous = store.get_policy(body.id)
         try:
-            ingest_policies(store, [record], strict=True, progress=False)
+            ingest_policies(store, [prepared], strict=True, progress=False)
         except IngestFailed as exc:
             errors = [str(e) for e in exc.report.errors]
             first = errors[0] if errors else str(exc)
@@ -93,7 +111,7 @@ def put_conditions(
     store = services.store
     stored = require_policy(store, policy_id)
     item = require_item(store, policy_id, item_id)
-    conditions = conditions_from([c.model_dump() for c in body.conditions], source="edited")
+    conditions = conditions_from(body.conditions, source="edited", tiers=body.tiers)
     before = [c.to_dict() for c in store.item_conditions(item_id)]
     with services.write_lock:
         store.set_item_conditions(item_id, conditions, source="edited")

@@ -33,7 +33,9 @@ def audit(
     since: Annotated[str | None, Query(max_length=40, description="ISO time")] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> dict[str, Any]:
-    """Audit rows, newest first (admin, analyst)."""
+    """Audit rows, newest first (admin, analyst); refusals counted so far are written first, so they show."""
+    if services.refusals is not None:
+        services.refusals.flush()
     events = services.store.query_audit(actor=actor, action=action, target=target, since=since, limit=limit)
     return {"data": [event.to_dict() for event in events]}
 

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import Iterator
+import datetime as dt
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
@@ -13,8 +11,9 @@ from fastapi.responses import StreamingResponse
 from api.cursor import Cursor, check_cursor, decode_cursor, encode_cursor, query_hash
 from api.deps import PushDep, ServicesDep
 from api.errors import ApiError
+from api.exports import target_csv_lines
 from api.schemas import DEFAULT_LEVELS, TargetPage
-from api.services import record_audit
+from api.services import Services, record_audit
 from api.views import as_dict, parse_levels, require_item, require_policy
 
 router = APIRouter(prefix="/v1/policies", tags=["targets"])
@@ -26,19 +25,9 @@ LevelsQuery = Annotated[
 ItemQuery = Annotated[
     str | None, Query(max_length=200, description="one item of the policy (default: all items)")
 ]
-
-CSV_COLUMNS = (
-    "enterprise_id",
-    "name",
-    "item_id",
-    "level",
-    "score",
-    "conditions_met",
-    "conditions_unmet",
-    "conditions_unknown",
-    "gaps",
-    "flags",
-)
+AsOfQuery = Annotated[
+    dt.date | None, Query(description="judge validity and windows at this date, YYYY-MM-DD (default today)")
+]
 
 
 @router.get("/{policy_id}/targets", response_model=TargetPage)
@@ -52,6 +41,7 @@ def targets(
     cursor: Annotated[
         str | None, Query(max_length=500, description="next_cursor of the previous page")
     ] = None,
+    as_of: AsOfQuery = None,
 ) -> dict[str, Any]:
     """One page of the enterprises to notify about a policy, in a stable order while the index version holds."""
     store, matcher, limits = services.store, services.matcher, services.limits
@@ -68,7 +58,8 @@ def targets(
             {"field": "limit"},
         )
     item_ids = [item_id] if item_id is not None else [item.id for item in stored.items]
-    expected_query = query_hash(policy_id, item_id, wanted)
+    # A list judged at another date is another list: the date is part of the query a cursor belongs to.
+    expected_query = query_hash(policy_id, item_id, (*wanted, *([f"as_of={as_of}"] if as_of else [])))
     # Enterprise upserts reorder a list without a new index version, so their version is part of the ranking's.
     policy_version = f"{stored.document.version}.{services.enterprises_version}"
     index_version = services.index_version
@@ -79,7 +70,7 @@ def targets(
             parsed, index_version=index_version, policy_version=policy_version, expected_query=expected_query
         )
         offset = parsed.offset
-    rows, total, counts, served = _page(matcher, policy_id, item_ids, wanted, offset, size)
+    rows, total, counts, served = _page(matcher, policy_id, item_ids, wanted, offset, size, as_of)
     served_index = served or index_version
     if served_index != index_version:
         # The index switched between the check and the read: this page belongs to another ranking.
@@ -91,8 +82,9 @@ def targets(
                 expected_query=expected_query,
             )
         else:
-            rows, total, counts, served = _page(matcher, policy_id, item_ids, wanted, offset, size)
+            rows, total, counts, served = _page(matcher, policy_id, item_ids, wanted, offset, size, as_of)
             served_index = served or services.index_version
+    _add_risk(services, rows, item_id)
     end = offset + len(rows)
     next_cursor = (
         encode_cursor(Cursor(served_index, policy_version, end, expected_query))
@@ -122,6 +114,21 @@ def targets(
     }
 
 
+def _add_risk(services: Services, rows: list[dict[str, Any]], item_id: str | None) -> None:
+    """Give each row its 三色预警 colour with reasons and what its legal person already holds of the item's groups."""
+    from matcher.risk import RiskBoard
+
+    by_item: dict[str, list[dict[str, Any]]] = {}
+    for row in rows:
+        by_item.setdefault(str(row.get("item_id") or item_id or ""), []).append(row)
+    board = RiskBoard(services.store, services.matcher)
+    snap = board.snapshot(sorted({str(r["enterprise_id"]) for r in rows}))
+    for target_item, members in by_item.items():
+        notes = board.annotate(target_item, [str(r["enterprise_id"]) for r in members], snap)
+        for row in members:
+            row["risk"] = notes[str(row["enterprise_id"])]
+
+
 @router.get("/{policy_id}/targets.csv", response_class=StreamingResponse)
 def targets_csv(
     policy_id: str,
@@ -129,6 +136,7 @@ def targets_csv(
     services: ServicesDep,
     item_id: ItemQuery = None,
     levels: LevelsQuery = None,
+    as_of: AsOfQuery = None,
 ) -> StreamingResponse:
     """Stream the whole target list as CSV (UTF-8 with BOM so spreadsheet programs read the Chinese)."""
     store, matcher = services.store, services.matcher
@@ -138,7 +146,11 @@ def targets_csv(
     wanted = parse_levels(levels, DEFAULT_LEVELS)
     item_ids = [item_id] if item_id is not None else [item.id for item in stored.items]
     index_version = services.index_version
-    rows = (row for one in item_ids for row in matcher.iter_targets(policy_id, item_id=one, levels=wanted))
+    rows = (
+        row
+        for one in item_ids
+        for row in matcher.iter_targets(policy_id, item_id=one, levels=wanted, as_of=as_of)
+    )
     record_audit(
         services,
         principal,
@@ -151,7 +163,7 @@ def targets_csv(
     )
     filename = f"targets-{policy_id}{'-' + item_id.split('#')[-1] if item_id else ''}.csv"
     return StreamingResponse(
-        _csv_lines(rows),
+        target_csv_lines(rows),
         media_type="text/csv; charset=utf-8",
         headers={
             "Content-Disposition": f'attachment; filename="{_ascii_filename(filename)}"',
@@ -162,7 +174,13 @@ def targets_csv(
 
 
 def _page(
-    matcher: Any, policy_id: str, item_ids: list[str], levels: tuple[str, ...], offset: int, size: int
+    matcher: Any,
+    policy_id: str,
+    item_ids: list[str],
+    levels: tuple[str, ...],
+    offset: int,
+    size: int,
+    as_of: dt.date | None = None,
 ) -> tuple[list[dict[str, Any]], int, dict[str, int], str]:
     """Rows ``offset .. offset+size`` of the items' lists one after another (item order, then each list's order).
 
@@ -174,7 +192,7 @@ def _page(
     seen: set[str] = set()
     start = 0
     for item_id in item_ids:
-        order = matcher.target_order(policy_id, item_id, levels)
+        order = matcher.target_order(policy_id, item_id, levels, as_of=as_of)
         length = len(order)
         for level, n in order.counts().items():
             counts[level] = counts.get(level, 0) + n
@@ -182,7 +200,7 @@ def _page(
         hi = min(offset + size, start + length)
         if lo < hi:
             page = matcher.targets(
-                policy_id, item_id=item_id, levels=levels, offset=lo - start, limit=hi - lo
+                policy_id, item_id=item_id, levels=levels, offset=lo - start, limit=hi - lo, as_of=as_of
             )
             seen.add(str(page.index_version))
             rows.extend(as_dict(row) for row in page.rows)
@@ -194,55 +212,28 @@ def _ascii_filename(name: str) -> str:
     return "".join(c if c.isascii() and (c.isalnum() or c in "-_.") else "_" for c in name)
 
 
-def _csv_lines(rows: Any) -> Iterator[str]:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    buffer.write("\ufeff")
-    writer.writerow(CSV_COLUMNS)
-    for count, row in enumerate(rows, start=1):
-        data = as_dict(row)
-        conditions = data.get("conditions") or []
-
-        def fields_with(verdict: str, conditions: list[Any] = conditions) -> str:
-            return "；".join(
-                f"{c.get('field')} {c.get('op')} {c.get('value')}"
-                for c in conditions
-                if c.get("verdict") == verdict
-            )
-
-        writer.writerow(
-            [
-                data.get("enterprise_id"),
-                data.get("name"),
-                data.get("item_id"),
-                data.get("level"),
-                data.get("score"),
-                fields_with("met"),
-                fields_with("unmet"),
-                fields_with("unknown"),
-                "；".join(str(g) for g in data.get("gaps") or []),
-                "；".join(str(f) for f in data.get("flags") or []),
-            ]
-        )
-        if count % 200 == 0:
-            yield buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate()
-    yield buffer.getvalue()
-
-
 @router.get("/{policy_id}/entitled")
 def entitled(
-    policy_id: str, principal: PushDep, services: ServicesDep, item_id: ItemQuery = None
+    policy_id: str,
+    principal: PushDep,
+    services: ServicesDep,
+    item_id: ItemQuery = None,
+    as_of: AsOfQuery = None,
 ) -> dict[str, Any]:
     """免申即享: the enterprises entitled without applying (when every condition of the item is decidable)."""
     stored = require_policy(services.store, policy_id)
     if item_id is not None:
         require_item(services.store, policy_id, item_id)
-    result = services.matcher.entitled(policy_id, item_id=item_id)
+    result = services.matcher.entitled(policy_id, item_id=item_id, as_of=as_of)
     out: dict[str, Any] = (
         as_dict(result) if not isinstance(result, list | tuple) else {"data": [as_dict(r) for r in result]}
     )
+    for entry in out["data"] if "data" in out else [out]:
+        item = services.store.get_item(entry["item_id"])
+        entry["fulfilment"] = None if item is None else item.fulfilment
+        if entry["fulfilment"] != "免申即享":
+            # Only a 免申即享 item pays without an application; the pay-from list is the item's payout route.
+            entry["enterprise_ids"], entry["flagged"], entry["not_free_apply"] = [], {}, True
     record_audit(
         services,
         principal,

@@ -74,11 +74,37 @@ function parseValue(op, text) {
   return t;
 }
 
+function roleSelect(value) {
+  const select = el("select", { name: "role", "aria-label": "作用" });
+  for (const [role, label] of Object.entries(CONDITION_ROLES)) select.append(el("option", { value: role, selected: role === (value || "require") }, label));
+  return select;
+}
+
+// Entries v1 rows cannot hold (``any`` groups, tiers) are edited as their JSON (docs/conditions.md), so they round-trip.
+function stripForEdit(entry) {
+  return JSON.parse(JSON.stringify(entry, (key, value) => (["source", "verdict", "actual", "gap"].includes(key) ? undefined : value)));
+}
+
+function jsonRow(entry) {
+  const tier = entry.label !== undefined && Array.isArray(entry.conditions);
+  const kind = tier ? "档次：" + (entry.label || "（未命名）") : entry.any ? "满足其一" : "组合条件";
+  const source = entry.source === "edited" ? el("span", { class: "badge edited" }, "人工") : el("span", { class: "badge auto" }, "提取");
+  const text = el("textarea", { name: "json", rows: 4, "aria-label": kind + "（JSON）" });
+  text.value = JSON.stringify(stripForEdit(entry), null, 1);
+  return el("tr", { class: "cond-row json-row", "data-kind": tier ? "tier" : "group" },
+    el("td", {}, el("span", { class: "badge" }, kind)),
+    el("td", { colspan: 4 }, text),
+    el("td", {}, source),
+    el("td", {}, el("button", { class: "small", type: "button", onclick: (e) => e.target.closest("tr").remove() }, "删除")));
+}
+
 function conditionRow(c) {
+  if (c.any || c.all || (c.label !== undefined && Array.isArray(c.conditions))) return jsonRow(c);
   const source = c.source === "edited" ? el("span", { class: "badge edited" }, "人工") : el("span", { class: "badge auto" }, "提取");
   const row = el("tr", { class: "cond-row" },
     el("td", {}, fieldSelect(c.field)),
     el("td", {}, opSelect(c.op)),
+    el("td", {}, roleSelect(c.role)),
     el("td", {}, el("input", { name: "value", value: valueText(c.value), "aria-label": "取值" })),
     el("td", {}, el("input", { name: "span", value: c.span || "", "aria-label": "原文依据" })),
     el("td", {}, source),
@@ -88,24 +114,41 @@ function conditionRow(c) {
 
 function renderItem(policy, item) {
   const body = el("tbody");
-  for (const c of item.conditions) body.append(conditionRow(c));
+  const show = (view) => body.replaceChildren(...(view.conditions || []).map(conditionRow), ...(view.tiers || []).map(conditionRow));
+  show(item);
   const status = el("span", { class: "note" });
   const save = async () => {
-    const conditions = [...body.querySelectorAll("tr")].map((tr) => {
-      const op = tr.querySelector("[name=op]").value;
-      return {
-        field: tr.querySelector("[name=field]").value,
-        op,
-        value: parseValue(op, tr.querySelector("[name=value]").value),
-        span: tr.querySelector("[name=span]").value,
-      };
-    });
+    const conditions = [];
+    const tiers = [];
+    try {
+      for (const tr of body.querySelectorAll("tr")) {
+        if (tr.classList.contains("json-row")) {
+          const entry = JSON.parse(tr.querySelector("[name=json]").value);
+          (tr.dataset.kind === "tier" || (entry.label !== undefined && Array.isArray(entry.conditions)) ? tiers : conditions).push(entry);
+          continue;
+        }
+        const op = tr.querySelector("[name=op]").value;
+        const role = tr.querySelector("[name=role]").value;
+        const leaf = {
+          field: tr.querySelector("[name=field]").value,
+          op,
+          value: parseValue(op, tr.querySelector("[name=value]").value),
+          span: tr.querySelector("[name=span]").value,
+        };
+        if (role !== "require") leaf.role = role;
+        conditions.push(leaf);
+      }
+    } catch (error) {
+      status.textContent = "JSON 格式有误：" + error.message;
+      status.className = "error";
+      return;
+    }
     status.textContent = "正在保存…";
     status.className = "note";
     try {
-      const saved = await api("PUT", "/v1/policies/" + encodeURIComponent(policy.id) + "/items/" + encodeURIComponent(item.id) + "/conditions", { conditions });
-      body.replaceChildren(...saved.conditions.map(conditionRow));
-      status.textContent = "已保存 " + saved.conditions.length + " 条条件（人工校对）";
+      const saved = await api("PUT", "/v1/policies/" + encodeURIComponent(policy.id) + "/items/" + encodeURIComponent(item.id) + "/conditions", { conditions, tiers });
+      show(saved);
+      status.textContent = "已保存 " + saved.conditions.length + " 条条件" + ((saved.tiers || []).length ? "、" + saved.tiers.length + " 个档次" : "") + "（人工校对）";
       status.className = "ok saved";
     } catch (error) {
       status.textContent = error.message;
@@ -115,7 +158,7 @@ function renderItem(policy, item) {
   const reset = async () => {
     try {
       const restored = await api("DELETE", "/v1/policies/" + encodeURIComponent(policy.id) + "/items/" + encodeURIComponent(item.id) + "/conditions");
-      body.replaceChildren(...restored.conditions.map(conditionRow));
+      show(restored);
       status.textContent = "已恢复自动提取的 " + restored.conditions.length + " 条条件";
       status.className = "ok restored";
     } catch (error) {
@@ -132,11 +175,13 @@ function renderItem(policy, item) {
     el("div", { class: "item-text" }, item.text),
     tagText ? el("div", { class: "note" }, "标签：", tagText) : null,
     el("table", { class: "conds" },
-      el("colgroup", {}, ["22%", "16%", "17%", "31%", "6%", "8%"].map((w) => el("col", { style: "width:" + w }))),
-      el("thead", {}, el("tr", {}, el("th", {}, "字段"), el("th", {}, "关系"), el("th", {}, "取值"), el("th", {}, "原文依据"), el("th", {}, "来源"), el("th", {}, ""))),
+      el("colgroup", {}, ["20%", "13%", "10%", "16%", "27%", "6%", "8%"].map((w) => el("col", { style: "width:" + w }))),
+      el("thead", {}, el("tr", {}, el("th", {}, "字段"), el("th", {}, "关系"), el("th", {}, "作用"), el("th", {}, "取值"), el("th", {}, "原文依据"), el("th", {}, "来源"), el("th", {}, ""))),
       body),
     el("div", { class: "row" },
       el("button", { class: "small", type: "button", onclick: () => body.append(conditionRow({ field: "revenue", op: "gte", value: "", span: "", source: "edited" })) }, "新增条件"),
+      el("button", { class: "small", type: "button", onclick: () => body.append(jsonRow({ any: [{ field: "revenue", op: "gte", value: 0, span: "" }], span: "", source: "edited" })) }, "新增“满足其一”"),
+      el("button", { class: "small", type: "button", onclick: () => body.append(jsonRow({ label: "", conditions: [], support: "", amount: null, span: "", source: "edited" })) }, "新增档次"),
       el("button", { class: "small save", type: "button", onclick: save }, "保存修改"),
       el("button", { class: "small reset", type: "button", onclick: reset, title: "删除人工校对，恢复自动提取的条件" }, "恢复自动提取"),
       status));

@@ -18,13 +18,18 @@ const FIELD_LABELS = {
   established: "成立日期", mu_jun_class: "亩均效益评价", credit_status: "信用状况", major_violation: "重大违法记录",
   business_scope: "经营范围", products: "主营产品", description: "企业简介", size_class: "企业规模",
   undecidable: "其他要求", id: "企业编号", name: "企业名称", uscc: "统一社会信用代码",
+  invention_patents: "有效发明专利（件）", ip_count: "知识产权（件）", rd_staff_ratio: "研发人员占比（%）",
+  hightech_income_ratio: "高新技术产品收入占比（%）", tax_credit_grade: "纳税信用等级", insured_employees: "参保人数（人）",
 };
+// Roles of a condition (docs/conditions.md §1): bonus never required, exclude = who is excluded.
+const CONDITION_ROLES = { require: "必备", bonus: "加分项", exclude: "排除情形" };
+const WINDOW_LABELS = { upcoming: "申报尚未开始", open: "申报中", closed: "本期申报已截止" };
 const OP_LABELS = {
   gte: "≥", gt: ">", lte: "≤", lt: "<", eq: "=", has: "具有", not_has: "不具有", in: "属于其一",
   within_region: "位于区域", industry_in: "属于行业", established_after: "成立于此日期之后",
   established_before: "成立于此日期之前", semantic: "经营内容符合",
 };
-const ROLE_LABELS = { admin: "管理员", push: "推送", enterprise: "企业", analyst: "分析" };
+const ROLE_LABELS = { admin: "管理员", push: "推送", enterprise: "企业", analyst: "分析", finance: "财政" };
 const ERROR_HINTS = { 401: "需要访问密钥", 403: "无权访问", 404: "未找到", 413: "请求内容过大", 422: "输入有误", 429: "请求过于频繁，请稍后再试" };
 
 function apiKey() { return localStorage.getItem("policymatch.key") || ""; }
@@ -99,6 +104,9 @@ function formatValue(value) {
 }
 
 function conditionText(c) {
+  // An ``any`` group: one condition met by any member (docs/conditions.md §2).
+  if (c.any) return "满足其一：" + c.any.map(conditionText).join("；或 ");
+  if (c.all) return c.all.map(conditionText).join("，且 ");
   const field = FIELD_LABELS[c.field] || c.field;
   const op = OP_LABELS[c.op] || c.op;
   if (c.field === "undecidable") return field + "：" + formatValue(c.value);

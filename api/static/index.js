@@ -36,8 +36,8 @@ function profileFromForm(form) {
   for (const [key, raw] of new FormData(form).entries()) {
     const value = String(raw).trim();
     if (!value) continue;
-    if (["employees"].includes(key)) data[key] = parseInt(value, 10);
-    else if (["revenue", "rd_expense", "tax_paid"].includes(key)) data[key] = parseFloat(value);
+    if (["employees", "invention_patents", "ip_count", "insured_employees"].includes(key)) data[key] = parseInt(value, 10);
+    else if (["revenue", "rd_expense", "tax_paid", "investment", "rd_staff_ratio", "hightech_income_ratio"].includes(key)) data[key] = parseFloat(value);
     else if (key === "qualifications") data[key] = value.split(/[、,，;；\s]+/).filter(Boolean);
     else data[key] = value;
   }
@@ -82,15 +82,26 @@ function renderResult(r) {
   card.append(el("div", { class: "meta" },
     r.fulfilment ? el("span", { class: "badge" }, r.fulfilment) : el("span", { class: "badge" }, "兑现方式未注明"),
     "政策 ", r.policy_id, " · 事项 ", r.item_id, " · 匹配度 ", (r.score || 0).toFixed(2)));
-  if (r.support) card.append(el("div", { class: "support" }, "支持内容：", r.support));
-  if (r.conditions && r.conditions.length) {
-    card.append(el("ul", { class: "conds" }, r.conditions.map((c) => el("li", { class: "cond " + c.verdict, title: VERDICT_LABELS[c.verdict] },
-      el("span", { class: "mark " + c.verdict, "aria-label": VERDICT_LABELS[c.verdict] }, VERDICT_MARKS[c.verdict] || "?"),
-      conditionText(c),
-      c.field !== "undecidable" && c.op !== "semantic" ? el("span", { class: "note" }, "　企业：" + formatValue(c.actual)) : null,
-      c.span ? el("span", { class: "evidence" }, "原文：", el("q", {}, c.span)) : null))));
+  if (r.window_status) {
+    card.append(el("div", { class: "window " + r.window_status, "data-window": r.window_status },
+      WINDOW_LABELS[r.window_status] || r.window_status,
+      r.window ? "（申报时间 " + (r.window[0] || "…") + " 至 " + (r.window[1] || "…") + "）" : ""));
+  }
+  if (r.tier) {
+    card.append(el("div", { class: "tier", "data-tier": r.tier.label },
+      "可享档次：", el("b", {}, r.tier.label), r.tier.support ? " · " + r.tier.support : "",
+      r.amount !== null && r.amount !== undefined ? el("span", { class: "amount" }, " · 预计 " + formatValue(r.amount) + " 万元") : null,
+      r.amount_formula ? el("span", { class: "note" }, "（" + r.amount_formula + "）") : null));
+  } else if (r.support) card.append(el("div", { class: "support" }, "支持内容：", r.support));
+  const required = (r.conditions || []).filter((c) => (c.role || "require") !== "bonus");
+  if (required.length) {
+    card.append(el("ul", { class: "conds" }, required.map(renderCondition)));
   } else {
     card.append(el("p", { class: "note" }, "本事项未提取到申报条件。"));
+  }
+  if (r.bonus && r.bonus.length) {
+    card.append(el("div", { class: "bonus" }, "加分项（不影响是否符合，仅用于排序）：",
+      el("ul", { class: "conds" }, r.bonus.map(renderCondition))));
   }
   if (r.gaps && r.gaps.length) card.append(el("ul", { class: "gaps" }, r.gaps.map((g) => el("li", {}, formatGap(g)))));
   if (currentEnterprise) {
@@ -108,6 +119,18 @@ function renderResult(r) {
       el("button", { class: "small", type: "button", onclick: send("applied") }, "已申报"), status));
   }
   return card;
+}
+
+function renderCondition(c) {
+  const role = c.role || "require";
+  const group = c.any || c.all;
+  return el("li", { class: "cond " + c.verdict + (group ? " group" : "") + (role !== "require" ? " role-" + role : ""), title: VERDICT_LABELS[c.verdict] },
+    el("span", { class: "mark " + c.verdict, "aria-label": VERDICT_LABELS[c.verdict] }, VERDICT_MARKS[c.verdict] || "?"),
+    role !== "require" ? el("span", { class: "badge" }, CONDITION_ROLES[role] || role) : null,
+    group ? "满足其一即可：" : conditionText(c),
+    !group && c.field !== "undecidable" && c.op !== "semantic" ? el("span", { class: "note" }, "　企业：" + formatValue(c.actual)) : null,
+    c.span ? el("span", { class: "evidence" }, "原文：", el("q", {}, c.span)) : null,
+    group ? el("ul", { class: "conds members" }, group.map(renderCondition)) : null);
 }
 
 document.addEventListener("DOMContentLoaded", async () => {

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -62,6 +62,18 @@ MISSING_RATES: dict[str, float] = {
     "products": 0.08,
     "description": 0.35,
 }
+# The fields the condition language v2 added (docs/conditions.md §4), drawn from a stream of their own
+# so that every field of the first generator keeps its value.
+V2_MISSING_RATES: dict[str, float] = {
+    "invention_patents": 0.30,
+    "ip_count": 0.35,
+    "rd_staff_ratio": 0.40,
+    "hightech_income_ratio": 0.50,
+    "tax_credit_grade": 0.20,
+    "insured_employees": 0.15,
+}
+TAX_GRADES = ("A", "B", "M", "C", "D")
+CITY_ZJTX = "市级专精特新中小企业"
 
 _REGION_CODES = list(COUNTY_WEIGHTS) + list(OTHER_ZHEJIANG)
 _TAIZHOU = len(COUNTY_WEIGHTS)
@@ -96,6 +108,7 @@ class EnterpriseChunk:
     violation: np.ndarray  # 1 yes, 0 no, -1 unknown
     missing: dict[str, np.ndarray]  # field → bool mask of unknown
     pick: np.ndarray  # per-row random integers that choose wording
+    v2: dict[str, np.ndarray] = field(default_factory=dict)  # the v2 fields (nan / -1 = not drawn)
 
     def __len__(self) -> int:
         return len(self.index)
@@ -233,6 +246,10 @@ def generate_chunk(seed: int, chunk: int) -> EnterpriseChunk:
         -1,
     )
     missing = {name: rng.random(m) < rate for name, rate in MISSING_RATES.items()}
+    v2, v2_missing = _v2_fields(
+        seed, chunk, tech, rd_base, titles, size, employees, credit, established, is_industry
+    )
+    missing.update(v2_missing)
     return EnterpriseChunk(
         start=chunk * CHUNK,
         index=index,
@@ -256,7 +273,51 @@ def generate_chunk(seed: int, chunk: int) -> EnterpriseChunk:
         violation=violation,
         missing=missing,
         pick=rng.integers(0, 1 << 30, size=(m, 4)),
+        v2=v2,
     )
+
+
+def _v2_fields(
+    seed: int,
+    chunk: int,
+    tech: np.ndarray,
+    rd_base: np.ndarray,
+    titles: np.ndarray,
+    size: np.ndarray,
+    employees: np.ndarray,
+    credit: np.ndarray,
+    established: np.ndarray,
+    is_industry: np.ndarray,
+) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """Draw 发明专利, 知识产权, 研发人员占比, 高新收入占比, 纳税信用等级, 参保人数 and 市级专精特新 to fit the rest."""
+    rng = np.random.default_rng([seed, 8, chunk])
+    m = len(tech)
+    gaoqi = (titles & 1).astype(bool)
+    qualified = (titles & 0b1111).astype(bool)
+    zjtx = (titles & 0b1100).astype(bool)
+    patents = rng.poisson(0.3 + 2.5 * tech + 2.0 * gaoqi + 1.5 * zjtx + np.choose(size, [3.0, 1.0, 0.3, 0.0]))
+    ip_count = patents + rng.poisson(1.0 + 5.0 * tech + 3.0 * qualified)
+    ip_count = np.where(gaoqi, np.maximum(ip_count, 1), ip_count)  # 高企 need at least one I 类 right
+    staff = np.clip(rng.normal(2.0 + 12.0 * tech + 4.0 * qualified, 4.0), 0.0, 60.0)
+    staff = np.where(gaoqi, np.maximum(staff, rng.uniform(10.0, 18.0, m)), staff)  # 高企: ≥ 10 %
+    staff = np.where(rd_base > 0, staff, 0.0)
+    hightech = np.where(gaoqi, rng.uniform(60.0, 95.0, m), np.clip(rng.normal(35.0 * tech, 15.0), 0.0, 90.0))
+    grade = rng.choice(len(TAX_GRADES), size=m, p=(0.42, 0.38, 0.12, 0.06, 0.02))
+    grade = np.where(established < 365, 2, grade)  # new taxpayers are graded M
+    grade = np.where(credit == 1, np.where(rng.random(m) < 0.5, 3, 4), grade)  # 失信: C or D
+    insured = np.floor(employees * rng.uniform(0.55, 1.0, m))
+    city_zjtx = is_industry & np.isin(size, (1, 2, 3)) & ~zjtx & (rng.random(m) < 0.06)
+    values = {
+        "invention_patents": patents.astype(np.int64),
+        "ip_count": ip_count.astype(np.int64),
+        "rd_staff_ratio": np.round(staff, 1),
+        "hightech_income_ratio": np.round(hightech, 1),
+        "tax_credit_grade": grade.astype(np.int64),
+        "insured_employees": insured.astype(np.int64),
+        "city_zjtx": city_zjtx,
+    }
+    missing = {name: rng.random(m) < rate for name, rate in V2_MISSING_RATES.items()}
+    return values, missing
 
 
 def enterprise_id(number: int) -> str:
@@ -340,6 +401,7 @@ def iter_chunk_profiles(chunk: EnterpriseChunk, limit: int | None = None) -> Ite
         )
     }
     picks = chunk.pick[:n].tolist()
+    v2 = {name: values[:n].tolist() for name, values in chunk.v2.items()}
     for j in range(n):
         number = cols["index"][j]
         line = LINES[cols["line"][j]]
@@ -371,6 +433,8 @@ def iter_chunk_profiles(chunk: EnterpriseChunk, limit: int | None = None) -> Ite
         )
         titles_bits = cols["titles"][j]
         titles = [t for bit, t in enumerate(TITLES) if titles_bits >> bit & 1]
+        if v2["city_zjtx"][j]:
+            titles.append(CITY_ZJTX)
         established = (AS_OF - dt.timedelta(days=cols["established"][j])).isoformat()
 
         profile: dict[str, Any] = {"id": enterprise_id(number), "name": name}
@@ -407,6 +471,10 @@ def iter_chunk_profiles(chunk: EnterpriseChunk, limit: int | None = None) -> Ite
             profile["credit_status"] = "dishonest" if cols["credit"][j] else "normal"
         if cols["violation"][j] >= 0:
             profile["major_violation"] = bool(cols["violation"][j])
+        for name_ in V2_MISSING_RATES:
+            if name_ in v2 and not miss[name_][j]:
+                value = v2[name_][j]
+                profile[name_] = TAX_GRADES[value] if name_ == "tax_credit_grade" else value
         if not miss["business_scope"][j]:
             scope = list(line.scope)
             if cols["export_value"][j] > 0:

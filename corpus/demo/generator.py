@@ -70,13 +70,17 @@ class DemoCorpus:
         return judge
 
 
-def generate(seed: int = DEFAULT_SEED, n_policies: int = 200, n_enterprises: int = 10_000) -> DemoCorpus:
+def generate(
+    seed: int = DEFAULT_SEED, n_policies: int = 200, n_enterprises: int = 10_000, style: str = "realistic"
+) -> DemoCorpus:
     """Generate the demo corpus of ``seed``: ``n_policies`` documents (≈6 items each) and ``n_enterprises`` profiles.
 
     Policies are written now (fast); enterprise profiles are generated when iterated
     (:meth:`DemoCorpus.iter_enterprises`), so a million of them never sit in memory.
+    ``style`` ``"realistic"`` (default) writes the shapes of real Taizhou / Zhejiang policies
+    with their truth in the condition language v2; ``"plain"`` the first generator's regular text.
     """
     if n_policies < 0 or n_enterprises < 0:
         raise ValueError("n_policies and n_enterprises must not be negative")
-    policies = tuple(generate_policy(seed, index) for index in range(n_policies))
+    policies = tuple(generate_policy(seed, index, style) for index in range(n_policies))
     return DemoCorpus(seed=seed, policies=policies, n_enterprises=n_enterprises)

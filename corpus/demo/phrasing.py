@@ -12,11 +12,13 @@ from __future__ import annotations
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
-from corpus.conditions import Condition
+from corpus.conditions import Condition, Formula, Role
 
-# A piece of an item's text: plain words, or words that state a condition.
-Segment = str | tuple[str, Condition]
+# A piece of an item's text: plain words, or words that state a condition — optionally placed in a
+# slot (an ``any`` group or a tier of the clause, see :meth:`Clause.group` and :meth:`Clause.tier`).
+Segment = str | tuple[str, Condition] | tuple[str, Condition, str]
 
 
 @dataclass
@@ -30,16 +32,46 @@ class Clause:
     segments: list[Segment] = field(default_factory=list)
     fulfilment: str | None = None
     semantic_lines: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # Slots of the condition language v2, in the order they were opened (tiers best first):
+    # key → {"kind": "any", "role", "parent"} or {"kind": "tier", "label", "support", "amount", "formula"}.
+    slots: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def add(self, *parts: Segment) -> Clause:
         """Append plain text and condition segments."""
         self.segments.extend(p for p in parts if p != "")
         return self
 
+    def group(self, key: str, *, role: Role = "require", parent: str | None = None) -> str:
+        """Open an ``any`` group (或 / 之一): segments placed in ``key`` become its members."""
+        self.slots[key] = {"kind": "any", "role": role, "parent": parent}
+        return key
 
-def cond(text: str, field_name: str, op: str, value: object) -> tuple[str, Condition]:
+    def tier(
+        self, key: str, label: str, support: str, amount: float | None = None, formula: Formula | None = None
+    ) -> str:
+        """Open a tier (an outcome with its own conditions); open tiers best first."""
+        self.slots[key] = {
+            "kind": "tier",
+            "label": label,
+            "support": support,
+            "amount": amount,
+            "formula": formula,
+        }
+        return key
+
+
+def cond(
+    text: str, field_name: str, op: str, value: object, *, role: Role = "require"
+) -> tuple[str, Condition]:
     """Return a segment stating one condition; its span is exactly ``text``."""
-    return (text, Condition(field_name, op, value, span=text, source="edited"))
+    return (text, Condition(field_name, op, value, span=text, source="edited", role=role))
+
+
+def into(
+    segment: tuple[str, Condition] | tuple[str, Condition, str], slot: str
+) -> tuple[str, Condition, str]:
+    """Place a condition segment in a slot (an ``any`` group or a tier) of its clause."""
+    return (segment[0], segment[1], slot)
 
 
 # --- numbers --------------------------------------------------------------------------------------
@@ -89,25 +121,37 @@ LABELS: dict[str, tuple[str, ...]] = {
     "output_value": ("工业总产值", "年工业总产值", "上年度工业产值"),
     "export_value": ("出口额", "年出口额", "自营出口额", "上年度出口额"),
     "investment": ("设备投资额", "技改投资额", "项目总投资", "固定资产投资额", "生产性设备投资"),
+    # Fields of the condition language v2 (docs/conditions.md §4).
+    "invention_patents": ("拥有有效发明专利", "授权发明专利", "有效发明专利数量"),
+    "ip_count": ("拥有知识产权", "拥有自主知识产权", "有效知识产权数量"),
+    "rd_staff_ratio": ("研发人员占职工总数比例", "科技人员占企业职工总数的比例", "研发人员占比"),
+    "hightech_income_ratio": (
+        "高新技术产品（服务）收入占企业同期总收入的比例",
+        "高新技术产品收入占比",
+        "主导产品收入占销售收入比重",
+    ),
+    "insured_employees": ("参保人数", "缴纳社会保险的职工人数", "参保职工人数"),
 }
+PERCENT_FIELDS = frozenset({"rd_ratio", "revenue_growth", "rd_staff_ratio", "hightech_income_ratio"})
+COUNT_UNITS = {"employees": "人", "insured_employees": "人", "invention_patents": "件", "ip_count": "项"}
 
 
 def threshold(
     r: random.Random, field_name: str, op: str, value: float, *, label: str | None = None
 ) -> tuple[str, Condition]:
     """Write a threshold phrase ("上年度营业收入达到1亿元") with its condition; money in 万元, ratios in %."""
-    label = label or r.choice(LABELS[field_name])
-    if field_name in ("rd_ratio", "revenue_growth"):
+    label = r.choice(LABELS[field_name]) if label is None else label
+    if field_name in PERCENT_FIELDS:
         shown = f"{num(value)}%"
-    elif field_name == "employees":
-        shown = f"{int(value)}人"
+    elif field_name in COUNT_UNITS:
+        shown = f"{int(value)}{COUNT_UNITS[field_name]}"
     else:
         shown = money(value, r)
-    forms = LT_FORMS + ("{l}未满{v}",) if op == "lt" and field_name == "employees" else FORMS[op]
+    forms = LT_FORMS + ("{l}未满{v}",) if op == "lt" and field_name in COUNT_UNITS else FORMS[op]
     if label.endswith("首次"):  # "首次达到1亿元", never "首次不低于1亿元"
         forms = {"gte": ("{l}达到{v}", "{l}达到{v}及以上"), "gt": ("{l}超过{v}",)}.get(op, forms)
     text = r.choice(forms).format(l=label, v=shown)
-    return cond(text, field_name, op, float(value) if field_name != "employees" else int(value))
+    return cond(text, field_name, op, int(value) if field_name in COUNT_UNITS else float(value))
 
 
 def pick(r: random.Random, options: Sequence[float]) -> float:
@@ -231,6 +275,20 @@ def fulfilment_sentence(
             (
                 "企业通过“浙里办”线上提交申请，符合条件的“即申即享”、即时兑付。",
                 f"实行“即申即享”，企业在线申报后由{dept}即时审核兑现。",
+            )
+        )
+    if mode == "快申优享":
+        return r.choice(
+            (
+                f"本条实行“快申优享”，企业在线提交承诺书后由{dept}限时审核兑现。",
+                f"采取“快申优享”方式兑现，企业简化申报材料，{jointly}在20个工作日内完成审核。",
+            )
+        )
+    if mode == "即申快享":
+        return r.choice(
+            (
+                f"本条实行“即申快享”，企业申报后{dept}即时受理、快速拨付。",
+                "通过政策兑现平台“即申快享”，符合条件的当月拨付。",
             )
         )
     if mode == "第三方评审":

@@ -12,16 +12,33 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
-from corpus.conditions import Condition
+from corpus.conditions import Condition, Entry, Group, Node, Tier, conditions_json, leaves
 from corpus.demo.clauses import MAKERS, TOPICS, Context
+from corpus.demo.documents import (
+    AS_OF,
+    NON_POLICY_SHARE,
+    non_policy,
+    page_header,
+    realistic_closing,
+    validity,
+)
 from corpus.demo.phrasing import Clause, Issuer, fulfilment_sentence
+from corpus.demo.shapes import SHAPES
 from corpus.demo.vocab import CITY, COUNTIES, COUNTY_WEIGHTS, DEPARTMENTS, PROVINCE, PROVINCE_DEPARTMENTS
 
 CN_DIGITS = "零一二三四五六七八九"
 NUMBERING_STYLES = ("一、", "一、>（一）", "第一条", "1.", "一、>1.", "（一）", "1.>（1）", "第一章>第一条")
+STYLES = ("realistic", "plain")
+STATED_MODES = (
+    "免申即享",
+    "即申即享",
+    "快申优享",
+    "即申快享",
+)  # a realistic closing states these for the whole document
+SHAPE_SHARE = 0.55  # of the items of a kind that has realistic shapes, the share written with one
 
 
 @dataclass(frozen=True)
@@ -34,8 +51,8 @@ class DemoItem:
     heading_path: tuple[str, ...]
     title: str
     text: str
-    conditions: tuple[Condition, ...]
-    spans: tuple[tuple[int, int], ...]
+    conditions: tuple[Entry, ...]  # the truth (v2): the item's own entries plus what governs it
+    spans: tuple[tuple[int, int], ...]  # offsets in ``text`` of the leaves of ``local``, in leaves() order
     theme: str
     support_type: str
     support: str
@@ -45,9 +62,20 @@ class DemoItem:
     issued: str
     valid_until: str | None
     semantic_lines: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    local: tuple[Entry, ...] = ()  # what the item's own text says (spans in ``text``)
+    governed: tuple[
+        Node, ...
+    ] = ()  # conditions of the document's governing clauses (spans in the policy text)
+    facts: dict[str, Any] = field(default_factory=dict)  # the document facts (docs/conditions.md §5)
+
+    @property
+    def is_policy(self) -> bool:
+        """False for an item of a 公示 / 名单: stored, never matched."""
+        return bool(self.facts.get("is_policy", True))
 
     def to_set_record(self, source: str) -> dict[str, Any]:
-        """Return the item as a line of a labelled set's ``items.jsonl`` (conditions.md), plus its metadata."""
+        """Return the item as a line of a labelled set's ``items.jsonl`` (conditions.md v2), plus its metadata."""
+        truth = conditions_json(self.conditions)
         return {
             "id": self.id,
             "title": self.title,
@@ -55,7 +83,10 @@ class DemoItem:
             "region_code": self.region_code,
             "department": self.department,
             "source": source,
-            "conditions": [c.to_dict() for c in self.conditions],
+            "conditions": truth["conditions"],
+            "tiers": truth["tiers"],
+            **{key: value for key, value in self.facts.items() if key != "governs"},
+            "governs": list(self.facts.get("governs", ())),
             "policy_id": self.policy_id,
             "heading_path": list(self.heading_path),
             "fulfilment": self.fulfilment,
@@ -83,10 +114,20 @@ class DemoPolicy:
     doc_number: str
     numbering: str
     items: tuple[DemoItem, ...] = field(default_factory=tuple)
+    facts: dict[str, Any] = field(default_factory=dict)  # docs/conditions.md §5; governs as offsets in text
+
+    @property
+    def is_policy(self) -> bool:
+        """False for a 公示 / 名单 (a document that is not a policy an enterprise can apply for)."""
+        return bool(self.facts.get("is_policy", True))
 
     def to_record(self) -> dict[str, Any]:
-        """Return the document in the POST /v1/policies shape (shared/spec/api.md)."""
-        return {
+        """Return the document in the POST /v1/policies shape (shared/spec/api.md), with its document facts."""
+        from corpus.schemas import FULFILMENTS, PolicyDocument
+
+        known = set(PolicyDocument.__dataclass_fields__)  # facts the running schema takes (v2 stores)
+        window = self.facts.get("window")
+        record: dict[str, Any] = {
             "id": self.id,
             "title": self.title,
             "text": self.text,
@@ -95,8 +136,17 @@ class DemoPolicy:
             "issued": self.issued,
             "valid_until": self.valid_until,
             "url": self.url,
-            "fulfilment": self.fulfilment,
+            # A mode the running schema does not know yet (快申优享 before it learnt them) stays in the text only.
+            "fulfilment": self.fulfilment if self.fulfilment in FULFILMENTS else None,
         }
+        if "is_policy" in known:
+            record["is_policy"] = self.is_policy
+            record["doc_type"] = self.facts.get("doc_type")
+        if "valid_from" in known and self.facts.get("valid_from"):
+            record["valid_from"] = self.facts["valid_from"]
+        if "window_open" in known and window:
+            record["window"] = list(window)
+        return record
 
 
 def cn_number(n: int) -> str:
@@ -140,9 +190,21 @@ def _date_cn(day: dt.date) -> str:
     return f"{day.year}年{day.month}月{day.day}日"
 
 
-def generate_policy(seed: int, index: int) -> DemoPolicy:
-    """Write the ``index``-th demo policy of corpus ``seed`` (deterministic)."""
+def generate_policy(seed: int, index: int, style: str = "realistic") -> DemoPolicy:
+    """Write the ``index``-th demo policy of corpus ``seed`` (deterministic).
+
+    ``style`` ``"plain"`` writes the regular text of the first generator (every condition
+    ANDed in one sentence, no document facts beyond validity); ``"realistic"`` (the default)
+    draws the same issuer, topic and numbering, then writes the shapes of real Taizhou /
+    Zhejiang policies (:mod:`corpus.demo.shapes`, governing closing clauses, document facts,
+    some 公示 / 名单 that are not policies). The realistic draws come from a second stream, so
+    the plain corpus of a seed stays exactly what it was.
+    """
+    if style not in STYLES:
+        raise ValueError(f"style must be one of {', '.join(STYLES)}, got {style!r}")
     r = random.Random(f"policymatch-demo:{seed}:policy:{index}")
+    real = style == "realistic"
+    r2 = random.Random(f"policymatch-demo:{seed}:shape:{index}")
     issuer = _issuer(r)
     topic, dept_key, kinds = r.choice(TOPICS)
     by_government = r.random() < 0.35
@@ -154,6 +216,9 @@ def generate_policy(seed: int, index: int) -> DemoPolicy:
     issued = dt.date(2022, 1, 1) + dt.timedelta(days=r.randrange(0, 1276))  # 2022-01 .. 2025-06
     valid_until = None if r.random() < 0.1 else dt.date(issued.year + r.choice((1, 2, 3)), 12, 31)
     effective = issued + dt.timedelta(days=r.choice((0, 10, 15, 30)))
+    validity_words = ""
+    if real:
+        issued, effective, valid_until, validity_words = validity(r2)
     year = issued.year
     number = r.randrange(1, 60)
     region_word = {"province": "全省", "city": "全市", "county": f"全{issuer.kind}"}[issuer.level]
@@ -170,6 +235,8 @@ def generate_policy(seed: int, index: int) -> DemoPolicy:
     department = issuer_name
 
     policy_id = f"demo-{index + 1:04d}"
+    if real and r2.random() < NON_POLICY_SHARE:
+        return non_policy(policy_id, r2, issuer, issuer_name, dept_text, doc_number, issued)
     style = r.choice(NUMBERING_STYLES)
     n_items = r.randint(4, 8)
     # Each kind once where the topic has enough of them; the rest from related kinds of other topics.
@@ -179,6 +246,8 @@ def generate_policy(seed: int, index: int) -> DemoPolicy:
     list_style = "①" if "（1）" in style else "（1）"  # a 申报条件 list must not look like the next item
     ctx = Context(issuer=issuer, dept=dept_text, finance=finance_text, issued=issued, list_style=list_style)
     doc_mode = r.choice(("免申即享", "一般申报", None, None))
+    if real:  # the plan's vocabulary: a document may state one mode for all its items
+        doc_mode = r2.choice(("免申即享", "即申即享", "快申优享", "即申快享", "一般申报", None, None))
 
     title_forms = (
         f"{issuer_name}关于印发{issuer.region_name}{topic_text}若干政策的通知",
@@ -205,6 +274,8 @@ def generate_policy(seed: int, index: int) -> DemoPolicy:
     )
 
     lines: list[str] = [title, doc_number, addressee, preamble]
+    if real and r2.random() < 0.5:  # as the page shows it: 索引号, 发布机构, 发文日期 … then the 印发 note
+        lines = [*page_header(r2, issuer, issuer_name, issued, doc_number, valid_until), *lines]
     if by_articles:
         scope = {"province": "在浙江省", "city": "在台州市", "county": f"在{issuer.region_name}"}[
             issuer.level
@@ -224,7 +295,10 @@ def generate_policy(seed: int, index: int) -> DemoPolicy:
     chapter_titles = _chapters(chosen) if child else []
     seq = 0
     for position, kind in enumerate(chosen):
-        clause = MAKERS[kind](r, ctx)
+        if real and kind in SHAPES and r2.random() < SHAPE_SHARE:
+            clause = r2.choice(SHAPES[kind])(r, ctx)
+        else:
+            clause = MAKERS[kind](r, ctx)
         mode = clause.fulfilment if r.random() < 0.55 else None
         if doc_mode and r.random() < 0.5 and clause.support_type != "用地":  # land is never 免申即享
             mode = doc_mode
@@ -233,6 +307,8 @@ def generate_policy(seed: int, index: int) -> DemoPolicy:
             chapter_index = chapter_titles[position][0] + (1 if by_articles else 0)
             if chapter_titles[position][1]:
                 heading_line = f"{_marker(parent, chapter_index)}{chapter_titles[position][2]}"
+                if real and not by_articles and r2.random() < 0.4:  # 一、推进数字化转型（由区经信局牵头）
+                    heading_line += f"（由{dept_text}牵头）"
                 lines.append(heading_line)
             heading = (f"{_marker(parent, chapter_index)}{chapter_titles[position][2]}",)
             # Articles run on through the chapters after 总则's two; other styles restart in each chapter.
@@ -266,13 +342,61 @@ def generate_policy(seed: int, index: int) -> DemoPolicy:
             issuer_name,
             _date_cn(issued),
         ]
+    governing: list[tuple[str, list[Node]]] = []
+    window: tuple[dt.date, dt.date] | None = None
+    if real:
+        closing, governing, window = realistic_closing(
+            r2,
+            issuer,
+            issuer_name,
+            dept_text,
+            finance_text,
+            issued,
+            effective,
+            validity_words,
+            doc_mode,
+            closing,
+        )
+        if by_articles:  # 第二条 本办法适用于…: a governing clause of the 办法
+            scope = next(line for line in lines if line.startswith("第二条 "))
+            words = scope.split(" ", 1)[1]
+            governing.insert(
+                0,
+                (
+                    words,
+                    [
+                        Condition(
+                            "region_code", "within_region", issuer.region_code, span=words, source="edited"
+                        )
+                    ],
+                ),
+            )
     lines.extend(closing)
+    text = "\n".join(lines)
     stated = {item.fulfilment for item in items if item.fulfilment}
     fulfilment = next(iter(stated)) if len(stated) == 1 else None
+    facts: dict[str, Any] = {}
+    if real:
+        governs = [[text.rindex(words), text.rindex(words) + len(words)] for words, _ in governing]
+        facts = {
+            "is_policy": True,
+            "doc_type": "policy",
+            "valid_from": effective.isoformat(),
+            "valid_until": valid_until.isoformat() if valid_until else None,
+            "window": [window[0].isoformat(), window[1].isoformat()] if window else None,
+            "fulfilment_mode": doc_mode if doc_mode in STATED_MODES else None,
+            "as_of": AS_OF.isoformat(),
+            "governs": governs,
+        }
+        governed = [node for _, nodes in governing for node in nodes]
+        item_facts = {**facts, "governing_text": [words for words, _ in governing]}
+        items = [_with_governing(item, governed, item_facts, facts["fulfilment_mode"]) for item in items]
+        if facts["fulfilment_mode"]:
+            fulfilment = facts["fulfilment_mode"]
     return DemoPolicy(
         id=policy_id,
         title=title,
-        text="\n".join(lines),
+        text=text,
         region_code=issuer.region_code,
         department=department,
         issued=issued.isoformat(),
@@ -282,6 +406,7 @@ def generate_policy(seed: int, index: int) -> DemoPolicy:
         doc_number=doc_number,
         numbering=style,
         items=tuple(items),
+        facts=facts,
     )
 
 
@@ -340,16 +465,19 @@ def _write_item(
     title_sep = r.choice(("。", "。", "：")) if not marker.startswith("第") else ""
     head = f"{marker}{clause.title}{title_sep}" if title_sep else marker
     text = head
-    conditions: list[Condition] = []
-    spans: list[tuple[int, int]] = []
+    placed: list[tuple[Condition, str | None, tuple[int, int]]] = []
     for segment in clause.segments:
         if isinstance(segment, tuple):
-            words, condition = segment
-            spans.append((len(text), len(text) + len(words)))
-            conditions.append(condition)
+            words, condition = segment[0], segment[1]
+            placed.append(
+                (condition, segment[2] if len(segment) == 3 else None, (len(text), len(text) + len(words)))
+            )
             text += words
         else:
             text += segment
+    local = _entries(clause, placed, text)
+    where = {id(condition): span for condition, _, span in placed}
+    spans = [where[id(leaf)] for leaf in leaves(local)]
     if mode:
         text += fulfilment_sentence(r, mode, issuer, ctx.dept, ctx.finance, clause.support_type)
     return DemoItem(
@@ -359,7 +487,7 @@ def _write_item(
         heading_path=heading,
         title=clause.title,
         text=text,
-        conditions=tuple(conditions),
+        conditions=local,
         spans=tuple(spans),
         theme=clause.theme,
         support_type=clause.support_type,
@@ -370,4 +498,74 @@ def _write_item(
         issued=issued.isoformat(),
         valid_until=valid_until.isoformat() if valid_until else None,
         semantic_lines=tuple(sorted(clause.semantic_lines.items())),
+        local=local,
+    )
+
+
+def _entries(
+    clause: Clause, placed: list[tuple[Condition, str | None, tuple[int, int]]], text: str
+) -> tuple[Entry, ...]:
+    """Assemble the v2 entries of an item from its placed leaves.
+
+    Common nodes come first (a group where its first member stands), then the tiers in the
+    order the clause opened them (best first).
+    """
+    common: list[Condition | str] = []  # leaves, and group keys standing for their group
+    members: dict[str, list[tuple[Condition, tuple[int, int]]]] = {}
+    tier_nodes: dict[str, list[Condition | str]] = {
+        key: [] for key, spec in clause.slots.items() if spec["kind"] == "tier"
+    }
+    for condition, slot, span in placed:
+        spec = clause.slots.get(slot) if slot else None
+        if spec is None:
+            common.append(condition)
+        elif spec["kind"] == "tier":
+            tier_nodes[slot].append(condition)  # type: ignore[index]
+        else:
+            if slot not in members:
+                target = tier_nodes[spec["parent"]] if spec.get("parent") else common
+                target.append(slot)  # type: ignore[arg-type]
+            members.setdefault(slot, []).append((condition, span))  # type: ignore[arg-type]
+
+    def node(entry: Condition | str) -> Node:
+        if isinstance(entry, Condition):
+            return entry
+        spec, grouped = clause.slots[entry], members[entry]
+        start, end = grouped[0][1][0], grouped[-1][1][1]
+        return Group(
+            "any", tuple(c for c, _ in grouped), span=text[start:end], role=spec["role"], source="edited"
+        )
+
+    tiers = [
+        Tier(
+            label=spec["label"],
+            conditions=tuple(node(e) for e in tier_nodes[key]),
+            support=spec["support"],
+            amount=spec["amount"],
+            formula=spec["formula"],
+            span="、".join(c.span for c in tier_nodes[key] if isinstance(c, Condition)),
+            source="edited",
+        )
+        for key, spec in clause.slots.items()
+        if spec["kind"] == "tier"
+    ]
+    return (*(node(e) for e in common), *tiers)
+
+
+def _with_governing(
+    item: DemoItem, governed: list[Node], facts: dict[str, Any], mode: str | None
+) -> DemoItem:
+    """Add the document's governing conditions to an item's truth (those it does not state itself) and its facts."""
+    own = {leaf.key for leaf in leaves(item.local) if leaf.role == "require"}
+    added = tuple(
+        n for n in governed if not (isinstance(n, Condition) and n.role == "require" and n.key in own)
+    )
+    common = [e for e in item.local if not isinstance(e, Tier)]
+    tiers = [e for e in item.local if isinstance(e, Tier)]
+    return replace(
+        item,
+        conditions=(*common, *added, *tiers),
+        governed=added,
+        facts=facts,
+        fulfilment=item.fulfilment or mode,
     )

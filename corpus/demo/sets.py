@@ -39,8 +39,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from corpus.conditions import LEVELS, Condition, evaluate_condition, judge_item, truth_verdict
+from corpus.conditions import (
+    LEVELS,
+    Condition,
+    Entry,
+    Level,
+    SemanticJudge,
+    evaluate_condition,
+    judge_item,
+    truth_verdict,
+)
 from corpus.demo.clauses import THEMES
+from corpus.demo.enterprises import V2_MISSING_RATES
 from corpus.demo.generator import DemoCorpus
 from corpus.demo.policies import DemoItem
 from corpus.demo.vocab import COUNTIES, LINES, QUALIFICATION_ALIASES
@@ -82,16 +92,58 @@ def _write_jsonl(path: Path, rows: Iterable[Mapping[str, Any]]) -> int:
     return count
 
 
-def _fits(conditions: Iterable[Condition], profile: Mapping[str, Any]) -> bool:
+def _required(conditions: Iterable[Entry]) -> list[Condition]:
+    """Return the item's common leaves that are requirements (not bonus, not exclude; not in a group or tier)."""
+    return [c for c in conditions if isinstance(c, Condition) and c.role == "require"]
+
+
+def _fits(conditions: Iterable[Entry], profile: Mapping[str, Any]) -> bool:
     """Tell whether no structural condition (region, industry, titles, 亩均, founding date) is unmet."""
     return all(
-        evaluate_condition(c, profile).verdict != "unmet" for c in conditions if c.field in STRUCTURAL_FIELDS
+        evaluate_condition(c, profile).verdict != "unmet"
+        for c in _required(conditions)
+        if c.field in STRUCTURAL_FIELDS
     )
+
+
+def true_level(
+    item: DemoItem, profile: Mapping[str, Any], judge: SemanticJudge | None
+) -> tuple[Level, list[str], list[str]]:
+    """Return the true (level, failed, unknown fields) of a pair: document facts first, then conditions.
+
+    A non-policy, a date outside the document's validity (judged at its ``as_of``) or an enterprise
+    outside the issuing region is ``ineligible`` whatever the conditions say, because the service
+    never lists such a pair (docs/conditions.md §5-6).
+    """
+    facts = item.facts
+    if not item.is_policy:
+        return "ineligible", ["is_policy"], []
+    as_of = facts.get("as_of")
+    if as_of and ((facts.get("valid_from") or "") > as_of or as_of > (facts.get("valid_until") or "9999")):
+        return "ineligible", ["valid_until"], []
+    region = str(profile.get("region_code") or "")
+    if facts and region and item.region_code and not region.startswith(item.region_code):
+        return "ineligible", ["region_code"], []
+    verdict = judge_item(item.conditions, profile, judge)
+    return verdict.level, verdict.failed_fields, verdict.unknown_fields
+
+
+def as_held(profile: Mapping[str, Any]) -> dict[str, Any]:
+    """Return the profile as the service holds it after ingest (validated, size_class and rd_ratio derived).
+
+    The fields of the condition language v2 are kept as generated even where the running
+    validation does not know them yet: they are what the enterprise truly has.
+    """
+    held = validate_profile(profile).to_dict()
+    for name in V2_MISSING_RATES:
+        if held.get(name) is None and profile.get(name) is not None:
+            held[name] = profile[name]
+    return held
 
 
 def choose_items(corpus: DemoCorpus, n_items: int, r: random.Random) -> list[DemoItem]:
     """Choose a sample of items covering every theme, about half of them city or province items (which apply to more enterprises)."""
-    items = [item for item in corpus.items if item.conditions]
+    items = [item for item in corpus.items if item.conditions or not item.is_policy]
     r.shuffle(items)
     by_theme: dict[tuple[bool, str], list[DemoItem]] = {}
     for item in items:
@@ -110,7 +162,7 @@ def choose_profiles(
 ) -> list[dict[str, Any]]:
     """Choose profiles from the corpus's first enterprises, each fitting the structural conditions of one anchor item."""
     # Profiles as the service holds them after ingest: validated, with size_class and rd_ratio derived.
-    pool = [validate_profile(p).to_dict() for p in corpus.iter_enterprises(POOL)]
+    pool = [as_held(p) for p in corpus.iter_enterprises(POOL)]
     by_county: dict[str, list[int]] = {}
     for position, profile in enumerate(pool):
         by_county.setdefault(str(profile.get("region_code", ""))[:6], []).append(position)
@@ -118,11 +170,14 @@ def choose_profiles(
     taken: set[int] = set()
     chosen: list[dict[str, Any]] = []
     judge = corpus.semantic_judge()
-    anchors = [item for item in items if not any(c.field == "undecidable" for c in item.conditions)] or items
+    policies = [item for item in items if item.is_policy] or items
+    anchors = [
+        item for item in policies if not any(c.field == "undecidable" for c in item.conditions)
+    ] or policies
     r.shuffle(anchors)
     for slot in range(n_profiles):
         anchor = anchors[slot % len(anchors)]
-        region = next((str(c.value) for c in anchor.conditions if c.op == "within_region"), "")
+        region = next((str(c.value) for c in _required(anchor.conditions) if c.op == "within_region"), "")
         candidates = by_county.get(region, []) if len(region) == 6 else taizhou
         start = r.randrange(len(candidates)) if candidates else 0
         found = None
@@ -132,7 +187,7 @@ def choose_profiles(
             position = candidates[(start + k) % len(candidates)]
             if position in taken or not _fits(anchor.conditions, pool[position]):
                 continue
-            if want_eligible and judge_item(anchor.conditions, pool[position], judge).level != "eligible":
+            if want_eligible and true_level(anchor, pool[position], judge)[0] != "eligible":
                 continue
             found = position
             break
@@ -169,15 +224,15 @@ def write_eligibility_set(
     def truth_rows() -> Iterable[dict[str, Any]]:
         for profile in profiles:
             for item in items:
-                verdict = judge_item(item.conditions, profile, judge)
-                levels[verdict.level] += 1
+                level, failed, unknown = true_level(item, profile, judge)
+                levels[level] += 1
                 yield {
                     "profile": profile["id"],
                     "item": item.id,
-                    "verdict": truth_verdict(verdict.level),
-                    "failed": verdict.failed_fields,
-                    "unknown": verdict.unknown_fields,
-                    "level": verdict.level,
+                    "verdict": truth_verdict(level),
+                    "failed": failed,
+                    "unknown": unknown,
+                    "level": level,
                 }
 
     n_pairs = _write_jsonl(out_dir / "truth.jsonl", truth_rows())
@@ -195,6 +250,11 @@ def write_eligibility_set(
         "(thresholds, titles, region, industry, founding date, size class, 亩均 class, exclusions, what it does as "
         "semantic with the value less a leading 从事, and facts no profile field holds as undecidable with value = "
         "span); the action being supported, the procedure and the 首次/新认定 timing of a title are not conditions",
+        "v2": "conditions are the condition language v2 (docs/conditions.md): any groups, bonus and exclude roles, "
+        "tiers (with amounts and formulas); each item carries its document's facts (is_policy, doc_type, valid_from, "
+        "valid_until, window, fulfilment_mode, as_of, governs) and its truth includes the conditions of the clauses "
+        "that govern it; a non-policy, a date outside validity at as_of, or an enterprise outside the issuing "
+        "region is ineligible whatever the conditions say",
         "semantic_truth": "semantic conditions are settled by the generator's knowledge of each enterprise's "
         "true line of business (corpus.demo.DemoCorpus.semantic_judge); undecidable conditions stay unknown",
     }
@@ -235,7 +295,9 @@ _THEME_LINES = {
 
 def _persona(item: DemoItem, r: random.Random) -> tuple[str, Any, list[str]]:
     """Return (county code, line, titles stated) of an enterprise the item is meant for."""
-    region = next((str(c.value) for c in item.conditions if c.op == "within_region"), item.region_code)
+    region = next(
+        (str(c.value) for c in _required(item.conditions) if c.op == "within_region"), item.region_code
+    )
     county = region if region in COUNTIES else r.choice(sorted(COUNTIES))
     kind = _THEME_LINES.get(item.theme)
     lines = [
@@ -246,7 +308,7 @@ def _persona(item: DemoItem, r: random.Random) -> tuple[str, Any, list[str]]:
         or (kind == "tech" and line.tech >= 0.5)
         or (kind == "export" and line.export >= 0.3)
     ]
-    for condition in item.conditions:
+    for condition in _required(item.conditions):
         if condition.op == "industry_in":
             fitting = [
                 line
@@ -257,7 +319,9 @@ def _persona(item: DemoItem, r: random.Random) -> tuple[str, Any, list[str]]:
         if condition.op == "semantic":
             wanted = dict(item.semantic_lines).get(str(condition.value), ())
             lines = [line for line in LINES if line.key in wanted] or lines
-    titles = [str(c.value) for c in item.conditions if c.op == "has" and c.field == "qualifications"]
+    titles = [
+        str(c.value) for c in _required(item.conditions) if c.op == "has" and c.field == "qualifications"
+    ]
     return county, r.choice(lines or list(LINES)), titles
 
 
@@ -276,12 +340,12 @@ def _relevant(corpus: DemoCorpus, item: DemoItem, county: str, line: Any, titles
         persona["qualifications"] = titles
     out = [item.id]
     for other in corpus.items:
-        if other.theme != item.theme or other.id == item.id:
+        if other.theme != item.theme or other.id == item.id or not other.is_policy:
             continue
         if other.region_code not in (county, "3310") and not (other.region_code == item.region_code == "33"):
             continue
         ok = True
-        for condition in other.conditions:
+        for condition in _required(other.conditions):
             if condition.op == "semantic":
                 wanted = dict(other.semantic_lines).get(str(condition.value), ())
                 ok = line.key in wanted
@@ -306,7 +370,7 @@ def write_retrieval_set(corpus: DemoCorpus, out_dir: Path, *, n_queries: int = 3
         {"docid": item.id, "text": f"{policies[item.policy_id].title}\n{item.text}"} for item in corpus.items
     )
     n_docs = _write_jsonl(out_dir / "docs.jsonl", docs)
-    items = list(corpus.items)
+    items = [item for item in corpus.items if item.is_policy]  # nobody asks for a 公示
     queries: list[dict[str, Any]] = []
     total_relevant = 0
     for number in range(min(n_queries, len(items))):

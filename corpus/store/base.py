@@ -28,11 +28,11 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol, runtime_checkable
 
-from corpus.conditions import Condition
+from corpus.conditions import Entry
 from corpus.schemas import EnterpriseProfile, PolicyDocument, PolicyItem
 
-Role = Literal["admin", "enterprise", "push", "analyst"]
-ROLES: tuple[str, ...] = ("admin", "enterprise", "push", "analyst")
+Role = Literal["admin", "enterprise", "push", "analyst", "finance"]
+ROLES: tuple[str, ...] = ("admin", "enterprise", "push", "analyst", "finance")
 FeedbackKind = Literal["useful", "not_useful", "applied", "received"]
 FEEDBACK_KINDS: tuple[str, ...] = ("useful", "not_useful", "applied", "received")
 
@@ -54,8 +54,8 @@ class ExtractionLike(Protocol):
     """What :meth:`Store.upsert_policy` reads of an extraction: its conditions and its tags."""
 
     @property
-    def conditions(self) -> Sequence[Condition]:
-        """Conditions extracted from the item's text."""
+    def conditions(self) -> Sequence[Entry]:
+        """Conditions extracted from the item's text (v2 entries: leaves, groups, tiers)."""
         ...
 
     @property
@@ -173,7 +173,7 @@ class StaleEdit:
     item_id: str  # the item it applied to last
     item_sha256: str  # fingerprint of the text it was made for ('' when unknown)
     item_text: str  # that text, as it was when it disappeared ('' when unknown)
-    conditions: tuple[Condition, ...]
+    conditions: tuple[Entry, ...]
     edited_at: str
     stale_since: str
     stale_version: int  # the policy version that no longer has the text
@@ -276,13 +276,11 @@ class Store(Protocol):
         """Count current items."""
         ...
 
-    def set_item_conditions(
-        self, item_id: str, conditions: Iterable[Condition], source: str = "edited"
-    ) -> None:
+    def set_item_conditions(self, item_id: str, conditions: Iterable[Entry], source: str = "edited") -> None:
         """Replace the item's conditions of that source (``edited`` = a person's correction)."""
         ...
 
-    def item_conditions(self, item_id: str) -> list[Condition]:
+    def item_conditions(self, item_id: str) -> list[Entry]:
         """Return the conditions that apply: the edited set when one exists, else the extracted one."""
         ...
 

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from corpus.conditions import Condition
+from corpus.conditions import Condition, Entry, node_from_dict
 from corpus.schemas import PolicyItem
 from corpus.store.base import AuditEvent, ExtractionLike, item_fingerprint
 from corpus.store.connection import Connection, Row
@@ -29,7 +29,7 @@ def reattach_edits(
     ones, and one item takes at most one set. Returns the moves, for the audit log.
     """
     edited = conn.execute(
-        """SELECT item_id, position, field, op, value, span, created_at, item_sha256 FROM conditions
+        """SELECT item_id, position, field, op, value, span, created_at, item_sha256, node FROM conditions
            WHERE policy_id = ? AND source = 'edited' ORDER BY item_id, position""",
         (policy_id,),
     ).fetchall()
@@ -84,8 +84,8 @@ def reattach_edits(
             for r in edit.rows:
                 conn.execute(
                     """INSERT INTO conditions (item_id, policy_id, source, position, field, op, value, span,
-                                               created_at, item_sha256)
-                       VALUES (?, ?, 'edited', ?, ?, ?, ?, ?, ?, ?)""",
+                                               created_at, item_sha256, node)
+                       VALUES (?, ?, 'edited', ?, ?, ?, ?, ?, ?, ?, ?)""",
                     (
                         target,
                         policy_id,
@@ -96,6 +96,7 @@ def reattach_edits(
                         r["span"],
                         r["created_at"],
                         edit.sha256,
+                        r["node"],
                     ),
                 )
             if target != edit.item_id:
@@ -123,7 +124,7 @@ def reattach_edits(
     for r, target in revived:
         if target is None:
             continue
-        revived_set = [Condition.from_dict({**c, "source": "edited"}) for c in json.loads(r["conditions"])]
+        revived_set = [node_from_dict(c, "edited") for c in json.loads(r["conditions"])]
         insert_conditions(conn, target, policy_id, "edited", revived_set, r["edited_at"], r["item_sha256"])
         conn.execute(
             """DELETE FROM stale_edits
@@ -160,7 +161,7 @@ def insert_conditions(
     item_id: str,
     policy_id: str,
     source: str,
-    conditions: Iterable[Condition],
+    conditions: Iterable[Entry],
     now: str,
     item_sha256: str | None = None,
 ) -> None:
@@ -168,21 +169,24 @@ def insert_conditions(
     conditions = list(conditions)
     for position, condition in enumerate(conditions):
         data = condition.to_dict()
+        # A plain v1 leaf stays a plain row; a group, a role or a tier keeps its whole entry in ``node``.
+        plain = isinstance(condition, Condition) and condition.role == "require"
         conn.execute(
             """INSERT INTO conditions (item_id, policy_id, source, position, field, op, value, span, created_at,
-                                       item_sha256)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                                       item_sha256, node)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
             (
                 item_id,
                 policy_id,
                 source,
                 position,
-                data["field"],
-                data["op"],
-                to_json(data["value"]),
-                data["span"],
+                condition.field,
+                condition.op,
+                to_json(data.get("value")) if isinstance(condition, Condition) else "null",
+                data.get("span") or "",
                 now,
                 item_sha256,
+                None if plain else to_json(data),
             ),
         )
     if not conditions and source == "edited":

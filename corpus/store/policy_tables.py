@@ -7,7 +7,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict
 from typing import Any
 
-from corpus.conditions import Condition
+from corpus.conditions import Entry, node_from_dict, with_source
 from corpus.schemas import PolicyDocument, PolicyItem
 from corpus.store.base import (
     ExtractionLike,
@@ -20,7 +20,15 @@ from corpus.store.base import (
 )
 from corpus.store.core import SQLCore
 from corpus.store.edits import extractions_by_item, insert_conditions, reattach_edits
-from corpus.store.records import condition_of, document_of, item_of, tags_dict, to_json
+from corpus.store.records import (
+    condition_of,
+    document_of,
+    facts_of,
+    item_of,
+    legacy_fulfilment,
+    tags_dict,
+    to_json,
+)
 
 
 class PolicyTables(SQLCore):
@@ -65,12 +73,12 @@ class PolicyTables(SQLCore):
             )
             conn.execute(
                 """INSERT INTO policies (id, version, title, text, region_code, department, issued, valid_until, url,
-                                         fulfilment, created_at, updated_at)
-                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                         fulfilment, created_at, updated_at, facts)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                    ON CONFLICT (id) DO UPDATE SET version = excluded.version, title = excluded.title,
                        text = excluded.text, region_code = excluded.region_code, department = excluded.department,
                        issued = excluded.issued, valid_until = excluded.valid_until, url = excluded.url,
-                       fulfilment = excluded.fulfilment, updated_at = excluded.updated_at""",
+                       fulfilment = excluded.fulfilment, updated_at = excluded.updated_at, facts = excluded.facts""",
                 (
                     stored.id,
                     version,
@@ -81,17 +89,18 @@ class PolicyTables(SQLCore):
                     stored.issued,
                     stored.valid_until,
                     stored.url,
-                    stored.fulfilment,
+                    legacy_fulfilment(stored.fulfilment),
                     created_at,
                     now,
+                    to_json(stored.facts()),
                 ),
             )
             for item in items:
                 extraction = by_item.get(item.id)
                 conn.execute(
                     """INSERT INTO items (id, policy_id, seq, heading_path, title, text, region_code, department,
-                                          fulfilment, issued, valid_until, tags)
-                       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                                          fulfilment, issued, valid_until, tags, facts)
+                       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
                     (
                         item.id,
                         item.policy_id,
@@ -101,14 +110,17 @@ class PolicyTables(SQLCore):
                         item.text,
                         item.region_code,
                         item.department,
-                        item.fulfilment,
+                        legacy_fulfilment(item.fulfilment),
                         item.issued,
                         item.valid_until,
                         to_json(tags_dict(extraction.tags)) if extraction is not None else None,
+                        to_json(item.facts()),
                     ),
                 )
                 if extraction is not None:
-                    insert_conditions(conn, item.id, document.id, "extracted", extraction.conditions, now)
+                    insert_conditions(
+                        conn, item.id, document.id, "extracted", extracted_entries(extraction), now
+                    )
             conn.execute(
                 "INSERT INTO policy_versions (policy_id, version, document, items, created_at) VALUES (?, ?, ?, ?, ?)",
                 (stored.id, version, to_json(stored.to_dict()), to_json([i.to_dict() for i in items]), now),
@@ -140,7 +152,7 @@ class PolicyTables(SQLCore):
                 r["region_code"],
                 r["department"],
                 r["issued"],
-                r["fulfilment"],
+                facts_of(r).get("fulfilment", r["fulfilment"]),
                 r["updated_at"],
             )
             for r in rows
@@ -181,17 +193,12 @@ class PolicyTables(SQLCore):
         """Count current items."""
         return int(self._conn().execute("SELECT count(*) FROM items").scalar())
 
-    def set_item_conditions(
-        self, item_id: str, conditions: Iterable[Condition], source: str = "edited"
-    ) -> None:
+    def set_item_conditions(self, item_id: str, conditions: Iterable[Entry], source: str = "edited") -> None:
         """Replace the item's conditions of that source; an edited set wins over the extracted one."""
         if source not in ("extracted", "edited"):
             raise ValueError(f"source must be 'extracted' or 'edited', got {source!r}")
         conn = self._conn()
-        conditions = [
-            c if c.source == source else Condition(c.field, c.op, c.value, c.span, source)  # type: ignore[arg-type]
-            for c in conditions
-        ]
+        conditions = [with_source(c, source) for c in conditions]
         with self.transaction():
             row = conn.execute("SELECT policy_id FROM items WHERE id = ?", (item_id,)).fetchone()
             if row is not None:
@@ -205,8 +212,8 @@ class PolicyTables(SQLCore):
             fingerprint = item_fingerprint(row["text"]) if source == "edited" else None
             insert_conditions(conn, item_id, row["policy_id"], source, conditions, utc_now(), fingerprint)
 
-    def item_conditions(self, item_id: str) -> list[Condition]:
-        """Return the edited set when one exists (even an empty correction), else the extracted one."""
+    def item_conditions(self, item_id: str) -> list[Entry]:
+        """Return the edited set when one exists (even an empty correction), else the extracted one (v2 entries)."""
         source = self.item_condition_source(item_id)
         if source is None:
             return []
@@ -256,7 +263,7 @@ class PolicyTables(SQLCore):
                 r["item_id"],
                 r["item_sha256"],
                 r["item_text"],
-                tuple(Condition.from_dict({**c, "source": "edited"}) for c in json.loads(r["conditions"])),
+                tuple(node_from_dict(c, "edited") for c in json.loads(r["conditions"])),
                 r["edited_at"],
                 r["stale_since"],
                 int(r["stale_version"]),
@@ -270,3 +277,17 @@ class PolicyTables(SQLCore):
         if row is None or row["tags"] is None:
             return None
         return dict(json.loads(row["tags"]))
+
+
+# Whether the extractor's v2 reading (``Extraction.entries``) is what gets stored and served. Off until
+# it serves the generated demo as well as the v1 conditions do: on the demo eligibility set (seed 20241,
+# 60,000 pairs) the entries gave verdict accuracy 0.888 and eligible precision 0.871, the v1 conditions
+# 0.980 and 1.000 (2026-12-02, `policymatch eval eligibility`, extracted path). Entries given explicitly
+# (the API, the admin editor, a labelled set) are always stored as they are.
+STORE_EXTRACTED_ENTRIES = False
+
+
+def extracted_entries(extraction: Any) -> Sequence[Entry]:
+    """Return what an extraction says an item requires: its v2 ``entries`` once switched on, else ``conditions``."""
+    entries = getattr(extraction, "entries", None) if STORE_EXTRACTED_ENTRIES else None
+    return tuple(entries) if entries else tuple(extraction.conditions)

@@ -143,14 +143,17 @@ def _clean(value: float) -> float | int:
 
 
 def _sizes(text: str) -> Iterator[_Found]:
-    false_friends = [(m.start(), m.end()) for m in re.finditer(vocab.SIZE_FALSE_FRIENDS, text)]
-    taken: list[tuple[int, int]] = []
+    # Positions inside a false friend or a size phrase already taken: a phrase whose first or last
+    # character is covered is skipped. (A pass over every earlier span was quadratic, issue 18.)
+    covered = bytearray(len(text) + 1)
+    for m in re.finditer(vocab.SIZE_FALSE_FRIENDS, text):
+        covered[m.start() : m.end()] = b"\x01" * (m.end() - m.start())
     for pattern, classes in vocab.SIZE_PHRASES:
         for match in re.finditer(pattern, text):
             start, end = match.span()
-            if any(s <= start < e or s < end <= e for s, e in false_friends + taken):
+            if covered[start] or (end > start and covered[end - 1]):
                 continue
-            taken.append((start, end))
+            covered[start:end] = b"\x01" * (end - start)
             tail = text[end : end + 8]
             if re.match(rf"(?:的)?(?:{vocab.SIZE_BLOCKERS})", tail):
                 continue

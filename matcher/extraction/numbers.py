@@ -26,9 +26,13 @@ _DIGITS = {
 _SMALL_UNITS = {"十": 10, "百": 100, "千": 1000}
 _BIG_UNITS = {"万": 10_000, "亿": 100_000_000}
 
-# A number as written: Arabic (with , and .) or Chinese numerals.
+# A number as written: Arabic (with , and .) or Chinese numerals. Linear on any text (issue 18):
+# a number starts only where its run starts (a start inside a run would rescan the run, quadratic
+# over 200 000 digits), and never gives characters back (possessive: what may follow a number, a
+# unit or a word, is never a digit, comma, dot or numeral, so giving back never made a match).
 NUMBER_PATTERN = (
-    r"(?:\d+(?:,\d{3})*(?:\.\d+)?|[零〇一二两三四五六七八九十百千]+(?:点[零〇一二三四五六七八九]+)?)"
+    r"(?:(?<!\d)\d++(?:,\d{3})*+(?:\.\d++)?+"
+    r"|(?<![零〇一二两三四五六七八九十百千])[零〇一二两三四五六七八九十百千]++(?:点[零〇一二三四五六七八九]++)?+)"
 )
 
 # Money units → factor to 万元.

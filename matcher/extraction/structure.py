@@ -20,7 +20,9 @@ quantifier over overlapping classes, so the whole stays linear in the text.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
+import itertools
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
@@ -65,10 +67,21 @@ def _split(text: str, ends: str, marks: bool = False) -> list[_Span]:
 
 
 def _containing(spans: Sequence[_Span], pos: int) -> _Span:
-    for span in spans:
+    # Spans are in text order and disjoint: a binary search keeps long texts linear (issue 18).
+    at = bisect.bisect_right(spans, pos, key=lambda span: span.start) - 1
+    if 0 <= at < len(spans) and spans[at].start <= pos < spans[at].end:
+        return spans[at]
+    for span in spans[max(0, at - 1) : at + 2]:  # a position in the blank between two spans
         if span.start <= pos < span.end:
             return span
     return spans[-1] if spans else _Span(0, 0)
+
+
+def _within(spans: Sequence[_Span], start: int, end: int) -> Sequence[_Span]:
+    """Return the spans (in text order) that start in ``[start, end)``, found by binary search."""
+    low = bisect.bisect_left(spans, start, key=lambda span: span.start)
+    high = bisect.bisect_left(spans, end, key=lambda span: span.start)
+    return spans[low:high]
 
 
 # --- titles an item is for becoming, and repeats --------------------------------------------------
@@ -239,7 +252,7 @@ _SUBJECT_NOUN_RE = re.compile(
 
 def _beneficiary_clause(text: str, part: _Span, clauses: Sequence[_Span]) -> tuple[int, int] | None:
     """Return the beneficiary words of "对X，给予…" or "X的，免征…" in a part (X), or None."""
-    mine = [c for c in clauses if part.start <= c.start < part.end]
+    mine = _within(clauses, part.start, part.end)
     for n, clause in enumerate(mine):
         start, end = clause.start, clause.end
         mark = _LIST_MARK_RE.match(text, start)
@@ -274,9 +287,17 @@ def _silent_parts(
     """Return an ``undecidable`` condition for each part that states a requirement and yielded none."""
     out = []
     heading = _HEADING_RE.match(text)
+    # Found conditions by start, with the furthest end so far: "does one fall in or across this part?"
+    # in log time per part rather than a pass over all of them (quadratic on long texts, issue 18).
+    by_start = sorted(found, key=lambda f: f.start)
+    starts = [f.start for f in by_start]
+    reach = list(itertools.accumulate((f.end for f in by_start), max))
     for part in parts:
         words = text[part.start : part.end]
-        if any(part.start <= f.start < part.end or f.start < part.start < f.end for f in found):
+        before = bisect.bisect_left(starts, part.start)
+        inside = before < len(starts) and starts[before] < part.end
+        across = before > 0 and reach[before - 1] > part.start
+        if inside or across:
             continue
         if heading and part.end <= heading.end():
             continue
@@ -482,6 +503,7 @@ def _with_tiers(text: str, roles: list[tuple[_Found, str]], any_from: int | None
             formula = got
             break
     sentences = _split(text, _SENTENCE_END)
+    ordered = sorted(roles, key=lambda x: x[0].start)  # stable: roles come in text order already
     # Outcomes that belong to different parts of one sentence, each after conditions of its own.
     tiered: list[tuple[_Outcome, list[tuple[_Found, str]]]] = []
     if len(outcomes) >= 2 and len({o.amount for o in outcomes}) >= 2:
@@ -489,7 +511,9 @@ def _with_tiers(text: str, roles: list[tuple[_Found, str]], any_from: int | None
         for outcome in outcomes:
             sentence = _containing(sentences, outcome.start)
             low = sentence.start if previous is None or previous.end < sentence.start else previous.end
-            mine = [(f, r) for f, r in roles if low <= f.start < outcome.start and r != "bonus"]
+            first = bisect.bisect_left(ordered, low, key=lambda x: x[0].start)
+            last = bisect.bisect_left(ordered, outcome.start, key=lambda x: x[0].start)
+            mine = [(f, r) for f, r in ordered[first:last] if r != "bonus"]
             tiered.append((outcome, mine))
             previous = outcome
     if len(tiered) >= 2 and sum(bool(m) for _, m in tiered) >= 2:
@@ -541,13 +565,17 @@ def _part_tiers(
     """对A，免征X；对B，给予Y: parts that each give their own outcome to their own enterprises are tiers."""
     parts = _split(text, _PART_END, marks=True)
     tiered = []
+    ordered = sorted(roles, key=lambda x: x[0].start)  # stable: roles come in text order already
     for part in parts:
         verb = _OUTCOME_VERB_RE.search(text, part.start, part.end)
         if verb is None:
             continue
-        mine = [(f, r) for f, r in roles if part.start <= f.start < part.end and r == "require"]
-        if mine:
-            tiered.append((part, verb, [(f, r) for f, r in roles if part.start <= f.start < part.end]))
+        # By binary search: a pass over every role per part was quadratic on long texts (issue 18).
+        low = bisect.bisect_left(ordered, part.start, key=lambda x: x[0].start)
+        high = bisect.bisect_left(ordered, part.end, key=lambda x: x[0].start)
+        inside = ordered[low:high]
+        if any(r == "require" for _, r in inside):
+            tiered.append((part, verb, inside))
     if len(tiered) < 2:
         return None
     in_tiers = {id(f) for _, _, mine in tiered for f, _ in mine}
@@ -578,8 +606,9 @@ def _bracket_tiers(
     text: str, roles: list[tuple[_Found, str]]
 ) -> tuple[list[tuple[_Found, str]], list[Tier]] | None:
     """营业收入5000万元以下的…不低于5%；5000万元以上的…不低于4%: parts of one sentence, each its own bracket."""
+    pieces = _split(text, "；;")  # once, not once per sentence (issue 18)
     for sentence in _split(text, _SENTENCE_END):
-        parts = [p for p in _split(text, "；;") if sentence.start <= p.start < sentence.end]
+        parts = list(_within(pieces, sentence.start, sentence.end))
         if len(parts) < 2:
             continue
         per_part = [

@@ -212,3 +212,92 @@ def test_admin_corrects_a_condition(server: str, page: Any, shots: Path) -> None
     page.wait_for_selector(".card.item[data-item='jj-2024-01#2'] .restored")
     assert item.locator(".badge.edited").count() == 0
     assert httpx.get(server + "/v1/policies/jj-2024-01").json()["items"][1]["conditions"] == before
+
+
+V2_SET = {
+    "conditions": [
+        {
+            "any": [
+                {"field": "revenue", "op": "gte", "value": 0, "span": "有营业收入"},
+                {"field": "employees", "op": "gte", "value": 1, "span": "有从业人员"},
+            ],
+            "span": "满足下列条件之一",
+        },
+        {
+            "field": "insured_employees",
+            "op": "gte",
+            "value": 10,
+            "span": "参保人数10人以上的优先",
+            "role": "bonus",
+        },
+    ],
+    "tiers": [
+        {
+            "label": "A档",
+            "conditions": [
+                {"field": "revenue", "op": "gte", "value": 10000000, "span": "营业收入10亿元以上"}
+            ],
+            "support": "奖励50万元",
+            "amount": 50,
+            "span": "",
+        },
+        {
+            "label": "B档",
+            "conditions": [],
+            "support": "按设备投资额的8%给予补助，最高不超过10万元",
+            "amount": 10,
+            "formula": {"rate": 0.08, "base": "investment", "cap": 10},
+            "span": "",
+        },
+    ],
+}
+
+
+def test_v2_groups_tiers_and_bonus_on_both_pages(server: str, page: Any) -> None:
+    base = server + "/v1/policies/jj-2024-01"
+    put = httpx.put(base + "/items/jj-2024-01%231/conditions", json=V2_SET)
+    assert put.status_code == 200, put.text
+    stored = httpx.get(base).json()["items"][0]
+    try:
+        assert stored["tiers"][1]["formula"] == {"rate": 0.08, "base": "investment", "cap": 10}
+        # The editor shows the group and the tiers as JSON rows and saves them back without loss.
+        page.goto(server + "/admin?policy=jj-2024-01")
+        item = page.locator(".card.item[data-item='jj-2024-01#1']")
+        item.wait_for()
+        assert item.locator("tr.json-row").count() == 3  # the group, two tiers
+        assert item.locator("tr.cond-row select[name=role]").first.input_value() == "bonus"
+        item.locator("button.save").click()
+        assert "2 个档次" in item.locator(".saved").inner_text()
+        again = httpx.get(base).json()["items"][0]
+        assert (again["conditions"], again["tiers"]) == (stored["conditions"], stored["tiers"])
+
+        # The match page shows the tier reached, the group's members and the bonus apart.
+        expected = httpx.post(server + "/v1/match", json={"enterprise_id": "E001", "top_k": 30}).json()[
+            "results"
+        ]
+        result = next((r for r in expected if r["item_id"] == "jj-2024-01#1"), None)
+        assert result is not None and result["tier"] is not None
+        page.goto(server + "/")
+        page.wait_for_selector("#enterprise-list li[data-id='E001']")
+        page.click("#enterprise-list li[data-id='E001']")
+        card = page.locator(".card.result[data-item='jj-2024-01#1']")
+        card.wait_for()
+        assert result["tier"]["label"] in card.locator(".tier").inner_text()
+        assert card.locator("li.cond.group .members li").count() == 2
+        assert "加分项" in card.locator(".bonus").inner_text()
+    finally:
+        httpx.delete(base + "/items/jj-2024-01%231/conditions")
+
+
+def test_docs_page_is_served_by_the_service_under_its_csp(server: str, page: Any) -> None:
+    """/docs: swagger-ui from the fastapi-offline package on this origin, nothing from elsewhere, no CSP violation."""
+    requested: list[str] = []
+    problems: list[str] = []
+    page.on("request", lambda request: requested.append(request.url))
+    page.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)
+    response = page.goto(server + "/docs")
+    assert response is not None and "default-src 'self'" in response.headers["content-security-policy"]
+    page.wait_for_selector(".swagger-ui .opblock")
+    assert page.locator(".swagger-ui .opblock").count() >= 10
+    assert all(url.startswith(server) or url.startswith("data:") for url in requested), requested
+    assert not [p for p in problems if "Content Security Policy" in p], problems

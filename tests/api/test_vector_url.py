@@ -89,7 +89,8 @@ def seed_data_dir(data_dir: Path, models_dir: Path) -> None:
 
     data_dir.mkdir(parents=True)
     (data_dir / "models").symlink_to(models_dir, target_is_directory=True)
-    corpus = generate(SEED, N_POLICIES, N_ENTERPRISES)
+    # The plain demo: v1 conditions every store keeps (the realistic one needs the v2 stores).
+    corpus = generate(SEED, N_POLICIES, N_ENTERPRISES, style="plain")
     store = open_store(data_dir / "policymatch.sqlite3")
     try:
         store_items_with_true_conditions(store, corpus)

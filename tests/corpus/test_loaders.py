@@ -150,7 +150,10 @@ def test_enterprise_csv(tmp_path: Path):
     )
     result = load_enterprises([path])
     assert [(r.record.id, r.line) for r in result.records] == [("e1", 2), ("e3", 5)]
-    assert result.records[0].record.qualifications == ("国家高新技术企业", "专精特新中小企业")  # the generic title (issue 14)
+    assert result.records[0].record.qualifications == (
+        "国家高新技术企业",
+        "专精特新中小企业",
+    )  # the generic title (issue 14)
     assert [(e.line, e.field) for e in result.errors] == [
         (3, "region_code"),
         (3, "industry_code"),
@@ -181,3 +184,38 @@ def test_enterprise_jsonl(tmp_path: Path):
     assert [r.record.qualifications for r in result.records] == [("国家级专精特新“小巨人”企业",)]
     assert [(e.line, e.field) for e in result.errors] == [(2, "uscc"), (3, None)]
     assert all(isinstance(e, LoadError) for e in result.errors)
+
+
+def test_v2_profile_fields_and_document_facts_through_the_files(tmp_path: Path):
+    csv_path = write(
+        tmp_path / "e.csv",
+        "id,name,invention_patents,ip_count,rd_staff_ratio,hightech_income_ratio,tax_credit_grade,insured_employees\n"
+        "e1,甲,3,8,12.5,61,A级,44\n"
+        "e2,乙,,,,,,\n"
+        "e3,丙,-1,,,,Z,\n",
+    )
+    result = load_enterprises([csv_path])
+    first, second = (r.record for r in result.records)
+    assert (first.invention_patents, first.ip_count, first.insured_employees) == (3, 8, 44)
+    assert (first.rd_staff_ratio, first.hightech_income_ratio, first.tax_credit_grade) == (12.5, 61, "A")
+    assert second.invention_patents is None and second.tax_credit_grade is None  # empty cells: unknown
+    assert {(e.line, e.field) for e in result.errors} == {(4, "invention_patents"), (4, "tax_credit_grade")}
+    jsonl = write(
+        tmp_path / "e.jsonl", json.dumps({"id": "e4", "name": "丁", "ip_count": 5}, ensure_ascii=False)
+    )
+    assert load_enterprises([jsonl]).records[0].record.ip_count == 5
+    # Document facts in front matter are metadata given explicitly.
+    text = write(
+        tmp_path / "p.txt",
+        "---\nid: tz-b\nis_policy: false\ndoc_type: result\nvalid_from: 2024-01-01\n"
+        "window_open: 2024-03-01\nwindow_close: 2024-04-30\nfulfilment: 即申快享\n---\n公示\n一、名单如下。\n",
+    )
+    doc = load_policies([text]).records[0].record
+    assert (doc.is_policy, doc.doc_type, doc.valid_from, doc.fulfilment) == (
+        False,
+        "result",
+        "2024-01-01",
+        "即申快享",
+    )
+    assert (doc.window_open, doc.window_close) == ("2024-03-01", "2024-04-30")
+    assert all(item.is_policy is False and item.window_open == "2024-03-01" for item in split_policy(doc))

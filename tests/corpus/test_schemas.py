@@ -41,7 +41,32 @@ def test_fields_are_exactly_the_spec(shared_dir: Path):
     spec = (shared_dir / "spec/enterprise_profile.md").read_text("utf-8")
     fields = re.findall(r"^\| (\w+) \|", spec, flags=re.M)
     fields = [f for f in fields if f != "field"]
-    assert list(PROFILE_FIELD_NAMES) == fields + ["size_class"]
+    # Plus the fields the condition language v2 added, as docs/conditions.md §4 lists them.
+    v2 = Path(__file__).resolve().parents[2] / "docs" / "conditions.md"
+    section = v2.read_text("utf-8").split("## 4.")[1].split("## 5.")[0]
+    added = re.findall(r"^\| `(\w+)` \|", section, flags=re.M)
+    assert len(added) == 6
+    assert list(PROFILE_FIELD_NAMES) == fields + ["size_class"] + added
+
+
+def test_v2_fields_are_checked_and_missing_is_unknown():
+    profile = validate_profile(
+        good(
+            invention_patents="3",
+            ip_count=7,
+            rd_staff_ratio="12.5",
+            hightech_income_ratio=65,
+            tax_credit_grade="b级",
+            insured_employees=40,
+        )
+    )
+    assert (profile.invention_patents, profile.ip_count, profile.insured_employees) == (3, 7, 40)
+    assert profile.rd_staff_ratio == 12.5 and profile.hightech_income_ratio == 65
+    assert profile.tax_credit_grade == "B"
+    assert validate_profile(good()).invention_patents is None  # missing: unknown, never a failure
+    with pytest.raises(ProfileError) as err:
+        validate_profile(good(invention_patents=-1, rd_staff_ratio=140, tax_credit_grade="E", ip_count=1.5))
+    assert set(err.value.fields) == {"invention_patents", "rd_staff_ratio", "tax_credit_grade", "ip_count"}
 
 
 def test_valid_profile_is_canonicalised_and_derived():
@@ -187,3 +212,35 @@ def test_validate_policy():
 def test_item_round_trip():
     item = PolicyItem("p#1", "p", 1, ("一、支持", "（一）补助"), "补助", "text", "331002")
     assert PolicyItem.from_dict(item.to_dict()) == item
+
+
+def test_document_facts_given_win_over_what_is_read():
+    from corpus.schemas import merge_document_facts, validate_policy
+
+    given = validate_policy(
+        {
+            "id": "p",
+            "title": "t",
+            "text": "x",
+            "valid_until": "2025-12-31",
+            "window": ["2025-03-01", "2025-04-30"],
+            "fulfilment": "即申快享",
+            "doc_type": "notice",
+        }
+    )
+    assert (given.window_open, given.window_close, given.is_policy) == ("2025-03-01", "2025-04-30", None)
+    read = {
+        "valid_until": "2024-12-31",
+        "region_code": "331002",
+        "is_policy": False,
+        "fulfilment": "免申即享",
+    }
+    merged = merge_document_facts(given, read)
+    assert merged.valid_until == "2025-12-31" and merged.fulfilment == "即申快享"  # given wins
+    assert merged.region_code == "331002" and merged.is_policy is False  # unstated: read fills it
+    explicit = validate_policy({"id": "p", "title": "t", "text": "x", "is_policy": True})
+    assert merge_document_facts(explicit, {"is_policy": False}).is_policy is True
+    with pytest.raises(PolicyError):
+        validate_policy({"id": "p", "title": "t", "text": "x", "window": ["2025-05-01", "2025-04-30"]})
+    with pytest.raises(PolicyError):
+        validate_policy({"id": "p", "title": "t", "text": "x", "doc_type": "memo"})

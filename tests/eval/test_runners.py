@@ -211,7 +211,9 @@ def test_service_path_gives_the_levels_of_judge_item(tmp_path, encoder):
     from eval.eligibility_run import gold_conditions, service_level_judge, service_levels
     from matcher.service import region_prefix
 
-    write_eligibility_set(generate(n_policies=12, n_enterprises=100), tmp_path, n_items=6, n_profiles=6)
+    # The plain demo: v1 conditions every store keeps (the realistic one's tiers and groups need the v2 stores).
+    corpus = generate(n_policies=12, n_enterprises=100, style="plain")
+    write_eligibility_set(corpus, tmp_path, n_items=6, n_profiles=6)
     eset = read_eligibility_set(tmp_path)
     conditions = {item.id: gold_conditions(item) for item in eset.items}
     served = service_levels(eset, conditions, encoder)

@@ -209,7 +209,9 @@ def test_split_keeps_copies_of_a_document_on_one_side(tmp_path):
 
 def test_items_of_one_policy_stay_together_and_train_answers_drop_test_items(tmp_path):
     docs = [{"docid": f"P{p}#{s}", "text": f"政策{p}第{s}条"} for p in range(20) for s in (1, 2, 3)]
-    queries = [{"qid": f"q{p}", "question": "问", "docids": [f"P{p}#1", f"P{(p + 7) % 20}#2"]} for p in range(20)]
+    queries = [
+        {"qid": f"q{p}", "question": "问", "docids": [f"P{p}#1", f"P{(p + 7) % 20}#2"]} for p in range(20)
+    ]
     write_jsonl(tmp_path / "docs.jsonl", docs)
     write_jsonl(tmp_path / "queries.jsonl", queries)
     split = split_retrieval_set(read_retrieval_set(tmp_path), test_fraction=0.3, seed=0)
@@ -220,3 +222,68 @@ def test_items_of_one_policy_stay_together_and_train_answers_drop_test_items(tmp
         assert q.docids and not set(q.docids) & split.split.test_groups
     assert all(q.docids[0] in split.split.test_groups for q in split.test.queries)
     assert len(split.train.queries) + len(split.test.queries) == 20
+
+
+def test_eligibility_set_reads_conditions_v2(tmp_path):
+    """Any groups, roles and tiers (docs/conditions.md) read as the entries judge_item takes."""
+    from corpus.conditions import Group, Tier, judge_item
+
+    item = {
+        "id": "P1#1",
+        "text": "新认定为省级专精特新中小企业的奖励20万元；拥有发明专利2件以上或研发人员占比10%以上；纳税信用A级优先",
+        "conditions": [
+            {
+                "any": [
+                    {"field": "invention_patents", "op": "gte", "value": 2, "span": "发明专利2件以上"},
+                    {"field": "rd_staff_ratio", "op": "gte", "value": 10, "span": "研发人员占比10%以上"},
+                ],
+                "span": "拥有发明专利2件以上或研发人员占比10%以上",
+            },
+            {"field": "tax_credit_grade", "op": "eq", "value": "A", "span": "纳税信用A级", "role": "bonus"},
+        ],
+        "tiers": [
+            {
+                "label": "省级专精特新中小企业",
+                "conditions": [
+                    {
+                        "field": "qualifications",
+                        "op": "has",
+                        "value": "省级专精特新中小企业",
+                        "span": "省级专精特新中小企业",
+                    }
+                ],
+                "support": "奖励20万元",
+                "amount": 20,
+            }
+        ],
+    }
+    write_jsonl(tmp_path / "items.jsonl", [item])
+    write_jsonl(
+        tmp_path / "profiles.jsonl",
+        [{"id": "E1", "rd_staff_ratio": 12, "qualifications": ["省级专精特新中小企业"]}],
+    )
+    write_jsonl(tmp_path / "truth.jsonl", [{"profile": "E1", "item": "P1#1", "verdict": "eligible"}])
+    eset = read_eligibility_set(tmp_path)
+    entries = eset.items[0].conditions
+    assert [type(e) for e in entries] == [Group, type(entries[1]), Tier]
+    assert entries[1].role == "bonus"
+    verdict = judge_item(entries, eset.profiles[0])
+    assert verdict.level == "eligible" and verdict.amount == 20
+
+
+def test_eligibility_set_names_a_bad_tier(tmp_path):
+    write_jsonl(
+        tmp_path / "items.jsonl",
+        [
+            {
+                "id": "P1#1",
+                "text": "x",
+                "conditions": [],
+                "tiers": [{"label": "a", "conditions": [{"field": "revenue", "op": "gte", "value": "many"}]}],
+            }
+        ],
+    )
+    write_jsonl(tmp_path / "profiles.jsonl", [{"id": "E1"}])
+    write_jsonl(tmp_path / "truth.jsonl", [{"profile": "E1", "item": "P1#1", "verdict": "unknown"}])
+    with pytest.raises(SetFormatError, match=r"items\.jsonl:1: field 'tiers\[0\]'"):
+        read_eligibility_set(tmp_path)

@@ -110,7 +110,7 @@ def demo_matcher(tmp: Path, encoder: Any) -> Iterator[Any]:
 
     store = open_store(tmp / "store.sqlite3")
     try:
-        load_demo(store, seed=SEED, n_policies=N_POLICIES, n_enterprises=N_ENTERPRISES)
+        load_demo(store, seed=SEED, n_policies=N_POLICIES, n_enterprises=N_ENTERPRISES, style="plain")
         matcher = Matcher.open(tmp / "data", store, encoder, today=TODAY)
         try:
             yield matcher

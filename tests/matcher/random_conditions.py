@@ -99,15 +99,21 @@ def random_leaf_v2(rng: random.Random) -> Condition:
     kind = rng.randrange(5)
     if kind == 0:
         fld, base = rng.choice(
-            [("invention_patents", 2), ("ip_count", 5), ("rd_staff_ratio", 10), ("hightech_income_ratio", 60),
-             ("insured_employees", 10)]
+            [
+                ("invention_patents", 2),
+                ("ip_count", 5),
+                ("rd_staff_ratio", 10),
+                ("hightech_income_ratio", 60),
+                ("insured_employees", 10),
+            ]
         )
         return Condition(fld, rng.choice(["gte", "gt", "lte", "lt"]), base * rng.choice([0.5, 1, 2]))
     if kind == 1:
         return Condition("tax_credit_grade", "in", rng.sample(list("ABMCD"), rng.randint(1, 3)))
     if kind == 2:
         return Condition(
-            "qualifications", rng.choice(["has", "not_has", "has"]),
+            "qualifications",
+            rng.choice(["has", "not_has", "has"]),
             rng.choice([*V2_QUALS, "省级专精特新中小企业", "省级企业技术中心"]),
         )
     return random_condition(rng)
@@ -134,7 +140,12 @@ def random_entries_v2(rng: random.Random) -> list:
         for t in range(rng.randint(1, 3)):
             formula = Formula(0.08, "investment", cap=200) if rng.random() < 0.4 else None
             entries.append(
-                Tier(f"第{t + 1}档", tuple(node() for _ in range(rng.randint(0, 2))), f"奖励{50 - 10 * t}万元",
-                     50.0 - 10 * t, formula)
+                Tier(
+                    f"第{t + 1}档",
+                    tuple(node() for _ in range(rng.randint(0, 2))),
+                    f"奖励{50 - 10 * t}万元",
+                    50.0 - 10 * t,
+                    formula,
+                )
             )
     return entries

@@ -505,7 +505,8 @@ def test_both_directions_on_the_demo_corpus(tmp_path, encoder):
     from corpus.demo import generate
     from matcher.demo import store_items_with_true_conditions
 
-    corpus = generate(7, 8, 90)
+    # The plain demo: v1 conditions every store keeps (the realistic one needs the v2 stores).
+    corpus = generate(7, 8, 90, style="plain")
     store = open_store(tmp_path / "demo.sqlite3")
     store_items_with_true_conditions(store, corpus)
     profiles = [validate_profile(p) for p in corpus.iter_enterprises()]

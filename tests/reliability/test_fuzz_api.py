@@ -77,3 +77,72 @@ def test_api_never_5xx_and_matches_its_schema(api_schema, fuzzed_app):  # type: 
     # The admin key gets through: most operations answered 2xx for some generated input, not only 401/422.
     assert len(succeeded) >= 10, statuses
     print({label: sorted(codes) for label, codes in statuses.items()})  # noqa: T201
+
+
+# --- issue 18: hostile values at every door of a write -------------------------------------------
+
+HOSTILE_VALUES = [
+    float("nan"), float("inf"), -float("inf"), 1e-300, 1e308, 1e10, -1.0, 0, 2**63 - 1, 2**64, -(2**63),
+    True, False, "5", "NaN", "", "\x00", "a\x00b", ".", "..", "../x", "=1+1", "\t=1+1", "+1", "@SUM(1)",
+    None, [], {}, ["\x00"], {"\x00": 1}, "字" * 600,
+]  # fmt: skip
+PROFILE_FIELDS = [
+    "id", "name", "uscc", "region_code", "industry_code", "established", "employees", "revenue",
+    "revenue_growth", "total_assets", "rd_expense", "rd_ratio", "tax_paid", "qualifications",
+    "mu_jun_class", "credit_status", "major_violation", "business_scope",
+]  # fmt: skip
+
+
+@pytest.mark.slow
+def test_hostile_values_never_5xx_and_a_refusal_stores_nothing(fuzzed_app):  # type: ignore[no-untyped-def]
+    """Profiles and match requests with NaN, ±inf, 1e-300 / 1e10, 2^63−1, booleans, numeric strings, NUL, . and ..."""
+    import json
+    import math
+
+    from fastapi.testclient import TestClient
+    from hypothesis import strategies as st
+
+    app, secret = fuzzed_app
+    headers = {"Authorization": f"Bearer {secret}", "Content-Type": "application/json"}
+    services = app.state.services
+    with TestClient(app, client=("127.0.0.1", 1)) as client:
+
+        @settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+        @given(
+            fields=st.dictionaries(
+                st.sampled_from(PROFILE_FIELDS), st.sampled_from(HOSTILE_VALUES), max_size=5
+            ),
+            number=st.integers(0, 10**6),
+            method=st.sampled_from(["POST", "PUT"]),
+        )
+        def profiles(fields, number, method):  # type: ignore[no-untyped-def]
+            body = {"id": f"fz-{number}", "name": "模糊测试企业", **fields}
+            target = str(body.get("id"))
+            before = services.store.get_enterprise(target) if isinstance(body.get("id"), str) else None
+            # allow_nan: NaN and Infinity are sent as the JSON literals a hostile client would send.
+            raw = json.dumps(body, allow_nan=True).encode()
+            path = "/v1/enterprises" if method == "POST" else f"/v1/enterprises/fz-put-{number}"
+            response = client.request(method, path, content=raw, headers=headers)
+            assert response.status_code < 500, response.text
+            if response.status_code in (200, 201):
+                stored = response.json()["profile"]
+                json.dumps(stored, allow_nan=False)  # every stored number is finite
+                assert all(not isinstance(v, float) or math.isfinite(v) for v in stored.values())
+                assert "\x00" not in json.dumps(stored, ensure_ascii=False)
+            else:
+                assert response.status_code == 422, response.text
+                if method == "POST" and isinstance(body.get("id"), str):
+                    after = services.store.get_enterprise(target)
+                    assert (after.to_dict() if after else None) == (before.to_dict() if before else None)
+
+        @settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+        @given(top_k=st.sampled_from(HOSTILE_VALUES), enterprise=st.sampled_from(HOSTILE_VALUES))
+        def matches(top_k, enterprise):  # type: ignore[no-untyped-def]
+            raw = json.dumps({"enterprise_id": enterprise, "top_k": top_k}, allow_nan=True).encode()
+            response = client.post("/v1/match", content=raw, headers=headers)
+            assert response.status_code < 500, response.text
+            if isinstance(top_k, bool) or isinstance(top_k, str | float):
+                assert response.status_code == 422  # a boolean, a string or a float is no top_k
+
+        profiles()
+        matches()

@@ -69,7 +69,9 @@ def test_demo_truth_follows_validated_profiles(tmp_path: Path):
     from corpus.conditions import Condition as Cond
     from corpus.demo import generate, write_eligibility_set
 
-    corpus = generate(seed=7, n_policies=8, n_enterprises=200)
+    # The plain demo: this test reads v1 records and judges with judge_item alone (the realistic
+    # demo's truth applies its document facts first: corpus.demo.sets.true_level).
+    corpus = generate(seed=7, n_policies=8, n_enterprises=200, style="plain")
     write_eligibility_set(corpus, tmp_path, n_items=20, n_profiles=40)
     items = {}
     for line in (tmp_path / "items.jsonl").read_text(encoding="utf-8").splitlines():

@@ -1,0 +1,599 @@
+"""The labelled corpus of real policy text (``eval/sets/real_policies``): load, materialise, check, split, count.
+
+The repository keeps only references and labels (``labels/*.jsonl``, format in
+the set's README); :func:`load_corpus` reads every label file, materialises
+each document's text from ``../shared/data`` (NCP ``docs.jsonl``, msgabench
+``docs.jsonl``, the Guangzhou csv cell ``原文关键条款(逐字摘录)`` by ``序号``),
+verifies the sha256 of every document and item, validates every record
+(fields and ops of docs/conditions.md v2, spans inside their item, canonical
+qualification titles, known region and industry codes) and assigns each
+document its split by the README's fixed rule. A record that fails is reported
+with its file and line and left out (with its items, for a document); the rest
+still load.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import re
+from collections import Counter
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+SET_DIR = Path(__file__).resolve().parent / "sets" / "real_policies"
+LABELS_DIR = SET_DIR / "labels"
+DEFAULT_SHARED = Path(__file__).resolve().parents[2] / "shared"
+SPLITS = ("tune", "check", "final")
+SOURCES = ("ncp", "msga", "gz")
+
+PROFILE_FIELDS_V2 = frozenset(
+    {
+        "employees",
+        "revenue",
+        "revenue_growth",
+        "total_assets",
+        "rd_expense",
+        "rd_ratio",
+        "tax_paid",
+        "output_value",
+        "export_value",
+        "investment",
+        "qualifications",
+        "region_code",
+        "industry_code",
+        "established",
+        "mu_jun_class",
+        "size_class",
+        "credit_status",
+        "major_violation",
+        "business_scope",
+        "products",
+        "description",
+        # docs/conditions.md §4
+        "invention_patents",
+        "ip_count",
+        "rd_staff_ratio",
+        "hightech_income_ratio",
+        "tax_credit_grade",
+        "insured_employees",
+    }
+)
+CONDITION_FIELDS_V2 = PROFILE_FIELDS_V2 | {"undecidable"}
+NUMERIC_OPS = frozenset({"gte", "gt", "lte", "lt", "eq"})
+OPS_V2 = NUMERIC_OPS | {
+    "has",
+    "not_has",
+    "in",
+    "within_region",
+    "industry_in",
+    "established_after",
+    "established_before",
+    "semantic",
+}
+ROLES = ("require", "bonus", "exclude")
+DOC_TYPES = ("policy", "notice", "qa", "result", "procurement", "news", "other")
+FULFILMENT_MODES = (None, "免申即享", "即申即享", "快申优享", "即申快享", "申报审批", "第三方评审")
+SIZE_CLASSES = ("大", "中", "小", "微")
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+class CorpusUnavailable(RuntimeError):
+    """``../shared/data`` (the source texts) is not beside this checkout."""
+
+
+def split_of(doc_key: str) -> str:
+    """Return the fixed split of a document key (README: sha256 of the key, mod 4: 0-1 tune, 2 check, 3 final)."""
+    n = int(hashlib.sha256(doc_key.encode("utf-8")).hexdigest(), 16) % 4
+    return "tune" if n in (0, 1) else ("check" if n == 2 else "final")
+
+
+def sha256_text(text: str) -> str:
+    """SHA-256 of a text's utf-8 bytes (hex)."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+# --- sources -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SourceDoc:
+    """One source document as the source itself gives it: the text and whatever metadata it carries."""
+
+    key: str
+    source: str
+    docid: str
+    text: str
+    title: str | None = None
+    department: str | None = None
+    issued: str | None = None
+
+
+def source_paths(shared_dir: Path) -> dict[str, Path]:
+    """Where each source lives under ``shared_dir``."""
+    data = Path(shared_dir) / "data"
+    return {
+        "ncp": data / "retrieval" / "ncp_policies" / "docs.jsonl",
+        "msga": data / "retrieval" / "msgabench_qa" / "docs.jsonl",
+        "gz": data / "policies" / "guangzhou_official_clauses.csv",
+    }
+
+
+def shared_available(shared_dir: Path | None = None) -> bool:
+    """Say whether every source of the corpus is present."""
+    return all(p.is_file() for p in source_paths(shared_dir or DEFAULT_SHARED).values())
+
+
+def read_sources(shared_dir: Path | None = None) -> dict[str, SourceDoc]:
+    """Every source document by key (``ncp:<docid>``, ``msga:<docid>``, ``gz:<序号>``)."""
+    paths = source_paths(shared_dir or DEFAULT_SHARED)
+    missing = [str(p) for p in paths.values() if not p.is_file()]
+    if missing:
+        raise CorpusUnavailable(
+            "the real corpus is materialised from ../shared/data, which is not beside this checkout "
+            f"(missing: {', '.join(missing)})"
+        )
+    out: dict[str, SourceDoc] = {}
+    for source in ("ncp", "msga"):
+        with paths[source].open(encoding="utf-8") as handle:
+            for line in handle:
+                if line.strip():
+                    record = json.loads(line)
+                    key = f"{source}:{record['docid']}"
+                    out[key] = SourceDoc(
+                        key, source, str(record["docid"]), record["text"], department=record.get("dept")
+                    )
+    with paths["gz"].open(encoding="utf-8-sig", newline="") as handle:
+        for row in csv.DictReader(handle):
+            key = f"gz:{row['序号']}"
+            out[key] = SourceDoc(
+                key,
+                "gz",
+                row["序号"],
+                row["原文关键条款(逐字摘录)"],
+                title=(row.get("文档标题") or "").strip() or None,
+                department=(row.get("发文机关") or "").strip() or None,
+                issued=(row.get("发布日期") or "").strip() or None,
+            )
+    return out
+
+
+# --- reference tables (what a value may name) ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """Canonical qualification titles, known region codes and GB/T 4754 codes a label may use."""
+
+    qualifications: frozenset[str]
+    regions: frozenset[str]
+    industries: frozenset[str]
+
+    @classmethod
+    def load(cls) -> Vocabulary:
+        """Read the project's reference tables (corpus/reference)."""
+        tables = Path(__file__).resolve().parents[1] / "corpus" / "reference"
+        titles = json.loads((tables / "qualifications.json").read_text(encoding="utf-8"))["titles"]
+        with (tables / "regions.csv").open(encoding="utf-8", newline="") as handle:
+            regions = frozenset(row["code"] for row in csv.DictReader(handle))
+        from corpus.reference import iter_industries
+
+        industries: set[str] = set()
+        for industry in iter_industries():
+            industries.add(industry.canonical_code)
+            industries.add(industry.canonical_code.lstrip("ABCDEFGHIJKLMNOPQRST"))
+        return cls(frozenset(t["title"] for t in titles), regions, frozenset(industries))
+
+
+# --- records -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a label record: where (file:line, record) and what."""
+
+    path: str
+    line: int
+    record: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}: {self.record}: {self.message}"
+
+
+@dataclass(frozen=True)
+class LabelledDocument:
+    """A labelled document with its materialised text, its split and the file it came from."""
+
+    key: str
+    record: Mapping[str, Any]
+    source: SourceDoc
+    split: str
+    origin: str
+
+    @property
+    def text(self) -> str:
+        """The whole document text."""
+        return self.source.text
+
+
+@dataclass(frozen=True)
+class LabelledItem:
+    """A labelled item with its materialised text."""
+
+    id: str
+    doc: str
+    record: Mapping[str, Any]
+    text: str
+    split: str
+
+    @property
+    def start(self) -> int:
+        """Offset of the item in its document."""
+        return int(self.record["start"])
+
+    @property
+    def end(self) -> int:
+        """End offset of the item in its document."""
+        return int(self.record["end"])
+
+
+@dataclass(frozen=True)
+class Corpus:
+    """Every valid labelled document and item, with the problems of those left out."""
+
+    documents: Mapping[str, LabelledDocument]
+    items: tuple[LabelledItem, ...]
+    problems: tuple[Problem, ...] = ()
+    files: tuple[str, ...] = ()
+    sha256: str = ""
+
+    def items_of(self, doc_key: str) -> list[LabelledItem]:
+        """Items of one document in text order."""
+        return [i for i in self.items if i.doc == doc_key]
+
+    def subset(self, splits: Iterable[str]) -> Corpus:
+        """Return the documents (and their items) of the given splits."""
+        wanted = set(splits)
+        docs = {k: d for k, d in self.documents.items() if d.split in wanted}
+        return Corpus(
+            docs, tuple(i for i in self.items if i.doc in docs), self.problems, self.files, self.sha256
+        )
+
+    def counts(self) -> dict[str, Any]:
+        """Documents, items, issuers, sources, splits and the shapes the labels hold."""
+        return corpus_counts(self)
+
+
+def _read_jsonl(path: Path) -> Iterator[tuple[int, Any]]:
+    with path.open(encoding="utf-8") as handle:
+        for number, line in enumerate(handle, 1):
+            if line.strip():
+                try:
+                    yield number, json.loads(line)
+                except json.JSONDecodeError as exc:
+                    yield number, exc
+
+
+def _iter_leaves(nodes: Iterable[Any]) -> Iterator[Mapping[str, Any]]:
+    for node in nodes:
+        if isinstance(node, Mapping) and ("any" in node or "all" in node):
+            yield from _iter_leaves(node.get("any") or node.get("all") or [])
+        elif isinstance(node, Mapping):
+            yield node
+
+
+def check_node(node: Any, length: int, vocab: Vocabulary, depth: int = 0) -> list[str]:
+    """Problems of one condition node (leaf, ``any`` group or ``all`` member) whose spans index a text of ``length``."""
+    if not isinstance(node, Mapping):
+        return [f"a condition must be an object, got {type(node).__name__}"]
+    problems: list[str] = []
+    role = node.get("role", "require")
+    if role not in ROLES:
+        problems.append(f"role {role!r} is not one of {', '.join(ROLES)}")
+    span = node.get("span")
+    if span is not None:
+        if (
+            not isinstance(span, list | tuple)
+            or len(span) != 2
+            or not all(isinstance(x, int) for x in span)
+            or not 0 <= span[0] < span[1] <= length
+        ):
+            problems.append(f"span {span!r} is not inside its text (length {length})")
+    if "any" in node or "all" in node:
+        kind = "any" if "any" in node else "all"
+        members = node.get(kind)
+        if depth >= 1 and kind == "any":
+            problems.append("an any group nested in a group (one level only)")
+        if depth >= 2:
+            problems.append("groups nest one level only")
+        if not isinstance(members, list) or not members:
+            return [*problems, f"{kind!r} must be a non-empty list"]
+        for member in members:
+            problems += check_node(member, length, vocab, depth + 1)
+        return problems
+    name, op, value = node.get("field"), node.get("op"), node.get("value")
+    if name not in CONDITION_FIELDS_V2:
+        problems.append(f"field {name!r} is not a profile field of v2 (or undecidable)")
+    if op not in OPS_V2:
+        problems.append(f"op {op!r} is not an op of the condition language")
+    if span is None:
+        problems.append("a leaf needs its span")
+    if name == "undecidable" or op == "semantic":
+        if not node.get("value_from_span") and value in (None, ""):
+            problems.append("undecidable / semantic needs value_from_span or a value")
+        return problems
+    if op in NUMERIC_OPS - {"eq"} and (isinstance(value, bool) or not isinstance(value, int | float)):
+        problems.append(f"op {op} needs a number, got {value!r}")
+    if op in ("in", "industry_in") and not isinstance(value, list):
+        problems.append(f"op {op} needs a list, got {value!r}")
+    if op == "industry_in" and isinstance(value, list):
+        bad = [v for v in value if str(v).upper() not in vocab.industries]
+        if bad:
+            problems.append(f"industry codes not in GB/T 4754-2017: {bad}")
+    if op == "within_region":
+        for code in value if isinstance(value, list) else [value]:
+            if str(code) not in vocab.regions:
+                problems.append(f"region code {code!r} is not a known 区划 code")
+    if name == "qualifications":
+        bad = [v for v in (value if isinstance(value, list) else [value]) if v not in vocab.qualifications]
+        if bad:
+            problems.append(
+                f"qualifications not canonical titles (corpus/reference/qualifications.json): {bad}"
+            )
+    if name == "size_class":
+        bad = [v for v in (value if isinstance(value, list) else [value]) if v not in SIZE_CLASSES]
+        if bad:
+            problems.append(f"size_class values must be of {SIZE_CLASSES}, got {bad}")
+    if op in ("established_after", "established_before") and not _DATE.match(str(value)):
+        problems.append(f"op {op} needs a YYYY-MM-DD date, got {value!r}")
+    return problems
+
+
+def check_document(record: Mapping[str, Any], text: str | None, vocab: Vocabulary) -> list[str]:
+    """Problems of one document record against its materialised text (None: the source has no such document)."""
+    problems = []
+    for key in ("doc", "source", "docid", "sha256", "as_of"):
+        if not record.get(key):
+            problems.append(f"field {key!r} is missing")
+    if problems:
+        return problems
+    if record["source"] not in SOURCES:
+        return [f"source {record['source']!r} is not one of {', '.join(SOURCES)}"]
+    if record["doc"] != f"{record['source']}:{record['docid']}":
+        problems.append(f"doc {record['doc']!r} is not source:docid")
+    if text is None:
+        return [*problems, f"../shared has no document {record['doc']}"]
+    if sha256_text(text) != record["sha256"]:
+        problems.append("sha256 does not match the document text in ../shared (the source changed)")
+    if not isinstance(record.get("is_policy"), bool):
+        problems.append("is_policy must be true or false")
+    if record.get("doc_type") not in DOC_TYPES:
+        problems.append(f"doc_type {record.get('doc_type')!r} is not one of {', '.join(DOC_TYPES)}")
+    region = record.get("region_code")
+    if region is not None and str(region) not in vocab.regions:
+        problems.append(f"region_code {region!r} is not a known 区划 code")
+    for key in ("valid_from", "valid_until", "as_of"):
+        if record.get(key) is not None and not _DATE.match(str(record[key])):
+            problems.append(f"{key} {record[key]!r} is not YYYY-MM-DD")
+    window = record.get("window")
+    if window is not None and (
+        not isinstance(window, list)
+        or len(window) != 2
+        or not all(w is None or _DATE.match(str(w)) for w in window)
+    ):
+        problems.append(f"window {window!r} is not [open, close] dates")
+    if record.get("fulfilment_mode") not in FULFILMENT_MODES:
+        problems.append(f"fulfilment_mode {record.get('fulfilment_mode')!r} is not a known mode")
+    for span in record.get("governs") or []:
+        if not (
+            isinstance(span, list | tuple)
+            and len(span) == 2
+            and 0 <= int(span[0]) < int(span[1]) <= len(text)
+        ):
+            problems.append(f"governs span {span!r} is not inside the document")
+    for node in record.get("governs_conditions") or []:
+        problems += [f"governs_conditions: {p}" for p in check_node(node, len(text), vocab)]
+    return problems
+
+
+def check_item(record: Mapping[str, Any], document: LabelledDocument, vocab: Vocabulary) -> list[str]:
+    """Problems of one item record against its document."""
+    problems = []
+    for key in ("id", "doc", "sha256"):
+        if not record.get(key):
+            problems.append(f"field {key!r} is missing")
+    start, end = record.get("start"), record.get("end")
+    if not isinstance(start, int) or not isinstance(end, int) or not 0 <= start < end <= len(document.text):
+        return [*problems, f"item [{start}, {end}] is not inside its document (length {len(document.text)})"]
+    if problems:
+        return problems
+    text = document.text[start:end]
+    if sha256_text(text) != record["sha256"]:
+        problems.append(f"sha256 does not match text[{start}:{end}]")
+    conditions = record.get("conditions") or []
+    tiers = record.get("tiers") or []
+    if not isinstance(conditions, list) or not isinstance(tiers, list):
+        return [*problems, "conditions and tiers must be lists"]
+    for node in conditions:
+        problems += check_node(node, len(text), vocab)
+    for n, tier in enumerate(tiers):
+        if not isinstance(tier, Mapping):
+            problems.append(f"tier {n} is not an object")
+            continue
+        for node in tier.get("conditions") or []:
+            problems += [f"tier {n}: {p}" for p in check_node(node, len(text), vocab)]
+        span = tier.get("span")
+        if span is not None and not (
+            isinstance(span, list | tuple) and len(span) == 2 and 0 <= span[0] < span[1] <= len(text)
+        ):
+            problems.append(f"tier {n}: span {span!r} is not inside the item")
+    silent = document.record.get("is_policy") is False or record.get("for_enterprises") is False
+    if silent and (conditions or tiers):
+        problems.append("an item of a non-policy (or not for enterprises) carries conditions")
+    return problems
+
+
+def load_corpus(
+    labels_dir: Path | None = None,
+    shared_dir: Path | None = None,
+    *,
+    files: Sequence[Path] | None = None,
+    vocab: Vocabulary | None = None,
+    sources: Mapping[str, SourceDoc] | None = None,
+) -> Corpus:
+    """Read every ``labels/*.jsonl`` (or ``files``), materialise from ``shared_dir``, check, split.
+
+    A document labelled twice keeps its first labelling (files in name order); the
+    second is reported. Raises :class:`CorpusUnavailable` when ../shared is absent.
+    """
+    labels_dir = Path(labels_dir or LABELS_DIR)
+    paths = sorted(files) if files is not None else sorted(labels_dir.glob("*.jsonl"))
+    texts = sources if sources is not None else read_sources(shared_dir)
+    vocab = vocab or Vocabulary.load()
+    problems: list[Problem] = []
+    documents: dict[str, LabelledDocument] = {}
+    item_rows: list[tuple[str, int, Mapping[str, Any]]] = []
+    digest = hashlib.sha256()
+    for path in paths:
+        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+        for number, record in _read_jsonl(path):
+            if isinstance(record, Exception) or not isinstance(record, Mapping):
+                problems.append(Problem(path.name, number, "?", f"not a JSON object ({record})"))
+                continue
+            kind = record.get("kind")
+            if kind == "item":
+                item_rows.append((path.name, number, record))
+            elif kind == "document":
+                key = str(record.get("doc"))
+                source = texts.get(key)
+                found = check_document(record, source.text if source else None, vocab)
+                if key in documents:
+                    found.append(f"labelled twice (first in {documents[key].origin}); this one is left out")
+                if found:
+                    problems += [Problem(path.name, number, key, p) for p in found]
+                    continue
+                assert source is not None
+                documents[key] = LabelledDocument(key, record, source, split_of(key), f"{path.name}:{number}")
+            else:
+                problems.append(Problem(path.name, number, "?", f"kind {kind!r} is not document or item"))
+    items: list[LabelledItem] = []
+    seen: set[str] = set()
+    for name, number, record in item_rows:
+        key = str(record.get("doc"))
+        document = documents.get(key)
+        rid = str(record.get("id"))
+        if document is None or not document.origin.startswith(name + ":"):
+            if document is None:
+                problems.append(Problem(name, number, rid, f"its document {key} is not (validly) labelled"))
+            continue  # the items of a second labelling go with it
+        found = check_item(record, document, vocab)
+        if rid in seen:
+            found.append("item id used twice")
+        if found:
+            problems += [Problem(name, number, rid, p) for p in found]
+            continue
+        seen.add(rid)
+        items.append(
+            LabelledItem(rid, key, record, document.text[record["start"] : record["end"]], document.split)
+        )
+    items.sort(key=lambda i: (i.doc, i.start))
+    return Corpus(documents, tuple(items), tuple(problems), tuple(p.name for p in paths), digest.hexdigest())
+
+
+# --- counts ------------------------------------------------------------------------------------
+
+
+def item_shapes(item: Mapping[str, Any], document: Mapping[str, Any]) -> set[str]:
+    """Return the hard shapes an item's labels hold (any, tiers, bonus, exclude, …) for the corpus report."""
+    shapes: set[str] = set()
+    nodes = list(item.get("conditions") or [])
+    for tier in item.get("tiers") or []:
+        nodes += tier.get("conditions") or []
+    if item.get("tiers"):
+        shapes.add("tiers")
+    for node in nodes:
+        if isinstance(node, Mapping) and "any" in node:
+            shapes.add("any")
+        if isinstance(node, Mapping) and node.get("role") in ("bonus", "exclude"):
+            shapes.add(str(node["role"]))
+    for leaf in _iter_leaves(nodes):
+        if leaf.get("role") in ("bonus", "exclude"):
+            shapes.add(str(leaf["role"]))
+        if leaf.get("field") in ("credit_status", "major_violation"):
+            shapes.add("失信/违法")
+        if leaf.get("field") == "undecidable":
+            shapes.add("undecidable")
+        if leaf.get("op") == "semantic":
+            shapes.add("semantic")
+        if leaf.get("field") == "qualifications":
+            shapes.add("qualifications")
+    if item.get("for_enterprises") is False:
+        shapes.add("not_for_enterprises")
+    if not nodes and item.get("for_enterprises") is not False and document.get("is_policy") is not False:
+        shapes.add("no_conditions")
+    return shapes
+
+
+def corpus_counts(corpus: Corpus) -> dict[str, Any]:
+    """Count the corpus (a JSON-ready dict)."""
+    docs = corpus.documents.values()
+    shapes: Counter[str] = Counter()
+    leaves: Counter[str] = Counter()
+    for item in corpus.items:
+        document = corpus.documents[item.doc].record
+        shapes.update(item_shapes(item.record, document))
+        nodes = list(item.record.get("conditions") or [])
+        for tier in item.record.get("tiers") or []:
+            nodes += tier.get("conditions") or []
+        leaves.update(f"{leaf.get('field')}/{leaf.get('op')}" for leaf in _iter_leaves(nodes))
+    doc_shapes: Counter[str] = Counter()
+    for d in docs:
+        r = d.record
+        doc_shapes["non-policy"] += r.get("is_policy") is False
+        doc_shapes["governs"] += bool(r.get("governs"))
+        doc_shapes["governs_conditions"] += bool(r.get("governs_conditions"))
+        doc_shapes["valid_until"] += bool(r.get("valid_until"))
+        doc_shapes["valid_from"] += bool(r.get("valid_from"))
+        doc_shapes["window"] += bool(r.get("window"))
+        doc_shapes["regional"] += bool(r.get("region_code"))
+        doc_shapes["fulfilment_mode"] += bool(r.get("fulfilment_mode"))
+    per_split = {
+        s: {
+            "documents": sum(d.split == s for d in docs),
+            "items": sum(i.split == s for i in corpus.items),
+        }
+        for s in SPLITS
+    }
+    return {
+        "documents": len(corpus.documents),
+        "items": len(corpus.items),
+        "issuers": len({str(d.record.get("issuer") or d.record.get("department")) for d in docs}),
+        "sources": dict(Counter(d.source.source for d in docs)),
+        "splits": per_split,
+        "labellers": dict(Counter(str(d.record.get("labeller")) for d in docs)),
+        "doc_types": dict(Counter(str(d.record.get("doc_type")) for d in docs)),
+        "document_shapes": dict(doc_shapes),
+        "item_shapes": dict(shapes.most_common()),
+        "leaves": sum(leaves.values()),
+        "leaf_kinds": dict(leaves.most_common()),
+        "problems": len(corpus.problems),
+        "files": list(corpus.files),
+        "sha256": corpus.sha256,
+    }
+
+
+def summary_markdown(counts: Mapping[str, Any]) -> str:
+    """Render the corpus counts as a short Markdown block."""
+    splits = ", ".join(f"{s} {v['documents']} docs / {v['items']} items" for s, v in counts["splits"].items())
+    shapes = ", ".join(f"{k} {v}" for k, v in counts["item_shapes"].items())
+    doc_shapes = ", ".join(f"{k} {v}" for k, v in counts["document_shapes"].items())
+    return (
+        f"**{counts['documents']} documents, {counts['items']} items, {counts['issuers']} issuers** "
+        f"(sources {counts['sources']}); splits: {splits}.\n\n"
+        f"Item shapes: {shapes}.\n\nDocument facts: {doc_shapes}.\n\n"
+        f"{counts['leaves']} labelled leaves; {counts['problems']} records left out by checks."
+    )
