@@ -64,13 +64,16 @@ def distill_student(
     pairs: Sequence[tuple[str, str]],
     *,
     seconds: float = 600.0,
+    max_steps: int | None = None,
     batch_size: int = 16,
     lr: float = 5e-5,
     max_seq_length: int = 256,
     seed: int = 0,
     say: Callable[[str], None] | None = None,
 ) -> dict[str, float]:
-    """Train ``student_dir`` in place for about ``seconds`` towards ``teacher``'s vectors of ``pairs``; return a summary.
+    """Train ``student_dir`` in place for about ``seconds`` (or ``max_steps``) towards ``teacher``'s vectors of ``pairs``.
+
+    Returns a summary: steps, passes, examples, the mean loss of the first and last steps, seconds.
 
     ``teacher`` is an ``Encoder``; its vectors are computed once, with the e5 prompts.
     """
@@ -100,10 +103,14 @@ def distill_student(
     losses: list[float] = []
     deadline = time.perf_counter() + seconds
     epoch = 0
-    while time.perf_counter() < deadline:
+
+    def done() -> bool:
+        return time.perf_counter() >= deadline or (max_steps is not None and steps >= max_steps)
+
+    while not done():
         rng.shuffle(examples)
         for start in range(0, len(examples), batch_size):
-            if time.perf_counter() >= deadline:
+            if done():
                 break
             batch = examples[start : start + batch_size]
             features = model.tokenize([text for text, _ in batch])
@@ -120,11 +127,12 @@ def distill_student(
         epoch += 1
     model.eval()
     model.save(str(student_dir))
+    window = max(1, min(25, len(losses) // 2))  # first and last steps, never overlapping
     return {
         "steps": steps,
         "epochs": epoch,
         "examples": len(examples),
-        "first_loss": float(np.mean(losses[:25])) if losses else float("nan"),
-        "last_loss": float(np.mean(losses[-25:])) if losses else float("nan"),
+        "first_loss": float(np.mean(losses[:window])) if losses else float("nan"),
+        "last_loss": float(np.mean(losses[-window:])) if losses else float("nan"),
         "seconds": time.perf_counter() - started,
     }
