@@ -72,3 +72,12 @@ def test_a_candidate_qualifies_only_within_one_point_on_both_sets_at_four_times(
     assert not any(v["qualifies"] for v in slow["verdicts"])
     text = markdown(slow, args)
     assert "No candidate qualifies" in text and "shared" in text and "3.0–5.0" in text
+
+
+def test_the_command_defaults_to_both_real_sets_and_three_runs() -> None:
+    """`policymatch bench bulk-encode` measures NCP and msgabench_qa, three timing runs, by default."""
+    from api.cli import build_parser
+
+    args = build_parser().parse_args(["bench", "bulk-encode"])
+    assert [p.name for p in args.sets] == ["ncp_policies", "msgabench_qa"]
+    assert args.runs == 3 and args.json_out == Path("docs/bench/bulk_encode.json")
