@@ -315,7 +315,8 @@ def markdown(payload: dict[str, Any], args: argparse.Namespace) -> str:
             + "; documents as the evaluation cuts them: 480-character chunks, at most 4, best chunk). "
             "*alone*: the encoder embeds questions and documents; *queries/profiles*: it embeds the questions, "
             "the served e5 the documents (profiles encoded in bulk, items indexed by e5); *items*: it embeds the "
-            "documents, e5 the questions. Δ = points against the served e5 alone.",
+            "documents, e5 the questions. Δ = points against the served e5 alone. × ST fp32: on "
+            "profiles for *queries/profiles*, on items for *items*, the slower of the two for *alone*.",
             "",
             "| encoder | used for | "
             + " | ".join(f"{s} recall@10 (Δ)" for s in sets)
@@ -375,7 +376,7 @@ def _label(name: str) -> str:
     return {
         TEACHER: "e5-small int8 (served today)",
         BASELINE: "e5-small sentence-transformers fp32",
-        "static-teacher": "static, teacher space (model2vec)",
+        "static-teacher": "static, teacher axes (model2vec)",
         "static-centred": "static, centred + PCA (model2vec)",
         "pruned-6": "e5 6/12 layers int8, not trained",
         "pruned-6-distilled": "e5 6/12 layers int8, distilled",
