@@ -36,8 +36,8 @@ test: install system-deps
 test-fast: install
 	$(BIN)/python -m pytest -m "not slow and not browser"
 
-screenshots: install system-deps  # refresh docs/img/match.png and admin.png (the tests write theirs to a temp folder)
-	POLICYMATCH_SCREENSHOTS=docs/img $(BIN)/python -m pytest tests/api/test_browser.py
+screenshots: install system-deps  # refresh docs/img/match.png, admin.png and push.png (the tests write theirs to a temp folder)
+	POLICYMATCH_SCREENSHOTS=docs/img $(BIN)/python -m pytest tests/api/test_browser.py tests/api/test_push_page.py
 
 fix: install
 	$(BIN)/ruff format matcher models corpus api eval durable tests

@@ -23,7 +23,7 @@ from fastapi.staticfiles import StaticFiles
 from api.errors import install_error_handlers
 from api.limits import BodySizeLimit, Limits
 from api.logs import RequestLog
-from api.routes import enterprises, feedback, health, match, policies, risk, service, targets
+from api.routes import enterprises, events, feedback, health, honours, match, policies, risk, service, targets
 from api.runtime import match_limiter, responsive_switching, settle_heap, warm_up
 from api.services import Services, open_services
 from api.settings import Settings
@@ -55,6 +55,7 @@ def create_app(
             if opened.extraction is not None:
                 # A real server starts its extraction workers now, beside serving (they take a few seconds).
                 threading.Thread(target=opened.extraction.warm, name="policymatch-warm", daemon=True).start()
+        app.state.services.start_feed()  # writes made by other processes reach this one from here on
         app.state.match_limiter = match_limiter(settings.match_threads)
         warm_up()  # the first request would otherwise load jieba's dictionary (~1 s)
         responsive_switching()  # health checks stay fast beside a thread re-indexing a long policy
@@ -85,7 +86,7 @@ def create_app(
     app.add_middleware(BodySizeLimit, max_bytes=limits.max_body_bytes, read_timeout_s=limits.read_timeout_s)
     app.add_middleware(RequestLog)
 
-    for module in (health, policies, enterprises, match, targets, feedback, service, risk):
+    for module in (health, policies, enterprises, honours, match, targets, feedback, service, risk, events):
         app.include_router(module.router)
 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
@@ -109,6 +110,11 @@ def create_app(
         return FileResponse(
             STATIC / "admin.html", media_type="text/html; charset=utf-8", headers=PAGE_HEADERS
         )
+
+    @app.get("/push", include_in_schema=False)
+    def push_page() -> FileResponse:
+        """精准推送: the push timeline and the delivery log."""
+        return FileResponse(STATIC / "push.html", media_type="text/html; charset=utf-8", headers=PAGE_HEADERS)
 
     @app.get("/risk", include_in_schema=False)
     def risk_page() -> FileResponse:

@@ -17,6 +17,7 @@ from collections.abc import Callable, Sequence
 COMMAND_MODULES = (
     "api.commands.models",  # models bootstrap/list/activate/rollback/verify
     "api.commands.corpus",  # ingest policies/enterprises, demo
+    "api.commands.honours",  # honours import/reverse/list/show
     "api.commands.extraction",  # extraction helpers (eval extraction is in eval)
     "api.commands.match",  # match, targets, index build
     "api.commands.eval",  # eval extraction/eligibility/retrieval
@@ -24,6 +25,7 @@ COMMAND_MODULES = (
     "api.commands.service",  # serve
     "api.commands.admin",  # keys, audit, feedback export
     "api.commands.backup",  # backup, restore (data directory with checksums)
+    "api.commands.events",  # subscriptions, events: webhooks, delivery log, replay, dispatch, push timeline
     "api.commands.bench",  # bench encode/store/demo/match/retrieval/api/scale
     "api.commands.risk",  # ledger ingest/list, risk colours/duplicates/monitoring/group/payout, bench duplicates
 )
@@ -34,7 +36,10 @@ GROUPS = {
     "eval": ("evaluate extraction, eligibility or retrieval on a labelled set", []),
     "bench": ("benchmarks that write their numbers to docs/benchmarks.md", []),
     "keys": ("API keys by role: create, list, revoke", []),
+    "honours": ("honour lists (荣誉认定名单): import as qualification grants, reverse, list", []),
     "feedback": ("闭环反馈: export stored feedback as training pairs", []),
+    "subscriptions": ("webhooks for the push module: add, list, delete, ping", []),
+    "events": ("the event outbox: list, deliveries, replay, dispatch, push timeline", []),
     "ledger": ("惠企资金台账: append rows from CSV/JSONL, list them", []),
     "risk": ("风险监管: 三色预警, duplicate benefits, monitoring, 就高不重复 groups, 免申即享 payout lists", []),
 }

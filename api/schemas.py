@@ -402,3 +402,49 @@ class Readiness(_Out):
     checks: dict[str, bool]
     model: str | None = None
     index: str | None = None
+    feed: dict[str, Any] | None = Field(
+        default=None,
+        description="the change feed: applied_seq, applied, errors, running (writes made elsewhere)",
+    )
+    events: dict[str, Any] | None = Field(
+        default=None,
+        description="the webhook dispatcher: running, rounds, errors, last_error (null when none runs here)",
+    )
+
+
+# --- honour lists ------------------------------------------------------------------------------
+
+MAX_HONOUR_ROWS = 50_000
+
+
+class HonourRowIn(_In):
+    """One row of an honour list: the enterprise (USCC and/or exact name) and what it was granted."""
+
+    uscc: str | None = Field(default=None, max_length=18)
+    name: str | None = Field(default=None, max_length=limits.MAX_TITLE_CHARS)
+    title: str | None = Field(default=None, max_length=limits.MAX_TITLE_CHARS)
+    level: str | None = Field(default=None, max_length=20)
+    year: int | str | None = None
+    issuer: str | None = Field(default=None, max_length=limits.MAX_TITLE_CHARS)
+    expires: str | None = Field(default=None, max_length=16)
+
+
+class HonourImportIn(_In):
+    """``POST /v1/honours/imports``: a list; its title/level/year/issuer/expires fill what rows leave out."""
+
+    source: str = Field(
+        default="api", max_length=limits.MAX_TITLE_CHARS, description="where the list came from"
+    )
+    title: str | None = Field(default=None, max_length=limits.MAX_TITLE_CHARS)
+    level: str | None = Field(default=None, max_length=20)
+    year: int | str | None = None
+    issuer: str | None = Field(default=None, max_length=limits.MAX_TITLE_CHARS)
+    expires: str | None = Field(default=None, max_length=16)
+    rows: list[HonourRowIn] = Field(min_length=1, max_length=MAX_HONOUR_ROWS)
+    dry_run: bool = False
+
+
+class HonourReverseIn(_In):
+    """``POST /v1/honours/imports/{id}/reverse``."""
+
+    force: bool = Field(default=False, description="reverse even profiles changed after the import")

@@ -16,11 +16,12 @@ import queue
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from api.feed import ChangeTailer
 from api.limits import Limits, RateLimiter
 from api.security import KeyRing, Principal, RefusalLog
 from api.settings import Settings
@@ -204,6 +205,11 @@ class Services:
     _versions: tuple[str, float, dict[str, int]] | None = field(default=None, repr=False)
     match_cache: MatchCache = field(default_factory=MatchCache)
     audit_writer: AuditWriter | None = None
+    # events.dispatch.Dispatcher once started (policymatch serve): webhooks are delivered from this process.
+    dispatcher: Any = None
+    #: Where the change feed is read from: the newest change when the matcher read the store (None: now).
+    feed_cursor: int | None = None
+    tailer: ChangeTailer | None = None
     extraction: ExtractionPool | None = None
     unauth_limiter: RateLimiter | None = None
     refusals: RefusalLog | None = None
@@ -223,6 +229,42 @@ class Services:
         if self.refusals is None:
             self.refusals = RefusalLog(self.audit_writer.append, self.limits.refusal_audit_window_s)
             self.refusals.start()
+        if self.tailer is None and hasattr(self.store, "changes_since"):
+            interval = float(getattr(self.settings, "feed_interval_s", 0.5))
+            self.tailer = ChangeTailer(self, self.feed_cursor, interval=interval)
+
+    def start_feed(self) -> None:
+        """Start applying writes made by other processes (the serving process's background thread)."""
+        if self.tailer is not None:
+            self.tailer.start()
+
+    def catch_up(self) -> int:
+        """Apply every committed change not applied yet, now, in the caller's thread; returns how many.
+
+        A route calls it after its own write (outside :attr:`write_lock`), so the answer it
+        returns already sees the write, and the write is applied once, whichever thread reads it.
+        """
+        if self.tailer is None:
+            return 0
+        try:
+            return self.tailer.poll()
+        except Exception:  # noqa: BLE001 - the write is committed; the feed thread retries the apply
+            log.exception("change feed: catching up after a write failed; the feed thread will retry")
+            return 0
+
+    def changed(self, *, policies: Iterable[str] = (), enterprises: Iterable[str] = ()) -> None:
+        """Make the matcher see a write this process just committed (from the feed; directly without one)."""
+        if self.tailer is not None:
+            self.catch_up()
+            return
+        policies, enterprises = list(policies), list(enterprises)
+        with self.write_lock:
+            for policy_id in policies:
+                self.matcher.policy_changed(policy_id)
+            if enterprises:
+                self.matcher.enterprise_changed(enterprises)
+        if enterprises:
+            self.directory_changed()
 
     @property
     def model_version(self) -> str:
@@ -271,7 +313,12 @@ class Services:
         self._directory = None
 
     def close(self) -> None:
-        """Commit queued audit rows, then close the store (the matcher holds nothing that needs closing)."""
+        """Stop the event dispatcher and the feed, commit queued audit rows, then close the store."""
+        if self.dispatcher is not None:
+            self.dispatcher.stop()
+            self.dispatcher = None
+        if self.tailer is not None:
+            self.tailer.stop()
         if self.refusals is not None:
             self.refusals.close()
         if self.audit_writer is not None:
@@ -314,6 +361,7 @@ def open_services(
         ensure_default_model(settings.models_dir)
     say(f"store: opening {settings.store_location}")
     store = open_store(settings.store_location)
+    feed_cursor = 0
     try:
         if prepare:
             from matcher.demo import ensure_demo
@@ -331,12 +379,18 @@ def open_services(
         say(f"encoder: {settings.encoder_backend} ({settings.model})")
         encoder = make_encoder(settings.encoder_backend, settings.model, settings.models_dir)
         say(f"index: loading (building it if none exists), vectors in {vectors.name} {vectors.uri}".rstrip())
+        # Read before the matcher reads the store: a write committed meanwhile is applied from the feed.
+        feed_cursor = store.last_change_seq()
         matcher = Matcher.open(data_dir, store, encoder, vectors=vectors)
     except BaseException:
         store.close()
         raise
     return Services(
-        settings=settings, store=store, matcher=matcher, limits=limits or Limits.from_settings(settings)
+        settings=settings,
+        store=store,
+        matcher=matcher,
+        limits=limits or Limits.from_settings(settings),
+        feed_cursor=feed_cursor,
     )
 
 

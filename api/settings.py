@@ -53,6 +53,30 @@ class Settings(BaseSettings):
         le=64,
         description="worker threads that may run 智能匹配 at once in one server process (1 measured best on 2 cores)",
     )
+    events: bool = Field(
+        default=True,
+        description="run the event dispatcher in `policymatch serve` (webhooks; false: leave it to `events dispatch`)",
+    )
+    webhook_max_attempts: int = Field(
+        default=8, ge=1, le=50, description="attempts before a delivery is dead-lettered"
+    )
+    webhook_backoff_s: float = Field(
+        default=2.0, gt=0, description="wait after the first failed attempt (doubles)"
+    )
+    webhook_timeout_s: float = Field(default=5.0, gt=0, le=120, description="timeout of one delivery POST")
+    deadline_days: str = Field(
+        default="5,1",
+        description="working days before a 申报 window opens or closes when deadline.approaching is sent",
+    )
+    feed_interval_s: float = Field(
+        default=0.5,
+        gt=0,
+        le=60,
+        description=(
+            "how often a serving process polls the store's change feed for writes made elsewhere "
+            "(PostgreSQL also wakes it at once with LISTEN/NOTIFY)"
+        ),
+    )
     # --- limits (issue 18): every bound on what one request, client or file may cost is a setting here.
     max_body_bytes: int = Field(
         default=2 * 1024 * 1024, ge=1024, description="largest request body (413 above)"

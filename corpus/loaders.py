@@ -23,7 +23,7 @@ from __future__ import annotations
 import csv
 import json
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
@@ -506,6 +506,65 @@ def read_enterprises(
             yield from _record_errors(path, line_no, exc)
 
 
+@dataclass(frozen=True)
+class ProfileRow:
+    """One row of a partial enterprise import: the id and the fields it changes (``None``: make unknown)."""
+
+    id: str
+    changes: Mapping[str, Any]
+
+
+def read_enterprise_rows(
+    path: str | Path, warnings: list[str] | None = None, *, empty: str = "keep"
+) -> Iterator[Loaded[ProfileRow] | LoadError]:
+    """Every row of a ``.jsonl`` or ``.csv`` file as the changes it makes to a profile (a partial import).
+
+    Only the columns (CSV) or keys (JSONL) a row carries are changed; a present-but-empty
+    cell is kept or cleared as ``empty`` says (:mod:`corpus.merge`); JSONL ``null`` clears.
+    Each row's own values are checked here (a bad number is reported with its line); whether
+    the merged profile is whole (a new enterprise needs a name) is checked when it is stored.
+    """
+    from corpus.merge import merge_profile, profile_changes
+
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix == ".jsonl":
+        rows: Iterator[tuple[int, dict[str, Any] | LoadError]] = _jsonl_objects(path)
+    elif suffix == ".csv":
+        encoding = sniff_encoding(path)
+        if encoding != "utf-8-sig" and warnings is not None:
+            warnings.append(
+                f"{path}: not UTF-8; read as {encoding.upper()} (save as “CSV UTF-8” to avoid this)"
+            )
+        rows = _csv_rows(path, encoding, required=("id",), keep_empty=True)
+    else:
+        raise UnsupportedFormatError(
+            f"{path}: unsupported enterprise file type {suffix or '(none)'}; use .jsonl or .csv"
+        )
+    warned = False
+    known = set(PROFILE_FIELD_NAMES)
+    for line_no, data in rows:
+        if isinstance(data, LoadError):
+            yield data
+            continue
+        if not warned and warnings is not None:
+            extra = sorted(k for k in data if k not in known)
+            if extra:
+                warnings.append(f"{path}: ignored columns that are not profile fields: {', '.join(extra)}")
+                warned = True
+        changes = profile_changes(data, empty)
+        record_id = changes.get("id")
+        if not isinstance(record_id, str) or not record_id.strip():
+            yield LoadError(str(path), line_no, "id", "is required and must be a non-empty string")
+            continue
+        try:  # the row's own values, on a stand-in name: a new enterprise's missing name is found on merge
+            merge_profile(None, {"name": "（检查）", **{k: v for k, v in changes.items() if v is not None}})
+        except ProfileError as exc:
+            yield from _record_errors(path, line_no, exc)
+            continue
+        yield Loaded(ProfileRow(record_id.strip(), changes), str(path), line_no)
+
+
 def load_enterprises(paths: Iterable[str | Path]) -> LoadResult[EnterpriseProfile]:
     """Read every enterprise file (folders are searched) into one result."""
     records: list[Loaded[EnterpriseProfile]] = []
@@ -561,7 +620,13 @@ def _jsonl_objects(path: Path) -> Iterator[tuple[int, dict[str, Any] | LoadError
             yield line_no, data
 
 
-def _csv_rows(path: Path, encoding: str = "utf-8-sig") -> Iterator[tuple[int, dict[str, Any] | LoadError]]:
+def _csv_rows(
+    path: Path,
+    encoding: str = "utf-8-sig",
+    *,
+    required: tuple[str, ...] = ("id", "name"),
+    keep_empty: bool = False,
+) -> Iterator[tuple[int, dict[str, Any] | LoadError]]:
     try:
         handle = path.open(encoding=encoding, newline="")
     except OSError as exc:
@@ -579,11 +644,16 @@ def _csv_rows(path: Path, encoding: str = "utf-8-sig") -> Iterator[tuple[int, di
             return
         header = [h.strip() for h in header]
         reader.fieldnames = header
-        missing = [name for name in ("id", "name") if name not in header]
+        missing = [name for name in required if name not in header]
         if missing:
             yield (
                 1,
-                LoadError(str(path), 1, ", ".join(missing), "the header must name the columns id and name"),
+                LoadError(
+                    str(path),
+                    1,
+                    ", ".join(missing),
+                    f"the header must name the columns {' and '.join(required)}",
+                ),
             )
             return
         while True:
@@ -617,6 +687,8 @@ def _csv_rows(path: Path, encoding: str = "utf-8-sig") -> Iterator[tuple[int, di
             values = {k: v for k, v in row.items() if k and v is not None and v.strip() != ""}
             if not values:
                 continue
+            if keep_empty:  # a partial import tells an empty cell from an absent column
+                values = {k: ("" if v is None else v) for k, v in row.items() if k}
             yield reader.line_num, values
 
 

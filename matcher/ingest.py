@@ -31,10 +31,12 @@ from corpus.loaders import (
     FileCaps,
     Loaded,
     LoadError,
+    ProfileRow,
     expand_paths,
-    read_enterprises,
+    read_enterprise_rows,
     read_policies,
 )
+from corpus.merge import EMPTY_CHOICES, merge_profile
 from corpus.schemas import (
     EnterpriseProfile,
     PolicyDocument,
@@ -378,16 +380,17 @@ def _store_policy_batch(store: Store, batch: list[PreparedPolicy], tally: _Tally
 
 
 def _enterprise_entries(
-    records: Iterable[Any], warnings: list[str]
-) -> Iterator[Loaded[EnterpriseProfile] | LoadError]:
+    records: Iterable[Any], warnings: list[str], empty: str = "keep"
+) -> Iterator[Loaded[EnterpriseProfile] | Loaded[ProfileRow] | LoadError]:
     for position, record in enumerate(records, start=1):
         if isinstance(record, Loaded | LoadError):
             yield record
         elif isinstance(record, EnterpriseProfile):
             yield Loaded(record, "(input)", position)
         elif isinstance(record, str | Path):
+            # A file is a partial import: each row changes only the columns it carries (corpus.merge).
             for path in expand_paths([record], ENTERPRISE_SUFFIXES):
-                yield from read_enterprises(path, warnings)
+                yield from read_enterprise_rows(path, warnings, empty=empty)
         elif isinstance(record, Mapping):
             try:
                 yield Loaded(validate_profile(record), "(input)", position)
@@ -408,20 +411,50 @@ def ingest_enterprises(
     progress: bool = True,
     batch_size: int = ENTERPRISE_BATCH,
     audit_actor: str | None = None,
+    empty: str = "keep",
 ) -> IngestReport:
     """Validate and upsert enterprise profiles in batches (each one transaction; strict: all or nothing).
 
     ``records`` may mix :class:`EnterpriseProfile`, profile dicts, loaded records
-    and ``.jsonl``/``.csv`` paths. Every changed profile keeps its previous version as a snapshot.
+    and ``.jsonl``/``.csv`` paths. A profile or dict replaces the stored profile whole; a row
+    of a file changes only the fields it carries (``empty``: what an empty cell means,
+    :mod:`corpus.merge`). Every changed profile keeps its previous version as a snapshot.
     """
+    if empty not in EMPTY_CHOICES:
+        raise ValueError(f"empty must be one of {', '.join(EMPTY_CHOICES)}, got {empty!r}")
     started = time.perf_counter()
     tally = _Tally()
     total = _known_total(records)
     entries = _progress(
-        _enterprise_entries(records, tally.warnings), enabled=progress, unit="ent", total=total
+        _enterprise_entries(records, tally.warnings, empty), enabled=progress, unit="ent", total=total
     )
 
-    def flush(batch: list[Loaded[EnterpriseProfile]], retry: bool) -> None:
+    def merged(batch: list[Loaded[Any]]) -> list[Loaded[EnterpriseProfile]]:
+        """Whole profiles: partial rows merged onto the stored profile (or the batch's earlier row of that id)."""
+        partial = [b.record.id for b in batch if isinstance(b.record, ProfileRow)]
+        if not partial:
+            return batch
+        current: dict[str, EnterpriseProfile] = store.get_enterprises(partial)
+        out: list[Loaded[EnterpriseProfile]] = []
+        for entry in batch:
+            record = entry.record
+            if isinstance(record, ProfileRow):
+                try:
+                    profile = merge_profile(current.get(record.id), record.changes)
+                except RecordError as exc:
+                    for problem in exc.problems:
+                        tally.errors.append(LoadError(entry.path, entry.line, problem.field, problem.message))
+                    continue
+            else:
+                profile = record
+            current[profile.id] = profile
+            out.append(Loaded(profile, entry.path, entry.line))
+        return out
+
+    def flush(batch: list[Loaded[Any]], retry: bool) -> None:
+        batch = merged(batch)
+        if not batch:
+            return
         try:
             counts = store.upsert_enterprises([b.record for b in batch])
         except (StoreError, ValueError, TypeError) as exc:

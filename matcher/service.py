@@ -158,7 +158,16 @@ class Matcher:
         return self.index.encode(self.catalog)
 
     def rebuild_index(self) -> str:
-        """Build the item index from scratch into a new version and switch to it atomically; returns its name."""
+        """Read every item from the store, build the index from scratch into a new version, switch to it atomically.
+
+        The store, not what this process holds: a policy another process wrote is in the new version.
+        """
+        fresh = ItemCatalog.compile(read_items(self.store))
+        self.index.encode(fresh)  # the slow part, before the write lock
+        with self._write_lock:
+            # Read again under the lock: a write applied meanwhile is in this catalog too.
+            self.catalog = ItemCatalog.compile(read_items(self.store))
+            self.target_lists.clear()
         name = self.index.rebuild(self.catalog, self.columns.n_alive)
         self.target_lists.clear()
         return name

@@ -258,6 +258,45 @@ def _bench_scale(args: argparse.Namespace) -> int:
     return 0
 
 
+def _bench_events(args: argparse.Namespace) -> int:
+    from eval.bench import events
+    from eval.benchfile import machine_description, update_section
+
+    result = events.run(
+        models_dir=args.models_dir or REPO / ".cache" / "test-models",
+        rate=args.rate,
+        duration_s=args.duration,
+        writes=args.writes,
+    )
+    report = events.render(result, machine_description())
+    print(report)
+    if not args.no_write:
+        update_section("events", report)
+    return 0
+
+
+def _bench_freshness(args: argparse.Namespace) -> int:
+    from api.settings import get_settings
+    from eval.bench import freshness
+    from eval.benchfile import machine_description, update_section
+
+    settings = get_settings()
+    result = freshness.run(
+        args.models_dir or settings.models_dir,
+        writes=args.writes,
+        n_policies=args.policies,
+        n_enterprises=args.enterprises,
+        store_url=args.store_url,
+        interval_s=args.interval,
+    )
+    markdown = freshness.to_markdown(result, machine_description())
+    print(markdown)
+    if not args.no_write:
+        section = "freshness-postgres" if args.store_url else "freshness"
+        print(f"wrote {update_section(section, markdown)}")
+    return 0
+
+
 _BENCHES: tuple[tuple[str, str, Callable[[argparse.Namespace], int], tuple[Argument, ...]], ...] = (
     (
         "encode",
@@ -285,6 +324,22 @@ _BENCHES: tuple[tuple[str, str, Callable[[argparse.Namespace], int], tuple[Argum
             _arg("--latency-samples", type=int, default=30),
             _arg("--json-out", type=Path, default=Path("docs/bench/encode.json")),
             _arg("--markdown", type=Path, default=Path("docs/benchmarks.md")),
+        ),
+    ),
+    (
+        "freshness",
+        "seconds until a CLI write is visible to a running server (p50/p95/p99), into docs/benchmarks.md",
+        _bench_freshness,
+        (
+            _arg("--writes", type=int, default=100, help="CLI writes, policies and enterprises alternately"),
+            _arg("--policies", type=int, default=20, help="demo policies served (default 20)"),
+            _arg("--enterprises", type=int, default=2000, help="demo enterprises served (default 2000)"),
+            _arg(
+                "--store-url", default=None, help="an empty PostgreSQL database URL (default: a SQLite file)"
+            ),
+            _arg("--interval", type=float, default=0.5, help="the server's feed poll interval in s"),
+            _arg("--models-dir", type=Path, default=None, help="model registry (default: the data dir's)"),
+            _NO_WRITE,
         ),
     ),
     (
@@ -419,6 +474,25 @@ _BENCHES: tuple[tuple[str, str, Callable[[argparse.Namespace], int], tuple[Argum
             ),
             _arg("--models-dir", type=Path, default=None, help="model registry (default: the settings')"),
             _SEED,
+            _NO_WRITE,
+        ),
+    ),
+    (
+        "events",
+        "webhook delivery within 10 s across a SIGKILL of a real server, into docs/benchmarks.md",
+        _bench_events,
+        (
+            _arg("--rate", type=float, default=25.0, help="events written per second (default 25)"),
+            _arg("--duration", type=float, default=40.0, help="seconds of writing (default 40)"),
+            _arg(
+                "--writes", type=int, default=8, help="policy writes whose targets.ready is timed (default 8)"
+            ),
+            _arg(
+                "--models-dir",
+                type=Path,
+                default=None,
+                help="model registry with a bootstrapped model (default .cache/test-models)",
+            ),
             _NO_WRITE,
         ),
     ),

@@ -35,6 +35,15 @@ def register(sub: argparse._SubParsersAction, group: Any) -> None:
     enterprises.add_argument(
         "--batch-size", type=int, default=5000, help="profiles per transaction (default 5000)"
     )
+    enterprises.add_argument(
+        "--empty",
+        choices=("keep", "clear"),
+        default="keep",
+        help=(
+            "what an empty cell (or \"\" in JSONL) means: keep the stored value (default) or clear it to unknown; "
+            "columns a file does not carry are never touched"
+        ),
+    )
     enterprises.add_argument("--quiet", action="store_true", help="no progress bar")
     enterprises.set_defaults(func=_ingest_enterprises)
     _register_demo(sub, group)
@@ -76,6 +85,7 @@ def _run(args: argparse.Namespace, kind: str) -> int:
                 progress=not args.quiet,
                 batch_size=args.batch_size,
                 audit_actor="cli",
+                empty=args.empty,
             )
     except IngestFailed as failed:
         print(failed.report.summary())
@@ -85,7 +95,8 @@ def _run(args: argparse.Namespace, kind: str) -> int:
     print(report.summary())
     if kind == "policies" and report.stored:
         print(
-            "the search index picks up changed policies on the next `policymatch index build` or service start"
+            "a running `policymatch serve` applies them within seconds (its change feed); "
+            "`policymatch index build` writes a fresh index version from the store"
         )
     return 0 if report.ok else 1
 
@@ -207,5 +218,5 @@ def _demo(args: argparse.Namespace) -> int:
         if part is not None and not part.ok:
             print(part.summary())
             return 1
-    print("the search index picks up the demo on the next `policymatch index build` or service start")
+    print("a running `policymatch serve` applies the demo within seconds (its change feed)")
     return 0

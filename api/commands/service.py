@@ -30,12 +30,8 @@ def _serve(args: argparse.Namespace) -> int:
     import sys
     import threading
 
-    import uvicorn
-
-    from api.app import create_app
-    from api.logs import configure_logging
-    from api.security import is_loopback
-    from api.services import open_services
+    # Only what the webhook deliveries need is imported before they start: after a crash they
+    # resume within a second or two, while the app's imports and the model take much longer.
     from api.settings import get_settings
     from corpus.store import open_store
 
@@ -55,13 +51,35 @@ def _serve(args: argparse.Namespace) -> int:
         has_keys = any(key.active for key in store.list_api_keys())
     finally:
         store.close()
-    if not has_keys and not is_loopback(settings.host):
-        raise OpenServiceError(
-            f"no API key exists, so the service may only listen on loopback, not {settings.host}; "
-            "create one with `policymatch keys create --role admin` or use --host 127.0.0.1"
-        )
-    say(f"data directory: {settings.data_dir.resolve()}")
-    services = open_services(settings, prepare=True, say=say)
+    dispatcher = None
+    if settings.events:
+        from events.runtime import make_dispatcher
+
+        # Deliveries need only the store: after a crash they resume before the model and index load.
+        dispatcher = make_dispatcher(
+            open_store(settings.store_location), None, settings, produce=False, owns_store=True
+        ).start()
+    try:
+        import uvicorn
+
+        from api.app import create_app
+        from api.logs import configure_logging
+        from api.security import is_loopback
+        from api.services import open_services
+
+        if not has_keys and not is_loopback(settings.host):
+            raise OpenServiceError(
+                f"no API key exists, so the service may only listen on loopback, not {settings.host}; "
+                "create one with `policymatch keys create --role admin` or use --host 127.0.0.1"
+            )
+        say(f"data directory: {settings.data_dir.resolve()}")
+        if dispatcher is not None:
+            say("events: delivering webhooks from the outbox (POLICYMATCH_EVENTS=false to leave it off)")
+        services = open_services(settings, prepare=True, say=say)
+    except BaseException:
+        if dispatcher is not None:
+            dispatcher.stop()
+        raise
     say(f"ready: model {services.model_version}, index {services.index_version}")
     _audit_start(services, settings.host, settings.port, open_mode=not has_keys)
     if not has_keys:
@@ -71,6 +89,11 @@ def _serve(args: argparse.Namespace) -> int:
         )
     else:
         say("API keys are required (Authorization: Bearer <key> or X-API-Key)")
+    if dispatcher is not None:
+        from events.runtime import attach
+
+        attach(dispatcher, services)
+        say("events: producing events from the store's changes and 申报 windows")
     say(f"serving http://{settings.host}:{settings.port}/ (OpenAPI docs at /docs)")
     configure_logging()
     app = create_app(settings, services)

@@ -1,20 +1,25 @@
-"""Enterprises: upsert (admin), search and read (an enterprise key sees only itself)."""
+"""Enterprises: upsert and merge-patch (admin), search and read (an enterprise key sees only itself)."""
 
 from __future__ import annotations
 
 import json
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+import pydantic
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
 
 from api.deps import AdminDep, PrincipalDep, ServicesDep
-from api.errors import ApiError
+from api.errors import ApiError, validation_error
 from api.schemas import EnterpriseCreate, EnterpriseList, EnterpriseProfileIn, EnterpriseUpserted
 from api.services import Services, record_audit
 from api.views import require_enterprise
 from corpus import reference
+from corpus.merge import merge_profile
 from corpus.schemas import validate_profile
+
+#: Content types ``PATCH /v1/enterprises/{id}`` reads as a JSON merge patch (RFC 7396).
+MERGE_PATCH_TYPES = ("application/merge-patch+json", "application/json")
 
 router = APIRouter(prefix="/v1/enterprises", tags=["enterprises"])
 
@@ -42,8 +47,7 @@ def _upsert(services: Services, principal: Any, record: dict[str, Any]) -> JSONR
                     {"field": "uscc", "holder": holders[0], "holders": holders},
                 )
         counts = store.upsert_enterprises([profile])
-        services.matcher.enterprise_changed([profile.id])
-    services.directory_changed()
+    services.changed(enterprises=[profile.id])
     snapshot = store.enterprise_snapshot_id(profile.id)
     record_audit(
         services,
@@ -79,6 +83,74 @@ def put_enterprise(
         )
     record["id"] = enterprise_id
     return _upsert(services, principal, record)
+
+
+async def merge_patch_body(request: Request) -> dict[str, Any]:
+    """Read the body of a PATCH as a JSON merge patch: 415 for another content type, 422 unless a JSON object."""
+    media_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    if media_type not in MERGE_PATCH_TYPES:
+        raise ApiError(
+            415,
+            "unsupported_media_type",
+            f"Send the patch as {' or '.join(MERGE_PATCH_TYPES)}, not {media_type or 'no content type'}.",
+        )
+    raw = await request.body()
+    try:
+        patch = json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ApiError(422, "invalid_request", f"The request body is not valid JSON ({exc}).") from None
+    if not isinstance(patch, dict):
+        raise ApiError(
+            422,
+            "invalid_request",
+            f"A merge patch of an enterprise must be a JSON object of fields, got {type(patch).__name__}.",
+        )
+    return patch
+
+
+@router.patch("/{enterprise_id}", response_model=EnterpriseUpserted)
+def patch_enterprise(
+    enterprise_id: str,
+    principal: AdminDep,
+    services: ServicesDep,
+    patch: Annotated[dict[str, Any], Depends(merge_patch_body)],
+) -> dict[str, Any]:
+    """Change some fields of a stored profile (JSON merge patch, RFC 7396): named fields change, ``null`` clears one.
+
+    Fields the patch does not name keep their stored values; the result is validated as a
+    whole profile, kept as a new snapshot, and reaches every serving process from the change feed.
+    """
+    try:  # the same field rules as a whole profile (types, lengths, no unknown fields)
+        EnterpriseProfileIn.model_validate(patch)
+    except pydantic.ValidationError as exc:
+        raise validation_error(list(exc.errors())) from None
+    if patch.get("id") not in (None, enterprise_id):
+        raise ApiError(
+            422,
+            "invalid_request",
+            f"Field 'id' is {patch['id']!r} but the path names enterprise {enterprise_id!r}.",
+            {"field": "id"},
+        )
+    store = services.store
+    with services.write_lock:  # read, merge and write with no other write of this process between
+        stored = require_enterprise(store, enterprise_id)
+        profile = merge_profile(stored, {k: v for k, v in patch.items() if k != "id"})
+        counts = store.upsert_enterprises([profile], action="patch")
+    services.changed(enterprises=[enterprise_id])
+    before, after = stored.to_dict(), profile.to_dict()
+    changed = sorted(k for k in after if before.get(k) != after.get(k))
+    record_audit(
+        services,
+        principal,
+        "enterprise.patch",
+        enterprise_id,
+        profile_snapshot=store.enterprise_snapshot_id(enterprise_id),
+        fields=changed,
+        before={k: before.get(k) for k in changed},
+        after={k: after.get(k) for k in changed},
+        updated=counts.updated,
+    )
+    return EnterpriseUpserted(id=enterprise_id, created=False, profile=after).model_dump()
 
 
 @router.get("", response_model=EnterpriseList)

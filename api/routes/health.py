@@ -22,7 +22,12 @@ def readyz(request: Request) -> JSONResponse:
     services = getattr(request.app.state, "services", None)
     checks = {"store": False, "index": False, "model": False}
     model = index = None
+    feed = events = None
     if services is not None:
+        if getattr(services, "dispatcher", None) is not None:
+            events = services.dispatcher.status()
+        if services.tailer is not None:
+            feed = services.tailer.status()
         try:
             services.store.schema_version()
             checks["store"] = True
@@ -33,5 +38,5 @@ def readyz(request: Request) -> JSONResponse:
         checks["index"] = bool(index)
         checks["model"] = bool(model)
     ready = all(checks.values())
-    body = Readiness(ready=ready, checks=checks, model=model, index=index)
+    body = Readiness(ready=ready, checks=checks, model=model, index=index, feed=feed, events=events)
     return JSONResponse(body.model_dump(), status_code=200 if ready else 503)

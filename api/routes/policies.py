@@ -53,7 +53,7 @@ def create_policy(body: PolicyCreate, principal: AdminDep, services: ServicesDep
             raise ApiError(
                 422, "invalid_policy", f"The policy could not be ingested: {first}.", errors
             ) from None
-        services.matcher.policy_changed(body.id)
+    services.changed(policies=[body.id])
     stored = require_policy(store, body.id)
     record_audit(
         services,
@@ -115,7 +115,7 @@ def put_conditions(
     before = [c.to_dict() for c in store.item_conditions(item_id)]
     with services.write_lock:
         store.set_item_conditions(item_id, conditions, source="edited")
-        services.matcher.policy_changed(policy_id)
+    services.changed(policies=[policy_id])
     after = [c.to_dict() for c in store.item_conditions(item_id)]
     record_audit(
         services,
@@ -141,7 +141,7 @@ def reset_conditions(
     item = require_item(store, policy_id, item_id)
     with services.write_lock:
         cleared = store.clear_edited_conditions(item_id)
-        services.matcher.policy_changed(policy_id)
+    services.changed(policies=[policy_id])
     record_audit(
         services,
         principal,

@@ -385,6 +385,5 @@ def merge(enterprise_id: str, body: MergeIn, principal: AdminDep, services: Serv
         )
     with services.write_lock:
         out = services.store.merge_enterprises(enterprise_id, body.into, principal.key_id)
-        services.matcher.enterprise_changed([enterprise_id, body.into])
-    services.directory_changed()
+    services.changed(enterprises=[enterprise_id, body.into])
     return out

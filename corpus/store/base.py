@@ -14,6 +14,9 @@ Rules every implementation keeps:
   they follow the text they were made for (:func:`item_fingerprint`), not the
   item id, and when that text is gone they are kept as :class:`StaleEdit`, unapplied;
 - every enterprise upsert that changes a profile keeps the previous one as a snapshot;
+- every write that changes a policy or an enterprise appends to the change feed
+  (:class:`Change`) in the same transaction, so a reader of :meth:`Store.changes_since`
+  sees a write exactly when it is committed, in commit order;
 - the audit log is append-only; API keys are stored only as a SHA-256 of the secret.
 """
 
@@ -146,6 +149,72 @@ class AuditEvent:
             "target": self.target,
             "details": dict(self.details),
         }
+
+
+#: What a change is about (``Change.kind``): a policy (its items and conditions), an enterprise, an honour import.
+CHANGE_KINDS: tuple[str, ...] = ("policy", "enterprise", "honours")
+
+
+@dataclass(frozen=True)
+class Change:
+    """One row of the change feed: what a committed write touched, in commit order (``seq`` only grows).
+
+    ``kind`` is ``policy`` (``key`` a policy id: its document, items or conditions changed),
+    ``enterprise`` (``key`` an enterprise id) or ``honours`` (``key`` an honour-import id);
+    ``action`` says how: ``upsert``, ``delete``, ``patch``, ``conditions``, ``import``, ``reverse``,
+    ``merge`` (two records of one legal person became one: the source is gone).
+    """
+
+    seq: int
+    at: str
+    kind: str
+    key: str
+    action: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict."""
+        return {"seq": self.seq, "at": self.at, "kind": self.kind, "key": self.key, "action": self.action}
+
+
+@dataclass(frozen=True)
+class ImportRow:
+    """One profile a reversible import changed: before and after (profile dicts), and what it granted."""
+
+    enterprise_id: str
+    before: Mapping[str, Any]
+    after: Mapping[str, Any]
+    detail: tuple[Mapping[str, Any], ...] = ()
+
+
+@dataclass(frozen=True)
+class ImportRecord:
+    """A reversible import (an honour list): who ran it, when, from what, what it changed, and whether it was reversed."""
+
+    id: str
+    kind: str
+    at: str
+    actor: str
+    source: str
+    summary: Mapping[str, Any]
+    reversed_at: str | None = None
+    rows: tuple[ImportRow, ...] = ()
+
+    def to_dict(self, *, rows: bool = False) -> dict[str, Any]:
+        """JSON-ready dict (with the changed profiles' ids and grants when ``rows``)."""
+        out: dict[str, Any] = {
+            "id": self.id,
+            "kind": self.kind,
+            "at": self.at,
+            "actor": self.actor,
+            "source": self.source,
+            "summary": dict(self.summary),
+            "reversed_at": self.reversed_at,
+        }
+        if rows:
+            out["enterprises"] = [
+                {"enterprise_id": r.enterprise_id, "grants": [dict(g) for g in r.detail]} for r in self.rows
+            ]
+        return out
 
 
 @dataclass(frozen=True)
@@ -301,12 +370,18 @@ class Store(Protocol):
         ...
 
     # --- enterprises ---
-    def upsert_enterprises(self, profiles: Iterable[EnterpriseProfile]) -> UpsertCounts:
+    def upsert_enterprises(
+        self, profiles: Iterable[EnterpriseProfile], *, action: str = "upsert"
+    ) -> UpsertCounts:
         """Insert or replace profiles in one transaction; a changed profile keeps the previous as a snapshot."""
         ...
 
     def get_enterprise(self, enterprise_id: str) -> EnterpriseProfile | None:
         """Return the current profile, or None."""
+        ...
+
+    def get_enterprises(self, enterprise_ids: Iterable[str]) -> dict[str, EnterpriseProfile]:
+        """Return the current profiles of these ids by id (ids not stored are left out)."""
         ...
 
     def iter_enterprises(self, batch_size: int = 1000) -> Iterator[EnterpriseProfile]:
@@ -360,6 +435,40 @@ class Store(Protocol):
         limit: int = 100,
     ) -> list[AuditEvent]:
         """Audit events matching every given filter, newest first."""
+        ...
+
+    # --- change feed ---
+    def last_change_seq(self) -> int:
+        """Return the ``seq`` of the newest committed change (0 when there is none)."""
+        ...
+
+    def changes_since(self, seq: int, limit: int = 1000) -> list[Change]:
+        """Return the committed changes with ``seq`` above the given one, oldest first, at most ``limit``."""
+        ...
+
+    def wait_for_changes(self, timeout: float) -> bool:
+        """Block up to ``timeout`` seconds for a change by another connection (True when woken early)."""
+        ...
+
+    # --- reversible imports ---
+    def save_import(self, record: ImportRecord) -> None:
+        """Store an import with its rows (inside the caller's transaction with the profiles it wrote)."""
+        ...
+
+    def get_import(self, import_id: str) -> ImportRecord | None:
+        """Return an import with its rows, or None."""
+        ...
+
+    def list_imports(self, kind: str | None = None, limit: int = 100) -> list[ImportRecord]:
+        """List the imports, newest first (without rows)."""
+        ...
+
+    def mark_import_reversed(self, import_id: str, at: str) -> bool:
+        """Mark an import reversed (inside the caller's transaction); False when it was already."""
+        ...
+
+    def import_grants(self, enterprise_id: str, kind: str = "honours") -> list[dict[str, Any]]:
+        """Return what imports not reversed granted an enterprise, oldest first (each with its ``import_id``)."""
         ...
 
     # --- api keys ---

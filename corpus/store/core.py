@@ -21,12 +21,14 @@ import hmac
 import json
 import secrets
 import threading
+import time
 from abc import ABC, abstractmethod
+from collections.abc import Iterable
 from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Self
 
-from corpus.store.base import ROLES, ApiKey, AuditEvent, StoreError, utc_now
+from corpus.store.base import ROLES, ApiKey, AuditEvent, Change, StoreError, utc_now
 from corpus.store.connection import Connection
 from corpus.store.migrations import Migration
 from corpus.store.records import api_key_of, secret_hash, to_json
@@ -72,6 +74,12 @@ class SQLCore(ABC):
 
     def _lock_snapshots(self, conn: Connection) -> None:  # noqa: B027 - overridden where needed
         """Make the next enterprise snapshot ids this transaction's to take (default: the write lock does)."""
+
+    def _lock_changes(self, conn: Connection) -> None:  # noqa: B027 - overridden where needed
+        """Make change rows commit in ``seq`` order until the transaction ends (default: the write lock does)."""
+
+    def _notify_changes(self, conn: Connection) -> None:  # noqa: B027 - overridden where needed
+        """Wake the listeners of other processes when the transaction commits (default: they poll)."""
 
     # --- connections and schema ----------------------------------------------------------------
 
@@ -123,6 +131,37 @@ class SQLCore(ABC):
                 if migration.backfill is not None:
                     migration.backfill(conn)
                 self._set_schema_version(conn, migration.version)
+
+    # --- change feed ----------------------------------------------------------------------------
+
+    def _record_changes(self, conn: Connection, kind: str, action: str, keys: Iterable[str]) -> None:
+        """Append one change row per key; the caller is inside the write's transaction (so are the rows)."""
+        now = utc_now()
+        rows = [(now, kind, key, action) for key in dict.fromkeys(keys)]
+        if not rows:
+            return
+        self._lock_changes(conn)
+        conn.executemany("INSERT INTO changes (at, kind, key, action) VALUES (?, ?, ?, ?)", rows)
+        self._notify_changes(conn)
+
+    def last_change_seq(self) -> int:
+        """Return the ``seq`` of the newest committed change (0 when there is none)."""
+        return int(self._conn().execute("SELECT coalesce(max(seq), 0) FROM changes").scalar())
+
+    def changes_since(self, seq: int, limit: int = 1000) -> list[Change]:
+        """Return the committed changes with ``seq`` above the given one, oldest first, at most ``limit``."""
+        if limit <= 0:
+            raise ValueError(f"limit must be positive, got {limit}")
+        rows = self._conn().execute(
+            "SELECT seq, at, kind, key, action FROM changes WHERE seq > ? ORDER BY seq LIMIT ?",
+            (int(seq), int(limit)),
+        )
+        return [Change(int(r["seq"]), r["at"], r["kind"], r["key"], r["action"]) for r in rows]
+
+    def wait_for_changes(self, timeout: float) -> bool:
+        """Sleep ``timeout`` seconds (a dialect with notifications wakes early, returning True)."""
+        time.sleep(max(0.0, timeout))
+        return False
 
     # --- audit ---------------------------------------------------------------------------------
 

@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Iterator
+from typing import Any
 
 from corpus.schemas import EnterpriseProfile
-from corpus.store.base import FEEDBACK_KINDS, EnterpriseSnapshot, Feedback, UpsertCounts, utc_now
-from corpus.store.connection import Connection
+from corpus.store.base import (
+    FEEDBACK_KINDS,
+    EnterpriseSnapshot,
+    Feedback,
+    ImportRecord,
+    ImportRow,
+    UpsertCounts,
+    utc_now,
+)
+from corpus.store.connection import Connection, Row
 from corpus.store.core import SQLCore
 from corpus.store.records import chunks, profile_of, to_json
 
@@ -16,8 +26,13 @@ class EnterpriseTables(SQLCore):
 
     # --- enterprises ---------------------------------------------------------------------------
 
-    def upsert_enterprises(self, profiles: Iterable[EnterpriseProfile]) -> UpsertCounts:
-        """Insert or replace profiles in one transaction; a changed profile gets a new snapshot."""
+    def upsert_enterprises(
+        self, profiles: Iterable[EnterpriseProfile], *, action: str = "upsert"
+    ) -> UpsertCounts:
+        """Insert or replace profiles in one transaction; a changed profile gets a new snapshot.
+
+        Each changed profile appends an ``enterprise`` change with ``action`` (``patch`` for a merge patch).
+        """
         inserted = updated = unchanged = 0
         conn = self._conn()
         now = utc_now()
@@ -32,7 +47,7 @@ class EnterpriseTables(SQLCore):
                     if (
                         profile.id in payloads
                     ):  # the same id twice in a chunk: store the first, then the second
-                        counts = self._upsert_chunk(conn, list(payloads.values()), now)
+                        counts = self._upsert_chunk(conn, list(payloads.values()), now, action)
                         inserted, updated, unchanged = (
                             inserted + counts[0],
                             updated + counts[1],
@@ -40,7 +55,7 @@ class EnterpriseTables(SQLCore):
                         )
                         payloads = {}
                     payloads[profile.id] = (profile, to_json(profile.to_dict()))
-                counts = self._upsert_chunk(conn, list(payloads.values()), now)
+                counts = self._upsert_chunk(conn, list(payloads.values()), now, action)
                 inserted, updated, unchanged = (
                     inserted + counts[0],
                     updated + counts[1],
@@ -49,7 +64,7 @@ class EnterpriseTables(SQLCore):
         return UpsertCounts(inserted, updated, unchanged)
 
     def _upsert_chunk(
-        self, conn: Connection, chunk: list[tuple[EnterpriseProfile, str]], now: str
+        self, conn: Connection, chunk: list[tuple[EnterpriseProfile, str]], now: str, action: str = "upsert"
     ) -> tuple[int, int, int]:
         """Upsert distinct ids with a few statements; runs inside the caller's (write-locked) transaction."""
         if not chunk:
@@ -80,6 +95,7 @@ class EnterpriseTables(SQLCore):
                 for n, (p, payload) in enumerate(changed)
             ],
         )
+        self._record_changes(conn, "enterprise", action, [p.id for p, _ in changed])
         new = sum(1 for p, _ in changed if p.id not in current)
         return new, len(changed) - new, len(chunk) - len(changed)
 
@@ -89,6 +105,16 @@ class EnterpriseTables(SQLCore):
             self._conn().execute("SELECT profile FROM enterprises WHERE id = ?", (enterprise_id,)).fetchone()
         )
         return profile_of(row["profile"]) if row else None
+
+    def get_enterprises(self, enterprise_ids: Iterable[str]) -> dict[str, EnterpriseProfile]:
+        """Return the current profiles of these ids (absent ones left out), read 500 at a time."""
+        found: dict[str, EnterpriseProfile] = {}
+        conn = self._conn()
+        for chunk in chunks(dict.fromkeys(enterprise_ids), 500):
+            marks = ",".join("?" * len(chunk))
+            for row in conn.execute(f"SELECT id, profile FROM enterprises WHERE id IN ({marks})", chunk):
+                found[row["id"]] = profile_of(row["profile"])
+        return found
 
     def iter_enterprises(self, batch_size: int = 1000) -> Iterator[EnterpriseProfile]:
         """Every current profile in id order, read ``batch_size`` rows at a time (keyset pagination)."""
@@ -130,8 +156,98 @@ class EnterpriseTables(SQLCore):
 
     def delete_enterprise(self, enterprise_id: str) -> bool:
         """Remove an enterprise (its snapshots stay)."""
+        conn = self._conn()
         with self.transaction():
-            return self._conn().execute("DELETE FROM enterprises WHERE id = ?", (enterprise_id,)).rowcount > 0
+            existed = conn.execute("DELETE FROM enterprises WHERE id = ?", (enterprise_id,)).rowcount > 0
+            if existed:
+                self._record_changes(conn, "enterprise", "delete", [enterprise_id])
+            return existed
+
+    # --- reversible imports ------------------------------------------------------------------
+
+    def save_import(self, record: ImportRecord) -> None:
+        """Store an import and its rows; appends a ``honours`` change (the profiles' own changes come from their upsert)."""
+        conn = self._conn()
+        with self.transaction():
+            conn.execute(
+                "INSERT INTO imports (id, kind, at, actor, source, summary, reversed_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    record.id,
+                    record.kind,
+                    record.at,
+                    record.actor,
+                    record.source,
+                    to_json(dict(record.summary)),
+                    record.reversed_at,
+                ),
+            )
+            conn.executemany(
+                """INSERT INTO import_rows (import_id, enterprise_id, before_profile, after_profile, detail)
+                   VALUES (?, ?, ?, ?, ?)""",
+                [
+                    (
+                        record.id,
+                        r.enterprise_id,
+                        to_json(dict(r.before)),
+                        to_json(dict(r.after)),
+                        to_json([dict(g) for g in r.detail]),
+                    )
+                    for r in record.rows
+                ],
+            )
+            self._record_changes(conn, record.kind, "import", [record.id])
+
+    def get_import(self, import_id: str) -> ImportRecord | None:
+        """Return an import with its rows, or None."""
+        conn = self._conn()
+        row = conn.execute("SELECT * FROM imports WHERE id = ?", (import_id,)).fetchone()
+        if row is None:
+            return None
+        rows = conn.execute(
+            "SELECT * FROM import_rows WHERE import_id = ? ORDER BY enterprise_id", (import_id,)
+        ).fetchall()
+        return _import_of(
+            row,
+            tuple(
+                ImportRow(
+                    r["enterprise_id"],
+                    json.loads(r["before_profile"]),
+                    json.loads(r["after_profile"]),
+                    tuple(json.loads(r["detail"])),
+                )
+                for r in rows
+            ),
+        )
+
+    def list_imports(self, kind: str | None = None, limit: int = 100) -> list[ImportRecord]:
+        """List the imports, newest first (without rows)."""
+        where, params = ("WHERE kind = ?", (kind,)) if kind else ("", ())
+        rows = self._conn().execute(
+            f"SELECT * FROM imports {where} ORDER BY at DESC, id DESC LIMIT ?", (*params, int(limit))
+        )
+        return [_import_of(r, ()) for r in rows]
+
+    def mark_import_reversed(self, import_id: str, at: str) -> bool:
+        """Mark an import reversed and append its ``reverse`` change; False when it was already (or is unknown)."""
+        conn = self._conn()
+        with self.transaction():
+            row = conn.execute(
+                "SELECT kind FROM imports WHERE id = ? AND reversed_at IS NULL", (import_id,)
+            ).fetchone()
+            if row is None:
+                return False
+            conn.execute("UPDATE imports SET reversed_at = ? WHERE id = ?", (at, import_id))
+            self._record_changes(conn, row["kind"], "reverse", [import_id])
+            return True
+
+    def import_grants(self, enterprise_id: str, kind: str = "honours") -> list[dict[str, Any]]:
+        """Return what imports not reversed granted an enterprise, oldest first (each with its ``import_id``)."""
+        rows = self._conn().execute(
+            """SELECT r.import_id, r.detail FROM import_rows r JOIN imports i ON i.id = r.import_id
+               WHERE r.enterprise_id = ? AND i.kind = ? AND i.reversed_at IS NULL ORDER BY i.at, i.id""",
+            (enterprise_id, kind),
+        )
+        return [{**grant, "import_id": r["import_id"]} for r in rows for grant in json.loads(r["detail"])]
 
     # --- feedback ------------------------------------------------------------------------------
 
@@ -177,3 +293,16 @@ class EnterpriseTables(SQLCore):
             )
             for r in rows
         )
+
+
+def _import_of(row: Row, rows: tuple[ImportRow, ...]) -> ImportRecord:
+    return ImportRecord(
+        row["id"],
+        row["kind"],
+        row["at"],
+        row["actor"],
+        row["source"],
+        json.loads(row["summary"]),
+        row["reversed_at"],
+        rows,
+    )

@@ -251,6 +251,112 @@ ALTER TABLE items ADD COLUMN facts TEXT;
 """
 
 
+CHANGES_SQL = """
+-- The change feed: one row per policy or enterprise a committed write touched, written in the write's
+-- transaction. seq only grows in commit order (PostgreSQL: writers take turns under an advisory lock
+-- from their first change row to their commit), so a reader resumes after the last seq it applied.
+CREATE TABLE changes (
+    seq    {serial},
+    at     TEXT NOT NULL,
+    kind   TEXT NOT NULL,     -- 'policy' | 'enterprise' | 'honours'
+    key    TEXT NOT NULL,     -- the policy, enterprise or import id
+    action TEXT NOT NULL      -- 'upsert' | 'delete' | 'patch' | 'conditions' | 'import' | 'reverse'
+);
+CREATE INDEX changes_key ON changes (kind, key);
+-- Imports that can be reversed (honour lists): who, when, from what, what they did.
+CREATE TABLE imports (
+    id          TEXT PRIMARY KEY,
+    kind        TEXT NOT NULL,             -- 'honours'
+    at          TEXT NOT NULL,
+    actor       TEXT NOT NULL,
+    source      TEXT NOT NULL DEFAULT '',  -- the file name, or 'api'
+    summary     TEXT NOT NULL DEFAULT '{{}}',  -- JSON: counts, unmatched rows
+    reversed_at TEXT
+);
+-- Every profile an import changed, before and after (JSON, enterprise_profile.md): reverse restores 'before'.
+-- detail: what the import granted it (honours: a JSON list of grants: title, level, year, issuer, expires, line).
+CREATE TABLE import_rows (
+    import_id      TEXT NOT NULL,
+    enterprise_id  TEXT NOT NULL,
+    before_profile TEXT NOT NULL,
+    after_profile  TEXT NOT NULL,
+    detail         TEXT NOT NULL DEFAULT '[]',
+    PRIMARY KEY (import_id, enterprise_id)
+);
+CREATE INDEX import_rows_enterprise ON import_rows (enterprise_id);
+"""
+
+
+# Version 8 (issue #16): events the push module subscribes to. Written once with the id types as
+# placeholders (:data:`_ID_TYPES`), since the outbox's order column is an identity on PostgreSQL.
+EVENTS_SQL = """
+-- A webhook: where to POST which event types, and the HMAC key every delivery is signed with.
+CREATE TABLE subscriptions (
+    id         TEXT PRIMARY KEY,
+    url        TEXT NOT NULL,
+    events     TEXT NOT NULL,          -- JSON list of event types; ["*"]: every type
+    secret     TEXT NOT NULL,          -- kept as given: signing needs the key itself, not a hash
+    owner      TEXT NOT NULL DEFAULT '',
+    label      TEXT NOT NULL DEFAULT '',
+    created_at TEXT NOT NULL,
+    deleted_at TEXT
+);
+-- Every event, kept: written in the transaction that fans it out, so a crash loses none (at-least-once).
+CREATE TABLE outbox (
+    seq        {serial},
+    id         TEXT NOT NULL UNIQUE,   -- the idempotency id receivers dedupe on
+    type       TEXT NOT NULL,
+    subject    TEXT NOT NULL DEFAULT '',
+    dedupe_key TEXT UNIQUE,            -- a producer that may run twice names its event: the second is dropped
+    payload    TEXT NOT NULL,          -- JSON object
+    created_at TEXT NOT NULL
+);
+CREATE INDEX outbox_type ON outbox (type, subject);
+-- One event to one subscription: its attempts, when the next is due, delivered or dead-lettered.
+CREATE TABLE deliveries (
+    id                 TEXT PRIMARY KEY,
+    event_id           TEXT NOT NULL REFERENCES outbox (id),
+    subscription_id    TEXT NOT NULL REFERENCES subscriptions (id),
+    status             TEXT NOT NULL CHECK (status IN ('pending', 'retrying', 'delivered', 'dead', 'cancelled')),
+    attempts           INTEGER NOT NULL DEFAULT 0,
+    attempts_at_replay INTEGER NOT NULL DEFAULT 0,   -- a replay gives a dead delivery a fresh budget
+    next_attempt_at    TEXT,                          -- also the lease of a dispatcher sending it now
+    last_status        INTEGER,
+    last_error         TEXT NOT NULL DEFAULT '',
+    created_at         TEXT NOT NULL,
+    delivered_at       TEXT,
+    dead_at            TEXT,
+    UNIQUE (event_id, subscription_id)
+);
+CREATE INDEX deliveries_due ON deliveries (status, next_attempt_at);
+CREATE INDEX deliveries_subscription ON deliveries (subscription_id, created_at);
+CREATE TABLE delivery_attempts (
+    delivery_id TEXT NOT NULL,
+    attempt     INTEGER NOT NULL,
+    at          TEXT NOT NULL,
+    status_code INTEGER,
+    error       TEXT NOT NULL DEFAULT '',
+    duration_ms REAL NOT NULL DEFAULT 0,
+    PRIMARY KEY (delivery_id, attempt)
+);
+-- How far a producer has read the change feed: moved in the transaction that writes its events.
+CREATE TABLE event_cursors (
+    name       TEXT PRIMARY KEY,
+    seq        {big} NOT NULL,
+    updated_at TEXT NOT NULL
+);
+-- The eligible / near-miss items last announced per enterprise: enterprise.matches_changed reports what is new.
+CREATE TABLE match_levels (
+    enterprise_id TEXT NOT NULL,
+    item_id       TEXT NOT NULL,
+    level         TEXT NOT NULL,
+    updated_at    TEXT NOT NULL,
+    PRIMARY KEY (enterprise_id, item_id)
+);
+CREATE INDEX match_levels_item ON match_levels (item_id);
+"""
+
+
 def postgres_sql(sql: str) -> str:
     """PostgreSQL's words for a migration written in SQLite's: text columns collate in byte order."""
     return sql.replace("TEXT", 'TEXT COLLATE "C"')
@@ -429,6 +535,18 @@ ALTER TABLE api_keys_v3 RENAME TO api_keys;
         CONDITIONS_V2_SQL,
     ),
     Migration(6, RISK_DESCRIPTION, _SQLITE_RISK, postgres=postgres_sql(POSTGRES_RISK)),
+    Migration(
+        7,
+        "the change feed (every serving process applies committed writes) and reversible imports",
+        CHANGES_SQL.format(serial=_ID_TYPES["sqlite"]["serial"]),
+        postgres=postgres_sql(CHANGES_SQL.format(serial=_ID_TYPES["postgres"]["serial"])),
+    ),
+    Migration(
+        8,
+        "events: webhook subscriptions, the outbox, deliveries with attempts, feed cursors, announced matches",
+        EVENTS_SQL.format(**_ID_TYPES["sqlite"]),
+        postgres=postgres_sql(EVENTS_SQL.format(**_ID_TYPES["postgres"])),
+    ),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

@@ -125,6 +125,7 @@ class PolicyTables(SQLCore):
                 "INSERT INTO policy_versions (policy_id, version, document, items, created_at) VALUES (?, ?, ?, ?, ?)",
                 (stored.id, version, to_json(stored.to_dict()), to_json([i.to_dict() for i in items]), now),
             )
+            self._record_changes(conn, "policy", "upsert", [stored.id])
         return stored
 
     def get_policy(self, policy_id: str) -> StoredPolicy | None:
@@ -170,7 +171,10 @@ class PolicyTables(SQLCore):
         conn = self._conn()
         with self.transaction():
             conn.execute("DELETE FROM conditions WHERE policy_id = ? AND source = 'extracted'", (policy_id,))
-            return conn.execute("DELETE FROM policies WHERE id = ?", (policy_id,)).rowcount > 0
+            existed = conn.execute("DELETE FROM policies WHERE id = ?", (policy_id,)).rowcount > 0
+            if existed:
+                self._record_changes(conn, "policy", "delete", [policy_id])
+            return existed
 
     def get_item(self, item_id: str) -> PolicyItem | None:
         """One current item, or None."""
@@ -211,6 +215,7 @@ class PolicyTables(SQLCore):
             # An edit remembers the text it was made for, so a re-ingest that renumbers items can move it.
             fingerprint = item_fingerprint(row["text"]) if source == "edited" else None
             insert_conditions(conn, item_id, row["policy_id"], source, conditions, utc_now(), fingerprint)
+            self._record_changes(conn, "policy", "conditions", [row["policy_id"]])
 
     def item_conditions(self, item_id: str) -> list[Entry]:
         """Return the edited set when one exists (even an empty correction), else the extracted one (v2 entries)."""
@@ -245,10 +250,20 @@ class PolicyTables(SQLCore):
 
     def clear_edited_conditions(self, item_id: str) -> bool:
         """Drop a person's correction; True when there was one."""
+        conn = self._conn()
         with self.transaction():
-            cursor = self._conn().execute(
+            owners = [
+                r["policy_id"]
+                for r in conn.execute(
+                    "SELECT DISTINCT policy_id FROM conditions WHERE item_id = ? AND source = 'edited'",
+                    (item_id,),
+                )
+            ]
+            cursor = conn.execute(
                 "DELETE FROM conditions WHERE item_id = ? AND source = 'edited'", (item_id,)
             )
+            if cursor.rowcount > 0:
+                self._record_changes(conn, "policy", "conditions", owners)
             return cursor.rowcount > 0
 
     def stale_edits(self, policy_id: str | None = None) -> list[StaleEdit]:

@@ -13,12 +13,18 @@ the subset both databases share); this class supplies only what differs:
   RETURNING id`` gives ``lastrowid``); enterprise snapshot ids are taken under a
   transaction-scoped advisory lock, where SQLite relies on its single writer;
 - schema: :data:`corpus.store.migrations.PG_MIGRATIONS` (versions in step with SQLite's),
-  applied under an advisory lock so two processes starting at once migrate once.
+  applied under an advisory lock so two processes starting at once migrate once;
+- the change feed: an identity ``seq`` is handed out in call order, not commit order, so
+  a writer takes an advisory lock before its first change row and holds it to its commit
+  (no reader can see seq 11 before seq 10), and ``NOTIFY policymatch_changes`` wakes the
+  processes waiting in :meth:`PostgresStore.wait_for_changes` when it commits.
 """
 
 from __future__ import annotations
 
 import re
+import threading
+import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from functools import lru_cache
@@ -34,6 +40,9 @@ from corpus.store.sql import SQLStore
 MIGRATION_LOCK = 0x706D_0001
 SNAPSHOT_LOCK = 0x706D_0002
 POLICY_LOCK = 0x706D_0003  # with hashtext(policy id): one policy's re-ingest and its edits
+CHANGES_LOCK = 0x706D_0004  # from a transaction's first change row to its commit: seq grows in commit order
+#: The channel a committed change is announced on (``LISTEN policymatch_changes``).
+CHANGES_CHANNEL = "policymatch_changes"
 CONNECT_TIMEOUT_S = 10
 _RETURNING_ID = re.compile(r"^\s*INSERT INTO (feedback|audit_log)\b", re.IGNORECASE)
 
@@ -150,6 +159,8 @@ class PostgresStore(SQLStore):
         self._psycopg = psycopg
         self.url = url
         self.path: str = redact_url(url)
+        self._listener: Any = None
+        self._listener_lock = threading.Lock()
         self._migrate()
 
     def _connect(self) -> Connection:
@@ -196,6 +207,48 @@ class PostgresStore(SQLStore):
         conn.execute(
             "SELECT pg_advisory_xact_lock(CAST(? AS integer), hashtext(?))", (POLICY_LOCK, policy_id)
         )
+
+    def _lock_changes(self, conn: Connection) -> None:
+        """Hold the change-feed lock to the commit, so change rows commit in ``seq`` order."""
+        conn.execute("SELECT pg_advisory_xact_lock(?)", (CHANGES_LOCK,))
+
+    def _notify_changes(self, conn: Connection) -> None:
+        """Announce the change when the transaction commits (PostgreSQL folds repeats into one)."""
+        conn.execute(f"NOTIFY {CHANGES_CHANNEL}")
+
+    def wait_for_changes(self, timeout: float) -> bool:
+        """Wait up to ``timeout`` s on ``LISTEN policymatch_changes``; True when a commit woke it.
+
+        One listening connection per store, opened on first use; a notification that came
+        while nobody waited is kept by the connection and wakes the next wait at once.
+        A lost connection is reopened on the next call (the caller polls meanwhile).
+        """
+        with self._listener_lock:
+            if self._closed:
+                raise StoreError(f"the store {self.path} is closed")
+            try:
+                if self._listener is None:
+                    listener = self._psycopg.connect(
+                        self.url, autocommit=True, connect_timeout=CONNECT_TIMEOUT_S
+                    )
+                    listener.execute(f"LISTEN {CHANGES_CHANNEL}")
+                    self._listener = listener
+                for _ in self._listener.notifies(timeout=max(0.0, timeout), stop_after=1):
+                    return True
+                return False
+            except self._psycopg.Error:
+                if self._listener is not None:
+                    self._listener.close()
+                self._listener = None
+                time.sleep(max(0.0, timeout))
+                return False
+
+    def close(self) -> None:
+        """Close every thread's connection and the listening one."""
+        listener, self._listener = self._listener, None
+        if listener is not None:
+            listener.close()
+        super().close()
 
     def _lock_snapshots(self, conn: Connection) -> None:
         """Hold the snapshot-id lock until the caller's transaction ends (SQLite relies on its one writer)."""

@@ -120,6 +120,8 @@ class RiskTables:
         def transaction(self) -> AbstractContextManager[None]:  # noqa: D102 - the store class documents it
             ...
 
+        def _record_changes(self, conn: Any, kind: str, action: str, keys: Any) -> None: ...
+
     # --- the ledger ----------------------------------------------------------------------------
 
     def append_ledger(
@@ -445,6 +447,8 @@ class RiskTables:
                     raise NotFoundError(f"no enterprise with id {needed!r}")
             uscc = json.loads(rows[source_id][0]).get("uscc")
             conn.execute("DELETE FROM enterprises WHERE id = ?", (source_id,))
+            # Every serving process drops the merged record from its columns (the change feed).
+            self._record_changes(conn, "enterprise", "merge", [source_id, into_id])
             conn.execute(
                 "INSERT INTO enterprise_merges (source_id, into_id, uscc, merged_at, merged_by) VALUES (?, ?, ?, ?, ?)",
                 (source_id, into_id, uscc, now, actor),

@@ -411,6 +411,24 @@ def test_rebuild_switches_index_version(matcher):
     assert reopened.index_version == name
 
 
+def test_rebuild_reads_the_store_not_memory(tmp_path, encoder):
+    """A policy another process wrote (no change applied here) is in the rebuilt index and catalog."""
+    store = open_store(tmp_path / "policymatch.sqlite3")
+    doc, specs = POLICIES[0]
+    store.upsert_policy(doc, [item(doc, n, t, x) for n, (t, x, _) in enumerate(specs, 1)])
+    m = Matcher.open(tmp_path, store, encoder, today=TODAY)
+    other = open_store(tmp_path / "policymatch.sqlite3")  # another writer, as the CLI would be
+    late, late_specs = POLICIES[1]
+    other.upsert_policy(late, [item(late, n, t, x) for n, (t, x, _) in enumerate(late_specs, 1)])
+    other.close()
+    assert late.id not in {i.policy_id for i in m.catalog.items}
+    m.rebuild_index()
+    assert late.id in {i.policy_id for i in m.catalog.items}
+    assert m.targets(late.id, f"{late.id}#1").total >= 0  # answers: the item is known, not ItemNotFound
+    m.close()
+    store.close()
+
+
 class _CountingEncoder:
     """The real encoder, counting the passages it is asked to encode and the write lock's state then."""
 

@@ -1,0 +1,93 @@
+"""The push timeline page in a real browser, over a real server whose dispatcher delivers to a real receiver."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from api_helpers import open_services
+from test_browser import _assert_picture, _free_port, page, shots  # noqa: F401 - fixtures used by name
+
+from api.app import create_app
+from events.receiver import Receiver
+from events.runtime import start_for_services
+
+pytestmark = pytest.mark.browser
+SECRET = "push-page-secret-0123456789"
+
+
+@pytest.fixture(scope="module")
+def receiver() -> Iterator[Receiver]:
+    """The push module's receiver."""
+    with Receiver(SECRET) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory, api_encoder: Any, receiver: Receiver) -> Iterator[str]:
+    """A real uvicorn server, running open, with the event dispatcher `policymatch serve` starts."""
+    import uvicorn
+
+    services = open_services(tmp_path_factory.mktemp("push-page-data"), api_encoder)
+    services.store.create_subscription(receiver.url, ["*"], SECRET, label="区推送平台")
+    start_for_services(services, interval_s=0.1)
+    port = _free_port()
+    config = uvicorn.Config(
+        create_app(services.settings, services),
+        host="127.0.0.1",
+        port=port,
+        log_config=None,
+        access_log=False,
+    )
+    uvicorn_server = uvicorn.Server(config)
+    thread = threading.Thread(target=uvicorn_server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not uvicorn_server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("uvicorn did not start")
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    uvicorn_server.should_exit = True
+    thread.join(timeout=10)
+    services.close()
+
+
+def test_push_timeline_page_shows_items_against_the_rule(
+    server: str,
+    page: Any,  # noqa: F811 - the fixture imported above
+    shots: Path,  # noqa: F811 - the fixture imported above
+    receiver: Receiver,
+) -> None:
+    time.sleep(0.5)  # the producer's first round places its cursor at the end of the feed
+    body = {
+        "id": "jj-2026-push",
+        "title": "椒江区2026年度科技型企业研发补助",
+        "text": "一、对营业收入超过1000万元的科技型中小企业，给予研发补助10万元。\n二、对新认定的国家高新技术企业，奖励20万元。",
+        "region_code": "331002",
+        "issued": "2026-01-05",
+    }
+    assert httpx.post(server + "/v1/policies", json=body, timeout=120).status_code == 201
+    deadline = time.monotonic() + 60
+    while not any(b["type"] == "targets.ready" for b in receiver.received.bodies.values()):
+        assert time.monotonic() < deadline, "targets.ready never arrived"
+        time.sleep(0.1)
+    page.goto(server + "/push")
+    page.wait_for_selector("#timeline tbody tr")
+    rows = page.locator("#timeline tbody tr")
+    text = page.locator("#timeline").inner_text()
+    assert "jj-2026-push#1" in text and "jj-2026-push#2" in text
+    # Counted from the 发布 date (2026-01-05), the push came long after 5 working days.
+    assert "逾期送达" in rows.filter(has_text="jj-2026-push#1").inner_text()
+    page.select_option("#clock", "ingested")
+    page.locator("#timeline tbody tr", has_text="按时").first.wait_for()
+    assert "按时" in rows.filter(has_text="jj-2026-push#1").inner_text()
+    deliveries = page.locator("#deliveries tbody").inner_text()
+    assert "targets.ready" in deliveries and "已送达" in deliveries
+    page.screenshot(path=str(shots / "push.png"), full_page=True)
+    _assert_picture(shots / "push.png")
