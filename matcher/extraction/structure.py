@@ -215,6 +215,10 @@ _EXCEPT_RE = re.compile(
 _EXCLUDE_LIST_RE = re.compile(
     r"(?:有|存在|具有|属于)(?:下列|以下|如下)(?:情形|情况)之一(?:的)?[^。；：:]{0,30}?(?:不得|不能|不予|不再|取消)"
 )
+_EXCLUDE_NEXT_CLAUSE_RE = re.compile(
+    r"^(?:的)?(?:企业|单位|项目)?[，,](?:均|一律|将)?(?:不得|不能|不予|不再|不享受|不列入|不纳入)"
+    r"(?:申报|申请|享受|支持|补助|奖励|扶持|给予|列入|纳入|认定)"
+)
 _ANY_LIST_RE = re.compile(
     r"(?:满足|符合|具备|达到)(?:下列|以下|如下)(?:条件|要求|标准|情形)?(?:之一|中的?(?:一|任一)项|任一|其中一项)"
 )
@@ -266,6 +270,9 @@ def _role_of(found: _Found, text: str, clauses: Sequence[_Span], parts: Sequence
         _EXCLUDE_TAIL_RE.search(tail[:first_clause_end])
         and not re.search(r"[对为向]", tail[:first_clause_end])
     ):
+        return "exclude"
+    # …纳税信用等级为D级的，不予支持: the clause after closes the condition's clause as an exclusion.
+    if _EXCLUDE_NEXT_CLAUSE_RE.match(tail):
         return "exclude"
     for match in _EXCEPT_RE.finditer(text[part.start : part.end]):
         group = next(g for g in ("x", "y", "z") if match.group(g))
@@ -511,10 +518,12 @@ def _or_groups(items: list[tuple[_Found, str]], text: str) -> list[list[tuple[_F
     return groups
 
 
-def _entries_of(items: list[tuple[_Found, str]], text: str, any_from: int | None) -> list[Condition | Group]:
+def _entries_of(
+    items: list[tuple[_Found, str]], text: str, any_from: tuple[int, int] | None
+) -> list[Condition | Group]:
     """Nodes of findings (with their roles): 或-joined ones and those after 满足下列条件之一 as ``any`` groups."""
     nodes: list[Condition | Group] = []
-    listed = [x for x in items if any_from is not None and x[0].start >= any_from]
+    listed = [x for x in items if any_from is not None and any_from[0] <= x[0].start < any_from[1]]
     plain = [x for x in items if x not in listed]
     for group in _or_groups(plain, text):
         if len(group) == 1:
@@ -539,6 +548,21 @@ def _leaf_of(node: Condition | Group) -> Condition | Group:
             Group("all", tuple(_leaf_of(m) for m in node.members)) if node.kind == "all" else node.members[0]
         )
     return replace(node, role="require")
+
+
+def _list_end(text: str, start: int) -> int:
+    """Where the list after 满足下列条件之一 ends: the first 。 not followed by another list item."""
+    at = start
+    while True:
+        stop = min((i for i in (text.find("。", at), text.find("\n", at)) if i >= 0), default=-1)
+        if stop < 0:
+            return len(text)
+        after = stop + 1
+        while after < len(text) and text[after] in " 　\n\t":
+            after += 1
+        if not _LIST_MARK_RE.match(text, after):
+            return stop + 1
+        at = after
 
 
 # --- the whole ---------------------------------------------------------------------------------------
@@ -580,10 +604,18 @@ def extract_entries(
             roles.sort(key=lambda x: (x[0].start, x[0].end))
     any_list = _ANY_LIST_RE.search(norm)
     exclude_list = _EXCLUDE_LIST_RE.search(norm)
-    any_from = any_list.end() if any_list else (exclude_list.end() if exclude_list else None)
+    start = any_list.end() if any_list else (exclude_list.end() if exclude_list else None)
+    any_from = None if start is None else (start, _list_end(norm, start))
     if exclude_list is not None and any_list is None:
         roles = [
-            (f, "exclude" if f.start >= exclude_list.end() and not f.condition.is_exclusion else r)
+            (
+                f,
+                "exclude"
+                if any_from is not None
+                and any_from[0] <= f.start < any_from[1]
+                and not f.condition.is_exclusion
+                else r,
+            )
             for f, r in roles
         ]
     return _with_tiers(norm, roles, any_from)
@@ -607,7 +639,9 @@ def _lift_common(per_tier: list[list[tuple[_Found, str]]]) -> list[list[tuple[_F
     return out
 
 
-def _with_tiers(text: str, roles: list[tuple[_Found, str]], any_from: int | None) -> tuple[Entry, ...]:
+def _with_tiers(
+    text: str, roles: list[tuple[_Found, str]], any_from: tuple[int, int] | None
+) -> tuple[Entry, ...]:
     """Arrange nodes into common conditions and tiers when the text gives different outcomes to different enterprises."""
     outcomes = _outcomes(text)
     formula = None
@@ -703,6 +737,8 @@ def _part_tiers(
         tiered.append((part, verb, inside))
     if len(tiered) < 2:
         return None
+    lifted = _lift_common([mine for _, _, mine in tiered])
+    tiered = [(part, verb, mine) for (part, verb, _), mine in zip(tiered, lifted, strict=True)]
     in_tiers = {id(f) for _, _, mine in tiered for f, _ in mine}
     common = [(f, r) for f, r in roles if id(f) not in in_tiers]
     tiers = []

@@ -230,3 +230,42 @@ def test_brackets_whose_later_shares_leave_the_metric_unsaid() -> None:
     assert shares == [2, 3, 4]
     assert not [c for c in leaves(entries) if c.field == "undecidable"]
     assert [c.field for c in leaves(e for e in entries if not isinstance(e, Tier))] == ["region_code"]
+
+
+def test_a_grade_said_then_refused_in_the_next_clause_is_an_exclusion() -> None:
+    entries = extract_entries(
+        "对本市首次上规的企业奖励3万元。纳税信用等级为D级的，不予奖励。", region_code="3310"
+    )
+    excluded = [c for c in leaves(entries) if c.role == "exclude"]
+    assert [(c.field, c.value) for c in excluded] == [("tax_credit_grade", ("D",))]
+
+
+def test_grades_named_one_by_one_are_one_exclusion() -> None:
+    text = "纳税信用等级为C级或D级的企业不得申报。"
+    excluded = [c for c in _leaves(text) if c.field == "tax_credit_grade"]
+    assert [(c.value, c.role) for c in excluded] == [(("C", "D"), "exclude")]
+
+
+def test_the_one_of_list_ends_with_its_sentence() -> None:
+    text = (
+        "申报企业应满足下列条件之一：有效发明专利2件以上；研发人员占比12%以上。上年度营业收入不低于1000万元。"
+    )
+    entries = extract_entries(text)
+    groups = [e for e in entries if isinstance(e, Group)]
+    assert len(groups) == 1 and {m.field for m in groups[0].members} == {
+        "invention_patents",
+        "rd_staff_ratio",
+    }
+    assert ("revenue", "require") in {(e.field, e.role) for e in entries if isinstance(e, Condition)}
+
+
+def test_whom_part_tiers_are_for_is_common_to_them() -> None:
+    text = (
+        "对本县规上工业企业的技改项目，设备投资不低于500万元的，按设备投资额的5%给予补助；"
+        "设备投资达到3000万元的，补助比例提高到9%。"
+    )
+    entries = extract_entries(text, region_code="331024")
+    common = {c.field for e in entries if not isinstance(e, Tier) for c in leaves([e])}
+    assert {"region_code", "qualifications"} <= common
+    tiers = [e for e in entries if isinstance(e, Tier)]
+    assert sorted(c.value for t in tiers for c in leaves(t.conditions)) == [500, 3000]
