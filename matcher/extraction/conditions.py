@@ -272,7 +272,7 @@ _LOCAL = {
 }
 _LOCAL_RE = "|".join(_LOCAL)
 # Registration words after a place: 在台州市注册登记, 在浙江省范围内注册.
-_REGISTERED_TAIL = r"(?:行政区域|辖区|范围)?内?(?:注册登记|登记注册|依法登记注册|依法登记|注册|登记|设立)"
+_REGISTERED_TAIL = r"(?:行政区域|辖区|范围)?内?(?:注册登记|登记注册|依法登记注册|依法注册登记|依法登记|依法注册|注册|登记|设立)"
 # Registration words before a place: 注册地在温岭市, 工商注册地和税务登记地均在浙江省.
 _REGISTERED_HEAD = (
     r"(?:(?:工商)?注册(?:地址|地)?(?:和|及|、)?(?:税务登记地?)?|税务登记地?)(?:均|都)?(?:在|为|位于)"

@@ -311,6 +311,11 @@ _NOT_A_REQUIREMENT_RE = re.compile(
 )
 # 对同时符合下列条件的企业，给予…: the beneficiary is whoever meets the list, which says the requirements.
 _LIST_LEAD_RE = re.compile(r"(?:符合|满足|具备|达到)(?:下列|以下|如下)(?:全部|所有)?(?:条件|要求|标准)")
+# 对企业实施的技术改造项目，按设备投资额的8%给予补助: the beneficiary names the kind of project the
+# item is about, which every applicant's project is; what it requires is said elsewhere, or nothing.
+_GENERIC_BENEFICIARY_RE = re.compile(
+    r"(?:企业|单位)?(?:实施|开展|建设|投资)?的?(?:技术改造|技改|设备更新|智能化改造|数字化改造)项目"
+)
 # What a clause of "X的，" leads to when X is no beneficiary: the support is taken back (…退出统计的，收回奖励资金).
 _CLAWBACK_RE = re.compile(r"^\s*(?:予以|将|应)?(?:收回|追回|追缴|退回|扣回)")
 _SUPPORT_CUT_RE = re.compile(
@@ -405,7 +410,11 @@ def _silent_parts(
             if not _REQUIREMENT_RE.search(words) or _NOT_A_REQUIREMENT_RE.search(words):
                 continue
             span = _fallback_span(text, part)
-        elif span[1] - span[0] < 3 or _LIST_LEAD_RE.search(text, span[0], span[1]):
+        elif (
+            span[1] - span[0] < 3
+            or _LIST_LEAD_RE.search(text, span[0], span[1])
+            or _GENERIC_BENEFICIARY_RE.fullmatch(text, span[0], span[1])
+        ):
             continue
         if span is None:
             continue

@@ -269,3 +269,13 @@ def test_whom_part_tiers_are_for_is_common_to_them() -> None:
     assert {"region_code", "qualifications"} <= common
     tiers = [e for e in entries if isinstance(e, Tier)]
     assert sorted(c.value for t in tiers for c in leaves(t.conditions)) == [500, 3000]
+
+
+def test_registration_said_with_yifa_reads_the_region() -> None:
+    entries = extract_entries("本细则适用于在浙江省依法注册登记、具有独立法人资格的企业。")
+    assert [(c.field, c.value) for c in leaves(entries)] == [("region_code", "33")]
+
+
+def test_the_kind_of_project_an_item_is_about_is_no_requirement() -> None:
+    text = "对企业实施的数字化改造项目，按软硬件投入的10%给予补助。申报企业须在本市注册。"
+    assert not [c for c in leaves(extract_entries(text, region_code="3310")) if c.field == "undecidable"]
