@@ -23,7 +23,7 @@ from fastapi.staticfiles import StaticFiles
 from api.errors import install_error_handlers
 from api.limits import BodySizeLimit, Limits
 from api.logs import RequestLog
-from api.routes import enterprises, feedback, health, match, policies, service, targets
+from api.routes import enterprises, feedback, health, match, policies, risk, service, targets
 from api.runtime import match_limiter, responsive_switching, settle_heap, warm_up
 from api.services import Services, open_services
 from api.settings import Settings
@@ -85,7 +85,7 @@ def create_app(
     app.add_middleware(BodySizeLimit, max_bytes=limits.max_body_bytes, read_timeout_s=limits.read_timeout_s)
     app.add_middleware(RequestLog)
 
-    for module in (health, policies, enterprises, match, targets, feedback, service):
+    for module in (health, policies, enterprises, match, targets, feedback, service, risk):
         app.include_router(module.router)
 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
@@ -109,5 +109,10 @@ def create_app(
         return FileResponse(
             STATIC / "admin.html", media_type="text/html; charset=utf-8", headers=PAGE_HEADERS
         )
+
+    @app.get("/risk", include_in_schema=False)
+    def risk_page() -> FileResponse:
+        """风险监管: 三色预警 and monitoring (analyst, admin)."""
+        return FileResponse(STATIC / "risk.html", media_type="text/html; charset=utf-8", headers=PAGE_HEADERS)
 
     return app

@@ -25,6 +25,7 @@ COMMAND_MODULES = (
     "api.commands.admin",  # keys, audit, feedback export
     "api.commands.backup",  # backup, restore (data directory with checksums)
     "api.commands.bench",  # bench encode/store/demo/match/retrieval/api/scale
+    "api.commands.risk",  # ledger ingest/list, risk colours/duplicates/monitoring/group/payout, bench duplicates
 )
 
 GROUPS = {
@@ -34,6 +35,8 @@ GROUPS = {
     "bench": ("benchmarks that write their numbers to docs/benchmarks.md", []),
     "keys": ("API keys by role: create, list, revoke", []),
     "feedback": ("闭环反馈: export stored feedback as training pairs", []),
+    "ledger": ("惠企资金台账: append rows from CSV/JSONL, list them", []),
+    "risk": ("风险监管: 三色预警, duplicate benefits, monitoring, 就高不重复 groups, 免申即享 payout lists", []),
 }
 
 GroupFactory = Callable[[str], "argparse._SubParsersAction[argparse.ArgumentParser]"]

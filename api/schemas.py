@@ -346,6 +346,9 @@ class TargetPublic(_Out):
     gaps: list[str] = []
     fulfilment: str | None = None
     support: str | None = None
+    risk: dict[str, Any] | None = (
+        None  # 三色预警: colour, reasons, what the legal person already holds (docs/risk.md)
+    )
 
 
 class TargetPage(_Out):

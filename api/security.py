@@ -29,8 +29,8 @@ from typing import Any, Literal, cast
 
 from api.errors import ApiError
 
-Role = Literal["admin", "push", "enterprise", "analyst"]
-ROLES: tuple[Role, ...] = ("admin", "push", "enterprise", "analyst")
+Role = Literal["admin", "push", "enterprise", "analyst", "finance"]
+ROLES: tuple[Role, ...] = ("admin", "push", "enterprise", "analyst", "finance")
 OPEN_KEY_ID = "open"
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-ROLE_CHOICES = ("admin", "push", "enterprise", "analyst")
+ROLE_CHOICES = ("admin", "push", "enterprise", "analyst", "finance")
 
 
 def register(sub: argparse._SubParsersAction, group: Any) -> None:

@@ -30,6 +30,17 @@ def _upsert(services: Services, principal: Any, record: dict[str, Any]) -> JSONR
         raise ApiError(422, "invalid_profile", f"The profile cannot be stored: {exc}.") from None
     store = services.store
     with services.write_lock:
+        if profile.uscc:
+            holders = [h for h in store.uscc_holders(profile.uscc) if h != profile.id]
+            if holders:
+                # One legal person, one record: the code already names another record (merging is an admin action).
+                raise ApiError(
+                    409,
+                    "uscc_conflict",
+                    f"The 统一社会信用代码 {profile.uscc} is already held by enterprise {holders[0]!r}; "
+                    f"update that record or merge the two (POST /v1/enterprises/{{id}}/merge).",
+                    {"field": "uscc", "holder": holders[0], "holders": holders},
+                )
         counts = store.upsert_enterprises([profile])
         services.matcher.enterprise_changed([profile.id])
     services.directory_changed()

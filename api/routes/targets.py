@@ -13,7 +13,7 @@ from api.deps import PushDep, ServicesDep
 from api.errors import ApiError
 from api.exports import target_csv_lines
 from api.schemas import DEFAULT_LEVELS, TargetPage
-from api.services import record_audit
+from api.services import Services, record_audit
 from api.views import as_dict, parse_levels, require_item, require_policy
 
 router = APIRouter(prefix="/v1/policies", tags=["targets"])
@@ -84,6 +84,7 @@ def targets(
         else:
             rows, total, counts, served = _page(matcher, policy_id, item_ids, wanted, offset, size, as_of)
             served_index = served or services.index_version
+    _add_risk(services, rows, item_id)
     end = offset + len(rows)
     next_cursor = (
         encode_cursor(Cursor(served_index, policy_version, end, expected_query))
@@ -111,6 +112,21 @@ def targets(
         "model": services.model_version,
         "index": served_index,
     }
+
+
+def _add_risk(services: Services, rows: list[dict[str, Any]], item_id: str | None) -> None:
+    """Give each row its 三色预警 colour with reasons and what its legal person already holds of the item's groups."""
+    from matcher.risk import RiskBoard
+
+    by_item: dict[str, list[dict[str, Any]]] = {}
+    for row in rows:
+        by_item.setdefault(str(row.get("item_id") or item_id or ""), []).append(row)
+    board = RiskBoard(services.store, services.matcher)
+    snap = board.snapshot(sorted({str(r["enterprise_id"]) for r in rows}))
+    for target_item, members in by_item.items():
+        notes = board.annotate(target_item, [str(r["enterprise_id"]) for r in members], snap)
+        for row in members:
+            row["risk"] = notes[str(row["enterprise_id"])]
 
 
 @router.get("/{policy_id}/targets.csv", response_class=StreamingResponse)
@@ -212,6 +228,12 @@ def entitled(
     out: dict[str, Any] = (
         as_dict(result) if not isinstance(result, list | tuple) else {"data": [as_dict(r) for r in result]}
     )
+    for entry in out["data"] if "data" in out else [out]:
+        item = services.store.get_item(entry["item_id"])
+        entry["fulfilment"] = None if item is None else item.fulfilment
+        if entry["fulfilment"] != "免申即享":
+            # Only a 免申即享 item pays without an application; the pay-from list is the item's payout route.
+            entry["enterprise_ids"], entry["flagged"], entry["not_free_apply"] = [], {}, True
     record_audit(
         services,
         principal,

@@ -29,7 +29,7 @@ const OP_LABELS = {
   within_region: "位于区域", industry_in: "属于行业", established_after: "成立于此日期之后",
   established_before: "成立于此日期之前", semantic: "经营内容符合",
 };
-const ROLE_LABELS = { admin: "管理员", push: "推送", enterprise: "企业", analyst: "分析" };
+const ROLE_LABELS = { admin: "管理员", push: "推送", enterprise: "企业", analyst: "分析", finance: "财政" };
 const ERROR_HINTS = { 401: "需要访问密钥", 403: "无权访问", 404: "未找到", 413: "请求内容过大", 422: "输入有误", 429: "请求过于频繁，请稍后再试" };
 
 function apiKey() { return localStorage.getItem("policymatch.key") || ""; }

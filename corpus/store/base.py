@@ -31,8 +31,8 @@ from typing import Any, Literal, Protocol, runtime_checkable
 from corpus.conditions import Entry
 from corpus.schemas import EnterpriseProfile, PolicyDocument, PolicyItem
 
-Role = Literal["admin", "enterprise", "push", "analyst"]
-ROLES: tuple[str, ...] = ("admin", "enterprise", "push", "analyst")
+Role = Literal["admin", "enterprise", "push", "analyst", "finance"]
+ROLES: tuple[str, ...] = ("admin", "enterprise", "push", "analyst", "finance")
 FeedbackKind = Literal["useful", "not_useful", "applied", "received"]
 FEEDBACK_KINDS: tuple[str, ...] = ("useful", "not_useful", "applied", "received")
 

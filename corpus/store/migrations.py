@@ -230,6 +230,7 @@ CREATE TABLE {table} (
 
 _ROLES_V1 = ("admin", "enterprise", "push")
 _ROLES_V3 = (*_ROLES_V1, "analyst")
+_ROLES_V6 = (*_ROLES_V3, "finance")
 
 _INDEXES_V2 = """
 CREATE INDEX enterprises_region ON enterprises (region_code);
@@ -253,6 +254,149 @@ ALTER TABLE items ADD COLUMN facts TEXT;
 def postgres_sql(sql: str) -> str:
     """PostgreSQL's words for a migration written in SQLite's: text columns collate in byte order."""
     return sql.replace("TEXT", 'TEXT COLLATE "C"')
+
+
+# --- 风险监管 (issue 15): the benefits ledger, 就高不重复 groups, 免申即享 exports, 闭环评价, merges, one code one record.
+# Money-facing tables (ledger, payout_exports, ratings, enterprise_merges) refuse UPDATE and DELETE, as the audit log does.
+_RISK_TABLES = """
+CREATE TABLE ledger (
+    id            {id},
+    enterprise_id TEXT NOT NULL,
+    item_id       TEXT NOT NULL,
+    policy_id     TEXT NOT NULL,
+    tier          TEXT,
+    amount        {real} NOT NULL CHECK (amount >= 0),
+    department    TEXT NOT NULL,
+    date          TEXT NOT NULL,
+    status        TEXT NOT NULL CHECK (status IN ('applied', 'approved', 'paid', 'revoked')),
+    source        TEXT NOT NULL DEFAULT '',
+    reason        TEXT,
+    corrects      BIGINT REFERENCES ledger(id),
+    recorded_at   TEXT NOT NULL,
+    recorded_by   TEXT NOT NULL
+);
+CREATE INDEX ledger_enterprise ON ledger (enterprise_id, id);
+CREATE INDEX ledger_item ON ledger (item_id, id);
+CREATE TABLE benefit_groups (
+    id         TEXT NOT NULL,
+    item_id    TEXT NOT NULL,
+    label      TEXT NOT NULL DEFAULT '',
+    created_at TEXT NOT NULL,
+    created_by TEXT NOT NULL,
+    PRIMARY KEY (id, item_id)
+);
+CREATE TABLE payout_exports (
+    id          {id},
+    policy_id   TEXT NOT NULL,
+    item_id     TEXT NOT NULL,
+    key_id      TEXT NOT NULL,
+    created_at  TEXT NOT NULL,
+    sha256      TEXT NOT NULL,
+    n_rows      INTEGER NOT NULL,
+    rows        TEXT NOT NULL
+);
+CREATE INDEX payout_exports_item ON payout_exports (item_id, id);
+CREATE TABLE ratings (
+    id            {id},
+    enterprise_id TEXT NOT NULL,
+    item_id       TEXT NOT NULL,
+    ledger_id     BIGINT NOT NULL REFERENCES ledger(id),
+    convenience   INTEGER NOT NULL CHECK (convenience BETWEEN 1 AND 5),
+    progress      INTEGER NOT NULL CHECK (progress BETWEEN 1 AND 5),
+    usage         INTEGER NOT NULL CHECK (usage BETWEEN 1 AND 5),
+    comment       TEXT,
+    created_at    TEXT NOT NULL
+);
+CREATE INDEX ratings_item ON ratings (item_id);
+CREATE TABLE enterprise_merges (
+    source_id  TEXT PRIMARY KEY,
+    into_id    TEXT NOT NULL,
+    uscc       TEXT,
+    merged_at  TEXT NOT NULL,
+    merged_by  TEXT NOT NULL
+);
+"""
+
+_SQLITE_RISK = (
+    _RISK_TABLES.format(id="INTEGER PRIMARY KEY AUTOINCREMENT", real="REAL")
+    + "".join(
+        f"""
+CREATE TRIGGER {table}_no_update BEFORE UPDATE ON {table}
+BEGIN SELECT RAISE(ABORT, '{table} is append-only: a correction is a new row'); END;
+CREATE TRIGGER {table}_no_delete BEFORE DELETE ON {table}
+BEGIN SELECT RAISE(ABORT, '{table} is append-only: a correction is a new row'); END;
+"""
+        for table in ("ledger", "payout_exports", "ratings", "enterprise_merges")
+    )
+    + """
+-- One legal person, one record: the code read from the profile, and no second record may take it.
+ALTER TABLE enterprises ADD COLUMN uscc TEXT GENERATED ALWAYS AS (json_extract(profile, '$.uscc')) VIRTUAL;
+CREATE INDEX enterprises_uscc ON enterprises (uscc);
+CREATE TRIGGER enterprises_uscc_insert BEFORE INSERT ON enterprises
+WHEN json_extract(NEW.profile, '$.uscc') IS NOT NULL AND EXISTS
+    (SELECT 1 FROM enterprises WHERE uscc = json_extract(NEW.profile, '$.uscc') AND id != NEW.id)
+BEGIN SELECT RAISE(ABORT, 'uscc_conflict: another enterprise record holds this 统一社会信用代码'); END;
+CREATE TRIGGER enterprises_uscc_update BEFORE UPDATE OF profile ON enterprises
+WHEN json_extract(NEW.profile, '$.uscc') IS NOT NULL AND EXISTS
+    (SELECT 1 FROM enterprises WHERE uscc = json_extract(NEW.profile, '$.uscc') AND id != NEW.id)
+BEGIN SELECT RAISE(ABORT, 'uscc_conflict: another enterprise record holds this 统一社会信用代码'); END;
+"""
+    # The finance role writes the ledger (docs/risk.md).
+    + _api_keys("api_keys_v6", _ROLES_V6)
+    + """
+INSERT INTO api_keys_v6 (key_id, secret_sha256, role, enterprise_id, label, created_at, revoked_at)
+    SELECT key_id, secret_sha256, role, enterprise_id, label, created_at, revoked_at FROM api_keys;
+DROP TABLE api_keys;
+ALTER TABLE api_keys_v6 RENAME TO api_keys;
+"""
+)
+
+_PG_APPEND_ONLY = "".join(
+    f"""
+CREATE TRIGGER {table}_no_update BEFORE UPDATE OR DELETE ON {table}
+    FOR EACH ROW EXECUTE FUNCTION risk_append_only();
+CREATE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table}
+    FOR EACH STATEMENT EXECUTE FUNCTION risk_append_only();
+"""
+    for table in ("ledger", "payout_exports", "ratings", "enterprise_merges")
+)
+
+POSTGRES_RISK = (
+    _RISK_TABLES.format(id="BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY", real="DOUBLE PRECISION")
+    + """
+CREATE FUNCTION risk_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION '% is append-only: a correction is a new row', TG_TABLE_NAME
+        USING ERRCODE = 'integrity_constraint_violation';
+END;
+$$;
+"""
+    + _PG_APPEND_ONLY
+    + """
+ALTER TABLE enterprises ADD COLUMN uscc TEXT GENERATED ALWAYS AS (CAST(profile AS jsonb) ->> 'uscc') STORED;
+CREATE INDEX enterprises_uscc ON enterprises (uscc);
+CREATE FUNCTION enterprises_uscc_unique() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF (CAST(NEW.profile AS jsonb) ->> 'uscc') IS NOT NULL AND EXISTS (
+        SELECT 1 FROM enterprises WHERE uscc = (CAST(NEW.profile AS jsonb) ->> 'uscc') AND id <> NEW.id
+    ) THEN
+        RAISE EXCEPTION 'uscc_conflict: another enterprise record holds this 统一社会信用代码'
+            USING ERRCODE = 'unique_violation';
+    END IF;
+    RETURN NEW;
+END;
+$$;
+CREATE TRIGGER enterprises_uscc_unique BEFORE INSERT OR UPDATE OF profile ON enterprises
+    FOR EACH ROW EXECUTE FUNCTION enterprises_uscc_unique();
+ALTER TABLE api_keys DROP CONSTRAINT api_keys_role_check;
+ALTER TABLE api_keys ADD CONSTRAINT api_keys_role_check
+    CHECK (role IN ('admin', 'enterprise', 'push', 'analyst', 'finance'));
+"""
+)
+RISK_DESCRIPTION = (
+    "风险监管: benefits ledger, 就高不重复 groups, 免申即享 exports and 闭环评价 (append-only), "
+    "enterprise merges, one 统一社会信用代码 per record, the finance role"
+)
 
 
 MIGRATIONS: tuple[Migration, ...] = (
@@ -284,6 +428,7 @@ ALTER TABLE api_keys_v3 RENAME TO api_keys;
         "conditions v2 (groups, roles, tiers as JSON entries) and document facts (validity, window, mode)",
         CONDITIONS_V2_SQL,
     ),
+    Migration(6, RISK_DESCRIPTION, _SQLITE_RISK, postgres=postgres_sql(POSTGRES_RISK)),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

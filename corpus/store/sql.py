@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from corpus.store.enterprise_tables import EnterpriseTables
 from corpus.store.policy_tables import PolicyTables
+from corpus.store.risk_tables import RiskTables
 
 
-class SQLStore(PolicyTables, EnterpriseTables):
+class SQLStore(PolicyTables, EnterpriseTables, RiskTables):
     """:class:`corpus.store.base.Store` over SQL (:mod:`corpus.store.sqlite`, :mod:`corpus.store.postgres` fill in the dialect)."""

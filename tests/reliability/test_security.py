@@ -23,6 +23,13 @@ ENTERPRISE_READS = {
     ("GET", "/v1/policies/{policy_id}/targets.csv"),
     ("GET", "/v1/policies/{policy_id}/entitled"),
     ("GET", "/v1/feedback"),
+    ("GET", "/v1/ledger"),
+    ("GET", "/v1/risk/enterprises"),
+    ("GET", "/v1/risk/enterprises/{enterprise_id}"),
+    ("GET", "/v1/risk/duplicates"),
+    ("GET", "/v1/risk/monitoring"),
+    ("GET", "/v1/policies/{policy_id}/items/{item_id}/payout"),
+    ("GET", "/v1/ratings"),
 }
 
 
