@@ -232,9 +232,6 @@ def _subject_part(text: str, parts: Sequence[_Span]) -> tuple[int, int] | None:
     heading = _HEADING_RE.match(text)
     body = [p for p in parts if not heading or p.start >= heading.end()] or list(parts)
     for part in [p for p in body if _SUBJECT_RE.search(text, p.start, p.end)] + body:
-        # 企业在线申报时间为6月15日至6月30日: a part about the procedure names no applicant.
-        if _NOT_A_REQUIREMENT_RE.search(text, part.start, part.end):
-            continue
         span = _fallback_span(text, part)
         if span is not None:
             return span[0], min(span[1], span[0] + 60)
@@ -311,12 +308,7 @@ _NOT_A_REQUIREMENT_RE = re.compile(
     r"|(?:符合|满足|具备|达到)(?:下列|以下|如下)(?:全部|所有)?(?:条件|要求|标准)"
     # How the support is paid (实行“免申即享”…企业无需申报), not what the enterprise must be.
     r"|免申即享|无需申报|无需申请|直接兑付|直接兑现"
-    # How to claim what the item gives (企业应将享受的加计扣除额在…前减除 / 须于申报时填写…), no
-    # condition on who may: an obligation of the procedure, not a requirement of the enterprise.
-    r"|(?:应|须|需)(?:将|于|在[^，。；]{0,12}(?:时|前)|填写|填报|提交|上传|留存|报送|备案|如实)"
 )
-# An obligation of the claim procedure (应将…减除 / 须于申报时填写), said right after 应 / 须 / 需.
-_PROCEDURE_RE = re.compile(r"[应须需](?:将|于|填写|填报|提交|上传|留存|报送|备案|如实)")
 # 对同时符合下列条件的企业，给予…: the beneficiary is whoever meets the list, which says the requirements.
 _LIST_LEAD_RE = re.compile(r"(?:符合|满足|具备|达到)(?:下列|以下|如下)(?:全部|所有)?(?:条件|要求|标准)")
 # 对企业实施的技术改造项目，按设备投资额的8%给予补助: the beneficiary names the kind of project the
@@ -598,9 +590,6 @@ def extract_entries(
             continue
         # 对研发投入达到下列标准的企业: the list after it says the requirements, the lead-in none.
         if f.condition.field == "undecidable" and _LIST_LEAD_RE.search(norm, f.start, f.end):
-            continue
-        # 企业应将享受的加计扣除额在…前减除: how to claim, not who may.
-        if f.condition.field == "undecidable" and _PROCEDURE_RE.match(norm[max(0, f.start - 1) : f.end]):
             continue
         key = f.condition.key
         if f.condition.field != "undecidable" and f.condition.op != "semantic" and key in seen:

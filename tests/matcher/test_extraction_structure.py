@@ -279,13 +279,3 @@ def test_registration_said_with_yifa_reads_the_region() -> None:
 def test_the_kind_of_project_an_item_is_about_is_no_requirement() -> None:
     text = "对企业实施的数字化改造项目，按软硬件投入的10%给予补助。申报企业须在本市注册。"
     assert not [c for c in leaves(extract_entries(text, region_code="3310")) if c.field == "undecidable"]
-
-
-def test_how_to_claim_is_no_requirement_of_who_may() -> None:
-    text = "汇算清缴时，企业应将加计扣除的金额填入申报表相应栏次，盈利和亏损企业均可享受。"
-    assert not [c for c in _leaves(text) if c.field == "undecidable"]
-
-
-def test_an_item_that_only_gives_the_dates_names_no_applicant() -> None:
-    text = "网上申报时间为2023年5月8日9时至5月19日17时。逾期不予受理。"
-    assert not [c for c in _leaves(text) if "申报时间" in str(c.value)]
