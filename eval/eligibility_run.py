@@ -121,10 +121,10 @@ def extracted_conditions(item: Any) -> tuple[Condition, ...]:
         department=item.department,
         issued=getattr(item, "issued", None),
     )
-    # What the service stores (the v2 entries once corpus.store.policy_tables.STORE_EXTRACTED_ENTRIES is on).
+    # What the service stores: the v2 entries (v1 leaves when corpus.store.policy_tables.STORE_EXTRACTED_ENTRIES is off).
     from corpus.store.policy_tables import extracted_entries
 
-    return tuple(extracted_entries(extraction))  # type: ignore[arg-type]  # v1 leaves while the switch is off
+    return tuple(extracted_entries(extraction))  # type: ignore[arg-type]  # v2 nodes, typed as leaves here
 
 
 def gold_conditions(item: Any) -> tuple[Condition, ...]:

@@ -47,6 +47,7 @@ from corpus.schemas import (
 )
 from corpus.splitting import split_policy
 from corpus.store.base import AuditEvent, IntegrityError, Store, StoreError
+from corpus.store.policy_tables import extracted_entries
 
 POLICY_BATCH = 50
 # Seconds one document's split and extraction may take (a setting at the doors: POLICYMATCH_EXTRACTION_BUDGET_S).
@@ -344,7 +345,8 @@ def _store_policy(store: Store, prepared: PreparedPolicy, tally: _Tally) -> None
     tally.replaced += existed
     tally.inserted += not existed
     tally.items += len(prepared.items)
-    tally.conditions += sum(len(e.conditions) for e in prepared.extractions)
+    # What the store keeps of each extraction: its v2 entries (corpus.store.policy_tables), not its v1 leaves.
+    tally.conditions += sum(len(extracted_entries(e)) for e in prepared.extractions)
     tally.stored_ids.append(prepared.document.id)
 
 

@@ -294,12 +294,12 @@ class PolicyTables(SQLCore):
         return dict(json.loads(row["tags"]))
 
 
-# Whether the extractor's v2 reading (``Extraction.entries``) is what gets stored and served. Off until
-# it serves the generated demo as well as the v1 conditions do: on the demo eligibility set (seed 20241,
-# 60,000 pairs) the entries gave verdict accuracy 0.888 and eligible precision 0.871, the v1 conditions
-# 0.980 and 1.000 (2026-12-02, `policymatch eval eligibility`, extracted path). Entries given explicitly
-# (the API, the admin editor, a labelled set) are always stored as they are.
-STORE_EXTRACTED_ENTRIES = False
+# Whether the extractor's v2 reading (``Extraction.entries``) is what gets stored and served. On since
+# it serves the generated demo as well as the v1 conditions did (demo eligibility set, seed 20241,
+# 60,000 pairs, extracted path: docs/benchmarks.md section demo-v2-served); off, the v1 leaves are
+# stored (every requirement ANDed, no any groups, bonuses, exclusions or tiers). Entries given
+# explicitly (the API, the admin editor, a labelled set) are always stored as they are.
+STORE_EXTRACTED_ENTRIES = True
 
 
 def extracted_entries(extraction: Any) -> Sequence[Entry]:

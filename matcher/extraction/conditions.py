@@ -272,7 +272,7 @@ _LOCAL = {
 }
 _LOCAL_RE = "|".join(_LOCAL)
 # Registration words after a place: 在台州市注册登记, 在浙江省范围内注册.
-_REGISTERED_TAIL = r"(?:行政区域|辖区|范围)?内?(?:注册登记|登记注册|依法登记注册|依法登记|注册|登记|设立)"
+_REGISTERED_TAIL = r"(?:行政区域|辖区|范围)?内?(?:注册登记|登记注册|依法登记注册|依法注册登记|依法登记|依法注册|注册|登记|设立)"
 # Registration words before a place: 注册地在温岭市, 工商注册地和税务登记地均在浙江省.
 _REGISTERED_HEAD = (
     r"(?:(?:工商)?注册(?:地址|地)?(?:和|及|、)?(?:税务登记地?)?|税务登记地?)(?:均|都)?(?:在|为|位于)"
@@ -454,6 +454,8 @@ def _established(text: str, reference: dt.date) -> Iterator[_Found]:
 _TAX_GRADES = ("A", "B", "M", "C", "D")
 _TAX_CREDIT_RE = re.compile(
     r"纳税信用(?:等级|级别|评价)?(?:为|达到|在|是|评定为)?(?P<grade>[ABMCD])(?:级|类)?(?P<up>(?:及|或)?以上)?"
+    # 纳税信用等级为C级、D级 / C级或D级: more grades named one by one.
+    r"(?P<more>(?:[、或和及/](?:为)?[ABMCD](?:级|类)?){0,4})"
 )
 
 
@@ -461,6 +463,8 @@ def _tax_credit(text: str) -> Iterator[_Found]:
     for match in _TAX_CREDIT_RE.finditer(text):
         grade = match.group("grade")
         grades = list(_TAX_GRADES[: _TAX_GRADES.index(grade) + 1]) if match.group("up") else [grade]
+        if match.group("more") and not match.group("up"):
+            grades += [g for g in re.findall(r"[ABMCD]", match.group("more")) if g not in grades]
         yield _Found(*match.span(), Condition("tax_credit_grade", "in", grades, match.group(0)))
 
 

@@ -29,8 +29,9 @@ from dataclasses import dataclass, replace
 from typing import cast
 
 from corpus.conditions import Condition, Entry, Formula, Group, Role, Tier
+from matcher.extraction import vocab
 from matcher.extraction.conditions import _Found, as_condition, found_conditions
-from matcher.extraction.numbers import NUMBER_PATTERN, parse_number, to_wan
+from matcher.extraction.numbers import NUMBER_PATTERN, boundary_op, parse_number, to_wan
 
 _SENTENCE_END = "。！？!?\n"
 _PART_END = _SENTENCE_END + "；;"
@@ -112,6 +113,93 @@ def _applied_for(found: _Found, text: str) -> bool:
     return bool(_APPLIED_AFTER_RE.match(after) or _APPLIED_BEFORE_RE.search(before))
 
 
+# --- thresholds that leave their metric unsaid -----------------------------------------------------
+
+# A number with its unit and boundary words (首次达到10亿元 / 在4%及以上 / 不高于2亿元 / 3%（含）以上).
+_BARE_THRESHOLD_RE = re.compile(
+    rf"(?P<num>{NUMBER_PATTERN})(?P<unit>亿元|万元|千元|元|%)(?P<after>(?:（含）|\(含\))?(?:及以上|以上|及以下|以下|以内)?(?:（含）|\(含\))?)"
+)
+# Words of a clause that say the number is a support or its cap (给予50万元 / 最高不超过200万元), no threshold.
+_NOT_A_THRESHOLD_RE = re.compile(vocab.SUPPORT_WORDS + r"|最多|累计|每|共计|合计|比例提高|提高到")
+
+
+def _elliptic_thresholds(text: str, found: list[_Found]) -> list[_Found]:
+    """Thresholds that name no metric read as the one said just before them in the sentence.
+
+    营业收入首次达到5亿元的，给予50万元；首次达到10亿元的，给予100万元 — the second threshold is
+    营业收入 too; 营业收入超过5000万元、不高于2亿元的，在4%及以上 — 2亿元 is 营业收入, 4% the
+    share said in the bracket before. An ``undecidable`` the bare number made is replaced.
+    """
+    numeric = sorted(
+        (
+            f
+            for f in found
+            if f.condition.field in vocab.NUMERIC_UNITS and f.condition.op in ("gte", "gt", "lte", "lt")
+        ),
+        key=lambda f: f.start,
+    )
+    if not numeric:
+        return found
+    decided = [f for f in found if f.condition.field != "undecidable"]
+    added: list[_Found] = []
+    sentences = _split(text, _SENTENCE_END)
+    clauses = _split(text, _CLAUSE_END + "、")
+    for sentence in sentences:
+        mine = [f for f in numeric if sentence.start <= f.start < sentence.end]
+        if not mine:
+            continue
+        for match in _BARE_THRESHOLD_RE.finditer(text, mine[0].end, sentence.end):
+            start, end = match.start(), match.end()
+            if any(f.start < end and start < f.end for f in decided + added):
+                continue
+            clause = _containing(clauses, start)
+            before = text[clause.start : start]
+            # The clause holds only the threshold's own words: no metric of its own, no support.
+            if len(before) > 8 or _NOT_A_THRESHOLD_RE.search(before) or _nearest_metric_words(before):
+                continue
+            op = boundary_op(before, match.group("after"))
+            if op is None:
+                continue
+            unit = match.group("unit")
+            kind = "%" if unit == "%" else "money"
+            # The nearest threshold before it in the sentence with a metric of the same kind (money, share).
+            previous = [
+                f for f in mine + added if f.end <= start and kind in vocab.NUMERIC_UNITS[f.condition.field]
+            ]
+            if not previous:
+                continue
+            last = max(previous, key=lambda f: f.end)
+            if start - last.end > 60:
+                continue
+            number = parse_number(match.group("num"))
+            if number is None:
+                continue
+            value = to_wan(number, unit) if kind == "money" else number
+            value = int(value) if float(value).is_integer() else round(value, 6)
+            span_start = clause.start if text[clause.start : start].strip() else start
+            while span_start < start and text[span_start] in " 　":
+                span_start += 1
+            words = text[span_start:end]
+            added.append(_Found(span_start, end, Condition(last.condition.field, op, value, words)))
+    if not added:
+        return found
+    kept = [
+        f
+        for f in found
+        if not (
+            f.condition.field == "undecidable" and any(a.start < f.end and f.start < a.end for a in added)
+        )
+    ]
+    return sorted(kept + added, key=lambda f: (f.start, f.end))
+
+
+def _nearest_metric_words(words: str) -> bool:
+    """Tell whether ``words`` name a metric (营业收入, 研发费用 …) of their own."""
+    from matcher.extraction.conditions import _nearest_metric, _undecidable_metric_re
+
+    return _nearest_metric(words) is not None or _undecidable_metric_re().search(words) is not None
+
+
 # --- roles -------------------------------------------------------------------------------------
 
 _BONUS_RE = re.compile(r"优先|加分|同等条件下|特别是|尤其是")
@@ -126,6 +214,10 @@ _EXCEPT_RE = re.compile(
 # 有下列情形之一的，不得申报: the list after it is one exclusion group.
 _EXCLUDE_LIST_RE = re.compile(
     r"(?:有|存在|具有|属于)(?:下列|以下|如下)(?:情形|情况)之一(?:的)?[^。；：:]{0,30}?(?:不得|不能|不予|不再|取消)"
+)
+_EXCLUDE_NEXT_CLAUSE_RE = re.compile(
+    r"^(?:的)?(?:企业|单位|项目)?[，,](?:均|一律|将)?(?:不得|不能|不予|不再|不享受|不列入|不纳入)"
+    r"(?:申报|申请|享受|支持|补助|奖励|扶持|给予|列入|纳入|认定)"
 )
 _ANY_LIST_RE = re.compile(
     r"(?:满足|符合|具备|达到)(?:下列|以下|如下)(?:条件|要求|标准|情形)?(?:之一|中的?(?:一|任一)项|任一|其中一项)"
@@ -179,6 +271,9 @@ def _role_of(found: _Found, text: str, clauses: Sequence[_Span], parts: Sequence
         and not re.search(r"[对为向]", tail[:first_clause_end])
     ):
         return "exclude"
+    # …纳税信用等级为D级的，不予支持: the clause after closes the condition's clause as an exclusion.
+    if _EXCLUDE_NEXT_CLAUSE_RE.match(tail):
+        return "exclude"
     for match in _EXCEPT_RE.finditer(text[part.start : part.end]):
         group = next(g for g in ("x", "y", "z") if match.group(g))
         s, e = part.start + match.start(), part.start + match.end(group)
@@ -187,13 +282,8 @@ def _role_of(found: _Found, text: str, clauses: Sequence[_Span], parts: Sequence
     bonus = _BONUS_RE.search(words)
     if bonus and not re.search(r"鼓励[^，。；]{0,6}(?:企业|单位)?(?:开展|参加|加大|加快|积极)", words):
         return "bonus"
-    # 对…的企业，优先支持: the clause after names the preference for the subject before.
-    rest = text[clause.end : part.end]
-    if (
-        re.match(r"^\s*(?:予以|将|可)?(?:优先|加分|重点支持)", rest)
-        and text[part.start : found.start].find("对") >= 0
-    ):
-        return "bonus"
+    # 对…的企业，优先推荐 is no bonus: the preference is the support itself (优先保障用地指标), and
+    # what comes before it is what an enterprise needs to get it.
     return "require"
 
 
@@ -201,7 +291,7 @@ def _role_of(found: _Found, text: str, clauses: Sequence[_Span], parts: Sequence
 
 # What makes a part state a requirement on the enterprise.
 _REQUIREMENT_RE = re.compile(
-    r"(?:企业|单位|主体|机构|项目|申请人|申报人|纳税人)[^，。；]{0,4}(?:须|需|应当?|必须|要)(?!求|对|用|急|收|付)"
+    r"(?:企业|单位|主体|机构|项目|申请人|申报人|纳税人)[^，。；]{0,4}(?<![无不毋免])(?:须|需|应当?|必须|要)(?!求|对|用|急|收|付)"
     r"|(?<![相供反适效])(?:须|必须|应当)(?!要)"
     r"|(?:符合|满足|具备|具有|达到)(?!条件的)(?![^，。；]{0,4}(?:规定|要求)(?:的|，))"
     r"|不(?:低|少)于|(?:以上|以下|以内)的"
@@ -214,7 +304,20 @@ _REQUIREMENT_RE = re.compile(
 # A part that only points at requirements stated elsewhere, or describes the procedure.
 _NOT_A_REQUIREMENT_RE = re.compile(
     r"^(?:符合|满足|具备)(?:下列|以下|如下|上述|相关)?(?:条件|要求)|(?:申报|申请)(?:材料|程序|流程|方式|时间)|咨询|电话|邮箱|网址|登录|提交"
+    # A lead-in to the list that states the requirements (享受本条政策须同时满足以下条件：①…).
+    r"|(?:符合|满足|具备|达到)(?:下列|以下|如下)(?:全部|所有)?(?:条件|要求|标准)"
+    # How the support is paid (实行“免申即享”…企业无需申报), not what the enterprise must be.
+    r"|免申即享|无需申报|无需申请|直接兑付|直接兑现"
 )
+# 对同时符合下列条件的企业，给予…: the beneficiary is whoever meets the list, which says the requirements.
+_LIST_LEAD_RE = re.compile(r"(?:符合|满足|具备|达到)(?:下列|以下|如下)(?:全部|所有)?(?:条件|要求|标准)")
+# 对企业实施的技术改造项目，按设备投资额的8%给予补助: the beneficiary names the kind of project the
+# item is about, which every applicant's project is; what it requires is said elsewhere, or nothing.
+_GENERIC_BENEFICIARY_RE = re.compile(
+    r"(?:企业|单位)?(?:实施|开展|建设|投资)?的?(?:技术改造|技改|设备更新|智能化改造|数字化改造)项目"
+)
+# What a clause of "X的，" leads to when X is no beneficiary: the support is taken back (…退出统计的，收回奖励资金).
+_CLAWBACK_RE = re.compile(r"^\s*(?:予以|将|应)?(?:收回|追回|追缴|退回|扣回)")
 _SUPPORT_CUT_RE = re.compile(
     r"(?:，|,)?(?:均可|可以|可|方可|将|予以|给予|按|按照|经[^，。；]{0,8}后|由)(?:申请|申报|享受|获得|给予|补助|补贴|奖励|一次性)"
     r"|(?:，|,)(?:给予|奖励|补助|补贴|资助)"
@@ -276,6 +379,7 @@ def _beneficiary_clause(text: str, part: _Span, clauses: Sequence[_Span]) -> tup
             and len(words) >= 6
             and _SUBJECT_NOUN_RE.search(words)
             and _SUPPORT_VERB_RE.search(rest)
+            and not _CLAWBACK_RE.match(rest)
         ):
             return start, end - 1
     return None
@@ -306,7 +410,11 @@ def _silent_parts(
             if not _REQUIREMENT_RE.search(words) or _NOT_A_REQUIREMENT_RE.search(words):
                 continue
             span = _fallback_span(text, part)
-        elif span[1] - span[0] < 3:
+        elif (
+            span[1] - span[0] < 3
+            or _LIST_LEAD_RE.search(text, span[0], span[1])
+            or _GENERIC_BENEFICIARY_RE.fullmatch(text, span[0], span[1])
+        ):
             continue
         if span is None:
             continue
@@ -419,10 +527,12 @@ def _or_groups(items: list[tuple[_Found, str]], text: str) -> list[list[tuple[_F
     return groups
 
 
-def _entries_of(items: list[tuple[_Found, str]], text: str, any_from: int | None) -> list[Condition | Group]:
+def _entries_of(
+    items: list[tuple[_Found, str]], text: str, any_from: tuple[int, int] | None
+) -> list[Condition | Group]:
     """Nodes of findings (with their roles): 或-joined ones and those after 满足下列条件之一 as ``any`` groups."""
     nodes: list[Condition | Group] = []
-    listed = [x for x in items if any_from is not None and x[0].start >= any_from]
+    listed = [x for x in items if any_from is not None and any_from[0] <= x[0].start < any_from[1]]
     plain = [x for x in items if x not in listed]
     for group in _or_groups(plain, text):
         if len(group) == 1:
@@ -449,6 +559,21 @@ def _leaf_of(node: Condition | Group) -> Condition | Group:
     return replace(node, role="require")
 
 
+def _list_end(text: str, start: int) -> int:
+    """Where the list after 满足下列条件之一 ends: the first 。 not followed by another list item."""
+    at = start
+    while True:
+        stop = min((i for i in (text.find("。", at), text.find("\n", at)) if i >= 0), default=-1)
+        if stop < 0:
+            return len(text)
+        after = stop + 1
+        while after < len(text) and text[after] in " 　\n\t":
+            after += 1
+        if not _LIST_MARK_RE.match(text, after):
+            return stop + 1
+        at = after
+
+
 # --- the whole ---------------------------------------------------------------------------------------
 
 
@@ -463,11 +588,15 @@ def extract_entries(
     for f in sorted(found, key=lambda f: (f.start, f.end)):
         if _applied_for(f, norm):
             continue
+        # 对研发投入达到下列标准的企业: the list after it says the requirements, the lead-in none.
+        if f.condition.field == "undecidable" and _LIST_LEAD_RE.search(norm, f.start, f.end):
+            continue
         key = f.condition.key
         if f.condition.field != "undecidable" and f.condition.op != "semantic" and key in seen:
             continue
         seen.add(key)
         kept.append(f)
+    kept = _elliptic_thresholds(norm, kept)
     parts = _split(norm, _PART_END, marks=True)
     clauses = _split(norm, _CLAUSE_END, marks=True)
     kept += _silent_parts(norm, kept, parts, clauses)
@@ -484,16 +613,44 @@ def extract_entries(
             roles.sort(key=lambda x: (x[0].start, x[0].end))
     any_list = _ANY_LIST_RE.search(norm)
     exclude_list = _EXCLUDE_LIST_RE.search(norm)
-    any_from = any_list.end() if any_list else (exclude_list.end() if exclude_list else None)
+    start = any_list.end() if any_list else (exclude_list.end() if exclude_list else None)
+    any_from = None if start is None else (start, _list_end(norm, start))
     if exclude_list is not None and any_list is None:
         roles = [
-            (f, "exclude" if f.start >= exclude_list.end() and not f.condition.is_exclusion else r)
+            (
+                f,
+                "exclude"
+                if any_from is not None
+                and any_from[0] <= f.start < any_from[1]
+                and not f.condition.is_exclusion
+                else r,
+            )
             for f, r in roles
         ]
     return _with_tiers(norm, roles, any_from)
 
 
-def _with_tiers(text: str, roles: list[tuple[_Found, str]], any_from: int | None) -> tuple[Entry, ...]:
+def _lift_common(per_tier: list[list[tuple[_Found, str]]]) -> list[list[tuple[_Found, str]]]:
+    """Leave out of the first tier what precedes the first condition the tiers vary on.
+
+    对我县工业企业，营业收入首次达到5亿元的，给予50万元；首次达到10亿元的，给予100万元: 我县 and
+    工业企业 are said once for every tier, not for the first only (the caller keeps them common).
+    """
+    fields = [{f.condition.field for f, _ in mine} for mine in per_tier]
+    varying = {x for x in set().union(*fields) if sum(x in f for f in fields) >= 2}
+    first = next((n for n, mine in enumerate(per_tier) if mine), None)
+    if first is None or not varying:
+        return per_tier
+    mine = per_tier[first]
+    at = next((n for n, (f, _) in enumerate(mine) if f.condition.field in varying), 0)
+    out = list(per_tier)
+    out[first] = mine[at:]
+    return out
+
+
+def _with_tiers(
+    text: str, roles: list[tuple[_Found, str]], any_from: tuple[int, int] | None
+) -> tuple[Entry, ...]:
     """Arrange nodes into common conditions and tiers when the text gives different outcomes to different enterprises."""
     outcomes = _outcomes(text)
     formula = None
@@ -517,6 +674,9 @@ def _with_tiers(text: str, roles: list[tuple[_Found, str]], any_from: int | None
             tiered.append((outcome, mine))
             previous = outcome
     if len(tiered) >= 2 and sum(bool(m) for _, m in tiered) >= 2:
+        tiered = [
+            (o, m) for o, m in zip([o for o, _ in tiered], _lift_common([m for _, m in tiered]), strict=True)
+        ]
         in_tiers = {id(f) for _, mine in tiered for f, _ in mine}
         common = [(f, r) for f, r in roles if id(f) not in in_tiers]
         tiers = []
@@ -559,6 +719,10 @@ _OUTCOME_VERB_RE = re.compile(
 )
 
 
+# A part that binds every beneficiary (须 / 应当 / 必须) states an obligation, not an outcome of its own.
+_OBLIGATION_RE = re.compile(r"(?<![无不毋免])(?:须|必须|应当|需要)")
+
+
 def _part_tiers(
     text: str, roles: list[tuple[_Found, str]]
 ) -> tuple[list[tuple[_Found, str]], list[Tier]] | None:
@@ -567,17 +731,23 @@ def _part_tiers(
     tiered = []
     ordered = sorted(roles, key=lambda x: x[0].start)  # stable: roles come in text order already
     for part in parts:
-        verb = _OUTCOME_VERB_RE.search(text, part.start, part.end)
-        if verb is None:
-            continue
         # By binary search: a pass over every role per part was quadratic on long texts (issue 18).
         low = bisect.bisect_left(ordered, part.start, key=lambda x: x[0].start)
         high = bisect.bisect_left(ordered, part.end, key=lambda x: x[0].start)
         inside = ordered[low:high]
-        if any(r == "require" for _, r in inside):
-            tiered.append((part, verb, inside))
+        required = [f for f, r in inside if r == "require"]
+        if not required:
+            continue
+        # The outcome follows whom it is for (对A，免征X); a part that names the support before its
+        # requirement (享受补贴的企业须按规定缴纳社保) is an obligation on every beneficiary, no tier.
+        verb = _OUTCOME_VERB_RE.search(text, required[0].end, part.end)
+        if verb is None or _OBLIGATION_RE.search(text, part.start, part.end):
+            continue
+        tiered.append((part, verb, inside))
     if len(tiered) < 2:
         return None
+    lifted = _lift_common([mine for _, _, mine in tiered])
+    tiered = [(part, verb, mine) for (part, verb, _), mine in zip(tiered, lifted, strict=True)]
     in_tiers = {id(f) for _, _, mine in tiered for f, _ in mine}
     common = [(f, r) for f, r in roles if id(f) not in in_tiers]
     tiers = []
@@ -606,14 +776,14 @@ def _bracket_tiers(
     text: str, roles: list[tuple[_Found, str]]
 ) -> tuple[list[tuple[_Found, str]], list[Tier]] | None:
     """营业收入5000万元以下的…不低于5%；5000万元以上的…不低于4%: parts of one sentence, each its own bracket."""
-    pieces = _split(text, "；;")  # once, not once per sentence (issue 18)
+    pieces = _split(text, "；;" + _SENTENCE_END)  # once, not once per sentence (issue 18)
     for sentence in _split(text, _SENTENCE_END):
         parts = list(_within(pieces, sentence.start, sentence.end))
         if len(parts) < 2:
             continue
-        per_part = [
-            [(f, r) for f, r in roles if p.start <= f.start < p.end and r == "require"] for p in parts
-        ]
+        per_part = _lift_common(
+            [[(f, r) for f, r in roles if p.start <= f.start < p.end and r == "require"] for p in parts]
+        )
         numeric = [
             {f.condition.field for f, _ in mine if f.condition.op in ("gte", "gt", "lte", "lt")}
             for mine in per_part

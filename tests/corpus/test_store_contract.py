@@ -552,13 +552,15 @@ def test_an_extraction_with_v2_entries_is_stored_as_them(store, monkeypatch):
     doc, items, extractions = policy(n_items=1)
     leaf = extractions[0].conditions[0]
     group = Group("any", (leaf, Condition("employees", "gte", 10)), span="之一")
-    # Off by default (the extractor's entries do not yet serve the demo as well as v1): v1 is stored.
-    store.upsert_policy(doc, items, [WithEntries((leaf,), {}, (group,))])
-    assert store.item_conditions("tz-1#1") == [leaf]
-    monkeypatch.setattr(corpus.store.policy_tables, "STORE_EXTRACTED_ENTRIES", True)
+    # On by default (the entries serve the demo as well as v1 did): the v2 entries are stored.
     store.upsert_policy(doc, items, [WithEntries((leaf,), {}, (group,))])
     [stored] = store.item_conditions("tz-1#1")
     assert isinstance(stored, Group) and stored.members[0] == leaf
+    # Switched off, the v1 conditions are stored.
+    monkeypatch.setattr(corpus.store.policy_tables, "STORE_EXTRACTED_ENTRIES", False)
+    store.upsert_policy(doc, items, [WithEntries((leaf,), {}, (group,))])
+    assert store.item_conditions("tz-1#1") == [leaf]
+    monkeypatch.setattr(corpus.store.policy_tables, "STORE_EXTRACTED_ENTRIES", True)
     # Without entries (an older extractor, or none read), the v1 conditions are stored.
     store.upsert_policy(doc, items, [WithEntries((leaf,), {}, ())])
     assert store.item_conditions("tz-1#1") == [leaf]

@@ -158,3 +158,124 @@ def test_an_item_with_no_readable_condition_still_names_whom_it_is_for() -> None
         c.role != "bonus" for c in leaves(entries)
     )
     assert judge_item(entries, {"id": "x"}).level != "eligible"
+
+
+# --- shapes the generated demo showed once the v2 reading was served (x4) ---------------------------
+
+
+def test_an_obligation_on_every_beneficiary_is_no_second_tier() -> None:
+    text = (
+        "对本区吸纳登记失业人员并签订两年劳动合同的企业，按每人800元给予一次性补贴。"
+        "领取补贴的企业须按时足额缴纳职工社会保险费。"
+    )
+    entries = extract_entries(text, region_code="331004")
+    assert not [e for e in entries if isinstance(e, Tier)]
+    fields = [(c.field, c.role) for c in leaves(entries)]
+    assert ("region_code", "require") in fields and ("undecidable", "require") in fields
+
+
+def test_how_the_support_is_paid_states_no_requirement() -> None:
+    text = "对年度营业收入首次达到2亿元的企业，奖励10万元。本条实行“免申即享”，由区财政局按名单直接兑付，企业无需申报。"
+    found = _leaves(text)
+    assert [c.field for c in found] == ["revenue"]
+
+
+def test_a_clawback_clause_is_no_requirement() -> None:
+    text = "对首次纳入规上工业企业统计的企业，奖励5万元。纳统后次年即退出规上统计的，收回已发奖励。"
+    assert not [c for c in _leaves(text) if c.field == "undecidable" and "退出" in str(c.value)]
+
+
+def test_the_lead_in_to_a_list_of_requirements_is_none_itself() -> None:
+    text = "对同时符合以下条件的企业，给予20万元奖励：（1）上年度营业收入3000万元以上；（2）营业收入增长率10%以上。"
+    found = _leaves(text)
+    assert {c.field for c in found} == {"revenue", "revenue_growth"}
+
+
+def test_priority_as_the_support_itself_keeps_its_requirements() -> None:
+    text = "对总投资5亿元以上的制造业项目，优先安排用地计划指标。"
+    roles = {(c.field, c.role) for c in _leaves(text)}
+    assert roles == {("investment", "require"), ("industry_code", "require")}
+
+
+def test_later_tiers_that_leave_the_metric_unsaid_read_the_one_before() -> None:
+    text = (
+        "对全市制造业企业，年营业收入首次超过3亿元的，奖励30万元；首次超过8亿元的，奖励60万元；"
+        "首次超过20亿元的，奖励120万元。"
+    )
+    entries = extract_entries(text, region_code="3310")
+    tiers = [e for e in entries if isinstance(e, Tier)]
+    assert [t.amount for t in tiers] == [120.0, 60.0, 30.0]
+    assert [[(c.field, c.op, c.value) for c in leaves(t.conditions)] for t in tiers] == [
+        [("revenue", "gt", 200000)],
+        [("revenue", "gt", 80000)],
+        [("revenue", "gt", 30000)],
+    ]
+    # Whom every tier is for is said once, before the first: it is common to all of them.
+    common = [e for e in entries if not isinstance(e, Tier)]
+    assert {c.field for c in leaves(common)} == {"region_code", "industry_code"}
+    big = {"region_code": "331002", "industry_code": "C13", "revenue": 90000}
+    verdict = judge_item(entries, big)
+    assert verdict.level == "eligible" and verdict.tier is not None and verdict.tier.tier.amount == 60.0
+
+
+def test_brackets_whose_later_shares_leave_the_metric_unsaid() -> None:
+    text = (
+        "对本市研发投入达到下列标准的企业给予奖励：营业收入1亿元（含）以下的，研发费用占营业收入比例在4%以上；"
+        "营业收入超过1亿元、不高于5亿元的，在3%以上；营业收入超过5亿元的，2%（含）以上。"
+    )
+    entries = extract_entries(text, region_code="3310")
+    tiers = [e for e in entries if isinstance(e, Tier)]
+    assert len(tiers) == 3
+    shares = sorted(c.value for t in tiers for c in leaves(t.conditions) if c.field == "rd_ratio")
+    assert shares == [2, 3, 4]
+    assert not [c for c in leaves(entries) if c.field == "undecidable"]
+    assert [c.field for c in leaves(e for e in entries if not isinstance(e, Tier))] == ["region_code"]
+
+
+def test_a_grade_said_then_refused_in_the_next_clause_is_an_exclusion() -> None:
+    entries = extract_entries(
+        "对本市首次上规的企业奖励3万元。纳税信用等级为D级的，不予奖励。", region_code="3310"
+    )
+    excluded = [c for c in leaves(entries) if c.role == "exclude"]
+    assert [(c.field, c.value) for c in excluded] == [("tax_credit_grade", ("D",))]
+
+
+def test_grades_named_one_by_one_are_one_exclusion() -> None:
+    text = "纳税信用等级为C级或D级的企业不得申报。"
+    excluded = [c for c in _leaves(text) if c.field == "tax_credit_grade"]
+    assert [(c.value, c.role) for c in excluded] == [(("C", "D"), "exclude")]
+
+
+def test_the_one_of_list_ends_with_its_sentence() -> None:
+    text = (
+        "申报企业应满足下列条件之一：有效发明专利2件以上；研发人员占比12%以上。上年度营业收入不低于1000万元。"
+    )
+    entries = extract_entries(text)
+    groups = [e for e in entries if isinstance(e, Group)]
+    assert len(groups) == 1 and {m.field for m in groups[0].members} == {
+        "invention_patents",
+        "rd_staff_ratio",
+    }
+    assert ("revenue", "require") in {(e.field, e.role) for e in entries if isinstance(e, Condition)}
+
+
+def test_whom_part_tiers_are_for_is_common_to_them() -> None:
+    text = (
+        "对本县规上工业企业的技改项目，设备投资不低于500万元的，按设备投资额的5%给予补助；"
+        "设备投资达到3000万元的，补助比例提高到9%。"
+    )
+    entries = extract_entries(text, region_code="331024")
+    common = {c.field for e in entries if not isinstance(e, Tier) for c in leaves([e])}
+    assert {"region_code", "qualifications"} <= common
+    tiers = [e for e in entries if isinstance(e, Tier)]
+    assert sorted(c.value for t in tiers for c in leaves(t.conditions)) == [500, 3000]
+
+
+def test_registration_said_with_yifa_reads_the_region() -> None:
+    entries = extract_entries("本细则适用于在浙江省依法注册登记、具有独立法人资格的企业。")
+    assert [(c.field, c.value) for c in leaves(entries)] == [("region_code", "33")]
+
+
+def test_the_kind_of_project_an_item_is_about_is_no_requirement() -> None:
+    text = "对企业实施的数字化改造项目，按软硬件投入的10%给予补助。申报企业须在本市注册。"
+    assert not [c for c in leaves(extract_entries(text, region_code="3310")) if c.field == "undecidable"]
