@@ -433,7 +433,7 @@ class _Structure:
                 chosen[self.tiered] = self.tiered_rows[sub]
             tier = np.where(self.choice_tier[chosen] >= 0, self.choice_pos[chosen], -1)
         else:  # one choice per item, in item order
-            chosen = slice(None)
+            chosen = np.arange(n)
             tier = np.full(n, -1, dtype=np.int64)
         return TableVerdicts(
             level[chosen],
