@@ -172,9 +172,9 @@ def serve_prefork(
             break
         except InterruptedError:
             continue
-        slot: int | None = children.pop(pid) if pid in children else None
-        if slot is None:
+        if pid not in children:
             continue
+        slot = children.pop(pid)
         if not stopping:
             say(f"worker {pid} exited ({os.waitstatus_to_exitcode(status)}); forking a new one")
             time.sleep(0.5)  # a worker failing at start must not spin
