@@ -131,6 +131,14 @@ def serve_prefork(
     if workers < 1:
         raise ValueError(f"--workers must be at least 1, got {workers}")
     sock = bind(settings.host, settings.port)
+    # Load once, before forking, what every worker would otherwise load privately: the app's modules
+    # and jieba's dictionary (tens of MB each, shared once loaded here).
+    import uvicorn  # noqa: F401
+
+    import api.app  # noqa: F401
+    from api.runtime import warm_up
+
+    warm_up()
     # No connection or thread crosses the fork: each worker opens its own store connection.
     store.forget_connections()
     gc.collect()
