@@ -9,6 +9,7 @@ resource in ``api/routes/``; errors are answered in the contract's shape by
 
 from __future__ import annotations
 
+import gc
 import logging
 import threading
 from collections.abc import AsyncIterator
@@ -41,9 +42,17 @@ log = logging.getLogger("policymatch.api")
 
 
 def create_app(
-    settings: Settings, services: Services | None = None, *, limits: Limits | None = None
+    settings: Settings,
+    services: Services | None = None,
+    *,
+    limits: Limits | None = None,
+    heap_settled: bool = False,
 ) -> FastAPI:
-    """Build the HTTP app over the data directory named by ``settings`` (or over ready ``services``)."""
+    """Build the HTTP app over the data directory named by ``settings`` (or over ready ``services``).
+
+    ``heap_settled``: the heap was frozen before this process was forked (``api.prefork``);
+    collecting again would write to every shared page, so startup leaves it as it is.
+    """
     limits = services.limits if services is not None else (limits or Limits.from_settings(settings))
 
     @asynccontextmanager
@@ -59,7 +68,8 @@ def create_app(
         app.state.match_limiter = match_limiter(settings.match_threads)
         warm_up()  # the first request would otherwise load jieba's dictionary (~1 s)
         responsive_switching()  # health checks stay fast beside a thread re-indexing a long policy
-        frozen = settle_heap()  # the loaded matcher leaves later collections (see api.runtime)
+        # The loaded matcher leaves later collections (see api.runtime); a forked worker inherits it frozen.
+        frozen = gc.get_freeze_count() if heap_settled else settle_heap()
         log.info("heap settled: %d objects frozen out of garbage collection", frozen)
         try:
             yield

@@ -19,6 +19,13 @@ def register(sub: argparse._SubParsersAction, group: Any) -> None:
     serve.add_argument(
         "--no-demo", action="store_true", help="do not load the demo corpus into an empty store"
     )
+    serve.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="pre-forked worker processes sharing the loaded matcher (default 1); with more than one, "
+        "changes to policies, enterprises and the index go to a one-worker writer (docs/scaling.md)",
+    )
     serve.set_defaults(func=_serve)
 
 
@@ -96,6 +103,18 @@ def _serve(args: argparse.Namespace) -> int:
         say("events: producing events from the store's changes and 申报 windows")
     say(f"serving http://{settings.host}:{settings.port}/ (OpenAPI docs at /docs)")
     configure_logging()
+    workers = int(getattr(args, "workers", 1) or 1)
+    if workers < 1:
+        raise ValueError(f"--workers must be at least 1, got {workers}")
+    if workers > 1:
+        from api.prefork import serve_prefork
+
+        # Readers only: the parent keeps no threads or connections across the fork (api.prefork).
+        if services.refusals is not None:
+            services.refusals.close()
+        if services.audit_writer is not None:
+            services.audit_writer.close()
+        return serve_prefork(settings, services.store, services.matcher, workers, say, limits=services.limits)
     app = create_app(settings, services)
     if services.extraction is not None:
         # Start the policy-reading worker beside serving (a few seconds), not at the first POST /v1/policies.

@@ -94,6 +94,18 @@ class SQLCore(ABC):
                 self._connections.append(conn)
         return conn
 
+    def forget_connections(self) -> None:
+        """Close every thread's connection yet stay usable: the next call opens a fresh one.
+
+        Called before forking workers (``policymatch serve --workers``): a database
+        connection must never be shared by two processes.
+        """
+        with self._connections_lock:
+            for conn in self._connections:
+                conn.close()
+            self._connections.clear()
+        self._local = threading.local()
+
     def close(self) -> None:
         """Close the connections of every thread."""
         with self._connections_lock:

@@ -1,0 +1,33 @@
+"""Serve the API tests' corpus from pre-forked workers (run as a subprocess by ``test_prefork.py``)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from api_helpers import open_services  # noqa: E402
+
+
+def main(data_dir: str, models_dir: str, port: int, workers: int) -> int:
+    """Load once, then fork ``workers`` workers on ``port``."""
+    from api.prefork import serve_prefork
+    from models.factory import make_encoder
+
+    encoder = make_encoder("onnx-int8", "active", Path(models_dir))
+    services = open_services(Path(data_dir), encoder)
+    settings = services.settings.model_copy(update={"host": "127.0.0.1", "port": port})
+    if services.refusals is not None:
+        services.refusals.close()
+    if services.audit_writer is not None:
+        services.audit_writer.close()
+
+    def say(message: str) -> None:
+        print(message, file=sys.stderr, flush=True)
+
+    return serve_prefork(settings, services.store, services.matcher, workers, say, limits=services.limits)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])))
