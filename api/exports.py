@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from api.views import as_dict
@@ -35,6 +35,8 @@ CSV_COLUMNS = (
     "flags",
     "tier",
     "amount",
+    "risk_colour",
+    "risk_reasons",
 )
 
 
@@ -83,6 +85,9 @@ def target_row(row: Any) -> list[Any]:
         "；".join(str(f) for f in data.get("flags") or []),
         (data.get("tier") or {}).get("label", ""),
         "" if data.get("amount") is None else data.get("amount"),
+        # 三色预警 (issue 15): the colour and its reasons, as the paged list shows them.
+        (data.get("risk") or {}).get("colour") or "",
+        "；".join(str(r.get("text", "")) for r in (data.get("risk") or {}).get("reasons") or []),
     ]
 
 
@@ -100,3 +105,36 @@ def target_csv_lines(rows: Iterable[Any], *, bom: bool = True, flush_every: int 
             buffer.seek(0)
             buffer.truncate()
     yield buffer.getvalue()
+
+
+# Rows a CSV export colours at once: one snapshot of the ledger and profiles per chunk, not per row.
+RISK_CHUNK = 500
+
+
+def add_risk(store: Any, matcher: Any, rows: Sequence[dict[str, Any]], item_id: str | None = None) -> None:
+    """Give each target row its 三色预警 colour with reasons and what its legal person already holds of the item's groups."""
+    from matcher.risk import RiskBoard
+
+    by_item: dict[str, list[dict[str, Any]]] = {}
+    for row in rows:
+        by_item.setdefault(str(row.get("item_id") or item_id or ""), []).append(row)
+    board = RiskBoard(store, matcher)
+    snap = board.snapshot(sorted({str(r["enterprise_id"]) for r in rows}))
+    for target_item, members in by_item.items():
+        notes = board.annotate(target_item, [str(r["enterprise_id"]) for r in members], snap)
+        for row in members:
+            row["risk"] = notes[str(row["enterprise_id"])]
+
+
+def with_risk(store: Any, matcher: Any, rows: Iterable[Any]) -> Iterator[dict[str, Any]]:
+    """Yield target rows as dicts with their 三色预警 colour, a chunk at a time (an export stays a stream)."""
+    chunk: list[dict[str, Any]] = []
+    for row in rows:
+        chunk.append(as_dict(row))
+        if len(chunk) >= RISK_CHUNK:
+            add_risk(store, matcher, chunk)
+            yield from chunk
+            chunk = []
+    if chunk:
+        add_risk(store, matcher, chunk)
+        yield from chunk

@@ -53,6 +53,14 @@ def _bench_encode(args: argparse.Namespace) -> int:
     return 0
 
 
+def _bench_bulk_encode(args: argparse.Namespace) -> int:
+    from api.settings import get_settings
+    from eval.bench import bulk_encode
+
+    bulk_encode.run(args, get_settings().models_dir)
+    return 0
+
+
 def _bench_store(args: argparse.Namespace) -> int:
     from eval.bench import store as bench
     from eval.benchfile import machine_description, update_section
@@ -277,6 +285,36 @@ _BENCHES: tuple[tuple[str, str, Callable[[argparse.Namespace], int], tuple[Argum
             _arg("--latency-samples", type=int, default=30),
             _arg("--json-out", type=Path, default=Path("docs/bench/encode.json")),
             _arg("--markdown", type=Path, default=Path("docs/benchmarks.md")),
+        ),
+    ),
+    (
+        "bulk-encode",
+        "faster bulk encoders (static model2vec, layer-pruned e5) vs the served e5: throughput and recall@10",
+        _bench_bulk_encode,
+        (
+            _arg(
+                "--sets",
+                type=Path,
+                nargs="+",
+                default=[DEFAULT_RECALL_SET, DEFAULT_RECALL_SET.parent / "msgabench_qa"],
+                help="retrieval set folders (default ../shared's NCP and msgabench_qa sets)",
+            ),
+            _arg("--runs", type=int, default=3, help="throughput runs per encoder and text kind (default 3)"),
+            _arg("--n-long", type=int, default=64),
+            _arg("--n-profile", type=int, default=128),
+            _arg(
+                "--distil-seconds", type=float, default=600.0, help="training time of the distilled student"
+            ),
+            _arg(
+                "--work", type=Path, default=Path(".cache/bulk-encoders"), help="where candidates are built"
+            ),
+            _arg(
+                "--cache", type=Path, default=Path(".cache/vectors"), help="vector cache of the slow encoders"
+            ),
+            _arg("--no-recall", action="store_true", help="time only"),
+            _arg("--json-out", type=Path, default=Path("docs/bench/bulk_encode.json")),
+            _arg("--markdown", type=Path, default=Path("docs/benchmarks.md")),
+            _NO_WRITE,
         ),
     ),
     (

@@ -150,7 +150,7 @@ def _targets_csv(matcher: Any, args: argparse.Namespace) -> int:
     import contextlib
     import sys
 
-    from api.exports import target_csv_lines
+    from api.exports import target_csv_lines, with_risk
 
     if args.item:
         item_ids = [args.item]
@@ -160,10 +160,14 @@ def _targets_csv(matcher: Any, args: argparse.Namespace) -> int:
             print(f"no policy {args.policy_id!r} in the store")
             return 2
         item_ids = [item.id for item in stored.items]
-    rows = (
-        row
-        for one in item_ids
-        for row in matcher.iter_targets(args.policy_id, item_id=one, levels=tuple(args.levels))
+    rows = with_risk(
+        matcher.store,
+        matcher,
+        (
+            row
+            for one in item_ids
+            for row in matcher.iter_targets(args.policy_id, item_id=one, levels=tuple(args.levels))
+        ),
     )
     with contextlib.ExitStack() as stack:
         out = (

@@ -71,7 +71,6 @@ def register(sub: argparse._SubParsersAction, group: Any) -> None:
 
 def _open_store() -> Any:
     from api.settings import get_settings
-
     from corpus.store import open_store
 
     return open_store(get_settings().store_location)

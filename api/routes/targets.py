@@ -11,9 +11,9 @@ from fastapi.responses import StreamingResponse
 from api.cursor import Cursor, check_cursor, decode_cursor, encode_cursor, query_hash
 from api.deps import PushDep, ServicesDep
 from api.errors import ApiError
-from api.exports import target_csv_lines
+from api.exports import add_risk, target_csv_lines, with_risk
 from api.schemas import DEFAULT_LEVELS, TargetPage
-from api.services import Services, record_audit
+from api.services import record_audit
 from api.views import as_dict, parse_levels, require_item, require_policy
 
 router = APIRouter(prefix="/v1/policies", tags=["targets"])
@@ -84,7 +84,7 @@ def targets(
         else:
             rows, total, counts, served = _page(matcher, policy_id, item_ids, wanted, offset, size, as_of)
             served_index = served or services.index_version
-    _add_risk(services, rows, item_id)
+    add_risk(services.store, services.matcher, rows, item_id)
     end = offset + len(rows)
     next_cursor = (
         encode_cursor(Cursor(served_index, policy_version, end, expected_query))
@@ -114,21 +114,6 @@ def targets(
     }
 
 
-def _add_risk(services: Services, rows: list[dict[str, Any]], item_id: str | None) -> None:
-    """Give each row its 三色预警 colour with reasons and what its legal person already holds of the item's groups."""
-    from matcher.risk import RiskBoard
-
-    by_item: dict[str, list[dict[str, Any]]] = {}
-    for row in rows:
-        by_item.setdefault(str(row.get("item_id") or item_id or ""), []).append(row)
-    board = RiskBoard(services.store, services.matcher)
-    snap = board.snapshot(sorted({str(r["enterprise_id"]) for r in rows}))
-    for target_item, members in by_item.items():
-        notes = board.annotate(target_item, [str(r["enterprise_id"]) for r in members], snap)
-        for row in members:
-            row["risk"] = notes[str(row["enterprise_id"])]
-
-
 @router.get("/{policy_id}/targets.csv", response_class=StreamingResponse)
 def targets_csv(
     policy_id: str,
@@ -146,10 +131,14 @@ def targets_csv(
     wanted = parse_levels(levels, DEFAULT_LEVELS)
     item_ids = [item_id] if item_id is not None else [item.id for item in stored.items]
     index_version = services.index_version
-    rows = (
-        row
-        for one in item_ids
-        for row in matcher.iter_targets(policy_id, item_id=one, levels=wanted, as_of=as_of)
+    rows = with_risk(
+        services.store,
+        services.matcher,
+        (
+            row
+            for one in item_ids
+            for row in matcher.iter_targets(policy_id, item_id=one, levels=wanted, as_of=as_of)
+        ),
     )
     record_audit(
         services,

@@ -177,7 +177,11 @@ def run_eligibility(
         data_dir = Path(tmp)
         store, errors = _ingest(corpus, data_dir, metadata)
         try:
-            ingest_enterprises(store, [validate_profile(p) for p in profiles], progress=False)
+            report = ingest_enterprises(store, [validate_profile(p) for p in profiles], progress=False)
+            if report.errors:
+                # A profile the store refuses (a 统一社会信用代码 another profile holds …) would leave its pairs
+                # unscored: the measure needs every profile it was given.
+                raise ValueError(f"the store refused {len(report.errors)} profiles: {report.errors[0]}")
             run.items = compare_extraction(corpus, store)
             aligned = {r.item.id: r.service_item for r in run.items}
             listed_any: dict[str, bool] = {}

@@ -176,7 +176,8 @@ def test_document_facts_and_as_of_through_the_api(client, keys):
     entitled = client.get(
         "/v1/policies/jj-2027-01/entitled", params={"as_of": "2027-02-01"}, headers=push
     ).json()
-    assert entitled["data"][0]["enterprise_ids"]
+    # 快申优享 is not 免申即享: its list is empty and says so (issue 15: a 免申即享 list is a payout list).
+    assert entitled["data"][0]["not_free_apply"] and entitled["data"][0]["enterprise_ids"] == []
     assert not client.get("/v1/policies/jj-2027-01/entitled", headers=push).json()["data"][0][
         "enterprise_ids"
     ]

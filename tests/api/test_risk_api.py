@@ -261,6 +261,17 @@ def test_colours_reasons_and_the_enterprise_own_view(client, keys):
     risk = {r["enterprise_id"]: r["risk"] for r in page}
     assert risk["E005"]["colour"] == "red" and risk["E005"]["reasons"][0]["code"] == "dishonest"
     assert risk["E001"] == {"colour": "green", "reasons": [], "already": []}
+    # The CSV export carries the same colour and reasons (issue 15: colours show in target lists and exports).
+    export = client.get(
+        "/v1/policies/fm-2024-10/targets.csv",
+        params={"item_id": "fm-2024-10#1", "levels": "eligible,need_info,near_miss,ineligible"},
+        headers=auth(keys["push"]),
+    )
+    table = list(csv.reader(io.StringIO(export.text.lstrip("\ufeff"))))
+    header, body = table[0], {r[0]: dict(zip(table[0], r, strict=True)) for r in table[1:]}
+    assert header[-2:] == ["risk_colour", "risk_reasons"]
+    assert body["E005"]["risk_colour"] == "red" and "失信" in body["E005"]["risk_reasons"]
+    assert (body["E001"]["risk_colour"], body["E001"]["risk_reasons"]) == ("green", "")
     # The plain 免申即享 list of an item that is not 免申即享 is empty and says so.
     entitled = client.get("/v1/policies/jj-2024-01/entitled", headers=auth(keys["push"])).json()["data"]
     assert all(e["not_free_apply"] and e["enterprise_ids"] == [] for e in entitled)

@@ -208,6 +208,7 @@ def test_the_measure_scores_what_the_service_says(
         profiles[0], id="gz-small", region_code="440106", employees=20, revenue=500.0, total_assets=600.0
     )
     guangzhou.update(industry_code="I6513", size_class="微", credit_status="normal", major_violation=False)
+    guangzhou.pop("uscc", None)  # one legal person, one record: a copy must not take profiles[0]'s code
     taizhou = dict(guangzhou, id="tz-small", region_code="331002")
     profiles += [guangzhou, taizhou]
     run = run_eligibility(corpus, profiles, encoder, metadata="labelled")

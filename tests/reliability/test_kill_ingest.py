@@ -131,7 +131,8 @@ def test_sigkill_mid_policy_ingest_keeps_whole_policies(tmp_path: Path):
         proc = start_cli(data_dir, *args)
         # Wait for a random number of committed policies, then kill a few milliseconds later.
         target = rng.randrange(1, len(order))
-        wait_for_count(proc, partial(_count, db, "policies"), target)
+        # Generous: on a loaded machine the CLI's start (imports, jieba) alone can take tens of seconds.
+        wait_for_count(proc, partial(_count, db, "policies"), target, timeout=180)
         time.sleep(rng.uniform(0, 0.03))
         sigkill(proc)
         shape = _policy_shape(db) if db.exists() else {}
