@@ -8,14 +8,11 @@ from typing import Any
 
 import httpx
 import pytest
-from api_helpers import enterprises, open_services
 from browser_helpers import chromium_page, serve
 from test_browser import _assert_picture, shots  # noqa: F401 - fixture
-from test_risk_api import FREE, code
+from test_risk_api import open_risk_services
 
 from corpus.ledger import validate_entry
-from corpus.schemas import validate_profile
-from matcher.ingest import ingest_policies
 
 pytestmark = pytest.mark.browser
 
@@ -23,17 +20,7 @@ pytestmark = pytest.mark.browser
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory, api_encoder: Any) -> Iterator[str]:
     """A real uvicorn server (open, loopback) over the API corpus, the 免申即享 policies and a small ledger."""
-
-    services = open_services(tmp_path_factory.mktemp("risk-browser"), api_encoder)
-    ingest_policies(services.store, FREE, strict=True, progress=False)
-    profiles = [
-        validate_profile({**e, "uscc": code(n)}) if n < 10 else validate_profile(e)
-        for n, e in enumerate(enterprises())
-    ]
-    services.store.upsert_enterprises(profiles)
-    for policy in FREE:
-        services.matcher.policy_changed(policy["id"])
-    services.matcher.enterprise_changed([p.id for p in profiles])
+    services = open_risk_services(tmp_path_factory.mktemp("risk-browser"), api_encoder)
     rows = [
         {"enterprise_id": "E002", "item_id": "fm-2024-09#1", "department": "椒江区经济和信息化局"},
         {"enterprise_id": "E002", "item_id": "fm-2024-09#1", "department": "椒江区财政局"},
