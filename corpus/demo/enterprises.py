@@ -78,6 +78,17 @@ CITY_ZJTX = "市级专精特新中小企业"
 
 _REGION_CODES = list(COUNTY_WEIGHTS) + list(OTHER_ZHEJIANG)
 _TAIZHOU = len(COUNTY_WEIGHTS)
+# The chunk's amount columns, in the order a profile lists them.
+_AMOUNTS = (
+    "revenue",
+    "revenue_growth",
+    "total_assets",
+    "rd_expense",
+    "tax_paid",
+    "output_value",
+    "export_value",
+    "investment",
+)
 
 
 @dataclass(frozen=True)
@@ -341,14 +352,7 @@ def iter_chunk_profiles(chunk: EnterpriseChunk, limit: int | None = None) -> Ite
             "street",
             "established",
             "employees",
-            "revenue",
-            "revenue_growth",
-            "total_assets",
-            "rd_expense",
-            "tax_paid",
-            "output_value",
-            "export_value",
-            "investment",
+            *_AMOUNTS,
             "titles",
             "mu_jun",
             "credit",
@@ -403,16 +407,7 @@ def iter_chunk_profiles(chunk: EnterpriseChunk, limit: int | None = None) -> Ite
         employees = int(cols["employees"][j])
         if not miss["employees"][j]:
             profile["employees"] = employees
-        for name_ in (
-            "revenue",
-            "revenue_growth",
-            "total_assets",
-            "rd_expense",
-            "tax_paid",
-            "output_value",
-            "export_value",
-            "investment",
-        ):
+        for name_ in _AMOUNTS:
             value = cols[name_][j]
             if value != value or miss[name_][j]:  # nan = not applicable / no project
                 continue
