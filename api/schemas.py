@@ -150,14 +150,19 @@ class StaleEditPublic(_Out):
     stale_version: int = Field(description="the first policy version without that text")
 
 
-class PolicyPublic(_Out):
-    """A policy, its items, tags and conditions."""
+class _PolicyHead(_Out):
+    """What every view of a policy starts with."""
 
     id: str
     title: str
     version: int
     region_code: str | None = None
     department: str | None = None
+
+
+class PolicyPublic(_PolicyHead):
+    """A policy, its items, tags and conditions."""
+
     issued: str | None = None
     valid_until: str | None = None
     url: str | None = None
@@ -168,14 +173,9 @@ class PolicyPublic(_Out):
     )
 
 
-class PolicySummary(_Out):
+class PolicySummary(_PolicyHead):
     """A line of the policy list."""
 
-    id: str
-    title: str
-    version: int
-    region_code: str | None = None
-    department: str | None = None
     fulfilment: str | None = None
     n_items: int | None = None
 

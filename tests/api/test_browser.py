@@ -10,10 +10,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -21,27 +17,11 @@ from typing import Any
 import httpx
 import pytest
 from api_helpers import open_services
-
-from api.app import create_app
+from browser_helpers import chromium_page, serve
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
 REPO = Path(__file__).resolve().parents[2]
-LAUNCH_ARGS = [
-    "--no-sandbox",
-    "--headless",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture(scope="module")
@@ -63,45 +43,15 @@ def _assert_picture(path: Path) -> None:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory, api_encoder: Any) -> Iterator[str]:
     """A real uvicorn server on a free loopback port, running open (no keys) over a seeded store."""
-    import uvicorn
-
-    services = open_services(tmp_path_factory.mktemp("browser-data"), api_encoder)
-    port = _free_port()
-    config = uvicorn.Config(
-        create_app(services.settings, services),
-        host="127.0.0.1",
-        port=port,
-        log_config=None,
-        access_log=False,
-    )
-    uvicorn_server = uvicorn.Server(config)
-    thread = threading.Thread(target=uvicorn_server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not uvicorn_server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    uvicorn_server.should_exit = True
-    thread.join(timeout=10)
-    services.close()
+    with serve(open_services(tmp_path_factory.mktemp("browser-data"), api_encoder)) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
 def page(server: str) -> Iterator[Any]:
     """A chromium page (Debian's chromium; Playwright cannot download its own browser here)."""
-    sync_api = pytest.importorskip("playwright.sync_api")
-    if not Path(CHROMIUM).exists() and not shutil.which("chromium"):
-        pytest.skip("Debian's chromium is not installed (make system-deps)")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
-        context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
-        tab = context.new_page()
-        tab.set_default_timeout(20_000)
+    with chromium_page() as tab:
         yield tab
-        context.close()
-        browser.close()
 
 
 def test_enterprise_picks_itself_and_sees_results_by_level(server: str, page: Any, shots: Path) -> None:

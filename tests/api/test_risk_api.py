@@ -7,6 +7,7 @@ import hashlib
 import io
 import json
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -48,13 +49,12 @@ def code(n: int) -> str:
     return body + uscc_check_digit(body)
 
 
-@pytest.fixture(scope="module")
-def services(tmp_path_factory: pytest.TempPathFactory, api_encoder: Any) -> Iterator[Services]:
+def open_risk_services(folder: Path, encoder: Any) -> Services:
     """The API corpus plus two 免申即享 policies; E000–E009 carry a 统一社会信用代码, E010/E011 none."""
-    opened = open_services(tmp_path_factory.mktemp("risk-data"), api_encoder)
-    ingest_policies(opened.store, FREE, strict=True, progress=False)
     from corpus.schemas import validate_profile
 
+    opened = open_services(folder, encoder)
+    ingest_policies(opened.store, FREE, strict=True, progress=False)
     profiles = [
         validate_profile({**e, "uscc": code(n)}) if n < 10 else validate_profile(e)
         for n, e in enumerate(enterprises())
@@ -63,6 +63,13 @@ def services(tmp_path_factory: pytest.TempPathFactory, api_encoder: Any) -> Iter
     for policy in FREE:
         opened.matcher.policy_changed(policy["id"])
     opened.matcher.enterprise_changed([p.id for p in profiles])
+    return opened
+
+
+@pytest.fixture(scope="module")
+def services(tmp_path_factory: pytest.TempPathFactory, api_encoder: Any) -> Iterator[Services]:
+    """The risk services of :func:`open_risk_services`."""
+    opened = open_risk_services(tmp_path_factory.mktemp("risk-data"), api_encoder)
     yield opened
     opened.close()
 

@@ -2,23 +2,17 @@
 
 from __future__ import annotations
 
-import shutil
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from api_helpers import enterprises, open_services
-from test_browser import CHROMIUM, LAUNCH_ARGS, _assert_picture, _free_port, shots  # noqa: F401 - fixture
-from test_risk_api import FREE, code
+from browser_helpers import chromium_page, serve
+from test_browser import _assert_picture, shots  # noqa: F401 - fixture
+from test_risk_api import open_risk_services
 
-from api.app import create_app
 from corpus.ledger import validate_entry
-from corpus.schemas import validate_profile
-from matcher.ingest import ingest_policies
 
 pytestmark = pytest.mark.browser
 
@@ -26,18 +20,7 @@ pytestmark = pytest.mark.browser
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory, api_encoder: Any) -> Iterator[str]:
     """A real uvicorn server (open, loopback) over the API corpus, the 免申即享 policies and a small ledger."""
-    import uvicorn
-
-    services = open_services(tmp_path_factory.mktemp("risk-browser"), api_encoder)
-    ingest_policies(services.store, FREE, strict=True, progress=False)
-    profiles = [
-        validate_profile({**e, "uscc": code(n)}) if n < 10 else validate_profile(e)
-        for n, e in enumerate(enterprises())
-    ]
-    services.store.upsert_enterprises(profiles)
-    for policy in FREE:
-        services.matcher.policy_changed(policy["id"])
-    services.matcher.enterprise_changed([p.id for p in profiles])
+    services = open_risk_services(tmp_path_factory.mktemp("risk-browser"), api_encoder)
     rows = [
         {"enterprise_id": "E002", "item_id": "fm-2024-09#1", "department": "椒江区经济和信息化局"},
         {"enterprise_id": "E002", "item_id": "fm-2024-09#1", "department": "椒江区财政局"},
@@ -48,42 +31,15 @@ def server(tmp_path_factory: pytest.TempPathFactory, api_encoder: Any) -> Iterat
     services.store.append_ledger(
         [validate_entry({"amount": 5, "date": "2024-06-20", "status": "paid", **r}) for r in rows], "test"
     )
-    port = _free_port()
-    config = uvicorn.Config(
-        create_app(services.settings, services),
-        host="127.0.0.1",
-        port=port,
-        log_config=None,
-        access_log=False,
-    )
-    uvicorn_server = uvicorn.Server(config)
-    thread = threading.Thread(target=uvicorn_server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not uvicorn_server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    uvicorn_server.should_exit = True
-    thread.join(timeout=10)
-    services.close()
+    with serve(services) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
 def page(server: str) -> Iterator[Any]:
     """A chromium page (Debian's chromium)."""
-    sync_api = pytest.importorskip("playwright.sync_api")
-    if not Path(CHROMIUM).exists() and not shutil.which("chromium"):
-        pytest.skip("Debian's chromium is not installed (make system-deps)")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
-        context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
-        tab = context.new_page()
-        tab.set_default_timeout(20_000)
+    with chromium_page() as tab:
         yield tab
-        context.close()
-        browser.close()
 
 
 def test_risk_page_shows_each_colour_with_its_reason(server: str, page: Any, shots: Path) -> None:  # noqa: F811

@@ -62,23 +62,14 @@ def test_lexical_systems_find_the_obvious_documents(retrieval_dir):
     assert metrics["set_sha256"] == rset.sha256
 
 
+def _eval_retrieval(set_dir, out, systems):
+    """Run ``policymatch eval retrieval`` in process; returns its exit code."""
+    return main(["eval", "retrieval", "--set", str(set_dir), "--report", str(out), "--systems", systems])
+
+
 def test_eval_retrieval_command_writes_report(retrieval_dir, tmp_path):
     out = tmp_path / "report"
-    assert (
-        main(
-            [
-                "eval",
-                "retrieval",
-                "--set",
-                str(retrieval_dir),
-                "--report",
-                str(out),
-                "--systems",
-                "bm25,tfidf-char",
-            ]
-        )
-        == 0
-    )
+    assert _eval_retrieval(retrieval_dir, out, "bm25,tfidf-char") == 0
     metrics = json.loads((out / "metrics.json").read_text())
     for key in ("recall@1", "recall@5", "recall@10", "recall@20", "mrr", "ndcg@10", "systems", "set_sha256"):
         assert key in metrics
@@ -89,21 +80,7 @@ def test_eval_retrieval_command_writes_report(retrieval_dir, tmp_path):
 
 
 def test_eval_retrieval_rejects_unknown_system(retrieval_dir, tmp_path, capsys):
-    assert (
-        main(
-            [
-                "eval",
-                "retrieval",
-                "--set",
-                str(retrieval_dir),
-                "--report",
-                str(tmp_path / "r"),
-                "--systems",
-                "grep",
-            ]
-        )
-        == 2
-    )
+    assert _eval_retrieval(retrieval_dir, tmp_path / "r", "grep") == 2
     assert "unknown system 'grep'" in capsys.readouterr().err
 
 

@@ -1,21 +1,11 @@
 import numpy as np
 import pytest
+from vector_helpers import exact, unit
 
 from eval.bench.filtered import clustered_vectors
 from matcher.index_versions import IndexIntegrityError
-from matcher.vector_index import DimensionError, VectorIndex, load_vector_index, make_vector_index
+from matcher.vector_index import VectorIndex, load_vector_index, make_vector_index
 from matcher.vector_index.faiss_index import FaissIndex
-
-
-def unit(n, dim, seed=0):
-    x = np.random.default_rng(seed).standard_normal((n, dim)).astype(np.float32)
-    return x / np.linalg.norm(x, axis=1, keepdims=True)
-
-
-def exact(queries, vectors, ids, allowed, k):
-    mask = np.isin(ids, allowed)
-    scores = queries @ vectors[mask].T
-    return ids[mask][np.argsort(-scores, axis=1, kind="stable")[:, :k]]
 
 
 @pytest.mark.parametrize(
@@ -39,24 +29,6 @@ def test_filtered_search_equals_exact_filtered_search(kind, storage, cutover):
         truth = exact(queries, vectors, ids, allowed, 5)
         recall = np.mean([len(set(f) & set(t)) / 5 for f, t in zip(found, truth, strict=True)])
         assert recall >= (0.99 if storage == "float32" else 0.95)
-
-
-def test_wrong_shapes_are_rejected_before_faiss():
-    index = make_vector_index("faiss", dim=8, model_id="test")
-    with pytest.raises(DimensionError, match="dimension 10, the index expects 8"):
-        index.add([1, 2], unit(2, 10))
-    with pytest.raises(DimensionError, match=r"2-D array of shape \(n, 8\)"):
-        index.add([1], unit(1, 8)[0])
-    with pytest.raises(DimensionError, match="NaN"):
-        index.add([1], np.full((1, 8), np.nan, dtype=np.float32))
-    with pytest.raises(ValueError, match="2 ids for 1 vectors"):
-        index.add([1, 2], unit(1, 8))
-    index.add([1], unit(1, 8))
-    with pytest.raises(DimensionError, match="query vectors have dimension 4"):
-        index.search(unit(1, 4), 1)
-    with pytest.raises(ValueError, match="already in the vector index"):
-        index.add([1], unit(1, 8))
-    assert len(index) == 1
 
 
 def test_add_and_remove_are_seen_by_the_next_search():

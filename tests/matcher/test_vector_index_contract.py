@@ -13,23 +13,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from vector_helpers import exact, unit
 
 from eval.bench.filtered import clustered_vectors
 from matcher.index_versions import IndexIntegrityError
 from matcher.vector_index import DimensionError, VectorIndex, load_vector_index, make_vector_index
 
 MakeIndex = Callable[[int], VectorIndex]
-
-
-def unit(n: int, dim: int, seed: int = 0) -> np.ndarray:
-    x = np.random.default_rng(seed).standard_normal((n, dim)).astype(np.float32)
-    return x / np.linalg.norm(x, axis=1, keepdims=True)
-
-
-def exact(queries, vectors, ids, allowed, k):
-    mask = np.isin(ids, allowed)
-    scores = queries @ vectors[mask].T
-    return ids[mask][np.argsort(-scores, axis=1, kind="stable")[:, :k]]
 
 
 @pytest.fixture(scope="module")

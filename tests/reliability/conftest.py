@@ -65,6 +65,22 @@ def open_matcher(data_dir: Path, encoder, **kwargs):  # type: ignore[no-untyped-
     return store, Matcher.open(data_dir, store, encoder, today=TODAY, **kwargs)
 
 
+def unlimited_services(served_template: Path, data_dir: Path, encoder):  # type: ignore[no-untyped-def]
+    """Services over a private copy of the served data directory, with no rate limit (the store is ``.store``)."""
+    from api.limits import Limits
+    from api.services import Services
+    from api.settings import Settings
+
+    shutil.copytree(served_template, data_dir)
+    store, matcher = open_matcher(data_dir, encoder, build_index=False)
+    return Services(
+        settings=Settings(data_dir=data_dir),
+        store=store,
+        matcher=matcher,
+        limits=Limits(rate_per_minute=1_000_000, burst=1_000_000),
+    )
+
+
 def match_snapshot(matcher, enterprise_ids) -> list:  # type: ignore[no-untyped-def]
     """Everything a client sees of 智能匹配 and 精准推送 for some enterprises and every policy (no versions)."""
     from corpus.conditions import LEVELS

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
@@ -34,3 +37,29 @@ def run_cli(data_dir: Path, *args: str, timeout: float = 120) -> subprocess.Comp
         timeout=timeout,
         check=False,
     )
+
+
+def start_cli(data_dir: Path, *args: str) -> subprocess.Popen[bytes]:
+    """Start ``policymatch ARGS`` against ``data_dir`` in the background, its output piped."""
+    return subprocess.Popen(
+        cli_command(*args),
+        cwd=REPO,
+        env=cli_env(data_dir),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+
+
+def wait_for_count(
+    proc: subprocess.Popen[bytes], count: Callable[[], int], target: int, timeout: float = 30
+) -> None:
+    """Poll until ``count()`` reaches ``target``, the process ends, or ``timeout`` seconds pass."""
+    deadline = time.monotonic() + timeout
+    while proc.poll() is None and count() < target and time.monotonic() < deadline:
+        time.sleep(0.005)
+
+
+def sigkill(proc: subprocess.Popen[bytes]) -> None:
+    """SIGKILL the process (no chance to clean up) and reap it."""
+    proc.send_signal(signal.SIGKILL)
+    proc.communicate(timeout=30)

@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings  # noqa: E402
 from schemathesis.checks import not_a_server_error  # noqa: E402
 from schemathesis.specs.openapi.checks import response_schema_conformance  # noqa: E402
 
-from .conftest import open_matcher  # noqa: E402
+from .conftest import unlimited_services  # noqa: E402
 
 # Rebuilding the index re-encodes every item (seconds each); its own tests cover it.
 SLOW_OPERATIONS = r"^/v1/index/rebuild$"
@@ -22,22 +22,10 @@ EXAMPLES = 25  # per operation (about 20 operations): the whole fuzz stays well 
 @pytest.fixture(scope="module")
 def fuzzed_app(served_template: Path, tmp_path_factory, encoder) -> Iterator[tuple[object, str]]:  # type: ignore[no-untyped-def]
     """The real app over a private copy of the served data directory, with an admin key and no rate limit."""
-    import shutil
-
     from api.app import create_app
-    from api.limits import Limits
-    from api.services import Services
-    from api.settings import Settings
 
-    data_dir = tmp_path_factory.mktemp("fuzz") / "data"
-    shutil.copytree(served_template, data_dir)
-    store, matcher = open_matcher(data_dir, encoder, build_index=False)
-    services = Services(
-        settings=Settings(data_dir=data_dir),
-        store=store,
-        matcher=matcher,
-        limits=Limits(rate_per_minute=1_000_000, burst=1_000_000),
-    )
+    services = unlimited_services(served_template, tmp_path_factory.mktemp("fuzz") / "data", encoder)
+    store = services.store
     secret = store.create_api_key("admin", None, "fuzz admin")[1]
     yield create_app(services.settings, services), secret
     services.close()

@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import json
 import random
-import signal
 import sqlite3
-import subprocess
 import time
+from functools import partial
 from pathlib import Path
 
 import pytest
 
 from corpus.store import open_store
 
-from .helpers import REPO, cli_command, cli_env, run_cli
+from .helpers import run_cli, sigkill, start_cli, wait_for_count
 
 N_PROFILES = 3000
 BATCH = 100
@@ -63,24 +62,15 @@ def test_sigkill_mid_ingest_keeps_whole_batches_and_resumes(tmp_path: Path):
         data_dir = tmp_path / f"d{round_}"
         db = data_dir / "policymatch.sqlite3"
         args = ("ingest", "enterprises", str(source), "--batch-size", str(BATCH), "--quiet")
-        proc = subprocess.Popen(
-            cli_command(*args),
-            cwd=REPO,
-            env=cli_env(data_dir),
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-        )
+        proc = start_cli(data_dir, *args)
         # Half the kills wait for a random number of committed rows, half at a random time.
         if round_ % 2 == 0:
             target = rng.randrange(1, N_PROFILES)
-            deadline = time.monotonic() + 30
-            while proc.poll() is None and _count(db) < target and time.monotonic() < deadline:
-                time.sleep(0.005)
+            wait_for_count(proc, partial(_count, db), target)
             time.sleep(rng.uniform(0, 0.05))
         else:
             time.sleep(rng.uniform(0.8, 2.5))
-        proc.send_signal(signal.SIGKILL)
-        proc.communicate(timeout=30)
+        sigkill(proc)
 
         # Killed before the store was created: nothing committed, and the next run creates it.
         stored = _stored_ids(data_dir) if db.exists() else []  # the store opens after the kill
@@ -138,22 +128,13 @@ def test_sigkill_mid_policy_ingest_keeps_whole_policies(tmp_path: Path):
     for round_ in range(6):
         data_dir = tmp_path / f"p{round_}"
         db = data_dir / "policymatch.sqlite3"
-        proc = subprocess.Popen(
-            cli_command(*args),
-            cwd=REPO,
-            env=cli_env(data_dir),
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-        )
+        proc = start_cli(data_dir, *args)
         # Wait for a random number of committed policies, then kill a few milliseconds later.
         target = rng.randrange(1, len(order))
         # Generous: on a loaded machine the CLI's start (imports, jieba) alone can take tens of seconds.
-        deadline = time.monotonic() + 180
-        while proc.poll() is None and _count(db, "policies") < target and time.monotonic() < deadline:
-            time.sleep(0.005)
+        wait_for_count(proc, partial(_count, db, "policies"), target, timeout=180)
         time.sleep(rng.uniform(0, 0.03))
-        proc.send_signal(signal.SIGKILL)
-        proc.communicate(timeout=30)
+        sigkill(proc)
         shape = _policy_shape(db) if db.exists() else {}
         stored = sorted(shape, key=order.index)
         assert len(stored) % 5 == 0 or len(stored) == len(order), f"a partial batch was kept: {len(stored)}"

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import json
 import random
-import signal
 import sqlite3
-import subprocess
 import time
+from functools import partial
 from pathlib import Path
 
 import pytest
 
-from .helpers import REPO, cli_command, cli_env, run_cli
+from .helpers import run_cli, sigkill, start_cli, wait_for_count
 
 N_ROWS = 3000
 BATCH = 100
@@ -64,23 +63,14 @@ def test_sigkill_mid_ledger_ingest_keeps_whole_batches_and_resumes_without_dupli
     for round_ in range(N_KILLS):
         data_dir = tmp_path / f"d{round_}"
         db = data_dir / "policymatch.sqlite3"
-        proc = subprocess.Popen(
-            cli_command(*args),
-            cwd=REPO,
-            env=cli_env(data_dir),
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-        )
+        proc = start_cli(data_dir, *args)
         if round_ % 2 == 0:
             target = rng.randrange(1, N_ROWS)
-            deadline = time.monotonic() + 30
-            while proc.poll() is None and _count(db) < target and time.monotonic() < deadline:
-                time.sleep(0.005)
+            wait_for_count(proc, partial(_count, db), target)
             time.sleep(rng.uniform(0, 0.05))
         else:
             time.sleep(rng.uniform(0.8, 2.5))
-        proc.send_signal(signal.SIGKILL)
-        proc.communicate(timeout=30)
+        sigkill(proc)
 
         if db.exists():
             lines, audits, integrity = _state(db)

@@ -4,7 +4,6 @@ every read of enterprise data audited. (tests/api covers single routes; this swe
 from __future__ import annotations
 
 import logging
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -12,7 +11,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from .conftest import open_matcher
+from .conftest import unlimited_services
 
 # Routes that read enterprise data: each successful call must leave an audit row by the caller's key.
 ENTERPRISE_READS = {
@@ -45,19 +44,9 @@ class Api:
 @pytest.fixture(scope="module")
 def api(served_template: Path, tmp_path_factory, encoder) -> Iterator[Api]:  # type: ignore[no-untyped-def]
     from api.app import create_app
-    from api.limits import Limits
-    from api.services import Services
-    from api.settings import Settings
 
-    data_dir = tmp_path_factory.mktemp("security") / "data"
-    shutil.copytree(served_template, data_dir)
-    store, matcher = open_matcher(data_dir, encoder, build_index=False)
-    services = Services(
-        settings=Settings(data_dir=data_dir),
-        store=store,
-        matcher=matcher,
-        limits=Limits(rate_per_minute=1_000_000, burst=1_000_000),
-    )
+    services = unlimited_services(served_template, tmp_path_factory.mktemp("security") / "data", encoder)
+    store = services.store
     enterprises = sorted(store.iter_enterprises(), key=lambda p: p.id)
     mine, other = enterprises[0], enterprises[1]
     item = sorted(store.iter_items(), key=lambda i: i.id)[0]

@@ -1,192 +1,32 @@
-"""The labelled corpus of real policy text (``eval/sets/real_policies``): load, materialise, check, split, count.
-
-The repository keeps only references and labels (``labels/*.jsonl``, format in
-the set's README); :func:`load_corpus` reads every label file, materialises
-each document's text from ``../shared/data`` (NCP ``docs.jsonl``, msgabench
-``docs.jsonl``, the Guangzhou csv cell ``原文关键条款(逐字摘录)`` by ``序号``),
-verifies the sha256 of every document and item, validates every record
-(fields and ops of docs/conditions.md v2, spans inside their item, canonical
-qualification titles, known region and industry codes) and assigns each
-document its split by the README's fixed rule. A record that fails is reported
-with its file and line and left out (with its items, for a document); the rest
-still load.
-"""
+"""The labelled records of the real corpus, their checks, and :func:`load_corpus`."""
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import json
-import re
-from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-SET_DIR = Path(__file__).resolve().parent / "sets" / "real_policies"
-LABELS_DIR = SET_DIR / "labels"
-DEFAULT_SHARED = Path(__file__).resolve().parents[2] / "shared"
-SPLITS = ("tune", "check", "final")
-SOURCES = ("ncp", "msga", "gz")
-
-PROFILE_FIELDS_V2 = frozenset(
-    {
-        "employees",
-        "revenue",
-        "revenue_growth",
-        "total_assets",
-        "rd_expense",
-        "rd_ratio",
-        "tax_paid",
-        "output_value",
-        "export_value",
-        "investment",
-        "qualifications",
-        "region_code",
-        "industry_code",
-        "established",
-        "mu_jun_class",
-        "size_class",
-        "credit_status",
-        "major_violation",
-        "business_scope",
-        "products",
-        "description",
-        # docs/conditions.md §4
-        "invention_patents",
-        "ip_count",
-        "rd_staff_ratio",
-        "hightech_income_ratio",
-        "tax_credit_grade",
-        "insured_employees",
-    }
+from eval.real_corpus.base import (
+    _DATE,
+    CONDITION_FIELDS_V2,
+    DOC_TYPES,
+    FULFILMENT_MODES,
+    LABELS_DIR,
+    NUMERIC_OPS,
+    OPS_V2,
+    ROLES,
+    SIZE_CLASSES,
+    SOURCES,
+    SourceDoc,
+    Vocabulary,
+    read_sources,
+    sha256_text,
+    split_of,
 )
-CONDITION_FIELDS_V2 = PROFILE_FIELDS_V2 | {"undecidable"}
-NUMERIC_OPS = frozenset({"gte", "gt", "lte", "lt", "eq"})
-OPS_V2 = NUMERIC_OPS | {
-    "has",
-    "not_has",
-    "in",
-    "within_region",
-    "industry_in",
-    "established_after",
-    "established_before",
-    "semantic",
-}
-ROLES = ("require", "bonus", "exclude")
-DOC_TYPES = ("policy", "notice", "qa", "result", "procurement", "news", "other")
-FULFILMENT_MODES = (None, "免申即享", "即申即享", "快申优享", "即申快享", "申报审批", "第三方评审")
-SIZE_CLASSES = ("大", "中", "小", "微")
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-
-
-class CorpusUnavailable(RuntimeError):
-    """``../shared/data`` (the source texts) is not beside this checkout."""
-
-
-def split_of(doc_key: str) -> str:
-    """Return the fixed split of a document key (README: sha256 of the key, mod 4: 0-1 tune, 2 check, 3 final)."""
-    n = int(hashlib.sha256(doc_key.encode("utf-8")).hexdigest(), 16) % 4
-    return "tune" if n in (0, 1) else ("check" if n == 2 else "final")
-
-
-def sha256_text(text: str) -> str:
-    """SHA-256 of a text's utf-8 bytes (hex)."""
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-# --- sources -----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class SourceDoc:
-    """One source document as the source itself gives it: the text and whatever metadata it carries."""
-
-    key: str
-    source: str
-    docid: str
-    text: str
-    title: str | None = None
-    department: str | None = None
-    issued: str | None = None
-
-
-def source_paths(shared_dir: Path) -> dict[str, Path]:
-    """Where each source lives under ``shared_dir``."""
-    data = Path(shared_dir) / "data"
-    return {
-        "ncp": data / "retrieval" / "ncp_policies" / "docs.jsonl",
-        "msga": data / "retrieval" / "msgabench_qa" / "docs.jsonl",
-        "gz": data / "policies" / "guangzhou_official_clauses.csv",
-    }
-
-
-def shared_available(shared_dir: Path | None = None) -> bool:
-    """Say whether every source of the corpus is present."""
-    return all(p.is_file() for p in source_paths(shared_dir or DEFAULT_SHARED).values())
-
-
-def read_sources(shared_dir: Path | None = None) -> dict[str, SourceDoc]:
-    """Every source document by key (``ncp:<docid>``, ``msga:<docid>``, ``gz:<序号>``)."""
-    paths = source_paths(shared_dir or DEFAULT_SHARED)
-    missing = [str(p) for p in paths.values() if not p.is_file()]
-    if missing:
-        raise CorpusUnavailable(
-            "the real corpus is materialised from ../shared/data, which is not beside this checkout "
-            f"(missing: {', '.join(missing)})"
-        )
-    out: dict[str, SourceDoc] = {}
-    for source in ("ncp", "msga"):
-        with paths[source].open(encoding="utf-8") as handle:
-            for line in handle:
-                if line.strip():
-                    record = json.loads(line)
-                    key = f"{source}:{record['docid']}"
-                    out[key] = SourceDoc(
-                        key, source, str(record["docid"]), record["text"], department=record.get("dept")
-                    )
-    with paths["gz"].open(encoding="utf-8-sig", newline="") as handle:
-        for row in csv.DictReader(handle):
-            key = f"gz:{row['序号']}"
-            out[key] = SourceDoc(
-                key,
-                "gz",
-                row["序号"],
-                row["原文关键条款(逐字摘录)"],
-                title=(row.get("文档标题") or "").strip() or None,
-                department=(row.get("发文机关") or "").strip() or None,
-                issued=(row.get("发布日期") or "").strip() or None,
-            )
-    return out
-
-
-# --- reference tables (what a value may name) ---------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Vocabulary:
-    """Canonical qualification titles, known region codes and GB/T 4754 codes a label may use."""
-
-    qualifications: frozenset[str]
-    regions: frozenset[str]
-    industries: frozenset[str]
-
-    @classmethod
-    def load(cls) -> Vocabulary:
-        """Read the project's reference tables (corpus/reference)."""
-        tables = Path(__file__).resolve().parents[1] / "corpus" / "reference"
-        titles = json.loads((tables / "qualifications.json").read_text(encoding="utf-8"))["titles"]
-        with (tables / "regions.csv").open(encoding="utf-8", newline="") as handle:
-            regions = frozenset(row["code"] for row in csv.DictReader(handle))
-        from corpus.reference import iter_industries
-
-        industries: set[str] = set()
-        for industry in iter_industries():
-            industries.add(industry.canonical_code)
-            industries.add(industry.canonical_code.lstrip("ABCDEFGHIJKLMNOPQRST"))
-        return cls(frozenset(t["title"] for t in titles), regions, frozenset(industries))
-
+from eval.real_corpus.counts import corpus_counts
 
 # --- records -----------------------------------------------------------------------------------
 
@@ -276,14 +116,6 @@ def _read_jsonl(path: Path) -> Iterator[tuple[int, Any]]:
                     yield number, json.loads(line)
                 except json.JSONDecodeError as exc:
                     yield number, exc
-
-
-def _iter_leaves(nodes: Iterable[Any]) -> Iterator[Mapping[str, Any]]:
-    for node in nodes:
-        if isinstance(node, Mapping) and ("any" in node or "all" in node):
-            yield from _iter_leaves(node.get("any") or node.get("all") or [])
-        elif isinstance(node, Mapping):
-            yield node
 
 
 def check_node(node: Any, length: int, vocab: Vocabulary, depth: int = 0) -> list[str]:
@@ -502,98 +334,3 @@ def load_corpus(
         )
     items.sort(key=lambda i: (i.doc, i.start))
     return Corpus(documents, tuple(items), tuple(problems), tuple(p.name for p in paths), digest.hexdigest())
-
-
-# --- counts ------------------------------------------------------------------------------------
-
-
-def item_shapes(item: Mapping[str, Any], document: Mapping[str, Any]) -> set[str]:
-    """Return the hard shapes an item's labels hold (any, tiers, bonus, exclude, …) for the corpus report."""
-    shapes: set[str] = set()
-    nodes = list(item.get("conditions") or [])
-    for tier in item.get("tiers") or []:
-        nodes += tier.get("conditions") or []
-    if item.get("tiers"):
-        shapes.add("tiers")
-    for node in nodes:
-        if isinstance(node, Mapping) and "any" in node:
-            shapes.add("any")
-        if isinstance(node, Mapping) and node.get("role") in ("bonus", "exclude"):
-            shapes.add(str(node["role"]))
-    for leaf in _iter_leaves(nodes):
-        if leaf.get("role") in ("bonus", "exclude"):
-            shapes.add(str(leaf["role"]))
-        if leaf.get("field") in ("credit_status", "major_violation"):
-            shapes.add("失信/违法")
-        if leaf.get("field") == "undecidable":
-            shapes.add("undecidable")
-        if leaf.get("op") == "semantic":
-            shapes.add("semantic")
-        if leaf.get("field") == "qualifications":
-            shapes.add("qualifications")
-    if item.get("for_enterprises") is False:
-        shapes.add("not_for_enterprises")
-    if not nodes and item.get("for_enterprises") is not False and document.get("is_policy") is not False:
-        shapes.add("no_conditions")
-    return shapes
-
-
-def corpus_counts(corpus: Corpus) -> dict[str, Any]:
-    """Count the corpus (a JSON-ready dict)."""
-    docs = corpus.documents.values()
-    shapes: Counter[str] = Counter()
-    leaves: Counter[str] = Counter()
-    for item in corpus.items:
-        document = corpus.documents[item.doc].record
-        shapes.update(item_shapes(item.record, document))
-        nodes = list(item.record.get("conditions") or [])
-        for tier in item.record.get("tiers") or []:
-            nodes += tier.get("conditions") or []
-        leaves.update(f"{leaf.get('field')}/{leaf.get('op')}" for leaf in _iter_leaves(nodes))
-    doc_shapes: Counter[str] = Counter()
-    for d in docs:
-        r = d.record
-        doc_shapes["non-policy"] += r.get("is_policy") is False
-        doc_shapes["governs"] += bool(r.get("governs"))
-        doc_shapes["governs_conditions"] += bool(r.get("governs_conditions"))
-        doc_shapes["valid_until"] += bool(r.get("valid_until"))
-        doc_shapes["valid_from"] += bool(r.get("valid_from"))
-        doc_shapes["window"] += bool(r.get("window"))
-        doc_shapes["regional"] += bool(r.get("region_code"))
-        doc_shapes["fulfilment_mode"] += bool(r.get("fulfilment_mode"))
-    per_split = {
-        s: {
-            "documents": sum(d.split == s for d in docs),
-            "items": sum(i.split == s for i in corpus.items),
-        }
-        for s in SPLITS
-    }
-    return {
-        "documents": len(corpus.documents),
-        "items": len(corpus.items),
-        "issuers": len({str(d.record.get("issuer") or d.record.get("department")) for d in docs}),
-        "sources": dict(Counter(d.source.source for d in docs)),
-        "splits": per_split,
-        "labellers": dict(Counter(str(d.record.get("labeller")) for d in docs)),
-        "doc_types": dict(Counter(str(d.record.get("doc_type")) for d in docs)),
-        "document_shapes": dict(doc_shapes),
-        "item_shapes": dict(shapes.most_common()),
-        "leaves": sum(leaves.values()),
-        "leaf_kinds": dict(leaves.most_common()),
-        "problems": len(corpus.problems),
-        "files": list(corpus.files),
-        "sha256": corpus.sha256,
-    }
-
-
-def summary_markdown(counts: Mapping[str, Any]) -> str:
-    """Render the corpus counts as a short Markdown block."""
-    splits = ", ".join(f"{s} {v['documents']} docs / {v['items']} items" for s, v in counts["splits"].items())
-    shapes = ", ".join(f"{k} {v}" for k, v in counts["item_shapes"].items())
-    doc_shapes = ", ".join(f"{k} {v}" for k, v in counts["document_shapes"].items())
-    return (
-        f"**{counts['documents']} documents, {counts['items']} items, {counts['issuers']} issuers** "
-        f"(sources {counts['sources']}); splits: {splits}.\n\n"
-        f"Item shapes: {shapes}.\n\nDocument facts: {doc_shapes}.\n\n"
-        f"{counts['leaves']} labelled leaves; {counts['problems']} records left out by checks."
-    )
