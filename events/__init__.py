@@ -1,7 +1,7 @@
 """Events the push module subscribes to: what happened in the store, told to webhooks, signed, retried, logged.
 
 - :mod:`events.types`: the event types and what each one's ``data`` holds;
-- :mod:`events.workdays`: working days by the official calendar (``chinesecalendar``), Mon–Fri outside it;
+- working days by the official calendar (`corpus.workdays`, from ``chinesecalendar``; shared with risk monitoring);
 - :mod:`events.signing`: ``X-Policymatch-Signature: sha256=<hex HMAC-SHA256 of the body>``;
 - :mod:`events.dispatch`: sends due deliveries with retries, backoff and dead-letter, and runs the producers;
 - :mod:`events.producers`: events derived from the store's change feed and from 申报 windows;

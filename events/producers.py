@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from events.workdays import working_days_between
+from corpus.workdays import working_days_between
 
 log = logging.getLogger("policymatch.events")
 

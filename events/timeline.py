@@ -4,7 +4,7 @@ The city's plan: push within 5 working days of publication. The clock starts at
 the policy's 发布 date (``issued``) when it is known — the plan's reading — or, with
 ``clock="ingested"`` or when no date is given, at the day the policy entered the
 store (its ``policy.published`` event). The deadline is that day plus N working
-days (:func:`events.workdays.add_working_days`); a subscriber met it when its first
+days (:func:`corpus.workdays.add_working_days`); a subscriber met it when its first
 2xx answer to the policy's first ``targets.ready`` came on or before the deadline.
 """
 
@@ -14,7 +14,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from events.workdays import add_working_days, working_days_between
+from corpus.workdays import add_working_days, working_days_between
 
 RULE_WORKING_DAYS = 5
 Clock = Literal["issued", "ingested"]

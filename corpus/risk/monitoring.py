@@ -8,6 +8,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from corpus import workdays
 from corpus.ledger import LedgerEntry, benefit_states
 from corpus.risk.duplicates import DuplicateHit
 
@@ -30,15 +31,11 @@ class ItemFacts:
 
 
 def working_days_between(start: dt.date, end: dt.date) -> int:
-    """Mon–Fri days after ``start`` up to and including ``end`` (no holiday calendar); negative when end < start."""
+    """Working days after ``start`` up to and including ``end``, by the official calendar (holidays and
+    make-up workdays from ``chinesecalendar``, Mon–Fri outside the years it knows); negative when end < start."""
     if end < start:
         return -working_days_between(end, start)
-    days = 0
-    day = start
-    while day < end:
-        day += dt.timedelta(days=1)
-        days += day.weekday() < 5
-    return days
+    return workdays.working_days_between(start, end).days
 
 
 @dataclass

@@ -177,15 +177,20 @@ def test_monitoring_counts_from_the_data_alone():
     assert p["multi_paid"] == {"duplicates": 0, "over_cap": 1}
     assert p["wrong_paid"] == {"ineligible": 1, "flagged": 1}
     assert p["missed"] == 2 and p["details"]["missed"] == ["C", "D"]
-    assert (p["push_share"], p["days_to_push"], p["push_on_time"]) == (0.5, 1, True)
-    assert per_item[1].to_dict()["days_to_push"] == 5 and per_item[1].missed == 0
+    # Sun 4 Jan 2026 is a make-up workday (调休): Fri 2 → Mon 5 is 2 working days, Fri 2 → Fri 9 is 6
+    assert (p["push_share"], p["days_to_push"], p["push_on_time"]) == (0.5, 2, True)
+    assert per_item[1].to_dict()["days_to_push"] == 6 and per_item[1].missed == 0
     assert [d.key for d in per_department] == ["科技局", "经信局"]
     again, _ = monitor(items, rows, [], eligible, frozenset({"R"}), pushed, TODAY, {"p#1": (4.5, 2)})
     assert [m.to_dict() for m in again] == [m.to_dict() for m in per_item]
 
 
 def test_working_days_and_satisfaction():
-    assert working_days_between(dt.date(2026, 1, 2), dt.date(2026, 1, 9)) == 5  # Fri → next Fri
+    # 2026: Sun 4 Jan is a make-up workday (调休), so Fri → next Fri is 6 working days, not 5
+    assert working_days_between(dt.date(2026, 1, 2), dt.date(2026, 1, 9)) == 6
+    # 国庆 2025: 1–8 Oct are holidays, so from 30 Sep only 9 Oct counts (Mon–Fri would say 7)
+    assert working_days_between(dt.date(2025, 9, 30), dt.date(2025, 10, 9)) == 1
+    assert working_days_between(dt.date(2025, 10, 9), dt.date(2025, 9, 30)) == -1
     assert satisfaction(
         [{"convenience": 5, "progress": 4, "usage": 3}, {"convenience": 3, "progress": 4, "usage": 5}]
     ) == (4.0, 2)
