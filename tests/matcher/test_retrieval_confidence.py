@@ -30,7 +30,7 @@ PARAPHRASE = "饭馆因为新冠停业了，租金能不能少交一些"
 
 
 @pytest.fixture(scope="module")
-def retriever(request) -> HybridRetriever:  # type: ignore[no-untyped-def]
+def retriever(request) -> HybridRetriever:
     """The served retriever over the five documents, with the real serving encoder."""
     encoder = request.getfixturevalue("encoder")
     built = HybridRetriever(encoder, config=RetrievalConfig())
@@ -38,7 +38,7 @@ def retriever(request) -> HybridRetriever:  # type: ignore[no-untyped-def]
     return built
 
 
-def test_served_fusion_weights_a_confident_bm25_and_survives_save_load(retriever, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_served_fusion_weights_a_confident_bm25_and_survives_save_load(retriever, tmp_path) -> None:
     fusion = retriever.config.fusion
     assert fusion.lexical_confidence > 0 and fusion.dense_weight > 0
     vector = retriever.encoder.encode_queries([LEXICAL])
@@ -56,7 +56,7 @@ def test_served_fusion_weights_a_confident_bm25_and_survives_save_load(retriever
     assert [(h.id, round(h.score, 9)) for h in loaded.search(PARAPHRASE, k=5)] == before
 
 
-def test_eval_hybrid_is_the_served_search(retriever, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_eval_hybrid_is_the_served_search(retriever, tmp_path) -> None:
     docs = [RetrievalDoc(docid=d, title="", text=t) for d, t in DOCS.items()]
     system = ServedSystem(retriever.encoder, cache_dir=tmp_path / "vectors", depth=5)
     system.fit(docs)
