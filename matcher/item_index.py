@@ -280,7 +280,7 @@ class ItemIndex:
         if retriever is None or query_vector is None or not n:
             return PartScores(np.zeros(n), None, np.zeros(n))
         terms = self._query_terms(retriever, query)
-        bm25 = self._by_position(catalog, "bm25", *retriever.lexical.score_rows(terms))[positions]
+        bm25 = self._lexical_by_position(catalog, retriever, terms)[positions]
         passage = None
         if retriever.passages is not None:
             doc_ids, best = retriever.passages.best_scores(terms)
@@ -304,15 +304,39 @@ class ItemIndex:
                 self._tokens.popitem(last=False)
         return terms
 
+    def _lexical_by_position(
+        self, catalog: ItemCatalog, retriever: HybridRetriever, terms: Any
+    ) -> np.ndarray:
+        """Document BM25 laid out by catalog position; the row → position map is kept per generation of the rows."""
+        lexical = retriever.lexical
+        scores, generation = lexical.score_array(terms)
+        key = (id(catalog), len(catalog.items), self.changes, id(retriever), id(lexical), generation)
+        cached = self._rows_cache.get("bm25")
+        if cached is None or cached[0] != key:
+            ids, now = lexical.row_ids()
+            if now != generation:  # the rows changed after scoring: score again with their ids, uncached
+                scores, ids = lexical.score_rows(terms)
+                return self._laid_out(catalog, scores, self._positions_of(catalog, ids))
+            cached = self._rows_cache["bm25"] = (key, self._positions_of(catalog, ids), ids)
+        return self._laid_out(catalog, scores, cached[1])
+
     def _by_position(self, catalog: ItemCatalog, kind: str, scores: np.ndarray, row_ids: Any) -> np.ndarray:
         """Scores of index rows (document ids per row) laid out by catalog position (0 where not indexed)."""
         key = (id(catalog), len(row_ids), self.changes, id(self.retriever))
         cached = self._rows_cache.get(kind)
-        if cached is None or cached[0] != key or cached[2] != row_ids:
-            position = catalog.position
-            rows = np.array([position.get(r, -1) if r is not None else -1 for r in row_ids], dtype=np.int64)
-            cached = self._rows_cache[kind] = (key, rows, list(row_ids))
-        rows = cached[1]
+        # The passage index hands out the same id list until its documents change: mostly an identity test.
+        if cached is None or cached[0] != key or (cached[2] is not row_ids and cached[2] != row_ids):
+            cached = self._rows_cache[kind] = (key, self._positions_of(catalog, row_ids), row_ids)
+        return self._laid_out(catalog, scores, cached[1])
+
+    @staticmethod
+    def _positions_of(catalog: ItemCatalog, row_ids: Any) -> np.ndarray:
+        """Catalog position of each index row's document (-1: removed or not in the catalog)."""
+        position = catalog.position
+        return np.array([position.get(r, -1) if r is not None else -1 for r in row_ids], dtype=np.int64)
+
+    @staticmethod
+    def _laid_out(catalog: ItemCatalog, scores: np.ndarray, rows: np.ndarray) -> np.ndarray:
         out = np.zeros(len(catalog.items))
         found = rows >= 0
         out[rows[found]] = np.asarray(scores)[: len(rows)][found]

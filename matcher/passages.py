@@ -74,10 +74,11 @@ class PassageIndex:
             doc_id, _, _ = passage_id.rpartition(PASSAGE_SEPARATOR)
             self._counts[doc_id] = self._counts.get(doc_id, 0) + 1
         self._lock = threading.RLock()
-        self._owner_key: tuple[int, int] | None = None
+        self._owner_key: tuple[int, int] | None = None  # (own version, the BM25 rows' generation)
         self._owner_rows = np.zeros(0, dtype=np.int64)  # live passage rows, grouped by document
         self._owner_starts = np.zeros(0, dtype=np.int64)  # where each document's group starts
         self._owner_ids: list[str] = []
+        self._owner_in_order = False
         self._version = 0
 
     def __len__(self) -> int:
@@ -123,10 +124,11 @@ class PassageIndex:
             self._version += 1
             return len(doomed)
 
-    def _owners(self, row_ids: list[str | None]) -> tuple[np.ndarray, np.ndarray, list[str]]:
-        """Live passage rows grouped by document, each group's start, and the documents in group order."""
-        key = (self._version, len(row_ids))
+    def _owners(self, generation: int) -> tuple[np.ndarray, np.ndarray | None, np.ndarray, list[str]]:
+        """Live passage rows grouped by document (None when that is every row in order), group starts, documents."""
+        key = (self._version, generation)
         if self._owner_key != key:
+            row_ids, generation = self.index.row_ids()
             position: dict[str, int] = {}
             owner = np.full(len(row_ids), -1, dtype=np.int64)
             for row, passage_id in enumerate(row_ids):
@@ -136,18 +138,24 @@ class PassageIndex:
             alive = np.flatnonzero(owner >= 0)
             rows = alive[np.argsort(owner[alive], kind="stable")]
             starts = np.flatnonzero(np.r_[True, np.diff(owner[rows]) != 0]) if len(rows) else rows
-            self._owner_key, self._owner_rows, self._owner_starts = key, rows, starts
+            self._owner_key, self._owner_rows, self._owner_starts = (self._version, generation), rows, starts
+            # Rows added document by document are already grouped: the scores need no gather then.
+            self._owner_in_order = len(rows) == len(row_ids) and bool(
+                np.array_equal(rows, np.arange(len(rows)))
+            )
             self._owner_ids = list(position)
-        return self._owner_rows, self._owner_starts, self._owner_ids
+        gather = None if self._owner_in_order else self._owner_rows
+        return self._owner_rows, gather, self._owner_starts, self._owner_ids
 
     def best_scores(self, query: str | Sequence[str]) -> tuple[list[str], np.ndarray]:
         """Every document id and its best passage's BM25 for ``query`` (text or tokens), from one scoring pass."""
         with self._lock:
-            scores, row_ids = self.index.score_rows(query)
-            rows, starts, doc_ids = self._owners(row_ids)
+            scores, generation = self.index.score_array(query)
+            rows, gather, starts, doc_ids = self._owners(generation)
             if not len(rows):
                 return doc_ids, np.zeros(len(doc_ids), dtype=np.float64)
-            return doc_ids, np.maximum.reduceat(scores[rows], starts).astype(np.float64)
+            grouped = scores if gather is None else scores[gather]
+            return doc_ids, np.maximum.reduceat(grouped, starts).astype(np.float64)
 
     def save(self, folder: Path) -> Path:
         """Write the passage BM25 index and ``passages.json`` (the splitting) into ``folder``."""
