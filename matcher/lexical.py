@@ -66,9 +66,24 @@ def bm25_scores(
     ``tf_weights``, when given, is ``lucene_tf_weight`` of every stored posting (``term_doc.data``
     order) with these ``k1``, ``b`` and lengths, computed once per index state: the same numbers.
     """
+    return _bm25(query_terms, query_counts, term_doc, doc_len, doc_freq, n_docs, k1, b, tf_weights)[0]
+
+
+def _bm25(
+    query_terms: np.ndarray,
+    query_counts: np.ndarray,
+    term_doc: sp.csc_matrix,
+    doc_len: np.ndarray,
+    doc_freq: np.ndarray,
+    n_docs: int,
+    k1: float,
+    b: float,
+    tf_weights: np.ndarray | None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """``bm25_scores`` and the rows of the query's postings (with repeats): every row that can score above 0."""
     n_rows = term_doc.shape[0]
     if len(query_terms) == 0 or n_docs == 0:
-        return np.zeros(n_rows, dtype=np.float32)
+        return np.zeros(n_rows, dtype=np.float32), np.zeros(0, dtype=np.int64)
     avg_doc_len = float(doc_len.sum()) / n_docs
     # The query's columns read straight from the CSC arrays, in query-term order (what ``term_doc[:, terms]``
     # returns, without scipy building a matrix: a third of a first request's lexical scoring).
@@ -83,7 +98,7 @@ def bm25_scores(
         data = np.concatenate([term_doc.data[s] for s in spans])
         tf_part = lucene_tf_weight(data, doc_len[rows], avg_doc_len, k1, b)
     weights = tf_part * np.repeat(idf, per_column)
-    return np.bincount(rows, weights=weights, minlength=n_rows).astype(np.float32)
+    return np.bincount(rows, weights=weights, minlength=n_rows).astype(np.float32), rows
 
 
 # --- the index ---------------------------------------------------------------------------------
@@ -296,10 +311,15 @@ class BM25Index:
 
     def score_array(self, query: str | Sequence[str]) -> tuple[np.ndarray, int]:
         """BM25 of ``query`` for every row, with the generation of the rows (see :meth:`row_ids`), no id list copied."""
+        scores, _, generation = self.score_hits(query)
+        return scores, generation
+
+    def score_hits(self, query: str | Sequence[str]) -> tuple[np.ndarray, np.ndarray, int]:
+        """``score_array`` plus the rows holding a query term (with repeats): no other row scores above 0."""
         with self._lock:
             matrix = self._ensure_matrix()
             terms, counts = self._query_terms(query)
-            scores = bm25_scores(
+            scores, hits = _bm25(
                 terms,
                 counts,
                 matrix,
@@ -308,9 +328,9 @@ class BM25Index:
                 len(self._rows),
                 self.k1,
                 self.b,
-                tf_weights=self._tf_weights,
+                self._tf_weights,
             )
-            return scores, self._generation
+            return scores, hits, self._generation
 
     def row_ids(self) -> tuple[list[str | None], int]:
         """Return the row → id list (None: removed) and its generation, which every change of rows or ids bumps."""

@@ -140,11 +140,10 @@ class PassageIndex:
     def best_scores(self, query: str | Sequence[str]) -> tuple[list[str], np.ndarray]:
         """Every document id and its best passage's BM25 for ``query`` (text or tokens), from one scoring pass."""
         with self._lock:
-            scores, generation = self.index.score_array(query)
+            scores, hit, generation = self.index.score_hits(query)
             owner_of_row, doc_ids = self._owners(generation)
             # Only rows holding a query term score above 0 (BM25 is never negative): the maximum over those,
             # into zeros, is each document's best passage without visiting every passage.
-            hit = np.flatnonzero(scores)
             best = np.zeros(
                 len(doc_ids) + 1, dtype=scores.dtype
             )  # the extra slot: removed rows (they score 0)
