@@ -300,9 +300,15 @@ class BM25Index:
 
     def _query_terms(self, query: str | Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
         tokens = self.query_tokens(query) if isinstance(query, str) else list(query)
-        known = [self._vocab[t] for t in tokens if t in self._vocab]
-        terms, counts = np.unique(np.asarray(known, dtype=np.int64), return_counts=True)
-        return terms, counts.astype(np.float64)
+        # Counted in a dict, not by np.unique: a query has tens of tokens, where numpy's overhead dominates.
+        vocab = self._vocab
+        known: dict[int, int] = {}
+        for token in tokens:
+            term = vocab.get(token)
+            if term is not None:
+                known[term] = known.get(term, 0) + 1
+        terms = sorted(known)
+        return np.array(terms, dtype=np.int64), np.array([known[t] for t in terms], dtype=np.float64)
 
     def score_rows(self, query: str | Sequence[str]) -> tuple[np.ndarray, list[str | None]]:
         """BM25 of ``query`` (text or tokens) for every row, with the row → id list (None: removed)."""
