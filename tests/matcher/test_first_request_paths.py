@@ -78,3 +78,31 @@ def test_passage_best_scores_follow_changes_between_queries():
             assert got.keys() == want.keys() == kept.keys()
             for doc_id, score in want.items():
                 assert np.isclose(got[doc_id], score, rtol=1e-5, atol=1e-9)
+
+
+def test_matcher_paths_equal_the_plain_computations(tmp_path, encoder):  # type: ignore[no-untyped-def]
+    from golden_demo import ALL_LEVELS, demo_matcher
+
+    with demo_matcher(tmp_path, encoder) as matcher:
+        index, catalog = matcher.index, matcher.catalog
+        retriever = index.retriever
+        assert retriever is not None and len(catalog.prefixes) > 1
+        ids = [matcher.columns.ids[r] for r in range(len(matcher.columns)) if matcher.columns.alive[r]][:12]
+        everything = np.arange(len(catalog.items))
+        # The plain dense part: every window in catalog order, one einsum, the best window per item.
+        blocks = [retriever.chunk_vectors([item.id])[0] for item in catalog.items]
+        starts = np.r_[0, np.cumsum([len(b) for b in blocks])]
+        for enterprise_id in ids:
+            profile = matcher.profile_for(enterprise_id, None)
+            vector = matcher.judge.text_vectors([profile.get("business_scope") or enterprise_id])
+            plain = np.maximum.reduceat(
+                np.einsum("ij,j->i", np.concatenate(blocks), vector.ravel()), starts[:-1]
+            )
+            region = str(profile.get("region_code") or "")
+            own = np.flatnonzero([region.startswith(catalog.prefixes[p]) for p in catalog.prefix_of])
+            assert np.array_equal(index._dense(catalog, retriever, vector, own), plain[own])
+            assert np.array_equal(index._dense(catalog, retriever, vector, everything), plain)
+            # Sorting only the levels that reach into top_k: the same first results as sorting them all.
+            few = matcher.match(enterprise_id=enterprise_id, top_k=5, levels=ALL_LEVELS).to_dict()
+            every = matcher.match(enterprise_id=enterprise_id, top_k=10_000, levels=ALL_LEVELS).to_dict()
+            assert few["results"] == every["results"][:5] and few["counts"] == every["counts"]
