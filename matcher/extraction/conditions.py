@@ -500,7 +500,12 @@ def _industries(text: str) -> Iterator[_Found]:
             if any(s < end and start < e for s, e in taken) or _inside_parentheses(text, start):
                 continue
             # A fund or a platform named after an industry is not a requirement on the enterprise.
-            if re.match(r"(?:发展)?(?:专项资金|资金|基金|平台|协会|主管部门|结构调整)", text[end : end + 6]):
+            if re.match(
+                r"[”\"」』]?(?:发展)?(?:专项资金|资金|基金|平台|协会|主管部门|结构调整|高质量发展)", text[end : end + 8]
+            ):
+                continue
+            # Nor is a department named after one (交通运输部, 商务局, 农业农村厅 …).
+            if re.match(r"(?:农村)?(?:部|厅|局|委|管理部门)", text[end : end + 5]):
                 continue
             taken.append((start, end))
             hits.append((start, end, codes))
@@ -525,8 +530,23 @@ def _industries(text: str) -> Iterator[_Found]:
         )
 
 
+# An item about repairing a 失信 record or objecting to one (信用修复, 异议) is for those who have it.
+_CREDIT_REPAIR_RE = re.compile(r"信用修复|修复信用|失信信息|失信记录[^，。；]{0,10}(?:异议|修复|移出)|异议")
+_BECAME_RE = re.compile(r"(?:已|已经|被)(?:成为|列为|列入|纳入|认定为)$|对(?:已|被)?$")
+
+
 def _exclusions(text: str) -> Iterator[_Found]:
     for match in re.finditer(vocab.CREDIT_PATTERNS, text):
+        # The sentence around it, looked for within a bounded window (long texts stay linear).
+        low, high = max(0, match.start() - 120), min(len(text), match.end() + 120)
+        sentence_start = max(text.rfind(ch, low, match.start()) for ch in "。；;\n") + 1
+        ends = [i for i in (text.find(ch, match.end(), high) for ch in "。；;\n") if i >= 0]
+        if _CREDIT_REPAIR_RE.search(text, max(low, sentence_start), min(ends, default=high)):
+            # 对已成为失信主体的企业，开辟信用修复绿色通道: the item requires the 失信 status; a record
+            # objected to (违诺失信信息…提出异议) states no requirement either way.
+            if _BECAME_RE.search(text, max(0, match.start() - 6), match.start()):
+                yield _Found(*match.span(), Condition("credit_status", "eq", "dishonest", match.group(0)))
+            continue
         yield _Found(*match.span(), Condition("credit_status", "eq", "normal", match.group(0)))
     for match in re.finditer(vocab.VIOLATION_PATTERNS, text):
         yield _Found(*match.span(), Condition("major_violation", "eq", False, match.group(0)))

@@ -227,10 +227,21 @@ _ANY_LIST_RE = re.compile(
 _SUBJECT_RE = re.compile(r"企业|单位|纳税人|缴费人|主体|机构|商户|个体工商户|项目|物资|货物|农户|园区")
 
 
+# The text says in so many words that every enterprise may have it (无论盈利还是亏损，均可享受).
+_EVERYONE_RE = re.compile(r"无论[^。；;]{1,30}?(?:还是|或是|或者|与否)[^。；;]{0,30}?(?:均|都)(?:可|能)")
+
+
 def _subject_part(text: str, parts: Sequence[_Span]) -> tuple[int, int] | None:
-    """Return the words of the first part that names whom the item is for (after any heading), or None."""
+    """Return the words of the first part that names whom the item is for (after any heading), or None.
+
+    Parts that only say how or when to apply (申报时间为…, 提交材料) name nobody; an item that says
+    every enterprise may have it (无论…均可) names no one to stand in for.
+    """
+    if _EVERYONE_RE.search(text):
+        return None
     heading = _HEADING_RE.match(text)
     body = [p for p in parts if not heading or p.start >= heading.end()] or list(parts)
+    body = [p for p in body if not _PROCEDURE_RE.search(text, p.start, p.end)]
     for part in [p for p in body if _SUBJECT_RE.search(text, p.start, p.end)] + body:
         span = _fallback_span(text, part)
         if span is not None:
@@ -301,6 +312,14 @@ _REQUIREMENT_RE = re.compile(
     r"|(?:受|因)(?:疫情|新冠)"
     r"|(?:未|不)裁员"
 )
+# When and how to apply (申报时间为… / 企业应将…填入 / 应于…前提交 / 不接受线下申报), and the words that
+# every enterprise may have it (无论…均可): no requirement, and no stand-in for one.
+_PROCEDURE = (
+    r"(?:申报|申请|受理)时间(?:为|是|：|:)|(?:须|需|应当?)(?:将|于|如实|向)"
+    r"|(?:不|暂不|不再)(?:接受|受理)(?:线上|线下|现场|纸质|邮寄)?(?:申报|申请|材料)"
+    r"|无论[^。；;]{1,30}?(?:还是|或是|或者|与否)[^。；;]{0,30}?(?:均|都)(?:可|能)"
+)
+_PROCEDURE_RE = re.compile(_PROCEDURE)
 # A part that only points at requirements stated elsewhere, or describes the procedure.
 _NOT_A_REQUIREMENT_RE = re.compile(
     r"^(?:符合|满足|具备)(?:下列|以下|如下|上述|相关)?(?:条件|要求)|(?:申报|申请)(?:材料|程序|流程|方式|时间)|咨询|电话|邮箱|网址|登录|提交"
@@ -308,6 +327,7 @@ _NOT_A_REQUIREMENT_RE = re.compile(
     r"|(?:符合|满足|具备|达到)(?:下列|以下|如下)(?:全部|所有)?(?:条件|要求|标准)"
     # How the support is paid (实行“免申即享”…企业无需申报), not what the enterprise must be.
     r"|免申即享|无需申报|无需申请|直接兑付|直接兑现"
+    r"|" + _PROCEDURE
 )
 # 对同时符合下列条件的企业，给予…: the beneficiary is whoever meets the list, which says the requirements.
 _LIST_LEAD_RE = re.compile(r"(?:符合|满足|具备|达到)(?:下列|以下|如下)(?:全部|所有)?(?:条件|要求|标准)")

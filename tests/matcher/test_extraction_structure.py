@@ -279,3 +279,45 @@ def test_registration_said_with_yifa_reads_the_region() -> None:
 def test_the_kind_of_project_an_item_is_about_is_no_requirement() -> None:
     text = "对企业实施的数字化改造项目，按软硬件投入的10%给予补助。申报企业须在本市注册。"
     assert not [c for c in leaves(extract_entries(text, region_code="3310")) if c.field == "undecidable"]
+
+
+# --- procedure, explicit openness, departments, credit repair (x5; own sentences in the real shape) ---
+
+
+def test_how_and_when_to_apply_is_no_requirement() -> None:
+    text = "申报时，企业应将上年度研发投入如实填入申报表，填报后的数据作为审核依据。"
+    assert not [c for c in _leaves(text) if c.field == "undecidable"]
+    text = "企业网上申报时间为2025年5月6日9时至2025年5月20日17时。不受理纸质材料。"
+    assert _leaves(text) == []
+
+
+def test_saying_every_enterprise_may_have_it_leaves_no_stand_in_condition() -> None:
+    text = "无论规模大小还是是否盈利，企业均可享受本项研发费用税前扣除。"
+    assert _leaves(text) == []
+
+
+def test_an_obligation_to_pay_on_time_is_still_a_requirement() -> None:
+    text = "领取补贴的企业须按时足额缴纳职工社会保险费。"
+    assert [c.field for c in _leaves(text)] == ["undecidable"]
+
+
+def test_an_unread_requirement_still_stands_in_when_a_part_names_whom() -> None:
+    text = "在本市自贸片区注册的企业可通过线上方式提交延长工时的申请。"
+    assert [c.field for c in _leaves(text)] == ["undecidable"]
+
+
+def test_an_industry_word_in_a_department_or_programme_name_is_no_industry() -> None:
+    text = "按照交通运输部、商务局的部署，统筹用好制造业高质量发展专项资金，支持企业开展线上培训。"
+    assert not [c for c in _leaves(text) if c.field == "industry_code"]
+    assert [c.value for c in _leaves("对交通运输企业给予一次性补贴。") if c.field == "industry_code"] == [("G",)]
+
+
+def test_credit_repair_is_for_those_with_the_record() -> None:
+    held = _leaves("对已被列为失信主体的医药企业，开通信用修复快速通道。")
+    assert ("credit_status", "eq", "dishonest") in {(c.field, c.op, c.value) for c in held}
+    # An objection to a record states no requirement either way.
+    objected = _leaves("企业认为平台公示的失信信息有误的，可向主管部门提出异议。")
+    assert not [c for c in objected if c.field == "credit_status"]
+    # The plain exclusion keeps its base-spec form.
+    excluded = _leaves("被列入失信名单的企业不得申报。")
+    assert ("credit_status", "eq", "normal") in {(c.field, c.op, c.value) for c in excluded}
