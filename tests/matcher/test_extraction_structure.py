@@ -309,7 +309,9 @@ def test_an_unread_requirement_still_stands_in_when_a_part_names_whom() -> None:
 def test_an_industry_word_in_a_department_or_programme_name_is_no_industry() -> None:
     text = "按照交通运输部、商务局的部署，统筹用好制造业高质量发展专项资金，支持企业开展线上培训。"
     assert not [c for c in _leaves(text) if c.field == "industry_code"]
-    assert [c.value for c in _leaves("对交通运输企业给予一次性补贴。") if c.field == "industry_code"] == [("G",)]
+    assert [c.value for c in _leaves("对交通运输企业给予一次性补贴。") if c.field == "industry_code"] == [
+        ("G",)
+    ]
 
 
 def test_credit_repair_is_for_those_with_the_record() -> None:
