@@ -661,6 +661,22 @@ def _beneficiary_requirements(text: str, decided: _Decided) -> Iterator[_Found]:
             yield _Found(offset, offset + len(stripped), Condition("undecidable", "eq", stripped, stripped))
 
 
+# Tax guides name the beneficiary under a bracketed heading (【享受主体】 药品生产企业 【优惠内容】 …):
+# what it says is a requirement, read as decided conditions where it can be, else as free text.
+_SUBJECT_HEADING_RE = re.compile(
+    r"【(?:享受主体|适用对象|支持对象|补贴对象|申报主体)】[\s\u3000]*(?P<who>[^【】。；;\n]{2,60})"
+)
+
+
+def _subject_headings(text: str) -> Iterator[_Found]:
+    for match in _SUBJECT_HEADING_RE.finditer(text):
+        start, end = match.span("who")
+        while end > start and text[end - 1] in " 　\t，,。":
+            end -= 1
+        if end - start >= 3:
+            yield _Found(start, end, Condition("undecidable", "eq", text[start:end], text[start:end]))
+
+
 # An item's heading (（一）推进制造业数字化改造。 / 1.培育雏鹰企业：) names its topic, not a requirement.
 _HEADING_RE = re.compile(
     r"^\s*(?:[（(][一二三四五六七八九十\d]{1,3}[）)]|[一二三四五六七八九十]{1,3}、|\d{1,2}[.、]|第[一二三四五六七八九十\d]{1,4}条)\s*"
@@ -708,6 +724,20 @@ def _supported_act(found: _Found, text: str) -> bool:
     return found.condition.field == "undecidable" and bool(
         _supported_act_re().fullmatch(text[found.start : found.end])
     )
+
+
+# A cited document's title (《关于支持中小企业共渡难关的若干措施》) names another text, not a requirement.
+_CITED_TITLE_RE = re.compile(r"《[^《》\n]{1,120}》")
+
+
+def _cited_titles(text: str) -> list[tuple[int, int]]:
+    return [m.span() for m in _CITED_TITLE_RE.finditer(text)]
+
+
+def _inside_span(spans: list[tuple[int, int]], start: int, end: int) -> bool:
+    """Tell whether ``[start, end)`` lies inside one of ``spans`` (sorted, disjoint), by binary search."""
+    at = bisect.bisect_right(spans, (start, 1 << 62)) - 1
+    return at >= 0 and spans[at][0] <= start and end <= spans[at][1]
 
 
 def _overlaps(a: _Found, b: _Found) -> bool:
@@ -789,7 +819,9 @@ def found_conditions(
     for found in _industries(norm):
         if not any(_overlaps(found, d) for d in decided.near(found.start, found.end)):
             decided.append(found)
-    for found in sorted(_undecidable(norm), key=lambda f: (f.start, -(f.end - f.start))):
+    for found in sorted(
+        (*_undecidable(norm), *_subject_headings(norm)), key=lambda f: (f.start, -(f.end - f.start))
+    ):
         trimmed = _trim(found, decided, norm)
         if trimmed is not None:
             decided.append(trimmed)
@@ -797,7 +829,12 @@ def found_conditions(
         decided.append(found)
     merged = _merge_adjacent(decided.found, norm)
     heading_end = _heading_end(norm)
-    kept = [f for f in merged if f.start >= heading_end and not _supported_act(f, norm)]
+    titles = _cited_titles(norm)
+    kept = [
+        f
+        for f in merged
+        if f.start >= heading_end and not _supported_act(f, norm) and not _inside_span(titles, f.start, f.end)
+    ]
     # A requirement restated (a heading, then the 享受条件) is one requirement.
     seen: set[tuple[str, str]] = set()
     unique = []

@@ -323,3 +323,16 @@ def test_credit_repair_is_for_those_with_the_record() -> None:
     # The plain exclusion keeps its base-spec form.
     excluded = _leaves("被列入失信名单的企业不得申报。")
     assert ("credit_status", "eq", "normal") in {(c.field, c.op, c.value) for c in excluded}
+
+
+def test_the_beneficiary_under_a_bracketed_heading_is_a_requirement() -> None:
+    text = "【享受主体】 为抗疫捐赠进口的医用物资 【优惠内容】 免征进口关税和进口环节增值税。"
+    assert [(c.field, c.value) for c in _leaves(text)] == [("undecidable", "为抗疫捐赠进口的医用物资")]
+
+
+def test_a_cited_document_title_states_no_requirement() -> None:
+    text = "依据《关于支持小微企业稳定发展的若干措施》，对本省医药流通企业减免房租。"
+    assert not [c for c in _leaves(text) if c.field == "size_class"]
+    assert [c.value for c in _leaves("对小微企业减免三个月房租。") if c.field == "size_class"] == [
+        ("小", "微")
+    ]

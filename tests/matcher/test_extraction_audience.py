@@ -1,0 +1,50 @@
+"""Whom an item is for: items that give enterprises nothing are stored, never offered (own sentences)."""
+
+from __future__ import annotations
+
+from corpus.schemas import validate_policy
+from matcher.extraction import extract_item, for_enterprises
+from matcher.extraction.audience import audience
+from matcher.ingest import prepare_policy
+
+
+def test_a_benefit_for_persons_only_is_not_for_enterprises() -> None:
+    text = "一、对参与救治工作的医务人员取得的临时补助，免征个人所得税。"
+    assert audience(text) == "persons"
+    assert not for_enterprises("老年人凭社会保障卡就餐可享受每餐2元的补贴。")
+
+
+def test_a_personal_income_tax_relief_for_enterprises_stays_for_enterprises() -> None:
+    # 个人独资企业 is an enterprise; a payroll measure names the employer.
+    assert for_enterprises("个人独资企业取得的经营所得，减半征收个人所得税。")
+    assert for_enterprises("企业发给职工个人的防疫用品，不计入工资薪金收入。")
+
+
+def test_duties_of_departments_are_not_for_enterprises() -> None:
+    text = "（二）优化办税服务。各地税务机关要全面梳理网上办税事项，引导纳税人通过电子税务局办理业务。"
+    assert audience(text) == "government"
+
+
+def test_a_department_that_grants_enterprises_something_stays_for_enterprises() -> None:
+    text = "（三）加大帮扶。各地区要对受疫情影响较大的小微企业予以资金支持。"
+    assert for_enterprises(text)
+    text = "二、各省可结合实际，对在疫情期间带动农户增收的龙头企业和合作社，可给予一次性补贴。"
+    assert for_enterprises(text)
+
+
+def test_an_ordinary_measure_is_for_enterprises() -> None:
+    text = "对本市新认定的专精特新中小企业，给予一次性奖励20万元。"
+    assert for_enterprises(text)
+    assert extract_item(text).for_enterprises
+
+
+def test_ingest_stores_an_item_for_persons_as_never_offered() -> None:
+    text = (
+        "关于疫情期间若干支持措施的通知\n"
+        "一、对受疫情影响较大的小微企业，给予房租补贴每月5000元。\n"
+        "二、对参与救治的医务人员发放的临时补助，免征个人所得税。\n"
+    )
+    prepared = prepare_policy(validate_policy({"id": "x5-audience", "title": "支持措施", "text": text}))
+    offered = {item.text[:2]: item.is_policy for item in prepared.items}
+    assert offered["一、"] is not False
+    assert offered["二、"] is False
