@@ -346,6 +346,9 @@ def _regions(text: str, region_code: str | None) -> Iterator[_Found]:
             r"(?:对|支持|鼓励)$", head
         ):
             span_start, span_end = start, end
+        elif (head.endswith("除") and re.match(r"(?:以外|之外|外)", tail)) or tail.startswith("除外"):
+            # 各省（除湖北省外）/ 湖北省除外: the place is excluded (the role is read from 除…外).
+            span_start, span_end = start, end
         else:
             continue
         places = regions_named(match.group(0))

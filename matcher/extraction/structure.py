@@ -249,6 +249,29 @@ def _subject_part(text: str, parts: Sequence[_Span]) -> tuple[int, int] | None:
     return None
 
 
+# Kinds of body no enterprise is: excluding them (不含机关事业单位) excludes no enterprise.
+_NOT_ENTERPRISES = frozenset(
+    {
+        "机关",
+        "党政机关",
+        "国家机关",
+        "事业单位",
+        "机关事业单位",
+        "行政事业单位",
+        "社会团体",
+        "人民团体",
+        "个人",
+    }
+)
+
+
+def _moot_exception(words: str) -> bool:
+    """Tell whether an exception (不含机关事业单位 / 机关、事业单位除外) names only bodies that are no enterprise."""
+    words = re.sub(r"^(?:不含|不包括|不包含|除)|(?:除外|以外|之外|外|等)$", "", words.strip("（）() "))
+    pieces = [p for p in re.split(r"[、和及与]", words) if p]
+    return bool(pieces) and all(p in _NOT_ENTERPRISES for p in pieces)
+
+
 def _unheld_exceptions(text: str, found: Sequence[_Found], parts: Sequence[_Span]) -> list[_Found]:
     """Return an ``undecidable`` for each 除X外 / X除外 / 不含X whose X yielded no condition (X is then excluded)."""
     out = []
@@ -259,6 +282,8 @@ def _unheld_exceptions(text: str, found: Sequence[_Found], parts: Sequence[_Span
             while end > start and text[end - 1] in "）)的等":
                 end -= 1
             if end - start < 2 or any(f.start < end and start < f.end for f in found):
+                continue
+            if _moot_exception(text[start:end]):
                 continue
             value = text[start:end]
             out.append(_Found(start, end, Condition("undecidable", "eq", value, value)))
@@ -610,6 +635,8 @@ def extract_entries(
             continue
         # 对研发投入达到下列标准的企业: the list after it says the requirements, the lead-in none.
         if f.condition.field == "undecidable" and _LIST_LEAD_RE.search(norm, f.start, f.end):
+            continue
+        if f.condition.field == "undecidable" and _moot_exception(norm[f.start : f.end]):
             continue
         key = f.condition.key
         if f.condition.field != "undecidable" and f.condition.op != "semantic" and key in seen:

@@ -55,7 +55,8 @@ def test_exclusion_words_make_exclude_leaves() -> None:
 
 
 def test_except_clause_without_a_field_is_an_undecidable_exclusion() -> None:
-    entries = extract_entries("对辖区内参保单位（不含机关事业单位）返还失业保险费。")
+    # (不含机关事业单位 excludes no enterprise: test_excepting_bodies_that_are_no_enterprise_excludes_no_enterprise.)
+    entries = extract_entries("对辖区内参保单位（不含劳务派遣单位）返还失业保险费。")
     assert any(c.role == "exclude" and c.field == "undecidable" for c in leaves(entries))
 
 
@@ -336,3 +337,16 @@ def test_a_cited_document_title_states_no_requirement() -> None:
     assert [c.value for c in _leaves("对小微企业减免三个月房租。") if c.field == "size_class"] == [
         ("小", "微")
     ]
+
+
+def test_a_province_excepted_is_a_region_exclusion() -> None:
+    text = "各省（除湖北省外）可对中小微企业免征三项社会保险单位缴费部分。"
+    excluded = [c for c in _leaves(text) if c.role == "exclude"]
+    assert [(c.field, c.op, c.value) for c in excluded] == [("region_code", "within_region", "42")]
+
+
+def test_excepting_bodies_that_are_no_enterprise_excludes_no_enterprise() -> None:
+    text = "对其他参保单位（不含机关事业单位）减半征收单位缴费。"
+    assert not [c for c in _leaves(text) if c.role == "exclude"]
+    text = "对参保单位（机关、事业单位除外）返还失业保险费；金融类企业除外。"
+    assert [c.value for c in _leaves(text) if c.role == "exclude"] == ["金融类企业"]
