@@ -65,4 +65,8 @@ def extract_item(
     conditions = extract_conditions(text, region_code=region_code, issued=issued)
     entries = extract_entries(text, region_code=region_code, issued=issued)
     tags = read_tags(text, conditions, title=title, region_code=region_code, department=department)
-    return Extraction(tags, conditions, entries, for_enterprises(text))
+    if not for_enterprises(text):
+        # Whom it names (医务人员, 各地税务机关) are no conditions on an enterprise: the item is never
+        # offered (ingest stores it as no policy), and it states none (labelling guide §4).
+        return Extraction(tags, (), (), False)
+    return Extraction(tags, conditions, entries)

@@ -48,3 +48,9 @@ def test_ingest_stores_an_item_for_persons_as_never_offered() -> None:
     offered = {item.text[:2]: item.is_policy for item in prepared.items}
     assert offered["一、"] is not False
     assert offered["二、"] is False
+
+
+def test_an_item_for_persons_states_no_condition_on_an_enterprise() -> None:
+    extraction = extract_item("对参与救治的医务人员和防疫工作者发放的临时工作补助，免征个人所得税。")
+    assert not extraction.for_enterprises
+    assert extraction.conditions == () and extraction.entries == ()
