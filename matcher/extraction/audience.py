@@ -19,7 +19,7 @@ import re
 # An item's numbered heading (（三）强化组织领导。/ 2.落实税收优惠：) names its topic, not its subject.
 _HEADING_RE = re.compile(
     r"^\s*(?:[（(][一二三四五六七八九十\d]{1,3}[）)]|[一二三四五六七八九十]{1,3}、|\d{1,2}[.、．])\s*"
-    r"[^。：:；;，,\n]{2,30}[。：:\n]"
+    r"[^。：:；;，,\n\s《》]{2,30}(?:[。：:\n]|[ \t\u3000\xa0]+)"
 )
 _SENTENCE_RE = re.compile(r"[^。；;\n]+")
 # Persons a benefit may be for (个人所得税 is a person's tax; 个人独资企业 is an enterprise).
@@ -27,6 +27,9 @@ _PERSON_RE = re.compile(
     r"个人所得税|个人(?!独资)|医务人员|防疫工作者|老年人|失业人员|毕业生|在校生|患者|专业技术人员"
 )
 _ENTERPRISE_RE = re.compile(r"企业|单位|个体工商户|市场主体|公司|商户|合作社|经营者|机构|纳税人|缴费人|主体")
+# Personal income tax relief is a person's, whoever pays the income (单位发给个人的…免征个人所得税).
+_PERSONAL_TAX_RE = re.compile(r"(?:免征|减征|暂不征收|不征收|免予征收)个人所得税|个人所得税应纳税所得额")
+_BUSINESS_TAX_RE = re.compile(r"企业所得税|增值税|房产税|城镇土地使用税|社会保险费|关税")
 # A sentence whose subject is a government body: what follows is its duty (各地税务机关要…).
 _GOVERNMENT_SUBJECT_RE = re.compile(
     r"^(?:各地|各级|各省|各市|各区|各县|各单位|各部门|各有关部门|有关部门|税务总局|省税务局"
@@ -47,6 +50,8 @@ def audience(text: str) -> str:
     if not first:
         return "enterprises"
     if _PERSON_RE.search(text) and not _ENTERPRISE_RE.search(text.replace("个人所得税纳税人", "")):
+        return "persons"
+    if _PERSONAL_TAX_RE.search(text) and not _BUSINESS_TAX_RE.search(text):
         return "persons"
     if _GOVERNMENT_SUBJECT_RE.match(first) and not any(
         _GRANTS_RE.search(m.group(0)) for m in _SENTENCE_RE.finditer(text)

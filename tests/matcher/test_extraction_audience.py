@@ -54,3 +54,16 @@ def test_an_item_for_persons_states_no_condition_on_an_enterprise() -> None:
     extraction = extract_item("对参与救治的医务人员和防疫工作者发放的临时工作补助，免征个人所得税。")
     assert not extraction.for_enterprises
     assert extraction.conditions == () and extraction.entries == ()
+
+
+def test_personal_income_tax_relief_is_for_persons_whoever_pays_the_income() -> None:
+    assert audience("二、单位发给职工的防疫药品和防护用品，不计入工资收入，免征个人所得税。") == "persons"
+    # A business tax beside it keeps the item for enterprises.
+    assert for_enterprises("企业捐赠的防疫物资，免征增值税，并免征个人所得税。")
+
+
+def test_a_heading_set_off_by_a_space_is_no_subject() -> None:
+    text = "一、抓紧制定实施办法 各省税务局要按照通知要求，推动出台具体办法。"
+    assert audience(text) == "government"
+    # A cited title is no heading: its issuer is not the item's subject.
+    assert for_enterprises("5.《财政部 税务总局关于研发费用加计扣除的通知》（财税〔2018〕99号）")
