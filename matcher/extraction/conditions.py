@@ -656,7 +656,7 @@ def _beneficiary_requirements(text: str, decided: _Decided) -> Iterator[_Found]:
                 continue
             # 对高新技术企业减按15%的税率: what follows the enterprise is the support, not a requirement;
             # 对同时符合下列条件的企业 / 符合条件的: a pointer to requirements stated elsewhere.
-            if re.match(r"(?:减按|减半|免征|减征|给予|按照?)", stripped) or re.fullmatch(
+            if re.match(r"(?:减按|减半|免征|减征|给予|按照|按(?![月季年期时]))", stripped) or re.fullmatch(
                 r"(?:同时)?(?:符合|满足|具备)(?:下列|以下|如下|相关|上述)?条件", stripped
             ):
                 continue

@@ -350,3 +350,9 @@ def test_excepting_bodies_that_are_no_enterprise_excludes_no_enterprise() -> Non
     assert not [c for c in _leaves(text) if c.role == "exclude"]
     text = "对参保单位（机关、事业单位除外）返还失业保险费；金融类企业除外。"
     assert [c.value for c in _leaves(text) if c.role == "exclude"] == ["金融类企业"]
+
+
+def test_a_beneficiary_by_filing_period_is_a_requirement() -> None:
+    # 按月申报 is whom the measure is for; 按设备投资额的8% (a rate) stays no requirement.
+    text = "对按季申报的纳税人，除湖北省外，申报期限延长至3月31日。"
+    assert ("undecidable", "按季申报") in {(c.field, c.value) for c in _leaves(text)}
