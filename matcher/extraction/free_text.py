@@ -70,8 +70,9 @@ def _trim(found: _Found, decided: _Decided, text: str) -> _Found | None:
 
 
 # "对……的企业": the words between 对 and the enterprise noun are what the enterprise must be or do.
+# 对 as a preposition only: 支持对象 / 对外 / 对接 / 对应 / 对照 are words of their own.
 _BENEFICIARY_RE = re.compile(
-    r"对(?P<mod>[^，。；;]{4,60}?)的(?:[^，。；;的]{0,8}?)(?:企业|单位|项目单位|机构|纳税人|市场主体|商户|载体)(?![^，。；;]{0,3}的)"
+    r"(?<![绝相])对(?![象外接应照标])(?P<mod>[^，。；;]{4,60}?)的(?:[^，。；;的]{0,8}?)(?:企业|单位|项目单位|机构|纳税人|市场主体|商户|载体)(?![^，。；;]{0,3}的)"
 )
 _CONNECTORS = re.compile(
     r"^(?:且|并|或|和|及|以及|但|、|，|,|的|等|其他)+|(?:且|并|或|和|及|以及|但|、|，|,|的|等)+$"

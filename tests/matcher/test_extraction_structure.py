@@ -356,3 +356,9 @@ def test_a_beneficiary_by_filing_period_is_a_requirement() -> None:
     # 按月申报 is whom the measure is for; 按设备投资额的8% (a rate) stays no requirement.
     text = "对按季申报的纳税人，除湖北省外，申报期限延长至3月31日。"
     assert ("undecidable", "按季申报") in {(c.field, c.value) for c in _leaves(text)}
+
+
+def test_duixiang_is_no_preposition() -> None:
+    # 支持对象为…的中小企业 names whom the measures are for; 对象 is not 对 + a modifier.
+    text = "本措施的支持对象为符合《中小企业划型标准规定》的中小企业。"
+    assert [(c.field, c.value) for c in _leaves(text)] == [("size_class", ("中", "小", "微"))]
