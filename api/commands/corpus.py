@@ -40,7 +40,7 @@ def register(sub: argparse._SubParsersAction, group: Any) -> None:
         choices=("keep", "clear"),
         default="keep",
         help=(
-            "what an empty cell (or \"\" in JSONL) means: keep the stored value (default) or clear it to unknown; "
+            'what an empty cell (or "" in JSONL) means: keep the stored value (default) or clear it to unknown; '
             "columns a file does not carry are never touched"
         ),
     )
