@@ -30,6 +30,10 @@ _ENTERPRISE_RE = re.compile(r"企业|单位|个体工商户|市场主体|公司|
 # Personal income tax relief is a person's, whoever pays the income (单位发给个人的…免征个人所得税).
 _PERSONAL_TAX_RE = re.compile(r"(?:免征|减征|暂不征收|不征收|免予征收)个人所得税|个人所得税应纳税所得额")
 _BUSINESS_TAX_RE = re.compile(r"企业所得税|增值税|房产税|城镇土地使用税|社会保险费|关税")
+# Bodies named beside persons that are no enterprise (医疗卫生机构, 公益性社会组织) or a person's tax role.
+_NON_ENTERPRISE_RE = re.compile(
+    r"个人所得税纳税人|(?:医疗卫生|医疗|卫生健康|疾控|公益性社会|慈善|社会)(?:机构|组织)|国家机关|事业单位"
+)
 # A sentence whose subject is a government body: what follows is its duty (各地税务机关要…).
 _GOVERNMENT_SUBJECT_RE = re.compile(
     r"^(?:各地|各级|各省|各市|各区|各县|各单位|各部门|各有关部门|有关部门|税务总局|省税务局"
@@ -49,7 +53,7 @@ def audience(text: str) -> str:
     first = next((m.group(0).strip() for m in _SENTENCE_RE.finditer(body) if m.group(0).strip()), "")
     if not first:
         return "enterprises"
-    if _PERSON_RE.search(text) and not _ENTERPRISE_RE.search(text.replace("个人所得税纳税人", "")):
+    if _PERSON_RE.search(text) and not _ENTERPRISE_RE.search(_NON_ENTERPRISE_RE.sub("", text)):
         return "persons"
     if _PERSONAL_TAX_RE.search(text) and not _BUSINESS_TAX_RE.search(text):
         return "persons"

@@ -67,3 +67,10 @@ def test_a_heading_set_off_by_a_space_is_no_subject() -> None:
     assert audience(text) == "government"
     # A cited title is no heading: its issuer is not the item's subject.
     assert for_enterprises("5.《财政部 税务总局关于研发费用加计扣除的通知》（财税〔2018〕99号）")
+
+
+def test_bodies_beside_persons_that_are_no_enterprise_keep_the_item_for_persons() -> None:
+    text = "三、对医疗卫生机构中参与救治的医务人员，按每人每天200元发放临时性工作补助。"
+    assert audience(text) == "persons"
+    # An enterprise named beside them keeps the item for enterprises.
+    assert for_enterprises("对医务人员和防疫物资生产企业的职工，发放临时性工作补助。")
