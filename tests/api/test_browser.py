@@ -17,7 +17,7 @@ from typing import Any
 import httpx
 import pytest
 from api_helpers import open_services
-from browser_helpers import chromium_page, serve
+from browser_helpers import assert_picture, chromium_page, serve
 
 pytestmark = pytest.mark.browser
 
@@ -31,13 +31,6 @@ def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = REPO / named if named else tmp_path_factory.mktemp("screenshots")
     folder.mkdir(parents=True, exist_ok=True)
     return folder
-
-
-def _assert_picture(path: Path) -> None:
-    """A screenshot that shows a page: a PNG of some size, not an empty frame."""
-    data = path.read_bytes()
-    assert data[:8] == b"\x89PNG\r\n\x1a\n"
-    assert len(data) > 20_000, f"{path} is {len(data)} bytes: a blank page?"
 
 
 @pytest.fixture(scope="module")
@@ -98,7 +91,7 @@ def test_enterprise_picks_itself_and_sees_results_by_level(server: str, page: An
     page.wait_for_selector(f".card.result[data-item='{first['item_id']}'] .feedback .ok")
 
     page.screenshot(path=str(shots / "match.png"), full_page=True)
-    _assert_picture(shots / "match.png")
+    assert_picture(shots / "match.png")
 
     # The profile form: a 表单 enterprise with enough revenue.
     page.click("#tab-form")
@@ -149,7 +142,7 @@ def test_admin_corrects_a_condition(server: str, page: Any, shots: Path) -> None
     assert after[-1]["field"] == "employees" and after[-1]["value"] == 10
     assert len(after) == len(before) + 1
     page.screenshot(path=str(shots / "admin.png"), full_page=False)
-    _assert_picture(shots / "admin.png")
+    assert_picture(shots / "admin.png")
 
     # A bad value is refused with the server's sentence, not saved.
     item.locator("tr.cond-row").nth(0).locator("input[name=value]").fill("很多")

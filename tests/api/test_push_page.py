@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,9 +10,9 @@ from typing import Any
 import httpx
 import pytest
 from api_helpers import open_services
-from test_browser import _assert_picture, _free_port, page, shots  # noqa: F401 - fixtures used by name
+from browser_helpers import assert_picture, serve
+from test_browser import page, shots  # noqa: F401 - fixtures used by name
 
-from api.app import create_app
 from events.receiver import Receiver
 from events.runtime import start_for_services
 
@@ -31,31 +30,11 @@ def receiver() -> Iterator[Receiver]:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory, api_encoder: Any, receiver: Receiver) -> Iterator[str]:
     """A real uvicorn server, running open, with the event dispatcher `policymatch serve` starts."""
-    import uvicorn
-
     services = open_services(tmp_path_factory.mktemp("push-page-data"), api_encoder)
     services.store.create_subscription(receiver.url, ["*"], SECRET, label="区推送平台")
     start_for_services(services, interval_s=0.1)
-    port = _free_port()
-    config = uvicorn.Config(
-        create_app(services.settings, services),
-        host="127.0.0.1",
-        port=port,
-        log_config=None,
-        access_log=False,
-    )
-    uvicorn_server = uvicorn.Server(config)
-    thread = threading.Thread(target=uvicorn_server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not uvicorn_server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    uvicorn_server.should_exit = True
-    thread.join(timeout=10)
-    services.close()
+    with serve(services) as url:
+        yield url
 
 
 def test_push_timeline_page_shows_items_against_the_rule(
@@ -90,4 +69,4 @@ def test_push_timeline_page_shows_items_against_the_rule(
     deliveries = page.locator("#deliveries tbody").inner_text()
     assert "targets.ready" in deliveries and "已送达" in deliveries
     page.screenshot(path=str(shots / "push.png"), full_page=True)
-    _assert_picture(shots / "push.png")
+    assert_picture(shots / "push.png")

@@ -8,8 +8,8 @@ from typing import Any
 
 import httpx
 import pytest
-from browser_helpers import chromium_page, serve
-from test_browser import _assert_picture, shots  # noqa: F401 - fixture
+from browser_helpers import assert_picture, chromium_page, serve
+from test_browser import shots  # noqa: F401 - fixture
 from test_risk_api import open_risk_services
 
 from corpus.ledger import validate_entry
@@ -72,4 +72,4 @@ def test_risk_page_shows_each_colour_with_its_reason(server: str, page: Any, sho
     page.select_option("#colour-filter", "")
     sync_api.expect(rows).to_have_count(expected["total"])
     page.screenshot(path=str(shots / "risk.png"), full_page=True)
-    _assert_picture(shots / "risk.png")
+    assert_picture(shots / "risk.png")
