@@ -48,7 +48,7 @@ class LoadResult(Generic[T]):
     warnings: tuple[str, ...] = ()
 
 
-def record_errors(path: Path, line_no: int | None, exc: RecordError) -> Iterator[LoadError]:
+def record_errors(path: str | Path, line_no: int | None, exc: RecordError) -> Iterator[LoadError]:
     """One :class:`LoadError` per problem of a record that failed validation."""
     for problem in exc.problems:
         yield LoadError(str(path), line_no, problem.field, problem.message)
