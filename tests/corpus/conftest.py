@@ -7,6 +7,8 @@ nothing listens beyond 127.0.0.1) and stops it and removes the folder at the end
 PostgreSQL refuses to run as root, so under root the cluster belongs to the
 ``postgres`` system user and every command runs through ``runuser``. Tests that need
 it are skipped, with the reason, only when the binaries cannot be found.
+
+``target`` and ``store`` run a test on each backend: a SQLite file, then a fresh PostgreSQL database.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -142,3 +145,29 @@ def pg_database(pg_cluster: PgCluster) -> Iterator[str]:
                 return
             except psycopg.errors.ObjectInUse:
                 time.sleep(0.1)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def target(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Where the store under test lives: a SQLite file, or a fresh PostgreSQL database of the session's cluster."""
+    if request.param == "sqlite":
+        return str(tmp_path / "store.sqlite3")
+    return str(request.getfixturevalue("pg_database"))
+
+
+@pytest.fixture
+def store(target: str) -> Iterator[Any]:
+    """An open, empty store of each backend."""
+    from corpus.store import open_store
+
+    opened = open_store(target)
+    yield opened
+    opened.close()
+
+
+@pytest.fixture
+def backend(target: str) -> Any:
+    """The backend of ``target`` with a plain connection of its own (:class:`store_records.Backend`)."""
+    from store_records import Backend
+
+    return Backend("postgresql" if target.startswith("postgresql") else "sqlite", target)
