@@ -171,3 +171,17 @@ def backend(target: str) -> Any:
     from store_records import Backend
 
     return Backend("postgresql" if target.startswith("postgresql") else "sqlite", target)
+
+
+@pytest.fixture(scope="session")
+def corpus() -> Any:
+    """The default demo corpus (200 documents, 10,000 enterprises), generated once."""
+    from corpus.demo import DEFAULT_SEED, generate
+
+    return generate(DEFAULT_SEED, 200, 10_000)
+
+
+@pytest.fixture(scope="session")
+def profiles(corpus: Any) -> list[Any]:
+    """Every enterprise profile of the default demo corpus."""
+    return list(corpus.iter_enterprises())
