@@ -19,7 +19,6 @@ import http.client
 import json
 import os
 import random
-import re
 import signal
 import socket
 import subprocess
@@ -31,6 +30,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from .helpers import replace_doc_section
 
 REPO = Path(__file__).resolve().parents[2]
 MODEL_DIR = REPO / ".cache" / "test-models"
@@ -339,15 +340,7 @@ def render(result: SoakResult) -> str:
 
 def write_doc(markdown: str) -> None:
     """Replace the soak section of docs/reliability.md."""
-    text = (
-        DOC.read_text(encoding="utf-8") if DOC.exists() else f"# Reliability\n\n## Soak\n\n{START}\n{END}\n"
-    )
-    if START not in text:
-        text += f"\n## Soak\n\n{START}\n{END}\n"
-    text = re.sub(
-        re.escape(START) + ".*?" + re.escape(END), lambda _: f"{START}\n{markdown}\n{END}", text, flags=re.S
-    )
-    DOC.write_text(text, encoding="utf-8")
+    replace_doc_section(DOC, "Soak", START, END, markdown)
 
 
 def main(argv: list[str] | None = None) -> int:
