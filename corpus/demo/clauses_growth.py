@@ -21,17 +21,16 @@ from corpus.demo.clause_parts import (
     region_entry,
     undecidable,
 )
-from corpus.demo.phrasing import Clause, Segment, cond, money, num, pick, threshold
+from corpus.demo.phrasing import Clause, Segment, award, cond, money, num, pick, threshold
 
 
 def gaoqi(r: random.Random, c: Context) -> Clause:
     """高新技术企业认定奖励."""
-    amount = pick(r, (10, 15, 20, 30, 50))
-    cl = Clause(
-        r.choice(("鼓励创建高新技术企业", "支持高新技术企业发展", "高新技术企业认定奖励")),
+    cl, amount = award(
+        r,
+        (10, 15, 20, 30, 50),
+        ("鼓励创建高新技术企业", "支持高新技术企业发展", "高新技术企业认定奖励"),
         "高企",
-        "资金奖励",
-        f"奖励{num(amount)}万元",
     )
     cl.add(*lead(r, c), r.choice(("首次认定的", "当年新认定的", "新认定（含重新认定）的", "")))
     cl.add(cond(alias(r, "国家高新技术企业"), "qualifications", "has", "国家高新技术企业"))
@@ -45,10 +44,7 @@ def gaoqi(r: random.Random, c: Context) -> Clause:
 
 def keji_xiao(r: random.Random, c: Context) -> Clause:
     """科技型中小企业入库奖励 (not yet 高企)."""
-    amount = pick(r, (1, 2, 3, 5))
-    cl = Clause(
-        r.choice(("培育科技型中小企业", "科技型中小企业奖励")), "科小", "资金奖励", f"奖励{num(amount)}万元"
-    )
+    cl, amount = award(r, (1, 2, 3, 5), ("培育科技型中小企业", "科技型中小企业奖励"), "科小")
     cl.add(
         *lead(r, c),
         "首次评价入库的",
@@ -211,8 +207,7 @@ def shangtaijie(r: random.Random, c: Context) -> Clause:
 
 def xiaoshenggui(r: random.Random, c: Context) -> Clause:
     """小升规奖励."""
-    amount = pick(r, (3, 5, 8, 10))
-    cl = Clause(r.choice(("推动企业上规升级", "鼓励小升规")), "小升规", "资金奖励", f"奖励{num(amount)}万元")
+    cl, amount = award(r, (3, 5, 8, 10), ("推动企业上规升级", "鼓励小升规"), "小升规")
     cl.add(
         *lead(r, c),
         "当年首次纳入",
@@ -283,12 +278,13 @@ def wengang(r: random.Random, c: Context) -> Clause:
 
 def rencai(r: random.Random, c: Context) -> Clause:
     """人才引进补助."""
-    amount = pick(r, (5, 10, 20, 30))
-    cl = Clause(
-        r.choice(("支持企业引进高层次人才", "加强企业人才引育", "人才安家补助")),
+    cl, amount = award(
+        r,
+        (5, 10, 20, 30),
+        ("支持企业引进高层次人才", "加强企业人才引育", "人才安家补助"),
         "人才",
         "人才",
-        f"每人{num(amount)}万元安家补助",
+        "每人{}万元安家补助",
     )
     cl.add(*lead(r, c))
     if r.random() < 0.5:
@@ -307,13 +303,7 @@ def rencai(r: random.Random, c: Context) -> Clause:
 def waimao(r: random.Random, c: Context) -> Clause:
     """出口奖励."""
     floor = pick(r, (1000, 3000, 5000, 10000))
-    amount = pick(r, (5, 10, 20, 30))
-    cl = Clause(
-        r.choice(("鼓励企业开拓国际市场", "支持外贸稳规模", "出口实绩奖励")),
-        "外贸",
-        "资金奖励",
-        f"奖励{num(amount)}万元",
-    )
+    cl, amount = award(r, (5, 10, 20, 30), ("鼓励企业开拓国际市场", "支持外贸稳规模", "出口实绩奖励"), "外贸")
     cl.add(*lead(r, c), threshold(r, "export_value", r.choice(("gte", "gt")), floor))
     if r.random() < 0.4:
         cl.add("且", threshold(r, "revenue_growth", "gte", pick(r, (5, 10, 15))))
@@ -326,13 +316,7 @@ def chengzhang(r: random.Random, c: Context) -> Clause:
     """高成长企业奖励."""
     growth = pick(r, (15, 20, 30))
     floor = pick(r, (2000, 5000, 10000))
-    amount = pick(r, (10, 20, 30))
-    cl = Clause(
-        r.choice(("奖励高成长企业", "支持企业加快成长", "培育雏鹰企业")),
-        "成长",
-        "资金奖励",
-        f"奖励{num(amount)}万元",
-    )
+    cl, amount = award(r, (10, 20, 30), ("奖励高成长企业", "支持企业加快成长", "培育雏鹰企业"), "成长")
     cl.add(
         *lead(r, c),
         threshold(r, "revenue_growth", r.choice(("gte", "gt")), growth),
@@ -424,8 +408,7 @@ def yanfa_listed(r: random.Random, c: Context) -> Clause:
 
 def chengzhang_listed(r: random.Random, c: Context) -> Clause:
     """高成长企业奖励, the conditions listed after "对同时符合下列条件的企业，给予…奖励："."""
-    amount = pick(r, (10, 20, 30))
-    cl = Clause(r.choice(("奖励高成长企业", "培育雏鹰企业")), "成长", "资金奖励", f"奖励{num(amount)}万元")
+    cl, amount = award(r, (10, 20, 30), ("奖励高成长企业", "培育雏鹰企业"), "成长")
     entries = [region_entry(r, c)]
     entries.append([threshold(r, "revenue_growth", r.choice(("gte", "gt")), pick(r, (15, 20, 30)))])
     entries.append([threshold(r, "revenue", "gte", pick(r, (2000, 5000, 10000)))])
@@ -439,8 +422,7 @@ def chengzhang_listed(r: random.Random, c: Context) -> Clause:
 
 def waimao_listed(r: random.Random, c: Context) -> Clause:
     """出口奖励, the conditions listed after "对符合以下条件的外贸企业，给予…奖励："."""
-    amount = pick(r, (5, 10, 20, 30))
-    cl = Clause(r.choice(("出口实绩奖励", "支持外贸稳规模")), "外贸", "资金奖励", f"奖励{num(amount)}万元")
+    cl, amount = award(r, (5, 10, 20, 30), ("出口实绩奖励", "支持外贸稳规模"), "外贸")
     entries = [region_entry(r, c)]
     entries.append(
         [threshold(r, "export_value", r.choice(("gte", "gt")), pick(r, (1000, 3000, 5000, 10000)))]

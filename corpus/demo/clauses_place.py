@@ -6,7 +6,7 @@ import datetime as dt
 import random
 
 from corpus.demo.clause_parts import SEMANTIC, Context, exclusion, industry_words, lead, undecidable
-from corpus.demo.phrasing import Clause, cond, money, num, pick, region_phrase, threshold
+from corpus.demo.phrasing import Clause, award, cond, money, num, pick, region_phrase, threshold
 
 
 def nashui(r: random.Random, c: Context) -> Clause:
@@ -199,12 +199,8 @@ def fuwuye(r: random.Random, c: Context) -> Clause:
             ("软件和信息技术服务业企业", ["I65"], (1000, 2000, 5000)),
         )
     )
-    amount = pick(r, (5, 10, 20))
-    cl = Clause(
-        r.choice(("支持服务业企业升级", "鼓励商贸企业做大", "限上企业培育奖励")),
-        "服务业",
-        "资金奖励",
-        f"奖励{num(amount)}万元",
+    cl, amount = award(
+        r, (5, 10, 20), ("支持服务业企业升级", "鼓励商贸企业做大", "限上企业培育奖励"), "服务业"
     )
     cl.add(
         *lead(r, c),

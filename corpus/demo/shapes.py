@@ -33,7 +33,7 @@ from corpus.demo.clause_parts import (
     list_markers,
     region_entry,
 )
-from corpus.demo.phrasing import Clause, Segment, cond, into, money, num, pick, threshold
+from corpus.demo.phrasing import Clause, Segment, award, cond, into, money, num, pick, threshold
 
 SAFETY_EXCLUSIONS: tuple[str, ...] = (
     "近三年发生较大及以上安全生产事故",
@@ -235,12 +235,8 @@ def rd_brackets(r: random.Random, c: Context) -> Clause:
 
 def innovation_any(r: random.Random, c: Context) -> Clause:
     """创新型企业培育: 同时符合… and 满足下列条件之一 (an ``any`` group over the v2 profile fields)."""
-    amount = pick(r, (5, 10, 20))
-    cl = Clause(
-        r.choice(("培育科技创新型企业", "支持高新技术企业培育入库", "科技企业梯队培育")),
-        "高企",
-        "资金奖励",
-        f"奖励{num(amount)}万元",
+    cl, amount = award(
+        r, (5, 10, 20), ("培育科技创新型企业", "支持高新技术企业培育入库", "科技企业梯队培育"), "高企"
     )
     markers = list_markers(c, 4)
     cl.add(f"对同时符合下列条件的企业，给予{money(amount, r)}培育奖励：")
@@ -269,12 +265,13 @@ def innovation_any(r: random.Random, c: Context) -> Clause:
 
 def tech_center_application(r: random.Random, c: Context) -> Clause:
     """申报市级企业技术中心: the title applied for is no condition; what the applicant must have is."""
-    amount = pick(r, (10, 20, 30))
-    cl = Clause(
-        r.choice(("支持企业建设研发机构", "鼓励企业创建技术中心", "企业技术中心认定")),
+    cl, amount = award(
+        r,
+        (10, 20, 30),
+        ("支持企业建设研发机构", "鼓励企业创建技术中心", "企业技术中心认定"),
         "研发",
         "资金奖励",
-        f"认定后奖励{num(amount)}万元",
+        "认定后奖励{}万元",
     )
     markers = list_markers(c, 4)
     cl.add(
@@ -338,12 +335,8 @@ def headquarters(r: random.Random, c: Context) -> Clause:
     """总部经济: 营业收入或纳税额 之一 (an ``any`` group), with sectors 除外."""
     revenue_floor = pick(r, (50000, 100000))
     tax_floor = pick(r, (2000, 3000, 5000))
-    amount = pick(r, (100, 200, 300))
-    cl = Clause(
-        r.choice(("大力发展总部经济", "支持总部企业落户", "总部企业培育奖励")),
-        "新设",
-        "资金奖励",
-        f"奖励{num(amount)}万元",
+    cl, amount = award(
+        r, (100, 200, 300), ("大力发展总部经济", "支持总部企业落户", "总部企业培育奖励"), "新设"
     )
     group = cl.group("any")
     cl.add(*lead(r, c), r.choice(("新引进或新认定的总部企业", "新落户的企业总部")), "，")

@@ -22,18 +22,8 @@ from corpus.loaders.enterprises import (
     read_enterprise_rows,
     read_enterprises,
 )
-from corpus.loaders.files import (
-    DEFAULT_CAPS,
-    FileCaps,
-    FileTooLarge,
-    UnsupportedFormatError,
-    check_docx,
-    check_file_size,
-    check_html,
-    expand_paths,
-    sniff_encoding,
-)
-from corpus.loaders.formats import docx_to_text, html_to_text
+from corpus.loaders.files import DEFAULT_CAPS, FileCaps, UnsupportedFormatError, expand_paths, sniff_encoding
+from corpus.loaders.formats import html_to_text
 from corpus.loaders.policies import POLICY_SUFFIXES, load_policies, read_policies
 from corpus.loaders.records import Loaded, LoadError, LoadResult
 
@@ -42,16 +32,11 @@ __all__ = [
     "ENTERPRISE_SUFFIXES",
     "POLICY_SUFFIXES",
     "FileCaps",
-    "FileTooLarge",
     "LoadError",
     "LoadResult",
     "Loaded",
     "ProfileRow",
     "UnsupportedFormatError",
-    "check_docx",
-    "check_file_size",
-    "check_html",
-    "docx_to_text",
     "expand_paths",
     "html_to_text",
     "load_enterprises",

@@ -10,15 +10,7 @@ from __future__ import annotations
 import threading
 
 import pytest
-from service_corpus import (
-    E3_LEVELS,
-    ENTERPRISES,
-    POLICIES,
-    TODAY,
-    Extraction,
-    item,
-    levels_by_item,
-)
+from service_corpus import E3_LEVELS, ENTERPRISES, POLICIES, TODAY, Extraction, item, levels_by_item
 
 from corpus.conditions import LEVELS, Condition, judge_item
 from corpus.schemas import ProfileError, validate_profile

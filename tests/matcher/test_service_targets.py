@@ -6,15 +6,7 @@ The same hand-written corpus as test_service.py (:mod:`service_corpus`); each te
 from __future__ import annotations
 
 import pytest
-from service_corpus import (
-    E3_LEVELS,
-    ENTERPRISES,
-    POLICIES,
-    TODAY,
-    Extraction,
-    item,
-    levels_by_item,
-)
+from service_corpus import E3_LEVELS, ENTERPRISES, POLICIES, TODAY, Extraction, item, levels_by_item
 
 from corpus.conditions import LEVELS, Condition
 from corpus.schemas import PolicyDocument, validate_profile
