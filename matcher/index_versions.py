@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import durable
-from durable import fsync_path
+from durable import fsync_path, verify_checksums
 
 _log = logging.getLogger(__name__)
 CURRENT = "CURRENT"
@@ -126,11 +126,12 @@ class IndexVersions:
     def verify(self, version: str) -> IndexVersion:
         """Check every file of ``version`` against its sha256; raise ``IndexIntegrityError`` naming the bad file."""
         info = self.read(version)
-        for name, digest in info.checksums.items():
-            if sha256_file(info.path / name) != digest:
-                raise IndexIntegrityError(
-                    f"{info.path / name}: checksum mismatch, index version {version} is corrupted; rebuild the index"
-                )
+        verify_checksums(
+            info.path,
+            info.checksums,
+            IndexIntegrityError,
+            f"index version {version} is corrupted; rebuild the index",
+        )
         extra = {str(p.relative_to(info.path)) for p in _files(info.path)} - set(info.checksums)
         if extra:
             raise IndexIntegrityError(

@@ -21,6 +21,7 @@ from typing import NamedTuple, Protocol
 import numpy as np
 import scipy.sparse as sp
 
+from durable import read_manifest, verify_checksums
 from matcher.index_versions import IndexIntegrityError, sha256_file, write_json_durable
 
 FORMAT = "policymatch-bm25/1"
@@ -355,16 +356,13 @@ class BM25Index:
         """Read an index written by ``save``; a checksum mismatch raises ``IndexIntegrityError``."""
         folder = Path(folder)
         manifest_path = folder / MANIFEST
-        if not manifest_path.exists():
-            raise IndexIntegrityError(f"{manifest_path}: no BM25 manifest (not a saved BM25 index)")
-        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-        if manifest.get("format") != FORMAT:
-            raise IndexIntegrityError(
-                f"{manifest_path}: unknown format {manifest.get('format')!r}, expected {FORMAT}"
-            )
-        for name, digest in manifest["checksums"].items():
-            if sha256_file(folder / name) != digest:
-                raise IndexIntegrityError(f"{folder / name}: checksum mismatch, the BM25 index is corrupted")
+        manifest = read_manifest(
+            manifest_path,
+            FORMAT,
+            IndexIntegrityError,
+            f"{manifest_path}: no BM25 manifest (not a saved BM25 index)",
+        )
+        verify_checksums(folder, manifest["checksums"], IndexIntegrityError, "the BM25 index is corrupted")
         analyzer = manifest.get("analyzer", DEFAULT_ANALYZER)
         if analyzer == "custom" and tokenizer is None:
             raise ValueError(

@@ -17,7 +17,6 @@ in proportion to how much the filter removes.
 
 from __future__ import annotations
 
-import json
 import math
 import threading
 from collections.abc import Iterator, Sequence
@@ -28,6 +27,7 @@ from typing import Any, NamedTuple
 import faiss as _faiss
 import numpy as np
 
+from durable import read_manifest, verify_checksums
 from matcher.index_versions import IndexIntegrityError, sha256_file, write_json_durable
 from matcher.vector_index.base import DimensionError, SearchResult, check_ids, check_vectors
 
@@ -359,18 +359,13 @@ class FaissIndex:
         """Read an index written by ``save``; missing files or checksum mismatches raise ``IndexIntegrityError``."""
         folder = Path(folder)
         manifest_path = folder / MANIFEST
-        if not manifest_path.exists():
-            raise IndexIntegrityError(f"{manifest_path}: no vector index manifest (not a saved FaissIndex)")
-        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-        if manifest.get("format") != FORMAT:
-            raise IndexIntegrityError(
-                f"{manifest_path}: unknown format {manifest.get('format')!r}, expected {FORMAT}"
-            )
-        for name, digest in manifest["checksums"].items():
-            if sha256_file(folder / name) != digest:
-                raise IndexIntegrityError(
-                    f"{folder / name}: checksum mismatch, the vector index is corrupted"
-                )
+        manifest = read_manifest(
+            manifest_path,
+            FORMAT,
+            IndexIntegrityError,
+            f"{manifest_path}: no vector index manifest (not a saved FaissIndex)",
+        )
+        verify_checksums(folder, manifest["checksums"], IndexIntegrityError, "the vector index is corrupted")
         index = cls(
             dim=manifest["dimension"],
             model_id=manifest["model_id"],

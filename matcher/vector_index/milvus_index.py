@@ -22,7 +22,6 @@ collection: see docs/scaling.md.
 
 from __future__ import annotations
 
-import json
 import re
 import threading
 import uuid
@@ -32,6 +31,7 @@ from typing import Any
 
 import numpy as np
 
+from durable import read_manifest
 from matcher.index_versions import IndexIntegrityError, write_json_durable
 from matcher.vector_index.base import DimensionError, SearchResult, check_ids, check_vectors
 
@@ -361,13 +361,12 @@ class MilvusIndex:
     def load(cls, folder: Path, *, token: str = "", check_count: bool = True) -> MilvusIndex:
         """Reopen the collection a manifest names; a missing collection (or, with ``check_count``, another count) raises."""
         manifest_path = Path(folder) / MANIFEST
-        if not manifest_path.exists():
-            raise IndexIntegrityError(f"{manifest_path}: no vector index manifest (not a saved MilvusIndex)")
-        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-        if manifest.get("format") != FORMAT:
-            raise IndexIntegrityError(
-                f"{manifest_path}: unknown format {manifest.get('format')!r}, expected {FORMAT}"
-            )
+        manifest = read_manifest(
+            manifest_path,
+            FORMAT,
+            IndexIntegrityError,
+            f"{manifest_path}: no vector index manifest (not a saved MilvusIndex)",
+        )
         target, lite = parse_uri(manifest["uri"])
         # The probe stays open until the index holds its own client (closing the last client of a
         # Milvus Lite file stops its embedded server; the next one would start it again).
