@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import pytest
 from store_records import policy, profile
+from v2_entries import NO_REAL_ESTATE
 
 from corpus.conditions import Condition
 from corpus.schemas import PolicyDocument, PolicyItem
@@ -207,13 +208,7 @@ V2_ENTRIES = {
             "span": "优先",
             "role": "bonus",
         },
-        {
-            "field": "industry_code",
-            "op": "industry_in",
-            "value": ["K"],
-            "span": "房地产企业除外",
-            "role": "exclude",
-        },
+        NO_REAL_ESTATE,
     ],
     "tiers": [
         {
