@@ -21,8 +21,7 @@ from typing import NamedTuple, Protocol
 import numpy as np
 import scipy.sparse as sp
 
-from durable import read_manifest, verify_checksums
-from matcher.index_versions import IndexIntegrityError, sha256_file, write_json_durable
+from matcher.index_versions import read_saved_index, sha256_file, write_json_durable
 
 FORMAT = "policymatch-bm25/1"
 MANIFEST = "manifest.json"
@@ -355,18 +354,17 @@ class BM25Index:
     def load(cls, folder: Path, *, tokenizer: Callable[[str], list[str]] | None = None) -> BM25Index:
         """Read an index written by ``save``; a checksum mismatch raises ``IndexIntegrityError``."""
         folder = Path(folder)
-        manifest_path = folder / MANIFEST
-        manifest = read_manifest(
-            manifest_path,
+        manifest = read_saved_index(
+            folder,
+            MANIFEST,
             FORMAT,
-            IndexIntegrityError,
-            f"{manifest_path}: no BM25 manifest (not a saved BM25 index)",
+            missing="no BM25 manifest (not a saved BM25 index)",
+            corrupted="the BM25 index is corrupted",
         )
-        verify_checksums(folder, manifest["checksums"], IndexIntegrityError, "the BM25 index is corrupted")
         analyzer = manifest.get("analyzer", DEFAULT_ANALYZER)
         if analyzer == "custom" and tokenizer is None:
             raise ValueError(
-                f"{manifest_path}: built with a custom tokenizer; pass it to BM25Index.load(tokenizer=...)"
+                f"{folder / MANIFEST}: built with a custom tokenizer; pass it to BM25Index.load(tokenizer=...)"
             )
         index = cls(
             k1=manifest["k1"],

@@ -27,9 +27,8 @@ from typing import Any, NamedTuple
 import faiss as _faiss
 import numpy as np
 
-from durable import read_manifest, verify_checksums
-from matcher.index_versions import IndexIntegrityError, sha256_file, write_json_durable
-from matcher.vector_index.base import DimensionError, SearchResult, check_ids, check_vectors
+from matcher.index_versions import IndexIntegrityError, read_saved_index, sha256_file, write_json_durable
+from matcher.vector_index.base import Described, DimensionError, SearchResult, check_ids, check_vectors
 
 # The stubs shipped with faiss-cpu lack SearchParameters(sel=...), DirectMap and the SWIG ``this``.
 faiss: Any = _faiss
@@ -57,7 +56,7 @@ def _quantizer_type(storage: str) -> int:
     return {"float16": faiss.ScalarQuantizer.QT_fp16, "sq8": faiss.ScalarQuantizer.QT_8bit}[storage]
 
 
-class FaissIndex:
+class FaissIndex(Described):
     """A ``VectorIndex`` on FAISS with int64 ids, inner-product scores and pre-search id filters."""
 
     def __init__(
@@ -159,16 +158,6 @@ class FaissIndex:
         self._index = index
 
     # ---- protocol
-    @property
-    def dim(self) -> int:
-        """Vector dimension."""
-        return self._dim
-
-    @property
-    def model_id(self) -> str:
-        """The encoder whose vectors these are."""
-        return self._model_id
-
     def __len__(self) -> int:
         return len(self._ids)
 
@@ -358,14 +347,13 @@ class FaissIndex:
     def load(cls, folder: Path) -> FaissIndex:
         """Read an index written by ``save``; missing files or checksum mismatches raise ``IndexIntegrityError``."""
         folder = Path(folder)
-        manifest_path = folder / MANIFEST
-        manifest = read_manifest(
-            manifest_path,
+        manifest = read_saved_index(
+            folder,
+            MANIFEST,
             FORMAT,
-            IndexIntegrityError,
-            f"{manifest_path}: no vector index manifest (not a saved FaissIndex)",
+            missing="no vector index manifest (not a saved FaissIndex)",
+            corrupted="the vector index is corrupted",
         )
-        verify_checksums(folder, manifest["checksums"], IndexIntegrityError, "the vector index is corrupted")
         index = cls(
             dim=manifest["dimension"],
             model_id=manifest["model_id"],

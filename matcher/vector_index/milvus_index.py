@@ -33,7 +33,7 @@ import numpy as np
 
 from durable import read_manifest
 from matcher.index_versions import IndexIntegrityError, write_json_durable
-from matcher.vector_index.base import DimensionError, SearchResult, check_ids, check_vectors
+from matcher.vector_index.base import Described, DimensionError, SearchResult, check_ids, check_vectors
 
 FORMAT = "policymatch-milvus/1"
 MANIFEST = "manifest.json"
@@ -113,7 +113,7 @@ def drop_collection(uri: str, collection: str, *, token: str = "") -> bool:
         client.close()
 
 
-class MilvusIndex:
+class MilvusIndex(Described):
     """A ``VectorIndex`` on one Milvus collection: int64 ids, inner-product scores, pre-search id filters."""
 
     def __init__(
@@ -207,16 +207,6 @@ class MilvusIndex:
         self._client.close()
 
     # ---- protocol
-    @property
-    def dim(self) -> int:
-        """Vector dimension."""
-        return self._dim
-
-    @property
-    def model_id(self) -> str:
-        """The encoder whose vectors these are."""
-        return self._model_id
-
     def __len__(self) -> int:
         with self._lock:
             rows = self._client.query(self.collection, filter="", output_fields=["count(*)"])
