@@ -20,7 +20,7 @@ from corpus.demo.enterprises import (
 )
 from corpus.demo.sets import true_level
 from corpus.demo.vocab import COUNTIES
-from corpus.schemas import validate_policy
+from corpus.schemas import V2_PROFILE_FIELDS, validate_policy
 from corpus.splitting import split_policy
 
 # conditions.md: how the team reads boundary words.
@@ -239,14 +239,7 @@ def test_realistic_corpus_writes_every_v2_shape_with_its_truth(corpus) -> None: 
     roles = Counter(leaf.role for i in corpus.items for leaf in leaves(i.conditions))
     assert roles["bonus"] > 10 and roles["exclude"] > 20
     fields = {leaf.field for i in corpus.items for leaf in leaves(i.conditions)}
-    assert {
-        "invention_patents",
-        "ip_count",
-        "rd_staff_ratio",
-        "hightech_income_ratio",
-        "tax_credit_grade",
-        "insured_employees",
-    } <= fields
+    assert set(V2_PROFILE_FIELDS) <= fields
     # Tiers are listed best first: fixed amounts fall down the list.
     for item in corpus.items:
         amounts = [t.amount for t in item.conditions if isinstance(t, Tier) and t.amount is not None]
