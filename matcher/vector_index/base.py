@@ -75,6 +75,13 @@ class Described:
         """The encoder whose vectors these are."""
         return self._model_id
 
+    def _queries(self, query_vectors: object, k: int) -> np.ndarray:
+        """Check a search's query vectors (2-D, of this dimension) and ``k`` (positive)."""
+        queries = check_vectors(query_vectors, self._dim, what="query vectors")
+        if k <= 0:
+            raise ValueError(f"k must be positive, got {k}")
+        return queries
+
 
 @runtime_checkable
 class VectorIndex(Protocol):

@@ -220,9 +220,7 @@ class FaissIndex(Described):
         self, query_vectors: np.ndarray, k: int, allowed_ids: Sequence[int] | np.ndarray | None = None
     ) -> SearchResult:
         """Return the ``k`` best ids per query row by inner product, only among ``allowed_ids`` when given."""
-        queries = check_vectors(query_vectors, self._dim, what="query vectors")
-        if k <= 0:
-            raise ValueError(f"k must be positive, got {k}")
+        queries = self._queries(query_vectors, k)
         with self._lock:
             if allowed_ids is None:
                 return self._search(queries, k, None, self.nprobe)

@@ -298,9 +298,7 @@ class MilvusIndex(Described):
         self, query_vectors: np.ndarray, k: int, allowed_ids: Sequence[int] | np.ndarray | None = None
     ) -> SearchResult:
         """Return the ``k`` best ids per query row by inner product, only among ``allowed_ids`` when given."""
-        queries = check_vectors(query_vectors, self._dim, what="query vectors")
-        if k <= 0:
-            raise ValueError(f"k must be positive, got {k}")
+        queries = self._queries(query_vectors, k)
         scores = np.full((len(queries), k), -np.inf, dtype=np.float32)
         out_ids = np.full((len(queries), k), -1, dtype=np.int64)
         expression = ""
