@@ -40,11 +40,11 @@ screenshots: install system-deps  # refresh docs/img/match.png, admin.png and pu
 	POLICYMATCH_SCREENSHOTS=docs/img $(BIN)/python -m pytest tests/api/test_browser.py tests/api/test_push_page.py
 
 fix: install
-	$(BIN)/ruff format matcher models corpus api eval durable tests
-	$(BIN)/ruff check --fix matcher models corpus api eval durable tests
+	$(BIN)/ruff format matcher models corpus api eval durable events tests
+	$(BIN)/ruff check --fix matcher models corpus api eval durable events tests
 
 lint: install
-	$(BIN)/ruff check matcher models corpus api eval durable tests
+	$(BIN)/ruff check matcher models corpus api eval durable events tests
 	$(BIN)/mypy
 
 bench: install

@@ -41,7 +41,10 @@ GROUPS = {
     "subscriptions": ("webhooks for the push module: add, list, delete, ping", []),
     "events": ("the event outbox: list, deliveries, replay, dispatch, push timeline", []),
     "ledger": ("惠企资金台账: append rows from CSV/JSONL, list them", []),
-    "risk": ("风险监管: 三色预警, duplicate benefits, monitoring, 就高不重复 groups, 免申即享 payout lists", []),
+    "risk": (
+        "风险监管: 三色预警, duplicate benefits, monitoring, 就高不重复 groups, 免申即享 payout lists",
+        [],
+    ),
 }
 
 GroupFactory = Callable[[str], "argparse._SubParsersAction[argparse.ArgumentParser]"]

@@ -32,7 +32,9 @@ def _warm() -> bool:
     from matcher.extraction.doctype import classify_document
 
     extract_item("对本市注册的高新技术企业，给予最高10万元奖励。", region_code="4401")
-    classify_document("关于印发支持企业发展若干政策的通知", title="若干政策")  # fits the document-type model once
+    classify_document(
+        "关于印发支持企业发展若干政策的通知", title="若干政策"
+    )  # fits the document-type model once
     return True
 
 

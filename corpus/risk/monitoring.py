@@ -31,8 +31,11 @@ class ItemFacts:
 
 
 def working_days_between(start: dt.date, end: dt.date) -> int:
-    """Working days after ``start`` up to and including ``end``, by the official calendar (holidays and
-    make-up workdays from ``chinesecalendar``, Mon–Fri outside the years it knows); negative when end < start."""
+    """Working days after ``start`` up to and including ``end``; negative when ``end`` is before ``start``.
+
+    By the official calendar: holidays and make-up workdays from ``chinesecalendar``, Mon–Fri outside the
+    years it knows.
+    """
     if end < start:
         return -working_days_between(end, start)
     return workdays.working_days_between(start, end).days

@@ -8,9 +8,9 @@ import hmac
 
 import pytest
 
+from corpus.workdays import add_working_days, calendar_years, is_workday, working_days_between
 from events.signing import sign, verify
 from events.types import check_event_types
-from corpus.workdays import add_working_days, calendar_years, is_workday, working_days_between
 
 
 def test_holidays_and_make_up_workdays_follow_the_official_calendar():
