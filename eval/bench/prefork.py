@@ -21,7 +21,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from eval.bench.scale_http import _wrk_script, cpu_seconds, free_port, run_wrk, stop, wait_until_up
+from eval.bench.scale_http import _wrk_script, run_wrk
+from eval.bench.serving import cpu_seconds, free_port, stop, wait_until_up
 
 
 def smaps_mb(pid: int) -> dict[str, float]:

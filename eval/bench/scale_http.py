@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
+from eval.bench.serving import cpu_seconds, free_port, stop, wait_until_up
 from eval.bench.timing import rss_mb
 
 LOAD_SECONDS = 10
@@ -20,50 +18,6 @@ WRK_THREADS = 2
 # Distinct enterprises per second of an uncached wrk run: more than one server process can answer
 # (a first request costs ≈ 3.5 ms of CPU: < 600 req/s even on 2 idle cores), so no id comes round twice.
 UNCACHED_PER_SECOND = 1000
-
-
-def cpu_seconds(pid: int) -> float:
-    """CPU seconds (user + system) a process has used so far."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def free_port() -> int:
-    """Return a loopback port nothing listens on now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def wait_until_up(
-    server: subprocess.Popen[Any], base: str, timeout_s: float, interval_s: float = 1.0
-) -> None:
-    """Wait until ``base``/healthz answers below 500; raise ``RuntimeError`` if ``server`` exits or ``timeout_s`` passes."""
-    import httpx
-
-    deadline = time.monotonic() + timeout_s
-    while True:
-        if server.poll() is not None:
-            tail = server.stderr.read() if server.stderr is not None else ""
-            text = tail.decode(errors="replace") if isinstance(tail, bytes) else str(tail)
-            raise RuntimeError(f"the server exited: {text[-2000:]}")
-        try:
-            if httpx.get(f"{base}/healthz", timeout=2).status_code < 500:
-                return
-        except httpx.HTTPError:
-            pass
-        if time.monotonic() > deadline:
-            raise RuntimeError(f"the server did not answer within {timeout_s:g} s")
-        time.sleep(interval_s)
-
-
-def stop(server: subprocess.Popen[Any], timeout_s: float = 30) -> None:
-    """Ask ``server`` to stop (SIGTERM), and kill it after ``timeout_s``."""
-    server.terminate()
-    try:
-        server.wait(timeout=timeout_s)
-    except subprocess.TimeoutExpired:
-        server.kill()
 
 
 def run_wrk(

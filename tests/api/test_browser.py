@@ -8,7 +8,6 @@ of both pages go to a temporary folder; ``make screenshots`` runs this file with
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,20 +16,9 @@ from typing import Any
 import httpx
 import pytest
 from api_helpers import open_services
-from browser_helpers import assert_picture, chromium_page, serve
+from browser_helpers import assert_picture, serve
 
 pytestmark = pytest.mark.browser
-
-REPO = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture(scope="module")
-def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Where screenshots go: ``$POLICYMATCH_SCREENSHOTS`` (relative to the repo) or a temporary folder."""
-    named = os.environ.get("POLICYMATCH_SCREENSHOTS")
-    folder = REPO / named if named else tmp_path_factory.mktemp("screenshots")
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
 
 
 @pytest.fixture(scope="module")
@@ -38,13 +26,6 @@ def server(tmp_path_factory: pytest.TempPathFactory, api_encoder: Any) -> Iterat
     """A real uvicorn server on a free loopback port, running open (no keys) over a seeded store."""
     with serve(open_services(tmp_path_factory.mktemp("browser-data"), api_encoder)) as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def page(server: str) -> Iterator[Any]:
-    """A chromium page (Debian's chromium; Playwright cannot download its own browser here)."""
-    with chromium_page() as tab:
-        yield tab
 
 
 def test_enterprise_picks_itself_and_sees_results_by_level(server: str, page: Any, shots: Path) -> None:

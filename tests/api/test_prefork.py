@@ -14,7 +14,7 @@ from api_helpers import open_services
 
 from api.app import create_app
 from api.prefork import is_matcher_write
-from eval.bench.scale_http import free_port, stop, wait_until_up
+from eval.bench.serving import free_port, stop, wait_until_up
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]

@@ -10,8 +10,7 @@ from typing import Any
 import httpx
 import pytest
 from api_helpers import open_services
-from browser_helpers import assert_picture, chromium_page, serve
-from test_browser import shots  # noqa: F401 - fixtures used by name
+from browser_helpers import assert_picture, serve
 
 from events.receiver import Receiver
 from events.runtime import start_for_services
@@ -37,17 +36,10 @@ def server(tmp_path_factory: pytest.TempPathFactory, api_encoder: Any, receiver:
         yield url
 
 
-@pytest.fixture(scope="module")
-def page(server: str) -> Iterator[Any]:
-    """A chromium tab for this module's server."""
-    with chromium_page() as tab:
-        yield tab
-
-
 def test_push_timeline_page_shows_items_against_the_rule(
     server: str,
     page: Any,
-    shots: Path,  # noqa: F811 - the fixture imported above
+    shots: Path,
     receiver: Receiver,
 ) -> None:
     time.sleep(0.5)  # the producer's first round places its cursor at the end of the feed
