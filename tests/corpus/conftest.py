@@ -16,7 +16,6 @@ from __future__ import annotations
 import glob
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
 import time
@@ -27,6 +26,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+from eval.bench.serving import free_port
 
 PG_USER = "postgres"
 
@@ -53,12 +54,6 @@ def pg_bin_dir() -> Path | None:
         return Path(candidates[0]).parent
     found = shutil.which("initdb")
     return Path(found).resolve().parent if found else None
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _run(command: list[str], as_user: str | None) -> subprocess.CompletedProcess[str]:
@@ -96,7 +91,7 @@ def pg_cluster() -> Iterator[PgCluster]:
     if init.returncode != 0:
         shutil.rmtree(folder, ignore_errors=True)
         pytest.fail(f"initdb failed: {init.stderr.strip()[-500:]}")
-    port = _free_port()
+    port = free_port()
     options = (
         f"-h 127.0.0.1 -p {port} -k {folder} -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
     )

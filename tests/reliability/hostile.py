@@ -39,7 +39,7 @@ from typing import Any
 from .helpers import replace_doc_section
 from .hostile_inprocess import docx_bomb_case, extraction_worst_case
 from .hostile_report import QUIET_S, READ_TIMEOUT_S, goals_met, render
-from .soak import DOC, _free_port, prepare_data_dir, start_server
+from .soak import DOC, free_port, prepare_data_dir, start_server
 
 START, END = "<!-- hostile:start -->", "<!-- hostile:end -->"
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -183,7 +183,7 @@ def run(data_dir: Path) -> dict[str, Any]:
     finally:
         store.close()
     load = os.getloadavg()[0]
-    port = _free_port()
+    port = free_port()
     os.environ["POLICYMATCH_READ_TIMEOUT_S"] = str(READ_TIMEOUT_S)
     proc = start_server(data_dir, port, data_dir / "server.log")
     tally: Counter[tuple[str, int]] = Counter()

@@ -20,7 +20,6 @@ import json
 import os
 import random
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -30,6 +29,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from eval.bench.serving import free_port
 
 from .helpers import replace_doc_section
 
@@ -74,12 +75,6 @@ class SoakResult:
             and self.lost_writes == 0
             and len(self.index_versions) >= 2
         )
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def prepare_data_dir(
@@ -198,7 +193,7 @@ def run_soak(
     store = open_store(data_dir / "policymatch.sqlite3")
     items = [(i.policy_id, i.id) for i in store.iter_items()]
     store.close()
-    port = _free_port()
+    port = free_port()
     server = start_server(data_dir, port, data_dir.parent / "soak-server.log")
     lock = threading.Lock()
     latencies: dict[str, list[float]] = {}
