@@ -7,7 +7,7 @@ import json
 from typing import Any
 
 from api.commands.admin import _cli_audit
-from api.commands.store_access import cli_store, open_cli_store
+from api.commands.store_access import cli_store, open_cli_store, print_records
 
 
 def register(sub: argparse._SubParsersAction, group: Any) -> None:
@@ -114,12 +114,14 @@ def _subs_list(args: argparse.Namespace) -> int:
         subs = store.list_subscriptions(include_deleted=args.all)
     if not subs and not args.json:
         print("no subscriptions")
-    for s in subs:
-        if args.json:
-            print(json.dumps(s.to_dict(), ensure_ascii=False))
-        else:
-            state = f"deleted {s.deleted_at}" if s.deleted_at else "active"
-            print(f"{s.id}  {state}  {s.url}  events={','.join(s.events)}  owner={s.owner}  {s.label}")
+    print_records(
+        subs,
+        args.json,
+        lambda s: (
+            f"{s.id}  {f'deleted {s.deleted_at}' if s.deleted_at else 'active'}  {s.url}  "
+            f"events={','.join(s.events)}  owner={s.owner}  {s.label}"
+        ),
+    )
     return 0
 
 
@@ -151,11 +153,9 @@ def _events_list(args: argparse.Namespace) -> int:
         raise ValueError("--limit must be at least 1")
     with cli_store() as store:
         events = store.list_events(event_type=args.type, subject=args.subject, limit=args.limit)
-    for e in events:
-        if args.json:
-            print(json.dumps(e.to_dict(), ensure_ascii=False))
-        else:
-            print(f"{e.seq:>6}  {e.created_at}  {e.id}  {e.type:<27} {e.subject}")
+    print_records(
+        events, args.json, lambda e: f"{e.seq:>6}  {e.created_at}  {e.id}  {e.type:<27} {e.subject}"
+    )
     return 0
 
 
@@ -167,14 +167,14 @@ def _deliveries(args: argparse.Namespace) -> int:
             status=args.status, subscription_id=args.subscription, event_id=args.event, limit=args.limit
         )
         counts = store.count_deliveries()
-    for d in rows:
-        if args.json:
-            print(json.dumps(d.to_dict(), ensure_ascii=False))
-        else:
-            last = f"last={d.last_status or '-'} {d.last_error[:60]}".rstrip()
-            print(
-                f"{d.id}  {d.status:<9} attempts={d.attempts}  {d.event_type:<27} {d.subscription_id}  {last}"
-            )
+    print_records(
+        rows,
+        args.json,
+        lambda d: (
+            f"{d.id}  {d.status:<9} attempts={d.attempts}  {d.event_type:<27} {d.subscription_id}  "
+            + f"last={d.last_status or '-'} {d.last_error[:60]}".rstrip()
+        ),
+    )
     if not args.json:
         print("totals: " + (", ".join(f"{k}={v}" for k, v in sorted(counts.items())) or "no deliveries"))
     return 0

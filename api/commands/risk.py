@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from api.commands.store_access import cli_store, open_cli_store
+from api.commands.store_access import cli_store, open_cli_store, print_records
 
 
 def register(sub: argparse._SubParsersAction, group: Any) -> None:
@@ -150,13 +150,13 @@ def _colours(args: argparse.Namespace) -> int:
     finally:
         board.store.close()
     order = {"red": 0, "yellow": 1, "green": 2}
-    for colour in sorted(snap.colours.values(), key=lambda c: (order[c.colour], c.enterprise_id)):
-        if args.colour and colour.colour != args.colour:
-            continue
-        if args.json:
-            print(json.dumps(colour.to_dict(), ensure_ascii=False))
-        else:
-            print(f"{colour.colour:6} {colour.enterprise_id}  " + "; ".join(r.text for r in colour.reasons))
+    shown = sorted(
+        (c for c in snap.colours.values() if not args.colour or c.colour == args.colour),
+        key=lambda c: (order[c.colour], c.enterprise_id),
+    )
+    print_records(
+        shown, args.json, lambda c: f"{c.colour:6} {c.enterprise_id}  " + "; ".join(r.text for r in c.reasons)
+    )
     return 0
 
 

@@ -1,8 +1,9 @@
-"""The store a command works on: the one the settings name, open for the command and closed after it."""
+"""What the command modules share: the store the settings name (open for a command, closed after it), and printing records."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import json
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -23,3 +24,9 @@ def cli_store() -> Iterator[Any]:
         yield store
     finally:
         store.close()
+
+
+def print_records(records: Iterable[Any], as_json: bool, line: Callable[[Any], str]) -> None:
+    """Print each record as one JSON object per line (``as_json``, its ``to_dict()``) or as ``line(record)``."""
+    for record in records:
+        print(json.dumps(record.to_dict(), ensure_ascii=False) if as_json else line(record))
