@@ -21,7 +21,7 @@ from corpus.demo.clause_parts import (
     region_entry,
     undecidable,
 )
-from corpus.demo.phrasing import Clause, Segment, award, cond, money, num, pick, threshold
+from corpus.demo.phrasing import Clause, Segment, award, cond, money, num, pick, threshold, titled
 
 
 def gaoqi(r: random.Random, c: Context) -> Clause:
@@ -75,8 +75,9 @@ def zhuanjingtexin(r: random.Random, c: Context) -> Clause:
         title, amount = "省隐形冠军企业", pick(r, (30, 50, 80))
     else:
         title, amount = "", pick(r, (50, 100))
-    cl = Clause(
-        r.choice(("支持专精特新发展", "实施专精特新培育工程", "鼓励企业走专精特新之路")),
+    cl = titled(
+        r,
+        ("支持专精特新发展", "实施专精特新培育工程", "鼓励企业走专精特新之路"),
         "专精特新",
         "资金奖励",
         f"奖励{num(amount)}万元",
@@ -99,8 +100,9 @@ def jigai(r: random.Random, c: Context) -> Clause:
     """技术改造项目补助."""
     floor = pick(r, (200, 300, 500, 1000, 2000))
     rate, cap = pick(r, (8, 10, 12, 15)), pick(r, (200, 300, 500, 1000))
-    cl = Clause(
-        r.choice(("支持企业技术改造", "加大技改投入支持", "鼓励设备更新和技术改造")),
+    cl = titled(
+        r,
+        ("支持企业技术改造", "加大技改投入支持", "鼓励设备更新和技术改造"),
         "技改",
         "补助",
         f"按设备投资额{num(rate)}%补助，最高{num(cap)}万元",
@@ -136,8 +138,9 @@ def yanfa(r: random.Random, c: Context) -> Clause:
     rd_floor = pick(r, (100, 200, 300, 500, 1000))
     ratio = pick(r, (3, 3.5, 4, 5))
     rate, cap = pick(r, (5, 10, 15, 20)), pick(r, (50, 100, 200, 300))
-    cl = Clause(
-        r.choice(("鼓励企业加大研发投入", "支持企业研发创新", "研发投入后补助")),
+    cl = titled(
+        r,
+        ("鼓励企业加大研发投入", "支持企业研发创新", "研发投入后补助"),
         "研发",
         "资金奖励",
         f"按增量{num(rate)}%奖励，最高{num(cap)}万元",
@@ -171,9 +174,7 @@ def yanfa(r: random.Random, c: Context) -> Clause:
 
 def shangtaijie(r: random.Random, c: Context) -> Clause:
     """营收 / 产值上台阶奖励."""
-    cl = Clause(
-        r.choice(("鼓励企业做大做强", "支持企业上台阶", "实施企业梯度培育")), "上台阶", "资金奖励", ""
-    )
+    cl = titled(r, ("鼓励企业做大做强", "支持企业上台阶", "实施企业梯度培育"), "上台阶", "资金奖励", "")
     cl.add(*lead(r, c))
     tiers = (5000, 10000, 50000, 100000, 500000)
     floor = pick(r, tiers)
@@ -233,8 +234,9 @@ def xiaoshenggui(r: random.Random, c: Context) -> Clause:
 def tiexi(r: random.Random, c: Context) -> Clause:
     """小微企业贷款贴息."""
     rate, cap = pick(r, (30, 50, 100)), pick(r, (10, 20, 30, 50))
-    cl = Clause(
-        r.choice(("缓解企业融资难题", "实施贷款贴息", "降低企业融资成本")),
+    cl = titled(
+        r,
+        ("缓解企业融资难题", "实施贷款贴息", "降低企业融资成本"),
         "贴息",
         "贴息",
         f"按LPR的{num(rate)}%贴息，最高{num(cap)}万元",
@@ -254,9 +256,7 @@ def tiexi(r: random.Random, c: Context) -> Clause:
 def wengang(r: random.Random, c: Context) -> Clause:
     """稳岗 / 吸纳就业补贴."""
     per = pick(r, (500, 1000, 1500, 2000))
-    cl = Clause(
-        r.choice(("支持企业稳岗扩岗", "鼓励吸纳就业", "实施稳岗返还")), "稳岗", "补助", f"每人{int(per)}元"
-    )
+    cl = titled(r, ("支持企业稳岗扩岗", "鼓励吸纳就业", "实施稳岗返还"), "稳岗", "补助", f"每人{int(per)}元")
     cl.add(*lead(r, c))
     if r.random() < 0.5:
         cl.add(
@@ -345,8 +345,9 @@ def jigai_listed(r: random.Random, c: Context) -> Clause:
     """技术改造项目补助, its conditions as a 申报条件 list."""
     floor = pick(r, (200, 300, 500, 1000, 2000))
     rate, cap = pick(r, (8, 10, 12, 15)), pick(r, (200, 300, 500, 1000))
-    cl = Clause(
-        r.choice(("支持企业技术改造", "技术改造项目补助")),
+    cl = titled(
+        r,
+        ("支持企业技术改造", "技术改造项目补助"),
         "技改",
         "补助",
         f"按设备投资额{num(rate)}%补助，最高{num(cap)}万元",
@@ -378,8 +379,9 @@ def jigai_listed(r: random.Random, c: Context) -> Clause:
 def yanfa_listed(r: random.Random, c: Context) -> Clause:
     """研发投入奖励, its conditions as a 申报条件 list."""
     rate, cap = pick(r, (5, 10, 15, 20)), pick(r, (50, 100, 200, 300))
-    cl = Clause(
-        r.choice(("研发投入奖励", "鼓励企业加大研发投入")),
+    cl = titled(
+        r,
+        ("研发投入奖励", "鼓励企业加大研发投入"),
         "研发",
         "资金奖励",
         f"按增量{num(rate)}%奖励，最高{num(cap)}万元",

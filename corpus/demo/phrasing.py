@@ -159,6 +159,11 @@ def pick(r: random.Random, options: Sequence[float]) -> float:
     return r.choice(list(options))
 
 
+def titled(r: random.Random, titles: Sequence[str], theme: str, kind: str, support: str) -> Clause:
+    """Make a clause under one of ``titles`` (drawn now) with its theme, kind of support and support text."""
+    return Clause(r.choice(titles), theme, kind, support)
+
+
 def award(
     r: random.Random,
     amounts: Sequence[float],
@@ -172,7 +177,7 @@ def award(
     The amount is drawn before the title, as every clause drew them, so a seed's corpus stays the same.
     """
     amount = pick(r, amounts)
-    return Clause(r.choice(titles), theme, kind, support.format(num(amount))), amount
+    return titled(r, titles, theme, kind, support.format(num(amount))), amount
 
 
 # --- regions --------------------------------------------------------------------------------------
