@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,9 +16,13 @@ ENTERPRISE_SUFFIXES = (".jsonl", ".csv")
 
 
 def _profile_rows(
-    path: Path, warnings: list[str] | None, *, partial: bool
-) -> Iterator[tuple[int, dict[str, Any]] | LoadError]:
-    """Yield an enterprise file's rows with their lines (or the errors of bad ones), warning once of extra columns.
+    path: Path,
+    warnings: list[str] | None,
+    read: Callable[[int, dict[str, Any]], Iterator[Loaded[Any] | LoadError]],
+    *,
+    partial: bool,
+) -> Iterator[Loaded[Any] | LoadError]:
+    """Yield what ``read`` makes of each row of an enterprise file (and the errors of bad rows), warning once of extra columns.
 
     A partial import needs only the ``id`` column and keeps empty cells (an empty cell is a change there).
     """
@@ -51,7 +55,7 @@ def _profile_rows(
             if extra:
                 warnings.append(f"{path}: ignored columns that are not profile fields: {', '.join(extra)}")
                 warned = True
-        yield line_no, data
+        yield from read(line_no, data)
 
 
 def read_enterprises(
@@ -63,15 +67,14 @@ def read_enterprises(
     first time a file has some, a warning naming them is appended to ``warnings``.
     """
     path = Path(path)
-    for row in _profile_rows(path, warnings, partial=False):
-        if isinstance(row, LoadError):
-            yield row
-            continue
-        line_no, data = row
+
+    def profile(line_no: int, data: dict[str, Any]) -> Iterator[Loaded[EnterpriseProfile] | LoadError]:
         try:
             yield Loaded(validate_profile(data), str(path), line_no)
         except ProfileError as exc:
             yield from record_errors(path, line_no, exc)
+
+    yield from _profile_rows(path, warnings, profile, partial=False)
 
 
 @dataclass(frozen=True)
@@ -95,22 +98,21 @@ def read_enterprise_rows(
     from corpus.merge import merge_profile, profile_changes
 
     path = Path(path)
-    for row in _profile_rows(path, warnings, partial=True):
-        if isinstance(row, LoadError):
-            yield row
-            continue
-        line_no, data = row
+
+    def changed(line_no: int, data: dict[str, Any]) -> Iterator[Loaded[ProfileRow] | LoadError]:
         changes = profile_changes(data, empty)
         record_id = changes.get("id")
         if not isinstance(record_id, str) or not record_id.strip():
             yield LoadError(str(path), line_no, "id", "is required and must be a non-empty string")
-            continue
+            return
         try:  # the row's own values, on a stand-in name: a new enterprise's missing name is found on merge
             merge_profile(None, {"name": "（检查）", **{k: v for k, v in changes.items() if v is not None}})
         except ProfileError as exc:
             yield from record_errors(path, line_no, exc)
-            continue
+            return
         yield Loaded(ProfileRow(record_id.strip(), changes), str(path), line_no)
+
+    yield from _profile_rows(path, warnings, changed, partial=True)
 
 
 def load_enterprises(paths: Iterable[str | Path]) -> LoadResult[EnterpriseProfile]:
