@@ -8,14 +8,16 @@ worker builds its own :class:`~api.services.Services` around the inherited match
 (its own store connection, audit thread, limiter and answer cache): nothing that a
 thread or a connection holds crosses the fork.
 
-**One writer.** A worker's matcher is a snapshot: a change one worker applied would
-be invisible to the others. So with more than one worker, the requests that change
-what the matcher holds (policies, conditions, enterprises, merges, index rebuilds)
-are refused with 409 ``read_only_worker`` before they touch the store; they go to
-the single writer, a one-worker ``policymatch serve`` (or the ``ingest`` commands),
-and the pre-forked readers are restarted to serve the new state. Writes that only
-append to the store (audit rows, feedback, ledger, ratings) are taken by every
-worker: the store serialises them (SQLite's write lock, PostgreSQL's transactions).
+**Every worker writes.** A worker's matcher starts as the parent's snapshot and
+follows the store's change feed from the point the parent loaded it
+(:class:`api.feed.ChangeTailer`, one thread per worker): a policy, its conditions, an
+enterprise or a merge written through any worker — or by the CLI, or another process —
+is applied by the worker that wrote it before it answers, and by every other worker
+within the feed's poll interval. The pages such an apply writes become that worker's
+own (copy-on-write), so private memory grows with the changes since the fork; a restart
+shares them again. One request stays with a one-worker process: an index rebuild
+switches the index of the process that runs it only, so with more than one worker it is
+refused with 409 ``one_worker_only`` (run ``policymatch index build``, then restart).
 docs/scaling.md describes the same split over several machines.
 """
 
@@ -33,16 +35,8 @@ from typing import Any
 
 from api.errors import error_body
 
-# (method, path) of every request that changes what the matcher holds in memory.
-MATCHER_WRITES: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("POST", re.compile(r"^/v1/policies/?$")),
-    ("PUT", re.compile(r"^/v1/policies/[^/]+/items/[^/]+/conditions/?$")),
-    ("DELETE", re.compile(r"^/v1/policies/[^/]+/items/[^/]+/conditions/?$")),
-    ("POST", re.compile(r"^/v1/enterprises/?$")),
-    ("PUT", re.compile(r"^/v1/enterprises/[^/]+/?$")),
-    ("POST", re.compile(r"^/v1/enterprises/[^/]+/merge/?$")),
-    ("POST", re.compile(r"^/v1/index/rebuild/?$")),
-)
+# (method, path) of every request whose effect one worker cannot pass to the others through the change feed.
+ONE_WORKER_ONLY: tuple[tuple[str, re.Pattern[str]], ...] = (("POST", re.compile(r"^/v1/index/rebuild/?$")),)
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -51,13 +45,13 @@ ASGIApp = Callable[
 ]
 
 
-def is_matcher_write(method: str, path: str) -> bool:
-    """Tell whether a request would change the matcher's in-memory state (refused by read-only workers)."""
-    return any(method == m and pattern.match(path) for m, pattern in MATCHER_WRITES)
+def is_one_worker_only(method: str, path: str) -> bool:
+    """Tell whether a request must run in a one-worker process (refused by pre-forked workers)."""
+    return any(method == m and pattern.match(path) for m, pattern in ONE_WORKER_ONLY)
 
 
-class ReadOnlyWorker:
-    """ASGI middleware of a pre-forked worker: name the worker, refuse matcher writes with 409 before they reach the store."""
+class WorkerDoor:
+    """ASGI middleware of a pre-forked worker: name the worker; refuse one-worker-only requests with 409."""
 
     def __init__(self, app: ASGIApp, workers: int) -> None:
         self.app = app
@@ -65,7 +59,7 @@ class ReadOnlyWorker:
         self.worker = str(os.getpid()).encode()
 
     async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
-        """Answer matcher writes with ``read_only_worker``; pass everything else on, with ``X-Policymatch-Worker``."""
+        """Answer index rebuilds with ``one_worker_only``; pass everything else on, with ``X-Policymatch-Worker``."""
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
@@ -75,15 +69,14 @@ class ReadOnlyWorker:
                 message["headers"] = [*message.get("headers", []), (b"x-policymatch-worker", self.worker)]
             await send(message)
 
-        if self.workers > 1 and is_matcher_write(scope["method"], scope["path"]):
+        if self.workers > 1 and is_one_worker_only(scope["method"], scope["path"]):
             import json
 
             body = json.dumps(
                 error_body(
-                    "read_only_worker",
-                    f"This server runs {self.workers} read-only workers; send changes to policies, "
-                    "enterprises or the index to the single writer (a one-worker `policymatch serve` or "
-                    "`policymatch ingest`), then restart the workers.",
+                    "one_worker_only",
+                    f"This server runs {self.workers} workers and a rebuild would switch the index of one; "
+                    "run `policymatch index build`, then restart the server.",
                     {"workers": self.workers},
                 ),
                 ensure_ascii=False,
@@ -122,8 +115,12 @@ def serve_prefork(
     say: Callable[[str], None],
     *,
     limits: Any = None,
+    feed_cursor: int | None = None,
 ) -> int:
     """Fork ``workers`` processes over the loaded ``matcher`` and serve until SIGTERM/SIGINT; returns an exit code.
+
+    ``feed_cursor``: the newest change when the matcher read the store; every worker applies the
+    change feed from there (None: from the newest change when the worker starts).
 
     A worker that dies is replaced (forked again from this loaded parent); SIGTERM or
     SIGINT stops them all.
@@ -153,7 +150,7 @@ def serve_prefork(
             try:
                 signal.signal(signal.SIGTERM, signal.SIG_DFL)
                 signal.signal(signal.SIGINT, signal.SIG_DFL)
-                run_worker(settings, store, matcher, sock, workers, limits)
+                run_worker(settings, store, matcher, sock, workers, limits, feed_cursor)
                 code = 0
             finally:
                 os._exit(code)
@@ -192,7 +189,13 @@ def serve_prefork(
 
 
 def run_worker(
-    settings: Any, store: Any, matcher: Any, sock: socket.socket, workers: int, limits: Any
+    settings: Any,
+    store: Any,
+    matcher: Any,
+    sock: socket.socket,
+    workers: int,
+    limits: Any,
+    feed_cursor: int | None = None,
 ) -> None:
     """Serve the app in this (forked) process on the inherited socket, around the inherited matcher."""
     import uvicorn
@@ -201,11 +204,15 @@ def run_worker(
     from api.services import Services
 
     services = Services(
-        settings=settings, store=store, matcher=matcher, **({"limits": limits} if limits else {})
+        settings=settings,
+        store=store,
+        matcher=matcher,
+        feed_cursor=feed_cursor,
+        **({"limits": limits} if limits else {}),
     )
     app = create_app(settings, services, heap_settled=True)
     config = uvicorn.Config(
-        ReadOnlyWorker(app, workers),
+        WorkerDoor(app, workers),
         log_config=None,
         access_log=False,
         timeout_keep_alive=getattr(settings, "keep_alive_timeout_s", 5),

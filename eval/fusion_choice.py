@@ -31,6 +31,8 @@ from eval.sets import RetrievalSet
 from matcher.fusion import FusionConfig, PartScores, fuse
 
 PARTS = ("bm25", "passage", "dense")
+# The fusion served before the dense weight deferred to a confident BM25 (issue 17's first choice).
+FIXED = FusionConfig("zscore", 1.0, 1.5, 1.0, passage_weight=0.3)
 
 
 @dataclass(frozen=True)
@@ -120,7 +122,11 @@ def fused_metrics(
 
 
 def grid() -> list[FusionConfig]:
-    """Return the fusions tried: normalisation × passage weight × dense weight (× adaptive dense weighting)."""
+    """Return the fusions tried: fixed weights, then dense weights that defer to a confident BM25.
+
+    Normalisation × passage weight × dense weight (× adaptive weighting); then z-scored fusions
+    whose dense weight shrinks with BM25's top-two margin (``lexical_confidence``).
+    """
     out = []
     for method, passage, dense, adaptive in itertools.product(
         ("zscore", "minmax", "rrf"),
@@ -131,6 +137,12 @@ def grid() -> list[FusionConfig]:
         if adaptive and (method == "rrf" or dense == 0):
             continue
         out.append(FusionConfig(method, 1.0, dense, 1.0, passage_weight=passage, adaptive=adaptive))
+    for passage, dense, confidence in itertools.product(
+        (0.1, 0.3, 0.5), (1.5, 2.0, 2.5, 3.0, 3.5, 4.0), (0.4, 0.6, 0.8, 1.0, 1.2, 1.5)
+    ):
+        out.append(
+            FusionConfig("zscore", 1.0, dense, 1.0, passage_weight=passage, lexical_confidence=confidence)
+        )
     return out
 
 
@@ -163,7 +175,10 @@ def choose(
 
 def _config_words(config: FusionConfig) -> str:
     adaptive = ", each part × its top-two margin" if config.adaptive else ""
-    return f"{config.method}, BM25 1 + {config.passage_weight:g} × best passage, dense {config.dense_weight:g}{adaptive}"
+    dense = f"{config.dense_weight:g}"
+    if config.lexical_confidence:
+        dense += f" × exp(−{config.lexical_confidence:g} × BM25's top-two margin)"
+    return f"{config.method}, BM25 1 + {config.passage_weight:g} × best passage, dense {dense}{adaptive}"
 
 
 def markdown(report: dict[str, Any], chosen: FusionConfig) -> str:
@@ -179,7 +194,9 @@ def markdown(report: dict[str, Any], chosen: FusionConfig) -> str:
         "at once, as the one whose worst lead over its best single part (recall@10 and MRR, on the worse "
         "set) is largest, ties by the mean MRR. Candidates per question as served: the union of each "
         f"part's top 100. {report['n_configs']} fusions tried (z-score / min-max / RRF × passage weight "
-        "× dense weight, with and without per-question adaptive weighting).",
+        "× dense weight, with and without per-question adaptive weighting; and z-scored fusions whose "
+        "dense weight shrinks per question as exp(−c × BM25's top-two margin in z units), so dense "
+        "defers to BM25 where BM25 singles out one document and leads where BM25 is unsure).",
         "",
         f"**Chosen**: {_config_words(chosen)}; "
         + (
@@ -188,8 +205,8 @@ def markdown(report: dict[str, Any], chosen: FusionConfig) -> str:
             else "**not** the served fusion yet (`RetrievalConfig().fusion` differs)."
         ),
         "",
-        "| set, side | questions | BM25 | best passage | dense | served fusion | NCP-only fusion (dense 0.05) |",
-        "|---|---|---|---|---|---|---|",
+        "| set, side | questions | BM25 | best passage | dense | chosen fusion | fixed dense 1.5 (served before) | NCP-only fusion (dense 0.05) |",
+        "|---|---|---|---|---|---|---|---|",
     ]
 
     def pair(values: Sequence[float]) -> str:
@@ -199,7 +216,7 @@ def markdown(report: dict[str, Any], chosen: FusionConfig) -> str:
         parts = row["parts"]
         lines.append(
             f"| {name} | {row['questions']} | {pair(parts['bm25'])} | {pair(parts['passage'])} | "
-            f"{pair(parts['dense'])} | **{pair(row['chosen'])}** | {pair(row['ncp_only'])} |"
+            f"{pair(parts['dense'])} | **{pair(row['chosen'])}** | {pair(row['fixed'])} | {pair(row['ncp_only'])} |"
         )
     lines += ["", "Each cell: recall@10 / MRR.", ""]
     goal = []
@@ -288,6 +305,7 @@ def main(argv: Sequence[str]) -> int:
             "parts": {p: part_metrics(scored, p) for p in PARTS},
             "chosen": fused_metrics(scored, chosen),
             "served": fused_metrics(scored, RetrievalConfig().fusion),
+            "fixed": fused_metrics(scored, FIXED),
             "ncp_only": fused_metrics(scored, FusionConfig("zscore", 1.0, 0.05, 1.0, passage_weight=0.3)),
         }
     rows.sort(key=lambda r: (-round(r["worst_margin"], 6), -r["mean_mrr"]))

@@ -103,10 +103,16 @@ class FusionConfig:
     # Per question, scale each normalised part by its top-two margin (how sharply it singles out one
     # candidate), so a part confident on this question speaks louder than one that is not.
     adaptive: bool = False
+    # Per question, the dense weight × exp(-lexical_confidence × the lexical part's top-two margin):
+    # when BM25 singles out one candidate sharply, dense defers to it; when BM25 is unsure, dense
+    # speaks at its full weight. 0 keeps the dense weight fixed.
+    lexical_confidence: float = 0.0
 
     def __post_init__(self) -> None:
         if self.method not in METHODS:
             raise ValueError(f"unknown fusion method {self.method!r}; valid: {', '.join(METHODS)}")
+        if self.lexical_confidence < 0:
+            raise ValueError(f"lexical_confidence must not be negative, got {self.lexical_confidence}")
 
 
 @dataclass(frozen=True)
@@ -142,7 +148,8 @@ def fuse(parts: PartScores, config: FusionConfig | None = None) -> FusedScores:
 
     ``POST /v1/match``, target lists and ``eval``'s served system all rank with it. The best
     passage's BM25 joins the document BM25 by ``lexical_evidence`` before normalising (without
-    passages the BM25 part is the document's). Tag overlap is already on [0, 1] and is weighted
+    passages the BM25 part is the document's). With ``lexical_confidence`` the dense weight of
+    this question shrinks as the lexical part's top-two margin grows. Tag overlap is already on [0, 1] and is weighted
     as given, not re-normalised: a candidate set where every tag matches must not lose the
     signal to a zero spread.
     """
@@ -151,11 +158,14 @@ def fuse(parts: PartScores, config: FusionConfig | None = None) -> FusedScores:
         lexical_evidence(parts.bm25, parts.passage, config.passage_weight), config.method, rrf_k=config.rrf_k
     )
     semantic = normalise(parts.dense, config.method, rrf_k=config.rrf_k)
+    dense_weight = config.dense_weight
+    if config.lexical_confidence:
+        dense_weight *= float(np.exp(-config.lexical_confidence * top_margin(lexical)))
     if config.adaptive:
         lexical = lexical * top_margin(lexical)
         semantic = semantic * top_margin(semantic)
     bm25_part = config.bm25_weight * lexical
-    dense_part = config.dense_weight * semantic
+    dense_part = dense_weight * semantic
     tags_array = np.zeros(len(bm25_part)) if parts.tags is None else np.asarray(parts.tags, dtype=np.float64)
     tags_part = config.tags_weight * tags_array
     return FusedScores(bm25_part + dense_part + tags_part, bm25_part, dense_part, tags_part)

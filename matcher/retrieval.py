@@ -60,13 +60,17 @@ class RetrievalConfig:
     single sentence (passage evidence); dense over windows of 300 characters every 200 across the
     whole text, best window. The fusion weights were then chosen by cross-validation over *two*
     real sets (``python -m eval.fusion_choice``; section ``fusion-choice``): z-scored parts, dense
-    at weight 1.5, the fusion whose worst lead over its best single part, on the worse of NCP and
-    msgabench_qa (training sides), is largest. Dense weight 0.05, chosen on NCP alone, lost 0.05
-    recall@10 to dense alone on msgabench_qa.
+    at weight 3 × exp(−1.5 × BM25's top-two margin), so dense defers to BM25 on a question BM25
+    singles one document out for and leads where BM25 is unsure: the fusion whose worst lead over
+    its best single part, on the worse of NCP and msgabench_qa (training sides), is largest. A
+    fixed dense weight (best 1.5) trailed its best part by more on the training sides; dense weight
+    0.05, chosen on NCP alone, lost 0.05 recall@10 to dense alone on msgabench_qa.
     """
 
     fusion: FusionConfig = field(
-        default_factory=lambda: FusionConfig("zscore", 1.0, 1.5, 1.0, passage_weight=0.3)
+        default_factory=lambda: FusionConfig(
+            "zscore", 1.0, 3.0, 1.0, passage_weight=0.3, lexical_confidence=1.5
+        )
     )
     candidates: int = 100
     chunk_chars: int = 300

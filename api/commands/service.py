@@ -23,8 +23,8 @@ def register(sub: argparse._SubParsersAction, group: Any) -> None:
         "--workers",
         type=int,
         default=1,
-        help="pre-forked worker processes sharing the loaded matcher (default 1); with more than one, "
-        "changes to policies, enterprises and the index go to a one-worker writer (docs/scaling.md)",
+        help="pre-forked worker processes sharing the loaded matcher (default 1); each takes writes and "
+        "follows the others' through the store's change feed (docs/scaling.md)",
     )
     serve.set_defaults(func=_serve)
 
@@ -109,12 +109,20 @@ def _serve(args: argparse.Namespace) -> int:
     if workers > 1:
         from api.prefork import serve_prefork
 
-        # Readers only: the parent keeps no threads or connections across the fork (api.prefork).
+        # The parent keeps no threads or connections of the app across the fork (api.prefork).
         if services.refusals is not None:
             services.refusals.close()
         if services.audit_writer is not None:
             services.audit_writer.close()
-        return serve_prefork(settings, services.store, services.matcher, workers, say, limits=services.limits)
+        return serve_prefork(
+            settings,
+            services.store,
+            services.matcher,
+            workers,
+            say,
+            limits=services.limits,
+            feed_cursor=services.feed_cursor,
+        )
     app = create_app(settings, services)
     if services.extraction is not None:
         # Start the policy-reading worker beside serving (a few seconds), not at the first POST /v1/policies.

@@ -26,7 +26,15 @@ def main(data_dir: str, models_dir: str, port: int, workers: int) -> int:
     def say(message: str) -> None:
         print(message, file=sys.stderr, flush=True)
 
-    return serve_prefork(settings, services.store, services.matcher, workers, say, limits=services.limits)
+    return serve_prefork(
+        settings,
+        services.store,
+        services.matcher,
+        workers,
+        say,
+        limits=services.limits,
+        feed_cursor=services.store.last_change_seq(),
+    )
 
 
 if __name__ == "__main__":

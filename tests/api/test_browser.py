@@ -94,9 +94,10 @@ def test_admin_corrects_a_condition(server: str, page: Any, shots: Path) -> None
     item = page.locator(".card.item[data-item='jj-2024-01#2']")
     item.wait_for()
     assert "研发费用" in item.locator(".item-text").inner_text()
-    before = httpx.get(server + "/v1/policies/jj-2024-01").json()["items"][1]["conditions"]
+    shown = httpx.get(server + "/v1/policies/jj-2024-01").json()["items"][1]
+    before, tiers = shown["conditions"], shown.get("tiers") or []
     rows = item.locator("tr.cond-row")
-    assert rows.count() == len(before)
+    assert rows.count() == len(before) + len(tiers)  # a row per condition, then a JSON row per tier
     # Replace the first condition with a revenue threshold of 3000 万元, and add one.
     first = rows.nth(0)
     first.locator("select[name=field]").select_option("revenue")
@@ -110,7 +111,7 @@ def test_admin_corrects_a_condition(server: str, page: Any, shots: Path) -> None
     added.locator("input[name=value]").fill("10")
     item.locator("button.save").click()
     assert "已保存" in item.locator(".saved").inner_text()
-    assert item.locator(".badge.edited").count() == len(before) + 1
+    assert item.locator("tr.cond-row:not(.json-row) .badge.edited").count() == len(before) + 1
 
     after = httpx.get(server + "/v1/policies/jj-2024-01").json()["items"][1]["conditions"]
     assert after[0] == {

@@ -1,9 +1,10 @@
-"""Pre-forked workers (``policymatch serve --workers N``): same answers from every worker, one writer."""
+"""Pre-forked workers (``policymatch serve --workers N``): same answers from every worker, writes through any."""
 
 from __future__ import annotations
 
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -13,7 +14,7 @@ import pytest
 from api_helpers import open_services
 
 from api.app import create_app
-from api.prefork import is_matcher_write
+from api.prefork import is_one_worker_only
 from eval.bench.serving import free_port, stop, wait_until_up
 
 HERE = Path(__file__).resolve().parent
@@ -77,25 +78,56 @@ def test_two_workers_give_the_same_answers_as_one_process(
         single.close()
 
 
-def test_workers_refuse_matcher_writes_and_take_reads(prefork: tuple[str, Path]) -> None:
+def _names_in_targets(base: str, enterprise_id: str) -> tuple[str, set[str]]:
+    """(the answering worker, the names ``enterprise_id`` has in both demo policies' target lists, every level)."""
+    names: set[str] = set()
+    worker = ""
+    for policy in ("jj-2024-01", "jj-2024-02"):
+        response = httpx.get(
+            f"{base}/v1/policies/{policy}/targets",
+            params={"levels": "eligible,need_info,near_miss,ineligible", "limit": 500},
+            timeout=30,
+        )
+        assert response.status_code == 200, response.text
+        worker = response.headers["x-policymatch-worker"]
+        names |= {row["name"] for row in response.json()["data"] if row["enterprise_id"] == enterprise_id}
+    return worker, names
+
+
+def test_a_write_through_one_worker_reaches_every_worker(prefork: tuple[str, Path]) -> None:
     base, _ = prefork
-    response = httpx.put(
+    profile = httpx.get(f"{base}/v1/enterprises/E001", timeout=30).json()
+    assert _names_in_targets(base, "E001")[1] == {profile["name"]}
+    response = httpx.patch(
         f"{base}/v1/enterprises/E001",
-        json={"id": "E001", "name": "改名", "region_code": "331002"},
+        content='{"name": "椒江改名科技有限公司"}'.encode(),
+        headers={"Content-Type": "application/merge-patch+json"},
         timeout=30,
     )
+    assert response.status_code == 200, response.text
+    # Every worker — the one that wrote and the one that did not — lists the new name within seconds.
+    seen: dict[str, set[str]] = {}
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        worker, names = _names_in_targets(base, "E001")
+        seen[worker] = names
+        if len(seen) == 2 and all(n == {"椒江改名科技有限公司"} for n in seen.values()):
+            break
+        time.sleep(0.2)
+    assert len(seen) == 2, f"answers came from {sorted(seen)} only"
+    assert all(n == {"椒江改名科技有限公司"} for n in seen.values()), seen
+
+
+def test_an_index_rebuild_is_refused_by_pre_forked_workers(prefork: tuple[str, Path]) -> None:
+    base, _ = prefork
+    response = httpx.post(f"{base}/v1/index/rebuild", timeout=30)
     assert response.status_code == 409
-    assert response.json()["error"]["code"] == "read_only_worker"
-    # Refused before the store: the stored profile is unchanged.
-    stored = httpx.get(f"{base}/v1/enterprises/E001", timeout=30)
-    assert stored.status_code == 200 and stored.json().get("name") != "改名"
+    assert response.json()["error"]["code"] == "one_worker_only"
 
 
-def test_which_requests_are_matcher_writes() -> None:
-    assert is_matcher_write("POST", "/v1/policies")
-    assert is_matcher_write("PUT", "/v1/policies/P1/items/P1%231/conditions")
-    assert is_matcher_write("POST", "/v1/enterprises/E1/merge")
-    assert is_matcher_write("POST", "/v1/index/rebuild")
-    assert not is_matcher_write("POST", "/v1/match")
-    assert not is_matcher_write("POST", "/v1/feedback")
-    assert not is_matcher_write("GET", "/v1/enterprises/E1")
+def test_which_requests_need_one_worker() -> None:
+    assert is_one_worker_only("POST", "/v1/index/rebuild")
+    assert not is_one_worker_only("POST", "/v1/policies")
+    assert not is_one_worker_only("PUT", "/v1/enterprises/E1")
+    assert not is_one_worker_only("POST", "/v1/match")
+    assert not is_one_worker_only("GET", "/v1/index/rebuild")

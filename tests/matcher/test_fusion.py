@@ -31,3 +31,24 @@ def test_unknown_method_names_the_valid_ones():
         FusionConfig("borda")
     with pytest.raises(ValueError, match="valid"):
         normalise(np.ones(2), "borda")
+
+
+def test_dense_defers_to_a_confident_bm25_by_its_top_two_margin():
+    dense = np.array([0.80, 0.90, 0.70, 0.75])
+    config = FusionConfig("zscore", 1.0, 3.0, 0.0, lexical_confidence=1.0)
+    sharp = np.array([20.0, 1.0, 0.0, 0.5])  # BM25 singles out the first candidate
+    fused = fuse(PartScores(sharp, None, dense), config)
+    lexical = zscore(sharp)
+    top_two = np.sort(lexical)[-2:]
+    np.testing.assert_allclose(fused.dense, 3.0 * np.exp(-(top_two[1] - top_two[0])) * zscore(dense))
+    assert int(np.argmax(fused.total)) == 0
+    # BM25 unsure (its top two tie): dense speaks at its full weight and its favourite wins.
+    unsure = np.array([5.0, 5.0, 0.0, 0.0])
+    fused = fuse(PartScores(unsure, None, dense), config)
+    np.testing.assert_allclose(fused.dense, 3.0 * zscore(dense))
+    assert int(np.argmax(fused.total)) == 1
+    # Without a lexical part (target lists rank by dense alone) the order is dense's.
+    fused = fuse(PartScores(np.zeros(4), None, dense), config)
+    assert np.argsort(-fused.total).tolist() == np.argsort(-dense).tolist()
+    with pytest.raises(ValueError, match="lexical_confidence"):
+        FusionConfig(lexical_confidence=-1.0)

@@ -1,5 +1,5 @@
-"""Least privilege over every route: enterprise keys see only themselves, push keys never write, keys never logged,
-every read of enterprise data audited. (tests/api covers single routes; this sweeps the whole route table.)"""
+"""Least privilege over every route: enterprise keys see only themselves, push keys write only feedback and their own webhooks,
+keys never logged, every read of enterprise data audited. (tests/api covers single routes; this sweeps the whole route table.)"""
 
 from __future__ import annotations
 
@@ -125,8 +125,12 @@ def test_only_admin_writes_profiles_and_push_writes_only_feedback(api: Api, role
             continue
         response = _request(api, role, method, path, api.ids["mine"].id)
         writes_profile_or_policy = "enterprises" in path or path == "/v1/policies" or "conditions" in path
-        # 闭环反馈 (POST /v1/feedback) is the one write the push module makes (shared/spec/api.md).
-        if writes_profile_or_policy or (role == "push" and path != "/v1/feedback"):
+        # The push module's own writes: 闭环反馈 (POST /v1/feedback, shared/spec/api.md) and its own webhook
+        # subscriptions and replays (docs/service.md); nothing of profiles, policies, conditions or risk.
+        push_own = path == "/v1/feedback" or path.startswith(
+            ("/v1/subscriptions", "/v1/events/", "/v1/deliveries")
+        )
+        if writes_profile_or_policy or (role == "push" and not push_own):
             assert response.status_code == 403, (
                 f"{role} {method} {path}: {response.status_code} {response.text}"
             )
