@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -136,6 +137,11 @@ def prepare_policy(
             )
         )
         check(f"item {n} of {len(items)}")
+    # An item that gives enterprises nothing (persons' benefits, departments' duties) is stored, never offered.
+    items = tuple(
+        item if getattr(x, "for_enterprises", True) else dataclasses.replace(item, is_policy=False)
+        for item, x in zip(items, extractions, strict=True)
+    )
     return PreparedPolicy(document, items, tuple(extractions), entry.path, entry.line)
 
 
