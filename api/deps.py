@@ -47,27 +47,26 @@ def current_principal(
         if exc.status == 401:
             wait = services.unauth_limiter.acquire(f"unauth:{client_host}")
             if wait > 0:
-                raise ApiError(
-                    429,
-                    "rate_limited",
-                    f"Too many failed authentications from this client; retry in {max(1, round(wait))} s.",
-                    {"retry_after_s": round(wait, 2)},
-                    headers=retry_after_header(wait),
-                ) from None
+                raise _rate_limited("Too many failed authentications from this client", wait) from None
         raise
     request.state.key_id = principal.key_id
     request.state.role = principal.role
     bucket = principal.key_id if not principal.open else f"open:{client_host}"
     wait = services.rate_limiter.acquire(bucket)
     if wait > 0:
-        raise ApiError(
-            429,
-            "rate_limited",
-            f"Too many requests for this key; retry in {max(1, round(wait))} s.",
-            {"retry_after_s": round(wait, 2)},
-            headers=retry_after_header(wait),
-        )
+        raise _rate_limited("Too many requests for this key", wait)
     return principal
+
+
+def _rate_limited(what: str, wait: float) -> ApiError:
+    """429 saying ``what`` and when to retry (also in ``Retry-After``)."""
+    return ApiError(
+        429,
+        "rate_limited",
+        f"{what}; retry in {max(1, round(wait))} s.",
+        {"retry_after_s": round(wait, 2)},
+        headers=retry_after_header(wait),
+    )
 
 
 PrincipalDep = Annotated[Principal, Depends(current_principal)]

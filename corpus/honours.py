@@ -27,7 +27,8 @@ from pathlib import Path
 from typing import Any
 
 from corpus import reference
-from corpus.loaders import LoadError, UnsupportedFormatError, _csv_rows, _jsonl_objects, sniff_encoding
+from corpus.loaders import LoadError, UnsupportedFormatError, sniff_encoding
+from corpus.loaders.rows import csv_rows, jsonl_objects
 from corpus.schemas import EnterpriseProfile, uscc_problem
 from corpus.store.base import AuditEvent, ImportRecord, ImportRow, Store, utc_now
 
@@ -196,11 +197,11 @@ def read_honour_list(
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix == ".csv":
-        raw: Iterator[tuple[int, dict[str, Any] | LoadError]] = _csv_rows(
+        raw: Iterator[tuple[int, dict[str, Any] | LoadError]] = csv_rows(
             path, sniff_encoding(path), required=()
         )
     elif suffix == ".jsonl":
-        raw = _jsonl_objects(path)
+        raw = jsonl_objects(path)
     else:
         raise UnsupportedFormatError(
             f"{path}: unsupported honour list type {suffix or '(none)'}; use .csv or .jsonl"

@@ -326,44 +326,29 @@ def split_policy(doc: PolicyDocument) -> list[PolicyItem]:
         )
         if end <= start:
             continue
-        body = text[start:end]
-        seq = len(items) + 1
-        items.append(
-            PolicyItem(
-                id=item_id(doc.id, seq),
-                policy_id=doc.id,
-                seq=seq,
-                heading_path=span.path,
-                title=span.title or doc.title,
-                text=body,
-                region_code=doc.region_code,
-                department=doc.department,
-                fulfilment=_fulfilment(body, doc.fulfilment),
-                issued=doc.issued,
-                valid_until=doc.valid_until,
-                **_item_facts(doc),
-            )
-        )
+        items.append(_item(doc, len(items) + 1, span.path, span.title or doc.title, text[start:end]))
     if not items and text.strip():
         start, end = _trim(text, 0, len(text))
-        body = text[start:end] or text
-        items.append(
-            PolicyItem(
-                id=item_id(doc.id, 1),
-                policy_id=doc.id,
-                seq=1,
-                heading_path=(),
-                title=doc.title,
-                text=body,
-                region_code=doc.region_code,
-                department=doc.department,
-                fulfilment=_fulfilment(body, doc.fulfilment),
-                issued=doc.issued,
-                valid_until=doc.valid_until,
-                **_item_facts(doc),
-            )
-        )
+        items.append(_item(doc, 1, (), doc.title, text[start:end] or text))
     return items
+
+
+def _item(doc: PolicyDocument, seq: int, path: tuple[str, ...], title: str, body: str) -> PolicyItem:
+    """Item ``seq`` of ``doc``: ``body`` under ``path`` and ``title``, with the document's metadata and facts."""
+    return PolicyItem(
+        id=item_id(doc.id, seq),
+        policy_id=doc.id,
+        seq=seq,
+        heading_path=path,
+        title=title,
+        text=body,
+        region_code=doc.region_code,
+        department=doc.department,
+        fulfilment=_fulfilment(body, doc.fulfilment),
+        issued=doc.issued,
+        valid_until=doc.valid_until,
+        **_item_facts(doc),
+    )
 
 
 def _item_facts(doc: Any) -> dict[str, Any]:

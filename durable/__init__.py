@@ -9,6 +9,8 @@ know nothing of each other.
 - :func:`fsync_path`: flush a file's or a folder's entry to disk;
 - :func:`write_json_atomic`: temporary file, fsync, rename, fsync the folder —
   a reader sees the old file or the new one, never half of one;
+- :func:`verify_checksums`: every file listed in a manifest against its sha256, raising the
+  caller's error naming the first bad one;
 - :func:`read_manifest`: load a JSON manifest of a known format, raising the
   caller's error type.
 """
@@ -19,6 +21,7 @@ import hashlib
 import json
 import os
 import uuid
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -76,3 +79,19 @@ def read_manifest(path: Path, fmt: str, error: type[Exception], missing: str) ->
     if data.get("format") != fmt:
         raise error(f"{path}: unknown format {data.get('format')!r}, expected {fmt}")
     return data
+
+
+def verify_checksums(folder: Path, checksums: Mapping[str, str], error: type[Exception], what: str) -> None:
+    """Check each file of ``folder`` named in ``checksums`` against its sha256; raise ``error`` at the first mismatch.
+
+    ``what`` finishes the sentence "checksum mismatch, …" (what is then corrupted, and what to do);
+    a listed file that is gone raises ``error`` too.
+    """
+    for name, digest in checksums.items():
+        path = Path(folder) / name
+        try:
+            found = sha256_file(path)
+        except FileNotFoundError as exc:
+            raise error(f"{path}: file missing from the saved index, {what}") from exc
+        if found != digest:
+            raise error(f"{path}: checksum mismatch, {what}")

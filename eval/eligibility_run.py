@@ -247,13 +247,7 @@ def _direction_metrics(eset: EligibilitySet, predicted_levels: Sequence[str]) ->
             ranked.append(ordered)
             relevant.append({other for other in ordered if pair(key, other) in truly})
         if any(relevant):
-            summary = ranking_summary(ranked, relevant, ks=(1, 10, 50))
-            out[name] = {
-                "recall@10": summary.recall[10],
-                "ndcg@10": summary.ndcg_at_10,
-                "mrr": summary.mrr,
-                "n_queries": float(summary.n_queries),
-            }
+            out[name] = ranking_summary(ranked, relevant, ks=(1, 10, 50)).headline()
     return out
 
 

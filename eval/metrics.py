@@ -148,6 +148,15 @@ class RankingSummary:
         out["n_queries"] = self.n_queries
         return out
 
+    def headline(self) -> dict[str, float]:
+        """recall@10, nDCG@10, MRR and the number of queries: what the reports show of a ranking."""
+        return {
+            "recall@10": self.recall[10],
+            "ndcg@10": self.ndcg_at_10,
+            "mrr": self.mrr,
+            "n_queries": float(self.n_queries),
+        }
+
 
 def ranking_summary(
     ranked: Sequence[Sequence[Hashable]], relevant: Sequence[Relevance], ks: Iterable[int] = DEFAULT_KS

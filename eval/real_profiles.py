@@ -69,14 +69,6 @@ _OPTIONAL = (
     "rd_expense", "tax_paid", "output_value", "export_value", "investment", "qualifications",
     "mu_jun_class", "credit_status", "major_violation",
 )  # fmt: skip
-_V2_FIELDS = (
-    "invention_patents",
-    "ip_count",
-    "rd_staff_ratio",
-    "hightech_income_ratio",
-    "tax_credit_grade",
-    "insured_employees",
-)
 
 
 def _counties(prefix: str) -> list[str]:

@@ -43,11 +43,9 @@ def extract_leaves(corpus: Corpus, item: LabelledItem) -> Comparison:
 
 
 def _served(extraction: Any) -> Sequence[Any]:
-    """Return what the store keeps of an extraction (v2 entries once the service stores them, else the v1 leaves)."""
-    try:
-        from corpus.store.sqlite import extracted_entries  # type: ignore[attr-defined]
-    except ImportError:
-        return tuple(extraction.conditions)
+    """Return what the store keeps of an extraction: its v2 entries, as ingest stores them."""
+    from corpus.store.policy_tables import extracted_entries
+
     return tuple(extracted_entries(extraction))
 
 

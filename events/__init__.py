@@ -7,7 +7,7 @@
 - :mod:`events.producers`: events derived from the store's change feed and from 申报 windows;
 - :mod:`events.timeline`: the push timeline against the 5-working-day rule.
 
-The store keeps the outbox (:mod:`corpus.store.event_tables`): every event is written
+The store keeps the outbox (:mod:`corpus.store.event_tables`, deliveries in :mod:`corpus.store.delivery_tables`): every event is written
 with its deliveries in one transaction, so none is lost by a crash (at-least-once).
 """
 

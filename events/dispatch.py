@@ -27,7 +27,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from corpus.store.event_tables import AttemptRecord
+from corpus.store.event_records import AttemptRecord
 from events.signing import (
     ATTEMPT_HEADER,
     DELIVERY_ID_HEADER,

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import durable
-from durable import fsync_path
+from durable import fsync_path, read_manifest, verify_checksums
 
 _log = logging.getLogger(__name__)
 CURRENT = "CURRENT"
@@ -47,6 +47,20 @@ def sha256_file(path: Path) -> str:
         return durable.sha256_file(path)
     except FileNotFoundError as exc:
         raise IndexIntegrityError(f"{path}: file missing from the saved index") from exc
+
+
+def read_saved_index(
+    folder: Path, manifest: str, fmt: str, *, missing: str, corrupted: str
+) -> dict[str, Any]:
+    """Read a saved index's manifest and check every file it lists against its sha256.
+
+    A missing manifest raises ``IndexIntegrityError`` saying ``"<manifest>: " + missing``; a bad
+    file raises it naming the file, "checksum mismatch, " + ``corrupted``.
+    """
+    path = Path(folder) / manifest
+    data = read_manifest(path, fmt, IndexIntegrityError, f"{path}: {missing}")
+    verify_checksums(Path(folder), data["checksums"], IndexIntegrityError, corrupted)
+    return data
 
 
 def write_json_durable(path: Path, data: Any) -> None:
@@ -126,11 +140,12 @@ class IndexVersions:
     def verify(self, version: str) -> IndexVersion:
         """Check every file of ``version`` against its sha256; raise ``IndexIntegrityError`` naming the bad file."""
         info = self.read(version)
-        for name, digest in info.checksums.items():
-            if sha256_file(info.path / name) != digest:
-                raise IndexIntegrityError(
-                    f"{info.path / name}: checksum mismatch, index version {version} is corrupted; rebuild the index"
-                )
+        verify_checksums(
+            info.path,
+            info.checksums,
+            IndexIntegrityError,
+            f"index version {version} is corrupted; rebuild the index",
+        )
         extra = {str(p.relative_to(info.path)) for p in _files(info.path)} - set(info.checksums)
         if extra:
             raise IndexIntegrityError(

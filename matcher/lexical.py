@@ -21,7 +21,7 @@ from typing import NamedTuple, Protocol
 import numpy as np
 import scipy.sparse as sp
 
-from matcher.index_versions import IndexIntegrityError, sha256_file, write_json_durable
+from matcher.index_versions import read_saved_index, sha256_file, write_json_durable
 
 FORMAT = "policymatch-bm25/1"
 MANIFEST = "manifest.json"
@@ -416,21 +416,17 @@ class BM25Index:
     def load(cls, folder: Path, *, tokenizer: Callable[[str], list[str]] | None = None) -> BM25Index:
         """Read an index written by ``save``; a checksum mismatch raises ``IndexIntegrityError``."""
         folder = Path(folder)
-        manifest_path = folder / MANIFEST
-        if not manifest_path.exists():
-            raise IndexIntegrityError(f"{manifest_path}: no BM25 manifest (not a saved BM25 index)")
-        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-        if manifest.get("format") != FORMAT:
-            raise IndexIntegrityError(
-                f"{manifest_path}: unknown format {manifest.get('format')!r}, expected {FORMAT}"
-            )
-        for name, digest in manifest["checksums"].items():
-            if sha256_file(folder / name) != digest:
-                raise IndexIntegrityError(f"{folder / name}: checksum mismatch, the BM25 index is corrupted")
+        manifest = read_saved_index(
+            folder,
+            MANIFEST,
+            FORMAT,
+            missing="no BM25 manifest (not a saved BM25 index)",
+            corrupted="the BM25 index is corrupted",
+        )
         analyzer = manifest.get("analyzer", DEFAULT_ANALYZER)
         if analyzer == "custom" and tokenizer is None:
             raise ValueError(
-                f"{manifest_path}: built with a custom tokenizer; pass it to BM25Index.load(tokenizer=...)"
+                f"{folder / MANIFEST}: built with a custom tokenizer; pass it to BM25Index.load(tokenizer=...)"
             )
         index = cls(
             k1=manifest["k1"],

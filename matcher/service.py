@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -39,7 +39,7 @@ from matcher.matching import (
 )
 from matcher.semantic import DEFAULT_THRESHOLDS, SemanticJudge, SemanticThresholds, VectorCache
 from matcher.target_lists import TargetLists
-from matcher.targets import DEFAULT_LEVELS, EntitledList, TargetOrder, TargetPage, TargetRow, check_levels
+from matcher.targets import DEFAULT_LEVELS, check_levels
 from matcher.vector_index.backend import VectorBackend
 from models.encoder import Encoder
 
@@ -89,6 +89,11 @@ class Matcher:
             lambda: self.catalog, self.directory, self.index, self.judge, lambda: self.today
         )
         self._semantic = SemanticMatrix(self.judge)
+        # 精准推送 and 免申即享 are TargetLists' own methods, named on the facade (no wrapper to keep in step).
+        self.target_order = self.target_lists.order
+        self.targets = self.target_lists.page
+        self.iter_targets = self.target_lists.rows
+        self.entitled = self.target_lists.entitled
 
     # ---- lifecycle
     @classmethod
@@ -257,50 +262,3 @@ class Matcher:
         """失信 / 重大违法 marks of a stored enterprise."""
         stored = self.store.get_enterprise(enterprise_id)
         return profile_flags(stored.to_dict()) if stored is not None else ()
-
-    # ---- 精准推送
-    def target_order(
-        self,
-        policy_id: str,
-        item_id: str | None = None,
-        levels: Sequence[str] = DEFAULT_LEVELS,
-        include_excluded: bool = True,
-        *,
-        as_of: dt.date | None = None,
-    ) -> TargetOrder:
-        """Compute the whole ordered target list of one item (the policy's only item when ``item_id`` is None)."""
-        return self.target_lists.order(policy_id, item_id, levels, include_excluded, as_of=as_of)
-
-    def targets(
-        self,
-        policy_id: str,
-        item_id: str | None = None,
-        levels: Sequence[str] = DEFAULT_LEVELS,
-        offset: int = 0,
-        limit: int = 50,
-        include_excluded: bool = True,
-        *,
-        as_of: dt.date | None = None,
-    ) -> TargetPage:
-        """One page of an item's target list, in the stable order (level, score desc, enterprise id)."""
-        return self.target_lists.page(
-            policy_id, item_id, levels, offset, limit, include_excluded, as_of=as_of
-        )
-
-    def iter_targets(
-        self,
-        policy_id: str,
-        item_id: str | None = None,
-        levels: Sequence[str] = DEFAULT_LEVELS,
-        include_excluded: bool = True,
-        *,
-        as_of: dt.date | None = None,
-    ) -> Iterator[TargetRow]:
-        """Every row of an item's target list, in order (for CSV export), spelled out lazily."""
-        return self.target_lists.rows(policy_id, item_id, levels, include_excluded, as_of=as_of)
-
-    def entitled(
-        self, policy_id: str, item_id: str | None = None, *, as_of: dt.date | None = None
-    ) -> list[EntitledList]:
-        """免申即享 lists: per item, the enterprises meeting every condition, when all its conditions are decidable."""
-        return self.target_lists.entitled(policy_id, item_id, as_of=as_of)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from api.commands.store_access import cli_store
+
 ROLE_CHOICES = ("admin", "push", "enterprise", "analyst", "finance")
 
 
@@ -46,13 +48,6 @@ def register(sub: argparse._SubParsersAction, group: Any) -> None:
     export.set_defaults(func=_feedback_export)
 
 
-def _open_store() -> Any:
-    from api.settings import get_settings
-    from corpus.store import open_store
-
-    return open_store(get_settings().store_location)
-
-
 def _cli_audit(store: Any, action: str, target: str, **details: Any) -> None:
     from corpus.store import AuditEvent
 
@@ -64,16 +59,13 @@ def _keys_create(args: argparse.Namespace) -> int:
         raise ValueError("an enterprise key needs --enterprise ID (the one enterprise it may read and match)")
     if args.role != "enterprise" and args.enterprise:
         raise ValueError("--enterprise is only for --role enterprise")
-    store = _open_store()
-    try:
+    with cli_store() as store:
         if args.enterprise and store.get_enterprise(args.enterprise) is None:
             raise LookupError(f"no enterprise with id {args.enterprise!r} in the store")
         key_id, secret = store.create_api_key(args.role, args.enterprise, args.label)
         _cli_audit(
             store, "key.create", key_id, role=args.role, enterprise_id=args.enterprise, label=args.label
         )
-    finally:
-        store.close()
     print(f"key id: {key_id}")
     print(f"role:   {args.role}" + (f" (enterprise {args.enterprise})" if args.enterprise else ""))
     print(f"secret: {secret}")
@@ -82,11 +74,8 @@ def _keys_create(args: argparse.Namespace) -> int:
 
 
 def _keys_list(args: argparse.Namespace) -> int:
-    store = _open_store()
-    try:
+    with cli_store() as store:
         keys = store.list_api_keys()
-    finally:
-        store.close()
     if not keys:
         print("no API keys: the service runs open on loopback only")
     for key in keys:
@@ -97,13 +86,10 @@ def _keys_list(args: argparse.Namespace) -> int:
 
 
 def _keys_revoke(args: argparse.Namespace) -> int:
-    store = _open_store()
-    try:
+    with cli_store() as store:
         if not store.revoke_api_key(args.key_id):
             raise LookupError(f"no active key with id {args.key_id!r}")
         _cli_audit(store, "key.revoke", args.key_id)
-    finally:
-        store.close()
     print(f"revoked {args.key_id}")
     return 0
 
@@ -113,13 +99,10 @@ def _audit(args: argparse.Namespace) -> int:
 
     if args.limit < 1:
         raise ValueError("--limit must be at least 1")
-    store = _open_store()
-    try:
+    with cli_store() as store:
         events = store.query_audit(
             actor=args.actor, action=args.action, target=args.target, since=args.since, limit=args.limit
         )
-    finally:
-        store.close()
     for event in events:
         if args.json:
             print(json.dumps(event.to_dict(), ensure_ascii=False))
@@ -154,8 +137,7 @@ def _feedback_export(args: argparse.Namespace) -> int:
     out = Path(args.out)
     if out.parent and not out.parent.exists():
         raise FileNotFoundError(f"the folder of {out} does not exist")
-    store = _open_store()
-    try:
+    with cli_store() as store:
         records, skipped = [], 0
         for feedback in store.iter_feedback(since=args.since):
             profile = store.get_enterprise(feedback.enterprise_id)
@@ -176,8 +158,6 @@ def _feedback_export(args: argparse.Namespace) -> int:
             )
         count = write_feedback(records, out)
         _cli_audit(store, "feedback.export", str(out), rows=count, skipped=skipped, since=args.since)
-    finally:
-        store.close()
     print(
         f"wrote {count} training pairs to {out}"
         + (f" ({skipped} skipped: enterprise or item gone)" if skipped else "")

@@ -33,6 +33,16 @@ _QUERIES = _arg("--queries", type=int, default=200, help="timed matches per kind
 _SEED = _arg("--seed", type=int, default=20241)
 
 
+def _publish(args: argparse.Namespace, section: str, markdown: str) -> int:
+    """Print a benchmark's markdown and, unless ``--no-write``, rewrite its section of docs/benchmarks.md."""
+    from eval.benchfile import update_section
+
+    print(markdown)
+    if not args.no_write:
+        print(f"wrote {update_section(section, markdown)}")
+    return 0
+
+
 def register(sub: argparse._SubParsersAction, group: GroupFactory) -> None:
     """Add every ``bench`` subcommand (the table at the end of this module)."""
     for name, help_text, handler, arguments in _BENCHES:
@@ -63,14 +73,11 @@ def _bench_bulk_encode(args: argparse.Namespace) -> int:
 
 def _bench_store(args: argparse.Namespace) -> int:
     from eval.bench import store as bench
-    from eval.benchfile import machine_description, update_section
+    from eval.benchfile import machine_description
 
     result = bench.run(args.enterprises)
     markdown = bench.to_markdown(result, machine_description())
-    print(markdown)
-    if not args.no_write:
-        print(f"wrote {update_section('store', markdown)}")
-    return 0
+    return _publish(args, "store", markdown)
 
 
 def _bench_demo(args: argparse.Namespace) -> int:
@@ -80,7 +87,7 @@ def _bench_demo(args: argparse.Namespace) -> int:
     from api.settings import get_settings
     from corpus.store import open_store
     from eval.bench.demo import demo_section
-    from eval.benchfile import machine_description, update_section
+    from eval.benchfile import machine_description
 
     settings = get_settings()
     seed = settings.demo_seed if args.seed is None else args.seed
@@ -105,10 +112,7 @@ def _bench_demo(args: argparse.Namespace) -> int:
             )
         finally:
             store.close()
-    print(markdown)
-    if not args.no_write:
-        update_section("demo", markdown)
-    return 0
+    return _publish(args, "demo", markdown)
 
 
 def _index_builder(settings: Any, data_dir: Any, store: Any) -> Any:
@@ -128,7 +132,7 @@ def _bench_match(args: argparse.Namespace) -> int:
     from api.settings import get_settings
     from eval.bench import match
     from eval.bench.encoders import served_encoder
-    from eval.benchfile import machine_description, update_section
+    from eval.benchfile import machine_description
 
     settings = get_settings()
     query_encoder: Any = None
@@ -154,17 +158,14 @@ def _bench_match(args: argparse.Namespace) -> int:
         machine=machine_description(),
         semantic_profiles=args.semantic_profiles,
     )
-    if not args.no_write:
-        update_section("match", text)
-    print(text)
-    return 0
+    return _publish(args, "match", text)
 
 
 def _bench_retrieval(args: argparse.Namespace) -> int:
     from api.settings import get_settings
     from eval.bench.encoders import served_encoder
     from eval.bench.retrieval import filtered_section, ncp_section
-    from eval.benchfile import machine_description, update_section
+    from eval.benchfile import machine_description
     from models.cached_encoder import CachedEncoder
 
     machine = machine_description()
@@ -176,14 +177,10 @@ def _bench_retrieval(args: argparse.Namespace) -> int:
         )
         folder = args.ncp or Path("../shared/data/retrieval/ncp_policies")
         text = ncp_section(folder, encoder, args.max_chunks, machine)
-        print(text)
-        if not args.no_write:
-            update_section("retrieval", text)
+        _publish(args, "retrieval", text)
     if not args.skip_filtered:
         text = filtered_section(args.vectors, machine)
-        print(text)
-        if not args.no_write:
-            update_section("filtered-search", text)
+        _publish(args, "filtered-search", text)
     return 0
 
 
@@ -201,7 +198,7 @@ def _bench_api(args: argparse.Namespace) -> int:
     from api.services import open_services
     from api.settings import get_settings
     from eval.bench.api_latency import api_section
-    from eval.benchfile import machine_description, update_section
+    from eval.benchfile import machine_description
 
     if args.queries < 1:
         raise ValueError("--queries must be at least 1")
@@ -236,31 +233,25 @@ def _bench_api(args: argparse.Namespace) -> int:
         finally:
             services.close()
 
-    print(text)
-    if not args.no_write:
-        update_section("api", text)
-    return 0
+    return _publish(args, "api", text)
 
 
 def _bench_scale(args: argparse.Namespace) -> int:
     from api.settings import get_settings
     from eval.bench import scale
     from eval.bench.encoders import served_encoder
-    from eval.benchfile import machine_description, update_section
+    from eval.benchfile import machine_description
 
     settings = get_settings()
     os.environ.setdefault("OMP_NUM_THREADS", "2")
     real = served_encoder(settings.encoder_backend, settings.model, args.models_dir or settings.models_dir)
     section, report = scale.run(args, real, machine_description())
-    print(report)
-    if not args.no_write:
-        update_section(section, report)
-    return 0
+    return _publish(args, section, report)
 
 
 def _bench_events(args: argparse.Namespace) -> int:
     from eval.bench import events
-    from eval.benchfile import machine_description, update_section
+    from eval.benchfile import machine_description
 
     result = events.run(
         models_dir=args.models_dir or REPO / ".cache" / "test-models",
@@ -269,16 +260,13 @@ def _bench_events(args: argparse.Namespace) -> int:
         writes=args.writes,
     )
     report = events.render(result, machine_description())
-    print(report)
-    if not args.no_write:
-        update_section("events", report)
-    return 0
+    return _publish(args, "events", report)
 
 
 def _bench_freshness(args: argparse.Namespace) -> int:
     from api.settings import get_settings
     from eval.bench import freshness
-    from eval.benchfile import machine_description, update_section
+    from eval.benchfile import machine_description
 
     settings = get_settings()
     result = freshness.run(
@@ -290,11 +278,7 @@ def _bench_freshness(args: argparse.Namespace) -> int:
         interval_s=args.interval,
     )
     markdown = freshness.to_markdown(result, machine_description())
-    print(markdown)
-    if not args.no_write:
-        section = "freshness-postgres" if args.store_url else "freshness"
-        print(f"wrote {update_section(section, markdown)}")
-    return 0
+    return _publish(args, "freshness-postgres" if args.store_url else "freshness", markdown)
 
 
 _BENCHES: tuple[tuple[str, str, Callable[[argparse.Namespace], int], tuple[Argument, ...]], ...] = (

@@ -12,6 +12,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from api.commands.store_access import cli_store, open_cli_store
+
 
 def register(sub: argparse._SubParsersAction, group: Any) -> None:
     """Add ``ingest policies``, ``ingest enterprises`` and the demo command when present."""
@@ -49,44 +51,33 @@ def register(sub: argparse._SubParsersAction, group: Any) -> None:
     _register_demo(sub, group)
 
 
-def _open_store() -> Any:
-    from api.settings import get_settings
-    from corpus.store import open_store
-
-    return open_store(get_settings().store_location)
-
-
 def _run(args: argparse.Namespace, kind: str) -> int:
     from api.settings import get_settings
     from corpus.loaders import FileCaps
     from matcher.ingest import IngestFailed, ingest_enterprises, ingest_policies
 
     settings = get_settings()
-    store = _open_store()
+    store = open_cli_store()
     try:
+        # What both ingests take from the command line.
+        common: dict[str, Any] = {
+            "strict": args.strict,
+            "progress": not args.quiet,
+            "batch_size": args.batch_size,
+            "audit_actor": "cli",
+        }
         if kind == "policies":
             # The same caps as POST /v1/policies: a hostile file is reported, the others still go in.
             report = ingest_policies(
                 store,
                 list(args.paths),
-                strict=args.strict,
-                progress=not args.quiet,
-                batch_size=args.batch_size,
-                audit_actor="cli",
+                **common,
                 budget_s=settings.extraction_budget_s,
                 max_chars=settings.max_policy_text_chars,
                 file_caps=FileCaps.from_settings(settings),
             )
         else:
-            report = ingest_enterprises(
-                store,
-                list(args.paths),
-                strict=args.strict,
-                progress=not args.quiet,
-                batch_size=args.batch_size,
-                audit_actor="cli",
-                empty=args.empty,
-            )
+            report = ingest_enterprises(store, list(args.paths), **common, empty=args.empty)
     except IngestFailed as failed:
         print(failed.report.summary())
         return 2
@@ -204,13 +195,10 @@ def _demo(args: argparse.Namespace) -> int:
 
     from matcher.demo import ensure_demo
 
-    store = _open_store()
-    try:
+    with cli_store() as store:
         report = ensure_demo(
             store, seed=seed, n_policies=n_policies, n_enterprises=n_enterprises, progress=not args.quiet
         )
-    finally:
-        store.close()
     print(report.summary())
     if not report.loaded:
         return 0

@@ -6,7 +6,8 @@ import argparse
 import json
 from typing import Any
 
-from api.commands.admin import _cli_audit, _open_store
+from api.commands.admin import _cli_audit
+from api.commands.store_access import cli_store, open_cli_store, print_records
 
 
 def register(sub: argparse._SubParsersAction, group: Any) -> None:
@@ -96,12 +97,9 @@ def _subs_add(args: argparse.Namespace) -> int:
     secret = args.secret if args.secret is not None else secrets.token_urlsafe(32)
     if len(secret) < MIN_SECRET_CHARS:
         raise ValueError(f"--secret must be at least {MIN_SECRET_CHARS} characters")
-    store = _open_store()
-    try:
+    with cli_store() as store:
         sub = store.create_subscription(args.url, types, secret, owner="cli", label=args.label)
         _cli_audit(store, "subscription.create", sub.id, url=args.url, events=list(types))
-    finally:
-        store.close()
     print(f"subscription: {sub.id}")
     print(f"url:          {sub.url}")
     print(f"events:       {', '.join(sub.events)}")
@@ -112,46 +110,39 @@ def _subs_add(args: argparse.Namespace) -> int:
 
 
 def _subs_list(args: argparse.Namespace) -> int:
-    store = _open_store()
-    try:
+    with cli_store() as store:
         subs = store.list_subscriptions(include_deleted=args.all)
-    finally:
-        store.close()
     if not subs and not args.json:
         print("no subscriptions")
-    for s in subs:
-        if args.json:
-            print(json.dumps(s.to_dict(), ensure_ascii=False))
-        else:
-            state = f"deleted {s.deleted_at}" if s.deleted_at else "active"
-            print(f"{s.id}  {state}  {s.url}  events={','.join(s.events)}  owner={s.owner}  {s.label}")
+    print_records(
+        subs,
+        args.json,
+        lambda s: (
+            f"{s.id}  {f'deleted {s.deleted_at}' if s.deleted_at else 'active'}  {s.url}  "
+            f"events={','.join(s.events)}  owner={s.owner}  {s.label}"
+        ),
+    )
     return 0
 
 
 def _subs_delete(args: argparse.Namespace) -> int:
-    store = _open_store()
-    try:
+    with cli_store() as store:
         cancelled = store.delete_subscription(args.subscription_id)
         if cancelled is None:
             raise LookupError(f"no active subscription with id {args.subscription_id!r}")
         _cli_audit(store, "subscription.delete", args.subscription_id, cancelled=cancelled)
-    finally:
-        store.close()
     print(f"deleted {args.subscription_id} ({cancelled} undelivered deliveries cancelled)")
     return 0
 
 
 def _subs_ping(args: argparse.Namespace) -> int:
-    store = _open_store()
-    try:
+    with cli_store() as store:
         event = store.emit_event(
             "ping",
             {"subscription_id": args.subscription_id, "requested_by": "cli"},
             subject=args.subscription_id,
             subscription_id=args.subscription_id,
         )
-    finally:
-        store.close()
     assert event is not None
     print(f"queued {event.id}; a running server (or `policymatch events dispatch --once`) sends it")
     return 0
@@ -160,49 +151,38 @@ def _subs_ping(args: argparse.Namespace) -> int:
 def _events_list(args: argparse.Namespace) -> int:
     if args.limit < 1:
         raise ValueError("--limit must be at least 1")
-    store = _open_store()
-    try:
+    with cli_store() as store:
         events = store.list_events(event_type=args.type, subject=args.subject, limit=args.limit)
-    finally:
-        store.close()
-    for e in events:
-        if args.json:
-            print(json.dumps(e.to_dict(), ensure_ascii=False))
-        else:
-            print(f"{e.seq:>6}  {e.created_at}  {e.id}  {e.type:<27} {e.subject}")
+    print_records(
+        events, args.json, lambda e: f"{e.seq:>6}  {e.created_at}  {e.id}  {e.type:<27} {e.subject}"
+    )
     return 0
 
 
 def _deliveries(args: argparse.Namespace) -> int:
     if args.limit < 1:
         raise ValueError("--limit must be at least 1")
-    store = _open_store()
-    try:
+    with cli_store() as store:
         rows = store.list_deliveries(
             status=args.status, subscription_id=args.subscription, event_id=args.event, limit=args.limit
         )
         counts = store.count_deliveries()
-    finally:
-        store.close()
-    for d in rows:
-        if args.json:
-            print(json.dumps(d.to_dict(), ensure_ascii=False))
-        else:
-            last = f"last={d.last_status or '-'} {d.last_error[:60]}".rstrip()
-            print(
-                f"{d.id}  {d.status:<9} attempts={d.attempts}  {d.event_type:<27} {d.subscription_id}  {last}"
-            )
+    print_records(
+        rows,
+        args.json,
+        lambda d: (
+            f"{d.id}  {d.status:<9} attempts={d.attempts}  {d.event_type:<27} {d.subscription_id}  "
+            + f"last={d.last_status or '-'} {d.last_error[:60]}".rstrip()
+        ),
+    )
     if not args.json:
         print("totals: " + (", ".join(f"{k}={v}" for k, v in sorted(counts.items())) or "no deliveries"))
     return 0
 
 
 def _show(args: argparse.Namespace) -> int:
-    store = _open_store()
-    try:
+    with cli_store() as store:
         delivery = store.get_delivery(args.delivery_id)
-    finally:
-        store.close()
     if delivery is None:
         raise LookupError(f"no delivery with id {args.delivery_id!r}")
     print(json.dumps(delivery.to_dict(), ensure_ascii=False, indent=2))
@@ -212,8 +192,7 @@ def _show(args: argparse.Namespace) -> int:
 def _replay(args: argparse.Namespace) -> int:
     if not (args.delivery or args.event or args.subscription or args.dead):
         raise ValueError("name what to replay: --delivery ID, --event ID, --subscription ID or --dead")
-    store = _open_store()
-    try:
+    with cli_store() as store:
         n = store.replay_deliveries(
             delivery_id=args.delivery,
             event_id=args.event,
@@ -227,8 +206,6 @@ def _replay(args: argparse.Namespace) -> int:
             replayed=n,
             dead_only=args.dead,
         )
-    finally:
-        store.close()
     print(f"queued {n} deliveries again")
     return 0
 
@@ -247,7 +224,7 @@ def _dispatch(args: argparse.Namespace) -> int:
 
     services = None
     if args.deliver_only:
-        store = _open_store()
+        store = open_cli_store()
         dispatcher = make_dispatcher(store, None, settings, produce=False)
     else:
         from api.services import open_services
@@ -281,11 +258,8 @@ def _timeline(args: argparse.Namespace) -> int:
 
     if args.days < 1:
         raise ValueError("--days must be at least 1")
-    store = _open_store()
-    try:
+    with cli_store() as store:
         rows = push_timeline(store, clock=args.clock, rule_days=args.days, policy_id=args.policy)
-    finally:
-        store.close()
     for r in rows:
         if args.json:
             print(json.dumps(r.to_dict(), ensure_ascii=False))

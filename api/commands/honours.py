@@ -6,6 +6,8 @@ import argparse
 import json
 from typing import Any
 
+from api.commands.store_access import cli_store
+
 
 def register(sub: argparse._SubParsersAction, group: Any) -> None:
     """Add the ``honours`` group."""
@@ -50,13 +52,6 @@ def register(sub: argparse._SubParsersAction, group: Any) -> None:
     show.set_defaults(func=_show)
 
 
-def _open_store() -> Any:
-    from api.settings import get_settings
-    from corpus.store import open_store
-
-    return open_store(get_settings().store_location)
-
-
 def _import(args: argparse.Namespace) -> int:
     from corpus.honours import import_honours, read_honour_list
 
@@ -68,13 +63,10 @@ def _import(args: argparse.Namespace) -> int:
         "expires": args.expires,
     }
     rows, errors = read_honour_list(args.path, defaults)
-    store = _open_store()
-    try:
+    with cli_store() as store:
         report = import_honours(
             store, rows, actor="cli", source=str(args.path), errors=errors, dry_run=args.dry_run
         )
-    finally:
-        store.close()
     print(json.dumps(report.to_dict(), ensure_ascii=False, indent=1) if args.json else report.summary())
     if report.import_id and not args.json:
         print(f"reverse it with: policymatch honours reverse {report.import_id}")
@@ -84,11 +76,8 @@ def _import(args: argparse.Namespace) -> int:
 def _reverse(args: argparse.Namespace) -> int:
     from corpus.honours import reverse_import
 
-    store = _open_store()
-    try:
+    with cli_store() as store:
         report = reverse_import(store, args.import_id, actor="cli", force=args.force)
-    finally:
-        store.close()
     print(
         f"import {report.import_id} reversed: {len(report.restored)} profiles restored"
         + (f", {len(report.gone)} deleted since (left deleted)" if report.gone else "")
@@ -98,11 +87,8 @@ def _reverse(args: argparse.Namespace) -> int:
 
 
 def _list(args: argparse.Namespace) -> int:
-    store = _open_store()
-    try:
+    with cli_store() as store:
         imports = store.list_imports("honours", limit=args.limit)
-    finally:
-        store.close()
     if not imports:
         print("no honour imports")
     for record in imports:
@@ -116,11 +102,8 @@ def _list(args: argparse.Namespace) -> int:
 
 
 def _show(args: argparse.Namespace) -> int:
-    store = _open_store()
-    try:
+    with cli_store() as store:
         record = store.get_import(args.import_id)
-    finally:
-        store.close()
     if record is None:
         raise LookupError(f"no import {args.import_id!r}; `policymatch honours list` shows them")
     print(json.dumps(record.to_dict(rows=True), ensure_ascii=False, indent=1))

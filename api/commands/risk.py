@@ -9,6 +9,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from api.commands.store_access import cli_store, open_cli_store, print_records
+
 
 def register(sub: argparse._SubParsersAction, group: Any) -> None:
     """Add the ledger and risk commands."""
@@ -69,13 +71,6 @@ def register(sub: argparse._SubParsersAction, group: Any) -> None:
     dup.set_defaults(func=_bench_duplicates)
 
 
-def _open_store() -> Any:
-    from api.settings import get_settings
-    from corpus.store import open_store
-
-    return open_store(get_settings().store_location)
-
-
 def _ledger_ingest(args: argparse.Namespace) -> int:
     from corpus.ledger import read_ledger_file
 
@@ -92,7 +87,7 @@ def _ledger_ingest(args: argparse.Namespace) -> int:
         return 1
     # Each row's source names the file (by content) and its line, so a rerun after a crash skips what is stored.
     tag = f"{path.name}@{hashlib.sha256(path.read_bytes()).hexdigest()[:12]}"
-    store = _open_store()
+    store = open_cli_store()
     written = skipped = 0
     hits: list[Any] = []
     try:
@@ -126,15 +121,12 @@ def _ledger_ingest(args: argparse.Namespace) -> int:
 
 
 def _ledger_list(args: argparse.Namespace) -> int:
-    store = _open_store()
-    try:
+    with cli_store() as store:
         rows = store.ledger_entries(
             enterprise_ids=None if args.enterprise is None else [args.enterprise],
             item_id=args.item,
             limit=args.limit,
         )
-    finally:
-        store.close()
     for entry in rows:
         print(json.dumps(entry.to_dict(), ensure_ascii=False))
     return 0
@@ -148,7 +140,7 @@ def _board(with_matcher: bool) -> Any:
 
         matcher = _open_matcher()
         return RiskBoard(matcher.store, matcher)
-    return RiskBoard(_open_store(), None)
+    return RiskBoard(open_cli_store(), None)
 
 
 def _colours(args: argparse.Namespace) -> int:
@@ -158,13 +150,13 @@ def _colours(args: argparse.Namespace) -> int:
     finally:
         board.store.close()
     order = {"red": 0, "yellow": 1, "green": 2}
-    for colour in sorted(snap.colours.values(), key=lambda c: (order[c.colour], c.enterprise_id)):
-        if args.colour and colour.colour != args.colour:
-            continue
-        if args.json:
-            print(json.dumps(colour.to_dict(), ensure_ascii=False))
-        else:
-            print(f"{colour.colour:6} {colour.enterprise_id}  " + "; ".join(r.text for r in colour.reasons))
+    shown = sorted(
+        (c for c in snap.colours.values() if not args.colour or c.colour == args.colour),
+        key=lambda c: (order[c.colour], c.enterprise_id),
+    )
+    print_records(
+        shown, args.json, lambda c: f"{c.colour:6} {c.enterprise_id}  " + "; ".join(r.text for r in c.reasons)
+    )
     return 0
 
 
@@ -205,14 +197,11 @@ def _monitoring(args: argparse.Namespace) -> int:
 
 
 def _group(args: argparse.Namespace) -> int:
-    store = _open_store()
-    try:
+    with cli_store() as store:
         for item in args.items:
             if store.get_item(item) is None:
                 raise LookupError(f"no policy item with id {item!r}")
         group = store.set_benefit_group(args.group_id, args.items, args.label, "cli")
-    finally:
-        store.close()
     print(json.dumps(group.to_dict(), ensure_ascii=False))
     return 0
 

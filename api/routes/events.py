@@ -19,7 +19,7 @@ from api.deps import PushDep, ServicesDep
 from api.errors import ApiError
 from api.security import Principal
 from api.services import Services, record_audit
-from corpus.store.event_tables import DELIVERY_STATUSES
+from corpus.store.event_records import DELIVERY_STATUSES
 from events.signing import MIN_SECRET_CHARS
 from events.types import EVENT_TYPES, check_event_types
 

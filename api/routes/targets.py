@@ -45,10 +45,7 @@ def targets(
 ) -> dict[str, Any]:
     """One page of the enterprises to notify about a policy, in a stable order while the index version holds."""
     store, matcher, limits = services.store, services.matcher, services.limits
-    stored = require_policy(store, policy_id)
-    if item_id is not None:
-        require_item(store, policy_id, item_id)
-    wanted = parse_levels(levels, DEFAULT_LEVELS)
+    stored, item_ids, wanted = _asked_for(store, policy_id, item_id, levels)
     size = limits.default_page_size if limit is None else limit
     if size > limits.max_page_size:
         raise ApiError(
@@ -57,7 +54,6 @@ def targets(
             f"Field 'limit' must be at most {limits.max_page_size}, got {size}.",
             {"field": "limit"},
         )
-    item_ids = [item_id] if item_id is not None else [item.id for item in stored.items]
     # A list judged at another date is another list: the date is part of the query a cursor belongs to.
     expected_query = query_hash(policy_id, item_id, (*wanted, *([f"as_of={as_of}"] if as_of else [])))
     # Enterprise upserts reorder a list without a new index version, so their version is part of the ranking's.
@@ -124,12 +120,8 @@ def targets_csv(
     as_of: AsOfQuery = None,
 ) -> StreamingResponse:
     """Stream the whole target list as CSV (UTF-8 with BOM so spreadsheet programs read the Chinese)."""
-    store, matcher = services.store, services.matcher
-    stored = require_policy(store, policy_id)
-    if item_id is not None:
-        require_item(store, policy_id, item_id)
-    wanted = parse_levels(levels, DEFAULT_LEVELS)
-    item_ids = [item_id] if item_id is not None else [item.id for item in stored.items]
+    matcher = services.matcher
+    stored, item_ids, wanted = _asked_for(services.store, policy_id, item_id, levels)
     index_version = services.index_version
     rows = with_risk(
         services.store,
@@ -160,6 +152,17 @@ def targets_csv(
             "X-Policy-Version": str(stored.document.version),
         },
     )
+
+
+def _asked_for(
+    store: Any, policy_id: str, item_id: str | None, levels: list[str] | None
+) -> tuple[Any, list[str], tuple[str, ...]]:
+    """Return the stored policy, the items whose lists are asked for (404 for an unknown one), the levels wanted."""
+    stored = require_policy(store, policy_id)
+    if item_id is not None:
+        require_item(store, policy_id, item_id)
+    wanted = parse_levels(levels, DEFAULT_LEVELS)
+    return stored, [item_id] if item_id is not None else [item.id for item in stored.items], wanted
 
 
 def _page(

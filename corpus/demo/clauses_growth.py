@@ -21,17 +21,16 @@ from corpus.demo.clause_parts import (
     region_entry,
     undecidable,
 )
-from corpus.demo.phrasing import Clause, Segment, cond, money, num, pick, threshold
+from corpus.demo.phrasing import Clause, Segment, award, cond, money, num, pick, threshold, titled
 
 
 def gaoqi(r: random.Random, c: Context) -> Clause:
     """高新技术企业认定奖励."""
-    amount = pick(r, (10, 15, 20, 30, 50))
-    cl = Clause(
-        r.choice(("鼓励创建高新技术企业", "支持高新技术企业发展", "高新技术企业认定奖励")),
+    cl, amount = award(
+        r,
+        (10, 15, 20, 30, 50),
+        ("鼓励创建高新技术企业", "支持高新技术企业发展", "高新技术企业认定奖励"),
         "高企",
-        "资金奖励",
-        f"奖励{num(amount)}万元",
     )
     cl.add(*lead(r, c), r.choice(("首次认定的", "当年新认定的", "新认定（含重新认定）的", "")))
     cl.add(cond(alias(r, "国家高新技术企业"), "qualifications", "has", "国家高新技术企业"))
@@ -45,10 +44,7 @@ def gaoqi(r: random.Random, c: Context) -> Clause:
 
 def keji_xiao(r: random.Random, c: Context) -> Clause:
     """科技型中小企业入库奖励 (not yet 高企)."""
-    amount = pick(r, (1, 2, 3, 5))
-    cl = Clause(
-        r.choice(("培育科技型中小企业", "科技型中小企业奖励")), "科小", "资金奖励", f"奖励{num(amount)}万元"
-    )
+    cl, amount = award(r, (1, 2, 3, 5), ("培育科技型中小企业", "科技型中小企业奖励"), "科小")
     cl.add(
         *lead(r, c),
         "首次评价入库的",
@@ -79,8 +75,9 @@ def zhuanjingtexin(r: random.Random, c: Context) -> Clause:
         title, amount = "省隐形冠军企业", pick(r, (30, 50, 80))
     else:
         title, amount = "", pick(r, (50, 100))
-    cl = Clause(
-        r.choice(("支持专精特新发展", "实施专精特新培育工程", "鼓励企业走专精特新之路")),
+    cl = titled(
+        r,
+        ("支持专精特新发展", "实施专精特新培育工程", "鼓励企业走专精特新之路"),
         "专精特新",
         "资金奖励",
         f"奖励{num(amount)}万元",
@@ -103,8 +100,9 @@ def jigai(r: random.Random, c: Context) -> Clause:
     """技术改造项目补助."""
     floor = pick(r, (200, 300, 500, 1000, 2000))
     rate, cap = pick(r, (8, 10, 12, 15)), pick(r, (200, 300, 500, 1000))
-    cl = Clause(
-        r.choice(("支持企业技术改造", "加大技改投入支持", "鼓励设备更新和技术改造")),
+    cl = titled(
+        r,
+        ("支持企业技术改造", "加大技改投入支持", "鼓励设备更新和技术改造"),
         "技改",
         "补助",
         f"按设备投资额{num(rate)}%补助，最高{num(cap)}万元",
@@ -140,8 +138,9 @@ def yanfa(r: random.Random, c: Context) -> Clause:
     rd_floor = pick(r, (100, 200, 300, 500, 1000))
     ratio = pick(r, (3, 3.5, 4, 5))
     rate, cap = pick(r, (5, 10, 15, 20)), pick(r, (50, 100, 200, 300))
-    cl = Clause(
-        r.choice(("鼓励企业加大研发投入", "支持企业研发创新", "研发投入后补助")),
+    cl = titled(
+        r,
+        ("鼓励企业加大研发投入", "支持企业研发创新", "研发投入后补助"),
         "研发",
         "资金奖励",
         f"按增量{num(rate)}%奖励，最高{num(cap)}万元",
@@ -175,9 +174,7 @@ def yanfa(r: random.Random, c: Context) -> Clause:
 
 def shangtaijie(r: random.Random, c: Context) -> Clause:
     """营收 / 产值上台阶奖励."""
-    cl = Clause(
-        r.choice(("鼓励企业做大做强", "支持企业上台阶", "实施企业梯度培育")), "上台阶", "资金奖励", ""
-    )
+    cl = titled(r, ("鼓励企业做大做强", "支持企业上台阶", "实施企业梯度培育"), "上台阶", "资金奖励", "")
     cl.add(*lead(r, c))
     tiers = (5000, 10000, 50000, 100000, 500000)
     floor = pick(r, tiers)
@@ -211,8 +208,7 @@ def shangtaijie(r: random.Random, c: Context) -> Clause:
 
 def xiaoshenggui(r: random.Random, c: Context) -> Clause:
     """小升规奖励."""
-    amount = pick(r, (3, 5, 8, 10))
-    cl = Clause(r.choice(("推动企业上规升级", "鼓励小升规")), "小升规", "资金奖励", f"奖励{num(amount)}万元")
+    cl, amount = award(r, (3, 5, 8, 10), ("推动企业上规升级", "鼓励小升规"), "小升规")
     cl.add(
         *lead(r, c),
         "当年首次纳入",
@@ -238,8 +234,9 @@ def xiaoshenggui(r: random.Random, c: Context) -> Clause:
 def tiexi(r: random.Random, c: Context) -> Clause:
     """小微企业贷款贴息."""
     rate, cap = pick(r, (30, 50, 100)), pick(r, (10, 20, 30, 50))
-    cl = Clause(
-        r.choice(("缓解企业融资难题", "实施贷款贴息", "降低企业融资成本")),
+    cl = titled(
+        r,
+        ("缓解企业融资难题", "实施贷款贴息", "降低企业融资成本"),
         "贴息",
         "贴息",
         f"按LPR的{num(rate)}%贴息，最高{num(cap)}万元",
@@ -259,9 +256,7 @@ def tiexi(r: random.Random, c: Context) -> Clause:
 def wengang(r: random.Random, c: Context) -> Clause:
     """稳岗 / 吸纳就业补贴."""
     per = pick(r, (500, 1000, 1500, 2000))
-    cl = Clause(
-        r.choice(("支持企业稳岗扩岗", "鼓励吸纳就业", "实施稳岗返还")), "稳岗", "补助", f"每人{int(per)}元"
-    )
+    cl = titled(r, ("支持企业稳岗扩岗", "鼓励吸纳就业", "实施稳岗返还"), "稳岗", "补助", f"每人{int(per)}元")
     cl.add(*lead(r, c))
     if r.random() < 0.5:
         cl.add(
@@ -283,12 +278,13 @@ def wengang(r: random.Random, c: Context) -> Clause:
 
 def rencai(r: random.Random, c: Context) -> Clause:
     """人才引进补助."""
-    amount = pick(r, (5, 10, 20, 30))
-    cl = Clause(
-        r.choice(("支持企业引进高层次人才", "加强企业人才引育", "人才安家补助")),
+    cl, amount = award(
+        r,
+        (5, 10, 20, 30),
+        ("支持企业引进高层次人才", "加强企业人才引育", "人才安家补助"),
         "人才",
         "人才",
-        f"每人{num(amount)}万元安家补助",
+        "每人{}万元安家补助",
     )
     cl.add(*lead(r, c))
     if r.random() < 0.5:
@@ -307,13 +303,7 @@ def rencai(r: random.Random, c: Context) -> Clause:
 def waimao(r: random.Random, c: Context) -> Clause:
     """出口奖励."""
     floor = pick(r, (1000, 3000, 5000, 10000))
-    amount = pick(r, (5, 10, 20, 30))
-    cl = Clause(
-        r.choice(("鼓励企业开拓国际市场", "支持外贸稳规模", "出口实绩奖励")),
-        "外贸",
-        "资金奖励",
-        f"奖励{num(amount)}万元",
-    )
+    cl, amount = award(r, (5, 10, 20, 30), ("鼓励企业开拓国际市场", "支持外贸稳规模", "出口实绩奖励"), "外贸")
     cl.add(*lead(r, c), threshold(r, "export_value", r.choice(("gte", "gt")), floor))
     if r.random() < 0.4:
         cl.add("且", threshold(r, "revenue_growth", "gte", pick(r, (5, 10, 15))))
@@ -326,13 +316,7 @@ def chengzhang(r: random.Random, c: Context) -> Clause:
     """高成长企业奖励."""
     growth = pick(r, (15, 20, 30))
     floor = pick(r, (2000, 5000, 10000))
-    amount = pick(r, (10, 20, 30))
-    cl = Clause(
-        r.choice(("奖励高成长企业", "支持企业加快成长", "培育雏鹰企业")),
-        "成长",
-        "资金奖励",
-        f"奖励{num(amount)}万元",
-    )
+    cl, amount = award(r, (10, 20, 30), ("奖励高成长企业", "支持企业加快成长", "培育雏鹰企业"), "成长")
     cl.add(
         *lead(r, c),
         threshold(r, "revenue_growth", r.choice(("gte", "gt")), growth),
@@ -361,8 +345,9 @@ def jigai_listed(r: random.Random, c: Context) -> Clause:
     """技术改造项目补助, its conditions as a 申报条件 list."""
     floor = pick(r, (200, 300, 500, 1000, 2000))
     rate, cap = pick(r, (8, 10, 12, 15)), pick(r, (200, 300, 500, 1000))
-    cl = Clause(
-        r.choice(("支持企业技术改造", "技术改造项目补助")),
+    cl = titled(
+        r,
+        ("支持企业技术改造", "技术改造项目补助"),
         "技改",
         "补助",
         f"按设备投资额{num(rate)}%补助，最高{num(cap)}万元",
@@ -394,8 +379,9 @@ def jigai_listed(r: random.Random, c: Context) -> Clause:
 def yanfa_listed(r: random.Random, c: Context) -> Clause:
     """研发投入奖励, its conditions as a 申报条件 list."""
     rate, cap = pick(r, (5, 10, 15, 20)), pick(r, (50, 100, 200, 300))
-    cl = Clause(
-        r.choice(("研发投入奖励", "鼓励企业加大研发投入")),
+    cl = titled(
+        r,
+        ("研发投入奖励", "鼓励企业加大研发投入"),
         "研发",
         "资金奖励",
         f"按增量{num(rate)}%奖励，最高{num(cap)}万元",
@@ -424,8 +410,7 @@ def yanfa_listed(r: random.Random, c: Context) -> Clause:
 
 def chengzhang_listed(r: random.Random, c: Context) -> Clause:
     """高成长企业奖励, the conditions listed after "对同时符合下列条件的企业，给予…奖励："."""
-    amount = pick(r, (10, 20, 30))
-    cl = Clause(r.choice(("奖励高成长企业", "培育雏鹰企业")), "成长", "资金奖励", f"奖励{num(amount)}万元")
+    cl, amount = award(r, (10, 20, 30), ("奖励高成长企业", "培育雏鹰企业"), "成长")
     entries = [region_entry(r, c)]
     entries.append([threshold(r, "revenue_growth", r.choice(("gte", "gt")), pick(r, (15, 20, 30)))])
     entries.append([threshold(r, "revenue", "gte", pick(r, (2000, 5000, 10000)))])
@@ -439,8 +424,7 @@ def chengzhang_listed(r: random.Random, c: Context) -> Clause:
 
 def waimao_listed(r: random.Random, c: Context) -> Clause:
     """出口奖励, the conditions listed after "对符合以下条件的外贸企业，给予…奖励："."""
-    amount = pick(r, (5, 10, 20, 30))
-    cl = Clause(r.choice(("出口实绩奖励", "支持外贸稳规模")), "外贸", "资金奖励", f"奖励{num(amount)}万元")
+    cl, amount = award(r, (5, 10, 20, 30), ("出口实绩奖励", "支持外贸稳规模"), "外贸")
     entries = [region_entry(r, c)]
     entries.append(
         [threshold(r, "export_value", r.choice(("gte", "gt")), pick(r, (1000, 3000, 5000, 10000)))]

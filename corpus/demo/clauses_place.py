@@ -6,13 +6,13 @@ import datetime as dt
 import random
 
 from corpus.demo.clause_parts import SEMANTIC, Context, exclusion, industry_words, lead, undecidable
-from corpus.demo.phrasing import Clause, cond, money, num, pick, region_phrase, threshold
+from corpus.demo.phrasing import Clause, award, cond, money, num, pick, region_phrase, threshold, titled
 
 
 def nashui(r: random.Random, c: Context) -> Clause:
     """纳税贡献表彰 (荣誉)."""
     floor = pick(r, (500, 1000, 3000, 5000, 10000))
-    cl = Clause(r.choice(("表彰纳税贡献企业", "开展优秀企业评选")), "纳税", "荣誉", "授予称号")
+    cl = titled(r, ("表彰纳税贡献企业", "开展优秀企业评选"), "纳税", "荣誉", "授予称号")
     region = c.issuer.region_name
     cl.add(
         *lead(r, c),
@@ -34,11 +34,8 @@ def nashui(r: random.Random, c: Context) -> Clause:
 def mujun(r: random.Random, c: Context) -> Clause:
     """亩均效益 A/B 类企业的减免."""
     tax = r.choice(("城镇土地使用税", "房产税"))
-    cl = Clause(
-        r.choice(("深化亩均论英雄改革", "实施亩均效益差别化政策", "亩均效益评价激励")),
-        "亩均",
-        "减免",
-        f"{tax}减免",
+    cl = titled(
+        r, ("深化亩均论英雄改革", "实施亩均效益差别化政策", "亩均效益评价激励"), "亩均", "减免", f"{tax}减免"
     )
     cl.add(*lead(r, c))
     if r.random() < 0.5:
@@ -64,8 +61,9 @@ def xinshe(r: random.Random, c: Context) -> Clause:
             ("电气机械和器材制造业", ["C38"]),
         )
     )
-    cl = Clause(
-        r.choice(("支持新落户企业", "鼓励新设企业", "招大引强落户奖励")),
+    cl = titled(
+        r,
+        ("支持新落户企业", "鼓励新设企业", "招大引强落户奖励"),
         "新设",
         "补助",
         f"开办补助{num(amount)}万元",
@@ -92,8 +90,9 @@ def shuzihua(r: random.Random, c: Context) -> Clause:
     """数字化 / 智能化改造补助."""
     floor = pick(r, (100, 200, 300, 500))
     rate, cap = pick(r, (10, 15, 20)), pick(r, (100, 200, 300))
-    cl = Clause(
-        r.choice(("推进制造业数字化改造", "支持智能化改造", "鼓励企业上云用数赋智")),
+    cl = titled(
+        r,
+        ("推进制造业数字化改造", "支持智能化改造", "鼓励企业上云用数赋智"),
         "数字化",
         "补助",
         f"按{num(rate)}%补助，最高{num(cap)}万元",
@@ -124,8 +123,9 @@ def shoutaitao(r: random.Random, c: Context) -> Clause:
     """首台（套）装备奖励."""
     amount = pick(r, (50, 100, 200))
     level = r.choice(("省级", "国内"))
-    cl = Clause(
-        r.choice(("支持首台（套）装备推广应用", "首台（套）产品奖励")),
+    cl = titled(
+        r,
+        ("支持首台（套）装备推广应用", "首台（套）产品奖励"),
         "首台套",
         "资金奖励",
         f"奖励{num(amount)}万元",
@@ -146,8 +146,9 @@ def chanye(r: random.Random, c: Context) -> Clause:
     """产业专项 with a ``semantic`` requirement on what the enterprise does."""
     words, lines, offer = r.choice(SEMANTIC)
     rate, cap = pick(r, (10, 20, 30)), pick(r, (50, 100, 200, 500))
-    cl = Clause(
-        r.choice(("培育重点产业链", "支持战略性新兴产业发展", "产业链专项扶持")),
+    cl = titled(
+        r,
+        ("培育重点产业链", "支持战略性新兴产业发展", "产业链专项扶持"),
         "产业专项",
         "补助",
         f"最高{num(cap)}万元",
@@ -170,7 +171,7 @@ def chanye(r: random.Random, c: Context) -> Clause:
 def yongdi(r: random.Random, c: Context) -> Clause:
     """重大制造业项目用地保障."""
     floor = pick(r, (10000, 20000, 50000, 100000))
-    cl = Clause(r.choice(("保障重大项目用地", "强化要素保障")), "用地", "用地", "优先保障用地")
+    cl = titled(r, ("保障重大项目用地", "强化要素保障"), "用地", "用地", "优先保障用地")
     cl.add(
         *lead(r, c),
         threshold(
@@ -199,12 +200,8 @@ def fuwuye(r: random.Random, c: Context) -> Clause:
             ("软件和信息技术服务业企业", ["I65"], (1000, 2000, 5000)),
         )
     )
-    amount = pick(r, (5, 10, 20))
-    cl = Clause(
-        r.choice(("支持服务业企业升级", "鼓励商贸企业做大", "限上企业培育奖励")),
-        "服务业",
-        "资金奖励",
-        f"奖励{num(amount)}万元",
+    cl, amount = award(
+        r, (5, 10, 20), ("支持服务业企业升级", "鼓励商贸企业做大", "限上企业培育奖励"), "服务业"
     )
     cl.add(
         *lead(r, c),
@@ -223,8 +220,9 @@ def zhiliang(r: random.Random, c: Context) -> Clause:
     """质量品牌 / 标准制定奖励."""
     amount = pick(r, (10, 20, 30, 50))
     what = r.choice(("获得“品字标浙江制造”认证", "主导制定国际标准或国家标准", "获得省政府质量奖"))
-    cl = Clause(
-        r.choice(("实施质量强市战略", "鼓励标准制定和品牌建设", "质量品牌奖励")),
+    cl = titled(
+        r,
+        ("实施质量强市战略", "鼓励标准制定和品牌建设", "质量品牌奖励"),
         "质量品牌",
         "资金奖励",
         f"奖励{num(amount)}万元",

@@ -29,6 +29,7 @@ import numpy as np
 from corpus import reference
 from corpus.demo.identity import _uscc, brand, enterprise_id
 from corpus.demo.vocab import COUNTIES, COUNTY_WEIGHTS, LINES, OTHER_ZHEJIANG, STREETS
+from corpus.schemas import MONEY_FIELDS
 
 CHUNK = 10_000
 AS_OF = dt.date(2025, 6, 30)  # the profiles describe enterprises as of this day
@@ -78,17 +79,8 @@ CITY_ZJTX = "市级专精特新中小企业"
 
 _REGION_CODES = list(COUNTY_WEIGHTS) + list(OTHER_ZHEJIANG)
 _TAIZHOU = len(COUNTY_WEIGHTS)
-# The chunk's amount columns, in the order a profile lists them.
-_AMOUNTS = (
-    "revenue",
-    "revenue_growth",
-    "total_assets",
-    "rd_expense",
-    "tax_paid",
-    "output_value",
-    "export_value",
-    "investment",
-)
+# The chunk's amount columns, in the order a profile lists them: revenue, its growth, the other 万元 fields.
+_AMOUNTS = (MONEY_FIELDS[0], "revenue_growth", *MONEY_FIELDS[1:])
 
 
 @dataclass(frozen=True)

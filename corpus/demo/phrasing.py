@@ -159,6 +159,27 @@ def pick(r: random.Random, options: Sequence[float]) -> float:
     return r.choice(list(options))
 
 
+def titled(r: random.Random, titles: Sequence[str], theme: str, kind: str, support: str) -> Clause:
+    """Make a clause under one of ``titles`` (drawn now) with its theme, kind of support and support text."""
+    return Clause(r.choice(titles), theme, kind, support)
+
+
+def award(
+    r: random.Random,
+    amounts: Sequence[float],
+    titles: Sequence[str],
+    theme: str,
+    kind: str = "资金奖励",
+    support: str = "奖励{}万元",
+) -> tuple[Clause, float]:
+    """Make a clause under one of ``titles`` giving one of ``amounts`` 万元 (``support`` shows it); return it and the amount.
+
+    The amount is drawn before the title, as every clause drew them, so a seed's corpus stays the same.
+    """
+    amount = pick(r, amounts)
+    return titled(r, titles, theme, kind, support.format(num(amount))), amount
+
+
 # --- regions --------------------------------------------------------------------------------------
 
 

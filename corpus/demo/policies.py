@@ -50,20 +50,22 @@ def cn_number(n: int) -> str:
     return ("" if tens == 1 else CN_DIGITS[tens]) + "十" + (CN_DIGITS[ones] if ones else "")
 
 
+# Numbering styles: the marker of item ``n`` ({cn}: in Chinese numerals, {n}: in digits).
+_MARKERS = {
+    "一、": "{cn}、",
+    "（一）": "（{cn}）",
+    "第一条": "第{cn}条 ",
+    "第一章": "第{cn}章 ",
+    "1.": "{n}.",
+    "（1）": "（{n}）",
+}
+
+
 def _marker(style: str, n: int) -> str:
-    if style == "一、":
-        return f"{cn_number(n)}、"
-    if style == "（一）":
-        return f"（{cn_number(n)}）"
-    if style == "第一条":
-        return f"第{cn_number(n)}条 "
-    if style == "第一章":
-        return f"第{cn_number(n)}章 "
-    if style == "1.":
-        return f"{n}."
-    if style == "（1）":
-        return f"（{n}）"
-    raise ValueError(f"unknown numbering style {style!r}")
+    template = _MARKERS.get(style)
+    if template is None:
+        raise ValueError(f"unknown numbering style {style!r}")
+    return template.format(cn=cn_number(n) if "{cn}" in template else "", n=n)
 
 
 def _issuer(r: random.Random) -> Issuer:

@@ -33,7 +33,7 @@ from corpus.demo.clause_parts import (
     list_markers,
     region_entry,
 )
-from corpus.demo.phrasing import Clause, Segment, cond, into, money, num, pick, threshold
+from corpus.demo.phrasing import Clause, Segment, award, cond, into, money, num, pick, threshold, titled
 
 SAFETY_EXCLUSIONS: tuple[str, ...] = (
     "近三年发生较大及以上安全生产事故",
@@ -150,8 +150,9 @@ def jigai_formula(r: random.Random, c: Context) -> Clause:
     rate_low = pick(r, (6, 8, 10))
     rate_high = rate_low + pick(r, (2, 4))
     cap_low, cap_high = pick(r, (100, 200, 300)), pick(r, (500, 800, 1000))
-    cl = Clause(
-        r.choice(("加大技术改造支持力度", "支持企业技术改造和设备更新", "鼓励企业扩大有效投资")),
+    cl = titled(
+        r,
+        ("加大技术改造支持力度", "支持企业技术改造和设备更新", "鼓励企业扩大有效投资"),
         "技改",
         "补助",
         f"按设备投资额{num(rate_low)}%—{num(rate_high)}%补助，最高{num(cap_high)}万元",
@@ -200,8 +201,9 @@ def jigai_formula(r: random.Random, c: Context) -> Clause:
 def rd_brackets(r: random.Random, c: Context) -> Clause:
     """研发投入: 营业收入…以下的不低于5%；超过…的不低于4%… (bracketed thresholds, each a tier)."""
     rate, cap = pick(r, (10, 15, 20)), pick(r, (50, 100, 200))
-    cl = Clause(
-        r.choice(("激励企业加大研发投入", "研发投入强度奖励", "鼓励企业研发创新")),
+    cl = titled(
+        r,
+        ("激励企业加大研发投入", "研发投入强度奖励", "鼓励企业研发创新"),
         "研发",
         "资金奖励",
         f"按增量{num(rate)}%奖励，最高{num(cap)}万元",
@@ -235,12 +237,8 @@ def rd_brackets(r: random.Random, c: Context) -> Clause:
 
 def innovation_any(r: random.Random, c: Context) -> Clause:
     """创新型企业培育: 同时符合… and 满足下列条件之一 (an ``any`` group over the v2 profile fields)."""
-    amount = pick(r, (5, 10, 20))
-    cl = Clause(
-        r.choice(("培育科技创新型企业", "支持高新技术企业培育入库", "科技企业梯队培育")),
-        "高企",
-        "资金奖励",
-        f"奖励{num(amount)}万元",
+    cl, amount = award(
+        r, (5, 10, 20), ("培育科技创新型企业", "支持高新技术企业培育入库", "科技企业梯队培育"), "高企"
     )
     markers = list_markers(c, 4)
     cl.add(f"对同时符合下列条件的企业，给予{money(amount, r)}培育奖励：")
@@ -269,12 +267,13 @@ def innovation_any(r: random.Random, c: Context) -> Clause:
 
 def tech_center_application(r: random.Random, c: Context) -> Clause:
     """申报市级企业技术中心: the title applied for is no condition; what the applicant must have is."""
-    amount = pick(r, (10, 20, 30))
-    cl = Clause(
-        r.choice(("支持企业建设研发机构", "鼓励企业创建技术中心", "企业技术中心认定")),
+    cl, amount = award(
+        r,
+        (10, 20, 30),
+        ("支持企业建设研发机构", "鼓励企业创建技术中心", "企业技术中心认定"),
         "研发",
         "资金奖励",
-        f"认定后奖励{num(amount)}万元",
+        "认定后奖励{}万元",
     )
     markers = list_markers(c, 4)
     cl.add(
@@ -315,8 +314,9 @@ def upscale_tiers(r: random.Random, c: Context) -> Clause:
     """小升规: a base reward, more for those insuring more staff (two tiers), 纳税信用 exclusion."""
     base, extra = pick(r, (5, 8, 10)), pick(r, (2, 3, 5))
     floor = pick(r, (20, 30, 50))
-    cl = Clause(
-        r.choice(("推动小微企业上规升级", "实施小升规培育", "鼓励企业入规")),
+    cl = titled(
+        r,
+        ("推动小微企业上规升级", "实施小升规培育", "鼓励企业入规"),
         "小升规",
         "资金奖励",
         f"奖励{num(base)}万元起",
@@ -338,12 +338,8 @@ def headquarters(r: random.Random, c: Context) -> Clause:
     """总部经济: 营业收入或纳税额 之一 (an ``any`` group), with sectors 除外."""
     revenue_floor = pick(r, (50000, 100000))
     tax_floor = pick(r, (2000, 3000, 5000))
-    amount = pick(r, (100, 200, 300))
-    cl = Clause(
-        r.choice(("大力发展总部经济", "支持总部企业落户", "总部企业培育奖励")),
-        "新设",
-        "资金奖励",
-        f"奖励{num(amount)}万元",
+    cl, amount = award(
+        r, (100, 200, 300), ("大力发展总部经济", "支持总部企业落户", "总部企业培育奖励"), "新设"
     )
     group = cl.group("any")
     cl.add(*lead(r, c), r.choice(("新引进或新认定的总部企业", "新落户的企业总部")), "，")
@@ -382,7 +378,7 @@ def mujun_tiers(r: random.Random, c: Context) -> Clause:
     """亩均效益 A/B 类 差别化减免: a tier per class."""
     tax = r.choice(("城镇土地使用税", "房产税"))
     share_b = r.choice((50, 30))
-    cl = Clause(r.choice(("实施亩均效益差别化政策", "亩均论英雄激励")), "亩均", "减免", f"{tax}减免")
+    cl = titled(r, ("实施亩均效益差别化政策", "亩均论英雄激励"), "亩均", "减免", f"{tax}减免")
     a = cl.tier("A", "A类", f"{tax}100%减免")
     b = cl.tier("B", "B类", f"{tax}{share_b}%减免")
     cl.add(*lead(r, c), industry_words(r), "中，")
@@ -401,8 +397,9 @@ def mujun_tiers(r: random.Random, c: Context) -> Clause:
 def loan_bonus(r: random.Random, c: Context) -> Clause:
     """贷款贴息 with 优先 (a ``bonus``) and 不予支持 (an exclusion): the bonus never required."""
     rate, cap = pick(r, (30, 50)), pick(r, (10, 20, 50))
-    cl = Clause(
-        r.choice(("加大融资支持", "降低小微企业融资成本")),
+    cl = titled(
+        r,
+        ("加大融资支持", "降低小微企业融资成本"),
         "贴息",
         "贴息",
         f"按LPR的{num(rate)}%贴息，最高{num(cap)}万元",
@@ -423,7 +420,7 @@ def loan_bonus(r: random.Random, c: Context) -> Clause:
 def jobs_insured(r: random.Random, c: Context) -> Clause:
     """稳岗: 参保人数 thresholds (v2 field) and an any group over two ways of qualifying."""
     per = pick(r, (1000, 1500, 2000))
-    cl = Clause(r.choice(("支持企业稳定就业岗位", "鼓励企业扩大就业")), "稳岗", "补助", f"每人{int(per)}元")
+    cl = titled(r, ("支持企业稳定就业岗位", "鼓励企业扩大就业"), "稳岗", "补助", f"每人{int(per)}元")
     group = cl.group("any")
     cl.add(*lead(r, c), cond("中小微企业", "size_class", "in", ["中", "小", "微"]))
     cl.add("，", into(threshold(r, "insured_employees", "gte", pick(r, (10, 20))), group))

@@ -49,6 +49,15 @@ FLOAT_FIELDS = (*MONEY_FIELDS, "revenue_growth", "rd_ratio")
 # Fields the condition language v2 added (docs/conditions.md §4): counts of 件 / persons, and shares in %.
 COUNT_FIELDS = ("invention_patents", "ip_count", "insured_employees")
 PERCENT_FIELDS = ("rd_staff_ratio", "hightech_income_ratio")
+#: Every profile field v2 added, as docs/conditions.md §4 lists them.
+V2_PROFILE_FIELDS = (
+    "invention_patents",
+    "ip_count",
+    "rd_staff_ratio",
+    "hightech_income_ratio",
+    "tax_credit_grade",
+    "insured_employees",
+)
 TAX_CREDIT_GRADES = ("A", "B", "M", "C", "D")
 TEXT_FIELDS = ("business_scope", "products", "description")
 

@@ -32,6 +32,7 @@ from corpus.store.base import ROLES, ApiKey, AuditEvent, Change, StoreError, utc
 from corpus.store.connection import Connection
 from corpus.store.migrations import Migration
 from corpus.store.records import api_key_of, secret_hash, to_json
+from corpus.store.sql_parts import Filters
 
 
 class SQLCore(ABC):
@@ -199,17 +200,11 @@ class SQLCore(ABC):
         limit: int = 100,
     ) -> list[AuditEvent]:
         """Events matching every given filter, newest first."""
-        clauses, params = [], []
-        for column, value in (("actor", actor), ("action", action), ("target", target)):
-            if value is not None:
-                clauses.append(f"{column} = ?")
-                params.append(value)
+        filters = Filters().equal(("actor", actor), ("action", action), ("target", target))
         if since is not None:
-            clauses.append("at >= ?")
-            params.append(since)
-        where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
+            filters.add("at >= ?", since)
         rows = self._conn().execute(
-            f"SELECT * FROM audit_log {where} ORDER BY id DESC LIMIT ?", (*params, int(limit))
+            f"SELECT * FROM audit_log {filters.where} ORDER BY id DESC LIMIT ?", (*filters.params, int(limit))
         )
         return [
             AuditEvent(r["actor"], r["action"], r["target"], json.loads(r["details"]), r["at"], r["id"])

@@ -19,6 +19,7 @@ from corpus.store.base import (
 from corpus.store.connection import Connection, Row
 from corpus.store.core import SQLCore
 from corpus.store.records import chunks, profile_of, to_json
+from corpus.store.sql_parts import chunked
 
 
 class EnterpriseTables(SQLCore):
@@ -110,8 +111,7 @@ class EnterpriseTables(SQLCore):
         """Return the current profiles of these ids (absent ones left out), read 500 at a time."""
         found: dict[str, EnterpriseProfile] = {}
         conn = self._conn()
-        for chunk in chunks(dict.fromkeys(enterprise_ids), 500):
-            marks = ",".join("?" * len(chunk))
+        for chunk, marks in chunked(dict.fromkeys(enterprise_ids)):
             for row in conn.execute(f"SELECT id, profile FROM enterprises WHERE id IN ({marks})", chunk):
                 found[row["id"]] = profile_of(row["profile"])
         return found

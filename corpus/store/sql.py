@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from corpus.store.delivery_tables import DeliveryTables
 from corpus.store.enterprise_tables import EnterpriseTables
 from corpus.store.event_tables import EventTables
 from corpus.store.policy_tables import PolicyTables
 from corpus.store.risk_tables import RiskTables
 
 
-class SQLStore(PolicyTables, EnterpriseTables, EventTables, RiskTables):
+class SQLStore(PolicyTables, EnterpriseTables, EventTables, DeliveryTables, RiskTables):
     """:class:`corpus.store.base.Store` over SQL (:mod:`corpus.store.sqlite`, :mod:`corpus.store.postgres` fill in the dialect)."""

@@ -19,7 +19,6 @@ from __future__ import annotations
 import json
 import math
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -30,6 +29,8 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+
+from eval.bench.serving import free_port, start_serve
 
 REPO = Path(__file__).resolve().parents[2]
 GOAL_S = 5.0
@@ -62,12 +63,6 @@ def percentile(values: list[float], q: float) -> float:
         return float("nan")
     rank = max(1, min(len(ordered), math.ceil(q * len(ordered))))
     return ordered[rank - 1]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _policy(n: int) -> dict[str, Any]:
@@ -117,7 +112,7 @@ def run(
                 load_demo(store, seed=seed, n_policies=n_policies, n_enterprises=n_enterprises)
         finally:
             store.close()
-        port = _free_port()
+        port = free_port()
         env = {
             **os.environ,
             "PYTHONPATH": str(REPO),
@@ -131,14 +126,7 @@ def run(
             "PostgreSQL" if store_url else "SQLite", n_policies, n_enterprises, interval_s
         )
         log = Path(tmp) / "serve.log"
-        with open(log, "w") as out:
-            server = subprocess.Popen(
-                [sys.executable, "-m", "api.cli", "serve", "--no-demo"],
-                cwd=REPO,
-                env=env,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-            )
+        server = start_serve(env, log)
         base = f"http://127.0.0.1:{port}"
         try:
             with httpx.Client(base_url=base, timeout=30) as client:

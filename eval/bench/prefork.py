@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import signal
 import subprocess
 import sys
 import tempfile
@@ -22,7 +21,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from eval.bench.scale_http import _cpu_s, _free_port, _wrk_script
+from eval.bench.scale_http import _wrk_script, run_wrk
+from eval.bench.serving import cpu_seconds, free_port, stop, wait_until_up
 
 
 def smaps_mb(pid: int) -> dict[str, float]:
@@ -109,23 +109,12 @@ def measure(data_dir: Path, ids: list[str], workers: int, seconds: int) -> dict[
 
     import httpx
 
-    port = _free_port()
+    port = free_port()
     code = f"from eval.bench.prefork import serve; serve({str(data_dir)!r}, {port}, {workers})"
     server = subprocess.Popen([sys.executable, "-c", code], stderr=subprocess.PIPE)
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 900
-        while True:
-            if server.poll() is not None:
-                raise RuntimeError(server.stderr.read().decode()[-2000:])  # type: ignore[union-attr]
-            try:
-                if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError("server did not start")
-            time.sleep(1)
+        wait_until_up(server, base, 900)
         before = {pid: smaps_mb(pid) for pid in [server.pid, *children_of(server.pid)]}
         result: dict[str, Any] = {"workers": workers}
         wrk = shutil.which("wrk")
@@ -133,36 +122,16 @@ def measure(data_dir: Path, ids: list[str], workers: int, seconds: int) -> dict[
         if wrk:
             script = _wrk_script(data_dir, pool[: 1000 * seconds], f"prefork-{workers}.lua")
             pids = children_of(server.pid)
-            cpu0 = sum(_cpu_s(p) for p in pids)
-            out = subprocess.run(
-                [
-                    wrk,
-                    "-t",
-                    "2",
-                    "-c",
-                    "16",
-                    "-d",
-                    f"{seconds}s",
-                    "--timeout",
-                    "10s",
-                    "-s",
-                    str(script),
-                    base,
-                ],
-                capture_output=True,
-                text=True,
-                check=True,
-            ).stdout
-            line = next(ln for ln in out.splitlines() if ln.startswith("JSON "))
-            requests, duration_us, errors, p50, p99, _ = line.split()[1:]
-            cpu = sum(_cpu_s(p) for p in pids) - cpu0
+            cpu0 = sum(cpu_seconds(p) for p in pids)
+            requests, duration_s, errors, p50, p99 = run_wrk(wrk, script, base, 16, seconds)
+            cpu = sum(cpu_seconds(p) for p in pids) - cpu0
             result.update(
-                rate=int(requests) / (int(duration_us) / 1e6),
-                p50_ms=float(p50),
-                p99_ms=float(p99),
-                errors=int(errors),
-                cpu_ms_per_request=cpu * 1000 / max(int(requests), 1),
-                requests=int(requests),
+                rate=requests / duration_s,
+                p50_ms=p50,
+                p99_ms=p99,
+                errors=errors,
+                cpu_ms_per_request=cpu * 1000 / max(requests, 1),
+                requests=requests,
             )
         else:
             with httpx.Client(base_url=base, timeout=30) as client:
@@ -175,11 +144,7 @@ def measure(data_dir: Path, ids: list[str], workers: int, seconds: int) -> dict[
         result["load_average"] = os.getloadavg()[0]
         return result
     finally:
-        server.send_signal(signal.SIGTERM)
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        stop(server)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
+from eval.bench.serving import cpu_seconds, free_port, stop, wait_until_up
 from eval.bench.timing import rss_mb
 
 LOAD_SECONDS = 10
@@ -22,16 +20,21 @@ WRK_THREADS = 2
 UNCACHED_PER_SECOND = 1000
 
 
-def _cpu_s(pid: int) -> float:
-    """CPU seconds (user + system) a process has used so far."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+def run_wrk(
+    wrk: str, script: Path, base: str, connections: int, seconds: int
+) -> tuple[int, float, int, float, float]:
+    """Run ``wrk`` with a script of :func:`_wrk_script`; return (requests, seconds, errors, p50 ms, p99 ms)."""
+    out = subprocess.run(
+        [wrk, "-t", str(WRK_THREADS), "-c", str(connections), "-d", f"{seconds}s", "--timeout", "10s"]
+        + ["-s", str(script), base],
+        capture_output=True,
+        text=True,
+        timeout=seconds + 60,
+        check=True,
+    ).stdout
+    line = next(ln for ln in out.splitlines() if ln.startswith("JSON "))
+    requests, duration_us, errors, p50, p99, _status = line.split()[1:]
+    return int(requests), int(duration_us) / 1e6, int(errors), float(p50), float(p99)
 
 
 def _wrk_script(folder: Path, ids: list[str], name: str = "match.lua") -> Path:
@@ -82,7 +85,7 @@ def http_load(
     if wrk is None:
         say("wrk not found (apt-get install wrk): HTTP load skipped")
         return 0.0, 0.0, [], [], False
-    port = _free_port()
+    port = free_port()
     code = (
         "from api.bench_server import serve_for_bench; "
         f"serve_for_bench({str(data_dir)!r}, {port}, {str(args.models_dir or '')!r})"
@@ -95,15 +98,7 @@ def http_load(
     wrapped = False
     try:
         base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 600
-        while time.monotonic() < deadline:
-            if server.poll() is not None:
-                raise RuntimeError(f"the bench server exited: {server.stderr.read().decode()[-800:]}")  # type: ignore[union-attr]
-            try:
-                if httpx.get(f"{base}/healthz", timeout=2).status_code < 500:
-                    break
-            except httpx.HTTPError:
-                time.sleep(1)
+        wait_until_up(server, base, 600)
         with httpx.Client(base_url=base, timeout=30) as client:
             for enterprise_id in ids:  # warm: every id once
                 response = client.post("/v1/match", json={"enterprise_id": enterprise_id, "top_k": 20})
@@ -127,11 +122,7 @@ def http_load(
             say(f"HTTP uncached ({requests} requests over {len(pool)} enterprises), {describe(run)}")
         rss, hwm = rss_mb(server.pid)
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        stop(server, 20)
     return rss, hwm, results, uncached, wrapped
 
 
@@ -139,32 +130,11 @@ def _wrk_run(
     wrk: str, script: Path, base: str, connections: int, server_pid: int, seconds: int
 ) -> tuple[tuple[int, float, float, float, int, float], int]:
     """One wrk run: ((connections, req/s, p50 ms, p99 ms, errors, server CPU ms per request), requests)."""
-    cpu_before = _cpu_s(server_pid)
-    out = subprocess.run(
-        [
-            wrk,
-            "-t",
-            str(WRK_THREADS),
-            "-c",
-            str(connections),
-            "-d",
-            f"{seconds}s",
-            "--timeout",
-            "10s",
-            "-s",
-            str(script),
-            base,
-        ],
-        capture_output=True,
-        text=True,
-        timeout=seconds + 60,
-        check=True,
-    ).stdout
-    line = next(ln for ln in out.splitlines() if ln.startswith("JSON "))
-    requests, duration_us, errors, p50, p99, _status = line.split()[1:]
-    rate = int(requests) / (int(duration_us) / 1e6)
-    cpu_ms = (_cpu_s(server_pid) - cpu_before) * 1000 / max(int(requests), 1)
-    return (connections, rate, float(p50), float(p99), int(errors), cpu_ms), int(requests)
+    cpu_before = cpu_seconds(server_pid)
+    requests, duration_s, errors, p50, p99 = run_wrk(wrk, script, base, connections, seconds)
+    rate = requests / duration_s
+    cpu_ms = (cpu_seconds(server_pid) - cpu_before) * 1000 / max(requests, 1)
+    return (connections, rate, p50, p99, errors, cpu_ms), requests
 
 
 def describe(run: tuple[int, float, float, float, int, float]) -> str:

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from corpus.schemas import V2_PROFILE_FIELDS
+
 SET_DIR = Path(__file__).resolve().parents[1] / "sets" / "real_policies"
 LABELS_DIR = SET_DIR / "labels"
 DEFAULT_SHARED = Path(__file__).resolve().parents[3] / "shared"
@@ -40,13 +42,7 @@ PROFILE_FIELDS_V2 = frozenset(
         "business_scope",
         "products",
         "description",
-        # docs/conditions.md §4
-        "invention_patents",
-        "ip_count",
-        "rd_staff_ratio",
-        "hightech_income_ratio",
-        "tax_credit_grade",
-        "insured_employees",
+        *V2_PROFILE_FIELDS,
     }
 )
 CONDITION_FIELDS_V2 = PROFILE_FIELDS_V2 | {"undecidable"}

@@ -144,13 +144,7 @@ def ranking_metrics(run: RealRun, split: str) -> dict[str, dict[str, float]]:
             ranked.append([r[2] for r in ordered])
             relevant.append({r[2] for r in ordered if r[3]})
         if any(relevant):
-            s = ranking_summary(ranked, relevant, ks=(1, 10, 50))
-            out[name] = {
-                "recall@10": s.recall[10],
-                "ndcg@10": s.ndcg_at_10,
-                "mrr": s.mrr,
-                "n_queries": float(s.n_queries),
-            }
+            out[name] = ranking_summary(ranked, relevant, ks=(1, 10, 50)).headline()
     return out
 
 

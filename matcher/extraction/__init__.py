@@ -4,6 +4,8 @@
   (conditions.md), each with its exact span, and the same read in the condition
   language v2 (docs/conditions.md: roles, ``any`` groups, tiers) as ``entries``;
 - :func:`extract_entries` — the v2 reading alone;
+- :func:`for_enterprises` — whether an item gives an enterprise anything (not: persons' benefits,
+  departments' duties);
 - :func:`enterprise_tags` — an enterprise's :class:`EnterpriseTags`.
 """
 
@@ -12,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from corpus.conditions import Condition, Entry
+from matcher.extraction.audience import for_enterprises
 from matcher.extraction.conditions import extract_conditions
 from matcher.extraction.enterprise import EnterpriseTags, enterprise_tags
 from matcher.extraction.structure import extract_entries
@@ -26,6 +29,7 @@ __all__ = [
     "extract_conditions",
     "extract_entries",
     "extract_item",
+    "for_enterprises",
 ]
 
 
@@ -35,11 +39,14 @@ class Extraction:
 
     ``conditions`` are the v1 leaves (every requirement ANDed); ``entries`` say what the text
     says (alternatives, bonuses, exclusions, tiers), for the stores and verdicts that speak v2.
+    ``for_enterprises`` is False for an item that gives enterprises nothing (a benefit for persons
+    only, duties of departments): ingest stores it, never offered.
     """
 
     tags: PolicyTags
     conditions: tuple[Condition, ...]
     entries: tuple[Entry, ...] = ()
+    for_enterprises: bool = True
 
 
 def extract_item(
@@ -58,4 +65,8 @@ def extract_item(
     conditions = extract_conditions(text, region_code=region_code, issued=issued)
     entries = extract_entries(text, region_code=region_code, issued=issued)
     tags = read_tags(text, conditions, title=title, region_code=region_code, department=department)
+    if not for_enterprises(text):
+        # Whom it names (医务人员, 各地税务机关) are no conditions on an enterprise: the item is never
+        # offered (ingest stores it as no policy), and it states none (labelling guide §4).
+        return Extraction(tags, (), (), False)
     return Extraction(tags, conditions, entries)

@@ -59,6 +59,30 @@ def check_ids(ids: Sequence[int] | np.ndarray, n_vectors: int | None = None) -> 
     return array
 
 
+class Described:
+    """What every backend says of itself the same way: its dimension and the encoder of its vectors."""
+
+    _dim: int
+    _model_id: str
+
+    @property
+    def dim(self) -> int:
+        """Vector dimension."""
+        return self._dim
+
+    @property
+    def model_id(self) -> str:
+        """The encoder whose vectors these are."""
+        return self._model_id
+
+    def _queries(self, query_vectors: object, k: int) -> np.ndarray:
+        """Check a search's query vectors (2-D, of this dimension) and ``k`` (positive)."""
+        queries = check_vectors(query_vectors, self._dim, what="query vectors")
+        if k <= 0:
+            raise ValueError(f"k must be positive, got {k}")
+        return queries
+
+
 @runtime_checkable
 class VectorIndex(Protocol):
     """A store of id-keyed vectors searched by inner product; implementations: ``FaissIndex``, ``MilvusIndex``."""

@@ -17,7 +17,6 @@ in proportion to how much the filter removes.
 
 from __future__ import annotations
 
-import json
 import math
 import threading
 from collections.abc import Iterator, Sequence
@@ -28,8 +27,8 @@ from typing import Any, NamedTuple
 import faiss as _faiss
 import numpy as np
 
-from matcher.index_versions import IndexIntegrityError, sha256_file, write_json_durable
-from matcher.vector_index.base import DimensionError, SearchResult, check_ids, check_vectors
+from matcher.index_versions import IndexIntegrityError, read_saved_index, sha256_file, write_json_durable
+from matcher.vector_index.base import Described, DimensionError, SearchResult, check_ids, check_vectors
 
 # The stubs shipped with faiss-cpu lack SearchParameters(sel=...), DirectMap and the SWIG ``this``.
 faiss: Any = _faiss
@@ -57,7 +56,7 @@ def _quantizer_type(storage: str) -> int:
     return {"float16": faiss.ScalarQuantizer.QT_fp16, "sq8": faiss.ScalarQuantizer.QT_8bit}[storage]
 
 
-class FaissIndex:
+class FaissIndex(Described):
     """A ``VectorIndex`` on FAISS with int64 ids, inner-product scores and pre-search id filters."""
 
     def __init__(
@@ -159,16 +158,6 @@ class FaissIndex:
         self._index = index
 
     # ---- protocol
-    @property
-    def dim(self) -> int:
-        """Vector dimension."""
-        return self._dim
-
-    @property
-    def model_id(self) -> str:
-        """The encoder whose vectors these are."""
-        return self._model_id
-
     def __len__(self) -> int:
         return len(self._ids)
 
@@ -231,9 +220,7 @@ class FaissIndex:
         self, query_vectors: np.ndarray, k: int, allowed_ids: Sequence[int] | np.ndarray | None = None
     ) -> SearchResult:
         """Return the ``k`` best ids per query row by inner product, only among ``allowed_ids`` when given."""
-        queries = check_vectors(query_vectors, self._dim, what="query vectors")
-        if k <= 0:
-            raise ValueError(f"k must be positive, got {k}")
+        queries = self._queries(query_vectors, k)
         with self._lock:
             if allowed_ids is None:
                 return self._search(queries, k, None, self.nprobe)
@@ -358,19 +345,13 @@ class FaissIndex:
     def load(cls, folder: Path) -> FaissIndex:
         """Read an index written by ``save``; missing files or checksum mismatches raise ``IndexIntegrityError``."""
         folder = Path(folder)
-        manifest_path = folder / MANIFEST
-        if not manifest_path.exists():
-            raise IndexIntegrityError(f"{manifest_path}: no vector index manifest (not a saved FaissIndex)")
-        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-        if manifest.get("format") != FORMAT:
-            raise IndexIntegrityError(
-                f"{manifest_path}: unknown format {manifest.get('format')!r}, expected {FORMAT}"
-            )
-        for name, digest in manifest["checksums"].items():
-            if sha256_file(folder / name) != digest:
-                raise IndexIntegrityError(
-                    f"{folder / name}: checksum mismatch, the vector index is corrupted"
-                )
+        manifest = read_saved_index(
+            folder,
+            MANIFEST,
+            FORMAT,
+            missing="no vector index manifest (not a saved FaissIndex)",
+            corrupted="the vector index is corrupted",
+        )
         index = cls(
             dim=manifest["dimension"],
             model_id=manifest["model_id"],

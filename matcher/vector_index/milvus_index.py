@@ -22,7 +22,6 @@ collection: see docs/scaling.md.
 
 from __future__ import annotations
 
-import json
 import re
 import threading
 import uuid
@@ -32,8 +31,9 @@ from typing import Any
 
 import numpy as np
 
+from durable import read_manifest
 from matcher.index_versions import IndexIntegrityError, write_json_durable
-from matcher.vector_index.base import DimensionError, SearchResult, check_ids, check_vectors
+from matcher.vector_index.base import Described, DimensionError, SearchResult, check_ids, check_vectors
 
 FORMAT = "policymatch-milvus/1"
 MANIFEST = "manifest.json"
@@ -113,7 +113,7 @@ def drop_collection(uri: str, collection: str, *, token: str = "") -> bool:
         client.close()
 
 
-class MilvusIndex:
+class MilvusIndex(Described):
     """A ``VectorIndex`` on one Milvus collection: int64 ids, inner-product scores, pre-search id filters."""
 
     def __init__(
@@ -207,16 +207,6 @@ class MilvusIndex:
         self._client.close()
 
     # ---- protocol
-    @property
-    def dim(self) -> int:
-        """Vector dimension."""
-        return self._dim
-
-    @property
-    def model_id(self) -> str:
-        """The encoder whose vectors these are."""
-        return self._model_id
-
     def __len__(self) -> int:
         with self._lock:
             rows = self._client.query(self.collection, filter="", output_fields=["count(*)"])
@@ -308,9 +298,7 @@ class MilvusIndex:
         self, query_vectors: np.ndarray, k: int, allowed_ids: Sequence[int] | np.ndarray | None = None
     ) -> SearchResult:
         """Return the ``k`` best ids per query row by inner product, only among ``allowed_ids`` when given."""
-        queries = check_vectors(query_vectors, self._dim, what="query vectors")
-        if k <= 0:
-            raise ValueError(f"k must be positive, got {k}")
+        queries = self._queries(query_vectors, k)
         scores = np.full((len(queries), k), -np.inf, dtype=np.float32)
         out_ids = np.full((len(queries), k), -1, dtype=np.int64)
         expression = ""
@@ -361,13 +349,12 @@ class MilvusIndex:
     def load(cls, folder: Path, *, token: str = "", check_count: bool = True) -> MilvusIndex:
         """Reopen the collection a manifest names; a missing collection (or, with ``check_count``, another count) raises."""
         manifest_path = Path(folder) / MANIFEST
-        if not manifest_path.exists():
-            raise IndexIntegrityError(f"{manifest_path}: no vector index manifest (not a saved MilvusIndex)")
-        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-        if manifest.get("format") != FORMAT:
-            raise IndexIntegrityError(
-                f"{manifest_path}: unknown format {manifest.get('format')!r}, expected {FORMAT}"
-            )
+        manifest = read_manifest(
+            manifest_path,
+            FORMAT,
+            IndexIntegrityError,
+            f"{manifest_path}: no vector index manifest (not a saved MilvusIndex)",
+        )
         target, lite = parse_uri(manifest["uri"])
         # The probe stays open until the index holds its own client (closing the last client of a
         # Milvus Lite file stops its embedded server; the next one would start it again).

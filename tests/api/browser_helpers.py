@@ -61,6 +61,13 @@ def serve(services: Services) -> Iterator[str]:
     services.close()
 
 
+def assert_picture(path: Path) -> None:
+    """A screenshot that shows a page: a PNG of some size, not an empty frame."""
+    data = path.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    assert len(data) > 20_000, f"{path} is {len(data)} bytes: a blank page?"
+
+
 @contextmanager
 def chromium_page() -> Iterator[Any]:
     """A chromium page (Debian's chromium; Playwright cannot download its own browser here), or a skip."""

@@ -8,11 +8,14 @@ the service and not the extractor's reading of a sentence.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 from api_helpers import encoder_for, open_services
+from browser_helpers import chromium_page
 from fastapi.testclient import TestClient
 
 from api.app import create_app
@@ -53,3 +56,24 @@ def client(services: Services, keys: dict[str, str]) -> Iterator[TestClient]:
     app = create_app(services.settings, services)
     with TestClient(app, client=("127.0.0.1", 50000)) as test_client:
         yield test_client
+
+
+# --- the browser tests' fixtures (each browser module serves its own ``server``) ---------------
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where screenshots go: ``$POLICYMATCH_SCREENSHOTS`` (relative to the repo) or a temporary folder."""
+    named = os.environ.get("POLICYMATCH_SCREENSHOTS")
+    folder = REPO / named if named else tmp_path_factory.mktemp("screenshots")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def page(server: str) -> Iterator[Any]:
+    """A chromium tab for the module's ``server`` (Debian's chromium; Playwright cannot download its own)."""
+    with chromium_page() as tab:
+        yield tab

@@ -8,7 +8,6 @@ of both pages go to a temporary folder; ``make screenshots`` runs this file with
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,27 +16,9 @@ from typing import Any
 import httpx
 import pytest
 from api_helpers import open_services
-from browser_helpers import chromium_page, serve
+from browser_helpers import assert_picture, serve
 
 pytestmark = pytest.mark.browser
-
-REPO = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture(scope="module")
-def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Where screenshots go: ``$POLICYMATCH_SCREENSHOTS`` (relative to the repo) or a temporary folder."""
-    named = os.environ.get("POLICYMATCH_SCREENSHOTS")
-    folder = REPO / named if named else tmp_path_factory.mktemp("screenshots")
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
-
-
-def _assert_picture(path: Path) -> None:
-    """A screenshot that shows a page: a PNG of some size, not an empty frame."""
-    data = path.read_bytes()
-    assert data[:8] == b"\x89PNG\r\n\x1a\n"
-    assert len(data) > 20_000, f"{path} is {len(data)} bytes: a blank page?"
 
 
 @pytest.fixture(scope="module")
@@ -45,13 +26,6 @@ def server(tmp_path_factory: pytest.TempPathFactory, api_encoder: Any) -> Iterat
     """A real uvicorn server on a free loopback port, running open (no keys) over a seeded store."""
     with serve(open_services(tmp_path_factory.mktemp("browser-data"), api_encoder)) as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def page(server: str) -> Iterator[Any]:
-    """A chromium page (Debian's chromium; Playwright cannot download its own browser here)."""
-    with chromium_page() as tab:
-        yield tab
 
 
 def test_enterprise_picks_itself_and_sees_results_by_level(server: str, page: Any, shots: Path) -> None:
@@ -98,7 +72,7 @@ def test_enterprise_picks_itself_and_sees_results_by_level(server: str, page: An
     page.wait_for_selector(f".card.result[data-item='{first['item_id']}'] .feedback .ok")
 
     page.screenshot(path=str(shots / "match.png"), full_page=True)
-    _assert_picture(shots / "match.png")
+    assert_picture(shots / "match.png")
 
     # The profile form: a 表单 enterprise with enough revenue.
     page.click("#tab-form")
@@ -150,7 +124,7 @@ def test_admin_corrects_a_condition(server: str, page: Any, shots: Path) -> None
     assert after[-1]["field"] == "employees" and after[-1]["value"] == 10
     assert len(after) == len(before) + 1
     page.screenshot(path=str(shots / "admin.png"), full_page=False)
-    _assert_picture(shots / "admin.png")
+    assert_picture(shots / "admin.png")
 
     # A bad value is refused with the server's sentence, not saved.
     item.locator("tr.cond-row").nth(0).locator("input[name=value]").fill("很多")

@@ -84,38 +84,24 @@ def test_serve_refuses_an_open_service_off_loopback(data_dir, capsys):
     assert "loopback" in err and "keys create" in err
 
 
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.mark.slow
 def test_serve_starts_on_the_data_dir_and_says_it_runs_open(tmp_path, models_dir):
     """``policymatch serve`` end to end: model from the registry, the store, the index built on first start."""
     import os
-    import subprocess
-    import sys
     import time
 
     import httpx
+
+    from eval.bench.serving import free_port, start_serve
 
     (tmp_path / "models").symlink_to(models_dir, target_is_directory=True)
     store = open_store(tmp_path / "policymatch.sqlite3")
     seed(store)
     store.close()
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "POLICYMATCH_DATA_DIR": str(tmp_path), "POLICYMATCH_PORT": str(port)}
     log = tmp_path / "serve.log"
-    with open(log, "w") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "api.cli", "serve", "--no-demo"],
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
+    process = start_serve(env, log)
     try:
         deadline = time.monotonic() + 120
         ready = None

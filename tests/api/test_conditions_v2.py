@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from api_helpers import assert_error, auth
+from v2_entries import NO_REAL_ESTATE
 
 LEVELS_ALL = ["eligible", "need_info", "near_miss", "ineligible"]
 ITEM = "/v1/policies/jj-2024-01/items/jj-2024-01%231/conditions"
@@ -23,13 +24,7 @@ V2 = {
             "span": "纳税信用B级以上",
             "role": "bonus",
         },
-        {
-            "field": "industry_code",
-            "op": "industry_in",
-            "value": ["K"],
-            "span": "房地产企业除外",
-            "role": "exclude",
-        },
+        NO_REAL_ESTATE,
     ],
     "tiers": [
         {

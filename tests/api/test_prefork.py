@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import signal
-import socket
 import subprocess
 import sys
 import time
@@ -17,22 +15,17 @@ from api_helpers import open_services
 
 from api.app import create_app
 from api.prefork import is_one_worker_only
+from eval.bench.serving import free_port, stop, wait_until_up
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture(scope="module")
 def prefork(tmp_path_factory: pytest.TempPathFactory, models_dir: Path) -> Iterator[tuple[str, Path]]:
     """Two pre-forked workers over the API tests' corpus; yields (base URL, data directory)."""
     data_dir = tmp_path_factory.mktemp("prefork-data")
-    port = _free_port()
+    port = free_port()
     server = subprocess.Popen(
         [sys.executable, str(HERE / "prefork_server.py"), str(data_dir), str(models_dir), str(port), "2"],
         cwd=REPO,
@@ -40,26 +33,14 @@ def prefork(tmp_path_factory: pytest.TempPathFactory, models_dir: Path) -> Itera
         text=True,
     )
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 300
     try:
-        while True:
-            if server.poll() is not None:
-                pytest.fail(f"the pre-forked server exited: {server.stderr.read()[-2000:]}")  # type: ignore[union-attr]
-            try:
-                if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail("the pre-forked server did not answer within 300 s")
-            time.sleep(0.5)
+        try:
+            wait_until_up(server, base, 300, 0.5)
+        except RuntimeError as exc:
+            pytest.fail(f"the pre-forked server: {exc}")
         yield base, data_dir
     finally:
-        server.send_signal(signal.SIGTERM)
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        stop(server)
 
 
 def _answer(body: dict[str, Any]) -> dict[str, Any]:

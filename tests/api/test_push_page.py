@@ -10,8 +10,7 @@ from typing import Any
 import httpx
 import pytest
 from api_helpers import open_services
-from browser_helpers import chromium_page, serve
-from test_browser import _assert_picture, shots  # noqa: F401 - fixtures used by name
+from browser_helpers import assert_picture, serve
 
 from events.receiver import Receiver
 from events.runtime import start_for_services
@@ -37,17 +36,10 @@ def server(tmp_path_factory: pytest.TempPathFactory, api_encoder: Any, receiver:
         yield url
 
 
-@pytest.fixture(scope="module")
-def page(server: str) -> Iterator[Any]:
-    """A chromium tab for this module's server."""
-    with chromium_page() as tab:
-        yield tab
-
-
 def test_push_timeline_page_shows_items_against_the_rule(
     server: str,
     page: Any,
-    shots: Path,  # noqa: F811 - the fixture imported above
+    shots: Path,
     receiver: Receiver,
 ) -> None:
     time.sleep(0.5)  # the producer's first round places its cursor at the end of the feed
@@ -76,4 +68,4 @@ def test_push_timeline_page_shows_items_against_the_rule(
     deliveries = page.locator("#deliveries tbody").inner_text()
     assert "targets.ready" in deliveries and "已送达" in deliveries
     page.screenshot(path=str(shots / "push.png"), full_page=True)
-    _assert_picture(shots / "push.png")
+    assert_picture(shots / "push.png")

@@ -8,8 +8,7 @@ from typing import Any
 
 import httpx
 import pytest
-from browser_helpers import chromium_page, serve
-from test_browser import _assert_picture, shots  # noqa: F401 - fixture
+from browser_helpers import assert_picture, serve
 from test_risk_api import open_risk_services
 
 from corpus.ledger import validate_entry
@@ -35,14 +34,7 @@ def server(tmp_path_factory: pytest.TempPathFactory, api_encoder: Any) -> Iterat
         yield url
 
 
-@pytest.fixture(scope="module")
-def page(server: str) -> Iterator[Any]:
-    """A chromium page (Debian's chromium)."""
-    with chromium_page() as tab:
-        yield tab
-
-
-def test_risk_page_shows_each_colour_with_its_reason(server: str, page: Any, shots: Path) -> None:  # noqa: F811
+def test_risk_page_shows_each_colour_with_its_reason(server: str, page: Any, shots: Path) -> None:
     sync_api = pytest.importorskip("playwright.sync_api")
     page.goto(server + "/risk")
     assert page.title() == "政策匹配 · 风险监管"
@@ -72,4 +64,4 @@ def test_risk_page_shows_each_colour_with_its_reason(server: str, page: Any, sho
     page.select_option("#colour-filter", "")
     sync_api.expect(rows).to_have_count(expected["total"])
     page.screenshot(path=str(shots / "risk.png"), full_page=True)
-    _assert_picture(shots / "risk.png")
+    assert_picture(shots / "risk.png")

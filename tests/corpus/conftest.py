@@ -7,6 +7,8 @@ nothing listens beyond 127.0.0.1) and stops it and removes the folder at the end
 PostgreSQL refuses to run as root, so under root the cluster belongs to the
 ``postgres`` system user and every command runs through ``runuser``. Tests that need
 it are skipped, with the reason, only when the binaries cannot be found.
+
+``target`` and ``store`` run a test on each backend: a SQLite file, then a fresh PostgreSQL database.
 """
 
 from __future__ import annotations
@@ -14,7 +16,6 @@ from __future__ import annotations
 import glob
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
 import time
@@ -22,8 +23,11 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
+
+from eval.bench.serving import free_port
 
 PG_USER = "postgres"
 
@@ -50,12 +54,6 @@ def pg_bin_dir() -> Path | None:
         return Path(candidates[0]).parent
     found = shutil.which("initdb")
     return Path(found).resolve().parent if found else None
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _run(command: list[str], as_user: str | None) -> subprocess.CompletedProcess[str]:
@@ -93,7 +91,7 @@ def pg_cluster() -> Iterator[PgCluster]:
     if init.returncode != 0:
         shutil.rmtree(folder, ignore_errors=True)
         pytest.fail(f"initdb failed: {init.stderr.strip()[-500:]}")
-    port = _free_port()
+    port = free_port()
     options = (
         f"-h 127.0.0.1 -p {port} -k {folder} -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
     )
@@ -142,3 +140,43 @@ def pg_database(pg_cluster: PgCluster) -> Iterator[str]:
                 return
             except psycopg.errors.ObjectInUse:
                 time.sleep(0.1)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def target(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Where the store under test lives: a SQLite file, or a fresh PostgreSQL database of the session's cluster."""
+    if request.param == "sqlite":
+        return str(tmp_path / "store.sqlite3")
+    return str(request.getfixturevalue("pg_database"))
+
+
+@pytest.fixture
+def store(target: str) -> Iterator[Any]:
+    """An open, empty store of each backend."""
+    from corpus.store import open_store
+
+    opened = open_store(target)
+    yield opened
+    opened.close()
+
+
+@pytest.fixture
+def backend(target: str) -> Any:
+    """The backend of ``target`` with a plain connection of its own (:class:`store_records.Backend`)."""
+    from store_records import Backend
+
+    return Backend("postgresql" if target.startswith("postgresql") else "sqlite", target)
+
+
+@pytest.fixture(scope="session")
+def corpus() -> Any:
+    """The default demo corpus (200 documents, 10,000 enterprises), generated once."""
+    from corpus.demo import DEFAULT_SEED, generate
+
+    return generate(DEFAULT_SEED, 200, 10_000)
+
+
+@pytest.fixture(scope="session")
+def profiles(corpus: Any) -> list[Any]:
+    """Every enterprise profile of the default demo corpus."""
+    return list(corpus.iter_enterprises())

@@ -1,8 +1,10 @@
-"""Records the store tests write: a policy with its items and extractions, a validated profile."""
+"""Records the store tests write (a policy with its items and extractions, a validated profile) and :class:`Backend`."""
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import dataclass
+from typing import Any
 
 from corpus.conditions import Condition
 from corpus.schemas import PolicyItem, item_id, validate_policy, validate_profile
@@ -74,3 +76,38 @@ def profile(enterprise_id="e1", **kw):
     }
     data.update(kw)
     return validate_profile(data)
+
+
+@dataclass(frozen=True)
+class Backend:
+    """How to open the backend under test and read its tables behind its back."""
+
+    name: str
+    target: str  # a file path or a URL, as open_store takes it
+
+    def rows(self, sql: str) -> list[tuple[Any, ...]]:
+        """Read with a separate, plain connection: what is really stored."""
+        if self.name == "sqlite":
+            with sqlite3.connect(self.target) as conn:
+                return conn.execute(sql).fetchall()
+        import psycopg
+
+        with psycopg.connect(self.target) as conn:
+            return [tuple(r) for r in conn.execute(sql).fetchall()]
+
+    def write(self, statements: list[str]) -> None:
+        """Run statements with a separate, plain connection and commit them."""
+        if self.name == "sqlite":
+            with sqlite3.connect(self.target) as conn:
+                for statement in statements:
+                    conn.execute(statement)
+            return
+        import psycopg
+
+        with psycopg.connect(self.target) as conn:
+            for statement in statements:
+                conn.execute(statement)
+
+    def raw_execute(self, store: Any, sql: str) -> None:
+        """Run SQL on the store's own connection (bypassing its methods)."""
+        store._conn().execute(sql)

@@ -8,9 +8,6 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
-from pathlib import Path
-from typing import Any
 
 import pytest
 from store_records import policy, profile
@@ -18,22 +15,6 @@ from store_records import policy, profile
 from corpus.conditions import Condition
 from corpus.store import open_store
 from corpus.store.base import Change
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def target(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """Where the store under test lives: a SQLite file, or a fresh PostgreSQL database."""
-    if request.param == "sqlite":
-        return str(tmp_path / "store.sqlite3")
-    return str(request.getfixturevalue("pg_database"))
-
-
-@pytest.fixture
-def store(target: str) -> Iterator[Any]:
-    """An open, empty store."""
-    opened = open_store(target)
-    yield opened
-    opened.close()
 
 
 def _triples(changes: list[Change]) -> list[tuple[str, str, str]]:

@@ -1,28 +1,26 @@
-"""The demo corpus generator: determinism, sizes, spans, wording, consistent profiles, labelled sets, loading."""
+"""The demo corpus generator's documents: determinism, sizes, spans, wording, the condition language it writes.
+
+Profiles: test_demo_profiles.py; labelled sets and loading: test_demo_sets.py. The ``corpus`` and
+``profiles`` fixtures (the default demo, generated once) are in tests/corpus/conftest.py.
+"""
 
 from __future__ import annotations
 
-import json
 import re
 from collections import Counter
-from pathlib import Path
 
 import pytest
 
 from corpus import reference
-from corpus.conditions import Condition, Group, Tier, judge_item, leaves, parse_conditions, truth_verdict
-from corpus.demo import DEFAULT_SEED, generate, write_eligibility_set, write_retrieval_set
+from corpus.conditions import Condition, Group, Tier, leaves
+from corpus.demo import DEFAULT_SEED, generate
 from corpus.demo.enterprises import (
     CHUNK,
-    SIZE_CLASSES,
-    TITLES,
-    generate_chunk,
-    iter_chunk_profiles,
     iter_profiles,
 )
 from corpus.demo.sets import true_level
-from corpus.demo.vocab import COUNTIES, LINES
-from corpus.schemas import uscc_problem, validate_policy, validate_profile
+from corpus.demo.vocab import COUNTIES
+from corpus.schemas import V2_PROFILE_FIELDS, validate_policy
 from corpus.splitting import split_policy
 
 # conditions.md: how the team reads boundary words.
@@ -32,16 +30,6 @@ BOUNDARY_WORDS = {
     "lte": ("以下", "不超过", "不高于", "以内"),
     "lt": ("低于", "不足", "未满"),
 }
-
-
-@pytest.fixture(scope="module")
-def corpus():  # type: ignore[no-untyped-def]
-    return generate(DEFAULT_SEED, 200, 10_000)
-
-
-@pytest.fixture(scope="module")
-def profiles(corpus):  # type: ignore[no-untyped-def]
-    return list(corpus.iter_enterprises())
 
 
 # --- determinism and sizes -------------------------------------------------------------------------
@@ -234,243 +222,6 @@ def test_generated_documents_split_into_the_generated_items() -> None:
             assert generated.text in split.text
 
 
-# --- enterprises -----------------------------------------------------------------------------------
-
-
-def test_every_profile_validates_and_its_size_class_agrees_with_its_figures(profiles) -> None:  # type: ignore[no-untyped-def]
-    chunk = generate_chunk(DEFAULT_SEED, 0)
-    true_sizes = [SIZE_CLASSES[s] for s in chunk.size.tolist()]
-    decided = 0
-    for profile, size in zip(profiles, true_sizes, strict=True):
-        valid = validate_profile(profile)
-        assert reference.is_known_region(valid.region_code or "")
-        if valid.size_class is not None:
-            assert valid.size_class == size, profile["id"]
-            decided += 1
-    assert decided > 0.85 * len(profiles)
-
-
-def test_figures_and_titles_hang_together(profiles) -> None:  # type: ignore[no-untyped-def]
-    for p in profiles:
-        titles = set(p.get("qualifications", ()))
-        code = p.get("industry_code")
-        revenue, employees = p.get("revenue"), p.get("employees")
-        if code and revenue is not None:
-            if code[0] in "BCD" and "qualifications" in p:
-                assert ("规上工业企业" in titles) == (revenue >= 2000), p["id"]
-            if revenue and "rd_expense" in p and titles & {"国家高新技术企业", "科技型中小企业"}:
-                required = 5 if revenue < 5000 else 4 if revenue < 20000 else 3
-                assert p["rd_expense"] / revenue * 100 >= required - 0.05, p["id"]
-        if "国家级专精特新“小巨人”企业" in titles:
-            assert "省级专精特新中小企业" in titles
-        if "科技型中小企业" in titles and employees is not None:
-            assert employees <= 500
-        if code and code[0] not in "BCD":
-            assert "output_value" not in p and "mu_jun_class" not in p
-        if p.get("uscc"):
-            assert uscc_problem(p["uscc"]) is None and p["uscc"][2:8] == p["region_code"][:6]
-        line = next(line for line in LINES if any(w in p["name"] for w in line.name_words))
-        assert line is not None
-        if "products" in p and code:
-            owner = [
-                x for x in LINES if x.industry_code == code and any(q in p["products"] for q in x.products)
-            ]
-            assert owner, p["id"]
-
-
-def test_rates_of_exclusions_missing_fields_and_titles_are_realistic(profiles) -> None:  # type: ignore[no-untyped-def]
-    n = len(profiles)
-    share = lambda pred: sum(1 for p in profiles if pred(p)) / n  # noqa: E731
-    assert 0.01 < share(lambda p: p.get("credit_status") == "dishonest") < 0.05
-    assert 0.003 < share(lambda p: p.get("major_violation") is True) < 0.03
-    assert 0.03 < share(lambda p: "revenue" not in p) < 0.08
-    assert 0.15 < share(lambda p: "rd_expense" not in p) < 0.3
-    assert 0.05 < share(lambda p: "国家高新技术企业" in p.get("qualifications", ())) < 0.2
-    assert 0.85 < share(lambda p: p["region_code"].startswith("3310")) < 0.99
-    assert share(lambda p: len(p["region_code"]) == 9) > 0.7
-    counties = Counter(p["region_code"][:6] for p in profiles)
-    assert set(COUNTIES) <= set(counties)
-    for title in TITLES:
-        assert any(title in p.get("qualifications", ()) for p in profiles), title
-
-
-def test_lines_cluster_in_their_home_counties(profiles) -> None:  # type: ignore[no-untyped-def]
-    valves = Counter(p["region_code"][:6] for p in profiles if p.get("industry_code") == "C3443")
-    assert valves.most_common(1)[0][0] == "331083"  # 玉环 valves
-
-
-def test_a_million_profiles_are_cheap_per_chunk() -> None:
-    # The generator is O(n) in chunks; one chunk stands for every other one (1M = 100 chunks).
-    chunk = generate_chunk(DEFAULT_SEED, 99)
-    rows = list(iter_chunk_profiles(chunk))
-    assert rows[-1]["id"] == "E1000000"
-    assert len({r["name"] for r in rows}) == CHUNK
-
-
-# --- labelled sets ---------------------------------------------------------------------------------
-
-
-def _read(path: Path) -> list[dict]:  # type: ignore[type-arg]
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
-
-
-def test_eligibility_set_truth_is_judge_item_and_every_level_is_common(corpus, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    report = write_eligibility_set(corpus, tmp_path, n_items=120, n_profiles=80)
-    items, profiles, truth = (_read(tmp_path / f"{name}.jsonl") for name in ("items", "profiles", "truth"))
-    assert (
-        (len(items), len(profiles), len(truth))
-        == (120, 80, 120 * 80)
-        == (report.n_items, report.n_profiles, report.n_pairs)
-    )
-    assert {(t["profile"], t["item"]) for t in truth} == {(p["id"], i["id"]) for p in profiles for i in items}
-    levels = Counter(t["level"] for t in truth)
-    for level in ("eligible", "need_info", "near_miss", "ineligible"):
-        assert levels[level] > 0.02 * len(truth), levels
-    assert Counter(t["verdict"] for t in truth).keys() == {"eligible", "ineligible", "unknown"}
-    by_id = {i.id: i for i in corpus.items}
-    judge = corpus.semantic_judge()
-    conditions = {
-        i["id"]: list(parse_conditions(i["conditions"], i["tiers"], source="edited")) for i in items
-    }
-    assert all(conditions[i["id"]] == list(by_id[i["id"]].conditions) for i in items)
-    profile_by_id = {p["id"]: p for p in profiles}
-    for row in truth[::37]:
-        item = by_id[row["item"]]
-        level, failed, unknown = true_level(item, profile_by_id[row["profile"]], judge)
-        assert row["verdict"] == truth_verdict(level)
-        assert row["failed"] == failed and row["unknown"] == unknown
-        if item.is_policy and not failed[:1] == ["valid_until"] and not failed[:1] == ["region_code"]:
-            verdict = judge_item(conditions[row["item"]], profile_by_id[row["profile"]], judge)
-            assert level == verdict.level  # past the document facts, the truth is judge_item's
-    semantic = [t for t in truth if any(c.op == "semantic" for c in leaves(conditions[t["item"]]))]
-    assert semantic and not all(
-        "business_scope" in t["unknown"] for t in semantic
-    )  # the generator settles them
-    # Profiles are written as the service holds them: validated, size class derived from the figures.
-    # (the v2 fields are kept as generated where the running validation does not know them yet)
-    assert all(all(p.get(k) == v for k, v in validate_profile(p).to_dict().items()) for p in profiles)
-    assert any(p["size_class"] for p in profiles)
-    manifest = json.loads((tmp_path / "manifest.json").read_text(encoding="utf-8"))
-    assert manifest["pairs"] == len(truth) and "semantic" in manifest["semantic_truth"]
-
-
-def test_semantic_truth_follows_the_true_line_of_business(corpus, profiles) -> None:  # type: ignore[no-untyped-def]
-    judge = corpus.semantic_judge()
-    ic_design = Condition("business_scope", "semantic", "集成电路设计", span="从事集成电路设计")
-    designers = [p for p in profiles if p.get("industry_code") == "I6520"][:5]
-    others = [p for p in profiles if p.get("industry_code") == "C3670"][:5]
-    assert designers and others
-    assert {judge(ic_design, p) for p in designers} == {"met"}
-    assert {judge(ic_design, p) for p in others} == {"unmet"}
-    assert judge(ic_design, {"id": "not-a-demo-id"}) == "unknown"
-
-
-def test_retrieval_set_has_enterprise_questions_with_their_items(corpus, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    report = write_retrieval_set(corpus, tmp_path, n_queries=120)
-    docs, queries = _read(tmp_path / "docs.jsonl"), _read(tmp_path / "queries.jsonl")
-    assert len(docs) == len(corpus.items) == report.n_docs and len(queries) == 120
-    ids = {d["docid"] for d in docs}
-    assert all(d["text"] for d in docs)
-    for q in queries:
-        assert q["docid"] == q["docids"][0] and set(q["docids"]) <= ids
-        assert any(name in q["question"] for name, _, _ in COUNTIES.values())
-    assert len({q["question"] for q in queries}) > 110
-    assert 1 < report.mean_relevant < 30
-
-
-# --- loading into a store and the CLI --------------------------------------------------------------
-
-
-def test_demo_loads_into_an_empty_sqlite_store_once(tmp_path: Path) -> None:
-    from corpus.store import open_store
-    from matcher.demo import ensure_demo
-
-    store = open_store(tmp_path / "demo.sqlite3")
-    try:
-        report = ensure_demo(store, seed=DEFAULT_SEED, n_policies=12, n_enterprises=400)
-        assert (
-            report.loaded and report.policy_report and report.policy_report.ok and report.enterprise_report.ok
-        )  # type: ignore[union-attr]
-        expected = generate(DEFAULT_SEED, 12, 400)
-        assert store.count_enterprises() == 400 and report.enterprises == 400
-        assert sorted(i.id for i in store.iter_items()) == sorted(i.id for i in expected.items)
-        first = next(expected.iter_enterprises())
-        assert store.get_enterprise(first["id"]).name == first["name"]  # type: ignore[union-attr]
-        again = ensure_demo(store, seed=DEFAULT_SEED, n_policies=12, n_enterprises=400)
-        assert not again.loaded and store.count_enterprises() == 400
-    finally:
-        store.close()
-
-
-def test_cli_demo_loads_then_writes_sets(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys) -> None:  # type: ignore[no-untyped-def]
-    from api.cli import main
-    from api.settings import get_settings
-
-    monkeypatch.setenv("POLICYMATCH_DATA_DIR", str(tmp_path / "var"))
-    get_settings.cache_clear()
-    try:
-        assert main(["demo", "--policies", "5", "--enterprises", "50", "--quiet"]) == 0
-        assert "5 policies" in capsys.readouterr().out
-        assert main(["demo", "--policies", "5", "--enterprises", "50", "--quiet"]) == 0
-        assert "not loaded" in capsys.readouterr().out
-        out = tmp_path / "sets"
-        args = [
-            "demo",
-            "--policies",
-            "20",
-            "--write-set",
-            str(out),
-            "--set-items",
-            "30",
-            "--set-profiles",
-            "10",
-        ]
-        assert main(args + ["--set-queries", "10"]) == 0
-        assert len(_read(out / "eligibility" / "truth.jsonl")) == 300
-        assert len(_read(out / "retrieval" / "queries.jsonl")) == 10
-        assert main(["demo", "--policies", "-1"]) == 2
-    finally:
-        get_settings.cache_clear()
-
-
-def test_sets_read_with_the_evaluation_readers(corpus, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    from eval.sets import read_eligibility_set, read_retrieval_set
-
-    write_eligibility_set(corpus, tmp_path / "eligibility", n_items=40, n_profiles=15)
-    write_retrieval_set(corpus, tmp_path / "retrieval", n_queries=25)
-    eligibility = read_eligibility_set(tmp_path / "eligibility")
-    retrieval = read_retrieval_set(tmp_path / "retrieval")
-    assert (len(eligibility.items), len(eligibility.profiles), len(eligibility.truth)) == (40, 15, 600)
-    assert len(retrieval.docs) == len(corpus.items) and len(retrieval.queries) == 25
-
-
-def test_brands_are_unique_and_never_repeat_a_character() -> None:
-    from corpus.demo.enterprises import brand
-
-    numbers = sorted(set(range(0, 400_000, 7)) | set(range(2_850, 2_870)))  # 2 → 3 characters at 2,862
-    names = [brand(n) for n in numbers]
-    assert len(set(names)) == len(names)
-    assert all(a != b for name in names for a, b in zip(name, name[1:], strict=False))
-
-
-@pytest.mark.slow
-def test_the_default_demo_loads_without_a_single_refused_record(tmp_path: Path) -> None:
-    from corpus.store import open_store
-    from matcher.demo import load_demo
-
-    store = open_store(tmp_path / "default.sqlite3")
-    try:
-        report = load_demo(store)  # the settings' defaults: seed 20241, 200 policies, 10,000 enterprises
-        assert report.policy_report is not None and report.enterprise_report is not None
-        assert not report.policy_report.errors
-        assert not report.enterprise_report.errors
-        assert (report.policies, report.enterprises) == (200, 10_000)
-        assert report.items == len(generate(DEFAULT_SEED, 200, 0).items) == store.count_items()
-        assert "loaded" in report.summary()
-    finally:
-        store.close()
-
-
 # --- realistic shapes (condition language v2) -------------------------------------------------------
 
 
@@ -488,14 +239,7 @@ def test_realistic_corpus_writes_every_v2_shape_with_its_truth(corpus) -> None: 
     roles = Counter(leaf.role for i in corpus.items for leaf in leaves(i.conditions))
     assert roles["bonus"] > 10 and roles["exclude"] > 20
     fields = {leaf.field for i in corpus.items for leaf in leaves(i.conditions)}
-    assert {
-        "invention_patents",
-        "ip_count",
-        "rd_staff_ratio",
-        "hightech_income_ratio",
-        "tax_credit_grade",
-        "insured_employees",
-    } <= fields
+    assert set(V2_PROFILE_FIELDS) <= fields
     # Tiers are listed best first: fixed amounts fall down the list.
     for item in corpus.items:
         amounts = [t.amount for t in item.conditions if isinstance(t, Tier) and t.amount is not None]

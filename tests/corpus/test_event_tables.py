@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,22 +11,6 @@ from corpus.store import NotFoundError, open_store
 from corpus.store.base import utc_now
 
 SECRET = "s" * 20
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def target(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """A SQLite file or a fresh PostgreSQL database."""
-    if request.param == "sqlite":
-        return str(tmp_path / "store.sqlite3")
-    return str(request.getfixturevalue("pg_database"))
-
-
-@pytest.fixture
-def store(target: str) -> Iterator[Any]:
-    """An open, empty store."""
-    opened = open_store(target)
-    yield opened
-    opened.close()
 
 
 def test_event_fans_out_to_the_subscriptions_that_want_it(store):

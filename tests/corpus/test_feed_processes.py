@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -22,6 +21,7 @@ import httpx
 import pytest
 
 from corpus.store import open_store
+from eval.bench.serving import free_port, start_serve
 
 REPO = Path(__file__).resolve().parents[2]
 # A write is asserted visible within this; the goal (5 s, p99) is measured by eval/bench/freshness.py.
@@ -55,12 +55,6 @@ def _profile(enterprise_id: str, **fields: Any) -> dict[str, Any]:
         "revenue": 3000,
         **fields,
     }
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @dataclass
@@ -125,17 +119,10 @@ def served(request: pytest.FixtureRequest, tmp_path: Path, models_dir: Path) -> 
         store.upsert_enterprises([validate_profile(_profile(f"S{n}")) for n in range(3)])
     finally:
         store.close()
-    port = _free_port()
+    port = free_port()
     env["POLICYMATCH_PORT"] = str(port)
     log = tmp_path / "serve.log"
-    with open(log, "w") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "api.cli", "serve", "--no-demo"],
-            cwd=REPO,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
+    process = start_serve(env, log)
     served = Served(f"http://127.0.0.1:{port}", env, location, log)
     try:
         deadline = time.monotonic() + 180

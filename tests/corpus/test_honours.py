@@ -29,12 +29,9 @@ U_A, U_E, U_NONE = uscc("91331002MA2AAAAA1"), uscc("91331002MA2EEEEE5"), uscc("9
 BAD = U_A[:-1] + ("0" if U_A[-1] != "0" else "1")  # a wrong check digit
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Any]:
+@pytest.fixture
+def store(target: str) -> Iterator[Any]:
     """A store holding five enterprises (two share a name)."""
-    target = (
-        str(tmp_path / "s.sqlite3") if request.param == "sqlite" else request.getfixturevalue("pg_database")
-    )
     opened = open_store(target)
     base = {"region_code": "331002", "industry_code": "C3670", "employees": 80, "revenue": 3000}
     opened.upsert_enterprises(

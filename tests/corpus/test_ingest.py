@@ -2,6 +2,7 @@
 
 import json
 import sqlite3
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -104,42 +105,29 @@ def test_strict_stores_nothing(store, tmp_path: Path):
     assert rows(store.path, "SELECT id FROM policies") == [("before",)]
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def any_store(request: pytest.FixtureRequest, tmp_path: Path):
-    """The store on each backend; PostgreSQL on a fresh database of the session's real server."""
-    target = (
-        str(tmp_path / "ingest.sqlite3")
-        if request.param == "sqlite"
-        else request.getfixturevalue("pg_database")
-    )
-    opened = open_store(target)
-    yield opened
-    opened.close()
-
-
-def test_a_batch_the_store_refuses_is_retried_record_by_record(any_store):
+def test_a_batch_the_store_refuses_is_retried_record_by_record(target):
     # The second document bypasses validate_policy and violates the policies.fulfilment CHECK constraint:
     # the batch's transaction fails mid-way for real and rolls back; the retry keeps only that one out.
     # On PostgreSQL too: the store turns the driver's errors into its own, which the retry catches.
-    store = any_store
-    good = PolicyDocument("tz-good", "政策", POLICY["text"], "331002")
-    bad = PolicyDocument("tz-bad", "政策", POLICY["text"], "331002", fulfilment="随到随办")
-    also_good = PolicyDocument("tz-good-2", "政策", POLICY["text"], "331002")
-    report = ingest_policies(store, [good, bad, also_good], progress=False, batch_size=10)
-    assert report.inserted == 2 and [(e.path, e.line) for e in report.errors] == [("(input)", 2)]
-    assert (
-        "CHECK constraint failed" in report.errors[0].message
-        or "violates check constraint" in report.errors[0].message
-    )
-    assert sorted(p.id for p in store.list_policies()) == ["tz-good", "tz-good-2"]
-    assert [i.id for i in store.iter_items() if i.policy_id == "tz-bad"] == []
-    # Strict: the same failure inside the one transaction leaves the store as it was.
-    before = [(p.id, p.version) for p in store.list_policies()]
-    with pytest.raises(IngestFailed, match="store refused"):
-        ingest_policies(
-            store, [PolicyDocument("tz-new", "政策", POLICY["text"]), bad], strict=True, progress=False
+    with closing(open_store(target)) as store:  # each backend (conftest's target), not the SQLite store above
+        good = PolicyDocument("tz-good", "政策", POLICY["text"], "331002")
+        bad = PolicyDocument("tz-bad", "政策", POLICY["text"], "331002", fulfilment="随到随办")
+        also_good = PolicyDocument("tz-good-2", "政策", POLICY["text"], "331002")
+        report = ingest_policies(store, [good, bad, also_good], progress=False, batch_size=10)
+        assert report.inserted == 2 and [(e.path, e.line) for e in report.errors] == [("(input)", 2)]
+        assert (
+            "CHECK constraint failed" in report.errors[0].message
+            or "violates check constraint" in report.errors[0].message
         )
-    assert [(p.id, p.version) for p in store.list_policies()] == before
+        assert sorted(p.id for p in store.list_policies()) == ["tz-good", "tz-good-2"]
+        assert [i.id for i in store.iter_items() if i.policy_id == "tz-bad"] == []
+        # Strict: the same failure inside the one transaction leaves the store as it was.
+        before = [(p.id, p.version) for p in store.list_policies()]
+        with pytest.raises(IngestFailed, match="store refused"):
+            ingest_policies(
+                store, [PolicyDocument("tz-new", "政策", POLICY["text"]), bad], strict=True, progress=False
+            )
+        assert [(p.id, p.version) for p in store.list_policies()] == before
 
 
 def test_enterprises(store, tmp_path: Path):

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,19 +13,6 @@ from corpus.store import NotFoundError, open_store
 from corpus.store.risk_tables import LedgerRefused
 
 CODE = "91331002MA2AB1234" + uscc_check_digit("91331002MA2AB1234")
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Any]:
-    """An empty store of each backend; PostgreSQL on a fresh database of the session's cluster."""
-    target = (
-        str(tmp_path / "store.sqlite3")
-        if request.param == "sqlite"
-        else request.getfixturevalue("pg_database")
-    )
-    opened = open_store(target)
-    yield opened
-    opened.close()
 
 
 def entry(enterprise: str = "A", item: str = "p#1", **kw: Any) -> LedgerEntry:

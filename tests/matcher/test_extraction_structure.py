@@ -55,7 +55,8 @@ def test_exclusion_words_make_exclude_leaves() -> None:
 
 
 def test_except_clause_without_a_field_is_an_undecidable_exclusion() -> None:
-    entries = extract_entries("对辖区内参保单位（不含机关事业单位）返还失业保险费。")
+    # (不含机关事业单位 excludes no enterprise: test_excepting_bodies_that_are_no_enterprise_excludes_no_enterprise.)
+    entries = extract_entries("对辖区内参保单位（不含劳务派遣单位）返还失业保险费。")
     assert any(c.role == "exclude" and c.field == "undecidable" for c in leaves(entries))
 
 
@@ -279,3 +280,85 @@ def test_registration_said_with_yifa_reads_the_region() -> None:
 def test_the_kind_of_project_an_item_is_about_is_no_requirement() -> None:
     text = "对企业实施的数字化改造项目，按软硬件投入的10%给予补助。申报企业须在本市注册。"
     assert not [c for c in leaves(extract_entries(text, region_code="3310")) if c.field == "undecidable"]
+
+
+# --- procedure, explicit openness, departments, credit repair (x5; own sentences in the real shape) ---
+
+
+def test_how_and_when_to_apply_is_no_requirement() -> None:
+    text = "申报时，企业应将上年度研发投入如实填入申报表，填报后的数据作为审核依据。"
+    assert not [c for c in _leaves(text) if c.field == "undecidable"]
+    text = "企业网上申报时间为2025年5月6日9时至2025年5月20日17时。不受理纸质材料。"
+    assert _leaves(text) == []
+
+
+def test_saying_every_enterprise_may_have_it_leaves_no_stand_in_condition() -> None:
+    text = "无论规模大小还是是否盈利，企业均可享受本项研发费用税前扣除。"
+    assert _leaves(text) == []
+
+
+def test_an_obligation_to_pay_on_time_is_still_a_requirement() -> None:
+    text = "领取补贴的企业须按时足额缴纳职工社会保险费。"
+    assert [c.field for c in _leaves(text)] == ["undecidable"]
+
+
+def test_an_unread_requirement_still_stands_in_when_a_part_names_whom() -> None:
+    text = "在本市自贸片区注册的企业可通过线上方式提交延长工时的申请。"
+    assert [c.field for c in _leaves(text)] == ["undecidable"]
+
+
+def test_an_industry_word_in_a_department_or_programme_name_is_no_industry() -> None:
+    text = "按照交通运输部、商务局的部署，统筹用好制造业高质量发展专项资金，支持企业开展线上培训。"
+    assert not [c for c in _leaves(text) if c.field == "industry_code"]
+    assert [c.value for c in _leaves("对交通运输企业给予一次性补贴。") if c.field == "industry_code"] == [
+        ("G",)
+    ]
+
+
+def test_credit_repair_is_for_those_with_the_record() -> None:
+    held = _leaves("对已被列为失信主体的医药企业，开通信用修复快速通道。")
+    assert ("credit_status", "eq", "dishonest") in {(c.field, c.op, c.value) for c in held}
+    # An objection to a record states no requirement either way.
+    objected = _leaves("企业认为平台公示的失信信息有误的，可向主管部门提出异议。")
+    assert not [c for c in objected if c.field == "credit_status"]
+    # The plain exclusion keeps its base-spec form.
+    excluded = _leaves("被列入失信名单的企业不得申报。")
+    assert ("credit_status", "eq", "normal") in {(c.field, c.op, c.value) for c in excluded}
+
+
+def test_the_beneficiary_under_a_bracketed_heading_is_a_requirement() -> None:
+    text = "【享受主体】 为抗疫捐赠进口的医用物资 【优惠内容】 免征进口关税和进口环节增值税。"
+    assert [(c.field, c.value) for c in _leaves(text)] == [("undecidable", "为抗疫捐赠进口的医用物资")]
+
+
+def test_a_cited_document_title_states_no_requirement() -> None:
+    text = "依据《关于支持小微企业稳定发展的若干措施》，对本省医药流通企业减免房租。"
+    assert not [c for c in _leaves(text) if c.field == "size_class"]
+    assert [c.value for c in _leaves("对小微企业减免三个月房租。") if c.field == "size_class"] == [
+        ("小", "微")
+    ]
+
+
+def test_a_province_excepted_is_a_region_exclusion() -> None:
+    text = "各省（除湖北省外）可对中小微企业免征三项社会保险单位缴费部分。"
+    excluded = [c for c in _leaves(text) if c.role == "exclude"]
+    assert [(c.field, c.op, c.value) for c in excluded] == [("region_code", "within_region", "42")]
+
+
+def test_excepting_bodies_that_are_no_enterprise_excludes_no_enterprise() -> None:
+    text = "对其他参保单位（不含机关事业单位）减半征收单位缴费。"
+    assert not [c for c in _leaves(text) if c.role == "exclude"]
+    text = "对参保单位（机关、事业单位除外）返还失业保险费；金融类企业除外。"
+    assert [c.value for c in _leaves(text) if c.role == "exclude"] == ["金融类企业"]
+
+
+def test_a_beneficiary_by_filing_period_is_a_requirement() -> None:
+    # 按月申报 is whom the measure is for; 按设备投资额的8% (a rate) stays no requirement.
+    text = "对按季申报的纳税人，除湖北省外，申报期限延长至3月31日。"
+    assert ("undecidable", "按季申报") in {(c.field, c.value) for c in _leaves(text)}
+
+
+def test_duixiang_is_no_preposition() -> None:
+    # 支持对象为…的中小企业 names whom the measures are for; 对象 is not 对 + a modifier.
+    text = "本措施的支持对象为符合《中小企业划型标准规定》的中小企业。"
+    assert [(c.field, c.value) for c in _leaves(text)] == [("size_class", ("中", "小", "微"))]

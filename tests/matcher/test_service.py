@@ -1,201 +1,21 @@
 """The matching service end to end on real parts: SQLite store, the real encoder, FAISS, BM25.
 
-A small hand-written corpus (conditions given, not extracted) so each expectation
-can be worked out by hand from the profile and the condition.
+A small hand-written corpus (:mod:`service_corpus`: conditions given, not extracted) so each
+expectation can be worked out by hand from the profile and the condition. 精准推送 and changes
+to the corpus: test_service_targets.py.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-from dataclasses import dataclass, field
+import threading
 
 import pytest
+from service_corpus import E3_LEVELS, ENTERPRISES, POLICIES, TODAY, Extraction, item, levels_by_item
 
 from corpus.conditions import LEVELS, Condition, judge_item
-from corpus.schemas import PolicyDocument, PolicyItem, ProfileError, validate_profile
+from corpus.schemas import ProfileError, validate_profile
 from corpus.store import open_store
-from matcher.service import ItemNotFound, Matcher, region_prefix
-
-TODAY = dt.date(2025, 6, 1)
-
-
-@dataclass
-class Extraction:
-    conditions: list[Condition]
-    tags: dict = field(default_factory=dict)
-
-
-def item(policy: PolicyDocument, seq: int, title: str, text: str) -> PolicyItem:
-    return PolicyItem(
-        id=f"{policy.id}#{seq}",
-        policy_id=policy.id,
-        seq=seq,
-        heading_path=(str(seq),),
-        title=title,
-        text=text,
-        region_code=policy.region_code,
-        fulfilment=policy.fulfilment,
-        valid_until=policy.valid_until,
-    )
-
-
-POLICIES = [
-    (
-        PolicyDocument(
-            id="jj-keji", title="椒江区科技创新政策", text="", region_code="331002", fulfilment="免申即享"
-        ),
-        [
-            (
-                "高新技术企业奖励",
-                "对新认定的国家高新技术企业，研发投入占比不低于4%的，给予一次性奖励20万元。",
-                [
-                    Condition("qualifications", "has", "国家高新技术企业", span="国家高新技术企业"),
-                    Condition("rd_ratio", "gte", 4.0, span="研发投入占比不低于4%"),
-                ],
-            ),
-            (
-                "规上企业培育奖励",
-                "营业收入首次达到2000万元的工业企业，无失信记录、无重大违法行为的，奖励10万元。",
-                [
-                    Condition("revenue", "gte", 2000, span="营业收入首次达到2000万元"),
-                    Condition("credit_status", "eq", "normal", span="无失信记录"),
-                    Condition("major_violation", "eq", False, span="无重大违法行为"),
-                ],
-            ),
-        ],
-    ),
-    (
-        PolicyDocument(id="tz-zhizao", title="台州市制造业高质量发展若干意见", text="", region_code="331000"),
-        [
-            (
-                "小微企业成长补助",
-                "从业人员300人以下、2015年1月1日以后成立的企业，给予补助5万元。",
-                [
-                    Condition("employees", "lte", 300, span="从业人员300人以下"),
-                    Condition("established", "established_after", "2015-01-01", span="2015年1月1日以后成立"),
-                ],
-            ),
-            (
-                "汽车零部件产业链奖励",
-                "从事汽车零部件制造的制造业企业，按设备投资额的10%给予奖励，最高100万元。",
-                [
-                    Condition("products", "semantic", "汽车零部件制造", span="从事汽车零部件制造"),
-                    Condition("industry_code", "industry_in", ["C"], span="制造业企业"),
-                ],
-            ),
-        ],
-    ),
-    (
-        PolicyDocument(id="wl-shangye", title="温岭市商贸企业扶持办法", text="", region_code="331081"),
-        [
-            (
-                "商贸企业奖励",
-                "年销售额100万元以上的商贸企业奖励2万元。",
-                [Condition("revenue", "gte", 100, span="年销售额100万元以上")],
-            )
-        ],
-    ),
-    (
-        PolicyDocument(
-            id="jj-old", title="椒江区2019年过期政策", text="", region_code="331002", valid_until="2020-01-01"
-        ),
-        [("过期补助", "所有企业均可申请补助1万元。", [])],
-    ),
-    (
-        PolicyDocument(id="cn-zjtx", title="专精特新中小企业支持政策", text="", region_code=None),
-        [
-            (
-                "专精特新奖励",
-                "对省级专精特新中小企业或国家级专精特新小巨人企业给予奖励。",
-                [
-                    Condition(
-                        "qualifications",
-                        "in",
-                        ["省级专精特新中小企业", "国家级专精特新“小巨人”企业"],
-                        span="省级专精特新中小企业或国家级专精特新小巨人企业",
-                    )
-                ],
-            )
-        ],
-    ),
-]
-
-ENTERPRISES = [
-    {
-        "id": "E1",
-        "name": "台州甲汽配有限公司",
-        "region_code": "331002",
-        "industry_code": "C3670",
-        "established": "2016-03-01",
-        "employees": 120,
-        "revenue": 3000,
-        "rd_expense": 90,
-        "qualifications": ["国家高新技术企业"],
-        "credit_status": "normal",
-        "major_violation": False,
-        "business_scope": "汽车零部件及配件的研发、制造与销售",
-        "products": "汽车刹车片、离合器",
-    },
-    {
-        "id": "E2",
-        "name": "台州乙餐饮有限公司",
-        "region_code": "331002",
-        "industry_code": "H6210",
-        "established": "2012-05-01",
-        "employees": 40,
-        "revenue": 1500,
-        "credit_status": "dishonest",
-        "major_violation": False,
-        "business_scope": "餐饮服务",
-    },
-    {
-        "id": "E3",
-        "name": "温岭丙商贸有限公司",
-        "region_code": "331081",
-        "industry_code": "F5174",
-        "revenue": 800,
-        "qualifications": ["省级专精特新中小企业"],
-        "credit_status": "normal",
-    },
-    {
-        "id": "E4",
-        "name": "台州丁机械有限公司",
-        "region_code": "331002",
-        "industry_code": "C3484",
-        "established": "2018-01-01",
-        "employees": 350,
-        "revenue": 2500,
-        "rd_expense": 150,
-        "credit_status": "normal",
-        "major_violation": False,
-    },
-]
-
-
-E3_LEVELS = {
-    "wl-shangye#1": "eligible",
-    "cn-zjtx#1": "eligible",
-    "tz-zhizao#1": "need_info",
-    "tz-zhizao#2": "near_miss",
-}
-
-
-@pytest.fixture(scope="module")
-def matcher(tmp_path_factory, encoder):
-    data_dir = tmp_path_factory.mktemp("matcher")
-    store = open_store(data_dir / "policymatch.sqlite3")
-    for doc, specs in POLICIES:
-        items = [item(doc, n, title, text) for n, (title, text, _) in enumerate(specs, 1)]
-        store.upsert_policy(doc, items, [Extraction(list(conds)) for _, _, conds in specs])
-    store.upsert_enterprises([validate_profile(p) for p in ENTERPRISES])
-    m = Matcher.open(data_dir, store, encoder, today=TODAY)
-    yield m
-    m.close()
-    store.close()
-
-
-def levels_by_item(response):
-    return {r.item_id: r.level for r in response.results}
+from matcher.service import Matcher, region_prefix
 
 
 def test_match_levels_gaps_and_order(matcher):
@@ -310,107 +130,6 @@ def test_every_op_through_the_service(matcher, condition, verdict):
         matcher.policy_changed("jj-keji")
 
 
-def test_both_directions_agree(matcher):
-    for doc, specs in POLICIES:
-        for seq in range(1, len(specs) + 1):
-            item_id = f"{doc.id}#{seq}"
-            order = matcher.target_order(doc.id, item_id, LEVELS, include_excluded=False)
-            listed = {
-                matcher.columns.ids[r]: LEVELS[lv] for r, lv in zip(order.rows, order.level, strict=True)
-            }
-            for enterprise in ENTERPRISES:
-                found = levels_by_item(matcher.match(enterprise_id=enterprise["id"], levels=LEVELS, top_k=50))
-                assert found.get(item_id) == listed.get(enterprise["id"]), (item_id, enterprise["id"])
-
-
-def test_targets_order_paging_and_exclusions(matcher):
-    page = matcher.targets("jj-keji", "jj-keji#2")
-    ids = [r.enterprise_id for r in page.rows]
-    assert ids[0] in ("E1", "E4")  # both eligible: revenue ≥ 2000, normal credit
-    assert set(ids) == {"E1", "E4", "E2"}
-    dishonest = next(r for r in page.rows if r.enterprise_id == "E2")
-    assert dishonest.excluded and dishonest.flags == ("失信",) and dishonest.level == "ineligible"
-    assert ids[-1] == "E2"  # flagged rows come after every chosen level, never dropped
-    keys = [
-        (LEVELS.index(r.level) if not r.excluded else 9, -round(r.score, 9), r.enterprise_id)
-        for r in page.rows
-    ]
-    assert keys == sorted(keys)
-    pages = [matcher.targets("jj-keji", "jj-keji#2", offset=o, limit=1) for o in range(page.total)]
-    assert [p.rows[0].enterprise_id for p in pages] == ids
-    assert pages[-1].next_offset is None and pages[0].next_offset == 1
-    assert [r.enterprise_id for r in matcher.iter_targets("jj-keji", "jj-keji#2")] == ids
-    with pytest.raises(ValueError, match="name one with item_id"):
-        matcher.targets("jj-keji")
-    with pytest.raises(ItemNotFound):
-        matcher.targets("jj-keji", "wl-shangye#1")
-    with pytest.raises(ValueError, match="unknown level"):
-        matcher.targets("jj-keji", "jj-keji#2", levels=["great"])
-
-
-def test_entitled_needs_decidable_conditions(matcher):
-    decidable, semantic = matcher.entitled("tz-zhizao")
-    assert decidable.decidable and decidable.enterprise_ids == ("E1",)  # E4 has 350 people
-    assert not semantic.decidable and semantic.undecidable[0].op == "semantic"
-    (national,) = matcher.entitled("cn-zjtx", "cn-zjtx#1")
-    # A national item: E3 (温岭, 省级专精特新) is entitled wherever it is registered.
-    assert national.decidable and national.enterprise_ids == ("E3",)
-    assert national.to_dict()["enterprise_ids"] == ["E3"]
-
-
-def test_profile_change_moves_target_membership(matcher):
-    store = matcher.store
-    before = {
-        r.enterprise_id: r.level for r in matcher.targets("tz-zhizao", "tz-zhizao#1", levels=LEVELS).rows
-    }
-    assert before["E4"] == "near_miss"  # 350 people > 300
-    changed = dict(ENTERPRISES[3], employees=200)
-    try:
-        store.upsert_enterprises([validate_profile(changed)])
-        matcher.enterprise_changed(["E4"])
-        after = {
-            r.enterprise_id: r.level for r in matcher.targets("tz-zhizao", "tz-zhizao#1", levels=LEVELS).rows
-        }
-        assert after["E4"] == "eligible"
-        assert "E4" in matcher.entitled("tz-zhizao", "tz-zhizao#1")[0].enterprise_ids
-    finally:
-        store.upsert_enterprises([validate_profile(ENTERPRISES[3])])
-        matcher.enterprise_changed(["E4"])
-    assert {
-        r.enterprise_id: r.level for r in matcher.targets("tz-zhizao", "tz-zhizao#1", levels=LEVELS).rows
-    }["E4"] == "near_miss"
-
-
-def test_policy_change_moves_matches_and_index_version(matcher):
-    version = matcher.index_version
-    doc = PolicyDocument(
-        id="wl-shangye", title="温岭市商贸企业扶持办法（修订）", text="", region_code="331002"
-    )
-    new_item = item(doc, 1, "商贸企业奖励", "年销售额5000万元以上的商贸企业奖励5万元。")
-    try:
-        matcher.store.upsert_policy(doc, [new_item], [Extraction([Condition("revenue", "gte", 5000)])])
-        matcher.policy_changed("wl-shangye")
-        assert matcher.index_version != version and matcher.index_version.startswith(version.split("+")[0])
-        got = levels_by_item(matcher.match(enterprise_id="E1", levels=LEVELS))
-        assert got["wl-shangye#1"] == "near_miss"  # now 椒江, and 3000 < 5000
-        assert "wl-shangye#1" not in levels_by_item(matcher.match(enterprise_id="E3", levels=LEVELS))
-    finally:
-        old_doc, specs = POLICIES[2]
-        title, text, conds = specs[0]
-        matcher.store.upsert_policy(old_doc, [item(old_doc, 1, title, text)], [Extraction(list(conds))])
-        matcher.policy_changed("wl-shangye")
-
-
-def test_rebuild_switches_index_version(matcher):
-    before = matcher.index_version
-    name = matcher.rebuild_index()
-    assert name != before.split("+")[0] and matcher.index_version == name
-    assert (matcher.data_dir / "indexes" / name / "items").is_dir()
-    assert levels_by_item(matcher.match(enterprise_id="E3")) == E3_LEVELS
-    reopened = Matcher.open(matcher.data_dir, matcher.store, matcher.encoder, today=TODAY)
-    assert reopened.index_version == name
-
-
 def test_rebuild_reads_the_store_not_memory(tmp_path, encoder):
     """A policy another process wrote (no change applied here) is in the rebuilt index and catalog."""
     store = open_store(tmp_path / "policymatch.sqlite3")
@@ -490,7 +209,6 @@ def test_region_prefix():
 
 
 def test_concurrent_reads_during_changes(matcher):
-    import threading
 
     errors: list[BaseException] = []
     stop = threading.Event()

@@ -10,6 +10,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 import pytest
+from v2_entries import NO_REAL_ESTATE
 
 from corpus.conditions import LEVELS, judge_item, parse_conditions
 from corpus.schemas import PolicyItem, validate_policy, validate_profile
@@ -42,13 +43,7 @@ TIERED = {
             "span": "参保人数50人以上的优先",
             "role": "bonus",
         },
-        {
-            "field": "industry_code",
-            "op": "industry_in",
-            "value": ["K"],
-            "span": "房地产企业除外",
-            "role": "exclude",
-        },
+        NO_REAL_ESTATE,
     ],
     "tiers": [
         {

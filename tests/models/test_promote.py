@@ -86,53 +86,52 @@ def test_promote_refused_when_worse_then_allowed_when_not(registry):
     assert registry.rollback().version == "v1"  # rollback is the registry's one command
 
 
-def test_promote_command_refuses_and_says_why(registry, monkeypatch, capsys):
-    from api.cli import main
+@pytest.fixture()
+def worse_v2(registry, monkeypatch):
+    """v2 evaluated below the active v1, with the CLI's settings pointed at the registry's data directory."""
     from api.settings import get_settings
 
     record_evaluation(registry, "v1", RETRIEVAL, evals(0.95)[RETRIEVAL])
     record_evaluation(registry, "v2", RETRIEVAL, evals(0.90)[RETRIEVAL])
     monkeypatch.setenv("POLICYMATCH_DATA_DIR", str(registry.root.parent))
     get_settings.cache_clear()
-    try:
-        assert main(["models", "promote", "v2"]) == 2
-        assert "not promoting v2: recall@10" in capsys.readouterr().err
-        assert registry.active_version() == "v1"
-    finally:
-        get_settings.cache_clear()
+    yield registry
+    get_settings.cache_clear()
 
 
-def test_promote_command_records_what_it_said(registry, monkeypatch, capsys):
+def test_promote_command_refuses_and_says_why(worse_v2, capsys):
     from api.cli import main
-    from api.settings import get_settings
+
+    registry = worse_v2
+    assert main(["models", "promote", "v2"]) == 2
+    assert "not promoting v2: recall@10" in capsys.readouterr().err
+    assert registry.active_version() == "v1"
+
+
+def test_promote_command_records_what_it_said(worse_v2, capsys):
+    from api.cli import main
     from eval.training_report import promotion_note
     from models.promote import PROMOTION
 
-    record_evaluation(registry, "v1", RETRIEVAL, evals(0.95)[RETRIEVAL])
-    record_evaluation(registry, "v2", RETRIEVAL, evals(0.90)[RETRIEVAL])
-    monkeypatch.setenv("POLICYMATCH_DATA_DIR", str(registry.root.parent))
-    get_settings.cache_clear()
-    try:
-        assert main(["models", "promote", "v2"]) == 2
-        said = capsys.readouterr().err
-        refused = registry.get("v2").metrics[PROMOTION]
-        assert refused["outcome"] == "refused" and refused["active_before"] == "v1"
-        assert refused["message"] in said and "recall@10" in refused["message"]
-        note = promotion_note(registry.root, "v2")
-        assert refused["message"] in note and "refused" in note
+    registry = worse_v2
+    assert main(["models", "promote", "v2"]) == 2
+    said = capsys.readouterr().err
+    refused = registry.get("v2").metrics[PROMOTION]
+    assert refused["outcome"] == "refused" and refused["active_before"] == "v1"
+    assert refused["message"] in said and "recall@10" in refused["message"]
+    note = promotion_note(registry.root, "v2")
+    assert refused["message"] in note and "refused" in note
 
-        record_evaluation(registry, "v2", RETRIEVAL, evals(0.96)[RETRIEVAL])
-        assert main(["models", "promote", "v2"]) == 0
-        promoted = registry.get("v2").metrics[PROMOTION]
-        assert promoted["outcome"] == "promoted" and promoted["message"] in capsys.readouterr().out
-        assert registry.active_version() == "v2"
-        assert "`v2` is the active version" in promotion_note(registry.root, "v2")
-        # The evaluations survive the record of the promotion.
-        assert set(evaluations_of(registry.get("v2"))) == {RETRIEVAL}
-        # models list shows each version's evaluations and what promotion said.
-        assert main(["models", "list"]) == 0
-        listing = capsys.readouterr().out
-        assert "recall@10=0.9500" in listing and "recall@10=0.9600" in listing
-        assert "promotion (" in listing and "promoted v2" in listing
-    finally:
-        get_settings.cache_clear()
+    record_evaluation(registry, "v2", RETRIEVAL, evals(0.96)[RETRIEVAL])
+    assert main(["models", "promote", "v2"]) == 0
+    promoted = registry.get("v2").metrics[PROMOTION]
+    assert promoted["outcome"] == "promoted" and promoted["message"] in capsys.readouterr().out
+    assert registry.active_version() == "v2"
+    assert "`v2` is the active version" in promotion_note(registry.root, "v2")
+    # The evaluations survive the record of the promotion.
+    assert set(evaluations_of(registry.get("v2"))) == {RETRIEVAL}
+    # models list shows each version's evaluations and what promotion said.
+    assert main(["models", "list"]) == 0
+    listing = capsys.readouterr().out
+    assert "recall@10=0.9500" in listing and "recall@10=0.9600" in listing
+    assert "promotion (" in listing and "promoted v2" in listing

@@ -1,8 +1,9 @@
-"""Shared helpers of the reliability tests: run the real ``policymatch`` CLI as a subprocess."""
+"""Shared helpers of the reliability tests: run the real ``policymatch`` CLI as a subprocess; write a doc section."""
 
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -63,3 +64,14 @@ def sigkill(proc: subprocess.Popen[bytes]) -> None:
     """SIGKILL the process (no chance to clean up) and reap it."""
     proc.send_signal(signal.SIGKILL)
     proc.communicate(timeout=30)
+
+
+def replace_doc_section(doc: Path, heading: str, start: str, end: str, markdown: str) -> None:
+    """Put ``markdown`` between the ``start`` and ``end`` markers of ``doc`` (a new ``## heading`` when it has none)."""
+    text = doc.read_text(encoding="utf-8") if doc.exists() else "# Reliability\n"
+    if start not in text:
+        text += f"\n## {heading}\n\n{start}\n{end}\n"
+    text = re.sub(
+        re.escape(start) + ".*?" + re.escape(end), lambda _: f"{start}\n{markdown}\n{end}", text, flags=re.S
+    )
+    doc.write_text(text, encoding="utf-8")

@@ -26,7 +26,6 @@ import csv
 import http.client
 import io
 import json
-import platform
 import re
 import socket
 import sys
@@ -37,19 +36,13 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from .soak import DOC, _free_port, prepare_data_dir, start_server
+from .helpers import replace_doc_section
+from .hostile_inprocess import docx_bomb_case, extraction_worst_case
+from .hostile_report import QUIET_S, READ_TIMEOUT_S, goals_met, render
+from .soak import DOC, free_port, prepare_data_dir, start_server
 
 START, END = "<!-- hostile:start -->", "<!-- hostile:end -->"
-READ_TIMEOUT_S = 3.0
-QUIET_S = 20.0
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _pct(values: list[float], q: float) -> float:
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
 class _Conn:
@@ -176,75 +169,6 @@ def _half_sent_body(port: int) -> tuple[int, float]:
     return (int(match.group(1)) if match else 0), time.perf_counter() - started
 
 
-def extraction_worst_case(length: int = 200_000) -> list[tuple[str, float, float]]:
-    """(text, seconds, µs per character) of the whole policy read at ``length`` characters, worst first."""
-    from corpus.schemas import validate_policy
-    from matcher.extraction.support import support_text
-    from matcher.ingest import prepare_policy
-
-    texts = {
-        "条件 × 100 000": "条件" * (length // 2),
-        "200 000 characters without sentence punctuation": ("企业研发投入支持资金" * (length // 10 + 1))[
-            :length
-        ],
-        "digits": "1" * length,
-        "Chinese numerals 一": "一" * length,
-        "blanks": "x" + " " * (length - 1),
-        "两 (region names)": "两" * length,
-        "月": "月" * length,
-        "为 (qualification heads)": "为" * length,
-        "奖励， (support clauses)": ("奖励，" * (length // 3 + 1))[:length],
-        "1. (amount runs)": "1." * (length // 2),
-        "。 (one part per character)": "x" + "。" * (length - 1),
-        "tiers (对A，给予X；对B，给予Y)": (
-            "对高新技术企业，给予奖励1万元；对小微企业给予奖励2万元；" * (length // 28 + 1)
-        )[:length],
-    }
-    prepare_policy(validate_policy({"id": "w", "title": "t", "text": "预热"}), budget_s=None)
-    out = []
-    for name, text in texts.items():
-        document = validate_policy({"id": "w", "title": "t", "text": text, "region_code": "4401"})
-        started = time.perf_counter()
-        prepared = prepare_policy(document, budget_s=None, max_chars=None)
-        for item in prepared.items:
-            support_text(item.text)
-        seconds = time.perf_counter() - started
-        out.append((name, seconds, seconds / len(text) * 1e6))
-    return sorted(out, key=lambda row: -row[2])
-
-
-def docx_bomb_case(folder: Path) -> tuple[float, float, str]:
-    """Seconds and peak MB to refuse a .docx whose document.xml is 57 MB, and the error."""
-    import tracemalloc
-    import zipfile
-
-    import docx
-
-    from corpus.loaders import load_policies
-
-    source = folder / "source.docx"
-    document = docx.Document()
-    document.add_paragraph("对企业给予奖励。")
-    document.save(source)
-    with zipfile.ZipFile(source) as original:
-        members = {name: original.read(name) for name in original.namelist()}
-    xml = members["word/document.xml"]
-    cut = xml.rindex(b"</w:body>")
-    run = b"<w:p><w:r><w:t>x</w:t></w:r></w:p>"
-    members["word/document.xml"] = xml[:cut] + run * (57 * 1024 * 1024 // len(run)) + xml[cut:]
-    bomb = folder / "bomb.docx"
-    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as out:
-        for name, data in members.items():
-            out.writestr(name, data)
-    tracemalloc.start()
-    started = time.perf_counter()
-    result = load_policies([bomb])
-    seconds = time.perf_counter() - started
-    peak = tracemalloc.get_traced_memory()[1] / 1e6
-    tracemalloc.stop()
-    return seconds, peak, f"{bomb.stat().st_size // 1024} KB file: {result.errors[0].message}"
-
-
 def run(data_dir: Path) -> dict[str, Any]:
     """Start the server, send the hostile requests beside the prober and a 智能匹配 client, read the audit trail."""
     import os
@@ -259,7 +183,7 @@ def run(data_dir: Path) -> dict[str, Any]:
     finally:
         store.close()
     load = os.getloadavg()[0]
-    port = _free_port()
+    port = free_port()
     os.environ["POLICYMATCH_READ_TIMEOUT_S"] = str(READ_TIMEOUT_S)
     proc = start_server(data_dir, port, data_dir / "server.log")
     tally: Counter[tuple[str, int]] = Counter()
@@ -402,82 +326,9 @@ def run(data_dir: Path) -> dict[str, Any]:
     }
 
 
-def render(
-    result: dict[str, Any], worst: list[tuple[str, float, float]], bomb: tuple[float, float, str]
-) -> str:
-    """Markdown for docs/reliability.md."""
-    health = result["health"]
-    five = sum(n for (_, status), n in result["tally"].items() if status >= 500)
-    dropped = sum(n for (_, status), n in result["tally"].items() if status == 0)
-    statuses: dict[str, Counter[int]] = {}
-    for (kind, status), n in sorted(result["tally"].items()):
-        statuses.setdefault(kind, Counter())[status] += n
-    lines = [
-        f"Run of `python -m tests.reliability.hostile` ({time.strftime('%Y-%m-%d')}): `policymatch serve` on loopback, "
-        f"demo corpus of 5 policies and 300 enterprises, read timeout {READ_TIMEOUT_S:g} s. "
-        f"Machine: {platform.processor() or platform.machine()}, 2 cores shared with other jobs "
-        f"(load average {result['load']:.1f} at the start), Python {platform.python_version()}.",
-        "",
-        "| goal | measured |",
-        "|---|---|",
-        f"| health p99 < 100 ms while the hostile requests run ({result['hostile_s']:.0f} s) | "
-        f"p50 {_pct(health, 0.5):.1f} ms, p99 **{_pct(health, 0.99):.1f} ms**, max {max(health):.1f} ms over {len(health)} probes; "
-        f"{len(result['health_failures'])} failed |",
-        f"| (reference: the same probes beside the same 智能匹配 client, no hostile request, {QUIET_S:g} s) | "
-        f"p50 {_pct(result['quiet'], 0.5):.1f} ms, p99 {_pct(result['quiet'], 0.99):.1f} ms, max {max(result['quiet']):.1f} ms |",
-        f"| 0 5xx | **{five}** (and {dropped} requests without an answer) |",
-        f"| 0 formula cells in targets.csv | **{result['formula_cells']}** ({result['neutralised']} cells neutralised with a leading `'`) |",
-        "| every refusal audited | sent "
-        + ", ".join(f"{k}: {v}" for k, v in sorted(result["refusals_sent"].items()))
-        + " · audited "
-        + ", ".join(f"{k}: {v}" for k, v in sorted(result["refusals_audited"].items()))
-        + f" (in {result['audit_rows']} rows) |",
-        "",
-        f"智能匹配 beside them: p50 {_pct(result['beside'], 0.5):.0f} ms, p99 {_pct(result['beside'], 0.99):.0f} ms, "
-        f"max {max(result['beside'] or [0]):.0f} ms ({len(result['beside'])} requests; before issue 18 one took 322 s).",
-        f"Half-sent body: answered {result['half_sent'][0]} after {result['half_sent'][1]:.1f} s.",
-        "",
-        "| request | statuses |",
-        "|---|---|",
-    ]
-    for kind, counts in statuses.items():
-        lines.append(f"| {kind} | {', '.join(f'{s}: {n}' for s, n in sorted(counts.items()))} |")
-    lines += ["", *[f"- {note}" for note in result["notes"]], ""]
-    lines += [
-        "Whole policy read (split, extract, support text) at 200 000 characters, in one process, worst first:",
-        "",
-        "| text | seconds | µs per character |",
-        "|---|---:|---:|",
-        *[f"| {name} | {seconds:.2f} | {per:.1f} |" for name, seconds, per in worst],
-        "",
-        f"A .docx bomb ({bomb[2]}) is refused in {bomb[0]:.2f} s with a peak of {bomb[1]:.0f} MB "
-        "(before issue 18: past 150 s and 656 MB).",
-    ]
-    return "\n".join(lines)
-
-
-def goals_met(result: dict[str, Any]) -> bool:
-    """The issue's goals: health p99 < 100 ms, no 5xx, no formula cell, every refusal audited."""
-    five = sum(n for (_, status), n in result["tally"].items() if status >= 500)
-    return (
-        _pct(result["health"], 0.99) < 100
-        and not result["health_failures"]
-        and five == 0
-        and not any(status == 0 for (_, status) in result["tally"])
-        and result["formula_cells"] == 0
-        and result["refusals_sent"] == result["refusals_audited"]
-    )
-
-
 def write_doc(markdown: str) -> None:
     """Replace the hostile-requests section of docs/reliability.md."""
-    text = DOC.read_text(encoding="utf-8")
-    if START not in text:
-        text += f"\n## Hostile requests\n\n{START}\n{END}\n"
-    text = re.sub(
-        re.escape(START) + ".*?" + re.escape(END), lambda _: f"{START}\n{markdown}\n{END}", text, flags=re.S
-    )
-    DOC.write_text(text, encoding="utf-8")
+    replace_doc_section(DOC, "Hostile requests", START, END, markdown)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -19,9 +19,7 @@ import http.client
 import json
 import os
 import random
-import re
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -31,6 +29,10 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from eval.bench.serving import free_port
+
+from .helpers import replace_doc_section
 
 REPO = Path(__file__).resolve().parents[2]
 MODEL_DIR = REPO / ".cache" / "test-models"
@@ -73,12 +75,6 @@ class SoakResult:
             and self.lost_writes == 0
             and len(self.index_versions) >= 2
         )
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def prepare_data_dir(
@@ -197,7 +193,7 @@ def run_soak(
     store = open_store(data_dir / "policymatch.sqlite3")
     items = [(i.policy_id, i.id) for i in store.iter_items()]
     store.close()
-    port = _free_port()
+    port = free_port()
     server = start_server(data_dir, port, data_dir.parent / "soak-server.log")
     lock = threading.Lock()
     latencies: dict[str, list[float]] = {}
@@ -339,15 +335,7 @@ def render(result: SoakResult) -> str:
 
 def write_doc(markdown: str) -> None:
     """Replace the soak section of docs/reliability.md."""
-    text = (
-        DOC.read_text(encoding="utf-8") if DOC.exists() else f"# Reliability\n\n## Soak\n\n{START}\n{END}\n"
-    )
-    if START not in text:
-        text += f"\n## Soak\n\n{START}\n{END}\n"
-    text = re.sub(
-        re.escape(START) + ".*?" + re.escape(END), lambda _: f"{START}\n{markdown}\n{END}", text, flags=re.S
-    )
-    DOC.write_text(text, encoding="utf-8")
+    replace_doc_section(DOC, "Soak", START, END, markdown)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,0 +1,32 @@
+"""What the command modules share: the store the settings name (open for a command, closed after it), and printing records."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+
+def open_cli_store() -> Any:
+    """Open the store the settings name (``POLICYMATCH_STORE_URL`` or the data directory's SQLite file)."""
+    from api.settings import get_settings
+    from corpus.store import open_store
+
+    return open_store(get_settings().store_location)
+
+
+@contextmanager
+def cli_store() -> Iterator[Any]:
+    """Yield the store the settings name; close it when the block ends."""
+    store = open_cli_store()
+    try:
+        yield store
+    finally:
+        store.close()
+
+
+def print_records(records: Iterable[Any], as_json: bool, line: Callable[[Any], str]) -> None:
+    """Print each record as one JSON object per line (``as_json``, its ``to_dict()``) or as ``line(record)``."""
+    for record in records:
+        print(json.dumps(record.to_dict(), ensure_ascii=False) if as_json else line(record))

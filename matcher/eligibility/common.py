@@ -1,0 +1,218 @@
+"""Verdict codes, levels, gaps and the scalar judge shared by both fast paths of :mod:`matcher.eligibility`."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from corpus.conditions import (
+    FIELD_LABELS,
+    LEVELS,
+    NUMERIC_FIELDS,
+    NUMERIC_OPS,
+    PROFILE_FIELDS,
+    Condition,
+    ConditionResult,
+    Entry,
+    ItemVerdict,
+    SemanticJudge,
+    Verdict,
+    _actual_value,
+    _is_number,
+    judge_item,
+)
+
+MET, UNMET, UNKNOWN = 0, 1, 2
+VERDICTS: tuple[Verdict, ...] = ("met", "unmet", "unknown")
+LEVEL_RANK: dict[str, int] = {level: rank for rank, level in enumerate(LEVELS)}
+EXCLUSION_LABELS = {"credit_status": "失信", "major_violation": "重大违法"}
+# Weight of the share of bonus conditions met in the rules score (bonus ranks, never decides).
+BONUS_WEIGHT = 0.1
+_ROLE_CODE = {"require": 0, "bonus": 1, "exclude": 2}
+
+# Same tolerance as corpus.conditions._compare.
+_EPS = 1e-9
+_DATE_OPS = {"established_after": "gte", "established_before": "lte"}
+# Profile fields kept raw in EnterpriseColumns (numbers and the date have their own arrays).
+RAW_FIELDS = tuple(sorted(PROFILE_FIELDS - set(NUMERIC_FIELDS) - {"id", "name"}))
+
+# Scores of semantic conditions for one profile: (condition value texts) → cosine array, or None if unknown.
+SemanticScorer = Callable[[Sequence[str]], "np.ndarray | None"]
+# Turns a semantic score array into verdict codes.
+SemanticRule = Callable[[np.ndarray], np.ndarray]
+
+
+@dataclass(frozen=True)
+class Gap:
+    """What stands between a profile and one condition: the field, the kind and the sentence."""
+
+    field: str
+    kind: str  # "unmet" or "unknown"
+    text: str
+    shortfall: float | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict."""
+        return {"field": self.field, "kind": self.kind, "text": self.text, "shortfall": self.shortfall}
+
+
+def gaps_of(verdict: ItemVerdict) -> tuple[Gap, ...]:
+    """List the gaps of every counted condition not satisfied, failed ones first (near misses), then missing data.
+
+    A group is one gap ("满足其一即可：…"); an exclusion hit is a failed gap; bonus
+    conditions are never gaps; with tiers, the way to the next better tier comes last.
+    """
+    gaps: list[Gap] = []
+    for wanted in ("unmet", "unknown"):
+        for result in verdict.counted:
+            if (result.is_failed if wanted == "unmet" else result.is_open) is False:
+                continue
+            cond = result.condition
+            fld = cond.field if isinstance(cond, Condition) else ",".join(result.fields())
+            text = result.gap or f"{FIELD_LABELS.get(fld, fld)}：{cond.describe()}"
+            gaps.append(Gap(fld, wanted, text, _shortfall(result)))
+    better = verdict.next_tier
+    if better is not None and better.gaps:
+        note = f"（{better.tier.support}）" if better.tier.support else ""
+        gaps.append(
+            Gap("tier", "tier", f"更高一档「{better.tier.label}」{note}还需：" + "；".join(better.gaps))
+        )
+    return tuple(gaps)
+
+
+def _shortfall(result: ConditionResult) -> float | None:
+    """How far a numeric condition is from being met, in the field's unit (None when not numeric)."""
+    cond = result.condition
+    if not isinstance(cond, Condition) or cond.role != "require":
+        return None
+    if result.verdict != "unmet" or cond.op not in NUMERIC_OPS or not _is_number(cond.value):
+        return None
+    if not _is_number(result.actual):
+        return None
+    return round(abs(float(cond.value) - float(result.actual)), 6)
+
+
+def judge(
+    conditions: Iterable[Entry], profile: Mapping[str, Any], semantic_judge: SemanticJudge | None = None
+) -> ItemVerdict:
+    """Evaluate an item's conditions against one profile (``corpus.conditions.judge_item``)."""
+    return judge_item(conditions, profile, semantic_judge)
+
+
+def exclusion_hits(verdict: ItemVerdict) -> tuple[str, ...]:
+    """Labels (失信, 重大违法) of the exclusions this profile hits on this item."""
+    return tuple(
+        EXCLUSION_LABELS.get(r.condition.field, r.condition.field)
+        for r in verdict.results
+        if r.verdict == "unmet" and r.condition.is_exclusion
+    )
+
+
+def profile_flags(profile: Mapping[str, Any]) -> tuple[str, ...]:
+    """Exclusion marks of a profile itself (失信, 重大违法), whether or not an item states them."""
+    flags = []
+    if str(profile.get("credit_status") or "").strip() == "dishonest":
+        flags.append("失信")
+    if profile.get("major_violation") is True:
+        flags.append("重大违法")
+    return tuple(flags)
+
+
+def levels_from_counts(n_unmet: np.ndarray, n_unknown: np.ndarray, n_excluded: np.ndarray) -> np.ndarray:
+    """Level ranks (0 eligible … 3 ineligible) from per-row counts, exactly as ``level_of`` rules."""
+    level = np.zeros(n_unmet.shape, dtype=np.int8)
+    level[n_unknown > 0] = 1
+    level[n_unmet == 1] = 2
+    level[(n_unmet >= 2) | (n_excluded > 0)] = 3
+    return level
+
+
+def _compare(actual: np.ndarray, op: str, want: np.ndarray | float) -> np.ndarray:
+    """Verdict codes of a numeric comparison (NaN actual → unknown), as ``corpus.conditions._compare``."""
+    with np.errstate(invalid="ignore"):
+        if op == "gte":
+            ok = actual >= want - _EPS
+        elif op == "gt":
+            ok = actual > want + _EPS
+        elif op == "lte":
+            ok = actual <= want + _EPS
+        elif op == "lt":
+            ok = actual < want - _EPS
+        else:
+            ok = np.abs(actual - want) <= _EPS
+    codes = np.where(ok, MET, UNMET).astype(np.int8)
+    codes[np.isnan(actual)] = UNKNOWN
+    return codes
+
+
+def _date_number(value: Any) -> float:
+    """Days since 0001-01-01 of a date-like value, NaN when missing or unreadable (→ unknown)."""
+    if value is None:
+        return float("nan")
+    if isinstance(value, dt.date):
+        return float(value.toordinal())
+    text = str(value).strip()
+    if not text:
+        return float("nan")
+    try:
+        return float(dt.date.fromisoformat(text[:10]).toordinal())
+    except ValueError:
+        return float("nan")
+
+
+def _numeric_actual(fld: str, profile: Mapping[str, Any]) -> float:
+    value = _actual_value(fld, profile)
+    return float(value) if _is_number(value) else float("nan")
+
+
+def _fast_kind(cond: Condition) -> str:
+    """How a condition is judged in bulk: numeric, date, semantic, undecidable or generic."""
+    if cond.field == "undecidable":
+        return "undecidable"
+    if cond.op == "semantic":
+        return "semantic"
+    if cond.field in NUMERIC_FIELDS and cond.op in NUMERIC_OPS and _is_number(cond.value):
+        return "numeric"
+    if cond.field == "established" and cond.op in _DATE_OPS:
+        return "date"
+    return "generic"
+
+
+def _value_key(value: Any) -> Any:
+    """Make a hashable, order-free key of a profile value (lists of titles become sorted tuples)."""
+    if isinstance(value, list | tuple | set | frozenset):
+        return tuple(sorted(str(v) for v in value))
+    if isinstance(value, dict):
+        return tuple(sorted(value.items()))
+    return value
+
+
+# Numeric ops in the order their rows are laid out (one slice each).
+_NUMERIC_OP_ORDER = tuple(sorted(NUMERIC_OPS))
+# Distinct (field, value) verdict vectors a ConditionTable remembers before starting again.
+_GENERIC_MEMO_SIZE = 4096
+
+
+def _memo_key(value: Any) -> Any:
+    """Hashable key that tells apart every value evaluate_condition could tell apart (type and order kept); None: unhashable."""
+    if isinstance(value, list | tuple):
+        parts = tuple(_memo_key(v) for v in value)
+        return None if any(p is None for p in parts) else (type(value).__name__, parts)
+    if value is None or isinstance(value, str | int | float | bool | dt.date):
+        return (type(value).__name__, value)
+    return None
+
+
+def _group(
+    rows: Sequence[tuple[int, Condition]], kinds: Sequence[str], kind: str, key: Callable[[Condition], Any]
+) -> dict[Any, list[int]]:
+    """Positions of the rows of ``kind``, grouped by ``key`` of their condition."""
+    groups: dict[Any, list[int]] = {}
+    for j, ((_, cond), k) in enumerate(zip(rows, kinds, strict=True)):
+        if k == kind:
+            groups.setdefault(key(cond), []).append(j)
+    return groups

@@ -1,0 +1,69 @@
+"""Whom an item is for: enterprises, or only persons or government bodies (labelling guide §4, ``for_enterprises``).
+
+A numbered article of a policy may grant enterprises nothing: duties of departments
+(各地税务机关要…, 各级工信部门要督促企业…), or a benefit that goes to persons only
+(医务人员的临时性工作补助免征个人所得税, 老年人就餐补贴, 失业保险金). Such an item is
+stored with its document but never offered to an enterprise: :func:`for_enterprises`
+tells them apart, and ingest marks the item as no policy an enterprise can apply for.
+
+Both rules are conservative — an item that names an enterprise beneficiary
+(企业 / 单位 / 纳税人 / 市场主体 …) or grants support to one (对…企业…给予) stays an item
+for enterprises. Every pattern runs over one sentence or a bounded window, with no
+nested quantifier, so the whole stays linear in the text.
+"""
+
+from __future__ import annotations
+
+import re
+
+# An item's numbered heading (（三）强化组织领导。/ 2.落实税收优惠：) names its topic, not its subject.
+_HEADING_RE = re.compile(
+    r"^\s*(?:[（(][一二三四五六七八九十\d]{1,3}[）)]|[一二三四五六七八九十]{1,3}、|\d{1,2}[.、．])\s*"
+    r"[^。：:；;，,\n\s《》]{2,30}(?:[。：:\n]|[ \t\u3000\xa0]+)"
+)
+_SENTENCE_RE = re.compile(r"[^。；;\n]+")
+# Persons a benefit may be for (个人所得税 is a person's tax; 个人独资企业 is an enterprise).
+_PERSON_RE = re.compile(
+    r"个人所得税|个人(?!独资)|医务人员|防疫工作者|老年人|失业人员|毕业生|在校生|患者|专业技术人员"
+)
+_ENTERPRISE_RE = re.compile(r"企业|单位|个体工商户|市场主体|公司|商户|合作社|经营者|机构|纳税人|缴费人|主体")
+# Personal income tax relief is a person's, whoever pays the income (单位发给个人的…免征个人所得税).
+_PERSONAL_TAX_RE = re.compile(r"(?:免征|减征|暂不征收|不征收|免予征收)个人所得税|个人所得税应纳税所得额")
+_BUSINESS_TAX_RE = re.compile(r"企业所得税|增值税|房产税|城镇土地使用税|社会保险费|关税")
+# Bodies named beside persons that are no enterprise (医疗卫生机构, 公益性社会组织) or a person's tax role.
+_NON_ENTERPRISE_RE = re.compile(
+    r"个人所得税纳税人|(?:医疗卫生|医疗|卫生健康|疾控|公益性社会|慈善|社会)(?:机构|组织)|国家机关|事业单位"
+)
+# A sentence whose subject is a government body: what follows is its duty (各地税务机关要…).
+_GOVERNMENT_SUBJECT_RE = re.compile(
+    r"^(?:各地|各级|各省|各市|各区|各县|各单位|各部门|各有关部门|有关部门|税务总局|省税务局"
+    r"|[市区县省]区?两级财政|[市区县省][^，。；]{0,10}(?:局|委|厅|办|中心|部门))"
+)
+# …unless the item itself grants enterprises something (对受疫情影响的小微企业予以支持).
+_GRANTS_RE = re.compile(
+    r"对[^。；;]{0,60}?(?:企业|单位|纳税人|缴费人|主体|合作社|个体工商户)[^。；;]{0,40}?"
+    r"(?:给予|予以|免征|减免|减征|补贴|补助|奖励|返还|缓缴|延期)"
+)
+
+
+def audience(text: str) -> str:
+    """Return ``"enterprises"``, ``"persons"`` (a benefit for persons only) or ``"government"`` (duties of departments)."""
+    heading = _HEADING_RE.match(text)
+    body = text[heading.end() :] if heading else text
+    first = next((m.group(0).strip() for m in _SENTENCE_RE.finditer(body) if m.group(0).strip()), "")
+    if not first:
+        return "enterprises"
+    if _PERSON_RE.search(text) and not _ENTERPRISE_RE.search(_NON_ENTERPRISE_RE.sub("", text)):
+        return "persons"
+    if _PERSONAL_TAX_RE.search(text) and not _BUSINESS_TAX_RE.search(text):
+        return "persons"
+    if _GOVERNMENT_SUBJECT_RE.match(first) and not any(
+        _GRANTS_RE.search(m.group(0)) for m in _SENTENCE_RE.finditer(text)
+    ):
+        return "government"
+    return "enterprises"
+
+
+def for_enterprises(text: str) -> bool:
+    """Tell whether an item could give an enterprise anything (False: persons' benefits, departments' duties)."""
+    return audience(text) == "enterprises"

@@ -1,0 +1,386 @@
+"""Where and by whom a document is issued, split out of :mod:`matcher.extraction.document`.
+
+The issuing region against the 2022 区划 table (national bodies → ``None``; 开发区 / 新区 → their
+county) and the issuing department.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+
+from matcher.extraction.document_dates import _TAIL_NOISE_RE, ReadFact, read_issued
+
+# --- region ------------------------------------------------------------------------------------
+
+# National bodies: a document they issue is for the whole country unless a place is named with them.
+_NATIONAL_RE = re.compile(
+    r"国务院|中共中央|全国人大|国家[\u4e00-\u9fff]{1,12}?(?:局|委员会|委|署|部|总局|办公室|中心)|"
+    r"(?:财政|商务|教育|科学技术|科技|工业和信息化|民政|司法|自然资源|生态环境|住房和城乡建设|交通运输|水利|农业农村|"
+    r"文化和旅游|应急管理|人力资源(?:和)?社会保障|公安|外交|国防|退役军人事务|审计)部|"
+    r"海关总署|税务总局|市场监管总局|中国人民银行(?!.{0,6}(?:分行|支行|营业管理部))|人民银行(?=[^分支]{0,3}(?:办公厅|关于|、|\s))|"
+    r"银保监会|证监会|银监会|保监会|中国银行保险监督管理委员会|中国证券监督管理委员会|国资委(?<!省国资委)|全国总工会|共青团中央"
+)
+# Zones the 2022 table does not list, placed in the county (or city) that holds them.
+ZONE_COUNTIES: Mapping[str, str] = {
+    "台州湾新区": "3310",
+    "台州湾经济技术开发区": "3310",
+    "台州经济开发区": "331002",
+    "椒江经济开发区": "331002",
+    "黄岩经济开发区": "331003",
+    "路桥经济开发区": "331004",
+    "温岭经济开发区": "331081",
+    "温岭东部新区": "331081",
+    "临海经济开发区": "331082",
+    "台州高新技术产业园区": "331082",
+    "玉环经济开发区": "331083",
+    "三门经济开发区": "331022",
+    "天台经济开发区": "331023",
+    "仙居经济开发区": "331024",
+    "中关村科技园区": "11",
+    "中关村示范区": "11",
+    "北京经济技术开发区": "11",
+    "北京自贸区": "11",
+    "赣江新区": "36",
+    "浦东新区": "310115",
+    "滨海新区": "120116",
+    "两江新区": "50",
+    "雄安新区": "1306",
+}
+_ORG_AFTER = (
+    "人民政府|政府|人大|党委|红十字会|联合会|协会|商会|市委|省委|区委|县委|委员会|办公厅|办公室|局|厅|委|办|署|中心|指挥部|领导小组|"
+    "管委会|管理委员会|税务局|医疗保障局|商务局|财政局|分行|支行|总工会|工商联|新闻办"
+)
+_ORG_AFTER_RE = re.compile(rf"[\u4e00-\u9fff（）()]{{0,24}}?(?:{_ORG_AFTER})")
+# How far the fallback looks for the places a document names (a document names its own early on).
+_OWN_SCAN_CHARS = 20_000
+_OWN_WORDS = {
+    "我省": 2,
+    "本省": 2,
+    "全省": 2,
+    "我市": 4,
+    "本市": 4,
+    "全市": 4,
+    "我区": 6,
+    "本区": 6,
+    "全区": 6,
+    "我县": 6,
+    "本县": 6,
+    "全县": 6,
+}
+
+
+_OWN_WORDS_RE = re.compile("|".join(_OWN_WORDS))
+
+
+def _trimmed(code: str) -> str:
+    while len(code) > 2 and code.endswith("00"):
+        code = code[:-2]
+    return code
+
+
+def _as_document_code(code: str) -> str:
+    """Return the code a document of a region carries: 直辖市 cities are their province (1101 → 11)."""
+    from corpus.reference import region
+
+    found = region(code)
+    if found is not None and found.level == "city" and found.name == "市辖区":
+        return found.parent
+    return code
+
+
+@lru_cache(maxsize=1)
+def _name_index() -> tuple[dict[str, tuple[str, ...]], int]:
+    """Region names (full, and short for provinces and cities) → codes; the longest name's length."""
+    from corpus.reference import iter_regions
+
+    index: dict[str, list[str]] = {}
+    regions = list(iter_regions())
+    province_shorts = {
+        re.sub(r"(?:省|市|壮族自治区|回族自治区|维吾尔自治区|自治区|特别行政区)$", "", r.name)
+        for r in regions
+        if r.level == "province"
+    }
+    for r in regions:
+        if r.level == "street" or r.name in ("市辖区", "县", "省直辖县级行政区划", "自治区直辖县级行政区划"):
+            continue
+        names = {r.name}
+        if r.level in ("province", "city"):
+            short = re.sub(
+                r"(?:省|市|壮族自治区|回族自治区|维吾尔自治区|自治区|特别行政区|自治州|地区|盟)$", "", r.name
+            )
+            # 吉林 alone is the province, not 吉林市.
+            if len(short) >= 2 and (r.level == "province" or short not in province_shorts):
+                names.add(short)
+        elif r.level == "county" and len(r.name) >= 4:
+            short = re.sub(r"(?:区|县|市|自治县|旗)$", "", r.name)
+            if len(short) >= 3:
+                names.add(short)
+        for name in names:
+            index.setdefault(name, []).append(r.code)
+    for name, code in ZONE_COUNTIES.items():
+        index.setdefault(name, []).append(code)
+    return {k: tuple(v) for k, v in index.items()}, max(len(k) for k in index)
+
+
+@dataclass(frozen=True)
+class _Mention:
+    start: int
+    end: int
+    name: str
+    codes: tuple[str, ...]
+
+
+@lru_cache(maxsize=1)
+def _first_chars() -> dict[str, tuple[int, ...]]:
+    """Return, for each first character of a region name, the names' lengths, longest first."""
+    lengths: dict[str, set[int]] = {}
+    for name in _name_index()[0]:
+        lengths.setdefault(name[0], set()).add(len(name))
+    return {char: tuple(sorted(sizes, reverse=True)) for char, sizes in lengths.items()}
+
+
+def _mentions(text: str, start: int = 0, end: int | None = None) -> list[_Mention]:
+    """Region names in ``text[start:end]``, longest first at each place, not overlapping (a linear scan)."""
+    index, _ = _name_index()
+    sizes = _first_chars()
+    end = len(text) if end is None else end
+    out: list[_Mention] = []
+    pos = start
+    while pos < end:
+        # Only the lengths of names that start with this character are tried: most characters start none.
+        for size in sizes.get(text[pos], ()):
+            if pos + size > end:
+                continue
+            name = text[pos : pos + size]
+            codes = index.get(name)
+            # 市经信局会同县财政局: after a body's name, 会同 is "together with", not 会同县.
+            if codes and name.startswith("会同") and pos > 0 and text[pos - 1] in "局委厅部办府":
+                codes = None
+            if codes:
+                out.append(_Mention(pos, pos + size, name, codes))
+                pos += size
+                break
+        else:
+            pos += 1
+    return out
+
+
+def _resolve(mentions: list[_Mention]) -> tuple[str, _Mention] | None:
+    """Return the most specific region a run of mentions names, each ambiguous name placed by the others.
+
+    北京市通州区 → 110112 (not 南通's 通州区); a bare 通州区 with 南通 named nearby → 320612.
+    """
+    if not mentions:
+        return None
+    named = {c for m in mentions for c in m.codes}
+
+    def support(code: str) -> int:
+        return sum(1 for other in named if other != code and code.startswith(_trimmed(other)))
+
+    best: tuple[int, int, str, _Mention] | None = None
+    for m in mentions:
+        for code in m.codes:
+            score = (support(code), len(code))
+            if best is None or score > best[:2]:
+                best = (score[0], score[1], code, m)
+    assert best is not None
+    # A specific name only counts if it is not contradicted by the first (issuing) place named.
+    first = mentions[0]
+    code = best[2]
+    if not any(code.startswith(_trimmed(c)) for c in first.codes):
+        code = first.codes[0] if len(first.codes) == 1 else code
+        return _as_document_code(_trimmed(code)), first
+    return _as_document_code(_trimmed(code)), best[3]
+
+
+def _issuer_zone(text: str, title: str) -> list[tuple[str, int, int]]:
+    """Where the issuer is named: the title's head (before 关于 / 印发), the text's head, the signature."""
+    zones: list[tuple[str, int, int]] = []
+    head_end = min(len(text), 160)
+    cut = re.search(r"关于|印发|转发|：|:|\n\s*\n", text[:head_end])
+    zones.append(("text", 0, cut.start() if cut else min(len(text), 60)))
+    noise = _TAIL_NOISE_RE.search(text, max(0, len(text) - 400))
+    end = noise.start() if noise is not None else len(text)
+    # The signature block: after the last full stop (本政策由县科技局会同县财政局负责解释。 names no issuer).
+    stop = max(text.rfind("。", max(0, end - 80), end), end - 80, 0)
+    zones.append(("text", stop, end))
+    return zones
+
+
+def read_region(text: str, title: str = "") -> ReadFact | None:
+    """Read the region a document is for, from its issuer (title, head, signature), else from what its text calls 本市.
+
+    A national body with no place named beside it gives no region (None): the document is national.
+    """
+    # 1. The title's issuer (北京市人力资源和社会保障局关于… / 铁岭市人民政府关于印发…).
+    for source, start, end, whole in (
+        ("title", 0, len(title), title),
+        *((s, a, b, text) for s, a, b in _issuer_zone(text, title)),
+    ):
+        segment = whole[start:end]
+        if not segment.strip():
+            continue
+        if source == "title":
+            cut = re.search(r"关于|印发|转发", segment)
+            if cut is not None and cut.start() > 1:
+                segment_end = cut.start()
+            else:
+                segment_end = len(segment)
+            mentions = _mentions(whole, start, start + segment_end)
+            mentions = [
+                m
+                for m in mentions
+                if _ORG_AFTER_RE.match(whole, m.end) or segment_end - m.end <= 2 or m.start - start <= 1
+            ]
+            national = _NATIONAL_RE.search(whole, start, start + segment_end)
+        else:
+            mentions = [m for m in _mentions(whole, start, end) if _ORG_AFTER_RE.match(whole, m.end)]
+            national = _NATIONAL_RE.search(whole, start, end)
+        if mentions and (
+            national is None
+            or national.start() > mentions[0].start
+            or _inside_local(whole, national, mentions)
+        ):
+            resolved = _resolve(mentions)
+            if resolved is not None:
+                code, mention = resolved
+                span = None if source == "title" else (mention.start, mention.end)
+                return ReadFact(code, span, mention.name)
+        if national is not None:
+            span = None if source == "title" else national.span()
+            return ReadFact(None, span, national.group(0))
+    # 2. What the text calls itself (我市 / 本省) placed by the region it names most.
+    own = [
+        (m.start(), _OWN_WORDS[m.group(0)])
+        for m in _OWN_WORDS_RE.finditer(text, 0, min(len(text), _OWN_SCAN_CHARS))
+    ]
+    if not own:
+        return _passage_region(text)
+    digits = max(set(d for _, d in own), key=lambda d: sum(1 for _, x in own if x == d))
+    counted: dict[str, tuple[int, _Mention]] = {}
+    for m in _mentions(text, 0, min(len(text), _OWN_SCAN_CHARS)):
+        for code in m.codes:
+            code = _trimmed(code)
+            if len(code) == digits or (digits == 4 and len(code) == 2 and code in ("11", "12", "31", "50")):
+                n, first = counted.get(code, (0, m))
+                counted[code] = (n + 1, first)
+    if not counted:
+        return None
+    code, (n, mention) = max(counted.items(), key=lambda kv: kv[1][0])
+    if n < 2 and len(code) != 2:
+        return None  # one passing mention of a city does not make the document its own
+    return ReadFact(_as_document_code(code), (mention.start, mention.end), mention.name)
+
+
+# An answer passage (政务问答) names no issuer; when it is this short and every place it names lies in one
+# province that it names itself (北京, 中关村 …), it speaks for that province.
+_PASSAGE_CHARS = 1500
+
+
+def _passage_region(text: str) -> ReadFact | None:
+    """Return the province a short passage with no issuer names as its own, or None."""
+    if len(text) > _PASSAGE_CHARS:
+        return None
+    mentions = _mentions(text)
+    provinces = {_trimmed(c)[:2] for m in mentions for c in m.codes}
+    if len(provinces) != 1:
+        return None
+    province = provinces.pop()
+    own = next((m for m in mentions if any(_trimmed(c) == province for c in m.codes)), None)
+    if own is None:
+        return None
+    return ReadFact(province, (own.start, own.end), own.name)
+
+
+def _inside_local(text: str, national: re.Match[str], mentions: list[_Mention]) -> bool:
+    """国家税务总局河南省税务局: a national body's local office is the place's."""
+    return any(national.end() <= m.start <= national.end() + 2 for m in mentions)
+
+
+# --- department --------------------------------------------------------------------------------
+
+_DEPT_TAIL = (
+    r"(?:人民政府办公厅|人民政府办公室|人民政府|办公厅|办公室|委员会|管委会|指挥部|领导小组(?:办公室)?|"
+    r"总局|总署|[^\s，。；、：:“”（）()]{0,2}(?:局|厅|委|部|署|办|中心|银行|分行|支行|税务局))"
+)
+_DEPT_RE = re.compile(rf"[\u4e00-\u9fff]{{2,30}}?{_DEPT_TAIL}")
+
+
+_NAME_GAP_RE = re.compile(r"[\s\u200b-\u200d\ufeff】\-）》|。&;]")
+
+
+def _department_name(whole: str, head_start: int, head_end: int) -> tuple[int, str] | None:
+    """Return the name that ends at ``head_end`` (after the last space or bracket before it), when it is a body's name."""
+    head_start = max(head_start, head_end - 40)
+    gaps = [m.end() for m in _NAME_GAP_RE.finditer(whole, head_start, head_end)]
+    head_start = gaps[-1] if gaps else head_start
+    name = whole[head_start:head_end].strip()
+    if name.startswith(("转发", "印发")):
+        name, head_start = name[2:], head_start + 2
+    if re.fullmatch(rf"[\u4e00-\u9fff]{{2,30}}{_DEPT_TAIL}", name) and not re.search(
+        r"[的在对和为了]", name[-4:]
+    ):
+        return head_start, name
+    return None
+
+
+def _header_name(whole: str, end: int) -> tuple[int, int, str] | None:
+    """Return the body named by one of the (up to three) words before ``end``: 国家税务总局辽宁省税务局 最新文件 关于…."""
+    stop = end
+    for _ in range(3):
+        while stop > 0 and _NAME_GAP_RE.match(whole, stop - 1):
+            stop -= 1
+        if stop <= 0:
+            return None
+        found = _department_name(whole, max(0, stop - 40), stop)
+        if found is not None:
+            return found[0], stop, found[1]
+        gaps = [m.end() for m in _NAME_GAP_RE.finditer(whole, max(0, stop - 40), stop)]
+        if not gaps:
+            return None
+        stop = gaps[-1] - 1
+    return None
+
+
+def read_department(text: str, title: str = "") -> ReadFact | None:
+    """Read the issuing body: the name before 关于 / 印发 in the title or the text's head, else the signature's name."""
+    for whole, end, in_title in ((title, len(title), True), (text, min(len(text), 200), False)):
+        for cut in re.finditer(r"关于|印发|转发", whole[:end]):
+            if cut.start() < 3:
+                continue
+            header = _header_name(whole, cut.start())
+            if header is not None:
+                return ReadFact(header[2], None if in_title else header[:2], header[2])
+            break
+    issued = read_issued(text)
+    stop = issued.span[0] if issued is not None and issued.span is not None else len(text.rstrip())
+    # The signature names the issuers before the date, the lead one first: 财政部 生态环境部 2020年2月20日.
+    first: tuple[int, int, str] | None = None
+    for _ in range(4):
+        while stop > 0 and text[stop - 1].isspace():
+            stop -= 1
+        found = _department_name(text, max(0, stop - 40), stop)
+        if found is None:
+            break
+        first = (found[0], stop, found[1])
+        stop = found[0]
+    if first is not None:
+        return ReadFact(first[2], (first[0], first[1]), first[2])
+    return None
+
+
+def _placed(department: ReadFact | None, region: ReadFact | None) -> ReadFact | None:
+    """Name a body its text calls by level only (省工业和信息化厅) with the region read (贵州省工业和信息化厅)."""
+    if department is None or region is None or not region.value:
+        return department
+    from corpus.reference import region_name
+
+    code = str(region.value)
+    level = {"省": (2,), "市": (4, 2), "区": (6,), "县": (6,)}.get(department.value[:1])
+    name = region_name(code)
+    if level is None or len(code) not in level or not name or not name.endswith(department.value[:1]):
+        return department
+    return ReadFact(name + department.value[1:], department.span, department.evidence)

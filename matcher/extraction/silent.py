@@ -1,0 +1,185 @@
+"""No silent yes: a part that states a requirement and yields no condition becomes an ``undecidable`` one.
+
+Split out of :mod:`matcher.extraction.structure`; an item naming no condition still says whom it
+is for, while procedure (申报时间, 企业应将…) and 无论…均可 stand in for nothing.
+"""
+
+from __future__ import annotations
+
+import bisect
+import itertools
+import re
+from collections.abc import Sequence
+
+from corpus.conditions import Condition
+from matcher.extraction.clauses import _CLAUSE_END, _HEADING_RE, _LIST_MARK_RE, _Span, _within
+from matcher.extraction.conditions import _Found
+
+_SUBJECT_RE = re.compile(r"企业|单位|纳税人|缴费人|主体|机构|商户|个体工商户|项目|物资|货物|农户|园区")
+
+
+# The text says in so many words that every enterprise may have it (无论盈利还是亏损，均可享受).
+_EVERYONE_RE = re.compile(r"无论[^。；;]{1,30}?(?:还是|或是|或者|与否)[^。；;]{0,30}?(?:均|都)(?:可|能)")
+
+
+def _subject_part(text: str, parts: Sequence[_Span]) -> tuple[int, int] | None:
+    """Return the words of the first part that names whom the item is for (after any heading), or None.
+
+    Parts that only say how or when to apply (申报时间为…, 提交材料) name nobody; an item that says
+    every enterprise may have it (无论…均可) names no one to stand in for.
+    """
+    if _EVERYONE_RE.search(text):
+        return None
+    heading = _HEADING_RE.match(text)
+    body = [p for p in parts if not heading or p.start >= heading.end()] or list(parts)
+    body = [p for p in body if not _PROCEDURE_RE.search(text, p.start, p.end)]
+    for part in [p for p in body if _SUBJECT_RE.search(text, p.start, p.end)] + body:
+        span = _fallback_span(text, part)
+        if span is not None:
+            return span[0], min(span[1], span[0] + 60)
+    return None
+
+
+# --- no silent yes ---------------------------------------------------------------------------------
+
+# What makes a part state a requirement on the enterprise.
+_REQUIREMENT_RE = re.compile(
+    r"(?:企业|单位|主体|机构|项目|申请人|申报人|纳税人)[^，。；]{0,4}(?<![无不毋免])(?:须|需|应当?|必须|要)(?!求|对|用|急|收|付)"
+    r"|(?<![相供反适效])(?:须|必须|应当)(?!要)"
+    r"|(?:符合|满足|具备|具有|达到)(?!条件的)(?![^，。；]{0,4}(?:规定|要求)(?:的|，))"
+    r"|不(?:低|少)于|(?:以上|以下|以内)的"
+    r"|(?:的|等)(?:企业|单位|机构|纳税人|市场主体|商户|个体工商户|项目)[^，。；]{0,6}(?:均可|均能|可|可以|方可)(?:申请|申报|享受|参与)"
+    r"|(?:应|须|需)属于|限于|仅限"
+    r"|(?:不得|不能|不予)(?:申报|申请|享受)"
+    r"|(?:受|因)(?:疫情|新冠)"
+    r"|(?:未|不)裁员"
+)
+# When and how to apply (申报时间为… / 企业应将…填入 / 应于…前提交 / 不接受线下申报), and the words that
+# every enterprise may have it (无论…均可): no requirement, and no stand-in for one.
+_PROCEDURE = (
+    r"(?:申报|申请|受理)时间(?:为|是|：|:)|(?:须|需|应当?)(?:将|于|如实|向)"
+    r"|(?:不|暂不|不再)(?:接受|受理)(?:线上|线下|现场|纸质|邮寄)?(?:申报|申请|材料)"
+    r"|无论[^。；;]{1,30}?(?:还是|或是|或者|与否)[^。；;]{0,30}?(?:均|都)(?:可|能)"
+)
+_PROCEDURE_RE = re.compile(_PROCEDURE)
+# A part that only points at requirements stated elsewhere, or describes the procedure.
+_NOT_A_REQUIREMENT_RE = re.compile(
+    r"^(?:符合|满足|具备)(?:下列|以下|如下|上述|相关)?(?:条件|要求)|(?:申报|申请)(?:材料|程序|流程|方式|时间)|咨询|电话|邮箱|网址|登录|提交"
+    # A lead-in to the list that states the requirements (享受本条政策须同时满足以下条件：①…).
+    r"|(?:符合|满足|具备|达到)(?:下列|以下|如下)(?:全部|所有)?(?:条件|要求|标准)"
+    # How the support is paid (实行“免申即享”…企业无需申报), not what the enterprise must be.
+    r"|免申即享|无需申报|无需申请|直接兑付|直接兑现"
+    r"|" + _PROCEDURE
+)
+# 对同时符合下列条件的企业，给予…: the beneficiary is whoever meets the list, which says the requirements.
+_LIST_LEAD_RE = re.compile(r"(?:符合|满足|具备|达到)(?:下列|以下|如下)(?:全部|所有)?(?:条件|要求|标准)")
+# 对企业实施的技术改造项目，按设备投资额的8%给予补助: the beneficiary names the kind of project the
+# item is about, which every applicant's project is; what it requires is said elsewhere, or nothing.
+_GENERIC_BENEFICIARY_RE = re.compile(
+    r"(?:企业|单位)?(?:实施|开展|建设|投资)?的?(?:技术改造|技改|设备更新|智能化改造|数字化改造)项目"
+)
+# What a clause of "X的，" leads to when X is no beneficiary: the support is taken back (…退出统计的，收回奖励资金).
+_CLAWBACK_RE = re.compile(r"^\s*(?:予以|将|应)?(?:收回|追回|追缴|退回|扣回)")
+_SUPPORT_CUT_RE = re.compile(
+    r"(?:，|,)?(?:均可|可以|可|方可|将|予以|给予|按|按照|经[^，。；]{0,8}后|由)(?:申请|申报|享受|获得|给予|补助|补贴|奖励|一次性)"
+    r"|(?:，|,)(?:给予|奖励|补助|补贴|资助)"
+)
+
+
+def _fallback_span(text: str, part: _Span) -> tuple[int, int] | None:
+    """Return the requirement words of a part: without its list mark, its opening 对, and the support after them."""
+    start, end = part.start, part.end
+    mark = _LIST_MARK_RE.match(text, start)
+    if mark:
+        start = mark.end()
+    while start < end and text[start] in " 　\t，,：:":
+        start += 1
+    if text.startswith("对", start):
+        start += 1
+    cut = _SUPPORT_CUT_RE.search(text, start, end)
+    if cut and cut.start() - start >= 4:
+        end = cut.start()
+    while end > start and text[end - 1] in _CLAUSE_END + " 　、的":
+        end -= 1
+    if end - start < 4:
+        return None
+    return start, end
+
+
+# The support a clause of "对X，…" or "X的，…" leads to: what makes X the beneficiary.
+_SUPPORT_VERB_RE = re.compile(
+    r"免征|免收|减征|减免|减半|暂免|给予|予以|补贴|补助|奖励|资助|贴息|退还|返还|缓缴|延期|延长|允许|提供|实行|执行|适用|可|享受|纳入|开辟|办理"
+)
+_SUBJECT_NOUN_RE = re.compile(
+    r"(?:企业|单位|纳税人|缴费人|机构|主体|商户|个体工商户|项目|温室|车辆|物资|园区|医院|场所|业务|收入|房产)"
+)
+
+
+def _beneficiary_clause(text: str, part: _Span, clauses: Sequence[_Span]) -> tuple[int, int] | None:
+    """Return the beneficiary words of "对X，给予…" or "X的，免征…" in a part (X), or None."""
+    mine = _within(clauses, part.start, part.end)
+    for n, clause in enumerate(mine):
+        start, end = clause.start, clause.end
+        mark = _LIST_MARK_RE.match(text, start)
+        if mark:
+            start = mark.end()
+        while start < end and text[start] in " 　\t":
+            start += 1
+        while end > start and text[end - 1] in _CLAUSE_END + " 　":
+            end -= 1
+        rest = text[clause.end : part.end]
+        words = text[start:end]
+        if words.startswith(("对于", "对")) and len(words) >= 5:
+            inner = start + (2 if words.startswith("对于") else 1)
+            verb = _SUPPORT_VERB_RE.search(words)
+            if verb and verb.start() > 3:
+                return inner, start + verb.start()
+            if _SUPPORT_VERB_RE.search(rest) or n + 1 < len(mine):
+                return inner, end
+        if (
+            words.endswith("的")
+            and len(words) >= 6
+            and _SUBJECT_NOUN_RE.search(words)
+            and _SUPPORT_VERB_RE.search(rest)
+            and not _CLAWBACK_RE.match(rest)
+        ):
+            return start, end - 1
+    return None
+
+
+def _silent_parts(
+    text: str, found: Sequence[_Found], parts: Sequence[_Span], clauses: Sequence[_Span]
+) -> list[_Found]:
+    """Return an ``undecidable`` condition for each part that states a requirement and yielded none."""
+    out = []
+    heading = _HEADING_RE.match(text)
+    # Found conditions by start, with the furthest end so far: "does one fall in or across this part?"
+    # in log time per part rather than a pass over all of them (quadratic on long texts, issue 18).
+    by_start = sorted(found, key=lambda f: f.start)
+    starts = [f.start for f in by_start]
+    reach = list(itertools.accumulate((f.end for f in by_start), max))
+    for part in parts:
+        words = text[part.start : part.end]
+        before = bisect.bisect_left(starts, part.start)
+        inside = before < len(starts) and starts[before] < part.end
+        across = before > 0 and reach[before - 1] > part.start
+        if inside or across:
+            continue
+        if heading and part.end <= heading.end():
+            continue
+        span = _beneficiary_clause(text, part, clauses)
+        if span is None:
+            if not _REQUIREMENT_RE.search(words) or _NOT_A_REQUIREMENT_RE.search(words):
+                continue
+            span = _fallback_span(text, part)
+        elif (
+            span[1] - span[0] < 3
+            or _LIST_LEAD_RE.search(text, span[0], span[1])
+            or _GENERIC_BENEFICIARY_RE.fullmatch(text, span[0], span[1])
+        ):
+            continue
+        if span is None:
+            continue
+        value = text[span[0] : span[1]]
+        out.append(_Found(span[0], span[1], Condition("undecidable", "eq", value, value)))
+    return out

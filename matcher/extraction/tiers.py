@@ -1,0 +1,344 @@
+"""``any`` groups and tiers (docs/conditions.md §2-3), split out of :mod:`matcher.extraction.structure`.
+
+Alternatives joined by 或 or listed after 满足下列条件之一, and outcomes that differ by what the
+enterprise is: by level, by part (对A，免征X；对B，给予Y), by bracket, by formula.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from typing import cast
+
+from corpus.conditions import Condition, Entry, Formula, Group, Role, Tier
+from matcher.extraction.clauses import _LIST_MARK_RE, _PART_END, _SENTENCE_END, _containing, _split, _within
+from matcher.extraction.conditions import _Found, as_condition
+from matcher.extraction.numbers import NUMBER_PATTERN, parse_number, to_wan
+
+# --- tiers ---------------------------------------------------------------------------------------
+
+_AMOUNT_RE = re.compile(
+    rf"(?:奖励|奖补|补助|补贴|资助|扶持|给予|一次性)[^，。；0-9]{{0,8}}?(?P<num>{NUMBER_PATTERN})(?P<unit>亿元|万元|千元|元)"
+)
+_FORMULA_RE = re.compile(
+    rf"按(?:照)?(?:其|企业|项目)?(?P<base>[^，。；的]{{2,12}}?)的(?P<rate>{NUMBER_PATTERN})%"
+    r"(?:给予|予以|进行)?(?:一次性)?(?:奖励|奖补|补助|补贴|资助)"
+    rf"(?:[，,]?(?:单个企业|每家企业|单个项目)?(?:最高|最多|上限)(?:不超过|为)?(?P<cap>{NUMBER_PATTERN})(?P<cap_unit>亿元|万元|元))?"
+)
+_FORMULA_BASES = (
+    (r"设备投资|设备购置|技改投资|固定资产投资|投资额|总投资|投资", "investment"),
+    (r"研发(?:费用|投入)", "rd_expense"),
+    (r"纳税|税收", "tax_paid"),
+    (r"出口", "export_value"),
+    (r"营业收入|销售收入|主营业务收入", "revenue"),
+    (r"产值", "output_value"),
+)
+
+
+def _formula(text: str, start: int, end: int) -> tuple[Formula, str] | None:
+    match = _FORMULA_RE.search(text, start, end)
+    if match is None:
+        return None
+    base = next((f for p, f in _FORMULA_BASES if re.search(p, match.group("base"))), None)
+    rate = parse_number(match.group("rate"))
+    if base is None or rate is None or rate <= 0:
+        return None
+    cap = None
+    if match.group("cap"):
+        number = parse_number(match.group("cap"))
+        cap = None if number is None else to_wan(number, match.group("cap_unit"))
+    return Formula(round(rate / 100, 6), base, cap), match.group(0)
+
+
+@dataclass
+class _Outcome:
+    """One support said in the text (奖励50万元), the part it closes, and the conditions before it."""
+
+    start: int
+    end: int
+    support: str
+    amount: float | None
+    formula: Formula | None = None
+
+
+def _outcomes(text: str) -> list[_Outcome]:
+    out = []
+    for match in _AMOUNT_RE.finditer(text):
+        number = parse_number(match.group("num"))
+        if number is None:
+            continue
+        # 最高不超过200万元 caps an amount said before it; it is no outcome of its own.
+        if re.search(
+            r"(?:最高|最多|上限|不超过)[^，。；]{0,4}$", text[max(0, match.start() - 6) : match.start("num")]
+        ):
+            continue
+        out.append(
+            _Outcome(
+                match.start(), match.end(), match.group(0), round(to_wan(number, match.group("unit")), 6)
+            )
+        )
+    return out
+
+
+def _short_label(text: str, nodes: Sequence[Condition | Group], start: int, end: int) -> str:
+    spans = [n.span for n in nodes if n.span]
+    if spans:
+        return "、".join(dict.fromkeys(spans))[:40]
+    return text[start:end].strip(" ，,；;。")[:24]
+
+
+# --- any groups -----------------------------------------------------------------------------------
+
+
+def _node(found: _Found, text: str, role: str) -> Condition | Group:
+    """Return a leaf, or an ``any`` group of ``has`` leaves for titles joined by 、 / 或 (any one of them)."""
+    c = found.condition
+    if c.field == "qualifications" and c.op == "in" and len(c.value) > 1:
+        span = text[found.start : found.end]
+        members = tuple(Condition("qualifications", "has", t, span) for t in c.value)
+        return Group("any", members, span=span, role=role)  # type: ignore[arg-type]
+    condition = as_condition(found, text)
+    return replace(condition, role=cast(Role, role)) if role != condition.role else condition
+
+
+def _or_groups(items: list[tuple[_Found, str]], text: str) -> list[list[tuple[_Found, str]]]:
+    """Consecutive findings joined by 或 / 或者 in one clause: alternatives."""
+    groups: list[list[tuple[_Found, str]]] = []
+    for item in items:
+        if groups:
+            last = groups[-1][-1][0]
+            gap = text[last.end : item[0].start]
+            if (
+                (last.condition.field != "qualifications" or item[0].condition.field != "qualifications")
+                and re.fullmatch(r"(?:的企业|的|企业)?(?:或|或者|或是)(?:者)?", gap)
+                and groups[-1][-1][1] == item[1]
+            ):
+                groups[-1].append(item)
+                continue
+        groups.append([item])
+    return groups
+
+
+def _entries_of(
+    items: list[tuple[_Found, str]], text: str, any_from: tuple[int, int] | None
+) -> list[Condition | Group]:
+    """Nodes of findings (with their roles): 或-joined ones and those after 满足下列条件之一 as ``any`` groups."""
+    nodes: list[Condition | Group] = []
+    listed = [x for x in items if any_from is not None and any_from[0] <= x[0].start < any_from[1]]
+    plain = [x for x in items if x not in listed]
+    for group in _or_groups(plain, text):
+        if len(group) == 1:
+            nodes.append(_node(group[0][0], text, group[0][1]))
+        else:
+            members = tuple(_leaf_of(_node(f, text, "require")) for f, _ in group)
+            span = text[group[0][0].start : group[-1][0].end]
+            nodes.append(Group("any", members, span=span, role=group[0][1]))  # type: ignore[arg-type]
+    if len(listed) > 1:
+        role = "exclude" if any(r == "exclude" for _, r in listed) else "require"
+        members = tuple(_leaf_of(_node(f, text, "require")) for f, _ in listed)
+        nodes.append(Group("any", members, span=text[listed[0][0].start : listed[-1][0].end], role=role))  # type: ignore[arg-type]
+    elif listed:
+        nodes.append(_node(listed[0][0], text, listed[0][1]))
+    return nodes
+
+
+def _leaf_of(node: Condition | Group) -> Condition | Group:
+    """Return a group member: a leaf, or an ``all`` of the leaves an any group of titles held."""
+    if isinstance(node, Group):
+        return (
+            Group("all", tuple(_leaf_of(m) for m in node.members)) if node.kind == "all" else node.members[0]
+        )
+    return replace(node, role="require")
+
+
+def _list_end(text: str, start: int) -> int:
+    """Where the list after 满足下列条件之一 ends: the first 。 not followed by another list item."""
+    at = start
+    while True:
+        stop = min((i for i in (text.find("。", at), text.find("\n", at)) if i >= 0), default=-1)
+        if stop < 0:
+            return len(text)
+        after = stop + 1
+        while after < len(text) and text[after] in " 　\n\t":
+            after += 1
+        if not _LIST_MARK_RE.match(text, after):
+            return stop + 1
+        at = after
+
+
+def _lift_common(per_tier: list[list[tuple[_Found, str]]]) -> list[list[tuple[_Found, str]]]:
+    """Leave out of the first tier what precedes the first condition the tiers vary on.
+
+    对我县工业企业，营业收入首次达到5亿元的，给予50万元；首次达到10亿元的，给予100万元: 我县 and
+    工业企业 are said once for every tier, not for the first only (the caller keeps them common).
+    """
+    fields = [{f.condition.field for f, _ in mine} for mine in per_tier]
+    varying = {x for x in set().union(*fields) if sum(x in f for f in fields) >= 2}
+    first = next((n for n, mine in enumerate(per_tier) if mine), None)
+    if first is None or not varying:
+        return per_tier
+    mine = per_tier[first]
+    at = next((n for n, (f, _) in enumerate(mine) if f.condition.field in varying), 0)
+    out = list(per_tier)
+    out[first] = mine[at:]
+    return out
+
+
+def _with_tiers(
+    text: str, roles: list[tuple[_Found, str]], any_from: tuple[int, int] | None
+) -> tuple[Entry, ...]:
+    """Arrange nodes into common conditions and tiers when the text gives different outcomes to different enterprises."""
+    outcomes = _outcomes(text)
+    formula = None
+    for part in _split(text, _SENTENCE_END):
+        got = _formula(text, part.start, part.end)
+        if got is not None:
+            formula = got
+            break
+    sentences = _split(text, _SENTENCE_END)
+    ordered = sorted(roles, key=lambda x: x[0].start)  # stable: roles come in text order already
+    # Outcomes that belong to different parts of one sentence, each after conditions of its own.
+    tiered: list[tuple[_Outcome, list[tuple[_Found, str]]]] = []
+    if len(outcomes) >= 2 and len({o.amount for o in outcomes}) >= 2:
+        previous = None
+        for outcome in outcomes:
+            sentence = _containing(sentences, outcome.start)
+            low = sentence.start if previous is None or previous.end < sentence.start else previous.end
+            first = bisect.bisect_left(ordered, low, key=lambda x: x[0].start)
+            last = bisect.bisect_left(ordered, outcome.start, key=lambda x: x[0].start)
+            mine = [(f, r) for f, r in ordered[first:last] if r != "bonus"]
+            tiered.append((outcome, mine))
+            previous = outcome
+    if len(tiered) >= 2 and sum(bool(m) for _, m in tiered) >= 2:
+        tiered = [
+            (o, m) for o, m in zip([o for o, _ in tiered], _lift_common([m for _, m in tiered]), strict=True)
+        ]
+        in_tiers = {id(f) for _, mine in tiered for f, _ in mine}
+        common = [(f, r) for f, r in roles if id(f) not in in_tiers]
+        tiers = []
+        for outcome, mine in tiered:
+            nodes = _entries_of(mine, text, None)
+            support_formula = _formula(text, outcome.start, min(len(text), outcome.end + 30))
+            tiers.append(
+                Tier(
+                    label=_short_label(text, nodes, outcome.start, outcome.end),
+                    conditions=tuple(nodes),
+                    support=outcome.support,
+                    amount=outcome.amount,
+                    formula=support_formula[0] if support_formula else None,
+                    span=text[outcome.start : outcome.end],
+                )
+            )
+        tiers.sort(key=lambda t: -(t.amount or 0))
+        return (*_entries_of(common, text, any_from), *tiers)
+    by_part = _part_tiers(text, roles)
+    if by_part is not None:
+        common, tiers = by_part
+        return (*_entries_of(common, text, any_from), *tiers)
+    brackets = _bracket_tiers(text, roles)
+    if brackets is not None:
+        common, tiers = brackets
+        return (*_entries_of(common, text, any_from), *tiers)
+    nodes = _entries_of(roles, text, any_from)
+    if formula is not None:
+        f, span = formula
+        return (
+            *nodes,
+            Tier(label=span[:24], conditions=(), support=span, amount=f.cap, formula=f, span=span),
+        )
+    return tuple(nodes)
+
+
+# What a part gives (免征增值税, 给予补贴, 延长至6月底): one outcome of the item.
+_OUTCOME_VERB_RE = re.compile(
+    r"免征|免收|减征|减免|减半|暂免|给予|补贴|补助|奖励|资助|贴息|退还|返还|缓缴|延期|延长至|扣除|下调|减按"
+)
+
+
+# A part that binds every beneficiary (须 / 应当 / 必须) states an obligation, not an outcome of its own.
+_OBLIGATION_RE = re.compile(r"(?<![无不毋免])(?:须|必须|应当|需要)")
+
+
+def _part_tiers(
+    text: str, roles: list[tuple[_Found, str]]
+) -> tuple[list[tuple[_Found, str]], list[Tier]] | None:
+    """对A，免征X；对B，给予Y: parts that each give their own outcome to their own enterprises are tiers."""
+    parts = _split(text, _PART_END, marks=True)
+    tiered = []
+    ordered = sorted(roles, key=lambda x: x[0].start)  # stable: roles come in text order already
+    for part in parts:
+        # By binary search: a pass over every role per part was quadratic on long texts (issue 18).
+        low = bisect.bisect_left(ordered, part.start, key=lambda x: x[0].start)
+        high = bisect.bisect_left(ordered, part.end, key=lambda x: x[0].start)
+        inside = ordered[low:high]
+        required = [f for f, r in inside if r == "require"]
+        if not required:
+            continue
+        # The outcome follows whom it is for (对A，免征X); a part that names the support before its
+        # requirement (享受补贴的企业须按规定缴纳社保) is an obligation on every beneficiary, no tier.
+        verb = _OUTCOME_VERB_RE.search(text, required[0].end, part.end)
+        if verb is None or _OBLIGATION_RE.search(text, part.start, part.end):
+            continue
+        tiered.append((part, verb, inside))
+    if len(tiered) < 2:
+        return None
+    lifted = _lift_common([mine for _, _, mine in tiered])
+    tiered = [(part, verb, mine) for (part, verb, _), mine in zip(tiered, lifted, strict=True)]
+    in_tiers = {id(f) for _, _, mine in tiered for f, _ in mine}
+    common = [(f, r) for f, r in roles if id(f) not in in_tiers]
+    tiers = []
+    for part, verb, mine in tiered:
+        nodes = _entries_of(mine, text, None)
+        support = text[verb.start() : part.end].strip(" ，,；;。")[:30]
+        amount = _AMOUNT_RE.search(text, part.start, part.end)
+        number = parse_number(amount.group("num")) if amount else None
+        tiers.append(
+            Tier(
+                label=_short_label(text, nodes, part.start, part.end),
+                conditions=tuple(nodes),
+                support=support,
+                amount=None
+                if number is None or amount is None
+                else round(to_wan(number, amount.group("unit")), 6),
+                span=text[part.start : part.end].strip(" ，,；;。"),
+            )
+        )
+    if any(t.amount is not None for t in tiers):
+        tiers.sort(key=lambda t: -(t.amount or 0))
+    return common, tiers
+
+
+def _bracket_tiers(
+    text: str, roles: list[tuple[_Found, str]]
+) -> tuple[list[tuple[_Found, str]], list[Tier]] | None:
+    """营业收入5000万元以下的…不低于5%；5000万元以上的…不低于4%: parts of one sentence, each its own bracket."""
+    pieces = _split(text, "；;" + _SENTENCE_END)  # once, not once per sentence (issue 18)
+    for sentence in _split(text, _SENTENCE_END):
+        parts = list(_within(pieces, sentence.start, sentence.end))
+        if len(parts) < 2:
+            continue
+        per_part = _lift_common(
+            [[(f, r) for f, r in roles if p.start <= f.start < p.end and r == "require"] for p in parts]
+        )
+        numeric = [
+            {f.condition.field for f, _ in mine if f.condition.op in ("gte", "gt", "lte", "lt")}
+            for mine in per_part
+        ]
+        shared = set.intersection(*numeric) if all(numeric) else set()
+        if not shared:
+            continue
+        in_tiers = {id(f) for mine in per_part for f, _ in mine}
+        common = [(f, r) for f, r in roles if id(f) not in in_tiers]
+        tiers = [
+            Tier(
+                label=_short_label(text, _entries_of(mine, text, None), p.start, p.end),
+                conditions=tuple(_entries_of(mine, text, None)),
+                support="",
+                span=text[p.start : p.end].strip(" ；;。"),
+            )
+            for p, mine in zip(parts, per_part, strict=True)
+        ]
+        return common, tiers
+    return None

@@ -1,0 +1,221 @@
+"""Policies in: each document split into items and read (tags, conditions), then stored in batches."""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from corpus.loaders import (
+    DEFAULT_CAPS,
+    POLICY_SUFFIXES,
+    FileCaps,
+    Loaded,
+    LoadError,
+    expand_paths,
+    read_policies,
+)
+from corpus.schemas import PolicyDocument, PolicyItem, validate_policy
+from corpus.splitting import split_policy
+from corpus.store.base import Store
+from corpus.store.policy_tables import extracted_entries
+from matcher.ingest.batches import (
+    good_entries,
+    input_entries,
+    known_total,
+    progress_bar,
+    store_all,
+    write_batch,
+)
+from matcher.ingest.report import IngestReport, Tally
+
+POLICY_BATCH = 50
+# Seconds one document's split and extraction may take (a setting at the doors: POLICYMATCH_EXTRACTION_BUDGET_S).
+EXTRACTION_BUDGET_S = 60.0
+# Characters of one policy text (a setting at the doors: POLICYMATCH_MAX_POLICY_TEXT_CHARS).
+MAX_POLICY_TEXT_CHARS = 200_000
+
+
+class ExtractionTooSlow(ValueError):
+    """A document whose split and extraction ran past its time budget (it is reported, not stored)."""
+
+
+@dataclass(frozen=True)
+class PreparedPolicy:
+    """A policy document split into items and read (tags, conditions): what the store writes, made outside any lock."""
+
+    document: PolicyDocument
+    items: tuple[PolicyItem, ...]
+    extractions: tuple[Any, ...]
+    path: str
+    line: int | None
+
+
+def _policy_entries(
+    docs: Iterable[Any], caps: FileCaps = DEFAULT_CAPS
+) -> Iterator[Loaded[PolicyDocument] | LoadError | PreparedPolicy]:
+    def validate(doc: Mapping[str, Any], position: int) -> Loaded[PolicyDocument]:
+        given = frozenset(k for k, v in doc.items() if v is not None)
+        return Loaded(validate_policy(doc), "(input)", position, given=given)
+
+    def read_path(path: str | Path) -> Iterator[Loaded[PolicyDocument] | LoadError]:
+        for found in expand_paths([path], POLICY_SUFFIXES):
+            yield from read_policies(found, caps)
+
+    return input_entries(
+        docs,
+        record_type=PolicyDocument,
+        validate=validate,
+        read_path=read_path,
+        what="a policy document",
+        passed=(PreparedPolicy,),
+    )
+
+
+def prepare_policy(
+    entry: Loaded[PolicyDocument] | PolicyDocument,
+    *,
+    budget_s: float | None = EXTRACTION_BUDGET_S,
+    max_chars: int | None = MAX_POLICY_TEXT_CHARS,
+) -> PreparedPolicy:
+    """Split a document and extract every item, within ``budget_s`` seconds and ``max_chars`` characters.
+
+    Raises :class:`ExtractionTooSlow` past the budget (checked after the split and after each
+    item: every reader is linear in its text, so one item's share is bounded by the size cap)
+    and ``ValueError`` for a text over the cap. Needs no store and no lock: the HTTP route runs it
+    before taking the write lock, so a long document never holds up other writes.
+    """
+    # Imported here: extraction loads its vocabularies on first use, and corpus-only callers never need it.
+    from matcher.extraction import extract_item
+    from matcher.extraction.document import (
+        apply_document_facts,
+        given_facts,
+        governing_extraction,
+        read_document,
+        with_governing,
+    )
+
+    if isinstance(entry, PolicyDocument):
+        entry = Loaded(entry, "(input)", None)
+    if max_chars is not None and len(entry.record.text) > max_chars:
+        raise ValueError(
+            f"the text has {len(entry.record.text)} characters, more than the limit of {max_chars}"
+        )
+    deadline = None if budget_s is None else time.monotonic() + budget_s
+
+    def check(stage: str) -> None:
+        if deadline is not None and time.monotonic() > deadline:
+            raise ExtractionTooSlow(f"reading it took longer than the budget of {budget_s:g} s ({stage})")
+
+    # Document facts first (region, dates, window, type …): what the text says fills what was not given,
+    # and the region it names is what 本市 / 我区 in every item mean.
+    given = None if entry.given is None else given_facts(entry.record, dict.fromkeys(entry.given, True))
+    facts = read_document(entry.record.text, title=entry.record.title, issued=entry.record.issued)
+    document = apply_document_facts(entry.record, facts, given)
+    items = tuple(split_policy(document))
+    check("split")
+    # Clauses that govern the whole document (本措施适用于…) apply to every item, not the last one only.
+    conditions, entries = governing_extraction(
+        document.text, facts.governs, region_code=document.region_code, issued=document.issued
+    )
+    extractions = []
+    for n, item in enumerate(items, start=1):
+        extractions.append(
+            with_governing(
+                extract_item(
+                    item.text,
+                    title=item.title,
+                    region_code=item.region_code,
+                    department=item.department,
+                    issued=item.issued,
+                ),
+                conditions,
+                entries,
+            )
+        )
+        check(f"item {n} of {len(items)}")
+    # An item that gives enterprises nothing (persons' benefits, departments' duties) is stored, never offered.
+    items = tuple(
+        item if getattr(x, "for_enterprises", True) else dataclasses.replace(item, is_policy=False)
+        for item, x in zip(items, extractions, strict=True)
+    )
+    return PreparedPolicy(document, items, tuple(extractions), entry.path, entry.line)
+
+
+def ingest_policies(
+    store: Store,
+    docs: Iterable[Any],
+    *,
+    strict: bool = False,
+    progress: bool = True,
+    batch_size: int = POLICY_BATCH,
+    audit_actor: str | None = None,
+    budget_s: float | None = EXTRACTION_BUDGET_S,
+    max_chars: int | None = MAX_POLICY_TEXT_CHARS,
+    file_caps: FileCaps = DEFAULT_CAPS,
+) -> IngestReport:
+    """Split, extract and store policy documents; each batch is one transaction (strict: the whole ingest).
+
+    ``docs`` may mix :class:`PolicyDocument`, POST /v1/policies dicts, loaded
+    records, :class:`PreparedPolicy` and file/folder paths. Each document is read within
+    ``budget_s`` seconds and ``max_chars`` characters, each file within ``file_caps`` (checked
+    before parsing); a document over any of them is reported and the others still go in. With ``strict`` any error stores nothing and
+    raises :class:`IngestFailed`. ``audit_actor`` appends one audit event with the counts.
+    """
+    started = time.perf_counter()
+    tally = Tally()
+    total = known_total(docs)
+    entries = progress_bar(_policy_entries(docs, file_caps), enabled=progress, unit="doc", total=total)
+
+    def prepared() -> Iterator[PreparedPolicy]:
+        for entry in good_entries(entries, tally):
+            if isinstance(
+                entry, PreparedPolicy
+            ):  # read beforehand (prepare_policy), outside the caller's lock
+                yield entry
+                continue
+            try:
+                yield prepare_policy(entry, budget_s=budget_s, max_chars=max_chars)
+            except (ValueError, TypeError, KeyError, RecursionError) as exc:
+                tally.errors.append(
+                    LoadError(entry.path, entry.line, "text", f"cannot be split or extracted: {exc}")
+                )
+
+    def store_batch(batch: list[PreparedPolicy], retry: bool) -> None:
+        if retry:
+            _store_policy_batch(store, batch, tally)
+        else:
+            for item in batch:
+                _store_policy(store, item, tally)
+
+    return store_all(
+        store, prepared(), "policies", store_batch, tally, started, strict, batch_size, audit_actor
+    )
+
+
+def _store_policy(store: Store, prepared: PreparedPolicy, tally: Tally) -> None:
+    existed = store.get_policy(prepared.document.id) is not None
+    store.upsert_policy(prepared.document, prepared.items, prepared.extractions)
+    tally.replaced += existed
+    tally.inserted += not existed
+    tally.items += len(prepared.items)
+    # What the store keeps of each extraction: its v2 entries (corpus.store.policy_tables), not its v1 leaves.
+    tally.conditions += sum(len(extracted_entries(e)) for e in prepared.extractions)
+    tally.stored_ids.append(prepared.document.id)
+
+
+def _store_policy_batch(store: Store, batch: list[PreparedPolicy], tally: Tally) -> None:
+    def write(part: list[PreparedPolicy]) -> None:
+        # Counted apart and added once committed: a rolled-back batch must not count.
+        counted = Tally()
+        with store.transaction():
+            for prepared in part:
+                _store_policy(store, prepared, counted)
+        for name in ("inserted", "replaced", "items", "conditions"):
+            setattr(tally, name, getattr(tally, name) + getattr(counted, name))
+        tally.stored_ids.extend(counted.stored_ids)
+
+    write_batch(batch, write, tally)

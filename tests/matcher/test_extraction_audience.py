@@ -1,0 +1,76 @@
+"""Whom an item is for: items that give enterprises nothing are stored, never offered (own sentences)."""
+
+from __future__ import annotations
+
+from corpus.schemas import validate_policy
+from matcher.extraction import extract_item, for_enterprises
+from matcher.extraction.audience import audience
+from matcher.ingest import prepare_policy
+
+
+def test_a_benefit_for_persons_only_is_not_for_enterprises() -> None:
+    text = "一、对参与救治工作的医务人员取得的临时补助，免征个人所得税。"
+    assert audience(text) == "persons"
+    assert not for_enterprises("老年人凭社会保障卡就餐可享受每餐2元的补贴。")
+
+
+def test_a_personal_income_tax_relief_for_enterprises_stays_for_enterprises() -> None:
+    # 个人独资企业 is an enterprise; a payroll measure names the employer.
+    assert for_enterprises("个人独资企业取得的经营所得，减半征收个人所得税。")
+    assert for_enterprises("企业发给职工个人的防疫用品，不计入工资薪金收入。")
+
+
+def test_duties_of_departments_are_not_for_enterprises() -> None:
+    text = "（二）优化办税服务。各地税务机关要全面梳理网上办税事项，引导纳税人通过电子税务局办理业务。"
+    assert audience(text) == "government"
+
+
+def test_a_department_that_grants_enterprises_something_stays_for_enterprises() -> None:
+    text = "（三）加大帮扶。各地区要对受疫情影响较大的小微企业予以资金支持。"
+    assert for_enterprises(text)
+    text = "二、各省可结合实际，对在疫情期间带动农户增收的龙头企业和合作社，可给予一次性补贴。"
+    assert for_enterprises(text)
+
+
+def test_an_ordinary_measure_is_for_enterprises() -> None:
+    text = "对本市新认定的专精特新中小企业，给予一次性奖励20万元。"
+    assert for_enterprises(text)
+    assert extract_item(text).for_enterprises
+
+
+def test_ingest_stores_an_item_for_persons_as_never_offered() -> None:
+    text = (
+        "关于疫情期间若干支持措施的通知\n"
+        "一、对受疫情影响较大的小微企业，给予房租补贴每月5000元。\n"
+        "二、对参与救治的医务人员发放的临时补助，免征个人所得税。\n"
+    )
+    prepared = prepare_policy(validate_policy({"id": "x5-audience", "title": "支持措施", "text": text}))
+    offered = {item.text[:2]: item.is_policy for item in prepared.items}
+    assert offered["一、"] is not False
+    assert offered["二、"] is False
+
+
+def test_an_item_for_persons_states_no_condition_on_an_enterprise() -> None:
+    extraction = extract_item("对参与救治的医务人员和防疫工作者发放的临时工作补助，免征个人所得税。")
+    assert not extraction.for_enterprises
+    assert extraction.conditions == () and extraction.entries == ()
+
+
+def test_personal_income_tax_relief_is_for_persons_whoever_pays_the_income() -> None:
+    assert audience("二、单位发给职工的防疫药品和防护用品，不计入工资收入，免征个人所得税。") == "persons"
+    # A business tax beside it keeps the item for enterprises.
+    assert for_enterprises("企业捐赠的防疫物资，免征增值税，并免征个人所得税。")
+
+
+def test_a_heading_set_off_by_a_space_is_no_subject() -> None:
+    text = "一、抓紧制定实施办法 各省税务局要按照通知要求，推动出台具体办法。"
+    assert audience(text) == "government"
+    # A cited title is no heading: its issuer is not the item's subject.
+    assert for_enterprises("5.《财政部 税务总局关于研发费用加计扣除的通知》（财税〔2018〕99号）")
+
+
+def test_bodies_beside_persons_that_are_no_enterprise_keep_the_item_for_persons() -> None:
+    text = "三、对医疗卫生机构中参与救治的医务人员，按每人每天200元发放临时性工作补助。"
+    assert audience(text) == "persons"
+    # An enterprise named beside them keeps the item for enterprises.
+    assert for_enterprises("对医务人员和防疫物资生产企业的职工，发放临时性工作补助。")
