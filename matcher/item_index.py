@@ -16,6 +16,7 @@ import hashlib
 import logging
 import threading
 from collections import OrderedDict
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -85,7 +86,7 @@ class ItemIndex:
         self.changes = 0
         self._item_vectors: dict[str, np.ndarray] = {}
         self._item_chunks: dict[str, np.ndarray] = {}
-        self._chunks_cache: tuple[Any, np.ndarray, np.ndarray] | None = None
+        self._chunks_cache: tuple[Any, _Chunks] | None = None
         self._rows_cache: dict[str, tuple[Any, np.ndarray, Any]] = {}
         self._tokens: OrderedDict[str, Any] = OrderedDict()
 
@@ -280,20 +281,38 @@ class ItemIndex:
         if retriever is None or query_vector is None or not n:
             return PartScores(np.zeros(n), None, np.zeros(n))
         terms = self._query_terms(retriever, query)
-        bm25 = self._by_position(catalog, "bm25", *retriever.lexical.score_rows(terms))[positions]
+        bm25 = self._lexical_by_position(catalog, retriever, terms)[positions]
         passage = None
         if retriever.passages is not None:
             doc_ids, best = retriever.passages.best_scores(terms)
             passage = self._by_position(catalog, "passage", best, doc_ids)[positions]
-        matrix, starts = self._chunk_matrix(catalog, retriever)
-        # einsum, not BLAS: a multi-threaded matvec stalls for tens of ms when the cores are busy.
-        chunk_scores = np.einsum("ij,j->i", matrix, query_vector.ravel().astype(np.float32))
-        per_item = (
-            np.maximum.reduceat(chunk_scores, starts[:-1])
-            if len(chunk_scores)
-            else np.zeros(len(catalog.items))
-        )
-        return PartScores(bm25, passage, per_item[positions].astype(np.float64))
+        return PartScores(bm25, passage, self._dense(catalog, retriever, query_vector, positions))
+
+    def _dense(
+        self,
+        catalog: ItemCatalog,
+        retriever: HybridRetriever,
+        query_vector: np.ndarray,
+        positions: np.ndarray,
+    ) -> np.ndarray:
+        """Best window cosine of the items at ``positions``, scoring only the windows of their region groups.
+
+        Windows are held grouped by the item's region prefix, so the items a region can see are a few
+        contiguous blocks (national, province, city, district): a request scores those, not every
+        window. Each row's dot product is the same whichever rows are scored with it.
+        """
+        chunks = self._chunk_matrix(catalog, retriever)
+        vector = query_vector.ravel().astype(np.float32)
+        per_item = np.zeros(len(catalog.items))
+        for group in np.unique(catalog.prefix_of[positions]).tolist():
+            first, last = chunks.group_items[group], chunks.group_items[group + 1]
+            if first == last:
+                continue
+            starts = chunks.starts[first : last + 1]
+            # einsum, not BLAS: a multi-threaded matvec stalls for tens of ms when the cores are busy.
+            scores = np.einsum("ij,j->i", chunks.matrix[starts[0] : starts[-1]], vector)
+            per_item[chunks.items[first:last]] = np.maximum.reduceat(scores, starts[:-1] - starts[0])
+        return per_item[positions]
 
     def _query_terms(self, retriever: HybridRetriever, query: str) -> Any:
         terms = self._tokens.get(query)
@@ -304,43 +323,79 @@ class ItemIndex:
                 self._tokens.popitem(last=False)
         return terms
 
+    def _lexical_by_position(
+        self, catalog: ItemCatalog, retriever: HybridRetriever, terms: Any
+    ) -> np.ndarray:
+        """Document BM25 laid out by catalog position; the row → position map is kept per generation of the rows."""
+        lexical = retriever.lexical
+        scores, generation = lexical.score_array(terms)
+        key = (id(catalog), len(catalog.items), self.changes, id(retriever), id(lexical), generation)
+        cached = self._rows_cache.get("bm25")
+        if cached is None or cached[0] != key:
+            ids, now = lexical.row_ids()
+            if now != generation:  # the rows changed after scoring: score again with their ids, uncached
+                scores, ids = lexical.score_rows(terms)
+                return self._laid_out(catalog, scores, self._positions_of(catalog, ids))
+            cached = self._rows_cache["bm25"] = (key, self._positions_of(catalog, ids), ids)
+        return self._laid_out(catalog, scores, cached[1])
+
     def _by_position(self, catalog: ItemCatalog, kind: str, scores: np.ndarray, row_ids: Any) -> np.ndarray:
         """Scores of index rows (document ids per row) laid out by catalog position (0 where not indexed)."""
         key = (id(catalog), len(row_ids), self.changes, id(self.retriever))
         cached = self._rows_cache.get(kind)
-        if cached is None or cached[0] != key or cached[2] != row_ids:
-            position = catalog.position
-            rows = np.array([position.get(r, -1) if r is not None else -1 for r in row_ids], dtype=np.int64)
-            cached = self._rows_cache[kind] = (key, rows, list(row_ids))
-        rows = cached[1]
+        # The passage index hands out the same id list until its documents change: mostly an identity test.
+        if cached is None or cached[0] != key or (cached[2] is not row_ids and cached[2] != row_ids):
+            cached = self._rows_cache[kind] = (key, self._positions_of(catalog, row_ids), row_ids)
+        return self._laid_out(catalog, scores, cached[1])
+
+    @staticmethod
+    def _positions_of(catalog: ItemCatalog, row_ids: Any) -> np.ndarray:
+        """Catalog position of each index row's document (-1: removed or not in the catalog)."""
+        position = catalog.position
+        return np.array([position.get(r, -1) if r is not None else -1 for r in row_ids], dtype=np.int64)
+
+    @staticmethod
+    def _laid_out(catalog: ItemCatalog, scores: np.ndarray, rows: np.ndarray) -> np.ndarray:
         out = np.zeros(len(catalog.items))
         found = rows >= 0
         out[rows[found]] = np.asarray(scores)[: len(rows)][found]
         return out
 
-    def _chunk_matrix(
-        self, catalog: ItemCatalog, retriever: HybridRetriever
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """Window vectors of every item in position order (one zero row for an item not indexed), with item starts."""
+    def _chunk_matrix(self, catalog: ItemCatalog, retriever: HybridRetriever) -> _Chunks:
+        """Window vectors of every item (one zero row for an item not indexed), items grouped by region prefix."""
         key = (id(catalog), id(retriever), self.changes)
         cached = self._chunks_cache
         if cached is not None and cached[0] == key:
-            return cached[1], cached[2]
+            return cached[1]
         zero = np.zeros((1, self.encoder.dim), dtype=np.float32)
         # Items not cached yet are read in one call (one round trip when the vectors live in Milvus).
         todo = [i.id for i in catalog.items if i.id not in self._item_chunks and i.id in retriever]
         if todo:
             self._item_chunks.update(zip(todo, retriever.chunk_vectors(todo), strict=True))
+        # Items in order of their region prefix, then of position: each prefix's windows are one block.
+        items = np.lexsort((np.arange(len(catalog.items)), catalog.prefix_of)).astype(np.int64)
         blocks, starts = [], [0]
-        for item in catalog.items:
+        for position in items.tolist():
+            item = catalog.items[position]
             block = self._item_chunks.get(item.id)
             if block is None:
                 block = zero
                 if item.id in retriever:
                     block = self._item_chunks[item.id] = retriever.chunk_vectors([item.id])[0]
-            blocks.append(block)
-            starts.append(starts[-1] + len(block))
+            blocks.append(block if len(block) else zero)  # every item one row at least: reduceat needs it
+            starts.append(starts[-1] + max(len(block), 1))
         matrix = np.ascontiguousarray(np.concatenate(blocks) if blocks else zero[:0], dtype=np.float32)
-        start_array = np.asarray(starts, dtype=np.int64)
-        self._chunks_cache = (key, matrix, start_array)
-        return matrix, start_array
+        group_items = np.searchsorted(catalog.prefix_of[items], np.arange(len(catalog.prefixes) + 1))
+        chunks = _Chunks(matrix, np.asarray(starts, dtype=np.int64), items, group_items.astype(np.int64))
+        self._chunks_cache = (key, chunks)
+        return chunks
+
+
+@dataclass(frozen=True)
+class _Chunks:
+    """Window vectors of the catalog's items, held grouped by the items' region prefix."""
+
+    matrix: np.ndarray  # (windows × dim) float32, items in ``items`` order
+    starts: np.ndarray  # first window of the n-th item of ``items``; one more entry: the end
+    items: np.ndarray  # catalog positions, ordered by (region prefix, position)
+    group_items: np.ndarray  # where each prefix's items start in ``items``; one more entry: the end

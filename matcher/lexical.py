@@ -58,25 +58,47 @@ def bm25_scores(
     n_docs: int,
     k1: float,
     b: float,
+    tf_weights: np.ndarray | None = None,
 ) -> np.ndarray:
     """Lucene BM25 of one query against every row of the (docs × terms) frequency matrix ``term_doc``.
 
     A query term repeated ``c`` times counts ``c`` times, as Lucene's boolean query sums its clauses.
+    ``tf_weights``, when given, is ``lucene_tf_weight`` of every stored posting (``term_doc.data``
+    order) with these ``k1``, ``b`` and lengths, computed once per index state: the same numbers.
     """
+    return _bm25(query_terms, query_counts, term_doc, doc_len, doc_freq, n_docs, k1, b, tf_weights)[0]
+
+
+def _bm25(
+    query_terms: np.ndarray,
+    query_counts: np.ndarray,
+    term_doc: sp.csc_matrix,
+    doc_len: np.ndarray,
+    doc_freq: np.ndarray,
+    n_docs: int,
+    k1: float,
+    b: float,
+    tf_weights: np.ndarray | None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """``bm25_scores`` and the rows of the query's postings (with repeats): every row that can score above 0."""
     n_rows = term_doc.shape[0]
     if len(query_terms) == 0 or n_docs == 0:
-        return np.zeros(n_rows, dtype=np.float32)
+        return np.zeros(n_rows, dtype=np.float32), np.zeros(0, dtype=np.int64)
     avg_doc_len = float(doc_len.sum()) / n_docs
     # The query's columns read straight from the CSC arrays, in query-term order (what ``term_doc[:, terms]``
     # returns, without scipy building a matrix: a third of a first request's lexical scoring).
     indptr = term_doc.indptr
     spans = [slice(indptr[t], indptr[t + 1]) for t in np.asarray(query_terms).tolist()]
     rows = np.concatenate([term_doc.indices[s] for s in spans])
-    data = np.concatenate([term_doc.data[s] for s in spans])
     per_column = np.array([s.stop - s.start for s in spans], dtype=np.int64)
     idf = lucene_idf(doc_freq[query_terms], n_docs) * query_counts
-    weights = lucene_tf_weight(data, doc_len[rows], avg_doc_len, k1, b) * np.repeat(idf, per_column)
-    return np.bincount(rows, weights=weights, minlength=n_rows).astype(np.float32)
+    if tf_weights is not None:
+        tf_part = np.concatenate([tf_weights[s] for s in spans])
+    else:
+        data = np.concatenate([term_doc.data[s] for s in spans])
+        tf_part = lucene_tf_weight(data, doc_len[rows], avg_doc_len, k1, b)
+    weights = tf_part * np.repeat(idf, per_column)
+    return np.bincount(rows, weights=weights, minlength=n_rows).astype(np.float32), rows
 
 
 # --- the index ---------------------------------------------------------------------------------
@@ -165,6 +187,8 @@ class BM25Index:
         self._matrix: sp.csc_matrix | None = None
         self._doc_len = np.zeros(0, dtype=np.float64)
         self._doc_freq = np.zeros(0, dtype=np.int64)
+        self._tf_weights = np.zeros(0, dtype=np.float64)  # per stored posting, with the matrix
+        self._generation = 0  # bumped by every change of rows or ids: what callers key their caches on
 
     # ---- contents
     def __len__(self) -> int:
@@ -212,6 +236,7 @@ class BM25Index:
                 self._doc_terms.append(terms.astype(np.int32))
                 self._doc_counts.append(counts.astype(np.float32))
             self._matrix = None
+            self._generation += 1
 
     def remove(self, ids: Iterable[str]) -> int:
         """Remove documents by id (unknown ids are ignored); returns how many were removed."""
@@ -229,6 +254,7 @@ class BM25Index:
                 if len(self._ids) - len(self._rows) > max(64, len(self._ids) // 4):
                     self._compact()
                 self._matrix = None
+                self._generation += 1
         return removed
 
     def update(self, ids: Sequence[str], texts: Sequence[str]) -> None:
@@ -243,6 +269,7 @@ class BM25Index:
         self._doc_terms = [self._doc_terms[r] for r in keep]
         self._doc_counts = [self._doc_counts[r] for r in keep]
         self._rows = {doc_id: row for row, doc_id in enumerate(self._ids) if doc_id is not None}
+        self._generation += 1
 
     def _ensure_matrix(self) -> sp.csc_matrix:
         with self._lock:
@@ -255,7 +282,13 @@ class BM25Index:
                 csr = sp.csr_matrix((data, indices, indptr), shape=(n_rows, max(len(self._vocab), 1)))
                 self._doc_len = np.asarray(csr.sum(axis=1)).ravel().astype(np.float64)
                 self._doc_freq = np.bincount(indices, minlength=csr.shape[1]).astype(np.int64)
-                self._matrix = csr.tocsc()
+                matrix = csr.tocsc()
+                # Every posting's term-frequency part once per index state, not once per query.
+                avg_doc_len = float(self._doc_len.sum()) / max(len(self._rows), 1)
+                self._tf_weights = lucene_tf_weight(
+                    matrix.data, self._doc_len[matrix.indices], avg_doc_len, self.k1, self.b
+                )
+                self._matrix = matrix
             return self._matrix
 
     # ---- search
@@ -267,19 +300,48 @@ class BM25Index:
 
     def _query_terms(self, query: str | Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
         tokens = self.query_tokens(query) if isinstance(query, str) else list(query)
-        known = [self._vocab[t] for t in tokens if t in self._vocab]
-        terms, counts = np.unique(np.asarray(known, dtype=np.int64), return_counts=True)
-        return terms, counts.astype(np.float64)
+        # Counted in a dict, not by np.unique: a query has tens of tokens, where numpy's overhead dominates.
+        vocab = self._vocab
+        known: dict[int, int] = {}
+        for token in tokens:
+            term = vocab.get(token)
+            if term is not None:
+                known[term] = known.get(term, 0) + 1
+        terms = sorted(known)
+        return np.array(terms, dtype=np.int64), np.array([known[t] for t in terms], dtype=np.float64)
 
     def score_rows(self, query: str | Sequence[str]) -> tuple[np.ndarray, list[str | None]]:
         """BM25 of ``query`` (text or tokens) for every row, with the row → id list (None: removed)."""
         with self._lock:
+            return self.score_array(query)[0], list(self._ids)
+
+    def score_array(self, query: str | Sequence[str]) -> tuple[np.ndarray, int]:
+        """BM25 of ``query`` for every row, with the generation of the rows (see :meth:`row_ids`), no id list copied."""
+        scores, _, generation = self.score_hits(query)
+        return scores, generation
+
+    def score_hits(self, query: str | Sequence[str]) -> tuple[np.ndarray, np.ndarray, int]:
+        """``score_array`` plus the rows holding a query term (with repeats): no other row scores above 0."""
+        with self._lock:
             matrix = self._ensure_matrix()
             terms, counts = self._query_terms(query)
-            scores = bm25_scores(
-                terms, counts, matrix, self._doc_len, self._doc_freq, len(self._rows), self.k1, self.b
+            scores, hits = _bm25(
+                terms,
+                counts,
+                matrix,
+                self._doc_len,
+                self._doc_freq,
+                len(self._rows),
+                self.k1,
+                self.b,
+                self._tf_weights,
             )
-            return scores, list(self._ids)
+            return scores, hits, self._generation
+
+    def row_ids(self) -> tuple[list[str | None], int]:
+        """Return the row → id list (None: removed) and its generation, which every change of rows or ids bumps."""
+        with self._lock:
+            return list(self._ids), self._generation
 
     def scores_for(self, query: str | Sequence[str], ids: Sequence[str]) -> np.ndarray:
         """BM25 of ``query`` for the given ids (0 for ids not in the index)."""
@@ -423,6 +485,14 @@ class LexicalIndex(Protocol):
 
     def score_rows(self, query: str | Sequence[str]) -> tuple[np.ndarray, list[str | None]]:
         """Score every row, with the row → id list (None: removed)."""
+        ...
+
+    def score_array(self, query: str | Sequence[str]) -> tuple[np.ndarray, int]:
+        """Score every row, with the generation of the rows (no id list copied)."""
+        ...
+
+    def row_ids(self) -> tuple[list[str | None], int]:
+        """Return the row → id list (None: removed) and its generation."""
         ...
 
     def scores_for(self, query: str | Sequence[str], ids: Sequence[str]) -> np.ndarray:

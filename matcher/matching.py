@@ -201,8 +201,13 @@ def match_items(
     fused = fuse(parts, index.fusion).total if len(candidates) else np.zeros(0)
     score = rank_score(fused, rules[candidates], RULES_WEIGHT)
     level_key = np.where(excluded[candidates], len(LEVELS), level[candidates])
+    # Only the levels that reach into the top_k can hold a result: sort those (the order is total, so the
+    # first top_k are the same), not every candidate.
+    per_level = np.bincount(level_key, minlength=len(LEVELS) + 1)
+    last_level = int(np.searchsorted(np.cumsum(per_level), min(request.top_k, len(candidates))))
+    top = np.flatnonzero(level_key <= last_level)
     # Items are held sorted by id, so the position is the id's rank: a stable last key.
-    order = np.lexsort((candidates, -np.round(score, 9), level_key))[: request.top_k]
+    order = top[np.lexsort((candidates[top], -np.round(score[top], 9), level_key[top]))][: request.top_k]
 
     results = []
     for j in order:

@@ -74,10 +74,9 @@ class PassageIndex:
             doc_id, _, _ = passage_id.rpartition(PASSAGE_SEPARATOR)
             self._counts[doc_id] = self._counts.get(doc_id, 0) + 1
         self._lock = threading.RLock()
-        self._owner_key: tuple[int, int] | None = None
-        self._owner_rows = np.zeros(0, dtype=np.int64)  # live passage rows, grouped by document
-        self._owner_starts = np.zeros(0, dtype=np.int64)  # where each document's group starts
+        self._owner_key: tuple[int, int] | None = None  # (own version, the BM25 rows' generation)
         self._owner_ids: list[str] = []
+        self._owner_of_row = np.zeros(0, dtype=np.int64)  # BM25 row -> index of its document in _owner_ids
         self._version = 0
 
     def __len__(self) -> int:
@@ -123,31 +122,33 @@ class PassageIndex:
             self._version += 1
             return len(doomed)
 
-    def _owners(self, row_ids: list[str | None]) -> tuple[np.ndarray, np.ndarray, list[str]]:
-        """Live passage rows grouped by document, each group's start, and the documents in group order."""
-        key = (self._version, len(row_ids))
+    def _owners(self, generation: int) -> tuple[np.ndarray, list[str]]:
+        """Each BM25 row's document (its index in the list; one past the end for a removed row), and the documents."""
+        key = (self._version, generation)
         if self._owner_key != key:
+            row_ids, generation = self.index.row_ids()
             position: dict[str, int] = {}
-            owner = np.full(len(row_ids), -1, dtype=np.int64)
+            owner = np.empty(len(row_ids), dtype=np.int64)
             for row, passage_id in enumerate(row_ids):
-                if passage_id is not None:
-                    doc_id = passage_id.rpartition(PASSAGE_SEPARATOR)[0]
-                    owner[row] = position.setdefault(doc_id, len(position))
-            alive = np.flatnonzero(owner >= 0)
-            rows = alive[np.argsort(owner[alive], kind="stable")]
-            starts = np.flatnonzero(np.r_[True, np.diff(owner[rows]) != 0]) if len(rows) else rows
-            self._owner_key, self._owner_rows, self._owner_starts = key, rows, starts
+                doc_id = passage_id.rpartition(PASSAGE_SEPARATOR)[0] if passage_id is not None else None
+                owner[row] = position.setdefault(doc_id, len(position)) if doc_id is not None else -1
+            self._owner_of_row = np.where(owner >= 0, owner, len(position))
             self._owner_ids = list(position)
-        return self._owner_rows, self._owner_starts, self._owner_ids
+            self._owner_key = (self._version, generation)
+        return self._owner_of_row, self._owner_ids
 
     def best_scores(self, query: str | Sequence[str]) -> tuple[list[str], np.ndarray]:
         """Every document id and its best passage's BM25 for ``query`` (text or tokens), from one scoring pass."""
         with self._lock:
-            scores, row_ids = self.index.score_rows(query)
-            rows, starts, doc_ids = self._owners(row_ids)
-            if not len(rows):
-                return doc_ids, np.zeros(len(doc_ids), dtype=np.float64)
-            return doc_ids, np.maximum.reduceat(scores[rows], starts).astype(np.float64)
+            scores, hit, generation = self.index.score_hits(query)
+            owner_of_row, doc_ids = self._owners(generation)
+            # Only rows holding a query term score above 0 (BM25 is never negative): the maximum over those,
+            # into zeros, is each document's best passage without visiting every passage.
+            best = np.zeros(
+                len(doc_ids) + 1, dtype=scores.dtype
+            )  # the extra slot: removed rows (they score 0)
+            np.maximum.at(best, owner_of_row[hit], scores[hit])
+            return doc_ids, best[:-1].astype(np.float64)
 
     def save(self, folder: Path) -> Path:
         """Write the passage BM25 index and ``passages.json`` (the splitting) into ``folder``."""

@@ -1,10 +1,12 @@
 """CPU (``thread_time``) per first 智能匹配 at 5k items: ``Matcher.match(...).to_dict()``, no answer cache.
 
 Run ``python -m eval.bench.first_request``: stored demo enterprises whose text vectors are cached (ingest's
-job), hashing encoder; prints the median and mean CPU per request of five rounds (docs/benchmarks.md).
+job), hashing encoder; prints the median and mean CPU per request of five rounds and the load average
+at the end (1, 5, 15 min: the cores are shared, docs/benchmarks.md).
 """
 
 import json
+import os
 import tempfile
 import time
 from pathlib import Path
@@ -39,7 +41,9 @@ def main() -> None:
             matcher.match(enterprise_id=i).to_dict()
             t.append(time.thread_time() - t0)
         rounds.append((float(np.median(t)) * 1000, float(np.mean(t)) * 1000))
-    print(json.dumps({"rounds_median_mean_ms": rounds}))
+    print(
+        json.dumps({"rounds_median_mean_ms": rounds, "load_average": [round(x, 2) for x in os.getloadavg()]})
+    )
 
 
 if __name__ == "__main__":
