@@ -130,7 +130,9 @@ def _evaluate_leaf(
 ) -> ConditionResult:
     op, fld, want = condition.op, condition.field, condition.value
     if fld == "undecidable":
-        return ConditionResult(condition, "unknown", None, f"{FIELD_LABELS['undecidable']}需人工核实：{condition.span or want}")
+        return ConditionResult(
+            condition, "unknown", None, f"{FIELD_LABELS['undecidable']}需人工核实：{condition.span or want}"
+        )
     if op == "semantic":
         verdict: Verdict = semantic_judge(condition, profile) if semantic_judge else "unknown"
         gap = None if verdict == "met" else f"需核实经营内容：{want}"
@@ -144,10 +146,17 @@ def _evaluate_leaf(
         if not _is_number(actual):
             return ConditionResult(condition, "unknown", actual, f"{fld} 不是数值：{actual!r}")
         ok = _compare(float(actual), op, float(want))
-        return ConditionResult(condition, "met" if ok else "unmet", actual, None if ok else _numeric_gap(fld, op, float(actual), float(want)))
+        return ConditionResult(
+            condition,
+            "met" if ok else "unmet",
+            actual,
+            None if ok else _numeric_gap(fld, op, float(actual), float(want)),
+        )
     if op == "eq":
         ok = _same(actual, want)
-        return ConditionResult(condition, "met" if ok else "unmet", actual, None if ok else _eq_gap(fld, actual, want))
+        return ConditionResult(
+            condition, "met" if ok else "unmet", actual, None if ok else _eq_gap(fld, actual, want)
+        )
     if op in ("has", "not_has"):
         titles = _as_titles(actual)
         # A title meets what it implies (国家级“小巨人” meets 专精特新中小企业): the taxonomy's closure.
@@ -167,7 +176,12 @@ def _evaluate_leaf(
         return ConditionResult(condition, "met" if ok else "unmet", actual, gap)
     if op == "within_region":
         ok = str(actual).startswith(str(want))
-        return ConditionResult(condition, "met" if ok else "unmet", actual, None if ok else f"注册地 {actual} 不在适用区域 {want} 内")
+        return ConditionResult(
+            condition,
+            "met" if ok else "unmet",
+            actual,
+            None if ok else f"注册地 {actual} 不在适用区域 {want} 内",
+        )
     if op == "industry_in":
         code = _industry_key(str(actual))
         ok = any(code.startswith(_industry_key(str(c))) for c in want)
@@ -182,7 +196,12 @@ def _evaluate_leaf(
         # Both bounds are inclusive: "2020年1月1日以后成立" admits 2020-01-01.
         ok = have >= limit if op == "established_after" else have <= limit
         word = "之后" if op == "established_after" else "之前"
-        return ConditionResult(condition, "met" if ok else "unmet", actual, None if ok else f"成立日期 {actual} 不在 {want} {word}")
+        return ConditionResult(
+            condition,
+            "met" if ok else "unmet",
+            actual,
+            None if ok else f"成立日期 {actual} 不在 {want} {word}",
+        )
     return ConditionResult(condition, "unknown", actual, f"无法判断 {fld} {op}")
 
 
@@ -341,7 +360,9 @@ class ItemVerdict:
         out = [r.gap for r in self.counted if not r.satisfied and r.gap]
         better = self.next_tier
         if better is not None and better.gaps:
-            out.append(f"更高一档「{better.tier.label}」{_support_note(better.tier)}还需：" + "；".join(better.gaps))
+            out.append(
+                f"更高一档「{better.tier.label}」{_support_note(better.tier)}还需：" + "；".join(better.gaps)
+            )
         return out
 
 
@@ -383,5 +404,6 @@ def judge_item(
         judged.append(TierVerdict(index, tier, level_of(results + own), own, tier.expected_amount(profile)))
     chosen = choose_tier([LEVELS.index(t.level) for t in judged])
     return ItemVerdict(judged[chosen].level, results + judged[chosen].results, tuple(judged), chosen)
+
 
 # --- helpers ---------------------------------------------------------------------------------

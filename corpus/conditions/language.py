@@ -103,9 +103,19 @@ FIELD_LABELS: dict[str, str] = {
     "undecidable": "其他要求",
 }
 OP_WORDS: dict[str, str] = {
-    "gte": "≥", "gt": ">", "lte": "≤", "lt": "<", "eq": "=", "has": "具有", "not_has": "不具有",
-    "in": "属于", "within_region": "位于", "industry_in": "属于行业", "established_after": "成立于之后",
-    "established_before": "成立于之前", "semantic": "从事",
+    "gte": "≥",
+    "gt": ">",
+    "lte": "≤",
+    "lt": "<",
+    "eq": "=",
+    "has": "具有",
+    "not_has": "不具有",
+    "in": "属于",
+    "within_region": "位于",
+    "industry_in": "属于行业",
+    "established_after": "成立于之后",
+    "established_before": "成立于之前",
+    "semantic": "从事",
 }
 
 _EPS = 1e-9
@@ -190,10 +200,26 @@ def _as_titles(actual: Any) -> set[str]:
 
 # GB/T 4754-2017: the 门类 letter of each range of 大类 (two-digit) codes.
 _SECTION_RANGES: tuple[tuple[str, int, int], ...] = (
-    ("A", 1, 5), ("B", 6, 12), ("C", 13, 43), ("D", 44, 46), ("E", 47, 50), ("F", 51, 52),
-    ("G", 53, 60), ("H", 61, 62), ("I", 63, 65), ("J", 66, 69), ("K", 70, 70), ("L", 71, 72),
-    ("M", 73, 75), ("N", 76, 79), ("O", 80, 82), ("P", 83, 83), ("Q", 84, 85), ("R", 86, 90),
-    ("S", 91, 97), ("T", 98, 98),
+    ("A", 1, 5),
+    ("B", 6, 12),
+    ("C", 13, 43),
+    ("D", 44, 46),
+    ("E", 47, 50),
+    ("F", 51, 52),
+    ("G", 53, 60),
+    ("H", 61, 62),
+    ("I", 63, 65),
+    ("J", 66, 69),
+    ("K", 70, 70),
+    ("L", 71, 72),
+    ("M", 73, 75),
+    ("N", 76, 79),
+    ("O", 80, 82),
+    ("P", 83, 83),
+    ("Q", 84, 85),
+    ("R", 86, 90),
+    ("S", 91, 97),
+    ("T", 98, 98),
 )
 
 

@@ -127,7 +127,9 @@ class Group:
             if not isinstance(member, Condition | Group):
                 raise ConditionError(f"a group member must be a condition, got {type(member).__name__}")
             if member.role != "require":
-                raise ConditionError("a group's members carry no role of their own: put the role on the group")
+                raise ConditionError(
+                    "a group's members carry no role of their own: put the role on the group"
+                )
 
     # The attributes of a leaf, so code that looks at ``field`` / ``op`` of every node passes a group by.
     @property
@@ -330,9 +332,7 @@ def _number_or_error(value: Any, what: str) -> float:
     raise ConditionError(f"{what} must be a number, got {value!r}")
 
 
-def parse_conditions(
-    conditions: Any, tiers: Any = None, source: str | None = None
-) -> tuple[Entry, ...]:
+def parse_conditions(conditions: Any, tiers: Any = None, source: str | None = None) -> tuple[Entry, ...]:
     """Parse an item's conditions in any form v2 allows into one flat tuple (common nodes, then tiers).
 
     ``conditions`` is a v1/v2 list, or an object ``{"conditions": [...], "tiers": [...]}``;
