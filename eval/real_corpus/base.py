@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from corpus.conditions.language import NUMERIC_OPS as NUMERIC_OPS
+from corpus.conditions.language import OPS
 from corpus.schemas import V2_PROFILE_FIELDS
 
 SET_DIR = Path(__file__).resolve().parents[1] / "sets" / "real_policies"
@@ -46,17 +48,7 @@ PROFILE_FIELDS_V2 = frozenset(
     }
 )
 CONDITION_FIELDS_V2 = PROFILE_FIELDS_V2 | {"undecidable"}
-NUMERIC_OPS = frozenset({"gte", "gt", "lte", "lt", "eq"})
-OPS_V2 = NUMERIC_OPS | {
-    "has",
-    "not_has",
-    "in",
-    "within_region",
-    "industry_in",
-    "established_after",
-    "established_before",
-    "semantic",
-}
+OPS_V2 = OPS  # the condition language's operators, one list
 ROLES = ("require", "bonus", "exclude")
 DOC_TYPES = ("policy", "notice", "qa", "result", "procurement", "news", "other")
 FULFILMENT_MODES = (None, "免申即享", "即申即享", "快申优享", "即申快享", "申报审批", "第三方评审")
