@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import re
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Container, Iterable, Sequence
 from pathlib import Path
 from typing import NamedTuple, Protocol
 
@@ -29,6 +29,17 @@ MANIFEST = "manifest.json"
 
 
 # --- the index ---------------------------------------------------------------------------------
+
+
+def check_new_ids(
+    ids: Sequence[str], n_texts: int, known: Container[str], where: str, what: str = "texts"
+) -> None:
+    """Raise ``ValueError`` unless there is one id per text and no id is in ``known`` or given twice."""
+    if len(ids) != n_texts:
+        raise ValueError(f"got {len(ids)} ids for {n_texts} {what}")
+    present = [i for i in ids if i in known]
+    if present or len(set(ids)) != len(ids):
+        raise ValueError(f"document id already in the {where} or repeated: {(present or list(ids))[0]!r}")
 
 
 class LexicalResults(NamedTuple):
@@ -143,14 +154,8 @@ class BM25Index:
 
     def add_tokens(self, ids: Sequence[str], token_lists: Sequence[Sequence[str]]) -> None:
         """Add documents that are already tokenised."""
-        if len(ids) != len(token_lists):
-            raise ValueError(f"got {len(ids)} ids for {len(token_lists)} documents")
         with self._lock:
-            dup = [i for i in ids if i in self._rows]
-            if dup or len(set(ids)) != len(ids):
-                raise ValueError(
-                    f"document id already in the BM25 index or repeated: {(dup or list(ids))[0]!r}"
-                )
+            check_new_ids(ids, len(token_lists), self._rows, "BM25 index", "documents")
             for doc_id, tokens in zip(ids, token_lists, strict=True):
                 term_ids = np.fromiter(
                     (self._vocab.setdefault(t, len(self._vocab)) for t in tokens),
