@@ -32,7 +32,11 @@ def _subject_part(text: str, parts: Sequence[_Span]) -> tuple[int, int] | None:
         return None
     heading = _HEADING_RE.match(text)
     body = [p for p in parts if not heading or p.start >= heading.end()] or list(parts)
-    body = [p for p in body if not _PROCEDURE_RE.search(text, p.start, p.end)]
+    body = [
+        p
+        for p in body
+        if not _PROCEDURE_RE.search(text, p.start, p.end) and not _TARGET_RE.search(text, p.start, p.end)
+    ]
     for part in [p for p in body if _SUBJECT_RE.search(text, p.start, p.end)] + body:
         span = _fallback_span(text, part)
         if span is not None:
@@ -62,6 +66,10 @@ _PROCEDURE = (
     r"|无论[^。；;]{1,30}?(?:还是|或是|或者|与否)[^。；;]{0,30}?(?:均|都)(?:可|能)"
 )
 _PROCEDURE_RE = re.compile(_PROCEDURE)
+# A target the authorities set themselves (力争实现95%以上, 确保信贷余额不低于上年同期): what they aim at,
+# no requirement on an enterprise, whatever threshold words it holds.
+_TARGET = r"力争|确保"
+_TARGET_RE = re.compile(_TARGET)
 # A part that only points at requirements stated elsewhere, or describes the procedure.
 _NOT_A_REQUIREMENT_RE = re.compile(
     r"^(?:符合|满足|具备)(?:下列|以下|如下|上述|相关)?(?:条件|要求)|(?:申报|申请)(?:材料|程序|流程|方式|时间)|咨询|电话|邮箱|网址|登录|提交"
@@ -69,7 +77,7 @@ _NOT_A_REQUIREMENT_RE = re.compile(
     r"|(?:符合|满足|具备|达到)(?:下列|以下|如下)(?:全部|所有)?(?:条件|要求|标准)"
     # How the support is paid (实行“免申即享”…企业无需申报), not what the enterprise must be.
     r"|免申即享|无需申报|无需申请|直接兑付|直接兑现"
-    r"|" + _PROCEDURE
+    r"|" + _PROCEDURE + r"|" + _TARGET
 )
 # 对同时符合下列条件的企业，给予…: the beneficiary is whoever meets the list, which says the requirements.
 _LIST_LEAD_RE = re.compile(r"(?:符合|满足|具备|达到)(?:下列|以下|如下)(?:全部|所有)?(?:条件|要求|标准)")

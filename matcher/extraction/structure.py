@@ -37,7 +37,7 @@ from matcher.extraction.roles import (
     _role_of,
     _unheld_exceptions,
 )
-from matcher.extraction.silent import _LIST_LEAD_RE, _silent_parts, _subject_part
+from matcher.extraction.silent import _LIST_LEAD_RE, _TARGET_RE, _silent_parts, _subject_part
 from matcher.extraction.tiers import _list_end, _with_tiers
 
 # --- the whole ---------------------------------------------------------------------------------------
@@ -58,6 +58,9 @@ def extract_entries(
         if f.condition.field == "undecidable" and _LIST_LEAD_RE.search(norm, f.start, f.end):
             continue
         if f.condition.field == "undecidable" and _moot_exception(norm[f.start : f.end]):
+            continue
+        # 力争实现95%以上 / 确保…不低于…: the authorities' own target, no requirement on the enterprise.
+        if f.condition.field == "undecidable" and _TARGET_RE.search(norm, f.start, f.end):
             continue
         key = f.condition.key
         if f.condition.field != "undecidable" and f.condition.op != "semantic" and key in seen:

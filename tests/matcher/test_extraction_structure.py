@@ -362,3 +362,18 @@ def test_duixiang_is_no_preposition() -> None:
     # 支持对象为…的中小企业 names whom the measures are for; 对象 is not 对 + a modifier.
     text = "本措施的支持对象为符合《中小企业划型标准规定》的中小企业。"
     assert [(c.field, c.value) for c in _leaves(text)] == [("size_class", ("中", "小", "微"))]
+
+
+def test_a_target_the_authorities_set_is_no_requirement() -> None:
+    # 力争 / 确保: what the authorities aim at, however many threshold words it holds.
+    text = "五、优化线上服务。各区要推广网上办理，力争网上办理率达到90%以上。"
+    assert [c for c in _leaves(text) if c.field == "undecidable"] == []
+    text = "加大信贷投放，确保本年度小微企业贷款余额不低于上年同期。对受疫情影响较大、还款困难的企业，可予以展期。"
+    values = [c.value for c in _leaves(text) if c.field == "undecidable"]
+    assert values and not any("确保" in str(v) for v in values)
+    assert any("受疫情影响" in str(v) for v in values)
+    # A requirement on the enterprise beside a target is still read.
+    assert ("revenue", "gte", 3000) in {
+        (c.field, c.op, c.value)
+        for c in _leaves("对营业收入不低于3000万元的企业给予奖励，力争全年培育20家。")
+    }
