@@ -312,6 +312,13 @@ class Services:
         """Forget the cached directory (an enterprise was upserted)."""
         self._directory = None
 
+    def close_writers(self) -> None:
+        """Close the refusal log and commit queued audit rows (their threads; done before a fork, too)."""
+        if self.refusals is not None:
+            self.refusals.close()
+        if self.audit_writer is not None:
+            self.audit_writer.close()
+
     def close(self) -> None:
         """Stop the event dispatcher and the feed, commit queued audit rows, then close the store."""
         if self.dispatcher is not None:
@@ -319,10 +326,7 @@ class Services:
             self.dispatcher = None
         if self.tailer is not None:
             self.tailer.stop()
-        if self.refusals is not None:
-            self.refusals.close()
-        if self.audit_writer is not None:
-            self.audit_writer.close()
+        self.close_writers()
         if self.extraction is not None:
             self.extraction.close()
         close = getattr(self.store, "close", None)

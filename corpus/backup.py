@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from durable import fsync_path, read_manifest, sha256_file
+from durable import FileRecord, fsync_path, read_manifest, sha256_file
 
 STORE_FILE = "policymatch.sqlite3"
 MANIFEST = "BACKUP.json"
@@ -38,21 +38,12 @@ class BackupError(RuntimeError):
 
 
 @dataclass(frozen=True)
-class BackupFile:
-    """One file of a backup: its path relative to the backup folder, size and sha256."""
-
-    path: str
-    size: int
-    sha256: str
-
-
-@dataclass(frozen=True)
 class BackupManifest:
     """What a backup holds (``BACKUP.json``)."""
 
     folder: Path
     created: str
-    files: tuple[BackupFile, ...]
+    files: tuple[FileRecord, ...]
 
     @property
     def total_bytes(self) -> int:
@@ -117,7 +108,7 @@ def backup(data_dir: Path, dest: Path) -> BackupManifest:
         for name in files:
             path = staging / name
             fsync_path(path)
-            entries.append(BackupFile(name, path.stat().st_size, sha256_file(path)))
+            entries.append(FileRecord(name, path.stat().st_size, sha256_file(path)))
         created = datetime.now(UTC).isoformat(timespec="seconds")
         manifest = {
             "format": FORMAT,
@@ -152,7 +143,7 @@ def verify_backup(src: Path) -> BackupManifest:
     data = read_manifest(
         src / MANIFEST, FORMAT, BackupError, f"{src}: not a policymatch backup (no {MANIFEST})"
     )
-    entries = tuple(BackupFile(f["path"], int(f["size"]), f["sha256"]) for f in data["files"])
+    entries = tuple(FileRecord(f["path"], int(f["size"]), f["sha256"]) for f in data["files"])
     for entry in entries:
         path = src / entry.path
         if not path.is_file():

@@ -29,7 +29,8 @@ from typing import Any
 
 from corpus.schemas import FULFILMENTS, PolicyDocument, PolicyItem, item_id
 
-_CN_DIGITS = {
+# Chinese digit → value, shared with the extractor's number and date readers.
+CN_DIGITS = {
     "零": 0,
     "〇": 0,
     "一": 1,
@@ -121,8 +122,8 @@ def cn_number(text: str) -> int | None:
         return int(text)
     total, current, seen = 0, 0, False
     for char in text:
-        if char in _CN_DIGITS:
-            current = _CN_DIGITS[char]
+        if char in CN_DIGITS:
+            current = CN_DIGITS[char]
             seen = True
         elif char == "十":
             total += (current or 1) * 10

@@ -11,6 +11,7 @@ know nothing of each other.
   a reader sees the old file or the new one, never half of one;
 - :func:`verify_checksums`: every file listed in a manifest against its sha256, raising the
   caller's error naming the first bad one;
+- :class:`FileRecord`: one file a manifest lists (path, size, sha256);
 - :func:`read_manifest`: load a JSON manifest of a known format, raising the
   caller's error type.
 """
@@ -22,10 +23,20 @@ import json
 import os
 import uuid
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 _BLOCK = 1 << 20
+
+
+@dataclass(frozen=True)
+class FileRecord:
+    """One file a manifest lists: its path relative to the manifest's folder, size in bytes and sha256."""
+
+    path: str
+    size: int
+    sha256: str
 
 
 def sha256_file(path: Path | str) -> str:

@@ -154,6 +154,18 @@ def chunks_of(text: str, chunk_chars: int, max_chunks: int, stride: int = 0) -> 
     )
 
 
+def served_windows() -> dict[str, int]:
+    """Return the served retriever's passage windows (``chunk_chars``, ``max_chunks``, ``chunk_stride``) as keyword arguments."""
+    from matcher.retrieval import RetrievalConfig
+
+    served = RetrievalConfig()
+    return {
+        "chunk_chars": served.chunk_chars,
+        "max_chunks": served.max_chunks,
+        "chunk_stride": served.chunk_stride,
+    }
+
+
 class DenseSystem:
     """An encoder's vectors; a document scores the best cosine over its chunks (as served); vectors cached."""
 
@@ -340,15 +352,8 @@ def build_systems(
     served system when asked for; ``fusion-zscore`` / ``fusion-rrf`` fuse BM25 and that dense
     system over the whole collection (no candidate pool), for comparison.
     """
-    from matcher.retrieval import RetrievalConfig
-
-    served_config = RetrievalConfig()
     chunking = (
-        {
-            "chunk_chars": served_config.chunk_chars,
-            "max_chunks": served_config.max_chunks,
-            "chunk_stride": served_config.chunk_stride,
-        }
+        served_windows()
         if max_chunks is None
         else {"chunk_chars": DEFAULT_CHUNK_CHARS, "max_chunks": max_chunks, "chunk_stride": 0}
     )

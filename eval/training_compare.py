@@ -20,6 +20,7 @@ from eval.compare import (
     HybridSystem,
     ServedSystem,
     TfidfSystem,
+    served_windows,
 )
 from eval.eligibility_run import EligibilityRun, run_eligibility
 from eval.leakage import split_eligibility_set
@@ -194,19 +195,9 @@ def version_systems(
     unless ``max_chunks`` asks for that many consecutive 480-character chunks instead. ``dense_backends``
     adds a dense system per version for each further encoder backend (say ``onnx`` fp32 beside int8).
     """
-    from matcher.retrieval import RetrievalConfig
     from models.factory import make_encoder
 
-    served = RetrievalConfig()
-    windows = (
-        {
-            "chunk_chars": served.chunk_chars,
-            "max_chunks": served.max_chunks,
-            "chunk_stride": served.chunk_stride,
-        }
-        if max_chunks is None
-        else {"max_chunks": max_chunks}
-    )
+    windows = served_windows() if max_chunks is None else {"max_chunks": max_chunks}
     lexical = BM25System()
     systems: list[Any] = [lexical, TfidfSystem("char"), TfidfSystem("jieba")]
     dense = {

@@ -16,13 +16,14 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from corpus.conditions import ItemVerdict
+from corpus.conditions import ConditionResult, ItemVerdict
+from matcher.eligibility import Gap
 
 WindowStatus = str  # "upcoming" | "open" | "closed"
 
@@ -143,3 +144,20 @@ def result_extras(verdict: ItemVerdict, facts: ItemFacts | None, as_of: dt.date)
     if facts is not None:
         out.update(facts.to_dict(as_of))
     return out
+
+
+def verdict_json(
+    level: str,
+    score: float,
+    score_breakdown: Mapping[str, float],
+    conditions: Sequence[ConditionResult],
+    gaps: Sequence[Gap],
+) -> dict[str, Any]:
+    """Return the level, score and verdicts of a result or a target row, JSON-ready and in the API's key order."""
+    return {
+        "level": level,
+        "score": round(score, 6),
+        "score_breakdown": {k: round(v, 6) for k, v in score_breakdown.items()},
+        "conditions": [c.to_dict() for c in conditions],
+        "gaps": [g.text for g in gaps],
+    }

@@ -28,12 +28,12 @@ from matcher.item_catalog import CatalogItem, ItemCatalog
 from matcher.retrieval import HybridRetriever, RetrievalConfig, chunk_text
 from matcher.semantic import SemanticJudge, content_key
 from matcher.vector_index.backend import VectorBackend, drop_saved, saved_backend
-from models.encoder import Encoder
+from models.encoder import Encoder, EncoderWrapper
 
 _log = logging.getLogger(__name__)
 
 
-class CachedPassages:
+class CachedPassages(EncoderWrapper):
     """The matcher's encoder with item passages cached by content hash (in the semantic judge's cache).
 
     A rebuild then encodes only passages it has not seen (all of them after a model change),
@@ -42,22 +42,8 @@ class CachedPassages:
     """
 
     def __init__(self, encoder: Encoder, judge: SemanticJudge) -> None:
-        self._encoder = encoder
+        super().__init__(encoder)
         self._judge = judge
-
-    @property
-    def dim(self) -> int:
-        """Vector dimension of the wrapped encoder."""
-        return int(self._encoder.dim)
-
-    @property
-    def model_id(self) -> str:
-        """Model id of the wrapped encoder (what an index version records)."""
-        return str(self._encoder.model_id)
-
-    def encode_queries(self, texts: list[str], batch_size: int = 32) -> np.ndarray:
-        """Encode queries with the wrapped encoder (queries are not cached here)."""
-        return self._encoder.encode_queries(texts, batch_size=batch_size)
 
     def encode_passages(self, texts: list[str], batch_size: int = 32) -> np.ndarray:
         """Encode passages, reusing every vector the cache holds."""

@@ -1,4 +1,4 @@
-"""BM25 over jieba tokens: pure numpy scoring functions and an incremental ``BM25Index``.
+"""BM25 over jieba tokens: an incremental ``BM25Index`` (the formulas, pure, in :mod:`matcher.bm25`).
 
 The index keeps raw term frequencies (a term-major scipy CSC matrix), not
 precomputed weights, so adding or removing a document changes only counts:
@@ -14,94 +14,32 @@ from __future__ import annotations
 import json
 import re
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Container, Iterable, Sequence
 from pathlib import Path
 from typing import NamedTuple, Protocol
 
 import numpy as np
 import scipy.sparse as sp
 
+from matcher.bm25 import bm25_scores, lucene_tf_weight
 from matcher.index_versions import read_saved_index, sha256_file, write_json_durable
 
 FORMAT = "policymatch-bm25/1"
 MANIFEST = "manifest.json"
 
 
-# --- scoring formulas (pure) -------------------------------------------------------------------
-# Lucene's BM25 (BM25Similarity, Lucene ≥ 8), as written in Kamphuis, de Vries, Boytsov and Lin,
-# "Which BM25 Do You Mean? A Large-Scale Reproducibility Study of Scoring Variants", ECIR 2020,
-# table 1: idf = log(1 + (N - df + 0.5) / (df + 0.5)) (never negative) and the term-frequency part
-# without the constant (k1 + 1) factor, which does not change the ranking.
-
-
-def lucene_idf(doc_freq: np.ndarray, n_docs: int) -> np.ndarray:
-    """Lucene's BM25 idf: ``log(1 + (N - df + 0.5) / (df + 0.5))`` (Kamphuis et al. 2020, table 1)."""
-    df = np.asarray(doc_freq, dtype=np.float64)
-    return np.log1p((n_docs - df + 0.5) / (df + 0.5))
-
-
-def lucene_tf_weight(
-    term_freq: np.ndarray, doc_len: np.ndarray, avg_doc_len: float, k1: float, b: float
-) -> np.ndarray:
-    """Lucene's BM25 term-frequency part: ``tf / (tf + k1 (1 - b + b·dl/avgdl))`` (Kamphuis et al. 2020)."""
-    tf = np.asarray(term_freq, dtype=np.float64)
-    norm = k1 * (1.0 - b + b * np.asarray(doc_len, dtype=np.float64) / max(avg_doc_len, 1e-9))
-    return tf / (tf + norm)
-
-
-def bm25_scores(
-    query_terms: np.ndarray,
-    query_counts: np.ndarray,
-    term_doc: sp.csc_matrix,
-    doc_len: np.ndarray,
-    doc_freq: np.ndarray,
-    n_docs: int,
-    k1: float,
-    b: float,
-    tf_weights: np.ndarray | None = None,
-) -> np.ndarray:
-    """Lucene BM25 of one query against every row of the (docs × terms) frequency matrix ``term_doc``.
-
-    A query term repeated ``c`` times counts ``c`` times, as Lucene's boolean query sums its clauses.
-    ``tf_weights``, when given, is ``lucene_tf_weight`` of every stored posting (``term_doc.data``
-    order) with these ``k1``, ``b`` and lengths, computed once per index state: the same numbers.
-    """
-    return _bm25(query_terms, query_counts, term_doc, doc_len, doc_freq, n_docs, k1, b, tf_weights)[0]
-
-
-def _bm25(
-    query_terms: np.ndarray,
-    query_counts: np.ndarray,
-    term_doc: sp.csc_matrix,
-    doc_len: np.ndarray,
-    doc_freq: np.ndarray,
-    n_docs: int,
-    k1: float,
-    b: float,
-    tf_weights: np.ndarray | None,
-) -> tuple[np.ndarray, np.ndarray]:
-    """``bm25_scores`` and the rows of the query's postings (with repeats): every row that can score above 0."""
-    n_rows = term_doc.shape[0]
-    if len(query_terms) == 0 or n_docs == 0:
-        return np.zeros(n_rows, dtype=np.float32), np.zeros(0, dtype=np.int64)
-    avg_doc_len = float(doc_len.sum()) / n_docs
-    # The query's columns read straight from the CSC arrays, in query-term order (what ``term_doc[:, terms]``
-    # returns, without scipy building a matrix: a third of a first request's lexical scoring).
-    indptr = term_doc.indptr
-    spans = [slice(indptr[t], indptr[t + 1]) for t in np.asarray(query_terms).tolist()]
-    rows = np.concatenate([term_doc.indices[s] for s in spans])
-    per_column = np.array([s.stop - s.start for s in spans], dtype=np.int64)
-    idf = lucene_idf(doc_freq[query_terms], n_docs) * query_counts
-    if tf_weights is not None:
-        tf_part = np.concatenate([tf_weights[s] for s in spans])
-    else:
-        data = np.concatenate([term_doc.data[s] for s in spans])
-        tf_part = lucene_tf_weight(data, doc_len[rows], avg_doc_len, k1, b)
-    weights = tf_part * np.repeat(idf, per_column)
-    return np.bincount(rows, weights=weights, minlength=n_rows).astype(np.float32), rows
-
-
 # --- the index ---------------------------------------------------------------------------------
+
+
+def check_new_ids(
+    ids: Sequence[str], n_texts: int, known: Container[str], where: str, what: str = "texts"
+) -> None:
+    """Raise ``ValueError`` unless there is one id per text and no id is in ``known`` or given twice."""
+    if len(ids) != n_texts:
+        raise ValueError(f"got {len(ids)} ids for {n_texts} {what}")
+    present = [i for i in ids if i in known]
+    if present or len(set(ids)) != len(ids):
+        raise ValueError(f"document id already in the {where} or repeated: {(present or list(ids))[0]!r}")
 
 
 class LexicalResults(NamedTuple):
@@ -216,14 +154,8 @@ class BM25Index:
 
     def add_tokens(self, ids: Sequence[str], token_lists: Sequence[Sequence[str]]) -> None:
         """Add documents that are already tokenised."""
-        if len(ids) != len(token_lists):
-            raise ValueError(f"got {len(ids)} ids for {len(token_lists)} documents")
         with self._lock:
-            dup = [i for i in ids if i in self._rows]
-            if dup or len(set(ids)) != len(ids):
-                raise ValueError(
-                    f"document id already in the BM25 index or repeated: {(dup or list(ids))[0]!r}"
-                )
+            check_new_ids(ids, len(token_lists), self._rows, "BM25 index", "documents")
             for doc_id, tokens in zip(ids, token_lists, strict=True):
                 term_ids = np.fromiter(
                     (self._vocab.setdefault(t, len(self._vocab)) for t in tokens),
@@ -325,7 +257,7 @@ class BM25Index:
         with self._lock:
             matrix = self._ensure_matrix()
             terms, counts = self._query_terms(query)
-            scores, hits = _bm25(
+            scores, hits = bm25_scores(
                 terms,
                 counts,
                 matrix,

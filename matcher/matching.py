@@ -20,7 +20,7 @@ from corpus.conditions import LEVELS, ConditionResult
 from matcher.eligibility import LEVEL_RANK, ConditionTable, Gap, exclusion_hits, gaps_of
 from matcher.eligibility import judge as verdict_of
 from matcher.encoder_text import dense_text, query_text
-from matcher.facts import result_extras
+from matcher.facts import result_extras, verdict_json
 from matcher.fusion import PartScores, fuse, rank_score
 from matcher.item_catalog import ItemCatalog
 from matcher.item_index import ItemIndex
@@ -55,11 +55,7 @@ class MatchResult:
             "policy_id": self.policy_id,
             "item_id": self.item_id,
             "title": self.title,
-            "level": self.level,
-            "score": round(self.score, 6),
-            "score_breakdown": {k: round(v, 6) for k, v in self.score_breakdown.items()},
-            "conditions": [c.to_dict() for c in self.conditions],
-            "gaps": [g.text for g in self.gaps],
+            **verdict_json(self.level, self.score, self.score_breakdown, self.conditions, self.gaps),
             "fulfilment": self.fulfilment,
             "support": self.support,
             "excluded": self.excluded,

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from matcher.index_versions import write_json_durable
-from matcher.lexical import DEFAULT_ANALYZER, BM25Index
+from matcher.lexical import DEFAULT_ANALYZER, BM25Index, check_new_ids
 
 # --- passage-level evidence --------------------------------------------------------------------
 # A policy question usually asks about one sentence of a long text. Scoring the text's passages on
@@ -92,14 +92,8 @@ class PassageIndex:
 
     def add(self, ids: Sequence[str], texts: Sequence[str]) -> None:
         """Split and add new documents; an id already present raises ``ValueError``."""
-        if len(ids) != len(texts):
-            raise ValueError(f"got {len(ids)} ids for {len(texts)} texts")
         with self._lock:
-            present = [i for i in ids if i in self._counts]
-            if present or len(set(ids)) != len(ids):
-                raise ValueError(
-                    f"document id already in the passage index or repeated: {(present or list(ids))[0]!r}"
-                )
+            check_new_ids(ids, len(texts), self._counts, "passage index")
             passage_ids: list[str] = []
             passage_texts: list[str] = []
             counts: list[int] = []

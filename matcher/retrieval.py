@@ -24,7 +24,7 @@ import numpy as np
 
 from matcher.fusion import FusionConfig, PartScores, fuse
 from matcher.index_versions import IndexIntegrityError, write_json_durable
-from matcher.lexical import BM25Index, LexicalIndex
+from matcher.lexical import BM25Index, LexicalIndex, check_new_ids
 from matcher.passages import PassageIndex
 from matcher.vector_index import VectorIndex, load_vector_index, make_vector_index
 from models.encoder import Encoder
@@ -195,14 +195,8 @@ class HybridRetriever:
 
     def add(self, ids: Sequence[str], texts: Sequence[str]) -> None:
         """Add new documents to both indexes (an id already present raises ``ValueError``)."""
-        if len(ids) != len(texts):
-            raise ValueError(f"got {len(ids)} ids for {len(texts)} texts")
         with self._lock:
-            present = [i for i in ids if i in self._slots]
-            if present or len(set(ids)) != len(ids):
-                raise ValueError(
-                    f"document id already in the retriever or repeated: {(present or list(ids))[0]!r}"
-                )
+            check_new_ids(ids, len(texts), self._slots, "retriever")
             chunk_texts: list[str] = []
             chunk_ids: list[int] = []
             counts: list[int] = []

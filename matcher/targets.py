@@ -25,7 +25,7 @@ from matcher.eligibility import (
     Gap,
     gaps_of,
 )
-from matcher.facts import ItemFacts, result_extras
+from matcher.facts import ItemFacts, result_extras, verdict_json
 from matcher.fusion import FusionConfig, PartScores, fuse, rank_score
 
 DEFAULT_LEVELS: tuple[str, ...] = ("eligible", "need_info", "near_miss")
@@ -144,11 +144,7 @@ class TargetRow:
             "name": self.name,
             "policy_id": self.policy_id,
             "item_id": self.item_id,
-            "level": self.level,
-            "score": round(self.score, 6),
-            "score_breakdown": {k: round(v, 6) for k, v in self.score_breakdown.items()},
-            "conditions": [c.to_dict() for c in self.conditions],
-            "gaps": [g.text for g in self.gaps],
+            **verdict_json(self.level, self.score, self.score_breakdown, self.conditions, self.gaps),
             "flags": list(self.flags),
             "excluded": self.excluded,
             "rank": self.rank,

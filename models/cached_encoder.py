@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from models.encoder import Encoder
+from models.encoder import Encoder, EncoderWrapper
 
 DEFAULT_CACHE = Path(".cache/vectors")
 
@@ -64,24 +64,14 @@ def cached_encode(
     return np.stack([found[key] for key in keys]).astype(np.float32)
 
 
-class CachedEncoder:
+class CachedEncoder(EncoderWrapper):
     """An ``Encoder`` that keeps every vector it computes on disk, keyed by model id and text."""
 
     def __init__(self, encoder: Encoder, cache_dir: Path = DEFAULT_CACHE, batch_size: int = 16) -> None:
         """Wrap ``encoder``; texts not cached yet are encoded ``batch_size`` at a time and saved as they come."""
-        self.inner = encoder
+        super().__init__(encoder)
         self.cache_dir = Path(cache_dir)
         self.batch_size = batch_size
-
-    @property
-    def dim(self) -> int:
-        """Vector dimension of the wrapped encoder."""
-        return int(self.inner.dim)
-
-    @property
-    def model_id(self) -> str:
-        """The wrapped encoder's model id (vectors are interchangeable with its own)."""
-        return str(self.inner.model_id)
 
     def encode_queries(self, texts: list[str], batch_size: int = 32) -> np.ndarray:
         """Embed queries, reusing cached vectors."""

@@ -34,3 +34,33 @@ class Encoder(Protocol):
     def encode_passages(self, texts: list[str], batch_size: int = 32) -> np.ndarray:
         """Embed documents (e5: ``passage: `` prompt); shape (n, dim), float32, unit rows."""
         ...
+
+
+class EncoderWrapper:
+    """An ``Encoder`` around another: ``dim``, ``model_id`` and both encodes are the inner encoder's.
+
+    A subclass overrides what it changes (a cache overrides the encodes); the vectors stay
+    interchangeable with the inner encoder's own, so the model id is the same.
+    """
+
+    def __init__(self, inner: Encoder) -> None:
+        """Wrap ``inner``."""
+        self.inner = inner
+
+    @property
+    def dim(self) -> int:
+        """Vector dimension of the wrapped encoder."""
+        return int(self.inner.dim)
+
+    @property
+    def model_id(self) -> str:
+        """The wrapped encoder's model id (what an index version records)."""
+        return str(self.inner.model_id)
+
+    def encode_queries(self, texts: list[str], batch_size: int = 32) -> np.ndarray:
+        """Embed queries with the wrapped encoder."""
+        return self.inner.encode_queries(texts, batch_size=batch_size)
+
+    def encode_passages(self, texts: list[str], batch_size: int = 32) -> np.ndarray:
+        """Embed passages with the wrapped encoder."""
+        return self.inner.encode_passages(texts, batch_size=batch_size)

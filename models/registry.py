@@ -27,7 +27,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from durable import fsync_path, sha256_file, write_json_atomic
+from durable import FileRecord, fsync_path, sha256_file, write_json_atomic
 
 MANIFEST = "manifest.json"
 ACTIVE = "ACTIVE"
@@ -45,15 +45,6 @@ class UnknownModelVersionError(LookupError):
 
 
 @dataclass(frozen=True)
-class ModelFile:
-    """One file of a version: path relative to the version folder, sha256 and size in bytes."""
-
-    path: str
-    sha256: str
-    size: int
-
-
-@dataclass(frozen=True)
 class ModelVersion:
     """A registered model version as its manifest describes it."""
 
@@ -64,7 +55,7 @@ class ModelVersion:
     dimension: int
     model_id: str
     created: str
-    files: tuple[ModelFile, ...]
+    files: tuple[FileRecord, ...]
     metrics: Mapping[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -342,7 +333,7 @@ def _update_stat_cache(path: Path, entries: Mapping[str, list]) -> None:
 
 def _from_manifest(data: Mapping[str, Any], folder: Path) -> ModelVersion:
     files = tuple(
-        ModelFile(path=str(name), sha256=str(info["sha256"]), size=int(info["size"]))
+        FileRecord(path=str(name), sha256=str(info["sha256"]), size=int(info["size"]))
         for name, info in sorted(data["files"].items())
     )
     return ModelVersion(

@@ -110,10 +110,7 @@ def _serve(args: argparse.Namespace) -> int:
         from api.prefork import serve_prefork
 
         # The parent keeps no threads or connections of the app across the fork (api.prefork).
-        if services.refusals is not None:
-            services.refusals.close()
-        if services.audit_writer is not None:
-            services.audit_writer.close()
+        services.close_writers()
         return serve_prefork(
             settings,
             services.store,

@@ -13,27 +13,9 @@ def register(sub: argparse._SubParsersAction, group: Any) -> None:
     train = sub.add_parser(
         "train", help="fine-tune the active encoder on labelled sets and feedback; registers a new version"
     )
-    train.add_argument(
-        "--retrieval-set",
-        type=Path,
-        action="append",
-        default=[],
-        help="retrieval set folder (its training split is used); repeatable",
-    )
-    train.add_argument(
-        "--eligibility-set",
-        type=Path,
-        action="append",
-        default=[],
-        help="eligibility set folder, e.g. the demo's; repeatable",
-    )
-    train.add_argument(
-        "--feedback",
-        type=Path,
-        action="append",
-        default=[],
-        help="exported feedback JSONL (policymatch feedback export); repeatable",
-    )
+    _add_folders(train, "--retrieval-set", "retrieval set folder (its training split is used); repeatable")
+    _add_folders(train, "--eligibility-set", "eligibility set folder, e.g. the demo's; repeatable")
+    _add_folders(train, "--feedback", "exported feedback JSONL (policymatch feedback export); repeatable")
     train.add_argument("--epochs", type=int, default=1)
     train.add_argument("--batch-size", type=int, default=16)
     train.add_argument(
@@ -66,12 +48,10 @@ def register(sub: argparse._SubParsersAction, group: Any) -> None:
         help="compare a fine-tuned version with its parent on held-out splits, every system; optionally into docs",
     )
     report.add_argument("version", help="the fine-tuned version, e.g. v2")
-    report.add_argument(
+    _add_folders(
+        report,
         "--retrieval-set",
-        type=Path,
-        action="append",
-        default=[],
-        help="retrieval set folder whose test split both versions are compared on; repeatable",
+        "retrieval set folder whose test split both versions are compared on; repeatable",
     )
     report.add_argument("--test-fraction", type=float, default=0.3)
     report.add_argument("--seed", type=int, default=0)
@@ -98,20 +78,8 @@ def register(sub: argparse._SubParsersAction, group: Any) -> None:
         "promote", help="make a version active, only if it is not worse than the active one"
     )
     promote.add_argument("version", help="the model version to promote, e.g. v2")
-    promote.add_argument(
-        "--retrieval-set",
-        type=Path,
-        action="append",
-        default=[],
-        help="evaluate both versions on this set's test split first",
-    )
-    promote.add_argument(
-        "--eligibility-set",
-        type=Path,
-        action="append",
-        default=[],
-        help="evaluate both versions on this set's test split first",
-    )
+    _add_folders(promote, "--retrieval-set", "evaluate both versions on this set's test split first")
+    _add_folders(promote, "--eligibility-set", "evaluate both versions on this set's test split first")
     promote.add_argument("--test-fraction", type=float, default=0.3)
     promote.add_argument("--seed", type=int, default=0)
     promote.add_argument(
@@ -192,6 +160,11 @@ def _argv() -> list[str]:
     return [shlex.quote(a) for a in sys.argv[1:]]
 
 
+def _add_folders(parser: argparse.ArgumentParser, flag: str, help_text: str) -> None:
+    """Add a repeatable path option (``flag`` given once per folder or file), empty by default."""
+    parser.add_argument(flag, type=Path, action="append", default=[], help=help_text)
+
+
 def _report_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--report",
@@ -199,12 +172,10 @@ def _report_arguments(parser: argparse.ArgumentParser) -> None:
         default=None,
         help="folder for the before/after report folders (every system, both versions, each held-out split)",
     )
-    parser.add_argument(
+    _add_folders(
+        parser,
         "--evaluate-eligibility-set",
-        type=Path,
-        action="append",
-        default=[],
-        help="eligibility set whose held-out items both versions are judged on (not trained on); repeatable",
+        "eligibility set whose held-out items both versions are judged on (not trained on); repeatable",
     )
     parser.add_argument(
         "--dense-backends",

@@ -11,7 +11,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from corpus.schemas import V2_PROFILE_FIELDS
+from corpus.conditions.language import NUMERIC_OPS as NUMERIC_OPS
+from corpus.conditions.language import OPS, PROFILE_FIELDS
+from corpus.conditions.language import ROLES as ROLES
 
 SET_DIR = Path(__file__).resolve().parents[1] / "sets" / "real_policies"
 LABELS_DIR = SET_DIR / "labels"
@@ -19,45 +21,10 @@ DEFAULT_SHARED = Path(__file__).resolve().parents[3] / "shared"
 SPLITS = ("tune", "check", "final")
 SOURCES = ("ncp", "msga", "gz")
 
-PROFILE_FIELDS_V2 = frozenset(
-    {
-        "employees",
-        "revenue",
-        "revenue_growth",
-        "total_assets",
-        "rd_expense",
-        "rd_ratio",
-        "tax_paid",
-        "output_value",
-        "export_value",
-        "investment",
-        "qualifications",
-        "region_code",
-        "industry_code",
-        "established",
-        "mu_jun_class",
-        "size_class",
-        "credit_status",
-        "major_violation",
-        "business_scope",
-        "products",
-        "description",
-        *V2_PROFILE_FIELDS,
-    }
-)
+# What a label may name: every profile field a condition may read, less the identity fields.
+PROFILE_FIELDS_V2 = PROFILE_FIELDS - {"id", "name", "uscc"}
 CONDITION_FIELDS_V2 = PROFILE_FIELDS_V2 | {"undecidable"}
-NUMERIC_OPS = frozenset({"gte", "gt", "lte", "lt", "eq"})
-OPS_V2 = NUMERIC_OPS | {
-    "has",
-    "not_has",
-    "in",
-    "within_region",
-    "industry_in",
-    "established_after",
-    "established_before",
-    "semantic",
-}
-ROLES = ("require", "bonus", "exclude")
+OPS_V2 = OPS  # the condition language's operators, one list
 DOC_TYPES = ("policy", "notice", "qa", "result", "procurement", "news", "other")
 FULFILMENT_MODES = (None, "免申即享", "即申即享", "快申优享", "即申快享", "申报审批", "第三方评审")
 SIZE_CLASSES = ("大", "中", "小", "微")

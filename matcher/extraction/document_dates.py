@@ -13,6 +13,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from corpus.splitting import CN_DIGITS
+
 # --- results -----------------------------------------------------------------------------------
 
 Span = tuple[int, int]
@@ -85,21 +87,7 @@ def sentences(text: str, start: int = 0, end: int | None = None) -> Iterator[tup
 
 # --- dates -------------------------------------------------------------------------------------
 
-_CN_DIGIT = {
-    "〇": 0,
-    "○": 0,
-    "零": 0,
-    "O": 0,
-    "一": 1,
-    "二": 2,
-    "三": 3,
-    "四": 4,
-    "五": 5,
-    "六": 6,
-    "七": 7,
-    "八": 8,
-    "九": 9,
-}
+_CN_DIGIT = {**CN_DIGITS, "○": 0, "O": 0}  # 两 never stands in a written date
 _DATE_RE = re.compile(
     r"(?P<y>(?:19|20)\d\d)\s*年\s*(?P<m>\d{1,2})\s*月(?:\s*(?P<d>\d{1,2})\s*[日号])?"
     r"|(?P<iy>(?:19|20)\d\d)[-/.](?P<im>\d{1,2})[-/.](?P<id>\d{1,2})"

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 
 from api.limits import Limits
 from api.services import Services
@@ -100,6 +103,26 @@ def open_services(
         seed(store)
     matcher = Matcher.open(data_dir, store, encoder)
     return Services(settings=settings, store=store, matcher=matcher, limits=limits or Limits())
+
+
+def role_keys(services: Services, roles: tuple[str, ...], enterprises: dict[str, str]) -> dict[str, str]:
+    """One secret per role, and one per name in ``enterprises`` bound to its enterprise id; the keyring reloads."""
+    store = services.store
+    out = {role: store.create_api_key(role, None, f"test {role}")[1] for role in roles}
+    for name, enterprise_id in enterprises.items():
+        out[name] = store.create_api_key("enterprise", enterprise_id, f"test {enterprise_id}")[1]
+    assert services.keyring is not None
+    services.keyring.forget()
+    return out
+
+
+@contextmanager
+def loopback_client(services: Services) -> Iterator[TestClient]:
+    """A TestClient over the real app, calling from loopback."""
+    from api.app import create_app
+
+    with TestClient(create_app(services.settings, services), client=("127.0.0.1", 50000)) as test_client:
+        yield test_client
 
 
 def auth(secret: str) -> dict[str, str]:

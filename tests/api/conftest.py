@@ -14,11 +14,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from api_helpers import encoder_for, open_services
+from api_helpers import encoder_for, loopback_client, open_services, role_keys
 from browser_helpers import chromium_page
 from fastapi.testclient import TestClient
 
-from api.app import create_app
 from api.services import Services
 
 
@@ -39,22 +38,13 @@ def services(tmp_path_factory: pytest.TempPathFactory, api_encoder: Any) -> Iter
 @pytest.fixture(scope="module")
 def keys(services: Services) -> dict[str, str]:
     """One secret per role; ``enterprise`` is bound to E001, ``enterprise2`` to E002."""
-    store = services.store
-    out = {}
-    for role in ("admin", "push", "analyst"):
-        out[role] = store.create_api_key(role, None, f"test {role}")[1]
-    out["enterprise"] = store.create_api_key("enterprise", "E001", "test E001")[1]
-    out["enterprise2"] = store.create_api_key("enterprise", "E002", "test E002")[1]
-    assert services.keyring is not None
-    services.keyring.forget()
-    return out
+    return role_keys(services, ("admin", "push", "analyst"), {"enterprise": "E001", "enterprise2": "E002"})
 
 
 @pytest.fixture(scope="module")
 def client(services: Services, keys: dict[str, str]) -> Iterator[TestClient]:
     """A TestClient over the real app, calling from loopback."""
-    app = create_app(services.settings, services)
-    with TestClient(app, client=("127.0.0.1", 50000)) as test_client:
+    with loopback_client(services) as test_client:
         yield test_client
 
 

@@ -18,10 +18,7 @@ def main(data_dir: str, models_dir: str, port: int, workers: int) -> int:
     encoder = make_encoder("onnx-int8", "active", Path(models_dir))
     services = open_services(Path(data_dir), encoder)
     settings = services.settings.model_copy(update={"host": "127.0.0.1", "port": port})
-    if services.refusals is not None:
-        services.refusals.close()
-    if services.audit_writer is not None:
-        services.audit_writer.close()
+    services.close_writers()
 
     def say(message: str) -> None:
         print(message, file=sys.stderr, flush=True)

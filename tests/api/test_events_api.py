@@ -213,11 +213,10 @@ def test_deadline_reminders_count_working_days_once(services):
 def test_writes_from_any_process_become_events(client, keys, services, tmp_path):
     """The feed producer: an HTTP write and a CLI write in another process both reach the subscriber."""
     import json
-    import subprocess
-    import sys
     import time
 
     from events.runtime import start_for_services
+    from tests.reliability.helpers import run_cli
 
     admin = auth(keys["admin"])
     with Receiver(SECRET) as receiver:
@@ -251,16 +250,8 @@ def test_writes_from_any_process_become_events(client, keys, services, tmp_path)
             }
             enterprise_file = tmp_path / "e.jsonl"
             enterprise_file.write_text(json.dumps(profile, ensure_ascii=False) + "\n", encoding="utf-8")
-            env = {**__import__("os").environ, "POLICYMATCH_DATA_DIR": str(services.settings.data_dir)}
             for kind, path in (("policies", policy_file), ("enterprises", enterprise_file)):
-                done = subprocess.run(
-                    [sys.executable, "-m", "api.cli", "ingest", kind, str(path), "--quiet"],
-                    env=env,
-                    capture_output=True,
-                    text=True,
-                    timeout=300,
-                    check=False,
-                )
+                done = run_cli(services.settings.data_dir, "ingest", kind, str(path), "--quiet", timeout=300)
                 assert done.returncode == 0, done.stderr
             deadline = time.monotonic() + 60
 

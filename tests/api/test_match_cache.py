@@ -28,6 +28,13 @@ def _item_result(client, headers, enterprise_id):
     return next(r for r in body.json()["results"] if r["item_id"] == ITEM), body.content
 
 
+def _require_revenue(client, headers, threshold):
+    """Set the item's one condition to 营业收入 >= ``threshold``."""
+    condition = {"field": "revenue", "op": "gte", "value": threshold, "span": "营业收入"}
+    saved = client.put(CONDITIONS_PATH, json={"conditions": [condition]}, headers=headers)
+    assert saved.status_code == 200, saved.text
+
+
 def _audit_count(services, target):
     return len(services.store.query_audit(action="match", target=target, limit=100000))
 
@@ -46,12 +53,7 @@ def test_match_after_a_profile_change_reflects_it(client, keys, services):
     admin = auth(keys["admin"])
     profile = client.get("/v1/enterprises/E002", headers=admin).json()
     threshold = profile["revenue"] + 1000
-    saved = client.put(
-        CONDITIONS_PATH,
-        json={"conditions": [{"field": "revenue", "op": "gte", "value": threshold, "span": "营业收入"}]},
-        headers=admin,
-    )
-    assert saved.status_code == 200, saved.text
+    _require_revenue(client, admin, threshold)
     result, _ = _item_result(client, admin, "E002")
     assert result["level"] == "near_miss"
     assert [c["verdict"] for c in result["conditions"]] == ["unmet"]
@@ -73,12 +75,7 @@ def test_match_after_a_condition_edit_reflects_it(client, keys, services):
     admin = auth(keys["admin"])
     revenue = client.get("/v1/enterprises/E004", headers=admin).json()["revenue"]
     for threshold, level, verdict in ((revenue - 1, "eligible", "met"), (revenue + 1, "near_miss", "unmet")):
-        saved = client.put(
-            CONDITIONS_PATH,
-            json={"conditions": [{"field": "revenue", "op": "gte", "value": threshold, "span": "营业收入"}]},
-            headers=admin,
-        )
-        assert saved.status_code == 200, saved.text
+        _require_revenue(client, admin, threshold)
         result, _ = _item_result(client, admin, "E004")
         assert (result["level"], [c["verdict"] for c in result["conditions"]]) == (level, [verdict])
         version = client.get("/v1/policies/jj-2024-01", headers=admin).json()["version"]

@@ -11,10 +11,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from api_helpers import assert_error, auth, enterprises, open_services
+from api_helpers import assert_error, auth, enterprises, loopback_client, open_services, role_keys
 from fastapi.testclient import TestClient
 
-from api.app import create_app
 from api.services import Services
 from corpus.schemas import uscc_check_digit
 from matcher.ingest import ingest_policies
@@ -76,19 +75,14 @@ def services(tmp_path_factory: pytest.TempPathFactory, api_encoder: Any) -> Iter
 
 @pytest.fixture(scope="module")
 def keys(services: Services) -> dict[str, str]:
-    store = services.store
-    out = {
-        role: store.create_api_key(role, None, f"test {role}")[1]
-        for role in ("admin", "push", "analyst", "finance")
-    }
-    out["enterprise"] = store.create_api_key("enterprise", "E001", "E001")[1]
-    out["enterprise3"] = store.create_api_key("enterprise", "E003", "E003")[1]
-    return out
+    return role_keys(
+        services, ("admin", "push", "analyst", "finance"), {"enterprise": "E001", "enterprise3": "E003"}
+    )
 
 
 @pytest.fixture(scope="module")
 def client(services: Services, keys: dict[str, str]) -> Iterator[TestClient]:
-    with TestClient(create_app(services.settings, services), client=("127.0.0.1", 50000)) as test_client:
+    with loopback_client(services) as test_client:
         yield test_client
 
 

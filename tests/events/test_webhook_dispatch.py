@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,15 @@ def store(tmp_path: Path) -> Iterator[Any]:
     opened.close()
 
 
+@contextmanager
+def stopped_after(dispatcher: Dispatcher) -> Iterator[Dispatcher]:
+    """The dispatcher, stopped when the block ends (whatever happens in it)."""
+    try:
+        yield dispatcher
+    finally:
+        dispatcher.stop()
+
+
 def fast(**kw: Any) -> DeliveryPolicy:
     """A policy whose backoff is short enough to watch in a test."""
     return DeliveryPolicy(
@@ -40,11 +50,8 @@ def test_every_delivery_is_signed_and_carries_the_event_id(store):
             store.emit_event("policy.published", {"policy_id": f"p{n}", "标题": "惠企"}, subject=f"p{n}")
             for n in range(5)
         ]
-        dispatcher = Dispatcher(store, policy=fast())
-        try:
+        with stopped_after(Dispatcher(store, policy=fast())) as dispatcher:
             done = dispatcher.drain(timeout_s=20)
-        finally:
-            dispatcher.stop()
         assert done.delivered == 5 and done.failed == 0
         got = receiver.received
         assert got.bad_signatures == 0 and got.duplicates == 0
@@ -62,13 +69,10 @@ def test_a_wrong_secret_is_refused_by_the_receiver_and_retried(store):
     with Receiver(SECRET) as receiver:
         store.create_subscription(receiver.url, ["ping"], "another-secret-0123456789")
         store.emit_event("ping", {})
-        dispatcher = Dispatcher(store, policy=fast(max_attempts=2))
-        try:
+        with stopped_after(Dispatcher(store, policy=fast(max_attempts=2))) as dispatcher:
             dispatcher.drain(timeout_s=5)
             time.sleep(0.3)
             dispatcher.drain(timeout_s=5)
-        finally:
-            dispatcher.stop()
         assert receiver.received.bad_signatures == 2 and not receiver.received.first_at
         (dead,) = store.list_deliveries(status="dead")
         assert dead.last_status == 401
@@ -78,11 +82,8 @@ def test_failures_are_retried_with_growing_backoff_then_delivered(store):
     with Receiver(SECRET, fail_first=3) as receiver:
         store.create_subscription(receiver.url, ["*"], SECRET)
         event = store.emit_event("targets.ready", {"policy_id": "p"})
-        dispatcher = Dispatcher(store, policy=fast(max_attempts=5), interval_s=0.02).start()
-        try:
+        with stopped_after(Dispatcher(store, policy=fast(max_attempts=5), interval_s=0.02).start()):
             assert receiver.wait_for(1, timeout_s=20)
-        finally:
-            dispatcher.stop()
         (d,) = store.list_deliveries(event_id=event.id)
         d = store.get_delivery(d.id)
         assert d.status == "delivered" and d.attempts == 4
@@ -96,8 +97,9 @@ def test_dead_letter_after_the_limit_and_replay_delivers(store):
     with Receiver(SECRET, status=500) as receiver:
         store.create_subscription(receiver.url, ["*"], SECRET)
         event = store.emit_event("policy.changed", {"policy_id": "p"})
-        dispatcher = Dispatcher(store, policy=fast(max_attempts=3), interval_s=0.02).start()
-        try:
+        with stopped_after(
+            Dispatcher(store, policy=fast(max_attempts=3), interval_s=0.02).start()
+        ) as dispatcher:
             deadline = time.monotonic() + 20
             while not store.list_deliveries(status="dead") and time.monotonic() < deadline:
                 time.sleep(0.05)
@@ -108,8 +110,6 @@ def test_dead_letter_after_the_limit_and_replay_delivers(store):
             assert store.replay_deliveries(status="dead") == 1
             dispatcher.wake()
             assert receiver.wait_for(1, timeout_s=10)
-        finally:
-            dispatcher.stop()
         (d,) = store.list_deliveries(event_id=event.id)
         assert d.status == "delivered" and d.attempts == 4
 
@@ -120,11 +120,8 @@ def test_an_unreachable_receiver_is_retried_not_fatal(store):
     # The receiver is gone: connection refused.
     store.create_subscription(url, ["*"], SECRET)
     store.emit_event("ping", {})
-    dispatcher = Dispatcher(store, policy=fast(max_attempts=2))
-    try:
+    with stopped_after(Dispatcher(store, policy=fast(max_attempts=2))) as dispatcher:
         first = dispatcher.drain(timeout_s=5)
-    finally:
-        dispatcher.stop()
     assert first.failed == 1 and dispatcher.errors == 0
     (d,) = store.list_deliveries()
     assert d.status == "retrying" and d.last_status is None and "ConnectError" in d.last_error

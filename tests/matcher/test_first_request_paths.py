@@ -2,7 +2,8 @@
 
 import numpy as np
 
-from matcher.lexical import BM25Index, bm25_scores
+from matcher.bm25 import bm25_scores
+from matcher.lexical import BM25Index
 from matcher.passages import PASSAGE_SEPARATOR, PassageIndex
 
 TEXTS = {
@@ -16,7 +17,9 @@ def plain_scores(index: BM25Index, query: str) -> np.ndarray:
     """BM25 with every posting's term-frequency part computed per query (no weights kept per index state)."""
     matrix = index._ensure_matrix()
     terms, counts = index._query_terms(query)
-    return bm25_scores(terms, counts, matrix, index._doc_len, index._doc_freq, len(index), index.k1, index.b)
+    return bm25_scores(
+        terms, counts, matrix, index._doc_len, index._doc_freq, len(index), index.k1, index.b
+    ).scores
 
 
 def plain_best(index: PassageIndex, query: str) -> dict[str, float]:

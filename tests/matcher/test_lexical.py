@@ -4,8 +4,9 @@ import bm25s
 import numpy as np
 import pytest
 
+from matcher.bm25 import lucene_idf, lucene_tf_weight
 from matcher.index_versions import IndexIntegrityError
-from matcher.lexical import BM25Index, lucene_idf, lucene_tf_weight
+from matcher.lexical import BM25Index
 
 
 def test_bm25_matches_a_hand_computed_example():

@@ -16,6 +16,7 @@ from corpus.conditions import LEVELS, Condition, judge_item
 from corpus.schemas import ProfileError, validate_profile
 from corpus.store import open_store
 from matcher.service import Matcher, region_prefix
+from models.encoder import EncoderWrapper
 
 
 def test_match_levels_gaps_and_order(matcher):
@@ -148,15 +149,12 @@ def test_rebuild_reads_the_store_not_memory(tmp_path, encoder):
     store.close()
 
 
-class _CountingEncoder:
+class _CountingEncoder(EncoderWrapper):
     """The real encoder, counting the passages it is asked to encode and the write lock's state then."""
 
     def __init__(self, encoder, matcher_box):
-        self.encoder, self.box, self.passages, self.under_lock = encoder, matcher_box, 0, 0
-        self.dim, self.model_id = encoder.dim, encoder.model_id
-
-    def encode_queries(self, texts, batch_size=32):
-        return self.encoder.encode_queries(texts, batch_size=batch_size)
+        super().__init__(encoder)
+        self.box, self.passages, self.under_lock = matcher_box, 0, 0
 
     def encode_passages(self, texts, batch_size=32):
         self.passages += len(texts)
@@ -165,7 +163,7 @@ class _CountingEncoder:
             lock.release()  # free: encoding happens outside the write lock
         else:
             self.under_lock += len(texts)
-        return self.encoder.encode_passages(texts, batch_size=batch_size)
+        return self.inner.encode_passages(texts, batch_size=batch_size)
 
 
 def test_rebuild_encodes_outside_the_write_lock_and_only_new_text(tmp_path, encoder):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import random
 import re
 import signal
 import subprocess
@@ -58,6 +59,18 @@ def wait_for_count(
     deadline = time.monotonic() + timeout
     while proc.poll() is None and count() < target and time.monotonic() < deadline:
         time.sleep(0.005)
+
+
+def kill_midway(
+    proc: subprocess.Popen[bytes], count: Callable[[], int], n_total: int, rng: random.Random, round_: int
+) -> None:
+    """SIGKILL ``proc`` mid-run: even rounds after a random number of committed rows, odd ones at a random time."""
+    if round_ % 2 == 0:
+        wait_for_count(proc, count, rng.randrange(1, n_total))
+        time.sleep(rng.uniform(0, 0.05))
+    else:
+        time.sleep(rng.uniform(0.8, 2.5))
+    sigkill(proc)
 
 
 def sigkill(proc: subprocess.Popen[bytes]) -> None:

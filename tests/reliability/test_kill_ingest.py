@@ -13,7 +13,7 @@ import pytest
 
 from corpus.store import open_store
 
-from .helpers import run_cli, sigkill, start_cli, wait_for_count
+from .helpers import kill_midway, run_cli, sigkill, start_cli, wait_for_count
 
 N_PROFILES = 3000
 BATCH = 100
@@ -63,14 +63,7 @@ def test_sigkill_mid_ingest_keeps_whole_batches_and_resumes(tmp_path: Path):
         db = data_dir / "policymatch.sqlite3"
         args = ("ingest", "enterprises", str(source), "--batch-size", str(BATCH), "--quiet")
         proc = start_cli(data_dir, *args)
-        # Half the kills wait for a random number of committed rows, half at a random time.
-        if round_ % 2 == 0:
-            target = rng.randrange(1, N_PROFILES)
-            wait_for_count(proc, partial(_count, db), target)
-            time.sleep(rng.uniform(0, 0.05))
-        else:
-            time.sleep(rng.uniform(0.8, 2.5))
-        sigkill(proc)
+        kill_midway(proc, partial(_count, db), N_PROFILES, rng, round_)
 
         # Killed before the store was created: nothing committed, and the next run creates it.
         stored = _stored_ids(data_dir) if db.exists() else []  # the store opens after the kill

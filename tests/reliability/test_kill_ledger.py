@@ -5,13 +5,12 @@ from __future__ import annotations
 import json
 import random
 import sqlite3
-import time
 from functools import partial
 from pathlib import Path
 
 import pytest
 
-from .helpers import run_cli, sigkill, start_cli, wait_for_count
+from .helpers import kill_midway, run_cli, start_cli
 
 N_ROWS = 3000
 BATCH = 100
@@ -64,13 +63,7 @@ def test_sigkill_mid_ledger_ingest_keeps_whole_batches_and_resumes_without_dupli
         data_dir = tmp_path / f"d{round_}"
         db = data_dir / "policymatch.sqlite3"
         proc = start_cli(data_dir, *args)
-        if round_ % 2 == 0:
-            target = rng.randrange(1, N_ROWS)
-            wait_for_count(proc, partial(_count, db), target)
-            time.sleep(rng.uniform(0, 0.05))
-        else:
-            time.sleep(rng.uniform(0.8, 2.5))
-        sigkill(proc)
+        kill_midway(proc, partial(_count, db), N_ROWS, rng, round_)
 
         if db.exists():
             lines, audits, integrity = _state(db)
