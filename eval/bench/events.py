@@ -271,8 +271,8 @@ def render(result: EventsResult, machine: str) -> str:
     lines = [
         "## Webhook delivery across a SIGKILL (`policymatch bench events`)",
         "",
-        f"Machine: {machine}; shared by other engineers' jobs while it ran (2 cores for ~8 people), so the "
-        "tails are pessimistic.",
+        f"Machine: {machine}; 1-minute load average {os.getloadavg()[0]:.1f} when it finished (the tails grow "
+        "with the load: a restarted server takes longer to start delivering).",
         f"A real `policymatch serve` delivers to a signature-checking receiver on loopback; events are written "
         f"into the outbox by another process at {result.rate:.0f}/s for {result.duration_s:.0f} s; the server is "
         f"killed with SIGKILL at {result.kill_at_s:.0f} s and started again at once. Latency: receipt − outbox write.",
