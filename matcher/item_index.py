@@ -248,6 +248,18 @@ class ItemIndex:
                 self._item_chunks.pop(item_id, None)
         self.changes += 1
 
+    def warm(self, catalog: ItemCatalog) -> None:
+        """Build now what the first query would build lazily: BM25 matrices and term weights, row maps, windows.
+
+        ``serve --workers N`` calls it in the parent before forking, so the workers share these arrays
+        copy-on-write instead of each building its own copy at its first request.
+        """
+        retriever = self.retriever
+        if retriever is None or not catalog.items:
+            return
+        vector = np.zeros(self.encoder.dim, dtype=np.float32)
+        self.parts(catalog, "", vector, np.arange(len(catalog.items)))
+
     # ---- scores
     def item_vector(self, item_id: str) -> np.ndarray | None:
         """Return the item's text vector (the normalised mean of its windows), or None when it is not indexed."""

@@ -209,7 +209,7 @@ def match_items(
     for j in order:
         position = int(candidates[j])
         item = catalog.items[position]
-        verdict = verdict_of(item.conditions, data, judge)
+        verdict = verdict_of(item.conditions, data, judge, catalog.table.leaf_memo)
         level_name = verdict.level
         gaps = gaps_of(verdict)
         if region_unknown[position]:

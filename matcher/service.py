@@ -147,6 +147,13 @@ class Matcher:
         """Persist the text-vector cache."""
         self.judge.cache.save()
 
+    def warm(self) -> None:
+        """Build what the first match would build lazily (index arrays, condition vectors), e.g. before forking."""
+        catalog = self.catalog
+        self.index.warm(catalog)
+        if catalog.table.semantic_texts:
+            self._semantic.of(catalog.table)
+
     # ---- changes
     def reload_items(self) -> None:
         """Read every item and its conditions from the store and recompile."""

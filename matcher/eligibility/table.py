@@ -27,6 +27,7 @@ from matcher.eligibility.common import (
     UNKNOWN,
     UNMET,
     VERDICTS,
+    LeafMemo,
     SemanticRule,
     _compare,
     _date_number,
@@ -195,6 +196,13 @@ class _Structure:
             self.pack_shift = 0  # too wide to pack (hundreds of conditions in one scope): count unpacked
         self.choice_counted = self.scope_counted[self.choice_common] + self.scope_counted[self.choice_tier]
         self.choice_bonus = self.scope_bonus[self.choice_common] + self.scope_bonus[self.choice_tier]
+        # As the level pass hands them out (int32 per choice; the tier's position, -1 without tiers).
+        self.choice_counted32 = self.choice_counted.astype(np.int32)
+        self.choice_bonus32 = self.choice_bonus.astype(np.int32)
+        self.tier_of_choice = np.where(self.choice_tier >= 0, self.choice_pos, -1)
+        self.no_tier = np.full(self.n_items, -1, dtype=np.int64)
+        for shared in (self.choice_counted32, self.choice_bonus32, self.no_tier):
+            shared.setflags(write=False)  # handed out without a copy: a caller writing to one raises
 
     def levels(self, codes: np.ndarray) -> TableVerdicts:
         """Per-item verdicts from per-leaf codes (one profile over many items).
@@ -219,32 +227,46 @@ class _Structure:
         per_choice = per_scope[self.choice_common] + per_scope[self.choice_tier]
         if shift:
             mask = (1 << shift) - 1
-            counts = [(per_choice >> (shift * k)) & mask for k in range(_N_FLAGS)]
+
+            def count(packed: np.ndarray, k: int) -> np.ndarray:
+                return (packed >> (shift * k)) & mask if k else packed & mask
+
         else:
-            counts = list(per_choice.T)
-        n_fail, n_hit, n_v1, n_open, n_sat, n_bonus_met = counts
-        # v1 exclusions are counted among the failed as well (as level_of does): the level is ineligible either way.
-        level = levels_from_counts(n_fail, n_open, n_hit)
-        without = levels_from_counts(n_fail - n_v1, n_open, n_hit - n_v1)
+
+            def count(packed: np.ndarray, k: int) -> np.ndarray:
+                return packed[:, k]
+
+        chosen: np.ndarray | None = None
+        tier = self.no_tier
         if self.has_tiers:
-            # Items of one choice take it; only items with tiers choose (a reduction over their choices).
-            chosen = self.choice_start.copy()
+            # Only items with tiers choose (a reduction over their choices, by the choices' levels); the
+            # chosen choice's packed counts are then gathered once and unpacked per item, not per choice.
             if len(self.tiered):
-                sub = _choose(level[self.tiered_rows], self.tiered_starts, self.n_choices[self.tiered])
-                chosen[self.tiered] = self.tiered_rows[sub]
-            tier = np.where(self.choice_tier[chosen] >= 0, self.choice_pos[chosen], -1)
+                rows = self.tiered_rows
+                tiered = per_choice[rows]
+                level_of_row = levels_from_counts(count(tiered, 0), count(tiered, 3), count(tiered, 1))
+                chosen = self.choice_start.copy()
+                chosen[self.tiered] = rows[
+                    _choose(level_of_row, self.tiered_starts, self.n_choices[self.tiered])
+                ]
+            else:
+                chosen = self.choice_start
+            per_item = per_choice[chosen]
+            tier = self.tier_of_choice[chosen]
         else:  # one choice per item, in item order
-            chosen = np.arange(n)
-            tier = np.full(n, -1, dtype=np.int64)
+            per_item = per_choice
+        n_fail, n_hit, n_v1, n_open, n_sat, n_bonus_met = (count(per_item, k) for k in range(_N_FLAGS))
+        # v1 exclusions are counted among the failed as well (as level_of does): the level is ineligible either way.
         return TableVerdicts(
-            level[chosen],
-            n_sat[chosen].astype(np.int32),
-            self.choice_counted[chosen].astype(np.int32),
-            n_v1[chosen] > 0,
-            without[chosen],
+            levels_from_counts(n_fail, n_open, n_hit),
+            n_sat.astype(np.int32),
+            self.choice_counted32 if chosen is None else self.choice_counted32[chosen],
+            n_v1 > 0,
+            # The level had the profile no 失信/重大违法 mark: flag it, never drop it.
+            levels_from_counts(n_fail - n_v1, n_open, n_hit - n_v1),
             tier,
-            n_bonus_met[chosen].astype(np.int32),
-            self.choice_bonus[chosen].astype(np.int32),
+            n_bonus_met.astype(np.int32),
+            self.choice_bonus32 if chosen is None else self.choice_bonus32[chosen],
         )
 
 
@@ -415,6 +437,8 @@ class ConditionTable:
         self._undecidable_rows = np.array(
             [j for j, k in enumerate(kinds) if k == "undecidable"], dtype=np.int64
         )
+        # Re-judging a match's top items one by one (for their conditions and gaps) reads this.
+        self.leaf_memo = LeafMemo(self.conditions)
 
     def verdict_codes(
         self,
