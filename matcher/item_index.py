@@ -302,7 +302,9 @@ class ItemIndex:
         chunks = self._chunk_matrix(catalog, retriever)
         vector = query_vector.ravel().astype(np.float32)
         per_item = np.zeros(len(catalog.items))
-        for group in np.unique(catalog.prefix_of[positions]).tolist():
+        # The groups present, in order (a count per group: no sort, as np.unique would).
+        present = np.bincount(catalog.prefix_of[positions], minlength=len(chunks.group_items) - 1)
+        for group in np.flatnonzero(present).tolist():
             first, last = chunks.group_items[group], chunks.group_items[group + 1]
             if first == last:
                 continue

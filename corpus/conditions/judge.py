@@ -257,18 +257,35 @@ def evaluate_conditions(
 
 
 def level_of(results: Sequence[ConditionResult]) -> Level:
-    """Derive the level from condition verdicts, as conditions.md §6 defines it (groups once, bonus left out)."""
-    counted = [r for r in results if r.role != "bonus"]
-    if any(r.is_hit for r in counted):
-        return "ineligible"
-    failed = sum(r.is_failed for r in counted)
+    """Derive the level from condition verdicts, as conditions.md §6 defines it (groups once, bonus left out).
+
+    A hit (an exclude met, a 失信/重大违法 exclusion unmet) makes it ineligible; else two failed
+    requirements ineligible, one near_miss; else an unknown need_info. One pass over the results
+    with the rules of ``is_hit`` / ``is_failed`` / ``is_open`` spelled out (a match re-judges its top
+    items: these properties were a tenth of that).
+    """
+    failed = 0
+    is_open = False
+    for r in results:
+        condition = r.condition
+        role = condition.role
+        if role == "bonus":
+            continue
+        verdict = r.verdict
+        if role == "exclude":
+            if verdict == "met":
+                return "ineligible"  # a hit; an exclusion unmet is satisfied
+        elif verdict == "unmet":
+            if condition.is_exclusion:
+                return "ineligible"  # a hit
+            failed += 1
+        if verdict == "unknown":
+            is_open = True
     if failed >= 2:
         return "ineligible"
     if failed == 1:
         return "near_miss"
-    if any(r.is_open for r in counted):
-        return "need_info"
-    return "eligible"
+    return "need_info" if is_open else "eligible"
 
 
 def truth_verdict(level: Level) -> Literal["eligible", "ineligible", "unknown"]:

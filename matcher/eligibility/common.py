@@ -107,6 +107,8 @@ def judge(
     return judge_item(conditions, profile, semantic_judge, leaf)
 
 
+# Types _memo_key keys as (type name, value).
+_SCALARS = frozenset({str, int, float, bool, type(None), dt.date})
 # Leaf results a LeafMemo remembers before starting again.
 _LEAF_MEMO_SIZE = 65536
 
@@ -139,7 +141,10 @@ class LeafMemo:
         fld = self._field.get(id(condition))
         if fld is None:
             return evaluate_condition(condition, profile, semantic_judge)
-        value_key = _memo_key(profile.get(fld))
+        value = profile.get(fld)
+        kind = type(value)
+        # The common scalars keyed as _memo_key keys them (type and value), without its checks.
+        value_key = (kind.__name__, value) if kind in _SCALARS else _memo_key(value)
         if value_key is None:
             return evaluate_condition(condition, profile, semantic_judge)
         key = (id(condition), value_key)
@@ -202,6 +207,33 @@ def _compare(actual: np.ndarray, op: str, want: np.ndarray | float) -> np.ndarra
     codes = np.where(ok, MET, UNMET).astype(np.int8)
     codes[np.isnan(actual)] = UNKNOWN
     return codes
+
+
+def _bound(op: str, want: np.ndarray) -> np.ndarray:
+    """Return what ``_compare`` compares an actual value with for ``op``: ``want`` moved by the tolerance."""
+    if op in ("gte", "lt"):
+        return want - _EPS
+    if op in ("gt", "lte"):
+        return want + _EPS
+    return want
+
+
+def _compare_codes(actual: np.ndarray | float, op: str, bound: np.ndarray, out: np.ndarray) -> None:
+    """Write into ``out`` (int8) MET/UNMET of ``actual`` against a precomputed ``_bound``, as ``_compare`` decides.
+
+    The negated comparison is written straight as the code (UNMET is 1). NaN compares false either
+    way, so a NaN actual comes out MET here: the caller adds UNKNOWN (2) where the actual is NaN.
+    """
+    if op == "gte":
+        np.less(actual, bound, out=out.view(bool))
+    elif op == "gt":
+        np.less_equal(actual, bound, out=out.view(bool))
+    elif op == "lte":
+        np.greater(actual, bound, out=out.view(bool))
+    elif op == "lt":
+        np.greater_equal(actual, bound, out=out.view(bool))
+    else:
+        np.greater(np.abs(actual - bound), _EPS, out=out.view(bool))
 
 
 def _date_number(value: Any) -> float:

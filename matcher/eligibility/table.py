@@ -29,7 +29,8 @@ from matcher.eligibility.common import (
     VERDICTS,
     LeafMemo,
     SemanticRule,
-    _compare,
+    _bound,
+    _compare_codes,
     _date_number,
     _fast_kind,
     _group,
@@ -392,20 +393,25 @@ class ConditionTable:
         self._numeric_rows = np.array(order, dtype=np.int64)
         self._numeric_field = np.array([field_index[self.conditions[j].field] for j in order], dtype=np.int64)
         self._numeric_want = np.array([float(self.conditions[j].value) for j in order], dtype=np.float64)
+        # What each row's actual value is compared with (want ± the tolerance), computed once, not per profile.
+        self._numeric_bound = np.empty_like(self._numeric_want)
         self._numeric_slices: list[tuple[str, slice]] = []
         start = 0
         for op in _NUMERIC_OP_ORDER:
             end = start + len(numeric.get(op, []))
             if end > start:
                 self._numeric_slices.append((op, slice(start, end)))
+                self._numeric_bound[start:end] = _bound(op, self._numeric_want[start:end])
             start = end
         # Generic verdicts per distinct profile value of a field (e.g. one size class, one industry):
         # evaluate_condition sees only that field, so its verdicts for the field's conditions repeat.
         self._generic_memo: dict[tuple[str, Any], np.ndarray] = {}
-        self._dates: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        # Per op: the rows, their bounds, and the rows whose own date is unreadable (always unknown).
+        self._dates: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
         for op, index in _group(rows, kinds, "date", lambda c: _DATE_OPS[c.op]).items():
             want = np.array([_date_number(self.conditions[j].value) for j in index])
-            self._dates[op] = (np.array(index, dtype=np.int64), want)
+            at = np.array(index, dtype=np.int64)
+            self._dates[op] = (at, _bound(op, want), at[np.isnan(want)])
         # Generic ops: one evaluate_condition per distinct condition, gathered to its rows.
         distinct: dict[tuple[Any, ...], int] = {}
         generic_rows, generic_codes = [], []
@@ -448,19 +454,25 @@ class ConditionTable:
     ) -> np.ndarray:
         """Verdict code of every condition row for ``profile`` (semantic ones from scores over ``semantic_texts``)."""
         codes = np.full(len(self.conditions), UNKNOWN, dtype=np.int8)
+        # As ``_compare`` decides, against bounds computed once: one comparison per op slice written as the codes.
         if len(self._numeric_rows):
             values = np.array([_numeric_actual(fld, profile) for fld in self._numeric_fields])
             actual = values[self._numeric_field]
             numeric = np.empty(len(actual), dtype=np.int8)
-            for op, part in self._numeric_slices:
-                numeric[part] = _compare(actual[part], op, self._numeric_want[part])
+            with np.errstate(invalid="ignore"):
+                for op, part in self._numeric_slices:
+                    _compare_codes(actual[part], op, self._numeric_bound[part], numeric[part])
+            numeric += np.isnan(actual).view(np.int8) * np.int8(UNKNOWN)  # a missing value: unknown
             codes[self._numeric_rows] = numeric
         if self._dates:
             have = _date_number(_actual_value("established", profile))
-            for op, (index, want) in self._dates.items():
-                codes[index] = _compare(np.full(len(index), have), op, want)
-                # An unreadable condition date can only come from a malformed table: leave unknown.
-                codes[index[np.isnan(want)]] = UNKNOWN
+            if have == have:  # not NaN: a missing or unreadable date leaves every date row unknown
+                for op, (index, bound, unreadable) in self._dates.items():
+                    dated = np.empty(len(index), dtype=np.int8)
+                    _compare_codes(have, op, bound, dated)
+                    codes[index] = dated
+                    # An unreadable condition date can only come from a malformed table: leave unknown.
+                    codes[unreadable] = UNKNOWN
         if len(self._generic):
             per_code = np.empty(len(self._generic), dtype=np.int8)
             for fld, members in self._generic_by_field.items():

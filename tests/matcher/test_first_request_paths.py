@@ -109,3 +109,98 @@ def test_matcher_paths_equal_the_plain_computations(tmp_path, encoder):  # type:
             few = matcher.match(enterprise_id=enterprise_id, top_k=5, levels=ALL_LEVELS).to_dict()
             every = matcher.match(enterprise_id=enterprise_id, top_k=10_000, levels=ALL_LEVELS).to_dict()
             assert few["results"] == every["results"][:5] and few["counts"] == every["counts"]
+
+
+def test_bounded_comparisons_give_the_codes_of_compare():
+    from matcher.eligibility.common import UNKNOWN, _bound, _compare, _compare_codes
+
+    want = np.array([0.0, 1.0, 1.0, 1.0, 5.5, -3.0, 1e9, 2.0, np.nan])
+    tiny = 1e-10
+    actual = np.array([0.0, 1.0 + tiny, 1.0 - 2e-9, 1.0 + 2e-9, np.nan, -3.0 - tiny, 1e9 + 1, 1.5, 2.0])
+    for op in ("gte", "gt", "lte", "lt", "eq"):
+        got = np.empty(len(want), dtype=np.int8)
+        _compare_codes(actual, op, _bound(op, want), got)
+        got += np.isnan(actual).view(np.int8) * np.int8(UNKNOWN)
+        # A numeric row's own value is a finite number; a date row's unreadable one the table makes unknown itself.
+        known = ~np.isnan(want)
+        assert np.array_equal(got[known], _compare(actual, op, want)[known]), op
+        for value in (1.0, 1.0 + tiny, 0.5):  # one actual against every row (the date rows)
+            one = np.empty(len(want), dtype=np.int8)
+            _compare_codes(value, op, _bound(op, want), one)
+            plain = _compare(np.full(len(want), value), op, want)
+            assert np.array_equal(one[known], plain[known]), (op, value)
+
+
+def test_leaf_memo_answers_as_evaluate_condition_and_remembers_by_value():
+    from corpus.conditions import Condition, evaluate_condition
+    from matcher.eligibility import LeafMemo
+
+    leaves = [
+        Condition("size_class", "in", ["small", "micro"]),
+        Condition("region_code", "within_region", "3301"),
+        Condition("qualifications", "has", "高新技术企业"),
+        Condition("credit_status", "eq", "dishonest", role="exclude"),
+        Condition("industry_code", "industry_in", ["C39"], role="bonus"),
+        Condition("revenue", "gte", 500),  # a number: judged afresh every time
+        Condition("rd_ratio", "gte", 3),  # derived from rd_expense / revenue when absent
+    ]
+    memo = LeafMemo(leaves)
+    profiles = [
+        {"size_class": "small", "region_code": "330102", "qualifications": ["高新技术企业"], "revenue": 800},
+        {"size_class": "large", "region_code": "310101", "qualifications": [], "credit_status": "dishonest"},
+        {"industry_code": "C3911", "rd_expense": 40, "revenue": 1000, "qualifications": ("高新技术企业",)},
+        {"size_class": None, "credit_status": "", "revenue": 1, "rd_ratio": 5},
+    ]
+    for profile in profiles * 2:
+        for leaf in leaves:
+            assert memo(leaf, profile, None) == evaluate_condition(leaf, profile)
+    first, again = profiles[0], dict(profiles[0], revenue=900)
+    assert memo(leaves[0], first, None) is memo(leaves[0], again, None)  # the field's value decides
+    assert memo(leaves[5], first, None) is not memo(leaves[5], first, None)  # numbers are not remembered
+
+
+def test_level_of_follows_the_rules_of_the_result_properties():
+    import itertools
+
+    from corpus.conditions import Condition, ConditionResult, level_of
+
+    def by_properties(results):  # type: ignore[no-untyped-def]
+        counted = [r for r in results if r.role != "bonus"]
+        if any(r.is_hit for r in counted):
+            return "ineligible"
+        failed = sum(r.is_failed for r in counted)
+        if failed:
+            return "ineligible" if failed >= 2 else "near_miss"
+        return "need_info" if any(r.is_open for r in counted) else "eligible"
+
+    kinds = [
+        (Condition("size_class", "eq", "small", role=role), verdict)
+        for role in ("require", "bonus", "exclude")
+        for verdict in ("met", "unmet", "unknown")
+    ] + [(Condition("credit_status", "eq", "normal"), v) for v in ("met", "unmet", "unknown")]
+    results = [ConditionResult(c, v) for c, v in kinds]
+    assert any(c.is_exclusion for c, _ in kinds)
+    for n in range(4):
+        for combo in itertools.product(results, repeat=n):
+            assert level_of(combo) == by_properties(combo)
+
+
+def test_warm_builds_what_the_first_match_would_build(tmp_path, encoder):  # type: ignore[no-untyped-def]
+    from golden_demo import demo_matcher
+
+    with demo_matcher(tmp_path, encoder) as matcher:
+        retriever = matcher.index.retriever
+        assert retriever is not None and retriever.passages is not None
+        lexical, passages = retriever.lexical, retriever.passages.index
+        assert lexical._matrix is None and passages._matrix is None  # lazily built, until now
+        matcher.warm()
+        built = (lexical._matrix, lexical._tf_weights, passages._matrix, passages._tf_weights)
+        assert all(a is not None and len(a.data if hasattr(a, "nnz") else a) for a in built)
+        chunks = matcher.index._chunks_cache
+        assert chunks is not None
+        enterprise_id = next(i for i in matcher.columns.ids if i is not None)
+        matcher.match(enterprise_id=enterprise_id)
+        # The first match used the arrays built before it (a pre-forked worker shares them), none of its own.
+        after = (lexical._matrix, lexical._tf_weights, passages._matrix, passages._tf_weights)
+        assert all(a is b for a, b in zip(built, after, strict=True))
+        assert matcher.index._chunks_cache is chunks
