@@ -18,6 +18,7 @@ from corpus.conditions import (
     Condition,
     ConditionResult,
     Entry,
+    Group,
     ItemVerdict,
     SemanticJudge,
     Verdict,
@@ -109,8 +110,9 @@ def judge(
 
 # Types _memo_key keys as (type name, value).
 _SCALARS = frozenset({str, int, float, bool, type(None), dt.date})
-# Leaf results a LeafMemo remembers before starting again.
+# Leaf results, and whole items, a LeafMemo remembers before starting again.
 _LEAF_MEMO_SIZE = 65536
+_ITEM_MEMO_SIZE = 20000
 
 
 class LeafMemo:
@@ -123,9 +125,12 @@ class LeafMemo:
     from other fields when absent) and semantic leaves are judged afresh each time. A remembered result
     is the same immutable object evaluate_condition returned for an equal value (type and order kept by
     ``_memo_key``), so every answer is the same.
+
+    An item all of whose leaves are such (and without tiers, whose amounts read numbers) is remembered
+    whole by :meth:`judged`: its verdict, gaps and exclusion hits per the values of the fields it reads.
     """
 
-    def __init__(self, leaves: Iterable[Condition]) -> None:
+    def __init__(self, leaves: Iterable[Condition], items: Sequence[Sequence[Entry]] = ()) -> None:
         # Keyed by identity: the memo lives on the table that holds every one of these leaves.
         self._field = {
             id(c): c.field
@@ -133,6 +138,57 @@ class LeafMemo:
             if _fast_kind(c) in ("generic", "undecidable") and c.field != "rd_ratio"
         }
         self._results: dict[tuple[int, Any], ConditionResult] = {}
+        # Per item position: the fields its verdict depends on, or None when it is not remembered whole.
+        self._item_fields = [self._fields_of(entries) for entries in items]
+        self._items: dict[tuple[Any, ...], tuple[ItemVerdict, tuple[Gap, ...], tuple[str, ...]]] = {}
+
+    def _fields_of(self, entries: Sequence[Entry]) -> tuple[str, ...] | None:
+        """Return the fields an item's verdict reads when every leaf is remembered (no tiers); else None."""
+        fields: set[str] = set()
+        todo = list(entries)
+        while todo:
+            node = todo.pop()
+            if isinstance(node, Condition):
+                fld = self._field.get(id(node))
+                if fld is None:
+                    return None
+                fields.add(fld)
+            elif isinstance(node, Group):
+                todo.extend(node.members)
+            else:  # a tier: its expected amount reads the profile's numbers
+                return None
+        return tuple(sorted(fields))
+
+    def judged(
+        self,
+        position: int,
+        entries: Sequence[Entry],
+        profile: Mapping[str, Any],
+        semantic_judge: SemanticJudge | None,
+    ) -> tuple[ItemVerdict, tuple[Gap, ...], tuple[str, ...]]:
+        """Judge an item as ``judge`` does, with its gaps (``gaps_of``) and exclusion hits; from memory when it can."""
+        fields = self._item_fields[position] if position < len(self._item_fields) else None
+        key: list[Any] = [position]
+        for fld in fields or ():
+            value = profile.get(fld)
+            kind = type(value)
+            value_key = (kind.__name__, value) if kind in _SCALARS else _memo_key(value)
+            if value_key is None:
+                fields = None
+                break
+            key.append(value_key)
+        if fields is None:
+            verdict = judge_item(entries, profile, semantic_judge, self)
+            return verdict, gaps_of(verdict), exclusion_hits(verdict)
+        whole = tuple(key)
+        found = self._items.get(whole)
+        if found is None:
+            verdict = judge_item(entries, profile, semantic_judge, self)
+            found = (verdict, gaps_of(verdict), exclusion_hits(verdict))
+            if len(self._items) >= _ITEM_MEMO_SIZE:
+                self._items.clear()
+            self._items[whole] = found
+        return found
 
     def __call__(
         self, condition: Condition, profile: Mapping[str, Any], semantic_judge: SemanticJudge | None

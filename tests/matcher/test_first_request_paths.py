@@ -204,3 +204,39 @@ def test_warm_builds_what_the_first_match_would_build(tmp_path, encoder):  # typ
         after = (lexical._matrix, lexical._tf_weights, passages._matrix, passages._tf_weights)
         assert all(a is b for a, b in zip(built, after, strict=True))
         assert matcher.index._chunks_cache is chunks
+
+
+def test_items_remembered_whole_judge_as_judge_item_with_their_gaps():
+    from corpus.conditions import Condition, Group, Tier, judge_item
+    from matcher.eligibility import ConditionTable, exclusion_hits, gaps_of
+
+    size = Condition("size_class", "in", ["small", "micro"])
+    region = Condition("region_code", "within_region", "3301")
+    honest = Condition("credit_status", "eq", "dishonest", role="exclude")
+    items = [
+        [size, region, honest],  # remembered whole
+        [Group("any", (Condition("qualifications", "has", "高新技术企业"), size)), honest],  # whole too
+        [size, Condition("revenue", "gte", 500)],  # a number: judged afresh
+        [
+            region,
+            Tier("一档", (Condition("qualifications", "has", "专精特新中小企业"),), amount=50),
+        ],  # a tier
+        [],
+    ]
+    table = ConditionTable(items)
+    memo = table.leaf_memo
+    profiles = [
+        {"size_class": "small", "region_code": "330102", "qualifications": ["高新技术企业"], "revenue": 800},
+        {"size_class": "large", "region_code": "310101", "credit_status": "dishonest", "revenue": 100},
+        {"size_class": "micro", "qualifications": ("专精特新中小企业",), "revenue": None},
+        {"region_code": "330102", "size_class": "small", "qualifications": ["高新技术企业"], "revenue": 1},
+    ]
+    for profile in profiles * 2:
+        for position, entries in enumerate(items):
+            verdict, gaps, hits = memo.judged(position, entries, profile, None)
+            plain = judge_item(entries, profile)
+            assert verdict == plain and gaps == gaps_of(plain) and hits == exclusion_hits(plain)
+    # The first item depends on size, region and credit only: the fourth profile reuses the first one's.
+    assert memo.judged(0, items[0], profiles[0], None) is memo.judged(0, items[0], profiles[3], None)
+    assert memo.judged(2, items[2], profiles[0], None) is not memo.judged(2, items[2], profiles[0], None)
+    assert memo.judged(3, items[3], profiles[0], None) is not memo.judged(3, items[3], profiles[0], None)
