@@ -77,8 +77,6 @@ class PassageIndex:
         self._owner_key: tuple[int, int] | None = None  # (own version, the BM25 rows' generation)
         self._owner_ids: list[str] = []
         self._owner_of_row = np.zeros(0, dtype=np.int64)  # BM25 row -> index of its document in _owner_ids
-        # When each document's rows are one run (as add lays them out): where each run starts and its owner.
-        self._runs: tuple[np.ndarray, np.ndarray] | None = None
         self._version = 0
 
     def __len__(self) -> int:
@@ -131,7 +129,6 @@ class PassageIndex:
             self._owner_of_row = np.where(owner >= 0, owner, len(position))
             self._owner_ids = list(position)
             self._owner_key = (self._version, generation)
-            self._runs = _runs_of(self._owner_of_row, len(position))
         return self._owner_of_row, self._owner_ids
 
     def best_scores(self, query: str | Sequence[str]) -> tuple[list[str], np.ndarray]:
@@ -139,19 +136,12 @@ class PassageIndex:
         with self._lock:
             scores, hit, generation = self.index.score_hits(query)
             owner_of_row, doc_ids = self._owners(generation)
-            # the extra slot: removed rows (they score 0)
-            best = np.zeros(len(doc_ids) + 1, dtype=scores.dtype)
-            runs = self._runs
-            if runs is not None and len(scores):
-                # Each document's rows are one run: its best is the maximum over the run (rows without a
-                # query term score exactly 0, BM25 is never negative), one reduceat over every row, which
-                # costs less than the scattered maximum over the query's postings.
-                starts, owners = runs
-                best[owners] = np.maximum.reduceat(scores, starts)
-            else:
-                # Only rows holding a query term score above 0: the maximum over those, into zeros, is each
-                # document's best passage without visiting every passage.
-                np.maximum.at(best, owner_of_row[hit], scores[hit])
+            # Only rows holding a query term score above 0 (BM25 is never negative): the maximum over those,
+            # into zeros, is each document's best passage without visiting every passage.
+            best = np.zeros(
+                len(doc_ids) + 1, dtype=scores.dtype
+            )  # the extra slot: removed rows (they score 0)
+            np.maximum.at(best, owner_of_row[hit], scores[hit])
             return doc_ids, best[:-1].astype(np.float64)
 
     def save(self, folder: Path) -> Path:
@@ -169,18 +159,3 @@ class PassageIndex:
         folder = Path(folder)
         settings = json.loads((folder / "passages.json").read_text(encoding="utf-8"))
         return cls(min_chars=int(settings["min_chars"]), index=BM25Index.load(folder))
-
-
-def _runs_of(owner_of_row: np.ndarray, n_docs: int) -> tuple[np.ndarray, np.ndarray] | None:
-    """Start and owner of each run of rows with one owner, or None when a document's rows are not one run.
-
-    Removed rows (owner ``n_docs``) may form several runs: they all land in the discarded last slot.
-    """
-    if not len(owner_of_row):
-        return None
-    starts = np.flatnonzero(np.r_[True, owner_of_row[1:] != owner_of_row[:-1]])
-    owners = owner_of_row[starts]
-    documents = owners[owners < n_docs]
-    if len(np.unique(documents)) != len(documents):
-        return None
-    return starts, owners
