@@ -49,6 +49,8 @@ def _load(args: argparse.Namespace) -> Corpus:
 
 def corpus_command(args: argparse.Namespace) -> int:
     """Print the corpus counts and every record the checks leave out; --write materialises the set."""
+    if args.consistency or args.propagate:
+        return consistency_command(args)
     corpus = _load(args)
     counts = corpus.counts()
     if args.profiles.is_file():
@@ -61,6 +63,32 @@ def corpus_command(args: argparse.Namespace) -> int:
             f"wrote {args.write} (items, profiles, truth; evaluation-only text, never commit it)\n"
         )
     return 1 if corpus.problems and args.strict else 0
+
+
+def consistency_command(args: argparse.Namespace) -> int:
+    """``eval corpus --consistency``: identical texts (by stored sha256) whose labels differ; no text is read.
+
+    ``--propagate KEY`` copies the label of item (or document) KEY onto every record with the same
+    text sha256 — the way a reconciled label reaches the other reposts, final ones included, without
+    opening their text. Exit 1 when a group still differs.
+    """
+    from eval.real_corpus.duplicates import (
+        consistency_report,
+        propagate,
+        read_label_records,
+        write_changes,
+    )
+    from eval.real_corpus.duplicates import summary_markdown as duplicates_table
+
+    records = read_label_records(args.labels)
+    for key in args.propagate or []:
+        kind = "document" if ":" in key else "item"
+        changed = write_changes(propagate(records, key, kind=kind))
+        sys.stdout.write(f"{key}: label copied to {changed} record(s) with the same text\n")
+        records = read_label_records(args.labels)
+    report = consistency_report(records)
+    sys.stdout.write(duplicates_table(report) + "\n")
+    return 1 if report["differing"] else 0
 
 
 def truth_counts(corpus: Corpus, profiles: list[dict[str, Any]]) -> dict[str, Any]:
@@ -252,6 +280,17 @@ def register_corpus(evals: Any) -> None:
         "--write", type=Path, default=None, help="materialise items/profiles/truth into this folder"
     )
     parser.add_argument("--strict", action="store_true", help="exit 1 when any record is left out")
+    parser.add_argument(
+        "--consistency",
+        action="store_true",
+        help="list identical texts (same stored sha256) whose labels differ, reading no text; exit 1 if any",
+    )
+    parser.add_argument(
+        "--propagate",
+        action="append",
+        metavar="KEY",
+        help="copy the label of item id (or document key) KEY to every record with the same text sha256",
+    )
     parser.set_defaults(func=corpus_command)
 
 
