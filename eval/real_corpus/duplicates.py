@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from eval.real_corpus.base import LABELS_DIR, split_of
+from eval.real_corpus.base import LABELS_DIR, sha256_text, split_of
 
 # What is not part of a label: where a record sits (ids, offsets, files), who wrote it and their words.
 ITEM_IGNORED = frozenset({"kind", "id", "doc", "start", "end", "sha256", "title", "labeller", "note"})
@@ -179,6 +179,31 @@ def tune_item_hashes(labels_dir: Path | None = None, files: Sequence[Path] | Non
     return frozenset(
         r.sha256 for r in read_label_records(labels_dir, files) if r.kind == "item" and r.split == "tune"
     )
+
+
+def whitespace_free_sha256(text: str) -> str:
+    """Return the sha256 of a text with every whitespace character removed (reposts re-wrap lines)."""
+    return sha256_text("".join(text.split()))
+
+
+def items_seen_in_tune(items: Iterable[Any]) -> dict[str, str]:
+    """Map each check / final item whose text also occurs in tune to how: ``same text`` or ``same but whitespace``.
+
+    ``items`` are loaded items (``id``, ``split``, ``record["sha256"]``, ``text``); the texts are
+    only hashed, mechanically, so no final text is read by anyone.
+    """
+    items = list(items)
+    exact = {i.record["sha256"] for i in items if i.split == "tune"}
+    loose = {whitespace_free_sha256(i.text) for i in items if i.split == "tune"}
+    seen = {}
+    for i in items:
+        if i.split == "tune":
+            continue
+        if i.record["sha256"] in exact:
+            seen[i.id] = "same text"
+        elif whitespace_free_sha256(i.text) in loose:
+            seen[i.id] = "same but whitespace"
+    return seen
 
 
 def propagate(

@@ -91,3 +91,51 @@ def test_tune_hashes_come_from_the_labels_without_texts(tmp_path: Path) -> None:
     path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
     assert tune_item_hashes(files=[path]) == frozenset({"shared"})
     assert consistency_report(read_label_records(files=[path]))["items_whose_text_is_in_tune"] == {"check": 1}
+
+
+def test_unseen_view_leaves_out_check_items_whose_text_tune_holds() -> None:
+    from eval.real_corpus import Corpus, LabelledDocument, LabelledItem, SourceDoc, sha256_text, split_of
+    from eval.real_corpus.duplicates import items_seen_in_tune
+    from eval.real_eval import UNSEEN, ItemResult, RealRun, compare, split_report
+    from eval.real_eval.leaves import Leaf
+
+    tune_key = next(f"ncp:t{i}" for i in range(100) if split_of(f"ncp:t{i}") == "tune")
+    check_key = next(f"ncp:c{i}" for i in range(100) if split_of(f"ncp:c{i}") == "check")
+    repost = "对受影响的小微企业给予房租减免。"  # the same clause in both documents
+    own = "对新认定的企业奖励十万元。"
+    texts = {tune_key: repost, check_key: repost + "\n" + own}
+    documents = {
+        k: LabelledDocument(
+            k, {"issuer": k, "is_policy": True}, SourceDoc(k, "ncp", k[4:], t), split_of(k), "t"
+        )
+        for k, t in texts.items()
+    }
+
+    def item(rid: str, doc: str, start: int, end: int) -> LabelledItem:
+        text = texts[doc][start:end]
+        record = {"id": rid, "doc": doc, "start": start, "end": end, "sha256": sha256_text(text)}
+        return LabelledItem(rid, doc, record, text, split_of(doc))
+
+    items = (item("t-01", tune_key, 0, len(repost)), item("c-01", check_key, 0, len(repost)),
+             item("c-02", check_key, len(repost) + 1, len(texts[check_key])))  # fmt: skip
+    size = Leaf("size_class", "in", ("小", "微"))
+    results = [
+        ItemResult(items[0], "s0", compare([size], [size]), [], True, 1),
+        ItemResult(items[1], "s1", compare([size], [size]), [], True, 1),
+        ItemResult(items[2], "s2", compare([size], []), [], True, 0),  # a silent eligible on unseen text
+    ]
+    pairs = [("p1", i.id, i.split, "eligible", "eligible" if i.id != "c-02" else "ineligible") for i in items]
+    levels = {(p, i): "eligible" if said == "eligible" else "not_listed" for p, i, _, _, said in pairs}
+    run = RealRun(Corpus(documents, items), results, pairs, levels)
+
+    seen = items_seen_in_tune(items)
+    assert seen == {"c-01": "same text"}
+    whole = split_report(run, "check", seen)
+    unseen = whole[UNSEEN]
+    assert (whole["items"], unseen["items"], unseen["items_left_out"]) == (2, 1, 1)
+    assert whole["eligibility"]["eligible_recall"] == 0.5  # the split as a whole is kept as computed
+    assert unseen["eligibility"]["eligible_recall"] == 0.0  # what tune never showed is what fails
+    assert (whole["extraction"]["f1"], unseen["extraction"]["f1"]) == (2 / 3, 0.0)
+    assert unseen["extraction"]["silent_eligible"] == 1
+    assert UNSEEN not in split_report(run, "tune", seen)
+    assert UNSEEN not in split_report(run, "check")  # no seen set given: no view
