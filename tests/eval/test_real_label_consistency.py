@@ -139,3 +139,31 @@ def test_unseen_view_leaves_out_check_items_whose_text_tune_holds() -> None:
     assert unseen["extraction"]["silent_eligible"] == 1
     assert UNSEEN not in split_report(run, "tune", seen)
     assert UNSEEN not in split_report(run, "check")  # no seen set given: no view
+
+
+def test_cli_lists_differing_groups_and_propagates(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from api.cli import main
+
+    size = _leaf("size_class", ["小", "微"], [0, 4])
+    rows = [
+        _item("ncp-aaaa0001-01", "ncp:aaaa0001", "h1", [size]),
+        _item("ncp-bbbb0002-01", "ncp:bbbb0002", "h1", []),
+    ]
+    (tmp_path / "lab.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    shared = tmp_path / "no-shared"  # the check reads no text
+    assert main(["eval", "corpus", "--consistency", "--labels", str(tmp_path), "--shared", str(shared)]) == 1
+    assert "ncp-bbbb0002-01" in capsys.readouterr().out
+    argv = [
+        "eval",
+        "corpus",
+        "--labels",
+        str(tmp_path),
+        "--shared",
+        str(shared),
+        "--propagate",
+        "ncp-aaaa0001-01",
+    ]
+    assert main(argv) == 0
+    assert "0 with differing labels" in capsys.readouterr().out
