@@ -36,6 +36,17 @@ def add_corpus_arguments(parser: argparse.ArgumentParser, *, splits: bool = True
         )
 
 
+def add_set_argument(parser: argparse.ArgumentParser, folder_help: str) -> None:
+    """Add ``--set``: a labelled set folder; a command given none measures the real corpus."""
+    parser.add_argument(
+        "--set",
+        dest="set_dir",
+        type=Path,
+        default=None,
+        help=f"{folder_help} (default: the real corpus, eval/sets/real_policies)",
+    )
+
+
 def _load(args: argparse.Namespace) -> Corpus:
     corpus = load_corpus(args.labels, args.shared)
     if not corpus.documents:
