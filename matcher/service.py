@@ -148,11 +148,12 @@ class Matcher:
         self.judge.cache.save()
 
     def warm(self) -> None:
-        """Build what the first match would build lazily (index arrays, condition vectors), e.g. before forking."""
-        catalog = self.catalog
-        self.index.warm(catalog)
-        if catalog.table.semantic_texts:
-            self._semantic.of(catalog.table)
+        """Build the index arrays the first match would build lazily (``serve --workers N``: before forking).
+
+        Nothing that runs the encoder: a model runtime's thread pool must not be started in a parent
+        that forks (the condition texts' vectors are encoded by each worker's first match, as before).
+        """
+        self.index.warm(self.catalog)
 
     # ---- changes
     def reload_items(self) -> None:

@@ -138,7 +138,8 @@ class LeafMemo:
             if _fast_kind(c) in ("generic", "undecidable") and c.field != "rd_ratio"
         }
         self._results: dict[tuple[int, Any], ConditionResult] = {}
-        # Per item position: the fields its verdict depends on, or None when it is not remembered whole.
+        # Per item position: its entries, and the fields its verdict depends on (None: not remembered whole).
+        self._item_entries = list(items)
         self._item_fields = [self._fields_of(entries) for entries in items]
         self._items: dict[tuple[Any, ...], tuple[ItemVerdict, tuple[Gap, ...], tuple[str, ...]]] = {}
 
@@ -167,7 +168,8 @@ class LeafMemo:
         semantic_judge: SemanticJudge | None,
     ) -> tuple[ItemVerdict, tuple[Gap, ...], tuple[str, ...]]:
         """Judge an item as ``judge`` does, with its gaps (``gaps_of``) and exclusion hits; from memory when it can."""
-        fields = self._item_fields[position] if position < len(self._item_fields) else None
+        known = position < len(self._item_entries) and self._item_entries[position] is entries
+        fields = self._item_fields[position] if known else None  # another item's entries: judged afresh
         key: list[Any] = [position]
         for fld in fields or ():
             value = profile.get(fld)

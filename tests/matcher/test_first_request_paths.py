@@ -240,3 +240,8 @@ def test_items_remembered_whole_judge_as_judge_item_with_their_gaps():
     assert memo.judged(0, items[0], profiles[0], None) is memo.judged(0, items[0], profiles[3], None)
     assert memo.judged(2, items[2], profiles[0], None) is not memo.judged(2, items[2], profiles[0], None)
     assert memo.judged(3, items[3], profiles[0], None) is not memo.judged(3, items[3], profiles[0], None)
+    # Entries that are not the table's own at that position are judged afresh, never answered from memory.
+    other = memo.judged(0, list(items[1]), profiles[0], None)
+    assert other[0] == judge_item(items[1], profiles[0]) and other is not memo.judged(
+        0, items[0], profiles[0], None
+    )
