@@ -130,12 +130,19 @@ class LeafMemo:
     whole by :meth:`judged`: its verdict, gaps and exclusion hits per the values of the fields it reads.
     """
 
-    def __init__(self, leaves: Iterable[Condition], items: Sequence[Sequence[Entry]] = ()) -> None:
+    def __init__(
+        self,
+        leaves: Sequence[Condition],
+        items: Sequence[Sequence[Entry]] = (),
+        kinds: Sequence[str] | None = None,
+    ) -> None:
+        """Remember for ``leaves`` (``kinds``: their ``_fast_kind`` when known) and the ``items`` holding them."""
+        kinds = [_fast_kind(c) for c in leaves] if kinds is None else kinds
         # Keyed by identity: the memo lives on the table that holds every one of these leaves.
         self._field = {
             id(c): c.field
-            for c in leaves
-            if _fast_kind(c) in ("generic", "undecidable") and c.field != "rd_ratio"
+            for c, kind in zip(leaves, kinds, strict=True)
+            if kind in ("generic", "undecidable") and c.field != "rd_ratio"
         }
         self._results: dict[tuple[int, Any], ConditionResult] = {}
         # Per item position: its entries, and the fields its verdict depends on (None: not remembered whole).

@@ -444,7 +444,7 @@ class ConditionTable:
             [j for j, k in enumerate(kinds) if k == "undecidable"], dtype=np.int64
         )
         # Re-judging a match's top items one by one (for their conditions and gaps) reads this.
-        self.leaf_memo = LeafMemo(self.conditions, conditions_per_item)
+        self.leaf_memo = LeafMemo(self.conditions, conditions_per_item, kinds)
 
     def verdict_codes(
         self,
