@@ -73,7 +73,7 @@ class ItemIndex:
         self._item_vectors: dict[str, np.ndarray] = {}
         self._item_chunks: dict[str, np.ndarray] = {}
         self._chunks_cache: tuple[Any, _Chunks] | None = None
-        self._rows_cache: dict[str, tuple[Any, np.ndarray, Any]] = {}
+        self._rows_cache: dict[str, tuple[Any, np.ndarray | None, Any]] = {}  # None: rows are positions
         self._tokens: OrderedDict[str, Any] = OrderedDict()
 
     @property
@@ -336,7 +336,7 @@ class ItemIndex:
             if now != generation:  # the rows changed after scoring: score again with their ids, uncached
                 scores, ids = lexical.score_rows(terms)
                 return self._laid_out(catalog, scores, self._positions_of(catalog, ids))
-            cached = self._rows_cache["bm25"] = (key, self._positions_of(catalog, ids), ids)
+            cached = self._rows_cache["bm25"] = (key, self._layout(catalog, ids), ids)
         return self._laid_out(catalog, scores, cached[1])
 
     def _by_position(self, catalog: ItemCatalog, kind: str, scores: np.ndarray, row_ids: Any) -> np.ndarray:
@@ -345,7 +345,7 @@ class ItemIndex:
         cached = self._rows_cache.get(kind)
         # The passage index hands out the same id list until its documents change: mostly an identity test.
         if cached is None or cached[0] != key or (cached[2] is not row_ids and cached[2] != row_ids):
-            cached = self._rows_cache[kind] = (key, self._positions_of(catalog, row_ids), row_ids)
+            cached = self._rows_cache[kind] = (key, self._layout(catalog, row_ids), row_ids)
         return self._laid_out(catalog, scores, cached[1])
 
     @staticmethod
@@ -354,8 +354,17 @@ class ItemIndex:
         position = catalog.position
         return np.array([position.get(r, -1) if r is not None else -1 for r in row_ids], dtype=np.int64)
 
+    @classmethod
+    def _layout(cls, catalog: ItemCatalog, row_ids: Any) -> np.ndarray | None:
+        """``_positions_of``, or None when row n is catalog position n for every n (an index built from the catalog)."""
+        rows = cls._positions_of(catalog, row_ids)
+        identity = len(rows) == len(catalog.items) and bool((rows == np.arange(len(rows))).all())
+        return None if identity else rows
+
     @staticmethod
-    def _laid_out(catalog: ItemCatalog, scores: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    def _laid_out(catalog: ItemCatalog, scores: np.ndarray, rows: np.ndarray | None) -> np.ndarray:
+        if rows is None:  # the rows are the catalog's positions: the scores as they are, in float64
+            return np.asarray(scores)[: len(catalog.items)].astype(np.float64)
         out = np.zeros(len(catalog.items))
         found = rows >= 0
         out[rows[found]] = np.asarray(scores)[: len(rows)][found]

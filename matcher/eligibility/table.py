@@ -258,13 +258,16 @@ class _Structure:
             per_item = per_choice
         n_fail, n_hit, n_v1, n_open, n_sat, n_bonus_met = (count(per_item, k) for k in range(_N_FLAGS))
         # v1 exclusions are counted among the failed as well (as level_of does): the level is ineligible either way.
+        level = levels_from_counts(n_fail, n_open, n_hit)
+        excluded = n_v1 > 0
         return TableVerdicts(
-            levels_from_counts(n_fail, n_open, n_hit),
+            level,
             n_sat.astype(np.int32),
             self.choice_counted32 if chosen is None else self.choice_counted32[chosen],
-            n_v1 > 0,
-            # The level had the profile no 失信/重大违法 mark: flag it, never drop it.
-            levels_from_counts(n_fail - n_v1, n_open, n_hit - n_v1),
+            excluded,
+            # The level had the profile no 失信/重大违法 mark: flag it, never drop it. Without such a mark
+            # hit on any item it is the level itself (one array for both: callers only read them).
+            levels_from_counts(n_fail - n_v1, n_open, n_hit - n_v1) if excluded.any() else level,
             tier,
             n_bonus_met.astype(np.int32),
             self.choice_bonus32 if chosen is None else self.choice_bonus32[chosen],

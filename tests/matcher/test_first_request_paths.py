@@ -245,3 +245,25 @@ def test_items_remembered_whole_judge_as_judge_item_with_their_gaps():
     assert other[0] == judge_item(items[1], profiles[0]) and other is not memo.judged(
         0, items[0], profiles[0], None
     )
+
+
+def test_rows_laid_out_by_position_with_or_without_the_identity_shortcut(tmp_path, encoder):  # type: ignore[no-untyped-def]
+    from golden_demo import demo_matcher
+
+    with demo_matcher(tmp_path, encoder) as matcher:
+        matcher.warm()
+        index, catalog, retriever = matcher.index, matcher.catalog, matcher.index.retriever
+        assert retriever is not None and retriever.passages is not None
+        # An index built from the catalog holds row n for position n: no layout to apply.
+        assert index._rows_cache["bm25"][1] is None and index._rows_cache["passage"][1] is None
+        for query in ("技术改造补贴", "高新技术企业 研发费用", "吸纳就业 稳岗"):
+            terms = index._query_terms(retriever, query)
+            scores, _ = retriever.lexical.score_array(terms)
+            ids, _ = retriever.lexical.row_ids()
+            plain = index._laid_out(catalog, scores, index._positions_of(catalog, ids))
+            fast = index._lexical_by_position(catalog, retriever, terms)
+            assert fast.dtype == plain.dtype and np.array_equal(fast, plain)
+            doc_ids, best = retriever.passages.best_scores(terms)
+            plain = index._laid_out(catalog, best, index._positions_of(catalog, doc_ids))
+            fast = index._by_position(catalog, "passage", best, doc_ids)
+            assert fast.dtype == plain.dtype and np.array_equal(fast, plain)
