@@ -66,7 +66,8 @@ def create_app(
                 threading.Thread(target=opened.extraction.warm, name="policymatch-warm", daemon=True).start()
         app.state.services.start_feed()  # writes made by other processes reach this one from here on
         app.state.match_limiter = match_limiter(settings.match_threads)
-        warm_up()  # the first request would otherwise load jieba's dictionary (~1 s)
+        # The first request would otherwise load jieba's dictionary (~1 s) and build the index arrays.
+        warm_up(getattr(app.state.services, "matcher", None))
         responsive_switching()  # health checks stay fast beside a thread re-indexing a long policy
         # The loaded matcher leaves later collections (see api.runtime); a forked worker inherits it frozen.
         frozen = gc.get_freeze_count() if heap_settled else settle_heap()

@@ -128,14 +128,15 @@ def serve_prefork(
     if workers < 1:
         raise ValueError(f"--workers must be at least 1, got {workers}")
     sock = bind(settings.host, settings.port)
-    # Load once, before forking, what every worker would otherwise load privately: the app's modules
-    # and jieba's dictionary (tens of MB each, shared once loaded here).
+    # Load once, before forking, what every worker would otherwise load privately: the app's modules,
+    # jieba's dictionary (tens of MB each, shared once loaded here) and the matcher's lazily built
+    # index arrays (BM25 term weights per posting, row maps, item windows).
     import uvicorn  # noqa: F401
 
     import api.app  # noqa: F401
     from api.runtime import warm_up
 
-    warm_up()
+    warm_up(matcher)
     # No connection or thread crosses the fork: each worker opens its own store connection.
     store.forget_connections()
     gc.collect()

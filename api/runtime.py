@@ -25,15 +25,22 @@ from __future__ import annotations
 
 import gc
 import sys
+from typing import Any
 
 import anyio
 
 
-def warm_up() -> None:
-    """Load what the first request would otherwise load: the jieba tokenizer with the domain dictionary."""
+def warm_up(matcher: Any = None) -> None:
+    """Load what the first request would otherwise load: jieba's dictionary, and the matcher's lazy arrays.
+
+    ``matcher``: its index arrays (BM25 term weights per posting, row maps, item windows) are built
+    here, so pre-forked workers share the parent's copy rather than each building its own.
+    """
     from matcher.text import get_tokenizer
 
     get_tokenizer()
+    if matcher is not None:
+        matcher.warm()
 
 
 # Seconds a thread may hold the GIL while another waits (Python's default: 0.005).

@@ -57,18 +57,19 @@ def bm25_scores(
     n_rows = term_doc.shape[0]
     if len(query_terms) == 0 or n_docs == 0:
         return BM25Scores(np.zeros(n_rows, dtype=np.float32), np.zeros(0, dtype=np.int64))
-    avg_doc_len = float(doc_len.sum()) / n_docs
     # The query's columns read straight from the CSC arrays, in query-term order (what ``term_doc[:, terms]``
     # returns, without scipy building a matrix: a third of a first request's lexical scoring).
     indptr = term_doc.indptr
-    spans = [slice(indptr[t], indptr[t + 1]) for t in np.asarray(query_terms).tolist()]
+    terms = np.asarray(query_terms)
+    first, end = indptr[terms], indptr[terms + 1]
+    spans = [slice(a, z) for a, z in zip(first.tolist(), end.tolist(), strict=True)]
     rows = np.concatenate([term_doc.indices[s] for s in spans])
-    per_column = np.array([s.stop - s.start for s in spans], dtype=np.int64)
+    per_column = (end - first).astype(np.int64)
     idf = lucene_idf(doc_freq[query_terms], n_docs) * query_counts
     if tf_weights is not None:
         tf_part = np.concatenate([tf_weights[s] for s in spans])
     else:
         data = np.concatenate([term_doc.data[s] for s in spans])
-        tf_part = lucene_tf_weight(data, doc_len[rows], avg_doc_len, k1, b)
+        tf_part = lucene_tf_weight(data, doc_len[rows], float(doc_len.sum()) / n_docs, k1, b)
     weights = tf_part * np.repeat(idf, per_column)
     return BM25Scores(np.bincount(rows, weights=weights, minlength=n_rows).astype(np.float32), rows)

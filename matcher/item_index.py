@@ -73,7 +73,7 @@ class ItemIndex:
         self._item_vectors: dict[str, np.ndarray] = {}
         self._item_chunks: dict[str, np.ndarray] = {}
         self._chunks_cache: tuple[Any, _Chunks] | None = None
-        self._rows_cache: dict[str, tuple[Any, np.ndarray, Any]] = {}
+        self._rows_cache: dict[str, tuple[Any, np.ndarray | None, Any]] = {}  # None: rows are positions
         self._tokens: OrderedDict[str, Any] = OrderedDict()
 
     @property
@@ -248,6 +248,18 @@ class ItemIndex:
                 self._item_chunks.pop(item_id, None)
         self.changes += 1
 
+    def warm(self, catalog: ItemCatalog) -> None:
+        """Build now what the first query would build lazily: BM25 matrices and term weights, row maps, windows.
+
+        ``serve --workers N`` calls it in the parent before forking, so the workers share these arrays
+        copy-on-write instead of each building its own copy at its first request.
+        """
+        retriever = self.retriever
+        if retriever is None or not catalog.items:
+            return
+        vector = np.zeros(self.encoder.dim, dtype=np.float32)
+        self.parts(catalog, "", vector, np.arange(len(catalog.items)))
+
     # ---- scores
     def item_vector(self, item_id: str) -> np.ndarray | None:
         """Return the item's text vector (the normalised mean of its windows), or None when it is not indexed."""
@@ -290,7 +302,9 @@ class ItemIndex:
         chunks = self._chunk_matrix(catalog, retriever)
         vector = query_vector.ravel().astype(np.float32)
         per_item = np.zeros(len(catalog.items))
-        for group in np.unique(catalog.prefix_of[positions]).tolist():
+        # The groups present, in order (a count per group: no sort, as np.unique would).
+        present = np.bincount(catalog.prefix_of[positions], minlength=len(chunks.group_items) - 1)
+        for group in np.flatnonzero(present).tolist():
             first, last = chunks.group_items[group], chunks.group_items[group + 1]
             if first == last:
                 continue
@@ -322,7 +336,7 @@ class ItemIndex:
             if now != generation:  # the rows changed after scoring: score again with their ids, uncached
                 scores, ids = lexical.score_rows(terms)
                 return self._laid_out(catalog, scores, self._positions_of(catalog, ids))
-            cached = self._rows_cache["bm25"] = (key, self._positions_of(catalog, ids), ids)
+            cached = self._rows_cache["bm25"] = (key, self._layout(catalog, ids), ids)
         return self._laid_out(catalog, scores, cached[1])
 
     def _by_position(self, catalog: ItemCatalog, kind: str, scores: np.ndarray, row_ids: Any) -> np.ndarray:
@@ -331,7 +345,7 @@ class ItemIndex:
         cached = self._rows_cache.get(kind)
         # The passage index hands out the same id list until its documents change: mostly an identity test.
         if cached is None or cached[0] != key or (cached[2] is not row_ids and cached[2] != row_ids):
-            cached = self._rows_cache[kind] = (key, self._positions_of(catalog, row_ids), row_ids)
+            cached = self._rows_cache[kind] = (key, self._layout(catalog, row_ids), row_ids)
         return self._laid_out(catalog, scores, cached[1])
 
     @staticmethod
@@ -340,8 +354,17 @@ class ItemIndex:
         position = catalog.position
         return np.array([position.get(r, -1) if r is not None else -1 for r in row_ids], dtype=np.int64)
 
+    @classmethod
+    def _layout(cls, catalog: ItemCatalog, row_ids: Any) -> np.ndarray | None:
+        """``_positions_of``, or None when row n is catalog position n for every n (an index built from the catalog)."""
+        rows = cls._positions_of(catalog, row_ids)
+        identity = len(rows) == len(catalog.items) and bool((rows == np.arange(len(rows))).all())
+        return None if identity else rows
+
     @staticmethod
-    def _laid_out(catalog: ItemCatalog, scores: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    def _laid_out(catalog: ItemCatalog, scores: np.ndarray, rows: np.ndarray | None) -> np.ndarray:
+        if rows is None:  # the rows are the catalog's positions: the scores as they are, in float64
+            return np.asarray(scores)[: len(catalog.items)].astype(np.float64)
         out = np.zeros(len(catalog.items))
         found = rows >= 0
         out[rows[found]] = np.asarray(scores)[: len(rows)][found]

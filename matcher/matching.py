@@ -17,9 +17,8 @@ from typing import Any
 import numpy as np
 
 from corpus.conditions import LEVELS, ConditionResult
-from matcher.eligibility import LEVEL_RANK, ConditionTable, Gap, exclusion_hits, gaps_of
-from matcher.eligibility import judge as verdict_of
-from matcher.encoder_text import dense_text, query_text
+from matcher.eligibility import LEVEL_RANK, ConditionTable, Gap
+from matcher.encoder_text import profile_text, query_text
 from matcher.facts import result_extras, verdict_json
 from matcher.fusion import PartScores, fuse, rank_score
 from matcher.item_catalog import ItemCatalog
@@ -156,11 +155,18 @@ def match_items(
     else:
         applicable &= catalog.valid_until >= request.today.toordinal()
 
+    # One vector of the profile's text (products + business scope) serves its semantic conditions and,
+    # as the dense query, the item windows; without that text the dense query is the BM25 query text.
+    own_text = profile_text(data)
+    text = own_text or query_text(data)
+    wants_dense = index.retriever is not None and bool(text)
+    text_vector = (
+        judge.text_vectors([text]) if wants_dense or (own_text and catalog.table.semantic_texts) else None
+    )
     semantic_scores = None
-    if catalog.table.semantic_texts:
-        vector = judge.profile_vector(data)
-        if vector is not None:
-            semantic_scores = semantic.of(catalog.table) @ vector
+    if catalog.table.semantic_texts and own_text:
+        assert text_vector is not None
+        semantic_scores = semantic.of(catalog.table) @ text_vector[0]
     codes = catalog.table.verdict_codes(data, semantic_scores, judge.codes)
     verdicts = catalog.table.levels_from_codes(codes)
     level = verdicts.level.copy()
@@ -189,8 +195,7 @@ def match_items(
     candidates = np.flatnonzero(chosen | excluded)
     query = query_text(data)
     # One encoding per profile: its products + business scope (else the whole query text) as a query.
-    text = dense_text(data)
-    query_vector = judge.text_vectors([text]) if index.retriever is not None and text else None
+    query_vector = text_vector if wants_dense else None
     parts = index.parts(catalog, query, query_vector, candidates)
     tags = catalog.tag_overlap(enterprise_tag_words(data))[candidates]
     parts = PartScores(parts.bm25, parts.passage, parts.dense, tags)
@@ -209,9 +214,8 @@ def match_items(
     for j in order:
         position = int(candidates[j])
         item = catalog.items[position]
-        verdict = verdict_of(item.conditions, data, judge)
+        verdict, gaps, exclusions = catalog.table.leaf_memo.judged(position, item.conditions, data, judge)
         level_name = verdict.level
-        gaps = gaps_of(verdict)
         if region_unknown[position]:
             if level_name == "eligible":
                 level_name = "need_info"
@@ -242,7 +246,7 @@ def match_items(
                 fulfilment=item.fulfilment,
                 support=item.support,
                 excluded=bool(excluded[position]),
-                exclusions=exclusion_hits(verdict),
+                exclusions=exclusions,
                 extras=result_extras(verdict, item.facts, request.today),
             )
         )

@@ -147,6 +147,14 @@ class Matcher:
         """Persist the text-vector cache."""
         self.judge.cache.save()
 
+    def warm(self) -> None:
+        """Build the index arrays the first match would build lazily (``serve --workers N``: before forking).
+
+        Nothing that runs the encoder: a model runtime's thread pool must not be started in a parent
+        that forks (the condition texts' vectors are encoded by each worker's first match, as before).
+        """
+        self.index.warm(self.catalog)
+
     # ---- changes
     def reload_items(self) -> None:
         """Read every item and its conditions from the store and recompile."""

@@ -113,9 +113,36 @@ def get_tokenizer() -> jieba.Tokenizer:
     return _TOKENIZER
 
 
+# Blocks of at most this many characters are remembered with their tokens, up to this many blocks.
+_MEMO_BLOCK_CHARS = 32
+_MEMO_BLOCKS = 50_000
+_BLOCK_TOKENS: dict[str, tuple[str, ...]] = {}
+
+
 def cut(text: str) -> list[str]:
-    """Every jieba token of ``text`` (normalised), punctuation and spaces included."""
-    return list(get_tokenizer().cut(normalize_text(text), HMM=True))
+    """Every jieba token of ``text`` (normalised), punctuation and spaces included.
+
+    jieba's ``cut`` splits a text into blocks (runs of Chinese characters, letters and digits, and
+    what lies between them) and cuts each block on its own, so the tokens of a text are its blocks'
+    tokens in order. A short block recurs from one enterprise to the next (经营范围 phrases, industry
+    and region names, 技术开发, 销售): its tokens are remembered, and a first request's query text
+    is cut only in the blocks never seen (the same tokens as cutting the whole text).
+    """
+    tokenizer = get_tokenizer()
+    memo = _BLOCK_TOKENS
+    out: list[str] = []
+    for block in jieba.re_han_default.split(normalize_text(text)):
+        if not block:
+            continue
+        words = memo.get(block)
+        if words is None:
+            words = tuple(tokenizer.cut(block, HMM=True))
+            if len(block) <= _MEMO_BLOCK_CHARS:
+                if len(memo) >= _MEMO_BLOCKS:
+                    memo.clear()  # bounded: a stream of new phrases never grows it without end
+                memo[block] = words
+        out.extend(words)
+    return out
 
 
 def _is_content(token: str) -> bool:

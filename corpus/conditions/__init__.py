@@ -27,6 +27,7 @@ The language lives in three modules — :mod:`~corpus.conditions.language` (the 
 from corpus.conditions.judge import (
     ConditionResult,
     ItemVerdict,
+    LeafJudge,
     SemanticJudge,
     TierVerdict,
     choose_tier,
@@ -94,6 +95,7 @@ __all__ = [
     "Group",
     "ItemVerdict",
     "LEVELS",
+    "LeafJudge",
     "Level",
     "NUMERIC_FIELDS",
     "NUMERIC_OPS",

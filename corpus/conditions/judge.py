@@ -98,6 +98,8 @@ class ConditionResult:
 
 # A judge for ``semantic`` conditions: returns met/unmet/unknown for (condition, profile).
 SemanticJudge = Callable[[Condition, Mapping[str, Any]], Verdict]
+# Judges one leaf as ``evaluate_condition`` does; a caller may pass one that answers from what it remembers.
+LeafJudge = Callable[[Condition, Mapping[str, Any], SemanticJudge | None], ConditionResult]
 
 
 def evaluate_condition(
@@ -217,12 +219,15 @@ def group_verdict(kind: str, verdicts: Sequence[str]) -> Verdict:
 
 
 def evaluate_node(
-    node: Condition | Group, profile: Mapping[str, Any], semantic_judge: SemanticJudge | None = None
+    node: Condition | Group,
+    profile: Mapping[str, Any],
+    semantic_judge: SemanticJudge | None = None,
+    leaf: LeafJudge | None = None,
 ) -> ConditionResult:
-    """Decide a leaf or a group (members first, then the group as one condition)."""
+    """Decide a leaf or a group (members first, then the group as one condition); ``leaf`` judges the leaves."""
     if isinstance(node, Condition):
-        return evaluate_condition(node, profile, semantic_judge)
-    members = tuple(evaluate_node(m, profile, semantic_judge) for m in node.members)
+        return (leaf or evaluate_condition)(node, profile, semantic_judge)
+    members = tuple(evaluate_node(m, profile, semantic_judge, leaf) for m in node.members)
     verdict = group_verdict(node.kind, [m.verdict for m in members])
     return ConditionResult(node, verdict, None, _group_gap(node, verdict, members), members)
 
@@ -245,24 +250,42 @@ def evaluate_conditions(
     conditions: Iterable[Condition | Group],
     profile: Mapping[str, Any],
     semantic_judge: SemanticJudge | None = None,
+    leaf: LeafJudge | None = None,
 ) -> list[ConditionResult]:
-    """Decide every leaf and group of an item against one profile."""
-    return [evaluate_node(c, profile, semantic_judge) for c in conditions if not isinstance(c, Tier)]
+    """Decide every leaf and group of an item against one profile (``leaf``: see :func:`evaluate_node`)."""
+    return [evaluate_node(c, profile, semantic_judge, leaf) for c in conditions if not isinstance(c, Tier)]
 
 
 def level_of(results: Sequence[ConditionResult]) -> Level:
-    """Derive the level from condition verdicts, as conditions.md §6 defines it (groups once, bonus left out)."""
-    counted = [r for r in results if r.role != "bonus"]
-    if any(r.is_hit for r in counted):
-        return "ineligible"
-    failed = sum(r.is_failed for r in counted)
+    """Derive the level from condition verdicts, as conditions.md §6 defines it (groups once, bonus left out).
+
+    A hit (an exclude met, a 失信/重大违法 exclusion unmet) makes it ineligible; else two failed
+    requirements ineligible, one near_miss; else an unknown need_info. One pass over the results
+    with the rules of ``is_hit`` / ``is_failed`` / ``is_open`` spelled out (a match re-judges its top
+    items: these properties were a tenth of that).
+    """
+    failed = 0
+    is_open = False
+    for r in results:
+        condition = r.condition
+        role = condition.role
+        if role == "bonus":
+            continue
+        verdict = r.verdict
+        if role == "exclude":
+            if verdict == "met":
+                return "ineligible"  # a hit; an exclusion unmet is satisfied
+        elif verdict == "unmet":
+            if condition.is_exclusion:
+                return "ineligible"  # a hit
+            failed += 1
+        if verdict == "unknown":
+            is_open = True
     if failed >= 2:
         return "ineligible"
     if failed == 1:
         return "near_miss"
-    if any(r.is_open for r in counted):
-        return "need_info"
-    return "eligible"
+    return "need_info" if is_open else "eligible"
 
 
 def truth_verdict(level: Level) -> Literal["eligible", "ineligible", "unknown"]:
@@ -388,19 +411,21 @@ def judge_item(
     conditions: Iterable[Entry],
     profile: Mapping[str, Any],
     semantic_judge: SemanticJudge | None = None,
+    leaf: LeafJudge | None = None,
 ) -> ItemVerdict:
     """Evaluate an item's entries (v1 list, or v2 with groups, roles and tiers) and derive its level.
 
     With tiers, each is judged together with the common conditions and :func:`choose_tier`
-    picks the one the item is judged on (docs/conditions.md §3).
+    picks the one the item is judged on (docs/conditions.md §3). ``leaf`` judges each leaf in
+    place of :func:`evaluate_condition` (the matcher's remembers verdicts per field value).
     """
     common, tiers = split_tiers(conditions)
-    results = tuple(evaluate_conditions(common, profile, semantic_judge))
+    results = tuple(evaluate_conditions(common, profile, semantic_judge, leaf))
     if not tiers:
         return ItemVerdict(level_of(results), results)
     judged: list[TierVerdict] = []
     for index, tier in enumerate(tiers):
-        own = tuple(evaluate_conditions(tier.conditions, profile, semantic_judge))
+        own = tuple(evaluate_conditions(tier.conditions, profile, semantic_judge, leaf))
         judged.append(TierVerdict(index, tier, level_of(results + own), own, tier.expected_amount(profile)))
     chosen = choose_tier([LEVELS.index(t.level) for t in judged])
     return ItemVerdict(judged[chosen].level, results + judged[chosen].results, tuple(judged), chosen)

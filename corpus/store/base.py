@@ -325,6 +325,10 @@ class Store(Protocol):
         """Every policy, most recently updated first."""
         ...
 
+    def policy_version_map(self) -> dict[str, int]:
+        """Policy id → current version (what an audit row names), in one light query."""
+        ...
+
     def policy_versions(self, policy_id: str) -> list[PolicyDocument]:
         """Every stored version of a policy's document, oldest first."""
         ...

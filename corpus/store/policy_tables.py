@@ -159,6 +159,11 @@ class PolicyTables(SQLCore):
             for r in rows
         ]
 
+    def policy_version_map(self) -> dict[str, int]:
+        """Policy id → current version, in one light query (no item counts, no summaries)."""
+        rows = self._conn().execute("SELECT id, version FROM policies")
+        return {r["id"]: r["version"] for r in rows}
+
     def policy_versions(self, policy_id: str) -> list[PolicyDocument]:
         """Every stored version of a policy's document, oldest first."""
         rows = self._conn().execute(

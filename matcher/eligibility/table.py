@@ -27,8 +27,10 @@ from matcher.eligibility.common import (
     UNKNOWN,
     UNMET,
     VERDICTS,
+    LeafMemo,
     SemanticRule,
-    _compare,
+    _bound,
+    _compare_codes,
     _date_number,
     _fast_kind,
     _group,
@@ -195,6 +197,13 @@ class _Structure:
             self.pack_shift = 0  # too wide to pack (hundreds of conditions in one scope): count unpacked
         self.choice_counted = self.scope_counted[self.choice_common] + self.scope_counted[self.choice_tier]
         self.choice_bonus = self.scope_bonus[self.choice_common] + self.scope_bonus[self.choice_tier]
+        # As the level pass hands them out (int32 per choice; the tier's position, -1 without tiers).
+        self.choice_counted32 = self.choice_counted.astype(np.int32)
+        self.choice_bonus32 = self.choice_bonus.astype(np.int32)
+        self.tier_of_choice = np.where(self.choice_tier >= 0, self.choice_pos, -1)
+        self.no_tier = np.full(self.n_items, -1, dtype=np.int64)
+        for shared in (self.choice_counted32, self.choice_bonus32, self.no_tier):
+            shared.setflags(write=False)  # handed out without a copy: a caller writing to one raises
 
     def levels(self, codes: np.ndarray) -> TableVerdicts:
         """Per-item verdicts from per-leaf codes (one profile over many items).
@@ -219,32 +228,49 @@ class _Structure:
         per_choice = per_scope[self.choice_common] + per_scope[self.choice_tier]
         if shift:
             mask = (1 << shift) - 1
-            counts = [(per_choice >> (shift * k)) & mask for k in range(_N_FLAGS)]
+
+            def count(packed: np.ndarray, k: int) -> np.ndarray:
+                return (packed >> (shift * k)) & mask if k else packed & mask
+
         else:
-            counts = list(per_choice.T)
-        n_fail, n_hit, n_v1, n_open, n_sat, n_bonus_met = counts
+
+            def count(packed: np.ndarray, k: int) -> np.ndarray:
+                return packed[:, k]
+
+        chosen: np.ndarray | None = None
+        tier = self.no_tier
+        if self.has_tiers:
+            # Only items with tiers choose (a reduction over their choices, by the choices' levels); the
+            # chosen choice's packed counts are then gathered once and unpacked per item, not per choice.
+            if len(self.tiered):
+                rows = self.tiered_rows
+                tiered = per_choice[rows]
+                level_of_row = levels_from_counts(count(tiered, 0), count(tiered, 3), count(tiered, 1))
+                chosen = self.choice_start.copy()
+                chosen[self.tiered] = rows[
+                    _choose(level_of_row, self.tiered_starts, self.n_choices[self.tiered])
+                ]
+            else:
+                chosen = self.choice_start
+            per_item = per_choice[chosen]
+            tier = self.tier_of_choice[chosen]
+        else:  # one choice per item, in item order
+            per_item = per_choice
+        n_fail, n_hit, n_v1, n_open, n_sat, n_bonus_met = (count(per_item, k) for k in range(_N_FLAGS))
         # v1 exclusions are counted among the failed as well (as level_of does): the level is ineligible either way.
         level = levels_from_counts(n_fail, n_open, n_hit)
-        without = levels_from_counts(n_fail - n_v1, n_open, n_hit - n_v1)
-        if self.has_tiers:
-            # Items of one choice take it; only items with tiers choose (a reduction over their choices).
-            chosen = self.choice_start.copy()
-            if len(self.tiered):
-                sub = _choose(level[self.tiered_rows], self.tiered_starts, self.n_choices[self.tiered])
-                chosen[self.tiered] = self.tiered_rows[sub]
-            tier = np.where(self.choice_tier[chosen] >= 0, self.choice_pos[chosen], -1)
-        else:  # one choice per item, in item order
-            chosen = np.arange(n)
-            tier = np.full(n, -1, dtype=np.int64)
+        excluded = n_v1 > 0
         return TableVerdicts(
-            level[chosen],
-            n_sat[chosen].astype(np.int32),
-            self.choice_counted[chosen].astype(np.int32),
-            n_v1[chosen] > 0,
-            without[chosen],
+            level,
+            n_sat.astype(np.int32),
+            self.choice_counted32 if chosen is None else self.choice_counted32[chosen],
+            excluded,
+            # The level had the profile no 失信/重大违法 mark: flag it, never drop it. Without such a mark
+            # hit on any item it is the level itself (one array for both: callers only read them).
+            levels_from_counts(n_fail - n_v1, n_open, n_hit - n_v1) if excluded.any() else level,
             tier,
-            n_bonus_met[chosen].astype(np.int32),
-            self.choice_bonus[chosen].astype(np.int32),
+            n_bonus_met.astype(np.int32),
+            self.choice_bonus32 if chosen is None else self.choice_bonus32[chosen],
         )
 
 
@@ -370,20 +396,25 @@ class ConditionTable:
         self._numeric_rows = np.array(order, dtype=np.int64)
         self._numeric_field = np.array([field_index[self.conditions[j].field] for j in order], dtype=np.int64)
         self._numeric_want = np.array([float(self.conditions[j].value) for j in order], dtype=np.float64)
+        # What each row's actual value is compared with (want ± the tolerance), computed once, not per profile.
+        self._numeric_bound = np.empty_like(self._numeric_want)
         self._numeric_slices: list[tuple[str, slice]] = []
         start = 0
         for op in _NUMERIC_OP_ORDER:
             end = start + len(numeric.get(op, []))
             if end > start:
                 self._numeric_slices.append((op, slice(start, end)))
+                self._numeric_bound[start:end] = _bound(op, self._numeric_want[start:end])
             start = end
         # Generic verdicts per distinct profile value of a field (e.g. one size class, one industry):
         # evaluate_condition sees only that field, so its verdicts for the field's conditions repeat.
         self._generic_memo: dict[tuple[str, Any], np.ndarray] = {}
-        self._dates: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        # Per op: the rows, their bounds, and the rows whose own date is unreadable (always unknown).
+        self._dates: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
         for op, index in _group(rows, kinds, "date", lambda c: _DATE_OPS[c.op]).items():
             want = np.array([_date_number(self.conditions[j].value) for j in index])
-            self._dates[op] = (np.array(index, dtype=np.int64), want)
+            at = np.array(index, dtype=np.int64)
+            self._dates[op] = (at, _bound(op, want), at[np.isnan(want)])
         # Generic ops: one evaluate_condition per distinct condition, gathered to its rows.
         distinct: dict[tuple[Any, ...], int] = {}
         generic_rows, generic_codes = [], []
@@ -415,6 +446,8 @@ class ConditionTable:
         self._undecidable_rows = np.array(
             [j for j, k in enumerate(kinds) if k == "undecidable"], dtype=np.int64
         )
+        # Re-judging a match's top items one by one (for their conditions and gaps) reads this.
+        self.leaf_memo = LeafMemo(self.conditions, conditions_per_item, kinds)
 
     def verdict_codes(
         self,
@@ -424,19 +457,25 @@ class ConditionTable:
     ) -> np.ndarray:
         """Verdict code of every condition row for ``profile`` (semantic ones from scores over ``semantic_texts``)."""
         codes = np.full(len(self.conditions), UNKNOWN, dtype=np.int8)
+        # As ``_compare`` decides, against bounds computed once: one comparison per op slice written as the codes.
         if len(self._numeric_rows):
             values = np.array([_numeric_actual(fld, profile) for fld in self._numeric_fields])
             actual = values[self._numeric_field]
             numeric = np.empty(len(actual), dtype=np.int8)
-            for op, part in self._numeric_slices:
-                numeric[part] = _compare(actual[part], op, self._numeric_want[part])
+            with np.errstate(invalid="ignore"):
+                for op, part in self._numeric_slices:
+                    _compare_codes(actual[part], op, self._numeric_bound[part], numeric[part])
+            numeric += np.isnan(actual).view(np.int8) * np.int8(UNKNOWN)  # a missing value: unknown
             codes[self._numeric_rows] = numeric
         if self._dates:
             have = _date_number(_actual_value("established", profile))
-            for op, (index, want) in self._dates.items():
-                codes[index] = _compare(np.full(len(index), have), op, want)
-                # An unreadable condition date can only come from a malformed table: leave unknown.
-                codes[index[np.isnan(want)]] = UNKNOWN
+            if have == have:  # not NaN: a missing or unreadable date leaves every date row unknown
+                for op, (index, bound, unreadable) in self._dates.items():
+                    dated = np.empty(len(index), dtype=np.int8)
+                    _compare_codes(have, op, bound, dated)
+                    codes[index] = dated
+                    # An unreadable condition date can only come from a malformed table: leave unknown.
+                    codes[unreadable] = UNKNOWN
         if len(self._generic):
             per_code = np.empty(len(self._generic), dtype=np.int8)
             for fld, members in self._generic_by_field.items():

@@ -51,6 +51,7 @@ def test_policy_versions_and_items(store):
     assert store.get_item("tz-1#2") is None and store.item_conditions("tz-1#2") == []
     assert store.count_items() == 1
     assert [(p.id, p.version, p.n_items) for p in store.list_policies()] == [("tz-1", 2, 1)]
+    assert store.policy_version_map() == {"tz-1": 2}  # what an audit row names, read lightly
     assert [v.text for v in store.policy_versions("tz-1")] == ["一、补助", "一、新的补助"]
 
 

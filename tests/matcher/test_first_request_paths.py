@@ -109,3 +109,161 @@ def test_matcher_paths_equal_the_plain_computations(tmp_path, encoder):  # type:
             few = matcher.match(enterprise_id=enterprise_id, top_k=5, levels=ALL_LEVELS).to_dict()
             every = matcher.match(enterprise_id=enterprise_id, top_k=10_000, levels=ALL_LEVELS).to_dict()
             assert few["results"] == every["results"][:5] and few["counts"] == every["counts"]
+
+
+def test_bounded_comparisons_give_the_codes_of_compare():
+    from matcher.eligibility.common import UNKNOWN, _bound, _compare, _compare_codes
+
+    want = np.array([0.0, 1.0, 1.0, 1.0, 5.5, -3.0, 1e9, 2.0, np.nan])
+    tiny = 1e-10
+    actual = np.array([0.0, 1.0 + tiny, 1.0 - 2e-9, 1.0 + 2e-9, np.nan, -3.0 - tiny, 1e9 + 1, 1.5, 2.0])
+    for op in ("gte", "gt", "lte", "lt", "eq"):
+        got = np.empty(len(want), dtype=np.int8)
+        _compare_codes(actual, op, _bound(op, want), got)
+        got += np.isnan(actual).view(np.int8) * np.int8(UNKNOWN)
+        # A numeric row's own value is a finite number; a date row's unreadable one the table makes unknown itself.
+        known = ~np.isnan(want)
+        assert np.array_equal(got[known], _compare(actual, op, want)[known]), op
+        for value in (1.0, 1.0 + tiny, 0.5):  # one actual against every row (the date rows)
+            one = np.empty(len(want), dtype=np.int8)
+            _compare_codes(value, op, _bound(op, want), one)
+            plain = _compare(np.full(len(want), value), op, want)
+            assert np.array_equal(one[known], plain[known]), (op, value)
+
+
+def test_leaf_memo_answers_as_evaluate_condition_and_remembers_by_value():
+    from corpus.conditions import Condition, evaluate_condition
+    from matcher.eligibility import LeafMemo
+
+    leaves = [
+        Condition("size_class", "in", ["small", "micro"]),
+        Condition("region_code", "within_region", "3301"),
+        Condition("qualifications", "has", "高新技术企业"),
+        Condition("credit_status", "eq", "dishonest", role="exclude"),
+        Condition("industry_code", "industry_in", ["C39"], role="bonus"),
+        Condition("revenue", "gte", 500),  # a number: judged afresh every time
+        Condition("rd_ratio", "gte", 3),  # derived from rd_expense / revenue when absent
+    ]
+    memo = LeafMemo(leaves)
+    profiles = [
+        {"size_class": "small", "region_code": "330102", "qualifications": ["高新技术企业"], "revenue": 800},
+        {"size_class": "large", "region_code": "310101", "qualifications": [], "credit_status": "dishonest"},
+        {"industry_code": "C3911", "rd_expense": 40, "revenue": 1000, "qualifications": ("高新技术企业",)},
+        {"size_class": None, "credit_status": "", "revenue": 1, "rd_ratio": 5},
+    ]
+    for profile in profiles * 2:
+        for leaf in leaves:
+            assert memo(leaf, profile, None) == evaluate_condition(leaf, profile)
+    first, again = profiles[0], dict(profiles[0], revenue=900)
+    assert memo(leaves[0], first, None) is memo(leaves[0], again, None)  # the field's value decides
+    assert memo(leaves[5], first, None) is not memo(leaves[5], first, None)  # numbers are not remembered
+
+
+def test_level_of_follows_the_rules_of_the_result_properties():
+    import itertools
+
+    from corpus.conditions import Condition, ConditionResult, level_of
+
+    def by_properties(results):  # type: ignore[no-untyped-def]
+        counted = [r for r in results if r.role != "bonus"]
+        if any(r.is_hit for r in counted):
+            return "ineligible"
+        failed = sum(r.is_failed for r in counted)
+        if failed:
+            return "ineligible" if failed >= 2 else "near_miss"
+        return "need_info" if any(r.is_open for r in counted) else "eligible"
+
+    kinds = [
+        (Condition("size_class", "eq", "small", role=role), verdict)
+        for role in ("require", "bonus", "exclude")
+        for verdict in ("met", "unmet", "unknown")
+    ] + [(Condition("credit_status", "eq", "normal"), v) for v in ("met", "unmet", "unknown")]
+    results = [ConditionResult(c, v) for c, v in kinds]
+    assert any(c.is_exclusion for c, _ in kinds)
+    for n in range(4):
+        for combo in itertools.product(results, repeat=n):
+            assert level_of(combo) == by_properties(combo)
+
+
+def test_warm_builds_what_the_first_match_would_build(tmp_path, encoder):  # type: ignore[no-untyped-def]
+    from golden_demo import demo_matcher
+
+    with demo_matcher(tmp_path, encoder) as matcher:
+        retriever = matcher.index.retriever
+        assert retriever is not None and retriever.passages is not None
+        lexical, passages = retriever.lexical, retriever.passages.index
+        assert lexical._matrix is None and passages._matrix is None  # lazily built, until now
+        matcher.warm()
+        built = (lexical._matrix, lexical._tf_weights, passages._matrix, passages._tf_weights)
+        assert all(a is not None and len(a.data if hasattr(a, "nnz") else a) for a in built)
+        chunks = matcher.index._chunks_cache
+        assert chunks is not None
+        enterprise_id = next(i for i in matcher.columns.ids if i is not None)
+        matcher.match(enterprise_id=enterprise_id)
+        # The first match used the arrays built before it (a pre-forked worker shares them), none of its own.
+        after = (lexical._matrix, lexical._tf_weights, passages._matrix, passages._tf_weights)
+        assert all(a is b for a, b in zip(built, after, strict=True))
+        assert matcher.index._chunks_cache is chunks
+
+
+def test_items_remembered_whole_judge_as_judge_item_with_their_gaps():
+    from corpus.conditions import Condition, Group, Tier, judge_item
+    from matcher.eligibility import ConditionTable, exclusion_hits, gaps_of
+
+    size = Condition("size_class", "in", ["small", "micro"])
+    region = Condition("region_code", "within_region", "3301")
+    honest = Condition("credit_status", "eq", "dishonest", role="exclude")
+    items = [
+        [size, region, honest],  # remembered whole
+        [Group("any", (Condition("qualifications", "has", "高新技术企业"), size)), honest],  # whole too
+        [size, Condition("revenue", "gte", 500)],  # a number: judged afresh
+        [
+            region,
+            Tier("一档", (Condition("qualifications", "has", "专精特新中小企业"),), amount=50),
+        ],  # a tier
+        [],
+    ]
+    table = ConditionTable(items)
+    memo = table.leaf_memo
+    profiles = [
+        {"size_class": "small", "region_code": "330102", "qualifications": ["高新技术企业"], "revenue": 800},
+        {"size_class": "large", "region_code": "310101", "credit_status": "dishonest", "revenue": 100},
+        {"size_class": "micro", "qualifications": ("专精特新中小企业",), "revenue": None},
+        {"region_code": "330102", "size_class": "small", "qualifications": ["高新技术企业"], "revenue": 1},
+    ]
+    for profile in profiles * 2:
+        for position, entries in enumerate(items):
+            verdict, gaps, hits = memo.judged(position, entries, profile, None)
+            plain = judge_item(entries, profile)
+            assert verdict == plain and gaps == gaps_of(plain) and hits == exclusion_hits(plain)
+    # The first item depends on size, region and credit only: the fourth profile reuses the first one's.
+    assert memo.judged(0, items[0], profiles[0], None) is memo.judged(0, items[0], profiles[3], None)
+    assert memo.judged(2, items[2], profiles[0], None) is not memo.judged(2, items[2], profiles[0], None)
+    assert memo.judged(3, items[3], profiles[0], None) is not memo.judged(3, items[3], profiles[0], None)
+    # Entries that are not the table's own at that position are judged afresh, never answered from memory.
+    other = memo.judged(0, list(items[1]), profiles[0], None)
+    assert other[0] == judge_item(items[1], profiles[0]) and other is not memo.judged(
+        0, items[0], profiles[0], None
+    )
+
+
+def test_rows_laid_out_by_position_with_or_without_the_identity_shortcut(tmp_path, encoder):  # type: ignore[no-untyped-def]
+    from golden_demo import demo_matcher
+
+    with demo_matcher(tmp_path, encoder) as matcher:
+        matcher.warm()
+        index, catalog, retriever = matcher.index, matcher.catalog, matcher.index.retriever
+        assert retriever is not None and retriever.passages is not None
+        # An index built from the catalog holds row n for position n: no layout to apply.
+        assert index._rows_cache["bm25"][1] is None and index._rows_cache["passage"][1] is None
+        for query in ("技术改造补贴", "高新技术企业 研发费用", "吸纳就业 稳岗"):
+            terms = index._query_terms(retriever, query)
+            scores, _ = retriever.lexical.score_array(terms)
+            ids, _ = retriever.lexical.row_ids()
+            plain = index._laid_out(catalog, scores, index._positions_of(catalog, ids))
+            fast = index._lexical_by_position(catalog, retriever, terms)
+            assert fast.dtype == plain.dtype and np.array_equal(fast, plain)
+            doc_ids, best = retriever.passages.best_scores(terms)
+            plain = index._laid_out(catalog, best, index._positions_of(catalog, doc_ids))
+            fast = index._by_position(catalog, "passage", best, doc_ids)
+            assert fast.dtype == plain.dtype and np.array_equal(fast, plain)

@@ -58,3 +58,26 @@ def test_tokenize_is_thread_safe() -> None:
         results = list(pool.map(tokenize, sentences))
     assert all(r == results[0] for r in results)
     assert "规上工业企业" in results[0]
+
+
+def test_cut_by_remembered_blocks_gives_the_tokens_of_cutting_the_whole_text() -> None:
+    from corpus.demo import generate
+    from matcher import text
+    from matcher.encoder_text import query_text
+
+    demo = generate(11, 30, 200)
+    texts = [query_text(p) for p in demo.iter_enterprises(200)]
+    texts += [policy.text for policy in demo.policies]
+    texts += [
+        "",
+        "  ",
+        "abc 123",
+        "全角１２３ＡＢＣ，测试。\n\r\n x",
+        "高新技术企业" * 20,
+        "专精特新、小巨人；技改",
+    ]
+    text._BLOCK_TOKENS.clear()
+    whole = [list(get_tokenizer().cut(normalize_text(t), HMM=True)) for t in texts]
+    assert [text.cut(t) for t in texts] == whole  # cold: every block cut
+    assert text._BLOCK_TOKENS and len(max(text._BLOCK_TOKENS, key=len)) <= text._MEMO_BLOCK_CHARS
+    assert [text.cut(t) for t in texts] == whole  # warm: the short blocks from memory
