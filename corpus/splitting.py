@@ -181,8 +181,17 @@ def _build_tree(text: str) -> list[_Section]:
         depth = next((i for i, s in enumerate(stack) if s.kind == kind), None)
         if depth is not None:
             previous = stack[depth]
-            if kind.startswith("md") or number == previous.number + 1:
+            if (
+                kind.startswith("md")
+                or number == previous.number + 1
+                or _lost_number(markers, index, kind, number, previous.number)
+            ):
                 stack[depth:] = []
+            elif depth == 0 and number == 1 and _next_number(markers, index, kind) == 2:
+                # The top-level list starts again: a table of contents before the body, or a second document.
+                if _is_contents(roots, start):
+                    roots.clear()
+                stack.clear()
             else:
                 continue  # out of sequence: part of the text
         elif (
@@ -198,6 +207,33 @@ def _build_tree(text: str) -> list[_Section]:
         stack.append(section)
     _close(roots, len(text))
     return roots
+
+
+def _next_number(markers: list[tuple[str, int, int, int]], index: int, kind: str) -> int | None:
+    """Return the number of the next marker of ``kind`` from ``markers[index]`` on, or None."""
+    return next((number for k, number, _, _ in markers[index:] if k == kind), None)
+
+
+def _lost_number(
+    markers: list[tuple[str, int, int, int]], index: int, kind: str, number: int, previous: int
+) -> bool:
+    """Tell whether one number of a list was lost in the text ("1. 2. … 4. 5."): the list runs on after the gap."""
+    return number == previous + 2 and _next_number(markers, index, kind) == number + 1
+
+
+# A table of contents lists headings only: its sections are short.
+_CONTENTS_MEAN_CHARS = 80
+
+
+def _is_contents(roots: list[_Section], restart: int) -> bool:
+    """Tell whether the sections before a restarted list are a table of contents (headings only) of the body."""
+    if not roots:
+        return False
+
+    def count(sections: list[_Section]) -> int:
+        return sum(1 + count(s.children) for s in sections)
+
+    return (restart - roots[0].start) / count(roots) <= _CONTENTS_MEAN_CHARS
 
 
 def _close(sections: list[_Section], end: int) -> None:

@@ -240,3 +240,40 @@ def test_clauses_announced_by_a_colon_stay_with_their_support():
     items = split_policy(doc(text))
     assert [i.heading_path for i in items] == [("一、技改补助",), ("二、人才补贴",)]
     assert items[0].text.endswith("补助比例为10%。")
+
+
+# A guide that lists its measures first (headings only), then gives each in full under the same numbers.
+CONTENTS_THEN_BODY = (
+    "稳企助企政策指引 本指引梳理了三个方面4项政策。 一、减轻负担 1.小微企业房租减免； 2.困难企业社保费缓缴。 "
+    "二、金融支持 3.新增贷款贴息。 三、稳岗就业 4.稳岗返还。 "
+    "一、减轻负担 1.小微企业房租减免 【享受主体】承租国有经营用房的小微企业。 【优惠内容】免收3个月房租。 "
+    "2.困难企业社保费缓缴 【享受主体】生产经营困难的企业。 【优惠内容】可缓缴养老保险费6个月，缓缴期间免收滞纳金。 "
+    "二、金融支持 3.新增贷款贴息 【享受主体】新增流动资金贷款的中小企业。 【优惠内容】按贷款利息的50%给予贴息。 "
+    "三、稳岗就业 4.稳岗返还 【享受主体】上年度不裁员的参保企业。 【优惠内容】返还上年度失业保险费的50%。"
+)
+
+
+def test_a_table_of_contents_gives_way_to_the_body_it_lists():
+    items = split_policy(doc(CONTENTS_THEN_BODY))
+    assert [i.heading_path[-1] for i in items] == [
+        "1.小微企业房租减免",
+        "2.困难企业社保费缓缴",
+        "3.新增贷款贴息",
+        "4.稳岗返还",
+    ]
+    # Each item is the full measure of the body, not its line in the list.
+    assert all("【享受主体】" in i.text and "【优惠内容】" in i.text for i in items)
+
+
+def test_a_list_with_one_number_lost_runs_on():
+    text = (
+        "支持企业发展的若干措施 1.设立专项资金，对重点企业给予补助。 2.对新增贷款给予贴息支持。 "
+        "对承租国有房产的中小微企业，免收一个月房租。 4.对不裁员的企业返还失业保险费的50%。 "
+        "5.对新招用员工的企业给予每人1000元补贴。"
+    )
+    items = split_policy(doc(text))
+    assert [i.heading_path[-1][:2] for i in items] == ["1.", "2.", "4.", "5."]
+    assert items[2].text.startswith("4.对不裁员")
+    # A number that skips and does not run on stays text.
+    stray = "若干措施 1.对新增贷款给予贴息支持，按第3.条执行。 2.对中小企业给予补助。 4.其他事项另行通知，不予补助。"
+    assert [i.heading_path[-1][:2] for i in split_policy(doc(stray))] == ["1.", "2."]
