@@ -8,7 +8,13 @@ items a person would apply for:
 
 - a section is an item when it (with its subsections) states support — money,
   relief or a service (补助, 奖励, 贴息, 减免, 返还, 担保费, ...); a section
-  without support (总体要求, 组织保障, 附则, 申报程序, ...) is not;
+  about the policy (总体要求, 组织保障, 附则, 申报程序, ...) is not; a numbered
+  measure that names no support beside ones that do (强化服务, 加强监管, duties
+  of departments) is an item kept with its document but never offered
+  (``is_policy`` false): the labels' items follow the text's numbering;
+- a list whose top level starts again at 1 after a table of contents
+  (headings only) is read from the body; a list with one number lost in the
+  text (1. 2. 4. 5.) runs on;
 - a section whose subsections are the list of its conditions or of its
   tiers with one support (``符合下列条件：（1）…（2）…``) stays one item;
   subsections that each state their own support become items of their own;
@@ -23,6 +29,7 @@ the document's metadata; a fulfilment mode named in the item itself
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -281,13 +288,15 @@ def _is_atomic(text: str, section: _Section) -> bool:
     children = [c for c in section.children if not NON_ITEM_HEADING_RE.search(_heading(text, c))]
     if not children:
         return True
+    if not _has_support(text[section.start : section.end]):
+        return True  # a measure that names no money or relief (绿色通道, 法律服务, duties) stays whole
     supported = sum(1 for child in children if _has_support(text[child.start : child.end]))
-    if supported >= 2 or not _has_support(text[section.start : section.end]):
+    if supported >= 2:
         return False
     if intro.endswith(("：", ":")):
         return True  # "对技改项目给予补助：1. … 2. …" — the clauses the intro announces
     # One support among the subsections: plain clauses are its conditions or tiers; titled measures
-    # ("（二）强化服务。建立……") are separate, and only the supported one is an item.
+    # ("（二）强化服务。建立……") are separate, and only the supported one is offered.
     titled = sum(1 for child in children if _TITLED_RE.match(text, child.body_start, child.end))
     return titled * 2 < len(children)
 
@@ -302,6 +311,7 @@ class _Span:
     end: int
     path: tuple[str, ...]
     title: str
+    supported: bool = True
 
 
 def _collect(text: str, sections: list[_Section], path: tuple[str, ...], out: list[_Span]) -> None:
@@ -314,8 +324,11 @@ def _collect(text: str, sections: list[_Section], path: tuple[str, ...], out: li
             continue
         here = (*path, heading)
         if _is_atomic(text, section):
-            if _has_support(text[section.start : section.end]):
-                out.append(_Span(section.start, section.end, here, title))
+            out.append(
+                _Span(
+                    section.start, section.end, here, title, _has_support(text[section.start : section.end])
+                )
+            )
         else:
             _collect(text, section.children, here, out)
 
@@ -355,6 +368,8 @@ def split_policy(doc: PolicyDocument) -> list[PolicyItem]:
     text = doc.text
     spans: list[_Span] = []
     _collect(text, _build_tree(text), (), spans)
+    if not any(span.supported for span in spans):
+        spans = []  # numbered parts that state no support: the document is one item (below)
     items: list[PolicyItem] = []
     for span in spans:
         # Closing remarks (施行日期, 解释权, signature) trail only the section that runs to the end.
@@ -363,7 +378,12 @@ def split_policy(doc: PolicyDocument) -> list[PolicyItem]:
         )
         if end <= start:
             continue
-        items.append(_item(doc, len(items) + 1, span.path, span.title or doc.title, text[start:end]))
+        item = _item(doc, len(items) + 1, span.path, span.title or doc.title, text[start:end])
+        if not span.supported and any(s.supported for s in spans):
+            # A numbered measure that names no money, relief or service beside ones that do (组织领导,
+            # 加强监管, duties of departments) is kept with its document, never offered.
+            item = dataclasses.replace(item, is_policy=False)
+        items.append(item)
     if not items and text.strip():
         start, end = _trim(text, 0, len(text))
         items.append(_item(doc, 1, (), doc.title, text[start:end] or text))

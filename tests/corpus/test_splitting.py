@@ -99,14 +99,21 @@ def test_items_keep_the_documents_metadata():
         )
 
 
+def offered(items):
+    """The items an enterprise can be offered (a measure naming no support is stored, never offered)."""
+    return [i for i in items if i.is_policy is not False]
+
+
 def test_inline_numbering_without_line_breaks():
-    items = split_policy(doc(INLINE))
+    every = split_policy(doc(INLINE))
+    items = offered(every)
     assert [i.heading_path for i in items] == [
         ("一、减轻企业负担", "（一）减免房租"),
         ("一、减轻企业负担", "（二）稳岗返还"),
         ("二、加大金融支持", "（一）贷款贴息"),
     ]
-    # "（二）强化服务" states no support, "三、组织保障" is about the policy: neither is an item.
+    # "（二）强化服务" states no support: kept, never offered; "三、组织保障" is about the policy: no item.
+    assert [i.heading_path[-1] for i in every if i.is_policy is False] == ["（二）强化服务"]
     assert items[1].fulfilment == "免申即享"  # named in the item itself
     assert items[0].fulfilment == "一般申报"
     # A stray "（3）" inside a sentence is text, and the closing remarks and signature are not in the last item.
@@ -167,7 +174,7 @@ def split_real(ncp_docs, docid):
 
 def test_real_taizhou_measures_numbered_through_sections(ncp_docs):
     # 泰州市: 一、二、三、 sections whose 1．…10． run on across them; 3/6 state no support.
-    items = split_real(ncp_docs, "9d4f63c5cbb03f5eaf604fe0566ceec6")
+    items = offered(split_real(ncp_docs, "9d4f63c5cbb03f5eaf604fe0566ceec6"))
     assert [i.heading_path for i in items] == [
         ("一、金融支持", "1．持续加大中小企业贷款投放"),
         ("一、金融支持", "2．降低中小企业融资成本"),
@@ -184,7 +191,7 @@ def test_real_taizhou_measures_numbered_through_sections(ncp_docs):
 
 def test_real_shaanxi_top_level_measures(ncp_docs):
     # 陕西省: one level 一、…十、; 一、九、十、 state no money or relief.
-    items = split_real(ncp_docs, "2224dc162e2831f693b41749dd361b17")
+    items = offered(split_real(ncp_docs, "2224dc162e2831f693b41749dd361b17"))
     assert [i.title for i in items] == [
         "减轻税费负担",
         "减免企业房租",
