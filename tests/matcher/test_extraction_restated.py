@@ -1,0 +1,47 @@
+"""One requirement said again is one condition (own sentences in the shapes of real tax guides)."""
+
+from __future__ import annotations
+
+from corpus.conditions import Condition, Tier, leaves
+from matcher.extraction import extract_entries
+from matcher.extraction.restated import core, restated
+from matcher.extraction.structure import _unrestated
+
+
+def test_core_drops_labels_marks_lead_in_and_list_word() -> None:
+    assert core("【适用对象】 防疫物资储备企业") == "防疫物资储备企业"
+    assert core("2.对防疫物资储备企业") == "防疫物资储备企业"
+    assert core("防疫物资储备企业名单") == "防疫物资储备企业"
+
+
+def test_restated_needs_nearly_the_same_words() -> None:
+    assert restated("对防疫物资储备企业", [core("【适用对象】 防疫物资储备企业")])
+    assert restated("防疫物资储备企业名单", ["防疫物资储备企业"])
+    # Short words inside a longer requirement say something of their own.
+    assert not restated("受疫情影响", [core("受疫情影响导致面临暂时性生产经营困难")])
+    assert not restated("参保企业", ["防疫物资储备企业"])
+
+
+def test_a_beneficiary_said_under_each_label_is_one_undecidable() -> None:
+    text = (
+        "【适用对象】 防疫物资储备企业 【优惠内容】 对防疫物资储备企业，免征房产税。 "
+        "防疫物资储备企业名单，由省发展改革部门确定。"
+    )
+    found = [c for c in leaves(extract_entries(text)) if c.field == "undecidable"]
+    assert len(found) == 1, found
+
+
+def test_the_same_words_in_two_measures_stay_each_measures_own() -> None:
+    def need(words: str) -> Condition:
+        return Condition("undecidable", "eq", words, words)
+
+    entries = (
+        need("防疫物资储备企业"),
+        Tier("小微企业", (need("受疫情影响较大"), need("对防疫物资储备企业"))),
+        Tier("中型企业", (need("受疫情影响较大"),)),
+    )
+    kept = _unrestated(entries)
+    assert kept[0] == entries[0]
+    # A tier drops what restates a common requirement, never what another tier says too.
+    assert [c.span for c in kept[1].conditions] == ["受疫情影响较大"]
+    assert [c.span for c in kept[2].conditions] == ["受疫情影响较大"]
