@@ -151,16 +151,50 @@ def _marker_number(kind: str, raw: str) -> int | None:
     return cn_number(raw)
 
 
+# A table flattened to text: a header row that starts with 序号 and names its columns, then rows
+# that open with their serial number glued to the first cell ("2财税〔2019〕24号…", "11.财政部…"
+# is row 1 whose cell starts with a list).
+_TABLE_HEADER_RE = re.compile(r"序号[ \t\u3000\xa0]?[^\s。；;，,：:\d]{4,96}")
+_ROW_START_RE = re.compile(
+    r"(?<=[\s\u3000\xa0])(?:\d{1,4}(?=[^\s\d%％.．、年月日号个万元亿人份次项件条天])|\d{2,4}(?=[.．、]))"
+)
+# Fewer rows than this in sequence is no table.
+_MIN_ROWS = 3
+
+
+def _table_rows(text: str) -> list[tuple[str, int, int, int]]:
+    """Rows 1, 2, 3 … of a table flattened to text after a 序号 header, as ``row`` markers."""
+    header = _TABLE_HEADER_RE.search(text)
+    if header is None:
+        return []
+    rows: list[tuple[str, int, int, int]] = []
+    expected = 1
+    for match in _ROW_START_RE.finditer(text, header.end()):
+        digits, wanted = match.group(0), str(expected)
+        # The row number may run into a list that opens its first cell: "231.财税" is row 23, "1." in it.
+        if digits == wanted or (
+            digits.startswith(wanted)
+            and len(digits) == len(wanted) + 1
+            and match.end() < len(text)
+            and text[match.end()] in ".．、"
+        ):
+            rows.append(("row", expected, match.start(), match.start() + len(wanted)))
+            expected += 1
+    return rows if len(rows) >= _MIN_ROWS else []
+
+
 def _find_markers(text: str) -> list[tuple[str, int, int, int]]:
     """(kind, number, start, end) of every numbering marker, before any sequence check."""
-    found = []
+    rows = _table_rows(text)
+    row_starts = {start for _, _, start, _ in rows}
+    found = list(rows)
     for match in _MARKER_RE.finditer(text):
         kind = next(k for k, _ in _MARKERS if match.group(k) is not None)
         number = _marker_number(kind, match.group(kind))
-        if number is None or number == 0:
+        if number is None or number == 0 or match.start() in row_starts:
             continue
         found.append((kind, number, match.start(), match.end()))
-    return found
+    return sorted(found, key=lambda m: m[2]) if rows else found
 
 
 def _build_tree(text: str) -> list[_Section]:
@@ -278,8 +312,8 @@ def _has_support(text: str) -> bool:
 
 def _is_atomic(text: str, section: _Section) -> bool:
     """Tell whether the subsections are the conditions or tiers of one support, not supports of their own."""
-    if not section.children:
-        return True
+    if not section.children or section.kind == "row":
+        return True  # a table's row is one measure, whatever lists its cells hold
     if section.kind.startswith("md"):
         return False  # a markdown/HTML/Word heading is structure, never a list of conditions
     intro = text[section.body_start : section.intro_end()].rstrip()

@@ -284,3 +284,24 @@ def test_a_list_with_one_number_lost_runs_on():
     # A number that skips and does not run on stays text.
     stray = "若干措施 1.对新增贷款给予贴息支持，按第3.条执行。 2.对中小企业给予补助。 4.其他事项另行通知，不予补助。"
     assert [i.heading_path[-1][:2] for i in split_policy(doc(stray))] == ["1.", "2."]
+
+
+# A table of measures flattened to text: a 序号 header naming its columns, then rows whose serial
+# number is glued to the first cell (row 1's cell opens with a list of its own).
+TABLE = (
+    "某区税务局办税指南 序号政策依据政策内容办理流程受理部门 一、支持防疫 "
+    "11.某公告（第1号）； 2.某公告（第2号） 对防疫物资生产企业，全额退还增量留抵税额。受理→核准→退库 区税务局 "
+    "2某公告（第3号）对运输防疫物资的纳税人，免征增值税。直接享受 区税务局 "
+    "二、支持困难企业 3某公告（第4号）对受疫情影响较大的小微企业，减半征收房产税。受理→核准 区税务局 "
+    "4某公告（第5号）对困难企业，可申请延期缴纳税款，最长不超过3个月，缓缴期间免收滞纳金。受理→核准 区税务局"
+)
+
+
+def test_a_flattened_table_is_split_into_its_rows():
+    items = split_policy(doc(TABLE))
+    assert [i.heading_path[-1][:2] for i in items] == ["11", "2某", "3某", "4某"]
+    assert items[0].heading_path[0] == "一、支持防疫" and items[2].heading_path[0] == "二、支持困难企业"
+    # Row 1 keeps the list its first cell opens with; row 2 starts where its number does.
+    assert "2.某公告（第2号）" in items[0].text and items[1].text.startswith("2某公告（第3号）")
+    # Numbers inside cells (3个月, 第4号) are no rows.
+    assert items[3].text.endswith("区税务局")
