@@ -18,8 +18,11 @@ items a person would apply for:
 - a section whose subsections are the list of its conditions or of its
   tiers with one support (``符合下列条件：（1）…（2）…``) stays one item;
   subsections that each state their own support become items of their own;
-- a document without numbering, or whose numbered parts state no support, is
-  one item (the whole text), so every posted policy can still be found.
+- a document whose numbered parts all state no support (a notice of duties, a
+  report) keeps each part as an item, never offered; a document without
+  numbering, or whose numbered parts are the conditions its opening announces
+  (须满足以下条件：1. … 2. …), is one item (the whole text), so every posted
+  policy can still be found.
 
 Each item keeps its heading path (its ancestors' headings and its own), its
 exact text (a substring of the document, so extracted spans stay valid), and
@@ -82,6 +85,9 @@ NON_ITEM_HEADING_RE = re.compile(
 _LIST_INTRO_RE = re.compile(
     r"(?:条件|要求|标准|材料|资料|情形|具备|满足|符合下列|符合以下|下列|以下|如下|同时)[^。]{0,20}[：:]\s*$"
 )
+# An opening that announces the list of conditions the numbered parts are (不是 通知如下：, which
+# announces measures).
+_CONDITIONS_INTRO_RE = re.compile(r"(?:条件|要求|标准|情形|资格|之一)[^。；;]{0,12}[：:]$")
 # The closing remarks of a document (施行日期, 解释权, signature) do not belong to its last item.
 _TRAILER_RE = re.compile(
     r"(?:(?<=[。\s\u3000])|^)(?:本|以上|上述)(?:政策|办法|措施|通知|意见|细则|规定|方案|若干措施|实施细则|条款)"
@@ -401,9 +407,14 @@ def split_policy(doc: PolicyDocument) -> list[PolicyItem]:
     """Return the items of a policy document, numbered 1.. in document order (see the module docstring)."""
     text = doc.text
     spans: list[_Span] = []
-    _collect(text, _build_tree(text), (), spans)
-    if not any(span.supported for span in spans):
-        spans = []  # numbered parts that state no support: the document is one item (below)
+    tree = _build_tree(text)
+    _collect(text, tree, (), spans)
+    if not any(span.supported for span in spans) and (
+        len(spans) < 2 or _CONDITIONS_INTRO_RE.search(text[: tree[0].start].rstrip())
+    ):
+        # One numbered part, or parts that are the list of conditions the opening announces
+        # (…须满足以下条件：1. … 2. …): the document is one item (below).
+        spans = []
     items: list[PolicyItem] = []
     for span in spans:
         # Closing remarks (施行日期, 解释权, signature) trail only the section that runs to the end.
@@ -413,7 +424,7 @@ def split_policy(doc: PolicyDocument) -> list[PolicyItem]:
         if end <= start:
             continue
         item = _item(doc, len(items) + 1, span.path, span.title or doc.title, text[start:end])
-        if not span.supported and any(s.supported for s in spans):
+        if not span.supported:
             # A numbered measure that names no money, relief or service beside ones that do (组织领导,
             # 加强监管, duties of departments) is kept with its document, never offered.
             item = dataclasses.replace(item, is_policy=False)

@@ -305,3 +305,22 @@ def test_a_flattened_table_is_split_into_its_rows():
     assert "2.某公告（第2号）" in items[0].text and items[1].text.startswith("2某公告（第3号）")
     # Numbers inside cells (3个月, 第4号) are no rows.
     assert items[3].text.endswith("区税务局")
+
+
+def test_a_notice_whose_numbered_parts_state_no_support_keeps_them_never_offered():
+    text = (
+        "关于做好复工期间防疫工作的通知 各有关单位： 现就有关事项通知如下： "
+        "一、落实主体责任。各企业要建立防疫工作台账，每日报告员工健康情况。 "
+        "二、加强人员管控。进入厂区人员须佩戴口罩、测量体温。 "
+        "三、做好物资储备。各企业要储备口罩、消毒液等防疫物资。"
+    )
+    items = split_policy(doc(text))
+    assert [i.heading_path[-1][:2] for i in items] == ["一、", "二、", "三、"]
+    assert all(i.is_policy is False for i in items)
+
+
+def test_numbered_conditions_the_opening_announces_stay_one_item():
+    text = "申请认定的企业须同时满足以下条件： 1.在本区注册满一年； 2.上年度研发费用不低于100万元； 3.无失信记录。"
+    items = split_policy(doc(text))
+    assert len(items) == 1 and items[0].is_policy is not False
+    assert "3.无失信记录" in items[0].text
