@@ -73,7 +73,10 @@ _MARKER_RE = re.compile("|".join(f"(?:{pattern})" for _, pattern in _MARKERS), r
 SUPPORT_RE = re.compile(
     r"补助|补贴|奖励|资助|贴息|奖补|补偿|减免|免征|免收|免除|减半|减按|减征|返还|退还|退税|缓缴|延期缴纳|延期申报|"
     r"担保费|费率|融资成本|贷款|授信|续贷|展期|税前扣除|加计扣除|抵扣|优惠|专项资金|扶持资金|一次性|"
-    r"最高不超过|给予.{0,12}(?:支持|补|奖|资金)|按.{0,20}%|免申即享|即申即享"
+    r"最高不超过|给予.{0,12}(?:支持|补|奖|资金)|按.{0,20}%|免申即享|即申即享|"
+    # Services an enterprise applies for (issue 14: items the labels give conditions): a fast lane, legal
+    # help, a force-majeure certificate, a deadline extended, deposits returned.
+    r"绿色通道|法律援助|法律服务|不可抗力|延长[^。；;]{0,12}期限|延期(?:办理|缴|交|申报)|暂退|不列入|容缺"
 )
 # Sections that are about the policy, not something to apply for.
 NON_ITEM_HEADING_RE = re.compile(

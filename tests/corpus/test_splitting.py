@@ -173,26 +173,29 @@ def split_real(ncp_docs, docid):
 
 
 def test_real_taizhou_measures_numbered_through_sections(ncp_docs):
-    # 泰州市: 一、二、三、 sections whose 1．…10． run on across them; 3/6 state no support.
+    # 泰州市: 一、二、三、 sections whose 1．…10． run on across them; 3 (a 绿色通道) and 6 (法律服务)
+    # name a service, not money or relief.
     items = offered(split_real(ncp_docs, "9d4f63c5cbb03f5eaf604fe0566ceec6"))
     assert [i.heading_path for i in items] == [
         ("一、金融支持", "1．持续加大中小企业贷款投放"),
         ("一、金融支持", "2．降低中小企业融资成本"),
+        ("一、金融支持", "3．建立中小企业融资服务绿色通道"),
         ("一、金融支持", "4．加大货币信贷支持力度"),
         ("二、援企稳岗", "5．落实稳岗用工政策"),
+        ("二、援企稳岗", "6．维护中小企业合法权益"),
         ("三、减轻负担", "7．减免中小企业房租"),
         ("三、减轻负担", "8．缓缴社会保险费和政府性基金等"),
         ("三、减轻负担", "9．减免中小企业税款"),
         ("三、减轻负担", "10．延期申报缴纳税款"),
     ]
-    assert items[4].text.startswith("7．减免中小企业房租。对在疫情期间承租国有企业")
+    assert items[6].text.startswith("7．减免中小企业房租。对在疫情期间承租国有企业")
     assert items[-1].text.endswith("（责任单位：市税务局）")  # 施行 remarks and signature cut off
 
 
 def test_real_shaanxi_top_level_measures(ncp_docs):
     # 陕西省: one level 一、…十、; 一、九、十、 state no money or relief.
     items = offered(split_real(ncp_docs, "2224dc162e2831f693b41749dd361b17"))
-    assert [i.title for i in items] == [
+    money_or_relief = [
         "减轻税费负担",
         "减免企业房租",
         "实施援企稳岗政策",
@@ -201,7 +204,11 @@ def test_real_shaanxi_top_level_measures(ncp_docs):
         "强化担保支持",
         "支持企业技术改造",
     ]
-    assert "失业保险稳岗返还比例由上年度实际缴费的50%提高到60%" in items[2].text
+    titles = [i.title for i in items]
+    assert [t for t in titles if t in money_or_relief] == money_or_relief
+    assert (
+        "失业保险稳岗返还比例由上年度实际缴费的50%提高到60%" in items[titles.index("实施援企稳岗政策")].text
+    )
 
 
 def test_real_beijing_measures(ncp_docs):
@@ -324,3 +331,17 @@ def test_numbered_conditions_the_opening_announces_stay_one_item():
     items = split_policy(doc(text))
     assert len(items) == 1 and items[0].is_policy is not False
     assert "3.无失信记录" in items[0].text
+
+
+def test_a_service_an_enterprise_applies_for_is_offered():
+    text = (
+        "若干措施 一、开辟审批绿色通道。对防疫物资生产企业的项目实行容缺受理。 "
+        "二、提供法律服务。对受疫情影响不能履行合同的外贸企业，协助出具不可抗力事实性证明。 "
+        "三、加强组织协调。各部门要密切配合，形成工作合力。"
+    )
+    items = split_policy(doc(text))
+    assert [(i.heading_path[-1][:2], i.is_policy) for i in items] == [
+        ("一、", None),
+        ("二、", None),
+        ("三、", False),
+    ]
