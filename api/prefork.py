@@ -188,6 +188,23 @@ def serve_prefork(
     return 0
 
 
+def serve_services(services: Any, workers: int, say: Callable[[str], None], *, settings: Any = None) -> int:
+    """Fork ``workers`` over opened services (``settings``: theirs unless given); their writers are closed first.
+
+    The parent keeps no threads or connections of the app across the fork.
+    """
+    services.close_writers()
+    return serve_prefork(
+        settings or services.settings,
+        services.store,
+        services.matcher,
+        workers,
+        say,
+        limits=services.limits,
+        feed_cursor=services.feed_cursor,
+    )
+
+
 def run_worker(
     settings: Any,
     store: Any,

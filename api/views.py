@@ -39,10 +39,7 @@ def item_view(store: Any, item: Any) -> dict[str, Any]:
 
 def require_policy(store: Any, policy_id: str) -> Any:
     """Return the stored policy, or 404."""
-    stored = store.get_policy(policy_id)
-    if stored is None:
-        raise not_found("policy", policy_id)
-    return stored
+    return _found(store.get_policy(policy_id), "policy", policy_id)
 
 
 def require_item(store: Any, policy_id: str, item_id: str) -> Any:
@@ -60,10 +57,14 @@ def require_item(store: Any, policy_id: str, item_id: str) -> Any:
 
 def require_enterprise(store: Any, enterprise_id: str) -> EnterpriseProfile:
     """Return the stored profile, or 404."""
-    profile = store.get_enterprise(enterprise_id)
-    if profile is None:
-        raise not_found("enterprise", enterprise_id)
-    return profile
+    return _found(store.get_enterprise(enterprise_id), "enterprise", enterprise_id)
+
+
+def _found(record: Any, kind: str, record_id: str) -> Any:
+    """``record`` unless the store found none (None): then the 404 of ``kind``."""
+    if record is None:
+        raise not_found(kind, record_id)
+    return record
 
 
 def conditions_from(

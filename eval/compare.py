@@ -54,7 +54,31 @@ def doc_text(doc: RetrievalDoc) -> str:
     return item_text(doc.title, doc.text)
 
 
-class BM25System:
+class _OneQueryAtATime:
+    """A lexical system that indexes the documents' served text and scores one query at a time."""
+
+    _ids: list[str]
+
+    def fit(self, docs: Sequence[RetrievalDoc]) -> None:
+        """Index the documents (their order is the column order of ``scores``)."""
+        self._ids = [d.docid for d in docs]
+        self._index(self._ids, [doc_text(d) for d in docs])
+
+    def scores(self, queries: Sequence[str]) -> np.ndarray:
+        """Score every document for every query; higher is better."""
+        out = np.zeros((len(queries), len(self._ids)), dtype=np.float32)
+        for row, query in enumerate(queries):
+            out[row] = self._row(query)
+        return out
+
+    def _index(self, ids: list[str], texts: list[str]) -> None:
+        raise NotImplementedError
+
+    def _row(self, query: str) -> Sequence[float] | np.ndarray:
+        raise NotImplementedError
+
+
+class BM25System(_OneQueryAtATime):
     """BM25 over jieba tokens with the domain dictionary (the served lexical part)."""
 
     name = "bm25"
@@ -63,22 +87,16 @@ class BM25System:
         from matcher.lexical import BM25Index
 
         self.index_ = BM25Index(k1=k1, b=b)
-        self._ids: list[str] = []
+        self._ids = []
 
-    def fit(self, docs: Sequence[RetrievalDoc]) -> None:
-        """Index the documents."""
-        self._ids = [d.docid for d in docs]
-        self.index_.fit(self._ids, [doc_text(d) for d in docs])
+    def _index(self, ids: list[str], texts: list[str]) -> None:
+        self.index_.fit(ids, texts)
 
-    def scores(self, queries: Sequence[str]) -> np.ndarray:
-        """BM25 of every document for every query."""
-        out = np.zeros((len(queries), len(self._ids)), dtype=np.float32)
-        for row, query in enumerate(queries):
-            out[row] = self.index_.scores_for(query, self._ids)
-        return out
+    def _row(self, query: str) -> np.ndarray:
+        return self.index_.scores_for(query, self._ids)
 
 
-class PassageSystem:
+class PassageSystem(_OneQueryAtATime):
     """BM25 of each document's best passage, as the served retriever's passage part reads it."""
 
     name = "passage"
@@ -89,21 +107,15 @@ class PassageSystem:
 
         config = RetrievalConfig()
         self.index_ = PassageIndex(min_chars=config.passage_chars, analyzer=config.analyzer)
-        self._ids: list[str] = []
+        self._ids = []
 
-    def fit(self, docs: Sequence[RetrievalDoc]) -> None:
-        """Split and index every document's passages."""
-        self._ids = [d.docid for d in docs]
-        self.index_.add(self._ids, [doc_text(d) for d in docs])
+    def _index(self, ids: list[str], texts: list[str]) -> None:
+        self.index_.add(ids, texts)
 
-    def scores(self, queries: Sequence[str]) -> np.ndarray:
-        """Best passage BM25 of every document for every query."""
-        out = np.zeros((len(queries), len(self._ids)), dtype=np.float32)
-        for row, query in enumerate(queries):
-            doc_ids, best = self.index_.best_scores(query)
-            column = dict(zip(doc_ids, best.tolist(), strict=True))
-            out[row] = [column.get(d, 0.0) for d in self._ids]
-        return out
+    def _row(self, query: str) -> list[float]:
+        doc_ids, best = self.index_.best_scores(query)
+        column = dict(zip(doc_ids, best.tolist(), strict=True))
+        return [column.get(d, 0.0) for d in self._ids]
 
 
 class TfidfSystem:

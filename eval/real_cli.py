@@ -36,6 +36,17 @@ def add_corpus_arguments(parser: argparse.ArgumentParser, *, splits: bool = True
         )
 
 
+def add_set_argument(parser: argparse.ArgumentParser, folder_help: str) -> None:
+    """Add ``--set``: a labelled set folder; a command given none measures the real corpus."""
+    parser.add_argument(
+        "--set",
+        dest="set_dir",
+        type=Path,
+        default=None,
+        help=f"{folder_help} (default: the real corpus, eval/sets/real_policies)",
+    )
+
+
 def _load(args: argparse.Namespace) -> Corpus:
     corpus = load_corpus(args.labels, args.shared)
     if not corpus.documents:
@@ -49,6 +60,8 @@ def _load(args: argparse.Namespace) -> Corpus:
 
 def corpus_command(args: argparse.Namespace) -> int:
     """Print the corpus counts and every record the checks leave out; --write materialises the set."""
+    if args.consistency or args.propagate:
+        return consistency_command(args)
     corpus = _load(args)
     counts = corpus.counts()
     if args.profiles.is_file():
@@ -61,6 +74,32 @@ def corpus_command(args: argparse.Namespace) -> int:
             f"wrote {args.write} (items, profiles, truth; evaluation-only text, never commit it)\n"
         )
     return 1 if corpus.problems and args.strict else 0
+
+
+def consistency_command(args: argparse.Namespace) -> int:
+    """``eval corpus --consistency``: identical texts (by stored sha256) whose labels differ; no text is read.
+
+    ``--propagate KEY`` copies the label of item (or document) KEY onto every record with the same
+    text sha256 — the way a reconciled label reaches the other reposts, final ones included, without
+    opening their text. Exit 1 when a group still differs.
+    """
+    from eval.real_corpus.duplicates import (
+        consistency_report,
+        propagate,
+        read_label_records,
+        write_changes,
+    )
+    from eval.real_corpus.duplicates import summary_markdown as duplicates_table
+
+    records = read_label_records(args.labels)
+    for key in args.propagate or []:
+        kind = "document" if ":" in key else "item"
+        changed = write_changes(propagate(records, key, kind=kind))
+        sys.stdout.write(f"{key}: label copied to {changed} record(s) with the same text\n")
+        records = read_label_records(args.labels)
+    report = consistency_report(records)
+    sys.stdout.write(duplicates_table(report) + "\n")
+    return 1 if report["differing"] else 0
 
 
 def truth_counts(corpus: Corpus, profiles: list[dict[str, Any]]) -> dict[str, Any]:
@@ -122,10 +161,15 @@ def write_materialised(corpus: Corpus, out: Path, profiles: list[dict[str, Any]]
 def _write_reports(
     run: Any, splits: list[str], report_dir: Path, kind: str, args: argparse.Namespace
 ) -> dict[str, Any]:
-    from eval.real_eval import errors_listing, field_table, split_report
+    from eval.real_eval import UNSEEN, errors_listing, field_table, split_report
     from eval.real_eval import summary_markdown as table
 
     reports = {s: split_report(run, s) for s in splits}
+    columns = {}  # the table: each split, then (check, final) the same figures on text tune never held
+    for s in splits:
+        columns[s] = reports[s]
+        if UNSEEN in reports[s]:
+            columns[f"{s}, unseen text only"] = reports[s][UNSEEN]
     counts = run.corpus.counts()
     extra = {k: v for k, v in run.extra.items() if not k.startswith("_")}
     metrics = {
@@ -141,7 +185,7 @@ def _write_reports(
     (report_dir / "errors.json").write_text(
         json.dumps(errors_listing(run, splits), ensure_ascii=False, indent=1), encoding="utf-8"
     )
-    summary = table(reports, extra)
+    summary = table(columns, extra) + _UNSEEN_NOTE
     fields = field_table(reports[splits[0]])
     text = (
         f"# {kind.capitalize()} on the real corpus ({', '.join(splits)})\n\n"
@@ -164,6 +208,13 @@ def _write_reports(
     sys.stdout.write(text)
     return metrics
 
+
+_UNSEEN_NOTE = (
+    "\n\n*unseen text only*: the same split without its items whose text (sha256, or the same after removing "
+    "whitespace) is also a tune item's — NCP reposts one notice under several docids, so a check or final "
+    "document can repeat tune text word for word. The splits stay as fixed; this column is the measure of "
+    "generalisation, the column before it the split as a whole."
+)
 
 _METHOD = {
     "eligibility": (
@@ -209,6 +260,20 @@ def _demo_line() -> str:
     )
 
 
+def _mark_seen(run: Any, full: Corpus, splits: list[str]) -> None:
+    """Mark the check / final items whose text also occurs in tune (hashed over the whole corpus, splits fixed)."""
+    from collections import Counter
+
+    from eval.real_corpus.duplicates import items_seen_in_tune
+
+    seen = items_seen_in_tune(full.items)
+    split_of_item = {i.id: i.split for i in full.items}
+    run.extra["_seen_in_tune"] = frozenset(seen)
+    run.extra["items_whose_text_is_in_tune"] = {
+        s: n for s, n in Counter(split_of_item[i] for i in seen).items() if s in splits
+    }
+
+
 def eligibility_command(args: argparse.Namespace) -> int:
     """``eval eligibility`` on the real corpus: ingest whole documents and profiles, score the target lists."""
     from api.settings import get_settings
@@ -217,7 +282,8 @@ def eligibility_command(args: argparse.Namespace) -> int:
     from models.factory import make_encoder
 
     splits = list(dict.fromkeys(iter_splits(args.split)))
-    corpus = _load(args).subset(splits)
+    full = _load(args)
+    corpus = full.subset(splits)
     profiles = read_profiles(args.profiles)
     settings = get_settings()
     ensure_default_model(settings.models_dir, progress=False)
@@ -225,6 +291,7 @@ def eligibility_command(args: argparse.Namespace) -> int:
     run = run_eligibility(corpus, profiles, encoder, metadata=args.metadata, ranking=not args.no_ranking)
     run.extra["model_id"] = str(encoder.model_id)
     run.extra["profiles"] = len(profiles)
+    _mark_seen(run, full, splits)
     _write_reports(run, splits, args.report, "eligibility", args)
     return 0
 
@@ -234,8 +301,9 @@ def extraction_command(args: argparse.Namespace) -> int:
     from eval.real_eval import iter_splits, run_extraction
 
     splits = list(dict.fromkeys(iter_splits(args.split)))
-    corpus = _load(args).subset(splits)
-    run = run_extraction(corpus, metadata=args.metadata, read=args.read)
+    full = _load(args)
+    run = run_extraction(full.subset(splits), metadata=args.metadata, read=args.read)
+    _mark_seen(run, full, splits)
     _write_reports(run, splits, args.report, "extraction", args)
     return 0
 
@@ -252,6 +320,17 @@ def register_corpus(evals: Any) -> None:
         "--write", type=Path, default=None, help="materialise items/profiles/truth into this folder"
     )
     parser.add_argument("--strict", action="store_true", help="exit 1 when any record is left out")
+    parser.add_argument(
+        "--consistency",
+        action="store_true",
+        help="list identical texts (same stored sha256) whose labels differ, reading no text; exit 1 if any",
+    )
+    parser.add_argument(
+        "--propagate",
+        action="append",
+        metavar="KEY",
+        help="copy the label of item id (or document key) KEY to every record with the same text sha256",
+    )
     parser.set_defaults(func=corpus_command)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from api.commands.store_access import cli_store
+from api.commands.store_access import cli_store, listing_limit
 
 ROLE_CHOICES = ("admin", "push", "enterprise", "analyst", "finance")
 
@@ -97,11 +97,10 @@ def _keys_revoke(args: argparse.Namespace) -> int:
 def _audit(args: argparse.Namespace) -> int:
     import json
 
-    if args.limit < 1:
-        raise ValueError("--limit must be at least 1")
+    limit = listing_limit(args.limit)
     with cli_store() as store:
         events = store.query_audit(
-            actor=args.actor, action=args.action, target=args.target, since=args.since, limit=args.limit
+            actor=args.actor, action=args.action, target=args.target, since=args.since, limit=limit
         )
     for event in events:
         if args.json:

@@ -70,13 +70,9 @@ def register(sub: argparse._SubParsersAction, group: Any) -> None:
         "eligibility",
         help="score what the service says against the truth: the real corpus (default) or a labelled eligibility set",
     )
-    eligibility.add_argument(
-        "--set",
-        dest="set_dir",
-        type=Path,
-        default=None,
-        help="folder with items.jsonl, profiles.jsonl, truth.jsonl (default: the real corpus, eval/sets/real_policies)",
-    )
+    from eval.real_cli import add_corpus_arguments, add_set_argument, register_agreement, register_corpus
+
+    add_set_argument(eligibility, "folder with items.jsonl, profiles.jsonl, truth.jsonl")
     eligibility.add_argument("--report", type=Path, required=True, help="report folder to write")
     eligibility.add_argument(
         "--gold-conditions",
@@ -95,7 +91,6 @@ def register(sub: argparse._SubParsersAction, group: Any) -> None:
         default=None,
         help="also write the numbers and plot into docs/benchmarks.md, section evaluation-NAME",
     )
-    from eval.real_cli import add_corpus_arguments, register_agreement, register_corpus
     from eval.real_profiles import PROFILES_PATH
 
     add_corpus_arguments(eligibility)

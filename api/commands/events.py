@@ -7,7 +7,7 @@ import json
 from typing import Any
 
 from api.commands.admin import _cli_audit
-from api.commands.store_access import cli_store, open_cli_store, print_records
+from api.commands.store_access import cli_store, found, listing_limit, open_cli_store, print_records
 
 
 def register(sub: argparse._SubParsersAction, group: Any) -> None:
@@ -127,9 +127,10 @@ def _subs_list(args: argparse.Namespace) -> int:
 
 def _subs_delete(args: argparse.Namespace) -> int:
     with cli_store() as store:
-        cancelled = store.delete_subscription(args.subscription_id)
-        if cancelled is None:
-            raise LookupError(f"no active subscription with id {args.subscription_id!r}")
+        cancelled = found(
+            store.delete_subscription(args.subscription_id),
+            f"no active subscription with id {args.subscription_id!r}",
+        )
         _cli_audit(store, "subscription.delete", args.subscription_id, cancelled=cancelled)
     print(f"deleted {args.subscription_id} ({cancelled} undelivered deliveries cancelled)")
     return 0
@@ -149,10 +150,9 @@ def _subs_ping(args: argparse.Namespace) -> int:
 
 
 def _events_list(args: argparse.Namespace) -> int:
-    if args.limit < 1:
-        raise ValueError("--limit must be at least 1")
+    limit = listing_limit(args.limit)
     with cli_store() as store:
-        events = store.list_events(event_type=args.type, subject=args.subject, limit=args.limit)
+        events = store.list_events(event_type=args.type, subject=args.subject, limit=limit)
     print_records(
         events, args.json, lambda e: f"{e.seq:>6}  {e.created_at}  {e.id}  {e.type:<27} {e.subject}"
     )
@@ -160,11 +160,10 @@ def _events_list(args: argparse.Namespace) -> int:
 
 
 def _deliveries(args: argparse.Namespace) -> int:
-    if args.limit < 1:
-        raise ValueError("--limit must be at least 1")
+    limit = listing_limit(args.limit)
     with cli_store() as store:
         rows = store.list_deliveries(
-            status=args.status, subscription_id=args.subscription, event_id=args.event, limit=args.limit
+            status=args.status, subscription_id=args.subscription, event_id=args.event, limit=limit
         )
         counts = store.count_deliveries()
     print_records(
@@ -182,9 +181,7 @@ def _deliveries(args: argparse.Namespace) -> int:
 
 def _show(args: argparse.Namespace) -> int:
     with cli_store() as store:
-        delivery = store.get_delivery(args.delivery_id)
-    if delivery is None:
-        raise LookupError(f"no delivery with id {args.delivery_id!r}")
+        delivery = found(store.get_delivery(args.delivery_id), f"no delivery with id {args.delivery_id!r}")
     print(json.dumps(delivery.to_dict(), ensure_ascii=False, indent=2))
     return 0
 

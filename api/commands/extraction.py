@@ -13,7 +13,7 @@ def register(sub: argparse._SubParsersAction, group) -> None:
         "extraction",
         help="score extracted conditions: the real corpus (default), a labelled set, or the old real annotations",
     )
-    from eval.real_cli import add_corpus_arguments
+    from eval.real_cli import add_corpus_arguments, add_set_argument
 
     add_corpus_arguments(parser)
     parser.add_argument(
@@ -28,13 +28,7 @@ def register(sub: argparse._SubParsersAction, group) -> None:
         default=None,
         help="real corpus: also write docs/benchmarks.md section real-extraction-NAME",
     )
-    parser.add_argument(
-        "--set",
-        dest="set_dir",
-        type=Path,
-        default=None,
-        help="labelled set folder, or eval/sets/ncp_extraction (default: the real corpus, eval/sets/real_policies)",
-    )
+    add_set_argument(parser, "labelled set folder, or eval/sets/ncp_extraction")
     parser.add_argument("--report", type=Path, required=True, help="output folder for metrics.json")
     parser.set_defaults(func=_run)
 

@@ -6,7 +6,7 @@ import argparse
 import json
 from typing import Any
 
-from api.commands.store_access import cli_store
+from api.commands.store_access import cli_store, found
 
 
 def register(sub: argparse._SubParsersAction, group: Any) -> None:
@@ -103,8 +103,9 @@ def _list(args: argparse.Namespace) -> int:
 
 def _show(args: argparse.Namespace) -> int:
     with cli_store() as store:
-        record = store.get_import(args.import_id)
-    if record is None:
-        raise LookupError(f"no import {args.import_id!r}; `policymatch honours list` shows them")
+        record = found(
+            store.get_import(args.import_id),
+            f"no import {args.import_id!r}; `policymatch honours list` shows them",
+        )
     print(json.dumps(record.to_dict(rows=True), ensure_ascii=False, indent=1))
     return 0

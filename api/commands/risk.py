@@ -6,6 +6,8 @@ import argparse
 import hashlib
 import json
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -132,23 +134,29 @@ def _ledger_list(args: argparse.Namespace) -> int:
     return 0
 
 
-def _board(with_matcher: bool) -> Any:
+@contextmanager
+def _board(with_matcher: bool) -> Iterator[Any]:
+    """Open a risk board over the store (and the matcher when it needs one); close both after use."""
     from matcher.risk import RiskBoard
 
     if with_matcher:
         from api.commands.match import _open_matcher
 
         matcher = _open_matcher()
-        return RiskBoard(matcher.store, matcher)
-    return RiskBoard(open_cli_store(), None)
+        board = RiskBoard(matcher.store, matcher)
+    else:
+        board = RiskBoard(open_cli_store(), None)
+    try:
+        yield board
+    finally:
+        if board.matcher is not None:
+            board.matcher.close()
+        board.store.close()
 
 
 def _colours(args: argparse.Namespace) -> int:
-    board = _board(False)
-    try:
+    with _board(False) as board:
         snap = board.snapshot()
-    finally:
-        board.store.close()
     order = {"red": 0, "yellow": 1, "green": 2}
     shown = sorted(
         (c for c in snap.colours.values() if not args.colour or c.colour == args.colour),
@@ -161,11 +169,8 @@ def _colours(args: argparse.Namespace) -> int:
 
 
 def _duplicates(args: argparse.Namespace) -> int:
-    board = _board(False)
-    try:
+    with _board(False) as board:
         hits = board.snapshot().hits
-    finally:
-        board.store.close()
     for hit in hits:
         print(json.dumps(hit.to_dict(), ensure_ascii=False) if args.json else f"{hit.person}  {hit.reason()}")
     print(f"{len(hits)} duplicate benefit(s)", file=sys.stderr)
@@ -175,12 +180,8 @@ def _duplicates(args: argparse.Namespace) -> int:
 def _monitoring(args: argparse.Namespace) -> int:
     from matcher.risk import monitor_fingerprint
 
-    board = _board(True)
-    try:
+    with _board(True) as board:
         report = board.monitoring()
-    finally:
-        board.matcher.close()
-        board.store.close()
     if args.json:
         print(json.dumps(report, ensure_ascii=False, sort_keys=True))
         return 0
@@ -207,16 +208,12 @@ def _group(args: argparse.Namespace) -> int:
 
 
 def _payout(args: argparse.Namespace) -> int:
-    board = _board(True)
-    try:
+    with _board(True) as board:
         if args.export:
             payout, export_id = board.export_payout(args.policy_id, args.item_id, "cli")
             out = {**payout.to_dict(), "export_id": export_id}
         else:
             out = board.payout_list(args.policy_id, args.item_id).to_dict()
-    finally:
-        board.matcher.close()
-        board.store.close()
     print(json.dumps(out, ensure_ascii=False, indent=1))
     return 0
 

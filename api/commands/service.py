@@ -107,19 +107,9 @@ def _serve(args: argparse.Namespace) -> int:
     if workers < 1:
         raise ValueError(f"--workers must be at least 1, got {workers}")
     if workers > 1:
-        from api.prefork import serve_prefork
+        from api.prefork import serve_services
 
-        # The parent keeps no threads or connections of the app across the fork (api.prefork).
-        services.close_writers()
-        return serve_prefork(
-            settings,
-            services.store,
-            services.matcher,
-            workers,
-            say,
-            limits=services.limits,
-            feed_cursor=services.feed_cursor,
-        )
+        return serve_services(services, workers, say, settings=settings)
     app = create_app(settings, services)
     if services.extraction is not None:
         # Start the policy-reading worker beside serving (a few seconds), not at the first POST /v1/policies.

@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 
 def open_cli_store() -> Any:
@@ -30,3 +32,17 @@ def print_records(records: Iterable[Any], as_json: bool, line: Callable[[Any], s
     """Print each record as one JSON object per line (``as_json``, its ``to_dict()``) or as ``line(record)``."""
     for record in records:
         print(json.dumps(record.to_dict(), ensure_ascii=False) if as_json else line(record))
+
+
+def found(record: T | None, missing: str) -> T:
+    """Return what the store found; ``LookupError(missing)`` when it found nothing (None)."""
+    if record is None:
+        raise LookupError(missing)
+    return record
+
+
+def listing_limit(limit: int) -> int:
+    """Return a listing's ``--limit``; ``ValueError`` below 1 (a listing of nothing is a mistake)."""
+    if limit < 1:
+        raise ValueError("--limit must be at least 1")
+    return limit

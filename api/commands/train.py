@@ -35,11 +35,8 @@ def register(sub: argparse._SubParsersAction, group: Any) -> None:
         action="store_true",
         help="promote the new version if it is not worse than the active one",
     )
-    _report_arguments(train)
-    train.add_argument(
-        "--benchmarks",
-        action="store_true",
-        help="write the run and its before/after comparison into docs/benchmarks.md (section training)",
+    _report_arguments(
+        train, "write the run and its before/after comparison into docs/benchmarks.md (section training)"
     )
     train.set_defaults(func=_train)
 
@@ -66,11 +63,9 @@ def register(sub: argparse._SubParsersAction, group: Any) -> None:
         default=[],
         help="a paragraph to add at the end of the section (a reading of the numbers, history); repeatable",
     )
-    _report_arguments(report)
-    report.add_argument(
-        "--benchmarks",
-        action="store_true",
-        help="write the comparison into docs/benchmarks.md (section training), plots into docs/img/training-*",
+    _report_arguments(
+        report,
+        "write the comparison into docs/benchmarks.md (section training), plots into docs/img/training-*",
     )
     report.set_defaults(func=_report)
 
@@ -165,7 +160,8 @@ def _add_folders(parser: argparse.ArgumentParser, flag: str, help_text: str) -> 
     parser.add_argument(flag, type=Path, action="append", default=[], help=help_text)
 
 
-def _report_arguments(parser: argparse.ArgumentParser) -> None:
+def _report_arguments(parser: argparse.ArgumentParser, benchmarks_help: str) -> None:
+    """Add what ``train`` and ``models report`` both take: the report folder, the evaluation and ``--benchmarks``."""
     parser.add_argument(
         "--report",
         type=Path,
@@ -189,6 +185,7 @@ def _report_arguments(parser: argparse.ArgumentParser) -> None:
         help="dense systems read this many consecutive 480-character chunks per document "
         "(default: the served retriever's windows)",
     )
+    parser.add_argument("--benchmarks", action="store_true", help=benchmarks_help)
 
 
 def _compare_and_publish(

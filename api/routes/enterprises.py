@@ -74,6 +74,13 @@ def put_enterprise(
 ) -> JSONResponse:
     """Replace the profile of ``enterprise_id`` (the body's id, when given, must agree)."""
     record = body.record()
+    _check_path_id(record, enterprise_id)
+    record["id"] = enterprise_id
+    return _upsert(services, principal, record)
+
+
+def _check_path_id(record: dict[str, Any], enterprise_id: str) -> None:
+    """422 when the body names another enterprise than the path (a body without ``id`` is the path's)."""
     if record.get("id") not in (None, enterprise_id):
         raise ApiError(
             422,
@@ -81,8 +88,6 @@ def put_enterprise(
             f"Field 'id' is {record['id']!r} but the path names enterprise {enterprise_id!r}.",
             {"field": "id"},
         )
-    record["id"] = enterprise_id
-    return _upsert(services, principal, record)
 
 
 async def merge_patch_body(request: Request) -> dict[str, Any]:
@@ -124,13 +129,7 @@ def patch_enterprise(
         EnterpriseProfileIn.model_validate(patch)
     except pydantic.ValidationError as exc:
         raise validation_error(list(exc.errors())) from None
-    if patch.get("id") not in (None, enterprise_id):
-        raise ApiError(
-            422,
-            "invalid_request",
-            f"Field 'id' is {patch['id']!r} but the path names enterprise {enterprise_id!r}.",
-            {"field": "id"},
-        )
+    _check_path_id(patch, enterprise_id)
     store = services.store
     with services.write_lock:  # read, merge and write with no other write of this process between
         stored = require_enterprise(store, enterprise_id)

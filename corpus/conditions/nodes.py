@@ -260,13 +260,14 @@ class Tier:
     is_exclusion = False
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready dict in the shape of docs/conditions.md §3."""
+        """JSON-ready dict in the shape of docs/conditions.md §3 (plus ``source``, as leaves and groups carry it)."""
         out: dict[str, Any] = {
             "label": self.label,
             "conditions": [c.to_dict() for c in self.conditions],
             "support": self.support,
             "amount": self.amount,
             "span": self.span,
+            "source": self.source,
         }
         if self.formula is not None:
             out["formula"] = self.formula.to_dict()

@@ -100,6 +100,23 @@ def founded_before(r: random.Random, year: int) -> Segment:
     return cond(words.format(y=year), "established", "established_before", day.isoformat())
 
 
+def holds(r: random.Random, title: str) -> Segment:
+    """Require the qualification ``title``, named by its plain title or now and then an alias."""
+    return cond(alias(r, title), "qualifications", "has", title)
+
+
+def guishang(r: random.Random) -> Segment:
+    """Require 规上工业企业, written 规上工业企业 or 规模以上工业企业."""
+    return cond(r.choice(("规上工业企业", "规模以上工业企业")), "qualifications", "has", "规上工业企业")
+
+
+def mu_jun(r: random.Random) -> Segment:
+    """Require 亩均效益综合评价 class A (or A or B)."""
+    classes = ["A", "B"] if r.random() < 0.6 else ["A"]
+    span = "亩均效益综合评价为" + "、".join(f"{x}类" for x in classes)
+    return cond(span, "mu_jun_class", *(("in", classes) if len(classes) > 1 else ("eq", "A")))
+
+
 def industrial_subject(r: random.Random) -> Segment:
     """制造业企业 (section C), 工业企业 (B, C, D) or 规上工业企业 (the title)."""
     roll = r.random()
@@ -107,7 +124,7 @@ def industrial_subject(r: random.Random) -> Segment:
         return cond("制造业企业", "industry_code", "industry_in", ["C"])
     if roll < 0.65:
         return cond("工业企业", "industry_code", "industry_in", ["B", "C", "D"])
-    return cond(r.choice(("规上工业企业", "规模以上工业企业")), "qualifications", "has", "规上工业企业")
+    return guishang(r)
 
 
 def industry_words(r: random.Random) -> Segment:

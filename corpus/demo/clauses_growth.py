@@ -13,10 +13,13 @@ from corpus.demo.clause_parts import (
     Context,
     alias,
     founded_before,
+    guishang,
+    holds,
     industrial_subject,
     industry_words,
     lead,
     listed,
+    mu_jun,
     optional_entries,
     region_entry,
     undecidable,
@@ -33,7 +36,7 @@ def gaoqi(r: random.Random, c: Context) -> Clause:
         "高企",
     )
     cl.add(*lead(r, c), r.choice(("首次认定的", "当年新认定的", "新认定（含重新认定）的", "")))
-    cl.add(cond(alias(r, "国家高新技术企业"), "qualifications", "has", "国家高新技术企业"))
+    cl.add(holds(r, "国家高新技术企业"))
     cl.add(f"，给予一次性奖励{money(amount, r)}")
     if r.random() < 0.4:
         cl.add(f"；重新认定的，给予{money(amount / 2, r)}奖励")
@@ -48,7 +51,7 @@ def keji_xiao(r: random.Random, c: Context) -> Clause:
     cl.add(
         *lead(r, c),
         "首次评价入库的",
-        cond(alias(r, "科技型中小企业"), "qualifications", "has", "科技型中小企业"),
+        holds(r, "科技型中小企业"),
     )
     cl.add(
         "，且",
@@ -84,7 +87,7 @@ def zhuanjingtexin(r: random.Random, c: Context) -> Clause:
     )
     cl.add(*lead(r, c), "新认定的")
     if title:
-        cl.add(cond(alias(r, title), "qualifications", "has", title), f"，一次性奖励{money(amount, r)}。")
+        cl.add(holds(r, title), f"，一次性奖励{money(amount, r)}。")
     else:
         both = ("国家级专精特新“小巨人”企业", "省级专精特新中小企业")
         span = f"{alias(r, both[0])}、{alias(r, both[1])}"
@@ -120,13 +123,7 @@ def jigai(r: random.Random, c: Context) -> Clause:
     )
     cl.add(f"的，按设备投资额的{num(rate)}%给予补助，单个项目最高不超过{money(cap, r)}。")
     if r.random() < 0.35:
-        classes = ["A", "B"] if r.random() < 0.6 else ["A"]
-        span = "亩均效益综合评价为" + "、".join(f"{x}类" for x in classes)
-        cl.add(
-            "申报企业",
-            cond(span, "mu_jun_class", *(("in", classes) if len(classes) > 1 else ("eq", "A"))),
-            "。",
-        )
+        cl.add("申报企业", mu_jun(r), "。")
     if r.random() < 0.2:
         cl.add("项目须", undecidable("已竣工投产并通过验收"), "。")
     cl.fulfilment = r.choice(("一般申报", "第三方评审", "第三方评审"))
@@ -158,11 +155,11 @@ def yanfa(r: random.Random, c: Context) -> Clause:
         cl.add(
             threshold(r, "rd_ratio", "gte", ratio),
             "的",
-            cond(alias(r, "国家高新技术企业"), "qualifications", "has", "国家高新技术企业"),
+            holds(r, "国家高新技术企业"),
         )
     else:
         cl.add(
-            cond(r.choice(("规上工业企业", "规模以上工业企业")), "qualifications", "has", "规上工业企业"),
+            guishang(r),
             "中",
             threshold(r, "rd_expense", "gte", rd_floor),
             "的",
@@ -326,7 +323,7 @@ def chengzhang(r: random.Random, c: Context) -> Clause:
     if r.random() < 0.5:
         cl.add(
             "的",
-            cond(r.choice(("规上工业企业", "规模以上工业企业")), "qualifications", "has", "规上工业企业"),
+            guishang(r),
         )
     else:
         cl.add("的企业")
@@ -365,9 +362,7 @@ def jigai_listed(r: random.Random, c: Context) -> Clause:
         ]
     )
     if r.random() < 0.5:
-        classes = ["A", "B"] if r.random() < 0.6 else ["A"]
-        span = "亩均效益综合评价为" + "、".join(f"{x}类" for x in classes)
-        entries.append([cond(span, "mu_jun_class", *(("in", classes) if len(classes) > 1 else ("eq", "A")))])
+        entries.append([mu_jun(r)])
     entries += optional_entries(r)
     intro: list[Segment] = [
         f"对企业实施的技术改造项目，按设备投资额的{num(rate)}%给予补助，单个项目最高不超过{money(cap, r)}。"
@@ -388,14 +383,12 @@ def yanfa_listed(r: random.Random, c: Context) -> Clause:
     )
     entries = [region_entry(r, c)]
     if r.random() < 0.5:
-        entries.append(
-            ["为", cond(alias(r, "国家高新技术企业"), "qualifications", "has", "国家高新技术企业")]
-        )
+        entries.append(["为", holds(r, "国家高新技术企业")])
     else:
         entries.append(
             [
                 "为",
-                cond(r.choice(("规上工业企业", "规模以上工业企业")), "qualifications", "has", "规上工业企业"),
+                guishang(r),
             ]
         )
     entries.append([threshold(r, "rd_expense", "gte", pick(r, (100, 200, 300, 500, 1000)))])

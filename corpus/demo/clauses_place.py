@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 
-from corpus.demo.clause_parts import SEMANTIC, Context, exclusion, industry_words, lead, undecidable
+from corpus.demo.clause_parts import SEMANTIC, Context, exclusion, guishang, industry_words, lead, undecidable
 from corpus.demo.phrasing import Clause, award, cond, money, num, pick, region_phrase, threshold, titled
 
 
@@ -100,7 +100,7 @@ def shuzihua(r: random.Random, c: Context) -> Clause:
     cl.add(
         *lead(r, c),
         "实施数字化改造的",
-        cond(r.choice(("规上工业企业", "规模以上工业企业")), "qualifications", "has", "规上工业企业"),
+        guishang(r),
         "，",
     )
     cl.add(

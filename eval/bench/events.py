@@ -19,7 +19,6 @@ import http.client
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -30,6 +29,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from eval.bench.serving import free_port
 
 REPO = Path(__file__).resolve().parents[2]
 SECRET = "bench-events-secret-0123456789"
@@ -62,12 +63,6 @@ class EventsResult:
     def within_goal(self) -> float:
         """Share of emitted events received within the goal."""
         return sum(lat <= GOAL_S for lat in self.latencies) / self.emitted if self.emitted else 0.0
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _model_path(models_dir: Path) -> Path:
@@ -165,7 +160,7 @@ def run(
     try:
         if store.count_enterprises() == 0:
             load_demo(store, seed=20241, n_policies=3, n_enterprises=n_enterprises)
-        port = _free_port()
+        port = free_port()
         with Receiver(SECRET) as receiver:
             store.create_subscription(receiver.url, ["*"], SECRET, label="bench events")
             proc = _start(data_dir, port, model, log)

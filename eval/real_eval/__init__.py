@@ -44,6 +44,7 @@ from eval.real_eval.leaves import (
 from eval.real_eval.report import (
     ERROR_CATEGORIES,
     GOALS,
+    UNSEEN,
     errors_listing,
     extraction_metrics,
     field_table,
@@ -53,6 +54,7 @@ from eval.real_eval.report import (
     silent_eligible_pairs,
     split_report,
     summary_markdown,
+    unseen_report,
     verdict_metrics,
 )
 from eval.real_eval.run import (
@@ -90,7 +92,9 @@ __all__ = [
     "run_extraction",
     "service_spans",
     "silent_eligible_pairs",
+    "UNSEEN",
     "split_report",
     "summary_markdown",
+    "unseen_report",
     "verdict_metrics",
 ]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from eval.real_corpus import SPLITS, corpus_counts
@@ -148,8 +148,12 @@ def ranking_metrics(run: RealRun, split: str) -> dict[str, dict[str, float]]:
     return out
 
 
-def split_report(run: RealRun, split: str) -> dict[str, Any]:
-    """Every figure of one split (or ``all``)."""
+def split_report(run: RealRun, split: str, seen: Collection[str] | None = None) -> dict[str, Any]:
+    """Every figure of one split (or ``all``); for check and final also the figures on unseen text only.
+
+    ``seen``: ids of items whose text also occurs in tune (default ``run.extra["_seen_in_tune"]``,
+    set by the CLI from the whole corpus). Without it, no unseen-text view is added.
+    """
     items = [r for r in run.items if split == "all" or r.item.split == split]
     pairs = [p for p in run.pairs if split == "all" or p[2] == split]
     part = run.corpus.subset(SPLITS if split == "all" else (split,))
@@ -165,6 +169,40 @@ def split_report(run: RealRun, split: str) -> dict[str, Any]:
         sub = RealRun(run.corpus, items, pairs, run.levels, run.scores)
         out["silent_eligible_pairs"] = silent_eligible_pairs(sub)
         out["ranking"] = ranking_metrics(run, split)
+    seen = run.extra.get("_seen_in_tune") if seen is None else seen
+    if seen is not None and split in ("check", "final"):
+        out[UNSEEN] = unseen_report(run, split, seen)
+    return out
+
+
+UNSEEN = "unseen_text_only"
+
+
+def unseen_report(run: RealRun, split: str, seen: Collection[str]) -> dict[str, Any]:
+    """Return the figures of one split without its items whose text also occurs in tune (the leakage-free view)."""
+    items = [r for r in run.items if r.item.split == split and r.item.id not in seen]
+    kept = {r.item.id for r in items}
+    pairs = [p for p in run.pairs if p[2] == split and p[1] in kept]
+    documents = {r.item.doc for r in items}
+    part = run.corpus.subset((split,))
+    out: dict[str, Any] = {
+        "split": f"{split}, unseen text only",
+        "documents": len(documents),
+        "items": len(items),
+        "items_left_out": len(part.items) - len(items),
+        "issuers": len(
+            {
+                str(part.documents[d].record.get("issuer") or part.documents[d].record.get("department"))
+                for d in documents
+            }
+        ),
+        "extraction": extraction_metrics(items),
+    }
+    if pairs:
+        out["eligibility"] = verdict_metrics(pairs)
+        out["silent_eligible_pairs"] = silent_eligible_pairs(
+            RealRun(run.corpus, items, pairs, run.levels, run.scores)
+        )
     return out
 
 

@@ -12,26 +12,18 @@ from api_helpers import open_services  # noqa: E402
 
 def main(data_dir: str, models_dir: str, port: int, workers: int) -> int:
     """Load once, then fork ``workers`` workers on ``port``."""
-    from api.prefork import serve_prefork
+    from api.prefork import serve_services
     from models.factory import make_encoder
 
     encoder = make_encoder("onnx-int8", "active", Path(models_dir))
     services = open_services(Path(data_dir), encoder)
+    services.feed_cursor = services.store.last_change_seq()
     settings = services.settings.model_copy(update={"host": "127.0.0.1", "port": port})
-    services.close_writers()
 
     def say(message: str) -> None:
         print(message, file=sys.stderr, flush=True)
 
-    return serve_prefork(
-        settings,
-        services.store,
-        services.matcher,
-        workers,
-        say,
-        limits=services.limits,
-        feed_cursor=services.store.last_change_seq(),
-    )
+    return serve_services(services, workers, say, settings=settings)
 
 
 if __name__ == "__main__":

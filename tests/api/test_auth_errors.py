@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 
 import pytest
 from api_helpers import assert_error, auth, open_services
@@ -29,11 +30,23 @@ def test_openapi_docs_and_pages_are_served(client):
         assert path in schema["paths"]
     assert "MatchRequest" in schema["components"]["schemas"]
     assert client.get("/docs").status_code == 200
-    for path, title in (("/", "智能匹配"), ("/admin", "条件校对")):
+    navs = {}
+    for path, title in (
+        ("/", "智能匹配"),
+        ("/admin", "条件校对"),
+        ("/push", "推送时间线"),
+        ("/risk", "三色预警"),
+    ):
         page = client.get(path)
         assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
         assert title in page.text
         assert "default-src 'self'" in page.headers["content-security-policy"]
+        nav = re.search(r"<nav>(.*?)</nav>", page.text)
+        assert nav, path
+        navs[path] = re.findall(r'href="([^"]+)"', nav.group(1))
+        assert re.search(rf'href="{re.escape(path)}" class="current"', nav.group(1)), path
+    # Every page links every other page, in the same order.
+    assert all(links == ["/", "/admin", "/push", "/risk", "/docs"] for links in navs.values()), navs
     assert client.get("/static/common.js").status_code == 200
 
 

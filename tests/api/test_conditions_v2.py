@@ -60,6 +60,8 @@ def test_v2_conditions_are_stored_shown_and_used(client, keys):
     assert [c.get("role", "require") for c in body["conditions"]] == ["require", "bonus", "exclude"]
     assert [t["label"] for t in body["tiers"]] == ["高档", "基本档"]
     assert body["tiers"][1]["formula"] == {"rate": 0.08, "base": "investment", "cap": 200}
+    # A person's tiers say so, like their leaves and groups: the admin page badges them 人工.
+    assert {t["source"] for t in body["tiers"]} == {c["source"] for c in body["conditions"]} == {"edited"}
     shown = client.get("/v1/policies/jj-2024-01", headers=admin).json()["items"][0]
     assert (shown["conditions"], shown["tiers"]) == (body["conditions"], body["tiers"])
 

@@ -11,8 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from api_helpers import assert_error, auth, enterprises, loopback_client, open_services, role_keys
-from fastapi.testclient import TestClient
+from api_helpers import assert_error, auth, enterprises, open_services, role_keys
 
 from api.services import Services
 from corpus.schemas import uscc_check_digit
@@ -78,12 +77,6 @@ def keys(services: Services) -> dict[str, str]:
     return role_keys(
         services, ("admin", "push", "analyst", "finance"), {"enterprise": "E001", "enterprise3": "E003"}
     )
-
-
-@pytest.fixture(scope="module")
-def client(services: Services, keys: dict[str, str]) -> Iterator[TestClient]:
-    with loopback_client(services) as test_client:
-        yield test_client
 
 
 def row(

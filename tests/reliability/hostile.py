@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import http.client
 import io
 import json
 import re
@@ -39,7 +38,7 @@ from typing import Any
 from .helpers import replace_doc_section
 from .hostile_inprocess import docx_bomb_case, extraction_worst_case
 from .hostile_report import QUIET_S, READ_TIMEOUT_S, goals_met, render
-from .soak import DOC, free_port, prepare_data_dir, start_server
+from .soak import DOC, KeepAlive, free_port, prepare_data_dir, start_server
 
 START, END = "<!-- hostile:start -->", "<!-- hostile:end -->"
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -51,8 +50,8 @@ class _Conn:
     def __init__(
         self, port: int, secret: str | None, tally: Counter[tuple[str, int]], timeout: float = 600
     ) -> None:
-        self.port, self.secret, self.tally, self.timeout = port, secret, tally, timeout
-        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+        self.secret, self.tally = secret, tally
+        self.http = KeepAlive(port, timeout)
 
     def call(
         self,
@@ -63,28 +62,11 @@ class _Conn:
         raw: bytes | None = None,
         secret: str | None = None,
     ) -> tuple[int, bytes, float]:
-        headers = {}
-        key = secret if secret is not None else self.secret
-        if key:
-            headers["Authorization"] = f"Bearer {key}"
-        data = raw
-        if body is not None:
-            data = json.dumps(body, ensure_ascii=False).encode()
-        if data is not None:
-            headers["Content-Type"] = "application/json"
-        started = time.perf_counter()
-        try:
-            self.conn.request(method, path, body=data, headers=headers)
-            response = self.conn.getresponse()
-            payload = response.read()
-            status = response.status
-            if response.getheader("Connection", "").lower() == "close":
-                self.conn.close()
-        except (OSError, http.client.HTTPException):
-            self.conn.close()
-            self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=self.timeout)
-            status, payload = 0, b""
-        seconds = time.perf_counter() - started
+        data = raw if body is None else json.dumps(body, ensure_ascii=False).encode()
+        response, payload, seconds, _ = self.http.send(
+            method, path, data, secret if secret is not None else self.secret
+        )
+        status = 0 if response is None else response.status
         self.tally[(kind, status)] += 1
         return status, payload, seconds
 

@@ -141,30 +141,48 @@ def start_server(data_dir: Path, port: int, log_path: Path) -> subprocess.Popen[
     raise SystemExit("the server did not become ready in 15 minutes")
 
 
-class _Client:
-    """One keep-alive HTTP connection per thread, recording every call."""
+class KeepAlive:
+    """One keep-alive HTTP connection to the server on ``port``, opened again after a failed call."""
 
-    def __init__(self, port: int, secret: str, record: Any) -> None:
-        self.port, self.secret, self.record = port, secret, record
-        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+    def __init__(self, port: int, timeout: float) -> None:
+        self.port, self.timeout = port, timeout
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
 
-    def call(self, kind: str, method: str, path: str, body: Any = None) -> tuple[int, Any]:
-        headers = {"Authorization": f"Bearer {self.secret}"}
-        data = None
-        if body is not None:
-            data = json.dumps(body, ensure_ascii=False).encode()
+    def send(
+        self, method: str, path: str, data: bytes | None, secret: str | None
+    ) -> tuple[http.client.HTTPResponse | None, bytes, float, str | None]:
+        """One request: the response (None when the call failed, with why), its body and the seconds it took."""
+        headers = {"Authorization": f"Bearer {secret}"} if secret else {}
+        if data is not None:
             headers["Content-Type"] = "application/json"
         started = time.perf_counter()
         try:
             self.conn.request(method, path, body=data, headers=headers)
             response = self.conn.getresponse()
-            raw = response.read()
+            payload = response.read()
+            if response.getheader("Connection", "").lower() == "close":
+                self.conn.close()
         except (OSError, http.client.HTTPException) as exc:
-            self.record(kind, None, time.perf_counter() - started, repr(exc))
             self.conn.close()
-            self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=120)
+            self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=self.timeout)
+            return None, b"", time.perf_counter() - started, repr(exc)
+        return response, payload, time.perf_counter() - started, None
+
+
+class _Client:
+    """One keep-alive HTTP connection per thread, recording every call."""
+
+    def __init__(self, port: int, secret: str, record: Any) -> None:
+        self.secret, self.record = secret, record
+        self.http = KeepAlive(port, timeout=120)
+
+    def call(self, kind: str, method: str, path: str, body: Any = None) -> tuple[int, Any]:
+        data = None if body is None else json.dumps(body, ensure_ascii=False).encode()
+        response, raw, seconds, error = self.http.send(method, path, data, self.secret)
+        if response is None:
+            self.record(kind, None, seconds, error)
             return 0, None
-        self.record(kind, response.status, time.perf_counter() - started, None)
+        self.record(kind, response.status, seconds, None)
         try:
             parsed = json.loads(raw) if raw else None
         except ValueError:
