@@ -88,9 +88,11 @@ NON_ITEM_HEADING_RE = re.compile(
 _LIST_INTRO_RE = re.compile(
     r"(?:条件|要求|标准|材料|资料|情形|具备|满足|符合下列|符合以下|下列|以下|如下|同时)[^。]{0,20}[：:]\s*$"
 )
-# An opening that announces the list of conditions the numbered parts are (不是 通知如下：, which
-# announces measures).
-_CONDITIONS_INTRO_RE = re.compile(r"(?:条件|要求|标准|情形|资格|之一)[^。；;]{0,12}[：:]$")
+# An opening that announces the list of conditions, cases or materials the numbered parts are
+# (符合下列条件… / 属于下列情形之一的… / 提交下列材料：), not measures (现就有关事项通知如下：).
+_CONDITIONS_INTRO_RE = re.compile(
+    r"(?:下列|以下|如下)[^。；;，,]{0,6}(?:条件|情形|材料|要求|标准|资格)|(?:条件|要求|标准|情形|资格|之一)[^。；;]{0,12}[：:]$"
+)
 # The closing remarks of a document (施行日期, 解释权, signature) do not belong to its last item.
 _TRAILER_RE = re.compile(
     r"(?:(?<=[。\s\u3000])|^)(?:本|以上|上述)(?:政策|办法|措施|通知|意见|细则|规定|方案|若干措施|实施细则|条款)"
@@ -406,15 +408,29 @@ def _fulfilment(text: str, default: str | None) -> str | None:
     return default if default in FULFILMENTS else None
 
 
+def _measures(text: str, tree: list[_Section], spans: list[_Span]) -> bool:
+    """Tell whether numbered parts that state no support are measures of their own (一、落实主体责任。…).
+
+    Not when there is one, when the opening announces them as its conditions, cases or materials,
+    or when most are no titled measure but plain clauses (（1）注册资本不得少于200万元；).
+    """
+    if len(spans) < 2 or _CONDITIONS_INTRO_RE.search(text[: tree[0].start]):
+        return False
+    titled = 0
+    for span in spans:
+        marker = _MARKER_RE.match(text, span.start)
+        if marker is not None and _TITLED_RE.match(text, marker.end(), span.end):
+            titled += 1
+    return titled * 2 >= len(spans)
+
+
 def split_policy(doc: PolicyDocument) -> list[PolicyItem]:
     """Return the items of a policy document, numbered 1.. in document order (see the module docstring)."""
     text = doc.text
     spans: list[_Span] = []
     tree = _build_tree(text)
     _collect(text, tree, (), spans)
-    if not any(span.supported for span in spans) and (
-        len(spans) < 2 or _CONDITIONS_INTRO_RE.search(text[: tree[0].start].rstrip())
-    ):
+    if not any(span.supported for span in spans) and not _measures(text, tree, spans):
         # One numbered part, or parts that are the list of conditions the opening announces
         # (…须满足以下条件：1. … 2. …): the document is one item (below).
         spans = []

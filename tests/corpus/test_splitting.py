@@ -345,3 +345,15 @@ def test_a_service_an_enterprise_applies_for_is_offered():
         ("二、", None),
         ("三、", False),
     ]
+
+
+def test_an_answer_whose_numbered_parts_are_its_conditions_stays_one_offered_item():
+    # The opening announces the list in the middle of a sentence; the parts are plain clauses.
+    answer = (
+        "创业者及其创办的企业同时符合以下条件的，可申请一次性创业补贴；（一）在本市首次创办企业；"
+        "（二）在所创办的企业缴纳社会保险满6个月；（三）企业正常经营满一年。"
+    )
+    clauses = "（1）注册资本不少于100万元；（2）有固定的经营场所；（3）有健全的管理制度。"
+    for text in (answer, clauses):
+        items = split_policy(doc(text))
+        assert len(items) == 1 and items[0].is_policy is not False, text
