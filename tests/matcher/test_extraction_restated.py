@@ -45,3 +45,10 @@ def test_the_same_words_in_two_measures_stay_each_measures_own() -> None:
     # A tier drops what restates a common requirement, never what another tier says too.
     assert [c.span for c in kept[1].conditions] == ["受疫情影响较大"]
     assert [c.span for c in kept[2].conditions] == ["受疫情影响较大"]
+
+
+def test_the_impact_the_authorities_weigh_is_no_requirement() -> None:
+    weighed = extract_entries("各地可根据受疫情影响情况和财力，减免中小微企业的房租。")
+    assert not [c for c in leaves(weighed) if c.field == "undecidable"]
+    required = extract_entries("对受疫情影响较大的中小微企业，减免3个月房租。")
+    assert [c.span for c in leaves(required) if c.field == "undecidable"] == ["受疫情影响较大"]
