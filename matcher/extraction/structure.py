@@ -65,6 +65,11 @@ def extract_entries(
         # 力争实现95%以上 / 确保…不低于…: the authorities' own target, no requirement on the enterprise.
         if f.condition.field == "undecidable" and _TARGET_RE.search(norm, f.start, f.end):
             continue
+        # 大型企业等其他参保单位: the kind named first is an example of "every other one", no requirement.
+        if f.condition.field in ("size_class", "industry_code") and norm.startswith(
+            ("等其他", "等各类"), f.end
+        ):
+            continue
         key = f.condition.key
         if f.condition.field != "undecidable" and f.condition.op != "semantic" and key in seen:
             continue

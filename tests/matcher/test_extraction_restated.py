@@ -52,3 +52,12 @@ def test_the_impact_the_authorities_weigh_is_no_requirement() -> None:
     assert not [c for c in leaves(weighed) if c.field == "undecidable"]
     required = extract_entries("对受疫情影响较大的中小微企业，减免3个月房租。")
     assert [c.span for c in leaves(required) if c.field == "undecidable"] == ["受疫情影响较大"]
+
+
+def test_a_kind_named_as_an_example_of_every_other_one_is_no_requirement() -> None:
+    entries = extract_entries("对中小微企业免征3个月；对大型企业等其他参保单位减半征收2个月。")
+    tiers = [e for e in entries if isinstance(e, Tier)]
+    assert [c.field for t in tiers for c in t.conditions if isinstance(c, Condition)] == [
+        "size_class",
+        "undecidable",
+    ]
