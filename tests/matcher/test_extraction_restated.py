@@ -61,3 +61,13 @@ def test_a_kind_named_as_an_example_of_every_other_one_is_no_requirement() -> No
         "size_class",
         "undecidable",
     ]
+
+
+def test_an_approval_the_enterprise_must_obtain_is_an_undecidable() -> None:
+    text = "对文化旅游行业企业，经相关行业主管部门确认，可将社会保险费征收期延长至6月底。"
+    assert "经相关行业主管部门确认" in [
+        c.span for c in leaves(extract_entries(text)) if c.field == "undecidable"
+    ]
+    # 经营 / 经费 open no confirmation.
+    text = "对经营困难的企业给予一次性补贴，所需经费由财政部门确认后拨付。"
+    assert not [c for c in leaves(extract_entries(text)) if "确认" in c.span]
