@@ -8,12 +8,21 @@ items a person would apply for:
 
 - a section is an item when it (with its subsections) states support — money,
   relief or a service (补助, 奖励, 贴息, 减免, 返还, 担保费, ...); a section
-  without support (总体要求, 组织保障, 附则, 申报程序, ...) is not;
+  about the policy (总体要求, 组织保障, 附则, 申报程序, ...) is not; a numbered
+  measure that names no support beside ones that do (强化服务, 加强监管, duties
+  of departments) is an item kept with its document but never offered
+  (``is_policy`` false): the labels' items follow the text's numbering;
+- a list whose top level starts again at 1 after a table of contents
+  (headings only) is read from the body; a list with one number lost in the
+  text (1. 2. 4. 5.) runs on;
 - a section whose subsections are the list of its conditions or of its
   tiers with one support (``符合下列条件：（1）…（2）…``) stays one item;
   subsections that each state their own support become items of their own;
-- a document without numbering, or whose numbered parts state no support, is
-  one item (the whole text), so every posted policy can still be found.
+- a document whose numbered parts all state no support (a notice of duties, a
+  report) keeps each part as an item, never offered; a document without
+  numbering, or whose numbered parts are the conditions its opening announces
+  (须满足以下条件：1. … 2. …), is one item (the whole text), so every posted
+  policy can still be found.
 
 Each item keeps its heading path (its ancestors' headings and its own), its
 exact text (a substring of the document, so extracted spans stay valid), and
@@ -23,6 +32,7 @@ the document's metadata; a fulfilment mode named in the item itself
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -63,7 +73,10 @@ _MARKER_RE = re.compile("|".join(f"(?:{pattern})" for _, pattern in _MARKERS), r
 SUPPORT_RE = re.compile(
     r"补助|补贴|奖励|资助|贴息|奖补|补偿|减免|免征|免收|免除|减半|减按|减征|返还|退还|退税|缓缴|延期缴纳|延期申报|"
     r"担保费|费率|融资成本|贷款|授信|续贷|展期|税前扣除|加计扣除|抵扣|优惠|专项资金|扶持资金|一次性|"
-    r"最高不超过|给予.{0,12}(?:支持|补|奖|资金)|按.{0,20}%|免申即享|即申即享"
+    r"最高不超过|给予.{0,12}(?:支持|补|奖|资金)|按.{0,20}%|免申即享|即申即享|"
+    # Services an enterprise applies for (issue 14: items the labels give conditions): a fast lane, legal
+    # help, a force-majeure certificate, a deadline extended, deposits returned.
+    r"绿色通道|法律援助|法律服务|不可抗力|延长[^。；;]{0,12}期限|延期(?:办理|缴|交|申报)|暂退|不列入|容缺"
 )
 # Sections that are about the policy, not something to apply for.
 NON_ITEM_HEADING_RE = re.compile(
@@ -74,6 +87,11 @@ NON_ITEM_HEADING_RE = re.compile(
 # An intro that announces a list of conditions, materials or tiers rather than separate supports.
 _LIST_INTRO_RE = re.compile(
     r"(?:条件|要求|标准|材料|资料|情形|具备|满足|符合下列|符合以下|下列|以下|如下|同时)[^。]{0,20}[：:]\s*$"
+)
+# An opening that announces the list of conditions, cases or materials the numbered parts are
+# (符合下列条件… / 属于下列情形之一的… / 提交下列材料：), not measures (现就有关事项通知如下：).
+_CONDITIONS_INTRO_RE = re.compile(
+    r"(?:下列|以下|如下)[^。；;，,]{0,6}(?:条件|情形|材料|要求|标准|资格)|(?:条件|要求|标准|情形|资格|之一)[^。；;]{0,12}[：:]$"
 )
 # The closing remarks of a document (施行日期, 解释权, signature) do not belong to its last item.
 _TRAILER_RE = re.compile(
@@ -144,16 +162,50 @@ def _marker_number(kind: str, raw: str) -> int | None:
     return cn_number(raw)
 
 
+# A table flattened to text: a header row that starts with 序号 and names its columns, then rows
+# that open with their serial number glued to the first cell ("2财税〔2019〕24号…", "11.财政部…"
+# is row 1 whose cell starts with a list).
+_TABLE_HEADER_RE = re.compile(r"序号[ \t\u3000\xa0]?[^\s。；;，,：:\d]{4,96}")
+_ROW_START_RE = re.compile(
+    r"(?<=[\s\u3000\xa0])(?:\d{1,4}(?=[^\s\d%％.．、年月日号个万元亿人份次项件条天])|\d{2,4}(?=[.．、]))"
+)
+# Fewer rows than this in sequence is no table.
+_MIN_ROWS = 3
+
+
+def _table_rows(text: str) -> list[tuple[str, int, int, int]]:
+    """Rows 1, 2, 3 … of a table flattened to text after a 序号 header, as ``row`` markers."""
+    header = _TABLE_HEADER_RE.search(text)
+    if header is None:
+        return []
+    rows: list[tuple[str, int, int, int]] = []
+    expected = 1
+    for match in _ROW_START_RE.finditer(text, header.end()):
+        digits, wanted = match.group(0), str(expected)
+        # The row number may run into a list that opens its first cell: "231.财税" is row 23, "1." in it.
+        if digits == wanted or (
+            digits.startswith(wanted)
+            and len(digits) == len(wanted) + 1
+            and match.end() < len(text)
+            and text[match.end()] in ".．、"
+        ):
+            rows.append(("row", expected, match.start(), match.start() + len(wanted)))
+            expected += 1
+    return rows if len(rows) >= _MIN_ROWS else []
+
+
 def _find_markers(text: str) -> list[tuple[str, int, int, int]]:
     """(kind, number, start, end) of every numbering marker, before any sequence check."""
-    found = []
+    rows = _table_rows(text)
+    row_starts = {start for _, _, start, _ in rows}
+    found = list(rows)
     for match in _MARKER_RE.finditer(text):
         kind = next(k for k, _ in _MARKERS if match.group(k) is not None)
         number = _marker_number(kind, match.group(kind))
-        if number is None or number == 0:
+        if number is None or number == 0 or match.start() in row_starts:
             continue
         found.append((kind, number, match.start(), match.end()))
-    return found
+    return sorted(found, key=lambda m: m[2]) if rows else found
 
 
 def _build_tree(text: str) -> list[_Section]:
@@ -181,8 +233,17 @@ def _build_tree(text: str) -> list[_Section]:
         depth = next((i for i, s in enumerate(stack) if s.kind == kind), None)
         if depth is not None:
             previous = stack[depth]
-            if kind.startswith("md") or number == previous.number + 1:
+            if (
+                kind.startswith("md")
+                or number == previous.number + 1
+                or _lost_number(markers, index, kind, number, previous.number)
+            ):
                 stack[depth:] = []
+            elif depth == 0 and number == 1 and _next_number(markers, index, kind) == 2:
+                # The top-level list starts again: a table of contents before the body, or a second document.
+                if _is_contents(roots, start):
+                    roots.clear()
+                stack.clear()
             else:
                 continue  # out of sequence: part of the text
         elif (
@@ -198,6 +259,33 @@ def _build_tree(text: str) -> list[_Section]:
         stack.append(section)
     _close(roots, len(text))
     return roots
+
+
+def _next_number(markers: list[tuple[str, int, int, int]], index: int, kind: str) -> int | None:
+    """Return the number of the next marker of ``kind`` from ``markers[index]`` on, or None."""
+    return next((number for k, number, _, _ in markers[index:] if k == kind), None)
+
+
+def _lost_number(
+    markers: list[tuple[str, int, int, int]], index: int, kind: str, number: int, previous: int
+) -> bool:
+    """Tell whether one number of a list was lost in the text ("1. 2. … 4. 5."): the list runs on after the gap."""
+    return number == previous + 2 and _next_number(markers, index, kind) == number + 1
+
+
+# A table of contents lists headings only: its sections are short.
+_CONTENTS_MEAN_CHARS = 80
+
+
+def _is_contents(roots: list[_Section], restart: int) -> bool:
+    """Tell whether the sections before a restarted list are a table of contents (headings only) of the body."""
+    if not roots:
+        return False
+
+    def count(sections: list[_Section]) -> int:
+        return sum(1 + count(s.children) for s in sections)
+
+    return (restart - roots[0].start) / count(roots) <= _CONTENTS_MEAN_CHARS
 
 
 def _close(sections: list[_Section], end: int) -> None:
@@ -235,8 +323,8 @@ def _has_support(text: str) -> bool:
 
 def _is_atomic(text: str, section: _Section) -> bool:
     """Tell whether the subsections are the conditions or tiers of one support, not supports of their own."""
-    if not section.children:
-        return True
+    if not section.children or section.kind == "row":
+        return True  # a table's row is one measure, whatever lists its cells hold
     if section.kind.startswith("md"):
         return False  # a markdown/HTML/Word heading is structure, never a list of conditions
     intro = text[section.body_start : section.intro_end()].rstrip()
@@ -245,13 +333,15 @@ def _is_atomic(text: str, section: _Section) -> bool:
     children = [c for c in section.children if not NON_ITEM_HEADING_RE.search(_heading(text, c))]
     if not children:
         return True
+    if not _has_support(text[section.start : section.end]):
+        return True  # a measure that names no money or relief (绿色通道, 法律服务, duties) stays whole
     supported = sum(1 for child in children if _has_support(text[child.start : child.end]))
-    if supported >= 2 or not _has_support(text[section.start : section.end]):
+    if supported >= 2:
         return False
     if intro.endswith(("：", ":")):
         return True  # "对技改项目给予补助：1. … 2. …" — the clauses the intro announces
     # One support among the subsections: plain clauses are its conditions or tiers; titled measures
-    # ("（二）强化服务。建立……") are separate, and only the supported one is an item.
+    # ("（二）强化服务。建立……") are separate, and only the supported one is offered.
     titled = sum(1 for child in children if _TITLED_RE.match(text, child.body_start, child.end))
     return titled * 2 < len(children)
 
@@ -266,6 +356,7 @@ class _Span:
     end: int
     path: tuple[str, ...]
     title: str
+    supported: bool = True
 
 
 def _collect(text: str, sections: list[_Section], path: tuple[str, ...], out: list[_Span]) -> None:
@@ -278,8 +369,11 @@ def _collect(text: str, sections: list[_Section], path: tuple[str, ...], out: li
             continue
         here = (*path, heading)
         if _is_atomic(text, section):
-            if _has_support(text[section.start : section.end]):
-                out.append(_Span(section.start, section.end, here, title))
+            out.append(
+                _Span(
+                    section.start, section.end, here, title, _has_support(text[section.start : section.end])
+                )
+            )
         else:
             _collect(text, section.children, here, out)
 
@@ -314,11 +408,32 @@ def _fulfilment(text: str, default: str | None) -> str | None:
     return default if default in FULFILMENTS else None
 
 
+def _measures(text: str, tree: list[_Section], spans: list[_Span]) -> bool:
+    """Tell whether numbered parts that state no support are measures of their own (一、落实主体责任。…).
+
+    Not when there is one, when the opening announces them as its conditions, cases or materials,
+    or when most are no titled measure but plain clauses (（1）注册资本不得少于200万元；).
+    """
+    if len(spans) < 2 or _CONDITIONS_INTRO_RE.search(text[: tree[0].start]):
+        return False
+    titled = 0
+    for span in spans:
+        marker = _MARKER_RE.match(text, span.start)
+        if marker is not None and _TITLED_RE.match(text, marker.end(), span.end):
+            titled += 1
+    return titled * 2 >= len(spans)
+
+
 def split_policy(doc: PolicyDocument) -> list[PolicyItem]:
     """Return the items of a policy document, numbered 1.. in document order (see the module docstring)."""
     text = doc.text
     spans: list[_Span] = []
-    _collect(text, _build_tree(text), (), spans)
+    tree = _build_tree(text)
+    _collect(text, tree, (), spans)
+    if not any(span.supported for span in spans) and not _measures(text, tree, spans):
+        # One numbered part, or parts that are the list of conditions the opening announces
+        # (…须满足以下条件：1. … 2. …): the document is one item (below).
+        spans = []
     items: list[PolicyItem] = []
     for span in spans:
         # Closing remarks (施行日期, 解释权, signature) trail only the section that runs to the end.
@@ -327,7 +442,12 @@ def split_policy(doc: PolicyDocument) -> list[PolicyItem]:
         )
         if end <= start:
             continue
-        items.append(_item(doc, len(items) + 1, span.path, span.title or doc.title, text[start:end]))
+        item = _item(doc, len(items) + 1, span.path, span.title or doc.title, text[start:end])
+        if not span.supported:
+            # A numbered measure that names no money, relief or service beside ones that do (组织领导,
+            # 加强监管, duties of departments) is kept with its document, never offered.
+            item = dataclasses.replace(item, is_policy=False)
+        items.append(item)
     if not items and text.strip():
         start, end = _trim(text, 0, len(text))
         items.append(_item(doc, 1, (), doc.title, text[start:end] or text))

@@ -17,11 +17,15 @@ def _undecidable_re() -> tuple[re.Pattern[str], ...]:
     return tuple(re.compile(p) for p in vocab.UNDECIDABLE_PATTERNS)
 
 
+# 根据受疫情影响情况 / 视受疫情影响程度: what the authorities weigh, a noun phrase, no requirement.
+_WEIGHED_RE = re.compile(r"情况|程度")
+
+
 def _undecidable(text: str) -> Iterator[_Found]:
     for pattern in _undecidable_re():
         for match in pattern.finditer(text):
             span = match.group(0).strip("，、 ")
-            if len(span) < 3:
+            if len(span) < 3 or _WEIGHED_RE.match(text, match.end()):
                 continue
             start = match.start() + match.group(0).find(span)
             yield _Found(start, start + len(span), Condition("undecidable", "eq", span, span))

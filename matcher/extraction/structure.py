@@ -24,10 +24,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from dataclasses import replace
+from typing import Any
 
-from corpus.conditions import Condition, Entry
+from corpus.conditions import Condition, Entry, Tier
 from matcher.extraction.clauses import _CLAUSE_END, _PART_END, _split
 from matcher.extraction.conditions import _Found, found_conditions
+from matcher.extraction.restated import core, restated
 from matcher.extraction.roles import (
     _ANY_LIST_RE,
     _EXCLUDE_LIST_RE,
@@ -61,6 +64,11 @@ def extract_entries(
             continue
         # 力争实现95%以上 / 确保…不低于…: the authorities' own target, no requirement on the enterprise.
         if f.condition.field == "undecidable" and _TARGET_RE.search(norm, f.start, f.end):
+            continue
+        # 大型企业等其他参保单位: the kind named first is an example of "every other one", no requirement.
+        if f.condition.field in ("size_class", "industry_code") and norm.startswith(
+            ("等其他", "等各类"), f.end
+        ):
             continue
         key = f.condition.key
         if f.condition.field != "undecidable" and f.condition.op != "semantic" and key in seen:
@@ -98,7 +106,31 @@ def extract_entries(
             )
             for f, r in roles
         ]
-    return _with_tiers(norm, roles, any_from)
+    return _unrestated(_with_tiers(norm, roles, any_from))
+
+
+def _unrestated(entries: tuple[Entry, ...]) -> tuple[Entry, ...]:
+    """Drop an ``undecidable`` that restates an earlier one of the same measure (【享受主体】X … 对X …).
+
+    Common requirements are compared with each other; a tier's with the common ones and its own —
+    never with another tier's, where 受疫情影响 said again is each measure's own requirement.
+    """
+    common: list[str] = []
+
+    def keep(node: Any, cores: list[str]) -> bool:
+        if not isinstance(node, Condition) or node.field != "undecidable" or node.role != "require":
+            return True
+        if restated(node.span, cores):
+            return False
+        cores.append(core(node.span))
+        return True
+
+    out: list[Entry] = [e for e in entries if isinstance(e, Tier) or keep(e, common)]
+    for n, entry in enumerate(out):
+        if isinstance(entry, Tier):
+            own = list(common)
+            out[n] = replace(entry, conditions=tuple(c for c in entry.conditions if keep(c, own)))
+    return tuple(out)
 
 
 def entries_leaves(entries: Iterable[Entry]) -> list[Condition]:

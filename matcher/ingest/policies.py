@@ -142,6 +142,14 @@ def prepare_policy(
         item if getattr(x, "for_enterprises", True) else dataclasses.replace(item, is_policy=False)
         for item, x in zip(items, extractions, strict=True)
     )
+    # An item the splitter keeps but never offers (a measure naming no support beside ones that do)
+    # states no condition on an enterprise (labelling guide §4).
+    extractions = [
+        x
+        if getattr(item, "is_policy", True) is not False
+        else dataclasses.replace(x, conditions=(), entries=())
+        for item, x in zip(items, extractions, strict=True)
+    ]
     return PreparedPolicy(document, items, tuple(extractions), entry.path, entry.line)
 
 

@@ -53,6 +53,23 @@ def test_policies_are_split_extracted_and_stored(store):
     assert store.item_tags("tz-jj-2024-01#1") is not None
 
 
+def test_a_measure_naming_no_support_is_stored_never_offered_and_states_no_condition(store):
+    text = (
+        "一、房租减免\n对承租国有经营用房的中小微企业，免收3个月房租。\n"
+        "二、加强监管\n各部门要加强对防疫物资市场的价格监管。\n"
+        "三、贷款贴息\n对新增贷款的小微企业给予50%贴息。\n"
+    )
+    ingest_policies(store, [{**POLICY, "id": "tz-measures", "text": text}], progress=False)
+    items = store.get_policy("tz-measures").items
+    assert [(i.title, i.is_policy) for i in items] == [
+        ("房租减免", True),
+        ("加强监管", False),
+        ("贷款贴息", True),
+    ]
+    assert not store.item_conditions(items[1].id)
+    assert store.item_conditions(items[0].id)  # the offered measures keep theirs
+
+
 def test_duplicate_ids_replace_never_duplicate(store):
     ingest_policies(store, [POLICY], progress=False)
     changed = {**POLICY, "text": POLICY["text"].replace("20万元", "30万元")}

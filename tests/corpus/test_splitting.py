@@ -99,14 +99,21 @@ def test_items_keep_the_documents_metadata():
         )
 
 
+def offered(items):
+    """The items an enterprise can be offered (a measure naming no support is stored, never offered)."""
+    return [i for i in items if i.is_policy is not False]
+
+
 def test_inline_numbering_without_line_breaks():
-    items = split_policy(doc(INLINE))
+    every = split_policy(doc(INLINE))
+    items = offered(every)
     assert [i.heading_path for i in items] == [
         ("一、减轻企业负担", "（一）减免房租"),
         ("一、减轻企业负担", "（二）稳岗返还"),
         ("二、加大金融支持", "（一）贷款贴息"),
     ]
-    # "（二）强化服务" states no support, "三、组织保障" is about the policy: neither is an item.
+    # "（二）强化服务" states no support: kept, never offered; "三、组织保障" is about the policy: no item.
+    assert [i.heading_path[-1] for i in every if i.is_policy is False] == ["（二）强化服务"]
     assert items[1].fulfilment == "免申即享"  # named in the item itself
     assert items[0].fulfilment == "一般申报"
     # A stray "（3）" inside a sentence is text, and the closing remarks and signature are not in the last item.
@@ -166,26 +173,29 @@ def split_real(ncp_docs, docid):
 
 
 def test_real_taizhou_measures_numbered_through_sections(ncp_docs):
-    # 泰州市: 一、二、三、 sections whose 1．…10． run on across them; 3/6 state no support.
-    items = split_real(ncp_docs, "9d4f63c5cbb03f5eaf604fe0566ceec6")
+    # 泰州市: 一、二、三、 sections whose 1．…10． run on across them; 3 (a 绿色通道) and 6 (法律服务)
+    # name a service, not money or relief.
+    items = offered(split_real(ncp_docs, "9d4f63c5cbb03f5eaf604fe0566ceec6"))
     assert [i.heading_path for i in items] == [
         ("一、金融支持", "1．持续加大中小企业贷款投放"),
         ("一、金融支持", "2．降低中小企业融资成本"),
+        ("一、金融支持", "3．建立中小企业融资服务绿色通道"),
         ("一、金融支持", "4．加大货币信贷支持力度"),
         ("二、援企稳岗", "5．落实稳岗用工政策"),
+        ("二、援企稳岗", "6．维护中小企业合法权益"),
         ("三、减轻负担", "7．减免中小企业房租"),
         ("三、减轻负担", "8．缓缴社会保险费和政府性基金等"),
         ("三、减轻负担", "9．减免中小企业税款"),
         ("三、减轻负担", "10．延期申报缴纳税款"),
     ]
-    assert items[4].text.startswith("7．减免中小企业房租。对在疫情期间承租国有企业")
+    assert items[6].text.startswith("7．减免中小企业房租。对在疫情期间承租国有企业")
     assert items[-1].text.endswith("（责任单位：市税务局）")  # 施行 remarks and signature cut off
 
 
 def test_real_shaanxi_top_level_measures(ncp_docs):
     # 陕西省: one level 一、…十、; 一、九、十、 state no money or relief.
-    items = split_real(ncp_docs, "2224dc162e2831f693b41749dd361b17")
-    assert [i.title for i in items] == [
+    items = offered(split_real(ncp_docs, "2224dc162e2831f693b41749dd361b17"))
+    money_or_relief = [
         "减轻税费负担",
         "减免企业房租",
         "实施援企稳岗政策",
@@ -194,7 +204,11 @@ def test_real_shaanxi_top_level_measures(ncp_docs):
         "强化担保支持",
         "支持企业技术改造",
     ]
-    assert "失业保险稳岗返还比例由上年度实际缴费的50%提高到60%" in items[2].text
+    titles = [i.title for i in items]
+    assert [t for t in titles if t in money_or_relief] == money_or_relief
+    assert (
+        "失业保险稳岗返还比例由上年度实际缴费的50%提高到60%" in items[titles.index("实施援企稳岗政策")].text
+    )
 
 
 def test_real_beijing_measures(ncp_docs):
@@ -240,3 +254,106 @@ def test_clauses_announced_by_a_colon_stay_with_their_support():
     items = split_policy(doc(text))
     assert [i.heading_path for i in items] == [("一、技改补助",), ("二、人才补贴",)]
     assert items[0].text.endswith("补助比例为10%。")
+
+
+# A guide that lists its measures first (headings only), then gives each in full under the same numbers.
+CONTENTS_THEN_BODY = (
+    "稳企助企政策指引 本指引梳理了三个方面4项政策。 一、减轻负担 1.小微企业房租减免； 2.困难企业社保费缓缴。 "
+    "二、金融支持 3.新增贷款贴息。 三、稳岗就业 4.稳岗返还。 "
+    "一、减轻负担 1.小微企业房租减免 【享受主体】承租国有经营用房的小微企业。 【优惠内容】免收3个月房租。 "
+    "2.困难企业社保费缓缴 【享受主体】生产经营困难的企业。 【优惠内容】可缓缴养老保险费6个月，缓缴期间免收滞纳金。 "
+    "二、金融支持 3.新增贷款贴息 【享受主体】新增流动资金贷款的中小企业。 【优惠内容】按贷款利息的50%给予贴息。 "
+    "三、稳岗就业 4.稳岗返还 【享受主体】上年度不裁员的参保企业。 【优惠内容】返还上年度失业保险费的50%。"
+)
+
+
+def test_a_table_of_contents_gives_way_to_the_body_it_lists():
+    items = split_policy(doc(CONTENTS_THEN_BODY))
+    assert [i.heading_path[-1] for i in items] == [
+        "1.小微企业房租减免",
+        "2.困难企业社保费缓缴",
+        "3.新增贷款贴息",
+        "4.稳岗返还",
+    ]
+    # Each item is the full measure of the body, not its line in the list.
+    assert all("【享受主体】" in i.text and "【优惠内容】" in i.text for i in items)
+
+
+def test_a_list_with_one_number_lost_runs_on():
+    text = (
+        "支持企业发展的若干措施 1.设立专项资金，对重点企业给予补助。 2.对新增贷款给予贴息支持。 "
+        "对承租国有房产的中小微企业，免收一个月房租。 4.对不裁员的企业返还失业保险费的50%。 "
+        "5.对新招用员工的企业给予每人1000元补贴。"
+    )
+    items = split_policy(doc(text))
+    assert [i.heading_path[-1][:2] for i in items] == ["1.", "2.", "4.", "5."]
+    assert items[2].text.startswith("4.对不裁员")
+    # A number that skips and does not run on stays text.
+    stray = "若干措施 1.对新增贷款给予贴息支持，按第3.条执行。 2.对中小企业给予补助。 4.其他事项另行通知，不予补助。"
+    assert [i.heading_path[-1][:2] for i in split_policy(doc(stray))] == ["1.", "2."]
+
+
+# A table of measures flattened to text: a 序号 header naming its columns, then rows whose serial
+# number is glued to the first cell (row 1's cell opens with a list of its own).
+TABLE = (
+    "某区税务局办税指南 序号政策依据政策内容办理流程受理部门 一、支持防疫 "
+    "11.某公告（第1号）； 2.某公告（第2号） 对防疫物资生产企业，全额退还增量留抵税额。受理→核准→退库 区税务局 "
+    "2某公告（第3号）对运输防疫物资的纳税人，免征增值税。直接享受 区税务局 "
+    "二、支持困难企业 3某公告（第4号）对受疫情影响较大的小微企业，减半征收房产税。受理→核准 区税务局 "
+    "4某公告（第5号）对困难企业，可申请延期缴纳税款，最长不超过3个月，缓缴期间免收滞纳金。受理→核准 区税务局"
+)
+
+
+def test_a_flattened_table_is_split_into_its_rows():
+    items = split_policy(doc(TABLE))
+    assert [i.heading_path[-1][:2] for i in items] == ["11", "2某", "3某", "4某"]
+    assert items[0].heading_path[0] == "一、支持防疫" and items[2].heading_path[0] == "二、支持困难企业"
+    # Row 1 keeps the list its first cell opens with; row 2 starts where its number does.
+    assert "2.某公告（第2号）" in items[0].text and items[1].text.startswith("2某公告（第3号）")
+    # Numbers inside cells (3个月, 第4号) are no rows.
+    assert items[3].text.endswith("区税务局")
+
+
+def test_a_notice_whose_numbered_parts_state_no_support_keeps_them_never_offered():
+    text = (
+        "关于做好复工期间防疫工作的通知 各有关单位： 现就有关事项通知如下： "
+        "一、落实主体责任。各企业要建立防疫工作台账，每日报告员工健康情况。 "
+        "二、加强人员管控。进入厂区人员须佩戴口罩、测量体温。 "
+        "三、做好物资储备。各企业要储备口罩、消毒液等防疫物资。"
+    )
+    items = split_policy(doc(text))
+    assert [i.heading_path[-1][:2] for i in items] == ["一、", "二、", "三、"]
+    assert all(i.is_policy is False for i in items)
+
+
+def test_numbered_conditions_the_opening_announces_stay_one_item():
+    text = "申请认定的企业须同时满足以下条件： 1.在本区注册满一年； 2.上年度研发费用不低于100万元； 3.无失信记录。"
+    items = split_policy(doc(text))
+    assert len(items) == 1 and items[0].is_policy is not False
+    assert "3.无失信记录" in items[0].text
+
+
+def test_a_service_an_enterprise_applies_for_is_offered():
+    text = (
+        "若干措施 一、开辟审批绿色通道。对防疫物资生产企业的项目实行容缺受理。 "
+        "二、提供法律服务。对受疫情影响不能履行合同的外贸企业，协助出具不可抗力事实性证明。 "
+        "三、加强组织协调。各部门要密切配合，形成工作合力。"
+    )
+    items = split_policy(doc(text))
+    assert [(i.heading_path[-1][:2], i.is_policy) for i in items] == [
+        ("一、", None),
+        ("二、", None),
+        ("三、", False),
+    ]
+
+
+def test_an_answer_whose_numbered_parts_are_its_conditions_stays_one_offered_item():
+    # The opening announces the list in the middle of a sentence; the parts are plain clauses.
+    answer = (
+        "创业者及其创办的企业同时符合以下条件的，可申请一次性创业补贴；（一）在本市首次创办企业；"
+        "（二）在所创办的企业缴纳社会保险满6个月；（三）企业正常经营满一年。"
+    )
+    clauses = "（1）注册资本不少于100万元；（2）有固定的经营场所；（3）有健全的管理制度。"
+    for text in (answer, clauses):
+        items = split_policy(doc(text))
+        assert len(items) == 1 and items[0].is_policy is not False, text
