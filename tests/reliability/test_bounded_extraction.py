@@ -121,6 +121,16 @@ def _read_all(text: str) -> float:
     return time.perf_counter() - started
 
 
+@pytest.fixture(scope="module", autouse=True)
+def _loaded_once() -> None:
+    """Load jieba's dictionary and the extractors' tables before any read is timed.
+
+    The bound is about how reading grows with the text; the one-time loading (≈ 1 s idle, 4 s on a
+    loaded machine) is not reading, and whichever test ran first used to pay for it.
+    """
+    _read_all("一、对注册在本市的企业给予奖励10万元。")
+
+
 @settings(max_examples=400, deadline=None)
 @given(st.lists(st.sampled_from(SUPPORT_ATOMS), max_size=16).map("".join))
 def test_support_text_reads_what_the_old_pattern_read(text):
