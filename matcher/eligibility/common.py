@@ -108,7 +108,7 @@ def judge(
     return judge_item(conditions, profile, semantic_judge, leaf)
 
 
-# Types _memo_key keys as (type name, value).
+# Exact types _memo_key keys as (type name, value) before any isinstance check (the hot case).
 _SCALARS = frozenset({str, int, float, bool, type(None), dt.date})
 # Leaf results, and whole items, a LeafMemo remembers before starting again.
 _LEAF_MEMO_SIZE = 65536
@@ -179,9 +179,7 @@ class LeafMemo:
         fields = self._item_fields[position] if known else None  # another item's entries: judged afresh
         key: list[Any] = [position]
         for fld in fields or ():
-            value = profile.get(fld)
-            kind = type(value)
-            value_key = (kind.__name__, value) if kind in _SCALARS else _memo_key(value)
+            value_key = _memo_key(profile.get(fld))
             if value_key is None:
                 fields = None
                 break
@@ -206,10 +204,7 @@ class LeafMemo:
         fld = self._field.get(id(condition))
         if fld is None:
             return evaluate_condition(condition, profile, semantic_judge)
-        value = profile.get(fld)
-        kind = type(value)
-        # The common scalars keyed as _memo_key keys them (type and value), without its checks.
-        value_key = (kind.__name__, value) if kind in _SCALARS else _memo_key(value)
+        value_key = _memo_key(profile.get(fld))
         if value_key is None:
             return evaluate_condition(condition, profile, semantic_judge)
         key = (id(condition), value_key)
@@ -351,6 +346,9 @@ _GENERIC_MEMO_SIZE = 4096
 
 def _memo_key(value: Any) -> Any:
     """Hashable key that tells apart every value evaluate_condition could tell apart (type and order kept); None: unhashable."""
+    kind = type(value)
+    if kind in _SCALARS:
+        return (kind.__name__, value)
     if isinstance(value, list | tuple):
         parts = tuple(_memo_key(v) for v in value)
         return None if any(p is None for p in parts) else (type(value).__name__, parts)
