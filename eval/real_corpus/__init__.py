@@ -41,6 +41,7 @@ from eval.real_corpus.base import (
 )
 from eval.real_corpus.counts import (
     corpus_counts,
+    issuer_count,
     item_shapes,
     summary_markdown,
 )
@@ -80,6 +81,7 @@ __all__ = [
     "check_item",
     "check_node",
     "corpus_counts",
+    "issuer_count",
     "item_shapes",
     "load_corpus",
     "read_sources",

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from eval.real_corpus.base import SPLITS, _iter_leaves
 
 if TYPE_CHECKING:  # records imports this module for Corpus.counts
-    from eval.real_corpus.records import Corpus
+    from eval.real_corpus.records import Corpus, LabelledDocument
 
 # --- counts ------------------------------------------------------------------------------------
 
@@ -45,6 +45,11 @@ def item_shapes(item: Mapping[str, Any], document: Mapping[str, Any]) -> set[str
     return shapes
 
 
+def issuer_count(docs: Iterable[LabelledDocument]) -> int:
+    """Return how many distinct issuers (the labelled issuer, else the department) the documents have."""
+    return len({str(d.record.get("issuer") or d.record.get("department")) for d in docs})
+
+
 def corpus_counts(corpus: Corpus) -> dict[str, Any]:
     """Count the corpus (a JSON-ready dict)."""
     docs = corpus.documents.values()
@@ -78,7 +83,7 @@ def corpus_counts(corpus: Corpus) -> dict[str, Any]:
     return {
         "documents": len(corpus.documents),
         "items": len(corpus.items),
-        "issuers": len({str(d.record.get("issuer") or d.record.get("department")) for d in docs}),
+        "issuers": issuer_count(docs),
         "sources": dict(Counter(d.source.source for d in docs)),
         "splits": per_split,
         "labellers": dict(Counter(str(d.record.get("labeller")) for d in docs)),

@@ -6,7 +6,7 @@ from collections import Counter, defaultdict
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
-from eval.real_corpus import SPLITS, corpus_counts
+from eval.real_corpus import SPLITS, corpus_counts, issuer_count
 from eval.real_eval.leaves import TRUTH_LABELS
 from eval.real_eval.run import ItemResult, RealRun
 from eval.reference_verdicts import LEVELS
@@ -162,12 +162,9 @@ def split_report(run: RealRun, split: str, seen: Collection[str] | None = None) 
         "documents": len(part.documents),
         "items": len(part.items),
         "issuers": corpus_counts(part)["issuers"],
-        "extraction": extraction_metrics(items),
+        **_figures(run, items, pairs),
     }
     if pairs:
-        out["eligibility"] = verdict_metrics(pairs)
-        sub = RealRun(run.corpus, items, pairs, run.levels, run.scores)
-        out["silent_eligible_pairs"] = silent_eligible_pairs(sub)
         out["ranking"] = ranking_metrics(run, split)
     seen = run.extra.get("_seen_in_tune") if seen is None else seen
     if seen is not None and split in ("check", "final"):
@@ -185,19 +182,21 @@ def unseen_report(run: RealRun, split: str, seen: Collection[str]) -> dict[str, 
     pairs = [p for p in run.pairs if p[2] == split and p[1] in kept]
     documents = {r.item.doc for r in items}
     part = run.corpus.subset((split,))
-    out: dict[str, Any] = {
+    return {
         "split": f"{split}, unseen text only",
         "documents": len(documents),
         "items": len(items),
         "items_left_out": len(part.items) - len(items),
-        "issuers": len(
-            {
-                str(part.documents[d].record.get("issuer") or part.documents[d].record.get("department"))
-                for d in documents
-            }
-        ),
-        "extraction": extraction_metrics(items),
+        "issuers": issuer_count(part.documents[d] for d in documents),
+        **_figures(run, items, pairs),
     }
+
+
+def _figures(
+    run: RealRun, items: list[ItemResult], pairs: list[tuple[str, str, str, str, str]]
+) -> dict[str, Any]:
+    """Return extraction over ``items``; with pairs, their verdicts and silent-eligible pairs (both reports' core)."""
+    out: dict[str, Any] = {"extraction": extraction_metrics(items)}
     if pairs:
         out["eligibility"] = verdict_metrics(pairs)
         out["silent_eligible_pairs"] = silent_eligible_pairs(
