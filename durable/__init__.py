@@ -7,8 +7,8 @@ know nothing of each other.
 
 - :func:`sha256_file`: the hex SHA-256 of a file's bytes, read in 1 MiB blocks;
 - :func:`fsync_path`: flush a file's or a folder's entry to disk;
-- :func:`write_json_atomic`: temporary file, fsync, rename, fsync the folder —
-  a reader sees the old file or the new one, never half of one;
+- :func:`write_text_atomic` (and :func:`write_json_atomic` over it): temporary file, fsync,
+  rename, fsync the folder — a reader sees the old file or the new one, never half of one;
 - :func:`verify_checksums`: every file listed in a manifest against its sha256, raising the
   caller's error naming the first bad one;
 - :class:`FileRecord`: one file a manifest lists (path, size, sha256);
@@ -57,14 +57,13 @@ def fsync_path(path: Path | str) -> None:
         os.close(fd)
 
 
-def write_json_atomic(path: Path, data: Any, *, indent: int = 1) -> None:
-    """Write JSON to ``path`` atomically: a temporary file, fsync, rename, fsync the folder."""
+def write_text_atomic(path: Path | str, text: str) -> None:
+    """Write ``text`` (UTF-8) to ``path`` atomically: a temporary file, fsync, rename, fsync the folder."""
     path = Path(path)
     tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
     try:
         with open(tmp, "w", encoding="utf-8") as handle:
-            json.dump(data, handle, ensure_ascii=False, indent=indent)
-            handle.write("\n")
+            handle.write(text)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, path)
@@ -72,6 +71,11 @@ def write_json_atomic(path: Path, data: Any, *, indent: int = 1) -> None:
         tmp.unlink(missing_ok=True)
         raise
     fsync_path(path.parent)
+
+
+def write_json_atomic(path: Path, data: Any, *, indent: int = 1) -> None:
+    """Write JSON to ``path`` atomically (:func:`write_text_atomic`)."""
+    write_text_atomic(path, json.dumps(data, ensure_ascii=False, indent=indent) + "\n")
 
 
 def read_manifest(path: Path, fmt: str, error: type[Exception], missing: str) -> dict[str, Any]:

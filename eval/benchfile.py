@@ -12,6 +12,8 @@ import platform
 import re
 from pathlib import Path
 
+from durable import write_text_atomic
+
 DEFAULT_PATH = Path("docs/benchmarks.md")
 
 
@@ -41,7 +43,5 @@ def update_section(name: str, markdown: str, path: Path = DEFAULT_PATH) -> Path:
             if pattern.search(text)
             else text.rstrip() + "\n\n" + block + "\n"
         )
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, path)
+        write_text_atomic(path, text)
     return path

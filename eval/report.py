@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import json
 import math
-import os
 from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from durable import write_text_atomic
 
 CJK_FONT_HINTS = (
     "wqy",
@@ -207,11 +208,7 @@ def write_metrics(metrics: Mapping[str, Any], out_dir: Path) -> Path:
     """Write ``out_dir/metrics.json`` atomically (sorted keys, UTF-8)."""
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / "metrics.json"
-    tmp = path.with_suffix(".json.tmp")
-    tmp.write_text(
-        json.dumps(_clean(metrics), ensure_ascii=False, indent=2, sort_keys=True) + "\n", encoding="utf-8"
-    )
-    os.replace(tmp, path)
+    write_text_atomic(path, json.dumps(_clean(metrics), ensure_ascii=False, indent=2, sort_keys=True) + "\n")
     return path
 
 

@@ -20,7 +20,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from durable import write_text_atomic
 from eval.real_corpus.base import LABELS_DIR, sha256_text, split_of
+from eval.real_corpus.records import _read_jsonl
 
 # What is not part of a label: where a record sits (ids, offsets, files), who wrote it and their words.
 ITEM_IGNORED = frozenset({"kind", "id", "doc", "start", "end", "sha256", "title", "labeller", "note"})
@@ -99,19 +101,13 @@ def read_label_records(
 ) -> list[LabelRecord]:
     """Every JSON object of the label files (``labels/*.jsonl``), in file and line order; bad lines are skipped."""
     paths = sorted(files) if files is not None else sorted(Path(labels_dir or LABELS_DIR).glob("*.jsonl"))
-    out = []
-    for path in paths:
-        with path.open(encoding="utf-8") as handle:
-            for number, line in enumerate(handle, 1):
-                if not line.strip():
-                    continue
-                try:
-                    record = json.loads(line)
-                except json.JSONDecodeError:
-                    continue  # load_corpus reports it; the grouping only needs the records that parse
-                if isinstance(record, Mapping) and record.get("sha256"):
-                    out.append(LabelRecord(path, number, record))
-    return out
+    # A line that does not parse comes as its error: load_corpus reports it, the grouping skips it.
+    return [
+        LabelRecord(path, number, record)
+        for path in paths
+        for number, record in _read_jsonl(path)
+        if isinstance(record, Mapping) and record.get("sha256")
+    ]
 
 
 def _canonical(value: Any) -> Any:
@@ -252,7 +248,7 @@ def write_changes(changes: Mapping[Path, Mapping[int, Mapping[str, Any]]]) -> in
         for line, record in lines.items():
             rows[line - 1] = json.dumps(record, ensure_ascii=False) + "\n"
             n += 1
-        path.write_text("".join(rows), encoding="utf-8")
+        write_text_atomic(path, "".join(rows))  # a label file is never left half-written
     return n
 
 
