@@ -158,7 +158,8 @@ def match_items(
     # One vector of the profile's text (products + business scope) serves its semantic conditions and,
     # as the dense query, the item windows; without that text the dense query is the BM25 query text.
     own_text = profile_text(data)
-    text = own_text or query_text(data)
+    query = query_text(data)  # what BM25 reads
+    text = own_text or query  # encoder_text.dense_text, from the two texts built once
     wants_dense = index.retriever is not None and bool(text)
     text_vector = (
         judge.text_vectors([text]) if wants_dense or (own_text and catalog.table.semantic_texts) else None
@@ -193,8 +194,6 @@ def match_items(
     # Ranking: level first; within a level by the served fusion plus the share of conditions met.
     rules = verdicts.rules_share()
     candidates = np.flatnonzero(chosen | excluded)
-    query = query_text(data)
-    # One encoding per profile: its products + business scope (else the whole query text) as a query.
     query_vector = text_vector if wants_dense else None
     parts = index.parts(catalog, query, query_vector, candidates)
     tags = catalog.tag_overlap(enterprise_tag_words(data))[candidates]
