@@ -142,8 +142,9 @@ def prepare_policy(
         item if getattr(x, "for_enterprises", True) else dataclasses.replace(item, is_policy=False)
         for item, x in zip(items, extractions, strict=True)
     )
-    # An item the splitter keeps but never offers (a measure naming no support beside ones that do)
-    # states no condition on an enterprise (labelling guide §4).
+    # An item never offered — not for enterprises (just above), or kept by the splitter as a measure
+    # naming no support beside ones that do — states no condition on an enterprise (labelling guide §4);
+    # its other readings (tags, support) stay.
     extractions = [
         x
         if getattr(item, "is_policy", True) is not False
