@@ -321,8 +321,11 @@ def _has_support(text: str) -> bool:
     return SUPPORT_RE.search(text) is not None
 
 
-def _is_atomic(text: str, section: _Section) -> bool:
-    """Tell whether the subsections are the conditions or tiers of one support, not supports of their own."""
+def _is_atomic(text: str, section: _Section, supported: bool) -> bool:
+    """Tell whether the subsections are the conditions or tiers of one support, not supports of their own.
+
+    ``supported``: whether the section's whole text states support (``_has_support``).
+    """
     if not section.children or section.kind == "row":
         return True  # a table's row is one measure, whatever lists its cells hold
     if section.kind.startswith("md"):
@@ -333,10 +336,9 @@ def _is_atomic(text: str, section: _Section) -> bool:
     children = [c for c in section.children if not NON_ITEM_HEADING_RE.search(_heading(text, c))]
     if not children:
         return True
-    if not _has_support(text[section.start : section.end]):
+    if not supported:
         return True  # a measure that names no money or relief (绿色通道, 法律服务, duties) stays whole
-    supported = sum(1 for child in children if _has_support(text[child.start : child.end]))
-    if supported >= 2:
+    if sum(1 for child in children if _has_support(text[child.start : child.end])) >= 2:
         return False
     if intro.endswith(("：", ":")):
         return True  # "对技改项目给予补助：1. … 2. …" — the clauses the intro announces
@@ -368,12 +370,9 @@ def _collect(text: str, sections: list[_Section], path: tuple[str, ...], out: li
         if NON_ITEM_HEADING_RE.search(title):
             continue
         here = (*path, heading)
-        if _is_atomic(text, section):
-            out.append(
-                _Span(
-                    section.start, section.end, here, title, _has_support(text[section.start : section.end])
-                )
-            )
+        supported = _has_support(text[section.start : section.end])
+        if _is_atomic(text, section, supported):
+            out.append(_Span(section.start, section.end, here, title, supported))
         else:
             _collect(text, section.children, here, out)
 
