@@ -153,7 +153,7 @@ def consistency_report(records: Sequence[LabelRecord]) -> dict[str, Any]:
     """Count duplicate groups and list and every group whose members' labels differ."""
     groups = duplicate_groups(records)
     differing = [g for g in groups if not g.consistent]
-    tune = {r.sha256 for r in records if r.kind == "item" and r.split == "tune"}
+    tune = tune_item_hashes(records)
     seen_in_tune: dict[str, int] = defaultdict(int)
     for r in records:
         if r.kind == "item" and r.split != "tune" and r.sha256 in tune:
@@ -170,11 +170,9 @@ def consistency_report(records: Sequence[LabelRecord]) -> dict[str, Any]:
     }
 
 
-def tune_item_hashes(labels_dir: Path | None = None, files: Sequence[Path] | None = None) -> frozenset[str]:
+def tune_item_hashes(records: Iterable[LabelRecord]) -> frozenset[str]:
     """Return the sha256 of every tune item's text (read from the labels: no text is opened)."""
-    return frozenset(
-        r.sha256 for r in read_label_records(labels_dir, files) if r.kind == "item" and r.split == "tune"
-    )
+    return frozenset(r.sha256 for r in records if r.kind == "item" and r.split == "tune")
 
 
 def whitespace_free_sha256(text: str) -> str:

@@ -89,7 +89,7 @@ def test_tune_hashes_come_from_the_labels_without_texts(tmp_path: Path) -> None:
         _item("c", check_doc, "own", []),
     ]
     path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
-    assert tune_item_hashes(files=[path]) == frozenset({"shared"})
+    assert tune_item_hashes(read_label_records(files=[path])) == frozenset({"shared"})
     assert consistency_report(read_label_records(files=[path]))["items_whose_text_is_in_tune"] == {"check": 1}
 
 
