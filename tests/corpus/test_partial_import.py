@@ -58,6 +58,10 @@ def _uscc(draw: st.DrawFn) -> str:
 
 
 _money = st.integers(0, 10**6).map(lambda n: n / 100)
+# Revenue is 0 (no ratio is derived) or at least 1 万元: with rd_expense up to 10⁴ 万元 the derived
+# ratio stays within its range (≤ 10⁶ %). A smaller revenue makes a profile validation rightly
+# refuses (test_an_import_whose_derived_ratio_is_out_of_range_fails_and_keeps_the_record).
+_revenue = st.one_of(st.just(0.0), st.integers(100, 10**6).map(lambda n: n / 100))
 _text = st.text(alphabet="软件开发汽车零部件制造服务研发, ;", min_size=1, max_size=12).filter(
     lambda t: t.strip()
 )
@@ -72,6 +76,7 @@ FIELDS: dict[str, st.SearchStrategy[Any]] = {
     "established": st.dates(dt.date(1990, 1, 1), dt.date(2020, 12, 31)).map(dt.date.isoformat),
     "employees": st.integers(0, 5000),
     **{name: _money for name in MONEY_FIELDS},
+    "revenue": _revenue,
     "revenue_growth": st.integers(-5000, 20000).map(lambda n: n / 100),
     "qualifications": st.lists(st.sampled_from(TITLES), min_size=1, max_size=3, unique=True),
     "mu_jun_class": st.sampled_from(MU_JUN_CLASSES),
@@ -169,6 +174,17 @@ def test_a_partial_import_loses_no_field(store, tmp_path, stored, row, suffix, e
         {k: v for k, v in after.to_dict().items() if k not in ("rd_ratio", "size_class")}
     )
     assert (after.rd_ratio, after.size_class) == (derived.rd_ratio, derived.size_class)
+
+
+def test_an_import_whose_derived_ratio_is_out_of_range_fails_and_keeps_the_record(store, tmp_path):
+    store.upsert_enterprises([validate_profile({"id": "R1", "name": "丙公司", "revenue": 0.01})])
+    path = tmp_path / "rd.csv"
+    path.write_text("id,rd_expense\nR1,10000\n", encoding="utf-8")
+    report = ingest_enterprises(store, [path], progress=False)
+    assert (report.read, report.failed) == (1, 1)
+    assert "rd_ratio: rd_expense / revenue gives an R&D ratio out of range" in str(report.errors[0])
+    kept = store.get_enterprise("R1")
+    assert (kept.revenue, kept.rd_expense, kept.rd_ratio) == (0.01, None, None)
 
 
 def test_csv_without_a_column_keeps_it_and_a_new_enterprise_needs_a_name(store, tmp_path):
