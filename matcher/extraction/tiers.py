@@ -331,7 +331,7 @@ def _part_tiers(
         part, verb = open_parts[0]
         tiers.append(
             Tier(
-                label="所有企业",
+                label="其他企业" if _COMPLEMENT_RE.match(text, part.start, part.end) else "所有企业",
                 conditions=(),
                 support=text[verb.start() : part.end].strip(" ，,；;。")[:30],
                 amount=None,
@@ -357,8 +357,17 @@ _NOT_OPEN_RE = re.compile(
 )
 
 
+# 对大型企业等其他参保单位…可减半征收: every other one than a tier before it (a complement tier).
+_COMPLEMENT_RE = re.compile(
+    r"[\s　；;，,]*对(?:于)?(?:[^，。；;]{0,12}?等)?(?:其他|其它)[^，。；;的]{0,6}?(?:企业|单位|纳税人|缴费人|市场主体)"
+)
+
+
 def _open_measure(text: str, part: _Span) -> re.Match[str] | None:
-    """Return the permission a part with no condition grants every enterprise (a measure of its own), or None."""
+    """Return the outcome a part with no condition grants every enterprise (or every other one), or None."""
+    complement = _COMPLEMENT_RE.match(text, part.start, part.end)
+    if complement is not None:
+        return _OUTCOME_VERB_RE.search(text, complement.end(), part.end)
     if _NOT_OPEN_RE.search(text, part.start, part.end):
         return None
     match = _OPEN_MEASURE_RE.search(text, part.start, part.end)

@@ -57,10 +57,9 @@ def test_the_impact_the_authorities_weigh_is_no_requirement() -> None:
 def test_a_kind_named_as_an_example_of_every_other_one_is_no_requirement() -> None:
     entries = extract_entries("对中小微企业免征3个月；对大型企业等其他参保单位减半征收2个月。")
     tiers = [e for e in entries if isinstance(e, Tier)]
-    assert [c.field for t in tiers for c in t.conditions if isinstance(c, Condition)] == [
-        "size_class",
-        "undecidable",
-    ]
+    # The complement tier (every other payer) has no condition at all (labelling guide §5).
+    assert [c.field for t in tiers for c in t.conditions if isinstance(c, Condition)] == ["size_class"]
+    assert len(tiers) == 2 and not tiers[1].conditions
 
 
 def test_an_approval_the_enterprise_must_obtain_is_an_undecidable() -> None:

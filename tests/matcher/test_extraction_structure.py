@@ -415,3 +415,20 @@ def test_a_consequence_or_a_named_object_is_no_open_tier() -> None:
         entries = extract_entries(text)
         assert not [e for e in entries if isinstance(e, Tier) and not e.conditions], text
         assert judge_item(entries, {"id": "x"}).level != "eligible", text
+
+
+def test_every_other_payer_after_a_tier_is_a_complement_tier() -> None:
+    # 对大型企业等其他参保单位…减半: "every other one" after a tier for 中小微 is a tier no enterprise lacks.
+    text = (
+        "一、各地可免征中小微企业三项社会保险单位缴费部分，免征期限不超过4个月；对大型企业等其他参保单位"
+        "（不含机关事业单位）三项社会保险单位缴费部分可减半征收，减征期限不超过2个月。"
+    )
+    entries = extract_entries(text)
+    tiers = [e for e in entries if isinstance(e, Tier)]
+    assert [t.label for t in tiers if not t.conditions] == ["其他企业"]
+    assert not [c for c in _leaves(text) if c.field == "undecidable"]
+    assert judge_item(entries, {"id": "x", "size_class": "大"}).level == "eligible"
+    assert judge_item(entries, {"id": "x"}).level == "eligible"
+    # 参保企业 that narrows whom a measure is for is still a requirement.
+    narrowed = "对受疫情影响的参保企业，返还其上年度实际缴纳失业保险费的30%。"
+    assert "参保企业" in {c.value for c in _leaves(narrowed) if c.field == "undecidable"}
