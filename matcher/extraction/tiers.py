@@ -198,7 +198,31 @@ def _lift_common(per_tier: list[list[tuple[_Found, str]]]) -> list[list[tuple[_F
 def _with_tiers(
     text: str, roles: list[tuple[_Found, str]], any_from: tuple[int, int] | None
 ) -> tuple[Entry, ...]:
-    """Arrange nodes into common conditions and tiers when the text gives different outcomes to different enterprises."""
+    """Arrange nodes into common conditions and tiers when the text gives different outcomes to different enterprises.
+
+    A region excepted (各省（除湖北省外）…免征…；对其他参保单位…减半) bounds every measure of the item,
+    not the tier whose sentence names it: it stays common.
+    """
+    held = [
+        (f, r)
+        for f, r in roles
+        if r == "exclude"
+        and f.condition.field == "region_code"
+        and (any_from is None or not any_from[0] <= f.start < any_from[1])
+    ]
+    if not held:
+        return _arranged(text, roles, any_from)
+    rest = [x for x in roles if x not in held]
+    arranged = _arranged(text, rest, any_from)
+    if not any(isinstance(e, Tier) for e in arranged):
+        return _arranged(text, roles, any_from)  # no tiers: the text's own order
+    return (*_entries_of(held, text, None), *arranged)
+
+
+def _arranged(
+    text: str, roles: list[tuple[_Found, str]], any_from: tuple[int, int] | None
+) -> tuple[Entry, ...]:
+    """Arrange the nodes of ``roles`` (see :func:`_with_tiers`)."""
     outcomes = _outcomes(text)
     formula = None
     for part in _split(text, _SENTENCE_END):

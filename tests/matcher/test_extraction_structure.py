@@ -432,3 +432,16 @@ def test_every_other_payer_after_a_tier_is_a_complement_tier() -> None:
     # 参保企业 that narrows whom a measure is for is still a requirement.
     narrowed = "对受疫情影响的参保企业，返还其上年度实际缴纳失业保险费的30%。"
     assert "参保企业" in {c.value for c in _leaves(narrowed) if c.field == "undecidable"}
+
+
+def test_a_region_excepted_bounds_every_tier() -> None:
+    # 各省（除湖北省外）…；对其他参保单位…: the province excepted is out of both measures, not only the first.
+    text = (
+        "各省（除湖北省外）可免征中小微企业三项社会保险单位缴费部分，免征期限不超过4个月；"
+        "对大型企业等其他参保单位三项社会保险单位缴费部分可减半征收，减征期限不超过2个月。"
+    )
+    entries = extract_entries(text)
+    common = [e for e in entries if isinstance(e, Condition)]
+    assert [(c.field, c.value, c.role) for c in common] == [("region_code", "42", "exclude")]
+    assert judge_item(entries, {"id": "x", "size_class": "大", "region_code": "420100"}).level == "ineligible"
+    assert judge_item(entries, {"id": "x", "size_class": "大", "region_code": "330100"}).level == "eligible"
