@@ -158,6 +158,8 @@ UNDECIDABLE_PATTERNS = (
     r"新增(?:的)?(?:企业)?贷款",
     r"承租[^，；。]{0,16}(?:经营用房|房产|厂房)",
     r"(?<![省市区县])经(?!信)[^，；。]{2,20}(?:认定|评定|审核确认)",
+    # 经认定后，免收… / 经认定符合条件的: the recognition the enterprise must obtain (经认定的X: X says it).
+    r"(?<![省市区县未])经认定(?!的)(?:符合条件)?",
     # 经相关行业主管部门确认: whom a department must confirm (not 经营, 经济, 经费, 经办). The labels read
     # 经…批准 / 经…核准 as procedure, so only 确认 is taken.
     r"(?<![省市区县])经(?![信营济费办销])[^，；。]{2,20}?确认(?!书|文件)",
