@@ -31,15 +31,18 @@ def test_openapi_docs_and_pages_are_served(client):
     assert "MatchRequest" in schema["components"]["schemas"]
     assert client.get("/docs").status_code == 200
     navs = {}
-    for path, title in (
-        ("/", "智能匹配"),
-        ("/admin", "条件校对"),
-        ("/push", "推送时间线"),
-        ("/risk", "三色预警"),
+    for path, title, script in (
+        ("/", "智能匹配", "index"),
+        ("/admin", "条件校对", "admin"),
+        ("/push", "推送时间线", "push"),
+        ("/risk", "三色预警", "risk"),
     ):
         page = client.get(path)
         assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
         assert title in page.text
+        # Assembled from api/templates/: the page's own <main> and script, no placeholder left.
+        assert page.text.count("<main") == 1 and f'<script src="/static/{script}.js">' in page.text
+        assert "$" not in page.text, path
         assert "default-src 'self'" in page.headers["content-security-policy"]
         nav = re.search(r"<nav>(.*?)</nav>", page.text)
         assert nav, path
