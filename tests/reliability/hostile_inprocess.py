@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+import zipfile
 from pathlib import Path
 
 
@@ -43,10 +44,27 @@ def extraction_worst_case(length: int = 200_000) -> list[tuple[str, float, float
     return sorted(out, key=lambda row: -row[2])
 
 
+def bomb_docx(path: Path, source: Path, megabytes: int) -> Path:
+    """Write a real .docx whose document.xml is ``source``'s padded to ``megabytes`` MB of tiny elements.
+
+    It compresses about 250:1: small on disk, large once unzipped (what the loaders' caps are for).
+    """
+    with zipfile.ZipFile(source) as original:
+        members = {name: original.read(name) for name in original.namelist()}
+    xml = members["word/document.xml"]
+    cut = xml.rindex(b"</w:body>")
+    run = b"<w:p><w:r><w:t>x</w:t></w:r></w:p>"
+    padding = run * (megabytes * 1024 * 1024 // len(run))
+    members["word/document.xml"] = xml[:cut] + padding + xml[cut:]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as bomb:
+        for name, data in members.items():
+            bomb.writestr(name, data)
+    return path
+
+
 def docx_bomb_case(folder: Path) -> tuple[float, float, str]:
     """Seconds and peak MB to refuse a .docx whose document.xml is 57 MB, and the error."""
     import tracemalloc
-    import zipfile
 
     import docx
 
@@ -56,16 +74,7 @@ def docx_bomb_case(folder: Path) -> tuple[float, float, str]:
     document = docx.Document()
     document.add_paragraph("对企业给予奖励。")
     document.save(source)
-    with zipfile.ZipFile(source) as original:
-        members = {name: original.read(name) for name in original.namelist()}
-    xml = members["word/document.xml"]
-    cut = xml.rindex(b"</w:body>")
-    run = b"<w:p><w:r><w:t>x</w:t></w:r></w:p>"
-    members["word/document.xml"] = xml[:cut] + run * (57 * 1024 * 1024 // len(run)) + xml[cut:]
-    bomb = folder / "bomb.docx"
-    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as out:
-        for name, data in members.items():
-            out.writestr(name, data)
+    bomb = bomb_docx(folder / "bomb.docx", source, megabytes=57)
     tracemalloc.start()
     started = time.perf_counter()
     result = load_policies([bomb])
