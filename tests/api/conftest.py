@@ -28,17 +28,19 @@ def api_encoder(request: pytest.FixtureRequest) -> Any:
 
 
 @pytest.fixture(scope="module")
-def seed() -> Callable[[Path, Any], Services]:
-    """How a module's services are opened over its folder (a module with its own corpus overrides this)."""
+def services_opener() -> Callable[[Path, Any], Services]:
+    """How a module's services are opened over its folder (a module with its own corpus overrides this fixture)."""
     return open_services
 
 
 @pytest.fixture(scope="module")
 def services(
-    tmp_path_factory: pytest.TempPathFactory, api_encoder: Any, seed: Callable[[Path, Any], Services]
+    tmp_path_factory: pytest.TempPathFactory,
+    api_encoder: Any,
+    services_opener: Callable[[Path, Any], Services],
 ) -> Iterator[Services]:
     """Seeded services with one key of each role (module-scoped: tests may change data, so modules stay apart)."""
-    opened = seed(tmp_path_factory.mktemp("api-data"), api_encoder)
+    opened = services_opener(tmp_path_factory.mktemp("api-data"), api_encoder)
     yield opened
     opened.close()
 

@@ -65,7 +65,7 @@ def open_risk_services(folder: Path, encoder: Any) -> Services:
 
 
 @pytest.fixture(scope="module")
-def seed() -> Callable[[Path, Any], Services]:
+def services_opener() -> Callable[[Path, Any], Services]:
     """This module's services: :func:`open_risk_services`."""
     return open_risk_services
 
