@@ -445,3 +445,21 @@ def test_a_region_excepted_bounds_every_tier() -> None:
     assert [(c.field, c.value, c.role) for c in common] == [("region_code", "42", "exclude")]
     assert judge_item(entries, {"id": "x", "size_class": "大", "region_code": "420100"}).level == "ineligible"
     assert judge_item(entries, {"id": "x", "size_class": "大", "region_code": "330100"}).level == "eligible"
+
+
+def test_a_place_whose_authority_may_grant_the_measure_is_a_region() -> None:
+    # 自…起，湖南省可免征… / 湖南等受灾较重地区可以…延长: the place's enterprises get it (a region, not a stand-in).
+    text = "三、自2021年3月起，湖南省可免征各类参保单位三项社会保险单位缴费部分，免征期限不超过3个月。"
+    assert [(c.field, c.value) for c in _leaves(text)] == [("region_code", "43")]
+    text = (
+        "对按季申报的纳税人，将一季度申报期限延长至4月30日；湖南等受灾较重地区可以视情况再适当延长，"
+        "具体时间由省税务局确定。"
+    )
+    tiers = [e for e in extract_entries(text) if isinstance(e, Tier)]
+    assert [(c.field, c.value) for t in tiers for c in t.conditions if c.field == "region_code"] == [
+        ("region_code", "43")
+    ]
+    # 可能 is no permission; a place that is not an authority's subject stays no region.
+    assert not [
+        c for c in _leaves("湖南省可能出现用工短缺，对受影响企业给予补贴。") if c.field == "region_code"
+    ]
