@@ -19,7 +19,11 @@ _SUBJECT_RE = re.compile(r"企业|单位|纳税人|缴费人|主体|机构|商�
 
 
 # The text says in so many words that every enterprise may have it (无论盈利还是亏损，均可享受).
-_EVERYONE_RE = re.compile(r"无论[^。；;]{1,30}?(?:还是|或是|或者|与否)[^。；;]{0,30}?(?:均|都)(?:可|能)")
+_EVERYONE_RE = re.compile(
+    r"无论[^。；;]{1,30}?(?:还是|或是|或者|与否)[^。；;]{0,30}?(?:均|都)(?:可|能)"
+    # 全省纳税人可以通过…办理: every payer of the place may.
+    r"|(?<![^，,：:；;。\s])(?:全省|全市|全区|全县|全体|所有)(?:纳税人|缴费人|企业)(?:均|都)?(?:可以|可)"
+)
 
 
 def _subject_part(text: str, parts: Sequence[_Span]) -> tuple[int, int] | None:

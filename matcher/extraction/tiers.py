@@ -287,13 +287,14 @@ def _arranged(
 # What a part gives (免征增值税, 给予补贴, 延长至6月底): one outcome of the item.
 _OUTCOME_VERB_RE = re.compile(
     r"免征|免收|减征|减免|减半|暂免|给予|补贴|补助|奖励|资助|贴息|退还|返还|缓缴|延期|延长|简化|扣除|下调|减按"
-    r"|实施[^，。；;]{0,16}?服务"
+    r"|实施[^，。；;]{0,16}?服务|核定"
 )
 _RELIEF_FIRST_RE = re.compile(r"[\s　]*(?:减免|免收|减收|减半收取)")
 
 
 # A part that binds every beneficiary (须 / 应当 / 必须) states an obligation, not an outcome of its own.
-_OBLIGATION_RE = re.compile(r"(?<![无不毋免])(?:须|必须|应当|需要)")
+# 根据其实际需要核定: the beneficiary's own need, no obligation.
+_OBLIGATION_RE = re.compile(r"(?<![无不毋免])(?:须|必须|应当|(?<!实际)需要)")
 # 财政要及时启动… / 各地要…: a duty of the authorities before the outcome word.
 _DUTY_RE = re.compile(r"(?<![重主需只])要(?![求素点])")
 
@@ -380,6 +381,8 @@ def _part_tiers(
 _OPEN_MEASURE_RE = re.compile(
     r"(?:准许|允许)(?:企业|纳税人|缴费人|参保单位|用人单位)?[^，。；;的]{0,12}?(?:延期|延长|缓缴|分期|预缴|享受)"
     r"|(?<![^，,：:；;。\s])将[^，。；;]{1,20}?(?:延长至|顺延至|延至)"
+    # 纳税人通过网上申请办理发票寄递业务免收邮寄费用: a relief to payers at large, the clause's bare subject.
+    r"|(?<![^，,：:；;。\s])(?:纳税人|缴费人|企业)(?![的和及、])[^，。；;的]{0,24}?(?:免收|暂免收取|免费)"
     # 对企业生产用水实行“欠费不停供”: every enterprise's own supply, no kind named.
     r"|(?<![^，,：:；;。\s])对企业(?!的)[^，。；;的]{1,16}?(?:实行|实施)"
 )

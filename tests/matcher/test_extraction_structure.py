@@ -423,6 +423,23 @@ def test_a_relief_of_named_enterprises_charges_beside_every_enterprise_supply_ma
     assert any("实施隔离措施" in str(c.value) for c in _leaves(kept) if c.field == "undecidable")
 
 
+def test_a_relief_to_payers_at_large_beside_a_quota_fixed_for_some_makes_tiers() -> None:
+    # 纳税人…免收…费用 is every payer's; 对生产…物资的纳税人，税务机关根据其实际需要核定… is a measure for some
+    # (核定 is its outcome, 实际需要 no obligation).
+    text = (
+        "五、方便领用发票。即日起至3月底，纳税人在网上申请发票邮寄业务免收快递费用。对生产和销售消毒用品等防疫物资的"
+        "纳税人，税务机关按其实际需要核定发票领用数量。"
+    )
+    entries = extract_entries(text)
+    tiers = [e for e in entries if isinstance(e, Tier)]
+    assert len(tiers) == 2
+    assert [t.label for t in tiers if not t.conditions] == ["所有企业"]
+    assert judge_item(entries, {"id": "x"}).level == "eligible"
+    # Every payer of the place may: no one to stand in for.
+    every = "关于本省纳税人网上领用发票的公告 全省纳税人可以通过电子税务局办理发票领用，选择邮寄方式领取。"
+    assert not [c for c in _leaves(every) if c.field == "undecidable"]
+
+
 def test_a_consequence_or_a_named_object_is_no_open_tier() -> None:
     # 缓缴期间免收滞纳金 follows from the measure before it; 免征民航企业缴纳的… names its object; a part with
     # a subject of its own (…的，可顺延) is conditional: none of them is a measure every enterprise has.
