@@ -90,11 +90,14 @@ _BENEFICIARY_RE = re.compile(
 _GRANT_RE = re.compile(
     r"(?<!尽)可(?:以)?(?!(?:直接|自行|自主)?(?:通过|登录|登陆|拨打|咨询|向|到|预约|自助|下载|关注|联系|使用|选择|在线|网上))"
     r"(?!能)|允许|准予|免予|免费|零收费|降低|延至|延长|不将|不列入|优先|"
-    r"提前支付|暂按|暂不(?!可)|无需|不需|不收取"
+    r"提前支付|暂按|暂不(?!可)|无需|不需|不收取|不受[^。；;，,]{0,20}?限制"
 )
 # 对…企业…实行 (a price, a regime): granted to them; 企业…实行 alone is their duty (实行分餐制).
 _GRANT_REGIME_RE = re.compile(r"对[^。；;]{0,60}?(?:" + _BENEFICIARY_RE.pattern + r")[^。；;]{0,40}?实行")
-_DUTY_BEFORE_RE = re.compile(r"要|应|鼓励|引导|倡导|督促|指导|推动|推行|帮助")
+# 要 / 应 as a duty, not inside 需要 / 重要 / 要求 / 应对 / 应用 / 应急 / 应纳税 ….
+_DUTY_BEFORE_RE = re.compile(
+    r"应当|(?<![响适供对反])应(?![对用急收付纳税征])|(?<![需重主只想])要(?![求素点件])|鼓励|引导|倡导|督促|指导|推动|推行|帮助"
+)
 _GRANT_SENTENCE_RE = re.compile(r"[^。；;\n]+")
 # Sections that are about the policy, not something to apply for.
 NON_ITEM_HEADING_RE = re.compile(

@@ -370,6 +370,9 @@ def test_a_measure_naming_no_support_that_grants_enterprises_something_is_offere
 def test_grants_enterprises_reads_one_sentence_at_a_time():
     assert grants_enterprises("对受影响的个体工商户，允许分期缴纳。")
     assert not grants_enterprises("各部门要加强协调。对企业反映的问题，及时研究。")
+    # 应对 / 需要 are no duty before the grant; 不受…限制 spares them a limit.
+    assert grants_enterprises("企业为应对疫情捐赠的物资，允许在计算所得时扣除。")
+    assert grants_enterprises("对因生产需要扩大产能的企业，用电量不受原定额度限制。")
     # A beneficiary in one sentence and a permission in the next are no grant.
     assert not grants_enterprises("做好企业服务工作。相关材料可在网上提交。")
 
