@@ -10,7 +10,7 @@ with the share of conditions met.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,7 +19,7 @@ import numpy as np
 from corpus.conditions import LEVELS, ConditionResult
 from matcher.eligibility import LEVEL_RANK, ConditionTable, Gap
 from matcher.encoder_text import profile_text, query_text
-from matcher.facts import result_extras, verdict_json
+from matcher.facts import result_extras, round6, verdict_json
 from matcher.fusion import PartScores, fuse, rank_score
 from matcher.item_catalog import ItemCatalog
 from matcher.item_index import ItemIndex
@@ -47,14 +47,17 @@ class MatchResult:
     exclusions: tuple[str, ...] = ()
     extras: Mapping[str, Any] = field(default_factory=dict)  # v2: tier, bonus, amount, window (matcher.facts)
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready dict in the shape of api.md's result (plus the v2 keys of ``extras``)."""
+    def to_dict(self, rounded: Sequence[float] | None = None) -> dict[str, Any]:
+        """JSON-ready dict in the shape of api.md's result (plus the v2 keys of ``extras``).
+
+        ``rounded``: the score and the breakdown's values rounded to six places (``verdict_json``).
+        """
         return {
             **self.extras,
             "policy_id": self.policy_id,
             "item_id": self.item_id,
             "title": self.title,
-            **verdict_json(self.level, self.score, self.score_breakdown, self.conditions, self.gaps),
+            **verdict_json(self.level, self.score, self.score_breakdown, self.conditions, self.gaps, rounded),
             "fulfilment": self.fulfilment,
             "support": self.support,
             "excluded": self.excluded,
@@ -75,8 +78,22 @@ class MatchResponse:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict (POST /v1/match's answer)."""
+        # Every result's score and breakdown rounded as one array (round6: the same floats as round()); a
+        # value not a float (an int rounds to an int) leaves each result to round its own.
+        numbers = [v for r in self.results for v in (r.score, *r.score_breakdown.values())]
+        if not numbers or not all(type(v) is float for v in numbers):
+            return self._to_dict([r.to_dict() for r in self.results])
+        rounded = round6(numbers)
+        results, start = [], 0
+        for r in self.results:
+            end = start + 1 + len(r.score_breakdown)
+            results.append(r.to_dict(rounded[start:end]))
+            start = end
+        return self._to_dict(results)
+
+    def _to_dict(self, results: list[dict[str, Any]]) -> dict[str, Any]:
         return {
-            "results": [r.to_dict() for r in self.results],
+            "results": results,
             "model": self.model,
             "index": self.index,
             "enterprise_id": self.enterprise_id,

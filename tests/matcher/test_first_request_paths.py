@@ -267,3 +267,56 @@ def test_rows_laid_out_by_position_with_or_without_the_identity_shortcut(tmp_pat
             plain = index._laid_out(catalog, best, index._positions_of(catalog, doc_ids))
             fast = index._by_position(catalog, "passage", best, doc_ids)
             assert fast.dtype == plain.dtype and np.array_equal(fast, plain)
+
+
+def test_round6_gives_the_floats_of_round_for_every_kind_of_value():
+    from matcher.facts import round6
+
+    rng = np.random.default_rng(19)
+    halves = np.round(rng.standard_normal(20_000), 6) + 5e-7  # a decimal half away: the hard case
+    values = np.concatenate(
+        [
+            rng.standard_normal(50_000),
+            rng.random(20_000) * 1e-5,
+            rng.standard_normal(20_000) * 1e6,  # past 2³² once scaled: handed to round()
+            rng.standard_normal(20_000).astype(np.float32).astype(np.float64),  # scores kept as float32
+            halves,
+            -halves,
+            [0.0, -0.0, 5e-7, -5e-7, 2.5e-7, -2.5e-7, 1.0000005, 4294.9672955, 1e300, -1e-300],
+            [np.inf, -np.inf, np.nan],
+        ]
+    ).tolist()
+    fast = round6(values)
+    plain = [round(v, 6) for v in values]
+    assert len(fast) == len(plain)
+    for v, a, b in zip(values, fast, plain, strict=True):
+        assert type(a) is float
+        assert (a == b and np.signbit(a) == np.signbit(b)) or (a != a and b != b), v
+    assert round6([]) == []
+
+
+def test_condition_dicts_laid_out_once_are_fresh_copies():
+    from corpus.conditions import Condition, ConditionResult
+
+    def plain(c: Condition) -> dict:
+        value = list(c.value) if isinstance(c.value, tuple) else c.value
+        out = {"field": c.field, "op": c.op, "value": value, "span": c.span, "source": c.source}
+        if c.role != "require":
+            out["role"] = c.role
+        return out
+
+    conditions = [
+        Condition("size_class", "in", ["小", "微"], "小微企业"),
+        Condition("tax_credit_grade", "eq", "A", "纳税信用等级为A级", role="bonus"),
+        Condition("employees", "gte", 10, "", source="edited"),
+    ]
+    for c in conditions:
+        first = c.to_dict()
+        assert first == plain(c) and list(first) == list(plain(c))  # the same keys in the same order
+        first["value"] = "changed"  # a caller writing to an answer never reaches the next one
+        if isinstance(c.value, tuple):
+            c.to_dict()["value"].append("x")
+        assert c.to_dict() == plain(c)
+        assert c == Condition(c.field, c.op, c.value, c.span, c.source, c.role)  # the layout is no field
+        result = ConditionResult(c, "met", ("小",))
+        assert result.to_dict() == {**plain(c), "verdict": "met", "actual": ["小"]}
