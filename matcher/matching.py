@@ -159,9 +159,11 @@ def match_items(
     n = len(catalog.items)
     # Candidates: region-applicable and still valid. Unknown region keeps every item, with the region unknown.
     region = str(data.get("region_code") or "")
+    in_region = None
     if region:
         per_prefix = np.array([region.startswith(p) for p in catalog.prefixes], dtype=bool)
         applicable = per_prefix[catalog.prefix_of]
+        in_region = np.flatnonzero(applicable)
         region_unknown = np.zeros(n, dtype=bool)
     else:
         applicable = np.ones(n, dtype=bool)
@@ -186,21 +188,32 @@ def match_items(
         assert text_vector is not None
         semantic_scores = semantic.of(catalog.table) @ text_vector[0]
     codes = catalog.table.verdict_codes(data, semantic_scores, judge.codes)
-    verdicts = catalog.table.levels_from_codes(codes)
-    level = verdicts.level.copy()
-    level[region_unknown & (level == 0)] = 1  # an unknown region is missing data: need_info at best
+    if in_region is None:
+        verdicts = catalog.table.levels_from_codes(codes)
+        level = verdicts.level.copy()
+        level[region_unknown & (level == 0)] = 1  # an unknown region is missing data: need_info at best
+        flagged, level_without_exclusions = verdicts.excluded, verdicts.level_without_exclusions
+        rules = verdicts.rules_share()
+    else:
+        # Only the region's items can be offered: the level pass runs over their rows alone, and the
+        # other items read ineligible, never excluded (every use below is masked by ``applicable``).
+        verdicts = catalog.table.levels_of_items(codes, in_region)
+        level = np.full(n, LEVEL_RANK["ineligible"], dtype=verdicts.level.dtype)
+        level[in_region] = verdicts.level
+        flagged = np.zeros(n, dtype=bool)
+        flagged[in_region] = verdicts.excluded
+        level_without_exclusions = level
+        if verdicts.level_without_exclusions is not verdicts.level:
+            level_without_exclusions = level.copy()
+            level_without_exclusions[in_region] = verdicts.level_without_exclusions
+        rules = np.zeros(n)
+        rules[in_region] = verdicts.rules_share()
 
     wanted = np.zeros(len(LEVELS), dtype=bool)
     wanted[[LEVEL_RANK[lvl] for lvl in request.levels]] = True
     chosen = applicable & wanted[level]
     # Kept out only by an exclusion (失信, 重大违法) from a level asked for: listed, flagged.
-    excluded = (
-        applicable
-        & verdicts.excluded
-        & wanted[verdicts.level_without_exclusions]
-        & request.include_excluded
-        & ~chosen
-    )
+    excluded = applicable & flagged & wanted[level_without_exclusions] & request.include_excluded & ~chosen
     counts: dict[str, int] = {}
     for rank, name in enumerate(LEVELS):
         if n_level := int((chosen & (level == rank)).sum()):
@@ -209,7 +222,6 @@ def match_items(
         counts["excluded"] = int(excluded.sum())
 
     # Ranking: level first; within a level by the served fusion plus the share of conditions met.
-    rules = verdicts.rules_share()
     candidates = np.flatnonzero(chosen | excluded)
     query_vector = text_vector if wants_dense else None
     parts = index.parts(catalog, query, query_vector, candidates)

@@ -198,8 +198,11 @@ def test_warm_builds_what_the_first_match_would_build(tmp_path, encoder):  # typ
         assert all(a is not None and len(a.data if hasattr(a, "nnz") else a) for a in built)
         chunks = matcher.index._chunks_cache
         assert chunks is not None
-        enterprise_id = next(i for i in matcher.columns.ids if i is not None)
-        matcher.match(enterprise_id=enterprise_id)
+        parts = dict(matcher.catalog.table._parts)  # each region's level pass
+        assert parts
+        for enterprise_id in [i for i in matcher.columns.ids if i is not None][:30]:
+            matcher.match(enterprise_id=enterprise_id)
+        assert matcher.catalog.table._parts == parts  # every region's set was compiled before
         # The first match used the arrays built before it (a pre-forked worker shares them), none of its own.
         after = (lexical._matrix, lexical._tf_weights, passages._matrix, passages._tf_weights)
         assert all(a is b for a, b in zip(built, after, strict=True))
@@ -320,3 +323,41 @@ def test_condition_dicts_laid_out_once_are_fresh_copies():
         assert c == Condition(c.field, c.op, c.value, c.span, c.source, c.role)  # the layout is no field
         result = ConditionResult(c, "met", ("小",))
         assert result.to_dict() == {**plain(c), "verdict": "met", "actual": ["小"]}
+
+
+def test_level_pass_over_some_items_gives_their_numbers_of_the_pass_over_all(tmp_path, encoder):  # type: ignore[no-untyped-def]
+    from golden_demo import demo_matcher
+
+    with demo_matcher(tmp_path, encoder) as matcher:
+        catalog = matcher.catalog
+        table = catalog.table
+        n = len(catalog.items)
+        assert table.structure.has_tiers and not table.structure.simple  # the general pass is the one tried
+        rng = np.random.default_rng(19)
+        regions = [
+            np.flatnonzero([catalog.prefixes[p] == "" or p == q for p in catalog.prefix_of])
+            for q in range(len(catalog.prefixes))
+        ]
+        subsets = [
+            *regions,
+            np.arange(n),
+            np.zeros(0, dtype=np.int64),
+            np.sort(rng.choice(n, n // 3, replace=False)),
+        ]
+        ids = [matcher.columns.ids[r] for r in range(len(matcher.columns)) if matcher.columns.alive[r]][:8]
+        for enterprise_id in ids:
+            codes = table.verdict_codes(matcher.profile_for(enterprise_id, None))
+            every = table.levels_from_codes(codes)
+            for items in subsets:
+                some = table.levels_of_items(codes, items)
+                for name in ("level", "n_met", "n_conditions", "excluded", "level_without_exclusions"):
+                    assert np.array_equal(getattr(some, name), getattr(every, name)[items]), name
+                for name in ("tier", "n_bonus_met", "n_bonus"):
+                    if len(items):
+                        assert np.array_equal(getattr(some, name), getattr(every, name)[items]), name
+                assert np.array_equal(some.rules_share(), every.rules_share()[items])
+        # Compiled once per set of items, and bounded.
+        assert len(table._parts) <= 64
+        before = dict(table._parts)
+        table.levels_of_items(codes, subsets[0])
+        assert all(table._parts[k] is v for k, v in before.items())
