@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -277,11 +276,20 @@ class _Structure:
 
 def _take(verdicts: TableVerdicts, items: np.ndarray) -> TableVerdicts:
     """Return the verdicts of the items at ``items``, in that order."""
+
+    def pick(values: np.ndarray | None) -> np.ndarray | None:
+        return None if values is None else values[items]
+
+    v = verdicts
     return TableVerdicts(
-        *(
-            None if values is None else values[items]
-            for values in (getattr(verdicts, f.name) for f in dataclasses.fields(verdicts))
-        )
+        v.level[items],
+        v.n_met[items],
+        v.n_conditions[items],
+        v.excluded[items],
+        v.level_without_exclusions[items],
+        pick(v.tier),
+        pick(v.n_bonus_met),
+        pick(v.n_bonus),
     )
 
 

@@ -361,3 +361,22 @@ def test_level_pass_over_some_items_gives_their_numbers_of_the_pass_over_all(tmp
         before = dict(table._parts)
         table.levels_of_items(codes, subsets[0])
         assert all(table._parts[k] is v for k, v in before.items())
+
+
+def test_level_pass_over_some_items_of_a_table_of_plain_leaves():
+    from corpus.conditions import Condition
+    from matcher.eligibility import ConditionTable
+
+    size = Condition("size_class", "in", ["small", "micro"])
+    revenue = Condition("revenue", "gte", 500)
+    honest = Condition("credit_status", "eq", "normal")
+    table = ConditionTable([[size], [revenue, honest], [], [size, revenue], [honest]])
+    assert table.structure.simple  # the bincount pass: some items are taken from the pass over all
+    for profile in ({"size_class": "small", "revenue": 800}, {"credit_status": "dishonest"}, {}):
+        codes = table.verdict_codes(profile)
+        every = table.levels_from_codes(codes)
+        for items in ([4, 0, 3], [1], [], [0, 1, 2, 3, 4]):
+            some = table.levels_of_items(codes, np.array(items, dtype=np.int64))
+            assert np.array_equal(some.level, every.level[items])
+            assert np.array_equal(some.rules_share(), every.rules_share()[items])
+            assert np.array_equal(some.excluded, every.excluded[items])
