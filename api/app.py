@@ -4,7 +4,8 @@
 directory when the app starts (``policymatch serve``); tests and embedders
 pass ready :class:`~api.services.Services` instead. Routes live one file per
 resource in ``api/routes/``; errors are answered in the contract's shape by
-:mod:`api.errors`; the two pages are static files under ``api/static/``.
+:mod:`api.errors`; the pages are assembled from ``api/templates/`` (:mod:`api.pages`), their scripts and
+styles are static files under ``api/static/``.
 """
 
 from __future__ import annotations
@@ -12,18 +13,19 @@ from __future__ import annotations
 import gc
 import logging
 import threading
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 
 import fastapi_offline
 from fastapi import FastAPI
-from fastapi.responses import FileResponse
+from fastapi.responses import FileResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from api.errors import install_error_handlers
 from api.limits import BodySizeLimit, Limits
 from api.logs import RequestLog
+from api.pages import render_all
 from api.routes import enterprises, events, feedback, health, honours, match, policies, risk, service, targets
 from api.runtime import match_limiter, responsive_switching, settle_heap, warm_up
 from api.services import Services, open_services
@@ -108,28 +110,17 @@ def create_app(
         """Serve the API reference: swagger-ui from the fastapi-offline package, under the pages' strict CSP."""
         return FileResponse(STATIC / "docs.html", media_type="text/html; charset=utf-8", headers=PAGE_HEADERS)
 
-    @app.get("/", include_in_schema=False)
-    def index_page() -> FileResponse:
-        """智能匹配: the enterprise's page."""
-        return FileResponse(
-            STATIC / "index.html", media_type="text/html; charset=utf-8", headers=PAGE_HEADERS
-        )
-
-    @app.get("/admin", include_in_schema=False)
-    def admin_page() -> FileResponse:
-        """条件校对: the admin's page."""
-        return FileResponse(
-            STATIC / "admin.html", media_type="text/html; charset=utf-8", headers=PAGE_HEADERS
-        )
-
-    @app.get("/push", include_in_schema=False)
-    def push_page() -> FileResponse:
-        """精准推送: the push timeline and the delivery log."""
-        return FileResponse(STATIC / "push.html", media_type="text/html; charset=utf-8", headers=PAGE_HEADERS)
-
-    @app.get("/risk", include_in_schema=False)
-    def risk_page() -> FileResponse:
-        """风险监管: 三色预警 and monitoring (analyst, admin)."""
-        return FileResponse(STATIC / "risk.html", media_type="text/html; charset=utf-8", headers=PAGE_HEADERS)
+    # The pages are assembled from api/templates/ once, here, and served from memory.
+    for path, body in render_all().items():
+        app.add_api_route(path, _page_route(body), methods=["GET"], include_in_schema=False)
 
     return app
+
+
+def _page_route(body: bytes) -> Callable[[], Response]:
+    """Return a GET handler answering one assembled page under the pages' strict CSP."""
+
+    def page() -> Response:
+        return Response(body, media_type="text/html; charset=utf-8", headers=PAGE_HEADERS)
+
+    return page

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from api.commands.store_access import cli_store, listing_limit
+from api.commands.store_access import add_listing_options, cli_store, listing_limit
 
 ROLE_CHOICES = ("admin", "push", "enterprise", "analyst", "finance")
 
@@ -35,8 +35,7 @@ def register(sub: argparse._SubParsersAction, group: Any) -> None:
     )
     audit.add_argument("--target", default=None, help="policy, item or enterprise id")
     audit.add_argument("--since", default=None, help="ISO time, e.g. 2026-01-01")
-    audit.add_argument("--limit", type=int, default=50)
-    audit.add_argument("--json", action="store_true", help="one JSON object per line")
+    add_listing_options(audit)
     audit.set_defaults(func=_audit)
 
     feedback = group("feedback")

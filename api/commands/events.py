@@ -7,7 +7,14 @@ import json
 from typing import Any
 
 from api.commands.admin import _cli_audit
-from api.commands.store_access import cli_store, found, listing_limit, open_cli_store, print_records
+from api.commands.store_access import (
+    add_listing_options,
+    cli_store,
+    found,
+    listing_limit,
+    open_cli_store,
+    print_records,
+)
 
 
 def register(sub: argparse._SubParsersAction, group: Any) -> None:
@@ -25,7 +32,7 @@ def register(sub: argparse._SubParsersAction, group: Any) -> None:
     add.set_defaults(func=_subs_add)
     listing = subs.add_parser("list", help="list subscriptions (never secrets)")
     listing.add_argument("--all", action="store_true", help="deleted ones too")
-    listing.add_argument("--json", action="store_true", help="one JSON object per line")
+    add_listing_options(listing, limit=None)
     listing.set_defaults(func=_subs_list)
     delete = subs.add_parser("delete", help="stop a subscription (undelivered deliveries are cancelled)")
     delete.add_argument("subscription_id")
@@ -38,15 +45,13 @@ def register(sub: argparse._SubParsersAction, group: Any) -> None:
     elist = events.add_parser("list", help="events in the outbox, newest first")
     elist.add_argument("--type", default=None, help="one event type")
     elist.add_argument("--subject", default=None, help="policy, item or enterprise id")
-    elist.add_argument("--limit", type=int, default=50)
-    elist.add_argument("--json", action="store_true", help="one JSON object per line")
+    add_listing_options(elist)
     elist.set_defaults(func=_events_list)
     log = events.add_parser("deliveries", help="the delivery log, newest first")
     log.add_argument("--status", default=None, help="pending, retrying, delivered, dead or cancelled")
     log.add_argument("--subscription", default=None, metavar="ID")
     log.add_argument("--event", default=None, metavar="ID")
-    log.add_argument("--limit", type=int, default=50)
-    log.add_argument("--json", action="store_true", help="one JSON object per line")
+    add_listing_options(log)
     log.set_defaults(func=_deliveries)
     show = events.add_parser("show", help="one delivery with every attempt")
     show.add_argument("delivery_id")
@@ -78,7 +83,7 @@ def register(sub: argparse._SubParsersAction, group: Any) -> None:
         help="start the rule at the 发布 date or at ingestion",
     )
     timeline.add_argument("--days", type=int, default=5, help="working days the rule allows (default 5)")
-    timeline.add_argument("--json", action="store_true", help="one JSON object per line")
+    add_listing_options(timeline, limit=None)
     timeline.set_defaults(func=_timeline)
 
 

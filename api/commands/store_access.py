@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -39,6 +40,13 @@ def found(record: T | None, missing: str) -> T:
     if record is None:
         raise LookupError(missing)
     return record
+
+
+def add_listing_options(parser: argparse.ArgumentParser, *, limit: int | None = 50) -> None:
+    """Add a listing's ``--limit`` (when ``limit``, its default, is given) and ``--json`` (JSON lines)."""
+    if limit is not None:
+        parser.add_argument("--limit", type=int, default=limit)
+    parser.add_argument("--json", action="store_true", help="one JSON object per line")
 
 
 def listing_limit(limit: int) -> int:

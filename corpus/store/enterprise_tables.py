@@ -34,7 +34,7 @@ class EnterpriseTables(SQLCore):
 
         Each changed profile appends an ``enterprise`` change with ``action`` (``patch`` for a merge patch).
         """
-        inserted = updated = unchanged = 0
+        counts: list[tuple[int, int, int]] = []  # (inserted, updated, unchanged) of each statement batch
         conn = self._conn()
         now = utc_now()
         with self.transaction():
@@ -45,24 +45,13 @@ class EnterpriseTables(SQLCore):
                         raise TypeError(
                             f"upsert_enterprises takes EnterpriseProfile (validate_profile), got {type(profile).__name__}"
                         )
-                    if (
-                        profile.id in payloads
-                    ):  # the same id twice in a chunk: store the first, then the second
-                        counts = self._upsert_chunk(conn, list(payloads.values()), now, action)
-                        inserted, updated, unchanged = (
-                            inserted + counts[0],
-                            updated + counts[1],
-                            unchanged + counts[2],
-                        )
+                    # The same id twice in a chunk: store the first, then the second.
+                    if profile.id in payloads:
+                        counts.append(self._upsert_chunk(conn, list(payloads.values()), now, action))
                         payloads = {}
                     payloads[profile.id] = (profile, to_json(profile.to_dict()))
-                counts = self._upsert_chunk(conn, list(payloads.values()), now, action)
-                inserted, updated, unchanged = (
-                    inserted + counts[0],
-                    updated + counts[1],
-                    unchanged + counts[2],
-                )
-        return UpsertCounts(inserted, updated, unchanged)
+                counts.append(self._upsert_chunk(conn, list(payloads.values()), now, action))
+        return UpsertCounts(*(sum(column) for column in zip(*counts, strict=True)))
 
     def _upsert_chunk(
         self, conn: Connection, chunk: list[tuple[EnterpriseProfile, str]], now: str, action: str = "upsert"

@@ -21,7 +21,6 @@ import os
 import signal
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
@@ -30,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from eval.bench.serving import free_port
+from eval.bench.serving import data_dir_or_scratch, free_port
 
 REPO = Path(__file__).resolve().parents[2]
 SECRET = "bench-events-secret-0123456789"
@@ -147,10 +146,7 @@ def run(
     from matcher.demo import load_demo
     from matcher.ingest import ingest_policies
 
-    tmp = None
-    if data_dir is None:
-        tmp = tempfile.TemporaryDirectory(prefix="policymatch-bench-events-")
-        data_dir = Path(tmp.name) / "data"
+    data_dir, tmp = data_dir_or_scratch(data_dir, "policymatch-bench-events-")
     data_dir.mkdir(parents=True, exist_ok=True)
     log = data_dir.parent / "serve.log"
     model = _model_path(models_dir)

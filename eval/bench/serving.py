@@ -6,6 +6,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Mapping
 from pathlib import Path
@@ -18,6 +19,16 @@ def cpu_seconds(pid: int) -> float:
     """CPU seconds (user + system) a process has used so far."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def data_dir_or_scratch(
+    data_dir: Path | None, prefix: str
+) -> tuple[Path, tempfile.TemporaryDirectory[str] | None]:
+    """Return ``data_dir``, or ``data/`` in a new temporary folder (returned too, to clean up) when it is None."""
+    if data_dir is not None:
+        return data_dir, None
+    scratch = tempfile.TemporaryDirectory(prefix=prefix)
+    return Path(scratch.name) / "data", scratch
 
 
 def free_port() -> int:

@@ -125,6 +125,11 @@ def loopback_client(services: Services) -> Iterator[TestClient]:
         yield test_client
 
 
+def with_limits(services: Services, limits: Limits) -> Services:
+    """The same settings, store and matcher under other ``limits`` (with limiters and workers of their own)."""
+    return Services(settings=services.settings, store=services.store, matcher=services.matcher, limits=limits)
+
+
 def auth(secret: str) -> dict[str, str]:
     """The Authorization header of a key."""
     return {"Authorization": f"Bearer {secret}"}

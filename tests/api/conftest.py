@@ -9,7 +9,7 @@ the service and not the extractor's reading of a sentence.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -28,9 +28,19 @@ def api_encoder(request: pytest.FixtureRequest) -> Any:
 
 
 @pytest.fixture(scope="module")
-def services(tmp_path_factory: pytest.TempPathFactory, api_encoder: Any) -> Iterator[Services]:
+def services_opener() -> Callable[[Path, Any], Services]:
+    """How a module's services are opened over its folder (a module with its own corpus overrides this fixture)."""
+    return open_services
+
+
+@pytest.fixture(scope="module")
+def services(
+    tmp_path_factory: pytest.TempPathFactory,
+    api_encoder: Any,
+    services_opener: Callable[[Path, Any], Services],
+) -> Iterator[Services]:
     """Seeded services with one key of each role (module-scoped: tests may change data, so modules stay apart)."""
-    opened = open_services(tmp_path_factory.mktemp("api-data"), api_encoder)
+    opened = services_opener(tmp_path_factory.mktemp("api-data"), api_encoder)
     yield opened
     opened.close()
 

@@ -6,7 +6,7 @@ import logging
 import re
 
 import pytest
-from api_helpers import assert_error, auth, open_services
+from api_helpers import assert_error, auth, open_services, with_limits
 from fastapi.testclient import TestClient
 
 from api.app import create_app
@@ -31,15 +31,18 @@ def test_openapi_docs_and_pages_are_served(client):
     assert "MatchRequest" in schema["components"]["schemas"]
     assert client.get("/docs").status_code == 200
     navs = {}
-    for path, title in (
-        ("/", "智能匹配"),
-        ("/admin", "条件校对"),
-        ("/push", "推送时间线"),
-        ("/risk", "三色预警"),
+    for path, title, script in (
+        ("/", "智能匹配", "index"),
+        ("/admin", "条件校对", "admin"),
+        ("/push", "推送时间线", "push"),
+        ("/risk", "三色预警", "risk"),
     ):
         page = client.get(path)
         assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
         assert title in page.text
+        # Assembled from api/templates/: the page's own <main> and script, no placeholder left.
+        assert page.text.count("<main") == 1 and f'<script src="/static/{script}.js">' in page.text
+        assert "$" not in page.text, path
         assert "default-src 'self'" in page.headers["content-security-policy"]
         nav = re.search(r"<nav>(.*?)</nav>", page.text)
         assert nav, path
@@ -208,12 +211,7 @@ def test_malformed_requests_answer_in_the_contract_shape(client, keys):
 
 
 def test_body_size_limit_is_413(services: Services, keys):
-    small = Services(
-        settings=services.settings,
-        store=services.store,
-        matcher=services.matcher,
-        limits=Limits(max_body_bytes=2_000),
-    )
+    small = with_limits(services, Limits(max_body_bytes=2_000))
     with TestClient(create_app(small.settings, small), client=("127.0.0.1", 1)) as client:
         body = {"id": "big-1", "title": "大", "text": "字" * 3_000}
         error = assert_error(
@@ -233,12 +231,7 @@ def test_body_size_limit_is_413(services: Services, keys):
 
 
 def test_rate_limit_per_key_is_429(services: Services, keys):
-    tight = Services(
-        settings=services.settings,
-        store=services.store,
-        matcher=services.matcher,
-        limits=Limits(rate_per_minute=1, burst=2),
-    )
+    tight = with_limits(services, Limits(rate_per_minute=1, burst=2))
     with TestClient(create_app(tight.settings, tight), client=("127.0.0.1", 1)) as client:
         push = auth(keys["push"])
         assert client.get("/v1/policies", headers=push).status_code == 200

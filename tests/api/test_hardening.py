@@ -11,7 +11,7 @@ import time
 from typing import Any
 
 import pytest
-from api_helpers import assert_error, auth
+from api_helpers import assert_error, auth, with_limits
 from fastapi.testclient import TestClient
 
 from api.app import create_app
@@ -98,11 +98,8 @@ def test_policy_ids_and_nul_are_checked_too(client, services, keys):
 def test_a_policy_past_its_extraction_budget_is_refused_and_the_worker_replaced(services, keys):
     from dataclasses import replace
 
-    tight = Services(
-        settings=services.settings,
-        store=services.store,
-        matcher=services.matcher,
-        limits=replace(services.limits, extraction_budget_s=0.05, max_policy_text_chars=300_000),
+    tight = with_limits(
+        services, replace(services.limits, extraction_budget_s=0.05, max_policy_text_chars=300_000)
     )
     try:
         with TestClient(create_app(tight.settings, tight), client=("127.0.0.1", 1)) as client:
@@ -205,11 +202,9 @@ def _refused_rows(services: Services, **match: Any) -> list[Any]:
 def test_401_403_429_are_audited_and_aggregated(services, keys):
     from dataclasses import replace
 
-    tight = Services(
-        settings=services.settings,
-        store=services.store,
-        matcher=services.matcher,
-        limits=replace(services.limits, rate_per_minute=1, burst=2, unauth_rate_per_minute=1, unauth_burst=5),
+    tight = with_limits(
+        services,
+        replace(services.limits, rate_per_minute=1, burst=2, unauth_rate_per_minute=1, unauth_burst=5),
     )
     try:
         app = create_app(tight.settings, tight)

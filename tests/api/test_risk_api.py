@@ -6,7 +6,7 @@ import csv
 import hashlib
 import io
 import json
-from collections.abc import Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -65,11 +65,9 @@ def open_risk_services(folder: Path, encoder: Any) -> Services:
 
 
 @pytest.fixture(scope="module")
-def services(tmp_path_factory: pytest.TempPathFactory, api_encoder: Any) -> Iterator[Services]:
-    """The risk services of :func:`open_risk_services`."""
-    opened = open_risk_services(tmp_path_factory.mktemp("risk-data"), api_encoder)
-    yield opened
-    opened.close()
+def services_opener() -> Callable[[Path, Any], Services]:
+    """This module's services: :func:`open_risk_services`."""
+    return open_risk_services
 
 
 @pytest.fixture(scope="module")

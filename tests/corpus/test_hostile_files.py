@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import time
 import tracemalloc
-import zipfile
 from pathlib import Path
 
 import pytest
 
 from corpus.loaders import FileCaps, load_policies, read_policies
+from tests.reliability.hostile_inprocess import bomb_docx
 
 GOOD_TEXT = "一、对新认定的国家高新技术企业，给予一次性奖励20万元。"
 
@@ -24,24 +24,9 @@ def _good_docx(path: Path) -> Path:
     return path
 
 
-def _bomb_docx(path: Path, source: Path, megabytes: int) -> Path:
-    """A real .docx whose document.xml is padded to ``megabytes`` MB of tiny elements (compresses ~250:1)."""
-    with zipfile.ZipFile(source) as original:
-        members = {name: original.read(name) for name in original.namelist()}
-    xml = members["word/document.xml"]
-    cut = xml.rindex(b"</w:body>")
-    run = b"<w:p><w:r><w:t>x</w:t></w:r></w:p>"
-    padding = run * (megabytes * 1024 * 1024 // len(run))
-    members["word/document.xml"] = xml[:cut] + padding + xml[cut:]
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as bomb:
-        for name, data in members.items():
-            bomb.writestr(name, data)
-    return path
-
-
 def test_a_docx_bomb_is_refused_before_parsing_fast_and_small(tmp_path: Path):
     good = _good_docx(tmp_path / "good.docx")
-    bomb = _bomb_docx(tmp_path / "bomb.docx", good, megabytes=57)
+    bomb = bomb_docx(tmp_path / "bomb.docx", good, megabytes=57)
     assert bomb.stat().st_size < 1024 * 1024  # small on disk, 57 MB inside
     tracemalloc.start()
     started = time.perf_counter()
@@ -56,7 +41,7 @@ def test_a_docx_bomb_is_refused_before_parsing_fast_and_small(tmp_path: Path):
 
 def test_element_cap_and_size_cap(tmp_path: Path):
     good = _good_docx(tmp_path / "good.docx")
-    many = _bomb_docx(tmp_path / "many.docx", good, megabytes=2)  # under the size cap, ~60 000 elements
+    many = bomb_docx(tmp_path / "many.docx", good, megabytes=2)  # under the size cap, ~60 000 elements
     caps = FileCaps(max_xml_elements=10_000)
 
     errors = [e for e in read_policies(many, caps) if not hasattr(e, "record")]
@@ -90,7 +75,7 @@ def test_a_folder_ingest_reports_each_bad_file_and_keeps_the_good(
     folder.mkdir()
     _good_docx(folder / "a-good.docx")
     (folder / "b-bad.docx").write_bytes(content)
-    _bomb_docx(folder / "c-bomb.docx", folder / "a-good.docx", megabytes=30)
+    bomb_docx(folder / "c-bomb.docx", folder / "a-good.docx", megabytes=30)
     (folder / "d-good.txt").write_text(GOOD_TEXT, encoding="utf-8")
     monkeypatch.setenv("POLICYMATCH_DATA_DIR", str(tmp_path / "data"))
     get_settings.cache_clear()

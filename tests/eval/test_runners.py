@@ -2,6 +2,7 @@ import json
 
 import numpy as np
 import pytest
+from jsonl_files import write_jsonl
 
 from api.cli import main
 from eval.compare import BM25System, HybridSystem, TfidfSystem, rank, rrf_rows, zscore_rows
@@ -24,10 +25,6 @@ QUERIES = [
     ("q3", "国有房产租金减免", ["d3"]),
     ("q4", "展会场租补助和贷款贴息", ["d4", "d2"]),
 ]
-
-
-def write_jsonl(path, rows):
-    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
 
 
 @pytest.fixture()

@@ -1,6 +1,7 @@
 import json
 
 import pytest
+from jsonl_files import write_jsonl
 
 from eval.leakage import (
     LeakageError,
@@ -20,10 +21,6 @@ from eval.sets import (
     set_sha256,
     write_feedback,
 )
-
-
-def write_jsonl(path, rows):
-    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
 
 
 @pytest.fixture()

@@ -31,17 +31,6 @@ def test_filtered_search_equals_exact_filtered_search(kind, storage, cutover):
         assert recall >= (0.99 if storage == "float32" else 0.95)
 
 
-def test_add_and_remove_are_seen_by_the_next_search():
-    vectors = unit(50, 16)
-    index = FaissIndex.build(np.arange(50), vectors, model_id="test")
-    assert index.search(vectors[7:8], 1).ids[0, 0] == 7
-    assert index.remove([7, 999]) == 1
-    assert 7 not in index.search(vectors[7:8], 5).ids[0]
-    index.add([1000], vectors[7:8])
-    assert index.search(vectors[7:8], 1).ids[0, 0] == 1000
-    assert index.search(vectors[7:8], 3, allowed_ids=[7]).ids[0].tolist() == [-1, -1, -1]
-
-
 def test_save_load_manifest_and_checksum_refusal(tmp_path):
     vectors = unit(100, 16)
     index = FaissIndex.build(np.arange(100) + 10, vectors, model_id="e5-test", kind="ivf", nlist=8)

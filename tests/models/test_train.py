@@ -1,8 +1,8 @@
-import json
 import random
 
 import numpy as np
 import pytest
+from jsonl_files import write_jsonl
 
 from models.train import TrainingPair, batches_without_duplicates, hard_negatives_from_scores, pairs_sha256
 
@@ -29,10 +29,6 @@ def test_batches_never_repeat_a_positive():
 def test_pairs_checksum_is_order_sensitive():
     a, b = TrainingPair("q", "p"), TrainingPair("q2", "p2", "n")
     assert pairs_sha256([a, b]) != pairs_sha256([b, a])
-
-
-def write_jsonl(path, rows):
-    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
 
 
 TOPICS = [

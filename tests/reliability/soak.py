@@ -22,7 +22,6 @@ import random
 import signal
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from collections import Counter
@@ -30,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from eval.bench.serving import free_port
+from eval.bench.serving import data_dir_or_scratch, free_port
 
 from .helpers import replace_doc_section
 
@@ -203,10 +202,7 @@ def run_soak(
     """Run the soak and return what it saw (the server is stopped before returning)."""
     from corpus.store import open_store
 
-    tmp = None
-    if data_dir is None:
-        tmp = tempfile.TemporaryDirectory(prefix="policymatch-soak-")
-        data_dir = Path(tmp.name) / "data"
+    data_dir, tmp = data_dir_or_scratch(data_dir, "policymatch-soak-")
     admin, push, ids = prepare_data_dir(data_dir, n_policies, n_enterprises, workers + 2)
     store = open_store(data_dir / "policymatch.sqlite3")
     items = [(i.policy_id, i.id) for i in store.iter_items()]

@@ -10,7 +10,6 @@ server is in docs/reliability.md (``tests/reliability/hostile.py``).
 from __future__ import annotations
 
 import re
-import time
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -21,6 +20,7 @@ from corpus.splitting import _SIGNATURE_RE
 from matcher.extraction.conditions import _NUMBER_RE
 from matcher.extraction.support import support_text
 from matcher.ingest import ExtractionTooSlow, prepare_policy
+from tests.reliability.hostile_inprocess import read_all_seconds
 
 # The patterns as they were before issue 18: the rewrites must find exactly what these found.
 OLD_SUPPORT = re.compile(
@@ -111,16 +111,6 @@ def _spans(pattern: re.Pattern[str], text: str) -> list[tuple[int, int, str]]:
     return [(m.start(), m.end(), m.group(0)) for m in pattern.finditer(text)]
 
 
-def _read_all(text: str) -> float:
-    """Seconds to split, extract and summarise ``text`` as POST /v1/policies does."""
-    document = validate_policy({"id": "p", "title": "t", "text": text, "region_code": "4401"})
-    started = time.perf_counter()
-    prepared = prepare_policy(document, budget_s=None, max_chars=None)
-    for item in prepared.items:
-        support_text(item.text)
-    return time.perf_counter() - started
-
-
 @pytest.fixture(scope="module", autouse=True)
 def _loaded_once() -> None:
     """Load jieba's dictionary and the extractors' tables before any read is timed.
@@ -128,7 +118,7 @@ def _loaded_once() -> None:
     The bound is about how reading grows with the text; the one-time loading (≈ 1 s idle, 4 s on a
     loaded machine) is not reading, and whichever test ran first used to pay for it.
     """
-    _read_all("一、对注册在本市的企业给予奖励10万元。")
+    read_all_seconds("一、对注册在本市的企业给予奖励10万元。")
 
 
 @settings(max_examples=400, deadline=None)
@@ -164,7 +154,7 @@ def test_signatures_are_found_as_before(text):
 )
 def test_reading_time_is_bounded_per_character(atom, length):
     text = "x" + (atom * (length // len(atom) + 1))[:length]
-    seconds = _read_all(text)
+    seconds = read_all_seconds(text)
     assert seconds < FIXED_S + PER_CHAR_S * len(text), f"{atom!r} × {length}: {seconds:.1f} s"
 
 
@@ -173,7 +163,7 @@ def test_reading_time_is_bounded_per_character(atom, length):
 def test_mixed_adversarial_text_is_bounded(atoms, length):
     unit = "".join(atoms)
     text = "x" + (unit * (length // len(unit) + 1))[:length]
-    seconds = _read_all(text)
+    seconds = read_all_seconds(text)
     assert seconds < FIXED_S + PER_CHAR_S * len(text), f"{unit!r} × {length}: {seconds:.1f} s"
 
 
@@ -189,7 +179,7 @@ def test_mixed_adversarial_text_is_bounded(atoms, length):
     ],
 )
 def test_the_issue_texts_at_the_cap_are_bounded(text):
-    seconds = _read_all(text)
+    seconds = read_all_seconds(text)
     assert seconds < FIXED_S + PER_CHAR_S * len(text), f"{seconds:.1f} s"
 
 
