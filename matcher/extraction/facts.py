@@ -51,6 +51,11 @@ _LOCAL_SUBJECT_RE = re.compile(
 )
 
 
+_PLACES_MAY_RE = re.compile(
+    r"(?:(?<=^)|(?<=[，。；;：:\s]))(?P<place>[\u4e00-\u9fff]{2})等[^，。；;]{0,8}?地区(?:可以|可)(?!能)"
+)
+
+
 def _trimmed_code(code: str) -> str:
     """Return a region code without its trailing 00 pairs (330000 → 33, 331000 → 3310, 331081 stays)."""
     code = code.strip()
@@ -110,6 +115,9 @@ def _regions(text: str, region_code: str | None) -> Iterator[_Found]:
             r"(?:对|支持|鼓励)$", head
         ):
             span_start, span_end = start, end
+        elif re.search(r"(?:^|[，。；;：:\s）)])$", head) and re.match(r"(?:可以|可)(?!能)", tail):
+            # 自2月起，湖北省可免征…: a place whose authority may grant the measure — its enterprises get it.
+            span_start, span_end = start, end
         elif (head.endswith("除") and re.match(r"(?:以外|之外|外)", tail)) or tail.startswith("除外"):
             # 各省（除湖北省外）/ 湖北省除外: the place is excluded (the role is read from 除…外).
             span_start, span_end = start, end
@@ -125,6 +133,16 @@ def _regions(text: str, region_code: str | None) -> Iterator[_Found]:
                 "region_code", "within_region", _trimmed_code(places[0].code), text[span_start:span_end]
             ),
         )
+    # 湖北等疫情严重地区可以…延长: a province by its short name heading the places that may grant it.
+    for match in _PLACES_MAY_RE.finditer(text):
+        places = regions_named(match.group("place") + "省") or regions_named(match.group("place") + "市")
+        if len(places) == 1 and len(_trimmed_code(places[0].code)) == 2:
+            yield _Found(
+                *match.span("place"),
+                Condition(
+                    "region_code", "within_region", _trimmed_code(places[0].code), match.group("place")
+                ),
+            )
     if not region_code:
         return
     for match in re.finditer(

@@ -157,7 +157,10 @@ def _merge_adjacent(found: list[_Found], text: str) -> list[_Found]:
             # Is a decided condition starting in [last.end, item.start]?
             first = bisect.bisect_left(kept_starts, last.end)
             between_decided = first < len(kept_starts) and kept_starts[first] < item.start + 1
-            if item.start <= last.end or (re.fullmatch(r"(?:企业)?", gap) and not between_decided):
+            # …行业以及…行业的纳税人: kinds listed with 以及 name one beneficiary, one requirement.
+            if item.start <= last.end or (
+                re.fullmatch(r"(?:企业)?|(?:企业)?以及", gap) and not between_decided
+            ):
                 end = max(last.end, item.end)
                 span = text[last.start : end]
                 merged[-1] = _Found(last.start, end, Condition("undecidable", "eq", span, span))

@@ -86,6 +86,11 @@ _LIST_LEAD_RE = re.compile(r"(?:符合|满足|具备|达到)(?:下列|以下|如
 _GENERIC_BENEFICIARY_RE = re.compile(
     r"(?:企业|单位)?(?:实施|开展|建设|投资)?的?(?:技术改造|技改|设备更新|智能化改造|数字化改造)项目"
 )
+# 对大型企业等其他参保单位… / 对各类参保单位…: every other one (the complement of a tier before it) or every
+# one — whom the relief is for by its nature, no requirement to stand in for (labelling guide §5).
+_EVERY_OTHER_RE = re.compile(
+    r"(?:[^，。；;]{0,12}?等)?(?:其他|其它|各类|所有)[^，。；;的]{0,6}?(?:企业|单位|纳税人|缴费人|市场主体)"
+)
 # What a clause of "X的，" leads to when X is no beneficiary: the support is taken back (…退出统计的，收回奖励资金).
 _CLAWBACK_RE = re.compile(r"^\s*(?:予以|将|应)?(?:收回|追回|追缴|退回|扣回)")
 _SUPPORT_CUT_RE = re.compile(
@@ -184,6 +189,7 @@ def _silent_parts(
             span[1] - span[0] < 3
             or _LIST_LEAD_RE.search(text, span[0], span[1])
             or _GENERIC_BENEFICIARY_RE.fullmatch(text, span[0], span[1])
+            or _EVERY_OTHER_RE.match(text, span[0], span[1])
         ):
             continue
         if span is None:

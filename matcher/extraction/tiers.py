@@ -13,7 +13,16 @@ from dataclasses import dataclass, replace
 from typing import cast
 
 from corpus.conditions import Condition, Entry, Formula, Group, Role, Tier
-from matcher.extraction.clauses import _LIST_MARK_RE, _PART_END, _SENTENCE_END, _containing, _split, _within
+from matcher.extraction.clauses import (
+    _HEADING_RE,
+    _LIST_MARK_RE,
+    _PART_END,
+    _SENTENCE_END,
+    _containing,
+    _Span,
+    _split,
+    _within,
+)
 from matcher.extraction.conditions import _Found, as_condition
 from matcher.extraction.numbers import NUMBER_PATTERN, parse_number, to_wan
 
@@ -189,7 +198,31 @@ def _lift_common(per_tier: list[list[tuple[_Found, str]]]) -> list[list[tuple[_F
 def _with_tiers(
     text: str, roles: list[tuple[_Found, str]], any_from: tuple[int, int] | None
 ) -> tuple[Entry, ...]:
-    """Arrange nodes into common conditions and tiers when the text gives different outcomes to different enterprises."""
+    """Arrange nodes into common conditions and tiers when the text gives different outcomes to different enterprises.
+
+    A region excepted (各省（除湖北省外）…免征…；对其他参保单位…减半) bounds every measure of the item,
+    not the tier whose sentence names it: it stays common.
+    """
+    held = [
+        (f, r)
+        for f, r in roles
+        if r == "exclude"
+        and f.condition.field == "region_code"
+        and (any_from is None or not any_from[0] <= f.start < any_from[1])
+    ]
+    if not held:
+        return _arranged(text, roles, any_from)
+    rest = [x for x in roles if x not in held]
+    arranged = _arranged(text, rest, any_from)
+    if not any(isinstance(e, Tier) for e in arranged):
+        return _arranged(text, roles, any_from)  # no tiers: the text's own order
+    return (*_entries_of(held, text, None), *arranged)
+
+
+def _arranged(
+    text: str, roles: list[tuple[_Found, str]], any_from: tuple[int, int] | None
+) -> tuple[Entry, ...]:
+    """Arrange the nodes of ``roles`` (see :func:`_with_tiers`)."""
     outcomes = _outcomes(text)
     formula = None
     for part in _split(text, _SENTENCE_END):
@@ -253,12 +286,14 @@ def _with_tiers(
 
 # What a part gives (免征增值税, 给予补贴, 延长至6月底): one outcome of the item.
 _OUTCOME_VERB_RE = re.compile(
-    r"免征|免收|减征|减免|减半|暂免|给予|补贴|补助|奖励|资助|贴息|退还|返还|缓缴|延期|延长至|扣除|下调|减按"
+    r"免征|免收|减征|减免|减半|暂免|给予|补贴|补助|奖励|资助|贴息|退还|返还|缓缴|延期|延长|简化|扣除|下调|减按"
 )
 
 
 # A part that binds every beneficiary (须 / 应当 / 必须) states an obligation, not an outcome of its own.
 _OBLIGATION_RE = re.compile(r"(?<![无不毋免])(?:须|必须|应当|需要)")
+# 财政要及时启动… / 各地要…: a duty of the authorities before the outcome word.
+_DUTY_RE = re.compile(r"(?<![重主需只])要(?![求素点])")
 
 
 def _part_tiers(
@@ -267,7 +302,9 @@ def _part_tiers(
     """对A，免征X；对B，给予Y: parts that each give their own outcome to their own enterprises are tiers."""
     parts = _split(text, _PART_END, marks=True)
     tiered = []
+    open_parts: list[tuple[_Span, re.Match[str]]] = []
     ordered = sorted(roles, key=lambda x: x[0].start)  # stable: roles come in text order already
+    heading = _HEADING_RE.match(text)
     for part in parts:
         # By binary search: a pass over every role per part was quadratic on long texts (issue 18).
         low = bisect.bisect_left(ordered, part.start, key=lambda x: x[0].start)
@@ -275,14 +312,21 @@ def _part_tiers(
         inside = ordered[low:high]
         required = [f for f, r in inside if r == "require"]
         if not required:
+            if not inside and not (heading and part.end <= heading.end()):
+                measure = _open_measure(text, part)
+                if measure is not None:
+                    open_parts.append((part, measure))
             continue
         # The outcome follows whom it is for (对A，免征X); a part that names the support before its
         # requirement (享受补贴的企业须按规定缴纳社保) is an obligation on every beneficiary, no tier.
         verb = _OUTCOME_VERB_RE.search(text, required[0].end, part.end)
         if verb is None or _OBLIGATION_RE.search(text, part.start, part.end):
             continue
+        # …的，市、县两级财政要及时启动…，简化审批流程: what departments must do is no outcome.
+        if _DUTY_RE.search(text, required[0].end, verb.start()):
+            continue
         tiered.append((part, verb, inside))
-    if len(tiered) < 2:
+    if len(tiered) + min(1, len(open_parts)) < 2:
         return None
     lifted = _lift_common([mine for _, _, mine in tiered])
     tiered = [(part, verb, mine) for (part, verb, _), mine in zip(tiered, lifted, strict=True)]
@@ -305,9 +349,55 @@ def _part_tiers(
                 span=text[part.start : part.end].strip(" ，,；;。"),
             )
         )
+    if open_parts:
+        # 准许企业延期申报纳税。对符合…条件的企业，依法延长…: a measure for every enterprise beside ones for
+        # some is a tier with no condition of its own, which every enterprise reaches.
+        part, verb = open_parts[0]
+        tiers.append(
+            Tier(
+                label="其他企业" if _COMPLEMENT_RE.match(text, part.start, part.end) else "所有企业",
+                conditions=(),
+                support=text[verb.start() : part.end].strip(" ，,；;。")[:30],
+                amount=None,
+                span=text[part.start : part.end].strip(" ，,；;。"),
+            )
+        )
     if any(t.amount is not None for t in tiers):
         tiers.sort(key=lambda t: -(t.amount or 0))
     return common, tiers
+
+
+# A measure every enterprise has, stated by itself: 准许企业延期申报纳税 / 允许预缴申报时享受… /
+# 将1月、2月应缴社会保险费征收期延长至3月底. Only a permission granted to enterprises at large or the
+# authority's own extension of a term: a relief that names its object (免征民航企业缴纳的…), a
+# consequence of another measure (缓缴期间免收滞纳金) or a part with a subject of its own (…的，可…)
+# is no measure for everyone (read on tune: those were the parts that made false tiers).
+_OPEN_MEASURE_RE = re.compile(
+    r"(?:准许|允许)(?:企业|纳税人|缴费人|参保单位|用人单位)?[^，。；;的]{0,12}?(?:延期|延长|缓缴|分期|预缴|享受)"
+    r"|(?<![^，,：:；;。\s])将[^，。；;]{1,20}?(?:延长至|顺延至|延至)"
+)
+_NOT_OPEN_RE = re.compile(
+    r"的[，,]|期间[^，。；;]{0,6}(?:免|不)|滞纳金|是指|指的是|(?<![无不毋免])(?:须|必须|应当|需要)|力争|确保|鼓励|引导|落实"
+)
+
+
+# 对大型企业等其他参保单位…可减半征收: every other one than a tier before it (a complement tier).
+_COMPLEMENT_RE = re.compile(
+    r"[\s　；;，,]*对(?:于)?(?:[^，。；;]{0,12}?等)?(?:其他|其它)[^，。；;的]{0,6}?(?:企业|单位|纳税人|缴费人|市场主体)"
+)
+
+
+def _open_measure(text: str, part: _Span) -> re.Match[str] | None:
+    """Return the outcome a part with no condition grants every enterprise (or every other one), or None."""
+    complement = _COMPLEMENT_RE.match(text, part.start, part.end)
+    if complement is not None:
+        return _OUTCOME_VERB_RE.search(text, complement.end(), part.end)
+    if _NOT_OPEN_RE.search(text, part.start, part.end):
+        return None
+    match = _OPEN_MEASURE_RE.search(text, part.start, part.end)
+    if match is None or "的" in text[part.start : match.start()]:
+        return None
+    return match
 
 
 def _bracket_tiers(

@@ -57,10 +57,9 @@ def test_the_impact_the_authorities_weigh_is_no_requirement() -> None:
 def test_a_kind_named_as_an_example_of_every_other_one_is_no_requirement() -> None:
     entries = extract_entries("对中小微企业免征3个月；对大型企业等其他参保单位减半征收2个月。")
     tiers = [e for e in entries if isinstance(e, Tier)]
-    assert [c.field for t in tiers for c in t.conditions if isinstance(c, Condition)] == [
-        "size_class",
-        "undecidable",
-    ]
+    # The complement tier (every other payer) has no condition at all (labelling guide §5).
+    assert [c.field for t in tiers for c in t.conditions if isinstance(c, Condition)] == ["size_class"]
+    assert len(tiers) == 2 and not tiers[1].conditions
 
 
 def test_an_approval_the_enterprise_must_obtain_is_an_undecidable() -> None:
@@ -71,3 +70,20 @@ def test_an_approval_the_enterprise_must_obtain_is_an_undecidable() -> None:
     # 经营 / 经费 open no confirmation.
     text = "对经营困难的企业给予一次性补贴，所需经费由财政部门确认后拨付。"
     assert not [c for c in leaves(extract_entries(text)) if "确认" in c.span]
+
+
+def test_a_bare_recognition_the_enterprise_must_obtain_is_an_undecidable() -> None:
+    # 经认定后 / 经认定符合条件的: the recognition stands as its own requirement; 经认定的X is one with X.
+    text = "对受疫情影响较大的区内小微企业，经认定后，按贷款实际利息的40%给予贴息。"
+    assert "经认定" in [c.span for c in leaves(extract_entries(text)) if c.field == "undecidable"]
+    text = "对相关行业的增值税一般纳税人，经认定符合条件的，可申请增量留抵退税。"
+    assert "经认定符合条件" in [c.span for c in leaves(extract_entries(text)) if c.field == "undecidable"]
+    text = "对经认定的承担防疫物资储备任务的企业，给予一次性补助。"
+    spans = [c.span for c in leaves(extract_entries(text)) if c.field == "undecidable"]
+    assert "经认定" not in spans and len(spans) == 1
+
+
+def test_kinds_listed_with_yiji_are_one_beneficiary() -> None:
+    text = "对防疫物资生产行业以及受疫情影响较大行业的小规模纳税人，可优先办理退税。"
+    spans = [c.span for c in leaves(extract_entries(text)) if c.field == "undecidable"]
+    assert any("以及" in s for s in spans) and not any(s == "防疫物资生产行业" for s in spans)

@@ -377,3 +377,89 @@ def test_a_target_the_authorities_set_is_no_requirement() -> None:
         (c.field, c.op, c.value)
         for c in _leaves("对营业收入不低于3000万元的企业给予奖励，力争全年培育20家。")
     }
+
+
+def test_a_measure_for_every_enterprise_beside_ones_for_some_is_an_open_tier() -> None:
+    # 准许企业… / 将…延长至…: a measure of its own that names no one, beside measures each for its own
+    # enterprises, is a tier every enterprise reaches — not a part of one AND.
+    text = (
+        "（五）减轻企业办税负担。疫情期间，准许企业延期办理纳税申报。对符合延期缴纳条件的企业，"
+        "依法延长不超过三个月的缴纳期限。对缴纳房产税确有困难的企业，依法予以减免房产税。"
+    )
+    entries = extract_entries(text)
+    tiers = [e for e in entries if isinstance(e, Tier)]
+    assert len(tiers) == 3
+    assert [t for t in tiers if not t.conditions and "准许企业" in t.span]
+    assert not [e for e in entries if not isinstance(e, Tier)]  # nothing is common to every measure
+    assert judge_item(entries, {"id": "x"}).level == "eligible"
+    text = (
+        "3.推迟缴纳失业保险费。将3月、4月应缴失业保险费的征收期延长至5月底。对于餐饮、住宿等受影响较大的"
+        "行业企业，可将征收期延长至8月底。"
+    )
+    entries = extract_entries(text)
+    assert judge_item(entries, {"id": "x", "industry_code": "C3311"}).level == "eligible"
+    assert judge_item(entries, {"id": "x", "industry_code": "H6210"}).level == "eligible"
+
+
+def test_a_consequence_or_a_named_object_is_no_open_tier() -> None:
+    # 缓缴期间免收滞纳金 follows from the measure before it; 免征民航企业缴纳的… names its object; a part with
+    # a subject of its own (…的，可顺延) is conditional: none of them is a measure every enterprise has.
+    for text in (
+        "对受疫情影响、缴纳社会保险费确有困难的企业，可缓缴社会保险费。缓缴期间免收滞纳金。",
+        "对生产防疫物资的企业，给予一次性补贴。免征航运企业缴纳的港口建设费。",
+        "对生产防疫物资的企业，给予一次性补贴。原缴款期限在3月上旬的，企业可顺延至3月底缴纳。",
+        # What departments must do (财政要…，简化审批流程) grants the enterprise nothing.
+        "对商业银行发放普惠型小微企业贷款的，按比例给予奖励；对银行为重点企业发放贷款形成不良的，"
+        "各级财政要及时启动补偿，简化审批流程。",
+    ):
+        entries = extract_entries(text)
+        assert not [e for e in entries if isinstance(e, Tier) and not e.conditions], text
+        assert judge_item(entries, {"id": "x"}).level != "eligible", text
+
+
+def test_every_other_payer_after_a_tier_is_a_complement_tier() -> None:
+    # 对大型企业等其他参保单位…减半: "every other one" after a tier for 中小微 is a tier no enterprise lacks.
+    text = (
+        "一、各地可免征中小微企业三项社会保险单位缴费部分，免征期限不超过4个月；对大型企业等其他参保单位"
+        "（不含机关事业单位）三项社会保险单位缴费部分可减半征收，减征期限不超过2个月。"
+    )
+    entries = extract_entries(text)
+    tiers = [e for e in entries if isinstance(e, Tier)]
+    assert [t.label for t in tiers if not t.conditions] == ["其他企业"]
+    assert not [c for c in _leaves(text) if c.field == "undecidable"]
+    assert judge_item(entries, {"id": "x", "size_class": "大"}).level == "eligible"
+    assert judge_item(entries, {"id": "x"}).level == "eligible"
+    # 参保企业 that narrows whom a measure is for is still a requirement.
+    narrowed = "对受疫情影响的参保企业，返还其上年度实际缴纳失业保险费的30%。"
+    assert "参保企业" in {c.value for c in _leaves(narrowed) if c.field == "undecidable"}
+
+
+def test_a_region_excepted_bounds_every_tier() -> None:
+    # 各省（除湖北省外）…；对其他参保单位…: the province excepted is out of both measures, not only the first.
+    text = (
+        "各省（除湖北省外）可免征中小微企业三项社会保险单位缴费部分，免征期限不超过4个月；"
+        "对大型企业等其他参保单位三项社会保险单位缴费部分可减半征收，减征期限不超过2个月。"
+    )
+    entries = extract_entries(text)
+    common = [e for e in entries if isinstance(e, Condition)]
+    assert [(c.field, c.value, c.role) for c in common] == [("region_code", "42", "exclude")]
+    assert judge_item(entries, {"id": "x", "size_class": "大", "region_code": "420100"}).level == "ineligible"
+    assert judge_item(entries, {"id": "x", "size_class": "大", "region_code": "330100"}).level == "eligible"
+
+
+def test_a_place_whose_authority_may_grant_the_measure_is_a_region() -> None:
+    # 自…起，湖南省可免征… / 湖南等受灾较重地区可以…延长: the place's enterprises get it (a region, not a stand-in).
+    text = "三、自2021年3月起，湖南省可免征各类参保单位三项社会保险单位缴费部分，免征期限不超过3个月。"
+    assert [(c.field, c.value) for c in _leaves(text)] == [("region_code", "43")]
+    text = (
+        "对按季申报的纳税人，将一季度申报期限延长至4月30日；湖南等受灾较重地区可以视情况再适当延长，"
+        "具体时间由省税务局确定。"
+    )
+    tiers = [e for e in extract_entries(text) if isinstance(e, Tier)]
+    assert [(c.field, c.value) for t in tiers for c in t.conditions if c.field == "region_code"] == [
+        ("region_code", "43")
+    ]
+    # 可能 is no permission; a place that is not an authority's subject stays no region.
+    assert not [
+        c for c in _leaves("湖南省可能出现用工短缺，对受影响企业给予补贴。") if c.field == "region_code"
+    ]
