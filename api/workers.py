@@ -38,10 +38,12 @@ def _warm() -> bool:
     return True
 
 
-def _prepare(document: PolicyDocument, budget_s: float, max_chars: int) -> Any:
+def _prepare(
+    document: PolicyDocument, budget_s: float, max_chars: int, home_region: str | None = None
+) -> Any:
     from matcher.ingest import prepare_policy
 
-    return prepare_policy(document, budget_s=budget_s, max_chars=max_chars)
+    return prepare_policy(document, budget_s=budget_s, max_chars=max_chars, home_region=home_region)
 
 
 class ExtractionPool:
@@ -74,14 +76,16 @@ class ExtractionPool:
         except Exception as exc:  # noqa: BLE001 - warming is an optimisation; the first request starts it anyway
             log.info("extraction workers not warmed (%s: %s)", type(exc).__name__, exc)
 
-    def prepare(self, document: PolicyDocument, *, budget_s: float, max_chars: int) -> Any:
+    def prepare(
+        self, document: PolicyDocument, *, budget_s: float, max_chars: int, home_region: str | None = None
+    ) -> Any:
         """Split and extract ``document`` within ``budget_s`` seconds; raises :class:`ExtractionTimeout` past it."""
         if self.processes <= 0:
-            return _prepare(document, budget_s, max_chars)
+            return _prepare(document, budget_s, max_chars, home_region)
         # One document per worker at a time: the budget counts running, never waiting behind another.
         with self._slots:
             pool = self._get_pool()
-            result = pool.apply_async(_prepare, (document, budget_s, max_chars))
+            result = pool.apply_async(_prepare, (document, budget_s, max_chars, home_region))
             try:
                 return result.get(timeout=budget_s + 1.0)
             except multiprocessing.TimeoutError:

@@ -11,7 +11,10 @@ items a person would apply for:
   about the policy (总体要求, 组织保障, 附则, 申报程序, ...) is not; a numbered
   measure that names no support beside ones that do (强化服务, 加强监管, duties
   of departments) is an item kept with its document but never offered
-  (``is_policy`` false): the labels' items follow the text's numbering;
+  (``is_policy`` false): the labels' items follow the text's numbering —
+  unless it grants enterprises something all the same (对…企业，可… /
+  允许 / 延至 / 不列入, with no department's 要 / 应 before it:
+  :func:`grants_enterprises`);
 - a list whose top level starts again at 1 after a table of contents
   (headings only) is read from the body; a list with one number lost in the
   text (1. 2. 4. 5.) runs on;
@@ -78,6 +81,24 @@ SUPPORT_RE = re.compile(
     # help, a force-majeure certificate, a deadline extended, deposits returned.
     r"绿色通道|法律援助|法律服务|不可抗力|延长[^。；;]{0,12}期限|延期(?:办理|缴|交|申报)|暂退|不列入|容缺"
 )
+# A measure that names no support may still grant enterprises something (对…企业，可…; 纳税人…允许…):
+# a beneficiary an enterprise can be, then what it is allowed or spared, with no department's duty (要 / 应 /
+# 鼓励 …) before it. 可通过 / 可向…申请 / 可预约 / 尽可能 name a channel or an effort, not a grant.
+_BENEFICIARY_RE = re.compile(
+    r"企业|纳税人|缴费人|(?<![各关任头合办])单位|市场主体|个体工商户|定额户|供应商|合作社|经营者|商户|承运|项目"
+)
+_GRANT_RE = re.compile(
+    r"(?<!尽)可(?:以)?(?!(?:直接|自行|自主)?(?:通过|登录|登陆|拨打|咨询|向|到|预约|自助|下载|关注|联系|使用|选择|在线|网上))"
+    r"(?!能)|允许|准予|免予|免费|零收费|降低|延至|延长|不将|不列入|优先|"
+    r"提前支付|暂按|暂不(?!可)|无需|不需|不收取|不受[^。；;，,]{0,20}?限制"
+)
+# 对…企业…实行 (a price, a regime): granted to them; 企业…实行 alone is their duty (实行分餐制).
+_GRANT_REGIME_RE = re.compile(r"对[^。；;]{0,60}?(?:" + _BENEFICIARY_RE.pattern + r")[^。；;]{0,40}?实行")
+# 要 / 应 as a duty, not inside 需要 / 重要 / 要求 / 应对 / 应用 / 应急 / 应纳税 ….
+_DUTY_BEFORE_RE = re.compile(
+    r"应当|(?<![响适供对反])应(?![对用急收付纳税征])|(?<![需重主只想])要(?![求素点件])|鼓励|引导|倡导|督促|指导|推动|推行|帮助"
+)
+_GRANT_SENTENCE_RE = re.compile(r"[^。；;\n]+")
 # Sections that are about the policy, not something to apply for.
 NON_ITEM_HEADING_RE = re.compile(
     r"总则|附则|指导思想|总体要求|基本原则|工作目标|目标任务|主要目标|保障措施|组织保障|组织领导|加强领导|工作要求|"
@@ -321,6 +342,29 @@ def _has_support(text: str) -> bool:
     return SUPPORT_RE.search(text) is not None
 
 
+def grants_enterprises(text: str) -> bool:
+    """Tell whether a measure naming no support grants enterprises something all the same (对…企业，可…).
+
+    Its sentence names a beneficiary an enterprise can be, then what it is allowed or spared (可 /
+    允许 / 准予 / 免予 / 延至 / 降低 / 不列入 / 优先 …), with no duty of a department (要 / 应 / 鼓励 /
+    督促 …) before the grant: 对运输物资的承运企业，可先行通行 grants; 各地要指导企业… is a duty.
+    """
+    for sentence in _GRANT_SENTENCE_RE.finditer(text):
+        start, end = sentence.span()
+        beneficiary = _BENEFICIARY_RE.search(text, start, end)
+        if beneficiary is None:
+            continue
+        grant = _GRANT_RE.search(text, beneficiary.start(), end)
+        if grant is None:
+            regime = _GRANT_REGIME_RE.search(text, start, end)
+            if regime is not None and _DUTY_BEFORE_RE.search(text, start, regime.end()) is None:
+                return True
+            continue
+        if _DUTY_BEFORE_RE.search(text, start, grant.start()) is None:
+            return True
+    return False
+
+
 def _is_atomic(text: str, section: _Section, supported: bool) -> bool:
     """Tell whether the subsections are the conditions or tiers of one support, not supports of their own.
 
@@ -442,9 +486,10 @@ def split_policy(doc: PolicyDocument) -> list[PolicyItem]:
         if end <= start:
             continue
         item = _item(doc, len(items) + 1, span.path, span.title or doc.title, text[start:end])
-        if not span.supported:
+        if not span.supported and not grants_enterprises(item.text):
             # A numbered measure that names no money, relief or service beside ones that do (组织领导,
-            # 加强监管, duties of departments) is kept with its document, never offered.
+            # 加强监管, duties of departments) is kept with its document, never offered — unless it
+            # grants enterprises something all the same (对…承运企业，可先行放行).
             item = dataclasses.replace(item, is_policy=False)
         items.append(item)
     if not items and text.strip():

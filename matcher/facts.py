@@ -146,18 +146,46 @@ def result_extras(verdict: ItemVerdict, facts: ItemFacts | None, as_of: dt.date)
     return out
 
 
+def round6(values: Sequence[float] | np.ndarray) -> list[float]:
+    """``[round(v, 6) for v in values]``, the same floats, rounded as one array (Python's ``round`` ≈ 1 µs a call).
+
+    ``round(x, 6)`` is the double nearest the decimal nearest ``x`` at six places. For
+    ``|x × 10⁶| < 2³²`` the product is off by under 10⁻⁶ (half its ulp), so ``rint`` finds that
+    decimal's integer unless the product lies within 10⁻⁴ of a half, and dividing it by 10⁶ (IEEE:
+    correctly rounded) gives the nearest double, as ``round`` does. Those near a half, large, NaN or
+    infinite values are handed to ``round`` itself.
+    """
+    x = np.asarray(values, dtype=np.float64)
+    with np.errstate(invalid="ignore", over="ignore"):
+        scaled = x * 1e6
+        near_half = np.abs(scaled - np.floor(scaled) - 0.5) < 1e-4
+        exact = (np.abs(scaled) < 2.0**32) & ~near_half  # False for NaN and infinities
+    out = (np.rint(scaled) / 1e6).tolist()
+    if not exact.all():
+        for j in np.flatnonzero(~exact).tolist():
+            out[j] = round(float(x[j]), 6)
+    return out
+
+
 def verdict_json(
     level: str,
     score: float,
     score_breakdown: Mapping[str, float],
     conditions: Sequence[ConditionResult],
     gaps: Sequence[Gap],
+    rounded: Sequence[float] | None = None,
 ) -> dict[str, Any]:
-    """Return the level, score and verdicts of a result or a target row, JSON-ready and in the API's key order."""
+    """Return the level, score and verdicts of a result or a target row, JSON-ready and in the API's key order.
+
+    ``rounded``: the score and then the breakdown's values, already rounded to six places (``round6``
+    over many results at once); without it each is rounded here.
+    """
+    if rounded is None:
+        rounded = [round(score, 6), *(round(v, 6) for v in score_breakdown.values())]
     return {
         "level": level,
-        "score": round(score, 6),
-        "score_breakdown": {k: round(v, 6) for k, v in score_breakdown.items()},
+        "score": rounded[0],
+        "score_breakdown": dict(zip(score_breakdown, rounded[1:], strict=True)),
         "conditions": [c.to_dict() for c in conditions],
         "gaps": [g.text for g in gaps],
     }

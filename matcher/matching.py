@@ -10,7 +10,7 @@ with the share of conditions met.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,7 +19,7 @@ import numpy as np
 from corpus.conditions import LEVELS, ConditionResult
 from matcher.eligibility import LEVEL_RANK, ConditionTable, Gap
 from matcher.encoder_text import profile_text, query_text
-from matcher.facts import result_extras, verdict_json
+from matcher.facts import result_extras, round6, verdict_json
 from matcher.fusion import PartScores, fuse, rank_score
 from matcher.item_catalog import ItemCatalog
 from matcher.item_index import ItemIndex
@@ -47,14 +47,17 @@ class MatchResult:
     exclusions: tuple[str, ...] = ()
     extras: Mapping[str, Any] = field(default_factory=dict)  # v2: tier, bonus, amount, window (matcher.facts)
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready dict in the shape of api.md's result (plus the v2 keys of ``extras``)."""
+    def to_dict(self, rounded: Sequence[float] | None = None) -> dict[str, Any]:
+        """JSON-ready dict in the shape of api.md's result (plus the v2 keys of ``extras``).
+
+        ``rounded``: the score and the breakdown's values rounded to six places (``verdict_json``).
+        """
         return {
             **self.extras,
             "policy_id": self.policy_id,
             "item_id": self.item_id,
             "title": self.title,
-            **verdict_json(self.level, self.score, self.score_breakdown, self.conditions, self.gaps),
+            **verdict_json(self.level, self.score, self.score_breakdown, self.conditions, self.gaps, rounded),
             "fulfilment": self.fulfilment,
             "support": self.support,
             "excluded": self.excluded,
@@ -75,8 +78,22 @@ class MatchResponse:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict (POST /v1/match's answer)."""
+        # Every result's score and breakdown rounded as one array (round6: the same floats as round()); a
+        # value not a float (an int rounds to an int) leaves each result to round its own.
+        numbers = [v for r in self.results for v in (r.score, *r.score_breakdown.values())]
+        if not numbers or not all(type(v) is float for v in numbers):
+            return self._to_dict([r.to_dict() for r in self.results])
+        rounded = round6(numbers)
+        results, start = [], 0
+        for r in self.results:
+            end = start + 1 + len(r.score_breakdown)
+            results.append(r.to_dict(rounded[start:end]))
+            start = end
+        return self._to_dict(results)
+
+    def _to_dict(self, results: list[dict[str, Any]]) -> dict[str, Any]:
         return {
-            "results": [r.to_dict() for r in self.results],
+            "results": results,
             "model": self.model,
             "index": self.index,
             "enterprise_id": self.enterprise_id,
@@ -142,9 +159,11 @@ def match_items(
     n = len(catalog.items)
     # Candidates: region-applicable and still valid. Unknown region keeps every item, with the region unknown.
     region = str(data.get("region_code") or "")
+    in_region = None
     if region:
         per_prefix = np.array([region.startswith(p) for p in catalog.prefixes], dtype=bool)
         applicable = per_prefix[catalog.prefix_of]
+        in_region = np.flatnonzero(applicable)
         region_unknown = np.zeros(n, dtype=bool)
     else:
         applicable = np.ones(n, dtype=bool)
@@ -169,21 +188,32 @@ def match_items(
         assert text_vector is not None
         semantic_scores = semantic.of(catalog.table) @ text_vector[0]
     codes = catalog.table.verdict_codes(data, semantic_scores, judge.codes)
-    verdicts = catalog.table.levels_from_codes(codes)
-    level = verdicts.level.copy()
-    level[region_unknown & (level == 0)] = 1  # an unknown region is missing data: need_info at best
+    if in_region is None:
+        verdicts = catalog.table.levels_from_codes(codes)
+        level = verdicts.level.copy()
+        level[region_unknown & (level == 0)] = 1  # an unknown region is missing data: need_info at best
+        flagged, level_without_exclusions = verdicts.excluded, verdicts.level_without_exclusions
+        rules = verdicts.rules_share()
+    else:
+        # Only the region's items can be offered: the level pass runs over their rows alone, and the
+        # other items read ineligible, never excluded (every use below is masked by ``applicable``).
+        verdicts = catalog.table.levels_of_items(codes, in_region)
+        level = np.full(n, LEVEL_RANK["ineligible"], dtype=verdicts.level.dtype)
+        level[in_region] = verdicts.level
+        flagged = np.zeros(n, dtype=bool)
+        flagged[in_region] = verdicts.excluded
+        level_without_exclusions = level
+        if verdicts.level_without_exclusions is not verdicts.level:
+            level_without_exclusions = level.copy()
+            level_without_exclusions[in_region] = verdicts.level_without_exclusions
+        rules = np.zeros(n)
+        rules[in_region] = verdicts.rules_share()
 
     wanted = np.zeros(len(LEVELS), dtype=bool)
     wanted[[LEVEL_RANK[lvl] for lvl in request.levels]] = True
     chosen = applicable & wanted[level]
     # Kept out only by an exclusion (失信, 重大违法) from a level asked for: listed, flagged.
-    excluded = (
-        applicable
-        & verdicts.excluded
-        & wanted[verdicts.level_without_exclusions]
-        & request.include_excluded
-        & ~chosen
-    )
+    excluded = applicable & flagged & wanted[level_without_exclusions] & request.include_excluded & ~chosen
     counts: dict[str, int] = {}
     for rank, name in enumerate(LEVELS):
         if n_level := int((chosen & (level == rank)).sum()):
@@ -192,7 +222,6 @@ def match_items(
         counts["excluded"] = int(excluded.sum())
 
     # Ranking: level first; within a level by the served fusion plus the share of conditions met.
-    rules = verdicts.rules_share()
     candidates = np.flatnonzero(chosen | excluded)
     query_vector = text_vector if wants_dense else None
     parts = index.parts(catalog, query, query_vector, candidates)

@@ -23,6 +23,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from corpus.conditions import ItemVerdict
 from matcher.eligibility import EnterpriseColumns, judge, profile_flags
 from matcher.encoder_text import query_text
@@ -154,6 +156,13 @@ class Matcher:
         that forks (the condition texts' vectors are encoded by each worker's first match, as before).
         """
         self.index.warm(self.catalog)
+        catalog = self.catalog
+        # The level pass of each region's items (match_items' ``in_region``): a region's set is the one of
+        # the longest item prefix it starts with, so these are all of them ("\0": a region under none).
+        for region in (*catalog.prefixes, "\0"):
+            seen = np.array([region.startswith(p) for p in catalog.prefixes], dtype=bool)
+            if not catalog.table.structure.simple and not seen[catalog.prefix_of].all():
+                catalog.table.compile_items(np.flatnonzero(seen[catalog.prefix_of]))
 
     # ---- changes
     def reload_items(self) -> None:

@@ -31,6 +31,7 @@ from matcher.targets import (
     check_levels,
     order_targets,
     undecidable_conditions,
+    unknown_region_capped,
 )
 
 # Orders kept: the lists being paged through at once.
@@ -97,6 +98,10 @@ class TargetLists:
         with columns._lock:
             verdicts = columns.judge(item.conditions, semantic_scores, self._judge.codes)
             applicable = columns.region_applicable(item.region_prefix)
+            if item.region_prefix:
+                # An enterprise whose region is unknown may be inside the item's: listed, at best need_info
+                # (as 智能匹配 answers it, with the region as its gap), never dropped as if outside.
+                verdicts, applicable = unknown_region_capped(verdicts, applicable, columns.region_unknown())
             if not item.facts.offered(today):
                 applicable = np.zeros_like(applicable)  # an expired item or a non-policy has no one to notify
             dense = None
@@ -125,6 +130,7 @@ class TargetLists:
             as_of or self._today(),
             fulfilment=item.fulfilment,
             support=item.support,
+            region_prefix=item.region_prefix,
         )
 
     def page(

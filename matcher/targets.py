@@ -9,6 +9,7 @@ their per-condition verdicts and gaps.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -66,6 +67,26 @@ class TargetOrder:
         }
         out["excluded"] = int(self.excluded.sum())
         return {k: v for k, v in out.items() if v}
+
+
+def unknown_region_capped(
+    verdicts: ColumnVerdicts, applicable: np.ndarray, unknown: np.ndarray
+) -> tuple[ColumnVerdicts, np.ndarray]:
+    """Return a regional item's verdicts and applicable rows with the rows of unknown region let in, at best need_info.
+
+    An enterprise with no region may be inside the item's region: a missing field is unknown, never a
+    failure, so it is listed as 智能匹配 answers it (``eligible`` becomes ``need_info``), not dropped.
+    """
+    n = min(len(applicable), len(unknown))
+    unknown = np.asarray(unknown[:n], dtype=bool)
+    eligible, need_info = LEVEL_RANK["eligible"], LEVEL_RANK["need_info"]
+    level = np.asarray(verdicts.level).copy()
+    level[:n][unknown & (level[:n] == eligible)] = need_info
+    without = np.asarray(verdicts.level_without_exclusions).copy()
+    without[:n][unknown & (without[:n] == eligible)] = need_info
+    opened = np.asarray(applicable, dtype=bool).copy()
+    opened[:n] |= unknown
+    return dataclasses.replace(verdicts, level=level, level_without_exclusions=without), opened
 
 
 def order_targets(
@@ -194,8 +215,12 @@ def build_row(
     *,
     fulfilment: str | None = None,
     support: str | None = None,
+    region_prefix: str = "",
 ) -> TargetRow:
-    """Spell out the row at ``position`` of a target list: each condition's verdict with the actual value and gap."""
+    """Spell out the row at ``position`` of a target list: each condition's verdict with the actual value and gap.
+
+    ``region_prefix``: the item's region; a row with no region is at best ``need_info``, its region a gap.
+    """
     row = int(order.rows[position])
     # Only the fields the conditions read (rd_ratio is stored already derived).
     profile = columns.profile_view(row, fields_read(conditions))
@@ -207,19 +232,26 @@ def build_row(
         return "unknown" if found is None else VERDICTS[int(found[row])]
 
     verdict_all = judge_item(conditions, profile, semantic)
+    level, gaps = verdict_all.level, gaps_of(verdict_all)
+    if region_prefix and bool(columns.region_unknown()[row]):
+        level = "need_info" if level == "eligible" else level
+        gaps = (
+            *gaps,
+            Gap("region_code", "unknown", f"缺少注册地数据（region_code），本项适用区域 {region_prefix}"),
+        )
     return TargetRow(
         enterprise_id=columns.ids[row],
         name=columns.names[row],
         policy_id=policy_id,
         item_id=order.item_id,
-        level=verdict_all.level,
+        level=level,
         score=float(order.score[position]),
         score_breakdown={
             "rules": float(order.rules[position]),
             "dense": float(order.dense[position]),
         },
         conditions=verdict_all.results,
-        gaps=gaps_of(verdict_all),
+        gaps=gaps,
         flags=columns.flags[row],
         excluded=bool(order.excluded[position]),
         rank=position + 1,

@@ -75,6 +75,7 @@ def _run(args: argparse.Namespace, kind: str) -> int:
                 budget_s=settings.extraction_budget_s,
                 max_chars=settings.max_policy_text_chars,
                 file_caps=FileCaps.from_settings(settings),
+                home_region=settings.home_region,
             )
         else:
             report = ingest_enterprises(store, list(args.paths), **common, empty=args.empty)

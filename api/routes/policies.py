@@ -37,7 +37,10 @@ def create_policy(body: PolicyCreate, principal: AdminDep, services: ServicesDep
     try:
         assert services.extraction is not None
         prepared = services.extraction.prepare(
-            document, budget_s=limits.extraction_budget_s, max_chars=limits.max_policy_text_chars
+            document,
+            budget_s=limits.extraction_budget_s,
+            max_chars=limits.max_policy_text_chars,
+            home_region=getattr(services.settings, "home_region", None),
         )
     except ValueError as exc:
         raise ApiError(

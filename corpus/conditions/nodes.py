@@ -71,10 +71,22 @@ class Condition:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict in the shape of conditions.md (plus ``source``; ``role`` when not ``require``)."""
-        value = list(self.value) if isinstance(self.value, tuple) else self.value
-        out = {"field": self.field, "op": self.op, "value": value, "span": self.span, "source": self.source}
-        if self.role != "require":
-            out["role"] = self.role
+        # A condition is immutable: its dict is laid out once and copied (a first 智能匹配 answer writes
+        # ~80 of them); a list value is a new list in every copy, as before.
+        template = self.__dict__.get("_dict_template")
+        if template is None:
+            template = {
+                "field": self.field,
+                "op": self.op,
+                "value": None,
+                "span": self.span,
+                "source": self.source,
+            }
+            if self.role != "require":
+                template["role"] = self.role
+            object.__setattr__(self, "_dict_template", template)
+        out = template.copy()
+        out["value"] = list(self.value) if isinstance(self.value, tuple) else self.value
         return out
 
     def describe(self) -> str:

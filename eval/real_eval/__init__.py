@@ -4,7 +4,9 @@ Each labelled document is ingested **whole** through the service's ingest path
 (:func:`matcher.ingest.ingest_policies`: split, extract, store) into a
 temporary data directory, with the metadata its source carries (``source``:
 the Guangzhou csv's 发文机关 / 发布日期 / 标题, msgabench's department; nothing
-else — region and validity must come from the service itself) or, with
+else — region and validity must come from the service itself; a source that is one platform's, msgabench
+of Beijing's portal 首都之窗, goes in as to that platform's deployment, with its home region
+``PLATFORM_REGIONS``) or, with
 ``metadata="labelled"``, the labelled region, dates and department as a
 poster would type them into the form. The profiles are ingested beside them.
 
@@ -30,6 +32,7 @@ the summary) — and every public name is importable from here.
 from eval.real_eval.leaves import (
     FREE_TEXT,
     METADATA_MODES,
+    PLATFORM_REGIONS,
     TRUTH_LABELS,
     Comparison,
     Leaf,
@@ -73,6 +76,7 @@ __all__ = [
     "ItemResult",
     "Leaf",
     "METADATA_MODES",
+    "PLATFORM_REGIONS",
     "RealRun",
     "TRUTH_LABELS",
     "align",

@@ -12,6 +12,13 @@ from eval.real_corpus import LabelledItem
 TRUTH_LABELS = ("eligible", "unknown", "ineligible")
 FREE_TEXT = ("undecidable", "semantic")
 METADATA_MODES = ("source", "labelled")
+# The home region of the platform a source's documents are posted to, where the source is one platform's
+# (``POLICYMATCH_HOME_REGION`` of its deployment): msgabench is the Q&A of 首都之窗, the Beijing government's
+# portal (../shared/data/README.md), whose answers name their department without the city (科委,
+# 人力资源社会保障局) as a city's own portal does. One value for the whole source, known before any document
+# is read — never a document's labelled region. NCP mixes national and provincial bodies (no one
+# platform); the Guangzhou csv's 发文机关 names each issuer's place.
+PLATFORM_REGIONS: Mapping[str, str] = {"msga": "11"}
 
 
 def policy_id_of(doc_key: str) -> str:

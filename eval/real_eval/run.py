@@ -13,6 +13,7 @@ from typing import Any
 
 from eval.real_corpus import Corpus, LabelledItem
 from eval.real_eval.leaves import (
+    PLATFORM_REGIONS,
     Comparison,
     Leaf,
     align,
@@ -63,9 +64,16 @@ def _ingest(corpus: Corpus, data_dir: Path, metadata: str) -> tuple[Any, list[st
     from matcher.ingest import ingest_policies
 
     store = open_store(data_dir / "policymatch.sqlite3")
-    records = [posted_document(d, metadata) for d in corpus.documents.values()]
-    report = ingest_policies(store, records, progress=False)
-    return store, [str(e) for e in report.errors]
+    # Each source goes in as it would to its own platform's deployment: msgabench's answers to the
+    # Beijing portal's, whose home region is Beijing (PLATFORM_REGIONS), the others to one with none.
+    errors: list[str] = []
+    for source in sorted({d.source.source for d in corpus.documents.values()}):
+        records = [
+            posted_document(d, metadata) for d in corpus.documents.values() if d.source.source == source
+        ]
+        report = ingest_policies(store, records, progress=False, home_region=PLATFORM_REGIONS.get(source))
+        errors += [str(e) for e in report.errors]
+    return store, errors
 
 
 def _facts_errors(document: Any, stored: Any, service_listed_anyone: bool | None) -> list[str]:

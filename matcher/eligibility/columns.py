@@ -343,6 +343,17 @@ class EnterpriseColumns:
         self._cache[key] = out
         return out
 
+    def region_unknown(self) -> np.ndarray:
+        """Rows with no region (``region_code`` missing): whether a regional item is theirs is unknown."""
+        n = len(self.ids)
+        cached = self._cache.get(("region", None))
+        if cached is not None and len(cached) == n:
+            return cached
+        codes, values = self.column_codes("region_code")
+        out = np.array([not v for v in values], dtype=bool)[codes[:n]]
+        self._cache[("region", None)] = out
+        return out
+
     def profile_view(self, row: int, fields: Iterable[str] | None = None) -> dict[str, Any]:
         """Rebuild the stored profile of one row as a dict (only ``fields`` when given; unknown ones left out)."""
         wanted = None if fields is None else set(fields)

@@ -21,6 +21,10 @@ _HEADING_RE = re.compile(
     r"^\s*(?:[（(][一二三四五六七八九十\d]{1,3}[）)]|[一二三四五六七八九十]{1,3}、|\d{1,2}[.、．])\s*"
     r"[^。：:；;，,\n\s《》]{2,30}(?:[。：:\n]|[ \t\u3000\xa0]+)"
 )
+# A marker with no title after it (四、各省要…): the body starts right after it.
+_MARKER_RE = re.compile(
+    r"^\s*(?:[（(][一二三四五六七八九十\d]{1,3}[）)]|[一二三四五六七八九十]{1,3}、|\d{1,2}[.、．])\s*"
+)
 _SENTENCE_RE = re.compile(r"[^。；;\n]+")
 # Persons a benefit may be for (个人所得税 is a person's tax; 个人独资企业 is an enterprise).
 _PERSON_RE = re.compile(
@@ -42,13 +46,13 @@ _GOVERNMENT_SUBJECT_RE = re.compile(
 # …unless the item itself grants enterprises something (对受疫情影响的小微企业予以支持).
 _GRANTS_RE = re.compile(
     r"对[^。；;]{0,60}?(?:企业|单位|纳税人|缴费人|主体|合作社|个体工商户)[^。；;]{0,40}?"
-    r"(?:给予|予以|免征|减免|减征|补贴|补助|奖励|返还|缓缴|延期)"
+    r"(?:给予|予以|免征|减免|减征|补贴|补助|奖励|返还|缓缴|延期|降低|取消)"
 )
 
 
 def audience(text: str) -> str:
     """Return ``"enterprises"``, ``"persons"`` (a benefit for persons only) or ``"government"`` (duties of departments)."""
-    heading = _HEADING_RE.match(text)
+    heading = _HEADING_RE.match(text) or _MARKER_RE.match(text)
     body = text[heading.end() :] if heading else text
     first = next((m.group(0).strip() for m in _SENTENCE_RE.finditer(body) if m.group(0).strip()), "")
     if not first:

@@ -152,14 +152,26 @@ def with_governing(extraction: Any, conditions: tuple[Any, ...], entries: tuple[
 # --- the whole document ------------------------------------------------------------------------
 
 
-def read_document(text: str, *, title: str = "", issued: str | None = None) -> DocumentFacts:
-    """Read every document fact from the title and text (``issued`` given: the validity counts from it)."""
+def read_document(
+    text: str,
+    *,
+    title: str = "",
+    issued: str | None = None,
+    department: str | None = None,
+    home_region: str | None = None,
+) -> DocumentFacts:
+    """Read every document fact from the title and text (``issued`` given: the validity counts from it).
+
+    ``department`` (the 发文机关 it was posted with) places a document whose title and text name no
+    place; ``home_region`` (the platform's own region) places one whose issuer is a local body named
+    without its place (科委, 市人社局) or whose text says 本市 naming no city (:func:`read_region`).
+    """
     issued_fact = read_issued(text) if issued is None else ReadFact(issued, None, "(given)")
     day = issued_fact.value if issued_fact is not None else None
     valid_from, valid_until = read_validity(text, day)
     window_open, window_close = read_window(text, day)
     kind = classify_document(text, title=title)
-    region = read_region(text, title)
+    region = read_region(text, title, department=department, home_region=home_region)
     return DocumentFacts(
         region_code=region,
         department=_placed(read_department(text, title), region),

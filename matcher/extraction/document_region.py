@@ -210,11 +210,30 @@ def _issuer_zone(text: str, title: str) -> list[tuple[str, int, int]]:
     return zones
 
 
-def read_region(text: str, title: str = "") -> ReadFact | None:
-    """Read the region a document is for, from its issuer (title, head, signature), else from what its text calls 本市.
+def read_region(
+    text: str, title: str = "", *, department: str | None = None, home_region: str | None = None
+) -> ReadFact | None:
+    """Read the region a document is for: its issuer, the department it was posted with, its 本市, or the home region.
+
+    In that order: the issuer named in the title, head or signature; the department it was posted
+    with; what its text calls 本市; the platform's home region for a body named without its place.
 
     A national body with no place named beside it gives no region (None): the document is national.
+    ``department`` is the issuer as posted (发文机关, 北京市经济和信息化局); ``home_region`` the region
+    of the platform the document is posted to (a deployment setting, ``POLICYMATCH_HOME_REGION``):
+    a body of that platform named without its place (科委, 人力资源社会保障局, 市科委) and a text that
+    says 本市 / 我市 without naming the city are the platform's own. With no home region they stay national.
     """
+    read = _read_region(text, title)
+    if read is None:
+        read = _department_region(department)
+    if read is None and home_region:
+        read = _home_region(text, department, home_region)
+    return read
+
+
+def _read_region(text: str, title: str) -> ReadFact | None:
+    """Return the region the title and text name (a national issuer: a fact of None), or None when they name none."""
     # 1. The title's issuer (北京市人力资源和社会保障局关于… / 铁岭市人民政府关于印发…).
     for source, start, end, whole in (
         ("title", 0, len(title), title),
@@ -293,6 +312,76 @@ def _passage_region(text: str) -> ReadFact | None:
     if own is None:
         return None
     return ReadFact(province, (own.start, own.end), own.name)
+
+
+# What a posted 发文机关 adds after the issuer's name: where it was published (（广州市人民政府门户发布）).
+_NOTE_RE = re.compile(r"[（(][^）)]{0,40}[）)]")
+# A body named by its level alone, or by its trade alone (市科委, 区人社局, 科委, 人力资源社会保障局): a local body.
+_LOCAL_BODY_RE = re.compile(rf"[\u4e00-\u9fff]{{1,20}}?(?:{_ORG_AFTER})")
+
+
+def _lead_body(department: str | None) -> str:
+    """Return the lead issuer of a posted department, without its notes (co-issuers follow it: 市医保局、市财政局)."""
+    if not department:
+        return ""
+    return re.split(r"[、，,；;\s]", _NOTE_RE.sub("", department).strip(), maxsplit=1)[0]
+
+
+def _department_region(department: str | None) -> ReadFact | None:
+    """Return the region the posted department names (北京市经济和信息化局 → 11); a national body → a national fact."""
+    lead = _lead_body(department)
+    if not lead:
+        return None
+    mentions = [m for m in _mentions(lead) if _ORG_AFTER_RE.match(lead, m.end) or m.end == len(lead)]
+    national = _NATIONAL_RE.search(lead)
+    if mentions and (
+        national is None or national.start() > mentions[0].start or _inside_local(lead, national, mentions)
+    ):
+        resolved = _resolve(mentions)
+        if resolved is not None:
+            return ReadFact(resolved[0], None, lead)
+    if national is not None:
+        return ReadFact(None, None, lead)
+    return None
+
+
+def _home_region(text: str, department: str | None, home_region: str) -> ReadFact | None:
+    """Return the home region for a local body named without its place, or a text saying 本市 with no city."""
+    if _national_subject(text):
+        return None
+    lead = _lead_body(department)
+    if lead and _NATIONAL_RE.search(lead) is None and _LOCAL_BODY_RE.fullmatch(lead):
+        return ReadFact(home_region, None, lead)
+    own = _OWN_WORDS_RE.search(text, 0, min(len(text), _OWN_SCAN_CHARS))
+    if own is not None and _fits_level(home_region, _OWN_WORDS[own.group(0)]):
+        return ReadFact(home_region, own.span(), own.group(0))
+    return None
+
+
+# National schemes and the documents that set them: a passage that speaks of one (a local body explaining
+# 研发费用加计扣除, 高新技术企业认定 or 科技型中小企业评价) is about the national policy, open to enterprises anywhere.
+_NATIONAL_SCHEME_RE = re.compile(
+    r"加计扣除|企业所得税|高新技术企业(?:认定|复审|资格)|科技型中小企业(?:评价|条件)|国家重点支持的高新技术领域|"
+    r"国科发|财税〔|税务总局公告"
+)
+_CLAUSE_RE = re.compile(r"[^，,。；;：:\n]+")
+# A clause that requires the scheme (企业须办理完成…加计扣除申报) makes it a condition, not the subject.
+_REQUIRES_RE = re.compile(r"须|需|应当|应")
+
+
+def _national_subject(text: str) -> bool:
+    """Say whether a passage speaks of a national scheme (not only requires one) in its first 1,500 characters."""
+    for clause in _CLAUSE_RE.finditer(text, 0, min(len(text), _PASSAGE_CHARS)):
+        found = _NATIONAL_SCHEME_RE.search(clause.group(0))
+        if found is not None and _REQUIRES_RE.search(clause.group(0), 0, found.start()) is None:
+            return True
+    return False
+
+
+def _fits_level(code: str, digits: int) -> bool:
+    """Say whether 本市 (4) / 本省 (2) / 本区 (6) can mean ``code`` (a 直辖市 is both a province and a city)."""
+    code = _trimmed(code)
+    return len(code) == digits or (digits == 4 and code in ("11", "12", "31", "50"))
 
 
 def _inside_local(text: str, national: re.Match[str], mentions: list[_Mention]) -> bool:

@@ -80,8 +80,12 @@ def prepare_policy(
     *,
     budget_s: float | None = EXTRACTION_BUDGET_S,
     max_chars: int | None = MAX_POLICY_TEXT_CHARS,
+    home_region: str | None = None,
 ) -> PreparedPolicy:
     """Split a document and extract every item, within ``budget_s`` seconds and ``max_chars`` characters.
+
+    ``home_region`` is the region of the platform the document is posted to (``POLICYMATCH_HOME_REGION``):
+    a document whose issuer is a local body named without its place (科委, 市人社局) is that region's.
 
     Raises :class:`ExtractionTooSlow` past the budget (checked after the split and after each
     item: every reader is linear in its text, so one item's share is bounded by the size cap)
@@ -113,7 +117,13 @@ def prepare_policy(
     # Document facts first (region, dates, window, type …): what the text says fills what was not given,
     # and the region it names is what 本市 / 我区 in every item mean.
     given = None if entry.given is None else given_facts(entry.record, dict.fromkeys(entry.given, True))
-    facts = read_document(entry.record.text, title=entry.record.title, issued=entry.record.issued)
+    facts = read_document(
+        entry.record.text,
+        title=entry.record.title,
+        issued=entry.record.issued,
+        department=entry.record.department,
+        home_region=home_region,
+    )
     document = apply_document_facts(entry.record, facts, given)
     items = tuple(split_policy(document))
     check("split")
@@ -165,13 +175,15 @@ def ingest_policies(
     budget_s: float | None = EXTRACTION_BUDGET_S,
     max_chars: int | None = MAX_POLICY_TEXT_CHARS,
     file_caps: FileCaps = DEFAULT_CAPS,
+    home_region: str | None = None,
 ) -> IngestReport:
     """Split, extract and store policy documents; each batch is one transaction (strict: the whole ingest).
 
     ``docs`` may mix :class:`PolicyDocument`, POST /v1/policies dicts, loaded
     records, :class:`PreparedPolicy` and file/folder paths. Each document is read within
     ``budget_s`` seconds and ``max_chars`` characters, each file within ``file_caps`` (checked
-    before parsing); a document over any of them is reported and the others still go in. With ``strict`` any error stores nothing and
+    before parsing); a document over any of them is reported and the others still go in. ``home_region``: the
+    platform's own region (:func:`prepare_policy`). With ``strict`` any error stores nothing and
     raises :class:`IngestFailed`. ``audit_actor`` appends one audit event with the counts.
     """
     started = time.perf_counter()
@@ -187,7 +199,7 @@ def ingest_policies(
                 yield entry
                 continue
             try:
-                yield prepare_policy(entry, budget_s=budget_s, max_chars=max_chars)
+                yield prepare_policy(entry, budget_s=budget_s, max_chars=max_chars, home_region=home_region)
             except (ValueError, TypeError, KeyError, RecursionError) as exc:
                 tally.errors.append(
                     LoadError(entry.path, entry.line, "text", f"cannot be split or extracted: {exc}")

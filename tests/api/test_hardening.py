@@ -121,6 +121,28 @@ def test_a_policy_past_its_extraction_budget_is_refused_and_the_worker_replaced(
         tight.extraction.close() if tight.extraction else None
 
 
+def test_a_policy_posted_to_a_city_platform_takes_its_home_region(services, keys):
+    # POLICYMATCH_HOME_REGION: a body named without its place (科技局) is the platform's own city's.
+    home = Services(
+        settings=services.settings.model_copy(update={"home_region": "3310"}),
+        store=services.store,
+        matcher=services.matcher,
+        limits=services.limits,
+    )
+    body = {
+        "id": "h14-home",
+        "title": "答复",
+        "text": "符合条件的企业可以申请研发投入补助。",
+        "department": "科技局",
+    }
+    try:
+        with TestClient(create_app(home.settings, home), client=("127.0.0.1", 1)) as client:
+            assert client.post("/v1/policies", json=body, headers=auth(keys["admin"])).status_code == 201
+        assert {item.region_code for item in services.store.iter_items("h14-home")} == {"3310"}
+    finally:
+        home.extraction.close() if home.extraction else None
+
+
 # --- safe CSV exports ---------------------------------------------------------------------------
 
 HOSTILE_NAMES = [

@@ -4,7 +4,7 @@ from pathlib import Path
 import pytest
 
 from corpus.schemas import PolicyDocument
-from corpus.splitting import cn_number, split_policy
+from corpus.splitting import cn_number, grants_enterprises, split_policy
 
 ARTICLES = """台州市椒江区关于推动制造业高质量发展的若干政策
 第一章 总则
@@ -345,6 +345,36 @@ def test_a_service_an_enterprise_applies_for_is_offered():
         ("二、", None),
         ("三、", False),
     ]
+
+
+def test_a_measure_naming_no_support_that_grants_enterprises_something_is_offered():
+    text = (
+        "若干措施 一、优化通行管理。对运输生产原料的承运企业，可先行放行，事后补办手续。 "
+        "二、延后申报期限。对按季申报的纳税人，本季度申报期限延至下月底。 "
+        "三、加强企业指导。各地要指导企业做好复工准备，可组织专人上门服务。 "
+        "四、推行网上办理。纳税人可通过电子税务局办理各项业务。 "
+        "五、落实用餐管理。集体用餐的企业实行分餐制，减少人员聚集。 "
+        "六、保障园区用电。对园区内的中小企业新建仓储设施用电，实行农业生产用电价格。"
+    )
+    items = split_policy(doc(text))
+    assert [(i.heading_path[-1][:2], i.is_policy) for i in items] == [
+        ("一、", None),  # the carriers may pass first
+        ("二、", None),  # the taxpayers' deadline is extended
+        ("三、", False),  # a department's duty (要), whatever it may do
+        ("四、", False),  # a channel everyone uses (可通过), no grant
+        ("五、", False),  # the enterprises' own duty (实行 without 对)
+        ("六、", None),  # a price granted to them (对…实行)
+    ]
+
+
+def test_grants_enterprises_reads_one_sentence_at_a_time():
+    assert grants_enterprises("对受影响的个体工商户，允许分期缴纳。")
+    assert not grants_enterprises("各部门要加强协调。对企业反映的问题，及时研究。")
+    # 应对 / 需要 are no duty before the grant; 不受…限制 spares them a limit.
+    assert grants_enterprises("企业为应对疫情捐赠的物资，允许在计算所得时扣除。")
+    assert grants_enterprises("对因生产需要扩大产能的企业，用电量不受原定额度限制。")
+    # A beneficiary in one sentence and a permission in the next are no grant.
+    assert not grants_enterprises("做好企业服务工作。相关材料可在网上提交。")
 
 
 def test_an_answer_whose_numbered_parts_are_its_conditions_stays_one_offered_item():

@@ -247,6 +247,14 @@ def test_posted_with_source_metadata_the_service_must_find_the_region_itself(
     assert posted_document(document, "labelled")["region_code"] == "4401"
 
 
+def test_a_platform_region_is_one_per_source_never_a_documents_label() -> None:
+    from eval.real_corpus import SOURCES
+    from eval.real_eval import PLATFORM_REGIONS
+
+    # One home region per source that is one platform's (msgabench: Beijing's portal), none per document.
+    assert set(PLATFORM_REGIONS) <= set(SOURCES) and PLATFORM_REGIONS.get("ncp") is None
+
+
 def test_agreement_of_a_labelling_with_itself_and_with_a_changed_one(
     tmp_path: Path, shared_dir: Path, sources: dict
 ) -> None:

@@ -73,6 +73,74 @@ def test_a_short_answer_speaks_for_the_one_province_it_names():
     assert read_region("在北京市或天津市注册的企业均可申请。") is None
 
 
+def test_the_posted_department_places_a_text_that_names_no_place():
+    answer = "企业可在每年三月登录申报系统提交材料，审核通过后按季度拨付补贴。"
+    assert read_region(answer) is None
+    fact = read_region(answer, department="温岭市科学技术局")
+    assert fact is not None and fact.value == "331081" and fact.span is None
+    # Where it was published is a note, not the issuer; a co-issuer after the lead one does not count.
+    assert read_region(answer, department="浙江省财政厅（台州市政府门户转载）").value == "33"
+    assert read_region(answer, department="三门县经济和信息化局、县财政局").value == "331022"
+    # A national body posted as the department keeps the document national, whatever the platform.
+    fact = read_region(answer, department="人力资源社会保障部", home_region="3310")
+    assert fact is not None and fact.value is None
+    # The title and text, when they name the issuer, win over the posted department.
+    assert (
+        read_region(answer, "椒江区人民政府关于支持企业的通知", department="温岭市科学技术局").value
+        == "331002"
+    )
+
+
+def test_the_home_region_places_a_local_body_named_without_its_place():
+    answer = "符合条件的企业可以提出申请，经审核后给予一次性奖励。"
+    # With no home region a bare department is no place: the answer stays national.
+    assert read_region(answer, department="科技局") is None
+    for department in ("科技局", "市人社局", "经济和信息化委员会"):
+        fact = read_region(answer, department=department, home_region="3310")
+        assert fact is not None and fact.value == "3310", department
+    # A text that says 本市 without naming its city is the platform's city.
+    fact = read_region("本市注册的企业均可申报。", home_region="3310")
+    assert fact is not None and fact.value == "3310" and fact.span == (0, 2)
+    # …but 本区 cannot mean a city: no region.
+    assert read_region("本区注册的企业均可申报。", home_region="3310") is None
+    # A place the text names wins over the home region.
+    assert (
+        read_region(answer + "限在天津市注册的企业。", department="科技局", home_region="3310").value == "12"
+    )
+
+
+def test_a_passage_about_a_national_scheme_stays_national_on_a_city_platform():
+    # A local body explaining a national scheme speaks of the national policy, open to enterprises anywhere.
+    for answer in (
+        "企业在季度预缴时可以选择享受研发费用加计扣除，年度汇算时一并计算。",
+        "高新技术企业资格到期前，企业应按规定重新提出认定申请。",
+    ):
+        assert read_region(answer, department="科技局", home_region="3310") is None, answer
+    # Requiring a national filing does not make the local measure national.
+    answer = "申请本项补贴的企业须已办理上年度研发费用加计扣除申报。"
+    assert read_region(answer, department="科技局", home_region="3310").value == "3310"
+
+
+def test_ingest_reads_the_region_with_the_platforms_home_region(tmp_path: Path):
+    store = open_store(tmp_path / "store.sqlite3")
+    doc = {
+        "id": "bare-1",
+        "title": "答复",
+        "text": "符合条件的企业可以申请研发投入补助。",
+        "department": "科技局",
+    }
+    try:
+        ingest_policies(store, [dict(doc)], progress=False)
+        assert next(store.iter_items("bare-1")).region_code is None
+        ingest_policies(store, [dict(doc)], progress=False, home_region="3310")
+        assert next(store.iter_items("bare-1")).region_code == "3310"
+        # A region the poster gives wins over the home region.
+        ingest_policies(store, [dict(doc, region_code="331002")], progress=False, home_region="3310")
+        assert next(store.iter_items("bare-1")).region_code == "331002"
+    finally:
+        store.close()
+
+
 def test_a_clause_naming_another_body_does_not_move_the_region():
     text = "一、给予补助。\n本政策由县科技局会同县财政局负责解释。\n天台县科学技术局\n2022年3月5日"
     assert read_region(text, "关于加快科技创新的若干政策措施").value == "331023"

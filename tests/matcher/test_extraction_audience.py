@@ -25,6 +25,17 @@ def test_duties_of_departments_are_not_for_enterprises() -> None:
     assert audience(text) == "government"
 
 
+def test_a_duty_right_after_a_bare_number_is_not_for_enterprises() -> None:
+    # No title between the number and the subject: the department still opens the item.
+    assert (
+        audience("五、各省要结合本地实际，按照通知确定的范围和时限执行，不得自行扩大范围。") == "government"
+    )
+    assert audience("3.各级财政部门按照有关规定，做好资金保障，确保减免政策落实到位。") == "government"
+    # …and one that lowers or waives a charge for enterprises grants them something.
+    text = "六、各级担保机构要对受影响的小微企业，取消反担保要求，降低担保费率。"
+    assert for_enterprises(text)
+
+
 def test_a_department_that_grants_enterprises_something_stays_for_enterprises() -> None:
     text = "（三）加大帮扶。各地区要对受疫情影响较大的小微企业予以资金支持。"
     assert for_enterprises(text)

@@ -198,8 +198,11 @@ def test_warm_builds_what_the_first_match_would_build(tmp_path, encoder):  # typ
         assert all(a is not None and len(a.data if hasattr(a, "nnz") else a) for a in built)
         chunks = matcher.index._chunks_cache
         assert chunks is not None
-        enterprise_id = next(i for i in matcher.columns.ids if i is not None)
-        matcher.match(enterprise_id=enterprise_id)
+        parts = dict(matcher.catalog.table._parts)  # each region's level pass
+        assert parts
+        for enterprise_id in [i for i in matcher.columns.ids if i is not None][:30]:
+            matcher.match(enterprise_id=enterprise_id)
+        assert matcher.catalog.table._parts == parts  # every region's set was compiled before
         # The first match used the arrays built before it (a pre-forked worker shares them), none of its own.
         after = (lexical._matrix, lexical._tf_weights, passages._matrix, passages._tf_weights)
         assert all(a is b for a, b in zip(built, after, strict=True))
@@ -267,3 +270,113 @@ def test_rows_laid_out_by_position_with_or_without_the_identity_shortcut(tmp_pat
             plain = index._laid_out(catalog, best, index._positions_of(catalog, doc_ids))
             fast = index._by_position(catalog, "passage", best, doc_ids)
             assert fast.dtype == plain.dtype and np.array_equal(fast, plain)
+
+
+def test_round6_gives_the_floats_of_round_for_every_kind_of_value():
+    from matcher.facts import round6
+
+    rng = np.random.default_rng(19)
+    halves = np.round(rng.standard_normal(20_000), 6) + 5e-7  # a decimal half away: the hard case
+    values = np.concatenate(
+        [
+            rng.standard_normal(50_000),
+            rng.random(20_000) * 1e-5,
+            rng.standard_normal(20_000) * 1e6,  # past 2³² once scaled: handed to round()
+            rng.standard_normal(20_000).astype(np.float32).astype(np.float64),  # scores kept as float32
+            halves,
+            -halves,
+            [0.0, -0.0, 5e-7, -5e-7, 2.5e-7, -2.5e-7, 1.0000005, 4294.9672955, 1e300, -1e-300],
+            [np.inf, -np.inf, np.nan],
+        ]
+    ).tolist()
+    fast = round6(values)
+    plain = [round(v, 6) for v in values]
+    assert len(fast) == len(plain)
+    for v, a, b in zip(values, fast, plain, strict=True):
+        assert type(a) is float
+        assert (a == b and np.signbit(a) == np.signbit(b)) or (a != a and b != b), v
+    assert round6([]) == []
+
+
+def test_condition_dicts_laid_out_once_are_fresh_copies():
+    from corpus.conditions import Condition, ConditionResult
+
+    def plain(c: Condition) -> dict:
+        value = list(c.value) if isinstance(c.value, tuple) else c.value
+        out = {"field": c.field, "op": c.op, "value": value, "span": c.span, "source": c.source}
+        if c.role != "require":
+            out["role"] = c.role
+        return out
+
+    conditions = [
+        Condition("size_class", "in", ["小", "微"], "小微企业"),
+        Condition("tax_credit_grade", "eq", "A", "纳税信用等级为A级", role="bonus"),
+        Condition("employees", "gte", 10, "", source="edited"),
+    ]
+    for c in conditions:
+        first = c.to_dict()
+        assert first == plain(c) and list(first) == list(plain(c))  # the same keys in the same order
+        first["value"] = "changed"  # a caller writing to an answer never reaches the next one
+        if isinstance(c.value, tuple):
+            c.to_dict()["value"].append("x")
+        assert c.to_dict() == plain(c)
+        assert c == Condition(c.field, c.op, c.value, c.span, c.source, c.role)  # the layout is no field
+        result = ConditionResult(c, "met", ("小",))
+        assert result.to_dict() == {**plain(c), "verdict": "met", "actual": ["小"]}
+
+
+def test_level_pass_over_some_items_gives_their_numbers_of_the_pass_over_all(tmp_path, encoder):  # type: ignore[no-untyped-def]
+    from golden_demo import demo_matcher
+
+    with demo_matcher(tmp_path, encoder) as matcher:
+        catalog = matcher.catalog
+        table = catalog.table
+        n = len(catalog.items)
+        assert table.structure.has_tiers and not table.structure.simple  # the general pass is the one tried
+        rng = np.random.default_rng(19)
+        regions = [
+            np.flatnonzero([catalog.prefixes[p] == "" or p == q for p in catalog.prefix_of])
+            for q in range(len(catalog.prefixes))
+        ]
+        subsets = [
+            *regions,
+            np.arange(n),
+            np.zeros(0, dtype=np.int64),
+            np.sort(rng.choice(n, n // 3, replace=False)),
+        ]
+        ids = [matcher.columns.ids[r] for r in range(len(matcher.columns)) if matcher.columns.alive[r]][:8]
+        for enterprise_id in ids:
+            codes = table.verdict_codes(matcher.profile_for(enterprise_id, None))
+            every = table.levels_from_codes(codes)
+            for items in subsets:
+                some = table.levels_of_items(codes, items)
+                for name in ("level", "n_met", "n_conditions", "excluded", "level_without_exclusions"):
+                    assert np.array_equal(getattr(some, name), getattr(every, name)[items]), name
+                for name in ("tier", "n_bonus_met", "n_bonus"):
+                    if len(items):
+                        assert np.array_equal(getattr(some, name), getattr(every, name)[items]), name
+                assert np.array_equal(some.rules_share(), every.rules_share()[items])
+        # Compiled once per set of items, and bounded.
+        assert len(table._parts) <= 64
+        before = dict(table._parts)
+        table.levels_of_items(codes, subsets[0])
+        assert all(table._parts[k] is v for k, v in before.items())
+
+
+def test_level_pass_over_some_items_of_a_table_of_plain_leaves():
+    from corpus.conditions import Condition
+    from matcher.eligibility import ConditionTable
+
+    size = Condition("size_class", "in", ["small", "micro"])
+    revenue = Condition("revenue", "gte", 500)
+    honest = Condition("credit_status", "eq", "normal")
+    table = ConditionTable([[size], [revenue, honest], [], [size, revenue], [honest]])
+    assert table.structure.simple  # the bincount pass: some items are taken from the pass over all
+    for profile in ({"size_class": "small", "revenue": 800}, {"credit_status": "dishonest"}, {}):
+        codes = table.verdict_codes(profile)
+        every = table.levels_from_codes(codes)
+        for items in ([4, 0, 3], [1], [], [0, 1, 2, 3, 4]):
+            some = table.levels_of_items(codes, np.array(items, dtype=np.int64))
+            assert np.array_equal(some.level, every.level[items])
+            assert np.array_equal(some.rules_share(), every.rules_share()[items])
+            assert np.array_equal(some.excluded, every.excluded[items])

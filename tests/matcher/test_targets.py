@@ -10,7 +10,13 @@ from random_conditions import random_condition, random_profile
 
 from corpus.conditions import LEVELS, Condition, judge_item
 from matcher.eligibility import MET, UNKNOWN, EnterpriseColumns
-from matcher.targets import build_row, check_levels, order_targets, undecidable_conditions
+from matcher.targets import (
+    build_row,
+    check_levels,
+    order_targets,
+    undecidable_conditions,
+    unknown_region_capped,
+)
 
 
 @pytest.fixture(scope="module")
@@ -89,6 +95,32 @@ def test_region_and_deleted_rows_are_not_targets():
     verdicts = columns.judge([])
     order = order_targets("x#1", columns, verdicts, columns.region_applicable("3310"), ("eligible",))
     assert [columns.ids[r] for r in order.rows] == ["b"]
+
+
+def test_a_row_of_unknown_region_is_listed_for_a_regional_item_at_best_need_info():
+    columns = EnterpriseColumns()
+    columns.upsert(
+        [
+            {"id": "in", "region_code": "331002", "employees": 50},
+            {"id": "out", "region_code": "110108", "employees": 50},
+            {"id": "nowhere", "employees": 50},  # no region: it may be inside
+            {"id": "small", "employees": 5},  # no region, and fails the item anyway
+        ]
+    )
+    assert columns.region_unknown().tolist() == [False, False, True, True]
+    conditions = [Condition("employees", "gte", 10)]
+    verdicts, applicable = unknown_region_capped(
+        columns.judge(conditions), columns.region_applicable("3310"), columns.region_unknown()
+    )
+    order = order_targets("x#1", columns, verdicts, applicable, LEVELS)
+    listed = {columns.ids[r]: LEVELS[int(lv)] for r, lv in zip(order.rows, order.level, strict=True)}
+    assert listed == {"in": "eligible", "nowhere": "need_info", "small": "near_miss"}
+    position = [columns.ids[r] for r in order.rows].index("nowhere")
+    row = build_row(order, position, columns, "x", conditions, region_prefix="3310")
+    assert row.level == "need_info"
+    assert [(g.field, g.kind) for g in row.gaps] == [("region_code", "unknown")]
+    # A national item (no prefix) is not capped: the region decides nothing there.
+    assert build_row(order, position, columns, "x", conditions).level == "eligible"
 
 
 def test_semantic_verdicts_follow_vectors_and_stay_unknown_without():
