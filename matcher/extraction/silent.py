@@ -19,7 +19,11 @@ _SUBJECT_RE = re.compile(r"企业|单位|纳税人|缴费人|主体|机构|商�
 
 
 # The text says in so many words that every enterprise may have it (无论盈利还是亏损，均可享受).
-_EVERYONE_RE = re.compile(r"无论[^。；;]{1,30}?(?:还是|或是|或者|与否)[^。；;]{0,30}?(?:均|都)(?:可|能)")
+_EVERYONE_RE = re.compile(
+    r"无论[^。；;]{1,30}?(?:还是|或是|或者|与否)[^。；;]{0,30}?(?:均|都)(?:可|能)"
+    # 全省纳税人可以通过…办理: every payer of the place may.
+    r"|(?<![^，,：:；;。\s])(?:全省|全市|全区|全县|全体|所有)(?:纳税人|缴费人|企业)(?:均|都)?(?:可以|可)"
+)
 
 
 def _subject_part(text: str, parts: Sequence[_Span]) -> tuple[int, int] | None:
@@ -121,11 +125,20 @@ def _fallback_span(text: str, part: _Span) -> tuple[int, int] | None:
 
 # The support a clause of "对X，…" or "X的，…" leads to: what makes X the beneficiary.
 _SUPPORT_VERB_RE = re.compile(
-    r"免征|免收|减征|减免|减半|暂免|给予|予以|补贴|补助|奖励|资助|贴息|退还|返还|缓缴|延期|延长|允许|提供|实行|执行|适用|可|享受|纳入|开辟|办理"
+    r"免征|免收|减征|减免|减半|暂免|给予|予以|补贴|补助|奖励|资助|贴息|退还|返还|缓缴|延期|延长|允许|提供|实行|实施(?=[^，。；;]{0,16}?服务)|执行|适用|可|享受|纳入|开辟|办理"
 )
 _SUBJECT_NOUN_RE = re.compile(
     r"(?:企业|单位|纳税人|缴费人|机构|主体|商户|个体工商户|项目|温室|车辆|物资|园区|医院|场所|业务|收入|房产)"
 )
+
+
+# 减免…X企业容量电费 / 免收…X企业…费: the enterprises whose charge is relieved are its beneficiary (a bare
+# 企业 is every enterprise: no requirement).
+_RELIEF_OF_RE = re.compile(
+    r"(?:减免|免收|减收|减半收取)(?P<who>[^，。；;、]{3,30}?(?:企业|单位|用户))(?=的?[^，。；;的]{1,8}?费)"
+)
+# 对企业生产用水实行… : 企业 owns the object the measure is about, no subject of its own — every enterprise.
+_EVERY_ENTERPRISE_OBJECT_RE = re.compile(r"企业(?!的)[^，。；;的企单纳项主机商]{2,16}")
 
 
 def _beneficiary_clause(text: str, part: _Span, clauses: Sequence[_Span]) -> tuple[int, int] | None:
@@ -142,6 +155,10 @@ def _beneficiary_clause(text: str, part: _Span, clauses: Sequence[_Span]) -> tup
             end -= 1
         rest = text[clause.end : part.end]
         words = text[start:end]
+        # 减免停产期间高压用电企业基本电费: a relief whose object is a charge of the enterprises named.
+        relief = _RELIEF_OF_RE.match(words)
+        if relief is not None and n == 0:
+            return start + relief.start("who"), start + relief.end("who")
         if words.startswith(("对于", "对")) and len(words) >= 5:
             inner = start + (2 if words.startswith("对于") else 1)
             verb = _SUPPORT_VERB_RE.search(words)
@@ -190,6 +207,7 @@ def _silent_parts(
             or _LIST_LEAD_RE.search(text, span[0], span[1])
             or _GENERIC_BENEFICIARY_RE.fullmatch(text, span[0], span[1])
             or _EVERY_OTHER_RE.match(text, span[0], span[1])
+            or _EVERY_ENTERPRISE_OBJECT_RE.fullmatch(text, span[0], span[1])
         ):
             continue
         if span is None:

@@ -287,11 +287,14 @@ def _arranged(
 # What a part gives (免征增值税, 给予补贴, 延长至6月底): one outcome of the item.
 _OUTCOME_VERB_RE = re.compile(
     r"免征|免收|减征|减免|减半|暂免|给予|补贴|补助|奖励|资助|贴息|退还|返还|缓缴|延期|延长|简化|扣除|下调|减按"
+    r"|实施[^，。；;]{0,16}?服务|核定"
 )
+_RELIEF_FIRST_RE = re.compile(r"[\s　]*(?:减免|免收|减收|减半收取)")
 
 
 # A part that binds every beneficiary (须 / 应当 / 必须) states an obligation, not an outcome of its own.
-_OBLIGATION_RE = re.compile(r"(?<![无不毋免])(?:须|必须|应当|需要)")
+# 根据其实际需要核定: the beneficiary's own need, no obligation.
+_OBLIGATION_RE = re.compile(r"(?<![无不毋免])(?:须|必须|应当|(?<!实际)需要)")
 # 财政要及时启动… / 各地要…: a duty of the authorities before the outcome word.
 _DUTY_RE = re.compile(r"(?<![重主需只])要(?![求素点])")
 
@@ -320,6 +323,9 @@ def _part_tiers(
         # The outcome follows whom it is for (对A，免征X); a part that names the support before its
         # requirement (享受补贴的企业须按规定缴纳社保) is an obligation on every beneficiary, no tier.
         verb = _OUTCOME_VERB_RE.search(text, required[0].end, part.end)
+        if verb is None:
+            # 减免…停产高压企业容量电费: the relief opens the part, whose object is the enterprises' charge.
+            verb = _RELIEF_FIRST_RE.match(text, part.start, required[0].start)
         if verb is None or _OBLIGATION_RE.search(text, part.start, part.end):
             continue
         # …的，市、县两级财政要及时启动…，简化审批流程: what departments must do is no outcome.
@@ -375,6 +381,10 @@ def _part_tiers(
 _OPEN_MEASURE_RE = re.compile(
     r"(?:准许|允许)(?:企业|纳税人|缴费人|参保单位|用人单位)?[^，。；;的]{0,12}?(?:延期|延长|缓缴|分期|预缴|享受)"
     r"|(?<![^，,：:；;。\s])将[^，。；;]{1,20}?(?:延长至|顺延至|延至)"
+    # 纳税人通过网上申请办理发票寄递业务免收邮寄费用: a relief to payers at large, the clause's bare subject.
+    r"|(?<![^，,：:；;。\s])(?:纳税人|缴费人|企业)(?![的和及、])[^，。；;的]{0,24}?(?:免收|暂免收取|免费)"
+    # 对企业生产用水实行“欠费不停供”: every enterprise's own supply, no kind named.
+    r"|(?<![^，,：:；;。\s])对企业(?!的)[^，。；;的]{1,16}?(?:实行|实施)"
 )
 _NOT_OPEN_RE = re.compile(
     r"的[，,]|期间[^，。；;]{0,6}(?:免|不)|滞纳金|是指|指的是|(?<![无不毋免])(?:须|必须|应当|需要)|力争|确保|鼓励|引导|落实"

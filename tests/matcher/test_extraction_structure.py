@@ -401,6 +401,45 @@ def test_a_measure_for_every_enterprise_beside_ones_for_some_is_an_open_tier() -
     assert judge_item(entries, {"id": "x", "industry_code": "H6210"}).level == "eligible"
 
 
+def test_a_relief_of_named_enterprises_charges_beside_every_enterprise_supply_makes_tiers() -> None:
+    # 减免…X企业…电费 names its beneficiary inside the charge relieved; 对X…实施“…”服务 is a service to X;
+    # 对企业生产用水实行… is every enterprise's own supply: a tier no enterprise lacks, no stand-in.
+    text = (
+        "（四）降低用能成本。减免停产期间高压用电企业的基本电费。对防疫用品生产企业用电报装实施“零跑腿”服务。"
+        "加大补贴力度。对企业生产用水实行“欠费不断供”，疫情过后由企业补缴。"
+    )
+    entries = extract_entries(text)
+    tiers = [e for e in entries if isinstance(e, Tier)]
+    assert not [e for e in entries if not isinstance(e, Tier)]
+    assert [t.label for t in tiers if not t.conditions] == ["所有企业"]
+    values = {str(c.value) for t in tiers for c in t.conditions}
+    assert values == {"停产期间高压用电企业", "防疫用品生产企业用电报装"}
+    assert judge_item(entries, {"id": "x"}).level == "eligible"
+    # Alone, every enterprise's own supply states no requirement to stand in for.
+    alone = "对企业生产用水实行“欠费不断供”，疫情过后补缴。"
+    assert "企业生产用水" not in {c.value for c in _leaves(alone)}
+    # 实施 leads to a service only: 因政府实施隔离措施 keeps its words.
+    kept = "因政府实施隔离措施导致不能按期履约的企业，可申请延期。"
+    assert any("实施隔离措施" in str(c.value) for c in _leaves(kept) if c.field == "undecidable")
+
+
+def test_a_relief_to_payers_at_large_beside_a_quota_fixed_for_some_makes_tiers() -> None:
+    # 纳税人…免收…费用 is every payer's; 对生产…物资的纳税人，税务机关根据其实际需要核定… is a measure for some
+    # (核定 is its outcome, 实际需要 no obligation).
+    text = (
+        "五、方便领用发票。即日起至3月底，纳税人在网上申请发票邮寄业务免收快递费用。对生产和销售消毒用品等防疫物资的"
+        "纳税人，税务机关按其实际需要核定发票领用数量。"
+    )
+    entries = extract_entries(text)
+    tiers = [e for e in entries if isinstance(e, Tier)]
+    assert len(tiers) == 2
+    assert [t.label for t in tiers if not t.conditions] == ["所有企业"]
+    assert judge_item(entries, {"id": "x"}).level == "eligible"
+    # Every payer of the place may: no one to stand in for.
+    every = "关于本省纳税人网上领用发票的公告 全省纳税人可以通过电子税务局办理发票领用，选择邮寄方式领取。"
+    assert not [c for c in _leaves(every) if c.field == "undecidable"]
+
+
 def test_a_consequence_or_a_named_object_is_no_open_tier() -> None:
     # 缓缴期间免收滞纳金 follows from the measure before it; 免征民航企业缴纳的… names its object; a part with
     # a subject of its own (…的，可顺延) is conditional: none of them is a measure every enterprise has.
