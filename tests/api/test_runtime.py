@@ -18,7 +18,10 @@ def test_settle_heap_freezes_what_is_alive_and_later_collections_skip_it():
 
     old = Node()
     frozen = settle_heap()
-    assert frozen == gc.get_freeze_count() > 0
+    # Not frozen == get_freeze_count(): a thread an earlier test left running (a server, the audit writer)
+    # may free a frozen object in between, and a freed object leaves the permanent generation (CI saw −2).
+    assert frozen > 0
+    assert 0 < gc.get_freeze_count() <= frozen
     young = Node()
     walked = {id(o) for o in gc.get_objects()}  # what a full collection walks
     assert id(young) in walked
