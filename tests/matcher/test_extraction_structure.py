@@ -401,6 +401,16 @@ def test_a_measure_for_every_enterprise_beside_ones_for_some_is_an_open_tier() -
     assert judge_item(entries, {"id": "x", "industry_code": "H6210"}).level == "eligible"
 
 
+def _tiers_with_one_open(text: str) -> list[Tier]:
+    """Read ``text`` as tiers only, one of them open to every enterprise (所有企业), so anyone is eligible."""
+    entries = extract_entries(text)
+    tiers = [e for e in entries if isinstance(e, Tier)]
+    assert len(tiers) == len(entries)  # nothing is common to every measure
+    assert [t.label for t in tiers if not t.conditions] == ["所有企业"]
+    assert judge_item(entries, {"id": "x"}).level == "eligible"
+    return tiers
+
+
 def test_a_relief_of_named_enterprises_charges_beside_every_enterprise_supply_makes_tiers() -> None:
     # 减免…X企业…电费 names its beneficiary inside the charge relieved; 对X…实施“…”服务 is a service to X;
     # 对企业生产用水实行… is every enterprise's own supply: a tier no enterprise lacks, no stand-in.
@@ -408,13 +418,9 @@ def test_a_relief_of_named_enterprises_charges_beside_every_enterprise_supply_ma
         "（四）降低用能成本。减免停产期间高压用电企业的基本电费。对防疫用品生产企业用电报装实施“零跑腿”服务。"
         "加大补贴力度。对企业生产用水实行“欠费不断供”，疫情过后由企业补缴。"
     )
-    entries = extract_entries(text)
-    tiers = [e for e in entries if isinstance(e, Tier)]
-    assert not [e for e in entries if not isinstance(e, Tier)]
-    assert [t.label for t in tiers if not t.conditions] == ["所有企业"]
+    tiers = _tiers_with_one_open(text)
     values = {str(c.value) for t in tiers for c in t.conditions}
     assert values == {"停产期间高压用电企业", "防疫用品生产企业用电报装"}
-    assert judge_item(entries, {"id": "x"}).level == "eligible"
     # Alone, every enterprise's own supply states no requirement to stand in for.
     alone = "对企业生产用水实行“欠费不断供”，疫情过后补缴。"
     assert "企业生产用水" not in {c.value for c in _leaves(alone)}
@@ -430,11 +436,7 @@ def test_a_relief_to_payers_at_large_beside_a_quota_fixed_for_some_makes_tiers()
         "五、方便领用发票。即日起至3月底，纳税人在网上申请发票邮寄业务免收快递费用。对生产和销售消毒用品等防疫物资的"
         "纳税人，税务机关按其实际需要核定发票领用数量。"
     )
-    entries = extract_entries(text)
-    tiers = [e for e in entries if isinstance(e, Tier)]
-    assert len(tiers) == 2
-    assert [t.label for t in tiers if not t.conditions] == ["所有企业"]
-    assert judge_item(entries, {"id": "x"}).level == "eligible"
+    assert len(_tiers_with_one_open(text)) == 2
     # Every payer of the place may: no one to stand in for.
     every = "关于本省纳税人网上领用发票的公告 全省纳税人可以通过电子税务局办理发票领用，选择邮寄方式领取。"
     assert not [c for c in _leaves(every) if c.field == "undecidable"]
