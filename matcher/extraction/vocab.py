@@ -200,6 +200,8 @@ SEMANTIC_PATTERNS = (
         "business_scope",
     ),
     (r"(?:应急)?生产([^，；。]{2,60}?)等?(?:防疫|防控)?物资(?=的)", "products"),
+    # 对中小企业生产的X、Y等医疗器械产品…实行零收费: the measure is for enterprises that make the goods named.
+    (r"(?<=企业)生产的[^，；。的]{2,60}?(?:产品|物资|药品|器械|设备)", "business_scope"),
 )
 
 # The act the support pays for or dates is no condition: the reward is for it, not for enterprises that
