@@ -41,7 +41,9 @@ _NON_ENTERPRISE_RE = re.compile(
 # A sentence whose subject is a government body: what follows is its duty (各地税务机关要…).
 _GOVERNMENT_SUBJECT_RE = re.compile(
     r"^(?:各地|各级|各省|各市|各区|各县|各单位|各部门|各有关部门|有关部门|税务总局|省税务局"
-    r"|[市区县省]区?两级财政|[市区县省][^，。；]{0,10}(?:局|委|厅|办|中心|部门))"
+    r"|[市区县省]区?两级财政|[市区县省][^，。；]{0,10}(?:局|委|厅|办|中心|部门)"
+    # 城市管理、市场监管等部门依法履职时…要…: departments named by their field, then 等部门.
+    r"|[^，。；]{2,20}?等(?:有关|相关)?部门)"
 )
 # …unless the item itself grants enterprises something (对受疫情影响的小微企业予以支持).
 _GRANTS_RE = re.compile(

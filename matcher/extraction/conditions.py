@@ -87,9 +87,13 @@ def as_condition(found: _Found, text: str) -> Condition:
 
 
 def found_conditions(
-    text: str, *, region_code: str | None = None, issued: str | dt.date | None = None
+    text: str, *, region_code: str | None = None, issued: str | dt.date | None = None, repeats: bool = False
 ) -> tuple[str, list[_Found]]:
-    """Return the normalised text and every finding in it (offsets into ``text`` too: normalisation is one-for-one)."""
+    """Return the normalised text and every finding in it (offsets into ``text`` too: normalisation is one-for-one).
+
+    ``repeats=True`` keeps an ``undecidable`` said again: the v2 reader decides per measure whether it
+    restates one (a tier's 受疫情影响较大 is its own requirement even when another tier said it first).
+    """
     norm = normalize_aligned(text)
     numeric = list(_numeric(norm))
     # 30人以上（山区县为20人以上）: a bracketed variant of the threshold before it is no second requirement.
@@ -150,7 +154,7 @@ def found_conditions(
     unique = []
     for found in sorted(kept, key=lambda f: (f.start, f.end)):
         key = (found.condition.field, norm[found.start : found.end])
-        if found.condition.field == "undecidable" and key in seen:
+        if not repeats and found.condition.field == "undecidable" and key in seen:
             continue
         seen.add(key)
         unique.append(found)

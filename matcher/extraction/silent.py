@@ -61,6 +61,8 @@ _REQUIREMENT_RE = re.compile(
     r"|(?:不得|不能|不予)(?:申报|申请|享受)"
     r"|(?:受|因)(?:疫情|新冠)"
     r"|(?:未|不)裁员"
+    # 提供…工商变更材料: a procedure for a change the enterprise must have gone through (its name, its owners).
+    r"|(?:名称|工商|股权|地址|注册)变更(?:材料|证明|登记)"
 )
 # When and how to apply (申报时间为… / 企业应将…填入 / 应于…前提交 / 不接受线下申报), and the words that
 # every enterprise may have it (无论…均可): no requirement, and no stand-in for one.

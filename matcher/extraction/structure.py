@@ -50,7 +50,7 @@ def extract_entries(
     text: str, *, region_code: str | None = None, issued: str | dt.date | None = None
 ) -> tuple[Entry, ...]:
     """Read an item's conditions in the language v2: leaves with roles, ``any`` groups, then tiers (best first)."""
-    norm, found = found_conditions(text, region_code=region_code, issued=issued)
+    norm, found = found_conditions(text, region_code=region_code, issued=issued, repeats=True)
     # Titles the item is for becoming; a requirement said twice (专精特新企业 / 专精特新中小企业).
     kept: list[_Found] = []
     seen: set[tuple] = set()
@@ -78,7 +78,16 @@ def extract_entries(
     kept = _elliptic_thresholds(norm, kept)
     parts = _split(norm, _PART_END, marks=True)
     clauses = _split(norm, _CLAUSE_END, marks=True)
-    kept += _silent_parts(norm, kept, parts, clauses)
+    # A part whose only finding repeats one said before still gets its stand-in (the repeat is dropped
+    # below unless it is another measure's own): parts are read against first sayings only.
+    said: set[tuple[str, str]] = set()
+    first = []
+    for f in kept:
+        words = (f.condition.field, norm[f.start : f.end])
+        if f.condition.field != "undecidable" or words not in said:
+            first.append(f)
+        said.add(words)
+    kept += _silent_parts(norm, first, parts, clauses)
     kept += _unheld_exceptions(norm, kept, parts)
     kept.sort(key=lambda f: (f.start, f.end))
     # Exclusions stated over a part with no condition of their own (除湖北省外, 不含机关事业单位).

@@ -158,6 +158,8 @@ UNDECIDABLE_PATTERNS = (
     r"(?:从事)?国家非限制和禁止行业",
     r"发生亏损|出现亏损",
     r"新增(?:的)?(?:企业)?贷款",
+    # 小微企业创业担保贷款可展期: the enterprise must hold such a loan (a kind no profile field holds).
+    r"(?<=企业)创业担保贷款(?!贴息|支持)",
     r"承租[^，；。]{0,16}(?:经营用房|房产|厂房)",
     r"(?<![省市区县])经(?!信)[^，；。]{2,20}(?:认定|评定|审核确认)",
     # 经认定后，免收… / 经认定符合条件的: the recognition the enterprise must obtain (经认定的X: X says it).
@@ -200,6 +202,8 @@ SEMANTIC_PATTERNS = (
         "business_scope",
     ),
     (r"(?:应急)?生产([^，；。]{2,60}?)等?(?:防疫|防控)?物资(?=的)", "products"),
+    # 对中小企业生产的X、Y等医疗器械产品…实行零收费: the measure is for enterprises that make the goods named.
+    (r"(?<=企业)生产的[^，；。的]{2,60}?(?:产品|物资|药品|器械|设备)", "business_scope"),
 )
 
 # The act the support pays for or dates is no condition: the reward is for it, not for enterprises that
