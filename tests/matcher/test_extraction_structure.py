@@ -386,12 +386,9 @@ def test_a_measure_for_every_enterprise_beside_ones_for_some_is_an_open_tier() -
         "（五）减轻企业办税负担。疫情期间，准许企业延期办理纳税申报。对符合延期缴纳条件的企业，"
         "依法延长不超过三个月的缴纳期限。对缴纳房产税确有困难的企业，依法予以减免房产税。"
     )
-    entries = extract_entries(text)
-    tiers = [e for e in entries if isinstance(e, Tier)]
+    tiers = _tiers_with_one_open(text)
     assert len(tiers) == 3
     assert [t for t in tiers if not t.conditions and "准许企业" in t.span]
-    assert not [e for e in entries if not isinstance(e, Tier)]  # nothing is common to every measure
-    assert judge_item(entries, {"id": "x"}).level == "eligible"
     text = (
         "3.推迟缴纳失业保险费。将3月、4月应缴失业保险费的征收期延长至5月底。对于餐饮、住宿等受影响较大的"
         "行业企业，可将征收期延长至8月底。"
@@ -401,12 +398,12 @@ def test_a_measure_for_every_enterprise_beside_ones_for_some_is_an_open_tier() -
     assert judge_item(entries, {"id": "x", "industry_code": "H6210"}).level == "eligible"
 
 
-def _tiers_with_one_open(text: str) -> list[Tier]:
-    """Read ``text`` as tiers only, one of them open to every enterprise (所有企业), so anyone is eligible."""
+def _tiers_with_one_open(text: str, label: str = "所有企业") -> list[Tier]:
+    """Read ``text`` as tiers only, one of them open (``label``: every enterprise or every other one)."""
     entries = extract_entries(text)
     tiers = [e for e in entries if isinstance(e, Tier)]
     assert len(tiers) == len(entries)  # nothing is common to every measure
-    assert [t.label for t in tiers if not t.conditions] == ["所有企业"]
+    assert [t.label for t in tiers if not t.conditions] == [label]
     assert judge_item(entries, {"id": "x"}).level == "eligible"
     return tiers
 
@@ -464,12 +461,9 @@ def test_every_other_payer_after_a_tier_is_a_complement_tier() -> None:
         "一、各地可免征中小微企业三项社会保险单位缴费部分，免征期限不超过4个月；对大型企业等其他参保单位"
         "（不含机关事业单位）三项社会保险单位缴费部分可减半征收，减征期限不超过2个月。"
     )
-    entries = extract_entries(text)
-    tiers = [e for e in entries if isinstance(e, Tier)]
-    assert [t.label for t in tiers if not t.conditions] == ["其他企业"]
+    entries = _tiers_with_one_open(text, label="其他企业")
     assert not [c for c in _leaves(text) if c.field == "undecidable"]
     assert judge_item(entries, {"id": "x", "size_class": "大"}).level == "eligible"
-    assert judge_item(entries, {"id": "x"}).level == "eligible"
     # 参保企业 that narrows whom a measure is for is still a requirement.
     narrowed = "对受疫情影响的参保企业，返还其上年度实际缴纳失业保险费的30%。"
     assert "参保企业" in {c.value for c in _leaves(narrowed) if c.field == "undecidable"}
