@@ -16,15 +16,12 @@ from __future__ import annotations
 
 import re
 
+from matcher.extraction.clauses import ITEM_MARKER
+
 # An item's numbered heading (（三）强化组织领导。/ 2.落实税收优惠：) names its topic, not its subject.
-_HEADING_RE = re.compile(
-    r"^\s*(?:[（(][一二三四五六七八九十\d]{1,3}[）)]|[一二三四五六七八九十]{1,3}、|\d{1,2}[.、．])\s*"
-    r"[^。：:；;，,\n\s《》]{2,30}(?:[。：:\n]|[ \t\u3000\xa0]+)"
-)
+_HEADING_RE = re.compile(ITEM_MARKER + r"[^。：:；;，,\n\s《》]{2,30}(?:[。：:\n]|[ \t\u3000\xa0]+)")
 # A marker with no title after it (四、各省要…): the body starts right after it.
-_MARKER_RE = re.compile(
-    r"^\s*(?:[（(][一二三四五六七八九十\d]{1,3}[）)]|[一二三四五六七八九十]{1,3}、|\d{1,2}[.、．])\s*"
-)
+_MARKER_RE = re.compile(ITEM_MARKER)
 _SENTENCE_RE = re.compile(r"[^。；;\n]+")
 # Persons a benefit may be for (个人所得税 is a person's tax; 个人独资企业 is an enterprise).
 _PERSON_RE = re.compile(

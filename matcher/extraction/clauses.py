@@ -16,10 +16,12 @@ _LIST_MARK_RE = re.compile(
 )
 
 
-# A heading that opens an item (（十）加大技改资金支持。 / 7.加快冷链物流设施建设。) names a topic, no requirement.
-_HEADING_RE = re.compile(
-    r"^\s*(?:[（(][一二三四五六七八九十\d]{1,3}[）)]|[一二三四五六七八九十]{1,3}、|\d{1,2}[.、．])\s*[^。：:；;，,\n]{2,24}[。：:\n]"
+# The number that opens an item (（十） / 十、 / 7.), and the spaces after it.
+ITEM_MARKER = (
+    r"^\s*(?:[（(][一二三四五六七八九十\d]{1,3}[）)]|[一二三四五六七八九十]{1,3}、|\d{1,2}[.、．])\s*"
 )
+# A heading that opens an item (（十）加大技改资金支持。 / 7.加快冷链物流设施建设。) names a topic, no requirement.
+_HEADING_RE = re.compile(ITEM_MARKER + r"[^。：:；;，,\n]{2,24}[。：:\n]")
 
 
 @dataclass(frozen=True)
