@@ -6,7 +6,7 @@ from collections import Counter, defaultdict
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
-from eval.real_corpus import SPLITS, corpus_counts, issuer_count
+from eval.real_corpus import SPLITS, issuer_count
 from eval.real_eval.leaves import TRUTH_LABELS
 from eval.real_eval.run import ItemResult, RealRun
 from eval.reference_verdicts import LEVELS
@@ -161,7 +161,7 @@ def split_report(run: RealRun, split: str, seen: Collection[str] | None = None) 
         "split": split,
         "documents": len(part.documents),
         "items": len(part.items),
-        "issuers": corpus_counts(part)["issuers"],
+        "issuers": issuer_count(part.documents.values()),
         **_figures(run, items, pairs),
     }
     if pairs:
