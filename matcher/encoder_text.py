@@ -67,4 +67,9 @@ def item_text(title: str, text: str) -> str:
 
 def dense_text(profile: Mapping[str, Any]) -> str:
     """Return the enterprise's dense query in 智能匹配 and in training pairs: its profile text, else its BM25 query."""
-    return profile_text(profile) or query_text(profile)
+    return dense_of(profile_text(profile), query_text(profile))
+
+
+def dense_of(own_text: str, query: str) -> str:
+    """Return :func:`dense_text` from the two texts already built (``profile_text``, ``query_text``)."""
+    return own_text or query

@@ -207,6 +207,10 @@ class ItemCatalog:
             raise ItemNotFound(f"no item with id {item_id!r}")
         return self.items[position]
 
+    def in_region(self, region: str) -> np.ndarray:
+        """Whether each item may be offered in ``region`` (its prefix starts the code; a national item's is ""): a new array."""
+        return np.array([region.startswith(p) for p in self.prefixes], dtype=bool)[self.prefix_of]
+
     def tag_overlap(self, words: frozenset[str]) -> np.ndarray:
         """Share of each item's tag words among ``words`` (0 for untagged items), over all items."""
         columns = [self.tag_vocab[w] for w in words if w in self.tag_vocab]

@@ -17,8 +17,8 @@ from typing import Any
 import numpy as np
 
 from corpus.conditions import LEVELS, ConditionResult
-from matcher.eligibility import LEVEL_RANK, ConditionTable, Gap
-from matcher.encoder_text import profile_text, query_text
+from matcher.eligibility import LEVEL_RANK, ConditionTable, Gap, need_info_at_best, region_unknown
+from matcher.encoder_text import dense_of, profile_text, query_text
 from matcher.facts import result_extras, round6, verdict_json
 from matcher.fusion import PartScores, fuse, rank_score
 from matcher.item_catalog import ItemCatalog
@@ -161,13 +161,12 @@ def match_items(
     region = str(data.get("region_code") or "")
     in_region = None
     if region:
-        per_prefix = np.array([region.startswith(p) for p in catalog.prefixes], dtype=bool)
-        applicable = per_prefix[catalog.prefix_of]
+        applicable = catalog.in_region(region)
         in_region = np.flatnonzero(applicable)
-        region_unknown = np.zeros(n, dtype=bool)
+        unknown_region = np.zeros(n, dtype=bool)
     else:
         applicable = np.ones(n, dtype=bool)
-        region_unknown = catalog.has_region
+        unknown_region = catalog.has_region
     # Document facts: non-policies are never matched; outside validity nothing is offered.
     if catalog.facts is not None:
         applicable &= catalog.facts.offered(request.today)
@@ -178,7 +177,7 @@ def match_items(
     # as the dense query, the item windows; without that text the dense query is the BM25 query text.
     own_text = profile_text(data)
     query = query_text(data)  # what BM25 reads
-    text = own_text or query  # encoder_text.dense_text, from the two texts built once
+    text = dense_of(own_text, query)
     wants_dense = index.retriever is not None and bool(text)
     text_vector = (
         judge.text_vectors([text]) if wants_dense or (own_text and catalog.table.semantic_texts) else None
@@ -190,8 +189,7 @@ def match_items(
     codes = catalog.table.verdict_codes(data, semantic_scores, judge.codes)
     if in_region is None:
         verdicts = catalog.table.levels_from_codes(codes)
-        level = verdicts.level.copy()
-        level[region_unknown & (level == 0)] = 1  # an unknown region is missing data: need_info at best
+        level = need_info_at_best(verdicts.level, unknown_region)  # an unknown region is missing data
         flagged, level_without_exclusions = verdicts.excluded, verdicts.level_without_exclusions
         rules = verdicts.rules_share()
     else:
@@ -244,16 +242,8 @@ def match_items(
         item = catalog.items[position]
         verdict, gaps, exclusions = catalog.table.leaf_memo.judged(position, item.conditions, data, judge)
         level_name = verdict.level
-        if region_unknown[position]:
-            if level_name == "eligible":
-                level_name = "need_info"
-            gaps += (
-                Gap(
-                    "region_code",
-                    "unknown",
-                    f"缺少注册地数据（region_code），本项适用区域 {item.region_prefix}",
-                ),
-            )
+        if unknown_region[position]:
+            level_name, gaps = region_unknown(level_name, gaps, item.region_prefix)
         breakdown = {
             "bm25": float(parts.bm25[j]),
             "passage": float(parts.passage[j]) if parts.passage is not None else 0.0,

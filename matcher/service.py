@@ -160,9 +160,9 @@ class Matcher:
         # The level pass of each region's items (match_items' ``in_region``): a region's set is the one of
         # the longest item prefix it starts with, so these are all of them ("\0": a region under none).
         for region in (*catalog.prefixes, "\0"):
-            seen = np.array([region.startswith(p) for p in catalog.prefixes], dtype=bool)
-            if not catalog.table.structure.simple and not seen[catalog.prefix_of].all():
-                catalog.table.compile_items(np.flatnonzero(seen[catalog.prefix_of]))
+            seen = catalog.in_region(region)
+            if not catalog.table.structure.simple and not seen.all():
+                catalog.table.compile_items(np.flatnonzero(seen))
 
     # ---- changes
     def reload_items(self) -> None:

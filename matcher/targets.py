@@ -25,6 +25,8 @@ from matcher.eligibility import (
     EnterpriseColumns,
     Gap,
     gaps_of,
+    need_info_at_best,
+    region_unknown,
 )
 from matcher.facts import ItemFacts, result_extras, verdict_json
 from matcher.fusion import FusionConfig, PartScores, fuse, rank_score
@@ -78,14 +80,12 @@ def unknown_region_capped(
     failure, so it is listed as 智能匹配 answers it (``eligible`` becomes ``need_info``), not dropped.
     """
     n = min(len(applicable), len(unknown))
-    unknown = np.asarray(unknown[:n], dtype=bool)
-    eligible, need_info = LEVEL_RANK["eligible"], LEVEL_RANK["need_info"]
-    level = np.asarray(verdicts.level).copy()
-    level[:n][unknown & (level[:n] == eligible)] = need_info
-    without = np.asarray(verdicts.level_without_exclusions).copy()
-    without[:n][unknown & (without[:n] == eligible)] = need_info
+    rows = np.zeros(len(np.asarray(verdicts.level)), dtype=bool)
+    rows[:n] = unknown[:n]
+    level = need_info_at_best(verdicts.level, rows)
+    without = need_info_at_best(verdicts.level_without_exclusions, rows)
     opened = np.asarray(applicable, dtype=bool).copy()
-    opened[:n] |= unknown
+    opened[:n] |= rows[:n]
     return dataclasses.replace(verdicts, level=level, level_without_exclusions=without), opened
 
 
@@ -234,11 +234,7 @@ def build_row(
     verdict_all = judge_item(conditions, profile, semantic)
     level, gaps = verdict_all.level, gaps_of(verdict_all)
     if region_prefix and bool(columns.region_unknown()[row]):
-        level = "need_info" if level == "eligible" else level
-        gaps = (
-            *gaps,
-            Gap("region_code", "unknown", f"缺少注册地数据（region_code），本项适用区域 {region_prefix}"),
-        )
+        level, gaps = region_unknown(level, gaps, region_prefix)
     return TargetRow(
         enterprise_id=columns.ids[row],
         name=columns.names[row],

@@ -53,8 +53,6 @@ def components(matcher: Matcher, ids: list[str]) -> dict[str, float]:
     re-judging the top 20 with their gaps, and the whole ``match().to_dict()``. Alone, each runs with
     warm caches, so the parts add up to less than the whole.
     """
-    from matcher.eligibility import exclusion_hits, gaps_of
-    from matcher.eligibility import judge as verdict_of
     from matcher.encoder_text import dense_text, query_text
 
     catalog, table, index, judge = matcher.catalog, matcher.catalog.table, matcher.index, matcher.judge
@@ -63,20 +61,13 @@ def components(matcher: Matcher, ids: list[str]) -> dict[str, float]:
     inputs = []
     for profile in profiles:
         region = str(profile.get("region_code") or "")
-        seen = np.array([region.startswith(p) for p in catalog.prefixes])
         vector = judge.text_vectors([dense_text(profile)])
-        inputs.append((query_text(profile), vector, np.flatnonzero(seen[catalog.prefix_of])))
+        inputs.append((query_text(profile), vector, np.flatnonzero(catalog.in_region(region))))
     codes = [table.verdict_codes(p) for p in profiles]
-    memo = getattr(table, "leaf_memo", None)
 
     def rejudge(k: int) -> None:
         for position in tops[k]:
-            entries = catalog.items[position].conditions
-            if memo is not None:
-                memo.judged(position, entries, profiles[k], judge)
-            else:  # main before the memo: as match_items re-judged
-                verdict = verdict_of(entries, profiles[k], judge)
-                gaps_of(verdict), exclusion_hits(verdict)
+            table.leaf_memo.judged(position, catalog.items[position].conditions, profiles[k], judge)
 
     def timed(step: Any) -> float:
         passes = []
@@ -89,12 +80,8 @@ def components(matcher: Matcher, ids: list[str]) -> dict[str, float]:
 
     return {
         "verdict_codes": timed(lambda k: table.verdict_codes(profiles[k])),
-        # As a match runs it: over the region's items where the table can (v19), else over every item.
-        "level_pass": timed(
-            (lambda k: table.levels_of_items(codes[k], inputs[k][2]))
-            if hasattr(table, "levels_of_items")
-            else (lambda k: table.levels_from_codes(codes[k]))
-        ),
+        # As a match runs it: over the region's items.
+        "level_pass": timed(lambda k: table.levels_of_items(codes[k], inputs[k][2])),
         "index_parts": timed(lambda k: index.parts(catalog, *inputs[k])),
         "rejudge_top20": timed(rejudge),
         "match_to_dict": timed(lambda k: matcher.match(enterprise_id=ids[k]).to_dict()),

@@ -50,7 +50,9 @@ from matcher.eligibility.common import (
     gaps_of,
     judge,
     levels_from_counts,
+    need_info_at_best,
     profile_flags,
+    region_unknown,
 )
 from matcher.eligibility.table import ConditionTable, TableVerdicts, rules_share
 
@@ -76,6 +78,8 @@ __all__ = [
     "judge",
     "level_name",
     "levels_from_counts",
+    "need_info_at_best",
     "profile_flags",
+    "region_unknown",
     "rules_share",
 ]

@@ -20,6 +20,7 @@ from corpus.conditions import (
     Entry,
     Group,
     ItemVerdict,
+    Level,
     SemanticJudge,
     Verdict,
     _actual_value,
@@ -84,6 +85,23 @@ def gaps_of(verdict: ItemVerdict) -> tuple[Gap, ...]:
             Gap("tier", "tier", f"更高一档「{better.tier.label}」{note}还需：" + "；".join(better.gaps))
         )
     return tuple(gaps)
+
+
+def region_unknown(level: Level, gaps: tuple[Gap, ...], region_prefix: str) -> tuple[Level, tuple[Gap, ...]]:
+    """Return the level and gaps of an enterprise with no region for an item of ``region_prefix``.
+
+    Whether the item's region holds it is unknown, never a failure: ``eligible`` becomes ``need_info``
+    and the missing region is one more gap (智能匹配 and target rows answer it alike).
+    """
+    gap = Gap("region_code", "unknown", f"缺少注册地数据（region_code），本项适用区域 {region_prefix}")
+    return ("need_info" if level == "eligible" else level), (*gaps, gap)
+
+
+def need_info_at_best(levels: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """Return a copy of level ranks with ``eligible`` lowered to ``need_info`` on ``rows`` (a mask)."""
+    out = np.array(levels, copy=True)
+    out[rows & (out == LEVEL_RANK["eligible"])] = LEVEL_RANK["need_info"]
+    return out
 
 
 def _shortfall(result: ConditionResult) -> float | None:
