@@ -226,14 +226,16 @@ def _silent_parts(
 # What makes a clause of a part that yielded a condition state one more requirement: an obligation
 # (须 / 应当), meeting or holding something (符合 / 具备 / 达到), a threshold (不低于 / 50人以上), an
 # approval the enterprise must obtain (经…核准), a hardship (确有困难 / 受疫情影响). Stricter than
-# _REQUIREMENT_RE, which reads a whole part: a clause is a few words, so 以上 must follow a number (三年以上 / 100万千瓦时以上).
+# _REQUIREMENT_RE, which reads a whole part: a clause is a few words, so 以上 must follow a number
+# (三年以上 / 100万千瓦时以上).
 _CLAUSE_REQUIREMENT_RE = re.compile(
     r"(?<![相供反适效])(?:须|必须|应当)(?!要)"
     r"|(?:符合|满足|具备|具有|达到)(?!条件的)"
     r"|不(?:得)?(?:低|少)于"
     r"|[\d%％一二三四五六七八九十两][^\d，,。；;、]{0,5}?(?:（含）|\(含\))?(?:以上|以下|以内)"
     r"|^经[^，。；;]{0,20}?(?:认定|批准|同意|确认|核准|审核|认可|备案)"
-    r"|确有困难|(?:受|因)(?:疫情|新冠)"
+    # 根据受疫情影响情况: what the authorities weigh (free_text's _WEIGHED_RE), no hardship required.
+    r"|确有困难|(?:受|因)(?:疫情|新冠)(?![^，,。；;]{0,6}?(?:情况|程度))"
 )
 
 
