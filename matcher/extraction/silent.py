@@ -196,7 +196,7 @@ def _silent_parts(
         inside = before < len(starts) and starts[before] < part.end
         across = before > 0 and reach[before - 1] > part.start
         if inside or across:
-            # A part that yielded a condition may state another beside it (…的企业，经税务机关核准，…).
+            # A part that yielded a condition may state another beside it (…的企业，其产品须符合…标准，…).
             out += _silent_clauses(text, starts, reach, part, clauses)
             continue
         if heading and part.end <= heading.end():
@@ -225,7 +225,7 @@ def _silent_parts(
 
 # What makes a clause of a part that yielded a condition state one more requirement: an obligation
 # (须 / 应当), meeting or holding something (符合 / 具备 / 达到), a threshold (不低于 / 50人以上), an
-# approval the enterprise must obtain (经…核准), a hardship (确有困难 / 受疫情影响). Stricter than
+# status the enterprise must be judged to have (经…认定), a hardship (确有困难 / 受疫情影响). Stricter than
 # _REQUIREMENT_RE, which reads a whole part: a clause is a few words, so 以上 must follow a number
 # (三年以上 / 100万千瓦时以上).
 _CLAUSE_REQUIREMENT_RE = re.compile(
@@ -233,7 +233,8 @@ _CLAUSE_REQUIREMENT_RE = re.compile(
     r"|(?:符合|满足|具备|具有|达到)(?!条件的)"
     r"|不(?:得)?(?:低|少)于"
     r"|[\d%％一二三四五六七八九十两][^\d，,。；;、]{0,5}?(?:（含）|\(含\))?(?:以上|以下|以内)"
-    r"|^经[^，。；;]{0,20}?(?:认定|批准|同意|确认|核准|审核|认可|备案)"
+    # 经…认定 / 确认: a status the enterprise must be judged to have; 经…批准 / 核准 is how the relief is granted.
+    r"|^经[^，。；;]{0,20}?(?:认定|确认|认可)"
     # 根据受疫情影响情况: what the authorities weigh (free_text's _WEIGHED_RE), no hardship required.
     r"|确有困难|(?:受|因)(?:疫情|新冠)(?![^，,。；;]{0,6}?(?:情况|程度))"
 )
