@@ -18,14 +18,22 @@ def _undecidable(text: str) -> list[str]:
         # An obligation beside a read title: 续贷 needs the ability, which no profile field holds.
         ("对规模以上工业企业，贷款到期后须具备持续经营能力的，可申请续贷。", "贷款到期后须具备持续经营能力"),
         # Meeting a standard beside read revenue and industry.
-        ("对年营业收入达到500万元的工业企业，其产品须符合国家强制性标准，给予奖励。", "其产品须符合国家强制性标准"),
+        (
+            "对年营业收入达到500万元的工业企业，其产品须符合国家强制性标准，给予奖励。",
+            "其产品须符合国家强制性标准",
+        ),
         # A threshold on a figure the profile lacks (electricity used), beside a read size.
         ("对小微企业，年度用电量在100万千瓦时以上的，给予电费补贴5%。", "年度用电量在100万千瓦时以上"),
         # A floor (不低于) on a share no profile field holds, beside a read title.
-        ("对高新技术企业，出口额占销售收入比重不低于三成的，给予一次性奖励。", "出口额占销售收入比重不低于三成"),
+        (
+            "对高新技术企业，出口额占销售收入比重不低于三成的，给予一次性奖励。",
+            "出口额占销售收入比重不低于三成",
+        ),
     ],
 )
-def test_a_clause_stating_one_more_requirement_becomes_undecidable_with_its_span(text: str, span: str) -> None:
+def test_a_clause_stating_one_more_requirement_becomes_undecidable_with_its_span(
+    text: str, span: str
+) -> None:
     assert span in _undecidable(text)
 
 
