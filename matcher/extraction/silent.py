@@ -239,6 +239,8 @@ _CLAUSE_REQUIREMENT_RE = re.compile(
     r"|确有困难|(?:受|因)(?:疫情|新冠)(?![^，,。；;]{0,6}?(?:情况|程度))"
 )
 
+_EVERY_ENTERPRISE_IS_RE = re.compile(r"法人资格|独立法人")
+
 
 def _silent_clauses(
     text: str, starts: Sequence[int], reach: Sequence[int], part: _Span, clauses: Sequence[_Span]
@@ -256,6 +258,9 @@ def _silent_clauses(
             continue
         words = text[span[0] : span[1]]
         if not _CLAUSE_REQUIREMENT_RE.search(words) or _NOT_A_REQUIREMENT_RE.search(words):
+            continue
+        # 具有独立法人资格: every enterprise is one. …签订1年以上劳动合同的，按每人2000元: what is paid per unit.
+        if _EVERY_ENTERPRISE_IS_RE.search(words) or text.startswith(("按每", "每"), clause.end):
             continue
         out.append(_Found(span[0], span[1], Condition("undecidable", "eq", words, words)))
     return out
