@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from corpus.conditions import Condition
 from matcher.extraction.clauses import _CLAUSE_END, _HEADING_RE, _LIST_MARK_RE, _Span, _within
 from matcher.extraction.conditions import _Found
+from matcher.extraction.requirement_clauses import clause_words, states_requirement
 
 _SUBJECT_RE = re.compile(r"企业|单位|纳税人|缴费人|主体|机构|商户|个体工商户|项目|物资|货物|农户|园区")
 
@@ -197,7 +198,13 @@ def _silent_parts(
         across = before > 0 and reach[before - 1] > part.start
         if inside or across:
             # A part that yielded a condition may state another beside it (…的企业，其产品须符合…标准，…).
-            out += _silent_clauses(text, starts, reach, part, clauses)
+            # The model speaks only where the part's read conditions are all decidable (its silent yes): beside
+            # an undecidable, the labels read the neighbouring clauses as that one requirement.
+            decided = not any(
+                f.condition.field == "undecidable" and f.start < part.end and part.start < f.end
+                for f in by_start
+            )
+            out += _silent_clauses(text, starts, reach, part, clauses, model=decided)
             continue
         if heading and part.end <= heading.end():
             continue
@@ -243,7 +250,13 @@ _EVERY_ENTERPRISE_IS_RE = re.compile(r"法人资格|独立法人")
 
 
 def _silent_clauses(
-    text: str, starts: Sequence[int], reach: Sequence[int], part: _Span, clauses: Sequence[_Span]
+    text: str,
+    starts: Sequence[int],
+    reach: Sequence[int],
+    part: _Span,
+    clauses: Sequence[_Span],
+    *,
+    model: bool = True,
 ) -> list[_Found]:
     """Return an ``undecidable`` for each clause of a part with conditions that states one more and yields none."""
     out = []
@@ -257,7 +270,11 @@ def _silent_clauses(
         if span is None:
             continue
         words = text[span[0] : span[1]]
-        if not _CLAUSE_REQUIREMENT_RE.search(words) or _NOT_A_REQUIREMENT_RE.search(words):
+        # The model reads the clause as it was fitted on it (eval.requirement_clauses): whole, stops aside.
+        said = _CLAUSE_REQUIREMENT_RE.search(words) or (
+            model and states_requirement(clause_words(text, clause.start, clause.end))
+        )
+        if not said or _NOT_A_REQUIREMENT_RE.search(words):
             continue
         # 具有独立法人资格: every enterprise is one. …签订1年以上劳动合同的，按每人2000元: what is paid per unit.
         if _EVERY_ENTERPRISE_IS_RE.search(words) or text.startswith(("按每", "每"), clause.end):
