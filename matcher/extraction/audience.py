@@ -49,6 +49,12 @@ _GRANTS_RE = re.compile(
 )
 
 
+# How public buyers purchase (采购…货物、工程和服务的，可不执行政府采购法规定的方式和程序): a rule for
+# the government's own purchasing — unless the sentence names the firms it favours (中小企业, 供应商).
+_PUBLIC_PURCHASE_RE = re.compile(r"货物、工程(?:和|及|、)服务|政府采购法|预算单位")
+_SUPPLIER_RE = re.compile(r"企业|供应商|市场主体|个体工商户")
+
+
 def audience(text: str) -> str:
     """Return ``"enterprises"``, ``"persons"`` (a benefit for persons only) or ``"government"`` (duties of departments)."""
     heading = _HEADING_RE.match(text) or _MARKER_RE.match(text)
@@ -60,6 +66,8 @@ def audience(text: str) -> str:
         return "persons"
     if _PERSONAL_TAX_RE.search(text) and not _BUSINESS_TAX_RE.search(text):
         return "persons"
+    if _PUBLIC_PURCHASE_RE.search(first) and not _SUPPLIER_RE.search(first):
+        return "government"
     if _GOVERNMENT_SUBJECT_RE.match(first) and not any(
         _GRANTS_RE.search(m.group(0)) for m in _SENTENCE_RE.finditer(text)
     ):

@@ -85,3 +85,18 @@ def test_bodies_beside_persons_that_are_no_enterprise_keep_the_item_for_persons(
     assert audience(text) == "persons"
     # An enterprise named beside them keeps the item for enterprises.
     assert for_enterprises("对医务人员和防疫物资生产企业的职工，发放临时性工作补助。")
+
+
+def test_how_public_buyers_purchase_is_not_for_enterprises() -> None:
+    # The government's own purchasing (货物、工程和服务 bought with fiscal funds) grants enterprises nothing.
+    text = (
+        "（五）简化应急采购。各级预算单位采购防疫所需货物、工程和服务的，可不执行政府采购法规定的方式和程序。"
+    )
+    assert audience(text) == "government"
+    assert (
+        audience("2.开通采购快速通道。购买抗疫所需货物、工程和服务的，按应急采购有关规定执行。")
+        == "government"
+    )
+    # A purchasing measure that names the firms it favours is for them.
+    favoured = "（六）支持中小企业参与采购。采购人采购货物、工程和服务的，应预留不低于30%的份额面向中小企业。"
+    assert for_enterprises(favoured)
