@@ -77,9 +77,6 @@ def _region_prefix(code: str, digits: int) -> str | None:
     from corpus.reference import region_name
 
     code = _trimmed_code(code)
-    # A 直辖市 (11 北京, 12 天津, 31 上海, 50 重庆) is a province in the code: its 本市 is its two digits.
-    if digits == 4 and code in _MUNICIPALITIES:
-        return code
     if len(code) < digits or not code.isdigit():
         return None
     # A county-level city (温岭市, 331081) calls itself 本市: its own code, not the prefecture's.
