@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 
+from corpus.splitting import SUPPORT_RE
 from matcher.extraction.clauses import ITEM_MARKER
 
 # An item's numbered heading (（三）强化组织领导。/ 2.落实税收优惠：) names its topic, not its subject.
@@ -86,9 +87,12 @@ def audience(text: str) -> str:
         return "persons"
     if _PUBLIC_PURCHASE_RE.search(first) and not _SUPPLIER_RE.search(first):
         return "government"
-    # An item that grants nothing and states what the enterprise must do is a duty, not a measure.
-    if not _GRANT_WORD_RE.search(text) and any(
-        _ENTERPRISE_DUTY_RE.search(m.group(0).strip()) for m in _SENTENCE_RE.finditer(body)
+    # An item that grants nothing (no grant word, no support the splitter knows) and states what the
+    # enterprise must do is a duty, not a measure.
+    if (
+        not _GRANT_WORD_RE.search(text)
+        and not SUPPORT_RE.search(text)
+        and any(_ENTERPRISE_DUTY_RE.search(m.group(0).strip()) for m in _SENTENCE_RE.finditer(body))
     ):
         return "obligations"
     if _GOVERNMENT_SUBJECT_RE.match(first) and not any(
