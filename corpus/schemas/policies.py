@@ -21,8 +21,16 @@ from corpus.schemas.base import (
 )
 
 
+class _DocumentFacts:
+    """What a document and each of its items carry of the document facts (docs/conditions.md §5)."""
+
+    def facts(self) -> dict[str, Any]:
+        """Return the document facts the stores keep in their ``facts`` column."""
+        return {key: getattr(self, key) for key in FACT_KEYS}
+
+
 @dataclass(frozen=True)
-class PolicyDocument:
+class PolicyDocument(_DocumentFacts):
     """A policy document (惠企政策) as posted: the whole text and its metadata."""
 
     id: str
@@ -47,13 +55,9 @@ class PolicyDocument:
         """JSON-ready dict (the POST /v1/policies shape plus ``version``)."""
         return asdict(self)
 
-    def facts(self) -> dict[str, Any]:
-        """Return the document facts the stores keep in their ``facts`` column."""
-        return {key: getattr(self, key) for key in FACT_KEYS}
-
 
 @dataclass(frozen=True)
-class PolicyItem:
+class PolicyItem(_DocumentFacts):
     """One item (事项) of a policy: what a person applies for, with its heading path and the document's metadata."""
 
     id: str
@@ -78,10 +82,6 @@ class PolicyItem:
         out = asdict(self)
         out["heading_path"] = list(self.heading_path)
         return out
-
-    def facts(self) -> dict[str, Any]:
-        """Return the document facts the stores keep in their ``facts`` column."""
-        return {key: getattr(self, key) for key in FACT_KEYS}
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> PolicyItem:
