@@ -57,8 +57,8 @@ class PolicyDocument(_DocumentFacts):
 
 
 @dataclass(frozen=True)
-class PolicyItem(_DocumentFacts):
-    """One item (事项) of a policy: what a person applies for, with its heading path and the document's metadata."""
+class ItemText:
+    """What every form of a policy item starts with: its id, its policy, its place in the document, title and text."""
 
     id: str
     policy_id: str
@@ -66,6 +66,12 @@ class PolicyItem(_DocumentFacts):
     heading_path: tuple[str, ...]
     title: str
     text: str
+
+
+@dataclass(frozen=True)
+class PolicyItem(ItemText, _DocumentFacts):
+    """One item (事项) of a policy: what a person applies for, with its heading path and the document's metadata."""
+
     region_code: str | None = None
     department: str | None = None
     fulfilment: str | None = None
