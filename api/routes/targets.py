@@ -33,12 +33,11 @@ AsOfQuery = Annotated[
 
 @dataclass(frozen=True)
 class ListQuery:
-    """What a target list is asked for by (the JSON pages and the CSV export take the same query)."""
+    """Which target lists are asked for (the JSON pages and the CSV export take the same query)."""
 
     policy_id: str
     item_id: ItemQuery = None
     levels: LevelsQuery = None
-    as_of: AsOfQuery = None
 
 
 ListQueryDep = Annotated[ListQuery, Depends()]
@@ -53,10 +52,11 @@ def targets(
     cursor: Annotated[
         str | None, Query(max_length=500, description="next_cursor of the previous page")
     ] = None,
+    as_of: AsOfQuery = None,
 ) -> dict[str, Any]:
     """One page of the enterprises to notify about a policy, in a stable order while the index version holds."""
     matcher, limits = services.matcher, services.limits
-    policy_id, item_id, as_of = query.policy_id, query.item_id, query.as_of
+    policy_id, item_id = query.policy_id, query.item_id
     stored, item_ids, wanted = _asked_for(services.store, query)
     size = limits.default_page_size if limit is None else limit
     if size > limits.max_page_size:
@@ -122,10 +122,12 @@ def targets(
 
 
 @router.get("/{policy_id}/targets.csv", response_class=StreamingResponse)
-def targets_csv(principal: PushDep, services: ServicesDep, query: ListQueryDep) -> StreamingResponse:
+def targets_csv(
+    principal: PushDep, services: ServicesDep, query: ListQueryDep, as_of: AsOfQuery = None
+) -> StreamingResponse:
     """Stream the whole target list as CSV (UTF-8 with BOM so spreadsheet programs read the Chinese)."""
     matcher = services.matcher
-    policy_id, item_id, as_of = query.policy_id, query.item_id, query.as_of
+    policy_id, item_id = query.policy_id, query.item_id
     stored, item_ids, wanted = _asked_for(services.store, query)
     index_version = services.index_version
     rows = with_risk(
