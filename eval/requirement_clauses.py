@@ -113,6 +113,18 @@ def choose_threshold(
     return best, scores
 
 
+def fitted(rows: Sequence[tuple[str, str, int]], threshold: float) -> dict[str, Any]:
+    """Return the shipped file's content: the model fitted on every tune clause, at the chosen threshold."""
+    intercept, weights = _fit([w for _, w, _ in rows], [y for _, _, y in rows])
+    return {
+        "about": "character uni/bigram weights of a logistic model: does a clause state a requirement? "
+        "Fitted by eval.requirement_clauses on the tune split's labels only.",
+        "threshold": threshold,
+        "intercept": round(intercept, 4),
+        "weights": dict(sorted(weights.items())),
+    }
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Fit on tune (``--write`` rewrites the shipped file); print clause-level figures on tune (CV) and check."""
     from eval.real_corpus import load_corpus
@@ -128,7 +140,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     threshold, scores = choose_threshold(rows)
     for t, (p, r, f) in sorted(scores.items()):
         sys.stdout.write(f"tune, {FOLDS}-fold by document, threshold {t}: P {p:.3f} R {r:.3f} F1 {f:.3f}\n")
-    intercept, weights = _fit([w for _, w, _ in rows], [y for _, _, y in rows])
+    data = fitted(rows, threshold)
+    intercept, weights = float(data["intercept"]), data["weights"]
     unseen = clauses(corpus, "check", frozenset(items_seen_in_tune(corpus.items)))
     truth = [y for _, _, y in unseen]
     model = _prf([_prob(intercept, weights, w) >= threshold for _, w, _ in unseen], truth)
@@ -147,13 +160,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"rules P {rules[0]:.3f} R {rules[1]:.3f} F1 {rules[2]:.3f}\n"
     )
     if args.write:
-        data = {
-            "about": "character uni/bigram weights of a logistic model: does a clause state a requirement? "
-            "Fitted by eval.requirement_clauses on the tune split's labels only.",
-            "threshold": threshold,
-            "intercept": round(intercept, 4),
-            "weights": dict(sorted(weights.items())),
-        }
         MODEL_PATH.write_text(json.dumps(data, ensure_ascii=False, indent=0) + "\n", encoding="utf-8")
         sys.stdout.write(f"wrote {MODEL_PATH} ({len(weights)} n-grams)\n")
     return 0
