@@ -5,9 +5,10 @@ A stored enterprise's answer is serialised once and kept in the services'
 model and index versions, ``top_k``, the levels and the day; the audit row is
 written for every request, cached or not.
 
-The answer is computed in a worker thread under the app's match limiter
+The answer and its audit row are made in a worker thread under the app's match limiter
 (``POLICYMATCH_MATCH_THREADS`` threads, one by default, see :mod:`api.runtime`); the wait for the audit row's group
-commit happens outside it, so a thread never holds a matching slot while it waits.
+commit happens outside it, in the event loop (:meth:`api.services.AuditWriter.commit`), so no thread
+waits for it and none holds a matching slot meanwhile.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from api.deps import MatchCallerDep, ServicesDep
 from api.errors import ApiError, not_found
 from api.schemas import MatchRequest, MatchResponse
 from api.security import Principal
-from api.services import CachedMatch, Services, record_audit
+from api.services import CachedMatch, Services, audit_event, commit_audit
 from api.views import as_dict, profile_fingerprint
 from corpus.schemas import validate_profile
 
@@ -171,11 +172,20 @@ async def match(
 ) -> Response:
     """Policy items for one enterprise, best first, each with its level, condition verdicts, evidence and gaps."""
     limiter = getattr(request.app.state, "match_limiter", None)  # None without the lifespan: the default pool
-    answer, target, snapshot = await anyio.to_thread.run_sync(
-        partial(_answer, body, principal, services), limiter=limiter
+    answer, event = await anyio.to_thread.run_sync(
+        partial(_answer_and_audit_row, body, principal, services), limiter=limiter
     )
-    await anyio.to_thread.run_sync(partial(_audit, services, principal, body, target, snapshot, answer))
+    # The row's commit is awaited here, in the event loop: no thread waits for it and no matching slot is held.
+    await commit_audit(services, event)
     return Response(answer.body, media_type="application/json")
+
+
+def _answer_and_audit_row(
+    body: MatchRequest, principal: Principal, services: Services
+) -> tuple[CachedMatch, Any]:
+    """Return the answer for ``body`` and the audit row that records it (made in the same worker thread)."""
+    answer, target, snapshot = _answer(body, principal, services)
+    return answer, _audit_event(services, principal, body, target, snapshot, answer)
 
 
 def _answer(body: MatchRequest, principal: Principal, services: Services) -> tuple[CachedMatch, str, Any]:
@@ -231,16 +241,18 @@ def _answer(body: MatchRequest, principal: Principal, services: Services) -> tup
     return answer, target, snapshot
 
 
-def _audit(
+def _audit_event(
     services: Services,
     principal: Principal,
     body: MatchRequest,
     target: str,
     snapshot: Any,
     answer: CachedMatch,
-) -> None:
+) -> Any:
+    """Make the audit row of one match: target, profile snapshot, request, each result's policy version."""
+    # The version map is re-read from the store at most every VERSIONS_TTL_S: here, in the worker thread.
     versions = services.policy_versions() if answer.results else {}
-    record_audit(
+    return audit_event(
         services,
         principal,
         "match",
