@@ -100,6 +100,26 @@ def _with_extras(raw: dict[str, Any], laid_out: dict[str, Any], declared: tuple[
     return laid_out
 
 
+# Key order of the public layout per tuple of a dict's own keys, for dicts holding every declared key
+# (None: some key is missing or not a string). An answer's dicts come in a handful of key sets, so
+# each is laid out by one comprehension instead of a default per declared field and a pass for extras.
+_PLANS: dict[tuple[tuple[str, ...], tuple[Any, ...]], tuple[str, ...] | None] = {}
+_MAX_PLANS = 4096
+
+
+def _plan(declared: tuple[str, ...], keys: tuple[Any, ...]) -> tuple[str, ...] | None:
+    """Return the declared keys then the others in their own order, or None unless every declared key is there."""
+    found = _PLANS.get((declared, keys), _PLANS)
+    if found is not _PLANS:
+        return found  # type: ignore[return-value]
+    plan: tuple[str, ...] | None = None
+    if all(type(k) is str for k in keys) and all(d in keys for d in declared):
+        plan = declared + tuple(k for k in keys if k not in declared)
+    if len(_PLANS) < _MAX_PLANS:
+        _PLANS[(declared, keys)] = plan
+    return plan
+
+
 def _condition(raw: Any) -> dict[str, Any]:
     """Lay out a condition verdict as ``ConditionVerdictPublic`` or ``GroupVerdictPublic`` dumps it."""
     verdict = raw.get("verdict") if type(raw) is dict else None
@@ -108,6 +128,11 @@ def _condition(raw: Any) -> dict[str, Any]:
     if "field" in raw:
         if "any" in raw:
             raise _Unexpected
+        plan = _plan(_LEAF, tuple(raw))
+        if plan is not None:
+            if type(raw["field"]) is not str or type(raw["op"]) is not str or type(raw["span"]) is not str:
+                raise _Unexpected
+            return {k: raw[k] for k in plan}
         leaf = {
             "field": _text(raw["field"]),
             "op": _text(raw.get("op")),
@@ -135,6 +160,21 @@ def _result(raw: Any) -> dict[str, Any]:
     gaps = raw.get("gaps", [])
     if type(breakdown) is not dict or type(conditions) is not list or type(gaps) is not list:
         raise _Unexpected
+    plan = _plan(_RESULT, tuple(raw))
+    if plan is not None:
+        for key in ("policy_id", "item_id", "title", "level"):
+            _text(raw[key])
+        _number(raw["score"])
+        for key, value in breakdown.items():
+            _text(key)
+            _number(value)
+        for gap in gaps:
+            _text(gap)
+        _optional_text(raw["fulfilment"])
+        _optional_text(raw["support"])
+        laid_out = {k: raw[k] for k in plan}
+        laid_out["conditions"] = [_condition(c) for c in conditions]
+        return laid_out
     result = {
         "policy_id": _text(raw.get("policy_id")),
         "item_id": _text(raw.get("item_id")),
