@@ -107,20 +107,21 @@ class MatchCache:
 class _Pending:
     __slots__ = ("done", "error", "event", "notify")
 
-    def __init__(self, event: Any, notify: Callable[[], None] | None = None) -> None:
+    def __init__(self, event: Any, notify: Callable[[BaseException | None], None] | None = None) -> None:
         self.event = event
-        self.done = threading.Event()
         self.error: BaseException | None = None
-        # Called by the writer thread once the row is committed (or failed): wakes an awaiting coroutine.
+        # Called by the writer thread once the row is committed (or failed): wakes an awaiting coroutine,
+        # or, without one, sets ``done`` for a blocked thread (an Event costs a lock and a condition: made only then).
         self.notify = notify
+        self.done = threading.Event() if notify is None else None
 
 
-def _settle(future: asyncio.Future[None], pending: _Pending) -> None:
+def _settle(future: asyncio.Future[None], error: BaseException | None) -> None:
     """Resolve an awaited row's future in its event loop (it may have been cancelled meanwhile)."""
     if future.done():
         return
-    if pending.error is not None:
-        future.set_exception(pending.error)
+    if error is not None:
+        future.set_exception(error)
     else:
         future.set_result(None)
 
@@ -157,6 +158,7 @@ class AuditWriter:
         if not queued:
             self.store.append_audit(event)
             return
+        assert pending.done is not None
         pending.done.wait()
         if pending.error is not None:
             raise pending.error
@@ -169,8 +171,7 @@ class AuditWriter:
         """
         loop = asyncio.get_running_loop()
         future: asyncio.Future[None] = loop.create_future()
-        pending = _Pending(event)
-        pending.notify = partial(loop.call_soon_threadsafe, _settle, future, pending)
+        pending = _Pending(event, partial(loop.call_soon_threadsafe, _settle, future))
         with self._lock:
             queued = not self._closed
             if queued:
@@ -213,12 +214,14 @@ class AuditWriter:
                     pending.error = exc
         finally:
             for pending in batch:
-                pending.done.set()
-                if pending.notify is not None:
-                    try:
-                        pending.notify()
-                    except RuntimeError:  # the awaiting event loop is closed: no one is left to tell
-                        pass
+                if pending.notify is None:
+                    assert pending.done is not None
+                    pending.done.set()
+                    continue
+                try:
+                    pending.notify(pending.error)
+                except RuntimeError:  # the awaiting event loop is closed: no one is left to tell
+                    pass
 
     def close(self) -> None:
         """Commit what is queued, stop the thread; later rows are written directly."""
