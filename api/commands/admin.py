@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from api.commands.store_access import add_listing_options, cli_store, listing_limit
+from api.commands.store_access import add_listing_options, cli_store, listing_limit, print_records
 
 ROLE_CHOICES = ("admin", "push", "enterprise", "analyst", "finance")
 
@@ -94,36 +94,37 @@ def _keys_revoke(args: argparse.Namespace) -> int:
 
 
 def _audit(args: argparse.Namespace) -> int:
-    import json
-
     limit = listing_limit(args.limit)
     with cli_store() as store:
         events = store.query_audit(
             actor=args.actor, action=args.action, target=args.target, since=args.since, limit=limit
         )
-    for event in events:
-        if args.json:
-            print(json.dumps(event.to_dict(), ensure_ascii=False))
-            continue
-        details = dict(event.details)
-        versions = " ".join(
-            f"{label}={details.pop(key)}"
-            for key, label in (
-                ("policy_version", "policy_v"),
-                ("model_version", "model"),
-                ("index_version", "index"),
-                ("profile_snapshot", "profile"),
-            )
-            if details.get(key) is not None
-        )
-        details.pop("role", None)
-        rest = json.dumps(details, ensure_ascii=False)
-        if len(rest) > 160:
-            rest = rest[:157] + "..."
-        print(f"{event.at}  {event.actor:<16} {event.action:<16} {event.target}  {versions}  {rest}")
+    print_records(events, args.json, _audit_line)
     if not events:
         print("no audit rows match")
     return 0
+
+
+def _audit_line(event: Any) -> str:
+    """One audit row for people: time, actor, action, target, the versions it names, the other details."""
+    import json
+
+    details = dict(event.details)
+    versions = " ".join(
+        f"{label}={details.pop(key)}"
+        for key, label in (
+            ("policy_version", "policy_v"),
+            ("model_version", "model"),
+            ("index_version", "index"),
+            ("profile_snapshot", "profile"),
+        )
+        if details.get(key) is not None
+    )
+    details.pop("role", None)
+    rest = json.dumps(details, ensure_ascii=False)
+    if len(rest) > 160:
+        rest = rest[:157] + "..."
+    return f"{event.at}  {event.actor:<16} {event.action:<16} {event.target}  {versions}  {rest}"
 
 
 def _feedback_export(args: argparse.Namespace) -> int:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 from fastapi.responses import StreamingResponse
 
 from api.cursor import Cursor, check_cursor, decode_cursor, encode_cursor, query_hash
@@ -30,13 +31,23 @@ AsOfQuery = Annotated[
 ]
 
 
+@dataclass(frozen=True)
+class ListQuery:
+    """Which target lists are asked for (the JSON pages and the CSV export take the same query)."""
+
+    policy_id: str
+    item_id: ItemQuery = None
+    levels: LevelsQuery = None
+
+
+ListQueryDep = Annotated[ListQuery, Depends()]
+
+
 @router.get("/{policy_id}/targets", response_model=TargetPage)
 def targets(
-    policy_id: str,
     principal: PushDep,
     services: ServicesDep,
-    item_id: ItemQuery = None,
-    levels: LevelsQuery = None,
+    query: ListQueryDep,
     limit: Annotated[int | None, Query(ge=1, description="page size")] = None,
     cursor: Annotated[
         str | None, Query(max_length=500, description="next_cursor of the previous page")
@@ -44,8 +55,9 @@ def targets(
     as_of: AsOfQuery = None,
 ) -> dict[str, Any]:
     """One page of the enterprises to notify about a policy, in a stable order while the index version holds."""
-    store, matcher, limits = services.store, services.matcher, services.limits
-    stored, item_ids, wanted = _asked_for(store, policy_id, item_id, levels)
+    matcher, limits = services.matcher, services.limits
+    policy_id, item_id = query.policy_id, query.item_id
+    stored, item_ids, wanted = _asked_for(services.store, query)
     size = limits.default_page_size if limit is None else limit
     if size > limits.max_page_size:
         raise ApiError(
@@ -87,13 +99,12 @@ def targets(
         if rows and end < total
         else None
     )
-    record_audit(
+    _audit(
         services,
         principal,
         "targets.read",
-        policy_id,
-        policy_version=stored.document.version,
-        item_id=item_id,
+        stored,
+        item_id,
         levels=list(wanted),
         offset=offset,
         limit=size,
@@ -112,16 +123,12 @@ def targets(
 
 @router.get("/{policy_id}/targets.csv", response_class=StreamingResponse)
 def targets_csv(
-    policy_id: str,
-    principal: PushDep,
-    services: ServicesDep,
-    item_id: ItemQuery = None,
-    levels: LevelsQuery = None,
-    as_of: AsOfQuery = None,
+    principal: PushDep, services: ServicesDep, query: ListQueryDep, as_of: AsOfQuery = None
 ) -> StreamingResponse:
     """Stream the whole target list as CSV (UTF-8 with BOM so spreadsheet programs read the Chinese)."""
     matcher = services.matcher
-    stored, item_ids, wanted = _asked_for(services.store, policy_id, item_id, levels)
+    policy_id, item_id = query.policy_id, query.item_id
+    stored, item_ids, wanted = _asked_for(services.store, query)
     index_version = services.index_version
     rows = with_risk(
         services.store,
@@ -132,16 +139,7 @@ def targets_csv(
             for row in matcher.iter_targets(policy_id, item_id=one, levels=wanted, as_of=as_of)
         ),
     )
-    record_audit(
-        services,
-        principal,
-        "targets.export",
-        policy_id,
-        policy_version=stored.document.version,
-        item_id=item_id,
-        levels=list(wanted),
-        format="csv",
-    )
+    _audit(services, principal, "targets.export", stored, item_id, levels=list(wanted), format="csv")
     filename = f"targets-{policy_id}{'-' + item_id.split('#')[-1] if item_id else ''}.csv"
     return StreamingResponse(
         target_csv_lines(rows),
@@ -154,15 +152,35 @@ def targets_csv(
     )
 
 
-def _asked_for(
-    store: Any, policy_id: str, item_id: str | None, levels: list[str] | None
-) -> tuple[Any, list[str], tuple[str, ...]]:
+def _asked_for(store: Any, query: ListQuery) -> tuple[Any, list[str], tuple[str, ...]]:
     """Return the stored policy, the items whose lists are asked for (404 for an unknown one), the levels wanted."""
+    stored = _require(store, query.policy_id, query.item_id)
+    wanted = parse_levels(query.levels, DEFAULT_LEVELS)
+    item_ids = [query.item_id] if query.item_id is not None else [item.id for item in stored.items]
+    return stored, item_ids, wanted
+
+
+def _require(store: Any, policy_id: str, item_id: str | None) -> Any:
+    """Return the stored policy (404 for an unknown policy, or an item it does not have)."""
     stored = require_policy(store, policy_id)
     if item_id is not None:
         require_item(store, policy_id, item_id)
-    wanted = parse_levels(levels, DEFAULT_LEVELS)
-    return stored, [item_id] if item_id is not None else [item.id for item in stored.items], wanted
+    return stored
+
+
+def _audit(
+    services: Any, principal: Any, action: str, stored: Any, item_id: str | None, **details: Any
+) -> None:
+    """Record a read of one policy's lists: the policy, its version and the item, plus ``details``."""
+    record_audit(
+        services,
+        principal,
+        action,
+        stored.document.id,
+        policy_version=stored.document.version,
+        item_id=item_id,
+        **details,
+    )
 
 
 def _page(
@@ -213,9 +231,7 @@ def entitled(
     as_of: AsOfQuery = None,
 ) -> dict[str, Any]:
     """免申即享: the enterprises entitled without applying (when every condition of the item is decidable)."""
-    stored = require_policy(services.store, policy_id)
-    if item_id is not None:
-        require_item(services.store, policy_id, item_id)
+    stored = _require(services.store, policy_id, item_id)
     result = services.matcher.entitled(policy_id, item_id=item_id, as_of=as_of)
     out: dict[str, Any] = (
         as_dict(result) if not isinstance(result, list | tuple) else {"data": [as_dict(r) for r in result]}
@@ -226,14 +242,7 @@ def entitled(
         if entry["fulfilment"] != "免申即享":
             # Only a 免申即享 item pays without an application; the pay-from list is the item's payout route.
             entry["enterprise_ids"], entry["flagged"], entry["not_free_apply"] = [], {}, True
-    record_audit(
-        services,
-        principal,
-        "entitled.read",
-        policy_id,
-        policy_version=stored.document.version,
-        item_id=item_id,
-    )
+    _audit(services, principal, "entitled.read", stored, item_id)
     out["model"] = services.model_version
     out["index"] = services.index_version
     return out

@@ -26,6 +26,25 @@ from corpus.demo.clause_parts import (
 )
 from corpus.demo.phrasing import Clause, Segment, award, cond, money, num, pick, threshold, titled
 
+# The terms of the themes written both as a clause and as a 申报条件 list (``*_listed``): one table each,
+# so both forms of a theme offer the same amounts and thresholds and say the same support.
+_JIGAI_FLOORS = (200, 300, 500, 1000, 2000)  # 设备投资额, 万元
+_JIGAI_RATES, _JIGAI_CAPS = (8, 10, 12, 15), (200, 300, 500, 1000)  # % of the investment; 万元
+_RD_FLOORS = (100, 200, 300, 500, 1000)  # 研发费用, 万元
+_RD_RATIOS = (3, 3.5, 4, 5)  # 研发费用 as a share of revenue, %
+_RD_RATES, _RD_CAPS = (5, 10, 15, 20), (50, 100, 200, 300)  # % of the increase; 万元
+_EXPORT_FLOORS, _EXPORT_AWARDS = (1000, 3000, 5000, 10000), (5, 10, 20, 30)  # 出口额, the award (万元)
+_EXPORT_GROWTH = (5, 10, 15)  # 营业收入增长 (%)
+_GROWTH_RATES, _GROWTH_FLOORS, _GROWTH_AWARDS = (15, 20, 30), (2000, 5000, 10000), (10, 20, 30)
+
+
+def _jigai_support(rate: float, cap: float) -> str:
+    return f"按设备投资额{num(rate)}%补助，最高{num(cap)}万元"
+
+
+def _rd_support(rate: float, cap: float) -> str:
+    return f"按增量{num(rate)}%奖励，最高{num(cap)}万元"
+
 
 def gaoqi(r: random.Random, c: Context) -> Clause:
     """高新技术企业认定奖励."""
@@ -101,14 +120,14 @@ def zhuanjingtexin(r: random.Random, c: Context) -> Clause:
 
 def jigai(r: random.Random, c: Context) -> Clause:
     """技术改造项目补助."""
-    floor = pick(r, (200, 300, 500, 1000, 2000))
-    rate, cap = pick(r, (8, 10, 12, 15)), pick(r, (200, 300, 500, 1000))
+    floor = pick(r, _JIGAI_FLOORS)
+    rate, cap = pick(r, _JIGAI_RATES), pick(r, _JIGAI_CAPS)
     cl = titled(
         r,
         ("支持企业技术改造", "加大技改投入支持", "鼓励设备更新和技术改造"),
         "技改",
         "补助",
-        f"按设备投资额{num(rate)}%补助，最高{num(cap)}万元",
+        _jigai_support(rate, cap),
     )
     cl.add(*lead(r, c), industrial_subject(r), r.choice(("实施的", "")))
     cl.add(
@@ -132,15 +151,15 @@ def jigai(r: random.Random, c: Context) -> Clause:
 
 def yanfa(r: random.Random, c: Context) -> Clause:
     """研发投入奖励."""
-    rd_floor = pick(r, (100, 200, 300, 500, 1000))
-    ratio = pick(r, (3, 3.5, 4, 5))
-    rate, cap = pick(r, (5, 10, 15, 20)), pick(r, (50, 100, 200, 300))
+    rd_floor = pick(r, _RD_FLOORS)
+    ratio = pick(r, _RD_RATIOS)
+    rate, cap = pick(r, _RD_RATES), pick(r, _RD_CAPS)
     cl = titled(
         r,
         ("鼓励企业加大研发投入", "支持企业研发创新", "研发投入后补助"),
         "研发",
         "资金奖励",
-        f"按增量{num(rate)}%奖励，最高{num(cap)}万元",
+        _rd_support(rate, cap),
     )
     cl.add(*lead(r, c))
     roll = r.random()
@@ -299,11 +318,11 @@ def rencai(r: random.Random, c: Context) -> Clause:
 
 def waimao(r: random.Random, c: Context) -> Clause:
     """出口奖励."""
-    floor = pick(r, (1000, 3000, 5000, 10000))
-    cl, amount = award(r, (5, 10, 20, 30), ("鼓励企业开拓国际市场", "支持外贸稳规模", "出口实绩奖励"), "外贸")
+    floor = pick(r, _EXPORT_FLOORS)
+    cl, amount = award(r, _EXPORT_AWARDS, ("鼓励企业开拓国际市场", "支持外贸稳规模", "出口实绩奖励"), "外贸")
     cl.add(*lead(r, c), threshold(r, "export_value", r.choice(("gte", "gt")), floor))
     if r.random() < 0.4:
-        cl.add("且", threshold(r, "revenue_growth", "gte", pick(r, (5, 10, 15))))
+        cl.add("且", threshold(r, "revenue_growth", "gte", pick(r, _EXPORT_GROWTH)))
     cl.add(f"的企业，给予{money(amount, r)}奖励；参加境外展会的，按展位费的50%给予补助。")
     cl.fulfilment = r.choice(("一般申报", "免申即享"))
     return cl
@@ -311,9 +330,9 @@ def waimao(r: random.Random, c: Context) -> Clause:
 
 def chengzhang(r: random.Random, c: Context) -> Clause:
     """高成长企业奖励."""
-    growth = pick(r, (15, 20, 30))
-    floor = pick(r, (2000, 5000, 10000))
-    cl, amount = award(r, (10, 20, 30), ("奖励高成长企业", "支持企业加快成长", "培育雏鹰企业"), "成长")
+    growth = pick(r, _GROWTH_RATES)
+    floor = pick(r, _GROWTH_FLOORS)
+    cl, amount = award(r, _GROWTH_AWARDS, ("奖励高成长企业", "支持企业加快成长", "培育雏鹰企业"), "成长")
     cl.add(
         *lead(r, c),
         threshold(r, "revenue_growth", r.choice(("gte", "gt")), growth),
@@ -340,14 +359,14 @@ def chengzhang(r: random.Random, c: Context) -> Clause:
 
 def jigai_listed(r: random.Random, c: Context) -> Clause:
     """技术改造项目补助, its conditions as a 申报条件 list."""
-    floor = pick(r, (200, 300, 500, 1000, 2000))
-    rate, cap = pick(r, (8, 10, 12, 15)), pick(r, (200, 300, 500, 1000))
+    floor = pick(r, _JIGAI_FLOORS)
+    rate, cap = pick(r, _JIGAI_RATES), pick(r, _JIGAI_CAPS)
     cl = titled(
         r,
         ("支持企业技术改造", "技术改造项目补助"),
         "技改",
         "补助",
-        f"按设备投资额{num(rate)}%补助，最高{num(cap)}万元",
+        _jigai_support(rate, cap),
     )
     entries = [region_entry(r, c), ["属于", industrial_subject(r)]]
     entries.append(
@@ -373,13 +392,13 @@ def jigai_listed(r: random.Random, c: Context) -> Clause:
 
 def yanfa_listed(r: random.Random, c: Context) -> Clause:
     """研发投入奖励, its conditions as a 申报条件 list."""
-    rate, cap = pick(r, (5, 10, 15, 20)), pick(r, (50, 100, 200, 300))
+    rate, cap = pick(r, _RD_RATES), pick(r, _RD_CAPS)
     cl = titled(
         r,
         ("研发投入奖励", "鼓励企业加大研发投入"),
         "研发",
         "资金奖励",
-        f"按增量{num(rate)}%奖励，最高{num(cap)}万元",
+        _rd_support(rate, cap),
     )
     entries = [region_entry(r, c)]
     if r.random() < 0.5:
@@ -391,8 +410,8 @@ def yanfa_listed(r: random.Random, c: Context) -> Clause:
                 guishang(r),
             ]
         )
-    entries.append([threshold(r, "rd_expense", "gte", pick(r, (100, 200, 300, 500, 1000)))])
-    entries.append([threshold(r, "rd_ratio", r.choice(("gte", "gt")), pick(r, (3, 3.5, 4, 5)))])
+    entries.append([threshold(r, "rd_expense", "gte", pick(r, _RD_FLOORS))])
+    entries.append([threshold(r, "rd_ratio", r.choice(("gte", "gt")), pick(r, _RD_RATIOS))])
     entries += optional_entries(r)
     intro: list[Segment] = [
         f"按企业研发费用较上年增长部分的{num(rate)}%给予奖励，最高不超过{money(cap, r)}。"
@@ -403,10 +422,10 @@ def yanfa_listed(r: random.Random, c: Context) -> Clause:
 
 def chengzhang_listed(r: random.Random, c: Context) -> Clause:
     """高成长企业奖励, the conditions listed after "对同时符合下列条件的企业，给予…奖励："."""
-    cl, amount = award(r, (10, 20, 30), ("奖励高成长企业", "培育雏鹰企业"), "成长")
+    cl, amount = award(r, _GROWTH_AWARDS, ("奖励高成长企业", "培育雏鹰企业"), "成长")
     entries = [region_entry(r, c)]
-    entries.append([threshold(r, "revenue_growth", r.choice(("gte", "gt")), pick(r, (15, 20, 30)))])
-    entries.append([threshold(r, "revenue", "gte", pick(r, (2000, 5000, 10000)))])
+    entries.append([threshold(r, "revenue_growth", r.choice(("gte", "gt")), pick(r, _GROWTH_RATES))])
+    entries.append([threshold(r, "revenue", "gte", pick(r, _GROWTH_FLOORS))])
     if r.random() < 0.5:
         entries.append([founded_before(r, c.issued.year - 3)])
     entries += optional_entries(r)
@@ -417,13 +436,11 @@ def chengzhang_listed(r: random.Random, c: Context) -> Clause:
 
 def waimao_listed(r: random.Random, c: Context) -> Clause:
     """出口奖励, the conditions listed after "对符合以下条件的外贸企业，给予…奖励："."""
-    cl, amount = award(r, (5, 10, 20, 30), ("出口实绩奖励", "支持外贸稳规模"), "外贸")
+    cl, amount = award(r, _EXPORT_AWARDS, ("出口实绩奖励", "支持外贸稳规模"), "外贸")
     entries = [region_entry(r, c)]
-    entries.append(
-        [threshold(r, "export_value", r.choice(("gte", "gt")), pick(r, (1000, 3000, 5000, 10000)))]
-    )
+    entries.append([threshold(r, "export_value", r.choice(("gte", "gt")), pick(r, _EXPORT_FLOORS))])
     if r.random() < 0.6:
-        entries.append([threshold(r, "revenue_growth", "gte", pick(r, (5, 10, 15)))])
+        entries.append([threshold(r, "revenue_growth", "gte", pick(r, _EXPORT_GROWTH))])
     entries += optional_entries(r)
     intro: list[Segment] = [f"对符合以下条件的外贸企业，给予{money(amount, r)}奖励："]
     cl.fulfilment = r.choice(("一般申报", "免申即享"))

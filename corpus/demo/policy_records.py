@@ -6,18 +6,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from corpus.conditions import Entry, Node, conditions_json
+from corpus.schemas import ItemText
 
 
 @dataclass(frozen=True)
-class DemoItem:
+class DemoItem(ItemText):
     """One item (事项) of a demo policy with its true conditions; ``spans`` are offsets into ``text``."""
 
-    id: str
-    policy_id: str
-    seq: int
-    heading_path: tuple[str, ...]
-    title: str
-    text: str
     conditions: tuple[Entry, ...]  # the truth (v2): the item's own entries plus what governs it
     spans: tuple[tuple[int, int], ...]  # offsets in ``text`` of the leaves of ``local``, in leaves() order
     theme: str

@@ -37,6 +37,7 @@ from corpus.schemas.base import (
 )
 from corpus.schemas.policies import (
     READ_FACT_KEYS,
+    ItemText,
     PolicyDocument,
     PolicyItem,
     item_id,
@@ -64,6 +65,7 @@ __all__ = [
     "PROFILE_FIELD_NAMES",
     "PolicyDocument",
     "PolicyError",
+    "ItemText",
     "PolicyItem",
     "ProfileError",
     "READ_FACT_KEYS",

@@ -21,8 +21,16 @@ from corpus.schemas.base import (
 )
 
 
+class _DocumentFacts:
+    """What a document and each of its items carry of the document facts (docs/conditions.md §5)."""
+
+    def facts(self) -> dict[str, Any]:
+        """Return the document facts the stores keep in their ``facts`` column."""
+        return {key: getattr(self, key) for key in FACT_KEYS}
+
+
 @dataclass(frozen=True)
-class PolicyDocument:
+class PolicyDocument(_DocumentFacts):
     """A policy document (惠企政策) as posted: the whole text and its metadata."""
 
     id: str
@@ -47,14 +55,10 @@ class PolicyDocument:
         """JSON-ready dict (the POST /v1/policies shape plus ``version``)."""
         return asdict(self)
 
-    def facts(self) -> dict[str, Any]:
-        """Return the document facts the stores keep in their ``facts`` column."""
-        return {key: getattr(self, key) for key in FACT_KEYS}
-
 
 @dataclass(frozen=True)
-class PolicyItem:
-    """One item (事项) of a policy: what a person applies for, with its heading path and the document's metadata."""
+class ItemText:
+    """What every form of a policy item starts with: its id, its policy, its place in the document, title and text."""
 
     id: str
     policy_id: str
@@ -62,6 +66,12 @@ class PolicyItem:
     heading_path: tuple[str, ...]
     title: str
     text: str
+
+
+@dataclass(frozen=True)
+class PolicyItem(ItemText, _DocumentFacts):
+    """One item (事项) of a policy: what a person applies for, with its heading path and the document's metadata."""
+
     region_code: str | None = None
     department: str | None = None
     fulfilment: str | None = None
@@ -78,10 +88,6 @@ class PolicyItem:
         out = asdict(self)
         out["heading_path"] = list(self.heading_path)
         return out
-
-    def facts(self) -> dict[str, Any]:
-        """Return the document facts the stores keep in their ``facts`` column."""
-        return {key: getattr(self, key) for key in FACT_KEYS}
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> PolicyItem:

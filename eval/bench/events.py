@@ -15,12 +15,9 @@ outbox row was written.
 from __future__ import annotations
 
 import datetime as dt
-import http.client
-import json
 import os
 import signal
 import subprocess
-import sys
 import threading
 import time
 from dataclasses import dataclass, field
@@ -29,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from eval.bench.serving import data_dir_or_scratch, free_port
+from eval.bench.serving import data_dir_or_scratch, free_port, ready, serve_on, served_model, wait_ready
 
 REPO = Path(__file__).resolve().parents[2]
 SECRET = "bench-events-secret-0123456789"
@@ -64,62 +61,6 @@ class EventsResult:
         return sum(lat <= GOAL_S for lat in self.latencies) / self.emitted if self.emitted else 0.0
 
 
-def _model_path(models_dir: Path) -> Path:
-    active = (
-        (models_dir / "ACTIVE").read_text(encoding="utf-8").strip()
-        if (models_dir / "ACTIVE").exists()
-        else ""
-    )
-    name = json.loads(active)["version"] if active.startswith("{") else active
-    folder = models_dir / name if name else models_dir
-    if not (folder / "onnx").is_dir():
-        raise SystemExit(f"no bootstrapped model in {models_dir}; run `policymatch models bootstrap` first")
-    return folder
-
-
-def _ready(port: int) -> bool:
-    try:
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-        conn.request("GET", "/readyz")
-        return conn.getresponse().status == 200
-    except OSError:
-        return False
-
-
-def _start(data_dir: Path, port: int, model: Path, log: Path) -> subprocess.Popen[bytes]:
-    env = dict(os.environ)
-    env.update(POLICYMATCH_DATA_DIR=str(data_dir), POLICYMATCH_MODEL=str(model), PYTHONPATH=str(REPO))
-    with open(log, "ab") as out:
-        return subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "api.cli",
-                "serve",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-                "--no-demo",
-            ],
-            cwd=REPO,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-
-
-def _wait_ready(proc: subprocess.Popen[bytes], port: int, log: Path, timeout_s: float = 600) -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise SystemExit(f"the server exited with {proc.returncode}; see {log}")
-        if _ready(port):
-            return
-        time.sleep(0.2)
-    raise SystemExit(f"the server was not ready in {timeout_s:.0f} s; see {log}")
-
-
 def _policy(n: int) -> dict[str, Any]:
     return {
         "id": f"bench-events-{n}",
@@ -149,7 +90,9 @@ def run(
     data_dir, tmp = data_dir_or_scratch(data_dir, "policymatch-bench-events-")
     data_dir.mkdir(parents=True, exist_ok=True)
     log = data_dir.parent / "serve.log"
-    model = _model_path(models_dir)
+    model = served_model(
+        models_dir, f"no bootstrapped model in {models_dir}; run `policymatch models bootstrap` first"
+    )
     store: Any = open_store(data_dir / "policymatch.sqlite3")
     result = EventsResult(rate=rate, duration_s=duration_s)
     started_wall = time.monotonic()
@@ -159,8 +102,8 @@ def run(
         port = free_port()
         with Receiver(SECRET) as receiver:
             store.create_subscription(receiver.url, ["*"], SECRET, label="bench events")
-            proc = _start(data_dir, port, model, log)
-            _wait_ready(proc, port, log)  # the first start builds the index: not measured
+            proc = serve_on(data_dir, port, model, log, append=True)
+            wait_ready(proc, port, log, 600, 0.2)  # the first start builds the index: not measured
             time.sleep(1.5)  # the feed producer's first round places its cursor
             created: dict[str, float] = {}
             written_at: dict[str, float] = {}
@@ -194,7 +137,7 @@ def run(
             proc.wait(timeout=30)
             killed = time.time()
             result.kill_at_s = duration_s * kill_at
-            proc = _start(data_dir, port, model, log)
+            proc = serve_on(data_dir, port, model, log, append=True)
             # Resumed: a new receipt after the kill that the dead process cannot have made.
             while result.resumed_after_s is None or result.ready_after_s is None:
                 if result.resumed_after_s is None and any(
@@ -203,7 +146,7 @@ def run(
                     result.resumed_after_s = (
                         min(t for t in receiver.received.first_at.values() if t > killed + 0.5) - killed
                     )
-                if result.ready_after_s is None and _ready(port):
+                if result.ready_after_s is None and ready(port):
                     result.ready_after_s = time.time() - killed
                 if time.time() - killed > 300:
                     break

@@ -30,7 +30,7 @@ from typing import Any
 
 import httpx
 
-from eval.bench.serving import free_port, start_serve
+from eval.bench.serving import free_port, start_serve, wait_ready
 
 REPO = Path(__file__).resolve().parents[2]
 GOAL_S = 5.0
@@ -130,7 +130,7 @@ def run(
         base = f"http://127.0.0.1:{port}"
         try:
             with httpx.Client(base_url=base, timeout=30) as client:
-                _wait_ready(client, server, log)
+                wait_ready(server, port, log, 900)
                 for n in range(writes):
                     kind = "policy" if n % 2 == 0 else "enterprise"
                     latency, cli_s = _one_write(client, env, Path(tmp), n, kind, location)
@@ -143,20 +143,6 @@ def run(
             server.terminate()
             server.wait(timeout=60)
     return result
-
-
-def _wait_ready(client: httpx.Client, server: subprocess.Popen[Any], log: Path) -> None:
-    deadline = time.monotonic() + 900
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise RuntimeError(f"the server exited with {server.returncode}: {log.read_text()[-2000:]}")
-        try:
-            if client.get("/readyz").status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.5)
-    raise RuntimeError("the server did not become ready in 15 minutes")
 
 
 def _one_write(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import http.client
 import os
 import socket
 import subprocess
@@ -80,3 +81,71 @@ def start_serve(env: Mapping[str, str], log: Path) -> subprocess.Popen[bytes]:
             stdout=out,
             stderr=subprocess.STDOUT,
         )
+
+
+def served_model(models_dir: Path, missing: str) -> Path:
+    """Return the active model's folder in the registry ``models_dir`` (``models_dir`` when nothing is active).
+
+    ``SystemExit(missing)`` when that folder holds no ONNX export (the model was never bootstrapped).
+    """
+    from models.registry import ModelRegistry
+
+    name = ModelRegistry(models_dir).active_version()
+    folder = models_dir / name if name else models_dir
+    if not (folder / "onnx").is_dir():
+        raise SystemExit(missing)
+    return folder
+
+
+def serve_on(
+    data_dir: Path, port: int, model: Path, log: Path, *, append: bool = False
+) -> subprocess.Popen[bytes]:
+    """Start ``policymatch serve --no-demo`` on loopback ``port`` over ``data_dir`` and ``model``, output to ``log``.
+
+    ``append``: add to ``log`` (a server restarted after a kill writes on after the first one).
+    """
+    env = dict(os.environ)
+    env.update(POLICYMATCH_DATA_DIR=str(data_dir), POLICYMATCH_MODEL=str(model), PYTHONPATH=str(REPO))
+    with open(log, "ab" if append else "wb") as out:
+        return subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "api.cli",
+                "serve",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--no-demo",
+            ],
+            cwd=REPO,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+
+
+def ready(port: int) -> bool:
+    """Tell whether the server on loopback ``port`` answers ``/readyz`` with 200 (model and index loaded)."""
+    try:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+        conn.request("GET", "/readyz")
+        return conn.getresponse().status == 200
+    except OSError:
+        return False
+
+
+def wait_ready(
+    server: subprocess.Popen[bytes], port: int, log: Path, timeout_s: float, interval_s: float = 0.5
+) -> None:
+    """Wait until ``server`` is :func:`ready`; ``SystemExit`` naming ``log`` when it exits or ``timeout_s`` passes (then killed)."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise SystemExit(f"the server exited with {server.returncode}; see {log}")
+        if ready(port):
+            return
+        time.sleep(interval_s)
+    server.kill()
+    raise SystemExit(f"the server was not ready in {timeout_s:.0f} s; see {log}")

@@ -25,7 +25,8 @@ per distinct value, and gathered — so both fast paths agree with the scalar on
 ``UNKNOWN`` and levels by their rank (eligible 0 … ineligible 3).
 
 The code lives in :mod:`~matcher.eligibility.common` (codes, gaps, the scalar judge),
-:mod:`~matcher.eligibility.table` (:class:`ConditionTable`) and
+:mod:`~matcher.eligibility.table` (:class:`ConditionTable`), :mod:`~matcher.eligibility.structure`
+(how leaf verdicts combine into item levels, :class:`TableVerdicts`) and
 :mod:`~matcher.eligibility.columns` (:class:`EnterpriseColumns`); every public name is
 importable from here.
 """
@@ -54,7 +55,8 @@ from matcher.eligibility.common import (
     profile_flags,
     region_unknown,
 )
-from matcher.eligibility.table import ConditionTable, TableVerdicts, rules_share
+from matcher.eligibility.structure import TableVerdicts, rules_share
+from matcher.eligibility.table import ConditionTable
 
 __all__ = [
     "BONUS_WEIGHT",

@@ -37,7 +37,7 @@ from matcher.eligibility.common import (
     levels_from_counts,
     profile_flags,
 )
-from matcher.eligibility.table import rules_share
+from matcher.eligibility.structure import rules_share
 
 # --- one item against every enterprise ------------------------------------------------------
 

@@ -71,6 +71,16 @@ def random_condition(rng: random.Random) -> Condition:
     return Condition("business_scope", "semantic", "从事集成电路设计")
 
 
+def random_profiles(rng: random.Random, n: int) -> list[dict]:
+    """``n`` random profiles with ids ``e0000 …``."""
+    return [random_profile(rng, i) for i in range(n)]
+
+
+def random_items(rng: random.Random, n: int, fewest: int, most: int) -> list[list[Condition]]:
+    """``n`` items of ``fewest`` to ``most`` random conditions each."""
+    return [[random_condition(rng) for _ in range(rng.randint(fewest, most))] for _ in range(n)]
+
+
 def random_profile_v2(rng: random.Random, i: int) -> dict:
     """A random profile with the fields v2 added (docs/conditions.md §4), each unknown at times."""
     profile = random_profile(rng, i)

@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 from random_conditions import (  # noqa: E402
     QUALS,
-    random_condition,
     random_entries_v2,
-    random_profile,
+    random_items,
     random_profile_v2,
+    random_profiles,
 )
 
 from corpus.conditions import LEVELS, Condition, Group, Tier, judge_item, leaves, parse_conditions
@@ -31,8 +31,8 @@ from matcher.eligibility import (
 @pytest.fixture(scope="module")
 def corpus():
     rng = random.Random(7)
-    profiles = [random_profile(rng, i) for i in range(300)]
-    items = [[random_condition(rng) for _ in range(rng.randint(0, 5))] for _ in range(120)]
+    profiles = random_profiles(rng, 300)
+    items = random_items(rng, 120, 0, 5)
     return profiles, items
 
 

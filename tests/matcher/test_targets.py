@@ -6,7 +6,7 @@ import random
 
 import numpy as np
 import pytest
-from random_conditions import random_condition, random_profile
+from random_conditions import random_items, random_profiles
 
 from corpus.conditions import LEVELS, Condition, judge_item
 from matcher.eligibility import MET, UNKNOWN, EnterpriseColumns
@@ -22,11 +22,11 @@ from matcher.targets import (
 @pytest.fixture(scope="module")
 def population():
     rng = random.Random(11)
-    profiles = [random_profile(rng, i) for i in range(400)]
+    profiles = random_profiles(rng, 400)
     rng.shuffle(profiles)  # row order differs from id order
     columns = EnterpriseColumns(capacity=64)
     columns.upsert(profiles)
-    items = [[random_condition(rng) for _ in range(rng.randint(1, 4))] for _ in range(25)]
+    items = random_items(rng, 25, 1, 4)
     return columns, profiles, items
 
 

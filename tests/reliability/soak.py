@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
-import os
 import random
 import signal
 import subprocess
@@ -29,7 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from eval.bench.serving import data_dir_or_scratch, free_port
+from eval.bench.serving import data_dir_or_scratch, free_port, serve_on, served_model, wait_ready
 
 from .helpers import replace_doc_section
 
@@ -99,45 +98,15 @@ def prepare_data_dir(
     return admin, push, ids
 
 
-def _model_path() -> Path:
-    active = (
-        (MODEL_DIR / "ACTIVE").read_text(encoding="utf-8").strip() if (MODEL_DIR / "ACTIVE").exists() else ""
-    )
-    name = json.loads(active)["version"] if active.startswith("{") else active
-    folder = MODEL_DIR / name if name else MODEL_DIR
-    if not (folder / "onnx").is_dir():
-        raise SystemExit(
-            f"no bootstrapped model in {MODEL_DIR}; run the test suite once (or policymatch models bootstrap)"
-        )
-    return folder
-
-
 def start_server(data_dir: Path, port: int, log_path: Path) -> subprocess.Popen[bytes]:
     """Start ``policymatch serve`` on loopback and wait until ``/readyz`` answers 200."""
-    env = dict(os.environ)
-    env.update(POLICYMATCH_DATA_DIR=str(data_dir), POLICYMATCH_MODEL=str(_model_path()))
-    log = open(log_path, "wb")  # noqa: SIM115 - the server writes to it until stopped
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "api.cli", "serve", "--host", "127.0.0.1", "--port", str(port), "--no-demo"],
-        cwd=REPO,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
+    model = served_model(
+        MODEL_DIR,
+        f"no bootstrapped model in {MODEL_DIR}; run the test suite once (or policymatch models bootstrap)",
     )
-    deadline = time.monotonic() + 900
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise SystemExit(f"the server exited with {proc.returncode}; see {log_path}")
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            conn.request("GET", "/readyz")
-            if conn.getresponse().status == 200:
-                return proc
-        except OSError:
-            pass
-        time.sleep(0.5)
-    proc.kill()
-    raise SystemExit("the server did not become ready in 15 minutes")
+    proc = serve_on(data_dir, port, model, log_path)
+    wait_ready(proc, port, log_path, 900)
+    return proc
 
 
 class KeepAlive:
