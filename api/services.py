@@ -20,7 +20,6 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
-from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -171,7 +170,11 @@ class AuditWriter:
         """
         loop = asyncio.get_running_loop()
         future: asyncio.Future[None] = loop.create_future()
-        pending = _Pending(event, partial(loop.call_soon_threadsafe, _settle, future))
+
+        def notify(error: BaseException | None) -> None:
+            loop.call_soon_threadsafe(_settle, future, error)
+
+        pending = _Pending(event, notify)
         with self._lock:
             queued = not self._closed
             if queued:
