@@ -166,8 +166,13 @@ def _is_atomic(text: str, section: Section, supported: bool) -> bool:
         return True
     if not supported:
         return True  # a measure that names no money or relief (绿色通道, 法律服务, duties) stays whole
-    if sum(1 for child in children if _has_support(text[child.start : child.end])) >= 2:
+    stated = sum(1 for child in children if _has_support(text[child.start : child.end]))
+    if stated >= 2:
         return False
+    if stated == 0:
+        # The support is in the section's own opening (【优惠内容】…免征…), which no subsection holds:
+        # split, that text would belong to no item. Its subsections are its details (bases, materials).
+        return True
     if intro.endswith(("：", ":")):
         return True  # "对技改项目给予补助：1. … 2. …" — the clauses the intro announces
     # One support among the subsections: plain clauses are its conditions or tiers; titled measures

@@ -57,7 +57,10 @@ def clauses(corpus: Any, split: str, skip: frozenset[str] = frozenset()) -> list
     return out
 
 
-def _fit(words: Sequence[str], labels: Sequence[int]) -> tuple[float, dict[str, float]]:
+def fit_ngrams(
+    words: Sequence[str], labels: Sequence[int], keep: int = KEEP
+) -> tuple[float, dict[str, float]]:
+    """Fit a balanced logistic model on character uni/bigrams; refit on the ``keep`` heaviest (shared with eval.offered_items)."""
     import numpy as np
     from sklearn.feature_extraction.text import CountVectorizer
     from sklearn.linear_model import LogisticRegression
@@ -66,7 +69,7 @@ def _fit(words: Sequence[str], labels: Sequence[int]) -> tuple[float, dict[str, 
     matrix = first.fit_transform(words)
     model = LogisticRegression(max_iter=3000, C=1.0, class_weight="balanced").fit(matrix, labels)
     names = first.get_feature_names_out()
-    kept = sorted(names[i] for i in np.argsort(-np.abs(model.coef_[0]), kind="stable")[:KEEP])
+    kept = sorted(names[i] for i in np.argsort(-np.abs(model.coef_[0]), kind="stable")[:keep])
     second = CountVectorizer(analyzer="char", ngram_range=(1, 2), binary=True, vocabulary=kept)
     model = LogisticRegression(max_iter=3000, C=1.0, class_weight="balanced").fit(
         second.transform(words), labels
@@ -77,15 +80,15 @@ def _fit(words: Sequence[str], labels: Sequence[int]) -> tuple[float, dict[str, 
     }
 
 
-def _prob(intercept: float, weights: Mapping[str, float], words: str) -> float:
-    import math
+def probability(intercept: float, weights: Mapping[str, float], words: str) -> float:
+    """Return the probability a fitted model gives ``words`` (as the shipped reader computes it)."""
+    from matcher.extraction.requirement_clauses import ngram_probability
 
-    grams = set(words) | {words[i : i + 2] for i in range(len(words) - 1)}
-    z = max(-60.0, min(60.0, intercept + sum(weights.get(g, 0.0) for g in grams)))
-    return 1.0 / (1.0 + math.exp(-z))
+    return ngram_probability((intercept, dict(weights), 0.0), words)
 
 
-def _prf(said: Sequence[bool], truth: Sequence[int]) -> tuple[float, float, float]:
+def prf(said: Sequence[bool], truth: Sequence[int]) -> tuple[float, float, float]:
+    """Return precision, recall and F1 of ``said`` against ``truth``."""
     tp = sum(1 for s, t in zip(said, truth, strict=True) if s and t)
     fp = sum(1 for s, t in zip(said, truth, strict=True) if s and not t)
     fn = sum(1 for s, t in zip(said, truth, strict=True) if t and not s)
@@ -103,19 +106,19 @@ def choose_threshold(
     probs: list[float] = [0.0] * len(rows)
     for fold in range(FOLDS):
         train = [n for n, (d, _, _) in enumerate(rows) if fold_of[d] != fold]
-        intercept, weights = _fit([rows[n][1] for n in train], [rows[n][2] for n in train])
+        intercept, weights = fit_ngrams([rows[n][1] for n in train], [rows[n][2] for n in train])
         for n, (d, words, _) in enumerate(rows):
             if fold_of[d] == fold:
-                probs[n] = _prob(intercept, weights, words)
+                probs[n] = probability(intercept, weights, words)
     truth = [y for _, _, y in rows]
-    scores = {t: _prf([p >= t for p in probs], truth) for t in (0.7, 0.75, 0.8, 0.85, 0.9)}
+    scores = {t: prf([p >= t for p in probs], truth) for t in (0.7, 0.75, 0.8, 0.85, 0.9)}
     best = max((t for t in scores if t >= MIN_THRESHOLD), key=lambda t: (scores[t][2], t))
     return best, scores
 
 
 def fitted(rows: Sequence[tuple[str, str, int]], threshold: float) -> dict[str, Any]:
     """Return the shipped file's content: the model fitted on every tune clause, at the chosen threshold."""
-    intercept, weights = _fit([w for _, w, _ in rows], [y for _, _, y in rows])
+    intercept, weights = fit_ngrams([w for _, w, _ in rows], [y for _, _, y in rows])
     return {
         "about": "character uni/bigram weights of a logistic model: does a clause state a requirement? "
         "Fitted by eval.requirement_clauses on the tune split's labels only.",
@@ -144,8 +147,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     intercept, weights = float(data["intercept"]), data["weights"]
     unseen = clauses(corpus, "check", frozenset(items_seen_in_tune(corpus.items)))
     truth = [y for _, _, y in unseen]
-    model = _prf([_prob(intercept, weights, w) >= threshold for _, w, _ in unseen], truth)
-    rules = _prf(
+    model = prf([probability(intercept, weights, w) >= threshold for _, w, _ in unseen], truth)
+    rules = prf(
         [
             bool(_CLAUSE_REQUIREMENT_RE.search(w)) and not _NOT_A_REQUIREMENT_RE.search(w)
             for _, w, _ in unseen

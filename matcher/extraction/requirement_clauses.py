@@ -19,14 +19,28 @@ from pathlib import Path
 MODEL_PATH = Path(__file__).with_name("requirement_clauses.json")
 
 
-@lru_cache(maxsize=1)
-def _model() -> tuple[float, dict[str, float], float]:
-    data = json.loads(MODEL_PATH.read_text(encoding="utf-8"))
+@lru_cache(maxsize=4)
+def load_ngram_model(path: Path) -> tuple[float, dict[str, float], float]:
+    """Read a shipped n-gram model (intercept, weight per n-gram, threshold); shared with :mod:`.offered`."""
+    data = json.loads(path.read_text(encoding="utf-8"))
     return (
         float(data["intercept"]),
         {str(k): float(v) for k, v in data["weights"].items()},
         float(data["threshold"]),
     )
+
+
+def ngram_probability(model: tuple[float, dict[str, float], float], words: str) -> float:
+    """Return a logistic n-gram model's probability for ``words`` (each uni- and bigram counted once)."""
+    intercept, weights, _ = model
+    grams = set(words) | {words[i : i + 2] for i in range(len(words) - 1)}
+    z = intercept + sum(weights.get(g, 0.0) for g in grams)
+    z = max(-60.0, min(60.0, z))
+    return 1.0 / (1.0 + math.exp(-z))
+
+
+def _model() -> tuple[float, dict[str, float], float]:
+    return load_ngram_model(MODEL_PATH)
 
 
 def clause_words(text: str, start: int, end: int) -> str:
@@ -36,11 +50,7 @@ def clause_words(text: str, start: int, end: int) -> str:
 
 def requirement_probability(words: str) -> float:
     """Return the model's probability that ``words`` (one clause) state a requirement on the applicant."""
-    intercept, weights, _ = _model()
-    grams = set(words) | {words[i : i + 2] for i in range(len(words) - 1)}
-    z = intercept + sum(weights.get(g, 0.0) for g in grams)
-    z = max(-60.0, min(60.0, z))
-    return 1.0 / (1.0 + math.exp(-z))
+    return ngram_probability(_model(), words)
 
 
 def states_requirement(words: str) -> bool:

@@ -101,6 +101,7 @@ def prepare_policy(
         read_document,
         with_governing,
     )
+    from matcher.extraction.offered import offered_to_enterprises
 
     if isinstance(entry, PolicyDocument):
         entry = Loaded(entry, "(input)", None)
@@ -126,6 +127,15 @@ def prepare_policy(
     )
     document = apply_document_facts(entry.record, facts, given)
     items = tuple(split_policy(document))
+    if document.is_policy is not False:
+        # A measure the splitter keeps never offered (it names no support word the rules know) may be
+        # offered all the same in words no rule lists: the item model decides, only when fairly sure.
+        items = tuple(
+            dataclasses.replace(item, is_policy=document.is_policy)
+            if item.is_policy is False and offered_to_enterprises(item.text)
+            else item
+            for item in items
+        )
     check("split")
     # Clauses that govern the whole document (本措施适用于…) apply to every item, not the last one only.
     conditions, entries = governing_extraction(

@@ -401,3 +401,25 @@ def test_money_advanced_paid_early_or_charges_cut_are_support():
     items = split_policy(doc(text))
     offered = {i.heading_path[-1][:2]: i.is_policy is not False for i in items}
     assert offered == {"一、": True, "二、": True, "三、": True, "四、": True, "五、": False}
+
+
+# A measure whose support is in its own opening, followed by a numbered list of its legal bases.
+BASES = (
+    "一、税费优惠\n"
+    "（一）小微企业暂免缴纳水利建设基金。 【适用对象】 职工20人以下的企业。 "
+    "【优惠内容】 2021年1月1日起，对上述企业暂免征收水利建设基金。 【政策依据】 "
+    "1.《某省财政厅关于调整水利建设基金的公告》 （某财公告2020年第3号）\n"
+    "2.《某省税务局关于征收管理事项的公告》（某税公告2020年第5号）\n"
+    "（二）房产税减半。对困难企业，房产税减半征收。\n"
+)
+
+
+def test_a_measure_whose_support_is_in_its_opening_keeps_its_bases_with_it():
+    items = split_policy(doc(BASES))
+    # Split into its bases, the opening (what is granted, to whom) would belong to no item.
+    assert [i.heading_path[-1] for i in items] == [
+        "（一）小微企业暂免缴纳水利建设基金",
+        "（二）房产税减半",
+    ]
+    assert "【优惠内容】" in items[0].text and items[0].text.endswith("2020年第5号）")
+    assert all(i.is_policy is not False for i in items)

@@ -1,0 +1,152 @@
+"""Fit the item model of :mod:`matcher.extraction.offered` from the tune split's item labels.
+
+``python -m eval.offered_items --write`` refits and rewrites the shipped weights (needs ../shared to
+materialise the texts); without ``--write`` it prints, for the measures the model is asked about (the
+splitter keeps them never offered, in a document read as a policy, for enterprises by
+:mod:`matcher.extraction.audience`), how many it would offer rightly and wrongly: tune by
+cross-validation over documents at each threshold, and check (unseen text only) at the chosen one.
+Every tune item is fitted on (label: ``for_enterprises`` in a policy document), so the model learns
+what an offered measure reads like from all of them; the threshold is the one whose cross-validated
+right-minus-wrong count is best on the items it is asked about. Deterministic: the same labels give
+the same file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+from eval.requirement_clauses import fit_ngrams, probability
+
+FOLDS = 5
+THRESHOLDS = (0.7, 0.8, 0.85, 0.9, 0.95)
+
+# (document, item id, words the model reads, offered to enterprises by the labels)
+Row = tuple[str, str, str, int]
+
+
+def rows(corpus: Any, split: str, skip: frozenset[str] = frozenset()) -> list[Row]:
+    """Return one row per labelled item of the split: its document, id, opening words and label."""
+    from matcher.extraction.offered import item_words
+
+    out = []
+    for item in corpus.items:
+        if item.split != split or item.id in skip:
+            continue
+        document = corpus.documents[item.doc].record
+        offered = item.record.get("for_enterprises") is not False and document.get("is_policy") is not False
+        out.append((item.doc, item.id, item_words(item.text), int(offered)))
+    return out
+
+
+def asked(corpus: Any, split: str) -> set[str]:
+    """Return the labelled items of the split whose service item the model is asked about.
+
+    That is: the splitter keeps the item never offered (a measure naming no support), its document is
+    read as a policy, and the audience reader finds it for enterprises — the model alone decides.
+    """
+    from corpus.schemas import validate_policy
+    from corpus.splitting import split_policy
+    from eval.real_eval.leaves import PLATFORM_REGIONS, align, posted_document, service_spans
+    from matcher.extraction.audience import for_enterprises
+    from matcher.extraction.document import apply_document_facts, read_document
+
+    out = set()
+    for key, labelled in corpus.documents.items():
+        if labelled.split != split:
+            continue
+        document = validate_policy(posted_document(labelled, "source"))
+        facts = read_document(
+            document.text,
+            title=document.title,
+            issued=document.issued,
+            department=document.department,
+            home_region=PLATFORM_REGIONS.get(labelled.source.source),
+        )
+        document = apply_document_facts(document, facts, None)
+        if document.is_policy is False:
+            continue
+        items = split_policy(document)
+        spans = service_spans(labelled.text, [i.text for i in items])
+        for item in corpus.items_of(key):
+            n = align(item, spans)
+            if n is not None and items[n].is_policy is False and for_enterprises(items[n].text):
+                out.add(item.id)
+    return out
+
+
+def _counts(said: dict[str, bool], data: Sequence[Row], among: set[str]) -> tuple[int, int]:
+    right = sum(1 for _, i, _, y in data if i in among and said[i] and y)
+    wrong = sum(1 for _, i, _, y in data if i in among and said[i] and not y)
+    return right, wrong
+
+
+def choose_threshold(data: Sequence[Row], among: set[str]) -> tuple[float, dict[float, tuple[int, int]]]:
+    """Cross-validate over tune documents; return the threshold offering most rightly less wrongly among ``among``."""
+    documents = sorted({d for d, _, _, _ in data})
+    fold_of = {d: n % FOLDS for n, d in enumerate(documents)}
+    probs: dict[str, float] = {}
+    for fold in range(FOLDS):
+        train = [r for r in data if fold_of[r[0]] != fold]
+        intercept, weights = fit_ngrams([r[2] for r in train], [r[3] for r in train])
+        for d, i, words, _ in data:
+            if fold_of[d] == fold:
+                probs[i] = probability(intercept, weights, words)
+    scores = {t: _counts({i: p >= t for i, p in probs.items()}, data, among) for t in THRESHOLDS}
+    best = max(THRESHOLDS, key=lambda t: (scores[t][0] - scores[t][1], t))
+    return best, scores
+
+
+def fitted(data: Sequence[Row], threshold: float) -> dict[str, Any]:
+    """Return the shipped file's content: the model fitted on every tune item, at the chosen threshold."""
+    intercept, weights = fit_ngrams([r[2] for r in data], [r[3] for r in data])
+    return {
+        "about": "character uni/bigram weights of a logistic model: is an item (its opening) a measure "
+        "offered to enterprises? Fitted by eval.offered_items on the tune split's labels only.",
+        "threshold": threshold,
+        "intercept": round(intercept, 4),
+        "weights": dict(sorted(weights.items())),
+    }
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Fit on tune (``--write`` rewrites the shipped file); print the counts on tune (CV) and check."""
+    from eval.real_corpus import load_corpus
+    from eval.real_corpus.duplicates import items_seen_in_tune
+    from matcher.extraction.offered import MODEL_PATH
+
+    parser = argparse.ArgumentParser(prog="python -m eval.offered_items")
+    parser.add_argument("--write", action="store_true", help=f"rewrite {MODEL_PATH.name}")
+    args = parser.parse_args(argv)
+    corpus = load_corpus()
+    data = rows(corpus, "tune")
+    among = asked(corpus, "tune")
+    threshold, scores = choose_threshold(data, among)
+    labelled = sum(1 for _, i, _, y in data if i in among and y)
+    sys.stdout.write(f"tune: the model is asked about {len(among)} items, {labelled} labelled offered\n")
+    for t, (right, wrong) in sorted(scores.items()):
+        sys.stdout.write(
+            f"  {FOLDS}-fold by document, threshold {t}: offers {right} rightly, {wrong} wrongly\n"
+        )
+    model = fitted(data, threshold)
+    unseen = rows(corpus, "check", frozenset(items_seen_in_tune(corpus.items)))
+    among_check = asked(corpus, "check")
+    intercept, weights = float(model["intercept"]), model["weights"]
+    said = {i: probability(intercept, weights, w) >= threshold for _, i, w, _ in unseen}
+    right, wrong = _counts(said, unseen, among_check)
+    labelled = sum(1 for _, i, _, y in unseen if i in among_check and y)
+    sys.stdout.write(
+        f"threshold {threshold}; check unseen: asked about {sum(1 for r in unseen if r[1] in among_check)} "
+        f"items ({labelled} labelled offered): offers {right} rightly, {wrong} wrongly\n"
+    )
+    if args.write:
+        MODEL_PATH.write_text(json.dumps(model, ensure_ascii=False, indent=0) + "\n", encoding="utf-8")
+        sys.stdout.write(f"wrote {MODEL_PATH} ({len(weights)} n-grams)\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

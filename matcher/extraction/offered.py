@@ -1,0 +1,37 @@
+"""Is an item a measure offered to enterprises? A small logistic model over the character uni- and bigrams it holds.
+
+The splitter keeps a numbered measure that names no support word it knows (补贴, 减免, 贷款 …) and
+grants nothing in the shapes :func:`corpus.splitting.grants_enterprises` reads as never offered. Many
+such measures are offered all the same, said in words no rule lists (停征…收费 / 欠费不停供 / 列入
+重点用电保障企业名单, 支持企业满负荷生产), while most are not (组织领导, duties of departments); words
+alone (支持, 保障, 协调) do not tell them apart. This model, fitted by :mod:`eval.offered_items` on the
+``tune`` split's item labels only (``for_enterprises`` in a policy document), reads the item's opening
+(:data:`OPENING` characters) and is asked only about those measures, at a threshold chosen by
+cross-validation over tune documents. The weights (``offered_items.json`` beside this module) hold a
+weight per character n-gram and nothing from which a sentence could be read back.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from matcher.extraction.requirement_clauses import load_ngram_model, ngram_probability
+
+MODEL_PATH = Path(__file__).with_name("offered_items.json")
+# An item's heading and first sentences say what it is; its later lists (materials, legal bases) do not.
+OPENING = 400
+
+
+def item_words(text: str) -> str:
+    """Return what the model reads of an item: its opening, without the spaces around it."""
+    return text.strip()[:OPENING]
+
+
+def offered_probability(text: str) -> float:
+    """Return the model's probability that an item (its whole text) is a measure offered to enterprises."""
+    return ngram_probability(load_ngram_model(MODEL_PATH), item_words(text))
+
+
+def offered_to_enterprises(text: str) -> bool:
+    """Say whether the model reads an item as offered to enterprises, at the shipped threshold."""
+    return offered_probability(text) >= load_ngram_model(MODEL_PATH)[2]

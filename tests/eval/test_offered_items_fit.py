@@ -1,0 +1,23 @@
+"""The shipped item model is reproducible from the repository: refitting on the tune labels gives the same file."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from eval.offered_items import asked, choose_threshold, fitted, rows
+from eval.real_corpus import LABELS_DIR, load_corpus
+from matcher.extraction.offered import MODEL_PATH
+
+
+@pytest.mark.slow
+def test_refitting_on_tune_labels_gives_the_shipped_weights(shared_dir: Path) -> None:
+    corpus = load_corpus(LABELS_DIR, shared_dir)
+    data = rows(corpus, "tune")
+    # Only tune documents are fitted on: no check or final item reaches the model.
+    assert {corpus.documents[d].split for d, _, _, _ in data} == {"tune"}
+    threshold, _ = choose_threshold(data, asked(corpus, "tune"))
+    shipped = json.loads(MODEL_PATH.read_text(encoding="utf-8"))
+    assert fitted(data, threshold) == shipped
