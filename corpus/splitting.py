@@ -53,9 +53,10 @@ __all__ = [
     "split_policy",
 ]
 
-# What makes a section something to apply for: money, relief or a concrete service.
+# What makes a section something to apply for: money, relief or a concrete service (免税 / 停征: a tax or
+# charge not levied, like 免征).
 SUPPORT_RE = re.compile(
-    r"补助|补贴|奖励|资助|贴息|奖补|补偿|减免|免征|免收|免除|减半|减按|减征|返还|退还|退税|缓缴|延期缴纳|延期申报|"
+    r"补助|补贴|奖励|资助|贴息|奖补|补偿|减免|免征|免税|停征|免收|免除|减半|减按|减征|返还|退还|退税|缓缴|延期缴纳|延期申报|"
     r"担保费|费率|融资成本|贷款|授信|续贷|展期|税前扣除|加计扣除|抵扣|优惠|专项资金|扶持资金|一次性|"
     r"最高不超过|给予.{0,12}(?:支持|补|奖|资金)|按.{0,20}%|免申即享|即申即享|"
     # Services an enterprise applies for (issue 14: items the labels give conditions): a fast lane, legal
@@ -65,11 +66,12 @@ SUPPORT_RE = re.compile(
     # 收费标准降低30%, 减税降费, 无偿安排临时办公场所).
     r"减税|降费|垫付|提前支付|收费标准[^。；;]{0,6}降低|无偿(?:安排|提供)"
 )
-# A measure that names no support may still grant enterprises something (对…企业，可…; 纳税人…允许…):
+# A measure that names no support may still grant enterprises something (对…企业，可…; 纳税人…允许…;
+# 公司可…申请…, as the audience reader counts a 公司 an enterprise):
 # a beneficiary an enterprise can be, then what it is allowed or spared, with no department's duty (要 / 应 /
 # 鼓励 …) before it. 可通过 / 可向…申请 / 可预约 / 尽可能 name a channel or an effort, not a grant.
 _BENEFICIARY_RE = re.compile(
-    r"企业|纳税人|缴费人|(?<![各关任头合办])单位|市场主体|个体工商户|定额户|供应商|合作社|经营者|商户|承运|项目"
+    r"企业|公司|纳税人|缴费人|(?<![各关任头合办])单位|市场主体|个体工商户|定额户|供应商|合作社|经营者|商户|承运|项目"
 )
 _GRANT_RE = re.compile(
     r"(?<!尽)可(?:以)?(?!(?:直接|自行|自主)?(?:通过|登录|登陆|拨打|咨询|向|到|预约|自助|下载|关注|联系|使用|选择|在线|网上))"

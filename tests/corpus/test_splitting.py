@@ -423,3 +423,14 @@ def test_a_measure_whose_support_is_in_its_opening_keeps_its_bases_with_it():
     ]
     assert "【优惠内容】" in items[0].text and items[0].text.endswith("2020年第5号）")
     assert all(i.is_policy is not False for i in items)
+
+
+def test_relief_by_stopping_a_charge_and_a_company_allowed_something_are_measures():
+    text = (
+        "一、房租补贴。对租用区属厂房的企业，给予3个月房租补贴。\n"
+        "二、停收部分费用。年内对小微企业停征占道费和检验费。\n"
+        "三、放宽办理时限。受疫情影响的公司可申请将年报公示时间推后2个月。\n"
+        "四、压实工作责任。各街道要明确专人，抓好落实。\n"
+    )
+    items = split_policy(doc(text))
+    assert [i.is_policy is not False for i in items] == [True, True, True, False]
