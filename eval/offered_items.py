@@ -16,13 +16,15 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from eval.requirement_clauses import fit_ngrams, probability
 
 FOLDS = 5
 THRESHOLDS = (0.7, 0.8, 0.85, 0.9, 0.95)
+WITHHOLD = (0.01, 0.02, 0.05, 0.1, 0.2)
+WRONG_WITHHELD = 3
 
 # (document, item id, words the model reads, offered to enterprises by the labels)
 Row = tuple[str, str, str, int]
@@ -42,11 +44,12 @@ def rows(corpus: Any, split: str, skip: frozenset[str] = frozenset()) -> list[Ro
     return out
 
 
-def asked(corpus: Any, split: str) -> set[str]:
-    """Return the labelled items of the split whose service item the model is asked about.
+def readings(corpus: Any, split: str) -> tuple[set[str], set[str]]:
+    """Return the labelled items of the split the model is asked about: (kept unoffered, offered by the rules).
 
-    That is: the splitter keeps the item never offered (a measure naming no support), its document is
-    read as a policy, and the audience reader finds it for enterprises — the model alone decides.
+    Kept unoffered: the splitter keeps the item never offered (a measure naming no support), its document is
+    read as a policy and the audience reader finds it for enterprises — the model alone may offer it.
+    Offered by the rules: all of them say it is offered — the model alone may withhold it.
     """
     from corpus.schemas import validate_policy
     from corpus.splitting import split_policy
@@ -54,7 +57,8 @@ def asked(corpus: Any, split: str) -> set[str]:
     from matcher.extraction.audience import for_enterprises
     from matcher.extraction.document import apply_document_facts, read_document
 
-    out = set()
+    kept: set[str] = set()
+    offered: set[str] = set()
     for key, labelled in corpus.documents.items():
         if labelled.split != split:
             continue
@@ -73,19 +77,20 @@ def asked(corpus: Any, split: str) -> set[str]:
         spans = service_spans(labelled.text, [i.text for i in items])
         for item in corpus.items_of(key):
             n = align(item, spans)
-            if n is not None and items[n].is_policy is False and for_enterprises(items[n].text):
-                out.add(item.id)
-    return out
+            if n is None or not for_enterprises(items[n].text):
+                continue
+            (kept if items[n].is_policy is False else offered).add(item.id)
+    return kept, offered
 
 
-def _counts(said: dict[str, bool], data: Sequence[Row], among: set[str]) -> tuple[int, int]:
-    right = sum(1 for _, i, _, y in data if i in among and said[i] and y)
-    wrong = sum(1 for _, i, _, y in data if i in among and said[i] and not y)
+def _counts(said: dict[str, bool], data: Sequence[Row], among: set[str], label: int) -> tuple[int, int]:
+    right = sum(1 for _, i, _, y in data if i in among and said[i] and y == label)
+    wrong = sum(1 for _, i, _, y in data if i in among and said[i] and y != label)
     return right, wrong
 
 
-def choose_threshold(data: Sequence[Row], among: set[str]) -> tuple[float, dict[float, tuple[int, int]]]:
-    """Cross-validate over tune documents; return the threshold offering most rightly less wrongly among ``among``."""
+def cross_validated(data: Sequence[Row]) -> dict[str, float]:
+    """Return each tune item's probability from a model fitted on the other folds' documents."""
     documents = sorted({d for d, _, _, _ in data})
     fold_of = {d: n % FOLDS for n, d in enumerate(documents)}
     probs: dict[str, float] = {}
@@ -95,18 +100,38 @@ def choose_threshold(data: Sequence[Row], among: set[str]) -> tuple[float, dict[
         for d, i, words, _ in data:
             if fold_of[d] == fold:
                 probs[i] = probability(intercept, weights, words)
-    scores = {t: _counts({i: p >= t for i, p in probs.items()}, data, among) for t in THRESHOLDS}
+    return probs
+
+
+def choose_threshold(
+    probs: Mapping[str, float], data: Sequence[Row], among: set[str]
+) -> tuple[float, dict[float, tuple[int, int]]]:
+    """Return the threshold offering most items rightly less wrongly among ``among`` (cross-validated)."""
+    scores = {t: _counts({i: p >= t for i, p in probs.items()}, data, among, 1) for t in THRESHOLDS}
     best = max(THRESHOLDS, key=lambda t: (scores[t][0] - scores[t][1], t))
     return best, scores
 
 
-def fitted(data: Sequence[Row], threshold: float) -> dict[str, Any]:
-    """Return the shipped file's content: the model fitted on every tune item, at the chosen threshold."""
+def choose_withhold(
+    probs: Mapping[str, float], data: Sequence[Row], among: set[str]
+) -> tuple[float, dict[float, tuple[int, int]]]:
+    """Return the bound below which withholding ``among``'s items does most right, a wrong one counting thrice.
+
+    A measure withheld wrongly loses its eligible pairs (recall, the scarcer goal), hence the weight.
+    """
+    scores = {t: _counts({i: p < t for i, p in probs.items()}, data, among, 0) for t in WITHHOLD}
+    best = max(WITHHOLD, key=lambda t: (scores[t][0] - WRONG_WITHHELD * scores[t][1], -t))
+    return best, scores
+
+
+def fitted(data: Sequence[Row], threshold: float, withhold_below: float) -> dict[str, Any]:
+    """Return the shipped file's content: the model fitted on every tune item, at the chosen bounds."""
     intercept, weights = fit_ngrams([r[2] for r in data], [r[3] for r in data])
     return {
         "about": "character uni/bigram weights of a logistic model: is an item (its opening) a measure "
         "offered to enterprises? Fitted by eval.offered_items on the tune split's labels only.",
         "threshold": threshold,
+        "withhold_below": withhold_below,
         "intercept": round(intercept, 4),
         "weights": dict(sorted(weights.items())),
     }
@@ -123,24 +148,34 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     corpus = load_corpus()
     data = rows(corpus, "tune")
-    among = asked(corpus, "tune")
-    threshold, scores = choose_threshold(data, among)
-    labelled = sum(1 for _, i, _, y in data if i in among and y)
-    sys.stdout.write(f"tune: the model is asked about {len(among)} items, {labelled} labelled offered\n")
+    kept, offered = readings(corpus, "tune")
+    probs = cross_validated(data)
+    threshold, scores = choose_threshold(probs, data, kept)
+    withhold, withheld = choose_withhold(probs, data, offered)
+    out = sys.stdout.write
+    out(
+        f"tune: {len(kept)} items kept unoffered by the rules, {sum(1 for r in data if r[1] in kept and r[3])} "
+        f"labelled offered; {len(offered)} offered by the rules, "
+        f"{sum(1 for r in data if r[1] in offered and not r[3])} labelled not\n"
+    )
     for t, (right, wrong) in sorted(scores.items()):
-        sys.stdout.write(
-            f"  {FOLDS}-fold by document, threshold {t}: offers {right} rightly, {wrong} wrongly\n"
-        )
-    model = fitted(data, threshold)
+        out(f"  {FOLDS}-fold by document, offer at p >= {t}: {right} rightly, {wrong} wrongly\n")
+    for t, (right, wrong) in sorted(withheld.items()):
+        out(f"  {FOLDS}-fold by document, withhold at p < {t}: {right} rightly, {wrong} wrongly\n")
+    model = fitted(data, threshold, withhold)
     unseen = rows(corpus, "check", frozenset(items_seen_in_tune(corpus.items)))
-    among_check = asked(corpus, "check")
+    kept_check, offered_check = readings(corpus, "check")
     intercept, weights = float(model["intercept"]), model["weights"]
-    said = {i: probability(intercept, weights, w) >= threshold for _, i, w, _ in unseen}
-    right, wrong = _counts(said, unseen, among_check)
-    labelled = sum(1 for _, i, _, y in unseen if i in among_check and y)
-    sys.stdout.write(
-        f"threshold {threshold}; check unseen: asked about {sum(1 for r in unseen if r[1] in among_check)} "
-        f"items ({labelled} labelled offered): offers {right} rightly, {wrong} wrongly\n"
+    p = {i: probability(intercept, weights, w) for _, i, w, _ in unseen}
+    right, wrong = _counts({i: x >= threshold for i, x in p.items()}, unseen, kept_check, 1)
+    out(
+        f"check unseen, offer at p >= {threshold}: {right} rightly, {wrong} wrongly "
+        f"(of {sum(1 for r in unseen if r[1] in kept_check and r[3])} labelled offered kept unoffered)\n"
+    )
+    right, wrong = _counts({i: x < withhold for i, x in p.items()}, unseen, offered_check, 0)
+    out(
+        f"check unseen, withhold at p < {withhold}: {right} rightly, {wrong} wrongly "
+        f"(of {sum(1 for r in unseen if r[1] in offered_check and not r[3])} labelled not offered that the rules offer)\n"
     )
     if args.write:
         MODEL_PATH.write_text(json.dumps(model, ensure_ascii=False, indent=0) + "\n", encoding="utf-8")

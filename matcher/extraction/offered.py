@@ -7,12 +7,16 @@ such measures are offered all the same, said in words no rule lists (停征…�
 alone (支持, 保障, 协调) do not tell them apart. This model, fitted by :mod:`eval.offered_items` on the
 ``tune`` split's item labels only (``for_enterprises`` in a policy document), reads the item's opening
 (:data:`OPENING` characters) and is asked only about those measures, at a threshold chosen by
-cross-validation over tune documents. The weights (``offered_items.json`` beside this module) hold a
+cross-validation over tune documents. The other way round, an item the rules offer that the model is
+all but sure is no measure for enterprises (p below ``withhold_below``, also chosen on tune: 工作要求,
+duties of banks or departments that name a support word) is withheld. The weights (``offered_items.json`` beside this module) hold a
 weight per character n-gram and nothing from which a sentence could be read back.
 """
 
 from __future__ import annotations
 
+import json
+from functools import lru_cache
 from pathlib import Path
 
 from matcher.extraction.requirement_clauses import load_ngram_model, ngram_probability
@@ -35,3 +39,13 @@ def offered_probability(text: str) -> float:
 def offered_to_enterprises(text: str) -> bool:
     """Say whether the model reads an item as offered to enterprises, at the shipped threshold."""
     return offered_probability(text) >= load_ngram_model(MODEL_PATH)[2]
+
+
+@lru_cache(maxsize=1)
+def _withhold_below() -> float:
+    return float(json.loads(MODEL_PATH.read_text(encoding="utf-8"))["withhold_below"])
+
+
+def not_offered_to_enterprises(text: str) -> bool:
+    """Say whether the model is all but sure an item is no measure for enterprises (below ``withhold_below``)."""
+    return offered_probability(text) < _withhold_below()

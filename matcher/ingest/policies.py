@@ -101,7 +101,7 @@ def prepare_policy(
         read_document,
         with_governing,
     )
-    from matcher.extraction.offered import offered_to_enterprises
+    from matcher.extraction.offered import not_offered_to_enterprises, offered_to_enterprises
 
     if isinstance(entry, PolicyDocument):
         entry = Loaded(entry, "(input)", None)
@@ -161,6 +161,14 @@ def prepare_policy(
     items = tuple(
         item if getattr(x, "for_enterprises", True) else dataclasses.replace(item, is_policy=False)
         for item, x in zip(items, extractions, strict=True)
+    )
+    # …and one the rules offer that the item model is all but sure gives enterprises nothing (工作要求,
+    # a bank's duties naming a loan) is withheld too.
+    items = tuple(
+        dataclasses.replace(item, is_policy=False)
+        if item.is_policy is not False and not_offered_to_enterprises(item.text)
+        else item
+        for item in items
     )
     # An item never offered — not for enterprises (just above), or kept by the splitter as a measure
     # naming no support beside ones that do — states no condition on an enterprise (labelling guide §4);

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from eval.offered_items import asked, choose_threshold, fitted, rows
+from eval.offered_items import choose_threshold, choose_withhold, cross_validated, fitted, readings, rows
 from eval.real_corpus import LABELS_DIR, load_corpus
 from matcher.extraction.offered import MODEL_PATH
 
@@ -18,6 +18,9 @@ def test_refitting_on_tune_labels_gives_the_shipped_weights(shared_dir: Path) ->
     data = rows(corpus, "tune")
     # Only tune documents are fitted on: no check or final item reaches the model.
     assert {corpus.documents[d].split for d, _, _, _ in data} == {"tune"}
-    threshold, _ = choose_threshold(data, asked(corpus, "tune"))
+    kept, offered = readings(corpus, "tune")
+    probs = cross_validated(data)
+    threshold, _ = choose_threshold(probs, data, kept)
+    withhold, _ = choose_withhold(probs, data, offered)
     shipped = json.loads(MODEL_PATH.read_text(encoding="utf-8"))
-    assert fitted(data, threshold) == shipped
+    assert fitted(data, threshold, withhold) == shipped

@@ -6,7 +6,13 @@ import json
 
 from corpus.schemas import validate_policy
 from corpus.splitting import SUPPORT_RE, grants_enterprises
-from matcher.extraction.offered import MODEL_PATH, offered_probability, offered_to_enterprises
+from matcher.extraction.audience import for_enterprises
+from matcher.extraction.offered import (
+    MODEL_PATH,
+    not_offered_to_enterprises,
+    offered_probability,
+    offered_to_enterprises,
+)
 from matcher.ingest import prepare_policy
 
 # A measure that names no support word the splitter knows (补贴 / 减免 …) and grants in no shape
@@ -18,12 +24,18 @@ STEADY_JOBS = (
 LEADERSHIP = "（三）压实工作责任。各区要成立工作专班，明确责任分工，确保各项措施落到实处。"
 PUBLICITY = "（四）做好宣传解读。各有关部门要通过多种渠道宣传政策，及时回应社会关切。"
 RENT = "（一）减免房租。对承租区属国有经营用房的小微企业，免收3个月房租。"
+# A news report that names a support word, no measure: the rules would offer it.
+VISIT = (
+    "区领导调研检查复工复产工作 3月3日，区领导一行到辖区商场检查疫情防控和复工情况，了解减税降费政策"
+    "落实进度，强调要严格落实防控措施。"
+)
 
 
 def test_the_shipped_file_holds_short_ngram_weights_only() -> None:
     data = json.loads(MODEL_PATH.read_text(encoding="utf-8"))
     # Chosen by cross-validation on tune: the model speaks only when fairly sure.
     assert 0.7 <= data["threshold"] < 1.0
+    assert 0.0 < data["withhold_below"] <= 0.2
     assert 0 < len(data["weights"]) <= 2000
     assert max(len(gram) for gram in data["weights"]) <= 2
     assert MODEL_PATH.stat().st_size < 64 * 1024
@@ -39,6 +51,13 @@ def test_duties_of_departments_read_as_not_offered() -> None:
     for text in (LEADERSHIP, PUBLICITY):
         assert not offered_to_enterprises(text), text
         assert offered_probability(text) < 0.1, text
+
+
+def test_a_report_the_rules_would_offer_is_withheld_and_real_measures_are_not() -> None:
+    assert SUPPORT_RE.search(VISIT) and for_enterprises(VISIT)
+    assert not_offered_to_enterprises(VISIT)
+    for text in (RENT, STEADY_JOBS):
+        assert not not_offered_to_enterprises(text), text
 
 
 def _items(text: str) -> list[tuple[str, bool]]:
