@@ -155,6 +155,50 @@ def test_industries_from_phrases() -> None:
     )
 
 
+def _industries(text: str) -> list[tuple[str, ...]]:
+    return [tuple(c.value) for c in extract_item(text).conditions if c.field == "industry_code"]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "codes"),
+    [
+        # 文化旅游 is two trades (文化 → R, 旅游 → 旅行社), one list with the others.
+        ("对商贸流通、住宿餐饮、文化旅游等行业企业，延长贷款期限。", ("F", "H", "L7291", "R")),
+        ("对批发零售、“三农”领域等行业，给予信贷支持。", ("A", "F")),
+        ("对药品生产企业和流通企业，开通审批绿色通道。", ("C27", "F515", "F525")),
+        ("对医药生产企业给予设备补助。", ("C27",)),
+        ("对非营利性医疗机构免征房产税。", ("Q84",)),
+        ("对民航企业减免机场收费。", ("G56",)),
+    ],
+)
+def test_industry_phrases_read_as_the_labelling_guide(sentence: str, codes: tuple[str, ...]) -> None:
+    assert _industries(sentence) == [codes]
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        # A thing of the trade the measure deals with, not whom it is for.
+        "协调解决企业原材料供应、物流运输等问题。",
+        "适当延长超市、便利店等场所营业时间，方便群众。",
+        "引导银行进一步加大制造业贷款投放力度。",
+        "建立农业企业包保制度，派员驻点服务。",
+        # The last word of a quoted name, and those another party supplies.
+        "企业可在“就业超市”栏目发布招聘信息。",
+        "药企供应给医疗机构的药品实行优先配送。",
+    ],
+)
+def test_industry_words_that_are_no_requirement(sentence: str) -> None:
+    assert _industries(sentence) == []
+
+
+def test_size_words_naming_an_office_or_a_loan_book() -> None:
+    sizes = lambda text: [c for c in extract_item(text).conditions if c.field == "size_class"]  # noqa: E731
+    assert sizes("联系科室：区经信局中小企业科，电话另行公布。") == []
+    assert sizes("引导银行加大中小企业贷款投放。") == []
+    assert [c.value for c in sizes("对中小企业给予房租减免。")] == [("中", "小", "微")]
+
+
 def test_multi_condition_clause_shapes() -> None:
     # 享受条件 list: several thresholds joined by 、 in one sentence.
     text = "从事国家非限制和禁止行业，且同时符合年度应纳税所得额不超过300万元、从业人数不超过300人、资产总额不超过5000万元等三个条件的企业。"
