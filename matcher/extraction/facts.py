@@ -269,7 +269,12 @@ def _industry_names() -> tuple[tuple[str, tuple[str, ...]], ...]:
     )
 
 
-_TRADE_THING_RE = re.compile(r"等?(?:问题|难题|场所|营业时间|贷款投放|信贷投放|包保|作用)")
+_TRADE_THING_RE = re.compile(
+    r"等?(?:问题|难题|场所|营业时间|贷款投放|信贷投放|包保|作用)"
+    # …the trade as the actor of an activity the measure asks for (支持医疗机构积极开展…研究): the activity
+    # is the requirement (an undecidable one), not the trade.
+    r"|等?(?:积极|主动)?(?:开展|参与)"
+)
 
 
 def _industries(text: str) -> Iterator[_Found]:
@@ -351,9 +356,14 @@ def _exclusions(text: str) -> Iterator[_Found]:
 
 
 def _semantic(text: str) -> Iterator[_Found]:
+    seen: set[str] = set()
     for pattern, field in vocab.SEMANTIC_PATTERNS:
         for match in re.finditer(pattern, text):
             span = match.group(0).removeprefix("应急")
             start = match.start() + (2 if match.group(0).startswith("应急") else 0)
             value = match.group(0).removeprefix("从事")
+            # The same words again in one item (外贸企业…外贸企业) restate one requirement (labelling guide §8).
+            if value in seen:
+                continue
+            seen.add(value)
             yield _Found(start, start + len(span), Condition(field, "semantic", value, span))

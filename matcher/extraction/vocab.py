@@ -216,6 +216,10 @@ SEMANTIC_PATTERNS = (
     (r"(?:应急)?生产([^，；。]{2,60}?)等?(?:防疫|防控)?物资(?=的)", "products"),
     # 对中小企业生产的X、Y等医疗器械产品…实行零收费: the measure is for enterprises that make the goods named.
     (r"(?<=企业)生产的[^，；。的]{2,60}?(?:产品|物资|药品|器械|设备)", "business_scope"),
+    # 外贸企业 / 出口企业: what the enterprise does, without a clear GB/T 4754 code (labelling guide §5).
+    (r"(?:外贸|出口|进出口)企业", "business_scope"),
+    # 创业园、孵化器…等各类载体: the measure is for the operators of such places.
+    (r"(?:创业园|孵化器|众创空间|创业基地|科技园|产业园)[^，；。]{0,40}?等(?:各类)?载体", "business_scope"),
 )
 
 # The act the support pays for or dates is no condition: the reward is for it, not for enterprises that

@@ -186,6 +186,8 @@ def test_industry_phrases_read_as_the_labelling_guide(sentence: str, codes: tupl
         # The last word of a quoted name, and those another party supplies.
         "企业可在“就业超市”栏目发布招聘信息。",
         "药企供应给医疗机构的药品实行优先配送。",
+        # The trade as the actor of what the measure asks for: the activity is the requirement.
+        "鼓励医疗机构积极开展新药临床试验。",
     ],
 )
 def test_industry_words_that_are_no_requirement(sentence: str) -> None:
@@ -197,6 +199,27 @@ def test_size_words_naming_an_office_or_a_loan_book() -> None:
     assert sizes("联系科室：区经信局中小企业科，电话另行公布。") == []
     assert sizes("引导银行加大中小企业贷款投放。") == []
     assert [c.value for c in sizes("对中小企业给予房租减免。")] == [("中", "小", "微")]
+
+
+def _semantic(text: str) -> list[str]:
+    return [str(c.value) for c in extract_item(text).conditions if c.op == "semantic"]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "value"),
+    [
+        ("对受订单取消影响的外贸企业，提供出口信用保险支持。", "外贸企业"),
+        ("支持进出口企业开拓新兴市场，给予展会费用补贴。", "进出口企业"),
+        ("对减免租户租金的孵化器、众创空间等各类载体给予补助。", "孵化器、众创空间等各类载体"),
+    ],
+)
+def test_what_the_enterprise_does_is_semantic(sentence: str, value: str) -> None:
+    assert _semantic(sentence) == [value]
+
+
+def test_a_restated_trade_is_one_semantic_condition() -> None:
+    text = "对外贸企业给予出口信保补贴；外贸企业参加境外展会的，再给予展位费补助。"
+    assert _semantic(text) == ["外贸企业"]
 
 
 def test_multi_condition_clause_shapes() -> None:
