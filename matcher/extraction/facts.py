@@ -355,6 +355,9 @@ def _exclusions(text: str) -> Iterator[_Found]:
             yield _Found(*match.span(), Condition("undecidable", "eq", match.group(0), match.group(0)))
 
 
+_EXPORT_REFUND_RE = re.compile(r"出口退[（(]?免?[）)]?税|出口退税")
+
+
 def _semantic(text: str) -> Iterator[_Found]:
     seen: set[str] = set()
     for pattern, field in vocab.SEMANTIC_PATTERNS:
@@ -364,6 +367,12 @@ def _semantic(text: str) -> Iterator[_Found]:
             value = match.group(0).removeprefix("从事")
             # The same words again in one item (外贸企业…外贸企业) restate one requirement (labelling guide §8).
             if value in seen:
+                continue
+            # 出口企业 of an export tax refund (出口退（免）税) is the subject of the relief itself: only
+            # exporters are refunded, so it is no requirement (labelling guide §5).
+            if value.endswith("出口企业") and _EXPORT_REFUND_RE.search(
+                text, max(0, match.start() - 60), min(len(text), match.end() + 60)
+            ):
                 continue
             seen.add(value)
             yield _Found(start, start + len(span), Condition(field, "semantic", value, span))

@@ -217,6 +217,11 @@ def test_what_the_enterprise_does_is_semantic(sentence: str, value: str) -> None
     assert _semantic(sentence) == [value]
 
 
+def test_the_exporter_of_an_export_refund_is_no_condition() -> None:
+    # Only exporters are refunded: the subject of the relief itself is no leaf.
+    assert _semantic("实行出口退（免）税电子化申报的出口企业，可在网上办理退税。") == []
+
+
 def test_a_restated_trade_is_one_semantic_condition() -> None:
     text = "对外贸企业给予出口信保补贴；外贸企业参加境外展会的，再给予展位费补助。"
     assert _semantic(text) == ["外贸企业"]
