@@ -60,7 +60,10 @@ SUPPORT_RE = re.compile(
     r"最高不超过|给予.{0,12}(?:支持|补|奖|资金)|按.{0,20}%|免申即享|即申即享|"
     # Services an enterprise applies for (issue 14: items the labels give conditions): a fast lane, legal
     # help, a force-majeure certificate, a deadline extended, deposits returned.
-    r"绿色通道|法律援助|法律服务|不可抗力|延长[^。；;]{0,12}期限|延期(?:办理|缴|交|申报)|暂退|不列入|容缺"
+    r"绿色通道|法律援助|法律服务|不可抗力|延长[^。；;]{0,12}期限|延期(?:办理|缴|交|申报)|暂退|不列入|容缺|"
+    # Money advanced or paid early, charges cut, a place given free (先行垫付启动资金, 提前支付工程账款,
+    # 收费标准降低30%, 减税降费, 无偿安排临时办公场所).
+    r"减税|降费|垫付|提前支付|收费标准[^。；;]{0,6}降低|无偿(?:安排|提供)"
 )
 # A measure that names no support may still grant enterprises something (对…企业，可…; 纳税人…允许…):
 # a beneficiary an enterprise can be, then what it is allowed or spared, with no department's duty (要 / 应 /

@@ -308,6 +308,11 @@ STORE_EXTRACTED_ENTRIES = True
 
 
 def extracted_entries(extraction: Any) -> Sequence[Entry]:
-    """Return what an extraction says an item requires: its v2 ``entries`` once switched on, else ``conditions``."""
+    """Return what an extraction says an item requires: its v2 ``entries`` once switched on, else ``conditions``.
+
+    Entries that are empty are what the v2 reading says — nothing, where the v1 leaves may hold what it
+    drops on purpose (the title an item is for becoming, a lead-in to a list) — so they are stored as
+    they are; only an extraction with no ``entries`` at all (an older reader) falls back to its leaves.
+    """
     entries = getattr(extraction, "entries", None) if STORE_EXTRACTED_ENTRIES else None
-    return tuple(entries) if entries else tuple(extraction.conditions)
+    return tuple(extraction.conditions) if entries is None else tuple(entries)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 
+from corpus.splitting import SUPPORT_RE
 from matcher.extraction.clauses import ITEM_MARKER
 
 # An item's numbered heading (（三）强化组织领导。/ 2.落实税收优惠：) names its topic, not its subject.
@@ -49,8 +50,32 @@ _GRANTS_RE = re.compile(
 )
 
 
+# How public buyers purchase (采购…货物、工程和服务的，可不执行政府采购法规定的方式和程序): a rule for
+# the government's own purchasing — unless the sentence names the firms it favours (中小企业, 供应商).
+_PUBLIC_PURCHASE_RE = re.compile(r"货物、工程(?:和|及|、)服务|政府采购法|预算单位")
+_SUPPLIER_RE = re.compile(r"企业|供应商|市场主体|个体工商户")
+
+
+# Words by which an item grants, relieves, permits or lets an enterprise apply for something.
+_GRANT_WORD_RE = re.compile(
+    r"给予|予以|准予|允许|补贴|补助|奖励|奖补|资助|贴息|优惠|支持|扶持|兜底|减免|免征|免收|减征|减半|缓缴|延期|延长"
+    r"|返还|退还|豁免|不予处罚|降低|取消|享受|申请|申报|绿色通道|优先|便捷|便利"
+    # 为企业提供…渠道: a service whose beneficiary is the enterprise.
+    r"|为[^，。；;]{0,8}(?:企业|单位)"
+)
+# A sentence whose subject is the enterprise and whose verb is a duty (施工总承包企业应当…开立专户 /
+# 企业获得…资格后，应每年…报送…): what it must do — not what it must be (应属于 / 须具备 / 应符合).
+_ENTERPRISE_DUTY_RE = re.compile(
+    r"^[^，。；;\s]{0,8}(?:企业|单位)[^。；;]{0,40}?(?:应当|应|须|必须)(?!属|为|是|符合|具备|具有|满足|在)"
+)
+
+
 def audience(text: str) -> str:
-    """Return ``"enterprises"``, ``"persons"`` (a benefit for persons only) or ``"government"`` (duties of departments)."""
+    """Return whom an item is for: ``"enterprises"``, ``"persons"``, ``"government"`` or ``"obligations"``.
+
+    ``persons``: a benefit for persons only; ``government``: duties of departments; ``obligations``:
+    duties of the enterprise that grant it nothing.
+    """
     heading = _HEADING_RE.match(text) or _MARKER_RE.match(text)
     body = text[heading.end() :] if heading else text
     first = next((m.group(0).strip() for m in _SENTENCE_RE.finditer(body) if m.group(0).strip()), "")
@@ -60,6 +85,16 @@ def audience(text: str) -> str:
         return "persons"
     if _PERSONAL_TAX_RE.search(text) and not _BUSINESS_TAX_RE.search(text):
         return "persons"
+    if _PUBLIC_PURCHASE_RE.search(first) and not _SUPPLIER_RE.search(first):
+        return "government"
+    # An item that grants nothing (no grant word, no support the splitter knows) and states what the
+    # enterprise must do is a duty, not a measure.
+    if (
+        not _GRANT_WORD_RE.search(text)
+        and not SUPPORT_RE.search(text)
+        and any(_ENTERPRISE_DUTY_RE.search(m.group(0).strip()) for m in _SENTENCE_RE.finditer(body))
+    ):
+        return "obligations"
     if _GOVERNMENT_SUBJECT_RE.match(first) and not any(
         _GRANTS_RE.search(m.group(0)) for m in _SENTENCE_RE.finditer(text)
     ):

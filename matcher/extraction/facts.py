@@ -41,19 +41,27 @@ _REGISTERED_TAIL = r"(?:行政区域|辖区|范围)?内?(?:注册登记|登记�
 _REGISTERED_HEAD = (
     r"(?:(?:工商)?注册(?:地址|地)?(?:和|及|、)?(?:税务登记地?)?|税务登记地?)(?:均|都)?(?:在|为|位于)"
 )
+# People a registration word may be about (本市登记失业人员, 本市户籍劳动力).
+_PERSONS_AFTER = r"[^，。；]{0,4}?(?:人员|失业|劳动力|职工|居民|人口|毕业生)"
 _ENTERPRISE_NOUN = r"[^，。；]{0,14}?(?:企业|机构|单位|市场主体|纳税人|公司)"
 # A local word qualifies the enterprises an item is for when it opens the subject (对我市…企业,
-# 凡本区…企业) and an enterprise noun follows in the same clause — not 本市登记失业人员 or
+# 凡本区…企业, 本政策适用于本市…企业) and an enterprise noun follows in the same clause — not 本市登记失业人员 or
 # 本市职工最低工资标准, which qualify people and wages.
 _LOCAL_SUBJECT_RE = re.compile(
-    rf"(?:(?<=对)|(?<=凡)|(?<=支持)|(?<=鼓励)|(?<=日起)|(?<=日后)|(?<=以后)|(?<=^)|(?<=[，。；：:]))(?P<word>{_LOCAL_RE})"
+    rf"(?:(?<=对)|(?<=凡)|(?<=支持)|(?<=鼓励)|(?<=适用于)|(?<=日起)|(?<=日后)|(?<=以后)|(?<=^)|(?<=[，。；：:]))(?P<word>{_LOCAL_RE})"
     r"(?=[^，。；;]{0,40}?(?:企业|高企|单位|市场主体|纳税人|公司|项目))"
 )
 
 
+# 在北京注册的中小微企业: registration in a place named by its short name (北京 for 北京市, 台州 for 台州市).
+_SHORT_PLACE_REGISTERED_RE = re.compile(rf"(?<=在)(?P<place>[\u4e00-\u9fff]{{2,3}}?){_REGISTERED_TAIL}")
+
 _PLACES_MAY_RE = re.compile(
     r"(?:(?<=^)|(?<=[，。；;：:\s]))(?P<place>[\u4e00-\u9fff]{2})等[^，。；;]{0,8}?地区(?:可以|可)(?!能)"
 )
+
+
+_MUNICIPALITIES = frozenset({"11", "12", "31", "50"})
 
 
 def _trimmed_code(code: str) -> str:
@@ -76,7 +84,7 @@ def _region_prefix(code: str, digits: int) -> str | None:
         return code
     prefix = code[:digits]
     # 直辖市 cities are provinces in the code (1101 → 11).
-    if digits == 4 and prefix[:2] in ("11", "12", "31", "50"):
+    if digits == 4 and prefix[:2] in _MUNICIPALITIES:
         return prefix[:2]
     return prefix
 
@@ -133,6 +141,14 @@ def _regions(text: str, region_code: str | None) -> Iterator[_Found]:
                 "region_code", "within_region", _trimmed_code(places[0].code), text[span_start:span_end]
             ),
         )
+    # 在北京注册 / 在台州登记: a place named without its 市 / 省 where the enterprise registers (one place only).
+    for match in _SHORT_PLACE_REGISTERED_RE.finditer(text):
+        places = regions_named(match.group("place"))
+        if len(places) == 1:
+            yield _Found(
+                *match.span(),
+                Condition("region_code", "within_region", _trimmed_code(places[0].code), match.group(0)),
+            )
     # 湖北等疫情严重地区可以…延长: a province by its short name heading the places that may grant it.
     for match in _PLACES_MAY_RE.finditer(text):
         places = regions_named(match.group("place") + "省") or regions_named(match.group("place") + "市")
@@ -145,8 +161,10 @@ def _regions(text: str, region_code: str | None) -> Iterator[_Found]:
             )
     if not region_code:
         return
+    # 本市登记失业人员 registers people, not the enterprise.
     for match in re.finditer(
-        rf"(?:在)?(?:{_LOCAL_RE}){_REGISTERED_TAIL}|{_REGISTERED_HEAD}(?:{_LOCAL_RE})", text
+        rf"(?:在)?(?:{_LOCAL_RE}){_REGISTERED_TAIL}(?!{_PERSONS_AFTER})|{_REGISTERED_HEAD}(?:{_LOCAL_RE})",
+        text,
     ):
         word = next(w for w in _LOCAL if w in match.group(0))
         prefix = _region_prefix(region_code, _LOCAL[word])

@@ -54,8 +54,10 @@ def extract_entries(
     # Titles the item is for becoming; a requirement said twice (专精特新企业 / 专精特新中小企业).
     kept: list[_Found] = []
     seen: set[tuple] = set()
+    applied_for = False
     for f in sorted(found, key=lambda f: (f.start, f.end)):
         if _applied_for(f, norm):
+            applied_for = True
             continue
         # 对研发投入达到下列标准的企业: the list after it says the requirements, the lead-in none.
         if f.condition.field == "undecidable" and _LIST_LEAD_RE.search(norm, f.start, f.end):
@@ -92,8 +94,10 @@ def extract_entries(
     kept.sort(key=lambda f: (f.start, f.end))
     # Exclusions stated over a part with no condition of their own (除湖北省外, 不含机关事业单位).
     roles = [(f, _role_of(f, norm, clauses, parts)) for f in kept]
-    if norm.strip() and not any(r != "bonus" for _, r in roles):
-        # No silent yes: an item that names no condition we can read still says whom it is for.
+    # No silent yes: an item that names no condition we can read still says whom it is for — unless
+    # what it names is the title it is for becoming (高新技术企业认定…): every enterprise may apply for
+    # that, and the title's words name no one the item is restricted to (labelling guide §5).
+    if norm.strip() and not applied_for and not any(r != "bonus" for _, r in roles):
         subject = _subject_part(norm, parts)
         if subject is not None:
             value = norm[subject[0] : subject[1]]

@@ -387,3 +387,17 @@ def test_an_answer_whose_numbered_parts_are_its_conditions_stays_one_offered_ite
     for text in (answer, clauses):
         items = split_policy(doc(text))
         assert len(items) == 1 and items[0].is_policy is not False, text
+
+
+def test_money_advanced_paid_early_or_charges_cut_are_support():
+    # Beside a measure that names a subsidy, each of these grants enterprises something: offered.
+    text = (
+        "关于支持企业复产的若干措施 一、对新招用员工的企业给予每人500元补贴。 "
+        "二、帮助企业转产。企业转产所需的原料采购资金，由所在区政府先行垫付，企业恢复生产后归还。 "
+        "三、加快工程款结算。对承接政府工程的中小企业，可按工程进度提前支付工程款。 "
+        "四、检验检测收费标准下调。产品注册检验收费标准统一降低20%。 "
+        "五、加强统筹调度。各部门要建立工作专班，定期调度进展。"
+    )
+    items = split_policy(doc(text))
+    offered = {i.heading_path[-1][:2]: i.is_policy is not False for i in items}
+    assert offered == {"一、": True, "二、": True, "三、": True, "四、": True, "五、": False}

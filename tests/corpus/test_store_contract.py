@@ -298,7 +298,11 @@ def test_an_extraction_with_v2_entries_is_stored_as_them(store, monkeypatch):
     store.upsert_policy(doc, items, [WithEntries((leaf,), {}, (group,))])
     assert store.item_conditions("tz-1#1") == [leaf]
     monkeypatch.setattr(corpus.store.policy_tables, "STORE_EXTRACTED_ENTRIES", True)
-    # Without entries (an older extractor, or none read), the v1 conditions are stored.
+    # Entries read as none are what the v2 reading says (it drops on purpose what v1 reads, such as the
+    # title an item is for becoming): nothing is stored, not the v1 leaves.
     store.upsert_policy(doc, items, [WithEntries((leaf,), {}, ())])
-    assert store.item_conditions("tz-1#1") == [leaf]
+    assert store.item_conditions("tz-1#1") == []
+    # An older extractor, with no entries at all, has its v1 conditions stored.
+    store.upsert_policy(doc, items, extractions)
+    assert store.item_conditions("tz-1#1") == list(extractions[0].conditions)
     assert parse_conditions([group.to_dict()]) == (group,)

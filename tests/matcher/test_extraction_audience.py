@@ -85,3 +85,34 @@ def test_bodies_beside_persons_that_are_no_enterprise_keep_the_item_for_persons(
     assert audience(text) == "persons"
     # An enterprise named beside them keeps the item for enterprises.
     assert for_enterprises("对医务人员和防疫物资生产企业的职工，发放临时性工作补助。")
+
+
+def test_how_public_buyers_purchase_is_not_for_enterprises() -> None:
+    # The government's own purchasing (货物、工程和服务 bought with fiscal funds) grants enterprises nothing.
+    text = (
+        "（五）简化应急采购。各级预算单位采购防疫所需货物、工程和服务的，可不执行政府采购法规定的方式和程序。"
+    )
+    assert audience(text) == "government"
+    assert (
+        audience("2.开通采购快速通道。购买抗疫所需货物、工程和服务的，按应急采购有关规定执行。")
+        == "government"
+    )
+    # A purchasing measure that names the firms it favours is for them.
+    favoured = "（六）支持中小企业参与采购。采购人采购货物、工程和服务的，应预留不低于30%的份额面向中小企业。"
+    assert for_enterprises(favoured)
+
+
+def test_a_duty_of_the_enterprise_that_grants_nothing_is_not_a_measure() -> None:
+    # What the enterprise must do (开立专户, 每年报送报表), with nothing granted: never offered.
+    assert (
+        audience("劳务分包企业应当自合同签订之日起10个工作日内在开户银行设立农民工工资专用账户。")
+        == "obligations"
+    )
+    text = "企业取得科技型中小企业资格后，在有效期内应于每年3月底前登录系统更新上一年度经营数据。"
+    assert not for_enterprises(text)
+    assert not extract_item(text).for_enterprises
+    # What the enterprise must *be* is a requirement of a measure, and a grant keeps it a measure.
+    assert for_enterprises("申报企业须具备独立核算能力，经认定后给予一次性奖励10万元。")
+    assert for_enterprises("企业应于每年3月底前提交申请，符合条件的给予研发补助。")
+    # A service for the enterprise beside a duty is still a measure for it.
+    assert for_enterprises("相关部门为企业开通原料运输专线，承运企业应随车携带通行证明。")

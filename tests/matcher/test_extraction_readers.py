@@ -32,6 +32,9 @@ def _keys(text: str, **kwargs: object) -> set[tuple]:
         ("对工商注册地和税务登记地均在台州市的企业，给予奖励。", "3310"),
         ("对在浙江省范围内注册的企业，给予补助。", "33"),
         ("对在黄岩区注册登记的企业，给予补助。", "331003"),
+        # A place named without its 市 / 省 (在北京注册): the one region of that name.
+        ("对在天津注册的小微企业免收检测费。", "12"),
+        ("对在台州登记注册的规上企业，给予奖励。", "3310"),
     ],
 )
 def test_registration_in_a_named_place(sentence: str, code: str) -> None:
@@ -49,6 +52,10 @@ def test_registration_in_a_named_place(sentence: str, code: str) -> None:
         ("对本市首次认定的高企，给予奖励。", "331081", "331081"),
         # 直辖市: 本市 is the province-level code.
         ("对本市中小微企业，给予贴息。", "110108", "11"),
+        ("本措施适用于在本市注册纳税的中小微企业。", "3310", "3310"),
+        # A scope sentence: 适用于 opens the subject as 对 does.
+        ("以上措施适用于我市规模以上工业企业。", "3310", "3310"),
+        ("本办法适用于本市行政区域内的小微企业。", "120105", "12"),
         ("对2022年1月1日后全县新注册成立的企业，给予开办补助。", "331022", "331022"),
         ("对全市总投资10亿元以上的制造业项目，优先保障用地。", "3310", "3310"),
     ],
@@ -57,10 +64,21 @@ def test_local_word_opening_the_subject_is_the_issuers_region(sentence: str, iss
     assert ("region_code", "within_region", code) in _keys(sentence, region_code=issuer)
 
 
+def test_a_short_name_that_is_no_single_place_is_no_region() -> None:
+    # 朝阳 is a 北京 district and a 辽宁 city; 第三方 and 医院 are no places.
+    for sentence in (
+        "对在朝阳注册的企业给予补助。",
+        "患者在第三方登记领取药品。",
+        "企业职工在医院登记后领取。",
+    ):
+        assert not any(k[0] == "region_code" for k in _keys(sentence))
+
+
 def test_local_word_not_about_the_enterprise_is_no_region() -> None:
     for sentence in (
         "企业招用本市户籍失业人员的，按每人1000元给予补贴。",
         "按月发放不低于本市最低工资标准的工资。",
+        "补贴标准适用于本市最低工资标准的80%。",
     ):
         assert not any(k[0] == "region_code" for k in _keys(sentence, region_code="3310"))
     # Without the issuer's region, 本市 cannot be resolved: no guess.

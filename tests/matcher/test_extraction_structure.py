@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from corpus.conditions import Condition, Group, Tier, judge_item, leaves
 from matcher.extraction import extract_entries, extract_item
 
@@ -498,3 +500,38 @@ def test_a_place_whose_authority_may_grant_the_measure_is_a_region() -> None:
     assert not [
         c for c in _leaves("湖南省可能出现用工短缺，对受影响企业给予补贴。") if c.field == "region_code"
     ]
+
+
+def test_an_item_for_becoming_a_title_that_names_nothing_else_has_no_stand_in() -> None:
+    # The title is what the applicant becomes (labelling guide §5): every enterprise may apply, and its
+    # words name no one to stand in for.
+    text = (
+        "专精特新中小企业认定是我局的一项常规工作，每年自通知发布之日起集中受理，认定通过后在网站公布名单。"
+    )
+    assert extract_entries(text) == ()
+    # A requirement beside the title is still read.
+    kept = _leaves("申请认定专精特新中小企业的，须在本地注册满两年。")
+    assert not [c for c in kept if c.field == "qualifications"]
+    assert kept
+    # An item naming no title and no condition we read is still no silent yes.
+    assert [c.field for c in _leaves("企业可登录服务平台在线办理展期手续。")] == ["undecidable"]
+
+
+def test_an_empty_v2_reading_is_stored_as_no_condition(tmp_path: Path) -> None:
+    # The v1 leaves hold the title applied for; the store serves the v2 reading, empty, not them.
+    from corpus.store import open_store
+    from corpus.store.policy_tables import extracted_entries
+    from matcher.ingest import ingest_policies
+
+    text = "高新技术企业认定是我委的一项行政确认工作，每年自通知发布之日起限期办理，认定通过后颁发证书。"
+    extraction = extract_item(text)
+    assert extraction.entries == () and extracted_entries(extraction) == ()
+    store = open_store(tmp_path / "store.sqlite3")
+    try:
+        ingest_policies(store, [{"id": "x12-applied", "title": "答复", "text": text}], progress=False)
+        (item,) = list(store.iter_items("x12-applied"))
+        conditions = store.item_conditions(item.id)
+        assert conditions == []
+        assert judge_item(conditions, {"id": "e1", "qualifications": []}).level == "eligible"
+    finally:
+        store.close()
