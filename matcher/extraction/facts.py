@@ -374,6 +374,7 @@ def _exclusions(text: str) -> Iterator[_Found]:
 
 
 _EXPORT_REFUND_RE = re.compile(r"出口退[（(]?免?[）)]?税|出口退税")
+_EXPORT_FIGURE_RE = re.compile(r"出口(?:额|总额|交货值|销售额|收入)[^，；。]{0,12}?\d")
 
 
 def _semantic(text: str) -> Iterator[_Found]:
@@ -391,6 +392,9 @@ def _semantic(text: str) -> Iterator[_Found]:
             if value.endswith("出口企业") and _EXPORT_REFUND_RE.search(
                 text, max(0, match.start() - 60), min(len(text), match.end() + 60)
             ):
+                continue
+            # 对外贸企业…年出口额达到1000万元: the export figure is read, and meeting it makes an exporter.
+            if value.endswith(("外贸企业", "出口企业")) and _EXPORT_FIGURE_RE.search(text):
                 continue
             seen.add(value)
             yield _Found(start, start + len(span), Condition(field, "semantic", value, span))

@@ -222,6 +222,13 @@ def test_the_exporter_of_an_export_refund_is_no_condition() -> None:
     assert _semantic("实行出口退（免）税电子化申报的出口企业，可在网上办理退税。") == []
 
 
+def test_an_export_figure_makes_the_exporter() -> None:
+    # The figure is a condition of its own; whoever meets it exports, so 外贸企业 adds nothing.
+    text = "对符合以下条件的外贸企业给予奖励：（1）注册地在本市；（2）上年度出口额达到2000万元。"
+    assert _semantic(text) == []
+    assert any(c.field == "export_value" for c in extract_item(text).conditions)
+
+
 def test_a_restated_trade_is_one_semantic_condition() -> None:
     text = "对外贸企业给予出口信保补贴；外贸企业参加境外展会的，再给予展位费补助。"
     assert _semantic(text) == ["外贸企业"]
