@@ -2,7 +2,9 @@
 
 The dependencies that only read memory are ``async``: FastAPI runs them in the
 event loop instead of handing each to a worker thread. The caller's key lookup
-may read the store, so it stays a plain function (a worker thread).
+is answered from the key ring's memory there too; only when it must read the
+store (a key not seen for ``recheck_seconds``, an unknown key) does it move to a
+worker thread.
 """
 
 from __future__ import annotations
@@ -10,10 +12,11 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import Depends, Header, Request
+from starlette.concurrency import run_in_threadpool
 
 from api.errors import ApiError
 from api.limits import retry_after_header
-from api.security import Principal, key_from_headers
+from api.security import NeedsStore, Principal, key_from_headers
 from api.services import Services
 
 
@@ -28,19 +31,37 @@ async def get_services(request: Request) -> Services:
 ServicesDep = Annotated[Services, Depends(get_services)]
 
 
-def current_principal(
+async def current_principal(
     request: Request,
     services: ServicesDep,
     authorization: Annotated[str | None, Header(include_in_schema=False)] = None,
     x_api_key: Annotated[str | None, Header(alias="X-API-Key", description="API key")] = None,
 ) -> Principal:
-    """Identify the caller behind the request's API key (401 / 403), after its rate limit (429)."""
+    """Identify the caller behind the request's API key (401 / 403), after its rate limit (429).
+
+    Answered in the event loop when the key ring remembers what it needs (the usual case);
+    a key lookup that reads the store runs in a worker thread.
+    """
+    try:
+        return _identify(request, services, authorization, x_api_key, memory_only=True)
+    except NeedsStore:
+        return await run_in_threadpool(_identify, request, services, authorization, x_api_key)
+
+
+def _identify(
+    request: Request,
+    services: Services,
+    authorization: str | None,
+    x_api_key: str | None,
+    *,
+    memory_only: bool = False,
+) -> Principal:
     client_host = request.client.host if request.client else None
     assert services.keyring is not None and services.rate_limiter is not None
     assert services.unauth_limiter is not None
     try:
         secret = key_from_headers(authorization, x_api_key)
-        principal = services.keyring.authenticate(secret, client_host)
+        principal = services.keyring.authenticate(secret, client_host, memory_only=memory_only)
     except ApiError as exc:
         # Failed authentications are rate-limited per client address: past the burst a flood of bad keys
         # meets 429 (and one audit row per minute). A valid key is never held up by someone else's flood.

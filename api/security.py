@@ -107,6 +107,10 @@ def is_loopback(host: str | None) -> bool:
         return False
 
 
+class NeedsStore(Exception):
+    """Raised by ``KeyRing.authenticate(..., memory_only=True)`` when the answer needs a store read."""
+
+
 class KeyRing:
     """Looks keys up in the store; remembers for ``recheck_seconds`` whether any key exists and each key found.
 
@@ -125,13 +129,15 @@ class KeyRing:
         self._checked_at = 0.0
         self._found: dict[str, tuple[float, Any]] = {}
 
-    def _find(self, secret: str) -> Any:
+    def _find(self, secret: str, memory_only: bool = False) -> Any:
         """Return the store's active key for ``secret`` (remembered briefly), or None."""
         digest = hashlib.sha256(secret.encode()).hexdigest()
         now = time.monotonic()
         remembered = self._found.get(digest)
         if remembered is not None and now - remembered[0] <= self.recheck_seconds:
             return remembered[1]
+        if memory_only:
+            raise NeedsStore
         found = self.store.find_api_key(secret)
         with self._lock:
             if found is None:
@@ -142,11 +148,13 @@ class KeyRing:
                 self._found[digest] = (now, found)
         return found
 
-    def any_keys(self) -> bool:
+    def any_keys(self, memory_only: bool = False) -> bool:
         """Whether at least one active key exists (then the service is closed)."""
         now = time.monotonic()
         with self._lock:
             if self._any_keys is None or now - self._checked_at > self.recheck_seconds:
+                if memory_only:
+                    raise NeedsStore
                 self._any_keys = any(key.active for key in self.store.list_api_keys())
                 self._checked_at = now
             return self._any_keys
@@ -157,12 +165,19 @@ class KeyRing:
             self._any_keys = None
             self._found.clear()
 
-    def authenticate(self, secret: str | None, client_host: str | None) -> Principal:
-        """Identify the caller behind ``secret``; 401 for a missing or unknown key, 403 for an open service off loopback."""
-        if not self.any_keys():
+    def authenticate(
+        self, secret: str | None, client_host: str | None, *, memory_only: bool = False
+    ) -> Principal:
+        """Identify the caller behind ``secret``; 401 for a missing or unknown key, 403 for an open service off loopback.
+
+        ``memory_only``: raise :class:`NeedsStore` instead of reading the store (the event loop asks
+        first and hands the call to a worker thread only then: the keys read are remembered, so
+        most requests are answered from memory).
+        """
+        if not self.any_keys(memory_only):
             if secret is not None:
                 # A key sent to an open service is still checked: an unknown one is a client mistake worth naming.
-                found = self._find(secret)
+                found = self._find(secret, memory_only)
                 if found is not None:
                     return _principal(found)
             if not is_loopback(client_host):
@@ -179,7 +194,7 @@ class KeyRing:
                 "An API key is required: send it as 'Authorization: Bearer <key>' or 'X-API-Key: <key>'.",
                 headers={"WWW-Authenticate": "Bearer"},
             )
-        found = self._find(secret)
+        found = self._find(secret, memory_only)
         if found is None:
             raise ApiError(
                 401, "unauthorized", "The API key is not valid.", headers={"WWW-Authenticate": "Bearer"}

@@ -5,12 +5,14 @@ in the registry, the SQLite store, the index versions) the way ``policymatch
 serve`` needs it; tests build a :class:`Services` over a temporary data
 directory the same way. :func:`record_audit` writes one append-only audit row,
 through :class:`AuditWriter` (group commit: many requests' rows in one
-transaction, each request answered only once its row is committed).
+transaction, each request answered only once its row is committed; a coroutine awaits
+its row with :meth:`AuditWriter.commit` rather than holding a thread).
 :class:`MatchCache` keeps the serialised 智能匹配 answers of stored enterprises.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import queue
 import threading
@@ -20,6 +22,8 @@ from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+import anyio.to_thread
 
 from api.feed import ChangeTailer
 from api.limits import Limits, RateLimiter
@@ -100,12 +104,25 @@ class MatchCache:
 
 
 class _Pending:
-    __slots__ = ("done", "error", "event")
+    __slots__ = ("done", "error", "event", "notify")
 
-    def __init__(self, event: Any) -> None:
+    def __init__(self, event: Any, notify: Callable[[BaseException | None], None] | None = None) -> None:
         self.event = event
-        self.done = threading.Event()
         self.error: BaseException | None = None
+        # Called by the writer thread once the row is committed (or failed): wakes an awaiting coroutine,
+        # or, without one, sets ``done`` for a blocked thread (an Event costs a lock and a condition: made only then).
+        self.notify = notify
+        self.done = threading.Event() if notify is None else None
+
+
+def _settle(future: asyncio.Future[None], error: BaseException | None) -> None:
+    """Resolve an awaited row's future in its event loop (it may have been cancelled meanwhile)."""
+    if future.done():
+        return
+    if error is not None:
+        future.set_exception(error)
+    else:
+        future.set_result(None)
 
 
 class AuditWriter:
@@ -140,9 +157,32 @@ class AuditWriter:
         if not queued:
             self.store.append_audit(event)
             return
+        assert pending.done is not None
         pending.done.wait()
         if pending.error is not None:
             raise pending.error
+
+    async def commit(self, event: Any) -> None:
+        """Write ``event``; returns once it is committed, awaiting in the event loop instead of a blocked thread.
+
+        The same group commit as :meth:`append` (and the same errors); after :meth:`close` the row
+        is written directly, in a worker thread.
+        """
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[None] = loop.create_future()
+
+        def notify(error: BaseException | None) -> None:
+            loop.call_soon_threadsafe(_settle, future, error)
+
+        pending = _Pending(event, notify)
+        with self._lock:
+            queued = not self._closed
+            if queued:
+                self._queue.put(pending)
+        if not queued:
+            await anyio.to_thread.run_sync(self.store.append_audit, event)
+            return
+        await future
 
     def _run(self) -> None:
         while True:
@@ -177,7 +217,14 @@ class AuditWriter:
                     pending.error = exc
         finally:
             for pending in batch:
-                pending.done.set()
+                if pending.notify is None:
+                    assert pending.done is not None
+                    pending.done.set()
+                    continue
+                try:
+                    pending.notify(pending.error)
+                except RuntimeError:  # the awaiting event loop is closed: no one is left to tell
+                    pass
 
     def close(self) -> None:
         """Commit what is queued, stop the thread; later rows are written directly."""
@@ -411,6 +458,40 @@ def record_audit(
     **details: Any,
 ) -> None:
     """Append one audit row: who (key id), what, on which target, and the policy, model, index and profile versions."""
+    event = audit_event(
+        services,
+        principal,
+        action,
+        target,
+        policy_version=policy_version,
+        profile_snapshot=profile_snapshot,
+        **details,
+    )
+    if services.audit_writer is not None:
+        services.audit_writer.append(event)
+    else:
+        services.store.append_audit(event)
+
+
+async def commit_audit(services: Services, event: Any) -> None:
+    """Append ``event`` (made by :func:`audit_event`) from the event loop; returns once it is committed."""
+    if services.audit_writer is not None:
+        await services.audit_writer.commit(event)
+    else:
+        await anyio.to_thread.run_sync(services.store.append_audit, event)
+
+
+def audit_event(
+    services: Services,
+    principal: Principal,
+    action: str,
+    target: str = "",
+    *,
+    policy_version: int | str | None = None,
+    profile_snapshot: int | str | None = None,
+    **details: Any,
+) -> Any:
+    """Make the audit row :func:`record_audit` appends (an ``AuditEvent``) without writing it."""
     from corpus.store import AuditEvent
 
     record: dict[str, Any] = {
@@ -425,8 +506,4 @@ def record_audit(
     if profile_snapshot is not None:
         record["profile_snapshot"] = profile_snapshot
     record.update({k: v for k, v in details.items() if v is not None})
-    event = AuditEvent(actor=principal.key_id, action=action, target=target, details=record)
-    if services.audit_writer is not None:
-        services.audit_writer.append(event)
-    else:
-        services.store.append_audit(event)
+    return AuditEvent(actor=principal.key_id, action=action, target=target, details=record)

@@ -5,9 +5,10 @@ A stored enterprise's answer is serialised once and kept in the services'
 model and index versions, ``top_k``, the levels and the day; the audit row is
 written for every request, cached or not.
 
-The answer is computed in a worker thread under the app's match limiter
+The answer and its audit row are made in a worker thread under the app's match limiter
 (``POLICYMATCH_MATCH_THREADS`` threads, one by default, see :mod:`api.runtime`); the wait for the audit row's group
-commit happens outside it, so a thread never holds a matching slot while it waits.
+commit happens outside it, in the event loop (:meth:`api.services.AuditWriter.commit`), so no thread
+waits for it and none holds a matching slot meanwhile.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from api.deps import MatchCallerDep, ServicesDep
 from api.errors import ApiError, not_found
 from api.schemas import MatchRequest, MatchResponse
 from api.security import Principal
-from api.services import CachedMatch, Services, record_audit
+from api.services import CachedMatch, Services, audit_event, commit_audit
 from api.views import as_dict, profile_fingerprint
 from corpus.schemas import validate_profile
 
@@ -99,6 +100,26 @@ def _with_extras(raw: dict[str, Any], laid_out: dict[str, Any], declared: tuple[
     return laid_out
 
 
+# Key order of the public layout per tuple of a dict's own keys, for dicts holding every declared key
+# (None: some key is missing or not a string). An answer's dicts come in a handful of key sets, so
+# each is laid out by one comprehension instead of a default per declared field and a pass for extras.
+_PLANS: dict[tuple[tuple[str, ...], tuple[Any, ...]], tuple[str, ...] | None] = {}
+_MAX_PLANS = 4096
+
+
+def _plan(declared: tuple[str, ...], keys: tuple[Any, ...]) -> tuple[str, ...] | None:
+    """Return the declared keys then the others in their own order, or None unless every declared key is there."""
+    found = _PLANS.get((declared, keys), _PLANS)
+    if found is not _PLANS:
+        return found  # type: ignore[return-value]
+    plan: tuple[str, ...] | None = None
+    if all(type(k) is str for k in keys) and all(d in keys for d in declared):
+        plan = declared + tuple(k for k in keys if k not in declared)
+    if len(_PLANS) < _MAX_PLANS:
+        _PLANS[(declared, keys)] = plan
+    return plan
+
+
 def _condition(raw: Any) -> dict[str, Any]:
     """Lay out a condition verdict as ``ConditionVerdictPublic`` or ``GroupVerdictPublic`` dumps it."""
     verdict = raw.get("verdict") if type(raw) is dict else None
@@ -107,6 +128,11 @@ def _condition(raw: Any) -> dict[str, Any]:
     if "field" in raw:
         if "any" in raw:
             raise _Unexpected
+        plan = _plan(_LEAF, tuple(raw))
+        if plan is not None:
+            if type(raw["field"]) is not str or type(raw["op"]) is not str or type(raw["span"]) is not str:
+                raise _Unexpected
+            return {k: raw[k] for k in plan}
         leaf = {
             "field": _text(raw["field"]),
             "op": _text(raw.get("op")),
@@ -134,6 +160,21 @@ def _result(raw: Any) -> dict[str, Any]:
     gaps = raw.get("gaps", [])
     if type(breakdown) is not dict or type(conditions) is not list or type(gaps) is not list:
         raise _Unexpected
+    plan = _plan(_RESULT, tuple(raw))
+    if plan is not None:
+        for key in ("policy_id", "item_id", "title", "level"):
+            _text(raw[key])
+        _number(raw["score"])
+        for key, value in breakdown.items():
+            _text(key)
+            _number(value)
+        for gap in gaps:
+            _text(gap)
+        _optional_text(raw["fulfilment"])
+        _optional_text(raw["support"])
+        laid_out = {k: raw[k] for k in plan}
+        laid_out["conditions"] = [_condition(c) for c in conditions]
+        return laid_out
     result = {
         "policy_id": _text(raw.get("policy_id")),
         "item_id": _text(raw.get("item_id")),
@@ -171,11 +212,20 @@ async def match(
 ) -> Response:
     """Policy items for one enterprise, best first, each with its level, condition verdicts, evidence and gaps."""
     limiter = getattr(request.app.state, "match_limiter", None)  # None without the lifespan: the default pool
-    answer, target, snapshot = await anyio.to_thread.run_sync(
-        partial(_answer, body, principal, services), limiter=limiter
+    answer, event = await anyio.to_thread.run_sync(
+        partial(_answer_and_audit_row, body, principal, services), limiter=limiter
     )
-    await anyio.to_thread.run_sync(partial(_audit, services, principal, body, target, snapshot, answer))
+    # The row's commit is awaited here, in the event loop: no thread waits for it and no matching slot is held.
+    await commit_audit(services, event)
     return Response(answer.body, media_type="application/json")
+
+
+def _answer_and_audit_row(
+    body: MatchRequest, principal: Principal, services: Services
+) -> tuple[CachedMatch, Any]:
+    """Return the answer for ``body`` and the audit row that records it (made in the same worker thread)."""
+    answer, target, snapshot = _answer(body, principal, services)
+    return answer, _audit_event(services, principal, body, target, snapshot, answer)
 
 
 def _answer(body: MatchRequest, principal: Principal, services: Services) -> tuple[CachedMatch, str, Any]:
@@ -231,16 +281,18 @@ def _answer(body: MatchRequest, principal: Principal, services: Services) -> tup
     return answer, target, snapshot
 
 
-def _audit(
+def _audit_event(
     services: Services,
     principal: Principal,
     body: MatchRequest,
     target: str,
     snapshot: Any,
     answer: CachedMatch,
-) -> None:
+) -> Any:
+    """Make the audit row of one match: target, profile snapshot, request, each result's policy version."""
+    # The version map is re-read from the store at most every VERSIONS_TTL_S: here, in the worker thread.
     versions = services.policy_versions() if answer.results else {}
-    record_audit(
+    return audit_event(
         services,
         principal,
         "match",

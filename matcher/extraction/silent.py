@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from corpus.conditions import Condition
 from matcher.extraction.clauses import _CLAUSE_END, _HEADING_RE, _LIST_MARK_RE, _Span, _within
 from matcher.extraction.conditions import _Found
+from matcher.extraction.requirement_clauses import clause_words, states_requirement
 
 _SUBJECT_RE = re.compile(r"企业|单位|纳税人|缴费人|主体|机构|商户|个体工商户|项目|物资|货物|农户|园区")
 
@@ -196,6 +197,14 @@ def _silent_parts(
         inside = before < len(starts) and starts[before] < part.end
         across = before > 0 and reach[before - 1] > part.start
         if inside or across:
+            # A part that yielded a condition may state another beside it (…的企业，其产品须符合…标准，…).
+            # The model speaks only where the part's read conditions are all decidable (its silent yes): beside
+            # an undecidable, the labels read the neighbouring clauses as that one requirement.
+            decided = not any(
+                f.condition.field == "undecidable" and f.start < part.end and part.start < f.end
+                for f in by_start
+            )
+            out += _silent_clauses(text, starts, reach, part, clauses, model=decided)
             continue
         if heading and part.end <= heading.end():
             continue
@@ -216,4 +225,59 @@ def _silent_parts(
             continue
         value = text[span[0] : span[1]]
         out.append(_Found(span[0], span[1], Condition("undecidable", "eq", value, value)))
+    return out
+
+
+# --- no silent yes within a part: its clauses --------------------------------------------------------
+
+# What makes a clause of a part that yielded a condition state one more requirement: an obligation
+# (须 / 应当), meeting or holding something (符合 / 具备 / 达到), a threshold (不低于 / 50人以上), an
+# status the enterprise must be judged to have (经…认定), a hardship (确有困难 / 受疫情影响). Stricter than
+# _REQUIREMENT_RE, which reads a whole part: a clause is a few words, so 以上 must follow a number
+# (三年以上 / 100万千瓦时以上).
+_CLAUSE_REQUIREMENT_RE = re.compile(
+    r"(?<![相供反适效])(?:须|必须|应当)(?!要)"
+    r"|(?:符合|满足|具备|具有|达到)(?!条件的)"
+    r"|不(?:得)?(?:低|少)于"
+    r"|[\d%％一二三四五六七八九十两][^\d，,。；;、]{0,5}?(?:（含）|\(含\))?(?:以上|以下|以内)"
+    # 经…认定 / 确认: a status the enterprise must be judged to have; 经…批准 / 核准 is how the relief is granted.
+    r"|^经[^，。；;]{0,20}?(?:认定|确认|认可)"
+    # 根据受疫情影响情况: what the authorities weigh (free_text's _WEIGHED_RE), no hardship required.
+    r"|确有困难|(?:受|因)(?:疫情|新冠)(?![^，,。；;]{0,6}?(?:情况|程度))"
+)
+
+_EVERY_ENTERPRISE_IS_RE = re.compile(r"法人资格|独立法人")
+
+
+def _silent_clauses(
+    text: str,
+    starts: Sequence[int],
+    reach: Sequence[int],
+    part: _Span,
+    clauses: Sequence[_Span],
+    *,
+    model: bool = True,
+) -> list[_Found]:
+    """Return an ``undecidable`` for each clause of a part with conditions that states one more and yields none."""
+    out = []
+    for clause in _within(clauses, part.start, part.end):
+        before = bisect.bisect_left(starts, clause.start)
+        inside = before < len(starts) and starts[before] < clause.end
+        across = before > 0 and reach[before - 1] > clause.start
+        if inside or across:
+            continue
+        span = _fallback_span(text, clause)
+        if span is None:
+            continue
+        words = text[span[0] : span[1]]
+        # The model reads the clause as it was fitted on it (eval.requirement_clauses): whole, stops aside.
+        said = _CLAUSE_REQUIREMENT_RE.search(words) or (
+            model and states_requirement(clause_words(text, clause.start, clause.end))
+        )
+        if not said or _NOT_A_REQUIREMENT_RE.search(words):
+            continue
+        # 具有独立法人资格: every enterprise is one. …签订1年以上劳动合同的，按每人2000元: what is paid per unit.
+        if _EVERY_ENTERPRISE_IS_RE.search(words) or text.startswith(("按每", "每"), clause.end):
+            continue
+        out.append(_Found(span[0], span[1], Condition("undecidable", "eq", words, words)))
     return out

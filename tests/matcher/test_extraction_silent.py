@@ -1,0 +1,61 @@
+"""No silent yes within a part: a clause beside a read condition that states one more requirement (own sentences)."""
+
+from __future__ import annotations
+
+import pytest
+
+from corpus.conditions import Condition, judge_item, leaves
+from matcher.extraction import extract_entries
+
+
+def _undecidable(text: str) -> list[str]:
+    return [str(c.span) for c in leaves(extract_entries(text)) if c.field == "undecidable"]
+
+
+@pytest.mark.parametrize(
+    ("text", "span"),
+    [
+        # An obligation beside a read title: 续贷 needs the ability, which no profile field holds.
+        ("对规模以上工业企业，贷款到期后须具备持续经营能力的，可申请续贷。", "贷款到期后须具备持续经营能力"),
+        # Meeting a standard beside read revenue and industry.
+        (
+            "对年营业收入达到500万元的工业企业，其产品须符合国家强制性标准，给予奖励。",
+            "其产品须符合国家强制性标准",
+        ),
+        # A threshold on a figure the profile lacks (electricity used), beside a read size.
+        ("对小微企业，年度用电量在100万千瓦时以上的，给予电费补贴5%。", "年度用电量在100万千瓦时以上"),
+        # A floor (不低于) on a share no profile field holds, beside a read title.
+        (
+            "对高新技术企业，出口额占销售收入比重不低于三成的，给予一次性奖励。",
+            "出口额占销售收入比重不低于三成",
+        ),
+    ],
+)
+def test_a_clause_stating_one_more_requirement_becomes_undecidable_with_its_span(
+    text: str, span: str
+) -> None:
+    assert span in _undecidable(text)
+
+
+def test_the_unread_clause_keeps_the_item_from_being_eligible_on_the_read_one() -> None:
+    text = "对规模以上工业企业，贷款到期后须具备持续经营能力的，可申请续贷。"
+    entries = extract_entries(text)
+    assert any(isinstance(c, Condition) and c.field == "qualifications" for c in leaves(entries))
+    profile = {"id": "e1", "qualifications": ["规上工业企业"]}
+    assert judge_item(entries, profile).level != "eligible"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "申报时间为每年3月1日至3月31日，逾期系统关闭，不再受理。",
+        "企业须于当年6月30日前将申请表报送至区经信局，联系电话：12345678。",
+    ],
+)
+def test_procedure_only_text_gains_no_condition(text: str) -> None:
+    assert list(leaves(extract_entries(text))) == []
+
+
+def test_a_clause_that_only_says_how_the_support_is_paid_adds_nothing() -> None:
+    text = "对年营业收入达到500万元的工业企业，按其上年度研发投入的10%给予补助，由区财政直接拨付。"
+    assert _undecidable(text) == []
