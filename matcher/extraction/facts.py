@@ -287,6 +287,14 @@ def _industry_names() -> tuple[tuple[str, tuple[str, ...]], ...]:
     )
 
 
+_TRADE_THING_RE = re.compile(
+    r"等?(?:问题|难题|场所|营业时间|贷款投放|信贷投放|包保|作用)"
+    # …the trade as the actor of an activity the measure asks for (支持医疗机构积极开展…研究): the activity
+    # is the requirement (an undecidable one), not the trade.
+    r"|等?(?:积极|主动)?(?:开展|参与)"
+)
+
+
 def _industries(text: str) -> Iterator[_Found]:
     hits: list[tuple[int, int, tuple[str, ...]]] = []
     taken: list[tuple[int, int]] = []
@@ -302,8 +310,16 @@ def _industries(text: str) -> Iterator[_Found]:
                 text[end : end + 8],
             ):
                 continue
+            # Nor those another party supplies or enters (血站供应给医疗机构, 进入…医疗机构): not the enterprise.
+            if re.search(r"(?:供应|提供|销售|出售|捐赠)给$|进入$", text[max(0, start - 4) : start]):
+                continue
             # Nor is a department named after one (交通运输部, 商务局, 农业农村厅 …).
             if re.match(r"(?:农村)?(?:部|厅|局|委|管理部门)", text[end : end + 5]):
+                continue
+            # Nor the last word of a quoted name (“就业超市”, “菜篮子”工程): the name is of something else.
+            if re.match(r"[”\"」』]", text[end : end + 1]) and not re.search(
+                r"[“\"「『]$", text[max(0, start - 1) : start]
+            ):
                 continue
             taken.append((start, end))
             hits.append((start, end, codes))
@@ -319,6 +335,10 @@ def _industries(text: str) -> Iterator[_Found]:
             groups.append([hit])
     for group in groups:
         start, end = group[0][0], group[-1][1]
+        # A thing of the trades the measure deals with (物流运输等问题, 超市、便利店等场所营业时间, 制造业贷款投放,
+        # 农业企业包保制度): the trades qualify the noun, not whom the measure is for.
+        if _TRADE_THING_RE.match(text, end):
+            continue
         # The noun the industry qualifies (…等行业企业), never words of another requirement (受疫情影响较大的).
         tail = re.match(r"(?:等)?(?:[^，。；受因向为对]{0,12}?(?:行业企业|行业|企业|领域))?", text[end:])
         span_end = end + (tail.end() if tail else 0)
@@ -353,10 +373,28 @@ def _exclusions(text: str) -> Iterator[_Found]:
             yield _Found(*match.span(), Condition("undecidable", "eq", match.group(0), match.group(0)))
 
 
+_EXPORT_REFUND_RE = re.compile(r"出口退[（(]?免?[）)]?税|出口退税")
+_EXPORT_FIGURE_RE = re.compile(r"出口(?:额|总额|交货值|销售额|收入)[^，；。]{0,12}?\d")
+
+
 def _semantic(text: str) -> Iterator[_Found]:
+    seen: set[str] = set()
     for pattern, field in vocab.SEMANTIC_PATTERNS:
         for match in re.finditer(pattern, text):
             span = match.group(0).removeprefix("应急")
             start = match.start() + (2 if match.group(0).startswith("应急") else 0)
             value = match.group(0).removeprefix("从事")
+            # The same words again in one item (外贸企业…外贸企业) restate one requirement (labelling guide §8).
+            if value in seen:
+                continue
+            # 出口企业 of an export tax refund (出口退（免）税) is the subject of the relief itself: only
+            # exporters are refunded, so it is no requirement (labelling guide §5).
+            if value.endswith("出口企业") and _EXPORT_REFUND_RE.search(
+                text, max(0, match.start() - 60), min(len(text), match.end() + 60)
+            ):
+                continue
+            # 对外贸企业…年出口额达到1000万元: the export figure is read, and meeting it makes an exporter.
+            if value.endswith(("外贸企业", "出口企业")) and _EXPORT_FIGURE_RE.search(text):
+                continue
+            seen.add(value)
             yield _Found(start, start + len(span), Condition(field, "semantic", value, span))

@@ -120,9 +120,10 @@ def _sizes(text: str) -> Iterator[_Found]:
                 continue
             covered[start:end] = b"\x01" * (end - start)
             tail = text[end : end + 8]
-            if re.match(rf"(?:的)?(?:{vocab.SIZE_BLOCKERS})", tail):
+            if re.match(rf"\s*(?:的)?(?:{vocab.SIZE_BLOCKERS})", tail):
                 continue
             head = text[max(0, start - 6) : start]
+
             # "给予中小企业房租减免的载体", "为中小微企业提供": the enterprise is the giver, not the size.
             if re.search(r"(?:给予|为|向|帮助|面向|对接)$", head) or re.search(
                 r"(?:为|给予)[^，。；]{0,4}承租$", head

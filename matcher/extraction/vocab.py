@@ -87,7 +87,9 @@ SIZE_PHRASES: tuple[tuple[str, tuple[str, ...]], ...] = (
 # Nouns after a size phrase that make it a name of something else (a fund, a platform, a carrier).
 SIZE_BLOCKERS = (
     r"公共服务平台|发展专项资金|专项资金|特色载体|创业创新基地|划型标准|法律服务团|融资服务|服务窗口|贷款余额|贷款增速|"
-    r"融资成本|信贷|贷款利率|贷款平均利率|不良贷款|综合融资成本|发展基金|服务平台|服务中心|工作领导小组|促进"
+    r"融资成本|信贷|贷款利率|贷款平均利率|不良贷款|综合融资成本|发展基金|服务平台|服务中心|工作领导小组|促进|"
+    # A bank's lending to them (中小企业贷款投放) and an office named after them (中小企业科, 中小企业局).
+    r"贷款投放|[科局处](?=[\s，。；、：:]|$)"
 )
 # 小型微利企业 is a tax category defined by its own thresholds, not a size class.
 SIZE_FALSE_FRIENDS = r"小型微利企业|小微企业普惠性|普惠型小微|普惠小微"
@@ -100,6 +102,16 @@ INDUSTRY_PHRASES: tuple[tuple[str, tuple[str, ...]], ...] = (
     (r"先进制造业|制造业|制造企业", ("C",)),
     (r"工业企业", ("B", "C", "D")),
     (r"批发零售|批发和零售|商贸流通|商贸企业|零售企业", ("F",)),
+    # 文化旅游 names two trades (文化 → R, 旅游 → 旅行社), as the labelling guide reads it.
+    (r"文化旅游(?:业|企业)?", ("L7291", "R")),
+    # 涉农 / “三农”领域 names agriculture as a whole.
+    (r"[“\"]三农[”\"]领域", ("A",)),
+    # Pharmaceutical makers and distributors: 药品生产企业和流通企业 is one list of both.
+    (r"(?:药品|医药)生产(?:企业)?(?:和|及|与|、)(?:药品|医药)?流通企业", ("C27", "F515", "F525")),
+    (r"(?:药品|医药)生产企业", ("C27",)),
+    (r"(?:药品|医药)流通企业", ("F515", "F525")),
+    (r"(?:各类|各级)?医疗(?:卫生)?机构|卫生机构", ("Q84",)),
+    (r"民航企业|航空公司|航空运输企业", ("G56",)),
     (r"住宿餐饮|餐饮住宿", ("H",)),
     (r"住宿(?:业|企业)?", ("H61",)),
     (r"餐饮(?:业|企业)?", ("H62",)),
@@ -204,6 +216,10 @@ SEMANTIC_PATTERNS = (
     (r"(?:应急)?生产([^，；。]{2,60}?)等?(?:防疫|防控)?物资(?=的)", "products"),
     # 对中小企业生产的X、Y等医疗器械产品…实行零收费: the measure is for enterprises that make the goods named.
     (r"(?<=企业)生产的[^，；。的]{2,60}?(?:产品|物资|药品|器械|设备)", "business_scope"),
+    # 外贸企业 / 出口企业: what the enterprise does, without a clear GB/T 4754 code (labelling guide §5).
+    (r"(?:外贸|出口|进出口)企业", "business_scope"),
+    # 创业园、孵化器…等各类载体: the measure is for the operators of such places.
+    (r"(?:创业园|孵化器|众创空间|创业基地|科技园|产业园)[^，；。]{0,40}?等(?:各类)?载体", "business_scope"),
 )
 
 # The act the support pays for or dates is no condition: the reward is for it, not for enterprises that

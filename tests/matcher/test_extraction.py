@@ -155,6 +155,85 @@ def test_industries_from_phrases() -> None:
     )
 
 
+def _industries(text: str) -> list[tuple[str, ...]]:
+    return [tuple(c.value) for c in extract_item(text).conditions if c.field == "industry_code"]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "codes"),
+    [
+        # 文化旅游 is two trades (文化 → R, 旅游 → 旅行社), one list with the others.
+        ("对商贸流通、住宿餐饮、文化旅游等行业企业，延长贷款期限。", ("F", "H", "L7291", "R")),
+        ("对批发零售、“三农”领域等行业，给予信贷支持。", ("A", "F")),
+        ("对药品生产企业和流通企业，开通审批绿色通道。", ("C27", "F515", "F525")),
+        ("对医药生产企业给予设备补助。", ("C27",)),
+        ("对非营利性医疗机构免征房产税。", ("Q84",)),
+        ("对民航企业减免机场收费。", ("G56",)),
+    ],
+)
+def test_industry_phrases_read_as_the_labelling_guide(sentence: str, codes: tuple[str, ...]) -> None:
+    assert _industries(sentence) == [codes]
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        # A thing of the trade the measure deals with, not whom it is for.
+        "协调解决企业原材料供应、物流运输等问题。",
+        "适当延长超市、便利店等场所营业时间，方便群众。",
+        "引导银行进一步加大制造业贷款投放力度。",
+        "建立农业企业包保制度，派员驻点服务。",
+        # The last word of a quoted name, and those another party supplies.
+        "企业可在“就业超市”栏目发布招聘信息。",
+        "药企供应给医疗机构的药品实行优先配送。",
+        # The trade as the actor of what the measure asks for: the activity is the requirement.
+        "鼓励医疗机构积极开展新药临床试验。",
+    ],
+)
+def test_industry_words_that_are_no_requirement(sentence: str) -> None:
+    assert _industries(sentence) == []
+
+
+def test_size_words_naming_an_office_or_a_loan_book() -> None:
+    sizes = lambda text: [c for c in extract_item(text).conditions if c.field == "size_class"]  # noqa: E731
+    assert sizes("联系科室：区经信局中小企业科，电话另行公布。") == []
+    assert sizes("引导银行加大中小企业贷款投放。") == []
+    assert [c.value for c in sizes("对中小企业给予房租减免。")] == [("中", "小", "微")]
+
+
+def _semantic(text: str) -> list[str]:
+    return [str(c.value) for c in extract_item(text).conditions if c.op == "semantic"]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "value"),
+    [
+        ("对受订单取消影响的外贸企业，提供出口信用保险支持。", "外贸企业"),
+        ("支持进出口企业开拓新兴市场，给予展会费用补贴。", "进出口企业"),
+        ("对减免租户租金的孵化器、众创空间等各类载体给予补助。", "孵化器、众创空间等各类载体"),
+    ],
+)
+def test_what_the_enterprise_does_is_semantic(sentence: str, value: str) -> None:
+    assert _semantic(sentence) == [value]
+
+
+def test_the_exporter_of_an_export_refund_is_no_condition() -> None:
+    # Only exporters are refunded: the subject of the relief itself is no leaf.
+    assert _semantic("实行出口退（免）税电子化申报的出口企业，可在网上办理退税。") == []
+
+
+def test_an_export_figure_makes_the_exporter() -> None:
+    # The figure is a condition of its own; whoever meets it exports, so 外贸企业 adds nothing.
+    text = "对符合以下条件的外贸企业给予奖励：（1）注册地在本市；（2）上年度出口额达到2000万元。"
+    assert _semantic(text) == []
+    assert any(c.field == "export_value" for c in extract_item(text).conditions)
+
+
+def test_a_restated_trade_is_one_semantic_condition() -> None:
+    text = "对外贸企业给予出口信保补贴；外贸企业参加境外展会的，再给予展位费补助。"
+    assert _semantic(text) == ["外贸企业"]
+
+
 def test_multi_condition_clause_shapes() -> None:
     # 享受条件 list: several thresholds joined by 、 in one sentence.
     text = "从事国家非限制和禁止行业，且同时符合年度应纳税所得额不超过300万元、从业人数不超过300人、资产总额不超过5000万元等三个条件的企业。"
