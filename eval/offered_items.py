@@ -19,7 +19,7 @@ import sys
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from eval.requirement_clauses import fit_ngrams, probability
+from eval.requirement_clauses import fit_ngrams, model_file, probability
 
 FOLDS = 5
 THRESHOLDS = (0.7, 0.8, 0.85, 0.9, 0.95)
@@ -126,15 +126,14 @@ def choose_withhold(
 
 def fitted(data: Sequence[Row], threshold: float, withhold_below: float) -> dict[str, Any]:
     """Return the shipped file's content: the model fitted on every tune item, at the chosen bounds."""
-    intercept, weights = fit_ngrams([r[2] for r in data], [r[3] for r in data])
-    return {
-        "about": "character uni/bigram weights of a logistic model: is an item (its opening) a measure "
+    return model_file(
+        [r[2] for r in data],
+        [r[3] for r in data],
+        "character uni/bigram weights of a logistic model: is an item (its opening) a measure "
         "offered to enterprises? Fitted by eval.offered_items on the tune split's labels only.",
-        "threshold": threshold,
-        "withhold_below": withhold_below,
-        "intercept": round(intercept, 4),
-        "weights": dict(sorted(weights.items())),
-    }
+        threshold=threshold,
+        withhold_below=withhold_below,
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:

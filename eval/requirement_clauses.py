@@ -116,16 +116,26 @@ def choose_threshold(
     return best, scores
 
 
-def fitted(rows: Sequence[tuple[str, str, int]], threshold: float) -> dict[str, Any]:
-    """Return the shipped file's content: the model fitted on every tune clause, at the chosen threshold."""
-    intercept, weights = fit_ngrams([w for _, w, _ in rows], [y for _, _, y in rows])
+def model_file(texts: Sequence[str], labels: Sequence[int], about: str, **bounds: float) -> dict[str, Any]:
+    """Return a shipped n-gram model file: what it is ``about``, its ``bounds``, and the weights fitted on ``texts``."""
+    intercept, weights = fit_ngrams(texts, labels)
     return {
-        "about": "character uni/bigram weights of a logistic model: does a clause state a requirement? "
-        "Fitted by eval.requirement_clauses on the tune split's labels only.",
-        "threshold": threshold,
+        "about": about,
+        **bounds,
         "intercept": round(intercept, 4),
         "weights": dict(sorted(weights.items())),
     }
+
+
+def fitted(rows: Sequence[tuple[str, str, int]], threshold: float) -> dict[str, Any]:
+    """Return the shipped file's content: the model fitted on every tune clause, at the chosen threshold."""
+    return model_file(
+        [w for _, w, _ in rows],
+        [y for _, _, y in rows],
+        "character uni/bigram weights of a logistic model: does a clause state a requirement? "
+        "Fitted by eval.requirement_clauses on the tune split's labels only.",
+        threshold=threshold,
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
