@@ -13,13 +13,11 @@ the same file.
 
 from __future__ import annotations
 
-import argparse
-import json
 import sys
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from eval.requirement_clauses import fit_ngrams, model_file, probability
+from eval.requirement_clauses import fit_ngrams, model_file, probability, wants_write, write_model
 
 FOLDS = 5
 THRESHOLDS = (0.7, 0.8, 0.85, 0.9, 0.95)
@@ -142,9 +140,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from eval.real_corpus.duplicates import items_seen_in_tune
     from matcher.extraction.offered import MODEL_PATH
 
-    parser = argparse.ArgumentParser(prog="python -m eval.offered_items")
-    parser.add_argument("--write", action="store_true", help=f"rewrite {MODEL_PATH.name}")
-    args = parser.parse_args(argv)
+    write = wants_write("python -m eval.offered_items", MODEL_PATH, argv)
     corpus = load_corpus()
     data = rows(corpus, "tune")
     kept, offered = readings(corpus, "tune")
@@ -176,9 +172,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"check unseen, withhold at p < {withhold}: {right} rightly, {wrong} wrongly "
         f"(of {sum(1 for r in unseen if r[1] in offered_check and not r[3])} labelled not offered that the rules offer)\n"
     )
-    if args.write:
-        MODEL_PATH.write_text(json.dumps(model, ensure_ascii=False, indent=0) + "\n", encoding="utf-8")
-        sys.stdout.write(f"wrote {MODEL_PATH} ({len(weights)} n-grams)\n")
+    if write:
+        write_model(MODEL_PATH, model)
     return 0
 
 

@@ -13,6 +13,7 @@ import argparse
 import json
 import sys
 from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 # How many n-grams the shipped file keeps (by |weight| of a first fit), and the smallest threshold allowed:
@@ -116,6 +117,19 @@ def choose_threshold(
     return best, scores
 
 
+def wants_write(prog: str, path: Path, argv: Sequence[str] | None) -> bool:
+    """Parse a model-fitting command's arguments: whether ``--write`` asks to rewrite the shipped ``path``."""
+    parser = argparse.ArgumentParser(prog=prog)
+    parser.add_argument("--write", action="store_true", help=f"rewrite {path.name}")
+    return bool(parser.parse_args(argv).write)
+
+
+def write_model(path: Path, model: dict[str, Any]) -> None:
+    """Write a shipped n-gram model file (one key a line, so a refit's diff is readable) and say so."""
+    path.write_text(json.dumps(model, ensure_ascii=False, indent=0) + "\n", encoding="utf-8")
+    sys.stdout.write(f"wrote {path} ({len(model['weights'])} n-grams)\n")
+
+
 def model_file(texts: Sequence[str], labels: Sequence[int], about: str, **bounds: float) -> dict[str, Any]:
     """Return a shipped n-gram model file: what it is ``about``, its ``bounds``, and the weights fitted on ``texts``."""
     intercept, weights = fit_ngrams(texts, labels)
@@ -145,9 +159,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from matcher.extraction.requirement_clauses import MODEL_PATH
     from matcher.extraction.silent import _CLAUSE_REQUIREMENT_RE, _NOT_A_REQUIREMENT_RE
 
-    parser = argparse.ArgumentParser(prog="python -m eval.requirement_clauses")
-    parser.add_argument("--write", action="store_true", help=f"rewrite {MODEL_PATH.name}")
-    args = parser.parse_args(argv)
+    write = wants_write("python -m eval.requirement_clauses", MODEL_PATH, argv)
     corpus = load_corpus()
     rows = clauses(corpus, "tune")
     threshold, scores = choose_threshold(rows)
@@ -172,9 +184,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"  model P {model[0]:.3f} R {model[1]:.3f} F1 {model[2]:.3f}; "
         f"rules P {rules[0]:.3f} R {rules[1]:.3f} F1 {rules[2]:.3f}\n"
     )
-    if args.write:
-        MODEL_PATH.write_text(json.dumps(data, ensure_ascii=False, indent=0) + "\n", encoding="utf-8")
-        sys.stdout.write(f"wrote {MODEL_PATH} ({len(weights)} n-grams)\n")
+    if write:
+        write_model(MODEL_PATH, data)
     return 0
 
 
