@@ -9,7 +9,7 @@ from __future__ import annotations
 import bisect
 import itertools
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from corpus.conditions import Condition
 from matcher.extraction.clauses import _CLAUSE_END, _HEADING_RE, _LIST_MARK_RE, _Span, _within
@@ -180,31 +180,41 @@ def _beneficiary_clause(text: str, part: _Span, clauses: Sequence[_Span]) -> tup
     return None
 
 
+class _Coverage:
+    """Findings by start, with the furthest end so far: "does one fall in or across this span?" in log time.
+
+    Asked once per part and per clause: a pass over every finding each time is quadratic on long texts (issue 18).
+    """
+
+    def __init__(self, found: Iterable[_Found]) -> None:
+        by_start = sorted(found, key=lambda f: f.start)
+        self.starts = [f.start for f in by_start]
+        self.reach = list(itertools.accumulate((f.end for f in by_start), max))
+
+    def overlaps(self, start: int, end: int) -> bool:
+        """Whether a finding starts inside ``[start, end)`` or starts before it and reaches into it."""
+        before = bisect.bisect_left(self.starts, start)
+        inside = before < len(self.starts) and self.starts[before] < end
+        across = before > 0 and self.reach[before - 1] > start
+        return inside or across
+
+
 def _silent_parts(
     text: str, found: Sequence[_Found], parts: Sequence[_Span], clauses: Sequence[_Span]
 ) -> list[_Found]:
     """Return an ``undecidable`` condition for each part that states a requirement and yielded none."""
     out = []
     heading = _HEADING_RE.match(text)
-    # Found conditions by start, with the furthest end so far: "does one fall in or across this part?"
-    # in log time per part rather than a pass over all of them (quadratic on long texts, issue 18).
-    by_start = sorted(found, key=lambda f: f.start)
-    starts = [f.start for f in by_start]
-    reach = list(itertools.accumulate((f.end for f in by_start), max))
+    read = _Coverage(found)
+    undecidable = _Coverage(f for f in found if f.condition.field == "undecidable")
     for part in parts:
         words = text[part.start : part.end]
-        before = bisect.bisect_left(starts, part.start)
-        inside = before < len(starts) and starts[before] < part.end
-        across = before > 0 and reach[before - 1] > part.start
-        if inside or across:
+        if read.overlaps(part.start, part.end):
             # A part that yielded a condition may state another beside it (…的企业，其产品须符合…标准，…).
             # The model speaks only where the part's read conditions are all decidable (its silent yes): beside
             # an undecidable, the labels read the neighbouring clauses as that one requirement.
-            decided = not any(
-                f.condition.field == "undecidable" and f.start < part.end and part.start < f.end
-                for f in by_start
-            )
-            out += _silent_clauses(text, starts, reach, part, clauses, model=decided)
+            decided = not undecidable.overlaps(part.start, part.end)
+            out += _silent_clauses(text, read, part, clauses, model=decided)
             continue
         if heading and part.end <= heading.end():
             continue
@@ -250,21 +260,12 @@ _EVERY_ENTERPRISE_IS_RE = re.compile(r"法人资格|独立法人")
 
 
 def _silent_clauses(
-    text: str,
-    starts: Sequence[int],
-    reach: Sequence[int],
-    part: _Span,
-    clauses: Sequence[_Span],
-    *,
-    model: bool = True,
+    text: str, read: _Coverage, part: _Span, clauses: Sequence[_Span], *, model: bool = True
 ) -> list[_Found]:
     """Return an ``undecidable`` for each clause of a part with conditions that states one more and yields none."""
     out = []
     for clause in _within(clauses, part.start, part.end):
-        before = bisect.bisect_left(starts, clause.start)
-        inside = before < len(starts) and starts[before] < clause.end
-        across = before > 0 and reach[before - 1] > clause.start
-        if inside or across:
+        if read.overlaps(clause.start, clause.end):
             continue
         span = _fallback_span(text, clause)
         if span is None:
