@@ -17,9 +17,9 @@ import sys
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from eval.requirement_clauses import fit_ngrams, model_file, probability, wants_write, write_model
+from eval.requirement_clauses import FOLDS, model_file, probability, wants_write, write_model
+from eval.requirement_clauses import cross_validated as cross_validated_rows
 
-FOLDS = 5
 THRESHOLDS = (0.7, 0.8, 0.85, 0.9, 0.95)
 WITHHOLD = (0.01, 0.02, 0.05, 0.1, 0.2)
 WRONG_WITHHELD = 3
@@ -89,16 +89,8 @@ def _counts(said: dict[str, bool], data: Sequence[Row], among: set[str], label: 
 
 def cross_validated(data: Sequence[Row]) -> dict[str, float]:
     """Return each tune item's probability from a model fitted on the other folds' documents."""
-    documents = sorted({d for d, _, _, _ in data})
-    fold_of = {d: n % FOLDS for n, d in enumerate(documents)}
-    probs: dict[str, float] = {}
-    for fold in range(FOLDS):
-        train = [r for r in data if fold_of[r[0]] != fold]
-        intercept, weights = fit_ngrams([r[2] for r in train], [r[3] for r in train])
-        for d, i, words, _ in data:
-            if fold_of[d] == fold:
-                probs[i] = probability(intercept, weights, words)
-    return probs
+    probs = cross_validated_rows([r[0] for r in data], [r[2] for r in data], [r[3] for r in data])
+    return {r[1]: p for r, p in zip(data, probs, strict=True)}
 
 
 def choose_threshold(

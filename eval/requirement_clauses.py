@@ -98,20 +98,25 @@ def prf(said: Sequence[bool], truth: Sequence[int]) -> tuple[float, float, float
     return p, r, 2 * p * r / (p + r) if p + r else 0.0
 
 
+def cross_validated(documents: Sequence[str], words: Sequence[str], labels: Sequence[int]) -> list[float]:
+    """Return each row's probability from a model fitted on the other folds (``FOLDS`` folds by document)."""
+    fold_of = {d: n % FOLDS for n, d in enumerate(sorted(set(documents)))}
+    probs = [0.0] * len(words)
+    for fold in range(FOLDS):
+        train = [n for n, d in enumerate(documents) if fold_of[d] != fold]
+        intercept, weights = fit_ngrams([words[n] for n in train], [labels[n] for n in train])
+        for n, d in enumerate(documents):
+            if fold_of[d] == fold:
+                probs[n] = probability(intercept, weights, words[n])
+    return probs
+
+
 def choose_threshold(
     rows: Sequence[tuple[str, str, int]],
 ) -> tuple[float, dict[float, tuple[float, float, float]]]:
     """Cross-validate over tune documents; return the threshold (≥ MIN_THRESHOLD) with the best clause F1."""
-    documents = sorted({d for d, _, _ in rows})
-    fold_of = {d: n % FOLDS for n, d in enumerate(documents)}
-    probs: list[float] = [0.0] * len(rows)
-    for fold in range(FOLDS):
-        train = [n for n, (d, _, _) in enumerate(rows) if fold_of[d] != fold]
-        intercept, weights = fit_ngrams([rows[n][1] for n in train], [rows[n][2] for n in train])
-        for n, (d, words, _) in enumerate(rows):
-            if fold_of[d] == fold:
-                probs[n] = probability(intercept, weights, words)
     truth = [y for _, _, y in rows]
+    probs = cross_validated([d for d, _, _ in rows], [w for _, w, _ in rows], truth)
     scores = {t: prf([p >= t for p in probs], truth) for t in (0.7, 0.75, 0.8, 0.85, 0.9)}
     best = max((t for t in scores if t >= MIN_THRESHOLD), key=lambda t: (scores[t][2], t))
     return best, scores
