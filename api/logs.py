@@ -90,9 +90,8 @@ class RequestLog:
         try:
             await self.app(scope, receive, tracking_send)
         finally:
-            if log.isEnabledFor(
-                logging.INFO
-            ):  # the line's fields are not even gathered when no one reads them
+            # The line's fields are not even gathered when no one reads them.
+            if log.isEnabledFor(logging.INFO):
                 _log_request(scope, status, started)
 
 

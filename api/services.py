@@ -148,13 +148,7 @@ class AuditWriter:
     def append(self, event: Any) -> None:
         """Write ``event``; returns once it is committed (raises what the store raised)."""
         pending = _Pending(event)
-        with self._lock:
-            if not self._closed:
-                self._queue.put(pending)
-                queued = True
-            else:
-                queued = False
-        if not queued:
+        if not self._enqueue(pending):
             self.store.append_audit(event)
             return
         assert pending.done is not None
@@ -174,15 +168,18 @@ class AuditWriter:
         def notify(error: BaseException | None) -> None:
             loop.call_soon_threadsafe(_settle, future, error)
 
-        pending = _Pending(event, notify)
-        with self._lock:
-            queued = not self._closed
-            if queued:
-                self._queue.put(pending)
-        if not queued:
+        if not self._enqueue(_Pending(event, notify)):
             await anyio.to_thread.run_sync(self.store.append_audit, event)
             return
         await future
+
+    def _enqueue(self, pending: _Pending) -> bool:
+        """Queue ``pending`` for the writer thread; False once closed (the caller writes it directly)."""
+        with self._lock:
+            if self._closed:
+                return False
+            self._queue.put(pending)
+            return True
 
     def _run(self) -> None:
         while True:
