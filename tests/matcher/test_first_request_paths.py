@@ -380,3 +380,48 @@ def test_level_pass_over_some_items_of_a_table_of_plain_leaves():
             assert np.array_equal(some.level, every.level[items])
             assert np.array_equal(some.rules_share(), every.rules_share()[items])
             assert np.array_equal(some.excluded, every.excluded[items])
+
+
+def test_offered_items_kept_per_region_and_day_are_the_plain_masks(tmp_path, encoder):  # type: ignore[no-untyped-def]
+    import datetime as dt
+
+    from golden_demo import demo_matcher
+
+    with demo_matcher(tmp_path, encoder) as matcher:
+        catalog = matcher.catalog
+        assert catalog.facts is not None and len(catalog.prefixes) > 1
+        n = len(catalog.items)
+        regions = sorted({p for p in catalog.prefixes if p}) + ["", "999999", "0"]
+        days = [matcher.today, dt.date(2000, 1, 1), dt.date(2100, 1, 1)]
+        for region in regions:
+            for day in days:
+                offered = catalog.offered_in(region, day)
+                # The plain computation match_items did per request before.
+                mask = catalog.in_region(region) if region else np.ones(n, dtype=bool)
+                mask &= catalog.facts.offered(day)
+                positions = np.flatnonzero(catalog.in_region(region)) if region else np.arange(n)
+                assert offered.region_known == bool(region)
+                assert np.array_equal(offered.positions, positions)
+                assert np.array_equal(offered.applicable, mask[positions])
+                assert offered.count == int(mask.sum())
+                assert catalog.offered_in(region, day) is offered  # kept, not rebuilt
+                for array in (offered.positions, offered.applicable):
+                    assert not array.flags.writeable  # shared by requests: a caller writing to one raises
+
+
+def test_levels_asked_for_by_bits_are_the_plain_gather():
+    import itertools
+
+    from corpus.conditions import LEVELS
+    from matcher.eligibility import LEVEL_RANK
+    from matcher.matching import _in_levels, _level_bits
+
+    rng = np.random.default_rng(21)
+    for dtype in (np.int8, np.int32, np.int64):
+        level = rng.integers(0, len(LEVELS), 5000).astype(dtype)
+        for k in range(1, len(LEVELS) + 1):
+            for asked in itertools.combinations(LEVELS, k):
+                wanted = np.zeros(len(LEVELS), dtype=bool)
+                wanted[[LEVEL_RANK[name] for name in asked]] = True
+                got = _in_levels(level, _level_bits(asked))
+                assert got.dtype == bool and np.array_equal(got, wanted[level])
