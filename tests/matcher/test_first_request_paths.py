@@ -425,3 +425,30 @@ def test_levels_asked_for_by_bits_are_the_plain_gather():
                 wanted[[LEVEL_RANK[name] for name in asked]] = True
                 got = _in_levels(level, _level_bits(asked))
                 assert got.dtype == bool and np.array_equal(got, wanted[level])
+
+
+def test_zscore_spelt_out_gives_the_bits_of_std_and_mean():
+    from matcher.fusion import zscore
+
+    def plain(values: np.ndarray) -> np.ndarray:
+        values = np.asarray(values, dtype=np.float64)
+        if values.size == 0:
+            return values
+        std = float(values.std())
+        if std <= 1e-12:
+            return np.zeros_like(values)
+        return (values - float(values.mean())) / std
+
+    rng = np.random.default_rng(23)
+    draws = [
+        lambda n: rng.normal(size=n),
+        lambda n: rng.random(n).astype(np.float32),  # dense cosines arrive as float32
+        lambda n: rng.exponential(5.0, n) * 1e3,
+        lambda n: np.full(n, rng.normal()),  # constant: zeros
+        lambda n: np.where(rng.random(n) < 0.9, 0.0, rng.random(n) * 20),  # BM25: mostly 0
+    ]
+    for t in range(1500):
+        values = draws[t % len(draws)](int(rng.integers(1, 5000)))
+        assert np.array_equal(zscore(values), plain(values))
+    for special in ([], [1.0], [np.nan, 1.0], [np.inf, 1.0, 2.0]):
+        assert np.array_equal(zscore(np.array(special)), plain(np.array(special)), equal_nan=True)
