@@ -23,8 +23,9 @@ from matcher.encoder_text import item_text
 from matcher.extraction.support import support_text as support_sentence
 from matcher.facts import FactArrays, ItemFacts
 
-# (region, day) pairs whose offered items a catalog keeps (``ItemCatalog.offered_in``): ≈ 5 KB each at 5k items.
-_OFFERED_KEPT = 4096
+# (region prefixes, day) pairs whose offered items a catalog keeps (``ItemCatalog.offered_in``): ≈ 18 KB each for
+# a district of the 5k-item demo (its ≈ 2k positions as int64 and their mask), one per catalog prefix and day.
+_OFFERED_KEPT = 256
 _NATIONAL = {"", "0", "000000", "100000", "86"}
 # Tag keys that say how much or when, not what an item is about: no tag words.
 _NOT_TOPICAL = ("amount", "amount_cap", "cap", "deadline", "department", "support", "amount_text")
@@ -224,12 +225,14 @@ class ItemCatalog:
     def offered_in(self, region: str, day: dt.date) -> Offered:
         """Return the items an enterprise of ``region`` may be offered on ``day``; "" is an unknown region.
 
-        It reads nothing of the enterprise, so it is built once and kept per (region, day), at most
-        ``_OFFERED_KEPT`` of them, its arrays read-only and shared by every request of that region and day
-        (a first request otherwise spent a few numpy passes over every item on it).
+        It reads nothing of the enterprise, so it is built once and kept per (the catalog prefixes the
+        region starts with, day), its arrays read-only and shared by every request alike (a first request
+        otherwise spent a few numpy passes over every item on it). Regions with the same longest matching
+        prefix share one, so a catalog keeps at most one per prefix plus one (no region) per day.
         """
-        key = (region, day.toordinal())
-        kept: dict[tuple[str, int], Offered] | None = self.__dict__.get("_offered")
+        matched = tuple(n for n, prefix in enumerate(self.prefixes) if region.startswith(prefix))
+        key = (matched if region else None, day.toordinal())
+        kept: dict[tuple[tuple[int, ...] | None, int], Offered] | None = self.__dict__.get("_offered")
         if kept is None:
             kept = {}
             object.__setattr__(self, "_offered", kept)  # frozen: a catalog is replaced, never changed
@@ -250,7 +253,7 @@ class ItemCatalog:
             found.positions.setflags(write=False)  # shared: a caller writing to one raises
             found.applicable.setflags(write=False)
             if len(kept) >= _OFFERED_KEPT:
-                kept.clear()  # bounded: free-form region codes never grow it without end
+                kept.clear()  # bounded: a long-running process sees a new day every day
             kept[key] = found
         return found
 

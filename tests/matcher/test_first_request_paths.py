@@ -407,6 +407,14 @@ def test_offered_items_kept_per_region_and_day_are_the_plain_masks(tmp_path, enc
                 assert catalog.offered_in(region, day) is offered  # kept, not rebuilt
                 for array in (offered.positions, offered.applicable):
                     assert not array.flags.writeable  # shared by requests: a caller writing to one raises
+            # Regions with the same longest catalog prefix share one: at most one per prefix plus one, per day.
+            if region:
+                assert catalog.offered_in(region + "99", matcher.today) is catalog.offered_in(
+                    region, matcher.today
+                )
+        assert catalog.offered_in("999998", matcher.today) is catalog.offered_in("999999", matcher.today)
+        today = [key for key in catalog.__dict__["_offered"] if key[1] == matcher.today.toordinal()]
+        assert len(today) <= len(catalog.prefixes) + 2  # each longest prefix, none matched, no region
 
 
 def test_levels_asked_for_by_bits_are_the_plain_gather():
