@@ -66,13 +66,17 @@ class MatchCache:
         self.hits = 0
         self.misses = 0
 
+    def _of(self, owner: Any) -> OrderedDict[Hashable, CachedMatch]:
+        """Return the entries matcher ``owner`` computed (lock held), dropping another matcher's answers first."""
+        if owner is not self._owner:
+            self._entries.clear()
+            self._owner = owner
+        return self._entries
+
     def get(self, owner: Any, key: Hashable) -> CachedMatch | None:
         """Return the cached answer for ``key`` computed by matcher ``owner``, or None."""
         with self._lock:
-            if owner is not self._owner:
-                self._entries.clear()
-                self._owner = owner
-            found = self._entries.get(key)
+            found = self._of(owner).get(key)
             if found is None:
                 self.misses += 1
                 return None
@@ -85,10 +89,7 @@ class MatchCache:
         if self.size <= 0:
             return
         with self._lock:
-            if owner is not self._owner:
-                self._entries.clear()
-                self._owner = owner
-            self._entries[key] = value
+            self._of(owner)[key] = value
             self._entries.move_to_end(key)
             while len(self._entries) > self.size:
                 self._entries.popitem(last=False)
