@@ -347,7 +347,7 @@ def _department_region(department: str | None) -> ReadFact | None:
 
 def _home_region(text: str, department: str | None, home_region: str) -> ReadFact | None:
     """Return the home region for a local body named without its place, or a text saying 本市 with no city."""
-    if _national_subject(text):
+    if _national_subject(text) and _LOCAL_OFFICE_RE.search(text, 0, min(len(text), _PASSAGE_CHARS)) is None:
         return None
     lead = _lead_body(department)
     if lead and _NATIONAL_RE.search(lead) is None and _LOCAL_BODY_RE.fullmatch(lead):
@@ -365,6 +365,10 @@ _NATIONAL_SCHEME_RE = re.compile(
     r"国科发|财税〔|税务总局公告"
 )
 _CLAUSE_RE = re.compile(r"[^，,。；;：:\n]+")
+# A zone's administration (管委会; 园区 / 开发区 / 新区管理委员会) is always a local body: a passage that sends
+# the enterprise to one (报送至…管委会, 与…管委会联系) speaks for its own platform's enterprises, even when
+# its subject is a national scheme. 国家标准化管理委员会 and the like are national, hence not bare 管理委员会.
+_LOCAL_OFFICE_RE = re.compile(r"管委会|(?:园|园区|开发区|新区|示范区|试验区)管理委员会")
 # A clause that requires the scheme (企业须办理完成…加计扣除申报) makes it a condition, not the subject.
 _REQUIRES_RE = re.compile(r"须|需|应当|应")
 

@@ -121,6 +121,23 @@ def test_a_passage_about_a_national_scheme_stays_national_on_a_city_platform():
     assert read_region(answer, department="科技局", home_region="3310").value == "3310"
 
 
+def test_a_national_scheme_passage_that_sends_the_enterprise_to_a_zone_office_is_local():
+    # Where to file is a zone's administration (管委会 is always a local body): the answer speaks for the
+    # platform's own enterprises even though its subject is the national 高新技术企业 scheme.
+    answer = "企业搬迁到园区后，请与园区管委会联系，高新技术企业资格复审材料报送至管委会企业服务处。"
+    fact = read_region(answer, department="科技局", home_region="3310")
+    assert fact is not None and fact.value == "3310"
+    answer = "高新技术企业资格到期前，企业应将复审申请报送所在开发区管理委员会。"
+    assert read_region(answer, department="科技局", home_region="3310").value == "3310"
+    # A national 管理委员会 (国家标准化管理委员会) is no local office: the passage stays national.
+    answer = "高新技术企业资格复审材料按国家标准化管理委员会发布的格式填写。"
+    fact = read_region(answer, department="科技局", home_region="3310")
+    assert fact is None or fact.value is None
+    # With no home region the local office places nothing.
+    answer = "高新技术企业资格复审材料报送至管委会。"
+    assert read_region(answer, department="科技局") is None
+
+
 def test_ingest_reads_the_region_with_the_platforms_home_region(tmp_path: Path):
     store = open_store(tmp_path / "store.sqlite3")
     doc = {
