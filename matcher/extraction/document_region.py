@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 
-from matcher.extraction.document_dates import _TAIL_NOISE_RE, ReadFact, read_issued
+from matcher.extraction.document_dates import _TAIL_NOISE_RE, ReadFact, Span, read_issued
 
 # --- region ------------------------------------------------------------------------------------
 
@@ -391,6 +391,41 @@ def _fits_level(code: str, digits: int) -> bool:
 def _inside_local(text: str, national: re.Match[str], mentions: list[_Mention]) -> bool:
     """国家税务总局河南省税务局: a national body's local office is the place's."""
     return any(national.end() <= m.start <= national.end() + 2 for m in mentions)
+
+
+# --- addressees ---------------------------------------------------------------------------------
+
+# The 主送 line of a notice: bodies, then a colon, at the head (内蒙古、辽宁…商务、财政主管部门：). It ends in a
+# body's name; 各省、自治区… (every province) or 各市、县 (every city) addresses all, so a line with 各 names
+# no particular places.
+_ADDRESSEE_RE = re.compile(r"[^。；;：:\s]{2,160}?(?:部门|厅|局|委|委员会|政府|办|办公室|管委会)[：:]")
+_ADDRESSEE_HEAD_CHARS = 600
+
+
+def read_addressed_places(text: str, region_code: str | None = None) -> tuple[Span, tuple[str, ...]] | None:
+    """Return the span of a notice's 主送 line and the places it names, when it addresses particular places.
+
+    湖北、湖南、广东商务主管部门： — a notice sent to the departments of some provinces only is for their
+    enterprises: the places (2022 区划 codes, trimmed) are alternatives every item is bounded by. A line
+    that addresses 各省 / 各市 (all of them), names a place ambiguously, or names one outside the
+    issuer's ``region_code`` gives None.
+    """
+    match = _ADDRESSEE_RE.search(text, 0, min(len(text), _ADDRESSEE_HEAD_CHARS))
+    if match is None or "各" in match.group(0):
+        return None
+    mentions = _mentions(text, match.start(), match.end())
+    if not mentions or any(len(m.codes) != 1 for m in mentions):
+        return None
+    # Every name of the line is a place or a body: a place named inside a body's full name
+    # (国家税务总局湖北省税务局) addresses that body, not its province's enterprises.
+    if _NATIONAL_RE.search(text, match.start(), match.end()) is not None:
+        return None
+    codes = tuple(dict.fromkeys(_as_document_code(_trimmed(m.codes[0])) for m in mentions))
+    if region_code and not all(
+        c.startswith(_trimmed(region_code)) and c != _trimmed(region_code) for c in codes
+    ):
+        return None
+    return (mentions[0].start, match.end()), codes
 
 
 # --- department --------------------------------------------------------------------------------

@@ -385,3 +385,63 @@ def test_a_jsonl_record_keeps_what_it_gives_and_gets_the_rest_from_its_text(tmp_
         assert store.get_policy("r1").document.valid_until == "2026-12-31"
     finally:
         store.close()
+
+
+# A national notice sent to some provinces' departments only (its 主送 line), written for these tests.
+ADDRESSED = (
+    "关于做好春耕农资保供工作的通知 江西、湖南、广西农业农村、财政主管部门： "
+    "为做好春耕期间农资供应，现就有关事项通知如下： "
+    "一、对承担农资保供任务的流通企业，按实际运输费用的50%给予补贴。 "
+    "二、对新增农资储备的企业给予贷款贴息。 "
+    "农业农村部办公厅 财政部办公厅 2021年2月10日"
+)
+
+
+def test_a_notice_addressed_to_some_provinces_is_for_their_enterprises():
+    from matcher.extraction.document import read_addressed_places
+
+    found = read_addressed_places(ADDRESSED)
+    assert found is not None
+    (a, b), codes = found
+    assert ADDRESSED[a:b] == "江西、湖南、广西农业农村、财政主管部门："
+    assert codes == ("36", "43", "45")
+    facts = read_document(ADDRESSED)
+    # The document stays national (a ministry's); the line governs every item instead.
+    assert facts.values()["region_code"] is None
+    assert (a, b) in facts.governs
+    # 各省、自治区、直辖市 addresses every province: no particular places.
+    assert read_addressed_places("关于…的通知 各省、自治区、直辖市财政厅（局）： 现通知如下：") is None
+    # A place named inside a national body's local office names that office, not whose enterprises.
+    assert read_addressed_places("关于…的通知 国家税务总局湖北省税务局： 现通知如下：") is None
+    # A province's notice to its own cities is bounded by them; to a place outside it, by nothing.
+    assert read_addressed_places("通知 台州市、宁波市经信局：", "33")[1] == ("3310", "3302")
+    assert read_addressed_places("通知 台州市、南京市经信局：", "33") is None
+
+
+def test_ingest_bounds_every_item_by_the_places_a_notice_is_addressed_to(tmp_path: Path):
+    from corpus.conditions import Group, judge_item
+
+    store = open_store(tmp_path / "addressed.sqlite3")
+    try:
+        report = ingest_policies(
+            store,
+            [{"id": "nong-1", "title": "关于做好春耕农资保供工作的通知", "text": ADDRESSED}],
+            progress=False,
+        )
+        assert report.ok
+        stored = store.get_policy("nong-1")
+        assert stored.document.region_code is None
+        offered = [item for item in stored.items if item.is_policy is not False]
+        assert offered
+        for item in offered:
+            entries = store.item_conditions(item.id)
+            groups = [e for e in entries if isinstance(e, Group)]
+            assert any({m.value for m in g.members} == {"36", "43", "45"} for g in groups), item.id
+            # An enterprise of another province is not offered it; one of an addressed province may be.
+            assert judge_item(entries, {"id": "x", "region_code": "110108"}).level in (
+                "ineligible",
+                "near_miss",
+            )
+            assert judge_item(entries, {"id": "x", "region_code": "430102"}).level != "ineligible"
+    finally:
+        store.close()
