@@ -196,6 +196,9 @@ def _resolve(mentions: list[_Mention]) -> tuple[str, _Mention] | None:
     return _as_document_code(_trimmed(code)), best[3]
 
 
+_PRINTED_RE = re.compile(r"(?P<body>[^\s。；;，,：:]{2,40}?)\s*(?:19|20)\d\d年\d{1,2}月\d{1,2}日\s*印发")
+
+
 def _issuer_zone(text: str, title: str) -> list[tuple[str, int, int]]:
     """Where the issuer is named: the title's head (before 关于 / 印发), the text's head, the signature."""
     zones: list[tuple[str, int, int]] = []
@@ -204,6 +207,11 @@ def _issuer_zone(text: str, title: str) -> list[tuple[str, int, int]]:
     zones.append(("text", 0, cut.start() if cut else min(len(text), 60)))
     noise = _TAIL_NOISE_RE.search(text, max(0, len(text) - 400))
     end = noise.start() if noise is not None else len(text)
+    # The 版记's printing line (天津市商务局办公室 2020年2月15日印发) names the body that issued this
+    # document, even when the text ends with the signature of a notice it forwards (商务部办公厅 2020年2月7日).
+    printed = _PRINTED_RE.search(text, max(0, end - 200), end)
+    if printed is not None:
+        zones.append(("text", printed.start("body"), printed.end("body")))
     # The signature block: after the last full stop (本政策由县科技局会同县财政局负责解释。 names no issuer).
     stop = max(text.rfind("。", max(0, end - 80), end), end - 80, 0)
     zones.append(("text", stop, end))

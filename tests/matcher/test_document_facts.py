@@ -163,6 +163,23 @@ def test_a_clause_naming_another_body_does_not_move_the_region():
     assert read_region(text, "关于加快科技创新的若干政策措施").value == "331023"
 
 
+def test_the_printing_line_names_the_issuer_of_a_forwarded_notice():
+    # A city body forwards a ministry's notice: the text ends with the ministry's signature, then the
+    # 版记's printing line of the body that issued this document.
+    text = (
+        "市工业和信息化局关于转发做好中小企业服务工作的通知 各区工业和信息化主管部门： 现将通知转发给你们。"
+        " 一、对受影响的企业给予支持。 工业和信息化部办公厅 2021年3月2日"
+        " 嘉兴市工业和信息化局办公室 2021年3月9日印发"
+    )
+    fact = read_region(text)
+    assert fact is not None and fact.value == "3304"
+    assert text[fact.span[0] : fact.span[1]] == "嘉兴市"
+    # A national body's printing line keeps the document national.
+    text = "一、对企业给予补助。 国务院办公厅 2021年3月2日印发"
+    fact = read_region(text)
+    assert fact is not None and fact.value is None
+
+
 # --- dates ---------------------------------------------------------------------------------------
 
 
