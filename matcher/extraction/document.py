@@ -13,7 +13,7 @@ once per document, at ingest, from its 发文机关, title and text:
   policy at all (:mod:`matcher.extraction.doctype`), the **fulfilment mode** in
   the plan's vocabulary (免申即享, 即申即享, 快申优享, 即申快享, 申报审批, 第三方评审);
 - the **governing clauses** (适用范围, 就高不重复, 申报时间, 本措施适用于…, 总则 /
-  附则) whose conditions join every item's.
+  附则, and a 主送 line naming particular places) whose conditions join every item's.
 
 Every read fact keeps its span (offsets into the text; ``None`` when it was
 read from the title). :func:`apply_document_facts` fills a
