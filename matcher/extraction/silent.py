@@ -86,6 +86,44 @@ _NOT_A_REQUIREMENT_RE = re.compile(
     r"|免申即享|无需申报|无需申请|直接兑付|直接兑现"
     r"|" + _PROCEDURE + r"|" + _TARGET
 )
+# What an authority or a lender is to do (各级税务机关要…, 金融机构要适当下调…贷款利率, 鼓励融资租赁公司…减免租金):
+# a duty or an encouragement of someone other than the applicant, no requirement on the enterprise, whatever
+# obligation or threshold words follow. Matched at the opening of a clause only; the lazy gap is bounded.
+_OTHERS_DUTY_RE = re.compile(
+    r"(?:各级|各地|各类|各|有关|相关|全省|全市|全区|辖区内)?[^，。；;：:]{0,16}?"
+    r"(?:部门|机构|银行|机关|政府|财政|海关|税务局|融资租赁公司|保险公司|担保公司|国有企业)"
+    r"(?:要|应当?|须|需|必须|务必)(?!求)"
+    r"|(?:鼓励|支持|引导|督促|推动|发挥)[^，。；;：:]{0,16}?"
+    r"(?:金融机构|银行|担保机构|融资租赁公司|保险公司)"
+)
+
+
+# 对 / 为 / 向 / 与…企业 inside a clause: whom the measure is toward (加大对…企业的支持, 为…企业提供, 与…单位对接).
+_TOWARD_RE = re.compile(r"(?:对|为|向|与)[^，。；;,：:]{1,30}?(?:企业|单位|主体|商户|个体工商户|纳税人)")
+
+
+def _past_others_duties(text: str, start: int, end: int) -> int:
+    """Return where the applicant's words begin in a span opening with what another body is to do, else ``start``.
+
+    The body stays the subject over the commas after it (金融机构要下调…利率，减轻企业财务负担): its words
+    end at the span's end, or where a clause names a beneficiary of its own (…，对…企业给予贴息).
+    """
+    mark = _LIST_MARK_RE.match(text, start, end)
+    at = mark.end() if mark else start
+    if not _OTHERS_DUTY_RE.match(text, at, end):
+        return start
+    clause_start = at
+    for n in range(at, end + 1):
+        if n < end and text[n] not in _CLAUSE_END:
+            continue
+        # 银行业金融机构要…，加大对疫情防控物资生产企业的支持力度: the enterprises the duty is toward are the
+        # item's beneficiary, and what makes them so is a requirement (the opening clause too: keep it all).
+        if _TOWARD_RE.search(text, clause_start, n):
+            return start if clause_start == at else clause_start
+        clause_start = n + 1
+    return end
+
+
 # 对同时符合下列条件的企业，给予…: the beneficiary is whoever meets the list, which says the requirements.
 _LIST_LEAD_RE = re.compile(r"(?:符合|满足|具备|达到)(?:下列|以下|如下)(?:全部|所有)?(?:条件|要求|标准)")
 # 对企业实施的技术改造项目，按设备投资额的8%给予补助: the beneficiary names the kind of project the
@@ -106,7 +144,7 @@ _SUPPORT_CUT_RE = re.compile(
 )
 
 
-def _fallback_span(text: str, part: _Span) -> tuple[int, int] | None:
+def _fallback_span(text: str, part: _Span, *, duties: bool = True) -> tuple[int, int] | None:
     """Return the requirement words of a part: without its list mark, its opening 对, and the support after them."""
     start, end = part.start, part.end
     mark = _LIST_MARK_RE.match(text, start)
@@ -114,6 +152,12 @@ def _fallback_span(text: str, part: _Span) -> tuple[int, int] | None:
         start = mark.end()
     while start < end and text[start] in " 　\t，,：:":
         start += 1
+    # 金融机构要适当下调小微企业贷款利率，…: another body's duty, no words of the applicant's.
+    past = _past_others_duties(text, start, end) if duties else start
+    if past != start:
+        start = past
+        while start < end and text[start] in " 　\t，,：:；;":
+            start += 1
     if text.startswith("对", start):
         start += 1
     cut = _SUPPORT_CUT_RE.search(text, start, end)
@@ -267,7 +311,7 @@ def _silent_clauses(
     for clause in _within(clauses, part.start, part.end):
         if read.overlaps(clause.start, clause.end):
             continue
-        span = _fallback_span(text, clause)
+        span = _fallback_span(text, clause, duties=False)
         if span is None:
             continue
         words = text[span[0] : span[1]]

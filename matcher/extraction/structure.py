@@ -23,6 +23,7 @@ quantifier over overlapping classes, so the whole stays linear in the text.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterable
 from dataclasses import replace
 from typing import Any
@@ -54,6 +55,9 @@ def extract_entries(
     # Titles the item is for becoming; a requirement said twice (专精特新企业 / 专精特新中小企业).
     kept: list[_Found] = []
     seen: set[tuple] = set()
+    # A decidable requirement said again (【享受主体】在职职工30人以下的企业 … 对在职职工30人以下的企业免征…) is
+    # one condition; the part that says it again is read, and gets no stand-in of its own.
+    repeated: list[_Found] = []
     applied_for = False
     for f in sorted(found, key=lambda f: (f.start, f.end)):
         if _applied_for(f, norm):
@@ -74,6 +78,7 @@ def extract_entries(
             continue
         key = f.condition.key
         if f.condition.field != "undecidable" and f.condition.op != "semantic" and key in seen:
+            repeated.append(f)
             continue
         seen.add(key)
         kept.append(f)
@@ -89,7 +94,8 @@ def extract_entries(
         if f.condition.field != "undecidable" or words not in said:
             first.append(f)
         said.add(words)
-    kept += _silent_parts(norm, first, parts, clauses)
+    decided = [f for f in kept + repeated if f.condition.field != "undecidable"]
+    kept += [f for f in _silent_parts(norm, first, parts, clauses) if not _restates_decided(norm, f, decided)]
     kept += _unheld_exceptions(norm, kept, parts)
     kept.sort(key=lambda f: (f.start, f.end))
     # Exclusions stated over a part with no condition of their own (除湖北省外, 不含机关事业单位).
@@ -120,6 +126,28 @@ def extract_entries(
             for f, r in roles
         ]
     return _unrestated(_with_tiers(norm, roles, any_from))
+
+
+# What is left of a stand-in once the decided conditions inside it are taken out, when it names nobody new.
+_BARE_SUBJECT_RE = re.compile(
+    r"[的之\s　、，,]*(?:企业|单位|纳税人|缴费人|市场主体|主体|用人单位)?[的\s　、，,]*"
+)
+
+
+def _restates_decided(norm: str, stand_in: _Found, decided: Iterable[_Found]) -> bool:
+    """Say whether a stand-in only says again a decided condition (…在职职工30人以下的企业, read once already)."""
+    inside = sorted(
+        (f for f in decided if stand_in.start <= f.start and f.end <= stand_in.end), key=lambda f: f.start
+    )
+    if not inside:
+        return False
+    rest, at = [], stand_in.start
+    for f in inside:
+        if f.start >= at:
+            rest.append(norm[at : f.start])
+            at = f.end
+    rest.append(norm[at : stand_in.end])
+    return all(_BARE_SUBJECT_RE.fullmatch(piece) for piece in rest)
 
 
 def _unrestated(entries: tuple[Entry, ...]) -> tuple[Entry, ...]:

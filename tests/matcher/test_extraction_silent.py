@@ -59,3 +59,48 @@ def test_procedure_only_text_gains_no_condition(text: str) -> None:
 def test_a_clause_that_only_says_how_the_support_is_paid_adds_nothing() -> None:
     text = "对年营业收入达到500万元的工业企业，按其上年度研发投入的10%给予补助，由区财政直接拨付。"
     assert _undecidable(text) == []
+
+
+# --- another body's duty (issue 14): what a lender or an authority is to do asks nothing of the applicant ---
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # A lender's duty, and the purpose after it: the bank is the subject over the comma.
+        "商业银行要合理下调中小企业贷款利率，减轻企业融资负担。",
+        # An authority's duty, opening with 各级.
+        "各级人力资源部门要简化补贴申领流程，压缩办理时限。",
+        # An encouragement of a lender.
+        "鼓励融资租赁公司根据承租人经营情况，适当延长租金支付期限，帮助其渡过难关。",
+    ],
+)
+def test_a_duty_of_another_body_gains_no_stand_in(text: str) -> None:
+    assert _undecidable(text) == []
+
+
+def test_a_duty_toward_named_enterprises_keeps_their_stand_in() -> None:
+    # The enterprises the bank is to serve are whom the item is for: what makes them so stays a requirement.
+    text = "商业银行要主动对接，简化审批，加大对应急物资生产企业的信贷支持力度。"
+    assert any("应急物资生产企业" in s for s in _undecidable(text))
+
+
+def test_a_beneficiary_after_the_duty_keeps_its_stand_in() -> None:
+    # 对…给予贴息 names a beneficiary of its own after the lender's duty.
+    text = "督促农业担保机构扩大担保规模，对新建冷链仓储基地的企业给予贴息。"
+    assert any("新建冷链仓储基地" in s for s in _undecidable(text))
+
+
+def test_the_lender_duty_keeps_an_item_with_no_requirement_eligible() -> None:
+    entries = extract_entries("商业银行要合理下调中小企业贷款利率，减轻企业融资负担。")
+    assert judge_item(entries, {"id": "e1"}).level == "eligible"
+
+
+def test_a_decided_requirement_said_again_gains_no_stand_in() -> None:
+    # 【享受主体】 and the measure say the same head count; it is read once, and no stand-in repeats it.
+    text = (
+        "（二）暂免征收小微企业水利建设基金。 　　【享受主体】 　　从业人员20人（含）以下的企业。 "
+        "　　【优惠内容】 　　自2021年1月1日起，对从业人员20人（含）以下的企业暂免征收水利建设基金。"
+    )
+    found = list(leaves(extract_entries(text)))
+    assert [c.field for c in found] == ["employees"]
