@@ -104,3 +104,25 @@ def test_a_decided_requirement_said_again_gains_no_stand_in() -> None:
     )
     found = list(leaves(extract_entries(text)))
     assert [c.field for c in found] == ["employees"]
+
+
+# --- procedure steps and materials (issue 14): how to file and what to hand in ask nothing of whom ---
+
+
+@pytest.mark.parametrize(
+    ("text", "step"),
+    [
+        # A step of the filing, after the read requirement.
+        (
+            "对小规模纳税人免征增值税。纳税人在办理增值税纳税申报时，应当填写申报表相应栏次。",
+            "应当填写申报表相应栏次",
+        ),
+        # A deadline for a step at an office.
+        ("对小规模纳税人免征增值税，有关单位应在2025年6月30日前向税务机关办理退税手续。", "办理退税手续"),
+        # A material to hand in.
+        ("对小规模纳税人免征增值税。申请时报送《减免税备案登记表》2份。", "2份"),
+        ("对小规模纳税人免征增值税。企业应上传营业执照扫描件等相关材料。", "扫描件"),
+    ],
+)
+def test_a_procedure_step_or_material_gains_no_stand_in(text: str, step: str) -> None:
+    assert not any(step in s for s in _undecidable(text))
