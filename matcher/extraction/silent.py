@@ -142,6 +142,9 @@ _GENERIC_BENEFICIARY_RE = re.compile(
 _EVERY_OTHER_RE = re.compile(
     r"(?:[^，。；;]{0,12}?等)?(?:其他|其它|各类|所有)[^，。；;的]{0,6}?(?:企业|单位|纳税人|缴费人|市场主体)"
 )
+# 对租用其他经营用房的，…: "the other ones", after a tier for a named kind (对承租国有资产类经营用房的企业…) —
+# whoever is left, no requirement of its own (a short phrase whose head is 其他).
+_OTHER_ONES_RE = re.compile(r"[^，。；;]{0,6}?(?:其他|其它)[^，。；;]{0,8}")
 # What a clause of "X的，" leads to when X is no beneficiary: the support is taken back (…退出统计的，收回奖励资金).
 _CLAWBACK_RE = re.compile(r"^\s*(?:予以|将|应)?(?:收回|追回|追缴|退回|扣回)")
 _SUPPORT_CUT_RE = re.compile(
@@ -278,6 +281,7 @@ def _silent_parts(
             or _LIST_LEAD_RE.search(text, span[0], span[1])
             or _GENERIC_BENEFICIARY_RE.fullmatch(text, span[0], span[1])
             or _EVERY_OTHER_RE.match(text, span[0], span[1])
+            or _OTHER_ONES_RE.fullmatch(text, span[0], span[1])
             or _EVERY_ENTERPRISE_OBJECT_RE.fullmatch(text, span[0], span[1])
         ):
             continue

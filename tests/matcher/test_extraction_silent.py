@@ -126,3 +126,14 @@ def test_a_decided_requirement_said_again_gains_no_stand_in() -> None:
 )
 def test_a_procedure_step_or_material_gains_no_stand_in(text: str, step: str) -> None:
     assert not any(step in s for s in _undecidable(text))
+
+
+def test_the_other_ones_after_a_tier_gain_no_stand_in() -> None:
+    # 对租用其他…的 is whoever the tier before it left: no requirement of its own; the tier keeps its own.
+    text = (
+        "对租用国有资产类厂房的中小企业，免收1个月租金。对租用其他厂房的，鼓励业主为租户减免租金，"
+        "具体由双方协商解决。"
+    )
+    spans = _undecidable(text)
+    assert not any("其他厂房" in s for s in spans)
+    assert any("国有资产类厂房" in s for s in spans)
