@@ -29,7 +29,7 @@ from dataclasses import replace
 from typing import Any
 
 from corpus.conditions import Condition, Entry, Tier
-from matcher.extraction.clauses import _CLAUSE_END, _PART_END, _split
+from matcher.extraction.clauses import _CLAUSE_END, _HEADING_RE, _PART_END, _split
 from matcher.extraction.conditions import _Found, found_conditions
 from matcher.extraction.restated import core, restated
 from matcher.extraction.roles import (
@@ -97,6 +97,11 @@ def extract_entries(
     decided = [f for f in kept + repeated if f.condition.field != "undecidable"]
     kept += [f for f in _silent_parts(norm, first, parts, clauses) if not _restates_decided(norm, f, decided)]
     kept += _unheld_exceptions(norm, kept, parts)
+    # An item's heading names its topic (（五）延长受疫情影响较大的困难行业企业弥补亏损年限。): free text read in it
+    # states no requirement of its own — the body says whom the measure is for, and is read for it.
+    heading = _HEADING_RE.match(norm)
+    if heading is not None:
+        kept = [f for f in kept if f.condition.field != "undecidable" or f.start >= heading.end()]
     kept.sort(key=lambda f: (f.start, f.end))
     # Exclusions stated over a part with no condition of their own (除湖北省外, 不含机关事业单位).
     roles = [(f, _role_of(f, norm, clauses, parts)) for f in kept]

@@ -137,3 +137,11 @@ def test_the_other_ones_after_a_tier_gain_no_stand_in() -> None:
     spans = _undecidable(text)
     assert not any("其他厂房" in s for s in spans)
     assert any("国有资产类厂房" in s for s in spans)
+
+
+def test_free_text_in_the_item_heading_is_no_requirement_of_its_own() -> None:
+    # The heading names the topic; the body says whom the measure is for, and only the body is read for it.
+    text = "（五）延长受疫情影响较大的企业贷款期限。对批发零售业的小微企业，贷款到期后可展期6个月。"
+    spans = _undecidable(text)
+    assert "受疫情影响较大" not in spans
+    assert "批发零售业" in spans
