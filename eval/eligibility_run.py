@@ -113,6 +113,7 @@ _PATH_NOTES = {
 def extracted_conditions(item: Any) -> tuple[Condition, ...]:
     """Conditions read from the item's text and metadata alone by the extractor (``matcher.extraction``)."""
     from matcher.extraction import extract_item
+    from matcher.extraction.document import governing_clauses, governing_extraction, with_governing
 
     extraction = extract_item(
         item.text,
@@ -121,6 +122,18 @@ def extracted_conditions(item: Any) -> tuple[Condition, ...]:
         department=item.department,
         issued=getattr(item, "issued", None),
     )
+    # The sentences that govern the whole document join the item's conditions, as ingest joins them.
+    governing = "\n".join(getattr(item, "governing_text", ()))
+    if governing:
+        extraction = with_governing(
+            extraction,
+            *governing_extraction(
+                governing,
+                governing_clauses(governing),
+                region_code=item.region_code,
+                issued=getattr(item, "issued", None),
+            ),
+        )
     # What the service stores: the v2 entries (v1 leaves when corpus.store.policy_tables.STORE_EXTRACTED_ENTRIES is off).
     from corpus.store.policy_tables import extracted_entries
 
@@ -318,6 +331,7 @@ def service_levels(
                     text="\n".join(i.text for i in items),
                     region_code=items[0].region_code,
                     department=items[0].department,
+                    **items[0].facts,
                 )
                 stored = [
                     PolicyItem(
@@ -329,28 +343,38 @@ def service_levels(
                         text=i.text,
                         region_code=i.region_code,
                         department=i.department,
+                        **i.facts,
                     )
                     for seq, i in enumerate(items, 1)
                 ]
                 extractions = [_StoredConditions(tuple(conditions[i.id]), {}) for i in items]
                 store.upsert_policy(document, stored, extractions)
             store.upsert_enterprises(profiles)
-            matcher = Matcher.open(data_dir, store, encoder, build_index=False, today=today)
-            matcher.encode_enterprises()
-            ids = matcher.columns.ids
-            row_of = {str(ids[row]): row for row in range(len(ids)) if matcher.columns.alive[row]}
-            rows = np.array([row_of[p.id] for p in profiles], dtype=np.int64)
             levels: dict[tuple[str, str], str] = {}
             not_listed = 0
+            # Each item is read at its own as_of (the set's date) unless the caller fixes one: whether an
+            # item is offered at all depends on the day (validity), its conditions' verdicts do not.
+            by_day: dict[dt.date | None, list[Any]] = {}
             for item in eset.items:
-                order = matcher.target_order(item.policy_id, item.id, LEVELS, include_excluded=True)
-                # The list's verdicts cover every enterprise; the list itself leaves out those
-                # outside the item's region (their level says why: a failed within_region).
-                ranks = order.verdicts.level[rows]
-                not_listed += len(rows) - int(np.isin(rows, order.rows).sum())
-                for profile, rank in zip(profiles, ranks, strict=True):
-                    levels[(profile.id, item.id)] = LEVELS[int(rank)]
-            matcher.close()
+                day = today or (dt.date.fromisoformat(item.as_of) if item.as_of else None)
+                by_day.setdefault(day, []).append(item)
+            for day, day_items in by_day.items():
+                matcher = Matcher.open(data_dir, store, encoder, build_index=False, today=day)
+                matcher.encode_enterprises()
+                ids = matcher.columns.ids
+                row_of = {str(ids[row]): row for row in range(len(ids)) if matcher.columns.alive[row]}
+                rows = np.array([row_of[p.id] for p in profiles], dtype=np.int64)
+                for item in day_items:
+                    order = matcher.target_order(item.policy_id, item.id, LEVELS, include_excluded=True)
+                    # The list's verdicts cover every enterprise; the list itself leaves out those the
+                    # service never pushes to (outside the item's region, a non-policy, an item outside
+                    # its validity): for them the answer is ineligible, whatever the conditions say.
+                    ranks = order.verdicts.level[rows]
+                    listed = np.isin(rows, order.rows)
+                    not_listed += len(rows) - int(listed.sum())
+                    for profile, rank, on in zip(profiles, ranks, listed, strict=True):
+                        levels[(profile.id, item.id)] = LEVELS[int(rank)] if on else "ineligible"
+                matcher.close()
         finally:
             store.close()
     return ServiceLevels(levels, not_listed)

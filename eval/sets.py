@@ -108,6 +108,12 @@ class EligibilityItem:
     department: str | None
     source: str | None
     conditions: tuple[Entry, ...] | None
+    # The document facts a set may give each item (docs/conditions.md §5), posted with it as the
+    # service's door would: a non-policy is never offered, nor an item outside its validity at ``as_of``.
+    facts: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+    as_of: str | None = None
+    # The document's sentences that govern every item (适用于…; …的企业不得享受本政策), read with the item.
+    governing_text: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -151,6 +157,32 @@ def _policy_id(obj: Mapping[str, Any], item_id: str) -> str:
     return item_id.split("#", 1)[0]
 
 
+def _document_facts(obj: Mapping[str, Any], path: Path, number: int) -> dict[str, Any]:
+    """Return the document facts an item line states (``window`` is ``[open, close]``), as PolicyItem names them."""
+    facts: dict[str, Any] = {}
+    if obj.get("is_policy") is not None:
+        if not isinstance(obj["is_policy"], bool):
+            raise SetFormatError(f"{path}:{number}: field 'is_policy' must be true or false")
+        facts["is_policy"] = obj["is_policy"]
+    if obj.get("doc_type"):
+        facts["doc_type"] = str(obj["doc_type"])
+    # Dates count only in a dated set: its truth was judged at each line's as_of. An undated set (the
+    # plain demo's) judged every pair whatever the day, so its validity and window are left out.
+    if not obj.get("as_of"):
+        return facts
+    for key in ("valid_from", "valid_until", "issued"):
+        if obj.get(key):
+            facts[key] = str(obj[key])
+    window = obj.get("window")
+    if window:
+        if not (isinstance(window, list) and len(window) == 2):
+            raise SetFormatError(
+                f"{path}:{number}: field 'window' must be [open, close] (either may be null)"
+            )
+        facts["window_open"], facts["window_close"] = (str(d) if d else None for d in window)
+    return facts
+
+
 def read_eligibility_set(directory: Path | str) -> EligibilitySet:
     """Read ``items.jsonl``, ``profiles.jsonl`` and ``truth.jsonl`` from ``directory``."""
     directory = Path(directory)
@@ -192,6 +224,9 @@ def read_eligibility_set(directory: Path | str) -> EligibilitySet:
                 department=str(obj["department"]) if obj.get("department") else None,
                 source=str(obj["source"]) if obj.get("source") else None,
                 conditions=conditions,
+                facts=MappingProxyType(_document_facts(obj, items_path, number)),
+                as_of=str(obj["as_of"]) if obj.get("as_of") else None,
+                governing_text=tuple(str(t) for t in obj.get("governing_text") or ()),
             )
         )
 

@@ -48,6 +48,13 @@ from matcher.extraction.document_region import ZONE_COUNTIES, _placed, read_depa
 
 # --- governing clauses -------------------------------------------------------------------------
 
+# Whom the whole document refuses (…的企业，不得享受本政策; 有下列情形之一的，不予享受上述政策): an exclusion of
+# every item, so its conditions join every item's like 适用于's do.
+_EXCLUDED_FROM_ALL = (
+    r"(?:不得|不予|不能|不再|不)(?:享受|申报|申请)(?:本|上述|以上|此)(?:若干)?"
+    r"(?:政策措施|政策|办法|措施|意见|细则|规定|方案)"
+)
+
 # Sentences that speak for every item: whom the document is for, how items combine, when to apply.
 _GOVERNS_RE = re.compile(
     r"(?:本|以上|上述|此)(?:若干)?(?:政策措施|政策|办法|措施|通知|意见|细则|规定|方案|条款)[^。；]{0,12}?(?:适用于|适用范围|支持对象|扶持对象)|"
@@ -57,13 +64,14 @@ _GOVERNS_RE = re.compile(
     # The document's own validity and its terms (本政策自印发之日起施行…; 本意见所称中小企业…; 遵照执行).
     r"(?:本|以上|上述|此)(?:若干)?(?:政策措施|政策|办法|措施|通知|意见|细则|规定|方案|公告|通告|条款)"
     r"(?:明确的政策措施|相关条款)?[^。；]{0,8}?(?:自|执行期|施行期|有效期|在[^。；]{0,10}期间有效|所指|所称|中的)|"
-    r"(?:出台|新出台)[^。；]{0,12}政策[^。；]{0,10}遵照执行"
+    r"(?:出台|新出台)[^。；]{0,12}政策[^。；]{0,10}遵照执行|" + _EXCLUDED_FROM_ALL
 )
 
 
 # A governing sentence that says whom the whole document is for: its conditions join every item's.
 _SCOPE_RE = re.compile(
-    r"适用于|适用(?:对象|范围)|(?:支持|扶持|申报|奖励|补助|服务)(?:对象|主体)(?:为|是|[：:])"
+    r"适用于|适用(?:对象|范围)|(?:支持|扶持|申报|奖励|补助|服务)(?:对象|主体)(?:为|是|[：:])|"
+    + _EXCLUDED_FROM_ALL
 )
 
 

@@ -37,9 +37,10 @@ _LOCAL = {
 _LOCAL_RE = "|".join(_LOCAL)
 # Registration words after a place: 在台州市注册登记, 在浙江省范围内注册.
 _REGISTERED_TAIL = r"(?:行政区域|辖区|范围)?内?(?:注册登记|登记注册|依法登记注册|依法注册登记|依法登记|依法注册|注册|登记|设立)"
-# Registration words before a place: 注册地在温岭市, 工商注册地和税务登记地均在浙江省.
+# Registration words before a place: 注册地在温岭市, 工商注册地和税务登记地均在浙江省, 注册地和税收户管地均在路桥区.
+_TAX_HOME = r"(?:税务登记地?|税收户管地|税收(?:征管|解缴|缴纳)地|纳税地)"
 _REGISTERED_HEAD = (
-    r"(?:(?:工商)?注册(?:地址|地)?(?:和|及|、)?(?:税务登记地?)?|税务登记地?)(?:均|都)?(?:在|为|位于)"
+    rf"(?:(?:工商)?注册(?:地址|地)?(?:和|及|、)?{_TAX_HOME}?|{_TAX_HOME})(?:均|都)?(?:在|为|位于)"
 )
 # People a registration word may be about (本市登记失业人员, 本市户籍劳动力).
 _PERSONS_AFTER = r"[^，。；]{0,4}?(?:人员|失业|劳动力|职工|居民|人口|毕业生)"
@@ -185,18 +186,32 @@ _MU_JUN_RE = re.compile(
 )
 
 
+# …亩均效益综合评价为A类的，…；评价为B类的，…: a later class said without 亩均 is the same rating's.
+_MU_JUN_AGAIN_RE = re.compile(
+    r"(?<![A-Za-z])(?:评价|评级|评定)(?:结果)?(?:为|属于|列为)(?P<classes>[A-D]类(?:(?:、|和|或|及)[A-D]类)*)"
+    r"(?P<above>及以上|以上)?"
+)
+
+
 def _mu_jun(text: str) -> Iterator[_Found]:
     """亩均效益评价 classes an item asks for: one class → ``eq``, several (or 及以上) → ``in``."""
+    first = None
     for match in _MU_JUN_RE.finditer(text):
-        classes = sorted(set(re.findall(r"[A-D]", match.group("classes"))))
-        if match.group("above"):
-            classes = [c for c in "ABCD" if c <= max(classes)]
-        condition = (
-            Condition("mu_jun_class", "eq", classes[0], match.group(0))
-            if len(classes) == 1
-            else Condition("mu_jun_class", "in", classes, match.group(0))
-        )
-        yield _Found(*match.span(), condition)
+        first = match.end() if first is None else first
+        yield _Found(*match.span(), _mu_jun_condition(match))
+    if first is None:
+        return
+    for match in _MU_JUN_AGAIN_RE.finditer(text, first):
+        yield _Found(*match.span(), _mu_jun_condition(match))
+
+
+def _mu_jun_condition(match: re.Match[str]) -> Condition:
+    classes = sorted(set(re.findall(r"[A-D]", match.group("classes"))))
+    if match.group("above"):
+        classes = [c for c in "ABCD" if c <= max(classes)]
+    if len(classes) == 1:
+        return Condition("mu_jun_class", "eq", classes[0], match.group(0))
+    return Condition("mu_jun_class", "in", classes, match.group(0))
 
 
 _DATE = r"(?P<y>(?:19|20)\d\d)年(?P<m>\d{1,2})月(?P<d>\d{1,2})日"

@@ -132,6 +132,7 @@ def _nearest_metric_words(words: str) -> bool:
 
 # --- roles -------------------------------------------------------------------------------------
 
+_TOP_UP_RE = re.compile(r"[，,]?\s*(?:再|另行?|额外|追加)(?:增加|给予|奖励|补助|补贴|加发|奖补|增发)")
 _BONUS_RE = re.compile(r"优先|加分|同等条件下|特别是|尤其是")
 # 不得 / 不能申报 / 不予支持 … but not 不得少于 / 不得低于 (a threshold) nor 不得挪用 (an obligation).
 _EXCLUDE_TAIL_RE = re.compile(
@@ -220,6 +221,9 @@ def _role_of(found: _Found, text: str, clauses: Sequence[_Span], parts: Sequence
         s, e = part.start + match.start(), part.start + match.end(group)
         if s <= found.start and found.end <= e + 1:
             return "exclude"
+    # …其中参保职工人数达到30人的，再增加3万元: a top-up over the support every applicant gets, no requirement.
+    if _TOP_UP_RE.match(text, clause.end):
+        return "bonus"
     bonus = _BONUS_RE.search(words)
     if bonus and not re.search(r"鼓励[^，。；]{0,6}(?:企业|单位)?(?:开展|参加|加大|加快|积极)", words):
         return "bonus"

@@ -131,7 +131,11 @@ def _past_others_duties(text: str, start: int, end: int) -> int:
 
 
 # 对同时符合下列条件的企业，给予…: the beneficiary is whoever meets the list, which says the requirements.
-_LIST_LEAD_RE = re.compile(r"(?:符合|满足|具备|达到)(?:下列|以下|如下)(?:全部|所有)?(?:条件|要求|标准)")
+_LIST_LEAD_RE = re.compile(
+    r"(?:符合|满足|具备|达到)(?:下列|以下|如下)(?:全部|所有)?(?:条件|要求|标准)"
+    # 须同时满足：（1）… — a list follows the colon.
+    r"|(?:须|应|需|必须|应当)?同时(?:满足|符合|具备)(?:条件|要求)?[：:]"
+)
 # 对企业实施的技术改造项目，按设备投资额的8%给予补助: the beneficiary names the kind of project the
 # item is about, which every applicant's project is; what it requires is said elsewhere, or nothing.
 _GENERIC_BENEFICIARY_RE = re.compile(
@@ -276,6 +280,9 @@ def _silent_parts(
             if not _REQUIREMENT_RE.search(words) or _NOT_A_REQUIREMENT_RE.search(words):
                 continue
             span = _fallback_span(text, part)
+            # 企业申请认定…，须同时满足：（1）… — the list after the lead-in says the requirements.
+            if span is not None and _LIST_LEAD_RE.search(text, span[0], min(len(text), span[1] + 1)):
+                continue
         elif (
             span[1] - span[0] < 3
             or _LIST_LEAD_RE.search(text, span[0], span[1])
@@ -325,6 +332,9 @@ def _silent_clauses(
         if span is None:
             continue
         words = text[span[0] : span[1]]
+        # 须同时满足：（1）… — the list after the lead-in says the requirements, the lead-in none.
+        if _LIST_LEAD_RE.search(text, span[0], min(len(text), span[1] + 1)):
+            continue
         # The model reads the clause as it was fitted on it (eval.requirement_clauses): whole, stops aside.
         said = _CLAUSE_REQUIREMENT_RE.search(words) or (
             model and states_requirement(clause_words(text, clause.start, clause.end))

@@ -46,6 +46,11 @@ from matcher.extraction.tiers import _list_end, _with_tiers
 
 # --- the whole ---------------------------------------------------------------------------------------
 
+# 首次认定为 A、B、C 的企业: the words that time a title (labelling guide: the 首次/新认定 timing is no condition).
+_TIMES_A_TITLE_RE = re.compile(r"(?:首次|新|当年度?|新近)?被?(?:认定|评定|评选|获评)为?")
+# 经认定的市级企业技术中心，给予…: the title named as what the applicant becomes.
+_OUTCOME_RE = re.compile(r"(?:经|通过|获得)(?:认定|评定|评审)(?:后)?的?$")
+
 
 def extract_entries(
     text: str, *, region_code: str | None = None, issued: str | dt.date | None = None
@@ -59,12 +64,20 @@ def extract_entries(
     # one condition; the part that says it again is read, and gets no stand-in of its own.
     repeated: list[_Found] = []
     applied_for = False
+    # A title the item is for becoming (企业申请认定市级企业技术中心…) is the outcome, no prerequisite, where
+    # the item names it again as what the applicant becomes (经认定的市级企业技术中心，给予…).
+    becoming = {f.condition.key for f in found if _applied_for(f, norm)}
     for f in sorted(found, key=lambda f: (f.start, f.end)):
-        if _applied_for(f, norm):
+        if _applied_for(f, norm) or (
+            f.condition.key in becoming and _OUTCOME_RE.search(norm, max(0, f.start - 6), f.start)
+        ):
             applied_for = True
             continue
         # 对研发投入达到下列标准的企业: the list after it says the requirements, the lead-in none.
         if f.condition.field == "undecidable" and _LIST_LEAD_RE.search(norm, f.start, f.end):
+            continue
+        # 首次认定为 A、B、C 的企业: the words that time a title state nothing the title does not.
+        if f.condition.field == "undecidable" and _TIMES_A_TITLE_RE.fullmatch(norm, f.start, f.end):
             continue
         if f.condition.field == "undecidable" and _moot_exception(norm[f.start : f.end]):
             continue

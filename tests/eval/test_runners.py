@@ -196,15 +196,45 @@ def test_service_path_gives_the_levels_of_judge_item(tmp_path, encoder):
     direct = {
         (row.profile, row.item): judge(conditions[row.item], profiles[row.profile]) for row in eset.truth
     }
-    assert served.levels == direct
-    # The push lists leave out exactly the enterprises outside each item's region.
-    outside = sum(
-        1
+    # The push lists leave out exactly the enterprises outside each item's region: ineligible for them,
+    # the level judge_item gives for everyone else.
+    outside = {
+        (str(p["id"]), item.id)
         for item in eset.items
         for p in eset.profiles
         if not str(p.get("region_code") or "").startswith(region_prefix(item.region_code))
-    )
-    assert served.not_listed == outside
+    }
+    assert outside and served.not_listed == len(outside)
+    assert served.levels == {
+        pair: "ineligible" if pair in outside else level for pair, level in direct.items()
+    }
+
+
+def test_service_path_posts_each_items_document_facts(tmp_path, encoder):
+    from corpus.demo import generate, write_eligibility_set
+    from eval.eligibility_run import gold_conditions, service_levels
+
+    # The realistic demo: notices that are no policy, expired documents, each line read at its as_of.
+    corpus = generate(n_policies=40, n_enterprises=200)
+    write_eligibility_set(corpus, tmp_path, n_items=60, n_profiles=20)
+    eset = read_eligibility_set(tmp_path)
+    closed = [
+        item
+        for item in eset.items
+        if item.facts.get("is_policy") is False
+        or (item.facts.get("valid_until") and item.as_of and item.facts["valid_until"] < item.as_of)
+    ]
+    assert closed and all(item.as_of for item in eset.items)
+    served = service_levels(eset, {item.id: gold_conditions(item) for item in eset.items}, encoder)
+    # Never offered, whatever the conditions say, as the set's truth has it.
+    truth = {(row.profile, row.item): row.verdict for row in eset.truth}
+    for item in closed:
+        for p in eset.profiles:
+            assert served.levels[(str(p["id"]), item.id)] == "ineligible"
+            assert truth[(str(p["id"]), item.id)] == "ineligible"
+    # With the true conditions every pair the service calls eligible is truly eligible.
+    said = [pair for pair, level in served.levels.items() if level == "eligible"]
+    assert said and all(truth[pair] == "eligible" for pair in said)
 
 
 def test_eval_eligibility_command_reads_the_service_by_default(

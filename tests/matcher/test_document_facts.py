@@ -368,3 +368,27 @@ def test_a_jsonl_record_keeps_what_it_gives_and_gets_the_rest_from_its_text(tmp_
         assert store.get_policy("r1").document.valid_until == "2026-12-31"
     finally:
         store.close()
+
+
+def test_a_sentence_refusing_enterprises_the_whole_policy_governs_every_item(tmp_path: Path):
+    text = (
+        "关于支持企业研发的若干措施\n"
+        "一、对研发费用达到500万元的企业，给予10万元奖励。\n"
+        "二、对新获评市级企业技术中心的企业，给予20万元奖励。\n"
+        "三、被列入严重失信主体名单的企业，不得享受本措施。"
+    )
+    found = [text[a:b] for a, b in governing_clauses(text)]
+    assert any("不得享受本措施" in s for s in found)
+    store = open_store(tmp_path / "refuse.sqlite3")
+    try:
+        report = ingest_policies(
+            store, [{"id": "rf-1", "title": "关于支持企业研发的若干措施", "text": text}], progress=False
+        )
+        assert report.ok
+        offered = [i for i in store.get_policy("rf-1").items if i.is_policy is not False]
+        assert len(offered) >= 2
+        for item in offered:
+            conditions = store.item_conditions(item.id)
+            assert any(c.field == "credit_status" for c in conditions), (item.text, conditions)
+    finally:
+        store.close()

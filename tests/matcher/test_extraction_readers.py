@@ -35,6 +35,9 @@ def _keys(text: str, **kwargs: object) -> set[tuple]:
         # A place named without its 市 / 省 (在北京注册): the one region of that name.
         ("对在天津注册的小微企业免收检测费。", "12"),
         ("对在台州登记注册的规上企业，给予奖励。", "3310"),
+        # The tax home said beside the registration (税收户管地 / 纳税地), as county platforms write it.
+        ("本措施适用于注册地和税收户管地均在路桥区、具有独立法人资格的企业。", "331004"),
+        ("对注册地和纳税地都在温岭市的工业企业，给予奖励。", "331081"),
     ],
 )
 def test_registration_in_a_named_place(sentence: str, code: str) -> None:
@@ -296,3 +299,46 @@ def test_copula_wei_reads_the_title_and_service_wei_does_not() -> None:
 def test_requirements_without_a_profile_field(sentence: str, span: str) -> None:
     conditions = _conditions(sentence)
     assert any(c.field == "undecidable" and c.span == span for c in conditions), conditions
+
+
+# --- what an item is for, and what only opens or tops it up (the realistic demo's shapes) --------------
+
+
+def _entries(text: str, **kwargs: object) -> list[dict]:
+    from matcher.extraction import extract_entries
+
+    return [e.to_dict() for e in extract_entries(text, **kwargs)]  # type: ignore[arg-type]
+
+
+def test_the_title_an_item_is_for_is_no_prerequisite_where_it_is_named_again() -> None:
+    text = (
+        "企业申请认定市级企业技术中心，应同时满足：（1）属于制造业企业；（2）上年度研发费用300万元以上。"
+        "经认定的市级企业技术中心，一次性给予15万元奖励。已获评省级企业技术中心的企业除外。"
+    )
+    entries = _entries(text)
+    fields = [(e.get("field"), e.get("value"), e.get("role", "require")) for e in entries]
+    # Neither the applied-for title (申请认定 / 经认定的) nor the list's lead-in (须同时满足：) is required …
+    assert ("qualifications", "市级企业技术中心", "require") not in fields
+    assert not any(f == "undecidable" for f, _, _ in fields), fields
+    assert ("qualifications", "省级企业技术中心", "exclude") in fields
+    # … while the list and the exclusion of holders of the higher title are.
+    assert ("industry_code", ["C"], "require") in fields
+    assert ("rd_expense", 300, "require") in fields
+
+
+def test_the_timing_of_a_title_is_no_condition() -> None:
+    text = "对首次认定为省级专精特新中小企业、市级专精特新中小企业的企业，分别给予20万元、10万元奖励。"
+    assert not any(e.get("field") == "undecidable" for e in _entries(text)), _entries(text)
+
+
+def test_a_class_said_again_without_its_rating_is_the_same_rating() -> None:
+    text = "对本县工业企业中，亩均效益综合评价为A类的，按100%减免城镇土地使用税；评价为B类的，按50%予以减免。"
+    tiers = [e for e in _entries(text, region_code="331022") if "conditions" in e and "label" in e]
+    classes = sorted(c["value"] for t in tiers for c in t["conditions"] if c["field"] == "mu_jun_class")
+    assert classes == ["A", "B"]
+
+
+def test_a_top_up_for_some_is_no_requirement_of_the_base_support() -> None:
+    text = "对当年首次纳入规上工业企业统计的企业，给予6万元奖励；其中参保职工人数达到25人的，再增加1万元。"
+    insured = [e for e in _entries(text) if e.get("field") == "insured_employees"]
+    assert insured and all(e.get("role") == "bonus" for e in insured)
