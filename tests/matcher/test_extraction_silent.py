@@ -145,3 +145,13 @@ def test_free_text_in_the_item_heading_is_no_requirement_of_its_own() -> None:
     spans = _undecidable(text)
     assert "受疫情影响较大" not in spans
     assert "批发零售业" in spans
+
+
+def test_a_filing_date_moved_for_every_payer_states_no_requirement() -> None:
+    # The calendar of filing changes for every payer: no condition, so every payer is eligible.
+    text = (
+        "三、调整房产税纳税期限 　　房产税纳税期限由按季度调整为按半年。纳税人原需要在4月申报缴纳的房产税，"
+        "可以与下一季度房产税一并在7月底前申报缴纳。"
+    )
+    assert list(leaves(extract_entries(text))) == []
+    assert judge_item(extract_entries(text), {"id": "e1"}).level == "eligible"
