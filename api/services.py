@@ -66,13 +66,17 @@ class MatchCache:
         self.hits = 0
         self.misses = 0
 
+    def _of(self, owner: Any) -> OrderedDict[Hashable, CachedMatch]:
+        """Return the entries matcher ``owner`` computed (lock held), dropping another matcher's answers first."""
+        if owner is not self._owner:
+            self._entries.clear()
+            self._owner = owner
+        return self._entries
+
     def get(self, owner: Any, key: Hashable) -> CachedMatch | None:
         """Return the cached answer for ``key`` computed by matcher ``owner``, or None."""
         with self._lock:
-            if owner is not self._owner:
-                self._entries.clear()
-                self._owner = owner
-            found = self._entries.get(key)
+            found = self._of(owner).get(key)
             if found is None:
                 self.misses += 1
                 return None
@@ -85,10 +89,7 @@ class MatchCache:
         if self.size <= 0:
             return
         with self._lock:
-            if owner is not self._owner:
-                self._entries.clear()
-                self._owner = owner
-            self._entries[key] = value
+            self._of(owner)[key] = value
             self._entries.move_to_end(key)
             while len(self._entries) > self.size:
                 self._entries.popitem(last=False)
@@ -445,25 +446,10 @@ def open_services(
 
 
 def record_audit(
-    services: Services,
-    principal: Principal,
-    action: str,
-    target: str = "",
-    *,
-    policy_version: int | str | None = None,
-    profile_snapshot: int | str | None = None,
-    **details: Any,
+    services: Services, principal: Principal, action: str, target: str = "", **details: Any
 ) -> None:
-    """Append one audit row: who (key id), what, on which target, and the policy, model, index and profile versions."""
-    event = audit_event(
-        services,
-        principal,
-        action,
-        target,
-        policy_version=policy_version,
-        profile_snapshot=profile_snapshot,
-        **details,
-    )
+    """Append the audit row :func:`audit_event` makes of these arguments (its keywords are the row's details)."""
+    event = audit_event(services, principal, action, target, **details)
     if services.audit_writer is not None:
         services.audit_writer.append(event)
     else:
@@ -488,7 +474,11 @@ def audit_event(
     profile_snapshot: int | str | None = None,
     **details: Any,
 ) -> Any:
-    """Make the audit row :func:`record_audit` appends (an ``AuditEvent``) without writing it."""
+    """Make one audit row (an ``AuditEvent``), unwritten: who, what, on which target, and the versions in force.
+
+    Who is the key id (never the key); the versions are the policy's, the model's, the index's and the profile's.
+    Every other keyword that is not None is a detail of the row.
+    """
     from corpus.store import AuditEvent
 
     record: dict[str, Any] = {

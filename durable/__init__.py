@@ -13,16 +13,19 @@ know nothing of each other.
   caller's error naming the first bad one;
 - :class:`FileRecord`: one file a manifest lists (path, size, sha256);
 - :func:`read_manifest`: load a JSON manifest of a known format, raising the
-  caller's error type.
+  caller's error type;
+- :func:`exclusive_lock`: hold a lock file against other processes for a block.
 """
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -110,3 +113,22 @@ def verify_checksums(folder: Path, checksums: Mapping[str, str], error: type[Exc
             raise error(f"{path}: file missing from the saved index, {what}") from exc
         if found != digest:
             raise error(f"{path}: checksum mismatch, {what}")
+
+
+@contextmanager
+def exclusive_lock(path: Path | str, on_wait: Callable[[], None] | None = None) -> Iterator[None]:
+    """Hold an exclusive lock on the file ``path`` (made when missing) for the block, waiting for any holder.
+
+    ``on_wait`` is called once, before waiting, when another process holds the lock (to say why nothing moves).
+    """
+    with open(path, "w") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            if on_wait is not None:
+                on_wait()
+            fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)

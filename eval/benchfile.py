@@ -6,13 +6,12 @@ Each benchmark owns a section between ``<!-- BEGIN name -->`` and
 
 from __future__ import annotations
 
-import fcntl
 import os
 import platform
 import re
 from pathlib import Path
 
-from durable import write_text_atomic
+from durable import exclusive_lock, write_text_atomic
 
 DEFAULT_PATH = Path("docs/benchmarks.md")
 
@@ -34,8 +33,7 @@ def update_section(name: str, markdown: str, path: Path = DEFAULT_PATH) -> Path:
     """Replace (or append) the section ``name`` of the benchmarks file with ``markdown``."""
     path.parent.mkdir(parents=True, exist_ok=True)
     block = f"<!-- BEGIN {name} -->\n{markdown.rstrip()}\n<!-- END {name} -->"
-    with open(path.with_suffix(".lock"), "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
+    with exclusive_lock(path.with_suffix(".lock")):
         text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
         pattern = re.compile(rf"<!-- BEGIN {re.escape(name)} -->.*?<!-- END {re.escape(name)} -->", re.S)
         text = (

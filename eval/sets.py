@@ -83,8 +83,13 @@ def set_sha256(directory: Path | str) -> str:
     files = sorted(p for p in directory.glob("*.jsonl") if p.is_file())
     if not files:
         raise SetFormatError(f"{directory}: no .jsonl files, not a labelled set")
+    return files_sha256(files)
+
+
+def files_sha256(paths: Iterable[Path]) -> str:
+    """SHA-256 over each file's name and bytes, in the order given (a labelled set's checksum)."""
     digest = hashlib.sha256()
-    for path in files:
+    for path in paths:
         digest.update(path.name.encode() + b"\0")
         with open(path, "rb") as handle:
             for block in iter(lambda: handle.read(1 << 20), b""):

@@ -226,13 +226,7 @@ class IndexVersions:
     def switch(self, version: str) -> None:
         """Point ``CURRENT`` at ``version`` atomically (the version must be complete)."""
         self.read(version)
-        tmp = self.root / f".{CURRENT}.{uuid.uuid4().hex}.tmp"
-        with open(tmp, "w", encoding="utf-8") as handle:
-            handle.write(version + "\n")
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, self.root / CURRENT)
-        fsync_path(self.root)
+        durable.write_text_atomic(self.root / CURRENT, version + "\n")
 
     def prune(self, keep: int = 2, release: Callable[[Path], None] | None = None) -> list[str]:
         """Delete all but the newest ``keep`` versions (never the current one); returns what was deleted.

@@ -25,8 +25,8 @@ from typing import Any
 
 import numpy as np
 
-from corpus.conditions import ItemVerdict
-from matcher.eligibility import EnterpriseColumns, judge, profile_flags
+from corpus.conditions import ItemVerdict, judge_item
+from matcher.eligibility import EnterpriseColumns, profile_flags
 from matcher.encoder_text import query_text
 from matcher.enterprise_directory import EnterpriseDirectory
 from matcher.item_catalog import ItemCatalog, ItemNotFound, read_items, region_prefix
@@ -273,7 +273,7 @@ class Matcher:
     def explain(self, item_id: str, enterprise_id: str) -> ItemVerdict:
         """Judge one item for one stored enterprise (every condition with its evidence)."""
         item = self.catalog.item(item_id)
-        return judge(item.conditions, self.profile_for(enterprise_id=enterprise_id), self.judge)
+        return judge_item(item.conditions, self.profile_for(enterprise_id=enterprise_id), self.judge)
 
     def flags_of(self, enterprise_id: str) -> tuple[str, ...]:
         """失信 / 重大违法 marks of a stored enterprise."""

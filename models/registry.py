@@ -15,7 +15,6 @@ naming the file. ``activate`` pushes the previous active version on a history st
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
 import re
@@ -27,7 +26,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from durable import FileRecord, fsync_path, sha256_file, write_json_atomic
+from durable import FileRecord, exclusive_lock, fsync_path, sha256_file, write_json_atomic
 
 MANIFEST = "manifest.json"
 ACTIVE = "ACTIVE"
@@ -298,12 +297,8 @@ class ModelRegistry:
     @contextmanager
     def _locked(self) -> Iterator[None]:
         self.root.mkdir(parents=True, exist_ok=True)
-        with open(self.root / ".registry.lock", "w") as handle:
-            fcntl.flock(handle, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(handle, fcntl.LOCK_UN)
+        with exclusive_lock(self.root / ".registry.lock"):
+            yield
 
 
 def _file_entries(folder: Path) -> dict[str, dict[str, Any]]:

@@ -19,23 +19,17 @@ def register(sub: argparse._SubParsersAction, group: Any) -> None:
     """Add ``ingest policies``, ``ingest enterprises`` and the demo command when present."""
     ingest = group("ingest")
 
-    policies = ingest.add_parser(
+    policies = _ingest_command(
+        ingest,
         "policies",
-        help="split, extract and store policy documents (.txt .md .html .docx, .jsonl one per line)",
+        "split, extract and store policy documents (.txt .md .html .docx, .jsonl one per line)",
+        "documents",
+        50,
     )
-    policies.add_argument("paths", nargs="+", metavar="PATH", help="files or folders")
-    policies.add_argument("--strict", action="store_true", help="store nothing if any record has an error")
-    policies.add_argument("--batch-size", type=int, default=50, help="documents per transaction (default 50)")
-    policies.add_argument("--quiet", action="store_true", help="no progress bar")
     policies.set_defaults(func=_ingest_policies)
 
-    enterprises = ingest.add_parser(
-        "enterprises", help="validate and store enterprise profiles (.jsonl, .csv)"
-    )
-    enterprises.add_argument("paths", nargs="+", metavar="PATH", help="files or folders")
-    enterprises.add_argument("--strict", action="store_true", help="store nothing if any record has an error")
-    enterprises.add_argument(
-        "--batch-size", type=int, default=5000, help="profiles per transaction (default 5000)"
+    enterprises = _ingest_command(
+        ingest, "enterprises", "validate and store enterprise profiles (.jsonl, .csv)", "profiles", 5000
     )
     enterprises.add_argument(
         "--empty",
@@ -46,9 +40,22 @@ def register(sub: argparse._SubParsersAction, group: Any) -> None:
             "columns a file does not carry are never touched"
         ),
     )
-    enterprises.add_argument("--quiet", action="store_true", help="no progress bar")
     enterprises.set_defaults(func=_ingest_enterprises)
     _register_demo(sub, group)
+
+
+def _ingest_command(
+    ingest: argparse._SubParsersAction, name: str, help: str, records: str, batch_size: int
+) -> argparse.ArgumentParser:
+    """Add one ``ingest`` subcommand with the options :func:`_run` reads (paths, strict, batch size, quiet)."""
+    parser: argparse.ArgumentParser = ingest.add_parser(name, help=help)
+    parser.add_argument("paths", nargs="+", metavar="PATH", help="files or folders")
+    parser.add_argument("--strict", action="store_true", help="store nothing if any record has an error")
+    parser.add_argument(
+        "--batch-size", type=int, default=batch_size, help=f"{records} per transaction (default {batch_size})"
+    )
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    return parser
 
 
 def _run(args: argparse.Namespace, kind: str) -> int:

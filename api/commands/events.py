@@ -14,6 +14,7 @@ from api.commands.store_access import (
     listing_limit,
     open_cli_store,
     print_records,
+    say,
 )
 
 
@@ -213,16 +214,12 @@ def _replay(args: argparse.Namespace) -> int:
 
 
 def _dispatch(args: argparse.Namespace) -> int:
-    import sys
     import time
 
     from api.settings import get_settings
     from events.runtime import dispatcher_for_services, make_dispatcher
 
     settings = get_settings()
-
-    def say(message: str) -> None:
-        print(f"policymatch: {message}", file=sys.stderr, flush=True)
 
     services = None
     if args.deliver_only:

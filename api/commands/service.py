@@ -34,11 +34,11 @@ class OpenServiceError(RuntimeError):
 
 
 def _serve(args: argparse.Namespace) -> int:
-    import sys
     import threading
 
     # Only what the webhook deliveries need is imported before they start: after a crash they
     # resume within a second or two, while the app's imports and the model take much longer.
+    from api.commands.store_access import say
     from api.settings import get_settings
     from corpus.store import open_store
 
@@ -49,9 +49,6 @@ def _serve(args: argparse.Namespace) -> int:
         settings = settings.model_copy(update={"port": args.port})
     if args.no_demo:
         settings = settings.model_copy(update={"demo_enterprises": 0, "demo_policies": 0})
-
-    def say(message: str) -> None:
-        print(f"policymatch: {message}", file=sys.stderr, flush=True)
 
     store = open_store(settings.store_location)
     try:

@@ -1,14 +1,20 @@
-"""What the command modules share: the store the settings name (open for a command, closed after it), and printing records."""
+"""What the command modules share: the settings' store (open for a command only), printing records, progress lines."""
 
 from __future__ import annotations
 
 import argparse
 import json
+import sys
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
 T = TypeVar("T")
+
+
+def say(message: str) -> None:
+    """Print a progress line of a long-running command (``serve``, ``events dispatch``) to stderr."""
+    print(f"policymatch: {message}", file=sys.stderr, flush=True)
 
 
 def open_cli_store() -> Any:

@@ -108,13 +108,9 @@ class SQLCore(ABC):
         self._local = threading.local()
 
     def close(self) -> None:
-        """Close the connections of every thread."""
-        with self._connections_lock:
-            for conn in self._connections:
-                conn.close()
-            self._connections.clear()
+        """Close the connections of every thread; the store opens no new one after."""
         self._closed = True
-        self._local = threading.local()
+        self.forget_connections()
 
     def __enter__(self) -> Self:
         return self

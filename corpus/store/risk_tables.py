@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from corpus.ledger import LedgerEntry
 from corpus.risk import BenefitGroup, ProfileFacts
-from corpus.store.base import NotFoundError, StoreError, utc_now
+from corpus.store.base import AuditEvent, NotFoundError, StoreError, utc_now
 
 _LEDGER_COLUMNS = (
     "id, enterprise_id, item_id, tier, amount, department, date, status, source, reason, corrects, "
@@ -122,6 +122,8 @@ class RiskTables:
 
         def _record_changes(self, conn: Any, kind: str, action: str, keys: Any) -> None: ...
 
+        def append_audit(self, event: AuditEvent) -> AuditEvent: ...  # noqa: D102 - the store class documents it
+
     # --- the ledger ----------------------------------------------------------------------------
 
     def append_ledger(
@@ -180,18 +182,14 @@ class RiskTables:
                     )
                 )
             if out:
-                conn.execute(
-                    "INSERT INTO audit_log (at, actor, action, target, details) VALUES (?, ?, ?, ?, ?)",
-                    (
-                        now,
+                self.append_audit(
+                    AuditEvent(
                         actor,
                         "ledger.append",
                         out[0].item_id if len({e.item_id for e in out}) == 1 else "",
-                        json.dumps(
-                            {"ids": [e.id for e in out], "rows": len(out), "source": source},
-                            ensure_ascii=False,
-                        ),
-                    ),
+                        {"ids": [e.id for e in out], "rows": len(out), "source": source},
+                        at=now,
+                    )
                 )
         return out
 
@@ -253,15 +251,14 @@ class RiskTables:
                     "INSERT INTO benefit_groups (id, item_id, label, created_at, created_by) VALUES (?, ?, ?, ?, ?)",
                     (group_id, item_id, label, now, actor),
                 )
-            conn.execute(
-                "INSERT INTO audit_log (at, actor, action, target, details) VALUES (?, ?, ?, ?, ?)",
-                (
-                    now,
+            self.append_audit(
+                AuditEvent(
                     actor,
                     "risk.group",
                     group_id,
-                    json.dumps({"before": sorted(before), "after": sorted(set(item_ids)), "label": label}),
-                ),
+                    {"before": sorted(before), "after": sorted(set(item_ids)), "label": label},
+                    at=now,
+                )
             )
         return BenefitGroup(group_id, frozenset(item_ids), "admin", label)
 
@@ -297,16 +294,13 @@ class RiskTables:
                 ),
             )
             export_id = _returned_id(row)
-            conn.execute(
-                "INSERT INTO audit_log (at, actor, action, target, details) VALUES (?, ?, ?, ?, ?)",
-                (
-                    now,
+            self.append_audit(
+                AuditEvent(
                     key_id,
                     "payout.export",
                     item_id,
-                    json.dumps(
-                        {"export_id": export_id, "sha256": sha256, "rows": len(rows), "policy_id": policy_id}
-                    ),
+                    {"export_id": export_id, "sha256": sha256, "rows": len(rows), "policy_id": policy_id},
+                    at=now,
                 ),
             )
         return PayoutExport(export_id, policy_id, item_id, key_id, now, sha256, len(rows), tuple(rows))
@@ -359,10 +353,7 @@ class RiskTables:
                 (enterprise_id, item_id, ledger_id, *scores, comment, now),
             )
             rating = Rating(_returned_id(row), enterprise_id, item_id, ledger_id, *scores, comment, now)
-            conn.execute(
-                "INSERT INTO audit_log (at, actor, action, target, details) VALUES (?, ?, ?, ?, ?)",
-                (now, actor, "rating", item_id, json.dumps(rating.to_dict(), ensure_ascii=False)),
-            )
+            self.append_audit(AuditEvent(actor, "rating", item_id, rating.to_dict(), at=now))
         return rating
 
     def ratings(self, item_id: str | None = None) -> list[Rating]:
@@ -459,8 +450,5 @@ class RiskTables:
                 "source_snapshot": rows[source_id][1],
                 "into_snapshot": rows[into_id][1],
             }
-            conn.execute(
-                "INSERT INTO audit_log (at, actor, action, target, details) VALUES (?, ?, ?, ?, ?)",
-                (now, actor, "enterprise.merge", source_id, json.dumps(details, ensure_ascii=False)),
-            )
+            self.append_audit(AuditEvent(actor, "enterprise.merge", source_id, details, at=now))
         return {"source": source_id, **details, "merged_at": now}

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -27,6 +26,7 @@ from eval.real_corpus.base import (
     split_of,
 )
 from eval.real_corpus.counts import corpus_counts
+from eval.sets import files_sha256
 
 # --- records -----------------------------------------------------------------------------------
 
@@ -289,9 +289,7 @@ def load_corpus(
     problems: list[Problem] = []
     documents: dict[str, LabelledDocument] = {}
     item_rows: list[tuple[str, int, Mapping[str, Any]]] = []
-    digest = hashlib.sha256()
     for path in paths:
-        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
         for number, record in _read_jsonl(path):
             if isinstance(record, Exception) or not isinstance(record, Mapping):
                 problems.append(Problem(path.name, number, "?", f"not a JSON object ({record})"))
@@ -333,4 +331,4 @@ def load_corpus(
             LabelledItem(rid, key, record, document.text[record["start"] : record["end"]], document.split)
         )
     items.sort(key=lambda i: (i.doc, i.start))
-    return Corpus(documents, tuple(items), tuple(problems), tuple(p.name for p in paths), digest.hexdigest())
+    return Corpus(documents, tuple(items), tuple(problems), tuple(p.name for p in paths), files_sha256(paths))

@@ -24,7 +24,8 @@ per distinct value, and gathered — so both fast paths agree with the scalar on
 (tests check it on random profiles). Verdicts are coded ``MET`` / ``UNMET`` /
 ``UNKNOWN`` and levels by their rank (eligible 0 … ineligible 3).
 
-The code lives in :mod:`~matcher.eligibility.common` (codes, gaps, the scalar judge),
+The code lives in :mod:`~matcher.eligibility.common` (codes, gaps, the leaf memo; the scalar judge is
+:func:`corpus.conditions.judge_item` itself),
 :mod:`~matcher.eligibility.table` (:class:`ConditionTable`), :mod:`~matcher.eligibility.structure`
 (how leaf verdicts combine into item levels, :class:`TableVerdicts`) and
 :mod:`~matcher.eligibility.columns` (:class:`EnterpriseColumns`); every public name is
@@ -49,7 +50,6 @@ from matcher.eligibility.common import (
     SemanticScorer,
     exclusion_hits,
     gaps_of,
-    judge,
     levels_from_counts,
     need_info_at_best,
     profile_flags,
@@ -77,7 +77,6 @@ __all__ = [
     "VERDICTS",
     "exclusion_hits",
     "gaps_of",
-    "judge",
     "level_name",
     "levels_from_counts",
     "need_info_at_best",

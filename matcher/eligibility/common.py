@@ -1,9 +1,9 @@
-"""Verdict codes, levels, gaps and the scalar judge shared by both fast paths of :mod:`matcher.eligibility`."""
+"""Verdict codes, levels, gaps and the leaf memo shared by both fast paths of :mod:`matcher.eligibility`."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -114,16 +114,6 @@ def _shortfall(result: ConditionResult) -> float | None:
     if not _is_number(result.actual):
         return None
     return round(abs(float(cond.value) - float(result.actual)), 6)
-
-
-def judge(
-    conditions: Iterable[Entry],
-    profile: Mapping[str, Any],
-    semantic_judge: SemanticJudge | None = None,
-    leaf: LeafMemo | None = None,
-) -> ItemVerdict:
-    """Evaluate an item's conditions against one profile (``corpus.conditions.judge_item``; ``leaf``: a memo)."""
-    return judge_item(conditions, profile, semantic_judge, leaf)
 
 
 # Exact types _memo_key keys as (type name, value) before any isinstance check (the hot case).

@@ -21,6 +21,16 @@ def data_dir(tmp_path, monkeypatch):
     get_settings.cache_clear()
 
 
+@pytest.fixture()
+def seeded_dir(tmp_path, models_dir):
+    """A data dir as ``policymatch serve`` finds it: the test models beside a store holding the small corpus."""
+    (tmp_path / "models").symlink_to(models_dir, target_is_directory=True)
+    store = open_store(tmp_path / "policymatch.sqlite3")
+    seed(store)
+    store.close()
+    return tmp_path
+
+
 def test_keys_create_list_revoke(data_dir, capsys):
     store = open_store(get_settings().store_path)
     seed(store)
@@ -85,7 +95,7 @@ def test_serve_refuses_an_open_service_off_loopback(data_dir, capsys):
 
 
 @pytest.mark.slow
-def test_serve_starts_on_the_data_dir_and_says_it_runs_open(tmp_path, models_dir):
+def test_serve_starts_on_the_data_dir_and_says_it_runs_open(seeded_dir):
     """``policymatch serve`` end to end: model from the registry, the store, the index built on first start."""
     import os
     import time
@@ -94,13 +104,9 @@ def test_serve_starts_on_the_data_dir_and_says_it_runs_open(tmp_path, models_dir
 
     from eval.bench.serving import free_port, start_serve
 
-    (tmp_path / "models").symlink_to(models_dir, target_is_directory=True)
-    store = open_store(tmp_path / "policymatch.sqlite3")
-    seed(store)
-    store.close()
     port = free_port()
-    env = {**os.environ, "POLICYMATCH_DATA_DIR": str(tmp_path), "POLICYMATCH_PORT": str(port)}
-    log = tmp_path / "serve.log"
+    env = {**os.environ, "POLICYMATCH_DATA_DIR": str(seeded_dir), "POLICYMATCH_PORT": str(port)}
+    log = seeded_dir / "serve.log"
     process = start_serve(env, log)
     try:
         deadline = time.monotonic() + 120
@@ -124,14 +130,14 @@ def test_serve_starts_on_the_data_dir_and_says_it_runs_open(tmp_path, models_dir
         json.loads(line) for line in text.splitlines() if line.startswith("{") and '"request"' in line
     ]
     assert {line["path"] for line in request_lines} >= {"/readyz", "/v1/match"}
-    store = open_store(tmp_path / "policymatch.sqlite3")
+    store = open_store(seeded_dir / "policymatch.sqlite3")
     (start,) = store.query_audit(action="service.start")
     assert start.details["index_version"] == ready.json()["index"] and start.details["open"] is True
     assert store.query_audit(action="match", target="E001")
     store.close()
 
 
-def test_create_app_opens_the_data_dir_itself(tmp_path, models_dir):
+def test_create_app_opens_the_data_dir_itself(seeded_dir, models_dir):
     """Without ready services the app opens model, store and index under the data dir at startup, and closes them."""
     from fastapi.testclient import TestClient
 
@@ -139,11 +145,7 @@ def test_create_app_opens_the_data_dir_itself(tmp_path, models_dir):
     from api.settings import Settings
     from models.registry import ModelRegistry
 
-    (tmp_path / "models").symlink_to(models_dir, target_is_directory=True)
-    store = open_store(tmp_path / "policymatch.sqlite3")
-    seed(store)
-    store.close()
-    app = create_app(Settings(data_dir=tmp_path))
+    app = create_app(Settings(data_dir=seeded_dir))
     with TestClient(app, client=("127.0.0.1", 1)) as client:
         ready = client.get("/readyz").json()
         assert ready["ready"] is True and all(ready["checks"].values())

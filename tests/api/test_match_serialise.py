@@ -19,6 +19,35 @@ def schema_bytes(out: dict) -> bytes:
     return MatchResponse.model_validate(out).model_dump_json().encode()
 
 
+def assert_schema_bytes_or_refused(out: dict) -> None:
+    """``_serialise`` writes the schema's bytes of ``out``, or refuses it as the schema does."""
+    try:
+        want = schema_bytes(out)
+    except ValidationError:
+        with pytest.raises(ValidationError):
+            _serialise(out)
+        return
+    assert _serialise(out).body == want
+
+
+def result(conditions: list, *, support: str | None = None, **declared: object) -> dict:
+    """One result in the matcher's shape (``tier`` and ``excluded`` beside the declared keys; no fulfilment)."""
+    return {
+        "tier": None,
+        "policy_id": "p",
+        "item_id": "p#1",
+        "title": "标题",
+        "level": "eligible",
+        "score": 0.5,
+        "score_breakdown": {"bm25": 1.0, "dense": float("nan")},
+        "conditions": conditions,
+        "gaps": ["缺少"],
+        "support": support,
+        **declared,
+        "excluded": False,
+    }
+
+
 def test_real_answers_with_groups_roles_and_tiers_are_the_schema_bytes(client, keys, services):
     assert client.put(ITEM, json=V2, headers=auth(keys["admin"])).status_code == 200
     seen_group = seen_tier = False
@@ -36,20 +65,13 @@ def test_real_answers_with_groups_roles_and_tiers_are_the_schema_bytes(client, k
 def test_values_outside_the_fast_layout_fall_back_to_the_schema():
     leaf = {"field": "revenue", "op": "gte", "value": 1, "verdict": "met", "actual": 2, "role": "bonus"}
     group = {"any": [dict(leaf)], "span": "之一", "source": "x", "verdict": "unknown", "gap": "缺"}
-    result = {
-        "tier": None,
-        "policy_id": "p",
-        "item_id": "p#1",
-        "title": "标题",
-        "level": "eligible",
-        "score": 0.5,
-        "score_breakdown": {"bm25": 1.0, "dense": float("nan")},
-        "conditions": [leaf, group],
-        "gaps": ["缺少"],
-        "support": None,
-        "excluded": False,
+    out = {
+        "results": [result([leaf, group])],
+        "model": "m",
+        "index": "i",
+        "counts": {"eligible": 1},
+        "candidates": 3,
     }
-    out = {"results": [result], "model": "m", "index": "i", "counts": {"eligible": 1}, "candidates": 3}
     assert _public(out) is not None
     assert _serialise(out).body == schema_bytes(out)
     for change in (
@@ -61,15 +83,38 @@ def test_values_outside_the_fast_layout_fall_back_to_the_schema():
     ):
         changed = copy.deepcopy(out)
         change(changed)
-        try:
-            want = schema_bytes(changed)
-        except ValidationError:
-            with pytest.raises(ValidationError):
-                _serialise(changed)
-            continue
-        assert _serialise(changed).body == want
+        assert_schema_bytes_or_refused(changed)
     bad = copy.deepcopy(out)
     bad["results"][0]["conditions"][1] = {"all": [leaf], "verdict": "met"}
     assert _public(bad) is None
     with pytest.raises(ValidationError):
         _serialise(bad)
+
+
+def test_layout_by_key_order_plan_writes_the_schema_bytes():
+    """Dicts holding every declared key (the matcher's shapes) are laid out by a remembered key order."""
+    leaf = {
+        "source": "s",
+        "field": "revenue",
+        "op": "gte",
+        "value": 1,
+        "span": "营业收入",
+        "verdict": "met",
+        "actual": 2,
+    }
+    group = {"any": [dict(leaf)], "span": "之一", "verdict": "unknown", "gap": "缺"}
+    first = result([leaf, group, dict(leaf, verdict="unmet")], support="10万元", fulfilment=None, bonus=1.5)
+    out = {
+        "results": [first, dict(first, item_id="p#2")],
+        "model": "m",
+        "index": "i",
+        "counts": {"eligible": 2},
+    }
+    assert _public(out) is not None
+    assert _serialise(out).body == schema_bytes(out)
+    for key, wrong in (("title", None), ("score", 1), ("level", 3), ("support", 7)):
+        changed = dict(out, results=[dict(first, **{key: wrong})])
+        assert _public(changed) is None  # not the fast layout: the schema decides
+        assert_schema_bytes_or_refused(changed)
+    bad_leaf = dict(out, results=[dict(first, conditions=[dict(leaf, op=None)])])
+    assert _public(bad_leaf) is None

@@ -182,6 +182,15 @@ def test_match_by_id_and_by_profile_are_audited(client, keys):
     )
 
 
+def _whole_list(client, headers, policy):
+    """A policy's whole target list at every level, on one page."""
+    page = client.get(
+        f"/v1/policies/{policy}/targets", params={"limit": 500, "levels": LEVELS_ALL}, headers=headers
+    )
+    assert page.status_code == 200, page.text
+    return page.json()
+
+
 def _all_pages(client, headers, policy, limit, levels=LEVELS_ALL):
     rows, cursor, totals = [], None, set()
     while True:
@@ -198,9 +207,7 @@ def _all_pages(client, headers, policy, limit, levels=LEVELS_ALL):
 
 def test_target_pages_are_stable_and_complete(client, keys):
     push = auth(keys["push"])
-    whole = client.get(
-        "/v1/policies/jj-2024-02/targets", params={"limit": 500, "levels": LEVELS_ALL}, headers=push
-    ).json()
+    whole = _whole_list(client, push, "jj-2024-02")
     assert whole["next_cursor"] is None and whole["total"] == len(whole["data"]) > 3
     paged, totals = _all_pages(client, push, "jj-2024-02", 3)
     assert totals == {whole["total"]}
@@ -335,9 +342,7 @@ def test_paging_while_the_index_switches_concurrently(client, keys, services):
 
 def test_csv_export_is_streamed_and_audited(client, keys):
     push = auth(keys["push"])
-    whole = client.get(
-        "/v1/policies/jj-2024-02/targets", params={"limit": 500, "levels": LEVELS_ALL}, headers=push
-    ).json()
+    whole = _whole_list(client, push, "jj-2024-02")
     with client.stream(
         "GET", "/v1/policies/jj-2024-02/targets.csv", params={"levels": LEVELS_ALL}, headers=push
     ) as response:

@@ -23,7 +23,6 @@ from matcher.eligibility import (
     EnterpriseColumns,
     exclusion_hits,
     gaps_of,
-    judge,
     profile_flags,
 )
 
@@ -151,7 +150,7 @@ def test_gaps_spell_out_distance_and_missing_qualification():
         Condition("qualifications", "has", "国家高新技术企业"),
         Condition("employees", "gte", 10),
     ]
-    verdict = judge(conds, {"id": "e", "revenue": 800.0, "rd_expense": 28.0, "qualifications": []})
+    verdict = judge_item(conds, {"id": "e", "revenue": 800.0, "rd_expense": 28.0, "qualifications": []})
     assert verdict.level == "ineligible"
     gaps = gaps_of(verdict)
     assert [g.kind for g in gaps] == ["unmet", "unmet", "unknown"]
@@ -167,7 +166,7 @@ def test_gaps_spell_out_distance_and_missing_qualification():
 def test_exclusions_are_named_and_flagged():
     conds = [Condition("credit_status", "eq", "normal"), Condition("revenue", "gte", 100)]
     profile = {"id": "e", "revenue": 500.0, "credit_status": "dishonest", "major_violation": True}
-    verdict = judge(conds, profile)
+    verdict = judge_item(conds, profile)
     assert verdict.level == "ineligible"
     assert exclusion_hits(verdict) == ("失信",)
     assert profile_flags(profile) == ("失信", "重大违法")

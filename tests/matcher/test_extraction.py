@@ -3,21 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from extraction_helpers import checked_conditions as _check_spans
+from extraction_helpers import checked_keys as _keys
 
-from corpus.conditions import Condition
 from matcher.extraction import PolicyTags, enterprise_tags, extract_item
 from matcher.extraction.numbers import boundary_op, chinese_to_number, parse_number, to_wan
-
-
-def _keys(text: str, **kwargs: object) -> set[tuple]:
-    return {c.key for c in extract_item(text, **kwargs).conditions}  # type: ignore[arg-type]
-
-
-def _check_spans(text: str, **kwargs: object) -> tuple[Condition, ...]:
-    conditions = extract_item(text, **kwargs).conditions  # type: ignore[arg-type]
-    for condition in conditions:
-        assert condition.span and condition.span in text, condition
-    return conditions
 
 
 @pytest.mark.parametrize(

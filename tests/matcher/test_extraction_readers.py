@@ -5,22 +5,10 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from extraction_helpers import checked_conditions as _conditions
+from extraction_helpers import checked_keys as _keys
 
-from corpus.conditions import Condition
-from matcher.extraction import extract_item
 from matcher.extraction.conditions import reference_date
-
-
-def _conditions(text: str, **kwargs: object) -> tuple[Condition, ...]:
-    conditions = extract_item(text, **kwargs).conditions  # type: ignore[arg-type]
-    for condition in conditions:
-        assert condition.span and condition.span in text, condition
-    return conditions
-
-
-def _keys(text: str, **kwargs: object) -> set[tuple]:
-    return {c.key for c in _conditions(text, **kwargs)}
-
 
 # --- region -------------------------------------------------------------------------------------
 

@@ -6,6 +6,7 @@ import os
 import random
 import re
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -50,6 +51,17 @@ def start_cli(data_dir: Path, *args: str) -> subprocess.Popen[bytes]:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
     )
+
+
+def committed_rows(db: Path, table: str) -> int:
+    """Rows of ``table`` a writing process has committed to the SQLite file ``db``, read without blocking it."""
+    if not db.exists():
+        return 0
+    try:
+        with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=0.05) as conn:
+            return int(conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
+    except sqlite3.Error:
+        return 0  # not created or mid-migration: nothing committed yet
 
 
 def wait_for_count(

@@ -13,7 +13,7 @@ import pytest
 
 from corpus.store import open_store
 
-from .helpers import kill_midway, run_cli, sigkill, start_cli, wait_for_count
+from .helpers import committed_rows, kill_midway, run_cli, sigkill, start_cli, wait_for_count
 
 N_PROFILES = 3000
 BATCH = 100
@@ -27,16 +27,6 @@ def _write_profiles(path: Path) -> list[str]:
             record = {"id": key, "name": f"台州测试企业{i}", "employees": i % 400, "revenue": 500.0 + i}
             out.write(json.dumps(record, ensure_ascii=False) + "\n")
     return ids
-
-
-def _count(db: Path, table: str = "enterprises") -> int:
-    if not db.exists():
-        return 0
-    try:
-        with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=0.05) as conn:
-            return int(conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
-    except sqlite3.Error:
-        return 0  # not created or mid-migration: nothing committed yet
 
 
 def _stored_ids(data_dir: Path) -> list[str]:
@@ -63,7 +53,7 @@ def test_sigkill_mid_ingest_keeps_whole_batches_and_resumes(tmp_path: Path):
         db = data_dir / "policymatch.sqlite3"
         args = ("ingest", "enterprises", str(source), "--batch-size", str(BATCH), "--quiet")
         proc = start_cli(data_dir, *args)
-        kill_midway(proc, partial(_count, db), N_PROFILES, rng, round_)
+        kill_midway(proc, partial(committed_rows, db, "enterprises"), N_PROFILES, rng, round_)
 
         # Killed before the store was created: nothing committed, and the next run creates it.
         stored = _stored_ids(data_dir) if db.exists() else []  # the store opens after the kill
@@ -125,7 +115,7 @@ def test_sigkill_mid_policy_ingest_keeps_whole_policies(tmp_path: Path):
         # Wait for a random number of committed policies, then kill a few milliseconds later.
         target = rng.randrange(1, len(order))
         # Generous: on a loaded machine the CLI's start (imports, jieba) alone can take tens of seconds.
-        wait_for_count(proc, partial(_count, db, "policies"), target, timeout=180)
+        wait_for_count(proc, partial(committed_rows, db, "policies"), target, timeout=180)
         time.sleep(rng.uniform(0, 0.03))
         sigkill(proc)
         shape = _policy_shape(db) if db.exists() else {}

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from .helpers import kill_midway, run_cli, start_cli
+from .helpers import committed_rows, kill_midway, run_cli, start_cli
 
 N_ROWS = 3000
 BATCH = 100
@@ -31,19 +31,12 @@ def _write_ledger(path: Path) -> None:
             out.write(json.dumps(record, ensure_ascii=False) + "\n")
 
 
-def _count(db: Path) -> int:
-    if not db.exists():
-        return 0
-    try:
-        with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=0.05) as conn:
-            return int(conn.execute("SELECT count(*) FROM ledger").fetchone()[0])
-    except sqlite3.Error:
-        return 0  # not created or mid-migration: nothing committed yet
-
-
 def _state(db: Path) -> tuple[list[int], int, str]:
     """Line numbers of the stored rows in id order, ledger.append audit rows, integrity_check."""
     with sqlite3.connect(db) as conn:
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if "ledger" not in tables:  # killed before the migrations made it (a loaded machine): nothing stored
+            return [], 0, str(conn.execute("PRAGMA integrity_check").fetchone()[0])
         sources = [r[0] for r in conn.execute("SELECT source FROM ledger ORDER BY id")]
         audits = int(
             conn.execute("SELECT count(*) FROM audit_log WHERE action = 'ledger.append'").fetchone()[0]
@@ -63,7 +56,7 @@ def test_sigkill_mid_ledger_ingest_keeps_whole_batches_and_resumes_without_dupli
         data_dir = tmp_path / f"d{round_}"
         db = data_dir / "policymatch.sqlite3"
         proc = start_cli(data_dir, *args)
-        kill_midway(proc, partial(_count, db), N_ROWS, rng, round_)
+        kill_midway(proc, partial(committed_rows, db, "ledger"), N_ROWS, rng, round_)
 
         if db.exists():
             lines, audits, integrity = _state(db)
@@ -96,10 +89,10 @@ def test_ledger_ingest_names_bad_lines_and_strict_writes_nothing(tmp_path: Path)
     )
     strict = run_cli(tmp_path / "s", "ledger", "ingest", str(source), "--strict")
     assert strict.returncode == 1 and "line 3: amount" in strict.stderr and "line 4: status" in strict.stderr
-    assert _count(tmp_path / "s" / "policymatch.sqlite3") == 0
+    assert committed_rows(tmp_path / "s" / "policymatch.sqlite3", "ledger") == 0
     loose = run_cli(tmp_path / "l", "ledger", "ingest", str(source))
     assert loose.returncode == 1 and "1 row(s) appended, 0 already stored, 2 bad line(s)" in loose.stdout
-    assert _count(tmp_path / "l" / "policymatch.sqlite3") == 1
+    assert committed_rows(tmp_path / "l" / "policymatch.sqlite3", "ledger") == 1
 
 
 def test_cli_reports_duplicates_and_the_bench_measures_them(tmp_path: Path):

@@ -1,0 +1,19 @@
+"""What the extraction tests ask of every reading: a text's conditions, each with a span that is a piece of it."""
+
+from __future__ import annotations
+
+from corpus.conditions import Condition
+from matcher.extraction import extract_item
+
+
+def checked_conditions(text: str, **kwargs: object) -> tuple[Condition, ...]:
+    """Return what ``extract_item`` reads of ``text``, asserting every condition's span stands in it."""
+    conditions = extract_item(text, **kwargs).conditions  # type: ignore[arg-type]
+    for condition in conditions:
+        assert condition.span and condition.span in text, condition
+    return conditions
+
+
+def checked_keys(text: str, **kwargs: object) -> set[tuple]:
+    """Return the (field, op, value) keys of :func:`checked_conditions`."""
+    return {c.key for c in checked_conditions(text, **kwargs)}
