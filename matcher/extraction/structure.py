@@ -29,7 +29,7 @@ from dataclasses import replace
 from typing import Any
 
 from corpus.conditions import Condition, Entry, Tier
-from matcher.extraction.clauses import _CLAUSE_END, _HEADING_RE, _PART_END, _split
+from matcher.extraction.clauses import _CLAUSE_END, _HEADING_RE, _PART_END, _Span, _split
 from matcher.extraction.conditions import _Found, found_conditions
 from matcher.extraction.restated import core, restated
 from matcher.extraction.roles import (
@@ -41,7 +41,13 @@ from matcher.extraction.roles import (
     _role_of,
     _unheld_exceptions,
 )
-from matcher.extraction.silent import _LIST_LEAD_RE, _TARGET_RE, _silent_parts, _subject_part
+from matcher.extraction.silent import (
+    _LIST_LEAD_RE,
+    _TARGET_RE,
+    _past_others_duties,
+    _silent_parts,
+    _subject_part,
+)
 from matcher.extraction.tiers import _list_end, _with_tiers
 
 # --- the whole ---------------------------------------------------------------------------------------
@@ -110,6 +116,7 @@ def extract_entries(
     decided = [f for f in kept + repeated if f.condition.field != "undecidable"]
     kept += [f for f in _silent_parts(norm, first, parts, clauses) if not _restates_decided(norm, f, decided)]
     kept += _unheld_exceptions(norm, kept, parts)
+    kept = [f for f in kept if f.condition.field != "undecidable" or not _in_others_duty(norm, f, parts)]
     # An item's heading names its topic (（五）延长受疫情影响较大的困难行业企业弥补亏损年限。): free text read in it
     # states no requirement of its own — the body says whom the measure is for, and is read for it.
     heading = _HEADING_RE.match(norm)
@@ -150,6 +157,14 @@ def extract_entries(
 _BARE_SUBJECT_RE = re.compile(
     r"[的之\s　、，,]*(?:企业|单位|纳税人|缴费人|市场主体|主体|用人单位)?[的\s　、，,]*"
 )
+
+
+def _in_others_duty(norm: str, found: _Found, parts: Iterable[_Span]) -> bool:
+    """Say whether a finding lies in the words of a part that say what another body is to do (金融机构要…，提升受疫情…)."""
+    for part in parts:
+        if part.start <= found.start < part.end:
+            return found.end <= _past_others_duties(norm, part.start, part.end)
+    return False
 
 
 def _restates_decided(norm: str, stand_in: _Found, decided: Iterable[_Found]) -> bool:

@@ -155,3 +155,11 @@ def test_a_filing_date_moved_for_every_payer_states_no_requirement() -> None:
     )
     assert list(leaves(extract_entries(text))) == []
     assert judge_item(extract_entries(text), {"id": "e1"}).level == "eligible"
+
+
+def test_free_text_inside_another_bodys_duty_is_no_requirement() -> None:
+    # 受疫情影响 describes whom the bank serves in its own duty; the tier after it names its beneficiary.
+    text = "商业银行要调整内部考核办法，提升受疫情影响地区的信贷供给能力。对批发零售业的小微企业，贷款到期后可展期6个月。"
+    spans = _undecidable(text)
+    assert not any("受疫情影响" in s for s in spans)
+    assert "批发零售业" in spans
