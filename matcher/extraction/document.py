@@ -45,11 +45,10 @@ from matcher.extraction.document_dates import (  # noqa: F401 (re-exported)
     read_window,
     sentences,
 )
+from matcher.extraction.document_department import _placed, read_department  # noqa: F401 (re-exported)
 from matcher.extraction.document_region import (  # noqa: F401 (re-exported)
     ZONE_COUNTIES,
-    _placed,
     read_addressed_places,
-    read_department,
     read_region,
 )
 
