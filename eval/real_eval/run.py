@@ -132,7 +132,12 @@ def compare_extraction(corpus: Corpus, store: Any, *, read: str = "served") -> l
 
 
 def _extractor_entries(item: Any) -> Sequence[Any]:
-    """Return what the extractor reads of a stored item in the language v2 (its v1 leaves when it has no entries)."""
+    """Return what the extractor reads of a stored item in the language v2, by the store's own rule.
+
+    An empty v2 reading is nothing, as the store keeps it (``extracted_entries``), not the v1 leaves it
+    drops on purpose; only an extraction with no entries at all falls back to its leaves.
+    """
+    from corpus.store.policy_tables import extracted_entries
     from matcher.extraction import extract_item
 
     extraction = extract_item(
@@ -142,7 +147,7 @@ def _extractor_entries(item: Any) -> Sequence[Any]:
         department=item.department,
         issued=item.issued,
     )
-    return tuple(getattr(extraction, "entries", None) or extraction.conditions)
+    return tuple(extracted_entries(extraction))
 
 
 def run_extraction(corpus: Corpus, *, metadata: str = "source", read: str = "served") -> RealRun:

@@ -13,7 +13,7 @@ once per document, at ingest, from its 发文机关, title and text:
   policy at all (:mod:`matcher.extraction.doctype`), the **fulfilment mode** in
   the plan's vocabulary (免申即享, 即申即享, 快申优享, 即申快享, 申报审批, 第三方评审);
 - the **governing clauses** (适用范围, 就高不重复, 申报时间, 本措施适用于…, 总则 /
-  附则) whose conditions join every item's.
+  附则, and a 主送 line naming particular places) whose conditions join every item's.
 
 Every read fact keeps its span (offsets into the text; ``None`` when it was
 read from the title). :func:`apply_document_facts` fills a
@@ -33,6 +33,7 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from corpus.conditions import Condition, Group
 from matcher.extraction.doctype import classify_document
 from matcher.extraction.document_dates import (  # noqa: F401 (re-exported)
     DocumentFacts,
@@ -44,7 +45,13 @@ from matcher.extraction.document_dates import (  # noqa: F401 (re-exported)
     read_window,
     sentences,
 )
-from matcher.extraction.document_region import ZONE_COUNTIES, _placed, read_department, read_region  # noqa: F401 (re-exported)
+from matcher.extraction.document_region import (  # noqa: F401 (re-exported)
+    ZONE_COUNTIES,
+    _placed,
+    read_addressed_places,
+    read_department,
+    read_region,
+)
 
 # --- governing clauses -------------------------------------------------------------------------
 
@@ -124,11 +131,25 @@ def governing_extraction(
 
     conditions: list[Any] = []
     entries: list[Any] = []
+    governs = tuple(governs)
+    addressed = read_addressed_places(text, region_code)
+    if addressed is not None and addressed[0] in governs:
+        places = _addressed_entry(text, *addressed)
+        entries.append(places)
+        if not isinstance(places, Group):
+            conditions.append(places)
     for a, b in scope_clauses(text, governs):
         sentence = text[a:b]
         conditions += extract_conditions(sentence, region_code=region_code, issued=issued)
         entries += extract_entries(sentence, region_code=region_code, issued=issued)
     return tuple(conditions), tuple(entries)
+
+
+def _addressed_entry(text: str, span: Span, codes: tuple[str, ...]) -> Any:
+    """Return the region a notice's 主送 line bounds every item by: one place, or an ``any`` group of them."""
+    words = text[span[0] : span[1]]
+    leaves = tuple(Condition("region_code", "within_region", code, words) for code in codes)
+    return leaves[0] if len(leaves) == 1 else Group("any", leaves, words)
 
 
 def _entry_key(entry: Any) -> Any:
@@ -180,6 +201,11 @@ def read_document(
     window_open, window_close = read_window(text, day)
     kind = classify_document(text, title=title)
     region = read_region(text, title, department=department, home_region=home_region)
+    governs = governing_clauses(text)
+    # A notice sent to some places' departments only (主送 湖北、湖南…主管部门：) is for their enterprises.
+    addressed = read_addressed_places(text, region.value if region is not None else None)
+    if addressed is not None:
+        governs = (addressed[0], *governs)
     return DocumentFacts(
         region_code=region,
         department=_placed(read_department(text, title), region),
@@ -191,7 +217,7 @@ def read_document(
         doc_type=ReadFact(kind.doc_type, None, kind.evidence),
         is_policy=ReadFact(kind.is_policy, None, kind.evidence),
         fulfilment=read_fulfilment(text, title),
-        governs=governing_clauses(text),
+        governs=governs,
     )
 
 

@@ -89,7 +89,9 @@ def sentences(text: str, start: int = 0, end: int | None = None) -> Iterator[tup
 
 _CN_DIGIT = {**CN_DIGITS, "○": 0, "O": 0}  # 两 never stands in a written date
 _DATE_RE = re.compile(
-    r"(?P<y>(?:19|20)\d\d)\s*年\s*(?P<m>\d{1,2})\s*月(?:\s*(?P<d>\d{1,2})\s*[日号])?"
+    r"(?P<y>(?:19|20)\d\d)\s*年\s*(?P<m>\d{1,2})\s*月(?:\s*(?P<d>\d{1,2})\s*[日号]|(?P<me>底|末))?"
+    # 2020年底 / 2020年末: the year's last day (a month's end, 6月底, is the alternative above).
+    r"|(?P<ey>(?:19|20)\d\d)\s*年\s*(?:底|末)(?!\d)"
     r"|(?P<iy>(?:19|20)\d\d)[-/.](?P<im>\d{1,2})[-/.](?P<id>\d{1,2})"
     r"|(?P<cy>[二][〇○零O][一二三四五六七八九〇○零O]{2})年(?P<cm>[一二三四五六七八九十]{1,2})月(?P<cd>[一二三四五六七八九十]{1,3})日"
 )
@@ -128,9 +130,15 @@ def _dates(text: str, start: int = 0, end: int | None = None, year: int | None =
     end = len(text) if end is None else end
     found: list[_Date] = []
     for match in _DATE_RE.finditer(text, start, end):
-        if match.group("y"):
+        if match.group("y") and match.group("me"):
+            day = _month_end(int(match.group("y")), int(match.group("m")))
+            has_day = True
+        elif match.group("y"):
             day = _make_date(int(match.group("y")), int(match.group("m")), int(match.group("d") or 1))
             has_day = match.group("d") is not None
+        elif match.group("ey"):
+            day = _make_date(int(match.group("ey")), 12, 31)
+            has_day = True
         elif match.group("iy"):
             day = _make_date(int(match.group("iy")), int(match.group("im")), int(match.group("id")))
             has_day = True
@@ -153,6 +161,15 @@ def _dates(text: str, start: int = 0, end: int | None = None, year: int | None =
         if day is not None:
             found.append(_Date(match.start(), match.end(), day, True))
     return sorted(found, key=lambda d: d.start)
+
+
+def _month_end(year: int, month: int) -> dt.date | None:
+    """Return the last day of a month (6月底 → 30 June), or None for no such month."""
+    for last in (31, 30, 29, 28):
+        day = _make_date(year, month, last)
+        if day is not None:
+            return day
+    return None
 
 
 def _add_months(day: dt.date, months: int) -> dt.date:

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 
-from matcher.extraction.document_dates import _TAIL_NOISE_RE, ReadFact, read_issued
+from matcher.extraction.document_dates import _TAIL_NOISE_RE, ReadFact, Span, read_issued
 
 # --- region ------------------------------------------------------------------------------------
 
@@ -196,6 +196,9 @@ def _resolve(mentions: list[_Mention]) -> tuple[str, _Mention] | None:
     return _as_document_code(_trimmed(code)), best[3]
 
 
+_PRINTED_RE = re.compile(r"(?P<body>[^\s。；;，,：:]{2,40}?)\s*(?:19|20)\d\d年\d{1,2}月\d{1,2}日\s*印发")
+
+
 def _issuer_zone(text: str, title: str) -> list[tuple[str, int, int]]:
     """Where the issuer is named: the title's head (before 关于 / 印发), the text's head, the signature."""
     zones: list[tuple[str, int, int]] = []
@@ -204,6 +207,11 @@ def _issuer_zone(text: str, title: str) -> list[tuple[str, int, int]]:
     zones.append(("text", 0, cut.start() if cut else min(len(text), 60)))
     noise = _TAIL_NOISE_RE.search(text, max(0, len(text) - 400))
     end = noise.start() if noise is not None else len(text)
+    # The 版记's printing line (天津市商务局办公室 2020年2月15日印发) names the body that issued this
+    # document, even when the text ends with the signature of a notice it forwards (商务部办公厅 2020年2月7日).
+    printed = _PRINTED_RE.search(text, max(0, end - 200), end)
+    if printed is not None:
+        zones.append(("text", printed.start("body"), printed.end("body")))
     # The signature block: after the last full stop (本政策由县科技局会同县财政局负责解释。 names no issuer).
     stop = max(text.rfind("。", max(0, end - 80), end), end - 80, 0)
     zones.append(("text", stop, end))
@@ -347,7 +355,7 @@ def _department_region(department: str | None) -> ReadFact | None:
 
 def _home_region(text: str, department: str | None, home_region: str) -> ReadFact | None:
     """Return the home region for a local body named without its place, or a text saying 本市 with no city."""
-    if _national_subject(text):
+    if _national_subject(text) and _LOCAL_OFFICE_RE.search(text, 0, min(len(text), _PASSAGE_CHARS)) is None:
         return None
     lead = _lead_body(department)
     if lead and _NATIONAL_RE.search(lead) is None and _LOCAL_BODY_RE.fullmatch(lead):
@@ -365,6 +373,10 @@ _NATIONAL_SCHEME_RE = re.compile(
     r"国科发|财税〔|税务总局公告"
 )
 _CLAUSE_RE = re.compile(r"[^，,。；;：:\n]+")
+# A zone's administration (管委会; 园区 / 开发区 / 新区管理委员会) is always a local body: a passage that sends
+# the enterprise to one (报送至…管委会, 与…管委会联系) speaks for its own platform's enterprises, even when
+# its subject is a national scheme. 国家标准化管理委员会 and the like are national, hence not bare 管理委员会.
+_LOCAL_OFFICE_RE = re.compile(r"管委会|(?:园|园区|开发区|新区|示范区|试验区)管理委员会")
 # A clause that requires the scheme (企业须办理完成…加计扣除申报) makes it a condition, not the subject.
 _REQUIRES_RE = re.compile(r"须|需|应当|应")
 
@@ -387,6 +399,41 @@ def _fits_level(code: str, digits: int) -> bool:
 def _inside_local(text: str, national: re.Match[str], mentions: list[_Mention]) -> bool:
     """国家税务总局河南省税务局: a national body's local office is the place's."""
     return any(national.end() <= m.start <= national.end() + 2 for m in mentions)
+
+
+# --- addressees ---------------------------------------------------------------------------------
+
+# The 主送 line of a notice: bodies, then a colon, at the head (内蒙古、辽宁…商务、财政主管部门：). It ends in a
+# body's name; 各省、自治区… (every province) or 各市、县 (every city) addresses all, so a line with 各 names
+# no particular places.
+_ADDRESSEE_RE = re.compile(r"[^。；;：:\s]{2,160}?(?:部门|厅|局|委|委员会|政府|办|办公室|管委会)[：:]")
+_ADDRESSEE_HEAD_CHARS = 600
+
+
+def read_addressed_places(text: str, region_code: str | None = None) -> tuple[Span, tuple[str, ...]] | None:
+    """Return the span of a notice's 主送 line and the places it names, when it addresses particular places.
+
+    湖北、湖南、广东商务主管部门： — a notice sent to the departments of some provinces only is for their
+    enterprises: the places (2022 区划 codes, trimmed) are alternatives every item is bounded by. A line
+    that addresses 各省 / 各市 (all of them), names a place ambiguously, or names one outside the
+    issuer's ``region_code`` gives None.
+    """
+    match = _ADDRESSEE_RE.search(text, 0, min(len(text), _ADDRESSEE_HEAD_CHARS))
+    if match is None or "各" in match.group(0):
+        return None
+    mentions = _mentions(text, match.start(), match.end())
+    if not mentions or any(len(m.codes) != 1 for m in mentions):
+        return None
+    # Every name of the line is a place or a body: a place named inside a body's full name
+    # (国家税务总局湖北省税务局) addresses that body, not its province's enterprises.
+    if _NATIONAL_RE.search(text, match.start(), match.end()) is not None:
+        return None
+    codes = tuple(dict.fromkeys(_as_document_code(_trimmed(m.codes[0])) for m in mentions))
+    if region_code and not all(
+        c.startswith(_trimmed(region_code)) and c != _trimmed(region_code) for c in codes
+    ):
+        return None
+    return (mentions[0].start, match.end()), codes
 
 
 # --- department --------------------------------------------------------------------------------

@@ -57,6 +57,10 @@ _LOCAL_SUBJECT_RE = re.compile(
 # 在北京注册的中小微企业: registration in a place named by its short name (北京 for 北京市, 台州 for 台州市).
 _SHORT_PLACE_REGISTERED_RE = re.compile(rf"(?<=在)(?P<place>[\u4e00-\u9fff]{{2,3}}?){_REGISTERED_TAIL}")
 
+# Words after which a place's enterprises are those the measure is for: 对海淀区企业, 支持本市企业, and a relief
+# whose object they are (免收湖北省上市公司…年费, 减免某市小微企业…租金): the place bounds who gets it.
+_PLACE_BENEFICIARY_HEAD = r"(?:对|支持|鼓励|免收|免除|免征|减免|减收|减征|暂免|缓征)$"
+
 _PLACES_MAY_RE = re.compile(
     r"(?:(?<=^)|(?<=[，。；;：:\s]))(?P<place>[\u4e00-\u9fff]{2})等[^，。；;]{0,8}?地区(?:可以|可)(?!能)"
 )
@@ -121,7 +125,7 @@ def _regions(text: str, region_code: str | None) -> Iterator[_Found]:
         elif before:
             span_start, span_end = start - len(before.group(0)), end
         elif re.match(rf"(?:行政区域|辖区|范围)?内?(?:的)?{_ENTERPRISE_NOUN}", tail) and re.search(
-            r"(?:对|支持|鼓励)$", head
+            _PLACE_BENEFICIARY_HEAD, head
         ):
             span_start, span_end = start, end
         elif re.search(r"(?:^|[，。；;：:\s）)])$", head) and re.match(r"(?:可以|可)(?!能)", tail):

@@ -71,6 +71,16 @@ _PROCEDURE = (
     r"(?:申报|申请|受理)时间(?:为|是|：|:)|(?:须|需|应当?)(?:将|于|如实|向)"
     r"|(?:不|暂不|不再)(?:接受|受理)(?:线上|线下|现场|纸质|邮寄)?(?:申报|申请|材料)"
     r"|无论[^。；;]{1,30}?(?:还是|或是|或者|与否)[^。；;]{0,30}?(?:均|都)(?:可|能)"
+    # A step of the filing (在办理纳税申报时，应当填写…栏次 / 应当注明 / 应在…前向海关办理手续): how, not who.
+    r"|(?:在|于)办理[^，。；;]{0,30}?时"
+    r"|(?:须|需|应当?)(?:填写|填报|注明|开具|报送|提交|上传|留存|补报)"
+    r"|(?:须|需要?|应当?)在[^，。；;]{0,20}?(?:前|之前|以前|内)"
+    # When filing or paying is due, moved for every payer (征收期延长至3月底 / 纳税期限由按季度调整为按半年 /
+    # 可以…一并在6月底前申报缴纳): the calendar, no requirement.
+    r"|(?:征收期|纳税期限|申报期限|缴费期限?)[^，。；;]{0,12}?(?:延长至|延长到|调整为|顺延至|由)"
+    r"|在[^，。；;]{0,16}?(?:前|之前|以前)[^，。；;]{0,4}?(?:申报|缴纳|提交|报送|补办)"
+    # A material to hand in (《…登记表》2份 / …扫描件等相关材料).
+    r"|[》」][^，。；;]{0,4}[\d一二两三]+份|等(?:相关|有关|申报|证明)?材料|扫描件|复印件"
 )
 _PROCEDURE_RE = re.compile(_PROCEDURE)
 # A target the authorities set themselves (力争实现95%以上, 确保信贷余额不低于上年同期): what they aim at,
@@ -86,6 +96,44 @@ _NOT_A_REQUIREMENT_RE = re.compile(
     r"|免申即享|无需申报|无需申请|直接兑付|直接兑现"
     r"|" + _PROCEDURE + r"|" + _TARGET
 )
+# What an authority or a lender is to do (各级税务机关要…, 金融机构要适当下调…贷款利率, 鼓励融资租赁公司…减免租金):
+# a duty or an encouragement of someone other than the applicant, no requirement on the enterprise, whatever
+# obligation or threshold words follow. Matched at the opening of a clause only; the lazy gap is bounded.
+_OTHERS_DUTY_RE = re.compile(
+    r"(?:各级|各地|各类|各|有关|相关|全省|全市|全区|辖区内)?[^，。；;：:]{0,16}?"
+    r"(?:部门|机构|银行|机关|政府|财政|海关|税务局|融资租赁公司|保险公司|担保公司|国有企业)"
+    r"(?:要|应当?|须|需|必须|务必)(?!求)"
+    r"|(?:鼓励|支持|引导|督促|推动|发挥)[^，。；;：:]{0,16}?"
+    r"(?:金融机构|银行|担保机构|融资租赁公司|保险公司)"
+)
+
+
+# 对 / 为 / 向 / 与…企业 inside a clause: whom the measure is toward (加大对…企业的支持, 为…企业提供, 与…单位对接).
+_TOWARD_RE = re.compile(r"(?:对|为|向|与)[^，。；;,：:]{1,30}?(?:企业|单位|主体|商户|个体工商户|纳税人)")
+
+
+def _past_others_duties(text: str, start: int, end: int) -> int:
+    """Return where the applicant's words begin in a span opening with what another body is to do, else ``start``.
+
+    The body stays the subject over the commas after it (金融机构要下调…利率，减轻企业财务负担): its words
+    end at the span's end, or where a clause names a beneficiary of its own (…，对…企业给予贴息).
+    """
+    mark = _LIST_MARK_RE.match(text, start, end)
+    at = mark.end() if mark else start
+    if not _OTHERS_DUTY_RE.match(text, at, end):
+        return start
+    clause_start = at
+    for n in range(at, end + 1):
+        if n < end and text[n] not in _CLAUSE_END:
+            continue
+        # 银行业金融机构要…，加大对疫情防控物资生产企业的支持力度: the enterprises the duty is toward are the
+        # item's beneficiary, and what makes them so is a requirement (the opening clause too: keep it all).
+        if _TOWARD_RE.search(text, clause_start, n):
+            return start if clause_start == at else clause_start
+        clause_start = n + 1
+    return end
+
+
 # 对同时符合下列条件的企业，给予…: the beneficiary is whoever meets the list, which says the requirements.
 _LIST_LEAD_RE = re.compile(
     r"(?:符合|满足|具备|达到)(?:下列|以下|如下)(?:全部|所有)?(?:条件|要求|标准)"
@@ -102,6 +150,9 @@ _GENERIC_BENEFICIARY_RE = re.compile(
 _EVERY_OTHER_RE = re.compile(
     r"(?:[^，。；;]{0,12}?等)?(?:其他|其它|各类|所有)[^，。；;的]{0,6}?(?:企业|单位|纳税人|缴费人|市场主体)"
 )
+# 对租用其他经营用房的，…: "the other ones", after a tier for a named kind (对承租国有资产类经营用房的企业…) —
+# whoever is left, no requirement of its own (a short phrase whose head is 其他).
+_OTHER_ONES_RE = re.compile(r"[^，。；;]{0,6}?(?:其他|其它)[^，。；;]{0,8}")
 # What a clause of "X的，" leads to when X is no beneficiary: the support is taken back (…退出统计的，收回奖励资金).
 _CLAWBACK_RE = re.compile(r"^\s*(?:予以|将|应)?(?:收回|追回|追缴|退回|扣回)")
 _SUPPORT_CUT_RE = re.compile(
@@ -110,7 +161,7 @@ _SUPPORT_CUT_RE = re.compile(
 )
 
 
-def _fallback_span(text: str, part: _Span) -> tuple[int, int] | None:
+def _fallback_span(text: str, part: _Span, *, duties: bool = True) -> tuple[int, int] | None:
     """Return the requirement words of a part: without its list mark, its opening 对, and the support after them."""
     start, end = part.start, part.end
     mark = _LIST_MARK_RE.match(text, start)
@@ -118,6 +169,12 @@ def _fallback_span(text: str, part: _Span) -> tuple[int, int] | None:
         start = mark.end()
     while start < end and text[start] in " 　\t，,：:":
         start += 1
+    # 金融机构要适当下调小微企业贷款利率，…: another body's duty, no words of the applicant's.
+    past = _past_others_duties(text, start, end) if duties else start
+    if past != start:
+        start = past
+        while start < end and text[start] in " 　\t，,：:；;":
+            start += 1
     if text.startswith("对", start):
         start += 1
     cut = _SUPPORT_CUT_RE.search(text, start, end)
@@ -235,6 +292,7 @@ def _silent_parts(
             or _LIST_LEAD_RE.search(text, span[0], span[1])
             or _GENERIC_BENEFICIARY_RE.fullmatch(text, span[0], span[1])
             or _EVERY_OTHER_RE.match(text, span[0], span[1])
+            or _OTHER_ONES_RE.fullmatch(text, span[0], span[1])
             or _EVERY_ENTERPRISE_OBJECT_RE.fullmatch(text, span[0], span[1])
         ):
             continue
@@ -274,7 +332,7 @@ def _silent_clauses(
     for clause in _within(clauses, part.start, part.end):
         if read.overlaps(clause.start, clause.end):
             continue
-        span = _fallback_span(text, clause)
+        span = _fallback_span(text, clause, duties=False)
         if span is None:
             continue
         words = text[span[0] : span[1]]

@@ -29,7 +29,7 @@ from dataclasses import replace
 from typing import Any
 
 from corpus.conditions import Condition, Entry, Tier
-from matcher.extraction.clauses import _CLAUSE_END, _PART_END, _split
+from matcher.extraction.clauses import _CLAUSE_END, _HEADING_RE, _PART_END, _Span, _split
 from matcher.extraction.conditions import _Found, found_conditions
 from matcher.extraction.restated import core, restated
 from matcher.extraction.roles import (
@@ -41,7 +41,13 @@ from matcher.extraction.roles import (
     _role_of,
     _unheld_exceptions,
 )
-from matcher.extraction.silent import _LIST_LEAD_RE, _TARGET_RE, _silent_parts, _subject_part
+from matcher.extraction.silent import (
+    _LIST_LEAD_RE,
+    _TARGET_RE,
+    _past_others_duties,
+    _silent_parts,
+    _subject_part,
+)
 from matcher.extraction.tiers import _list_end, _with_tiers
 
 # --- the whole ---------------------------------------------------------------------------------------
@@ -60,6 +66,9 @@ def extract_entries(
     # Titles the item is for becoming; a requirement said twice (专精特新企业 / 专精特新中小企业).
     kept: list[_Found] = []
     seen: set[tuple] = set()
+    # A decidable requirement said again (【享受主体】在职职工30人以下的企业 … 对在职职工30人以下的企业免征…) is
+    # one condition; the part that says it again is read, and gets no stand-in of its own.
+    repeated: list[_Found] = []
     applied_for = False
     # A title the item is for becoming (企业申请认定市级企业技术中心…) is the outcome, no prerequisite, where
     # the item names it again as what the applicant becomes (经认定的市级企业技术中心，给予…).
@@ -88,6 +97,7 @@ def extract_entries(
             continue
         key = f.condition.key
         if f.condition.field != "undecidable" and f.condition.op != "semantic" and key in seen:
+            repeated.append(f)
             continue
         seen.add(key)
         kept.append(f)
@@ -103,8 +113,15 @@ def extract_entries(
         if f.condition.field != "undecidable" or words not in said:
             first.append(f)
         said.add(words)
-    kept += _silent_parts(norm, first, parts, clauses)
+    decided = [f for f in kept + repeated if f.condition.field != "undecidable"]
+    kept += [f for f in _silent_parts(norm, first, parts, clauses) if not _restates_decided(norm, f, decided)]
     kept += _unheld_exceptions(norm, kept, parts)
+    kept = [f for f in kept if f.condition.field != "undecidable" or not _in_others_duty(norm, f, parts)]
+    # An item's heading names its topic (（五）延长受疫情影响较大的困难行业企业弥补亏损年限。): free text read in it
+    # states no requirement of its own — the body says whom the measure is for, and is read for it.
+    heading = _HEADING_RE.match(norm)
+    if heading is not None:
+        kept = [f for f in kept if f.condition.field != "undecidable" or f.start >= heading.end()]
     kept.sort(key=lambda f: (f.start, f.end))
     # Exclusions stated over a part with no condition of their own (除湖北省外, 不含机关事业单位).
     roles = [(f, _role_of(f, norm, clauses, parts)) for f in kept]
@@ -134,6 +151,36 @@ def extract_entries(
             for f, r in roles
         ]
     return _unrestated(_with_tiers(norm, roles, any_from))
+
+
+# What is left of a stand-in once the decided conditions inside it are taken out, when it names nobody new.
+_BARE_SUBJECT_RE = re.compile(
+    r"[的之\s　、，,]*(?:企业|单位|纳税人|缴费人|市场主体|主体|用人单位)?[的\s　、，,]*"
+)
+
+
+def _in_others_duty(norm: str, found: _Found, parts: Iterable[_Span]) -> bool:
+    """Say whether a finding lies in the words of a part that say what another body is to do (金融机构要…，提升受疫情…)."""
+    for part in parts:
+        if part.start <= found.start < part.end:
+            return found.end <= _past_others_duties(norm, part.start, part.end)
+    return False
+
+
+def _restates_decided(norm: str, stand_in: _Found, decided: Iterable[_Found]) -> bool:
+    """Say whether a stand-in only says again a decided condition (…在职职工30人以下的企业, read once already)."""
+    inside = sorted(
+        (f for f in decided if stand_in.start <= f.start and f.end <= stand_in.end), key=lambda f: f.start
+    )
+    if not inside:
+        return False
+    rest, at = [], stand_in.start
+    for f in inside:
+        if f.start >= at:
+            rest.append(norm[at : f.start])
+            at = f.end
+    rest.append(norm[at : stand_in.end])
+    return all(_BARE_SUBJECT_RE.fullmatch(piece) for piece in rest)
 
 
 def _unrestated(entries: tuple[Entry, ...]) -> tuple[Entry, ...]:

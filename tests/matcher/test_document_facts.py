@@ -121,6 +121,23 @@ def test_a_passage_about_a_national_scheme_stays_national_on_a_city_platform():
     assert read_region(answer, department="科技局", home_region="3310").value == "3310"
 
 
+def test_a_national_scheme_passage_that_sends_the_enterprise_to_a_zone_office_is_local():
+    # Where to file is a zone's administration (管委会 is always a local body): the answer speaks for the
+    # platform's own enterprises even though its subject is the national 高新技术企业 scheme.
+    answer = "企业搬迁到园区后，请与园区管委会联系，高新技术企业资格复审材料报送至管委会企业服务处。"
+    fact = read_region(answer, department="科技局", home_region="3310")
+    assert fact is not None and fact.value == "3310"
+    answer = "高新技术企业资格到期前，企业应将复审申请报送所在开发区管理委员会。"
+    assert read_region(answer, department="科技局", home_region="3310").value == "3310"
+    # A national 管理委员会 (国家标准化管理委员会) is no local office: the passage stays national.
+    answer = "高新技术企业资格复审材料按国家标准化管理委员会发布的格式填写。"
+    fact = read_region(answer, department="科技局", home_region="3310")
+    assert fact is None or fact.value is None
+    # With no home region the local office places nothing.
+    answer = "高新技术企业资格复审材料报送至管委会。"
+    assert read_region(answer, department="科技局") is None
+
+
 def test_ingest_reads_the_region_with_the_platforms_home_region(tmp_path: Path):
     store = open_store(tmp_path / "store.sqlite3")
     doc = {
@@ -146,6 +163,23 @@ def test_a_clause_naming_another_body_does_not_move_the_region():
     assert read_region(text, "关于加快科技创新的若干政策措施").value == "331023"
 
 
+def test_the_printing_line_names_the_issuer_of_a_forwarded_notice():
+    # A city body forwards a ministry's notice: the text ends with the ministry's signature, then the
+    # 版记's printing line of the body that issued this document.
+    text = (
+        "市工业和信息化局关于转发做好中小企业服务工作的通知 各区工业和信息化主管部门： 现将通知转发给你们。"
+        " 一、对受影响的企业给予支持。 工业和信息化部办公厅 2021年3月2日"
+        " 嘉兴市工业和信息化局办公室 2021年3月9日印发"
+    )
+    fact = read_region(text)
+    assert fact is not None and fact.value == "3304"
+    assert text[fact.span[0] : fact.span[1]] == "嘉兴市"
+    # A national body's printing line keeps the document national.
+    text = "一、对企业给予补助。 国务院办公厅 2021年3月2日印发"
+    fact = read_region(text)
+    assert fact is not None and fact.value is None
+
+
 # --- dates ---------------------------------------------------------------------------------------
 
 
@@ -168,6 +202,10 @@ def test_issue_date_from_the_signature_and_from_a_cover_letter():
         ("本细则执行期限自2023年7月1日起至2025年6月30日止。", None, ("2023-07-01", "2025-06-30")),
         ("本公告自2021年1月1日起施行，截止日期另行公告。", None, ("2021-01-01", None)),
         ("本政策自印发之日起施行，有效期至疫情解除后三个月。", "2020-02-10", ("2020-02-10", None)),
+        # A year's or a month's end (年底 / 年末 / 6月底) is its last day.
+        ("本措施自印发之日起实施，有效期至2021年底。", "2021-03-02", ("2021-03-02", "2021-12-31")),
+        ("本通知自印发之日起执行至2022年2月底。", "2021-11-05", ("2021-11-05", "2022-02-28")),
+        ("上述政策措施自发布之日起施行，执行至2023年末。", "2023-04-01", ("2023-04-01", "2023-12-31")),
         # Counted from an issue date the document does not state: unknown, not guessed.
         ("本政策执行期为自发布之日起的3个月。", None, (None, None)),
     ],
@@ -366,6 +404,66 @@ def test_a_jsonl_record_keeps_what_it_gives_and_gets_the_rest_from_its_text(tmp_
         assert store.get_policy("g1").document.region_code == "3310"  # given wins
         assert store.get_policy("r1").document.region_code == "331004"  # null: read from the text
         assert store.get_policy("r1").document.valid_until == "2026-12-31"
+    finally:
+        store.close()
+
+
+# A national notice sent to some provinces' departments only (its 主送 line), written for these tests.
+ADDRESSED = (
+    "关于做好春耕农资保供工作的通知 江西、湖南、广西农业农村、财政主管部门： "
+    "为做好春耕期间农资供应，现就有关事项通知如下： "
+    "一、对承担农资保供任务的流通企业，按实际运输费用的50%给予补贴。 "
+    "二、对新增农资储备的企业给予贷款贴息。 "
+    "农业农村部办公厅 财政部办公厅 2021年2月10日"
+)
+
+
+def test_a_notice_addressed_to_some_provinces_is_for_their_enterprises():
+    from matcher.extraction.document import read_addressed_places
+
+    found = read_addressed_places(ADDRESSED)
+    assert found is not None
+    (a, b), codes = found
+    assert ADDRESSED[a:b] == "江西、湖南、广西农业农村、财政主管部门："
+    assert codes == ("36", "43", "45")
+    facts = read_document(ADDRESSED)
+    # The document stays national (a ministry's); the line governs every item instead.
+    assert facts.values()["region_code"] is None
+    assert (a, b) in facts.governs
+    # 各省、自治区、直辖市 addresses every province: no particular places.
+    assert read_addressed_places("关于…的通知 各省、自治区、直辖市财政厅（局）： 现通知如下：") is None
+    # A place named inside a national body's local office names that office, not whose enterprises.
+    assert read_addressed_places("关于…的通知 国家税务总局湖北省税务局： 现通知如下：") is None
+    # A province's notice to its own cities is bounded by them; to a place outside it, by nothing.
+    assert read_addressed_places("通知 台州市、宁波市经信局：", "33")[1] == ("3310", "3302")
+    assert read_addressed_places("通知 台州市、南京市经信局：", "33") is None
+
+
+def test_ingest_bounds_every_item_by_the_places_a_notice_is_addressed_to(tmp_path: Path):
+    from corpus.conditions import Group, judge_item
+
+    store = open_store(tmp_path / "addressed.sqlite3")
+    try:
+        report = ingest_policies(
+            store,
+            [{"id": "nong-1", "title": "关于做好春耕农资保供工作的通知", "text": ADDRESSED}],
+            progress=False,
+        )
+        assert report.ok
+        stored = store.get_policy("nong-1")
+        assert stored.document.region_code is None
+        offered = [item for item in stored.items if item.is_policy is not False]
+        assert offered
+        for item in offered:
+            entries = store.item_conditions(item.id)
+            groups = [e for e in entries if isinstance(e, Group)]
+            assert any({m.value for m in g.members} == {"36", "43", "45"} for g in groups), item.id
+            # An enterprise of another province is not offered it; one of an addressed province may be.
+            assert judge_item(entries, {"id": "x", "region_code": "110108"}).level in (
+                "ineligible",
+                "near_miss",
+            )
+            assert judge_item(entries, {"id": "x", "region_code": "430102"}).level != "ineligible"
     finally:
         store.close()
 

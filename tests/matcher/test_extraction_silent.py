@@ -59,3 +59,107 @@ def test_procedure_only_text_gains_no_condition(text: str) -> None:
 def test_a_clause_that_only_says_how_the_support_is_paid_adds_nothing() -> None:
     text = "对年营业收入达到500万元的工业企业，按其上年度研发投入的10%给予补助，由区财政直接拨付。"
     assert _undecidable(text) == []
+
+
+# --- another body's duty (issue 14): what a lender or an authority is to do asks nothing of the applicant ---
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # A lender's duty, and the purpose after it: the bank is the subject over the comma.
+        "商业银行要合理下调中小企业贷款利率，减轻企业融资负担。",
+        # An authority's duty, opening with 各级.
+        "各级人力资源部门要简化补贴申领流程，压缩办理时限。",
+        # An encouragement of a lender.
+        "鼓励融资租赁公司根据承租人经营情况，适当延长租金支付期限，帮助其渡过难关。",
+    ],
+)
+def test_a_duty_of_another_body_gains_no_stand_in(text: str) -> None:
+    assert _undecidable(text) == []
+
+
+def test_a_duty_toward_named_enterprises_keeps_their_stand_in() -> None:
+    # The enterprises the bank is to serve are whom the item is for: what makes them so stays a requirement.
+    text = "商业银行要主动对接，简化审批，加大对应急物资生产企业的信贷支持力度。"
+    assert any("应急物资生产企业" in s for s in _undecidable(text))
+
+
+def test_a_beneficiary_after_the_duty_keeps_its_stand_in() -> None:
+    # 对…给予贴息 names a beneficiary of its own after the lender's duty.
+    text = "督促农业担保机构扩大担保规模，对新建冷链仓储基地的企业给予贴息。"
+    assert any("新建冷链仓储基地" in s for s in _undecidable(text))
+
+
+def test_the_lender_duty_keeps_an_item_with_no_requirement_eligible() -> None:
+    entries = extract_entries("商业银行要合理下调中小企业贷款利率，减轻企业融资负担。")
+    assert judge_item(entries, {"id": "e1"}).level == "eligible"
+
+
+def test_a_decided_requirement_said_again_gains_no_stand_in() -> None:
+    # 【享受主体】 and the measure say the same head count; it is read once, and no stand-in repeats it.
+    text = (
+        "（二）暂免征收小微企业水利建设基金。 　　【享受主体】 　　从业人员20人（含）以下的企业。 "
+        "　　【优惠内容】 　　自2021年1月1日起，对从业人员20人（含）以下的企业暂免征收水利建设基金。"
+    )
+    found = list(leaves(extract_entries(text)))
+    assert [c.field for c in found] == ["employees"]
+
+
+# --- procedure steps and materials (issue 14): how to file and what to hand in ask nothing of whom ---
+
+
+@pytest.mark.parametrize(
+    ("text", "step"),
+    [
+        # A step of the filing, after the read requirement.
+        (
+            "对小规模纳税人免征增值税。纳税人在办理增值税纳税申报时，应当填写申报表相应栏次。",
+            "应当填写申报表相应栏次",
+        ),
+        # A deadline for a step at an office.
+        ("对小规模纳税人免征增值税，有关单位应在2025年6月30日前向税务机关办理退税手续。", "办理退税手续"),
+        # A material to hand in.
+        ("对小规模纳税人免征增值税。申请时报送《减免税备案登记表》2份。", "2份"),
+        ("对小规模纳税人免征增值税。企业应上传营业执照扫描件等相关材料。", "扫描件"),
+    ],
+)
+def test_a_procedure_step_or_material_gains_no_stand_in(text: str, step: str) -> None:
+    assert not any(step in s for s in _undecidable(text))
+
+
+def test_the_other_ones_after_a_tier_gain_no_stand_in() -> None:
+    # 对租用其他…的 is whoever the tier before it left: no requirement of its own; the tier keeps its own.
+    text = (
+        "对租用国有资产类厂房的中小企业，免收1个月租金。对租用其他厂房的，鼓励业主为租户减免租金，"
+        "具体由双方协商解决。"
+    )
+    spans = _undecidable(text)
+    assert not any("其他厂房" in s for s in spans)
+    assert any("国有资产类厂房" in s for s in spans)
+
+
+def test_free_text_in_the_item_heading_is_no_requirement_of_its_own() -> None:
+    # The heading names the topic; the body says whom the measure is for, and only the body is read for it.
+    text = "（五）延长受疫情影响较大的企业贷款期限。对批发零售业的小微企业，贷款到期后可展期6个月。"
+    spans = _undecidable(text)
+    assert "受疫情影响较大" not in spans
+    assert "批发零售业" in spans
+
+
+def test_a_filing_date_moved_for_every_payer_states_no_requirement() -> None:
+    # The calendar of filing changes for every payer: no condition, so every payer is eligible.
+    text = (
+        "三、调整房产税纳税期限 　　房产税纳税期限由按季度调整为按半年。纳税人原需要在4月申报缴纳的房产税，"
+        "可以与下一季度房产税一并在7月底前申报缴纳。"
+    )
+    assert list(leaves(extract_entries(text))) == []
+    assert judge_item(extract_entries(text), {"id": "e1"}).level == "eligible"
+
+
+def test_free_text_inside_another_bodys_duty_is_no_requirement() -> None:
+    # 受疫情影响 describes whom the bank serves in its own duty; the tier after it names its beneficiary.
+    text = "商业银行要调整内部考核办法，提升受疫情影响地区的信贷供给能力。对批发零售业的小微企业，贷款到期后可展期6个月。"
+    spans = _undecidable(text)
+    assert not any("受疫情影响" in s for s in spans)
+    assert "批发零售业" in spans

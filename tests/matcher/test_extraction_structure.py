@@ -502,6 +502,18 @@ def test_a_place_whose_authority_may_grant_the_measure_is_a_region() -> None:
     ]
 
 
+def test_a_place_whose_enterprises_a_relief_is_for_is_a_region() -> None:
+    # 免收 / 减免 + a place's enterprises: the place bounds who is spared (as 对…企业 does).
+    text = "（五）免收江西省上市公司、挂牌公司应缴纳的2021年度年费，免除江西省期货公司的席位费。"
+    regions = [c for c in _leaves(text) if c.field == "region_code"]
+    assert {c.value for c in regions} == {"36"}
+    text = "减免台州市小微企业承租市属国有房产的租金。"
+    assert [c.value for c in _leaves(text) if c.field == "region_code"] == ["3310"]
+    # A place that is not the enterprises' (免收企业向省里缴纳的…; fees paid to a place) stays no region.
+    text = "免收企业向江西省交易所缴纳的上市年费。"
+    assert not [c for c in _leaves(text) if c.field == "region_code"]
+
+
 def test_an_item_for_becoming_a_title_that_names_nothing_else_has_no_stand_in() -> None:
     # The title is what the applicant becomes (labelling guide §5): every enterprise may apply, and its
     # words name no one to stand in for.
