@@ -22,7 +22,9 @@ quantifier over overlapping classes, so the whole stays linear in the text.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
+import itertools
 import re
 from collections.abc import Iterable
 from dataclasses import replace
@@ -67,8 +69,20 @@ def _unread_kinds(norm: str, found: list[_Found]) -> list[_Found]:
     is left as it is: 小微企业、个体工商户 names the small (the labelling guide reads the size alone).
     """
     out: list[_Found] = []
-    for start, end in kind_lists(norm):
-        inside = [f for f in found if start <= f.start and f.end <= end]
+    lists = kind_lists(norm)
+    if not lists:
+        return out
+    # Findings by start, with the furthest end reached so far: whether one overlaps a member is two
+    # look-ups, so an item of many lists stays linear in its findings (no scan per list).
+    ordered = sorted(found, key=lambda f: f.start)
+    starts = [f.start for f in ordered]
+    reach = list(itertools.accumulate((f.end for f in ordered), max))
+    for start, end in lists:
+        inside = [
+            f
+            for f in ordered[bisect.bisect_left(starts, start) : bisect.bisect_left(starts, end)]
+            if f.end <= end
+        ]
         if not any(f.condition.field in ("industry_code", "qualifications") for f in inside):
             continue
         if any(f.condition.field not in ("industry_code", "qualifications", "undecidable") for f in inside):
@@ -78,7 +92,8 @@ def _unread_kinds(norm: str, found: list[_Found]) -> list[_Found]:
             m_start, m_end = at, at + len(member)
             at = m_end + 1
             m_start += len(member) - len(member.lstrip("和及以与或")) if member[:1] in "和及以与或" else 0
-            if any(f.start < m_end and m_start < f.end for f in found):
+            before = bisect.bisect_left(starts, m_end)  # findings that start before the member ends
+            if before and reach[before - 1] > m_start:
                 continue
             value = norm[m_start:m_end]
             out.append(_Found(m_start, m_end, Condition("undecidable", "eq", value, value)))

@@ -10,6 +10,7 @@ import bisect
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from typing import cast
 
 from corpus.conditions import Condition, Entry, Formula, Group, Role, Tier
@@ -119,21 +120,31 @@ _KIND = r"[^，。；、：:\s（）()对为和及与或的]{1,12}?(?:企业|公
 KIND_LIST_RE = re.compile(rf"(?:{_KIND}、){{1,8}}(?:和|及|以及|与|或)?{_KIND}")
 
 
-def kind_lists(text: str) -> list[tuple[int, int]]:
-    """Spans of the lists of kinds of enterprise in ``text``: whom a measure is for, any one of them."""
-    return [m.span() for m in KIND_LIST_RE.finditer(text)]
+@lru_cache(maxsize=8)
+def kind_lists(text: str) -> tuple[tuple[int, int], ...]:
+    """Spans of the lists of kinds of enterprise in ``text``: whom a measure is for, any one of them.
+
+    Cached: an item's parts each ask about the same text (a str caches its hash, so a hit is cheap),
+    and one scan per part would make a long item quadratic.
+    """
+    return tuple(m.span() for m in KIND_LIST_RE.finditer(text))
 
 
 def _or_groups(items: list[tuple[_Found, str]], text: str) -> list[list[tuple[_Found, str]]]:
     """Consecutive findings joined by 或 / 或者 in one clause, or listed as kinds of enterprise: alternatives."""
     groups: list[list[tuple[_Found, str]]] = []
     lists = kind_lists(text)
+    list_starts = [s for s, _ in lists]
     for item in items:
         if groups:
             last = groups[-1][-1][0]
             gap = text[last.end : item[0].start]
-            listed = any(s <= last.start and item[0].end <= e for s, e in lists) and (
-                "undecidable" in (last.condition.field, item[0].condition.field)
+            # The list that holds the last finding (lists do not overlap: the one starting last before it).
+            at = bisect.bisect_right(list_starts, last.start) - 1
+            listed = (
+                at >= 0
+                and item[0].end <= lists[at][1]
+                and "undecidable" in (last.condition.field, item[0].condition.field)
             )
             if (
                 (last.condition.field != "qualifications" or item[0].condition.field != "qualifications")
