@@ -39,9 +39,11 @@ def test_a_title_defined_or_confirmed_is_no_requirement(sentence: str) -> None:
 def test_a_title_held_beside_the_one_confirmed_stays_required() -> None:
     text = "企业持有有效期内的高新技术企业证书的，可直接确认符合科技型中小企业条件，无需另行评分。"
     assert [c.value for c in _fields(text, "qualifications")] == ["国家高新技术企业"]
-    # An enterprise without the held title fails; the confirmed one is asked of no one.
+    # The holder is not failed on the title it is to be confirmed as (the stand-in for 确认符合 leaves it
+    # to be checked); one without the held title is.
     verdict = judge_item(extract_entries(text), {"qualifications": ["国家高新技术企业"]})
-    assert verdict.level != "ineligible"
+    assert verdict.level == "need_info"
+    assert judge_item(extract_entries(text), {"qualifications": []}).level in ("near_miss", "ineligible")
 
 
 def test_a_title_the_enterprise_holds_is_still_read() -> None:
@@ -95,7 +97,7 @@ def test_a_trade_in_passing_leaves_other_enterprises_unknown_not_ineligible() ->
     # Before: the provider's trade (L726) was required, so a manufacturer was told it did not qualify.
     entries = extract_entries("组织人力资源服务机构为企业紧缺岗位提供免费招聘服务。")
     verdict = judge_item(entries, {"industry_code": "C3511"})
-    assert verdict.level != "ineligible"
+    assert verdict.level == "need_info"
 
 
 # --- kinds of enterprise listed side by side are alternatives -------------------------------------
@@ -119,7 +121,7 @@ def test_kinds_listed_side_by_side_are_one_any_group_with_stand_ins_for_the_unre
         assert m.span in text
     # A chip maker is eligible on its trade alone; an enterprise of another kind may be one no field tells.
     assert judge_item(extract_entries(text), {"industry_code": "C3973"}).level == "eligible"
-    assert judge_item(extract_entries(text), {"industry_code": "F5211"}).level != "ineligible"
+    assert judge_item(extract_entries(text), {"industry_code": "F5211"}).level == "need_info"
 
 
 def test_a_trade_listed_with_other_holders_is_one_of_them() -> None:
@@ -148,3 +150,16 @@ def test_requirements_listed_are_no_kinds_of_enterprise() -> None:
     # 注册在本区、纳税在本区: two requirements, both to be met, not alternatives.
     entries = extract_entries("对注册在本区、纳税在本区的企业给予补贴。")
     assert not [e for e in entries if isinstance(e, Group)]
+
+
+def test_a_qualifying_cost_after_a_list_of_kinds_is_one_more_requirement() -> None:
+    # The list makes an any group; the cost that must qualify is still asked of whoever is in it, so a
+    # chip maker is not told it is eligible on its trade alone.
+    text = "高新技术企业、软件企业、集成电路企业均须开展研发活动，对上述企业实际发生符合条件的研发费用，可享受加计扣除。"
+    found = _leaves(text)
+    assert any(c.field == "undecidable" and "符合条件的研发费用" in str(c.value) for c in found)
+    assert judge_item(extract_entries(text), {"industry_code": "C3973"}).level == "need_info"
+    # 符合条件的企业 alone still names the beneficiary, no requirement of its own.
+    assert not [
+        c for c in _leaves("对高新技术企业给予研发补助，符合条件的企业可以申请。") if c.field == "undecidable"
+    ]
