@@ -175,13 +175,12 @@ def match_items(
     if catalog.table.semantic_texts and own_text:
         assert text_vector is not None
         semantic_scores = semantic.of(catalog.table) @ text_vector[0]
-    codes = catalog.table.verdict_codes(data, semantic_scores, judge.codes)
     if not offered.region_known:
-        verdicts = catalog.table.levels_from_codes(codes)
+        verdicts = catalog.table.judge_all(data, semantic_scores, judge.codes)
         level = need_info_at_best(verdicts.level, catalog.has_region)  # an unknown region is missing data
     else:
-        # Only the region's items can be offered: the level pass runs over their rows alone.
-        verdicts = catalog.table.levels_of_items(codes, positions)
+        # Only the region's items can be offered: their rows alone are judged and passed through the levels.
+        verdicts = catalog.table.judge_items(data, positions, semantic_scores, judge.codes)
         level = verdicts.level
     flagged, level_without_exclusions = verdicts.excluded, verdicts.level_without_exclusions
     rules = verdicts.rules_share()

@@ -49,7 +49,8 @@ def write_answers(matcher: Matcher, ids: list[str], stored: list[Any], path: Pat
 def components(matcher: Matcher, ids: list[str]) -> dict[str, float]:
     """CPU (µs per request, the best of three passes over ``ids``) of the parts of a first request, timed alone.
 
-    Verdict codes of every condition row, the level pass (over the region's items, as a match runs it), the index parts of the region's candidates,
+    Verdict codes of every condition row, the level pass (over the region's items), both over the region's
+    rows only (as a match runs them), the index parts of the region's candidates,
     re-judging the top 20 with their gaps, and the whole ``match().to_dict()``. Alone, each runs with
     warm caches, so the parts add up to less than the whole.
     """
@@ -82,6 +83,8 @@ def components(matcher: Matcher, ids: list[str]) -> dict[str, float]:
         "verdict_codes": timed(lambda k: table.verdict_codes(profiles[k])),
         # As a match runs it: over the region's items.
         "level_pass": timed(lambda k: table.levels_of_items(codes[k], inputs[k][2])),
+        # What a match runs now: the codes of the region's rows only, then their level pass.
+        "region_codes_and_levels": timed(lambda k: table.judge_items(profiles[k], inputs[k][2])),
         "index_parts": timed(lambda k: index.parts(catalog, *inputs[k])),
         "rejudge_top20": timed(rejudge),
         "match_to_dict": timed(lambda k: matcher.match(enterprise_id=ids[k]).to_dict()),

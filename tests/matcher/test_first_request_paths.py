@@ -377,6 +377,9 @@ def test_level_pass_over_some_items_of_a_table_of_plain_leaves():
         every = table.levels_from_codes(codes)
         for items in ([4, 0, 3], [1], [], [0, 1, 2, 3, 4]):
             some = table.levels_of_items(codes, np.array(items, dtype=np.int64))
+            judged = table.judge_items(profile, np.array(items, dtype=np.int64))
+            assert np.array_equal(judged.level, every.level[items])
+            assert np.array_equal(judged.rules_share(), every.rules_share()[items])
             assert np.array_equal(some.level, every.level[items])
             assert np.array_equal(some.rules_share(), every.rules_share()[items])
             assert np.array_equal(some.excluded, every.excluded[items])
@@ -460,3 +463,44 @@ def test_zscore_spelt_out_gives_the_bits_of_std_and_mean():
         assert np.array_equal(zscore(values), plain(values))
     for special in ([], [1.0], [np.nan, 1.0], [np.inf, 1.0, 2.0]):
         assert np.array_equal(zscore(np.array(special)), plain(np.array(special)), equal_nan=True)
+
+
+def test_codes_of_some_items_rows_are_those_of_every_row(tmp_path, encoder):  # type: ignore[no-untyped-def]
+    from golden_demo import demo_matcher
+
+    with demo_matcher(tmp_path, encoder) as matcher:
+        catalog, judge = matcher.catalog, matcher.judge
+        table = catalog.table
+        n = len(catalog.items)
+        assert not table.structure.simple and table.semantic_texts
+        rng = np.random.default_rng(22)
+        subsets = [
+            *(np.flatnonzero(catalog.in_region(p)) for p in (*catalog.prefixes, "\0")),
+            np.zeros(0, dtype=np.int64),
+            np.sort(rng.choice(n, n // 3, replace=False)),
+            rng.choice(n, n // 4, replace=False),  # not in order
+            np.array([3, 1, 3, 0, 1], dtype=np.int64),  # an item twice: judged whole, no plan
+        ]
+        ids = [matcher.columns.ids[r] for r in range(len(matcher.columns)) if matcher.columns.alive[r]][:6]
+        profiles = [matcher.profile_for(i, None) for i in ids]
+        # Missing numbers and date, an unreadable date, a profile without any field.
+        profiles += [
+            {**profiles[0], "established": None, "revenue": None},
+            {**profiles[1], "established": "x"},
+            {},
+        ]
+        for profile in profiles:
+            scores = rng.uniform(-0.2, 1.0, len(table.semantic_texts)).astype(np.float32)
+            for semantic in ((None, None), (scores, judge.codes)):
+                every = table.verdict_codes(profile, *semantic)
+                for items in subsets:
+                    part = table.compile_items(items)
+                    if part.plan is not None:
+                        assert np.array_equal(table._codes(part.plan, profile, *semantic), every[part.rows])
+                    else:
+                        assert len(np.unique(part.rows)) < len(part.rows)
+                    plain = table.levels_of_items(every, items)
+                    some = table.judge_items(profile, items, *semantic)
+                    for name in ("level", "n_met", "n_conditions", "excluded", "level_without_exclusions"):
+                        assert np.array_equal(getattr(some, name), getattr(plain, name)), name
+                    assert np.array_equal(some.rules_share(), plain.rules_share())
