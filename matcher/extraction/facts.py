@@ -311,7 +311,23 @@ _TRADE_THING_RE = re.compile(
     # …the trade as the actor of an activity the measure asks for (支持医疗机构积极开展…研究): the activity
     # is the requirement (an undecidable one), not the trade.
     r"|等?(?:积极|主动)?(?:开展|参与)"
+    # …or as a provider that serves the enterprises (组织人力资源服务机构为企业提供免费服务): the enterprise
+    # served is the beneficiary, the trade is not.
+    r"|等?(?:机构|企业|单位)?为(?:企业|中小企业|小微企业|用人单位|市场主体)"
 )
+# The authorities' own plan for a trade (创建生物医药“万亩千亿”新产业平台, 建设…产业基地): the trade names the
+# platform or base they build, not whom the measure is for.
+_PLAN_BEFORE_RE = re.compile(r"(?:创建|建设|打造|培育|建立|谋划|布局)[^，。；]{0,4}$")
+_PLAN_AFTER_RE = re.compile(
+    r"[^，。；、]{0,10}?(?:产业平台|平台|基地|集群|产业园|园区)(?![^，。；]{0,4}企业)"
+)
+# A service named by its trade (提供公共交通运输服务…的纳税人, 公共交通运输服务的具体范围): what the enterprise
+# does, which the labels read as an undecidable fact, not its industry code — unless the words go on to
+# name those who provide it (交通运输服务企业 / 服务业 / 服务机构). The service must be one provided
+# (提供…) or one whose scope is defined: a thing of the trade (旅游服务质量保证金) still names the trade.
+_SERVICE_RE = re.compile(r"服务(?!业|企业|型|类|机构|单位|商|提供者|主体|行业)")
+_PROVIDES_RE = re.compile(r"提供[^，。；、]{0,4}$")
+_SERVICE_SCOPE_RE = re.compile(r"服务(?:的)?(?:具体)?(?:范围|是指)")
 
 
 def _industries(text: str) -> Iterator[_Found]:
@@ -357,6 +373,13 @@ def _industries(text: str) -> Iterator[_Found]:
         # A thing of the trades the measure deals with (物流运输等问题, 超市、便利店等场所营业时间, 制造业贷款投放,
         # 农业企业包保制度): the trades qualify the noun, not whom the measure is for.
         if _TRADE_THING_RE.match(text, end):
+            continue
+        before = text[max(0, start - 12) : start]
+        if _PLAN_BEFORE_RE.search(before) and _PLAN_AFTER_RE.match(text, end):
+            continue
+        if _SERVICE_RE.match(text, end) and (
+            _PROVIDES_RE.search(before) or _SERVICE_SCOPE_RE.match(text, end)
+        ):
             continue
         # The noun the industry qualifies (…等行业企业), never words of another requirement (受疫情影响较大的).
         tail = re.match(r"(?:等)?(?:[^，。；受因向为对]{0,12}?(?:行业企业|行业|企业|领域))?", text[end:])

@@ -312,7 +312,9 @@ def _silent_parts(
 # (三年以上 / 100万千瓦时以上).
 _CLAUSE_REQUIREMENT_RE = re.compile(
     r"(?<![相供反适效])(?:须|必须|应当)(?!要)"
-    r"|(?:符合|满足|具备|具有|达到)(?!条件的)"
+    # 符合条件的企业 names the beneficiary, no requirement of its own; 符合条件的研发费用 (a cost, a project)
+    # asks that what the support is computed on qualify — a requirement no field holds.
+    r"|(?:符合|满足|具备|具有|达到)(?!条件的(?!研发费用|研究开发费用|费用|支出|投入))"
     r"|不(?:得)?(?:低|少)于"
     r"|[\d%％一二三四五六七八九十两][^\d，,。；;、]{0,5}?(?:（含）|\(含\))?(?:以上|以下|以内)"
     # 经…认定 / 确认: a status the enterprise must be judged to have; 经…批准 / 核准 is how the relief is granted.

@@ -22,7 +22,9 @@ quantifier over overlapping classes, so the whole stays linear in the text.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
+import itertools
 import re
 from collections.abc import Iterable
 from dataclasses import replace
@@ -48,7 +50,7 @@ from matcher.extraction.silent import (
     _silent_parts,
     _subject_part,
 )
-from matcher.extraction.tiers import _list_end, _with_tiers
+from matcher.extraction.tiers import _list_end, _with_tiers, kind_lists
 
 # --- the whole ---------------------------------------------------------------------------------------
 
@@ -56,6 +58,46 @@ from matcher.extraction.tiers import _list_end, _with_tiers
 _TIMES_A_TITLE_RE = re.compile(r"(?:首次|新|当年度?|新近)?被?(?:认定|评定|评选|获评)为?")
 # 经认定的市级企业技术中心，给予…: the title named as what the applicant becomes.
 _OUTCOME_RE = re.compile(r"(?:经|通过|获得)(?:认定|评定|评审)(?:后)?的?$")
+
+
+def _unread_kinds(norm: str, found: list[_Found]) -> list[_Found]:
+    """Stand-ins for the kinds of enterprise no rule reads, listed beside an industry or a title it reads.
+
+    高新技术企业、科技型中小企业、软件企业、集成电路企业、动漫企业: the measure is for any of them, so the
+    kinds no field holds (软件企业, 动漫企业) become ``undecidable`` members of the same ``any`` group
+    (:func:`matcher.extraction.tiers._or_groups`) instead of leaving the read ones required alone. A size
+    is left as it is: 小微企业、个体工商户 names the small (the labelling guide reads the size alone).
+    """
+    out: list[_Found] = []
+    lists = kind_lists(norm)
+    if not lists:
+        return out
+    # Findings by start, with the furthest end reached so far: whether one overlaps a member is two
+    # look-ups, so an item of many lists stays linear in its findings (no scan per list).
+    ordered = sorted(found, key=lambda f: f.start)
+    starts = [f.start for f in ordered]
+    reach = list(itertools.accumulate((f.end for f in ordered), max))
+    for start, end in lists:
+        inside = [
+            f
+            for f in ordered[bisect.bisect_left(starts, start) : bisect.bisect_left(starts, end)]
+            if f.end <= end
+        ]
+        if not any(f.condition.field in ("industry_code", "qualifications") for f in inside):
+            continue
+        if any(f.condition.field not in ("industry_code", "qualifications", "undecidable") for f in inside):
+            continue
+        at = start
+        for member in norm[start:end].split("、"):
+            m_start, m_end = at, at + len(member)
+            at = m_end + 1
+            m_start += len(member) - len(member.lstrip("和及以与或")) if member[:1] in "和及以与或" else 0
+            before = bisect.bisect_left(starts, m_end)  # findings that start before the member ends
+            if before and reach[before - 1] > m_start:
+                continue
+            value = norm[m_start:m_end]
+            out.append(_Found(m_start, m_end, Condition("undecidable", "eq", value, value)))
+    return out
 
 
 def extract_entries(
@@ -115,6 +157,7 @@ def extract_entries(
         said.add(words)
     decided = [f for f in kept + repeated if f.condition.field != "undecidable"]
     kept += [f for f in _silent_parts(norm, first, parts, clauses) if not _restates_decided(norm, f, decided)]
+    kept += _unread_kinds(norm, kept)
     kept += _unheld_exceptions(norm, kept, parts)
     kept = [f for f in kept if f.condition.field != "undecidable" or not _in_others_duty(norm, f, parts)]
     # An item's heading names its topic (（五）延长受疫情影响较大的困难行业企业弥补亏损年限。): free text read in it

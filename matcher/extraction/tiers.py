@@ -10,6 +10,7 @@ import bisect
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from typing import cast
 
 from corpus.conditions import Condition, Entry, Formula, Group, Role, Tier
@@ -112,16 +113,42 @@ def _node(found: _Found, text: str, role: str) -> Condition | Group:
     return replace(condition, role=cast(Role, role)) if role != condition.role else condition
 
 
+# Kinds of enterprise listed side by side (高新技术企业、软件企业、集成电路企业 / 农业企业、农民合作社、家庭农场):
+# each member a short name ending in the noun of a kind, the members parted by 、 (and 和 / 及 before the
+# last). The member class excludes the separator, so the repetition stays linear.
+_KIND = r"[^，。；、：:\s（）()对为和及与或的]{1,12}?(?:企业|公司|合作社|农场|工商户|业户|经营主体)"
+KIND_LIST_RE = re.compile(rf"(?:{_KIND}、){{1,8}}(?:和|及|以及|与|或)?{_KIND}")
+
+
+@lru_cache(maxsize=8)
+def kind_lists(text: str) -> tuple[tuple[int, int], ...]:
+    """Spans of the lists of kinds of enterprise in ``text``: whom a measure is for, any one of them.
+
+    Cached: an item's parts each ask about the same text (a str caches its hash, so a hit is cheap),
+    and one scan per part would make a long item quadratic.
+    """
+    return tuple(m.span() for m in KIND_LIST_RE.finditer(text))
+
+
 def _or_groups(items: list[tuple[_Found, str]], text: str) -> list[list[tuple[_Found, str]]]:
-    """Consecutive findings joined by 或 / 或者 in one clause: alternatives."""
+    """Consecutive findings joined by 或 / 或者 in one clause, or listed as kinds of enterprise: alternatives."""
     groups: list[list[tuple[_Found, str]]] = []
+    lists = kind_lists(text)
+    list_starts = [s for s, _ in lists]
     for item in items:
         if groups:
             last = groups[-1][-1][0]
             gap = text[last.end : item[0].start]
+            # The list that holds the last finding (lists do not overlap: the one starting last before it).
+            at = bisect.bisect_right(list_starts, last.start) - 1
+            listed = (
+                at >= 0
+                and item[0].end <= lists[at][1]
+                and "undecidable" in (last.condition.field, item[0].condition.field)
+            )
             if (
                 (last.condition.field != "qualifications" or item[0].condition.field != "qualifications")
-                and re.fullmatch(r"(?:的企业|的|企业)?(?:或|或者|或是)(?:者)?", gap)
+                and (re.fullmatch(r"(?:的企业|的|企业)?(?:或|或者|或是)(?:者)?", gap) or listed)
                 and groups[-1][-1][1] == item[1]
             ):
                 groups[-1].append(item)
@@ -141,7 +168,15 @@ def _entries_of(
         if len(group) == 1:
             nodes.append(_node(group[0][0], text, group[0][1]))
         else:
-            members = tuple(_leaf_of(_node(f, text, "require")) for f, _ in group)
+            # An any group of titles among them (高新技术企业、科技型中小企业) gives each title as a member.
+            members = tuple(
+                m
+                for f, _ in group
+                for node in (_node(f, text, "require"),)
+                for m in (
+                    node.members if isinstance(node, Group) and node.kind == "any" else (_leaf_of(node),)
+                )
+            )
             span = text[group[0][0].start : group[-1][0].end]
             nodes.append(Group("any", members, span=span, role=group[0][1]))  # type: ignore[arg-type]
     if len(listed) > 1:
