@@ -321,13 +321,9 @@ _PLAN_BEFORE_RE = re.compile(r"(?:创建|建设|打造|培育|建立|谋划|布�
 _PLAN_AFTER_RE = re.compile(
     r"[^，。；、]{0,10}?(?:产业平台|平台|基地|集群|产业园|园区)(?![^，。；]{0,4}企业)"
 )
-# A service named by its trade (提供公共交通运输服务…的纳税人, 公共交通运输服务的具体范围): what the enterprise
-# does, which the labels read as an undecidable fact, not its industry code — unless the words go on to
-# name those who provide it (交通运输服务企业 / 服务业 / 服务机构). The service must be one provided
-# (提供…) or one whose scope is defined: a thing of the trade (旅游服务质量保证金) still names the trade.
-_SERVICE_RE = re.compile(r"服务(?!业|企业|型|类|机构|单位|商|提供者|主体|行业)")
+# The service an enterprise provides (提供公共交通运输服务…的纳税人): what it does, which the labels read as
+# an undecidable fact, not its industry code.
 _PROVIDES_RE = re.compile(r"提供[^，。；、]{0,4}$")
-_SERVICE_SCOPE_RE = re.compile(r"服务(?:的)?(?:具体)?(?:范围|是指)")
 
 
 def _industries(text: str) -> Iterator[_Found]:
@@ -377,9 +373,7 @@ def _industries(text: str) -> Iterator[_Found]:
         before = text[max(0, start - 12) : start]
         if _PLAN_BEFORE_RE.search(before) and _PLAN_AFTER_RE.match(text, end):
             continue
-        if _SERVICE_RE.match(text, end) and (
-            _PROVIDES_RE.search(before) or _SERVICE_SCOPE_RE.match(text, end)
-        ):
+        if _PROVIDES_RE.search(before) and text.startswith("服务", end):
             continue
         # The noun the industry qualifies (…等行业企业), never words of another requirement (受疫情影响较大的).
         tail = re.match(r"(?:等)?(?:[^，。；受因向为对]{0,12}?(?:行业企业|行业|企业|领域))?", text[end:])
