@@ -311,19 +311,7 @@ _TRADE_THING_RE = re.compile(
     # …the trade as the actor of an activity the measure asks for (支持医疗机构积极开展…研究): the activity
     # is the requirement (an undecidable one), not the trade.
     r"|等?(?:积极|主动)?(?:开展|参与)"
-    # …or as a provider that serves the enterprises (组织人力资源服务机构为企业提供免费服务): the enterprise
-    # served is the beneficiary, the trade is not.
-    r"|等?(?:机构|企业|单位)?为(?:企业|中小企业|小微企业|用人单位|市场主体)"
 )
-# The authorities' own plan for a trade (创建生物医药“万亩千亿”新产业平台, 建设…产业基地): the trade names the
-# platform or base they build, not whom the measure is for.
-_PLAN_BEFORE_RE = re.compile(r"(?:创建|建设|打造|培育|建立|谋划|布局)[^，。；]{0,4}$")
-_PLAN_AFTER_RE = re.compile(
-    r"[^，。；、]{0,10}?(?:产业平台|平台|基地|集群|产业园|园区)(?![^，。；]{0,4}企业)"
-)
-# The service an enterprise provides (提供公共交通运输服务…的纳税人): what it does, which the labels read as
-# an undecidable fact, not its industry code.
-_PROVIDES_RE = re.compile(r"提供[^，。；、]{0,4}$")
 
 
 def _industries(text: str) -> Iterator[_Found]:
@@ -369,11 +357,6 @@ def _industries(text: str) -> Iterator[_Found]:
         # A thing of the trades the measure deals with (物流运输等问题, 超市、便利店等场所营业时间, 制造业贷款投放,
         # 农业企业包保制度): the trades qualify the noun, not whom the measure is for.
         if _TRADE_THING_RE.match(text, end):
-            continue
-        before = text[max(0, start - 12) : start]
-        if _PLAN_BEFORE_RE.search(before) and _PLAN_AFTER_RE.match(text, end):
-            continue
-        if _PROVIDES_RE.search(before) and text.startswith("服务", end):
             continue
         # The noun the industry qualifies (…等行业企业), never words of another requirement (受疫情影响较大的).
         tail = re.match(r"(?:等)?(?:[^，。；受因向为对]{0,12}?(?:行业企业|行业|企业|领域))?", text[end:])

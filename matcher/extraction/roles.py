@@ -17,16 +17,13 @@ from matcher.extraction.numbers import NUMBER_PATTERN, boundary_op, parse_number
 
 # --- titles an item is for becoming, and repeats --------------------------------------------------
 
-# After a title: the procedure for becoming it (高新技术企业认定 / 复审 / 名称变更 / 申请书), or its
-# definition (X是指…的企业: what an applicant must be to become X, not a title it must already hold).
+# After a title: the procedure for becoming it (高新技术企业认定 / 复审 / 名称变更 / 申请书).
 _APPLIED_AFTER_RE = re.compile(
-    r"^(?:的)?(?:认定|复审|重新认定|评价|入库|名称变更|申请书|申报|培育|评审|资格期满|资格到期|证书有效期|认定管理|认定工作|认定办法|评价办法|工作指引"
-    r"|是指|指的是|的定义)"
+    r"^(?:的)?(?:认定|复审|重新认定|评价|入库|名称变更|申请书|申报|培育|评审|资格期满|资格到期|证书有效期|认定管理|认定工作|认定办法|评价办法|工作指引)"
 )
-# Before a title: applying for it (申请认定为 / 申报 / 争创 / 培育), or being confirmed as it (可直接确认
-# 符合X条件 / 确认为X: the title is what the item grants).
+# Before a title: applying for it (申请认定为 / 申报 / 争创 / 培育).
 _APPLIED_BEFORE_RE = re.compile(
-    r"(?:申请|申报|拟认定为|争创|创建|培育为?|推荐|评选|认定机构|参评|确认符合|确认为|视同为?)(?:认定)?(?:为)?(?:国家|省|市|区|县)?(?:级)?$"
+    r"(?:申请|申报|拟认定为|争创|创建|培育为?|推荐|评选|认定机构|参评)(?:认定)?(?:为)?(?:国家|省|市|区|县)?(?:级)?$"
 )
 # ... unless the sentence says the enterprise holds it (已认定 / 通过认定的 / 拥有…证书).
 _HOLDS_RE = re.compile(
