@@ -12,6 +12,7 @@ version is ``PRAGMA user_version``.
 from __future__ import annotations
 
 import sqlite3
+import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -34,20 +35,30 @@ class _SQLiteConnection:
 
     def __init__(self, raw: sqlite3.Connection) -> None:
         self.raw = raw
+        # The store's close() closes every thread's connection from the closing thread. sqlite3 frees a
+        # connection's statements on close, so closing one while its own thread is inside a statement
+        # crashes the process (a change feed polling while its service shuts down). The owner holds this
+        # lock for each statement, close() takes it: a late statement then fails as a closed store, cleanly.
+        self._in_use = threading.Lock()
+        self._closing = False
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> Result:
         """Run one statement."""
+        self._open_or_raise()
         try:
-            cursor = self.raw.execute(sql, params)
-            return Result(cursor.fetchall(), cursor.rowcount, cursor.lastrowid)
+            with self._in_use:
+                cursor = self.raw.execute(sql, params)
+                return Result(cursor.fetchall(), cursor.rowcount, cursor.lastrowid)
         except sqlite3.Error as exc:
             raise _store_error(exc) from exc
 
     def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> Result:
         """Run one statement for each row of parameters."""
+        self._open_or_raise()
         try:
-            cursor = self.raw.executemany(sql, rows)
-            return Result([], cursor.rowcount, None)
+            with self._in_use:
+                cursor = self.raw.executemany(sql, rows)
+                return Result([], cursor.rowcount, None)
         except sqlite3.Error as exc:
             raise _store_error(exc) from exc
 
@@ -56,9 +67,16 @@ class _SQLiteConnection:
         for statement in statements(sql):
             self.execute(statement)
 
+    def _open_or_raise(self) -> None:
+        # Checked before the lock, so a thread running statement after statement cannot keep close() waiting.
+        if self._closing:
+            raise StoreError("the store's connection is closed")
+
     def close(self) -> None:
-        """Close the file."""
-        self.raw.close()
+        """Close the file, once no statement of its thread is running."""
+        self._closing = True
+        with self._in_use:
+            self.raw.close()
 
 
 class SQLiteStore(SQLStore):

@@ -112,3 +112,49 @@ def test_closed_store_refuses(tmp_path: Path):
     store.close()
     with pytest.raises(StoreError, match="closed"):
         store.count_items()
+
+
+_CLOSE_UNDER_A_STATEMENT = """
+import sys, threading, time
+from corpus.store import StoreError, open_store
+
+store = open_store(sys.argv[1])
+failed, done = [], threading.Event()
+
+
+def poll():
+    conn = store._conn()
+    try:
+        while True:  # statements of ~0.1 s each, as a change feed polls
+            conn.execute(
+                "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 300000) "
+                "SELECT count(*) FROM c"
+            )
+    except StoreError as exc:
+        failed.append(str(exc))
+    finally:
+        done.set()
+
+
+threading.Thread(target=poll, daemon=True).start()
+time.sleep(0.3)
+store.close()
+assert done.wait(30), "the polling thread never ended"
+print(failed[0])
+"""
+
+
+def test_closing_the_store_under_another_threads_statement_fails_it_cleanly(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    # Run apart: before the fix this crashed the interpreter (SIGSEGV), which would take the test run with it.
+    done = subprocess.run(
+        [sys.executable, "-c", _CLOSE_UNDER_A_STATEMENT, str(tmp_path / "closing.sqlite3")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=Path(__file__).resolve().parents[2],
+    )
+    assert done.returncode == 0, (done.returncode, done.stderr[-2000:])
+    assert "closed" in done.stdout
