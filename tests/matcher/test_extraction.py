@@ -159,6 +159,10 @@ def _industries(text: str) -> list[tuple[str, ...]]:
         ("对医药生产企业给予设备补助。", ("C27",)),
         ("对非营利性医疗机构免征房产税。", ("Q84",)),
         ("对民航企业减免机场收费。", ("G56",)),
+        # A taxi firm, its drivers or a ride-hailing platform: GB/T 4754 5413 出租车客运.
+        ("本区巡游出租汽车企业每车每月发放运营补贴500元。", ("G5413",)),
+        ("对出租汽车驾驶员减免承包费一个月。", ("G5413",)),
+        ("支持网约车平台降低抽成比例。", ("G5413",)),
     ],
 )
 def test_industry_phrases_read_as_the_labelling_guide(sentence: str, codes: tuple[str, ...]) -> None:
@@ -178,6 +182,8 @@ def test_industry_phrases_read_as_the_labelling_guide(sentence: str, codes: tupl
         "药企供应给医疗机构的药品实行优先配送。",
         # The trade as the actor of what the measure asks for: the activity is the requirement.
         "鼓励医疗机构积极开展新药临床试验。",
+        # 出租车 in a list of services is one service the measure names, not whom it is for.
+        "公共交通服务，包括城市公交、出租车、长途客运和班车。",
     ],
 )
 def test_industry_words_that_are_no_requirement(sentence: str) -> None:
