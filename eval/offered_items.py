@@ -5,6 +5,9 @@ materialise the texts); without ``--write`` it prints, for the measures the mode
 splitter keeps them never offered, in a document read as a policy, for enterprises by
 :mod:`matcher.extraction.audience`), how many it would offer rightly and wrongly: tune by
 cross-validation over documents at each threshold, and check (unseen text only) at the chosen one.
+How much of an item's opening the model reads is chosen the same way: for each length of
+:data:`OPENINGS`, the cross-validated offering and withholding counts at their best bounds, scored
+as those bounds are chosen (right less wrong; a wrong withholding counting thrice).
 Every tune item is fitted on (label: ``for_enterprises`` in a policy document), so the model learns
 what an offered measure reads like from all of them; the threshold is the one whose cross-validated
 right-minus-wrong count is best on the items it is asked about. Deterministic: the same labels give
@@ -23,13 +26,18 @@ from eval.requirement_clauses import cross_validated as cross_validated_rows
 THRESHOLDS = (0.7, 0.8, 0.85, 0.9, 0.95)
 WITHHOLD = (0.01, 0.02, 0.05, 0.1, 0.2)
 WRONG_WITHHELD = 3
+# Lengths of an item's opening the model may read (characters). A short opening keeps the heading and
+# first sentence (what the measure is) and drops what follows (whom departments task, legal bases).
+OPENINGS = (100, 150, 200, 250, 300, 400)
 
 # (document, item id, words the model reads, offered to enterprises by the labels)
 Row = tuple[str, str, str, int]
 
 
-def rows(corpus: Any, split: str, skip: frozenset[str] = frozenset()) -> list[Row]:
-    """Return one row per labelled item of the split: its document, id, opening words and label."""
+def rows(
+    corpus: Any, split: str, skip: frozenset[str] = frozenset(), opening: int | None = None
+) -> list[Row]:
+    """Return one row per labelled item of the split: its document, id, first ``opening`` characters and label."""
     from matcher.extraction.offered import item_words
 
     out = []
@@ -38,7 +46,7 @@ def rows(corpus: Any, split: str, skip: frozenset[str] = frozenset()) -> list[Ro
             continue
         document = corpus.documents[item.doc].record
         offered = item.record.get("for_enterprises") is not False and document.get("is_policy") is not False
-        out.append((item.doc, item.id, item_words(item.text), int(offered)))
+        out.append((item.doc, item.id, item_words(item.text, opening), int(offered)))
     return out
 
 
@@ -114,8 +122,25 @@ def choose_withhold(
     return best, scores
 
 
-def fitted(data: Sequence[Row], threshold: float, withhold_below: float) -> dict[str, Any]:
-    """Return the shipped file's content: the model fitted on every tune item, at the chosen bounds."""
+def choose_opening(
+    corpus: Any, kept: set[str], offered: set[str]
+) -> tuple[int, dict[int, tuple[float, float, int]]]:
+    """Return the opening length whose cross-validated bounds score best on tune, and each length's (bounds, score)."""
+    scores: dict[int, tuple[float, float, int]] = {}
+    for opening in OPENINGS:
+        data = rows(corpus, "tune", opening=opening)
+        probs = cross_validated(data)
+        threshold, offer = choose_threshold(probs, data, kept)
+        withhold, withheld = choose_withhold(probs, data, offered)
+        right, wrong = offer[threshold]
+        kept_right, kept_wrong = withheld[withhold]
+        scores[opening] = (threshold, withhold, right - wrong + kept_right - WRONG_WITHHELD * kept_wrong)
+    best = max(OPENINGS, key=lambda o: (scores[o][2], o))
+    return best, scores
+
+
+def fitted(data: Sequence[Row], threshold: float, withhold_below: float, opening: int) -> dict[str, Any]:
+    """Return the shipped file's content: the model fitted on every tune item, at the chosen bounds and opening."""
     return model_file(
         [r[2] for r in data],
         [r[3] for r in data],
@@ -123,6 +148,7 @@ def fitted(data: Sequence[Row], threshold: float, withhold_below: float) -> dict
         "offered to enterprises? Fitted by eval.offered_items on the tune split's labels only.",
         threshold=threshold,
         withhold_below=withhold_below,
+        opening=opening,
     )
 
 
@@ -134,14 +160,17 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     write = wants_write("python -m eval.offered_items", MODEL_PATH, argv)
     corpus = load_corpus()
-    data = rows(corpus, "tune")
     kept, offered = readings(corpus, "tune")
+    opening, by_opening = choose_opening(corpus, kept, offered)
+    out = sys.stdout.write
+    for length, (t, w, score) in sorted(by_opening.items()):
+        out(f"  opening {length} characters: offer at p >= {t}, withhold at p < {w}, score {score}\n")
+    data = rows(corpus, "tune", opening=opening)
     probs = cross_validated(data)
     threshold, scores = choose_threshold(probs, data, kept)
     withhold, withheld = choose_withhold(probs, data, offered)
-    out = sys.stdout.write
     out(
-        f"tune: {len(kept)} items kept unoffered by the rules, {sum(1 for r in data if r[1] in kept and r[3])} "
+        f"tune, opening {opening} characters: {len(kept)} items kept unoffered by the rules, {sum(1 for r in data if r[1] in kept and r[3])} "
         f"labelled offered; {len(offered)} offered by the rules, "
         f"{sum(1 for r in data if r[1] in offered and not r[3])} labelled not\n"
     )
@@ -149,8 +178,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         out(f"  {FOLDS}-fold by document, offer at p >= {t}: {right} rightly, {wrong} wrongly\n")
     for t, (right, wrong) in sorted(withheld.items()):
         out(f"  {FOLDS}-fold by document, withhold at p < {t}: {right} rightly, {wrong} wrongly\n")
-    model = fitted(data, threshold, withhold)
-    unseen = rows(corpus, "check", frozenset(items_seen_in_tune(corpus.items)))
+    model = fitted(data, threshold, withhold, opening)
+    unseen = rows(corpus, "check", frozenset(items_seen_in_tune(corpus.items)), opening)
     kept_check, offered_check = readings(corpus, "check")
     intercept, weights = float(model["intercept"]), model["weights"]
     p = {i: probability(intercept, weights, w) for _, i, w, _ in unseen}

@@ -6,8 +6,8 @@ such measures are offered all the same, said in words no rule lists (停征…�
 重点用电保障企业名单, 支持企业满负荷生产), while most are not (组织领导, duties of departments); words
 alone (支持, 保障, 协调) do not tell them apart. This model, fitted by :mod:`eval.offered_items` on the
 ``tune`` split's item labels only (``for_enterprises`` in a policy document), reads the item's opening
-(:data:`OPENING` characters) and is asked only about those measures, at a threshold chosen by
-cross-validation over tune documents. The other way round, an item the rules offer that the model is
+(its first ``opening`` characters, a length also chosen by cross-validation on tune and stored in the
+file) and is asked only about those measures, at a threshold chosen by cross-validation over tune documents. The other way round, an item the rules offer that the model is
 all but sure is no measure for enterprises (p below ``withhold_below``, also chosen on tune: 工作要求,
 duties of banks or departments that name a support word) is withheld. The weights (``offered_items.json`` beside this module) hold a
 weight per character n-gram and nothing from which a sentence could be read back.
@@ -23,12 +23,19 @@ from matcher.extraction.requirement_clauses import load_ngram_model, ngram_proba
 
 MODEL_PATH = Path(__file__).with_name("offered_items.json")
 # An item's heading and first sentences say what it is; its later lists (materials, legal bases) do not.
+# How much of it the model reads is the shipped file's ``opening`` (chosen on tune); this is the
+# default for a file that names none.
 OPENING = 400
 
 
-def item_words(text: str) -> str:
-    """Return what the model reads of an item: its opening, without the spaces around it."""
-    return text.strip()[:OPENING]
+@lru_cache(maxsize=1)
+def _opening() -> int:
+    return int(json.loads(MODEL_PATH.read_text(encoding="utf-8")).get("opening", OPENING))
+
+
+def item_words(text: str, opening: int | None = None) -> str:
+    """Return what the model reads of an item: its first ``opening`` characters (the shipped file's), unpadded."""
+    return text.strip()[: _opening() if opening is None else opening]
 
 
 def offered_probability(text: str) -> float:

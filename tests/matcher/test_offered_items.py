@@ -6,9 +6,11 @@ import json
 
 from corpus.schemas import validate_policy
 from corpus.splitting import SUPPORT_RE, grants_enterprises
+from eval.offered_items import OPENINGS
 from matcher.extraction.audience import for_enterprises
 from matcher.extraction.offered import (
     MODEL_PATH,
+    item_words,
     not_offered_to_enterprises,
     offered_probability,
     offered_to_enterprises,
@@ -39,6 +41,22 @@ def test_the_shipped_file_holds_short_ngram_weights_only() -> None:
     assert 0 < len(data["weights"]) <= 2000
     assert max(len(gram) for gram in data["weights"]) <= 2
     assert MODEL_PATH.stat().st_size < 64 * 1024
+
+
+def test_the_model_reads_the_opening_the_shipped_file_names() -> None:
+    opening = json.loads(MODEL_PATH.read_text(encoding="utf-8"))["opening"]
+    # Chosen on tune among the lengths eval.offered_items tries.
+    assert opening in OPENINGS
+    # What follows the opening — here the departments that carry the measure out, repeated well past
+    # it — does not move the model's reading of the item.
+    tail = "（责任单位：市发展改革委、市工业和信息化局、市财政局、市人力资源社会保障局）" * 12
+    padded = STEADY_JOBS + tail
+    assert len(padded) > opening
+    assert item_words(padded) == padded[:opening]
+    assert offered_probability(padded) == offered_probability(padded[:opening])
+    assert not_offered_to_enterprises(padded) == not_offered_to_enterprises(padded[:opening] + tail)
+    # A caller may ask for another length (the fitting script tries each of OPENINGS).
+    assert item_words(padded, len(padded)) == padded
 
 
 def test_the_new_shape_is_one_no_rule_reads() -> None:
