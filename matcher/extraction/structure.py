@@ -26,12 +26,12 @@ import bisect
 import datetime as dt
 import itertools
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from typing import Any
 
 from corpus.conditions import Condition, Entry, Tier
-from matcher.extraction.clauses import _CLAUSE_END, _HEADING_RE, _PART_END, _Span, _split
+from matcher.extraction.clauses import _CLAUSE_END, _HEADING_RE, _PART_END, _containing, _Span, _split
 from matcher.extraction.conditions import _Found, found_conditions
 from matcher.extraction.restated import core, restated
 from matcher.extraction.roles import (
@@ -114,9 +114,10 @@ def extract_entries(
     applied_for = False
     # A title the item is for becoming (企业申请认定市级企业技术中心…) is the outcome, no prerequisite, where
     # the item names it again as what the applicant becomes (经认定的市级企业技术中心，给予…).
-    becoming = {f.condition.key for f in found if _applied_for(f, norm)}
+    applied = {id(f) for f in found if _applied_for(f, norm)}
+    becoming = {f.condition.key for f in found if id(f) in applied}
     for f in sorted(found, key=lambda f: (f.start, f.end)):
-        if _applied_for(f, norm) or (
+        if id(f) in applied or (
             f.condition.key in becoming and _OUTCOME_RE.search(norm, max(0, f.start - 6), f.start)
         ):
             applied_for = True
@@ -156,10 +157,19 @@ def extract_entries(
             first.append(f)
         said.add(words)
     decided = [f for f in kept + repeated if f.condition.field != "undecidable"]
-    kept += [f for f in _silent_parts(norm, first, parts, clauses) if not _restates_decided(norm, f, decided)]
+    decided.sort(key=lambda f: f.start)
+    decided_starts = [f.start for f in decided]
+    kept += [
+        f
+        for f in _silent_parts(norm, first, parts, clauses)
+        if not _restates_decided(norm, f, decided, decided_starts)
+    ]
     kept += _unread_kinds(norm, kept)
     kept += _unheld_exceptions(norm, kept, parts)
-    kept = [f for f in kept if f.condition.field != "undecidable" or not _in_others_duty(norm, f, parts)]
+    duties: dict[int, int] = {}
+    kept = [
+        f for f in kept if f.condition.field != "undecidable" or not _in_others_duty(norm, f, parts, duties)
+    ]
     # An item's heading names its topic (（五）延长受疫情影响较大的困难行业企业弥补亏损年限。): free text read in it
     # states no requirement of its own — the body says whom the measure is for, and is read for it.
     heading = _HEADING_RE.match(norm)
@@ -202,19 +212,28 @@ _BARE_SUBJECT_RE = re.compile(
 )
 
 
-def _in_others_duty(norm: str, found: _Found, parts: Iterable[_Span]) -> bool:
-    """Say whether a finding lies in the words of a part that say what another body is to do (金融机构要…，提升受疫情…)."""
-    for part in parts:
-        if part.start <= found.start < part.end:
-            return found.end <= _past_others_duties(norm, part.start, part.end)
-    return False
+def _in_others_duty(norm: str, found: _Found, parts: Sequence[_Span], duties: dict[int, int]) -> bool:
+    """Say whether a finding lies in the words of a part that say what another body is to do (金融机构要…，提升受疫情…).
+
+    ``duties`` keeps where each part's other-body words end, by the part's start: a part is read once however
+    many findings it holds, and found by binary search, so a long item stays linear (issue 18).
+    """
+    part = _containing(parts, found.start)
+    if not part.start <= found.start < part.end:
+        return False
+    if part.start not in duties:
+        duties[part.start] = _past_others_duties(norm, part.start, part.end)
+    return found.end <= duties[part.start]
 
 
-def _restates_decided(norm: str, stand_in: _Found, decided: Iterable[_Found]) -> bool:
-    """Say whether a stand-in only says again a decided condition (…在职职工30人以下的企业, read once already)."""
-    inside = sorted(
-        (f for f in decided if stand_in.start <= f.start and f.end <= stand_in.end), key=lambda f: f.start
-    )
+def _restates_decided(norm: str, stand_in: _Found, decided: Sequence[_Found], starts: Sequence[int]) -> bool:
+    """Say whether a stand-in only says again a decided condition (…在职职工30人以下的企业, read once already).
+
+    ``decided`` is in order of start and ``starts`` its starts: the findings inside the stand-in are found by
+    binary search, not by a pass over all of them per stand-in.
+    """
+    low, high = bisect.bisect_left(starts, stand_in.start), bisect.bisect_left(starts, stand_in.end)
+    inside = [f for f in decided[low:high] if f.end <= stand_in.end]
     if not inside:
         return False
     rest, at = [], stand_in.start

@@ -450,12 +450,16 @@ def _bracket_tiers(
 ) -> tuple[list[tuple[_Found, str]], list[Tier]] | None:
     """营业收入5000万元以下的…不低于5%；5000万元以上的…不低于4%: parts of one sentence, each its own bracket."""
     pieces = _split(text, "；;" + _SENTENCE_END)  # once, not once per sentence (issue 18)
+    # Each part's requirements by binary search over the roles in text order, not a pass over every
+    # role per part (quadratic on long texts, as issue 18 found elsewhere).
+    required = sorted(((f, r) for f, r in roles if r == "require"), key=lambda x: x[0].start)
+    starts = [f.start for f, _ in required]
     for sentence in _split(text, _SENTENCE_END):
         parts = list(_within(pieces, sentence.start, sentence.end))
         if len(parts) < 2:
             continue
         per_part = _lift_common(
-            [[(f, r) for f, r in roles if p.start <= f.start < p.end and r == "require"] for p in parts]
+            [required[bisect.bisect_left(starts, p.start) : bisect.bisect_left(starts, p.end)] for p in parts]
         )
         numeric = [
             {f.condition.field for f, _ in mine if f.condition.op in ("gte", "gt", "lte", "lt")}
