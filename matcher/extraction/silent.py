@@ -140,6 +140,16 @@ _LIST_LEAD_RE = re.compile(
     # 须同时满足：（1）… — a list follows the colon.
     r"|(?:须|应|需|必须|应当)?同时(?:满足|符合|具备)(?:条件|要求)?[：:]"
 )
+
+
+def _opens_a_list(text: str, span: tuple[int, int]) -> bool:
+    """Whether a stand-in's words only open a list (须同时满足：（1）…): the list says the requirements.
+
+    The character after the span is read too: the span stops before the colon that opens the list.
+    """
+    return bool(_LIST_LEAD_RE.search(text, span[0], min(len(text), span[1] + 1)))
+
+
 # 对企业实施的技术改造项目，按设备投资额的8%给予补助: the beneficiary names the kind of project the
 # item is about, which every applicant's project is; what it requires is said elsewhere, or nothing.
 _GENERIC_BENEFICIARY_RE = re.compile(
@@ -248,9 +258,13 @@ class _Coverage:
     """
 
     def __init__(self, found: Iterable[_Found]) -> None:
-        by_start = sorted(found, key=lambda f: f.start)
-        self.starts = [f.start for f in by_start]
-        self.reach = list(itertools.accumulate((f.end for f in by_start), max))
+        self.by_start = sorted(found, key=lambda f: f.start)
+        self.starts = [f.start for f in self.by_start]
+        self.reach = list(itertools.accumulate((f.end for f in self.by_start), max))
+
+    def starting_in(self, start: int, end: int) -> list[_Found]:
+        """Return the findings that start inside ``[start, end)``, in order of start."""
+        return self.by_start[bisect.bisect_left(self.starts, start) : bisect.bisect_left(self.starts, end)]
 
     def overlaps(self, start: int, end: int) -> bool:
         """Whether a finding starts inside ``[start, end)`` or starts before it and reaches into it."""
@@ -285,7 +299,7 @@ def _silent_parts(
                 continue
             span = _fallback_span(text, part)
             # 企业申请认定…，须同时满足：（1）… — the list after the lead-in says the requirements.
-            if span is not None and _LIST_LEAD_RE.search(text, span[0], min(len(text), span[1] + 1)):
+            if span is not None and _opens_a_list(text, span):
                 continue
         elif (
             span[1] - span[0] < 3
@@ -339,7 +353,7 @@ def _silent_clauses(
             continue
         words = text[span[0] : span[1]]
         # 须同时满足：（1）… — the list after the lead-in says the requirements, the lead-in none.
-        if _LIST_LEAD_RE.search(text, span[0], min(len(text), span[1] + 1)):
+        if _opens_a_list(text, span):
             continue
         # The model reads the clause as it was fitted on it (eval.requirement_clauses): whole, stops aside.
         said = _CLAUSE_REQUIREMENT_RE.search(words) or (

@@ -22,9 +22,7 @@ quantifier over overlapping classes, so the whole stays linear in the text.
 
 from __future__ import annotations
 
-import bisect
 import datetime as dt
-import itertools
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
@@ -46,6 +44,7 @@ from matcher.extraction.roles import (
 from matcher.extraction.silent import (
     _LIST_LEAD_RE,
     _TARGET_RE,
+    _Coverage,
     _past_others_duties,
     _silent_parts,
     _subject_part,
@@ -72,17 +71,10 @@ def _unread_kinds(norm: str, found: list[_Found]) -> list[_Found]:
     lists = kind_lists(norm)
     if not lists:
         return out
-    # Findings by start, with the furthest end reached so far: whether one overlaps a member is two
-    # look-ups, so an item of many lists stays linear in its findings (no scan per list).
-    ordered = sorted(found, key=lambda f: f.start)
-    starts = [f.start for f in ordered]
-    reach = list(itertools.accumulate((f.end for f in ordered), max))
+    # Whether a finding overlaps a member is two look-ups, so an item of many lists stays linear in its findings.
+    read = _Coverage(found)
     for start, end in lists:
-        inside = [
-            f
-            for f in ordered[bisect.bisect_left(starts, start) : bisect.bisect_left(starts, end)]
-            if f.end <= end
-        ]
+        inside = [f for f in read.starting_in(start, end) if f.end <= end]
         if not any(f.condition.field in ("industry_code", "qualifications") for f in inside):
             continue
         if any(f.condition.field not in ("industry_code", "qualifications", "undecidable") for f in inside):
@@ -92,8 +84,7 @@ def _unread_kinds(norm: str, found: list[_Found]) -> list[_Found]:
             m_start, m_end = at, at + len(member)
             at = m_end + 1
             m_start += len(member) - len(member.lstrip("和及以与或")) if member[:1] in "和及以与或" else 0
-            before = bisect.bisect_left(starts, m_end)  # findings that start before the member ends
-            if before and reach[before - 1] > m_start:
+            if read.overlaps(m_start, m_end):
                 continue
             value = norm[m_start:m_end]
             out.append(_Found(m_start, m_end, Condition("undecidable", "eq", value, value)))
@@ -156,14 +147,8 @@ def extract_entries(
         if f.condition.field != "undecidable" or words not in said:
             first.append(f)
         said.add(words)
-    decided = [f for f in kept + repeated if f.condition.field != "undecidable"]
-    decided.sort(key=lambda f: f.start)
-    decided_starts = [f.start for f in decided]
-    kept += [
-        f
-        for f in _silent_parts(norm, first, parts, clauses)
-        if not _restates_decided(norm, f, decided, decided_starts)
-    ]
+    decided = _Coverage(f for f in kept + repeated if f.condition.field != "undecidable")
+    kept += [f for f in _silent_parts(norm, first, parts, clauses) if not _restates_decided(norm, f, decided)]
     kept += _unread_kinds(norm, kept)
     kept += _unheld_exceptions(norm, kept, parts)
     duties: dict[int, int] = {}
@@ -226,14 +211,12 @@ def _in_others_duty(norm: str, found: _Found, parts: Sequence[_Span], duties: di
     return found.end <= duties[part.start]
 
 
-def _restates_decided(norm: str, stand_in: _Found, decided: Sequence[_Found], starts: Sequence[int]) -> bool:
+def _restates_decided(norm: str, stand_in: _Found, decided: _Coverage) -> bool:
     """Say whether a stand-in only says again a decided condition (…在职职工30人以下的企业, read once already).
 
-    ``decided`` is in order of start and ``starts`` its starts: the findings inside the stand-in are found by
-    binary search, not by a pass over all of them per stand-in.
+    The decided findings inside the stand-in are found by binary search, not by a pass over all of them.
     """
-    low, high = bisect.bisect_left(starts, stand_in.start), bisect.bisect_left(starts, stand_in.end)
-    inside = [f for f in decided[low:high] if f.end <= stand_in.end]
+    inside = [f for f in decided.starting_in(stand_in.start, stand_in.end) if f.end <= stand_in.end]
     if not inside:
         return False
     rest, at = [], stand_in.start
