@@ -132,12 +132,14 @@ class CatalogItem:
 class Offered:
     """What an enterprise's region and the day leave of the catalog (``ItemCatalog.offered_in``)."""
 
-    positions: (
-        np.ndarray
-    )  # the items of the region (every item when the region is unknown), in position order
-    applicable: np.ndarray  # of those, whether each is offered on the day (a policy, within its validity)
-    count: int  # how many items are offered
-    region_known: bool  # False: an unknown region, every item kept with its region unknown
+    #: The items of the region (every item when the region is unknown), in position order.
+    positions: np.ndarray
+    #: Of those, whether each is offered on the day (a policy, within its validity).
+    applicable: np.ndarray
+    #: How many items are offered.
+    count: int
+    #: False: an unknown region, every item kept with its region unknown.
+    region_known: bool
 
 
 @dataclass(frozen=True)
@@ -239,14 +241,15 @@ class ItemCatalog:
         found = kept.get(key)
         if found is None:
             n = len(self.items)
-            every = self.in_region(region) if region else np.ones(n, dtype=bool)
+            in_region = self.in_region(region) if region else None
+            every = np.ones(n, dtype=bool) if in_region is None else in_region.copy()
             # Document facts: non-policies are never matched; outside validity nothing is offered.
             if self.facts is not None:
                 every &= self.facts.offered(day)
             else:
                 every &= self.valid_until >= day.toordinal()
-            if region:
-                positions = np.flatnonzero(self.in_region(region))
+            if in_region is not None:
+                positions = np.flatnonzero(in_region)
                 found = Offered(positions, every[positions], int(every.sum()), True)
             else:
                 found = Offered(np.arange(n, dtype=np.int64), every, int(every.sum()), False)
