@@ -280,6 +280,26 @@ def _howto(r: random.Random) -> str:
     )
 
 
+def _duty(r: random.Random) -> str:
+    """Write what a body or an enterprise must do, or a warning: it grants nobody anything (no policy)."""
+    org, subject, topic = _org(r), r.choice(_SUBJECTS), r.choice(_TOPICS)
+    return r.choice(
+        (
+            f"{subject}应当自取得施工许可之日起{r.randint(10, 30)}个工作日内，持营业执照到经办银行开立专用账户，"
+            "按规定存储保证金，并每月报送用工情况。",
+            f"{org}负责本辖区{topic}的组织实施和监督检查工作，各有关部门按照职责分工做好配合。",
+            f"{org}从未委托任何机构或个人代理{topic}项目申报，也未授权开展收费培训，相关活动与本项目无关，请企业注意甄别。",
+            "申报单位应对所报材料的真实性负责。弄虚作假骗取资金的，一经查实，追回已拨付资金，并记入信用记录。",
+            f"依照有关规定，符合下列情形之一的建设项目，建设单位应当在开工前进行{topic}评估：位于重点区域的；"
+            f"用地面积{r.randint(1, 9)}万平方米以上的。",
+            f"{org}关于{topic}工作的安全提示\n近期气温回升，各单位要落实安全生产主体责任，开展隐患排查，"
+            "严禁违规作业，发现问题及时整改。",
+            f"{org}关于捐赠款物接收情况的说明\n社会各界踊跃捐款捐物，现将接收账户和联系方式说明如下："
+            f"账户名称：{org}，咨询电话：{r.randint(80000000, 89999999)}。",
+        )
+    )
+
+
 def _tips(r: random.Random) -> str:
     return r.choice(
         (
@@ -304,6 +324,7 @@ def examples(seed: int = 14, per_kind: int = 60) -> list[tuple[str, str, bool]]:
         (_procurement, "procurement", False),
         (_howto, "other", False),
         (_tips, "other", False),
+        (_duty, "other", False),
     )
     for make, doc_type, is_policy in makers:
         for _ in range(per_kind):
