@@ -32,6 +32,7 @@ from corpus.demo.clause_parts import (
     lead,
     list_markers,
     region_entry,
+    undecidable,
 )
 from corpus.demo.phrasing import Clause, Segment, award, cond, into, money, num, pick, threshold, titled
 
@@ -342,7 +343,9 @@ def headquarters(r: random.Random, c: Context) -> Clause:
         r, (100, 200, 300), ("大力发展总部经济", "支持总部企业落户", "总部企业培育奖励"), "新设"
     )
     group = cl.group("any")
-    cl.add(*lead(r, c), r.choice(("新引进或新认定的总部企业", "新落户的企业总部")), "，")
+    # Being a newly settled headquarters is a requirement no profile field holds (docs/labelling.md §0: a stated
+    # requirement is never left out; it is undecidable), not the action supported.
+    cl.add(*lead(r, c), undecidable(r.choice(("新引进或新认定的总部企业", "新落户的企业总部"))), "，")
     cl.add(
         into(
             threshold(r, "revenue", "gte", revenue_floor, label=r.choice(("年营业收入", "上年度营业收入"))),

@@ -289,6 +289,7 @@ def _silent_parts(
             # The model speaks only where the part's read conditions are all decidable (its silent yes): beside
             # an undecidable, the labels read the neighbouring clauses as that one requirement.
             decided = not undecidable.overlaps(part.start, part.end)
+            out += _newcomer_after_place(text, read, part, clauses)
             out += _silent_clauses(text, read, part, clauses, model=decided)
             continue
         if heading and part.end <= heading.end():
@@ -315,6 +316,34 @@ def _silent_parts(
         value = text[span[0] : span[1]]
         out.append(_Found(span[0], span[1], Condition("undecidable", "eq", value, value)))
     return out
+
+
+# 对注册地在台州市的新落户的企业总部，…: the place is read as a region, and what follows it still narrows the
+# beneficiary to those newly settled, introduced or recognised — a requirement no profile field holds.
+_NEWCOMER_RE = re.compile(
+    r"^的?(?P<who>(?:新|首次)(?:落户|引进|认定|设立|迁入|入驻)[^，。；;]{0,20}?"
+    + _SUBJECT_NOUN_RE.pattern
+    + r"[^，。；;]{0,6})$"
+)
+
+
+def _newcomer_after_place(text: str, read: _Coverage, part: _Span, clauses: Sequence[_Span]) -> list[_Found]:
+    """Return an ``undecidable`` for a newcomer beneficiary left after a region read in "对<place>的<newcomer>，…"."""
+    span = _beneficiary_clause(text, part, clauses)
+    if span is None:
+        return []
+    inside = read.starting_in(span[0], span[1])
+    if not inside or any(f.condition.field != "region_code" for f in inside):
+        return []
+    tail = max(f.end for f in inside)
+    if read.overlaps(tail, span[1]):
+        return []
+    match = _NEWCOMER_RE.match(text[tail : span[1]])
+    if match is None:
+        return []
+    start, end = tail + match.start("who"), tail + match.end("who")
+    value = text[start:end]
+    return [_Found(start, end, Condition("undecidable", "eq", value, value))]
 
 
 # --- no silent yes within a part: its clauses --------------------------------------------------------

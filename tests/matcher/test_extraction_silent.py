@@ -163,3 +163,22 @@ def test_free_text_inside_another_bodys_duty_is_no_requirement() -> None:
     spans = _undecidable(text)
     assert not any("受疫情影响" in s for s in spans)
     assert "批发零售业" in spans
+
+
+@pytest.mark.parametrize(
+    ("text", "span"),
+    [
+        (
+            "对注册地在丽水市的新落户的企业总部，年营业收入达到5亿元的，给予300万元落户奖励。",
+            "新落户的企业总部",
+        ),
+        ("对在乐清市范围内注册的新引进的研发机构，给予100万元补助。", "新引进的研发机构"),
+    ],
+)
+def test_a_newcomer_named_after_a_read_place_stays_a_requirement(text: str, span: str) -> None:
+    """The place is a region; being newly settled or introduced is a fact no profile field holds."""
+    assert _undecidable(text) == [span]
+
+
+def test_a_place_before_a_bare_enterprise_adds_nothing() -> None:
+    assert _undecidable("对注册地在丽水市的企业，年营业收入达到5亿元的，给予300万元奖励。") == []
