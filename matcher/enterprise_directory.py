@@ -17,7 +17,8 @@ import numpy as np
 
 from matcher.eligibility import EnterpriseColumns
 from matcher.encoder_text import profile_text
-from matcher.semantic import SemanticJudge, content_key
+from matcher.semantic import SemanticJudge
+from models.cached_encoder import content_key
 
 
 class EnterpriseDirectory:

@@ -79,8 +79,9 @@ def run_size(n: int, args: argparse.Namespace, real: Any, say: Any) -> ScaleRun:
     from corpus.demo import generate
     from corpus.schemas import validate_profile
     from corpus.store import open_store
-    from matcher.semantic import content_key, profile_text
+    from matcher.semantic import profile_text
     from matcher.service import Matcher
+    from models.cached_encoder import content_key
 
     data_dir = Path(tempfile.mkdtemp(prefix=f"policymatch-scale-{n}-"))
     store = open_store(data_dir / "policymatch.sqlite3")
