@@ -17,6 +17,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from api.views import as_dict
+from corpus.store.records import chunks
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 # Also the full-width forms: some spreadsheets (WPS) normalise them before parsing.
@@ -128,13 +129,6 @@ def add_risk(store: Any, matcher: Any, rows: Sequence[dict[str, Any]], item_id: 
 
 def with_risk(store: Any, matcher: Any, rows: Iterable[Any]) -> Iterator[dict[str, Any]]:
     """Yield target rows as dicts with their 三色预警 colour, a chunk at a time (an export stays a stream)."""
-    chunk: list[dict[str, Any]] = []
-    for row in rows:
-        chunk.append(as_dict(row))
-        if len(chunk) >= RISK_CHUNK:
-            add_risk(store, matcher, chunk)
-            yield from chunk
-            chunk = []
-    if chunk:
+    for chunk in chunks((as_dict(row) for row in rows), RISK_CHUNK):
         add_risk(store, matcher, chunk)
         yield from chunk

@@ -22,11 +22,11 @@ from __future__ import annotations
 import csv
 import json
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Literal, TypeVar
 
 TABLES = Path(__file__).resolve().parent / "reference"
 
@@ -62,6 +62,10 @@ class Industry:
     def canonical_code(self) -> str:
         """Letter + digits (``C3670``); the letter alone for a 门类."""
         return self.code if self.level == "section" else _section_of(self.code) + self.code
+
+
+#: A table row with a ``parent`` code: a region or an industry category.
+_Tree = TypeVar("_Tree", Region, Industry)
 
 
 @dataclass(frozen=True)
@@ -125,12 +129,7 @@ def region_chain(code: str) -> tuple[Region, ...]:
     table = _regions()
     if code not in table and len(code) == 12:
         code = code[:9]
-    chain: list[Region] = []
-    current = table.get(code)
-    while current is not None:
-        chain.append(current)
-        current = table.get(current.parent) if current.parent else None
-    return tuple(reversed(chain))
+    return _from_the_top(table, table.get(code))
 
 
 def region_path(code: str) -> tuple[str, ...]:
@@ -234,12 +233,15 @@ def industry_name(code: str) -> str | None:
 
 def industry_path(code: str) -> tuple[Industry, ...]:
     """Return the categories from the 门类 down to ``code`` (empty when unknown)."""
-    table = _industries()
-    chain: list[Industry] = []
-    current = industry(code)
-    while current is not None:
-        chain.append(current)
-        current = table.get(current.parent) if current.parent else None
+    return _from_the_top(_industries(), industry(code))
+
+
+def _from_the_top(table: Mapping[str, _Tree], node: _Tree | None) -> tuple[_Tree, ...]:
+    """Return ``node`` and its parents in ``table`` (by ``parent`` code), the topmost first (empty for None)."""
+    chain: list[_Tree] = []
+    while node is not None:
+        chain.append(node)
+        node = table.get(node.parent) if node.parent else None
     return tuple(reversed(chain))
 
 

@@ -25,6 +25,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from corpus.ledger_demo import make_uscc
 from eval.real_corpus import SET_DIR, Corpus
 
 PROFILES_PATH = SET_DIR / "profiles.jsonl"
@@ -101,22 +102,6 @@ def _size_class(profile: Mapping[str, Any]) -> str | None:
     )
 
 
-def _uscc(rng: random.Random) -> str:
-    from corpus.schemas import uscc_problem
-
-    chars = "0123456789ABCDEFGHJKLMNPQRTUWXY"
-    weights = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
-    body = (
-        "91"
-        + "".join(rng.choice("0123456789") for _ in range(6))
-        + "".join(rng.choice(chars) for _ in range(9))
-    )
-    check = chars[(31 - sum(chars.index(c) * w for c, w in zip(body, weights, strict=True)) % 31) % 31]
-    code = body + check
-    assert uscc_problem(code) is None
-    return code
-
-
 def _base_profile(n: int, rng: random.Random, region_prefix: str | None = None) -> dict[str, Any]:
     if region_prefix is None:
         r, acc = rng.random(), 0.0
@@ -146,7 +131,7 @@ def _base_profile(n: int, rng: random.Random, region_prefix: str | None = None) 
     profile: dict[str, Any] = {
         "id": f"rp-{n:04d}",
         "name": f"评测企业{n:04d}有限公司",
-        "uscc": _uscc(rng),
+        "uscc": make_uscc(rng),
         "region_code": rng.choice(counties),
         "industry_code": industry,
         "established": (dt.date(2021, 6, 30) - dt.timedelta(days=rng.randint(200, 9000))).isoformat(),

@@ -15,9 +15,11 @@ from typing import Any
 
 import numpy as np
 
+from corpus.store.records import chunks
 from matcher.eligibility import EnterpriseColumns
 from matcher.encoder_text import profile_text
-from matcher.semantic import SemanticJudge, content_key
+from matcher.semantic import SemanticJudge
+from models.cached_encoder import content_key
 
 
 class EnterpriseDirectory:
@@ -32,13 +34,7 @@ class EnterpriseDirectory:
     def reload(self, batch_size: int = 5000) -> int:
         """Load every enterprise from the store into fresh columns (cached text vectors included)."""
         columns = EnterpriseColumns(capacity=max(1024, int(self.store.count_enterprises() * 1.1)))
-        batch: list[dict[str, Any]] = []
-        for profile in self.store.iter_enterprises():
-            batch.append(profile.to_dict())
-            if len(batch) >= batch_size:
-                self._add(columns, batch, encode=False)
-                batch = []
-        if batch:
+        for batch in chunks((p.to_dict() for p in self.store.iter_enterprises()), batch_size):
             self._add(columns, batch, encode=False)
         with self._write_lock:
             self.columns = columns

@@ -26,8 +26,9 @@ from matcher.fusion import FusionConfig, PartScores
 from matcher.index_versions import IndexIntegrityError, IndexVersions
 from matcher.item_catalog import CatalogItem, ItemCatalog
 from matcher.retrieval import HybridRetriever, RetrievalConfig, chunk_text
-from matcher.semantic import SemanticJudge, content_key
+from matcher.semantic import SemanticJudge
 from matcher.vector_index.backend import VectorBackend, drop_saved, saved_backend
+from models.cached_encoder import content_key
 from models.encoder import Encoder, EncoderWrapper
 
 _log = logging.getLogger(__name__)

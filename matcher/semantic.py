@@ -14,7 +14,6 @@ encoded once per model, whatever asks for it.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import threading
 from collections import OrderedDict
@@ -28,6 +27,7 @@ import numpy as np
 from corpus.conditions import Condition, Verdict
 from matcher.eligibility import MET, UNKNOWN, UNMET
 from matcher.encoder_text import profile_text
+from models.cached_encoder import content_key  # the one key of every vector cache, on disk or here
 from models.encoder import Encoder
 
 
@@ -53,11 +53,6 @@ class SemanticThresholds:
 DEFAULT_THRESHOLDS = SemanticThresholds(
     met=0.921, unmet=None, chosen_on="demo enterprises, met precision >= 0.98"
 )
-
-
-def content_key(model_id: str, kind: str, text: str) -> str:
-    """Content hash of one text for one model and prompt kind."""
-    return hashlib.sha256(f"{model_id}\0{kind}\0{text}".encode()).hexdigest()
 
 
 class VectorCache:

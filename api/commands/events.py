@@ -118,8 +118,6 @@ def _subs_add(args: argparse.Namespace) -> int:
 def _subs_list(args: argparse.Namespace) -> int:
     with cli_store() as store:
         subs = store.list_subscriptions(include_deleted=args.all)
-    if not subs and not args.json:
-        print("no subscriptions")
     print_records(
         subs,
         args.json,
@@ -127,6 +125,7 @@ def _subs_list(args: argparse.Namespace) -> int:
             f"{s.id}  {f'deleted {s.deleted_at}' if s.deleted_at else 'active'}  {s.url}  "
             f"events={','.join(s.events)}  owner={s.owner}  {s.label}"
         ),
+        empty="no subscriptions",
     )
     return 0
 

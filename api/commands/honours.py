@@ -6,7 +6,7 @@ import argparse
 import json
 from typing import Any
 
-from api.commands.store_access import cli_store, found
+from api.commands.store_access import cli_store, found, print_records
 
 
 def register(sub: argparse._SubParsersAction, group: Any) -> None:
@@ -89,16 +89,17 @@ def _reverse(args: argparse.Namespace) -> int:
 def _list(args: argparse.Namespace) -> int:
     with cli_store() as store:
         imports = store.list_imports("honours", limit=args.limit)
-    if not imports:
-        print("no honour imports")
-    for record in imports:
-        summary = record.summary
-        state = f"reversed {record.reversed_at}" if record.reversed_at else "active"
-        print(
-            f"{record.id}  {record.at[:19]}  {record.actor:<12} {summary.get('changed', 0):>5} changed "
-            f"{len(summary.get('unmatched', [])):>4} unmatched  {state}  {record.source}"
-        )
+    print_records(imports, False, _import_line, empty="no honour imports")
     return 0
+
+
+def _import_line(record: Any) -> str:
+    summary = record.summary
+    state = f"reversed {record.reversed_at}" if record.reversed_at else "active"
+    return (
+        f"{record.id}  {record.at[:19]}  {record.actor:<12} {summary.get('changed', 0):>5} changed "
+        f"{len(summary.get('unmatched', [])):>4} unmatched  {state}  {record.source}"
+    )
 
 
 def _show(args: argparse.Namespace) -> int:

@@ -171,8 +171,7 @@ def _colours(args: argparse.Namespace) -> int:
 def _duplicates(args: argparse.Namespace) -> int:
     with _board(False) as board:
         hits = board.snapshot().hits
-    for hit in hits:
-        print(json.dumps(hit.to_dict(), ensure_ascii=False) if args.json else f"{hit.person}  {hit.reason()}")
+    print_records(hits, args.json, lambda hit: f"{hit.person}  {hit.reason()}")
     print(f"{len(hits)} duplicate benefit(s)", file=sys.stderr)
     return 0
 

@@ -35,10 +35,19 @@ def cli_store() -> Iterator[Any]:
         store.close()
 
 
-def print_records(records: Iterable[Any], as_json: bool, line: Callable[[Any], str]) -> None:
-    """Print each record as one JSON object per line (``as_json``, its ``to_dict()``) or as ``line(record)``."""
+def print_records(
+    records: Iterable[Any], as_json: bool, line: Callable[[Any], str], *, empty: str | None = None
+) -> None:
+    """Print each record as one JSON object per line (``as_json``, its ``to_dict()``) or as ``line(record)``.
+
+    ``empty``: the line printed instead when there is no record (never with ``as_json``: JSON lines stay JSON).
+    """
+    printed = False
     for record in records:
         print(json.dumps(record.to_dict(), ensure_ascii=False) if as_json else line(record))
+        printed = True
+    if not printed and empty is not None and not as_json:
+        print(empty)
 
 
 def found(record: T | None, missing: str) -> T:

@@ -23,7 +23,13 @@ from fastapi.responses import Response
 
 from api.deps import MatchCallerDep, ServicesDep
 from api.errors import ApiError, not_found
-from api.schemas import MatchRequest, MatchResponse
+from api.schemas import (
+    ConditionVerdictPublic,
+    GroupVerdictPublic,
+    MatchRequest,
+    MatchResponse,
+    ResultPublic,
+)
 from api.security import Principal
 from api.services import CachedMatch, Services, audit_event, commit_audit
 from api.views import as_dict, profile_fingerprint
@@ -57,21 +63,11 @@ class _Unexpected(Exception):
 
 
 _VERDICTS = frozenset(("met", "unmet", "unknown"))
-_LEAF = ("field", "op", "value", "span", "verdict", "actual")
-_GROUP = ("any", "verdict", "span")
-_RESULT = (
-    "policy_id",
-    "item_id",
-    "title",
-    "level",
-    "score",
-    "score_breakdown",
-    "conditions",
-    "gaps",
-    "fulfilment",
-    "support",
-)
-_ANSWER = ("results", "model", "index")
+# The declared keys of each part of the answer, in the order its schema dumps them (the schema is the one place).
+_LEAF = tuple(ConditionVerdictPublic.model_fields)
+_GROUP = tuple(GroupVerdictPublic.model_fields)
+_RESULT = tuple(ResultPublic.model_fields)
+_ANSWER = tuple(MatchResponse.model_fields)
 
 
 def _text(value: Any) -> str:

@@ -20,6 +20,7 @@ from corpus.demo.clauses import MAKERS, TOPICS, Context
 from corpus.demo.documents import (
     AS_OF,
     NON_POLICY_SHARE,
+    date_cn,
     non_policy,
     page_header,
     realistic_closing,
@@ -79,10 +80,6 @@ def _issuer(r: random.Random) -> Issuer:
     name, short, kind = COUNTIES[code]
     prefix = name if kind == "市" else f"台州市{name}"
     return Issuer("county", code, name, prefix, kind, short)
-
-
-def _date_cn(day: dt.date) -> str:
-    return f"{day.year}年{day.month}月{day.day}日"
 
 
 def generate_policy(seed: int, index: int, style: str = "realistic") -> DemoPolicy:
@@ -218,24 +215,24 @@ def generate_policy(seed: int, index: int, style: str = "realistic") -> DemoPoli
         items.append(item)
 
     closing = [
-        f"本政策自{_date_cn(effective)}起施行"
-        + (f"，有效期至{_date_cn(valid_until)}" if valid_until else "")
+        f"本政策自{date_cn(effective)}起施行"
+        + (f"，有效期至{date_cn(valid_until)}" if valid_until else "")
         + "。同一企业同一项目符合多项扶持政策的，按照“就高不重复”原则执行。",
         f"本政策由{dept_text}会同{finance_text}负责解释。"
         if dept_text != finance_text
         else f"本政策由{dept_text}负责解释。",
         issuer_name,
-        _date_cn(issued),
+        date_cn(issued),
     ]
     if by_articles:
         last = len(chosen) + 2
         closing = [
             f"第{cn_number(len(chapter_titles and {c[0] for c in chapter_titles}) + 2)}章 附则",
             f"第{cn_number(last + 1)}条 本办法由{dept_text}负责解释。",
-            f"第{cn_number(last + 2)}条 本办法自{_date_cn(effective)}起施行"
-            + (f"，有效期至{_date_cn(valid_until)}。" if valid_until else "。"),
+            f"第{cn_number(last + 2)}条 本办法自{date_cn(effective)}起施行"
+            + (f"，有效期至{date_cn(valid_until)}。" if valid_until else "。"),
             issuer_name,
-            _date_cn(issued),
+            date_cn(issued),
         ]
     governing: list[tuple[str, list[Node]]] = []
     window: tuple[dt.date, dt.date] | None = None

@@ -126,8 +126,7 @@ def uscc_problem(code: str) -> str | None:
     bad = sorted({c for c in code if c not in _USCC_CHARS})
     if bad:
         return f"contains characters not allowed in a 统一社会信用代码: {''.join(bad)}"
-    total = sum(_USCC_CHARS.index(c) * w for c, w in zip(code[:17], _USCC_WEIGHTS, strict=True))
-    expected = _USCC_CHARS[(31 - total % 31) % 31]
+    expected = uscc_check_digit(code[:17])
     if code[17] != expected:
         return f"check digit is {code[17]!r}, expected {expected!r}"
     return None

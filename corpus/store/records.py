@@ -7,7 +7,7 @@ import json
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import fields
 from itertools import islice
-from typing import Any
+from typing import Any, TypeVar
 
 from corpus.conditions import Condition, Entry, node_from_dict
 from corpus.schemas import (
@@ -22,6 +22,8 @@ from corpus.schemas import (
 from corpus.store.base import ApiKey
 from corpus.store.connection import Row
 
+T = TypeVar("T")
+
 
 def to_json(value: Any) -> str:
     """Compact, key-sorted JSON: equal values give equal text (a profile compares by its payload)."""
@@ -33,8 +35,8 @@ def secret_hash(secret: str) -> str:
     return hashlib.sha256(secret.encode("utf-8")).hexdigest()
 
 
-def chunks(values: Iterable[Any], size: int) -> Iterator[list[Any]]:
-    """Consecutive lists of at most ``size`` values."""
+def chunks(values: Iterable[T], size: int) -> Iterator[list[T]]:
+    """Consecutive lists of at most ``size`` values (the one batching loop: store writes, ingests, exports, benches)."""
     iterator = iter(values)
     while chunk := list(islice(iterator, size)):
         yield chunk

@@ -53,9 +53,3 @@ def served_encoder(backend: str, model: str, models_dir: Path) -> Encoder:
 
         ensure_default_model(models_dir)
     return make_encoder(backend, model, models_dir)
-
-
-def percentiles_ms(samples: list[float]) -> tuple[float, float]:
-    """p50 and p99 in milliseconds of durations in seconds."""
-    values = np.asarray(samples) * 1000.0
-    return float(np.percentile(values, 50)), float(np.percentile(values, 99))

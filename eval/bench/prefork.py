@@ -78,6 +78,7 @@ def prepare(n: int, items: int, seed: int) -> tuple[Path, list[str]]:
     from corpus.demo import generate
     from corpus.schemas import validate_profile
     from corpus.store import open_store
+    from corpus.store.records import chunks
     from eval.bench.encoders import HashEncoder
     from eval.bench.scale import store_items
     from matcher.service import Matcher
@@ -87,14 +88,8 @@ def prepare(n: int, items: int, seed: int) -> tuple[Path, list[str]]:
     corpus = generate(seed, max(1, items // 6 + 1), n)
     store_items(store, corpus, items)
     ids: list[str] = []
-    batch = []
-    for record in corpus.iter_enterprises(n):
-        batch.append(validate_profile(record))
-        ids.append(batch[-1].id)
-        if len(batch) >= 5000:
-            store.upsert_enterprises(batch)
-            batch = []
-    if batch:
+    for batch in chunks((validate_profile(r) for r in corpus.iter_enterprises(n)), 5000):
+        ids.extend(p.id for p in batch)
         store.upsert_enterprises(batch)
     matcher = Matcher.open(data_dir, store, HashEncoder(384, "bench-hash"))
     matcher.encode_enterprises()  # every profile's text vector, as ingest leaves them

@@ -79,8 +79,10 @@ def run_size(n: int, args: argparse.Namespace, real: Any, say: Any) -> ScaleRun:
     from corpus.demo import generate
     from corpus.schemas import validate_profile
     from corpus.store import open_store
-    from matcher.semantic import content_key, profile_text
+    from corpus.store.records import chunks
+    from matcher.semantic import profile_text
     from matcher.service import Matcher
+    from models.cached_encoder import content_key
 
     data_dir = Path(tempfile.mkdtemp(prefix=f"policymatch-scale-{n}-"))
     store = open_store(data_dir / "policymatch.sqlite3")
@@ -95,20 +97,15 @@ def run_size(n: int, args: argparse.Namespace, real: Any, say: Any) -> ScaleRun:
     pool_profiles: list[dict[str, Any]] = []
     t0 = time.perf_counter()
     texts: dict[str, str] = {}
-    batch = []
-    for record in corpus.iter_enterprises(n):
-        profile = validate_profile(record)
-        batch.append(profile)
-        if pool and args.queries <= len(all_ids) < pool_end:
-            pool_profiles.append(profile.to_dict())
-        all_ids.append(profile.id)
-        text = profile_text(record)
-        if text:
-            texts.setdefault(content_key(real.model_id, "query", text), text)
-        if len(batch) >= BATCH:
-            store.upsert_enterprises(batch)
-            batch = []
-    if batch:
+    for records in chunks(corpus.iter_enterprises(n), BATCH):
+        batch = [validate_profile(record) for record in records]
+        for record, profile in zip(records, batch, strict=True):
+            if pool and args.queries <= len(all_ids) < pool_end:
+                pool_profiles.append(profile.to_dict())
+            all_ids.append(profile.id)
+            text = profile_text(record)
+            if text:
+                texts.setdefault(content_key(real.model_id, "query", text), text)
         store.upsert_enterprises(batch)
     generate_store_s = time.perf_counter() - t0
     say(f"{n}: stored in {generate_store_s:.1f} s, {len(texts)} distinct texts")
@@ -228,6 +225,7 @@ def targets_at(n: int, args: argparse.Namespace, real: Any, say: Any) -> str:
 
     from corpus.demo import generate
     from corpus.store import open_store
+    from corpus.store.records import chunks
     from matcher.eligibility import EnterpriseColumns
     from matcher.service import Matcher
 
@@ -239,13 +237,7 @@ def targets_at(n: int, args: argparse.Namespace, real: Any, say: Any) -> str:
         matcher = Matcher.open(data_dir, store, bench_encoder(real))
         columns = EnterpriseColumns(capacity=n)
         t0 = time.perf_counter()
-        chunk: list[dict[str, Any]] = []
-        for profile in corpus.iter_enterprises(n):
-            chunk.append(profile)
-            if len(chunk) >= 20_000:
-                columns.upsert(chunk)
-                chunk = []
-        if chunk:
+        for chunk in chunks(corpus.iter_enterprises(n), 20_000):
             columns.upsert(chunk)
         load_s = time.perf_counter() - t0
         matcher.columns = columns

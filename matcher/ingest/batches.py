@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from itertools import islice
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -11,6 +10,7 @@ from corpus.loaders import Loaded, LoadError
 from corpus.loaders.records import record_errors
 from corpus.schemas import RecordError
 from corpus.store.base import AuditEvent, IntegrityError, Store, StoreError
+from corpus.store.records import chunks
 from matcher.ingest.report import MAX_ERRORS_SHOWN, IngestFailed, IngestReport, Tally
 
 R = TypeVar("R")
@@ -123,7 +123,7 @@ def store_all(
     if strict:
         try:
             with store.transaction():
-                for batch in _batches(records, batch_size):
+                for batch in chunks(records, batch_size):
                     store_batch(batch, False)
                 if tally.errors:
                     raise _Rollback
@@ -135,7 +135,7 @@ def store_all(
         if report.errors:
             raise IngestFailed(report)
     else:
-        for batch in _batches(records, batch_size):
+        for batch in chunks(records, batch_size):
             store_batch(batch, True)
         report = tally.report(kind, started, strict)
     if audit_actor:
@@ -148,9 +148,3 @@ def store_all(
             )
         )
     return report
-
-
-def _batches(records: Iterable[R], size: int) -> Iterator[list[R]]:
-    iterator = iter(records)
-    while batch := list(islice(iterator, size)):
-        yield batch

@@ -32,19 +32,18 @@ from corpus.schemas import (
     TAX_CREDIT_GRADES,
     TEXT_FIELDS,
     ProfileError,
+    uscc_check_digit,
     validate_profile,
 )
 from corpus.store import open_store
 from matcher.ingest import ingest_enterprises
 
 _USCC_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
-_USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
 _ids = itertools.count()
 
 
 def _uscc_of(body: str) -> str:
-    total = sum(_USCC_CHARS.index(c) * w for c, w in zip(body, _USCC_WEIGHTS, strict=True))
-    return body + _USCC_CHARS[(31 - total % 31) % 31]
+    return body + uscc_check_digit(body)
 
 
 def _unique_uscc(n: int) -> str:
