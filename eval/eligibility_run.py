@@ -112,16 +112,10 @@ _PATH_NOTES = {
 
 def extracted_conditions(item: Any) -> tuple[Condition, ...]:
     """Conditions read from the item's text and metadata alone by the extractor (``matcher.extraction``)."""
-    from matcher.extraction import extract_item
+    from matcher.extraction import extract_policy_item
     from matcher.extraction.document import governing_clauses, governing_extraction, with_governing
 
-    extraction = extract_item(
-        item.text,
-        title=item.title,
-        region_code=item.region_code,
-        department=item.department,
-        issued=getattr(item, "issued", None),
-    )
+    extraction = extract_policy_item(item)
     # The sentences that govern the whole document join the item's conditions, as ingest joins them.
     governing = "\n".join(getattr(item, "governing_text", ()))
     if governing:

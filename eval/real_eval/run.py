@@ -138,15 +138,9 @@ def _extractor_entries(item: Any) -> Sequence[Any]:
     drops on purpose; only an extraction with no entries at all falls back to its leaves.
     """
     from corpus.store.policy_tables import extracted_entries
-    from matcher.extraction import extract_item
+    from matcher.extraction import extract_policy_item
 
-    extraction = extract_item(
-        item.text,
-        title=item.title,
-        region_code=item.region_code,
-        department=item.department,
-        issued=item.issued,
-    )
+    extraction = extract_policy_item(item)
     return tuple(extracted_entries(extraction))
 
 

@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
 from corpus.conditions import Condition, Entry
 from matcher.extraction.audience import for_enterprises
@@ -29,6 +30,7 @@ __all__ = [
     "extract_conditions",
     "extract_entries",
     "extract_item",
+    "extract_policy_item",
     "for_enterprises",
 ]
 
@@ -70,3 +72,30 @@ def extract_item(
         # offered (ingest stores it as no policy), and it states none (labelling guide §4).
         return Extraction(tags, (), (), False)
     return Extraction(tags, conditions, entries)
+
+
+class ItemRecord(Protocol):
+    """What :func:`extract_policy_item` reads of an item record (``issued`` too where it has one)."""
+
+    @property
+    def text(self) -> str: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def region_code(self) -> str | None: ...
+    @property
+    def department(self) -> str | None: ...
+
+
+def extract_policy_item(item: ItemRecord) -> Extraction:
+    """:func:`extract_item` of an item record: its ``text``, ``title``, ``region_code``, ``department``, ``issued``.
+
+    The one call ingest and both evaluation runners make, so they read an item with the same facts.
+    """
+    return extract_item(
+        item.text,
+        title=item.title,
+        region_code=item.region_code,
+        department=item.department,
+        issued=getattr(item, "issued", None),
+    )

@@ -93,7 +93,7 @@ def prepare_policy(
     before taking the write lock, so a long document never holds up other writes.
     """
     # Imported here: extraction loads its vocabularies on first use, and corpus-only callers never need it.
-    from matcher.extraction import extract_item
+    from matcher.extraction import extract_policy_item
     from matcher.extraction.document import (
         apply_document_facts,
         given_facts,
@@ -145,13 +145,7 @@ def prepare_policy(
     for n, item in enumerate(items, start=1):
         extractions.append(
             with_governing(
-                extract_item(
-                    item.text,
-                    title=item.title,
-                    region_code=item.region_code,
-                    department=item.department,
-                    issued=item.issued,
-                ),
+                extract_policy_item(item),
                 conditions,
                 entries,
             )
