@@ -69,15 +69,26 @@ def gaps_of(verdict: ItemVerdict) -> tuple[Gap, ...]:
     A group is one gap ("满足其一即可：…"); an exclusion hit is a failed gap; bonus
     conditions are never gaps; with tiers, the way to the next better tier comes last.
     """
-    gaps: list[Gap] = []
-    for wanted in ("unmet", "unknown"):
-        for result in verdict.counted:
-            if (result.is_failed if wanted == "unmet" else result.is_open) is False:
-                continue
-            cond = result.condition
-            fld = cond.field if isinstance(cond, Condition) else ",".join(result.fields())
-            text = result.gap or f"{FIELD_LABELS.get(fld, fld)}：{cond.describe()}"
-            gaps.append(Gap(fld, wanted, text, _shortfall(result)))
+    # One pass over the results, the rules of ``is_failed`` / ``is_open`` spelt out (as ``level_of``): a match
+    # builds the gaps of each of its top items, and the properties per result were most of this function.
+    failed: list[Gap] = []
+    missing: list[Gap] = []
+    for result in verdict.results:
+        cond = result.condition
+        role = cond.role
+        if role == "bonus":
+            continue
+        said = result.verdict
+        if said == "unknown":
+            wanted, into = "unknown", missing
+        elif said == ("met" if role == "exclude" else "unmet"):
+            wanted, into = "unmet", failed
+        else:
+            continue
+        fld = cond.field if isinstance(cond, Condition) else ",".join(result.fields())
+        text = result.gap or f"{FIELD_LABELS.get(fld, fld)}：{cond.describe()}"
+        into.append(Gap(fld, wanted, text, _shortfall(result)))
+    gaps = failed + missing
     better = verdict.next_tier
     if better is not None and better.gaps:
         note = f"（{better.tier.support}）" if better.tier.support else ""
