@@ -17,7 +17,14 @@ from typing import Any
 import numpy as np
 
 from corpus.conditions import LEVELS, ConditionResult
-from matcher.eligibility import LEVEL_RANK, ConditionTable, Gap, need_info_at_best, region_unknown
+from matcher.eligibility import (
+    LEVEL_RANK,
+    ConditionTable,
+    Gap,
+    ProfileKeys,
+    need_info_at_best,
+    region_unknown,
+)
 from matcher.encoder_text import dense_of, profile_text, query_text
 from matcher.facts import result_extras, round6, verdict_json
 from matcher.fusion import PartScores, fuse, rank_score
@@ -268,10 +275,13 @@ def match_items(
         excluded[at_order].tolist(),
         strict=True,
     )
+    keys = ProfileKeys(data)  # the top items' leaves key each field of the profile once
     results = []
     for position, bm25, passage, dense, tag, rule, total, is_excluded in numbers:
         item = catalog.items[position]
-        verdict, gaps, exclusions = catalog.table.leaf_memo.judged(position, item.conditions, data, judge)
+        verdict, gaps, exclusions = catalog.table.leaf_memo.judged(
+            position, item.conditions, data, judge, keys
+        )
         level_name = verdict.level
         if not offered.region_known and catalog.has_region[position]:
             level_name, gaps = region_unknown(level_name, gaps, item.region_prefix)

@@ -22,11 +22,14 @@ from corpus.conditions import (
     ItemVerdict,
     Level,
     SemanticJudge,
+    Tier,
     Verdict,
     _actual_value,
     _is_number,
     evaluate_condition,
+    evaluate_node,
     judge_item,
+    level_of,
 )
 
 MET, UNMET, UNKNOWN = 0, 1, 2
@@ -134,6 +137,26 @@ _LEAF_MEMO_SIZE = 65536
 _ITEM_MEMO_SIZE = 20000
 
 
+class ProfileKeys(dict[str, Any]):
+    """The ``_memo_key`` of each field of one profile, worked out at its first use.
+
+    A match makes one and hands it to :meth:`LeafMemo.judged` for each of its top items, so a field
+    read by many of their leaves is keyed once per request, not once per leaf.
+    """
+
+    def __init__(self, profile: Mapping[str, Any]) -> None:
+        """Key the fields of ``profile`` (which must not change while this is in use)."""
+        super().__init__()
+        self.profile = profile
+        self.leaf: Callable[[Condition, Mapping[str, Any], SemanticJudge | None], ConditionResult] | None = (
+            None
+        )
+
+    def __missing__(self, fld: str) -> Any:
+        key = self[fld] = _memo_key(self.profile.get(fld))
+        return key
+
+
 class LeafMemo:
     """``evaluate_condition`` of the leaves of compiled items, remembered per (leaf, value of its field).
 
@@ -167,6 +190,14 @@ class LeafMemo:
         # Per item position: its entries, and the fields its verdict depends on (None: not remembered whole).
         self._item_entries = list(items)
         self._item_fields = [self._fields_of(entries) for entries in items]
+        # Per item without tiers: its entries, each with whether it is a leaf (judged by the leaf judge
+        # straight away, as ``evaluate_node`` would hand it on); None for an item with tiers.
+        self._item_plans = [
+            None
+            if any(isinstance(e, Tier) for e in entries)
+            else tuple((e, isinstance(e, Condition)) for e in entries)
+            for entries in items
+        ]
         self._items: dict[tuple[Any, ...], tuple[ItemVerdict, tuple[Gap, ...], tuple[str, ...]]] = {}
 
     def _fields_of(self, entries: Sequence[Entry]) -> tuple[str, ...] | None:
@@ -192,29 +223,86 @@ class LeafMemo:
         entries: Sequence[Entry],
         profile: Mapping[str, Any],
         semantic_judge: SemanticJudge | None,
+        keys: ProfileKeys | None = None,
     ) -> tuple[ItemVerdict, tuple[Gap, ...], tuple[str, ...]]:
-        """Judge an item as ``judge`` does, with its gaps (``gaps_of``) and exclusion hits; from memory when it can."""
+        """Judge an item as ``judge`` does, with its gaps (``gaps_of``) and exclusion hits; from memory when it can.
+
+        ``keys``: the ``ProfileKeys`` of this very ``profile``, shared by the items of one request.
+        """
+        if keys is None or keys.profile is not profile:
+            keys = ProfileKeys(profile)
         known = position < len(self._item_entries) and self._item_entries[position] is entries
         fields = self._item_fields[position] if known else None  # another item's entries: judged afresh
         key: list[Any] = [position]
         for fld in fields or ():
-            value_key = _memo_key(profile.get(fld))
+            value_key = keys[fld]
             if value_key is None:
                 fields = None
                 break
             key.append(value_key)
         if fields is None:
-            verdict = judge_item(entries, profile, semantic_judge, self)
+            verdict = self._judge(position if known else -1, entries, keys, semantic_judge)
             return verdict, gaps_of(verdict), exclusion_hits(verdict)
         whole = tuple(key)
         found = self._items.get(whole)
         if found is None:
-            verdict = judge_item(entries, profile, semantic_judge, self)
+            verdict = self._judge(position, entries, keys, semantic_judge)
             found = (verdict, gaps_of(verdict), exclusion_hits(verdict))
             if len(self._items) >= _ITEM_MEMO_SIZE:
                 self._items.clear()
             self._items[whole] = found
         return found
+
+    def _judge(
+        self, position: int, entries: Sequence[Entry], keys: ProfileKeys, semantic_judge: SemanticJudge | None
+    ) -> ItemVerdict:
+        """``judge_item`` of an item (``position`` -1: not this memo's), its leaves judged from memory when they can.
+
+        An item without tiers is ``judge_item``'s first branch spelt out over its plan: every entry judged
+        in order (a leaf by the leaf judge, a group by ``evaluate_node``), the level by ``level_of``.
+        """
+        profile = keys.profile
+        leaf = keys.leaf
+        if leaf is None:
+            leaf = keys.leaf = self._leaf_judge(keys)
+        plan = self._item_plans[position] if position >= 0 else None
+        if plan is None:
+            return judge_item(entries, profile, semantic_judge, leaf)
+        results = tuple(
+            [
+                leaf(entry, profile, semantic_judge)  # type: ignore[arg-type]
+                if is_leaf
+                else evaluate_node(entry, profile, semantic_judge, leaf)  # type: ignore[arg-type]
+                for entry, is_leaf in plan
+            ]
+        )
+        return ItemVerdict(level_of(results), results)
+
+    def _leaf_judge(
+        self, keys: ProfileKeys
+    ) -> Callable[[Condition, Mapping[str, Any], SemanticJudge | None], ConditionResult]:
+        """Return ``self.__call__`` for the profile of ``keys`` only, its fields keyed once by ``keys``."""
+        field_of, results = self._field.get, self._results
+
+        def leaf(
+            condition: Condition, profile: Mapping[str, Any], semantic_judge: SemanticJudge | None
+        ) -> ConditionResult:
+            fld = field_of(id(condition))
+            if fld is None:
+                return evaluate_condition(condition, profile, semantic_judge)
+            value_key = keys[fld]
+            if value_key is None:
+                return evaluate_condition(condition, profile, semantic_judge)
+            key = (id(condition), value_key)
+            found = results.get(key)
+            if found is None:
+                found = evaluate_condition(condition, profile, semantic_judge)
+                if len(results) >= _LEAF_MEMO_SIZE:
+                    results.clear()  # bounded: a field of free text never grows it without end
+                results[key] = found
+            return found
+
+        return leaf
 
     def __call__(
         self, condition: Condition, profile: Mapping[str, Any], semantic_judge: SemanticJudge | None
