@@ -323,6 +323,23 @@ def test_condition_dicts_laid_out_once_are_fresh_copies():
         assert c == Condition(c.field, c.op, c.value, c.span, c.source, c.role)  # the layout is no field
         result = ConditionResult(c, "met", ("小",))
         assert result.to_dict() == {**plain(c), "verdict": "met", "actual": ["小"]}
+        # A result's dict is laid out once too: the same keys in the same order, every copy fresh.
+        for result, extra in (
+            (
+                ConditionResult(c, "unmet", ("小",), "缺少"),
+                {"verdict": "unmet", "actual": ["小"], "gap": "缺少"},
+            ),
+            (ConditionResult(c, "unknown", 7.5), {"verdict": "unknown", "actual": 7.5}),
+        ):
+            first = result.to_dict()
+            assert first == {**plain(c), **extra} and list(first) == list({**plain(c), **extra})
+            first["verdict"] = "changed"
+            for key in ("value", "actual"):
+                if isinstance(first[key], list):
+                    first[key].append("x")
+            again = result.to_dict()
+            assert again == {**plain(c), **extra} and again is not first
+            assert result == ConditionResult(c, result.verdict, result.actual, result.gap)
 
 
 def test_level_pass_over_some_items_gives_their_numbers_of_the_pass_over_all(tmp_path, encoder):  # type: ignore[no-untyped-def]
