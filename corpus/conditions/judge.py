@@ -104,27 +104,12 @@ class ConditionResult:
                 "role": self.condition.role,
                 "verdict": self.verdict,
             }
-            if self.gap:
-                out["gap"] = self.gap
-            return out
-        # A leaf's result is immutable and recurs from one match to the next (the matcher's leaf memo hands
-        # out the same object for an equal value): its dict is laid out once and copied, and a tuple value
-        # or actual becomes a new list in every copy, as before (63 -> 33 µs for a first answer's ~72 leaves).
-        kept = self.__dict__.get("_dict_template")
-        if kept is None:
-            template = self.condition.to_dict()
-            template["verdict"] = self.verdict
-            template["actual"] = self.actual
-            if self.gap:
-                template["gap"] = self.gap
-            kept = (template, isinstance(self.condition.value, tuple), isinstance(self.actual, tuple))
-            object.__setattr__(self, "_dict_template", kept)
-        template, value_is_tuple, actual_is_tuple = kept
-        out = template.copy()
-        if value_is_tuple:
-            out["value"] = list(self.condition.value)
-        if actual_is_tuple:
-            out["actual"] = list(self.actual)
+        else:
+            out = self.condition.to_dict()
+            out["verdict"] = self.verdict
+            out["actual"] = list(self.actual) if isinstance(self.actual, tuple) else self.actual
+        if self.gap:
+            out["gap"] = self.gap
         return out
 
 
