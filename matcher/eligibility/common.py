@@ -20,6 +20,7 @@ from corpus.conditions import (
     Entry,
     Group,
     ItemVerdict,
+    LeafJudge,
     Level,
     SemanticJudge,
     Tier,
@@ -148,9 +149,8 @@ class ProfileKeys(dict[str, Any]):
         """Key the fields of ``profile`` (which must not change while this is in use)."""
         super().__init__()
         self.profile = profile
-        self.leaf: Callable[[Condition, Mapping[str, Any], SemanticJudge | None], ConditionResult] | None = (
-            None
-        )
+        # The leaf judge of the memo last asked with these keys (made once per request, not per item).
+        self.leaf: tuple[LeafMemo, LeafJudge] | None = None
 
     def __missing__(self, fld: str) -> Any:
         key = self[fld] = _memo_key(self.profile.get(fld))
@@ -262,9 +262,9 @@ class LeafMemo:
         in order (a leaf by the leaf judge, a group by ``evaluate_node``), the level by ``level_of``.
         """
         profile = keys.profile
-        leaf = keys.leaf
-        if leaf is None:
-            leaf = keys.leaf = self._leaf_judge(keys)
+        if keys.leaf is None or keys.leaf[0] is not self:
+            keys.leaf = (self, self._leaf_judge(keys))
+        leaf = keys.leaf[1]
         plan = self._item_plans[position] if position >= 0 else None
         if plan is None:
             return judge_item(entries, profile, semantic_judge, leaf)
@@ -278,10 +278,8 @@ class LeafMemo:
         )
         return ItemVerdict(level_of(results), results)
 
-    def _leaf_judge(
-        self, keys: ProfileKeys
-    ) -> Callable[[Condition, Mapping[str, Any], SemanticJudge | None], ConditionResult]:
-        """Return ``self.__call__`` for the profile of ``keys`` only, its fields keyed once by ``keys``."""
+    def _leaf_judge(self, keys: ProfileKeys) -> LeafJudge:
+        """Return this memo's leaf judge (``__call__``) for the profile of ``keys`` only, each field keyed once."""
         field_of, results = self._field.get, self._results
 
         def leaf(
@@ -308,20 +306,7 @@ class LeafMemo:
         self, condition: Condition, profile: Mapping[str, Any], semantic_judge: SemanticJudge | None
     ) -> ConditionResult:
         """Judge one leaf, as ``evaluate_condition`` (from memory when its field's value was seen)."""
-        fld = self._field.get(id(condition))
-        if fld is None:
-            return evaluate_condition(condition, profile, semantic_judge)
-        value_key = _memo_key(profile.get(fld))
-        if value_key is None:
-            return evaluate_condition(condition, profile, semantic_judge)
-        key = (id(condition), value_key)
-        found = self._results.get(key)
-        if found is None:
-            found = evaluate_condition(condition, profile, semantic_judge)
-            if len(self._results) >= _LEAF_MEMO_SIZE:
-                self._results.clear()  # bounded: a field of free text never grows it without end
-            self._results[key] = found
-        return found
+        return self._leaf_judge(ProfileKeys(profile))(condition, profile, semantic_judge)
 
 
 def exclusion_hits(verdict: ItemVerdict) -> tuple[str, ...]:

@@ -464,3 +464,15 @@ def test_top_items_judged_with_one_request_s_keys_as_judge_item_with_plain_gaps_
     # A keys object of another profile is not used: the item is judged for the profile given.
     other = ProfileKeys(profiles[1])
     assert memo.judged(3, items[3], profiles[0], None, other)[0] == judge_item(items[3], profiles[0])
+    # One request's keys handed to the memos of two tables: each judges its own items.
+    keys, second = ProfileKeys(profiles[2]), ConditionTable(items[::-1]).leaf_memo
+    for position in range(len(items)):
+        mirrored = len(items) - 1 - position
+        assert memo.judged(position, items[position], profiles[2], None, keys)[0] == judge_item(
+            items[position], profiles[2]
+        )
+        assert second.judged(position, items[mirrored], profiles[2], None, keys)[0] == judge_item(
+            items[mirrored], profiles[2]
+        )
+    # The memo as a leaf judge of its own (``judge_item``'s ``leaf``) answers as evaluate_condition.
+    assert judge_item(items[5], profiles[3], None, memo) == judge_item(items[5], profiles[3])
