@@ -91,12 +91,13 @@ class ItemFacts:
     def to_dict(self, as_of: dt.date) -> dict[str, Any]:
         """JSON-ready facts for a result: validity, window and its status at ``as_of``, department, type, mode."""
         valid_from, valid_until, window_open, window_close = self.dates
+        status = self.window_status(as_of)
         return {
             "valid_from": valid_from,
             "valid_until": valid_until,
             "window": None if window_open is None and window_close is None else [window_open, window_close],
-            "window_status": self.window_status(as_of),
-            "upcoming": self.window_status(as_of) == "upcoming",
+            "window_status": status,
+            "upcoming": status == "upcoming",
             "department": self.department,
             "doc_type": self.doc_type,
         }
@@ -128,12 +129,13 @@ class FactArrays:
 def result_extras(verdict: ItemVerdict, facts: ItemFacts | None, as_of: dt.date) -> dict[str, Any]:
     """Spell out what v2 adds to a match result or target row: tier, next tier, tiers, bonus, amount, window."""
     out: dict[str, Any] = {}
-    tier = verdict.tier
-    if tier is not None:
-        out["tier"] = tier.to_dict()
-        better = verdict.next_tier
-        out["next_tier"] = None if better is None else better.to_dict()
-        out["tiers"] = [t.to_dict() for t in verdict.tiers]
+    tier, at = verdict.tier, verdict.tier_index
+    if tier is not None and at is not None:
+        # Each tier's dict is built once: the tier reached and the next better one are copies of theirs.
+        tiers = [t.to_dict() for t in verdict.tiers]
+        out["tier"] = _tier_copy(tiers[at])
+        out["next_tier"] = None if at == 0 else _tier_copy(tiers[at - 1])
+        out["tiers"] = tiers
         out["amount"] = tier.amount
         out["amount_formula"] = None if tier.tier.formula is None else tier.tier.formula.text()
     else:
@@ -144,6 +146,11 @@ def result_extras(verdict: ItemVerdict, facts: ItemFacts | None, as_of: dt.date)
     if facts is not None:
         out.update(facts.to_dict(as_of))
     return out
+
+
+def _tier_copy(tier: dict[str, Any]) -> dict[str, Any]:
+    """Copy a ``TierVerdict.to_dict`` so that the copy shares no list with it (its gaps)."""
+    return {**tier, "gaps": list(tier["gaps"])}
 
 
 def round6(values: Sequence[float] | np.ndarray) -> list[float]:

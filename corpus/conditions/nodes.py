@@ -211,11 +211,15 @@ class Formula:
 
     def text(self) -> str:
         """Write the formula as people read it (``投资额 × 8%，最高 200 万元``)."""
-        out = f"{FIELD_LABELS.get(self.base, self.base)} × {_fmt(self.rate * 100)}%"
-        if self.cap is not None:
-            out += f"，最高 {_fmt(self.cap)} 万元"
-        if self.floor is not None:
-            out += f"，最低 {_fmt(self.floor)} 万元"
+        # A formula is immutable: its text is written once (a match's answer writes it for every tier shown).
+        out: str | None = self.__dict__.get("_text")
+        if out is None:
+            out = f"{FIELD_LABELS.get(self.base, self.base)} × {_fmt(self.rate * 100)}%"
+            if self.cap is not None:
+                out += f"，最高 {_fmt(self.cap)} 万元"
+            if self.floor is not None:
+                out += f"，最低 {_fmt(self.floor)} 万元"
+            object.__setattr__(self, "_text", out)
         return out
 
     def to_dict(self) -> dict[str, Any]:

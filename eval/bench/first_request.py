@@ -54,6 +54,7 @@ def components(matcher: Matcher, ids: list[str]) -> dict[str, float]:
     re-judging the top 20 with their gaps, and the whole ``match().to_dict()``. Alone, each runs with
     warm caches, so the parts add up to less than the whole.
     """
+    from matcher.eligibility import ProfileKeys
     from matcher.encoder_text import dense_text, query_text
 
     catalog, table, index, judge = matcher.catalog, matcher.catalog.table, matcher.index, matcher.judge
@@ -67,8 +68,9 @@ def components(matcher: Matcher, ids: list[str]) -> dict[str, float]:
     codes = [table.verdict_codes(p) for p in profiles]
 
     def rejudge(k: int) -> None:
+        keys = ProfileKeys(profiles[k])  # one per request, as match_items shares it among its top items
         for position in tops[k]:
-            table.leaf_memo.judged(position, catalog.items[position].conditions, profiles[k], judge)
+            table.leaf_memo.judged(position, catalog.items[position].conditions, profiles[k], judge, keys)
 
     def timed(step: Any) -> float:
         passes = []

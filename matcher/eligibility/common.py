@@ -20,13 +20,17 @@ from corpus.conditions import (
     Entry,
     Group,
     ItemVerdict,
+    LeafJudge,
     Level,
     SemanticJudge,
+    Tier,
     Verdict,
     _actual_value,
     _is_number,
     evaluate_condition,
+    evaluate_node,
     judge_item,
+    level_of,
 )
 
 MET, UNMET, UNKNOWN = 0, 1, 2
@@ -69,15 +73,26 @@ def gaps_of(verdict: ItemVerdict) -> tuple[Gap, ...]:
     A group is one gap ("满足其一即可：…"); an exclusion hit is a failed gap; bonus
     conditions are never gaps; with tiers, the way to the next better tier comes last.
     """
-    gaps: list[Gap] = []
-    for wanted in ("unmet", "unknown"):
-        for result in verdict.counted:
-            if (result.is_failed if wanted == "unmet" else result.is_open) is False:
-                continue
-            cond = result.condition
-            fld = cond.field if isinstance(cond, Condition) else ",".join(result.fields())
-            text = result.gap or f"{FIELD_LABELS.get(fld, fld)}：{cond.describe()}"
-            gaps.append(Gap(fld, wanted, text, _shortfall(result)))
+    # One pass over the results, the rules of ``is_failed`` / ``is_open`` spelt out (as ``level_of``): a match
+    # builds the gaps of each of its top items, and the properties per result were most of this function.
+    failed: list[Gap] = []
+    missing: list[Gap] = []
+    for result in verdict.results:
+        cond = result.condition
+        role = cond.role
+        if role == "bonus":
+            continue
+        said = result.verdict
+        if said == "unknown":
+            wanted, into = "unknown", missing
+        elif said == ("met" if role == "exclude" else "unmet"):
+            wanted, into = "unmet", failed
+        else:
+            continue
+        fld = cond.field if isinstance(cond, Condition) else ",".join(result.fields())
+        text = result.gap or f"{FIELD_LABELS.get(fld, fld)}：{cond.describe()}"
+        into.append(Gap(fld, wanted, text, _shortfall(result)))
+    gaps = failed + missing
     better = verdict.next_tier
     if better is not None and better.gaps:
         note = f"（{better.tier.support}）" if better.tier.support else ""
@@ -123,6 +138,25 @@ _LEAF_MEMO_SIZE = 65536
 _ITEM_MEMO_SIZE = 20000
 
 
+class ProfileKeys(dict[str, Any]):
+    """The ``_memo_key`` of each field of one profile, worked out at its first use.
+
+    A match makes one and hands it to :meth:`LeafMemo.judged` for each of its top items, so a field
+    read by many of their leaves is keyed once per request, not once per leaf.
+    """
+
+    def __init__(self, profile: Mapping[str, Any]) -> None:
+        """Key the fields of ``profile`` (which must not change while this is in use)."""
+        super().__init__()
+        self.profile = profile
+        # The leaf judge of the memo last asked with these keys (made once per request, not per item).
+        self.leaf: tuple[LeafMemo, LeafJudge] | None = None
+
+    def __missing__(self, fld: str) -> Any:
+        key = self[fld] = _memo_key(self.profile.get(fld))
+        return key
+
+
 class LeafMemo:
     """``evaluate_condition`` of the leaves of compiled items, remembered per (leaf, value of its field).
 
@@ -156,6 +190,14 @@ class LeafMemo:
         # Per item position: its entries, and the fields its verdict depends on (None: not remembered whole).
         self._item_entries = list(items)
         self._item_fields = [self._fields_of(entries) for entries in items]
+        # Per item without tiers: its entries, each with whether it is a leaf (judged by the leaf judge
+        # straight away, as ``evaluate_node`` would hand it on); None for an item with tiers.
+        self._item_plans = [
+            None
+            if any(isinstance(e, Tier) for e in entries)
+            else tuple((e, isinstance(e, Condition)) for e in entries)
+            for entries in items
+        ]
         self._items: dict[tuple[Any, ...], tuple[ItemVerdict, tuple[Gap, ...], tuple[str, ...]]] = {}
 
     def _fields_of(self, entries: Sequence[Entry]) -> tuple[str, ...] | None:
@@ -181,48 +223,90 @@ class LeafMemo:
         entries: Sequence[Entry],
         profile: Mapping[str, Any],
         semantic_judge: SemanticJudge | None,
+        keys: ProfileKeys | None = None,
     ) -> tuple[ItemVerdict, tuple[Gap, ...], tuple[str, ...]]:
-        """Judge an item as ``judge`` does, with its gaps (``gaps_of``) and exclusion hits; from memory when it can."""
+        """Judge an item as ``judge`` does, with its gaps (``gaps_of``) and exclusion hits; from memory when it can.
+
+        ``keys``: the ``ProfileKeys`` of this very ``profile``, shared by the items of one request.
+        """
+        if keys is None or keys.profile is not profile:
+            keys = ProfileKeys(profile)
         known = position < len(self._item_entries) and self._item_entries[position] is entries
         fields = self._item_fields[position] if known else None  # another item's entries: judged afresh
         key: list[Any] = [position]
         for fld in fields or ():
-            value_key = _memo_key(profile.get(fld))
+            value_key = keys[fld]
             if value_key is None:
                 fields = None
                 break
             key.append(value_key)
         if fields is None:
-            verdict = judge_item(entries, profile, semantic_judge, self)
+            verdict = self._judge(position if known else -1, entries, keys, semantic_judge)
             return verdict, gaps_of(verdict), exclusion_hits(verdict)
         whole = tuple(key)
         found = self._items.get(whole)
         if found is None:
-            verdict = judge_item(entries, profile, semantic_judge, self)
+            verdict = self._judge(position, entries, keys, semantic_judge)
             found = (verdict, gaps_of(verdict), exclusion_hits(verdict))
             if len(self._items) >= _ITEM_MEMO_SIZE:
                 self._items.clear()
             self._items[whole] = found
         return found
 
+    def _judge(
+        self, position: int, entries: Sequence[Entry], keys: ProfileKeys, semantic_judge: SemanticJudge | None
+    ) -> ItemVerdict:
+        """``judge_item`` of an item (``position`` -1: not this memo's), its leaves judged from memory when they can.
+
+        An item without tiers is ``judge_item``'s first branch spelt out over its plan: every entry judged
+        in order (a leaf by the leaf judge, a group by ``evaluate_node``), the level by ``level_of``.
+        """
+        profile = keys.profile
+        if keys.leaf is None or keys.leaf[0] is not self:
+            keys.leaf = (self, self._leaf_judge(keys))
+        leaf = keys.leaf[1]
+        plan = self._item_plans[position] if position >= 0 else None
+        if plan is None:
+            return judge_item(entries, profile, semantic_judge, leaf)
+        results = tuple(
+            [
+                leaf(entry, profile, semantic_judge)  # type: ignore[arg-type]
+                if is_leaf
+                else evaluate_node(entry, profile, semantic_judge, leaf)  # type: ignore[arg-type]
+                for entry, is_leaf in plan
+            ]
+        )
+        return ItemVerdict(level_of(results), results)
+
+    def _leaf_judge(self, keys: ProfileKeys) -> LeafJudge:
+        """Return this memo's leaf judge (``__call__``) for the profile of ``keys`` only, each field keyed once."""
+        field_of, results = self._field.get, self._results
+
+        def leaf(
+            condition: Condition, profile: Mapping[str, Any], semantic_judge: SemanticJudge | None
+        ) -> ConditionResult:
+            fld = field_of(id(condition))
+            if fld is None:
+                return evaluate_condition(condition, profile, semantic_judge)
+            value_key = keys[fld]
+            if value_key is None:
+                return evaluate_condition(condition, profile, semantic_judge)
+            key = (id(condition), value_key)
+            found = results.get(key)
+            if found is None:
+                found = evaluate_condition(condition, profile, semantic_judge)
+                if len(results) >= _LEAF_MEMO_SIZE:
+                    results.clear()  # bounded: a field of free text never grows it without end
+                results[key] = found
+            return found
+
+        return leaf
+
     def __call__(
         self, condition: Condition, profile: Mapping[str, Any], semantic_judge: SemanticJudge | None
     ) -> ConditionResult:
         """Judge one leaf, as ``evaluate_condition`` (from memory when its field's value was seen)."""
-        fld = self._field.get(id(condition))
-        if fld is None:
-            return evaluate_condition(condition, profile, semantic_judge)
-        value_key = _memo_key(profile.get(fld))
-        if value_key is None:
-            return evaluate_condition(condition, profile, semantic_judge)
-        key = (id(condition), value_key)
-        found = self._results.get(key)
-        if found is None:
-            found = evaluate_condition(condition, profile, semantic_judge)
-            if len(self._results) >= _LEAF_MEMO_SIZE:
-                self._results.clear()  # bounded: a field of free text never grows it without end
-            self._results[key] = found
-        return found
+        return self._leaf_judge(ProfileKeys(profile))(condition, profile, semantic_judge)
 
 
 def exclusion_hits(verdict: ItemVerdict) -> tuple[str, ...]:

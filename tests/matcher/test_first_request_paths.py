@@ -323,6 +323,23 @@ def test_condition_dicts_laid_out_once_are_fresh_copies():
         assert c == Condition(c.field, c.op, c.value, c.span, c.source, c.role)  # the layout is no field
         result = ConditionResult(c, "met", ("小",))
         assert result.to_dict() == {**plain(c), "verdict": "met", "actual": ["小"]}
+        # A result's dict is laid out once too: the same keys in the same order, every copy fresh.
+        for result, extra in (
+            (
+                ConditionResult(c, "unmet", ("小",), "缺少"),
+                {"verdict": "unmet", "actual": ["小"], "gap": "缺少"},
+            ),
+            (ConditionResult(c, "unknown", 7.5), {"verdict": "unknown", "actual": 7.5}),
+        ):
+            first = result.to_dict()
+            assert first == {**plain(c), **extra} and list(first) == list({**plain(c), **extra})
+            first["verdict"] = "changed"
+            for key in ("value", "actual"):
+                if isinstance(first[key], list):
+                    first[key].append("x")
+            again = result.to_dict()
+            assert again == {**plain(c), **extra} and again is not first
+            assert result == ConditionResult(c, result.verdict, result.actual, result.gap)
 
 
 def test_level_pass_over_some_items_gives_their_numbers_of_the_pass_over_all(tmp_path, encoder):  # type: ignore[no-untyped-def]
@@ -383,3 +400,79 @@ def test_level_pass_over_some_items_of_a_table_of_plain_leaves():
             assert np.array_equal(some.level, every.level[items])
             assert np.array_equal(some.rules_share(), every.rules_share()[items])
             assert np.array_equal(some.excluded, every.excluded[items])
+
+
+def test_top_items_judged_with_one_request_s_keys_as_judge_item_with_plain_gaps_and_extras():
+    import datetime as dt
+    import random
+
+    from random_conditions import random_entries_v2, random_profile_v2
+
+    from corpus.conditions import Condition, judge_item
+    from matcher.eligibility import ConditionTable, Gap, ProfileKeys, exclusion_hits, gaps_of
+    from matcher.facts import ItemFacts, result_extras
+
+    def plain_gaps(verdict):
+        """The gaps as the result properties say them: failed first, then missing, each in result order."""
+        out = []
+        for wanted, test in (("unmet", "is_failed"), ("unknown", "is_open")):
+            for r in verdict.counted:
+                if getattr(r, test):
+                    cond = r.condition
+                    fld = cond.field if isinstance(cond, Condition) else ",".join(r.fields())
+                    text = r.gap or f"{fld}：{cond.describe()}"
+                    out.append((fld, wanted, r.gap is None, text if r.gap else None))
+        return out
+
+    def plain_extras(verdict):
+        tier = verdict.tier
+        if tier is None:
+            return {"tier": None}
+        return {
+            "tier": tier.to_dict(),
+            "next_tier": None if verdict.next_tier is None else verdict.next_tier.to_dict(),
+            "tiers": [t.to_dict() for t in verdict.tiers],
+        }
+
+    rng = random.Random(23)
+    profiles = [random_profile_v2(rng, i) for i in range(120)]
+    items = [random_entries_v2(rng) for _ in range(160)]
+    table = ConditionTable(items)
+    memo = table.leaf_memo
+    day = dt.date(2026, 12, 4)
+    n_tiered = 0
+    for profile in profiles + profiles[:20]:  # the second pass answers whole items from memory
+        keys = ProfileKeys(profile)
+        for position, entries in enumerate(items):
+            verdict, gaps, hits = memo.judged(position, entries, profile, None, keys)
+            plain = judge_item(entries, profile)
+            assert verdict == plain and hits == exclusion_hits(plain)
+            assert gaps == gaps_of(plain)
+            said = [(g.field, g.kind, False, g.text) for g in gaps if g.kind != "tier"]
+            want = plain_gaps(plain)
+            assert [(f, k) for f, k, _, _ in said] == [(f, k) for f, k, _, _ in want]
+            assert all(w[3] is None or s[3] == w[3] for s, w in zip(said, want, strict=True))
+            assert all(isinstance(g, Gap) for g in gaps)
+            extras = result_extras(verdict, ItemFacts(), day)
+            want_extras = plain_extras(plain)
+            assert {k: extras.get(k) for k in ("tier", "next_tier", "tiers") if k in extras} == want_extras
+            if extras["tier"] is not None:
+                n_tiered += 1
+                # The tier reached and the next one are copies: no list is shared with the tiers' dicts.
+                assert extras["tier"]["gaps"] is not extras["tiers"][verdict.tier_index]["gaps"]
+    assert n_tiered > 100
+    # A keys object of another profile is not used: the item is judged for the profile given.
+    other = ProfileKeys(profiles[1])
+    assert memo.judged(3, items[3], profiles[0], None, other)[0] == judge_item(items[3], profiles[0])
+    # One request's keys handed to the memos of two tables: each judges its own items.
+    keys, second = ProfileKeys(profiles[2]), ConditionTable(items[::-1]).leaf_memo
+    for position in range(len(items)):
+        mirrored = len(items) - 1 - position
+        assert memo.judged(position, items[position], profiles[2], None, keys)[0] == judge_item(
+            items[position], profiles[2]
+        )
+        assert second.judged(position, items[mirrored], profiles[2], None, keys)[0] == judge_item(
+            items[mirrored], profiles[2]
+        )
+    # The memo as a leaf judge of its own (``judge_item``'s ``leaf``) answers as evaluate_condition.
+    assert judge_item(items[5], profiles[3], None, memo) == judge_item(items[5], profiles[3])
