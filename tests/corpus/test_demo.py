@@ -189,7 +189,8 @@ def test_conditions_cover_the_language_with_canonical_titles(corpus) -> None:  #
         "established_after",
         "established_before",
     } <= set(ops)
-    assert 0 < fields["undecidable"] < 0.25 * len(corpus.items)
+    # Mostly decidable: a requirement no profile field holds is a minority (a newly settled headquarters is one).
+    assert 0 < fields["undecidable"] < 0.3 * len(corpus.items)
     assert 0 < ops["semantic"] < 0.15 * len(corpus.items)
     aliases_used = set()
     for item in corpus.items:
