@@ -58,6 +58,25 @@ from matcher.extraction.tiers import _with_tiers
 # --- the whole ---------------------------------------------------------------------------------------
 
 # 首次认定为 A、B、C 的企业: the words that time a title (labelling guide: the 首次/新认定 timing is no condition).
+# 引导中小微企业通过…平台申请贷款 (matched from the clause's start): a channel pointed to.
+_CHANNEL_RE = re.compile(
+    r"[\s　]*(?:引导|鼓励|指导)[^，。；;]{0,12}?(?:企业|市场主体)通过[^，。；;]{0,40}?(?:平台|渠道|系统|网站)"
+)
+
+
+def _points_to_a_channel(text: str, found: _Found) -> bool:
+    """Whether the clause holding ``found`` opens by pointing enterprises to a channel (引导…企业通过…平台).
+
+    Only the few characters before the finding are searched for the clause's start (a long text stays
+    linear, issue 18): 引导 stands at most a dozen characters before the enterprises it names.
+    """
+    low = max(0, found.start - 24)
+    start = max(text.rfind(stop, low, found.start) for stop in "，,。；;：:\n") + 1
+    if start == 0 and low > 0:
+        return False
+    return _CHANNEL_RE.match(text, start, min(len(text), found.end + 40)) is not None
+
+
 _TIMES_A_TITLE_RE = re.compile(r"(?:首次|新|当年度?|新近)?被?(?:认定|评定|评选|获评)为?")
 # 经认定的市级企业技术中心，给予…: the title named as what the applicant becomes.
 _OUTCOME_RE = re.compile(r"(?:经|通过|获得)(?:认定|评定|评审)(?:后)?的?$")
@@ -136,6 +155,10 @@ def extract_entries(
         if f.condition.field in ("size_class", "industry_code") and norm.startswith(
             ("等其他", "等各类"), f.end
         ):
+            continue
+        # 引导中小微企业通过…服务平台申请贷款: the authorities point enterprises to a channel; whom they name
+        # is no requirement of the measure.
+        if f.condition.field in ("size_class", "industry_code") and _points_to_a_channel(norm, f):
             continue
         key = f.condition.key
         if f.condition.field != "undecidable" and f.condition.op != "semantic" and key in seen:

@@ -61,3 +61,16 @@ def test_a_repeated_hardship_inside_its_parts_stand_in_is_said_once() -> None:
     assert [c.span for c in second.conditions if isinstance(c, Condition)] == [
         "受疫情影响严重地区的融资担保机构"
     ]
+
+
+def test_a_channel_pointed_to_names_no_size() -> None:
+    text = "增加信用贷款额度。引导中小微企业通过市融资服务平台申请贷款。" + FORBEARANCE
+    assert "size_class" not in [c.field for c in leaves(extract_entries(text))]
+    # A large retailer is as eligible as a small one: the channel's words restrict no one.
+    large = {"id": "e3", "industry_code": "F5211", "size_class": "大"}
+    assert judge_item(extract_entries(text), large).level == "eligible"
+
+
+def test_a_loan_through_a_platform_keeps_its_size() -> None:
+    text = "对中小微企业通过融资服务平台获得的贷款，给予贴息。"
+    assert "size_class" in [c.field for c in leaves(extract_entries(text))]
