@@ -14,7 +14,8 @@ and arranges them as the text says:
 - no silent yes: a sentence that states a requirement and yields no condition
   becomes an ``undecidable`` one with its span.
 
-The pieces live in :mod:`~matcher.extraction.roles`, :mod:`~matcher.extraction.silent` and
+The pieces live in :mod:`~matcher.extraction.roles`, :mod:`~matcher.extraction.silent`,
+:mod:`~matcher.extraction.any_groups` and
 :mod:`~matcher.extraction.tiers` (over :mod:`~matcher.extraction.clauses`); this module puts them
 together. Every pattern runs over one sentence or clause at a time and has no nested
 quantifier over overlapping classes, so the whole stays linear in the text.
@@ -22,13 +23,16 @@ quantifier over overlapping classes, so the whole stays linear in the text.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
+import itertools
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from typing import Any
 
 from corpus.conditions import Condition, Entry, Tier
+from matcher.extraction.any_groups import _list_end, describes_alternative_trades, kind_lists
 from matcher.extraction.clauses import _CLAUSE_END, _HEADING_RE, _PART_END, _containing, _Span, _split
 from matcher.extraction.conditions import _Found, found_conditions
 from matcher.extraction.restated import core, restated
@@ -49,11 +53,30 @@ from matcher.extraction.silent import (
     _silent_parts,
     _subject_part,
 )
-from matcher.extraction.tiers import _list_end, _with_tiers, kind_lists
+from matcher.extraction.tiers import _with_tiers
 
 # --- the whole ---------------------------------------------------------------------------------------
 
 # 首次认定为 A、B、C 的企业: the words that time a title (labelling guide: the 首次/新认定 timing is no condition).
+# 引导中小微企业通过…平台申请贷款 (matched from the clause's start): a channel pointed to.
+_CHANNEL_RE = re.compile(
+    r"[\s　]*(?:引导|鼓励|指导)[^，。；;]{0,12}?(?:企业|市场主体)通过[^，。；;]{0,40}?(?:平台|渠道|系统|网站)"
+)
+
+
+def _points_to_a_channel(text: str, found: _Found) -> bool:
+    """Whether the clause holding ``found`` opens by pointing enterprises to a channel (引导…企业通过…平台).
+
+    Only the few characters before the finding are searched for the clause's start (a long text stays
+    linear, issue 18): 引导 stands at most a dozen characters before the enterprises it names.
+    """
+    low = max(0, found.start - 24)
+    start = max(text.rfind(stop, low, found.start) for stop in "，,。；;：:\n") + 1
+    if start == 0 and low > 0:
+        return False
+    return _CHANNEL_RE.match(text, start, min(len(text), found.end + 40)) is not None
+
+
 _TIMES_A_TITLE_RE = re.compile(r"(?:首次|新|当年度?|新近)?被?(?:认定|评定|评选|获评)为?")
 # 经认定的市级企业技术中心，给予…: the title named as what the applicant becomes.
 _OUTCOME_RE = re.compile(r"(?:经|通过|获得)(?:认定|评定|评审)(?:后)?的?$")
@@ -64,7 +87,7 @@ def _unread_kinds(norm: str, found: list[_Found]) -> list[_Found]:
 
     高新技术企业、科技型中小企业、软件企业、集成电路企业、动漫企业: the measure is for any of them, so the
     kinds no field holds (软件企业, 动漫企业) become ``undecidable`` members of the same ``any`` group
-    (:func:`matcher.extraction.tiers._or_groups`) instead of leaving the read ones required alone. A size
+    (:func:`matcher.extraction.any_groups._or_groups`) instead of leaving the read ones required alone. A size
     is left as it is: 小微企业、个体工商户 names the small (the labelling guide reads the size alone).
     """
     out: list[_Found] = []
@@ -107,7 +130,11 @@ def extract_entries(
     # the item names it again as what the applicant becomes (经认定的市级企业技术中心，给予…).
     applied = {id(f) for f in found if _applied_for(f, norm)}
     becoming = {f.condition.key for f in found if id(f) in applied}
-    for f in sorted(found, key=lambda f: (f.start, f.end)):
+    in_order = sorted(found, key=lambda f: (f.start, f.end))
+    for n, f in enumerate(in_order):
+        # 受疫情影响较大的…等行业，以及…的企业: the hardship describes trades that are one alternative.
+        if describes_alternative_trades(norm, f, in_order[n + 1 : n + 4]):
+            continue
         if id(f) in applied or (
             f.condition.key in becoming and _OUTCOME_RE.search(norm, max(0, f.start - 6), f.start)
         ):
@@ -129,6 +156,10 @@ def extract_entries(
             ("等其他", "等各类"), f.end
         ):
             continue
+        # 引导中小微企业通过…服务平台申请贷款: the authorities point enterprises to a channel; whom they name
+        # is no requirement of the measure.
+        if f.condition.field in ("size_class", "industry_code") and _points_to_a_channel(norm, f):
+            continue
         key = f.condition.key
         if f.condition.field != "undecidable" and f.condition.op != "semantic" and key in seen:
             repeated.append(f)
@@ -148,7 +179,15 @@ def extract_entries(
             first.append(f)
         said.add(words)
     decided = _Coverage(f for f in kept + repeated if f.condition.field != "undecidable")
-    kept += [f for f in _silent_parts(norm, first, parts, clauses) if not _restates_decided(norm, f, decided)]
+    stand_ins = [
+        f for f in _silent_parts(norm, first, parts, clauses) if not _restates_decided(norm, f, decided)
+    ]
+    # A repeated 受疫情影响严重 inside the stand-in its part got for it (受疫情影响严重的企业到期还款困难) is said by
+    # that stand-in: kept beside it, a tier would hold the one requirement twice.
+    firsts = {id(f) for f in first}
+    within = _Containment(stand_ins)
+    kept = [f for f in kept if f.condition.field != "undecidable" or id(f) in firsts or not within.holds(f)]
+    kept += stand_ins
     kept += _unread_kinds(norm, kept)
     kept += _unheld_exceptions(norm, kept, parts)
     duties: dict[int, int] = {}
@@ -195,6 +234,20 @@ def extract_entries(
 _BARE_SUBJECT_RE = re.compile(
     r"[的之\s　、，,]*(?:企业|单位|纳税人|缴费人|市场主体|主体|用人单位)?[的\s　、，,]*"
 )
+
+
+class _Containment:
+    """Spans by start with the furthest end so far: "does one of them hold this finding?" in log time (issue 18)."""
+
+    def __init__(self, found: Iterable[_Found]) -> None:
+        spans = sorted((f.start, f.end) for f in found)
+        self.starts = [start for start, _ in spans]
+        self.reach = list(itertools.accumulate((end for _, end in spans), max))
+
+    def holds(self, found: _Found) -> bool:
+        """Whether a span starting at or before ``found`` reaches to its end or past it."""
+        at = bisect.bisect_right(self.starts, found.start) - 1
+        return at >= 0 and self.reach[at] >= found.end
 
 
 def _in_others_duty(norm: str, found: _Found, parts: Sequence[_Span], duties: dict[int, int]) -> bool:

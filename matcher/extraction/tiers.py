@@ -1,7 +1,7 @@
-"""``any`` groups and tiers (docs/conditions.md §2-3), split out of :mod:`matcher.extraction.structure`.
+"""Tiers (docs/conditions.md §3), split out of :mod:`matcher.extraction.structure`.
 
-Alternatives joined by 或 or listed after 满足下列条件之一, and outcomes that differ by what the
-enterprise is: by level, by part (对A，免征X；对B，给予Y), by bracket, by formula.
+``any`` groups are in :mod:`matcher.extraction.any_groups`. Outcomes that differ by what the enterprise is: by level, by part (对A，免征X；对B，给予Y), by bracket,
+by formula.
 """
 
 from __future__ import annotations
@@ -9,14 +9,12 @@ from __future__ import annotations
 import bisect
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
-from functools import lru_cache
-from typing import cast
+from dataclasses import dataclass
 
-from corpus.conditions import Condition, Entry, Formula, Group, Role, Tier
+from corpus.conditions import Condition, Entry, Formula, Group, Tier
+from matcher.extraction.any_groups import _entries_of, _trades_or
 from matcher.extraction.clauses import (
     _HEADING_RE,
-    _LIST_MARK_RE,
     _PART_END,
     _SENTENCE_END,
     _containing,
@@ -24,7 +22,7 @@ from matcher.extraction.clauses import (
     _split,
     _within,
 )
-from matcher.extraction.conditions import _Found, as_condition
+from matcher.extraction.conditions import _Found
 from matcher.extraction.numbers import NUMBER_PATTERN, parse_number, to_wan
 
 # --- tiers ---------------------------------------------------------------------------------------
@@ -99,124 +97,12 @@ def _short_label(text: str, nodes: Sequence[Condition | Group], start: int, end:
     return text[start:end].strip(" ，,；;。")[:24]
 
 
-# --- any groups -----------------------------------------------------------------------------------
-
-
-def _node(found: _Found, text: str, role: str) -> Condition | Group:
-    """Return a leaf, or an ``any`` group of ``has`` leaves for titles joined by 、 / 或 (any one of them)."""
-    c = found.condition
-    if c.field == "qualifications" and c.op == "in" and len(c.value) > 1:
-        span = text[found.start : found.end]
-        members = tuple(Condition("qualifications", "has", t, span) for t in c.value)
-        return Group("any", members, span=span, role=role)  # type: ignore[arg-type]
-    condition = as_condition(found, text)
-    return replace(condition, role=cast(Role, role)) if role != condition.role else condition
-
-
-# Kinds of enterprise listed side by side (高新技术企业、软件企业、集成电路企业 / 农业企业、农民合作社、家庭农场):
-# each member a short name ending in the noun of a kind, the members parted by 、 (and 和 / 及 before the
-# last). The member class excludes the separator, so the repetition stays linear.
-_KIND = r"[^，。；、：:\s（）()对为和及与或的]{1,12}?(?:企业|公司|合作社|农场|工商户|业户|经营主体)"
-KIND_LIST_RE = re.compile(rf"(?:{_KIND}、){{1,8}}(?:和|及|以及|与|或)?{_KIND}")
-
-
-@lru_cache(maxsize=8)
-def kind_lists(text: str) -> tuple[tuple[int, int], ...]:
-    """Spans of the lists of kinds of enterprise in ``text``: whom a measure is for, any one of them.
-
-    Cached: an item's parts each ask about the same text (a str caches its hash, so a hit is cheap),
-    and one scan per part would make a long item quadratic.
-    """
-    return tuple(m.span() for m in KIND_LIST_RE.finditer(text))
-
-
-def _or_groups(items: list[tuple[_Found, str]], text: str) -> list[list[tuple[_Found, str]]]:
-    """Consecutive findings joined by 或 / 或者 in one clause, or listed as kinds of enterprise: alternatives."""
-    groups: list[list[tuple[_Found, str]]] = []
-    lists = kind_lists(text)
-    list_starts = [s for s, _ in lists]
-    for item in items:
-        if groups:
-            last = groups[-1][-1][0]
-            gap = text[last.end : item[0].start]
-            # The list that holds the last finding (lists do not overlap: the one starting last before it).
-            at = bisect.bisect_right(list_starts, last.start) - 1
-            listed = (
-                at >= 0
-                and item[0].end <= lists[at][1]
-                and "undecidable" in (last.condition.field, item[0].condition.field)
-            )
-            if (
-                (last.condition.field != "qualifications" or item[0].condition.field != "qualifications")
-                and (re.fullmatch(r"(?:的企业|的|企业)?(?:或|或者|或是)(?:者)?", gap) or listed)
-                and groups[-1][-1][1] == item[1]
-            ):
-                groups[-1].append(item)
-                continue
-        groups.append([item])
-    return groups
-
-
-def _entries_of(
-    items: list[tuple[_Found, str]], text: str, any_from: tuple[int, int] | None
-) -> list[Condition | Group]:
-    """Nodes of findings (with their roles): 或-joined ones and those after 满足下列条件之一 as ``any`` groups."""
-    nodes: list[Condition | Group] = []
-    listed = [x for x in items if any_from is not None and any_from[0] <= x[0].start < any_from[1]]
-    plain = [x for x in items if x not in listed]
-    for group in _or_groups(plain, text):
-        if len(group) == 1:
-            nodes.append(_node(group[0][0], text, group[0][1]))
-        else:
-            # An any group of titles among them (高新技术企业、科技型中小企业) gives each title as a member.
-            members = tuple(
-                m
-                for f, _ in group
-                for node in (_node(f, text, "require"),)
-                for m in (
-                    node.members if isinstance(node, Group) and node.kind == "any" else (_leaf_of(node),)
-                )
-            )
-            span = text[group[0][0].start : group[-1][0].end]
-            nodes.append(Group("any", members, span=span, role=group[0][1]))  # type: ignore[arg-type]
-    if len(listed) > 1:
-        role = "exclude" if any(r == "exclude" for _, r in listed) else "require"
-        members = tuple(_leaf_of(_node(f, text, "require")) for f, _ in listed)
-        nodes.append(Group("any", members, span=text[listed[0][0].start : listed[-1][0].end], role=role))  # type: ignore[arg-type]
-    elif listed:
-        nodes.append(_node(listed[0][0], text, listed[0][1]))
-    return nodes
-
-
-def _leaf_of(node: Condition | Group) -> Condition | Group:
-    """Return a group member: a leaf, or an ``all`` of the leaves an any group of titles held."""
-    if isinstance(node, Group):
-        return (
-            Group("all", tuple(_leaf_of(m) for m in node.members)) if node.kind == "all" else node.members[0]
-        )
-    return replace(node, role="require")
-
-
-def _list_end(text: str, start: int) -> int:
-    """Where the list after 满足下列条件之一 ends: the first 。 not followed by another list item."""
-    at = start
-    while True:
-        stop = min((i for i in (text.find("。", at), text.find("\n", at)) if i >= 0), default=-1)
-        if stop < 0:
-            return len(text)
-        after = stop + 1
-        while after < len(text) and text[after] in " 　\n\t":
-            after += 1
-        if not _LIST_MARK_RE.match(text, after):
-            return stop + 1
-        at = after
-
-
-def _lift_common(per_tier: list[list[tuple[_Found, str]]]) -> list[list[tuple[_Found, str]]]:
+def _lift_common(per_tier: list[list[tuple[_Found, str]]], text: str = "") -> list[list[tuple[_Found, str]]]:
     """Leave out of the first tier what precedes the first condition the tiers vary on.
 
     对我县工业企业，营业收入首次达到5亿元的，给予50万元；首次达到10亿元的，给予100万元: 我县 and
     工业企业 are said once for every tier, not for the first only (the caller keeps them common).
+    Trades that are one alternative of that condition (…等行业，以及…的企业) stay with it.
     """
     fields = [{f.condition.field for f, _ in mine} for mine in per_tier]
     varying = {x for x in set().union(*fields) if sum(x in f for f in fields) >= 2}
@@ -225,6 +111,8 @@ def _lift_common(per_tier: list[list[tuple[_Found, str]]]) -> list[list[tuple[_F
         return per_tier
     mine = per_tier[first]
     at = next((n for n, (f, _) in enumerate(mine) if f.condition.field in varying), 0)
+    if at > 0 and _trades_or(text, mine[at - 1][0], mine[at][0]):
+        at -= 1
     out = list(per_tier)
     out[first] = mine[at:]
     return out
@@ -281,7 +169,8 @@ def _arranged(
             previous = outcome
     if len(tiered) >= 2 and sum(bool(m) for _, m in tiered) >= 2:
         tiered = [
-            (o, m) for o, m in zip([o for o, _ in tiered], _lift_common([m for _, m in tiered]), strict=True)
+            (o, m)
+            for o, m in zip([o for o, _ in tiered], _lift_common([m for _, m in tiered], text), strict=True)
         ]
         in_tiers = {id(f) for _, mine in tiered for f, _ in mine}
         common = [(f, r) for f, r in roles if id(f) not in in_tiers]
@@ -323,6 +212,9 @@ def _arranged(
 _OUTCOME_VERB_RE = re.compile(
     r"免征|免收|减征|减免|减半|暂免|给予|补贴|补助|奖励|资助|贴息|退还|返还|缓缴|延期|延长|简化|扣除|下调|减按"
     r"|实施[^，。；;]{0,16}?服务|核定"
+    # A lender's forbearance (不得盲目抽贷、断贷、压贷 / 予以展期或续贷): what the enterprise gets from its bank;
+    # not the nouns 展期手续 / 展期期限 / 续贷贷款.
+    r"|不得?(?:随意|盲目)?(?:抽贷|断贷|压贷)|展期(?![手期])|续贷(?!贷款)"
 )
 _RELIEF_FIRST_RE = re.compile(r"[\s　]*(?:减免|免收|减收|减半收取)")
 
@@ -369,7 +261,7 @@ def _part_tiers(
         tiered.append((part, verb, inside))
     if len(tiered) + min(1, len(open_parts)) < 2:
         return None
-    lifted = _lift_common([mine for _, _, mine in tiered])
+    lifted = _lift_common([mine for _, _, mine in tiered], text)
     tiered = [(part, verb, mine) for (part, verb, _), mine in zip(tiered, lifted, strict=True)]
     in_tiers = {id(f) for _, _, mine in tiered for f, _ in mine}
     common = [(f, r) for f, r in roles if id(f) not in in_tiers]

@@ -1,0 +1,164 @@
+"""``any`` groups (docs/conditions.md §2), split out of :mod:`matcher.extraction.tiers`.
+
+Alternatives joined by 或, kinds of enterprise listed side by side, trades and the enterprises named after
+them (…等行业，以及…的企业), and the members listed after 满足下列条件之一.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections.abc import Sequence
+from dataclasses import replace
+from functools import lru_cache
+from typing import cast
+
+from corpus.conditions import Condition, Group, Role
+from matcher.extraction.clauses import _LIST_MARK_RE
+from matcher.extraction.conditions import _Found, as_condition
+
+
+def _node(found: _Found, text: str, role: str) -> Condition | Group:
+    """Return a leaf, or an ``any`` group of ``has`` leaves for titles joined by 、 / 或 (any one of them)."""
+    c = found.condition
+    if c.field == "qualifications" and c.op == "in" and len(c.value) > 1:
+        span = text[found.start : found.end]
+        members = tuple(Condition("qualifications", "has", t, span) for t in c.value)
+        return Group("any", members, span=span, role=role)  # type: ignore[arg-type]
+    condition = as_condition(found, text)
+    return replace(condition, role=cast(Role, role)) if role != condition.role else condition
+
+
+# Kinds of enterprise listed side by side (高新技术企业、软件企业、集成电路企业 / 农业企业、农民合作社、家庭农场):
+# each member a short name ending in the noun of a kind, the members parted by 、 (and 和 / 及 before the
+# last). The member class excludes the separator, so the repetition stays linear.
+_KIND = r"[^，。；、：:\s（）()对为和及与或的]{1,12}?(?:企业|公司|合作社|农场|工商户|业户|经营主体)"
+KIND_LIST_RE = re.compile(rf"(?:{_KIND}、){{1,8}}(?:和|及|以及|与|或)?{_KIND}")
+
+
+@lru_cache(maxsize=8)
+def kind_lists(text: str) -> tuple[tuple[int, int], ...]:
+    """Spans of the lists of kinds of enterprise in ``text``: whom a measure is for, any one of them.
+
+    Cached: an item's parts each ask about the same text (a str caches its hash, so a hit is cheap),
+    and one scan per part would make a long item quadratic.
+    """
+    return tuple(m.span() for m in KIND_LIST_RE.finditer(text))
+
+
+# 对…批发零售、住宿餐饮等行业，以及有发展前景但暂遇困难的企业: the trades and the enterprises named after
+# 以及 are two kinds of beneficiary, either one enough (the national 抽贷 / 断贷 / 压贷 wording, read so on tune).
+_TRADES_OR_RE = re.compile(r"[，,]?(?:以及|及)[^，。；;]{0,16}")
+_TRADES_THEN_OTHERS_RE = re.compile(r"等行业[，,]?(?:以及|及)")
+# The hardship said of such trades (受疫情影响较大的批发零售…等行业，以及…): it describes the trades named,
+# no requirement beside them — the other kind carries its own (受疫情影响暂遇困难的企业).
+_HARDSHIP_RE = re.compile(r"(?:受|因)(?:疫情|新冠)")
+
+
+def describes_alternative_trades(text: str, found: _Found, after: Sequence[_Found]) -> bool:
+    """Say whether an ``undecidable`` hardship only qualifies a list of trades that is one of two alternatives.
+
+    ``after`` are the findings that start after ``found``, in order.
+    """
+    if found.condition.field != "undecidable" or not _HARDSHIP_RE.match(text, found.start, found.end):
+        return False
+    trades = next((f for f in after if f.condition.field == "industry_code"), None)
+    if trades is None or text[found.end : trades.start] not in ("的", ""):
+        return False
+    return bool(_TRADES_THEN_OTHERS_RE.match(text, trades.end - 3, trades.end + 4))
+
+
+def _trades_or(text: str, last: _Found, found: _Found) -> bool:
+    """Whether ``last`` lists trades (…等行业) and ``found`` follows it as the other alternative (，以及…)."""
+    return (
+        bool(text)
+        and last.condition.field == "industry_code"
+        and text.endswith("行业", 0, last.end)
+        and _TRADES_OR_RE.fullmatch(text, last.end, found.start) is not None
+    )
+
+
+def _or_groups(items: list[tuple[_Found, str]], text: str) -> list[list[tuple[_Found, str]]]:
+    """Consecutive findings joined by 或 / 或者 in one clause, or listed as kinds of enterprise: alternatives."""
+    groups: list[list[tuple[_Found, str]]] = []
+    lists = kind_lists(text)
+    list_starts = [s for s, _ in lists]
+    for item in items:
+        if groups:
+            last = groups[-1][-1][0]
+            gap = text[last.end : item[0].start]
+            # The list that holds the last finding (lists do not overlap: the one starting last before it).
+            at = bisect.bisect_right(list_starts, last.start) - 1
+            listed = (
+                at >= 0
+                and item[0].end <= lists[at][1]
+                and "undecidable" in (last.condition.field, item[0].condition.field)
+            )
+            if (
+                (last.condition.field != "qualifications" or item[0].condition.field != "qualifications")
+                and (
+                    re.fullmatch(r"(?:的企业|的|企业)?(?:或|或者|或是)(?:者)?", gap)
+                    or listed
+                    or _trades_or(text, last, item[0])
+                )
+                and groups[-1][-1][1] == item[1]
+            ):
+                groups[-1].append(item)
+                continue
+        groups.append([item])
+    return groups
+
+
+def _entries_of(
+    items: list[tuple[_Found, str]], text: str, any_from: tuple[int, int] | None
+) -> list[Condition | Group]:
+    """Nodes of findings (with their roles): 或-joined ones and those after 满足下列条件之一 as ``any`` groups."""
+    nodes: list[Condition | Group] = []
+    listed = [x for x in items if any_from is not None and any_from[0] <= x[0].start < any_from[1]]
+    plain = [x for x in items if x not in listed]
+    for group in _or_groups(plain, text):
+        if len(group) == 1:
+            nodes.append(_node(group[0][0], text, group[0][1]))
+        else:
+            # An any group of titles among them (高新技术企业、科技型中小企业) gives each title as a member.
+            members = tuple(
+                m
+                for f, _ in group
+                for node in (_node(f, text, "require"),)
+                for m in (
+                    node.members if isinstance(node, Group) and node.kind == "any" else (_leaf_of(node),)
+                )
+            )
+            span = text[group[0][0].start : group[-1][0].end]
+            nodes.append(Group("any", members, span=span, role=group[0][1]))  # type: ignore[arg-type]
+    if len(listed) > 1:
+        role = "exclude" if any(r == "exclude" for _, r in listed) else "require"
+        members = tuple(_leaf_of(_node(f, text, "require")) for f, _ in listed)
+        nodes.append(Group("any", members, span=text[listed[0][0].start : listed[-1][0].end], role=role))  # type: ignore[arg-type]
+    elif listed:
+        nodes.append(_node(listed[0][0], text, listed[0][1]))
+    return nodes
+
+
+def _leaf_of(node: Condition | Group) -> Condition | Group:
+    """Return a group member: a leaf, or an ``all`` of the leaves an any group of titles held."""
+    if isinstance(node, Group):
+        return (
+            Group("all", tuple(_leaf_of(m) for m in node.members)) if node.kind == "all" else node.members[0]
+        )
+    return replace(node, role="require")
+
+
+def _list_end(text: str, start: int) -> int:
+    """Where the list after 满足下列条件之一 ends: the first 。 not followed by another list item."""
+    at = start
+    while True:
+        stop = min((i for i in (text.find("。", at), text.find("\n", at)) if i >= 0), default=-1)
+        if stop < 0:
+            return len(text)
+        after = stop + 1
+        while after < len(text) and text[after] in " 　\n\t":
+            after += 1
+        if not _LIST_MARK_RE.match(text, after):
+            return stop + 1
+        at = after
