@@ -74,10 +74,20 @@ def wait_for_count(
 
 
 def kill_midway(
-    proc: subprocess.Popen[bytes], count: Callable[[], int], n_total: int, rng: random.Random, round_: int
+    proc: subprocess.Popen[bytes],
+    count: Callable[[], int],
+    n_total: int,
+    rng: random.Random,
+    round_: int,
+    *,
+    by_time: bool = True,
 ) -> None:
-    """SIGKILL ``proc`` mid-run: even rounds after a random number of committed rows, odd ones at a random time."""
-    if round_ % 2 == 0:
+    """SIGKILL ``proc`` mid-run: even rounds after a random number of committed rows, odd ones at a random time.
+
+    ``by_time=False`` makes every round wait for a random number of rows: for a run shorter than the random
+    times (a ledger ingest is over in half a second), a kill at a time would land after its end.
+    """
+    if round_ % 2 == 0 or not by_time:
         wait_for_count(proc, count, rng.randrange(1, n_total))
         time.sleep(rng.uniform(0, 0.05))
     else:

@@ -12,7 +12,8 @@ import pytest
 
 from .helpers import committed_rows, kill_midway, run_cli, start_cli
 
-N_ROWS = 3000
+# Enough batches that a kill a few milliseconds after a random row count still lands mid-ingest.
+N_ROWS = 10_000
 BATCH = 100
 N_KILLS = 6
 
@@ -56,7 +57,7 @@ def test_sigkill_mid_ledger_ingest_keeps_whole_batches_and_resumes_without_dupli
         data_dir = tmp_path / f"d{round_}"
         db = data_dir / "policymatch.sqlite3"
         proc = start_cli(data_dir, *args)
-        kill_midway(proc, partial(committed_rows, db, "ledger"), N_ROWS, rng, round_)
+        kill_midway(proc, partial(committed_rows, db, "ledger"), N_ROWS, rng, round_, by_time=False)
 
         if db.exists():
             lines, audits, integrity = _state(db)
