@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from functools import lru_cache
 
 from corpus.conditions import Condition
 from matcher.extraction import vocab
@@ -196,6 +197,23 @@ def _unheld_exceptions(text: str, found: Sequence[_Found], parts: Sequence[_Span
     return out
 
 
+# How far after a condition its exclusion tail is looked for (a clause is far shorter).
+_TAIL_CHARS = 2_000
+
+
+@lru_cache(maxsize=64)
+def _exception_spans(text: str, start: int, end: int) -> tuple[tuple[int, int], ...]:
+    """Spans (from the 除 / 不含 to the end of what is excepted) of a part's exceptions, found once per part.
+
+    Cached: each condition of a part asks, and scanning the part per condition is quadratic on a long part.
+    """
+    out = []
+    for match in _EXCEPT_RE.finditer(text[start:end]):
+        group = next(g for g in ("x", "y", "z") if match.group(g))
+        out.append((start + match.start(), start + match.end(group)))
+    return tuple(out)
+
+
 def _role_of(found: _Found, text: str, clauses: Sequence[_Span], parts: Sequence[_Span]) -> str:
     c = found.condition
     if c.is_exclusion:
@@ -205,8 +223,9 @@ def _role_of(found: _Found, text: str, clauses: Sequence[_Span], parts: Sequence
     words = text[clause.start : clause.end]
     if (c.field, c.op) == ("qualifications", "not_has"):
         return "require"
-    # The exclusion tail (…的企业不能申报) closes the clause the condition sits in, or the next one.
-    tail = text[found.end : part.end]
+    # The exclusion tail (…的企业不能申报) closes the clause the condition sits in, or the next one. Only the
+    # words soon after the condition are read: a whole part copied per condition is quadratic on a long part.
+    tail = text[found.end : min(part.end, found.end + _TAIL_CHARS)]
     first_clause_end = min((tail.find(ch) for ch in "，," if ch in tail), default=len(tail))
     if _EXCLUDE_TAIL_RE.match(tail[: max(first_clause_end, 0) + 12].split("，")[0][:40].lstrip("的")) or (
         _EXCLUDE_TAIL_RE.search(tail[:first_clause_end])
@@ -216,9 +235,7 @@ def _role_of(found: _Found, text: str, clauses: Sequence[_Span], parts: Sequence
     # …纳税信用等级为D级的，不予支持: the clause after closes the condition's clause as an exclusion.
     if _EXCLUDE_NEXT_CLAUSE_RE.match(tail):
         return "exclude"
-    for match in _EXCEPT_RE.finditer(text[part.start : part.end]):
-        group = next(g for g in ("x", "y", "z") if match.group(g))
-        s, e = part.start + match.start(), part.start + match.end(group)
+    for s, e in _exception_spans(text, part.start, part.end):
         if s <= found.start and found.end <= e + 1:
             return "exclude"
     # …其中参保职工人数达到30人的，再增加3万元: a top-up over the support every applicant gets, no requirement.

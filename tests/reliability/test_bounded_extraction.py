@@ -176,6 +176,8 @@ def test_mixed_adversarial_text_is_bounded(atoms, length):
         pytest.param("1" * 200_000, id="200k-digits"),
         pytest.param("一" * 200_000, id="200k-numerals"),
         pytest.param("x" + " " * 199_999, id="200k-blank"),
+        # Thousands of conditions in one part (no 。): each condition's role once scanned the whole part.
+        pytest.param("x" + "1,以上中小企业、" * 3_000, id="27k-conditions-in-one-part"),
     ],
 )
 def test_the_issue_texts_at_the_cap_are_bounded(text):
