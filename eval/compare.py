@@ -155,6 +155,17 @@ class TfidfSystem:
         return np.asarray((query_matrix @ self._matrix.T).todense(), dtype=np.float32)
 
 
+def document_chunks(docs: Sequence[RetrievalDoc]) -> tuple[list[str], list[int]]:
+    """Every document's chunks as the evaluation cuts them (480 characters, at most 4), with each chunk's document row."""
+    texts: list[str] = []
+    owners: list[int] = []
+    for row, doc in enumerate(docs):
+        pieces = chunks_of(doc_text(doc), DEFAULT_CHUNK_CHARS, DEFAULT_MAX_CHUNKS)
+        texts += pieces
+        owners += [row] * len(pieces)
+    return texts, owners
+
+
 def chunks_of(text: str, chunk_chars: int, max_chunks: int, stride: int = 0) -> list[str]:
     """Split a text as the server does (``matcher.retrieval.chunk_text``): windows from the start, one every ``stride``."""
     from matcher.retrieval import chunk_text

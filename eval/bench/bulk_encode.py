@@ -25,14 +25,14 @@ import os
 import statistics
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from eval.metrics import recall_at_k
+from eval.metrics import Relevance, recall_at_k
 from models.encoder import Encoder
 
 KINDS = ("profile", "long")
@@ -145,18 +145,13 @@ def recall_rows(
     encoders: dict[str, Encoder], sets: Sequence[Path], *, cache_dir: Path, say: Callable[[str], None]
 ) -> list[dict[str, Any]]:
     """Recall@10 on every question of each set: each encoder alone, and each candidate mixed with the teacher."""
-    from eval.compare import DEFAULT_CHUNK_CHARS, DEFAULT_MAX_CHUNKS, chunks_of, doc_text
+    from eval.compare import document_chunks
     from eval.sets import read_retrieval_set
 
     rows = []
     for path in sets:
         data = read_retrieval_set(path)
-        texts: list[str] = []
-        owners: list[int] = []
-        for row, doc in enumerate(data.docs):
-            pieces = chunks_of(doc_text(doc), DEFAULT_CHUNK_CHARS, DEFAULT_MAX_CHUNKS)
-            texts += pieces
-            owners += [row] * len(pieces)
+        texts, owners = document_chunks(data.docs)
         owner = np.asarray(owners)
         questions = [q.question for q in data.queries]
         relevant = [set(q.relevant) for q in data.queries]
@@ -177,7 +172,9 @@ def recall_rows(
             if name != TEACHER:
                 pairs += [(name, TEACHER, "queries/profiles"), (TEACHER, name, "items")]
             for query_by, docs_by, role in pairs:
-                value = _recall(query_vectors[query_by] @ chunk_vectors[docs_by].T, owner, docids, relevant)
+                value = best_chunk_recall(
+                    query_vectors[query_by] @ chunk_vectors[docs_by].T, owner, docids, relevant
+                )
                 rows.append(
                     {
                         "set": data.name,
@@ -194,8 +191,8 @@ def recall_rows(
     return rows
 
 
-def _recall(
-    chunk_scores: np.ndarray, owner: np.ndarray, docids: Sequence[str], relevant: Sequence[set[str]]
+def best_chunk_recall(
+    chunk_scores: np.ndarray, owner: np.ndarray, docids: Sequence[Hashable], relevant: Sequence[Relevance]
 ) -> float:
     """Recall@10 when a document scores its best chunk."""
     best = np.full((chunk_scores.shape[0], len(docids)), -np.inf, dtype=np.float32)

@@ -320,15 +320,19 @@ def _silent_parts(
 
 # 对注册地在台州市的新落户的企业总部，…: the place is read as a region, and what follows it still narrows the
 # beneficiary to those newly settled, introduced or recognised — a requirement no profile field holds.
+_NEWCOMER = r"(?:新|首次)(?:落户|引进|认定|设立|迁入|入驻)"
+_NEWCOMER_WORD_RE = re.compile(_NEWCOMER)
 _NEWCOMER_RE = re.compile(
-    r"^的?(?P<who>(?:新|首次)(?:落户|引进|认定|设立|迁入|入驻)[^，。；;]{0,20}?"
-    + _SUBJECT_NOUN_RE.pattern
-    + r"[^，。；;]{0,6})$"
+    r"^的?(?P<who>" + _NEWCOMER + r"[^，。；;]{0,20}?" + _SUBJECT_NOUN_RE.pattern + r"[^，。；;]{0,6})$"
 )
 
 
 def _newcomer_after_place(text: str, read: _Coverage, part: _Span, clauses: Sequence[_Span]) -> list[_Found]:
     """Return an ``undecidable`` for a newcomer beneficiary left after a region read in "对<place>的<newcomer>，…"."""
+    if not _NEWCOMER_WORD_RE.search(
+        text, part.start, part.end
+    ):  # most parts name no newcomer: skip the clause walk
+        return []
     span = _beneficiary_clause(text, part, clauses)
     if span is None:
         return []

