@@ -17,14 +17,13 @@ import json
 import os
 import shutil
 import sqlite3
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from durable import FileRecord, fsync_path, read_manifest, sha256_file
+from durable import FileRecord, fsync_path, read_manifest, sha256_file, staging_folder
 
 STORE_FILE = "policymatch.sqlite3"
 MANIFEST = "BACKUP.json"
@@ -87,14 +86,9 @@ def _staged(target: Path, what: str, prefix: str) -> Iterator[Path]:
     """
     _empty_or_missing(target, what)
     target.parent.mkdir(parents=True, exist_ok=True)
-    staging = target.parent / f"{prefix}{uuid.uuid4().hex}"
-    staging.mkdir()
-    try:
+    with staging_folder(target.parent, prefix) as staging:
         yield staging
         _publish(staging, target)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
 
 
 def backup(data_dir: Path, dest: Path) -> BackupManifest:
