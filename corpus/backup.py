@@ -17,12 +17,13 @@ import json
 import os
 import shutil
 import sqlite3
-import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from durable import FileRecord, fsync_path, read_manifest, sha256_file
+from durable import FileRecord, fsync_path, read_manifest, sha256_file, staging_folder
 
 STORE_FILE = "policymatch.sqlite3"
 MANIFEST = "BACKUP.json"
@@ -76,17 +77,27 @@ def _empty_or_missing(folder: Path, what: str) -> None:
         raise BackupError(f"{folder}: {what} must be a new or empty folder")
 
 
+@contextmanager
+def _staged(target: Path, what: str, prefix: str) -> Iterator[Path]:
+    """Stage a new folder beside ``target`` (new or empty) and rename it into place when the block ends.
+
+    On any failure the staging folder is removed and ``target`` is left as it was, so a folder of
+    that name is always whole.
+    """
+    _empty_or_missing(target, what)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with staging_folder(target.parent, prefix) as staging:
+        yield staging
+        _publish(staging, target)
+
+
 def backup(data_dir: Path, dest: Path) -> BackupManifest:
     """Copy ``data_dir`` (store, models, indexes) into the new folder ``dest`` with a checksum manifest."""
     data_dir, dest = Path(data_dir), Path(dest)
     store = data_dir / STORE_FILE
     if not store.is_file():
         raise BackupError(f"{store}: no SQLite store to back up (is POLICYMATCH_DATA_DIR right?)")
-    _empty_or_missing(dest, "the backup destination")
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    staging = dest.parent / f".backup-{uuid.uuid4().hex}"
-    staging.mkdir()
-    try:
+    with _staged(dest, "the backup destination", ".backup-") as staging:
         source = sqlite3.connect(f"file:{store}?mode=ro", uri=True)
         target = sqlite3.connect(staging / STORE_FILE)
         try:
@@ -122,10 +133,6 @@ def backup(data_dir: Path, dest: Path) -> BackupManifest:
             os.fsync(handle.fileno())
         for folder in {staging, *((staging / e.path).parent for e in entries)}:
             fsync_path(folder)
-        _publish(staging, dest)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
     return BackupManifest(dest, created, tuple(entries))
 
 
@@ -161,11 +168,7 @@ def restore(src: Path, data_dir: Path) -> BackupManifest:
     """Verify the backup ``src`` and copy it into ``data_dir``, which must be new or empty."""
     src, data_dir = Path(src), Path(data_dir)
     manifest = verify_backup(src)
-    _empty_or_missing(data_dir, "the data directory to restore into")
-    data_dir.parent.mkdir(parents=True, exist_ok=True)
-    staging = data_dir.parent / f".restoring-{uuid.uuid4().hex}"
-    staging.mkdir()
-    try:
+    with _staged(data_dir, "the data directory to restore into", ".restoring-") as staging:
         for entry in manifest.files:
             target = staging / entry.path
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -180,8 +183,4 @@ def restore(src: Path, data_dir: Path) -> BackupManifest:
             conn.close()
         if check != "ok":
             raise BackupError(f"{src / STORE_FILE}: SQLite integrity check failed: {check}")
-        _publish(staging, data_dir)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
     return BackupManifest(data_dir, manifest.created, manifest.files)

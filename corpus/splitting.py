@@ -220,14 +220,11 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int]:
     signature = _SIGNATURE_RE.search(text, start + 1, end)
     if signature is not None:
         end = signature.start()
-    while end > start and text[end - 1].isspace():
-        end -= 1
-    while start < end and (text[start].isspace() or text[start] == "#"):
-        start += 1
-    return start, end
+    return _strip(text, start, end)
 
 
 def _strip(text: str, start: int, end: int) -> tuple[int, int]:
+    """Narrow a span past the whitespace at both ends and the markdown ``#`` at its start."""
     while end > start and text[end - 1].isspace():
         end -= 1
     while start < end and (text[start].isspace() or text[start] == "#"):

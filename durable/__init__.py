@@ -14,7 +14,8 @@ know nothing of each other.
 - :class:`FileRecord`: one file a manifest lists (path, size, sha256);
 - :func:`read_manifest`: load a JSON manifest of a known format, raising the
   caller's error type;
-- :func:`exclusive_lock`: hold a lock file against other processes for a block.
+- :func:`exclusive_lock`: hold a lock file against other processes for a block;
+- :func:`staging_folder`: a new hidden folder to build into, removed if the build fails.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import fcntl
 import hashlib
 import json
 import os
+import shutil
 import uuid
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -113,6 +115,21 @@ def verify_checksums(folder: Path, checksums: Mapping[str, str], error: type[Exc
             raise error(f"{path}: file missing from the saved index, {what}") from exc
         if found != digest:
             raise error(f"{path}: checksum mismatch, {what}")
+
+
+@contextmanager
+def staging_folder(parent: Path, prefix: str) -> Iterator[Path]:
+    """Yield a new folder ``parent/<prefix><random hex>`` to build into; if the block raises, delete it.
+
+    The caller renames the folder into place as the block's last step, so a reader never sees half of it.
+    """
+    staging = Path(parent) / f"{prefix}{uuid.uuid4().hex}"
+    staging.mkdir()
+    try:
+        yield staging
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
 
 
 @contextmanager

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import durable
-from durable import fsync_path, read_manifest, verify_checksums
+from durable import fsync_path, read_manifest, staging_folder, verify_checksums
 
 _log = logging.getLogger(__name__)
 CURRENT = "CURRENT"
@@ -174,16 +174,11 @@ class IndexVersions:
         If the body raises, the folder is deleted and ``CURRENT`` is left as it was.
         """
         self.root.mkdir(parents=True, exist_ok=True)
-        staging = self.root / f".building-{uuid.uuid4().hex}"
-        staging.mkdir()
-        try:
+        with staging_folder(self.root, ".building-") as staging:
             yield staging
             self._publish(
                 staging, model_id=model_id, corpus_snapshot=corpus_snapshot, meta=meta, activate=activate
             )
-        except BaseException:
-            shutil.rmtree(staging, ignore_errors=True)
-            raise
 
     def _publish(
         self,

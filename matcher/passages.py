@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import re
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -47,6 +47,12 @@ def split_passages(text: str, min_chars: int = 80) -> list[str]:
         else:
             passages.append(current)
     return passages or [text]
+
+
+def split_each(texts: Sequence[str], split: Callable[[str], list[str]]) -> tuple[list[str], list[int]]:
+    """Every text's pieces (``split``) in one list, and how many pieces each text gave."""
+    pieces = [split(text) for text in texts]
+    return [piece for one in pieces for piece in one], [len(one) for one in pieces]
 
 
 class PassageIndex:
@@ -94,14 +100,8 @@ class PassageIndex:
         """Split and add new documents; an id already present raises ``ValueError``."""
         with self._lock:
             check_new_ids(ids, len(texts), self._counts, "passage index")
-            passage_ids: list[str] = []
-            passage_texts: list[str] = []
-            counts: list[int] = []
-            for doc_id, text in zip(ids, texts, strict=True):
-                pieces = split_passages(text, self.min_chars)
-                passage_ids.extend(self.passage_id(doc_id, j) for j in range(len(pieces)))
-                passage_texts.extend(pieces)
-                counts.append(len(pieces))
+            passage_texts, counts = split_each(texts, lambda text: split_passages(text, self.min_chars))
+            passage_ids = [self.passage_id(d, j) for d, n in zip(ids, counts, strict=True) for j in range(n)]
             self.index.add(passage_ids, passage_texts)
             self._counts.update(zip(ids, counts, strict=True))
             self._version += 1

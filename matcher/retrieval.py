@@ -25,7 +25,7 @@ import numpy as np
 from matcher.fusion import FusionConfig, PartScores, fuse
 from matcher.index_versions import IndexIntegrityError, write_json_durable
 from matcher.lexical import BM25Index, LexicalIndex, check_new_ids
-from matcher.passages import PassageIndex
+from matcher.passages import PassageIndex, split_each
 from matcher.vector_index import VectorIndex, load_vector_index, make_vector_index
 from models.encoder import Encoder
 
@@ -197,17 +197,16 @@ class HybridRetriever:
         """Add new documents to both indexes (an id already present raises ``ValueError``)."""
         with self._lock:
             check_new_ids(ids, len(texts), self._slots, "retriever")
-            chunk_texts: list[str] = []
-            chunk_ids: list[int] = []
-            counts: list[int] = []
-            for offset, text in enumerate(texts):
-                pieces = chunk_text(
-                    text, self.config.chunk_chars, self.config.max_chunks, self.config.chunk_stride
-                )
-                base = (self._next_slot + offset) * CHUNK_STRIDE
-                chunk_texts.extend(pieces)
-                chunk_ids.extend(range(base, base + len(pieces)))
-                counts.append(len(pieces))
+            config = self.config
+            chunk_texts, counts = split_each(
+                texts,
+                lambda text: chunk_text(text, config.chunk_chars, config.max_chunks, config.chunk_stride),
+            )
+            chunk_ids = [
+                (self._next_slot + offset) * CHUNK_STRIDE + j
+                for offset, n in enumerate(counts)
+                for j in range(n)
+            ]
             vectors = (
                 self.encoder.encode_passages(chunk_texts)
                 if chunk_texts

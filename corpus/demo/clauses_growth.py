@@ -195,26 +195,12 @@ def shangtaijie(r: random.Random, c: Context) -> Clause:
     tiers = (5000, 10000, 50000, 100000, 500000)
     floor = pick(r, tiers)
     amount = {5000: 10, 10000: 20, 50000: 50, 100000: 100, 500000: 200}[int(floor)]
+    labels: tuple[str, ...]
     if r.random() < 0.6:
-        cl.add(
-            threshold(
-                r,
-                "revenue",
-                r.choice(("gte", "gt")),
-                floor,
-                label=r.choice(("营业收入首次", "年营业收入首次", "主营业务收入首次")),
-            )
-        )
+        measure, labels = "revenue", ("营业收入首次", "年营业收入首次", "主营业务收入首次")
     else:
-        cl.add(
-            threshold(
-                r,
-                "output_value",
-                r.choice(("gte", "gt")),
-                floor,
-                label=r.choice(("工业总产值首次", "年产值首次")),
-            )
-        )
+        measure, labels = "output_value", ("工业总产值首次", "年产值首次")
+    cl.add(threshold(r, measure, r.choice(("gte", "gt")), floor, label=r.choice(labels)))
     cl.add("的", industry_words(r))
     cl.add(f"，给予一次性奖励{money(amount, r)}。")
     cl.support = f"奖励{num(amount)}万元"

@@ -34,6 +34,7 @@ from corpus.store.schema_sql import (
     STALE_EDITS_SQL,
     TABLES,
     api_keys,
+    api_keys_rebuilt,
 )
 
 if TYPE_CHECKING:
@@ -98,13 +99,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(
         3,
         "the analyst role (evaluation and models) for API keys",
-        api_keys("api_keys_v3", ROLES_V3)
-        + """
-INSERT INTO api_keys_v3 (key_id, secret_sha256, role, enterprise_id, label, created_at, revoked_at)
-    SELECT key_id, secret_sha256, role, enterprise_id, label, created_at, revoked_at FROM api_keys;
-DROP TABLE api_keys;
-ALTER TABLE api_keys_v3 RENAME TO api_keys;
-""",
+        api_keys_rebuilt(3, ROLES_V3),
     ),
     Migration(
         4,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from corpus.store.schema_sql import ROLES_V6, api_keys
+from corpus.store.schema_sql import ROLES_V6, api_keys_rebuilt
 
 # --- 风险监管 (issue 15): the benefits ledger, 就高不重复 groups, 免申即享 exports, 闭环评价, merges, one code one record.
 # Money-facing tables (ledger, payout_exports, ratings, enterprise_merges) refuse UPDATE and DELETE, as the audit log does.
@@ -90,13 +90,7 @@ WHEN json_extract(NEW.profile, '$.uscc') IS NOT NULL AND EXISTS
 BEGIN SELECT RAISE(ABORT, 'uscc_conflict: another enterprise record holds this 统一社会信用代码'); END;
 """
     # The finance role writes the ledger (docs/risk.md).
-    + api_keys("api_keys_v6", ROLES_V6)
-    + """
-INSERT INTO api_keys_v6 (key_id, secret_sha256, role, enterprise_id, label, created_at, revoked_at)
-    SELECT key_id, secret_sha256, role, enterprise_id, label, created_at, revoked_at FROM api_keys;
-DROP TABLE api_keys;
-ALTER TABLE api_keys_v6 RENAME TO api_keys;
-"""
+    + api_keys_rebuilt(6, ROLES_V6)
 )
 
 _PG_APPEND_ONLY = "".join(

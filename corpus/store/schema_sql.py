@@ -166,6 +166,23 @@ CREATE TABLE {table} (
 """
 
 
+def api_keys_rebuilt(version: int, roles: tuple[str, ...]) -> str:
+    """Give ``api_keys`` the roles of schema ``version``: SQLite cannot change a CHECK, so copy into a new table.
+
+    The new table (``api_keys_v<version>``) takes every row, the old one is dropped and the new one renamed.
+    """
+    table = f"api_keys_v{version}"
+    return (
+        api_keys(table, roles)
+        + f"""
+INSERT INTO {table} (key_id, secret_sha256, role, enterprise_id, label, created_at, revoked_at)
+    SELECT key_id, secret_sha256, role, enterprise_id, label, created_at, revoked_at FROM api_keys;
+DROP TABLE api_keys;
+ALTER TABLE {table} RENAME TO api_keys;
+"""
+    )
+
+
 ROLES_V1 = ("admin", "enterprise", "push")
 ROLES_V3 = (*ROLES_V1, "analyst")
 ROLES_V6 = (*ROLES_V3, "finance")

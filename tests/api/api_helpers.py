@@ -51,6 +51,11 @@ POLICIES: list[dict[str, Any]] = [
 
 QUALS = ["国家高新技术企业", "省级专精特新中小企业", "科技型中小企业"]
 
+#: Every level of a 智能匹配 answer or a target list (a request names them all to see the ineligible too).
+LEVELS_ALL = ["eligible", "need_info", "near_miss", "ineligible"]
+#: The same levels as a query parameter (``?levels=eligible,need_info,…``).
+LEVELS_ALL_QUERY = ",".join(LEVELS_ALL)
+
 
 def enterprises() -> list[dict[str, Any]]:
     """Twelve enterprises of 台州: varied revenue, R&D, staff, 资质; two in 温州 (outside every policy)."""
@@ -133,6 +138,13 @@ def with_limits(services: Services, limits: Limits) -> Services:
 def auth(secret: str) -> dict[str, str]:
     """The Authorization header of a key."""
     return {"Authorization": f"Bearer {secret}"}
+
+
+def match_everything(client: Any, headers: dict[str, str], **body: Any) -> Any:
+    """POST /v1/match with ``body`` at every level and the top 100; the answer, asserted 200."""
+    response = client.post("/v1/match", json={"levels": LEVELS_ALL, "top_k": 100, **body}, headers=headers)
+    assert response.status_code == 200, response.text
+    return response
 
 
 def assert_error(response: Any, status: int, code: str | None = None) -> dict[str, Any]:

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from api_helpers import assert_error, auth
+from api_helpers import LEVELS_ALL_QUERY, assert_error, auth, match_everything
 from v2_entries import NO_REAL_ESTATE
 
-LEVELS_ALL = ["eligible", "need_info", "near_miss", "ineligible"]
 ITEM = "/v1/policies/jj-2024-01/items/jj-2024-01%231/conditions"
 
 V2 = {
@@ -76,11 +75,8 @@ def test_v2_conditions_are_stored_shown_and_used(client, keys):
         "tax_credit_grade": "A",
         "insured_employees": 30,
     }
-    answer = client.post(
-        "/v1/match", json={"profile": profile, "levels": LEVELS_ALL, "top_k": 100}, headers=admin
-    )
-    assert answer.status_code == 200, answer.text
-    result = next(r for r in answer.json()["results"] if r["item_id"] == "jj-2024-01#1")
+    results = match_everything(client, admin, profile=profile).json()["results"]
+    result = next(r for r in results if r["item_id"] == "jj-2024-01#1")
     assert result["level"] == "eligible" and result["tier"]["label"] == "基本档"
     assert result["amount"] == 40 and result["amount_formula"] == "投资额 × 8%，最高 200 万元"
     assert result["next_tier"]["label"] == "高档" and [b["verdict"] for b in result["bonus"]] == ["met"]
@@ -90,7 +86,7 @@ def test_v2_conditions_are_stored_shown_and_used(client, keys):
     # The same in a target list and its CSV.
     page = client.get(
         "/v1/policies/jj-2024-01/targets",
-        params={"item_id": "jj-2024-01#1", "levels": ",".join(LEVELS_ALL), "limit": 200},
+        params={"item_id": "jj-2024-01#1", "levels": LEVELS_ALL_QUERY, "limit": 200},
         headers=auth(keys["push"]),
     ).json()
     assert page["total"] and all("tier" in row and "bonus" in row for row in page["data"])
@@ -144,12 +140,7 @@ def test_document_facts_and_as_of_through_the_api(client, keys):
     assert created.json()["fulfilment"] == "快申优享"
 
     def offered(**extra):
-        answer = client.post(
-            "/v1/match",
-            json={"enterprise_id": "E004", "levels": LEVELS_ALL, "top_k": 100, **extra},
-            headers=admin,
-        )
-        assert answer.status_code == 200, answer.text
+        answer = match_everything(client, admin, enterprise_id="E004", **extra)
         return {r["policy_id"]: r for r in answer.json()["results"]}
 
     now = offered()

@@ -11,7 +11,7 @@ import time
 from typing import Any
 
 import pytest
-from api_helpers import assert_error, auth, with_limits
+from api_helpers import LEVELS_ALL, LEVELS_ALL_QUERY, assert_error, auth, with_limits
 from fastapi.testclient import TestClient
 
 from api.app import create_app
@@ -174,7 +174,7 @@ def test_target_csv_has_no_formula_cell(client, services, keys):
     with client.stream(
         "GET",
         "/v1/policies/jj-2024-02/targets.csv",
-        params={"levels": "eligible,need_info,near_miss,ineligible"},
+        params={"levels": LEVELS_ALL_QUERY},
         headers=push,
     ) as response:
         assert response.status_code == 200
@@ -202,7 +202,7 @@ def test_cli_csv_export_is_safe_too(client, services, keys, tmp_path):
     args = argparse.Namespace(
         policy_id="jj-2024-02",
         item=None,
-        levels=["eligible", "need_info", "near_miss", "ineligible"],
+        levels=LEVELS_ALL,
         csv=str(out),
     )
     assert _targets_csv(services.matcher, args) == 0

@@ -6,25 +6,19 @@ import threading
 import time
 
 import pytest
-from api_helpers import auth
+from api_helpers import auth, match_everything
 
 from api.errors import ApiError
 from api.security import KeyRing
 from api.services import AuditWriter
 from corpus.store import AuditEvent, open_store
 
-LEVELS_ALL = ["eligible", "need_info", "near_miss", "ineligible"]
 ITEM = "jj-2024-01#1"
 CONDITIONS_PATH = "/v1/policies/jj-2024-01/items/jj-2024-01%231/conditions"
 
 
 def _item_result(client, headers, enterprise_id):
-    body = client.post(
-        "/v1/match",
-        json={"enterprise_id": enterprise_id, "levels": LEVELS_ALL, "top_k": 100},
-        headers=headers,
-    )
-    assert body.status_code == 200, body.text
+    body = match_everything(client, headers, enterprise_id=enterprise_id)
     return next(r for r in body.json()["results"] if r["item_id"] == ITEM), body.content
 
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import httpx
 import pytest
-from api_helpers import open_services
+from api_helpers import LEVELS_ALL_QUERY, open_services
 
 from api.app import create_app
 from api.prefork import is_one_worker_only
@@ -85,7 +85,7 @@ def _names_in_targets(base: str, enterprise_id: str) -> tuple[str, set[str]]:
     for policy in ("jj-2024-01", "jj-2024-02"):
         response = httpx.get(
             f"{base}/v1/policies/{policy}/targets",
-            params={"levels": "eligible,need_info,near_miss,ineligible", "limit": 500},
+            params={"levels": LEVELS_ALL_QUERY, "limit": 500},
             timeout=30,
         )
         assert response.status_code == 200, response.text

@@ -6,9 +6,7 @@ import csv
 import io
 import threading
 
-from api_helpers import assert_error, auth
-
-LEVELS_ALL = "eligible,need_info,near_miss,ineligible"
+from api_helpers import LEVELS_ALL_QUERY, assert_error, auth, match_everything
 
 
 def audit_rows(client, keys, **filters):
@@ -61,12 +59,8 @@ def test_ingest_new_policy_then_a_new_version(client, keys):
     assert rows[0]["details"]["previous_version"] == 1
     assert all(r["details"]["model_version"] and r["details"]["index_version"] for r in rows)
     # The new items are matchable at once.
-    matched = client.post(
-        "/v1/match",
-        json={"enterprise_id": "E004", "levels": LEVELS_ALL.split(","), "top_k": 100},
-        headers=admin,
-    )
-    assert any(r["policy_id"] == "jj-2024-09" for r in matched.json()["results"])
+    matched = match_everything(client, admin, enterprise_id="E004").json()["results"]
+    assert any(r["policy_id"] == "jj-2024-09" for r in matched)
 
 
 def test_correct_conditions_survives_and_changes_matching(client, keys, services):
@@ -86,14 +80,8 @@ def test_correct_conditions_survives_and_changes_matching(client, keys, services
     shown = client.get("/v1/policies/jj-2024-01", headers=admin).json()["items"][0]
     assert shown["conditions"][0]["value"] == threshold and shown["conditions"][0]["source"] == "edited"
 
-    levels = {"levels": LEVELS_ALL.split(","), "top_k": 100}
-    result = next(
-        r
-        for r in client.post("/v1/match", json={"enterprise_id": "E001", **levels}, headers=admin).json()[
-            "results"
-        ]
-        if r["item_id"] == "jj-2024-01#1"
-    )
+    results = match_everything(client, admin, enterprise_id="E001").json()["results"]
+    result = next(r for r in results if r["item_id"] == "jj-2024-01#1")
     assert result["level"] == "near_miss"
     verdicts = {c["field"]: c["verdict"] for c in result["conditions"]}
     assert verdicts == {"revenue": "unmet", "region_code": "met"}
@@ -185,13 +173,13 @@ def test_match_by_id_and_by_profile_are_audited(client, keys):
 def _whole_list(client, headers, policy):
     """A policy's whole target list at every level, on one page."""
     page = client.get(
-        f"/v1/policies/{policy}/targets", params={"limit": 500, "levels": LEVELS_ALL}, headers=headers
+        f"/v1/policies/{policy}/targets", params={"limit": 500, "levels": LEVELS_ALL_QUERY}, headers=headers
     )
     assert page.status_code == 200, page.text
     return page.json()
 
 
-def _all_pages(client, headers, policy, limit, levels=LEVELS_ALL):
+def _all_pages(client, headers, policy, limit, levels=LEVELS_ALL_QUERY):
     rows, cursor, totals = [], None, set()
     while True:
         params = {"limit": limit, "levels": levels, **({"cursor": cursor} if cursor else {})}
@@ -222,7 +210,7 @@ def test_target_pages_are_stable_and_complete(client, keys):
 def test_target_list_errors(client, keys):
     push = auth(keys["push"])
     first = client.get(
-        "/v1/policies/jj-2024-02/targets", params={"limit": 2, "levels": LEVELS_ALL}, headers=push
+        "/v1/policies/jj-2024-02/targets", params={"limit": 2, "levels": LEVELS_ALL_QUERY}, headers=push
     ).json()
     other = client.get(
         "/v1/policies/jj-2024-02/targets",
@@ -258,7 +246,7 @@ def test_a_policy_with_several_items_lists_them_one_after_another(client, keys):
     push = auth(keys["push"])
     per_item = []
     for seq in (1, 2, 3):
-        params = {"item_id": f"jj-2024-01#{seq}", "levels": LEVELS_ALL, "limit": 500}
+        params = {"item_id": f"jj-2024-01#{seq}", "levels": LEVELS_ALL_QUERY, "limit": 500}
         per_item.extend(
             client.get("/v1/policies/jj-2024-01/targets", params=params, headers=push).json()["data"]
         )
@@ -268,7 +256,7 @@ def test_a_policy_with_several_items_lists_them_one_after_another(client, keys):
         (r["item_id"], r["enterprise_id"]) for r in per_item
     ]
     with client.stream(
-        "GET", "/v1/policies/jj-2024-01/targets.csv", params={"levels": LEVELS_ALL}, headers=push
+        "GET", "/v1/policies/jj-2024-01/targets.csv", params={"levels": LEVELS_ALL_QUERY}, headers=push
     ) as response:
         text = "".join(response.iter_text())
     rows = list(csv.DictReader(io.StringIO(text.lstrip("\ufeff"))))
@@ -279,7 +267,7 @@ def test_a_policy_with_several_items_lists_them_one_after_another(client, keys):
 
 def test_paging_across_an_index_switch(client, keys):
     push, admin = auth(keys["push"]), auth(keys["admin"])
-    params = {"limit": 2, "levels": LEVELS_ALL}
+    params = {"limit": 2, "levels": LEVELS_ALL_QUERY}
     first = client.get("/v1/policies/jj-2024-02/targets", params=params, headers=push).json()
     rebuilt = client.post("/v1/index/rebuild", headers=admin)
     assert rebuilt.status_code == 200 and rebuilt.json()["index"] != first["index"]
@@ -317,7 +305,7 @@ def test_paging_while_the_index_switches_concurrently(client, keys, services):
         for _ in range(6):
             rows, cursor, index = [], None, None
             while True:
-                params = {"limit": 3, "levels": LEVELS_ALL, **({"cursor": cursor} if cursor else {})}
+                params = {"limit": 3, "levels": LEVELS_ALL_QUERY, **({"cursor": cursor} if cursor else {})}
                 page = client.get("/v1/policies/jj-2024-02/targets", params=params, headers=push)
                 if page.status_code == 410:
                     assert page.json()["error"]["code"] == "cursor_stale"
@@ -344,7 +332,7 @@ def test_csv_export_is_streamed_and_audited(client, keys):
     push = auth(keys["push"])
     whole = _whole_list(client, push, "jj-2024-02")
     with client.stream(
-        "GET", "/v1/policies/jj-2024-02/targets.csv", params={"levels": LEVELS_ALL}, headers=push
+        "GET", "/v1/policies/jj-2024-02/targets.csv", params={"levels": LEVELS_ALL_QUERY}, headers=push
     ) as response:
         assert response.status_code == 200
         assert response.headers["content-type"].startswith("text/csv")

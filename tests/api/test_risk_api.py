@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from api_helpers import assert_error, auth, enterprises, open_services, role_keys
+from api_helpers import LEVELS_ALL_QUERY, assert_error, auth, enterprises, open_services, role_keys
 
 from api.services import Services
 from corpus.schemas import uscc_check_digit
@@ -247,7 +247,7 @@ def test_colours_reasons_and_the_enterprise_own_view(client, keys):
     # Target lists carry the colour with its reasons, and what the legal person already holds.
     page = client.get(
         "/v1/policies/fm-2024-10/targets",
-        params={"item_id": "fm-2024-10#1", "levels": "eligible,need_info,near_miss,ineligible", "limit": 50},
+        params={"item_id": "fm-2024-10#1", "levels": LEVELS_ALL_QUERY, "limit": 50},
         headers=auth(keys["push"]),
     ).json()["data"]
     risk = {r["enterprise_id"]: r["risk"] for r in page}
@@ -256,7 +256,7 @@ def test_colours_reasons_and_the_enterprise_own_view(client, keys):
     # The CSV export carries the same colour and reasons (issue 15: colours show in target lists and exports).
     export = client.get(
         "/v1/policies/fm-2024-10/targets.csv",
-        params={"item_id": "fm-2024-10#1", "levels": "eligible,need_info,near_miss,ineligible"},
+        params={"item_id": "fm-2024-10#1", "levels": LEVELS_ALL_QUERY},
         headers=auth(keys["push"]),
     )
     table = list(csv.reader(io.StringIO(export.text.lstrip("\ufeff"))))

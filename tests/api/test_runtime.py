@@ -5,11 +5,9 @@ from __future__ import annotations
 import gc
 from concurrent.futures import ThreadPoolExecutor
 
-from api_helpers import auth
+from api_helpers import LEVELS_ALL, auth
 
 from api.runtime import settle_heap
-
-LEVELS_ALL = ["eligible", "need_info", "near_miss", "ineligible"]
 
 
 def test_settle_heap_freezes_what_is_alive_and_later_collections_skip_it():
