@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 
-from corpus.splitting import SUPPORT_RE
+from corpus.splitting import SUPPORT_RE, grants_enterprises
 from matcher.extraction.clauses import ITEM_MARKER
 
 # An item's numbered heading (（三）强化组织领导。/ 2.落实税收优惠：) names its topic, not its subject.
@@ -48,6 +48,11 @@ _GRANTS_RE = re.compile(
     r"对[^。；;]{0,60}?(?:企业|单位|纳税人|缴费人|主体|合作社|个体工商户)[^。；;]{0,40}?"
     r"(?:给予|予以|免征|减免|减征|补贴|补助|奖励|返还|缓缴|延期|降低|取消)"
 )
+
+
+# …or lets a party apply for something (可向海关申请办理退还 / 可以申请延期): a thing to apply for, whoever
+# the item names first.
+_MAY_APPLY_RE = re.compile(r"(?<!尽)可(?:以)?[^。；;，,]{0,20}?申请|申请办理")
 
 
 # How public buyers purchase (采购…货物、工程和服务的，可不执行政府采购法规定的方式和程序): a rule for
@@ -95,8 +100,15 @@ def audience(text: str) -> str:
         and any(_ENTERPRISE_DUTY_RE.search(m.group(0).strip()) for m in _SENTENCE_RE.finditer(body))
     ):
         return "obligations"
-    if _GOVERNMENT_SUBJECT_RE.match(first) and not any(
-        _GRANTS_RE.search(m.group(0)) for m in _SENTENCE_RE.finditer(text)
+    # A department opening the item makes it a duty only when nothing in it grants enterprises anything:
+    # 对…企业…给予, the splitter's grant shapes (…纳税人，可… / 允许 / 延至, with no duty before them) or
+    # a party that may apply (…可向海关申请办理退还) keep it a measure, since a hidden measure costs every
+    # enterprise it was for.
+    if (
+        _GOVERNMENT_SUBJECT_RE.match(first)
+        and not any(_GRANTS_RE.search(m.group(0)) for m in _SENTENCE_RE.finditer(text))
+        and not grants_enterprises(text)
+        and not _MAY_APPLY_RE.search(text)
     ):
         return "government"
     return "enterprises"
