@@ -50,11 +50,6 @@ _GRANTS_RE = re.compile(
 )
 
 
-# …or lets a party apply for something (可向海关申请办理退还 / 可以申请延期): a thing to apply for, whoever
-# the item names first.
-_MAY_APPLY_RE = re.compile(r"(?<!尽)可(?:以)?[^。；;，,]{0,20}?申请|申请办理")
-
-
 # How public buyers purchase (采购…货物、工程和服务的，可不执行政府采购法规定的方式和程序): a rule for
 # the government's own purchasing — unless the sentence names the firms it favours (中小企业, 供应商).
 _PUBLIC_PURCHASE_RE = re.compile(r"货物、工程(?:和|及|、)服务|政府采购法|预算单位")
@@ -101,14 +96,12 @@ def audience(text: str) -> str:
     ):
         return "obligations"
     # A department opening the item makes it a duty only when nothing in it grants enterprises anything:
-    # 对…企业…给予, the splitter's grant shapes (…纳税人，可… / 允许 / 延至, with no duty before them) or
-    # a party that may apply (…可向海关申请办理退还) keep it a measure, since a hidden measure costs every
-    # enterprise it was for.
+    # 对…企业…给予, or the splitter's grant shapes (…承运企业，可… / 允许 / 延至, with no duty before them),
+    # keep it a measure, since a hidden measure costs every enterprise it was for.
     if (
         _GOVERNMENT_SUBJECT_RE.match(first)
         and not any(_GRANTS_RE.search(m.group(0)) for m in _SENTENCE_RE.finditer(text))
         and not grants_enterprises(text)
-        and not _MAY_APPLY_RE.search(text)
     ):
         return "government"
     return "enterprises"
