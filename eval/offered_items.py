@@ -61,14 +61,15 @@ def readings(corpus: Any, split: str) -> tuple[set[str], set[str]]:
     from corpus.splitting import split_policy
     from eval.real_eval.leaves import PLATFORM_REGIONS, align, posted_document, service_spans
     from matcher.extraction.audience import for_enterprises
-    from matcher.extraction.document import apply_document_facts, read_document
+    from matcher.extraction.document import apply_document_facts, given_facts, read_document
 
     kept: set[str] = set()
     offered: set[str] = set()
     for key, labelled in corpus.documents.items():
         if labelled.split != split:
             continue
-        document = validate_policy(posted_document(labelled, "source"))
+        posted = posted_document(labelled, "source")
+        document = validate_policy(posted)
         facts = read_document(
             document.text,
             title=document.title,
@@ -76,7 +77,9 @@ def readings(corpus: Any, split: str) -> tuple[set[str], set[str]]:
             department=document.department,
             home_region=PLATFORM_REGIONS.get(labelled.source.source),
         )
-        document = apply_document_facts(document, facts, None)
+        # The facts the posted record gives, as ingest reads them: a record that states no is_policy leaves
+        # it to the classifier (without them, the unset is_policy reads as given and no document is skipped).
+        document = apply_document_facts(document, facts, given_facts(document, posted))
         if document.is_policy is False:
             continue
         items = split_policy(document)

@@ -119,6 +119,40 @@ def silent_eligible_pairs(run: RealRun) -> dict[str, int]:
     return {"items": len(silent), "items_said_eligible_wrongly": len(said), "pairs": sum(said.values())}
 
 
+# Which items are offered (issue 14): the kinds of offering error, each costing the pairs of its items.
+OFFERING_KINDS = (
+    "non-policy documents offered",
+    "policies hidden as non-policies",
+    "items for enterprises never offered",
+    "items not for enterprises offered",
+)
+
+
+def offering_kind(result: ItemResult, document_is_policy: bool) -> str | None:
+    """Return the offering error an item's service reading makes (:data:`OFFERING_KINDS`), or None."""
+    if not document_is_policy:
+        return OFFERING_KINDS[0] if result.offered else None
+    if not result.read_as_policy:
+        return OFFERING_KINDS[1]
+    if result.not_for_enterprises:
+        return OFFERING_KINDS[3] if result.offered else None
+    return None if result.offered else OFFERING_KINDS[2]
+
+
+def offering_errors(
+    run: RealRun, items: Sequence[ItemResult], pairs: Sequence[tuple[str, str, str, str, str]]
+) -> dict[str, dict[str, int]]:
+    """Per offering error kind: its items and the pairs scored wrong in them (an unaligned item is never offered)."""
+    wrong = Counter(item for _, item, _, truth, said in pairs if truth != said)
+    out = {kind: {"items": 0, "pairs": 0} for kind in OFFERING_KINDS}
+    for r in items:
+        kind = offering_kind(r, run.corpus.documents[r.item.doc].record.get("is_policy") is not False)
+        if kind is not None:
+            out[kind]["items"] += 1
+            out[kind]["pairs"] += wrong[r.item.id]
+    return out
+
+
 def ranking_metrics(run: RealRun, split: str) -> dict[str, dict[str, float]]:
     """Both directions, relevant = truly eligible: enterprise → items (智能匹配) and item → enterprises (target list)."""
     from eval.metrics import ranking_summary
@@ -202,6 +236,7 @@ def _figures(
         out["silent_eligible_pairs"] = silent_eligible_pairs(
             RealRun(run.corpus, items, pairs, run.levels, run.scores)
         )
+        out["offering_errors"] = offering_errors(run, items, pairs)
     return out
 
 
@@ -292,6 +327,10 @@ def summary_markdown(reports: Mapping[str, Mapping[str, Any]], extra: Mapping[st
             lambda r: r.get("silent_eligible_pairs", {}).get("pairs"),
             None,
         ),
+        *(
+            (f"pairs wrong: {kind} (items)", lambda r, kind=kind: _offering(r, kind), None)
+            for kind in OFFERING_KINDS
+        ),
         ("enterprise→items recall@10 / MRR", lambda r: _rank(r, "enterprise→items"), None),
         ("item→enterprises recall@10 / MRR", lambda r: _rank(r, "item→enterprises"), None),
     ):
@@ -311,6 +350,11 @@ def summary_markdown(reports: Mapping[str, Mapping[str, Any]], extra: Mapping[st
         error_rows.append([s, *(e.get(k, 0) for k in ERROR_CATEGORIES)])
     errors = markdown_table(["split", *ERROR_CATEGORIES], error_rows)
     return f"{table}\n\nError categories (labelled leaves vs extracted conditions):\n\n{errors}"  # fmt: skip
+
+
+def _offering(report: Mapping[str, Any], kind: str) -> str | None:
+    counts = report.get("offering_errors", {}).get(kind)
+    return None if counts is None else f"{counts['pairs']} ({counts['items']})"
 
 
 def _pr(report: Mapping[str, Any], label: str) -> str:

@@ -40,6 +40,10 @@ class ItemResult:
     states_requirement: bool
     predicted_count: int
     not_for_enterprises: bool = False
+    #: Whether the service offers its aligned item to enterprises (None: no service item overlaps it).
+    offered: bool | None = None
+    #: Whether the service reads the item's document as a policy.
+    read_as_policy: bool = True
 
 
 @dataclass
@@ -101,6 +105,8 @@ def compare_extraction(corpus: Corpus, store: Any, *, read: str = "served") -> l
     results = []
     for key, document in corpus.documents.items():
         service_items = list(store.iter_items(policy_id_of(key)))
+        stored_policy = store.get_policy(policy_id_of(key))
+        read_as_policy = stored_policy is None or stored_policy.document.is_policy is not False
         spans = service_spans(document.text, [i.text for i in service_items])
         for labelled in corpus.items_of(key):
             n = align(labelled, spans)
@@ -126,6 +132,8 @@ def compare_extraction(corpus: Corpus, store: Any, *, read: str = "served") -> l
                     any(leaf.role != "bonus" for leaf in true),
                     len(predicted),
                     idle,
+                    None if stored is None else read_as_policy and stored.is_policy is not False,
+                    read_as_policy,
                 )
             )
     return results

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 
-from corpus.splitting import SUPPORT_RE
+from corpus.splitting import SUPPORT_RE, grants_enterprises
 from matcher.extraction.clauses import ITEM_MARKER
 
 # An item's numbered heading (（三）强化组织领导。/ 2.落实税收优惠：) names its topic, not its subject.
@@ -95,8 +95,13 @@ def audience(text: str) -> str:
         and any(_ENTERPRISE_DUTY_RE.search(m.group(0).strip()) for m in _SENTENCE_RE.finditer(body))
     ):
         return "obligations"
-    if _GOVERNMENT_SUBJECT_RE.match(first) and not any(
-        _GRANTS_RE.search(m.group(0)) for m in _SENTENCE_RE.finditer(text)
+    # A department opening the item makes it a duty only when nothing in it grants enterprises anything:
+    # 对…企业…给予, or the splitter's grant shapes (…承运企业，可… / 允许 / 延至, with no duty before them),
+    # keep it a measure, since a hidden measure costs every enterprise it was for.
+    if (
+        _GOVERNMENT_SUBJECT_RE.match(first)
+        and not any(_GRANTS_RE.search(m.group(0)) for m in _SENTENCE_RE.finditer(text))
+        and not grants_enterprises(text)
     ):
         return "government"
     return "enterprises"

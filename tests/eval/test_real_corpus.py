@@ -20,6 +20,7 @@ from eval.real_corpus import (
     sha256_text,
     split_of,
 )
+from eval.real_eval.report import OFFERING_KINDS, offering_kind
 from eval.real_profiles import PROFILES_PATH, build_profiles, read_profiles
 
 
@@ -229,10 +230,41 @@ def test_the_measure_scores_what_the_service_says(
     assert 0.0 <= report["eligibility"]["verdict_accuracy"] <= 1.0
     assert set(report["ranking"]) == {"enterprise→items", "item→enterprises"}
     assert any(score != 0.0 for (p, _), score in run.scores.items() if p == "gz-small")  # 智能匹配 was read
+    # Posted as a non-policy, the NCP notice is offered to no one: no offering error counts its pairs.
+    offering = report["offering_errors"]
+    assert set(offering) == set(OFFERING_KINDS)
+    assert offering["non-policy documents offered"] == {"items": 0, "pairs": 0}
     metrics = verdict_metrics(
         [("p", "i", "tune", "eligible", "eligible"), ("p", "j", "tune", "unknown", "eligible")]
     )
     assert metrics["eligible_precision"] == 0.5 and metrics["eligible_recall"] == 1.0
+
+
+def test_each_offering_error_is_told_apart() -> None:
+    from eval.real_corpus import LabelledItem
+    from eval.real_eval.leaves import Comparison
+    from eval.real_eval.run import ItemResult
+
+    def result(
+        *, offered: bool | None, read_as_policy: bool = True, for_enterprises: bool = True
+    ) -> ItemResult:
+        item = LabelledItem("d-01", "d", {"start": 0, "end": 4}, "正文", "tune")
+        return ItemResult(
+            item, None, Comparison(), [], False, 0, not for_enterprises, offered, read_as_policy
+        )
+
+    assert offering_kind(result(offered=True), document_is_policy=False) == "non-policy documents offered"
+    assert offering_kind(result(offered=False), document_is_policy=False) is None
+    hidden = result(offered=False, read_as_policy=False)
+    assert offering_kind(hidden, document_is_policy=True) == "policies hidden as non-policies"
+    # An item no service item overlaps is offered to no one.
+    assert (
+        offering_kind(result(offered=None), document_is_policy=True) == "items for enterprises never offered"
+    )
+    assert offering_kind(result(offered=True), document_is_policy=True) is None
+    idle = result(offered=True, for_enterprises=False)
+    assert offering_kind(idle, document_is_policy=True) == "items not for enterprises offered"
+    assert offering_kind(result(offered=False, for_enterprises=False), document_is_policy=True) is None
 
 
 def test_posted_with_source_metadata_the_service_must_find_the_region_itself(

@@ -116,3 +116,17 @@ def test_a_duty_of_the_enterprise_that_grants_nothing_is_not_a_measure() -> None
     assert for_enterprises("企业应于每年3月底前提交申请，符合条件的给予研发补助。")
     # A service for the enterprise beside a duty is still a measure for it.
     assert for_enterprises("相关部门为企业开通原料运输专线，承运企业应随车携带通行证明。")
+
+
+def test_a_department_first_does_not_hide_what_the_item_grants_enterprises() -> None:
+    # The splitter's grant shape (a beneficiary, then 可, with no duty before it) is a grant, whoever opens the item.
+    text = "（四）保障运输。各地交通部门要加强调度。对运输防疫物资的承运企业，可先行通行、事后补办手续。"
+    assert for_enterprises(text)
+
+
+def test_a_department_duty_that_grants_nothing_stays_a_duty() -> None:
+    # 尽可能 names an effort, not a grant; 引导…申报 / 督促…申请 are the department's duties.
+    text = "（三）优化服务。各地税务机关要尽可能网上办理，引导纳税人按时申报。"
+    assert audience(text) == "government"
+    text = "五、各有关部门要督促企业按期申请复工备案，做好防疫物资保障。"
+    assert audience(text) == "government"
