@@ -85,11 +85,12 @@ _DUTY_BEFORE_RE = re.compile(
     r"应当|(?<![响适供对反])应(?![对用急收付纳税征])|(?<![需重主只想])要(?![求素点件])|鼓励|引导|倡导|督促|指导|推动|推行|帮助"
 )
 _GRANT_SENTENCE_RE = re.compile(r"[^。；;\n]+")
-# Sections that are about the policy, not something to apply for.
+# Sections that are about the policy, not something to apply for. 社会保障措施 is a support (social
+# insurance), not 保障措施 (how the policy is safeguarded); 《…》附件 cites another document's attachment.
 NON_ITEM_HEADING_RE = re.compile(
-    r"总则|附则|指导思想|总体要求|基本原则|工作目标|目标任务|主要目标|保障措施|组织保障|组织领导|加强领导|工作要求|"
-    r"申报程序|申报流程|申报方式|申报时间|申报材料|申请材料|申请程序|办理流程|办理程序|兑现程序|兑付程序|兑现方式|"
-    r"资金管理|监督管理|监督检查|其他事项|其他说明|附件|政策解读|实施期限|有效期|职责分工|联系方式|咨询电话"
+    r"总则|附则|指导思想|总体要求|基本原则|工作目标|目标任务|主要目标|(?<!社会)保障措施|组织保障|组织领导|加强领导|"
+    r"工作要求|申报程序|申报流程|申报方式|申报时间|申报材料|申请材料|申请程序|办理流程|办理程序|兑现程序|兑付程序|"
+    r"兑现方式|资金管理|监督管理|监督检查|其他事项|其他说明|(?<![》〉])附件|政策解读|实施期限|有效期|职责分工|联系方式|咨询电话"
 )
 # An intro that announces a list of conditions, materials or tiers rather than separate supports.
 _LIST_INTRO_RE = re.compile(

@@ -434,3 +434,16 @@ def test_relief_by_stopping_a_charge_and_a_company_allowed_something_are_measure
     )
     items = split_policy(doc(text))
     assert [i.is_policy is not False for i in items] == [True, True, True, False]
+
+
+def test_social_insurance_measures_and_cited_attachments_are_items():
+    """社会保障措施 names a support, not the policy's safeguards; 《…》附件 cites another document."""
+    text = (
+        "关于支持小微企业稳定就业的若干措施\n"
+        "一、落实社会保障措施\n对吸纳就业困难人员的小微企业，给予社会保险补贴，每人每月500元。\n"
+        "二、执行《企业减负目录》附件所列减免事项\n对符合目录的企业，免收行政事业性收费。\n"
+        "三、保障措施\n各部门要加强协作，确保政策落实。\n"
+        "附件：申报表\n企业名称、联系人。\n"
+    )
+    titles = [i.heading_path[-1] for i in offered(split_policy(doc(text)))]
+    assert titles == ["一、落实社会保障措施", "二、执行《企业减负目录》附件所列减免事项"]
