@@ -34,7 +34,11 @@ METRICS: tuple[tuple[str, str], ...] = (
     ),
     (r"(?:资产总额|总资产)", "total_assets"),
     (r"研发(?:费用|投入|经费)(?:总额|支出)?", "rd_expense"),
-    (r"(?:纳税总额|纳税额|实缴税金|缴纳税收|税收贡献|入库税收|实缴税收|年纳税)", "tax_paid"),
+    # 地方财政贡献 / 财政贡献: the taxes an enterprise pays that stay with the local budget, read as 纳税.
+    (
+        r"(?:纳税总额|纳税额|实缴税金|缴纳税收|税收贡献|入库税收|实缴税收|年纳税|(?:地方)?财政贡献)",
+        "tax_paid",
+    ),
     (r"(?:工业总产值|工业产值|年产值|产值)", "output_value"),
     (r"(?:出口额|出口交货值|自营出口额|进出口额)", "export_value"),
     (r"(?:设备投资|技改投资|固定资产投资|项目总投资|总投资|投资额|投资总额)", "investment"),
