@@ -39,3 +39,41 @@ def test_a_newcomer_stand_in_stays_beside_the_alternatives() -> None:
     assert len([e for e in entries if isinstance(e, Group) and e.kind == "any"]) == 1
     assert judge_item(entries, {"revenue": 70000}).level == "need_info"
     assert {c.field for c in leaves(entries)} >= {"revenue", "tax_paid"}
+
+
+def test_a_bracket_of_a_named_metric_bounds_it_on_both_sides() -> None:
+    text = "上年度主营业务收入3000万元至1.5亿元的企业，给予8万元奖励。"
+    read = {(c.field, c.op, c.value) for c in leaves(extract_entries(text))}
+    assert read == {("revenue", "gte", 3000), ("revenue", "lte", 15000)}
+    entries = extract_entries(text)
+    assert judge_item(entries, {"revenue": 9000}).level == "eligible"
+    assert judge_item(entries, {"revenue": 20000}).level != "eligible"
+
+
+def test_a_bracket_may_leave_the_low_unit_to_the_high_one() -> None:
+    assert {(c.field, c.op, c.value) for c in leaves(extract_entries("年开票销售2-3亿元的工业企业。"))} >= {
+        ("revenue", "gte", 20000),
+        ("revenue", "lte", 30000),
+    }
+    assert {(c.field, c.op, c.value) for c in leaves(extract_entries("从业人员20至80人的企业。"))} == {
+        ("employees", "gte", 20),
+        ("employees", "lte", 80),
+    }
+
+
+def test_a_bracket_of_support_or_of_no_metric_is_no_threshold() -> None:
+    # The amount given (给予3万-6万元) and dates are no bracket of the enterprise's figures.
+    read = leaves(extract_entries("对符合条件的企业给予3万-6万元补助。"))
+    assert not [c for c in read if c.field == "revenue"]
+    read = leaves(extract_entries("3月1日至3月15日，营业收入2000万元以上的企业复工。"))
+    assert {(c.field, c.op, c.value) for c in read if c.field == "revenue"} == {("revenue", "gte", 2000)}
+
+
+def test_brackets_of_tiers_each_bound_their_own_tier() -> None:
+    text = (
+        "营业收入3000万元以下的企业，研发费用占营业收入比例不低于6%；"
+        "营业收入3000万元至3亿元的企业，研发费用占营业收入比例不低于3%。"
+    )
+    entries = extract_entries(text)
+    assert judge_item(entries, {"revenue": 10000, "rd_ratio": 3.5}).level == "eligible"
+    assert judge_item(entries, {"revenue": 40000, "rd_ratio": 3.5}).level != "eligible"
