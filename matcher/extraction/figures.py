@@ -117,6 +117,18 @@ def _numeric(text: str) -> Iterator[_Found]:
                 span = (wstart + offset, span_end)
                 yield _Found(*span, Condition(field, op, _clean(amount), text[span[0] : span[1]]))
                 continue
+        if (
+            metric is not None
+            and metric[2] == "revenue"
+            and odd_metric is not None
+            and re.fullmatch(r"(?:同比)?(?:增长|增速)", odd_metric.group(0))
+            and unit in vocab.NUMERIC_UNITS["revenue_growth"]
+        ):
+            # 营业收入5亿元以上且增长15%以上: the growth said after the revenue is the revenue's.
+            span = (wstart + metric[0], span_end)
+            words = text[span[0] : span[1]]
+            yield _Found(*span, Condition("revenue_growth", op, _clean(value), words))
+            continue
         if odd_metric is not None or metric is not None:
             offset = min(
                 x

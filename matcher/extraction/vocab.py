@@ -37,7 +37,9 @@ METRICS: tuple[tuple[str, str], ...] = (
     (r"研发(?:费用|投入|经费)(?:总额|支出)?", "rd_expense"),
     # 地方财政贡献 / 财政贡献: the taxes an enterprise pays that stay with the local budget, read as 纳税.
     (
-        r"(?:纳税总额|纳税额|实缴税金|缴纳税收|税收贡献|入库税收|实缴税收|年纳税|(?:地方)?财政贡献)",
+        r"(?:纳税总额|纳税额|实缴税金|缴纳税收|税收贡献|入库税收|实缴税收|年度?纳税|(?:地方)?财政贡献"
+        # A bare 纳税 right before its figure (纳税达到300万元), never 纳税人 / 纳税信用.
+        r"|纳税(?=(?:达到|超过|不低于|不少于|在)?(?:[\d一二三四五六七八九十两]|$)))",
         "tax_paid",
     ),
     (r"(?:工业总产值|工业产值|年产值|产值)", "output_value"),

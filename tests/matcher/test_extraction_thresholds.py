@@ -77,3 +77,32 @@ def test_brackets_of_tiers_each_bound_their_own_tier() -> None:
     entries = extract_entries(text)
     assert judge_item(entries, {"revenue": 10000, "rd_ratio": 3.5}).level == "eligible"
     assert judge_item(entries, {"revenue": 40000, "rd_ratio": 3.5}).level != "eligible"
+
+
+def _read(text: str) -> set[tuple[str, str, object]]:
+    return {(c.field, c.op, c.value) for c in leaves(extract_entries(text))}
+
+
+def test_a_bare_tax_figure_is_tax_paid_but_a_taxpayer_is_not() -> None:
+    assert _read("上一年度纳税达到150万元的企业可申报。") == {("tax_paid", "gte", 150)}
+    assert ("tax_paid", "gte", 80) in _read("对年度纳税80万元以上的服务业企业给予奖励。")
+    # 纳税人 / 纳税信用 name no figure: no tax_paid read from them.
+    assert not [f for f, _, _ in _read("一般纳税人按月申报，纳税信用A级企业可领用发票。") if f == "tax_paid"]
+
+
+def test_an_age_said_as_years_of_founding_is_established() -> None:
+    read = extract_entries("申报单位成立年限在2年以上。")
+    assert [(c.field, c.op) for c in leaves(read)] == [("established", "established_before")]
+
+
+def test_breaking_through_a_figure_is_exceeding_it() -> None:
+    assert _read("年度营业收入首次突破8亿元的企业，给予奖励。") == {("revenue", "gt", 80000)}
+
+
+def test_growth_said_after_revenue_is_revenue_growth() -> None:
+    assert _read("上年度营业收入3亿元以上且增长12%以上的企业。") == {
+        ("revenue", "gte", 30000),
+        ("revenue_growth", "gte", 12),
+    }
+    # A growth of something else (利润) stays undecidable.
+    assert "undecidable" in {f for f, _, _ in _read("营业收入3亿元以上，利润增长12%以上的企业。")}
