@@ -20,7 +20,13 @@ METRICS: tuple[tuple[str, str], ...] = (
         r"高新技术产品(?:（服务）|\(服务\))?收入占(?:企业)?(?:同期)?(?:总收入|营业收入|销售收入)?(?:的)?比(?:例|重)?|高新技术产品(?:（服务）|\(服务\))?收入占比",
         "hightech_income_ratio",
     ),
-    (r"参保(?:职工|员工)?人数|缴纳社(?:会)?保(?:险)?(?:的)?(?:职工|员工)?人数", "insured_employees"),
+    # Staff counted as insured (参保员工 / 参加社会保险的职工 / 社保缴纳人数), not the head-count. A bare
+    # 参保职工30人 stays the head-count, as the generated demo sets write it (corpus/demo/phrasing.py).
+    (
+        r"参保(?:职工|员工)?人数|参保员工|参加(?:社会保险|社保)的?(?:职工|员工)(?:人数)?"
+        r"|缴纳社(?:会)?保(?:险)?(?:的)?(?:职工|员工)?人数|社保缴纳人数",
+        "insured_employees",
+    ),
     (
         r"研发(?:费用|投入|经费)(?:总额)?占(?:企业)?(?:同期)?(?:主营业务|营业|销售)?收入(?:总额)?(?:的)?比(?:例|重)?",
         "rd_ratio",

@@ -106,3 +106,12 @@ def test_growth_said_after_revenue_is_revenue_growth() -> None:
     }
     # A growth of something else (利润) stays undecidable.
     assert "undecidable" in {f for f, _, _ in _read("营业收入3亿元以上，利润增长12%以上的企业。")}
+
+
+def test_staff_counted_as_insured_are_insured_employees() -> None:
+    assert _read("参加社会保险的员工不少于40人的企业。") == {("insured_employees", "gte", 40)}
+    assert _read("上年度社保缴纳人数超过60人。") == {("insured_employees", "gt", 60)}
+    assert _read("上年末从业人员300人以下的企业。") == {("employees", "lte", 300)}
+    entries = extract_entries("申报企业参保员工25人以上。")
+    assert judge_item(entries, {"employees": 100, "insured_employees": 30}).level == "eligible"
+    assert judge_item(entries, {"employees": 100}).level == "need_info"
