@@ -361,10 +361,22 @@ def _industries(text: str) -> Iterator[_Found]:
         # The noun the industry qualifies (…等行业企业), never words of another requirement (受疫情影响较大的).
         tail = re.match(r"(?:等)?(?:[^，。；受因向为对]{0,12}?(?:行业企业|行业|企业|领域))?", text[end:])
         span_end = end + (tail.end() if tail else 0)
-        group_codes = sorted({c for _, _, cs in group for c in cs})
+        group_codes = _whole_sections({c for _, _, cs in group for c in cs})
         yield _Found(
             start, span_end, Condition("industry_code", "industry_in", group_codes, text[start:span_end])
         )
+
+
+# GB/T 4754-2017 sections that are exactly their divisions listed (住宿 H61 + 餐饮 H62 is 住宿和餐饮业 H).
+_SECTION_DIVISIONS = {"H": frozenset({"H61", "H62"})}
+
+
+def _whole_sections(codes: set[str]) -> list[str]:
+    """Return ``codes`` sorted, a section in place of all its divisions (the same enterprises, said as labelled)."""
+    for section, divisions in _SECTION_DIVISIONS.items():
+        if divisions <= codes:
+            codes = (codes - divisions) | {section}
+    return sorted(codes)
 
 
 # An item about repairing a 失信 record or objecting to one (信用修复, 异议) is for those who have it.

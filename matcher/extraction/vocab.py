@@ -138,8 +138,9 @@ INDUSTRY_PHRASES: tuple[tuple[str, tuple[str, ...]], ...] = (
     (r"旅游(?:业|企业)?|旅行社", ("L7291",)),
     (r"会展", ("L728",)),
     (r"教育培训", ("P",)),
-    (r"文艺演出", ("R88",)),
-    (r"影视剧院|影视", ("R87",)),
+    # 文艺演出 / 影视剧院 in a list of hard-hit trades: culture, read at the 门类 as the labelling guide reads 文化 (R).
+    (r"文艺演出", ("R",)),
+    (r"影视剧院|影视", ("R",)),
     (r"人力资源服务(?:机构|企业)", ("L726",)),
     (r"家政服务企业|家政企业", ("O801",)),
     (r"农业企业|农业经营主体", ("A",)),
