@@ -79,7 +79,7 @@ def _trades_or(text: str, last: _Found, found: _Found) -> bool:
 
 
 def _or_groups(items: list[tuple[_Found, str]], text: str) -> list[list[tuple[_Found, str]]]:
-    """Consecutive findings joined by 或 / 或者 in one clause, or listed as kinds of enterprise: alternatives."""
+    """Consecutive findings joined by 或 / 或者 (，或者 too), or listed as kinds of enterprise: alternatives."""
     groups: list[list[tuple[_Found, str]]] = []
     lists = kind_lists(text)
     list_starts = [s for s, _ in lists]
@@ -97,7 +97,7 @@ def _or_groups(items: list[tuple[_Found, str]], text: str) -> list[list[tuple[_F
             if (
                 (last.condition.field != "qualifications" or item[0].condition.field != "qualifications")
                 and (
-                    re.fullmatch(r"(?:的企业|的|企业)?(?:或|或者|或是)(?:者)?", gap)
+                    re.fullmatch(r"(?:的企业|的|企业)?[，,]?(?:或|或者|或是)(?:者)?", gap)
                     or listed
                     or _trades_or(text, last, item[0])
                 )

@@ -229,9 +229,9 @@ _FOUNDED_BEFORE_RE = re.compile(
     rf"(?:(?:注册|成立|设立)(?:时间|日期)?(?:在|为|于))?(?:{_DATE}|(?P<year_end>(?:19|20)\d\d)年底)"
     r"(?:\(含\)|（含）)?(?:以前|之前|前)(?=[^，。；;]{0,8}?(?:注册|成立|设立|登记))"
 )
-# 成立满3年 / 注册成立3年以上 / 成立不满2年 / 登记注册满6个月: an age counted back from the reference date.
+# 成立满3年 / 注册成立3年以上 / 成立不满2年 / 登记注册满6个月 / 成立年限在3年以上: an age counted back from the reference date.
 _FOUNDED_AGE_RE = re.compile(
-    rf"(?:登记注册|注册成立|注册登记|成立|设立|注册)(?:时间)?(?P<neg>不满|未满|不足|不超过)?(?P<ge>满|已满|达到|超过)?"
+    rf"(?:登记注册|注册成立|注册登记|成立|设立|注册)(?:时间|年限)?(?:在|已)?(?P<neg>不满|未满|不足|不超过)?(?P<ge>满|已满|达到|超过)?"
     rf"(?P<num>{NUMBER_PATTERN})(?P<unit>个月|周年|年)(?P<after>\(含\)以上|（含）以上|及以上|以上|以内|以下|\(含\)以内|（含）以内)?"
 )
 
@@ -361,10 +361,22 @@ def _industries(text: str) -> Iterator[_Found]:
         # The noun the industry qualifies (…等行业企业), never words of another requirement (受疫情影响较大的).
         tail = re.match(r"(?:等)?(?:[^，。；受因向为对]{0,12}?(?:行业企业|行业|企业|领域))?", text[end:])
         span_end = end + (tail.end() if tail else 0)
-        group_codes = sorted({c for _, _, cs in group for c in cs})
+        group_codes = _whole_sections({c for _, _, cs in group for c in cs})
         yield _Found(
             start, span_end, Condition("industry_code", "industry_in", group_codes, text[start:span_end])
         )
+
+
+# GB/T 4754-2017 sections that are exactly their divisions listed (住宿 H61 + 餐饮 H62 is 住宿和餐饮业 H).
+_SECTION_DIVISIONS = {"H": frozenset({"H61", "H62"})}
+
+
+def _whole_sections(codes: set[str]) -> list[str]:
+    """Return ``codes`` sorted, a section in place of all its divisions (the same enterprises, said as labelled)."""
+    for section, divisions in _SECTION_DIVISIONS.items():
+        if divisions <= codes:
+            codes = (codes - divisions) | {section}
+    return sorted(codes)
 
 
 # An item about repairing a 失信 record or objecting to one (信用修复, 异议) is for those who have it.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Iterator
 from functools import lru_cache
@@ -11,6 +12,7 @@ from matcher.extraction import vocab
 from matcher.extraction.found import _AFTER_RE, _NUMBER_RE, _SENTENCE_BOUNDARY, QUOTES, _Found, _window_start
 from matcher.extraction.numbers import (
     MONEY_FACTORS,
+    NUMBER_PATTERN,
     boundary_op,
     parse_number,
     to_wan,
@@ -42,8 +44,50 @@ def _unit_kind(unit: str) -> str:
     return "money" if unit in MONEY_FACTORS else unit
 
 
+# A bracket of a metric (营业收入5000万元至2亿元 / 开票销售1-2亿元 / 10-50人): the low end's unit may be left
+# to the high end's. Only a bracket whose metric is named before it is read.
+_RANGE_UNIT = r"(?:亿元|万元|千元|元|亿|万(?!人)|人|名|%)"
+_RANGE_RE = re.compile(
+    rf"(?P<lo>{NUMBER_PATTERN})(?P<lo_unit>{_RANGE_UNIT})?[ \t]*(?:至|到|-|—|－|~|～)[ \t]*"
+    rf"(?P<hi>{NUMBER_PATTERN})(?P<hi_unit>{_RANGE_UNIT})(?:之间|（含）|\(含\))?"
+)
+
+
+def _ranges(text: str) -> Iterator[_Found]:
+    """Both bounds of a bracket whose metric is named before it: ``gte`` the low end, ``lte`` the high end."""
+    for match in _RANGE_RE.finditer(text):
+        low, high = parse_number(match.group("lo")), parse_number(match.group("hi"))
+        high_unit = match.group("hi_unit")
+        low_unit = match.group("lo_unit") or high_unit
+        if low is None or high is None or _unit_kind(low_unit) != _unit_kind(high_unit):
+            continue
+        wstart = _window_start(text, match.start())
+        before = text[wstart : match.start()]
+        metric = _nearest_metric(before)
+        if metric is None or re.search(vocab.SUPPORT_WORDS, before[metric[1] :]):
+            continue
+        offset, _, field = metric
+        if _unit_kind(high_unit) not in vocab.NUMERIC_UNITS[field]:
+            continue
+        if _unit_kind(high_unit) == "money":
+            low, high = to_wan(low, low_unit), to_wan(high, high_unit)
+        if low >= high:
+            continue
+        span = (wstart + offset, match.end())
+        words = text[span[0] : span[1]]
+        yield _Found(*span, Condition(field, "gte", _clean(low), words))
+        yield _Found(*span, Condition(field, "lte", _clean(high), words))
+
+
 def _numeric(text: str) -> Iterator[_Found]:
+    brackets = sorted(_ranges(text), key=lambda f: (f.start, f.end))
+    yield from brackets
+    # A number inside a bracket read is read with it.
+    starts = [f.start for f in brackets]
     for match in _NUMBER_RE.finditer(text):
+        at = bisect.bisect_right(starts, match.start()) - 1
+        if at >= 0 and match.start() < brackets[at].end:
+            continue
         value = parse_number(match.group("num"))
         unit = match.group("unit")
         if value is None:
@@ -73,6 +117,18 @@ def _numeric(text: str) -> Iterator[_Found]:
                 span = (wstart + offset, span_end)
                 yield _Found(*span, Condition(field, op, _clean(amount), text[span[0] : span[1]]))
                 continue
+        if (
+            metric is not None
+            and metric[2] == "revenue"
+            and odd_metric is not None
+            and re.fullmatch(r"(?:同比)?(?:增长|增速)", odd_metric.group(0))
+            and unit in vocab.NUMERIC_UNITS["revenue_growth"]
+        ):
+            # 营业收入5亿元以上且增长15%以上: the growth said after the revenue is the revenue's.
+            span = (wstart + metric[0], span_end)
+            words = text[span[0] : span[1]]
+            yield _Found(*span, Condition("revenue_growth", op, _clean(value), words))
+            continue
         if odd_metric is not None or metric is not None:
             offset = min(
                 x

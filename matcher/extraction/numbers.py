@@ -43,6 +43,7 @@ BEFORE_WORDS: dict[str, str] = {
     "达到": "gte",
     "满": "gte",
     "超过": "gt",
+    "突破": "gt",
     "高于": "gt",
     "大于": "gt",
     "多于": "gt",

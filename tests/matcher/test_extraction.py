@@ -138,8 +138,14 @@ def test_region_named_and_resolved_from_the_item() -> None:
 
 def test_industries_from_phrases() -> None:
     keys = _keys("对受疫情影响较大的住宿、餐饮、旅游等行业企业，给予房租减免。")
-    assert ("industry_code", "industry_in", ("H61", "H62", "L7291")) in keys
+    # 住宿 (H61) and 餐饮 (H62) together are the whole section H: the same enterprises, said as labelled.
+    assert ("industry_code", "industry_in", ("H", "L7291")) in keys
+    assert ("industry_code", "industry_in", ("H62",)) in _keys("对餐饮企业减免房租。")
     assert ("industry_code", "industry_in", ("C",)) in _keys("支持一季度出口额高于去年同期的制造业企业。")
+    # Performances and cinemas in a list of hard-hit trades are culture, read at the section (R).
+    assert ("industry_code", "industry_in", ("P", "R")) in _keys(
+        "对教育培训、文艺演出、影视剧院等行业企业延期缴费。"
+    )
     assert ("industry_code", "industry_in", ("C39", "I63", "I64", "I65")) in _keys(
         "对数字经济核心产业企业给予支持。"
     )
