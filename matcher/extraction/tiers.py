@@ -212,6 +212,8 @@ def _arranged(
 _OUTCOME_VERB_RE = re.compile(
     r"免征|免收|减征|减免|减半|暂免|给予|补贴|补助|奖励|资助|贴息|退还|返还|缓缴|延期|延长|简化|扣除|下调|减按"
     r"|实施[^，。；;]{0,16}?服务|核定"
+    # A service granted (安排专项信贷额度 / 提供应急转贷资金 / 开辟绿色通道 / 专设服务窗口).
+    r"|安排|提供|开辟|开通|专设"
     # A lender's forbearance (不得盲目抽贷、断贷、压贷 / 予以展期或续贷): what the enterprise gets from its bank;
     # not the nouns 展期手续 / 展期期限 / 续贷贷款.
     r"|不得?(?:随意|盲目)?(?:抽贷|断贷|压贷)|展期(?![手期])|续贷(?!贷款)"

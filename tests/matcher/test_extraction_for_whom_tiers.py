@@ -37,9 +37,20 @@ def test_a_measure_with_may_after_whom_is_a_tier() -> None:
 def test_a_case_or_an_application_is_no_beneficiary() -> None:
     # 对…的贷款申请 / 对…的理赔案件 name a thing, not a kind of enterprise: no tier of their own.
     assert (
-        _tiers("对信用记录良好的贷款申请，安排专项信贷额度；对复工复产的工业企业，可延缓3个月缴纳担保费。")
+        _tiers("对信用记录良好的贷款申请，可延缓3个月还款；对复工复产的工业企业，可延缓3个月缴纳担保费。")
         == []
     )
     assert (
         _tiers("对于损失金额较大的理赔案件，可采取预付赔款方式；对投保的农业企业，开通理赔绿色通道。") == []
     )
+
+
+def test_a_service_granted_is_an_outcome() -> None:
+    # 安排 / 提供 / 开辟: a service granted to the enterprises named before it, with or without 对.
+    for text in (
+        "对小微企业安排专项信贷额度；对批发零售业企业开辟审批绿色通道。",
+        "小微企业由银行安排专项信贷额度；批发零售业企业由税务机关提供延期申报服务。",
+    ):
+        tiers = _tiers(text)
+        assert [[c.field for c in t.conditions] for t in tiers] == [["size_class"], ["industry_code"]]
+        assert tiers[0].support == "安排专项信贷额度"
