@@ -242,6 +242,10 @@ def _role_of(found: _Found, text: str, clauses: Sequence[_Span], parts: Sequence
     if _TOP_UP_RE.match(text, clause.end):
         return "bonus"
     bonus = _BONUS_RE.search(words)
+    # 受疫情影响严重的企业特别是小微企业: 特别是 / 尤其是 single out what follows them; whom the clause names
+    # before them is still required.
+    if bonus and bonus.group() in ("特别是", "尤其是") and found.start < clause.start + bonus.end():
+        bonus = None
     if bonus and not re.search(r"鼓励[^，。；]{0,6}(?:企业|单位)?(?:开展|参加|加大|加快|积极)", words):
         return "bonus"
     # 对…的企业，优先推荐 is no bonus: the preference is the support itself (优先保障用地指标), and

@@ -212,10 +212,31 @@ def _arranged(
 _OUTCOME_VERB_RE = re.compile(
     r"免征|免收|减征|减免|减半|暂免|给予|补贴|补助|奖励|资助|贴息|退还|返还|缓缴|延期|延长|简化|扣除|下调|减按"
     r"|实施[^，。；;]{0,16}?服务|核定"
+    # A service granted (安排专项信贷额度 / 提供应急转贷资金 / 开辟绿色通道 / 专设服务窗口).
+    r"|安排|提供|开辟|开通|专设"
     # A lender's forbearance (不得盲目抽贷、断贷、压贷 / 予以展期或续贷): what the enterprise gets from its bank;
     # not the nouns 展期手续 / 展期期限 / 续贷贷款.
     r"|不得?(?:随意|盲目)?(?:抽贷|断贷|压贷)|展期(?![手期])|续贷(?!贷款)"
 )
+# 对…的中小企业，安排专项信贷额度 / 可延缓3个月支付: a part that opens by naming the enterprises it is for
+# (对 / 对于 … a kind of enterprise, then a clause break) grants them what follows, whatever its verb. Only a
+# kind of enterprise: 对…的案件 / 对…捐赠资金 / 对使用一般耕地的 name a thing or a case, no beneficiary.
+_FOR_WHOM_RE = re.compile(
+    r"[\s　]*(?:[（(]?[一二三四五六七八九十\d]{1,3}[）)、.．])?[\s　]*(?:对于|对)[^，,。；;]{2,60}?"
+    r"(?:企业|主体|纳税人|缴费人|工商户|商户|合作社|用人单位|参保单位)[，,]"
+)
+_WORD_RE = re.compile(r"[^，,。；;\s　]")
+
+
+def _grant_to_whom(text: str, part: _Span, first: _Found) -> re.Match[str] | None:
+    """Return where the measure of a part that opens with the enterprises it is for (对…的企业，…) starts, or None."""
+    whom = _FOR_WHOM_RE.match(text, part.start, part.end)
+    if whom is None or whom.end() <= first.start:
+        return None
+    # 对…的企业，金融管理部门要主动帮扶 too: what the authorities do there is done for those enterprises.
+    return _WORD_RE.search(text, whom.end(), part.end)
+
+
 _RELIEF_FIRST_RE = re.compile(r"[\s　]*(?:减免|免收|减收|减半收取)")
 
 
@@ -250,6 +271,8 @@ def _part_tiers(
         # The outcome follows whom it is for (对A，免征X); a part that names the support before its
         # requirement (享受补贴的企业须按规定缴纳社保) is an obligation on every beneficiary, no tier.
         verb = _OUTCOME_VERB_RE.search(text, required[0].end, part.end)
+        if verb is None:
+            verb = _grant_to_whom(text, part, required[0])
         if verb is None:
             # 减免…停产高压企业容量电费: the relief opens the part, whose object is the enterprises' charge.
             verb = _RELIEF_FIRST_RE.match(text, part.start, required[0].start)

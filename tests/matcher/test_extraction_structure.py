@@ -377,3 +377,13 @@ def test_a_target_the_authorities_set_is_no_requirement() -> None:
         (c.field, c.op, c.value)
         for c in _leaves("对营业收入不低于3000万元的企业给予奖励，力争全年培育20家。")
     }
+
+
+def test_especially_makes_a_bonus_of_what_follows_it_only() -> None:
+    # 特别是 / 尤其是 single out the small; the hardship named before them is still required.
+    for text in (
+        "对受疫情影响经营困难的企业尤其是小微企业，可申请延期缴纳税款。",
+        "对上年度营业收入下降30%以上的企业特别是小微企业，给予贷款贴息。",
+    ):
+        roles = [(c.field, c.role) for c in leaves(extract_entries(text))]
+        assert roles == [("undecidable", "require"), ("size_class", "bonus")]
