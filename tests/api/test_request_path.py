@@ -166,6 +166,8 @@ def test_a_row_is_committed_in_its_callers_thread_only_when_no_group_is_forming(
     class Slow:
         """The real store; the row targeted "slow" holds the writer thread until released."""
 
+        cheap_commits = store.cheap_commits  # SQLite: True
+
         def transaction(self) -> Any:
             return store.transaction()
 
@@ -199,6 +201,18 @@ def test_a_row_is_committed_in_its_callers_thread_only_when_no_group_is_forming(
         slow.join(10)
         queued.join(10)
         assert sorted(e.target for e in store.query_audit(action="match")) == ["alone", "queued", "slow"]
+
+        class Remote(Slow):
+            """The same store, said to commit over a network (as PostgreSQL does): never from the caller's thread."""
+
+            cheap_commits = False
+
+        remote = AuditWriter(Remote())
+        try:
+            assert not remote.write_now(AuditEvent(actor="k", action="match", target="remote"))
+            assert remote.direct == 0 and not store.query_audit(target="remote")
+        finally:
+            remote.close()
     finally:
         release.set()
         writer.close()
