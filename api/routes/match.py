@@ -9,11 +9,9 @@ A well-formed JSON body is answered without FastAPI's dependency solving (:class
 same checks in the same order, each done once; anything else takes FastAPI's way, unchanged.
 
 The answer and its audit row are made in a worker thread under the app's match limiter
-(``POLICYMATCH_MATCH_THREADS`` threads, one by default, see :mod:`api.runtime`). When no other row is
-waiting to be committed, that thread commits the row itself (:meth:`api.services.AuditWriter.write_now`:
-one short transaction, no other thread woken); otherwise the row joins the group commit, awaited in the
-event loop (:meth:`api.services.AuditWriter.commit`), so no thread waits for a group and none holds a
-matching slot meanwhile. Either way the answer goes out only once its row is committed.
+(``POLICYMATCH_MATCH_THREADS`` threads, one by default, see :mod:`api.runtime`); the wait for the audit row's group
+commit happens outside it, in the event loop (:meth:`api.services.AuditWriter.commit`), so no thread
+waits for it and none holds a matching slot meanwhile.
 """
 
 from __future__ import annotations
@@ -274,22 +272,17 @@ async def _respond(
     answer, event = await anyio.to_thread.run_sync(
         partial(_answer_and_audit_row, body, principal, services), limiter=limiter
     )
-    if event is not None:
-        # The row joins a group commit, awaited here: no thread waits for it and no matching slot is held.
-        await commit_audit(services, event)
+    # The row's commit is awaited here, in the event loop: no thread waits for it and no matching slot is held.
+    await commit_audit(services, event)
     return Response(answer.body, media_type="application/json")
 
 
 def _answer_and_audit_row(
     body: MatchRequest, principal: Principal, services: Services
 ) -> tuple[CachedMatch, Any]:
-    """Return the answer for ``body`` and the audit row that records it (None: committed here already)."""
+    """Return the answer for ``body`` and the audit row that records it (made in the same worker thread)."""
     answer, target, snapshot = _answer(body, principal, services)
-    event = _audit_event(services, principal, body, target, snapshot, answer)
-    writer = services.audit_writer
-    if writer is not None and writer.write_now(event):
-        return answer, None
-    return answer, event
+    return answer, _audit_event(services, principal, body, target, snapshot, answer)
 
 
 def _answer(body: MatchRequest, principal: Principal, services: Services) -> tuple[CachedMatch, str, Any]:

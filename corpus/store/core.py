@@ -42,9 +42,6 @@ class SQLCore(ABC):
     path: Path | str
     #: The dialect's migrations, in version order.
     migrations: tuple[Migration, ...]
-    #: Whether a commit is local and cheap (no network round trip, no fsync): then a caller may commit one
-    #: audit row in its own thread rather than wait for a group commit (``api.audit_writer``).
-    cheap_commits: bool = False
 
     def __init__(self) -> None:  # noqa: D107 - the class docstring says it
         self._local = threading.local()

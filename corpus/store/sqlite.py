@@ -83,8 +83,6 @@ class SQLiteStore(SQLStore):
     """:class:`corpus.store.base.Store` on one SQLite file (one connection per thread)."""
 
     migrations = MIGRATIONS
-    # WAL with synchronous = NORMAL: a commit appends to the local log without an fsync.
-    cheap_commits = True
 
     def __init__(self, path: str | Path) -> None:  # noqa: D107 - the class docstring says it
         super().__init__()

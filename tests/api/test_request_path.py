@@ -8,8 +8,6 @@ committed when the await returns, whatever else is in flight, and is never lost.
 from __future__ import annotations
 
 import asyncio
-import threading
-import time
 from typing import Any
 
 import pytest
@@ -155,65 +153,5 @@ def test_an_awaited_row_that_fails_raises_in_its_caller_and_a_cancelled_wait_los
         writer.close()
         assert sorted(e.target for e in store.query_audit(action="match")) == ["a", "b", "c", "d"]
     finally:
-        writer.close()
-        store.close()
-
-
-def test_a_row_is_committed_in_its_callers_thread_only_when_no_group_is_forming(tmp_path):
-    store = open_store(tmp_path / "audit.sqlite3")
-    entered, release = threading.Event(), threading.Event()
-
-    class Slow:
-        """The real store; the row targeted "slow" holds the writer thread until released."""
-
-        cheap_commits = store.cheap_commits  # SQLite: True
-
-        def transaction(self) -> Any:
-            return store.transaction()
-
-        def append_audit(self, event: AuditEvent) -> Any:
-            if event.target == "slow":
-                entered.set()
-                release.wait(10)
-            return store.append_audit(event)
-
-    writer = AuditWriter(Slow())
-    try:
-        assert writer.write_now(AuditEvent(actor="k", action="match", target="alone"))
-        assert writer.direct == 1 and len(store.query_audit(target="alone")) == 1  # committed on return
-
-        slow = threading.Thread(
-            target=writer.append, args=(AuditEvent(actor="k", action="match", target="slow"),)
-        )
-        slow.start()
-        assert entered.wait(10)  # the writer thread is inside a group now
-        queued = threading.Thread(
-            target=writer.append, args=(AuditEvent(actor="k", action="match", target="queued"),)
-        )
-        queued.start()
-        deadline = time.monotonic() + 10
-        while writer._queue.empty() and time.monotonic() < deadline:
-            time.sleep(0.01)
-        # A row is waiting for the next group: this one joins it rather than committing alone.
-        assert not writer.write_now(AuditEvent(actor="k", action="match", target="late"))
-        assert writer.direct == 1
-        release.set()
-        slow.join(10)
-        queued.join(10)
-        assert sorted(e.target for e in store.query_audit(action="match")) == ["alone", "queued", "slow"]
-
-        class Remote(Slow):
-            """The same store, said to commit over a network (as PostgreSQL does): never from the caller's thread."""
-
-            cheap_commits = False
-
-        remote = AuditWriter(Remote())
-        try:
-            assert not remote.write_now(AuditEvent(actor="k", action="match", target="remote"))
-            assert remote.direct == 0 and not store.query_audit(target="remote")
-        finally:
-            remote.close()
-    finally:
-        release.set()
         writer.close()
         store.close()
