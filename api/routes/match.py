@@ -5,9 +5,6 @@ A stored enterprise's answer is serialised once and kept in the services'
 model and index versions, ``top_k``, the levels and the day; the audit row is
 written for every request, cached or not.
 
-A well-formed JSON body is answered without FastAPI's dependency solving (:class:`MatchRoute`): the
-same checks in the same order, each done once; anything else takes FastAPI's way, unchanged.
-
 The answer and its audit row are made in a worker thread under the app's match limiter
 (``POLICYMATCH_MATCH_THREADS`` threads, one by default, see :mod:`api.runtime`); the wait for the audit row's group
 commit happens outside it, in the event loop (:meth:`api.services.AuditWriter.commit`), so no thread
@@ -16,7 +13,6 @@ waits for it and none holds a matching slot meanwhile.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine
 from functools import partial
 from typing import Any
 
@@ -24,10 +20,8 @@ import anyio.to_thread
 import pydantic_core
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
-from fastapi.routing import APIRoute
-from fastapi.telemetry import get_telemetry_data
 
-from api.deps import MatchCallerDep, ServicesDep, current_principal, get_services
+from api.deps import MatchCallerDep, ServicesDep
 from api.errors import ApiError, not_found
 from api.schemas import (
     ConditionVerdictPublic,
@@ -41,55 +35,7 @@ from api.services import CachedMatch, Services, audit_event, commit_audit
 from api.views import as_dict, profile_fingerprint
 from corpus.schemas import validate_profile
 
-
-class MatchRoute(APIRoute):
-    """``POST /v1/match``'s route: a JSON body that validates is answered without FastAPI's dependency solving.
-
-    Solving the route's dependencies (services, caller, role) and its header and body parameters cost the
-    event loop ≈ 0.3 ms per request, most of it FastAPI's bookkeeping. Here a body sent as
-    ``application/json`` is read and validated by the route's own body field, then the same dependency
-    functions run, in the order FastAPI runs them (services, caller, role): their errors, refusals and
-    rate limits are the same. Any other body (another content type, bad JSON, a body that does not
-    validate), and any request FastAPI traces, takes FastAPI's handler, which reads the same cached body
-    and answers exactly as before.
-    """
-
-    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
-        """Return FastAPI's handler behind the shortcut for well-formed JSON bodies."""
-        solved = super().get_route_handler()
-        body_field = self.body_field
-        assert body_field is not None
-
-        async def handler(request: Request) -> Response:
-            body = await _plain_body(request, body_field) if get_telemetry_data() is None else None
-            if body is None:
-                return await solved(request)
-            services = await get_services(request)
-            headers = request.headers
-            principal = await current_principal(
-                request, services, headers.get("authorization"), headers.get("x-api-key")
-            )
-            principal.require("enterprise")  # as MatchCallerDep's check
-            return await _respond(request, body, principal, services)
-
-        return handler
-
-
-async def _plain_body(request: Request, body_field: Any) -> MatchRequest | None:
-    """Return the validated body of a request that sent valid JSON as ``application/json``; None for anything else."""
-    if request.headers.get("content-type") != "application/json":
-        return None
-    if not await request.body():
-        return None
-    try:
-        decoded = await request.json()  # kept by the request: FastAPI's handler reuses it
-    except ValueError:
-        return None
-    value, errors = body_field.validate(decoded, {}, loc=("body",))
-    return value if not errors and isinstance(value, MatchRequest) else None
-
-
-router = APIRouter(prefix="/v1", tags=["match"], route_class=MatchRoute)
+router = APIRouter(prefix="/v1", tags=["match"])
 
 
 def _serialise(out: dict[str, Any]) -> CachedMatch:
@@ -261,13 +207,6 @@ async def match(
     request: Request, body: MatchRequest, principal: MatchCallerDep, services: ServicesDep
 ) -> Response:
     """Policy items for one enterprise, best first, each with its level, condition verdicts, evidence and gaps."""
-    return await _respond(request, body, principal, services)
-
-
-async def _respond(
-    request: Request, body: MatchRequest, principal: Principal, services: Services
-) -> Response:
-    """Answer ``body`` for ``principal`` and commit its audit row before the answer goes out."""
     limiter = getattr(request.app.state, "match_limiter", None)  # None without the lifespan: the default pool
     answer, event = await anyio.to_thread.run_sync(
         partial(_answer_and_audit_row, body, principal, services), limiter=limiter
