@@ -5,9 +5,9 @@ from __future__ import annotations
 import copy
 
 import pytest
-from api_helpers import auth, enterprises
+from api_helpers import LEVELS_ALL, auth, enterprises
 from pydantic import ValidationError
-from test_conditions_v2 import ITEM, LEVELS_ALL, V2
+from test_conditions_v2 import ITEM, V2
 
 from api.routes.match import _public, _serialise
 from api.schemas import MatchResponse
