@@ -263,7 +263,7 @@ def wengang(r: random.Random, c: Context) -> Clause:
     if r.random() < 0.5:
         cl.add(
             threshold(
-                r, "employees", "lte", pick(r, (30, 50, 100)), label=r.choice(("参保职工", "职工人数"))
+                r, "employees", "lte", pick(r, (30, 50, 100)), label=r.choice(("在职职工", "职工人数"))
             ),
             "的",
             cond("中小微企业", "size_class", "in", ["中", "小", "微"]),

@@ -79,7 +79,7 @@ def xinshe(r: random.Random, c: Context) -> Clause:
         "企业，",
     )
     cl.add(
-        threshold(r, "employees", "gte", pick(r, (10, 20, 30, 50)), label=r.choice(("从业人员", "参保职工")))
+        threshold(r, "employees", "gte", pick(r, (10, 20, 30, 50)), label=r.choice(("从业人员", "在职职工")))
     )
     cl.add(f"的，给予{money(amount, r)}开办补助。")
     cl.fulfilment = r.choice(("一般申报", "即申即享"))

@@ -20,10 +20,10 @@ METRICS: tuple[tuple[str, str], ...] = (
         r"高新技术产品(?:（服务）|\(服务\))?收入占(?:企业)?(?:同期)?(?:总收入|营业收入|销售收入)?(?:的)?比(?:例|重)?|高新技术产品(?:（服务）|\(服务\))?收入占比",
         "hightech_income_ratio",
     ),
-    # Staff counted as insured (参保员工 / 参加社会保险的职工 / 社保缴纳人数), not the head-count. A bare
-    # 参保职工30人 stays the head-count, as the generated demo sets write it (corpus/demo/phrasing.py).
+    # Staff counted as insured (参保职工 / 参保员工 / 参加社会保险的职工 / 社保缴纳人数), not the head-count
+    # (docs/conditions.md).
     (
-        r"参保(?:职工|员工)?人数|参保员工|参加(?:社会保险|社保)的?(?:职工|员工)(?:人数)?"
+        r"参保(?:职工|员工)?人数|参保(?:职工|员工)|参加(?:社会保险|社保)的?(?:职工|员工)(?:人数)?"
         r"|缴纳社(?:会)?保(?:险)?(?:的)?(?:职工|员工)?人数|社保缴纳人数",
         "insured_employees",
     ),
@@ -36,7 +36,7 @@ METRICS: tuple[tuple[str, str], ...] = (
     # 开票销售(额): invoiced sales, how a county's 复工 or 奖励 batches name revenue.
     (r"(?:年度?)?(?:主营业务收入|营业收入|销售收入|营业额|营收|销售额|开票销售(?:收入|额)?)", "revenue"),
     (
-        r"(?:从业人员|从业人数|职工人数|员工人数|在职职工(?:人数)?|参保职工|在岗人数|职工总数|用工人数|员工总数)",
+        r"(?:从业人员|从业人数|职工人数|员工人数|在职职工(?:人数)?|在岗人数|职工总数|用工人数|员工总数)",
         "employees",
     ),
     (r"(?:资产总额|总资产)", "total_assets"),

@@ -243,11 +243,11 @@ def test_multi_condition_clause_shapes() -> None:
     assert ("employees", "lte", 300.0) in keys and ("total_assets", "lte", 5000.0) in keys
     assert sum(1 for k in keys if k[0] == "undecidable") >= 1  # 应纳税所得额 is no profile field
     _check_spans(text)
-    # 稳岗返还 shape: 30人（含）以下 + a 裁员率 bound + 参保.
+    # 稳岗返还 shape: 30人（含）以下 + a 裁员率 bound + 参保; 参保职工 counts the insured (docs/conditions.md).
     text = "对参保职工20人（含）以下的小微企业，裁员率不超过职工总数10%的，返还失业保险费。"
     conditions = _check_spans(text)
     keys = {c.key for c in conditions}
-    assert ("employees", "lte", 20.0) in keys and ("size_class", "in", ("小", "微")) in keys
+    assert ("insured_employees", "lte", 20.0) in keys and ("size_class", "in", ("小", "微")) in keys
     assert any(c.field == "undecidable" and "裁员率" in c.span for c in conditions)
     # 对……的企业 with requirements no field decides.
     conditions = _check_spans(
