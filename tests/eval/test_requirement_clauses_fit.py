@@ -7,14 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from eval.real_corpus import LABELS_DIR, load_corpus
+from eval.real_corpus import SHIPPED_FIT_LABELS, load_corpus
 from eval.requirement_clauses import choose_threshold, clauses, fitted
 from matcher.extraction.requirement_clauses import MODEL_PATH
 
 
 @pytest.mark.slow
 def test_refitting_on_tune_labels_gives_the_shipped_weights(shared_dir: Path) -> None:
-    corpus = load_corpus(LABELS_DIR, shared_dir)
+    corpus = load_corpus(shared_dir=shared_dir, files=SHIPPED_FIT_LABELS)
     rows = clauses(corpus, "tune")
     # Only tune documents are fitted on: no check or final clause reaches the model.
     assert {corpus.documents[d].split for d, _, _ in rows} == {"tune"}
