@@ -120,23 +120,22 @@ def silent_eligible_pairs(run: RealRun) -> dict[str, int]:
 
 
 # Which items are offered (issue 14): the kinds of offering error, each costing the pairs of its items.
-OFFERING_KINDS = (
-    "non-policy documents offered",
-    "policies hidden as non-policies",
-    "items for enterprises never offered",
-    "items not for enterprises offered",
-)
+NON_POLICY_OFFERED = "non-policy documents offered"
+POLICY_HIDDEN = "policies hidden as non-policies"
+NEVER_OFFERED = "items for enterprises never offered"
+WRONGLY_OFFERED = "items not for enterprises offered"
+OFFERING_KINDS = (NON_POLICY_OFFERED, POLICY_HIDDEN, NEVER_OFFERED, WRONGLY_OFFERED)
 
 
 def offering_kind(result: ItemResult, document_is_policy: bool) -> str | None:
     """Return the offering error an item's service reading makes (:data:`OFFERING_KINDS`), or None."""
     if not document_is_policy:
-        return OFFERING_KINDS[0] if result.offered else None
+        return NON_POLICY_OFFERED if result.offered else None
     if not result.read_as_policy:
-        return OFFERING_KINDS[1]
+        return POLICY_HIDDEN
     if result.not_for_enterprises:
-        return OFFERING_KINDS[3] if result.offered else None
-    return None if result.offered else OFFERING_KINDS[2]
+        return WRONGLY_OFFERED if result.offered else None
+    return None if result.offered else NEVER_OFFERED
 
 
 def offering_errors(
