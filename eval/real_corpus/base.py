@@ -20,6 +20,8 @@ LABELS_DIR = SET_DIR / "labels"
 # The label batches the shipped item model (offered_items.json) and requirement-clause model were fitted on.
 # The fifth batch (lab5, 2026-12-04) came after them: refitting on the grown tune changes served readings, so it
 # is a measured step of its own, not a side effect of adding labels.
+# Measured in r25 (docs/benchmarks.md, `real-models-r25`): each refit on every batch's tune lowered check accuracy
+# (the clause refit also both eligible P and R), so neither was shipped and these stay the fit's batches.
 SHIPPED_FIT_LABELS = tuple(LABELS_DIR / name for name in ("lab1.jsonl", "lab2.jsonl", "lab3.jsonl"))
 DEFAULT_SHARED = Path(__file__).resolve().parents[3] / "shared"
 SPLITS = ("tune", "check", "final")
