@@ -1,7 +1,7 @@
 """Fit the item model of :mod:`matcher.extraction.offered` from the tune split's item labels.
 
 ``python -m eval.offered_items --write`` refits and rewrites the shipped weights (needs ../shared to
-materialise the texts); without ``--write`` it prints, for the measures the model is asked about (the
+materialise the texts; on the label batches they came from, ``--all-labels`` on every batch); without ``--write`` it prints, for the measures the model is asked about (the
 splitter keeps them never offered, in a document read as a policy, for enterprises by
 :mod:`matcher.extraction.audience`), how many it would offer rightly and wrongly: tune by
 cross-validation over documents at each threshold, and check (unseen text only) at the chosen one.
@@ -20,7 +20,7 @@ import sys
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from eval.requirement_clauses import FOLDS, model_file, probability, wants_write, write_model
+from eval.requirement_clauses import FOLDS, fit_arguments, model_file, probability, write_model
 from eval.requirement_clauses import cross_validated as cross_validated_rows
 
 THRESHOLDS = (0.7, 0.8, 0.85, 0.9, 0.95)
@@ -157,12 +157,10 @@ def fitted(data: Sequence[Row], threshold: float, withhold_below: float, opening
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Fit on tune (``--write`` rewrites the shipped file); print the counts on tune (CV) and check."""
-    from eval.real_corpus import load_corpus
     from eval.real_corpus.duplicates import items_seen_in_tune
     from matcher.extraction.offered import MODEL_PATH
 
-    write = wants_write("python -m eval.offered_items", MODEL_PATH, argv)
-    corpus = load_corpus()
+    write, corpus = fit_arguments("python -m eval.offered_items", MODEL_PATH, argv)
     kept, offered = readings(corpus, "tune")
     opening, by_opening = choose_opening(corpus, kept, offered)
     out = sys.stdout.write

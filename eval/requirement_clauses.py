@@ -5,6 +5,8 @@
 clause-level precision / recall on check (unseen text only) beside tune's cross-validated figures.
 Only ``tune`` documents are fitted on; the threshold is chosen by cross-validation over tune
 documents. Deterministic: the same labels give the same file.
+It fits on the label batches the shipped weights came from (``SHIPPED_FIT_LABELS``); ``--all-labels``
+fits on every batch, a refit to measure before shipping it.
 """
 
 from __future__ import annotations
@@ -14,7 +16,10 @@ import json
 import sys
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from eval.real_corpus import Corpus
 
 # How many n-grams the shipped file keeps (by |weight| of a first fit), and the smallest threshold allowed:
 # a spurious stand-in turns truly eligible pairs unknown, so the model only speaks when fairly sure. Cross-
@@ -122,11 +127,23 @@ def choose_threshold(
     return best, scores
 
 
-def wants_write(prog: str, path: Path, argv: Sequence[str] | None) -> bool:
-    """Parse a model-fitting command's arguments: whether ``--write`` asks to rewrite the shipped ``path``."""
+def fit_arguments(prog: str, path: Path, argv: Sequence[str] | None) -> tuple[bool, Corpus]:
+    """Parse a model-fitting command's arguments; return whether to rewrite the shipped ``path``, and the corpus.
+
+    The corpus holds the label batches the shipped weights were fitted on (``SHIPPED_FIT_LABELS``), so a plain
+    run reproduces them; ``--all-labels`` fits on every batch, a refit to be measured before it is shipped.
+    """
+    from eval.real_corpus import SHIPPED_FIT_LABELS, load_corpus
+
     parser = argparse.ArgumentParser(prog=prog)
     parser.add_argument("--write", action="store_true", help=f"rewrite {path.name}")
-    return bool(parser.parse_args(argv).write)
+    parser.add_argument(
+        "--all-labels",
+        action="store_true",
+        help="fit on every label batch, not only those the shipped weights were fitted on",
+    )
+    args = parser.parse_args(argv)
+    return bool(args.write), load_corpus(files=None if args.all_labels else SHIPPED_FIT_LABELS)
 
 
 def write_model(path: Path, model: dict[str, Any]) -> None:
@@ -159,13 +176,11 @@ def fitted(rows: Sequence[tuple[str, str, int]], threshold: float) -> dict[str, 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Fit on tune (``--write`` rewrites the shipped file); print clause-level figures on tune (CV) and check."""
-    from eval.real_corpus import load_corpus
     from eval.real_corpus.duplicates import items_seen_in_tune
     from matcher.extraction.requirement_clauses import MODEL_PATH
     from matcher.extraction.silent import _CLAUSE_REQUIREMENT_RE, _NOT_A_REQUIREMENT_RE
 
-    write = wants_write("python -m eval.requirement_clauses", MODEL_PATH, argv)
-    corpus = load_corpus()
+    write, corpus = fit_arguments("python -m eval.requirement_clauses", MODEL_PATH, argv)
     rows = clauses(corpus, "tune")
     threshold, scores = choose_threshold(rows)
     for t, (p, r, f) in sorted(scores.items()):
