@@ -57,9 +57,6 @@ _RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "news",
         re.compile(
-            # A report that a body issued a document, named by its title in 《》 (…三部门于20日联合出台《…》 /
-            # …局近日出台《…》): a document speaks of itself as 本通知, a report names it by its title.
-            r"(?:于\d{1,2}日|近日|日前|今天|昨天)[^，。《》]{0,6}(?:出台|推出)了?《|"
             r"新华社|本报讯|[（(]记者|记者[^，。]{0,8}(?:获悉|了解到|从)|新闻发布会|发布会上|召开[^。\n]{0,24}(?:会议|推进会|座谈会|调度会|部署会)|[^。\n]{0,12}(?:调研|督导|视察|检查)[^。\n]{0,24}(?:工作|情况)时强调"
         ),
     ),
