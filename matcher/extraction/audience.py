@@ -32,6 +32,19 @@ _ENTERPRISE_RE = re.compile(r"企业|单位|个体工商户|市场主体|公司|
 # Personal income tax relief is a person's, whoever pays the income (单位发给个人的…免征个人所得税).
 _PERSONAL_TAX_RE = re.compile(r"(?:免征|减征|暂不征收|不征收|免予征收)个人所得税|个人所得税应纳税所得额")
 _BUSINESS_TAX_RE = re.compile(r"企业所得税|增值税|房产税|城镇土地使用税|社会保险费|关税")
+# An item whose first clause opens with a person as its subject (外省转来的就业人员…参保缴费后，符合…的，可以申请… /
+# 个人向…的捐赠支出，允许…扣除): the applicant is that person. Only the clause's own subject: not a person
+# named after 对 / 为 or a verb (对农民工返岗…的地点 / 引导务工人员…, what a measure does for persons), not
+# one joined to an organisation (创业人员及其创办的创业组织), and not 从业人员 with a count (从业人员300人以下的),
+# which measures an enterprise.
+_PERSON_SUBJECT_RE = re.compile(
+    r"^(?:(?!对|为|向|引导|支持|鼓励|积极|保障|加大|促进|做好|关注|强化|帮助|吸纳|招用|组织)[^，,。；;：:]){0,10}?"
+    r"(?<!从业)(?:人员|参保人|劳动者|居民|职工|个人|农民工|毕业生|退役军人)"
+    r"(?![^，,。；;]{0,8}(?:\d|人以|不超过|以下|以上))(?!及|和|与|、|或)"
+)
+# A non-profit body (非营利组织 / 社会团体 / 基金会) named as the beneficiary: not an enterprise of the profile
+# (labelling: a relief for holders of 非营利组织免税资格 is for no enterprise).
+_NON_PROFIT_RE = re.compile(r"非营利组织|社会团体|基金会|民办非企业单位")
 # Bodies named beside persons that are no enterprise (医疗卫生机构, 公益性社会组织) or a person's tax role.
 _NON_ENTERPRISE_RE = re.compile(
     r"个人所得税纳税人|(?:医疗卫生|医疗|卫生健康|疾控|公益性社会|慈善|社会)(?:机构|组织)|国家机关|事业单位"
@@ -71,9 +84,9 @@ _ENTERPRISE_DUTY_RE = re.compile(
 
 
 def audience(text: str) -> str:
-    """Return whom an item is for: ``"enterprises"``, ``"persons"``, ``"government"`` or ``"obligations"``.
+    """Return whom an item is for: ``"enterprises"``, ``"persons"``, ``"non-profits"``, ``"government"`` or ``"obligations"``.
 
-    ``persons``: a benefit for persons only; ``government``: duties of departments; ``obligations``:
+    ``persons``: a benefit for persons only; ``non-profits``: one for 非营利组织 only; ``government``: duties of departments; ``obligations``:
     duties of the enterprise that grant it nothing.
     """
     heading = _HEADING_RE.match(text) or _MARKER_RE.match(text)
@@ -85,6 +98,11 @@ def audience(text: str) -> str:
         return "persons"
     if _PERSONAL_TAX_RE.search(text) and not _BUSINESS_TAX_RE.search(text):
         return "persons"
+    clause = re.split(r"[，,：:]", first, maxsplit=1)[0]
+    if _PERSON_SUBJECT_RE.search(clause) and not _ENTERPRISE_RE.search(clause):
+        return "persons"
+    if _NON_PROFIT_RE.search(first) and not _ENTERPRISE_RE.search(_NON_PROFIT_RE.sub("", first)):
+        return "non-profits"
     if _PUBLIC_PURCHASE_RE.search(first) and not _SUPPLIER_RE.search(first):
         return "government"
     # An item that grants nothing (no grant word, no support the splitter knows) and states what the

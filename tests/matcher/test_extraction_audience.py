@@ -130,3 +130,28 @@ def test_a_department_duty_that_grants_nothing_stays_a_duty() -> None:
     assert audience(text) == "government"
     text = "五、各有关部门要督促企业按期申请复工备案，做好防疫物资保障。"
     assert audience(text) == "government"
+
+
+def test_an_item_whose_subject_is_a_person_is_not_for_enterprises() -> None:
+    # The clause's own subject applies (an insured person moving an account, a donor's deduction).
+    text = (
+        "外省转来的就业人员在本市参保缴费后，符合以下条件之一的，可以申请办理医疗保险关系转入：1.年满18周岁。"
+    )
+    assert audience(text) == "persons"
+    assert audience("二、个人通过慈善组织捐赠的抗洪物资，允许在计算应纳税所得额时全额扣除。") == "persons"
+    assert not extract_item(text).for_enterprises
+
+
+def test_a_person_named_after_a_verb_or_beside_an_enterprise_stays_for_enterprises() -> None:
+    # 对 / 引导 … persons: what a measure does for persons, with enterprises still its beneficiary.
+    assert for_enterprises("三、对返岗农民工集中的园区，开通定制班车，承运企业免收通行费。")
+    assert for_enterprises("四、积极引导外出务工人员就近就业，对吸纳就业的企业给予每人1000元补贴。")
+    # A person joined to the organisation they run, and a head-count that measures an enterprise.
+    assert for_enterprises("返乡创业人员及其创办的小微企业，可申请一次性创业补贴5000元。")
+    assert for_enterprises("从业人员100人以下的，给予房租补贴每月3000元。")
+
+
+def test_a_relief_for_non_profit_bodies_is_not_for_enterprises() -> None:
+    assert audience("六、取得非营利组织免税资格的，接受的抗灾捐赠收入可作为免税收入。") == "non-profits"
+    # An enterprise named beside them keeps the item for enterprises.
+    assert for_enterprises("七、企业和社会团体通过公益渠道捐赠的物资，准予税前扣除。")
