@@ -182,7 +182,7 @@ def verdict_json(
     gaps: Sequence[Gap],
     rounded: Sequence[float] | None = None,
 ) -> dict[str, Any]:
-    """Return the level, score and verdicts of a result or a target row, JSON-ready and in the API's key order.
+    """Return the level, score and verdicts of a target row, JSON-ready (a match result: ``matcher.answer``).
 
     ``rounded``: the score and then the breakdown's values, already rounded to six places (``round6``
     over many results at once); without it each is rounded here.

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from corpus.conditions import LEVELS, ConditionResult
+from matcher.answer import answer_layout, result_layout
 from matcher.eligibility import (
     LEVEL_RANK,
     ConditionTable,
@@ -26,7 +27,7 @@ from matcher.eligibility import (
     region_unknown,
 )
 from matcher.encoder_text import dense_of, profile_text, query_text
-from matcher.facts import result_extras, round6, verdict_json
+from matcher.facts import result_extras
 from matcher.fusion import PartScores, fuse, rank_score
 from matcher.item_catalog import ItemCatalog
 from matcher.item_index import ItemIndex
@@ -93,21 +94,11 @@ class MatchResult:
         )
 
     def to_dict(self, rounded: Sequence[float] | None = None) -> dict[str, Any]:
-        """JSON-ready dict in the shape of api.md's result (plus the v2 keys of ``extras``).
+        """JSON-ready dict in the shape and key order of api.md's result (then the v2 keys of ``extras``).
 
-        ``rounded``: the score and the breakdown's values rounded to six places (``verdict_json``).
+        ``rounded``: the score and the breakdown's values rounded to six places (``round6``).
         """
-        return {
-            **self.extras,
-            "policy_id": self.policy_id,
-            "item_id": self.item_id,
-            "title": self.title,
-            **verdict_json(self.level, self.score, self.score_breakdown, self.conditions, self.gaps, rounded),
-            "fulfilment": self.fulfilment,
-            "support": self.support,
-            "excluded": self.excluded,
-            "exclusions": list(self.exclusions),
-        }
+        return result_layout(self, rounded)[0]
 
 
 @dataclass(frozen=True)
@@ -122,29 +113,8 @@ class MatchResponse:
     candidates: int = 0
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready dict (POST /v1/match's answer)."""
-        # Every result's score and breakdown rounded as one array (round6: the same floats as round()); a
-        # value not a float (an int rounds to an int) leaves each result to round its own.
-        numbers = [v for r in self.results for v in (r.score, *r.score_breakdown.values())]
-        if not numbers or not all(type(v) is float for v in numbers):
-            return self._to_dict([r.to_dict() for r in self.results])
-        rounded = round6(numbers)
-        results, start = [], 0
-        for r in self.results:
-            end = start + 1 + len(r.score_breakdown)
-            results.append(r.to_dict(rounded[start:end]))
-            start = end
-        return self._to_dict(results)
-
-    def _to_dict(self, results: list[dict[str, Any]]) -> dict[str, Any]:
-        return {
-            "results": results,
-            "model": self.model,
-            "index": self.index,
-            "enterprise_id": self.enterprise_id,
-            "counts": self.counts,
-            "candidates": self.candidates,
-        }
+        """JSON-ready dict (POST /v1/match's answer, in its key order: :func:`matcher.answer.answer_layout`)."""
+        return answer_layout(self)[0]
 
 
 def enterprise_tag_words(profile: Mapping[str, Any]) -> frozenset[str]:

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
-import copy
+import json
+from typing import Any
 
 import pytest
 from api_helpers import LEVELS_ALL, auth, enterprises
 from pydantic import ValidationError
 from test_conditions_v2 import ITEM, V2
 
-from api.routes.match import _public, _serialise
+from api.routes.match import answer_bytes
 from api.schemas import MatchResponse
-from api.views import as_dict
+from corpus.conditions import Condition, ConditionResult, Group
+from matcher.answer import answer_layout
+from matcher.eligibility import Gap
+from matcher.matching import MatchResponse as MatchAnswer
+from matcher.matching import MatchResult
 
 
 def schema_bytes(out: dict) -> bytes:
@@ -19,33 +24,48 @@ def schema_bytes(out: dict) -> bytes:
     return MatchResponse.model_validate(out).model_dump_json().encode()
 
 
-def assert_schema_bytes_or_refused(out: dict) -> None:
-    """``_serialise`` writes the schema's bytes of ``out``, or refuses it as the schema does."""
+def assert_schema_bytes_or_refused(response: MatchAnswer) -> None:
+    """``answer_bytes`` writes the schema's bytes of ``response.to_dict()``, or refuses it as the schema does."""
     try:
-        want = schema_bytes(out)
+        want = schema_bytes(response.to_dict())
     except ValidationError:
         with pytest.raises(ValidationError):
-            _serialise(out)
+            answer_bytes(response)
         return
-    assert _serialise(out).body == want
+    assert answer_bytes(response).body == want
 
 
-def result(conditions: list, *, support: str | None = None, **declared: object) -> dict:
-    """One result in the matcher's shape (``tier`` and ``excluded`` beside the declared keys; no fulfilment)."""
-    return {
-        "tier": None,
+LEAF = Condition("revenue", "gte", 1, span="营业收入", role="bonus")
+MEMBER = Condition("employees", "in", ["a", "b"], span="人数")
+
+
+def result(**changed: Any) -> MatchResult:
+    """One result in the matcher's shape: a bonus leaf, an ``any`` group with a gap, a tier, no fulfilment."""
+    group = Group("any", (MEMBER, Condition("revenue", "gte", 5)), span="之一", source="edited")
+    fields: dict[str, Any] = {
         "policy_id": "p",
         "item_id": "p#1",
         "title": "标题",
         "level": "eligible",
         "score": 0.5,
         "score_breakdown": {"bm25": 1.0, "dense": float("nan")},
-        "conditions": conditions,
-        "gaps": ["缺少"],
-        "support": support,
-        **declared,
-        "excluded": False,
+        "conditions": (
+            ConditionResult(LEAF, "met", 2),
+            ConditionResult(group, "unknown", gap="缺", members=(ConditionResult(MEMBER, "met", ("a",)),)),
+            ConditionResult(MEMBER, "unmet", None, gap="人数不在范围内"),
+        ),
+        "gaps": (Gap("revenue", "unknown", "缺少"),),
+        "fulfilment": None,
+        "support": "10万元",
+        "extras": {"tier": None, "bonus": [], "window": ["2024-01-01", None]},
     }
+    fields.update(changed)
+    return MatchResult(**fields)
+
+
+def answer(*results: MatchResult) -> MatchAnswer:
+    """An answer of ``results`` (one plain result by default)."""
+    return MatchAnswer(results or (result(),), "m", "i", "e1", {"eligible": 1}, 3)
 
 
 def test_real_answers_with_groups_roles_and_tiers_are_the_schema_bytes(client, keys, services):
@@ -53,68 +73,55 @@ def test_real_answers_with_groups_roles_and_tiers_are_the_schema_bytes(client, k
     seen_group = seen_tier = False
     for profile in enterprises():
         response = services.matcher.match(enterprise_id=profile["id"], top_k=50, levels=LEVELS_ALL)
-        out = as_dict(response)
-        assert _public(out) is not None  # the fast layout, not the fallback
-        assert _serialise(out).body == schema_bytes(out)
-        for result in out["results"]:
-            seen_group |= any("any" in c for c in result["conditions"])
-            seen_tier |= result.get("tier") is not None
+        out, typed = answer_layout(response)
+        assert typed  # written without the schema
+        assert out == response.to_dict()  # the matcher's dict is the one the route writes
+        assert answer_bytes(response).body == schema_bytes(out)
+        for laid_out in out["results"]:
+            seen_group |= any("any" in c for c in laid_out["conditions"])
+            seen_tier |= laid_out.get("tier") is not None
     assert seen_group and seen_tier
 
 
-def test_values_outside_the_fast_layout_fall_back_to_the_schema():
-    leaf = {"field": "revenue", "op": "gte", "value": 1, "verdict": "met", "actual": 2, "role": "bonus"}
-    group = {"any": [dict(leaf)], "span": "之一", "source": "x", "verdict": "unknown", "gap": "缺"}
-    out = {
-        "results": [result([leaf, group])],
-        "model": "m",
-        "index": "i",
-        "counts": {"eligible": 1},
-        "candidates": 3,
-    }
-    assert _public(out) is not None
-    assert _serialise(out).body == schema_bytes(out)
-    for change in (
-        lambda o: o["results"][0].update(score=1),  # an int the schema turns into 1.0
-        lambda o: o["results"][0]["score_breakdown"].update(tags=0),
-        lambda o: o["results"][0].update(fulfilment=3),
-        lambda o: o["results"][0]["conditions"][0].pop("span", None),
-        lambda o: o["results"][0]["conditions"][0].update(any=[]),
-    ):
-        changed = copy.deepcopy(out)
-        change(changed)
-        assert_schema_bytes_or_refused(changed)
-    bad = copy.deepcopy(out)
-    bad["results"][0]["conditions"][1] = {"all": [leaf], "verdict": "met"}
-    assert _public(bad) is None
-    with pytest.raises(ValidationError):
-        _serialise(bad)
+def test_the_layout_is_the_schemas_key_order_and_the_matchers_dict():
+    response = answer(result(), result(item_id="p#2", extras={}))
+    out, typed = answer_layout(response)
+    assert typed
+    body = answer_bytes(response).body
+    assert body == schema_bytes(out)
+    assert list(json.loads(body)["results"][0]) == [*out["results"][0]]
+    assert answer_bytes(answer()).results == (("p", "p#1", "eligible"),)
+    # A group's members stay as the matcher writes a condition (the schema keeps them as plain dicts).
+    member = out["results"][0]["conditions"][1]["any"][0]
+    assert list(member) == ["field", "op", "value", "span", "source", "verdict", "actual"]
 
 
-def test_layout_by_key_order_plan_writes_the_schema_bytes():
-    """Dicts holding every declared key (the matcher's shapes) are laid out by a remembered key order."""
-    leaf = {
-        "source": "s",
-        "field": "revenue",
-        "op": "gte",
-        "value": 1,
-        "span": "营业收入",
-        "verdict": "met",
-        "actual": 2,
-    }
-    group = {"any": [dict(leaf)], "span": "之一", "verdict": "unknown", "gap": "缺"}
-    first = result([leaf, group, dict(leaf, verdict="unmet")], support="10万元", fulfilment=None, bonus=1.5)
-    out = {
-        "results": [first, dict(first, item_id="p#2")],
-        "model": "m",
-        "index": "i",
-        "counts": {"eligible": 2},
-    }
-    assert _public(out) is not None
-    assert _serialise(out).body == schema_bytes(out)
-    for key, wrong in (("title", None), ("score", 1), ("level", 3), ("support", 7)):
-        changed = dict(out, results=[dict(first, **{key: wrong})])
-        assert _public(changed) is None  # not the fast layout: the schema decides
-        assert_schema_bytes_or_refused(changed)
-    bad_leaf = dict(out, results=[dict(first, conditions=[dict(leaf, op=None)])])
-    assert _public(bad_leaf) is None
+@pytest.mark.parametrize(
+    "changed",
+    [
+        {"score": 1},  # an int the schema turns into 1.0
+        {"score_breakdown": {"bm25": 1.0, "tags": 0}},
+        {"score_breakdown": {1: 1.0}},  # a key not a string
+        {"fulfilment": 3},
+        {"title": None},
+        {"level": 3},
+        {"support": 7},
+        {"gaps": (Gap("revenue", "unknown", 5),)},  # type: ignore[arg-type]
+        {"conditions": (ConditionResult(Condition("revenue", "gte", 1, span=None), "met", 2),)},  # type: ignore[arg-type]
+        {"conditions": (ConditionResult(LEAF, "maybe", 2),)},  # type: ignore[arg-type]
+        {"conditions": (ConditionResult(Group("all", (MEMBER,)), "met", members=()),)},
+        {"conditions": (ConditionResult(LEAF, "met", 2**70),)},  # past 64 bits: orjson refuses it
+        {"extras": {1: "x"}},
+        {"extras": {"title": "shadow", "excluded": True}},  # extras named as keys of the result
+    ],
+)
+def test_values_outside_the_fast_layout_are_the_schemas_bytes_or_refused(changed):
+    assert_schema_bytes_or_refused(answer(result(**changed)))
+
+
+def test_an_empty_answer_and_a_plain_dict_are_the_schemas_bytes():
+    empty = answer_layout(MatchAnswer((), "m", "i", None))
+    assert empty[1]
+    assert answer_bytes(MatchAnswer((), "m", "i", None)).body == schema_bytes(empty[0])
+    out = answer().to_dict()
+    assert answer_bytes(out).body == schema_bytes(out)  # not the matcher's answer: through the schema
