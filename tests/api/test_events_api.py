@@ -80,8 +80,14 @@ def test_ping_delivery_log_and_replay(client, keys, services):
             event_id = ping.json()["event"]["id"]
             assert receiver.wait_for(1, timeout_s=10)
             assert set(receiver.received.first_at) == {event_id}
-            log = client.get("/v1/deliveries", params={"subscription_id": sub["id"]}, headers=push).json()
-            (row,) = log["data"]
+            # The dispatcher records the delivery once the receiver's answer is back, just after it arrived.
+            deadline = dt.datetime.now() + dt.timedelta(seconds=10)
+            while True:
+                log = client.get("/v1/deliveries", params={"subscription_id": sub["id"]}, headers=push).json()
+                (row,) = log["data"]
+                if row["status"] != "pending" or dt.datetime.now() > deadline:
+                    break
+                time.sleep(0.02)
             assert row["status"] == "delivered" and row["event_id"] == event_id and row["attempts"] == 1
             detail = client.get(f"/v1/deliveries/{row['id']}", headers=push).json()
             assert detail["history"][0]["status_code"] == 204
