@@ -175,7 +175,7 @@ def _sizes(text: str) -> Iterator[_Found]:
             if covered[start] or (end > start and covered[end - 1]):
                 continue
             covered[start:end] = b"\x01" * (end - start)
-            tail = text[end : end + 8]
+            tail = text[end : end + 16]
             if re.match(rf"\s*(?:的)?(?:{vocab.SIZE_BLOCKERS})", tail):
                 continue
             head = text[max(0, start - 6) : start]

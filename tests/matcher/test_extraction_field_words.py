@@ -1,0 +1,45 @@
+"""Field words of policy text read field by field (issue 14, x30): sentences written for these tests."""
+
+from __future__ import annotations
+
+import pytest
+
+from corpus.conditions import Condition, leaves
+from matcher.extraction import extract_entries
+
+
+def _fields(text: str, field: str) -> list[Condition]:
+    found = [c for c in leaves(extract_entries(text)) if c.field == field]
+    for condition in found:
+        assert condition.span and condition.span in text, condition
+    return found
+
+
+# --- a size before lending to them is the lenders' business --------------------------------------
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "各银行要认真落实小微企业贷款担保风险补偿政策。",
+        "力争今年中小企业融资成本比上年下降0.5个百分点。",
+        "持续扩大中小微企业贷款规模，确保贷款增速不低于上年。",
+    ],
+)
+def test_a_size_before_lending_to_them_is_no_size_asked(sentence: str) -> None:
+    assert _fields(sentence, "size_class") == []
+
+
+@pytest.mark.parametrize(
+    ("sentence", "classes"),
+    [
+        # A subsidy of their loans' interest and a guarantee of their loans are for them.
+        ("对中小企业贷款给予50%贴息。", ["中", "小", "微"]),
+        ("对小微企业融资担保费率降至1%以下。", ["小", "微"]),
+        ("对受疫情影响的小微企业，降低担保费率。", ["小", "微"]),
+        # Creditors' behaviour stays blocked by the words that were already blockers.
+        ("对中小微企业减半收取房租。", ["中", "小", "微"]),
+    ],
+)
+def test_a_size_the_measure_is_for_stays(sentence: str, classes: list[str]) -> None:
+    assert [sorted(c.value) for c in _fields(sentence, "size_class")] == [sorted(classes)]
