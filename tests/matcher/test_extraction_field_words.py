@@ -43,3 +43,24 @@ def test_a_size_before_lending_to_them_is_no_size_asked(sentence: str) -> None:
 )
 def test_a_size_the_measure_is_for_stays(sentence: str, classes: list[str]) -> None:
     assert [sorted(c.value) for c in _fields(sentence, "size_class")] == [sorted(classes)]
+
+
+# --- a title after 拟 is planned, not held --------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("sentence", "span"),
+    [
+        ("对拟上市企业，按同一标准给予中介费用补助。", "拟上市企业"),
+        ("对拟认定为高新技术企业的，提供一对一辅导。", "拟认定为高新技术企业"),
+        ("对拟申报的专精特新中小企业，组织专家上门服务。", "拟申报的专精特新中小企业"),
+    ],
+)
+def test_a_title_after_ni_is_a_candidacy_not_the_title(sentence: str, span: str) -> None:
+    assert _fields(sentence, "qualifications") == []
+    assert span in [c.span for c in _fields(sentence, "undecidable")]
+
+
+def test_what_the_authority_plans_for_holders_keeps_the_title() -> None:
+    titles = _fields("拟对上市公司给予一次性奖励50万元。", "qualifications")
+    assert [(c.op, c.value) for c in titles] == [("has", "上市企业")]
