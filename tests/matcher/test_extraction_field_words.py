@@ -64,3 +64,20 @@ def test_a_title_after_ni_is_a_candidacy_not_the_title(sentence: str, span: str)
 def test_what_the_authority_plans_for_holders_keeps_the_title() -> None:
     titles = _fields("拟对上市公司给予一次性奖励50万元。", "qualifications")
     assert [(c.op, c.value) for c in titles] == [("has", "上市企业")]
+
+
+# --- 纳税信用等级: grades joined by 或者, and grades refused ----------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("sentence", "grades"),
+    [
+        ("申请留抵退税的纳税人，纳税信用等级为A级或者B级。", ["A", "B"]),
+        ("纳税信用等级非C级、D级的企业可以申请。", ["A", "B", "M"]),
+        ("纳税信用等级不是D级的企业，均可申报。", ["A", "B", "C", "M"]),
+        ("企业纳税信用等级为B级及以上。", ["A", "B"]),
+    ],
+)
+def test_tax_credit_grades(sentence: str, grades: list[str]) -> None:
+    found = _fields(sentence, "tax_credit_grade")
+    assert [sorted(c.value) for c in found] == [grades]
