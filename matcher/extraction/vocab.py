@@ -106,6 +106,8 @@ SIZE_BLOCKERS = (
     # Any lending to them (小微企业贷款担保风险补偿, 中小企业融资成本): the lenders' business, not a size asked of
     # the enterprise — save a subsidy of their loans' interest (中小企业贷款贴息) and a guarantee of their loans.
     r"|贷款(?![^，。；]{0,6}贴息)|融资(?!担保)"
+    # 对中小微租户减免租金: the tenants a landlord is urged to relieve; the measure is the landlord's.
+    r"|租户"
 )
 # 小型微利企业 is a tax category defined by its own thresholds, not a size class.
 SIZE_FALSE_FRIENDS = r"小型微利企业|小微企业普惠性|普惠型小微|普惠小微"
