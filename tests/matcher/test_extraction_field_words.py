@@ -15,7 +15,7 @@ def _fields(text: str, field: str) -> list[Condition]:
     return found
 
 
-# --- a size before lending to them (or of a landlord's tenants) is no size asked --------------------------------------
+# --- a size before lending to them, or of a landlord's tenants, is no size asked ----------------
 
 
 @pytest.mark.parametrize(
