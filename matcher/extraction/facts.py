@@ -275,9 +275,12 @@ def _established(text: str, reference: dt.date) -> Iterator[_Found]:
 # 纳税信用等级为B级以上 / 纳税信用A级 / 纳税信用等级在M级及以上: the grades that meet it (A best, then B, M, C, D).
 _TAX_GRADES = ("A", "B", "M", "C", "D")
 _TAX_CREDIT_RE = re.compile(
-    r"纳税信用(?:等级|级别|评价)?(?:为|达到|在|是|评定为)?(?P<grade>[ABMCD])(?:级|类)?(?P<up>(?:及|或)?以上)?"
-    # 纳税信用等级为C级、D级 / C级或D级: more grades named one by one.
-    r"(?P<more>(?:[、或和及/](?:为)?[ABMCD](?:级|类)?){0,4})"
+    r"纳税信用(?:等级|级别|评价)?(?:结果)?(?:为|达到|在|是|评定为|被评为)?"
+    # 纳税信用等级非C级、D级 / 不是D级 / 未被评为D级: every grade but those named.
+    r"(?P<neg>非|不是|不为|不属于|不得为|未被评为|未被评定为)?"
+    r"(?P<grade>[ABMCD])(?:级|类)?(?P<up>(?:及|或)?以上)?"
+    # 纳税信用等级为C级、D级 / C级或D级 / A级或者B级: more grades named one by one.
+    r"(?P<more>(?:(?:[、或和及/]|或者|以及)(?:为)?[ABMCD](?:级|类)?){0,4})"
 )
 
 
@@ -287,6 +290,8 @@ def _tax_credit(text: str) -> Iterator[_Found]:
         grades = list(_TAX_GRADES[: _TAX_GRADES.index(grade) + 1]) if match.group("up") else [grade]
         if match.group("more") and not match.group("up"):
             grades += [g for g in re.findall(r"[ABMCD]", match.group("more")) if g not in grades]
+        if match.group("neg"):
+            grades = [g for g in _TAX_GRADES if g not in grades]
         yield _Found(*match.span(), Condition("tax_credit_grade", "in", grades, match.group(0)))
 
 

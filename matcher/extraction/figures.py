@@ -175,7 +175,7 @@ def _sizes(text: str) -> Iterator[_Found]:
             if covered[start] or (end > start and covered[end - 1]):
                 continue
             covered[start:end] = b"\x01" * (end - start)
-            tail = text[end : end + 8]
+            tail = text[end : end + 16]
             if re.match(rf"\s*(?:的)?(?:{vocab.SIZE_BLOCKERS})", tail):
                 continue
             head = text[max(0, start - 6) : start]
@@ -203,6 +203,9 @@ def _qualification_re() -> tuple[re.Pattern[str], dict[str, str]]:
 
 # 为 as "is" (（2）为规上工业企业, 企业须为高新技术企业), not "for" (为重点企业介绍员工).
 _COPULA_RE = re.compile(r"(?:^|[）)：:；;，,、①-⑳]|(?<![\d.])\d|须|应|需|均|是)为$")
+# A title after 拟 (拟上市企业, 拟认定为高新技术企业的, 拟申报的专精特新企业): one planned, not held. Not 拟对 / 拟给予
+# (what the authority plans to do for those who hold it).
+_PLANNED_TITLE_RE = re.compile(r"拟(?:认定|评定|申报|申请|入选|列入|推荐|培育)?(?:为)?(?:的)?$")
 # What may stand before a two-character alias for it to be a word of its own (的高企, 对高企, 、高企).
 _SHORT_ALIAS_BEFORE = r"[的对为、和或及与，,：:\s市区县省]"
 
@@ -255,6 +258,13 @@ def _qualifications(text: str) -> Iterator[_Found]:
             continue
         titles = sorted({t for _, _, t in group})
         head = text[max(0, start - 8) : start]
+        # 拟上市企业 / 拟认定的高新技术企业: an enterprise preparing for the title does not hold it; being a candidate
+        # (in a 后备 list, applied for) is a requirement no field decides.
+        planned = _PLANNED_TITLE_RE.search(head)
+        if planned:
+            at = start - len(planned.group(0))
+            yield _Found(at, end, Condition("undecidable", "eq", text[at:end], text[at:end]))
+            continue
         negated = bool(
             re.search(
                 r"(?:非|不是|不属于|(?:未|尚未|没有|未曾)(?:被)?(?:认定为|评为|列为|列入|获评为?|获得|入选为?|认定|评定为)?)$",

@@ -103,6 +103,11 @@ SIZE_BLOCKERS = (
     r"融资成本|信贷|贷款利率|贷款平均利率|不良贷款|综合融资成本|发展基金|服务平台|服务中心|工作领导小组|促进|"
     # A bank's lending to them (中小企业贷款投放) and an office named after them (中小企业科, 中小企业局).
     r"贷款投放|[科局处](?=[\s，。；、：:]|$)"
+    # Any lending to them (小微企业贷款担保风险补偿, 中小企业融资成本): the lenders' business, not a size asked of
+    # the enterprise — save a subsidy of their loans' interest (中小企业贷款贴息) and a guarantee of their loans.
+    r"|贷款(?![^，。；]{0,6}贴息)|融资(?!担保)"
+    # 对中小微租户减免租金: the tenants a landlord is urged to relieve; the measure is the landlord's.
+    r"|租户"
 )
 # 小型微利企业 is a tax category defined by its own thresholds, not a size class.
 SIZE_FALSE_FRIENDS = r"小型微利企业|小微企业普惠性|普惠型小微|普惠小微"
