@@ -32,7 +32,12 @@ from dataclasses import replace
 from typing import Any
 
 from corpus.conditions import Condition, Entry, Tier
-from matcher.extraction.any_groups import _list_end, describes_alternative_trades, kind_lists
+from matcher.extraction.any_groups import (
+    _list_end,
+    describes_alternative_trades,
+    describes_trades,
+    kind_lists,
+)
 from matcher.extraction.clauses import _CLAUSE_END, _HEADING_RE, _PART_END, _containing, _Span, _split
 from matcher.extraction.conditions import _Found, found_conditions
 from matcher.extraction.restated import core, restated
@@ -141,6 +146,9 @@ def extract_entries(
     for n, f in enumerate(in_order):
         # 受疫情影响较大的…等行业，以及…的企业: the hardship describes trades that are one alternative.
         if describes_alternative_trades(norm, f, in_order[n + 1 : n + 4]):
+            continue
+        # 受疫情影响较大的批发零售、住宿餐饮等行业: the hardship says why the trades were chosen.
+        if describes_trades(norm, f, in_order[max(0, n - 3) : n][::-1], in_order[n + 1 : n + 4]):
             continue
         if id(f) in applied or (
             f.condition.key in becoming and _OUTCOME_RE.search(norm, max(0, f.start - 6), f.start)

@@ -29,3 +29,23 @@ def test_the_tenant_who_is_relieved_keeps_its_size() -> None:
 def test_an_office_named_after_a_size_is_no_requirement() -> None:
     assert "size_class" not in _fields("通过省中小企业公共服务平台为企业提供融资咨询服务。")
     assert "size_class" in _fields("对小微企业给予一次性补贴。")
+
+
+def test_a_hardship_said_of_trades_is_no_requirement_of_its_own() -> None:
+    # The trades read as an industry are whom the measure is for; the hardship says why they were chosen.
+    for text, code in (
+        ("对受疫情影响较大的住宿餐饮、交通运输企业，给予一次性补贴。", "H6210"),
+        ("重点扶持批发零售、文化旅游等受疫情影响较大行业，给予贷款贴息。", "F5211"),
+    ):
+        entries = extract_entries(text)
+        assert [c.field for c in leaves(entries)] == ["industry_code"]
+        assert judge_item(entries, {"id": "a", "industry_code": code}).level == "eligible"
+
+
+def test_a_hardship_beside_kinds_or_alternatives_stays() -> None:
+    # 受疫情影响较大的小微企业: no industry holds the kind, so the hardship is the kind's own requirement.
+    assert "undecidable" in _fields("对受疫情影响较大的小微企业，给予房租减免。")
+    # …交通运输和其他未能复工的企业: the trades are one alternative, the hardship may qualify the other too.
+    assert "undecidable" in _fields(
+        "对受疫情影响较大的住宿餐饮、交通运输和其他未能及时复工的企业，给予补贴。"
+    )
