@@ -49,3 +49,11 @@ def test_a_hardship_beside_kinds_or_alternatives_stays() -> None:
     assert "undecidable" in _fields(
         "对受疫情影响较大的住宿餐饮、交通运输和其他未能及时复工的企业，给予补贴。"
     )
+
+
+def test_meeting_someones_needs_is_a_purpose() -> None:
+    # 满足…需求: the authorities meet needs; no requirement the enterprise meets.
+    entries = extract_entries("对小微企业，提供优惠利率贷款，满足企业资金周转需求。")
+    assert [c.field for c in leaves(entries)] == ["size_class"]
+    # 满足…条件 still is one.
+    assert "undecidable" in _fields("对小微企业给予贷款贴息，企业须满足环保达标条件。")
