@@ -88,7 +88,13 @@ _PROCEDURE = (
 _PROCEDURE_RE = re.compile(_PROCEDURE)
 # A target the authorities set themselves (力争实现95%以上, 确保信贷余额不低于上年同期): what they aim at,
 # no requirement on an enterprise, whatever threshold words it holds.
-_TARGET = r"力争|确保"
+_TARGET = (
+    r"力争|确保"
+    # A lender's own book and terms (贷款增速不低于20% / 有贷款余额的户数不低于上年 / 利率下浮10%以上 /
+    # 担保费率降至1%以下): what the lender is asked to reach, not what a borrower must be.
+    r"|(?:贷款|信贷|授信)[^，。；;]{0,12}?(?:增速|余额|馀额|增量)|户数不低于|利率[^，。；;]{0,12}?(?:下浮|上浮)"
+    r"|费率[^，。；;]{0,6}?(?:降低|降|下调)至"
+)
 _TARGET_RE = re.compile(_TARGET)
 # A part that only points at requirements stated elsewhere, or describes the procedure.
 _NOT_A_REQUIREMENT_RE = re.compile(

@@ -57,3 +57,12 @@ def test_meeting_someones_needs_is_a_purpose() -> None:
     assert [c.field for c in leaves(entries)] == ["size_class"]
     # 满足…条件 still is one.
     assert "undecidable" in _fields("对小微企业给予贷款贴息，企业须满足环保达标条件。")
+
+
+def test_a_lenders_own_targets_are_no_requirement() -> None:
+    # What banks are asked to reach (their loans' growth, the borrowers they keep, a rate cut) binds no borrower.
+    for text in (
+        "各银行业金融机构加大信贷投放，普惠型小微企业贷款余额不低于上年同期，有贷款余额的户数不低于上年水平。",
+        "银行对受理的贷款，利率在原有贷款利率水平上下浮10%以上。",
+    ):
+        assert "undecidable" not in _fields(text), text
