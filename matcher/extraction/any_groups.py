@@ -68,6 +68,38 @@ def describes_alternative_trades(text: str, found: _Found, after: Sequence[_Foun
     return bool(_TRADES_THEN_OTHERS_RE.match(text, trades.end - 3, trades.end + 4))
 
 
+# The hardship alone (受疫情影响较大 / 受疫情影响严重的), without a difficulty of its own (暂时出现还款困难).
+_HARDSHIP_ONLY_RE = re.compile(
+    r"(?:受|因)(?:新冠肺炎|新冠|新型冠状病毒感染的肺炎)?疫情(?:影响)?(?:较大|较重|严重|较为严重|明显|大|重)?的?"
+)
+# What may stand between trades and the hardship said of them: 住宿餐饮、文化旅游等受疫情影响较大行业.
+_TRADES_GAP = ("", "等", "等行业", "等行业的", "行业")
+# The trades are one alternative of several (…交通运输和其他未能及时复工的企业 / …等行业，以及…): the hardship
+# may then qualify the other one too, and is left to the alternatives' own reading.
+_TRADES_THEN_MORE_RE = re.compile(r"[^，。；;]{0,4}?(?:[，,]?(?:以及|及|和|或|或者)|、)")
+
+
+def describes_trades(text: str, found: _Found, before: Sequence[_Found], after: Sequence[_Found]) -> bool:
+    """Say whether an ``undecidable`` hardship only says why the trades beside it were chosen.
+
+    受疫情影响较大的批发零售、住宿餐饮等行业 / 住宿餐饮、交通运输等受疫情影响较大行业: the trades read as an
+    industry are whom the measure is for, and the hardship describes them (on tune the labels read the trades
+    alone). A hardship beside kinds no industry holds (受疫情影响较大的小微企业) stays, and so does one before
+    trades that are one alternative of several (…交通运输和其他…的企业). ``before`` / ``after`` are the findings
+    that end before / start after ``found``, nearest first.
+    """
+    if found.condition.field != "undecidable" or not _HARDSHIP_ONLY_RE.fullmatch(
+        text, found.start, found.end
+    ):
+        return False
+    following = next((f for f in after if f.condition.field == "industry_code"), None)
+    if following is not None and text[found.end : following.start] in ("的", ""):
+        other = text.find("其他", following.start, following.end) >= 0
+        return not other and not _TRADES_THEN_MORE_RE.match(text, following.end)
+    preceding = next((f for f in before if f.condition.field == "industry_code"), None)
+    return preceding is not None and text[preceding.end : found.start] in _TRADES_GAP
+
+
 def _trades_or(text: str, last: _Found, found: _Found) -> bool:
     """Whether ``last`` lists trades (…等行业) and ``found`` follows it as the other alternative (，以及…)."""
     return (

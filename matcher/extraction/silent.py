@@ -51,11 +51,14 @@ def _subject_part(text: str, parts: Sequence[_Span]) -> tuple[int, int] | None:
 
 # --- no silent yes ---------------------------------------------------------------------------------
 
+# 满足市场主体资金需求 / 有效满足…金融服务需求: the authorities meet someone's needs, no requirement met.
+_NEEDS = r"[^，。；;]{0,20}?(?:需求|需要)"
+_MEETS_NEEDS_RE = re.compile(r"满足" + _NEEDS)
 # What makes a part state a requirement on the enterprise.
 _REQUIREMENT_RE = re.compile(
     r"(?:企业|单位|主体|机构|项目|申请人|申报人|纳税人)[^，。；]{0,4}(?<![无不毋免])(?:须|需|应当?|必须|要)(?!求|对|用|急|收|付)"
     r"|(?<![相供反适效])(?:须|必须|应当)(?!要)"
-    r"|(?:符合|满足|具备|具有|达到)(?!条件的)(?![^，。；]{0,4}(?:规定|要求)(?:的|，))"
+    r"|(?:符合|满足(?!" + _NEEDS + r")|具备|具有|达到)(?!条件的)(?![^，。；]{0,4}(?:规定|要求)(?:的|，))"
     r"|不(?:低|少)于|(?:以上|以下|以内)的"
     r"|(?:的|等)(?:企业|单位|机构|纳税人|市场主体|商户|个体工商户|项目)[^，。；]{0,6}(?:均可|均能|可|可以|方可)(?:申请|申报|享受|参与)"
     r"|(?:应|须|需)属于|限于|仅限"
@@ -85,7 +88,13 @@ _PROCEDURE = (
 _PROCEDURE_RE = re.compile(_PROCEDURE)
 # A target the authorities set themselves (力争实现95%以上, 确保信贷余额不低于上年同期): what they aim at,
 # no requirement on an enterprise, whatever threshold words it holds.
-_TARGET = r"力争|确保"
+_TARGET = (
+    r"力争|确保"
+    # A lender's own book and terms (贷款增速不低于20% / 有贷款余额的户数不低于上年 / 利率下浮10%以上 /
+    # 担保费率降至1%以下): what the lender is asked to reach, not what a borrower must be.
+    r"|(?:贷款|信贷|授信)[^，。；;]{0,12}?(?:增速|余额|馀额|增量)|户数不低于|利率[^，。；;]{0,12}?(?:下浮|上浮)"
+    r"|费率[^，。；;]{0,6}?(?:降低|降|下调)至"
+)
 _TARGET_RE = re.compile(_TARGET)
 # A part that only points at requirements stated elsewhere, or describes the procedure.
 _NOT_A_REQUIREMENT_RE = re.compile(
@@ -361,7 +370,7 @@ _CLAUSE_REQUIREMENT_RE = re.compile(
     r"(?<![相供反适效])(?:须|必须|应当)(?!要)"
     # 符合条件的企业 names the beneficiary, no requirement of its own; 符合条件的研发费用 (a cost, a project)
     # asks that what the support is computed on qualify — a requirement no field holds.
-    r"|(?:符合|满足|具备|具有|达到)(?!条件的(?!研发费用|研究开发费用|费用|支出|投入))"
+    r"|(?:符合|满足(?!" + _NEEDS + r")|具备|具有|达到)(?!条件的(?!研发费用|研究开发费用|费用|支出|投入))"
     r"|不(?:得)?(?:低|少)于"
     r"|[\d%％一二三四五六七八九十两][^\d，,。；;、]{0,5}?(?:（含）|\(含\))?(?:以上|以下|以内)"
     # 经…认定 / 确认: a status the enterprise must be judged to have; 经…批准 / 核准 is how the relief is granted.
@@ -393,6 +402,9 @@ def _silent_clauses(
             model and states_requirement(clause_words(text, clause.start, clause.end))
         )
         if not said or _NOT_A_REQUIREMENT_RE.search(words):
+            continue
+        # 满足市场主体用工需求: a purpose, whatever the model reads in it.
+        if _MEETS_NEEDS_RE.search(words) and not _CLAUSE_REQUIREMENT_RE.search(words):
             continue
         # 具有独立法人资格: every enterprise is one. …签订1年以上劳动合同的，按每人2000元: what is paid per unit.
         if _EVERY_ENTERPRISE_IS_RE.search(words) or text.startswith(("按每", "每"), clause.end):
