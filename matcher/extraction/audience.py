@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 
-from corpus.splitting import _DUTY_BEFORE_RE, SUPPORT_RE, grants_enterprises
+from corpus.splitting import SUPPORT_RE, grants_enterprises
 from matcher.extraction.clauses import ITEM_MARKER
 
 # An item's numbered heading (（三）强化组织领导。/ 2.落实税收优惠：) names its topic, not its subject.
@@ -161,22 +161,9 @@ def audience(text: str) -> str:
         _GOVERNMENT_SUBJECT_RE.match(first)
         and not any(_GRANTS_RE.search(m.group(0)) for m in _SENTENCE_RE.finditer(text))
         and not grants_enterprises(text)
-        and not _relief_outside_duties(body)
     ):
         return "government"
     return "enterprises"
-
-
-def _relief_outside_duties(body: str) -> bool:
-    """Tell whether a sentence no department governs states a relief (已征收的应免税款予以退还) — a grant, not a duty."""
-    for match in _SENTENCE_RE.finditer(body):
-        sentence = match.group(0).strip()
-        support = SUPPORT_RE.search(sentence)
-        if support is None or _GOVERNMENT_SUBJECT_RE.match(sentence):
-            continue
-        if _DUTY_BEFORE_RE.search(sentence, 0, support.start()) is None:
-            return True
-    return False
 
 
 def for_enterprises(text: str) -> bool:
