@@ -195,16 +195,23 @@ def _section_title(text: str, section: Section) -> tuple[str, str]:
     return heading, _title_of(heading, marker) or heading
 
 
+# How a subsection about the policy opens its title when not with the part itself: （五）加强组织领导 / 强化监督管理.
+_SAFEGUARD_VERB_RE = re.compile(r"(?:切实)?(?:加强|强化|健全|完善|严格)")
+
+
 def _about_the_policy(text: str, section: Section, *, nested: bool) -> bool:
     """Tell whether a section is about the policy (总则, 保障措施, 申报程序 …) rather than something to apply for.
 
     A chapter (``nested`` False) is when its title names such a part anywhere (切实加强组织领导). A subsection
-    is only when its title *is* that part (（三）申报材料 / （二）保障措施): inside a list of measures a title
-    that merely holds the words (优化办理流程, 落实各项保障措施) names a measure, and dropping it hides the
-    measure from every enterprise it was for.
+    is only when its title *is* that part (（三）申报材料 / （二）保障措施), maybe after a safeguard verb
+    (（五）加强组织领导): inside a list of measures a title that merely holds the words (优化办理流程,
+    落实各项保障措施) names a measure, and dropping it hides the measure from every enterprise it was for.
     """
-    match = NON_ITEM_HEADING_RE.search(_section_title(text, section)[1])
-    return match is not None and (not nested or match.start() == 0)
+    title = _section_title(text, section)[1]
+    match = NON_ITEM_HEADING_RE.search(title)
+    if match is None or not nested:
+        return match is not None
+    return match.start() == 0 or _SAFEGUARD_VERB_RE.fullmatch(title, 0, match.start()) is not None
 
 
 @dataclass(frozen=True)
