@@ -84,21 +84,11 @@ _EXPLANATION_RE = re.compile(r"(?:文件|政策)解读|答记者问")
 _ADDRESSEES_RE = re.compile(
     r"(?:^|[\s\u3000])(?:各|全省各|全市各|全区各|市直各|省直各|辖区各|辖各)[^。；;\n]{1,60}[：:]"
 )
-# …or, right after the title (and its 文号), bodies named without 各 first: 国家税务总局各省…税务局，局内各单位： /
-# 湖北、安徽…商务主管部门：. Tune 15 and check 6 documents open so, all of them policies.
-_BODIES_FIRST_RE = re.compile(
-    r"[^。；;：:\n]{2,80}?(?:部门|单位|政府|机关|委员会|管委会|委|局|厅|办公室|办)[：:]"
-)
 
 
-def _addressed(head: str, title: str = "") -> bool:
-    """Tell whether a document's opening names the bodies it is sent to (各…： / …局，局内各单位：), as a 公文 does."""
-    if _ADDRESSEES_RE.search(head[:300]) is not None:
-        return True
-    body, title = head.strip(), title.strip()
-    while title and body.startswith(title):
-        body = body[len(title) :].strip()
-    return _BODIES_FIRST_RE.match(body[:120]) is not None
+def _addressed(head: str) -> bool:
+    """Tell whether a document's opening names the bodies it is sent to (各…：), as an official document does."""
+    return _ADDRESSEES_RE.search(head[:300]) is not None
 
 
 def _rule(title: str, head: str) -> tuple[str, str] | None:
@@ -177,7 +167,7 @@ def classify_document(text: str, *, title: str = "") -> DocumentKind:
     probabilities = model.predict_proba([_head(title, text)])[0]
     classes = list(model.classes_)
     policy = float(sum(p for c, p in zip(classes, probabilities, strict=True) if not c.startswith("!")))
-    is_policy = policy >= POLICY_THRESHOLD or (policy >= ADDRESSED_FLOOR and _addressed(head, title))
+    is_policy = policy >= POLICY_THRESHOLD or (policy >= ADDRESSED_FLOOR and _addressed(head))
     candidates = [
         (p, c) for c, p in zip(classes, probabilities, strict=True) if c.startswith("!") != is_policy
     ]
