@@ -164,7 +164,7 @@ def _is_atomic(text: str, section: Section, supported: bool) -> bool:
     intro = text[section.body_start : section.intro_end()].rstrip()
     if _LIST_INTRO_RE.search(intro):
         return True
-    children = [c for c in section.children if not NON_ITEM_HEADING_RE.search(section_heading(text, c))]
+    children = [c for c in section.children if not _about_the_policy(text, c, nested=True)]
     if not children:
         return True
     if not supported:
@@ -188,6 +188,32 @@ def _title_of(heading: str, marker_text: str) -> str:
     return heading[len(marker_text) :].strip() if heading.startswith(marker_text) else heading
 
 
+def _section_title(text: str, section: Section) -> tuple[str, str]:
+    """Return a section's heading and its title (the heading without its marker)."""
+    heading = section_heading(text, section)
+    marker = text[section.start : section.body_start].strip().lstrip("#").strip()
+    return heading, _title_of(heading, marker) or heading
+
+
+# How a subsection about the policy opens its title when not with the part itself: （五）加强组织领导 / 强化监督管理.
+_SAFEGUARD_VERB_RE = re.compile(r"(?:切实)?(?:加强|强化|健全|完善|严格)")
+
+
+def _about_the_policy(text: str, section: Section, *, nested: bool) -> bool:
+    """Tell whether a section is about the policy (总则, 保障措施, 申报程序 …) rather than something to apply for.
+
+    A chapter (``nested`` False) is when its title names such a part anywhere (切实加强组织领导). A subsection
+    is only when its title *is* that part (（三）申报材料 / （二）保障措施), maybe after a safeguard verb
+    (（五）加强组织领导): inside a list of measures a title that merely holds the words (优化办理流程,
+    落实各项保障措施) names a measure, and dropping it hides the measure from every enterprise it was for.
+    """
+    title = _section_title(text, section)[1]
+    match = NON_ITEM_HEADING_RE.search(title)
+    if match is None or not nested:
+        return match is not None
+    return match.start() == 0 or _SAFEGUARD_VERB_RE.fullmatch(title, 0, match.start()) is not None
+
+
 @dataclass(frozen=True)
 class _Span:
     start: int
@@ -199,11 +225,9 @@ class _Span:
 
 def _collect(text: str, sections: list[Section], path: tuple[str, ...], out: list[_Span]) -> None:
     for section in sections:
-        heading = section_heading(text, section)
+        heading, title = _section_title(text, section)
         section.heading = heading
-        marker = text[section.start : section.body_start].strip().lstrip("#").strip()
-        title = _title_of(heading, marker) or heading
-        if NON_ITEM_HEADING_RE.search(title):
+        if _about_the_policy(text, section, nested=bool(path)):
             continue
         here = (*path, heading)
         supported = _has_support(text[section.start : section.end])

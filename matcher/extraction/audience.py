@@ -42,6 +42,39 @@ _PERSON_SUBJECT_RE = re.compile(
     r"(?<!从业)(?:人员|参保人|劳动者|居民|职工|个人|农民工|毕业生|退役军人)"
     r"(?![^，,。；;]{0,8}(?:\d|人以|不超过|以下|以上))(?!及|和|与|、|或)"
 )
+# Who receives each grant: the beneficiary named last before its verb (…的见习青年，给予每人… / 参保人员可领取…).
+# A person after an enterprise word is the enterprise's staff (企业职工教育经费), not the recipient; an enterprise
+# right after the verb (补贴企业 / 给予用人单位…) is the recipient whatever came before.
+_RECEIVE_RE = re.compile(r"给予|可领取|可申领|可享受|享受|可申请|发放|补贴|补助|奖励|资助")
+# 从业人员 with a count (从业人员100人以下的) measures an enterprise, as in _PERSON_SUBJECT_RE.
+_RECIPIENT_PERSON_RE = re.compile(
+    r"(?<!企业)(?<!单位)(?<!从业)"
+    r"(?:青年|人员|老年人|学生|毕业生|居民|职工|劳动者|个人|农民工|患者|家庭|人才|专家|本人|参保人|退役军人)"
+    r"(?![^，,。；;]{0,8}(?:\d|人以|不超过|以下|以上))"
+)
+_RECIPIENT_ENTERPRISE_RE = re.compile(
+    r"企业|单位|个体工商户|市场主体|公司|商户|合作社|经营者|机构|纳税人|缴费人|主体|基地|项目"
+)
+
+
+def _grants_persons_only(text: str) -> bool:
+    """Tell whether every grant of an item names a person as its recipient (and at least one grant names one)."""
+    persons = 0
+    for sentence in _SENTENCE_RE.finditer(text):
+        words = sentence.group(0)
+        for verb in _RECEIVE_RE.finditer(words):
+            before = words[: verb.start()]
+            person = max((m.end() for m in _RECIPIENT_PERSON_RE.finditer(before)), default=-1)
+            enterprise = max((m.end() for m in _RECIPIENT_ENTERPRISE_RE.finditer(before)), default=-1)
+            if person < 0 and enterprise < 0:
+                continue
+            after = re.split(r"[，,]", words[verb.end() :], maxsplit=1)[0]
+            if enterprise > person or _RECIPIENT_ENTERPRISE_RE.search(after):
+                return False
+            persons += 1
+    return persons > 0
+
+
 # A non-profit body (非营利组织 / 社会团体 / 基金会) named as the beneficiary: not an enterprise of the profile
 # (labelling: a relief for holders of 非营利组织免税资格 is for no enterprise).
 _NON_PROFIT_RE = re.compile(r"非营利组织|社会团体|基金会|民办非企业单位")
@@ -100,6 +133,14 @@ def audience(text: str) -> str:
         return "persons"
     clause = re.split(r"[，,：:]", first, maxsplit=1)[0]
     if _PERSON_SUBJECT_RE.search(clause) and not _ENTERPRISE_RE.search(clause):
+        return "persons"
+    # An item that grants enterprises nothing in the shapes below (对…企业…给予, the splitter's grant shapes)
+    # and whose every grant goes to a person (…的见习青年，给予每人每月…补贴) is for persons.
+    if (
+        not any(_GRANTS_RE.search(m.group(0)) for m in _SENTENCE_RE.finditer(text))
+        and not grants_enterprises(text)
+        and _grants_persons_only(text)
+    ):
         return "persons"
     if _NON_PROFIT_RE.search(first) and not _ENTERPRISE_RE.search(_NON_PROFIT_RE.sub("", first)):
         return "non-profits"

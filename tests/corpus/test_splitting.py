@@ -447,3 +447,19 @@ def test_social_insurance_measures_and_cited_attachments_are_items():
     )
     titles = [i.heading_path[-1] for i in offered(split_policy(doc(text)))]
     assert titles == ["一、落实社会保障措施", "二、执行《企业减负目录》附件所列减免事项"]
+
+
+def test_a_measure_titled_with_a_procedure_word_is_an_item_and_a_chapter_about_the_policy_is_not():
+    """Inside a list of measures, 优化办理流程 names a measure; 申报材料 as a whole subsection title, 加强组织领导,
+    or a chapter that names 组织领导 anywhere, is about the policy."""
+    text = (
+        "关于进一步便利企业融资的若干措施\n"
+        "一、优化金融服务\n"
+        "（一）减免担保费。对小微企业的新增担保贷款，担保费减半收取。\n"
+        "（二）优化续贷办理流程。对到期贷款的小微企业，可先行办理无还本续贷，贷款利率给予优惠。\n"
+        "（三）申报材料\n企业提交营业执照和贷款合同复印件。\n"
+        "（四）加强组织领导\n各部门要明确分工，安排专项资金，抓好落实。\n"
+        "二、切实加强组织领导\n各部门要明确分工，对企业给予指导，抓好落实。\n"
+    )
+    titles = [i.heading_path[-1] for i in split_policy(doc(text))]
+    assert titles == ["（一）减免担保费", "（二）优化续贷办理流程"]

@@ -17,3 +17,22 @@ def test_a_deadline_before_a_day_is_no_news_opening():
     kind = classify_document("物流企业应当在每月10日前向主管部门报送车辆运行台账，并对台账的真实性负责。")
     assert kind.evidence != "日前"
     assert classify_document("市国资委日前出台八项举措，支持监管企业复工复产。").doc_type == "news"
+
+
+def test_an_official_document_addressed_to_the_bodies_that_apply_it_stays_a_policy_when_unsure():
+    # The same unsure notice, with and without its line of addressees (主送机关).
+    title = "关于进一步做好重点物资运输保障工作的函"
+    body = "当前重点地区生活必需品需求旺盛，各地商务主管部门要加强产销对接，组织骨干流通企业跨区域调运，每日报送库存和价格。"
+    plain = classify_document(body, title=title)
+    addressed = classify_document("各省、自治区、直辖市商务主管部门：\n" + body, title=title)
+    assert plain.is_policy is False
+    assert addressed.is_policy is True
+    assert addressed.probability < 0.25  # the classifier alone would have hidden it
+
+
+def test_an_addressed_safety_reminder_the_classifier_is_sure_of_stays_no_policy():
+    body = "近期气温回升，为做好安全生产工作，现就有关事项提示如下：一、落实主体责任，开展隐患排查。二、加强值班值守，及时报告情况。"
+    kind = classify_document(
+        "各区县应急管理局，各有关单位：\n" + body, title="关于做好春季安全生产工作的提示"
+    )
+    assert kind.is_policy is False

@@ -155,3 +155,23 @@ def test_a_relief_for_non_profit_bodies_is_not_for_enterprises() -> None:
     assert audience("六、取得非营利组织免税资格的，接受的抗灾捐赠收入可作为免税收入。") == "non-profits"
     # An enterprise named beside them keeps the item for enterprises.
     assert for_enterprises("七、企业和社会团体通过公益渠道捐赠的物资，准予税前扣除。")
+
+
+def test_an_item_whose_every_grant_goes_to_a_person_is_not_for_enterprises() -> None:
+    # The recipient is the person named last before each grant, even with an enterprise earlier in the sentence.
+    text = (
+        "三、见习补贴。在园区企业见习的应届高校毕业生，给予每人每月2000元见习补贴，期限不超过6个月；"
+        "见习期满留用的青年人才，可申领一次性安家补助1万元。"
+    )
+    assert audience(text) == "persons"
+    assert for_enterprises(text) is False
+
+
+def test_a_grant_to_the_employer_or_to_its_staff_costs_stays_for_enterprises() -> None:
+    # 补贴企业 after the verb, 企业职工 as the enterprise's staff, 对…企业…给予: the enterprise receives it.
+    assert audience("四、停工工资。对隔离职工的工资，按其缴费基数的50%补贴用人单位。") == "enterprises"
+    assert audience("五、在岗培训。企业职工参加线上培训的，培训费用给予80%补助。") == "enterprises"
+    assert (
+        audience("六、吸纳就业。对招用应届毕业生的小微企业，按每人1000元给予一次性吸纳就业补贴。")
+        == "enterprises"
+    )
