@@ -182,7 +182,7 @@ def _sizes(text: str) -> Iterator[_Found]:
 
             # "给予中小企业房租减免的载体", "为中小微企业提供": the enterprise is the giver, not the size.
             if re.search(r"(?:给予|为|向|帮助|面向|对接)$", head) or re.search(
-                r"(?:为|给予)[^，。；]{0,4}承租$", head
+                r"(?:为|给予)[^，。；]{0,4}(?:承租|租用)的?$", head
             ):
                 continue
             yield _Found(start, end, Condition("size_class", "in", list(classes), text[start:end]))

@@ -82,13 +82,6 @@ def _points_to_a_channel(text: str, found: _Found) -> bool:
     return _CHANNEL_RE.match(text, start, min(len(text), found.end + 40)) is not None
 
 
-# What follows a size that names no beneficiary: tenants (中小微租户, whose landlord the measure asks to cut
-# rents) and offices or platforms (中小企业公共服务平台 / 中小企业融资服务平台 / 中小企业服务中心).
-_NOT_WHOM_SIZE_RE = re.compile(
-    r"(?:企业)?(?:租户|承租户|(?:融资|公共)?服务(?:平台|中心|专区|窗口)|发展基金|发展促进|促进局|局|科|处|协会|商会)"
-)
-# 为承租的中小企业减免租金的创业园: the tenants a landlord relieves.
-_TENANTS_OF_RE = re.compile(r"为(?:承租的?|租用的?)?$")
 _TIMES_A_TITLE_RE = re.compile(r"(?:首次|新|当年度?|新近)?被?(?:认定|评定|评选|获评)为?")
 # 经认定的市级企业技术中心，给予…: the title named as what the applicant becomes.
 _OUTCOME_RE = re.compile(r"(?:经|通过|获得)(?:认定|评定|评审)(?:后)?的?$")
@@ -170,12 +163,6 @@ def extract_entries(
         if f.condition.field in ("size_class", "industry_code") and norm.startswith(
             ("等其他", "等各类"), f.end
         ):
-            continue
-        # 运营方对中小微租户减免租金 / 为承租的中小企业减免租金的载体 / 省中小企业公共服务平台: the size of
-        # a landlord's tenants, or the name of an office, says nothing of whom the measure is for.
-        if f.condition.field == "size_class" and _NOT_WHOM_SIZE_RE.match(norm, f.end):
-            continue
-        if f.condition.field == "size_class" and _TENANTS_OF_RE.search(norm, max(0, f.start - 4), f.start):
             continue
         # 引导中小微企业通过…服务平台申请贷款: the authorities point enterprises to a channel; whom they name
         # is no requirement of the measure.
