@@ -104,7 +104,9 @@ def create_app(
     app.add_middleware(BodySizeLimit, max_bytes=limits.max_body_bytes, read_timeout_s=limits.read_timeout_s)
     app.add_middleware(RequestLog)
 
-    for module in (health, policies, enterprises, honours, match, targets, feedback, service, risk, events):
+    # 智能匹配 is tried right after the health probes: FastAPI tries the included routers in order on every request
+    # (each walks its routes), and /v1/match is the hot path. The OpenAPI document lists paths in this order.
+    for module in (health, match, policies, enterprises, honours, targets, feedback, service, risk, events):
         app.include_router(module.router)
 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
