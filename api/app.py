@@ -27,7 +27,7 @@ from api.limits import BodySizeLimit, Limits
 from api.logs import RequestLog
 from api.pages import render_all
 from api.routes import enterprises, events, feedback, health, honours, match, policies, risk, service, targets
-from api.runtime import match_limiter, responsive_switching, settle_heap, warm_up
+from api.runtime import MatchPool, responsive_switching, settle_heap, warm_up
 from api.services import Services, open_services
 from api.settings import Settings
 
@@ -67,7 +67,7 @@ def create_app(
                 # A real server starts its extraction workers now, beside serving (they take a few seconds).
                 threading.Thread(target=opened.extraction.warm, name="policymatch-warm", daemon=True).start()
         app.state.services.start_feed()  # writes made by other processes reach this one from here on
-        app.state.match_limiter = match_limiter(settings.match_threads)
+        pool = app.state.match_pool = MatchPool(settings.match_threads)
         # The first request would otherwise load jieba's dictionary (~1 s) and build the index arrays.
         warm_up(getattr(app.state.services, "matcher", None))
         responsive_switching()  # health checks stay fast beside a thread re-indexing a long policy
@@ -77,6 +77,11 @@ def create_app(
         try:
             yield
         finally:
+            pool.close()
+            if (
+                app.state.match_pool is pool
+            ):  # a nested lifespan of the same app (tests) may have made its own
+                app.state.match_pool = None
             if opened is not None:
                 opened.close()
                 app.state.services = None
@@ -99,7 +104,9 @@ def create_app(
     app.add_middleware(BodySizeLimit, max_bytes=limits.max_body_bytes, read_timeout_s=limits.read_timeout_s)
     app.add_middleware(RequestLog)
 
-    for module in (health, policies, enterprises, honours, match, targets, feedback, service, risk, events):
+    # 智能匹配 is tried right after the health probes: FastAPI tries the included routers in order on every request
+    # (each walks its routes), and /v1/match is the hot path. The OpenAPI document lists paths in this order.
+    for module in (health, match, policies, enterprises, honours, targets, feedback, service, risk, events):
         app.include_router(module.router)
 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

@@ -29,19 +29,22 @@ async def get_services(request: Request) -> Services:
 
 
 ServicesDep = Annotated[Services, Depends(get_services)]
+# The key's two headers, read by the caller's dependencies (`Authorization` kept out of the OpenAPI document).
+AuthorizationHeader = Annotated[str | None, Header(include_in_schema=False)]
+ApiKeyHeader = Annotated[str | None, Header(alias="X-API-Key", description="API key")]
 
 
 async def current_principal(
-    request: Request,
-    services: ServicesDep,
-    authorization: Annotated[str | None, Header(include_in_schema=False)] = None,
-    x_api_key: Annotated[str | None, Header(alias="X-API-Key", description="API key")] = None,
+    request: Request, authorization: AuthorizationHeader = None, x_api_key: ApiKeyHeader = None
 ) -> Principal:
     """Identify the caller behind the request's API key (401 / 403), after its rate limit (429).
 
     Answered in the event loop when the key ring remembers what it needs (the usual case);
-    a key lookup that reads the store runs in a worker thread.
+    a key lookup that reads the store runs in a worker thread. The services are taken by calling
+    :func:`get_services` (503 while starting), not as a dependency of their own: every level of
+    dependencies costs FastAPI's solving on every request.
     """
+    services = await get_services(request)
     try:
         return _identify(request, services, authorization, x_api_key, memory_only=True)
     except NeedsStore:
@@ -94,9 +97,18 @@ PrincipalDep = Annotated[Principal, Depends(current_principal)]
 
 
 def require(*roles: str) -> Any:
-    """Make a dependency that admits only ``roles`` (an admin is always admitted)."""
+    """Make a dependency that admits only ``roles`` (an admin is always admitted).
 
-    async def check(principal: PrincipalDep) -> Principal:
+    It identifies the caller with :func:`current_principal` itself (the one way a caller is
+    identified), then checks the role: one dependency where two nested ones cost FastAPI's
+    solving twice per request. A route takes either this or :data:`PrincipalDep`, never both
+    (both would identify the caller, and take a rate-limit token, twice).
+    """
+
+    async def check(
+        request: Request, authorization: AuthorizationHeader = None, x_api_key: ApiKeyHeader = None
+    ) -> Principal:
+        principal = await current_principal(request, authorization, x_api_key)
         principal.require(*roles)
         return principal
 

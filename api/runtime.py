@@ -9,8 +9,8 @@ Two things measured on 2 cores (``policymatch bench scale``) decide the tail of
   moves what survives into the permanent generation (``gc.freeze``): later
   collections see only what requests allocate.
 - Sixteen connections meant sixteen threads taking turns at the GIL for CPU-bound
-  matching. :func:`match_limiter` caps matching at ``POLICYMATCH_MATCH_THREADS`` threads
-  (default 1); requests beyond that wait in the event loop, not in a GIL convoy. One
+  matching. :class:`MatchPool` runs matching in ``POLICYMATCH_MATCH_THREADS`` threads
+  (default 1); requests beyond that wait in its queue, not in a GIL convoy. One
   thread beat two on 2 cores for first requests (10k: 262 against 155 req/s; 300k: 257
   against 190) and matched them for cached answers: matching is Python under one GIL, and
   the parts that release it (numpy, ONNX) are short.
@@ -25,9 +25,9 @@ from __future__ import annotations
 
 import gc
 import sys
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
-
-import anyio
 
 
 def warm_up(matcher: Any = None) -> None:
@@ -62,6 +62,31 @@ def settle_heap() -> int:
     return gc.get_freeze_count()
 
 
-def match_limiter(threads: int = 1) -> anyio.CapacityLimiter:
-    """Make a capacity limiter of ``threads`` tokens (inside the running event loop)."""
-    return anyio.CapacityLimiter(threads)
+class MatchPool:
+    """The threads that run 智能匹配: ``threads`` of them; work beyond that waits in the pool's queue, first come first served.
+
+    A request hands its work over and awaits one future that the work resolves when its answer
+    and its audit row are done (``api.routes.match``): the event loop wakes once per request for
+    it, where a hand-over that returns (``anyio.to_thread``) woke it once for the answer and
+    once more for the row's commit. Threads start on first use.
+    """
+
+    def __init__(self, threads: int = 1) -> None:
+        self.threads = max(1, int(threads))
+        self._executor = ThreadPoolExecutor(max_workers=self.threads, thread_name_prefix="policymatch-match")
+
+    def submit(self, work: Callable[[], None]) -> None:
+        """Run ``work`` in one of the pool's threads, after the work queued before it; returns at once."""
+        self._executor.submit(work)
+
+    def close(self) -> None:
+        """Let queued work finish, then stop the threads."""
+        self._executor.shutdown(wait=True)
+
+
+def match_pool(state: Any, threads: int = 1) -> MatchPool:
+    """Return the app's :class:`MatchPool` (``state.match_pool``), made with ``threads`` threads when it has none."""
+    pool = getattr(state, "match_pool", None)
+    if pool is None:
+        pool = state.match_pool = MatchPool(threads)
+    return pool

@@ -19,6 +19,7 @@ another address; the app checks the peer address too).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import ipaddress
 import logging
@@ -95,8 +96,9 @@ def key_from_headers(authorization: str | None, x_api_key: str | None) -> str | 
     return None
 
 
+@functools.lru_cache(maxsize=1024)
 def is_loopback(host: str | None) -> bool:
-    """Tell whether a host is loopback: 127.0.0.0/8, ::1 and ``localhost``."""
+    """Tell whether a host is loopback: 127.0.0.0/8, ::1 and ``localhost`` (remembered: asked on every open request)."""
     if not host:
         return False
     if host == "localhost":

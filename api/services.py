@@ -4,17 +4,16 @@
 in the registry, the SQLite store, the index versions) the way ``policymatch
 serve`` needs it; tests build a :class:`Services` over a temporary data
 directory the same way. :func:`record_audit` writes one append-only audit row,
-through :class:`AuditWriter` (group commit: many requests' rows in one
+through :class:`~api.audit.AuditWriter` (group commit: many requests' rows in one
 transaction, each request answered only once its row is committed; a coroutine awaits
-its row with :meth:`AuditWriter.commit` rather than holding a thread).
+its row with :meth:`AuditWriter.commit`, and a thread that must not wait hands it on with
+:meth:`AuditWriter.submit`, rather than either holding a thread).
 :class:`MatchCache` keeps the serialised 智能匹配 answers of stored enterprises.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import queue
 import threading
 import time
 from collections import OrderedDict
@@ -23,8 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import anyio.to_thread
-
+from api.audit import AuditWriter
 from api.feed import ChangeTailer
 from api.limits import Limits, RateLimiter
 from api.security import KeyRing, Principal, RefusalLog
@@ -36,8 +34,6 @@ log = logging.getLogger("policymatch.api")
 VERSIONS_TTL_S = 2.0
 # Serialised 智能匹配 answers kept (≈ 10-40 KB each: 1024 answers ≈ 10-40 MB).
 MATCH_CACHE_SIZE = 1024
-# Most audit rows one group-commit transaction writes.
-AUDIT_BATCH = 512
 
 
 @dataclass(frozen=True)
@@ -102,136 +98,6 @@ class MatchCache:
     def __len__(self) -> int:
         """Return the number of answers held."""
         return len(self._entries)
-
-
-class _Pending:
-    __slots__ = ("done", "error", "event", "notify")
-
-    def __init__(self, event: Any, notify: Callable[[BaseException | None], None] | None = None) -> None:
-        self.event = event
-        self.error: BaseException | None = None
-        # Called by the writer thread once the row is committed (or failed): wakes an awaiting coroutine,
-        # or, without one, sets ``done`` for a blocked thread (an Event costs a lock and a condition: made only then).
-        self.notify = notify
-        self.done = threading.Event() if notify is None else None
-
-
-def _settle(future: asyncio.Future[None], error: BaseException | None) -> None:
-    """Resolve an awaited row's future in its event loop (it may have been cancelled meanwhile)."""
-    if future.done():
-        return
-    if error is not None:
-        future.set_exception(error)
-    else:
-        future.set_result(None)
-
-
-class AuditWriter:
-    """Group commit for audit rows: callers block until their row is committed; one thread commits many at once.
-
-    Nothing acknowledged is lost: :meth:`append` returns only after the
-    transaction holding the row has committed (a failed batch is retried row by
-    row, and a row that still fails raises in its caller, as a direct write
-    would). After :meth:`close`, rows are written directly.
-    """
-
-    def __init__(self, store: Any, max_batch: int = AUDIT_BATCH) -> None:
-        self.store = store
-        self.max_batch = max_batch
-        self._queue: queue.SimpleQueue[_Pending | None] = queue.SimpleQueue()
-        self._lock = threading.Lock()
-        self._closed = False
-        self.batches = 0
-        self.rows = 0
-        self._thread = threading.Thread(target=self._run, name="policymatch-audit", daemon=True)
-        self._thread.start()
-
-    def append(self, event: Any) -> None:
-        """Write ``event``; returns once it is committed (raises what the store raised)."""
-        pending = _Pending(event)
-        if not self._enqueue(pending):
-            self.store.append_audit(event)
-            return
-        assert pending.done is not None
-        pending.done.wait()
-        if pending.error is not None:
-            raise pending.error
-
-    async def commit(self, event: Any) -> None:
-        """Write ``event``; returns once it is committed, awaiting in the event loop instead of a blocked thread.
-
-        The same group commit as :meth:`append` (and the same errors); after :meth:`close` the row
-        is written directly, in a worker thread.
-        """
-        loop = asyncio.get_running_loop()
-        future: asyncio.Future[None] = loop.create_future()
-
-        def notify(error: BaseException | None) -> None:
-            loop.call_soon_threadsafe(_settle, future, error)
-
-        if not self._enqueue(_Pending(event, notify)):
-            await anyio.to_thread.run_sync(self.store.append_audit, event)
-            return
-        await future
-
-    def _enqueue(self, pending: _Pending) -> bool:
-        """Queue ``pending`` for the writer thread; False once closed (the caller writes it directly)."""
-        with self._lock:
-            if self._closed:
-                return False
-            self._queue.put(pending)
-            return True
-
-    def _run(self) -> None:
-        while True:
-            first = self._queue.get()
-            if first is None:
-                return
-            batch = [first]
-            while len(batch) < self.max_batch:
-                try:
-                    more = self._queue.get_nowait()
-                except queue.Empty:
-                    break
-                if more is None:
-                    self._write(batch)
-                    return
-                batch.append(more)
-            self._write(batch)
-
-    def _write(self, batch: list[_Pending]) -> None:
-        try:
-            with self.store.transaction():
-                for pending in batch:
-                    self.store.append_audit(pending.event)
-            self.batches += 1
-            self.rows += len(batch)
-        except BaseException:  # noqa: BLE001 - retried row by row; each caller gets its own error
-            for pending in batch:
-                try:
-                    self.store.append_audit(pending.event)
-                    self.rows += 1
-                except BaseException as exc:  # noqa: BLE001 - handed to the waiting caller
-                    pending.error = exc
-        finally:
-            for pending in batch:
-                if pending.notify is None:
-                    assert pending.done is not None
-                    pending.done.set()
-                    continue
-                try:
-                    pending.notify(pending.error)
-                except RuntimeError:  # the awaiting event loop is closed: no one is left to tell
-                    pass
-
-    def close(self) -> None:
-        """Commit what is queued, stop the thread; later rows are written directly."""
-        with self._lock:
-            if self._closed:
-                return
-            self._closed = True
-            self._queue.put(None)
-        self._thread.join()
 
 
 @dataclass
@@ -456,12 +322,20 @@ def record_audit(
         services.store.append_audit(event)
 
 
-async def commit_audit(services: Services, event: Any) -> None:
-    """Append ``event`` (made by :func:`audit_event`) from the event loop; returns once it is committed."""
+def submit_audit(services: Services, event: Any, notify: Callable[[BaseException | None], None]) -> None:
+    """Append ``event`` (made by :func:`audit_event`) without waiting; ``notify(error)`` once it is committed or failed.
+
+    Through the group commit (:meth:`AuditWriter.submit`); without a writer the row is written here.
+    """
     if services.audit_writer is not None:
-        await services.audit_writer.commit(event)
-    else:
-        await anyio.to_thread.run_sync(services.store.append_audit, event)
+        services.audit_writer.submit(event, notify)
+        return
+    try:
+        services.store.append_audit(event)
+    except BaseException as exc:  # noqa: BLE001 - handed to notify, as the writer does
+        notify(exc)
+        return
+    notify(None)
 
 
 def audit_event(

@@ -5,27 +5,30 @@ A stored enterprise's answer is serialised once and kept in the services'
 model and index versions, ``top_k``, the levels and the day; the audit row is
 written for every request, cached or not.
 
-The answer and its audit row are made in a worker thread under the app's match limiter
-(``POLICYMATCH_MATCH_THREADS`` threads, one by default, see :mod:`api.runtime`); the wait for the audit row's group
-commit happens outside it, in the event loop (:meth:`api.services.AuditWriter.commit`), so no thread
-waits for it and none holds a matching slot meanwhile.
+The answer and its audit row are made in a thread of the app's :class:`~api.runtime.MatchPool`
+(``POLICYMATCH_MATCH_THREADS`` threads, one by default); the thread hands the row to the group commit
+(:meth:`api.services.AuditWriter.submit`) and is free for the next request at once, and the request's
+coroutine awaits one future, resolved when the row is committed: no thread waits for the commit,
+none holds a matching slot meanwhile, and the event loop wakes once per request for both.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextvars
 from functools import partial
 from typing import Any
 
-import anyio.to_thread
 import orjson
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from api.deps import MatchCallerDep, ServicesDep
 from api.errors import ApiError, not_found
+from api.runtime import match_pool
 from api.schemas import MatchRequest, MatchResponse
 from api.security import Principal
-from api.services import CachedMatch, Services, audit_event, commit_audit
+from api.services import CachedMatch, Services, audit_event, submit_audit
 from api.views import as_dict, profile_fingerprint
 from corpus.schemas import validate_profile
 from matcher.answer import answer_layout
@@ -66,13 +69,50 @@ async def match(
     request: Request, body: MatchRequest, principal: MatchCallerDep, services: ServicesDep
 ) -> Response:
     """Policy items for one enterprise, best first, each with its level, condition verdicts, evidence and gaps."""
-    limiter = getattr(request.app.state, "match_limiter", None)  # None without the lifespan: the default pool
-    answer, event = await anyio.to_thread.run_sync(
-        partial(_answer_and_audit_row, body, principal, services), limiter=limiter
-    )
-    # The row's commit is awaited here, in the event loop: no thread waits for it and no matching slot is held.
-    await commit_audit(services, event)
+    loop = asyncio.get_running_loop()
+    answered: asyncio.Future[CachedMatch] = loop.create_future()
+    work = partial(_answer_audited, body, principal, services, partial(_resolve, loop, answered))
+    pool = match_pool(request.app.state, request.app.state.settings.match_threads)  # made by the lifespan
+    pool.submit(partial(contextvars.copy_context().run, work))
+    # Resolved once the row is committed (or the answer or the row failed): the answer waits for its row.
+    answer = await answered
     return Response(answer.body, media_type="application/json")
+
+
+def _answer_audited(body: MatchRequest, principal: Principal, services: Services, resolve: Any) -> None:
+    """In a matching thread: make the answer and its audit row, hand the row on, ``resolve`` once it is committed."""
+    try:
+        answer, event = _answer_and_audit_row(body, principal, services)
+    except BaseException as exc:  # noqa: BLE001 - answered by the awaiting request (an ApiError: 404, 403, 422)
+        resolve(None, exc)
+        return
+    submit_audit(services, event, partial(resolve, answer))
+
+
+def _resolve(
+    loop: asyncio.AbstractEventLoop,
+    answered: asyncio.Future[CachedMatch],
+    answer: CachedMatch | None,
+    error: BaseException | None,
+) -> None:
+    """From any thread: settle the request's future in its event loop with ``answer`` or ``error``."""
+    try:
+        loop.call_soon_threadsafe(_settle, answered, answer, error)
+    except RuntimeError:  # the loop is closed (the server stopped): no one is left to answer
+        pass
+
+
+def _settle(
+    answered: asyncio.Future[CachedMatch], answer: CachedMatch | None, error: BaseException | None
+) -> None:
+    """In the event loop: give the awaiting request its answer or error (unless it was cancelled meanwhile)."""
+    if answered.done():
+        return
+    if error is not None:
+        answered.set_exception(error)
+    else:
+        assert answer is not None
+        answered.set_result(answer)
 
 
 def _answer_and_audit_row(

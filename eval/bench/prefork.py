@@ -40,6 +40,19 @@ def smaps_mb(pid: int) -> dict[str, float]:
     }
 
 
+def context_switches(pid: int, thread: int | None = None) -> int:
+    """Voluntary + involuntary context switches of a process's threads so far (or of one thread, by thread id)."""
+    tasks = [thread] if thread is not None else [int(t) for t in os.listdir(f"/proc/{pid}/task")]
+    total = 0
+    for task in tasks:
+        try:
+            status = Path(f"/proc/{pid}/task/{task}/status").read_text()
+        except OSError:  # a thread that ended meanwhile
+            continue
+        total += sum(int(line.split()[1]) for line in status.splitlines() if "ctxt_switches:" in line)
+    return total
+
+
 def children_of(pid: int) -> list[int]:
     """Direct child processes of ``pid``."""
     out = []
@@ -120,9 +133,14 @@ def measure(data_dir: Path, ids: list[str], workers: int, seconds: int) -> dict[
             cpu0 = sum(cpu_seconds(p) for p in pids)
             # A worker's main thread runs the event loop (HTTP, routing, validation); the others match and audit.
             loop0 = sum(cpu_seconds(p, p) for p in pids)
+            # Every hand-over between threads (event loop, matching, audit writer) is a wake-up: counted per request.
+            switches0 = sum(context_switches(p) for p in pids)
+            loop_switches0 = sum(context_switches(p, p) for p in pids)
             requests, duration_s, errors, p50, p99 = run_wrk(wrk, script, base, 16, seconds)
             cpu = sum(cpu_seconds(p) for p in pids) - cpu0
             loop_cpu = sum(cpu_seconds(p, p) for p in pids) - loop0
+            switches = sum(context_switches(p) for p in pids) - switches0
+            loop_switches = sum(context_switches(p, p) for p in pids) - loop_switches0
             result.update(
                 rate=requests / duration_s,
                 p50_ms=p50,
@@ -130,6 +148,8 @@ def measure(data_dir: Path, ids: list[str], workers: int, seconds: int) -> dict[
                 errors=errors,
                 cpu_ms_per_request=cpu * 1000 / max(requests, 1),
                 event_loop_cpu_ms_per_request=loop_cpu * 1000 / max(requests, 1),
+                context_switches_per_request=switches / max(requests, 1),
+                event_loop_context_switches_per_request=loop_switches / max(requests, 1),
                 requests=requests,
             )
         else:

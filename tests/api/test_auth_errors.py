@@ -278,3 +278,31 @@ def test_logs_are_json_and_never_hold_keys(client, keys, caplog):
     assert all(secret not in line and secret.split(".")[1] not in line for line in lines)
     assert scrub(f"Bearer {secret}") == "Bearer ***"
     assert secret.split(".")[1] not in scrub(f"key={secret}")
+
+
+def test_every_route_identifies_its_caller_at_most_once(client):
+    """A route takes ``PrincipalDep`` or one ``require(...)`` check, never both: each would take a rate-limit token."""
+    from fastapi.routing import APIRoute
+
+    from api.deps import current_principal
+
+    def callers(dependant) -> int:
+        own = (
+            dependant.call is current_principal
+            or getattr(dependant.call, "__qualname__", "") == "require.<locals>.check"
+        )
+        return int(own) + sum(callers(d) for d in dependant.dependencies)
+
+    def api_routes(routes, prefix=""):  # FastAPI keeps an included router as one entry of the app's routes
+        for route in routes:
+            if isinstance(route, APIRoute):
+                yield prefix + route.path, route
+            elif hasattr(route, "original_router"):
+                yield from api_routes(route.original_router.routes, prefix + route.include_context.prefix)
+
+    counted = {
+        path + " " + ",".join(sorted(r.methods)): callers(r.dependant)
+        for path, r in api_routes(client.app.routes)
+    }
+    assert len(counted) > 40 and max(counted.values()) == 1
+    assert counted["/v1/match POST"] == 1

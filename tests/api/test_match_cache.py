@@ -8,9 +8,9 @@ import time
 import pytest
 from api_helpers import auth, match_everything
 
+from api.audit import AuditWriter
 from api.errors import ApiError
 from api.security import KeyRing
-from api.services import AuditWriter
 from corpus.store import AuditEvent, open_store
 
 ITEM = "jj-2024-01#1"

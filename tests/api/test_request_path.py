@@ -13,9 +13,9 @@ from typing import Any
 import pytest
 from api_helpers import auth
 
+from api.audit import AuditWriter
 from api.errors import ApiError
 from api.security import KeyRing, NeedsStore
-from api.services import AuditWriter
 from corpus.store import AuditEvent, open_store
 
 
@@ -152,6 +152,74 @@ def test_an_awaited_row_that_fails_raises_in_its_caller_and_a_cancelled_wait_los
         assert isinstance(results[1], OSError)
         writer.close()
         assert sorted(e.target for e in store.query_audit(action="match")) == ["a", "b", "c", "d"]
+    finally:
+        writer.close()
+        store.close()
+
+
+def test_a_match_is_answered_once_its_row_is_committed_and_a_row_that_fails_fails_the_answer(services, keys):
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+
+    writer = services.audit_writer
+    real = writer.store
+
+    class Refusing:
+        """The real store, refusing the match rows of E005 (as a full disk would refuse them)."""
+
+        def transaction(self) -> Any:
+            return real.transaction()
+
+        def append_audit(self, event: AuditEvent) -> Any:
+            if event.action == "match" and event.target == "E005":
+                raise OSError("disk full")
+            return real.append_audit(event)
+
+    def rows(target: str) -> int:
+        return len(real.query_audit(action="match", target=target, limit=100000))
+
+    admin = auth(keys["admin"])
+    writer.store = Refusing()
+    try:
+        app = create_app(services.settings, services)
+        with TestClient(app, raise_server_exceptions=False, client=("127.0.0.1", 50000)) as client:
+            before_ok, before_failed = rows("E004"), rows("E005")
+            for _ in range(3):  # first computed, then cached: each answer after its own committed row
+                ok = client.post("/v1/match", json={"enterprise_id": "E004"}, headers=admin)
+                assert ok.status_code == 200, ok.text
+                assert rows("E004") == before_ok + 1
+                before_ok += 1
+            failed = client.post("/v1/match", json={"enterprise_id": "E005"}, headers=admin)
+            assert failed.status_code == 500 and failed.json()["error"]["code"] == "internal_error"
+            assert rows("E005") == before_failed
+            missing = client.post("/v1/match", json={"enterprise_id": "NO-SUCH"}, headers=admin)
+            assert missing.status_code == 404  # raised in the matching thread, answered by the request
+            assert app.state.match_pool.threads == 1
+    finally:
+        writer.store = real
+
+
+def test_a_row_handed_on_is_notified_once_committed_and_after_close_written_directly(tmp_path):
+    import threading
+
+    store = open_store(tmp_path / "audit.sqlite3")
+    writer = AuditWriter(store)
+    try:
+        told: list[tuple[str, BaseException | None, int]] = []
+        done = threading.Event()
+
+        def notify(target: str, error: BaseException | None) -> None:
+            # Called once the row is committed: the store already holds it.
+            told.append((target, error, len(store.query_audit(action="match", target=target))))
+            if len(told) == 2:
+                done.set()
+
+        writer.submit(AuditEvent(actor="k", action="match", target="queued"), lambda e: notify("queued", e))
+        writer.close()
+        writer.submit(AuditEvent(actor="k", action="match", target="direct"), lambda e: notify("direct", e))
+        assert done.wait(10)
+        assert told == [("queued", None, 1), ("direct", None, 1)]
     finally:
         writer.close()
         store.close()

@@ -28,11 +28,11 @@ def test_settle_heap_freezes_what_is_alive_and_later_collections_skip_it():
     assert id(old) in {id(o) for o in gc.get_objects()}
 
 
-def test_lifespan_installs_the_match_limiter_and_warms_the_tokenizer(client):
+def test_lifespan_installs_the_match_pool_and_warms_the_tokenizer(client):
     from matcher import text
 
-    limiter = client.app.state.match_limiter
-    assert limiter.total_tokens == client.app.state.settings.match_threads == 1
+    pool = client.app.state.match_pool
+    assert pool.threads == client.app.state.settings.match_threads == 1
     assert gc.get_freeze_count() > 0
     assert text._TOKENIZER is not None
 
