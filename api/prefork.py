@@ -149,10 +149,16 @@ def serve_prefork(
         if pid == 0:
             code = 1
             try:
-                signal.signal(signal.SIGTERM, signal.SIG_DFL)
-                signal.signal(signal.SIGINT, signal.SIG_DFL)
+                # Not the default handler: uvicorn re-raises the signal that stopped it once it has shut down,
+                # and the default action would end the worker before ``run_worker`` closes its services (the
+                # refusal counts of the open window, the queued audit rows). A stop asked for before uvicorn
+                # runs ends the worker the same way.
+                signal.signal(signal.SIGTERM, _leave)
+                signal.signal(signal.SIGINT, _leave)
                 run_worker(settings, store, matcher, sock, workers, limits, feed_cursor)
                 code = 0
+            except SystemExit as leave:
+                code = 0 if leave.code in (0, None) else 1
             finally:
                 os._exit(code)
         children[pid] = slot
@@ -187,6 +193,11 @@ def serve_prefork(
             spawn(slot)
     sock.close()
     return 0
+
+
+def _leave(signum: int, _frame: Any) -> None:
+    """Unwind a worker on SIGTERM / SIGINT outside uvicorn's own handling, so that its services are closed."""
+    raise SystemExit(0)
 
 
 def serve_services(services: Any, workers: int, say: Callable[[str], None], *, settings: Any = None) -> int:

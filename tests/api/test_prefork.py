@@ -11,10 +11,12 @@ from typing import Any
 
 import httpx
 import pytest
-from api_helpers import LEVELS_ALL_QUERY, open_services
+from api_helpers import LEVELS_ALL_QUERY, auth, open_services, seed
 
 from api.app import create_app
 from api.prefork import is_one_worker_only
+from api.settings import Settings
+from corpus.store import open_store
 from eval.bench.serving import free_port, stop, wait_until_up
 
 HERE = Path(__file__).resolve().parent
@@ -123,6 +125,40 @@ def test_an_index_rebuild_is_refused_by_pre_forked_workers(prefork: tuple[str, P
     response = httpx.post(f"{base}/v1/index/rebuild", timeout=30)
     assert response.status_code == 409
     assert response.json()["error"]["code"] == "one_worker_only"
+
+
+def test_a_stopped_worker_writes_the_refusals_it_was_still_counting(tmp_path: Path, models_dir: Path) -> None:
+    """SIGTERM to the parent stops each worker through its own shutdown, which writes the open window's refusals."""
+    data_dir = tmp_path / "data"
+    store = open_store(Settings(data_dir=data_dir).store_path)
+    seed(store)
+    store.create_api_key("admin", None, "test admin")
+    store.close()
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, str(HERE / "prefork_server.py"), str(data_dir), str(models_dir), str(port), "1"],
+        cwd=REPO,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_up(server, base, 300, 0.5)
+        for _ in range(3):
+            refused = httpx.get(f"{base}/v1/policies", headers=auth("not-a-key"), timeout=30)
+            assert refused.status_code == 401, refused.text
+    finally:
+        stop(server)
+    assert server.returncode == 0
+    # The refusals are counted in memory for a 60-second window: only the worker's shutdown wrote them.
+    store = open_store(Settings(data_dir=data_dir).store_path)
+    try:
+        rows = store.query_audit(action="request.refused")
+    finally:
+        store.close()
+    # (Two rows when the requests straddle a window's end; the closed one may be written by the log's thread.)
+    assert {row.details["status"] for row in rows} == {401}
+    assert sum(row.details["count"] for row in rows) == 3
 
 
 def test_which_requests_need_one_worker() -> None:
