@@ -2,11 +2,39 @@
 
 import pytest
 
-from matcher.extraction.document import read_validity
+from matcher.extraction.document import read_addressed_places, read_region, read_validity
 
 
 def _value(fact):
     return fact.value if fact is not None else None
+
+
+# --- region: zones and headlines ----------------------------------------------------------------
+
+
+def test_a_zone_the_table_lists_is_not_ambiguous():
+    # 浦东新区 is both a county of the 2022 table and a zone of ZONE_COUNTIES: one place, so a 主送 line
+    # naming it bounds the items, and a headline naming it narrows the city's 本市.
+    text = "浦东新区、闵行区商务主管部门：现将有关事项通知如下。"
+    addressed = read_addressed_places(text, "31")
+    assert addressed is not None and addressed[1] == ("310115", "310112")
+    page = "浦东新区出台稳企十条 本市企业可申请。据介绍，上海各区将跟进，上海企业踊跃申报。"
+    assert _value(read_region(page)) == "310115"
+
+
+def test_a_headline_narrows_the_region_its_text_calls_its_own():
+    text = (
+        "绵阳推出复工贷款贴息 本报讯 日前，全省首批复工贷款在绵阳发放。四川农信表示，"
+        "我省将继续扩大覆盖面，四川各地可参照执行。"
+    )
+    assert _value(read_region(text)) == "5107"
+
+
+def test_a_headline_outside_the_region_read_changes_nothing():
+    text = (
+        "湖北支援物资运抵 我省企业捐赠的物资已运抵。四川省商务厅表示，我省将继续组织捐赠，四川企业踊跃参与。"
+    )
+    assert _value(read_region(text)) == "51"
 
 
 # --- validity ------------------------------------------------------------------------------------
