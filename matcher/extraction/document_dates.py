@@ -233,7 +233,15 @@ def read_issued(text: str) -> ReadFact | None:
 
 # The sentence that states a whole document's validity names the document itself (本通知 / 本政策 / 以上措施 …).
 _SELF_RE = re.compile(
-    r"(?:本|以上|上述|此)(?:若干)?(?:政策措施|政策|办法|措施|通知|意见|细则|规定|方案|公告|通告|实施意见|实施细则|实施办法|条款|文件)"
+    r"(?:本|以上|上述|此|这些)(?:若干|各项|所有|系列|相关)?"
+    r"(?:政策措施|政策|办法|措施|通知|意见|细则|规定|方案|公告|通告|实施意见|实施细则|实施办法|条款|文件)|"
+    # A document named by its own short title (本《若干措施》, 《实施细则》自…起施行).
+    r"本《[^》]{1,30}》"
+)
+# A sentence that opens with the period itself (政策有效期至…; 执行期限：…; 十、实施期限 …), after a heading's number.
+_PERIOD_HEAD_RE = re.compile(
+    r"\s*(?:[一二三四五六七八九十]+、|（[一二三四五六七八九十]+）|\d{1,2}[、.．])?\s*(?:政策|措施|本政策|本措施)?"
+    r"(?:有效期|执行期|施行期|实施期|适用期|执行时间|实施时间|政策期限)"
 )
 _FROM_ISSUE_RE = re.compile(r"自(?:政策|本[^，。；]{0,6})?(?:印发|发布|公布|下发|颁布)之?日起")
 _FROM_DATE_RE = re.compile(r"自(?=(?:19|20)\d\d\s*年|\d{1,2}月\d{1,2}日)")
@@ -248,6 +256,12 @@ _FROM_ISSUE_PERIOD_RE = re.compile(
 _UNTIL_RE = re.compile(
     r"(?:有效期|执行期|施行期|实施期|执行|实施|施行|有效)(?:限)?(?:暂定)?(?:为|是)?(?:至|到|截至|截止)"
 )
+# What stands just before a validity's last day: 至 / 到 / 截至, 截止时间为, 截止日期是.
+_UNTIL_BEFORE_RE = re.compile(
+    r"(?:至|到|截至|截止)\s*$|(?:截至|截止)(?:时间|日期)?(?:为|是|到|至)?[：:]?\s*$"
+)
+# 2020年2月1日—2020年6月30日 / 2月1日-6月30日: a dash between two days is 至.
+_DASH_RANGE_RE = re.compile(r"[—－\-~～]{1,2}\s*$")
 _RANGE_RE = re.compile(r"自(?P<a>[^，。；至到]{4,16}?)起?(?:至|到)(?P<b>[^，。；]{4,16}?)(?:止|结束|为止)?")
 
 
@@ -267,10 +281,7 @@ def read_validity(text: str, issued: str | None) -> tuple[ReadFact | None, ReadF
     valid_until: ReadFact | None = None
     for start, end in sentences(text):
         sentence = text[start:end]
-        if not (
-            _SELF_RE.search(sentence)
-            or re.match(r"\s*(?:[一二三四五六七八九十]+、)?(?:有效期|执行期|施行期|实施期限)", sentence)
-        ):
+        if not (_SELF_RE.search(sentence) or _PERIOD_HEAD_RE.match(sentence)):
             continue
         if not re.search(r"施行|实施|执行|有效|起|至", sentence):
             continue
@@ -293,13 +304,18 @@ def read_validity(text: str, issued: str | None) -> tuple[ReadFact | None, ReadF
         until_dates = [
             d
             for d in until_dates
-            if re.search(r"(?:至|到|截至|截止)\s*$", text[max(start, d.start - 4) : d.start])
+            if _UNTIL_BEFORE_RE.search(text, max(start, d.start - 8), d.start)
+            or _DASH_RANGE_RE.search(text, max(start, d.start - 2), d.start)
+            and any(e.end <= d.start and d.start - e.end <= 2 for e in dates)
         ]
         if until_dates and valid_until is None:
             d = until_dates[0]
             valid_until = ReadFact(d.day.isoformat(), (d.start, d.end), text[d.start : d.end])
             continue
         period = _PERIOD_RE.search(text, start, end) or _FROM_ISSUE_PERIOD_RE.search(text, start, end)
+        if period is not None and begin is None and valid_from is not None:
+            # 本通知自印发之日起施行。有效期3个月。 — the period counts from the start the sentence before gave.
+            begin = (dt.date.fromisoformat(valid_from.value), valid_from.span or (start, start))
         if period is not None and begin is not None and valid_until is None:
             until = _period_end(begin[0], _count(period.group("n")), period.group("unit"))
             valid_until = ReadFact(until.isoformat(), period.span(), period.group(0))

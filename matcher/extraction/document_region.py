@@ -123,7 +123,8 @@ def _name_index() -> tuple[dict[str, tuple[str, ...]], int]:
             index.setdefault(name, []).append(r.code)
     for name, code in ZONE_COUNTIES.items():
         index.setdefault(name, []).append(code)
-    return {k: tuple(v) for k, v in index.items()}, max(len(k) for k in index)
+    # A zone the table lists too (滨海新区, 浦东新区) is one place, not an ambiguous name of two.
+    return {k: tuple(dict.fromkeys(v)) for k, v in index.items()}, max(len(k) for k in index)
 
 
 @dataclass(frozen=True)
@@ -300,7 +301,9 @@ def _read_region(text: str, title: str) -> ReadFact | None:
     code, (n, mention) = max(counted.items(), key=lambda kv: kv[1][0])
     if n < 2 and len(code) != 2:
         return None  # one passing mention of a city does not make the document its own
-    return ReadFact(_as_document_code(code), (mention.start, mention.end), mention.name)
+    return _headline_place(
+        text, ReadFact(_as_document_code(code), (mention.start, mention.end), mention.name)
+    )
 
 
 # An answer passage (政务问答) names no issuer; when it is this short and every place it names lies in one
@@ -320,7 +323,28 @@ def _passage_region(text: str) -> ReadFact | None:
     own = next((m for m in mentions if any(_trimmed(c) == province for c in m.codes)), None)
     if own is None:
         return None
-    return ReadFact(province, (own.start, own.end), own.name)
+    return _headline_place(text, ReadFact(province, (own.start, own.end), own.name))
+
+
+# A crawled page opens with its headline; the first place it names (成都推出…, 滨海新区出台…) is what the page is about.
+_HEADLINE_CHARS = 40
+
+
+def _headline_place(text: str, read: ReadFact) -> ReadFact:
+    """Narrow a region read from 本市 words or a passage to the place the headline names first, when inside it.
+
+    A page whose headline is 成都推出减税抗疫贷 and whose text names 四川 firms is 成都's (5101), not the
+    province's; a headline naming no place, or one outside the region read, changes nothing.
+    """
+    mentions = _mentions(text, 0, min(len(text), _HEADLINE_CHARS))
+    if not mentions or len(mentions[0].codes) != 1 or not read.value:
+        return read
+    first = mentions[0]
+    code = _as_document_code(_trimmed(first.codes[0]))
+    wider = _trimmed(read.value)
+    if code != wider and code.startswith(wider):
+        return ReadFact(code, (first.start, first.end), first.name)
+    return read
 
 
 # What a posted 发文机关 adds after the issuer's name: where it was published (（广州市人民政府门户发布）).
