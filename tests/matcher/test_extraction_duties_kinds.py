@@ -1,0 +1,56 @@
+"""Duties after the grant and kinds of enterprise (issue 14, x33): sentences written for these tests."""
+
+from __future__ import annotations
+
+import pytest
+
+from corpus.conditions import Condition, leaves
+from matcher.extraction import extract_entries
+
+
+def _fields(text: str, field: str) -> list[Condition]:
+    found = [c for c in leaves(extract_entries(text)) if c.field == field]
+    for condition in found:
+        assert condition.span and condition.span in text, condition
+    return found
+
+
+def _spans(text: str, field: str = "undecidable") -> list[str]:
+    return [c.span or "" for c in _fields(text, field)]
+
+
+# --- a duty once supported is no requirement of eligibility ----------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("sentence", "word"),
+    [
+        ("对暂时无力缴纳的企业，可缓缴三个月，期满后企业应及时足额补缴。", "补缴"),
+        ("对新建的研发平台给予50万元补助，获补助的单位应按规定使用资金。", "使用资金"),
+        ("对通过评审的项目给予补助，资料不全的项目需补正材料。", "补正"),
+        ("对按期还款的小微企业给予贴息，到期后企业应归还本金。", "归还"),
+        ("对申报的企业给予奖励，申报企业应对所报数据和材料的真实性、完整性、准确性负责。", "负责"),
+        ("对已完成的项目给予补助，已结题项目需附结题报告。", "结题报告"),
+    ],
+)
+def test_a_duty_after_the_grant_is_no_requirement(sentence: str, word: str) -> None:
+    assert not [span for span in _spans(sentence) if word in span]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "word"),
+    [
+        ("支持企业应急物资储备，给予一次性补助。", "急物资"),
+        ("开展企业应收账款融资专项行动。", "收账款"),
+        ("建立企业应对疫情帮扶机制。", "对疫情"),
+        ("鼓励企业应用国产装备，按投资额给予补助。", "用国产"),
+    ],
+)
+def test_a_word_that_begins_with_ying_is_no_duty(sentence: str, word: str) -> None:
+    # The 须/应 reading would start right after 应 (急物资储备); another reader may still take the whole part.
+    assert not [span for span in _spans(sentence) if span.startswith(word)]
+
+
+def test_a_duty_the_applicant_must_meet_stays() -> None:
+    sentence = "对通过验收的企业给予奖励，申报企业须通过两化融合管理体系贯标评定。"
+    assert [span for span in _spans(sentence) if "两化融合" in span]
