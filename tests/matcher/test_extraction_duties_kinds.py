@@ -54,3 +54,23 @@ def test_a_word_that_begins_with_ying_is_no_duty(sentence: str, word: str) -> No
 def test_a_duty_the_applicant_must_meet_stays() -> None:
     sentence = "对通过验收的企业给予奖励，申报企业须通过两化融合管理体系贯标评定。"
     assert [span for span in _spans(sentence) if "两化融合" in span]
+
+
+# --- 规上 of a trade other than industry is no 规上工业企业 ----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("sentence", "span"),
+    [
+        ("对年度新增的规上服务业企业，给予一次性奖励。", "规上服务业企业"),
+        ("对规上批发业企业，按销售额增量给予奖励。", "规上批发业企业"),
+    ],
+)
+def test_scale_of_a_trade_is_no_industrial_title(sentence: str, span: str) -> None:
+    assert _fields(sentence, "qualifications") == []
+    assert span in _spans(sentence)
+
+
+@pytest.mark.parametrize("sentence", ["对规上工业企业给予奖励。", "对当年在库的规上企业，给予奖励。"])
+def test_scale_of_industry_stays_the_title(sentence: str) -> None:
+    assert [c.value for c in _fields(sentence, "qualifications")] == ["规上工业企业"]
