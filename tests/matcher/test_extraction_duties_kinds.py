@@ -74,3 +74,23 @@ def test_scale_of_a_trade_is_no_industrial_title(sentence: str, span: str) -> No
 @pytest.mark.parametrize("sentence", ["对规上工业企业给予奖励。", "对当年在库的规上企业，给予奖励。"])
 def test_scale_of_industry_stays_the_title(sentence: str) -> None:
     assert [c.value for c in _fields(sentence, "qualifications")] == ["规上工业企业"]
+
+
+# --- a hardship that names a reason or a problem, or a cause an office must not act on -------------
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "对小微企业给予补助。纳税人可补办延期申报手续，同时填写受疫情影响的正当理由。",
+        "对外贸企业开通法律服务热线，帮助其处理因疫情导致的各种商事法律问题。",
+        "对小微企业，不得因疫情期间经营情况变化而降低其发票领用数量。",
+    ],
+)
+def test_a_hardship_that_names_a_reason_is_no_requirement(sentence: str) -> None:
+    # The hardship pattern would read 受疫情影响 / 因疫情导致 on its own; a part reader may still take the part.
+    assert not [span for span in _spans(sentence) if span.startswith(("受疫情", "因疫情"))]
+
+
+def test_a_hardship_of_the_enterprise_stays() -> None:
+    assert "受疫情影响" in _spans("对受疫情影响的小微企业，给予一次性补助。")
