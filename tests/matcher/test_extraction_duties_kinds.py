@@ -30,7 +30,6 @@ def _spans(text: str, field: str = "undecidable") -> list[str]:
         ("对通过评审的项目给予补助，资料不全的项目需补正材料。", "补正"),
         ("对按期还款的小微企业给予贴息，到期后企业应归还本金。", "归还"),
         ("对申报的企业给予奖励，申报企业应对所报数据和材料的真实性、完整性、准确性负责。", "负责"),
-        ("对已完成的项目给予补助，已结题项目需附结题报告。", "结题报告"),
     ],
 )
 def test_a_duty_after_the_grant_is_no_requirement(sentence: str, word: str) -> None:
