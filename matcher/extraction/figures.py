@@ -208,11 +208,17 @@ _COPULA_RE = re.compile(r"(?:^|[）)：:；;，,、①-⑳]|(?<![\d.])\d|须|应
 _PLANNED_TITLE_RE = re.compile(r"拟(?:认定|评定|申报|申请|入选|列入|推荐|培育)?(?:为)?(?:的)?$")
 # What may stand before a two-character alias for it to be a word of its own (的高企, 对高企, 、高企).
 _SHORT_ALIAS_BEFORE = r"[的对为、和或及与，,：:\s市区县省]"
+# 规上服务业企业 / 规模以上批发业企业: "above the size line" of a trade other than industry. The table's 规上 names
+# industry only and holds no such title, so the kind is a requirement no field decides (labelling guide §5).
+_SCALE_OF_TRADE_RE = re.compile(
+    r"(?:服务业|服务|批发|零售|住宿|餐饮|商贸|贸易|文化|软件|信息|建筑|房地产|交通|物流)(?:[^，；。、的]{0,6}?(?:企业|单位))?"
+)
 
 
 def _qualifications(text: str) -> Iterator[_Found]:
     pattern, aliases = _qualification_re()
     found: list[tuple[int, int, str]] = []
+    kinds: list[_Found] = []
     # Quotes vary (“小巨人” / "小巨人" / none): match on the text without them, map offsets back.
     kept = [i for i, ch in enumerate(text) if ch not in QUOTES]
     bare = "".join(text[i] for i in kept)
@@ -226,6 +232,17 @@ def _qualifications(text: str) -> Iterator[_Found]:
         ):
             continue
         start, end = kept[match.start()], kept[match.end() - 1] + 1
+        if title == "规上工业企业" and "工业" not in match.group(0):
+            trade = _SCALE_OF_TRADE_RE.match(text, end)
+            if trade:
+                kinds.append(
+                    _Found(
+                        start,
+                        trade.end(),
+                        Condition("undecidable", "eq", text[start : trade.end()], text[start : trade.end()]),
+                    )
+                )
+                continue
         if end < len(text) and text[end] in QUOTES:
             end += 1
         head = text[_window_start(text, start, 20) : start]
@@ -279,3 +296,4 @@ def _qualifications(text: str) -> Iterator[_Found]:
             )
         elif not negated:
             yield _Found(start, end, Condition("qualifications", "in", titles, text[start:end]))
+    yield from kinds

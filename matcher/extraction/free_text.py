@@ -19,6 +19,13 @@ def _undecidable_re() -> tuple[re.Pattern[str], ...]:
 
 # 根据受疫情影响情况 / 视受疫情影响程度: what the authorities weigh, a noun phrase, no requirement.
 _WEIGHED_RE = re.compile(r"情况|程度")
+# 填写受疫情影响的正当理由 / 处理因疫情导致的商事法律问题: the hardship names a reason or a problem, not the
+# enterprise; 不得因疫情…而降低: what an office must not do for that cause. No requirement either way.
+_REASON_AFTER_RE = re.compile(
+    r"[^，；。、]{0,4}?的(?:正当)?(?:理由|原因)|[^，；。、]{0,4}?的[^，；。、的]{0,8}?问题"
+)
+_NOT_FOR_CAUSE_RE = re.compile(r"不得$")
+_HARDSHIP_RE = re.compile(r"^(?:受|因)(?:新冠肺炎|新型冠状病毒|疫情)")
 
 
 def _undecidable(text: str) -> Iterator[_Found]:
@@ -26,6 +33,11 @@ def _undecidable(text: str) -> Iterator[_Found]:
         for match in pattern.finditer(text):
             span = match.group(0).strip("，、 ")
             if len(span) < 3 or _WEIGHED_RE.match(text, match.end()):
+                continue
+            if _HARDSHIP_RE.match(span) and (
+                _REASON_AFTER_RE.match(text, match.end())
+                or _NOT_FOR_CAUSE_RE.search(text, max(0, match.start() - 2), match.start())
+            ):
                 continue
             start = match.start() + match.group(0).find(span)
             yield _Found(start, start + len(span), Condition("undecidable", "eq", span, span))
