@@ -237,6 +237,19 @@ def _grant_to_whom(text: str, part: _Span, first: _Found) -> re.Match[str] | Non
     return _WORD_RE.search(text, whom.end(), part.end)
 
 
+# What a lead-in says after whom it names (按以下规定执行 / 可享受下列支持 / 给予如下扶持): the measures follow.
+# 以下 after a figure is "below" (30万元以下): only a lead-in verb before it, and what it leads on to.
+_LEADS_ON_RE = re.compile(
+    r"[^，,。；;：:\d]{0,6}?(?:按照?|执行|享受|适用|给予|实行)(?:以下|下列|如下)[^，,。；;：:]{0,4}?"
+    r"(?:规定|政策|措施|支持|扶持|优惠|条款|办法)"
+)
+
+
+def _colon_at(text: str, start: int, end: int) -> int:
+    """Return where the last colon in ``text[start:end]`` stands, or -1."""
+    return max(text.rfind("：", start, end), text.rfind(":", start, end))
+
+
 _RELIEF_FIRST_RE = re.compile(r"[\s　]*(?:减免|免收|减收|减半收取)")
 
 
@@ -280,6 +293,23 @@ def _part_tiers(
             continue
         # …的，市、县两级财政要及时启动…，简化审批流程: what departments must do is no outcome.
         if _DUTY_RE.search(text, required[0].end, verb.start()):
+            continue
+        # 受疫情影响较大的中小企业，可享受以下支持：对其中的小微企业，免收…: what precedes a colon is said of every
+        # measure after it, not of the first one only. 对受疫情影响的企业，按以下规定执行 / 给予以下支持：…: a lead-in
+        # grants nothing itself; the part's measure, if any, follows its colon.
+        lead = _LEADS_ON_RE.match(text, verb.start(), part.end)
+        colon = (
+            _colon_at(text, part.start, verb.start())
+            if lead is None
+            else _colon_at(text, lead.end(), part.end)
+        )
+        after = [(f, r) for f, r in inside if f.start > colon >= 0 and r == "require"]
+        if after:
+            verb = verb if lead is None else _OUTCOME_VERB_RE.search(text, after[0][0].end, part.end)
+            inside, part = [(f, r) for f, r in inside if f.start > colon], _Span(colon + 1, part.end)
+        elif lead is not None:
+            continue
+        if verb is None:
             continue
         tiered.append((part, verb, inside))
     if len(tiered) + min(1, len(open_parts)) < 2:
