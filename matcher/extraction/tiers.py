@@ -245,6 +245,26 @@ _LEADS_ON_RE = re.compile(
 )
 
 
+# What an enterprise gets beyond the outcome verbs (降低…费率, 下调贷款利率, 取消反担保要求, 准予延期, 出具…证明,
+# 优先办理): a measure, unless an authority's duty (加强 / 落实 / 指导 / 督促 / 做好 / 协助 / 引导 …, 由…部门, 要)
+# stands before it in its part, or it is refused or owed (不得…降低 / 应及时履行…).
+_UNLISTED_MEASURE_RE = re.compile(
+    r"降低|下调|下浮|取消|免除|减收|延缓|放宽|准予|出具|优先(?:办理|安排|审批|保障|处理)|减按"
+)
+_AUTHORITY_DUTY_RE = re.compile(
+    r"加强|落实|指导|督促|做好|协助|帮助|引导|推动|协调|鼓励|由[^，,。；;]{0,16}?(?:部门|机构|政府|财政|银行)"
+    r"|(?<![重主需只])要(?![求素点])|不得|禁止|不|应(?!当)"
+)
+
+
+def _unlisted_measure(text: str, part: _Span, first: _Found) -> re.Match[str] | None:
+    """Return the measure a part grants after its requirement with a verb the outcomes do not list, or None."""
+    measure = _UNLISTED_MEASURE_RE.search(text, first.end, part.end)
+    if measure is None or _AUTHORITY_DUTY_RE.search(text, part.start, measure.start()):
+        return None
+    return measure
+
+
 def _colon_at(text: str, start: int, end: int) -> int:
     """Return where the last colon in ``text[start:end]`` stands, or -1."""
     return max(text.rfind("：", start, end), text.rfind(":", start, end))
@@ -267,6 +287,9 @@ def _part_tiers(
     parts = _split(text, _PART_END, marks=True)
     tiered = []
     open_parts: list[tuple[_Span, re.Match[str]]] = []
+    # Parts that grant with a verb the outcomes do not list (降低担保费率 / 取消反担保要求): more measures of an item
+    # that gives two already; alone they were too often an office's work to read as tiers (x28).
+    unlisted: list[tuple[_Span, re.Match[str], list[tuple[_Found, str]]]] = []
     ordered = sorted(roles, key=lambda x: x[0].start)  # stable: roles come in text order already
     heading = _HEADING_RE.match(text)
     for part in parts:
@@ -289,7 +312,12 @@ def _part_tiers(
         if verb is None:
             # 减免…停产高压企业容量电费: the relief opens the part, whose object is the enterprises' charge.
             verb = _RELIEF_FIRST_RE.match(text, part.start, required[0].start)
-        if verb is None or _OBLIGATION_RE.search(text, part.start, part.end):
+        if _OBLIGATION_RE.search(text, part.start, part.end):
+            continue
+        if verb is None:
+            measure = _unlisted_measure(text, part, required[0])
+            if measure is not None:
+                unlisted.append((part, measure, inside))
             continue
         # …的，市、县两级财政要及时启动…，简化审批流程: what departments must do is no outcome.
         if _DUTY_RE.search(text, required[0].end, verb.start()):
@@ -312,6 +340,8 @@ def _part_tiers(
         if verb is None:
             continue
         tiered.append((part, verb, inside))
+    if len(tiered) >= 2 and unlisted:
+        tiered = sorted(tiered + unlisted, key=lambda x: x[0].start)
     if len(tiered) + min(1, len(open_parts)) < 2:
         return None
     lifted = _lift_common([mine for _, _, mine in tiered], text)
