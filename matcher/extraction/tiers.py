@@ -257,10 +257,16 @@ _AUTHORITY_DUTY_RE = re.compile(
 )
 
 
+_CONDITION_CLAUSE_RE = re.compile(r"[^，,。；;]*的[，,]")
+
+
 def _unlisted_measure(text: str, part: _Span, first: _Found) -> re.Match[str] | None:
     """Return the measure a part grants after its requirement with a verb the outcomes do not list, or None."""
     measure = _UNLISTED_MEASURE_RE.search(text, first.end, part.end)
     if measure is None or _AUTHORITY_DUTY_RE.search(text, part.start, measure.start()):
+        return None
+    # 造成合同违约或取消的，…: the verb sits in a clause that states a condition, no measure.
+    if _CONDITION_CLAUSE_RE.match(text, measure.end(), part.end):
         return None
     return measure
 

@@ -42,3 +42,12 @@ def test_an_office_duty_or_a_refusal_before_the_verb_is_no_measure() -> None:
     ):
         tiers = _tiers(_TWO_MEASURES + tail)
         assert [t.support for t in tiers] == ["给予展期", "免收担保费"]
+
+
+def test_an_unlisted_verb_inside_a_condition_clause_is_no_measure() -> None:
+    # 造成合同违约或取消的，…: 取消 says what befell the enterprise (a condition), and the part grants nothing itself.
+    text = (
+        _TWO_MEASURES
+        + "对外贸企业因疫情无法按时交付订单，造成合同违约或取消的，贸促会应帮助其申请不可抗力证明。"
+    )
+    assert [t.support for t in _tiers(text)] == ["给予展期", "免收担保费"]
