@@ -237,6 +237,45 @@ def _grant_to_whom(text: str, part: _Span, first: _Found) -> re.Match[str] | Non
     return _WORD_RE.search(text, whom.end(), part.end)
 
 
+# What a lead-in says after whom it names (按以下规定执行 / 可享受下列支持 / 给予如下扶持): the measures follow.
+# 以下 after a figure is "below" (30万元以下): only a lead-in verb before it, and what it leads on to.
+_LEADS_ON_RE = re.compile(
+    r"[^，,。；;：:\d]{0,6}?(?:按照?|执行|享受|适用|给予|实行)(?:以下|下列|如下)[^，,。；;：:]{0,4}?"
+    r"(?:规定|政策|措施|支持|扶持|优惠|条款|办法)"
+)
+
+
+# What an enterprise gets beyond the outcome verbs (降低…费率, 下调贷款利率, 取消反担保要求, 准予延期, 出具…证明,
+# 优先办理): a measure, unless an authority's duty (加强 / 落实 / 指导 / 督促 / 做好 / 协助 / 引导 …, 由…部门, 要)
+# stands before it in its part, or it is refused or owed (不得…降低 / 应及时履行…).
+_UNLISTED_MEASURE_RE = re.compile(
+    r"降低|下调|下浮|取消|免除|减收|延缓|放宽|准予|出具|优先(?:办理|安排|审批|保障|处理)|减按"
+)
+_AUTHORITY_DUTY_RE = re.compile(
+    r"加强|落实|指导|督促|做好|协助|帮助|引导|推动|协调|鼓励|由[^，,。；;]{0,16}?(?:部门|机构|政府|财政|银行)"
+    r"|(?<![重主需只])要(?![求素点])|不得|禁止|不|应(?!当)"
+)
+
+
+_CONDITION_CLAUSE_RE = re.compile(r"[^，,。；;]*的[，,]")
+
+
+def _unlisted_measure(text: str, part: _Span, first: _Found) -> re.Match[str] | None:
+    """Return the measure a part grants after its requirement with a verb the outcomes do not list, or None."""
+    measure = _UNLISTED_MEASURE_RE.search(text, first.end, part.end)
+    if measure is None or _AUTHORITY_DUTY_RE.search(text, part.start, measure.start()):
+        return None
+    # 造成合同违约或取消的，…: the verb sits in a clause that states a condition, no measure.
+    if _CONDITION_CLAUSE_RE.match(text, measure.end(), part.end):
+        return None
+    return measure
+
+
+def _colon_at(text: str, start: int, end: int) -> int:
+    """Return where the last colon in ``text[start:end]`` stands, or -1."""
+    return max(text.rfind("：", start, end), text.rfind(":", start, end))
+
+
 _RELIEF_FIRST_RE = re.compile(r"[\s　]*(?:减免|免收|减收|减半收取)")
 
 
@@ -254,6 +293,9 @@ def _part_tiers(
     parts = _split(text, _PART_END, marks=True)
     tiered = []
     open_parts: list[tuple[_Span, re.Match[str]]] = []
+    # Parts that grant with a verb the outcomes do not list (降低担保费率 / 取消反担保要求): more measures of an item
+    # that gives two already; alone they were too often an office's work to read as tiers (x28).
+    unlisted: list[tuple[_Span, re.Match[str], list[tuple[_Found, str]]]] = []
     ordered = sorted(roles, key=lambda x: x[0].start)  # stable: roles come in text order already
     heading = _HEADING_RE.match(text)
     for part in parts:
@@ -276,12 +318,36 @@ def _part_tiers(
         if verb is None:
             # 减免…停产高压企业容量电费: the relief opens the part, whose object is the enterprises' charge.
             verb = _RELIEF_FIRST_RE.match(text, part.start, required[0].start)
-        if verb is None or _OBLIGATION_RE.search(text, part.start, part.end):
+        if _OBLIGATION_RE.search(text, part.start, part.end):
+            continue
+        if verb is None:
+            measure = _unlisted_measure(text, part, required[0])
+            if measure is not None:
+                unlisted.append((part, measure, inside))
             continue
         # …的，市、县两级财政要及时启动…，简化审批流程: what departments must do is no outcome.
         if _DUTY_RE.search(text, required[0].end, verb.start()):
             continue
+        # 受疫情影响较大的中小企业，可享受以下支持：对其中的小微企业，免收…: what precedes a colon is said of every
+        # measure after it, not of the first one only. 对受疫情影响的企业，按以下规定执行 / 给予以下支持：…: a lead-in
+        # grants nothing itself; the part's measure, if any, follows its colon.
+        lead = _LEADS_ON_RE.match(text, verb.start(), part.end)
+        colon = (
+            _colon_at(text, part.start, verb.start())
+            if lead is None
+            else _colon_at(text, lead.end(), part.end)
+        )
+        after = [(f, r) for f, r in inside if f.start > colon >= 0 and r == "require"]
+        if after:
+            verb = verb if lead is None else _OUTCOME_VERB_RE.search(text, after[0][0].end, part.end)
+            inside, part = [(f, r) for f, r in inside if f.start > colon], _Span(colon + 1, part.end)
+        elif lead is not None:
+            continue
+        if verb is None:
+            continue
         tiered.append((part, verb, inside))
+    if len(tiered) >= 2 and unlisted:
+        tiered = sorted(tiered + unlisted, key=lambda x: x[0].start)
     if len(tiered) + min(1, len(open_parts)) < 2:
         return None
     lifted = _lift_common([mine for _, _, mine in tiered], text)
