@@ -18,6 +18,8 @@ from typing import Any
 
 from api.views import as_dict
 from corpus.store.records import chunks
+from matcher.answer import targets_layout
+from matcher.targets import TargetRow
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 # Also the full-width forms: some spreadsheets (WPS) normalise them before parsing.
@@ -127,8 +129,9 @@ def add_risk(store: Any, matcher: Any, rows: Sequence[dict[str, Any]], item_id: 
             row["risk"] = notes[str(row["enterprise_id"])]
 
 
-def with_risk(store: Any, matcher: Any, rows: Iterable[Any]) -> Iterator[dict[str, Any]]:
-    """Yield target rows as dicts with their 三色预警 colour, a chunk at a time (an export stays a stream)."""
-    for chunk in chunks((as_dict(row) for row in rows), RISK_CHUNK):
-        add_risk(store, matcher, chunk)
-        yield from chunk
+def with_risk(store: Any, matcher: Any, rows: Iterable[TargetRow]) -> Iterator[dict[str, Any]]:
+    """Yield target rows laid out as the page lays them out, with their 三色预警 colour, a chunk at a time (a stream)."""
+    for chunk in chunks(rows, RISK_CHUNK):
+        laid_out = targets_layout(chunk, risk=True)[0]
+        add_risk(store, matcher, laid_out)
+        yield from laid_out

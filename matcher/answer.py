@@ -1,4 +1,4 @@
-"""The 智能匹配 answer laid out once, in the published key order (``POST /v1/match``, api.md).
+"""The 智能匹配 answer and the 精准推送 target row laid out once, in the published key order (api.md).
 
 :meth:`matcher.matching.MatchResponse.to_dict` and the route both take the answer from
 :func:`answer_layout`, the one place that knows its key order: the declared keys of each part in
@@ -9,6 +9,10 @@ group's members are written as :meth:`ConditionResult.to_dict` writes them: the 
 them as plain dicts. ``tests/api/test_match_serialise.py`` holds this layout to the schema's own
 dump, byte for byte.
 
+A target row (``GET /v1/policies/{id}/targets``, the CSV export, :meth:`matcher.targets.TargetRow.to_dict`)
+is laid out by :func:`target_layout` the same way, in ``api.schemas.TargetPublic``'s order, its conditions
+by the same :func:`condition_layout` and its numbers by the same rounding.
+
 The layout also says whether every typed value is as the schema dumps it (texts are ``str``,
 numbers ``float``, verdicts one of three, groups ``any``): only then may its JSON be written
 without validating it against the schema (by a writer that refuses keys that are not strings).
@@ -16,16 +20,19 @@ without validating it against the schema (by a writer that refuses keys that are
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from corpus.conditions import ConditionResult, Group
 from matcher.facts import round6
 
 if TYPE_CHECKING:
+    from matcher.eligibility import Gap
     from matcher.matching import MatchResponse, MatchResult
+    from matcher.targets import TargetRow
 
 _VERDICTS = frozenset(("met", "unmet", "unknown"))
+_OPTIONAL_TEXT = (str, type(None))
 
 
 def condition_layout(result: ConditionResult) -> tuple[dict[str, Any], bool]:
@@ -67,21 +74,10 @@ def result_layout(result: MatchResult, rounded: Sequence[float] | None = None) -
     floats); without it each is rounded here, and the result counts as typed only if all are floats.
     A key that is not a string is left to the JSON writer, which refuses it (the schema decides then).
     """
-    score, breakdown = result.score, result.score_breakdown
-    typed = True
-    if rounded is None:
-        rounded = [round(score, 6), *(round(v, 6) for v in breakdown.values())]
-        typed = all(type(v) is float for v in rounded)
-    conditions = []
-    for condition in result.conditions:
-        laid_out, condition_typed = condition_layout(condition)
-        conditions.append(laid_out)
-        typed = typed and condition_typed
-    gaps = []
-    for gap in result.gaps:
-        text = gap.text
-        gaps.append(text)
-        typed = typed and type(text) is str
+    breakdown = result.score_breakdown
+    rounded, typed = _rounded(result.score, breakdown, rounded)
+    conditions, gaps, verdicts_typed = _verdicts_layout(result.conditions, result.gaps)
+    typed = typed and verdicts_typed
     fulfilment, support = result.fulfilment, result.support
     out: dict[str, Any] = {
         "policy_id": result.policy_id,
@@ -118,22 +114,10 @@ def answer_layout(response: MatchResponse) -> tuple[dict[str, Any], bool]:
     """Lay out a whole answer; also say whether every typed value is as the schema dumps it."""
     results: list[dict[str, Any]] = []
     typed = type(response.model) is str and type(response.index) is str
-    # Every result's score and breakdown rounded as one array (round6: the same floats as round()); a
-    # value not a float (an int rounds to an int) leaves each result to round its own.
-    numbers = [v for r in response.results for v in (r.score, *r.score_breakdown.values())]
-    if numbers and all(type(v) is float for v in numbers):
-        rounded, start = round6(numbers), 0
-        for r in response.results:
-            end = start + 1 + len(r.score_breakdown)
-            laid_out, result_typed = result_layout(r, rounded[start:end])
-            results.append(laid_out)
-            typed = typed and result_typed
-            start = end
-    else:
-        for r in response.results:
-            laid_out, result_typed = result_layout(r)
-            results.append(laid_out)
-            typed = typed and result_typed
+    for r, rounded in zip(response.results, rounded_together(response.results), strict=True):
+        laid_out, result_typed = result_layout(r, rounded)
+        results.append(laid_out)
+        typed = typed and result_typed
     out = {
         "results": results,
         "model": response.model,
@@ -143,3 +127,109 @@ def answer_layout(response: MatchResponse) -> tuple[dict[str, Any], bool]:
         "candidates": response.candidates,
     }
     return out, typed
+
+
+def target_layout(
+    row: TargetRow, rounded: Sequence[float] | None = None, *, risk: bool = False
+) -> tuple[dict[str, Any], bool]:
+    """Lay out one target row in ``TargetPublic``'s key order; also say whether it is typed as published.
+
+    The declared keys first (with ``risk: None`` after ``support`` when ``risk``: the page's slot for
+    the 三色预警 note, filled in place), then the row's v2 ``extras`` and its own undeclared keys
+    (``policy_id``, ``flags``, ``excluded``, ``rank``) in the order the schema dumped them from the
+    row's former dict: the extras first, an extra named as one of the row's keys keeping its place
+    with the row's value. ``rounded`` as in :func:`result_layout`.
+    """
+    breakdown = row.score_breakdown
+    rounded, typed = _rounded(row.score, breakdown, rounded)
+    conditions, gaps, verdicts_typed = _verdicts_layout(row.conditions, row.gaps)
+    out: dict[str, Any] = {
+        "enterprise_id": row.enterprise_id,
+        "name": row.name,
+        "item_id": row.item_id,
+        "level": row.level,
+        "score": rounded[0],
+        "score_breakdown": dict(zip(breakdown, rounded[1:], strict=True)),
+        "conditions": conditions,
+        "gaps": gaps,
+        "fulfilment": row.fulfilment,
+        "support": row.support,
+    }
+    if risk:
+        out["risk"] = None
+    own = {"policy_id": row.policy_id, "flags": list(row.flags), "excluded": row.excluded, "rank": row.rank}
+    extras = row.extras
+    if extras.keys().isdisjoint(out) and extras.keys().isdisjoint(own):
+        out.update(extras)
+        out.update(own)
+    else:
+        out.update((key, own.get(key, value)) for key, value in extras.items() if key not in out)
+        out.update((key, value) for key, value in own.items() if key not in out)
+    typed = (
+        typed
+        and verdicts_typed
+        and type(row.enterprise_id) is str
+        and type(row.name) is str
+        and type(row.item_id) in _OPTIONAL_TEXT
+        and type(row.level) is str
+        and type(row.fulfilment) in _OPTIONAL_TEXT
+        and type(row.support) in _OPTIONAL_TEXT
+    )
+    return out, typed
+
+
+def targets_layout(rows: Sequence[TargetRow], *, risk: bool = False) -> tuple[list[dict[str, Any]], bool]:
+    """Lay out target rows (a page, an export's chunk); also say whether all are typed as published."""
+    out: list[dict[str, Any]] = []
+    typed = True
+    for row, rounded in zip(rows, rounded_together(rows), strict=True):
+        laid_out, row_typed = target_layout(row, rounded, risk=risk)
+        out.append(laid_out)
+        typed = typed and row_typed
+    return out, typed
+
+
+def rounded_together(scored: Sequence[MatchResult | TargetRow]) -> list[list[float] | None]:
+    """Each one's score and breakdown values rounded to six places, all as one array (``round6``).
+
+    The same floats as ``round(v, 6)``; when a value is not a float (an int rounds to an int) each
+    one is left to round its own (None).
+    """
+    numbers = [v for r in scored for v in (r.score, *r.score_breakdown.values())]
+    if not numbers or not all(type(v) is float for v in numbers):
+        return [None] * len(scored)
+    rounded, start = round6(numbers), 0
+    out: list[list[float] | None] = []
+    for r in scored:
+        end = start + 1 + len(r.score_breakdown)
+        out.append(rounded[start:end])
+        start = end
+    return out
+
+
+def _rounded(
+    score: float, breakdown: Mapping[str, float], rounded: Sequence[float] | None
+) -> tuple[Sequence[float], bool]:
+    """Round the score and the breakdown's values to six places (``rounded`` when given); say whether all are floats."""
+    if rounded is not None:
+        return rounded, True
+    mine = [round(score, 6), *(round(v, 6) for v in breakdown.values())]
+    return mine, all(type(v) is float for v in mine)
+
+
+def _verdicts_layout(
+    results: Sequence[ConditionResult], gaps: Sequence[Gap]
+) -> tuple[list[dict[str, Any]], list[str], bool]:
+    """Lay out the condition verdicts and the gaps' texts; also say whether they are typed as published."""
+    typed = True
+    conditions = []
+    for condition in results:
+        laid_out, condition_typed = condition_layout(condition)
+        conditions.append(laid_out)
+        typed = typed and condition_typed
+    texts = []
+    for gap in gaps:
+        text = gap.text
+        texts.append(text)
+        typed = typed and type(text) is str
+    return conditions, texts, typed

@@ -16,14 +16,13 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from corpus.conditions import ConditionResult, ItemVerdict
-from matcher.eligibility import Gap
+from corpus.conditions import ItemVerdict
 
 WindowStatus = str  # "upcoming" | "open" | "closed"
 
@@ -172,27 +171,3 @@ def round6(values: Sequence[float] | np.ndarray) -> list[float]:
         for j in np.flatnonzero(~exact).tolist():
             out[j] = round(float(x[j]), 6)
     return out
-
-
-def verdict_json(
-    level: str,
-    score: float,
-    score_breakdown: Mapping[str, float],
-    conditions: Sequence[ConditionResult],
-    gaps: Sequence[Gap],
-    rounded: Sequence[float] | None = None,
-) -> dict[str, Any]:
-    """Return the level, score and verdicts of a target row, JSON-ready (a match result: ``matcher.answer``).
-
-    ``rounded``: the score and then the breakdown's values, already rounded to six places (``round6``
-    over many results at once); without it each is rounded here.
-    """
-    if rounded is None:
-        rounded = [round(score, 6), *(round(v, 6) for v in score_breakdown.values())]
-    return {
-        "level": level,
-        "score": rounded[0],
-        "score_breakdown": dict(zip(score_breakdown, rounded[1:], strict=True)),
-        "conditions": [c.to_dict() for c in conditions],
-        "gaps": [g.text for g in gaps],
-    }

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from corpus.conditions import LEVELS, Condition, ConditionResult, Entry, fields_read, judge_item, leaves
+from matcher.answer import target_layout, targets_layout
 from matcher.eligibility import (
     LEVEL_RANK,
     VERDICTS,
@@ -28,7 +29,7 @@ from matcher.eligibility import (
     need_info_at_best,
     region_unknown,
 )
-from matcher.facts import ItemFacts, result_extras, verdict_json
+from matcher.facts import ItemFacts, result_extras
 from matcher.fusion import FusionConfig, PartScores, fuse, rank_score
 
 DEFAULT_LEVELS: tuple[str, ...] = ("eligible", "need_info", "near_miss")
@@ -158,20 +159,8 @@ class TargetRow:
     extras: Mapping[str, Any] = field(default_factory=dict)  # v2: tier, bonus, amount, window (matcher.facts)
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready dict in the shape of api.md's target (plus the v2 keys of ``extras``)."""
-        return {
-            **self.extras,
-            "enterprise_id": self.enterprise_id,
-            "name": self.name,
-            "policy_id": self.policy_id,
-            "item_id": self.item_id,
-            **verdict_json(self.level, self.score, self.score_breakdown, self.conditions, self.gaps),
-            "flags": list(self.flags),
-            "excluded": self.excluded,
-            "rank": self.rank,
-            "fulfilment": self.fulfilment,
-            "support": self.support,
-        }
+        """JSON-ready dict in the shape of api.md's target (plus the v2 keys of ``extras``): :func:`target_layout`."""
+        return target_layout(self)[0]
 
 
 @dataclass(frozen=True)
@@ -195,7 +184,7 @@ class TargetPage:
         """JSON-ready dict."""
         return {
             "total": self.total,
-            "data": [r.to_dict() for r in self.rows],
+            "data": targets_layout(self.rows)[0],
             "offset": self.offset,
             "limit": self.limit,
             "next_offset": self.next_offset,

@@ -19,7 +19,6 @@ import contextvars
 from functools import partial
 from typing import Any
 
-import orjson
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
@@ -29,7 +28,7 @@ from api.runtime import match_pool
 from api.schemas import MatchRequest, MatchResponse
 from api.security import Principal
 from api.services import CachedMatch, Services, audit_event, submit_audit
-from api.views import as_dict, profile_fingerprint
+from api.views import as_dict, profile_fingerprint, published_json
 from corpus.schemas import validate_profile
 from matcher.answer import answer_layout
 from matcher.matching import MatchResponse as MatchAnswer
@@ -50,14 +49,7 @@ def answer_bytes(response: Any) -> CachedMatch:
         out, typed = answer_layout(response)
     else:
         out, typed = as_dict(response), False
-    body = None
-    if typed:
-        try:
-            body = orjson.dumps(out)  # the schema's bytes: compact, UTF-8, NaN and infinities as null
-        except orjson.JSONEncodeError:  # an integer past 64 bits, a key not a string: the schema decides
-            body = None
-    if body is None:
-        body = MatchResponse.model_validate(out).model_dump_json().encode()
+    body = published_json(out, typed, MatchResponse)
     results = tuple(
         (str(r.get("policy_id")), str(r.get("item_id")), str(r.get("level"))) for r in out.get("results", [])
     )

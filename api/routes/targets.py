@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
-from fastapi.responses import StreamingResponse
+from fastapi.responses import Response, StreamingResponse
 
 from api.cursor import Cursor, check_cursor, decode_cursor, encode_cursor, query_hash
 from api.deps import PushDep, ServicesDep
@@ -15,7 +15,9 @@ from api.errors import ApiError
 from api.exports import add_risk, target_csv_lines, with_risk
 from api.schemas import DEFAULT_LEVELS, TargetPage
 from api.services import record_audit
-from api.views import as_dict, parse_levels, require_item, require_policy
+from api.views import as_dict, parse_levels, published_json, require_item, require_policy
+from matcher.answer import targets_layout
+from matcher.targets import TargetRow
 
 router = APIRouter(prefix="/v1/policies", tags=["targets"])
 
@@ -53,8 +55,11 @@ def targets(
         str | None, Query(max_length=500, description="next_cursor of the previous page")
     ] = None,
     as_of: AsOfQuery = None,
-) -> dict[str, Any]:
+) -> Response:
     """One page of the enterprises to notify about a policy, in a stable order while the index version holds."""
+    # (The docstring is the page's description in /openapi.json.) The page is laid out once from the
+    # matcher's rows (matcher.answer.targets_layout, the rows' own to_dict) and written as TargetPage
+    # dumps it; response_model stays to document it.
     matcher, limits = services.matcher, services.limits
     policy_id, item_id = query.policy_id, query.item_id
     stored, item_ids, wanted = _asked_for(services.store, query)
@@ -92,7 +97,8 @@ def targets(
         else:
             rows, total, counts, served = _page(matcher, policy_id, item_ids, wanted, offset, size, as_of)
             served_index = served or services.index_version
-    add_risk(services.store, services.matcher, rows, item_id)
+    data, typed = targets_layout(rows, risk=True)
+    add_risk(services.store, services.matcher, data, item_id)
     end = offset + len(rows)
     next_cursor = (
         encode_cursor(Cursor(served_index, policy_version, end, expected_query))
@@ -111,14 +117,18 @@ def targets(
         n_rows=len(rows),
         total=total,
     )
-    return {
-        "data": rows,
+    model = services.model_version
+    # In TargetPage's key order (``counts`` is not declared: last); written without validating it when typed.
+    page: dict[str, Any] = {
+        "data": data,
         "next_cursor": next_cursor,
         "total": total,
-        "counts": counts,
-        "model": services.model_version,
+        "model": model,
         "index": served_index,
     }
+    page["counts"] = counts
+    typed = typed and type(total) is int and type(model) is str and type(served_index) is str
+    return Response(published_json(page, typed, TargetPage), media_type="application/json")
 
 
 @router.get("/{policy_id}/targets.csv", response_class=StreamingResponse)
@@ -191,13 +201,13 @@ def _page(
     offset: int,
     size: int,
     as_of: dt.date | None = None,
-) -> tuple[list[dict[str, Any]], int, dict[str, int], str]:
+) -> tuple[list[TargetRow], int, dict[str, int], str]:
     """Rows ``offset .. offset+size`` of the items' lists one after another (item order, then each list's order).
 
     Returns the rows, the total, the counts per level and the index version of the pages read
     ("" when none was read, or a "|"-joined pair when the index switched in between).
     """
-    rows: list[dict[str, Any]] = []
+    rows: list[TargetRow] = []
     counts: dict[str, int] = {}
     seen: set[str] = set()
     start = 0
@@ -213,7 +223,7 @@ def _page(
                 policy_id, item_id=item_id, levels=levels, offset=lo - start, limit=hi - lo, as_of=as_of
             )
             seen.add(str(page.index_version))
-            rows.extend(as_dict(row) for row in page.rows)
+            rows.extend(page.rows)
         start += length
     return rows, start, counts, "|".join(sorted(seen))
 
