@@ -73,6 +73,9 @@ _REPORT_OPENING_RE = re.compile(
 _DOCUMENT_TITLE_RE = re.compile(r"通知|办法|意见|措施|细则|规定|方案|公告|通告|决定|指引|指南|条例|政策")
 # An explanation of a policy (文件解读 / 政策解读) is not the policy.
 _EXPLANATION_RE = re.compile(r"(?:文件|政策)解读|答记者问")
+# An appeal or an open letter (倡议书 / 公开信 / 致…的一封信) asks and informs; it grants nothing of its own.
+# Only its title (or, with none, its first line) says so: a policy may cite one in its body.
+_LETTER_RE = re.compile(r"倡议书|公开信|一封信")
 
 
 # An official document (公文) names the bodies it is sent to (主送机关) on a line of its own before its body:
@@ -101,6 +104,9 @@ def _rule(title: str, head: str) -> tuple[str, str] | None:
         match = _EXPLANATION_RE.search(text)
         if match:
             return "other", match.group(0)
+    match = _LETTER_RE.search(title or head.split("\n", 1)[0][:60])
+    if match:
+        return "other", match.group(0)
     opening = _REPORT_OPENING_RE.search(head[:150])
     if opening is not None and not _DOCUMENT_TITLE_RE.search(title or head[:40]):
         return "news", opening.group(0)

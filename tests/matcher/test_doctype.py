@@ -36,3 +36,16 @@ def test_an_addressed_safety_reminder_the_classifier_is_sure_of_stays_no_policy(
         "各区县应急管理局，各有关单位：\n" + body, title="关于做好春季安全生产工作的提示"
     )
     assert kind.is_policy is False
+
+
+def test_an_appeal_or_an_open_letter_is_no_policy_by_its_title_only():
+    body = "广大经营户朋友们：当前正值复工关键时期，希望大家做好员工健康监测，主动减免商户租金，共渡难关。"
+    for title in ("致全区个体工商户的一封信", "关于共同做好复工复产的倡议书", "致全市企业家的公开信"):
+        kind = classify_document(body, title=title)
+        assert (kind.is_policy, kind.doc_type) == (False, "other"), title
+        assert kind.evidence in title  # the title decided, not the classifier
+    # With no posted title, the first line is the title.
+    assert classify_document("致全区个体工商户的一封信\n" + body).is_policy is False
+    # A policy that cites a letter in its body stays a policy.
+    policy = "一、对按照《致全区个体工商户的一封信》减免租金的业主，给予减免金额30%的补贴，最高不超过5万元。"
+    assert classify_document(policy, title="关于支持个体工商户复工复产的若干措施").is_policy
