@@ -53,7 +53,7 @@ _RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "procurement",
         re.compile(
-            r"(?:中标|成交|中选)(?:结果|候选人)?(?:公告|公示)|(?:公开招标|竞争性磋商|竞争性谈判|询价|采购)(?:公告|结果)|招标公告|采购项目"
+            r"(?:中标|成交|中选)(?:结果|候选人)?(?:公告|公示)|(?:公开招标|竞争性磋商|竞争性谈判|询价|采购)(?:公告|结果)|招标公告|采购项目[^。\n]{0,20}(?:公告|公示|结果|文件|邀请)"
         ),
     ),
     (
@@ -94,17 +94,36 @@ def _addressed(head: str) -> bool:
     return _ADDRESSEES_RE.search(head[:300]) is not None
 
 
+# Kinds whose cues are read in the title only (or, with none posted, the first line). A procurement notice
+# names itself there (…采购项目竞争性磋商公告); a policy on public purchasing (政府采购支持中小企业) names
+# 采购项目 / 采购公告 in its first measures, and reading them there hid it.
+_TITLE_ONLY = frozenset({"procurement"})
+# A meeting cited as the ground of a document (根据…召开的…会议精神 / 贯彻落实…会议部署) is no report of one.
+_CITED_MEETING_BEFORE_RE = re.compile(r"根据|按照|依据|贯彻|落实|学习")
+_CITED_MEETING_AFTER_RE = re.compile(r"[^，,。；;\n]{0,4}(?:精神|部署|要求|决策|议定)")
+
+
+def _cited_meeting(text: str, match: re.Match[str]) -> bool:
+    """Tell whether a 召开…会议 match is a meeting the document cites as its ground, not one it reports."""
+    if not match.group(0).startswith("召开"):
+        return False
+    before = text[max(0, match.start() - 24) : match.start()]
+    return bool(_CITED_MEETING_BEFORE_RE.search(before) or _CITED_MEETING_AFTER_RE.match(text, match.end()))
+
+
 def _rule(title: str, head: str) -> tuple[str, str] | None:
+    first_line = head.split("\n", 1)[0][:60]
     for doc_type, pattern in _RULES:
-        for text in (title, head[:200]):
-            match = pattern.search(text)
-            if match:
-                return doc_type, match.group(0)
+        texts = (title or first_line,) if doc_type in _TITLE_ONLY else (title, head[:200])
+        for text in texts:
+            for found in pattern.finditer(text):
+                if not _cited_meeting(text, found):
+                    return doc_type, found.group(0)
     for text in (title, head[:80]):
         match = _EXPLANATION_RE.search(text)
         if match:
             return "other", match.group(0)
-    match = _LETTER_RE.search(title or head.split("\n", 1)[0][:60])
+    match = _LETTER_RE.search(title or first_line)
     if match:
         return "other", match.group(0)
     opening = _REPORT_OPENING_RE.search(head[:150])

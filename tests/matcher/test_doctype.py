@@ -49,3 +49,34 @@ def test_an_appeal_or_an_open_letter_is_no_policy_by_its_title_only():
     # A policy that cites a letter in its body stays a policy.
     policy = "一、对按照《致全区个体工商户的一封信》减免租金的业主，给予减免金额30%的补贴，最高不超过5万元。"
     assert classify_document(policy, title="关于支持个体工商户复工复产的若干措施").is_policy
+
+
+def test_a_policy_on_public_purchasing_is_no_procurement_notice():
+    # 采购项目 in a policy's measures is what the policy governs; a procurement notice names itself in its title.
+    body = (
+        "各区财政局：\n为支持中小企业发展，现就有关事项通知如下：一、对于200万元以下的货物和服务采购项目，"
+        "采购人应当专门面向中小企业采购。二、对小微企业报价给予10%的价格扣除。"
+    )
+    for title in ("关于进一步加大政府采购支持中小企业力度的通知", "关于政府采购项目支持中小企业发展的通知"):
+        assert classify_document(body, title=title).doc_type != "procurement", title
+    assert classify_document(body.split("\n", 1)[1]).doc_type != "procurement"
+    notice = classify_document(
+        "一、项目编号：2020-001。二、中标供应商：某某公司。", title="某区教学设备采购项目更正公告"
+    )
+    assert (notice.is_policy, notice.doc_type) == (False, "procurement")
+    untitled = classify_document("某区防疫物资采购项目竞争性磋商公告\n一、项目编号：2020-001。")
+    assert (untitled.is_policy, untitled.doc_type) == (False, "procurement")
+
+
+def test_a_meeting_cited_as_a_ground_is_no_news_but_one_reported_is():
+    cited = classify_document(
+        "为深入贯彻落实2月21日召开的市委常委会会议精神，统筹做好疫情防控和经济社会发展，制定以下措施。"
+        "一、对受疫情影响的中小企业，减免3个月房租。",
+        title="关于应对疫情支持企业复工复产的若干措施",
+    )
+    assert cited.doc_type != "news"
+    assert "召开" not in cited.evidence
+    reported = classify_document(
+        "2月21日，市政府召开全市复工复产推进会，副市长出席并讲话，部署下一阶段工作。"
+    )
+    assert (reported.is_policy, reported.doc_type) == (False, "news")
