@@ -111,14 +111,31 @@ def _cited_meeting(text: str, match: re.Match[str]) -> bool:
     return bool(_CITED_MEETING_BEFORE_RE.search(before) or _CITED_MEETING_AFTER_RE.match(text, match.end()))
 
 
+# In a notice calling for applications (申报通知, a policy) the result and its 公示 are steps to come
+# (拟认定企业名单将在…公示 / 评审结果将予以公示). A result notice announces its own list now (现将…名单予以公示):
+# in the opening, a result cue counts only in a sentence that says so.
+_ANNOUNCED_NOW_RE = re.compile(r"现将|现予|现对|特此|兹将")
+_SENTENCE_START_RE = re.compile(r"[。；;！!\n]")
+
+
+def _announced_now(text: str, match: re.Match[str]) -> bool:
+    """Tell whether a result cue in the opening sits in a sentence that announces the list itself."""
+    start = max((m.end() for m in _SENTENCE_START_RE.finditer(text, 0, match.start())), default=0)
+    end = _SENTENCE_START_RE.search(text, match.end())
+    return _ANNOUNCED_NOW_RE.search(text, start, end.start() if end else len(text)) is not None
+
+
 def _rule(title: str, head: str) -> tuple[str, str] | None:
     first_line = head.split("\n", 1)[0][:60]
     for doc_type, pattern in _RULES:
         texts = (title or first_line,) if doc_type in _TITLE_ONLY else (title, head[:200])
         for text in texts:
             for found in pattern.finditer(text):
-                if not _cited_meeting(text, found):
-                    return doc_type, found.group(0)
+                if _cited_meeting(text, found):
+                    continue
+                if doc_type == "result" and text is not title and not _announced_now(text, found):
+                    continue
+                return doc_type, found.group(0)
     for text in (title, head[:80]):
         match = _EXPLANATION_RE.search(text)
         if match:

@@ -80,3 +80,28 @@ def test_a_meeting_cited_as_a_ground_is_no_news_but_one_reported_is():
         "2月21日，市政府召开全市复工复产推进会，副市长出席并讲话，部署下一阶段工作。"
     )
     assert (reported.is_policy, reported.doc_type) == (False, "news")
+
+
+def test_a_call_for_applications_naming_its_later_publicity_stays_a_policy():
+    # The 公示 of a notice calling for applications is a step to come; a result notice announces its list now.
+    calls = (
+        (
+            "关于开展2020年度专精特新中小企业认定工作的通知",
+            "各区经信局：\n为培育专精特新中小企业，现就开展认定工作通知如下：一、对新认定的企业给予一次性奖励20万元。"
+            "二、经审核的拟认定企业名单将在市经信局网站公示5个工作日。",
+        ),
+        (
+            "关于申报2020年度技术改造补助资金的通知",
+            "各有关企业：\n一、对设备投资额500万元以上的技改项目，按设备投资额的8%给予补助。"
+            "二、评审结果将予以公示，公示无异议后下达资金。",
+        ),
+    )
+    for title, body in calls:
+        assert classify_document(body, title=title).doc_type != "result", title
+    announced = classify_document(
+        "根据专家评审结果，现将拟资助项目予以公示，公示期为5个工作日。",
+        title="关于2020年度技术改造补助资金的通知",
+    )
+    assert (announced.is_policy, announced.doc_type) == (False, "result")
+    titled = classify_document("公示期5个工作日。", title="2020年度技术改造补助资金拟资助项目名单公示")
+    assert (titled.is_policy, titled.doc_type) == (False, "result")
