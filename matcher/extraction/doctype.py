@@ -112,17 +112,19 @@ def _cited_meeting(text: str, match: re.Match[str]) -> bool:
 
 
 # In a notice calling for applications (申报通知, a policy) the result and its 公示 are steps to come
-# (拟认定企业名单将在…公示 / 评审结果将予以公示). A result notice announces its own list now (现将…名单予以公示):
-# in the opening, a result cue counts only in a sentence that says so.
-_ANNOUNCED_NOW_RE = re.compile(r"现将|现予|现对|特此|兹将")
+# (拟认定企业名单将在…公示 / 评审结果将予以公示). A result notice announces its own list (现将…名单予以公示 /
+# 拟认定…等50家企业为…，予以公示): in the opening, a result cue in a sentence that puts it in the future does not count.
+_TO_COME_RE = re.compile(r"(?<![现即])将|届时|另行|后续")
+_ANNOUNCED_NOW_RE = re.compile(r"现将|现予|特此|兹将")
 _SENTENCE_START_RE = re.compile(r"[。；;！!\n]")
 
 
-def _announced_now(text: str, match: re.Match[str]) -> bool:
-    """Tell whether a result cue in the opening sits in a sentence that announces the list itself."""
+def _to_come(text: str, match: re.Match[str]) -> bool:
+    """Tell whether a result cue in the opening sits in a sentence that puts the result in the future."""
     start = max((m.end() for m in _SENTENCE_START_RE.finditer(text, 0, match.start())), default=0)
-    end = _SENTENCE_START_RE.search(text, match.end())
-    return _ANNOUNCED_NOW_RE.search(text, start, end.start() if end else len(text)) is not None
+    stop = _SENTENCE_START_RE.search(text, match.end())
+    sentence = text[start : stop.start() if stop else len(text)]
+    return _TO_COME_RE.search(sentence) is not None and _ANNOUNCED_NOW_RE.search(sentence) is None
 
 
 def _rule(title: str, head: str) -> tuple[str, str] | None:
@@ -133,7 +135,7 @@ def _rule(title: str, head: str) -> tuple[str, str] | None:
             for found in pattern.finditer(text):
                 if _cited_meeting(text, found):
                     continue
-                if doc_type == "result" and text is not title and not _announced_now(text, found):
+                if doc_type == "result" and text is not title and _to_come(text, found):
                     continue
                 return doc_type, found.group(0)
     for text in (title, head[:80]):

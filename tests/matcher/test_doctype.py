@@ -103,5 +103,10 @@ def test_a_call_for_applications_naming_its_later_publicity_stays_a_policy():
         title="关于2020年度技术改造补助资金的通知",
     )
     assert (announced.is_policy, announced.doc_type) == (False, "result")
+    plain = classify_document(
+        "经企业申报、专家评审，拟认定某某科技等50家企业为专精特新中小企业，予以公示。",
+        title="关于2020年度认定工作的通知",
+    )
+    assert (plain.is_policy, plain.doc_type) == (False, "result")
     titled = classify_document("公示期5个工作日。", title="2020年度技术改造补助资金拟资助项目名单公示")
     assert (titled.is_policy, titled.doc_type) == (False, "result")
