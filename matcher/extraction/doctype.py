@@ -20,6 +20,8 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
+from corpus.splitting import SUPPORT_RE
+
 # How much of a document the classifier reads: the title and the opening say what a document is.
 _HEAD_CHARS = 600
 # Below this probability of being a policy (and with no rule firing) a document is a non-policy. Chosen on the
@@ -76,6 +78,16 @@ _EXPLANATION_RE = re.compile(r"(?:文件|政策)解读|答记者问")
 # An appeal or an open letter (倡议书 / 公开信 / 致…的一封信) asks and informs; it grants nothing of its own.
 # Only its title (or, with none, its first line) says so: a policy may cite one in its body.
 _LETTER_RE = re.compile(r"倡议书|公开信|一封信")
+# Titles of documents that are no policy in force: a draft put out for comment (征求意见稿 / 公开征求…意见), a report of
+# work done (工作总结 / 工作报告 / 情况通报), an explanation in pictures or words (图解 / 一图读懂 / …解读).
+_NOT_IN_FORCE_TITLE_RE = re.compile(
+    r"征求意见稿|征求[^。\n]{0,30}意见的?(?:通知|公告|函)|工作总结|工作报告|情况(?:通报|汇报|报告)|工作简报|工作动态"
+    r"|图解|一图(?:读懂|看懂|了解)|解读"
+)
+# A cover note that forwards or issues another document (现将《…》转发 / 印发给你们) and holds none of it: the
+# document it forwards is the policy, and the note alone grants nothing.
+_COVER_NOTE_RE = re.compile(r"现将[^。\n]{0,80}(?:转发|印发)给你们|转发[^。\n]{0,80}的通知")
+_COVER_NOTE_CHARS = 400
 
 
 # An official document (公文) names the bodies it is sent to (主送机关) on a line of its own before its body:
@@ -142,9 +154,13 @@ def _rule(title: str, head: str) -> tuple[str, str] | None:
         match = _EXPLANATION_RE.search(text)
         if match:
             return "other", match.group(0)
-    match = _LETTER_RE.search(title or first_line)
+    match = _LETTER_RE.search(title or first_line) or _NOT_IN_FORCE_TITLE_RE.search(title or first_line)
     if match:
         return "other", match.group(0)
+    if len(head) < _COVER_NOTE_CHARS:
+        match = _COVER_NOTE_RE.search(title + "\n" + head)
+        if match and not SUPPORT_RE.search(head):
+            return "other", match.group(0)
     opening = _REPORT_OPENING_RE.search(head[:150])
     if opening is not None and not _DOCUMENT_TITLE_RE.search(title or head[:40]):
         return "news", opening.group(0)

@@ -110,3 +110,27 @@ def test_a_call_for_applications_naming_its_later_publicity_stays_a_policy():
     assert (plain.is_policy, plain.doc_type) == (False, "result")
     titled = classify_document("公示期5个工作日。", title="2020年度技术改造补助资金拟资助项目名单公示")
     assert (titled.is_policy, titled.doc_type) == (False, "result")
+
+
+def test_a_draft_a_work_report_and_an_explanation_are_no_policy_by_their_titles():
+    measures = "一、对新认定的企业给予一次性奖励20万元。二、对企业贷款给予贴息50%。"
+    for title in (
+        "关于《某市促进中小企业发展若干措施（征求意见稿）》公开征求意见的通知",
+        "某区2020年度中小企业服务工作总结",
+        "一图读懂：稳岗返还政策",
+    ):
+        kind = classify_document(measures, title=title)
+        assert (kind.is_policy, kind.doc_type) == (False, "other"), title
+    # The same measures under a policy's title are a policy.
+    assert classify_document(measures, title="某市促进中小企业发展若干措施").is_policy
+
+
+def test_a_cover_note_that_holds_none_of_what_it_forwards_is_no_policy():
+    note = "各县区经信局：\n现将《某省促进中小企业发展若干措施》转发给你们，请结合实际认真贯彻执行。"
+    kind = classify_document(note, title="关于转发《某省促进中小企业发展若干措施》的通知")
+    assert (kind.is_policy, kind.doc_type) == (False, "other")
+    # A note followed by the measures it issues is the policy.
+    issued = (
+        note.replace("转发", "印发") + "\n一、对新认定的企业给予一次性奖励20万元。二、对企业贷款给予贴息50%。"
+    )
+    assert classify_document(issued, title="关于印发《某省促进中小企业发展若干措施》的通知").is_policy
