@@ -84,6 +84,11 @@ _NOT_IN_FORCE_TITLE_RE = re.compile(
     r"征求意见稿|征求[^。\n]{0,30}意见的?(?:通知|公告|函)|工作总结|工作报告|情况(?:通报|汇报|报告)|工作简报|工作动态"
     r"|图解|一图(?:读懂|看懂|了解)|解读"
 )
+# A title that names a list or a result as the document itself (…认定结果的通知 / 评审结果公告 / 第一批…企业名单);
+# not a policy on using results (认定结果互认 / 评审结果运用).
+_RESULT_TITLE_RE = re.compile(
+    r"(?:认定|评审|评选|审核|遴选|立项|验收|申报|复核)结果(?!运用|应用|使用|管理|互认)|名单(?:[（(][^）)]{0,12}[）)])?$|名录$"
+)
 # A cover note that forwards or issues another document (现将《…》转发 / 印发给你们) and holds none of it: the
 # document it forwards is the policy, and the note alone grants nothing.
 _COVER_NOTE_RE = re.compile(r"现将[^。\n]{0,80}(?:转发|印发)给你们|转发[^。\n]{0,80}的通知")
@@ -154,6 +159,9 @@ def _rule(title: str, head: str) -> tuple[str, str] | None:
         match = _EXPLANATION_RE.search(text)
         if match:
             return "other", match.group(0)
+    match = _RESULT_TITLE_RE.search((title or first_line).strip())
+    if match:
+        return "result", match.group(0)
     match = _LETTER_RE.search(title or first_line) or _NOT_IN_FORCE_TITLE_RE.search(title or first_line)
     if match:
         return "other", match.group(0)

@@ -134,3 +134,17 @@ def test_a_cover_note_that_holds_none_of_what_it_forwards_is_no_policy():
         note.replace("转发", "印发") + "\n一、对新认定的企业给予一次性奖励20万元。二、对企业贷款给予贴息50%。"
     )
     assert classify_document(issued, title="关于印发《某省促进中小企业发展若干措施》的通知").is_policy
+
+
+def test_a_title_naming_a_result_or_a_list_is_a_result_notice():
+    names = "某某科技有限公司、某某材料有限公司。"
+    for title in (
+        "关于2020年度高新技术企业认定结果的通知",
+        "2020年第一批专精特新中小企业名单",
+        "某区重点企业名单（第二批）",
+    ):
+        kind = classify_document(names, title=title)
+        assert (kind.is_policy, kind.doc_type) == (False, "result"), title
+    measures = "一、对列入名单的企业给予贷款贴息50%。二、对认定结果互认的企业给予一次性奖励20万元。"
+    for title in ("关于建立重点企业名单制管理的若干措施", "关于推进高新技术企业认定结果互认的若干措施"):
+        assert classify_document(measures, title=title).is_policy, title
