@@ -20,6 +20,8 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
+from corpus.splitting import SUPPORT_RE
+
 # How much of a document the classifier reads: the title and the opening say what a document is.
 _HEAD_CHARS = 600
 # Below this probability of being a policy (and with no rule firing) a document is a non-policy. Chosen on the
@@ -53,7 +55,7 @@ _RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "procurement",
         re.compile(
-            r"(?:中标|成交|中选)(?:结果|候选人)?(?:公告|公示)|(?:公开招标|竞争性磋商|竞争性谈判|询价|采购)(?:公告|结果)|招标公告|采购项目"
+            r"(?:中标|成交|中选)(?:结果|候选人)?(?:公告|公示)|(?:公开招标|竞争性磋商|竞争性谈判|询价|采购)(?:公告|结果)|招标公告|采购项目[^。\n]{0,20}(?:公告|公示|结果|文件|邀请)"
         ),
     ),
     (
@@ -73,6 +75,24 @@ _REPORT_OPENING_RE = re.compile(
 _DOCUMENT_TITLE_RE = re.compile(r"通知|办法|意见|措施|细则|规定|方案|公告|通告|决定|指引|指南|条例|政策")
 # An explanation of a policy (文件解读 / 政策解读) is not the policy.
 _EXPLANATION_RE = re.compile(r"(?:文件|政策)解读|答记者问")
+# An appeal or an open letter (倡议书 / 公开信 / 致…的一封信) asks and informs; it grants nothing of its own.
+# Only its title (or, with none, its first line) says so: a policy may cite one in its body.
+_LETTER_RE = re.compile(r"倡议书|公开信|一封信")
+# Titles of documents that are no policy in force: a draft put out for comment (征求意见稿 / 公开征求…意见), a report of
+# work done (工作总结 / 工作报告 / 情况通报), an explanation in pictures or words (图解 / 一图读懂 / …解读).
+_NOT_IN_FORCE_TITLE_RE = re.compile(
+    r"征求意见稿|征求[^。\n]{0,30}意见的?(?:通知|公告|函)|工作总结|工作报告|情况(?:通报|汇报|报告)|工作简报|工作动态"
+    r"|图解|一图(?:读懂|看懂|了解)|解读"
+)
+# A title that names a list or a result as the document itself (…认定结果的通知 / 评审结果公告 / 第一批…企业名单);
+# not a policy on using results (认定结果互认 / 评审结果运用).
+_RESULT_TITLE_RE = re.compile(
+    r"(?:认定|评审|评选|审核|遴选|立项|验收|申报|复核)结果(?!运用|应用|使用|管理|互认)|名单(?:[（(][^）)]{0,12}[）)])?$|名录$"
+)
+# A cover note that forwards or issues another document (现将《…》转发 / 印发给你们) and holds none of it: the
+# document it forwards is the policy, and the note alone grants nothing.
+_COVER_NOTE_RE = re.compile(r"现将[^。\n]{0,80}(?:转发|印发)给你们|转发[^。\n]{0,80}的通知")
+_COVER_NOTE_CHARS = 400
 
 
 # An official document (公文) names the bodies it is sent to (主送机关) on a line of its own before its body:
@@ -91,15 +111,63 @@ def _addressed(head: str) -> bool:
     return _ADDRESSEES_RE.search(head[:300]) is not None
 
 
+# Kinds whose cues are read in the title only (or, with none posted, the first line). A procurement notice
+# names itself there (…采购项目竞争性磋商公告); a policy on public purchasing (政府采购支持中小企业) names
+# 采购项目 / 采购公告 in its first measures, and reading them there hid it.
+_TITLE_ONLY = frozenset({"procurement"})
+# A meeting cited as the ground of a document (根据…召开的…会议精神 / 贯彻落实…会议部署) is no report of one.
+_CITED_MEETING_BEFORE_RE = re.compile(r"根据|按照|依据|贯彻|落实|学习")
+_CITED_MEETING_AFTER_RE = re.compile(r"[^，,。；;\n]{0,4}(?:精神|部署|要求|决策|议定)")
+
+
+def _cited_meeting(text: str, match: re.Match[str]) -> bool:
+    """Tell whether a 召开…会议 match is a meeting the document cites as its ground, not one it reports."""
+    if not match.group(0).startswith("召开"):
+        return False
+    before = text[max(0, match.start() - 24) : match.start()]
+    return bool(_CITED_MEETING_BEFORE_RE.search(before) or _CITED_MEETING_AFTER_RE.match(text, match.end()))
+
+
+# In a notice calling for applications (申报通知, a policy) the result and its 公示 are steps to come
+# (拟认定企业名单将在…公示 / 评审结果将予以公示). A result notice announces its own list (现将…名单予以公示 /
+# 拟认定…等50家企业为…，予以公示): in the opening, a result cue in a sentence that puts it in the future does not count.
+_TO_COME_RE = re.compile(r"(?<![现即])将|届时|另行|后续")
+_ANNOUNCED_NOW_RE = re.compile(r"现将|现予|特此|兹将")
+_SENTENCE_START_RE = re.compile(r"[。；;！!\n]")
+
+
+def _to_come(text: str, match: re.Match[str]) -> bool:
+    """Tell whether a result cue in the opening sits in a sentence that puts the result in the future."""
+    start = max((m.end() for m in _SENTENCE_START_RE.finditer(text, 0, match.start())), default=0)
+    stop = _SENTENCE_START_RE.search(text, match.end())
+    sentence = text[start : stop.start() if stop else len(text)]
+    return _TO_COME_RE.search(sentence) is not None and _ANNOUNCED_NOW_RE.search(sentence) is None
+
+
 def _rule(title: str, head: str) -> tuple[str, str] | None:
+    first_line = head.split("\n", 1)[0][:60]
     for doc_type, pattern in _RULES:
-        for text in (title, head[:200]):
-            match = pattern.search(text)
-            if match:
-                return doc_type, match.group(0)
+        texts = (title or first_line,) if doc_type in _TITLE_ONLY else (title, head[:200])
+        for text in texts:
+            for found in pattern.finditer(text):
+                if _cited_meeting(text, found):
+                    continue
+                if doc_type == "result" and text is not title and _to_come(text, found):
+                    continue
+                return doc_type, found.group(0)
     for text in (title, head[:80]):
         match = _EXPLANATION_RE.search(text)
         if match:
+            return "other", match.group(0)
+    match = _RESULT_TITLE_RE.search((title or first_line).strip())
+    if match:
+        return "result", match.group(0)
+    match = _LETTER_RE.search(title or first_line) or _NOT_IN_FORCE_TITLE_RE.search(title or first_line)
+    if match:
+        return "other", match.group(0)
+    if len(head) < _COVER_NOTE_CHARS:
+        match = _COVER_NOTE_RE.search(title + "\n" + head)
+        if match and not SUPPORT_RE.search(head):
             return "other", match.group(0)
     opening = _REPORT_OPENING_RE.search(head[:150])
     if opening is not None and not _DOCUMENT_TITLE_RE.search(title or head[:40]):

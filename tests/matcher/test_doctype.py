@@ -36,3 +36,115 @@ def test_an_addressed_safety_reminder_the_classifier_is_sure_of_stays_no_policy(
         "各区县应急管理局，各有关单位：\n" + body, title="关于做好春季安全生产工作的提示"
     )
     assert kind.is_policy is False
+
+
+def test_an_appeal_or_an_open_letter_is_no_policy_by_its_title_only():
+    body = "广大经营户朋友们：当前正值复工关键时期，希望大家做好员工健康监测，主动减免商户租金，共渡难关。"
+    for title in ("致全区个体工商户的一封信", "关于共同做好复工复产的倡议书", "致全市企业家的公开信"):
+        kind = classify_document(body, title=title)
+        assert (kind.is_policy, kind.doc_type) == (False, "other"), title
+        assert kind.evidence in title  # the title decided, not the classifier
+    # With no posted title, the first line is the title.
+    assert classify_document("致全区个体工商户的一封信\n" + body).is_policy is False
+    # A policy that cites a letter in its body stays a policy.
+    policy = "一、对按照《致全区个体工商户的一封信》减免租金的业主，给予减免金额30%的补贴，最高不超过5万元。"
+    assert classify_document(policy, title="关于支持个体工商户复工复产的若干措施").is_policy
+
+
+def test_a_policy_on_public_purchasing_is_no_procurement_notice():
+    # 采购项目 in a policy's measures is what the policy governs; a procurement notice names itself in its title.
+    body = (
+        "各区财政局：\n为支持中小企业发展，现就有关事项通知如下：一、对于200万元以下的货物和服务采购项目，"
+        "采购人应当专门面向中小企业采购。二、对小微企业报价给予10%的价格扣除。"
+    )
+    for title in ("关于进一步加大政府采购支持中小企业力度的通知", "关于政府采购项目支持中小企业发展的通知"):
+        assert classify_document(body, title=title).doc_type != "procurement", title
+    assert classify_document(body.split("\n", 1)[1]).doc_type != "procurement"
+    notice = classify_document(
+        "一、项目编号：2020-001。二、中标供应商：某某公司。", title="某区教学设备采购项目更正公告"
+    )
+    assert (notice.is_policy, notice.doc_type) == (False, "procurement")
+    untitled = classify_document("某区防疫物资采购项目竞争性磋商公告\n一、项目编号：2020-001。")
+    assert (untitled.is_policy, untitled.doc_type) == (False, "procurement")
+
+
+def test_a_meeting_cited_as_a_ground_is_no_news_but_one_reported_is():
+    cited = classify_document(
+        "为深入贯彻落实2月21日召开的市委常委会会议精神，统筹做好疫情防控和经济社会发展，制定以下措施。"
+        "一、对受疫情影响的中小企业，减免3个月房租。",
+        title="关于应对疫情支持企业复工复产的若干措施",
+    )
+    assert cited.doc_type != "news"
+    assert "召开" not in cited.evidence
+    reported = classify_document(
+        "2月21日，市政府召开全市复工复产推进会，副市长出席并讲话，部署下一阶段工作。"
+    )
+    assert (reported.is_policy, reported.doc_type) == (False, "news")
+
+
+def test_a_call_for_applications_naming_its_later_publicity_stays_a_policy():
+    # The 公示 of a notice calling for applications is a step to come; a result notice announces its list now.
+    calls = (
+        (
+            "关于开展2020年度专精特新中小企业认定工作的通知",
+            "各区经信局：\n为培育专精特新中小企业，现就开展认定工作通知如下：一、对新认定的企业给予一次性奖励20万元。"
+            "二、经审核的拟认定企业名单将在市经信局网站公示5个工作日。",
+        ),
+        (
+            "关于申报2020年度技术改造补助资金的通知",
+            "各有关企业：\n一、对设备投资额500万元以上的技改项目，按设备投资额的8%给予补助。"
+            "二、评审结果将予以公示，公示无异议后下达资金。",
+        ),
+    )
+    for title, body in calls:
+        assert classify_document(body, title=title).doc_type != "result", title
+    announced = classify_document(
+        "根据专家评审结果，现将拟资助项目予以公示，公示期为5个工作日。",
+        title="关于2020年度技术改造补助资金的通知",
+    )
+    assert (announced.is_policy, announced.doc_type) == (False, "result")
+    plain = classify_document(
+        "经企业申报、专家评审，拟认定某某科技等50家企业为专精特新中小企业，予以公示。",
+        title="关于2020年度认定工作的通知",
+    )
+    assert (plain.is_policy, plain.doc_type) == (False, "result")
+    titled = classify_document("公示期5个工作日。", title="2020年度技术改造补助资金拟资助项目名单公示")
+    assert (titled.is_policy, titled.doc_type) == (False, "result")
+
+
+def test_a_draft_a_work_report_and_an_explanation_are_no_policy_by_their_titles():
+    measures = "一、对新认定的企业给予一次性奖励20万元。二、对企业贷款给予贴息50%。"
+    for title in (
+        "关于《某市促进中小企业发展若干措施（征求意见稿）》公开征求意见的通知",
+        "某区2020年度中小企业服务工作总结",
+        "一图读懂：稳岗返还政策",
+    ):
+        kind = classify_document(measures, title=title)
+        assert (kind.is_policy, kind.doc_type) == (False, "other"), title
+    # The same measures under a policy's title are a policy.
+    assert classify_document(measures, title="某市促进中小企业发展若干措施").is_policy
+
+
+def test_a_cover_note_that_holds_none_of_what_it_forwards_is_no_policy():
+    note = "各县区经信局：\n现将《某省促进中小企业发展若干措施》转发给你们，请结合实际认真贯彻执行。"
+    kind = classify_document(note, title="关于转发《某省促进中小企业发展若干措施》的通知")
+    assert (kind.is_policy, kind.doc_type) == (False, "other")
+    # A note followed by the measures it issues is the policy.
+    issued = (
+        note.replace("转发", "印发") + "\n一、对新认定的企业给予一次性奖励20万元。二、对企业贷款给予贴息50%。"
+    )
+    assert classify_document(issued, title="关于印发《某省促进中小企业发展若干措施》的通知").is_policy
+
+
+def test_a_title_naming_a_result_or_a_list_is_a_result_notice():
+    names = "某某科技有限公司、某某材料有限公司。"
+    for title in (
+        "关于2020年度高新技术企业认定结果的通知",
+        "2020年第一批专精特新中小企业名单",
+        "某区重点企业名单（第二批）",
+    ):
+        kind = classify_document(names, title=title)
+        assert (kind.is_policy, kind.doc_type) == (False, "result"), title
+    measures = "一、对列入名单的企业给予贷款贴息50%。二、对认定结果互认的企业给予一次性奖励20万元。"
+    for title in ("关于建立重点企业名单制管理的若干措施", "关于推进高新技术企业认定结果互认的若干措施"):
+        assert classify_document(measures, title=title).is_policy, title
