@@ -130,10 +130,10 @@ def choose_threshold(
 def fit_arguments(prog: str, path: Path, argv: Sequence[str] | None) -> tuple[bool, Corpus]:
     """Parse a model-fitting command's arguments; return whether to rewrite the shipped ``path``, and the corpus.
 
-    The corpus holds the label batches the shipped weights were fitted on (``SHIPPED_FIT_LABELS``), so a plain
-    run reproduces them; ``--all-labels`` fits on every batch, a refit to be measured before it is shipped.
+    The corpus holds the label batches the shipped weights were fitted on (``SHIPPED_FIT_LABELS``, with the items
+    relabelled since as they were fitted: ``AS_FITTED``), so a plain run reproduces them; ``--all-labels`` fits on every batch, a refit to be measured before it is shipped.
     """
-    from eval.real_corpus import SHIPPED_FIT_LABELS, load_corpus
+    from eval.real_corpus import load_corpus, load_fit_corpus
 
     parser = argparse.ArgumentParser(prog=prog)
     parser.add_argument("--write", action="store_true", help=f"rewrite {path.name}")
@@ -143,7 +143,7 @@ def fit_arguments(prog: str, path: Path, argv: Sequence[str] | None) -> tuple[bo
         help="fit on every label batch, not only those the shipped weights were fitted on",
     )
     args = parser.parse_args(argv)
-    return bool(args.write), load_corpus(files=None if args.all_labels else SHIPPED_FIT_LABELS)
+    return bool(args.write), load_corpus() if args.all_labels else load_fit_corpus()
 
 
 def write_model(path: Path, model: dict[str, Any]) -> None:

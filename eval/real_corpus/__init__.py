@@ -17,6 +17,7 @@ tables), :mod:`~eval.real_corpus.records` (the records, their checks, :func:`loa
 """
 
 from eval.real_corpus.base import (
+    AS_FITTED,
     CONDITION_FIELDS_V2,
     DEFAULT_SHARED,
     DOC_TYPES,
@@ -55,9 +56,11 @@ from eval.real_corpus.records import (
     check_item,
     check_node,
     load_corpus,
+    load_fit_corpus,
 )
 
 __all__ = [
+    "AS_FITTED",
     "CONDITION_FIELDS_V2",
     "Corpus",
     "CorpusUnavailable",
@@ -86,6 +89,7 @@ __all__ = [
     "issuer_count",
     "item_shapes",
     "load_corpus",
+    "load_fit_corpus",
     "read_sources",
     "sha256_text",
     "shared_available",

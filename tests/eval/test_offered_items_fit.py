@@ -16,13 +16,13 @@ from eval.offered_items import (
     readings,
     rows,
 )
-from eval.real_corpus import SHIPPED_FIT_LABELS, load_corpus
+from eval.real_corpus import load_fit_corpus
 from matcher.extraction.offered import MODEL_PATH
 
 
 @pytest.mark.slow
 def test_refitting_on_tune_labels_gives_the_shipped_weights(shared_dir: Path) -> None:
-    corpus = load_corpus(shared_dir=shared_dir, files=SHIPPED_FIT_LABELS)
+    corpus = load_fit_corpus(shared_dir=shared_dir)
     kept, offered = readings(corpus, "tune")
     # The opening's length is chosen on tune too, as the bounds are.
     opening, _ = choose_opening(corpus, kept, offered)
@@ -42,7 +42,7 @@ def test_the_items_asked_about_leave_out_documents_read_as_non_policies(shared_d
     from eval.real_eval.leaves import posted_document
     from matcher.extraction.doctype import classify_document
 
-    corpus = load_corpus(shared_dir=shared_dir, files=SHIPPED_FIT_LABELS)
+    corpus = load_fit_corpus(shared_dir=shared_dir)
     kept, offered = readings(corpus, "tune")
     hidden = set()
     for key, labelled in corpus.documents.items():
