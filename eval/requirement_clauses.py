@@ -130,8 +130,8 @@ def choose_threshold(
 def fit_arguments(prog: str, path: Path, argv: Sequence[str] | None) -> tuple[bool, Corpus]:
     """Parse a model-fitting command's arguments; return whether to rewrite the shipped ``path``, and the corpus.
 
-    The corpus holds the label batches the shipped weights were fitted on (``SHIPPED_FIT_LABELS``, with the items
-    relabelled since as they were fitted: ``AS_FITTED``), so a plain run reproduces them; ``--all-labels`` fits on every batch, a refit to be measured before it is shipped.
+    The corpus holds the label batches the shipped weights were fitted on (``SHIPPED_FIT_LABELS``), so a plain run
+    reproduces them; ``--all-labels`` fits on every batch, a refit to be measured before it is shipped.
     """
     from eval.real_corpus import load_corpus, load_fit_corpus
 

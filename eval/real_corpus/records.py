@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from eval.real_corpus.base import (
     _DATE,
-    AS_FITTED,
     CONDITION_FIELDS_V2,
     DOC_TYPES,
     FULFILMENT_MODES,
@@ -336,24 +335,6 @@ def load_corpus(
     return Corpus(documents, tuple(items), tuple(problems), tuple(p.name for p in paths), files_sha256(paths))
 
 
-def load_fit_corpus(shared_dir: Path | None = None, *, as_fitted: Path | None = None) -> Corpus:
-    """Load the label batches the shipped models were fitted on, with relabelled items as they were fitted.
-
-    ``SHIPPED_FIT_LABELS`` are read as they are now; every item of ``AS_FITTED`` (tune items corrected by the
-    labelling guide after the fit) takes back the record the weights were fitted on. Only labels change there:
-    the item's place and text (start, end, sha256) must be the same.
-    """
-    corpus = load_corpus(shared_dir=shared_dir, files=SHIPPED_FIT_LABELS)
-    fitted = {
-        str(r.get("id")): r for _, r in _read_jsonl(Path(as_fitted or AS_FITTED)) if isinstance(r, Mapping)
-    }
-    items = []
-    for item in corpus.items:
-        old = fitted.get(item.id)
-        if old is not None:
-            for key in ("doc", "start", "end", "sha256"):
-                if old.get(key) != item.record.get(key):
-                    raise ValueError(f"{item.id}: the as-fitted record differs in {key}")
-            item = replace(item, record=old)
-        items.append(item)
-    return replace(corpus, items=tuple(items))
+def load_fit_corpus(shared_dir: Path | None = None) -> Corpus:
+    """Load the label batches the shipped models were fitted on (``SHIPPED_FIT_LABELS``), as they are now."""
+    return load_corpus(shared_dir=shared_dir, files=SHIPPED_FIT_LABELS)
