@@ -178,14 +178,8 @@ class RiskBoard:
         page of a target list costs a page's worth of reads, not the whole ledger.
         """
         merges = self.store.merges()
-        if enterprise_ids is None:
-            facts = {f.enterprise_id: f for f in self.store.profile_facts()}
-        else:
-            facts = {}
-            for eid in enterprise_ids:
-                found = self._facts(eid)
-                if found is not None:
-                    facts[eid] = found
+        # One read of the page's profiles (their four risk fields), not one profile and one date per row.
+        facts = {f.enterprise_id: f for f in self.store.profile_facts(enterprise_ids)}
         persons = {eid: legal_person(eid, f.uscc) for eid, f in facts.items()}
         for eid in enterprise_ids or ():
             persons.setdefault(eid, f"id:{eid}")  # ledger rows may name a record with no stored profile
@@ -195,9 +189,9 @@ class RiskBoard:
                 if f.uscc:
                     holders[f.uscc].append(f.enterprise_id)
         else:
+            holders.update(self.store.uscc_holders_of([f.uscc for f in facts.values() if f.uscc]))
             for f in list(facts.values()):
                 if f.uscc:
-                    holders[f.uscc] = self.store.uscc_holders(f.uscc)
                     for other in holders[f.uscc]:
                         persons.setdefault(other, persons[f.enterprise_id])
         for source, into in merges.items():
@@ -223,15 +217,6 @@ class RiskBoard:
                 code_holders=snap.code_holders,
             )
         return snap
-
-    def _facts(self, enterprise_id: str) -> ProfileFacts | None:
-        profile = self.store.get_enterprise(enterprise_id)
-        updated = self.store.profile_updated_at(enterprise_id)
-        if profile is None or updated is None:
-            return None
-        return ProfileFacts(
-            enterprise_id, profile.uscc, profile.credit_status, profile.major_violation, updated
-        )
 
     def colour(self, enterprise_id: str, snap: RiskSnapshot | None = None) -> Colour | None:
         """Return one enterprise's colour with its reasons, or None when it is not stored."""
