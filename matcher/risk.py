@@ -154,15 +154,16 @@ class RiskBoard:
     def groups(self) -> list[BenefitGroup]:
         """Admin-set groups and those each stored document's text declares (the text's read once per policy version)."""
         out = list(self.store.benefit_groups())
-        for summary in self.store.list_policies():
-            key = (id(self.store), summary.id, summary.version)
+        # Ids and versions only (every page's notes ask): the summaries' item counts and facts are not read.
+        for policy_id, version in self.store.policy_version_map().items():
+            key = (id(self.store), policy_id, version)
             with _TEXT_GROUPS_LOCK:
                 cached = _TEXT_GROUPS.get(key)
             if cached is None:
-                stored = self.store.get_policy(summary.id)
+                stored = self.store.get_policy(policy_id)
                 items = [] if stored is None else [i.id for i in stored.items]
                 cached = (
-                    [] if stored is None else read_no_repeat_clauses(summary.id, stored.document.text, items)
+                    [] if stored is None else read_no_repeat_clauses(policy_id, stored.document.text, items)
                 )
                 with _TEXT_GROUPS_LOCK:
                     _TEXT_GROUPS[key] = cached

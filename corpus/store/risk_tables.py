@@ -15,6 +15,8 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
+import orjson
+
 from corpus.ledger import LedgerEntry
 from corpus.risk import BenefitGroup, ProfileFacts
 from corpus.store.base import AuditEvent, NotFoundError, StoreError, utc_now
@@ -468,7 +470,11 @@ class RiskTables:
 
 def _facts(row: Any) -> ProfileFacts:
     # (id, profile, updated_at): the four fields a colour reads, without building the whole profile.
-    data = json.loads(row[1])
+    # orjson reads a page's profiles in a third of json's time; json still reads what orjson refuses (NaN).
+    try:
+        data = orjson.loads(row[1])
+    except orjson.JSONDecodeError:
+        data = json.loads(row[1])
     return ProfileFacts(
         row[0], data.get("uscc"), data.get("credit_status"), data.get("major_violation"), str(row[2])
     )
