@@ -7,6 +7,7 @@ import math
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from operator import mul
 from typing import Any
 
@@ -122,6 +123,7 @@ class PolicyError(RecordError):
     kind = "policy document"
 
 
+@lru_cache(maxsize=1 << 14)  # pure; a target page's risk notes ask it of every row's code twice
 def uscc_problem(code: str) -> str | None:
     """Describe what is wrong with a 统一社会信用代码 (length, characters, GB 32100-2015 check digit), or None."""
     if len(code) != 18:
