@@ -176,7 +176,8 @@ class RiskBoard:
         """Read the ledger, profiles and groups and compute hits and colours (of these enterprises only, when given).
 
         With ``enterprise_ids`` only their legal persons' records and rows are read, so a
-        page of a target list costs a page's worth of reads, not the whole ledger.
+        page of a target list costs a page's worth of reads, not the whole ledger: its
+        profiles, their codes' holders and the ledger rows, one statement each.
         """
         merges = self.store.merges()
         # One read of the page's profiles (their four risk fields), not one profile and one date per row.
