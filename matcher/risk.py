@@ -154,15 +154,16 @@ class RiskBoard:
     def groups(self) -> list[BenefitGroup]:
         """Admin-set groups and those each stored document's text declares (the text's read once per policy version)."""
         out = list(self.store.benefit_groups())
-        for summary in self.store.list_policies():
-            key = (id(self.store), summary.id, summary.version)
+        # Ids and versions only (every page's notes ask): the summaries' item counts and facts are not read.
+        for policy_id, version in self.store.policy_version_map().items():
+            key = (id(self.store), policy_id, version)
             with _TEXT_GROUPS_LOCK:
                 cached = _TEXT_GROUPS.get(key)
             if cached is None:
-                stored = self.store.get_policy(summary.id)
+                stored = self.store.get_policy(policy_id)
                 items = [] if stored is None else [i.id for i in stored.items]
                 cached = (
-                    [] if stored is None else read_no_repeat_clauses(summary.id, stored.document.text, items)
+                    [] if stored is None else read_no_repeat_clauses(policy_id, stored.document.text, items)
                 )
                 with _TEXT_GROUPS_LOCK:
                     _TEXT_GROUPS[key] = cached
@@ -175,17 +176,12 @@ class RiskBoard:
         """Read the ledger, profiles and groups and compute hits and colours (of these enterprises only, when given).
 
         With ``enterprise_ids`` only their legal persons' records and rows are read, so a
-        page of a target list costs a page's worth of reads, not the whole ledger.
+        page of a target list costs a page's worth of reads, not the whole ledger: its
+        profiles, their codes' holders and the ledger rows, one statement each.
         """
         merges = self.store.merges()
-        if enterprise_ids is None:
-            facts = {f.enterprise_id: f for f in self.store.profile_facts()}
-        else:
-            facts = {}
-            for eid in enterprise_ids:
-                found = self._facts(eid)
-                if found is not None:
-                    facts[eid] = found
+        # One read of the page's profiles (their four risk fields), not one profile and one date per row.
+        facts = {f.enterprise_id: f for f in self.store.profile_facts(enterprise_ids)}
         persons = {eid: legal_person(eid, f.uscc) for eid, f in facts.items()}
         for eid in enterprise_ids or ():
             persons.setdefault(eid, f"id:{eid}")  # ledger rows may name a record with no stored profile
@@ -195,9 +191,9 @@ class RiskBoard:
                 if f.uscc:
                     holders[f.uscc].append(f.enterprise_id)
         else:
+            holders.update(self.store.uscc_holders_of([f.uscc for f in facts.values() if f.uscc]))
             for f in list(facts.values()):
                 if f.uscc:
-                    holders[f.uscc] = self.store.uscc_holders(f.uscc)
                     for other in holders[f.uscc]:
                         persons.setdefault(other, persons[f.enterprise_id])
         for source, into in merges.items():
@@ -223,15 +219,6 @@ class RiskBoard:
                 code_holders=snap.code_holders,
             )
         return snap
-
-    def _facts(self, enterprise_id: str) -> ProfileFacts | None:
-        profile = self.store.get_enterprise(enterprise_id)
-        updated = self.store.profile_updated_at(enterprise_id)
-        if profile is None or updated is None:
-            return None
-        return ProfileFacts(
-            enterprise_id, profile.uscc, profile.credit_status, profile.major_violation, updated
-        )
 
     def colour(self, enterprise_id: str, snap: RiskSnapshot | None = None) -> Colour | None:
         """Return one enterprise's colour with its reasons, or None when it is not stored."""

@@ -326,7 +326,7 @@ class Store(Protocol):
         ...
 
     def policy_version_map(self) -> dict[str, int]:
-        """Policy id → current version (what an audit row names), in one light query."""
+        """Policy id → current version (what an audit row names), in :meth:`list_policies`' order, in one light query."""
         ...
 
     def policy_versions(self, policy_id: str) -> list[PolicyDocument]:

@@ -160,8 +160,8 @@ class PolicyTables(SQLCore):
         ]
 
     def policy_version_map(self) -> dict[str, int]:
-        """Policy id → current version, in one light query (no item counts, no summaries)."""
-        rows = self._conn().execute("SELECT id, version FROM policies")
+        """Policy id → current version in :meth:`list_policies`' order, in one light query (no item counts, no summaries)."""
+        rows = self._conn().execute("SELECT id, version FROM policies ORDER BY updated_at DESC, id")
         return {r["id"]: r["version"] for r in rows}
 
     def policy_versions(self, policy_id: str) -> list[PolicyDocument]:

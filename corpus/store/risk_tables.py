@@ -15,9 +15,12 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
+import orjson
+
 from corpus.ledger import LedgerEntry
 from corpus.risk import BenefitGroup, ProfileFacts
 from corpus.store.base import AuditEvent, NotFoundError, StoreError, utc_now
+from corpus.store.sql_parts import chunked
 
 _LEDGER_COLUMNS = (
     "id, enterprise_id, item_id, tier, amount, department, date, status, source, reason, corrects, "
@@ -380,17 +383,28 @@ class RiskTables:
             for r in self._conn().execute("SELECT id FROM enterprises WHERE uscc = ? ORDER BY id", (uscc,))
         ]
 
-    def profile_facts(self) -> list[ProfileFacts]:
-        """Return what colours read of every stored profile, in id order."""
-        out = []
-        for row in self._conn().execute("SELECT id, profile, updated_at FROM enterprises ORDER BY id"):
-            data = json.loads(row[1])
-            out.append(
-                ProfileFacts(
-                    row[0], data.get("uscc"), data.get("credit_status"), data.get("major_violation"), row[2]
-                )
-            )
+    def uscc_holders_of(self, codes: Sequence[str]) -> dict[str, list[str]]:
+        """:meth:`uscc_holders` of each code at once (a code no record holds maps to ``[]``), 500 codes a statement."""
+        out: dict[str, list[str]] = {code: [] for code in codes}
+        conn = self._conn()
+        for chunk, marks in chunked(out):
+            sql = f"SELECT uscc, id FROM enterprises WHERE uscc IN ({marks}) ORDER BY id"
+            for row in conn.execute(sql, chunk):
+                out[row[0]].append(row[1])
         return out
+
+    def profile_facts(self, enterprise_ids: Sequence[str] | None = None) -> list[ProfileFacts]:
+        """Return what colours read of every stored profile in id order, or of these ids in their order (absent ones left out)."""
+        if enterprise_ids is None:
+            rows = self._conn().execute("SELECT id, profile, updated_at FROM enterprises ORDER BY id")
+            return [_facts(row) for row in rows]
+        found: dict[str, ProfileFacts] = {}
+        conn = self._conn()
+        for chunk, marks in chunked(dict.fromkeys(enterprise_ids)):
+            sql = f"SELECT id, profile, updated_at FROM enterprises WHERE id IN ({marks})"
+            for row in conn.execute(sql, chunk):
+                found[row[0]] = _facts(row)
+        return [found[eid] for eid in dict.fromkeys(enterprise_ids) if eid in found]
 
     def profile_updated_at(self, enterprise_id: str) -> str | None:
         """When the store last received this profile."""
@@ -452,3 +466,15 @@ class RiskTables:
             }
             self.append_audit(AuditEvent(actor, "enterprise.merge", source_id, details, at=now))
         return {"source": source_id, **details, "merged_at": now}
+
+
+def _facts(row: Any) -> ProfileFacts:
+    # (id, profile, updated_at): the four fields a colour reads, without building the whole profile.
+    # orjson reads a page's profiles in a third of json's time; json still reads what orjson refuses (NaN).
+    try:
+        data = orjson.loads(row[1])
+    except orjson.JSONDecodeError:
+        data = json.loads(row[1])
+    return ProfileFacts(
+        row[0], data.get("uscc"), data.get("credit_status"), data.get("major_violation"), str(row[2])
+    )

@@ -65,6 +65,31 @@ def test_one_code_one_record_and_merges(store):
         store.merge_enterprises("B", "A", "admin-key")
 
 
+def test_a_page_reads_its_profiles_and_codes_at_once(store):
+    # What a target page's risk notes read in one statement each equals what the one-row reads give.
+    other = "91110108MA0012345" + uscc_check_digit("91110108MA0012345")
+    store.upsert_enterprises(
+        [
+            validate_profile({"id": "A", "name": "甲", "uscc": CODE, "credit_status": "dishonest"}),
+            validate_profile({"id": "B", "name": "乙", "major_violation": True}),
+            validate_profile({"id": "C", "name": "丙", "uscc": other}),
+        ]
+    )
+    page = store.profile_facts(["C", "Z", "A", "C", "B"])  # the page's order; Z is not stored
+    assert [f.enterprise_id for f in page] == ["C", "A", "B"]
+    every = {f.enterprise_id: f for f in store.profile_facts()}
+    assert page == [every["C"], every["A"], every["B"]]
+    assert page[1].credit_status == "dishonest" and page[2].major_violation is True
+    assert page[1].updated_at == store.profile_updated_at("A")
+    assert store.profile_facts([]) == []
+    unheld = "91440300MA5F00000" + uscc_check_digit("91440300MA5F00000")
+    assert store.uscc_holders_of([other, unheld, CODE]) == {
+        other: store.uscc_holders(other),
+        unheld: [],
+        CODE: ["A"],
+    }
+
+
 def test_groups_exports_and_ratings(store):
     group = store.set_benefit_group("g", ["p#1", "q#1"], "营收类", "admin")
     assert store.benefit_groups() == [group]

@@ -55,6 +55,15 @@ def test_policy_versions_and_items(store):
     assert [v.text for v in store.policy_versions("tz-1")] == ["一、补助", "一、新的补助"]
 
 
+def test_policy_version_map_comes_in_list_order(store):
+    # The risk board reads the documents' 就高不重复 groups in this order (GET /v1/risk/groups lists them so).
+    for policy_id in ("b-2", "a-1", "c-3"):
+        store.upsert_policy(*policy(policy_id))
+    store.upsert_policy(*policy("b-2", text="一、新的补助"))
+    assert list(store.policy_version_map()) == [p.id for p in store.list_policies()]
+    assert store.policy_version_map()["b-2"] == 2
+
+
 def test_failed_batch_leaves_the_store_as_it_was(store, backend):
     store.upsert_policy(*policy("keep"))
     before = backend.rows("SELECT id, version FROM policies")
