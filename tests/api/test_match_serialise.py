@@ -37,11 +37,23 @@ def assert_schema_bytes_or_refused(response: MatchAnswer) -> None:
 
 LEAF = Condition("revenue", "gte", 1, span="营业收入", role="bonus")
 MEMBER = Condition("employees", "in", ["a", "b"], span="人数")
+# The verdict shapes an answer or a target row lays out: a bonus leaf met, an ``any`` group unknown with a gap and
+# a member's verdict, a leaf unmet with a gap; and one gap.
+VERDICTS = (
+    ConditionResult(LEAF, "met", 2),
+    ConditionResult(
+        Group("any", (MEMBER, Condition("revenue", "gte", 5)), span="之一", source="edited"),
+        "unknown",
+        gap="缺",
+        members=(ConditionResult(MEMBER, "met", ("a",)),),
+    ),
+    ConditionResult(MEMBER, "unmet", None, gap="人数不在范围内"),
+)
+GAPS = (Gap("revenue", "unknown", "缺少"),)
 
 
 def result(**changed: Any) -> MatchResult:
-    """One result in the matcher's shape: a bonus leaf, an ``any`` group with a gap, a tier, no fulfilment."""
-    group = Group("any", (MEMBER, Condition("revenue", "gte", 5)), span="之一", source="edited")
+    """One result in the matcher's shape: the verdict shapes of ``VERDICTS``, a tier, no fulfilment."""
     fields: dict[str, Any] = {
         "policy_id": "p",
         "item_id": "p#1",
@@ -49,12 +61,8 @@ def result(**changed: Any) -> MatchResult:
         "level": "eligible",
         "score": 0.5,
         "score_breakdown": {"bm25": 1.0, "dense": float("nan")},
-        "conditions": (
-            ConditionResult(LEAF, "met", 2),
-            ConditionResult(group, "unknown", gap="缺", members=(ConditionResult(MEMBER, "met", ("a",)),)),
-            ConditionResult(MEMBER, "unmet", None, gap="人数不在范围内"),
-        ),
-        "gaps": (Gap("revenue", "unknown", "缺少"),),
+        "conditions": VERDICTS,
+        "gaps": GAPS,
         "fulfilment": None,
         "support": "10万元",
         "extras": {"tier": None, "bonus": [], "window": ["2024-01-01", None]},

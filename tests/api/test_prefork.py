@@ -27,22 +27,36 @@ REPO = HERE.parents[1]
 def prefork(tmp_path_factory: pytest.TempPathFactory, models_dir: Path) -> Iterator[tuple[str, Path]]:
     """Two pre-forked workers over the API tests' corpus; yields (base URL, data directory)."""
     data_dir = tmp_path_factory.mktemp("prefork-data")
+    server, base = _serve(data_dir, models_dir, 2)
+    try:
+        yield base, data_dir
+    finally:
+        stop(server)
+
+
+def _serve(data_dir: Path, models_dir: Path, workers: int) -> tuple[subprocess.Popen[str], str]:
+    """Start ``prefork_server.py`` over ``data_dir`` with ``workers`` workers; return it and its base URL once up."""
     port = free_port()
     server = subprocess.Popen(
-        [sys.executable, str(HERE / "prefork_server.py"), str(data_dir), str(models_dir), str(port), "2"],
+        [
+            sys.executable,
+            str(HERE / "prefork_server.py"),
+            str(data_dir),
+            str(models_dir),
+            str(port),
+            str(workers),
+        ],
         cwd=REPO,
         stderr=subprocess.PIPE,
         text=True,
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        try:
-            wait_until_up(server, base, 300, 0.5)
-        except RuntimeError as exc:
-            pytest.fail(f"the pre-forked server: {exc}")
-        yield base, data_dir
-    finally:
+        wait_until_up(server, base, 300, 0.5)
+    except RuntimeError as exc:
         stop(server)
+        pytest.fail(f"the pre-forked server: {exc}")
+    return server, base
 
 
 def _answer(body: dict[str, Any]) -> dict[str, Any]:
@@ -134,16 +148,8 @@ def test_a_stopped_worker_writes_the_refusals_it_was_still_counting(tmp_path: Pa
     seed(store)
     store.create_api_key("admin", None, "test admin")
     store.close()
-    port = free_port()
-    server = subprocess.Popen(
-        [sys.executable, str(HERE / "prefork_server.py"), str(data_dir), str(models_dir), str(port), "1"],
-        cwd=REPO,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    base = f"http://127.0.0.1:{port}"
+    server, base = _serve(data_dir, models_dir, 1)
     try:
-        wait_until_up(server, base, 300, 0.5)
         for _ in range(3):
             refused = httpx.get(f"{base}/v1/policies", headers=auth("not-a-key"), timeout=30)
             assert refused.status_code == 401, refused.text

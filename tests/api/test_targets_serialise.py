@@ -15,10 +15,11 @@ import pytest
 from api_helpers import LEVELS_ALL, auth
 from pydantic import ValidationError
 from test_conditions_v2 import ITEM, V2
+from test_match_serialise import GAPS, LEAF, MEMBER, VERDICTS
 
 from api.schemas import TargetPage
 from api.views import published_json
-from corpus.conditions import Condition, ConditionResult, Group
+from corpus.conditions import ConditionResult, Group
 from matcher.answer import targets_layout
 from matcher.eligibility import Gap
 from matcher.targets import TargetRow
@@ -64,13 +65,8 @@ def schema_bytes(page: dict[str, Any]) -> bytes:
     return TargetPage.model_validate(page).model_dump_json().encode()
 
 
-LEAF = Condition("revenue", "gte", 1, span="营业收入", role="bonus")
-MEMBER = Condition("employees", "in", ["a", "b"], span="人数")
-
-
 def row(**changed: Any) -> TargetRow:
-    """One row in the matcher's shape: a bonus leaf, an ``any`` group with a gap, extras, no fulfilment."""
-    group = Group("any", (MEMBER, Condition("revenue", "gte", 5)), span="之一", source="edited")
+    """One row in the matcher's shape: the verdict shapes of the answer's test (``VERDICTS``), extras, no fulfilment."""
     fields: dict[str, Any] = {
         "enterprise_id": "E1",
         "name": "台州某公司",
@@ -79,12 +75,8 @@ def row(**changed: Any) -> TargetRow:
         "level": "need_info",
         "score": 0.123456789,
         "score_breakdown": {"rules": 0.5, "dense": float("nan")},
-        "conditions": (
-            ConditionResult(LEAF, "met", 2),
-            ConditionResult(group, "unknown", gap="缺", members=(ConditionResult(MEMBER, "met", ("a",)),)),
-            ConditionResult(MEMBER, "unmet", None, gap="人数不在范围内"),
-        ),
-        "gaps": (Gap("revenue", "unknown", "缺少"),),
+        "conditions": VERDICTS,
+        "gaps": GAPS,
         "flags": ("失信",),
         "excluded": False,
         "rank": 3,
