@@ -101,10 +101,13 @@ def describes_trades(text: str, found: _Found, before: Sequence[_Found], after: 
 
 
 def _trades_or(text: str, last: _Found, found: _Found) -> bool:
-    """Whether ``last`` lists trades (…等行业) and ``found`` follows it as the other alternative (，以及…)."""
+    """Whether ``last`` lists trades (…等行业) and ``found`` follows it as the other alternative (，以及…).
+
+    A trade named by what it makes (防疫物资生产行业以及受疫情影响较大行业) is one too (labelling guide, l25).
+    """
     return (
         bool(text)
-        and last.condition.field == "industry_code"
+        and (last.condition.field == "industry_code" or last.condition.op == "semantic")
         and text.endswith("行业", 0, last.end)
         and _TRADES_OR_RE.fullmatch(text, last.end, found.start) is not None
     )

@@ -417,8 +417,10 @@ def _semantic(text: str) -> Iterator[_Found]:
     seen: set[str] = set()
     for pattern, field in vocab.SEMANTIC_PATTERNS:
         for match in re.finditer(pattern, text):
-            span = match.group(0).removeprefix("应急")
-            start = match.start() + (2 if match.group(0).startswith("应急") else 0)
+            # 应急生产…物资的: the emergency names when, not what is made; 应急物资生产企业 keeps it.
+            emergency = match.group(0).startswith("应急生产")
+            span = match.group(0)[2:] if emergency else match.group(0)
+            start = match.start() + (2 if emergency else 0)
             value = match.group(0).removeprefix("从事")
             # The same words again in one item (外贸企业…外贸企业) restate one requirement (labelling guide §8).
             if value in seen:

@@ -238,6 +238,15 @@ UNDECIDABLE_PATTERNS = (
 
 # What an enterprise does, judged from its business scope / products (``semantic``).
 SEMANTIC_PATTERNS = (
+    # 防疫物资生产企业 / 医用防护物资生产企业 / 药品和医疗器械生产企业 / “菜篮子”生产、加工、流通企业: what the enterprise
+    # makes (labelling guide, l25 conventions). 重点保障物资生产企业 is a list the departments draw up (a status,
+    # ``undecidable`` above); 药品生产企业 alone is industry C27 (``INDUSTRY_PATTERNS``).
+    (
+        r"(?:(?<=[对为给])|(?<![^，；。：:、（(\s]))(?![^，；。]{0,16}重点保障)[^，；。、：:对为给（(]{0,16}?"
+        r"(?:物资|医疗器械|器械|防护用品|医用耗材|用品|菜篮子”?|(?<=[和及与])药品|药品(?=[和及与]))"
+        r"(?:[和及与][^，；。、对为给的]{1,10}?)?生产(?:、(?:加工|销售|流通|储备|供应))*(?:企业|行业)",
+        "business_scope",
+    ),
     (r"从事([^，；。]{2,40}?)(?:研发|生产|服务|业务|经营)(?=的|等)", "business_scope"),
     # 对从事集成电路设计的企业 / 对主要生产智能卫浴产品的企业: what the enterprises of the subject do.
     (

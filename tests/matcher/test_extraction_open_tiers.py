@@ -50,7 +50,8 @@ def test_a_relief_of_named_enterprises_charges_beside_every_enterprise_supply_ma
     )
     tiers = _tiers_with_one_open(text)
     values = {str(c.value) for t in tiers for c in t.conditions}
-    assert values == {"停产期间高压用电企业", "防疫用品生产企业用电报装"}
+    # 防疫用品生产企业 is what the enterprise makes: a semantic leaf, no stand-in (labelling guide, l25).
+    assert values == {"停产期间高压用电企业", "防疫用品生产企业"}
     # Alone, every enterprise's own supply states no requirement to stand in for.
     alone = "对企业生产用水实行“欠费不断供”，疫情过后补缴。"
     assert "企业生产用水" not in {c.value for c in _leaves(alone)}
