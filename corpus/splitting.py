@@ -65,8 +65,8 @@ SUPPORT_RE = re.compile(
     # Money advanced or paid early, charges cut, a place given free (先行垫付启动资金, 提前支付工程账款,
     # 收费标准降低30%, 减税降费, 无偿安排临时办公场所).
     r"减税|降费|垫付|提前支付|收费标准[^。；;]{0,6}降低|无偿(?:安排|提供)|"
-    # Done first, papers later (issue 14): a step allowed before its approval or documents (可先扩产再补办
-    # 审批手续, 先登记放行，再补办手续, 电子材料…先行办理).
+    # Done first, papers later (issue 14): a step allowed before its approval or documents (可先投产再补办
+    # 手续, 先放行后补办, 扫描件先行受理).
     r"先[^。；;]{0,10}(?:再|后|後)[^。；;]{0,6}补办|先行(?:办理|放行|通行|受理|复工|开工)"
 )
 # A measure that names no support may still grant enterprises something (对…企业，可…; 纳税人…允许…;
