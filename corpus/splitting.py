@@ -64,7 +64,10 @@ SUPPORT_RE = re.compile(
     r"绿色通道|法律援助|法律服务|不可抗力|延长[^。；;]{0,12}期限|延期(?:办理|缴|交|申报)|暂退|不列入|容缺|"
     # Money advanced or paid early, charges cut, a place given free (先行垫付启动资金, 提前支付工程账款,
     # 收费标准降低30%, 减税降费, 无偿安排临时办公场所).
-    r"减税|降费|垫付|提前支付|收费标准[^。；;]{0,6}降低|无偿(?:安排|提供)"
+    r"减税|降费|垫付|提前支付|收费标准[^。；;]{0,6}降低|无偿(?:安排|提供)|"
+    # Done first, papers later (issue 14): a step allowed before its approval or documents (可先投产再补办
+    # 手续, 先放行后补办, 扫描件先行受理).
+    r"先[^。；;]{0,10}(?:再|后|後)[^。；;]{0,6}补办|先行(?:办理|放行|通行|受理|复工|开工)"
 )
 # A measure that names no support may still grant enterprises something (对…企业，可…; 纳税人…允许…;
 # 公司可…申请…, as the audience reader counts a 公司 an enterprise):

@@ -403,6 +403,19 @@ def test_money_advanced_paid_early_or_charges_cut_are_support():
     assert offered == {"一、": True, "二、": True, "三、": True, "四、": True, "五、": False}
 
 
+def test_a_step_allowed_before_its_papers_is_support():
+    # Doing first and completing the approval or the papers later spares the enterprise a wait: offered.
+    text = (
+        "关于帮助工厂渡过难关的几条措施 一、对按期复产的工厂给予一次性奖励2万元。 "
+        "二、扩产手续从简。工厂增加生产线的，经主管部门同意，可先投产再补办环评手续。 "
+        "三、证照办理不停。申请人在网上提交扫描件的，窗口先行受理，原件待疫情过后补交。 "
+        "四、强化督导检查。各部门要每周通报工作进展。"
+    )
+    items = split_policy(doc(text))
+    offered = {i.heading_path[-1][:2]: i.is_policy is not False for i in items}
+    assert offered == {"一、": True, "二、": True, "三、": True, "四、": False}
+
+
 # A measure whose support is in its own opening, followed by a numbered list of its legal bases.
 BASES = (
     "一、税费优惠\n"
