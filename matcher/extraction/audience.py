@@ -18,6 +18,7 @@ import re
 
 from corpus.splitting import SUPPORT_RE, grants_enterprises
 from matcher.extraction.clauses import ITEM_MARKER
+from matcher.extraction.vocab import ENTERPRISE_KINDS, alternatives
 
 # An item's numbered heading (（三）强化组织领导。/ 2.落实税收优惠：) names its topic, not its subject.
 _HEADING_RE = re.compile(ITEM_MARKER + r"[^。：:；;，,\n\s《》]{2,30}(?:[。：:\n]|[ \t\u3000\xa0]+)")
@@ -28,7 +29,7 @@ _SENTENCE_RE = re.compile(r"[^。；;\n]+")
 _PERSON_RE = re.compile(
     r"个人所得税|个人(?!独资)|医务人员|防疫工作者|老年人|失业人员|毕业生|在校生|患者|专业技术人员"
 )
-_ENTERPRISE_RE = re.compile(r"企业|单位|个体工商户|市场主体|公司|商户|合作社|经营者|机构|纳税人|缴费人|主体")
+_ENTERPRISE_RE = re.compile(alternatives(ENTERPRISE_KINDS))
 # Personal income tax relief is a person's, whoever pays the income (单位发给个人的…免征个人所得税).
 _PERSONAL_TAX_RE = re.compile(r"(?:免征|减征|暂不征收|不征收|免予征收)个人所得税|个人所得税应纳税所得额")
 _BUSINESS_TAX_RE = re.compile(r"企业所得税|增值税|房产税|城镇土地使用税|社会保险费|关税")
@@ -52,9 +53,7 @@ _RECIPIENT_PERSON_RE = re.compile(
     r"(?:青年|人员|老年人|学生|毕业生|居民|职工|劳动者|个人|农民工|患者|家庭|人才|专家|本人|参保人|退役军人)"
     r"(?![^，,。；;]{0,8}(?:\d|人以|不超过|以下|以上))"
 )
-_RECIPIENT_ENTERPRISE_RE = re.compile(
-    r"企业|单位|个体工商户|市场主体|公司|商户|合作社|经营者|机构|纳税人|缴费人|主体|基地|项目"
-)
+_RECIPIENT_ENTERPRISE_RE = re.compile(alternatives((*ENTERPRISE_KINDS, "基地", "项目")))
 
 
 # How far before and after a grant's verb its recipient is looked for: the nearest one stands within a clause or

@@ -15,6 +15,7 @@ from corpus.conditions import Condition
 from matcher.extraction.clauses import _CLAUSE_END, _HEADING_RE, _LIST_MARK_RE, _Span, _within
 from matcher.extraction.conditions import _Found
 from matcher.extraction.requirement_clauses import clause_words, states_requirement
+from matcher.extraction.vocab import PAYER_KINDS, RELIEF_WORDS, alternatives
 
 _SUBJECT_RE = re.compile(r"企业|单位|纳税人|缴费人|主体|机构|商户|个体工商户|项目|物资|货物|农户|园区")
 
@@ -167,7 +168,7 @@ _GENERIC_BENEFICIARY_RE = re.compile(
 # 对大型企业等其他参保单位… / 对各类参保单位…: every other one (the complement of a tier before it) or every
 # one — whom the relief is for by its nature, no requirement to stand in for (labelling guide §5).
 _EVERY_OTHER_RE = re.compile(
-    r"(?:[^，。；;]{0,12}?等)?(?:其他|其它|各类|所有)[^，。；;的]{0,6}?(?:企业|单位|纳税人|缴费人|市场主体)"
+    r"(?:[^，。；;]{0,12}?等)?(?:其他|其它|各类|所有)[^，。；;的]{0,6}?(?:" + alternatives(PAYER_KINDS) + ")"
 )
 # 对租用其他经营用房的，…: "the other ones", after a tier for a named kind (对承租国有资产类经营用房的企业…) —
 # whoever is left, no requirement of its own (a short phrase whose head is 其他).
@@ -218,7 +219,9 @@ _SUBJECT_NOUN_RE = re.compile(
 # 减免…X企业容量电费 / 免收…X企业…费: the enterprises whose charge is relieved are its beneficiary (a bare
 # 企业 is every enterprise: no requirement).
 _RELIEF_OF_RE = re.compile(
-    r"(?:减免|免收|减收|减半收取)(?P<who>[^，。；;、]{3,30}?(?:企业|单位|用户))(?=的?[^，。；;的]{1,8}?费)"
+    "(?:"
+    + alternatives(RELIEF_WORDS)
+    + r")(?P<who>[^，。；;、]{3,30}?(?:企业|单位|用户))(?=的?[^，。；;的]{1,8}?费)"
 )
 # 对企业生产用水实行… : 企业 owns the object the measure is about, no subject of its own — every enterprise.
 _EVERY_ENTERPRISE_OBJECT_RE = re.compile(r"企业(?!的)[^，。；;的企单纳项主机商]{2,16}")

@@ -24,6 +24,7 @@ from matcher.extraction.clauses import (
 )
 from matcher.extraction.conditions import _Found
 from matcher.extraction.numbers import NUMBER_PATTERN, parse_number, to_wan
+from matcher.extraction.vocab import PAYER_KINDS, RELIEF_WORDS, alternatives
 
 # --- tiers ---------------------------------------------------------------------------------------
 
@@ -276,7 +277,7 @@ def _colon_at(text: str, start: int, end: int) -> int:
     return max(text.rfind("：", start, end), text.rfind(":", start, end))
 
 
-_RELIEF_FIRST_RE = re.compile(r"[\s　]*(?:减免|免收|减收|减半收取)")
+_RELIEF_FIRST_RE = re.compile(r"[\s　]*(?:" + alternatives(RELIEF_WORDS) + ")")
 
 
 # A part that binds every beneficiary (须 / 应当 / 必须) states an obligation, not an outcome of its own.
@@ -409,7 +410,9 @@ _NOT_OPEN_RE = re.compile(
 
 # 对大型企业等其他参保单位…可减半征收: every other one than a tier before it (a complement tier).
 _COMPLEMENT_RE = re.compile(
-    r"[\s　；;，,]*对(?:于)?(?:[^，。；;]{0,12}?等)?(?:其他|其它)[^，。；;的]{0,6}?(?:企业|单位|纳税人|缴费人|市场主体)"
+    r"[\s　；;，,]*对(?:于)?(?:[^，。；;]{0,12}?等)?(?:其他|其它)[^，。；;的]{0,6}?(?:"
+    + alternatives(PAYER_KINDS)
+    + ")"
 )
 
 
