@@ -209,7 +209,8 @@ def _arranged(
     return tuple(nodes)
 
 
-# What a part gives (免征增值税, 给予补贴, 延长至6月底): one outcome of the item.
+# What a part gives (免征增值税, 给予补贴, 延长至6月底): one outcome of the item. Narrower than audience's
+# _GRANT_WORD_RE on purpose (申请 / 支持 / 优惠 there only say an item is no bare duty; here each verb is an outcome).
 _OUTCOME_VERB_RE = re.compile(
     r"免征|免收|减征|减免|减半|暂免|给予|补贴|补助|奖励|资助|贴息|退还|返还|缓缴|延期|延长|简化|扣除|下调|减按"
     r"|实施[^，。；;]{0,16}?服务|核定"
@@ -252,6 +253,7 @@ _LEADS_ON_RE = re.compile(
 _UNLISTED_MEASURE_RE = re.compile(
     r"降低|下调|下浮|取消|免除|减收|延缓|放宽|准予|出具|优先(?:办理|安排|审批|保障|处理)|减按"
 )
+# Wider than the splitter's _DUTY_BEFORE_RE on purpose: a measure here must also not be refused (不得 / 不).
 _AUTHORITY_DUTY_RE = re.compile(
     r"加强|落实|指导|督促|做好|协助|帮助|引导|推动|协调|鼓励|由[^，,。；;]{0,16}?(?:部门|机构|政府|财政|银行)"
     r"|(?<![重主需只])要(?![求素点])|不得|禁止|不|应(?!当)"
