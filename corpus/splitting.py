@@ -73,6 +73,8 @@ SUPPORT_RE = re.compile(
 # 公司可…申请…, as the audience reader counts a 公司 an enterprise):
 # a beneficiary an enterprise can be, then what it is allowed or spared, with no department's duty (要 / 应 /
 # 鼓励 …) before it. 可通过 / 可向…申请 / 可预约 / 尽可能 name a channel or an effort, not a grant.
+# Not matcher.extraction.vocab.ENTERPRISE_KINDS (corpus/ may not import matcher/): a grant sentence's own list,
+# with 定额户 / 供应商 / 承运 / 项目, without 机构 / 主体, and 单位 not in 各单位 / 有关单位 / 任务单位 ….
 _BENEFICIARY_RE = re.compile(
     r"企业|公司|纳税人|缴费人|(?<![各关任头合办])单位|市场主体|个体工商户|定额户|供应商|合作社|经营者|商户|承运|项目"
 )
@@ -83,7 +85,8 @@ _GRANT_RE = re.compile(
 )
 # 对…企业…实行 (a price, a regime): granted to them; 企业…实行 alone is their duty (实行分餐制).
 _GRANT_REGIME_RE = re.compile(r"对[^。；;]{0,60}?(?:" + _BENEFICIARY_RE.pattern + r")[^。；;]{0,40}?实行")
-# 要 / 应 as a duty, not inside 需要 / 重要 / 要求 / 应对 / 应用 / 应急 / 应纳税 ….
+# 要 / 应 as a duty, not inside 需要 / 重要 / 要求 / 应对 / 应用 / 应急 / 应纳税 …. Not tiers' _AUTHORITY_DUTY_RE:
+# that one also takes 不得 / 禁止 / 不 as refusing a measure; many grants here are negations (不列入 / 不受…限制 / 暂不).
 _DUTY_BEFORE_RE = re.compile(
     r"应当|(?<![响适供对反])应(?![对用急收付纳税征])|(?<![需重主只想])要(?![求素点件])|鼓励|引导|倡导|督促|指导|推动|推行|帮助"
 )

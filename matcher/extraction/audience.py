@@ -18,6 +18,7 @@ import re
 
 from corpus.splitting import SUPPORT_RE, grants_enterprises
 from matcher.extraction.clauses import ITEM_MARKER
+from matcher.extraction.vocab import ENTERPRISE_KINDS, alternatives
 
 # An item's numbered heading (（三）强化组织领导。/ 2.落实税收优惠：) names its topic, not its subject.
 _HEADING_RE = re.compile(ITEM_MARKER + r"[^。：:；;，,\n\s《》]{2,30}(?:[。：:\n]|[ \t\u3000\xa0]+)")
@@ -28,7 +29,7 @@ _SENTENCE_RE = re.compile(r"[^。；;\n]+")
 _PERSON_RE = re.compile(
     r"个人所得税|个人(?!独资)|医务人员|防疫工作者|老年人|失业人员|毕业生|在校生|患者|专业技术人员"
 )
-_ENTERPRISE_RE = re.compile(r"企业|单位|个体工商户|市场主体|公司|商户|合作社|经营者|机构|纳税人|缴费人|主体")
+_ENTERPRISE_RE = re.compile(alternatives(ENTERPRISE_KINDS))
 # Personal income tax relief is a person's, whoever pays the income (单位发给个人的…免征个人所得税).
 _PERSONAL_TAX_RE = re.compile(r"(?:免征|减征|暂不征收|不征收|免予征收)个人所得税|个人所得税应纳税所得额")
 _BUSINESS_TAX_RE = re.compile(r"企业所得税|增值税|房产税|城镇土地使用税|社会保险费|关税")
@@ -45,6 +46,8 @@ _PERSON_SUBJECT_RE = re.compile(
 # Who receives each grant: the beneficiary named last before its verb (…的见习青年，给予每人… / 参保人员可领取…).
 # A person after an enterprise word is the enterprise's staff (企业职工教育经费), not the recipient; an enterprise
 # right after the verb (补贴企业 / 给予用人单位…) is the recipient whatever came before.
+# Not joined with _GRANT_WORD_RE: only verbs after which something is received, so the name before each is its
+# recipient (申请 / 支持 / 予以 … need not name who receives).
 _RECEIVE_RE = re.compile(r"给予|可领取|可申领|可享受|享受|可申请|发放|补贴|补助|奖励|资助")
 # 从业人员 with a count (从业人员100人以下的) measures an enterprise, as in _PERSON_SUBJECT_RE.
 _RECIPIENT_PERSON_RE = re.compile(
@@ -52,9 +55,7 @@ _RECIPIENT_PERSON_RE = re.compile(
     r"(?:青年|人员|老年人|学生|毕业生|居民|职工|劳动者|个人|农民工|患者|家庭|人才|专家|本人|参保人|退役军人)"
     r"(?![^，,。；;]{0,8}(?:\d|人以|不超过|以下|以上))"
 )
-_RECIPIENT_ENTERPRISE_RE = re.compile(
-    r"企业|单位|个体工商户|市场主体|公司|商户|合作社|经营者|机构|纳税人|缴费人|主体|基地|项目"
-)
+_RECIPIENT_ENTERPRISE_RE = re.compile(alternatives((*ENTERPRISE_KINDS, "基地", "项目")))
 
 
 # How far before and after a grant's verb its recipient is looked for: the nearest one stands within a clause or
@@ -102,7 +103,9 @@ _GOVERNMENT_SUBJECT_RE = re.compile(
     # 城市管理、市场监管等部门依法履职时…要…: departments named by their field, then 等部门.
     r"|[^，。；]{2,20}?等(?:有关|相关)?部门)"
 )
-# …unless the item itself grants enterprises something (对受疫情影响的小微企业予以支持).
+# …unless the item itself grants enterprises something (对受疫情影响的小微企业予以支持). Its own kinds and
+# verbs, not ENTERPRISE_KINDS / _GRANT_WORD_RE: a pair 对…kind…verb tuned on these words; wider lists would change
+# which items count as granting.
 _GRANTS_RE = re.compile(
     r"对[^。；;]{0,60}?(?:企业|单位|纳税人|缴费人|主体|合作社|个体工商户)[^。；;]{0,40}?"
     r"(?:给予|予以|免征|减免|减征|补贴|补助|奖励|返还|缓缴|延期|降低|取消)"
@@ -115,7 +118,9 @@ _PUBLIC_PURCHASE_RE = re.compile(r"货物、工程(?:和|及|、)服务|政府�
 _SUPPLIER_RE = re.compile(r"企业|供应商|市场主体|个体工商户")
 
 
-# Words by which an item grants, relieves, permits or lets an enterprise apply for something.
+# Words by which an item grants, relieves, permits or lets an enterprise apply for something. Wider than
+# tiers' _OUTCOME_VERB_RE and the splitter's _GRANT_RE on purpose: it only clears an item of being a bare duty,
+# so any word that may grant counts; those two place a grant and stay narrow.
 _GRANT_WORD_RE = re.compile(
     r"给予|予以|准予|允许|补贴|补助|奖励|奖补|资助|贴息|优惠|支持|扶持|兜底|减免|免征|免收|减征|减半|缓缴|延期|延长"
     r"|返还|退还|豁免|不予处罚|降低|取消|享受|申请|申报|绿色通道|优先|便捷|便利"
@@ -127,6 +132,11 @@ _GRANT_WORD_RE = re.compile(
 _ENTERPRISE_DUTY_RE = re.compile(
     r"^[^，。；;\s]{0,8}(?:企业|单位)[^。；;]{0,40}?(?:应当|应|须|必须)(?!属|为|是|符合|具备|具有|满足|在)"
 )
+
+
+def _grants_enterprises_any(text: str) -> bool:
+    """Tell whether an item grants enterprises something in any shape: 对…企业…给予, or the splitter's shapes."""
+    return any(_GRANTS_RE.search(m.group(0)) for m in _SENTENCE_RE.finditer(text)) or grants_enterprises(text)
 
 
 def audience(text: str) -> str:
@@ -149,11 +159,7 @@ def audience(text: str) -> str:
         return "persons"
     # An item that grants enterprises nothing in the shapes below (对…企业…给予, the splitter's grant shapes)
     # and whose every grant goes to a person (…的见习青年，给予每人每月…补贴) is for persons.
-    if (
-        not any(_GRANTS_RE.search(m.group(0)) for m in _SENTENCE_RE.finditer(text))
-        and not grants_enterprises(text)
-        and _grants_persons_only(text)
-    ):
+    if not _grants_enterprises_any(text) and _grants_persons_only(text):
         return "persons"
     if _NON_PROFIT_RE.search(first) and not _ENTERPRISE_RE.search(_NON_PROFIT_RE.sub("", first)):
         return "non-profits"
@@ -170,11 +176,7 @@ def audience(text: str) -> str:
     # A department opening the item makes it a duty only when nothing in it grants enterprises anything:
     # 对…企业…给予, or the splitter's grant shapes (…承运企业，可… / 允许 / 延至, with no duty before them),
     # keep it a measure, since a hidden measure costs every enterprise it was for.
-    if (
-        _GOVERNMENT_SUBJECT_RE.match(first)
-        and not any(_GRANTS_RE.search(m.group(0)) for m in _SENTENCE_RE.finditer(text))
-        and not grants_enterprises(text)
-    ):
+    if _GOVERNMENT_SUBJECT_RE.match(first) and not _grants_enterprises_any(text):
         return "government"
     return "enterprises"
 

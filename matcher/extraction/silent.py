@@ -15,6 +15,7 @@ from corpus.conditions import Condition
 from matcher.extraction.clauses import _CLAUSE_END, _HEADING_RE, _LIST_MARK_RE, _Span, _within
 from matcher.extraction.conditions import _Found
 from matcher.extraction.requirement_clauses import clause_words, states_requirement
+from matcher.extraction.vocab import PAYER_KINDS, RELIEF_WORDS, alternatives
 
 _SUBJECT_RE = re.compile(r"企业|单位|纳税人|缴费人|主体|机构|商户|个体工商户|项目|物资|货物|农户|园区")
 
@@ -54,11 +55,17 @@ def _subject_part(text: str, parts: Sequence[_Span]) -> tuple[int, int] | None:
 # 满足市场主体资金需求 / 有效满足…金融服务需求: the authorities meet someone's needs, no requirement met.
 _NEEDS = r"[^，。；;]{0,20}?(?:需求|需要)"
 _MEETS_NEEDS_RE = re.compile(r"满足" + _NEEDS)
+# 须 / 必须 / 应当 binding whoever applies, in a part (_REQUIREMENT_RE) and in a clause (_CLAUSE_REQUIREMENT_RE); not
+# 相应当 / 供应当 … / 应当要. Tiers' _OBLIGATION_RE differs on purpose: it adds 需要 and reads 无须 / 不须 as no duty.
+_BINDING = r"(?<![相供反适效])(?:须|必须|应当)(?!要)"
 # What makes a part state a requirement on the enterprise.
 _REQUIREMENT_RE = re.compile(
     r"(?:企业|单位|主体|机构|项目|申请人|申报人|纳税人)[^，。；]{0,4}(?<![无不毋免])(?:须|需|应当?|必须|要)(?!求|对|用|急|收|付)"
-    r"|(?<![相供反适效])(?:须|必须|应当)(?!要)"
-    r"|(?:符合|满足(?!" + _NEEDS + r")|具备|具有|达到)(?!条件的)(?![^，。；]{0,4}(?:规定|要求)(?:的|，))"
+    r"|"
+    + _BINDING
+    + r"|(?:符合|满足(?!"
+    + _NEEDS
+    + r")|具备|具有|达到)(?!条件的)(?![^，。；]{0,4}(?:规定|要求)(?:的|，))"
     r"|不(?:低|少)于|(?:以上|以下|以内)的"
     r"|(?:的|等)(?:企业|单位|机构|纳税人|市场主体|商户|个体工商户|项目)[^，。；]{0,6}(?:均可|均能|可|可以|方可)(?:申请|申报|享受|参与)"
     r"|(?:应|须|需)属于|限于|仅限"
@@ -167,7 +174,7 @@ _GENERIC_BENEFICIARY_RE = re.compile(
 # 对大型企业等其他参保单位… / 对各类参保单位…: every other one (the complement of a tier before it) or every
 # one — whom the relief is for by its nature, no requirement to stand in for (labelling guide §5).
 _EVERY_OTHER_RE = re.compile(
-    r"(?:[^，。；;]{0,12}?等)?(?:其他|其它|各类|所有)[^，。；;的]{0,6}?(?:企业|单位|纳税人|缴费人|市场主体)"
+    r"(?:[^，。；;]{0,12}?等)?(?:其他|其它|各类|所有)[^，。；;的]{0,6}?(?:" + alternatives(PAYER_KINDS) + ")"
 )
 # 对租用其他经营用房的，…: "the other ones", after a tier for a named kind (对承租国有资产类经营用房的企业…) —
 # whoever is left, no requirement of its own (a short phrase whose head is 其他).
@@ -218,7 +225,9 @@ _SUBJECT_NOUN_RE = re.compile(
 # 减免…X企业容量电费 / 免收…X企业…费: the enterprises whose charge is relieved are its beneficiary (a bare
 # 企业 is every enterprise: no requirement).
 _RELIEF_OF_RE = re.compile(
-    r"(?:减免|免收|减收|减半收取)(?P<who>[^，。；;、]{3,30}?(?:企业|单位|用户))(?=的?[^，。；;的]{1,8}?费)"
+    "(?:"
+    + alternatives(RELIEF_WORDS)
+    + r")(?P<who>[^，。；;、]{3,30}?(?:企业|单位|用户))(?=的?[^，。；;的]{1,8}?费)"
 )
 # 对企业生产用水实行… : 企业 owns the object the measure is about, no subject of its own — every enterprise.
 _EVERY_ENTERPRISE_OBJECT_RE = re.compile(r"企业(?!的)[^，。；;的企单纳项主机商]{2,16}")
@@ -367,10 +376,12 @@ def _newcomer_after_place(text: str, read: _Coverage, part: _Span, clauses: Sequ
 # _REQUIREMENT_RE, which reads a whole part: a clause is a few words, so 以上 must follow a number
 # (三年以上 / 100万千瓦时以上).
 _CLAUSE_REQUIREMENT_RE = re.compile(
-    r"(?<![相供反适效])(?:须|必须|应当)(?!要)"
-    # 符合条件的企业 names the beneficiary, no requirement of its own; 符合条件的研发费用 (a cost, a project)
-    # asks that what the support is computed on qualify — a requirement no field holds.
-    r"|(?:符合|满足(?!" + _NEEDS + r")|具备|具有|达到)(?!条件的(?!研发费用|研究开发费用|费用|支出|投入))"
+    # Then 符合 / 具备 …: 符合条件的企业 names the beneficiary, no requirement of its own; 符合条件的研发费用 (a cost,
+    # a project) asks that what the support is computed on qualify — a requirement no field holds.
+    _BINDING
+    + r"|(?:符合|满足(?!"
+    + _NEEDS
+    + r")|具备|具有|达到)(?!条件的(?!研发费用|研究开发费用|费用|支出|投入))"
     r"|不(?:得)?(?:低|少)于"
     r"|[\d%％一二三四五六七八九十两][^\d，,。；;、]{0,5}?(?:（含）|\(含\))?(?:以上|以下|以内)"
     # 经…认定 / 确认: a status the enterprise must be judged to have; 经…批准 / 核准 is how the relief is granted.

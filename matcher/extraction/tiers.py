@@ -24,6 +24,7 @@ from matcher.extraction.clauses import (
 )
 from matcher.extraction.conditions import _Found
 from matcher.extraction.numbers import NUMBER_PATTERN, parse_number, to_wan
+from matcher.extraction.vocab import PAYER_KINDS, RELIEF_WORDS, alternatives
 
 # --- tiers ---------------------------------------------------------------------------------------
 
@@ -208,7 +209,8 @@ def _arranged(
     return tuple(nodes)
 
 
-# What a part gives (免征增值税, 给予补贴, 延长至6月底): one outcome of the item.
+# What a part gives (免征增值税, 给予补贴, 延长至6月底): one outcome of the item. Narrower than audience's
+# _GRANT_WORD_RE on purpose (申请 / 支持 / 优惠 there only say an item is no bare duty; here each verb is an outcome).
 _OUTCOME_VERB_RE = re.compile(
     r"免征|免收|减征|减免|减半|暂免|给予|补贴|补助|奖励|资助|贴息|退还|返还|缓缴|延期|延长|简化|扣除|下调|减按"
     r"|实施[^，。；;]{0,16}?服务|核定"
@@ -251,6 +253,7 @@ _LEADS_ON_RE = re.compile(
 _UNLISTED_MEASURE_RE = re.compile(
     r"降低|下调|下浮|取消|免除|减收|延缓|放宽|准予|出具|优先(?:办理|安排|审批|保障|处理)|减按"
 )
+# Wider than the splitter's _DUTY_BEFORE_RE on purpose: a measure here must also not be refused (不得 / 不).
 _AUTHORITY_DUTY_RE = re.compile(
     r"加强|落实|指导|督促|做好|协助|帮助|引导|推动|协调|鼓励|由[^，,。；;]{0,16}?(?:部门|机构|政府|财政|银行)"
     r"|(?<![重主需只])要(?![求素点])|不得|禁止|不|应(?!当)"
@@ -276,7 +279,7 @@ def _colon_at(text: str, start: int, end: int) -> int:
     return max(text.rfind("：", start, end), text.rfind(":", start, end))
 
 
-_RELIEF_FIRST_RE = re.compile(r"[\s　]*(?:减免|免收|减收|减半收取)")
+_RELIEF_FIRST_RE = re.compile(r"[\s　]*(?:" + alternatives(RELIEF_WORDS) + ")")
 
 
 # A part that binds every beneficiary (须 / 应当 / 必须) states an obligation, not an outcome of its own.
@@ -409,7 +412,9 @@ _NOT_OPEN_RE = re.compile(
 
 # 对大型企业等其他参保单位…可减半征收: every other one than a tier before it (a complement tier).
 _COMPLEMENT_RE = re.compile(
-    r"[\s　；;，,]*对(?:于)?(?:[^，。；;]{0,12}?等)?(?:其他|其它)[^，。；;的]{0,6}?(?:企业|单位|纳税人|缴费人|市场主体)"
+    r"[\s　；;，,]*对(?:于)?(?:[^，。；;]{0,12}?等)?(?:其他|其它)[^，。；;的]{0,6}?(?:"
+    + alternatives(PAYER_KINDS)
+    + ")"
 )
 
 

@@ -275,3 +275,22 @@ SUPPORTED_ACTS = (
     r"[^，；。]{0,12}?(?:新招用|招用|新聘招|新聘用|新聘|吸纳|新引进|引进|输送)[^，；。]{0,30}",
     r"(?:依法)?签订[^，；。]{0,12}劳动合同",
 )
+
+# --- the words of granting, shared by the readers (each regex is built from these in this order: the
+# alternatives' order decides which of two overlapping words a match ends on, so a reader appends, never sorts) ---
+
+# Who counts as an enterprise where an item names whom it is for (audience: a grant to one of these is no
+# persons-only benefit). The recipient search after a grant's verb adds 基地 / 项目 (补贴…基地).
+ENTERPRISE_KINDS: tuple[str, ...] = (
+    "企业", "单位", "个体工商户", "市场主体", "公司", "商户", "合作社", "经营者", "机构", "纳税人", "缴费人", "主体",
+)  # fmt: skip
+# The kinds a relief names as "every other one" or "every one" (对其他企业 / 各类参保单位): silent reads them as
+# no requirement, tiers as the complement of the tier before.
+PAYER_KINDS: tuple[str, ...] = ("企业", "单位", "纳税人", "缴费人", "市场主体")
+# A charge relieved (减免…容量电费 / 免收…费): silent reads whose charge it is, tiers a part that opens with one.
+RELIEF_WORDS: tuple[str, ...] = ("减免", "免收", "减收", "减半收取")
+
+
+def alternatives(words: tuple[str, ...]) -> str:
+    """Return ``words`` as one regex alternation, in their order (``a|b|c``)."""
+    return "|".join(words)
