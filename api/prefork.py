@@ -19,6 +19,11 @@ shares them again. One request stays with a one-worker process: an index rebuild
 switches the index of the process that runs it only, so with more than one worker it is
 refused with 409 ``one_worker_only`` (run ``policymatch index build``, then restart).
 docs/scaling.md describes the same split over several machines.
+
+**One dispatcher per server.** With events on, one more forked process (not a worker: it
+serves no requests) produces the events and delivers the webhooks, following the change
+feed as the workers do. The parent keeps no database connection across a fork: SQLite's
+lock state is per process, and a worker forked beside an open connection inherits it.
 """
 
 from __future__ import annotations
@@ -36,6 +41,9 @@ from typing import Any
 from api.errors import error_body
 
 # (method, path) of every request whose effect one worker cannot pass to the others through the change feed.
+#: The slot of the events process among the forked children (workers have slots 0 … N-1).
+EVENTS_SLOT = -1
+
 ONE_WORKER_ONLY: tuple[tuple[str, re.Pattern[str]], ...] = (("POST", re.compile(r"^/v1/index/rebuild/?$")),)
 
 Scope = MutableMapping[str, Any]
@@ -116,11 +124,14 @@ def serve_prefork(
     *,
     limits: Any = None,
     feed_cursor: int | None = None,
+    events: bool = False,
 ) -> int:
     """Fork ``workers`` processes over the loaded ``matcher`` and serve until SIGTERM/SIGINT; returns an exit code.
 
     ``feed_cursor``: the newest change when the matcher read the store; every worker applies the
-    change feed from there (None: from the newest change when the worker starts).
+    change feed from there (None: from the newest change when the worker starts). ``events``: fork
+    one more process that produces events and delivers webhooks (:func:`run_events`), the one
+    dispatcher of the server.
 
     A worker that dies is replaced (forked again from this loaded parent); SIGTERM or
     SIGINT stops them all.
@@ -155,7 +166,11 @@ def serve_prefork(
                 # runs ends the worker the same way.
                 signal.signal(signal.SIGTERM, _leave)
                 signal.signal(signal.SIGINT, _leave)
-                run_worker(settings, store, matcher, sock, workers, limits, feed_cursor)
+                if slot == EVENTS_SLOT:
+                    sock.close()
+                    run_events(settings, store, matcher, feed_cursor)
+                else:
+                    run_worker(settings, store, matcher, sock, workers, limits, feed_cursor)
                 code = 0
             except SystemExit as leave:
                 code = 0 if leave.code in (0, None) else 1
@@ -177,6 +192,9 @@ def serve_prefork(
     for slot in range(workers):
         spawn(slot)
     say(f"{workers} workers forked (pids {', '.join(str(p) for p in children)})")
+    if events:
+        spawn(EVENTS_SLOT)
+        say("events: one process produces events and delivers webhooks for every worker")
     while children:
         try:
             pid, status = os.wait()
@@ -188,7 +206,8 @@ def serve_prefork(
             continue
         slot = children.pop(pid)
         if not stopping:
-            say(f"worker {pid} exited ({os.waitstatus_to_exitcode(status)}); forking a new one")
+            what = "events process" if slot == EVENTS_SLOT else "worker"
+            say(f"{what} {pid} exited ({os.waitstatus_to_exitcode(status)}); forking a new one")
             time.sleep(0.5)  # a worker failing at start must not spin
             spawn(slot)
     sock.close()
@@ -203,8 +222,15 @@ def _leave(signum: int, _frame: Any) -> None:
 def serve_services(services: Any, workers: int, say: Callable[[str], None], *, settings: Any = None) -> int:
     """Fork ``workers`` over opened services (``settings``: theirs unless given); their writers are closed first.
 
-    The parent keeps no threads or connections of the app across the fork.
+    The parent keeps no threads or connections of the app across the fork. A running event
+    dispatcher is stopped here and runs on in a process of its own (:func:`run_events`): a
+    dispatcher thread left in the parent kept SQLite connections open across every fork, and
+    each forked worker inherited their lock state (its first audited write waited forever).
     """
+    events = services.dispatcher is not None
+    if events:
+        services.dispatcher.stop()
+        services.dispatcher = None
     services.close_writers()
     return serve_prefork(
         settings or services.settings,
@@ -214,6 +240,7 @@ def serve_services(services: Any, workers: int, say: Callable[[str], None], *, s
         say,
         limits=services.limits,
         feed_cursor=services.feed_cursor,
+        events=events,
     )
 
 
@@ -249,6 +276,25 @@ def run_worker(
     server = uvicorn.Server(config)
     try:
         server.run(sockets=[sock])
+    finally:
+        services.close()
+        sys.stdout.flush()
+
+
+def run_events(settings: Any, store: Any, matcher: Any, feed_cursor: int | None = None) -> None:
+    """Produce events and deliver webhooks in this (forked) process until SIGTERM: one dispatcher per server.
+
+    Its matcher follows the change feed from ``feed_cursor`` as the workers' do, so the events a
+    write produces (a policy now fits an enterprise) are computed on what that write changed.
+    """
+    from api.services import Services
+    from events.runtime import start_for_services
+
+    services = Services(settings=settings, store=store, matcher=matcher, feed_cursor=feed_cursor)
+    try:
+        dispatcher = start_for_services(services)
+        while dispatcher.running:
+            time.sleep(0.5)
     finally:
         services.close()
         sys.stdout.flush()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import time
@@ -18,9 +19,11 @@ from api.prefork import is_one_worker_only
 from api.settings import Settings
 from corpus.store import open_store
 from eval.bench.serving import free_port, stop, wait_until_up
+from events.receiver import Receiver
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
+SECRET = "prefork-events-secret-0123456789"
 
 
 @pytest.fixture(scope="module")
@@ -34,7 +37,9 @@ def prefork(tmp_path_factory: pytest.TempPathFactory, models_dir: Path) -> Itera
         stop(server)
 
 
-def _serve(data_dir: Path, models_dir: Path, workers: int) -> tuple[subprocess.Popen[str], str]:
+def _serve(
+    data_dir: Path, models_dir: Path, workers: int, *, events: bool = False
+) -> tuple[subprocess.Popen[str], str]:
     """Start ``prefork_server.py`` over ``data_dir`` with ``workers`` workers; return it and its base URL once up."""
     port = free_port()
     server = subprocess.Popen(
@@ -45,6 +50,7 @@ def _serve(data_dir: Path, models_dir: Path, workers: int) -> tuple[subprocess.P
             str(models_dir),
             str(port),
             str(workers),
+            *(["events"] if events else []),
         ],
         cwd=REPO,
         stderr=subprocess.PIPE,
@@ -165,6 +171,59 @@ def test_a_stopped_worker_writes_the_refusals_it_was_still_counting(tmp_path: Pa
     # (Two rows when the requests straddle a window's end; the closed one may be written by the log's thread.)
     assert {row.details["status"] for row in rows} == {401}
     assert sum(row.details["count"] for row in rows) == 3
+
+
+def test_with_events_on_every_worker_answers_and_one_process_delivers(
+    tmp_path: Path, models_dir: Path
+) -> None:
+    """``serve --workers 2`` with webhooks (the default): audited requests answer, each event is delivered once.
+
+    The dispatcher once ran in the parent beside its open database connections, and every
+    forked worker inherited their lock state: its first audited request waited forever.
+    """
+    data_dir = tmp_path / "data"
+    store = open_store(Settings(data_dir=data_dir).store_path)
+    seed(store)
+    store.close()
+    server, base = _serve(data_dir, models_dir, 2, events=True)
+    try:
+        with Receiver(SECRET) as receiver:
+            store = open_store(Settings(data_dir=data_dir).store_path)
+            try:
+                store.create_subscription(receiver.url, ["*"], SECRET)
+            finally:
+                store.close()
+            workers = set()
+            for _ in range(8):  # audited requests, through both workers
+                response = httpx.get(f"{base}/v1/enterprises", params={"limit": 1}, timeout=30)
+                assert response.status_code == 200, response.text
+                workers.add(response.headers["x-policymatch-worker"])
+            assert len(workers) == 2, f"answers came from {sorted(workers)} only"
+            # The parent, which forks every worker (and a new one for each that dies), holds no connection.
+            assert _open_database_files(server.pid) == []
+            # A write through a worker: its events are produced from the change feed and delivered.
+            patched = httpx.patch(
+                f"{base}/v1/enterprises/E001",
+                content='{"name": "椒江事件科技有限公司"}'.encode(),
+                headers={"Content-Type": "application/merge-patch+json"},
+                timeout=30,
+            )
+            assert patched.status_code == 200, patched.text
+            assert receiver.wait_for(1, timeout_s=60)
+            time.sleep(1.0)  # a second dispatcher, had one run, would have sent its copies by now
+            kinds = {body["type"] for body in receiver.received.bodies.values()}
+            assert "enterprise.matches_changed" in kinds, kinds
+            assert receiver.received.duplicates == 0
+            assert receiver.received.bad_signatures == 0
+    finally:
+        stop(server)
+    assert server.returncode == 0
+
+
+def _open_database_files(pid: int) -> list[str]:
+    """The SQLite files (database, WAL, shared memory) process ``pid`` holds open."""
+    names = (os.readlink(fd) for fd in Path(f"/proc/{pid}/fd").iterdir())
+    return sorted(name for name in names if ".sqlite3" in name)
 
 
 def test_which_requests_need_one_worker() -> None:
