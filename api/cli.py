@@ -13,6 +13,8 @@ import importlib
 import sys
 from collections.abc import Callable, Sequence
 
+from api.commands import flag
+
 # Each module registers its own subcommands; listed here so the order of --help is stable.
 COMMAND_MODULES = (
     "api.commands.models",  # models bootstrap/list/activate/rollback/verify
@@ -55,7 +57,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="policymatch", description="政策匹配: 智能匹配 and 精准推送 of 惠企政策."
     )
-    parser.add_argument("--debug", action="store_true", help="show tracebacks")
+    flag(parser, "--debug", "show tracebacks")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     groups: dict[str, argparse._SubParsersAction[argparse.ArgumentParser]] = {}
 

@@ -6,6 +6,8 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from api.commands import flag
+
 
 def register(sub: argparse._SubParsersAction, group: Any) -> None:  # type: ignore[type-arg,unused-ignore]
     """Add ``backup`` and ``restore``."""
@@ -19,9 +21,7 @@ def register(sub: argparse._SubParsersAction, group: Any) -> None:  # type: igno
         "restore", help="verify a backup's checksums and restore it into an empty data directory"
     )
     restore.add_argument("src", type=Path, metavar="SRC", help="a folder written by `policymatch backup`")
-    restore.add_argument(
-        "--verify-only", action="store_true", help="check the backup's checksums and restore nothing"
-    )
+    flag(restore, "--verify-only", "check the backup's checksums and restore nothing")
     restore.set_defaults(func=_restore)
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from api.commands import flag
 from api.commands.store_access import cli_store, open_cli_store
 
 
@@ -50,11 +51,11 @@ def _ingest_command(
     """Add one ``ingest`` subcommand with the options :func:`_run` reads (paths, strict, batch size, quiet)."""
     parser: argparse.ArgumentParser = ingest.add_parser(name, help=help)
     parser.add_argument("paths", nargs="+", metavar="PATH", help="files or folders")
-    parser.add_argument("--strict", action="store_true", help="store nothing if any record has an error")
+    flag(parser, "--strict", "store nothing if any record has an error")
     parser.add_argument(
         "--batch-size", type=int, default=batch_size, help=f"{records} per transaction (default {batch_size})"
     )
-    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    flag(parser, "--quiet", "no progress bar")
     return parser
 
 
@@ -149,7 +150,7 @@ def _register_demo(sub: argparse._SubParsersAction, group: Any) -> None:
         default=None,
         help="write DIR/policies.jsonl (POST /v1/policies shape) and DIR/enterprises.jsonl instead of loading",
     )
-    demo.add_argument("--quiet", action="store_true", help="no progress bar")
+    flag(demo, "--quiet", "no progress bar")
     demo.set_defaults(func=_demo)
 
 

@@ -7,6 +7,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+from api.commands import flag
+
 
 def register(sub: argparse._SubParsersAction, group: Any) -> None:
     """Add ``eval retrieval`` and ``eval eligibility``."""
@@ -74,15 +76,13 @@ def register(sub: argparse._SubParsersAction, group: Any) -> None:
 
     add_set_argument(eligibility, "folder with items.jsonl, profiles.jsonl, truth.jsonl")
     eligibility.add_argument("--report", type=Path, required=True, help="report folder to write")
-    eligibility.add_argument(
-        "--gold-conditions",
-        action="store_true",
-        help="judge on the set's true conditions: scores the verdict logic alone",
+    flag(
+        eligibility, "--gold-conditions", "judge on the set's true conditions: scores the verdict logic alone"
     )
-    eligibility.add_argument(
+    flag(
+        eligibility,
         "--direct",
-        action="store_true",
-        help="judge each pair with judge_item directly instead of ingesting the set into a temporary store "
+        "judge each pair with judge_item directly instead of ingesting the set into a temporary store "
         "and reading the service's 精准推送 target lists (the default)",
     )
     eligibility.add_argument(
@@ -97,9 +97,7 @@ def register(sub: argparse._SubParsersAction, group: Any) -> None:
     eligibility.add_argument(
         "--profiles", type=Path, default=PROFILES_PATH, help="profiles of the real corpus (profiles.jsonl)"
     )
-    eligibility.add_argument(
-        "--no-ranking", action="store_true", help="skip the 智能匹配 ranking figures (faster)"
-    )
+    flag(eligibility, "--no-ranking", "skip the 智能匹配 ranking figures (faster)")
     eligibility.set_defaults(func=_eligibility)
     register_corpus(evals)
     register_agreement(evals)

@@ -6,6 +6,7 @@ import argparse
 import json
 from typing import Any
 
+from api.commands import flag
 from api.commands.admin import _cli_audit
 from api.commands.store_access import (
     add_listing_options,
@@ -32,7 +33,7 @@ def register(sub: argparse._SubParsersAction, group: Any) -> None:
     add.add_argument("--label", default="", help="whose receiver it is")
     add.set_defaults(func=_subs_add)
     listing = subs.add_parser("list", help="list subscriptions (never secrets)")
-    listing.add_argument("--all", action="store_true", help="deleted ones too")
+    flag(listing, "--all", "deleted ones too")
     add_listing_options(listing, limit=None)
     listing.set_defaults(func=_subs_list)
     delete = subs.add_parser("delete", help="stop a subscription (undelivered deliveries are cancelled)")
@@ -61,17 +62,13 @@ def register(sub: argparse._SubParsersAction, group: Any) -> None:
     replay.add_argument("--delivery", default=None, metavar="ID", help="one delivery")
     replay.add_argument("--event", default=None, metavar="ID", help="every delivery of one event")
     replay.add_argument("--subscription", default=None, metavar="ID", help="deliveries of one subscription")
-    replay.add_argument("--dead", action="store_true", help="dead-lettered deliveries only")
+    flag(replay, "--dead", "dead-lettered deliveries only")
     replay.set_defaults(func=_replay)
     dispatch = events.add_parser(
         "dispatch", help="derive events from the store's changes and deliver them (until Ctrl-C, or --once)"
     )
-    dispatch.add_argument("--once", action="store_true", help="one pass: produce, deliver what is due, exit")
-    dispatch.add_argument(
-        "--deliver-only",
-        action="store_true",
-        help="send what is in the outbox; produce nothing (no model loaded)",
-    )
+    flag(dispatch, "--once", "one pass: produce, deliver what is due, exit")
+    flag(dispatch, "--deliver-only", "send what is in the outbox; produce nothing (no model loaded)")
     dispatch.set_defaults(func=_dispatch)
     timeline = events.add_parser(
         "timeline", help="push timeline: targets ready and acknowledged, against the rule"

@@ -6,6 +6,7 @@ import argparse
 import json
 from typing import Any
 
+from api.commands import flag
 from api.commands.store_access import cli_store, found, print_records
 
 
@@ -30,17 +31,13 @@ def register(sub: argparse._SubParsersAction, group: Any) -> None:
     load.add_argument(
         "--expires", default=None, help="YYYY-MM-DD it holds until (default: from the taxonomy's validity)"
     )
-    load.add_argument("--dry-run", action="store_true", help="report what would happen, write nothing")
-    load.add_argument("--json", action="store_true", help="print the report as JSON")
+    flag(load, "--dry-run", "report what would happen, write nothing")
+    flag(load, "--json", "print the report as JSON")
     load.set_defaults(func=_import)
 
     reverse = honours.add_parser("reverse", help="put every profile an import changed back as it was")
     reverse.add_argument("import_id")
-    reverse.add_argument(
-        "--force",
-        action="store_true",
-        help="reverse even profiles changed after the import (undoes those changes)",
-    )
+    flag(reverse, "--force", "reverse even profiles changed after the import (undoes those changes)")
     reverse.set_defaults(func=_reverse)
 
     listing = honours.add_parser("list", help="list honour imports, newest first")

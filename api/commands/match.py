@@ -7,6 +7,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+from api.commands import flag
+
 LEVEL_NAMES = ("eligible", "need_info", "near_miss", "ineligible")
 LEVEL_LABELS = {"eligible": "符合", "need_info": "待补充", "near_miss": "差一项", "ineligible": "不符合"}
 
@@ -23,7 +25,7 @@ def register(sub: argparse._SubParsersAction, group: Any) -> None:
     match.add_argument(
         "--levels", nargs="+", default=["eligible", "need_info", "near_miss"], choices=LEVEL_NAMES
     )
-    match.add_argument("--json", action="store_true", help="print the JSON answer instead of a table")
+    flag(match, "--json", "print the JSON answer instead of a table")
     match.set_defaults(func=_match)
 
     targets = sub.add_parser("targets", help="精准推送: the enterprises to notify about a policy item")
@@ -36,8 +38,8 @@ def register(sub: argparse._SubParsersAction, group: Any) -> None:
     )
     targets.add_argument("--limit", type=int, default=50, help="rows to print (default 50)")
     targets.add_argument("--offset", type=int, default=0)
-    targets.add_argument("--entitled", action="store_true", help="print the 免申即享 list instead")
-    targets.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    flag(targets, "--entitled", "print the 免申即享 list instead")
+    flag(targets, "--json", "print JSON instead of a table")
     targets.add_argument(
         "--csv",
         metavar="FILE",
@@ -48,9 +50,7 @@ def register(sub: argparse._SubParsersAction, group: Any) -> None:
     index = sub.add_parser("index", help="the retrieval index: build a new version and switch to it")
     index_sub = index.add_subparsers(dest="index_command", metavar="SUBCOMMAND", required=True)
     build = index_sub.add_parser("build", help="rebuild the item index into a new version (atomic switch)")
-    build.add_argument(
-        "--enterprises", action="store_true", help="also encode every enterprise's text (semantic conditions)"
-    )
+    flag(build, "--enterprises", "also encode every enterprise's text (semantic conditions)")
     build.set_defaults(func=_index_build)
 
 

@@ -9,6 +9,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from api.commands import flag
+
 if TYPE_CHECKING:
     from models.registry import ModelRegistry
 
@@ -25,7 +27,7 @@ def register(sub: argparse._SubParsersAction, group: Callable[[str], argparse._S
     )
     bootstrap.set_defaults(func=_bootstrap)
     listing = models.add_parser("list", help="list the registered model versions")
-    listing.add_argument("--json", action="store_true", help="print the manifests as JSON")
+    flag(listing, "--json", "print the manifests as JSON")
     listing.set_defaults(func=_list)
     activate = models.add_parser("activate", help="make a version the active model (no quality check)")
     activate.add_argument("version", help="e.g. v2")

@@ -11,6 +11,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from api.commands import flag
 from api.commands.store_access import cli_store, open_cli_store, print_records
 
 
@@ -22,11 +23,7 @@ def register(sub: argparse._SubParsersAction, group: Any) -> None:
     )
     ingest.add_argument("path", help="a .csv (header row) or .jsonl file")
     ingest.add_argument("--batch-size", type=int, default=500, help="rows per transaction")
-    ingest.add_argument(
-        "--strict",
-        action="store_true",
-        help="write nothing when any line is bad (default: write the good lines)",
-    )
+    flag(ingest, "--strict", "write nothing when any line is bad (default: write the good lines)")
     ingest.set_defaults(func=_ledger_ingest)
     listing = ledger.add_parser("list", help="print ledger rows (JSON lines)")
     listing.add_argument("--enterprise", default=None)
@@ -37,17 +34,17 @@ def register(sub: argparse._SubParsersAction, group: Any) -> None:
     risk = group("risk")
     colours = risk.add_parser("colours", help="三色预警 of every enterprise with its reasons")
     colours.add_argument("--colour", choices=("green", "yellow", "red"), default=None)
-    colours.add_argument("--json", action="store_true")
+    flag(colours, "--json")
     colours.set_defaults(func=_colours)
     duplicates = risk.add_parser(
         "duplicates", help="duplicate benefits held now (就高不重复, 同一法人多部门)"
     )
-    duplicates.add_argument("--json", action="store_true")
+    flag(duplicates, "--json")
     duplicates.set_defaults(func=_duplicates)
     monitoring = risk.add_parser(
         "monitoring", help="多发、错发、漏发 per item and department (loads the matcher)"
     )
-    monitoring.add_argument("--json", action="store_true")
+    flag(monitoring, "--json")
     monitoring.set_defaults(func=_monitoring)
     groups = risk.add_parser("group", help="set a 就高不重复 group's items (none: remove it)")
     groups.add_argument("group_id")
@@ -59,7 +56,7 @@ def register(sub: argparse._SubParsersAction, group: Any) -> None:
     )
     payout.add_argument("policy_id")
     payout.add_argument("item_id")
-    payout.add_argument("--export", action="store_true", help="record it as an export (checksum, audit row)")
+    flag(payout, "--export", "record it as an export (checksum, audit row)")
     payout.set_defaults(func=_payout)
 
     bench = group("bench")
@@ -69,7 +66,7 @@ def register(sub: argparse._SubParsersAction, group: Any) -> None:
     dup.add_argument("--seeds", type=int, default=5)
     dup.add_argument("--persons", type=int, default=300)
     dup.add_argument("--plants", type=int, default=60)
-    dup.add_argument("--no-write", action="store_true", help="print only; leave docs/benchmarks.md alone")
+    flag(dup, "--no-write", "print only; leave docs/benchmarks.md alone")
     dup.set_defaults(func=_bench_duplicates)
 
 

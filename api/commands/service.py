@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING, Any
 
+from api.commands import flag
+
 if TYPE_CHECKING:
     from api.services import Services
 
@@ -16,9 +18,7 @@ def register(sub: argparse._SubParsersAction, group: Any) -> None:
     )
     serve.add_argument("--host", default=None, help="bind address (default from settings: 127.0.0.1)")
     serve.add_argument("--port", type=int, default=None, help="port (default from settings: 8000)")
-    serve.add_argument(
-        "--no-demo", action="store_true", help="do not load the demo corpus into an empty store"
-    )
+    flag(serve, "--no-demo", "do not load the demo corpus into an empty store")
     serve.add_argument(
         "--workers",
         type=int,

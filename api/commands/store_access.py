@@ -9,6 +9,8 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
+from api.commands import flag
+
 T = TypeVar("T")
 
 
@@ -61,7 +63,7 @@ def add_listing_options(parser: argparse.ArgumentParser, *, limit: int | None = 
     """Add a listing's ``--limit`` (when ``limit``, its default, is given) and ``--json`` (JSON lines)."""
     if limit is not None:
         parser.add_argument("--limit", type=int, default=limit)
-    parser.add_argument("--json", action="store_true", help="one JSON object per line")
+    flag(parser, "--json", "one JSON object per line")
 
 
 def listing_limit(limit: int) -> int:

@@ -7,6 +7,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+from api.commands import flag
+
 
 def register(sub: argparse._SubParsersAction, group: Any) -> None:
     """Add ``train``, ``models promote`` and ``models report``."""
@@ -27,14 +29,8 @@ def register(sub: argparse._SubParsersAction, group: Any) -> None:
     train.add_argument(
         "--test-fraction", type=float, default=0.3, help="share of documents held out for evaluation"
     )
-    train.add_argument(
-        "--no-negatives", action="store_true", help="in-batch negatives only (no BM25 hard negatives)"
-    )
-    train.add_argument(
-        "--promote",
-        action="store_true",
-        help="promote the new version if it is not worse than the active one",
-    )
+    flag(train, "--no-negatives", "in-batch negatives only (no BM25 hard negatives)")
+    flag(train, "--promote", "promote the new version if it is not worse than the active one")
     _report_arguments(
         train, "write the run and its before/after comparison into docs/benchmarks.md (section training)"
     )
@@ -83,7 +79,7 @@ def register(sub: argparse._SubParsersAction, group: Any) -> None:
         default=0.0,
         help="how much worse a metric may be (default 0: not worse at all)",
     )
-    promote.add_argument("--force", action="store_true", help="promote even when worse (recorded as forced)")
+    flag(promote, "--force", "promote even when worse (recorded as forced)")
     promote.set_defaults(func=_promote)
 
 
@@ -185,7 +181,7 @@ def _report_arguments(parser: argparse.ArgumentParser, benchmarks_help: str) -> 
         help="dense systems read this many consecutive 480-character chunks per document "
         "(default: the served retriever's windows)",
     )
-    parser.add_argument("--benchmarks", action="store_true", help=benchmarks_help)
+    flag(parser, "--benchmarks", benchmarks_help)
 
 
 def _compare_and_publish(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -116,16 +117,21 @@ def _names_in_targets(base: str, enterprise_id: str) -> tuple[str, set[str]]:
     return worker, names
 
 
+def _rename(base: str, enterprise_id: str, name: str) -> httpx.Response:
+    """Rename an enterprise with a JSON merge patch (the body sent as bytes, as a client would)."""
+    return httpx.patch(
+        f"{base}/v1/enterprises/{enterprise_id}",
+        content=json.dumps({"name": name}, ensure_ascii=False).encode(),
+        headers={"Content-Type": "application/merge-patch+json"},
+        timeout=30,
+    )
+
+
 def test_a_write_through_one_worker_reaches_every_worker(prefork: tuple[str, Path]) -> None:
     base, _ = prefork
     profile = httpx.get(f"{base}/v1/enterprises/E001", timeout=30).json()
     assert _names_in_targets(base, "E001")[1] == {profile["name"]}
-    response = httpx.patch(
-        f"{base}/v1/enterprises/E001",
-        content='{"name": "椒江改名科技有限公司"}'.encode(),
-        headers={"Content-Type": "application/merge-patch+json"},
-        timeout=30,
-    )
+    response = _rename(base, "E001", "椒江改名科技有限公司")
     assert response.status_code == 200, response.text
     # Every worker — the one that wrote and the one that did not — lists the new name within seconds.
     seen: dict[str, set[str]] = {}
@@ -202,12 +208,7 @@ def test_with_events_on_every_worker_answers_and_one_process_delivers(
             # The parent, which forks every worker (and a new one for each that dies), holds no connection.
             assert _open_database_files(server.pid) == []
             # A write through a worker: its events are produced from the change feed and delivered.
-            patched = httpx.patch(
-                f"{base}/v1/enterprises/E001",
-                content='{"name": "椒江事件科技有限公司"}'.encode(),
-                headers={"Content-Type": "application/merge-patch+json"},
-                timeout=30,
-            )
+            patched = _rename(base, "E001", "椒江事件科技有限公司")
             assert patched.status_code == 200, patched.text
             assert receiver.wait_for(1, timeout_s=60)
             time.sleep(1.0)  # a second dispatcher, had one run, would have sent its copies by now

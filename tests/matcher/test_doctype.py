@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
+import pytest
+
 from matcher.extraction.doctype import classify_document
+
+
+def _kind(text: str, title: str = "") -> tuple[bool, str]:
+    """Whether the document is a policy, and its kind."""
+    kind = classify_document(text, title=title)
+    return kind.is_policy, kind.doc_type
 
 
 def test_a_duty_or_a_disclaimer_is_no_policy_and_an_answer_granting_support_is_one():
@@ -98,53 +106,46 @@ def test_a_call_for_applications_naming_its_later_publicity_stays_a_policy():
     )
     for title, body in calls:
         assert classify_document(body, title=title).doc_type != "result", title
-    announced = classify_document(
-        "根据专家评审结果，现将拟资助项目予以公示，公示期为5个工作日。",
-        title="关于2020年度技术改造补助资金的通知",
-    )
-    assert (announced.is_policy, announced.doc_type) == (False, "result")
-    plain = classify_document(
-        "经企业申报、专家评审，拟认定某某科技等50家企业为专精特新中小企业，予以公示。",
-        title="关于2020年度认定工作的通知",
-    )
-    assert (plain.is_policy, plain.doc_type) == (False, "result")
-    titled = classify_document("公示期5个工作日。", title="2020年度技术改造补助资金拟资助项目名单公示")
-    assert (titled.is_policy, titled.doc_type) == (False, "result")
+    announced = "根据专家评审结果，现将拟资助项目予以公示，公示期为5个工作日。"
+    assert _kind(announced, "关于2020年度技术改造补助资金的通知") == (False, "result")
+    plain = "经企业申报、专家评审，拟认定某某科技等50家企业为专精特新中小企业，予以公示。"
+    assert _kind(plain, "关于2020年度认定工作的通知") == (False, "result")
+    assert _kind("公示期5个工作日。", "2020年度技术改造补助资金拟资助项目名单公示") == (False, "result")
 
 
-def test_a_draft_a_work_report_and_an_explanation_are_no_policy_by_their_titles():
-    measures = "一、对新认定的企业给予一次性奖励20万元。二、对企业贷款给予贴息50%。"
-    for title in (
-        "关于《某市促进中小企业发展若干措施（征求意见稿）》公开征求意见的通知",
-        "某区2020年度中小企业服务工作总结",
-        "一图读懂：稳岗返还政策",
-    ):
-        kind = classify_document(measures, title=title)
-        assert (kind.is_policy, kind.doc_type) == (False, "other"), title
-    # The same measures under a policy's title are a policy.
-    assert classify_document(measures, title="某市促进中小企业发展若干措施").is_policy
+MEASURES = "一、对新认定的企业给予一次性奖励20万元。二、对企业贷款给予贴息50%。"
+
+
+@pytest.mark.parametrize(
+    ("text", "title", "doc_type"),
+    [
+        # A draft, a work report and an explainer are no policy, whatever measures they hold.
+        (MEASURES, "关于《某市促进中小企业发展若干措施（征求意见稿）》公开征求意见的通知", "other"),
+        (MEASURES, "某区2020年度中小企业服务工作总结", "other"),
+        (MEASURES, "一图读懂：稳岗返还政策", "other"),
+        # A title naming a result or a list is a result notice.
+        ("某某科技有限公司、某某材料有限公司。", "关于2020年度高新技术企业认定结果的通知", "result"),
+        ("某某科技有限公司、某某材料有限公司。", "2020年第一批专精特新中小企业名单", "result"),
+        ("某某科技有限公司、某某材料有限公司。", "某区重点企业名单（第二批）", "result"),
+    ],
+)
+def test_a_title_naming_no_policy_decides_the_kind(text: str, title: str, doc_type: str) -> None:
+    assert _kind(text, title) == (False, doc_type)
+
+
+def test_the_measures_of_a_draft_under_a_policys_title_are_a_policy():
+    assert classify_document(MEASURES, title="某市促进中小企业发展若干措施").is_policy
 
 
 def test_a_cover_note_that_holds_none_of_what_it_forwards_is_no_policy():
     note = "各县区经信局：\n现将《某省促进中小企业发展若干措施》转发给你们，请结合实际认真贯彻执行。"
-    kind = classify_document(note, title="关于转发《某省促进中小企业发展若干措施》的通知")
-    assert (kind.is_policy, kind.doc_type) == (False, "other")
+    assert _kind(note, "关于转发《某省促进中小企业发展若干措施》的通知") == (False, "other")
     # A note followed by the measures it issues is the policy.
-    issued = (
-        note.replace("转发", "印发") + "\n一、对新认定的企业给予一次性奖励20万元。二、对企业贷款给予贴息50%。"
-    )
+    issued = note.replace("转发", "印发") + "\n" + MEASURES
     assert classify_document(issued, title="关于印发《某省促进中小企业发展若干措施》的通知").is_policy
 
 
-def test_a_title_naming_a_result_or_a_list_is_a_result_notice():
-    names = "某某科技有限公司、某某材料有限公司。"
-    for title in (
-        "关于2020年度高新技术企业认定结果的通知",
-        "2020年第一批专精特新中小企业名单",
-        "某区重点企业名单（第二批）",
-    ):
-        kind = classify_document(names, title=title)
-        assert (kind.is_policy, kind.doc_type) == (False, "result"), title
+def test_a_policy_whose_title_names_a_list_or_a_result_stays_a_policy():
     measures = "一、对列入名单的企业给予贷款贴息50%。二、对认定结果互认的企业给予一次性奖励20万元。"
     for title in ("关于建立重点企业名单制管理的若干措施", "关于推进高新技术企业认定结果互认的若干措施"):
         assert classify_document(measures, title=title).is_policy, title

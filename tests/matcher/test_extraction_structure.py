@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
-from corpus.conditions import Condition, Group, Tier, judge_item, leaves
+from corpus.conditions import Condition, Entry, Group, Tier, judge_item, leaves
 from matcher.extraction import extract_entries, extract_item
 
 
 def _leaves(text: str) -> list[Condition]:
     return list(leaves(extract_entries(text)))
+
+
+def _read(text: str, region_code: str | None = None) -> tuple[list[Entry], list[Tier], list[Entry]]:
+    """The entries of an item, its tiers, and what is said once for every tier."""
+    entries = extract_entries(text, region_code=region_code)
+    tiers = [e for e in entries if isinstance(e, Tier)]
+    return entries, tiers, [e for e in entries if not isinstance(e, Tier)]
 
 
 def test_titles_joined_by_or_are_an_any_group_of_has() -> None:
@@ -100,8 +107,7 @@ def test_tiers_by_title_with_their_amounts_best_first() -> None:
 
 def test_bracketed_thresholds_are_tiers_not_joint_requirements() -> None:
     text = "营业收入5000万元以下的企业，研发费用占营业收入比例不低于5%；营业收入5000万元以上的企业，研发费用占营业收入比例不低于4%。"
-    entries = extract_entries(text)
-    tiers = [e for e in entries if isinstance(e, Tier)]
+    entries, tiers, _ = _read(text)
     assert len(tiers) == 2
     assert [sorted(c.value for c in leaves(t.conditions) if c.field == "rd_ratio") for t in tiers] == [
         [5],
@@ -169,8 +175,8 @@ def test_an_obligation_on_every_beneficiary_is_no_second_tier() -> None:
         "对本区吸纳登记失业人员并签订两年劳动合同的企业，按每人800元给予一次性补贴。"
         "领取补贴的企业须按时足额缴纳职工社会保险费。"
     )
-    entries = extract_entries(text, region_code="331004")
-    assert not [e for e in entries if isinstance(e, Tier)]
+    entries, tiers, _ = _read(text, region_code="331004")
+    assert not tiers
     fields = [(c.field, c.role) for c in leaves(entries)]
     assert ("region_code", "require") in fields and ("undecidable", "require") in fields
 
@@ -203,8 +209,7 @@ def test_later_tiers_that_leave_the_metric_unsaid_read_the_one_before() -> None:
         "对全市制造业企业，年营业收入首次超过3亿元的，奖励30万元；首次超过8亿元的，奖励60万元；"
         "首次超过20亿元的，奖励120万元。"
     )
-    entries = extract_entries(text, region_code="3310")
-    tiers = [e for e in entries if isinstance(e, Tier)]
+    entries, tiers, common = _read(text, region_code="3310")
     assert [t.amount for t in tiers] == [120.0, 60.0, 30.0]
     assert [[(c.field, c.op, c.value) for c in leaves(t.conditions)] for t in tiers] == [
         [("revenue", "gt", 200000)],
@@ -212,7 +217,6 @@ def test_later_tiers_that_leave_the_metric_unsaid_read_the_one_before() -> None:
         [("revenue", "gt", 30000)],
     ]
     # Whom every tier is for is said once, before the first: it is common to all of them.
-    common = [e for e in entries if not isinstance(e, Tier)]
     assert {c.field for c in leaves(common)} == {"region_code", "industry_code"}
     big = {"region_code": "331002", "industry_code": "C13", "revenue": 90000}
     verdict = judge_item(entries, big)
@@ -224,13 +228,12 @@ def test_brackets_whose_later_shares_leave_the_metric_unsaid() -> None:
         "对本市研发投入达到下列标准的企业给予奖励：营业收入1亿元（含）以下的，研发费用占营业收入比例在4%以上；"
         "营业收入超过1亿元、不高于5亿元的，在3%以上；营业收入超过5亿元的，2%（含）以上。"
     )
-    entries = extract_entries(text, region_code="3310")
-    tiers = [e for e in entries if isinstance(e, Tier)]
+    entries, tiers, common = _read(text, region_code="3310")
     assert len(tiers) == 3
     shares = sorted(c.value for t in tiers for c in leaves(t.conditions) if c.field == "rd_ratio")
     assert shares == [2, 3, 4]
     assert not [c for c in leaves(entries) if c.field == "undecidable"]
-    assert [c.field for c in leaves(e for e in entries if not isinstance(e, Tier))] == ["region_code"]
+    assert [c.field for c in leaves(common)] == ["region_code"]
 
 
 def test_a_grade_said_then_refused_in_the_next_clause_is_an_exclusion() -> None:
@@ -265,10 +268,8 @@ def test_whom_part_tiers_are_for_is_common_to_them() -> None:
         "对本县规上工业企业的技改项目，设备投资不低于500万元的，按设备投资额的5%给予补助；"
         "设备投资达到3000万元的，补助比例提高到9%。"
     )
-    entries = extract_entries(text, region_code="331024")
-    common = {c.field for e in entries if not isinstance(e, Tier) for c in leaves([e])}
-    assert {"region_code", "qualifications"} <= common
-    tiers = [e for e in entries if isinstance(e, Tier)]
+    _, tiers, common = _read(text, region_code="331024")
+    assert {"region_code", "qualifications"} <= {c.field for c in leaves(common)}
     assert sorted(c.value for t in tiers for c in leaves(t.conditions)) == [500, 3000]
 
 
