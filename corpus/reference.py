@@ -92,13 +92,18 @@ class SizeGroup:
 # --- regions -----------------------------------------------------------------------------------
 
 
-@lru_cache(maxsize=1)
-def _regions() -> dict[str, Region]:
-    with (TABLES / "regions.csv").open(encoding="utf-8", newline="") as handle:
+def _read_tree(name: str, kind: type[_Tree]) -> dict[str, _Tree]:
+    """Read a ``code, name, level, parent`` table of ``TABLES`` into records by code, in the file's order."""
+    with (TABLES / name).open(encoding="utf-8", newline="") as handle:
         return {
-            row["code"]: Region(row["code"], row["name"], row["level"], row["parent"])  # type: ignore[arg-type]
+            row["code"]: kind(row["code"], row["name"], row["level"], row["parent"])  # type: ignore[arg-type]
             for row in csv.DictReader(handle)
         }
+
+
+@lru_cache(maxsize=1)
+def _regions() -> dict[str, Region]:
+    return _read_tree("regions.csv", Region)
 
 
 def iter_regions() -> Iterator[Region]:
@@ -179,11 +184,7 @@ def _regions_by_name() -> dict[str, tuple[Region, ...]]:
 
 @lru_cache(maxsize=1)
 def _industries() -> dict[str, Industry]:
-    with (TABLES / "industries.csv").open(encoding="utf-8", newline="") as handle:
-        return {
-            row["code"]: Industry(row["code"], row["name"], row["level"], row["parent"])  # type: ignore[arg-type]
-            for row in csv.DictReader(handle)
-        }
+    return _read_tree("industries.csv", Industry)
 
 
 @lru_cache(maxsize=1)

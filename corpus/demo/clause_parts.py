@@ -4,10 +4,20 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from corpus.demo.phrasing import Clause, Issuer, Segment, cond, honest_record, region_phrase
+from corpus.demo.phrasing import (
+    Clause,
+    Issuer,
+    Segment,
+    cond,
+    honest_record,
+    num,
+    pick,
+    region_phrase,
+    titled,
+)
 from corpus.demo.vocab import QUALIFICATION_ALIASES
 
 
@@ -74,9 +84,35 @@ UNDECIDABLE: tuple[str, ...] = (
 )
 
 
+# How each theme that pays a rate up to a cap states its support: the kind of support and its wording (the rate,
+# then the cap; ``{1}`` alone: the cap only). The clause, its 申报条件 list form and the shapes of real policies
+# of a theme all say it alike.
+CAPPED_SUPPORT: dict[str, tuple[str, str]] = {
+    "技改": ("补助", "按设备投资额{}%补助，最高{}万元"),
+    "研发": ("资金奖励", "按增量{}%奖励，最高{}万元"),
+    "贴息": ("贴息", "按LPR的{}%贴息，最高{}万元"),
+    "数字化": ("补助", "按{}%补助，最高{}万元"),
+    "产业专项": ("补助", "最高{1}万元"),
+}
+
+
 def undecidable(text: str) -> Segment:
     """Write a requirement no profile field can decide (truth: undecidable)."""
     return cond(text, "undecidable", "eq", text)
+
+
+def capped(
+    r: random.Random, rates: Sequence[float], caps: Sequence[float], titles: Sequence[str], theme: str
+) -> tuple[Clause, float, float]:
+    """Make a ``theme`` clause under one of ``titles`` paying one of ``rates`` % up to one of ``caps`` 万元.
+
+    Returns the clause, the rate and the cap; the support is said as :data:`CAPPED_SUPPORT` has it. The
+    rate is drawn first, then the cap, then the title, as every such clause drew them, so a seed's
+    corpus stays the same.
+    """
+    rate, cap = pick(r, rates), pick(r, caps)
+    kind, support = CAPPED_SUPPORT[theme]
+    return titled(r, titles, theme, kind, support.format(num(rate), num(cap))), rate, cap
 
 
 def alias(r: random.Random, title: str, *, plain: float = 0.6) -> str:

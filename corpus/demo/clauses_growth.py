@@ -12,6 +12,7 @@ import random
 from corpus.demo.clause_parts import (
     Context,
     alias,
+    capped,
     founded_before,
     guishang,
     holds,
@@ -36,14 +37,6 @@ _RD_RATES, _RD_CAPS = (5, 10, 15, 20), (50, 100, 200, 300)  # % of the increase;
 _EXPORT_FLOORS, _EXPORT_AWARDS = (1000, 3000, 5000, 10000), (5, 10, 20, 30)  # 出口额, the award (万元)
 _EXPORT_GROWTH = (5, 10, 15)  # 营业收入增长 (%)
 _GROWTH_RATES, _GROWTH_FLOORS, _GROWTH_AWARDS = (15, 20, 30), (2000, 5000, 10000), (10, 20, 30)
-
-
-def _jigai_support(rate: float, cap: float) -> str:
-    return f"按设备投资额{num(rate)}%补助，最高{num(cap)}万元"
-
-
-def _rd_support(rate: float, cap: float) -> str:
-    return f"按增量{num(rate)}%奖励，最高{num(cap)}万元"
 
 
 def gaoqi(r: random.Random, c: Context) -> Clause:
@@ -121,13 +114,12 @@ def zhuanjingtexin(r: random.Random, c: Context) -> Clause:
 def jigai(r: random.Random, c: Context) -> Clause:
     """技术改造项目补助."""
     floor = pick(r, _JIGAI_FLOORS)
-    rate, cap = pick(r, _JIGAI_RATES), pick(r, _JIGAI_CAPS)
-    cl = titled(
+    cl, rate, cap = capped(
         r,
+        _JIGAI_RATES,
+        _JIGAI_CAPS,
         ("支持企业技术改造", "加大技改投入支持", "鼓励设备更新和技术改造"),
         "技改",
-        "补助",
-        _jigai_support(rate, cap),
     )
     cl.add(*lead(r, c), industrial_subject(r), r.choice(("实施的", "")))
     cl.add(
@@ -153,13 +145,8 @@ def yanfa(r: random.Random, c: Context) -> Clause:
     """研发投入奖励."""
     rd_floor = pick(r, _RD_FLOORS)
     ratio = pick(r, _RD_RATIOS)
-    rate, cap = pick(r, _RD_RATES), pick(r, _RD_CAPS)
-    cl = titled(
-        r,
-        ("鼓励企业加大研发投入", "支持企业研发创新", "研发投入后补助"),
-        "研发",
-        "资金奖励",
-        _rd_support(rate, cap),
+    cl, rate, cap = capped(
+        r, _RD_RATES, _RD_CAPS, ("鼓励企业加大研发投入", "支持企业研发创新", "研发投入后补助"), "研发"
     )
     cl.add(*lead(r, c))
     roll = r.random()
@@ -235,13 +222,8 @@ def xiaoshenggui(r: random.Random, c: Context) -> Clause:
 
 def tiexi(r: random.Random, c: Context) -> Clause:
     """小微企业贷款贴息."""
-    rate, cap = pick(r, (30, 50, 100)), pick(r, (10, 20, 30, 50))
-    cl = titled(
-        r,
-        ("缓解企业融资难题", "实施贷款贴息", "降低企业融资成本"),
-        "贴息",
-        "贴息",
-        f"按LPR的{num(rate)}%贴息，最高{num(cap)}万元",
+    cl, rate, cap = capped(
+        r, (30, 50, 100), (10, 20, 30, 50), ("缓解企业融资难题", "实施贷款贴息", "降低企业融资成本"), "贴息"
     )
     cl.add(*lead(r, c))
     cl.add(threshold(r, "revenue", r.choice(("lte", "lt")), pick(r, (500, 1000, 2000, 5000))), "的")
@@ -346,14 +328,7 @@ def chengzhang(r: random.Random, c: Context) -> Clause:
 def jigai_listed(r: random.Random, c: Context) -> Clause:
     """技术改造项目补助, its conditions as a 申报条件 list."""
     floor = pick(r, _JIGAI_FLOORS)
-    rate, cap = pick(r, _JIGAI_RATES), pick(r, _JIGAI_CAPS)
-    cl = titled(
-        r,
-        ("支持企业技术改造", "技术改造项目补助"),
-        "技改",
-        "补助",
-        _jigai_support(rate, cap),
-    )
+    cl, rate, cap = capped(r, _JIGAI_RATES, _JIGAI_CAPS, ("支持企业技术改造", "技术改造项目补助"), "技改")
     entries = [region_entry(r, c), ["属于", industrial_subject(r)]]
     entries.append(
         [
@@ -378,14 +353,7 @@ def jigai_listed(r: random.Random, c: Context) -> Clause:
 
 def yanfa_listed(r: random.Random, c: Context) -> Clause:
     """研发投入奖励, its conditions as a 申报条件 list."""
-    rate, cap = pick(r, _RD_RATES), pick(r, _RD_CAPS)
-    cl = titled(
-        r,
-        ("研发投入奖励", "鼓励企业加大研发投入"),
-        "研发",
-        "资金奖励",
-        _rd_support(rate, cap),
-    )
+    cl, rate, cap = capped(r, _RD_RATES, _RD_CAPS, ("研发投入奖励", "鼓励企业加大研发投入"), "研发")
     entries = [region_entry(r, c)]
     if r.random() < 0.5:
         entries.append(["为", holds(r, "国家高新技术企业")])

@@ -5,7 +5,16 @@ from __future__ import annotations
 import datetime as dt
 import random
 
-from corpus.demo.clause_parts import SEMANTIC, Context, exclusion, guishang, industry_words, lead, undecidable
+from corpus.demo.clause_parts import (
+    SEMANTIC,
+    Context,
+    capped,
+    exclusion,
+    guishang,
+    industry_words,
+    lead,
+    undecidable,
+)
 from corpus.demo.phrasing import Clause, award, cond, money, num, pick, region_phrase, threshold, titled
 
 
@@ -89,13 +98,12 @@ def xinshe(r: random.Random, c: Context) -> Clause:
 def shuzihua(r: random.Random, c: Context) -> Clause:
     """数字化 / 智能化改造补助."""
     floor = pick(r, (100, 200, 300, 500))
-    rate, cap = pick(r, (10, 15, 20)), pick(r, (100, 200, 300))
-    cl = titled(
+    cl, rate, cap = capped(
         r,
+        (10, 15, 20),
+        (100, 200, 300),
         ("推进制造业数字化改造", "支持智能化改造", "鼓励企业上云用数赋智"),
         "数字化",
-        "补助",
-        f"按{num(rate)}%补助，最高{num(cap)}万元",
     )
     cl.add(
         *lead(r, c),
@@ -145,13 +153,12 @@ def shoutaitao(r: random.Random, c: Context) -> Clause:
 def chanye(r: random.Random, c: Context) -> Clause:
     """产业专项 with a ``semantic`` requirement on what the enterprise does."""
     words, lines, offer = r.choice(SEMANTIC)
-    rate, cap = pick(r, (10, 20, 30)), pick(r, (50, 100, 200, 500))
-    cl = titled(
+    cl, rate, cap = capped(
         r,
+        (10, 20, 30),
+        (50, 100, 200, 500),
         ("培育重点产业链", "支持战略性新兴产业发展", "产业链专项扶持"),
         "产业专项",
-        "补助",
-        f"最高{num(cap)}万元",
     )
     # The value is the requirement without its verb 从事 ("集成电路设计"), as extraction writes it.
     value = words.removeprefix("从事")

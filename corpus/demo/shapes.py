@@ -27,6 +27,7 @@ from corpus.demo.clause_parts import (
     ClauseMaker,
     Context,
     alias,
+    capped,
     industrial_subject,
     industry_words,
     lead,
@@ -201,13 +202,12 @@ def jigai_formula(r: random.Random, c: Context) -> Clause:
 
 def rd_brackets(r: random.Random, c: Context) -> Clause:
     """研发投入: 营业收入…以下的不低于5%；超过…的不低于4%… (bracketed thresholds, each a tier)."""
-    rate, cap = pick(r, (10, 15, 20)), pick(r, (50, 100, 200))
-    cl = titled(
+    cl, rate, cap = capped(
         r,
+        (10, 15, 20),
+        (50, 100, 200),
         ("激励企业加大研发投入", "研发投入强度奖励", "鼓励企业研发创新"),
         "研发",
-        "资金奖励",
-        f"按增量{num(rate)}%奖励，最高{num(cap)}万元",
     )
     label = r.choice(("研发费用占营业收入比例", "研发投入强度", "研发费用占销售收入的比例"))
     brackets = (("small", 5000, 5.0), ("mid", 20000, 4.0), ("big", None, 3.0))
@@ -399,14 +399,7 @@ def mujun_tiers(r: random.Random, c: Context) -> Clause:
 
 def loan_bonus(r: random.Random, c: Context) -> Clause:
     """贷款贴息 with 优先 (a ``bonus``) and 不予支持 (an exclusion): the bonus never required."""
-    rate, cap = pick(r, (30, 50)), pick(r, (10, 20, 50))
-    cl = titled(
-        r,
-        ("加大融资支持", "降低小微企业融资成本"),
-        "贴息",
-        "贴息",
-        f"按LPR的{num(rate)}%贴息，最高{num(cap)}万元",
-    )
+    cl, rate, cap = capped(r, (30, 50), (10, 20, 50), ("加大融资支持", "降低小微企业融资成本"), "贴息")
     cl.add(*lead(r, c), cond("小微企业", "size_class", "in", ["小", "微"]))
     cl.add(f"新增的流动资金贷款，按贷款市场报价利率的{num(rate)}%给予贴息，单户年度最高{money(cap, r)}。")
     cl.add(

@@ -25,26 +25,13 @@ from corpus.loaders.files import (
 from corpus.loaders.formats import docx_to_text, front_matter, html_to_text, markdown_to_text
 from corpus.loaders.records import Loaded, LoadError, LoadResult, load_all, record_errors
 from corpus.loaders.rows import jsonl_objects
-from corpus.schemas import PolicyDocument, PolicyError, validate_policy
+from corpus.schemas import FACT_KEYS, PolicyDocument, PolicyError, validate_policy
 
 POLICY_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".docx", ".jsonl")
-_METADATA_KEYS = (
-    "id",
-    "title",
-    "region_code",
-    "department",
-    "issued",
-    "valid_until",
-    "url",
-    "fulfilment",
-    # Document facts (docs/conditions.md §5): given explicitly they win over what is read from the text.
-    "fulfilment_mode",
-    "is_policy",
-    "doc_type",
-    "valid_from",
-    "window_open",
-    "window_close",
-)
+_DOCUMENT_KEYS = ("id", "title", "region_code", "department", "issued", "valid_until", "url")
+# The metadata a file may give: the document's own keys and its document facts (docs/conditions.md §5;
+# ``fulfilment_mode`` is read as ``fulfilment`` when that is absent). Given, they win over what the text says.
+_METADATA_KEYS = frozenset((*_DOCUMENT_KEYS, "fulfilment_mode", *FACT_KEYS))
 _DATE_RE = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
 
 
