@@ -64,23 +64,27 @@ def clauses(corpus: Any, split: str, skip: frozenset[str] = frozenset()) -> list
 
 
 def fit_ngrams(
-    words: Sequence[str], labels: Sequence[int], keep: int = KEEP
+    words: Sequence[str], labels: Sequence[int], keep: int = KEEP, strength: float = 1.0
 ) -> tuple[float, dict[str, float]]:
-    """Fit a balanced logistic model on character uni/bigrams; refit on the ``keep`` heaviest (shared with eval.offered_items)."""
+    """Fit a balanced logistic model on character uni/bigrams; refit on the ``keep`` heaviest (shared with eval.offered_items).
+
+    ``strength`` is scikit-learn's ``C`` (smaller: stronger regularisation); ``keep`` 0 keeps every n-gram.
+    """
     import numpy as np
     from sklearn.feature_extraction.text import CountVectorizer
     from sklearn.linear_model import LogisticRegression
 
     first = CountVectorizer(analyzer="char", ngram_range=(1, 2), min_df=3, binary=True)
     matrix = first.fit_transform(words)
-    model = LogisticRegression(max_iter=3000, C=1.0, class_weight="balanced").fit(matrix, labels)
+    model = LogisticRegression(max_iter=3000, C=strength, class_weight="balanced").fit(matrix, labels)
     names = first.get_feature_names_out()
-    kept = sorted(names[i] for i in np.argsort(-np.abs(model.coef_[0]), kind="stable")[:keep])
-    second = CountVectorizer(analyzer="char", ngram_range=(1, 2), binary=True, vocabulary=kept)
-    model = LogisticRegression(max_iter=3000, C=1.0, class_weight="balanced").fit(
-        second.transform(words), labels
-    )
-    names = second.get_feature_names_out()
+    if keep:
+        kept = sorted(names[i] for i in np.argsort(-np.abs(model.coef_[0]), kind="stable")[:keep])
+        second = CountVectorizer(analyzer="char", ngram_range=(1, 2), binary=True, vocabulary=kept)
+        model = LogisticRegression(max_iter=3000, C=strength, class_weight="balanced").fit(
+            second.transform(words), labels
+        )
+        names = second.get_feature_names_out()
     return float(model.intercept_[0]), {
         str(n): round(float(w), 4) for n, w in zip(names, model.coef_[0], strict=True)
     }
@@ -103,13 +107,21 @@ def prf(said: Sequence[bool], truth: Sequence[int]) -> tuple[float, float, float
     return p, r, 2 * p * r / (p + r) if p + r else 0.0
 
 
-def cross_validated(documents: Sequence[str], words: Sequence[str], labels: Sequence[int]) -> list[float]:
+def cross_validated(
+    documents: Sequence[str],
+    words: Sequence[str],
+    labels: Sequence[int],
+    keep: int = KEEP,
+    strength: float = 1.0,
+) -> list[float]:
     """Return each row's probability from a model fitted on the other folds (``FOLDS`` folds by document)."""
     fold_of = {d: n % FOLDS for n, d in enumerate(sorted(set(documents)))}
     probs = [0.0] * len(words)
     for fold in range(FOLDS):
         train = [n for n, d in enumerate(documents) if fold_of[d] != fold]
-        intercept, weights = fit_ngrams([words[n] for n in train], [labels[n] for n in train])
+        intercept, weights = fit_ngrams(
+            [words[n] for n in train], [labels[n] for n in train], keep=keep, strength=strength
+        )
         for n, d in enumerate(documents):
             if fold_of[d] == fold:
                 probs[n] = probability(intercept, weights, words[n])

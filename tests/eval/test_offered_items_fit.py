@@ -8,15 +8,18 @@ from pathlib import Path
 import pytest
 
 from eval.offered_items import (
+    CURVE,
     choose_opening,
     choose_threshold,
     choose_withhold,
     cross_validated,
     fitted,
     readings,
+    regularisation_curve,
     rows,
 )
 from eval.real_corpus import load_fit_corpus
+from eval.requirement_clauses import KEEP
 from matcher.extraction.offered import MODEL_PATH
 
 
@@ -34,6 +37,22 @@ def test_refitting_on_tune_labels_gives_the_shipped_weights(shared_dir: Path) ->
     withhold, _ = choose_withhold(probs, data, offered)
     shipped = json.loads(MODEL_PATH.read_text(encoding="utf-8"))
     assert fitted(data, threshold, withhold, opening) == shipped
+
+
+@pytest.mark.slow
+def test_no_other_regularisation_of_the_curve_scores_better_on_tune(shared_dir: Path) -> None:
+    corpus = load_fit_corpus(shared_dir=shared_dir)
+    kept, offered = readings(corpus, "tune")
+    shipped = json.loads(MODEL_PATH.read_text(encoding="utf-8"))
+    data = rows(corpus, "tune", opening=int(shipped["opening"]))
+    curve = regularisation_curve(data, kept, offered)
+    assert set(curve) == set(CURVE)
+    scores = {setting: score for setting, (_, _, score) in curve.items()}
+    # The shipped strength and n-gram count (C 1.0, KEEP) score best by the procedure that picks the
+    # bounds, at the shipped bounds; the curve is not flat (the check that this test could fail).
+    assert scores[(1.0, KEEP)] == max(scores.values())
+    assert curve[(1.0, KEEP)][:2] == (shipped["threshold"], shipped["withhold_below"])
+    assert min(scores.values()) < scores[(1.0, KEEP)]
 
 
 @pytest.mark.slow
