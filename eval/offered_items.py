@@ -21,7 +21,7 @@ import sys
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from eval.requirement_clauses import FOLDS, KEEP, fit_arguments, model_file, probability, write_model
+from eval.requirement_clauses import FOLDS, KEEP, fit_command, model_file, probability
 from eval.requirement_clauses import cross_validated as cross_validated_rows
 
 THRESHOLDS = (0.7, 0.8, 0.85, 0.9, 0.95)
@@ -191,10 +191,12 @@ def fitted(data: Sequence[Row], threshold: float, withhold_below: float, opening
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Fit on tune (``--write`` rewrites the shipped file); print the counts on tune (CV) and check."""
-    from eval.real_corpus.duplicates import items_seen_in_tune
     from matcher.extraction.offered import MODEL_PATH
 
-    write, corpus = fit_arguments("python -m eval.offered_items", MODEL_PATH, argv)
+    return fit_command("python -m eval.offered_items", MODEL_PATH, argv, _fit_and_report)
+
+
+def _fit_and_report(corpus: Any, seen_in_tune: frozenset[str]) -> dict[str, Any]:
     kept, offered = readings(corpus, "tune")
     opening, by_opening = choose_opening(corpus, kept, offered)
     out = sys.stdout.write
@@ -217,7 +219,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         grams = f"{keep} n-grams" if keep else "every n-gram"
         out(f"  C {strength}, {grams}: offer at p >= {t}, withhold at p < {w}, score {score}\n")
     model = fitted(data, threshold, withhold, opening)
-    unseen = rows(corpus, "check", frozenset(items_seen_in_tune(corpus.items)), opening)
+    unseen = rows(corpus, "check", seen_in_tune, opening)
     kept_check, offered_check = readings(corpus, "check")
     intercept, weights = float(model["intercept"]), model["weights"]
     p = {i: probability(intercept, weights, w) for _, i, w, _ in unseen}
@@ -231,9 +233,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"check unseen, withhold at p < {withhold}: {right} rightly, {wrong} wrongly "
         f"(of {sum(1 for r in unseen if r[1] in offered_check and not r[3])} labelled not offered that the rules offer)\n"
     )
-    if write:
-        write_model(MODEL_PATH, model)
-    return 0
+    return model
 
 
 if __name__ == "__main__":

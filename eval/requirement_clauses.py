@@ -14,7 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -158,6 +158,26 @@ def fit_arguments(prog: str, path: Path, argv: Sequence[str] | None) -> tuple[bo
     return bool(args.write), load_corpus() if args.all_labels else load_fit_corpus()
 
 
+def fit_command(
+    prog: str,
+    path: Path,
+    argv: Sequence[str] | None,
+    fit: Callable[[Corpus, frozenset[str]], dict[str, Any]],
+) -> int:
+    """Run a model-fitting command: parse ``argv``, load the corpus, ``fit`` it and, with ``--write``, rewrite ``path``.
+
+    ``fit`` gets the corpus and the check items whose text is also in tune (left out of the check figures), prints
+    its figures and returns the model file.
+    """
+    from eval.real_corpus.duplicates import items_seen_in_tune
+
+    write, corpus = fit_arguments(prog, path, argv)
+    model = fit(corpus, frozenset(items_seen_in_tune(corpus.items)))
+    if write:
+        write_model(path, model)
+    return 0
+
+
 def write_model(path: Path, model: dict[str, Any]) -> None:
     """Write a shipped n-gram model file (one key a line, so a refit's diff is readable) and say so."""
     path.write_text(json.dumps(model, ensure_ascii=False, indent=0) + "\n", encoding="utf-8")
@@ -188,18 +208,21 @@ def fitted(rows: Sequence[tuple[str, str, int]], threshold: float) -> dict[str, 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Fit on tune (``--write`` rewrites the shipped file); print clause-level figures on tune (CV) and check."""
-    from eval.real_corpus.duplicates import items_seen_in_tune
     from matcher.extraction.requirement_clauses import MODEL_PATH
+
+    return fit_command("python -m eval.requirement_clauses", MODEL_PATH, argv, _fit_and_report)
+
+
+def _fit_and_report(corpus: Corpus, seen_in_tune: frozenset[str]) -> dict[str, Any]:
     from matcher.extraction.silent import _CLAUSE_REQUIREMENT_RE, _NOT_A_REQUIREMENT_RE
 
-    write, corpus = fit_arguments("python -m eval.requirement_clauses", MODEL_PATH, argv)
     rows = clauses(corpus, "tune")
     threshold, scores = choose_threshold(rows)
     for t, (p, r, f) in sorted(scores.items()):
         sys.stdout.write(f"tune, {FOLDS}-fold by document, threshold {t}: P {p:.3f} R {r:.3f} F1 {f:.3f}\n")
     data = fitted(rows, threshold)
     intercept, weights = float(data["intercept"]), data["weights"]
-    unseen = clauses(corpus, "check", frozenset(items_seen_in_tune(corpus.items)))
+    unseen = clauses(corpus, "check", seen_in_tune)
     truth = [y for _, _, y in unseen]
     model = prf([probability(intercept, weights, w) >= threshold for _, w, _ in unseen], truth)
     rules = prf(
@@ -216,9 +239,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"  model P {model[0]:.3f} R {model[1]:.3f} F1 {model[2]:.3f}; "
         f"rules P {rules[0]:.3f} R {rules[1]:.3f} F1 {rules[2]:.3f}\n"
     )
-    if write:
-        write_model(MODEL_PATH, data)
-    return 0
+    return data
 
 
 if __name__ == "__main__":

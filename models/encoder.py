@@ -1,4 +1,4 @@
-"""The ``Encoder`` protocol: what every embedding backend provides.
+"""The ``Encoder`` protocol: what every embedding backend provides (and ``VectorSpace``, what it shares with an index).
 
 Implementations (one file each): ``st_encoder`` (sentence-transformers, any
 model name or local path), ``onnx_encoder`` (onnxruntime + tokenizers, no torch),
@@ -14,8 +14,11 @@ import numpy as np
 
 
 @runtime_checkable
-class Encoder(Protocol):
-    """Embeds queries and passages into L2-normalised float32 vectors of ``dim``."""
+class VectorSpace(Protocol):
+    """Where vectors live: their dimension and the encoder that made them (an encoder, a vector index).
+
+    Vectors of two spaces do not mix: an index is searched only with queries of its own ``model_id``.
+    """
 
     @property
     def dim(self) -> int:
@@ -24,8 +27,13 @@ class Encoder(Protocol):
 
     @property
     def model_id(self) -> str:
-        """Identifies the weights (registry version or model name) and backend."""
+        """The encoder's weights (registry version or model name) and backend that made the vectors."""
         ...
+
+
+@runtime_checkable
+class Encoder(VectorSpace, Protocol):
+    """Embeds queries and passages into L2-normalised float32 vectors of ``dim``."""
 
     def encode_queries(self, texts: list[str], batch_size: int = 32) -> np.ndarray:
         """Embed search queries (e5: ``query: `` prompt); shape (n, dim), float32, unit rows."""

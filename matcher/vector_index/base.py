@@ -15,6 +15,8 @@ from typing import NamedTuple, Protocol, runtime_checkable
 
 import numpy as np
 
+from models.encoder import VectorSpace
+
 
 class DimensionError(ValueError):
     """Vectors of the wrong shape or dimension were given to an index."""
@@ -84,18 +86,11 @@ class Described:
 
 
 @runtime_checkable
-class VectorIndex(Protocol):
-    """A store of id-keyed vectors searched by inner product; implementations: ``FaissIndex``, ``MilvusIndex``."""
+class VectorIndex(VectorSpace, Protocol):
+    """A store of id-keyed vectors searched by inner product; implementations: ``FaissIndex``, ``MilvusIndex``.
 
-    @property
-    def dim(self) -> int:
-        """Vector dimension."""
-        ...
-
-    @property
-    def model_id(self) -> str:
-        """The encoder whose vectors these are (a query from another model is meaningless here)."""
-        ...
+    Its ``dim`` and ``model_id`` (:class:`~models.encoder.VectorSpace`) are the encoder's whose vectors it holds.
+    """
 
     def __len__(self) -> int: ...
 
