@@ -49,9 +49,6 @@ def kind_lists(text: str) -> tuple[tuple[int, int], ...]:
 # 对…批发零售、住宿餐饮等行业，以及有发展前景但暂遇困难的企业: the trades and the enterprises named after
 # 以及 are two kinds of beneficiary, either one enough (the national 抽贷 / 断贷 / 压贷 wording, read so on tune).
 _TRADES_OR_RE = re.compile(r"[，,]?(?:以及|及)[^，。；;]{0,16}")
-_HOLDERS_THEN_OR_RE = re.compile(
-    r"等?[^，,。；;]{0,16}?(?:行业|服务业|企业|市场主体|经营主体)[，,](?:以及|及)[^，。；;]{0,16}"
-)
 _TRADES_THEN_OTHERS_RE = re.compile(r"等行业[，,]?(?:以及|及)")
 # The hardship said of such trades (受疫情影响较大的批发零售…等行业，以及…): it describes the trades named,
 # no requirement beside them — the other kind carries its own (受疫情影响暂遇困难的企业).
@@ -108,16 +105,12 @@ def _trades_or(text: str, last: _Found, found: _Found) -> bool:
 
     A trade named by what it makes (防疫物资生产行业以及受疫情影响较大行业) is one too (labelling guide, l25).
     """
-    if not text or not (last.condition.field == "industry_code" or last.condition.op == "semantic"):
-        return False
-    if (
-        text.endswith("行业", 0, last.end)
+    return (
+        bool(text)
+        and (last.condition.field == "industry_code" or last.condition.op == "semantic")
+        and text.endswith("行业", 0, last.end)
         and _TRADES_OR_RE.fullmatch(text, last.end, found.start) is not None
-    ):
-        return True
-    # 从事餐饮、旅游等受疫情影响较大的服务业企业，以及暂遇困难的企业: the trades' holders named after them, then
-    # the other kind.
-    return _HOLDERS_THEN_OR_RE.fullmatch(text, last.end, found.start) is not None
+    )
 
 
 def _or_groups(items: list[tuple[_Found, str]], text: str) -> list[list[tuple[_Found, str]]]:
@@ -151,99 +144,13 @@ def _or_groups(items: list[tuple[_Found, str]], text: str) -> list[list[tuple[_F
     return groups
 
 
-# Two kinds of beneficiary joined by 和 / 及 (对参与物资运输的物流企业和受疫情影响较大的区内小微企业):
-# the measure is for either one. Each kind is a phrase of findings joined by 的 and a few words (区内 / 本地)
-# and closed by the noun of an enterprise; the phrases meet at 和 / 及 / 以及 right after that noun.
-_IN_PHRASE_RE = re.compile(r"的?[^，,。；;、：:\s和及或与企业单位]{0,4}")
-_KIND_NOUN = r"(?:企业|单位|工商户|经营主体|市场主体)"
-_CLOSES_RE = re.compile(rf"的?[^，,。；;、：:\s和及或与]{{0,4}}?{_KIND_NOUN}")
-_JOIN_RE = re.compile(r"(?:和|及|以及|[，,]以及)")
-
-
-def _phrases(items: list[tuple[_Found, str]], text: str) -> list[list[tuple[_Found, str]]]:
-    """Split findings into runs of one role joined only by 的 and a few words: each may name one kind of beneficiary."""
-    runs: list[list[tuple[_Found, str]]] = []
-    for item in items:
-        if runs:
-            last = runs[-1][-1]
-            if last[1] == item[1] and _IN_PHRASE_RE.fullmatch(text, last[0].end, item[0].start):
-                runs[-1].append(item)
-                continue
-        runs.append([item])
-    return runs
-
-
-def _closing_noun_end(text: str, run: list[tuple[_Found, str]]) -> int | None:
-    """Where the enterprise noun closing a phrase ends (…的区内企业), or None when none closes it."""
-    last = run[-1][0]
-    if re.search(rf"{_KIND_NOUN}$", text[last.start : last.end]):
-        return last.end
-    match = _CLOSES_RE.match(text, last.end)
-    return match.end() if match else None
-
-
-def _titles_in(run: list[tuple[_Found, str]]) -> bool:
-    """Whether a phrase holds titles read as one ``in`` (an any group of its own, which an ``all`` cannot hold)."""
-    return any(f.condition.field == "qualifications" and f.condition.op == "in" for f, _ in run)
-
-
-def _joined_beneficiaries(items: list[tuple[_Found, str]], text: str) -> list[list[list[tuple[_Found, str]]]]:
-    """Split ``items`` into blocks: a block of two or more phrases is kinds of beneficiary joined by 和 / 及."""
-    blocks: list[list[list[tuple[_Found, str]]]] = []
-    joinable = False  # whether the last block's last phrase ends in its noun and 和 / 及 follows it
-    for run in _phrases(items, text):
-        end = _closing_noun_end(text, run)
-        if (
-            joinable
-            and end is not None
-            and not _titles_in(run)
-            and run[0][1] == blocks[-1][-1][0][1]
-            and _JOIN_RE.fullmatch(text, _closing_noun_end(text, blocks[-1][-1]) or 0, run[0][0].start)
-        ):
-            blocks[-1].append(run)
-        else:
-            blocks.append([run])
-        joinable = end is not None and not _titles_in(run) and _JOIN_RE.match(text, end) is not None
-    return blocks
-
-
 def _entries_of(
     items: list[tuple[_Found, str]], text: str, any_from: tuple[int, int] | None
 ) -> list[Condition | Group]:
-    """Nodes of findings (with their roles); ``any`` groups where they are alternatives.
-
-    或-joined ones, kinds of beneficiary joined by 和 / 及 and those after 满足下列条件之一.
-    """
+    """Nodes of findings (with their roles): 或-joined ones and those after 满足下列条件之一 as ``any`` groups."""
     nodes: list[Condition | Group] = []
     listed = [x for x in items if any_from is not None and any_from[0] <= x[0].start < any_from[1]]
-    plain: list[tuple[_Found, str]] = []
-    for block in _joined_beneficiaries([x for x in items if x not in listed], text):
-        if len(block) == 1:
-            plain += block[0]
-            continue
-        nodes += _or_entries(plain, text)
-        plain = []
-        members = tuple(
-            _leaf_of(_node(run[0][0], text, "require"))
-            if len(run) == 1
-            else Group("all", tuple(_leaf_of(_node(f, text, "require")) for f, _ in run))
-            for run in block
-        )
-        span = text[block[0][0][0].start : block[-1][-1][0].end]
-        nodes.append(Group("any", members, span=span, role=block[0][0][1]))  # type: ignore[arg-type]
-    nodes += _or_entries(plain, text)
-    if len(listed) > 1:
-        role = "exclude" if any(r == "exclude" for _, r in listed) else "require"
-        members = tuple(_leaf_of(_node(f, text, "require")) for f, _ in listed)
-        nodes.append(Group("any", members, span=text[listed[0][0].start : listed[-1][0].end], role=role))  # type: ignore[arg-type]
-    elif listed:
-        nodes.append(_node(listed[0][0], text, listed[0][1]))
-    return nodes
-
-
-def _or_entries(plain: list[tuple[_Found, str]], text: str) -> list[Condition | Group]:
-    """Nodes of findings outside lists and joined kinds of beneficiary: 或-joined ones as ``any`` groups."""
-    nodes: list[Condition | Group] = []
+    plain = [x for x in items if x not in listed]
     for group in _or_groups(plain, text):
         if len(group) == 1:
             nodes.append(_node(group[0][0], text, group[0][1]))
@@ -259,6 +166,12 @@ def _or_entries(plain: list[tuple[_Found, str]], text: str) -> list[Condition | 
             )
             span = text[group[0][0].start : group[-1][0].end]
             nodes.append(Group("any", members, span=span, role=group[0][1]))  # type: ignore[arg-type]
+    if len(listed) > 1:
+        role = "exclude" if any(r == "exclude" for _, r in listed) else "require"
+        members = tuple(_leaf_of(_node(f, text, "require")) for f, _ in listed)
+        nodes.append(Group("any", members, span=text[listed[0][0].start : listed[-1][0].end], role=role))  # type: ignore[arg-type]
+    elif listed:
+        nodes.append(_node(listed[0][0], text, listed[0][1]))
     return nodes
 
 

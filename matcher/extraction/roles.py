@@ -140,9 +140,6 @@ _EXCLUDE_TAIL_RE = re.compile(
     r"(?:的)?(?:企业|单位|项目|情形)?(?:均)?(?:不得|不能|不予|不可|不再|不属于|不纳入|不列入|不享受|不适用)"
     r"(?:申报|申请|享受|参与|参评|纳入|列入|支持|补助|奖励|扶持|重复|给予|报名|认定|一同申报|由)"
 )
-_OWN_EXCLUDE_TAIL_RE = re.compile(
-    r"的(?:企业|单位|项目|情形)?(?:均)?(?:不得|不能|不予|不可|不再)(?:申报|申请|享受|参与|参评|纳入|列入|认定)$"
-)
 _EXCEPT_RE = re.compile(
     r"除(?P<x>[^，。；、]{2,30}?)(?:以外|之外|外)|(?P<y>[^，。；（(]{2,30}?)除外|(?:不含|不包括|不包含)(?P<z>[^，。；）)]{2,30})"
 )
@@ -175,21 +172,11 @@ _NOT_ENTERPRISES = frozenset(
 )
 
 
-# Places outside the mainland: 在境内（不包括香港、澳门）注册 narrows where "in China" is, and excludes no
-# enterprise the service matches (each is registered on the mainland).
-_OUTSIDE_MAINLAND = frozenset(
-    {"港", "澳", "台", "港澳台", "香港", "澳门", "台湾", "港澳", "香港特别行政区", "澳门特别行政区"}
-)
-
-
 def _moot_exception(words: str) -> bool:
-    """Tell whether an exception (不含机关事业单位 / 不包括香港、澳门) names only bodies that are no enterprise here."""
+    """Tell whether an exception (不含机关事业单位 / 机关、事业单位除外) names only bodies that are no enterprise."""
     words = re.sub(r"^(?:不含|不包括|不包含|除)|(?:除外|以外|之外|外|等)$", "", words.strip("（）() "))
     pieces = [p for p in re.split(r"[、和及与]", words) if p]
-    if bool(pieces) and all(p in _NOT_ENTERPRISES for p in pieces):
-        return True
-    places = [p for p in re.split(r"[、和及与]", re.sub(r"(?:地区|等地)$", "", words)) if p]
-    return bool(places) and all(p in _OUTSIDE_MAINLAND for p in places)
+    return bool(pieces) and all(p in _NOT_ENTERPRISES for p in pieces)
 
 
 def _unheld_exceptions(text: str, found: Sequence[_Found], parts: Sequence[_Span]) -> list[_Found]:
@@ -231,9 +218,6 @@ def _role_of(found: _Found, text: str, clauses: Sequence[_Span], parts: Sequence
     c = found.condition
     if c.is_exclusion:
         return "require"
-    # A stand-in that closes with its own exclusion tail (…的企业不得申报) says whom it excludes.
-    if c.field == "undecidable" and _OWN_EXCLUDE_TAIL_RE.search(text, found.start, found.end):
-        return "exclude"
     clause = _containing(clauses, found.start)
     part = _containing(parts, found.start)
     words = text[clause.start : clause.end]
