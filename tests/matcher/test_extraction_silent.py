@@ -184,3 +184,27 @@ def test_a_newcomer_named_after_a_read_place_stays_a_requirement(text: str, span
 
 def test_a_place_before_a_bare_enterprise_adds_nothing() -> None:
     assert _undecidable("对注册地在丽水市的企业，年营业收入达到5亿元的，给予300万元奖励。") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "spans"),
+    [
+        # The hardship and the state it leaves the enterprise in, cut at a comma or 、, are two requirements:
+        # read as one, the second is stated and read as nothing (labelling guide §5, one leaf per part).
+        (
+            "对受疫情影响，面临暂时性生产经营困难，确实无力足额缴纳社会保险费的中小企业，可申请缓缴社会保险费。",
+            ["受疫情影响", "面临暂时性生产经营困难", "确实无力足额缴纳社会保险费"],
+        ),
+        (
+            "对受疫情影响、面临暂时性生产经营困难的小微企业，给予贷款贴息。",
+            ["受疫情影响", "面临暂时性生产经营困难"],
+        ),
+        # 导致 joins the cause to what it caused: one requirement, comma or not.
+        (
+            "对因疫情原因，导致企业遭受重大损失的文化企业，给予一次性补助10万元。",
+            ["因疫情原因，导致企业遭受重大损失"],
+        ),
+    ],
+)
+def test_a_hardship_and_the_state_after_its_comma_are_two_requirements(text: str, spans: list[str]) -> None:
+    assert _undecidable(text) == spans
