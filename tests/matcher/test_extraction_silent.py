@@ -208,3 +208,16 @@ def test_a_place_before_a_bare_enterprise_adds_nothing() -> None:
 )
 def test_a_hardship_and_the_state_after_its_comma_are_two_requirements(text: str, spans: list[str]) -> None:
     assert _undecidable(text) == spans
+
+
+def test_conditions_set_elsewhere_are_a_requirement_not_nothing() -> None:
+    # 符合条件的企业 with no list of the item's own: the conditions are a rule the item does not state, and an
+    # enterprise may miss them — read as nothing, the item would be everyone's.
+    text = "鼓励企业通过协商稳定岗位。符合条件的企业，可按规定享受稳岗补贴。"
+    stand_ins = _undecidable(text)
+    assert any(span.startswith("符合条件的企业") for span in stand_ins)
+    profile = {"id": "p", "name": "某公司", "region_code": "110105", "size_class": "小"}
+    assert judge_item(extract_entries(text), profile).level != "eligible"
+    # 符合下列条件的企业：…: the list says the requirements; its lead-in is no stand-in of its own.
+    listed = "符合下列条件的企业，可申请补贴：（一）年营业收入500万元以上；（二）吸纳本地劳动力就业10人以上。"
+    assert not any(span.startswith("符合下列条件") for span in _undecidable(listed))
