@@ -60,8 +60,19 @@ _MEETS_NEEDS_RE = re.compile(r"满足" + _NEEDS)
 _BINDING = r"(?<![相供反适效])(?:须|必须|应当)(?!要)"
 # 符合条件的企业，可按规定给予…: the conditions are set elsewhere (a rule the item names not), and an enterprise
 # may or may not meet them — a requirement read as nothing would make the item everyone's.
-_UNSTATED = r"符合(?:相关|规定)?条件的(?:中小微企业|中小企业|小微企业|企业|单位|纳税人|市场主体)"
-_UNSTATED_RE = re.compile(_UNSTATED)
+_UNSTATED_RE = re.compile(
+    r"符合(?:相关|规定)?条件的(?:中小微企业|中小企业|小微企业|企业|单位|纳税人|市场主体)"
+)
+# 符合条件的企业按年度向…申报，经…审核后兑现: how whoever meets the item's own conditions applies — procedure.
+_APPLIES_RE = re.compile(r"申报|申请|提交|审核|兑现|办理|登录")
+
+
+def _unstated_requirement(words: str) -> bool:
+    """Whether a part names its beneficiary by conditions it does not state (符合条件的企业，可按规定给予…)."""
+    match = _UNSTATED_RE.search(words)
+    return match is not None and not _APPLIES_RE.search(words, match.end())
+
+
 # What makes a part state a requirement on the enterprise.
 _REQUIREMENT_RE = re.compile(
     r"(?:企业|单位|主体|机构|项目|申请人|申报人|纳税人)[^，。；]{0,4}(?<![无不毋免])(?:须|需|应当?|必须|要)(?!求|对|用|急|收|付)"
@@ -70,9 +81,8 @@ _REQUIREMENT_RE = re.compile(
     + r"|(?:符合|满足(?!"
     + _NEEDS
     + r")|具备|具有|达到)(?!条件的)(?![^，。；]{0,4}(?:规定|要求)(?:的|，))"
-    r"|不(?:低|少)于|(?:以上|以下|以内)的|"
-    + _UNSTATED
-    + r"|(?:的|等)(?:企业|单位|机构|纳税人|市场主体|商户|个体工商户|项目)[^，。；]{0,6}(?:均可|均能|可|可以|方可)(?:申请|申报|享受|参与)"
+    r"|不(?:低|少)于|(?:以上|以下|以内)的"
+    r"|(?:的|等)(?:企业|单位|机构|纳税人|市场主体|商户|个体工商户|项目)[^，。；]{0,6}(?:均可|均能|可|可以|方可)(?:申请|申报|享受|参与)"
     r"|(?:应|须|需)属于|限于|仅限"
     r"|(?:不得|不能|不予)(?:申报|申请|享受)"
     r"|(?:受|因)(?:疫情|新冠)"
@@ -321,7 +331,10 @@ def _silent_parts(
         if span is None:
             # 符合条件的企业 points at no list of the item's own (符合下列条件 does): the pointing words are no
             # sign that the requirements were read elsewhere.
-            if not _REQUIREMENT_RE.search(words) or _NOT_A_REQUIREMENT_RE.search(_UNSTATED_RE.sub("", words)):
+            unstated = _unstated_requirement(words)
+            if not (unstated or _REQUIREMENT_RE.search(words)) or _NOT_A_REQUIREMENT_RE.search(
+                _UNSTATED_RE.sub("", words) if unstated else words
+            ):
                 continue
             span = _fallback_span(text, part)
             # 企业申请认定…，须同时满足：（1）… — the list after the lead-in says the requirements.

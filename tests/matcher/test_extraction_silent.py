@@ -218,6 +218,9 @@ def test_conditions_set_elsewhere_are_a_requirement_not_nothing() -> None:
     assert any(span.startswith("符合条件的企业") for span in stand_ins)
     profile = {"id": "p", "name": "某公司", "region_code": "110105", "size_class": "小"}
     assert judge_item(extract_entries(text), profile).level != "eligible"
+    # 符合条件的企业按年度向…申报: how whoever meets the item's own conditions applies — procedure, no requirement.
+    procedure = "对年营业收入首次达到10亿元的工业企业，给予一次性奖励50万元。符合条件的企业按年度向区经信局申报，经审核后兑现。"
+    assert not any(span.startswith("符合条件的企业") for span in _undecidable(procedure))
     # 符合下列条件的企业：…: the list says the requirements; its lead-in is no stand-in of its own.
     listed = "符合下列条件的企业，可申请补贴：（一）年营业收入500万元以上；（二）吸纳本地劳动力就业10人以上。"
     assert not any(span.startswith("符合下列条件") for span in _undecidable(listed))
