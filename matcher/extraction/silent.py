@@ -248,6 +248,12 @@ _RELIEF_OF_RE = re.compile(
 _EVERY_ENTERPRISE_OBJECT_RE = re.compile(r"企业(?!的)[^，。；;的企单纳项主机商]{2,16}")
 
 
+# …的，依法准予延期申报 / …的，最高可给予…补助: the clause after "X的" grants the support at once.
+_GRANT_NEXT_RE = re.compile(
+    r"\s*(?:可|最高可|依法|经批准后?)?(?:准予|给予|予以|享受|免征|减征|免收|返还|补助|奖励)"
+)
+
+
 def _beneficiary_clause(text: str, part: _Span, clauses: Sequence[_Span]) -> tuple[int, int] | None:
     """Return the beneficiary words of "对X，给予…" or "X的，免征…" in a part (X), or None."""
     mine = _within(clauses, part.start, part.end)
@@ -276,7 +282,8 @@ def _beneficiary_clause(text: str, part: _Span, clauses: Sequence[_Span]) -> tup
         if (
             words.endswith("的")
             and len(words) >= 6
-            and _SUBJECT_NOUN_RE.search(words)
+            # Naming no subject, X is still whom the support goes to when the next words grant it.
+            and (_SUBJECT_NOUN_RE.search(words) or _GRANT_NEXT_RE.match(rest))
             and _SUPPORT_VERB_RE.search(rest)
             and not _CLAWBACK_RE.match(rest)
         ):

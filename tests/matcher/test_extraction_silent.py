@@ -224,3 +224,9 @@ def test_conditions_set_elsewhere_are_a_requirement_not_nothing() -> None:
     # 符合下列条件的企业：…: the list says the requirements; its lead-in is no stand-in of its own.
     listed = "符合下列条件的企业，可申请补贴：（一）年营业收入500万元以上；（二）吸纳本地劳动力就业10人以上。"
     assert not any(span.startswith("符合下列条件") for span in _undecidable(listed))
+
+
+def test_a_clause_of_x_de_that_the_grant_follows_is_whom_it_is_for_subject_or_not() -> None:
+    # …的，依法准予…: X names no enterprise, yet whoever X describes is whom the grant goes to.
+    text = "疫情期间，不能在承诺期限内补齐容缺办理资料的，依法准予延长承诺期限。"
+    assert _undecidable(text) == ["不能在承诺期限内补齐容缺办理资料"]
