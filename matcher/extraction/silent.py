@@ -58,6 +58,21 @@ _MEETS_NEEDS_RE = re.compile(r"满足" + _NEEDS)
 # 须 / 必须 / 应当 binding whoever applies, in a part (_REQUIREMENT_RE) and in a clause (_CLAUSE_REQUIREMENT_RE); not
 # 相应当 / 供应当 … / 应当要. Tiers' _OBLIGATION_RE differs on purpose: it adds 需要 and reads 无须 / 不须 as no duty.
 _BINDING = r"(?<![相供反适效])(?:须|必须|应当)(?!要)"
+# 符合条件的企业，可按规定给予…: the conditions are set elsewhere (a rule the item names not), and an enterprise
+# may or may not meet them — a requirement read as nothing would make the item everyone's.
+_UNSTATED_RE = re.compile(
+    r"符合(?:相关|规定)?条件的(?:中小微企业|中小企业|小微企业|企业|单位|纳税人|市场主体)"
+)
+# 符合条件的企业按年度向…申报，经…审核后兑现: how whoever meets the item's own conditions applies — procedure.
+_APPLIES_RE = re.compile(r"申报|申请|提交|审核|兑现|办理|登录")
+
+
+def _unstated_requirement(words: str) -> bool:
+    """Whether a part names its beneficiary by conditions it does not state (符合条件的企业，可按规定给予…)."""
+    match = _UNSTATED_RE.search(words)
+    return match is not None and not _APPLIES_RE.search(words, match.end())
+
+
 # What makes a part state a requirement on the enterprise.
 _REQUIREMENT_RE = re.compile(
     r"(?:企业|单位|主体|机构|项目|申请人|申报人|纳税人)[^，。；]{0,4}(?<![无不毋免])(?:须|需|应当?|必须|要)(?!求|对|用|急|收|付)"
@@ -233,6 +248,12 @@ _RELIEF_OF_RE = re.compile(
 _EVERY_ENTERPRISE_OBJECT_RE = re.compile(r"企业(?!的)[^，。；;的企单纳项主机商]{2,16}")
 
 
+# …的，依法准予延期申报 / …的，最高可给予…补助: the clause after "X的" grants the support at once.
+_GRANT_NEXT_RE = re.compile(
+    r"\s*(?:可|最高可|依法|经批准后?)?(?:准予|给予|予以|享受|免征|减征|免收|返还|补助|奖励)"
+)
+
+
 def _beneficiary_clause(text: str, part: _Span, clauses: Sequence[_Span]) -> tuple[int, int] | None:
     """Return the beneficiary words of "对X，给予…" or "X的，免征…" in a part (X), or None."""
     mine = _within(clauses, part.start, part.end)
@@ -261,7 +282,8 @@ def _beneficiary_clause(text: str, part: _Span, clauses: Sequence[_Span]) -> tup
         if (
             words.endswith("的")
             and len(words) >= 6
-            and _SUBJECT_NOUN_RE.search(words)
+            # Naming no subject, X is still whom the support goes to when the next words grant it.
+            and (_SUBJECT_NOUN_RE.search(words) or _GRANT_NEXT_RE.match(rest))
             and _SUPPORT_VERB_RE.search(rest)
             and not _CLAWBACK_RE.match(rest)
         ):
@@ -314,7 +336,12 @@ def _silent_parts(
             continue
         span = _beneficiary_clause(text, part, clauses)
         if span is None:
-            if not _REQUIREMENT_RE.search(words) or _NOT_A_REQUIREMENT_RE.search(words):
+            # 符合条件的企业 points at no list of the item's own (符合下列条件 does): the pointing words are no
+            # sign that the requirements were read elsewhere.
+            unstated = _unstated_requirement(words)
+            if not (unstated or _REQUIREMENT_RE.search(words)) or _NOT_A_REQUIREMENT_RE.search(
+                _UNSTATED_RE.sub("", words) if unstated else words
+            ):
                 continue
             span = _fallback_span(text, part)
             # 企业申请认定…，须同时满足：（1）… — the list after the lead-in says the requirements.

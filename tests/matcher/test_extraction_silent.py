@@ -184,3 +184,49 @@ def test_a_newcomer_named_after_a_read_place_stays_a_requirement(text: str, span
 
 def test_a_place_before_a_bare_enterprise_adds_nothing() -> None:
     assert _undecidable("对注册地在丽水市的企业，年营业收入达到5亿元的，给予300万元奖励。") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "spans"),
+    [
+        # The hardship and the state it leaves the enterprise in, cut at a comma or 、, are two requirements:
+        # read as one, the second is stated and read as nothing (labelling guide §5, one leaf per part).
+        (
+            "对受疫情影响，面临暂时性生产经营困难，确实无力足额缴纳社会保险费的中小企业，可申请缓缴社会保险费。",
+            ["受疫情影响", "面临暂时性生产经营困难", "确实无力足额缴纳社会保险费"],
+        ),
+        (
+            "对受疫情影响、面临暂时性生产经营困难的小微企业，给予贷款贴息。",
+            ["受疫情影响", "面临暂时性生产经营困难"],
+        ),
+        # 导致 joins the cause to what it caused: one requirement, comma or not.
+        (
+            "对因疫情原因，导致企业遭受重大损失的文化企业，给予一次性补助10万元。",
+            ["因疫情原因，导致企业遭受重大损失"],
+        ),
+    ],
+)
+def test_a_hardship_and_the_state_after_its_comma_are_two_requirements(text: str, spans: list[str]) -> None:
+    assert _undecidable(text) == spans
+
+
+def test_conditions_set_elsewhere_are_a_requirement_not_nothing() -> None:
+    # 符合条件的企业 with no list of the item's own: the conditions are a rule the item does not state, and an
+    # enterprise may miss them — read as nothing, the item would be everyone's.
+    text = "鼓励企业通过协商稳定岗位。符合条件的企业，可按规定享受稳岗补贴。"
+    stand_ins = _undecidable(text)
+    assert any(span.startswith("符合条件的企业") for span in stand_ins)
+    profile = {"id": "p", "name": "某公司", "region_code": "110105", "size_class": "小"}
+    assert judge_item(extract_entries(text), profile).level != "eligible"
+    # 符合条件的企业按年度向…申报: how whoever meets the item's own conditions applies — procedure, no requirement.
+    procedure = "对年营业收入首次达到10亿元的工业企业，给予一次性奖励50万元。符合条件的企业按年度向区经信局申报，经审核后兑现。"
+    assert not any(span.startswith("符合条件的企业") for span in _undecidable(procedure))
+    # 符合下列条件的企业：…: the list says the requirements; its lead-in is no stand-in of its own.
+    listed = "符合下列条件的企业，可申请补贴：（一）年营业收入500万元以上；（二）吸纳本地劳动力就业10人以上。"
+    assert not any(span.startswith("符合下列条件") for span in _undecidable(listed))
+
+
+def test_a_clause_of_x_de_that_the_grant_follows_is_whom_it_is_for_subject_or_not() -> None:
+    # …的，依法准予…: X names no enterprise, yet whoever X describes is whom the grant goes to.
+    text = "疫情期间，不能在承诺期限内补齐容缺办理资料的，依法准予延长承诺期限。"
+    assert _undecidable(text) == ["不能在承诺期限内补齐容缺办理资料"]
