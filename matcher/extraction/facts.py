@@ -313,8 +313,6 @@ def _industry_names() -> tuple[tuple[str, tuple[str, ...]], ...]:
 
 _TRADE_THING_RE = re.compile(
     r"等?(?:问题|难题|场所|营业时间|贷款投放|信贷投放|包保|作用)"
-    # …lending to the trades (制造业中长期贷款, 对交通运输等行业的信贷支持): the lenders' business, as for sizes.
-    r"|等?(?:行业|领域)?的?(?:中长期|信用)?(?:贷款|信贷)(?![^，。；]{0,6}贴息)"
     # …the trade as the actor of an activity the measure asks for (支持医疗机构积极开展…研究): the activity
     # is the requirement (an undecidable one), not the trade.
     r"|等?(?:积极|主动)?(?:开展|参与)"
