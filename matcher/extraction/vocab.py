@@ -131,7 +131,8 @@ INDUSTRY_PHRASES: tuple[tuple[str, tuple[str, ...]], ...] = (
     (r"(?:各类|各级)?医疗(?:卫生)?机构|卫生机构", ("Q84",)),
     (r"民航企业|航空公司|航空运输企业", ("G56",)),
     (r"住宿餐饮|餐饮住宿", ("H",)),
-    (r"住宿(?:业|企业)?", ("H61",)),
+    # Bare 住宿 is the trade only in a list of trades (住宿、餐饮); 住宿费, 集中住宿 are not.
+    (r"住宿(?:业|企业|行业)|(?<=[、和及与或])住宿|住宿(?=、|等|和|及|与|或)", ("H61",)),
     (r"餐饮(?:业|企业)?", ("H62",)),
     # A taxi firm or its drivers (出租汽车企业, 巡游出租汽车, 网约车平台): GB/T 4754 5413 出租车客运. A bare 出租车 in a
     # list of services (公交客运、出租车、长途客运) names a service, not whom the measure is for.

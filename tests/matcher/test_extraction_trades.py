@@ -25,6 +25,8 @@ def _industries(text: str) -> list[tuple[str, ...]]:
         "开通建材供应、物流运输绿色通道，保障重点项目建设。",
         # 公共交通运输服务 is a public service narrower than the transport 门类.
         "对纳税人提供公共交通运输服务取得的收入，免征增值税。",
+        # Bare 住宿 outside a list of trades is a cost or a stay, not the trade.
+        "对集中隔离期间发生的住宿费用，由财政予以补助。",
     ],
 )
 def test_a_trade_named_as_context_is_no_industry(sentence: str) -> None:
@@ -36,6 +38,8 @@ def test_a_trade_named_as_context_is_no_industry(sentence: str) -> None:
     [
         ("对受疫情影响较大的交通运输企业，给予运营补贴。", [("G",)]),
         ("对物流运输企业给予通行费减免。", [("G",)]),
+        ("对住宿企业给予一次性补助。", [("H61",)]),
+        ("对受疫情影响较大的住宿、旅游等行业企业，给予社保缓缴。", [("H61", "L7291")]),
         # A green lane opened for trades is a measure they receive.
         ("为旅行社开辟审批绿色通道。", [("L7291",)]),
     ],
