@@ -330,7 +330,7 @@ def _industries(text: str) -> Iterator[_Found]:
                 continue
             # A fund or a platform named after an industry is not a requirement on the enterprise.
             if re.match(
-                r"[”\"」』]?(?:发展)?(?:专项资金|资金|基金|平台|协会|主管部门|结构调整|高质量发展)",
+                r"[”\"」』]?(?:发展)?(?:专项资金|资金|基金|平台|协会|主管部门|结构调整|高质量发展|绿色通道)",
                 text[end : end + 8],
             ):
                 continue

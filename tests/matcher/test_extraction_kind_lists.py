@@ -33,14 +33,15 @@ def test_kinds_listed_side_by_side_are_one_any_group_with_stand_ins_for_the_unre
         ("qualifications", "国家高新技术企业"),
         ("qualifications", "科技型中小企业"),
         ("undecidable", "软件企业"),
-        ("industry_code", ("C397",)),
+        # 集成电路企业, like 软件企业, is a kind recognised under its own rules, not a GB/T 4754 trade (x38).
+        ("undecidable", "集成电路企业"),
         ("undecidable", "动漫企业"),
     }
     for m in groups[0].members:
         assert m.span in text
-    # A chip maker is eligible on its trade alone; an enterprise of another kind may be one no field tells.
-    assert judge_item(extract_entries(text), {"industry_code": "C3973"}).level == "eligible"
-    assert judge_item(extract_entries(text), {"industry_code": "F5211"}).level == "need_info"
+    # A 高企 is eligible on its title alone; an enterprise of another kind may be one no field tells.
+    assert judge_item(extract_entries(text), {"qualifications": ["国家高新技术企业"]}).level == "eligible"
+    assert judge_item(extract_entries(text), {"industry_code": "C3973"}).level == "need_info"
 
 
 def test_a_trade_listed_with_other_holders_is_one_of_them() -> None:
@@ -56,7 +57,7 @@ def test_a_trade_listed_with_other_holders_is_one_of_them() -> None:
         # A size with the self-employed names the small: the size stays required alone.
         ("对小微企业、个体工商户减半收取担保费。", "size_class"),
         # A trade alone is required as before.
-        ("对集成电路企业给予流片补贴。", "industry_code"),
+        ("对旅行社给予质量保证金暂退支持。", "industry_code"),
     ],
 )
 def test_lists_without_unread_kinds_or_with_a_size_stay_as_they_were(sentence: str, field: str) -> None:
