@@ -117,7 +117,8 @@ INDUSTRY_PHRASES: tuple[tuple[str, tuple[str, ...]], ...] = (
     (r"数字经济核心产业", ("C39", "I63", "I64", "I65")),
     (r"高端装备制造业?", ("C34", "C35")),
     (r"软件和信息技术服务业?", ("I65",)),
-    (r"先进制造业|制造业|制造企业", ("C",)),
+    # 医药制造企业 is C27 (below), not manufacturing at large: this entry comes first and would take its 制造企业.
+    (r"先进制造业|(?<!医药)制造(?:业|企业)", ("C",)),
     (r"工业企业", ("B", "C", "D")),
     (r"批发零售|批发和零售|商贸流通|商贸企业|零售企业", ("F",)),
     # 文化旅游 names two trades (文化 → R, 旅游 → 旅行社), as the labelling guide reads it.

@@ -42,6 +42,9 @@ def test_a_trade_named_as_context_is_no_industry(sentence: str) -> None:
         ("对受疫情影响较大的住宿、旅游等行业企业，给予社保缓缴。", [("H61", "L7291")]),
         # A green lane opened for trades is a measure they receive.
         ("为旅行社开辟审批绿色通道。", [("L7291",)]),
+        # 医药制造企业 is the pharmaceutical trade (C27), not manufacturing at large (C); 制造企业 alone stays C.
+        ("对医药制造企业扩大产能的，给予设备补助。", [("C27",)]),
+        ("对制造企业扩大产能的，给予设备补助。", [("C",)]),
     ],
 )
 def test_a_trade_named_as_whom_the_measure_is_for_stays(sentence: str, codes: list[tuple[str, ...]]) -> None:
