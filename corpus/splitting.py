@@ -57,10 +57,7 @@ __all__ = [
 # charge not levied, like 免征).
 SUPPORT_RE = re.compile(
     r"补助|补贴|奖励|资助|贴息|奖补|补偿|减免|免征|免税|停征|免收|免除|减半|减按|减征|返还|退还|退税|缓缴|延期缴纳|延期申报|"
-    r"担保费|费率|融资成本|贷款|授信|续贷|展期|税前扣除|加计扣除|抵扣|优惠|专项资金|扶持资金|"
-    # 一次性 names support only where it says how a payment or deduction is made (一次性扣除 / 一次性计入 /
-    # 给予一次性…), not where it describes goods or an event (一次性防护口罩, 一次性重伤10人).
-    r"一次性(?=[^，,。；;]{0,6}(?:扣除|计入|补|奖|给予|发放|资助|扶持|吸纳|返还|退还))|(?:给予|发放|提供)一次性|"
+    r"担保费|费率|融资成本|贷款|授信|续贷|展期|税前扣除|加计扣除|抵扣|优惠|专项资金|扶持资金|一次性|"
     r"最高不超过|给予.{0,12}(?:支持|补|奖|资金)|按.{0,20}%|免申即享|即申即享|"
     # Services an enterprise applies for (issue 14: items the labels give conditions): a fast lane, legal
     # help, a force-majeure certificate, a deadline extended, deposits returned.

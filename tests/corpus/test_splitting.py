@@ -416,20 +416,6 @@ def test_a_step_allowed_before_its_papers_is_support():
     assert offered == {"一、": True, "二、": True, "三、": True, "四、": False}
 
 
-def test_one_off_names_support_only_of_a_payment_or_deduction():
-    # 一次性 of goods or of an accident is no support; of a grant or a deduction it is.
-    text = (
-        "关于做好物资保障的几项措施 一、对转产防护用品的企业给予每条生产线10万元补助。 "
-        "二、统筹口罩配售。企业所需一次性医用口罩由企业向所在街道申请，到指定药店购买。 "
-        "三、安全生产从严。上年发生一次性死亡3人以上事故的企业，不得参加评优。 "
-        "四、设备费用扣除。企业新购置的防疫设备，可一次性计入当期成本费用。 "
-        "五、稳岗奖补。对不裁员的商户发放一次性稳岗奖补。"
-    )
-    items = split_policy(doc(text))
-    offered = {i.heading_path[-1][:2]: i.is_policy is not False for i in items}
-    assert offered == {"一、": True, "二、": False, "三、": False, "四、": True, "五、": True}
-
-
 # A measure whose support is in its own opening, followed by a numbered list of its legal bases.
 BASES = (
     "一、税费优惠\n"
