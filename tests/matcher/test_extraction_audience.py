@@ -132,6 +132,21 @@ def test_a_department_duty_that_grants_nothing_stays_a_duty() -> None:
     assert audience(text) == "government"
 
 
+def test_a_department_first_yields_to_the_item_model_reading_a_measure() -> None:
+    # A department opens the item, and the relief is then said in words no grant shape lists (应免税款予以退还, with
+    # no 对…企业 before it): the item model reads a measure for enterprises, so the item is one.
+    text = (
+        "（二）免税进口。省民政厅将指定的受赠单位名单函告海关和税务部门。受赠单位进口的防疫物资免征进口关税和"
+        "进口环节增值税，已征收的应免税款予以退还。"
+    )
+    assert for_enterprises(text)
+    # A department's work that grants nothing stays its duty: the model does not read a measure there either.
+    assert (
+        audience("三、各区人民政府要加强组织领导，建立工作专班，定期调度工作进展，及时报送工作信息。")
+        == "government"
+    )
+
+
 def test_an_item_whose_subject_is_a_person_is_not_for_enterprises() -> None:
     # The clause's own subject applies (an insured person moving an account, a donor's deduction).
     text = (
