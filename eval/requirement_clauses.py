@@ -139,13 +139,16 @@ def choose_threshold(
     return best, scores
 
 
-def fit_arguments(prog: str, path: Path, argv: Sequence[str] | None) -> tuple[bool, Corpus]:
+def fit_arguments(
+    prog: str, path: Path, argv: Sequence[str] | None, fit_labels: Sequence[Path] | None = None
+) -> tuple[bool, Corpus]:
     """Parse a model-fitting command's arguments; return whether to rewrite the shipped ``path``, and the corpus.
 
-    The corpus holds the label batches the shipped weights were fitted on (``SHIPPED_FIT_LABELS``), so a plain run
-    reproduces them; ``--all-labels`` fits on every batch, a refit to be measured before it is shipped.
+    The corpus holds the label batches the shipped weights were fitted on (``fit_labels``, default
+    ``SHIPPED_FIT_LABELS``), so a plain run reproduces them; ``--all-labels`` fits on every batch, a refit to be
+    measured before it is shipped.
     """
-    from eval.real_corpus import load_corpus, load_fit_corpus
+    from eval.real_corpus import SHIPPED_FIT_LABELS, load_corpus, load_fit_corpus
 
     parser = argparse.ArgumentParser(prog=prog)
     parser.add_argument("--write", action="store_true", help=f"rewrite {path.name}")
@@ -155,7 +158,8 @@ def fit_arguments(prog: str, path: Path, argv: Sequence[str] | None) -> tuple[bo
         help="fit on every label batch, not only those the shipped weights were fitted on",
     )
     args = parser.parse_args(argv)
-    return bool(args.write), load_corpus() if args.all_labels else load_fit_corpus()
+    files = SHIPPED_FIT_LABELS if fit_labels is None else fit_labels
+    return bool(args.write), load_corpus() if args.all_labels else load_fit_corpus(files=files)
 
 
 def fit_command(
@@ -163,15 +167,17 @@ def fit_command(
     path: Path,
     argv: Sequence[str] | None,
     fit: Callable[[Corpus, frozenset[str]], dict[str, Any]],
+    fit_labels: Sequence[Path] | None = None,
 ) -> int:
     """Run a model-fitting command: parse ``argv``, load the corpus, ``fit`` it and, with ``--write``, rewrite ``path``.
 
     ``fit`` gets the corpus and the check items whose text is also in tune (left out of the check figures), prints
-    its figures and returns the model file.
+    its figures and returns the model file; ``fit_labels``: the batches the shipped weights were fitted on (as
+    :func:`fit_arguments`).
     """
     from eval.real_corpus.duplicates import items_seen_in_tune
 
-    write, corpus = fit_arguments(prog, path, argv)
+    write, corpus = fit_arguments(prog, path, argv, fit_labels)
     model = fit(corpus, frozenset(items_seen_in_tune(corpus.items)))
     if write:
         write_model(path, model)

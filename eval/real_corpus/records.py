@@ -335,6 +335,6 @@ def load_corpus(
     return Corpus(documents, tuple(items), tuple(problems), tuple(p.name for p in paths), files_sha256(paths))
 
 
-def load_fit_corpus(shared_dir: Path | None = None) -> Corpus:
-    """Load the label batches the shipped models were fitted on (``SHIPPED_FIT_LABELS``), as they are now."""
-    return load_corpus(shared_dir=shared_dir, files=SHIPPED_FIT_LABELS)
+def load_fit_corpus(shared_dir: Path | None = None, files: Sequence[Path] = SHIPPED_FIT_LABELS) -> Corpus:
+    """Load the label batches a shipped model was fitted on (default ``SHIPPED_FIT_LABELS``), as they are now."""
+    return load_corpus(shared_dir=shared_dir, files=files)

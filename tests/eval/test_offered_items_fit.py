@@ -18,14 +18,14 @@ from eval.offered_items import (
     regularisation_curve,
     rows,
 )
-from eval.real_corpus import load_fit_corpus
+from eval.real_corpus import ITEM_MODEL_FIT_LABELS, load_fit_corpus
 from eval.requirement_clauses import KEEP
 from matcher.extraction.offered import MODEL_PATH
 
 
 @pytest.mark.slow
 def test_refitting_on_tune_labels_gives_the_shipped_weights(shared_dir: Path) -> None:
-    corpus = load_fit_corpus(shared_dir=shared_dir)
+    corpus = load_fit_corpus(shared_dir=shared_dir, files=ITEM_MODEL_FIT_LABELS)
     kept, offered = readings(corpus, "tune")
     # The opening's length is chosen on tune too, as the bounds are.
     opening, _ = choose_opening(corpus, kept, offered)
@@ -40,19 +40,22 @@ def test_refitting_on_tune_labels_gives_the_shipped_weights(shared_dir: Path) ->
 
 
 @pytest.mark.slow
-def test_no_other_regularisation_of_the_curve_scores_better_on_tune(shared_dir: Path) -> None:
-    corpus = load_fit_corpus(shared_dir=shared_dir)
+def test_the_curve_setting_that_scores_best_on_tune_is_the_one_check_turned_down(shared_dir: Path) -> None:
+    corpus = load_fit_corpus(shared_dir=shared_dir, files=ITEM_MODEL_FIT_LABELS)
     kept, offered = readings(corpus, "tune")
     shipped = json.loads(MODEL_PATH.read_text(encoding="utf-8"))
     data = rows(corpus, "tune", opening=int(shipped["opening"]))
     curve = regularisation_curve(data, kept, offered)
     assert set(curve) == set(CURVE)
     scores = {setting: score for setting, (_, _, score) in curve.items()}
-    # The shipped strength and n-gram count (C 1.0, KEEP) score best by the procedure that picks the
-    # bounds, at the shipped bounds; the curve is not flat (the check that this test could fail).
-    assert scores[(1.0, KEEP)] == max(scores.values())
+    # The shipped setting (C 1.0, KEEP) is fitted at its own cross-validated bounds.
     assert curve[(1.0, KEEP)][:2] == (shipped["threshold"], shipped["withhold_below"])
-    assert min(scores.values()) < scores[(1.0, KEEP)]
+    # On the tune grown by lab6, weaker n-gram pruning with stronger regularisation scores above it on tune CV;
+    # the best of them (C 0.03, every n-gram) was fitted on tune and run on check, where it lowered accuracy
+    # and left 6 more items for enterprises never offered (docs/benchmarks.md, `real-labels-l26`), so the
+    # shipped setting stays. A curve whose best is another setting is a candidate to measure on check again.
+    assert max(scores, key=lambda setting: (scores[setting], setting)) == (0.03, 0)
+    assert min(scores.values()) < scores[(1.0, KEEP)] < max(scores.values())
 
 
 @pytest.mark.slow
@@ -61,7 +64,7 @@ def test_the_items_asked_about_leave_out_documents_read_as_non_policies(shared_d
     from eval.real_eval.leaves import posted_document
     from matcher.extraction.doctype import classify_document
 
-    corpus = load_fit_corpus(shared_dir=shared_dir)
+    corpus = load_fit_corpus(shared_dir=shared_dir, files=ITEM_MODEL_FIT_LABELS)
     kept, offered = readings(corpus, "tune")
     hidden = set()
     for key, labelled in corpus.documents.items():
