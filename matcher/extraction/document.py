@@ -61,13 +61,6 @@ _EXCLUDED_FROM_ALL = (
     r"(?:政策措施|政策|办法|措施|意见|细则|规定|方案)"
 )
 
-# Whom the whole document bars for a time (对…骗取补贴的企业，…三年内不准其申请区内各类补贴奖励资金): an exclusion
-# of every item said without naming the document itself.
-_BARRED_FROM_ALL = (
-    r"不(?:准|得|予)其?(?:再)?(?:申请|申报|享受)[^。；，]{0,10}?(?:各类|各项|相关)"
-    r"[^。；，]{0,8}?(?:政策|资金|补贴|奖励|扶持|补助)"
-)
-
 # Sentences that speak for every item: whom the document is for, how items combine, when to apply.
 _GOVERNS_RE = re.compile(
     r"(?:本|以上|上述|此)(?:若干)?(?:政策措施|政策|办法|措施|通知|意见|细则|规定|方案|条款)[^。；]{0,12}?(?:适用于|适用范围|支持对象|扶持对象)|"
@@ -77,7 +70,7 @@ _GOVERNS_RE = re.compile(
     # The document's own validity and its terms (本政策自印发之日起施行…; 本意见所称中小企业…; 遵照执行).
     r"(?:本|以上|上述|此)(?:若干)?(?:政策措施|政策|办法|措施|通知|意见|细则|规定|方案|公告|通告|条款)"
     r"(?:明确的政策措施|相关条款)?[^。；]{0,8}?(?:自|执行期|施行期|有效期|在[^。；]{0,10}期间有效|所指|所称|中的)|"
-    r"(?:出台|新出台)[^。；]{0,12}政策[^。；]{0,10}遵照执行|" + _EXCLUDED_FROM_ALL + "|" + _BARRED_FROM_ALL
+    r"(?:出台|新出台)[^。；]{0,12}政策[^。；]{0,10}遵照执行|" + _EXCLUDED_FROM_ALL
 )
 
 
@@ -85,22 +78,7 @@ _GOVERNS_RE = re.compile(
 _SCOPE_RE = re.compile(
     r"适用于|适用(?:对象|范围)|(?:支持|扶持|申报|奖励|补助|服务)(?:对象|主体)(?:为|是|[：:])|"
     + _EXCLUDED_FROM_ALL
-    + "|"
-    + _BARRED_FROM_ALL
 )
-
-# The barred enterprises of such a sentence: the "X的（企业）" clause before its first comma.
-_BARRED_WHO_RE = re.compile(r"(?:对|凡)?(?P<who>[^，。；]{2,40}?)的(?:企业|单位|市场主体|主体)?，")
-
-# Duties beside the registration a scope sentence asks (在海淀区注册、纳税、纳统的企业): one requirement no
-# profile field records, so one undecidable leaf.
-_DUTY = r"(?:依法)?(?:纳税|纳统|入统|缴税|税收在|统计在)"
-_DUTIES_RE = re.compile(_DUTY + r"(?:(?:[、和及与]|并|且)" + _DUTY + r")*")
-
-# A title that names one kind of enterprise the whole document supports (关于全力支持服务业市场主体…若干政策措施):
-# its trade joins every item's conditions. Only trades the labels read so: 服务业 is sections F–S (GB/T 4754).
-_TITLE_TRADES = {"服务业": ("F", "G", "H", "I", "J", "K", "L", "M", "N", "O", "P", "Q", "R", "S")}
-_TITLE_KIND_RE = re.compile(r"支持(?P<trade>" + "|".join(_TITLE_TRADES) + r")(?:市场主体|企业)")
 
 
 def _trimmed_sentence(text: str, start: int, end: int, keyword: int) -> Span:
@@ -141,18 +119,12 @@ def scope_clauses(text: str, governs: Iterable[Span]) -> tuple[Span, ...]:
 
 
 def governing_extraction(
-    text: str,
-    governs: Iterable[Span],
-    *,
-    region_code: str | None = None,
-    issued: str | None = None,
-    title: str = "",
+    text: str, governs: Iterable[Span], *, region_code: str | None = None, issued: str | None = None
 ) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
     """Return the v1 conditions and v2 entries the document's scope sentences state, for every item.
 
     就高不重复 and 申报时间 govern every item too, but state no condition of the enterprise:
-    the first is how supports combine, the second is the window (a document fact). A title supporting
-    one trade's enterprises (支持服务业市场主体) bounds every item by that trade.
+    the first is how supports combine, the second is the window (a document fact).
     """
     from matcher.extraction import extract_conditions, extract_entries
 
@@ -165,46 +137,11 @@ def governing_extraction(
         entries.append(places)
         if not isinstance(places, Group):
             conditions.append(places)
-    kind = _TITLE_KIND_RE.search(title)
-    if kind is not None:
-        trade = Condition("industry_code", "industry_in", _TITLE_TRADES[kind["trade"]], kind[0])
-        conditions.append(trade)
-        entries.append(trade)
     for a, b in scope_clauses(text, governs):
         sentence = text[a:b]
-        barred = _barred(sentence)
-        if barred is not None:
-            conditions.append(barred)
-            entries.append(barred)
-            continue
-        read = extract_entries(sentence, region_code=region_code, issued=issued)
         conditions += extract_conditions(sentence, region_code=region_code, issued=issued)
-        entries += read
-        duties = _duties(sentence, read)
-        if duties is not None:
-            conditions.append(duties)
-            entries.append(duties)
+        entries += extract_entries(sentence, region_code=region_code, issued=issued)
     return tuple(conditions), tuple(entries)
-
-
-def _barred(sentence: str) -> Condition | None:
-    """Return the exclusion a sentence barring enterprises from every support states (its "X的企业" clause)."""
-    if re.search(_EXCLUDED_FROM_ALL, sentence) or not re.search(_BARRED_FROM_ALL, sentence):
-        return None
-    who = _BARRED_WHO_RE.match(sentence)
-    if who is None:
-        return None
-    return Condition("undecidable", "eq", who["who"], who["who"], role="exclude")
-
-
-def _duties(sentence: str, read: Iterable[Any]) -> Condition | None:
-    """Return the tax / statistics duties a scope sentence asks beside a region (注册、纳税、纳统), when unread."""
-    if not any(getattr(e, "field", None) == "region_code" for e in read):
-        return None
-    found = _DUTIES_RE.search(sentence)
-    if found is None or any(found[0] in str(getattr(e, "span", "")) for e in read):
-        return None
-    return Condition("undecidable", "eq", found[0], found[0])
 
 
 def _addressed_entry(text: str, span: Span, codes: tuple[str, ...]) -> Any:
