@@ -163,23 +163,15 @@ def _entry_key(entry: Any) -> Any:
     return repr(sorted(data.items()))
 
 
-def with_governing(
-    extraction: Any, conditions: tuple[Any, ...], entries: tuple[Any, ...], *, read_here: bool = True
-) -> Any:
-    """Return an item's extraction with the document's governing conditions added (before its tiers).
-
-    ``read_here``: the item's own text holds the governing clauses, so its own reading has their
-    conditions already and each is added once. An item that states the same condition in its own words
-    elsewhere (对中小企业… under 本措施适用于中小企业) keeps both: its own requirement and the document's
-    (labelling guide §3: ``governs_conditions`` join every item's conditions).
-    """
+def with_governing(extraction: Any, conditions: tuple[Any, ...], entries: tuple[Any, ...]) -> Any:
+    """Return an item's extraction with the document's governing conditions added (each once, before its tiers)."""
     if not conditions and not entries:
         return extraction
-    own = {_entry_key(c) for c in extraction.conditions} if read_here else set()
+    own = {_entry_key(c) for c in extraction.conditions}
     added = tuple(c for c in conditions if _entry_key(c) not in own)
     changes: dict[str, Any] = {"conditions": added + tuple(extraction.conditions)}
     if hasattr(extraction, "entries"):
-        own_entries = {_entry_key(e) for e in extraction.entries} if read_here else set()
+        own_entries = {_entry_key(e) for e in extraction.entries}
         added_entries = tuple(e for e in entries if _entry_key(e) not in own_entries)
         changes["entries"] = added_entries + tuple(extraction.entries)
     return dataclasses.replace(extraction, **changes)

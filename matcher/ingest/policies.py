@@ -141,8 +141,6 @@ def prepare_policy(
     conditions, entries = governing_extraction(
         document.text, facts.governs, region_code=document.region_code, issued=document.issued
     )
-    # An item whose own text holds a governing clause has read its conditions already: they are added once.
-    clauses = tuple(document.text[a:b] for a, b in facts.governs)
     extractions = []
     for n, item in enumerate(items, start=1):
         extractions.append(
@@ -150,7 +148,6 @@ def prepare_policy(
                 extract_policy_item(item),
                 conditions,
                 entries,
-                read_here=any(clause in item.text for clause in clauses),
             )
         )
         check(f"item {n} of {len(items)}")
