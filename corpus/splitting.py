@@ -47,6 +47,7 @@ from corpus.sections import CN_DIGITS, MARKER_RE, Section, build_tree, cn_number
 __all__ = [
     "CN_DIGITS",
     "NON_ITEM_HEADING_RE",
+    "SENTENCE_RE",
     "SUPPORT_RE",
     "cn_number",
     "grants_enterprises",
@@ -90,7 +91,9 @@ _GRANT_REGIME_RE = re.compile(r"对[^。；;]{0,60}?(?:" + _BENEFICIARY_RE.patte
 _DUTY_BEFORE_RE = re.compile(
     r"应当|(?<![响适供对反])应(?![对用急收付纳税征])|(?<![需重主只想])要(?![求素点件])|鼓励|引导|倡导|督促|指导|推动|推行|帮助"
 )
-_GRANT_SENTENCE_RE = re.compile(r"[^。；;\n]+")
+# A sentence of an item: up to 。 / ； / ; or a line break. The splitter looks for a beneficiary and its grant within
+# one; audience reads an item's sentences the same way (its grant shapes, recipients, first sentence, duties).
+SENTENCE_RE = re.compile(r"[^。；;\n]+")
 # Sections that are about the policy, not something to apply for. 社会保障措施 is a support (social
 # insurance), not 保障措施 (how the policy is safeguarded); 《…》附件 cites another document's attachment.
 NON_ITEM_HEADING_RE = re.compile(
@@ -142,7 +145,7 @@ def grants_enterprises(text: str) -> bool:
     允许 / 准予 / 免予 / 延至 / 降低 / 不列入 / 优先 …), with no duty of a department (要 / 应 / 鼓励 /
     督促 …) before the grant: 对运输物资的承运企业，可先行通行 grants; 各地要指导企业… is a duty.
     """
-    for sentence in _GRANT_SENTENCE_RE.finditer(text):
+    for sentence in SENTENCE_RE.finditer(text):
         start, end = sentence.span()
         beneficiary = _BENEFICIARY_RE.search(text, start, end)
         if beneficiary is None:

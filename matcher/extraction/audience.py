@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 
-from corpus.splitting import SUPPORT_RE, grants_enterprises
+from corpus.splitting import SENTENCE_RE, SUPPORT_RE, grants_enterprises
 from matcher.extraction.clauses import ITEM_MARKER
 from matcher.extraction.offered import offered_probability
 from matcher.extraction.vocab import ENTERPRISE_KINDS, alternatives
@@ -25,7 +25,6 @@ from matcher.extraction.vocab import ENTERPRISE_KINDS, alternatives
 _HEADING_RE = re.compile(ITEM_MARKER + r"[^。：:；;，,\n\s《》]{2,30}(?:[。：:\n]|[ \t\u3000\xa0]+)")
 # A marker with no title after it (四、各省要…): the body starts right after it.
 _MARKER_RE = re.compile(ITEM_MARKER)
-_SENTENCE_RE = re.compile(r"[^。；;\n]+")
 # Persons a benefit may be for (个人所得税 is a person's tax; 个人独资企业 is an enterprise).
 _PERSON_RE = re.compile(
     r"个人所得税|个人(?!独资)|医务人员|防疫工作者|老年人|失业人员|毕业生|在校生|患者|专业技术人员"
@@ -74,7 +73,7 @@ def _last_end(pattern: re.Pattern[str], words: str, stop: int) -> int:
 def _grants_persons_only(text: str) -> bool:
     """Tell whether every grant of an item names a person as its recipient (and at least one grant names one)."""
     persons = 0
-    for sentence in _SENTENCE_RE.finditer(text):
+    for sentence in SENTENCE_RE.finditer(text):
         words = sentence.group(0)
         for verb in _RECEIVE_RE.finditer(words):
             person = _last_end(_RECIPIENT_PERSON_RE, words, verb.start())
@@ -142,7 +141,7 @@ _ENTERPRISE_DUTY_RE = re.compile(
 
 def _grants_enterprises_any(text: str) -> bool:
     """Tell whether an item grants enterprises something in any shape: 对…企业…给予, or the splitter's shapes."""
-    return any(_GRANTS_RE.search(m.group(0)) for m in _SENTENCE_RE.finditer(text)) or grants_enterprises(text)
+    return any(_GRANTS_RE.search(m.group(0)) for m in SENTENCE_RE.finditer(text)) or grants_enterprises(text)
 
 
 def audience(text: str) -> str:
@@ -153,7 +152,7 @@ def audience(text: str) -> str:
     """
     heading = _HEADING_RE.match(text) or _MARKER_RE.match(text)
     body = text[heading.end() :] if heading else text
-    first = next((m.group(0).strip() for m in _SENTENCE_RE.finditer(body) if m.group(0).strip()), "")
+    first = next((m.group(0).strip() for m in SENTENCE_RE.finditer(body) if m.group(0).strip()), "")
     if not first:
         return "enterprises"
     if _PERSON_RE.search(text) and not _ENTERPRISE_RE.search(_NON_ENTERPRISE_RE.sub("", text)):
@@ -176,7 +175,7 @@ def audience(text: str) -> str:
     if (
         not _GRANT_WORD_RE.search(text)
         and not SUPPORT_RE.search(text)
-        and any(_ENTERPRISE_DUTY_RE.search(m.group(0).strip()) for m in _SENTENCE_RE.finditer(body))
+        and any(_ENTERPRISE_DUTY_RE.search(m.group(0).strip()) for m in SENTENCE_RE.finditer(body))
     ):
         return "obligations"
     # A department opening the item makes it a duty only when nothing in it grants enterprises anything:
