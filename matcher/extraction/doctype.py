@@ -1,6 +1,6 @@
 """Is a document a policy? Its type (policy, notice, qa, result, procurement, news, other) from its text.
 
-Two readers, combined:
+Three readers, combined:
 
 - **rules** on the title and the opening (公示 / 拟…名单, 中标 / 采购公告,
   新闻发布会 / 记者 / 召开…会议): high precision, they decide when they fire;
@@ -8,7 +8,12 @@ Two readers, combined:
   the opening, logistic regression) for the rest. It is fitted on first use from
   :mod:`matcher.extraction.doctype_examples` — text written for this project and the
   demo generator's policies — so it ships with the package and needs nothing beside it;
-  real labelled documents are used only to measure it (``docs/benchmarks.md``).
+- a **document model** learnt from the tune split's labelled documents (``document_model.json`` beside this
+  module, fitted by ``python -m eval.document_model``: character uni/bigram weights over the title and opening,
+  nothing a sentence could be read back from). Where no rule fires, the file's ``combine`` says how it joins the
+  template classifier: shipped ``either`` — a non-policy when either says so, at a threshold chosen by
+  cross-validation on tune hiding no more tune policies than the template alone (``docs/benchmarks.md``,
+  section ``real-doctype-x45``).
 
 A non-policy is stored but never matched (docs/conditions.md §5).
 """
