@@ -75,6 +75,16 @@ def readings(corpus: Any, split: str) -> tuple[set[str], set[str]]:
     read as a policy and the audience reader finds it for enterprises — the model alone may offer it.
     Offered by the rules: all of them say it is offered — the model alone may withhold it.
     """
+    from matcher.extraction.doctype import template_only
+
+    with template_only():
+        return _readings(corpus, split)
+
+
+def _readings(corpus: Any, split: str) -> tuple[set[str], set[str]]:
+    # The shipped bounds were chosen on the documents the template classifier reads as policies (before the
+    # document model, `real-doctype-x45`): with the document model's readings the procedure picks another opening
+    # and bounds (100 characters, 0.95 / 0.01), a refit to be measured on its own.
     from corpus.schemas import validate_policy
     from corpus.splitting import split_policy
     from eval.real_eval.leaves import PLATFORM_REGIONS, align, posted_document, service_spans

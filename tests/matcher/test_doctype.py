@@ -149,3 +149,22 @@ def test_a_policy_whose_title_names_a_list_or_a_result_stays_a_policy():
     measures = "一、对列入名单的企业给予贷款贴息50%。二、对认定结果互认的企业给予一次性奖励20万元。"
     for title in ("关于建立重点企业名单制管理的若干措施", "关于推进高新技术企业认定结果互认的若干措施"):
         assert classify_document(measures, title=title).is_policy, title
+
+
+def test_the_document_model_learnt_from_tune_reads_beside_the_template_classifier() -> None:
+    from matcher.extraction.doctype import template_only
+
+    title = "关于支持中小企业发展的若干措施"
+    text = (
+        "各区县人民政府，市政府各部门：\n为支持中小企业发展，现提出以下措施。"
+        "一、对符合条件的中小企业给予贷款贴息补助。二、减免中小企业房租三个月。"
+    )
+    kind = classify_document(text, title=title)
+    # An official document granting measures stays a policy: the model may only take non-policies off.
+    assert kind.is_policy
+    assert "document model p=" in kind.evidence
+    # Inside template_only (how the item model's bounds were chosen) the document model is not read.
+    with template_only():
+        template = classify_document(text, title=title)
+    assert template.is_policy
+    assert "document model" not in template.evidence
