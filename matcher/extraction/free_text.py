@@ -20,11 +20,12 @@ def _undecidable_re() -> tuple[re.Pattern[str], ...]:
 # 根据受疫情影响情况 / 视受疫情影响程度: what the authorities weigh, a noun phrase, no requirement.
 _WEIGHED_RE = re.compile(r"情况|程度")
 # 填写受疫情影响的正当理由 / 处理因疫情导致的商事法律问题: the hardship names a reason or a problem, not the
-# enterprise; 不得因疫情…而降低: what an office must not do for that cause. No requirement either way.
+# enterprise; 不得因疫情…而降低: what an office must not do for that cause; 确保…权益不受疫情影响: the hardship
+# denied, what the measure guards against, not a state the enterprise is in. No requirement either way.
 _REASON_AFTER_RE = re.compile(
     r"[^，；。、]{0,4}?的(?:正当)?(?:理由|原因)|[^，；。、]{0,4}?的[^，；。、的]{0,8}?问题"
 )
-_NOT_FOR_CAUSE_RE = re.compile(r"不得$")
+_NOT_FOR_CAUSE_RE = re.compile(r"不得?$")
 _HARDSHIP_RE = re.compile(r"^(?:受|因)(?:新冠肺炎|新型冠状病毒|疫情)")
 
 
