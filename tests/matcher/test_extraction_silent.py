@@ -230,3 +230,29 @@ def test_a_clause_of_x_de_that_the_grant_follows_is_whom_it_is_for_subject_or_no
     # …的，依法准予…: X names no enterprise, yet whoever X describes is whom the grant goes to.
     text = "疫情期间，不能在承诺期限内补齐容缺办理资料的，依法准予延长承诺期限。"
     assert _undecidable(text) == ["不能在承诺期限内补齐容缺办理资料"]
+
+
+# --- an item with no condition at all: eligible for everyone only when it says so (issue 14) ---------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # Every enterprise, whatever it is, in so many words.
+        "无论企业规模大小还是所属行业，均可报名参加线上供需对接活动。",
+        # Every enterprise of the place may.
+        "全市企业可以通过线上平台免费报名参加供需对接活动。",
+    ],
+)
+def test_an_item_that_says_everyone_may_have_it_is_eligible_with_no_condition(text: str) -> None:
+    entries = extract_entries(text)
+    assert list(leaves(entries)) == []
+    assert judge_item(entries, {"id": "e1"}).level == "eligible"
+
+
+def test_an_item_that_names_whom_it_is_for_without_a_readable_condition_is_not_eligible() -> None:
+    # Nothing here is a profile field, and nothing says every enterprise may have it: the stand-in keeps it unknown.
+    text = "参与线上供需对接活动并完成产品展示的企业，可获得免费咨询服务。"
+    entries = extract_entries(text)
+    assert _undecidable(text)
+    assert judge_item(entries, {"id": "e1"}).level != "eligible"
