@@ -111,8 +111,12 @@ def prepare(n: int, items: int, seed: int) -> tuple[Path, list[str]]:
     return data_dir, ids
 
 
-def measure(data_dir: Path, ids: list[str], workers: int, seconds: int) -> dict[str, Any]:
-    """Serve with ``workers`` workers, load them with first requests, and read their memory."""
+def measure(data_dir: Path, ids: list[str], workers: int, seconds: int, delay_ms: int = 0) -> dict[str, Any]:
+    """Serve with ``workers`` workers, load them with first requests, and read their memory.
+
+    ``delay_ms``: each of wrk's connections waits this long between answer and next request (a paced load, below
+    saturation; the achieved rate is what ``rate`` reports); 0 saturates the server.
+    """
     import shutil
 
     import httpx
@@ -124,11 +128,11 @@ def measure(data_dir: Path, ids: list[str], workers: int, seconds: int) -> dict[
     try:
         wait_until_up(server, base, 900)
         before = {pid: smaps_mb(pid) for pid in [server.pid, *children_of(server.pid)]}
-        result: dict[str, Any] = {"workers": workers}
+        result: dict[str, Any] = {"workers": workers, "delay_ms": delay_ms}
         wrk = shutil.which("wrk")
         pool = ids[1000:]
         if wrk:
-            script = _wrk_script(data_dir, pool[: 1000 * seconds], f"prefork-{workers}.lua")
+            script = _wrk_script(data_dir, pool[: 1000 * seconds], f"prefork-{workers}.lua", delay_ms)
             pids = children_of(server.pid)
             cpu0 = sum(cpu_seconds(p) for p in pids)
             # A worker's main thread runs the event loop (HTTP, routing, validation); the others match and audit.
@@ -174,12 +178,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", default="1,2", help="comma-separated worker counts to measure")
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--delay-ms",
+        default="0",
+        help="comma-separated pauses (ms) each connection takes between answer and next request; 0 saturates",
+    )
     args = parser.parse_args(argv)
     t0 = time.perf_counter()
     data_dir, ids = prepare(args.enterprises, args.items, args.seed)
     print(f"prepared {args.enterprises} enterprises in {time.perf_counter() - t0:.0f} s", file=sys.stderr)
     for workers in (int(w) for w in args.workers.split(",")):
-        print(json.dumps(measure(data_dir, ids, workers, args.seconds)), flush=True)
+        for delay_ms in (int(d) for d in args.delay_ms.split(",")):
+            print(json.dumps(measure(data_dir, ids, workers, args.seconds, delay_ms)), flush=True)
     import shutil
 
     shutil.rmtree(data_dir, ignore_errors=True)

@@ -37,8 +37,13 @@ def run_wrk(
     return int(requests), int(duration_us) / 1e6, int(errors), float(p50), float(p99)
 
 
-def _wrk_script(folder: Path, ids: list[str], name: str = "match.lua") -> Path:
-    """Write a wrk script posting /v1/match for ``ids`` in turn (its threads interleave: an id recurs only after all)."""
+def _wrk_script(folder: Path, ids: list[str], name: str = "match.lua", delay_ms: int = 0) -> Path:
+    """Write a wrk script posting /v1/match for ``ids`` in turn (its threads interleave: an id recurs only after all).
+
+    ``delay_ms``: each connection waits this long after an answer before its next request (wrk's ``delay``), so
+    the load is paced below saturation (≈ connections / (latency + delay)); 0 sends as fast as answers come.
+    """
+    pacing = f"delay = function()\n  return {int(delay_ms)}\nend\n" if delay_ms > 0 else ""
     bodies = ",\n".join(json.dumps(json.dumps({"enterprise_id": i, "top_k": 20})) for i in ids)
     script = folder / name
     script.write_text(
@@ -58,7 +63,7 @@ request = function()
   n = n + 1
   return wrk.format(nil, "/v1/match", nil, bodies[(n * {WRK_THREADS} + (tid or 0)) % #bodies + 1])
 end
-done = function(summary, latency, requests)
+{pacing}done = function(summary, latency, requests)
   io.write(string.format("JSON %d %d %d %.3f %.3f %d\\n", summary.requests, summary.duration,
     summary.errors.status + summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout,
     latency:percentile(50) / 1000, latency:percentile(99) / 1000, summary.errors.status))
