@@ -73,14 +73,10 @@ def rows(corpus: Any, split: str, opening: int) -> list[Row]:
 
 def said_policy(row: Row, p: float, mode: str, threshold: float) -> bool:
     """Say whether a document is read as a policy by ``mode`` at ``threshold`` (as doctype.py reads it)."""
-    if row.ruled:
-        return False
-    model = p >= threshold
-    if mode == "instead":
-        return model
-    if mode == "both":
-        return row.template_policy or model
-    return row.template_policy and model
+    from matcher.extraction.doctype import combined_policy
+
+    # A rule that fires decides, and every rule names a non-policy.
+    return not row.ruled and combined_policy(row.template_policy, p >= threshold, mode)
 
 
 def cost(data: Sequence[Row], said: Sequence[bool]) -> tuple[int, int, int]:

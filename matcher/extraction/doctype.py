@@ -275,21 +275,26 @@ def _real_model() -> dict[str, Any] | None:
     }
 
 
+def combined_policy(template_policy: bool, model_policy: bool, combine: str) -> bool:
+    """Say whether a document is a policy when the template classifier and the document model read it so.
+
+    ``combine`` is the shipped file's: ``instead`` — the model alone; ``both`` — a non-policy only when both say
+    so; ``either`` — a non-policy when either says so. (Shared with eval.document_model, which chooses it.)
+    """
+    if combine == "instead":
+        return model_policy
+    if combine == "both":
+        return template_policy or model_policy
+    return template_policy and model_policy
+
+
 def _combined(kind: DocumentKind, text: str, title: str) -> DocumentKind:
     """Combine the template classifier's reading with the document model's, as the shipped file says."""
     real = _real_model()
     if real is None or _TEMPLATE_ONLY.get():
         return kind
     p = ngram_probability(real["model"], document_words(text, title, real["opening"]))
-    model = p >= real["threshold"]
-    combine = real["combine"]
-    is_policy = (
-        model
-        if combine == "instead"
-        else kind.is_policy or model
-        if combine == "both"
-        else kind.is_policy and model
-    )
+    is_policy = combined_policy(kind.is_policy, p >= real["threshold"], real["combine"])
     if is_policy == kind.is_policy:
         return DocumentKind(
             kind.doc_type, is_policy, kind.probability, f"{kind.evidence}, document model p={p:.2f}"
