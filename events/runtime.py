@@ -85,6 +85,19 @@ def make_dispatcher(
     )
 
 
+def start_delivering(settings: Any) -> Dispatcher:
+    """Start a delivery-only dispatcher on a store of its own (closed when it stops).
+
+    ``policymatch serve`` starts it before the model loads, so deliveries resume within a second or two of a
+    crash; :func:`attach` gives it the serving process's producers once its services are open.
+    """
+    from corpus.store import open_store
+
+    return make_dispatcher(
+        open_store(settings.store_location), None, settings, produce=False, owns_store=True
+    ).start()
+
+
 def _catch_up(services: Any) -> Callable[[Sequence[Any]], Any] | None:
     if getattr(services, "tailer", None) is None:
         return None

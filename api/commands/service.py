@@ -57,12 +57,10 @@ def _serve(args: argparse.Namespace) -> int:
         store.close()
     dispatcher = None
     if settings.events:
-        from events.runtime import make_dispatcher
+        from events.runtime import start_delivering
 
         # Deliveries need only the store: after a crash they resume before the model and index load.
-        dispatcher = make_dispatcher(
-            open_store(settings.store_location), None, settings, produce=False, owns_store=True
-        ).start()
+        dispatcher = start_delivering(settings)
     try:
         import uvicorn
 

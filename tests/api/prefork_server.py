@@ -13,8 +13,7 @@ from api_helpers import open_services  # noqa: E402
 def main(data_dir: str, models_dir: str, port: int, workers: int, events: bool = False) -> int:
     """Load once, then fork ``workers`` workers on ``port``; ``events``: with webhooks, as ``policymatch serve``."""
     from api.prefork import serve_services
-    from corpus.store import open_store
-    from events.runtime import attach, make_dispatcher
+    from events.runtime import attach, start_delivering
     from models.factory import make_encoder
 
     encoder = make_encoder("onnx-int8", "active", Path(models_dir))
@@ -26,10 +25,7 @@ def main(data_dir: str, models_dir: str, port: int, workers: int, events: bool =
     if events:
         # As ``policymatch serve`` does: a delivery-only dispatcher on a store of its own, given producers once
         # the services are open.
-        dispatcher = make_dispatcher(
-            open_store(services.settings.store_path), None, settings, produce=False, owns_store=True
-        )
-        attach(dispatcher.start(), services)
+        attach(start_delivering(settings), services)
 
     def say(message: str) -> None:
         print(message, file=sys.stderr, flush=True)
