@@ -39,6 +39,7 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
 from api.errors import error_body
+from api.status_board import StatusBoard
 
 # (method, path) of every request whose effect one worker cannot pass to the others through the change feed.
 #: The slot of the events process among the forked children (workers have slots 0 … N-1).
@@ -154,6 +155,8 @@ def serve_prefork(
     gc.freeze()  # the loaded objects leave every later collection: their pages stay shared
     children: dict[int, int] = {}
     stopping = False
+    # The events process publishes its dispatcher's status here; every worker's /readyz reads it.
+    board = StatusBoard() if events else None
 
     def spawn(slot: int) -> None:
         pid = os.fork()
@@ -168,9 +171,9 @@ def serve_prefork(
                 signal.signal(signal.SIGINT, _leave)
                 if slot == EVENTS_SLOT:
                     sock.close()
-                    run_events(settings, store, matcher, feed_cursor)
+                    run_events(settings, store, matcher, feed_cursor, board=board)
                 else:
-                    run_worker(settings, store, matcher, sock, workers, limits, feed_cursor)
+                    run_worker(settings, store, matcher, sock, workers, limits, feed_cursor, board=board)
                 code = 0
             except SystemExit as leave:
                 code = 0 if leave.code in (0, None) else 1
@@ -252,8 +255,13 @@ def run_worker(
     workers: int,
     limits: Any,
     feed_cursor: int | None = None,
+    *,
+    board: StatusBoard | None = None,
 ) -> None:
-    """Serve the app in this (forked) process on the inherited socket, around the inherited matcher."""
+    """Serve the app in this (forked) process on the inherited socket, around the inherited matcher.
+
+    ``board``: where the events process publishes its status, for this worker's ``/readyz``.
+    """
     import uvicorn
 
     from api.app import create_app
@@ -264,6 +272,7 @@ def run_worker(
         store=store,
         matcher=matcher,
         feed_cursor=feed_cursor,
+        events_board=board,
         **({"limits": limits} if limits else {}),
     )
     app = create_app(settings, services, heap_settled=True)
@@ -281,7 +290,9 @@ def run_worker(
         sys.stdout.flush()
 
 
-def run_events(settings: Any, store: Any, matcher: Any, feed_cursor: int | None = None) -> None:
+def run_events(
+    settings: Any, store: Any, matcher: Any, feed_cursor: int | None = None, *, board: StatusBoard | None = None
+) -> None:
     """Produce events and deliver webhooks in this (forked) process until SIGTERM: one dispatcher per server.
 
     Its matcher follows the change feed from ``feed_cursor`` as the workers' do, so the events a
@@ -294,7 +305,11 @@ def run_events(settings: Any, store: Any, matcher: Any, feed_cursor: int | None 
     try:
         dispatcher = start_for_services(services)
         while dispatcher.running:
+            if board is not None:
+                board.publish(dispatcher.status())
             time.sleep(0.5)
+        if board is not None:
+            board.publish(dispatcher.status())
     finally:
         services.close()
         sys.stdout.flush()

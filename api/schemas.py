@@ -408,7 +408,10 @@ class Readiness(_Out):
     )
     events: dict[str, Any] | None = Field(
         default=None,
-        description="the webhook dispatcher: running, rounds, errors, last_error (null when none runs here)",
+        description=(
+            "the webhook dispatcher: running, rounds, errors, last_error (null when none runs for this server);"
+            " from a pre-forked worker, the events process's: with its pid and age_s, the seconds since it last said"
+        ),
     )
 
 

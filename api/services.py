@@ -118,6 +118,8 @@ class Services:
     audit_writer: AuditWriter | None = None
     # events.dispatch.Dispatcher once started (policymatch serve): webhooks are delivered from this process.
     dispatcher: Any = None
+    #: api.status_board.StatusBoard in a pre-forked worker: the events process's dispatcher status, for /readyz.
+    events_board: Any = None
     #: Where the change feed is read from: the newest change when the matcher read the store (None: now).
     feed_cursor: int | None = None
     tailer: ChangeTailer | None = None

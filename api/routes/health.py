@@ -26,6 +26,8 @@ def readyz(request: Request) -> JSONResponse:
     if services is not None:
         if getattr(services, "dispatcher", None) is not None:
             events = services.dispatcher.status()
+        elif getattr(services, "events_board", None) is not None:
+            events = services.events_board.read()  # pre-forked: the events process's status
         if services.tailer is not None:
             feed = services.tailer.status()
         try:

@@ -205,6 +205,13 @@ def test_with_events_on_every_worker_answers_and_one_process_delivers(
                 assert response.status_code == 200, response.text
                 workers.add(response.headers["x-policymatch-worker"])
             assert len(workers) == 2, f"answers came from {sorted(workers)} only"
+            # Every worker's /readyz reports the events process's dispatcher (it once said null: no dispatcher here).
+            seen = _events_status_from_workers(base)
+            assert set(seen) == workers
+            for worker, events in seen.items():
+                assert events is not None and events["running"] is True, (worker, events)
+                assert events["pid"] != int(worker) and events["age_s"] < 5, (worker, events)
+            assert len({events["pid"] for events in seen.values()}) == 1  # one events process for both
             # The parent, which forks every worker (and a new one for each that dies), holds no connection.
             assert _open_database_files(server.pid) == []
             # A write through a worker: its events are produced from the change feed and delivered.
@@ -219,6 +226,21 @@ def test_with_events_on_every_worker_answers_and_one_process_delivers(
     finally:
         stop(server)
     assert server.returncode == 0
+
+
+def _events_status_from_workers(base: str) -> dict[str, dict | None]:
+    """``events`` of ``/readyz`` as each worker answers it, by worker pid (asked until both have answered)."""
+    seen: dict[str, dict | None] = {}
+    deadline = time.monotonic() + 30
+    while len(seen) < 2 and time.monotonic() < deadline:
+        response = httpx.get(f"{base}/readyz", timeout=30)
+        assert response.status_code == 200, response.text
+        events = response.json()["events"]
+        if events is not None and events["running"]:
+            seen[response.headers["x-policymatch-worker"]] = events
+        else:
+            time.sleep(0.2)  # the events process publishes its first status within half a second of starting
+    return seen
 
 
 def _open_database_files(pid: int) -> list[str]:
