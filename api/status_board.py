@@ -49,7 +49,7 @@ class StatusBoard:
         _HEADER.pack_into(self._page, 0, written + 1)
 
     def read(self) -> dict[str, Any] | None:
-        """The latest copy, with ``age_s`` and ``running`` false when it is stale; None before the first."""
+        """Return the latest copy, with ``age_s`` and ``running`` false when it is stale; None before the first."""
         for _ in range(5):
             (written,) = _HEADER.unpack_from(self._page, 0)
             if written == 0:
