@@ -291,7 +291,12 @@ def run_worker(
 
 
 def run_events(
-    settings: Any, store: Any, matcher: Any, feed_cursor: int | None = None, *, board: StatusBoard | None = None
+    settings: Any,
+    store: Any,
+    matcher: Any,
+    feed_cursor: int | None = None,
+    *,
+    board: StatusBoard | None = None,
 ) -> None:
     """Produce events and deliver webhooks in this (forked) process until SIGTERM: one dispatcher per server.
 

@@ -37,7 +37,9 @@ class StatusBoard:
 
     def publish(self, status: dict[str, Any]) -> None:
         """Write ``status`` (with this process's pid and the time) as the latest copy."""
-        body = json.dumps({**status, "pid": os.getpid(), "published": time.time()}, ensure_ascii=False).encode()
+        body = json.dumps(
+            {**status, "pid": os.getpid(), "published": time.time()}, ensure_ascii=False
+        ).encode()
         if _SLOT_HEAD.size + len(body) > _SLOT:
             body = json.dumps({"running": status.get("running"), "pid": os.getpid(), "published": time.time(),
                                "last_error": "status too long to publish"}).encode()  # fmt: skip
