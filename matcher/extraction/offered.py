@@ -38,8 +38,12 @@ def item_words(text: str, opening: int | None = None) -> str:
     return text.strip()[: _opening() if opening is None else opening]
 
 
+@lru_cache(maxsize=1024)
 def offered_probability(text: str) -> float:
-    """Return the model's probability that an item (its whole text) is a measure offered to enterprises."""
+    """Return the model's probability that an item (its whole text) is a measure offered to enterprises.
+
+    Cached: ingest asks it of one item twice (whom the item is for, then whether to offer or withhold it).
+    """
     return ngram_probability(load_ngram_model(MODEL_PATH), item_words(text))
 
 
