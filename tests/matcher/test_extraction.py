@@ -151,7 +151,8 @@ def test_industries_from_phrases() -> None:
     )
 
 
-def _industries(text: str) -> list[tuple[str, ...]]:
+def _v1_industries(text: str) -> list[tuple[str, ...]]:
+    """Industry codes of the v1 conditions (``extract_item``); ``test_extraction_trades`` reads the served v2 entries."""
     return [tuple(c.value) for c in extract_item(text).conditions if c.field == "industry_code"]
 
 
@@ -172,7 +173,7 @@ def _industries(text: str) -> list[tuple[str, ...]]:
     ],
 )
 def test_industry_phrases_read_as_the_labelling_guide(sentence: str, codes: tuple[str, ...]) -> None:
-    assert _industries(sentence) == [codes]
+    assert _v1_industries(sentence) == [codes]
 
 
 @pytest.mark.parametrize(
@@ -193,7 +194,7 @@ def test_industry_phrases_read_as_the_labelling_guide(sentence: str, codes: tupl
     ],
 )
 def test_industry_words_that_are_no_requirement(sentence: str) -> None:
-    assert _industries(sentence) == []
+    assert _v1_industries(sentence) == []
 
 
 def test_size_words_naming_an_office_or_a_loan_book() -> None:

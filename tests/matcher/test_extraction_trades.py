@@ -12,6 +12,7 @@ from matcher.extraction import extract_entries
 
 
 def _industries(text: str) -> list[tuple[str, ...]]:
+    """Industry codes of the served v2 entries, each with its span in the text (``test_extraction`` reads v1)."""
     found = [c for c in leaves(extract_entries(text)) if c.field == "industry_code"]
     for c in found:
         assert c.span and c.span in text, c
