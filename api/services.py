@@ -131,7 +131,9 @@ class Services:
         if self.extraction is None:
             self.extraction = ExtractionPool(getattr(self.settings, "extraction_processes", 1))
         if self.keyring is None:
-            self.keyring = KeyRing(self.store)
+            self.keyring = KeyRing(
+                self.store, recheck_seconds=float(getattr(self.settings, "key_recheck_s", 2.0))
+            )
         if self.rate_limiter is None:
             self.rate_limiter = RateLimiter(self.limits.rate_per_minute, self.limits.burst)
         if self.audit_writer is None:

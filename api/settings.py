@@ -129,6 +129,11 @@ class Settings(BaseSettings):
     keep_alive_timeout_s: int = Field(
         default=5, ge=1, description="seconds an idle keep-alive connection is kept"
     )
+    key_recheck_s: float = Field(
+        default=2.0,
+        ge=0,
+        description="seconds a process trusts what it read of the API keys: a key revoked elsewhere works up to this long",
+    )
     max_file_bytes: int = Field(
         default=20 * 1024 * 1024,
         ge=1024,

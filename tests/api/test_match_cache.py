@@ -11,6 +11,8 @@ from api_helpers import auth, match_everything
 from api.audit import AuditWriter
 from api.errors import ApiError
 from api.security import KeyRing
+from api.services import Services
+from api.settings import Settings
 from corpus.store import AuditEvent, open_store
 
 ITEM = "jj-2024-01#1"
@@ -146,3 +148,18 @@ def test_a_revoked_key_stops_working_within_the_recheck_time(tmp_path):
             ring.authenticate(other, "127.0.0.1")
     finally:
         store.close()
+
+
+def test_the_recheck_time_is_a_setting_and_zero_reads_the_store_every_time(tmp_path):
+    store = open_store(tmp_path / "keys.sqlite3")
+    services = Services(settings=Settings(data_dir=tmp_path, key_recheck_s=0), store=store, matcher=None)
+    try:
+        store.create_api_key("admin", None, "keeps the service closed")
+        key_id, secret = store.create_api_key("enterprise", "E001", "revoked from the CLI")
+        assert services.keyring.authenticate(secret, "127.0.0.1").key_id == key_id
+        assert store.revoke_api_key(key_id)  # as `policymatch keys revoke` does, from another process
+        with pytest.raises(ApiError) as refused:
+            services.keyring.authenticate(secret, "127.0.0.1")
+        assert refused.value.status == 401
+    finally:
+        services.close()
