@@ -39,7 +39,6 @@ from matcher.extraction.any_groups import (
     kind_lists,
 )
 from matcher.extraction.clauses import _CLAUSE_END, _HEADING_RE, _PART_END, _containing, _Span, _split
-from matcher.extraction.completeness import incomplete_reading_stand_in
 from matcher.extraction.conditions import _Found, found_conditions
 from matcher.extraction.restated import core, restated
 from matcher.extraction.roles import (
@@ -236,23 +235,7 @@ def extract_entries(
             )
             for f, r in roles
         ]
-    entries = _unrestated(_with_tiers(norm, roles, any_from))
-    # No eligible on an incomplete reading (issue 14): where nothing yet keeps the item from "eligible" and the
-    # reading looks short of what the item states, one more stand-in over the likeliest unread requirement.
-    if norm.strip() and not any(_blocks(e) for e in entries):
-        # Every finding counts as a reading of its clause, those dropped on purpose too (a title applied for, a
-        # target, a requirement said twice): only clauses no reader found anything in are unread.
-        stand_in = incomplete_reading_stand_in(
-            norm, text, [*found, *repeated, *(f for f, _ in roles)], clauses
-        )
-        if stand_in is not None:
-            entries += (stand_in.condition,)
-    return entries
-
-
-def _blocks(entry: Entry) -> bool:
-    """Whether an entry alone keeps every profile from "eligible": a required ``undecidable`` of the whole item."""
-    return isinstance(entry, Condition) and entry.field == "undecidable" and entry.role == "require"
+    return _unrestated(_with_tiers(norm, roles, any_from))
 
 
 # What is left of a stand-in once the decided conditions inside it are taken out, when it names nobody new.
