@@ -36,6 +36,7 @@ import socket
 import sys
 import time
 from collections.abc import Awaitable, Callable, MutableMapping
+from dataclasses import dataclass
 from typing import Any
 
 from api.errors import error_body
@@ -116,6 +117,33 @@ def bind(host: str, port: int, backlog: int = 2048) -> socket.socket:
     return sock
 
 
+@dataclass(frozen=True)
+class Loaded:
+    """What every forked child inherits from the loaded parent, and the services it builds on it."""
+
+    settings: Any
+    store: Any
+    matcher: Any
+    limits: Any = None
+    #: The newest change when the matcher read the store: every child applies the change feed from there.
+    feed_cursor: int | None = None
+    #: Where the events process publishes its dispatcher's status, for every worker's ``/readyz``.
+    board: StatusBoard | None = None
+
+    def services(self) -> Any:
+        """Return this child's services over the inherited store and matcher."""
+        from api.services import Services
+
+        return Services(
+            settings=self.settings,
+            store=self.store,
+            matcher=self.matcher,
+            feed_cursor=self.feed_cursor,
+            events_board=self.board,
+            **({"limits": self.limits} if self.limits else {}),
+        )
+
+
 def serve_prefork(
     settings: Any,
     store: Any,
@@ -155,8 +183,8 @@ def serve_prefork(
     gc.freeze()  # the loaded objects leave every later collection: their pages stay shared
     children: dict[int, int] = {}
     stopping = False
-    # The events process publishes its dispatcher's status here; every worker's /readyz reads it.
-    board = StatusBoard() if events else None
+    # The events process publishes its dispatcher's status on the board; every worker's /readyz reads it.
+    loaded = Loaded(settings, store, matcher, limits, feed_cursor, StatusBoard() if events else None)
 
     def spawn(slot: int) -> None:
         pid = os.fork()
@@ -171,9 +199,9 @@ def serve_prefork(
                 signal.signal(signal.SIGINT, _leave)
                 if slot == EVENTS_SLOT:
                     sock.close()
-                    run_events(settings, store, matcher, feed_cursor, board=board)
+                    run_events(loaded)
                 else:
-                    run_worker(settings, store, matcher, sock, workers, limits, feed_cursor, board=board)
+                    run_worker(loaded, sock, workers)
                 code = 0
             except SystemExit as leave:
                 code = 0 if leave.code in (0, None) else 1
@@ -247,40 +275,19 @@ def serve_services(services: Any, workers: int, say: Callable[[str], None], *, s
     )
 
 
-def run_worker(
-    settings: Any,
-    store: Any,
-    matcher: Any,
-    sock: socket.socket,
-    workers: int,
-    limits: Any,
-    feed_cursor: int | None = None,
-    *,
-    board: StatusBoard | None = None,
-) -> None:
-    """Serve the app in this (forked) process on the inherited socket, around the inherited matcher.
-
-    ``board``: where the events process publishes its status, for this worker's ``/readyz``.
-    """
+def run_worker(loaded: Loaded, sock: socket.socket, workers: int) -> None:
+    """Serve the app in this (forked) process on the inherited socket, around the inherited matcher."""
     import uvicorn
 
     from api.app import create_app
-    from api.services import Services
 
-    services = Services(
-        settings=settings,
-        store=store,
-        matcher=matcher,
-        feed_cursor=feed_cursor,
-        events_board=board,
-        **({"limits": limits} if limits else {}),
-    )
-    app = create_app(settings, services, heap_settled=True)
+    services = loaded.services()
+    app = create_app(loaded.settings, services, heap_settled=True)
     config = uvicorn.Config(
         WorkerDoor(app, workers),
         log_config=None,
         access_log=False,
-        timeout_keep_alive=getattr(settings, "keep_alive_timeout_s", 5),
+        timeout_keep_alive=getattr(loaded.settings, "keep_alive_timeout_s", 5),
     )
     server = uvicorn.Server(config)
     try:
@@ -290,23 +297,16 @@ def run_worker(
         sys.stdout.flush()
 
 
-def run_events(
-    settings: Any,
-    store: Any,
-    matcher: Any,
-    feed_cursor: int | None = None,
-    *,
-    board: StatusBoard | None = None,
-) -> None:
+def run_events(loaded: Loaded) -> None:
     """Produce events and deliver webhooks in this (forked) process until SIGTERM: one dispatcher per server.
 
     Its matcher follows the change feed from ``feed_cursor`` as the workers' do, so the events a
     write produces (a policy now fits an enterprise) are computed on what that write changed.
     """
-    from api.services import Services
     from events.runtime import start_for_services
 
-    services = Services(settings=settings, store=store, matcher=matcher, feed_cursor=feed_cursor)
+    services = loaded.services()
+    board = loaded.board
     try:
         dispatcher = start_for_services(services)
         while dispatcher.running:
