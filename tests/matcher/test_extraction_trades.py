@@ -10,6 +10,7 @@ from extraction_helpers import checked_leaves
 
 
 def _industries(text: str) -> list[tuple[str, ...]]:
+    """Industry codes of the served v2 entries, each with its span in the text (``test_extraction`` reads v1)."""
     return [tuple(c.value) for c in checked_leaves(text, "industry_code")]
 
 
