@@ -202,14 +202,20 @@ _SUPPORT_CUT_RE = re.compile(
 )
 
 
-def _fallback_span(text: str, part: _Span, *, duties: bool = True) -> tuple[int, int] | None:
-    """Return the requirement words of a part: without its list mark, its opening 对, and the support after them."""
-    start, end = part.start, part.end
+def _after_mark(text: str, start: int, end: int, blanks: str) -> int:
+    """Return where the words of ``text[start:end]`` begin: past its list mark (（一） / 1.) and the ``blanks`` after it."""
     mark = _LIST_MARK_RE.match(text, start)
     if mark:
         start = mark.end()
-    while start < end and text[start] in " 　\t，,：:":
+    while start < end and text[start] in blanks:
         start += 1
+    return start
+
+
+def _fallback_span(text: str, part: _Span, *, duties: bool = True) -> tuple[int, int] | None:
+    """Return the requirement words of a part: without its list mark, its opening 对, and the support after them."""
+    end = part.end
+    start = _after_mark(text, part.start, end, " 　\t，,：:")
     # 金融机构要适当下调小微企业贷款利率，…: another body's duty, no words of the applicant's.
     past = _past_others_duties(text, start, end) if duties else start
     if past != start:
@@ -258,12 +264,8 @@ def _beneficiary_clause(text: str, part: _Span, clauses: Sequence[_Span]) -> tup
     """Return the beneficiary words of "对X，给予…" or "X的，免征…" in a part (X), or None."""
     mine = _within(clauses, part.start, part.end)
     for n, clause in enumerate(mine):
-        start, end = clause.start, clause.end
-        mark = _LIST_MARK_RE.match(text, start)
-        if mark:
-            start = mark.end()
-        while start < end and text[start] in " 　\t":
-            start += 1
+        end = clause.end
+        start = _after_mark(text, clause.start, end, " 　\t")
         while end > start and text[end - 1] in _CLAUSE_END + " 　":
             end -= 1
         rest = text[clause.end : part.end]

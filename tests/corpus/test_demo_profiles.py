@@ -81,6 +81,20 @@ def test_lines_cluster_in_their_home_counties(profiles) -> None:  # type: ignore
     assert valves.most_common(1)[0][0] == "331083"  # 玉环 valves
 
 
+def test_the_business_lines_read_from_their_data_file_are_whole_records() -> None:
+    # vocab.LINES is read from corpus/demo/lines.json: every field there, lists as tuples, known codes.
+    assert len({line.key for line in LINES}) == len(LINES) > 30
+    for line in LINES:
+        assert reference.industry_name(line.industry_code), line.key
+        assert all(
+            isinstance(words, tuple) and words for words in (line.name_words, line.products, line.scope)
+        )
+        assert isinstance(line.home, tuple) and set(line.home) <= set(COUNTIES)
+        assert 0 < line.weight and 0 <= line.tech <= 1 and 0 <= line.export <= 1
+    pumps = next(line for line in LINES if line.key == "pumps")
+    assert (pumps.industry_code, pumps.home, pumps.productivity) == ("C3441", ("331081",), 55)
+
+
 def test_a_million_profiles_are_cheap_per_chunk() -> None:
     # The generator is O(n) in chunks; one chunk stands for every other one (1M = 100 chunks).
     chunk = generate_chunk(DEFAULT_SEED, 99)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from corpus.conditions import Condition
-from matcher.extraction import extract_item
+from corpus.conditions import Condition, Tier, leaves
+from matcher.extraction import extract_entries, extract_item
 
 
 def checked_conditions(text: str, **kwargs: object) -> tuple[Condition, ...]:
@@ -17,3 +17,16 @@ def checked_conditions(text: str, **kwargs: object) -> tuple[Condition, ...]:
 def checked_keys(text: str, **kwargs: object) -> set[tuple]:
     """Return the (field, op, value) keys of :func:`checked_conditions`."""
     return {c.key for c in checked_conditions(text, **kwargs)}
+
+
+def checked_leaves(text: str, field: str | None = None) -> list[Condition]:
+    """Return the leaves ``extract_entries`` reads of ``text`` (only ``field``'s when given), asserting each span stands in it."""
+    found = [c for c in leaves(extract_entries(text)) if field is None or c.field == field]
+    for condition in found:
+        assert condition.span and condition.span in text, condition
+    return found
+
+
+def tiers_of(text: str) -> list[Tier]:
+    """Return the tiers ``extract_entries`` reads of ``text``, in its order."""
+    return [e for e in extract_entries(text) if isinstance(e, Tier)]

@@ -3,21 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from extraction_helpers import checked_leaves
 
-from corpus.conditions import Condition, Group, judge_item, leaves
+from corpus.conditions import Group, judge_item, leaves
 from matcher.extraction import extract_entries
-
-
-def _leaves(text: str) -> list[Condition]:
-    found = list(leaves(extract_entries(text)))
-    for condition in found:
-        assert condition.span and condition.span in text, condition
-    return found
-
-
-def _fields(text: str, field: str) -> list[Condition]:
-    return [c for c in _leaves(text) if c.field == field]
-
 
 # --- kinds of enterprise listed side by side are alternatives -------------------------------------
 
@@ -76,10 +65,12 @@ def test_a_qualifying_cost_after_a_list_of_kinds_is_one_more_requirement() -> No
     # The list makes an any group; the cost that must qualify is still asked of whoever is in it, so a
     # chip maker is not told it is eligible on its trade alone.
     text = "高新技术企业、软件企业、集成电路企业均须开展研发活动，对上述企业实际发生符合条件的研发费用，可享受加计扣除。"
-    found = _leaves(text)
+    found = checked_leaves(text)
     assert any(c.field == "undecidable" and "符合条件的研发费用" in str(c.value) for c in found)
     assert judge_item(extract_entries(text), {"industry_code": "C3973"}).level == "need_info"
     # 符合条件的企业 alone still names the beneficiary, no requirement of its own.
     assert not [
-        c for c in _leaves("对高新技术企业给予研发补助，符合条件的企业可以申请。") if c.field == "undecidable"
+        c
+        for c in checked_leaves("对高新技术企业给予研发补助，符合条件的企业可以申请。")
+        if c.field == "undecidable"
     ]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from extraction_helpers import tiers_of
+
 from corpus.conditions import Condition, Group, Tier, judge_item, leaves
 from matcher.extraction import extract_entries
 
@@ -11,19 +13,15 @@ FORBEARANCE = (
 )
 
 
-def _tiers(text: str) -> list[Tier]:
-    return [e for e in extract_entries(text) if isinstance(e, Tier)]
-
-
 def test_each_forbearance_is_a_tier_with_its_own_beneficiaries() -> None:
-    tiers = _tiers(FORBEARANCE)
+    tiers = tiers_of(FORBEARANCE)
     assert [t.support for t in tiers] == ["不得盲目抽贷、断贷、压贷", "展期或续贷"]
     # Nothing is common: each measure names whom it is for.
     assert all(isinstance(e, Tier) for e in extract_entries(FORBEARANCE))
 
 
 def test_trades_and_the_enterprises_after_yiji_are_alternatives() -> None:
-    first = _tiers(FORBEARANCE)[0]
+    first = tiers_of(FORBEARANCE)[0]
     (group,) = first.conditions
     assert isinstance(group, Group) and group.kind == "any"
     assert [m.field for m in group.members if isinstance(m, Condition)] == ["industry_code", "undecidable"]
@@ -49,7 +47,7 @@ def test_the_nouns_zhanqi_shouxu_name_no_outcome() -> None:
         "对个体工商户的经营贷款，受疫情影响还款出现困难的，可向银行申请展期还款，财政继续给予贴息；"
         "对未能按时完成展期手续的，免于信用惩戒。"
     )
-    assert not any(t.support.startswith("展期手续") for t in _tiers(text))
+    assert not any(t.support.startswith("展期手续") for t in tiers_of(text))
 
 
 def test_a_repeated_hardship_inside_its_parts_stand_in_is_said_once() -> None:
@@ -57,7 +55,7 @@ def test_a_repeated_hardship_inside_its_parts_stand_in_is_said_once() -> None:
         "对受疫情影响严重的企业，银行不得盲目抽贷、断贷、压贷；"
         "对受疫情影响严重地区的融资担保机构，再担保机构减半收取再担保费。"
     )
-    second = _tiers(text)[1]
+    second = tiers_of(text)[1]
     assert [c.span for c in second.conditions if isinstance(c, Condition)] == [
         "受疫情影响严重地区的融资担保机构"
     ]

@@ -256,3 +256,20 @@ def test_an_item_that_names_whom_it_is_for_without_a_readable_condition_is_not_e
     entries = extract_entries(text)
     assert _undecidable(text)
     assert judge_item(entries, {"id": "e1"}).level != "eligible"
+
+
+def test_the_words_of_a_part_start_past_its_list_mark() -> None:
+    from matcher.extraction.silent import _after_mark
+
+    words = "对新落户的小微企业"
+
+    def start(opening: str, blanks: str = " 　\t") -> str:
+        text = opening + words + "，给予房租补贴。"
+        end = text.index("，")
+        return text[_after_mark(text, 0, end, blanks) : end]
+
+    # The list mark and the blanks after it are passed over; with no mark, only the blanks go.
+    assert start("（二）　") == start("3. ") == start("　") == start("") == words
+    # Commas and colons count as blanks only where the caller says so (the stand-in's own words).
+    assert start("①：", " 　\t，,：:") == words
+    assert start("①：") == "：" + words

@@ -5,15 +5,13 @@ Sentences written for these tests, read by the real extractor.
 
 from __future__ import annotations
 
-from corpus.conditions import Condition, Tier, judge_item
+from extraction_helpers import tiers_of
+
+from corpus.conditions import Condition, judge_item
 from matcher.extraction import extract_entries
 
 _SMALL = {"id": "x", "size_class": "小", "industry_code": "C3311"}
 _TWO_MEASURES = "对受疫情影响严重的企业，给予展期；对小微企业，免收担保费。"
-
-
-def _tiers(text: str) -> list[Tier]:
-    return [e for e in extract_entries(text) if isinstance(e, Tier)]
 
 
 def test_a_measure_with_an_unlisted_verb_beside_two_measures_is_a_tier_of_its_own() -> None:
@@ -22,7 +20,7 @@ def test_a_measure_with_an_unlisted_verb_beside_two_measures_is_a_tier_of_its_ow
     text = _TWO_MEASURES + "担保机构对受疫情影响的中小企业降低担保费率，取消反担保要求。"
     entries = extract_entries(text)
     assert not [e for e in entries if isinstance(e, Condition)]
-    tiers = _tiers(text)
+    tiers = tiers_of(text)
     assert [t.support for t in tiers][-1].startswith("降低担保费率")
     assert [c.value for c in tiers[-1].conditions if c.field == "undecidable"] == ["受疫情影响"]
     assert judge_item(entries, _SMALL).level == "eligible"
@@ -31,7 +29,7 @@ def test_a_measure_with_an_unlisted_verb_beside_two_measures_is_a_tier_of_its_ow
 def test_an_unlisted_verb_beside_one_measure_alone_makes_no_tiers() -> None:
     # Beside a single listed measure the looser verbs were too often an office's work (x28): the reading stays common.
     text = "对受疫情影响严重的企业，给予展期。担保机构对受疫情影响的小微企业降低担保费率，取消反担保要求。"
-    assert not _tiers(text)
+    assert not tiers_of(text)
 
 
 def test_an_office_duty_or_a_refusal_before_the_verb_is_no_measure() -> None:
@@ -40,7 +38,7 @@ def test_an_office_duty_or_a_refusal_before_the_verb_is_no_measure() -> None:
         "各地要指导担保机构对受疫情影响的企业降低担保费率。",
         "不得因疫情对受影响的企业降低信用等级。",
     ):
-        tiers = _tiers(_TWO_MEASURES + tail)
+        tiers = tiers_of(_TWO_MEASURES + tail)
         assert [t.support for t in tiers] == ["给予展期", "免收担保费"]
 
 
@@ -50,4 +48,4 @@ def test_an_unlisted_verb_inside_a_condition_clause_is_no_measure() -> None:
         _TWO_MEASURES
         + "对外贸企业因疫情无法按时交付订单，造成合同违约或取消的，贸促会应帮助其申请不可抗力证明。"
     )
-    assert [t.support for t in _tiers(text)] == ["给予展期", "免收担保费"]
+    assert [t.support for t in tiers_of(text)] == ["给予展期", "免收担保费"]
