@@ -7,16 +7,12 @@ from __future__ import annotations
 
 import pytest
 
-from corpus.conditions import leaves
-from matcher.extraction import extract_entries
+from extraction_helpers import checked_leaves
 
 
 def _industries(text: str) -> list[tuple[str, ...]]:
     """Industry codes of the served v2 entries, each with its span in the text (``test_extraction`` reads v1)."""
-    found = [c for c in leaves(extract_entries(text)) if c.field == "industry_code"]
-    for c in found:
-        assert c.span and c.span in text, c
-    return [tuple(c.value) for c in found]
+    return [tuple(c.value) for c in checked_leaves(text, "industry_code")]
 
 
 @pytest.mark.parametrize(
