@@ -6,7 +6,6 @@ Sentences written for these tests.
 from __future__ import annotations
 
 import pytest
-
 from extraction_helpers import checked_leaves
 
 
