@@ -15,18 +15,23 @@ from matcher.query_tokens import cut_query, default_version, stored_version, tok
 
 
 def _tokens(store, enterprise_id):
+    """The query tokens of the default analyzer as a match reads them from the store (None: not usable)."""
     found, stored = store.get_enterprise_for_match(enterprise_id)
     return tokens_of(stored, query_text(found.to_dict()), default_version())
 
 
 def test_tokens_written_on_create_and_read_with_the_profile(store, backend):
-    written = profile("e1", business_scope="汽车零部件制造；技术开发", products="刹车片")
+    # A question word (dropped from queries) and full-width letters and digits (normalised) in the query.
+    written = profile(
+        "e1", business_scope="汽车零部件制造；技术开发；如何都做ＡＢＣ１２３", products="刹车片"
+    )
     store.upsert_enterprises([written])
     found, stored = store.get_enterprise_for_match("e1")
     assert found == written
     assert stored_version(stored) == default_version()
     expected = cut_query(query_text(written.to_dict()), DEFAULT_ANALYZER, True)
-    assert _tokens(store, "e1") == expected and "刹车片" in expected
+    assert _tokens(store, "e1") == expected and "刹车片" in expected and "abc123" in expected
+    assert "如何" not in expected
     assert backend.rows("SELECT query_tokens FROM enterprises WHERE id = 'e1'") == [(stored,)]
     assert store.get_enterprise_for_match("nobody") is None
 

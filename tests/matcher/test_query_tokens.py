@@ -14,7 +14,7 @@ from service_corpus import ENTERPRISES
 from corpus.schemas import validate_profile
 from matcher import item_index
 from matcher.encoder_text import query_text
-from matcher.query_tokens import query_hash, stored_form, stored_version, tokens_of
+from matcher.query_tokens import query_hash, stored_form, stored_version, tokens_of, tokens_version
 
 
 def _answer(matcher, enterprise_id):
@@ -86,5 +86,7 @@ def test_tokens_of_another_version_or_query_are_not_used(matcher, cuts):
         cuts.clear()
         assert _answer(matcher, "E1") == expected
         assert len(cuts) == 1
+    # Tokens cut for another analyzer (an index built with ``words`` only) are not this index's.
+    assert tokens_of(stored, query_text(found.to_dict()), tokens_version("words", True)) is None
     matcher.store.upsert_enterprises([found])  # unchanged profile, stale tokens: cut anew
     assert matcher.store.get_enterprise_for_match("E1")[1] == stored == stored_form(found.to_dict())
