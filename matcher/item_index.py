@@ -25,6 +25,7 @@ import numpy as np
 from matcher.fusion import FusionConfig, PartScores
 from matcher.index_versions import IndexIntegrityError, IndexVersions
 from matcher.item_catalog import CatalogItem, ItemCatalog
+from matcher.query_tokens import tokens_of, tokens_version
 from matcher.retrieval import HybridRetriever, RetrievalConfig, chunk_text
 from matcher.semantic import SemanticJudge
 from matcher.vector_index.backend import VectorBackend, drop_saved, saved_backend
@@ -76,6 +77,7 @@ class ItemIndex:
         self._chunks_cache: tuple[Any, _Chunks] | None = None
         self._rows_cache: dict[str, tuple[Any, np.ndarray | None, Any]] = {}  # None: rows are positions
         self._tokens: OrderedDict[str, Any] = OrderedDict()
+        self._version_of: tuple[HybridRetriever, str | None] | None = None
 
     @property
     def version(self) -> str:
@@ -272,14 +274,27 @@ class ItemIndex:
         return vector
 
     def parts(
-        self, catalog: ItemCatalog, query: str, query_vector: np.ndarray | None, positions: np.ndarray
+        self,
+        catalog: ItemCatalog,
+        query: str,
+        query_vector: np.ndarray | None,
+        positions: np.ndarray,
+        *,
+        stored_tokens: str | None = None,
     ) -> PartScores:
-        """Score every fusion part of the items at ``positions``, each scored exactly (no pool to miss)."""
+        """Score every fusion part of the items at ``positions``, each scored exactly (no pool to miss).
+
+        ``stored_tokens``: the tokens of ``query`` as the store keeps them for a stored enterprise
+        (``matcher.query_tokens``), used when they were cut from this query for this index's analyzer;
+        otherwise the query is cut here.
+        """
         n = len(positions)
         retriever = self.retriever
         if retriever is None or query_vector is None or not n:
             return PartScores(np.zeros(n), None, np.zeros(n))
-        terms = self._query_terms(retriever, query)
+        terms = tokens_of(stored_tokens, query, self._tokens_version(retriever)) if stored_tokens else None
+        if terms is None:
+            terms = self._query_terms(retriever, query)
         bm25 = self._lexical_by_position(catalog, retriever, terms)[positions]
         passage = None
         if retriever.passages is not None:
@@ -314,6 +329,14 @@ class ItemIndex:
             scores = np.einsum("ij,j->i", chunks.matrix[starts[0] : starts[-1]], vector)
             per_item[chunks.items[first:last]] = np.maximum.reduceat(scores, starts[:-1] - starts[0])
         return per_item[positions]
+
+    def _tokens_version(self, retriever: HybridRetriever) -> str | None:
+        """Return the version of stored tokens this retriever scores as its own (None: it cuts each index's text apart)."""
+        kept = self._version_of
+        if kept is None or kept[0] is not retriever:
+            analyzer = retriever.query_analyzer()
+            kept = self._version_of = (retriever, tokens_version(*analyzer) if analyzer else None)
+        return kept[1]
 
     def _query_terms(self, retriever: HybridRetriever, query: str) -> Any:
         terms = self._tokens.get(query)

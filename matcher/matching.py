@@ -160,6 +160,8 @@ class MatchRequest:
     levels: tuple[str, ...]
     include_excluded: bool
     today: dt.date
+    # A stored enterprise's BM25 query tokens as the store keeps them (matcher.query_tokens); None: cut the query.
+    query_tokens: str | None = None
 
 
 def match_items(
@@ -217,7 +219,7 @@ def match_items(
     local = np.flatnonzero(chosen | excluded)  # indices into ``positions``
     candidates = positions[local]
     query_vector = text_vector if wants_dense else None
-    parts = index.parts(catalog, query, query_vector, candidates)
+    parts = index.parts(catalog, query, query_vector, candidates, stored_tokens=request.query_tokens)
     tags = catalog.tag_overlap(enterprise_tag_words(data))[candidates]
     parts = PartScores(parts.bm25, parts.passage, parts.dense, tags)
     fused = fuse(parts, index.fusion).total if len(candidates) else np.zeros(0)

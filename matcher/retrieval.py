@@ -247,15 +247,21 @@ class HybridRetriever:
     # ---- search
     def query_terms(self, query_text: str) -> str | list[str]:
         """Return the query as both BM25 indexes read it: tokens once when they share the analyzer, else the text."""
+        if self.query_analyzer() is not None:
+            return self.lexical.query_tokens(query_text)
+        return query_text
+
+    def query_analyzer(self) -> tuple[str, bool] | None:
+        """(analyzer, question words dropped) when :meth:`query_terms` gives tokens, None when it gives the text."""
         if self.passages is None:
-            return query_text
+            return None
         passage_index = self.passages.index
         if (passage_index.analyzer, passage_index.query_stopwords) == (
             self.lexical.analyzer,
             self.lexical.query_stopwords,
         ) and self.lexical.analyzer != "custom":
-            return self.lexical.query_tokens(query_text)
-        return query_text
+            return self.lexical.analyzer, self.lexical.query_stopwords
+        return None
 
     def part_scores(
         self,

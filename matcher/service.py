@@ -233,6 +233,22 @@ class Matcher:
             if stored is None:
                 raise EnterpriseNotFound(f"no enterprise with id {enterprise_id!r}")
             return dict(stored.to_dict())
+        return self._ad_hoc(profile)
+
+    def _profile_and_tokens(
+        self, enterprise_id: str | None, profile: Mapping[str, Any] | None
+    ) -> tuple[dict[str, Any], str | None]:
+        """``profile_for`` with the stored enterprise's BM25 query tokens (``matcher.query_tokens``), one read."""
+        if enterprise_id is None or profile is not None:
+            return self.profile_for(enterprise_id, profile), None
+        found = self.store.get_enterprise_for_match(enterprise_id)
+        if found is None:
+            raise EnterpriseNotFound(f"no enterprise with id {enterprise_id!r}")
+        return dict(found[0].to_dict()), found[1]
+
+    @staticmethod
+    def _ad_hoc(profile: Mapping[str, Any] | None) -> dict[str, Any]:
+        """Validate an ad-hoc profile as a match runs on it, with an id and a name."""
         from corpus.schemas import validate_profile
 
         data = dict(profile or {})
@@ -253,12 +269,9 @@ class Matcher:
         """Rank policy items for an enterprise (by id or ad-hoc profile): eligible, need_info, near_miss; within a level by relevance."""
         if top_k <= 0:
             raise ValueError(f"top_k must be positive, got {top_k}")
+        data, query_tokens = self._profile_and_tokens(enterprise_id, profile)
         request = MatchRequest(
-            self.profile_for(enterprise_id, profile),
-            top_k,
-            check_levels(levels),
-            include_excluded,
-            as_of or self.today,
+            data, top_k, check_levels(levels), include_excluded, as_of or self.today, query_tokens
         )
         catalog = self.catalog
         if not catalog.items:

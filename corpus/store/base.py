@@ -384,6 +384,10 @@ class Store(Protocol):
         """Return the current profile, or None."""
         ...
 
+    def get_enterprise_for_match(self, enterprise_id: str) -> tuple[EnterpriseProfile, str | None] | None:
+        """Return the current profile with its stored BM25 query tokens (None: none stored), or None."""
+        ...
+
     def get_enterprises(self, enterprise_ids: Iterable[str]) -> dict[str, EnterpriseProfile]:
         """Return the current profiles of these ids by id (ids not stored are left out)."""
         ...

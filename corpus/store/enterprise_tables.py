@@ -20,6 +20,7 @@ from corpus.store.connection import Connection, Row
 from corpus.store.core import SQLCore
 from corpus.store.records import chunks, profile_of, to_json
 from corpus.store.sql_parts import chunked
+from matcher.query_tokens import is_current, stored_form
 
 
 class EnterpriseTables(SQLCore):
@@ -62,9 +63,24 @@ class EnterpriseTables(SQLCore):
         self._lock_snapshots(conn)
         ids = [profile.id for profile, _ in chunk]
         marks = ",".join("?" * len(ids))
-        rows = conn.execute(f"SELECT id, profile FROM enterprises WHERE id IN ({marks})", ids).fetchall()
+        rows = conn.execute(
+            f"SELECT id, profile, query_tokens FROM enterprises WHERE id IN ({marks})", ids
+        ).fetchall()
         current: dict[str, str] = {row["id"]: row["profile"] for row in rows}
         changed = [(profile, payload) for profile, payload in chunk if current.get(profile.id) != payload]
+        # Unchanged profiles whose query tokens are missing (rows of before v30), of another tokenizer or of
+        # another query text (``query_text`` changed): cut anew, with no snapshot (the profile is the same).
+        tokens = {row["id"]: row["query_tokens"] for row in rows}
+        refresh = []
+        for profile, payload in chunk:
+            if current.get(profile.id) == payload and not is_current(
+                tokens[profile.id], data := profile.to_dict()
+            ):
+                form = stored_form(data)
+                if form != tokens[profile.id]:
+                    refresh.append((form, profile.id))
+        if refresh:
+            conn.executemany("UPDATE enterprises SET query_tokens = ? WHERE id = ?", refresh)
         if not changed:
             return 0, 0, len(chunk)
         # The dialect's lock (_lock_snapshots) makes the next snapshot ids ours to take.
@@ -75,13 +91,24 @@ class EnterpriseTables(SQLCore):
             snapshots,
         )
         conn.executemany(
-            """INSERT INTO enterprises (id, snapshot_id, name, region_code, industry_code, profile, updated_at)
-               VALUES (?, ?, ?, ?, ?, ?, ?)
+            """INSERT INTO enterprises
+                   (id, snapshot_id, name, region_code, industry_code, profile, updated_at, query_tokens)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                ON CONFLICT (id) DO UPDATE SET snapshot_id = excluded.snapshot_id, name = excluded.name,
                    region_code = excluded.region_code, industry_code = excluded.industry_code,
-                   profile = excluded.profile, updated_at = excluded.updated_at""",
+                   profile = excluded.profile, updated_at = excluded.updated_at,
+                   query_tokens = excluded.query_tokens""",
             [
-                (p.id, first + n, p.name, p.region_code, p.industry_code, payload, now)
+                (
+                    p.id,
+                    first + n,
+                    p.name,
+                    p.region_code,
+                    p.industry_code,
+                    payload,
+                    now,
+                    stored_form(p.to_dict()),
+                )
                 for n, (p, payload) in enumerate(changed)
             ],
         )
@@ -95,6 +122,15 @@ class EnterpriseTables(SQLCore):
             self._conn().execute("SELECT profile FROM enterprises WHERE id = ?", (enterprise_id,)).fetchone()
         )
         return profile_of(row["profile"]) if row else None
+
+    def get_enterprise_for_match(self, enterprise_id: str) -> tuple[EnterpriseProfile, str | None] | None:
+        """Return the current profile with its stored query tokens (``matcher.query_tokens``), or None."""
+        row = (
+            self._conn()
+            .execute("SELECT profile, query_tokens FROM enterprises WHERE id = ?", (enterprise_id,))
+            .fetchone()
+        )
+        return (profile_of(row["profile"]), row["query_tokens"]) if row else None
 
     def get_enterprises(self, enterprise_ids: Iterable[str]) -> dict[str, EnterpriseProfile]:
         """Return the current profiles of these ids (absent ones left out), read 500 at a time."""

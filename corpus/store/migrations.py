@@ -125,6 +125,11 @@ MIGRATIONS: tuple[Migration, ...] = (
         EVENTS_SQL.format(**ID_TYPES["sqlite"]),
         postgres=postgres_sql(EVENTS_SQL.format(**ID_TYPES["postgres"])),
     ),
+    Migration(
+        9,
+        "an enterprise's BM25 query tokens kept with its profile (cut when written, not on its first match)",
+        "ALTER TABLE enterprises ADD COLUMN query_tokens TEXT;\n",
+    ),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

@@ -1,0 +1,63 @@
+"""An enterprise's BM25 query tokens kept with its profile (``enterprises.query_tokens``), on both backends.
+
+The store cuts them when a profile is written (``matcher.query_tokens``), so a first 智能匹配 reads them
+with the profile instead of cutting the query with jieba; stale or missing tokens are cut anew by the
+next upsert of the profile, even unchanged. Profiles are the store tests' own (``store_records.profile``).
+"""
+
+from __future__ import annotations
+
+from store_records import profile
+
+from matcher.encoder_text import query_text
+from matcher.lexical import DEFAULT_ANALYZER
+from matcher.query_tokens import cut_query, default_version, stored_version, tokens_of
+
+
+def _tokens(store, enterprise_id):
+    """The query tokens of the default analyzer as a match reads them from the store (None: not usable)."""
+    found, stored = store.get_enterprise_for_match(enterprise_id)
+    return tokens_of(stored, query_text(found.to_dict()), default_version())
+
+
+def test_tokens_written_on_create_and_read_with_the_profile(store, backend):
+    # A question word (dropped from queries) and full-width letters and digits (normalised) in the query.
+    written = profile(
+        "e1", business_scope="汽车零部件制造；技术开发；如何都做ＡＢＣ１２３", products="刹车片"
+    )
+    store.upsert_enterprises([written])
+    found, stored = store.get_enterprise_for_match("e1")
+    assert found == written
+    assert stored_version(stored) == default_version()
+    expected = cut_query(query_text(written.to_dict()), DEFAULT_ANALYZER, True)
+    assert _tokens(store, "e1") == expected and "刹车片" in expected and "abc123" in expected
+    assert "如何" not in expected
+    assert backend.rows("SELECT query_tokens FROM enterprises WHERE id = 'e1'") == [(stored,)]
+    assert store.get_enterprise_for_match("nobody") is None
+
+
+def test_tokens_follow_a_changed_profile(store):
+    store.upsert_enterprises([profile("e1", business_scope="汽车零部件制造")])
+    before = store.enterprise_snapshot_id("e1")
+    store.upsert_enterprises([profile("e1", business_scope="医疗器械研发")])
+    assert store.enterprise_snapshot_id("e1") != before
+    tokens = _tokens(store, "e1")
+    assert "医疗器械" in tokens and "汽车零部件" not in tokens
+
+
+def test_missing_or_stale_tokens_are_cut_by_the_next_upsert_without_a_snapshot(store, backend):
+    written = profile("e1", business_scope="软件开发")
+    store.upsert_enterprises([written, profile("e2", business_scope="服装加工")])
+    # e1 as a row written before v30 (no tokens), e2 as cut by another tokenizer version.
+    backend.write(
+        [
+            "UPDATE enterprises SET query_tokens = NULL WHERE id = 'e1'",
+            "UPDATE enterprises SET query_tokens = 'qt0.old|0|软件' WHERE id = 'e2'",
+        ]
+    )
+    assert _tokens(store, "e1") is None and _tokens(store, "e2") is None
+    snapshots = (store.enterprise_snapshot_id("e1"), store.enterprise_snapshot_id("e2"))
+    counts = store.upsert_enterprises([written, profile("e2", business_scope="服装加工")])
+    assert counts.unchanged == 2 and counts.inserted == counts.updated == 0
+    assert (store.enterprise_snapshot_id("e1"), store.enterprise_snapshot_id("e2")) == snapshots
+    assert "软件开发" in _tokens(store, "e1") and "服装" in "".join(_tokens(store, "e2"))
