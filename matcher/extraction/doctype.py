@@ -176,6 +176,42 @@ def _to_come(text: str, match: re.Match[str]) -> bool:
     return _TO_COME_RE.search(sentence) is not None and _ANNOUNCED_NOW_RE.search(sentence) is None
 
 
+# An answer that grants nothing (issue 14, docs/benchmarks.md section ``x49``). A short text that is no official
+# document (no 关于… / …通知 title, no addressees) and names nothing an enterprise or a person can get, apply for or
+# qualify by — only how, where or when a procedure is done (register, fill a form, keep a ledger, where a file is
+# kept), what a term means, or a rule of law (a duty, a ban, when a right vests) — is no policy: served, it is one
+# item with no condition, or with its own sentence read as an `undecidable` requirement, offered to every enterprise.
+# The words below are what a grant, an application or a relief is named by; a tax return (纳税申报 / 申报表), an
+# applicant (申请人) and a dispute (申请仲裁) are procedures, not grants. A definition of a kind of enterprise
+# (…企业是指), a scope (适用于) or a list of conditions says who qualifies: the answer stays with the classifier.
+_ANSWER_CHARS = 800
+_GRANT_RE = re.compile(
+    r"给予|补贴|补助|奖励|奖补|资助|扶持|减免|免征|免收|免除|暂免|减征|减半|停征|缓缴|缓征|返还|退还|退税|贴息|优惠"
+    r"|享受|申请|申报|申领|扣除|费率|许可|资格|支持|优先|待遇|补偿|发给|发放|可获|获得"
+)
+_NO_GRANT_RE = re.compile(r"(?:纳税|预缴|汇算清缴)申报|申报表|申请仲裁|申请人")
+_QUALIFIES_RE = re.compile(
+    r"企业(?:是指|系指|指)|适用于|适用范围|符合[^。；;\n]{0,30}条件|下列条件|具备[^。；;\n]{0,10}条件|须满足|条件之一"
+)
+# The title of an official document: 关于… or a document word at its end (a word inside 《》 names another document).
+_OFFICIAL_TITLE_RE = re.compile(
+    r"^关于|(?:通知|办法|意见|措施|细则|规定|方案|公告|通告|决定|指引|指南|条例|政策|函|令)(?:[（(][^）)]{0,12}[）)])?$"
+)
+_BOOK_TITLE_RE = re.compile(r"《[^》]*》")
+
+
+def grants_nothing(title: str, text: str) -> str | None:
+    """Return why a short answer that grants nothing is no policy (see ``_GRANT_RE``), or None when it may be one."""
+    body = text.strip()
+    if len(body) > _ANSWER_CHARS:
+        return None
+    if _OFFICIAL_TITLE_RE.search(_BOOK_TITLE_RE.sub("", title).strip()) or _addressed(body[:_HEAD_CHARS]):
+        return None
+    if _GRANT_RE.search(_NO_GRANT_RE.sub("", body)) or _QUALIFIES_RE.search(body):
+        return None
+    return "grants nothing"
+
+
 def _rule(title: str, head: str) -> tuple[str, str] | None:
     first_line = head.split("\n", 1)[0][:60]
     for doc_type, pattern in _RULES:
@@ -312,6 +348,9 @@ def classify_document(text: str, *, title: str = "", real_model: bool = True) ->
     ruled = _rule(title, head)
     if ruled is not None:
         return DocumentKind(ruled[0], False, 0.0, ruled[1])
+    nothing = grants_nothing(title, text)
+    if nothing is not None:
+        return DocumentKind("other", False, 0.0, nothing)
     model = _Model.get()
     probabilities = model.predict_proba([_head(title, text)])[0]
     classes = list(model.classes_)

@@ -168,3 +168,56 @@ def test_the_document_model_learnt_from_tune_reads_beside_the_template_classifie
         template = classify_document(text, title=title)
     assert template.is_policy
     assert "document model" not in template.evidence
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # How to file: register, fill a form, stamp, keep on file.
+        "企业先在服务平台注册账号，登录后在信息管理模块填写基本情况表，打印后加盖公章，原件留存备查。",
+        # Where a file is kept and where to collect a certificate.
+        "离职人员的人事档案可转至户籍所在区的人才服务中心保管，证书请携带营业执照复印件到服务大厅领取。",
+        # What a term means.
+        "年休假是指劳动者连续工作满一年后每年享有的带薪休息时间。",
+        # A rule of labour law: an employer's duty and a ban.
+        "用人单位应当按月足额支付劳动报酬，不得以实物代替货币支付工资。",
+        # A ledger kept by cost item; costs booked wrongly are cut.
+        "研发台账应按项目逐笔登记，不得将多个项目的费用合并登记，否则相关费用将被核减。",
+    ],
+)
+def test_a_short_answer_that_grants_nothing_is_no_policy(text: str) -> None:
+    kind = classify_document(text, title=text[:30])
+    assert (kind.is_policy, kind.evidence) == (False, "grants nothing")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # What an enterprise can get or apply for.
+        "在本市注册的小微企业可申请一次性吸纳就业补贴，每招用一人补贴2000元。",
+        "企业开展研发活动的，可享受研发费用加计扣除，在汇算清缴时办理。",
+        # How to apply for something it can get is a policy too (an application form, an approval).
+        "企业登录服务平台填写认定申请书，上传营业执照扫描件，提交至主管部门。",
+        "企业实行特殊工时制度的，应向人社部门提出行政许可申请。",
+        # Who qualifies: a definition of a kind of enterprise, a scope, a list of conditions.
+        "按照评价办法，创新型中小企业是指拥有自主知识产权并从事研发活动的中小企业。",
+        "本办法适用于在本区登记注册的软件企业。",
+        "企业应同时具备下列条件：成立满一年，研发人员占比不低于10%。",
+    ],
+)
+def test_an_answer_that_tells_what_an_enterprise_can_get_or_who_qualifies_is_not_ruled_out(text: str) -> None:
+    assert classify_document(text, title=text[:30]).evidence != "grants nothing"
+
+
+def test_only_a_short_untitled_unaddressed_answer_is_read_as_granting_nothing() -> None:
+    duty = "用人单位应当按月足额支付劳动报酬，不得以实物代替货币支付工资。"
+    # An official document's title or its addressees leave the reading to the classifier.
+    assert classify_document(duty, title="关于规范工资支付的通知").evidence != "grants nothing"
+    assert classify_document("各区人力资源和社会保障局：\n" + duty, title="工资支付").evidence != "grants nothing"
+    # A book title in the title names another document, not this one.
+    assert classify_document(duty, title="按照《工资支付规定》，用人单位应当").evidence == "grants nothing"
+    # A long text is no answer.
+    assert classify_document(duty * 30, title=duty[:30]).evidence != "grants nothing"
+    # A tax return (纳税申报) or a dispute (申请仲裁) is a procedure, not a grant.
+    assert classify_document("企业应在季度终了后15日内办理纳税申报，逾期按规定处理。").is_policy is False
+    assert classify_document("劳动者与用人单位发生争议的，可以依法申请仲裁。").evidence == "grants nothing"
