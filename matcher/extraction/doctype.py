@@ -198,6 +198,19 @@ _OFFICIAL_TITLE_RE = re.compile(
     r"^关于|(?:通知|办法|意见|措施|细则|规定|方案|公告|通告|决定|指引|指南|条例|政策|函|令)(?:[（(][^）)]{0,12}[）)])?$"
 )
 _BOOK_TITLE_RE = re.compile(r"《[^》]*》")
+# What an addressee line (各…：) ends with before its colon: bodies or persons. 各 + a colon can also open a list
+# inside an answer's sentence (各项费用须…，例如：); that names no addressee.
+_ADDRESSEE_END_RE = re.compile(
+    r"(?:单位|部门|政府|机关|机构|局|委|会|办|室|厅|院|校|中心|企业|公司|组织|小组|指挥部|兵团|人员|职工|个人|户|们|[）)])$"
+)
+
+
+def _addressed_to_bodies(head: str) -> bool:
+    """Tell whether the opening names addressees (各…：) that end with a body's or a person's word."""
+    return any(
+        _ADDRESSEE_END_RE.search(found.group(0).rstrip("：:").strip())
+        for found in _ADDRESSEES_RE.finditer(head[:300])
+    )
 
 
 def grants_nothing(title: str, text: str) -> str | None:
@@ -205,7 +218,7 @@ def grants_nothing(title: str, text: str) -> str | None:
     body = text.strip()
     if len(body) > _ANSWER_CHARS:
         return None
-    if _OFFICIAL_TITLE_RE.search(_BOOK_TITLE_RE.sub("", title).strip()) or _addressed(body[:_HEAD_CHARS]):
+    if _OFFICIAL_TITLE_RE.search(_BOOK_TITLE_RE.sub("", title).strip()) or _addressed_to_bodies(body[:_HEAD_CHARS]):
         return None
     if _GRANT_RE.search(_NO_GRANT_RE.sub("", body)) or _QUALIFIES_RE.search(body):
         return None

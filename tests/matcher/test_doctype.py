@@ -221,3 +221,11 @@ def test_only_a_short_untitled_unaddressed_answer_is_read_as_granting_nothing() 
     # A tax return (纳税申报) or a dispute (申请仲裁) is a procedure, not a grant.
     assert classify_document("企业应在季度终了后15日内办理纳税申报，逾期按规定处理。").is_policy is False
     assert classify_document("劳动者与用人单位发生争议的，可以依法申请仲裁。").evidence == "grants nothing"
+
+
+def test_a_list_opened_by_each_and_a_colon_is_no_line_of_addressees() -> None:
+    # 各… up to a colon inside a sentence (各项…，例如：) names no addressee; a line of bodies does.
+    ledger = "各项设备折旧须逐台登记，并在摘要中写明设备名称，例如：离心机、光谱仪。不得合并登记，否则将被核减。"
+    assert classify_document(ledger, title=ledger[:30]).evidence == "grants nothing"
+    addressed = "各区县科技主管部门：\n设备折旧须逐台登记，并在摘要中写明设备名称。"
+    assert classify_document(addressed, title=addressed[:20]).evidence != "grants nothing"
