@@ -198,6 +198,17 @@ _OFFICIAL_TITLE_RE = re.compile(
     r"^关于|(?:通知|办法|意见|措施|细则|规定|方案|公告|通告|决定|指引|指南|条例|政策|函|令)(?:[（(][^）)]{0,12}[）)])?$"
 )
 _BOOK_TITLE_RE = re.compile(r"《[^》]*》")
+# A short name in quotation marks (“企业申报” for a button, a column or a menu) names a thing on a page, not a grant;
+# one that names money or a relief (“稳岗返还”) still counts.
+_QUOTED_NAME_RE = re.compile(r"“[^”]{1,12}”")
+_MONEY_RE = re.compile(r"补贴|补助|奖励|奖补|资助|减免|免征|返还|退还|退税|贴息|优惠|扣除|费率")
+
+
+def _unquoted(text: str) -> str:
+    """Drop the short quoted names that name no money or relief (see ``_QUOTED_NAME_RE``)."""
+    return _QUOTED_NAME_RE.sub(lambda m: m.group(0) if _MONEY_RE.search(m.group(0)) else "", text)
+
+
 # What an addressee line (各…：) ends with before its colon: bodies or persons. 各 + a colon can also open a list
 # inside an answer's sentence (各项费用须…，例如：); that names no addressee.
 _ADDRESSEE_END_RE = re.compile(
@@ -220,7 +231,7 @@ def grants_nothing(title: str, text: str) -> str | None:
         return None
     if _OFFICIAL_TITLE_RE.search(_BOOK_TITLE_RE.sub("", title).strip()) or _addressed_to_bodies(body[:_HEAD_CHARS]):
         return None
-    if _GRANT_RE.search(_NO_GRANT_RE.sub("", body)) or _QUALIFIES_RE.search(body):
+    if _GRANT_RE.search(_NO_GRANT_RE.sub("", _unquoted(body))) or _QUALIFIES_RE.search(body):
         return None
     return "grants nothing"
 

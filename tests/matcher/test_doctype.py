@@ -229,3 +229,10 @@ def test_a_list_opened_by_each_and_a_colon_is_no_line_of_addressees() -> None:
     assert classify_document(ledger, title=ledger[:30]).evidence == "grants nothing"
     addressed = "各区县科技主管部门：\n设备折旧须逐台登记，并在摘要中写明设备名称。"
     assert classify_document(addressed, title=addressed[:20]).evidence != "grants nothing"
+
+
+def test_a_quoted_button_name_is_no_grant_but_a_quoted_relief_is_one() -> None:
+    steps = "企业登录平台后点击页面上方的“项目申报”按钮，首次使用须先完成账号注册，再补全联系人信息。"
+    assert classify_document(steps, title=steps[:30]).evidence == "grants nothing"
+    relief = "企业登录平台后点击“稳岗返还”栏目，首次使用须先完成账号注册，再补全联系人信息。"
+    assert classify_document(relief, title=relief[:30]).evidence != "grants nothing"
