@@ -191,7 +191,7 @@ _GRANT_RE = re.compile(
 )
 _NO_GRANT_RE = re.compile(r"(?:纳税|预缴|汇算清缴)申报|申报表|申请仲裁|申请人")
 _QUALIFIES_RE = re.compile(
-    r"企业(?:是指|系指|指)|适用于|适用范围|符合[^。；;\n]{0,30}条件|下列条件|具备[^。；;\n]{0,10}条件|须满足|条件之一"
+    r"企业(?:是指|系指|指|包括)|适用于|适用范围|符合[^。；;\n]{0,30}条件|下列条件|具备[^。；;\n]{0,10}条件|须满足|条件之一"
 )
 # The title of an official document: 关于… or a document word at its end (a word inside 《》 names another document).
 _OFFICIAL_TITLE_RE = re.compile(
@@ -224,14 +224,32 @@ def _addressed_to_bodies(head: str) -> bool:
     )
 
 
+# A term that names who gets something (支持对象 / 申报主体 / 适用范围 …) is no definition to skip.
+_WHO_TERM_RE = re.compile(r"对象|主体|范围|条件|企业|单位")
+# An answer that opens by defining a term (…是指 / …指 / …包括 / …分为, the term first).
+_DEFINITION_RE = re.compile(
+    r"(?:答[:：])?[^，,。；;：:\n]{2,24}?(?:是指|系指|指(?![导标引定南示出])|包括|分为)"
+)
+
+
 def grants_nothing(title: str, text: str) -> str | None:
     """Return why a short answer that grants nothing is no policy (see ``_GRANT_RE``), or None when it may be one."""
     body = text.strip()
     if len(body) > _ANSWER_CHARS:
         return None
-    if _OFFICIAL_TITLE_RE.search(_BOOK_TITLE_RE.sub("", title).strip()) or _addressed_to_bodies(body[:_HEAD_CHARS]):
+    official = _OFFICIAL_TITLE_RE.search(_BOOK_TITLE_RE.sub("", title).strip())
+    if official or _addressed_to_bodies(body[:_HEAD_CHARS]):
         return None
-    if _GRANT_RE.search(_NO_GRANT_RE.sub("", _unquoted(body))) or _QUALIFIES_RE.search(body):
+    if _QUALIFIES_RE.search(body):
+        return None
+    definition = _DEFINITION_RE.match(body)
+    term = definition.group(0) if definition is not None else ""
+    if definition is not None and not _GRANT_RE.search(term) and not _WHO_TERM_RE.search(term):
+        # A term's definition may name what it covers (a wage's parts, a leave kept on pay): only the sentences
+        # after it could grant.
+        stop = _SENTENCE_START_RE.search(body, definition.end())
+        body = body[stop.end() if stop else len(body) :]
+    if _GRANT_RE.search(_NO_GRANT_RE.sub("", _unquoted(body))):
         return None
     return "grants nothing"
 

@@ -213,7 +213,10 @@ def test_only_a_short_untitled_unaddressed_answer_is_read_as_granting_nothing() 
     duty = "用人单位应当按月足额支付劳动报酬，不得以实物代替货币支付工资。"
     # An official document's title or its addressees leave the reading to the classifier.
     assert classify_document(duty, title="关于规范工资支付的通知").evidence != "grants nothing"
-    assert classify_document("各区人力资源和社会保障局：\n" + duty, title="工资支付").evidence != "grants nothing"
+    assert (
+        classify_document("各区人力资源和社会保障局：\n" + duty, title="工资支付").evidence
+        != "grants nothing"
+    )
     # A book title in the title names another document, not this one.
     assert classify_document(duty, title="按照《工资支付规定》，用人单位应当").evidence == "grants nothing"
     # A long text is no answer.
@@ -225,7 +228,9 @@ def test_only_a_short_untitled_unaddressed_answer_is_read_as_granting_nothing() 
 
 def test_a_list_opened_by_each_and_a_colon_is_no_line_of_addressees() -> None:
     # 各… up to a colon inside a sentence (各项…，例如：) names no addressee; a line of bodies does.
-    ledger = "各项设备折旧须逐台登记，并在摘要中写明设备名称，例如：离心机、光谱仪。不得合并登记，否则将被核减。"
+    ledger = (
+        "各项设备折旧须逐台登记，并在摘要中写明设备名称，例如：离心机、光谱仪。不得合并登记，否则将被核减。"
+    )
     assert classify_document(ledger, title=ledger[:30]).evidence == "grants nothing"
     addressed = "各区县科技主管部门：\n设备折旧须逐台登记，并在摘要中写明设备名称。"
     assert classify_document(addressed, title=addressed[:20]).evidence != "grants nothing"
@@ -236,3 +241,16 @@ def test_a_quoted_button_name_is_no_grant_but_a_quoted_relief_is_one() -> None:
     assert classify_document(steps, title=steps[:30]).evidence == "grants nothing"
     relief = "企业登录平台后点击“稳岗返还”栏目，首次使用须先完成账号注册，再补全联系人信息。"
     assert classify_document(relief, title=relief[:30]).evidence != "grants nothing"
+
+
+def test_a_definition_may_name_what_it_covers_but_a_later_sentence_may_still_grant() -> None:
+    # The parts of a wage or a leave kept on pay are what a term covers, not a grant.
+    wage = "计时工资包括基本工资、岗位津贴和各项补贴。"
+    assert classify_document(wage, title=wage[:30]).evidence == "grants nothing"
+    leave = "答：探亲假是指职工探望配偶或父母的假期，假期内照常享受工资待遇。探亲假应一次休完。"
+    assert classify_document(leave, title=leave[:30]).evidence == "grants nothing"
+    granted = "孵化器是指为初创团队提供场地的服务机构。经认定的孵化器可申请一次性奖励10万元。"
+    assert classify_document(granted, title=granted[:30]).evidence != "grants nothing"
+    # A term naming who gets something is no definition to skip.
+    who = "支持对象包括受疫情影响较大的中小微企业。"
+    assert classify_document(who, title=who[:30]).evidence != "grants nothing"
