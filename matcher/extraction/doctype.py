@@ -198,7 +198,7 @@ _OFFICIAL_TITLE_RE = re.compile(
     r"^关于|(?:通知|办法|意见|措施|细则|规定|方案|公告|通告|决定|指引|指南|条例|政策|函|令)(?:[（(][^）)]{0,12}[）)])?$"
 )
 _BOOK_TITLE_RE = re.compile(r"《[^》]*》")
-# A short name in quotation marks (“企业申报” for a button, a column or a menu) names a thing on a page, not a grant;
+# A short name in quotation marks (“项目申报” for a button, a column or a menu) names a thing on a page, not a grant;
 # one that names money or a relief (“稳岗返还”) still counts.
 _QUOTED_NAME_RE = re.compile(r"“[^”]{1,12}”")
 _MONEY_RE = re.compile(r"补贴|补助|奖励|奖补|资助|减免|免征|返还|退还|退税|贴息|优惠|扣除|费率")
