@@ -176,6 +176,84 @@ def _to_come(text: str, match: re.Match[str]) -> bool:
     return _TO_COME_RE.search(sentence) is not None and _ANNOUNCED_NOW_RE.search(sentence) is None
 
 
+# An answer that grants nothing (issue 14, docs/benchmarks.md section ``x49``). A short text that is no official
+# document (no 关于… / …通知 title, no addressees) and names nothing an enterprise or a person can get, apply for or
+# qualify by — only how, where or when a procedure is done (register, fill a form, keep a ledger, where a file is
+# kept), what a term means, or a rule of law (a duty, a ban, when a right vests) — is no policy: served, it is one
+# item with no condition, or with its own sentence read as an `undecidable` requirement, offered to every enterprise.
+# The words below are what a grant, an application or a relief is named by; a tax return (纳税申报 / 申报表), an
+# applicant (申请人) and a dispute (申请仲裁) are procedures, not grants. A definition of a kind of enterprise
+# (…企业是指), a scope (适用于) or a list of conditions says who qualifies: the answer stays with the classifier.
+_ANSWER_CHARS = 800
+_GRANT_RE = re.compile(
+    r"给予|补贴|补助|奖励|奖补|资助|扶持|减免|免征|免收|免除|暂免|减征|减半|停征|缓缴|缓征|返还|退还|退税|贴息|优惠"
+    r"|享受|申请|申报|申领|扣除|费率|许可|资格|支持|优先|待遇|补偿|发给|发放|可获|获得"
+)
+_NO_GRANT_RE = re.compile(r"(?:纳税|预缴|汇算清缴)申报|申报表|申请仲裁|申请人")
+_QUALIFIES_RE = re.compile(
+    r"企业(?:是指|系指|指|包括)|适用于|适用范围|符合[^。；;\n]{0,30}条件|下列条件|具备[^。；;\n]{0,10}条件|须满足|条件之一"
+)
+# The title of an official document: 关于… or a document word at its end (a word inside 《》 names another document).
+_OFFICIAL_TITLE_RE = re.compile(
+    r"^关于|(?:通知|办法|意见|措施|细则|规定|方案|公告|通告|决定|指引|指南|条例|政策|函|令)(?:[（(][^）)]{0,12}[）)])?$"
+)
+_BOOK_TITLE_RE = re.compile(r"《[^》]*》")
+# A short name in quotation marks (“项目申报” for a button, a column or a menu) names a thing on a page, not a grant;
+# one that names money or a relief (“稳岗返还”) still counts.
+_QUOTED_NAME_RE = re.compile(r"“[^”]{1,12}”")
+_MONEY_RE = re.compile(r"补贴|补助|奖励|奖补|资助|减免|免征|返还|退还|退税|贴息|优惠|扣除|费率")
+
+
+def _unquoted(text: str) -> str:
+    """Drop the short quoted names that name no money or relief (see ``_QUOTED_NAME_RE``)."""
+    return _QUOTED_NAME_RE.sub(lambda m: m.group(0) if _MONEY_RE.search(m.group(0)) else "", text)
+
+
+# What an addressee line (各…：) ends with before its colon: bodies or persons. 各 + a colon can also open a list
+# inside an answer's sentence (各项费用须…，例如：); that names no addressee.
+_ADDRESSEE_END_RE = re.compile(
+    r"(?:单位|部门|政府|机关|机构|局|委|会|办|室|厅|院|校|中心|企业|公司|组织|小组|指挥部|兵团|人员|职工|个人|户|们|[）)])$"
+)
+
+
+def _addressed_to_bodies(head: str) -> bool:
+    """Tell whether the opening names addressees (各…：) that end with a body's or a person's word."""
+    return any(
+        _ADDRESSEE_END_RE.search(found.group(0).rstrip("：:").strip())
+        for found in _ADDRESSEES_RE.finditer(head[:300])
+    )
+
+
+# A term that names who gets something (支持对象 / 申报主体 / 适用范围 …) is no definition to skip.
+_WHO_TERM_RE = re.compile(r"对象|主体|范围|条件|企业|单位")
+# An answer that opens by defining a term (…是指 / …指 / …包括 / …分为, the term first).
+_DEFINITION_RE = re.compile(
+    r"(?:答[:：])?[^，,。；;：:\n]{2,24}?(?:是指|系指|指(?![导标引定南示出])|包括|分为)"
+)
+
+
+def grants_nothing(title: str, text: str) -> str | None:
+    """Return why a short answer that grants nothing is no policy (see ``_GRANT_RE``), or None when it may be one."""
+    body = text.strip()
+    if len(body) > _ANSWER_CHARS:
+        return None
+    official = _OFFICIAL_TITLE_RE.search(_BOOK_TITLE_RE.sub("", title).strip())
+    if official or _addressed_to_bodies(body[:_HEAD_CHARS]):
+        return None
+    if _QUALIFIES_RE.search(body):
+        return None
+    definition = _DEFINITION_RE.match(body)
+    term = definition.group(0) if definition is not None else ""
+    if definition is not None and not _GRANT_RE.search(term) and not _WHO_TERM_RE.search(term):
+        # A term's definition may name what it covers (a wage's parts, a leave kept on pay): only the sentences
+        # after it could grant.
+        stop = _SENTENCE_START_RE.search(body, definition.end())
+        body = body[stop.end() if stop else len(body) :]
+    if _GRANT_RE.search(_NO_GRANT_RE.sub("", _unquoted(body))):
+        return None
+    return "grants nothing"
+
+
 def _rule(title: str, head: str) -> tuple[str, str] | None:
     first_line = head.split("\n", 1)[0][:60]
     for doc_type, pattern in _RULES:
@@ -312,6 +390,9 @@ def classify_document(text: str, *, title: str = "", real_model: bool = True) ->
     ruled = _rule(title, head)
     if ruled is not None:
         return DocumentKind(ruled[0], False, 0.0, ruled[1])
+    nothing = grants_nothing(title, text)
+    if nothing is not None:
+        return DocumentKind("other", False, 0.0, nothing)
     model = _Model.get()
     probabilities = model.predict_proba([_head(title, text)])[0]
     classes = list(model.classes_)

@@ -168,3 +168,89 @@ def test_the_document_model_learnt_from_tune_reads_beside_the_template_classifie
         template = classify_document(text, title=title)
     assert template.is_policy
     assert "document model" not in template.evidence
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # How to file: register, fill a form, stamp, keep on file.
+        "企业先在服务平台注册账号，登录后在信息管理模块填写基本情况表，打印后加盖公章，原件留存备查。",
+        # Where a file is kept and where to collect a certificate.
+        "离职人员的人事档案可转至户籍所在区的人才服务中心保管，证书请携带营业执照复印件到服务大厅领取。",
+        # What a term means.
+        "年休假是指劳动者连续工作满一年后每年享有的带薪休息时间。",
+        # A rule of labour law: an employer's duty and a ban.
+        "用人单位应当按月足额支付劳动报酬，不得以实物代替货币支付工资。",
+        # A ledger kept by cost item; costs booked wrongly are cut.
+        "研发台账应按项目逐笔登记，不得将多个项目的费用合并登记，否则相关费用将被核减。",
+    ],
+)
+def test_a_short_answer_that_grants_nothing_is_no_policy(text: str) -> None:
+    kind = classify_document(text, title=text[:30])
+    assert (kind.is_policy, kind.evidence) == (False, "grants nothing")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # What an enterprise can get or apply for.
+        "在本市注册的小微企业可申请一次性吸纳就业补贴，每招用一人补贴2000元。",
+        "企业开展研发活动的，可享受研发费用加计扣除，在汇算清缴时办理。",
+        # How to apply for something it can get is a policy too (an application form, an approval).
+        "企业登录服务平台填写认定申请书，上传营业执照扫描件，提交至主管部门。",
+        "企业实行特殊工时制度的，应向人社部门提出行政许可申请。",
+        # Who qualifies: a definition of a kind of enterprise, a scope, a list of conditions.
+        "按照评价办法，创新型中小企业是指拥有自主知识产权并从事研发活动的中小企业。",
+        "本办法适用于在本区登记注册的软件企业。",
+        "企业应同时具备下列条件：成立满一年，研发人员占比不低于10%。",
+    ],
+)
+def test_an_answer_that_tells_what_an_enterprise_can_get_or_who_qualifies_is_not_ruled_out(text: str) -> None:
+    assert classify_document(text, title=text[:30]).evidence != "grants nothing"
+
+
+def test_only_a_short_untitled_unaddressed_answer_is_read_as_granting_nothing() -> None:
+    duty = "用人单位应当按月足额支付劳动报酬，不得以实物代替货币支付工资。"
+    # An official document's title or its addressees leave the reading to the classifier.
+    assert classify_document(duty, title="关于规范工资支付的通知").evidence != "grants nothing"
+    assert (
+        classify_document("各区人力资源和社会保障局：\n" + duty, title="工资支付").evidence
+        != "grants nothing"
+    )
+    # A book title in the title names another document, not this one.
+    assert classify_document(duty, title="按照《工资支付规定》，用人单位应当").evidence == "grants nothing"
+    # A long text is no answer.
+    assert classify_document(duty * 30, title=duty[:30]).evidence != "grants nothing"
+    # A tax return (纳税申报) or a dispute (申请仲裁) is a procedure, not a grant.
+    assert classify_document("企业应在季度终了后15日内办理纳税申报，逾期按规定处理。").is_policy is False
+    assert classify_document("劳动者与用人单位发生争议的，可以依法申请仲裁。").evidence == "grants nothing"
+
+
+def test_a_list_opened_by_each_and_a_colon_is_no_line_of_addressees() -> None:
+    # 各… up to a colon inside a sentence (各项…，例如：) names no addressee; a line of bodies does.
+    ledger = (
+        "各项设备折旧须逐台登记，并在摘要中写明设备名称，例如：离心机、光谱仪。不得合并登记，否则将被核减。"
+    )
+    assert classify_document(ledger, title=ledger[:30]).evidence == "grants nothing"
+    addressed = "各区县科技主管部门：\n设备折旧须逐台登记，并在摘要中写明设备名称。"
+    assert classify_document(addressed, title=addressed[:20]).evidence != "grants nothing"
+
+
+def test_a_quoted_button_name_is_no_grant_but_a_quoted_relief_is_one() -> None:
+    steps = "企业登录平台后点击页面上方的“项目申报”按钮，首次使用须先完成账号注册，再补全联系人信息。"
+    assert classify_document(steps, title=steps[:30]).evidence == "grants nothing"
+    relief = "企业登录平台后点击“稳岗返还”栏目，首次使用须先完成账号注册，再补全联系人信息。"
+    assert classify_document(relief, title=relief[:30]).evidence != "grants nothing"
+
+
+def test_a_definition_may_name_what_it_covers_but_a_later_sentence_may_still_grant() -> None:
+    # The parts of a wage or a leave kept on pay are what a term covers, not a grant.
+    wage = "计时工资包括基本工资、岗位津贴和各项补贴。"
+    assert classify_document(wage, title=wage[:30]).evidence == "grants nothing"
+    leave = "答：探亲假是指职工探望配偶或父母的假期，假期内照常享受工资待遇。探亲假应一次休完。"
+    assert classify_document(leave, title=leave[:30]).evidence == "grants nothing"
+    granted = "孵化器是指为初创团队提供场地的服务机构。经认定的孵化器可申请一次性奖励10万元。"
+    assert classify_document(granted, title=granted[:30]).evidence != "grants nothing"
+    # A term naming who gets something is no definition to skip.
+    who = "支持对象包括受疫情影响较大的中小微企业。"
+    assert classify_document(who, title=who[:30]).evidence != "grants nothing"
