@@ -138,11 +138,6 @@ _ADDRESSEES_RE = re.compile(
 )
 
 
-def _addressed(head: str) -> bool:
-    """Tell whether a document's opening names the bodies it is sent to (各…：), as an official document does."""
-    return _ADDRESSEES_RE.search(head[:300]) is not None
-
-
 # Kinds whose cues are read in the title only (or, with none posted, the first line). A procurement notice
 # names itself there (…采购项目竞争性磋商公告); a policy on public purchasing (政府采购支持中小企业) names
 # 采购项目 / 采购公告 in its first measures, and reading them there hid it.
@@ -397,7 +392,7 @@ def classify_document(text: str, *, title: str = "", real_model: bool = True) ->
     probabilities = model.predict_proba([_head(title, text)])[0]
     classes = list(model.classes_)
     policy = float(sum(p for c, p in zip(classes, probabilities, strict=True) if not c.startswith("!")))
-    is_policy = policy >= POLICY_THRESHOLD or (policy >= ADDRESSED_FLOOR and _addressed(head))
+    is_policy = policy >= POLICY_THRESHOLD or (policy >= ADDRESSED_FLOOR and _addressed_to_bodies(head))
     candidates = [
         (p, c) for c, p in zip(classes, probabilities, strict=True) if c.startswith("!") != is_policy
     ]
