@@ -109,8 +109,9 @@ SIZE_BLOCKERS = (
     # 对中小微租户减免租金: the tenants a landlord is urged to relieve; the measure is the landlord's.
     r"|租户"
 )
-# 小型微利企业 is a tax category defined by its own thresholds, not a size class.
-SIZE_FALSE_FRIENDS = r"小型微利企业|小微企业普惠性|普惠型小微|普惠小微"
+# 小型微利企业 is a tax category defined by its own thresholds, not a size class. 国有大中型企业 / 大中型国有企业
+# are the state firms a measure asks to act (pay, buy, let premises), not a size asked of the enterprise.
+SIZE_FALSE_FRIENDS = r"小型微利企业|小微企业普惠性|普惠型小微|普惠小微|国有大中型企业|大中型国有企业"
 
 # Industry phrases (policy words → GB/T 4754-2017 codes, letter + digits).
 INDUSTRY_PHRASES: tuple[tuple[str, tuple[str, ...]], ...] = (
