@@ -319,6 +319,12 @@ _TRADE_THING_RE = re.compile(
 )
 
 
+# The trade after 组织 / 经 / 由 (not 经营, 已经, 由于), a few words before it, none of them punctuation.
+_TRADE_AGENT_BEFORE_RE = re.compile(r"(?:组织|(?<![已曾])经(?![营济])|由(?!于))[^，。；;、：:\s]{0,4}$")
+# The trade as the one that certifies (医疗机构认定, 医疗机构出具健康证明).
+_TRADE_CERTIFIES_RE = re.compile(r"(?:认定|鉴定|出具|诊断|确诊)")
+
+
 def _industries(text: str) -> Iterator[_Found]:
     hits: list[tuple[int, int, tuple[str, ...]]] = []
     taken: list[tuple[int, int]] = []
@@ -336,6 +342,10 @@ def _industries(text: str) -> Iterator[_Found]:
                 continue
             # Nor those another party supplies or enters (血站供应给医疗机构, 进入…医疗机构): not the enterprise.
             if re.search(r"(?:供应|提供|销售|出售|捐赠)给$|进入$", text[max(0, start - 4) : start]):
+                continue
+            # Nor one an authority organises or relies on (组织人力资源服务机构为企业提供…, 经医疗机构认定, 由医疗机构
+            # 出具证明): the trade is the agent or the certifier, not whom the measure is for.
+            if _TRADE_AGENT_BEFORE_RE.search(text, max(0, start - 8), start) or _TRADE_CERTIFIES_RE.match(text, end):
                 continue
             # Nor is a department named after one (交通运输部, 商务局, 农业农村厅 …).
             if re.match(r"(?:农村)?(?:部|厅|局|委|管理部门)", text[end : end + 5]):

@@ -41,3 +41,31 @@ def test_the_small_firms_they_pay_keep_their_size() -> None:
 def test_a_medium_size_asked_is_still_read() -> None:
     sizes = _fields("对中型企业给予一次性奖励10万元。", "size_class")
     assert [list(c.value) for c in sizes] == [["中"]]
+
+
+# --- a trade an authority organises or relies on is the agent or the certifier ----------------
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "人社部门组织人力资源服务机构为复工企业招聘提供免费服务。",
+        "职工经医院或医疗机构认定不能从事原工作的，企业应当安排其他岗位。",
+        "返岗人员须由医疗机构出具健康证明，企业凭证明安排上岗。",
+    ],
+)
+def test_a_trade_as_agent_or_certifier_is_no_industry(sentence: str) -> None:
+    assert _fields(sentence, "industry_code") == []
+
+
+@pytest.mark.parametrize(
+    ("sentence", "codes"),
+    [
+        # The agencies are the subject here: they are paid for what they do.
+        ("经营性人力资源服务机构为重点企业介绍职工的，每人补助1000元。", ["L726"]),
+        ("对已经复工的餐饮企业给予一次性补贴。", ["H62"]),
+        ("由于住宿餐饮企业受疫情影响较大，对其减免三个月房租。", ["H"]),
+    ],
+)
+def test_a_trade_named_as_the_subject_is_kept(sentence: str, codes: list[str]) -> None:
+    assert [list(c.value) for c in _fields(sentence, "industry_code")] == [codes]
