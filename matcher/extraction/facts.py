@@ -325,6 +325,13 @@ _TRADE_AGENT_BEFORE_RE = re.compile(r"(?:组织|(?<![已曾])经(?![营济])|由
 _TRADE_CERTIFIES_RE = re.compile(r"(?:认定|鉴定|出具|诊断|确诊)")
 
 
+_TRADE_NAME_RE = re.compile(
+    r"(?P<gap>[^，。；;、：:的\s“”\"]{0,10}?)(?:[“\"][^“”\"，。；]{1,8}[”\"]|(?:扶持)?名单|(?:协调|联动)?机制|平台|作用)"
+)
+# Words that make the trade the actor of what follows (餐饮企业入驻平台, 农业企业建立…机制): it stays a requirement.
+_VERB_RE = re.compile(r"发挥|建立|建设|开展|参与|加入|纳入|入驻|享受|申请|申报|设立|搭建|推动|组织|提供|进入|使用|利用|通过|依托")
+
+
 def _industries(text: str) -> Iterator[_Found]:
     hits: list[tuple[int, int, tuple[str, ...]]] = []
     taken: list[tuple[int, int]] = []
@@ -372,6 +379,11 @@ def _industries(text: str) -> Iterator[_Found]:
         # A thing of the trades the measure deals with (物流运输等问题, 超市、便利店等场所营业时间, 制造业贷款投放,
         # 农业企业包保制度): the trades qualify the noun, not whom the measure is for.
         if _TRADE_THING_RE.match(text, end):
+            continue
+        # The trades inside the name of a thing (生物医药“万亩千亿”平台, 扶持工业企业“两节”期间…措施, 重点农业企业扶持名单,
+        # 农业企业加工原料…协调机制): a quoted name or a list, mechanism or platform after them, no verb between.
+        thing = _TRADE_NAME_RE.match(text, end)
+        if thing and not _VERB_RE.search(thing.group("gap")):
             continue
         # The noun the industry qualifies (…等行业企业), never words of another requirement (受疫情影响较大的).
         tail = re.match(r"(?:等)?(?:[^，。；受因向为对]{0,12}?(?:行业企业|行业|企业|领域))?", text[end:])

@@ -69,3 +69,32 @@ def test_a_trade_as_agent_or_certifier_is_no_industry(sentence: str) -> None:
 )
 def test_a_trade_named_as_the_subject_is_kept(sentence: str, codes: list[str]) -> None:
     assert [list(c.value) for c in _fields(sentence, "industry_code")] == [codes]
+
+
+# --- a trade inside the name of a thing (a quoted name, a list, a mechanism, a platform) ----------
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "支持各园区打造新能源汽车“百亿级”产业平台。",
+        "落实扶持制造企业“春节”期间连续生产的各项措施。",
+        "各地要确立重点农业企业扶持名单，做好跟踪服务。",
+        "建立农业企业原料调运协调机制，保障生产供应。",
+    ],
+)
+def test_a_trade_in_the_name_of_a_thing_is_no_industry(sentence: str) -> None:
+    assert _fields(sentence, "industry_code") == []
+
+
+@pytest.mark.parametrize(
+    ("sentence", "codes"),
+    [
+        # The trade acts (入驻, 建立, 发挥): it is whom the measure is for.
+        ("对入驻平台的企业中，支持餐饮企业入驻外卖平台的，给予补贴。", ["H62"]),
+        ("支持农业企业建立带农增收机制，每家奖励5万元。", ["A"]),
+        ("对纳入名单的餐饮企业给予一次性补贴。", ["H62"]),
+    ],
+)
+def test_a_trade_that_acts_is_kept(sentence: str, codes: list[str]) -> None:
+    assert [list(c.value) for c in _fields(sentence, "industry_code")] == [codes]
