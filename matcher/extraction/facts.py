@@ -332,6 +332,15 @@ _TRADE_NAME_RE = re.compile(
 _VERB_RE = re.compile(r"发挥|建立|建设|开展|参与|加入|纳入|入驻|享受|申请|申报|设立|搭建|推动|组织|提供|进入|使用|利用|通过|依托")
 
 
+_DEFINED_RE = re.compile(r"是指")
+
+
+def _sentence_start(text: str, pos: int, limit: int = 200) -> int:
+    """Where the sentence holding ``pos`` begins, looked for at most ``limit`` characters back."""
+    low = max(0, pos - limit)
+    return max(text.rfind(ch, low, pos) for ch in "。；;\n") + 1 or low
+
+
 def _industries(text: str) -> Iterator[_Found]:
     hits: list[tuple[int, int, tuple[str, ...]]] = []
     taken: list[tuple[int, int]] = []
@@ -353,6 +362,9 @@ def _industries(text: str) -> Iterator[_Found]:
             # Nor one an authority organises or relies on (组织人力资源服务机构为企业提供…, 经医疗机构认定, 由医疗机构
             # 出具证明): the trade is the agent or the certifier, not whom the measure is for.
             if _TRADE_AGENT_BEFORE_RE.search(text, max(0, start - 8), start) or _TRADE_CERTIFIES_RE.match(text, end):
+                continue
+            # Nor one named after 是指 in its sentence (…企业，是指…的药品批发企业): the words define a term.
+            if _DEFINED_RE.search(text, _sentence_start(text, start), start):
                 continue
             # Nor is a department named after one (交通运输部, 商务局, 农业农村厅 …).
             if re.match(r"(?:农村)?(?:部|厅|局|委|管理部门)", text[end : end + 5]):

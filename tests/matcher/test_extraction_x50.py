@@ -98,3 +98,16 @@ def test_a_trade_in_the_name_of_a_thing_is_no_industry(sentence: str) -> None:
 )
 def test_a_trade_that_acts_is_kept(sentence: str, codes: list[str]) -> None:
     assert [list(c.value) for c in _fields(sentence, "industry_code")] == [codes]
+
+
+# --- a trade inside a definition (after 是指) defines a term ----------------------------------------
+
+
+def test_a_trade_after_shi_zhi_defines_a_term() -> None:
+    text = "【享受条件】1.种子经营企业，是指取得许可证并从事种子批发或零售的企业。"
+    assert _fields(text, "industry_code") == []
+
+
+def test_the_term_defined_and_a_trade_outside_the_definition_are_kept() -> None:
+    text = "物流企业，是指从事货物运输的企业。本条所称重点企业，是指餐饮、住宿企业。对文化旅游企业给予补贴。"
+    assert [list(c.value) for c in _fields(text, "industry_code")] == [["G"], ["L7291", "R"]]
