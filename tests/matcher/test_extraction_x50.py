@@ -111,3 +111,28 @@ def test_a_trade_after_shi_zhi_defines_a_term() -> None:
 def test_the_term_defined_and_a_trade_outside_the_definition_are_kept() -> None:
     text = "物流企业，是指从事货物运输的企业。本条所称重点企业，是指餐饮、住宿企业。对文化旅游企业给予补贴。"
     assert [list(c.value) for c in _fields(text, "industry_code")] == [["G"], ["L7291", "R"]]
+
+
+# --- a size in lending said of them and others is a lender's business ------------------------------
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "各银行要加大对小微企业和个体户经营贷款的投放。",
+        "对担保公司开展中小企业及“三农”业务的，给予风险补偿。",
+    ],
+)
+def test_a_size_in_lending_to_them_and_others_is_no_size(sentence: str) -> None:
+    assert _fields(sentence, "size_class") == []
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "对小微企业和个体工商户减免三个月房租。",
+        "对小微企业和个体工商户贷款给予全额贴息。",
+    ],
+)
+def test_a_size_with_others_that_get_something_is_kept(sentence: str) -> None:
+    assert [list(c.value) for c in _fields(sentence, "size_class")] == [["小", "微"]]
