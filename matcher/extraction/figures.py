@@ -163,22 +163,11 @@ def _clean(value: float) -> float | int:
     return int(value) if float(value).is_integer() else round(float(value), 6)
 
 
-_TITLE_RE = re.compile(
-    r"关于[^。；;，,：:《》\n]{0,40}?(?:通知|说明|意见|若干措施|政策措施|实施办法|办法|决定|规定|公告|细则)"
-)
-_PURPOSE_RE = re.compile(
-    r"\s*(?:为了?|切实|进一步|着力)(?:激励|支持|帮助|促进|减轻|缓解|鼓励|扶持|推动|助力|降低)[^，,。；;]*$"
-)
-
-
 def _sizes(text: str) -> Iterator[_Found]:
     # Positions inside a false friend or a size phrase already taken: a phrase whose first or last
     # character is covered is skipped. (A pass over every earlier span was quadratic, issue 18.)
     covered = bytearray(len(text) + 1)
     for m in re.finditer(vocab.SIZE_FALSE_FRIENDS, text):
-        covered[m.start() : m.end()] = b"\x01" * (m.end() - m.start())
-    # A document's title named in the text (…局关于促进中小微企业健康发展的说明): the size is its topic.
-    for m in _TITLE_RE.finditer(text):
         covered[m.start() : m.end()] = b"\x01" * (m.end() - m.start())
     for pattern, classes in vocab.SIZE_PHRASES:
         for match in re.finditer(pattern, text):
@@ -195,11 +184,6 @@ def _sizes(text: str) -> Iterator[_Found]:
             if re.search(r"(?:给予|为|向|帮助|面向|对接)$", head) or re.search(
                 r"(?:为|给予)[^，。；]{0,4}(?:承租|租用)的?$", head
             ):
-                continue
-            # A purpose said first (为激励中小企业加大研发投入，…; 切实减轻疫情对中小微企业生产经营影响): why the
-            # measure is taken, not whom it is for.
-            clause = max(text.rfind(ch, max(0, start - 40), start) for ch in "，,。；;：:\n") + 1
-            if (clause or start < 40) and _PURPOSE_RE.match(text, clause, start):
                 continue
             yield _Found(start, end, Condition("size_class", "in", list(classes), text[start:end]))
 

@@ -136,32 +136,3 @@ def test_a_size_in_lending_to_them_and_others_is_no_size(sentence: str) -> None:
 )
 def test_a_size_with_others_that_get_something_is_kept(sentence: str) -> None:
     assert [list(c.value) for c in _fields(sentence, "size_class")] == [["小", "微"]]
-
-
-# --- a size in a purpose said first, or in a document's title named in the text, is its topic -------
-
-
-@pytest.mark.parametrize(
-    "sentence",
-    [
-        "为鼓励中小企业加大技术改造投入，将设备购置补贴比例由10%提高至20%。",
-        "市里出台了配套细则，切实减轻疫情对小微企业经营的影响，帮助企业渡过难关。",
-        "某区商务局关于支持中小微企业稳定经营有关政策的说明 一、建立企业联络机制，协调企业复工难题。",
-    ],
-)
-def test_a_size_as_purpose_or_title_topic_is_no_size(sentence: str) -> None:
-    assert _fields(sentence, "size_class") == []
-
-
-@pytest.mark.parametrize(
-    "sentence",
-    [
-        # The purpose said first, then whom the measure is for: the size stays with the measure.
-        "为支持中小企业渡过难关，对中小企业减免三个月房租。",
-        # A measure that supports them (支持…开展) is no purpose clause.
-        "支持中小企业开展技术改造，给予设备投资额10%的补贴。",
-        "关于中小企业房租减免：对承租国有房产的中小企业免收三个月房租。",
-    ],
-)
-def test_a_size_asked_by_the_measure_is_kept(sentence: str) -> None:
-    assert [list(c.value) for c in _fields(sentence, "size_class")] == [["中", "小", "微"]]
