@@ -329,7 +329,9 @@ _TRADE_NAME_RE = re.compile(
     r"(?P<gap>[^，。；;、：:的\s“”\"]{0,10}?)(?:[“\"][^“”\"，。；]{1,8}[”\"]|(?:扶持)?名单|(?:协调|联动)?机制|平台|作用)"
 )
 # Words that make the trade the actor of what follows (餐饮企业入驻平台, 农业企业建立…机制): it stays a requirement.
-_VERB_RE = re.compile(r"发挥|建立|建设|开展|参与|加入|纳入|入驻|享受|申请|申报|设立|搭建|推动|组织|提供|进入|使用|利用|通过|依托")
+_VERB_RE = re.compile(
+    r"发挥|建立|建设|开展|参与|加入|纳入|入驻|享受|申请|申报|设立|搭建|推动|组织|提供|进入|使用|利用|通过|依托"
+)
 
 
 _DEFINED_RE = re.compile(r"是指")
@@ -361,7 +363,9 @@ def _industries(text: str) -> Iterator[_Found]:
                 continue
             # Nor one an authority organises or relies on (组织人力资源服务机构为企业提供…, 经医疗机构认定, 由医疗机构
             # 出具证明): the trade is the agent or the certifier, not whom the measure is for.
-            if _TRADE_AGENT_BEFORE_RE.search(text, max(0, start - 8), start) or _TRADE_CERTIFIES_RE.match(text, end):
+            if _TRADE_AGENT_BEFORE_RE.search(text, max(0, start - 8), start) or _TRADE_CERTIFIES_RE.match(
+                text, end
+            ):
                 continue
             # Nor one named after 是指 in its sentence (…企业，是指…的药品批发企业): the words define a term.
             if _DEFINED_RE.search(text, _sentence_start(text, start), start):
