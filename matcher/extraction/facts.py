@@ -361,13 +361,13 @@ def _industries(text: str) -> Iterator[_Found]:
             # Nor those another party supplies or enters (血站供应给医疗机构, 进入…医疗机构): not the enterprise.
             if re.search(r"(?:供应|提供|销售|出售|捐赠)给$|进入$", text[max(0, start - 4) : start]):
                 continue
-            # Nor one an authority organises or relies on (组织人力资源服务机构为企业提供…, 经医疗机构认定, 由医疗机构
-            # 出具证明): the trade is the agent or the certifier, not whom the measure is for.
+            # Nor one an authority organises or relies on (组织人力资源服务机构为复工企业招聘, 经医疗机构认定,
+            # 由医疗机构出具证明): the trade is the agent or the certifier, not whom the measure is for.
             if _TRADE_AGENT_BEFORE_RE.search(text, max(0, start - 8), start) or _TRADE_CERTIFIES_RE.match(
                 text, end
             ):
                 continue
-            # Nor one named after 是指 in its sentence (…企业，是指…的药品批发企业): the words define a term.
+            # Nor one named after 是指 in its sentence (种子经营企业，是指…的批发企业): the words define a term.
             if _DEFINED_RE.search(text, _sentence_start(text, start), start):
                 continue
             # Nor is a department named after one (交通运输部, 商务局, 农业农村厅 …).
@@ -396,8 +396,8 @@ def _industries(text: str) -> Iterator[_Found]:
         # 农业企业包保制度): the trades qualify the noun, not whom the measure is for.
         if _TRADE_THING_RE.match(text, end):
             continue
-        # The trades inside the name of a thing (生物医药“万亩千亿”平台, 扶持工业企业“两节”期间…措施, 重点农业企业扶持名单,
-        # 农业企业加工原料…协调机制): a quoted name or a list, mechanism or platform after them, no verb between.
+        # The trades inside the name of a thing (新能源汽车“百亿级”平台, 扶持制造企业“春节”期间…措施, 重点农业企业扶持名单,
+        # 农业企业原料调运协调机制): a quoted name or a list, mechanism or platform after them, no verb between.
         thing = _TRADE_NAME_RE.match(text, end)
         if thing and not _VERB_RE.search(thing.group("gap")):
             continue
