@@ -319,6 +319,30 @@ _TRADE_THING_RE = re.compile(
 )
 
 
+# The trade after 组织 / 经 / 由 (not 经营, 已经, 由于), a few words before it, none of them punctuation.
+_TRADE_AGENT_BEFORE_RE = re.compile(r"(?:组织|(?<![已曾])经(?![营济])|由(?!于))[^，。；;、：:\s]{0,4}$")
+# The trade as the one that certifies (医疗机构认定, 医疗机构出具健康证明).
+_TRADE_CERTIFIES_RE = re.compile(r"(?:认定|鉴定|出具|诊断|确诊)")
+
+
+_TRADE_NAME_RE = re.compile(
+    r"(?P<gap>[^，。；;、：:的\s“”\"]{0,10}?)(?:[“\"][^“”\"，。；]{1,8}[”\"]|(?:扶持)?名单|(?:协调|联动)?机制|平台|作用)"
+)
+# Words that make the trade the actor of what follows (餐饮企业入驻平台, 农业企业建立…机制): it stays a requirement.
+_VERB_RE = re.compile(
+    r"发挥|建立|建设|开展|参与|加入|纳入|入驻|享受|申请|申报|设立|搭建|推动|组织|提供|进入|使用|利用|通过|依托"
+)
+
+
+_DEFINED_RE = re.compile(r"是指")
+
+
+def _sentence_start(text: str, pos: int, limit: int = 200) -> int:
+    """Where the sentence holding ``pos`` begins, looked for at most ``limit`` characters back."""
+    low = max(0, pos - limit)
+    return max(text.rfind(ch, low, pos) for ch in "。；;\n") + 1 or low
+
+
 def _industries(text: str) -> Iterator[_Found]:
     hits: list[tuple[int, int, tuple[str, ...]]] = []
     taken: list[tuple[int, int]] = []
@@ -336,6 +360,15 @@ def _industries(text: str) -> Iterator[_Found]:
                 continue
             # Nor those another party supplies or enters (血站供应给医疗机构, 进入…医疗机构): not the enterprise.
             if re.search(r"(?:供应|提供|销售|出售|捐赠)给$|进入$", text[max(0, start - 4) : start]):
+                continue
+            # Nor one an authority organises or relies on (组织人力资源服务机构为复工企业招聘, 经医疗机构认定,
+            # 由医疗机构出具证明): the trade is the agent or the certifier, not whom the measure is for.
+            if _TRADE_AGENT_BEFORE_RE.search(text, max(0, start - 8), start) or _TRADE_CERTIFIES_RE.match(
+                text, end
+            ):
+                continue
+            # Nor one named after 是指 in its sentence (种子经营企业，是指…的批发企业): the words define a term.
+            if _DEFINED_RE.search(text, _sentence_start(text, start), start):
                 continue
             # Nor is a department named after one (交通运输部, 商务局, 农业农村厅 …).
             if re.match(r"(?:农村)?(?:部|厅|局|委|管理部门)", text[end : end + 5]):
@@ -362,6 +395,11 @@ def _industries(text: str) -> Iterator[_Found]:
         # A thing of the trades the measure deals with (物流运输等问题, 超市、便利店等场所营业时间, 制造业贷款投放,
         # 农业企业包保制度): the trades qualify the noun, not whom the measure is for.
         if _TRADE_THING_RE.match(text, end):
+            continue
+        # The trades inside the name of a thing (新能源汽车“百亿级”平台, 扶持制造企业“春节”期间…措施, 重点农业企业扶持名单,
+        # 农业企业原料调运协调机制): a quoted name or a list, mechanism or platform after them, no verb between.
+        thing = _TRADE_NAME_RE.match(text, end)
+        if thing and not _VERB_RE.search(thing.group("gap")):
             continue
         # The noun the industry qualifies (…等行业企业), never words of another requirement (受疫情影响较大的).
         tail = re.match(r"(?:等)?(?:[^，。；受因向为对]{0,12}?(?:行业企业|行业|企业|领域))?", text[end:])

@@ -108,9 +108,12 @@ SIZE_BLOCKERS = (
     r"|贷款(?![^，。；]{0,6}贴息)|融资(?!担保)"
     # 对中小微租户减免租金: the tenants a landlord is urged to relieve; the measure is the landlord's.
     r"|租户"
+    # The same lending said of them and others (小微企业和个体户经营贷款, 中小企业及“三农”业务): a lender's business.
+    r"|(?:和|及|与|、)[^，。；;的]{0,8}?(?:贷款|业务)(?![^，。；]{0,6}贴息)"
 )
-# 小型微利企业 is a tax category defined by its own thresholds, not a size class.
-SIZE_FALSE_FRIENDS = r"小型微利企业|小微企业普惠性|普惠型小微|普惠小微"
+# 小型微利企业 is a tax category defined by its own thresholds, not a size class. 国有大中型企业 / 大中型国有企业
+# are the state firms a measure asks to act (pay, buy, let premises), not a size asked of the enterprise.
+SIZE_FALSE_FRIENDS = r"小型微利企业|小微企业普惠性|普惠型小微|普惠小微|国有大中型企业|大中型国有企业"
 
 # Industry phrases (policy words → GB/T 4754-2017 codes, letter + digits).
 INDUSTRY_PHRASES: tuple[tuple[str, tuple[str, ...]], ...] = (
