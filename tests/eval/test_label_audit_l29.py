@@ -1,0 +1,74 @@
+"""The label audit l29 (docs/labelling.md, "Conventions settled with the label audit l29"), on tune records only.
+
+Checks read tune records (and, where the rule is about wording, tune text from ../shared, skipped without it);
+check and final records are never opened. Shapes of the rules are also shown on text written here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from eval.real_corpus import LABELS_DIR, read_sources, split_of
+from eval.real_corpus.duplicates import read_label_records
+
+APPROVAL_WORDS = ("按规定经批准", "经批准", "经过批准")
+
+
+def _tune(kind: str) -> list[dict]:
+    records = [
+        dict(r.record)
+        for r in read_label_records(LABELS_DIR)
+        if r.kind == kind and split_of(str(r.record["doc"])) == "tune"
+    ]
+    if not records:
+        pytest.skip("no committed tune labels")
+    return records
+
+
+def _leaves(nodes: Any) -> Iterator[Mapping[str, Any]]:
+    for node in nodes or []:
+        if isinstance(node, Mapping) and ("any" in node or "all" in node):
+            yield from _leaves(node.get("any") or node.get("all"))
+        elif isinstance(node, Mapping):
+            yield node
+
+
+def _item_leaves(item: Mapping[str, Any]) -> Iterator[Mapping[str, Any]]:
+    yield from _leaves(item.get("conditions"))
+    for tier in item.get("tiers") or []:
+        yield from _leaves(tier.get("conditions"))
+
+
+@pytest.fixture(scope="module")
+def tune_texts(shared_dir: Path) -> dict[str, str]:
+    return {key: doc.text for key, doc in read_sources(shared_dir).items() if split_of(key) == "tune"}
+
+
+def _is_approval(span_text: str) -> bool:
+    return span_text in APPROVAL_WORDS or (
+        span_text.startswith("经") and span_text.endswith("批准") and "机构" in span_text
+    )
+
+
+def test_the_approval_rule_on_own_text() -> None:
+    own = "对确实无力缴费的中小企业，按规定经批准后可缓缴。"
+    start = own.index("按规定经批准")
+    assert _is_approval(own[start : start + 6])
+    assert _is_approval("经社会保险经办机构批准")
+    assert not _is_approval("经行业主管部门确认")  # a status the enterprise holds stays a leaf
+    assert not _is_approval("经有关部门批准发行的债券")  # a product's description is not the rule
+
+
+def test_no_tune_leaf_is_an_offices_approval(tune_texts: dict[str, str]) -> None:
+    found = []
+    for item in _tune("item"):
+        text = tune_texts[item["doc"]][item["start"] : item["end"]]
+        for leaf in _item_leaves(item):
+            span = leaf.get("span")
+            if leaf["field"] == "undecidable" and span and _is_approval(text[span[0] : span[1]]):
+                found.append(item["id"])
+    assert not found, f"tune leaves that are an office's approval (l29): {found}"
