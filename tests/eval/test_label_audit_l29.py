@@ -72,3 +72,27 @@ def test_no_tune_leaf_is_an_offices_approval(tune_texts: dict[str, str]) -> None
             if leaf["field"] == "undecidable" and span and _is_approval(text[span[0] : span[1]]):
                 found.append(item["id"])
     assert not found, f"tune leaves that are an office's approval (l29): {found}"
+
+
+def _singled_out(text: str, start: int) -> bool:
+    """Say whether a span starting at ``start`` follows 特别是 / 尤其是 (…对, …，): a part of the measure's group."""
+    before = text[max(0, start - 5) : start].rstrip("对，, ")
+    return before.endswith(("特别是", "尤其是"))
+
+
+def test_the_singled_out_rule_on_own_text() -> None:
+    own = "对受影响的企业特别是小微企业，银行不得抽贷；对参保企业，尤其是对中型企业，返还失业保险费。"
+    assert _singled_out(own, own.index("小微企业"))
+    assert _singled_out(own, own.index("中型企业"))
+    assert not _singled_out(own, own.index("受影响的企业"))
+
+
+def test_tune_parts_singled_out_by_te_bie_shi_are_bonuses(tune_texts: dict[str, str]) -> None:
+    found = []
+    for item in _tune("item"):
+        text = tune_texts[item["doc"]][item["start"] : item["end"]]
+        for leaf in _item_leaves(item):
+            span = leaf.get("span")
+            if span and _singled_out(text, span[0]) and leaf.get("role") != "bonus":
+                found.append(item["id"])
+    assert not found, f"tune leaves after 特别是 / 尤其是 that are not bonuses (l29): {found}"
