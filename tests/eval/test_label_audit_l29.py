@@ -96,3 +96,8 @@ def test_tune_parts_singled_out_by_te_bie_shi_are_bonuses(tune_texts: dict[str, 
             if span and _singled_out(text, span[0]) and leaf.get("role") != "bonus":
                 found.append(item["id"])
     assert not found, f"tune leaves after 特别是 / 尤其是 that are not bonuses (l29): {found}"
+
+
+def test_every_tune_msgabench_answer_is_for_beijing() -> None:
+    others = [d["doc"] for d in _tune("document") if d["source"] == "msga" and d["region_code"] != "11"]
+    assert not others, f"tune msgabench answers not labelled 11 (guide §3, l29): {others}"
