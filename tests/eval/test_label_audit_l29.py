@@ -101,3 +101,21 @@ def test_tune_parts_singled_out_by_te_bie_shi_are_bonuses(tune_texts: dict[str, 
 def test_every_tune_msgabench_answer_is_for_beijing() -> None:
     others = [d["doc"] for d in _tune("document") if d["source"] == "msga" and d["region_code"] != "11"]
     assert not others, f"tune msgabench answers not labelled 11 (guide §3, l29): {others}"
+
+
+PROCEDURE_ANSWERS = (
+    "msga:m01585",
+    "msga:m01611",
+    "msga:m01560",
+    "msga:m01614",
+)  # window, renaming, upload, filing
+
+
+def test_tune_procedure_answers_are_non_policies() -> None:
+    documents = {d["doc"]: d for d in _tune("document")}
+    items = [i for i in _tune("item") if i["doc"] in PROCEDURE_ANSWERS]
+    for key in PROCEDURE_ANSWERS:
+        assert documents[key]["is_policy"] is False and documents[key]["doc_type"] == "qa", key
+    assert len(items) == len(PROCEDURE_ANSWERS)
+    assert all(not i["for_enterprises"] and not i["conditions"] and not i.get("tiers") for i in items)
+    assert all(i["support_type"] is None for i in items)
