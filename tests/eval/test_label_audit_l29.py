@@ -119,3 +119,39 @@ def test_tune_procedure_answers_are_non_policies() -> None:
     assert len(items) == len(PROCEDURE_ANSWERS)
     assert all(not i["for_enterprises"] and not i["conditions"] and not i.get("tiers") for i in items)
     assert all(i["support_type"] is None for i in items)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "grades"),
+    [
+        ("申报企业纳税信用等级为B级以上。", ["A", "B"]),
+        ("申报企业纳税信用等级在M级及以上。", ["A", "B", "M"]),
+    ],
+)
+def test_b_grade_and_above_leaves_m_out_on_own_text(sentence: str, grades: list[str]) -> None:
+    from corpus.conditions import leaves
+    from matcher.extraction import extract_entries
+
+    found = [c for c in leaves(extract_entries(sentence)) if c.field == "tax_credit_grade"]
+    assert [sorted(c.value) for c in found] == [sorted(grades)]
+
+
+def test_an_m_grade_enterprise_misses_b_grade_and_above() -> None:
+    from eval.reference_verdicts import MET, UNMET, leaf_verdict
+
+    leaf = {"field": "tax_credit_grade", "op": "in", "value": ["A", "B"], "span": [0, 8]}
+    assert leaf_verdict(leaf, {"tax_credit_grade": "M"}) == UNMET
+    assert leaf_verdict(leaf, {"tax_credit_grade": "B"}) == MET
+
+
+def test_tune_b_grade_and_above_leaves_are_a_and_b(tune_texts: dict[str, str]) -> None:
+    wrong = []
+    for item in _tune("item"):
+        text = tune_texts[item["doc"]][item["start"] : item["end"]]
+        for leaf in _item_leaves(item):
+            span = leaf.get("span") or [0, 0]
+            said = text[span[0] : span[1]]
+            if leaf["field"] == "tax_credit_grade" and "B级" in said and "以上" in said:
+                if sorted(leaf.get("value") or []) != ["A", "B"]:
+                    wrong.append(item["id"])
+    assert not wrong, f"tune 纳税信用 B级以上 leaves that are not [A, B] (l29): {wrong}"
