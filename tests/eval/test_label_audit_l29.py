@@ -155,3 +155,17 @@ def test_tune_b_grade_and_above_leaves_are_a_and_b(tune_texts: dict[str, str]) -
                 if sorted(leaf.get("value") or []) != ["A", "B"]:
                     wrong.append(item["id"])
     assert not wrong, f"tune 纳税信用 B级以上 leaves that are not [A, B] (l29): {wrong}"
+
+
+def test_as_fitted_records_are_tune_records_relabelled_since_the_fit(shared_dir: Path) -> None:
+    from eval.real_corpus import AS_FITTED, ITEM_MODEL_FIT_LABELS, load_corpus, load_fit_corpus
+
+    now = load_corpus(shared_dir=shared_dir, files=ITEM_MODEL_FIT_LABELS)
+    fit = load_fit_corpus(shared_dir=shared_dir, files=ITEM_MODEL_FIT_LABELS)
+    now_items = {i.id: i.record for i in now.items}
+    items = [i for i in fit.items if i.record != now_items[i.id]]
+    documents = [d for k, d in fit.documents.items() if d.record != now.documents[k].record]
+    listed = [line for line in AS_FITTED.read_text(encoding="utf-8").splitlines() if line.strip()]
+    # Every as-fitted record is used, differs from today's label, and is tune's: check and final never fit.
+    assert len(items) + len(documents) == len(listed) > 0
+    assert {i.split for i in items} | {d.split for d in documents} == {"tune"}
