@@ -17,6 +17,7 @@ tables), :mod:`~eval.real_corpus.records` (the records, their checks, :func:`loa
 """
 
 from eval.real_corpus.base import (
+    AS_FITTED,
     CONDITION_FIELDS_V2,
     DEFAULT_SHARED,
     DOC_TYPES,
@@ -60,6 +61,7 @@ from eval.real_corpus.records import (
 )
 
 __all__ = [
+    "AS_FITTED",
     "CONDITION_FIELDS_V2",
     "Corpus",
     "CorpusUnavailable",

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from eval.real_corpus.base import (
     _DATE,
+    AS_FITTED,
     CONDITION_FIELDS_V2,
     DOC_TYPES,
     FULFILMENT_MODES,
@@ -335,6 +336,45 @@ def load_corpus(
     return Corpus(documents, tuple(items), tuple(problems), tuple(p.name for p in paths), files_sha256(paths))
 
 
-def load_fit_corpus(shared_dir: Path | None = None, files: Sequence[Path] = SHIPPED_FIT_LABELS) -> Corpus:
-    """Load the label batches a shipped model was fitted on (default ``SHIPPED_FIT_LABELS``), as they are now."""
-    return load_corpus(shared_dir=shared_dir, files=files)
+def load_fit_corpus(
+    shared_dir: Path | None = None,
+    files: Sequence[Path] = SHIPPED_FIT_LABELS,
+    *,
+    as_fitted: Path | None = None,
+) -> Corpus:
+    """Load the label batches a shipped model was fitted on (default ``SHIPPED_FIT_LABELS``), as it was fitted.
+
+    The batches are read as they are now; every record of ``AS_FITTED`` (a tune item or document relabelled after the
+    fit, l29) takes back the record the shipped weights were fitted on. Only labels change there: the record's
+    place and text (doc, start, end, sha256) must be the same.
+    """
+    corpus = load_corpus(shared_dir=shared_dir, files=files)
+    fitted_items: dict[str, Mapping[str, Any]] = {}
+    fitted_docs: dict[str, Mapping[str, Any]] = {}
+    path = Path(as_fitted or AS_FITTED)
+    for _, record in _read_jsonl(path) if path.is_file() else ():
+        if isinstance(record, Mapping) and record.get("kind") == "item":
+            fitted_items[str(record.get("id"))] = record
+        elif isinstance(record, Mapping) and record.get("kind") == "document":
+            fitted_docs[str(record.get("doc"))] = record
+
+    def _same_place(old: Mapping[str, Any], now: Mapping[str, Any], name: str, keys: tuple[str, ...]) -> None:
+        for key in keys:
+            if old.get(key) != now.get(key):
+                raise ValueError(f"{name}: the as-fitted record differs in {key}")
+
+    documents = {}
+    for key, document in corpus.documents.items():
+        old = fitted_docs.get(key)
+        if old is not None:
+            _same_place(old, document.record, key, ("doc", "sha256"))
+            document = replace(document, record=old)
+        documents[key] = document
+    items = []
+    for item in corpus.items:
+        old = fitted_items.get(item.id)
+        if old is not None:
+            _same_place(old, item.record, item.id, ("doc", "start", "end", "sha256"))
+            item = replace(item, record=old)
+        items.append(item)
+    return replace(corpus, documents=documents, items=tuple(items))
