@@ -6,17 +6,7 @@ Sentences written for these tests, in the shape of policy text.
 from __future__ import annotations
 
 import pytest
-
-from corpus.conditions import Condition, leaves
-from matcher.extraction import extract_entries
-
-
-def _fields(text: str, field: str) -> list[Condition]:
-    found = [c for c in leaves(extract_entries(text)) if c.field == field]
-    for condition in found:
-        assert condition.span and condition.span in text, condition
-    return found
-
+from extraction_helpers import checked_leaves as _fields
 
 # --- 国有大中型企业: the state firms asked to act, not a size asked of the enterprise -------------
 
