@@ -184,6 +184,9 @@ def _index_build(args: argparse.Namespace) -> int:
     matcher = _open_matcher()
     name = matcher.rebuild_index()
     print(f"index version {name}: {matcher.n_items} items, model {matcher.model_version}")
+    recut = matcher.store.refresh_query_tokens()
+    if recut:
+        print(f"recut the stored query tokens of {recut} enterprises (missing or of another tokenizer)")
     if args.enterprises:
         done = matcher.encode_enterprises()
         print(f"encoded the text of {done} enterprises")

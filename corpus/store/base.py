@@ -392,6 +392,10 @@ class Store(Protocol):
         """Return the current profiles of these ids by id (ids not stored are left out)."""
         ...
 
+    def refresh_query_tokens(self, batch_size: int = 500) -> int:
+        """Cut anew the stored query tokens that are missing or stale; returns how many."""
+        ...
+
     def iter_enterprises(self, batch_size: int = 1000) -> Iterator[EnterpriseProfile]:
         """Every current profile, in id order, read in batches."""
         ...

@@ -158,6 +158,38 @@ class EnterpriseTables(SQLCore):
                 yield profile_of(row["profile"])
             last = rows[-1]["id"]
 
+    def refresh_query_tokens(self, batch_size: int = 500) -> int:
+        """Cut anew the stored query tokens that are missing or stale (another tokenizer or dictionary); returns how many.
+
+        A match falls back to cutting the query when its stored tokens are not current, so stale tokens
+        cost CPU, never a wrong answer; ``policymatch index build`` calls this after an upgrade. No
+        snapshot and no change-feed entry: the profiles are the same.
+        """
+        last, done = "", 0
+        while True:
+            rows = (
+                self._conn()
+                .execute(
+                    "SELECT id, profile, query_tokens FROM enterprises WHERE id > ? ORDER BY id LIMIT ?",
+                    (last, batch_size),
+                )
+                .fetchall()
+            )
+            if not rows:
+                return done
+            stale = []
+            for row in rows:
+                data = profile_of(row["profile"]).to_dict()
+                if not is_current(row["query_tokens"], data):
+                    form = stored_form(data)
+                    if form != row["query_tokens"]:
+                        stale.append((form, row["id"]))
+            if stale:
+                with self.transaction():
+                    self._conn().executemany("UPDATE enterprises SET query_tokens = ? WHERE id = ?", stale)
+                done += len(stale)
+            last = rows[-1]["id"]
+
     def count_enterprises(self) -> int:
         """Count enterprises."""
         return int(self._conn().execute("SELECT count(*) FROM enterprises").scalar())

@@ -153,3 +153,22 @@ def test_create_app_opens_the_data_dir_itself(seeded_dir, models_dir):
         assert f"@{ModelRegistry(models_dir).active().version}" in ready["model"]
         assert client.get("/v1/policies").json()["total"] == 3
     assert app.state.services is None
+
+
+def test_index_build_recuts_stale_query_tokens(seeded_dir, monkeypatch, capsys):
+    """After an upgrade (rows of before migration 9, another tokenizer), ``index build`` brings the tokens up to date."""
+    monkeypatch.setenv("POLICYMATCH_DATA_DIR", str(seeded_dir))
+    get_settings.cache_clear()
+    store = open_store(seeded_dir / "policymatch.sqlite3")
+    try:
+        with store.transaction():
+            store._conn().execute("UPDATE enterprises SET query_tokens = NULL WHERE id = 'E001'")  # noqa: SLF001
+    finally:
+        store.close()
+    try:
+        assert main(["index", "build"]) == 0
+        assert "recut the stored query tokens of 1 enterprises" in capsys.readouterr().out
+        assert main(["index", "build"]) == 0
+        assert "recut" not in capsys.readouterr().out  # nothing stale the second time
+    finally:
+        get_settings.cache_clear()

@@ -61,3 +61,23 @@ def test_missing_or_stale_tokens_are_cut_by_the_next_upsert_without_a_snapshot(s
     assert counts.unchanged == 2 and counts.inserted == counts.updated == 0
     assert (store.enterprise_snapshot_id("e1"), store.enterprise_snapshot_id("e2")) == snapshots
     assert "软件开发" in _tokens(store, "e1") and "服装" in "".join(_tokens(store, "e2"))
+
+
+def test_refresh_recuts_every_missing_or_stale_row_and_only_those(store, backend):
+    """What ``policymatch index build`` runs after an upgrade: no profile is re-sent, no snapshot is made."""
+    store.upsert_enterprises(
+        [profile("e1", business_scope="软件开发"), profile("e2", business_scope="服装加工"), profile("e3")]
+    )
+    current = backend.rows("SELECT query_tokens FROM enterprises WHERE id = 'e3'")
+    backend.write(
+        [
+            "UPDATE enterprises SET query_tokens = NULL WHERE id = 'e1'",
+            "UPDATE enterprises SET query_tokens = 'qt0.old|0|服装' WHERE id = 'e2'",
+        ]
+    )
+    snapshots = [store.enterprise_snapshot_id(e) for e in ("e1", "e2", "e3")]
+    assert store.refresh_query_tokens(batch_size=2) == 2  # two pages of keyset reading
+    assert "软件开发" in _tokens(store, "e1") and "服装" in "".join(_tokens(store, "e2"))
+    assert backend.rows("SELECT query_tokens FROM enterprises WHERE id = 'e3'") == current
+    assert [store.enterprise_snapshot_id(e) for e in ("e1", "e2", "e3")] == snapshots
+    assert store.refresh_query_tokens() == 0  # all current now
