@@ -226,21 +226,19 @@ class Matcher:
         self, enterprise_id: str | None = None, profile: Mapping[str, Any] | None = None
     ) -> dict[str, Any]:
         """Return the profile a match runs on: a stored enterprise, or an ad-hoc profile validated by ``validate_profile``."""
-        if (enterprise_id is None) == (profile is None):
-            raise ValueError("give exactly one of enterprise_id or profile")
-        if enterprise_id is not None:
-            stored = self.store.get_enterprise(enterprise_id)
-            if stored is None:
-                raise EnterpriseNotFound(f"no enterprise with id {enterprise_id!r}")
-            return dict(stored.to_dict())
-        return self._ad_hoc(profile)
+        return self._profile_and_tokens(enterprise_id, profile)[0]
 
     def _profile_and_tokens(
         self, enterprise_id: str | None, profile: Mapping[str, Any] | None
     ) -> tuple[dict[str, Any], str | None]:
-        """``profile_for`` with the stored enterprise's BM25 query tokens (``matcher.query_tokens``), one read."""
-        if enterprise_id is None or profile is not None:
-            return self.profile_for(enterprise_id, profile), None
+        """``profile_for`` with the stored enterprise's BM25 query tokens (``matcher.query_tokens``), one read.
+
+        An ad-hoc profile has no stored tokens (None: the match cuts its query).
+        """
+        if (enterprise_id is None) == (profile is None):
+            raise ValueError("give exactly one of enterprise_id or profile")
+        if enterprise_id is None:
+            return self._ad_hoc(profile), None
         found = self.store.get_enterprise_for_match(enterprise_id)
         if found is None:
             raise EnterpriseNotFound(f"no enterprise with id {enterprise_id!r}")
