@@ -98,6 +98,11 @@ def is_current(stored: str | None, profile: Mapping[str, Any]) -> bool:
     return len(parts) == 3 and parts[0] == default_version() and parts[1] == query_hash(query_text(profile))
 
 
+def current_form(stored: str | None, profile: Mapping[str, Any]) -> str | None:
+    """Return the stored form a profile's tokens should have now: ``stored`` itself while it is current."""
+    return stored if is_current(stored, profile) else stored_form(profile)
+
+
 def stored_version(stored: str | None) -> str | None:
     """Return the version a stored form was made with (None when there is none)."""
     return stored.split(_SEP, 1)[0] if stored else None

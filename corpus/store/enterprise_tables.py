@@ -20,7 +20,7 @@ from corpus.store.connection import Connection, Row
 from corpus.store.core import SQLCore
 from corpus.store.records import chunks, profile_of, to_json
 from corpus.store.sql_parts import chunked
-from matcher.query_tokens import is_current, stored_form
+from matcher.query_tokens import current_form, stored_form
 
 
 class EnterpriseTables(SQLCore):
@@ -73,10 +73,8 @@ class EnterpriseTables(SQLCore):
         tokens = {row["id"]: row["query_tokens"] for row in rows}
         refresh = []
         for profile, payload in chunk:
-            if current.get(profile.id) == payload and not is_current(
-                tokens[profile.id], data := profile.to_dict()
-            ):
-                form = stored_form(data)
+            if current.get(profile.id) == payload:
+                form = current_form(tokens[profile.id], profile.to_dict())
                 if form != tokens[profile.id]:
                     refresh.append((form, profile.id))
         if refresh:
@@ -179,11 +177,9 @@ class EnterpriseTables(SQLCore):
                 return done
             stale = []
             for row in rows:
-                data = profile_of(row["profile"]).to_dict()
-                if not is_current(row["query_tokens"], data):
-                    form = stored_form(data)
-                    if form != row["query_tokens"]:
-                        stale.append((form, row["id"]))
+                form = current_form(row["query_tokens"], profile_of(row["profile"]).to_dict())
+                if form != row["query_tokens"]:
+                    stale.append((form, row["id"]))
             if stale:
                 with self.transaction():
                     self._conn().executemany("UPDATE enterprises SET query_tokens = ? WHERE id = ?", stale)
