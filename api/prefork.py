@@ -309,12 +309,12 @@ def run_events(loaded: Loaded) -> None:
     board = loaded.board
     try:
         dispatcher = start_for_services(services)
-        while dispatcher.running:
+        while True:
             if board is not None:
-                board.publish(dispatcher.status())
+                board.publish(dispatcher.status())  # its last word too, once it has stopped
+            if not dispatcher.running:
+                break
             time.sleep(0.5)
-        if board is not None:
-            board.publish(dispatcher.status())
     finally:
         services.close()
         sys.stdout.flush()
