@@ -104,7 +104,9 @@ _RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
 _REPORT_OPENING_RE = re.compile(
     r"近日|(?<![\d〇零一二三四五六七八九十])日前|据悉|今天，|今日，|昨天，|昨日，"
 )
-_DOCUMENT_TITLE_RE = re.compile(r"通知|办法|意见|措施|细则|规定|方案|公告|通告|决定|指引|指南|条例|政策")
+# The words a document's title ends with (its kind): 通知, 办法, 意见 …
+_DOCUMENT_WORDS = r"通知|办法|意见|措施|细则|规定|方案|公告|通告|决定|指引|指南|条例|政策"
+_DOCUMENT_TITLE_RE = re.compile(_DOCUMENT_WORDS)
 # An explanation of a policy (文件解读 / 政策解读) is not the policy.
 _EXPLANATION_RE = re.compile(r"(?:文件|政策)解读|答记者问")
 # An appeal or an open letter (倡议书 / 公开信 / 致…的一封信) asks and informs; it grants nothing of its own.
@@ -189,9 +191,7 @@ _QUALIFIES_RE = re.compile(
     r"企业(?:是指|系指|指|包括)|适用于|适用范围|符合[^。；;\n]{0,30}条件|下列条件|具备[^。；;\n]{0,10}条件|须满足|条件之一"
 )
 # The title of an official document: 关于… or a document word at its end (a word inside 《》 names another document).
-_OFFICIAL_TITLE_RE = re.compile(
-    r"^关于|(?:通知|办法|意见|措施|细则|规定|方案|公告|通告|决定|指引|指南|条例|政策|函|令)(?:[（(][^）)]{0,12}[）)])?$"
-)
+_OFFICIAL_TITLE_RE = re.compile(rf"^关于|(?:{_DOCUMENT_WORDS}|函|令)(?:[（(][^）)]{{0,12}}[）)])?$")
 _BOOK_TITLE_RE = re.compile(r"《[^》]*》")
 # A short name in quotation marks (“项目申报” for a button, a column or a menu) names a thing on a page, not a grant;
 # one that names money or a relief (“稳岗返还”) still counts.
