@@ -430,10 +430,9 @@ _BECAME_RE = re.compile(r"(?:已|已经|被)(?:成为|列为|列入|纳入|认�
 def _exclusions(text: str) -> Iterator[_Found]:
     for match in re.finditer(vocab.CREDIT_PATTERNS, text):
         # The sentence around it, looked for within a bounded window (long texts stay linear).
-        low, high = max(0, match.start() - 120), min(len(text), match.end() + 120)
-        sentence_start = max(text.rfind(ch, low, match.start()) for ch in "。；;\n") + 1
+        high = min(len(text), match.end() + 120)
         ends = [i for i in (text.find(ch, match.end(), high) for ch in "。；;\n") if i >= 0]
-        if _CREDIT_REPAIR_RE.search(text, max(low, sentence_start), min(ends, default=high)):
+        if _CREDIT_REPAIR_RE.search(text, _sentence_start(text, match.start(), 120), min(ends, default=high)):
             # 对已成为失信主体的企业，开辟信用修复绿色通道: the item requires the 失信 status; a record
             # objected to (违诺失信信息…提出异议) states no requirement either way.
             if _BECAME_RE.search(text, max(0, match.start() - 6), match.start()):
