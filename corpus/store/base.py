@@ -11,7 +11,7 @@ Rules every implementation keeps:
   writes into one, and a failure anywhere leaves the store as it was;
 - re-upserting a policy makes a new version and replaces its items, but a
   person's ``edited`` conditions of an item survive (they win over ``extracted``);
-  they follow the text they were made for (:func:`item_fingerprint`), not the
+  they follow the text they were made for (:func:`corpus.store.fingerprint.item_fingerprint`), not the
   item id, and when that text is gone they are kept as :class:`StaleEdit`, unapplied;
 - every enterprise upsert that changes a profile keeps the previous one as a snapshot;
 - every write that changes a policy or an enterprise appends to the change feed
@@ -23,9 +23,6 @@ Rules every implementation keeps:
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import re
-import unicodedata
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
@@ -259,27 +256,6 @@ class StaleEdit:
             "stale_since": self.stale_since,
             "stale_version": self.stale_version,
         }
-
-
-_NUMERALS = "一二三四五六七八九十百零〇两"
-# Enumerators that open a clause: 第三条 / 第2款, （三） / (3), 三、 / 3、 / 3. (not 3.5), ①; repeated: （一）1.
-_ENUMERATOR = re.compile(
-    rf"^(?:第[{_NUMERALS}\d]+[条款项章节部分]+|[(（][{_NUMERALS}\d]+[)）]|[{_NUMERALS}]+[、.．]|\d+[、.．](?!\d)"
-    r"|[\u2460-\u249b])"
-)
-
-
-def item_fingerprint(text: str) -> str:
-    """Hex SHA-256 of an item's text: whitespace and leading enumerators (三、 （二） 第五条) dropped, then NFKC.
-
-    So re-wrapping a clause, or renumbering it because a paragraph was inserted before
-    it, keeps its fingerprint; any change of its words changes it.
-    """
-    words = "".join(text.split())
-    while (match := _ENUMERATOR.match(words)) and match.end() < len(words):
-        words = words[match.end() :]
-    # NFKC after the enumerators: it would turn ① into a bare 1.
-    return hashlib.sha256(unicodedata.normalize("NFKC", words).encode("utf-8")).hexdigest()
 
 
 def utc_now() -> str:

@@ -13,8 +13,9 @@ from typing import Any
 
 from corpus.conditions import Condition, Entry, node_from_dict
 from corpus.schemas import PolicyItem
-from corpus.store.base import AuditEvent, ExtractionLike, item_fingerprint
+from corpus.store.base import AuditEvent, ExtractionLike
 from corpus.store.connection import Connection, Row
+from corpus.store.fingerprint import item_fingerprint
 from corpus.store.records import condition_dict, to_json
 
 

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from corpus.store.base import item_fingerprint
+from corpus.store.fingerprint import item_fingerprint
 from corpus.store.schema_risk_sql import POSTGRES_RISK, RISK_DESCRIPTION, SQLITE_RISK
 from corpus.store.schema_sql import (
     CHANGES_SQL,

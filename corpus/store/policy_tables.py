@@ -15,11 +15,11 @@ from corpus.store.base import (
     PolicySummary,
     StaleEdit,
     StoredPolicy,
-    item_fingerprint,
     utc_now,
 )
 from corpus.store.core import SQLCore
 from corpus.store.edits import extractions_by_item, insert_conditions, reattach_edits
+from corpus.store.fingerprint import item_fingerprint
 from corpus.store.records import (
     condition_of,
     document_of,

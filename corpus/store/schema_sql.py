@@ -7,7 +7,7 @@ filled from :data:`ID_TYPES`, and where they differ by more there is one text pe
 from __future__ import annotations
 
 STALE_EDITS_SQL = """
--- Edited rows: SHA-256 of the item text the correction was made for (corpus.store.base.item_fingerprint).
+-- Edited rows: SHA-256 of the item text the correction was made for (corpus.store.fingerprint.item_fingerprint).
 ALTER TABLE conditions ADD COLUMN item_sha256 TEXT;
 -- A correction whose text left the policy on a re-ingest: kept (never deleted), not applied, listed.
 CREATE TABLE stale_edits (

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from corpus.store import StoreError, open_store
-from corpus.store.base import item_fingerprint
+from corpus.store.fingerprint import item_fingerprint
 from corpus.store.migrations import LATEST_VERSION, MIGRATIONS, statements
 
 

@@ -17,7 +17,7 @@ from store_records import Backend, clauses, policy, revenue_of
 
 from corpus.conditions import Condition
 from corpus.store import NotFoundError, open_store
-from corpus.store.base import item_fingerprint
+from corpus.store.fingerprint import item_fingerprint
 from corpus.store.migrations import LATEST_VERSION, MIGRATIONS, PG_MIGRATIONS, statements
 
 
