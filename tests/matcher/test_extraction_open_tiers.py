@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from corpus.conditions import Condition, Tier, judge_item, leaves
+from extraction_helpers import checked_leaves
+
+from corpus.conditions import Condition, Tier, judge_item
 from matcher.extraction import extract_entries, extract_item
 
 
 def _leaves(text: str) -> list[Condition]:
-    return list(leaves(extract_entries(text)))
+    return checked_leaves(text)
 
 
 def test_a_measure_for_every_enterprise_beside_ones_for_some_is_an_open_tier() -> None:

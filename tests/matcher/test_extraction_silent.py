@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import pytest
+from extraction_helpers import checked_leaves
 
 from corpus.conditions import Condition, judge_item, leaves
 from matcher.extraction import extract_entries
 
 
 def _undecidable(text: str) -> list[str]:
-    return [str(c.span) for c in leaves(extract_entries(text)) if c.field == "undecidable"]
+    return [str(c.span) for c in checked_leaves(text, "undecidable")]
 
 
 @pytest.mark.parametrize(

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from extraction_helpers import checked_leaves
+
 from corpus.conditions import Condition, Entry, Group, Tier, judge_item, leaves
 from matcher.extraction import extract_entries, extract_item
 
 
 def _leaves(text: str) -> list[Condition]:
-    return list(leaves(extract_entries(text)))
+    return checked_leaves(text)
 
 
 def _read(text: str, region_code: str | None = None) -> tuple[list[Entry], list[Tier], list[Entry]]:
