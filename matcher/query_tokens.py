@@ -26,6 +26,8 @@ from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from typing import Any
 
+from corpus.store.derived import QueryTokens, install_query_tokens
+
 #: Bump when the code that cuts a query changes (the dictionary and word lists are hashed already).
 FORMAT = "qt1"
 _SEP = "|"
@@ -116,3 +118,7 @@ def tokens_of(stored: str | None, query: str, version: str | None) -> Sequence[s
     if len(parts) != 3 or parts[0] != version or parts[1] != query_hash(query):
         return None
     return parts[2].split(" ") if parts[2] else []
+
+
+# The store keeps the tokens with the profile; it cannot import this layer, so this layer tells it how.
+install_query_tokens(QueryTokens(stored_form=stored_form, current_form=current_form))

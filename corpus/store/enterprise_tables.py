@@ -18,9 +18,9 @@ from corpus.store.base import (
 )
 from corpus.store.connection import Connection, Row
 from corpus.store.core import SQLCore
+from corpus.store.derived import query_tokens
 from corpus.store.records import chunks, profile_of, to_json
 from corpus.store.sql_parts import chunked
-from matcher.query_tokens import current_form, stored_form
 
 
 class EnterpriseTables(SQLCore):
@@ -71,10 +71,11 @@ class EnterpriseTables(SQLCore):
         # Unchanged profiles whose query tokens are missing (rows of before v30), of another tokenizer or of
         # another query text (``query_text`` changed): cut anew, with no snapshot (the profile is the same).
         tokens = {row["id"]: row["query_tokens"] for row in rows}
+        derivation = query_tokens()
         refresh = []
         for profile, payload in chunk:
-            if current.get(profile.id) == payload:
-                form = current_form(tokens[profile.id], profile.to_dict())
+            if derivation is not None and current.get(profile.id) == payload:
+                form = derivation.current_form(tokens[profile.id], profile.to_dict())
                 if form != tokens[profile.id]:
                     refresh.append((form, profile.id))
         if refresh:
@@ -105,7 +106,7 @@ class EnterpriseTables(SQLCore):
                     p.industry_code,
                     payload,
                     now,
-                    stored_form(p.to_dict()),
+                    derivation.stored_form(p.to_dict()) if derivation is not None else None,
                 )
                 for n, (p, payload) in enumerate(changed)
             ],
@@ -163,6 +164,9 @@ class EnterpriseTables(SQLCore):
         cost CPU, never a wrong answer; ``policymatch index build`` calls this after an upgrade. No
         snapshot and no change-feed entry: the profiles are the same.
         """
+        derivation = query_tokens()
+        if derivation is None:
+            return 0  # nothing installed that could cut them (no matcher in this process)
         last, done = "", 0
         while True:
             rows = (
@@ -177,7 +181,7 @@ class EnterpriseTables(SQLCore):
                 return done
             stale = []
             for row in rows:
-                form = current_form(row["query_tokens"], profile_of(row["profile"]).to_dict())
+                form = derivation.current_form(row["query_tokens"], profile_of(row["profile"]).to_dict())
                 if form != row["query_tokens"]:
                     stale.append((form, row["id"]))
             if stale:

@@ -81,3 +81,32 @@ def test_refresh_recuts_every_missing_or_stale_row_and_only_those(store, backend
     assert backend.rows("SELECT query_tokens FROM enterprises WHERE id = 'e3'") == current
     assert [store.enterprise_snapshot_id(e) for e in ("e1", "e2", "e3")] == snapshots
     assert store.refresh_query_tokens() == 0  # all current now
+
+
+def test_the_store_imports_no_matcher_and_writes_no_tokens_until_the_matcher_says_how(tmp_path):
+    """``corpus/`` knows nothing above it: in a process that never imported ``matcher`` profiles are stored without
+    tokens (a match then cuts the query itself), and stored ones are left alone."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    script = f"""
+import sys
+sys.path[:0] = [{str(root)!r}, {str(root / "tests" / "corpus")!r}]
+from store_records import profile
+from corpus.store import open_store
+store = open_store({str(tmp_path / "s.db")!r})
+counts = store.upsert_enterprises([profile("e1", business_scope="软件开发")])
+assert counts.inserted == 1, counts
+assert store.get_enterprise_for_match("e1")[1] is None
+assert store.refresh_query_tokens() == 0
+print(sorted(m for m in sys.modules if m == "matcher" or m.startswith("matcher.")))
+import matcher  # installs how tokens are formed
+assert store.refresh_query_tokens() == 1
+assert store.get_enterprise_for_match("e1")[1] is not None
+store.close()
+"""
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"  # the store wrote and read profiles without the matcher
