@@ -274,20 +274,17 @@ def _mark_seen(run: Any, full: Corpus, splits: list[str]) -> None:
     }
 
 
-def eligibility_command(args: argparse.Namespace) -> int:
-    """``eval eligibility`` on the real corpus: ingest whole documents and profiles, score the target lists."""
-    from api.settings import get_settings
+def eligibility_command(args: argparse.Namespace, encoder: Any) -> int:
+    """``eval eligibility`` on the real corpus: ingest whole documents and profiles, score the target lists.
+
+    ``encoder`` is the active model, as the door that runs the command builds it from its settings.
+    """
     from eval.real_eval import iter_splits, run_eligibility
-    from models.bootstrap import ensure_default_model
-    from models.factory import make_encoder
 
     splits = list(dict.fromkeys(iter_splits(args.split)))
     full = _load(args)
     corpus = full.subset(splits)
     profiles = read_profiles(args.profiles)
-    settings = get_settings()
-    ensure_default_model(settings.models_dir, progress=False)
-    encoder = make_encoder(settings.encoder_backend, "active", settings.models_dir)
     run = run_eligibility(corpus, profiles, encoder, metadata=args.metadata, ranking=not args.no_ranking)
     run.extra["model_id"] = str(encoder.model_id)
     run.extra["profiles"] = len(profiles)

@@ -5,7 +5,8 @@ and writes a new model folder (same tokenizer, prompts, pooling). :func:`distill
 then trains the pruned model for a fixed time so that its vectors approach the teacher's
 (cosine loss on the teacher's own vectors), on the project's own text: demo policy items
 (as passages), demo enterprise profiles (as queries) and the shipped policy sentences —
-never evaluation text. :func:`distillation_texts` lists that text.
+never evaluation text (:func:`eval.bench.bulk_encode.distillation_texts` lists that text: it is
+the project's text, above this layer).
 """
 
 from __future__ import annotations
@@ -40,22 +41,6 @@ def prune_layers(src_dir: Path, out_dir: Path, keep: Sequence[int] = DEFAULT_KEE
     out_dir.mkdir(parents=True, exist_ok=True)
     model.save(str(out_dir))
     return out_dir
-
-
-def distillation_texts(
-    n_policies: int = 60, n_enterprises: int = 1500, seed: int = 7
-) -> list[tuple[str, str]]:
-    """(kind, text) pairs of the project's own text: demo items (passage), demo profiles (query), shipped sentences (both)."""
-    from corpus.demo.generator import generate
-    from eval.bench.encode import policy_sentences
-    from matcher.encoder_text import dense_text, item_text
-
-    corpus = generate(seed, n_policies, n_enterprises)
-    pairs: list[tuple[str, str]] = [("passage", item_text(i.title, i.text)) for i in corpus.items]
-    pairs += [("query", t) for t in (dense_text(p) for p in corpus.iter_enterprises()) if t]
-    for sentence in policy_sentences():
-        pairs += [("passage", sentence), ("query", sentence)]
-    return pairs
 
 
 def distill_student(

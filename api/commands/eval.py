@@ -163,22 +163,23 @@ def _retrieval(args: argparse.Namespace) -> int:
 
 
 def _eligibility(args: argparse.Namespace) -> int:
-    if args.set_dir is None:
-        from eval.real_cli import eligibility_command
-
-        return eligibility_command(args)
     from api.settings import get_settings
-    from eval.eligibility_run import run_eligibility
-    from eval.sets import read_eligibility_set
     from models.bootstrap import ensure_default_model
     from models.factory import make_encoder
-    from models.registry import ModelRegistry
 
     settings = get_settings()
-    eset = read_eligibility_set(args.set_dir)
     # The active model judges `semantic` conditions, as the service does.
     ensure_default_model(settings.models_dir, progress=False)
     encoder = make_encoder(settings.encoder_backend, "active", settings.models_dir)
+    if args.set_dir is None:
+        from eval.real_cli import eligibility_command
+
+        return eligibility_command(args, encoder)
+    from eval.eligibility_run import run_eligibility
+    from eval.sets import read_eligibility_set
+    from models.registry import ModelRegistry
+
+    eset = read_eligibility_set(args.set_dir)
     version = ModelRegistry(settings.models_dir).active().version
     run = run_eligibility(
         eset,

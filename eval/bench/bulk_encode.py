@@ -53,12 +53,28 @@ class Named:
     encoder: Encoder
 
 
+def distillation_texts(
+    n_policies: int = 60, n_enterprises: int = 1500, seed: int = 7
+) -> list[tuple[str, str]]:
+    """(kind, text) pairs of the project's own text: demo items (passage), demo profiles (query), shipped sentences (both)."""
+    from corpus.demo.generator import generate
+    from eval.bench.encode import policy_sentences
+    from matcher.encoder_text import dense_text, item_text
+
+    corpus = generate(seed, n_policies, n_enterprises)
+    pairs: list[tuple[str, str]] = [("passage", item_text(i.title, i.text)) for i in corpus.items]
+    pairs += [("query", t) for t in (dense_text(p) for p in corpus.iter_enterprises()) if t]
+    for sentence in policy_sentences():
+        pairs += [("passage", sentence), ("query", sentence)]
+    return pairs
+
+
 def build_candidates(
     teacher_dir: Path, work: Path, *, distil_seconds: float, say: Callable[[str], None]
 ) -> dict[str, Path]:
     """Build (or reuse) every candidate's folder under ``work``; name -> folder."""
     from models.onnx_export import export_onnx
-    from models.pruned import DEFAULT_KEEP, distill_student, distillation_texts, prune_layers
+    from models.pruned import DEFAULT_KEEP, distill_student, prune_layers
     from models.static_model import build_static_model, token_vectors
 
     work.mkdir(parents=True, exist_ok=True)

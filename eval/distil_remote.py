@@ -1,8 +1,8 @@
-"""Distil pruned e5 students from a pack (``models.distil_pack``) on whatever torch device is there.
+"""Distil pruned e5 students from a pack (``eval.distil_pack``) on whatever torch device is there.
 
 Run from the repository root, with nothing but numpy, torch and transformers::
 
-    python -m models.distil_remote --pack distil/pack.npz --out OUT --seconds 200 --students own own+train
+    python -m eval.distil_remote --pack distil/pack.npz --out OUT --seconds 200 --students own own+train
 
 For each student (named by the pack's text set it trains on): the teacher's 12 layers are pruned to
 ``models.pruned.DEFAULT_KEEP``; the embeddings stay the teacher's, frozen, so only the kept layers are written back

