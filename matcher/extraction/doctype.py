@@ -180,7 +180,8 @@ def _to_come(text: str, match: re.Match[str]) -> bool:
 # item with no condition, or with its own sentence read as an `undecidable` requirement, offered to every enterprise.
 # The words below are what a grant, an application or a relief is named by; a tax return (纳税申报 / 申报表), an
 # applicant (申请人) and a dispute (申请仲裁) are procedures, not grants. A definition of a kind of enterprise
-# (…企业是指), a scope (适用于) or a list of conditions says who qualifies: the answer stays with the classifier.
+# (…企业是指), a scope (适用于), a list of conditions or where it is registered (在…注册的居民企业) says who qualifies:
+# the answer stays with the classifier.
 _ANSWER_CHARS = 800
 _GRANT_RE = re.compile(
     r"给予|补贴|补助|奖励|奖补|资助|扶持|减免|免征|免收|免除|暂免|减征|减半|停征|缓缴|缓征|返还|退还|退税|贴息|优惠"
@@ -189,6 +190,7 @@ _GRANT_RE = re.compile(
 _NO_GRANT_RE = re.compile(r"(?:纳税|预缴|汇算清缴)申报|申报表|申请仲裁|申请人")
 _QUALIFIES_RE = re.compile(
     r"企业(?:是指|系指|指|包括)|适用于|适用范围|符合[^。；;\n]{0,30}条件|下列条件|具备[^。；;\n]{0,10}条件|须满足|条件之一"
+    r"|(?:注册|登记|成立)的[^。；;，,、\n]{0,8}企业"
 )
 # The title of an official document: 关于… or a document word at its end (a word inside 《》 names another document).
 _OFFICIAL_TITLE_RE = re.compile(rf"^关于|(?:{_DOCUMENT_WORDS}|函|令)(?:[（(][^）)]{{0,12}}[）)])?$")
@@ -202,6 +204,25 @@ _MONEY_RE = re.compile(r"补贴|补助|奖励|奖补|资助|减免|免征|返还
 def _unquoted(text: str) -> str:
     """Drop the short quoted names that name no money or relief (see ``_QUOTED_NAME_RE``)."""
     return _QUOTED_NAME_RE.sub(lambda m: m.group(0) if _MONEY_RE.search(m.group(0)) else "", text)
+
+
+# A procedure answer (how to file, what to submit, when the window is: docs/labelling.md, lab7a and l29) names the
+# grant it serves only inside the names of papers and steps: a form or a pledge to fill, sign or stamp
+# (…加计扣除优惠明细表, …补贴资金使用承诺函, …申请书), a filing's materials, system, window or batch (申报材料 /
+# 申报系统 / 申报批次). Such a name says what is filed, not what anyone gets. The name of a paper runs back from its
+# last word over characters with no verb, particle or conjunction between (享受补贴需填写申请表 keeps its 补贴).
+_PAPER_NAME_RE = re.compile(
+    r"[^\W的需须应可请并及和与或填提交写报传送在按由对将经向]{1,16}"
+    r"(?:明细表|归集表|汇总表|申请表|登记表|备案表|情况表|一览表|承诺函|承诺书|申请书|说明书)"
+)
+_FILING_STEP_RE = re.compile(
+    r"申请(?:书|表|材料)|申报(?:书|材料|资料|数据|系统|平台|入口|页面|时间|批次|通知)"
+)
+
+
+def _procedure_names_dropped(text: str) -> str:
+    """Drop the names of other documents (《…》), of papers to file and of filing steps: they name no grant."""
+    return _FILING_STEP_RE.sub("", _PAPER_NAME_RE.sub("", _BOOK_TITLE_RE.sub("", text)))
 
 
 # What an addressee line (各…：) ends with before its colon: bodies or persons. 各 + a colon can also open a list
@@ -244,7 +265,7 @@ def grants_nothing(title: str, text: str) -> str | None:
         # after it could grant.
         stop = _SENTENCE_START_RE.search(body, definition.end())
         body = body[stop.end() if stop else len(body) :]
-    if _GRANT_RE.search(_NO_GRANT_RE.sub("", _unquoted(body))):
+    if _GRANT_RE.search(_NO_GRANT_RE.sub("", _procedure_names_dropped(_unquoted(body)))):
         return None
     return "grants nothing"
 
