@@ -190,10 +190,12 @@ _GRANT_RE = re.compile(
 _NO_GRANT_RE = re.compile(r"(?:纳税|预缴|汇算清缴)申报|申报表|申请仲裁|申请人")
 _QUALIFIES_RE = re.compile(
     r"企业(?:是指|系指|指|包括)|适用于|适用范围|符合[^。；;\n]{0,30}条件|下列条件|具备[^。；;\n]{0,10}条件|须满足|条件之一"
-    r"|(?:注册|登记|成立)的[^。；;，,、\n]{0,8}企业"
+    r"|(?:注册|登记|成立)的[^。；;，,、\n]{0,8}企业|(?:应|须|需|必须)(?:有|具有|持有)"
 )
 # The title of an official document: 关于… or a document word at its end (a word inside 《》 names another document).
-_OFFICIAL_TITLE_RE = re.compile(rf"^关于|(?:{_DOCUMENT_WORDS}|函|令)(?:[（(][^）)]{{0,12}}[）)])?$")
+_OFFICIAL_TITLE_RE = re.compile(
+    rf"^(?:[^\W\d]{{2,30}}?(?:局|委|厅|部|办|府|室|会|院|署|中心))?关于|(?:{_DOCUMENT_WORDS}|函|令)(?:[（(][^）)]{{0,12}}[）)])?$"
+)
 _BOOK_TITLE_RE = re.compile(r"《[^》]*》")
 # A short name in quotation marks (“项目申报” for a button, a column or a menu) names a thing on a page, not a grant;
 # one that names money or a relief (“稳岗返还”) still counts.
@@ -248,6 +250,33 @@ _DEFINITION_RE = re.compile(
 )
 
 
+# 申请 / 申报 / 申领 name a grant where the answer says who may (or may not) file — 可 / 能 / 允许 / 准予 / 有权 / 不得
+# before it in its clause (可申请…补贴, 均可进行项目申报, 核定征收的企业不能申报) — or what is applied for, as the verb
+# before its object (企业申请实行…工作制: how to apply for an approval is a policy, docs/labelling.md lab7b). The filing
+# as a thing — returned, given up, made offline, its time (申报将被退回 / 放弃申报 / 线下申报。/ 申报时), what is filed
+# (所申报) — is a step of a procedure (lab7a: how the office reviews).
+_FILING_WORDS = frozenset({"申请", "申报", "申领"})
+_MAY_FILE_RE = re.compile(r"可|能|允许|准予|有权|不得")
+_CLAUSE_START_RE = re.compile(r"[，,。；;：:！!？?\n]")
+_FILING_AS_THING_RE = re.compile(r"[，,。；;、：:！!？?）)\n]|$|的|时|将|被|审核|审查|受理|退回")
+
+
+def _names_a_grant(text: str) -> bool:
+    """Tell whether a text names a grant: a word of ``_GRANT_RE``; a filing word as a verb or where one may file."""
+    for found in _GRANT_RE.finditer(text):
+        if found.group(0) not in _FILING_WORDS:
+            return True
+        as_thing = text[found.start() - 1 : found.start()] == "所" or _FILING_AS_THING_RE.match(
+            text, found.end()
+        )
+        if not as_thing:
+            return True
+        start = max((m.end() for m in _CLAUSE_START_RE.finditer(text, 0, found.start())), default=0)
+        if _MAY_FILE_RE.search(text, start, found.start()):
+            return True
+    return False
+
+
 def grants_nothing(title: str, text: str) -> str | None:
     """Return why a short answer that grants nothing is no policy (see ``_GRANT_RE``), or None when it may be one."""
     body = text.strip()
@@ -265,7 +294,7 @@ def grants_nothing(title: str, text: str) -> str | None:
         # after it could grant.
         stop = _SENTENCE_START_RE.search(body, definition.end())
         body = body[stop.end() if stop else len(body) :]
-    if _GRANT_RE.search(_NO_GRANT_RE.sub("", _procedure_names_dropped(_unquoted(body)))):
+    if _names_a_grant(_NO_GRANT_RE.sub("", _procedure_names_dropped(_unquoted(body)))):
         return None
     return "grants nothing"
 

@@ -51,3 +51,47 @@ def test_a_grant_named_only_in_papers_and_filing_steps_is_no_grant(text: str) ->
 )
 def test_a_grant_outside_the_names_of_papers_or_who_qualifies_is_not_ruled_out(text: str) -> None:
     assert _evidence(text) != "grants nothing"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # The filing as a thing: returned, given up.
+        "材料初审未通过的，该次申报被退回；十日内不补正的，视同放弃申报。",
+        # Made offline, refused.
+        "纸质材料和线下申报，均不受理。",
+        # What is filed (所申报).
+        "附件为所申报产品的检测报告和用户使用证明。",
+        # When it was filed.
+        "职称证书上的姓名以申报时填写的为准，如需更正请联系发证单位。",
+    ],
+)
+def test_a_filing_named_as_a_step_of_a_procedure_is_no_grant(text: str) -> None:
+    kind = classify_document(text, title=text[:30])
+    assert (kind.is_policy, kind.evidence) == (False, "grants nothing")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # What is applied for, after the verb: how to apply for an approval is a policy (labelling lab7b).
+        "企业申请实行不定时工作制，须在网上办事大厅提交岗位说明。",
+        # Who may file, and who may not.
+        "联合研发项目的各合作方均可申报。",
+        "按核定方式缴纳所得税的企业不能申报。",
+        # A prerequisite the enterprise must have (应有 / 须具有) says who qualifies.
+        "参与市级专项的，企业须具有不低于总投入三成的配套资金，并在申报材料中写明。",
+    ],
+)
+def test_a_filing_one_may_make_or_whose_object_is_named_is_not_ruled_out(text: str) -> None:
+    assert _evidence(text) != "grants nothing"
+
+
+def test_an_issuers_name_before_its_about_is_still_an_official_title() -> None:
+    text = "一、设立专人对接企业，帮助处理开工中遇到的问题。联系人：张三，电话：12345678。"
+    # 某局关于…的说明 is an official document: the reading is the classifier's.
+    assert (
+        classify_document(text, title="某区经济和信息化局关于落实扶持政策的说明").evidence != "grants nothing"
+    )
+    # Without the issuer's word before 关于, a title like it is no official one.
+    assert classify_document(text, title="落实扶持政策的说明").evidence == "grants nothing"
