@@ -261,9 +261,23 @@ _CLAUSE_START_RE = re.compile(r"[，,。；;：:！!？?\n]")
 _FILING_AS_THING_RE = re.compile(r"[，,。；;、：:！!？?）)\n]|$|的|时|将|被|审核|审查|受理|退回")
 
 
+# A clause that says why (由于… / 因为… / 为了… / 以保证… / 以确保…) names the grant a rule serves, not one it gives:
+# an answer explaining why a registration moved from one party to another (由于受托机构已享受…优惠，…，以便委托企业
+# 享受减免) grants nothing of its own.
+_WHY_CLAUSE_RE = re.compile(r"由于|因为|为了|以保证|以确保|以便|旨在")
+# A clause whose predicate is how a thing is handled (…采取…的办理方式 / 办理流程 / 办理程序) tells the procedure of the
+# grant it names (docs/labelling.md, lab5's 办理方式 answer and lab7a), not the grant.
+_HANDLING_CLAUSE_END_RE = re.compile(r"(?:办理方式|办理流程|办理程序|办理时限)$")
+
+
 def _names_a_grant(text: str) -> bool:
-    """Tell whether a text names a grant: a word of ``_GRANT_RE``; a filing word as a verb or where one may file."""
+    """Tell whether a text names a grant outside a clause of reasons or handling (a filing word: see above)."""
     for found in _GRANT_RE.finditer(text):
+        start = max((m.end() for m in _CLAUSE_START_RE.finditer(text, 0, found.start())), default=0)
+        stop = _CLAUSE_START_RE.search(text, found.end())
+        clause = text[start : stop.start() if stop else len(text)].strip()
+        if _WHY_CLAUSE_RE.match(clause) or _HANDLING_CLAUSE_END_RE.search(clause):
+            continue
         if found.group(0) not in _FILING_WORDS:
             return True
         as_thing = text[found.start() - 1 : found.start()] == "所" or _FILING_AS_THING_RE.match(
@@ -271,7 +285,6 @@ def _names_a_grant(text: str) -> bool:
         )
         if not as_thing:
             return True
-        start = max((m.end() for m in _CLAUSE_START_RE.finditer(text, 0, found.start())), default=0)
         if _MAY_FILE_RE.search(text, start, found.start()):
             return True
     return False

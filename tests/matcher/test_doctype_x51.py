@@ -95,3 +95,29 @@ def test_an_issuers_name_before_its_about_is_still_an_official_title() -> None:
     )
     # Without the issuer's word before 关于, a title like it is no official one.
     assert classify_document(text, title="落实扶持政策的说明").evidence == "grants nothing"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # Why a registration moved from one party to another: the relief is named only in the reasons.
+        "由于受托机构本身已享受税收优惠，登记改由委托企业办理，以便委托企业及时享受减免。",
+        # How a relief is handled (its 办理方式), not the relief.
+        "企业享受技术改造补助采取“网上填报、自主判断、资料自存”的办理方式。",
+    ],
+)
+def test_a_grant_named_only_in_a_reason_or_in_how_it_is_handled_is_no_grant(text: str) -> None:
+    kind = classify_document(text, title=text[:30])
+    assert (kind.is_policy, kind.evidence) == (False, "grants nothing")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # A purpose first, the grant in the clause after it.
+        "为了支持企业研发，对研发投入超过500万元的企业给予10%的补助。",
+        "由于疫情影响，受困企业可申请缓缴社会保险费。",
+    ],
+)
+def test_a_grant_after_its_reason_is_still_a_grant(text: str) -> None:
+    assert _evidence(text) != "grants nothing"
