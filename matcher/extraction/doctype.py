@@ -180,7 +180,8 @@ def _to_come(text: str, match: re.Match[str]) -> bool:
 # item with no condition, or with its own sentence read as an `undecidable` requirement, offered to every enterprise.
 # The words below are what a grant, an application or a relief is named by; a tax return (纳税申报 / 申报表), an
 # applicant (申请人) and a dispute (申请仲裁) are procedures, not grants. A definition of a kind of enterprise
-# (…企业是指), a scope (适用于) or a list of conditions says who qualifies: the answer stays with the classifier.
+# (…企业是指), a scope (适用于), a list of conditions or where it is registered (在…注册的居民企业) says who qualifies:
+# the answer stays with the classifier.
 _ANSWER_CHARS = 800
 _GRANT_RE = re.compile(
     r"给予|补贴|补助|奖励|奖补|资助|扶持|减免|免征|免收|免除|暂免|减征|减半|停征|缓缴|缓征|返还|退还|退税|贴息|优惠"
@@ -189,9 +190,12 @@ _GRANT_RE = re.compile(
 _NO_GRANT_RE = re.compile(r"(?:纳税|预缴|汇算清缴)申报|申报表|申请仲裁|申请人")
 _QUALIFIES_RE = re.compile(
     r"企业(?:是指|系指|指|包括)|适用于|适用范围|符合[^。；;\n]{0,30}条件|下列条件|具备[^。；;\n]{0,10}条件|须满足|条件之一"
+    r"|(?:注册|登记|成立)的[^。；;，,、\n]{0,8}企业|(?:应|须|需|必须)(?:有|具有|持有)"
 )
 # The title of an official document: 关于… or a document word at its end (a word inside 《》 names another document).
-_OFFICIAL_TITLE_RE = re.compile(rf"^关于|(?:{_DOCUMENT_WORDS}|函|令)(?:[（(][^）)]{{0,12}}[）)])?$")
+_OFFICIAL_TITLE_RE = re.compile(
+    rf"^(?:[^\W\d]{{2,30}}?(?:局|委|厅|部|办|府|室|会|院|署|中心))?关于|(?:{_DOCUMENT_WORDS}|函|令)(?:[（(][^）)]{{0,12}}[）)])?$"
+)
 _BOOK_TITLE_RE = re.compile(r"《[^》]*》")
 # A short name in quotation marks (“项目申报” for a button, a column or a menu) names a thing on a page, not a grant;
 # one that names money or a relief (“稳岗返还”) still counts.
@@ -202,6 +206,25 @@ _MONEY_RE = re.compile(r"补贴|补助|奖励|奖补|资助|减免|免征|返还
 def _unquoted(text: str) -> str:
     """Drop the short quoted names that name no money or relief (see ``_QUOTED_NAME_RE``)."""
     return _QUOTED_NAME_RE.sub(lambda m: m.group(0) if _MONEY_RE.search(m.group(0)) else "", text)
+
+
+# A procedure answer (how to file, what to submit, when the window is: docs/labelling.md, lab7a and l29) names the
+# grant it serves only inside the names of papers and steps: a form or a pledge to fill, sign or stamp
+# (…加计扣除优惠明细表, …补贴资金使用承诺函, …申请书), a filing's materials, system, window or batch (申报材料 /
+# 申报系统 / 申报批次). Such a name says what is filed, not what anyone gets. The name of a paper runs back from its
+# last word over characters with no verb, particle or conjunction between (享受补贴需填写申请表 keeps its 补贴).
+_PAPER_NAME_RE = re.compile(
+    r"[^\W的需须应可请并及和与或填提交写报传送在按由对将经向]{1,16}"
+    r"(?:明细表|归集表|汇总表|申请表|登记表|备案表|情况表|一览表|承诺函|承诺书|申请书|说明书)"
+)
+_FILING_STEP_RE = re.compile(
+    r"申请(?:书|表|材料)|申报(?:书|材料|资料|数据|系统|平台|入口|页面|时间|批次|通知)"
+)
+
+
+def _procedure_names_dropped(text: str) -> str:
+    """Drop the names of other documents (《…》), of papers to file and of filing steps: they name no grant."""
+    return _FILING_STEP_RE.sub("", _PAPER_NAME_RE.sub("", _BOOK_TITLE_RE.sub("", text)))
 
 
 # What an addressee line (各…：) ends with before its colon: bodies or persons. 各 + a colon can also open a list
@@ -227,6 +250,46 @@ _DEFINITION_RE = re.compile(
 )
 
 
+# 申请 / 申报 / 申领 name a grant where the answer says who may (or may not) file — 可 / 能 / 允许 / 准予 / 有权 / 不得
+# before it in its clause (可申请…补贴, 均可进行项目申报, 核定征收的企业不能申报) — or what is applied for, as the verb
+# before its object (企业申请实行…工作制: how to apply for an approval is a policy, docs/labelling.md lab7b). The filing
+# as a thing — returned, given up, made offline, its time (申报将被退回 / 放弃申报 / 线下申报。/ 申报时), what is filed
+# (所申报) — is a step of a procedure (lab7a: how the office reviews).
+_FILING_WORDS = frozenset({"申请", "申报", "申领"})
+_MAY_FILE_RE = re.compile(r"可|能|允许|准予|有权|不得")
+_CLAUSE_START_RE = re.compile(r"[，,。；;：:！!？?\n]")
+_FILING_AS_THING_RE = re.compile(r"[，,。；;、：:！!？?）)\n]|$|的|时|将|被|审核|审查|受理|退回")
+
+
+# A clause that says why (由于… / 因为… / 为了… / 以保证… / 以确保…) names the grant a rule serves, not one it gives:
+# an answer explaining why a registration moved from one party to another (由于受托机构已享受…优惠，…，以便委托企业
+# 享受减免) grants nothing of its own.
+_WHY_CLAUSE_RE = re.compile(r"由于|因为|为了|以保证|以确保|以便|旨在")
+# A clause whose predicate is how a thing is handled (…采取…的办理方式 / 办理流程 / 办理程序) tells the procedure of the
+# grant it names (docs/labelling.md, lab5's 办理方式 answer and lab7a), not the grant.
+_HANDLING_CLAUSE_END_RE = re.compile(r"(?:办理方式|办理流程|办理程序|办理时限)$")
+
+
+def _names_a_grant(text: str) -> bool:
+    """Tell whether a text names a grant outside a clause of reasons or handling (a filing word: see above)."""
+    for found in _GRANT_RE.finditer(text):
+        start = max((m.end() for m in _CLAUSE_START_RE.finditer(text, 0, found.start())), default=0)
+        stop = _CLAUSE_START_RE.search(text, found.end())
+        clause = text[start : stop.start() if stop else len(text)].strip()
+        if _WHY_CLAUSE_RE.match(clause) or _HANDLING_CLAUSE_END_RE.search(clause):
+            continue
+        if found.group(0) not in _FILING_WORDS:
+            return True
+        as_thing = text[found.start() - 1 : found.start()] == "所" or _FILING_AS_THING_RE.match(
+            text, found.end()
+        )
+        if not as_thing:
+            return True
+        if _MAY_FILE_RE.search(text, start, found.start()):
+            return True
+    return False
+
+
 def grants_nothing(title: str, text: str) -> str | None:
     """Return why a short answer that grants nothing is no policy (see ``_GRANT_RE``), or None when it may be one."""
     body = text.strip()
@@ -244,7 +307,7 @@ def grants_nothing(title: str, text: str) -> str | None:
         # after it could grant.
         stop = _SENTENCE_START_RE.search(body, definition.end())
         body = body[stop.end() if stop else len(body) :]
-    if _GRANT_RE.search(_NO_GRANT_RE.sub("", _unquoted(body))):
+    if _names_a_grant(_NO_GRANT_RE.sub("", _procedure_names_dropped(_unquoted(body)))):
         return None
     return "grants nothing"
 

@@ -196,9 +196,9 @@ def test_a_short_answer_that_grants_nothing_is_no_policy(text: str) -> None:
         # What an enterprise can get or apply for.
         "在本市注册的小微企业可申请一次性吸纳就业补贴，每招用一人补贴2000元。",
         "企业开展研发活动的，可享受研发费用加计扣除，在汇算清缴时办理。",
-        # How to apply for something it can get is a policy too (an application form, an approval).
-        "企业登录服务平台填写认定申请书，上传营业执照扫描件，提交至主管部门。",
+        # How to apply for something it can get is a policy too (an approval; a form named beside what it claims).
         "企业实行特殊工时制度的，应向人社部门提出行政许可申请。",
+        "企业登录服务平台填写稳岗补贴申请书，上传营业执照扫描件，申领稳岗补贴。",
         # Who qualifies: a definition of a kind of enterprise, a scope, a list of conditions.
         "按照评价办法，创新型中小企业是指拥有自主知识产权并从事研发活动的中小企业。",
         "本办法适用于在本区登记注册的软件企业。",
