@@ -90,3 +90,19 @@ def test_a_paper_issued_by_another_body_is_a_requirement() -> None:
 def test_a_named_paper_keeps_its_closing_bracket() -> None:
     spans = _stand_ins("企业凭县级以上民政部门出具的《困难认定证明》申请减免。")
     assert spans == ["凭县级以上民政部门出具的《困难认定证明》"]
+
+
+# --- （责任单位：…）: the offices in charge, no one the measure is for -------------------------------
+
+
+def test_the_offices_in_charge_stand_in_for_no_requirement() -> None:
+    text = "（三）降低融资成本。鼓励各金融机构通过下调贷款利率，加大对企业的支持力度。（责任单位：市金融局、市人民银行）"
+    assert not any("责任单位" in s for s in _stand_ins(text))
+    text = "（五）延长缴费期限。缴费期限延长至6月底。[责任单位：市人社局，各区政府]"
+    assert not any("责任单位" in s for s in _stand_ins(text))
+
+
+def test_a_part_naming_whom_it_is_for_still_stands_in_beside_the_offices() -> None:
+    text = "对吸纳退役军人就业的小区物业公司给予一次性补助。（责任单位：市退役军人事务局）"
+    spans = _stand_ins(text)
+    assert spans and not any("责任单位" in s for s in spans), spans
