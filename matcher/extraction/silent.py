@@ -28,6 +28,13 @@ _EVERYONE_RE = re.compile(
 )
 
 
+# （责任单位：市财政局、市人民银行） / 牵头单位 / 联系人: the offices in charge of the measure and whom to call, no one
+# it is for (单位 there is the office's).
+_IN_CHARGE_RE = re.compile(
+    r"[\s　]*[（(\[【]?[\s　]*(?:责任单位|责任部门|牵头单位|牵头部门|配合单位|配合部门|实施单位|联系单位|联系人|联系电话|咨询电话)"
+)
+
+
 def _subject_part(text: str, parts: Sequence[_Span]) -> tuple[int, int] | None:
     """Return the words of the first part that names whom the item is for (after any heading), or None.
 
@@ -41,7 +48,9 @@ def _subject_part(text: str, parts: Sequence[_Span]) -> tuple[int, int] | None:
     body = [
         p
         for p in body
-        if not _PROCEDURE_RE.search(text, p.start, p.end) and not _TARGET_RE.search(text, p.start, p.end)
+        if not _PROCEDURE_RE.search(text, p.start, p.end)
+        and not _TARGET_RE.search(text, p.start, p.end)
+        and not _IN_CHARGE_RE.match(text, p.start, p.end)
     ]
     for part in [p for p in body if _SUBJECT_RE.search(text, p.start, p.end)] + body:
         span = _fallback_span(text, part)

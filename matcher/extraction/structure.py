@@ -119,6 +119,67 @@ def _unread_kinds(norm: str, found: list[_Found]) -> list[_Found]:
     return out
 
 
+# The tax guides' layout (申报享受税费优惠政策指引): a title, then 【享受主体】 whom the relief is for, 【优惠内容】 what it
+# grants, 【享受条件】 what the beneficiary must meet, 【政策依据】 the rules. 享受主体 and 享受条件 say whom it is for.
+_GUIDE_SECTION_RE = re.compile(r"【(享受主体|享受条件|优惠内容|政策依据)】")
+_FOR_WHOM_SECTIONS = ("享受主体", "享受条件")
+# A threshold (比例达到2%（含）以上 / 须占营业收入的60%以上): a tier of the relief, kept wherever it is said.
+_GUIDE_THRESHOLD_RE = re.compile(
+    r"[\d%％一二三四五六七八九十两][^\d，,。；;、]{0,5}?(?:（含）|\(含\))?(?:以上|以下|以内)|不(?:得)?(?:低|少)于"
+)
+# What the body of a guide says of claiming the relief, not of whom it is for: whoever takes it (缴纳人享受减征优惠的，
+# 可自行申报 / 适用本项政策的，应当在年度汇算时说明), a relief that follows from the one granted (其收入免征增值税的，
+# 同时免征教育费附加), a refund of what was paid before (已缴纳的税款予以退还), and the steps of the filing (应当在
+# 申报表中注明 / 应当于次月完成).
+_CLAIM_RE = re.compile(
+    r"(?:享受|适用)[^，。；;]{0,24}?(?:政策|优惠)$|(?:免征|减征|免收)[^，。；;]{0,24}?(?:税|费|附加)$"
+    r"|已(?:征|缴纳?)[^，。；;]{0,24}?(?:退还|抵减)|(?:须|需|应当?)(?:于|在|将|填写|注明|开具|留存)"
+)
+
+
+def _guide_sections(norm: str) -> tuple[int, list[tuple[int, int]]] | None:
+    """Return where a guide-laid item's title ends and the spans of its 享受主体 / 享受条件 sections, else None."""
+    marks = list(_GUIDE_SECTION_RE.finditer(norm))
+    if not any(m.group(1) == "享受主体" for m in marks):
+        return None
+    ends = [m.start() for m in marks[1:]] + [len(norm)]
+    sections = [
+        (m.end(), end) for m, end in zip(marks, ends, strict=True) if m.group(1) in _FOR_WHOM_SECTIONS
+    ]
+    return marks[0].start(), sections
+
+
+def _outside_for_whom(norm: str, found: list[_Found]) -> list[_Found]:
+    """Drop the free-text stand-ins a guide-laid item reads in its title and in what it says of claiming the relief.
+
+    The title (（二）具备冷链仓储能力的经营者减征水利建设基金) names the relief, and 【享受主体】 says whom it is for;
+    the body's words of claiming it (_CLAIM_RE) restate the relief. A stand-in with a threshold (须占营业收入的60%以上)
+    is kept, and so is every other one of 【优惠内容】 (对社区食堂自用的房屋，免征… — a tier of the relief). Only
+    where a finding reaches into a for-whom section: else what is outside is all the item says.
+    """
+    laid = _guide_sections(norm)
+    if laid is None:
+        return found
+    title_end, sections = laid
+
+    def crosses(f: _Found) -> bool:
+        return any(f.start < end and start < f.end for start, end in sections)
+
+    if not any(crosses(f) for f in found):
+        return found
+
+    def restates(f: _Found) -> bool:
+        if (
+            f.condition.field != "undecidable"
+            or crosses(f)
+            or _GUIDE_THRESHOLD_RE.search(norm, f.start, f.end)
+        ):
+            return False
+        return f.end <= title_end or bool(_CLAIM_RE.search(norm, f.start, f.end))
+
+    return [f for f in found if not restates(f)]
+
+
 def extract_entries(
     text: str, *, region_code: str | None = None, issued: str | dt.date | None = None
 ) -> tuple[Entry, ...]:
@@ -198,6 +259,7 @@ def extract_entries(
     kept += stand_ins
     kept += _unread_kinds(norm, kept)
     kept += _unheld_exceptions(norm, kept, parts)
+    kept = _outside_for_whom(norm, kept)
     duties: dict[int, int] = {}
     kept = [
         f for f in kept if f.condition.field != "undecidable" or not _in_others_duty(norm, f, parts, duties)

@@ -219,6 +219,9 @@ UNDECIDABLE_PATTERNS = (
     r"(?:按月|每月)[^，；。、且并]{0,6}?不低于[^，；。]{0,10}最低工资[^，；。]{0,24}?(?=的[，；。]|[，；。]|$)",
     r"符合[^，；。]{0,12}(?:功能定位|发展方向|产业政策)[^，；。]{0,10}",
     r"信誉良好|诚信经营",
+    # A paper another body issues that the claim rests on (申请人凭街道办事处出具的困难证明办理减免): the applicant
+    # must hold it — a requirement no profile field holds.
+    r"凭[^，；。]{2,30}?(?:开具|出具|签发)的[^，；。的]{0,12}?(?:函|证明|证书|凭证|文件)》?",
     r"(?:组织)?[^，；。]{0,20}参加就业见习",
     r"劳务派遣单位除外|机关事业单位除外",
     # What a 须/应 sentence asks of the applicant (申报企业须通过两化融合管理体系贯标评定).
