@@ -17,6 +17,7 @@ Run: ``PYTHONPATH=$PWD python -m eval.fusion_choice SET_DIR [SET_DIR ...] [--ben
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import json
 import sys
@@ -44,11 +45,30 @@ class SetScores:
     passage: np.ndarray
     dense: np.ndarray
     relevant: tuple[frozenset[int], ...]
+    # Each document's number of dense windows (``matcher.retrieval.chunk_text`` as served); None: not read.
+    windows: np.ndarray | None = None
 
     def subset(self, rows: Sequence[int], name: str, relevant: Sequence[frozenset[int]]) -> SetScores:
         """Return the same documents with only these questions (``relevant``: their kept answers)."""
         index = np.asarray(rows, dtype=np.int64)
-        return SetScores(name, self.bm25[index], self.passage[index], self.dense[index], tuple(relevant))
+        return SetScores(
+            name, self.bm25[index], self.passage[index], self.dense[index], tuple(relevant), self.windows
+        )
+
+
+def document_windows(rset: RetrievalSet) -> np.ndarray:
+    """Each document's number of dense windows as the served retriever cuts its text."""
+    from eval.compare import doc_text
+    from matcher.retrieval import RetrievalConfig, chunk_text
+
+    config = RetrievalConfig()
+    return np.array(
+        [
+            len(chunk_text(doc_text(d), config.chunk_chars, config.max_chunks, config.chunk_stride))
+            for d in rset.docs
+        ],
+        dtype=np.float64,
+    )
 
 
 def score_set(rset: RetrievalSet, encoder: Any) -> SetScores:
@@ -253,11 +273,10 @@ def markdown(report: dict[str, Any], chosen: FusionConfig) -> str:
     return "\n".join(lines) + "\n"
 
 
-def main(argv: Sequence[str]) -> int:
-    """Score the sets, choose on their training sides, print the test-side figures as JSON."""
+def read_sides(folders: Sequence[str]) -> tuple[list[SetScores], list[SetScores], str]:
+    """Each set's training and test sides scored by the served parts (cached under ``.cache``), and the encoder id."""
     from eval.leakage import split_retrieval_set
     from eval.sets import read_retrieval_set
-    from matcher.retrieval import RetrievalConfig
     from models.cached_encoder import CachedEncoder
     from models.factory import make_encoder
 
@@ -265,8 +284,7 @@ def main(argv: Sequence[str]) -> int:
     encoder = CachedEncoder(make_encoder("onnx-int8", "active", models))
     train: list[SetScores] = []
     test: list[SetScores] = []
-    publish = "--benchmarks" in argv
-    for folder in [a for a in argv if a != "--benchmarks"]:
+    for folder in folders:
         rset = read_retrieval_set(folder)
         cached = Path(".cache") / f"fusion-scores-{rset.sha256[:16]}-{encoder.model_id.replace('/', '_')}.npz"
         if cached.exists():
@@ -278,6 +296,7 @@ def main(argv: Sequence[str]) -> int:
         else:
             scores = score_set(rset, encoder)
             np.savez(cached, bm25=scores.bm25, passage=scores.passage, dense=scores.dense)
+        scores = dataclasses.replace(scores, windows=document_windows(rset))
         split = split_retrieval_set(rset)
         row_of = {q.qid: n for n, q in enumerate(rset.queries)}
         column = {d.docid: n for n, d in enumerate(rset.docs)}
@@ -289,12 +308,21 @@ def main(argv: Sequence[str]) -> int:
                     [frozenset(column[d] for d in q.docids) for q in side.queries],
                 )
             )
+    return train, test, encoder.model_id
+
+
+def main(argv: Sequence[str]) -> int:
+    """Score the sets, choose on their training sides, print the test-side figures as JSON."""
+    from matcher.retrieval import RetrievalConfig
+
+    publish = "--benchmarks" in argv
+    train, test, encoder_id = read_sides([a for a in argv if a != "--benchmarks"])
     configs = grid()
     chosen, rows = choose(train, configs)
     report: dict[str, Any] = {
         "chosen": chosen.__dict__,
         "sets": {},
-        "encoder": encoder.model_id,
+        "encoder": encoder_id,
         "n_configs": len(configs),
         "train_sets": [s.name for s in train],
         "chosen_is_served": chosen == RetrievalConfig().fusion,
