@@ -134,7 +134,10 @@ def fused_metrics(
     candidates = pools(scores) if candidates is None else candidates
     out = []
     for n, (rel, pool) in enumerate(zip(scores.relevant, candidates, strict=True)):
-        parts = PartScores(scores.bm25[n][pool], scores.passage[n][pool], scores.dense[n][pool])
+        windows = None if scores.windows is None else scores.windows[pool]
+        parts = PartScores(
+            scores.bm25[n][pool], scores.passage[n][pool], scores.dense[n][pool], None, windows
+        )
         fused = fuse(parts, config).total
         ranking = pool[np.lexsort((pool, -fused))]
         out.append(_metrics(ranking, rel))

@@ -28,9 +28,9 @@ import numpy as np
 
 from eval.fusion_choice import SetScores, _metrics, pools, read_sides
 from eval.fusion_windows import part_question_metrics, worst_leads
-from matcher.fusion import lexical_evidence, top_margin, zscore
+from matcher.fusion import LISTWISE_FEATURES, lexical_evidence, listwise_features, zscore
 
-FEATURES = ("L", "D", "D·e^−mL", "D·w", "D·e^−mL·w", "w", "L·mD", "D·mD", "L·w")
+FEATURES = LISTWISE_FEATURES
 PASSAGE_WEIGHT = 0.3
 L2 = 1e-3
 
@@ -38,26 +38,9 @@ L2 = 1e-3
 def candidate_features(
     bm25: np.ndarray, passage: np.ndarray | None, dense: np.ndarray, windows: np.ndarray
 ) -> np.ndarray:
-    """Return the (candidates, 9) features of one question's pooled candidates, in ``FEATURES`` order."""
+    """Return the (candidates, 9) features of one question's pooled candidates, as the served fusion reads them."""
     lexical = zscore(lexical_evidence(bm25, passage, PASSAGE_WEIGHT))
-    semantic = zscore(dense)
-    lexical_margin, dense_margin = top_margin(lexical), top_margin(semantic)
-    log_windows = np.log(np.maximum(np.asarray(windows, dtype=np.float64), 1.0))
-    shrink = np.exp(-lexical_margin)
-    return np.stack(
-        [
-            lexical,
-            semantic,
-            semantic * shrink,
-            semantic * log_windows,
-            semantic * shrink * log_windows,
-            log_windows,
-            lexical * dense_margin,
-            semantic * dense_margin,
-            lexical * log_windows,
-        ],
-        axis=1,
-    )
+    return listwise_features(lexical, zscore(dense), windows)
 
 
 def set_features(

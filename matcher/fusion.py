@@ -114,12 +114,62 @@ class FusionConfig:
     # when BM25 singles out one candidate sharply, dense defers to it; when BM25 is unsure, dense
     # speaks at its full weight. 0 keeps the dense weight fixed.
     lexical_confidence: float = 0.0
+    # A listwise linear model over :data:`LISTWISE_FEATURES` (one weight each, in that order): when given,
+    # the z-scored parts are combined by it instead of by the two weights above (``adaptive`` and
+    # ``lexical_confidence`` are then not read; the tag part is added as before).
+    listwise: tuple[float, ...] = ()
 
     def __post_init__(self) -> None:
         if self.method not in METHODS:
             raise ValueError(f"unknown fusion method {self.method!r}; valid: {', '.join(METHODS)}")
         if self.lexical_confidence < 0:
             raise ValueError(f"lexical_confidence must not be negative, got {self.lexical_confidence}")
+        # A saved index's retriever.json holds the weights as a JSON list.
+        object.__setattr__(self, "listwise", tuple(float(w) for w in self.listwise))
+        if self.listwise and len(self.listwise) != len(LISTWISE_FEATURES):
+            raise ValueError(
+                f"listwise needs one weight per feature ({', '.join(LISTWISE_FEATURES)}), got {len(self.listwise)}"
+            )
+        if self.listwise and self.method != "zscore":
+            raise ValueError(
+                f"a listwise fusion reads z-scored parts; method must be 'zscore', got {self.method!r}"
+            )
+
+
+# The features of a listwise fusion, per candidate of one question: the z-scored lexical part L (document
+# BM25 + passage_weight × best passage) and dense part D; each part's top-two margin over the question's
+# candidates, mL and mD (how sharply it singles one out); and w = log(number of the candidate's dense
+# windows), since dense reads a short answer whole and a long policy only by its best window.
+LISTWISE_FEATURES = ("L", "D", "D·e^−mL", "D·w", "D·e^−mL·w", "w", "L·mD", "D·mD", "L·w")
+# Which features are the lexical part's in a score breakdown (the others, and the window prior, are dense's).
+_LEXICAL_FEATURES = np.array([name.startswith("L") for name in LISTWISE_FEATURES])
+
+
+def listwise_features(lexical: np.ndarray, semantic: np.ndarray, windows: np.ndarray | None) -> np.ndarray:
+    """Return the (candidates, features) array of :data:`LISTWISE_FEATURES` from z-scored parts.
+
+    ``windows``: each candidate's number of dense windows (None: one each, as for a profile).
+    """
+    n = len(lexical)
+    log_windows = (
+        np.zeros(n) if windows is None else np.log(np.maximum(np.asarray(windows, dtype=np.float64), 1.0))
+    )
+    lexical_margin, dense_margin = top_margin(lexical), top_margin(semantic)
+    shrink = math.exp(-lexical_margin)
+    return np.stack(
+        [
+            lexical,
+            semantic,
+            semantic * shrink,
+            semantic * log_windows,
+            semantic * shrink * log_windows,
+            log_windows,
+            lexical * dense_margin,
+            semantic * dense_margin,
+            lexical * log_windows,
+        ],
+        axis=1,
+    )
 
 
 @dataclass(frozen=True)
@@ -130,6 +180,7 @@ class PartScores:
     passage: np.ndarray | None  # BM25 of each candidate's best passage (None: the retriever keeps none)
     dense: np.ndarray  # best window's cosine
     tags: np.ndarray | None = None  # the caller's tag overlap in [0, 1]
+    windows: np.ndarray | None = None  # each candidate's number of dense windows (None: one each)
 
 
 @dataclass(frozen=True)
@@ -165,6 +216,13 @@ def fuse(parts: PartScores, config: FusionConfig | None = None) -> FusedScores:
         lexical_evidence(parts.bm25, parts.passage, config.passage_weight), config.method, rrf_k=config.rrf_k
     )
     semantic = normalise(parts.dense, config.method, rrf_k=config.rrf_k)
+    tags_array = np.zeros(len(lexical)) if parts.tags is None else np.asarray(parts.tags, dtype=np.float64)
+    tags_part = config.tags_weight * tags_array
+    if config.listwise:
+        terms = listwise_features(lexical, semantic, parts.windows) * np.asarray(config.listwise)
+        bm25_part = terms[:, _LEXICAL_FEATURES].sum(axis=1)
+        dense_part = terms[:, ~_LEXICAL_FEATURES].sum(axis=1)
+        return FusedScores(bm25_part + dense_part + tags_part, bm25_part, dense_part, tags_part)
     dense_weight = config.dense_weight
     if config.lexical_confidence:
         dense_weight *= float(np.exp(-config.lexical_confidence * top_margin(lexical)))
@@ -173,8 +231,6 @@ def fuse(parts: PartScores, config: FusionConfig | None = None) -> FusedScores:
         semantic = semantic * top_margin(semantic)
     bm25_part = config.bm25_weight * lexical
     dense_part = dense_weight * semantic
-    tags_array = np.zeros(len(bm25_part)) if parts.tags is None else np.asarray(parts.tags, dtype=np.float64)
-    tags_part = config.tags_weight * tags_array
     return FusedScores(bm25_part + dense_part + tags_part, bm25_part, dense_part, tags_part)
 
 

@@ -300,7 +300,10 @@ class ItemIndex:
         if retriever.passages is not None:
             doc_ids, best = retriever.passages.best_scores(terms)
             passage = self._by_position(catalog, "passage", best, doc_ids)[positions]
-        return PartScores(bm25, passage, self._dense(catalog, retriever, query_vector, positions))
+        windows = self._chunk_matrix(catalog, retriever).windows[positions]
+        return PartScores(
+            bm25, passage, self._dense(catalog, retriever, query_vector, positions), windows=windows
+        )
 
     def _dense(
         self,
@@ -419,7 +422,12 @@ class ItemIndex:
             starts.append(starts[-1] + max(len(block), 1))
         matrix = np.ascontiguousarray(np.concatenate(blocks) if blocks else zero[:0], dtype=np.float32)
         group_items = np.searchsorted(catalog.prefix_of[items], np.arange(len(catalog.prefixes) + 1))
-        chunks = _Chunks(matrix, np.asarray(starts, dtype=np.int64), items, group_items.astype(np.int64))
+        # Each item's number of windows (an item not indexed has none), by catalog position.
+        windows = np.zeros(len(catalog.items))
+        windows[items] = [len(self._item_chunks.get(catalog.items[p].id, ())) for p in items.tolist()]
+        chunks = _Chunks(
+            matrix, np.asarray(starts, dtype=np.int64), items, group_items.astype(np.int64), windows
+        )
         self._chunks_cache = (key, chunks)
         return chunks
 
@@ -432,3 +440,4 @@ class _Chunks:
     starts: np.ndarray  # first window of the n-th item of ``items``; one more entry: the end
     items: np.ndarray  # catalog positions, ordered by (region prefix, position)
     group_items: np.ndarray  # where each prefix's items start in ``items``; one more entry: the end
+    windows: np.ndarray  # each item's number of windows, by catalog position (what a listwise fusion reads)

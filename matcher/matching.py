@@ -9,6 +9,7 @@ with the share of conditions met.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -28,7 +29,7 @@ from matcher.eligibility import (
 )
 from matcher.encoder_text import dense_of, profile_text, query_text
 from matcher.facts import result_extras
-from matcher.fusion import PartScores, fuse, rank_score
+from matcher.fusion import fuse, rank_score
 from matcher.item_catalog import ItemCatalog
 from matcher.item_index import ItemIndex
 from matcher.semantic import SemanticJudge
@@ -221,7 +222,7 @@ def match_items(
     query_vector = text_vector if wants_dense else None
     parts = index.parts(catalog, query, query_vector, candidates, stored_tokens=request.query_tokens)
     tags = catalog.tag_overlap(enterprise_tag_words(data))[candidates]
-    parts = PartScores(parts.bm25, parts.passage, parts.dense, tags)
+    parts = dataclasses.replace(parts, tags=tags)
     fused = fuse(parts, index.fusion).total if len(candidates) else np.zeros(0)
     score = rank_score(fused, rules[local], RULES_WEIGHT)
     level_key = np.where(excluded[local], len(LEVELS), level[local])

@@ -183,6 +183,11 @@ class HybridRetriever:
                 self.remove(stale)
             return len(stale), len(orphans)
 
+    def windows(self, doc_ids: Iterable[str]) -> np.ndarray:
+        """Each document's number of dense windows (0 for one not held): what a listwise fusion reads."""
+        with self._lock:
+            return np.array([self._chunks.get(self._slots.get(d, -1), 0) for d in doc_ids], dtype=np.float64)
+
     def chunk_ids(self, doc_ids: Iterable[str]) -> np.ndarray:
         """Vector ids of the held documents' windows, document by document (unknown ids give none)."""
         out: list[int] = []
@@ -283,7 +288,7 @@ class HybridRetriever:
             dense_of = dict(zip(held, self._dense_scores(query_vector, held).tolist(), strict=True))
         dense = np.array([dense_of.get(d, 0.0) for d in doc_ids], dtype=np.float64)
         tags = None if tag_scores is None else np.array([float(tag_scores.get(d, 0.0)) for d in doc_ids])
-        return PartScores(np.asarray(bm25, dtype=np.float64), passage, dense, tags)
+        return PartScores(np.asarray(bm25, dtype=np.float64), passage, dense, tags, self.windows(doc_ids))
 
     def search(
         self,
@@ -345,7 +350,9 @@ class HybridRetriever:
             passage = np.array([passage_of.get(c, 0.0) for c in candidates], dtype=np.float64)
             dense = self._dense_scores(query_vector, candidates)
         tags = np.array([float((tag_scores or {}).get(c, 0.0)) for c in candidates])
-        parts = PartScores(bm25, passage if self.passages is not None else None, dense, tags)
+        parts = PartScores(
+            bm25, passage if self.passages is not None else None, dense, tags, self.windows(candidates)
+        )
         fused = fuse(parts, self.config.fusion)
         order = np.lexsort((np.arange(len(candidates)), -fused.total))[:k]
         return [
