@@ -177,7 +177,12 @@ def _is_atomic(text: str, section: Section, supported: bool) -> bool:
     if not children:
         return True
     if not supported:
-        return True  # a measure that names no money or relief (绿色通道, 法律服务, duties) stays whole
+        # A measure that names no money or relief (绿色通道, 法律服务, duties) stays whole — unless its parts are
+        # titled measures of their own (一、…力度 （一）加强指导。… （三）简化手续。…): kept whole, a part
+        # that grants enterprises something is lost with its neighbours, the departments' duties; split, each is
+        # offered or withheld on its own words.
+        titled = sum(1 for child in children if _TITLED_RE.match(text, child.body_start, child.end))
+        return not (len(children) >= 2 and titled * 2 >= len(children))
     stated = sum(1 for child in children if _has_support(text[child.start : child.end]))
     if stated >= 2:
         return False

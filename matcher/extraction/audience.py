@@ -141,6 +141,43 @@ _ENTERPRISE_DUTY_RE = re.compile(
 )
 
 
+# A policy's own field naming who benefits (【享受主体】 医务人员 / 个人 / 用人单位): its head, the words after the
+# field's last 的 (…领取补助的个人 / 参加救治的医护人员), is the beneficiary.
+_BENEFICIARY_FIELD_RE = re.compile(
+    r"【(?:享受主体|享受对象|适用对象|支持对象|补贴对象|申报主体|申请主体)】\s*([^【】。；;\n]{1,120})"
+)
+_FIELD_PERSON_RE = re.compile(
+    r"人员|个人|居民|职工|劳动者|工作者|患者|老年人|学生|毕业生|参保人|退役军人|农民工|家庭|自然人"
+)
+
+
+def _field_names_persons_only(text: str) -> bool:
+    """Tell whether the item's beneficiary fields (【享受主体】…) all name persons, and there is at least one."""
+    heads = [m.group(1).strip().rsplit("的", 1)[-1] for m in _BENEFICIARY_FIELD_RE.finditer(text)]
+    return bool(heads) and all(_FIELD_PERSON_RE.search(h) and not _ENTERPRISE_RE.search(h) for h in heads)
+
+
+# A person's place in a pool of experts (入选评标专家库 / 续聘 / 申报评审专家): the one who applies is the expert,
+# a person, whoever employs or recommends them (经所在单位推荐) — unless an enterprise is named or money or
+# relief is granted (组织评审专家评审后对企业给予补贴).
+_EXPERT_POOL_RE = re.compile(r"专家库|(?:评标|评审)专家")
+_FIRM_RE = re.compile(r"企业|公司|纳税人|缴费人|市场主体|个体工商户")
+
+
+def _department_first(first: str) -> bool:
+    """Tell whether a sentence opens with a government body as its subject, or asks one (请各地… / 请各单位…).
+
+    Asked, 各单位 may be the applicants a notice speaks to (请各单位按时申报): they are departments only when the
+    sentence names the enterprises they act on (请各单位根据企业提供的材料做好认定).
+    """
+    if not first.startswith("请"):
+        return _GOVERNMENT_SUBJECT_RE.match(first) is not None
+    asked = first[1:]
+    if _GOVERNMENT_SUBJECT_RE.match(asked) is None:
+        return False
+    return not asked.startswith("各单位") or _FIRM_RE.search(asked) is not None
+
+
 def _grants_enterprises_any(text: str) -> bool:
     """Tell whether an item grants enterprises something in any shape: 对…企业…给予, or the splitter's shapes."""
     return any(_GRANTS_RE.search(m.group(0)) for m in SENTENCE_RE.finditer(text)) or grants_enterprises(text)
@@ -168,6 +205,10 @@ def audience(text: str) -> str:
     # and whose every grant goes to a person (…的见习青年，给予每人每月…补贴) is for persons.
     if not _grants_enterprises_any(text) and _grants_persons_only(text):
         return "persons"
+    if _field_names_persons_only(text):
+        return "persons"
+    if _EXPERT_POOL_RE.search(text) and not _FIRM_RE.search(text) and not SUPPORT_RE.search(text):
+        return "persons"
     if _NON_PROFIT_RE.search(first) and not _ENTERPRISE_RE.search(_NON_PROFIT_RE.sub("", first)):
         return "non-profits"
     if _PUBLIC_PURCHASE_RE.search(first) and not _SUPPLIER_RE.search(first):
@@ -187,7 +228,7 @@ def audience(text: str) -> str:
     # own decision point, 0.5): a department named first then states what enterprises get (实行名单制管理 for them,
     # duties refunded) in words the grant shapes do not list.
     if (
-        _GOVERNMENT_SUBJECT_RE.match(first)
+        _department_first(first)
         and not _grants_enterprises_any(text)
         and offered_probability(text) < _MODEL_SAYS_ENTERPRISES
     ):

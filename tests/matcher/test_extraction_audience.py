@@ -190,3 +190,36 @@ def test_a_grant_to_the_employer_or_to_its_staff_costs_stays_for_enterprises() -
         audience("六、吸纳就业。对招用应届毕业生的小微企业，按每人1000元给予一次性吸纳就业补贴。")
         == "enterprises"
     )
+
+
+def test_a_beneficiary_field_naming_persons_is_not_for_enterprises() -> None:
+    # The policy's own 【享受主体】 field names who benefits: its head (after the last 的) is the beneficiary.
+    text = (
+        "五、医疗保险费 放宽医保费补缴时限。 【享受主体】 以个人身份参加职工医保的灵活就业人员。 "
+        "【优惠内容】 疫情期间未能按时缴费的，可在疫情结束后三个月内向医保经办机构补缴，待遇不受影响。"
+    )
+    assert audience(text) == "persons"
+    both = "（九）捐赠支出扣除。 【享受主体】 向防疫一线医院捐赠物资的企业和个人 【优惠内容】 准予在税前全额扣除。"
+    assert for_enterprises(both)  # 企业 is named beside the persons
+    employer = (
+        "（三）降低缴费基数。 【享受主体】 吸纳残疾人就业的用人单位。 【优惠内容】 按当地平均工资的2倍计征。"
+    )
+    assert for_enterprises(employer)
+
+
+def test_an_item_on_a_pool_of_experts_is_for_persons() -> None:
+    # The one who applies is the expert, whoever employs or recommends them (法人单位).
+    assert audience("本市评审专家库的专家聘期届满的，可以申请续聘，逾期未申请的不再续聘。") == "persons"
+    text = "本市各法人单位聘用的工程技术人员，符合申报条件的，经所在单位推荐，可申报本市评标专家。"
+    assert audience(text) == "persons"
+    # …but an item that grants an enterprise money after the experts' review stays a measure.
+    grant = "经评审专家评审通过的项目，对承担项目的企业给予50万元资助。"
+    assert for_enterprises(grant)
+
+
+def test_a_department_asked_with_please_is_a_duty() -> None:
+    text = "三、请各单位按照划型标准，根据企业提交的材料做好认定，按时汇总上报。"
+    assert audience(text) == "government"
+    assert audience("二、请各地税务机关做好宣传解读，确保政策落实到位。") == "government"
+    # 各单位 asked with no enterprise they act on may be the applicants themselves.
+    assert for_enterprises("四、请各单位于3月底前登录系统，按要求提交材料。")
