@@ -34,6 +34,9 @@ from matcher.fusion import FusionConfig, PartScores, fuse
 PARTS = ("bm25", "passage", "dense")
 # The fusion served before the dense weight deferred to a confident BM25 (issue 17's first choice).
 FIXED = FusionConfig("zscore", 1.0, 1.5, 1.0, passage_weight=0.3)
+# The best of the hand-weighted grid on both training sides, served until the listwise model
+# (``matcher.retrieval.SERVED_FUSION``, section ``fusion-listwise``) replaced it.
+HAND_WEIGHTED = FusionConfig("zscore", 1.0, 3.0, 1.0, passage_weight=0.3, lexical_confidence=1.5)
 
 
 @dataclass(frozen=True)
@@ -225,7 +228,9 @@ def markdown(report: dict[str, Any], chosen: FusionConfig) -> str:
         + (
             "this is the served fusion (`RetrievalConfig().fusion`)."
             if report["chosen_is_served"]
-            else "**not** the served fusion yet (`RetrievalConfig().fusion` differs)."
+            else "**not** the served fusion: the served one is the listwise model fitted by "
+            "`python -m eval.fusion_logistic` (section `fusion-listwise`), which reads each candidate's "
+            "number of dense windows as well."
         ),
         "",
         "| set, side | questions | BM25 | best passage | dense | chosen fusion | fixed dense 1.5 (served before) | NCP-only fusion (dense 0.05) |",

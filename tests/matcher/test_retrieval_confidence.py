@@ -1,9 +1,10 @@
-"""The served fusion (dense weight deferring to a confident BM25) on the real encoder, FAISS and BM25.
+"""The served fusion (a listwise model over both real sets' parts) on the real encoder, FAISS and BM25.
 
-``RetrievalConfig().fusion`` is what ``eval.fusion_choice`` chose over the NCP and
-msgabench_qa training sides; these tests check that its parameters load back from a
-saved retriever, rank a small real example sensibly, and that ``eval retrieval``'s
-"hybrid" and the retriever's own search are the same scoring function.
+``RetrievalConfig().fusion`` is what ``eval.fusion_logistic`` fitted on the NCP and
+msgabench_qa training sides; these tests check its score by hand from the parts, that it
+reads each document's number of dense windows, that it loads back from a saved retriever
+and ranks a small real example sensibly, and that ``eval retrieval``'s "hybrid" and the
+retriever's own search are the same scoring function.
 """
 
 from __future__ import annotations
@@ -13,8 +14,8 @@ import pytest
 
 from eval.compare import ServedSystem, doc_text
 from eval.sets import RetrievalDoc
-from matcher.fusion import fuse, top_margin, zscore
-from matcher.retrieval import HybridRetriever, RetrievalConfig
+from matcher.fusion import LISTWISE_FEATURES, PartScores, fuse, top_margin, zscore
+from matcher.retrieval import HybridRetriever, RetrievalConfig, chunk_text
 
 DOCS = {
     "d1": "对吸纳高校毕业生就业的中小微企业，按每人每月500元给予社会保险补贴，期限不超过12个月。",
@@ -38,22 +39,56 @@ def retriever(request) -> HybridRetriever:
     return built
 
 
-def test_served_fusion_weights_a_confident_bm25_and_survives_save_load(retriever, tmp_path) -> None:
+def test_served_fusion_scores_by_hand_and_survives_save_load(retriever, tmp_path) -> None:
     fusion = retriever.config.fusion
-    assert fusion.lexical_confidence > 0 and fusion.dense_weight > 0
+    assert fusion.listwise and fusion.passage_weight > 0
     vector = retriever.encoder.encode_queries([LEXICAL])
     parts = retriever.part_scores(LEXICAL, vector, list(DOCS))
+    assert parts.windows is not None and parts.windows.tolist() == [1.0] * len(
+        DOCS
+    )  # short texts: one window
     fused = fuse(parts, fusion)
+    # Written out term by term: with one window each, w = log 1 = 0 and every window term vanishes.
     lexical = zscore(parts.bm25 + fusion.passage_weight * parts.passage)
-    # This question's dense weight is the configured one shrunk by BM25's top-two margin.
-    expected = fusion.dense_weight * np.exp(-fusion.lexical_confidence * top_margin(lexical))
-    np.testing.assert_allclose(fused.dense, expected * zscore(parts.dense))
+    dense = zscore(parts.dense)
+    m_lexical, m_dense = top_margin(lexical), top_margin(dense)
+    t = dict(zip(LISTWISE_FEATURES, fusion.listwise, strict=True))
+    expected = (
+        t["L"] * lexical
+        + t["D"] * dense
+        + t["D·e^−mL"] * dense * np.exp(-m_lexical)
+        + t["L·mD"] * lexical * m_dense
+        + t["D·mD"] * dense * m_dense
+    )
+    np.testing.assert_allclose(fused.total, expected, atol=1e-12)
+    np.testing.assert_allclose(fused.bm25, (t["L"] + t["L·mD"] * m_dense) * lexical, atol=1e-12)
     assert retriever.search(LEXICAL, k=1)[0].id == "d1"
     assert retriever.search(PARAPHRASE, k=1)[0].id == "d4"
     loaded = HybridRetriever.load(retriever.save(tmp_path / "r"), retriever.encoder)
     assert loaded.config.fusion == fusion
     before = [(h.id, round(h.score, 9)) for h in retriever.search(PARAPHRASE, k=5)]
     assert [(h.id, round(h.score, 9)) for h in loaded.search(PARAPHRASE, k=5)] == before
+
+
+def test_a_long_document_is_read_by_its_windows_and_weighed_by_their_number(encoder) -> None:
+    config = RetrievalConfig()
+    built = HybridRetriever(encoder, config=config)
+    long_text = "。".join([DOCS["d2"]] * 40)  # one measure said forty times: many windows, the same words
+    built.add(["short", "long"], [DOCS["d2"], long_text])
+    windows = built.windows(["short", "long", "absent"]).tolist()
+    assert windows == [
+        1.0,
+        float(len(chunk_text(long_text, config.chunk_chars, config.max_chunks, config.chunk_stride))),
+        0.0,
+    ]
+    assert windows[1] > 3
+    # Same dense and lexical evidence, more windows: the window prior (a negative weight) puts the short one first.
+    parts = PartScores(
+        np.array([1.0, 1.0, 0.0]), None, np.array([0.8, 0.8, 0.1]), None, np.array([1.0, windows[1], 1.0])
+    )
+    total = fuse(parts, config.fusion).total
+    assert dict(zip(LISTWISE_FEATURES, config.fusion.listwise, strict=True))["w"] < 0
+    assert total[0] > total[1]
 
 
 def test_eval_hybrid_is_the_served_search(retriever, tmp_path) -> None:
