@@ -73,16 +73,3 @@ def test_a_tax_status_said_as_a_noun_is_a_requirement_no_field_holds() -> None:
 def test_a_form_named_after_the_tax_status_is_what_to_hand_in() -> None:
     text = "对小微企业办理简易征收。提交材料：1、一般纳税人选择简易办法征收备案事项说明原件1份。"
     assert not any("一般纳税人" in span for span, _ in _undecidable(text))
-
-
-def test_a_difficulty_said_before_de_is_a_requirement_of_its_own() -> None:
-    # x54: the hardship and the difficulty are two requirement parts (l25: one leaf per part, cut at ，).
-    text = "对受疫情影响严重，到期还款困难的小微企业，可予以展期或续贷。"
-    spans = [span for span, _ in _undecidable(text)]
-    assert "到期还款困难" in spans
-    assert any(span.startswith("受疫情影响") for span in spans)
-
-
-def test_the_papers_that_prove_a_difficulty_are_no_requirement() -> None:
-    text = "对小微企业减免房产税。需提交：1.减免税申请报告；2.证明纳税人经营困难的相关材料。"
-    assert not any("困难" in span for span, _ in _undecidable(text))
