@@ -73,3 +73,15 @@ def test_a_tax_status_said_as_a_noun_is_a_requirement_no_field_holds() -> None:
 def test_a_form_named_after_the_tax_status_is_what_to_hand_in() -> None:
     text = "对小微企业办理简易征收。提交材料：1、一般纳税人选择简易办法征收备案事项说明原件1份。"
     assert not any("一般纳税人" in span for span, _ in _undecidable(text))
+
+
+def test_states_listed_with_dunhao_are_one_requirement_each() -> None:
+    # x54 (l25: one leaf per requirement part, cut at 、).
+    text = "对受疫情影响无法正常经营、遇到暂时困难、不能按期还款的小微企业，银行不得抽贷。"
+    spans = [span for span, _ in _undecidable(text)]
+    assert spans == ["受疫情影响无法正常经营", "遇到暂时困难", "不能按期还款"]
+
+
+def test_trades_listed_with_dunhao_stay_one_requirement() -> None:
+    text = "对从事批发零售、住宿餐饮的小微企业，给予贴息。"
+    assert not any(span in ("批发零售", "住宿餐饮") for span, _ in _undecidable(text))
