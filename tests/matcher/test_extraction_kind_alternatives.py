@@ -7,7 +7,7 @@ from matcher.extraction import extract_entries
 
 
 def test_two_kinds_joined_by_he_make_an_any_of_each_kinds_words() -> None:
-    text = "对参与应急物资保障的重点企业和受疫情影响较大的小微企业，给予贷款贴息支持。"
+    text = "对承担应急物资储备任务的骨干企业和受疫情影响较大的小微企业，给予贷款贴息支持。"
     entries = extract_entries(text)
     assert len(entries) == 1
     group = entries[0]
@@ -20,7 +20,7 @@ def test_two_kinds_joined_by_he_make_an_any_of_each_kinds_words() -> None:
 
 def test_a_large_firm_is_not_ruled_out_by_the_second_kinds_size() -> None:
     # Read as one conjunction, a large firm failed 小微 and was told no; it may be of the first kind.
-    text = "对参与应急物资保障的重点企业和受疫情影响较大的小微企业，给予贷款贴息支持。"
+    text = "对承担应急物资储备任务的骨干企业和受疫情影响较大的小微企业，给予贷款贴息支持。"
     verdict = judge_item(extract_entries(text), {"id": "e1", "size_class": "大"})
     assert verdict.level == "need_info"
 
