@@ -173,7 +173,9 @@ def _kind_alternatives(
             # The first kind's finding may open with the words before it (加大对A类重点企业).
             opens = max(0, match.start() - 12) if name == "a" else start
             inside = [
-                x for x in items if opens <= x[0].start < end and start < x[0].end <= end and id(x) not in used
+                x
+                for x in items
+                if opens <= x[0].start < end and start < x[0].end <= end and id(x) not in used
             ]
             crossing = [x for x in items if x[0].start < end and start < x[0].end and x not in inside]
             if not inside or crossing or any(r != "require" for _, r in inside):
@@ -186,7 +188,7 @@ def _kind_alternatives(
             leaves = tuple(_leaf_of(_node(f, text, "require")) for f, _ in side)
             members.append(leaves[0] if len(leaves) == 1 else Group("all", leaves))
         span = text[sides[0][0][0].start : sides[1][-1][0].end]
-        groups.append((sides[0][0][0].start, Group("any", tuple(members), span=span, role="require")))  # type: ignore[arg-type]
+        groups.append((sides[0][0][0].start, Group("any", tuple(members), span=span, role="require")))
         used |= {id(x) for side in sides for x in side}
     return groups, [x for x in items if id(x) not in used]
 

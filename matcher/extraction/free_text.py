@@ -124,10 +124,12 @@ def _beneficiary_requirements(text: str, decided: _Decided) -> Iterator[_Found]:
                 continue
             offset = p_start + piece.find(stripped)
             for at, words in _states(stripped):
-                yield _Found(offset + at, offset + at + len(words), Condition("undecidable", "eq", words, words))
+                yield _Found(
+                    offset + at, offset + at + len(words), Condition("undecidable", "eq", words, words)
+                )
 
 
-# A state the enterprise is in (无法正常经营 / 遇到暂时困难 / 仍有良好发展前景 / 暂时失去收入来源): each such part of a
+# A state the enterprise is in (订单减少 / 资金周转困难 / 有发展前景 / 无法按期付款): each such part of a
 # list joined by 、 is one requirement (labelling guide, l25: one leaf per requirement part, cut at 、).
 _STATE_RE = re.compile(r"困难|影响|前景|无法|不能|未能|失去|损失|亏损|停产|停业|下降|减少|有望")
 

@@ -13,7 +13,15 @@ from collections.abc import Iterable, Sequence
 
 from corpus.conditions import Condition
 from matcher.extraction.any_groups import _list_end
-from matcher.extraction.clauses import _CLAUSE_END, _HEADING_RE, _LIST_MARK_RE, _PART_END, _Span, _split, _within
+from matcher.extraction.clauses import (
+    _CLAUSE_END,
+    _HEADING_RE,
+    _LIST_MARK_RE,
+    _PART_END,
+    _Span,
+    _split,
+    _within,
+)
 from matcher.extraction.conditions import _Found
 from matcher.extraction.requirement_clauses import clause_words, states_requirement
 from matcher.extraction.vocab import PAYER_KINDS, RELIEF_WORDS, alternatives
@@ -319,7 +327,7 @@ class _Coverage:
 
 # What opens a list whose entries are each a requirement (or, with 之一, an alternative): 须同时符合下列条件：（1）…；
 # （2）… / 有下列情形之一的，不得…：A的；B的 / 属于下列情形之一的，…：1.…. Each entry names what the enterprise must
-# be or have, whatever its words (有…经营场所, 注册资本不得少于…): its place in the list says so.
+# be or have, whatever its words (有…场所, 资本达到…): its place in the list says so.
 _ENTRIES_LEAD_RE = re.compile(
     r"(?:符合|满足|具备|达到)(?:下列|以下|如下)(?:全部|所有)?(?:条件|要求|标准|情形)"
     r"|(?:有|存在|具有|属于)(?:下列|以下|如下)(?:情形|情况)之一(?:的)?[^。；;：:]{0,30}?(?:不得|不能|不予|不再|取消)"
@@ -358,7 +366,7 @@ def _silent_parts(
     undecidable = _Coverage(f for f in found if f.condition.field == "undecidable")
     entries = _list_entries(text)
     entry_starts = {e.start for e in entries}
-    # A lead-in and the first entry in one part (…情形之一的，…不得下浮：A的；) are read apart: the lead-in as a
+    # A lead-in and the first entry in one part (…情形之一的，不得享受：A的；) are read apart: the lead-in as a
     # part of its own, the entry as an entry.
     parts = sorted(
         [p for p in parts if not any(p.start < e.start < p.end for e in entries)]
