@@ -144,28 +144,72 @@ def _or_groups(items: list[tuple[_Found, str]], text: str) -> list[list[tuple[_F
     return groups
 
 
+# 对A类重点企业和受B影响的小微企业 / 针对承担C任务的企业及D困难的中小企业: two kinds of beneficiary, each named to
+# its head noun and joined by 和 / 及 / 以及 / 与 — either one is enough (an ``any`` of the two, each the ``all`` of
+# what names it). The first kind stops at its first head noun.
+_KIND_ALTERNATIVES_RE = re.compile(
+    r"(?:对|针对|为|向)(?P<a>[^，。；;、：:对为向]{2,40}?(?:企业|单位|市场主体))(?:和|及|以及|与)"
+    r"(?P<b>[^，。；;：:对为向]{2,40}?(?:企业|单位|市场主体))"
+)
+
+
+def _kind_alternatives(
+    items: list[tuple[_Found, str]], text: str
+) -> tuple[list[tuple[int, Condition | Group]], list[tuple[_Found, str]]]:
+    """Return the ``any`` groups of two kinds of beneficiary joined by 和 (with where each starts) and the other findings.
+
+    Both kinds must hold a required finding of their own, and no finding may cross either kind's bounds.
+    """
+    if not items:
+        return [], items
+    groups: list[tuple[int, Condition | Group]] = []
+    used: set[int] = set()
+    low = min(f.start for f, _ in items)
+    high = max(f.end for f, _ in items)
+    for match in _KIND_ALTERNATIVES_RE.finditer(text, max(0, low - 45), min(len(text), high + 45)):
+        sides = []
+        for name in ("a", "b"):
+            start, end = match.span(name)
+            # The first kind's finding may open with the words before it (加大对A类重点企业).
+            opens = max(0, match.start() - 12) if name == "a" else start
+            inside = [
+                x
+                for x in items
+                if opens <= x[0].start < end and start < x[0].end <= end and id(x) not in used
+            ]
+            crossing = [x for x in items if x[0].start < end and start < x[0].end and x not in inside]
+            if not inside or crossing or any(r != "require" for _, r in inside):
+                break
+            sides.append(inside)
+        if len(sides) < 2:
+            continue
+        members = []
+        for side in sides:
+            leaves = tuple(_leaf_of(_node(f, text, "require")) for f, _ in side)
+            members.append(leaves[0] if len(leaves) == 1 else Group("all", leaves))
+        span = text[sides[0][0][0].start : sides[1][-1][0].end]
+        groups.append((sides[0][0][0].start, Group("any", tuple(members), span=span, role="require")))
+        used |= {id(x) for side in sides for x in side}
+    return groups, [x for x in items if id(x) not in used]
+
+
 def _entries_of(
     items: list[tuple[_Found, str]], text: str, any_from: tuple[int, int] | None
 ) -> list[Condition | Group]:
     """Nodes of findings (with their roles): 或-joined ones and those after 满足下列条件之一 as ``any`` groups."""
     nodes: list[Condition | Group] = []
     listed = [x for x in items if any_from is not None and any_from[0] <= x[0].start < any_from[1]]
-    plain = [x for x in items if x not in listed]
+    kinds, plain = _kind_alternatives([x for x in items if x not in listed], text)
+    if kinds:
+        # The two kinds' group stands where its first kind does, among the other nodes in text order.
+        placed = [(f.start, f, r) for f, r in plain]
+        nodes_at: list[tuple[int, Condition | Group]] = list(kinds)
+        for group in _or_groups([(f, r) for _, f, r in placed], text):
+            nodes_at.append((group[0][0].start, _group_node(group, text)))
+        nodes = [node for _, node in sorted(nodes_at, key=lambda x: x[0])]
+        plain = []
     for group in _or_groups(plain, text):
-        if len(group) == 1:
-            nodes.append(_node(group[0][0], text, group[0][1]))
-        else:
-            # An any group of titles among them (高新技术企业、科技型中小企业) gives each title as a member.
-            members = tuple(
-                m
-                for f, _ in group
-                for node in (_node(f, text, "require"),)
-                for m in (
-                    node.members if isinstance(node, Group) and node.kind == "any" else (_leaf_of(node),)
-                )
-            )
-            span = text[group[0][0].start : group[-1][0].end]
-            nodes.append(Group("any", members, span=span, role=group[0][1]))  # type: ignore[arg-type]
+        nodes.append(_group_node(group, text))
     if len(listed) > 1:
         role = "exclude" if any(r == "exclude" for _, r in listed) else "require"
         members = tuple(_leaf_of(_node(f, text, "require")) for f, _ in listed)
@@ -173,6 +217,21 @@ def _entries_of(
     elif listed:
         nodes.append(_node(listed[0][0], text, listed[0][1]))
     return nodes
+
+
+def _group_node(group: list[tuple[_Found, str]], text: str) -> Condition | Group:
+    """Return one finding's node, or the ``any`` group of 或-joined findings."""
+    if len(group) == 1:
+        return _node(group[0][0], text, group[0][1])
+    # An any group of titles among them (高新技术企业、科技型中小企业) gives each title as a member.
+    members = tuple(
+        m
+        for f, _ in group
+        for node in (_node(f, text, "require"),)
+        for m in (node.members if isinstance(node, Group) and node.kind == "any" else (_leaf_of(node),))
+    )
+    span = text[group[0][0].start : group[-1][0].end]
+    return Group("any", members, span=span, role=group[0][1])  # type: ignore[arg-type]
 
 
 def _leaf_of(node: Condition | Group) -> Condition | Group:

@@ -123,7 +123,27 @@ def _beneficiary_requirements(text: str, decided: _Decided) -> Iterator[_Found]:
             ):
                 continue
             offset = p_start + piece.find(stripped)
-            yield _Found(offset, offset + len(stripped), Condition("undecidable", "eq", stripped, stripped))
+            for at, words in _states(stripped):
+                yield _Found(
+                    offset + at, offset + at + len(words), Condition("undecidable", "eq", words, words)
+                )
+
+
+# A state the enterprise is in (订单减少 / 资金周转困难 / 有发展前景 / 无法按期付款): each such part of a
+# list joined by 、 is one requirement (labelling guide, l25: one leaf per requirement part, cut at 、).
+_STATE_RE = re.compile(r"困难|影响|前景|无法|不能|未能|失去|损失|亏损|停产|停业|下降|减少|有望")
+
+
+def _states(words: str) -> list[tuple[int, str]]:
+    """Cut ``words`` at 、 when every piece states a state of its own, else keep it whole (offset, words)."""
+    pieces = words.split("、")
+    if len(pieces) < 2 or not all(len(p) >= 2 and _STATE_RE.search(p) for p in pieces):
+        return [(0, words)]
+    out, at = [], 0
+    for piece in pieces:
+        out.append((at, piece))
+        at += len(piece) + 1
+    return out
 
 
 # Tax guides name the beneficiary under a bracketed heading (【享受主体】 药品生产企业 【优惠内容】 …):

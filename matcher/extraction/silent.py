@@ -12,7 +12,16 @@ import re
 from collections.abc import Iterable, Sequence
 
 from corpus.conditions import Condition
-from matcher.extraction.clauses import _CLAUSE_END, _HEADING_RE, _LIST_MARK_RE, _Span, _within
+from matcher.extraction.any_groups import _list_end
+from matcher.extraction.clauses import (
+    _CLAUSE_END,
+    _HEADING_RE,
+    _LIST_MARK_RE,
+    _PART_END,
+    _Span,
+    _split,
+    _within,
+)
 from matcher.extraction.conditions import _Found
 from matcher.extraction.requirement_clauses import clause_words, states_requirement
 from matcher.extraction.vocab import PAYER_KINDS, RELIEF_WORDS, alternatives
@@ -325,6 +334,37 @@ class _Coverage:
         return inside or across
 
 
+# What opens a list whose entries are each a requirement (or, with 之一, an alternative): 须同时符合下列条件：（1）…；
+# （2）… / 有下列情形之一的，不得…：A的；B的 / 属于下列情形之一的，…：1.…. Each entry names what the enterprise must
+# be or have, whatever its words (有…场所, 资本达到…): its place in the list says so.
+_ENTRIES_LEAD_RE = re.compile(
+    r"(?:符合|满足|具备|达到)(?:下列|以下|如下)(?:全部|所有)?(?:条件|要求|标准|情形)"
+    r"|(?:有|存在|具有|属于)(?:下列|以下|如下)(?:情形|情况)之一(?:的)?[^。；;：:]{0,30}?(?:不得|不能|不予|不再|取消)"
+    r"|属于(?:下列|以下|如下)(?:情形|情况)之一"
+)
+
+
+def _list_entries(text: str) -> list[_Span]:
+    """Return the entries of each list a lead-in opens (符合下列条件：（1）…；（2）…), one span per entry.
+
+    The list starts after the lead-in's colon (or its part, when the entries follow on a part of their own) and ends
+    at the first 。 that no further entry follows (:func:`~matcher.extraction.any_groups._list_end`).
+    """
+    out: list[_Span] = []
+    at = 0
+    for lead in _ENTRIES_LEAD_RE.finditer(text):
+        if lead.start() < at:
+            continue
+        stops = [i for i in (text.find(c, lead.end()) for c in "：:。；;\n") if i >= 0]
+        if not stops:
+            break
+        start = min(stops) + 1
+        end = _list_end(text, start)
+        out += [_Span(start + p.start, start + p.end) for p in _split(text[start:end], _PART_END, marks=True)]
+        at = end
+    return out
+
+
 def _silent_parts(
     text: str, found: Sequence[_Found], parts: Sequence[_Span], clauses: Sequence[_Span]
 ) -> list[_Found]:
@@ -333,8 +373,29 @@ def _silent_parts(
     heading = _HEADING_RE.match(text)
     read = _Coverage(found)
     undecidable = _Coverage(f for f in found if f.condition.field == "undecidable")
+    entries = _list_entries(text)
+    entry_starts = {e.start for e in entries}
+    # A lead-in and the first entry in one part (…情形之一的，不得享受：A的；) are read apart: the lead-in as a
+    # part of its own, the entry as an entry.
+    parts = sorted(
+        [p for p in parts if not any(p.start < e.start < p.end for e in entries)]
+        + [
+            piece
+            for p in parts
+            for e in entries
+            if p.start < e.start < p.end
+            for piece in (_Span(p.start, e.start), _Span(e.start, p.end))
+        ],
+        key=lambda p: p.start,
+    )
     for part in parts:
         words = text[part.start : part.end]
+        if part.start in entry_starts and not read.overlaps(part.start, part.end):
+            span = _fallback_span(text, part, duties=False)
+            if span is not None and not _NOT_A_REQUIREMENT_RE.search(text, span[0], span[1]):
+                value = text[span[0] : span[1]]
+                out.append(_Found(span[0], span[1], Condition("undecidable", "eq", value, value)))
+            continue
         if read.overlaps(part.start, part.end):
             # A part that yielded a condition may state another beside it (…的企业，其产品须符合…标准，…).
             # The model speaks only where the part's read conditions are all decidable (its silent yes): beside
@@ -369,6 +430,16 @@ def _silent_parts(
             continue
         if span is None:
             continue
+        # …符合…规定，但有下列情形之一的，不得…：A的；B的 — the entries are read one by one; the lead-in keeps only
+        # what it requires itself, before the words that open the list.
+        lead = _ENTRIES_LEAD_RE.search(text, span[0], part.end)
+        if lead is not None and lead.start() < span[1]:
+            end = lead.start()
+            while end > span[0] and text[end - 1] in _CLAUSE_END + " 　、的但且并":
+                end -= 1
+            if end - span[0] < 4 or not _REQUIREMENT_RE.search(text, span[0], end):
+                continue
+            span = span[0], end
         value = text[span[0] : span[1]]
         out.append(_Found(span[0], span[1], Condition("undecidable", "eq", value, value)))
     return out
