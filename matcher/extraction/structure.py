@@ -40,6 +40,7 @@ from matcher.extraction.any_groups import (
 )
 from matcher.extraction.clauses import _CLAUSE_END, _HEADING_RE, _PART_END, _containing, _Span, _split
 from matcher.extraction.conditions import _Found, found_conditions
+from matcher.extraction.requirement_words import _LIST_LEAD_RE, _TARGET_RE, _past_others_duties
 from matcher.extraction.restated import core, restated
 from matcher.extraction.roles import (
     _ANY_LIST_RE,
@@ -50,14 +51,7 @@ from matcher.extraction.roles import (
     _role_of,
     _unheld_exceptions,
 )
-from matcher.extraction.silent import (
-    _LIST_LEAD_RE,
-    _TARGET_RE,
-    _Coverage,
-    _past_others_duties,
-    _silent_parts,
-    _subject_part,
-)
+from matcher.extraction.silent import _Coverage, _silent_parts, _subject_part
 from matcher.extraction.tiers import _with_tiers
 
 # --- the whole ---------------------------------------------------------------------------------------
