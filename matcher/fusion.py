@@ -141,8 +141,27 @@ class FusionConfig:
 # candidates, mL and mD (how sharply it singles one out); and w = log(number of the candidate's dense
 # windows), since dense reads a short answer whole and a long policy only by its best window.
 LISTWISE_FEATURES = ("L", "D", "D·e^−mL", "D·w", "D·e^−mL·w", "w", "L·mD", "D·mD", "L·w")
-# Which features are the lexical part's in a score breakdown (the others, and the window prior, are dense's).
-_LEXICAL_FEATURES = np.array([name.startswith("L") for name in LISTWISE_FEATURES])
+
+
+def _listwise_parts(
+    lexical: np.ndarray, semantic: np.ndarray, windows: np.ndarray | None, weights: tuple[float, ...]
+) -> tuple[np.ndarray, np.ndarray]:
+    """``listwise_features(...) @ weights`` split into the lexical features' sum and the rest (dense and the window prior).
+
+    Factored per part (the margins are one number per question), so a request over thousands of items
+    makes a few array passes instead of a (candidates × 9) matrix.
+    """
+    t = dict(zip(LISTWISE_FEATURES, weights, strict=True))
+    lexical_margin, dense_margin = top_margin(lexical), top_margin(semantic)
+    shrink = math.exp(-lexical_margin)
+    lexical_weight = t["L"] + t["L·mD"] * dense_margin
+    dense_weight = t["D"] + t["D·e^−mL"] * shrink + t["D·mD"] * dense_margin
+    if windows is None:
+        return lexical_weight * lexical, dense_weight * semantic
+    w = np.log(np.maximum(np.asarray(windows, dtype=np.float64), 1.0))
+    bm25_part = lexical * (lexical_weight + t["L·w"] * w)
+    dense_part = semantic * (dense_weight + (t["D·w"] + t["D·e^−mL·w"] * shrink) * w) + t["w"] * w
+    return bm25_part, dense_part
 
 
 def listwise_features(lexical: np.ndarray, semantic: np.ndarray, windows: np.ndarray | None) -> np.ndarray:
@@ -219,9 +238,7 @@ def fuse(parts: PartScores, config: FusionConfig | None = None) -> FusedScores:
     tags_array = np.zeros(len(lexical)) if parts.tags is None else np.asarray(parts.tags, dtype=np.float64)
     tags_part = config.tags_weight * tags_array
     if config.listwise:
-        terms = listwise_features(lexical, semantic, parts.windows) * np.asarray(config.listwise)
-        bm25_part = terms[:, _LEXICAL_FEATURES].sum(axis=1)
-        dense_part = terms[:, ~_LEXICAL_FEATURES].sum(axis=1)
+        bm25_part, dense_part = _listwise_parts(lexical, semantic, parts.windows, config.listwise)
         return FusedScores(bm25_part + dense_part + tags_part, bm25_part, dense_part, tags_part)
     dense_weight = config.dense_weight
     if config.lexical_confidence:

@@ -52,3 +52,30 @@ def test_dense_defers_to_a_confident_bm25_by_its_top_two_margin():
     assert np.argsort(-fused.total).tolist() == np.argsort(-dense).tolist()
     with pytest.raises(ValueError, match="lexical_confidence"):
         FusionConfig(lexical_confidence=-1.0)
+
+
+def test_the_listwise_fusion_is_its_features_times_its_weights_split_by_part():
+    from matcher.fusion import LISTWISE_FEATURES, listwise_features
+
+    rng = np.random.default_rng(3)
+    weights = tuple(rng.normal(size=len(LISTWISE_FEATURES)))
+    config = FusionConfig("zscore", tags_weight=0.5, passage_weight=0.3, listwise=weights)
+    for windows in (np.array([1.0, 6.0, 2.0, 0.0, 12.0]), None):
+        bm25, passage, dense, tags = rng.random(5) * 8, rng.random(5), rng.random(5), rng.random(5)
+        fused = fuse(PartScores(bm25, passage, dense, tags, windows), config)
+        features = listwise_features(zscore(bm25 + 0.3 * passage), zscore(dense), windows)
+        lexical = [n for n, name in enumerate(LISTWISE_FEATURES) if name.startswith("L")]
+        np.testing.assert_allclose(fused.total, features @ np.array(weights) + 0.5 * tags, atol=1e-12)
+        np.testing.assert_allclose(fused.bm25, features[:, lexical] @ np.array(weights)[lexical], atol=1e-12)
+        if windows is None:  # no windows: log 1 = 0, every window term vanishes
+            assert np.all(features[:, [3, 4, 5, 8]] == 0)
+
+
+def test_a_listwise_fusion_needs_a_weight_per_feature_and_z_scores():
+    with pytest.raises(ValueError, match="one weight per feature"):
+        FusionConfig("zscore", listwise=(1.0, 2.0))
+    with pytest.raises(ValueError, match="z-scored"):
+        FusionConfig("rrf", listwise=(1.0,) * 9)
+    assert (
+        FusionConfig("zscore", listwise=[1.0] * 9).listwise == (1.0,) * 9
+    )  # as a saved index's JSON gives it
