@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 
 from eval.sets import RetrievalSet
-from matcher.fusion import FusionConfig, PartScores, fuse
+from matcher.fusion import FusionConfig, PartScores, fuse, log_windows
 
 PARTS = ("bm25", "passage", "dense")
 # The fusion served before the dense weight deferred to a confident BM25 (issue 17's first choice).
@@ -137,7 +137,7 @@ def fused_metrics(
     candidates = pools(scores) if candidates is None else candidates
     out = []
     for n, (rel, pool) in enumerate(zip(scores.relevant, candidates, strict=True)):
-        windows = None if scores.windows is None else scores.windows[pool]
+        windows = None if scores.windows is None else log_windows(scores.windows[pool])
         parts = PartScores(
             scores.bm25[n][pool], scores.passage[n][pool], scores.dense[n][pool], None, windows
         )

@@ -41,7 +41,8 @@ def candidate_features(
 ) -> np.ndarray:
     """Return the (candidates, 9) features of one question's pooled candidates, as the served fusion reads them."""
     lexical = zscore(lexical_evidence(bm25, passage, PASSAGE_WEIGHT))
-    return listwise_features(lexical, zscore(dense), windows)
+    logs = np.log(np.maximum(np.asarray(windows, dtype=np.float64), 1.0))
+    return listwise_features(lexical, zscore(dense), logs)
 
 
 def set_features(

@@ -143,8 +143,17 @@ class FusionConfig:
 LISTWISE_FEATURES = ("L", "D", "D·e^−mL", "D·w", "D·e^−mL·w", "w", "L·mD", "D·mD", "L·w")
 
 
+def log_windows(counts: np.ndarray) -> np.ndarray | None:
+    """Return log(number of dense windows) per candidate (a count under 1 read as 1); None when every one is 0.
+
+    None lets :func:`fuse` skip the window terms, as for candidates of one window each (short items, profiles).
+    """
+    logs = np.log(np.maximum(np.asarray(counts, dtype=np.float64), 1.0))
+    return logs if logs.any() else None
+
+
 def _listwise_parts(
-    lexical: np.ndarray, semantic: np.ndarray, windows: np.ndarray | None, weights: tuple[float, ...]
+    lexical: np.ndarray, semantic: np.ndarray, log_windows: np.ndarray | None, weights: tuple[float, ...]
 ) -> tuple[np.ndarray, np.ndarray]:
     """``listwise_features(...) @ weights`` split into the lexical features' sum and the rest (dense and the window prior).
 
@@ -156,23 +165,23 @@ def _listwise_parts(
     shrink = math.exp(-lexical_margin)
     lexical_weight = t["L"] + t["L·mD"] * dense_margin
     dense_weight = t["D"] + t["D·e^−mL"] * shrink + t["D·mD"] * dense_margin
-    if windows is None:
+    if log_windows is None:
         return lexical_weight * lexical, dense_weight * semantic
-    w = np.log(np.maximum(np.asarray(windows, dtype=np.float64), 1.0))
+    w = log_windows
     bm25_part = lexical * (lexical_weight + t["L·w"] * w)
     dense_part = semantic * (dense_weight + (t["D·w"] + t["D·e^−mL·w"] * shrink) * w) + t["w"] * w
     return bm25_part, dense_part
 
 
-def listwise_features(lexical: np.ndarray, semantic: np.ndarray, windows: np.ndarray | None) -> np.ndarray:
+def listwise_features(
+    lexical: np.ndarray, semantic: np.ndarray, log_windows: np.ndarray | None
+) -> np.ndarray:
     """Return the (candidates, features) array of :data:`LISTWISE_FEATURES` from z-scored parts.
 
-    ``windows``: each candidate's number of dense windows (None: one each, as for a profile).
+    ``log_windows``: :func:`log_windows` of each candidate's number of dense windows (None: one each, as a profile).
     """
     n = len(lexical)
-    log_windows = (
-        np.zeros(n) if windows is None else np.log(np.maximum(np.asarray(windows, dtype=np.float64), 1.0))
-    )
+    w = np.zeros(n) if log_windows is None else np.asarray(log_windows, dtype=np.float64)
     lexical_margin, dense_margin = top_margin(lexical), top_margin(semantic)
     shrink = math.exp(-lexical_margin)
     return np.stack(
@@ -180,12 +189,12 @@ def listwise_features(lexical: np.ndarray, semantic: np.ndarray, windows: np.nda
             lexical,
             semantic,
             semantic * shrink,
-            semantic * log_windows,
-            semantic * shrink * log_windows,
-            log_windows,
+            semantic * w,
+            semantic * shrink * w,
+            w,
             lexical * dense_margin,
             semantic * dense_margin,
-            lexical * log_windows,
+            lexical * w,
         ],
         axis=1,
     )
@@ -199,7 +208,9 @@ class PartScores:
     passage: np.ndarray | None  # BM25 of each candidate's best passage (None: the retriever keeps none)
     dense: np.ndarray  # best window's cosine
     tags: np.ndarray | None = None  # the caller's tag overlap in [0, 1]
-    windows: np.ndarray | None = None  # each candidate's number of dense windows (None: one each)
+    log_windows: np.ndarray | None = (
+        None  # :func:`log_windows` of each candidate's dense windows (None: one each)
+    )
 
 
 @dataclass(frozen=True)
@@ -238,7 +249,7 @@ def fuse(parts: PartScores, config: FusionConfig | None = None) -> FusedScores:
     tags_array = np.zeros(len(lexical)) if parts.tags is None else np.asarray(parts.tags, dtype=np.float64)
     tags_part = config.tags_weight * tags_array
     if config.listwise:
-        bm25_part, dense_part = _listwise_parts(lexical, semantic, parts.windows, config.listwise)
+        bm25_part, dense_part = _listwise_parts(lexical, semantic, parts.log_windows, config.listwise)
         return FusedScores(bm25_part + dense_part + tags_part, bm25_part, dense_part, tags_part)
     dense_weight = config.dense_weight
     if config.lexical_confidence:

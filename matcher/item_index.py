@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from matcher.fusion import FusionConfig, PartScores
+from matcher.fusion import FusionConfig, PartScores, log_windows
 from matcher.index_versions import IndexIntegrityError, IndexVersions
 from matcher.item_catalog import CatalogItem, ItemCatalog
 from matcher.query_tokens import tokens_of, tokens_version
@@ -300,9 +300,12 @@ class ItemIndex:
         if retriever.passages is not None:
             doc_ids, best = retriever.passages.best_scores(terms)
             passage = self._by_position(catalog, "passage", best, doc_ids)[positions]
-        windows = self._chunk_matrix(catalog, retriever).windows[positions]
+        logs = self._chunk_matrix(catalog, retriever).log_windows
         return PartScores(
-            bm25, passage, self._dense(catalog, retriever, query_vector, positions), windows=windows
+            bm25,
+            passage,
+            self._dense(catalog, retriever, query_vector, positions),
+            log_windows=None if logs is None else logs[positions],
         )
 
     def _dense(
@@ -422,11 +425,15 @@ class ItemIndex:
             starts.append(starts[-1] + max(len(block), 1))
         matrix = np.ascontiguousarray(np.concatenate(blocks) if blocks else zero[:0], dtype=np.float32)
         group_items = np.searchsorted(catalog.prefix_of[items], np.arange(len(catalog.prefixes) + 1))
-        # Each item's number of windows (an item not indexed has none), by catalog position.
+        # Each item's number of windows (an item not indexed has none), by catalog position, as the fusion reads it.
         windows = np.zeros(len(catalog.items))
         windows[items] = [len(self._item_chunks.get(catalog.items[p].id, ())) for p in items.tolist()]
         chunks = _Chunks(
-            matrix, np.asarray(starts, dtype=np.int64), items, group_items.astype(np.int64), windows
+            matrix,
+            np.asarray(starts, dtype=np.int64),
+            items,
+            group_items.astype(np.int64),
+            log_windows(windows),
         )
         self._chunks_cache = (key, chunks)
         return chunks
@@ -440,4 +447,5 @@ class _Chunks:
     starts: np.ndarray  # first window of the n-th item of ``items``; one more entry: the end
     items: np.ndarray  # catalog positions, ordered by (region prefix, position)
     group_items: np.ndarray  # where each prefix's items start in ``items``; one more entry: the end
-    windows: np.ndarray  # each item's number of windows, by catalog position (what a listwise fusion reads)
+    # log of each item's number of windows by catalog position (None: one each): what a listwise fusion reads
+    log_windows: np.ndarray | None

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from matcher.fusion import FusionConfig, PartScores, fuse
+from matcher.fusion import FusionConfig, PartScores, fuse, log_windows
 from matcher.index_versions import IndexIntegrityError, write_json_durable
 from matcher.lexical import BM25Index, LexicalIndex, check_new_ids
 from matcher.passages import PassageIndex, split_each
@@ -295,7 +295,9 @@ class HybridRetriever:
             dense_of = dict(zip(held, self._dense_scores(query_vector, held).tolist(), strict=True))
         dense = np.array([dense_of.get(d, 0.0) for d in doc_ids], dtype=np.float64)
         tags = None if tag_scores is None else np.array([float(tag_scores.get(d, 0.0)) for d in doc_ids])
-        return PartScores(np.asarray(bm25, dtype=np.float64), passage, dense, tags, self.windows(doc_ids))
+        return PartScores(
+            np.asarray(bm25, dtype=np.float64), passage, dense, tags, log_windows(self.windows(doc_ids))
+        )
 
     def search(
         self,
@@ -358,7 +360,11 @@ class HybridRetriever:
             dense = self._dense_scores(query_vector, candidates)
         tags = np.array([float((tag_scores or {}).get(c, 0.0)) for c in candidates])
         parts = PartScores(
-            bm25, passage if self.passages is not None else None, dense, tags, self.windows(candidates)
+            bm25,
+            passage if self.passages is not None else None,
+            dense,
+            tags,
+            log_windows(self.windows(candidates)),
         )
         fused = fuse(parts, self.config.fusion)
         order = np.lexsort((np.arange(len(candidates)), -fused.total))[:k]

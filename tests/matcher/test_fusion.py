@@ -55,19 +55,25 @@ def test_dense_defers_to_a_confident_bm25_by_its_top_two_margin():
 
 
 def test_the_listwise_fusion_is_its_features_times_its_weights_split_by_part():
-    from matcher.fusion import LISTWISE_FEATURES, listwise_features
+    from matcher.fusion import LISTWISE_FEATURES, listwise_features, log_windows
 
     rng = np.random.default_rng(3)
     weights = tuple(rng.normal(size=len(LISTWISE_FEATURES)))
     config = FusionConfig("zscore", tags_weight=0.5, passage_weight=0.3, listwise=weights)
-    for windows in (np.array([1.0, 6.0, 2.0, 0.0, 12.0]), None):
+    for windows in (np.array([1.0, 6.0, 2.0, 0.0, 12.0]), np.ones(5)):
+        logs = log_windows(windows)
+        assert (logs is None) == (windows.max() == 1)  # one window each: no window terms at all
         bm25, passage, dense, tags = rng.random(5) * 8, rng.random(5), rng.random(5), rng.random(5)
-        fused = fuse(PartScores(bm25, passage, dense, tags, windows), config)
-        features = listwise_features(zscore(bm25 + 0.3 * passage), zscore(dense), windows)
+        fused = fuse(PartScores(bm25, passage, dense, tags, logs), config)
+        features = listwise_features(zscore(bm25 + 0.3 * passage), zscore(dense), logs)
         lexical = [n for n, name in enumerate(LISTWISE_FEATURES) if name.startswith("L")]
         np.testing.assert_allclose(fused.total, features @ np.array(weights) + 0.5 * tags, atol=1e-12)
         np.testing.assert_allclose(fused.bm25, features[:, lexical] @ np.array(weights)[lexical], atol=1e-12)
-        if windows is None:  # no windows: log 1 = 0, every window term vanishes
+        if logs is not None:
+            np.testing.assert_allclose(
+                features[:, 5], np.log([1.0, 6.0, 2.0, 1.0, 12.0])
+            )  # w; 0 windows read as 1
+        else:
             assert np.all(features[:, [3, 4, 5, 8]] == 0)
 
 

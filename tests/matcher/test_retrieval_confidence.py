@@ -14,7 +14,7 @@ import pytest
 
 from eval.compare import ServedSystem, doc_text
 from eval.sets import RetrievalDoc
-from matcher.fusion import LISTWISE_FEATURES, PartScores, fuse, top_margin, zscore
+from matcher.fusion import LISTWISE_FEATURES, PartScores, fuse, log_windows, top_margin, zscore
 from matcher.retrieval import HybridRetriever, RetrievalConfig, chunk_text
 
 DOCS = {
@@ -44,7 +44,7 @@ def test_served_fusion_scores_by_hand_and_survives_save_load(retriever, tmp_path
     assert fusion.listwise and fusion.passage_weight > 0
     vector = retriever.encoder.encode_queries([LEXICAL])
     parts = retriever.part_scores(LEXICAL, vector, list(DOCS))
-    assert parts.windows is not None and parts.windows.tolist() == [1.0] * len(
+    assert parts.log_windows is None and retriever.windows(list(DOCS)).tolist() == [1.0] * len(
         DOCS
     )  # short texts: one window
     fused = fuse(parts, fusion)
@@ -84,7 +84,11 @@ def test_a_long_document_is_read_by_its_windows_and_weighed_by_their_number(enco
     assert windows[1] > 3
     # Same dense and lexical evidence, more windows: the window prior (a negative weight) puts the short one first.
     parts = PartScores(
-        np.array([1.0, 1.0, 0.0]), None, np.array([0.8, 0.8, 0.1]), None, np.array([1.0, windows[1], 1.0])
+        np.array([1.0, 1.0, 0.0]),
+        None,
+        np.array([0.8, 0.8, 0.1]),
+        None,
+        log_windows(np.array([1.0, windows[1], 1.0])),
     )
     total = fuse(parts, config.fusion).total
     assert dict(zip(LISTWISE_FEATURES, config.fusion.listwise, strict=True))["w"] < 0
