@@ -144,7 +144,7 @@ LISTWISE_FEATURES = ("L", "D", "D·e^−mL", "D·w", "D·e^−mL·w", "w", "L·m
 
 
 def log_windows(counts: np.ndarray) -> np.ndarray | None:
-    """Return log(number of dense windows) per candidate (a count under 1 read as 1); None when every one is 0.
+    """Return log(number of dense windows) per candidate (a count under 1 read as 1); None when every log is 0.
 
     None lets :func:`fuse` skip the window terms, as for candidates of one window each (short items, profiles).
     """
@@ -153,7 +153,7 @@ def log_windows(counts: np.ndarray) -> np.ndarray | None:
 
 
 def _listwise_parts(
-    lexical: np.ndarray, semantic: np.ndarray, log_windows: np.ndarray | None, weights: tuple[float, ...]
+    lexical: np.ndarray, semantic: np.ndarray, logs: np.ndarray | None, weights: tuple[float, ...]
 ) -> tuple[np.ndarray, np.ndarray]:
     """``listwise_features(...) @ weights`` split into the lexical features' sum and the rest (dense and the window prior).
 
@@ -165,23 +165,20 @@ def _listwise_parts(
     shrink = math.exp(-lexical_margin)
     lexical_weight = t["L"] + t["L·mD"] * dense_margin
     dense_weight = t["D"] + t["D·e^−mL"] * shrink + t["D·mD"] * dense_margin
-    if log_windows is None:
+    if logs is None:
         return lexical_weight * lexical, dense_weight * semantic
-    w = log_windows
+    w = logs
     bm25_part = lexical * (lexical_weight + t["L·w"] * w)
     dense_part = semantic * (dense_weight + (t["D·w"] + t["D·e^−mL·w"] * shrink) * w) + t["w"] * w
     return bm25_part, dense_part
 
 
-def listwise_features(
-    lexical: np.ndarray, semantic: np.ndarray, log_windows: np.ndarray | None
-) -> np.ndarray:
+def listwise_features(lexical: np.ndarray, semantic: np.ndarray, logs: np.ndarray | None) -> np.ndarray:
     """Return the (candidates, features) array of :data:`LISTWISE_FEATURES` from z-scored parts.
 
-    ``log_windows``: :func:`log_windows` of each candidate's number of dense windows (None: one each, as a profile).
+    ``logs``: :func:`log_windows` of each candidate's number of dense windows (None: one each, as a profile).
     """
-    n = len(lexical)
-    w = np.zeros(n) if log_windows is None else np.asarray(log_windows, dtype=np.float64)
+    w = np.zeros(len(lexical)) if logs is None else np.asarray(logs, dtype=np.float64)
     lexical_margin, dense_margin = top_margin(lexical), top_margin(semantic)
     shrink = math.exp(-lexical_margin)
     return np.stack(
