@@ -194,12 +194,20 @@ def _key(leaf: Leaf) -> tuple[str, str, Any]:
 
 
 def compare(true: Sequence[Leaf], predicted: Sequence[Leaf]) -> Comparison:
-    """Match leaves on (field, op, value) — free-text leaves by kind and count — then classify what is left."""
+    """Match leaves on (field, op, value) — free-text leaves by kind and count — then classify what is left.
+
+    Among leaves of one key, one of the same role is paired first, so a role error is counted only where no leaf of
+    that key holds the labelled role — not where the same leaves were listed in another order.
+    """
     out = Comparison()
     left = list(predicted)
     unmatched = []
     for leaf in true:
-        hit = next((p for p in left if _key(p) == _key(leaf)), None)
+        # Leaves of one key are interchangeable for the count (free-text ones match by kind alone), so the one of
+        # the same role is taken first: the role comparison below must not hang on the order leaves were listed in
+        # (a governing exclusion listed before an item's own requirement is not a requirement read as exclusion).
+        same_key = [p for p in left if _key(p) == _key(leaf)]
+        hit = next((p for p in same_key if p.role == leaf.role), same_key[0] if same_key else None)
         if hit is not None:
             left.remove(hit)
             out.tp.append((leaf, hit))
