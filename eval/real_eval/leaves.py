@@ -202,15 +202,23 @@ def compare(true: Sequence[Leaf], predicted: Sequence[Leaf]) -> Comparison:
     out = Comparison()
     left = list(predicted)
     unmatched = []
-    for leaf in true:
-        # Leaves of one key are interchangeable for the count (free-text ones match by kind alone), so the one of
-        # the same role is taken first: the role comparison below must not hang on the order leaves were listed in
-        # (a governing exclusion listed before an item's own requirement is not a requirement read as exclusion).
-        same_key = [p for p in left if _key(p) == _key(leaf)]
-        hit = next((p for p in same_key if p.role == leaf.role), same_key[0] if same_key else None)
-        if hit is not None:
-            left.remove(hit)
-            out.tp.append((leaf, hit))
+    # Leaves of one key are interchangeable for the count (free-text ones match by kind alone), so pairs of the
+    # same role are made first, over all the leaves: the role comparison below must not hang on the order leaves
+    # were listed in (a governing exclusion listed before an item's own requirement is no role error).
+    paired: dict[int, Leaf] = {}
+    for same_role in (True, False):
+        for n, leaf in enumerate(true):
+            if n in paired:
+                continue
+            hit = next(
+                (p for p in left if _key(p) == _key(leaf) and (p.role == leaf.role or not same_role)), None
+            )
+            if hit is not None:
+                left.remove(hit)
+                paired[n] = hit
+    for n, leaf in enumerate(true):
+        if n in paired:
+            out.tp.append((leaf, paired[n]))
         else:
             unmatched.append(leaf)
     for leaf in unmatched:

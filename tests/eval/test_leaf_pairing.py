@@ -34,3 +34,12 @@ def test_pairing_by_role_changes_no_count():
     for predicted in ([BARRED, OWN], [OWN, BARRED], [extra_rule, OWN]):
         out = compare([OWN, OWN, BARRED], predicted)
         assert len(out.tp) == 2 and len(out.missed) == 1 and not out.extra
+
+
+def test_a_served_exclusion_short_of_the_labelled_count_pairs_with_the_labelled_exclusion():
+    # Labels: two own requirements and a governing exclusion; served: one requirement and the exclusion.
+    # The missed leaf is a requirement, and no role is wrong.
+    out = compare([OWN, OWN, BARRED], [BARRED, OWN])
+    assert [t.role for t, _ in out.tp] == ["require", "exclude"]
+    assert [m.role for m in out.missed] == ["require"]
+    assert out.structure_errors == []
