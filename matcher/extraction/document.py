@@ -61,8 +61,8 @@ _EXCLUDED_FROM_ALL = (
     r"(?:政策措施|政策|办法|措施|意见|细则|规定|方案)"
 )
 
-# A sentence that bars enterprises from every support of the document for a time (对…骗取补贴的企业，…N年内不得
-#申请各类扶持资金): whom it names is an exclusion of every item, though it names no document.
+# A sentence that bars enterprises from every support of the document for a time (对…套取资金的企业，…N年内不得
+# 申请各类扶持资金): whom it names is an exclusion of every item, though it names no document.
 _BARRED_FROM_ALL = (
     r"不(?:准|得|予)其?再?(?:申请|申报|享受)[^。；，]{0,10}?(?:各类|各项|所有|任何)"
     r"[^。；，]{0,8}?(?:政策|资金|补贴|奖励|扶持|补助)"

@@ -51,7 +51,10 @@ def test_duties_beside_the_place_and_a_bar_from_every_support_govern_every_item(
 
 def test_a_title_supporting_a_sectors_enterprises_bounds_every_item_by_the_sector(tmp_path: Path):
     title = "关于扶持服务业中小企业共渡难关的若干措施"
-    text = title + "\n一、对承租集体物业的企业，减免2个月租金。\n二、对不裁员少裁员的企业，返还上年度失业保险费的60%。"
+    text = (
+        title
+        + "\n一、对承租集体物业的企业，减免2个月租金。\n二、对不裁员少裁员的企业，返还上年度失业保险费的60%。"
+    )
     store = open_store(tmp_path / "sector.sqlite3")
     try:
         assert ingest_policies(store, [{"id": "fw-2", "title": title, "text": text}], progress=False).ok
@@ -78,7 +81,9 @@ def test_what_governs_no_item_adds_nothing():
     # A title for small firms names no sector; a scope sentence naming no place leaves 纳税 to the item;
     # taking back one grant bars from nothing else.
     text = "一、以上措施适用于依法纳税的企业。二、对虚报冒领的企业，收回已拨付的补贴资金。"
-    _, entries = governing_extraction(text, governing_clauses(text), title="关于帮助小微企业渡过难关的若干措施")
+    _, entries = governing_extraction(
+        text, governing_clauses(text), title="关于帮助小微企业渡过难关的若干措施"
+    )
     fields = [(getattr(e, "field", None), getattr(e, "value", None)) for e in entries]
     assert not any(f == "industry_code" for f, _ in fields), fields
     assert not any(v == "纳税" for _, v in fields), fields
