@@ -194,15 +194,31 @@ def _key(leaf: Leaf) -> tuple[str, str, Any]:
 
 
 def compare(true: Sequence[Leaf], predicted: Sequence[Leaf]) -> Comparison:
-    """Match leaves on (field, op, value) — free-text leaves by kind and count — then classify what is left."""
+    """Match leaves on (field, op, value) — free-text leaves by kind and count — then classify what is left.
+
+    Among leaves of one key, one of the same role is paired first, so a role error is counted only where no leaf of
+    that key holds the labelled role — not where the same leaves were listed in another order.
+    """
     out = Comparison()
     left = list(predicted)
     unmatched = []
-    for leaf in true:
-        hit = next((p for p in left if _key(p) == _key(leaf)), None)
-        if hit is not None:
-            left.remove(hit)
-            out.tp.append((leaf, hit))
+    # Leaves of one key are interchangeable for the count (free-text ones match by kind alone), so pairs of the
+    # same role are made first, over all the leaves: the role comparison below must not hang on the order leaves
+    # were listed in (a governing exclusion listed before an item's own requirement is no role error).
+    paired: dict[int, Leaf] = {}
+    for same_role in (True, False):
+        for n, leaf in enumerate(true):
+            if n in paired:
+                continue
+            hit = next(
+                (p for p in left if _key(p) == _key(leaf) and (p.role == leaf.role or not same_role)), None
+            )
+            if hit is not None:
+                left.remove(hit)
+                paired[n] = hit
+    for n, leaf in enumerate(true):
+        if n in paired:
+            out.tp.append((leaf, paired[n]))
         else:
             unmatched.append(leaf)
     for leaf in unmatched:

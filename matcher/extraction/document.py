@@ -61,6 +61,13 @@ _EXCLUDED_FROM_ALL = (
     r"(?:政策措施|政策|办法|措施|意见|细则|规定|方案)"
 )
 
+# A sentence that bars enterprises from every support of the document for a time (对…套取资金的企业，…N年内不得
+# 申请各类扶持资金): whom it names is an exclusion of every item, though it names no document.
+_BARRED_FROM_ALL = (
+    r"不(?:准|得|予)其?再?(?:申请|申报|享受)[^。；，]{0,10}?(?:各类|各项|所有|任何)"
+    r"[^。；，]{0,8}?(?:政策|资金|补贴|奖励|扶持|补助)"
+)
+
 # Sentences that speak for every item: whom the document is for, how items combine, when to apply.
 _GOVERNS_RE = re.compile(
     r"(?:本|以上|上述|此)(?:若干)?(?:政策措施|政策|办法|措施|通知|意见|细则|规定|方案|条款)[^。；]{0,12}?(?:适用于|适用范围|支持对象|扶持对象)|"
@@ -70,7 +77,7 @@ _GOVERNS_RE = re.compile(
     # The document's own validity and its terms (本政策自印发之日起施行…; 本意见所称中小企业…; 遵照执行).
     r"(?:本|以上|上述|此)(?:若干)?(?:政策措施|政策|办法|措施|通知|意见|细则|规定|方案|公告|通告|条款)"
     r"(?:明确的政策措施|相关条款)?[^。；]{0,8}?(?:自|执行期|施行期|有效期|在[^。；]{0,10}期间有效|所指|所称|中的)|"
-    r"(?:出台|新出台)[^。；]{0,12}政策[^。；]{0,10}遵照执行|" + _EXCLUDED_FROM_ALL
+    r"(?:出台|新出台)[^。；]{0,12}政策[^。；]{0,10}遵照执行|" + _EXCLUDED_FROM_ALL + "|" + _BARRED_FROM_ALL
 )
 
 
@@ -78,6 +85,36 @@ _GOVERNS_RE = re.compile(
 _SCOPE_RE = re.compile(
     r"适用于|适用(?:对象|范围)|(?:支持|扶持|申报|奖励|补助|服务)(?:对象|主体)(?:为|是|[：:])|"
     + _EXCLUDED_FROM_ALL
+    + "|"
+    + _BARRED_FROM_ALL
+)
+
+# Whom a bar from every support names: the "对 / 凡 X 的（企业）" clause its sentence opens with.
+_BARRED_WHO_RE = re.compile(r"(?:对|凡)(?P<who>[^，。；]{2,40}?)的(?:企业|单位|市场主体|主体)?，")
+
+# Duties a scope sentence asks beside the place of registration (在某区注册、纳税、入统的企业): one requirement
+# no profile field records, so one undecidable leaf; the place is the region reader's.
+_DUTY = r"(?:依法)?(?:纳税|缴税|纳统|入统|统计|缴纳社保|缴纳社会保险)"
+_DUTIES_RE = re.compile(
+    r"(?:注册|登记)(?:并|且|[、和及与])(?P<duties>" + _DUTY + r"(?:(?:并|且|[、和及与])" + _DUTY + r")*)"
+)
+
+# A title that supports one sector's enterprises (关于支持服务业企业…的若干措施): the sector bounds every item.
+# The sectors of the 三次产业划分规定 over GB/T 4754 sections (T, international bodies, holds no enterprise).
+_TITLE_SECTORS = {
+    "第一产业": ("A",),
+    "农业": ("A",),
+    "第二产业": ("B", "C", "D", "E"),
+    "工业": ("B", "C", "D"),
+    "制造业": ("C",),
+    "建筑业": ("E",),
+    "第三产业": tuple("FGHIJKLMNOPQRS"),
+    "服务业": tuple("FGHIJKLMNOPQRS"),
+}
+_TITLE_SECTOR_RE = re.compile(
+    r"(?:支持|扶持|帮扶|助力|促进|服务)(?:全市|全省|全区|本市|我市)?(?P<sector>"
+    + "|".join(sorted(_TITLE_SECTORS, key=len, reverse=True))
+    + r")(?:中小微|中小)?(?:市场主体|企业)"
 )
 
 
@@ -119,12 +156,20 @@ def scope_clauses(text: str, governs: Iterable[Span]) -> tuple[Span, ...]:
 
 
 def governing_extraction(
-    text: str, governs: Iterable[Span], *, region_code: str | None = None, issued: str | None = None
+    text: str,
+    governs: Iterable[Span],
+    *,
+    region_code: str | None = None,
+    issued: str | None = None,
+    title: str = "",
 ) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
     """Return the v1 conditions and v2 entries the document's scope sentences state, for every item.
 
     就高不重复 and 申报时间 govern every item too, but state no condition of the enterprise:
-    the first is how supports combine, the second is the window (a document fact).
+    the first is how supports combine, the second is the window (a document fact). A title that
+    supports one sector's enterprises bounds every item by the sector; a sentence barring enterprises
+    from every support excludes whom it names from every item; the duties a scope sentence asks beside
+    the place of registration are one requirement.
     """
     from matcher.extraction import extract_conditions, extract_entries
 
@@ -137,11 +182,55 @@ def governing_extraction(
         entries.append(places)
         if not isinstance(places, Group):
             conditions.append(places)
+    sector = _TITLE_SECTOR_RE.search(title)
+    if sector is not None:
+        trade = Condition("industry_code", "industry_in", list(_TITLE_SECTORS[sector["sector"]]), sector[0])
+        conditions.append(trade)
+        entries.append(trade)
     for a, b in scope_clauses(text, governs):
         sentence = text[a:b]
+        barred = _barred(sentence)
+        if barred is not None:
+            conditions.append(barred)
+            entries.append(barred)
+            continue
+        read = extract_entries(sentence, region_code=region_code, issued=issued)
         conditions += extract_conditions(sentence, region_code=region_code, issued=issued)
-        entries += extract_entries(sentence, region_code=region_code, issued=issued)
+        entries += read
+        duties = _duties(sentence, read)
+        if duties is not None:
+            conditions.append(duties)
+            entries.append(duties)
     return tuple(conditions), tuple(entries)
+
+
+def _barred(sentence: str) -> Condition | None:
+    """Return the exclusion a sentence barring enterprises from every support states (its "对 X 的" clause)."""
+    if re.search(_EXCLUDED_FROM_ALL, sentence) or not re.search(_BARRED_FROM_ALL, sentence):
+        return None
+    who = _BARRED_WHO_RE.match(sentence)
+    if who is None:
+        return None
+    return Condition("undecidable", "eq", who["who"], who["who"], role="exclude")
+
+
+def _duties(sentence: str, read: Iterable[Any]) -> Condition | None:
+    """Return the duties a scope sentence asks beside the place of registration, when a region was read there."""
+    read = tuple(read)
+    if not any(getattr(e, "field", None) == "region_code" for e in _leaves(read)):
+        return None
+    found = _DUTIES_RE.search(sentence)
+    if found is None or any(found["duties"] in str(getattr(e, "span", "")) for e in _leaves(read)):
+        return None
+    return Condition("undecidable", "eq", found["duties"], found["duties"])
+
+
+def _leaves(entries: Iterable[Any]) -> Iterable[Any]:
+    for entry in entries:
+        if isinstance(entry, Group):
+            yield from _leaves(entry.members)
+        else:
+            yield entry
 
 
 def _addressed_entry(text: str, span: Span, codes: tuple[str, ...]) -> Any:

@@ -139,7 +139,11 @@ def prepare_policy(
     check("split")
     # Clauses that govern the whole document (本措施适用于…) apply to every item, not the last one only.
     conditions, entries = governing_extraction(
-        document.text, facts.governs, region_code=document.region_code, issued=document.issued
+        document.text,
+        facts.governs,
+        region_code=document.region_code,
+        issued=document.issued,
+        title=document.title or "",
     )
     extractions = []
     for n, item in enumerate(items, start=1):
