@@ -113,6 +113,51 @@ def _trades_or(text: str, last: _Found, found: _Found) -> bool:
     )
 
 
+# 支持A企业扩大产能，支持其他企业新增生产线: a later clause that backs "other" enterprises in the same
+# sentence names another kind of beneficiary, either one enough (an ``any`` of the two).
+_OTHERS_TOO_RE = re.compile(
+    r"(?:支持|鼓励|引导|推动|帮助){1,2}(?:其他|其它)[^，。；;：:]{0,10}?(?:企业|单位|市场主体)"
+)
+# What may part the first kind's words from the clause of the others: the rest of its own clause or two.
+_OTHERS_GAP_RE = re.compile(r"[^。！？!?：:]{0,40}")
+
+
+def _others_too(text: str, last: _Found, found: _Found) -> bool:
+    """Whether ``found`` opens a clause backing other enterprises (支持其他企业…) after the clause ``last`` sits in.
+
+    Both in one sentence: the gap ends a clause (，/ ；), holds at most two clause ends and no sentence end.
+    """
+    gap = text[last.end : found.start]
+    ends = sum(gap.count(ch) for ch in "，,；;")
+    return (
+        1 <= ends <= 2
+        and gap.endswith(("，", ",", "；", ";"))
+        and _OTHERS_GAP_RE.fullmatch(gap) is not None
+        and _OTHERS_TOO_RE.match(text, found.start) is not None
+    )
+
+
+def others_clauses(text: str, found: Sequence[_Found]) -> list[_Found]:
+    """Stand-ins for clauses that back other enterprises (支持其他企业通过…转产) where no finding reads them.
+
+    Only after a clause whose finding names the first kind, in the same sentence: the two are then read as
+    alternatives by :func:`_or_groups`. The stand-in runs from the verb to the clause's end.
+    """
+    out: list[_Found] = []
+    for match in _OTHERS_TOO_RE.finditer(text):
+        start = match.start()
+        if start == 0 or text[start - 1] not in "，,；;":
+            continue
+        stop = min((i for i in (text.find(ch, start) for ch in "，,。；;") if i >= 0), default=len(text))
+        if any(f.start < stop and start < f.end for f in found):
+            continue
+        if not any(f.end <= start and _others_too(text, f, _Found(start, stop, f.condition)) for f in found):
+            continue
+        value = text[start:stop]
+        out.append(_Found(start, stop, Condition("undecidable", "eq", value, value)))
+    return out
+
+
 def _or_groups(items: list[tuple[_Found, str]], text: str) -> list[list[tuple[_Found, str]]]:
     """Consecutive findings joined by 或 / 或者 (，或者 too), or listed as kinds of enterprise: alternatives."""
     groups: list[list[tuple[_Found, str]]] = []
@@ -135,6 +180,7 @@ def _or_groups(items: list[tuple[_Found, str]], text: str) -> list[list[tuple[_F
                     re.fullmatch(r"(?:的企业|的|企业)?[，,]?(?:或|或者|或是)(?:者)?", gap)
                     or listed
                     or _trades_or(text, last, item[0])
+                    or _others_too(text, last, item[0])
                 )
                 and groups[-1][-1][1] == item[1]
             ):

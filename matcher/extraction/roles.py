@@ -140,6 +140,10 @@ _EXCLUDE_TAIL_RE = re.compile(
     r"(?:的)?(?:企业|单位|项目|情形)?(?:均)?(?:不得|不能|不予|不可|不再|不属于|不纳入|不列入|不享受|不适用)"
     r"(?:申报|申请|享受|参与|参评|纳入|列入|支持|补助|奖励|扶持|重复|给予|报名|认定|一同申报|由)"
 )
+# The refusal closing a stand-in's own words: …的企业不能申报 / …不可重复获得 (not 不得少于: a threshold).
+_OWN_REFUSAL_RE = re.compile(
+    r"(?:不得|不能|不予|不可)(?:申报|申请|享受|参评|重复(?:获得|享受|申报|申请|领取))$"
+)
 _EXCEPT_RE = re.compile(
     r"除(?P<x>[^，。；、]{2,30}?)(?:以外|之外|外)|(?P<y>[^，。；（(]{2,30}?)除外|(?:不含|不包括|不包含)(?P<z>[^，。；）)]{2,30})"
 )
@@ -181,9 +185,46 @@ def _moot_exception(words: str) -> bool:
     return bool(pieces) and all(p in _NOT_ENTERPRISES for p in pieces)
 
 
+# Places outside the mainland (港、澳、台地区 / 香港、澳门和台湾地区): excepted from 境内, they narrow where the
+# enterprise must be registered, and exclude no enterprise that is.
+_OUTSIDE_MAINLAND = frozenset({"港", "澳", "台", "香港", "澳门", "台湾", "港澳", "港澳台"})
+# 在中国境内（不包括港、澳、台地区）注册: the place the exception is taken from, and the registration after it.
+_MAINLAND_BEFORE_RE = re.compile(r"(?:在)?(?:中国|我国|中华人民共和国)?(?:大陆)?境内[（(]?$")
+_REGISTERED_AFTER_RE = re.compile(
+    r"[）)]?(?:依法)?(?:注册|登记|设立|成立)[^，。；、（(或]{0,8}?(?=的|或|[，。；、（(]|$)"
+)
+
+
+def _outside_mainland(words: str) -> bool:
+    """Tell whether an exception (港、澳、台地区 / 香港、澳门和台湾地区) names only places outside the mainland."""
+    words = re.sub(r"(?:地区|等)+$", "", words.strip("（）() "))
+    pieces = [re.sub(r"地区$", "", p) for p in re.split(r"[、和及与]", words) if p]
+    return bool(pieces) and all(p in _OUTSIDE_MAINLAND for p in pieces)
+
+
+def _registered_in_mainland(text: str, start: int, end: int, found: Sequence[_Found]) -> _Found | None:
+    """Return the requirement an exception of places outside the mainland belongs to: registered inside it.
+
+    ``start`` / ``end`` bound the excepted places. Returns a required ``undecidable`` from the place
+    (在中国境内) through the registration (注册 / 设立), or None when no finding holds it yet and the words
+    around do not say it.
+    """
+    before = _MAINLAND_BEFORE_RE.search(text, max(0, start - 16), max(0, start - 3))
+    if before is None:
+        return None
+    after = _REGISTERED_AFTER_RE.match(text, end)
+    if after is None:
+        return None
+    lo, hi = before.start(), after.end()
+    if any(f.start < hi and lo < f.end for f in found):
+        return None
+    value = text[lo:hi]
+    return _Found(lo, hi, Condition("undecidable", "eq", value, value))
+
+
 def _unheld_exceptions(text: str, found: Sequence[_Found], parts: Sequence[_Span]) -> list[_Found]:
     """Return an ``undecidable`` for each 除X外 / X除外 / 不含X whose X yielded no condition (X is then excluded)."""
-    out = []
+    out: list[_Found] = []
     for part in parts:
         for match in _EXCEPT_RE.finditer(text, part.start, part.end):
             group = next(g for g in ("x", "y", "z") if match.group(g))
@@ -193,6 +234,11 @@ def _unheld_exceptions(text: str, found: Sequence[_Found], parts: Sequence[_Span
             if end - start < 2 or any(f.start < end and start < f.end for f in found):
                 continue
             if _moot_exception(text[start:end]):
+                continue
+            if _outside_mainland(text[start:end]):
+                registered = _registered_in_mainland(text, start, end, list(found) + out)
+                if registered is not None:
+                    out.append(registered)
                 continue
             value = text[start:end]
             out.append(_Found(start, end, Condition("undecidable", "eq", value, value)))
@@ -225,6 +271,9 @@ def _role_of(found: _Found, text: str, clauses: Sequence[_Span], parts: Sequence
     words = text[clause.start : clause.end]
     if (c.field, c.op) == ("qualifications", "not_has"):
         return "require"
+    # 实行核定征收的企业不能申报 / 与X补贴不可重复获得: a stand-in whose own words close with the refusal.
+    if c.field == "undecidable" and _OWN_REFUSAL_RE.search(text, found.start, found.end):
+        return "exclude"
     # The exclusion tail (…的企业不能申报) closes the clause the condition sits in, or the next one. Only the
     # words soon after the condition are read: a whole part copied per condition is quadratic on a long part.
     tail = text[found.end : min(part.end, found.end + _TAIL_CHARS)]
@@ -239,6 +288,9 @@ def _role_of(found: _Found, text: str, clauses: Sequence[_Span], parts: Sequence
         return "exclude"
     for s, e in _exception_spans(text, part.start, part.end):
         if s <= found.start and found.end <= e + 1:
+            # 不含香港、澳门和台湾地区 read alone: where the enterprise must be registered, no one excluded.
+            if _outside_mainland(re.sub(r"^(?:除|不含|不包括|不包含)", "", text[s:e])):
+                return "require"
             return "exclude"
     # …其中参保职工人数达到30人的，再增加3万元: a top-up over the support every applicant gets, no requirement.
     if _TOP_UP_RE.match(text, clause.end):

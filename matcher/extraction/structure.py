@@ -37,6 +37,7 @@ from matcher.extraction.any_groups import (
     describes_alternative_trades,
     describes_trades,
     kind_lists,
+    others_clauses,
 )
 from matcher.extraction.clauses import _CLAUSE_END, _HEADING_RE, _PART_END, _containing, _Span, _split
 from matcher.extraction.conditions import _Found, found_conditions
@@ -252,6 +253,7 @@ def extract_entries(
     kept = [f for f in kept if f.condition.field != "undecidable" or id(f) in firsts or not within.holds(f)]
     kept += stand_ins
     kept += _unread_kinds(norm, kept)
+    kept += others_clauses(norm, kept)
     kept += _unheld_exceptions(norm, kept, parts)
     kept = _outside_for_whom(norm, kept)
     duties: dict[int, int] = {}
