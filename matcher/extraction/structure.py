@@ -293,7 +293,7 @@ def extract_entries(
             )
             for f, r in roles
         ]
-    return _unrestated(_with_tiers(norm, roles, any_from))
+    return _unrestated(_with_tiers(norm, roles, any_from, repeated))
 
 
 # What is left of a stand-in once the decided conditions inside it are taken out, when it names nobody new.

@@ -120,12 +120,16 @@ def _lift_common(per_tier: list[list[tuple[_Found, str]]], text: str = "") -> li
 
 
 def _with_tiers(
-    text: str, roles: list[tuple[_Found, str]], any_from: tuple[int, int] | None
+    text: str,
+    roles: list[tuple[_Found, str]],
+    any_from: tuple[int, int] | None,
+    repeated: Sequence[_Found] = (),
 ) -> tuple[Entry, ...]:
     """Arrange nodes into common conditions and tiers when the text gives different outcomes to different enterprises.
 
     A region excepted (各省（除湖北省外）…免征…；对其他参保单位…减半) bounds every measure of the item,
-    not the tier whose sentence names it: it stays common.
+    not the tier whose sentence names it: it stays common. ``repeated`` are decidable requirements said again
+    (dropped as one condition); one said again in every measure is common to them (:func:`_restated_kinds`).
     """
     held = [
         (f, r)
@@ -135,16 +139,19 @@ def _with_tiers(
         and (any_from is None or not any_from[0] <= f.start < any_from[1])
     ]
     if not held:
-        return _arranged(text, roles, any_from)
+        return _arranged(text, roles, any_from, repeated)
     rest = [x for x in roles if x not in held]
-    arranged = _arranged(text, rest, any_from)
+    arranged = _arranged(text, rest, any_from, repeated)
     if not any(isinstance(e, Tier) for e in arranged):
-        return _arranged(text, roles, any_from)  # no tiers: the text's own order
+        return _arranged(text, roles, any_from, repeated)  # no tiers: the text's own order
     return (*_entries_of(held, text, None), *arranged)
 
 
 def _arranged(
-    text: str, roles: list[tuple[_Found, str]], any_from: tuple[int, int] | None
+    text: str,
+    roles: list[tuple[_Found, str]],
+    any_from: tuple[int, int] | None,
+    repeated: Sequence[_Found] = (),
 ) -> tuple[Entry, ...]:
     """Arrange the nodes of ``roles`` (see :func:`_with_tiers`)."""
     outcomes = _outcomes(text)
@@ -191,7 +198,7 @@ def _arranged(
             )
         tiers.sort(key=lambda t: -(t.amount or 0))
         return (*_entries_of(common, text, any_from), *tiers)
-    by_part = _part_tiers(text, roles)
+    by_part = _part_tiers(text, roles, repeated)
     if by_part is not None:
         common, tiers = by_part
         return (*_entries_of(common, text, any_from), *tiers)
@@ -290,7 +297,7 @@ _DUTY_RE = re.compile(r"(?<![重主需只])要(?![求素点])")
 
 
 def _part_tiers(
-    text: str, roles: list[tuple[_Found, str]]
+    text: str, roles: list[tuple[_Found, str]], repeated: Sequence[_Found] = ()
 ) -> tuple[list[tuple[_Found, str]], list[Tier]] | None:
     """对A，免征X；对B，给予Y: parts that each give their own outcome to their own enterprises are tiers."""
     parts = _split(text, _PART_END, marks=True)
@@ -328,8 +335,16 @@ def _part_tiers(
             if measure is not None:
                 unlisted.append((part, measure, inside))
             continue
-        # …的，市、县两级财政要及时启动…，简化审批流程: what departments must do is no outcome.
-        if _DUTY_RE.search(text, required[0].end, verb.start()):
+        # …的，市、县两级财政要及时启动…，简化审批流程: what departments must do is no outcome — unless the part
+        # opens by naming the enterprises it is for (对…的企业，各商业银行要…予以展期): the duty is then done for them.
+        # An office's own work in the outcome's clause (要加强指导，落实减免政策) still grants nothing.
+        if _DUTY_RE.search(text, required[0].end, verb.start()) and (
+            not _FOR_WHOM_RE.match(text, part.start, part.end)
+            or _OFFICE_WORK_RE.search(text, _clause_start(text, part.start, verb.start()), verb.start())
+        ):
+            continue
+        # 对个人名下的装修贷款，…准予展期: a measure for persons, no tier of the enterprises' measures.
+        if _FOR_PERSONS_RE.match(text, part.start, part.end):
             continue
         # 受疫情影响较大的中小企业，可享受以下支持：对其中的小微企业，免收…: what precedes a colon is said of every
         # measure after it, not of the first one only. 对受疫情影响的企业，按以下规定执行 / 给予以下支持：…: a lead-in
@@ -355,6 +370,7 @@ def _part_tiers(
         return None
     lifted = _lift_common([mine for _, _, mine in tiered], text)
     tiered = [(part, verb, mine) for (part, verb, _), mine in zip(tiered, lifted, strict=True)]
+    tiered = _restated_kinds(tiered, repeated)
     in_tiers = {id(f) for _, _, mine in tiered for f, _ in mine}
     common = [(f, r) for f, r in roles if id(f) not in in_tiers]
     tiers = []
@@ -390,6 +406,51 @@ def _part_tiers(
     if any(t.amount is not None for t in tiers):
         tiers.sort(key=lambda t: -(t.amount or 0))
     return common, tiers
+
+
+# An authority's own work (加强 / 落实 / 指导 / 督促 / 做好 / 协调 / 推动 / 引导 / 研究) or its urging of others (鼓励):
+# no measure in the clause that says it.
+_OFFICE_WORK_RE = re.compile(r"加强|落实|指导|督促|做好|协调|推动|引导|研究|鼓励")
+
+
+def _clause_start(text: str, start: int, end: int) -> int:
+    """Return where the clause holding ``end`` starts (after the last clause break in ``text[start:end]``)."""
+    return max(start, *(text.rfind(mark, start, end) + 1 for mark in "，,：:"))
+
+
+# 对个人名下的助学贷款，: 对 + words that name persons and no kind of enterprise (对个人和个体工商户 names one), to the
+# clause break.
+_FOR_PERSONS_RE = re.compile(
+    r"[\s　]*(?:[（(]?[一二三四五六七八九十\d]{1,3}[）)、.．])?[\s　]*(?:对于|对)"
+    r"(?:(?!企业|主体|纳税人|缴费人|工商户|商户|合作社|单位)[^，,。；;]){0,30}?个人"
+    r"(?:(?!企业|主体|纳税人|缴费人|工商户|商户|合作社|单位)[^，,。；;]){0,30}?[，,]"
+)
+
+
+def _restated_kinds(
+    tiered: list[tuple[_Span, re.Match[str], list[tuple[_Found, str]]]], repeated: Sequence[_Found]
+) -> list[tuple[_Span, re.Match[str], list[tuple[_Found, str]]]]:
+    """Make common a kind said again in every measure (its first saying one measure's own).
+
+    对…的小微企业，银行要予以展期；对…的小微企业，给予补贴: 小微企业 said in every measure is one condition of
+    the item; read once, in the first measure only, the second would be open to every size. A kind said again
+    in some measures only stays where it was first said (labels do not repeat it in later measures).
+    """
+    if not repeated or len(tiered) < 2:
+        return tiered
+    said: dict[tuple, set[int]] = {}
+    for n, (part, verb, mine) in enumerate(tiered):
+        for f in [f for f, _ in mine] + [f for f in repeated if part.start <= f.start < verb.start()]:
+            said.setdefault(f.condition.key, set()).add(n)
+    # Only kinds first said in a measure: one said before the measures is common already.
+    firsts = {f.condition.key for _, _, mine in tiered for f, _ in mine}
+    everywhere = {k for k in {f.condition.key for f in repeated} & firsts if len(said[k]) == len(tiered)}
+    if not everywhere:
+        return tiered
+    return [
+        (part, verb, [(f, r) for f, r in mine if f.condition.key not in everywhere])
+        for part, verb, mine in tiered
+    ]
 
 
 # A measure every enterprise has, stated by itself: 准许企业延期申报纳税 / 允许预缴申报时享受… /
