@@ -414,6 +414,8 @@ class ItemIndex:
         # Items in order of their region prefix, then of position: each prefix's windows are one block.
         items = np.lexsort((np.arange(len(catalog.items)), catalog.prefix_of)).astype(np.int64)
         blocks, starts = [], [0]
+        # Each item's number of windows (an item not indexed has none), by catalog position, as the fusion reads it.
+        windows = np.zeros(len(catalog.items))
         for position in items.tolist():
             item = catalog.items[position]
             block = self._item_chunks.get(item.id)
@@ -421,13 +423,11 @@ class ItemIndex:
                 block = zero
                 if item.id in retriever:
                     block = self._item_chunks[item.id] = retriever.chunk_vectors([item.id])[0]
+            windows[position] = 0 if block is zero else len(block)
             blocks.append(block if len(block) else zero)  # every item one row at least: reduceat needs it
             starts.append(starts[-1] + max(len(block), 1))
         matrix = np.ascontiguousarray(np.concatenate(blocks) if blocks else zero[:0], dtype=np.float32)
         group_items = np.searchsorted(catalog.prefix_of[items], np.arange(len(catalog.prefixes) + 1))
-        # Each item's number of windows (an item not indexed has none), by catalog position, as the fusion reads it.
-        windows = np.zeros(len(catalog.items))
-        windows[items] = [len(self._item_chunks.get(catalog.items[p].id, ())) for p in items.tolist()]
         chunks = _Chunks(
             matrix,
             np.asarray(starts, dtype=np.int64),
