@@ -108,14 +108,22 @@ def _metrics(ranking: np.ndarray, relevant: frozenset[int]) -> tuple[float, floa
     return recall, rr
 
 
-def part_metrics(scores: SetScores, part: str) -> tuple[float, float]:
-    """Mean recall@10 and MRR of one part alone (every document ranked)."""
-    matrix = getattr(scores, part)
-    out = [
-        _metrics(np.lexsort((np.arange(matrix.shape[1]), -row)), rel)
-        for row, rel in zip(matrix, scores.relevant, strict=True)
-    ]
-    return float(np.mean([o[0] for o in out])), float(np.mean([o[1] for o in out]))
+def part_question_metrics(scores: SetScores) -> dict[str, np.ndarray]:
+    """Each part's per-question (recall@10, reciprocal rank), every document ranked."""
+    out = {}
+    for part in PARTS:
+        matrix = getattr(scores, part)
+        order = [np.lexsort((np.arange(matrix.shape[1]), -row)) for row in matrix]
+        out[part] = np.array([_metrics(o, rel) for o, rel in zip(order, scores.relevant, strict=True)])
+    return out
+
+
+def part_metrics(scores: SetScores) -> dict[str, tuple[float, float]]:
+    """Each part's mean recall@10 and MRR alone (every document ranked)."""
+    return {
+        part: (float(m[:, 0].mean()), float(m[:, 1].mean()))
+        for part, m in part_question_metrics(scores).items()
+    }
 
 
 def pools(scores: SetScores, pool: int = 100) -> list[np.ndarray]:
@@ -181,7 +189,7 @@ def choose(
     train: Sequence[SetScores], configs: Sequence[FusionConfig]
 ) -> tuple[FusionConfig, list[dict[str, Any]]]:
     """Return the fusion whose worst margin over the sets' training sides is largest (ties: mean MRR); every row tried."""
-    parts = [{p: part_metrics(s, p) for p in PARTS} for s in train]
+    parts = [part_metrics(s) for s in train]
     candidates = [pools(s) for s in train]
     rows: list[dict[str, Any]] = []
     for config in configs:
@@ -338,7 +346,7 @@ def main(argv: Sequence[str]) -> int:
     for scored in (*train, *test):
         report["sets"][scored.name] = {
             "questions": len(scored.relevant),
-            "parts": {p: part_metrics(scored, p) for p in PARTS},
+            "parts": part_metrics(scored),
             "chosen": fused_metrics(scored, chosen),
             "served": fused_metrics(scored, RetrievalConfig().fusion),
             "fixed": fused_metrics(scored, FIXED),

@@ -27,8 +27,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from eval.fusion_choice import SetScores, _metrics, pools, read_sides
-from eval.fusion_windows import part_question_metrics, worst_leads
+from eval.fusion_choice import SetScores, _metrics, part_question_metrics, pools, read_sides
+from eval.fusion_windows import worst_leads
 from matcher.fusion import LISTWISE_FEATURES, lexical_evidence, listwise_features, zscore
 
 FEATURES = LISTWISE_FEATURES

@@ -3,10 +3,10 @@
 Dense reads a short answer passage whole and a long policy in windows of
 ``chunk_chars`` characters, its score being the best window's cosine; the more
 windows, the more chances one scores high by accident, and the less the best
-window says about the whole document. This candidate keeps the served fusion
+window says about the whole document. This candidate keeps the hand-weighted fusion
 (:func:`matcher.fusion.fuse`: z-scored parts, dense weight × exp(−c × BM25's
 top-two margin)) and multiplies each candidate's dense term by
-``windows ** -window_decay``. ``window_decay`` 0 is the served family.
+``windows ** -window_decay``. ``window_decay`` 0 is the hand-weighted family.
 
 It is chosen on the training sides of both sets only: the largest worst lead
 over the best single part (recall@10 and MRR, on the worse set), ties broken by
@@ -31,13 +31,21 @@ from typing import Any
 
 import numpy as np
 
-from eval.fusion_choice import HAND_WEIGHTED, PARTS, SetScores, _metrics, pools, read_sides
+from eval.fusion_choice import (
+    HAND_WEIGHTED,
+    PARTS,
+    SetScores,
+    _metrics,
+    part_question_metrics,
+    pools,
+    read_sides,
+)
 from matcher.fusion import FusionConfig, PartScores, fuse
 
 
 @dataclass(frozen=True)
 class WindowFusion:
-    """The served fusion's parameters and the per-candidate dense decay by number of windows."""
+    """The hand-weighted fusion's parameters and the per-candidate dense decay by number of windows."""
 
     fusion: FusionConfig
     window_decay: float = 0.0
@@ -74,16 +82,6 @@ def question_metrics(
     return out
 
 
-def part_question_metrics(scores: SetScores) -> dict[str, np.ndarray]:
-    """Each part's per-question (recall@10, reciprocal rank), every document ranked."""
-    out = {}
-    for part in PARTS:
-        matrix = getattr(scores, part)
-        order = [np.lexsort((np.arange(matrix.shape[1]), -row)) for row in matrix]
-        out[part] = np.array([_metrics(o, rel) for o, rel in zip(order, scores.relevant, strict=True)])
-    return out
-
-
 def worst_leads(
     fused: Sequence[np.ndarray], parts: Sequence[dict[str, np.ndarray]], rows: Sequence[np.ndarray]
 ) -> np.ndarray:
@@ -96,7 +94,7 @@ def worst_leads(
 
 
 def grid() -> list[WindowFusion]:
-    """Return the fusions tried: the served family (decay 0) and decays 0.1–0.4, dense weight 2.5–6, c 0.6–1.5."""
+    """Return the fusions tried: the hand-weighted family (decay 0) and decays 0.1–0.4, dense weight 2.5–6, c 0.6–1.5."""
     return [
         WindowFusion(
             FusionConfig("zscore", 1.0, dense, 1.0, passage_weight=0.3, lexical_confidence=confidence), decay
@@ -163,7 +161,7 @@ def main(argv: Sequence[str]) -> int:
     parts = [part_question_metrics(s) for s in train]
     best, in_sample, boot = select(fused, parts)
     chosen = configs[best]
-    served = WindowFusion(HAND_WEIGHTED)
+    hand_weighted = WindowFusion(HAND_WEIGHTED)
     family = [i for i, c in enumerate(configs) if c.window_decay == 0]
     report: dict[str, Any] = {
         "encoder": encoder_id,
@@ -172,14 +170,14 @@ def main(argv: Sequence[str]) -> int:
         "train_worst_lead": float(in_sample[best]),
         "train_bootstrap_mean": float(boot[best]),
         "cv_windows": cross_validate(fused, parts, range(len(configs))),
-        "cv_served_family": cross_validate(fused, parts, family),
+        "cv_hand_weighted_family": cross_validate(fused, parts, family),
         "sides": {},
     }
     for scored in (*train, *test):
         part = part_question_metrics(scored)
         candidates = pools(scored)
         row = {"questions": len(scored.relevant), "parts": {p: part[p].mean(0).tolist() for p in PARTS}}
-        for name, candidate in (("chosen", chosen), ("served", served)):
+        for name, candidate in (("chosen", chosen), ("hand_weighted", hand_weighted)):
             metrics = question_metrics(scored, candidate, candidates)
             row[name] = metrics.mean(0).tolist()
             row[f"{name}_lead"] = float(worst_leads([metrics[None]], [part], [np.arange(len(metrics))])[0])

@@ -7,12 +7,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from eval.fusion_choice import HAND_WEIGHTED, SetScores, document_windows, pools
+from eval.fusion_choice import HAND_WEIGHTED, SetScores, document_windows, part_question_metrics, pools
 from eval.fusion_windows import (
     WindowFusion,
     cross_validate,
     grid,
-    part_question_metrics,
     question_metrics,
     select,
     windowed_fuse,
@@ -21,7 +20,7 @@ from eval.fusion_windows import (
 from eval.sets import RetrievalDoc, RetrievalSet
 from matcher.fusion import FusionConfig, PartScores, fuse
 
-SERVED = HAND_WEIGHTED  # the hand-weighted family the window decay extends
+HAND = HAND_WEIGHTED  # the hand-weighted family the window decay extends
 
 
 def _parts() -> PartScores:
@@ -34,21 +33,21 @@ def _parts() -> PartScores:
     )
 
 
-def test_decay_zero_is_the_served_fusion() -> None:
+def test_decay_zero_is_the_hand_weighted_fusion() -> None:
     parts = _parts()
-    total = windowed_fuse(parts, np.array([40.0, 1.0, 3.0, 2.0]), WindowFusion(SERVED))
-    np.testing.assert_allclose(total, fuse(parts, SERVED).total)
+    total = windowed_fuse(parts, np.array([40.0, 1.0, 3.0, 2.0]), WindowFusion(HAND))
+    np.testing.assert_allclose(total, fuse(parts, HAND).total)
 
 
 def test_a_many_window_candidate_loses_its_dense_lead() -> None:
     parts = _parts()
     windows = np.array([40.0, 1.0, 3.0, 2.0])
-    served = windowed_fuse(parts, windows, WindowFusion(SERVED))
-    decayed = windowed_fuse(parts, windows, WindowFusion(SERVED, window_decay=0.25))
+    served = windowed_fuse(parts, windows, WindowFusion(HAND))
+    decayed = windowed_fuse(parts, windows, WindowFusion(HAND, window_decay=0.25))
     assert int(np.argmax(served)) == 0
     assert int(np.argmax(decayed)) == 1
-    # One window: the dense term is the served one; the lexical term never changes.
-    fused = fuse(parts, SERVED)
+    # One window: the dense term is the hand-weighted one; the lexical term never changes.
+    fused = fuse(parts, HAND)
     np.testing.assert_allclose(decayed[1], fused.total[1])
     np.testing.assert_allclose(decayed - fused.dense * windows**-0.25, fused.bm25 + fused.tags)
 
@@ -93,8 +92,8 @@ def test_selection_and_cross_validation_run_on_per_question_metrics() -> None:
     sides = _sides()
     configs = [
         WindowFusion(FusionConfig("zscore", 1.0, 0.0, 1.0)),
-        WindowFusion(SERVED, 0.0),
-        WindowFusion(SERVED, 0.4),
+        WindowFusion(HAND, 0.0),
+        WindowFusion(HAND, 0.4),
     ]
     fused = [np.stack([question_metrics(s, c, pools(s)) for c in configs]) for s in sides]
     parts = [part_question_metrics(s) for s in sides]
@@ -114,10 +113,10 @@ def test_windows_must_be_read() -> None:
     side = _sides()[0]
     bare = SetScores(side.name, side.bm25, side.passage, side.dense, side.relevant)
     with pytest.raises(ValueError, match="windows"):
-        question_metrics(bare, WindowFusion(SERVED), pools(bare))
+        question_metrics(bare, WindowFusion(HAND), pools(bare))
 
 
 def test_grid_holds_the_served_family_and_the_decays() -> None:
     configs = grid()
-    assert WindowFusion(SERVED) in configs
+    assert WindowFusion(HAND) in configs
     assert {c.window_decay for c in configs} >= {0.0, 0.25}
