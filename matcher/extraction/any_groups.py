@@ -243,19 +243,13 @@ def _entries_of(
     items: list[tuple[_Found, str]], text: str, any_from: tuple[int, int] | None
 ) -> list[Condition | Group]:
     """Nodes of findings (with their roles): 或-joined ones and those after 满足下列条件之一 as ``any`` groups."""
-    nodes: list[Condition | Group] = []
     listed = [x for x in items if any_from is not None and any_from[0] <= x[0].start < any_from[1]]
     kinds, plain = _kind_alternatives([x for x in items if x not in listed], text)
-    if kinds:
-        # The two kinds' group stands where its first kind does, among the other nodes in text order.
-        placed = [(f.start, f, r) for f, r in plain]
-        nodes_at: list[tuple[int, Condition | Group]] = list(kinds)
-        for group in _or_groups([(f, r) for _, f, r in placed], text):
-            nodes_at.append((group[0][0].start, _group_node(group, text)))
-        nodes = [node for _, node in sorted(nodes_at, key=lambda x: x[0])]
-        plain = []
-    for group in _or_groups(plain, text):
-        nodes.append(_group_node(group, text))
+    nodes_at: list[tuple[int, Condition | Group]] = list(kinds)
+    nodes_at += [(group[0][0].start, _group_node(group, text)) for group in _or_groups(plain, text)]
+    if kinds:  # the two kinds' group stands where its first kind does, among the other nodes in text order
+        nodes_at.sort(key=lambda x: x[0])
+    nodes = [node for _, node in nodes_at]
     if len(listed) > 1:
         role = "exclude" if any(r == "exclude" for _, r in listed) else "require"
         members = tuple(_leaf_of(_node(f, text, "require")) for f, _ in listed)
