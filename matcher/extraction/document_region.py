@@ -201,12 +201,33 @@ def _resolve(mentions: list[_Mention]) -> tuple[str, _Mention] | None:
 _PRINTED_RE = re.compile(r"(?P<body>[^\s。；;，,：:]{2,40}?)\s*(?:19|20)\d\d年\d{1,2}月\d{1,2}日\s*印发")
 
 
+# A national body a passage cites is not its issuer: 按照科技部…《办法》, 根据财政部 税务总局公告 in the clause that
+# names it; nor, in a title, one named after its first clause (现行…法规定，…财政部…), as the opening line of an
+# answer passage posted without a title reads.
+_CITING_RE = re.compile(r"按照|根据|依据|依照|遵照|参照|按|详见|落实|贯彻|经")
+_CLAUSE_END_RE = re.compile(r"[，,。；;！？!?]")
+
+
+def _issuing_national(text: str, start: int, end: int, *, title: bool = False) -> re.Match[str] | None:
+    """Return the first national body in ``text[start:end]`` that may be its issuer (not cited; in a title, not past a clause)."""
+    for national in _NATIONAL_RE.finditer(text, start, end):
+        before = text[start : national.start()]
+        ends = list(_CLAUSE_END_RE.finditer(before.rstrip()))
+        if title and ends:
+            continue
+        clause = before[ends[-1].end() :] if ends else before
+        if _CITING_RE.search(clause):
+            continue
+        return national
+    return None
+
+
 def _issuer_zone(text: str, title: str) -> list[tuple[str, int, int]]:
     """Where the issuer is named: the title's head (before 关于 / 印发), the text's head, the signature."""
     zones: list[tuple[str, int, int]] = []
     head_end = min(len(text), 160)
     cut = re.search(r"关于|印发|转发|：|:|\n\s*\n", text[:head_end])
-    zones.append(("text", 0, cut.start() if cut else min(len(text), 60)))
+    zones.append(("head", 0, cut.start() if cut else min(len(text), 60)))
     noise = _TAIL_NOISE_RE.search(text, max(0, len(text) - 400))
     end = noise.start() if noise is not None else len(text)
     # The 版记's printing line (天津市商务局办公室 2020年2月15日印发) names the body that issued this
@@ -264,10 +285,10 @@ def _read_region(text: str, title: str) -> ReadFact | None:
                 for m in mentions
                 if _ORG_AFTER_RE.match(whole, m.end) or segment_end - m.end <= 2 or m.start - start <= 1
             ]
-            national = _NATIONAL_RE.search(whole, start, start + segment_end)
+            national = _issuing_national(whole, start, start + segment_end, title=True)
         else:
             mentions = [m for m in _mentions(whole, start, end) if _ORG_AFTER_RE.match(whole, m.end)]
-            national = _NATIONAL_RE.search(whole, start, end)
+            national = _issuing_national(whole, start, end, title=source == "head")
         if mentions and (
             national is None
             or national.start() > mentions[0].start
@@ -379,9 +400,12 @@ def _department_region(department: str | None) -> ReadFact | None:
 
 
 def _home_region(text: str, department: str | None, home_region: str) -> ReadFact | None:
-    """Return the home region for a local body named without its place, or a text saying 本市 with no city."""
-    if _national_subject(text) and _LOCAL_OFFICE_RE.search(text, 0, min(len(text), _PASSAGE_CHARS)) is None:
-        return None
+    """Return the home region for a local body named without its place, or a text saying 本市 with no city.
+
+    Whatever the passage explains: a platform's own body (科委) answering about a national scheme
+    (研发费用加计扣除, 高新技术企业认定) addresses the platform's enterprises, as a provincial bureau's
+    reminder of a national rule takes the province (docs/labelling.md, "Region of msgabench answers").
+    """
     lead = _lead_body(department)
     if lead and _NATIONAL_RE.search(lead) is None and _LOCAL_BODY_RE.fullmatch(lead):
         return ReadFact(home_region, None, lead)
@@ -389,30 +413,6 @@ def _home_region(text: str, department: str | None, home_region: str) -> ReadFac
     if own is not None and _fits_level(home_region, _OWN_WORDS[own.group(0)]):
         return ReadFact(home_region, own.span(), own.group(0))
     return None
-
-
-# National schemes and the documents that set them: a passage that speaks of one (a local body explaining
-# 研发费用加计扣除, 高新技术企业认定 or 科技型中小企业评价) is about the national policy, open to enterprises anywhere.
-_NATIONAL_SCHEME_RE = re.compile(
-    r"加计扣除|企业所得税|高新技术企业(?:认定|复审|资格)|科技型中小企业(?:评价|条件)|国家重点支持的高新技术领域|"
-    r"国科发|财税〔|税务总局公告"
-)
-_CLAUSE_RE = re.compile(r"[^，,。；;：:\n]+")
-# A zone's administration (管委会; 园区 / 开发区 / 新区管理委员会) is always a local body: a passage that sends
-# the enterprise to one (报送至…管委会, 与…管委会联系) speaks for its own platform's enterprises, even when
-# its subject is a national scheme. 国家标准化管理委员会 and the like are national, hence not bare 管理委员会.
-_LOCAL_OFFICE_RE = re.compile(r"管委会|(?:园|园区|开发区|新区|示范区|试验区)管理委员会")
-# A clause that requires the scheme (企业须办理完成…加计扣除申报) makes it a condition, not the subject.
-_REQUIRES_RE = re.compile(r"须|需|应当|应")
-
-
-def _national_subject(text: str) -> bool:
-    """Say whether a passage speaks of a national scheme (not only requires one) in its first 1,500 characters."""
-    for clause in _CLAUSE_RE.finditer(text, 0, min(len(text), _PASSAGE_CHARS)):
-        found = _NATIONAL_SCHEME_RE.search(clause.group(0))
-        if found is not None and _REQUIRES_RE.search(clause.group(0), 0, found.start()) is None:
-            return True
-    return False
 
 
 def _fits_level(code: str, digits: int) -> bool:

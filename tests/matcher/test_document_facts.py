@@ -109,19 +109,37 @@ def test_the_home_region_places_a_local_body_named_without_its_place():
     )
 
 
-def test_a_passage_about_a_national_scheme_stays_national_on_a_city_platform():
-    # A local body explaining a national scheme speaks of the national policy, open to enterprises anywhere.
+def test_a_platform_body_explaining_a_national_scheme_speaks_for_the_platform():
+    # docs/labelling.md: a local body's answer restating a national rule (研发费用加计扣除, 高企 recognition)
+    # is addressed to its own platform's enterprises, as a provincial bureau's reminder takes the province.
     for answer in (
         "企业在季度预缴时可以选择享受研发费用加计扣除，年度汇算时一并计算。",
         "高新技术企业资格到期前，企业应按规定重新提出认定申请。",
+        "申请本项补贴的企业须已办理上年度研发费用加计扣除申报。",
     ):
-        assert read_region(answer, department="科技局", home_region="3310") is None, answer
-    # Requiring a national filing does not make the local measure national.
-    answer = "申请本项补贴的企业须已办理上年度研发费用加计扣除申报。"
-    assert read_region(answer, department="科技局", home_region="3310").value == "3310"
+        fact = read_region(answer, department="科技局", home_region="3310")
+        assert fact is not None and fact.value == "3310", answer
+    # With no home region the same passage names no region: it stays national.
+    assert read_region("企业在季度预缴时可以选择享受研发费用加计扣除。", department="科技局") is None
 
 
-def test_a_national_scheme_passage_that_sends_the_enterprise_to_a_zone_office_is_local():
+def test_a_national_body_the_passage_cites_is_not_its_issuer():
+    for answer in (
+        "依照工业和信息化部、财政部《小微企业认定办法》，年营业收入在规定以下的企业可以申报。",
+        "现行办法规定，符合条件的企业按照财政部公告享受减半征收。",
+        "为支持小微企业发展，2019年3月国务院常务会议确定了普惠性减税措施。",
+    ):
+        fact = read_region(answer, answer[:40], department="科技局", home_region="3310")
+        assert fact is not None and fact.value == "3310", answer
+    # A national issuer heading its own notice stays national, in the title and in the signature.
+    notice = "关于延长申报期限的通知\n各省税务局：\n现将有关事项通知如下。\n国家税务总局\n2020年2月17日"
+    fact = read_region(notice, "国家税务总局关于延长申报期限的通知", home_region="3310")
+    assert fact is not None and fact.value is None
+    fact = read_region(notice, "关于延长申报期限的通知", home_region="3310")
+    assert fact is not None and fact.value is None and fact.evidence == "国家税务总局"
+
+
+def test_a_passage_that_sends_the_enterprise_to_a_zone_office_is_local():
     # Where to file is a zone's administration (管委会 is always a local body): the answer speaks for the
     # platform's own enterprises even though its subject is the national 高新技术企业 scheme.
     answer = "企业搬迁到园区后，请与园区管委会联系，高新技术企业资格复审材料报送至管委会企业服务处。"
@@ -129,10 +147,9 @@ def test_a_national_scheme_passage_that_sends_the_enterprise_to_a_zone_office_is
     assert fact is not None and fact.value == "3310"
     answer = "高新技术企业资格到期前，企业应将复审申请报送所在开发区管理委员会。"
     assert read_region(answer, department="科技局", home_region="3310").value == "3310"
-    # A national 管理委员会 (国家标准化管理委员会) is no local office: the passage stays national.
+    # A national 管理委员会 the passage only cites (按…发布的格式) does not make it national.
     answer = "高新技术企业资格复审材料按国家标准化管理委员会发布的格式填写。"
-    fact = read_region(answer, department="科技局", home_region="3310")
-    assert fact is None or fact.value is None
+    assert read_region(answer, answer, department="科技局", home_region="3310").value == "3310"
     # With no home region the local office places nothing.
     answer = "高新技术企业资格复审材料报送至管委会。"
     assert read_region(answer, department="科技局") is None
