@@ -255,17 +255,19 @@ def read_region(
     a body of that platform named without its place (科委, 人力资源社会保障局, 市科委) and a text that
     says 本市 / 我市 without naming the city are the platform's own. With no home region they stay national.
     """
-    read = _read_region(text, title)
+    read = _issuer_region(text, title)
     if read is None:
         read = _department_region(department)
+    if read is None:
+        read = _own_region(text)
     if read is None and home_region:
         read = _home_region(text, department, home_region)
     return read
 
 
-def _read_region(text: str, title: str) -> ReadFact | None:
-    """Return the region the title and text name (a national issuer: a fact of None), or None when they name none."""
-    # 1. The title's issuer (北京市人力资源和社会保障局关于… / 铁岭市人民政府关于印发…).
+def _issuer_region(text: str, title: str) -> ReadFact | None:
+    """Return the region of the issuer the title, head or signature names (a national issuer: a fact of None), or None."""
+    # The title's issuer (北京市人力资源和社会保障局关于… / 铁岭市人民政府关于印发…).
     for source, start, end, whole in (
         ("title", 0, len(title), title),
         *((s, a, b, text) for s, a, b in _issuer_zone(text, title)),
@@ -302,7 +304,11 @@ def _read_region(text: str, title: str) -> ReadFact | None:
         if national is not None:
             span = None if source == "title" else national.span()
             return ReadFact(None, span, national.group(0))
-    # 2. What the text calls itself (我市 / 本省) placed by the region it names most.
+    return None
+
+
+def _own_region(text: str) -> ReadFact | None:
+    """Return the region a text calls its own (我市 / 本省, placed by the region it names most), or None."""
     own = [
         (m.start(), _OWN_WORDS[m.group(0)])
         for m in _OWN_WORDS_RE.finditer(text, 0, min(len(text), _OWN_SCAN_CHARS))

@@ -507,3 +507,13 @@ def test_a_sentence_refusing_enterprises_the_whole_policy_governs_every_item(tmp
             assert any(c.field == "credit_status" for c in conditions), (item.text, conditions)
     finally:
         store.close()
+
+
+def test_the_posted_department_comes_before_what_the_text_calls_its_own():
+    # A city bureau's answer about a provincial rule (在我省参保 … 广东省内) is the city's: the posted issuer names
+    # its place, and only a text with no issuer, title or department falls back on its 本省 / 我省.
+    answer = "在我省参保缴费满10年的，可以申请转移接续，跨省流动的按广东省规定执行。"
+    fact = read_region(answer, department="广州市人力资源和社会保障局（广州市政府门户发布）")
+    assert fact is not None and fact.value == "4401"
+    fact = read_region(answer)
+    assert fact is not None and fact.value == "44"
