@@ -183,6 +183,70 @@ def _grants_enterprises_any(text: str) -> bool:
     return any(_GRANTS_RE.search(m.group(0)) for m in SENTENCE_RE.finditer(text)) or grants_enterprises(text)
 
 
+# A contribution rate raised (缴费费率上浮一档 / 费率上调): a surcharge the enterprise pays, not support — 费率 is a support
+# word (SUPPORT_RE) for the rates cut. A sentence that also lowers or returns something keeps its 费率.
+_RATE_RE = re.compile(r"费率")
+_RAISED_RE = re.compile(r"上浮|上调|提高|调高")
+_LOWERED_RE = re.compile(r"下浮|下调|降低|调低|减|优惠|返还|补贴|不超过")
+_MONEY_RE = re.compile(r"补贴|补助|奖励|资助|资金|元")
+
+
+def _surcharge_only(text: str) -> bool:
+    """Tell whether an item's only support words are rates raised (a surcharge): no other support or grant word."""
+    raised = False
+    rest = []
+    for sentence in SENTENCE_RE.finditer(text):
+        words = sentence.group(0)
+        if _RATE_RE.search(words) and _RAISED_RE.search(words) and not _LOWERED_RE.search(words):
+            raised = True
+            words = _RATE_RE.sub("", words)
+        rest.append(words)
+    remaining = "。".join(rest)
+    # 一次性 counts as support for a one-off payment (一次性补贴); here it may count the events that raise the rate
+    # (一次性重伤3人以上): only beside money.
+    support = [
+        m for m in SUPPORT_RE.finditer(remaining) if m.group(0) != "一次性" or _MONEY_RE.search(remaining)
+    ]
+    return raised and not support and not _GRANT_WORD_RE.search(remaining)
+
+
+# A first clause that is a person named with all that describes them (已办理退休手续的返聘人员，… /
+# 在本区创业的外来务工人员，…): the head noun, after the clause's last 的, is the applicant — a firm inside the description
+# (the employer a person left, the unit that keeps a file) is no beneficiary. Not a clause opened by 对 / 为 / 向
+# (what a measure does for persons), and not one whose head also names a firm (单位和个人).
+_PERSON_HEAD_END_RE = re.compile(
+    r"(?:人员|职工|劳动者|居民|个人|毕业生|农民工|退役军人|参保人|患者|老年人|学生)(?:[（(][^）)]{0,20}[）)])?$"
+)
+_OBJECT_OPENING_RE = re.compile(r"对|为|向|关于|针对")
+
+
+def _person_headed(first: str) -> bool:
+    """Tell whether the first sentence opens with a clause whose head noun is a person (see above)."""
+    parts = re.split(r"[，,：:]", first, maxsplit=1)
+    if len(parts) < 2:
+        return False
+    clause = parts[0].strip()
+    if _OBJECT_OPENING_RE.match(clause):
+        return False
+    head = clause.rsplit("的", 1)[-1]
+    return _PERSON_HEAD_END_RE.search(head) is not None and _ENTERPRISE_RE.search(head) is None
+
+
+def _grants_an_enterprise(text: str) -> bool:
+    """Tell whether any grant of an item names an enterprise as its recipient (the nearest one before its verb, or right after it)."""
+    for sentence in SENTENCE_RE.finditer(text):
+        words = sentence.group(0)
+        for verb in _RECEIVE_RE.finditer(words):
+            person = _last_end(_RECIPIENT_PERSON_RE, words, verb.start())
+            enterprise = _last_end(_RECIPIENT_ENTERPRISE_RE, words, verb.start())
+            end = min(len(words), verb.end() + _RECIPIENT_WINDOW)
+            clause_end = _CLAUSE_END_RE.search(words, verb.end(), end)
+            after_end = clause_end.start() if clause_end else end
+            if enterprise > person or _RECIPIENT_ENTERPRISE_RE.search(words, verb.end(), after_end):
+                return True
+    return False
+
+
 def audience(text: str) -> str:
     """Return whom an item is for: ``"enterprises"``, ``"persons"``, ``"non-profits"``, ``"government"`` or ``"obligations"``.
 
@@ -201,6 +265,14 @@ def audience(text: str) -> str:
     clause = re.split(r"[，,：:]", first, maxsplit=1)[0]
     if _PERSON_SUBJECT_RE.search(clause) and not _ENTERPRISE_RE.search(clause):
         return "persons"
+    # Here the splitter's loose shape (a firm's word, then 可) is not asked: the 可 after a person-headed clause is the
+    # person's (…的务工人员，可…申请), and a firm named in a person's description (未签订用工单位的，可…) receives nothing.
+    if (
+        _person_headed(first)
+        and not any(_GRANTS_RE.search(m.group(0)) for m in SENTENCE_RE.finditer(text))
+        and not _grants_an_enterprise(text)
+    ):
+        return "persons"
     # An item that grants enterprises nothing in the shapes below (对…企业…给予, the splitter's grant shapes)
     # and whose every grant goes to a person (…的见习青年，给予每人每月…补贴) is for persons.
     if not _grants_enterprises_any(text) and _grants_persons_only(text):
@@ -213,6 +285,8 @@ def audience(text: str) -> str:
         return "non-profits"
     if _PUBLIC_PURCHASE_RE.search(first) and not _SUPPLIER_RE.search(first):
         return "government"
+    if _surcharge_only(body):
+        return "obligations"
     # An item that grants nothing (no grant word, no support the splitter knows) and states what the
     # enterprise must do is a duty, not a measure.
     if (

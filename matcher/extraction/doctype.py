@@ -258,7 +258,7 @@ _DEFINITION_RE = re.compile(
 _FILING_WORDS = frozenset({"申请", "申报", "申领"})
 _MAY_FILE_RE = re.compile(r"可|能|允许|准予|有权|不得")
 _CLAUSE_START_RE = re.compile(r"[，,。；;：:！!？?\n]")
-_FILING_AS_THING_RE = re.compile(r"[，,。；;、：:！!？?）)\n]|$|的|时|将|被|审核|审查|受理|退回")
+_FILING_AS_THING_RE = re.compile(r"[，,。；;、：:！!？?）)\n]|$|的|时|将|被|审核|审查|受理|退回|问题|事宜")
 
 
 # A clause that says why (由于… / 因为… / 为了… / 以保证… / 以确保…) names the grant a rule serves, not one it gives:
@@ -270,6 +270,29 @@ _WHY_CLAUSE_RE = re.compile(r"由于|因为|为了|以保证|以确保|以便|�
 _HANDLING_CLAUSE_END_RE = re.compile(r"(?:办理方式|办理流程|办理程序|办理时限)$")
 
 
+# The office or body that handles a case, with its duty (仲裁庭须… / 受理机构应… / 经办部门须…): what follows in its
+# sentence is how the case is handled (先行调解后优先安排开庭), a procedure (docs/labelling.md lab7a: how the office reviews;
+# lab7b: a rule of law), not what an enterprise gets — unless the sentence names an enterprise after the duty
+# (…机关应为缴费人退还多缴款项: the payer gets it).
+_BODY_DUTY_RE = re.compile(r"(?:委员会|仲裁院|仲裁庭|法院|机关|机构|部门)(?:应当|应|须|必须)")
+_SENTENCE_END_RE = re.compile(r"[。；;！!？?\n]")
+_ENTERPRISE_WORD_RE = re.compile(r"企业|单位|纳税人|缴费人|公司|个体工商户|市场主体")
+
+
+def _in_a_bodys_duty(text: str, at: int) -> bool:
+    """Tell whether the word at ``at`` stands after a handling body's duty in its sentence (see ``_BODY_DUTY_RE``)."""
+    start = max((m.end() for m in _SENTENCE_END_RE.finditer(text, 0, at)), default=0)
+    duty = max(_BODY_DUTY_RE.finditer(text, start, at), key=lambda m: m.start(), default=None)
+    if duty is None:
+        return False
+    stop = _SENTENCE_END_RE.search(text, at)
+    return _ENTERPRISE_WORD_RE.search(text, duty.end(), stop.start() if stop else len(text)) is None
+
+
+# A grant told as done (扶持组建了… / 给予了…): what an office did, reported, not what it offers.
+_DONE_RE = re.compile(r"[^，,。；;！!？?\n了]{0,6}了(?![解结])")
+
+
 def _names_a_grant(text: str) -> bool:
     """Tell whether a text names a grant outside a clause of reasons or handling (a filing word: see above)."""
     for found in _GRANT_RE.finditer(text):
@@ -277,6 +300,10 @@ def _names_a_grant(text: str) -> bool:
         stop = _CLAUSE_START_RE.search(text, found.end())
         clause = text[start : stop.start() if stop else len(text)].strip()
         if _WHY_CLAUSE_RE.match(clause) or _HANDLING_CLAUSE_END_RE.search(clause):
+            continue
+        if _in_a_bodys_duty(text, found.start()):
+            continue
+        if _DONE_RE.match(text, found.end()):
             continue
         if found.group(0) not in _FILING_WORDS:
             return True

@@ -319,9 +319,50 @@ def read_validity(text: str, issued: str | None) -> tuple[ReadFact | None, ReadF
         if period is not None and begin is not None and valid_until is None:
             until = _period_end(begin[0], _count(period.group("n")), period.group("unit"))
             valid_until = ReadFact(until.isoformat(), period.span(), period.group(0))
+    if valid_from is None and valid_until is None:
+        valid_from, valid_until = _measure_period(text, year)
     if valid_from is None:
         valid_from = _opening_start(text, year)
     return valid_from, valid_until
+
+
+# A period the only measure of a text runs for, stated as a clause of its own before what it grants: 自2019年1月1日至
+# 2021年12月31日，对…减按… / 在2019年1月1日至2021年12月31日期间，对…减半征收 (docs/labelling.md, lab5: a period stated
+# for a Q&A answer's only measure is the document's validity). Both ends are days; the clause ends right after the
+# range (with 止 / 期间 / 内), so a period that measures something (…至…期间营业收入下降) is no validity.
+_MEASURE_PERIOD_RE = re.compile(
+    r"(?:^|[，,：:\s]|(?<=[。；;]))(?:自|在|于|从)?(?P<a>(?:19|20)\d\d\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日)起?\s*"
+    r"(?:至|到|—|－|-|~|～)\s*(?P<b>(?:(?:19|20)\d\d\s*年\s*)?\d{1,2}\s*月\s*\d{1,2}\s*日)"
+    r"(?:止|为止)?(?:期间|之间|内)?(?=[，,])"
+)
+
+
+def _measure_period(text: str, year: int | None) -> tuple[ReadFact | None, ReadFact | None]:
+    """Return the period a text with one measure (no numbered parts) states for it, or ``(None, None)``.
+
+    Several such periods (the old rate's years, then the new one's): the one that ends last is the measure's now.
+    A sentence that names an application window (申报时间 …) states the window, not the measure's period.
+    """
+    from corpus.sections import build_tree
+
+    if build_tree(text):
+        return None, None
+    found: list[tuple[_Date, _Date]] = []
+    for start, end in sentences(text):
+        if _WINDOW_WORD_RE.search(text, start, end):
+            continue
+        for match in _MEASURE_PERIOD_RE.finditer(text, start, end):
+            first = _dates(text, match.start("a"), match.end("a"), year)
+            last = _dates(text, match.start("b"), match.end("b"), first[0].day.year if first else year)
+            if first and last and last[0].day > first[0].day:
+                found.append((first[0], last[0]))
+    if not found:
+        return None, None
+    a, b = max(found, key=lambda pair: pair[1].day)
+    return (
+        ReadFact(a.day.isoformat(), (a.start, a.end), text[a.start : a.end]),
+        ReadFact(b.day.isoformat(), (b.start, b.end), text[b.start : b.end]),
+    )
 
 
 # The first measure opens with the date the document takes effect: "…通知如下：一、自2020年2月起，…".
