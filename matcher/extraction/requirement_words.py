@@ -99,6 +99,57 @@ _OTHERS_DUTY_RE = re.compile(
 )
 
 
+# A part that asks nothing of the enterprise (issue 14): it opens with an encouragement (鼓励企业…), with an office as
+# its subject (…部门上门走访…), or with what the authorities set up or do themselves (设立…专项资金 / 搭建…平台 /
+# 延迟缴纳…), and the enterprises it names are enterprises at large — the object of the help (支持企业 / 帮助各类企业 /
+# 为企业), never a kind (…的企业, 外贸企业). What such a part says is done for everyone; it narrows whom the item is
+# for by nothing. An office named in a rule's title (财政部 税务总局公告) is no subject.
+_ASKS_NOTHING_OPENING_RE = re.compile(
+    r"(?:鼓励|倡导|引导|动员)"
+    r"|(?![对为向与])[^，。；;：:的]{0,12}?(?:部门|机关|政府|财政|管委会|税务局|海关|人民银行)"
+    r"(?![部厅局委署总\s　]|的|公告|要求|规定|认定|批准|核准|审核)"
+    r"|(?:积极|全力|主动|及时)?(?:设立|搭建|建立|健全|完善|强化|加强|加大|充分发挥|发挥|推行|延迟|延期|开通|开设|统筹|优化"
+    r"|深化|畅通|做好)"
+)
+_AT_LARGE = r"(?:企业|用人单位|市场主体|纳税人|缴费人|商户|个体工商户)"
+# The words before enterprises at large: the help done to them, a preposition, or every one of them.
+_AT_LARGE_BEFORE_RE = re.compile(
+    r"(?:鼓励|倡导|引导|动员|支持|帮助|协助|扶持|服务|助力|指导|辅导|督促|推动|收集|了解|回应|响应|方便|便利|惠及|"
+    r"为|对|向|与|让|使|各类|广大|全体|所有|全市|全省|全区|全县|、|和|及|（|\()$"
+)
+_AT_LARGE_RE = re.compile(_AT_LARGE)
+# Nouns that may name what the item is for (a kind of project, goods, premises, a body): a part naming one is read.
+_OTHER_SUBJECT_RE = re.compile(r"项目|物资|货物|农户|园区|机构|场所|设施|单位(?<!用人单位)|主体(?<!市场主体)")
+# …的企业 / 受影响的商户: a kind named by what it does or has (not 的原则).
+_OF_A_KIND_RE = re.compile(r"的[^，。；;]{0,10}?" + _AT_LARGE)
+# 对确需当面办理的，实行预约 / 对于必须去窗口办理的，只跑一次: the matters an office still
+# handles in person (what it does for them is its own service), no one the measure is for — unless the clause names
+# whom (对确需当面办理年审的货运企业).
+IN_PERSON_RE = re.compile(
+    r"对于?[^，。；;]{0,4}?(?:确需|确实需要|需要|需|必须)[^，。；;]{0,20}?办理(?![^，。；;]*?"
+    + _AT_LARGE
+    + ")"
+)
+
+
+def asks_nothing(text: str, start: int, end: int) -> bool:
+    """Whether ``text[start:end]`` is an encouragement, an office's act or the authorities' own, toward every enterprise.
+
+    It names no kind of enterprise (…的 + a noun, a compound before 企业, a project, goods, premises) and no one the
+    help is toward but enterprises at large.
+    """
+    mark = _LIST_MARK_RE.match(text, start, end)
+    at = mark.end() if mark else start
+    while at < end and text[at] in " 　\t":
+        at += 1
+    if not _ASKS_NOTHING_OPENING_RE.match(text, at, end):
+        return False
+    words = IN_PERSON_RE.sub("", text[at:end])
+    if _OF_A_KIND_RE.search(words) or _OTHER_SUBJECT_RE.search(words):
+        return False
+    return all(_AT_LARGE_BEFORE_RE.search(words, 0, m.start()) for m in _AT_LARGE_RE.finditer(words))
+
+
 # 对 / 为 / 向 / 与…企业 inside a clause: whom the measure is toward (加大对…企业的支持, 为…企业提供, 与…单位对接).
 _TOWARD_RE = re.compile(r"(?:对|为|向|与)[^，。；;,：:]{1,30}?(?:企业|单位|主体|商户|个体工商户|纳税人)")
 

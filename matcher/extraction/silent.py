@@ -34,9 +34,11 @@ from matcher.extraction.requirement_words import (
     _REQUIREMENT_RE,
     _TARGET_RE,
     _UNSTATED_RE,
+    IN_PERSON_RE,
     _opens_a_list,
     _past_others_duties,
     _unstated_requirement,
+    asks_nothing,
 )
 from matcher.extraction.vocab import PAYER_KINDS, RELIEF_WORDS, alternatives
 
@@ -74,6 +76,8 @@ def _subject_part(text: str, parts: Sequence[_Span]) -> tuple[int, int] | None:
         if not _PROCEDURE_RE.search(text, p.start, p.end)
         and not _TARGET_RE.search(text, p.start, p.end)
         and not _IN_CHARGE_RE.match(text, p.start, p.end)
+        # 鼓励企业吸纳… / 设立…资金，助力企业… / …部门上门走访，为企业…: what is done for every enterprise.
+        and not asks_nothing(text, p.start, p.end)
     ]
     for part in [p for p in body if _SUBJECT_RE.search(text, p.start, p.end)] + body:
         span = _fallback_span(text, part)
@@ -176,6 +180,9 @@ def _beneficiary_clause(text: str, part: _Span, clauses: Sequence[_Span]) -> tup
         if relief is not None and n == 0:
             return start + relief.start("who"), start + relief.end("who")
         if words.startswith(("对于", "对")) and len(words) >= 5:
+            # 对确需当面办理的: a matter the office handles in person, no one the measure is for.
+            if IN_PERSON_RE.match(words):
+                continue
             inner = start + (2 if words.startswith("对于") else 1)
             verb = _SUPPORT_VERB_RE.search(words)
             if verb and verb.start() > 3:
@@ -288,6 +295,9 @@ def _silent_parts(
             out += _silent_clauses(text, read, part, clauses, model=decided)
             continue
         if heading and part.end <= heading.end():
+            continue
+        # 搭建…平台，为企业… / …部门上门走访，为企业…: what is done for every enterprise states no requirement.
+        if asks_nothing(text, part.start, part.end):
             continue
         span = _beneficiary_clause(text, part, clauses)
         if span is None:
