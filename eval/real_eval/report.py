@@ -141,14 +141,24 @@ def offering_kind(result: ItemResult, document_is_policy: bool) -> str | None:
 def offering_errors(
     run: RealRun, items: Sequence[ItemResult], pairs: Sequence[tuple[str, str, str, str, str]]
 ) -> dict[str, dict[str, int]]:
-    """Per offering error kind: its items and the pairs scored wrong in them (an unaligned item is never offered)."""
+    """Per offering error kind: its items and the pairs scored wrong in them (an unaligned item is never offered).
+
+    ``by_reason`` splits each kind by the reader that decided the item (``ItemResult.offer_reason``).
+    """
     wrong = Counter(item for _, item, _, truth, said in pairs if truth != said)
-    out = {kind: {"items": 0, "pairs": 0} for kind in OFFERING_KINDS}
+    out: dict[str, dict[str, Any]] = {
+        kind: {"items": 0, "pairs": 0, "by_reason": {}} for kind in OFFERING_KINDS
+    }
     for r in items:
         kind = offering_kind(r, run.corpus.documents[r.item.doc].record.get("is_policy") is not False)
         if kind is not None:
             out[kind]["items"] += 1
             out[kind]["pairs"] += wrong[r.item.id]
+            reason = out[kind]["by_reason"].setdefault(
+                r.offer_reason or "not explained", {"items": 0, "pairs": 0}
+            )
+            reason["items"] += 1
+            reason["pairs"] += wrong[r.item.id]
     return out
 
 
@@ -348,7 +358,34 @@ def summary_markdown(reports: Mapping[str, Mapping[str, Any]], extra: Mapping[st
         e = reports[s]["extraction"]["errors"]
         error_rows.append([s, *(e.get(k, 0) for k in ERROR_CATEGORIES)])
     errors = markdown_table(["split", *ERROR_CATEGORIES], error_rows)
-    return f"{table}\n\nError categories (labelled leaves vs extracted conditions):\n\n{errors}"  # fmt: skip
+    out = f"{table}\n\nError categories (labelled leaves vs extracted conditions):\n\n{errors}"
+    reasons = offering_reason_table(reports)
+    if reasons:
+        out += f"\n\nOffering errors by the reader that decided (pairs wrong (items)):\n\n{reasons}"
+    return out
+
+
+def offering_reason_table(reports: Mapping[str, Mapping[str, Any]]) -> str:
+    """Each offering error kind split by the reader that decided it, a column per split ('' when no split has any)."""
+    from eval.report import markdown_table
+
+    splits = list(reports)
+    keys = sorted(
+        {
+            (kind, reason)
+            for s in splits
+            for kind, counts in reports[s].get("offering_errors", {}).items()
+            for reason in counts.get("by_reason", {})
+        }
+    )
+    rows = []
+    for kind, reason in keys:
+        cells = []
+        for s in splits:
+            got = reports[s].get("offering_errors", {}).get(kind, {}).get("by_reason", {}).get(reason)
+            cells.append(f"{got['pairs']} ({got['items']})" if got else "—")
+        rows.append([kind, reason, *cells])
+    return markdown_table(["offering error", "decided by", *splits], rows) if rows else ""
 
 
 def _offering(report: Mapping[str, Any], kind: str) -> str | None:

@@ -44,6 +44,9 @@ class ItemResult:
     offered: bool | None = None
     #: Whether the service reads the item's document as a policy.
     read_as_policy: bool = True
+    #: For an item whose offering is wrong: the reader that decided it (matcher.ingest.policies.OFFER_REASONS,
+    #: or :data:`NOT_SPLIT_OUT`). Set by :func:`explain_offering`.
+    offer_reason: str | None = None
 
 
 @dataclass
@@ -139,6 +142,38 @@ def compare_extraction(corpus: Corpus, store: Any, *, read: str = "served") -> l
     return results
 
 
+NOT_SPLIT_OUT = "withheld: no service item holds its text"
+
+
+def explain_offering(corpus: Corpus, items: Sequence[ItemResult], metadata: str = "source") -> None:
+    """Say, for every item whose offering is wrong, which reader decided it (``ItemResult.offer_reason``).
+
+    Each such document is read again as ingest reads it (:func:`matcher.ingest.policies.prepare_policy`,
+    with its source's platform region), and the aligned service item's reason taken by its number.
+    """
+    from eval.real_eval.report import offering_kind
+    from matcher.ingest.policies import loaded_policy, prepare_policy
+
+    reasons: dict[str, tuple[str, ...]] = {}
+    for r in items:
+        document = corpus.documents[r.item.doc]
+        if offering_kind(r, document.record.get("is_policy") is not False) is None:
+            continue
+        if r.service_item is None:
+            r.offer_reason = NOT_SPLIT_OUT
+            continue
+        if r.item.doc not in reasons:
+            prepared = prepare_policy(
+                loaded_policy(posted_document(document, metadata)),
+                budget_s=None,
+                home_region=PLATFORM_REGIONS.get(document.source.source),
+            )
+            reasons[r.item.doc] = prepared.offer_reasons
+        number = int(r.service_item.rsplit("#", 1)[1]) - 1
+        found = reasons[r.item.doc]
+        r.offer_reason = found[number] if 0 <= number < len(found) else None
+
+
 def _extractor_entries(item: Any) -> Sequence[Any]:
     """Return what the extractor reads of a stored item in the language v2, by the store's own rule.
 
@@ -198,6 +233,7 @@ def run_eligibility(
                 # unscored: the measure needs every profile it was given.
                 raise ValueError(f"the store refused {len(report.errors)} profiles: {report.errors[0]}")
             run.items = compare_extraction(corpus, store)
+            explain_offering(corpus, run.items, metadata)
             aligned = {r.item.id: r.service_item for r in run.items}
             listed_any: dict[str, bool] = {}
             for day, keys in sorted(by_date.items()):

@@ -43,6 +43,23 @@ class ExtractionTooSlow(ValueError):
     """A document whose split and extraction ran past its time budget (it is reported, not stored)."""
 
 
+# Why an item is offered to enterprises or not: the reader that decided last (PreparedPolicy.offer_reasons).
+OFFERED = "offered: a measure naming support, read as for enterprises"
+OFFERED_BY_MODEL = "offered: the item model, over the splitter"
+NOT_A_POLICY = "withheld: the document is no policy"
+NO_SUPPORT_NAMED = "withheld: the splitter, a measure naming no support"
+NOT_FOR_ENTERPRISES = "withheld: read as not for enterprises"
+WITHHELD_BY_MODEL = "withheld: the item model"
+OFFER_REASONS = (
+    OFFERED,
+    OFFERED_BY_MODEL,
+    NOT_A_POLICY,
+    NO_SUPPORT_NAMED,
+    NOT_FOR_ENTERPRISES,
+    WITHHELD_BY_MODEL,
+)
+
+
 @dataclass(frozen=True)
 class PreparedPolicy:
     """A policy document split into items and read (tags, conditions): what the store writes, made outside any lock."""
@@ -52,15 +69,19 @@ class PreparedPolicy:
     extractions: tuple[Any, ...]
     path: str
     line: int | None
+    #: Per item, which reader decided whether it is offered (:data:`OFFER_REASONS`).
+    offer_reasons: tuple[str, ...] = ()
+
+
+def loaded_policy(doc: Mapping[str, Any], position: int | None = None) -> Loaded[PolicyDocument]:
+    """Validate a posted policy record; the fields it gives (not None) win over what its text says."""
+    given = frozenset(k for k, v in doc.items() if v is not None)
+    return Loaded(validate_policy(doc), "(input)", position, given=given)
 
 
 def _policy_entries(
     docs: Iterable[Any], caps: FileCaps = DEFAULT_CAPS
 ) -> Iterator[Loaded[PolicyDocument] | LoadError | PreparedPolicy]:
-    def validate(doc: Mapping[str, Any], position: int) -> Loaded[PolicyDocument]:
-        given = frozenset(k for k, v in doc.items() if v is not None)
-        return Loaded(validate_policy(doc), "(input)", position, given=given)
-
     def read_path(path: str | Path) -> Iterator[Loaded[PolicyDocument] | LoadError]:
         for found in expand_paths([path], POLICY_SUFFIXES):
             yield from read_policies(found, caps)
@@ -68,7 +89,7 @@ def _policy_entries(
     return input_entries(
         docs,
         record_type=PolicyDocument,
-        validate=validate,
+        validate=loaded_policy,
         read_path=read_path,
         what="a policy document",
         passed=(PreparedPolicy,),
@@ -127,15 +148,18 @@ def prepare_policy(
     )
     document = apply_document_facts(entry.record, facts, given)
     items = tuple(split_policy(document))
+    reasons = [OFFERED if item.is_policy is not False else NO_SUPPORT_NAMED for item in items]
     if document.is_policy is not False:
         # A measure the splitter keeps never offered (it names no support word the rules know) may be
         # offered all the same in words no rule lists: the item model decides, only when fairly sure.
+        restored = [item.is_policy is False and offered_to_enterprises(item.text) for item in items]
         items = tuple(
-            dataclasses.replace(item, is_policy=document.is_policy)
-            if item.is_policy is False and offered_to_enterprises(item.text)
-            else item
-            for item in items
+            dataclasses.replace(item, is_policy=document.is_policy) if again else item
+            for item, again in zip(items, restored, strict=True)
         )
+        reasons = [OFFERED_BY_MODEL if again else why for why, again in zip(reasons, restored, strict=True)]
+    else:
+        reasons = [NOT_A_POLICY] * len(items)
     check("split")
     # Clauses that govern the whole document (本措施适用于…) apply to every item, not the last one only.
     conditions, entries = governing_extraction(
@@ -155,19 +179,19 @@ def prepare_policy(
             )
         )
         check(f"item {n} of {len(items)}")
-    # An item that gives enterprises nothing (persons' benefits, departments' duties) is stored, never offered.
-    items = tuple(
-        item if getattr(x, "for_enterprises", True) else dataclasses.replace(item, is_policy=False)
-        for item, x in zip(items, extractions, strict=True)
-    )
-    # …and one the rules offer that the item model is all but sure gives enterprises nothing (工作要求,
-    # a bank's duties naming a loan) is withheld too.
-    items = tuple(
-        dataclasses.replace(item, is_policy=False)
-        if item.is_policy is not False and not_offered_to_enterprises(item.text)
-        else item
-        for item in items
-    )
+    # An item that gives enterprises nothing (persons' benefits, departments' duties) is stored, never offered;
+    # …and one the rules offer that the item model is all but sure gives enterprises nothing (工作要求, a bank's
+    # duties naming a loan) is withheld too.
+    kept = list(items)
+    for n, (item, x) in enumerate(zip(items, extractions, strict=True)):
+        offered = reasons[n] in (OFFERED, OFFERED_BY_MODEL)
+        if not getattr(x, "for_enterprises", True):
+            kept[n] = dataclasses.replace(item, is_policy=False)
+            reasons[n] = NOT_FOR_ENTERPRISES if offered else reasons[n]
+        elif item.is_policy is not False and not_offered_to_enterprises(item.text):
+            kept[n] = dataclasses.replace(item, is_policy=False)
+            reasons[n] = WITHHELD_BY_MODEL if offered else reasons[n]
+    items = tuple(kept)
     # An item never offered — not for enterprises (just above), or kept by the splitter as a measure
     # naming no support beside ones that do — states no condition on an enterprise (labelling guide §4);
     # its other readings (tags, support) stay.
@@ -177,7 +201,7 @@ def prepare_policy(
         else dataclasses.replace(x, conditions=(), entries=())
         for item, x in zip(items, extractions, strict=True)
     ]
-    return PreparedPolicy(document, items, tuple(extractions), entry.path, entry.line)
+    return PreparedPolicy(document, items, tuple(extractions), entry.path, entry.line, tuple(reasons))
 
 
 def ingest_policies(

@@ -233,7 +233,16 @@ def test_the_measure_scores_what_the_service_says(
     # Posted as a non-policy, the NCP notice is offered to no one: no offering error counts its pairs.
     offering = report["offering_errors"]
     assert set(offering) == set(OFFERING_KINDS)
-    assert offering["non-policy documents offered"] == {"items": 0, "pairs": 0}
+    assert offering["non-policy documents offered"] == {"items": 0, "pairs": 0, "by_reason": {}}
+    # Every offering error names the reader that decided it, as ingest read the document.
+    from eval.real_eval.run import NOT_SPLIT_OUT
+    from matcher.ingest.policies import OFFER_REASONS
+
+    for kind, counts in offering.items():
+        assert sum(r["items"] for r in counts["by_reason"].values()) == counts["items"], kind
+        assert set(counts["by_reason"]) <= {*OFFER_REASONS, NOT_SPLIT_OUT}, kind
+    explained = [r for r in run.items if r.offer_reason is not None]
+    assert all(r.offer_reason in {*OFFER_REASONS, NOT_SPLIT_OUT} for r in explained)
     metrics = verdict_metrics(
         [("p", "i", "tune", "eligible", "eligible"), ("p", "j", "tune", "unknown", "eligible")]
     )
@@ -322,3 +331,23 @@ def test_eval_corpus_command_prints_counts(tmp_path: Path, shared_dir: Path, sou
     assert '"documents": 2' in out and "3 items" in out
     truth = (tmp_path / "set" / "truth.jsonl").read_text(encoding="utf-8").splitlines()
     assert len(truth) == 3 * len(read_profiles(PROFILES_PATH))
+
+
+def test_the_offering_table_splits_each_kind_by_the_reader_that_decided() -> None:
+    from eval.real_eval.report import offering_reason_table
+
+    never = "items for enterprises never offered"
+    reports = {
+        "tune": {
+            "offering_errors": {
+                never: {"items": 3, "pairs": 90, "by_reason": {"a": {"items": 3, "pairs": 90}}}
+            }
+        },
+        "check": {
+            "offering_errors": {never: {"items": 1, "pairs": 7, "by_reason": {"b": {"items": 1, "pairs": 7}}}}
+        },
+    }
+    table = offering_reason_table(reports)
+    assert f"| {never} | a | 90 (3) | — |" in table
+    assert f"| {never} | b | — | 7 (1) |" in table
+    assert offering_reason_table({"tune": {"offering_errors": {}}}) == ""
