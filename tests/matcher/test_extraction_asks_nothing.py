@@ -84,3 +84,16 @@ def test_a_part_of_an_item_with_conditions_that_asks_nothing_gets_no_stand_in() 
 def test_an_office_named_after_a_preposition_is_no_subject() -> None:
     # 对…部门、各类企业…: the office is whom the service is toward, not who acts.
     assert not _asks_nothing("对联络部门和全市企业的急需业务，开辟专门窗口。")
+
+
+def test_whom_a_lenders_duty_is_toward_is_read_even_when_it_is_named_at_length() -> None:
+    # No silent yes: after another body's duty (督促…机构…), the clause naming whom it is toward (对…种植大户) holds
+    # the item's requirement, however long the list before the noun; the authorities' own fund before it asks nothing.
+    text = (
+        "9.加大信贷支持。县财政安排200万元特色果园建设专项资金。督促县融资担保机构扩大担保规模，"
+        "对本县列入山区共富示范片区的柑橘、杨梅标准化种植基地和全县水果种植大户新增担保额度2000万元。"
+        "（责任单位：县财政局）"
+    )
+    spans = _stand_ins(text)
+    assert spans and all("专项资金" not in s for s in spans), spans
+    assert any("种植大户" in s for s in spans), spans
