@@ -32,6 +32,7 @@ from corpus.conditions import (
     judge_item,
     level_of,
 )
+from matcher.answer import remembered
 
 MET, UNMET, UNKNOWN = 0, 1, 2
 VERDICTS: tuple[Verdict, ...] = ("met", "unmet", "unknown")
@@ -251,6 +252,8 @@ class LeafMemo:
             if len(self._items) >= _ITEM_MEMO_SIZE:
                 self._items.clear()
             self._items[whole] = found
+            for result in verdict.results:  # its groups too (its leaves are the leaf memo's)
+                remembered(result)
         return found
 
     def _judge(
@@ -298,6 +301,7 @@ class LeafMemo:
                 if len(results) >= _LEAF_MEMO_SIZE:
                     results.clear()  # bounded: a field of free text never grows it without end
                 results[key] = found
+                remembered(found)  # many answers will write it: the first one keeps its JSON bytes
             return found
 
         return leaf

@@ -92,14 +92,14 @@ def test_matcher_paths_equal_the_plain_computations(tmp_path, encoder):  # type:
         assert retriever is not None and len(catalog.prefixes) > 1
         ids = [matcher.columns.ids[r] for r in range(len(matcher.columns)) if matcher.columns.alive[r]][:12]
         everything = np.arange(len(catalog.items))
-        # The plain dense part: every window in catalog order, one einsum, the best window per item.
+        # The plain dense part: every window in catalog order, one dot product per row, the best window per item.
         blocks = [retriever.chunk_vectors([item.id])[0] for item in catalog.items]
         starts = np.r_[0, np.cumsum([len(b) for b in blocks])]
         for enterprise_id in ids:
             profile = matcher.profile_for(enterprise_id, None)
             vector = matcher.judge.text_vectors([profile.get("business_scope") or enterprise_id])
             plain = np.maximum.reduceat(
-                np.einsum("ij,j->i", np.concatenate(blocks), vector.ravel()), starts[:-1]
+                np.vecdot(np.concatenate(blocks), vector.ravel().astype(np.float32)), starts[:-1]
             )
             region = str(profile.get("region_code") or "")
             own = np.flatnonzero([region.startswith(catalog.prefixes[p]) for p in catalog.prefix_of])
@@ -476,3 +476,17 @@ def test_top_items_judged_with_one_request_s_keys_as_judge_item_with_plain_gaps_
         )
     # The memo as a leaf judge of its own (``judge_item``'s ``leaf``) answers as evaluate_condition.
     assert judge_item(items[5], profiles[3], None, memo) == judge_item(items[5], profiles[3])
+
+
+def test_window_dot_products_are_each_row_s_own_whatever_rows_are_scored_with_it():
+    # ``ItemIndex._dense`` scores a region's blocks of windows by ``np.vecdot`` (one dot product per row):
+    # a row's score must not depend on which rows share its block, and stays einsum's up to float32 rounding.
+    rng = np.random.default_rng(5)
+    matrix = rng.standard_normal((301, 384)).astype(np.float32)
+    matrix /= np.linalg.norm(matrix, axis=1, keepdims=True)
+    vector = matrix[7] * np.float32(0.5) + matrix[8] * np.float32(0.5)
+    whole = np.vecdot(matrix, vector)
+    for first, last in ((0, 301), (7, 9), (8, 9), (100, 250), (300, 301)):
+        assert np.array_equal(np.vecdot(matrix[first:last], vector), whole[first:last])
+    assert np.allclose(whole, np.einsum("ij,j->i", matrix, vector), rtol=0, atol=1e-6)
+    assert whole.dtype == np.float32
