@@ -23,8 +23,6 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-import orjson
-
 from corpus.conditions import ConditionResult, Group
 from matcher.facts import round6
 
@@ -69,47 +67,16 @@ def condition_layout(result: ConditionResult) -> tuple[dict[str, Any], bool]:
     return out, typed and type(condition.span) is str and verdict in _VERDICTS
 
 
-def remembered(result: ConditionResult) -> None:
-    """Mark a verdict kept to be handed to many answers (the leaf memo's): ``condition_written`` keeps its JSON."""
-    result.__dict__.setdefault("_written", False)
-
-
-def condition_written(result: ConditionResult) -> tuple[Any, bool]:
-    """``condition_layout`` for an answer about to be written by orjson: a remembered verdict as its JSON.
-
-    The leaf memo (``matcher.eligibility.LeafMemo``) hands the same immutable ``ConditionResult`` to
-    every answer whose enterprise has that value of the field (more than half of a first request's
-    verdicts) and marks it (``remembered``): at its first layout a typed one keeps the bytes orjson
-    writes for its dict (compact, as ``published_json`` writes the answer), and every later answer
-    embeds those as an ``orjson.Fragment``. A verdict judged afresh (a number's) is laid out as ever.
-    """
-    kept = result.__dict__.get("_written")
-    if kept is None:
-        return condition_layout(result)
-    if kept is False:
-        out, typed = condition_layout(result)
-        if not typed:
-            return out, typed
-        try:
-            kept = result.__dict__["_written"] = orjson.dumps(out)
-        except orjson.JSONEncodeError:  # a value orjson refuses: the schema writes this answer
-            return out, typed
-    return orjson.Fragment(kept), True
-
-
-def result_layout(
-    result: MatchResult, rounded: Sequence[float] | None = None, *, written: bool = False
-) -> tuple[dict[str, Any], bool]:
+def result_layout(result: MatchResult, rounded: Sequence[float] | None = None) -> tuple[dict[str, Any], bool]:
     """Lay out one result (its v2 ``extras`` after the declared keys); also say whether it is typed as published.
 
     ``rounded``: the score and the breakdown's values already rounded to six places (``round6``, so
     floats); without it each is rounded here, and the result counts as typed only if all are floats.
     A key that is not a string is left to the JSON writer, which refuses it (the schema decides then).
-    ``written``: for orjson only (``condition_written``: verdicts met before as JSON fragments).
     """
     breakdown = result.score_breakdown
     rounded, typed = _rounded(result.score, breakdown, rounded)
-    conditions, gaps, verdicts_typed = _verdicts_layout(result.conditions, result.gaps, written)
+    conditions, gaps, verdicts_typed = _verdicts_layout(result.conditions, result.gaps)
     typed = typed and verdicts_typed
     fulfilment, support = result.fulfilment, result.support
     out: dict[str, Any] = {
@@ -143,16 +110,12 @@ def result_layout(
     return out, typed
 
 
-def answer_layout(response: MatchResponse, *, written: bool = False) -> tuple[dict[str, Any], bool]:
-    """Lay out a whole answer; also say whether every typed value is as the schema dumps it.
-
-    ``written``: the layout is for orjson to write, and nothing else (verdicts met before may be JSON
-    fragments, ``condition_written``); lay it out again without when it is not typed.
-    """
+def answer_layout(response: MatchResponse) -> tuple[dict[str, Any], bool]:
+    """Lay out a whole answer; also say whether every typed value is as the schema dumps it."""
     results: list[dict[str, Any]] = []
     typed = type(response.model) is str and type(response.index) is str
     for r, rounded in zip(response.results, rounded_together(response.results), strict=True):
-        laid_out, result_typed = result_layout(r, rounded, written=written)
+        laid_out, result_typed = result_layout(r, rounded)
         results.append(laid_out)
         typed = typed and result_typed
     out = {
@@ -255,14 +218,13 @@ def _rounded(
 
 
 def _verdicts_layout(
-    results: Sequence[ConditionResult], gaps: Sequence[Gap], written: bool = False
-) -> tuple[list[Any], list[str], bool]:
+    results: Sequence[ConditionResult], gaps: Sequence[Gap]
+) -> tuple[list[dict[str, Any]], list[str], bool]:
     """Lay out the condition verdicts and the gaps' texts; also say whether they are typed as published."""
     typed = True
     conditions = []
-    layout = condition_written if written else condition_layout
     for condition in results:
-        laid_out, condition_typed = layout(condition)
+        laid_out, condition_typed = condition_layout(condition)
         conditions.append(laid_out)
         typed = typed and condition_typed
     texts = []

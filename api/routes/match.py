@@ -15,12 +15,10 @@ none holds a matching slot meanwhile, and the event loop wakes once per request 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import contextvars
 from functools import partial
 from typing import Any
 
-import orjson
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
@@ -47,19 +45,11 @@ def answer_bytes(response: Any) -> CachedMatch:
     without validating it (validating the whole answer cost a first request ≈ 0.5 ms) when every
     typed value is as the schema dumps it; anything else goes through the schema.
     """
-    body = None
     if isinstance(response, MatchAnswer):
-        # Laid out for orjson (verdicts met in earlier answers as their JSON bytes): only when typed.
-        out, typed = answer_layout(response, written=True)
-        if typed:
-            with contextlib.suppress(orjson.JSONEncodeError):
-                body = orjson.dumps(out)
-        if body is None:
-            out, typed = answer_layout(response)
+        out, typed = answer_layout(response)
     else:
         out, typed = as_dict(response), False
-    if body is None:
-        body = published_json(out, typed, MatchResponse)
+    body = published_json(out, typed, MatchResponse)
     results = tuple(
         (str(r.get("policy_id")), str(r.get("item_id")), str(r.get("level"))) for r in out.get("results", [])
     )

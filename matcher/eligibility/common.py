@@ -32,7 +32,6 @@ from corpus.conditions import (
     judge_item,
     level_of,
 )
-from matcher.answer import remembered
 
 MET, UNMET, UNKNOWN = 0, 1, 2
 VERDICTS: tuple[Verdict, ...] = ("met", "unmet", "unknown")
@@ -252,8 +251,6 @@ class LeafMemo:
             if len(self._items) >= _ITEM_MEMO_SIZE:
                 self._items.clear()
             self._items[whole] = found
-            for result in verdict.results:  # its groups too (its leaves are the leaf memo's)
-                remembered(result)
         return found
 
     def _judge(
@@ -301,7 +298,6 @@ class LeafMemo:
                 if len(results) >= _LEAF_MEMO_SIZE:
                     results.clear()  # bounded: a field of free text never grows it without end
                 results[key] = found
-                remembered(found)  # many answers will write it: the first one keeps its JSON bytes
             return found
 
         return leaf

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import orjson
 import pytest
 from api_helpers import LEVELS_ALL, auth, enterprises
 from pydantic import ValidationError
@@ -134,56 +133,3 @@ def test_an_empty_answer_and_a_plain_dict_are_the_schemas_bytes():
     assert answer_bytes(MatchAnswer((), "m", "i", None)).body == schema_bytes(empty[0])
     out = answer().to_dict()
     assert answer_bytes(out).body == schema_bytes(out)  # not the matcher's answer: through the schema
-
-
-def fresh_verdicts() -> tuple[ConditionResult, ...]:
-    """New objects of the shapes of ``VERDICTS`` (marks a test leaves on them stay with them)."""
-    return tuple(ConditionResult(v.condition, v.verdict, v.actual, v.gap, v.members) for v in VERDICTS)
-
-
-def test_remembered_verdicts_are_written_as_the_bytes_of_their_layout_every_time():
-    from matcher.answer import condition_layout, condition_written, remembered
-
-    verdicts = fresh_verdicts()
-    for v in verdicts:
-        remembered(v)
-    response = answer(result(conditions=verdicts), result(item_id="p#2", conditions=verdicts[::-1]))
-    want = schema_bytes(response.to_dict())
-    # The first answer lays each out and keeps its bytes; the later ones embed those bytes.
-    assert [answer_bytes(response).body for _ in range(3)] == [want] * 3
-    for v in verdicts:
-        kept = v.__dict__["_written"]
-        assert kept == orjson.dumps(condition_layout(v)[0])
-        fragment, typed = condition_written(v)
-        assert typed and orjson.dumps([fragment]) == b"[" + kept + b"]"
-    # The matcher's own dict has no fragment in it (only the route's bytes use them): plain json writes it.
-    json.dumps(response.to_dict())
-    assert orjson.dumps(response.to_dict()) == want
-    # A verdict never remembered is laid out as ever and left unmarked.
-    plain = ConditionResult(LEAF, "unmet", 0, gap="加分项")
-    assert condition_written(plain) == condition_layout(plain) and "_written" not in plain.__dict__
-
-
-@pytest.mark.parametrize(
-    "verdict",
-    [
-        ConditionResult(LEAF, "met", 2**70),  # orjson refuses it: the schema writes the answer
-        ConditionResult(LEAF, "maybe", 2),  # not typed: the schema decides (and refuses)
-        ConditionResult(Condition("revenue", "gte", 1, span=None), "met", 2),
-    ],
-)
-def test_remembered_verdicts_outside_the_fast_layout_are_the_schemas_bytes_or_refused(verdict):
-    from matcher.answer import remembered
-
-    remembered(verdict)
-    for _ in range(2):
-        assert_schema_bytes_or_refused(answer(result(conditions=(verdict, *fresh_verdicts()))))
-    assert verdict.__dict__["_written"] is False  # never kept as bytes
-
-
-def test_real_answers_met_again_are_the_schema_bytes(client, keys, services):
-    assert client.put(ITEM, json=V2, headers=auth(keys["admin"])).status_code == 200
-    for _ in range(3):  # the leaf memo's verdicts laid out, then written from their kept bytes
-        for profile in enterprises():
-            response = services.matcher.match(enterprise_id=profile["id"], top_k=50, levels=LEVELS_ALL)
-            assert answer_bytes(response).body == schema_bytes(response.to_dict())
