@@ -247,6 +247,86 @@ def _grants_an_enterprise(text: str) -> bool:
     return False
 
 
+# A body an insured person deals with (the office keeping a file, the office paying a claim, a hospital): the place a
+# person turns to, no enterprise that benefits (a claim handed in at a 经办机构, a file kept by a 存档机构).
+_SERVICE_BODY_RE = re.compile(r"(?:经办|存档|医疗|医药|定点|社保|医保)(?:机构|单位)|社会保障事务所|社保所")
+# …and, in a person's own clause, whatever body they apply or turn to (退休人员向档案保管机构递交申请).
+_ADDRESSED_BODY_RE = re.compile(r"(?:向|到)[^，,。；;]{0,12}?(?:机构|单位|事务所)")
+# A person a benefit is paid to, and the benefits that are a person's (a worker's allowance, pension, claim refund,
+# wages owed to them, a loan taken for a home).
+_CLERK_PERSON_RE = re.compile(r"职工|员工|参保人|劳动者|个人|本人|申领人|缴存人|借款人|患者|分娩人员")
+_PERSON_BENEFIT_RE = re.compile(r"待遇|报销|津贴|补助费|养老金|保险金|抚恤金|丧葬费|工资|经济补偿")
+# What an employer does as a clerk for its worker's benefit: files or collects it for them (单位替职工申领… /
+# 单位向社保窗口递交… / 代为申领), pays it out (单位按月发放 / 转账支付给工人), owes it (单位须支付…), is behind with
+# the contributions (单位欠缴), or issues or shows a paper (单位开具在职证明, a firm's licence copy among a
+# claimant's papers) — or is the channel a person claims through (由单位转交). The enterprise receives nothing in
+# any of these. Bodies masked out before (经办机构 → ··) still count as the office a claim is taken to.
+_CLERK_AFTER_RE = re.compile(
+    r"(?:[（(][^）)]{0,8}[）)])?(?:"
+    r"[^，,。；;]{0,4}?(?:为|替)[^，,。；;]{0,8}?(?:" + _CLERK_PERSON_RE.pattern + r")[^，,。；;]{0,6}?"
+    r"(?:办理|申领|申报|提交|领取|报销)"
+    r"|代为|代扣|代发|代办|代领|代缴"
+    r"|[^，,。；;]{0,4}?(?:到|向)[^，,。；;]{0,14}?(?:经办机构|社保|事务所|医保|社会保险|窗口|··)[^，,。；;]{0,10}?"
+    r"(?:提交|递交|报送|申报|办理|申请|领取)"
+    r"|发放|支付至|支付给|转发|欠费|欠缴|出具|开具|营业执照"
+    r"|(?:应当|应|须)(?:按[^，,。；;]{0,12}?)?(?:支付|发放|付给)"
+    r")"
+)
+_CLERK_BEFORE_RE = re.compile(r"(?:通过|由)$")
+# Staff of an enterprise named as persons (企业职工 / 单位员工): the person, not the firm.
+_STAFF_AFTER_RE = re.compile(r"(?:职工|员工|人员|参保人)")
+# Words by which anything goes to an enterprise: with one of them the item may be the employer's own relief
+# (单位缴费部分减免 / 返还给企业 / 给予用人单位补贴), which the clerk reading leaves alone.
+_ENTERPRISE_GAIN_RE = re.compile(
+    r"给予|予以|奖励|补贴|资助|减免|减征|免征|返还|退还|缓缴|降低|贴息|奖补|优惠|扣除"
+)
+
+
+def _employer_only_clerk(text: str) -> bool:
+    """Tell whether every enterprise an item names only handles a person's benefit (files, pays out, owes it).
+
+    The benefit is then the person's (labelling: lab7b's "reviews or recommends", lab10's employer as a clerk):
+    at least one employer acts as a clerk, every enterprise word is such a clerk or names staff (企业职工), the item
+    names a person's benefit (待遇 / 报销 / 津贴 …), and no word gives an enterprise anything (减免 / 返还 / 补贴 …).
+    """
+    if _ENTERPRISE_GAIN_RE.search(text) or not _PERSON_BENEFIT_RE.search(text):
+        return False
+    words = _SERVICE_BODY_RE.sub(
+        lambda m: "·" * len(m.group(0)), _NON_ENTERPRISE_RE.sub(lambda m: "·" * len(m.group(0)), text)
+    )
+    clerks = 0
+    for found in _ENTERPRISE_RE.finditer(words):
+        if _STAFF_AFTER_RE.match(words, found.end()):
+            continue
+        if _CLERK_AFTER_RE.match(words, found.end()) or _CLERK_BEFORE_RE.search(
+            words, max(0, found.start() - 2), found.start()
+        ):
+            clerks += 1
+            continue
+        return False
+    return clerks > 0
+
+
+# A person's loan (a housing-fund or home loan: who may borrow, how much, for how long): the borrower is a person —
+# named as one (借款人 / 借款申请人 / 缴存人 / 缴存职工), or the loan buys a home or is the housing fund's.
+_LOAN_RE = re.compile(r"贷款")
+_PERSON_LOAN_RE = re.compile(
+    r"借款人|借款申请人|缴存人|缴存职工|购房人|配偶|(?:购买|购置)[^，,。；;]{0,8}?住房|购房|二手房|自住|公积金(?:个人)?贷款|个人住房贷款"
+)
+# Support words other than the loan itself: an item with one of them may grant a firm something beside the loan.
+_OTHER_SUPPORT_RE = re.compile(r"补助|补贴|奖励|资助|贴息|奖补|减免|免征|返还|缓缴|担保|授信|续贷|展期|优惠")
+
+
+def _persons_loan(text: str) -> bool:
+    """Tell whether an item's support is a person's loan: 贷款 for a home or a named borrower, no enterprise, no other support."""
+    return (
+        _LOAN_RE.search(text) is not None
+        and _PERSON_LOAN_RE.search(text) is not None
+        and _ENTERPRISE_RE.search(_SERVICE_BODY_RE.sub("", text)) is None
+        and _OTHER_SUPPORT_RE.search(text) is None
+    )
+
+
 def audience(text: str) -> str:
     """Return whom an item is for: ``"enterprises"``, ``"persons"``, ``"non-profits"``, ``"government"`` or ``"obligations"``.
 
@@ -263,7 +343,10 @@ def audience(text: str) -> str:
     if _PERSONAL_TAX_RE.search(text) and not _BUSINESS_TAX_RE.search(text):
         return "persons"
     clause = re.split(r"[，,：:]", first, maxsplit=1)[0]
-    if _PERSON_SUBJECT_RE.search(clause) and not _ENTERPRISE_RE.search(clause):
+    # A body the person turns to (向存档机构申请 / 到经办机构办理) is no enterprise in the person's own clause.
+    if _PERSON_SUBJECT_RE.search(clause) and not _ENTERPRISE_RE.search(_ADDRESSED_BODY_RE.sub("", clause)):
+        return "persons"
+    if _employer_only_clerk(text) or _persons_loan(text):
         return "persons"
     # Here the splitter's loose shape (a firm's word, then 可) is not asked: the 可 after a person-headed clause is the
     # person's (…的务工人员，可…申请), and a firm named in a person's description (未签订用工单位的，可…) receives nothing.
