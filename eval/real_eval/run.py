@@ -66,7 +66,14 @@ class RealRun:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def _ingest(corpus: Corpus, data_dir: Path, metadata: str) -> tuple[Any, list[str]]:
+def _ingest(
+    corpus: Corpus, data_dir: Path, metadata: str
+) -> tuple[Any, list[str], dict[str, tuple[str, ...]]]:
+    """Ingest every document as its source's platform would: the store, the ingest errors, and the offer reasons.
+
+    The reasons are, per document key, which reader decided whether each of its items is offered
+    (``PreparedPolicy.offer_reasons``), kept from the one reading ingest stores.
+    """
     from corpus.store import open_store
     from matcher.ingest import ingest_policies
 
@@ -74,13 +81,32 @@ def _ingest(corpus: Corpus, data_dir: Path, metadata: str) -> tuple[Any, list[st
     # Each source goes in as it would to its own platform's deployment: msgabench's answers to the
     # Beijing portal's, whose home region is Beijing (PLATFORM_REGIONS), the others to one with none.
     errors: list[str] = []
+    reasons: dict[str, tuple[str, ...]] = {}
     for source in sorted({d.source.source for d in corpus.documents.values()}):
-        records = [
-            posted_document(d, metadata) for d in corpus.documents.values() if d.source.source == source
-        ]
-        report = ingest_policies(store, records, progress=False, home_region=PLATFORM_REGIONS.get(source))
+        home_region = PLATFORM_REGIONS.get(source)
+        records = []
+        for key, document in corpus.documents.items():
+            if document.source.source == source:
+                record = _prepared(posted_document(document, metadata), home_region)
+                if not isinstance(record, dict):
+                    reasons[key] = record.offer_reasons
+                records.append(record)
+        report = ingest_policies(store, records, progress=False, home_region=home_region)
         errors += [str(e) for e in report.errors]
-    return store, errors
+    return store, errors, reasons
+
+
+def _prepared(record: dict[str, Any], home_region: str | None) -> Any:
+    """Read a posted record as ingest does, or return it as posted when it cannot be read.
+
+    Ingest then reads such a record again and reports why; the others go in already read, offer reasons and all.
+    """
+    from matcher.ingest.policies import UNREADABLE, loaded_policy, prepare_policy
+
+    try:
+        return prepare_policy(loaded_policy(record), home_region=home_region)
+    except UNREADABLE:
+        return record
 
 
 def _facts_errors(document: Any, stored: Any, service_listed_anyone: bool | None) -> list[str]:
@@ -145,16 +171,16 @@ def compare_extraction(corpus: Corpus, store: Any, *, read: str = "served") -> l
 NOT_SPLIT_OUT = "withheld: no service item holds its text"
 
 
-def explain_offering(corpus: Corpus, items: Sequence[ItemResult], metadata: str = "source") -> None:
+def explain_offering(
+    corpus: Corpus, items: Sequence[ItemResult], reasons: Mapping[str, Sequence[str]]
+) -> None:
     """Say, for every item whose offering is wrong, which reader decided it (``ItemResult.offer_reason``).
 
-    Each such document is read again as ingest reads it (:func:`matcher.ingest.policies.prepare_policy`,
-    with its source's platform region), and the aligned service item's reason taken by its number.
+    ``reasons``: per document key, ingest's reason for each of its items (:func:`_ingest`); the aligned
+    service item's reason is taken by its number.
     """
     from eval.real_eval.report import offering_kind
-    from matcher.ingest.policies import loaded_policy, prepare_policy
 
-    reasons: dict[str, tuple[str, ...]] = {}
     for r in items:
         document = corpus.documents[r.item.doc]
         if offering_kind(r, document.record.get("is_policy") is not False) is None:
@@ -162,15 +188,8 @@ def explain_offering(corpus: Corpus, items: Sequence[ItemResult], metadata: str 
         if r.service_item is None:
             r.offer_reason = NOT_SPLIT_OUT
             continue
-        if r.item.doc not in reasons:
-            prepared = prepare_policy(
-                loaded_policy(posted_document(document, metadata)),
-                budget_s=None,
-                home_region=PLATFORM_REGIONS.get(document.source.source),
-            )
-            reasons[r.item.doc] = prepared.offer_reasons
         number = int(r.service_item.rsplit("#", 1)[1]) - 1
-        found = reasons[r.item.doc]
+        found = reasons.get(r.item.doc, ())
         r.offer_reason = found[number] if 0 <= number < len(found) else None
 
 
@@ -190,7 +209,7 @@ def _extractor_entries(item: Any) -> Sequence[Any]:
 def run_extraction(corpus: Corpus, *, metadata: str = "source", read: str = "served") -> RealRun:
     """Ingest the corpus into a temporary store and compare every item's conditions (no profiles, no model)."""
     with tempfile.TemporaryDirectory(prefix="policymatch-real-") as tmp:
-        store, errors = _ingest(corpus, Path(tmp), metadata)
+        store, errors, _ = _ingest(corpus, Path(tmp), metadata)
         try:
             items = compare_extraction(corpus, store, read=read)
         finally:
@@ -225,7 +244,7 @@ def run_eligibility(
     run = RealRun(corpus, [], extra={"metadata": metadata})
     with tempfile.TemporaryDirectory(prefix="policymatch-real-") as tmp:
         data_dir = Path(tmp)
-        store, errors = _ingest(corpus, data_dir, metadata)
+        store, errors, reasons = _ingest(corpus, data_dir, metadata)
         try:
             report = ingest_enterprises(store, [validate_profile(p) for p in profiles], progress=False)
             if report.errors:
@@ -233,7 +252,7 @@ def run_eligibility(
                 # unscored: the measure needs every profile it was given.
                 raise ValueError(f"the store refused {len(report.errors)} profiles: {report.errors[0]}")
             run.items = compare_extraction(corpus, store)
-            explain_offering(corpus, run.items, metadata)
+            explain_offering(corpus, run.items, reasons)
             aligned = {r.item.id: r.service_item for r in run.items}
             listed_any: dict[str, bool] = {}
             for day, keys in sorted(by_date.items()):

@@ -43,6 +43,10 @@ class ExtractionTooSlow(ValueError):
     """A document whose split and extraction ran past its time budget (it is reported, not stored)."""
 
 
+# What reading a document may raise on text it cannot split or extract: reported as that document's error.
+UNREADABLE = (ValueError, TypeError, KeyError, RecursionError)
+
+
 # Why an item is offered to enterprises or not: the reader that decided last (PreparedPolicy.offer_reasons).
 OFFERED = "offered: a measure naming support, read as for enterprises"
 OFFERED_BY_MODEL = "offered: the item model, over the splitter"
@@ -240,7 +244,7 @@ def ingest_policies(
                 continue
             try:
                 yield prepare_policy(entry, budget_s=budget_s, max_chars=max_chars, home_region=home_region)
-            except (ValueError, TypeError, KeyError, RecursionError) as exc:
+            except UNREADABLE as exc:
                 tally.errors.append(
                     LoadError(entry.path, entry.line, "text", f"cannot be split or extracted: {exc}")
                 )
