@@ -208,12 +208,15 @@ _CITING_RE = re.compile(r"按照|根据|依据|依照|遵照|参照|按|详见|�
 _CLAUSE_END_RE = re.compile(r"[，,。；;！？!?]")
 
 
-def _issuing_national(text: str, start: int, end: int, *, title: bool = False) -> re.Match[str] | None:
-    """Return the first national body in ``text[start:end]`` that may be its issuer (not cited; in a title, not past a clause)."""
+def _issuing_national(text: str, start: int, end: int, *, heading: bool = False) -> re.Match[str] | None:
+    """Return the first national body in ``text[start:end]`` that may be its issuer, or None.
+
+    Not one the passage cites; in a heading (a title, a text's head), not one past its first clause.
+    """
     for national in _NATIONAL_RE.finditer(text, start, end):
         before = text[start : national.start()]
         ends = list(_CLAUSE_END_RE.finditer(before.rstrip()))
-        if title and ends:
+        if heading and ends:
             continue
         clause = before[ends[-1].end() :] if ends else before
         if _CITING_RE.search(clause):
@@ -287,10 +290,10 @@ def _issuer_region(text: str, title: str) -> ReadFact | None:
                 for m in mentions
                 if _ORG_AFTER_RE.match(whole, m.end) or segment_end - m.end <= 2 or m.start - start <= 1
             ]
-            national = _issuing_national(whole, start, start + segment_end, title=True)
+            national = _issuing_national(whole, start, start + segment_end, heading=True)
         else:
             mentions = [m for m in _mentions(whole, start, end) if _ORG_AFTER_RE.match(whole, m.end)]
-            national = _issuing_national(whole, start, end, title=source == "head")
+            national = _issuing_national(whole, start, end, heading=source == "head")
         if mentions and (
             national is None
             or national.start() > mentions[0].start
