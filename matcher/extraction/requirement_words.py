@@ -151,7 +151,9 @@ def asks_nothing(text: str, start: int, end: int) -> bool:
 
 
 # 对 / 为 / 向 / 与…企业 inside a clause: whom the measure is toward (加大对…企业的支持, 为…企业提供, 与…单位对接).
-_TOWARD_RE = re.compile(r"(?:对|为|向|与)[^，。；;,：:]{1,60}?(?:企业|单位|主体|商户|个体工商户|纳税人|大户|农户|合作社|家庭农场)")
+_TOWARD_RE = re.compile(
+    r"(?:对|为|向|与)[^，。；;,：:]{1,60}?(?:企业|单位|主体|商户|个体工商户|纳税人|大户|农户|合作社|家庭农场)"
+)
 
 
 def _past_others_duties(text: str, start: int, end: int) -> int:
