@@ -13,7 +13,12 @@ without seeing the first labels); :func:`agreement` then reports
   paired items (free-text leaves by kind and count, as extraction is scored),
   plus agreement on the document facts (is_policy, doc_type, region_code);
 - **verdicts**: Cohen's kappa of the 3-way verdicts the reference evaluator
-  gives every (profile, paired item) under each reader's labels.
+  gives every (profile, paired item) under each reader's labels, and the
+  second reader's eligible precision / recall taken against the first — the
+  same figures the service is scored by, so a goal can be read against what
+  two people reading the same text reach;
+- **whom an item is for**: how often the readers agree on ``for_enterprises``
+  (the offering decision) over paired items.
 """
 
 from __future__ import annotations
@@ -108,6 +113,7 @@ def agreement(
     verdicts_a: list[str] = []
     verdicts_b: list[str] = []
     facts: Counter[str] = Counter()
+    offered_same = 0
     for key in keys:
         doc_a, doc_b = first.documents[key].record, second.documents[key].record
         for fact in ("is_policy", "doc_type", "region_code"):
@@ -117,6 +123,7 @@ def agreement(
         n_second += len(items_b)
         for a, b, iou in pair_items(items_a, items_b):
             ious.append(iou)
+            offered_same += (a.record.get("for_enterprises") is not False) == (b.record.get("for_enterprises") is not False)
             c = compare(labelled_leaves(a.record, doc_a), labelled_leaves(b.record, doc_b))
             tp += len(c.tp)
             fn += len(c.missed) + len(c.wrong_value) + len(c.wrong_op)
@@ -127,6 +134,8 @@ def agreement(
     paired = len(ious)
     bp = paired / n_second if n_second else 0.0
     br = paired / n_first if n_first else 0.0
+    both = sum(x == y == "eligible" for x, y in zip(verdicts_a, verdicts_b, strict=True))
+    said_b, said_a = verdicts_b.count("eligible"), verdicts_a.count("eligible")
     cp = tp / (tp + fp) if tp + fp else 0.0
     cr = tp / (tp + fn) if tp + fn else 0.0
     return {
@@ -150,6 +159,12 @@ def agreement(
             else 0.0
         ),
         "verdict_kappa": cohen_kappa(verdicts_a, verdicts_b),
+        # The second reader scored as the service is, against the first: eligible precision and recall.
+        "eligible_pairs_first": said_a,
+        "eligible_pairs_second": said_b,
+        "eligible_precision": both / said_b if said_b else 0.0,
+        "eligible_recall": both / said_a if said_a else 0.0,
+        "for_enterprises_agreement": offered_same / paired if paired else 0.0,
     }
 
 
@@ -165,6 +180,10 @@ def summary_markdown(result: Mapping[str, Any]) -> str:
         ["document facts agree (is_policy / doc_type / region)", " / ".join(f"{v:.2f}" for v in result["facts_agreement"].values())],
         ["pair verdicts agree", f"{result['verdict_agreement']:.3f} over {result['verdict_pairs']} pairs"],
         ["Cohen's kappa of pair verdicts", f"{result['verdict_kappa']:.3f}"],
+        ["second reader's eligible precision / recall against the first (eligible pairs: first / second)",
+         f"{result['eligible_precision']:.3f} / {result['eligible_recall']:.3f} "
+         f"({result['eligible_pairs_first']} / {result['eligible_pairs_second']})"],
+        ["paired items whose for_enterprises agrees", f"{result['for_enterprises_agreement']:.3f}"],
     ]  # fmt: skip
     return markdown_table(["agreement", "value"], rows)
 

@@ -307,8 +307,17 @@ def test_agreement_of_a_labelling_with_itself_and_with_a_changed_one(
     folder = _small_corpus(tmp_path, sources)
     first = load_corpus(folder, shared_dir, sources=sources)
     profiles = build_profiles(None, n_population=20)
+    # Two Guangzhou firms: the first gz item (size 小 / 微 only) is for the small one, not the large one.
+    profiles = [
+        *profiles,
+        {**profiles[0], "id": "rp-gz-small", "region_code": "440106", "size_class": "小"},
+        {**profiles[0], "id": "rp-gz-large", "region_code": "440106", "size_class": "大"},
+    ]
     same = agreement(first, first, profiles)
     assert same["boundary_f1"] == 1.0 and same["condition_f1"] == 1.0 and same["verdict_kappa"] == 1.0
+    assert same["for_enterprises_agreement"] == 1.0
+    assert same["eligible_pairs_first"] == same["eligible_pairs_second"] > 0
+    assert same["eligible_precision"] == same["eligible_recall"] == 1.0
     records = [json.loads(line) for line in (folder / "t.jsonl").read_text(encoding="utf-8").splitlines()]
     records[1]["conditions"] = []  # the second reader saw no condition in the first item
     second_dir = tmp_path / "second"
@@ -317,6 +326,13 @@ def test_agreement_of_a_labelling_with_itself_and_with_a_changed_one(
     second = load_corpus(second_dir, shared_dir, sources=sources)
     changed = agreement(first, second, profiles)
     assert changed["boundary_f1"] == 1.0 and changed["condition_f1"] < 1.0
+    # A second reader who reads no condition in the item calls more pairs eligible: precision falls, recall holds.
+    assert changed["eligible_pairs_second"] > changed["eligible_pairs_first"]
+    assert changed["eligible_precision"] < 1.0 and changed["eligible_recall"] == 1.0
+    records[1]["for_enterprises"] = False  # …and now reads the item as not for enterprises at all
+    _write(second_dir / "s.jsonl", records)
+    apart = agreement(first, load_corpus(second_dir, shared_dir, sources=sources), profiles)
+    assert apart["for_enterprises_agreement"] < 1.0 and apart["eligible_recall"] < 1.0
     assert cohen_kappa(["a", "b", "a", "b"], ["a", "b", "b", "a"]) == 0.0
     sample = choose_sample({f"k{i}": "ncp/tune" if i % 2 else "msga/check" for i in range(40)})
     assert len(sample) == 4 and sample == choose_sample(
