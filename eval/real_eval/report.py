@@ -7,6 +7,7 @@ from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from eval.real_corpus import SPLITS, issuer_count
+from eval.real_eval.intervals import LEVEL, document_bootstrap, interval_text
 from eval.real_eval.leaves import TRUTH_LABELS
 from eval.real_eval.run import ItemResult, RealRun
 from eval.reference_verdicts import LEVELS
@@ -242,6 +243,7 @@ def _figures(
     out: dict[str, Any] = {"extraction": extraction_metrics(items)}
     if pairs:
         out["eligibility"] = verdict_metrics(pairs)
+        out["eligibility"]["intervals"] = document_bootstrap(pairs, {r.item.id: r.item.doc for r in items})
         out["silent_eligible_pairs"] = silent_eligible_pairs(
             RealRun(run.corpus, items, pairs, run.levels, run.scores)
         )
@@ -309,6 +311,16 @@ def summary_markdown(reports: Mapping[str, Mapping[str, Any]], extra: Mapping[st
         ("eligible precision", lambda r: r.get("eligibility", {}).get("eligible_precision"), 0.98),
         ("eligible recall", lambda r: r.get("eligibility", {}).get("eligible_recall"), 0.90),
         (
+            f"eligible precision, {LEVEL:.0%} interval (bootstrap over documents)",
+            lambda r: interval_text(r, "eligible_precision"),
+            None,
+        ),
+        (
+            f"eligible recall, {LEVEL:.0%} interval (bootstrap over documents)",
+            lambda r: interval_text(r, "eligible_recall"),
+            None,
+        ),
+        (
             "eligible F1",
             lambda r: r.get("eligibility", {}).get("per_verdict", {}).get("eligible", {}).get("f1"),
             None,
@@ -316,6 +328,11 @@ def summary_markdown(reports: Mapping[str, Mapping[str, Any]], extra: Mapping[st
         ("unknown P / R", lambda r: _pr(r, "unknown"), None),
         ("ineligible P / R", lambda r: _pr(r, "ineligible"), None),
         ("3-way accuracy", lambda r: r.get("eligibility", {}).get("verdict_accuracy"), 0.95),
+        (
+            f"3-way accuracy, {LEVEL:.0%} interval (bootstrap over documents)",
+            lambda r: interval_text(r, "verdict_accuracy"),
+            None,
+        ),
         ("extraction precision", lambda r: r["extraction"]["precision"], None),
         ("extraction recall", lambda r: r["extraction"]["recall"], None),
         ("extraction F1", lambda r: r["extraction"]["f1"], 0.90),
