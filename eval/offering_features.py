@@ -140,7 +140,6 @@ def fine_tune_table(
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Print the AUC table (shipped model, logistic feature sets, and with ``--fine-tune`` the tuned encoder)."""
-    from api.settings import get_settings
     from eval.real_corpus import LABELS_DIR, load_corpus
     from eval.report import markdown_table
     from matcher.extraction.offered import offered_probability
@@ -154,9 +153,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--fine-tune", action="store_true", help="also fine-tune the served encoder (CPU, ~10 min)"
     )
+    # The service's defaults (api.settings: data_dir ./var, the int8 ONNX encoder), named here: eval sits below api.
+    parser.add_argument("--models", type=Path, default=Path("var/models"), help="the model registry")
+    parser.add_argument("--backend", default="onnx-int8", help="how the served encoder runs")
     args = parser.parse_args(argv)
-    settings = get_settings()
-    model_dir = ensure_default_model(settings.models_dir, progress=False)
+    model_dir = ensure_default_model(args.models, progress=False)
     corpus = load_corpus(LABELS_DIR, args.shared)
     tune, check = rows(corpus, "tune"), rows(corpus, "check")
     from sklearn.metrics import roc_auc_score
@@ -165,9 +166,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     y_check = np.array([r[3] for r in check])
     table = [["shipped item model", "—", "—", f"{roc_auc_score(y_check, shipped):.3f}",
               f"{((shipped >= 0.5) == y_check).mean():.3f}"]]  # fmt: skip
-    table += logistic_table(
-        tune, check, make_encoder(settings.encoder_backend, "active", settings.models_dir)
-    )
+    table += logistic_table(tune, check, make_encoder(args.backend, "active", args.models))
     if args.fine_tune:
         table += fine_tune_table(tune, check, Path(model_dir))
     header = ["features", "C", "tune AUC (5-fold CV by document)", "check AUC", "check accuracy at 0.5"]
