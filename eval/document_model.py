@@ -56,7 +56,7 @@ def rows(corpus: Any, split: str, opening: int) -> list[Row]:
         document = validate_policy(posted_document(labelled, "source"))
         kind = classify_document(document.text, title=document.title, real_model=False)
         is_policy = labelled.record.get("is_policy") is not False
-        offered = sum(1 for item in corpus.items_of(key) if item.record.get("for_enterprises") is not False)
+        offered = sum(1 for item in corpus.items_of(key) if item.for_enterprises)
         weight = HIDDEN_WEIGHT * max(1, offered) if is_policy else 1
         out.append(
             Row(

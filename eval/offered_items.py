@@ -66,7 +66,7 @@ def rows(
         if item.split != split or item.id in skip:
             continue
         document = corpus.documents[item.doc].record
-        offered = item.record.get("for_enterprises") is not False and document.get("is_policy") is not False
+        offered = item.for_enterprises and document.get("is_policy") is not False
         out.append((item.doc, item.id, item_words(item.text, opening), int(offered)))
     return out
 

@@ -37,7 +37,7 @@ def rows(corpus: Any, split: str) -> list[tuple[str, str, str, int]]:
         document = corpus.documents[item.doc]
         if item.split != split or document.record.get("is_policy") is False:
             continue
-        offered = int(item.record.get("for_enterprises") is not False)
+        offered = int(item.for_enterprises)
         out.append((item.doc, item.text.strip(), document.text, offered))
     return out
 
@@ -140,6 +140,8 @@ def fine_tune_table(
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Print the AUC table (shipped model, logistic feature sets, and with ``--fine-tune`` the tuned encoder)."""
+    from sklearn.metrics import roc_auc_score
+
     from eval.real_corpus import LABELS_DIR, load_corpus
     from eval.report import markdown_table
     from matcher.extraction.offered import offered_probability
@@ -160,8 +162,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     model_dir = ensure_default_model(args.models, progress=False)
     corpus = load_corpus(LABELS_DIR, args.shared)
     tune, check = rows(corpus, "tune"), rows(corpus, "check")
-    from sklearn.metrics import roc_auc_score
-
     shipped = np.array([offered_probability(r[1]) for r in check])
     y_check = np.array([r[3] for r in check])
     table = [["shipped item model", "—", "—", f"{roc_auc_score(y_check, shipped):.3f}",

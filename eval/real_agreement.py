@@ -123,8 +123,7 @@ def agreement(
         n_second += len(items_b)
         for a, b, iou in pair_items(items_a, items_b):
             ious.append(iou)
-            offered_a = a.record.get("for_enterprises") is not False
-            offered_same += offered_a == (b.record.get("for_enterprises") is not False)
+            offered_same += a.for_enterprises == b.for_enterprises
             c = compare(labelled_leaves(a.record, doc_a), labelled_leaves(b.record, doc_b))
             tp += len(c.tp)
             fn += len(c.missed) + len(c.wrong_value) + len(c.wrong_op)

@@ -270,7 +270,7 @@ def _designed(corpus: Corpus, start: int, count: int, rng: random.Random) -> lis
         for i in corpus.items
         if i.split == "tune"
         and corpus.documents[i.doc].record.get("is_policy") is not False
-        and i.record.get("for_enterprises") is not False
+        and i.for_enterprises
     ]
     useful = []
     for item in items:

@@ -82,6 +82,11 @@ class LabelledItem:
         """End offset of the item in its document."""
         return int(self.record["end"])
 
+    @property
+    def for_enterprises(self) -> bool:
+        """Whether the labels say the item is for enterprises (the guide's default when ``for_enterprises`` is absent)."""
+        return self.record.get("for_enterprises") is not False
+
 
 @dataclass(frozen=True)
 class Corpus:
